@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-event.h: one user change (`todo.renamed` …), as stored and as sent.
+ *
+ * An event is a name, a version and a JSON object of args, plus who made it
+ * (client id, gap-free client seq), when (created_at, display only) and, once
+ * the server has ordered it, its seq. Events are immutable and ref-counted.
+ */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define CAIRN_EVENT_ERROR (cairn_event_error_quark ())
+
+typedef enum
+{
+  CAIRN_EVENT_ERROR_INVALID,      /* malformed event or args; message names the field */
+  CAIRN_EVENT_ERROR_UNKNOWN,      /* name/version this build does not know */
+} CairnEventError;
+
+GQuark cairn_event_error_quark (void);
+
+typedef struct _CairnEvent CairnEvent;
+
+struct _CairnEvent
+{
+  char       *name;        /* "todo.renamed" */
+  guint       version;     /* >= 1 */
+  JsonObject *args;        /* never NULL */
+  char       *client_id;   /* 32 lowercase hex digits; NULL until stored */
+  gint64      client_seq;  /* >= 1 once stored, 0 before */
+  gint64      created_at;  /* unix milliseconds, for display only */
+  gint64      seq;         /* server order, 0 while pending */
+  char       *device;      /* device name the server saw it from, or NULL */
+
+  /*< private >*/
+  gatomicrefcount ref_count;
+};
+
+#define CAIRN_TYPE_EVENT (cairn_event_get_type ())
+GType       cairn_event_get_type      (void) G_GNUC_CONST;
+
+CairnEvent *cairn_event_new           (const char  *name,
+                                       guint        version,
+                                       JsonObject  *args);
+CairnEvent *cairn_event_ref           (CairnEvent  *self);
+void        cairn_event_unref         (CairnEvent  *self);
+
+/* Checks name, version and args against the catalogue (docs/events.md):
+ * required fields, types, id formats, title length. The error names the
+ * field. Unknown name/version gives CAIRN_EVENT_ERROR_UNKNOWN. */
+gboolean    cairn_event_validate      (const CairnEvent *self,
+                                       GError          **error);
+
+/* Wire/JSON form: {"name","version","args","client_id","client_seq",
+ * "created_at"[, "seq"][, "device"]}. Parsing checks shape and types only;
+ * call cairn_event_validate() for the args. */
+JsonNode   *cairn_event_to_json       (const CairnEvent *self);
+CairnEvent *cairn_event_new_from_json (JsonNode        *node,
+                                       GError         **error);
+/* The args as compact canonical JSON (members sorted), newly allocated. */
+char       *cairn_event_dup_args_json (const CairnEvent *self);
+
+/* A new time-ordered object id (UUIDv7, lowercase, with dashes). */
+char       *cairn_new_object_id       (void);
+gboolean    cairn_is_object_id        (const char *str);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnEvent, cairn_event_unref)
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-note.h: one note row, as the pool keeps it. Read-only properties:
+ * "id", "title", "body" (the materialised text of the note's CRDT). */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_NOTE (cairn_note_get_type ())
+G_DECLARE_FINAL_TYPE (CairnNote, cairn_note, CAIRN, NOTE, GObject)
+
+const char *cairn_note_get_id    (CairnNote *self);
+const char *cairn_note_get_title (CairnNote *self);
+const char *cairn_note_get_body  (CairnNote *self);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-pool.h: the object pool over a CairnStore.
+ *
+ * One GObject per live row (identity map: the same id gives the same object
+ * for as long as anyone holds it) and GListModels the UI binds to. After each
+ * store commit, rebase or rebuild exactly the changed objects notify and
+ * exactly the changed ranges emit ::items-changed.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "cairn-store.h"
+#include "cairn-list.h"
+#include "cairn-todo.h"
+#include "cairn-note.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_POOL (cairn_pool_get_type ())
+G_DECLARE_FINAL_TYPE (CairnPool, cairn_pool, CAIRN, POOL, GObject)
+
+CairnPool  *cairn_pool_new          (CairnStore *store);
+CairnStore *cairn_pool_get_store    (CairnPool  *self);
+
+/* Live models, transfer none, owned by the pool. */
+GListModel *cairn_pool_get_lists    (CairnPool  *self);  /* CairnList, by position, not deleted */
+GListModel *cairn_pool_get_notes    (CairnPool  *self);  /* CairnNote, newest first, not deleted */
+
+/* The todos of one list, by position, not deleted; transfer full. The model
+ * has a boolean property "show-completed" (default TRUE). */
+GListModel *cairn_pool_get_todos    (CairnPool  *self,
+                                     const char *list_id);
+void        cairn_todo_model_set_show_completed (GListModel *todos,
+                                                 gboolean    show_completed);
+
+/* Transfer none; NULL when there is no live row with that id. */
+CairnList  *cairn_pool_lookup_list  (CairnPool  *self, const char *id);
+CairnTodo  *cairn_pool_lookup_todo  (CairnPool  *self, const char *id);
+CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
+
+G_END_DECLS

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store.h: one workspace's SQLite file on this device.
+ *
+ * It holds the state tables, the confirmed event log, the pending outbox
+ * (each event with the session changeset of what its reducer wrote) and the
+ * sync cursor (head, history_id). Every local change is one transaction;
+ * cairn_store_rebase() takes the server's order. See DESIGN.md §2–§3.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include "cairn-event.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_STORE_ERROR (cairn_store_error_quark ())
+
+typedef enum
+{
+  CAIRN_STORE_ERROR_FAILED,          /* SQLite said no; message has its words */
+  CAIRN_STORE_ERROR_NEWER_SCHEMA,    /* written by a newer Cairn; file untouched */
+  CAIRN_STORE_ERROR_CORRUPT,         /* not a Cairn database / damaged; names the file */
+  CAIRN_STORE_ERROR_NOT_FOUND,       /* no such object */
+  CAIRN_STORE_ERROR_OUT_OF_ORDER,    /* rebase batch does not continue head */
+} CairnStoreError;
+
+GQuark cairn_store_error_quark (void);
+
+/* What one commit, rebase or rebuild changed; passed with ::changed. */
+typedef struct
+{
+  GHashTable *lists;    /* set of list ids whose row changed (incl. new, deleted) */
+  GHashTable *todos;    /* set of todo ids */
+  GHashTable *notes;    /* set of note ids */
+  gboolean    reset;    /* TRUE after rebuild: reload everything */
+} CairnChanges;
+
+#define CAIRN_TYPE_STORE (cairn_store_get_type ())
+G_DECLARE_FINAL_TYPE (CairnStore, cairn_store, CAIRN, STORE, GObject)
+
+/* Opens (creating and migrating as needed) the workspace database at path. */
+CairnStore *cairn_store_open              (const char  *path,
+                                           GError     **error);
+const char *cairn_store_get_path          (CairnStore  *self);
+/* This device's random 128-bit id for this workspace (32 hex digits). */
+const char *cairn_store_get_client_id     (CairnStore  *self);
+/* For read-only queries (pool, tests, cli). Do not write through it. */
+sqlite3    *cairn_store_get_db            (CairnStore  *self);
+
+/* A local change: validate, run the reducer, append to pending with its
+ * changeset, in one transaction; then emit ::changed. Returns the stored
+ * event (client_id and client_seq filled in). Nothing is written on error. */
+CairnEvent *cairn_store_commit            (CairnStore  *self,
+                                           const char  *name,
+                                           guint        version,
+                                           JsonObject  *args,
+                                           GError     **error);
+
+/* Sync cursor. head is the seq of the last confirmed event (0 when none). */
+gint64      cairn_store_get_head          (CairnStore  *self);
+const char *cairn_store_get_history_id    (CairnStore  *self);
+guint       cairn_store_get_pending_count (CairnStore  *self);
+/* Pending events, oldest first, at most limit (0: all). Element: CairnEvent. */
+GPtrArray  *cairn_store_list_pending      (CairnStore  *self,
+                                           guint        limit,
+                                           GError     **error);
+/* Confirmed events with seq > after, at most limit (0: all). */
+GPtrArray  *cairn_store_list_log          (CairnStore  *self,
+                                           gint64       after,
+                                           guint        limit,
+                                           GError     **error);
+
+/* Applies events in server order (each with seq; the first must be head+1,
+ * contiguous) exactly as DESIGN.md §3: fast path when they are our own
+ * pending events in order; otherwise roll pending back, apply, replay
+ * pending. One transaction; emits ::changed once. history_id may be NULL
+ * to keep the current one. */
+gboolean    cairn_store_rebase            (CairnStore  *self,
+                                           GPtrArray   *events,
+                                           const char  *history_id,
+                                           GError     **error);
+
+/* Drops the state tables and replays the log, then pending. */
+gboolean    cairn_store_rebuild           (CairnStore  *self,
+                                           GError     **error);
+
+/* Canonical, sorted JSON of the whole state: equal state, equal bytes. */
+char       *cairn_store_dump_state        (CairnStore  *self,
+                                           GError     **error);
+
+/* Convenience wrappers over cairn_store_commit() used by the app and the
+ * cli. Positions: the new/moved item goes right after `after_id` or right
+ * before `before_id` (both NULL: at the end). Return the new object's id. */
+char       *cairn_store_create_list       (CairnStore *self, const char *title,
+                                           GError **error);
+gboolean    cairn_store_rename_list       (CairnStore *self, const char *list_id,
+                                           const char *title, GError **error);
+gboolean    cairn_store_move_list         (CairnStore *self, const char *list_id,
+                                           const char *before_id, const char *after_id,
+                                           GError **error);
+gboolean    cairn_store_delete_list       (CairnStore *self, const char *list_id,
+                                           GError **error);
+gboolean    cairn_store_restore_list      (CairnStore *self, const char *list_id,
+                                           GError **error);
+
+char       *cairn_store_create_todo       (CairnStore *self, const char *list_id,
+                                           const char *title,
+                                           const char *before_id, const char *after_id,
+                                           GError **error);
+gboolean    cairn_store_rename_todo       (CairnStore *self, const char *todo_id,
+                                           const char *title, GError **error);
+gboolean    cairn_store_set_todo_done     (CairnStore *self, const char *todo_id,
+                                           gboolean done, GError **error);
+/* due: "YYYY-MM-DD", or NULL to clear */
+gboolean    cairn_store_set_todo_due      (CairnStore *self, const char *todo_id,
+                                           const char *due, GError **error);
+/* list_id NULL: stay in the current list */
+gboolean    cairn_store_move_todo         (CairnStore *self, const char *todo_id,
+                                           const char *list_id,
+                                           const char *before_id, const char *after_id,
+                                           GError **error);
+gboolean    cairn_store_delete_todo       (CairnStore *self, const char *todo_id,
+                                           GError **error);
+gboolean    cairn_store_restore_todo      (CairnStore *self, const char *todo_id,
+                                           GError **error);
+
+char       *cairn_store_create_note       (CairnStore *self, const char *title,
+                                           GError **error);
+gboolean    cairn_store_rename_note       (CairnStore *self, const char *note_id,
+                                           const char *title, GError **error);
+gboolean    cairn_store_delete_note       (CairnStore *self, const char *note_id,
+                                           GError **error);
+gboolean    cairn_store_restore_note      (CairnStore *self, const char *note_id,
+                                           GError **error);
+
+G_END_DECLS

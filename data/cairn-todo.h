@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-todo.h: one todo row, as the pool keeps it. Read-only properties:
+ * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL). */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_TODO (cairn_todo_get_type ())
+G_DECLARE_FINAL_TYPE (CairnTodo, cairn_todo, CAIRN, TODO, GObject)
+
+const char *cairn_todo_get_id       (CairnTodo *self);
+const char *cairn_todo_get_list_id  (CairnTodo *self);
+const char *cairn_todo_get_title    (CairnTodo *self);
+const char *cairn_todo_get_position (CairnTodo *self);
+gboolean    cairn_todo_get_done     (CairnTodo *self);
+const char *cairn_todo_get_due      (CairnTodo *self);
+
+G_END_DECLS
