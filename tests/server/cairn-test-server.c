@@ -27,7 +27,7 @@ cairn_test_server_new (void)
   self->binary = server_binary ();
   self->dir = g_dir_make_tmp ("cairn-server-test-XXXXXX", &error);
   g_assert_no_error (error);
-  g_test_message ("server folder: %s", self->dir);
+  g_debug ("server folder: %s", self->dir);
   self->data_dir = g_build_filename (self->dir, "data", NULL);
   self->log_path = g_build_filename (self->dir, "server.log", NULL);
   self->session = soup_session_new_with_options ("timeout", 30, NULL);
@@ -77,6 +77,15 @@ void
 cairn_test_server_start (CairnTestServer    *self,
                          const char * const *extra_env)
 {
+  cairn_test_server_start_full (self, extra_env, NULL);
+}
+
+void
+cairn_test_server_start_full (CairnTestServer    *self,
+                              const char * const *extra_env,
+                              const char * const *extra_args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) l = launcher (self, G_SUBPROCESS_FLAGS_STDOUT_PIPE, extra_env);
   g_autoptr(GDataInputStream) in = NULL;
@@ -85,9 +94,16 @@ cairn_test_server_start (CairnTestServer    *self,
 
   g_assert_null (self->proc);
   g_subprocess_launcher_set_stderr_file_path (l, self->log_path);
-  self->proc = g_subprocess_launcher_spawn (l, &error, self->binary, "serve",
-                                            "--data", self->data_dir,
-                                            "--listen", "127.0.0.1:0", NULL);
+  g_ptr_array_add (argv, self->binary);
+  g_ptr_array_add (argv, (char *) "serve");
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, self->data_dir);
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  self->proc = g_subprocess_launcher_spawnv (l, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->proc));
   line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);

@@ -31,6 +31,10 @@ typedef struct
 CairnTestServer *cairn_test_server_new      (void);
 void             cairn_test_server_start    (CairnTestServer    *self,
                                              const char * const *extra_env);
+/* Same, with extra command line arguments for `serve`. */
+void             cairn_test_server_start_full (CairnTestServer    *self,
+                                               const char * const *extra_env,
+                                               const char * const *extra_args);
 /* SIGKILL (hard) or SIGTERM and wait; returns the exit status. */
 int              cairn_test_server_stop     (CairnTestServer    *self,
                                              gboolean            hard);
