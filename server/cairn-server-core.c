@@ -25,7 +25,7 @@ struct _CairnServerCore
   sqlite3                *db;
   char                   *path;
   CairnServerCoreOptions  options;
-  GHashTable             *stmts;        /* SQL text -> sqlite3_stmt* */
+  GHashTable             *stmts;        /* SQL literal (by address) -> sqlite3_stmt* */
   GHashTable             *login_user;   /* name -> LoginCounter* */
   GHashTable             *login_addr;   /* address -> LoginCounter* */
   char                   *dummy_hash;   /* verified when the user is unknown */
@@ -50,7 +50,7 @@ db_error (CairnServerCore *self,
 }
 
 /* A cached prepared statement, reset and with bindings cleared. Owned by
- * the cache: do not finalize. */
+ * the cache: do not finalize. sql must be a string literal (it is the key). */
 static sqlite3_stmt *
 stmt (CairnServerCore *self,
       const char      *sql,
@@ -356,7 +356,9 @@ cairn_server_core_open (const char                   *data_dir,
   if (self->options.login_window_ms <= 0)
     self->options.login_window_ms = 60 * 1000;
 
-  self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_stmt);
+  /* Keyed by the address of the SQL literal: every call site passes a
+   * string constant, so hashing the text on every call is wasted work. */
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   self->login_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->login_addr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
