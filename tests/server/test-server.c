@@ -533,6 +533,72 @@ test_sigterm (Fixture       *f,
   cairn_test_listener_free (l);
 }
 
+/* ---- TLS ------------------------------------------------------------------ */
+
+static void
+test_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  CairnTestServer *srv;
+  CairnTestListener *l;
+  CairnLiveMessage *m;
+  int status = -1;
+  guint http_status;
+
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed; cannot make a test certificate");
+      return;
+    }
+  srv = cairn_test_server_new ();
+  cert = g_build_filename (srv->dir, "cert.pem", NULL);
+  key = g_build_filename (srv->dir, "key.pem", NULL);
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  {
+    const char * const args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    cairn_test_server_start_full (srv, NULL, args);
+  }
+  g_assert_true (g_str_has_prefix (srv->base, "https://127.0.0.1:"));
+  /* The certificate is self-signed: skip verification in this session. */
+  srv->accept_any_certificate = TRUE;
+
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &http_status));
+  m = cairn_test_listener_next (l, TIMEOUT);
+  g_assert_nonnull (m);
+  g_assert_cmpint (m->type, ==, CAIRN_LIVE_HELLO);
+  cairn_live_message_free (m);
+  cairn_test_listener_free (l);
+
+  /* Plain HTTP to the TLS port gets nowhere. */
+  {
+    g_autofree char *plain = g_strdup_printf ("http://%s/v1/health", srv->base + strlen ("https://"));
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", plain);
+    g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 5, NULL);
+    g_autoptr(GBytes) bytes = soup_session_send_and_read (session, msg, NULL, &error);
+
+    g_assert_nonnull (error);
+  }
+  cairn_test_server_free (srv);
+}
+
 /* ---- logging ------------------------------------------------------------------ */
 
 static void
@@ -592,6 +658,7 @@ main (int    argc,
   ADD ("sigterm", test_sigterm);
   ADD ("log-lines", test_log_lines);
 #undef ADD
+  g_test_add_func ("/server/http/tls", test_tls);
 
   return g_test_run ();
 }
