@@ -660,8 +660,10 @@ cairn_todo_model_set_show_completed (GListModel *todos,
               k++;
               continue;
             }
+          /* items[j + (k - start)] is the first item after the run so far. */
           while (k < all->len &&
-                 (j >= items->len || g_ptr_array_index (items, j) != g_ptr_array_index (all, k)))
+                 (j + (k - start) >= items->len ||
+                  g_ptr_array_index (items, j + (k - start)) != g_ptr_array_index (all, k)))
             {
               g_ptr_array_insert (items, j + (k - start), g_object_ref (g_ptr_array_index (all, k)));
               k++;
