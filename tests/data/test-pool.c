@@ -282,6 +282,29 @@ test_identity (Fixture *f, gconstpointer data)
     g_autoptr(GListModel) again = cairn_pool_get_todos (f->pool, list);
     g_assert_true (todo_at (again, 0) == held);
   }
+
+  /* Not held by anyone once deleted: a restore makes a new object. */
+  {
+    g_autofree char *other = new_todo (f, list, "c");
+    GWeakRef weak;
+
+    g_weak_ref_init (&weak, cairn_pool_lookup_todo (f->pool, other));
+    g_clear_object (&todos);
+    cairn_store_delete_todo (f->store, other, &error);
+    g_assert_no_error (error);
+    g_assert_null (g_weak_ref_get (&weak));
+    cairn_store_restore_todo (f->store, other, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (cairn_pool_lookup_todo (f->pool, other));
+    g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, other)), ==, "c");
+    g_weak_ref_clear (&weak);
+  }
+
+  /* A deleted object may outlive the pool. */
+  cairn_store_delete_todo (f->store, id, &error);
+  g_assert_no_error (error);
+  g_clear_object (&f->pool);
+  g_assert_cmpstr (cairn_todo_get_title (held), ==, "b");
 }
 
 static void
