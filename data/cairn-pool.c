@@ -1023,6 +1023,10 @@ store_changed_cb (CairnPool    *self,
 
   g_assert (CAIRN_IS_POOL (self));
 
+  /* cairn_pool_new() already warned that this store cannot be read. */
+  if (self->select_list == NULL || self->select_todo == NULL || self->select_note == NULL)
+    return;
+
   if (changes == NULL || changes->reset)
     {
       if (!load_all (self, &error))

@@ -285,6 +285,27 @@ class CliTest(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("not a directory", err)
 
+    def test_damaged_database(self):
+        self.cli.ok("list-add", "L")
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.cli.profile, "profile.ini"))
+        db = os.path.join(self.cli.profile, "workspaces",
+                          ini["profile"]["current-workspace"] + ".db")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        garbage = b"this is not a database" * 100
+        with open(db, "wb") as f:
+            f.write(garbage)
+        for args in (("lists",), ("list-add", "M"), ("state",)):
+            code, out, err = self.cli.run(*args)
+            self.assertEqual(code, 1, err)
+            self.assertEqual(out, "")
+            self.assertIn(db, err)
+            self.assertEqual(err.count("\n"), 1, err)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), garbage)
+
     def test_help(self):
         out = self.cli.ok("help")
         for name in ["lists", "list-add", "add", "todos", "move", "note-add", "log",
