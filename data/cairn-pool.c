@@ -30,7 +30,7 @@
 #define SELECT_LIST  "SELECT title, position, deleted FROM lists WHERE id = ?1"
 #define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
-#define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0"
+#define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
 #define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
 #define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
 
@@ -514,7 +514,15 @@ todos_of_list (CairnPool  *self,
       step_failed (self, stmt, &error);
       g_warning ("%s", error->message);
     }
-  sort_by_compare (items, compare_todo);
+  /* SQLite's BINARY collation is memcmp, the same order as strcmp on these
+   * ASCII keys, so the array is normally sorted already: check in one pass
+   * and sort only if not. */
+  for (guint i = 1; i < items->len; i++)
+    if (compare_todo (items->pdata[i - 1], items->pdata[i]) > 0)
+      {
+        sort_by_compare (items, compare_todo);
+        break;
+      }
   return g_steal_pointer (&items);
 }
 
