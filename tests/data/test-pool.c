@@ -941,6 +941,36 @@ test_random (Fixture *f, gconstpointer data)
   g_assert_cmpint (cairn_store_get_head (f->store), >, 0);
 }
 
+static void
+drop_other_model (GListModel *model, guint pos, guint removed, guint added, GListModel **other)
+{
+  g_clear_object (other);
+}
+
+/* A handler may drop the last reference to another model of the same list
+ * while the pool emits; the pool must not touch it afterwards. */
+static void
+test_drop_model_in_handler (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = NULL;
+  g_autoptr(GListModel) first = cairn_pool_get_todos (f->pool, list);
+  GListModel *second = cairn_pool_get_todos (f->pool, list);
+  GListModel *third = cairn_pool_get_todos (f->pool, list);
+
+  g_signal_connect (first, "items-changed", G_CALLBACK (drop_other_model), &second);
+  g_signal_connect (third, "items-changed", G_CALLBACK (drop_other_model), &third);
+  b = new_todo (f, list, "b");
+  g_assert_null (second);
+  g_assert_null (third);
+  assert_titles (first, "a b");
+  cairn_store_delete_todo (f->store, a, &error);
+  g_assert_no_error (error);
+  assert_titles (first, "b");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -959,6 +989,7 @@ main (int argc, char **argv)
   ADD ("/pool/rebase", test_rebase);
   ADD ("/pool/rebuild", test_rebuild);
   ADD ("/pool/random", test_random);
+  ADD ("/pool/drop-model-in-handler", test_drop_model_in_handler);
 #undef ADD
 
   return g_test_run ();
