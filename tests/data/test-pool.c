@@ -969,6 +969,19 @@ test_drop_model_in_handler (Fixture *f, gconstpointer data)
   cairn_store_delete_todo (f->store, a, &error);
   g_assert_no_error (error);
   assert_titles (first, "b");
+
+  /* The only model of a list drops itself. */
+  {
+    g_autofree char *l2 = new_list (f, "M");
+    g_autofree char *c = NULL;
+    GListModel *only = cairn_pool_get_todos (f->pool, l2);
+
+    g_signal_connect (only, "items-changed", G_CALLBACK (drop_other_model), &only);
+    c = new_todo (f, l2, "c");
+    g_assert_null (only);
+    cairn_store_rename_todo (f->store, c, "C", &error);
+    g_assert_no_error (error);
+  }
 }
 
 int
