@@ -918,6 +918,16 @@ test_random (Fixture *f, gconstpointer data)
             }
         }
 
+      /* Now and then a view flips "show completed". */
+      if (op % 37 == 36)
+        {
+          guint m = 2 + g_rand_int_range (rand, 0, mirrors->len - 2);
+          gboolean *show = &g_array_index (mirror_show, gboolean, m);
+
+          *show = !*show;
+          cairn_todo_model_set_show_completed (((Mirror *)mirrors->pdata[m])->model, *show);
+        }
+
       if (op % 20 == 19 || op == n_ops - 1)
         {
           g_autoptr(CairnPool) fresh = cairn_pool_new (f->store);
