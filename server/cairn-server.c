@@ -1178,6 +1178,15 @@ cmd_serve (int    argc,
   soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->live, g_hash_table_unref);
+  /* Let the closing sockets' pending I/O finish, so that nothing is
+   * abandoned half way (about 100 ms at most). */
+  for (guint i = 0; i < 50; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   cairn_server_core_close (self->core);

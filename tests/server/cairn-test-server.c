@@ -43,6 +43,14 @@ launcher (CairnTestServer    *self,
 
   /* The weakest Argon2id cost keeps logins fast in tests. */
   g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
+  /* Under AddressSanitizer, unwind through GLib (built without frame
+   * pointers) so that the libsoup leak suppressions in
+   * build-aux/lsan.supp can match the server's stacks. */
+  if (g_getenv ("ASAN_OPTIONS") != NULL)
+    {
+      g_autofree char *opts = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=0", NULL);
+      g_subprocess_launcher_setenv (l, "ASAN_OPTIONS", opts, TRUE);
+    }
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
     {
       g_auto(GStrv) kv = g_strsplit (extra_env[i], "=", 2);
