@@ -249,11 +249,25 @@ authenticate (Server            *self,
   return auth;
 }
 
+/* Ends the main loop once a shutdown has nothing left to wait for. */
+static void
+maybe_finish_shutdown (Server *self)
+{
+  if (self->shutting_down && self->live != NULL &&
+      g_hash_table_size (self->live) == 0 && self->in_flight == 0 &&
+      g_main_loop_is_running (self->loop))
+    g_main_loop_quit (self->loop);
+}
+
 /* ---- live connections ----------------------------------------------------- */
 
 static void
 live_conn_free (LiveConn *lc)
 {
+  /* No callback may see lc after this, even if libsoup keeps conn alive
+   * a little longer while it closes. */
+  if (lc->conn != NULL)
+    g_signal_handlers_disconnect_by_data (lc->conn, lc);
   g_clear_object (&lc->conn);
   g_free (lc->workspace_id);
   if (lc->token != NULL)
@@ -369,7 +383,7 @@ on_live_closed (SoupWebsocketConnection *conn,
 {
   LiveConn *lc = user_data;
   Server *self = lc->server;
-  GPtrArray *conns = g_hash_table_lookup (self->live, lc->workspace_id);
+  GPtrArray *conns = self->live ? g_hash_table_lookup (self->live, lc->workspace_id) : NULL;
 
   log_line ("live-closed", "WS", lc->workspace_id, soup_websocket_connection_get_close_code (conn),
             0, NULL);
@@ -386,8 +400,7 @@ on_live_closed (SoupWebsocketConnection *conn,
   else
     live_conn_free (lc);
 
-  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+  maybe_finish_shutdown (self);
 }
 
 static void
@@ -659,8 +672,7 @@ login_verified (GObject      *source,
     }
   soup_server_message_unpause (job->msg);
   self->in_flight--;
-  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+  maybe_finish_shutdown (self);
 }
 
 static void
@@ -1007,7 +1019,7 @@ on_terminate (gpointer user_data)
    * here; paused logins finish before the loop quits. */
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+    maybe_finish_shutdown (self);
   else
     self->shutdown_timeout = g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_timeout, self);
   return G_SOURCE_CONTINUE;
@@ -1186,7 +1198,6 @@ cmd_serve (int    argc,
         ;
       g_usleep (2000);
     }
-  g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   cairn_server_core_close (self->core);
