@@ -2,6 +2,7 @@
 /* test-server.c: the real cairn-server process over HTTP and WebSocket. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cairn-test-server.h"
@@ -533,6 +534,82 @@ test_sigterm (Fixture       *f,
   cairn_test_listener_free (l);
 }
 
+/* ---- admin command line ------------------------------------------------------ */
+
+/* Runs `cairn-server user …` and returns its stdout; asserts the exit code. */
+static char *
+run_user_cmd (Fixture    *f,
+              const char *input,
+              int         expect_exit,
+              const char *sub,
+              const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  char *out = NULL;
+
+  g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
+  if (name != NULL)
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, name, "--data", f->srv->data_dir, NULL);
+  else
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, "--data", f->srv->data_dir, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, input, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, expect_exit);
+  return out;
+}
+
+static void
+test_admin_cli (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *added = run_user_cmd (f, "\n", 0, "add", "carol");
+  g_autofree char *list = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *dup = NULL;
+  g_autofree char *removed = NULL;
+  g_autofree char *gone = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  const char *pw;
+  char password[64];
+  guint status;
+
+  /* An empty line: the server generates and prints a password (the running
+   * server sees the new user at once). */
+  pw = strstr (added, "Password: ");
+  g_assert_nonnull (pw);
+  g_assert_true (sscanf (pw, "Password: %63s", password) == 1);
+  g_assert_cmpuint (strlen (password), ==, 20);
+  token = cairn_test_login (f->srv, "carol", password, "carol-laptop");
+
+  list = run_user_cmd (f, "", 0, "list", NULL);
+  g_assert_cmpstr (list, ==, "alice\nbob\ncarol\n");
+  dup = run_user_cmd (f, "another-password\n", 1, "add", "carol");
+  g_free (run_user_cmd (f, "short\n", 1, "passwd", "carol"));
+
+  /* A new password logs carol's devices out. */
+  changed = run_user_cmd (f, "carols-new-password\n", 0, "passwd", "carol");
+  answer = call (f, "GET", "/v1/workspaces", token, NULL, 401);
+  g_clear_pointer (&answer, json_node_unref);
+  g_free (token);
+  token = cairn_test_login (f->srv, "carol", "carols-new-password", "carol-laptop");
+
+  removed = run_user_cmd (f, "", 0, "remove", "carol");
+  answer = call (f, "GET", "/v1/workspaces", token, NULL, 401);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = cairn_test_http (f->srv, NULL, "POST", "/v1/session", NULL,
+                            "{\"username\":\"carol\",\"password\":\"carols-new-password\",\"device\":\"x\"}",
+                            -1, &status);
+  g_assert_cmpuint (status, ==, 401);
+  gone = run_user_cmd (f, "", 1, "remove", "carol");
+}
+
 /* ---- TLS ------------------------------------------------------------------ */
 
 static void
@@ -657,6 +734,7 @@ main (int    argc,
   ADD ("kill-after-ack", test_kill_after_ack);
   ADD ("sigterm", test_sigterm);
   ADD ("log-lines", test_log_lines);
+  ADD ("admin-cli", test_admin_cli);
 #undef ADD
   g_test_add_func ("/server/http/tls", test_tls);
 
