@@ -949,6 +949,28 @@ cairn_server_core_authenticate (CairnServerCore  *self,
   return g_steal_pointer (&auth);
 }
 
+gboolean
+cairn_server_core_still_allowed (CairnServerCore *self,
+                                 const CairnAuth *auth,
+                                 const char      *workspace_id)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *st;
+  gboolean row = FALSE;
+
+  if (!(st = stmt (self, "SELECT 1 FROM sessions s JOIN members m ON m.user_id = s.user_id "
+                         "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
+      !bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
+      !step_row (self, st, &row, &error))
+    {
+      g_warning ("Cannot check a live connection's rights: %s", error->message);
+      return FALSE;
+    }
+  if (row)
+    sqlite3_reset (st);
+  return row;
+}
+
 GPtrArray *
 cairn_server_core_sessions (CairnServerCore  *self,
                             const CairnAuth  *auth,
@@ -1246,6 +1268,54 @@ cairn_server_core_member_remove (CairnServerCore  *self,
 fail:
   rollback (self);
   return FALSE;
+}
+
+GPtrArray *
+cairn_server_core_admin_workspaces (CairnServerCore  *self,
+                                    GError          **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
+  sqlite3_stmt *st;
+  gboolean row;
+
+  if (!(st = stmt (self, WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", error)))
+    return NULL;
+  for (;;)
+    {
+      if (!step_row (self, st, &row, error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (out, workspace_from_row (st));
+    }
+  return g_steal_pointer (&out);
+}
+
+CairnAuth *
+cairn_server_core_admin_owner_auth (CairnServerCore  *self,
+                                    const char       *workspace_id,
+                                    GError          **error)
+{
+  sqlite3_stmt *st;
+  gboolean row;
+  CairnAuth *auth;
+
+  if (!(st = stmt (self, "SELECT u.id, u.username FROM members m JOIN users u ON u.id = m.user_id "
+                         "WHERE m.workspace_id = ? AND m.role = 'owner'", error)) ||
+      !bind (self, st, error, "t", workspace_id) ||
+      !step_row (self, st, &row, error))
+    return NULL;
+  if (!row)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  auth = g_new0 (CairnAuth, 1);
+  auth->user_id = sqlite3_column_int64 (st, 0);
+  auth->username = g_strdup (col_text (st, 1));
+  sqlite3_reset (st);
+  return auth;
 }
 
 /* ---- event log ------------------------------------------------------------ */

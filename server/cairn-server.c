@@ -320,6 +320,7 @@ fan_out (Server     *self,
          gint64      head)
 {
   GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *text = NULL;
 
@@ -331,9 +332,21 @@ fan_out (Server     *self,
     {
       LiveConn *lc = g_ptr_array_index (conns, i);
 
-      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (lc->conn, text);
+      if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      /* The session may have been revoked or the user removed, also by an
+       * admin command in another process: such a listener gets nothing more. */
+      if (!cairn_server_core_still_allowed (self->core, lc->auth, workspace_id))
+        {
+          g_ptr_array_add (refused, g_object_ref (lc->conn));
+          continue;
+        }
+      soup_websocket_connection_send_text (lc->conn, text);
     }
+  /* Closed after the loop: "closed" may change conns. */
+  for (guint i = 0; i < refused->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (refused, i),
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
 }
 
 /* Closes the live connections that match (NULL matches anything). */
@@ -1347,6 +1360,117 @@ fail:
   return 1;
 }
 
+/* Opens the core for an admin command; NULL after printing the error. */
+static CairnServerCore *
+open_for_admin (const char  *what,
+                int         *argc,
+                char      ***argv,
+                const char  *usage)
+{
+  g_autofree char *data_dir = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the database (required)", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (usage);
+  g_autoptr(GError) error = NULL;
+  CairnServerCoreOptions opts = core_options_from_env ();
+  CairnServerCore *core;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      g_printerr ("cairn-server %s: %s\n", what, error->message);
+      return NULL;
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server %s: --data DIR is required\n", what);
+      return NULL;
+    }
+  if (!(core = cairn_server_core_open (data_dir, &opts, &error)))
+    g_printerr ("cairn-server %s: %s\n", what, error->message);
+  return core;
+}
+
+static int
+cmd_workspace (int    argc,
+               char **argv)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(core = open_for_admin ("workspace", &argc, &argv, "list - list every workspace")))
+    return 2;
+  if (argc != 2 || !g_str_equal (argv[1], "list"))
+    {
+      g_printerr ("Usage: cairn-server workspace list --data DIR\n");
+      return 2;
+    }
+  if (!(list = cairn_server_core_admin_workspaces (core, &error)))
+    {
+      g_printerr ("cairn-server workspace list: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      CairnWorkspaceInfo *ws = g_ptr_array_index (list, i);
+
+      g_print ("%s\t%s\t%s%s\n", ws->id, ws->owner, ws->name, ws->personal ? " (personal)" : "");
+    }
+  return 0;
+}
+
+static int
+cmd_member (int    argc,
+            char **argv)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(CairnAuth) owner = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *sub, *ws;
+
+  if (!(core = open_for_admin ("member", &argc, &argv, "list WS | add WS USER | remove WS USER - manage members")))
+    return 2;
+  if (argc < 3 ||
+      !((g_str_equal (argv[1], "list") && argc == 3) ||
+        ((g_str_equal (argv[1], "add") || g_str_equal (argv[1], "remove")) && argc == 4)))
+    {
+      g_printerr ("Usage: cairn-server member list WORKSPACE --data DIR\n"
+                  "       cairn-server member add|remove WORKSPACE USER --data DIR\n");
+      return 2;
+    }
+  sub = argv[1];
+  ws = argv[2];
+  /* The admin acts with the owner's rights. */
+  if (!(owner = cairn_server_core_admin_owner_auth (core, ws, &error)))
+    goto fail;
+  if (g_str_equal (sub, "list"))
+    {
+      g_autoptr(GPtrArray) members = cairn_server_core_members (core, owner, ws, &error);
+
+      if (members == NULL)
+        goto fail;
+      for (guint i = 0; i < members->len; i++)
+        {
+          CairnMemberInfo *m = g_ptr_array_index (members, i);
+          g_print ("%s\t%s\n", m->username, m->role);
+        }
+      return 0;
+    }
+  if (g_str_equal (sub, "add") ? !cairn_server_core_member_add (core, owner, ws, argv[3], &error)
+                               : !cairn_server_core_member_remove (core, owner, ws, argv[3], &error))
+    goto fail;
+  g_print ("%s %s %s workspace %s\n", g_str_equal (sub, "add") ? "Added" : "Removed", argv[3],
+           g_str_equal (sub, "add") ? "to" : "from", ws);
+  return 0;
+
+fail:
+  g_printerr ("cairn-server member %s: %s\n", sub, error->message);
+  return 1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1360,6 +1484,10 @@ main (int    argc,
     return cmd_serve (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "user"))
     return cmd_user (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "workspace"))
+    return cmd_workspace (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "member"))
+    return cmd_member (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
     {
       g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
@@ -1368,6 +1496,9 @@ main (int    argc,
   g_printerr ("Usage: cairn-server serve --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
               "       cairn-server user add|passwd|remove NAME --data DIR\n"
               "       cairn-server user list --data DIR\n"
+              "       cairn-server workspace list --data DIR\n"
+              "       cairn-server member list WORKSPACE --data DIR\n"
+              "       cairn-server member add|remove WORKSPACE USER --data DIR\n"
               "       cairn-server --version\n");
   return 2;
 }

@@ -564,6 +564,41 @@ run_user_cmd (Fixture    *f,
   return out;
 }
 
+/* Runs `cairn-server CMD SUB [A] [B] --data DIR` with no input. */
+static char *
+run_user_cmd_argv (Fixture    *f,
+                   int         expect_exit,
+                   const char *cmd,
+                   const char *sub,
+                   const char *a,
+                   const char *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  char *out = NULL;
+
+  g_ptr_array_add (argv, f->srv->binary);
+  g_ptr_array_add (argv, (char *) cmd);
+  g_ptr_array_add (argv, (char *) sub);
+  if (a != NULL)
+    g_ptr_array_add (argv, (char *) a);
+  if (b != NULL)
+    g_ptr_array_add (argv, (char *) b);
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, f->srv->data_dir);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (l, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, expect_exit);
+  return out;
+}
+
 static void
 test_admin_cli (Fixture       *f,
                 gconstpointer  data)
@@ -608,6 +643,43 @@ test_admin_cli (Fixture       *f,
                             -1, &status);
   g_assert_cmpuint (status, ==, 401);
   gone = run_user_cmd (f, "", 1, "remove", "carol");
+}
+
+static void
+test_admin_member_cli (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) created = call (f, "POST", "/v1/workspaces", f->alice, "{\"name\":\"Trip\"}", 201);
+  g_autoptr(CairnWorkspaceInfo) ws = cairn_protocol_decode_workspace (created, &error);
+  g_autoptr(CairnPushReply) r = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *members = NULL;
+  CairnTestListener *bob_live;
+  CairnLiveMessage *m;
+  guint status;
+
+  g_assert_no_error (error);
+  list = run_user_cmd_argv (f, 0, "workspace", "list", NULL, NULL);
+  g_assert_nonnull (strstr (list, ws->id));
+  g_free (run_user_cmd_argv (f, 0, "member", "add", ws->id, "bob"));
+  g_free (run_user_cmd_argv (f, 1, "member", "add", ws->id, "bob"));
+  members = run_user_cmd_argv (f, 0, "member", "list", ws->id, NULL);
+  g_assert_cmpstr (members, ==, "alice\towner\nbob\tmember\n");
+
+  bob_live = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->bob, ws->id, 0, &status));
+  m = cairn_test_listener_next (bob_live, TIMEOUT);
+  g_assert_cmpint (m->type, ==, CAIRN_LIVE_HELLO);
+  cairn_live_message_free (m);
+
+  /* Removed by the admin in another process: the next event does not
+   * reach bob, his socket is closed with 1008. */
+  g_free (run_user_cmd_argv (f, 0, "member", "remove", ws->id, "bob"));
+  r = push (f, f->alice, ws->id, CLIENT_A, 1, 1);
+  g_assert_true (cairn_test_listener_wait_closed (bob_live, TIMEOUT));
+  g_assert_cmpint (bob_live->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_true (g_queue_is_empty (&bob_live->messages));
+  cairn_test_listener_free (bob_live);
 }
 
 /* ---- TLS ------------------------------------------------------------------ */
@@ -735,6 +807,7 @@ main (int    argc,
   ADD ("sigterm", test_sigterm);
   ADD ("log-lines", test_log_lines);
   ADD ("admin-cli", test_admin_cli);
+  ADD ("admin-member-cli", test_admin_member_cli);
 #undef ADD
   g_test_add_func ("/server/http/tls", test_tls);
 
