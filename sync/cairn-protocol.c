@@ -195,7 +195,8 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
+  /* Not immutable: sealing every node costs more than it gives here. */
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
