@@ -1510,6 +1510,7 @@ cairn_server_core_pull (CairnServerCore  *self,
   g_autoptr(CairnPullReply) reply = g_new0 (CairnPullReply, 1);
   sqlite3_stmt *st;
   gboolean row;
+  gsize bytes = 0;
 
   g_return_val_if_fail (limit > 0, NULL);
 
@@ -1524,6 +1525,7 @@ cairn_server_core_pull (CairnServerCore  *self,
   for (;;)
     {
       CairnWireEvent *ev;
+      gsize size;
 
       if (!step_row (self, st, &row, error))
         return NULL;
@@ -1541,6 +1543,16 @@ cairn_server_core_pull (CairnServerCore  *self,
       ev->seq = sqlite3_column_int64 (st, 0);
       if (sqlite3_column_type (st, 7) != SQLITE_NULL)
         ev->device = g_strdup (col_text (st, 7));
+      /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
+      size = cairn_wire_event_size_bound (ev);
+      if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
+        {
+          cairn_wire_event_free (ev);
+          reply->more = TRUE;
+          sqlite3_reset (st);
+          break;
+        }
+      bytes += size;
       g_ptr_array_add (reply->events, ev);
     }
   return g_steal_pointer (&reply);

@@ -230,7 +230,8 @@ CairnPushReply *cairn_server_core_push     (CairnServerCore  *self,
                                             char            **out_gap_client_id,
                                             gint64           *out_expected,
                                             GError          **error);
-/* Events with seq > after, at most limit, ascending. */
+/* Events with seq > after, ascending: at most limit, and cut earlier when
+ * the page would pass CAIRN_PROTOCOL_MAX_PAGE_BYTES (more is then TRUE). */
 CairnPullReply *cairn_server_core_pull     (CairnServerCore  *self,
                                             const CairnAuth  *auth,
                                             const char       *workspace_id,

@@ -312,6 +312,37 @@ send_node (SoupWebsocketConnection *conn,
     soup_websocket_connection_send_text (conn, text);
 }
 
+/* The "events" messages for events, each within MAX_PAGE_BYTES, as text. */
+static GPtrArray *
+encode_event_pages (GPtrArray *events,
+                    gint64     head)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) page = g_ptr_array_new ();
+  gsize bytes = 0;
+
+  for (guint i = 0; i <= events->len; i++)
+    {
+      CairnWireEvent *ev = i < events->len ? g_ptr_array_index (events, i) : NULL;
+      gsize size = ev ? cairn_wire_event_size_bound (ev) : 0;
+
+      if (page->len > 0 && (ev == NULL || bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096))
+        {
+          g_autoptr(JsonNode) node = cairn_protocol_encode_live_events (page, head);
+
+          g_ptr_array_add (texts, cairn_protocol_to_string (node, NULL));
+          g_ptr_array_set_size (page, 0);
+          bytes = 0;
+        }
+      if (ev != NULL)
+        {
+          g_ptr_array_add (page, ev);
+          bytes += size;
+        }
+    }
+  return texts;
+}
+
 /* Sends newly committed events to every live connection of the workspace. */
 static void
 fan_out (Server     *self,
@@ -321,13 +352,11 @@ fan_out (Server     *self,
 {
   GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) texts = NULL;
 
   if (conns == NULL || conns->len == 0 || appended == NULL || appended->len == 0)
     return;
-  node = cairn_protocol_encode_live_events (appended, head);
-  text = cairn_protocol_to_string (node, NULL);
+  texts = encode_event_pages (appended, head);
   for (guint i = 0; i < conns->len; i++)
     {
       LiveConn *lc = g_ptr_array_index (conns, i);
@@ -341,7 +370,8 @@ fan_out (Server     *self,
           g_ptr_array_add (refused, g_object_ref (lc->conn));
           continue;
         }
-      soup_websocket_connection_send_text (lc->conn, text);
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
     }
   /* Closed after the loop: "closed" may change conns. */
   for (guint i = 0; i < refused->len; i++)
@@ -565,15 +595,16 @@ on_websocket (SoupServer              *soup,
   while (after < head)
     {
       g_autoptr(CairnPullReply) page = NULL;
-      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GPtrArray) texts = NULL;
 
       if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, after,
                                            CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
         goto fail;
       if (page->events->len == 0)
         break;
-      node = cairn_protocol_encode_live_events (page->events, page->head);
-      send_node (conn, node);
+      texts = encode_event_pages (page->events, page->head);
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (conn, g_ptr_array_index (texts, k));
       after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
     }
   return;

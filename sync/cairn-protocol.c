@@ -418,6 +418,16 @@ cairn_wire_event_copy (const CairnWireEvent *self)
   return copy;
 }
 
+gsize
+cairn_wire_event_size_bound (const CairnWireEvent *self)
+{
+  /* args is re-emitted byte for byte (the same generator wrote it); name
+   * and client_id need no escapes; a device name at most doubles; the
+   * member names, numbers and punctuation take under 200 bytes. */
+  return strlen (self->args_json) + strlen (self->name) + strlen (self->client_id) +
+         (self->device ? 2 * strlen (self->device) : 0) + 200;
+}
+
 void
 cairn_wire_event_free (CairnWireEvent *self)
 {

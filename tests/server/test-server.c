@@ -370,6 +370,97 @@ test_sharing (Fixture       *f,
   answer = call (f, "GET", events_path, f->bob, NULL, 404);
 }
 
+/* A push of n events of one client, each with about 60 KiB of args. */
+static char *
+big_push_body (const char *client,
+               gint64      from,
+               guint       n)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *filler = g_strnfill (60 * 1024, 'x');
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"note_id\":\"n%u\",\"text\":\"%s\"}", i, filler);
+      g_ptr_array_add (events, cairn_wire_event_new ("note.edited", 1, args, client, from + i, 0));
+    }
+  node = cairn_protocol_encode_push_request (events, NULL);
+  return cairn_protocol_to_string (node, NULL);
+}
+
+static void
+test_big_events_paged (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", f->alice_ws);
+  CairnTestListener *early, *late;
+  gint64 after = 0;
+  guint pages = 0, received = 0;
+  guint status;
+
+  /* A listener that keeps libsoup's limit at the protocol's 1 MiB. */
+  early = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 0, &status));
+  soup_websocket_connection_set_max_incoming_payload_size (early->conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  cairn_live_message_free (cairn_test_listener_next (early, TIMEOUT));
+
+  for (guint b = 0; b < 3; b++)
+    {
+      g_autofree char *body = big_push_body (CLIENT_A, b * 15 + 1, 15);
+      g_autoptr(JsonNode) answer = NULL;
+
+      g_assert_cmpuint (strlen (body), <, CAIRN_PROTOCOL_MAX_BODY_BYTES);
+      answer = call (f, "POST", path, f->alice, body, 200);
+    }
+
+  /* HTTP pages stay within 1 MiB even with limit=1000. */
+  for (;;)
+    {
+      g_autofree char *p = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=1000", path, after);
+      g_autoptr(JsonNode) answer = call (f, "GET", p, f->alice, NULL, 200);
+      g_autofree char *text = json_to_string (answer, FALSE);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnPullReply) page = cairn_protocol_decode_pull_reply (answer, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (text), <=, CAIRN_PROTOCOL_MAX_PAGE_BYTES);
+      g_assert_cmpuint (page->events->len, >, 0);
+      pages++;
+      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+      if (!page->more)
+        break;
+    }
+  g_assert_cmpint (after, ==, 45);
+  g_assert_cmpuint (pages, >=, 3);
+
+  /* The live listener got every event without hitting its limit, and so
+   * does a late one catching up from 0. */
+  late = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 0, &status));
+  soup_websocket_connection_set_max_incoming_payload_size (late->conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  for (guint k = 0; k < 2; k++)
+    {
+      CairnTestListener *l = k == 0 ? early : late;
+
+      received = 0;
+      while (received < 45)
+        {
+          CairnLiveMessage *m = cairn_test_listener_next (l, TIMEOUT);
+
+          g_assert_nonnull (m);
+          if (m->type == CAIRN_LIVE_EVENTS)
+            {
+              g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, 0))->seq, ==, received + 1);
+              received += m->events->len;
+            }
+          cairn_live_message_free (m);
+        }
+      g_assert_cmpuint (received, ==, 45);
+      g_assert_false (l->closed);
+    }
+  cairn_test_listener_free (early);
+  cairn_test_listener_free (late);
+}
+
 /* ---- exactly once ----------------------------------------------------------- */
 
 static void
@@ -801,6 +892,7 @@ main (int    argc,
   ADD ("sessions", test_sessions);
   ADD ("live-two-connections", test_live_two_connections);
   ADD ("sharing", test_sharing);
+  ADD ("big-events-paged", test_big_events_paged);
   ADD ("exactly-once", test_exactly_once);
   ADD ("concurrent-pushes", test_concurrent_pushes);
   ADD ("kill-after-ack", test_kill_after_ack);
