@@ -191,8 +191,13 @@ gboolean
 _cairn_store_begin (CairnStore  *self,
                     GError     **error)
 {
+  sqlite3_stmt *stmt;
+
   g_assert (!self->in_transaction);
-  if (!_cairn_store_exec (self, "BEGIN IMMEDIATE", error))
+  /* IMMEDIATE: take the write lock now, so a second process makes us wait
+   * (busy_timeout) here rather than fail half-way through. */
+  if ((stmt = _cairn_store_prepare (self, "BEGIN IMMEDIATE", error)) == NULL ||
+      !_cairn_store_step_done (self, stmt, error))
     return FALSE;
   self->in_transaction = TRUE;
   return TRUE;
@@ -202,8 +207,11 @@ gboolean
 _cairn_store_end (CairnStore  *self,
                   GError     **error)
 {
+  sqlite3_stmt *stmt;
+
   g_assert (self->in_transaction);
-  if (!_cairn_store_exec (self, "COMMIT", error))
+  if ((stmt = _cairn_store_prepare (self, "COMMIT", error)) == NULL ||
+      !_cairn_store_step_done (self, stmt, error))
     {
       _cairn_store_rollback (self);
       return FALSE;
@@ -447,7 +455,10 @@ _cairn_store_load_meta (CairnStore  *self,
   int rc;
 
   stmt = _cairn_store_prepare (self,
-                               "SELECT client_id, head, history_id, next_client_seq, "
+                               "SELECT client_id, head, history_id, max (next_client_seq, "
+                               "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
+                               "  coalesce ((SELECT max (client_seq) + 1 FROM log "
+                               "             WHERE log.client_id = meta.client_id), 1)), "
                                "(SELECT count(*) FROM pending), "
                                "EXISTS (SELECT 1 FROM log WHERE skipped) "
                                "FROM meta WHERE id = 1", error);
@@ -828,10 +839,12 @@ cairn_store_commit (CairnStore  *self,
   if (!_cairn_store_step_done (self, stmt, error))
     goto fail;
 
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
   self->next_client_seq++;
   self->pending_count++;
-  if (!_cairn_store_save_cursor (self, error) ||
-      !_cairn_store_end (self, error))
+  if (!_cairn_store_end (self, error))
     goto fail;
 
   notify_cursor (self, old_head, old_pending);

@@ -124,7 +124,7 @@ test_migrations (void)
 
       dump = test_dump (store);
       g_assert_cmpstr (dump, ==, expected);
-      g_assert_cmpstr (cairn_store_get_client_id (store), ==, "e9cb3933528db07fa8ed3cedd8934d6b");
+      g_assert_cmpstr (cairn_store_get_client_id (store), ==, "89b11b076c270ce33a71f470bc89e415");
       g_assert_cmpint (cairn_store_get_head (store), ==, 4);
       g_assert_cmpstr (cairn_store_get_history_id (store), ==, "fixture-history");
       pending = cairn_store_list_pending (store, 0, &error);
