@@ -234,15 +234,20 @@ cairn_store_rebase (CairnStore  *self,
   g_return_val_if_fail (events != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_batch (self, events, &first, error))
+  /* Inside the write transaction, so that head is current even when
+   * another process shares the file. */
+  if (!_cairn_store_begin (self, error))
     return FALSE;
+
+  if (!check_batch (self, events, &first, error))
+    goto fail;
 
   if (first == events->len &&
       (history_id == NULL || g_strcmp0 (history_id, self->history_id) == 0))
-    return TRUE;
-
-  if (!_cairn_store_begin (self, error))
-    return FALSE;
+    {
+      _cairn_store_rollback (self);
+      return TRUE;
+    }
 
   /* Records the net effect of the whole rebase, to tell the pool exactly
    * which rows changed (a row rolled back and replayed to the same values

@@ -200,6 +200,16 @@ _cairn_store_begin (CairnStore  *self,
       !_cairn_store_step_done (self, stmt, error))
     return FALSE;
   self->in_transaction = TRUE;
+
+  /* Another process (cairn-cli beside the app) may have committed since we
+   * last looked: then the cached cursor is stale, and a stale
+   * next_client_seq would reuse a number. data_version changes only for
+   * other connections' commits, so this costs one cheap query. */
+  if (!_cairn_store_check_data_version (self, error))
+    {
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -218,6 +228,39 @@ _cairn_store_end (CairnStore  *self,
     }
   self->in_transaction = FALSE;
   return TRUE;
+}
+
+static gboolean
+read_data_version (CairnStore  *self,
+                   gint64      *out,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA data_version", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+_cairn_store_check_data_version (CairnStore  *self,
+                                 GError     **error)
+{
+  gint64 version;
+
+  if (!read_data_version (self, &version, error))
+    return FALSE;
+  if (version == self->data_version)
+    return TRUE;
+  return _cairn_store_load_meta (self, error);
 }
 
 /* Rolls the open transaction back and reloads the cached cursor, which
@@ -486,6 +529,9 @@ _cairn_store_load_meta (CairnStore  *self,
   self->pending_count = (guint) sqlite3_column_int64 (stmt, 4);
   self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
+
+  if (!read_data_version (self, &self->data_version, error))
+    return FALSE;
 
   if (!cairn_is_client_id (self->client_id))
     {
