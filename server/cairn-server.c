@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
 #include <glib-unix.h>
@@ -1097,6 +1100,34 @@ parse_listen (const char      *listen,
   return TRUE;
 }
 
+/* Takes DIR/serve.lock for the life of the process: two servers on one
+ * folder would keep the log consistent (SQLite) but neither would fan out
+ * the other's events. Returns the descriptor, or -1 after printing why. */
+static int
+lock_data_dir (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, "serve.lock", NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_printerr ("cairn-server serve: cannot open %s: %s\n", path, g_strerror (errsv));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int errsv = errno;
+      if (errsv == EWOULDBLOCK)
+        g_printerr ("cairn-server serve: another cairn-server is already serving %s\n", data_dir);
+      else
+        g_printerr ("cairn-server serve: cannot lock %s: %s\n", path, g_strerror (errsv));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 static CairnServerCoreOptions
 core_options_from_env (void)
 {
@@ -1141,6 +1172,7 @@ cmd_serve (int    argc,
   CairnServerCoreOptions opts = core_options_from_env ();
   Server server = { 0 };
   Server *self = &server;
+  int lock_fd;
   GSList *uris;
   guint sigterm, sigint;
 
@@ -1181,6 +1213,11 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: %s\n", error->message);
       return 1;
     }
+  if ((lock_fd = lock_data_dir (data_dir)) < 0)
+    {
+      cairn_server_core_close (self->core);
+      return 1;
+    }
 
   self->max_live_per_user = max_live;
   self->trust_proxy = trust_proxy;
@@ -1207,6 +1244,7 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
                   listen ? listen : DEFAULT_LISTEN, error->message);
       cairn_server_core_close (self->core);
+      close (lock_fd);
       return 1;
     }
 
@@ -1245,6 +1283,7 @@ cmd_serve (int    argc,
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   cairn_server_core_close (self->core);
+  close (lock_fd);
   g_message ("Stopped");
   return 0;
 }

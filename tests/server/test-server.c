@@ -773,6 +773,30 @@ test_admin_member_cli (Fixture       *f,
   cairn_test_listener_free (bob_live);
 }
 
+static void
+test_one_server_per_folder (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autofree char *err = NULL;
+
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             f->srv->binary, "serve", "--data", f->srv->data_dir,
+                             "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  g_assert_nonnull (strstr (err, "already serving"));
+  /* The first one is unharmed. */
+  g_clear_pointer (&err, g_free);
+  {
+    g_autoptr(JsonNode) answer = call (f, "GET", "/v1/health", NULL, NULL, 200);
+  }
+}
+
 /* ---- TLS ------------------------------------------------------------------ */
 
 static void
@@ -900,6 +924,7 @@ main (int    argc,
   ADD ("log-lines", test_log_lines);
   ADD ("admin-cli", test_admin_cli);
   ADD ("admin-member-cli", test_admin_member_cli);
+  ADD ("one-server-per-folder", test_one_server_per_folder);
 #undef ADD
   g_test_add_func ("/server/http/tls", test_tls);
 
