@@ -1312,6 +1312,53 @@ cairn_protocol_encode_push_reply (const CairnPushReply *reply)
   return json_builder_get_root (b);
 }
 
+/* Whether text can be written between quotes as it is (no escapes). */
+static gboolean
+is_plain_text (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '"' || *p == '\\' || (guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+char *
+cairn_protocol_push_reply_to_text (const CairnPushReply *reply,
+                                   gsize                *out_length)
+{
+  GString *s;
+  gboolean plain;
+
+  /* client_id and history_id are hex by the time a reply exists; anything
+   * else (a WebSocket message id, say) takes the general path, which
+   * escapes. */
+  plain = reply->id == NULL && reply->history_id != NULL && is_plain_text (reply->history_id);
+  for (guint i = 0; plain && reply->results != NULL && i < reply->results->len; i++)
+    plain = is_plain_text (((CairnPushResult *) g_ptr_array_index (reply->results, i))->client_id);
+  if (!plain)
+    {
+      g_autoptr(JsonNode) node = cairn_protocol_encode_push_reply (reply);
+
+      return cairn_protocol_to_string (node, out_length);
+    }
+
+  s = g_string_sized_new (64 + (reply->results ? reply->results->len : 0) * 80);
+  g_string_append (s, "{\"results\":[");
+  for (guint i = 0; reply->results != NULL && i < reply->results->len; i++)
+    {
+      CairnPushResult *r = g_ptr_array_index (reply->results, i);
+
+      g_string_append_printf (s, "%s{\"client_id\":\"%s\",\"client_seq\":%" G_GINT64_FORMAT
+                              ",\"seq\":%" G_GINT64_FORMAT "}",
+                              i > 0 ? "," : "", r->client_id, r->client_seq, r->seq);
+    }
+  g_string_append_printf (s, "],\"head\":%" G_GINT64_FORMAT ",\"history_id\":\"%s\"}",
+                          reply->head, reply->history_id);
+  if (out_length != NULL)
+    *out_length = s->len;
+  return g_string_free (s, FALSE);
+}
+
 static gboolean
 decode_history_id (JsonObject  *obj,
                    const char  *where,

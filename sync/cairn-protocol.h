@@ -292,6 +292,10 @@ void            cairn_push_reply_free (CairnPushReply *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnPushReply, cairn_push_reply_free)
 /* With id non-NULL, the WebSocket form {"type":"ack","id",…}. */
 JsonNode       *cairn_protocol_encode_push_reply (const CairnPushReply *reply);
+/* The same answer written straight to text (no tree): the server's hot
+ * path. Parses to the same JSON as the encoded node. */
+char           *cairn_protocol_push_reply_to_text (const CairnPushReply *reply,
+                                                   gsize                *out_length);
 CairnPushReply *cairn_protocol_decode_push_reply (JsonNode  *node,
                                                   gboolean   websocket,
                                                   GError   **error);
