@@ -10,7 +10,7 @@
  *
  * Ingest figures are medians of 3 interleaved rounds.
  * Run from the build tree: CAIRN_BUILD_ROOT=build build/bench/cairn-bench-server
- * [--quick]. Prints one JSON object per line on stdout.
+ * [--quick] [--batch N]. Prints one JSON object per line on stdout.
  */
 #include "config.h"
 
@@ -32,6 +32,7 @@
 #define ROUNDS 3
 
 static gboolean quick = FALSE;
+static guint only_batch = 0;       /* --batch N: that ingest batch size only, no fan-out */
 
 static int
 cmp_double (gconstpointer a,
@@ -419,6 +420,13 @@ main (int    argc,
   for (int i = 1; i < argc; i++)
     if (g_str_equal (argv[i], "--quick"))
       quick = TRUE;
+    else if (g_str_equal (argv[i], "--batch") && i + 1 < argc)
+      only_batch = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+    else
+      {
+        g_printerr ("Usage: %s [--quick] [--batch 1|10|100]\n", argv[0]);
+        return 2;
+      }
 
   srv = cairn_test_server_new ();
   cairn_test_server_add_user (srv, "bench", "bench-password");
@@ -432,6 +440,8 @@ main (int    argc,
       double raws[ROUNDS], serveds[ROUNDS], raw, served;
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
+      if (only_batch != 0 && batches[i] != only_batch)
+        continue;
       /* Interleaved rounds and medians: the disk and the CPU are shared. */
       for (guint r = 0; r < ROUNDS; r++)
         {
@@ -464,6 +474,11 @@ main (int    argc,
       emit (b);
     }
 
+  if (only_batch != 0)
+    {
+      cairn_test_server_free (srv);
+      return 0;
+    }
   {
     /* Start the fan-out from the real head. */
     g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=9007199254740992", ws);

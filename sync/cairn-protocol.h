@@ -270,6 +270,16 @@ GPtrArray *cairn_protocol_decode_push_request (JsonNode    *node,
                                                gboolean     websocket,
                                                char       **out_id,
                                                GError     **error);
+/* A fast path for the HTTP push body: decodes data (len bytes, no tree)
+ * when it is the common shape: every event with exactly the six members,
+ * plain ASCII strings without escapes, integers, and args already in the
+ * compact form the generator writes (no spaces, no escapes, no fractions,
+ * no repeated keys). Returns exactly what parse + decode_push_request
+ * would return for it. Returns NULL for anything else, valid or not, and
+ * never reports an error: the caller then takes the general path, which
+ * gives every refusal its usual error. */
+GPtrArray *cairn_protocol_decode_push_fast    (const char  *data,
+                                               gsize        len);
 
 typedef struct
 {
