@@ -6,7 +6,9 @@
  * WAL, synchronous=FULL). Every call is synchronous and runs to completion
  * before it returns; every mutation is one transaction, committed before the
  * call returns, so an answer built from a returned value never claims more
- * than what is on disk. Time and randomness come from the options, so a
+ * than what is on disk. The one exception is cairn_server_core_push_grouped()
+ * (group commit), whose results may be shown only once the group function
+ * reported the group's commit. Time and randomness come from the options, so a
  * simulation can drive the core deterministically with a fake transport.
  *
  * Errors are in CAIRN_PROTOCOL_ERROR (sync/cairn-protocol.h) so that the HTTP

@@ -1192,8 +1192,8 @@ on_terminate (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("Shutting down: finishing requests and closing live connections");
   self->shutting_down = TRUE;
-  /* Every push commits synchronously on this loop, so none is half done
-   * here; paused logins finish before the loop quits. */
+  /* Pushes waiting in the open group are committed by its idle source and
+   * answered; they and paused logins finish before the loop quits. */
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
     maybe_finish_shutdown (self);
