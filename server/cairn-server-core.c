@@ -97,7 +97,8 @@ exec (CairnServerCore *self,
   return TRUE;
 }
 
-/* Binds text/int parameters from a format: 't' text, 'i' int64. */
+/* Binds text/int parameters from a format: 't' text (copied), 's' text
+ * that outlives the statement's next reset (not copied), 'i' int64. */
 static gboolean
 bind (CairnServerCore *self,
       sqlite3_stmt    *st,
@@ -113,6 +114,8 @@ bind (CairnServerCore *self,
     {
       if (types[i] == 't')
         rc = sqlite3_bind_text (st, i + 1, va_arg (ap, const char *), -1, SQLITE_TRANSIENT);
+      else if (types[i] == 's')
+        rc = sqlite3_bind_text (st, i + 1, va_arg (ap, const char *), -1, SQLITE_STATIC);
       else
         rc = sqlite3_bind_int64 (st, i + 1, va_arg (ap, gint64));
     }
@@ -1462,7 +1465,8 @@ push_locked (CairnServerCore  *self,
           cs->last = ev->client_seq;
           if (!(st = stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
                                  "version, args, created_at, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) ||
-              !bind (self, st, error, "titititit", workspace_id, stored->seq, stored->client_id,
+              /* The strings live until step_done() has reset the statement. */
+              !bind (self, st, error, "sisisisis", workspace_id, stored->seq, stored->client_id,
                      stored->client_seq, stored->name, stored->version, stored->args_json,
                      stored->created_at, stored->device) ||
               !step_done (self, st, error))

@@ -1463,6 +1463,7 @@ scan_event (Scan *sc)
   g_autofree char *client_id = NULL;
   gint64 version = 0, client_seq = 0, created_at = 0;
   guint seen = 0;
+  CairnWireEvent *ev;
 
   if (!scan_char (sc, '{'))
     return NULL;
@@ -1534,7 +1535,14 @@ scan_event (Scan *sc)
   while (scan_char (sc, ','));
   if (seen != ALL || !scan_char (sc, '}'))
     return NULL;
-  return cairn_wire_event_new (name, version, args, client_id, client_seq, created_at);
+  ev = g_new0 (CairnWireEvent, 1);
+  ev->name = g_steal_pointer (&name);
+  ev->version = version;
+  ev->args_json = g_steal_pointer (&args);
+  ev->client_id = g_steal_pointer (&client_id);
+  ev->client_seq = client_seq;
+  ev->created_at = created_at;
+  return ev;
 }
 
 GPtrArray *
