@@ -1584,6 +1584,18 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
   g_return_val_if_fail (self->group_done != NULL, NULL);
 
   push_outputs_init (out_appended, out_gap_client_id, out_expected);
+  if (self->in_group && sqlite3_get_autocommit (self->db))
+    {
+      /* SQLite rolled the group's transaction back by itself (an I/O
+       * error, say): its pushes are lost and must be answered so, before
+       * a savepoint here would quietly start a new transaction. */
+      g_autoptr(GError) group_error = NULL;
+
+      self->in_group = FALSE;
+      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The open group's transaction in %s was rolled back by SQLite", self->path);
+      self->group_done (group_error, self->group_done_data);
+    }
   if (!self->in_group)
     {
       if (!begin (self, error))
@@ -1639,7 +1651,15 @@ cairn_server_core_commit_group (CairnServerCore  *self,
   if (!self->in_group)
     return TRUE;
   self->in_group = FALSE;
-  ok = commit (self, &local_error);
+  if (sqlite3_get_autocommit (self->db))
+    {
+      /* Rolled back by SQLite itself: nothing of the group is stored. */
+      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The open group's transaction in %s was rolled back by SQLite", self->path);
+      ok = FALSE;
+    }
+  else
+    ok = commit (self, &local_error);
   if (self->group_done != NULL)
     self->group_done (ok ? NULL : local_error, self->group_done_data);
   if (!ok)
