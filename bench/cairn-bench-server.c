@@ -2,13 +2,16 @@
 /* cairn-bench-server.c: cairn-server ingest and fan-out latency, as JSON lines.
  *
  * 1. raw SQLite: batched inserts into an events table like the server's
- *    (WAL, synchronous=FULL, one transaction per batch), the ceiling;
+ *    (event row and dedupe key; WAL, synchronous=FULL, one transaction per
+ *    batch), the ceiling;
  * 2. server ingest: several concurrent clients pushing batches of 1, 10, 100
- *    over loopback HTTP to one workspace of a real cairn-server;
+ *    over loopback HTTP to one workspace of a real cairn-server, each over
+ *    one kept-alive socket with requests built before the clock starts;
  * 3. fan-out: one HTTP push of one event, time until each of N live
  *    WebSocket listeners has it (p50/p99 for N = 1, 10, 100).
  *
- * Ingest figures are medians of 3 interleaved rounds.
+ * Ingest figures are medians of 3 interleaved rounds, with the CPU time per
+ * event of the server process and of the raw loop beside them.
  * Run from the build tree: CAIRN_BUILD_ROOT=build build/bench/cairn-bench-server
  * [--quick] [--batch N]. Prints one JSON object per line on stdout.
  */
