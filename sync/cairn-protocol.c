@@ -1387,7 +1387,8 @@ scan_canonical (Scan *sc,
           }
         for (;;)
           {
-            if (!scan_plain_string (sc, &s, &n) || nkeys == G_N_ELEMENTS (keys))
+            /* Empty member names: declined, json-glib versions differ on them. */
+            if (!scan_plain_string (sc, &s, &n) || n == 0 || nkeys == G_N_ELEMENTS (keys))
               return FALSE;
             for (guint i = 0; i < nkeys; i++)
               if (key_lens[i] == n && memcmp (keys[i], s, n) == 0)
