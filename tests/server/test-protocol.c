@@ -490,6 +490,124 @@ test_push_fast (void)
   }
 }
 
+/* Random JSON text (compact, or not when loose is TRUE). */
+static void
+random_value (GRand   *r,
+              GString *out,
+              guint    depth,
+              gboolean loose)
+{
+  static const char *const words[] = { "a", "todo_id", "title", "x", "b/c", "it's", "<t>", "~", "" };
+  guint kind = g_rand_int_range (r, 0, depth > 3 ? 4 : 6);
+
+  switch (kind)
+    {
+    case 0:
+      g_string_append_printf (out, "\"%s\"", words[g_rand_int_range (r, 0, G_N_ELEMENTS (words))]);
+      break;
+    case 1:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                              (gint64) g_rand_int_range (r, -1000000, 1000000) * g_rand_int_range (r, 1, 1000));
+      break;
+    case 2:
+      g_string_append (out, g_rand_boolean (r) ? "true" : "null");
+      break;
+    case 3:
+      g_string_append (out, loose && g_rand_int_range (r, 0, 4) == 0 ? "1.5" : "false");
+      break;
+    case 4:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append (out, loose && g_rand_boolean (r) ? ", " : ",");
+            random_value (r, out, depth + 1, loose);
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    default:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '{');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            /* Sometimes a repeated key. */
+            g_string_append_printf (out, "\"%s\":%s", words[g_rand_int_range (r, 0, 4)],
+                                    loose && g_rand_boolean (r) ? " " : "");
+            random_value (r, out, depth + 1, loose);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    }
+}
+
+/* Differential check: on random bodies, and on random corruptions of them,
+ * the fast path declines or agrees with the general one, and never accepts
+ * what the general path refuses. */
+static void
+test_push_fast_random (void)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (20261121);
+  guint taken = 0, refused = 0;
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autoptr(GString) body = g_string_new ("{\"events\":[");
+      gboolean loose = g_rand_int_range (r, 0, 4) == 0;
+      guint n = g_rand_int_range (r, 1, 5);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) general = NULL;
+      g_autoptr(GPtrArray) quick = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_string_append_printf (body, "%s{\"name\":\"todo.created\",\"version\":%d,\"args\":{\"v\":",
+                                  i > 0 ? "," : "", g_rand_int_range (r, 1, 3));
+          random_value (r, body, 0, loose);
+          g_string_append_printf (body, "},\"client_id\":\"" CID "\",\"client_seq\":%u,\"created_at\":%u}",
+                                  i + 1, g_rand_int_range (r, 0, 100000));
+        }
+      g_string_append (body, "]}");
+      /* A quarter of the bodies get one byte changed or cut short. */
+      if (g_rand_int_range (r, 0, 4) == 0)
+        {
+          static const char junk[] = "{}[]\":,0-9 \\ae";
+          guint at = g_rand_int_range (r, 0, body->len);
+
+          if (g_rand_boolean (r))
+            body->str[at] = junk[g_rand_int_range (r, 0, sizeof junk - 1)];
+          else
+            g_string_truncate (body, at);
+        }
+
+      general = decode_general (body->str, &error);
+      quick = cairn_protocol_decode_push_fast (body->str, body->len);
+      if (general == NULL)
+        {
+          refused++;
+          if (quick != NULL)
+            g_error ("Fast path accepted a body the general path refuses (%s): %s", error->message, body->str);
+        }
+      else if (quick != NULL)
+        {
+          taken++;
+          assert_same_events (quick, general);
+        }
+    }
+  g_test_message ("fast path took %u of 3000 bodies; the general path refused %u", taken, refused);
+  /* Not vacuous: both outcomes happened many times. */
+  g_assert_cmpuint (taken, >, 1000);
+  g_assert_cmpuint (refused, >, 300);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -503,6 +621,7 @@ main (int    argc,
   g_test_add_func ("/server/protocol/push-request", test_push_request);
   g_test_add_func ("/server/protocol/push-request-refusals", test_push_request_refusals);
   g_test_add_func ("/server/protocol/push-fast", test_push_fast);
+  g_test_add_func ("/server/protocol/push-fast-random", test_push_fast_random);
   g_test_add_func ("/server/protocol/replies", test_replies);
   g_test_add_func ("/server/protocol/live-messages", test_live_messages);
   g_test_add_func ("/server/protocol/query-params", test_query_params);
