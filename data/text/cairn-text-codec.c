@@ -653,6 +653,39 @@ start_ref_cmp (gconstpointer a,
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* How many spans before @i lies the span that ends with id (client, seq),
+ * or 0 when it is not an earlier span. */
+static guint32
+containing_before (GArray  *starts,
+                   GArray  *spans,
+                   guint32  client,
+                   guint32  seq,
+                   guint    i)
+{
+  guint lo = 0, hi = starts->len;
+  const StartRef *sr;
+  const CtSpan *sp;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      const StartRef *m = &g_array_index (starts, StartRef, mid);
+      if (m->client < client || (m->client == client && m->seq <= seq))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (lo == 0)
+    return 0;
+  sr = &g_array_index (starts, StartRef, lo - 1);
+  if (sr->client != client || sr->index >= i)
+    return 0;
+  sp = &g_array_index (spans, CtSpan, sr->index);
+  if (sp->seq + sp->len - 1 != seq)
+    return 0;
+  return i - sr->index;
+}
+
 static inline gboolean
 state_mergeable (const CtSpan *a,
                  const CtSpan *b)
@@ -673,7 +706,6 @@ cairn_text_encode_state (CairnText *self)
   GByteArray *b;
   guint8 tag = TAG_STATE;
   guint32 prev_client = 0;
-  guint32 n_dels = 0;
   gint64 prev_tseq = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -719,10 +751,15 @@ cairn_text_encode_state (CairnText *self)
       guint flags;
       guint64 or_code = 0;
 
+      guint32 back = 0;
+
       if (s->ol.client == CT_NONE)
         ol_mode = 1;
       else if (p != NULL && s->ol.client == p->client && s->ol.seq == p->seq + p->len - 1)
         ol_mode = 0;
+      else if (s->ol.client == s->client && s->seq > 0 && s->ol.seq == s->seq - 1 &&
+               (back = containing_before (starts, spans, s->client, s->seq - 1, i)) > 0)
+        ol_mode = 3;
       else
         ol_mode = 2;
       flags = (s->deleted ? 1 : 0) | (s->client != prev_client ? 2 : 0) | (ol_mode << 2);
@@ -730,7 +767,10 @@ cairn_text_encode_state (CairnText *self)
       if (s->client != prev_client)
         wr_varint (b, s->client);
       prev_client = s->client;
-      wr_zigzag (b, (gint64) s->seq - last_end[s->client]);
+      if (ol_mode == 3)
+        wr_varint (b, back);
+      else
+        wr_zigzag (b, (gint64) s->seq - last_end[s->client]);
       last_end[s->client] = s->seq + s->len;
       if (ol_mode == 2)
         {
@@ -769,23 +809,25 @@ cairn_text_encode_state (CairnText *self)
   wr_varint (b, content->len);
   g_byte_array_append (b, content->data, content->len);
 
-  for (guint c = 0; c < nc; c++)
-    n_dels += ((CtClient *) g_ptr_array_index (self->clients, c))->dels->len;
-  wr_varint (b, n_dels);
-  memset (last_end, 0, MAX (nc, 1) * sizeof (guint32));
+  /* Deletions by client, in counter order. Their counters are not written:
+   * they are the gaps that the client's insertions leave. */
   for (guint c = 0; c < nc; c++)
     {
       GArray *dels = ((CtClient *) g_ptr_array_index (self->clients, c))->dels;
+      wr_varint (b, dels->len);
       for (guint i = 0; i < dels->len; i++)
         {
           const CtDel *d = &g_array_index (dels, CtDel, i);
-          wr_varint (b, c);
-          wr_varint (b, ((guint64) d->len << 1) | d->rev);
-          wr_varint (b, d->seq - last_end[c]);
-          last_end[c] = d->seq + d->len;
-          wr_varint (b, d->tclient);
-          wr_zigzag (b, (gint64) d->tseq - prev_tseq);
-          prev_tseq = d->tseq;
+          gboolean other = d->tclient != c;
+          wr_varint (b, ((guint64) d->len << 2) | (other ? 2 : 0) | d->rev);
+          if (other)
+            {
+              wr_varint (b, d->tclient);
+              wr_zigzag (b, (gint64) d->tseq - prev_tseq);
+              prev_tseq = d->tseq;
+            }
+          else
+            wr_varint (b, d->seq - d->tseq - d->len);
         }
     }
 
@@ -819,14 +861,41 @@ typedef struct
   CtLeaf *leaf;
 } Cover;
 
-static int
-cover_cmp (gconstpointer a,
-           gconstpointer b)
+/* LSD radix sort by (client, seq), 16 bits a pass, skipping digits that
+ * are the same in every entry (usually all but one or two). */
+static void
+sort_cover (Cover *v,
+            gsize  n)
 {
-  const Cover *x = a, *y = b;
-  if (x->client != y->client)
-    return x->client < y->client ? -1 : 1;
-  return x->seq < y->seq ? -1 : x->seq > y->seq;
+  g_autofree Cover *tmp = NULL;
+  guint64 all_or = 0, all_and = G_MAXUINT64;
+
+  if (n < 2)
+    return;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint64 k = ((guint64) v[i].client << 32) | v[i].seq;
+      all_or |= k;
+      all_and &= k;
+    }
+  tmp = g_new (Cover, n);
+  for (guint shift = 0; shift < 64; shift += 16)
+    {
+      g_autofree gsize *count = NULL;
+      Cover *swap;
+
+      if ((((all_or ^ all_and) >> shift) & 0xffff) == 0)
+        continue;
+      count = g_new0 (gsize, 65537);
+      for (gsize i = 0; i < n; i++)
+        count[((((guint64) v[i].client << 32) | v[i].seq) >> shift & 0xffff) + 1]++;
+      for (guint d = 0; d < 65536; d++)
+        count[d + 1] += count[d];
+      for (gsize i = 0; i < n; i++)
+        tmp[count[(((guint64) v[i].client << 32) | v[i].seq) >> shift & 0xffff]++] = v[i];
+      swap = tmp;
+      memcpy (v, swap, n * sizeof (Cover));
+    }
 }
 
 static CairnText *
@@ -835,10 +904,11 @@ decode_state (Reader        *r,
 {
   g_autoptr(CairnText) self = _cairn_text_new_empty ();
   g_autofree CtSpan *spans = NULL;
+  g_autofree guint8 *explicit = NULL;
   g_autofree guint32 *last_end = NULL;
   g_autofree CtLeaf **leaves = NULL;
   g_autoptr(GArray) cover = NULL;
-  guint32 nc, nspans, n_leaves, n_dels, n_order;
+  guint32 nc, nspans, n_leaves, n_order;
   guint32 content_bytes;
   guint64 total_len = 0;
   guint32 prev_client = 0;
@@ -883,6 +953,7 @@ decode_state (Reader        *r,
       return NULL;
     }
   spans = g_new (CtSpan, MAX (nspans, 1));
+  explicit = g_new0 (guint8, MAX (nspans, 1));
   last_end = g_new0 (guint32, MAX (nc, 1));
   for (guint32 i = 0; i < nspans; i++)
     {
@@ -897,9 +968,9 @@ decode_state (Reader        *r,
       s->len = (guint32) (head >> 4);
       s->deleted = head & 1;
       ol_mode = (head >> 2) & 3;
-      if (s->len == 0 || ol_mode == 3)
+      if (s->len == 0)
         {
-          rd_fail (r, "span %u has %s", i, s->len == 0 ? "length 0" : "an unknown origin mode");
+          rd_fail (r, "span %u has length 0", i);
           return NULL;
         }
       if (head & 2)
@@ -909,7 +980,23 @@ decode_state (Reader        *r,
         }
       s->client = prev_client;
       c = g_ptr_array_index (self->clients, s->client);
-      if (!rd_zigzag (r, &delta, "a span's counter"))
+      if (ol_mode == 3)
+        {
+          /* Continues the run of an earlier span: left origin is the
+           * character before, counter right after that span's end. */
+          guint32 back;
+          const CtSpan *left;
+          if (!rd_u32 (r, i, &back, "a span's run link"))
+            return NULL;
+          left = &spans[i - back];
+          if (back == 0 || left->client != s->client)
+            {
+              rd_fail (r, "span %u continues a span that is not of its client", i);
+              return NULL;
+            }
+          delta = (gint64) left->seq + left->len - last_end[s->client];
+        }
+      else if (!rd_zigzag (r, &delta, "a span's counter"))
         return NULL;
       if (delta < -(gint64) last_end[s->client] ||
           (guint64) last_end[s->client] + delta + s->len > c->next)
@@ -919,7 +1006,12 @@ decode_state (Reader        *r,
         }
       s->seq = (guint32) (last_end[s->client] + delta);
       last_end[s->client] = s->seq + s->len;
-      if (ol_mode == 0)
+      if (ol_mode == 3)
+        {
+          s->ol.client = s->client;
+          s->ol.seq = s->seq - 1;
+        }
+      else if (ol_mode == 0)
         {
           if (i == 0)
             {
@@ -934,9 +1026,13 @@ decode_state (Reader        *r,
           s->ol.client = CT_NONE;
           s->ol.seq = 0;
         }
-      else if (!rd_u32 (r, nc - 1, &s->ol.client, "a left origin's client") ||
-               !rd_u32 (r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
-        return NULL;
+      else
+        {
+          explicit[i] = 1;
+          if (!rd_u32 (r, nc - 1, &s->ol.client, "a left origin's client") ||
+              !rd_u32 (r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
+            return NULL;
+        }
       if (!rd_varint (r, (guint64) nspans + 1, &or_code, "a right origin"))
         return NULL;
       if (or_code == 0)
@@ -946,6 +1042,7 @@ decode_state (Reader        *r,
         }
       else if (or_code == 1)
         {
+          explicit[i] = 1;
           if (!rd_u32 (r, nc - 1, &s->or_.client, "a right origin's client") ||
               !rd_u32 (r, G_MAXUINT32 - 1, &s->or_.seq, "a right origin"))
             return NULL;
@@ -1053,7 +1150,7 @@ decode_state (Reader        *r,
     _cairn_text_build_tree (self, leaves, n_leaves);
   }
   /* The id index, and no two spans sharing an id. */
-  g_array_sort (cover, cover_cmp);
+  sort_cover ((Cover *) cover->data, cover->len);
   for (guint i = 0; i < cover->len; i++)
     {
       Cover *cv = &g_array_index (cover, Cover, i);
@@ -1068,11 +1165,13 @@ decode_state (Reader        *r,
         }
       _cairn_text_idx_insert (g_ptr_array_index (self->clients, cv->client), cv->seq, cv->leaf);
     }
-  /* Explicit origins must name insertions. */
+  /* Explicit origins must name insertions (the others do by construction). */
   for (guint32 i = 0; i < nspans; i++)
     {
       CtLeaf *l;
       guint sl;
+      if (!explicit[i])
+        continue;
       if ((spans[i].ol.client != CT_NONE && !_cairn_text_lookup (self, spans[i].ol, &l, &sl)) ||
           (spans[i].or_.client != CT_NONE && !_cairn_text_lookup (self, spans[i].or_, &l, &sl)))
         {
@@ -1081,94 +1180,106 @@ decode_state (Reader        *r,
         }
     }
 
-  /* Deletions. */
-  if (!rd_u32 (r, rd_left (r) / 5, &n_dels, "the deletion count"))
-    return NULL;
-  memset (last_end, 0, MAX (nc, 1) * sizeof (guint32));
-  for (guint32 i = 0; i < n_dels; i++)
-    {
-      CtDel d;
-      guint32 c;
-      guint64 head, dseq;
-      gint64 dt;
-      CtClient *cl;
-
-      if (nc == 0)
-        {
-          rd_fail (r, "deletions but no clients");
-          return NULL;
-        }
-      if (!rd_u32 (r, nc - 1, &c, "a deletion's client") ||
-          !rd_varint (r, ((guint64) G_MAXUINT32 << 1) | 1, &head, "a deletion's length") ||
-          !rd_varint (r, G_MAXUINT32, &dseq, "a deletion's counter") ||
-          !rd_u32 (r, nc - 1, &d.tclient, "a deletion's target client") ||
-          !rd_zigzag (r, &dt, "a deletion's target"))
-        return NULL;
-      cl = g_ptr_array_index (self->clients, c);
-      d.len = (guint32) (head >> 1);
-      d.rev = head & 1;
-      if (d.len == 0 || (i > 0 && c < prev_client) ||
-          (guint64) last_end[c] + dseq + d.len > cl->next)
-        {
-          rd_fail (r, "deletion %u is empty, out of order or past its client's operations", i);
-          return NULL;
-        }
-      prev_client = c;
-      d.seq = (guint32) (last_end[c] + dseq);
-      last_end[c] = d.seq + d.len;
-      if (prev_tseq + dt < 0 ||
-          prev_tseq + dt + d.len > ((CtClient *) g_ptr_array_index (self->clients, d.tclient))->next)
-        {
-          rd_fail (r, "deletion %u targets characters that do not exist", i);
-          return NULL;
-        }
-      d.tseq = (guint32) (prev_tseq + dt);
-      prev_tseq = d.tseq;
-      /* Every target must be an inserted character marked deleted. */
-      for (guint32 t = d.tseq, left = d.len; left > 0;)
-        {
-          CtLeaf *l;
-          guint sl;
-          CtSpan *sp;
-          guint32 take;
-          if (!_cairn_text_lookup (self, (CtId) { d.tclient, t }, &l, &sl) || !l->s[sl].deleted)
-            {
-              rd_fail (r, "deletion %u targets a character that is not a deleted insertion", i);
-              return NULL;
-            }
-          sp = &l->s[sl];
-          take = MIN (sp->seq + sp->len - t, left);
-          t += take;
-          left -= take;
-        }
-      g_array_append_val (cl->dels, d);
-      {
-        Cover cv = { c, d.seq, d.len, 1, NULL };
-        g_array_append_val (cover, cv);
-      }
-    }
-  /* Insertions and deletions of each client tile its counters exactly. */
-  g_array_sort (cover, cover_cmp);
+  /* Deletions, by client: each takes the next gap its client's insertions
+   * leave, so insertions and deletions tile the counters exactly. */
   {
-    guint i = 0;
+    guint ci = 0;
     for (guint32 c = 0; c < nc; c++)
       {
-        guint32 expect = 0;
-        for (; i < cover->len && g_array_index (cover, Cover, i).client == c; i++)
+        CtClient *cl = g_ptr_array_index (self->clients, c);
+        guint32 n_dels, cur = 0;
+
+        if (!rd_u32 (r, rd_left (r), &n_dels, "a deletion count"))
+          return NULL;
+        for (guint32 i = 0; i <= n_dels; i++)
           {
-            Cover *cv = &g_array_index (cover, Cover, i);
-            if (cv->seq != expect)
+            CtDel d;
+            guint64 head;
+            guint32 limit;
+
+            /* Skip the insertions that start here. */
+            while (ci < cover->len && g_array_index (cover, Cover, ci).client == c &&
+                   g_array_index (cover, Cover, ci).seq <= cur)
               {
-                rd_fail (r, "the operations of client %u %s at %u", c,
-                         cv->seq < expect ? "overlap" : "have a gap", expect);
+                Cover *cv = &g_array_index (cover, Cover, ci);
+                if (cv->seq < cur)
+                  {
+                    rd_fail (r, "two operations of client %u share the counter %u", c, cv->seq);
+                    return NULL;
+                  }
+                cur += cv->len;
+                ci++;
+              }
+            limit = ci < cover->len && g_array_index (cover, Cover, ci).client == c ?
+                    g_array_index (cover, Cover, ci).seq : cl->next;
+            if (i == n_dels)
+              {
+                if (cur != cl->next || limit != cl->next)
+                  {
+                    rd_fail (r, "the operations of client %u do not cover its %u counters",
+                             c, cl->next);
+                    return NULL;
+                  }
+                break;
+              }
+            if (!rd_varint (r, ((guint64) G_MAXUINT32 << 2) | 3, &head, "a deletion's header"))
+              return NULL;
+            d.len = (guint32) (head >> 2);
+            d.rev = head & 1;
+            d.seq = cur;
+            if (d.len == 0 || (guint64) cur + d.len > limit)
+              {
+                rd_fail (r, "deletion %u of client %u is empty or overlaps an insertion", i, c);
                 return NULL;
               }
-            expect += cv->len;
-          }
-        if (expect != ((CtClient *) g_ptr_array_index (self->clients, c))->next)
-          {
-            rd_fail (r, "the operations of client %u stop at %u", c, expect);
-            return NULL;
+            if (head & 2)
+              {
+                gint64 dt;
+                if (!rd_u32 (r, nc - 1, &d.tclient, "a deletion's target client") ||
+                    !rd_zigzag (r, &dt, "a deletion's target"))
+                  return NULL;
+                if (prev_tseq + dt < 0 || prev_tseq + dt + d.len >
+                    ((CtClient *) g_ptr_array_index (self->clients, d.tclient))->next)
+                  {
+                    rd_fail (r, "deletion %u of client %u targets characters that do not exist", i, c);
+                    return NULL;
+                  }
+                d.tseq = (guint32) (prev_tseq + dt);
+                prev_tseq = d.tseq;
+              }
+            else
+              {
+                guint32 back;
+                if (!rd_u32 (r, cur, &back, "a deletion's target"))
+                  return NULL;
+                if ((guint64) back + d.len > cur)
+                  {
+                    rd_fail (r, "deletion %u of client %u targets characters before the first", i, c);
+                    return NULL;
+                  }
+                d.tclient = c;
+                d.tseq = cur - back - d.len;
+              }
+            cur += d.len;
+            /* Every target must be an inserted character marked deleted. */
+            for (guint32 t = d.tseq, left = d.len; left > 0;)
+              {
+                CtLeaf *l;
+                guint sl;
+                CtSpan *sp;
+                guint32 take;
+                if (!_cairn_text_lookup (self, (CtId) { d.tclient, t }, &l, &sl) || !l->s[sl].deleted)
+                  {
+                    rd_fail (r, "deletion %u of client %u targets a character that is not a "
+                             "deleted insertion", i, c);
+                    return NULL;
+                  }
+                sp = &l->s[sl];
+                take = MIN (sp->seq + sp->len - t, left);
+                t += take;
+                left -= take;
+              }
+            g_array_append_val (cl->dels, d);
           }
       }
   }
