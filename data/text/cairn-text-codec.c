@@ -762,21 +762,8 @@ cairn_text_encode_state (CairnText *self)
         ol_mode = 3;
       else
         ol_mode = 2;
-      flags = (s->deleted ? 1 : 0) | (s->client != prev_client ? 2 : 0) | (ol_mode << 2);
-      wr_varint (b, ((guint64) s->len << 4) | flags);
-      if (s->client != prev_client)
-        wr_varint (b, s->client);
-      prev_client = s->client;
-      if (ol_mode == 3)
-        wr_varint (b, back);
-      else
-        wr_zigzag (b, (gint64) s->seq - last_end[s->client]);
-      last_end[s->client] = s->seq + s->len;
-      if (ol_mode == 2)
-        {
-          wr_varint (b, s->ol.client);
-          wr_varint (b, s->ol.seq);
-        }
+      /* Right origin: 0 none, 1 explicit id, k + 2 the start of the span
+       * k + 1 places ahead (always a span start, see docs/text-crdt.md). */
       if (s->or_.client != CT_NONE)
         {
           StartRef key = { s->or_.client, s->or_.seq, 0 };
@@ -795,16 +782,49 @@ cairn_text_encode_state (CairnText *self)
           if (or_code == 0 && hit != NULL && hit->index > i)
             or_code = (guint64) (hit->index - i - 1) + 2;
           if (or_code == 0)
-            {
-              wr_varint (b, 1);
-              wr_varint (b, s->or_.client);
-              wr_varint (b, s->or_.seq);
-            }
-          else
-            wr_varint (b, or_code);
+            or_code = 1;
         }
+      flags = (s->deleted ? 1 : 0) | (s->client != prev_client ? 2 : 0) | (ol_mode << 2) |
+              (or_code == 2 ? 16 : 0);
+      wr_varint (b, ((guint64) s->len << 5) | flags);
+      if (s->client != prev_client)
+        wr_varint (b, s->client);
+      prev_client = s->client;
+      if (ol_mode == 3)
+        wr_varint (b, back);
       else
-        wr_varint (b, 0);
+        wr_zigzag (b, (gint64) s->seq - last_end[s->client]);
+      last_end[s->client] = s->seq + s->len;
+      if (ol_mode == 2)
+        {
+          /* Often the end of a span a few places back (typing again
+           * after deleting): x > 0 names span i - 1 - x, 0 an explicit id. */
+          guint32 x = 0;
+          for (guint j = i >= 2 ? i - 2 : 0; i >= 2 && j + 32 >= i; j--)
+            {
+              const CtSpan *q = &g_array_index (spans, CtSpan, j);
+              if (q->client == s->ol.client && q->seq + q->len - 1 == s->ol.seq)
+                {
+                  x = i - 1 - j;
+                  break;
+                }
+              if (j == 0)
+                break;
+            }
+          wr_varint (b, x);
+          if (x == 0)
+            {
+              wr_varint (b, s->ol.client);
+              wr_varint (b, s->ol.seq);
+            }
+        }
+      if (or_code != 2)
+        wr_varint (b, or_code);
+      if (or_code == 1)
+        {
+          wr_varint (b, s->or_.client);
+          wr_varint (b, s->or_.seq);
+        }
     }
   wr_varint (b, content->len);
   g_byte_array_append (b, content->data, content->len);
@@ -819,15 +839,22 @@ cairn_text_encode_state (CairnText *self)
         {
           const CtDel *d = &g_array_index (dels, CtDel, i);
           gboolean other = d->tclient != c;
-          wr_varint (b, ((guint64) d->len << 2) | (other ? 2 : 0) | d->rev);
+          guint64 back = d->seq - d->tseq - d->len;
+          gint64 rel = (gint64) d->tseq - prev_tseq;
+          guint64 zrel = ((guint64) rel << 1) ^ (guint64) (rel >> 63);
+          /* Own characters: counted back from the deletion itself, or from
+           * the previous target, whichever is shorter. */
+          gboolean by_prev = other || zrel < back;
+
+          wr_varint (b, ((guint64) d->len << 3) | (by_prev && !other ? 4 : 0) |
+                        (other ? 2 : 0) | d->rev);
           if (other)
-            {
-              wr_varint (b, d->tclient);
-              wr_zigzag (b, (gint64) d->tseq - prev_tseq);
-              prev_tseq = d->tseq;
-            }
+            wr_varint (b, d->tclient);
+          if (by_prev)
+            wr_varint (b, zrel);
           else
-            wr_varint (b, d->seq - d->tseq - d->len);
+            wr_varint (b, back);
+          prev_tseq = d->tseq;
         }
     }
 
@@ -963,9 +990,9 @@ decode_state (Reader        *r,
       guint ol_mode;
       CtClient *c;
 
-      if (!rd_varint (r, (guint64) G_MAXUINT32 << 4, &head, "a span header"))
+      if (!rd_varint (r, (guint64) G_MAXUINT32 << 5 | 31, &head, "a span header"))
         return NULL;
-      s->len = (guint32) (head >> 4);
+      s->len = (guint32) (head >> 5);
       s->deleted = head & 1;
       ol_mode = (head >> 2) & 3;
       if (s->len == 0)
@@ -1028,12 +1055,25 @@ decode_state (Reader        *r,
         }
       else
         {
-          explicit[i] = 1;
-          if (!rd_u32 (r, nc - 1, &s->ol.client, "a left origin's client") ||
-              !rd_u32 (r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
+          guint32 x;
+          if (!rd_u32 (r, i > 0 ? i - 1 : 0, &x, "a left origin's span link"))
             return NULL;
+          if (x > 0)
+            {
+              s->ol.client = spans[i - 1 - x].client;
+              s->ol.seq = spans[i - 1 - x].seq + spans[i - 1 - x].len - 1;
+            }
+          else
+            {
+              explicit[i] = 1;
+              if (!rd_u32 (r, nc - 1, &s->ol.client, "a left origin's client") ||
+                  !rd_u32 (r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
+                return NULL;
+            }
         }
-      if (!rd_varint (r, (guint64) nspans + 1, &or_code, "a right origin"))
+      if (head & 16)
+        or_code = 2;
+      else if (!rd_varint (r, (guint64) nspans + 1, &or_code, "a right origin"))
         return NULL;
       if (or_code == 0)
         {
@@ -1222,9 +1262,9 @@ decode_state (Reader        *r,
                   }
                 break;
               }
-            if (!rd_varint (r, ((guint64) G_MAXUINT32 << 2) | 3, &head, "a deletion's header"))
+            if (!rd_varint (r, ((guint64) G_MAXUINT32 << 3) | 7, &head, "a deletion's header"))
               return NULL;
-            d.len = (guint32) (head >> 2);
+            d.len = (guint32) (head >> 3);
             d.rev = head & 1;
             d.seq = cur;
             if (d.len == 0 || (guint64) cur + d.len > limit)
@@ -1232,20 +1272,22 @@ decode_state (Reader        *r,
                 rd_fail (r, "deletion %u of client %u is empty or overlaps an insertion", i, c);
                 return NULL;
               }
-            if (head & 2)
+            d.tclient = c;
+            if ((head & 2) && !rd_u32 (r, nc - 1, &d.tclient, "a deletion's target client"))
+              return NULL;
+            if (head & 6)
               {
                 gint64 dt;
-                if (!rd_u32 (r, nc - 1, &d.tclient, "a deletion's target client") ||
-                    !rd_zigzag (r, &dt, "a deletion's target"))
+                if (!rd_zigzag (r, &dt, "a deletion's target"))
                   return NULL;
                 if (prev_tseq + dt < 0 || prev_tseq + dt + d.len >
-                    ((CtClient *) g_ptr_array_index (self->clients, d.tclient))->next)
+                    ((CtClient *) g_ptr_array_index (self->clients, d.tclient))->next ||
+                    (d.tclient == c && prev_tseq + dt + d.len > cur))
                   {
                     rd_fail (r, "deletion %u of client %u targets characters that do not exist", i, c);
                     return NULL;
                   }
                 d.tseq = (guint32) (prev_tseq + dt);
-                prev_tseq = d.tseq;
               }
             else
               {
@@ -1257,9 +1299,9 @@ decode_state (Reader        *r,
                     rd_fail (r, "deletion %u of client %u targets characters before the first", i, c);
                     return NULL;
                   }
-                d.tclient = c;
                 d.tseq = cur - back - d.len;
               }
+            prev_tseq = d.tseq;
             cur += d.len;
             /* Every target must be an inserted character marked deleted. */
             for (guint32 t = d.tseq, left = d.len; left > 0;)
