@@ -276,6 +276,8 @@ _cairn_text_content_append (CairnText  *self,
                             const char *data,
                             gsize       len)
 {
+  if (len == 0)
+    return;
   if (self->content_len + len > self->content_cap)
     {
       gsize cap = MAX (self->content_cap * 2, 4096);
