@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store-test-util.h"
+#include "cairn-note-buffer.h"
 
 static char *
 body_of (CairnStore *store,
@@ -196,6 +197,115 @@ test_bad_edits (void)
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
 }
 
+static void
+test_buffer_coalesces (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Typing", &error);
+  g_autoptr(CairnNoteBuffer) buf = cairn_note_buffer_new (ts->store, id, &error);
+  g_autofree char *body = NULL;
+  const char *word = "hello wörld";
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buf, 50);
+  for (glong i = 0; i < g_utf8_strlen (word, -1); i++)
+    {
+      const char *c = g_utf8_offset_to_pointer (word, i);
+      g_assert_true (cairn_note_buffer_insert (buf, i, c, g_utf8_next_char (c) - c, &error));
+    }
+  g_assert_true (cairn_note_buffer_delete (buf, 0, 1, &error));
+  g_assert_cmpstr (cairn_note_buffer_get_text (buf), ==, "ello wörld");
+  g_assert_cmpuint (cairn_note_buffer_get_length (buf), ==, 10);
+  /* Nothing is committed while the burst goes on. */
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 1);
+  /* Bad input changes nothing. */
+  g_assert_false (cairn_note_buffer_insert (buf, 11, "x", -1, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_cmpstr (cairn_note_buffer_get_text (buf), ==, "ello wörld");
+
+  /* After the idle delay: one event for the whole burst. */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (cairn_note_buffer_has_unflushed (buf) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (cairn_note_buffer_has_unflushed (buf));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, "ello wörld");
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
+}
+
+typedef struct
+{
+  guint  calls;
+  char  *shown;   /* the editor's copy, updated from the signal */
+} Editor;
+
+static void
+on_remote_changed (CairnNoteBuffer *buf,
+                   guint            pos,
+                   guint            deleted,
+                   const char      *inserted,
+                   Editor          *ed)
+{
+  const char *a = g_utf8_offset_to_pointer (ed->shown, pos);
+  const char *b = g_utf8_offset_to_pointer (a, deleted);
+  char *next = g_strdup_printf ("%.*s%s%s", (int) (a - ed->shown), ed->shown, inserted, b);
+  g_free (ed->shown);
+  ed->shown = next;
+  ed->calls++;
+}
+
+static void
+test_buffer_remote_changes (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *a = ts->store;
+  g_autoptr(CairnStore) b = test_store_open_extra (ts, "b.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (a, "Shared", &error);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) from_a = NULL;
+  g_autoptr(CairnNoteBuffer) buf = NULL;
+  g_autofree char *body = NULL;
+  Editor ed = { 0, NULL };
+  gint64 seq = 0;
+
+  first = confirm_all (a, &seq);
+  rebase (a, first);
+  rebase (b, first);
+
+  /* b's editor is open and has unsaved typing when a's edit arrives. */
+  buf = cairn_note_buffer_new (b, id, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buf, 60000);
+  g_signal_connect (buf, "remote-changed", G_CALLBACK (on_remote_changed), &ed);
+  g_assert_true (cairn_note_buffer_insert (buf, 0, "mine", -1, &error));
+  ed.shown = g_strdup (cairn_note_buffer_get_text (buf));
+
+  type_into (a, id, 0, "theirs ");
+  from_a = confirm_all (a, &seq);
+  rebase (b, from_a);
+
+  g_assert_cmpuint (ed.calls, ==, 1);
+  g_assert_cmpstr (ed.shown, ==, cairn_note_buffer_get_text (buf));
+  g_assert_nonnull (strstr (ed.shown, "mine"));
+  g_assert_nonnull (strstr (ed.shown, "theirs "));
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+
+  /* Saving puts the merged text in the store. */
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_no_error (error);
+  body = body_of (b, id);
+  g_assert_cmpstr (body, ==, ed.shown);
+  g_assert_cmpuint (ed.calls, ==, 1);
+  g_free (ed.shown);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -205,5 +315,7 @@ main (int    argc,
   g_test_add_func ("/note-text/local-edit", test_local_edit);
   g_test_add_func ("/note-text/two-devices-merge", test_two_devices_merge);
   g_test_add_func ("/note-text/bad-edits", test_bad_edits);
+  g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
+  g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
   return g_test_run ();
 }
