@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-window.h: the main window: a sidebar with the workspace's lists and
+ * a Notes entry beside the open list or the notes; folds on a narrow window.
+ *
+ * The window restores and saves its size and the last selected page through
+ * the GSettings given at construction (schema org.cairn.Cairn). */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_WINDOW (cairn_window_get_type ())
+G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWindow)
+
+CairnWindow *cairn_window_new               (GtkApplication *application,
+                                             GSettings      *settings);
+GSettings   *cairn_window_get_settings      (CairnWindow    *self);
+/* Shows a toast over the content; transfer full of toast. */
+void         cairn_window_add_toast         (CairnWindow    *self,
+                                             AdwToast       *toast);
+/* "notes", a list id, or "" when nothing is selected. */
+const char  *cairn_window_get_selected      (CairnWindow    *self);
+
+G_END_DECLS
