@@ -272,7 +272,7 @@ CairnWindow *
 cairn_window_new (GtkApplication *application,
                   GSettings      *settings)
 {
-  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
 
   return g_object_new (CAIRN_TYPE_WINDOW,

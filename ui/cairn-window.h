@@ -3,7 +3,8 @@
  * a Notes entry beside the open list or the notes; folds on a narrow window.
  *
  * The window restores and saves its size and the last selected page through
- * the GSettings given at construction (schema org.cairn.Cairn). */
+ * the GSettings given at construction (schema org.cairn.Cairn; NULL: the
+ * default). application may be NULL (tests). */
 #pragma once
 
 #include <adwaita.h>
