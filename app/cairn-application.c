@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "cairn-application.h"
+#include "cairn-pool.h"
+#include "cairn-profile.h"
 #include "cairn-preferences-window.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
@@ -16,6 +18,9 @@ struct _CairnApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  CairnProfile   *profile;
+  CairnStore     *store;
+  CairnPool      *pool;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -95,7 +100,8 @@ cairn_application_activate (GApplication *app)
   GtkWindow *window = cairn_application_get_main_window (self);
 
   if (window == NULL)
-    window = GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->settings));
+    window = GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->settings,
+                                           self->pool));
 
   gtk_window_present (window);
 }
@@ -159,6 +165,25 @@ static const GActionEntry app_entries[] = {
   { "about", about_activated, NULL, NULL, NULL },
 };
 
+/* The current workspace of the profile ($CAIRN_PROFILE or the XDG data
+ * directory). On failure the window shows that the workspace is not
+ * available; the reason goes to the log. */
+static void
+cairn_application_open_workspace (CairnApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->profile = cairn_profile_open (NULL, &error);
+  if (self->profile != NULL)
+    self->store = cairn_profile_open_store (self->profile, NULL, &error);
+  if (self->store == NULL)
+    {
+      g_warning ("Cannot open the workspace: %s", error->message);
+      return;
+    }
+  self->pool = cairn_pool_new (self->store);
+}
+
 static void
 cairn_application_startup (GApplication *app)
 {
@@ -180,6 +205,8 @@ cairn_application_startup (GApplication *app)
                            G_CALLBACK (on_color_scheme_changed), self, 0);
   apply_color_scheme (self);
 
+  cairn_application_open_workspace (self);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
                                    G_N_ELEMENTS (app_entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
@@ -194,6 +221,9 @@ cairn_application_finalize (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
+  g_clear_object (&self->pool);
+  g_clear_object (&self->store);
+  g_clear_object (&self->profile);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cairn_application_parent_class)->finalize (object);

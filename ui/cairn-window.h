@@ -9,18 +9,26 @@
 
 #include <adwaita.h>
 
+#include "cairn-pool.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_TYPE_WINDOW (cairn_window_get_type ())
 G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWindow)
 
+/* pool NULL: the workspace could not be opened; the window says so. */
 CairnWindow *cairn_window_new               (GtkApplication *application,
-                                             GSettings      *settings);
+                                             GSettings      *settings,
+                                             CairnPool      *pool);
+CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
 GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */
 void         cairn_window_add_toast         (CairnWindow    *self,
                                              AdwToast       *toast);
 /* "notes", a list id, or "" when nothing is selected. */
 const char  *cairn_window_get_selected      (CairnWindow    *self);
+/* Shows "notes", the list with this id, or (for "") the placeholder. */
+void         cairn_window_select_page       (CairnWindow    *self,
+                                             const char     *selected);
 
 G_END_DECLS

@@ -24,7 +24,7 @@ test_window_restores_and_saves_size (void)
   g_settings_set_int (settings, "window-width", 700);
   g_settings_set_int (settings, "window-height", 500);
 
-  window = cairn_window_new (NULL, settings);
+  window = cairn_window_new (NULL, settings, NULL);
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 700);
   g_assert_cmpint (height, ==, 500);
@@ -51,7 +51,7 @@ test_window_restores_notes_page (void)
   GtkListBoxRow *selected;
 
   g_settings_set_string (settings, "last-selected", "notes");
-  window = cairn_window_new (NULL, settings);
+  window = cairn_window_new (NULL, settings, NULL);
   g_assert_cmpstr (cairn_window_get_selected (window), ==, "notes");
 
   notes_listbox = cairn_test_find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_BOX,
@@ -67,7 +67,7 @@ static void
 test_window_show_completed_follows_settings (void)
 {
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
-  CairnWindow *window = cairn_window_new (NULL, settings);
+  CairnWindow *window = cairn_window_new (NULL, settings, NULL);
   gboolean show = TRUE;
 
   g_settings_set_boolean (settings, "show-completed", FALSE);
