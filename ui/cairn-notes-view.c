@@ -226,6 +226,9 @@ cairn_notes_view_dispose (GObject *object)
   if (self->pool != NULL)
     g_signal_handlers_disconnect_by_data (cairn_pool_get_notes (self->pool), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_NOTES_VIEW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->pool);
 

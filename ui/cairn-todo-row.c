@@ -20,7 +20,8 @@ struct _CairnTodoRow
   guint           updating : 1;
 
   GtkCheckButton *done_check;
-  GtkEditableLabel *title_label;
+  GtkEntry       *title_entry;
+  GtkEventControllerFocus *title_focus;
   GtkMenuButton  *due_button;
   GtkPopover     *due_popover;
   GtkCalendar    *calendar;
@@ -99,14 +100,14 @@ cairn_todo_row_sync (CairnTodoRow *self)
 
   gtk_check_button_set_active (self->done_check, done);
   /* Never overwrite what the user is typing; the next sync catches up. */
-  if (!gtk_editable_label_get_editing (self->title_label) &&
-      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_label)), title) != 0)
-    gtk_editable_set_text (GTK_EDITABLE (self->title_label), title);
+  if (!gtk_event_controller_focus_contains_focus (self->title_focus) &&
+      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)), title) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->title_entry), title);
 
   if (done)
-    gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "done-title");
+    gtk_widget_add_css_class (GTK_WIDGET (self->title_entry), "done-title");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->title_label), "done-title");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->title_entry), "done-title");
 
   due_text = cairn_format_due (due, now);
   gtk_widget_set_visible (GTK_WIDGET (self->due_button), due_text != NULL);
@@ -128,7 +129,7 @@ cairn_todo_row_sync (CairnTodoRow *self)
   done_label = g_strdup_printf (_("“%s” done"), title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->done_check),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, done_label, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->title_label),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->title_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Task title"),
                                   -1);
 
@@ -160,36 +161,43 @@ on_done_toggled (GtkCheckButton *check,
     }
 }
 
+/* Renames the task to what the title entry says (on Enter or when the
+ * focus leaves it). A blank title would hide the task: the old one stays. */
 static void
-on_title_editing_changed (GtkEditableLabel *label,
-                          GParamSpec       *pspec,
-                          CairnTodoRow     *self)
+commit_title (CairnTodoRow *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
 
-  if (self->updating || self->todo == NULL || gtk_editable_label_get_editing (label))
+  if (self->updating || self->todo == NULL)
     return;
 
-  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (label))));
-  if (title[0] == '\0' || g_str_equal (title, cairn_todo_get_title (self->todo)))
-    {
-      /* An empty title would hide the task: keep the old one. */
-      cairn_todo_row_sync (self);
-      self->updating = TRUE;
-      gtk_editable_set_text (GTK_EDITABLE (label), cairn_todo_get_title (self->todo));
-      self->updating = FALSE;
-      return;
-    }
-
-  if (!cairn_store_rename_todo (cairn_pool_get_store (self->pool),
+  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
+  if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
+      !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
                                 cairn_todo_get_id (self->todo), title, &error))
+    report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
+                 cairn_todo_get_title (self->todo)) != 0)
     {
-      report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
       self->updating = TRUE;
-      gtk_editable_set_text (GTK_EDITABLE (label), cairn_todo_get_title (self->todo));
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (self->todo));
       self->updating = FALSE;
     }
+}
+
+static void
+on_title_activate (GtkEntry     *entry,
+                   CairnTodoRow *self)
+{
+  commit_title (self);
+}
+
+static void
+on_title_focus_leave (CairnTodoRow *self)
+{
+  commit_title (self);
 }
 
 static void
@@ -332,6 +340,9 @@ cairn_todo_row_dispose (GObject *object)
 
   cairn_todo_row_set_todo (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_ROW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->move_menu);
   g_clear_object (&self->pool);
 
@@ -353,13 +364,13 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-todo-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, done_check);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, title_entry);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_button);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_popover);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, calendar);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_done_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, on_title_editing_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_day_selected);
 
   gtk_widget_class_install_action (widget_class, "todo.delete", NULL, todo_delete);
@@ -374,8 +385,13 @@ cairn_todo_row_init (CairnTodoRow *self)
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) first = g_menu_new ();
   g_autoptr(GMenu) last = g_menu_new ();
+  GtkEventController *focus = gtk_event_controller_focus_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (focus);
+  g_signal_connect_swapped (focus, "leave", G_CALLBACK (on_title_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->title_entry), focus);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_HORIZONTAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
@@ -435,9 +451,8 @@ cairn_todo_row_set_todo (CairnTodoRow *self,
       self->todo = g_object_ref (todo);
       self->notify_id = g_signal_connect_swapped (todo, "notify",
                                                   G_CALLBACK (on_todo_notify), self);
-      /* A recycled row may still be in the middle of an edit. */
       self->updating = TRUE;
-      gtk_editable_label_stop_editing (self->title_label, FALSE);
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (todo));
       self->updating = FALSE;
       cairn_todo_row_sync (self);
     }

@@ -105,6 +105,9 @@ cairn_todo_view_dispose (GObject *object)
 
   cairn_todo_view_set_list_id (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_VIEW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_view_parent_class)->dispose (object);

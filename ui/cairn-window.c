@@ -494,7 +494,8 @@ win_new_note (GtkWidget  *widget,
   if (self->pool == NULL)
     return;
 
-  id = cairn_store_create_note (cairn_pool_get_store (self->pool), "", &error);
+  /* Titles cannot be empty; focusing the title selects it for typing over. */
+  id = cairn_store_create_note (cairn_pool_get_store (self->pool), _("Untitled Note"), &error);
   if (id == NULL)
     {
       report_error (self, _("Could not create the note"), error);
