@@ -174,6 +174,61 @@ on_list_row_selected (GtkListBox    *box,
     cairn_window_select (self, g_object_get_data (G_OBJECT (row), "cairn-list-id"));
 }
 
+/* Right click or long press on a list in the sidebar: Rename, Delete. */
+static void
+show_list_context_menu (GtkWidget *row)
+{
+  const char *id = g_object_get_data (G_OBJECT (row), "cairn-list-id");
+  GtkWidget *popover = g_object_get_data (G_OBJECT (row), "cairn-popover");
+
+  if (popover == NULL)
+    {
+      g_autoptr(GMenu) menu = g_menu_new ();
+      g_autoptr(GMenuItem) rename = g_menu_item_new (_("_Rename…"), NULL);
+      g_autoptr(GMenuItem) delete = g_menu_item_new (_("_Delete"), NULL);
+
+      g_menu_item_set_action_and_target (rename, "win.rename-list", "s", id);
+      g_menu_item_set_action_and_target (delete, "win.delete-list", "s", id);
+      g_menu_append_item (menu, rename);
+      g_menu_append_item (menu, delete);
+      popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+      gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+      gtk_widget_set_halign (popover, GTK_ALIGN_START);
+      gtk_widget_set_parent (popover, row);
+      g_object_set_data (G_OBJECT (row), "cairn-popover", popover);
+    }
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+static void
+on_list_row_pressed (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     GtkWidget       *row)
+{
+  show_list_context_menu (row);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+on_list_row_long_pressed (GtkGestureLongPress *gesture,
+                          double               x,
+                          double               y,
+                          GtkWidget           *row)
+{
+  show_list_context_menu (row);
+}
+
+static void
+on_list_row_destroy (GtkWidget *row)
+{
+  GtkWidget *popover = g_object_steal_data (G_OBJECT (row), "cairn-popover");
+
+  if (popover != NULL)
+    gtk_widget_unparent (popover);
+}
+
 static GtkWidget *
 create_list_row (gpointer item,
                  gpointer user_data)
@@ -199,6 +254,19 @@ create_list_row (gpointer item,
                                   -1);
   g_object_set_data_full (G_OBJECT (row), "cairn-list-id",
                           g_strdup (cairn_list_get_id (list)), g_free);
+
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+    GtkGesture *long_press = gtk_gesture_long_press_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (on_list_row_pressed), row);
+    gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (click));
+    gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+    g_signal_connect (long_press, "pressed", G_CALLBACK (on_list_row_long_pressed), row);
+    gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (long_press));
+    g_signal_connect (row, "destroy", G_CALLBACK (on_list_row_destroy), NULL);
+  }
   return row;
 }
 
@@ -354,9 +422,10 @@ win_rename_current_list (GtkWidget  *widget,
                          GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
+  const char *id = parameter != NULL ? g_variant_get_string (parameter, NULL) : self->selected;
 
   if (self->pool != NULL)
-    show_list_dialog (self, self->selected);
+    show_list_dialog (self, id);
 }
 
 static void
@@ -385,7 +454,8 @@ win_delete_current_list (GtkWidget  *widget,
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = g_strdup (self->selected);
+  g_autofree char *id = g_strdup (parameter != NULL ? g_variant_get_string (parameter, NULL)
+                                                    : self->selected);
   g_autofree char *title = NULL;
   CairnList *list;
 
@@ -722,6 +792,10 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.rename-current-list", NULL,
                                    win_rename_current_list);
   gtk_widget_class_install_action (widget_class, "win.delete-current-list", NULL,
+                                   win_delete_current_list);
+  gtk_widget_class_install_action (widget_class, "win.rename-list", "s",
+                                   win_rename_current_list);
+  gtk_widget_class_install_action (widget_class, "win.delete-list", "s",
                                    win_delete_current_list);
   gtk_widget_class_install_action (widget_class, "win.restore-list", "s", win_restore);
   gtk_widget_class_install_action (widget_class, "win.new-task", NULL, win_new_task);

@@ -416,6 +416,43 @@ test_create_rename_delete_list (Fixture       *f,
   g_assert_nonnull (cairn_pool_lookup_list (f->pool, id));
 }
 
+static void
+test_sidebar_list_menu (Fixture       *f,
+                        gconstpointer  data)
+{
+  GListModel *lists = cairn_pool_get_lists (f->pool);
+  GtkWidget *dialog, *entry;
+
+  /* The sidebar's context menu acts on its row's list, not the open one. */
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other = cairn_store_create_list (f->store, "Holidays", &error);
+  g_assert_no_error (error);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-list", "s", other);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Holidays");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Trips");
+  respond (dialog, "apply");
+  g_assert_cmpstr (cairn_list_get_title (cairn_pool_lookup_list (f->pool, other)), ==, "Trips");
+
+  /* Cancel changes nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-list", "s", other);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Nope");
+  respond (dialog, "cancel");
+  g_assert_cmpstr (cairn_list_get_title (cairn_pool_lookup_list (f->pool, other)), ==, "Trips");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", other);
+  g_assert_null (cairn_pool_lookup_list (f->pool, other));
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 1);
+  /* The open list stays open. */
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
+  press_undo (f);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+}
+
 /* The events pending in `from`, numbered as the server would. */
 static GPtrArray *
 take_as_server (CairnStore *from,
@@ -525,6 +562,7 @@ main (int   argc,
   ADD ("/todos/due-date-from-calendar", test_due_date_from_calendar);
   ADD ("/todos/too-long-title-is-refused", test_too_long_title_is_refused);
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
+  ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
 #undef ADD
