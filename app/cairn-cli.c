@@ -56,6 +56,10 @@ cairn_cli_get_store (CairnCli  *cli,
   if (profile == NULL)
     return NULL;
   cli->store = cairn_profile_open_store (profile, NULL, error);
+  /* DESIGN.md: events this build cannot show are kept, and the user told. */
+  if (cli->store != NULL && cairn_store_get_needs_update (cli->store))
+    g_printerr ("cairn-cli: warning: this workspace holds changes made with a newer "
+                "Cairn, which this version cannot show; update Cairn\n");
   return cli->store;
 }
 
@@ -304,23 +308,24 @@ main (int    argc,
   g_set_prgname ("cairn-cli");
 
   if (!take_global_options (&cli, &argc, argv))
-    {
-      cairn_cli_usage (&cli, NULL);
-      return CAIRN_CLI_USAGE;
-    }
-
-  if (argc < 2)
-    return cairn_cli_usage (&cli, "no command given");
-
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    command = find_command ("help");
+    status = cairn_cli_usage (&cli, NULL);
+  else if (argc < 2)
+    status = cairn_cli_usage (&cli, "no command given");
   else
-    command = find_command (argv[1]);
-  if (command == NULL)
-    return cairn_cli_usage (&cli, "unknown command “%s”", argv[1]);
+    {
+      if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+        command = find_command ("help");
+      else
+        command = find_command (argv[1]);
 
-  cli.command = command;
-  status = command->handler (&cli, argc - 2, argv + 2);
+      if (command == NULL)
+        status = cairn_cli_usage (&cli, "unknown command “%s”", argv[1]);
+      else
+        {
+          cli.command = command;
+          status = command->handler (&cli, argc - 2, argv + 2);
+        }
+    }
 
   g_clear_object (&cli.pool);
   g_clear_object (&cli.store);

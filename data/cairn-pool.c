@@ -30,7 +30,7 @@
 #define SELECT_LIST  "SELECT title, position, deleted FROM lists WHERE id = ?1"
 #define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
-#define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0"
+#define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
 #define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
 #define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
 
@@ -486,6 +486,20 @@ todo_models_of (CairnPool  *self,
   return g_hash_table_lookup (self->todo_models, list_id);
 }
 
+/* The same as a new array holding references: a signal handler may drop a
+ * model (and so change the pool's array) while we emit on another. */
+static GPtrArray *
+todo_models_snapshot (CairnPool  *self,
+                      const char *list_id)
+{
+  GPtrArray *models = todo_models_of (self, list_id);
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; models != NULL && i < models->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (models, i)));
+  return copy;
+}
+
 /* The live todos of list_id, sorted by (position, id); new array. */
 static GPtrArray *
 todos_of_list (CairnPool  *self,
@@ -514,7 +528,15 @@ todos_of_list (CairnPool  *self,
       step_failed (self, stmt, &error);
       g_warning ("%s", error->message);
     }
-  sort_by_compare (items, compare_todo);
+  /* SQLite's BINARY collation is memcmp, the same order as strcmp on these
+   * ASCII keys, so the array is normally sorted already: check in one pass
+   * and sort only if not. */
+  for (guint i = 1; i < items->len; i++)
+    if (compare_todo (items->pdata[i - 1], items->pdata[i]) > 0)
+      {
+        sort_by_compare (items, compare_todo);
+        break;
+      }
   return g_steal_pointer (&items);
 }
 
@@ -899,8 +921,8 @@ apply_todo_changes (CairnPool   *self,
       key_same = live &&
                  g_strcmp0 (cairn_todo_get_list_id (todo), new_list) == 0 &&
                  g_strcmp0 (cairn_todo_get_position (todo), column_text (self->select_todo, 2)) == 0;
-      models = todo_models_of (self, cairn_todo_get_list_id (todo));
-      for (guint i = 0; models != NULL && i < models->len; i++)
+      models = todo_models_snapshot (self, cairn_todo_get_list_id (todo));
+      for (guint i = 0; i < models->len; i++)
         {
           CairnTodoModel *model = g_ptr_array_index (models, i);
           gboolean stays = key_same && (model->show_completed || !new_done);
@@ -909,6 +931,7 @@ apply_todo_changes (CairnPool   *self,
           if (!stays && todo_model_wants (model, todo))
             row_model_remove (CAIRN_ROW_MODEL (model), todo);
         }
+      g_ptr_array_unref (models);
       /* Phase 3 inserts only where the todo is missing. */
       p.reinsert = live;
 
@@ -930,14 +953,15 @@ apply_todo_changes (CairnPool   *self,
 
       if (!p->reinsert)
         continue;
-      models = todo_models_of (self, cairn_todo_get_list_id (p->obj));
-      for (guint i = 0; models != NULL && i < models->len; i++)
+      models = todo_models_snapshot (self, cairn_todo_get_list_id (p->obj));
+      for (guint i = 0; i < models->len; i++)
         {
           CairnTodoModel *model = g_ptr_array_index (models, i);
 
           if (todo_model_wants (model, p->obj))
             row_model_insert (CAIRN_ROW_MODEL (model), p->obj);
         }
+      g_ptr_array_unref (models);
     }
   return TRUE;
 }
@@ -1023,6 +1047,10 @@ store_changed_cb (CairnPool    *self,
 
   g_assert (CAIRN_IS_POOL (self));
 
+  /* cairn_pool_new() already warned that this store cannot be read. */
+  if (self->select_list == NULL || self->select_todo == NULL || self->select_note == NULL)
+    return;
+
   if (changes == NULL || changes->reset)
     {
       if (!load_all (self, &error))
@@ -1043,7 +1071,14 @@ store_changed_cb (CairnPool    *self,
                                self->select_note, 2, create_note, update_note_cb,
                                compare_note, frozen, &error);
   if (!ok)
-    g_warning ("Cannot update the pool: %s", error->message);
+    {
+      g_autoptr(GError) reload_error = NULL;
+
+      /* Part of the change may be applied: start again from the tables. */
+      g_warning ("Cannot update the pool: %s", error->message);
+      if (!load_all (self, &reload_error))
+        g_warning ("Cannot reload the pool: %s", reload_error->message);
+    }
 
   sqlite3_reset (self->select_list);
   sqlite3_reset (self->select_todo);

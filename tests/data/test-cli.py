@@ -5,6 +5,7 @@
 import configparser
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -284,6 +285,47 @@ class CliTest(unittest.TestCase):
         code, out, err = Cli(path).run("lists")
         self.assertEqual(code, 1)
         self.assertIn("not a directory", err)
+
+    def test_damaged_database(self):
+        self.cli.ok("list-add", "L")
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.cli.profile, "profile.ini"))
+        db = os.path.join(self.cli.profile, "workspaces",
+                          ini["profile"]["current-workspace"] + ".db")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        garbage = b"this is not a database" * 100
+        with open(db, "wb") as f:
+            f.write(garbage)
+        for args in (("lists",), ("list-add", "M"), ("state",)):
+            code, out, err = self.cli.run(*args)
+            self.assertEqual(code, 1, err)
+            self.assertEqual(out, "")
+            self.assertIn(db, err)
+            self.assertEqual(err.count("\n"), 1, err)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), garbage)
+
+    def test_newer_events_warn(self):
+        self.cli.ok("list-add", "L")
+        self.assertEqual(self.cli.run("lists")[2], "")
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.cli.profile, "profile.ini"))
+        db = os.path.join(self.cli.profile, "workspaces",
+                          ini["profile"]["current-workspace"] + ".db")
+        # An event from a newer Cairn, as a pull would have stored it.
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO log (seq, client_id, client_seq, name, version, args, "
+                    "created_at, skipped) VALUES (1, ?, 1, 'todo.frobbed', 9, '{}', 0, 1)",
+                    ("ab" * 16,))
+        con.commit()
+        con.close()
+        code, out, err = self.cli.run("lists")
+        self.assertEqual(code, 0, err)
+        self.assertIn("L", out)
+        self.assertIn("warning: this workspace holds changes made with a newer Cairn", err)
+        self.assertIn("todo.frobbed v9", self.cli.ok("log"))
 
     def test_help(self):
         out = self.cli.ok("help")

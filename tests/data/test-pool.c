@@ -282,6 +282,29 @@ test_identity (Fixture *f, gconstpointer data)
     g_autoptr(GListModel) again = cairn_pool_get_todos (f->pool, list);
     g_assert_true (todo_at (again, 0) == held);
   }
+
+  /* Not held by anyone once deleted: a restore makes a new object. */
+  {
+    g_autofree char *other = new_todo (f, list, "c");
+    GWeakRef weak;
+
+    g_weak_ref_init (&weak, cairn_pool_lookup_todo (f->pool, other));
+    g_clear_object (&todos);
+    cairn_store_delete_todo (f->store, other, &error);
+    g_assert_no_error (error);
+    g_assert_null (g_weak_ref_get (&weak));
+    cairn_store_restore_todo (f->store, other, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (cairn_pool_lookup_todo (f->pool, other));
+    g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, other)), ==, "c");
+    g_weak_ref_clear (&weak);
+  }
+
+  /* A deleted object may outlive the pool. */
+  cairn_store_delete_todo (f->store, id, &error);
+  g_assert_no_error (error);
+  g_clear_object (&f->pool);
+  g_assert_cmpstr (cairn_todo_get_title (held), ==, "b");
 }
 
 static void
@@ -642,6 +665,335 @@ test_rebuild (Fixture *f, gconstpointer data)
   free_ids (ids);
 }
 
+/* ---- randomised: the signals replay to the model, the model equals a
+ * fresh pool's ---- */
+
+typedef struct
+{
+  GListModel *model;
+  GPtrArray  *mirror;  /* rebuilt from items-changed alone */
+} Mirror;
+
+static void
+mirror_items_changed (GListModel *model, guint pos, guint removed, guint added, Mirror *m)
+{
+  g_assert_cmpuint (pos + removed, <=, m->mirror->len);
+  g_ptr_array_remove_range (m->mirror, pos, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (m->mirror, pos + i, g_list_model_get_item (model, pos + i));
+  g_assert_cmpuint (m->mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+static Mirror *
+mirror_new (GListModel *model)
+{
+  Mirror *m = g_new0 (Mirror, 1);
+
+  m->model = g_object_ref (model);
+  m->mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (m->mirror, g_list_model_get_item (model, i));
+  g_signal_connect (model, "items-changed", G_CALLBACK (mirror_items_changed), m);
+  return m;
+}
+
+static void
+mirror_free (Mirror *m)
+{
+  g_signal_handlers_disconnect_by_data (m->model, m);
+  g_object_unref (m->model);
+  g_ptr_array_unref (m->mirror);
+  g_free (m);
+}
+
+/* "id:title:position:done:due:list" of each item, for comparing models of
+ * two pools. */
+static char *
+describe (GListModel *model)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      if (CAIRN_IS_TODO (item))
+        g_string_append_printf (out, "%s:%s:%s:%d:%s:%s\n",
+                                cairn_todo_get_id ((CairnTodo *)item),
+                                cairn_todo_get_title ((CairnTodo *)item),
+                                cairn_todo_get_position ((CairnTodo *)item),
+                                cairn_todo_get_done ((CairnTodo *)item),
+                                cairn_todo_get_due ((CairnTodo *)item),
+                                cairn_todo_get_list_id ((CairnTodo *)item));
+      else if (CAIRN_IS_LIST (item))
+        g_string_append_printf (out, "%s:%s:%s\n", cairn_list_get_id ((CairnList *)item),
+                                cairn_list_get_title ((CairnList *)item),
+                                cairn_list_get_position ((CairnList *)item));
+      else
+        g_string_append_printf (out, "%s:%s\n", cairn_note_get_id ((CairnNote *)item),
+                                cairn_note_get_title ((CairnNote *)item));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+check_mirror (Mirror *m, CairnPool *fresh, const char *list_id, gboolean show_completed)
+{
+  g_autoptr(GListModel) expected_model = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *expected = NULL;
+  GListModel *reference;
+
+  g_assert_cmpuint (m->mirror->len, ==, g_list_model_get_n_items (m->model));
+  for (guint i = 0; i < m->mirror->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (m->model, i);
+      g_assert_true (item == m->mirror->pdata[i]);
+    }
+
+  if (list_id != NULL)
+    {
+      expected_model = cairn_pool_get_todos (fresh, list_id);
+      cairn_todo_model_set_show_completed (expected_model, show_completed);
+      reference = expected_model;
+    }
+  else if (g_list_model_get_item_type (m->model) == CAIRN_TYPE_LIST)
+    reference = cairn_pool_get_lists (fresh);
+  else
+    reference = cairn_pool_get_notes (fresh);
+  got = describe (m->model);
+  expected = describe (reference);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static const char *
+pick (GPtrArray *ids, GRand *rand)
+{
+  return ids->len ? ids->pdata[g_rand_int_range (rand, 0, ids->len)] : NULL;
+}
+
+static void
+test_random (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) todos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) mirrors = g_ptr_array_new_with_free_func ((GDestroyNotify)mirror_free);
+  g_autoptr(GPtrArray) mirror_lists = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) mirror_show = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  g_autoptr(GRand) rand = NULL;
+  const char *seed_env = g_getenv ("CAIRN_TEST_SEED");
+  guint32 seed = seed_env != NULL ? (guint32)g_ascii_strtoull (seed_env, NULL, 10)
+                                  : (guint32)g_test_rand_int ();
+  gint64 next_seq = 1;
+  guint n_ops = g_test_slow () ? 3000 : 400;
+
+  g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
+  rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("list %u", i);
+      g_ptr_array_add (lists, new_list (f, title));
+    }
+  g_ptr_array_add (mirrors, mirror_new (cairn_pool_get_lists (f->pool)));
+  g_ptr_array_add (mirror_lists, NULL);
+  g_array_append_val (mirror_show, (gboolean){ TRUE });
+  g_ptr_array_add (mirrors, mirror_new (cairn_pool_get_notes (f->pool)));
+  g_ptr_array_add (mirror_lists, NULL);
+  g_array_append_val (mirror_show, (gboolean){ TRUE });
+  for (guint i = 0; i < lists->len; i++)
+    for (guint show = 0; show < 2; show++)
+      {
+        g_autoptr(GListModel) model = cairn_pool_get_todos (f->pool, lists->pdata[i]);
+        gboolean s = show;
+
+        cairn_todo_model_set_show_completed (model, s);
+        g_ptr_array_add (mirrors, mirror_new (model));
+        g_ptr_array_add (mirror_lists, g_strdup (lists->pdata[i]));
+        g_array_append_val (mirror_show, s);
+      }
+
+  for (guint op = 0; op < n_ops; op++)
+    {
+      guint kind = g_rand_int_range (rand, 0, 100);
+      const char *todo = pick (todos, rand);
+      const char *list = pick (lists, rand);
+      char *id = NULL;
+
+      /* Mostly local changes, now and then a remote batch or a rebuild. */
+      if (kind < 25 || todo == NULL)
+        {
+          const char *anchor = g_rand_boolean (rand) ? pick (todos, rand) : NULL;
+          g_autofree char *anchor_list = NULL;
+
+          if (anchor != NULL && cairn_pool_lookup_todo (f->pool, anchor) != NULL)
+            anchor_list = g_strdup (cairn_todo_get_list_id (cairn_pool_lookup_todo (f->pool, anchor)));
+          id = cairn_store_create_todo (f->store, anchor_list ? anchor_list : list, "t",
+                                        anchor_list ? anchor : NULL, NULL, &error);
+          g_ptr_array_add (todos, id);
+        }
+      else if (kind < 40)
+        {
+          g_autofree char *title = g_strdup_printf ("t%u", op);
+          cairn_store_rename_todo (f->store, todo, title, &error);
+        }
+      else if (kind < 55)
+        cairn_store_set_todo_done (f->store, todo, g_rand_boolean (rand), &error);
+      else if (kind < 70)
+        {
+          const char *anchor = pick (todos, rand);
+          CairnTodo *a = cairn_pool_lookup_todo (f->pool, anchor);
+
+          if (a != NULL && g_strcmp0 (anchor, todo) != 0)
+            cairn_store_move_todo (f->store, todo, cairn_todo_get_list_id (a),
+                                   g_rand_boolean (rand) ? anchor : NULL,
+                                   NULL, &error);
+          else
+            cairn_store_move_todo (f->store, todo, list, NULL, NULL, &error);
+        }
+      else if (kind < 78)
+        cairn_store_delete_todo (f->store, todo, &error);
+      else if (kind < 84)
+        cairn_store_restore_todo (f->store, todo, &error);
+      else if (kind < 88)
+        {
+          g_autofree char *title = g_strdup_printf ("l%u", op);
+          cairn_store_rename_list (f->store, list, title, &error);
+        }
+      else if (kind < 90)
+        cairn_store_move_list (f->store, list, NULL, NULL, &error);
+      else if (kind < 93)
+        {
+          if (g_rand_boolean (rand) || notes->len == 0)
+            g_ptr_array_add (notes, cairn_store_create_note (f->store, "n", &error));
+          else
+            cairn_store_delete_note (f->store, pick (notes, rand), &error);
+        }
+      else if (kind < 98)
+        {
+          /* A remote device renames, completes and moves: server order puts
+           * its events before our pending ones. */
+          g_autoptr(GPtrArray) batch = NULL;
+
+          /* The remote knows only confirmed todos: skip the others. */
+          if (!cairn_store_rename_todo (remote, todo, "remote", &error) ||
+              !cairn_store_set_todo_done (remote, todo, TRUE, &error))
+            {
+              g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+              g_clear_error (&error);
+            }
+          batch = take_as_server (remote, next_seq);
+          if (batch->len > 0)
+            {
+              cairn_store_rebase (f->store, batch, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, batch, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += batch->len;
+            }
+        }
+      else
+        cairn_store_rebuild (f->store, &error);
+      /* Changing a deleted or unknown object is refused, changing nothing. */
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+        g_clear_error (&error);
+      g_assert_no_error (error);
+
+      /* Keep the remote in step with what we did, as the server would:
+       * our pending events, confirmed after the remote's. */
+      if (kind >= 93 && kind < 98)
+        {
+          g_autoptr(GPtrArray) mine = take_as_server (f->store, next_seq);
+
+          if (mine->len > 0)
+            {
+              cairn_store_rebase (f->store, mine, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, mine, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += mine->len;
+            }
+        }
+
+      /* Now and then a view flips "show completed". */
+      if (op % 37 == 36)
+        {
+          guint m = 2 + g_rand_int_range (rand, 0, mirrors->len - 2);
+          gboolean *show = &g_array_index (mirror_show, gboolean, m);
+
+          *show = !*show;
+          cairn_todo_model_set_show_completed (((Mirror *)mirrors->pdata[m])->model, *show);
+        }
+
+      if (op % 20 == 19 || op == n_ops - 1)
+        {
+          g_autoptr(CairnPool) fresh = cairn_pool_new (f->store);
+
+          for (guint m = 0; m < mirrors->len; m++)
+            check_mirror (mirrors->pdata[m], fresh, mirror_lists->pdata[m],
+                          g_array_index (mirror_show, gboolean, m));
+        }
+      else
+        for (guint m = 0; m < mirrors->len; m++)
+          {
+            Mirror *mm = mirrors->pdata[m];
+            g_assert_cmpuint (mm->mirror->len, ==, g_list_model_get_n_items (mm->model));
+          }
+    }
+
+  g_test_message ("%u todos, %u notes, head %" G_GINT64_FORMAT ", %u pending",
+                  todos->len, notes->len, cairn_store_get_head (f->store),
+                  cairn_store_get_pending_count (f->store));
+  /* The run did reach the server path. */
+  g_assert_cmpint (cairn_store_get_head (f->store), >, 0);
+}
+
+static void
+drop_other_model (GListModel *model, guint pos, guint removed, guint added, GListModel **other)
+{
+  g_clear_object (other);
+}
+
+/* A handler may drop the last reference to another model of the same list
+ * while the pool emits; the pool must not touch it afterwards. */
+static void
+test_drop_model_in_handler (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = NULL;
+  g_autoptr(GListModel) first = cairn_pool_get_todos (f->pool, list);
+  GListModel *second = cairn_pool_get_todos (f->pool, list);
+  GListModel *third = cairn_pool_get_todos (f->pool, list);
+
+  g_signal_connect (first, "items-changed", G_CALLBACK (drop_other_model), &second);
+  g_signal_connect (third, "items-changed", G_CALLBACK (drop_other_model), &third);
+  b = new_todo (f, list, "b");
+  g_assert_null (second);
+  g_assert_null (third);
+  assert_titles (first, "a b");
+  cairn_store_delete_todo (f->store, a, &error);
+  g_assert_no_error (error);
+  assert_titles (first, "b");
+
+  /* The only model of a list drops itself. */
+  {
+    g_autofree char *l2 = new_list (f, "M");
+    g_autofree char *c = NULL;
+    GListModel *only = cairn_pool_get_todos (f->pool, l2);
+
+    g_signal_connect (only, "items-changed", G_CALLBACK (drop_other_model), &only);
+    c = new_todo (f, l2, "c");
+    g_assert_null (only);
+    cairn_store_rename_todo (f->store, c, "C", &error);
+    g_assert_no_error (error);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -659,6 +1011,8 @@ main (int argc, char **argv)
   ADD ("/pool/notes", test_notes);
   ADD ("/pool/rebase", test_rebase);
   ADD ("/pool/rebuild", test_rebuild);
+  ADD ("/pool/random", test_random);
+  ADD ("/pool/drop-model-in-handler", test_drop_model_in_handler);
 #undef ADD
 
   return g_test_run ();
