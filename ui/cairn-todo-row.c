@@ -30,6 +30,10 @@ struct _CairnTodoRow
 
 G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
 
+static void on_menu_shown         (CairnTodoRow *self);
+static void on_due_popover_closed (GtkPopover   *popover,
+                                   CairnTodoRow *self);
+
 /* Tells the user through the window's toasts; falls back to a warning. */
 static void
 report_error (GtkWidget    *widget,
@@ -228,6 +232,81 @@ on_day_selected (GtkCalendar  *calendar,
   gtk_popover_popdown (self->due_popover);
 }
 
+/* Shows the task's due date (or today) in the calendar. */
+static void
+sync_calendar (CairnTodoRow *self)
+{
+  g_autoptr(GDateTime) date = NULL;
+  const char *due;
+  int y, m, d;
+
+  if (self->todo == NULL || self->calendar == NULL)
+    return;
+
+  due = cairn_todo_get_due (self->todo);
+  if (due != NULL && sscanf (due, "%4d-%2d-%2d", &y, &m, &d) == 3 &&
+      g_date_valid_dmy (d, m, y))
+    date = g_date_time_new_local (y, m, d, 0, 0, 0);
+  else
+    date = g_date_time_new_now_local ();
+
+  self->updating = TRUE;
+  gtk_calendar_select_day (self->calendar, date);
+  self->updating = FALSE;
+}
+
+/* The popovers are made on first use: a list shows many rows, and a
+ * calendar and a menu for each would make scrolling and start-up slow. */
+static void
+create_due_popover (GtkMenuButton *button,
+                    gpointer       user_data)
+{
+  CairnTodoRow *self = user_data;
+  GtkWidget *box, *clear;
+
+  if (self->due_popover != NULL)
+    return;
+
+  self->calendar = GTK_CALENDAR (gtk_calendar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->calendar), "calendar");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->calendar),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Due Date"), -1);
+  g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected), self);
+  clear = gtk_button_new_with_mnemonic (_("_Remove Due Date"));
+  gtk_widget_set_name (clear, "clear_due_button");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (clear), "todo.clear-due");
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->calendar));
+  gtk_box_append (GTK_BOX (box), clear);
+  self->due_popover = GTK_POPOVER (gtk_popover_new ());
+  gtk_popover_set_child (self->due_popover, box);
+  g_signal_connect (self->due_popover, "closed", G_CALLBACK (on_due_popover_closed), self);
+  gtk_menu_button_set_popover (self->due_button, GTK_WIDGET (self->due_popover));
+  sync_calendar (self);
+}
+
+static void
+create_menu (GtkMenuButton *button,
+             gpointer       user_data)
+{
+  CairnTodoRow *self = user_data;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) first = g_menu_new ();
+  g_autoptr(GMenu) last = g_menu_new ();
+
+  self->move_menu = g_menu_new ();
+  g_menu_append (first, _("Set _Due Date…"), "todo.pick-due");
+  g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
+  g_menu_append (last, _("_Delete"), "todo.delete");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+  g_signal_connect_swapped (gtk_menu_button_get_popover (self->menu_button), "show",
+                            G_CALLBACK (on_menu_shown), self);
+  on_menu_shown (self);
+}
+
 static void
 todo_clear_due (GtkWidget  *widget,
                 const char *action_name,
@@ -245,24 +324,12 @@ todo_pick_due (GtkWidget  *widget,
                GVariant   *parameter)
 {
   CairnTodoRow *self = CAIRN_TODO_ROW (widget);
-  const char *due;
-  int y, m, d;
-  g_autoptr(GDateTime) date = NULL;
 
   if (self->todo == NULL)
     return;
 
-  due = cairn_todo_get_due (self->todo);
-  if (due != NULL && sscanf (due, "%4d-%2d-%2d", &y, &m, &d) == 3 &&
-      g_date_valid_dmy (d, m, y))
-    date = g_date_time_new_local (y, m, d, 0, 0, 0);
-  else
-    date = g_date_time_new_now_local ();
-
-  self->updating = TRUE;
-  gtk_calendar_select_day (self->calendar, date);
-  self->updating = FALSE;
-
+  create_due_popover (self->due_button, self);
+  sync_calendar (self);
   /* The popover hangs off the due button, shown while it is open. */
   gtk_widget_set_visible (GTK_WIDGET (self->due_button), TRUE);
   gtk_menu_button_popup (self->due_button);
@@ -344,6 +411,8 @@ cairn_todo_row_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->move_menu);
+  self->due_popover = NULL;
+  self->calendar = NULL;
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);
@@ -366,12 +435,9 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, done_check);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, title_entry);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_button);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_popover);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, calendar);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_done_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
-  gtk_widget_class_bind_template_callback (widget_class, on_day_selected);
 
   gtk_widget_class_install_action (widget_class, "todo.delete", NULL, todo_delete);
   gtk_widget_class_install_action (widget_class, "todo.move-to", "s", todo_move_to);
@@ -382,9 +448,6 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
 static void
 cairn_todo_row_init (CairnTodoRow *self)
 {
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenu) first = g_menu_new ();
-  g_autoptr(GMenu) last = g_menu_new ();
   GtkEventController *focus = gtk_event_controller_focus_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -396,18 +459,9 @@ cairn_todo_row_init (CairnTodoRow *self)
                                   GTK_ORIENTATION_HORIZONTAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
 
-  self->move_menu = g_menu_new ();
-  g_menu_append (first, _("Set _Due Date…"), "todo.pick-due");
-  g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
-  g_menu_append (last, _("_Delete"), "todo.delete");
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
-  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
 
-  g_signal_connect_swapped (gtk_menu_button_get_popover (self->menu_button), "show",
-                            G_CALLBACK (on_menu_shown), self);
-  g_signal_connect (self->due_popover, "closed",
-                    G_CALLBACK (on_due_popover_closed), self);
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
+  gtk_menu_button_set_create_popup_func (self->due_button, create_due_popover, self, NULL);
 }
 
 GtkWidget *
