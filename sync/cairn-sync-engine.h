@@ -19,36 +19,15 @@
 #include "cairn-store.h"
 #include "cairn-conflict.h"
 #include "cairn-sync-status.h"
+#include "cairn-sync-error.h"
+#include "cairn-protocol.h"
 
 G_BEGIN_DECLS
 
-#define CAIRN_SYNC_ERROR (cairn_sync_error_quark ())
-
-typedef enum
-{
-  CAIRN_SYNC_ERROR_FAILED,          /* anything else; message says what */
-  CAIRN_SYNC_ERROR_NETWORK,         /* server unreachable or connection lost */
-  CAIRN_SYNC_ERROR_AUTH,            /* wrong password, token revoked: sign in again */
-  CAIRN_SYNC_ERROR_NOT_SIGNED_IN,   /* no account in this profile */
-  CAIRN_SYNC_ERROR_PROTOCOL,        /* the server answered something we cannot read */
-  CAIRN_SYNC_ERROR_SERVER,          /* the server refused (JSON error code in message) */
-  CAIRN_SYNC_ERROR_NOT_FOUND,       /* no such workspace or user */
-  CAIRN_SYNC_ERROR_TIMED_OUT,
-} CairnSyncError;
-
-GQuark cairn_sync_error_quark (void);
-
-/* A workspace the signed-in user can reach. */
-typedef struct
-{
-  char     *id;
-  char     *name;
-  char     *owner;
-  gboolean  personal;
-} CairnWorkspaceInfo;
-
-void cairn_workspace_info_free (CairnWorkspaceInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWorkspaceInfo, cairn_workspace_info_free)
+/* Workspaces are CairnWorkspaceInfo from cairn-protocol.h. Errors are
+ * CAIRN_SYNC_ERROR (cairn-sync-error.h) or, when the server refused,
+ * CAIRN_PROTOCOL_ERROR with the server's code (UNAUTHORIZED: sign in
+ * again; NOT_FOUND: no such workspace or user). */
 
 #define CAIRN_TYPE_SYNC_ENGINE (cairn_sync_engine_get_type ())
 G_DECLARE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, CAIRN, SYNC_ENGINE, GObject)
