@@ -66,6 +66,11 @@ char       *cairn_event_dup_args_json (const CairnEvent *self);
 /* A new time-ordered object id (UUIDv7, lowercase, with dashes). */
 char       *cairn_new_object_id       (void);
 gboolean    cairn_is_object_id        (const char *str);
+/* A new random client id (32 lowercase hex digits) and its check. */
+char       *cairn_new_client_id       (void);
+gboolean    cairn_is_client_id        (const char *str);
+/* TRUE for a real calendar date written YYYY-MM-DD (years 0001-9999). */
+gboolean    cairn_is_date             (const char *str);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnEvent, cairn_event_unref)
 

@@ -60,6 +60,9 @@ CairnEvent *cairn_store_commit            (CairnStore  *self,
 gint64      cairn_store_get_head          (CairnStore  *self);
 const char *cairn_store_get_history_id    (CairnStore  *self);
 guint       cairn_store_get_pending_count (CairnStore  *self);
+/* TRUE when the log holds events this build does not know (stored, not
+ * shown): the user should update Cairn. Property "needs-update". */
+gboolean    cairn_store_get_needs_update  (CairnStore  *self);
 /* Pending events, oldest first, at most limit (0: all). Element: CairnEvent. */
 GPtrArray  *cairn_store_list_pending      (CairnStore  *self,
                                            guint        limit,

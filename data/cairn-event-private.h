@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-event-private.h: the event catalogue and upcasting, for the store. */
+#pragma once
+
+#include "cairn-event.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_EVENT_MAX_FIELDS 5
+
+typedef enum
+{
+  CAIRN_FIELD_ID,         /* lowercase UUID */
+  CAIRN_FIELD_TITLE,      /* trimmed UTF-8, 1..500 code points, no controls */
+  CAIRN_FIELD_POSITION,   /* fractional position key, see cairn-position.h */
+  CAIRN_FIELD_DATE,       /* YYYY-MM-DD, a real date */
+} CairnFieldKind;
+
+typedef struct
+{
+  const char     *name;
+  CairnFieldKind  kind;
+  gboolean        optional;
+} CairnFieldSpec;
+
+typedef struct
+{
+  const char     *name;
+  guint           version;
+  CairnFieldSpec  fields[CAIRN_EVENT_MAX_FIELDS];
+} CairnEventSpec;
+
+const CairnEventSpec *_cairn_event_lookup_spec     (const char *name,
+                                                    guint       version);
+const CairnEventSpec *_cairn_event_get_catalogue   (gsize      *n_specs);
+/* Newest version of name in the catalogue, 0 when the name is unknown. */
+guint                 _cairn_event_current_version (const char *name);
+CairnEvent           *_cairn_event_copy            (const CairnEvent *src);
+
+/* Returns the event at the newest version of its name (a new reference to
+ * self when it already is). The only place where old versions are turned
+ * into new ones: reducers only ever see the newest version. */
+CairnEvent           *cairn_event_upcast           (const CairnEvent *self);
+
+G_END_DECLS

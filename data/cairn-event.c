@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-event.c: the event type, its JSON forms, object ids and validation. */
+#define G_LOG_DOMAIN "cairn-event"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-event-private.h"
+#include "cairn-position.h"
+
+G_DEFINE_QUARK (cairn-event-error-quark, cairn_event_error)
+G_DEFINE_BOXED_TYPE (CairnEvent, cairn_event, cairn_event_ref, cairn_event_unref)
+
+#define CAIRN_TITLE_MAX_CHARS 500
+
+/* The catalogue: one row per (name, version) this build understands. The
+ * reducers live in cairn-store-reducers.c and are keyed by name; they only
+ * ever see the newest version of each event (see cairn_event_upcast()).
+ * docs/events.md describes every row. */
+static const CairnEventSpec catalogue[] = {
+  { "list.created",   1, { { "list_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE },
+                           { "position", CAIRN_FIELD_POSITION } } },
+  { "list.renamed",   1, { { "list_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE } } },
+  { "list.moved",     1, { { "list_id", CAIRN_FIELD_ID }, { "position", CAIRN_FIELD_POSITION } } },
+  { "list.deleted",   1, { { "list_id", CAIRN_FIELD_ID } } },
+  { "list.restored",  1, { { "list_id", CAIRN_FIELD_ID } } },
+
+  { "todo.created",   1, { { "todo_id", CAIRN_FIELD_ID }, { "list_id", CAIRN_FIELD_ID },
+                           { "title", CAIRN_FIELD_TITLE }, { "position", CAIRN_FIELD_POSITION } } },
+  { "todo.renamed",   1, { { "todo_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE } } },
+  { "todo.completed", 1, { { "todo_id", CAIRN_FIELD_ID } } },
+  { "todo.reopened",  1, { { "todo_id", CAIRN_FIELD_ID } } },
+  { "todo.due_set",   1, { { "todo_id", CAIRN_FIELD_ID }, { "due", CAIRN_FIELD_DATE } } },
+  { "todo.due_cleared", 1, { { "todo_id", CAIRN_FIELD_ID } } },
+  { "todo.moved",     1, { { "todo_id", CAIRN_FIELD_ID }, { "list_id", CAIRN_FIELD_ID, TRUE },
+                           { "position", CAIRN_FIELD_POSITION } } },
+  { "todo.deleted",   1, { { "todo_id", CAIRN_FIELD_ID } } },
+  { "todo.restored",  1, { { "todo_id", CAIRN_FIELD_ID } } },
+
+  { "note.created",   1, { { "note_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE } } },
+  { "note.renamed",   1, { { "note_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE } } },
+  { "note.deleted",   1, { { "note_id", CAIRN_FIELD_ID } } },
+  { "note.restored",  1, { { "note_id", CAIRN_FIELD_ID } } },
+};
+
+/* Upcasters: each turns the args of (name, from_version) into the args of
+ * version from_version + 1. cairn_event_upcast() chains them until the
+ * newest version in the catalogue. Every event is at version 1 today, so
+ * the table is empty; when e.g. todo.renamed v2 is added, v1 stays in the
+ * catalogue (so old events still validate) and one row goes here. */
+typedef JsonObject *(*CairnUpcastFunc) (JsonObject *args);
+
+typedef struct
+{
+  const char      *name;
+  guint            from_version;
+  CairnUpcastFunc  upcast;
+} CairnUpcaster;
+
+static const CairnUpcaster upcasters[] = {
+  { NULL, 0, NULL },
+};
+
+const CairnEventSpec *
+_cairn_event_lookup_spec (const char *name,
+                          guint       version)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (catalogue); i++)
+    if (catalogue[i].version == version && g_strcmp0 (catalogue[i].name, name) == 0)
+      return &catalogue[i];
+  return NULL;
+}
+
+const CairnEventSpec *
+_cairn_event_get_catalogue (gsize *n_specs)
+{
+  *n_specs = G_N_ELEMENTS (catalogue);
+  return catalogue;
+}
+
+guint
+_cairn_event_current_version (const char *name)
+{
+  guint best = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (catalogue); i++)
+    if (g_strcmp0 (catalogue[i].name, name) == 0)
+      best = MAX (best, catalogue[i].version);
+  return best;
+}
+
+CairnEvent *
+cairn_event_new (const char *name,
+                 guint       version,
+                 JsonObject *args)
+{
+  CairnEvent *self;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  self = g_new0 (CairnEvent, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->name = g_strdup (name);
+  self->version = version;
+  self->args = args != NULL ? json_object_ref (args) : json_object_new ();
+  return self;
+}
+
+CairnEvent *
+cairn_event_ref (CairnEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+cairn_event_unref (CairnEvent *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_free (self->name);
+  json_object_unref (self->args);
+  g_free (self->client_id);
+  g_free (self->device);
+  g_free (self);
+}
+
+CairnEvent *
+_cairn_event_copy (const CairnEvent *src)
+{
+  CairnEvent *self = cairn_event_new (src->name, src->version, src->args);
+
+  self->client_id = g_strdup (src->client_id);
+  self->client_seq = src->client_seq;
+  self->created_at = src->created_at;
+  self->seq = src->seq;
+  self->device = g_strdup (src->device);
+  return self;
+}
+
+/* Validation */
+
+static gboolean
+check_title (const char  *field,
+             const char  *value,
+             GError     **error)
+{
+  glong n_chars;
+  const char *p;
+
+  if (!g_utf8_validate (value, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“%s” is not valid UTF-8", field);
+      return FALSE;
+    }
+
+  n_chars = g_utf8_strlen (value, -1);
+  if (n_chars == 0)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“%s” is empty", field);
+      return FALSE;
+    }
+
+  for (p = value; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” contains a control character (U+%04X)", field, c);
+          return FALSE;
+        }
+    }
+
+  if (g_unichar_isspace (g_utf8_get_char (value)) ||
+      g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (value + strlen (value)))))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“%s” has leading or trailing white space (trim it first)", field);
+      return FALSE;
+    }
+
+  if (n_chars > CAIRN_TITLE_MAX_CHARS)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“%s” is %ld characters long; at most %d are allowed",
+                   field, n_chars, CAIRN_TITLE_MAX_CHARS);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+cairn_is_date (const char *str)
+{
+  guint year, month, day;
+
+  if (str == NULL || strlen (str) != 10 || str[4] != '-' || str[7] != '-')
+    return FALSE;
+  for (guint i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit (str[i]))
+      return FALSE;
+
+  year = (guint) g_ascii_strtoull (str, NULL, 10);
+  month = (guint) g_ascii_strtoull (str + 5, NULL, 10);
+  day = (guint) g_ascii_strtoull (str + 8, NULL, 10);
+
+  return year >= 1 && g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year);
+}
+
+static gboolean
+check_field (const CairnFieldSpec  *field,
+             JsonNode              *node,
+             GError               **error)
+{
+  const char *value;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“%s” must be a string", field->name);
+      return FALSE;
+    }
+  value = json_node_get_string (node);
+
+  switch (field->kind)
+    {
+    case CAIRN_FIELD_ID:
+      if (!cairn_is_object_id (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not an object id (a lowercase UUID)", field->name);
+          return FALSE;
+        }
+      return TRUE;
+
+    case CAIRN_FIELD_TITLE:
+      return check_title (field->name, value, error);
+
+    case CAIRN_FIELD_POSITION:
+      if (!cairn_position_is_valid (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a position key (1 to %d characters of "
+                       "0-9, A-Z, a-z, not ending in 0)",
+                       field->name, CAIRN_POSITION_MAX_LENGTH);
+          return FALSE;
+        }
+      return TRUE;
+
+    case CAIRN_FIELD_DATE:
+      if (!cairn_is_date (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a real date in the form YYYY-MM-DD", field->name);
+          return FALSE;
+        }
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+cairn_event_validate (const CairnEvent  *self,
+                      GError           **error)
+{
+  const CairnEventSpec *spec;
+  g_autoptr(GList) members = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  spec = _cairn_event_lookup_spec (self->name, self->version);
+  if (spec == NULL)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN,
+                   "Unknown event “%s” version %u", self->name, self->version);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
+    {
+      const CairnFieldSpec *field = &spec->fields[i];
+      JsonNode *node = json_object_get_member (self->args, field->name);
+
+      if (node == NULL)
+        {
+          if (field->optional)
+            continue;
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "%s: “%s” is missing", self->name, field->name);
+          return FALSE;
+        }
+
+      if (!check_field (field, node, error))
+        {
+          g_prefix_error (error, "%s: ", self->name);
+          return FALSE;
+        }
+    }
+
+  members = json_object_get_members (self->args);
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
+        if (g_str_equal (spec->fields[i].name, l->data))
+          known = TRUE;
+
+      if (!known)
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "%s: unexpected field “%s”", self->name, (const char *) l->data);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+CairnEvent *
+cairn_event_upcast (const CairnEvent *self)
+{
+  g_autoptr(CairnEvent) current = cairn_event_ref ((CairnEvent *) self);
+  gboolean progress = TRUE;
+
+  while (progress)
+    {
+      progress = FALSE;
+      for (gsize i = 0; i < G_N_ELEMENTS (upcasters); i++)
+        {
+          const CairnUpcaster *u = &upcasters[i];
+          g_autoptr(JsonObject) args = NULL;
+          CairnEvent *next;
+
+          if (u->name == NULL || u->from_version != current->version ||
+              !g_str_equal (u->name, current->name))
+            continue;
+
+          args = u->upcast (current->args);
+          next = _cairn_event_copy (current);
+          json_object_unref (next->args);
+          next->args = g_steal_pointer (&args);
+          next->version = u->from_version + 1;
+          g_clear_pointer (&current, cairn_event_unref);
+          current = next;
+          progress = TRUE;
+          break;
+        }
+    }
+
+  return g_steal_pointer (&current);
+}
+
+/* JSON */
+
+static JsonNode *
+canonical_copy (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *src = json_node_get_object (node);
+      g_autoptr(JsonObject) dst = json_object_new ();
+      g_autoptr(GList) members = json_object_get_members (src);
+      JsonNode *result;
+
+      members = g_list_sort (members, (GCompareFunc) strcmp);
+      for (const GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (dst, l->data,
+                                canonical_copy (json_object_get_member (src, l->data)));
+      result = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (result, dst);
+      return result;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *src = json_node_get_array (node);
+      g_autoptr(JsonArray) dst = json_array_new ();
+      JsonNode *result;
+
+      for (guint i = 0; i < json_array_get_length (src); i++)
+        json_array_add_element (dst, canonical_copy (json_array_get_element (src, i)));
+      result = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (result, dst);
+      return result;
+    }
+
+  return json_node_copy (node);
+}
+
+char *
+cairn_event_dup_args_json (const CairnEvent *self)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) canonical = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_node_set_object (node, self->args);
+  canonical = canonical_copy (node);
+  return json_to_string (canonical, FALSE);
+}
+
+JsonNode *
+cairn_event_to_json (const CairnEvent *self)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+  JsonNode *node;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_object_set_string_member (obj, "name", self->name);
+  json_object_set_int_member (obj, "version", self->version);
+  json_object_set_object_member (obj, "args", json_object_ref (self->args));
+  if (self->client_id != NULL)
+    json_object_set_string_member (obj, "client_id", self->client_id);
+  json_object_set_int_member (obj, "client_seq", self->client_seq);
+  json_object_set_int_member (obj, "created_at", self->created_at);
+  if (self->seq > 0)
+    json_object_set_int_member (obj, "seq", self->seq);
+  if (self->device != NULL)
+    json_object_set_string_member (obj, "device", self->device);
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, obj);
+  return node;
+}
+
+static gboolean
+get_int_member (JsonObject  *obj,
+                const char  *member,
+                gboolean     optional,
+                gint64       min,
+                gint64      *out,
+                GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  if (node == NULL)
+    {
+      if (optional)
+        return TRUE;
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “%s” is missing", member);
+      return FALSE;
+    }
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “%s” must be an integer", member);
+      return FALSE;
+    }
+
+  *out = json_node_get_int (node);
+  if (*out < min)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “%s” must be at least %" G_GINT64_FORMAT, member, min);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+get_string_member (JsonObject   *obj,
+                   const char   *member,
+                   gboolean      optional,
+                   const char  **out,
+                   GError      **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  if (node == NULL || (optional && JSON_NODE_HOLDS_NULL (node)))
+    {
+      if (optional)
+        return TRUE;
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “%s” is missing", member);
+      return FALSE;
+    }
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “%s” must be a string", member);
+      return FALSE;
+    }
+
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+cairn_is_client_id (const char *str)
+{
+  if (str == NULL || strlen (str) != 32)
+    return FALSE;
+  for (guint i = 0; i < 32; i++)
+    if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+CairnEvent *
+cairn_event_new_from_json (JsonNode  *node,
+                           GError   **error)
+{
+  JsonObject *obj;
+  JsonNode *args;
+  const char *name = NULL, *client_id = NULL, *device = NULL;
+  gint64 version = 0, client_seq = 0, created_at = 0, seq = 0;
+  CairnEvent *self;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: not a JSON object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+
+  if (!get_string_member (obj, "name", FALSE, &name, error) ||
+      !get_int_member (obj, "version", FALSE, 1, &version, error) ||
+      !get_string_member (obj, "client_id", TRUE, &client_id, error) ||
+      !get_int_member (obj, "client_seq", TRUE, 0, &client_seq, error) ||
+      !get_int_member (obj, "created_at", TRUE, 0, &created_at, error) ||
+      !get_int_member (obj, "seq", TRUE, 0, &seq, error) ||
+      !get_string_member (obj, "device", TRUE, &device, error))
+    return NULL;
+
+  if (*name == '\0' || strlen (name) > 100 || !g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “name” must be 1 to 100 bytes of UTF-8");
+      return NULL;
+    }
+  if (version > G_MAXUINT)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “version” is too large");
+      return NULL;
+    }
+  if (client_id != NULL && !cairn_is_client_id (client_id))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “client_id” must be 32 lowercase hex digits");
+      return NULL;
+    }
+  if (device != NULL && !g_utf8_validate (device, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “device” is not valid UTF-8");
+      return NULL;
+    }
+
+  args = json_object_get_member (obj, "args");
+  if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “args” must be a JSON object");
+      return NULL;
+    }
+
+  self = cairn_event_new (name, (guint) version, json_node_get_object (args));
+  self->client_id = g_strdup (client_id);
+  self->client_seq = client_seq;
+  self->created_at = created_at;
+  self->seq = seq;
+  self->device = g_strdup (device);
+  return self;
+}
+
+/* Ids */
+
+char *
+cairn_new_object_id (void)
+{
+  guint8 b[16];
+  guint64 ms = (guint64) (g_get_real_time () / 1000);
+
+  /* UUIDv7 (RFC 9562): 48-bit big-endian Unix milliseconds, version 7,
+   * then random bits with the 10 variant. */
+  for (guint i = 0; i < 6; i++)
+    b[i] = (guint8) (ms >> (8 * (5 - i)));
+  for (guint i = 6; i < 16; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      for (guint j = 0; j < 4 && i + j < 16; j++)
+        b[i + j] = (guint8) (r >> (8 * j));
+    }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                          "%02x%02x%02x%02x%02x%02x",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                          b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+gboolean
+cairn_is_object_id (const char *str)
+{
+  if (str == NULL || strlen (str) != 36)
+    return FALSE;
+
+  for (guint i = 0; i < 36; i++)
+    {
+      if (i == 8 || i == 13 || i == 18 || i == 23)
+        {
+          if (str[i] != '-')
+            return FALSE;
+        }
+      else if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+cairn_new_client_id (void)
+{
+  GString *s = g_string_sized_new (32);
+
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (s, "%08x", g_random_int ());
+  return g_string_free (s, FALSE);
+}

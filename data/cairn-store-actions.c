@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-actions.c: the convenience wrappers (create a todo, move a
+ * list …) that check ids, compute positions and commit one event. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-position.h"
+#include "cairn-store-private.h"
+
+typedef struct
+{
+  const char *table;
+  const char *noun;      /* for messages */
+  const char *capital;
+} Kind;
+
+static const Kind list_kind = { "lists", "list", "List" };
+static const Kind todo_kind = { "todos", "todo", "Todo" };
+static const Kind note_kind = { "notes", "note", "Note" };
+
+/* Looks a row up. live: the caller needs it not deleted. On success
+ * *list_id (todos only, optional) gets the todo's list. */
+static gboolean
+check_object (CairnStore  *self,
+              const Kind  *kind,
+              const char  *id,
+              gboolean     live,
+              gboolean    *deleted,
+              char       **list_id,
+              GError     **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (id == NULL || !cairn_is_object_id (id))
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "“%s” is not a %s id", id ? id : "(null)", kind->noun);
+      return FALSE;
+    }
+
+  sql = g_strdup_printf ("SELECT deleted, %s FROM %s WHERE id = ?",
+                         kind == &todo_kind ? "list_id" : "NULL", kind->table);
+  stmt = _cairn_store_prepare (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "No %s with id %s", kind->noun, id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+
+  if (deleted != NULL)
+    *deleted = sqlite3_column_int (stmt, 0) != 0;
+  if (live && sqlite3_column_int (stmt, 0) != 0)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "%s %s is deleted", kind->capital, id);
+      return FALSE;
+    }
+  if (list_id != NULL)
+    *list_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+query_position (CairnStore  *self,
+                const char  *sql,
+                const char  *scope,
+                const char  *pivot,
+                const char  *exclude,
+                char       **out,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  /* ?1 scope (list id or NULL), ?2 pivot position or id, ?3 excluded id */
+  if (sqlite3_bind_text (stmt, 1, scope, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 2, pivot, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 3, exclude, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *out = rc == SQLITE_ROW ? g_strdup ((const char *) sqlite3_column_text (stmt, 0)) : NULL;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* A key right after after_id, right before before_id, or (both NULL) after
+ * the last live item of the scope (all lists, or the todos of list_id),
+ * ignoring the item being moved. Neighbours are looked up by position, so
+ * items with equal keys (never generated, but possible in theory) are
+ * stepped over rather than producing an impossible "between". */
+static char *
+compute_position (CairnStore  *self,
+                  const Kind  *kind,
+                  const char  *list_id,
+                  const char  *moving_id,
+                  const char  *before_id,
+                  const char  *after_id,
+                  GError     **error)
+{
+  g_autofree char *pivot_sql = NULL, *next_sql = NULL, *prev_sql = NULL, *last_sql = NULL;
+  g_autofree char *lo = NULL, *hi = NULL, *pivot = NULL;
+  const char *scope = kind == &todo_kind ? "list_id = ?1" : "?1 IS NULL";
+  const char *anchor = after_id != NULL ? after_id : before_id;
+
+  if (before_id != NULL && after_id != NULL)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Give the %s to go before or the one to go after, not both", kind->noun);
+      return NULL;
+    }
+
+  pivot_sql = g_strdup_printf ("SELECT position FROM %s WHERE %s AND id = ?2 AND NOT deleted "
+                               "AND id IS NOT ?3", kind->table, scope);
+  next_sql = g_strdup_printf ("SELECT min(position) FROM %s WHERE %s AND position > ?2 "
+                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
+  prev_sql = g_strdup_printf ("SELECT max(position) FROM %s WHERE %s AND position < ?2 "
+                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
+  last_sql = g_strdup_printf ("SELECT max(position) FROM %s WHERE %s AND ?2 IS NULL "
+                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
+
+  if (anchor != NULL)
+    {
+      if (!query_position (self, pivot_sql, list_id, anchor, moving_id, &pivot, error))
+        return NULL;
+      if (pivot == NULL)
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                       "No live %s with id %s%s to place it next to", kind->noun, anchor,
+                       kind == &todo_kind ? " in that list" : "");
+          return NULL;
+        }
+      if (after_id != NULL)
+        {
+          lo = g_steal_pointer (&pivot);
+          if (!query_position (self, next_sql, list_id, lo, moving_id, &hi, error))
+            return NULL;
+        }
+      else
+        {
+          hi = g_steal_pointer (&pivot);
+          if (!query_position (self, prev_sql, list_id, hi, moving_id, &lo, error))
+            return NULL;
+        }
+    }
+  else if (!query_position (self, last_sql, list_id, NULL, moving_id, &lo, error))
+    return NULL;
+
+  return cairn_position_between (lo, hi);
+}
+
+static char *
+trim_title (const char *title)
+{
+  const char *start = title, *end;
+
+  if (title == NULL || !g_utf8_validate (title, -1, NULL))
+    return g_strdup (title);   /* validation reports it */
+
+  while (*start && g_unichar_isspace (g_utf8_get_char (start)))
+    start = g_utf8_next_char (start);
+  end = start + strlen (start);
+  while (end > start && g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (end))))
+    end = g_utf8_prev_char (end);
+  return g_strndup (start, end - start);
+}
+
+static gboolean
+commit_args (CairnStore  *self,
+             const char  *name,
+             JsonObject  *args,
+             GError     **error)
+{
+  g_autoptr(CairnEvent) event = cairn_store_commit (self, name, 1, args, error);
+
+  return event != NULL;
+}
+
+static JsonObject *
+args_new (const char *key,
+          const char *value)
+{
+  JsonObject *args = json_object_new ();
+
+  json_object_set_string_member (args, key, value);
+  return args;
+}
+
+static gboolean
+require_title (const char  *title,
+               GError     **error)
+{
+  if (title == NULL)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "“title” is missing");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Lists */
+
+char *
+cairn_store_create_list (CairnStore  *self,
+                         const char  *title,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *id = cairn_new_object_id ();
+  g_autofree char *trimmed = NULL;
+  g_autofree char *position = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  if (!require_title (title, error))
+    return NULL;
+  trimmed = trim_title (title);
+  if ((position = compute_position (self, &list_kind, NULL, NULL, NULL, NULL, error)) == NULL)
+    return NULL;
+
+  args = args_new ("list_id", id);
+  json_object_set_string_member (args, "title", trimmed);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "list.created", args, error) ? g_steal_pointer (&id) : NULL;
+}
+
+static gboolean
+rename_object (CairnStore  *self,
+               const Kind  *kind,
+               const char  *event_name,
+               const char  *id_arg,
+               const char  *id,
+               const char  *title,
+               GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!require_title (title, error) ||
+      !check_object (self, kind, id, TRUE, NULL, NULL, error))
+    return FALSE;
+  trimmed = trim_title (title);
+  args = args_new (id_arg, id);
+  json_object_set_string_member (args, "title", trimmed);
+  return commit_args (self, event_name, args, error);
+}
+
+/* Deleting a deleted object or restoring a live one changes nothing and
+ * stores no event. */
+static gboolean
+set_deleted (CairnStore  *self,
+             const Kind  *kind,
+             const char  *event_name,
+             const char  *id_arg,
+             const char  *id,
+             gboolean     deleted,
+             GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  gboolean is_deleted;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, kind, id, FALSE, &is_deleted, NULL, error))
+    return FALSE;
+  if (is_deleted == deleted)
+    return TRUE;
+  args = args_new (id_arg, id);
+  return commit_args (self, event_name, args, error);
+}
+
+gboolean
+cairn_store_rename_list (CairnStore  *self,
+                         const char  *list_id,
+                         const char  *title,
+                         GError     **error)
+{
+  return rename_object (self, &list_kind, "list.renamed", "list_id", list_id, title, error);
+}
+
+gboolean
+cairn_store_move_list (CairnStore  *self,
+                       const char  *list_id,
+                       const char  *before_id,
+                       const char  *after_id,
+                       GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *position = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  position = compute_position (self, &list_kind, NULL, list_id, before_id, after_id, error);
+  if (position == NULL)
+    return FALSE;
+  args = args_new ("list_id", list_id);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "list.moved", args, error);
+}
+
+gboolean
+cairn_store_delete_list (CairnStore  *self,
+                         const char  *list_id,
+                         GError     **error)
+{
+  return set_deleted (self, &list_kind, "list.deleted", "list_id", list_id, TRUE, error);
+}
+
+gboolean
+cairn_store_restore_list (CairnStore  *self,
+                          const char  *list_id,
+                          GError     **error)
+{
+  return set_deleted (self, &list_kind, "list.restored", "list_id", list_id, FALSE, error);
+}
+
+/* Todos */
+
+char *
+cairn_store_create_todo (CairnStore  *self,
+                         const char  *list_id,
+                         const char  *title,
+                         const char  *before_id,
+                         const char  *after_id,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *id = cairn_new_object_id ();
+  g_autofree char *trimmed = NULL;
+  g_autofree char *position = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  if (!require_title (title, error) ||
+      !check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
+    return NULL;
+  trimmed = trim_title (title);
+  position = compute_position (self, &todo_kind, list_id, NULL, before_id, after_id, error);
+  if (position == NULL)
+    return NULL;
+
+  args = args_new ("todo_id", id);
+  json_object_set_string_member (args, "list_id", list_id);
+  json_object_set_string_member (args, "title", trimmed);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "todo.created", args, error) ? g_steal_pointer (&id) : NULL;
+}
+
+gboolean
+cairn_store_rename_todo (CairnStore  *self,
+                         const char  *todo_id,
+                         const char  *title,
+                         GError     **error)
+{
+  return rename_object (self, &todo_kind, "todo.renamed", "todo_id", todo_id, title, error);
+}
+
+gboolean
+cairn_store_set_todo_done (CairnStore  *self,
+                           const char  *todo_id,
+                           gboolean     done,
+                           GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new ("todo_id", todo_id);
+  return commit_args (self, done ? "todo.completed" : "todo.reopened", args, error);
+}
+
+gboolean
+cairn_store_set_todo_due (CairnStore  *self,
+                          const char  *todo_id,
+                          const char  *due,
+                          GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new ("todo_id", todo_id);
+  if (due != NULL)
+    json_object_set_string_member (args, "due", due);
+  return commit_args (self, due != NULL ? "todo.due_set" : "todo.due_cleared", args, error);
+}
+
+gboolean
+cairn_store_move_todo (CairnStore  *self,
+                       const char  *todo_id,
+                       const char  *list_id,
+                       const char  *before_id,
+                       const char  *after_id,
+                       GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *current_list = NULL;
+  g_autofree char *position = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, &current_list, error))
+    return FALSE;
+  if (list_id != NULL && !check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
+    return FALSE;
+
+  position = compute_position (self, &todo_kind, list_id ? list_id : current_list, todo_id,
+                               before_id, after_id, error);
+  if (position == NULL)
+    return FALSE;
+
+  args = args_new ("todo_id", todo_id);
+  if (list_id != NULL && g_strcmp0 (list_id, current_list) != 0)
+    json_object_set_string_member (args, "list_id", list_id);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "todo.moved", args, error);
+}
+
+gboolean
+cairn_store_delete_todo (CairnStore  *self,
+                         const char  *todo_id,
+                         GError     **error)
+{
+  return set_deleted (self, &todo_kind, "todo.deleted", "todo_id", todo_id, TRUE, error);
+}
+
+gboolean
+cairn_store_restore_todo (CairnStore  *self,
+                          const char  *todo_id,
+                          GError     **error)
+{
+  return set_deleted (self, &todo_kind, "todo.restored", "todo_id", todo_id, FALSE, error);
+}
+
+/* Notes */
+
+char *
+cairn_store_create_note (CairnStore  *self,
+                         const char  *title,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *id = cairn_new_object_id ();
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  if (!require_title (title, error))
+    return NULL;
+  trimmed = trim_title (title);
+  args = args_new ("note_id", id);
+  json_object_set_string_member (args, "title", trimmed);
+  return commit_args (self, "note.created", args, error) ? g_steal_pointer (&id) : NULL;
+}
+
+gboolean
+cairn_store_rename_note (CairnStore  *self,
+                         const char  *note_id,
+                         const char  *title,
+                         GError     **error)
+{
+  return rename_object (self, &note_kind, "note.renamed", "note_id", note_id, title, error);
+}
+
+gboolean
+cairn_store_delete_note (CairnStore  *self,
+                         const char  *note_id,
+                         GError     **error)
+{
+  return set_deleted (self, &note_kind, "note.deleted", "note_id", note_id, TRUE, error);
+}
+
+gboolean
+cairn_store_restore_note (CairnStore  *self,
+                          const char  *note_id,
+                          GError     **error)
+{
+  return set_deleted (self, &note_kind, "note.restored", "note_id", note_id, FALSE, error);
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-private.h: what the cairn-store-*.c files share, plus test hooks. */
+#pragma once
+
+#include "cairn-store.h"
+#include "cairn-event-private.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_STORE_SCHEMA_VERSION 1
+/* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
+#define CAIRN_STORE_APPLICATION_ID 0x43726e31
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_session, sqlite3session_delete)
+
+struct _CairnStore
+{
+  GObject      parent_instance;
+
+  sqlite3     *db;
+  char        *path;
+  char        *client_id;
+  char        *history_id;
+  gint64       head;
+  gint64       next_client_seq;
+  guint        pending_count;
+  GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
+  JsonParser  *parser;
+  guint        needs_update : 1;
+  guint        in_transaction : 1;
+
+  guint        rollback_count;  /* test hook: times rebase rolled pending back */
+};
+
+/* Errors */
+void          _cairn_store_set_error       (CairnStore   *self,
+                                            GError      **error,
+                                            const char   *what);
+
+/* Statements: cached, reset and with bindings cleared. Never finalize them. */
+sqlite3_stmt *_cairn_store_prepare         (CairnStore   *self,
+                                            const char   *sql,
+                                            GError      **error);
+gboolean      _cairn_store_exec            (CairnStore   *self,
+                                            const char   *sql,
+                                            GError      **error);
+/* Steps a statement that must finish without rows. */
+gboolean      _cairn_store_step_done       (CairnStore   *self,
+                                            sqlite3_stmt *stmt,
+                                            GError      **error);
+
+gboolean      _cairn_store_begin           (CairnStore   *self,
+                                            GError      **error);
+gboolean      _cairn_store_end             (CairnStore   *self,
+                                            GError      **error);
+void          _cairn_store_rollback        (CairnStore   *self);
+
+/* A session recording writes to the state tables (lists, todos, notes).
+ * Sessions use the pre-update hook: nothing else in Cairn may install one. */
+sqlite3_session *_cairn_store_session_new  (CairnStore   *self,
+                                            GError      **error);
+gboolean      _cairn_store_session_take    (CairnStore      *self,
+                                            sqlite3_session *session,
+                                            GBytes         **changeset,
+                                            GError         **error);
+
+/* Schema (cairn-store-schema.c): opens path, refusing newer and foreign
+ * files without writing to them, and migrates to the current version. */
+sqlite3      *_cairn_store_open_db         (const char   *path,
+                                            GError      **error);
+
+/* Events in rows */
+JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
+                                            const char   *json,
+                                            GError      **error);
+gboolean      _cairn_store_load_meta       (CairnStore   *self,
+                                            GError      **error);
+gboolean      _cairn_store_save_cursor     (CairnStore   *self,
+                                            GError      **error);
+gboolean      _cairn_store_insert_log      (CairnStore       *self,
+                                            const CairnEvent *event,
+                                            gboolean          skipped,
+                                            GError          **error);
+/* Pending rows, oldest first, with their changesets (parallel arrays). */
+GPtrArray    *_cairn_store_load_pending    (CairnStore   *self,
+                                            GPtrArray   **changesets,
+                                            GError      **error);
+
+/* Reducers (cairn-store-reducers.c). Applies one event to the state
+ * tables: unknown name/version sets *skipped and changes nothing; a known
+ * event with bad args changes nothing (with a warning). changes, if not
+ * NULL, receives the id of the row written. FALSE only when SQLite fails. */
+gboolean      _cairn_store_apply_event     (CairnStore       *self,
+                                            const CairnEvent *event,
+                                            CairnChanges     *changes,
+                                            gboolean         *skipped,
+                                            GError          **error);
+
+/* Changes */
+CairnChanges *_cairn_changes_new           (void);
+void          _cairn_changes_free          (CairnChanges *changes);
+gboolean      _cairn_changes_is_empty      (CairnChanges *changes);
+/* Adds the rows whose content a changeset really changes. */
+gboolean      _cairn_changes_add_changeset (CairnChanges *changes,
+                                            GBytes       *changeset,
+                                            GError      **error);
+void          _cairn_store_emit_changed    (CairnStore   *self,
+                                            CairnChanges *changes);
+void          _cairn_store_set_needs_update (CairnStore  *self,
+                                             gboolean     needs_update);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
+
+/* Re-applies every pending event on the current state, oldest first,
+ * storing a fresh changeset for each. Inside a transaction. */
+gboolean      _cairn_store_replay_pending  (CairnStore   *self,
+                                            CairnChanges *changes,
+                                            GError      **error);
+/* Inverts the changesets of every pending event, newest first, leaving the
+ * state as of head. Inside a transaction. */
+gboolean      _cairn_store_rollback_pending (CairnStore  *self,
+                                             GError     **error);
+
+/* Test hooks */
+guint         _cairn_store_get_rollback_count (CairnStore *self);
+/* The state as it would be with every pending event rolled back (the
+ * store itself is left unchanged). */
+char         *_cairn_store_dump_state_without_pending (CairnStore  *self,
+                                                       GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-rebase.c: taking the server's order (rebase) and re-deriving
+ * the state from the log (rebuild). DESIGN.md §3 and docs/store.md. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include "cairn-store-private.h"
+
+typedef struct
+{
+  int         conflict;
+  const char *table;
+} ConflictInfo;
+
+static int
+abort_on_conflict (void                   *user_data,
+                   int                     conflict,
+                   sqlite3_changeset_iter *iter)
+{
+  ConflictInfo *info = user_data;
+  int n_cols, op;
+
+  info->conflict = conflict;
+  if (iter != NULL && conflict != SQLITE_CHANGESET_FOREIGN_KEY)
+    sqlite3changeset_op (iter, &info->table, &n_cols, &op, NULL);
+  return SQLITE_CHANGESET_ABORT;
+}
+
+/* Invariant: the state is exactly "log, then every pending event in
+ * client_seq order", and each pending row's changeset is what its event
+ * wrote on top of the ones before. Their concatenation, inverted, therefore
+ * takes the state back to the log alone. Any conflict means the invariant
+ * was broken, so it aborts rather than guessing. */
+gboolean
+_cairn_store_rollback_pending (CairnStore  *self,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) changesets = NULL;
+  sqlite3_changegroup *group = NULL;
+  ConflictInfo info = { 0, NULL };
+  void *combined = NULL;
+  int n_combined = 0;
+  int rc;
+
+  events = _cairn_store_load_pending (self, &changesets, error);
+  if (events == NULL)
+    return FALSE;
+  if (events->len == 0)
+    return TRUE;
+
+  self->rollback_count++;
+
+  /* One combined changeset: one apply instead of one per event. */
+  rc = sqlite3changegroup_new (&group);
+  for (guint i = 0; rc == SQLITE_OK && i < changesets->len; i++)
+    {
+      gsize size;
+      gconstpointer data = g_bytes_get_data (changesets->pdata[i], &size);
+
+      if (size > 0)
+        rc = sqlite3changegroup_add (group, (int) size, (void *) data);
+    }
+  if (rc == SQLITE_OK)
+    rc = sqlite3changegroup_output (group, &n_combined, &combined);
+  sqlite3changegroup_delete (group);
+  if (rc != SQLITE_OK)
+    {
+      sqlite3_free (combined);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Cannot combine the pending changesets in “%s”: %s",
+                   self->path, sqlite3_errstr (rc));
+      return FALSE;
+    }
+
+  rc = sqlite3changeset_apply_v2 (self->db, n_combined, combined, NULL,
+                                  abort_on_conflict, &info, NULL, NULL,
+                                  SQLITE_CHANGESETAPPLY_INVERT |
+                                  SQLITE_CHANGESETAPPLY_NOSAVEPOINT);
+  sqlite3_free (combined);
+  if (rc != SQLITE_OK || info.conflict != 0)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Cannot roll back the pending changes in “%s”: %s (conflict %d on %s)",
+                   self->path, sqlite3_errstr (rc), info.conflict,
+                   info.table ? info.table : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_replay_pending (CairnStore   *self,
+                             CairnChanges *changes,
+                             GError      **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+
+  events = _cairn_store_load_pending (self, NULL, error);
+  if (events == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      CairnEvent *event = events->pdata[i];
+      g_autoptr(sqlite3_session) session = NULL;
+      g_autoptr(GBytes) changeset = NULL;
+      sqlite3_stmt *stmt;
+      gboolean skipped;
+
+      if ((session = _cairn_store_session_new (self, error)) == NULL ||
+          !_cairn_store_apply_event (self, event, changes, &skipped, error) ||
+          !_cairn_store_session_take (self, session, &changeset, error))
+        return FALSE;
+
+      stmt = _cairn_store_prepare (self,
+                                   "UPDATE pending SET changeset = ?1 WHERE client_seq = ?2",
+                                   error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_bind_blob (stmt, 1, g_bytes_get_data (changeset, NULL),
+                             (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_int64 (stmt, 2, event->client_seq) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+delete_pending (CairnStore  *self,
+                gint64       client_seq,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "DELETE FROM pending WHERE client_seq = ?",
+                                             error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, client_seq) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+static gboolean
+is_own (CairnStore       *self,
+        const CairnEvent *event)
+{
+  return g_strcmp0 (event->client_id, self->client_id) == 0;
+}
+
+/* The one place where an event from the server changes the state, on top
+ * of the log and with every pending event rolled back. Our own events that
+ * were not moved by the fast path land here too and leave the outbox. */
+static gboolean
+apply_incoming (CairnStore       *self,
+                const CairnEvent *event,
+                GError          **error)
+{
+  gboolean skipped = FALSE;
+
+  if (is_own (self, event) && !delete_pending (self, event->client_seq, error))
+    return FALSE;
+  if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
+      !_cairn_store_insert_log (self, event, skipped, error))
+    return FALSE;
+  if (skipped)
+    g_debug ("Keeping event %" G_GINT64_FORMAT " (%s v%u) unapplied: unknown to this build",
+             event->seq, event->name, event->version);
+  return TRUE;
+}
+
+static gboolean
+check_batch (CairnStore  *self,
+             GPtrArray   *events,
+             guint       *first,
+             GError     **error)
+{
+  gint64 expected = self->head + 1;
+
+  *first = 0;
+  for (guint i = 0; i < events->len; i++)
+    {
+      const CairnEvent *event = events->pdata[i];
+
+      if (event->seq <= 0 || !cairn_is_client_id (event->client_id) || event->client_seq < 1)
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_OUT_OF_ORDER,
+                       "Event %u of the batch has no server seq, client id or client seq", i);
+          return FALSE;
+        }
+      if (event->seq <= self->head && *first == i)
+        {
+          /* Already applied: a re-delivery is harmless. */
+          (*first)++;
+          continue;
+        }
+      if (event->seq != expected)
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_OUT_OF_ORDER,
+                       "Batch does not continue the log: expected seq %" G_GINT64_FORMAT
+                       ", got %" G_GINT64_FORMAT, expected, event->seq);
+          return FALSE;
+        }
+      expected++;
+    }
+  return TRUE;
+}
+
+gboolean
+cairn_store_rebase (CairnStore  *self,
+                    GPtrArray   *events,
+                    const char  *history_id,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(sqlite3_session) session = NULL;
+  g_autoptr(GBytes) net = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+  gboolean old_needs_update = self->needs_update;
+  guint first, n_fast = 0;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (events != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_batch (self, events, &first, error))
+    return FALSE;
+
+  if (first == events->len &&
+      (history_id == NULL || g_strcmp0 (history_id, self->history_id) == 0))
+    return TRUE;
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+
+  /* Records the net effect of the whole rebase, to tell the pool exactly
+   * which rows changed (a row rolled back and replayed to the same values
+   * is no change). */
+  if ((session = _cairn_store_session_new (self, error)) == NULL)
+    goto fail;
+
+  pending = _cairn_store_load_pending (self, NULL, error);
+  if (pending == NULL)
+    goto fail;
+
+  /* 1. Fast path: our own pending events at the front of the batch, in
+   * order, are already applied; they just move to the log. */
+  while (first + n_fast < events->len && n_fast < pending->len)
+    {
+      const CairnEvent *in = events->pdata[first + n_fast];
+      const CairnEvent *mine = pending->pdata[n_fast];
+
+      if (!is_own (self, in) || in->client_seq != mine->client_seq)
+        break;
+      if (!delete_pending (self, in->client_seq, error) ||
+          !_cairn_store_insert_log (self, in, FALSE, error))
+        goto fail;
+      n_fast++;
+    }
+
+  /* 2. Otherwise: roll the rest of pending back, apply the remaining
+   * incoming events on the log, replay what is still pending on top. */
+  if (first + n_fast < events->len)
+    {
+      gboolean have_pending = n_fast < pending->len;
+
+      if (have_pending && !_cairn_store_rollback_pending (self, error))
+        goto fail;
+
+      for (guint i = first + n_fast; i < events->len; i++)
+        if (!apply_incoming (self, events->pdata[i], error))
+          goto fail;
+
+      if (have_pending && !_cairn_store_replay_pending (self, NULL, error))
+        goto fail;
+    }
+
+  /* 3. Advance head. */
+  if (first < events->len)
+    self->head = ((CairnEvent *) events->pdata[events->len - 1])->seq;
+  if (history_id != NULL)
+    {
+      g_free (self->history_id);
+      self->history_id = g_strdup (history_id);
+    }
+  if (!_cairn_store_save_cursor (self, error) ||
+      !_cairn_store_session_take (self, session, &net, error))
+    goto fail;
+  g_clear_pointer (&session, sqlite3session_delete);
+
+  changes = _cairn_changes_new ();
+  if (!_cairn_changes_add_changeset (changes, net, error) ||
+      !_cairn_store_end (self, error) ||
+      !_cairn_store_load_meta (self, error))
+    goto fail;
+
+  if (self->needs_update != old_needs_update)
+    {
+      self->needs_update = old_needs_update;
+      _cairn_store_set_needs_update (self, !old_needs_update);
+    }
+  if (self->head != old_head)
+    g_object_notify (G_OBJECT (self), "head");
+  if (self->pending_count != old_pending)
+    g_object_notify (G_OBJECT (self), "pending-count");
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+
+fail:
+  g_clear_pointer (&session, sqlite3session_delete);
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
+  return FALSE;
+}
+
+gboolean
+cairn_store_rebuild (CairnStore  *self,
+                     GError     **error)
+{
+  g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(GArray) flipped = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean old_needs_update = self->needs_update;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+
+  /* Children first, for the foreign key from todos to lists. */
+  if (!_cairn_store_exec (self, "DELETE FROM todos; DELETE FROM notes; DELETE FROM lists;",
+                          error))
+    goto fail;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, args, client_id, client_seq, "
+                               "created_at, seq, device, skipped FROM log ORDER BY seq",
+                               error);
+  if (stmt == NULL)
+    goto fail;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(CairnEvent) event = NULL;
+      g_autoptr(JsonObject) args = NULL;
+      gboolean skipped;
+
+      args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, 2), error);
+      if (args == NULL)
+        {
+          sqlite3_reset (stmt);
+          goto fail;
+        }
+      event = cairn_event_new ((const char *) sqlite3_column_text (stmt, 0),
+                               (guint) sqlite3_column_int64 (stmt, 1), args);
+      event->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      event->client_seq = sqlite3_column_int64 (stmt, 4);
+      event->created_at = sqlite3_column_int64 (stmt, 5);
+      event->seq = sqlite3_column_int64 (stmt, 6);
+
+      if (!_cairn_store_apply_event (self, event, NULL, &skipped, error))
+        {
+          sqlite3_reset (stmt);
+          goto fail;
+        }
+      if (skipped != (sqlite3_column_int (stmt, 8) != 0))
+        g_array_append_val (flipped, event->seq);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the log");
+      goto fail;
+    }
+
+  for (guint i = 0; i < flipped->len; i++)
+    {
+      stmt = _cairn_store_prepare (self, "UPDATE log SET skipped = NOT skipped WHERE seq = ?",
+                                   error);
+      if (stmt == NULL)
+        goto fail;
+      if (sqlite3_bind_int64 (stmt, 1, g_array_index (flipped, gint64, i)) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          goto fail;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        goto fail;
+    }
+
+  if (!_cairn_store_replay_pending (self, NULL, error) ||
+      !_cairn_store_end (self, error) ||
+      !_cairn_store_load_meta (self, error))
+    goto fail;
+
+  if (self->needs_update != old_needs_update)
+    {
+      self->needs_update = old_needs_update;
+      _cairn_store_set_needs_update (self, !old_needs_update);
+    }
+
+  changes = _cairn_changes_new ();
+  changes->reset = TRUE;
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+
+fail:
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
+  return FALSE;
+}
+
+char *
+_cairn_store_dump_state_without_pending (CairnStore  *self,
+                                         GError     **error)
+{
+  char *dump = NULL;
+
+  if (!_cairn_store_begin (self, error))
+    return NULL;
+  if (_cairn_store_rollback_pending (self, error))
+    dump = cairn_store_dump_state (self, error);
+  _cairn_store_rollback (self);
+  return dump;
+}

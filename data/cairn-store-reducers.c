@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-reducers.c: what each event does to the state tables.
+ *
+ * Every reducer is one SQL statement whose named parameters are the event's
+ * args (":title" binds args.title, NULL when absent) plus ":created_at"
+ * (the event's own timestamp, part of the event, so still deterministic).
+ * The WHERE clauses make an event that no longer applies a no-op: a rename
+ * of a missing or deleted object, a create of an existing id, a change to
+ * the value the row already has. No clock, no randomness, no local-only
+ * tables: every replica that applies the same events gets the same rows.
+ * docs/events.md describes each one.
+ */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include "cairn-store-private.h"
+
+typedef struct
+{
+  const char *name;     /* event name; reducers see only the newest version */
+  const char *table;    /* state table it writes */
+  const char *id_arg;   /* arg holding the primary key of the row written */
+  const char *sql;
+} CairnReducer;
+
+static const CairnReducer reducers[] = {
+  { "list.created", "lists", "list_id",
+    "INSERT INTO lists (id, title, position) VALUES (:list_id, :title, :position) "
+    "ON CONFLICT (id) DO NOTHING" },
+  { "list.renamed", "lists", "list_id",
+    "UPDATE lists SET title = :title "
+    "WHERE id = :list_id AND NOT deleted AND title IS NOT :title" },
+  { "list.moved", "lists", "list_id",
+    "UPDATE lists SET position = :position "
+    "WHERE id = :list_id AND NOT deleted AND position IS NOT :position" },
+  { "list.deleted", "lists", "list_id",
+    "UPDATE lists SET deleted = 1 WHERE id = :list_id AND NOT deleted" },
+  { "list.restored", "lists", "list_id",
+    "UPDATE lists SET deleted = 0 WHERE id = :list_id AND deleted" },
+
+  /* A todo created in a list that is deleted is still created (restoring
+   * the list brings it back); in a list that does not exist, it is not. */
+  { "todo.created", "todos", "todo_id",
+    "INSERT INTO todos (id, list_id, title, position) "
+    "SELECT :todo_id, :list_id, :title, :position "
+    "WHERE EXISTS (SELECT 1 FROM lists WHERE id = :list_id) "
+    "ON CONFLICT (id) DO NOTHING" },
+  { "todo.renamed", "todos", "todo_id",
+    "UPDATE todos SET title = :title "
+    "WHERE id = :todo_id AND NOT deleted AND title IS NOT :title" },
+  { "todo.completed", "todos", "todo_id",
+    "UPDATE todos SET done = 1 WHERE id = :todo_id AND NOT deleted AND NOT done" },
+  { "todo.reopened", "todos", "todo_id",
+    "UPDATE todos SET done = 0 WHERE id = :todo_id AND NOT deleted AND done" },
+  { "todo.due_set", "todos", "todo_id",
+    "UPDATE todos SET due = :due "
+    "WHERE id = :todo_id AND NOT deleted AND due IS NOT :due" },
+  { "todo.due_cleared", "todos", "todo_id",
+    "UPDATE todos SET due = NULL "
+    "WHERE id = :todo_id AND NOT deleted AND due IS NOT NULL" },
+  /* list_id absent: stay in the current list. A target list that does not
+   * exist makes the whole move a no-op. */
+  { "todo.moved", "todos", "todo_id",
+    "UPDATE todos SET list_id = coalesce (:list_id, list_id), position = :position "
+    "WHERE id = :todo_id AND NOT deleted "
+    "AND (:list_id IS NULL OR EXISTS (SELECT 1 FROM lists WHERE id = :list_id)) "
+    "AND (position IS NOT :position OR list_id IS NOT coalesce (:list_id, list_id))" },
+  { "todo.deleted", "todos", "todo_id",
+    "UPDATE todos SET deleted = 1 WHERE id = :todo_id AND NOT deleted" },
+  { "todo.restored", "todos", "todo_id",
+    "UPDATE todos SET deleted = 0 WHERE id = :todo_id AND deleted" },
+
+  { "note.created", "notes", "note_id",
+    "INSERT INTO notes (id, title, created_at) VALUES (:note_id, :title, :created_at) "
+    "ON CONFLICT (id) DO NOTHING" },
+  { "note.renamed", "notes", "note_id",
+    "UPDATE notes SET title = :title "
+    "WHERE id = :note_id AND NOT deleted AND title IS NOT :title" },
+  { "note.deleted", "notes", "note_id",
+    "UPDATE notes SET deleted = 1 WHERE id = :note_id AND NOT deleted" },
+  { "note.restored", "notes", "note_id",
+    "UPDATE notes SET deleted = 0 WHERE id = :note_id AND deleted" },
+};
+
+static const CairnReducer *
+lookup_reducer (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (reducers); i++)
+    if (g_str_equal (reducers[i].name, name))
+      return &reducers[i];
+  return NULL;
+}
+
+static gboolean
+bind_args (CairnStore       *self,
+           sqlite3_stmt     *stmt,
+           const CairnEvent *event,
+           GError          **error)
+{
+  for (int i = 1; i <= sqlite3_bind_parameter_count (stmt); i++)
+    {
+      const char *param = sqlite3_bind_parameter_name (stmt, i) + 1;  /* skip ':' */
+      int rc;
+
+      if (g_str_equal (param, "created_at"))
+        rc = sqlite3_bind_int64 (stmt, i, event->created_at);
+      else if (json_object_has_member (event->args, param))
+        rc = sqlite3_bind_text (stmt, i, json_object_get_string_member (event->args, param),
+                                -1, SQLITE_STATIC);
+      else
+        rc = sqlite3_bind_null (stmt, i);
+
+      if (rc != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_apply_event (CairnStore       *self,
+                          const CairnEvent *event,
+                          CairnChanges     *changes,
+                          gboolean         *skipped,
+                          GError          **error)
+{
+  g_autoptr(CairnEvent) current = NULL;
+  g_autoptr(GError) invalid = NULL;
+  const CairnReducer *reducer;
+  sqlite3_stmt *stmt;
+
+  *skipped = FALSE;
+  if (_cairn_event_lookup_spec (event->name, event->version) == NULL)
+    {
+      *skipped = TRUE;
+      return TRUE;
+    }
+
+  current = cairn_event_upcast (event);
+  if (!cairn_event_validate (current, &invalid))
+    {
+      /* The server does not look inside args, so another (buggy) client's
+       * event may be malformed: every replica skips it the same way. */
+      g_warning ("Skipping event %" G_GINT64_FORMAT " from %s: %s",
+                 event->seq, event->client_id ? event->client_id : "this device",
+                 invalid->message);
+      return TRUE;
+    }
+
+  reducer = lookup_reducer (current->name);
+  g_assert (reducer != NULL);
+
+  stmt = _cairn_store_prepare (self, reducer->sql, error);
+  if (stmt == NULL ||
+      !bind_args (self, stmt, current, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  if (changes != NULL && sqlite3_changes (self->db) > 0)
+    {
+      GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :
+                        g_str_equal (reducer->table, "todos") ? changes->todos :
+                        changes->notes;
+
+      g_hash_table_add (set, g_strdup (json_object_get_string_member (current->args,
+                                                                      reducer->id_arg)));
+    }
+  return TRUE;
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-schema.c: opening a workspace file, refusing foreign or newer
+ * ones untouched, and migrating older ones with PRAGMA user_version. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "cairn-store-private.h"
+
+/* migrations[i] takes a database from user_version i to i + 1. Never edit
+ * a step that has shipped: add a new one, and keep a fixture of the old
+ * schema under tests/data/fixtures/ (test-store-schema.c migrates each). */
+static const char * const migrations[] = {
+  /* 0 -> 1: the first schema. */
+  "CREATE TABLE meta ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  client_id TEXT NOT NULL,"
+  "  head INTEGER NOT NULL DEFAULT 0,"
+  "  history_id TEXT,"
+  "  next_client_seq INTEGER NOT NULL DEFAULT 1"
+  ");"
+  "CREATE TABLE lists ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  title TEXT NOT NULL,"
+  "  position TEXT NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX lists_by_position ON lists (position, id);"
+  "CREATE TABLE todos ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  list_id TEXT NOT NULL REFERENCES lists (id),"
+  "  title TEXT NOT NULL,"
+  "  position TEXT NOT NULL,"
+  "  done INTEGER NOT NULL DEFAULT 0,"
+  "  due TEXT,"
+  "  deleted INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX todos_by_list ON todos (list_id, position, id);"
+  "CREATE TABLE notes ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  title TEXT NOT NULL,"
+  "  body TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE log ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  client_id TEXT NOT NULL,"
+  "  client_seq INTEGER NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  args TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  device TEXT,"
+  "  skipped INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX log_by_client ON log (client_id, client_seq);"
+  "CREATE TABLE pending ("
+  "  client_seq INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  args TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  changeset BLOB NOT NULL"
+  ");",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);
+
+static void
+set_db_error (GError     **error,
+              sqlite3     *db,
+              int          rc,
+              const char  *path,
+              const char  *what)
+{
+  const char *msg = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  int code = CAIRN_STORE_ERROR_FAILED;
+
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+    code = CAIRN_STORE_ERROR_CORRUPT;
+
+  g_set_error (error, CAIRN_STORE_ERROR, code,
+               "%s “%s”: %s", what, path, msg);
+}
+
+static gboolean
+query_int (sqlite3     *db,
+           const char  *path,
+           const char  *sql,
+           gint64      *out,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *out = sqlite3_column_int64 (stmt, 0);
+          rc = SQLITE_OK;
+        }
+      else if (rc == SQLITE_DONE)
+        {
+          *out = 0;
+          rc = SQLITE_OK;
+        }
+    }
+
+  if (rc != SQLITE_OK)
+    set_db_error (error, db, rc, path, "Cannot read");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_OK;
+}
+
+/* Reads what the file is without writing anything to it: read-only
+ * connections never create, checkpoint or roll back anything. */
+static gboolean
+probe_existing (const char  *path,
+                GError     **error)
+{
+  sqlite3 *db = NULL;
+  gint64 version = 0, app_id = 0, n_tables = 0;
+  gboolean ok = FALSE;
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (error, db, rc, path, "Cannot open");
+      goto out;
+    }
+
+  if (!query_int (db, path, "PRAGMA user_version", &version, error) ||
+      !query_int (db, path, "PRAGMA application_id", &app_id, error) ||
+      !query_int (db, path, "SELECT count(*) FROM sqlite_schema", &n_tables, error))
+    goto out;
+
+  if ((app_id != 0 && app_id != CAIRN_STORE_APPLICATION_ID) ||
+      (app_id == 0 && n_tables > 0))
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "“%s” is an SQLite database but not a Cairn workspace", path);
+      goto out;
+    }
+
+  if (version > CAIRN_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NEWER_SCHEMA,
+                   "“%s” was written by a newer version of Cairn (schema %"
+                   G_GINT64_FORMAT ", this version knows up to %d); "
+                   "update Cairn to open it", path, version, CAIRN_STORE_SCHEMA_VERSION);
+      goto out;
+    }
+
+  ok = TRUE;
+
+out:
+  rc = sqlite3_close (db);
+  if (ok && rc != SQLITE_OK)
+    {
+      set_db_error (error, NULL, rc, path, "Cannot close");
+      ok = FALSE;
+    }
+  return ok;
+}
+
+static gboolean
+exec (sqlite3     *db,
+      const char  *path,
+      const char  *sql,
+      GError     **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (error, db, rc, path, "Cannot set up");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+migrate (sqlite3     *db,
+         const char  *path,
+         GError     **error)
+{
+  gint64 version = 0;
+
+  if (!exec (db, path, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  /* Read again inside the write lock: another process may have migrated. */
+  if (!query_int (db, path, "PRAGMA user_version", &version, error))
+    goto fail;
+
+  if (version > CAIRN_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NEWER_SCHEMA,
+                   "“%s” was written by a newer version of Cairn", path);
+      goto fail;
+    }
+
+  for (; version < CAIRN_STORE_SCHEMA_VERSION; version++)
+    {
+      g_autofree char *bump = NULL;
+
+      g_debug ("Migrating %s from schema %" G_GINT64_FORMAT, path, version);
+      if (!exec (db, path, migrations[version], error))
+        {
+          g_prefix_error (error, "Migration to schema %" G_GINT64_FORMAT " failed: ",
+                          version + 1);
+          goto fail;
+        }
+
+      if (version == 0)
+        {
+          g_autofree char *client_id = cairn_new_client_id ();
+          g_autofree char *sql = g_strdup_printf (
+              "INSERT INTO meta (id, client_id) VALUES (1, '%s');"
+              "PRAGMA application_id = %d;",
+              client_id, CAIRN_STORE_APPLICATION_ID);
+
+          if (!exec (db, path, sql, error))
+            goto fail;
+        }
+
+      bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
+      if (!exec (db, path, bump, error))
+        goto fail;
+    }
+
+  return exec (db, path, "COMMIT", error);
+
+fail:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+sqlite3 *
+_cairn_store_open_db (const char  *path,
+                      GError     **error)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                       "Cannot open “%s”: it is a folder", path);
+          return NULL;
+        }
+      if (!probe_existing (path, error))
+        return NULL;
+    }
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (error, db, rc, path, "Cannot open");
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (db, 1);
+
+  /* WAL with synchronous=NORMAL: a commit is durable against application
+   * crashes at once and against power loss from the next checkpoint on;
+   * events not yet confirmed by the server are in the outbox either way and
+   * a lost local commit can only lose the last moments of typing, while
+   * FULL would put an fsync on every keystroke-sized change. The busy
+   * timeout lets cairn-cli and the app share the file. */
+  if (!exec (db, path, "PRAGMA busy_timeout = 5000", error) ||
+      !exec (db, path, "PRAGMA journal_mode = WAL", error) ||
+      !exec (db, path, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (db, path, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (db, path, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  return db;
+}

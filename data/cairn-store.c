@@ -1,0 +1,960 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store.c: the workspace store object, local commits and reading. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-store-private.h"
+
+G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
+G_DEFINE_FINAL_TYPE (CairnStore, cairn_store, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_PATH, PROP_HEAD, PROP_PENDING_COUNT, PROP_NEEDS_UPDATE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+cairn_store_finalize (GObject *object)
+{
+  CairnStore *self = CAIRN_STORE (object);
+
+  /* Statements must be finalized before the connection closes. */
+  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  if (self->db != NULL)
+    {
+      int rc = sqlite3_close (self->db);
+
+      if (rc != SQLITE_OK)
+        g_warning ("Cannot close “%s”: %s", self->path, sqlite3_errstr (rc));
+      self->db = NULL;
+    }
+  g_clear_object (&self->parser);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->client_id, g_free);
+  g_clear_pointer (&self->history_id, g_free);
+
+  G_OBJECT_CLASS (cairn_store_parent_class)->finalize (object);
+}
+
+static void
+cairn_store_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  CairnStore *self = CAIRN_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_HEAD:
+      g_value_set_int64 (value, self->head);
+      break;
+    case PROP_PENDING_COUNT:
+      g_value_set_uint (value, self->pending_count);
+      break;
+    case PROP_NEEDS_UPDATE:
+      g_value_set_boolean (value, self->needs_update);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_store_class_init (CairnStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cairn_store_finalize;
+  object_class->get_property = cairn_store_get_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HEAD] =
+    g_param_spec_int64 ("head", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PENDING_COUNT] =
+    g_param_spec_uint ("pending-count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* TRUE when the log holds events this build does not understand: they
+   * are kept but not shown; the user should update Cairn. */
+  properties[PROP_NEEDS_UPDATE] =
+    g_param_spec_boolean ("needs-update", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CairnStore::changed:
+   * @changes: (type gpointer): a CairnChanges, valid during the emission
+   *
+   * Emitted after every committed local change, rebase or rebuild. The
+   * sets hold exactly the rows whose content changed (they may be empty,
+   * e.g. for an event that no longer applied).
+   */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+cairn_store_init (CairnStore *self)
+{
+  self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->parser = json_parser_new_immutable ();
+}
+
+/* Errors and statements */
+
+void
+_cairn_store_set_error (CairnStore  *self,
+                        GError     **error,
+                        const char  *what)
+{
+  int rc = sqlite3_errcode (self->db);
+  int code = CAIRN_STORE_ERROR_FAILED;
+
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+    code = CAIRN_STORE_ERROR_CORRUPT;
+  g_set_error (error, CAIRN_STORE_ERROR, code, "%s in “%s”: %s",
+               what, self->path, sqlite3_errmsg (self->db));
+}
+
+sqlite3_stmt *
+_cairn_store_prepare (CairnStore  *self,
+                      const char  *sql,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
+
+  if (stmt != NULL)
+    {
+      /* reset's return value repeats the last step's error, already reported */
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot prepare a query");
+      return NULL;
+    }
+  g_hash_table_insert (self->stmts, g_strdup (sql), stmt);
+  return stmt;
+}
+
+gboolean
+_cairn_store_exec (CairnStore  *self,
+                   const char  *sql,
+                   GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot write");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_step_done (CairnStore    *self,
+                        sqlite3_stmt  *stmt,
+                        GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot write");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+_cairn_store_begin (CairnStore  *self,
+                    GError     **error)
+{
+  g_assert (!self->in_transaction);
+  if (!_cairn_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_transaction = TRUE;
+  return TRUE;
+}
+
+gboolean
+_cairn_store_end (CairnStore  *self,
+                  GError     **error)
+{
+  g_assert (self->in_transaction);
+  if (!_cairn_store_exec (self, "COMMIT", error))
+    {
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
+  self->in_transaction = FALSE;
+  return TRUE;
+}
+
+/* Rolls the open transaction back and reloads the cached cursor, which
+ * the transaction may have changed in memory. */
+void
+_cairn_store_rollback (CairnStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (self->in_transaction);
+  if (sqlite3_get_autocommit (self->db) == 0 &&
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
+  self->in_transaction = FALSE;
+
+  if (!_cairn_store_load_meta (self, &error))
+    g_warning ("%s", error->message);
+}
+
+/* Sessions */
+
+sqlite3_session *
+_cairn_store_session_new (CairnStore  *self,
+                          GError     **error)
+{
+  static const char * const tables[] = { "lists", "todos", "notes" };
+  g_autoptr(sqlite3_session) session = NULL;
+
+  if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot record changes");
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    if (sqlite3session_attach (session, tables[i]) != SQLITE_OK)
+      {
+        _cairn_store_set_error (self, error, "Cannot record changes");
+        return NULL;
+      }
+  return g_steal_pointer (&session);
+}
+
+gboolean
+_cairn_store_session_take (CairnStore       *self,
+                           sqlite3_session  *session,
+                           GBytes          **changeset,
+                           GError          **error)
+{
+  int n = 0;
+  void *data = NULL;
+  int rc = sqlite3session_changeset (session, &n, &data);
+
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "Cannot record changes in “%s”: %s", self->path, sqlite3_errstr (rc));
+      return FALSE;
+    }
+  *changeset = g_bytes_new_with_free_func (data, n, sqlite3_free, data);
+  return TRUE;
+}
+
+/* Changes */
+
+CairnChanges *
+_cairn_changes_new (void)
+{
+  CairnChanges *changes = g_new0 (CairnChanges, 1);
+
+  changes->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  changes->todos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  changes->notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return changes;
+}
+
+void
+_cairn_changes_free (CairnChanges *changes)
+{
+  g_clear_pointer (&changes->lists, g_hash_table_unref);
+  g_clear_pointer (&changes->todos, g_hash_table_unref);
+  g_clear_pointer (&changes->notes, g_hash_table_unref);
+  g_free (changes);
+}
+
+gboolean
+_cairn_changes_is_empty (CairnChanges *changes)
+{
+  return !changes->reset &&
+         g_hash_table_size (changes->lists) == 0 &&
+         g_hash_table_size (changes->todos) == 0 &&
+         g_hash_table_size (changes->notes) == 0;
+}
+
+static GHashTable *
+changes_set_for_table (CairnChanges *changes,
+                       const char   *table)
+{
+  if (g_str_equal (table, "lists"))
+    return changes->lists;
+  if (g_str_equal (table, "todos"))
+    return changes->todos;
+  if (g_str_equal (table, "notes"))
+    return changes->notes;
+  return NULL;
+}
+
+static gboolean
+values_equal (sqlite3_value *a,
+              sqlite3_value *b)
+{
+  int type = sqlite3_value_type (a);
+
+  if (type != sqlite3_value_type (b))
+    return FALSE;
+  switch (type)
+    {
+    case SQLITE_NULL:
+      return TRUE;
+    case SQLITE_INTEGER:
+      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
+    case SQLITE_FLOAT:
+      return sqlite3_value_double (a) == sqlite3_value_double (b);
+    default:
+      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
+             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
+                     sqlite3_value_bytes (a)) == 0;
+    }
+}
+
+gboolean
+_cairn_changes_add_changeset (CairnChanges  *changes,
+                              GBytes        *changeset,
+                              GError       **error)
+{
+  sqlite3_changeset_iter *iter = NULL;
+  gsize size;
+  gconstpointer data = g_bytes_get_data (changeset, &size);
+  int rc;
+
+  rc = sqlite3changeset_start (&iter, (int) size, (void *) data);
+  while (rc == SQLITE_OK && (rc = sqlite3changeset_next (iter)) == SQLITE_ROW)
+    {
+      const char *table;
+      int n_cols, op, indirect;
+      sqlite3_value *pk = NULL;
+      gboolean changed = TRUE;
+      GHashTable *set;
+
+      if ((rc = sqlite3changeset_op (iter, &table, &n_cols, &op, &indirect)) != SQLITE_OK)
+        break;
+
+      if (op == SQLITE_UPDATE)
+        {
+          /* A row changed and changed back is no change for the screen. */
+          changed = FALSE;
+          for (int i = 0; i < n_cols && !changed; i++)
+            {
+              sqlite3_value *old_value = NULL, *new_value = NULL;
+
+              if ((rc = sqlite3changeset_new (iter, i, &new_value)) != SQLITE_OK ||
+                  (rc = sqlite3changeset_old (iter, i, &old_value)) != SQLITE_OK)
+                break;
+              if (new_value != NULL && old_value != NULL && !values_equal (old_value, new_value))
+                changed = TRUE;
+            }
+          if (rc != SQLITE_OK)
+            break;
+          rc = sqlite3changeset_old (iter, 0, &pk);
+        }
+      else if (op == SQLITE_INSERT)
+        rc = sqlite3changeset_new (iter, 0, &pk);
+      else
+        rc = sqlite3changeset_old (iter, 0, &pk);
+      if (rc != SQLITE_OK)
+        break;
+
+      set = changes_set_for_table (changes, table);
+      if (changed && set != NULL && pk != NULL && sqlite3_value_type (pk) == SQLITE_TEXT)
+        g_hash_table_add (set, g_strdup ((const char *) sqlite3_value_text (pk)));
+    }
+
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  if (iter != NULL)
+    {
+      int rc2 = sqlite3changeset_finalize (iter);
+      if (rc == SQLITE_OK)
+        rc = rc2;
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "Cannot read a changeset: %s", sqlite3_errstr (rc));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_cairn_store_emit_changed (CairnStore   *self,
+                           CairnChanges *changes)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, changes);
+}
+
+void
+_cairn_store_set_needs_update (CairnStore *self,
+                               gboolean    needs_update)
+{
+  needs_update = !!needs_update;
+  if (self->needs_update == (guint) needs_update)
+    return;
+  self->needs_update = needs_update;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_UPDATE]);
+}
+
+static void
+notify_cursor (CairnStore *self,
+               gint64      old_head,
+               guint       old_pending)
+{
+  if (self->head != old_head)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEAD]);
+  if (self->pending_count != old_pending)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_COUNT]);
+}
+
+/* Meta and rows */
+
+gboolean
+_cairn_store_load_meta (CairnStore  *self,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT client_id, head, history_id, next_client_seq, "
+                               "(SELECT count(*) FROM pending), "
+                               "EXISTS (SELECT 1 FROM log WHERE skipped) "
+                               "FROM meta WHERE id = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                     "“%s” is damaged: its meta row is missing", self->path);
+      else
+        _cairn_store_set_error (self, error, "Cannot read");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+
+  g_free (self->client_id);
+  self->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  self->head = sqlite3_column_int64 (stmt, 1);
+  g_free (self->history_id);
+  self->history_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  self->next_client_seq = sqlite3_column_int64 (stmt, 3);
+  self->pending_count = (guint) sqlite3_column_int64 (stmt, 4);
+  self->needs_update = sqlite3_column_int (stmt, 5) != 0;
+  sqlite3_reset (stmt);
+
+  if (!cairn_is_client_id (self->client_id))
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "“%s” is damaged: its client id is not 32 hex digits", self->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_save_cursor (CairnStore  *self,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self,
+                               "UPDATE meta SET head = ?1, history_id = ?2, "
+                               "next_client_seq = ?3 WHERE id = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, self->head) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 2, self->history_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 3, self->next_client_seq) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+JsonObject *
+_cairn_store_parse_args (CairnStore  *self,
+                         const char  *json,
+                         GError     **error)
+{
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (self->parser, json, -1, error))
+    {
+      g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);
+      return NULL;
+    }
+  root = json_parser_get_root (self->parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Stored event in “%s” is damaged: its args are not an object",
+                   self->path);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gboolean
+bind_event (CairnStore       *self,
+            sqlite3_stmt     *stmt,
+            const CairnEvent *event,
+            GError          **error)
+{
+  g_autofree char *args = cairn_event_dup_args_json (event);
+  int rc = SQLITE_OK;
+
+  /* Parameters by name; a statement uses any subset of them. */
+  for (int i = 1; i <= sqlite3_bind_parameter_count (stmt) && rc == SQLITE_OK; i++)
+    {
+      const char *param = sqlite3_bind_parameter_name (stmt, i);
+
+      if (g_strcmp0 (param, ":seq") == 0)
+        rc = sqlite3_bind_int64 (stmt, i, event->seq);
+      else if (g_strcmp0 (param, ":client_id") == 0)
+        rc = sqlite3_bind_text (stmt, i, event->client_id, -1, SQLITE_STATIC);
+      else if (g_strcmp0 (param, ":client_seq") == 0)
+        rc = sqlite3_bind_int64 (stmt, i, event->client_seq);
+      else if (g_strcmp0 (param, ":name") == 0)
+        rc = sqlite3_bind_text (stmt, i, event->name, -1, SQLITE_STATIC);
+      else if (g_strcmp0 (param, ":version") == 0)
+        rc = sqlite3_bind_int64 (stmt, i, event->version);
+      else if (g_strcmp0 (param, ":args") == 0)
+        rc = sqlite3_bind_text (stmt, i, args, -1, SQLITE_TRANSIENT);
+      else if (g_strcmp0 (param, ":created_at") == 0)
+        rc = sqlite3_bind_int64 (stmt, i, event->created_at);
+      else if (g_strcmp0 (param, ":device") == 0)
+        rc = sqlite3_bind_text (stmt, i, event->device, -1, SQLITE_STATIC);
+    }
+
+  if (rc != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_insert_log (CairnStore       *self,
+                         const CairnEvent *event,
+                         gboolean          skipped,
+                         GError          **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO log (seq, client_id, client_seq, name, version, "
+                               "args, created_at, device, skipped) VALUES (:seq, :client_id, "
+                               ":client_seq, :name, :version, :args, :created_at, :device, ?)",
+                               error);
+  if (stmt == NULL || !bind_event (self, stmt, event, error))
+    return FALSE;
+  if (sqlite3_bind_int (stmt, sqlite3_bind_parameter_count (stmt), skipped) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+static CairnEvent *
+event_from_row (CairnStore    *self,
+                sqlite3_stmt  *stmt,
+                GError       **error)
+{
+  /* Columns: name, version, args, client_id, client_seq, created_at, seq, device */
+  g_autoptr(JsonObject) args = NULL;
+  CairnEvent *event;
+
+  args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, 2), error);
+  if (args == NULL)
+    return NULL;
+
+  event = cairn_event_new ((const char *) sqlite3_column_text (stmt, 0),
+                           (guint) sqlite3_column_int64 (stmt, 1), args);
+  event->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  event->client_seq = sqlite3_column_int64 (stmt, 4);
+  event->created_at = sqlite3_column_int64 (stmt, 5);
+  event->seq = sqlite3_column_int64 (stmt, 6);
+  event->device = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  return event;
+}
+
+static GPtrArray *
+collect_events (CairnStore    *self,
+                sqlite3_stmt  *stmt,
+                GPtrArray    **changesets,
+                GError       **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  int rc;
+
+  if (changesets != NULL)
+    *changesets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CairnEvent *event = event_from_row (self, stmt, error);
+
+      if (event == NULL)
+        break;
+      g_ptr_array_add (events, event);
+      if (changesets != NULL)
+        g_ptr_array_add (*changesets, g_bytes_new (sqlite3_column_blob (stmt, 8),
+                                                   sqlite3_column_bytes (stmt, 8)));
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      if (rc != SQLITE_ROW)
+        _cairn_store_set_error (self, error, "Cannot read events");
+      sqlite3_reset (stmt);
+      if (changesets != NULL)
+        g_clear_pointer (changesets, g_ptr_array_unref);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&events);
+}
+
+GPtrArray *
+_cairn_store_load_pending (CairnStore  *self,
+                           GPtrArray  **changesets,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, args, (SELECT client_id FROM meta), "
+                               "client_seq, created_at, 0, NULL, changeset "
+                               "FROM pending ORDER BY client_seq", error);
+  if (stmt == NULL)
+    return NULL;
+  return collect_events (self, stmt, changesets, error);
+}
+
+/* Public API */
+
+CairnStore *
+cairn_store_open (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(CairnStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (CAIRN_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->db = _cairn_store_open_db (path, error);
+  if (self->db == NULL)
+    return NULL;
+
+  if (!_cairn_store_load_meta (self, error))
+    return NULL;
+
+  /* An update may have taught this build events that an older one stored
+   * but skipped: the state is rebuilt from the log to show them. */
+  if (self->needs_update)
+    {
+      sqlite3_stmt *stmt;
+      gboolean any_known = FALSE;
+      int rc;
+
+      stmt = _cairn_store_prepare (self, "SELECT DISTINCT name, version FROM log WHERE skipped",
+                                   error);
+      if (stmt == NULL)
+        return NULL;
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (_cairn_event_lookup_spec ((const char *) sqlite3_column_text (stmt, 0),
+                                      (guint) sqlite3_column_int64 (stmt, 1)) != NULL)
+          any_known = TRUE;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _cairn_store_set_error (self, error, "Cannot read the log");
+          return NULL;
+        }
+      if (any_known && !cairn_store_rebuild (self, error))
+        return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+cairn_store_get_path (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return self->path;
+}
+
+const char *
+cairn_store_get_client_id (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return self->client_id;
+}
+
+sqlite3 *
+cairn_store_get_db (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return self->db;
+}
+
+gint64
+cairn_store_get_head (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), 0);
+  return self->head;
+}
+
+const char *
+cairn_store_get_history_id (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return self->history_id;
+}
+
+guint
+cairn_store_get_pending_count (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), 0);
+  return self->pending_count;
+}
+
+gboolean
+cairn_store_get_needs_update (CairnStore *self)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  return self->needs_update;
+}
+
+guint
+_cairn_store_get_rollback_count (CairnStore *self)
+{
+  return self->rollback_count;
+}
+
+CairnEvent *
+cairn_store_commit (CairnStore  *self,
+                    const char  *name,
+                    guint        version,
+                    JsonObject  *args,
+                    GError     **error)
+{
+  g_autoptr(CairnEvent) event = NULL;
+  g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(sqlite3_session) session = NULL;
+  g_autoptr(GBytes) changeset = NULL;
+  g_autofree char *args_json = NULL;
+  sqlite3_stmt *stmt;
+  gboolean skipped = FALSE;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  event = cairn_event_new (name, version, args);
+  if (!cairn_event_validate (event, error))
+    return NULL;
+
+  event->client_id = g_strdup (self->client_id);
+  event->created_at = g_get_real_time () / 1000;
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return NULL;
+
+  event->client_seq = self->next_client_seq;
+  if ((session = _cairn_store_session_new (self, error)) == NULL ||
+      !_cairn_store_apply_event (self, event, changes, &skipped, error) ||
+      !_cairn_store_session_take (self, session, &changeset, error))
+    goto fail;
+  g_clear_pointer (&session, sqlite3session_delete);
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, "
+                               "created_at, changeset) VALUES (:client_seq, :name, "
+                               ":version, :args, :created_at, ?)", error);
+  if (stmt == NULL || !bind_event (self, stmt, event, error))
+    goto fail;
+  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
+                         g_bytes_get_data (changeset, NULL),
+                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      goto fail;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    goto fail;
+
+  self->next_client_seq++;
+  self->pending_count++;
+  if (!_cairn_store_save_cursor (self, error) ||
+      !_cairn_store_end (self, error))
+    goto fail;
+
+  notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return g_steal_pointer (&event);
+
+fail:
+  g_clear_pointer (&session, sqlite3session_delete);
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
+  return NULL;
+}
+
+GPtrArray *
+cairn_store_list_pending (CairnStore  *self,
+                          guint        limit,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  events = _cairn_store_load_pending (self, NULL, error);
+  if (events != NULL && limit > 0 && events->len > limit)
+    g_ptr_array_set_size (events, limit);
+  return g_steal_pointer (&events);
+}
+
+GPtrArray *
+cairn_store_list_log (CairnStore  *self,
+                      gint64       after,
+                      guint        limit,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, args, client_id, client_seq, "
+                               "created_at, seq, device FROM log WHERE seq > ?1 "
+                               "ORDER BY seq LIMIT ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_bind_int64 (stmt, 1, after) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return NULL;
+    }
+  return collect_events (self, stmt, NULL, error);
+}
+
+/* The canonical dump: rows sorted by id, columns in a fixed order, through
+ * one JSON generator, so equal state gives equal bytes. */
+static gboolean
+dump_table (CairnStore   *self,
+            JsonBuilder  *builder,
+            const char   *table,
+            const char   *sql,
+            GError      **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+
+  json_builder_set_member_name (builder, table);
+  json_builder_begin_array (builder);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      json_builder_begin_object (builder);
+      for (int i = 0; i < sqlite3_column_count (stmt); i++)
+        {
+          json_builder_set_member_name (builder, sqlite3_column_name (stmt, i));
+          switch (sqlite3_column_type (stmt, i))
+            {
+            case SQLITE_NULL:
+              json_builder_add_null_value (builder);
+              break;
+            case SQLITE_INTEGER:
+              json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, i));
+              break;
+            default:
+              json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, i));
+              break;
+            }
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the state");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+cairn_store_dump_state (CairnStore  *self,
+                        GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  /* Columns in alphabetical order within each row, rows by id. */
+  json_builder_begin_object (builder);
+  if (!dump_table (self, builder, "lists",
+                   "SELECT deleted, id, position, title FROM lists ORDER BY id", error) ||
+      !dump_table (self, builder, "notes",
+                   "SELECT body, created_at, deleted, id, title FROM notes ORDER BY id", error) ||
+      !dump_table (self, builder, "todos",
+                   "SELECT deleted, done, due, id, list_id, position, title FROM todos "
+                   "ORDER BY id", error))
+    return NULL;
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, TRUE);
+}
