@@ -13,13 +13,20 @@ G_BEGIN_DECLS
 gboolean _cairn_store_sync_own_confirmed   (CairnStore       *self,
                                             const CairnEvent *event,
                                             GError          **error);
-/* An event from another device is about to be applied (pending rolled back):
- * if it overwrites a field our recent confirmed event set and no pending
- * event of ours (pending: CairnEvent*, may be NULL) sets that field again,
- * record a conflict. Inside the rebase transaction, before the reducer. */
+/* The fields our pending events set (pending[from..], CairnEvent*), for
+ * _cairn_store_sync_foreign_applied(): key "kind/object_id/field", value
+ * the highest client_seq setting it (as gint64 in a pointer-sized box). */
+GHashTable *_cairn_store_sync_pending_fields (GPtrArray *pending,
+                                              guint      from);
+/* An event from another device is about to be applied (pending rolled
+ * back): if it overwrites a field whose value our recent confirmed event
+ * set and no pending event of ours sets that field again, record a
+ * conflict. Our own events confirmed earlier in the same rebase are no
+ * longer pending: they are skipped by client_seq. Inside the rebase
+ * transaction, before the reducer. */
 gboolean _cairn_store_sync_foreign_applied (CairnStore       *self,
                                             const CairnEvent *event,
-                                            GPtrArray        *pending,
+                                            GHashTable       *pending_fields,
                                             GError          **error);
 
 G_END_DECLS

@@ -166,29 +166,64 @@ _cairn_store_sync_own_confirmed (CairnStore       *self,
   return _cairn_store_step_done (self, stmt, error);
 }
 
-static gboolean
-pending_sets_field (GPtrArray        *pending,
-                    const FieldWrite *w)
+static char *
+field_key (const FieldWrite *w)
 {
+  return g_strconcat (w->kind, "/", w->object_id, "/", w->field, NULL);
+}
+
+GHashTable *
+_cairn_store_sync_pending_fields (GPtrArray *pending,
+                                  guint      from)
+{
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   guint i;
 
-  for (i = 0; pending != NULL && i < pending->len; i++)
+  for (i = from; pending != NULL && i < pending->len; i++)
     {
+      const CairnEvent *ev = g_ptr_array_index (pending, i);
       FieldWrite p;
 
-      if (event_field_write (g_ptr_array_index (pending, i), &p) &&
-          strcmp (p.kind, w->kind) == 0 &&
-          strcmp (p.field, w->field) == 0 &&
-          strcmp (p.object_id, w->object_id) == 0)
-        return TRUE;
+      if (event_field_write (ev, &p))
+        g_hash_table_replace (fields, field_key (&p), g_memdup2 (&ev->client_seq, sizeof (gint64)));
     }
-  return FALSE;
+  return fields;
+}
+
+/* Will a pending event of ours set this field again? Those at or below
+ * confirmed_upto were confirmed earlier in this rebase: they no longer
+ * count. */
+static gboolean
+pending_sets_field (GHashTable       *pending_fields,
+                    gint64            confirmed_upto,
+                    const FieldWrite *w)
+{
+  g_autofree char *key = NULL;
+  gint64 *last;
+
+  if (pending_fields == NULL)
+    return FALSE;
+  key = field_key (w);
+  last = g_hash_table_lookup (pending_fields, key);
+  return last != NULL && *last > confirmed_upto;
+}
+
+/* Our events with a client_seq up to this one are confirmed: the outbox
+ * starts after it. */
+static gint64
+confirmed_upto (CairnStore *self)
+{
+  gint64 first = 0, last = 0;
+
+  if (!cairn_store_get_pending_range (self, &first, &last, NULL) || first == 0)
+    return G_MAXINT64;
+  return first - 1;
 }
 
 gboolean
 _cairn_store_sync_foreign_applied (CairnStore       *self,
                                    const CairnEvent *event,
-                                   GPtrArray        *pending,
+                                   GHashTable       *pending_fields,
                                    GError          **error)
 {
   FieldWrite w;
@@ -239,7 +274,7 @@ _cairn_store_sync_foreign_applied (CairnStore       *self,
   /* Same value on both sides, a pending change of ours that wins anyway,
    * or an old value of ours: nothing the user needs to hear about. */
   if (strcmp (ours, w.value) == 0 ||
-      pending_sets_field (pending, &w) ||
+      pending_sets_field (pending_fields, confirmed_upto (self), &w) ||
       g_get_real_time () / 1000 - confirmed_at > CAIRN_CONFLICT_WINDOW_MS)
     return TRUE;
 
@@ -320,7 +355,6 @@ cairn_store_forget_server_history (CairnStore  *self,
 {
   g_autoptr(CairnChanges) changes = NULL;
   sqlite3_stmt *stmt;
-  gint64 n_pending;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
 
@@ -363,15 +397,12 @@ cairn_store_forget_server_history (CairnStore  *self,
   if (!_cairn_store_replay_pending (self, changes, error))
     goto fail;
 
-  n_pending = count_rows (self, "SELECT count(*) FROM pending", error);
-  if (n_pending < 0 || !_cairn_store_end (self, error))
+  if (!_cairn_store_end (self, error) ||
+      !_cairn_store_load_meta (self, error))
     goto fail;
 
-  self->pending_count = (guint) n_pending;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self), "head"))
-    g_object_notify (G_OBJECT (self), "head");
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self), "pending-count"))
-    g_object_notify (G_OBJECT (self), "pending-count");
+  g_object_notify (G_OBJECT (self), "head");
+  g_object_notify (G_OBJECT (self), "pending-count");
   _cairn_store_emit_changed (self, changes);
   return TRUE;
 

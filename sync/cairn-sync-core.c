@@ -439,3 +439,5 @@ cairn_sync_core_get_restore_count (CairnSyncCore *self)
 {
   return self->restore_count;
 }
+
+G_DEFINE_QUARK (cairn-sync-error-quark, cairn_sync_error)
