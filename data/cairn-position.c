@@ -95,8 +95,10 @@ cairn_position_between_with_rand (const char *before,
       g_string_append_len (key, before, i);
       if (i < len)
         g_string_append_c (key, digits[digit_value (before[i]) + 1]);
-      else
-        g_string_append_c (key, digits[BASE / 2]);
+      /* On reaching the top digit, start the next level low ourselves:
+       * otherwise it starts at a random suffix digit and wastes half of it. */
+      if (i == len || key->str[key->len - 1] == digits[BASE - 1])
+        g_string_append_c (key, digits[1]);
     }
   else if (before == NULL && after != NULL)
     {
@@ -111,6 +113,8 @@ cairn_position_between_with_rand (const char *before,
         {
           g_string_append_len (key, after, i);
           g_string_append_c (key, digits[digit_value (after[i]) - 1]);
+          if (key->str[key->len - 1] == digits[1])
+            g_string_append_c (key, digits[BASE - 2]);
         }
       else
         midpoint (key, "", after);

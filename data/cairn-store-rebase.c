@@ -120,7 +120,7 @@ _cairn_store_replay_pending (CairnStore   *self,
                                    error);
       if (stmt == NULL)
         return FALSE;
-      if (sqlite3_bind_blob (stmt, 1, g_bytes_get_data (changeset, NULL),
+      if (sqlite3_bind_blob (stmt, 1, g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
                              (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK ||
           sqlite3_bind_int64 (stmt, 2, event->client_seq) != SQLITE_OK)
         {

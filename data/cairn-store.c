@@ -819,7 +819,7 @@ cairn_store_commit (CairnStore  *self,
   if (stmt == NULL || !bind_event (self, stmt, event, error))
     goto fail;
   if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
-                         g_bytes_get_data (changeset, NULL),
+                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
                          (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot bind");

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* store-test-util.c: helpers the store tests share. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "store-test-util.h"
+
+TestStore *
+test_store_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  TestStore *ts = g_new0 (TestStore, 1);
+
+  ts->dir = g_dir_make_tmp ("cairn-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (ts->dir, "workspace.db", NULL);
+  ts->store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  return ts;
+}
+
+CairnStore *
+test_store_open_extra (TestStore  *ts,
+                       const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (ts->dir, name, NULL);
+  CairnStore *store = cairn_store_open (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+void
+test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_chmod (path, 0700);
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          test_remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+void
+test_store_free (TestStore *ts)
+{
+  g_clear_object (&ts->store);
+  test_remove_tree (ts->dir);
+  g_free (ts->dir);
+  g_free (ts);
+}
+
+CairnEvent *
+test_event_new (const char *client_id,
+                gint64      client_seq,
+                gint64      seq,
+                const char *name,
+                const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  CairnEvent *event;
+
+  g_assert_no_error (error);
+  event = cairn_event_new (name, 1, json_node_get_object (node));
+  event->client_id = g_strdup (client_id);
+  event->client_seq = client_seq;
+  event->seq = seq;
+  event->created_at = 1700000000000 + seq;
+  return event;
+}
+
+CairnEvent *
+test_event_confirmed (const CairnEvent *event,
+                      gint64            seq)
+{
+  CairnEvent *copy = _cairn_event_copy (event);
+
+  copy->seq = seq;
+  return copy;
+}
+
+char *
+test_dump (CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  char *dump = cairn_store_dump_state (store, &error);
+
+  g_assert_no_error (error);
+  return dump;
+}
+
+gint64
+test_query_int (CairnStore *store,
+                const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+guint32
+test_seed (void)
+{
+  const char *env = g_getenv ("CAIRN_TEST_SEED");
+  guint32 seed = env != NULL ? (guint32) g_ascii_strtoull (env, NULL, 10) : g_random_int ();
+
+  g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
+  return seed;
+}

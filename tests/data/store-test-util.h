@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* store-test-util.h: helpers the store tests share (temporary stores,
+ * remote events, canonical dumps). */
+#pragma once
+
+#include "cairn-store-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char       *dir;     /* temporary folder, removed at the end */
+  CairnStore *store;
+} TestStore;
+
+/* A fresh store in a new temporary folder. */
+TestStore  *test_store_new        (void);
+/* Another store in the same folder (a second, fresh workspace file). */
+CairnStore *test_store_open_extra (TestStore  *ts,
+                                   const char *name);
+void        test_store_free       (TestStore  *ts);
+void        test_remove_tree      (const char *path);
+
+/* A remote event as the server would send it. args_json is an object. */
+CairnEvent *test_event_new        (const char *client_id,
+                                   gint64      client_seq,
+                                   gint64      seq,
+                                   const char *name,
+                                   const char *args_json);
+/* The same event with client_id/client_seq/seq set (a new copy). */
+CairnEvent *test_event_confirmed  (const CairnEvent *event,
+                                   gint64            seq);
+
+char       *test_dump             (CairnStore *store);
+/* Number of rows of a query's first column. */
+gint64      test_query_int        (CairnStore *store,
+                                   const char *sql);
+guint32     test_seed             (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestStore, test_store_free)
+
+G_END_DECLS

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-event.c: event validation, JSON forms and ids. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-event-private.h"
+
+static CairnEvent *
+event_from_args (const char *name,
+                 const char *args_json)
+{
+  g_autoptr(JsonNode) node = json_from_string (args_json, NULL);
+
+  g_assert_nonnull (node);
+  return cairn_event_new (name, 1, json_node_get_object (node));
+}
+
+#define LIST_ID "01890a5d-ac96-774b-bcce-b302099a8057"
+#define TODO_ID "01890a5d-ac96-774b-bcce-b302099a8058"
+
+static void
+assert_invalid (const char *name,
+                const char *args_json,
+                const char *expected_fragment)
+{
+  g_autoptr(CairnEvent) event = event_from_args (name, args_json);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cairn_event_validate (event, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  if (strstr (error->message, expected_fragment) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, expected_fragment);
+}
+
+static void
+test_valid_events (void)
+{
+  gsize n;
+  const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+
+  /* Every catalogue row accepts args built from its own field table. */
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) args = json_object_new ();
+      g_autoptr(CairnEvent) event = NULL;
+      g_autoptr(GError) error = NULL;
+
+      for (guint f = 0; f < CAIRN_EVENT_MAX_FIELDS && catalogue[i].fields[f].name; f++)
+        {
+          const char *value = NULL;
+
+          switch (catalogue[i].fields[f].kind)
+            {
+            case CAIRN_FIELD_ID: value = LIST_ID; break;
+            case CAIRN_FIELD_TITLE: value = "Buy milk"; break;
+            case CAIRN_FIELD_POSITION: value = "V"; break;
+            case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
+            default: g_assert_not_reached ();
+            }
+          json_object_set_string_member (args, catalogue[i].fields[f].name, value);
+        }
+      event = cairn_event_new (catalogue[i].name, catalogue[i].version, args);
+      cairn_event_validate (event, &error);
+      g_assert_no_error (error);
+      g_hash_table_add (names, (gpointer) catalogue[i].name);
+    }
+
+  /* The catalogue is exactly the events the issue asks for. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 18);
+  g_assert_true (g_hash_table_contains (names, "todo.due_cleared"));
+  g_assert_true (g_hash_table_contains (names, "note.restored"));
+}
+
+static void
+test_unknown (void)
+{
+  g_autoptr(CairnEvent) a = event_from_args ("todo.exploded", "{}");
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(CairnEvent) b = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cairn_event_validate (a, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN);
+  g_clear_error (&error);
+
+  json_object_set_string_member (args, "todo_id", TODO_ID);
+  b = cairn_event_new ("todo.completed", 2, args);
+  g_assert_false (cairn_event_validate (b, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN);
+}
+
+static void
+test_bad_args (void)
+{
+  /* missing field, wrong type, unexpected field */
+  assert_invalid ("todo.renamed", "{\"todo_id\": \"" TODO_ID "\"}", "“title” is missing");
+  assert_invalid ("todo.renamed", "{\"todo_id\": \"" TODO_ID "\", \"title\": 5}", "“title” must be a string");
+  assert_invalid ("todo.renamed", "{\"todo_id\": \"" TODO_ID "\", \"title\": null}", "“title” must be a string");
+  assert_invalid ("todo.completed", "{\"todo_id\": \"" TODO_ID "\", \"extra\": \"x\"}", "unexpected field “extra”");
+  /* id formats */
+  assert_invalid ("todo.completed", "{\"todo_id\": \"42\"}", "“todo_id” is not an object id");
+  assert_invalid ("todo.completed", "{\"todo_id\": \"01890A5D-AC96-774B-BCCE-B302099A8058\"}", "“todo_id” is not an object id");
+  assert_invalid ("todo.moved", "{\"todo_id\": \"" TODO_ID "\", \"list_id\": \"nope\", \"position\": \"V\"}", "“list_id”");
+  /* titles */
+  assert_invalid ("list.created", "{\"list_id\": \"" LIST_ID "\", \"title\": \"\", \"position\": \"V\"}", "“title” is empty");
+  assert_invalid ("list.created", "{\"list_id\": \"" LIST_ID "\", \"title\": \" x\", \"position\": \"V\"}", "white space");
+  assert_invalid ("list.created", "{\"list_id\": \"" LIST_ID "\", \"title\": \"a\\nb\", \"position\": \"V\"}", "control character");
+  assert_invalid ("list.created", "{\"list_id\": \"" LIST_ID "\", \"title\": \"a\\u0007\", \"position\": \"V\"}", "control character");
+  /* positions */
+  assert_invalid ("list.moved", "{\"list_id\": \"" LIST_ID "\", \"position\": \"V0\"}", "“position”");
+  assert_invalid ("list.moved", "{\"list_id\": \"" LIST_ID "\", \"position\": \"a-b\"}", "“position”");
+  assert_invalid ("list.moved", "{\"list_id\": \"" LIST_ID "\", \"position\": \"\"}", "“position”");
+  /* dates */
+  assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"2023-02-29\"}", "“due” is not a real date");
+  assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"2024-13-01\"}", "“due”");
+  assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"2024-1-01\"}", "“due”");
+  assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"tomorrow\"}", "“due”");
+  assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"0000-01-01\"}", "“due”");
+}
+
+static void
+test_title_length (void)
+{
+  g_autoptr(GString) title = g_string_new (NULL);
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(CairnEvent) event = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* 500 code points of a 3-byte character is fine; 501 is not. */
+  for (guint i = 0; i < 500; i++)
+    g_string_append (title, "€");
+  json_object_set_string_member (args, "note_id", TODO_ID);
+  json_object_set_string_member (args, "title", title->str);
+  event = cairn_event_new ("note.renamed", 1, args);
+  cairn_event_validate (event, &error);
+  g_assert_no_error (error);
+
+  g_string_append (title, "€");
+  json_object_set_string_member (args, "title", title->str);
+  g_assert_false (cairn_event_validate (event, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "501"));
+  g_clear_error (&error);
+
+  json_object_set_string_member (args, "title", "bad \xff utf-8");
+  g_assert_false (cairn_event_validate (event, &error));
+  g_assert_nonnull (strstr (error->message, "not valid UTF-8"));
+}
+
+static void
+test_json_roundtrip (void)
+{
+  g_autoptr(CairnEvent) event = event_from_args ("todo.renamed",
+                                                 "{\"title\": \"Ünïcode\", \"todo_id\": \"" TODO_ID "\"}");
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CairnEvent) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+
+  event->client_id = g_strdup ("0123456789abcdef0123456789abcdef");
+  event->client_seq = 7;
+  event->created_at = 1764000000000;
+  event->seq = 12;
+  event->device = g_strdup ("laptop");
+
+  node = cairn_event_to_json (event);
+  back = cairn_event_new_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->name, ==, "todo.renamed");
+  g_assert_cmpuint (back->version, ==, 1);
+  g_assert_cmpstr (back->client_id, ==, event->client_id);
+  g_assert_cmpint (back->client_seq, ==, 7);
+  g_assert_cmpint (back->created_at, ==, 1764000000000);
+  g_assert_cmpint (back->seq, ==, 12);
+  g_assert_cmpstr (back->device, ==, "laptop");
+
+  /* canonical args: members sorted, whatever the input order */
+  a = cairn_event_dup_args_json (event);
+  b = cairn_event_dup_args_json (back);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (a, ==, "{\"title\":\"Ünïcode\",\"todo_id\":\"" TODO_ID "\"}");
+}
+
+static void
+test_json_bad_shape (void)
+{
+  static const char * const bad[] = {
+    "[]",
+    "{\"version\": 1, \"args\": {}}",
+    "{\"name\": \"todo.completed\", \"args\": {}}",
+    "{\"name\": \"todo.completed\", \"version\": 0, \"args\": {}}",
+    "{\"name\": \"todo.completed\", \"version\": 1.5, \"args\": {}}",
+    "{\"name\": \"todo.completed\", \"version\": 1}",
+    "{\"name\": \"todo.completed\", \"version\": 1, \"args\": []}",
+    "{\"name\": \"todo.completed\", \"version\": 1, \"args\": {}, \"client_id\": \"XYZ\"}",
+    "{\"name\": \"todo.completed\", \"version\": 1, \"args\": {}, \"seq\": -1}",
+    "{\"name\": \"todo.completed\", \"version\": 1, \"args\": {}, \"client_seq\": \"1\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (bad[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnEvent) event = cairn_event_new_from_json (node, &error);
+
+      g_assert_null (event);
+      g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    }
+}
+
+static void
+test_ids (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *client = cairn_new_client_id ();
+  g_autofree char *prev = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      char *id = cairn_new_object_id ();
+
+      g_assert_true (cairn_is_object_id (id));
+      g_assert_cmpint (id[14], ==, '7');                 /* version 7 */
+      g_assert_true (strchr ("89ab", id[19]) != NULL);   /* RFC variant */
+      /* time-ordered: the 48-bit millisecond prefix never goes back */
+      if (prev != NULL)
+        g_assert_cmpint (strncmp (prev, id, 13), <=, 0);
+      g_assert_true (g_hash_table_add (seen, id));
+      g_free (prev);
+      prev = g_strdup (id);
+    }
+
+  g_assert_true (cairn_is_client_id (client));
+  g_assert_false (cairn_is_client_id ("0123"));
+  g_assert_false (cairn_is_object_id ("01890a5d-ac96-774b-bcce-b302099a805"));
+  g_assert_false (cairn_is_object_id ("01890a5dxac96-774b-bcce-b302099a8057"));
+  g_assert_true (cairn_is_date ("2000-02-29"));
+  g_assert_false (cairn_is_date ("1900-02-29"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/event/valid", test_valid_events);
+  g_test_add_func ("/event/unknown", test_unknown);
+  g_test_add_func ("/event/bad-args", test_bad_args);
+  g_test_add_func ("/event/title-length", test_title_length);
+  g_test_add_func ("/event/json-roundtrip", test_json_roundtrip);
+  g_test_add_func ("/event/json-bad-shape", test_json_bad_shape);
+  g_test_add_func ("/event/ids", test_ids);
+
+  return g_test_run ();
+}

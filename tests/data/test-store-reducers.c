@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store-reducers.c: every reducer, its no-op cases, local commits,
+ * ::changed, and refusals that must write nothing. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-position.h"
+#include "store-test-util.h"
+
+#define L1 "01890a5d-ac96-774b-bcce-b30209900001"
+#define L2 "01890a5d-ac96-774b-bcce-b30209900002"
+#define T1 "01890a5d-ac96-774b-bcce-b30209900011"
+#define N1 "01890a5d-ac96-774b-bcce-b30209900021"
+#define MISSING "01890a5d-ac96-774b-bcce-b30209900099"
+
+typedef struct
+{
+  guint       n_emissions;
+  GHashTable *lists;
+  GHashTable *todos;
+  GHashTable *notes;
+} Recorder;
+
+static void
+on_changed (CairnStore   *store,
+            CairnChanges *changes,
+            Recorder     *rec)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  rec->n_emissions++;
+  g_hash_table_remove_all (rec->lists);
+  g_hash_table_remove_all (rec->todos);
+  g_hash_table_remove_all (rec->notes);
+  g_hash_table_iter_init (&iter, changes->lists);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (rec->lists, g_strdup (key));
+  g_hash_table_iter_init (&iter, changes->todos);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (rec->todos, g_strdup (key));
+  g_hash_table_iter_init (&iter, changes->notes);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (rec->notes, g_strdup (key));
+}
+
+typedef struct
+{
+  TestStore *ts;
+  Recorder   rec;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->ts = test_store_new ();
+  f->rec.lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->rec.todos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->rec.notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (f->ts->store, "changed", G_CALLBACK (on_changed), &f->rec);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&f->ts, test_store_free);
+  g_hash_table_unref (f->rec.lists);
+  g_hash_table_unref (f->rec.todos);
+  g_hash_table_unref (f->rec.notes);
+}
+
+/* Commits name(args) and checks that exactly `changed_id` (or nothing,
+ * when NULL) was reported changed, with one emission. */
+static void
+commit_expect (Fixture    *f,
+               const char *name,
+               const char *args_json,
+               const char *changed_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  g_autoptr(CairnEvent) event = NULL;
+  guint before = f->rec.n_emissions;
+  guint n_changed;
+
+  g_assert_no_error (error);
+  event = cairn_store_commit (f->ts->store, name, 1, json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (event);
+  g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
+
+  n_changed = g_hash_table_size (f->rec.lists) + g_hash_table_size (f->rec.todos) +
+              g_hash_table_size (f->rec.notes);
+  if (changed_id == NULL)
+    {
+      if (n_changed != 0)
+        g_error ("%s %s should have been a no-op", name, args_json);
+    }
+  else
+    {
+      g_assert_cmpuint (n_changed, ==, 1);
+      g_assert_true (g_hash_table_contains (f->rec.lists, changed_id) ||
+                     g_hash_table_contains (f->rec.todos, changed_id) ||
+                     g_hash_table_contains (f->rec.notes, changed_id));
+    }
+}
+
+static char *
+column (Fixture    *f,
+        const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (f->ts->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+#define assert_column(f, sql, expected) \
+  G_STMT_START { g_autofree char *v_ = column (f, sql); g_assert_cmpstr (v_, ==, expected); } G_STMT_END
+
+static void
+test_list_reducers (Fixture       *f,
+                    gconstpointer  data)
+{
+  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  assert_column (f, "SELECT title || '|' || position || '|' || deleted FROM lists", "Home|V|0");
+  /* create of an existing id: no-op, the first one wins */
+  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Other\",\"position\":\"X\"}", NULL);
+  assert_column (f, "SELECT title FROM lists", "Home");
+
+  commit_expect (f, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"House\"}", L1);
+  assert_column (f, "SELECT title FROM lists", "House");
+  commit_expect (f, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"House\"}", NULL);
+  commit_expect (f, "list.renamed", "{\"list_id\":\"" MISSING "\",\"title\":\"House\"}", NULL);
+
+  commit_expect (f, "list.moved", "{\"list_id\":\"" L1 "\",\"position\":\"k\"}", L1);
+  assert_column (f, "SELECT position FROM lists", "k");
+  commit_expect (f, "list.moved", "{\"list_id\":\"" L1 "\",\"position\":\"k\"}", NULL);
+  commit_expect (f, "list.moved", "{\"list_id\":\"" MISSING "\",\"position\":\"k\"}", NULL);
+
+  commit_expect (f, "list.deleted", "{\"list_id\":\"" L1 "\"}", L1);
+  assert_column (f, "SELECT deleted FROM lists", "1");
+  commit_expect (f, "list.deleted", "{\"list_id\":\"" L1 "\"}", NULL);
+  commit_expect (f, "list.deleted", "{\"list_id\":\"" MISSING "\"}", NULL);
+  /* a deleted list ignores renames and moves: the row is a tombstone */
+  commit_expect (f, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Gone\"}", NULL);
+  commit_expect (f, "list.moved", "{\"list_id\":\"" L1 "\",\"position\":\"z\"}", NULL);
+
+  commit_expect (f, "list.restored", "{\"list_id\":\"" L1 "\"}", L1);
+  assert_column (f, "SELECT title || '|' || position || '|' || deleted FROM lists", "House|k|0");
+  commit_expect (f, "list.restored", "{\"list_id\":\"" L1 "\"}", NULL);
+  commit_expect (f, "list.restored", "{\"list_id\":\"" MISSING "\"}", NULL);
+
+  /* every event, no-op or not, is in the outbox in order */
+  g_assert_cmpuint (cairn_store_get_pending_count (f->ts->store), ==, 16);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT max(client_seq) - min(client_seq) + 1 FROM pending"), ==, 16);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM lists"), ==, 1);
+}
+
+static void
+test_todo_reducers (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* in a list that does not exist: no-op */
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", NULL);
+  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  commit_expect (f, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"W\"}", L2);
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", T1);
+  assert_column (f, "SELECT list_id || '|' || title || '|' || position || '|' || done || '|' || deleted || '|' || coalesce (due, '-') FROM todos",
+                 L1 "|Milk|V|0|0|-");
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"title\":\"Eggs\",\"position\":\"V\"}", NULL);
+
+  commit_expect (f, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}", T1);
+  commit_expect (f, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}", NULL);
+  commit_expect (f, "todo.renamed", "{\"todo_id\":\"" MISSING "\",\"title\":\"x\"}", NULL);
+  assert_column (f, "SELECT title FROM todos", "Oat milk");
+
+  commit_expect (f, "todo.completed", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.completed", "{\"todo_id\":\"" T1 "\"}", NULL);
+  assert_column (f, "SELECT done FROM todos", "1");
+  commit_expect (f, "todo.reopened", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.reopened", "{\"todo_id\":\"" T1 "\"}", NULL);
+  commit_expect (f, "todo.reopened", "{\"todo_id\":\"" MISSING "\"}", NULL);
+  assert_column (f, "SELECT done FROM todos", "0");
+
+  commit_expect (f, "todo.due_set", "{\"todo_id\":\"" T1 "\",\"due\":\"2025-12-31\"}", T1);
+  commit_expect (f, "todo.due_set", "{\"todo_id\":\"" T1 "\",\"due\":\"2025-12-31\"}", NULL);
+  assert_column (f, "SELECT due FROM todos", "2025-12-31");
+  commit_expect (f, "todo.due_cleared", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.due_cleared", "{\"todo_id\":\"" T1 "\"}", NULL);
+  assert_column (f, "SELECT due FROM todos", NULL);
+
+  /* move within the list, to another list, to a list that does not exist */
+  commit_expect (f, "todo.moved", "{\"todo_id\":\"" T1 "\",\"position\":\"a\"}", T1);
+  assert_column (f, "SELECT list_id || position FROM todos", L1 "a");
+  commit_expect (f, "todo.moved", "{\"todo_id\":\"" T1 "\",\"position\":\"a\"}", NULL);
+  commit_expect (f, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"a\"}", T1);
+  assert_column (f, "SELECT list_id || position FROM todos", L2 "a");
+  commit_expect (f, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" MISSING "\",\"position\":\"b\"}", NULL);
+  assert_column (f, "SELECT list_id || position FROM todos", L2 "a");
+
+  commit_expect (f, "todo.deleted", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.deleted", "{\"todo_id\":\"" T1 "\"}", NULL);
+  /* a deleted todo ignores every change but restore */
+  commit_expect (f, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Gone\"}", NULL);
+  commit_expect (f, "todo.completed", "{\"todo_id\":\"" T1 "\"}", NULL);
+  commit_expect (f, "todo.due_set", "{\"todo_id\":\"" T1 "\",\"due\":\"2025-01-01\"}", NULL);
+  commit_expect (f, "todo.moved", "{\"todo_id\":\"" T1 "\",\"position\":\"c\"}", NULL);
+  commit_expect (f, "todo.restored", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.restored", "{\"todo_id\":\"" T1 "\"}", NULL);
+  assert_column (f, "SELECT title || '|' || done || '|' || position || '|' || deleted FROM todos",
+                 "Oat milk|0|a|0");
+
+  /* a todo created in a deleted list is kept (restoring the list shows it) */
+  commit_expect (f, "list.deleted", "{\"list_id\":\"" L2 "\"}", L2);
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" MISSING "\",\"list_id\":\"" L2 "\",\"title\":\"Late\",\"position\":\"z\"}", MISSING);
+  /* deleting a list leaves its todos as they are */
+  assert_column (f, "SELECT count(*) FROM todos WHERE list_id = '" L2 "' AND NOT deleted", "2");
+}
+
+static void
+test_note_reducers (Fixture       *f,
+                    gconstpointer  data)
+{
+  commit_expect (f, "note.created", "{\"note_id\":\"" N1 "\",\"title\":\"Ideas\"}", N1);
+  assert_column (f, "SELECT title || '|' || body || '|' || deleted FROM notes", "Ideas||0");
+  commit_expect (f, "note.created", "{\"note_id\":\"" N1 "\",\"title\":\"Again\"}", NULL);
+  commit_expect (f, "note.renamed", "{\"note_id\":\"" N1 "\",\"title\":\"Plans\"}", N1);
+  commit_expect (f, "note.renamed", "{\"note_id\":\"" N1 "\",\"title\":\"Plans\"}", NULL);
+  commit_expect (f, "note.renamed", "{\"note_id\":\"" MISSING "\",\"title\":\"Plans\"}", NULL);
+  commit_expect (f, "note.deleted", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.deleted", "{\"note_id\":\"" N1 "\"}", NULL);
+  commit_expect (f, "note.renamed", "{\"note_id\":\"" N1 "\",\"title\":\"Nope\"}", NULL);
+  commit_expect (f, "note.restored", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.restored", "{\"note_id\":\"" N1 "\"}", NULL);
+  commit_expect (f, "note.restored", "{\"note_id\":\"" MISSING "\"}", NULL);
+  assert_column (f, "SELECT title || '|' || deleted FROM notes", "Plans|0");
+  /* created_at comes from the event, not the clock at replay time */
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT created_at FROM notes"), ==,
+                   test_query_int (f->ts->store, "SELECT created_at FROM pending ORDER BY client_seq LIMIT 1"));
+}
+
+/* A refused event writes nothing: no state, no pending row, no client_seq
+ * used, no signal. */
+static void
+test_refused_writes_nothing (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const char * const bad[][2] = {
+    { "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"\",\"position\":\"V\"}" },
+    { "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"x\"}" },
+    { "list.created", "{\"list_id\":\"nope\",\"title\":\"x\",\"position\":\"V\"}" },
+    { "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"x\",\"position\":\"V0\"}" },
+    { "todo.due_set", "{\"todo_id\":\"" T1 "\",\"due\":\"2025-02-30\"}" },
+    { "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":[\"x\"]}" },
+    { "list.exploded", "{}" },
+  };
+  g_autofree char *before = NULL, *after = NULL;
+
+  commit_expect (f, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"V\"}", L2);
+  before = test_dump (f->ts->store);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (bad[i][1], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnEvent) event = NULL;
+
+      event = cairn_store_commit (f->ts->store, bad[i][0], 1, json_node_get_object (node), &error);
+      g_assert_null (event);
+      g_assert_true (error->domain == CAIRN_EVENT_ERROR);
+    }
+
+  after = test_dump (f->ts->store);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (f->rec.n_emissions, ==, 1);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->ts->store), ==, 1);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM pending"), ==, 1);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT next_client_seq FROM meta"), ==, 2);
+}
+
+static void
+test_commit_event_fields (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autofree char *list = cairn_store_create_list (f->ts->store, "A", &error);
+  g_autofree char *list2 = NULL;
+  g_autofree char *args = NULL;
+  CairnEvent *e;
+
+  g_assert_no_error (error);
+  list2 = cairn_store_create_list (f->ts->store, "B", &error);
+  g_assert_no_error (error);
+
+  pending = cairn_store_list_pending (f->ts->store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pending->len, ==, 2);
+  e = pending->pdata[1];
+  g_assert_cmpstr (e->name, ==, "list.created");
+  g_assert_cmpstr (e->client_id, ==, cairn_store_get_client_id (f->ts->store));
+  g_assert_cmpint (e->client_seq, ==, 2);
+  g_assert_cmpint (e->seq, ==, 0);
+  g_assert_cmpint (e->created_at, >, 1700000000000);
+  args = cairn_event_dup_args_json (e);
+  g_assert_nonnull (strstr (args, list2));
+
+  g_clear_pointer (&pending, g_ptr_array_unref);
+  pending = cairn_store_list_pending (f->ts->store, 1, &error);
+  g_assert_cmpuint (pending->len, ==, 1);
+
+  /* the pending row keeps the changeset of what its reducer wrote */
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT min(length(changeset)) FROM pending"), >, 0);
+}
+
+/* The wrappers: trimming, positions, unknown ids. */
+static void
+test_wrappers (Fixture       *f,
+               gconstpointer  data)
+{
+  CairnStore *s = f->ts->store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL, *work = NULL, *a = NULL, *b = NULL, *c = NULL, *note = NULL;
+  g_autofree char *order = NULL;
+
+  home = cairn_store_create_list (s, "  Home\t", &error);
+  g_assert_no_error (error);
+  work = cairn_store_create_list (s, "Work", &error);
+  g_assert_no_error (error);
+  assert_column (f, "SELECT group_concat (title, ',') FROM (SELECT title FROM lists ORDER BY position, id)", "Home,Work");
+
+  a = cairn_store_create_todo (s, home, "a", NULL, NULL, &error);
+  g_assert_no_error (error);
+  c = cairn_store_create_todo (s, home, "c", NULL, a, &error);
+  g_assert_no_error (error);
+  b = cairn_store_create_todo (s, home, "b", NULL, a, &error);   /* right after a, before c */
+  g_assert_no_error (error);
+  g_clear_pointer (&order, g_free);
+  assert_column (f, "SELECT group_concat (title, '') FROM (SELECT title FROM todos ORDER BY position, id)", "abc");
+
+  g_assert_true (cairn_store_move_todo (s, a, NULL, NULL, c, &error));   /* after c */
+  g_assert_no_error (error);
+  assert_column (f, "SELECT group_concat (title, '') FROM (SELECT title FROM todos ORDER BY position, id)", "bca");
+  g_assert_true (cairn_store_move_todo (s, a, NULL, b, NULL, &error));   /* before b */
+  g_assert_no_error (error);
+  assert_column (f, "SELECT group_concat (title, '') FROM (SELECT title FROM todos ORDER BY position, id)", "abc");
+  g_assert_true (cairn_store_move_todo (s, b, work, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_column (f, "SELECT list_id FROM todos WHERE title = 'b'", work);
+  g_assert_true (cairn_store_move_list (s, work, home, NULL, &error));
+  g_assert_no_error (error);
+  assert_column (f, "SELECT group_concat (title, ',') FROM (SELECT title FROM lists ORDER BY position, id)", "Work,Home");
+
+  g_assert_true (cairn_store_set_todo_due (s, a, "2024-02-29", &error));
+  g_assert_true (cairn_store_set_todo_due (s, a, NULL, &error));
+  g_assert_true (cairn_store_set_todo_done (s, a, TRUE, &error));
+  g_assert_true (cairn_store_rename_todo (s, a, " A ", &error));
+  g_assert_no_error (error);
+  assert_column (f, "SELECT title || done || coalesce (due, '-') FROM todos WHERE id = (SELECT id FROM todos WHERE title = 'A')", "A1-");
+
+  /* unknown and deleted ids are refused with NOT_FOUND and nothing stored */
+  {
+    guint pending = cairn_store_get_pending_count (s);
+
+    g_assert_false (cairn_store_rename_todo (s, MISSING, "x", &error));
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, MISSING));
+    g_clear_error (&error);
+    g_assert_false (cairn_store_create_todo (s, MISSING, "x", NULL, NULL, &error));
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_false (cairn_store_create_todo (s, home, "x", NULL, MISSING, &error));
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_false (cairn_store_set_todo_done (s, "not-an-id", TRUE, &error));
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_false (cairn_store_set_todo_due (s, a, "2023-02-29", &error));
+    g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (cairn_store_rename_list (s, home, "   ", &error));
+    g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (cairn_store_move_todo (s, a, NULL, b, c, &error));
+    g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_cmpuint (cairn_store_get_pending_count (s), ==, pending);
+  }
+
+  g_assert_true (cairn_store_delete_todo (s, c, &error));
+  g_assert_false (cairn_store_rename_todo (s, c, "x", &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (cairn_store_restore_todo (s, c, &error));
+  g_assert_true (cairn_store_rename_todo (s, c, "C", &error));
+  g_assert_no_error (error);
+
+  note = cairn_store_create_note (s, "Ideas", &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_rename_note (s, note, "Plans", &error));
+  g_assert_true (cairn_store_delete_note (s, note, &error));
+  g_assert_true (cairn_store_restore_note (s, note, &error));
+  g_assert_true (cairn_store_delete_list (s, home, &error));
+  g_assert_true (cairn_store_restore_list (s, home, &error));
+  g_assert_no_error (error);
+  assert_column (f, "SELECT title || deleted FROM notes", "Plans0");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/store/reducers/lists", test_list_reducers);
+  ADD ("/store/reducers/todos", test_todo_reducers);
+  ADD ("/store/reducers/notes", test_note_reducers);
+  ADD ("/store/commit/refused-writes-nothing", test_refused_writes_nothing);
+  ADD ("/store/commit/event-fields", test_commit_event_fields);
+  ADD ("/store/wrappers", test_wrappers);
+
+  return g_test_run ();
+}
