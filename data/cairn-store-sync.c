@@ -328,6 +328,54 @@ cairn_store_get_pending_range (CairnStore  *self,
   return TRUE;
 }
 
+GPtrArray *
+cairn_store_list_pending_after (CairnStore  *self,
+                                gint64       after,
+                                guint        limit,
+                                GError     **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, args, client_seq, created_at FROM pending "
+                               "WHERE client_seq > ?1 ORDER BY client_seq LIMIT ?2", error);
+  if (stmt == NULL ||
+      !bind_int (self, stmt, 1, after, error) ||
+      !bind_int (self, stmt, 2, limit > 0 ? (gint64) limit : -1, error))
+    return NULL;
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) args = NULL;
+      CairnEvent *event;
+
+      args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, 2), error);
+      if (args == NULL)
+        {
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      event = cairn_event_new ((const char *) sqlite3_column_text (stmt, 0),
+                               (guint) sqlite3_column_int64 (stmt, 1), args);
+      event->client_id = g_strdup (cairn_store_get_client_id (self));
+      event->client_seq = sqlite3_column_int64 (stmt, 3);
+      event->created_at = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (events, event);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      return NULL;
+    }
+  return g_steal_pointer (&events);
+}
+
 static gint64
 count_rows (CairnStore  *self,
             const char  *sql,

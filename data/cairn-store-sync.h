@@ -17,6 +17,13 @@ gboolean   cairn_store_get_pending_range       (CairnStore  *self,
                                                 gint64      *last,
                                                 GError     **error);
 
+/* Pending events with client_seq > after, oldest first, at most limit
+ * (element: CairnEvent). Reads only those rows. */
+GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,
+                                                gint64       after,
+                                                guint        limit,
+                                                GError     **error);
+
 /* The server lost history this store had confirmed (restored from a
  * backup). In one transaction: our own confirmed events go back to the
  * outbox (before the pending ones, in client_seq order) to be pushed again;

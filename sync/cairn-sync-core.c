@@ -112,21 +112,18 @@ cairn_sync_core_push_in_flight (CairnSyncCore *self)
   return self->in_flight_first != 0;
 }
 
-/* First pending client_seq, 0 when nothing is pending. */
+/* First pending client_seq, 0 when nothing is pending, -1 on error. */
 static gint64
 first_pending_seq (CairnSyncCore  *self,
                    GError        **error)
 {
-  g_autoptr(GPtrArray) pending = NULL;
+  gint64 first = 0, last = 0;
 
   if (cairn_store_get_pending_count (self->store) == 0)
     return 0;
-  pending = cairn_store_list_pending (self->store, 1, error);
-  if (pending == NULL)
+  if (!cairn_store_get_pending_range (self->store, &first, &last, error))
     return -1;
-  if (pending->len == 0)
-    return 0;
-  return ((CairnEvent *) g_ptr_array_index (pending, 0))->client_seq;
+  return first;
 }
 
 GPtrArray *
@@ -140,27 +137,17 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 
   g_return_val_if_fail (max > 0, NULL);
 
-  if (self->in_flight_first != 0)
-    return NULL;
-  if (cairn_store_get_pending_count (self->store) == 0)
+  if (self->in_flight_first != 0 || !cairn_sync_core_wants_push (self))
     return NULL;
 
-  /* Pending is in client_seq order; the acknowledged ones come first. */
-  pending = cairn_store_list_pending (self->store, 0, error);
-  if (pending == NULL)
+  /* The acknowledged ones come first in the outbox: skip them. */
+  pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
+  if (pending == NULL || pending->len == 0)
     return NULL;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-  for (i = 0; i < pending->len && batch->len < max; i++)
-    {
-      CairnEvent *ev = g_ptr_array_index (pending, i);
-
-      if (ev->client_seq <= self->acked_upto)
-        continue;
-      g_ptr_array_add (batch, cairn_sync_wire_from_event (ev));
-    }
-  if (batch->len == 0)
-    return NULL;
+  for (i = 0; i < pending->len; i++)
+    g_ptr_array_add (batch, cairn_sync_wire_from_event (g_ptr_array_index (pending, i)));
 
   self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
   self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;
@@ -412,17 +399,13 @@ cairn_sync_core_wants_pull (CairnSyncCore *self)
 gboolean
 cairn_sync_core_wants_push (CairnSyncCore *self)
 {
-  g_autoptr(GPtrArray) pending = NULL;
-  guint n = cairn_store_get_pending_count (self->store);
+  gint64 first = 0, last = 0;
 
-  if (n == 0)
+  if (cairn_store_get_pending_count (self->store) == 0)
     return FALSE;
-  if (self->acked_upto == 0)
-    return TRUE;
-  pending = cairn_store_list_pending (self->store, 0, NULL);
-  if (pending == NULL || pending->len == 0)
-    return pending == NULL;
-  return ((CairnEvent *) g_ptr_array_index (pending, pending->len - 1))->client_seq > self->acked_upto;
+  if (!cairn_store_get_pending_range (self->store, &first, &last, NULL))
+    return TRUE;   /* the push will report the store's error */
+  return last > self->acked_upto;
 }
 
 gboolean

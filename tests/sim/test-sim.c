@@ -68,6 +68,10 @@ typedef struct
   gint64         push_sent_at;
   guint64        pull_req;
   gint64         pull_sent_at;
+  /* Live events that arrived during this tick: applied in one rebase, as
+   * the engine does with the frames one main loop iteration reads. */
+  GPtrArray     *inbox;
+  gint64         inbox_head;
 } SimClient;
 
 typedef struct
@@ -192,13 +196,13 @@ send_msg (Sim *sim,
       msg_free (m);
       return;
     }
-  if (sim->faults && chance (sim, 0.03))
+  if (sim->faults && chance (sim, 0.05))
     {
       sim->n_drops++;
       msg_free (m);
       return;
     }
-  if (sim->faults && chance (sim, 0.03))
+  if (sim->faults && chance (sim, 0.05))
     {
       Msg *dup = msg_copy (m);
       dup->deliver_at = sim->now + 1 + g_rand_int_range (sim->rand, 0, SIM_MAX_DELAY * 2);
@@ -373,7 +377,7 @@ server_handle (Sim *sim,
     }
   else
     {
-      guint limit = 1 + g_rand_int_range (sim->rand, 0, 60);
+      guint limit = 20 + g_rand_int_range (sim->rand, 0, 180);
 
       reply->kind = MSG_PULL_REPLY;
       reply->pull_reply = cairn_server_core_pull (sim->server, auth, sim->workspace, m->after,
@@ -394,6 +398,10 @@ client_open (Sim       *sim,
   c->store = cairn_store_open (c->path, &error);
   g_assert_no_error (error);
   c->core = cairn_sync_core_new (c->store);
+  if (c->inbox == NULL)
+    c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_set_size (c->inbox, 0);
+  c->inbox_head = 0;
   c->connected = FALSE;
   c->push_req = c->pull_req = 0;
 }
@@ -407,6 +415,9 @@ client_crash (Sim       *sim,
   client_open (sim, c);
   sim->n_client_crashes++;
 }
+
+static void client_flush_inbox (Sim       *sim,
+                                SimClient *c);
 
 static void
 client_handle (Sim *sim,
@@ -431,19 +442,49 @@ client_handle (Sim *sim,
         cairn_sync_core_push_done (c->core, m->push_reply, &error);
       break;
     case MSG_PULL_REPLY:
+      client_flush_inbox (sim, c);
       if (m->req_id == c->pull_req)
         c->pull_req = 0;
       cairn_sync_core_receive (c->core, m->pull_reply->events, m->pull_reply->head,
                                m->pull_reply->history_id, &error);
       break;
     case MSG_LIVE:
-      cairn_sync_core_receive (c->core, m->events, m->head, NULL, &error);
+      for (guint i = 0; i < m->events->len; i++)
+        g_ptr_array_add (c->inbox, cairn_wire_event_copy (g_ptr_array_index (m->events, i)));
+      c->inbox_head = MAX (c->inbox_head, m->head);
       break;
     default:
       g_assert_not_reached ();
     }
   if (error)
     g_error ("seed %u: client %u: %s", sim->seed, c->idx, error->message);
+}
+
+static gint
+wire_seq_compare (gconstpointer a,
+                  gconstpointer b)
+{
+  const CairnWireEvent *x = *(CairnWireEvent * const *) a;
+  const CairnWireEvent *y = *(CairnWireEvent * const *) b;
+
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void
+client_flush_inbox (Sim       *sim,
+                    SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+
+  if (c->inbox->len == 0)
+    return;
+  events = g_steal_pointer (&c->inbox);
+  c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_sort (events, wire_seq_compare);
+  if (!cairn_sync_core_receive (c->core, events, c->inbox_head, NULL, &error))
+    g_error ("seed %u: client %u: %s", sim->seed, c->idx, error->message);
+  c->inbox_head = 0;
 }
 
 static char *
@@ -550,6 +591,8 @@ client_tick (Sim       *sim,
       /* Reconnect. */
       c->connected = TRUE;
       c->epoch++;
+      g_ptr_array_set_size (c->inbox, 0);
+      c->inbox_head = 0;
       c->push_req = c->pull_req = 0;
       cairn_sync_core_reset_connection (c->core);
     }
@@ -612,26 +655,26 @@ maybe_fault (Sim *sim)
       return;
     }
 
-  if (chance (sim, 0.01))
+  if (chance (sim, 0.03))
     {
       c->partitioned_until = sim->now + g_rand_int_range (sim->rand, 5, 120);
       c->connected = FALSE;
       sim->n_partitions++;
       sim_log (sim, "client %u partitioned", c->idx);
     }
-  else if (chance (sim, 0.004))
+  else if (chance (sim, 0.01))
     {
       client_crash (sim, c);
       sim_log (sim, "client %u crashed", c->idx);
     }
-  else if (chance (sim, 0.002))
+  else if (chance (sim, 0.006))
     {
       server_close (sim);
       sim->server_down_until = sim->now + g_rand_int_range (sim->rand, 1, 30);
       sim->n_server_crashes++;
       sim_log (sim, "server crashed");
     }
-  else if (chance (sim, 0.002))
+  else if (chance (sim, 0.006))
     {
       /* A backup: the server is stopped while its folder is copied. */
       server_close (sim);
@@ -640,7 +683,7 @@ maybe_fault (Sim *sim)
       server_open (sim);
       sim_log (sim, "server snapshot taken");
     }
-  else if (sim->have_snapshot && chance (sim, 0.002))
+  else if (sim->have_snapshot && chance (sim, 0.006))
     {
       server_close (sim);
       copy_dir (sim->snapshot_dir, sim->server_dir);
@@ -672,6 +715,8 @@ deliver_due (Sim *sim)
         client_handle (sim, m);
       msg_free (m);
     }
+  for (guint i = 0; i < sim->n_clients; i++)
+    client_flush_inbox (sim, &sim->clients[i]);
 }
 
 static gboolean
@@ -877,11 +922,12 @@ run_seed (guint32  seed,
       g_autofree char *device = g_strdup_printf ("device-%u", i);
       g_autofree char *name = g_strdup_printf ("client-%u.db", i);
       g_autoptr(CairnSessionReply) session = NULL;
+      gint64 retry_after = 0;
 
       c->idx = i;
       c->path = g_build_filename (sim.dir, name, NULL);
       session = cairn_server_core_login (sim.server, "ann", "secret-password", device,
-                                         "127.0.0.1", NULL, &error);
+                                         "127.0.0.1", &retry_after, &error);
       g_assert_no_error (error);
       c->token = g_strdup (session->token);
       client_open (&sim, c);
@@ -896,7 +942,7 @@ run_seed (guint32  seed,
         {
           SimClient *c = &sim.clients[i];
 
-          if (ops_left > 0 && chance (&sim, 0.3))
+          if (ops_left > 0 && chance (&sim, 0.9))
             {
               client_edit (&sim, c);
               ops_left--;
@@ -940,9 +986,15 @@ run_seed (guint32  seed,
       g_clear_object (&c->store);
       g_free (c->path);
       g_free (c->token);
+      g_ptr_array_unref (c->inbox);
     }
   g_free (sim.clients);
-  g_sequence_foreach (sim.queue, (GFunc) msg_free, NULL);
+  while (g_sequence_get_length (sim.queue) > 0)
+    {
+      GSequenceIter *it = g_sequence_get_begin_iter (sim.queue);
+      msg_free (g_sequence_get (it));
+      g_sequence_remove (it);
+    }
   g_sequence_free (sim.queue);
   g_clear_pointer (&sim.server, cairn_server_core_close);
   rm_rf (sim.dir);
