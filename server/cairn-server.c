@@ -593,7 +593,12 @@ handle_live (Server            *self,
   lc->server = self;
   lc->workspace_id = g_strdup (ws);
   lc->token = bearer_token (msg);
-  lc->auth = g_steal_pointer (&auth);
+  /* The caller owns auth; the connection outlives this request. */
+  lc->auth = g_new0 (CairnAuth, 1);
+  lc->auth->user_id = auth->user_id;
+  lc->auth->username = g_strdup (auth->username);
+  lc->auth->session_id = g_strdup (auth->session_id);
+  lc->auth->device = g_strdup (auth->device);
   g_object_set_data_full (G_OBJECT (msg), "cairn-live", lc, (GDestroyNotify) live_conn_free);
   g_object_set_data (G_OBJECT (msg), "cairn-after", GSIZE_TO_POINTER ((gsize) after + 1));
   /* No status: libsoup now completes the handshake and calls on_websocket(). */
