@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-cli-data.c: cairn-cli's commands on lists, todos, notes and the log. */
+#define G_LOG_DOMAIN "cairn-cli"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-cli-private.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+typedef enum { KIND_LIST, KIND_TODO, KIND_NOTE } Kind;
+
+/* The row as the cli shows it; the same members, in the same order, as
+ * the *_to_json() functions below write for pool objects. */
+static const struct
+{
+  const char *noun;
+  const char *sql;
+} kinds[] = {
+  [KIND_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
+  [KIND_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted FROM todos WHERE id = ?1" },
+  [KIND_NOTE] = { "note", "SELECT id, title, body, deleted FROM notes WHERE id = ?1" },
+};
+
+typedef enum { WANT_ANY, WANT_LIVE, WANT_DELETED } Want;
+
+/* Reads one row: *row is NULL when there is no such id. */
+static gboolean
+fetch_row (CairnStore  *store,
+           Kind         kind,
+           const char  *id,
+           JsonNode   **row,
+           gboolean    *deleted,
+           GError     **error)
+{
+  sqlite3 *db = cairn_store_get_db (store);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  int rc;
+
+  *row = NULL;
+  *deleted = FALSE;
+  if (sqlite3_prepare_v2 (db, kinds[kind].sql, -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    goto failed;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    goto failed;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (int col = 0; col < sqlite3_column_count (stmt); col++)
+    {
+      const char *name = sqlite3_column_name (stmt, col);
+
+      json_builder_set_member_name (builder, name);
+      if (strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0)
+        json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, col) != 0);
+      else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, (const char *)sqlite3_column_text (stmt, col));
+      if (strcmp (name, "deleted") == 0)
+        *deleted = sqlite3_column_int (stmt, col) != 0;
+    }
+  json_builder_end_object (builder);
+  *row = json_builder_get_root (builder);
+  return TRUE;
+
+failed:
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+               "Cannot read %s %s from %s: %s", kinds[kind].noun, id,
+               cairn_store_get_path (store), sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* Checks that id names a row of kind in the wanted state; on failure the
+ * error is printed and the exit status returned, else CAIRN_CLI_OK. */
+static int
+require (CairnCli    *cli,
+         Kind         kind,
+         const char  *id,
+         Want         want)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  CairnStore *store;
+  gboolean deleted;
+
+  store = cairn_cli_get_store (cli, &error);
+  if (store == NULL || !fetch_row (store, kind, id, &row, &deleted, &error))
+    return cairn_cli_fail (cli, error);
+  if (row == NULL)
+    return cairn_cli_failf (cli, "no %s with id %s", kinds[kind].noun, id);
+  if (want == WANT_LIVE && deleted)
+    return cairn_cli_failf (cli, "%s %s is deleted (restore it first)", kinds[kind].noun, id);
+  if (want == WANT_DELETED && !deleted)
+    return cairn_cli_failf (cli, "%s %s is not deleted", kinds[kind].noun, id);
+  return CAIRN_CLI_OK;
+}
+
+/* After a change: the row as JSON in --json mode, else id (when print_id)
+ * or nothing. */
+static int
+report (CairnCli   *cli,
+        Kind        kind,
+        const char *id,
+        gboolean    print_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  gboolean deleted;
+
+  if (!cli->json)
+    {
+      if (print_id)
+        g_print ("%s\n", id);
+      return CAIRN_CLI_OK;
+    }
+  if (!fetch_row (cli->store, kind, id, &row, &deleted, &error))
+    return cairn_cli_fail (cli, error);
+  if (row == NULL)
+    return cairn_cli_failf (cli, "%s %s vanished after the change", kinds[kind].noun, id);
+  cairn_cli_print_json (cli, row);
+  return CAIRN_CLI_OK;
+}
+
+/* ---- pool objects as JSON and text ---- */
+
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+list_to_json (JsonBuilder *builder,
+              CairnList   *list)
+{
+  json_builder_begin_object (builder);
+  add_string_or_null (builder, "id", cairn_list_get_id (list));
+  add_string_or_null (builder, "title", cairn_list_get_title (list));
+  add_string_or_null (builder, "position", cairn_list_get_position (list));
+  json_builder_set_member_name (builder, "deleted");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+}
+
+static void
+todo_to_json (JsonBuilder *builder,
+              CairnTodo   *todo)
+{
+  json_builder_begin_object (builder);
+  add_string_or_null (builder, "id", cairn_todo_get_id (todo));
+  add_string_or_null (builder, "list_id", cairn_todo_get_list_id (todo));
+  add_string_or_null (builder, "title", cairn_todo_get_title (todo));
+  add_string_or_null (builder, "position", cairn_todo_get_position (todo));
+  json_builder_set_member_name (builder, "done");
+  json_builder_add_boolean_value (builder, cairn_todo_get_done (todo));
+  add_string_or_null (builder, "due", cairn_todo_get_due (todo));
+  json_builder_set_member_name (builder, "deleted");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+}
+
+static void
+note_to_json (JsonBuilder *builder,
+              CairnNote   *note)
+{
+  json_builder_begin_object (builder);
+  add_string_or_null (builder, "id", cairn_note_get_id (note));
+  add_string_or_null (builder, "title", cairn_note_get_title (note));
+  add_string_or_null (builder, "body", cairn_note_get_body (note));
+  json_builder_set_member_name (builder, "deleted");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+}
+
+static void
+print_todo_line (CairnTodo  *todo,
+                 const char *indent)
+{
+  const char *due = cairn_todo_get_due (todo);
+
+  g_print ("%s[%c] %s  %s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
+           cairn_todo_get_id (todo), cairn_todo_get_title (todo),
+           due != NULL ? "  due " : "", due != NULL ? due : "");
+}
+
+/* ---- lists ---- */
+
+static int
+cmd_lists (CairnCli  *cli,
+           int        argc,
+           char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GListModel *lists;
+  CairnPool *pool;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  lists = cairn_pool_get_lists (pool);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (lists); i++)
+    {
+      g_autoptr(CairnList) list = g_list_model_get_item (lists, i);
+
+      if (cli->json)
+        list_to_json (builder, list);
+      else
+        g_print ("%s  %s\n", cairn_list_get_id (list), cairn_list_get_title (list));
+    }
+  json_builder_end_array (builder);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
+static int
+cmd_list_add (CairnCli  *cli,
+              int        argc,
+              char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  const char *args[1];
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (id = cairn_store_create_list (store, args[0], &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return report (cli, KIND_LIST, id, TRUE);
+}
+
+/* ---- commands that take an id (and maybe a title) ---- */
+
+typedef gboolean (*IdAction)    (CairnStore *store, const char *id, GError **error);
+typedef gboolean (*TitleAction) (CairnStore *store, const char *id, const char *title,
+                                 GError **error);
+
+static int
+run_id_action (CairnCli  *cli,
+               int        argc,
+               char     **argv,
+               Kind       kind,
+               Want       want,
+               IdAction   action)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[1];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((status = require (cli, kind, args[0], want)) != CAIRN_CLI_OK)
+    return status;
+  if (!action (cli->store, args[0], &error))
+    return cairn_cli_fail (cli, error);
+  return report (cli, kind, args[0], FALSE);
+}
+
+static int
+run_rename (CairnCli    *cli,
+            int          argc,
+            char       **argv,
+            Kind         kind,
+            TitleAction  action)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[2];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
+    return CAIRN_CLI_USAGE;
+  if ((status = require (cli, kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  if (!action (cli->store, args[0], args[1], &error))
+    return cairn_cli_fail (cli, error);
+  return report (cli, kind, args[0], FALSE);
+}
+
+static int
+cmd_list_rename (CairnCli *cli, int argc, char **argv)
+{
+  return run_rename (cli, argc, argv, KIND_LIST, cairn_store_rename_list);
+}
+
+static int
+cmd_list_rm (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_LIST, WANT_LIVE, cairn_store_delete_list);
+}
+
+static int
+cmd_list_restore (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_LIST, WANT_DELETED, cairn_store_restore_list);
+}
+
+static gboolean
+set_done (CairnStore *store, const char *id, GError **error)
+{
+  return cairn_store_set_todo_done (store, id, TRUE, error);
+}
+
+static gboolean
+set_undone (CairnStore *store, const char *id, GError **error)
+{
+  return cairn_store_set_todo_done (store, id, FALSE, error);
+}
+
+static int
+cmd_done (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_done);
+}
+
+static int
+cmd_undone (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_undone);
+}
+
+static int
+cmd_rename (CairnCli *cli, int argc, char **argv)
+{
+  return run_rename (cli, argc, argv, KIND_TODO, cairn_store_rename_todo);
+}
+
+static int
+cmd_rm (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, cairn_store_delete_todo);
+}
+
+static int
+cmd_restore (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_TODO, WANT_DELETED, cairn_store_restore_todo);
+}
+
+static int
+cmd_note_rename (CairnCli *cli, int argc, char **argv)
+{
+  return run_rename (cli, argc, argv, KIND_NOTE, cairn_store_rename_note);
+}
+
+static int
+cmd_note_rm (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_LIVE, cairn_store_delete_note);
+}
+
+static int
+cmd_note_restore (CairnCli *cli, int argc, char **argv)
+{
+  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_DELETED, cairn_store_restore_note);
+}
+
+/* ---- todos ---- */
+
+static int
+cmd_add (CairnCli  *cli,
+         int        argc,
+         char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  const char *args[2];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
+    return CAIRN_CLI_USAGE;
+  if ((status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  id = cairn_store_create_todo (cli->store, args[0], args[1], NULL, NULL, &error);
+  if (id == NULL)
+    return cairn_cli_fail (cli, error);
+  return report (cli, KIND_TODO, id, TRUE);
+}
+
+static void
+add_todos_of (CairnCli    *cli,
+              CairnPool   *pool,
+              CairnList   *list,
+              gboolean     all,
+              gboolean     heading,
+              JsonBuilder *builder)
+{
+  g_autoptr(GListModel) todos = cairn_pool_get_todos (pool, cairn_list_get_id (list));
+
+  cairn_todo_model_set_show_completed (todos, all);
+  if (heading && !cli->json)
+    g_print ("%s  %s\n", cairn_list_get_id (list), cairn_list_get_title (list));
+  for (guint i = 0; i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (todos, i);
+
+      if (cli->json)
+        todo_to_json (builder, todo);
+      else
+        print_todo_line (todo, heading ? "  " : "");
+    }
+}
+
+static int
+cmd_todos (CairnCli  *cli,
+           int        argc,
+           char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const CairnCliOption options[] = {
+    { "--all", FALSE, NULL },
+    { NULL }
+  };
+  CairnCliOption opts[G_N_ELEMENTS (options)];
+  gboolean all = FALSE;
+  const char *args[1];
+  CairnPool *pool;
+  int status;
+
+  memcpy (opts, options, sizeof options);
+  opts[0].target = &all;
+  if (!cairn_cli_parse (cli, argc, argv, opts, 0, 1, args))
+    return CAIRN_CLI_USAGE;
+  if (args[0] != NULL && (status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  json_builder_begin_array (builder);
+  if (args[0] != NULL)
+    add_todos_of (cli, pool, cairn_pool_lookup_list (pool, args[0]), all, FALSE, builder);
+  else
+    {
+      GListModel *lists = cairn_pool_get_lists (pool);
+
+      for (guint i = 0; i < g_list_model_get_n_items (lists); i++)
+        {
+          g_autoptr(CairnList) list = g_list_model_get_item (lists, i);
+
+          add_todos_of (cli, pool, list, all, TRUE, builder);
+        }
+    }
+  json_builder_end_array (builder);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
+static int
+cmd_due (CairnCli  *cli,
+         int        argc,
+         char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean clear = FALSE;
+  CairnCliOption options[] = {
+    { "--clear", FALSE, &clear },
+    { NULL }
+  };
+  const char *args[2];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, options, 1, 2, args))
+    return CAIRN_CLI_USAGE;
+  if (clear == (args[1] != NULL))
+    return cairn_cli_usage (cli, "give either a date (YYYY-MM-DD) or --clear");
+  if ((status = require (cli, KIND_TODO, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  if (!cairn_store_set_todo_due (cli->store, args[0], args[1], &error))
+    return cairn_cli_fail (cli, error);
+  return report (cli, KIND_TODO, args[0], FALSE);
+}
+
+/* The list a live todo is in, read from the store; newly allocated. */
+static char *
+todo_list_id (CairnCli   *cli,
+              const char *id)
+{
+  g_autoptr(JsonNode) row = NULL;
+  gboolean deleted;
+
+  if (!fetch_row (cli->store, KIND_TODO, id, &row, &deleted, NULL) || row == NULL)
+    return NULL;
+  return g_strdup (json_object_get_string_member (json_node_get_object (row), "list_id"));
+}
+
+static int
+cmd_move (CairnCli  *cli,
+          int        argc,
+          char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target_list = NULL;
+  const char *list_id = NULL, *before = NULL, *after = NULL;
+  CairnCliOption options[] = {
+    { "--list", TRUE, &list_id },
+    { "--before", TRUE, &before },
+    { "--after", TRUE, &after },
+    { NULL }
+  };
+  const char *args[1];
+  const char *anchor;
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, options, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if (before != NULL && after != NULL)
+    return cairn_cli_usage (cli, "give --before or --after, not both");
+  anchor = before != NULL ? before : after;
+  if (anchor != NULL && strcmp (anchor, args[0]) == 0)
+    return cairn_cli_usage (cli, "a todo cannot move next to itself");
+
+  if ((status = require (cli, KIND_TODO, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  if (list_id != NULL && (status = require (cli, KIND_LIST, list_id, WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  target_list = list_id != NULL ? g_strdup (list_id) : todo_list_id (cli, args[0]);
+  if (anchor != NULL)
+    {
+      g_autofree char *anchor_list = NULL;
+
+      if ((status = require (cli, KIND_TODO, anchor, WANT_LIVE)) != CAIRN_CLI_OK)
+        return status;
+      anchor_list = todo_list_id (cli, anchor);
+      if (g_strcmp0 (anchor_list, target_list) != 0)
+        return cairn_cli_failf (cli, "todo %s is not in list %s", anchor, target_list);
+    }
+
+  if (!cairn_store_move_todo (cli->store, args[0], list_id, before, after, &error))
+    return cairn_cli_fail (cli, error);
+  return report (cli, KIND_TODO, args[0], FALSE);
+}
+
+/* ---- notes ---- */
+
+static int
+cmd_note_add (CairnCli  *cli,
+              int        argc,
+              char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  const char *args[1];
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (id = cairn_store_create_note (store, args[0], &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return report (cli, KIND_NOTE, id, TRUE);
+}
+
+static int
+cmd_notes (CairnCli  *cli,
+           int        argc,
+           char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GListModel *notes;
+  CairnPool *pool;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  notes = cairn_pool_get_notes (pool);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (notes); i++)
+    {
+      g_autoptr(CairnNote) note = g_list_model_get_item (notes, i);
+
+      if (cli->json)
+        note_to_json (builder, note);
+      else
+        g_print ("%s  %s\n", cairn_note_get_id (note), cairn_note_get_title (note));
+    }
+  json_builder_end_array (builder);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
+/* ---- the log and the state ---- */
+
+static void
+print_event_line (const CairnEvent *event)
+{
+  g_autofree char *args = cairn_event_dup_args_json (event);
+  g_autofree char *seq = event->seq > 0
+    ? g_strdup_printf ("%" G_GINT64_FORMAT, event->seq) : g_strdup ("pending");
+
+  g_print ("%7s  %s v%u  %s\n", seq, event->name, event->version, args);
+}
+
+static JsonNode *
+events_to_json (GPtrArray *events)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  for (guint i = 0; i < events->len; i++)
+    json_array_add_element (array, cairn_event_to_json (g_ptr_array_index (events, i)));
+  return json_node_init_array (json_node_alloc (), array);
+}
+
+static int
+cmd_log (CairnCli  *cli,
+         int        argc,
+         char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (log = cairn_store_list_log (store, 0, 0, &error)) == NULL ||
+      (pending = cairn_store_list_pending (store, 0, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_object_set_int_member (object, "head", cairn_store_get_head (store));
+      json_object_set_member (object, "confirmed", events_to_json (log));
+      json_object_set_member (object, "pending", events_to_json (pending));
+      root = json_node_init_object (json_node_alloc (), object);
+      cairn_cli_print_json (cli, root);
+      return CAIRN_CLI_OK;
+    }
+
+  for (guint i = 0; i < log->len; i++)
+    print_event_line (g_ptr_array_index (log, i));
+  for (guint i = 0; i < pending->len; i++)
+    print_event_line (g_ptr_array_index (pending, i));
+  return CAIRN_CLI_OK;
+}
+
+static int
+cmd_state (CairnCli  *cli,
+           int        argc,
+           char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (state = cairn_store_dump_state (store, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  /* The state is JSON already, with or without --json. */
+  g_print ("%s\n", state);
+  return CAIRN_CLI_OK;
+}
+
+static int
+cmd_rebuild (CairnCli  *cli,
+             int        argc,
+             char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  CairnStore *store;
+  guint n_confirmed = 0;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      !cairn_store_rebuild (store, &error))
+    return cairn_cli_fail (cli, error);
+
+  {
+    g_autoptr(GPtrArray) log = cairn_store_list_log (store, 0, 0, NULL);
+    if (log != NULL)
+      n_confirmed = log->len;
+  }
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_object_set_int_member (object, "confirmed", n_confirmed);
+      json_object_set_int_member (object, "pending", cairn_store_get_pending_count (store));
+      root = json_node_init_object (json_node_alloc (), object);
+      cairn_cli_print_json (cli, root);
+    }
+  else
+    g_print ("Rebuilt the state from %u confirmed and %u pending events\n",
+             n_confirmed, cairn_store_get_pending_count (store));
+  return CAIRN_CLI_OK;
+}
+
+const CairnCliCommand cairn_cli_data_commands[] = {
+  { "lists",        "",                 "Show the lists", cmd_lists },
+  { "list-add",     "TITLE",            "Create a list; prints its id", cmd_list_add },
+  { "list-rename",  "ID TITLE",         "Rename a list", cmd_list_rename },
+  { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_list_rm },
+  { "list-restore", "ID",               "Bring a deleted list back", cmd_list_restore },
+  { "add",          "LIST-ID TITLE",    "Add a todo at the end of a list; prints its id", cmd_add },
+  { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
+  { "done",         "ID",               "Mark a todo completed", cmd_done },
+  { "undone",       "ID",               "Mark a todo not completed", cmd_undone },
+  { "rename",       "ID TITLE",         "Rename a todo", cmd_rename },
+  { "due",          "ID YYYY-MM-DD|--clear", "Set or clear a todo's due date", cmd_due },
+  { "move",         "ID [--list LIST-ID] [--before ID|--after ID]",
+                    "Move a todo (default: to the end of its list)", cmd_move },
+  { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_rm },
+  { "restore",      "ID",               "Bring a deleted todo back", cmd_restore },
+  { "note-add",     "TITLE",            "Create a note; prints its id", cmd_note_add },
+  { "notes",        "",                 "Show the notes, newest first", cmd_notes },
+  { "note-rename",  "ID TITLE",         "Rename a note", cmd_note_rename },
+  { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_note_rm },
+  { "note-restore", "ID",               "Bring a deleted note back", cmd_note_restore },
+  { "log",          "",                 "Show the confirmed, then the pending events", cmd_log },
+  { "state",        "",                 "Print the whole state as canonical JSON", cmd_state },
+  { "rebuild",      "",                 "Re-derive the state from the event log", cmd_rebuild },
+  { NULL }
+};

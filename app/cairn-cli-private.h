@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-cli-private.h: what a file of cairn-cli commands builds on.
+ *
+ * cairn-cli dispatches on a table of commands. A new group of commands
+ * lives in its own file (app/cairn-cli-sync.c, app/cairn-cli-text.c …)
+ * that defines a NULL-terminated CairnCliCommand array, declared below and
+ * listed in command_tables[] in app/cairn-cli.c, and is added to
+ * cairn_cli_sources in app/meson.build.
+ *
+ * A handler gets the arguments after the command name (global options
+ * --profile and --json are already taken out) and returns the exit status:
+ * CAIRN_CLI_OK, CAIRN_CLI_FAILED after cairn_cli_fail*() (one line on
+ * stderr), or CAIRN_CLI_USAGE after cairn_cli_usage() (message and usage
+ * line on stderr). In --json mode a command prints exactly one JSON value
+ * on one line of stdout.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "cairn-profile.h"
+#include "cairn-pool.h"
+#include "cairn-store.h"
+
+G_BEGIN_DECLS
+
+enum
+{
+  CAIRN_CLI_OK     = 0,
+  CAIRN_CLI_FAILED = 1,
+  CAIRN_CLI_USAGE  = 2,
+};
+
+typedef struct _CairnCli        CairnCli;
+typedef struct _CairnCliCommand CairnCliCommand;
+
+typedef int (*CairnCliHandler) (CairnCli  *cli,
+                                int        argc,
+                                char     **argv);
+
+struct _CairnCliCommand
+{
+  const char      *name;     /* "list-add" */
+  const char      *args;     /* usage after the name: "TITLE", or "" */
+  const char      *summary;  /* one line for `help` */
+  CairnCliHandler  handler;
+};
+
+struct _CairnCli
+{
+  char                  *profile_dir;  /* --profile, or NULL */
+  gboolean               json;         /* --json */
+  const CairnCliCommand *command;      /* the one running */
+  /*< private >*/
+  CairnProfile          *profile;
+  CairnStore            *store;
+  CairnPool             *pool;
+};
+
+/* Opened on first use (so that commands that need no store, such as
+ * `login`, never create one); transfer none; NULL with error. */
+CairnProfile *cairn_cli_get_profile (CairnCli *cli, GError **error);
+CairnStore   *cairn_cli_get_store   (CairnCli *cli, GError **error);
+CairnPool    *cairn_cli_get_pool    (CairnCli *cli, GError **error);
+
+/* Prints "cairn-cli: MESSAGE" on stderr; returns CAIRN_CLI_FAILED. */
+int  cairn_cli_fail  (CairnCli *cli, const GError *error);
+int  cairn_cli_failf (CairnCli *cli, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* Prints "cairn-cli: COMMAND: MESSAGE" (when format is not NULL) and the
+ * command's usage line on stderr; returns CAIRN_CLI_USAGE. */
+int  cairn_cli_usage (CairnCli *cli, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Prints node as compact JSON on one line of stdout. */
+void cairn_cli_print_json (CairnCli *cli, JsonNode *node);
+
+/* Command options. A flag sets *(gboolean *)target; an option with a value
+ * sets *(const char **)target to the next argument (or to what follows
+ * "="). The array ends with a NULL name. */
+typedef struct
+{
+  const char *name;         /* "--all" */
+  gboolean    takes_value;
+  gpointer    target;
+} CairnCliOption;
+
+/* Splits argv into options and positional arguments ("--" ends options;
+ * "-" alone is positional). Between min_args and max_args positionals are
+ * stored in args[]. On FALSE a usage error has been printed: return
+ * CAIRN_CLI_USAGE. */
+gboolean cairn_cli_parse (CairnCli             *cli,
+                          int                   argc,
+                          char                **argv,
+                          const CairnCliOption *options,
+                          guint                 min_args,
+                          guint                 max_args,
+                          const char          **args);
+
+/* Tables of commands, each ending with a NULL name. */
+extern const CairnCliCommand cairn_cli_data_commands[];
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-pool-private.h: how the pool creates and updates its row objects.
+ *
+ * The row objects are read-only to everyone else. Each setter stores the new
+ * value and emits ::notify for that property only when the value really
+ * changed; it returns whether it did. Callers that set several properties
+ * wrap them in g_object_freeze_notify()/g_object_thaw_notify().
+ */
+#pragma once
+
+#include "cairn-list.h"
+#include "cairn-todo.h"
+#include "cairn-note.h"
+
+G_BEGIN_DECLS
+
+CairnList *_cairn_list_new           (const char *id);
+gboolean   _cairn_list_set_title     (CairnList *self, const char *title);
+gboolean   _cairn_list_set_position  (CairnList *self, const char *position);
+
+CairnTodo *_cairn_todo_new           (const char *id);
+gboolean   _cairn_todo_set_list_id   (CairnTodo *self, const char *list_id);
+gboolean   _cairn_todo_set_title     (CairnTodo *self, const char *title);
+gboolean   _cairn_todo_set_position  (CairnTodo *self, const char *position);
+gboolean   _cairn_todo_set_done      (CairnTodo *self, gboolean done);
+gboolean   _cairn_todo_set_due       (CairnTodo *self, const char *due);
+
+CairnNote *_cairn_note_new           (const char *id);
+gboolean   _cairn_note_set_title     (CairnNote *self, const char *title);
+gboolean   _cairn_note_set_body      (CairnNote *self, const char *body);
+
+/* Replaces *field with a copy of value and returns TRUE when they differ
+ * (NULL equals only NULL). */
+gboolean   _cairn_set_string         (char **field, const char *value);
+
+G_END_DECLS

@@ -1,0 +1,1249 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-pool.c: one GObject per live row and the sorted models over them.
+ *
+ * The pool owns every live (not deleted) row as an object in a hash table by
+ * id. A row that is deleted while someone else still holds its object stays
+ * reachable as a "ghost" (a weak pointer), so that restoring it brings back
+ * the very same object. The models are sorted arrays of those objects:
+ * lists by (position, id), notes by id descending (UUIDv7 ids grow with
+ * time, so this is newest first), the todos of one list by (position, id).
+ *
+ * On the store's ::changed the pool re-reads only the changed rows and, in
+ * three phases, (1) removes every object whose sort key or visibility
+ * changed from the models it was in, found by binary search on its old key,
+ * (2) stores the new values in the objects with notifications frozen,
+ * (3) inserts the objects at their new places; then thaws notifications.
+ * So a rename notifies only "title", a move is one removal plus one
+ * insertion, and nothing costs more than O(log n) plus an array shift.
+ */
+#define G_LOG_DOMAIN "cairn-pool"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-pool.h"
+#include "cairn-pool-private.h"
+
+/* The only place that knows the state tables' columns. */
+#define SELECT_LISTS "SELECT id, title, position FROM lists WHERE deleted = 0"
+#define SELECT_LIST  "SELECT title, position, deleted FROM lists WHERE id = ?1"
+#define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
+#define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
+#define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
+#define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
+#define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+/* ------------------------------------------------------------------------ */
+/* Sorted models                                                            */
+
+#define CAIRN_TYPE_ROW_MODEL (cairn_row_model_get_type ())
+G_DECLARE_DERIVABLE_TYPE (CairnRowModel, cairn_row_model, CAIRN, ROW_MODEL, GObject)
+
+struct _CairnRowModelClass
+{
+  GObjectClass parent_class;
+};
+
+typedef struct
+{
+  GType         item_type;
+  GCompareFunc  compare;   /* total order on the items' current keys */
+  GPtrArray    *items;     /* strong refs, sorted by compare */
+} CairnRowModelPrivate;
+
+static void cairn_row_model_list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (CairnRowModel, cairn_row_model, G_TYPE_OBJECT,
+                         G_ADD_PRIVATE (CairnRowModel)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                cairn_row_model_list_model_iface_init))
+
+static GType
+cairn_row_model_get_item_type (GListModel *model)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
+  return priv->item_type;
+}
+
+static guint
+cairn_row_model_get_n_items (GListModel *model)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
+  return priv->items->len;
+}
+
+static gpointer
+cairn_row_model_get_item (GListModel *model,
+                          guint       position)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
+
+  if (position >= priv->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (priv->items, position));
+}
+
+static void
+cairn_row_model_list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = cairn_row_model_get_item_type;
+  iface->get_n_items = cairn_row_model_get_n_items;
+  iface->get_item = cairn_row_model_get_item;
+}
+
+static void
+cairn_row_model_finalize (GObject *object)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (object));
+
+  g_clear_pointer (&priv->items, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cairn_row_model_parent_class)->finalize (object);
+}
+
+static void
+cairn_row_model_class_init (CairnRowModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cairn_row_model_finalize;
+}
+
+static void
+cairn_row_model_init (CairnRowModel *self)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+
+  priv->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static void
+row_model_setup (CairnRowModel *self,
+                 GType          item_type,
+                 GCompareFunc   compare)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+
+  priv->item_type = item_type;
+  priv->compare = compare;
+}
+
+static GPtrArray *
+row_model_items (CairnRowModel *self)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  return priv->items;
+}
+
+/* The first index whose item does not sort before obj (by obj's current
+ * key); obj itself is there if it is in the model with that key. */
+static guint
+row_model_lower_bound (CairnRowModel *self,
+                       gpointer       obj)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  guint lo = 0, hi = priv->items->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (priv->compare (g_ptr_array_index (priv->items, mid), obj) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Removes obj, found by its current key; FALSE when it is not there. */
+static gboolean
+row_model_remove (CairnRowModel *self,
+                  gpointer       obj)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  guint i = row_model_lower_bound (self, obj);
+
+  if (i >= priv->items->len || g_ptr_array_index (priv->items, i) != obj)
+    return FALSE;
+  g_ptr_array_remove_index (priv->items, i);
+  g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+  return TRUE;
+}
+
+static void
+row_model_insert (CairnRowModel *self,
+                  gpointer       obj)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  guint i = row_model_lower_bound (self, obj);
+
+  if (i < priv->items->len && g_ptr_array_index (priv->items, i) == obj)
+    return;
+  g_ptr_array_insert (priv->items, i, g_object_ref (obj));
+  g_list_model_items_changed (G_LIST_MODEL (self), i, 0, 1);
+}
+
+static void
+sort_by_compare (GPtrArray    *items,
+                 GCompareFunc  compare);
+
+/* Replaces all items with `items` (sorted here); emits one items-changed
+ * covering the whole model unless nothing differs. Takes `items`. */
+static void
+row_model_replace_all (CairnRowModel *self,
+                       GPtrArray     *items)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  g_autoptr(GPtrArray) old = priv->items;
+  gboolean same;
+
+  sort_by_compare (items, priv->compare);
+  priv->items = items;
+
+  same = old->len == items->len;
+  for (guint i = 0; same && i < items->len; i++)
+    same = g_ptr_array_index (old, i) == g_ptr_array_index (items, i);
+  if (!same)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old->len, items->len);
+}
+
+/* The todos of one list, optionally without the completed ones. */
+struct _CairnTodoModel
+{
+  CairnRowModel  parent_instance;
+  CairnPool     *pool;           /* strong */
+  char          *list_id;
+  guint          show_completed : 1;
+};
+
+#define CAIRN_TYPE_TODO_MODEL (cairn_todo_model_get_type ())
+G_DECLARE_FINAL_TYPE (CairnTodoModel, cairn_todo_model, CAIRN, TODO_MODEL, CairnRowModel)
+G_DEFINE_FINAL_TYPE (CairnTodoModel, cairn_todo_model, CAIRN_TYPE_ROW_MODEL)
+
+enum { TODO_MODEL_PROP_0, TODO_MODEL_PROP_SHOW_COMPLETED, TODO_MODEL_N_PROPS };
+static GParamSpec *todo_model_properties [TODO_MODEL_N_PROPS];
+
+/* ------------------------------------------------------------------------ */
+/* The pool                                                                 */
+
+/* Live rows of one kind plus the deleted ones still held elsewhere. */
+typedef struct
+{
+  GHashTable *live;    /* id -> object (strong ref) */
+  GHashTable *ghosts;  /* id -> object (weak ref) */
+  const char *(*get_id) (gpointer obj);
+} RowMap;
+
+struct _CairnPool
+{
+  GObject         parent_instance;
+  CairnStore     *store;
+  gulong          changed_handler;
+  RowMap          lists;
+  RowMap          todos;
+  RowMap          notes;
+  CairnRowModel  *list_model;
+  CairnRowModel  *note_model;
+  GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
+  sqlite3_stmt   *select_list;
+  sqlite3_stmt   *select_todo;
+  sqlite3_stmt   *select_note;
+};
+
+G_DEFINE_FINAL_TYPE (CairnPool, cairn_pool, G_TYPE_OBJECT)
+
+static int
+compare_list (gconstpointer a,
+              gconstpointer b)
+{
+  CairnList *la = (CairnList *)a, *lb = (CairnList *)b;
+  int c = g_strcmp0 (cairn_list_get_position (la), cairn_list_get_position (lb));
+
+  return c != 0 ? c : g_strcmp0 (cairn_list_get_id (la), cairn_list_get_id (lb));
+}
+
+static int
+compare_todo (gconstpointer a,
+              gconstpointer b)
+{
+  CairnTodo *ta = (CairnTodo *)a, *tb = (CairnTodo *)b;
+  int c = g_strcmp0 (cairn_todo_get_position (ta), cairn_todo_get_position (tb));
+
+  return c != 0 ? c : g_strcmp0 (cairn_todo_get_id (ta), cairn_todo_get_id (tb));
+}
+
+static int
+compare_note (gconstpointer a,
+              gconstpointer b)
+{
+  /* Newest first: larger UUIDv7 first. */
+  return g_strcmp0 (cairn_note_get_id ((CairnNote *)b), cairn_note_get_id ((CairnNote *)a));
+}
+
+static GCompareFunc sort_compare;
+
+static int
+compare_indirect (gconstpointer a,
+                  gconstpointer b)
+{
+  return sort_compare (*(gpointer *)a, *(gpointer *)b);
+}
+
+static void
+sort_by_compare (GPtrArray    *items,
+                 GCompareFunc  compare)
+{
+  /* Only ever called on the main thread. */
+  sort_compare = compare;
+  g_ptr_array_sort (items, compare_indirect);
+  sort_compare = NULL;
+}
+
+static const char *list_id_of (gpointer obj) { return cairn_list_get_id (obj); }
+static const char *todo_id_of (gpointer obj) { return cairn_todo_get_id (obj); }
+static const char *note_id_of (gpointer obj) { return cairn_note_get_id (obj); }
+
+static void
+row_map_init (RowMap      *map,
+              const char *(*get_id) (gpointer obj))
+{
+  /* Keys are the objects' own id strings, which live as long as they do. */
+  map->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  map->ghosts = g_hash_table_new (g_str_hash, g_str_equal);
+  map->get_id = get_id;
+}
+
+static void
+ghost_finalized (gpointer  data,
+                 GObject  *where_the_object_was)
+{
+  RowMap *map = data;
+  GHashTableIter iter;
+  gpointer value;
+
+  /* The object is gone, so its id is not readable: search by pointer.
+   * Ghosts are few (deleted rows someone still shows). */
+  g_hash_table_iter_init (&iter, map->ghosts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == (gpointer)where_the_object_was)
+      {
+        g_hash_table_iter_remove (&iter);
+        break;
+      }
+}
+
+static void
+row_map_clear (RowMap *map)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (map->ghosts != NULL)
+    {
+      g_hash_table_iter_init (&iter, map->ghosts);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_object_weak_unref (value, ghost_finalized, map);
+    }
+  g_clear_pointer (&map->ghosts, g_hash_table_unref);
+  g_clear_pointer (&map->live, g_hash_table_unref);
+}
+
+/* The object for id, live or ghost (revived), or a new one from `create`.
+ * The result is live; transfer none. */
+static gpointer
+row_map_obtain (RowMap      *map,
+                const char  *id,
+                gpointer   (*create) (const char *id),
+                gboolean    *created)
+{
+  gpointer obj = g_hash_table_lookup (map->live, id);
+
+  *created = FALSE;
+  if (obj != NULL)
+    return obj;
+
+  obj = g_hash_table_lookup (map->ghosts, id);
+  if (obj != NULL)
+    {
+      g_hash_table_remove (map->ghosts, id);
+      g_object_weak_unref (obj, ghost_finalized, map);
+      g_object_ref (obj);
+    }
+  else
+    {
+      obj = create (id);
+      *created = TRUE;
+    }
+  g_hash_table_insert (map->live, (gpointer)map->get_id (obj), obj);
+  return obj;
+}
+
+/* Drops the pool's reference; the object stays findable while others hold it. */
+static void
+row_map_bury (RowMap   *map,
+              gpointer  obj)
+{
+  const char *id = map->get_id (obj);
+
+  g_object_weak_ref (obj, ghost_finalized, map);
+  g_hash_table_insert (map->ghosts, (gpointer)id, obj);
+  g_hash_table_remove (map->live, id);
+}
+
+static gpointer create_list (const char *id) { return _cairn_list_new (id); }
+static gpointer create_todo (const char *id) { return _cairn_todo_new (id); }
+static gpointer create_note (const char *id) { return _cairn_note_new (id); }
+
+static gboolean
+prepare (CairnPool     *self,
+         const char    *sql,
+         sqlite3_stmt **stmt,
+         GError       **error)
+{
+  sqlite3 *db = cairn_store_get_db (self->store);
+
+  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "Cannot read the state of %s (%s): %s",
+                   cairn_store_get_path (self->store), sql, sqlite3_errmsg (db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+step_failed (CairnPool    *self,
+             sqlite3_stmt *stmt,
+             GError      **error)
+{
+  sqlite3 *db = cairn_store_get_db (self->store);
+
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+               "Cannot read the state of %s (%s): %s",
+               cairn_store_get_path (self->store), sqlite3_sql (stmt),
+               sqlite3_errmsg (db));
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           col)
+{
+  return (const char *)sqlite3_column_text (stmt, col);
+}
+
+/* ---- applying rows to objects ---- */
+
+static void
+update_todo (CairnTodo    *todo,
+             sqlite3_stmt *stmt,
+             int           first)
+{
+  _cairn_todo_set_list_id (todo, column_text (stmt, first));
+  _cairn_todo_set_title (todo, column_text (stmt, first + 1));
+  _cairn_todo_set_position (todo, column_text (stmt, first + 2));
+  _cairn_todo_set_done (todo, sqlite3_column_int (stmt, first + 3) != 0);
+  _cairn_todo_set_due (todo, column_text (stmt, first + 4));
+}
+
+static void
+update_list (CairnList    *list,
+             sqlite3_stmt *stmt,
+             int           first)
+{
+  _cairn_list_set_title (list, column_text (stmt, first));
+  _cairn_list_set_position (list, column_text (stmt, first + 1));
+}
+
+static void
+update_note (CairnNote    *note,
+             sqlite3_stmt *stmt,
+             int           first)
+{
+  _cairn_note_set_title (note, column_text (stmt, first));
+  _cairn_note_set_body (note, column_text (stmt, first + 1));
+}
+
+/* ---- todo models ---- */
+
+static gboolean
+todo_model_wants (CairnTodoModel *model,
+                  CairnTodo      *todo)
+{
+  return g_strcmp0 (model->list_id, cairn_todo_get_list_id (todo)) == 0 &&
+         (model->show_completed || !cairn_todo_get_done (todo));
+}
+
+/* The models showing todos of list_id (may be NULL: none). */
+static GPtrArray *
+todo_models_of (CairnPool  *self,
+                const char *list_id)
+{
+  if (list_id == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->todo_models, list_id);
+}
+
+/* The same as a new array holding references: a signal handler may drop a
+ * model (and so change the pool's array) while we emit on another. */
+static GPtrArray *
+todo_models_snapshot (CairnPool  *self,
+                      const char *list_id)
+{
+  GPtrArray *models = todo_models_of (self, list_id);
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; models != NULL && i < models->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (models, i)));
+  return copy;
+}
+
+/* The live todos of list_id, sorted by (position, id); new array. */
+static GPtrArray *
+todos_of_list (CairnPool  *self,
+               const char *list_id)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (!prepare (self, SELECT_TODOS_OF_LIST, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      return g_steal_pointer (&items);
+    }
+  sqlite3_bind_text (stmt, 1, list_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CairnTodo *todo = g_hash_table_lookup (self->todos.live, column_text (stmt, 0));
+
+      if (todo != NULL)
+        g_ptr_array_add (items, g_object_ref (todo));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      step_failed (self, stmt, &error);
+      g_warning ("%s", error->message);
+    }
+  /* SQLite's BINARY collation is memcmp, the same order as strcmp on these
+   * ASCII keys, so the array is normally sorted already: check in one pass
+   * and sort only if not. */
+  for (guint i = 1; i < items->len; i++)
+    if (compare_todo (items->pdata[i - 1], items->pdata[i]) > 0)
+      {
+        sort_by_compare (items, compare_todo);
+        break;
+      }
+  return g_steal_pointer (&items);
+}
+
+static void
+cairn_todo_model_dispose (GObject *object)
+{
+  CairnTodoModel *self = (CairnTodoModel *)object;
+
+  if (self->pool != NULL)
+    {
+      GPtrArray *models = todo_models_of (self->pool, self->list_id);
+
+      if (models != NULL)
+        {
+          g_ptr_array_remove_fast (models, self);
+          if (models->len == 0)
+            g_hash_table_remove (self->pool->todo_models, self->list_id);
+        }
+      g_clear_object (&self->pool);
+    }
+
+  G_OBJECT_CLASS (cairn_todo_model_parent_class)->dispose (object);
+}
+
+static void
+cairn_todo_model_finalize (GObject *object)
+{
+  CairnTodoModel *self = (CairnTodoModel *)object;
+
+  g_clear_pointer (&self->list_id, g_free);
+
+  G_OBJECT_CLASS (cairn_todo_model_parent_class)->finalize (object);
+}
+
+static void
+cairn_todo_model_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CairnTodoModel *self = CAIRN_TODO_MODEL (object);
+
+  switch (prop_id)
+    {
+    case TODO_MODEL_PROP_SHOW_COMPLETED:
+      g_value_set_boolean (value, self->show_completed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_todo_model_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case TODO_MODEL_PROP_SHOW_COMPLETED:
+      cairn_todo_model_set_show_completed (G_LIST_MODEL (object), g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_todo_model_class_init (CairnTodoModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cairn_todo_model_dispose;
+  object_class->finalize = cairn_todo_model_finalize;
+  object_class->get_property = cairn_todo_model_get_property;
+  object_class->set_property = cairn_todo_model_set_property;
+
+  todo_model_properties[TODO_MODEL_PROP_SHOW_COMPLETED] =
+    g_param_spec_boolean ("show-completed", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, TODO_MODEL_N_PROPS, todo_model_properties);
+}
+
+static void
+cairn_todo_model_init (CairnTodoModel *self)
+{
+  self->show_completed = TRUE;
+  row_model_setup (CAIRN_ROW_MODEL (self), CAIRN_TYPE_TODO, compare_todo);
+}
+
+/* Hiding removes each run of completed todos, last run first, so that the
+ * positions of the runs still to go stay valid. Showing inserts each run of
+ * completed todos at its place, first run first. */
+void
+cairn_todo_model_set_show_completed (GListModel *todos,
+                                     gboolean    show_completed)
+{
+  CairnTodoModel *self;
+  GPtrArray *items;
+
+  g_return_if_fail (CAIRN_IS_TODO_MODEL (todos));
+
+  self = CAIRN_TODO_MODEL (todos);
+  show_completed = !!show_completed;
+  if (self->show_completed == show_completed)
+    return;
+  self->show_completed = show_completed;
+  items = row_model_items (CAIRN_ROW_MODEL (self));
+
+  if (!show_completed)
+    {
+      guint i = items->len;
+
+      while (i > 0)
+        {
+          guint end;
+
+          if (!cairn_todo_get_done (g_ptr_array_index (items, i - 1)))
+            {
+              i--;
+              continue;
+            }
+          end = i;
+          while (i > 0 && cairn_todo_get_done (g_ptr_array_index (items, i - 1)))
+            i--;
+          g_ptr_array_remove_range (items, i, end - i);
+          g_list_model_items_changed (todos, i, end - i, 0);
+        }
+    }
+  else if (self->pool != NULL)
+    {
+      g_autoptr(GPtrArray) all = todos_of_list (self->pool, self->list_id);
+      guint j = 0;  /* index in items; after the loop items == all */
+
+      for (guint k = 0; k < all->len; )
+        {
+          guint start = k;
+
+          if (j < items->len && g_ptr_array_index (items, j) == g_ptr_array_index (all, k))
+            {
+              j++;
+              k++;
+              continue;
+            }
+          /* items[j + (k - start)] is the first item after the run so far. */
+          while (k < all->len &&
+                 (j + (k - start) >= items->len ||
+                  g_ptr_array_index (items, j + (k - start)) != g_ptr_array_index (all, k)))
+            {
+              g_ptr_array_insert (items, j + (k - start), g_object_ref (g_ptr_array_index (all, k)));
+              k++;
+            }
+          g_list_model_items_changed (todos, j, 0, k - start);
+          j += k - start;
+        }
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), todo_model_properties[TODO_MODEL_PROP_SHOW_COMPLETED]);
+}
+
+/* ---- loading ---- */
+
+static gboolean
+load_all (CairnPool  *self,
+          GError    **error);
+
+static void
+reload_todo_model (CairnPool      *self,
+                   CairnTodoModel *model)
+{
+  g_autoptr(GPtrArray) all = todos_of_list (self, model->list_id);
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < all->len; i++)
+    if (todo_model_wants (model, g_ptr_array_index (all, i)))
+      g_ptr_array_add (items, g_object_ref (g_ptr_array_index (all, i)));
+  row_model_replace_all (CAIRN_ROW_MODEL (model), items);
+}
+
+/* Reads every live row of one kind, updating kept objects, creating new
+ * ones and burying the ones that are gone. Returns the live objects in a
+ * new array, unsorted. */
+static GPtrArray *
+load_kind (CairnPool   *self,
+           RowMap      *map,
+           const char  *sql,
+           gpointer   (*create) (const char *id),
+           void       (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
+           GPtrArray   *frozen,
+           GError     **error)
+{
+  g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  int rc;
+
+  if (!prepare (self, sql, &stmt, error))
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gboolean created;
+      gpointer obj = row_map_obtain (map, column_text (stmt, 0), create, &created);
+
+      if (!created)
+        {
+          g_object_freeze_notify (obj);
+          g_ptr_array_add (frozen, g_object_ref (obj));
+        }
+      update (obj, stmt, 1);
+      g_hash_table_add (seen, obj);
+      g_ptr_array_add (objs, g_object_ref (obj));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      step_failed (self, stmt, error);
+      return NULL;
+    }
+
+  g_hash_table_iter_init (&iter, map->live);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!g_hash_table_contains (seen, value))
+      g_ptr_array_add (gone, value);
+  for (guint i = 0; i < gone->len; i++)
+    row_map_bury (map, g_ptr_array_index (gone, i));
+
+  return g_steal_pointer (&objs);
+}
+
+static void update_list_cb (gpointer o, sqlite3_stmt *s, int f) { update_list (o, s, f); }
+static void update_todo_cb (gpointer o, sqlite3_stmt *s, int f) { update_todo (o, s, f); }
+static void update_note_cb (gpointer o, sqlite3_stmt *s, int f) { update_note (o, s, f); }
+
+/* Everything from scratch: at start and after a rebuild. Objects that stay
+ * keep their identity and notify only for values that changed. */
+static gboolean
+load_all (CairnPool  *self,
+          GError    **error)
+{
+  g_autoptr(GPtrArray) frozen = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) lists = NULL;
+  g_autoptr(GPtrArray) todos = NULL;
+  g_autoptr(GPtrArray) notes = NULL;
+  g_autoptr(GPtrArray) models = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  gboolean ok = FALSE;
+
+  lists = load_kind (self, &self->lists, SELECT_LISTS, create_list, update_list_cb, frozen, error);
+  if (lists == NULL)
+    goto out;
+  todos = load_kind (self, &self->todos, SELECT_TODOS, create_todo, update_todo_cb, frozen, error);
+  if (todos == NULL)
+    goto out;
+  notes = load_kind (self, &self->notes, SELECT_NOTES, create_note, update_note_cb, frozen, error);
+  if (notes == NULL)
+    goto out;
+
+  row_model_replace_all (self->list_model, g_steal_pointer (&lists));
+  row_model_replace_all (self->note_model, g_steal_pointer (&notes));
+
+  /* Collect first: a handler may drop a model while we emit. */
+  g_hash_table_iter_init (&iter, self->todo_models);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GPtrArray *of_list = value;
+
+      for (guint i = 0; i < of_list->len; i++)
+        g_ptr_array_add (models, g_object_ref (g_ptr_array_index (of_list, i)));
+    }
+  for (guint i = 0; i < models->len; i++)
+    {
+      reload_todo_model (self, g_ptr_array_index (models, i));
+      g_object_unref (g_ptr_array_index (models, i));
+    }
+  ok = TRUE;
+
+out:
+  for (guint i = 0; i < frozen->len; i++)
+    g_object_thaw_notify (g_ptr_array_index (frozen, i));
+  return ok;
+}
+
+/* ---- incremental changes ---- */
+
+typedef struct
+{
+  gpointer obj;          /* strong; the live object before the change, or NULL */
+  gboolean reinsert;     /* put back into the models in phase 3 */
+} Pending;
+
+static void
+pending_clear (gpointer data)
+{
+  Pending *p = data;
+
+  g_clear_object (&p->obj);
+}
+
+/* Steps a "one row by id" statement; TRUE with *live set on success. */
+static gboolean
+fetch_row (CairnPool     *self,
+           sqlite3_stmt  *stmt,
+           const char    *id,
+           int            deleted_col,
+           gboolean      *live,
+           GError       **error)
+{
+  int rc;
+
+  sqlite3_reset (stmt);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      *live = FALSE;
+      return TRUE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      step_failed (self, stmt, error);
+      return FALSE;
+    }
+  *live = sqlite3_column_int (stmt, deleted_col) == 0;
+  return TRUE;
+}
+
+static gboolean
+apply_todo_changes (CairnPool   *self,
+                    GHashTable  *ids,
+                    GPtrArray   *frozen,
+                    GError     **error)
+{
+  g_autoptr(GArray) work = g_array_new (FALSE, TRUE, sizeof (Pending));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_array_set_clear_func (work, pending_clear);
+
+  /* Phase 1: take changed todos out of the models they are in, by old key. */
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const char *id = key;
+      CairnTodo *todo = g_hash_table_lookup (self->todos.live, id);
+      Pending p = { NULL, FALSE };
+      gboolean live;
+      gboolean key_same;
+      gboolean new_done;
+      const char *new_list;
+      GPtrArray *models;
+
+      if (!fetch_row (self, self->select_todo, id, 5, &live, error))
+        return FALSE;
+
+      if (todo == NULL)
+        {
+          /* New, restored, or a no-op on a deleted row. */
+          p.reinsert = live;
+          if (live)
+            {
+              gboolean created;
+
+              todo = row_map_obtain (&self->todos, id, create_todo, &created);
+              p.obj = g_object_ref (todo);
+              /* A revived ghost is not in any model yet. */
+              g_object_freeze_notify (G_OBJECT (todo));
+              g_ptr_array_add (frozen, g_object_ref (todo));
+              update_todo (todo, self->select_todo, 0);
+              g_array_append_val (work, p);
+            }
+          continue;
+        }
+
+      p.obj = g_object_ref (todo);
+      new_list = live ? column_text (self->select_todo, 0) : NULL;
+      new_done = live && sqlite3_column_int (self->select_todo, 3) != 0;
+      key_same = live &&
+                 g_strcmp0 (cairn_todo_get_list_id (todo), new_list) == 0 &&
+                 g_strcmp0 (cairn_todo_get_position (todo), column_text (self->select_todo, 2)) == 0;
+      models = todo_models_snapshot (self, cairn_todo_get_list_id (todo));
+      for (guint i = 0; i < models->len; i++)
+        {
+          CairnTodoModel *model = g_ptr_array_index (models, i);
+          gboolean stays = key_same && (model->show_completed || !new_done);
+
+          /* A completed todo in a model that shows completed ones stays. */
+          if (!stays && todo_model_wants (model, todo))
+            row_model_remove (CAIRN_ROW_MODEL (model), todo);
+        }
+      g_ptr_array_unref (models);
+      /* Phase 3 inserts only where the todo is missing. */
+      p.reinsert = live;
+
+      /* Phase 2 for this row: new values, notifications held back. */
+      g_object_freeze_notify (G_OBJECT (todo));
+      g_ptr_array_add (frozen, g_object_ref (todo));
+      if (live)
+        update_todo (todo, self->select_todo, 0);
+      else
+        row_map_bury (&self->todos, todo);
+      g_array_append_val (work, p);
+    }
+
+  /* Phase 3: insert at the new keys. */
+  for (guint w = 0; w < work->len; w++)
+    {
+      Pending *p = &g_array_index (work, Pending, w);
+      GPtrArray *models;
+
+      if (!p->reinsert)
+        continue;
+      models = todo_models_snapshot (self, cairn_todo_get_list_id (p->obj));
+      for (guint i = 0; i < models->len; i++)
+        {
+          CairnTodoModel *model = g_ptr_array_index (models, i);
+
+          if (todo_model_wants (model, p->obj))
+            row_model_insert (CAIRN_ROW_MODEL (model), p->obj);
+        }
+      g_ptr_array_unref (models);
+    }
+  return TRUE;
+}
+
+/* Lists and notes: one model each, every live row in it. */
+static gboolean
+apply_simple_changes (CairnPool      *self,
+                      GHashTable     *ids,
+                      RowMap         *map,
+                      CairnRowModel  *model,
+                      sqlite3_stmt   *stmt,
+                      int             deleted_col,
+                      gpointer      (*create) (const char *id),
+                      void          (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
+                      GCompareFunc    compare,
+                      GPtrArray      *frozen,
+                      GError        **error)
+{
+  g_autoptr(GPtrArray) reinsert = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const char *id = key;
+      gpointer obj = g_hash_table_lookup (map->live, id);
+      gboolean live;
+
+      if (!fetch_row (self, stmt, id, deleted_col, &live, error))
+        return FALSE;
+
+      if (obj == NULL)
+        {
+          gboolean created;
+
+          if (!live)
+            continue;
+          obj = row_map_obtain (map, id, create, &created);
+          g_object_freeze_notify (obj);
+          g_ptr_array_add (frozen, g_object_ref (obj));
+          update (obj, stmt, 0);
+          g_ptr_array_add (reinsert, g_object_ref (obj));
+          continue;
+        }
+
+      g_object_freeze_notify (obj);
+      g_ptr_array_add (frozen, g_object_ref (obj));
+      if (!live)
+        {
+          row_model_remove (model, obj);
+          row_map_bury (map, obj);
+          continue;
+        }
+
+      /* Compare the old and new key on a probe: only a changed key moves. */
+      {
+        g_autoptr(GObject) probe = create (id);
+
+        update (probe, stmt, 0);
+        if (compare (obj, probe) != 0)
+          {
+            row_model_remove (model, obj);
+            g_ptr_array_add (reinsert, g_object_ref (obj));
+          }
+      }
+      update (obj, stmt, 0);
+    }
+
+  for (guint i = 0; i < reinsert->len; i++)
+    row_model_insert (model, g_ptr_array_index (reinsert, i));
+  return TRUE;
+}
+
+static void
+store_changed_cb (CairnPool    *self,
+                  CairnChanges *changes,
+                  CairnStore   *store)
+{
+  g_autoptr(GPtrArray) frozen = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  g_assert (CAIRN_IS_POOL (self));
+
+  /* cairn_pool_new() already warned that this store cannot be read. */
+  if (self->select_list == NULL || self->select_todo == NULL || self->select_note == NULL)
+    return;
+
+  if (changes == NULL || changes->reset)
+    {
+      if (!load_all (self, &error))
+        g_warning ("Cannot reload the pool: %s", error->message);
+      return;
+    }
+
+  g_object_ref (self);
+
+  if (ok && changes->lists != NULL)
+    ok = apply_simple_changes (self, changes->lists, &self->lists, self->list_model,
+                               self->select_list, 2, create_list, update_list_cb,
+                               compare_list, frozen, &error);
+  if (ok && changes->todos != NULL)
+    ok = apply_todo_changes (self, changes->todos, frozen, &error);
+  if (ok && changes->notes != NULL)
+    ok = apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
+                               self->select_note, 2, create_note, update_note_cb,
+                               compare_note, frozen, &error);
+  if (!ok)
+    {
+      g_autoptr(GError) reload_error = NULL;
+
+      /* Part of the change may be applied: start again from the tables. */
+      g_warning ("Cannot update the pool: %s", error->message);
+      if (!load_all (self, &reload_error))
+        g_warning ("Cannot reload the pool: %s", reload_error->message);
+    }
+
+  sqlite3_reset (self->select_list);
+  sqlite3_reset (self->select_todo);
+  sqlite3_reset (self->select_note);
+
+  /* The models are consistent now: let the property notifications out. */
+  for (guint i = 0; i < frozen->len; i++)
+    g_object_thaw_notify (g_ptr_array_index (frozen, i));
+
+  g_object_unref (self);
+}
+
+static void
+cairn_pool_dispose (GObject *object)
+{
+  CairnPool *self = (CairnPool *)object;
+
+  g_clear_signal_handler (&self->changed_handler, self->store);
+
+  G_OBJECT_CLASS (cairn_pool_parent_class)->dispose (object);
+}
+
+static void
+cairn_pool_finalize (GObject *object)
+{
+  CairnPool *self = (CairnPool *)object;
+
+  g_clear_pointer (&self->select_list, sqlite3_finalize);
+  g_clear_pointer (&self->select_todo, sqlite3_finalize);
+  g_clear_pointer (&self->select_note, sqlite3_finalize);
+  g_clear_object (&self->list_model);
+  g_clear_object (&self->note_model);
+  /* Todo models hold a reference on the pool, so none is left here. */
+  g_clear_pointer (&self->todo_models, g_hash_table_unref);
+  row_map_clear (&self->lists);
+  row_map_clear (&self->todos);
+  row_map_clear (&self->notes);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (cairn_pool_parent_class)->finalize (object);
+}
+
+static void
+cairn_pool_class_init (CairnPoolClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cairn_pool_dispose;
+  object_class->finalize = cairn_pool_finalize;
+}
+
+static void
+cairn_pool_init (CairnPool *self)
+{
+  row_map_init (&self->lists, list_id_of);
+  row_map_init (&self->todos, todo_id_of);
+  row_map_init (&self->notes, note_id_of);
+  self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)g_ptr_array_unref);
+  self->list_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
+  row_model_setup (self->list_model, CAIRN_TYPE_LIST, compare_list);
+  self->note_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
+  row_model_setup (self->note_model, CAIRN_TYPE_NOTE, compare_note);
+}
+
+/**
+ * cairn_pool_new:
+ * @store: the store to mirror
+ *
+ * Loads every live row of @store and follows its ::changed signal. A store
+ * whose state cannot be read gives an empty pool and a warning.
+ */
+CairnPool *
+cairn_pool_new (CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  CairnPool *self;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
+
+  self = g_object_new (CAIRN_TYPE_POOL, NULL);
+  self->store = g_object_ref (store);
+
+  if (!prepare (self, SELECT_LIST, &self->select_list, &error) ||
+      !prepare (self, SELECT_TODO, &self->select_todo, &error) ||
+      !prepare (self, SELECT_NOTE, &self->select_note, &error) ||
+      !load_all (self, &error))
+    g_warning ("%s", error->message);
+
+  self->changed_handler = g_signal_connect_object (store, "changed",
+                                                   G_CALLBACK (store_changed_cb),
+                                                   self, G_CONNECT_SWAPPED);
+  return self;
+}
+
+CairnStore *
+cairn_pool_get_store (CairnPool *self)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  return self->store;
+}
+
+GListModel *
+cairn_pool_get_lists (CairnPool *self)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  return G_LIST_MODEL (self->list_model);
+}
+
+GListModel *
+cairn_pool_get_notes (CairnPool *self)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  return G_LIST_MODEL (self->note_model);
+}
+
+GListModel *
+cairn_pool_get_todos (CairnPool  *self,
+                      const char *list_id)
+{
+  CairnTodoModel *model;
+  GPtrArray *models;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (list_id != NULL, NULL);
+
+  model = g_object_new (CAIRN_TYPE_TODO_MODEL, NULL);
+  model->pool = g_object_ref (self);
+  model->list_id = g_strdup (list_id);
+
+  models = g_hash_table_lookup (self->todo_models, list_id);
+  if (models == NULL)
+    {
+      models = g_ptr_array_new ();
+      g_hash_table_insert (self->todo_models, g_strdup (list_id), models);
+    }
+  g_ptr_array_add (models, model);
+
+  reload_todo_model (self, model);
+  return G_LIST_MODEL (model);
+}
+
+CairnList *
+cairn_pool_lookup_list (CairnPool  *self,
+                        const char *id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return g_hash_table_lookup (self->lists.live, id);
+}
+
+CairnTodo *
+cairn_pool_lookup_todo (CairnPool  *self,
+                        const char *id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return g_hash_table_lookup (self->todos.live, id);
+}
+
+CairnNote *
+cairn_pool_lookup_note (CairnPool  *self,
+                        const char *id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return g_hash_table_lookup (self->notes.live, id);
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-todo.c: one todo row as a read-only GObject of the pool. */
+#define G_LOG_DOMAIN "cairn-todo"
+
+#include "config.h"
+
+#include "cairn-pool-private.h"
+
+struct _CairnTodo
+{
+  GObject  parent_instance;
+  char    *id;
+  char    *list_id;
+  char    *title;
+  char    *position;
+  char    *due;
+  guint    done : 1;
+};
+
+G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE, N_PROPS };
+static GParamSpec *properties [N_PROPS];
+
+gboolean
+_cairn_set_string (char       **field,
+                   const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+cairn_todo_finalize (GObject *object)
+{
+  CairnTodo *self = (CairnTodo *)object;
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->list_id, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->position, g_free);
+  g_clear_pointer (&self->due, g_free);
+
+  G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
+}
+
+static void
+cairn_todo_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  CairnTodo *self = CAIRN_TODO (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_LIST_ID:
+      g_value_set_string (value, self->list_id);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_POSITION:
+      g_value_set_string (value, self->position);
+      break;
+    case PROP_DONE:
+      g_value_set_boolean (value, self->done);
+      break;
+    case PROP_DUE:
+      g_value_set_string (value, self->due);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_todo_class_init (CairnTodoClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = cairn_todo_finalize;
+  object_class->get_property = cairn_todo_get_property;
+
+  properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
+  properties[PROP_LIST_ID] = g_param_spec_string ("list-id", NULL, NULL, NULL, flags);
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, flags);
+  properties[PROP_POSITION] = g_param_spec_string ("position", NULL, NULL, NULL, flags);
+  properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
+  properties[PROP_DUE] = g_param_spec_string ("due", NULL, NULL, NULL, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cairn_todo_init (CairnTodo *self)
+{
+}
+
+CairnTodo *
+_cairn_todo_new (const char *id)
+{
+  CairnTodo *self;
+
+  g_return_val_if_fail (id != NULL, NULL);
+
+  self = g_object_new (CAIRN_TYPE_TODO, NULL);
+  self->id = g_strdup (id);
+  return self;
+}
+
+const char *
+cairn_todo_get_id (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->id;
+}
+
+const char *
+cairn_todo_get_list_id (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->list_id;
+}
+
+const char *
+cairn_todo_get_title (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->title;
+}
+
+const char *
+cairn_todo_get_position (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->position;
+}
+
+gboolean
+cairn_todo_get_done (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return self->done;
+}
+
+const char *
+cairn_todo_get_due (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->due;
+}
+
+static gboolean
+set_string_prop (CairnTodo   *self,
+                 char       **field,
+                 const char  *value,
+                 guint        prop)
+{
+  if (!_cairn_set_string (field, value))
+    return FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  return TRUE;
+}
+
+gboolean
+_cairn_todo_set_list_id (CairnTodo  *self,
+                         const char *list_id)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->list_id, list_id, PROP_LIST_ID);
+}
+
+gboolean
+_cairn_todo_set_title (CairnTodo  *self,
+                       const char *title)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->title, title, PROP_TITLE);
+}
+
+gboolean
+_cairn_todo_set_position (CairnTodo  *self,
+                          const char *position)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->position, position, PROP_POSITION);
+}
+
+gboolean
+_cairn_todo_set_due (CairnTodo  *self,
+                     const char *due)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  /* "" and NULL both mean "no due date". */
+  if (due != NULL && *due == '\0')
+    due = NULL;
+  return set_string_prop (self, &self->due, due, PROP_DUE);
+}
+
+gboolean
+_cairn_todo_set_done (CairnTodo *self,
+                      gboolean   done)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+
+  done = !!done;
+  if (self->done == done)
+    return FALSE;
+  self->done = done;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
+  return TRUE;
+}

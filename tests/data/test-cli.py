@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+# test-cli.py: cairn-cli end to end, as a subprocess with a temporary profile.
+# Usage: test-cli.py PATH-TO-CAIRN-CLI
+import configparser
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = None
+
+
+class Cli:
+    """Runs cairn-cli against one profile directory."""
+
+    def __init__(self, profile):
+        self.profile = profile
+
+    def run(self, *args, env_profile=False):
+        env = dict(os.environ)
+        env.pop("CAIRN_PROFILE", None)
+        if env_profile:
+            env["CAIRN_PROFILE"] = self.profile
+            argv = [CLI, *args]
+        else:
+            argv = [CLI, "--profile", self.profile, *args]
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def ok(self, *args):
+        code, out, err = self.run(*args)
+        if code != 0:
+            raise AssertionError(f"cairn-cli {' '.join(args)} exited {code}: {err}")
+        return out
+
+    def json(self, *args):
+        return json.loads(self.ok("--json", *args))
+
+    def state(self):
+        return self.ok("state", "--json")
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="cairn-test-cli-")
+        self.cli = Cli(os.path.join(self.tmp.name, "profile"))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def assert_fails(self, code, message, *args):
+        """The command fails with exit `code`, says `message` on stderr,
+        prints nothing on stdout and changes nothing."""
+        before = self.cli.state()
+        got, out, err = self.cli.run(*args)
+        self.assertEqual(got, code, f"{args}: stderr {err!r}")
+        self.assertEqual(out, "")
+        self.assertIn(message, err)
+        self.assertTrue(err.startswith("cairn-cli: "), err)
+        if code == 1:
+            self.assertEqual(err.count("\n"), 1, f"one line expected: {err!r}")
+        else:
+            self.assertIn("usage: cairn-cli", err)
+        self.assertEqual(self.cli.state(), before)
+
+    # ---- lists ----
+
+    def test_lists(self):
+        a = self.cli.ok("list-add", "Groceries").strip()
+        b = self.cli.json("list-add", "Work")
+        self.assertEqual(b["title"], "Work")
+        self.assertFalse(b["deleted"])
+        lists = self.cli.json("lists")
+        self.assertEqual([l["title"] for l in lists], ["Groceries", "Work"])
+        self.assertEqual(lists[0]["id"], a)
+        self.assertEqual(self.cli.ok("lists"), f"{a}  Groceries\n{b['id']}  Work\n")
+
+        self.assertEqual(self.cli.ok("list-rename", a, "Food"), "")
+        self.assertEqual(self.cli.json("lists")[0]["title"], "Food")
+        self.assertTrue(self.cli.json("list-rm", a)["deleted"])
+        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Work"])
+        self.assert_fails(1, f"list {a} is deleted", "add", a, "Milk")
+        self.assert_fails(1, f"list {a} is deleted", "list-rename", a, "X")
+        self.cli.ok("list-restore", a)
+        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Food", "Work"])
+        self.assert_fails(1, f"list {a} is not deleted", "list-restore", a)
+
+    # ---- todos ----
+
+    def make_list(self, title="L", todos=("a", "b", "c")):
+        lid = self.cli.ok("list-add", title).strip()
+        ids = [self.cli.ok("add", lid, t).strip() for t in todos]
+        return lid, ids
+
+    def titles(self, *args):
+        return [t["title"] for t in self.cli.json("todos", *args)]
+
+    def test_todos(self):
+        lid, (a, b, c) = self.make_list()
+        self.assertEqual(self.titles(lid), ["a", "b", "c"])
+        t = self.cli.json("done", b)
+        self.assertTrue(t["done"])
+        self.assertEqual(self.titles(lid), ["a", "c"])
+        self.assertEqual(self.titles(lid, "--all"), ["a", "b", "c"])
+        self.cli.ok("undone", b)
+        self.assertEqual(self.titles(lid), ["a", "b", "c"])
+
+        self.assertEqual(self.cli.json("rename", a, "A")["title"], "A")
+        self.assertEqual(self.cli.json("due", a, "2026-03-01")["due"], "2026-03-01")
+        self.assertIsNone(self.cli.json("due", a, "--clear")["due"])
+
+        self.assertTrue(self.cli.json("rm", c)["deleted"])
+        self.assertEqual(self.titles(lid, "--all"), ["A", "b"])
+        self.assert_fails(1, f"todo {c} is deleted", "rename", c, "x")
+        self.assert_fails(1, f"todo {c} is deleted", "done", c)
+        self.assert_fails(1, f"todo {c} is deleted", "rm", c)
+        self.assertFalse(self.cli.json("restore", c)["deleted"])
+        self.assert_fails(1, f"todo {c} is not deleted", "restore", c)
+        self.assertEqual(self.titles(lid), ["A", "b", "c"])
+
+        # Human output: a checkbox, the id, the title, the due date.
+        self.cli.ok("done", b)
+        self.cli.ok("due", c, "2026-12-24")
+        out = self.cli.ok("todos", lid, "--all")
+        self.assertEqual(out.splitlines(),
+                         [f"[ ] {a}  A", f"[x] {b}  b", f"[ ] {c}  c  due 2026-12-24"])
+        # Without a list: every list in order, with its todos indented.
+        lid2, (d,) = self.make_list("M", ("d",))
+        out = self.cli.ok("todos")
+        self.assertEqual(out.splitlines(),
+                         [f"{lid}  L", f"  [ ] {a}  A", f"  [ ] {c}  c  due 2026-12-24",
+                          f"{lid2}  M", f"  [ ] {d}  d"])
+        self.assertEqual([t["title"] for t in self.cli.json("todos", "--all")],
+                         ["A", "b", "c", "d"])
+
+    def test_move(self):
+        lid, (a, b, c) = self.make_list()
+        lid2, (p, q) = self.make_list("M", ("p", "q"))
+        self.cli.ok("move", c, "--before", a)
+        self.assertEqual(self.titles(lid), ["c", "a", "b"])
+        self.cli.ok("move", c, "--after", b)
+        self.assertEqual(self.titles(lid), ["a", "b", "c"])
+        self.cli.ok("move", a)
+        self.assertEqual(self.titles(lid), ["b", "c", "a"])
+        moved = self.cli.json("move", b, "--list", lid2, "--after", p)
+        self.assertEqual(moved["list_id"], lid2)
+        self.assertEqual(self.titles(lid), ["c", "a"])
+        self.assertEqual(self.titles(lid2), ["p", "b", "q"])
+        self.cli.ok("move", c, f"--list={lid2}")
+        self.assertEqual(self.titles(lid2), ["p", "b", "q", "c"])
+
+        self.assert_fails(1, f"todo {a} is not in list {lid2}", "move", c, "--before", a)
+        self.assert_fails(2, "not both", "move", c, "--before", p, "--after", q)
+        self.assert_fails(2, "--before needs a value", "move", c, "--before")
+        self.assert_fails(2, "next to itself", "move", c, "--after", c)
+
+    def test_validation_errors_change_nothing(self):
+        lid, (a,) = self.make_list("L", ("a",))
+        self.assert_fails(1, "title", "rename", a, "")
+        self.assert_fails(1, "title", "list-add", "   ")
+        self.assert_fails(1, "title", "add", lid, "x" * 501)
+        self.assert_fails(1, "due", "due", a, "2026-02-30")
+        self.assert_fails(1, "due", "due", a, "tomorrow")
+        self.assertEqual(len(self.cli.json("log")["pending"]), 2)
+
+    def test_unknown_ids(self):
+        lid, (a,) = self.make_list("L", ("a",))
+        n = self.cli.ok("note-add", "n").strip()
+        ghost = "01890000-0000-7000-8000-000000000000"
+        cases = [(("done", ghost), "todo", ghost), (("undone", ghost), "todo", ghost),
+                 (("rename", ghost, "x"), "todo", ghost), (("due", ghost, "--clear"), "todo", ghost),
+                 (("move", ghost), "todo", ghost), (("rm", ghost), "todo", ghost),
+                 (("restore", ghost), "todo", ghost), (("add", ghost, "x"), "list", ghost),
+                 (("todos", ghost), "list", ghost), (("list-rename", ghost, "x"), "list", ghost),
+                 (("list-rm", ghost), "list", ghost), (("list-restore", ghost), "list", ghost),
+                 (("note-rename", ghost, "x"), "note", ghost), (("note-rm", ghost), "note", ghost),
+                 (("note-restore", ghost), "note", ghost),
+                 (("move", a, "--before", ghost), "todo", ghost),
+                 (("move", a, "--list", ghost), "list", ghost),
+                 (("done", "nonsense"), "todo", "nonsense"),
+                 # An id of another kind is not found either.
+                 (("done", lid), "todo", lid), (("list-rm", n), "list", n)]
+        for args, noun, missing in cases:
+            with self.subTest(args=args):
+                self.assert_fails(1, f"no {noun} with id {missing}", *args)
+
+    def test_bad_usage(self):
+        lid, (a,) = self.make_list("L", ("a",))
+        code, out, err = self.cli.run()
+        self.assertEqual(code, 2)
+        self.assertIn("usage: cairn-cli", err)
+        for args, message in [(("frob",), "unknown command"),
+                              (("add", lid), "missing arguments"),
+                              (("add",), "missing arguments"),
+                              (("lists", "extra"), "unexpected argument"),
+                              (("rename", a), "missing arguments"),
+                              (("todos", "--done"), "unknown option --done"),
+                              (("due", a), "either a date"),
+                              (("due", a, "2026-01-01", "--clear"), "either a date"),
+                              (("done", a, "--all"), "unknown option"),
+                              (("help", "frob"), "no command"),
+                              (("todos", "--all=yes"), "takes no value")]:
+            with self.subTest(args=args):
+                self.assert_fails(2, message, *args)
+        code, out, err = self.cli.run("lists", "--profile")
+        self.assertEqual(code, 2)
+        self.assertIn("--profile needs a directory", err)
+
+    def test_titles_that_look_like_options(self):
+        lid = self.cli.ok("list-add", "--", "--json").strip()
+        self.assertEqual(self.cli.json("lists")[0]["title"], "--json")
+        t = self.cli.ok("add", lid, "--", "-5 degrees").strip()
+        self.assertEqual(self.titles(lid), ["-5 degrees"])
+        self.cli.ok("rename", t, "-")
+        self.assertEqual(self.titles(lid), ["-"])
+
+    # ---- notes ----
+
+    def test_notes(self):
+        n1 = self.cli.ok("note-add", "first").strip()
+        n2 = self.cli.json("note-add", "second")["id"]
+        notes = self.cli.json("notes")
+        self.assertEqual([n["title"] for n in notes], ["second", "first"])
+        self.assertEqual(notes[0]["body"], "")
+        self.assertEqual(self.cli.ok("notes"), f"{n2}  second\n{n1}  first\n")
+        self.assertEqual(self.cli.json("note-rename", n1, "First")["title"], "First")
+        self.cli.ok("note-rm", n2)
+        self.assertEqual([n["title"] for n in self.cli.json("notes")], ["First"])
+        self.assert_fails(1, f"note {n2} is deleted", "note-rename", n2, "x")
+        self.cli.ok("note-restore", n2)
+        self.assertEqual([n["title"] for n in self.cli.json("notes")], ["second", "First"])
+
+    # ---- log, state, rebuild ----
+
+    def test_log_state_rebuild(self):
+        lid, (a, b) = self.make_list("L", ("a", "b"))
+        self.cli.ok("done", a)
+        self.cli.ok("move", b, "--before", a)
+        self.cli.ok("note-add", "n")
+        log = self.cli.json("log")
+        self.assertEqual(log["head"], 0)
+        self.assertEqual(log["confirmed"], [])
+        self.assertEqual([e["name"] for e in log["pending"]],
+                         ["list.created", "todo.created", "todo.created", "todo.completed",
+                          "todo.moved", "note.created"])
+        self.assertEqual([e["client_seq"] for e in log["pending"]], [1, 2, 3, 4, 5, 6])
+        self.assertEqual(len({e["client_id"] for e in log["pending"]}), 1)
+        self.assertEqual(log["pending"][3]["args"], {"todo_id": a})
+        lines = self.cli.ok("log").splitlines()
+        self.assertEqual(len(lines), 6)
+        self.assertTrue(lines[0].split()[0] == "pending" and "list.created v1" in lines[0])
+
+        state = self.cli.state()
+        parsed = json.loads(state)
+        self.assertEqual(len(parsed["todos"]), 2)
+        self.assertEqual(self.cli.state(), state)
+        out = self.cli.json("rebuild")
+        self.assertEqual(out, {"confirmed": 0, "pending": 6})
+        self.assertEqual(self.cli.state(), state, "rebuild changed the state")
+        self.assertIn("Rebuilt", self.cli.ok("rebuild"))
+        self.assertEqual(self.cli.state(), state)
+
+    # ---- profile ----
+
+    def test_profile(self):
+        profile = self.cli.profile
+        code, out, err = self.cli.run("list-add", "From env", env_profile=True)
+        self.assertEqual(code, 0, err)
+        lid = out.strip()
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(profile, "profile.ini"))
+        ws = ini["profile"]["current-workspace"]
+        self.assertTrue(os.path.isfile(os.path.join(profile, "workspaces", ws + ".db")))
+        # The same data through --profile, and nothing in another profile.
+        self.assertEqual(self.cli.json("lists")[0]["id"], lid)
+        other = Cli(os.path.join(self.tmp.name, "other"))
+        self.assertEqual(other.json("lists"), [])
+        # A profile path that is a file is a clear error.
+        path = os.path.join(self.tmp.name, "file")
+        open(path, "w").close()
+        code, out, err = Cli(path).run("lists")
+        self.assertEqual(code, 1)
+        self.assertIn("not a directory", err)
+
+    def test_damaged_database(self):
+        self.cli.ok("list-add", "L")
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.cli.profile, "profile.ini"))
+        db = os.path.join(self.cli.profile, "workspaces",
+                          ini["profile"]["current-workspace"] + ".db")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        garbage = b"this is not a database" * 100
+        with open(db, "wb") as f:
+            f.write(garbage)
+        for args in (("lists",), ("list-add", "M"), ("state",)):
+            code, out, err = self.cli.run(*args)
+            self.assertEqual(code, 1, err)
+            self.assertEqual(out, "")
+            self.assertIn(db, err)
+            self.assertEqual(err.count("\n"), 1, err)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), garbage)
+
+    def test_newer_events_warn(self):
+        self.cli.ok("list-add", "L")
+        self.assertEqual(self.cli.run("lists")[2], "")
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.cli.profile, "profile.ini"))
+        db = os.path.join(self.cli.profile, "workspaces",
+                          ini["profile"]["current-workspace"] + ".db")
+        # An event from a newer Cairn, as a pull would have stored it.
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO log (seq, client_id, client_seq, name, version, args, "
+                    "created_at, skipped) VALUES (1, ?, 1, 'todo.frobbed', 9, '{}', 0, 1)",
+                    ("ab" * 16,))
+        con.commit()
+        con.close()
+        code, out, err = self.cli.run("lists")
+        self.assertEqual(code, 0, err)
+        self.assertIn("L", out)
+        self.assertIn("warning: this workspace holds changes made with a newer Cairn", err)
+        self.assertIn("todo.frobbed v9", self.cli.ok("log"))
+
+    def test_help(self):
+        out = self.cli.ok("help")
+        for name in ["lists", "list-add", "add", "todos", "move", "note-add", "log",
+                     "state", "rebuild", "help"]:
+            self.assertIn(f"\n  {name} ", out)
+        self.assertEqual(self.cli.ok("--help"), out)
+        self.assertIn("usage: cairn-cli move ID", self.cli.ok("help", "move"))
+
+
+if __name__ == "__main__":
+    CLI = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

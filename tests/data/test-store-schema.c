@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store-schema.c: opening workspace files: migrations from every
+ * earlier schema (fixtures), newer files, foreign and corrupt files, and
+ * places that cannot be written. A refused file is never changed. */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "store-test-util.h"
+
+static char *
+tmp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("cairn-schema-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, len);
+}
+
+static void
+exec_on_file (const char *path,
+              const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s", msg);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static char *
+schema_of (CairnStore *store)
+{
+  GString *out = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  /* Column definitions and indexes, independent of the CREATE text's spacing. */
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
+                                       "FROM sqlite_schema AS m, pragma_table_info (m.name) AS p "
+                                       "WHERE m.type = 'table' ORDER BY m.name, p.cid",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    for (int i = 0; i < 6; i++)
+      g_string_append_printf (out, "%s%c", sqlite3_column_text (stmt, i) ? (const char *) sqlite3_column_text (stmt, i) : "NULL",
+                              i == 5 ? '\n' : '|');
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT m.name, i.name, i.\"unique\", group_concat (c.name) "
+                                       "FROM sqlite_schema AS m, pragma_index_list (m.name) AS i, "
+                                       "pragma_index_info (i.name) AS c WHERE m.type = 'table' "
+                                       "GROUP BY m.name, i.name ORDER BY m.name, i.name",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "index %s %s %d %s\n", sqlite3_column_text (stmt, 0),
+                            sqlite3_column_text (stmt, 1), sqlite3_column_int (stmt, 2),
+                            sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  return g_string_free (out, FALSE);
+}
+
+/* Every fixture tests/data/fixtures/vN.sql (a file as schema N wrote it)
+ * opens, migrates to the current schema, and keeps its state, log, outbox
+ * and cursor. */
+static void
+test_migrations (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *fresh_path = g_build_filename (dir, "fresh.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) fresh = cairn_store_open (fresh_path, &error);
+  g_autofree char *fresh_schema = NULL;
+  guint n_fixtures = 0;
+
+  g_assert_no_error (error);
+  fresh_schema = schema_of (fresh);
+
+  for (guint version = 1; version <= CAIRN_STORE_SCHEMA_VERSION; version++)
+    {
+      g_autofree char *name = g_strdup_printf ("v%u.sql", version);
+      g_autofree char *expected_name = g_strdup_printf ("v%u.expected.json", version);
+      g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
+      g_autofree char *expected_path = g_test_build_filename (G_TEST_DIST, "data", "fixtures", expected_name, NULL);
+      g_autofree char *db_path = g_build_filename (dir, name, NULL);
+      g_autofree char *sql = NULL, *expected = NULL, *dump = NULL, *schema = NULL, *rebuilt = NULL;
+      g_autoptr(CairnStore) store = NULL;
+      g_autoptr(GPtrArray) pending = NULL;
+      g_autoptr(GPtrArray) log = NULL;
+
+      if (version == CAIRN_STORE_SCHEMA_VERSION && !g_file_test (fixture, G_FILE_TEST_EXISTS))
+        continue;   /* the current schema needs no fixture until it changes */
+
+      g_file_get_contents (fixture, &sql, NULL, &error);
+      g_assert_no_error (error);
+      g_file_get_contents (expected_path, &expected, NULL, &error);
+      g_assert_no_error (error);
+      g_strchomp (expected);
+      exec_on_file (db_path, sql);
+
+      store = cairn_store_open (db_path, &error);
+      g_assert_no_error (error);
+      n_fixtures++;
+
+      g_assert_cmpint (test_query_int (store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
+      schema = schema_of (store);
+      g_assert_cmpstr (schema, ==, fresh_schema);
+
+      dump = test_dump (store);
+      g_assert_cmpstr (dump, ==, expected);
+      g_assert_cmpstr (cairn_store_get_client_id (store), ==, "e9cb3933528db07fa8ed3cedd8934d6b");
+      g_assert_cmpint (cairn_store_get_head (store), ==, 4);
+      g_assert_cmpstr (cairn_store_get_history_id (store), ==, "fixture-history");
+      pending = cairn_store_list_pending (store, 0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (pending->len, ==, 2);
+      log = cairn_store_list_log (store, 0, 0, &error);
+      g_assert_cmpuint (log->len, ==, 4);
+      g_assert_cmpstr (((CairnEvent *) log->pdata[0])->device, ==, "laptop");
+
+      /* the old changesets still roll back, and the log still rebuilds */
+      {
+        g_autofree char *without = _cairn_store_dump_state_without_pending (store, &error);
+        g_assert_no_error (error);
+        g_assert_null (strstr (without, "Pending todo"));
+      }
+      g_assert_true (cairn_store_rebuild (store, &error));
+      g_assert_no_error (error);
+      rebuilt = test_dump (store);
+      g_assert_cmpstr (rebuilt, ==, expected);
+
+      /* and it takes new changes, numbering on from the stored cursor */
+      {
+        g_autofree char *id = cairn_store_create_note (store, "After migration", &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (test_query_int (store, "SELECT max(client_seq) FROM pending"), ==, 3);
+      }
+    }
+
+  g_assert_cmpuint (n_fixtures, >=, 1);
+  g_clear_object (&fresh);
+  test_remove_tree (dir);
+}
+
+static void
+test_fresh_file (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autofree char *path = g_strdup (cairn_store_get_path (ts->store));
+  g_autofree char *client_id = g_strdup (cairn_store_get_client_id (ts->store));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cairn_is_client_id (client_id));
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA application_id"), ==, CAIRN_STORE_APPLICATION_ID);
+  g_assert_cmpint (cairn_store_get_head (ts->store), ==, 0);
+  g_assert_null (cairn_store_get_history_id (ts->store));
+  {
+    sqlite3_stmt *stmt = NULL;
+    g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (ts->store), "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
+    sqlite3_finalize (stmt);
+  }
+
+  /* reopening keeps the client id: it identifies this device's events */
+  g_clear_object (&ts->store);
+  ts->store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_store_get_client_id (ts->store), ==, client_id);
+}
+
+static void
+test_newer_schema (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "workspace.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) before = NULL, after = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  g_autofree char *id = NULL;
+
+  g_assert_no_error (error);
+  id = cairn_store_create_list (store, "From the future", &error);
+  g_clear_object (&store);
+  /* A newer Cairn wrote this file (and went back to a rollback journal). */
+  exec_on_file (path, "PRAGMA journal_mode = DELETE; PRAGMA user_version = 7;");
+  before = read_bytes (path);
+
+  store = cairn_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NEWER_SCHEMA);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "newer"));
+
+  after = read_bytes (path);
+  g_assert_true (g_bytes_equal (before, after));
+  g_assert_false (g_file_test (g_strconcat (path, "-wal", NULL), G_FILE_TEST_EXISTS));
+  test_remove_tree (dir);
+}
+
+static void
+test_newer_schema_wal (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "workspace.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) before = NULL, after = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  exec_on_file (path, "PRAGMA user_version = 2000;");   /* stays in WAL mode */
+  before = read_bytes (path);
+
+  store = cairn_store_open (path, &error);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NEWER_SCHEMA);
+  after = read_bytes (path);
+  g_assert_true (g_bytes_equal (before, after));
+  test_remove_tree (dir);
+}
+
+static void
+assert_refused_untouched (const char *path,
+                          const char *contents,
+                          gsize       len,
+                          const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(CairnStore) store = NULL;
+
+  store = cairn_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, path));
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("“%s” does not say “%s”", error->message, fragment);
+
+  after = read_bytes (path);
+  g_assert_cmpuint (g_bytes_get_size (after), ==, len);
+  g_assert_cmpint (memcmp (g_bytes_get_data (after, NULL), contents, len), ==, 0);
+}
+
+static void
+test_corrupt_file (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "workspace.db", NULL);
+  g_autoptr(GString) garbage = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append (garbage, "This is not a database, it is a shopping list. ");
+  g_file_set_contents (path, garbage->str, garbage->len, &error);
+  g_assert_no_error (error);
+
+  assert_refused_untouched (path, garbage->str, garbage->len, "not a database");
+  test_remove_tree (dir);
+}
+
+static void
+test_foreign_database (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "other.db", NULL);
+  g_autoptr(GBytes) before = NULL;
+
+  exec_on_file (path, "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');");
+  before = read_bytes (path);
+  assert_refused_untouched (path, g_bytes_get_data (before, NULL), g_bytes_get_size (before),
+                            "not a Cairn workspace");
+
+  /* same with another application's id and no tables */
+  g_unlink (path);
+  exec_on_file (path, "PRAGMA application_id = 42;");
+  g_clear_pointer (&before, g_bytes_unref);
+  before = read_bytes (path);
+  assert_refused_untouched (path, g_bytes_get_data (before, NULL), g_bytes_get_size (before),
+                            "not a Cairn workspace");
+  test_remove_tree (dir);
+}
+
+static void
+test_unwritable_location (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *file = g_build_filename (dir, "a-file", NULL);
+  g_autofree char *path = g_build_filename (file, "workspace.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = NULL;
+
+  /* The parent is a regular file: no one, not even root, can create it. */
+  g_file_set_contents (file, "x", 1, &error);
+  g_assert_no_error (error);
+  store = cairn_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+
+  /* A folder where the file should be. */
+  store = cairn_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "folder"));
+  test_remove_tree (dir);
+}
+
+static void
+test_read_only_directory (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "workspace.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = NULL;
+
+  if (geteuid () == 0)
+    {
+      test_remove_tree (dir);
+      g_test_skip ("root ignores directory permissions (covered by /store/schema/unwritable-location)");
+      return;
+    }
+
+  g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
+  store = cairn_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  test_remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/schema/migrations", test_migrations);
+  g_test_add_func ("/store/schema/fresh-file", test_fresh_file);
+  g_test_add_func ("/store/schema/newer-schema", test_newer_schema);
+  g_test_add_func ("/store/schema/newer-schema-wal", test_newer_schema_wal);
+  g_test_add_func ("/store/schema/corrupt-file", test_corrupt_file);
+  g_test_add_func ("/store/schema/foreign-database", test_foreign_database);
+  g_test_add_func ("/store/schema/unwritable-location", test_unwritable_location);
+  g_test_add_func ("/store/schema/read-only-directory", test_read_only_directory);
+
+  return g_test_run ();
+}
