@@ -10,13 +10,16 @@
  * thread-default main context; nothing here blocks. Being offline, or having
  * no account at all, is normal: the store works without the engine.
  *
- * Account settings (server URL, username, device name) live in
- * PROFILE/sync.ini; the token in the keyring (see cairn-sync-token.h).
+ * Account settings (server URL, username, device name) live in the
+ * profile's profile.ini, group [sync]; the token in the keyring (see
+ * cairn-sync-token.h). The workspace synced is the profile's current one:
+ * its id is the server's workspace id.
  */
 #pragma once
 
 #include <gio/gio.h>
 #include "cairn-store.h"
+#include "cairn-profile.h"
 #include "cairn-conflict.h"
 #include "cairn-sync-status.h"
 #include "cairn-sync-error.h"
@@ -32,9 +35,9 @@ G_BEGIN_DECLS
 #define CAIRN_TYPE_SYNC_ENGINE (cairn_sync_engine_get_type ())
 G_DECLARE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, CAIRN, SYNC_ENGINE, GObject)
 
-/* Reads the account from profile_dir (if any). The status starts OFFLINE
- * (no account) or NEEDS_SIGN_IN (account but no token). */
-CairnSyncEngine *cairn_sync_engine_new            (const char       *profile_dir);
+/* Reads the account from the profile (if any). The status starts OFFLINE
+ * (no account, or not started) or NEEDS_SIGN_IN (account but no token). */
+CairnSyncEngine *cairn_sync_engine_new            (CairnProfile     *profile);
 CairnSyncStatus *cairn_sync_engine_get_status     (CairnSyncEngine  *self);
 gboolean         cairn_sync_engine_is_signed_in   (CairnSyncEngine  *self);
 
@@ -45,9 +48,12 @@ void             cairn_sync_engine_set_store      (CairnSyncEngine  *self,
                                                    const char       *workspace_id);
 CairnStore      *cairn_sync_engine_get_store      (CairnSyncEngine  *self);
 
-/* Signs in and saves the account and token. On success the status is
- * CONNECTING or UP_TO_DATE once started; a wrong password is
- * CAIRN_SYNC_ERROR_AUTH. */
+/* Signs in and saves the account and token. A wrong password is
+ * CAIRN_PROTOCOL_ERROR_UNAUTHORIZED. If the profile's current workspace
+ * exists only on this device (never synced), its database becomes the
+ * user's personal workspace, so that what was written before signing in
+ * is pushed there; the personal workspace becomes current. Call before
+ * set_store (the store of the current workspace may change). */
 void             cairn_sync_engine_login_async    (CairnSyncEngine     *self,
                                                    const char          *server_url,
                                                    const char          *username,
