@@ -107,7 +107,17 @@ set_failure_state (CairnSyncEngine *self,
 {
   if (is_auth_error (error))
     {
-      /* Keep every local change; a new sign-in sends the outbox. */
+      /* Keep every local change; a new sign-in sends the outbox. The
+       * refused token is forgotten, so the profile says "needs sign-in"
+       * from now on, in every process. */
+      if (self->token != NULL && self->server_url != NULL && self->username != NULL)
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          if (!cairn_token_delete (cairn_profile_get_dir (self->profile), self->server_url,
+                                   self->username, &local_error))
+            g_warning ("%s", local_error->message);
+        }
       g_clear_pointer (&self->token, g_free);
       set_state (self, CAIRN_SYNC_STATE_NEEDS_SIGN_IN, NULL);
     }
@@ -719,6 +729,8 @@ round_fail (GTask  *task,
 {
   CairnSyncEngine *self = g_task_get_source_object (task);
 
+  if (is_auth_error (error))
+    g_prefix_error (&error, "Sign in again (local changes are kept): ");
   set_failure_state (self, error);
   g_task_return_error (task, error);
 }
