@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# One command from a fresh Debian 12 machine to every test run: installs what
+# is missing, builds into ./build, runs the whole suite (UI tests under Xvfb),
+# then builds again with AddressSanitizer and UndefinedBehaviorSanitizer into
+# ./build-asan and runs every test that needs no display there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+build-aux/install-deps.sh --tests
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build
+fi
+meson compile -C build
+
+status=0
+xvfb-run -a -s '-screen 0 1280x1024x24' dbus-run-session -- \
+  meson test -C build --print-errorlogs --num-processes 2 "$@" || status=1
+
+if [ -z "${CAIRN_SKIP_ASAN:-}" ]; then
+  if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dbuildtype=debug -Dui_tests=false
+  fi
+  meson compile -C build-asan
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$root/build-aux/lsan.supp:print_suppressions=0"
+  meson test -C build-asan --print-errorlogs --num-processes 2 \
+    --no-suite ui --no-suite desktop --no-suite slow "$@" || status=1
+fi
+
+python3 build-aux/summarize-tests.py build/meson-logs/testlog.json \
+  $( [ -z "${CAIRN_SKIP_ASAN:-}" ] && echo build-asan/meson-logs/testlog.json ) || status=1
+exit $status
