@@ -16,7 +16,7 @@
 #include "cairn-sync-token.h"
 
 #define PUSH_BATCH        500
-#define PULL_PAGE         500
+#define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
 #define PROBE_SECONDS     30
 #define MAX_ROUND_STEPS   100000
 
