@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-server-core.h: the sync authority without HTTP.
+ *
+ * Users, password checks, sessions (bearer tokens), workspaces, members and
+ * the per-workspace event log, stored in one SQLite file (DIR/cairn-server.db,
+ * WAL, synchronous=FULL). Every call is synchronous and runs to completion
+ * before it returns; every mutation is one transaction, committed before the
+ * call returns, so an answer built from a returned value never claims more
+ * than what is on disk. Time and randomness come from the options, so a
+ * simulation can drive the core deterministically with a fake transport.
+ *
+ * Errors are in CAIRN_PROTOCOL_ERROR (sync/cairn-protocol.h) so that the HTTP
+ * layer can answer them directly; storage failures are
+ * CAIRN_PROTOCOL_ERROR_INTERNAL with the SQLite message. A call that fails
+ * changes nothing.
+ *
+ * The storage sits behind this API only: a PostgreSQL backend (DESIGN.md §5)
+ * would be a second implementation of these functions.
+ *
+ * The data folder may be replaced by an older copy while the server is
+ * stopped (restore from backup): nothing about the log is cached outside
+ * the database, so a reopened core serves exactly what the copy holds.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cairn-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CairnServerCore CairnServerCore;
+
+/* Unix time in milliseconds. */
+typedef gint64 (*CairnCoreClockFunc)  (gpointer user_data);
+/* Fills buf with len random bytes. */
+typedef void   (*CairnCoreRandomFunc) (guint8  *buf,
+                                       gsize    len,
+                                       gpointer user_data);
+
+typedef struct
+{
+  /* NULL: g_get_real_time () / 1000. */
+  CairnCoreClockFunc   clock;
+  /* NULL: libsodium's randombytes_buf(). */
+  CairnCoreRandomFunc  random;
+  gpointer             user_data;
+  /* Argon2id cost for new password hashes; 0 means the defaults
+   * CAIRN_CORE_PWHASH_OPSLIMIT / CAIRN_CORE_PWHASH_MEMLIMIT. */
+  guint64              pwhash_opslimit;
+  gsize                pwhash_memlimit;
+  /* A session unused for this long (ms) stops working; 0: 90 days. */
+  gint64               session_idle_ms;
+  /* Failed logins allowed per user name and per address within
+   * login_window_ms before further attempts are refused with
+   * RATE_LIMITED; 0: 5 per user, 20 per address, 60 s. */
+  guint                login_failures_per_user;
+  guint                login_failures_per_address;
+  gint64               login_window_ms;
+} CairnServerCoreOptions;
+
+/* Argon2id defaults: 3 passes over 64 MiB (about 0.1–0.3 s on one core). */
+#define CAIRN_CORE_PWHASH_OPSLIMIT 3
+#define CAIRN_CORE_PWHASH_MEMLIMIT (64 * 1024 * 1024)
+#define CAIRN_CORE_DEFAULT_SESSION_IDLE_MS (G_GINT64_CONSTANT (90) * 24 * 3600 * 1000)
+
+/* Opens (creating DIR and the schema when needed) the store in data_dir.
+ * options may be NULL for the defaults; it is copied. */
+CairnServerCore *cairn_server_core_open  (const char                   *data_dir,
+                                          const CairnServerCoreOptions *options,
+                                          GError                      **error);
+void             cairn_server_core_close (CairnServerCore *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnServerCore, cairn_server_core_close)
+
+gint64           cairn_server_core_now   (CairnServerCore *self);
+
+/* ---- users (admin) --------------------------------------------------- */
+
+/* Adds a user (name per cairn_protocol_is_username) with an Argon2id hash
+ * of password and a personal workspace named after the user; returns the
+ * workspace id in out_workspace_id when non-NULL. ALREADY_EXISTS if taken. */
+gboolean   cairn_server_core_user_add      (CairnServerCore  *self,
+                                            const char       *username,
+                                            const char       *password,
+                                            char            **out_workspace_id,
+                                            GError          **error);
+/* Sets a new password and revokes every session of the user. */
+gboolean   cairn_server_core_user_passwd   (CairnServerCore  *self,
+                                            const char       *username,
+                                            const char       *password,
+                                            GError          **error);
+/* Removes the user, their sessions and memberships. Workspaces they own
+ * pass to the longest-standing other member, or are deleted with their
+ * log when nobody else is a member. */
+gboolean   cairn_server_core_user_remove   (CairnServerCore  *self,
+                                            const char       *username,
+                                            GError          **error);
+/* Sorted user names (char*). */
+GPtrArray *cairn_server_core_user_list     (CairnServerCore  *self,
+                                            GError          **error);
+
+/* ---- login and sessions ---------------------------------------------- */
+
+/* A login in two steps so that the slow Argon2id check can run on another
+ * thread: begin() applies the rate limits and returns the stored hash to
+ * check (a dummy hash when the user does not exist, so that timing and
+ * answer do not reveal it); cairn_server_core_verify_password() may run on
+ * any thread; finish() records the outcome and, on success, creates the
+ * session. Failures are UNAUTHORIZED "Wrong user name or password" or
+ * RATE_LIMITED with *out_retry_after (seconds) set. */
+char      *cairn_server_core_login_begin   (CairnServerCore  *self,
+                                            const char       *username,
+                                            const char       *address,
+                                            gint64           *out_retry_after,
+                                            GError          **error);
+gboolean   cairn_server_core_verify_password (const char     *hash,
+                                              const char     *password);
+/* On success returns the token (shown once, stored only as its SHA-256)
+ * and fills out_reply. */
+gboolean   cairn_server_core_login_finish  (CairnServerCore    *self,
+                                            const char         *username,
+                                            const char         *address,
+                                            const char         *device,
+                                            gboolean            password_ok,
+                                            CairnSessionReply **out_reply,
+                                            GError            **error);
+/* begin + verify + finish on the calling thread. */
+CairnSessionReply *cairn_server_core_login (CairnServerCore  *self,
+                                            const char       *username,
+                                            const char       *password,
+                                            const char       *device,
+                                            const char       *address,
+                                            gint64           *out_retry_after,
+                                            GError          **error);
+
+/* Who a valid token belongs to. */
+typedef struct
+{
+  gint64  user_id;
+  char   *username;
+  char   *session_id;
+  char   *device;
+} CairnAuth;
+
+void       cairn_auth_free                 (CairnAuth *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnAuth, cairn_auth_free)
+
+/* UNAUTHORIZED for an unknown, revoked or idle-expired token. Refreshes
+ * last_used_at (at most once a minute, to spare the disk). */
+CairnAuth *cairn_server_core_authenticate  (CairnServerCore  *self,
+                                            const char       *token,
+                                            GError          **error);
+/* CairnSessionInfo* of the user, newest first; current marks auth's own. */
+GPtrArray *cairn_server_core_sessions      (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            GError          **error);
+/* Revokes one of the user's sessions; NOT_FOUND when it is not theirs. */
+gboolean   cairn_server_core_revoke_session (CairnServerCore *self,
+                                             const CairnAuth *auth,
+                                             const char      *session_id,
+                                             GError         **error);
+
+/* ---- workspaces and members ------------------------------------------ */
+
+/* CairnWorkspaceInfo* the user is a member of, personal first, then by name. */
+GPtrArray          *cairn_server_core_workspaces      (CairnServerCore  *self,
+                                                       const CairnAuth  *auth,
+                                                       GError          **error);
+CairnWorkspaceInfo *cairn_server_core_workspace_create (CairnServerCore *self,
+                                                        const CairnAuth *auth,
+                                                        const char      *name,
+                                                        GError         **error);
+/* NOT_FOUND unless the workspace exists and the user is a member. */
+gboolean   cairn_server_core_check_member  (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            GError          **error);
+/* CairnMemberInfo*, owner first. */
+GPtrArray *cairn_server_core_members       (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            GError          **error);
+/* Owner only (FORBIDDEN for other members). Adding an existing member is
+ * ALREADY_EXISTS; an unknown user is NOT_FOUND. The owner cannot be removed
+ * (FORBIDDEN). */
+gboolean   cairn_server_core_member_add    (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            const char       *username,
+                                            GError          **error);
+gboolean   cairn_server_core_member_remove (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            const char       *username,
+                                            GError          **error);
+
+/* ---- the event log ---------------------------------------------------- */
+
+/* Appends a decoded batch (CairnWireEvent*, as cairn_protocol_decode_push_
+ * request() returns it) in one transaction. Events whose (client_id,
+ * client_seq) is stored already are answered with their existing seq; the
+ * rest get the next seqs in batch order, stamped with device. If the first
+ * new event of a client skips past the next expected client_seq, nothing is
+ * stored and the error is CLIENT_SEQ_GAP with *out_gap_client_id and
+ * *out_expected set. On success returns the reply (no id) and, in
+ * *out_appended, the newly stored events with seq and device set (what
+ * live listeners must be sent; empty for a pure re-send). */
+CairnPushReply *cairn_server_core_push     (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            GPtrArray        *events,
+                                            GPtrArray       **out_appended,
+                                            char            **out_gap_client_id,
+                                            gint64           *out_expected,
+                                            GError          **error);
+/* Events with seq > after, at most limit, ascending. */
+CairnPullReply *cairn_server_core_pull     (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            gint64            after,
+                                            guint             limit,
+                                            GError          **error);
+/* Head and history id of a workspace the user is a member of. */
+gboolean   cairn_server_core_head          (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            const char       *workspace_id,
+                                            gint64           *out_head,
+                                            char            **out_history_id,
+                                            GError          **error);
+
+G_END_DECLS

@@ -1,0 +1,1353 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-server.c: the cairn-server command: HTTP/WebSocket front end and admin CLI. */
+#define G_LOG_DOMAIN "cairn-server"
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <libsoup/soup.h>
+#include <sodium.h>
+
+#include "cairn-server-core.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_MAX_LIVE_PER_USER 20
+#define KEEPALIVE_SECONDS 30
+#define SHUTDOWN_GRACE_MS 3000
+
+typedef struct _Server Server;
+
+/* One live WebSocket. The server holds the only strong reference to conn
+ * (libsoup does not keep one) until "closed". */
+typedef struct
+{
+  Server                  *server;
+  SoupWebsocketConnection *conn;
+  char                    *workspace_id;
+  char                    *token;
+  CairnAuth               *auth;
+} LiveConn;
+
+struct _Server
+{
+  CairnServerCore *core;
+  SoupServer      *soup;
+  GMainLoop       *loop;
+  GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
+  GHashTable      *live_per_user; /* user id (gint64*) -> count */
+  guint            max_live_per_user;
+  gboolean         trust_proxy;
+  gboolean         shutting_down;
+  guint            in_flight;     /* paused requests (logins on a thread) */
+  guint            shutdown_timeout;
+};
+
+/* ---- logging ------------------------------------------------------------ */
+
+static void
+log_line (const char *kind,
+          const char *method,
+          const char *path,
+          guint       status,
+          double      duration_ms,
+          const char *remote)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *ts = g_date_time_format_iso8601 (now);
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "time");
+  json_builder_add_string_value (b, ts);
+  json_builder_set_member_name (b, "event");
+  json_builder_add_string_value (b, kind);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_int_value (b, status);
+  json_builder_set_member_name (b, "duration_ms");
+  json_builder_add_double_value (b, duration_ms);
+  json_builder_set_member_name (b, "remote");
+  json_builder_add_string_value (b, remote ? remote : "");
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = cairn_protocol_to_string (root, NULL);
+  fprintf (stderr, "%s\n", text);
+  fflush (stderr);
+}
+
+static const char *
+remote_address (Server            *self,
+                SoupServerMessage *msg)
+{
+  if (self->trust_proxy)
+    {
+      const char *xff = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                      "X-Forwarded-For");
+
+      /* The proxy appends the peer it saw: the last entry is the one to trust. */
+      if (xff != NULL && *xff != '\0')
+        {
+          const char *last = strrchr (xff, ',');
+          const char *addr = last ? last + 1 : xff;
+
+          while (*addr == ' ')
+            addr++;
+          if (*addr != '\0')
+            return addr;
+        }
+    }
+  return soup_server_message_get_remote_host (msg);
+}
+
+static void
+on_request_started (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  gint64 *start = g_new (gint64, 1);
+
+  *start = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+}
+
+static void
+on_request_done (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Server *self = user_data;
+  gint64 *start = g_object_get_data (G_OBJECT (msg), "cairn-start");
+  GUri *uri = soup_server_message_get_uri (msg);
+  double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
+
+  log_line ("request", soup_server_message_get_method (msg),
+            uri ? g_uri_get_path (uri) : "",
+            soup_server_message_get_status (msg), ms, remote_address (self, msg));
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+static void
+answer_json (SoupServerMessage *msg,
+             guint              status,
+             JsonNode          *node)
+{
+  gsize len = 0;
+  char *text = cairn_protocol_to_string (node, &len);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+static void
+answer_error_full (SoupServerMessage  *msg,
+                   CairnProtocolError  code,
+                   const char         *message,
+                   const char         *client_id,
+                   gint64              expected,
+                   gint64              retry_after)
+{
+  g_autoptr(JsonNode) node = cairn_protocol_encode_error (code, message, client_id, expected, retry_after);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (code == CAIRN_PROTOCOL_ERROR_UNAUTHORIZED)
+    soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer realm=\"cairn\"");
+  if (retry_after > 0)
+    {
+      g_autofree char *s = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+      soup_message_headers_replace (headers, "Retry-After", s);
+    }
+  answer_json (msg, cairn_protocol_error_status (code), node);
+}
+
+static void
+answer_error (SoupServerMessage  *msg,
+              CairnProtocolError  code,
+              const char         *message)
+{
+  answer_error_full (msg, code, message, NULL, 0, 0);
+}
+
+/* Answers a GError; internal failures are logged with their detail and
+ * answered without it. */
+static void
+answer_gerror (SoupServerMessage *msg,
+               const GError      *error)
+{
+  if (error->domain != CAIRN_PROTOCOL_ERROR || error->code == CAIRN_PROTOCOL_ERROR_INTERNAL)
+    {
+      g_warning ("Internal error: %s", error->message);
+      answer_error (msg, CAIRN_PROTOCOL_ERROR_INTERNAL, "Internal server error; see the server log");
+      return;
+    }
+  answer_error (msg, error->code, error->message);
+}
+
+static void
+answer_method_not_allowed (SoupServerMessage *msg,
+                           const char        *allow)
+{
+  g_autofree char *text = g_strdup_printf ("Method %s is not allowed here; use %s",
+                                           soup_server_message_get_method (msg), allow);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  answer_error (msg, CAIRN_PROTOCOL_ERROR_METHOD_NOT_ALLOWED, text);
+}
+
+/* ---- request helpers -------------------------------------------------------- */
+
+static JsonNode *
+read_body (SoupServerMessage *msg,
+           GError           **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  return cairn_protocol_parse (data ? data : "", len, CAIRN_PROTOCOL_MAX_BODY_BYTES, error);
+}
+
+static char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *h = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "Authorization");
+
+  if (h == NULL || g_ascii_strncasecmp (h, "Bearer ", 7) != 0)
+    return NULL;
+  h += 7;
+  while (*h == ' ')
+    h++;
+  return g_strdup (h);
+}
+
+static CairnAuth *
+authenticate (Server            *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = bearer_token (msg);
+  CairnAuth *auth;
+
+  if (token == NULL)
+    {
+      answer_error (msg, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
+                    "Missing \"Authorization: Bearer TOKEN\" header; log in with POST /v1/session");
+      return NULL;
+    }
+  if (!(auth = cairn_server_core_authenticate (self->core, token, &error)))
+    answer_gerror (msg, error);
+  return auth;
+}
+
+/* ---- live connections ----------------------------------------------------- */
+
+static void
+live_conn_free (LiveConn *lc)
+{
+  g_clear_object (&lc->conn);
+  g_free (lc->workspace_id);
+  if (lc->token != NULL)
+    sodium_memzero (lc->token, strlen (lc->token));
+  g_free (lc->token);
+  g_clear_pointer (&lc->auth, cairn_auth_free);
+  g_free (lc);
+}
+
+static guint
+live_count_for_user (Server *self,
+                     gint64  user_id)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->live_per_user, &user_id));
+}
+
+static void
+live_count_add (Server *self,
+                gint64  user_id,
+                int     delta)
+{
+  guint n = live_count_for_user (self, user_id) + delta;
+
+  if (n == 0)
+    g_hash_table_remove (self->live_per_user, &user_id);
+  else
+    {
+      gint64 *key = g_new (gint64, 1);
+
+      *key = user_id;
+      g_hash_table_replace (self->live_per_user, key, GUINT_TO_POINTER (n));
+    }
+}
+
+static void
+send_node (SoupWebsocketConnection *conn,
+           JsonNode                *node)
+{
+  g_autofree char *text = cairn_protocol_to_string (node, NULL);
+
+  if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn, text);
+}
+
+/* Sends newly committed events to every live connection of the workspace. */
+static void
+fan_out (Server     *self,
+         const char *workspace_id,
+         GPtrArray  *appended,
+         gint64      head)
+{
+  GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  if (conns == NULL || conns->len == 0 || appended == NULL || appended->len == 0)
+    return;
+  node = cairn_protocol_encode_live_events (appended, head);
+  text = cairn_protocol_to_string (node, NULL);
+  for (guint i = 0; i < conns->len; i++)
+    {
+      LiveConn *lc = g_ptr_array_index (conns, i);
+
+      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (lc->conn, text);
+    }
+}
+
+/* Closes the live connections that match (NULL matches anything). */
+static void
+close_live (Server     *self,
+            const char *workspace_id,
+            const char *username,
+            const char *session_id,
+            gushort     code,
+            const char *reason)
+{
+  g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* Collect first: "closed" may remove entries from the table. */
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *conns = value;
+
+      if (workspace_id != NULL && !g_str_equal (key, workspace_id))
+        continue;
+      for (guint i = 0; i < conns->len; i++)
+        {
+          LiveConn *lc = g_ptr_array_index (conns, i);
+
+          if (username != NULL && !g_str_equal (lc->auth->username, username))
+            continue;
+          if (session_id != NULL && !g_str_equal (lc->auth->session_id, session_id))
+            continue;
+          g_ptr_array_add (victims, g_object_ref (lc->conn));
+        }
+    }
+  for (guint i = 0; i < victims->len; i++)
+    {
+      SoupWebsocketConnection *conn = g_ptr_array_index (victims, i);
+
+      if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (conn, code, reason);
+    }
+}
+
+static void
+on_live_closed (SoupWebsocketConnection *conn,
+                gpointer                 user_data)
+{
+  LiveConn *lc = user_data;
+  Server *self = lc->server;
+  GPtrArray *conns = g_hash_table_lookup (self->live, lc->workspace_id);
+
+  log_line ("live-closed", "WS", lc->workspace_id, soup_websocket_connection_get_close_code (conn),
+            0, NULL);
+  g_signal_handlers_disconnect_by_data (conn, lc);
+  live_count_add (self, lc->auth->user_id, -1);
+  if (conns != NULL)
+    {
+      g_autofree char *ws = g_strdup (lc->workspace_id);
+
+      g_ptr_array_remove_fast (conns, lc);   /* frees lc */
+      if (conns->len == 0)
+        g_hash_table_remove (self->live, ws);
+    }
+  else
+    live_conn_free (lc);
+
+  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
+    g_main_loop_quit (self->loop);
+}
+
+static void
+live_push (LiveConn *lc,
+           GBytes   *message)
+{
+  Server *self = lc->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) appended = NULL;
+  g_autoptr(CairnPushReply) reply = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+  g_autoptr(JsonNode) ack = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *gap_client = NULL;
+  gint64 expected = 0;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (message, &len);
+
+  if (!(root = cairn_protocol_parse (data ? data : "", len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error)))
+    goto fail;
+  if (!(events = cairn_protocol_decode_push_request (root, TRUE, &id, &error)))
+    {
+      /* Answer with the id when the message got that far. */
+      JsonObject *obj = json_node_get_object (root);
+      JsonNode *idn = json_object_get_member (obj, "id");
+
+      if (idn != NULL && JSON_NODE_HOLDS_VALUE (idn) && json_node_get_value_type (idn) == G_TYPE_STRING &&
+          cairn_protocol_is_label (json_node_get_string (idn), CAIRN_PROTOCOL_MAX_MESSAGE_ID_BYTES))
+        id = g_strdup (json_node_get_string (idn));
+      goto fail;
+    }
+  if (self->shutting_down)
+    {
+      g_set_error_literal (&error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN,
+                           "The server is shutting down; push again after reconnecting");
+      goto fail;
+    }
+  /* The token may have been revoked since the connection opened. */
+  if (!(auth = cairn_server_core_authenticate (self->core, lc->token, &error)))
+    goto fail;
+  if (!(reply = cairn_server_core_push (self->core, auth, lc->workspace_id, events,
+                                        &appended, &gap_client, &expected, &error)))
+    goto fail;
+
+  fan_out (self, lc->workspace_id, appended, reply->head);
+  reply->id = g_steal_pointer (&id);
+  ack = cairn_protocol_encode_push_reply (reply);
+  send_node (lc->conn, ack);
+  return;
+
+fail:
+  {
+    g_autoptr(JsonNode) node = NULL;
+    CairnProtocolError code = CAIRN_PROTOCOL_ERROR_INTERNAL;
+    const char *text = "Internal server error; see the server log";
+
+    if (error->domain == CAIRN_PROTOCOL_ERROR && error->code != CAIRN_PROTOCOL_ERROR_INTERNAL)
+      {
+        code = error->code;
+        text = error->message;
+      }
+    else
+      g_warning ("Internal error on a live push: %s", error->message);
+    node = cairn_protocol_encode_live_error (id, code, text, gap_client, expected);
+    send_node (lc->conn, node);
+    if (code == CAIRN_PROTOCOL_ERROR_UNAUTHORIZED)
+      soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unauthorized");
+  }
+}
+
+static void
+on_live_message (SoupWebsocketConnection *conn,
+                 gint                     type,
+                 GBytes                  *message,
+                 gpointer                 user_data)
+{
+  LiveConn *lc = user_data;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      g_autoptr(JsonNode) node =
+        cairn_protocol_encode_live_error (NULL, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                                          "Binary WebSocket messages are not accepted; send JSON text",
+                                          NULL, 0);
+      send_node (conn, node);
+      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary message");
+      return;
+    }
+  live_push (lc, message);
+}
+
+static void
+on_live_error (SoupWebsocketConnection *conn,
+               GError                  *error,
+               gpointer                 user_data)
+{
+  LiveConn *lc = user_data;
+
+  g_message ("Live connection to %s failed: %s", lc->workspace_id, error->message);
+}
+
+/* After the upgrade: hello, the backlog after `after`, then membership of
+ * the fan-out set. Everything runs on the main loop, so no event can be
+ * committed between the backlog and joining the set. */
+static void
+on_websocket (SoupServer              *soup,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *conn,
+              gpointer                 user_data)
+{
+  Server *self = user_data;
+  LiveConn *lc = g_object_steal_data (G_OBJECT (msg), "cairn-live");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) hello = NULL;
+  g_autofree char *history_id = NULL;
+  gint64 after, head = 0;
+  GPtrArray *conns;
+
+  if (lc == NULL)
+    {
+      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "not prepared");
+      return;
+    }
+  lc->conn = g_object_ref (conn);
+  after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
+  soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
+  g_signal_connect (conn, "message", G_CALLBACK (on_live_message), lc);
+  g_signal_connect (conn, "error", G_CALLBACK (on_live_error), lc);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_live_closed), lc);
+
+  conns = g_hash_table_lookup (self->live, lc->workspace_id);
+  if (conns == NULL)
+    {
+      conns = g_ptr_array_new_with_free_func ((GDestroyNotify) live_conn_free);
+      g_hash_table_insert (self->live, g_strdup (lc->workspace_id), conns);
+    }
+  g_ptr_array_add (conns, lc);
+  live_count_add (self, lc->auth->user_id, 1);
+
+  if (!cairn_server_core_head (self->core, lc->auth, lc->workspace_id, &head, &history_id, &error))
+    goto fail;
+  hello = cairn_protocol_encode_live_hello (head, history_id);
+  send_node (conn, hello);
+
+  while (after < head)
+    {
+      g_autoptr(CairnPullReply) page = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, after,
+                                           CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
+        goto fail;
+      if (page->events->len == 0)
+        break;
+      node = cairn_protocol_encode_live_events (page->events, page->head);
+      send_node (conn, node);
+      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+    }
+  return;
+
+fail:
+  {
+    g_autoptr(JsonNode) node = cairn_protocol_encode_live_error (NULL, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                                                                 "Internal server error; see the server log",
+                                                                 NULL, 0);
+    g_warning ("Cannot start the live stream of %s: %s", lc->workspace_id, error->message);
+    send_node (conn, node);
+    soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "internal error");
+  }
+}
+
+/* GET …/live: everything is checked before the upgrade, so that a refused
+ * live request gets a plain HTTP error like every other call. */
+static void
+handle_live (Server            *self,
+             SoupServerMessage *msg,
+             CairnAuth         *auth,
+             const char        *ws,
+             GHashTable        *query)
+{
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  LiveConn *lc;
+  gint64 after;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    return answer_method_not_allowed (msg, "GET");
+  if (!cairn_protocol_parse_after (query ? g_hash_table_lookup (query, "after") : NULL, &after, &error) ||
+      !cairn_server_core_check_member (self->core, auth, ws, &error))
+    return answer_gerror (msg, error);
+  if (!soup_message_headers_header_contains (headers, "Upgrade", "websocket"))
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                         "This endpoint needs a WebSocket upgrade (Upgrade: websocket)");
+  if (live_count_for_user (self, auth->user_id) >= self->max_live_per_user)
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS,
+                         "Too many live connections for this user; close some first");
+
+  lc = g_new0 (LiveConn, 1);
+  lc->server = self;
+  lc->workspace_id = g_strdup (ws);
+  lc->token = bearer_token (msg);
+  /* The caller owns auth; the connection outlives this request. */
+  lc->auth = g_new0 (CairnAuth, 1);
+  lc->auth->user_id = auth->user_id;
+  lc->auth->username = g_strdup (auth->username);
+  lc->auth->session_id = g_strdup (auth->session_id);
+  lc->auth->device = g_strdup (auth->device);
+  g_object_set_data_full (G_OBJECT (msg), "cairn-live", lc, (GDestroyNotify) live_conn_free);
+  g_object_set_data (G_OBJECT (msg), "cairn-after", GSIZE_TO_POINTER ((gsize) after + 1));
+  /* No status: libsoup now completes the handshake and calls on_websocket(). */
+}
+
+/* ---- login --------------------------------------------------------------------- */
+
+typedef struct
+{
+  Server              *server;
+  SoupServerMessage   *msg;
+  CairnSessionRequest *req;
+  char                *address;
+  char                *hash;
+  gboolean             ok;
+} LoginJob;
+
+static void
+login_job_free (LoginJob *job)
+{
+  g_clear_object (&job->msg);
+  g_clear_pointer (&job->req, cairn_session_request_free);
+  g_free (job->address);
+  g_free (job->hash);
+  g_free (job);
+}
+
+static void
+login_verify_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  LoginJob *job = task_data;
+
+  job->ok = cairn_server_core_verify_password (job->hash, job->req->password);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+login_verified (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoginJob *job = g_task_get_task_data (G_TASK (result));
+  Server *self = job->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnSessionReply) reply = NULL;
+
+  if (!cairn_server_core_login_finish (self->core, job->req->username, job->address,
+                                       job->req->device, job->ok, &reply, &error))
+    answer_gerror (job->msg, error);
+  else
+    {
+      g_autoptr(JsonNode) node = cairn_protocol_encode_session_reply (reply->token, reply->user,
+                                                                      reply->device, reply->session_id);
+      answer_json (job->msg, 201, node);
+    }
+  soup_server_message_unpause (job->msg);
+  self->in_flight--;
+  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
+    g_main_loop_quit (self->loop);
+}
+
+static void
+handle_login (Server            *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(CairnSessionRequest) req = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *hash = NULL;
+  const char *address = remote_address (self, msg);
+  gint64 retry_after = 0;
+  LoginJob *job;
+
+  if (!(root = read_body (msg, &error)) ||
+      !(req = cairn_protocol_decode_session_request (root, &error)))
+    return answer_gerror (msg, error);
+  if (!(hash = cairn_server_core_login_begin (self->core, req->username, address, &retry_after, &error)))
+    {
+      if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED))
+        return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_RATE_LIMITED, error->message, NULL, 0, retry_after);
+      return answer_gerror (msg, error);
+    }
+
+  job = g_new0 (LoginJob, 1);
+  job->server = self;
+  job->msg = g_object_ref (msg);
+  job->req = g_steal_pointer (&req);
+  job->address = g_strdup (address);
+  job->hash = g_steal_pointer (&hash);
+  task = g_task_new (NULL, NULL, login_verified, NULL);
+  g_task_set_source_tag (task, handle_login);
+  g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
+  self->in_flight++;
+  soup_server_message_pause (msg);
+  g_task_run_in_thread (task, login_verify_thread);
+}
+
+/* ---- routes -------------------------------------------------------------------- */
+
+static void
+handle_push (Server            *self,
+             SoupServerMessage *msg,
+             CairnAuth         *auth,
+             const char        *ws)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) appended = NULL;
+  g_autoptr(CairnPushReply) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *gap_client = NULL;
+  gint64 expected = 0;
+
+  /* Membership first: a stranger learns nothing from the body checks. */
+  if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
+      !(root = read_body (msg, &error)) ||
+      !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error)))
+    return answer_gerror (msg, error);
+  if (!(reply = cairn_server_core_push (self->core, auth, ws, events, &appended,
+                                        &gap_client, &expected, &error)))
+    {
+      if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+        return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP, error->message,
+                                  gap_client, expected, 0);
+      return answer_gerror (msg, error);
+    }
+  fan_out (self, ws, appended, reply->head);
+  node = cairn_protocol_encode_push_reply (reply);
+  answer_json (msg, 200, node);
+}
+
+static void
+handle_pull (Server            *self,
+             SoupServerMessage *msg,
+             CairnAuth         *auth,
+             const char        *ws,
+             GHashTable        *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 after;
+  guint limit;
+
+  if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
+      !cairn_protocol_parse_after (query ? g_hash_table_lookup (query, "after") : NULL, &after, &error) ||
+      !cairn_protocol_parse_limit (query ? g_hash_table_lookup (query, "limit") : NULL, &limit, &error) ||
+      !(reply = cairn_server_core_pull (self->core, auth, ws, after, limit, &error)))
+    return answer_gerror (msg, error);
+  node = cairn_protocol_encode_pull_reply (reply);
+  answer_json (msg, 200, node);
+}
+
+static void
+handle_workspace (Server            *self,
+                  SoupServerMessage *msg,
+                  CairnAuth         *auth,
+                  char             **parts,
+                  guint              n,
+                  GHashTable        *query)
+{
+  g_autoptr(GError) error = NULL;
+  const char *method = soup_server_message_get_method (msg);
+  const char *ws = parts[2];
+
+  /* parts: v1 workspaces WS … */
+  if (!cairn_protocol_is_uuid (ws))
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such workspace");
+
+  if (n == 4 && g_str_equal (parts[3], "events"))
+    {
+      if (g_str_equal (method, "POST"))
+        return handle_push (self, msg, auth, ws);
+      if (g_str_equal (method, "GET"))
+        return handle_pull (self, msg, auth, ws, query);
+      return answer_method_not_allowed (msg, "GET, POST");
+    }
+  if (n == 4 && g_str_equal (parts[3], "live"))
+    return handle_live (self, msg, auth, ws, query);
+  if (n == 4 && g_str_equal (parts[3], "members"))
+    {
+      if (g_str_equal (method, "GET"))
+        {
+          g_autoptr(GPtrArray) members = cairn_server_core_members (self->core, auth, ws, &error);
+          g_autoptr(JsonNode) node = NULL;
+
+          if (members == NULL)
+            return answer_gerror (msg, error);
+          node = cairn_protocol_encode_members (members);
+          return answer_json (msg, 200, node);
+        }
+      if (g_str_equal (method, "POST"))
+        {
+          g_autoptr(JsonNode) root = NULL;
+          g_autofree char *username = NULL;
+          g_autoptr(GPtrArray) members = NULL;
+          g_autoptr(JsonNode) node = NULL;
+
+          if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
+              !(root = read_body (msg, &error)) ||
+              !(username = cairn_protocol_decode_member_request (root, &error)) ||
+              !cairn_server_core_member_add (self->core, auth, ws, username, &error) ||
+              !(members = cairn_server_core_members (self->core, auth, ws, &error)))
+            return answer_gerror (msg, error);
+          node = cairn_protocol_encode_members (members);
+          return answer_json (msg, 200, node);
+        }
+      return answer_method_not_allowed (msg, "GET, POST");
+    }
+  if (n == 5 && g_str_equal (parts[3], "members"))
+    {
+      if (!g_str_equal (method, "DELETE"))
+        return answer_method_not_allowed (msg, "DELETE");
+      if (!cairn_server_core_check_member (self->core, auth, ws, &error))
+        return answer_gerror (msg, error);
+      if (!cairn_protocol_is_username (parts[4]))
+        return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such member");
+      if (!cairn_server_core_member_remove (self->core, auth, ws, parts[4], &error))
+        return answer_gerror (msg, error);
+      close_live (self, ws, parts[4], NULL, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "removed from workspace");
+      return soup_server_message_set_status (msg, 204, NULL);
+    }
+  answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
+}
+
+static void
+handle_request (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  Server *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint n;
+
+  if (!g_str_has_prefix (path, "/v1/"))
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint; the API lives under /v1/");
+  parts = g_strsplit (path + 1, "/", 0);
+  n = g_strv_length (parts);
+  for (guint i = 0; i < n; i++)
+    if (*parts[i] == '\0')
+      return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
+
+  if (n == 2 && g_str_equal (parts[1], "health"))
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
+        return answer_method_not_allowed (msg, "GET");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "status");
+      json_builder_add_string_value (b, self->shutting_down ? "shutting_down" : "ok");
+      json_builder_set_member_name (b, "version");
+      json_builder_add_string_value (b, PACKAGE_VERSION);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, CAIRN_PROTOCOL_VERSION);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      return answer_json (msg, self->shutting_down ? 503 : 200, node);
+    }
+
+  if (self->shutting_down)
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN, "The server is shutting down");
+
+  if (n == 2 && g_str_equal (parts[1], "session") && g_str_equal (method, "POST"))
+    return handle_login (self, msg);
+
+  if (!((n == 2 && (g_str_equal (parts[1], "session") || g_str_equal (parts[1], "sessions") ||
+                    g_str_equal (parts[1], "workspaces"))) ||
+        (n == 3 && g_str_equal (parts[1], "sessions")) ||
+        (n >= 4 && n <= 5 && g_str_equal (parts[1], "workspaces"))))
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
+
+  if (!(auth = authenticate (self, msg)))
+    return;
+
+  if (n == 2 && g_str_equal (parts[1], "session"))
+    {
+      if (!g_str_equal (method, "DELETE"))
+        return answer_method_not_allowed (msg, "POST, DELETE");
+      if (!cairn_server_core_revoke_session (self->core, auth, auth->session_id, &error))
+        return answer_gerror (msg, error);
+      close_live (self, NULL, NULL, auth->session_id, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "logged out");
+      return soup_server_message_set_status (msg, 204, NULL);
+    }
+  if (n == 2 && g_str_equal (parts[1], "sessions"))
+    {
+      g_autoptr(GPtrArray) sessions = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      if (!g_str_equal (method, "GET"))
+        return answer_method_not_allowed (msg, "GET");
+      if (!(sessions = cairn_server_core_sessions (self->core, auth, &error)))
+        return answer_gerror (msg, error);
+      node = cairn_protocol_encode_sessions (sessions);
+      return answer_json (msg, 200, node);
+    }
+  if (n == 3 && g_str_equal (parts[1], "sessions"))
+    {
+      if (!g_str_equal (method, "DELETE"))
+        return answer_method_not_allowed (msg, "DELETE");
+      if (!cairn_protocol_is_uuid (parts[2]))
+        return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such session");
+      if (!cairn_server_core_revoke_session (self->core, auth, parts[2], &error))
+        return answer_gerror (msg, error);
+      close_live (self, NULL, NULL, parts[2], SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "session revoked");
+      return soup_server_message_set_status (msg, 204, NULL);
+    }
+  if (n == 2 && g_str_equal (parts[1], "workspaces"))
+    {
+      g_autoptr(JsonNode) node = NULL;
+
+      if (g_str_equal (method, "GET"))
+        {
+          g_autoptr(GPtrArray) list = cairn_server_core_workspaces (self->core, auth, &error);
+
+          if (list == NULL)
+            return answer_gerror (msg, error);
+          node = cairn_protocol_encode_workspaces (list);
+          return answer_json (msg, 200, node);
+        }
+      if (g_str_equal (method, "POST"))
+        {
+          g_autoptr(JsonNode) root = NULL;
+          g_autofree char *name = NULL;
+          g_autoptr(CairnWorkspaceInfo) ws = NULL;
+
+          if (!(root = read_body (msg, &error)) ||
+              !(name = cairn_protocol_decode_workspace_request (root, &error)) ||
+              !(ws = cairn_server_core_workspace_create (self->core, auth, name, &error)))
+            return answer_gerror (msg, error);
+          node = cairn_protocol_encode_workspace (ws);
+          return answer_json (msg, 201, node);
+        }
+      return answer_method_not_allowed (msg, "GET, POST");
+    }
+  handle_workspace (self, msg, auth, parts, n, query);
+}
+
+/* Refuses an oversized or unsized body before libsoup reads it. */
+static void
+handle_early (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (headers) > CAIRN_PROTOCOL_MAX_BODY_BYTES)
+        {
+          g_autofree char *text = g_strdup_printf ("Request body of %" G_GINT64_FORMAT
+                                                   " bytes exceeds the limit of %d bytes",
+                                                   soup_message_headers_get_content_length (headers),
+                                                   CAIRN_PROTOCOL_MAX_BODY_BYTES);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+          answer_error (msg, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE, text);
+        }
+      break;
+    case SOUP_ENCODING_CHUNKED:
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      answer_error (msg, CAIRN_PROTOCOL_ERROR_LENGTH_REQUIRED,
+                    "Chunked request bodies are not accepted; send Content-Length");
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- serve ------------------------------------------------------------------------ */
+
+static gboolean
+on_shutdown_timeout (gpointer user_data)
+{
+  Server *self = user_data;
+
+  self->shutdown_timeout = 0;
+  g_message ("Shutdown grace period over; closing what is left");
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  Server *self = user_data;
+
+  if (self->shutting_down)
+    return G_SOURCE_CONTINUE;
+  g_message ("Shutting down: finishing requests and closing live connections");
+  self->shutting_down = TRUE;
+  /* Every push commits synchronously on this loop, so none is half done
+   * here; paused logins finish before the loop quits. */
+  close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+  if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
+    g_main_loop_quit (self->loop);
+  else
+    self->shutdown_timeout = g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_timeout, self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+parse_listen (const char      *listen,
+              GSocketAddress **out,
+              GError         **error)
+{
+  g_autoptr(GSocketConnectable) na = NULL;
+  g_autoptr(GInetAddress) addr = NULL;
+  const char *host;
+  guint16 port;
+
+  if (!(na = g_network_address_parse (listen, 8080, error)))
+    {
+      g_prefix_error (error, "Bad --listen \"%s\": ", listen);
+      return FALSE;
+    }
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (na));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (na));
+  if (!(addr = g_inet_address_new_from_string (host)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Bad --listen \"%s\": \"%s\" is not an IP address (use e.g. 127.0.0.1:8080 or [::]:8080)",
+                   listen, host);
+      return FALSE;
+    }
+  *out = g_inet_socket_address_new (addr, port);
+  return TRUE;
+}
+
+static CairnServerCoreOptions
+core_options_from_env (void)
+{
+  CairnServerCoreOptions opts = { 0 };
+  const char *fast = g_getenv ("CAIRN_SERVER_ARGON2_FAST");
+  const char *idle = g_getenv ("CAIRN_SERVER_SESSION_IDLE_SECONDS");
+
+  /* For tests only: the weakest Argon2id cost libsodium allows. */
+  if (fast != NULL && g_str_equal (fast, "1"))
+    {
+      opts.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+      opts.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    }
+  if (idle != NULL)
+    opts.session_idle_ms = g_ascii_strtoll (idle, NULL, 10) * 1000;
+  return opts;
+}
+
+static int
+cmd_serve (int    argc,
+           char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  gboolean trust_proxy = FALSE;
+  int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (chain) for HTTPS", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
+    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
+    { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- run the Cairn sync server");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  CairnServerCoreOptions opts = core_options_from_env ();
+  Server server = { 0 };
+  Server *self = &server;
+  GSList *uris;
+  guint sigterm, sigint;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server serve: --data DIR is required\n");
+      return 2;
+    }
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    {
+      g_printerr ("cairn-server serve: --tls-cert and --tls-key go together\n");
+      return 2;
+    }
+  if (max_live < 1)
+    {
+      g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
+      return 2;
+    }
+  if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &addr, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (tls_cert != NULL && !(cert = g_tls_certificate_new_from_files (tls_cert, tls_key, &error)))
+    {
+      g_printerr ("cairn-server serve: cannot load the TLS certificate %s / key %s: %s\n",
+                  tls_cert, tls_key, error->message);
+      return 1;
+    }
+  if (!(self->core = cairn_server_core_open (data_dir, &opts, &error)))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 1;
+    }
+
+  self->max_live_per_user = max_live;
+  self->trust_proxy = trust_proxy;
+  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->loop = g_main_loop_new (NULL, FALSE);
+  self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
+                                "tls-certificate", cert,
+                                NULL);
+  /* libsoup tries a WebSocket handshake on every request of a WebSocket
+   * handler's path that the handler left without status (such as a paused
+   * login), so only the workspace subtree gets one. */
+  soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  soup_server_add_early_handler (self->soup, "/v1/workspaces", handle_early, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/workspaces", handle_request, self, NULL);
+  soup_server_add_websocket_handler (self->soup, "/v1/workspaces", NULL, NULL, on_websocket, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
+
+  if (!soup_server_listen (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+    {
+      g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
+                  listen ? listen : DEFAULT_LISTEN, error->message);
+      cairn_server_core_close (self->core);
+      return 1;
+    }
+
+  uris = soup_server_get_uris (self->soup);
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      GUri *uri = l->data;
+      const char *host = g_uri_get_host (uri);
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      g_print ("listening on %s://%s%s%s:%d\n", g_uri_get_scheme (uri),
+               v6 ? "[" : "", host, v6 ? "]" : "", g_uri_get_port (uri));
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fflush (stdout);
+
+  sigterm = g_unix_signal_add (SIGTERM, on_terminate, self);
+  sigint = g_unix_signal_add (SIGINT, on_terminate, self);
+  g_main_loop_run (self->loop);
+
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+  if (self->shutdown_timeout != 0)
+    g_source_remove (self->shutdown_timeout);
+  soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  cairn_server_core_close (self->core);
+  g_message ("Stopped");
+  return 0;
+}
+
+/* ---- admin commands ----------------------------------------------------------------- */
+
+/* One line from stdin, without echo when it is a terminal. */
+static char *
+read_password (const char *prompt)
+{
+  struct termios old, quiet;
+  gboolean tty = isatty (STDIN_FILENO);
+  char buf[CAIRN_PROTOCOL_MAX_PASSWORD_BYTES + 2];
+  char *nl;
+
+  if (tty)
+    {
+      fprintf (stderr, "%s", prompt);
+      fflush (stderr);
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  if (fgets (buf, sizeof buf, stdin) == NULL)
+    buf[0] = '\0';
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      fprintf (stderr, "\n");
+    }
+  if ((nl = strchr (buf, '\n')) != NULL)
+    *nl = '\0';
+  if ((nl = strchr (buf, '\r')) != NULL)
+    *nl = '\0';
+  return g_strdup (buf);
+}
+
+static char *
+generate_password (void)
+{
+  static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  char pw[21];
+
+  for (guint i = 0; i < 20; i++)
+    pw[i] = alphabet[randombytes_uniform (sizeof alphabet - 1)];
+  pw[20] = '\0';
+  return g_strdup (pw);
+}
+
+static int
+cmd_user (int    argc,
+          char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the database (required)", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("add|passwd|remove NAME | list - manage users");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnServerCore) core = NULL;
+  CairnServerCoreOptions opts = core_options_from_env ();
+  const char *sub, *name;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx,
+    "add and passwd read the password from standard input (one line, at least 8 bytes);\n"
+    "an empty line generates one and prints it.");
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("cairn-server user: %s\n", error->message);
+      return 2;
+    }
+  if (data_dir == NULL || argc < 2)
+    {
+      g_printerr ("Usage: cairn-server user add|passwd|remove NAME --data DIR\n"
+                  "       cairn-server user list --data DIR\n");
+      return 2;
+    }
+  sub = argv[1];
+  name = argc > 2 ? argv[2] : NULL;
+  if ((g_str_equal (sub, "list") && argc != 2) || (!g_str_equal (sub, "list") && argc != 3))
+    {
+      g_printerr ("cairn-server user %s: wrong number of arguments\n", sub);
+      return 2;
+    }
+  if (!(core = cairn_server_core_open (data_dir, &opts, &error)))
+    {
+      g_printerr ("cairn-server user: %s\n", error->message);
+      return 1;
+    }
+
+  if (g_str_equal (sub, "list"))
+    {
+      g_autoptr(GPtrArray) users = cairn_server_core_user_list (core, &error);
+
+      if (users == NULL)
+        goto fail;
+      for (guint i = 0; i < users->len; i++)
+        g_print ("%s\n", (const char *) g_ptr_array_index (users, i));
+      return 0;
+    }
+  if (g_str_equal (sub, "add") || g_str_equal (sub, "passwd"))
+    {
+      g_autofree char *password = read_password ("Password (empty: generate one): ");
+      g_autofree char *ws = NULL;
+      gboolean generated = FALSE;
+      gboolean ok;
+
+      if (*password == '\0')
+        {
+          g_free (password);
+          password = generate_password ();
+          generated = TRUE;
+        }
+      if (g_str_equal (sub, "add"))
+        ok = cairn_server_core_user_add (core, name, password, &ws, &error);
+      else
+        ok = cairn_server_core_user_passwd (core, name, password, &error);
+      if (ok && ws != NULL)
+        g_print ("Added user %s with personal workspace %s\n", name, ws);
+      else if (ok)
+        g_print ("Changed the password of %s and logged out all their devices\n", name);
+      if (ok && generated)
+        g_print ("Password: %s\n", password);
+      sodium_memzero (password, strlen (password));
+      if (!ok)
+        goto fail;
+      return 0;
+    }
+  if (g_str_equal (sub, "remove"))
+    {
+      if (!cairn_server_core_user_remove (core, name, &error))
+        goto fail;
+      g_print ("Removed user %s\n", name);
+      return 0;
+    }
+  g_printerr ("cairn-server user: unknown command \"%s\" (add, passwd, list, remove)\n", sub);
+  return 2;
+
+fail:
+  g_printerr ("cairn-server user %s: %s\n", sub, error->message);
+  return 1;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (sodium_init () < 0)
+    {
+      g_printerr ("cairn-server: cannot initialise libsodium\n");
+      return 1;
+    }
+  if (argc >= 2 && g_str_equal (argv[1], "serve"))
+    return cmd_serve (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "user"))
+    return cmd_user (argc - 1, argv + 1);
+  if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
+    {
+      g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
+      return 0;
+    }
+  g_printerr ("Usage: cairn-server serve --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+              "       cairn-server user add|passwd|remove NAME --data DIR\n"
+              "       cairn-server user list --data DIR\n"
+              "       cairn-server --version\n");
+  return 2;
+}

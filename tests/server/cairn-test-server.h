@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-test-server.h: run a real cairn-server process and talk to it (tests, bench).
+ *
+ * Starts `cairn-server serve` on 127.0.0.1 with port 0 in a fresh data folder,
+ * reads the port from its "listening on" line, and offers small blocking
+ * HTTP and WebSocket helpers on libsoup. The server's stderr (the request
+ * log) goes to DIR/server.log.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "cairn-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char        *binary;     /* path to cairn-server */
+  char        *dir;        /* temporary folder: data/ and server.log */
+  char        *data_dir;
+  char        *log_path;
+  GSubprocess *proc;
+  char        *base;       /* http://127.0.0.1:PORT */
+  SoupSession *session;
+} CairnTestServer;
+
+/* A fresh folder; the server is not started yet. extra_env: NULL or
+ * NULL-terminated "NAME=VALUE" pairs for the server process. */
+CairnTestServer *cairn_test_server_new      (void);
+void             cairn_test_server_start    (CairnTestServer    *self,
+                                             const char * const *extra_env);
+/* Same, with extra command line arguments for `serve`. */
+void             cairn_test_server_start_full (CairnTestServer    *self,
+                                               const char * const *extra_env,
+                                               const char * const *extra_args);
+/* SIGKILL (hard) or SIGTERM and wait; returns the exit status. */
+int              cairn_test_server_stop     (CairnTestServer    *self,
+                                             gboolean            hard);
+/* Waits for the process to exit by itself; returns the exit status. */
+int              cairn_test_server_wait     (CairnTestServer    *self);
+void             cairn_test_server_free     (CairnTestServer    *self);
+/* `cairn-server user add NAME` with the password on stdin. */
+void             cairn_test_server_add_user (CairnTestServer    *self,
+                                             const char         *name,
+                                             const char         *password);
+
+/* One HTTP call. body may be NULL; body_len -1 means strlen. Returns the
+ * parsed JSON answer (NULL for an empty one) and the status. */
+JsonNode        *cairn_test_http            (CairnTestServer    *self,
+                                             SoupSession        *session,
+                                             const char         *method,
+                                             const char         *path,
+                                             const char         *token,
+                                             const char         *body,
+                                             gssize              body_len,
+                                             guint              *out_status);
+/* Logs in and returns the token. */
+char            *cairn_test_login           (CairnTestServer    *self,
+                                             const char         *user,
+                                             const char         *password,
+                                             const char         *device);
+/* The user's personal workspace id (first in the list). */
+char            *cairn_test_personal_ws     (CairnTestServer    *self,
+                                             const char         *token);
+/* A push body of events from..to of one client. */
+char            *cairn_test_push_body       (const char         *client_id,
+                                             gint64              from,
+                                             gint64              to);
+
+/* Opens a live WebSocket (runs the default main context until done);
+ * returns NULL with *out_status set when the server refused the upgrade. */
+SoupWebsocketConnection *cairn_test_live_connect (CairnTestServer *self,
+                                                  const char      *token,
+                                                  const char      *ws,
+                                                  gint64           after,
+                                                  guint           *out_status);
+
+/* Queues every text message a connection receives, decoded. */
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  GQueue                   messages;   /* CairnLiveMessage* */
+  gboolean                 closed;
+  gushort                  close_code;
+} CairnTestListener;
+
+CairnTestListener *cairn_test_listener_new  (SoupWebsocketConnection *conn);
+void               cairn_test_listener_free (CairnTestListener       *self);
+/* Runs the main context until a message is queued (or timeout_ms passes,
+ * or the connection closed); pops it or returns NULL. */
+CairnLiveMessage  *cairn_test_listener_next (CairnTestListener       *self,
+                                             guint                    timeout_ms);
+/* Runs the main context until the connection is closed. */
+gboolean           cairn_test_listener_wait_closed (CairnTestListener *self,
+                                                    guint              timeout_ms);
+
+G_END_DECLS

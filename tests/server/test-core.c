@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-core.c: the server core in-process: accounts, sessions, workspaces, the log. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "cairn-server-core.h"
+
+typedef struct
+{
+  gint64  now;
+  guint64 rng;
+} FakeWorld;
+
+static gint64
+fake_clock (gpointer user_data)
+{
+  return ((FakeWorld *) user_data)->now;
+}
+
+static void
+fake_random (guint8  *buf,
+             gsize    len,
+             gpointer user_data)
+{
+  FakeWorld *w = user_data;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      /* xorshift64 */
+      w->rng ^= w->rng << 13;
+      w->rng ^= w->rng >> 7;
+      w->rng ^= w->rng << 17;
+      buf[i] = w->rng & 0xff;
+    }
+}
+
+typedef struct
+{
+  char            *dir;
+  FakeWorld        world;
+  CairnServerCore *core;
+} Fixture;
+
+static CairnServerCore *
+open_core (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  CairnServerCoreOptions opts = {
+    .clock = fake_clock,
+    .random = fake_random,
+    .user_data = &f->world,
+    .pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
+    .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN,
+  };
+  CairnServerCore *core = cairn_server_core_open (f->dir, &opts, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (core);
+  return core;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cairn-core-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->world.now = G_GINT64_CONSTANT (1764000000000);
+  f->world.rng = 0x9e3779b97f4a7c15ull;
+  f->core = open_core (f);
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        rm_rf (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+static char *
+add_user (Fixture    *f,
+          const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *ws = NULL;
+
+  g_assert_true (cairn_server_core_user_add (f->core, name, "correct horse", &ws, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_protocol_is_uuid (ws));
+  return ws;
+}
+
+static CairnAuth *
+login (Fixture    *f,
+       const char *name,
+       const char *device)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnSessionReply) reply = NULL;
+  gint64 retry = 0;
+  CairnAuth *auth;
+
+  reply = cairn_server_core_login (f->core, name, "correct horse", device, "10.0.0.1", &retry, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  auth = cairn_server_core_authenticate (f->core, reply->token, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (auth->username, ==, name);
+  g_assert_cmpstr (auth->device, ==, device);
+  return auth;
+}
+
+static CairnWireEvent *
+ev (const char *client,
+    gint64      client_seq)
+{
+  g_autofree char *args = g_strdup_printf ("{\"n\":%" G_GINT64_FORMAT "}", client_seq);
+
+  return cairn_wire_event_new ("todo.created", 1, args, client, client_seq, 1000 + client_seq);
+}
+
+static GPtrArray *
+batch (const char *client,
+       gint64      from,
+       gint64      to)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+
+  for (gint64 i = from; i <= to; i++)
+    g_ptr_array_add (a, ev (client, i));
+  return a;
+}
+
+#define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define CLIENT_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static CairnPushReply *
+push_ok (Fixture    *f,
+         CairnAuth  *auth,
+         const char *ws,
+         GPtrArray  *events,
+         guint       expect_appended)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) appended = NULL;
+  CairnPushReply *reply;
+
+  reply = cairn_server_core_push (f->core, auth, ws, events, &appended, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  g_assert_cmpuint (reply->results->len, ==, events->len);
+  g_assert_cmpuint (appended->len, ==, expect_appended);
+  return reply;
+}
+
+static gint64
+head_of (Fixture    *f,
+         CairnAuth  *auth,
+         const char *ws)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *history = NULL;
+  gint64 head = -1;
+
+  g_assert_true (cairn_server_core_head (f->core, auth, ws, &head, &history, &error));
+  g_assert_no_error (error);
+  return head;
+}
+
+static void
+test_users (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(GPtrArray) users = NULL;
+
+  g_assert_false (cairn_server_core_user_add (f->core, "alice", "another password", NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_user_add (f->core, "Bad Name", "another password", NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_user_add (f->core, "carol", "short", NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  users = cairn_server_core_user_list (f->core, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (users, 0), ==, "alice");
+}
+
+static void
+test_login (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) sessions = NULL;
+  gint64 retry = 0;
+
+  /* Wrong password and unknown user fail alike. */
+  g_assert_null (cairn_server_core_login (f->core, "alice", "wrong horse", "x", "10.0.0.2", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_assert_null (cairn_server_core_login (f->core, "nobody", "wrong horse", "x", "10.0.0.2", &retry, &error2));
+  g_assert_error (error2, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (error->message, ==, error2->message);
+  g_clear_error (&error);
+
+  g_assert_null (cairn_server_core_authenticate (f->core, "not-a-token", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+
+  sessions = cairn_server_core_sessions (f->core, auth, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sessions->len, ==, 1);
+  g_assert_true (((CairnSessionInfo *) g_ptr_array_index (sessions, 0))->current);
+}
+
+static void
+test_rate_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnSessionReply) reply = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  gint64 retry = 0;
+
+  for (int i = 0; i < 5; i++)
+    {
+      g_assert_null (cairn_server_core_login (f->core, "alice", "wrong horse", "x", "10.0.0.3", &retry, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+      g_clear_error (&error);
+    }
+  /* Even the right password is refused while the user is locked. */
+  g_assert_null (cairn_server_core_login (f->core, "alice", "correct horse", "x", "10.0.0.4", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED);
+  g_assert_cmpint (retry, >, 0);
+  g_assert_cmpint (retry, <=, 60);
+  g_clear_error (&error);
+
+  f->world.now += 61 * 1000;
+  reply = cairn_server_core_login (f->core, "alice", "correct horse", "x", "10.0.0.4", &retry, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+}
+
+static void
+test_rate_limit_address (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 retry = 0;
+
+  /* 20 failures from one address, spread over names so no name locks. */
+  for (int i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("user%d", i);
+
+      g_assert_null (cairn_server_core_login (f->core, name, "wrong horse", "x", "10.9.9.9", &retry, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+      g_clear_error (&error);
+    }
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x", "10.9.9.9", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+  /* Another address is not affected. */
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x", "10.9.9.8", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+}
+
+static void
+test_session_expiry_and_revoke (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnSessionReply) a = NULL;
+  g_autoptr(CairnSessionReply) b = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+  gint64 retry;
+
+  a = cairn_server_core_login (f->core, "alice", "correct horse", "phone", NULL, &retry, &error);
+  g_assert_no_error (error);
+  b = cairn_server_core_login (f->core, "alice", "correct horse", "laptop", NULL, &retry, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (a->token, !=, b->token);
+
+  /* Revoke the phone from the laptop. */
+  auth = cairn_server_core_authenticate (f->core, b->token, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_revoke_session (f->core, auth, a->session_id, &error));
+  g_assert_no_error (error);
+  g_assert_null (cairn_server_core_authenticate (f->core, a->token, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_revoke_session (f->core, auth, a->session_id, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Idle for longer than the limit: expired. */
+  f->world.now += CAIRN_CORE_DEFAULT_SESSION_IDLE_MS + 1000;
+  g_assert_null (cairn_server_core_authenticate (f->core, b->token, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+
+  /* A new password logs every device out. */
+  g_clear_pointer (&a, cairn_session_reply_free);
+  a = cairn_server_core_login (f->core, "alice", "correct horse", "phone", NULL, &retry, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_user_passwd (f->core, "alice", "battery staple", &error));
+  g_assert_no_error (error);
+  g_assert_null (cairn_server_core_authenticate (f->core, a->token, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+}
+
+static void
+test_workspaces_members (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alice_ws = add_user (f, "alice");
+  g_autofree char *bob_ws = add_user (f, "bob");
+  g_autofree char *carol_ws = add_user (f, "carol");
+  g_autoptr(CairnAuth) alice = login (f, "alice", "a");
+  g_autoptr(CairnAuth) bob = login (f, "bob", "b");
+  g_autoptr(CairnAuth) carol = login (f, "carol", "c");
+  g_autoptr(CairnWorkspaceInfo) shared = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GPtrArray) events = batch (CLIENT_A, 1, 1);
+  g_autoptr(GPtrArray) appended = NULL;
+
+  list = cairn_server_core_workspaces (f->core, alice, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((CairnWorkspaceInfo *) g_ptr_array_index (list, 0))->id, ==, alice_ws);
+  g_assert_true (((CairnWorkspaceInfo *) g_ptr_array_index (list, 0))->personal);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  shared = cairn_server_core_workspace_create (f->core, alice, "Family", &error);
+  g_assert_no_error (error);
+  g_assert_false (shared->personal);
+
+  /* Bob is a stranger: not found, and his push changes nothing. */
+  g_assert_false (cairn_server_core_check_member (f->core, bob, shared->id, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (cairn_server_core_push (f->core, bob, shared->id, events, &appended, NULL, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (head_of (f, alice, shared->id), ==, 0);
+
+  g_assert_true (cairn_server_core_member_add (f->core, alice, shared->id, "bob", &error));
+  g_assert_no_error (error);
+  g_assert_false (cairn_server_core_member_add (f->core, alice, shared->id, "bob", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_member_add (f->core, alice, shared->id, "nobody", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* Bob is a member but not the owner. */
+  g_assert_false (cairn_server_core_member_add (f->core, bob, shared->id, "carol", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_member_remove (f->core, alice, shared->id, "alice", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  members = cairn_server_core_members (f->core, bob, shared->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (members->len, ==, 2);
+  g_assert_cmpstr (((CairnMemberInfo *) g_ptr_array_index (members, 0))->username, ==, "alice");
+  g_assert_cmpstr (((CairnMemberInfo *) g_ptr_array_index (members, 0))->role, ==, "owner");
+  g_assert_cmpstr (((CairnMemberInfo *) g_ptr_array_index (members, 1))->role, ==, "member");
+
+  g_assert_true (cairn_server_core_check_member (f->core, bob, shared->id, &error));
+  g_assert_false (cairn_server_core_check_member (f->core, carol, shared->id, &error));
+  g_clear_error (&error);
+
+  /* Removing alice hands the shared workspace to bob and deletes her
+   * personal one. */
+  g_assert_true (cairn_server_core_user_remove (f->core, "alice", &error));
+  g_assert_no_error (error);
+  list = cairn_server_core_workspaces (f->core, bob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((CairnWorkspaceInfo *) g_ptr_array_index (list, 1))->owner, ==, "bob");
+  g_assert_true (cairn_server_core_member_add (f->core, bob, shared->id, "carol", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_push_exactly_once (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) b1 = batch (CLIENT_A, 1, 3);
+  g_autoptr(GPtrArray) b2 = batch (CLIENT_A, 2, 5);
+  g_autoptr(GPtrArray) gap = batch (CLIENT_A, 7, 8);
+  g_autoptr(GPtrArray) other = batch (CLIENT_B, 1, 2);
+  g_autoptr(GPtrArray) appended = NULL;
+  g_autoptr(CairnPushReply) r1 = push_ok (f, auth, ws, b1, 3);
+  g_autoptr(CairnPushReply) again = push_ok (f, auth, ws, b1, 0);
+  g_autoptr(CairnPushReply) r2 = NULL;
+  g_autoptr(CairnPushReply) r3 = NULL;
+  g_autoptr(CairnPullReply) pull = NULL;
+  g_autofree char *gap_client = NULL;
+  gint64 expected = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      CairnPushResult *a = g_ptr_array_index (r1->results, i);
+      CairnPushResult *b = g_ptr_array_index (again->results, i);
+
+      g_assert_cmpint (a->seq, ==, i + 1);
+      g_assert_cmpint (b->seq, ==, a->seq);
+    }
+  g_assert_cmpint (again->head, ==, 3);
+  g_assert_cmpstr (again->history_id, ==, r1->history_id);
+
+  /* Overlapping: 2, 3 are known, 4, 5 new. */
+  r2 = push_ok (f, auth, ws, b2, 2);
+  g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r2->results, 0))->seq, ==, 2);
+  g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r2->results, 3))->seq, ==, 5);
+  g_assert_cmpint (r2->head, ==, 5);
+
+  /* Skipping 6: refused, nothing stored. */
+  g_assert_null (cairn_server_core_push (f->core, auth, ws, gap, &appended, &gap_client, &expected, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP);
+  g_assert_cmpstr (gap_client, ==, CLIENT_A);
+  g_assert_cmpint (expected, ==, 6);
+  g_clear_error (&error);
+  g_assert_cmpint (head_of (f, auth, ws), ==, 5);
+
+  /* A new client starting at 1 interleaves fine. */
+  r3 = push_ok (f, auth, ws, other, 2);
+  g_assert_cmpint (r3->head, ==, 7);
+
+  pull = cairn_server_core_pull (f->core, auth, ws, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull->events->len, ==, 7);
+  for (guint i = 0; i < pull->events->len; i++)
+    {
+      CairnWireEvent *e = g_ptr_array_index (pull->events, i);
+
+      g_assert_cmpint (e->seq, ==, i + 1);
+      g_assert_cmpstr (e->device, ==, "laptop");
+    }
+  g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (pull->events, 4))->args_json, ==, "{\"n\":5}");
+}
+
+static void
+test_pull_pages (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) b = batch (CLIENT_A, 1, 25);
+  g_autoptr(CairnPushReply) r = push_ok (f, auth, ws, b, 25);
+  gint64 after = 0;
+  guint pages = 0;
+
+  for (;;)
+    {
+      g_autoptr(CairnPullReply) page = cairn_server_core_pull (f->core, auth, ws, after, 10, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (page->head, ==, 25);
+      pages++;
+      for (guint i = 0; i < page->events->len; i++)
+        g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (page->events, i))->seq, ==, ++after);
+      if (!page->more)
+        break;
+    }
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpint (after, ==, 25);
+}
+
+static void
+copy_dir (const char *from,
+          const char *to)
+{
+  g_autoptr(GDir) d = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  g_mkdir_with_parents (to, 0700);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, contents, len, NULL));
+    }
+}
+
+static void
+test_restore_snapshot (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autofree char *snapshot = g_strconcat (f->dir, "-snapshot", NULL);
+  g_autoptr(CairnSessionReply) session = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+  g_autoptr(GPtrArray) b1 = batch (CLIENT_A, 1, 3);
+  g_autoptr(GPtrArray) b2 = batch (CLIENT_A, 4, 6);
+  g_autoptr(GPtrArray) all = batch (CLIENT_A, 1, 6);
+  g_autoptr(CairnPushReply) r1 = NULL;
+  g_autoptr(CairnPushReply) r2 = NULL;
+  g_autoptr(CairnPushReply) r3 = NULL;
+  gint64 retry;
+
+  session = cairn_server_core_login (f->core, "alice", "correct horse", "laptop", NULL, &retry, &error);
+  g_assert_no_error (error);
+  auth = cairn_server_core_authenticate (f->core, session->token, &error);
+  r1 = push_ok (f, auth, ws, b1, 3);
+
+  /* Stop, back up, run on, stop, restore the backup, start. */
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  copy_dir (f->dir, snapshot);
+  f->core = open_core (f);
+  r2 = push_ok (f, auth, ws, b2, 3);
+  g_assert_cmpint (r2->head, ==, 6);
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  rm_rf (f->dir);
+  copy_dir (snapshot, f->dir);
+  rm_rf (snapshot);
+  f->core = open_core (f);
+
+  g_assert_cmpint (head_of (f, auth, ws), ==, 3);
+  /* The client re-pushes everything it has: 1-3 are known, 4-6 are
+   * stored again with the same history. */
+  r3 = push_ok (f, auth, ws, all, 3);
+  g_assert_cmpint (r3->head, ==, 6);
+  g_assert_cmpstr (r3->history_id, ==, r1->history_id);
+  g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r3->results, 2))->seq, ==, 3);
+}
+
+static void
+test_deterministic (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* Same clock and seed, same ids: the simulation can replay runs. */
+  g_autofree char *ws1 = add_user (f, "alice");
+  g_autofree char *dir2 = NULL;
+  g_autofree char *ws2 = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeWorld saved = { G_GINT64_CONSTANT (1764000000000), 0x9e3779b97f4a7c15ull };
+
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  rm_rf (f->dir);
+  f->world = saved;
+  f->core = open_core (f);
+  ws2 = add_user (f, "alice");
+  g_assert_cmpstr (ws1, ==, ws2);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, fn) g_test_add ("/server/core/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("users", test_users);
+  ADD ("login", test_login);
+  ADD ("rate-limit-user", test_rate_limit);
+  ADD ("rate-limit-address", test_rate_limit_address);
+  ADD ("session-expiry-revoke", test_session_expiry_and_revoke);
+  ADD ("workspaces-members", test_workspaces_members);
+  ADD ("push-exactly-once", test_push_exactly_once);
+  ADD ("pull-pages", test_pull_pages);
+  ADD ("restore-snapshot", test_restore_snapshot);
+  ADD ("deterministic", test_deterministic);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-protocol.c: the wire codec: round trips and refusal of every bad shape. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-protocol.h"
+
+#define CID "0123456789abcdef0123456789abcdef"
+
+static JsonNode *
+parse_ok (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = cairn_protocol_parse (text, strlen (text), CAIRN_PROTOCOL_MAX_BODY_BYTES, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static void
+test_ids (void)
+{
+  g_assert_true (cairn_protocol_is_client_id (CID));
+  g_assert_false (cairn_protocol_is_client_id ("0123456789ABCDEF0123456789abcdef"));
+  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcde"));
+  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcdef0"));
+  g_assert_true (cairn_protocol_is_uuid ("0190c2d8-6f1e-7a3b-8c4d-123456789abc"));
+  g_assert_false (cairn_protocol_is_uuid ("0190c2d86f1e7a3b8c4d123456789abc"));
+  g_assert_false (cairn_protocol_is_uuid ("0190C2D8-6F1E-7A3B-8C4D-123456789ABC"));
+  g_assert_true (cairn_protocol_is_event_name ("todo.renamed"));
+  g_assert_true (cairn_protocol_is_event_name ("note.text_edited2"));
+  g_assert_false (cairn_protocol_is_event_name ("Todo.renamed"));
+  g_assert_false (cairn_protocol_is_event_name ("todo..renamed"));
+  g_assert_false (cairn_protocol_is_event_name ("todo."));
+  g_assert_false (cairn_protocol_is_event_name (""));
+  g_assert_true (cairn_protocol_is_username ("alice.b-c_d"));
+  g_assert_false (cairn_protocol_is_username ("-alice"));
+  g_assert_false (cairn_protocol_is_username ("Alice"));
+  g_assert_true (cairn_protocol_is_label ("Ana’s laptop", 128));
+  g_assert_false (cairn_protocol_is_label ("tab\there", 128));
+  g_assert_false (cairn_protocol_is_label ("", 128));
+}
+
+static void
+test_parse_errors (void)
+{
+  static const struct { const char *text; gsize len; CairnProtocolError code; } cases[] = {
+    { "", 0, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{", 1, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":}", 6, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":1}x", 8, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "[1,2]", 5, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST },
+    { "42", 2, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST },
+    { "{\"a\":\"\xff\"}", 9, CAIRN_PROTOCOL_ERROR_INVALID_UTF8 },
+    { "{\"a\":\"x\0y\"}", 11, CAIRN_PROTOCOL_ERROR_INVALID_UTF8 },
+    /* A lone surrogate escape is no character at all. */
+    { "{\"a\":\"\\ud800\"}", 14, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cairn_protocol_parse (cases[i].text, cases[i].len, 1024, &error);
+
+      g_test_message ("case %u", i);
+      g_assert_null (node);
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = cairn_protocol_parse ("{\"a\":1}", 7, 6, &error);
+
+    g_assert_null (node);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE);
+  }
+}
+
+static void
+test_event_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnWireEvent) ev = cairn_wire_event_new ("todo.renamed", 2, "{\"todo_id\":\"x\",\"title\":\"Milk ü\"}",
+                                                       CID, 7, 1764000000000);
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CairnWireEvent) back = NULL;
+  g_autoptr(CairnWireEvent) as_server = NULL;
+  g_autofree char *text = NULL;
+
+  node = cairn_protocol_encode_event (ev);
+  back = cairn_protocol_decode_event (node, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->name, ==, "todo.renamed");
+  g_assert_cmpint (back->version, ==, 2);
+  g_assert_cmpstr (back->args_json, ==, ev->args_json);
+  g_assert_cmpstr (back->client_id, ==, CID);
+  g_assert_cmpint (back->client_seq, ==, 7);
+  g_assert_cmpint (back->created_at, ==, 1764000000000);
+
+  /* A client event has no seq: the server-side decoder wants one. */
+  g_assert_null (cairn_protocol_decode_event (node, TRUE, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  ev->seq = 12;
+  ev->device = g_strdup ("laptop");
+  g_clear_pointer (&node, json_node_unref);
+  node = cairn_protocol_encode_event (ev);
+  as_server = cairn_protocol_decode_event (node, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (as_server->seq, ==, 12);
+  g_assert_cmpstr (as_server->device, ==, "laptop");
+  /* …and a client may not send seq or device. */
+  g_assert_null (cairn_protocol_decode_event (node, FALSE, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+}
+
+static void
+test_event_refusals (void)
+{
+  static const struct { const char *json; CairnProtocolError code; const char *field; } cases[] = {
+    { "{\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "name" },
+    { "{\"name\":7,\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "name" },
+    { "{\"name\":\"Todo\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "name" },
+    { "{\"name\":\"todo.x\",\"version\":\"1\",\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "version" },
+    { "{\"name\":\"todo.x\",\"version\":0,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "version" },
+    { "{\"name\":\"todo.x\",\"version\":1.5,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "version" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":[],\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "args" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "args" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":{},\"client_id\":\"XYZ\",\"client_seq\":1,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "client_id" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":0,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "client_seq" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":null,\"created_at\":0}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "client_seq" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":-1}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "created_at" },
+    { "{\"name\":\"todo.x\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0,\"extra\":1}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "extra" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = parse_ok (cases[i].json);
+      g_autoptr(CairnWireEvent) ev = cairn_protocol_decode_event (node, FALSE, &error);
+
+      g_test_message ("case %u: %s", i, cases[i].json);
+      g_assert_null (ev);
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
+      g_assert_nonnull (strstr (error->message, cases[i].field));
+    }
+}
+
+static GPtrArray *
+make_events (const char *client,
+             gint64      from,
+             guint       n)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (a, cairn_wire_event_new ("todo.created", 1, "{}", client, from + i, 0));
+  return a;
+}
+
+static void
+test_push_request (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = make_events (CID, 1, 3);
+  g_autoptr(JsonNode) http = cairn_protocol_encode_push_request (events, NULL);
+  g_autoptr(JsonNode) ws = cairn_protocol_encode_push_request (events, "p1");
+  g_autoptr(GPtrArray) back = NULL;
+  g_autoptr(GPtrArray) back_ws = NULL;
+  g_autofree char *id = NULL;
+
+  back = cairn_protocol_decode_push_request (http, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, 3);
+  back_ws = cairn_protocol_decode_push_request (ws, TRUE, &id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id, ==, "p1");
+  g_assert_cmpuint (back_ws->len, ==, 3);
+
+  /* The WebSocket form is not an HTTP body and the other way round. */
+  g_assert_null (cairn_protocol_decode_push_request (ws, FALSE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+  g_assert_null (cairn_protocol_decode_push_request (http, TRUE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+}
+
+static void
+test_push_request_refusals (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) too_many = make_events (CID, 1, CAIRN_PROTOCOL_MAX_EVENTS_PER_PUSH + 1);
+  g_autoptr(GPtrArray) out_of_order = make_events (CID, 1, 3);
+  g_autoptr(GPtrArray) empty = g_ptr_array_new ();
+  g_autoptr(GPtrArray) big = make_events (CID, 1, 1);
+  g_autoptr(JsonNode) n1 = NULL;
+  g_autoptr(JsonNode) n2 = NULL;
+  g_autoptr(JsonNode) n3 = NULL;
+  g_autoptr(JsonNode) n4 = NULL;
+  GString *args = g_string_new ("{\"t\":\"");
+
+  n1 = cairn_protocol_encode_push_request (too_many, NULL);
+  g_assert_null (cairn_protocol_decode_push_request (n1, FALSE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_TOO_MANY_EVENTS);
+  g_clear_error (&error);
+
+  ((CairnWireEvent *) g_ptr_array_index (out_of_order, 2))->client_seq = 5;
+  n2 = cairn_protocol_encode_push_request (out_of_order, NULL);
+  g_assert_null (cairn_protocol_decode_push_request (n2, FALSE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  n3 = cairn_protocol_encode_push_request (empty, NULL);
+  g_assert_null (cairn_protocol_decode_push_request (n3, FALSE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  while (args->len <= CAIRN_PROTOCOL_MAX_ARGS_BYTES)
+    g_string_append (args, "xxxxxxxxxxxxxxxx");
+  g_string_append (args, "\"}");
+  g_free (((CairnWireEvent *) g_ptr_array_index (big, 0))->args_json);
+  ((CairnWireEvent *) g_ptr_array_index (big, 0))->args_json = g_string_free (args, FALSE);
+  n4 = cairn_protocol_encode_push_request (big, NULL);
+  g_assert_null (cairn_protocol_decode_push_request (n4, FALSE, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE);
+}
+
+static void
+test_replies (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
+  g_autoptr(CairnPushReply) back = NULL;
+  g_autoptr(CairnPullReply) pull = g_new0 (CairnPullReply, 1);
+  g_autoptr(CairnPullReply) pull_back = NULL;
+  g_autoptr(JsonNode) n1 = NULL;
+  g_autoptr(JsonNode) n2 = NULL;
+  g_autoptr(JsonNode) n3 = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+  g_autoptr(CairnErrorReply) err = NULL;
+  CairnPushResult *r = g_new0 (CairnPushResult, 1);
+
+  reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
+  r->client_id = g_strdup (CID);
+  r->client_seq = 4;
+  r->seq = 9;
+  g_ptr_array_add (reply->results, r);
+  reply->head = 9;
+  reply->history_id = g_strdup (CID);
+  n1 = cairn_protocol_encode_push_reply (reply);
+  back = cairn_protocol_decode_push_reply (n1, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (back->results, 0))->seq, ==, 9);
+  g_assert_cmpint (back->head, ==, 9);
+
+  pull->events = make_events (CID, 1, 2);
+  ((CairnWireEvent *) g_ptr_array_index (pull->events, 0))->seq = 3;
+  ((CairnWireEvent *) g_ptr_array_index (pull->events, 1))->seq = 4;
+  pull->head = 4;
+  pull->history_id = g_strdup (CID);
+  pull->more = TRUE;
+  n2 = cairn_protocol_encode_pull_reply (pull);
+  pull_back = cairn_protocol_decode_pull_reply (n2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull_back->events->len, ==, 2);
+  g_assert_true (pull_back->more);
+
+  /* A server answer whose seqs do not ascend is refused by the client. */
+  bad = parse_ok ("{\"events\":[{\"name\":\"a.b\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\","
+                  "\"client_seq\":1,\"created_at\":0,\"seq\":5},{\"name\":\"a.b\",\"version\":1,\"args\":{},"
+                  "\"client_id\":\"" CID "\",\"client_seq\":2,\"created_at\":0,\"seq\":5}],"
+                  "\"head\":5,\"history_id\":\"" CID "\",\"more\":false}");
+  g_assert_null (cairn_protocol_decode_pull_reply (bad, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  n3 = cairn_protocol_encode_error (CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP, "gap", CID, 6, 0);
+  err = cairn_protocol_decode_error (n3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (err->error, ==, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP);
+  g_assert_cmpstr (err->code, ==, "client_seq_gap");
+  g_assert_cmpstr (err->client_id, ==, CID);
+  g_assert_cmpint (err->expected, ==, 6);
+  g_assert_cmpuint (cairn_protocol_error_status (err->error), ==, 409);
+}
+
+static void
+test_live_messages (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) hello = cairn_protocol_encode_live_hello (7, CID);
+  g_autoptr(GPtrArray) events = make_events (CID, 1, 1);
+  g_autoptr(JsonNode) evn = NULL;
+  g_autoptr(JsonNode) errn = cairn_protocol_encode_live_error ("p9", CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP, "gap", CID, 3);
+  g_autoptr(JsonNode) unknown = parse_ok ("{\"type\":\"bogus\"}");
+  g_autoptr(CairnLiveMessage) m1 = NULL;
+  g_autoptr(CairnLiveMessage) m2 = NULL;
+  g_autoptr(CairnLiveMessage) m3 = NULL;
+
+  ((CairnWireEvent *) g_ptr_array_index (events, 0))->seq = 7;
+  evn = cairn_protocol_encode_live_events (events, 7);
+  m1 = cairn_protocol_decode_live_message (hello, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m1->type, ==, CAIRN_LIVE_HELLO);
+  g_assert_cmpint (m1->head, ==, 7);
+  m2 = cairn_protocol_decode_live_message (evn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m2->type, ==, CAIRN_LIVE_EVENTS);
+  g_assert_cmpuint (m2->events->len, ==, 1);
+  m3 = cairn_protocol_decode_live_message (errn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m3->type, ==, CAIRN_LIVE_ERROR);
+  g_assert_cmpstr (m3->id, ==, "p9");
+  g_assert_cmpint (m3->error->expected, ==, 3);
+  g_assert_null (cairn_protocol_decode_live_message (unknown, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+}
+
+static void
+test_query_params (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 after;
+  guint limit;
+  const char *bad_after[] = { "", "-1", "1.5", "abc", "1e3", "0x10", " 1", "99999999999999999999" };
+  const char *bad_limit[] = { "0", "1001", "-5", "ten" };
+
+  g_assert_true (cairn_protocol_parse_after (NULL, &after, &error));
+  g_assert_cmpint (after, ==, 0);
+  g_assert_true (cairn_protocol_parse_after ("42", &after, &error));
+  g_assert_cmpint (after, ==, 42);
+  g_assert_true (cairn_protocol_parse_limit (NULL, &limit, &error));
+  g_assert_cmpuint (limit, ==, CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT);
+  g_assert_true (cairn_protocol_parse_limit ("1000", &limit, &error));
+  g_assert_cmpuint (limit, ==, 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_after); i++)
+    {
+      g_assert_false (cairn_protocol_parse_after (bad_after[i], &after, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_PARAMETER);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_limit); i++)
+    {
+      g_assert_false (cairn_protocol_parse_limit (bad_limit[i], &limit, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_PARAMETER);
+      g_clear_error (&error);
+    }
+}
+
+static void
+test_session_request (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ok = cairn_protocol_encode_session_request ("alice", "pw", "laptop");
+  g_autoptr(CairnSessionRequest) req = cairn_protocol_decode_session_request (ok, &error);
+  g_autoptr(JsonNode) extra = parse_ok ("{\"username\":\"a\",\"password\":\"b\",\"device\":\"c\",\"admin\":true}");
+  g_autoptr(JsonNode) ctrl = parse_ok ("{\"username\":\"a\",\"password\":\"b\",\"device\":\"c\\nd\"}");
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (req->device, ==, "laptop");
+  g_assert_null (cairn_protocol_decode_session_request (extra, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+  g_assert_null (cairn_protocol_decode_session_request (ctrl, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/protocol/ids", test_ids);
+  g_test_add_func ("/server/protocol/parse-errors", test_parse_errors);
+  g_test_add_func ("/server/protocol/event-round-trip", test_event_round_trip);
+  g_test_add_func ("/server/protocol/event-refusals", test_event_refusals);
+  g_test_add_func ("/server/protocol/push-request", test_push_request);
+  g_test_add_func ("/server/protocol/push-request-refusals", test_push_request_refusals);
+  g_test_add_func ("/server/protocol/replies", test_replies);
+  g_test_add_func ("/server/protocol/live-messages", test_live_messages);
+  g_test_add_func ("/server/protocol/query-params", test_query_params);
+  g_test_add_func ("/server/protocol/session-request", test_session_request);
+
+  return g_test_run ();
+}
