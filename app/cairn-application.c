@@ -9,6 +9,7 @@
 #include "cairn-application.h"
 #include "cairn-pool.h"
 #include "cairn-profile.h"
+#include "cairn-sync-engine.h"
 #include "cairn-preferences-window.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
@@ -21,9 +22,12 @@ struct _CairnApplication
   CairnProfile   *profile;
   CairnStore     *store;
   CairnPool      *pool;
+  CairnSyncEngine *engine;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
+
+static GtkWindow *cairn_application_new_window (CairnApplication *self);
 
 /* The installed schema, or, for `build/app/cairn` run before it is
  * installed, the one compiled into the build directory. */
@@ -100,8 +104,7 @@ cairn_application_activate (GApplication *app)
   GtkWindow *window = cairn_application_get_main_window (self);
 
   if (window == NULL)
-    window = GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->settings,
-                                           self->pool));
+    window = cairn_application_new_window (self);
 
   gtk_window_present (window);
 }
@@ -166,22 +169,65 @@ static const GActionEntry app_entries[] = {
 };
 
 /* The current workspace of the profile ($CAIRN_PROFILE or the XDG data
- * directory). On failure the window shows that the workspace is not
- * available; the reason goes to the log. */
+ * directory), kept in sync when an account is set up. On failure the
+ * window shows that the workspace is not available; the reason is logged. */
 static void
 cairn_application_open_workspace (CairnApplication *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *workspace_id = NULL;
 
-  self->profile = cairn_profile_open (NULL, &error);
+  if (self->engine != NULL)
+    cairn_sync_engine_stop (self->engine);
+  g_clear_object (&self->pool);
+  g_clear_object (&self->store);
+
+  if (self->profile == NULL)
+    self->profile = cairn_profile_open (NULL, &error);
   if (self->profile != NULL)
-    self->store = cairn_profile_open_store (self->profile, NULL, &error);
+    workspace_id = cairn_profile_dup_current_workspace (self->profile, &error);
+  if (workspace_id != NULL)
+    self->store = cairn_profile_open_store (self->profile, workspace_id, &error);
   if (self->store == NULL)
     {
       g_warning ("Cannot open the workspace: %s", error->message);
       return;
     }
   self->pool = cairn_pool_new (self->store);
+
+  if (self->engine == NULL)
+    self->engine = cairn_sync_engine_new (self->profile);
+  cairn_sync_engine_set_store (self->engine, self->store, workspace_id);
+  if (cairn_sync_engine_is_signed_in (self->engine))
+    cairn_sync_engine_start (self->engine);
+}
+
+static void on_account_changed (CairnApplication *self,
+                                CairnWindow      *window);
+
+static GtkWindow *
+cairn_application_new_window (CairnApplication *self)
+{
+  CairnWindow *window = cairn_window_new_full (GTK_APPLICATION (self), self->settings,
+                                               self->pool, self->engine);
+
+  g_signal_connect_object (window, "account-changed",
+                           G_CALLBACK (on_account_changed), self, G_CONNECT_SWAPPED);
+  return GTK_WINDOW (window);
+}
+
+/* Signing in can make another workspace current (the personal one on the
+ * server): open it and show it in a fresh window. */
+static void
+on_account_changed (CairnApplication *self,
+                    CairnWindow      *old)
+{
+  GtkWindow *window;
+
+  cairn_application_open_workspace (self);
+  window = cairn_application_new_window (self);
+  gtk_window_present (window);
+  gtk_window_destroy (GTK_WINDOW (old));
 }
 
 static void
@@ -221,6 +267,7 @@ cairn_application_finalize (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
+  g_clear_object (&self->engine);
   g_clear_object (&self->pool);
   g_clear_object (&self->store);
   g_clear_object (&self->profile);

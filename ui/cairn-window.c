@@ -6,7 +6,9 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-account-dialog.h"
 #include "cairn-notes-view.h"
+#include "cairn-sync-indicator.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
 
@@ -16,12 +18,16 @@ struct _CairnWindow
 
   GSettings            *settings;
   CairnPool            *pool;
+  CairnSyncEngine      *engine;
+  GCancellable         *cancellable;
   char                 *selected;
   GBinding             *title_binding;
   guint                 show_completed : 1;
   guint                 selecting : 1;
 
   AdwToastOverlay      *toast_overlay;
+  AdwHeaderBar         *sidebar_header;
+  CairnSyncIndicator   *sync_indicator;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar_box;
   GtkWidget            *content_box;
@@ -38,8 +44,11 @@ struct _CairnWindow
 
 G_DEFINE_FINAL_TYPE (CairnWindow, cairn_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SHOW_COMPLETED, N_PROPS };
+enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SYNC_ENGINE, PROP_SHOW_COMPLETED, N_PROPS };
 static GParamSpec *properties [N_PROPS];
+
+enum { ACCOUNT_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void
 report_error (CairnWindow  *self,
@@ -599,6 +608,133 @@ win_delete_note (GtkWidget  *widget,
     add_undo_toast (self, title, "win.restore-note", id);
 }
 
+/* ---- Sync ---------------------------------------------------------------- */
+
+static void
+sync_now_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CairnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_sync_engine_sync_finish (CAIRN_SYNC_ENGINE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = cairn_account_error_text (error);
+      report_error (self, _("Could not sync"), &(GError) { error->domain, error->code, text });
+    }
+}
+
+static void
+win_sync_now (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+
+  if (self->engine != NULL)
+    cairn_sync_engine_sync_async (self->engine, self->cancellable, sync_now_done,
+                                  g_object_ref (self));
+}
+
+static void
+on_account_changed (CairnWindow *self)
+{
+  g_signal_emit (self, signals[ACCOUNT_CHANGED], 0);
+}
+
+static void
+win_accounts (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+  CairnAccountDialog *dialog;
+
+  if (self->engine == NULL)
+    return;
+  dialog = cairn_account_dialog_new (GTK_WINDOW (self), self->engine);
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (on_account_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "signed-out", G_CALLBACK (on_account_changed),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static const char *
+conflict_field_text (CairnConflict *conflict)
+{
+  const char *field = cairn_conflict_get_field (conflict);
+
+  if (g_str_equal (field, "title"))
+    return _("title");
+  if (g_str_equal (field, "done"))
+    return _("done state");
+  if (g_str_equal (field, "due"))
+    return _("due date");
+  if (g_str_equal (field, "list"))
+    return _("list");
+  return _("position");
+}
+
+/* A new conflict report: say what changed, offer to keep our value. */
+static void
+on_conflicts_changed (GListModel  *conflicts,
+                      guint        position,
+                      guint        removed,
+                      guint        added,
+                      CairnWindow *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(CairnConflict) conflict = g_list_model_get_item (conflicts, i);
+      g_autofree char *text = NULL;
+      const char *device = cairn_conflict_get_their_device (conflict);
+      AdwToast *toast;
+
+      /* Translators: "title of “Buy milk” changed to “Buy oat milk” on laptop" */
+      text = g_strdup_printf (_("The %s of “%s” was changed to “%s” on %s"),
+                              conflict_field_text (conflict),
+                              cairn_conflict_get_ours (conflict),
+                              cairn_conflict_get_theirs (conflict),
+                              device != NULL && device[0] != '\0' ? device
+                                                                   : _("another device"));
+      toast = adw_toast_new (text);
+      adw_toast_set_button_label (toast, _("_Keep Mine"));
+      adw_toast_set_action_name (toast, "win.keep-mine");
+      adw_toast_set_action_target_value (toast,
+                                         g_variant_new_int64 (cairn_conflict_get_id (conflict)));
+      adw_toast_set_timeout (toast, 10);
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+}
+
+static void
+win_keep_mine (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+  gint64 id = g_variant_get_int64 (parameter);
+  GListModel *conflicts;
+
+  if (self->engine == NULL)
+    return;
+  conflicts = cairn_sync_status_get_conflicts (cairn_sync_engine_get_status (self->engine));
+  for (guint i = 0; i < g_list_model_get_n_items (conflicts); i++)
+    {
+      g_autoptr(CairnConflict) conflict = g_list_model_get_item (conflicts, i);
+      g_autoptr(GError) error = NULL;
+
+      if (cairn_conflict_get_id (conflict) != id)
+        continue;
+      if (!cairn_sync_engine_keep_mine (self->engine, conflict, &error))
+        report_error (self, _("Could not restore your change"), error);
+      return;
+    }
+}
+
 /* ---- Window ------------------------------------------------------------- */
 
 static void
@@ -668,6 +804,20 @@ cairn_window_constructed (GObject *object)
   g_settings_bind (self->settings, "show-completed",
                    self, "show-completed", G_SETTINGS_BIND_DEFAULT);
 
+  /* With no engine (tests, or sync not built) there is simply no button. */
+  if (self->engine != NULL)
+    {
+      CairnSyncStatus *status = cairn_sync_engine_get_status (self->engine);
+
+      self->sync_indicator = CAIRN_SYNC_INDICATOR (cairn_sync_indicator_new ());
+      cairn_sync_indicator_set_status (self->sync_indicator, status);
+      adw_header_bar_pack_end (self->sidebar_header, GTK_WIDGET (self->sync_indicator));
+      g_signal_connect_object (cairn_sync_status_get_conflicts (status), "items-changed",
+                               G_CALLBACK (on_conflicts_changed), self, 0);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", self->engine != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.accounts", self->engine != NULL);
+
   last = g_settings_get_string (self->settings, "last-selected");
   cairn_window_select (self, last);
 }
@@ -678,6 +828,7 @@ cairn_window_dispose (GObject *object)
   CairnWindow *self = CAIRN_WINDOW (object);
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
+  g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), CAIRN_TYPE_WINDOW);
 
   G_OBJECT_CLASS (cairn_window_parent_class)->dispose (object);
@@ -690,6 +841,8 @@ cairn_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->pool);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected, g_free);
 
   G_OBJECT_CLASS (cairn_window_parent_class)->finalize (object);
@@ -710,6 +863,9 @@ cairn_window_get_property (GObject    *object,
       break;
     case PROP_POOL:
       g_value_set_object (value, self->pool);
+      break;
+    case PROP_SYNC_ENGINE:
+      g_value_set_object (value, self->engine);
       break;
     case PROP_SHOW_COMPLETED:
       g_value_set_boolean (value, self->show_completed);
@@ -734,6 +890,9 @@ cairn_window_set_property (GObject      *object,
       break;
     case PROP_POOL:
       self->pool = g_value_dup_object (value);
+      break;
+    case PROP_SYNC_ENGINE:
+      self->engine = g_value_dup_object (value);
       break;
     case PROP_SHOW_COMPLETED:
       cairn_window_set_show_completed (self, g_value_get_boolean (value));
@@ -765,15 +924,25 @@ cairn_window_class_init (CairnWindowClass *klass)
     g_param_spec_object ("pool", NULL, NULL, CAIRN_TYPE_POOL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNC_ENGINE] =
+    g_param_spec_object ("sync-engine", NULL, NULL, CAIRN_TYPE_SYNC_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
   properties[PROP_SHOW_COMPLETED] =
     g_param_spec_boolean ("show-completed", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* After a sign-in or sign-out: the current workspace may have changed. */
+  signals[ACCOUNT_CHANGED] = g_signal_new ("account-changed", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_header);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_box);
@@ -804,6 +973,9 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-note", NULL, win_new_note);
   gtk_widget_class_install_action (widget_class, "win.delete-note", "s", win_delete_note);
   gtk_widget_class_install_action (widget_class, "win.restore-note", "s", win_restore);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, win_sync_now);
+  gtk_widget_class_install_action (widget_class, "win.accounts", NULL, win_accounts);
+  gtk_widget_class_install_action (widget_class, "win.keep-mine", "x", win_keep_mine);
 }
 
 static void
@@ -811,6 +983,7 @@ cairn_window_init (CairnWindow *self)
 {
   self->show_completed = TRUE;
   self->selected = g_strdup ("");
+  self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -827,14 +1000,25 @@ cairn_window_new (GtkApplication *application,
                   GSettings      *settings,
                   CairnPool      *pool)
 {
+  return cairn_window_new_full (application, settings, pool, NULL);
+}
+
+CairnWindow *
+cairn_window_new_full (GtkApplication  *application,
+                       GSettings       *settings,
+                       CairnPool       *pool,
+                       CairnSyncEngine *engine)
+{
   g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
   g_return_val_if_fail (pool == NULL || CAIRN_IS_POOL (pool), NULL);
+  g_return_val_if_fail (engine == NULL || CAIRN_IS_SYNC_ENGINE (engine), NULL);
 
   return g_object_new (CAIRN_TYPE_WINDOW,
                        "application", application,
                        "settings", settings,
                        "pool", pool,
+                       "sync-engine", engine,
                        NULL);
 }
 

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "cairn-pool.h"
+#include "cairn-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,12 @@ G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWi
 CairnWindow *cairn_window_new               (GtkApplication *application,
                                              GSettings      *settings,
                                              CairnPool      *pool);
+/* With a sync engine: the sync button, Sync Now, the account dialog and
+ * conflict toasts; ::account-changed after a sign-in or sign-out. */
+CairnWindow *cairn_window_new_full          (GtkApplication  *application,
+                                             GSettings       *settings,
+                                             CairnPool       *pool,
+                                             CairnSyncEngine *engine);
 CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
 GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */
