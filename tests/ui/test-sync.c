@@ -13,6 +13,7 @@
 #include "cairn-test-server.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
+#include "cairn-window.h"
 
 static void
 test_indicator_follows_states (void)
@@ -158,6 +159,77 @@ test_sign_in_dialog (void)
   g_free (s.dir);
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelQuery;
+
+static GtkWidget *
+find_label_containing (GtkWidget  *widget,
+                       const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_label_containing (c, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelQuery *q = data;
+  return find_label_containing (q->root, q->text) != NULL;
+}
+
+static void
+test_conflict_toast (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-conflict-XXXXXX", &error);
+  g_autoptr(CairnProfile) profile = NULL;
+  g_autoptr(CairnSyncEngine) engine = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func (g_object_unref);
+  CairnWindow *window;
+  LabelQuery q;
+
+  g_assert_no_error (error);
+  profile = cairn_profile_open (dir, &error);
+  g_assert_no_error (error);
+  store = cairn_profile_open_store (profile, NULL, &error);
+  g_assert_no_error (error);
+  pool = cairn_pool_new (store);
+  engine = cairn_sync_engine_new (profile);
+  window = cairn_window_new_full (NULL, settings, pool, engine);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The engine reports that another device renamed our task. */
+  g_ptr_array_add (conflicts, cairn_conflict_new (1, "todo", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+                                                  "title", "Buy milk", "Buy oat milk",
+                                                  "laptop", 7, 0));
+  _cairn_sync_status_set_conflicts (cairn_sync_engine_get_status (engine), conflicts);
+
+  q.root = GTK_WIDGET (window);
+  q.text = "The title of “Buy milk” was changed to “Buy oat milk” on laptop";
+  g_assert_true (cairn_test_wait_until (label_shown, &q));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -170,6 +242,7 @@ main (int   argc,
 
   g_test_add_func ("/sync/indicator-follows-states", test_indicator_follows_states);
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);
+  g_test_add_func ("/sync/conflict-toast", test_conflict_toast);
 
   return g_test_run ();
 }
