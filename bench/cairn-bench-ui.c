@@ -168,7 +168,7 @@ main (int   argc,
       g_autoptr(CairnStore) store = NULL;
       g_autoptr(CairnPool) pool = NULL;
       CairnWindow *window;
-      gint64 start;
+      gint64 start, opened, pooled;
       double rss;
 
       first_frame_at = 0;
@@ -176,7 +176,9 @@ main (int   argc,
       store = cairn_store_open (path, &error);
       if (store == NULL)
         g_error ("Cannot open %s: %s", path, error->message);
+      opened = g_get_monotonic_time ();
       pool = cairn_pool_new (store);
+      pooled = g_get_monotonic_time ();
       window = cairn_window_new (NULL, settings, pool);
       g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
       gtk_window_present (GTK_WINDOW (window));
@@ -189,8 +191,10 @@ main (int   argc,
       rss = rss_mb ();
 
       printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
+              "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,"
               "\"first_frame_ms\":%.1f,\"rss_mb\":%.1f}\n",
               run + 1, n_todos, n_lists, n_notes,
+              (opened - start) / 1000.0, (pooled - opened) / 1000.0,
               (first_frame_at - start) / 1000.0, rss);
       fflush (stdout);
 
