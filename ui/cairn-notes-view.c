@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
 #include "cairn-window.h"
 
@@ -17,6 +18,8 @@ struct _CairnNotesView
   GtkSingleSelection *selection;
   CairnNote          *note;
   gulong              note_notify_id;
+  CairnNoteBuffer    *note_buffer;
+  guint               applying_remote : 1;
   GtkEventControllerFocus *title_focus;
 
   GtkStack           *list_stack;
@@ -78,28 +81,114 @@ unbind_note_row (GtkSignalListItemFactory *factory,
     g_binding_unbind (binding);
 }
 
-/* Shows the note's stored body, keeping the cursor where it was (by
- * character offset) when the text changes under it. */
 static void
-sync_body (CairnNotesView *self)
+report (CairnNotesView *self,
+        const char     *what,
+        const GError   *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
+
+  if (CAIRN_IS_WINDOW (root))
+    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+  else
+    g_warning ("%s", message);
+}
+
+/* Local typing: each change of the GtkTextBuffer becomes an edit of the
+ * note buffer, which coalesces them into note.edited events. Connected
+ * before the default handlers, so the iters still describe the change. */
+static void
+on_body_insert_text (GtkTextBuffer  *buffer,
+                     GtkTextIter    *location,
+                     const char     *text,
+                     int             len,
+                     CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->applying_remote || self->note_buffer == NULL)
+    return;
+  if (!cairn_note_buffer_insert (self->note_buffer, gtk_text_iter_get_offset (location),
+                                 text, len, &error))
+    report (self, _("Could not save the typing"), error);
+}
+
+static void
+on_body_delete_range (GtkTextBuffer  *buffer,
+                      GtkTextIter    *start,
+                      GtkTextIter    *end,
+                      CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+  int from = gtk_text_iter_get_offset (start);
+  int to = gtk_text_iter_get_offset (end);
+
+  if (self->applying_remote || self->note_buffer == NULL || to == from)
+    return;
+  if (!cairn_note_buffer_delete (self->note_buffer, MIN (from, to), ABS (to - from), &error))
+    report (self, _("Could not save the deletion"), error);
+}
+
+/* A change from elsewhere, applied in place: the GtkTextBuffer's marks
+ * (the cursor, the selection) stay with the text around them. */
+static void
+on_remote_changed (CairnNoteBuffer *note_buffer,
+                   guint            position,
+                   guint            deleted,
+                   const char      *inserted,
+                   CairnNotesView  *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
-  g_autofree char *current = NULL;
-  GtkTextIter start, end, cursor;
-  const char *body;
-  int offset;
+  GtkTextIter start, end;
 
-  body = cairn_note_get_body (self->note);
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  current = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
-  if (g_strcmp0 (current, body) == 0)
+  self->applying_remote = TRUE;
+  if (deleted > 0)
+    {
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
+      gtk_text_buffer_get_iter_at_offset (buffer, &end, position + deleted);
+      gtk_text_buffer_delete (buffer, &start, &end);
+    }
+  if (inserted != NULL && inserted[0] != '\0')
+    {
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
+      gtk_text_buffer_insert (buffer, &start, inserted, -1);
+    }
+  self->applying_remote = FALSE;
+}
+
+static void
+close_note_buffer (CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->note_buffer == NULL)
     return;
+  g_signal_handlers_disconnect_by_data (self->note_buffer, self);
+  if (!cairn_note_buffer_flush (self->note_buffer, &error))
+    report (self, _("Could not save the note"), error);
+  g_clear_object (&self->note_buffer);
+}
 
-  gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
-  offset = gtk_text_iter_get_offset (&cursor);
-  gtk_text_buffer_set_text (buffer, body != NULL ? body : "", -1);
-  gtk_text_buffer_get_iter_at_offset (buffer, &cursor, offset);
-  gtk_text_buffer_place_cursor (buffer, &cursor);
+static void
+open_note_buffer (CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+
+  self->note_buffer = cairn_note_buffer_new (cairn_pool_get_store (self->pool),
+                                             cairn_note_get_id (self->note), &error);
+  self->applying_remote = TRUE;
+  gtk_text_buffer_set_text (buffer, self->note_buffer != NULL
+                                    ? cairn_note_buffer_get_text (self->note_buffer) : "", -1);
+  self->applying_remote = FALSE;
+  gtk_text_view_set_editable (self->body_view, self->note_buffer != NULL);
+  if (self->note_buffer == NULL)
+    {
+      report (self, _("Could not open the note"), error);
+      return;
+    }
+  g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
 }
 
 static void
@@ -119,7 +208,6 @@ sync_editor (CairnNotesView *self)
       g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
                  cairn_note_get_title (self->note)) != 0)
     gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (self->note));
-  sync_body (self);
 }
 
 static void
@@ -129,6 +217,7 @@ set_note (CairnNotesView *self,
   if (self->note == note)
     return;
 
+  close_note_buffer (self);
   if (self->note != NULL)
     {
       g_clear_signal_handler (&self->note_notify_id, self->note);
@@ -137,10 +226,10 @@ set_note (CairnNotesView *self,
   if (note != NULL)
     {
       self->note = g_object_ref (note);
-      self->note_notify_id = g_signal_connect_swapped (note, "notify",
+      self->note_notify_id = g_signal_connect_swapped (note, "notify::title",
                                                        G_CALLBACK (sync_editor), self);
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (note));
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
+      open_note_buffer (self);
     }
   sync_editor (self);
 }
@@ -221,6 +310,8 @@ cairn_notes_view_dispose (GObject *object)
   CairnNotesView *self = CAIRN_NOTES_VIEW (object);
 
   set_note (self, NULL);
+  if (self->body_view != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (self->body_view), self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   if (self->pool != NULL)
@@ -263,6 +354,10 @@ cairn_notes_view_init (CairnNotesView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",
+                    G_CALLBACK (on_body_insert_text), self);
+  g_signal_connect (gtk_text_view_get_buffer (self->body_view), "delete-range",
+                    G_CALLBACK (on_body_delete_range), self);
   self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (focus);
   g_signal_connect_swapped (focus, "leave", G_CALLBACK (on_title_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->title_entry), focus);
@@ -337,4 +432,20 @@ cairn_notes_view_focus_title (CairnNotesView *self)
   g_return_if_fail (CAIRN_IS_NOTES_VIEW (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->title_entry));
+}
+
+GtkTextView *
+cairn_notes_view_get_body_view (CairnNotesView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
+
+  return self->body_view;
+}
+
+CairnNoteBuffer *
+cairn_notes_view_get_note_buffer (CairnNotesView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
+
+  return self->note_buffer;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-notes-view.h: the workspace's notes: a list (newest first) beside
- * an editor for the selected one (title editable; body shown). */
+ * an editor for the selected one: the title, and the body through a
+ * CairnNoteBuffer (typing becomes note.edited events; changes from other
+ * devices are applied in place, keeping the cursor and selection). */
 #pragma once
 
 #include <adwaita.h>
 
+#include "cairn-note-buffer.h"
 #include "cairn-pool.h"
 
 G_BEGIN_DECLS
@@ -19,5 +22,8 @@ void        cairn_notes_view_select_note  (CairnNotesView *self,
 CairnNote  *cairn_notes_view_get_note     (CairnNotesView *self);
 /* Keyboard focus to the title of the open note. */
 void        cairn_notes_view_focus_title  (CairnNotesView *self);
+/* The body's editor, and the note buffer behind it (NULL: no note open). */
+GtkTextView     *cairn_notes_view_get_body_view   (CairnNotesView *self);
+CairnNoteBuffer *cairn_notes_view_get_note_buffer (CairnNotesView *self);
 
 G_END_DECLS

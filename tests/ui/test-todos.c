@@ -548,6 +548,91 @@ test_new_note_and_rename (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (notes), ==, 1);
 }
 
+static gboolean
+body_is_hello (gpointer data)
+{
+  return g_strcmp0 (cairn_note_get_body (data), "Hello world") == 0;
+}
+
+static gboolean
+body_view_says (gpointer data)
+{
+  GtkTextBuffer *buffer = data;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+  return g_str_equal (text, "Say: Hello world");
+}
+
+static void
+test_note_typing_and_remote_edit (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(CairnNoteBuffer) remote_body = NULL;
+  g_autofree char *note_id = NULL;
+  CairnNotesView *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  CairnNote *note;
+  guint pending;
+
+  /* A note made on another device reaches us. */
+  note_id = cairn_store_create_note (remote, "Shared note", &error);
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, first, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, first, "h1", &error);
+  g_assert_no_error (error);
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  note = cairn_pool_lookup_note (f->pool, note_id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  g_assert_true (gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)));
+
+  /* Typing is stored: one note.edited once the burst is over. */
+  pending = cairn_store_get_pending_count (f->store);
+  gtk_text_buffer_insert_at_cursor (buffer, "Hello", -1);
+  gtk_text_buffer_insert_at_cursor (buffer, " world", -1);
+  g_assert_true (cairn_test_wait_until (body_is_hello, note));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending + 1);
+
+  /* The server takes our events; the other device prepends text while our
+   * cursor sits before "world". */
+  mine = take_as_server (f->store, 2);
+  cairn_store_rebase (f->store, mine, NULL, &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, mine, NULL, &error);
+  g_assert_no_error (error);
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, 6);
+  gtk_text_buffer_place_cursor (buffer, &iter);
+
+  remote_body = cairn_note_buffer_new (remote, note_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_note_buffer_get_text (remote_body), ==, "Hello world");
+  g_assert_true (cairn_note_buffer_insert (remote_body, 0, "Say: ", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (remote_body, &error));
+  theirs = take_as_server (remote, 2 + mine->len);
+  cairn_store_rebase (f->store, theirs, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_test_wait_until (body_view_says, buffer));
+  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
+  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 11);  /* still before "world" */
+  /* Applying their change is not an edit of ours. */
+  g_assert_false (cairn_note_buffer_has_unflushed (cairn_notes_view_get_note_buffer (view)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -565,6 +650,7 @@ main (int   argc,
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
+  ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
 #undef ADD
 
   return g_test_run ();
