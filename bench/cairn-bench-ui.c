@@ -5,13 +5,21 @@
  * then measures, from opening the store to the first frame the window
  * paints with a list open, and the resident memory once it is shown.
  * Prints one JSON line per measurement. Needs a display (xvfb-run).
+ * Then types into a note of --note-chars characters (default 100,000, in
+ * paragraphs of ~570) in
+ * the open editor: per keystroke, the time from the GtkTextBuffer
+ * insertion to the note buffer having it, and the time to commit a burst
+ * as one note.edited event.
  * Usage: cairn-bench-ui [--todos N] [--notes N] [--lists N] [--runs N]
+ *                       [--note-chars N] [--keys N]
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "cairn-note-buffer.h"
+#include "cairn-notes-view.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 
@@ -114,6 +122,116 @@ fill (const char *path,
   return first;
 }
 
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile_us (GArray *samples,
+               double  p)
+{
+  g_array_sort (samples, compare_gint64);
+  return g_array_index (samples, gint64, MIN (samples->len - 1, (guint) (p * samples->len)));
+}
+
+/* Types `keys` characters at the middle of a note of `chars` characters
+ * through the editor's GtkTextBuffer; every 20 keys the burst is committed. */
+static void
+bench_typing (const char *path,
+              int         chars,
+              int         keys)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(GSettings) settings = bench_settings ("notes");
+  g_autoptr(GArray) key_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) commit_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *id = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  CairnNotesView *view;
+  CairnWindow *window;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  id = cairn_store_create_note (store, "Long note", &error);
+  if (id == NULL)
+    g_error ("create note: %s", error->message);
+  {
+    g_autoptr(CairnNoteBuffer) nb = cairn_note_buffer_new (store, id, &error);
+    const char *words = "lorem ipsum dolor sit amet, consectetur adipiscing elit. ";
+
+    /* Paragraphs of ten sentences (~570 characters), as notes have. */
+    for (int n = 1; (int) text->len < chars; n++)
+      g_string_append (text, n % 10 == 0 ? "lorem ipsum dolor sit amet.\n" : words);
+    g_string_truncate (text, chars);
+    if (nb == NULL || !cairn_note_buffer_insert (nb, 0, text->str, -1, &error) ||
+        !cairn_note_buffer_flush (nb, &error))
+      g_error ("fill note: %s", error->message);
+  }
+
+  pool = cairn_pool_new (store);
+  window = cairn_window_new (NULL, settings, pool);
+  gtk_window_present (GTK_WINDOW (window));
+  view = NULL;
+  for (GtkWidget *w = GTK_WIDGET (window); w != NULL && view == NULL;)
+    {
+      /* depth-first search for the notes view */
+      GtkWidget *next = gtk_widget_get_first_child (w);
+      if (CAIRN_IS_NOTES_VIEW (w))
+        view = CAIRN_NOTES_VIEW (w);
+      while (next == NULL && w != NULL && w != GTK_WIDGET (window))
+        {
+          next = gtk_widget_get_next_sibling (w);
+          if (next == NULL)
+            w = gtk_widget_get_parent (w);
+        }
+      w = next;
+    }
+  g_assert (view != NULL);
+  cairn_notes_view_select_note (view, id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, chars / 2);
+  gtk_text_buffer_place_cursor (buffer, &iter);
+
+  for (int i = 0; i < keys; i++)
+    {
+      gint64 t0 = g_get_monotonic_time (), dt;
+
+      gtk_text_buffer_insert_at_cursor (buffer, "x", 1);
+      dt = g_get_monotonic_time () - t0;
+      g_array_append_val (key_us, dt);
+      if ((i + 1) % 20 == 0)
+        {
+          t0 = g_get_monotonic_time ();
+          if (!cairn_note_buffer_flush (cairn_notes_view_get_note_buffer (view), &error))
+            g_error ("flush: %s", error->message);
+          dt = g_get_monotonic_time () - t0;
+          g_array_append_val (commit_us, dt);
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  printf ("{\"bench\":\"ui-typing\",\"note_chars\":%d,\"keys\":%d,"
+          "\"key_p50_us\":%.0f,\"key_p99_us\":%.0f,"
+          "\"commit_p50_us\":%.0f,\"commit_p99_us\":%.0f,\"commits\":%u}\n",
+          chars, keys, percentile_us (key_us, 0.5), percentile_us (key_us, 0.99),
+          percentile_us (commit_us, 0.5), percentile_us (commit_us, 0.99), commit_us->len);
+  fflush (stdout);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 static gboolean
 first_frame_seen (void)
 {
@@ -125,6 +243,7 @@ main (int   argc,
       char *argv[])
 {
   int n_todos = 100000, n_notes = 1000, n_lists = 100, runs = 3;
+  int note_chars = 100000, keys = 1000;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
@@ -134,6 +253,8 @@ main (int   argc,
     { "notes", 0, 0, G_OPTION_ARG_INT, &n_notes, "Notes in the workspace", "N" },
     { "lists", 0, 0, G_OPTION_ARG_INT, &n_lists, "Lists the todos are spread over", "N" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups to measure", "N" },
+    { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
+    { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn UI start-up benchmark");
@@ -202,6 +323,9 @@ main (int   argc,
       while (g_main_context_iteration (NULL, FALSE))
         ;
     }
+
+  if (keys > 0)
+    bench_typing (path, MAX (note_chars, 1), keys);
 
   {
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
