@@ -25,7 +25,7 @@ struct _CairnServerCore
   sqlite3                *db;
   char                   *path;
   CairnServerCoreOptions  options;
-  GHashTable             *stmts;        /* SQL text -> sqlite3_stmt* */
+  GHashTable             *stmts;        /* SQL literal (by address) -> sqlite3_stmt* */
   GHashTable             *login_user;   /* name -> LoginCounter* */
   GHashTable             *login_addr;   /* address -> LoginCounter* */
   char                   *dummy_hash;   /* verified when the user is unknown */
@@ -50,7 +50,7 @@ db_error (CairnServerCore *self,
 }
 
 /* A cached prepared statement, reset and with bindings cleared. Owned by
- * the cache: do not finalize. */
+ * the cache: do not finalize. sql must be a string literal (it is the key). */
 static sqlite3_stmt *
 stmt (CairnServerCore *self,
       const char      *sql,
@@ -356,7 +356,9 @@ cairn_server_core_open (const char                   *data_dir,
   if (self->options.login_window_ms <= 0)
     self->options.login_window_ms = 60 * 1000;
 
-  self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_stmt);
+  /* Keyed by the address of the SQL literal: every call site passes a
+   * string constant, so hashing the text on every call is wasted work. */
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   self->login_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->login_addr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -947,6 +949,28 @@ cairn_server_core_authenticate (CairnServerCore  *self,
   return g_steal_pointer (&auth);
 }
 
+gboolean
+cairn_server_core_still_allowed (CairnServerCore *self,
+                                 const CairnAuth *auth,
+                                 const char      *workspace_id)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *st;
+  gboolean row = FALSE;
+
+  if (!(st = stmt (self, "SELECT 1 FROM sessions s JOIN members m ON m.user_id = s.user_id "
+                         "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
+      !bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
+      !step_row (self, st, &row, &error))
+    {
+      g_warning ("Cannot check a live connection's rights: %s", error->message);
+      return FALSE;
+    }
+  if (row)
+    sqlite3_reset (st);
+  return row;
+}
+
 GPtrArray *
 cairn_server_core_sessions (CairnServerCore  *self,
                             const CairnAuth  *auth,
@@ -1246,6 +1270,54 @@ fail:
   return FALSE;
 }
 
+GPtrArray *
+cairn_server_core_admin_workspaces (CairnServerCore  *self,
+                                    GError          **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
+  sqlite3_stmt *st;
+  gboolean row;
+
+  if (!(st = stmt (self, WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", error)))
+    return NULL;
+  for (;;)
+    {
+      if (!step_row (self, st, &row, error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (out, workspace_from_row (st));
+    }
+  return g_steal_pointer (&out);
+}
+
+CairnAuth *
+cairn_server_core_admin_owner_auth (CairnServerCore  *self,
+                                    const char       *workspace_id,
+                                    GError          **error)
+{
+  sqlite3_stmt *st;
+  gboolean row;
+  CairnAuth *auth;
+
+  if (!(st = stmt (self, "SELECT u.id, u.username FROM members m JOIN users u ON u.id = m.user_id "
+                         "WHERE m.workspace_id = ? AND m.role = 'owner'", error)) ||
+      !bind (self, st, error, "t", workspace_id) ||
+      !step_row (self, st, &row, error))
+    return NULL;
+  if (!row)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  auth = g_new0 (CairnAuth, 1);
+  auth->user_id = sqlite3_column_int64 (st, 0);
+  auth->username = g_strdup (col_text (st, 1));
+  sqlite3_reset (st);
+  return auth;
+}
+
 /* ---- event log ------------------------------------------------------------ */
 
 static gboolean
@@ -1438,6 +1510,7 @@ cairn_server_core_pull (CairnServerCore  *self,
   g_autoptr(CairnPullReply) reply = g_new0 (CairnPullReply, 1);
   sqlite3_stmt *st;
   gboolean row;
+  gsize bytes = 0;
 
   g_return_val_if_fail (limit > 0, NULL);
 
@@ -1452,6 +1525,7 @@ cairn_server_core_pull (CairnServerCore  *self,
   for (;;)
     {
       CairnWireEvent *ev;
+      gsize size;
 
       if (!step_row (self, st, &row, error))
         return NULL;
@@ -1469,6 +1543,16 @@ cairn_server_core_pull (CairnServerCore  *self,
       ev->seq = sqlite3_column_int64 (st, 0);
       if (sqlite3_column_type (st, 7) != SQLITE_NULL)
         ev->device = g_strdup (col_text (st, 7));
+      /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
+      size = cairn_wire_event_size_bound (ev);
+      if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
+        {
+          cairn_wire_event_free (ev);
+          reply->more = TRUE;
+          sqlite3_reset (st);
+          break;
+        }
+      bytes += size;
       g_ptr_array_add (reply->events, ev);
     }
   return g_steal_pointer (&reply);

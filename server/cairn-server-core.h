@@ -150,6 +150,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnAuth, cairn_auth_free)
 CairnAuth *cairn_server_core_authenticate  (CairnServerCore  *self,
                                             const char       *token,
                                             GError          **error);
+/* Whether auth's session still exists and its user is still a member of
+ * the workspace (both may change behind a live connection's back, also by
+ * the admin commands of another process). FALSE on a storage error too. */
+gboolean   cairn_server_core_still_allowed (CairnServerCore *self,
+                                            const CairnAuth *auth,
+                                            const char      *workspace_id);
 /* CairnSessionInfo* of the user, newest first; current marks auth's own. */
 GPtrArray *cairn_server_core_sessions      (CairnServerCore  *self,
                                             const CairnAuth  *auth,
@@ -194,6 +200,17 @@ gboolean   cairn_server_core_member_remove (CairnServerCore  *self,
                                             const char       *username,
                                             GError          **error);
 
+/* ---- workspaces (admin) ----------------------------------------------- */
+
+/* Every workspace (CairnWorkspaceInfo*), by owner then name. */
+GPtrArray *cairn_server_core_admin_workspaces (CairnServerCore  *self,
+                                               GError          **error);
+/* Acting as the workspace's owner (session_id and device NULL), for admin
+ * commands that reuse the owner-only calls. NOT_FOUND if no such workspace. */
+CairnAuth *cairn_server_core_admin_owner_auth (CairnServerCore  *self,
+                                               const char       *workspace_id,
+                                               GError          **error);
+
 /* ---- the event log ---------------------------------------------------- */
 
 /* Appends a decoded batch (CairnWireEvent*, as cairn_protocol_decode_push_
@@ -213,7 +230,8 @@ CairnPushReply *cairn_server_core_push     (CairnServerCore  *self,
                                             char            **out_gap_client_id,
                                             gint64           *out_expected,
                                             GError          **error);
-/* Events with seq > after, at most limit, ascending. */
+/* Events with seq > after, ascending: at most limit, and cut earlier when
+ * the page would pass CAIRN_PROTOCOL_MAX_PAGE_BYTES (more is then TRUE). */
 CairnPullReply *cairn_server_core_pull     (CairnServerCore  *self,
                                             const CairnAuth  *auth,
                                             const char       *workspace_id,

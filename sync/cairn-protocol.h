@@ -29,6 +29,10 @@ G_BEGIN_DECLS
 #define CAIRN_PROTOCOL_MAX_DEVICE_BYTES       128
 #define CAIRN_PROTOCOL_MAX_WORKSPACE_NAME_BYTES 200
 #define CAIRN_PROTOCOL_MAX_MESSAGE_ID_BYTES   64
+/* Pull answers and live "events" messages are cut into pages so that none
+ * is larger than this (a client may keep its WebSocket incoming limit at
+ * CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES). */
+#define CAIRN_PROTOCOL_MAX_PAGE_BYTES         (1024 * 1024)
 /* Largest integer a JSON number carries exactly in every client (2^53). */
 #define CAIRN_PROTOCOL_MAX_INT                G_GINT64_CONSTANT (9007199254740992)
 
@@ -117,6 +121,10 @@ CairnWireEvent *cairn_wire_event_new   (const char *name,
 CairnWireEvent *cairn_wire_event_copy  (const CairnWireEvent *self);
 void            cairn_wire_event_free  (CairnWireEvent *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWireEvent, cairn_wire_event_free)
+
+/* An upper bound of the bytes cairn_protocol_encode_event() produces for
+ * this event, for cutting pages. */
+gsize           cairn_wire_event_size_bound (const CairnWireEvent *self);
 
 /* Decodes one event object. With from_server FALSE (what a server accepts
  * from a client) "seq" and "device" are refused as unknown fields; with

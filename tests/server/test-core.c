@@ -407,6 +407,10 @@ test_workspaces_members (Fixture       *f,
   g_assert_true (cairn_server_core_check_member (f->core, bob, shared->id, &error));
   g_assert_false (cairn_server_core_check_member (f->core, carol, shared->id, &error));
   g_clear_error (&error);
+  g_assert_true (cairn_server_core_still_allowed (f->core, bob, shared->id));
+  g_assert_false (cairn_server_core_still_allowed (f->core, carol, shared->id));
+  g_assert_true (cairn_server_core_revoke_session (f->core, carol, carol->session_id, &error));
+  g_assert_false (cairn_server_core_still_allowed (f->core, carol, carol_ws));
 
   /* Removing alice hands the shared workspace to bob and deletes her
    * personal one. */
