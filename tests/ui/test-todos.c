@@ -397,7 +397,10 @@ test_create_rename_delete_list (Fixture       *f,
   g_assert_cmpstr (cairn_list_get_title (list), ==, "Work");
   /* The new list is open, ready for its first task. */
   g_assert_cmpstr (cairn_window_get_selected (f->window), ==, id);
-  g_assert_cmpstr (g_settings_get_string (f->settings, "last-selected"), ==, id);
+  {
+    g_autofree char *last = g_settings_get_string (f->settings, "last-selected");
+    g_assert_cmpstr (last, ==, id);
+  }
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-current-list", NULL);
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);

@@ -112,7 +112,10 @@ test_preferences_bound_to_settings (void)
   /* Choosing a style in the window writes the setting. */
   gtk_widget_activate (light_check);
   cairn_test_spin (20);
-  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "light");
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+    g_assert_cmpstr (scheme, ==, "light");
+  }
 
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
