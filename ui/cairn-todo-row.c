@@ -319,6 +319,14 @@ todo_clear_due (GtkWidget  *widget,
 }
 
 static void
+popup_when_mapped (GtkMenuButton *button,
+                   CairnTodoRow  *self)
+{
+  g_signal_handlers_disconnect_by_func (button, popup_when_mapped, self);
+  gtk_menu_button_popup (button);
+}
+
+static void
 todo_pick_due (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -330,9 +338,15 @@ todo_pick_due (GtkWidget  *widget,
 
   create_due_popover (self->due_button, self);
   sync_calendar (self);
-  /* The popover hangs off the due button, shown while it is open. */
-  gtk_widget_set_visible (GTK_WIDGET (self->due_button), TRUE);
-  gtk_menu_button_popup (self->due_button);
+  /* The popover hangs off the due button, shown while it is open; a
+   * button that was hidden can only pop up once it is on screen. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->due_button)))
+    gtk_menu_button_popup (self->due_button);
+  else
+    {
+      g_signal_connect (self->due_button, "map", G_CALLBACK (popup_when_mapped), self);
+      gtk_widget_set_visible (GTK_WIDGET (self->due_button), TRUE);
+    }
 }
 
 static void
