@@ -9,7 +9,8 @@
  * traces: one replica per agent; before each transaction the agent's replica
  * merges exactly the other agents' transactions in the transaction's causal
  * past (its parents' version), then applies the patches locally; the
- * operations each transaction made are what the others merge. At the end
+ * operations each transaction made, encoded, are what the others decode and
+ * merge. At the end
  * every replica merges everything and must equal endContent.
  *
  * Output: {"trace","patches","ms","peak_rss_kb","encoded_bytes","decode_ms","ok"}
@@ -95,6 +96,17 @@ now_ms (void)
   return g_get_monotonic_time () / 1000.0;
 }
 
+/* Decodes an encoded batch and merges it, as a receiving device does. */
+static gboolean
+merge_bytes (CairnText  *doc,
+             GBytes     *wire,
+             GError    **error)
+{
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_decode (wire, error);
+
+  return ops != NULL && cairn_text_apply (doc, ops, 0, error);
+}
+
 typedef struct
 {
   GArray  *patches;
@@ -147,7 +159,7 @@ replay (const Trace  *trace,
       g_autofree guint *clock = g_new0 (guint, (gsize) n * n_agents);
       g_autofree guint *merged = g_new0 (guint, (gsize) n_agents * n_agents);
       g_autoptr(GPtrArray) by_agent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-      g_autoptr(GPtrArray) all_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_text_ops_free);
+      g_autoptr(GPtrArray) all_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
       for (guint a = 0; a < n_agents; a++)
         g_ptr_array_add (by_agent, g_ptr_array_new ());
@@ -179,7 +191,7 @@ replay (const Trace  *trace,
               guint want = a == t->agent ? c[a] - 1 : c[a];
               guint *have = &merged[t->agent * n_agents + a];
               for (; *have < want; (*have)++)
-                if (a != t->agent && !cairn_text_apply (doc, g_ptr_array_index (list, *have), 0, error))
+                if (a != t->agent && !merge_bytes (doc, g_ptr_array_index (list, *have), error))
                   {
                     ok = FALSE;
                     break;
@@ -193,8 +205,13 @@ replay (const Trace  *trace,
                 ok = FALSE;
             }
           merged[t->agent * n_agents + t->agent]++;
-          g_ptr_array_add (g_ptr_array_index (by_agent, t->agent), ops);
-          g_ptr_array_add (all_ops, ops);
+          /* What goes over the wire: the encoded batch. */
+          {
+            GBytes *wire = cairn_text_ops_encode (ops);
+            cairn_text_ops_free (ops);
+            g_ptr_array_add (g_ptr_array_index (by_agent, t->agent), wire);
+            g_ptr_array_add (all_ops, wire);
+          }
         }
       /* Everyone merges everything. */
       for (guint r = 0; r < n_agents && ok; r++)
@@ -202,7 +219,7 @@ replay (const Trace  *trace,
           {
             GPtrArray *list = g_ptr_array_index (by_agent, a);
             for (guint *have = &merged[r * n_agents + a]; *have < list->len && ok; (*have)++)
-              if (a != r && !cairn_text_apply (replicas[r], g_ptr_array_index (list, *have), 0, error))
+              if (a != r && !merge_bytes (replicas[r], g_ptr_array_index (list, *have), error))
                 ok = FALSE;
           }
       ms = now_ms () - t0;

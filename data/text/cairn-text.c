@@ -224,6 +224,18 @@ idx_remove (CtClient *c,
     }
 }
 
+/* Changes the key of the entry for old_seq; the caller keeps the order. */
+static void
+idx_rekey (CtClient *c,
+           guint32   old_seq,
+           guint32   new_seq)
+{
+  CtIdxEnt *e = idx_find (c, old_seq);
+
+  g_assert (e != NULL && e->seq == old_seq);
+  e->seq = new_seq;
+}
+
 static void
 idx_set_leaf (CtClient *c,
               guint32   seq,
@@ -515,6 +527,16 @@ spans_mergeable (const CtSpan *a,
          a->off + a->bytes == b->off;
 }
 
+/* a then b would form one run if they had the same deleted flag. */
+static inline gboolean
+spans_mergeable_but_deleted (const CtSpan *a,
+                             const CtSpan *b)
+{
+  return a->client == b->client && a->seq + a->len == b->seq &&
+         b->ol.client == a->client && b->ol.seq == a->seq + a->len - 1 &&
+         id_eq (a->or_, b->or_) && a->off + a->bytes == b->off;
+}
+
 /* Merges slot with its neighbours in the leaf when they form one run. */
 static void
 merge_around (CairnText *self,
@@ -550,7 +572,50 @@ mark_deleted (CairnText *self,
               guint32    off,
               guint32    take)
 {
-  CtSpan *s;
+  CtSpan *s = &leaf->s[slot];
+
+  /* Backspacing (the tail of a span before its deleted continuation) and
+   * deleting forwards (the head of a span after its deleted predecessor)
+   * move the boundary between the two spans instead of splitting. */
+  if (off > 0 && off + take == s->len && slot + 1 < leaf->h.n)
+    {
+      CtSpan *n = &leaf->s[slot + 1];
+      if (n->deleted && !s->deleted && spans_mergeable_but_deleted (s, n))
+        {
+          guint32 kb = span_byte_offset (self, s, off);
+          guint32 old_seq = n->seq;
+          n->seq = s->seq + off;
+          n->len += take;
+          n->off = s->off + kb;
+          n->bytes += s->bytes - kb;
+          n->ol.seq = n->seq - 1;
+          s->len = off;
+          s->bytes = kb;
+          idx_rekey (client_at (self, n->client), old_seq, n->seq);
+          add_counts (self, leaf, -(gint32) take, 0);
+          return;
+        }
+    }
+  if (off == 0 && take < s->len && slot > 0)
+    {
+      CtSpan *p = &leaf->s[slot - 1];
+      if (p->deleted && !s->deleted && spans_mergeable_but_deleted (p, s))
+        {
+          guint32 kb = span_byte_offset (self, s, take);
+          guint32 old_seq = s->seq;
+          p->len += take;
+          p->bytes += kb;
+          s->seq += take;
+          s->len -= take;
+          s->off += kb;
+          s->bytes -= kb;
+          s->ol.client = s->client;
+          s->ol.seq = s->seq - 1;
+          idx_rekey (client_at (self, s->client), old_seq, s->seq);
+          add_counts (self, leaf, -(gint32) take, 0);
+          return;
+        }
+    }
 
   if (off > 0)
     split_span (self, &leaf, &slot, off);

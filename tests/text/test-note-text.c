@@ -7,6 +7,8 @@
 
 #include "store-test-util.h"
 #include "cairn-note-buffer.h"
+#include "cairn-pool.h"
+#include "cairn-note.h"
 
 static char *
 body_of (CairnStore *store,
@@ -99,6 +101,35 @@ test_local_edit (void)
     g_autofree char *s = cairn_text_get_text (t, NULL);
     g_assert_cmpstr (s, ==, "été !à Paris");
   }
+}
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           guint      *count)
+{
+  (*count)++;
+}
+
+/* The pool's note object follows the body, remote merges included. */
+static void
+test_pool_body (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Pool", &error);
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  CairnNote *found = cairn_pool_lookup_note (pool, id);
+  g_autoptr(CairnNote) note = NULL;
+  guint notified = 0;
+
+  g_assert_nonnull (found);
+  note = g_object_ref (found);
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "");
+  g_signal_connect (note, "notify::body", G_CALLBACK (on_notify), &notified);
+  type_into (ts->store, id, 0, "first line");
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "first line");
+  g_assert_cmpuint (notified, ==, 1);
 }
 
 static void
@@ -315,6 +346,7 @@ main (int    argc,
   g_test_add_func ("/note-text/local-edit", test_local_edit);
   g_test_add_func ("/note-text/two-devices-merge", test_two_devices_merge);
   g_test_add_func ("/note-text/bad-edits", test_bad_edits);
+  g_test_add_func ("/note-text/pool-body", test_pool_body);
   g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
   g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
   return g_test_run ();

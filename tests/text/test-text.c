@@ -239,6 +239,80 @@ test_no_interleaving (void)
   check_no_interleaving (3, uni, fb);
 }
 
+static guint32 test_seed_value (void);
+
+/* Random words (letters unique to each replica) typed forwards or backwards
+ * at one random spot of a shared text, merged in a random order: each word
+ * comes out whole. */
+static void
+test_no_interleaving_random (void)
+{
+  guint32 seed = test_seed_value ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      guint n = g_rand_int_range (rand, 2, 5);
+      g_autoptr(CairnText) base = replica (50);
+      g_autoptr(CairnTextOps) base_ops = cairn_text_ops_new ();
+      CairnText *reps[4] = { NULL };
+      CairnTextOps *ops[4] = { NULL };
+      char words[4][8];
+      guint spot;
+      g_autofree char *first = NULL;
+
+      g_assert_true (cairn_text_insert (base, 0, "0123456789", -1, base_ops, NULL));
+      spot = g_rand_int_range (rand, 0, 11);
+      for (guint r = 0; r < n; r++)
+        {
+          guint len = g_rand_int_range (rand, 1, 7);
+          gboolean backwards = g_rand_boolean (rand);
+          for (guint k = 0; k < len; k++)
+            words[r][k] = 'a' + 6 * r + g_rand_int_range (rand, 0, 6);
+          words[r][len] = '\0';
+          reps[r] = replica (r + 1);
+          ops[r] = cairn_text_ops_new ();
+          deliver (reps[r], base_ops);
+          for (guint k = 0; k < len; k++)
+            {
+              guint ci = backwards ? len - 1 - k : k;
+              g_assert_true (cairn_text_insert (reps[r], backwards ? spot : spot + k,
+                                                &words[r][ci], 1, ops[r], NULL));
+            }
+        }
+      for (guint r = 0; r < n; r++)
+        {
+          /* Deliver the others in a random order. */
+          guint order[4], m = 0;
+          for (guint o = 0; o < n; o++)
+            if (o != r)
+              order[m++] = o;
+          for (guint i = m; i > 1; i--)
+            {
+              guint j = g_rand_int_range (rand, 0, i);
+              guint t = order[i - 1];
+              order[i - 1] = order[j];
+              order[j] = t;
+            }
+          for (guint i = 0; i < m; i++)
+            deliver (reps[r], ops[order[i]]);
+        }
+      first = text_of (reps[0]);
+      for (guint r = 0; r < n; r++)
+        {
+          g_autofree char *s = text_of (reps[r]);
+          g_assert_cmpstr (s, ==, first);
+          if (strstr (s, words[r]) == NULL)
+            g_error ("seed %u round %u: “%s” is not contiguous in “%s”", seed, round, words[r], s);
+        }
+      for (guint r = 0; r < n; r++)
+        {
+          cairn_text_free (reps[r]);
+          cairn_text_ops_free (ops[r]);
+        }
+    }
+}
+
 static void
 test_ties_are_deterministic (void)
 {
@@ -433,7 +507,7 @@ random_text (GRand *rand)
 }
 
 static guint32
-test_seed (void)
+test_seed_value (void)
 {
   const char *env = g_getenv ("CAIRN_TEXT_SEED");
   guint32 seed = env ? (guint32) g_ascii_strtoull (env, NULL, 10) : g_random_int ();
@@ -441,6 +515,12 @@ test_seed (void)
   g_test_message ("seed %u (set CAIRN_TEXT_SEED=%u to repeat)", seed, seed);
   g_printerr ("# CAIRN_TEXT_SEED=%u\n", seed);
   return seed;
+}
+
+static guint32
+test_seed (void)
+{
+  return test_seed_value ();
 }
 
 /* Applies one random local edit to t and to the oracle string. */
@@ -894,6 +974,7 @@ main (int    argc,
   g_test_add_func ("/text/bad-input", test_bad_input);
   g_test_add_func ("/text/typing-coalesces", test_typing_coalesces);
   g_test_add_func ("/text/no-interleaving", test_no_interleaving);
+  g_test_add_func ("/text/no-interleaving-random", test_no_interleaving_random);
   g_test_add_func ("/text/ties-deterministic", test_ties_are_deterministic);
   g_test_add_func ("/text/duplicates-and-held", test_duplicates_and_held_ops);
   g_test_add_func ("/text/contradictory-ops", test_contradictory_ops_refused);
