@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-account-dialog.h"
+#include "cairn-protocol.h"
 
 struct _CairnAccountDialog
 {
@@ -24,11 +25,15 @@ struct _CairnAccountDialog
   GtkButton       *sign_in_button;
   GtkSpinner      *spinner;
   AdwStatusPage   *signed_in_page;
+  AdwEntryRow     *share_row;
+  GtkLabel        *share_label;
+  AdwPreferencesGroup *workspaces_group;
+  GPtrArray       *workspace_rows;
 };
 
 G_DEFINE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, ADW_TYPE_WINDOW)
 
-enum { SIGNED_IN, SIGNED_OUT, N_SIGNALS };
+enum { SIGNED_IN, SIGNED_OUT, SHARED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 char *
@@ -64,8 +69,114 @@ set_busy (CairnAccountDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->username_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  if (self->share_row != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->share_row), !busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+}
+
+static void
+workspaces_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workspaces = NULL;
+  const char *current;
+
+  workspaces = cairn_sync_engine_list_workspaces_finish (CAIRN_SYNC_ENGINE (source), result, &error);
+  if (workspaces == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = cairn_account_error_text (error);
+      adw_preferences_group_set_description (self->workspaces_group, text);
+      return;
+    }
+
+  for (guint i = 0; i < self->workspace_rows->len; i++)
+    adw_preferences_group_remove (self->workspaces_group, self->workspace_rows->pdata[i]);
+  g_ptr_array_set_size (self->workspace_rows, 0);
+
+  current = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      CairnWorkspaceInfo *ws = workspaces->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *subtitle = NULL;
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ws->name);
+      if (ws->personal)
+        subtitle = g_strdup (_("Personal"));
+      else
+        subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
+      if (g_strcmp0 (ws->id, current) == 0)
+        {
+          g_autofree char *s2 = g_strdup_printf (_("%s — on this device"), subtitle);
+          g_free (subtitle);
+          subtitle = g_steal_pointer (&s2);
+        }
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_preferences_group_add (self->workspaces_group, row);
+      g_ptr_array_add (self->workspace_rows, row);
+    }
+}
+
+static void
+share_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->share_row))));
+
+  if (!cairn_sync_engine_share_finish (CAIRN_SYNC_ENGINE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
+        text = g_strdup_printf (_("There is no user named “%s” on this server"), who);
+      else if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN))
+        text = g_strdup (_("Only the owner of this workspace can share it"));
+      else
+        text = cairn_account_error_text (error);
+      gtk_widget_add_css_class (GTK_WIDGET (self->share_label), "error");
+    }
+  else
+    {
+      text = g_strdup_printf (_("Shared with %s"), who);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->share_label), "error");
+      gtk_editable_set_text (GTK_EDITABLE (self->share_row), "");
+      g_signal_emit (self, signals[SHARED], 0);
+    }
+  set_busy (self, FALSE);
+  gtk_label_set_label (self->share_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->share_label), TRUE);
+}
+
+static void
+on_share (CairnAccountDialog *self)
+{
+  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->share_row))));
+  const char *ws = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
+
+  if (self->busy || who[0] == '\0')
+    return;
+  if (ws == NULL)
+    {
+      gtk_label_set_label (self->share_label, _("No workspace is being synced yet"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->share_label), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->share_label), TRUE);
+      return;
+    }
+  set_busy (self, TRUE);
+  cairn_sync_engine_share_async (self->engine, ws, who, self->cancellable, share_done,
+                                 g_object_ref (self));
 }
 
 static void
@@ -83,6 +194,8 @@ sync_page (CairnAccountDialog *self)
                          ? cairn_sync_status_get_server_url (status) : "");
       adw_status_page_set_description (self->signed_in_page, who);
       gtk_stack_set_visible_child_name (self->stack, "signed-in");
+      cairn_sync_engine_list_workspaces_async (self->engine, self->cancellable,
+                                               workspaces_done, g_object_ref (self));
     }
   else
     gtk_stack_set_visible_child_name (self->stack, "sign-in");
@@ -196,6 +309,7 @@ cairn_account_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->engine);
+  g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cairn_account_dialog_parent_class)->dispose (object);
 }
@@ -213,6 +327,9 @@ cairn_account_dialog_class_init (CairnAccountDialogClass *klass)
   signals[SIGNED_OUT] = g_signal_new ("signed-out", G_TYPE_FROM_CLASS (klass),
                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                       G_TYPE_NONE, 0);
+  signals[SHARED] = g_signal_new ("shared", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -277,7 +394,33 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   gtk_widget_add_css_class (sign_out, "pill");
   gtk_widget_set_halign (sign_out, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (sign_out, "clicked", G_CALLBACK (on_sign_out), self);
-  adw_status_page_set_child (self->signed_in_page, sign_out);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+    GtkWidget *share_group = adw_preferences_group_new ();
+
+    self->workspace_rows = g_ptr_array_new ();
+    self->workspaces_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+    adw_preferences_group_set_title (self->workspaces_group, _("Your Workspaces"));
+
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (share_group),
+                                     _("Share This Workspace"));
+    self->share_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->share_row),
+                                   _("Username to share with"));
+    adw_entry_row_set_show_apply_button (self->share_row, TRUE);
+    g_signal_connect_swapped (self->share_row, "apply", G_CALLBACK (on_share), self);
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (share_group), GTK_WIDGET (self->share_row));
+    self->share_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->share_label, 0);
+    gtk_label_set_wrap (self->share_label, TRUE);
+    gtk_widget_set_visible (GTK_WIDGET (self->share_label), FALSE);
+
+    gtk_box_append (GTK_BOX (box), sign_out);
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspaces_group));
+    gtk_box_append (GTK_BOX (box), share_group);
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
+    adw_status_page_set_child (self->signed_in_page, box);
+  }
 
   self->stack = GTK_STACK (gtk_stack_new ());
   gtk_stack_add_named (self->stack, clamp, "sign-in");

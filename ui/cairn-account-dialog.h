@@ -2,7 +2,9 @@
 /* cairn-account-dialog.h: sign in to a Cairn server (server URL, username,
  * password, errors shown inline) or, when signed in, sign out. Network work
  * runs asynchronously through the sync engine; the dialog stays responsive.
- * Emits ::signed-in after a successful sign-in and ::signed-out. */
+ * Signed in, it lists the user's workspaces and shares the current one
+ * with another user of the server (result inline).
+ * Emits ::signed-in after a successful sign-in, ::signed-out, ::shared. */
 #pragma once
 
 #include <adwaita.h>

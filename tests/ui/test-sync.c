@@ -66,6 +66,7 @@ typedef struct
   CairnProfile    *profile;
   CairnSyncEngine *engine;
   CairnAccountDialog *dialog;
+  CairnStore      *store;
   gboolean         signed_in;
 } SignIn;
 
@@ -101,6 +102,38 @@ try_sign_in (SignIn     *s,
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   g_assert_true (cairn_test_wait_until (not_busy, s->dialog));
+}
+
+static gboolean
+has_workspace_row (gpointer data)
+{
+  return cairn_test_find_widget (data, ADW_TYPE_ACTION_ROW, NULL) != NULL;
+}
+
+static void
+share_with (SignIn     *s,
+            const char *user)
+{
+  GtkWidget *row = cairn_test_find_widget (GTK_WIDGET (s->dialog), ADW_TYPE_ENTRY_ROW,
+                                           "Username to share with");
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), user);
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (cairn_test_wait_until (not_busy, s->dialog));
+}
+
+/* The text under the share row. */
+static const char *
+share_result (SignIn *s)
+{
+  GtkWidget *row = cairn_test_find_widget (GTK_WIDGET (s->dialog), ADW_TYPE_ENTRY_ROW,
+                                           "Username to share with");
+  GtkWidget *group = gtk_widget_get_ancestor (row, ADW_TYPE_PREFERENCES_GROUP);
+  GtkWidget *label = gtk_widget_get_next_sibling (group);
+
+  g_assert_true (GTK_IS_LABEL (label));
+  return gtk_label_get_label (GTK_LABEL (label));
 }
 
 static void
@@ -146,9 +179,27 @@ test_sign_in_dialog (void)
   g_assert_true (s.signed_in);
   g_assert_true (cairn_sync_engine_is_signed_in (s.engine));
 
+  /* As the app does after signing in: sync the profile's current workspace. */
+  {
+    g_autofree char *ws = cairn_profile_dup_current_workspace (s.profile, &error);
+    g_assert_no_error (error);
+    s.store = cairn_profile_open_store (s.profile, ws, &error);
+    g_assert_no_error (error);
+    cairn_sync_engine_set_store (s.engine, s.store, ws);
+  }
+
+  /* Signed in: the workspaces are listed, and this one can be shared. */
+  g_assert_true (cairn_test_wait_until (has_workspace_row, s.dialog));
+  cairn_test_server_add_user (s.server, "bob", "another fine password");
+  share_with (&s, "nobody");
+  g_assert_cmpstr (share_result (&s), ==, "There is no user named “nobody” on this server");
+  share_with (&s, "bob");
+  g_assert_cmpstr (share_result (&s), ==, "Shared with bob");
+
   gtk_window_destroy (GTK_WINDOW (s.dialog));
   cairn_test_spin (20);
   g_clear_object (&s.engine);
+  g_clear_object (&s.store);
   g_clear_object (&s.profile);
   cairn_test_server_stop (s.server, FALSE);
   cairn_test_server_free (s.server);
