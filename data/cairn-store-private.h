@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 2
+#define CAIRN_STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 
@@ -27,6 +27,7 @@ struct _CairnStore
   GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
+  GHashTable  *text_cache;      /* note id -> decoded CRDT (cairn-store-text.c) */
   guint        needs_update : 1;
   guint        in_transaction : 1;
 
@@ -107,6 +108,9 @@ gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
                                             const CairnEvent *event,
                                             CairnChanges     *changes,
                                             GError          **error);
+/* Forgets the decoded CRDTs kept between note.edited commits. Done by
+ * _cairn_store_load_meta(), i.e. on every rollback and external change. */
+void          _cairn_store_text_cache_clear (CairnStore      *self);
 
 /* Changes */
 CairnChanges *_cairn_changes_new           (void);

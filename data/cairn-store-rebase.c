@@ -403,9 +403,10 @@ cairn_store_rebuild (CairnStore  *self,
 
   /* Children first, for the foreign key from todos to lists. */
   if (!_cairn_store_exec (self, "DELETE FROM todos; DELETE FROM note_bodies; "
-                          "DELETE FROM notes; DELETE FROM lists;",
+                          "DELETE FROM note_body_ops; DELETE FROM notes; DELETE FROM lists;",
                           error))
     goto fail;
+  _cairn_store_text_cache_clear (self);
 
   stmt = _cairn_store_prepare (self,
                                "SELECT name, version, args, client_id, client_seq, "

@@ -75,6 +75,15 @@ static const char * const migrations[] = {
   "  note_id TEXT PRIMARY KEY NOT NULL,"
   "  crdt BLOB NOT NULL"
   ");",
+  /* 2 -> 3: text ops merged since a note's CRDT was last written whole.
+   * A note's body is note_bodies.crdt with these applied in seq order;
+   * cairn-store-text.c folds them back into crdt from time to time. */
+  "CREATE TABLE note_body_ops ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  note_id TEXT NOT NULL,"
+  "  ops BLOB NOT NULL"
+  ");"
+  "CREATE INDEX note_body_ops_by_note ON note_body_ops (note_id, seq);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

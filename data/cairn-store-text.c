@@ -47,24 +47,85 @@ note_state (CairnStore  *self,
   return state;
 }
 
-/* The note's CRDT as this device's replica (empty when never edited). */
-static CairnText *
-load_text (CairnStore  *self,
+/* A decoded CRDT kept between commits, so that committing a burst costs
+ * what the burst costs, not what the note costs. It always equals what
+ * the database holds (note_bodies.crdt with the note's note_body_ops
+ * applied), inside the open transaction too: the whole cache is dropped
+ * whenever the store reloads its cursor, which it does on every rollback,
+ * rebuild, rebase, sync and when another process has committed. */
+typedef struct
+{
+  CairnText *text;
+  gsize      state_bytes;   /* size of note_bodies.crdt (0: no row) */
+  gsize      ops_bytes;     /* sum of the sizes of its note_body_ops */
+} TextCacheEntry;
+
+/* Decoded notes kept at most: an editor has one open, sync touches a few. */
+#define TEXT_CACHE_MAX 8
+/* The appended ops are folded into one state blob when they exceed this
+ * fraction of the state (and a floor): a commit then writes the whole
+ * state once per that many bytes of edits, instead of on every commit. */
+#define COMPACT_RATIO 4
+#define COMPACT_FLOOR 16384
+
+static void
+text_cache_entry_free (gpointer data)
+{
+  TextCacheEntry *entry = data;
+
+  g_clear_pointer (&entry->text, cairn_text_free);
+  g_free (entry);
+}
+
+void
+_cairn_store_text_cache_clear (CairnStore *self)
+{
+  if (self->text_cache != NULL)
+    g_hash_table_remove_all (self->text_cache);
+}
+
+static gboolean
+bind_note_id (CairnStore    *self,
+              sqlite3_stmt  *stmt,
+              const char    *note_id,
+              GError       **error)
+{
+  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+set_damaged (CairnStore  *self,
+             GError     **error,
+             const char  *note_id,
+             const char  *what,
+             GError      *inner)
+{
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+               "The stored body of note %s in %s is damaged (%s): %s",
+               note_id, self->path, what, inner->message);
+}
+
+/* The note's CRDT as this device's replica (empty when never edited), read
+ * from the database: the state blob, then the ops appended since. */
+static TextCacheEntry *
+read_text (CairnStore  *self,
            const char  *note_id,
            GError     **error)
 {
   sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT crdt FROM note_bodies WHERE note_id = ?",
                                              error);
   g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) inner = NULL;
+  TextCacheEntry *entry;
   int rc;
 
-  if (stmt == NULL)
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
     return NULL;
-  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      return NULL;
-    }
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     blob = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
@@ -76,20 +137,135 @@ load_text (CairnStore  *self,
     }
   sqlite3_reset (stmt);
 
+  entry = g_new0 (TextCacheEntry, 1);
   if (blob == NULL)
-    return cairn_text_new (self->client_id, error);
-  {
-    GError *inner = NULL;
-    CairnText *text = cairn_text_decode_state (blob, self->client_id, &inner);
-    if (text == NULL)
-      {
-        g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
-                     "The stored body of note %s in %s is damaged: %s",
-                     note_id, self->path, inner->message);
-        g_error_free (inner);
-      }
-    return text;
-  }
+    entry->text = cairn_text_new (self->client_id, &inner);
+  else
+    {
+      entry->state_bytes = g_bytes_get_size (blob);
+      entry->text = cairn_text_decode_state (blob, self->client_id, &inner);
+    }
+  if (entry->text == NULL)
+    {
+      set_damaged (self, error, note_id, "state", inner);
+      text_cache_entry_free (entry);
+      return NULL;
+    }
+
+  stmt = _cairn_store_prepare (self, "SELECT ops FROM note_body_ops WHERE note_id = ? ORDER BY seq",
+                               error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
+    {
+      text_cache_entry_free (entry);
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) raw = g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                           sqlite3_column_bytes (stmt, 0));
+      g_autoptr(CairnTextOps) ops = cairn_text_ops_decode (raw, &inner);
+
+      entry->ops_bytes += g_bytes_get_size (raw);
+      if (ops == NULL || !cairn_text_apply (entry->text, ops, 0, &inner))
+        {
+          set_damaged (self, error, note_id, "appended ops", inner);
+          sqlite3_reset (stmt);
+          text_cache_entry_free (entry);
+          return NULL;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read note body ops");
+      text_cache_entry_free (entry);
+      return NULL;
+    }
+  return entry;
+}
+
+/* The cached CRDT of the note, read into the cache when missing. Owned by
+ * the cache. */
+static TextCacheEntry *
+cached_text (CairnStore  *self,
+             const char  *note_id,
+             GError     **error)
+{
+  TextCacheEntry *entry;
+
+  if (self->text_cache == NULL)
+    self->text_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              text_cache_entry_free);
+  entry = g_hash_table_lookup (self->text_cache, note_id);
+  if (entry != NULL)
+    return entry;
+  entry = read_text (self, note_id, error);
+  if (entry == NULL)
+    return NULL;
+  if (g_hash_table_size (self->text_cache) >= TEXT_CACHE_MAX)
+    g_hash_table_remove_all (self->text_cache);
+  g_hash_table_insert (self->text_cache, g_strdup (note_id), entry);
+  return entry;
+}
+
+/* Writes the whole state and drops the appended ops. */
+static gboolean
+compact_text (CairnStore      *self,
+              const char      *note_id,
+              TextCacheEntry  *entry,
+              GError         **error)
+{
+  g_autoptr(GBytes) state = cairn_text_encode_state (entry->text);
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO note_bodies (note_id, crdt) VALUES (?, ?) "
+                               "ON CONFLICT (note_id) DO UPDATE SET crdt = excluded.crdt", error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
+    return FALSE;
+  if (sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (state, NULL), g_bytes_get_size (state),
+                           SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "DELETE FROM note_body_ops WHERE note_id = ?", error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  entry->state_bytes = g_bytes_get_size (state);
+  entry->ops_bytes = 0;
+  return TRUE;
+}
+
+/* Appends the event's encoded ops, or compacts when they have piled up. */
+static gboolean
+save_text (CairnStore      *self,
+           const char      *note_id,
+           TextCacheEntry  *entry,
+           GBytes          *raw,
+           GError         **error)
+{
+  gsize n = g_bytes_get_size (raw);
+  sqlite3_stmt *stmt;
+
+  if (entry->ops_bytes + n > MAX (entry->state_bytes / COMPACT_RATIO, COMPACT_FLOOR))
+    return compact_text (self, note_id, entry, error);
+
+  stmt = _cairn_store_prepare (self, "INSERT INTO note_body_ops (note_id, ops) VALUES (?, ?)", error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
+    return FALSE;
+  if (sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (raw, NULL), n, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  entry->ops_bytes += n;
+  return TRUE;
 }
 
 gboolean
@@ -100,10 +276,9 @@ _cairn_store_apply_note_edit (CairnStore       *self,
 {
   const char *note_id = json_object_get_string_member (event->args, "note_id");
   const char *b64 = json_object_get_string_member (event->args, "ops");
-  g_autoptr(CairnText) text = NULL;
+  TextCacheEntry *entry = NULL;
   g_autoptr(CairnTextOps) ops = NULL;
   g_autoptr(GBytes) raw = NULL;
-  g_autoptr(GBytes) state = NULL;
   g_autoptr(GError) invalid = NULL;
   g_autofree char *body = NULL;
   sqlite3_stmt *stmt;
@@ -124,10 +299,11 @@ _cairn_store_apply_note_edit (CairnStore       *self,
   ops = cairn_text_ops_decode (raw, &invalid);
   if (ops != NULL)
     {
-      text = load_text (self, note_id, error);
-      if (text == NULL)
+      entry = cached_text (self, note_id, error);
+      if (entry == NULL)
         return FALSE;
-      cairn_text_apply (text, ops, 0, &invalid);
+      /* On error nothing changed: the cache still equals the database. */
+      cairn_text_apply (entry->text, ops, 0, &invalid);
     }
   if (invalid != NULL)
     {
@@ -138,28 +314,19 @@ _cairn_store_apply_note_edit (CairnStore       *self,
       return TRUE;
     }
 
-  state = cairn_text_encode_state (text);
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO note_bodies (note_id, crdt) VALUES (?, ?) "
-                               "ON CONFLICT (note_id) DO UPDATE SET crdt = excluded.crdt", error);
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-      sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (state, NULL), g_bytes_get_size (state),
-                           SQLITE_TRANSIENT) != SQLITE_OK)
+  if (!save_text (self, note_id, entry, raw, error))
     {
-      _cairn_store_set_error (self, error, "Cannot bind");
+      /* The transaction is rolled back, and the cache with it. */
+      g_hash_table_remove (self->text_cache, note_id);
       return FALSE;
     }
-  if (!_cairn_store_step_done (self, stmt, error))
-    return FALSE;
 
-  body = cairn_text_get_text (text, NULL);
+  body = cairn_text_get_text (entry->text, NULL);
   stmt = _cairn_store_prepare (self, "UPDATE notes SET body = ?1 WHERE id = ?2 AND body IS NOT ?1",
                                error);
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_bind_text (stmt, 1, body, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+  if (sqlite3_bind_text (stmt, 1, body, -1, SQLITE_STATIC) != SQLITE_OK ||
       sqlite3_bind_text (stmt, 2, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot bind");
@@ -202,11 +369,20 @@ cairn_store_load_note_text (CairnStore  *self,
                             const char  *note_id,
                             GError     **error)
 {
+  TextCacheEntry *entry;
+  CairnText *text;
+
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
 
   if (!check_live_note (self, note_id, error))
     return NULL;
-  return load_text (self, note_id, error);
+  /* The caller gets a replica of its own: read it, leave the cache be. */
+  entry = read_text (self, note_id, error);
+  if (entry == NULL)
+    return NULL;
+  text = g_steal_pointer (&entry->text);
+  text_cache_entry_free (entry);
+  return text;
 }
 
 gboolean

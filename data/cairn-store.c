@@ -33,6 +33,7 @@ cairn_store_finalize (GObject *object)
       self->db = NULL;
     }
   g_clear_object (&self->parser);
+  g_clear_pointer (&self->text_cache, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->client_id, g_free);
   g_clear_pointer (&self->history_id, g_free);
@@ -497,6 +498,9 @@ _cairn_store_load_meta (CairnStore  *self,
   sqlite3_stmt *stmt;
   int rc;
 
+  /* Whatever made the cursor stale (a rollback, a rebase, another
+   * process) may have changed note bodies under the decoded ones. */
+  _cairn_store_text_cache_clear (self);
   stmt = _cairn_store_prepare (self,
                                "SELECT client_id, head, history_id, max (next_client_seq, "
                                "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
