@@ -103,6 +103,86 @@ test_local_edit (void)
   }
 }
 
+/* A commit appends the burst's ops instead of rewriting the note's whole
+ * CRDT; the ops are folded into the state once they pile up; another
+ * connection (cairn-cli beside the app) reads state plus ops, and its own
+ * edits are not lost behind the first connection's decoded copy. */
+static void
+test_appended_ops (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Long", &error);
+  g_autofree char *path = g_build_filename (ts->dir, "workspace.db", NULL);
+  g_autoptr(CairnStore) other = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autofree char *body = NULL;
+  gint64 state_size;
+  gboolean compacted = FALSE;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 40; i++)
+    g_string_append (expected, "A paragraph of an ordinary note, long enough to matter.\n");
+  type_into (ts->store, id, 0, expected->str);
+  /* A fresh note: nothing to rewrite, the ops are appended. */
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), ==, 1);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_bodies"), ==, 0);
+
+  /* Fold it once, so that a state exists and must stay untouched. */
+  for (int i = 0; !compacted; i++)
+    {
+      g_assert_cmpint (i, <, 2000);
+      type_into (ts->store, id, expected->len, "+");
+      g_string_append (expected, "+");
+      compacted = test_query_int (ts->store, "SELECT count(*) FROM note_bodies") == 1;
+    }
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), ==, 0);
+  state_size = test_query_int (ts->store, "SELECT length(crdt) FROM note_bodies");
+
+  for (int i = 0; i < 5; i++)
+    {
+      type_into (ts->store, id, 10, "xy");
+      g_string_insert (expected, 10, "xy");
+    }
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), ==, 5);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT length(crdt) FROM note_bodies"), ==, state_size);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT max(length(ops)) FROM note_body_ops"), <, 200);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+
+  /* A second connection sees state plus ops, and edits too. */
+  other = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(CairnText) t = cairn_store_load_note_text (other, id, &error);
+    g_autofree char *s = NULL;
+
+    g_assert_no_error (error);
+    s = cairn_text_get_text (t, NULL);
+    g_assert_cmpstr (s, ==, expected->str);
+  }
+  type_into (other, id, 0, "From the CLI. ");
+  g_string_prepend (expected, "From the CLI. ");
+  /* The first connection's next commit merges into what is on disk now. */
+  type_into (ts->store, id, expected->len, "!");
+  g_string_append (expected, "!");
+  g_free (body);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+
+  /* Rebuilding from the log gives the same body. */
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  g_free (body);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+  type_into (ts->store, id, 0, "#");
+  g_string_prepend (expected, "#");
+  g_free (body);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+}
+
 static void
 on_notify (GObject    *object,
            GParamSpec *pspec,
@@ -346,6 +426,7 @@ main (int    argc,
   g_test_add_func ("/note-text/local-edit", test_local_edit);
   g_test_add_func ("/note-text/two-devices-merge", test_two_devices_merge);
   g_test_add_func ("/note-text/bad-edits", test_bad_edits);
+  g_test_add_func ("/note-text/appended-ops", test_appended_ops);
   g_test_add_func ("/note-text/pool-body", test_pool_body);
   g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
   g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
