@@ -6,12 +6,13 @@
  * paints with a list open, and the resident memory once it is shown.
  * Prints one JSON line per measurement. Needs a display (xvfb-run).
  * Then types into a note of --note-chars characters (default 100,000, in
- * paragraphs of ~570) in
- * the open editor: per keystroke, the time from the GtkTextBuffer
- * insertion to the note buffer having it, and the time to commit a burst
- * as one note.edited event.
+ * paragraphs of ~570) in the open editor: per keystroke, the time from the
+ * GtkTextBuffer insertion to the note buffer having it (key_*), the time
+ * to commit a burst of --burst keys as one note.edited event (commit_*),
+ * and the full path, key press to buffer updated and event committed, of
+ * the keys that end a burst (full_*: the key plus the commit after it).
  * Usage: cairn-bench-ui [--todos N] [--notes N] [--lists N] [--runs N]
- *                       [--note-chars N] [--keys N]
+ *                       [--note-chars N] [--keys N] [--burst N]
  */
 #include "config.h"
 
@@ -139,11 +140,13 @@ percentile_us (GArray *samples,
 }
 
 /* Types `keys` characters at the middle of a note of `chars` characters
- * through the editor's GtkTextBuffer; every 20 keys the burst is committed. */
+ * through the editor's GtkTextBuffer; every `burst` keys the burst is
+ * committed. */
 static void
 bench_typing (const char *path,
               int         chars,
-              int         keys)
+              int         keys,
+              int         burst)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) store = cairn_store_open (path, &error);
@@ -151,6 +154,7 @@ bench_typing (const char *path,
   g_autoptr(GSettings) settings = bench_settings ("notes");
   g_autoptr(GArray) key_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) commit_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) full_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *id = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   CairnNotesView *view;
@@ -204,28 +208,36 @@ bench_typing (const char *path,
 
   for (int i = 0; i < keys; i++)
     {
-      gint64 t0 = g_get_monotonic_time (), dt;
+      gint64 t0 = g_get_monotonic_time (), t1, dt;
 
       gtk_text_buffer_insert_at_cursor (buffer, "x", 1);
-      dt = g_get_monotonic_time () - t0;
+      t1 = g_get_monotonic_time ();
+      dt = t1 - t0;
       g_array_append_val (key_us, dt);
-      if ((i + 1) % 20 == 0)
+      if ((i + 1) % burst == 0)
         {
-          t0 = g_get_monotonic_time ();
+          gint64 t2;
+
           if (!cairn_note_buffer_flush (cairn_notes_view_get_note_buffer (view), &error))
             g_error ("flush: %s", error->message);
-          dt = g_get_monotonic_time () - t0;
+          t2 = g_get_monotonic_time ();
+          dt = t2 - t1;
           g_array_append_val (commit_us, dt);
+          dt = t2 - t0;
+          g_array_append_val (full_us, dt);
         }
       while (g_main_context_iteration (NULL, FALSE))
         ;
     }
 
-  printf ("{\"bench\":\"ui-typing\",\"note_chars\":%d,\"keys\":%d,"
+  printf ("{\"bench\":\"ui-typing\",\"note_chars\":%d,\"keys\":%d,\"burst\":%d,"
           "\"key_p50_us\":%.0f,\"key_p99_us\":%.0f,"
-          "\"commit_p50_us\":%.0f,\"commit_p99_us\":%.0f,\"commits\":%u}\n",
-          chars, keys, percentile_us (key_us, 0.5), percentile_us (key_us, 0.99),
-          percentile_us (commit_us, 0.5), percentile_us (commit_us, 0.99), commit_us->len);
+          "\"commit_p50_us\":%.0f,\"commit_p99_us\":%.0f,"
+          "\"full_p50_us\":%.0f,\"full_p99_us\":%.0f,\"full_max_us\":%.0f,\"commits\":%u}\n",
+          chars, keys, burst, percentile_us (key_us, 0.5), percentile_us (key_us, 0.99),
+          percentile_us (commit_us, 0.5), percentile_us (commit_us, 0.99),
+          percentile_us (full_us, 0.5), percentile_us (full_us, 0.99),
+          percentile_us (full_us, 1.0), commit_us->len);
   fflush (stdout);
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
@@ -243,7 +255,7 @@ main (int   argc,
       char *argv[])
 {
   int n_todos = 100000, n_notes = 1000, n_lists = 100, runs = 3;
-  int note_chars = 100000, keys = 1000;
+  int note_chars = 100000, keys = 1000, burst = 1;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
@@ -255,6 +267,7 @@ main (int   argc,
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups to measure", "N" },
     { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
     { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
+    { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Keystrokes per committed note.edited (1: every key)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn UI start-up benchmark");
@@ -266,9 +279,9 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (n_lists < 1 || n_todos < 0 || n_notes < 0 || runs < 1)
+  if (n_lists < 1 || n_todos < 0 || n_notes < 0 || runs < 1 || burst < 1)
     {
-      g_printerr ("--lists and --runs must be at least 1, counts not negative\n");
+      g_printerr ("--lists, --runs and --burst must be at least 1, counts not negative\n");
       return 2;
     }
 
@@ -325,7 +338,7 @@ main (int   argc,
     }
 
   if (keys > 0)
-    bench_typing (path, MAX (note_chars, 1), keys);
+    bench_typing (path, MAX (note_chars, 1), keys, burst);
 
   {
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
