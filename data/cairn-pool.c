@@ -15,6 +15,11 @@
  * (3) inserts the objects at their new places; then thaws notifications.
  * So a rename notifies only "title", a move is one removal plus one
  * insertion, and nothing costs more than O(log n) plus an array shift.
+ *
+ * Todos are loaded per list, the first time a model of that list is asked
+ * for (or one todo, by cairn_pool_lookup_todo()): start-up reads only lists
+ * and notes. Once loaded, a list's todos are followed like every other
+ * row; changes to todos of lists not loaded create no objects.
  */
 #define G_LOG_DOMAIN "cairn-pool"
 
@@ -31,6 +36,8 @@
 #define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
+#define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
+                           "WHERE list_id = ?1 AND deleted = 0"
 #define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
 #define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
 
@@ -247,6 +254,7 @@ struct _CairnPool
   CairnRowModel  *list_model;
   CairnRowModel  *note_model;
   GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
+  GHashTable     *loaded_lists; /* list ids whose todos are all in todos.live */
   sqlite3_stmt   *select_list;
   sqlite3_stmt   *select_todo;
   sqlite3_stmt   *select_note;
@@ -500,6 +508,44 @@ todo_models_snapshot (CairnPool  *self,
   return copy;
 }
 
+static gboolean todo_loaded (CairnPool *self, const char *id, const char *list_id);
+
+/* Reads the todos of list_id into objects the first time it is needed. */
+static void
+ensure_list_loaded (CairnPool  *self,
+                    const char *list_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (g_hash_table_contains (self->loaded_lists, list_id))
+    return;
+  if (!prepare (self, LOAD_TODOS_OF_LIST, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, list_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gboolean created;
+      gpointer obj = row_map_obtain (&self->todos, column_text (stmt, 0), create_todo, &created);
+
+      /* An object someone already holds is up to date: changes to it are
+       * followed. A new one gets its values. */
+      if (created)
+        update_todo (obj, stmt, 1);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      step_failed (self, stmt, &error);
+      g_warning ("%s", error->message);
+      return;
+    }
+  g_hash_table_add (self->loaded_lists, g_strdup (list_id));
+}
+
 /* The live todos of list_id, sorted by (position, id); new array. */
 static GPtrArray *
 todos_of_list (CairnPool  *self,
@@ -708,9 +754,11 @@ static void
 reload_todo_model (CairnPool      *self,
                    CairnTodoModel *model)
 {
-  g_autoptr(GPtrArray) all = todos_of_list (self, model->list_id);
+  g_autoptr(GPtrArray) all = NULL;
   GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
 
+  ensure_list_loaded (self, model->list_id);
+  all = todos_of_list (self, model->list_id);
   for (guint i = 0; i < all->len; i++)
     if (todo_model_wants (model, g_ptr_array_index (all, i)))
       g_ptr_array_add (items, g_object_ref (g_ptr_array_index (all, i)));
@@ -726,6 +774,7 @@ load_kind (CairnPool   *self,
            const char  *sql,
            gpointer   (*create) (const char *id),
            void       (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
+           gboolean   (*wanted) (CairnPool *self, const char *id, const char *parent_id),
            GPtrArray   *frozen,
            GError     **error)
 {
@@ -743,8 +792,11 @@ load_kind (CairnPool   *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean created;
-      gpointer obj = row_map_obtain (map, column_text (stmt, 0), create, &created);
+      gpointer obj;
 
+      if (wanted != NULL && !wanted (self, column_text (stmt, 0), column_text (stmt, 1)))
+        continue;
+      obj = row_map_obtain (map, column_text (stmt, 0), create, &created);
       if (!created)
         {
           g_object_freeze_notify (obj);
@@ -774,6 +826,18 @@ static void update_list_cb (gpointer o, sqlite3_stmt *s, int f) { update_list (o
 static void update_todo_cb (gpointer o, sqlite3_stmt *s, int f) { update_todo (o, s, f); }
 static void update_note_cb (gpointer o, sqlite3_stmt *s, int f) { update_note (o, s, f); }
 
+/* Whether the pool follows this todo: its list is loaded, or it has an
+ * object already (live, or a ghost someone still holds). */
+static gboolean
+todo_loaded (CairnPool  *self,
+             const char *id,
+             const char *list_id)
+{
+  return (list_id != NULL && g_hash_table_contains (self->loaded_lists, list_id)) ||
+         g_hash_table_contains (self->todos.live, id) ||
+         g_hash_table_contains (self->todos.ghosts, id);
+}
+
 /* Everything from scratch: at start and after a rebuild. Objects that stay
  * keep their identity and notify only for values that changed. */
 static gboolean
@@ -789,13 +853,21 @@ load_all (CairnPool  *self,
   gpointer value;
   gboolean ok = FALSE;
 
-  lists = load_kind (self, &self->lists, SELECT_LISTS, create_list, update_list_cb, frozen, error);
+  lists = load_kind (self, &self->lists, SELECT_LISTS, create_list, update_list_cb, NULL,
+                     frozen, error);
   if (lists == NULL)
     goto out;
-  todos = load_kind (self, &self->todos, SELECT_TODOS, create_todo, update_todo_cb, frozen, error);
-  if (todos == NULL)
-    goto out;
-  notes = load_kind (self, &self->notes, SELECT_NOTES, create_note, update_note_cb, frozen, error);
+  /* Only the todos already loaded (none at start-up): of loaded lists,
+   * and single ones looked up. */
+  if (g_hash_table_size (self->loaded_lists) > 0 || g_hash_table_size (self->todos.live) > 0)
+    {
+      todos = load_kind (self, &self->todos, SELECT_TODOS, create_todo, update_todo_cb,
+                         todo_loaded, frozen, error);
+      if (todos == NULL)
+        goto out;
+    }
+  notes = load_kind (self, &self->notes, SELECT_NOTES, create_note, update_note_cb, NULL,
+                     frozen, error);
   if (notes == NULL)
     goto out;
 
@@ -898,7 +970,10 @@ apply_todo_changes (CairnPool   *self,
 
       if (todo == NULL)
         {
-          /* New, restored, or a no-op on a deleted row. */
+          /* New, restored, or a no-op on a deleted row; or a todo of a
+           * list not loaded, which needs no object. */
+          if (live && !todo_loaded (self, id, column_text (self->select_todo, 0)))
+            continue;
           p.reinsert = live;
           if (live)
             {
@@ -1113,6 +1188,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_object (&self->note_model);
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
+  g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   row_map_clear (&self->lists);
   row_map_clear (&self->todos);
   row_map_clear (&self->notes);
@@ -1138,6 +1214,7 @@ cairn_pool_init (CairnPool *self)
   row_map_init (&self->notes, note_id_of);
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
+  self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->list_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
   row_model_setup (self->list_model, CAIRN_TYPE_LIST, compare_list);
   self->note_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
@@ -1148,7 +1225,8 @@ cairn_pool_init (CairnPool *self)
  * cairn_pool_new:
  * @store: the store to mirror
  *
- * Loads every live row of @store and follows its ::changed signal. A store
+ * Loads the lists and notes of @store (todos per list, when first asked
+ * for) and follows its ::changed signal. A store
  * whose state cannot be read gives an empty pool and a warning.
  */
 CairnPool *
@@ -1234,9 +1312,31 @@ CairnTodo *
 cairn_pool_lookup_todo (CairnPool  *self,
                         const char *id)
 {
+  g_autoptr(GError) error = NULL;
+  CairnTodo *todo;
+  gboolean live;
+
   g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
-  return g_hash_table_lookup (self->todos.live, id);
+
+  todo = g_hash_table_lookup (self->todos.live, id);
+  if (todo != NULL)
+    return todo;
+  /* Of a list not loaded yet: this one todo, followed from now on. */
+  if (!fetch_row (self, self->select_todo, id, 5, &live, &error))
+    {
+      g_warning ("%s", error->message);
+      return NULL;
+    }
+  if (live)
+    {
+      gboolean created;
+
+      todo = row_map_obtain (&self->todos, id, create_todo, &created);
+      update_todo (todo, self->select_todo, 0);
+    }
+  sqlite3_reset (self->select_todo);
+  return todo;
 }
 
 CairnNote *

@@ -994,6 +994,66 @@ test_drop_model_in_handler (Fixture *f, gconstpointer data)
   }
 }
 
+/* Todos are read per list when a model of it is first asked for; changes
+ * to lists never shown make no objects and no signals, and are seen once
+ * the list is opened; a todo looked up by id is followed like any other. */
+static void
+test_lazy_lists (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *l1 = new_list (f, "One");
+  g_autofree char *l2 = new_list (f, "Two");
+  g_autofree char *a = new_todo (f, l1, "a");
+  g_autofree char *b = new_todo (f, l2, "b");
+  g_autoptr(CairnPool) pool = cairn_pool_new (f->store);
+  g_autoptr(GListModel) one = NULL;
+  g_autoptr(GListModel) two = NULL;
+  g_autofree char *c = NULL;
+  CairnTodo *tb;
+
+  /* Lists are there at once; list Two's todos load when asked for. */
+  assert_titles (cairn_pool_get_lists (pool), "One Two");
+  one = cairn_pool_get_todos (pool, l1);
+  assert_titles (one, "a");
+  watch_model (&f->rec, one, "one");
+
+  /* Changes in list Two, not open: nothing to tell anyone. */
+  c = new_todo (f, l2, "c");
+  cairn_store_rename_todo (f->store, b, "B", &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+
+  /* A todo of list Two by id: the right values, then followed. */
+  tb = cairn_pool_lookup_todo (pool, b);
+  g_assert_nonnull (tb);
+  g_assert_cmpstr (cairn_todo_get_title (tb), ==, "B");
+  g_assert_cmpstr (cairn_todo_get_list_id (tb), ==, l2);
+  g_assert_true (cairn_pool_lookup_todo (pool, b) == tb);
+  watch_object (&f->rec, tb, "b");
+  cairn_store_set_todo_done (f->store, b, TRUE, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | b.done");
+
+  /* Opening list Two shows what happened meanwhile, with that object. */
+  two = cairn_pool_get_todos (pool, l2);
+  assert_titles (two, "B c");
+  g_assert_true (todo_at (two, 0) == tb);
+  watch_model (&f->rec, two, "two");
+
+  /* A move from the loaded list One into Two. */
+  cairn_store_move_todo (f->store, a, l2, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_titles (one, "");
+  assert_titles (two, "B c a");
+  g_assert_null (cairn_pool_lookup_todo (pool, "01890000-0000-7000-8000-000000000000"));
+
+  /* Rebuild keeps the loaded todos, and their identity. */
+  g_assert_true (cairn_store_rebuild (f->store, &error));
+  g_assert_no_error (error);
+  assert_titles (two, "B c a");
+  g_assert_true (todo_at (two, 0) == tb);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1013,6 +1073,7 @@ main (int argc, char **argv)
   ADD ("/pool/rebuild", test_rebuild);
   ADD ("/pool/random", test_random);
   ADD ("/pool/drop-model-in-handler", test_drop_model_in_handler);
+  ADD ("/pool/lazy-lists", test_lazy_lists);
 #undef ADD
 
   return g_test_run ();
