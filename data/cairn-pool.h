@@ -4,7 +4,9 @@
  * One GObject per live row (identity map: the same id gives the same object
  * for as long as anyone holds it) and GListModels the UI binds to. After each
  * store commit, rebase or rebuild exactly the changed objects notify and
- * exactly the changed ranges emit ::items-changed.
+ * exactly the changed ranges emit ::items-changed. Lists and notes are read
+ * at once; a list's todos when a model of that list (or one of its todos by
+ * id) is first asked for.
  */
 #pragma once
 
