@@ -20,6 +20,10 @@
 #define DEFAULT_MAX_LIVE_PER_USER 20
 #define KEEPALIVE_SECONDS 30
 #define SHUTDOWN_GRACE_MS 3000
+/* A connection must deliver a whole request (headers and body) within this
+ * many seconds of starting to wait for it, idle keep-alive time included;
+ * otherwise it is closed (slow or idle clients cannot hold sockets). */
+#define DEFAULT_REQUEST_TIMEOUT_SECONDS 30
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -46,6 +50,7 @@ struct _Server
   GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
   guint            max_live_per_user;
+  guint            request_timeout_s;
   gboolean         trust_proxy;
   gboolean         shutting_down;
   guint            in_flight;     /* paused requests (logins, pushes waiting for their commit) */
@@ -96,9 +101,9 @@ log_line (const char *kind,
   json_builder_set_member_name (b, "event");
   json_builder_add_string_value (b, kind);
   json_builder_set_member_name (b, "method");
-  json_builder_add_string_value (b, method);
+  json_builder_add_string_value (b, method ? method : "");
   json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, path);
+  json_builder_add_string_value (b, path ? path : "");
   json_builder_set_member_name (b, "status");
   json_builder_add_int_value (b, status);
   json_builder_set_member_name (b, "duration_ms");
@@ -136,15 +141,63 @@ remote_address (Server            *self,
   return soup_server_message_get_remote_host (msg);
 }
 
+/* The deadline for reading one request; owned by the message (object
+ * data), so that it never outlives it. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint              source;
+} ReadDeadline;
+
+static void
+read_deadline_free (ReadDeadline *rd)
+{
+  if (rd->source != 0)
+    g_source_remove (rd->source);
+  g_free (rd);
+}
+
+static gboolean
+on_read_deadline (gpointer user_data)
+{
+  ReadDeadline *rd = user_data;
+  GSocket *socket = soup_server_message_get_socket (rd->msg);
+
+  rd->source = 0;
+  /* libsoup sees the end of the stream and drops the connection and its
+   * message itself; nothing was handled, so nothing changes. */
+  if (socket != NULL && !g_socket_is_closed (socket))
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Emitted as soon as a connection waits for its next request (before any
+ * byte of it has arrived). */
 static void
 on_request_started (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
+  Server *self = user_data;
   gint64 *start = g_new (gint64, 1);
+  ReadDeadline *rd = g_new0 (ReadDeadline, 1);
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  rd->msg = msg;
+  rd->source = g_timeout_add_seconds (self->request_timeout_s, on_read_deadline, rd);
+  g_object_set_data_full (G_OBJECT (msg), "cairn-read-deadline", rd,
+                          (GDestroyNotify) read_deadline_free);
+}
+
+/* The whole request is in: no deadline while it is handled (a paused
+ * login or push may take longer). */
+static void
+on_request_read (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), "cairn-read-deadline", NULL);
 }
 
 static void
@@ -1286,6 +1339,7 @@ cmd_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean trust_proxy = FALSE;
   int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
@@ -1293,6 +1347,7 @@ cmd_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
     { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- run the Cairn sync server");
@@ -1327,6 +1382,11 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
       return 2;
     }
+  if (request_timeout < 1 || request_timeout > 3600)
+    {
+      g_printerr ("cairn-server serve: --request-timeout must be 1 to 3600 seconds\n");
+      return 2;
+    }
   if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &addr, &error))
     {
       g_printerr ("cairn-server serve: %s\n", error->message);
@@ -1350,6 +1410,7 @@ cmd_serve (int    argc,
     }
 
   self->max_live_per_user = max_live;
+  self->request_timeout_s = request_timeout;
   self->trust_proxy = trust_proxy;
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -1368,6 +1429,7 @@ cmd_serve (int    argc,
   soup_server_add_handler (self->soup, "/v1/workspaces", handle_request, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/workspaces", NULL, NULL, on_websocket, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
 

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-hardening.c: cairn-server against hostile or careless clients (review of issue 4). */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-test-server.h"
+
+#define ALICE_PW "alice-password"
+
+/* Connects a raw TCP socket to the test server. */
+static GSocketConnection *
+raw_connect (CairnTestServer *srv)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (srv->base, G_URI_FLAGS_NONE, &error);
+  GSocketConnection *conn;
+
+  g_assert_no_error (error);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  return conn;
+}
+
+/* Reads until the server closes the connection; FALSE when it was still
+ * open (a read timed out) after timeout_s seconds. */
+static gboolean
+server_closes (GSocketConnection *conn,
+               guint              timeout_s)
+{
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  char buf[4096];
+
+  g_socket_set_timeout (socket, timeout_s);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive (socket, buf, sizeof buf, NULL, &error);
+
+      if (n == 0)
+        return TRUE;
+      if (n < 0)
+        return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    }
+}
+
+/* A client that sends half a request, or a body slower than promised,
+ * or nothing at all, loses its connection after --request-timeout; a
+ * normal request on a kept-alive connection is still answered, and the
+ * server keeps serving others. */
+static void
+test_slow_clients_cut_off (void)
+{
+  const char *args[] = { "--request-timeout", "1", NULL };
+  g_autoptr(GSocketConnection) half_headers = NULL;
+  g_autoptr(GSocketConnection) slow_body = NULL;
+  g_autoptr(GSocketConnection) silent = NULL;
+  CairnTestServer *srv = cairn_test_server_new ();
+  const char *partial = "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  const char *body_start = "POST /v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n{\"user";
+  guint status = 0;
+  g_autoptr(JsonNode) health = NULL;
+
+  cairn_test_server_start_full (srv, NULL, args);
+  half_headers = raw_connect (srv);
+  slow_body = raw_connect (srv);
+  silent = raw_connect (srv);
+  g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (half_headers), partial,
+                                  strlen (partial), NULL, NULL), ==, (gssize) strlen (partial));
+  g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (slow_body), body_start,
+                                  strlen (body_start), NULL, NULL), ==, (gssize) strlen (body_start));
+
+  /* Far longer than the timeout: the server must have hung up by then. */
+  g_assert_true (server_closes (half_headers, 20));
+  g_assert_true (server_closes (slow_body, 20));
+  g_assert_true (server_closes (silent, 20));
+
+  health = cairn_test_http (srv, NULL, "GET", "/v1/health", NULL, NULL, -1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  cairn_test_server_free (srv);
+}
+
+/* --request-timeout takes only sane values. */
+static void
+test_request_timeout_option (void)
+{
+  const char *bad[] = { "0", "-5", "3601" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      CairnTestServer *srv = cairn_test_server_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc =
+        g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                          srv->binary, "serve", "--data", srv->data_dir, "--listen", "127.0.0.1:0",
+                          "--request-timeout", bad[i], NULL);
+      g_autofree char *err = NULL;
+
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+      g_assert_nonnull (strstr (err, "--request-timeout"));
+      cairn_test_server_free (srv);
+    }
+}
+
+typedef struct
+{
+  guint done;
+  guint ok;
+  guint refused;
+  GPtrArray *conns;
+} ManyConnects;
+
+static void
+many_connected (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ManyConnects *mc = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+
+  mc->done++;
+  if (conn != NULL)
+    {
+      mc->ok++;
+      g_ptr_array_add (mc->conns, conn);
+    }
+  else
+    mc->refused++;
+}
+
+/* Many live upgrades of one user sent at once cannot get past the per-user
+ * limit together: the limit is reserved when the request is accepted, not
+ * when the handshake has been written. */
+static void
+test_live_limit_concurrent (void)
+{
+  const char *args[] = { "--max-live-per-user", "2", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *auth = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  ManyConnects mc = { 0 };
+  const guint n = 12;
+  guint status = 0;
+  SoupWebsocketConnection *again;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start_full (srv, NULL, args);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  url = g_strdup_printf ("%s/v1/workspaces/%s/live?after=0", srv->base, ws);
+  auth = g_strdup_printf ("Bearer %s", token);
+  mc.conns = g_ptr_array_new_with_free_func (g_object_unref);
+  /* All at once, not queued behind libsoup's default of 2 per host. */
+  session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64, NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                            NULL, many_connected, &mc);
+    }
+  while (mc.done < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (mc.ok, ==, 2);
+  g_assert_cmpuint (mc.refused, ==, n - 2);
+
+  /* Closing one frees its place (refused upgrades did not keep any). */
+  soup_websocket_connection_close (g_ptr_array_index (mc.conns, 0), SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  while (soup_websocket_connection_get_state (g_ptr_array_index (mc.conns, 0)) != SOUP_WEBSOCKET_STATE_CLOSED)
+    g_main_context_iteration (NULL, TRUE);
+  /* The server counts the close once it has seen it: retry briefly. */
+  again = NULL;
+  for (guint attempt = 0; attempt < 50 && again == NULL; attempt++)
+    {
+      again = cairn_test_live_connect (srv, token, ws, 0, &status);
+      if (again == NULL)
+        {
+          g_assert_cmpuint (status, ==, 429);
+          g_usleep (20000);
+        }
+    }
+  g_assert_nonnull (again);
+  g_object_unref (again);
+
+  g_ptr_array_unref (mc.conns);
+  cairn_test_server_free (srv);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/server/hardening/slow-clients-cut-off", test_slow_clients_cut_off);
+  g_test_add_func ("/server/hardening/request-timeout-option", test_request_timeout_option);
+  g_test_add_func ("/server/hardening/live-limit-concurrent", test_live_limit_concurrent);
+  return g_test_run ();
+}
