@@ -24,6 +24,10 @@
  * many seconds of starting to wait for it, idle keep-alive time included;
  * otherwise it is closed (slow or idle clients cannot hold sockets). */
 #define DEFAULT_REQUEST_TIMEOUT_SECONDS 30
+/* Every live connection's session and membership are checked again this
+ * often, so that one whose rights went away (also through an admin command
+ * of another process) is closed even when its workspace stays quiet. */
+#define DEFAULT_LIVE_RECHECK_SECONDS 10
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -51,6 +55,7 @@ struct _Server
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
   guint            max_live_per_user;
   guint            request_timeout_s;
+  guint            live_recheck;  /* timeout source of recheck_live() */
   gboolean         trust_proxy;
   gboolean         shutting_down;
   guint            in_flight;     /* paused requests (logins, pushes waiting for their commit) */
@@ -471,6 +476,47 @@ fan_out (Server     *self,
   for (guint i = 0; i < refused->len; i++)
     soup_websocket_connection_close (g_ptr_array_index (refused, i),
                                      SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+}
+
+/* Closes, with 1008, every live connection whose session is gone or whose
+ * user is no longer a member of its workspace. */
+static gboolean
+recheck_live (gpointer user_data)
+{
+  Server *self = user_data;
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *conns = value;
+      /* One check per session and workspace. */
+      g_autoptr(GHashTable) allowed = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < conns->len; i++)
+        {
+          LiveConn *lc = g_ptr_array_index (conns, i);
+          int verdict;
+
+          if (lc->conn == NULL || soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+            continue;
+          verdict = GPOINTER_TO_INT (g_hash_table_lookup (allowed, lc->auth->session_id));
+          if (verdict == 0)
+            {
+              verdict = cairn_server_core_still_allowed (self->core, lc->auth, key) ? 1 : 2;
+              g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
+            }
+          if (verdict == 2)
+            g_ptr_array_add (refused, g_object_ref (lc->conn));
+        }
+    }
+  /* Closed after the walk: "closed" changes the table. */
+  for (guint i = 0; i < refused->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (refused, i),
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+  return G_SOURCE_CONTINUE;
 }
 
 /* Closes the live connections that match (NULL matches anything). */
@@ -1340,6 +1386,7 @@ cmd_serve (int    argc,
   gboolean trust_proxy = FALSE;
   int max_live = DEFAULT_MAX_LIVE_PER_USER;
   int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+  int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
@@ -1347,6 +1394,7 @@ cmd_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
     { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
   };
@@ -1380,6 +1428,11 @@ cmd_serve (int    argc,
   if (max_live < 1)
     {
       g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
+      return 2;
+    }
+  if (live_recheck < 1 || live_recheck > 3600)
+    {
+      g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
       return 2;
     }
   if (request_timeout < 1 || request_timeout > 3600)
@@ -1455,10 +1508,12 @@ cmd_serve (int    argc,
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   fflush (stdout);
 
+  self->live_recheck = g_timeout_add_seconds (live_recheck, recheck_live, self);
   sigterm = g_unix_signal_add (SIGTERM, on_terminate, self);
   sigint = g_unix_signal_add (SIGINT, on_terminate, self);
   g_main_loop_run (self->loop);
 
+  g_source_remove (self->live_recheck);
   g_source_remove (sigterm);
   g_source_remove (sigint);
   if (self->shutdown_timeout != 0)

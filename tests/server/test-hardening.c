@@ -196,6 +196,80 @@ test_live_limit_concurrent (void)
   cairn_test_server_free (srv);
 }
 
+/* Runs `cairn-server ARGS… --data DIR` (an admin command beside the
+ * running server) and checks that it succeeded. */
+static void
+admin (CairnTestServer    *srv,
+       const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, srv->binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, "--data");
+  g_ptr_array_add (argv, srv->data_dir);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A member removed, or a user removed, by the admin CLI (another process)
+ * while their live streams are open loses them with 1008 even though
+ * nothing is pushed to the workspace afterwards; the owner's stream stays. */
+static void
+test_admin_removal_closes_quiet_streams (void)
+{
+  const char *args[] = { "--live-recheck", "1", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *alice = NULL;
+  g_autofree char *bob = NULL;
+  g_autofree char *alice_ws = NULL;
+  g_autofree char *bob_ws = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *add_bob = NULL;
+  g_autoptr(JsonNode) added = NULL;
+  CairnTestListener *owner, *shared, *personal;
+  guint status = 0;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_add_user (srv, "bob", "bob-password-1");
+  cairn_test_server_start_full (srv, NULL, args);
+  alice = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  bob = cairn_test_login (srv, "bob", "bob-password-1", "phone");
+  alice_ws = cairn_test_personal_ws (srv, alice);
+  bob_ws = cairn_test_personal_ws (srv, bob);
+  members = g_strdup_printf ("/v1/workspaces/%s/members", alice_ws);
+  added = cairn_test_http (srv, NULL, "POST", members, alice, "{\"username\":\"bob\"}", -1, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  owner = cairn_test_listener_new (cairn_test_live_connect (srv, alice, alice_ws, 0, &status));
+  shared = cairn_test_listener_new (cairn_test_live_connect (srv, bob, alice_ws, 0, &status));
+  personal = cairn_test_listener_new (cairn_test_live_connect (srv, bob, bob_ws, 0, &status));
+
+  admin (srv, (const char *[]) { "member", "remove", alice_ws, "bob", NULL });
+  g_assert_true (cairn_test_listener_wait_closed (shared, 20000));
+  g_assert_cmpuint (shared->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_false (personal->closed);
+
+  admin (srv, (const char *[]) { "user", "remove", "bob", NULL });
+  g_assert_true (cairn_test_listener_wait_closed (personal, 20000));
+  g_assert_cmpuint (personal->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+
+  /* The owner keeps listening all along. */
+  g_assert_false (owner->closed);
+  g_assert_cmpint (soup_websocket_connection_get_state (owner->conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
+
+  cairn_test_listener_free (owner);
+  cairn_test_listener_free (shared);
+  cairn_test_listener_free (personal);
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -204,5 +278,7 @@ main (int    argc,
   g_test_add_func ("/server/hardening/slow-clients-cut-off", test_slow_clients_cut_off);
   g_test_add_func ("/server/hardening/request-timeout-option", test_request_timeout_option);
   g_test_add_func ("/server/hardening/live-limit-concurrent", test_live_limit_concurrent);
+  g_test_add_func ("/server/hardening/admin-removal-closes-quiet-streams",
+                   test_admin_removal_closes_quiet_streams);
   return g_test_run ();
 }
