@@ -8,6 +8,19 @@
 
 #define ALICE_PW "alice-password"
 
+/* The server's log must never hold a secret. */
+static void
+assert_log_lacks (CairnTestServer *srv,
+                  const char      *secret)
+{
+  g_autofree char *log = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (srv->log_path, &log, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (log, secret));
+}
+
 /* Connects a raw TCP socket to the test server. */
 static GSocketConnection *
 raw_connect (CairnTestServer *srv)
@@ -260,6 +273,10 @@ test_admin_removal_closes_quiet_streams (void)
   g_assert_true (cairn_test_listener_wait_closed (personal, 20000));
   g_assert_cmpuint (personal->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
 
+  assert_log_lacks (srv, alice);
+  assert_log_lacks (srv, bob);
+  assert_log_lacks (srv, ALICE_PW);
+
   /* The owner keeps listening all along. */
   g_assert_false (owner->closed);
   g_assert_cmpint (soup_websocket_connection_get_state (owner->conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
@@ -268,6 +285,64 @@ test_admin_removal_closes_quiet_streams (void)
   cairn_test_listener_free (shared);
   cairn_test_listener_free (personal);
   cairn_test_server_free (srv);
+}
+
+/* POST /v1/session with a wrong password and the given X-Forwarded-For
+ * (NULL: none); returns the status. */
+static guint
+failed_login (CairnTestServer *srv,
+              const char      *user,
+              const char      *xff)
+{
+  g_autofree char *url = g_strconcat (srv->base, "/v1/session", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"not-the-password\","
+                                           "\"device\":\"d\"}", user);
+  g_autoptr(GBytes) req = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (xff != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", xff);
+  soup_message_set_request_body_from_bytes (msg, "application/json", req);
+  answer = soup_session_send_and_read (srv->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  return soup_message_get_status (msg);
+}
+
+/* The per-address login limit (20 failures a minute) counts the real peer:
+ * without --trust-proxy a client cannot dodge it by inventing
+ * X-Forwarded-For addresses; with it, only the last entry (the one the
+ * proxy wrote) counts, not those the client put in front. */
+static void
+test_forwarded_for_not_trusted (void)
+{
+  const char *trust[] = { "--trust-proxy", NULL };
+
+  for (guint mode = 0; mode < 2; mode++)
+    {
+      CairnTestServer *srv = cairn_test_server_new ();
+      guint last = 0;
+
+      cairn_test_server_start_full (srv, NULL, mode == 1 ? trust : NULL);
+      for (guint i = 0; i < 21; i++)
+        {
+          /* A new user name each time: the per-user limit never applies. */
+          g_autofree char *user = g_strdup_printf ("nobody%u", i);
+          g_autofree char *xff = mode == 0 ? g_strdup_printf ("198.51.100.%u", i + 1)
+                                           : g_strdup_printf ("198.51.100.%u, 192.0.2.7", i + 1);
+
+          last = failed_login (srv, user, xff);
+          if (i < 20)
+            g_assert_cmpuint (last, ==, 401);
+        }
+      g_assert_cmpuint (last, ==, 429);
+      if (mode == 1)
+        /* Behind the proxy another client (another last entry) may still try. */
+        g_assert_cmpuint (failed_login (srv, "nobody-else", "192.0.2.8"), ==, 401);
+      assert_log_lacks (srv, "not-the-password");
+      cairn_test_server_free (srv);
+    }
 }
 
 int
@@ -280,5 +355,6 @@ main (int    argc,
   g_test_add_func ("/server/hardening/live-limit-concurrent", test_live_limit_concurrent);
   g_test_add_func ("/server/hardening/admin-removal-closes-quiet-streams",
                    test_admin_removal_closes_quiet_streams);
+  g_test_add_func ("/server/hardening/forwarded-for-not-trusted", test_forwarded_for_not_trusted);
   return g_test_run ();
 }
