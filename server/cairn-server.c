@@ -65,11 +65,15 @@ struct _Server
   guint            commit_source; /* idle that commits the open group */
 };
 
-/* An HTTP push stored in the open group, answered once the group commits. */
+/* A push stored in the open group, answered once the group commits: an
+ * HTTP one (msg, paused) or one over a live WebSocket (conn and the push's
+ * message id). */
 typedef struct
 {
-  SoupServerMessage *msg;
-  char              *workspace_id;
+  SoupServerMessage       *msg;
+  SoupWebsocketConnection *conn;
+  char                    *id;
+  char                    *workspace_id;
   CairnPushReply    *reply;
   GPtrArray         *appended;
 } PendingPush;
@@ -78,6 +82,8 @@ static void
 pending_push_free (PendingPush *pp)
 {
   g_clear_object (&pp->msg);
+  g_clear_object (&pp->conn);
+  g_free (pp->id);
   g_free (pp->workspace_id);
   g_clear_pointer (&pp->reply, cairn_push_reply_free);
   g_clear_pointer (&pp->appended, g_ptr_array_unref);
@@ -586,6 +592,8 @@ on_live_closed (SoupWebsocketConnection *conn,
   maybe_finish_shutdown (self);
 }
 
+static void schedule_group_commit (Server *self);
+
 static void
 live_push (LiveConn *lc,
            GBytes   *message)
@@ -597,7 +605,6 @@ live_push (LiveConn *lc,
   g_autoptr(GPtrArray) appended = NULL;
   g_autoptr(CairnPushReply) reply = NULL;
   g_autoptr(CairnAuth) auth = NULL;
-  g_autoptr(JsonNode) ack = NULL;
   g_autofree char *id = NULL;
   g_autofree char *gap_client = NULL;
   gint64 expected = 0;
@@ -626,14 +633,24 @@ live_push (LiveConn *lc,
   /* The token may have been revoked since the connection opened. */
   if (!(auth = cairn_server_core_authenticate (self->core, lc->token, &error)))
     goto fail;
-  if (!(reply = cairn_server_core_push (self->core, auth, lc->workspace_id, events,
-                                        &appended, &gap_client, &expected, &error)))
+  /* Joins the open group like an HTTP push; acknowledged (after its
+   * events went to the listeners) once the group is committed. */
+  if (!(reply = cairn_server_core_push_grouped (self->core, auth, lc->workspace_id, events,
+                                                &appended, &gap_client, &expected, &error)))
     goto fail;
+  {
+    PendingPush *pp = g_new0 (PendingPush, 1);
 
-  fan_out (self, lc->workspace_id, appended, reply->head);
-  reply->id = g_steal_pointer (&id);
-  ack = cairn_protocol_encode_push_reply (reply);
-  send_node (lc->conn, ack);
+    pp->conn = g_object_ref (lc->conn);
+    pp->id = g_steal_pointer (&id);
+    pp->workspace_id = g_strdup (lc->workspace_id);
+    pp->reply = g_steal_pointer (&reply);
+    pp->appended = g_steal_pointer (&appended);
+    self->pending_events += pp->appended->len;
+    g_ptr_array_add (self->pending, pp);
+    self->in_flight++;
+    schedule_group_commit (self);
+  }
   return;
 
 fail:
@@ -935,6 +952,26 @@ on_group_done (const GError *error,
     {
       PendingPush *pp = g_ptr_array_index (done, i);
 
+      if (pp->conn != NULL)
+        {
+          g_autoptr(JsonNode) node = NULL;
+
+          if (error == NULL)
+            {
+              fan_out (self, pp->workspace_id, pp->appended, pp->reply->head);
+              pp->reply->id = g_steal_pointer (&pp->id);
+              node = cairn_protocol_encode_push_reply (pp->reply);
+            }
+          else
+            node = cairn_protocol_encode_live_error (pp->id, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                                                     "Internal server error; see the server log",
+                                                     NULL, 0);
+          /* Nothing to answer when the connection closed meanwhile: the
+           * client pushes again and gets the stored seqs. */
+          send_node (pp->conn, node);
+          self->in_flight--;
+          continue;
+        }
       if (error == NULL)
         {
           gsize len = 0;
@@ -1009,7 +1046,14 @@ handle_push (Server            *self,
    * The answer itself is set when the group ends. */
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_pause (msg);
+  schedule_group_commit (self);
+}
 
+/* After a push joined the open group: commit it once the requests that
+ * arrived meanwhile are read (an idle source), or at once when full. */
+static void
+schedule_group_commit (Server *self)
+{
   if (self->pending->len >= GROUP_MAX_PUSHES || self->pending_events >= GROUP_MAX_EVENTS)
     {
       /* Full: commit in the next main loop iteration, before more reads. */
@@ -1291,8 +1335,10 @@ on_terminate (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("Shutting down: finishing requests and closing live connections");
   self->shutting_down = TRUE;
-  /* Pushes waiting in the open group are committed by its idle source and
-   * answered; they and paused logins finish before the loop quits. */
+  /* Pushes waiting in the open group are committed and answered now, the
+   * live ones before their connections get the close frame; paused logins
+   * finish before the loop quits. */
+  cairn_server_core_commit_group (self->core, NULL);
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
     maybe_finish_shutdown (self);

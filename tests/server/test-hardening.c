@@ -345,6 +345,178 @@ test_forwarded_for_not_trusted (void)
     }
 }
 
+/* One push over a live connection: events from..to of client, message id. */
+static void
+live_send_push (SoupWebsocketConnection *conn,
+                const char              *client,
+                gint64                   from,
+                gint64                   to,
+                const char              *id)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  for (gint64 i = from; i <= to; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"%s-%" G_GINT64_FORMAT "\"}", client, i);
+
+      g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args, client, i, 1764000000000 + i));
+    }
+  node = cairn_protocol_encode_push_request (events, id);
+  text = cairn_protocol_to_string (node, NULL);
+  soup_websocket_connection_send_text (conn, text);
+}
+
+#define LIVE_CLIENTS 4
+#define LIVE_BATCHES 10
+#define LIVE_BATCH 5
+
+typedef struct
+{
+  CairnTestListener *l;
+  char               client[33];
+  guint              sent;        /* batches acknowledged so far */
+  GHashTable        *seen;        /* seqs received in events messages */
+  gint64             first_seqs[LIVE_BATCH];
+  gboolean           gap_answered;
+} LivePusher;
+
+/* Several clients pushing over their live connections at the same time
+ * (their pushes share group commits): every push is acknowledged after
+ * its events reached the pusher, the log is gap-free with each client's
+ * events in client order, a re-sent batch gets its first seqs again, and a
+ * skipped client seq is refused without disturbing the others. */
+static void
+test_live_pushes_concurrent (void)
+{
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  LivePusher p[LIVE_CLIENTS] = { 0 };
+  guint finished = 0;
+  gint64 deadline;
+  guint status = 0;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  for (guint k = 0; k < LIVE_CLIENTS; k++)
+    {
+      memset (p[k].client, 'a' + k, 32);
+      p[k].l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
+      p[k].seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+    }
+  for (guint k = 0; k < LIVE_CLIENTS; k++)
+    live_send_push (p[k].l->conn, p[k].client, 1, LIVE_BATCH, "b0");
+  /* Client 1 also skips ahead: refused with the next expected seq, 1 or
+   * LIVE_BATCH + 1 depending on whether its first batch is in already. */
+  live_send_push (p[1].l->conn, p[1].client, 1000, 1000, "gap");
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (finished < LIVE_CLIENTS || !p[1].gap_answered)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+      for (guint k = 0; k < LIVE_CLIENTS; k++)
+        {
+          CairnLiveMessage *m;
+
+          while ((m = g_queue_pop_head (&p[k].l->messages)) != NULL)
+            {
+              if (m->type == CAIRN_LIVE_EVENTS)
+                for (guint i = 0; i < m->events->len; i++)
+                  {
+                    CairnWireEvent *ev = g_ptr_array_index (m->events, i);
+
+                    g_hash_table_add (p[k].seen, GSIZE_TO_POINTER ((gsize) ev->seq));
+                  }
+              else if (m->type == CAIRN_LIVE_ERROR)
+                {
+                  g_assert_cmpuint (k, ==, 1);
+                  g_assert_cmpstr (m->id, ==, "gap");
+                  g_assert_cmpstr (m->error->code, ==, "client_seq_gap");
+                  g_assert_true (m->error->expected == 1 || m->error->expected == LIVE_BATCH + 1);
+                  p[1].gap_answered = TRUE;
+                }
+              else if (m->type == CAIRN_LIVE_ACK)
+                {
+                  g_autofree char *want = g_strdup_printf ("b%u", p[k].sent);
+
+                  g_assert_cmpstr (m->ack->id, ==, want);
+                  g_assert_cmpuint (m->ack->results->len, ==, LIVE_BATCH);
+                  for (guint i = 0; i < LIVE_BATCH; i++)
+                    {
+                      CairnPushResult *r = g_ptr_array_index (m->ack->results, i);
+
+                      g_assert_cmpint (r->client_seq, ==, p[k].sent * LIVE_BATCH + i + 1);
+                      /* The events came before their ack. */
+                      g_assert_true (g_hash_table_contains (p[k].seen, GSIZE_TO_POINTER ((gsize) r->seq)));
+                      if (p[k].sent == 0)
+                        p[k].first_seqs[i] = r->seq;
+                    }
+                  p[k].sent++;
+                  if (p[k].sent < LIVE_BATCHES)
+                    {
+                      g_autofree char *id = g_strdup_printf ("b%u", p[k].sent);
+
+                      live_send_push (p[k].l->conn, p[k].client, p[k].sent * LIVE_BATCH + 1,
+                                      (p[k].sent + 1) * LIVE_BATCH, id);
+                    }
+                  else
+                    finished++;
+                }
+              cairn_live_message_free (m);
+            }
+        }
+    }
+
+  /* A re-sent first batch gets its stored seqs back and stores nothing. */
+  live_send_push (p[0].l->conn, p[0].client, 1, LIVE_BATCH, "again");
+  for (;;)
+    {
+      g_autoptr(CairnLiveMessage) m = cairn_test_listener_next (p[0].l, 10000);
+
+      g_assert_nonnull (m);
+      if (m->type != CAIRN_LIVE_ACK)
+        continue;
+      g_assert_cmpstr (m->ack->id, ==, "again");
+      g_assert_cmpint (m->ack->head, ==, LIVE_CLIENTS * LIVE_BATCHES * LIVE_BATCH);
+      for (guint i = 0; i < LIVE_BATCH; i++)
+        g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (m->ack->results, i))->seq, ==,
+                         p[0].first_seqs[i]);
+      break;
+    }
+
+  /* The log: seq 1…N without gaps, each client in its own order. */
+  {
+    g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=0&limit=1000", ws);
+    g_autoptr(JsonNode) answer = cairn_test_http (srv, NULL, "GET", path, token, NULL, -1, &status);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CairnPullReply) pulled = cairn_protocol_decode_pull_reply (answer, &error);
+    gint64 next[LIVE_CLIENTS] = { 0 };
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (pulled->events->len, ==, LIVE_CLIENTS * LIVE_BATCHES * LIVE_BATCH);
+    for (guint i = 0; i < pulled->events->len; i++)
+      {
+        CairnWireEvent *ev = g_ptr_array_index (pulled->events, i);
+        guint k = ev->client_id[0] - 'a';
+
+        g_assert_cmpint (ev->seq, ==, i + 1);
+        g_assert_cmpuint (k, <, LIVE_CLIENTS);
+        g_assert_cmpint (ev->client_seq, ==, ++next[k]);
+      }
+  }
+  for (guint k = 0; k < LIVE_CLIENTS; k++)
+    {
+      cairn_test_listener_free (p[k].l);
+      g_hash_table_unref (p[k].seen);
+    }
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -356,5 +528,6 @@ main (int    argc,
   g_test_add_func ("/server/hardening/admin-removal-closes-quiet-streams",
                    test_admin_removal_closes_quiet_streams);
   g_test_add_func ("/server/hardening/forwarded-for-not-trusted", test_forwarded_for_not_trusted);
+  g_test_add_func ("/server/hardening/live-pushes-concurrent", test_live_pushes_concurrent);
   return g_test_run ();
 }
