@@ -2,6 +2,7 @@
 /* test-hardening.c: cairn-server against hostile or careless clients (review of issue 4). */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "cairn-test-server.h"
@@ -517,6 +518,121 @@ test_live_pushes_concurrent (void)
   cairn_test_server_free (srv);
 }
 
+#define TERM_CLIENTS 3
+#define TERM_PUSHES 20
+
+/* SIGTERM while live pushes stream in (some of them waiting in an open
+ * group): the server exits cleanly, every acknowledged push arrived before
+ * the 1001 close and is stored with the acknowledged seqs, anything else is
+ * refused with shutting_down or left unanswered, and the log stays
+ * gap-free with each client's events a prefix of what it sent. */
+static void
+test_sigterm_during_live_pushes (void)
+{
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  CairnTestListener *l[TERM_CLIENTS];
+  char clients[TERM_CLIENTS][33] = { { 0 } };
+  /* acked[k][j]: the seq of push j's first event, 0 when not acknowledged. */
+  gint64 acked[TERM_CLIENTS][TERM_PUSHES] = { { 0 } };
+  guint status = 0;
+  guint closed = 0;
+  gint64 deadline;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  for (guint k = 0; k < TERM_CLIENTS; k++)
+    {
+      memset (clients[k], 'a' + k, 32);
+      l[k] = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
+    }
+  for (guint j = 0; j < TERM_PUSHES; j++)
+    for (guint k = 0; k < TERM_CLIENTS; k++)
+      {
+        g_autofree char *id = g_strdup_printf ("p%u", j);
+
+        live_send_push (l[k]->conn, clients[k], j * 2 + 1, j * 2 + 2, id);
+      }
+  /* Let the first pushes leave this process, then stop the server. */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_subprocess_send_signal (srv->proc, SIGTERM);
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (closed < TERM_CLIENTS)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+      closed = 0;
+      for (guint k = 0; k < TERM_CLIENTS; k++)
+        {
+          CairnLiveMessage *m;
+
+          while ((m = g_queue_pop_head (&l[k]->messages)) != NULL)
+            {
+              if (m->type == CAIRN_LIVE_ACK)
+                {
+                  guint j = (guint) g_ascii_strtoull (m->ack->id + 1, NULL, 10);
+
+                  g_assert_cmpuint (j, <, TERM_PUSHES);
+                  acked[k][j] = ((CairnPushResult *) g_ptr_array_index (m->ack->results, 0))->seq;
+                }
+              else if (m->type == CAIRN_LIVE_ERROR)
+                g_assert_cmpstr (m->error->code, ==, "shutting_down");
+              cairn_live_message_free (m);
+            }
+          if (l[k]->closed)
+            {
+              g_assert_cmpuint (l[k]->close_code, ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+              closed++;
+            }
+        }
+    }
+  g_assert_cmpint (cairn_test_server_wait (srv), ==, 0);
+  {
+    guint n = 0;
+
+    for (guint k = 0; k < TERM_CLIENTS; k++)
+      for (guint j = 0; j < TERM_PUSHES; j++)
+        n += acked[k][j] != 0;
+    g_test_message ("%u of %u live pushes acknowledged before the close", n, TERM_CLIENTS * TERM_PUSHES);
+  }
+
+  cairn_test_server_start (srv, NULL);
+  {
+    g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=0&limit=1000", ws);
+    g_autoptr(JsonNode) answer = cairn_test_http (srv, NULL, "GET", path, token, NULL, -1, &status);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CairnPullReply) pulled = cairn_protocol_decode_pull_reply (answer, &error);
+    gint64 next[TERM_CLIENTS] = { 0 };
+
+    g_assert_no_error (error);
+    g_assert_cmpint (pulled->head, ==, pulled->events->len);
+    for (guint i = 0; i < pulled->events->len; i++)
+      {
+        CairnWireEvent *ev = g_ptr_array_index (pulled->events, i);
+        guint k = ev->client_id[0] - 'a';
+        guint j = (guint) (ev->client_seq - 1) / 2;
+
+        g_assert_cmpint (ev->seq, ==, i + 1);
+        g_assert_cmpint (ev->client_seq, ==, ++next[k]);
+        if (ev->client_seq % 2 == 1 && acked[k][j] != 0)
+          g_assert_cmpint (acked[k][j], ==, ev->seq);
+      }
+    /* Every acknowledged push is stored. */
+    for (guint k = 0; k < TERM_CLIENTS; k++)
+      for (guint j = 0; j < TERM_PUSHES; j++)
+        if (acked[k][j] != 0)
+          g_assert_cmpint (next[k], >=, j * 2 + 2);
+  }
+  for (guint k = 0; k < TERM_CLIENTS; k++)
+    cairn_test_listener_free (l[k]);
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -529,5 +645,6 @@ main (int    argc,
                    test_admin_removal_closes_quiet_streams);
   g_test_add_func ("/server/hardening/forwarded-for-not-trusted", test_forwarded_for_not_trusted);
   g_test_add_func ("/server/hardening/live-pushes-concurrent", test_live_pushes_concurrent);
+  g_test_add_func ("/server/hardening/sigterm-during-live-pushes", test_sigterm_during_live_pushes);
   return g_test_run ();
 }
