@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <termios.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
@@ -28,6 +29,12 @@
  * often, so that one whose rights went away (also through an admin command
  * of another process) is closed even when its workspace stays quiet. */
 #define DEFAULT_LIVE_RECHECK_SECONDS 10
+/* A live connection's backlog is sent a page at a time, the next one only
+ * once fewer than this many bytes wait in the socket's kernel send queue,
+ * so that a client that does not read cannot make the server hold the
+ * whole log in memory. Retried every BACKLOG_RETRY_MS while it is fuller. */
+#define BACKLOG_LOW_WATER (256 * 1024)
+#define BACKLOG_RETRY_MS 20
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -44,6 +51,10 @@ typedef struct
   char                    *workspace_id;
   char                    *token;
   CairnAuth               *auth;
+  GSocket                 *socket;      /* the TCP socket under conn (TLS included) */
+  gboolean                 catching_up; /* backlog not all sent: no fan-out yet */
+  gint64                   backlog_after;
+  guint                    backlog_source;
 } LiveConn;
 
 struct _Server
@@ -361,6 +372,9 @@ live_conn_free (LiveConn *lc)
    * a little longer while it closes. */
   if (lc->conn != NULL)
     g_signal_handlers_disconnect_by_data (lc->conn, lc);
+  if (lc->backlog_source != 0)
+    g_source_remove (lc->backlog_source);
+  g_clear_object (&lc->socket);
   g_clear_object (&lc->conn);
   g_free (lc->workspace_id);
   if (lc->token != NULL)
@@ -459,6 +473,10 @@ fan_out (Server     *self,
       int verdict;
 
       if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      /* Still sending its backlog, which reads these events from the
+       * database in their turn (they are committed already). */
+      if (lc->catching_up)
         continue;
       /* The session may have been revoked or the user removed, also by an
        * admin command in another process: such a listener gets nothing more. */
@@ -704,6 +722,79 @@ on_live_error (SoupWebsocketConnection *conn,
   g_message ("Live connection to %s failed: %s", lc->workspace_id, error->message);
 }
 
+/* Bytes waiting in the kernel send queue of lc's socket; 0 when unknown. */
+static gsize
+live_queued_bytes (LiveConn *lc)
+{
+  int n = 0;
+
+  if (lc->socket == NULL || ioctl (g_socket_get_fd (lc->socket), TIOCOUTQ, &n) != 0 || n < 0)
+    return 0;
+  return n;
+}
+
+static gboolean on_backlog_retry (gpointer user_data);
+
+/* Sends backlog pages while the socket keeps up; when all is sent the
+ * connection joins the fan-out. Everything runs on the main loop, so no
+ * event is committed between the last page and joining. */
+static void
+send_backlog (LiveConn *lc)
+{
+  Server *self = lc->server;
+  g_autoptr(GError) error = NULL;
+
+  while (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_autoptr(CairnPullReply) page = NULL;
+      g_autoptr(GPtrArray) texts = NULL;
+
+      if (live_queued_bytes (lc) >= BACKLOG_LOW_WATER)
+        {
+          lc->backlog_source = g_timeout_add (BACKLOG_RETRY_MS, on_backlog_retry, lc);
+          return;
+        }
+      if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, lc->backlog_after,
+                                           CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
+        break;
+      if (page->events->len == 0)
+        {
+          lc->catching_up = FALSE;
+          return;
+        }
+      texts = encode_event_pages (page->events, page->head);
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
+      lc->backlog_after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+    }
+  if (error == NULL)
+    return;   /* closed meanwhile */
+  if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
+    {
+      /* Removed from the workspace (or it was deleted) meanwhile. */
+      soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+      return;
+    }
+  {
+    g_autoptr(JsonNode) node = cairn_protocol_encode_live_error (NULL, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                                                                 "Internal server error; see the server log",
+                                                                 NULL, 0);
+    g_warning ("Cannot send the live backlog of %s: %s", lc->workspace_id, error->message);
+    send_node (lc->conn, node);
+    soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "internal error");
+  }
+}
+
+static gboolean
+on_backlog_retry (gpointer user_data)
+{
+  LiveConn *lc = user_data;
+
+  lc->backlog_source = 0;
+  send_backlog (lc);
+  return G_SOURCE_REMOVE;
+}
+
 /* After the upgrade: hello, the backlog after `after`, then membership of
  * the fan-out set. Everything runs on the main loop, so no event can be
  * committed between the backlog and joining the set. */
@@ -732,6 +823,8 @@ on_websocket (SoupServer              *soup,
    * backlog below, and after the hello. */
   cairn_server_core_commit_group (self->core, NULL);
   lc->conn = g_object_ref (conn);
+  if (soup_server_message_get_socket (msg) != NULL)
+    lc->socket = g_object_ref (soup_server_message_get_socket (msg));
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
@@ -753,21 +846,10 @@ on_websocket (SoupServer              *soup,
   hello = cairn_protocol_encode_live_hello (head, history_id);
   send_node (conn, hello);
 
-  while (after < head)
-    {
-      g_autoptr(CairnPullReply) page = NULL;
-      g_autoptr(GPtrArray) texts = NULL;
-
-      if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, after,
-                                           CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
-        goto fail;
-      if (page->events->len == 0)
-        break;
-      texts = encode_event_pages (page->events, page->head);
-      for (guint k = 0; k < texts->len; k++)
-        soup_websocket_connection_send_text (conn, g_ptr_array_index (texts, k));
-      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
-    }
+  lc->backlog_after = after;
+  lc->catching_up = after < head;
+  if (lc->catching_up)
+    send_backlog (lc);
   return;
 
 fail:
