@@ -35,6 +35,9 @@
  * whole log in memory. Retried every BACKLOG_RETRY_MS while it is fuller. */
 #define BACKLOG_LOW_WATER (256 * 1024)
 #define BACKLOG_RETRY_MS 20
+/* Argon2id checks running at once (each takes 64 MiB for a moment); further
+ * logins wait their turn, so a burst of logins cannot exhaust memory. */
+#define MAX_PASSWORD_CHECKS 2
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -74,6 +77,8 @@ struct _Server
   GPtrArray       *pending;       /* PendingPush* of the open group, in push order */
   guint            pending_events;
   guint            commit_source; /* idle that commits the open group */
+  guint            checks_running; /* password checks on worker threads */
+  GQueue           checks_waiting; /* GTask* of logins waiting for a turn */
 };
 
 /* A push stored in the open group, answered once the group commits: an
@@ -959,6 +964,14 @@ login_verified (GObject      *source,
     }
   soup_server_message_unpause (job->msg);
   self->in_flight--;
+  self->checks_running--;
+  if (!g_queue_is_empty (&self->checks_waiting))
+    {
+      g_autoptr(GTask) next = g_queue_pop_head (&self->checks_waiting);
+
+      self->checks_running++;
+      g_task_run_in_thread (next, login_verify_thread);
+    }
   maybe_finish_shutdown (self);
 }
 
@@ -996,7 +1009,13 @@ handle_login (Server            *self,
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
   self->in_flight++;
   soup_server_message_pause (msg);
-  g_task_run_in_thread (task, login_verify_thread);
+  if (self->checks_running < MAX_PASSWORD_CHECKS)
+    {
+      self->checks_running++;
+      g_task_run_in_thread (task, login_verify_thread);
+    }
+  else
+    g_queue_push_tail (&self->checks_waiting, g_steal_pointer (&task));
 }
 
 /* ---- routes -------------------------------------------------------------------- */
@@ -1660,6 +1679,9 @@ cmd_serve (int    argc,
       g_usleep (2000);
     }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  /* Logins still waiting for a password check when the grace period
+   * ended: their clients saw the connection end and log in again. */
+  g_queue_clear_full (&self->checks_waiting, g_object_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   cairn_server_core_set_group_func (self->core, NULL, NULL);
   cairn_server_core_close (self->core);

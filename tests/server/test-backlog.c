@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-backlog.c: live clients that do not read cannot make cairn-server hold the log in memory. */
+/* test-backlog.c: clients cannot make cairn-server use memory without bound (slow suite: measures RSS). */
 #include "config.h"
 
 #include <string.h>
@@ -14,9 +14,11 @@
 #define ARGS_BYTES 60000
 #define READERS 4
 
-/* Resident memory of a process in KiB, from /proc. */
+/* Resident memory (field "VmRSS:", or the peak "VmHWM:") of a process in
+ * KiB, from /proc. */
 static gsize
-rss_kib (GSubprocess *proc)
+status_kib (GSubprocess *proc,
+            const char  *field)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (proc));
   g_autofree char *text = NULL;
@@ -25,9 +27,15 @@ rss_kib (GSubprocess *proc)
 
   g_file_get_contents (path, &text, NULL, &error);
   g_assert_no_error (error);
-  line = strstr (text, "VmRSS:");
+  line = strstr (text, field);
   g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+  return g_ascii_strtoull (line + strlen (field), NULL, 10);
+}
+
+static gsize
+rss_kib (GSubprocess *proc)
+{
+  return status_kib (proc, "VmRSS:");
 }
 
 /* Opens a live connection with a raw socket and reads only the 101 answer
@@ -154,11 +162,73 @@ test_backlog_paced (void)
   cairn_test_server_free (srv);
 }
 
+typedef struct
+{
+  guint done;
+  guint unauthorized;
+} Logins;
+
+static void
+login_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Logins *logins = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  g_assert_no_error (error);
+  logins->done++;
+  if (soup_message_get_status (msg) == 401)
+    logins->unauthorized++;
+}
+
+/* A burst of logins at the real Argon2id cost (64 MiB per check) is
+ * checked a couple at a time: the server's peak memory stays far below
+ * one 64 MiB check per login, and every login is still answered. */
+static void
+test_login_burst_memory (void)
+{
+  const char *env[] = { "CAIRN_SERVER_ARGON2_FAST=0", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64,
+                                                                  "timeout", 60, NULL);
+  g_autofree char *url = NULL;
+  Logins logins = { 0 };
+  const guint n = 12;
+  gsize base, peak;
+
+  cairn_test_server_start (srv, env);
+  url = g_strconcat (srv->base, "/v1/session", NULL);
+  base = status_kib (srv->proc, "VmHWM:");
+  for (guint i = 0; i < n; i++)
+    {
+      /* Unknown users: each costs a full check of the dummy hash. */
+      g_autofree char *body = g_strdup_printf ("{\"username\":\"ghost%u\",\"password\":\"wrong-password\","
+                                               "\"device\":\"d\"}", i);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, login_answered, &logins);
+    }
+  while (logins.done < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (logins.unauthorized, ==, n);
+  peak = status_kib (srv->proc, "VmHWM:");
+  g_test_message ("server peak RSS %zu KiB before, %zu KiB after %u concurrent logins", base, peak, n);
+  /* Four checks at once would already pass this. */
+  g_assert_cmpuint (peak, <, base + 3 * 64 * 1024 + 16 * 1024);
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/backlog/paced", test_backlog_paced);
+  g_test_add_func ("/server/backlog/login-burst-memory", test_login_burst_memory);
   return g_test_run ();
 }
