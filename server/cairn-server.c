@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <termios.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
@@ -727,15 +728,23 @@ on_live_error (SoupWebsocketConnection *conn,
   g_message ("Live connection to %s failed: %s", lc->workspace_id, error->message);
 }
 
-/* Bytes waiting in the kernel send queue of lc's socket; 0 when unknown. */
-static gsize
-live_queued_bytes (LiveConn *lc)
+/* Whether lc's socket is too full for another backlog page: its kernel
+ * send queue holds BACKLOG_LOW_WATER bytes, or a quarter of the send
+ * buffer when that is smaller (a buffer that never grows past 256 KiB
+ * must still hold the pages back). FALSE when unknown. */
+static gboolean
+live_socket_full (LiveConn *lc)
 {
-  int n = 0;
+  int queued = 0;
+  gint sndbuf = 0;
+  gsize limit = BACKLOG_LOW_WATER;
 
-  if (lc->socket == NULL || ioctl (g_socket_get_fd (lc->socket), TIOCOUTQ, &n) != 0 || n < 0)
-    return 0;
-  return n;
+  if (lc->socket == NULL || ioctl (g_socket_get_fd (lc->socket), TIOCOUTQ, &queued) != 0 || queued < 0)
+    return FALSE;
+  /* Linux reports twice the data capacity (bookkeeping included). */
+  if (g_socket_get_option (lc->socket, SOL_SOCKET, SO_SNDBUF, &sndbuf, NULL) && sndbuf > 0)
+    limit = MIN (limit, (gsize) sndbuf / 4);
+  return (gsize) queued >= limit;
 }
 
 static gboolean on_backlog_retry (gpointer user_data);
@@ -754,7 +763,7 @@ send_backlog (LiveConn *lc)
       g_autoptr(CairnPullReply) page = NULL;
       g_autoptr(GPtrArray) texts = NULL;
 
-      if (live_queued_bytes (lc) >= BACKLOG_LOW_WATER)
+      if (live_socket_full (lc))
         {
           lc->backlog_source = g_timeout_add (BACKLOG_RETRY_MS, on_backlog_retry, lc);
           return;
