@@ -59,7 +59,24 @@ typedef struct
   gboolean                 catching_up; /* backlog not all sent: no fan-out yet */
   gint64                   backlog_after;
   guint                    backlog_source;
+  gint64                   sent_seq;    /* every event up to this one was sent */
+  GQueue                   deferred;    /* DeferredAck* waiting for their events */
 } LiveConn;
+
+/* An ack to a live push whose connection is catching up: sent once the
+ * connection has been sent every event up to upto (events before acks). */
+typedef struct
+{
+  gint64  upto;
+  char   *text;
+} DeferredAck;
+
+static void
+deferred_ack_free (DeferredAck *da)
+{
+  g_free (da->text);
+  g_free (da);
+}
 
 struct _Server
 {
@@ -380,6 +397,9 @@ live_conn_free (LiveConn *lc)
     g_signal_handlers_disconnect_by_data (lc->conn, lc);
   if (lc->backlog_source != 0)
     g_source_remove (lc->backlog_source);
+  if (lc->conn != NULL)
+    g_object_set_data (G_OBJECT (lc->conn), "cairn-live-conn", NULL);
+  g_queue_clear_full (&lc->deferred, (GDestroyNotify) deferred_ack_free);
   g_clear_object (&lc->socket);
   g_clear_object (&lc->conn);
   g_free (lc->workspace_id);
@@ -456,6 +476,9 @@ encode_event_pages (GPtrArray *events,
   return texts;
 }
 
+static gboolean live_socket_full (LiveConn *lc);
+static gboolean on_backlog_retry (gpointer user_data);
+
 /* Sends newly committed events to every live connection of the workspace. */
 static void
 fan_out (Server     *self,
@@ -499,8 +522,20 @@ fan_out (Server     *self,
           g_ptr_array_add (refused, g_object_ref (lc->conn));
           continue;
         }
+      if (live_socket_full (lc))
+        {
+          /* Not reading (or slow): rather than queue without bound, it
+           * goes back to being sent pages from the database as its
+           * socket drains, starting after what it was sent. */
+          lc->catching_up = TRUE;
+          lc->backlog_after = lc->sent_seq;
+          if (lc->backlog_source == 0)
+            lc->backlog_source = g_timeout_add (BACKLOG_RETRY_MS, on_backlog_retry, lc);
+          continue;
+        }
       for (guint k = 0; k < texts->len; k++)
         soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
+      lc->sent_seq = ((CairnWireEvent *) g_ptr_array_index (appended, appended->len - 1))->seq;
     }
   /* Closed after the loop: "closed" may change conns. */
   for (guint i = 0; i < refused->len; i++)
@@ -747,7 +782,20 @@ live_socket_full (LiveConn *lc)
   return (gsize) queued >= limit;
 }
 
-static gboolean on_backlog_retry (gpointer user_data);
+/* Sends the deferred acks whose events lc has been sent. */
+static void
+flush_deferred_acks (LiveConn *lc)
+{
+  DeferredAck *da;
+
+  while ((da = g_queue_peek_head (&lc->deferred)) != NULL && da->upto <= lc->sent_seq)
+    {
+      g_queue_pop_head (&lc->deferred);
+      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (lc->conn, da->text);
+      deferred_ack_free (da);
+    }
+}
 
 /* Sends backlog pages while the socket keeps up; when all is sent the
  * connection joins the fan-out. Everything runs on the main loop, so no
@@ -774,12 +822,16 @@ send_backlog (LiveConn *lc)
       if (page->events->len == 0)
         {
           lc->catching_up = FALSE;
+          lc->sent_seq = MAX (lc->sent_seq, page->head);
+          flush_deferred_acks (lc);
           return;
         }
       texts = encode_event_pages (page->events, page->head);
       for (guint k = 0; k < texts->len; k++)
         soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
       lc->backlog_after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+      lc->sent_seq = lc->backlog_after;
+      flush_deferred_acks (lc);
     }
   if (error == NULL)
     return;   /* closed meanwhile */
@@ -861,6 +913,8 @@ on_websocket (SoupServer              *soup,
   send_node (conn, hello);
 
   lc->backlog_after = after;
+  lc->sent_seq = MIN (after, head);
+  g_object_set_data (G_OBJECT (conn), "cairn-live-conn", lc);
   lc->catching_up = after < head;
   if (lc->catching_up)
     send_backlog (lc);
@@ -1068,9 +1122,22 @@ on_group_done (const GError *error,
 
           if (error == NULL)
             {
+              LiveConn *lc = g_object_get_data (G_OBJECT (pp->conn), "cairn-live-conn");
+
               fan_out (self, pp->workspace_id, pp->appended, pp->reply->head);
               pp->reply->id = g_steal_pointer (&pp->id);
               node = cairn_protocol_encode_push_reply (pp->reply);
+              if (lc != NULL && lc->catching_up)
+                {
+                  /* Its events are still to be sent to it: the ack waits. */
+                  DeferredAck *da = g_new0 (DeferredAck, 1);
+
+                  da->upto = pp->reply->head;
+                  da->text = cairn_protocol_to_string (node, NULL);
+                  g_queue_push_tail (&lc->deferred, da);
+                  self->in_flight--;
+                  continue;
+                }
             }
           else
             node = cairn_protocol_encode_live_error (pp->id, CAIRN_PROTOCOL_ERROR_INTERNAL,

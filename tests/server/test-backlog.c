@@ -77,6 +77,96 @@ open_live_without_reading (CairnTestServer *srv,
   return conn;
 }
 
+/* Pushes PUSHES batches of big events (client c…c) over HTTP. */
+static void
+push_big_log (CairnTestServer *srv,
+              const char      *token,
+              const char      *ws)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
+  g_autofree char *filler = g_malloc (ARGS_BYTES + 1);
+  guint status = 0;
+
+  memset (filler, 'x', ARGS_BYTES);
+  filler[ARGS_BYTES] = '\0';
+  for (guint p = 0; p < PUSHES; p++)
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(JsonNode) answer = NULL;
+      g_autofree char *body = NULL;
+
+      for (guint i = 0; i < PER_PUSH; i++)
+        {
+          gint64 seq = p * PER_PUSH + i + 1;
+          g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"t%" G_GINT64_FORMAT "\",\"title\":\"%s\"}",
+                                                   seq, filler);
+
+          g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args,
+                                                         "cccccccccccccccccccccccccccccccc", seq,
+                                                         1764000000000 + seq));
+        }
+      node = cairn_protocol_encode_push_request (events, NULL);
+      body = cairn_protocol_to_string (node, NULL);
+      answer = cairn_test_http (srv, NULL, "POST", path, token, body, -1, &status);
+      g_assert_cmpuint (status, ==, 200);
+    }
+}
+
+/* Reads the whole log over a new live connection, checking order. */
+static void
+read_whole_log (CairnTestServer *srv,
+                const char      *token,
+                const char      *ws)
+{
+  guint status = 0;
+  SoupWebsocketConnection *conn = cairn_test_live_connect (srv, token, ws, 0, &status);
+  CairnTestListener *l = cairn_test_listener_new (conn);
+  gint64 next = 1;
+
+  while (next <= PUSHES * PER_PUSH)
+    {
+      g_autoptr(CairnLiveMessage) m = cairn_test_listener_next (l, 20000);
+
+      g_assert_nonnull (m);
+      if (m->type != CAIRN_LIVE_EVENTS)
+        continue;
+      for (guint i = 0; i < m->events->len; i++)
+        g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, i))->seq, ==, next++);
+    }
+  cairn_test_listener_free (l);
+}
+
+/* Live clients that are caught up and then stop reading while 38 MiB of
+ * events are pushed do not make the server queue them: once a socket is
+ * full the connection is fed from the database as it drains. */
+static void
+test_fan_out_to_stalled_clients (void)
+{
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  GSocketConnection *idle[READERS];
+  gsize before, after;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  for (guint i = 0; i < READERS; i++)
+    idle[i] = open_live_without_reading (srv, token, ws);
+  before = rss_kib (srv->proc);
+  push_big_log (srv, token, ws);
+  after = rss_kib (srv->proc);
+  g_test_message ("server RSS %zu KiB before, %zu KiB after pushing to %u stalled live clients",
+                  before, after, READERS);
+  g_assert_cmpuint (after, <, before + 40 * 1024);
+  read_whole_log (srv, token, ws);
+  for (guint i = 0; i < READERS; i++)
+    g_object_unref (idle[i]);
+  cairn_test_server_free (srv);
+}
+
 /* Several live connections asking for a 38 MiB backlog and never reading
  * it leave the server's memory about where it was (the backlog is sent a
  * page at a time as the socket drains, not queued whole); the server keeps
@@ -229,6 +319,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/backlog/paced", test_backlog_paced);
+  g_test_add_func ("/server/backlog/fan-out-to-stalled-clients", test_fan_out_to_stalled_clients);
   g_test_add_func ("/server/backlog/login-burst-memory", test_login_burst_memory);
   return g_test_run ();
 }
