@@ -313,6 +313,61 @@ test_login_burst_memory (void)
   cairn_test_server_free (srv);
 }
 
+/* A live client that stalls (its socket full) and then pushes over its
+ * connection still sees its push's events before the push's ack once it
+ * reads again, with nothing skipped. */
+static void
+test_stalled_pusher_ack_order (void)
+{
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(JsonNode) push = NULL;
+  g_autofree char *text = NULL;
+  CairnTestListener *l;
+  guint status = 0;
+  gint64 next = 1;
+  gboolean acked = FALSE;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
+  /* While this process does not run the main context, l reads nothing. */
+  push_big_log (srv, token, ws);
+  g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, "{\"todo_id\":\"mine\"}",
+                                                 "dddddddddddddddddddddddddddddddd", 1, 1764000000000));
+  push = cairn_protocol_encode_push_request (events, "mine");
+  text = cairn_protocol_to_string (push, NULL);
+  soup_websocket_connection_send_text (l->conn, text);
+
+  while (!acked)
+    {
+      g_autoptr(CairnLiveMessage) m = cairn_test_listener_next (l, 20000);
+
+      g_assert_nonnull (m);
+      if (m->type == CAIRN_LIVE_EVENTS)
+        for (guint i = 0; i < m->events->len; i++)
+          g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, i))->seq, ==, next++);
+      else if (m->type == CAIRN_LIVE_ACK)
+        {
+          gint64 seq = ((CairnPushResult *) g_ptr_array_index (m->ack->results, 0))->seq;
+
+          g_assert_cmpstr (m->ack->id, ==, "mine");
+          g_assert_cmpint (seq, ==, PUSHES * PER_PUSH + 1);
+          /* Its event came first. */
+          g_assert_cmpint (next, ==, seq + 1);
+          acked = TRUE;
+        }
+      else
+        g_assert_cmpint (m->type, !=, CAIRN_LIVE_ERROR);
+    }
+  cairn_test_listener_free (l);
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -320,6 +375,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/backlog/paced", test_backlog_paced);
   g_test_add_func ("/server/backlog/fan-out-to-stalled-clients", test_fan_out_to_stalled_clients);
+  g_test_add_func ("/server/backlog/stalled-pusher-ack-order", test_stalled_pusher_ack_order);
   g_test_add_func ("/server/backlog/login-burst-memory", test_login_burst_memory);
   return g_test_run ();
 }
