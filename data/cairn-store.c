@@ -24,6 +24,7 @@ cairn_store_finalize (GObject *object)
 
   /* Statements must be finalized before the connection closes. */
   g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->table_keys, g_hash_table_unref);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -114,6 +115,8 @@ static void
 cairn_store_init (CairnStore *self)
 {
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
 }
 
@@ -838,7 +841,6 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(sqlite3_session) session = NULL;
   g_autoptr(GBytes) changeset = NULL;
   g_autofree char *args_json = NULL;
   sqlite3_stmt *stmt;
@@ -863,11 +865,8 @@ cairn_store_commit (CairnStore  *self,
     return NULL;
 
   event->client_seq = self->next_client_seq;
-  if ((session = _cairn_store_session_new (self, error)) == NULL ||
-      !_cairn_store_apply_event (self, event, changes, &skipped, error) ||
-      !_cairn_store_session_take (self, session, &changeset, error))
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
     goto fail;
-  g_clear_pointer (&session, sqlite3session_delete);
 
   stmt = _cairn_store_prepare (self,
                                "INSERT INTO pending (client_seq, name, version, args, "
@@ -898,7 +897,6 @@ cairn_store_commit (CairnStore  *self,
   return g_steal_pointer (&event);
 
 fail:
-  g_clear_pointer (&session, sqlite3session_delete);
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return NULL;
