@@ -28,6 +28,8 @@ struct _CairnStore
   GHashTable  *table_keys;      /* state table -> GBytes, its primary-key flags */
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
+  CairnChanges *external;       /* another connection's commits, not yet emitted */
+  GFileMonitor *wal_monitor;    /* cairn_store_watch_external() */
   guint        needs_update : 1;
   guint        in_transaction : 1;
 

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <sqlite3.h>
 #include "cairn-event.h"
 
@@ -85,6 +86,22 @@ gboolean    cairn_store_rebase            (CairnStore  *self,
 
 /* Drops the state tables and replays the log, then pending. */
 gboolean    cairn_store_rebuild           (CairnStore  *self,
+                                           GError     **error);
+
+/* Changes made by other connections (cairn-cli, a sync engine in another
+ * process) to the same file. The store notices them by PRAGMA data_version:
+ * cairn_store_check_external() looks now (one cheap query when nothing
+ * changed); every write transaction also looks when it starts. What another
+ * connection changed is emitted as ::changed before this store's own
+ * change: the exact rows when it only added pending events (local edits),
+ * reset = TRUE otherwise (it rebased or rebuilt). */
+gboolean    cairn_store_check_external    (CairnStore  *self,
+                                           GError     **error);
+/* Watches the file's write-ahead log with a GFileMonitor and calls
+ * cairn_store_check_external() when it changes, in the thread-default main
+ * context of the caller, so that an app sees other processes' edits
+ * without polling. Idempotent. */
+gboolean    cairn_store_watch_external    (CairnStore  *self,
                                            GError     **error);
 
 /* Canonical, sorted JSON of the whole state: equal state, equal bytes. */
