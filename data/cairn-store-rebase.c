@@ -340,8 +340,8 @@ cairn_store_rebase (CairnStore  *self,
 
   changes = _cairn_changes_new ();
   if (!_cairn_changes_add_changeset (changes, net, error) ||
-      !_cairn_store_end (self, error) ||
-      !_cairn_store_load_meta (self, error))
+      !_cairn_store_load_meta (self, error) ||
+      !_cairn_store_end (self, error))
     goto fail;
 
   if (self->needs_update != old_needs_update)
@@ -441,8 +441,8 @@ cairn_store_rebuild (CairnStore  *self,
     }
 
   if (!_cairn_store_replay_pending (self, NULL, error) ||
-      !_cairn_store_end (self, error) ||
-      !_cairn_store_load_meta (self, error))
+      !_cairn_store_load_meta (self, error) ||
+      !_cairn_store_end (self, error))
     goto fail;
 
   if (self->needs_update != old_needs_update)
