@@ -30,11 +30,16 @@
 
 #include "cairn-store-private.h"
 
+/* A row's values already in changeset form (type byte, then the value),
+ * one after the other: encoding is copying, and two values are equal
+ * exactly when their bytes are (same type, same integer, same bits of a
+ * real, same text). */
 struct _CairnRowImage
 {
-  gboolean        exists;
-  guint           n_columns;
-  sqlite3_value **values;   /* n_columns protected copies, when exists */
+  gboolean    exists;
+  guint       n_columns;
+  GByteArray *bytes;
+  guint      *offsets;   /* n_columns + 1: where each value starts, and the end */
 };
 
 void
@@ -42,11 +47,12 @@ _cairn_row_image_free (CairnRowImage *image)
 {
   if (image == NULL)
     return;
-  for (guint i = 0; image->values != NULL && i < image->n_columns; i++)
-    sqlite3_value_free (image->values[i]);
-  g_free (image->values);
+  g_clear_pointer (&image->bytes, g_byte_array_unref);
+  g_free (image->offsets);
   g_free (image);
 }
+
+static void put_value (GByteArray *out, sqlite3_value *value);
 
 /* The primary-key flags of a state table, one byte per column in column
  * order, read once per store. NULL (with error) if the table has no single
@@ -137,15 +143,14 @@ _cairn_row_image_read (CairnStore  *self,
           return NULL;
         }
       image->exists = TRUE;
-      image->values = g_new0 (sqlite3_value *, image->n_columns);
+      image->bytes = g_byte_array_sized_new (128);
+      image->offsets = g_new (guint, image->n_columns + 1);
       for (guint i = 0; i < image->n_columns; i++)
-        if ((image->values[i] = sqlite3_value_dup (sqlite3_column_value (stmt, i))) == NULL)
-          {
-            sqlite3_reset (stmt);
-            g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
-                         "Out of memory reading a row of %s in “%s”", table, self->path);
-            return NULL;
-          }
+        {
+          image->offsets[i] = image->bytes->len;
+          put_value (image->bytes, sqlite3_column_value (stmt, i));
+        }
+      image->offsets[image->n_columns] = image->bytes->len;
       rc = sqlite3_step (stmt);
     }
   if (rc != SQLITE_DONE)
@@ -238,32 +243,22 @@ put_value (GByteArray    *out,
 }
 
 static gboolean
-value_equal (sqlite3_value *a,
-             sqlite3_value *b)
+value_equal (const CairnRowImage *a,
+             const CairnRowImage *b,
+             guint                i)
 {
-  int type = sqlite3_value_type (a);
+  guint la = a->offsets[i + 1] - a->offsets[i], lb = b->offsets[i + 1] - b->offsets[i];
 
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      {
-        double x = sqlite3_value_double (a), y = sqlite3_value_double (b);
-        return memcmp (&x, &y, sizeof x) == 0;
-      }
-    case SQLITE_TEXT:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_text (a), sqlite3_value_text (b), sqlite3_value_bytes (a)) == 0;
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             (sqlite3_value_bytes (a) == 0 ||
-              memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b), sqlite3_value_bytes (a)) == 0);
-    }
+  return la == lb && memcmp (a->bytes->data + a->offsets[i], b->bytes->data + b->offsets[i], la) == 0;
+}
+
+static void
+copy_value (GByteArray          *out,
+            const CairnRowImage *row,
+            guint                i)
+{
+  g_byte_array_append (out, row->bytes->data + row->offsets[i],
+                       row->offsets[i + 1] - row->offsets[i]);
 }
 
 GBytes *
@@ -298,7 +293,7 @@ _cairn_changeset_encode (CairnStore          *self,
       const CairnRowImage *row = op == SQLITE_INSERT ? after : before;
 
       for (guint i = 0; i < n; i++)
-        put_value (out, row->values[i]);
+        copy_value (out, row, i);
     }
   else
     {
@@ -307,19 +302,19 @@ _cairn_changeset_encode (CairnStore          *self,
 
       for (guint i = 0; i < n; i++)
         {
-          changed[i] = !value_equal (before->values[i], after->values[i]);
+          changed[i] = !value_equal (before, after, i);
           any |= changed[i];
         }
       if (!any)
         return g_bytes_new (NULL, 0);
       for (guint i = 0; i < n; i++)
         if (changed[i] || pk[i] != 0)
-          put_value (out, before->values[i]);
+          copy_value (out, before, i);
         else
           g_byte_array_append (out, &zero, 1);
       for (guint i = 0; i < n; i++)
         if (changed[i])
-          put_value (out, after->values[i]);
+          copy_value (out, after, i);
         else
           g_byte_array_append (out, &zero, 1);
     }
