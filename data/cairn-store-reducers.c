@@ -158,6 +158,14 @@ apply (CairnStore       *self,
       return TRUE;
     }
 
+  /* Text merges through the CRDT instead of one SQL statement. */
+  if (g_str_equal (current->name, "note.edited"))
+    {
+      /* not a one-row reducer: recorded by a session, see below */
+      g_assert (changeset == NULL);
+      return _cairn_store_apply_note_edit (self, current, changes, error);
+    }
+
   reducer = lookup_reducer (current->name);
   g_assert (reducer != NULL);
   id = json_object_get_string_member (current->args, reducer->id_arg);
