@@ -2,7 +2,7 @@
 /* cairn-store.h: one workspace's SQLite file on this device.
  *
  * It holds the state tables, the confirmed event log, the pending outbox
- * (each event with the session changeset of what its reducer wrote) and the
+ * (each event with the SQLite changeset of what its reducer wrote) and the
  * sync cursor (head, history_id). Every local change is one transaction;
  * cairn_store_rebase() takes the server's order. See DESIGN.md §2–§3.
  */
