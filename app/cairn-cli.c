@@ -20,6 +20,7 @@ static const CairnCliCommand help_commands[] = {
 /* Every table of commands; a new file adds its table here. */
 static const CairnCliCommand *command_tables[] = {
   cairn_cli_data_commands,
+  cairn_cli_sync_commands,
   cairn_cli_text_commands,
   help_commands,
 };

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-store-private.h"
+#include "cairn-store-sync-private.h"
 
 typedef struct
 {
@@ -198,11 +199,18 @@ is_own (CairnStore       *self,
 static gboolean
 apply_incoming (CairnStore       *self,
                 const CairnEvent *event,
+                GHashTable       *pending_fields,
                 GError          **error)
 {
   gboolean skipped = FALSE;
 
-  if (is_own (self, event) && !delete_pending (self, event->client_seq, error))
+  if (is_own (self, event))
+    {
+      if (!delete_pending (self, event->client_seq, error) ||
+          !_cairn_store_sync_own_confirmed (self, event, error))
+        return FALSE;
+    }
+  else if (!_cairn_store_sync_foreign_applied (self, event, pending_fields, error))
     return FALSE;
   if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
       !_cairn_store_insert_log (self, event, skipped, error))
@@ -303,7 +311,8 @@ cairn_store_rebase (CairnStore  *self,
       if (!is_own (self, in) || in->client_seq != g_array_index (pending, gint64, n_fast))
         break;
       if (!delete_pending (self, in->client_seq, error) ||
-          !_cairn_store_insert_log (self, in, FALSE, error))
+          !_cairn_store_insert_log (self, in, FALSE, error) ||
+          !_cairn_store_sync_own_confirmed (self, in, error))
         goto fail;
       n_fast++;
     }
@@ -313,12 +322,22 @@ cairn_store_rebase (CairnStore  *self,
   if (first + n_fast < events->len)
     {
       gboolean have_pending = n_fast < pending->len;
+      g_autoptr(GHashTable) pending_fields = NULL;
+      g_autoptr(GPtrArray) pending_events = NULL;
+
+      /* Which fields our pending events set, for conflict detection. Only
+       * this slow path needs their args: load them now (the fast path
+       * above already moved the first n_fast out of pending). */
+      pending_events = cairn_store_list_pending (self, 0, error);
+      if (pending_events == NULL)
+        goto fail;
+      pending_fields = _cairn_store_sync_pending_fields (pending_events, 0);
 
       if (have_pending && !_cairn_store_rollback_pending (self, error))
         goto fail;
 
       for (guint i = first + n_fast; i < events->len; i++)
-        if (!apply_incoming (self, events->pdata[i], error))
+        if (!apply_incoming (self, events->pdata[i], pending_fields, error))
           goto fail;
 
       if (have_pending && !_cairn_store_replay_pending (self, NULL, error))

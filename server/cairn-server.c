@@ -20,6 +20,10 @@
 #define DEFAULT_MAX_LIVE_PER_USER 20
 #define KEEPALIVE_SECONDS 30
 #define SHUTDOWN_GRACE_MS 3000
+/* A group is committed at the latest when it holds this many pushes or
+ * events, even while more requests are waiting to be read. */
+#define GROUP_MAX_PUSHES 64
+#define GROUP_MAX_EVENTS 5000
 
 typedef struct _Server Server;
 
@@ -44,9 +48,31 @@ struct _Server
   guint            max_live_per_user;
   gboolean         trust_proxy;
   gboolean         shutting_down;
-  guint            in_flight;     /* paused requests (logins on a thread) */
+  guint            in_flight;     /* paused requests (logins, pushes waiting for their commit) */
   guint            shutdown_timeout;
+  GPtrArray       *pending;       /* PendingPush* of the open group, in push order */
+  guint            pending_events;
+  guint            commit_source; /* idle that commits the open group */
 };
+
+/* An HTTP push stored in the open group, answered once the group commits. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  char              *workspace_id;
+  CairnPushReply    *reply;
+  GPtrArray         *appended;
+} PendingPush;
+
+static void
+pending_push_free (PendingPush *pp)
+{
+  g_clear_object (&pp->msg);
+  g_free (pp->workspace_id);
+  g_clear_pointer (&pp->reply, cairn_push_reply_free);
+  g_clear_pointer (&pp->appended, g_ptr_array_unref);
+  g_free (pp);
+}
 
 /* ---- logging ------------------------------------------------------------ */
 
@@ -356,19 +382,31 @@ fan_out (Server     *self,
   GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GHashTable) allowed = NULL;   /* session id -> GINT (1 yes, 2 no) */
 
   if (conns == NULL || conns->len == 0 || appended == NULL || appended->len == 0)
     return;
+  /* Encoded once; the same text goes to every listener. */
   texts = encode_event_pages (appended, head);
+  allowed = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < conns->len; i++)
     {
       LiveConn *lc = g_ptr_array_index (conns, i);
+      int verdict;
 
       if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
         continue;
       /* The session may have been revoked or the user removed, also by an
        * admin command in another process: such a listener gets nothing more. */
-      if (!cairn_server_core_still_allowed (self->core, lc->auth, workspace_id))
+      verdict = GPOINTER_TO_INT (g_hash_table_lookup (allowed, lc->auth->session_id));
+      if (verdict == 0)
+        {
+          /* One check per session and fan-out, however many of its
+           * connections listen. */
+          verdict = cairn_server_core_still_allowed (self->core, lc->auth, workspace_id) ? 1 : 2;
+          g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
+        }
+      if (verdict == 2)
         {
           g_ptr_array_add (refused, g_object_ref (lc->conn));
           continue;
@@ -573,6 +611,10 @@ on_websocket (SoupServer              *soup,
       soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "not prepared");
       return;
     }
+  /* Events of an open group are fanned out when it commits: commit it
+   * before this connection joins, so that they reach it once, through the
+   * backlog below, and after the hello. */
+  cairn_server_core_commit_group (self->core, NULL);
   lc->conn = g_object_ref (conn);
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
@@ -761,6 +803,60 @@ handle_login (Server            *self,
 
 /* ---- routes -------------------------------------------------------------------- */
 
+static gboolean
+on_commit_idle (gpointer user_data)
+{
+  Server *self = user_data;
+
+  self->commit_source = 0;
+  /* The outcome reaches on_group_done(), which answers. */
+  cairn_server_core_commit_group (self->core, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The open group ended (committed, or error says why nothing was stored):
+ * answer its pushes and send their events to the listeners, in push order. */
+static void
+on_group_done (const GError *error,
+               gpointer      user_data)
+{
+  Server *self = user_data;
+  g_autoptr(GPtrArray) done = g_steal_pointer (&self->pending);
+
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_push_free);
+  self->pending_events = 0;
+  if (self->commit_source != 0)
+    {
+      g_source_remove (self->commit_source);
+      self->commit_source = 0;
+    }
+  if (error != NULL)
+    g_warning ("Internal error: a group of %u pushes was not stored: %s", done->len, error->message);
+  for (guint i = 0; i < done->len; i++)
+    {
+      PendingPush *pp = g_ptr_array_index (done, i);
+
+      if (error == NULL)
+        {
+          gsize len = 0;
+          char *text;
+
+          fan_out (self, pp->workspace_id, pp->appended, pp->reply->head);
+          text = cairn_protocol_push_reply_to_text (pp->reply, &len);
+          soup_server_message_set_status (pp->msg, 200, NULL);
+          soup_server_message_set_response (pp->msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+        }
+      else
+        answer_error (pp->msg, CAIRN_PROTOCOL_ERROR_INTERNAL, "Internal server error; see the server log");
+      soup_server_message_unpause (pp->msg);
+      self->in_flight--;
+    }
+  maybe_finish_shutdown (self);
+}
+
+/* A push joins the open group; it is answered by on_group_done() after the
+ * commit, which runs once the requests that arrived together are all read
+ * (an idle source), or at once when the group is full. */
 static void
 handle_push (Server            *self,
              SoupServerMessage *msg,
@@ -772,26 +868,60 @@ handle_push (Server            *self,
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GPtrArray) appended = NULL;
   g_autoptr(CairnPushReply) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autofree char *gap_client = NULL;
   gint64 expected = 0;
+  PendingPush *pp;
 
   /* Membership first: a stranger learns nothing from the body checks. */
-  if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
-      !(root = read_body (msg, &error)) ||
-      !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error)))
+  if (!cairn_server_core_check_member (self->core, auth, ws, &error))
     return answer_gerror (msg, error);
-  if (!(reply = cairn_server_core_push (self->core, auth, ws, events, &appended,
-                                        &gap_client, &expected, &error)))
+  {
+    g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+    gsize len = 0;
+    const char *data = g_bytes_get_data (bytes, &len);
+
+    /* The common shape without a tree; anything else (including every
+     * bad body) through the general parser, which says what is wrong. */
+    events = cairn_protocol_decode_push_fast (data, len);
+  }
+  if (events == NULL &&
+      (!(root = read_body (msg, &error)) ||
+       !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error))))
+    return answer_gerror (msg, error);
+  g_clear_pointer (&root, json_node_unref);
+  if (!(reply = cairn_server_core_push_grouped (self->core, auth, ws, events, &appended,
+                                                &gap_client, &expected, &error)))
     {
       if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
         return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP, error->message,
                                   gap_client, expected, 0);
       return answer_gerror (msg, error);
     }
-  fan_out (self, ws, appended, reply->head);
-  node = cairn_protocol_encode_push_reply (reply);
-  answer_json (msg, 200, node);
+  pp = g_new0 (PendingPush, 1);
+  pp->msg = g_object_ref (msg);
+  pp->workspace_id = g_strdup (ws);
+  pp->reply = g_steal_pointer (&reply);
+  pp->appended = g_steal_pointer (&appended);
+  self->pending_events += pp->appended->len;
+  g_ptr_array_add (self->pending, pp);
+  self->in_flight++;
+  /* A status now: libsoup would take a request under the WebSocket
+   * handler's path that is left without one for a WebSocket handshake.
+   * The answer itself is set when the group ends. */
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_pause (msg);
+
+  if (self->pending->len >= GROUP_MAX_PUSHES || self->pending_events >= GROUP_MAX_EVENTS)
+    {
+      /* Full: commit in the next main loop iteration, before more reads. */
+      if (self->commit_source != 0)
+        g_source_remove (self->commit_source);
+      self->commit_source = g_idle_add_full (G_PRIORITY_HIGH, on_commit_idle, self, NULL);
+    }
+  else if (self->commit_source == 0)
+    /* Below the sockets' priority: runs once every request that arrived
+     * meanwhile has been read (and joined the group). */
+    self->commit_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_commit_idle, self, NULL);
 }
 
 static void
@@ -1062,8 +1192,8 @@ on_terminate (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("Shutting down: finishing requests and closing live connections");
   self->shutting_down = TRUE;
-  /* Every push commits synchronously on this loop, so none is half done
-   * here; paused logins finish before the loop quits. */
+  /* Pushes waiting in the open group are committed by its idle source and
+   * answered; they and paused logins finish before the loop quits. */
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
     maybe_finish_shutdown (self);
@@ -1224,6 +1354,8 @@ cmd_serve (int    argc,
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->loop = g_main_loop_new (NULL, FALSE);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_push_free);
+  cairn_server_core_set_group_func (self->core, on_group_done, self);
   self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", cert,
                                 NULL);
@@ -1269,6 +1401,8 @@ cmd_serve (int    argc,
   g_source_remove (sigint);
   if (self->shutdown_timeout != 0)
     g_source_remove (self->shutdown_timeout);
+  /* Pushes still waiting (grace period over): commit and answer them. */
+  cairn_server_core_commit_group (self->core, NULL);
   soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->live, g_hash_table_unref);
@@ -1282,7 +1416,9 @@ cmd_serve (int    argc,
     }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
+  cairn_server_core_set_group_func (self->core, NULL, NULL);
   cairn_server_core_close (self->core);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
   close (lock_fd);
   g_message ("Stopped");
   return 0;

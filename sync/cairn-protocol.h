@@ -270,6 +270,16 @@ GPtrArray *cairn_protocol_decode_push_request (JsonNode    *node,
                                                gboolean     websocket,
                                                char       **out_id,
                                                GError     **error);
+/* A fast path for the HTTP push body: decodes data (len bytes, no tree)
+ * when it is the common shape: every event with exactly the six members,
+ * plain ASCII strings without escapes, integers, and args already in the
+ * compact form the generator writes (no spaces, no escapes, no fractions,
+ * no repeated keys). Returns exactly what parse + decode_push_request
+ * would return for it. Returns NULL for anything else, valid or not, and
+ * never reports an error: the caller then takes the general path, which
+ * gives every refusal its usual error. */
+GPtrArray *cairn_protocol_decode_push_fast    (const char  *data,
+                                               gsize        len);
 
 typedef struct
 {
@@ -292,6 +302,10 @@ void            cairn_push_reply_free (CairnPushReply *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnPushReply, cairn_push_reply_free)
 /* With id non-NULL, the WebSocket form {"type":"ack","id",…}. */
 JsonNode       *cairn_protocol_encode_push_reply (const CairnPushReply *reply);
+/* The same answer written straight to text (no tree): the server's hot
+ * path. Parses to the same JSON as the encoded node. */
+char           *cairn_protocol_push_reply_to_text (const CairnPushReply *reply,
+                                                   gsize                *out_length);
 CairnPushReply *cairn_protocol_decode_push_reply (JsonNode  *node,
                                                   gboolean   websocket,
                                                   GError   **error);

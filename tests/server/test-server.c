@@ -525,14 +525,13 @@ pusher_thread (gpointer user_data)
   return NULL;
 }
 
+/* N_CLIENTS threads push N_BATCHES each, all at once (so that the server
+ * commits several of them together); returns once all are acknowledged. */
 static void
-test_concurrent_pushes (Fixture       *f,
-                        gconstpointer  data)
+push_concurrently (Fixture *f)
 {
   PusherData d[N_CLIENTS];
   GThread *threads[N_CLIENTS];
-  g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 after = 0, n = 0;
 
   for (guint i = 0; i < N_CLIENTS; i++)
     {
@@ -544,6 +543,15 @@ test_concurrent_pushes (Fixture       *f,
     }
   for (guint i = 0; i < N_CLIENTS; i++)
     g_thread_join (threads[i]);
+}
+
+/* The whole log: every pushed event exactly once, seqs gap-free, each
+ * client's events in client order. */
+static void
+assert_concurrent_log (Fixture *f)
+{
+  g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 after = 0, n = 0;
 
   /* Gap-free seqs, every event exactly once, each client in its order. */
   for (;;)
@@ -567,6 +575,26 @@ test_concurrent_pushes (Fixture       *f,
         }
     }
   g_assert_cmpint (n, ==, N_CLIENTS * N_BATCHES * BATCH);
+}
+
+static void
+test_concurrent_pushes (Fixture       *f,
+                        gconstpointer  data)
+{
+  push_concurrently (f);
+  assert_concurrent_log (f);
+}
+
+/* Pushes committed together (group commit) are each acknowledged only
+ * after their commit: kill -9 right after the last answer loses none. */
+static void
+test_kill_after_concurrent_acks (Fixture       *f,
+                                 gconstpointer  data)
+{
+  push_concurrently (f);
+  g_assert_cmpint (cairn_test_server_stop (f->srv, TRUE), !=, 0);
+  cairn_test_server_start (f->srv, NULL);
+  assert_concurrent_log (f);
 }
 
 /* ---- durability ---------------------------------------------------------------- */
@@ -920,6 +948,7 @@ main (int    argc,
   ADD ("exactly-once", test_exactly_once);
   ADD ("concurrent-pushes", test_concurrent_pushes);
   ADD ("kill-after-ack", test_kill_after_ack);
+  ADD ("kill-after-concurrent-acks", test_kill_after_concurrent_acks);
   ADD ("sigterm", test_sigterm);
   ADD ("log-lines", test_log_lines);
   ADD ("admin-cli", test_admin_cli);

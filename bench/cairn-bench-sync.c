@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-bench-sync.c: sync over loopback with the real cairn-server, as JSON
+ * lines: edit-to-other-device latency (p50/p99), catch-up of a new device,
+ * and a device returning with pending events over new remote ones.
+ *
+ * Usage: cairn-bench-sync [--quick]   (CAIRN_BUILD_ROOT must point at the
+ * build folder, as `meson test --benchmark` sets it).
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cairn-position.h"
+#include "cairn-test-server.h"
+#include "cairn-sync-engine.h"
+
+#define PASSWORD "bench-password-1"
+
+typedef struct
+{
+  CairnProfile    *profile;
+  CairnStore      *store;
+  CairnSyncEngine *engine;
+} Device;
+
+static void
+got_result (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static void
+device_open (Device          *d,
+             const char      *dir,
+             const char      *name,
+             CairnTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *ws = NULL;
+
+  d->profile = cairn_profile_open (path, &error);
+  g_assert_no_error (error);
+  d->engine = cairn_sync_engine_new (d->profile);
+  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
+                                 got_result, &result);
+  if (!cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error))
+    g_error ("login: %s", error->message);
+  ws = cairn_profile_dup_current_workspace (d->profile, &error);
+  d->store = cairn_profile_open_store (d->profile, NULL, &error);
+  g_assert_no_error (error);
+  cairn_sync_engine_set_store (d->engine, d->store, ws);
+}
+
+static void
+device_close (Device *d)
+{
+  g_clear_object (&d->engine);
+  g_clear_object (&d->store);
+  g_clear_object (&d->profile);
+}
+
+static void
+device_sync (Device *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
+  if (!cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error))
+    g_error ("sync: %s", error->message);
+}
+
+static int
+cmp_gint64 (gconstpointer a,
+            gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : (x > y);
+}
+
+typedef struct
+{
+  const char *list_id;
+  gboolean    seen;
+} Waiting;
+
+static void
+on_changed (CairnStore *store,
+            gpointer    changes,
+            Waiting    *w)
+{
+  CairnChanges *c = changes;
+
+  if (w->list_id != NULL && (c->reset || g_hash_table_contains (c->lists, w->list_id)))
+    w->seen = TRUE;
+}
+
+/* One device renames a list; how long until the other's store has it. */
+static void
+bench_latency (CairnTestServer *server,
+               const char      *dir,
+               guint            samples)
+{
+  g_autoptr(GArray) lat = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+  Device a = { 0 }, b = { 0 };
+  Waiting w = { 0 };
+  gulong id;
+
+  device_open (&a, dir, "lat-a", server);
+  device_open (&b, dir, "lat-b", server);
+  list = cairn_store_create_list (a.store, "Latency", &error);
+  g_assert_no_error (error);
+  device_sync (&a);
+  device_sync (&b);
+  cairn_sync_engine_start (a.engine);
+  cairn_sync_engine_start (b.engine);
+  /* Let both streams settle. */
+  for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC; g_get_monotonic_time () < until;)
+    g_main_context_iteration (NULL, FALSE);
+
+  id = g_signal_connect (b.store, "changed", G_CALLBACK (on_changed), &w);
+  for (guint i = 0; i < samples; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Latency %u", i);
+      gint64 start, elapsed;
+      gint64 deadline;
+
+      w.list_id = list;
+      w.seen = FALSE;
+      start = g_get_monotonic_time ();
+      g_assert_true (cairn_store_rename_list (a.store, list, title, &error));
+      deadline = start + 5 * G_USEC_PER_SEC;
+      while (!w.seen && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (w.seen);
+      elapsed = g_get_monotonic_time () - start;
+      g_array_append_val (lat, elapsed);
+    }
+  g_signal_handler_disconnect (b.store, id);
+  g_array_sort (lat, cmp_gint64);
+  g_print ("{\"bench\":\"sync-edit-latency\",\"samples\":%u,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+           "\"max_ms\":%.3f,\"target_p50_ms\":5,\"target_p99_ms\":20}\n",
+           samples,
+           g_array_index (lat, gint64, lat->len / 2) / 1000.0,
+           g_array_index (lat, gint64, (lat->len * 99) / 100) / 1000.0,
+           g_array_index (lat, gint64, lat->len - 1) / 1000.0);
+  cairn_sync_engine_stop (a.engine);
+  cairn_sync_engine_stop (b.engine);
+  device_close (&a);
+  device_close (&b);
+}
+
+/* Seeds the workspace with n events from a writer client, pushed over
+ * HTTP in batches (valid list and todo creations). */
+static void
+seed_events (CairnTestServer *server,
+             const char      *token,
+             const char      *ws,
+             guint            n)
+{
+  g_autofree char *client_id = cairn_new_client_id ();
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
+  g_autofree char *list_id = cairn_new_object_id ();
+  g_autofree char *pos = cairn_position_between (NULL, NULL);
+  gint64 seq = 1;
+
+  while (seq <= n)
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+      g_autofree char *text = NULL;
+      guint status = 0;
+
+      for (guint i = 0; i < 500 && seq <= n; i++, seq++)
+        {
+          g_autofree char *args = NULL;
+          g_autofree char *next = cairn_position_between (pos, NULL);
+
+          if (seq == 1)
+            args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\",\"title\":\"Seed\"}",
+                                    list_id, pos);
+          else
+            {
+              g_autofree char *todo = cairn_new_object_id ();
+              args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\","
+                                      "\"title\":\"Item %" G_GINT64_FORMAT "\",\"todo_id\":\"%s\"}",
+                                      list_id, next, seq, todo);
+              g_free (pos);
+              pos = g_steal_pointer (&next);
+            }
+          g_ptr_array_add (events, cairn_wire_event_new (seq == 1 ? "list.created" : "todo.created",
+                                                         1, args, client_id, seq,
+                                                         1764000000000 + seq));
+        }
+      body = cairn_protocol_encode_push_request (events, NULL);
+      text = cairn_protocol_to_string (body, NULL);
+      reply = cairn_test_http (server, NULL, "POST", path, token, text, -1, &status);
+      if (status != 200)
+        g_error ("seeding failed with HTTP %u", status);
+    }
+}
+
+static void
+bench_catch_up (CairnTestServer *server,
+                const char      *dir,
+                guint            n)
+{
+  g_autofree char *token = cairn_test_login (server, "ann", PASSWORD, "seeder");
+  g_autofree char *ws = cairn_test_personal_ws (server, token);
+  Device d = { 0 };
+  gint64 start, elapsed;
+  gint64 base_head;
+
+  device_open (&d, dir, "catch-up-probe", server);
+  device_sync (&d);
+  base_head = cairn_store_get_head (d.store);
+  device_close (&d);
+
+  seed_events (server, token, ws, n);
+
+  device_open (&d, dir, "catch-up", server);
+  start = g_get_monotonic_time ();
+  device_sync (&d);
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_cmpint (cairn_store_get_head (d.store), ==, base_head + n);
+  g_print ("{\"bench\":\"sync-catch-up\",\"events\":%u,\"seconds\":%.3f,"
+           "\"events_per_s\":%.0f,\"target_seconds_for_100000\":5}\n",
+           n, elapsed / 1e6, n / (elapsed / 1e6));
+  device_close (&d);
+}
+
+/* A device comes back with `n` pending events while `n` new ones wait on
+ * the server. */
+static void
+bench_return (CairnTestServer *server,
+              const char      *dir,
+              guint            n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+  Device a = { 0 }, b = { 0 };
+  gint64 start, elapsed;
+
+  device_open (&a, dir, "ret-a", server);
+  device_open (&b, dir, "ret-b", server);
+  device_sync (&a);
+  list = cairn_store_create_list (a.store, "Return", &error);
+  device_sync (&a);
+  device_sync (&b);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("remote %u", i);
+      g_free (cairn_store_create_todo (a.store, list, title, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  device_sync (&a);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("local %u", i);
+      g_free (cairn_store_create_todo (b.store, list, title, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  start = g_get_monotonic_time ();
+  device_sync (&b);
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_cmpuint (cairn_store_get_pending_count (b.store), ==, 0);
+  g_print ("{\"bench\":\"sync-return\",\"pending\":%u,\"remote\":%u,\"seconds\":%.3f,"
+           "\"target_seconds\":1}\n", n, n, elapsed / 1e6);
+  device_close (&a);
+  device_close (&b);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gboolean quick = argc > 1 && g_strcmp0 (argv[1], "--quick") == 0;
+  g_autofree char *dir = g_dir_make_tmp ("cairn-bench-sync-XXXXXX", NULL);
+  CairnTestServer *server;
+
+  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+  server = cairn_test_server_new ();
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+
+  if (g_getenv ("CAIRN_BENCH_ONLY_CATCH_UP") == NULL)
+    {
+      bench_latency (server, dir, quick ? 20 : 500);
+      bench_return (server, dir, quick ? 100 : 1000);
+    }
+  bench_catch_up (server, dir, quick ? 2000 : 100000);
+
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  rm_rf (dir);
+  return 0;
+}

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-sync.c: outbox range, reset after a server restore, and
+ * conflict detection for the rebase. */
+#define G_LOG_DOMAIN "cairn-store-sync"
+#include "config.h"
+
+#include "cairn-store-private.h"
+#include "cairn-store-sync-private.h"
+
+/* Local-only tables, never part of the synced state: created on first use
+ * (CREATE ... IF NOT EXISTS) so that they need no schema migration of
+ * their own; a database without them is simply one without reports.
+ *
+ * sync_origin: for each field whose current value one of OUR confirmed
+ *   events set, that value and when we saw it confirmed. An event from
+ *   another device on that field removes the row (and may report).
+ * sync_conflicts: the reports.
+ * sync_archive: other devices' events forgotten by a server restore. */
+static const char sync_tables_sql[] =
+  "CREATE TABLE IF NOT EXISTS sync_origin ("
+  "  kind TEXT NOT NULL, object_id TEXT NOT NULL, field TEXT NOT NULL,"
+  "  value TEXT NOT NULL, seq INTEGER NOT NULL, confirmed_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (kind, object_id, field)) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS sync_conflicts ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  kind TEXT NOT NULL, object_id TEXT NOT NULL, field TEXT NOT NULL,"
+  "  ours TEXT NOT NULL, theirs TEXT NOT NULL, their_device TEXT,"
+  "  their_client_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+  "  detected_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS sync_archive ("
+  "  seq INTEGER NOT NULL, client_id TEXT NOT NULL, client_seq INTEGER NOT NULL,"
+  "  name TEXT NOT NULL, version INTEGER NOT NULL, args TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL, device TEXT, archived_at INTEGER NOT NULL);";
+
+static gboolean
+ensure_tables (CairnStore  *self,
+               GError     **error)
+{
+  if (g_object_get_data (G_OBJECT (self), "cairn-sync-tables") != NULL)
+    return TRUE;
+  if (!_cairn_store_exec (self, sync_tables_sql, error))
+    return FALSE;
+  g_object_set_data (G_OBJECT (self), "cairn-sync-tables", GINT_TO_POINTER (1));
+  return TRUE;
+}
+
+/* Which field of which object an event sets, and to what (as text). */
+typedef struct
+{
+  const char *name;
+  const char *kind;
+  const char *id_arg;
+  const char *field;
+  const char *value_arg;   /* NULL: the value is fixed_value */
+  const char *fixed_value;
+} FieldSetter;
+
+static const FieldSetter setters[] = {
+  { "list.renamed",     "list", "list_id", "title", "title",   NULL },
+  { "todo.renamed",     "todo", "todo_id", "title", "title",   NULL },
+  { "todo.completed",   "todo", "todo_id", "done",  NULL,      "true" },
+  { "todo.reopened",    "todo", "todo_id", "done",  NULL,      "false" },
+  { "todo.due_set",     "todo", "todo_id", "due",   "due",     NULL },
+  { "todo.due_cleared", "todo", "todo_id", "due",   NULL,      "" },
+  { "todo.moved",       "todo", "todo_id", "list",  "list_id", NULL },
+  { "note.renamed",     "note", "note_id", "title", "title",   NULL },
+};
+
+typedef struct
+{
+  const char *kind;
+  const char *object_id;
+  const char *field;
+  const char *value;
+} FieldWrite;
+
+static gboolean
+event_field_write (const CairnEvent *event,
+                   FieldWrite       *out)
+{
+  guint i;
+
+  if (event->version != 1)
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (setters); i++)
+    {
+      const FieldSetter *s = &setters[i];
+
+      if (strcmp (s->name, event->name) != 0)
+        continue;
+      if (!json_object_has_member (event->args, s->id_arg))
+        return FALSE;
+      out->kind = s->kind;
+      out->field = s->field;
+      out->object_id = json_object_get_string_member_with_default (event->args, s->id_arg, NULL);
+      if (s->value_arg != NULL)
+        {
+          /* A move within the same list sets no list: no conflict on it. */
+          if (!json_object_has_member (event->args, s->value_arg) ||
+              json_object_get_null_member (event->args, s->value_arg))
+            return FALSE;
+          out->value = json_object_get_string_member_with_default (event->args, s->value_arg, NULL);
+        }
+      else
+        out->value = s->fixed_value;
+      return out->object_id != NULL && out->value != NULL;
+    }
+  return FALSE;
+}
+
+static gboolean
+bind_text (CairnStore    *self,
+           sqlite3_stmt  *stmt,
+           int            index,
+           const char    *value,
+           GError       **error)
+{
+  if (sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+bind_int (CairnStore    *self,
+          sqlite3_stmt  *stmt,
+          int            index,
+          gint64         value,
+          GError       **error)
+{
+  if (sqlite3_bind_int64 (stmt, index, value) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_sync_own_confirmed (CairnStore       *self,
+                                 const CairnEvent *event,
+                                 GError          **error)
+{
+  FieldWrite w;
+  sqlite3_stmt *stmt;
+
+  if (!event_field_write (event, &w))
+    return TRUE;
+  if (!ensure_tables (self, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT OR REPLACE INTO sync_origin (kind, object_id, field, "
+                               "value, seq, confirmed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                               error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, w.kind, error) ||
+      !bind_text (self, stmt, 2, w.object_id, error) ||
+      !bind_text (self, stmt, 3, w.field, error) ||
+      !bind_text (self, stmt, 4, w.value, error) ||
+      !bind_int (self, stmt, 5, event->seq, error) ||
+      !bind_int (self, stmt, 6, g_get_real_time () / 1000, error))
+    return FALSE;
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+static char *
+field_key (const FieldWrite *w)
+{
+  return g_strconcat (w->kind, "/", w->object_id, "/", w->field, NULL);
+}
+
+GHashTable *
+_cairn_store_sync_pending_fields (GPtrArray *pending,
+                                  guint      from)
+{
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint i;
+
+  for (i = from; pending != NULL && i < pending->len; i++)
+    {
+      const CairnEvent *ev = g_ptr_array_index (pending, i);
+      FieldWrite p;
+
+      if (event_field_write (ev, &p))
+        g_hash_table_replace (fields, field_key (&p), g_memdup2 (&ev->client_seq, sizeof (gint64)));
+    }
+  return fields;
+}
+
+/* Will a pending event of ours set this field again? Those at or below
+ * confirmed_upto were confirmed earlier in this rebase: they no longer
+ * count. */
+static gboolean
+pending_sets_field (GHashTable       *pending_fields,
+                    gint64            confirmed_upto,
+                    const FieldWrite *w)
+{
+  g_autofree char *key = NULL;
+  gint64 *last;
+
+  if (pending_fields == NULL)
+    return FALSE;
+  key = field_key (w);
+  last = g_hash_table_lookup (pending_fields, key);
+  return last != NULL && *last > confirmed_upto;
+}
+
+/* Our events with a client_seq up to this one are confirmed: the outbox
+ * starts after it. */
+static gint64
+confirmed_upto (CairnStore *self)
+{
+  gint64 first = 0, last = 0;
+
+  if (!cairn_store_get_pending_range (self, &first, &last, NULL) || first == 0)
+    return G_MAXINT64;
+  return first - 1;
+}
+
+gboolean
+_cairn_store_sync_foreign_applied (CairnStore       *self,
+                                   const CairnEvent *event,
+                                   GHashTable       *pending_fields,
+                                   GError          **error)
+{
+  FieldWrite w;
+  sqlite3_stmt *stmt;
+  g_autofree char *ours = NULL;
+  gint64 confirmed_at = 0;
+  int rc;
+
+  if (!event_field_write (event, &w))
+    return TRUE;
+  if (!ensure_tables (self, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT value, confirmed_at FROM sync_origin "
+                               "WHERE kind = ?1 AND object_id = ?2 AND field = ?3", error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, w.kind, error) ||
+      !bind_text (self, stmt, 2, w.object_id, error) ||
+      !bind_text (self, stmt, 3, w.field, error))
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      ours = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      confirmed_at = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read sync_origin");
+      return FALSE;
+    }
+  if (ours == NULL)
+    return TRUE;
+
+  /* From now on the field holds their value, not ours. */
+  stmt = _cairn_store_prepare (self,
+                               "DELETE FROM sync_origin "
+                               "WHERE kind = ?1 AND object_id = ?2 AND field = ?3", error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, w.kind, error) ||
+      !bind_text (self, stmt, 2, w.object_id, error) ||
+      !bind_text (self, stmt, 3, w.field, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* Same value on both sides, a pending change of ours that wins anyway,
+   * or an old value of ours: nothing the user needs to hear about. */
+  if (strcmp (ours, w.value) == 0 ||
+      pending_sets_field (pending_fields, confirmed_upto (self), &w) ||
+      g_get_real_time () / 1000 - confirmed_at > CAIRN_CONFLICT_WINDOW_MS)
+    return TRUE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO sync_conflicts (kind, object_id, field, ours, theirs, "
+                               "their_device, their_client_id, seq, detected_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error);
+  if (stmt == NULL ||
+      !bind_text (self, stmt, 1, w.kind, error) ||
+      !bind_text (self, stmt, 2, w.object_id, error) ||
+      !bind_text (self, stmt, 3, w.field, error) ||
+      !bind_text (self, stmt, 4, ours, error) ||
+      !bind_text (self, stmt, 5, w.value, error) ||
+      !bind_text (self, stmt, 6, event->device, error) ||
+      !bind_text (self, stmt, 7, event->client_id, error) ||
+      !bind_int (self, stmt, 8, event->seq, error) ||
+      !bind_int (self, stmt, 9, g_get_real_time () / 1000, error))
+    return FALSE;
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+cairn_store_get_pending_range (CairnStore  *self,
+                               gint64      *first,
+                               gint64      *last,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  *first = *last = 0;
+  stmt = _cairn_store_prepare (self,
+                               "SELECT ifnull (min (client_seq), 0), ifnull (max (client_seq), 0) "
+                               "FROM pending", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *first = sqlite3_column_int64 (stmt, 0);
+      *last = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+cairn_store_list_pending_after (CairnStore  *self,
+                                gint64       after,
+                                guint        limit,
+                                GError     **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, args, client_seq, created_at FROM pending "
+                               "WHERE client_seq > ?1 ORDER BY client_seq LIMIT ?2", error);
+  if (stmt == NULL ||
+      !bind_int (self, stmt, 1, after, error) ||
+      !bind_int (self, stmt, 2, limit > 0 ? (gint64) limit : -1, error))
+    return NULL;
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) args = NULL;
+      CairnEvent *event;
+
+      args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, 2), error);
+      if (args == NULL)
+        {
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      event = cairn_event_new ((const char *) sqlite3_column_text (stmt, 0),
+                               (guint) sqlite3_column_int64 (stmt, 1), args);
+      event->client_id = g_strdup (cairn_store_get_client_id (self));
+      event->client_seq = sqlite3_column_int64 (stmt, 3);
+      event->created_at = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (events, event);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      return NULL;
+    }
+  return g_steal_pointer (&events);
+}
+
+static gint64
+count_rows (CairnStore  *self,
+            const char  *sql,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
+  gint64 n = -1;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    _cairn_store_set_error (self, error, "Cannot count rows");
+  return n;
+}
+
+gboolean
+cairn_store_forget_server_history (CairnStore  *self,
+                                   const char  *history_id,
+                                   GError     **error)
+{
+  g_autoptr(CairnChanges) changes = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (!ensure_tables (self, error) ||
+      !_cairn_store_begin (self, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO sync_archive (seq, client_id, client_seq, name, "
+                               "version, args, created_at, device, archived_at) "
+                               "SELECT seq, client_id, client_seq, name, version, args, "
+                               "created_at, device, ?1 FROM log "
+                               "WHERE client_id != (SELECT client_id FROM meta)", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, g_get_real_time () / 1000, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
+
+  /* Our confirmed events all have smaller client_seqs than the pending
+   * ones (the server stores a client's events in client_seq order). Their
+   * changesets are recomputed by the replay below. */
+  if (!_cairn_store_exec (self,
+                          "INSERT INTO pending (client_seq, name, version, args, created_at, changeset) "
+                          "SELECT client_seq, name, version, args, created_at, X'' FROM log "
+                          "WHERE client_id = (SELECT client_id FROM meta) ORDER BY client_seq;"
+                          "DELETE FROM log;"
+                          "DELETE FROM todos;"
+                          "DELETE FROM notes;"
+                          "DELETE FROM lists;"
+                          "DELETE FROM sync_origin;", error))
+    goto fail;
+
+  self->head = 0;
+  g_free (self->history_id);
+  self->history_id = g_strdup (history_id);
+  if (!_cairn_store_save_cursor (self, error))
+    goto fail;
+
+  changes = _cairn_changes_new ();
+  changes->reset = TRUE;
+  if (!_cairn_store_replay_pending (self, changes, error))
+    goto fail;
+
+  if (!_cairn_store_end (self, error) ||
+      !_cairn_store_load_meta (self, error))
+    goto fail;
+
+  g_object_notify (G_OBJECT (self), "head");
+  g_object_notify (G_OBJECT (self), "pending-count");
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+
+fail:
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
+  return FALSE;
+}
+
+gint64
+cairn_store_count_archived (CairnStore  *self,
+                            GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), -1);
+
+  if (!ensure_tables (self, error))
+    return -1;
+  return count_rows (self, "SELECT count(*) FROM sync_archive", error);
+}
+
+GPtrArray *
+cairn_store_list_conflicts (CairnStore  *self,
+                            GError     **error)
+{
+  g_autoptr(GPtrArray) result = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
+  if (!ensure_tables (self, error))
+    return NULL;
+  stmt = _cairn_store_prepare (self,
+                               "SELECT id, kind, object_id, field, ours, theirs, their_device, "
+                               "seq, detected_at FROM sync_conflicts ORDER BY id DESC", error);
+  if (stmt == NULL)
+    return NULL;
+
+  result = g_ptr_array_new_with_free_func (g_object_unref);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (result,
+                     cairn_conflict_new (sqlite3_column_int64 (stmt, 0),
+                                         (const char *) sqlite3_column_text (stmt, 1),
+                                         (const char *) sqlite3_column_text (stmt, 2),
+                                         (const char *) sqlite3_column_text (stmt, 3),
+                                         (const char *) sqlite3_column_text (stmt, 4),
+                                         (const char *) sqlite3_column_text (stmt, 5),
+                                         (const char *) sqlite3_column_text (stmt, 6),
+                                         sqlite3_column_int64 (stmt, 7),
+                                         sqlite3_column_int64 (stmt, 8)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the conflict reports");
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+static CairnConflict *
+lookup_conflict (CairnStore  *self,
+                 gint64       conflict_id,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) all = cairn_store_list_conflicts (self, error);
+  guint i;
+
+  if (all == NULL)
+    return NULL;
+  for (i = 0; i < all->len; i++)
+    if (cairn_conflict_get_id (g_ptr_array_index (all, i)) == conflict_id)
+      return g_object_ref (g_ptr_array_index (all, i));
+
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+               "No conflict report with id %" G_GINT64_FORMAT " in %s",
+               conflict_id, cairn_store_get_path (self));
+  return NULL;
+}
+
+gboolean
+cairn_store_dismiss_conflict (CairnStore  *self,
+                              gint64       conflict_id,
+                              GError     **error)
+{
+  g_autoptr(CairnConflict) conflict = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  conflict = lookup_conflict (self, conflict_id, error);
+  if (conflict == NULL)
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "DELETE FROM sync_conflicts WHERE id = ?1", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, conflict_id, error))
+    return FALSE;
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+cairn_store_keep_mine (CairnStore  *self,
+                       gint64       conflict_id,
+                       GError     **error)
+{
+  g_autoptr(CairnConflict) c = NULL;
+  const char *kind, *field, *id, *ours;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  c = lookup_conflict (self, conflict_id, error);
+  if (c == NULL)
+    return FALSE;
+
+  kind = cairn_conflict_get_kind (c);
+  field = cairn_conflict_get_field (c);
+  id = cairn_conflict_get_object_id (c);
+  ours = cairn_conflict_get_ours (c);
+
+  if (strcmp (field, "title") == 0 && strcmp (kind, "list") == 0)
+    ok = cairn_store_rename_list (self, id, ours, error);
+  else if (strcmp (field, "title") == 0 && strcmp (kind, "todo") == 0)
+    ok = cairn_store_rename_todo (self, id, ours, error);
+  else if (strcmp (field, "title") == 0 && strcmp (kind, "note") == 0)
+    ok = cairn_store_rename_note (self, id, ours, error);
+  else if (strcmp (field, "done") == 0)
+    ok = cairn_store_set_todo_done (self, id, strcmp (ours, "true") == 0, error);
+  else if (strcmp (field, "due") == 0)
+    ok = cairn_store_set_todo_due (self, id, *ours ? ours : NULL, error);
+  else if (strcmp (field, "list") == 0)
+    ok = cairn_store_move_todo (self, id, ours, NULL, NULL, error);
+  else
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                 "Conflict report %" G_GINT64_FORMAT " is about %s.%s, which cannot be restored",
+                 conflict_id, kind, field);
+
+  if (!ok)
+    return FALSE;
+  return cairn_store_dismiss_conflict (self, conflict_id, error);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-sync.h: what the sync engine needs from the store beyond
+ * cairn-store.h: the outbox range, the reset after a server restore, and
+ * the conflict reports (local to this device, never synced).
+ */
+#pragma once
+
+#include "cairn-store.h"
+#include "cairn-conflict.h"
+
+G_BEGIN_DECLS
+
+/* client_seqs of the oldest and newest pending event; both 0 when the
+ * outbox is empty. One indexed query. */
+gboolean   cairn_store_get_pending_range       (CairnStore  *self,
+                                                gint64      *first,
+                                                gint64      *last,
+                                                GError     **error);
+
+/* Pending events with client_seq > after, oldest first, at most limit
+ * (element: CairnEvent). Reads only those rows. */
+GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,
+                                                gint64       after,
+                                                guint        limit,
+                                                GError     **error);
+
+/* The server lost history this store had confirmed (restored from a
+ * backup). In one transaction: our own confirmed events go back to the
+ * outbox (before the pending ones, in client_seq order) to be pushed again;
+ * the other devices' confirmed events move to a local archive table
+ * (sync_archive: nothing is deleted; their devices push them again); the
+ * log empties, head becomes 0, history_id becomes history_id (NULL: none)
+ * and the state is rebuilt from the outbox. The caller then pulls from 0
+ * and pushes: the server answers events it still has with their seq. */
+gboolean   cairn_store_forget_server_history   (CairnStore  *self,
+                                                const char  *history_id,
+                                                GError     **error);
+/* Events kept in the archive by cairn_store_forget_server_history(). */
+gint64     cairn_store_count_archived          (CairnStore  *self,
+                                                GError     **error);
+
+/* Conflict reports not dismissed, newest first (element: CairnConflict). */
+GPtrArray *cairn_store_list_conflicts          (CairnStore  *self,
+                                                GError     **error);
+/* Forgets one report. NOT_FOUND when there is no such report. */
+gboolean   cairn_store_dismiss_conflict        (CairnStore  *self,
+                                                gint64       conflict_id,
+                                                GError     **error);
+/* "Keep mine": commits a new event that sets our value again, then forgets
+ * the report. Fails (changing nothing) when the object is gone. */
+gboolean   cairn_store_keep_mine               (CairnStore  *self,
+                                                gint64       conflict_id,
+                                                GError     **error);
+
+/* How long after our change was confirmed another device overwriting it is
+ * reported (ms). Older values being changed is ordinary editing. */
+#define CAIRN_CONFLICT_WINDOW_MS (G_GINT64_CONSTANT (24) * 3600 * 1000)
+
+G_END_DECLS

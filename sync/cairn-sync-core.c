@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-core.c: push/pull/rebase decisions of one client, no I/O. */
+#define G_LOG_DOMAIN "cairn-sync-core"
+#include "config.h"
+
+#include "cairn-store-sync.h"
+#include "cairn-sync-core.h"
+#include "cairn-sync-error.h"
+
+struct _CairnSyncCore
+{
+  CairnStore *store;
+
+  /* Highest client_seq of ours the server acknowledged and that may still
+   * be pending here (the events come back through a pull). Not pushed
+   * again, except after a reconnect or when a full pull did not bring them
+   * (then the server lost them). */
+  gint64      acked_upto;
+  /* The push in flight: client_seqs first..last, 0 when none. */
+  gint64      in_flight_first;
+  gint64      in_flight_last;
+
+  gint64      server_head;       /* highest head the server told us */
+  guint       need_pull : 1;
+  guint       verified : 1;      /* server history checked on this connection */
+  guint       restore_count;
+};
+
+CairnWireEvent *
+cairn_sync_wire_from_event (const CairnEvent *event)
+{
+  g_autofree char *args = cairn_event_dup_args_json (event);
+  CairnWireEvent *wire;
+
+  wire = cairn_wire_event_new (event->name, event->version, args,
+                               event->client_id, event->client_seq,
+                               event->created_at);
+  wire->seq = event->seq;
+  wire->device = g_strdup (event->device);
+  return wire;
+}
+
+CairnEvent *
+cairn_sync_event_from_wire (const CairnWireEvent  *wire,
+                            GError               **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CairnEvent *event;
+
+  node = json_from_string (wire->args_json, &local_error);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "Server event %" G_GINT64_FORMAT " (%s): args are not a JSON object%s%s",
+                   wire->seq, wire->name,
+                   local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  event = cairn_event_new (wire->name, (guint) wire->version, json_node_get_object (node));
+  event->client_id = g_strdup (wire->client_id);
+  event->client_seq = wire->client_seq;
+  event->created_at = wire->created_at;
+  event->seq = wire->seq;
+  event->device = g_strdup (wire->device);
+  return event;
+}
+
+CairnSyncCore *
+cairn_sync_core_new (CairnStore *store)
+{
+  CairnSyncCore *self;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
+
+  self = g_new0 (CairnSyncCore, 1);
+  self->store = g_object_ref (store);
+  self->server_head = cairn_store_get_head (store);
+  return self;
+}
+
+void
+cairn_sync_core_free (CairnSyncCore *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_object (&self->store);
+  g_free (self);
+}
+
+CairnStore *
+cairn_sync_core_get_store (CairnSyncCore *self)
+{
+  return self->store;
+}
+
+void
+cairn_sync_core_reset_connection (CairnSyncCore *self)
+{
+  self->in_flight_first = 0;
+  self->in_flight_last = 0;
+  /* The server may have lost what it acknowledged (restore): pushing again
+   * is harmless, the server answers re-sent events with their seq. */
+  self->acked_upto = 0;
+  self->verified = FALSE;
+  self->need_pull = TRUE;
+}
+
+gboolean
+cairn_sync_core_push_in_flight (CairnSyncCore *self)
+{
+  return self->in_flight_first != 0;
+}
+
+/* First pending client_seq, 0 when nothing is pending, -1 on error. */
+static gint64
+first_pending_seq (CairnSyncCore  *self,
+                   GError        **error)
+{
+  gint64 first = 0, last = 0;
+
+  if (cairn_store_get_pending_count (self->store) == 0)
+    return 0;
+  if (!cairn_store_get_pending_range (self->store, &first, &last, error))
+    return -1;
+  return first;
+}
+
+GPtrArray *
+cairn_sync_core_next_push (CairnSyncCore  *self,
+                           guint           max,
+                           GError        **error)
+{
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  guint i;
+
+  g_return_val_if_fail (max > 0, NULL);
+
+  if (self->in_flight_first != 0 || !cairn_sync_core_wants_push (self))
+    return NULL;
+
+  /* The acknowledged ones come first in the outbox: skip them. */
+  pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
+  if (pending == NULL || pending->len == 0)
+    return NULL;
+
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  for (i = 0; i < pending->len; i++)
+    g_ptr_array_add (batch, cairn_sync_wire_from_event (g_ptr_array_index (pending, i)));
+
+  self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
+  self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;
+  return g_steal_pointer (&batch);
+}
+
+/* The server lost history we had: keep everything local, give our own
+ * events back to the outbox, and start over from the server's log. */
+static gboolean
+restore (CairnSyncCore  *self,
+         const char     *history_id,
+         const char     *why,
+         GError        **error)
+{
+  g_message ("The server lost history this device had (%s); pushing this "
+             "device's changes again and reloading from the server", why);
+
+  if (!cairn_store_forget_server_history (self->store, history_id, error))
+    return FALSE;
+
+  self->restore_count++;
+  self->acked_upto = 0;
+  self->in_flight_first = self->in_flight_last = 0;
+  self->server_head = 0;
+  self->verified = TRUE;   /* head is 0: nothing left to check */
+  self->need_pull = TRUE;
+  return TRUE;
+}
+
+gboolean
+cairn_sync_core_push_done (CairnSyncCore         *self,
+                           const CairnPushReply  *reply,
+                           GError               **error)
+{
+  const char *client_id = cairn_store_get_client_id (self->store);
+  guint i;
+
+  self->in_flight_first = self->in_flight_last = 0;
+
+  if (reply->head < cairn_store_get_head (self->store))
+    return restore (self, reply->history_id, "its head went backwards", error);
+
+  for (i = 0; i < reply->results->len; i++)
+    {
+      CairnPushResult *r = g_ptr_array_index (reply->results, i);
+
+      if (g_strcmp0 (r->client_id, client_id) == 0 && r->client_seq > self->acked_upto)
+        self->acked_upto = r->client_seq;
+    }
+
+  if (reply->head > self->server_head)
+    self->server_head = reply->head;
+  if (self->server_head > cairn_store_get_head (self->store))
+    self->need_pull = TRUE;
+  return TRUE;
+}
+
+gboolean
+cairn_sync_core_push_failed (CairnSyncCore  *self,
+                             const GError   *push_error,
+                             gint64          expected,
+                             GError        **error)
+{
+  self->in_flight_first = self->in_flight_last = 0;
+
+  if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
+      && expected > 0)
+    {
+      gint64 first = first_pending_seq (self, error);
+
+      if (first < 0)
+        return FALSE;
+      if (first > 0 && expected < first)
+        return restore (self, NULL, "it asks again for changes it had confirmed", error);
+      /* It has more of ours than we knew (an answer got lost): skip those,
+       * they come back through the pull. */
+      if (expected - 1 > self->acked_upto)
+        self->acked_upto = expected - 1;
+      self->need_pull = TRUE;
+    }
+  return TRUE;
+}
+
+/* Is the server's event at our head the one we have there? */
+static gboolean
+check_anchor (CairnSyncCore         *self,
+              const CairnWireEvent  *wire,
+              gboolean              *matches,
+              GError               **error)
+{
+  g_autoptr(GPtrArray) mine = NULL;
+  CairnEvent *ev;
+
+  mine = cairn_store_list_log (self->store, wire->seq - 1, 1, error);
+  if (mine == NULL)
+    return FALSE;
+  if (mine->len == 0)
+    {
+      *matches = FALSE;
+      return TRUE;
+    }
+  ev = g_ptr_array_index (mine, 0);
+  *matches = ev->seq == wire->seq
+             && ev->client_seq == wire->client_seq
+             && g_strcmp0 (ev->client_id, wire->client_id) == 0;
+  return TRUE;
+}
+
+gboolean
+cairn_sync_core_receive (CairnSyncCore  *self,
+                         GPtrArray      *events,
+                         gint64          server_head,
+                         const char     *history_id,
+                         GError        **error)
+{
+  const char *client_id = cairn_store_get_client_id (self->store);
+  const char *our_history = cairn_store_get_history_id (self->store);
+  gint64 head = cairn_store_get_head (self->store);
+  g_autoptr(GPtrArray) batch = NULL;
+  gint64 first_pending;
+  gint64 expect;
+  guint i;
+
+  if (history_id != NULL && our_history != NULL && *our_history != '\0'
+      && g_strcmp0 (history_id, our_history) != 0)
+    return restore (self, history_id, "its history id changed", error);
+  if (server_head < head)
+    return restore (self, history_id, "its head went backwards", error);
+
+  if (server_head > self->server_head || !self->verified)
+    self->server_head = server_head;
+
+  if (!self->verified)
+    {
+      if (head == 0)
+        self->verified = TRUE;
+      else
+        {
+          const CairnWireEvent *anchor = NULL;
+
+          for (i = 0; events != NULL && i < events->len; i++)
+            {
+              const CairnWireEvent *w = g_ptr_array_index (events, i);
+              if (w->seq == head)
+                {
+                  anchor = w;
+                  break;
+                }
+            }
+          if (anchor == NULL)
+            {
+              /* Cannot check with this message (a hello, or a live batch
+               * starting later): ask for the page that starts at head. */
+              self->need_pull = TRUE;
+              return TRUE;
+            }
+          else
+            {
+              gboolean matches = FALSE;
+
+              if (!check_anchor (self, anchor, &matches, error))
+                return FALSE;
+              if (!matches)
+                return restore (self, history_id,
+                                "its event at our head is a different one", error);
+              self->verified = TRUE;
+            }
+        }
+    }
+
+  first_pending = first_pending_seq (self, error);
+  if (first_pending < 0)
+    return FALSE;
+
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  expect = head + 1;
+  for (i = 0; events != NULL && i < events->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (events, i);
+      CairnEvent *ev;
+
+      if (w->seq < expect)
+        continue;           /* already applied (re-delivery, overlap) */
+      if (w->seq > expect)
+        {
+          self->need_pull = TRUE;   /* a gap: fill it by pulling */
+          break;
+        }
+      /* One of ours that we already hold as confirmed, at a new seq: the
+       * server lost it and got it again. Our log is out of date. */
+      if (g_strcmp0 (w->client_id, client_id) == 0
+          && (first_pending == 0 || w->client_seq < first_pending))
+        return restore (self, history_id,
+                        "it sent again a change of ours it had confirmed", error);
+
+      ev = cairn_sync_event_from_wire (w, error);
+      if (ev == NULL)
+        return FALSE;
+      g_ptr_array_add (batch, ev);
+      expect++;
+    }
+
+  if (batch->len > 0)
+    {
+      if (!cairn_store_rebase (self->store, batch, history_id, error))
+        return FALSE;
+    }
+  else if (history_id != NULL && (our_history == NULL || *our_history == '\0'))
+    {
+      /* First contact with an empty log: remember whose history this is. */
+      g_autoptr(GPtrArray) none = g_ptr_array_new ();
+      if (!cairn_store_rebase (self->store, none, history_id, error))
+        return FALSE;
+    }
+
+  head = cairn_store_get_head (self->store);
+  self->need_pull = head < self->server_head;
+
+  /* Fully caught up, yet events the server acknowledged are still pending:
+   * the server lost them; push them again. */
+  if (!self->need_pull && self->acked_upto > 0 && self->in_flight_first == 0)
+    {
+      first_pending = first_pending_seq (self, error);
+      if (first_pending < 0)
+        return FALSE;
+      if (first_pending > 0 && first_pending <= self->acked_upto)
+        self->acked_upto = 0;
+    }
+  return TRUE;
+}
+
+gint64
+cairn_sync_core_pull_after (CairnSyncCore *self)
+{
+  gint64 head = cairn_store_get_head (self->store);
+
+  if (!self->verified && head > 0)
+    return head - 1;
+  return head;
+}
+
+gboolean
+cairn_sync_core_wants_pull (CairnSyncCore *self)
+{
+  return self->need_pull || !self->verified
+         || self->server_head > cairn_store_get_head (self->store);
+}
+
+gboolean
+cairn_sync_core_wants_push (CairnSyncCore *self)
+{
+  gint64 first = 0, last = 0;
+
+  if (cairn_store_get_pending_count (self->store) == 0)
+    return FALSE;
+  if (!cairn_store_get_pending_range (self->store, &first, &last, NULL))
+    return TRUE;   /* the push will report the store's error */
+  return last > self->acked_upto;
+}
+
+gboolean
+cairn_sync_core_is_up_to_date (CairnSyncCore *self)
+{
+  return self->verified
+         && !cairn_sync_core_wants_pull (self)
+         && cairn_store_get_pending_count (self->store) == 0
+         && self->in_flight_first == 0;
+}
+
+guint
+cairn_sync_core_get_restore_count (CairnSyncCore *self)
+{
+  return self->restore_count;
+}
+
+G_DEFINE_QUARK (cairn-sync-error-quark, cairn_sync_error)

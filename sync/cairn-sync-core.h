@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-core.h: the sync algorithm of one client, without any I/O.
+ *
+ * The core decides what to push and from where to pull, and turns what the
+ * server says into store operations (rebase, restore). It never talks to
+ * the network and never looks at a clock: the libsoup engine
+ * (cairn-sync-engine.c) and the deterministic simulation (tests/sim/) both
+ * drive it, so the simulation tests the very code the app runs.
+ *
+ * Invariants it keeps:
+ * - at most one push is in flight, and pushes go out in client_seq order,
+ *   so the server never sees a client_seq gap from us in normal operation;
+ * - events are handed to cairn_store_rebase() only as a contiguous run that
+ *   continues the store's head; anything else makes the core ask for a pull;
+ * - the server's history is checked once per connection: the event at our
+ *   head must be the one we have there (client_id, client_seq). If it is
+ *   not, or the server's head or history_id went backwards, or the server
+ *   expects a client_seq of ours we already consider confirmed, the server
+ *   lost history (restored from a backup): the store is reset to a fresh
+ *   pull with all of our own events back in the outbox (nothing deleted),
+ *   and syncing continues.
+ */
+#pragma once
+
+#include "cairn-store.h"
+#include "cairn-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CairnSyncCore CairnSyncCore;
+
+CairnSyncCore *cairn_sync_core_new             (CairnStore    *store);
+void           cairn_sync_core_free            (CairnSyncCore *self);
+CairnStore    *cairn_sync_core_get_store       (CairnSyncCore *self);
+
+/* A new connection (or a lost one): what was in flight is forgotten and
+ * the server's history is checked again at the next receive. */
+void           cairn_sync_core_reset_connection (CairnSyncCore *self);
+
+/* The next batch to push (CairnWireEvent*, client_seq order, at most max
+ * events), or NULL when there is nothing to push or a push is in flight.
+ * The batch is then in flight until push_done or push_failed. */
+GPtrArray     *cairn_sync_core_next_push       (CairnSyncCore *self,
+                                                guint          max,
+                                                GError       **error);
+gboolean       cairn_sync_core_push_done       (CairnSyncCore        *self,
+                                                const CairnPushReply *reply,
+                                                GError              **error);
+/* push_error is what the server or transport said; for client_seq_gap,
+ * expected is the client_seq the server wants next (else 0). FALSE only
+ * when the store fails. */
+gboolean       cairn_sync_core_push_failed     (CairnSyncCore *self,
+                                                const GError  *push_error,
+                                                gint64         expected,
+                                                GError       **error);
+gboolean       cairn_sync_core_push_in_flight  (CairnSyncCore *self);
+
+/* Server events from a pull page or the live stream (CairnWireEvent*, seq
+ * ascending), with the server's head and history_id (NULL: unknown). An
+ * empty events array with a head is a valid "hello". */
+gboolean       cairn_sync_core_receive         (CairnSyncCore *self,
+                                                GPtrArray     *events,
+                                                gint64         server_head,
+                                                const char    *history_id,
+                                                GError       **error);
+
+/* Pull from here (seq > after). One below head while the server's history
+ * is unverified, so that the answer starts with the event at our head. */
+gint64         cairn_sync_core_pull_after      (CairnSyncCore *self);
+/* TRUE when the server is known to have events we have not applied, or a
+ * gap or history check needs a pull. */
+gboolean       cairn_sync_core_wants_pull      (CairnSyncCore *self);
+/* TRUE when there are pending events not yet acknowledged. */
+gboolean       cairn_sync_core_wants_push      (CairnSyncCore *self);
+/* Nothing to push, nothing known to pull, history verified. */
+gboolean       cairn_sync_core_is_up_to_date   (CairnSyncCore *self);
+/* How many times the server was found to have lost history. */
+guint          cairn_sync_core_get_restore_count (CairnSyncCore *self);
+
+/* Conversions between the store's events and the wire form. */
+CairnWireEvent *cairn_sync_wire_from_event     (const CairnEvent     *event);
+CairnEvent     *cairn_sync_event_from_wire     (const CairnWireEvent *wire,
+                                                GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-engine.h: keeps one workspace's local store in sync with a
+ * cairn-server.
+ *
+ * The engine pushes the store's outbox in order and in batches (over the
+ * live WebSocket when it is up, else HTTP), streams the workspace from the
+ * store's head, rebases every incoming batch into the store, retries with
+ * exponential backoff and jitter, and reports what it is doing through a
+ * CairnSyncStatus the UI binds to. All network work is asynchronous on the
+ * thread-default main context; nothing here blocks. Being offline, or having
+ * no account at all, is normal: the store works without the engine.
+ *
+ * Account settings (server URL, username, device name) live in the
+ * profile's profile.ini, group [sync]; the token in the keyring (see
+ * cairn-sync-token.h). The workspace synced is the profile's current one:
+ * its id is the server's workspace id.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "cairn-store.h"
+#include "cairn-profile.h"
+#include "cairn-conflict.h"
+#include "cairn-sync-status.h"
+#include "cairn-sync-error.h"
+#include "cairn-protocol.h"
+
+G_BEGIN_DECLS
+
+/* Workspaces are CairnWorkspaceInfo from cairn-protocol.h. Errors are
+ * CAIRN_SYNC_ERROR (cairn-sync-error.h) or, when the server refused,
+ * CAIRN_PROTOCOL_ERROR with the server's code (UNAUTHORIZED: sign in
+ * again; NOT_FOUND: no such workspace or user). */
+
+#define CAIRN_TYPE_SYNC_ENGINE (cairn_sync_engine_get_type ())
+G_DECLARE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, CAIRN, SYNC_ENGINE, GObject)
+
+/* Reads the account from the profile (if any). The status starts OFFLINE
+ * (no account, or not started) or NEEDS_SIGN_IN (account but no token). */
+CairnSyncEngine *cairn_sync_engine_new            (CairnProfile     *profile);
+CairnSyncStatus *cairn_sync_engine_get_status     (CairnSyncEngine  *self);
+gboolean         cairn_sync_engine_is_signed_in   (CairnSyncEngine  *self);
+
+/* The store to keep in sync and the server workspace it mirrors. Stops any
+ * running sync of the previous store. */
+void             cairn_sync_engine_set_store      (CairnSyncEngine  *self,
+                                                   CairnStore       *store,
+                                                   const char       *workspace_id);
+CairnStore      *cairn_sync_engine_get_store      (CairnSyncEngine  *self);
+
+/* Signs in and saves the account and token. A wrong password is
+ * CAIRN_PROTOCOL_ERROR_UNAUTHORIZED. If the profile's current workspace
+ * exists only on this device (never synced), its database becomes the
+ * user's personal workspace, so that what was written before signing in
+ * is pushed there; the personal workspace becomes current. Call before
+ * set_store (the store of the current workspace may change). */
+void             cairn_sync_engine_login_async    (CairnSyncEngine     *self,
+                                                   const char          *server_url,
+                                                   const char          *username,
+                                                   const char          *password,
+                                                   const char          *device_name,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean         cairn_sync_engine_login_finish   (CairnSyncEngine     *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Revokes the token on the server (best effort), forgets it locally, stops.
+ * Local data and pending changes are kept. */
+void             cairn_sync_engine_logout_async   (CairnSyncEngine     *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean         cairn_sync_engine_logout_finish  (CairnSyncEngine     *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Continuous sync (the GUI): connect the live stream, push as the store
+ * changes, reconnect with backoff after any failure, until stop. */
+void             cairn_sync_engine_start          (CairnSyncEngine  *self);
+void             cairn_sync_engine_stop           (CairnSyncEngine  *self);
+
+/* One full round (the cli, "Sync now"): push every pending event and pull
+ * up to the server's head. Completes with TRUE only when both are done. */
+void             cairn_sync_engine_sync_async     (CairnSyncEngine     *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean         cairn_sync_engine_sync_finish    (CairnSyncEngine     *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Workspaces of the signed-in user. Result element: CairnWorkspaceInfo. */
+void             cairn_sync_engine_list_workspaces_async  (CairnSyncEngine     *self,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+GPtrArray       *cairn_sync_engine_list_workspaces_finish (CairnSyncEngine     *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Adds username as a member of workspace_id (owner only). */
+void             cairn_sync_engine_share_async    (CairnSyncEngine     *self,
+                                                   const char          *workspace_id,
+                                                   const char          *username,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean         cairn_sync_engine_share_finish   (CairnSyncEngine     *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Conflicts ("conflicts" of the status): restore our value as a new event,
+ * or just forget the report. Both remove it from the model. */
+gboolean         cairn_sync_engine_keep_mine      (CairnSyncEngine  *self,
+                                                   CairnConflict    *conflict,
+                                                   GError          **error);
+gboolean         cairn_sync_engine_dismiss        (CairnSyncEngine  *self,
+                                                   CairnConflict    *conflict,
+                                                   GError          **error);
+
+G_END_DECLS

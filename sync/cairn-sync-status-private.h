@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-status-private.h: setters the engine uses to update the status. */
+#pragma once
+
+#include "cairn-sync-status.h"
+
+G_BEGIN_DECLS
+
+/* message is only kept for CAIRN_SYNC_STATE_ERROR. */
+void _cairn_sync_status_set_state         (CairnSyncStatus *self,
+                                           CairnSyncState   state,
+                                           const char      *message);
+void _cairn_sync_status_set_pending_count (CairnSyncStatus *self,
+                                           guint            count);
+void _cairn_sync_status_set_last_sync     (CairnSyncStatus *self,
+                                           gint64           unix_ms);
+void _cairn_sync_status_set_account       (CairnSyncStatus *self,
+                                           const char      *server_url,
+                                           const char      *username,
+                                           const char      *workspace_id);
+/* Replaces the conflicts model's content (elements: CairnConflict). */
+void _cairn_sync_status_set_conflicts     (CairnSyncStatus *self,
+                                           GPtrArray       *conflicts);
+
+G_END_DECLS

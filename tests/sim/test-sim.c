@@ -1,0 +1,1102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-sim.c: deterministic simulation of K clients and the server core.
+ *
+ * One seed drives everything: the clients' edits, a fake network that
+ * drops, duplicates, reorders and delays messages, partitions, client and
+ * server crashes, and restores of the server from an older snapshot of its
+ * data folder. The clients run the real sync core (sync/cairn-sync-core.c)
+ * on real stores; the server is the real server core without HTTP. After
+ * the faults stop and everything goes quiet, every replica must equal every
+ * other and a fresh replay of the server log, every event a client
+ * committed must be in the server log exactly once, and each client's
+ * events must appear in client_seq order with no gap.
+ *
+ * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
+ * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
+ * CAIRN_SIM_CLIENTS and CAIRN_SIM_OPS the size (default 5 and 200).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "cairn-server-core.h"
+#include "cairn-store-sync.h"
+#include "cairn-sync-core.h"
+
+/* Seeds that once failed; they run in every shard-0 process for good. */
+static const guint32 regression_seeds[] = { 0 };
+
+typedef enum
+{
+  MSG_PUSH,
+  MSG_PULL,
+  MSG_PUSH_REPLY,
+  MSG_PULL_REPLY,
+  MSG_LIVE,
+} MsgKind;
+
+typedef struct
+{
+  gint64          deliver_at;
+  guint64         order;
+  MsgKind         kind;
+  guint           client;
+  guint           epoch;
+  guint64         req_id;
+  GPtrArray      *events;      /* CairnWireEvent*: PUSH, LIVE */
+  gint64          after;       /* PULL */
+  gint64          head;        /* LIVE */
+  CairnPushReply *push_reply;
+  CairnPullReply *pull_reply;
+  GError         *error;
+  gint64          expected;
+} Msg;
+
+typedef struct
+{
+  guint          idx;
+  char          *path;
+  char          *token;
+  CairnStore    *store;
+  CairnSyncCore *core;
+  guint          epoch;
+  gboolean       connected;
+  gint64         partitioned_until;
+  guint64        push_req;
+  gint64         push_sent_at;
+  guint64        pull_req;
+  gint64         pull_sent_at;
+  /* Live events that arrived during this tick: applied in one rebase, as
+   * the engine does with the frames one main loop iteration reads. */
+  GPtrArray     *inbox;
+  gint64         inbox_head;
+} SimClient;
+
+typedef struct
+{
+  guint32          seed;
+  GRand           *rand;
+  gboolean         verbose;
+  char            *dir;
+  char            *server_dir;
+  char            *snapshot_dir;
+  gboolean         have_snapshot;
+  CairnServerCore *server;
+  gint64           server_down_until;
+  char            *workspace;
+  guint            n_clients;
+  SimClient       *clients;
+  GSequence       *queue;
+  guint64          next_order;
+  guint64          next_req;
+  gint64           now;
+  gboolean         faults;      /* drops, dups, partitions, crashes on */
+  /* what happened, for the summary line */
+  guint            n_drops, n_dups, n_partitions, n_client_crashes;
+  guint            n_server_crashes, n_restores, n_ops;
+} Sim;
+
+#define SIM_TIMEOUT 40
+#define SIM_MAX_DELAY 8
+
+static void
+msg_free (Msg *m)
+{
+  g_clear_pointer (&m->events, g_ptr_array_unref);
+  g_clear_pointer (&m->push_reply, cairn_push_reply_free);
+  g_clear_pointer (&m->pull_reply, cairn_pull_reply_free);
+  g_clear_error (&m->error);
+  g_free (m);
+}
+
+static gint
+msg_compare (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  const Msg *x = a, *y = b;
+
+  if (x->deliver_at != y->deliver_at)
+    return x->deliver_at < y->deliver_at ? -1 : 1;
+  return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+static gboolean
+chance (Sim    *sim,
+        double  p)
+{
+  return g_rand_double (sim->rand) < p;
+}
+
+static GPtrArray *
+copy_events (GPtrArray *events)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  guint i;
+
+  for (i = 0; events != NULL && i < events->len; i++)
+    g_ptr_array_add (copy, cairn_wire_event_copy (g_ptr_array_index (events, i)));
+  return copy;
+}
+
+static Msg *
+msg_copy (const Msg *m)
+{
+  Msg *c = g_new0 (Msg, 1);
+
+  *c = *m;
+  c->events = m->events ? copy_events (m->events) : NULL;
+  c->error = m->error ? g_error_copy (m->error) : NULL;
+  if (m->push_reply)
+    {
+      c->push_reply = g_new0 (CairnPushReply, 1);
+      c->push_reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
+      for (guint i = 0; i < m->push_reply->results->len; i++)
+        {
+          CairnPushResult *r = g_ptr_array_index (m->push_reply->results, i);
+          CairnPushResult *rc = g_new0 (CairnPushResult, 1);
+          rc->client_id = g_strdup (r->client_id);
+          rc->client_seq = r->client_seq;
+          rc->seq = r->seq;
+          g_ptr_array_add (c->push_reply->results, rc);
+        }
+      c->push_reply->head = m->push_reply->head;
+      c->push_reply->history_id = g_strdup (m->push_reply->history_id);
+    }
+  if (m->pull_reply)
+    {
+      c->pull_reply = g_new0 (CairnPullReply, 1);
+      c->pull_reply->events = copy_events (m->pull_reply->events);
+      c->pull_reply->head = m->pull_reply->head;
+      c->pull_reply->history_id = g_strdup (m->pull_reply->history_id);
+      c->pull_reply->more = m->pull_reply->more;
+    }
+  return c;
+}
+
+static gboolean
+client_reachable (Sim       *sim,
+                  SimClient *c)
+{
+  return sim->server != NULL && c->connected && c->partitioned_until <= sim->now;
+}
+
+/* The fake network: every message may be lost, delayed (and so reordered)
+ * or delivered twice while faults are on. */
+static void
+send_msg (Sim *sim,
+          Msg *m)
+{
+  SimClient *c = &sim->clients[m->client];
+
+  if (!client_reachable (sim, c))
+    {
+      msg_free (m);
+      return;
+    }
+  if (sim->faults && chance (sim, 0.05))
+    {
+      sim->n_drops++;
+      msg_free (m);
+      return;
+    }
+  if (sim->faults && chance (sim, 0.05))
+    {
+      Msg *dup = msg_copy (m);
+      dup->deliver_at = sim->now + 1 + g_rand_int_range (sim->rand, 0, SIM_MAX_DELAY * 2);
+      dup->order = sim->next_order++;
+      g_sequence_insert_sorted (sim->queue, dup, msg_compare, NULL);
+      sim->n_dups++;
+    }
+  m->deliver_at = sim->now + 1 + g_rand_int_range (sim->rand, 0, SIM_MAX_DELAY);
+  m->order = sim->next_order++;
+  g_sequence_insert_sorted (sim->queue, m, msg_compare, NULL);
+}
+
+static void
+sim_log (Sim        *sim,
+         const char *format,
+         ...) G_GNUC_PRINTF (2, 3);
+
+static void
+sim_log (Sim        *sim,
+         const char *format,
+         ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  if (!sim->verbose)
+    return;
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("[t=%" G_GINT64_FORMAT "] %s\n", sim->now, text);
+}
+
+/* ---- server ----------------------------------------------------------- */
+
+static void
+fake_random (guint8   *buf,
+             gsize     len,
+             gpointer  user_data)
+{
+  Sim *sim = user_data;
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    buf[i] = (guint8) g_rand_int_range (sim->rand, 0, 256);
+}
+
+static gint64
+fake_clock (gpointer user_data)
+{
+  Sim *sim = user_data;
+  return G_GINT64_CONSTANT (1764000000000) + sim->now * 10;
+}
+
+static void
+server_open (Sim *sim)
+{
+  g_autoptr(GError) error = NULL;
+  CairnServerCoreOptions options = { 0 };
+
+  options.clock = fake_clock;
+  options.random = fake_random;
+  options.user_data = sim;
+  options.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+  options.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+  sim->server = cairn_server_core_open (sim->server_dir, &options, &error);
+  g_assert_no_error (error);
+}
+
+static void
+disconnect_all (Sim *sim)
+{
+  for (guint i = 0; i < sim->n_clients; i++)
+    sim->clients[i].connected = FALSE;
+}
+
+static void
+server_close (Sim *sim)
+{
+  g_clear_pointer (&sim->server, cairn_server_core_close);
+  disconnect_all (sim);
+}
+
+static void
+copy_dir (const char *from,
+          const char *to)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  /* Empty the target first: a restored folder holds only the copy. */
+  dir = g_dir_open (to, 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (to, name, NULL);
+      g_unlink (p);
+    }
+  g_clear_pointer (&dir, g_dir_close);
+
+  dir = g_dir_open (from, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, data, len, NULL));
+    }
+}
+
+static CairnAuth *
+auth_for (Sim       *sim,
+          SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  CairnAuth *auth = cairn_server_core_authenticate (sim->server, c->token, &error);
+
+  g_assert_no_error (error);
+  return auth;
+}
+
+static void
+server_handle (Sim *sim,
+               Msg *m)
+{
+  SimClient *c = &sim->clients[m->client];
+  g_autoptr(CairnAuth) auth = auth_for (sim, c);
+  Msg *reply = g_new0 (Msg, 1);
+
+  reply->client = m->client;
+  reply->epoch = m->epoch;
+  reply->req_id = m->req_id;
+
+  if (m->kind == MSG_PUSH)
+    {
+      g_autoptr(GPtrArray) appended = NULL;
+      g_autofree char *gap_client = NULL;
+      gint64 expected = 0;
+
+      reply->kind = MSG_PUSH_REPLY;
+      reply->push_reply = cairn_server_core_push (sim->server, auth, sim->workspace, m->events,
+                                                  &appended, &gap_client, &expected,
+                                                  &reply->error);
+      reply->expected = expected;
+      if (reply->error && !g_error_matches (reply->error, CAIRN_PROTOCOL_ERROR,
+                                            CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+        g_error ("seed %u: the server refused a push: %s", sim->seed, reply->error->message);
+      sim_log (sim, "server: push from %u (%u events) -> %s", m->client, m->events->len,
+               reply->error ? reply->error->message : "ok");
+
+      /* The live stream: every connected client hears of new events. */
+      if (appended != NULL && appended->len > 0)
+        for (guint i = 0; i < sim->n_clients; i++)
+          {
+            SimClient *o = &sim->clients[i];
+            Msg *live;
+
+            if (!client_reachable (sim, o))
+              continue;
+            live = g_new0 (Msg, 1);
+            live->kind = MSG_LIVE;
+            live->client = i;
+            live->epoch = o->epoch;
+            live->events = copy_events (appended);
+            live->head = reply->push_reply->head;
+            send_msg (sim, live);
+          }
+    }
+  else
+    {
+      guint limit = 20 + g_rand_int_range (sim->rand, 0, 180);
+
+      reply->kind = MSG_PULL_REPLY;
+      reply->pull_reply = cairn_server_core_pull (sim->server, auth, sim->workspace, m->after,
+                                                  limit, &reply->error);
+      g_assert_no_error (reply->error);
+    }
+  send_msg (sim, reply);
+}
+
+/* ---- clients ---------------------------------------------------------- */
+
+static void
+client_open (Sim       *sim,
+             SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  c->store = cairn_store_open (c->path, &error);
+  g_assert_no_error (error);
+  c->core = cairn_sync_core_new (c->store);
+  if (c->inbox == NULL)
+    c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_set_size (c->inbox, 0);
+  c->inbox_head = 0;
+  c->connected = FALSE;
+  c->push_req = c->pull_req = 0;
+}
+
+static void
+client_crash (Sim       *sim,
+              SimClient *c)
+{
+  g_clear_pointer (&c->core, cairn_sync_core_free);
+  g_clear_object (&c->store);
+  client_open (sim, c);
+  sim->n_client_crashes++;
+}
+
+static void client_flush_inbox (Sim       *sim,
+                                SimClient *c);
+
+static void
+client_handle (Sim *sim,
+               Msg *m)
+{
+  SimClient *c = &sim->clients[m->client];
+  g_autoptr(GError) error = NULL;
+
+  /* Answers on a connection that is gone never arrive. */
+  if (m->epoch != c->epoch || !c->connected)
+    return;
+
+  switch (m->kind)
+    {
+    case MSG_PUSH_REPLY:
+      if (m->req_id != c->push_req)
+        return;   /* a duplicate, or the answer to a push we gave up on */
+      c->push_req = 0;
+      if (m->error)
+        cairn_sync_core_push_failed (c->core, m->error, m->expected, &error);
+      else
+        cairn_sync_core_push_done (c->core, m->push_reply, &error);
+      break;
+    case MSG_PULL_REPLY:
+      client_flush_inbox (sim, c);
+      if (m->req_id == c->pull_req)
+        c->pull_req = 0;
+      cairn_sync_core_receive (c->core, m->pull_reply->events, m->pull_reply->head,
+                               m->pull_reply->history_id, &error);
+      break;
+    case MSG_LIVE:
+      for (guint i = 0; i < m->events->len; i++)
+        g_ptr_array_add (c->inbox, cairn_wire_event_copy (g_ptr_array_index (m->events, i)));
+      c->inbox_head = MAX (c->inbox_head, m->head);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (error)
+    g_error ("seed %u: client %u: %s", sim->seed, c->idx, error->message);
+}
+
+static gint
+wire_seq_compare (gconstpointer a,
+                  gconstpointer b)
+{
+  const CairnWireEvent *x = *(CairnWireEvent * const *) a;
+  const CairnWireEvent *y = *(CairnWireEvent * const *) b;
+
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void
+client_flush_inbox (Sim       *sim,
+                    SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+
+  if (c->inbox->len == 0)
+    return;
+  events = g_steal_pointer (&c->inbox);
+  c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_sort (events, wire_seq_compare);
+  if (!cairn_sync_core_receive (c->core, events, c->inbox_head, NULL, &error))
+    g_error ("seed %u: client %u: %s", sim->seed, c->idx, error->message);
+  c->inbox_head = 0;
+}
+
+static char *
+random_row (Sim        *sim,
+            SimClient  *c,
+            const char *sql)
+{
+  sqlite3 *db = cairn_store_get_db (c->store);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (ids->len == 0)
+    return NULL;
+  return g_strdup (g_ptr_array_index (ids, g_rand_int_range (sim->rand, 0, ids->len)));
+}
+
+/* One random user edit. Edits that no longer apply (an object another
+ * device deleted) may be refused by the store; that is fine. */
+static void
+client_edit (Sim       *sim,
+             SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = random_row (sim, c, "SELECT id FROM lists WHERE NOT deleted ORDER BY id");
+  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
+  g_autofree char *other = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
+  g_autofree char *title = g_strdup_printf ("t%u-%u", c->idx, g_rand_int_range (sim->rand, 0, 1000));
+  g_autofree char *ret = NULL;
+  int r = g_rand_int_range (sim->rand, 0, 100);
+
+  sim->n_ops++;
+  if (list == NULL || r < 4)
+    ret = cairn_store_create_list (c->store, title, &error);
+  else if (todo == NULL || r < 30)
+    ret = cairn_store_create_todo (c->store, list, title,
+                                   chance (sim, 0.3) ? other : NULL, NULL, &error);
+  else if (r < 50)
+    cairn_store_rename_todo (c->store, todo, title, &error);
+  else if (r < 62)
+    cairn_store_set_todo_done (c->store, todo, chance (sim, 0.6), &error);
+  else if (r < 72)
+    {
+      gboolean across = chance (sim, 0.4);
+      gboolean before = chance (sim, 0.5);
+      const char *anchor = other != NULL && g_strcmp0 (other, todo) != 0 ? other : NULL;
+
+      cairn_store_move_todo (c->store, todo, across ? list : NULL,
+                             before ? anchor : NULL, before ? NULL : anchor, &error);
+    }
+  else if (r < 78)
+    cairn_store_delete_todo (c->store, todo, &error);
+  else if (r < 81)
+    {
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM todos WHERE deleted ORDER BY id");
+      if (dead)
+        cairn_store_restore_todo (c->store, dead, &error);
+    }
+  else if (r < 86)
+    {
+      g_autofree char *due = g_strdup_printf ("2026-%02d-%02d", g_rand_int_range (sim->rand, 1, 13),
+                                              g_rand_int_range (sim->rand, 1, 29));
+      cairn_store_set_todo_due (c->store, todo, chance (sim, 0.7) ? due : NULL, &error);
+    }
+  else if (r < 91)
+    cairn_store_rename_list (c->store, list, title, &error);
+  else if (r < 93)
+    cairn_store_move_list (c->store, list, NULL, NULL, &error);
+  else if (r < 97)
+    {
+      g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY id");
+      if (note == NULL || chance (sim, 0.4))
+        ret = cairn_store_create_note (c->store, title, &error);
+      else
+        cairn_store_rename_note (c->store, note, title, &error);
+    }
+  else if (r < 99)
+    cairn_store_delete_list (c->store, list, &error);
+  else
+    {
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY id");
+      if (dead)
+        cairn_store_restore_list (c->store, dead, &error);
+    }
+
+  if (error != NULL && !g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+    g_error ("seed %u: client %u: edit failed: %s", sim->seed, c->idx, error->message);
+}
+
+static void
+client_tick (Sim       *sim,
+             SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+
+  if (!c->connected)
+    {
+      if (sim->server == NULL || c->partitioned_until > sim->now)
+        return;
+      /* Reconnect. */
+      c->connected = TRUE;
+      c->epoch++;
+      g_ptr_array_set_size (c->inbox, 0);
+      c->inbox_head = 0;
+      c->push_req = c->pull_req = 0;
+      cairn_sync_core_reset_connection (c->core);
+    }
+
+  if (c->push_req != 0 && sim->now - c->push_sent_at > SIM_TIMEOUT)
+    {
+      g_autoptr(GError) lost = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+      c->push_req = 0;
+      if (!cairn_sync_core_push_failed (c->core, lost, 0, &error))
+        g_error ("seed %u: %s", sim->seed, error->message);
+    }
+  if (c->pull_req != 0 && sim->now - c->pull_sent_at > SIM_TIMEOUT)
+    c->pull_req = 0;
+
+  if (c->push_req == 0)
+    {
+      batch = cairn_sync_core_next_push (c->core, 1 + g_rand_int_range (sim->rand, 0, 30), &error);
+      g_assert_no_error (error);
+      if (batch != NULL)
+        {
+          Msg *m = g_new0 (Msg, 1);
+
+          m->kind = MSG_PUSH;
+          m->client = c->idx;
+          m->epoch = c->epoch;
+          m->req_id = c->push_req = ++sim->next_req;
+          m->events = g_steal_pointer (&batch);
+          c->push_sent_at = sim->now;
+          send_msg (sim, m);
+        }
+    }
+  if (c->pull_req == 0 && cairn_sync_core_wants_pull (c->core))
+    {
+      Msg *m = g_new0 (Msg, 1);
+
+      m->kind = MSG_PULL;
+      m->client = c->idx;
+      m->epoch = c->epoch;
+      m->req_id = c->pull_req = ++sim->next_req;
+      m->after = cairn_sync_core_pull_after (c->core);
+      c->pull_sent_at = sim->now;
+      send_msg (sim, m);
+    }
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+static void
+maybe_fault (Sim *sim)
+{
+  SimClient *c = &sim->clients[g_rand_int_range (sim->rand, 0, sim->n_clients)];
+
+  if (sim->server == NULL)
+    {
+      if (sim->now >= sim->server_down_until)
+        {
+          server_open (sim);
+          sim_log (sim, "server back up");
+        }
+      return;
+    }
+
+  if (chance (sim, 0.03))
+    {
+      c->partitioned_until = sim->now + g_rand_int_range (sim->rand, 5, 120);
+      c->connected = FALSE;
+      sim->n_partitions++;
+      sim_log (sim, "client %u partitioned", c->idx);
+    }
+  else if (chance (sim, 0.01))
+    {
+      client_crash (sim, c);
+      sim_log (sim, "client %u crashed", c->idx);
+    }
+  else if (chance (sim, 0.006))
+    {
+      server_close (sim);
+      sim->server_down_until = sim->now + g_rand_int_range (sim->rand, 1, 30);
+      sim->n_server_crashes++;
+      sim_log (sim, "server crashed");
+    }
+  else if (chance (sim, 0.006))
+    {
+      /* A backup: the server is stopped while its folder is copied. */
+      server_close (sim);
+      copy_dir (sim->server_dir, sim->snapshot_dir);
+      sim->have_snapshot = TRUE;
+      server_open (sim);
+      sim_log (sim, "server snapshot taken");
+    }
+  else if (sim->have_snapshot && chance (sim, 0.006))
+    {
+      server_close (sim);
+      copy_dir (sim->snapshot_dir, sim->server_dir);
+      server_open (sim);
+      sim->n_restores++;
+      sim_log (sim, "server restored from the snapshot");
+    }
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+static void
+deliver_due (Sim *sim)
+{
+  while (g_sequence_get_length (sim->queue) > 0)
+    {
+      GSequenceIter *it = g_sequence_get_begin_iter (sim->queue);
+      Msg *m = g_sequence_get (it);
+
+      if (m->deliver_at > sim->now)
+        break;
+      g_sequence_remove (it);   /* does not free: no free func */
+      if (m->kind == MSG_PUSH || m->kind == MSG_PULL)
+        {
+          if (sim->server != NULL)
+            server_handle (sim, m);
+        }
+      else
+        client_handle (sim, m);
+      msg_free (m);
+    }
+  for (guint i = 0; i < sim->n_clients; i++)
+    client_flush_inbox (sim, &sim->clients[i]);
+}
+
+static gboolean
+quiet (Sim *sim)
+{
+  gint64 head = 0;
+  g_autofree char *history = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+
+  if (sim->server == NULL || g_sequence_get_length (sim->queue) > 0)
+    return FALSE;
+  auth = auth_for (sim, &sim->clients[0]);
+  g_assert_true (cairn_server_core_head (sim->server, auth, sim->workspace, &head, &history, &error));
+  for (guint i = 0; i < sim->n_clients; i++)
+    {
+      SimClient *c = &sim->clients[i];
+
+      if (!cairn_sync_core_is_up_to_date (c->core) ||
+          cairn_store_get_head (c->store) != head ||
+          c->push_req != 0 || c->pull_req != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static GHashTable *
+committed_counts (Sim *sim)
+{
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < sim->n_clients; i++)
+    {
+      SimClient *c = &sim->clients[i];
+      sqlite3_stmt *stmt = NULL;
+      gint64 next;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
+                                           "SELECT next_client_seq FROM meta", -1, &stmt, NULL),
+                       ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      next = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+      g_hash_table_insert (counts, g_strdup (cairn_store_get_client_id (c->store)),
+                           GINT_TO_POINTER ((int) (next - 1)));
+    }
+  return counts;
+}
+
+/* Every check of the end state. Returns a description of the first
+ * failure, or NULL. */
+static char *
+check_end_state (Sim *sim)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnAuth) auth = auth_for (sim, &sim->clients[0]);
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(GHashTable) counts = committed_counts (sim);
+  g_autoptr(GHashTable) last_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *fresh_path = g_build_filename (sim->dir, "fresh.db", NULL);
+  g_autoptr(CairnStore) fresh = NULL;
+  g_autofree char *first_dump = NULL;
+  g_autofree char *fresh_dump = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  gint64 after = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* The whole server log. */
+  for (;;)
+    {
+      g_autoptr(CairnPullReply) page = cairn_server_core_pull (sim->server, auth, sim->workspace,
+                                                               after, 1000, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->events->len; i++)
+        g_ptr_array_add (log, cairn_wire_event_copy (g_ptr_array_index (page->events, i)));
+      if (page->events->len == 0)
+        break;
+      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+    }
+
+  /* Exactly once, in client order, no gaps, nothing nobody committed. */
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (log, i);
+      gint64 prev = GPOINTER_TO_INT (g_hash_table_lookup (last_seen, w->client_id));
+
+      if (w->seq != (gint64) i + 1)
+        return g_strdup_printf ("server log seq %" G_GINT64_FORMAT " at position %u", w->seq, i);
+      if (!g_hash_table_contains (counts, w->client_id))
+        return g_strdup_printf ("event %" G_GINT64_FORMAT " from unknown client %s", w->seq, w->client_id);
+      if (w->client_seq != prev + 1)
+        return g_strdup_printf ("client %s: client_seq %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT
+                                " (seq %" G_GINT64_FORMAT "): duplicate or gap",
+                                w->client_id, w->client_seq, prev, w->seq);
+      g_hash_table_replace (last_seen, g_strdup (w->client_id), GINT_TO_POINTER ((int) w->client_seq));
+    }
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 have = GPOINTER_TO_INT (g_hash_table_lookup (last_seen, key));
+      if (have != GPOINTER_TO_INT (value))
+        return g_strdup_printf ("client %s committed %d events, the server log has %" G_GINT64_FORMAT,
+                                (char *) key, GPOINTER_TO_INT (value), have);
+    }
+
+  /* Every replica equal to a fresh replay of the server log. */
+  fresh = cairn_store_open (fresh_path, &error);
+  g_assert_no_error (error);
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnEvent *ev = cairn_sync_event_from_wire (g_ptr_array_index (log, i), &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (batch, ev);
+    }
+  g_assert_true (cairn_store_rebase (fresh, batch, NULL, &error));
+  g_assert_no_error (error);
+  fresh_dump = cairn_store_dump_state (fresh, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < sim->n_clients; i++)
+    {
+      SimClient *c = &sim->clients[i];
+      g_autofree char *dump = cairn_store_dump_state (c->store, &error);
+
+      g_assert_no_error (error);
+      if (cairn_store_get_pending_count (c->store) != 0)
+        return g_strdup_printf ("client %u still has %u pending events", i,
+                                cairn_store_get_pending_count (c->store));
+      if (g_strcmp0 (dump, fresh_dump) != 0)
+        return g_strdup_printf ("client %u state differs from a fresh replay of the server log", i);
+    }
+  (void) first_dump;
+  return NULL;
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (path);
+}
+
+static const char *
+sim_tmp_base (void)
+{
+  const char *env = g_getenv ("CAIRN_SIM_TMPDIR");
+
+  if (env != NULL)
+    return env;
+  /* A RAM disk keeps thousands of tiny fsync'ed databases fast. */
+  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && g_access ("/dev/shm", W_OK) == 0)
+    return "/dev/shm";
+  return g_get_tmp_dir ();
+}
+
+/* Runs one seed; returns NULL on success or what went wrong. */
+static char *
+run_seed (guint32  seed,
+          guint    n_clients,
+          guint    n_ops,
+          gboolean verbose)
+{
+  Sim sim = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *templ = g_build_filename (sim_tmp_base (), "cairn-sim-XXXXXX", NULL);
+  g_autofree char *workspace = NULL;
+  g_autofree char *failure = NULL;
+  guint ops_left = n_ops * n_clients;
+  gint64 heal_deadline;
+
+  sim.seed = seed;
+  sim.rand = g_rand_new_with_seed (seed);
+  sim.verbose = verbose;
+  sim.dir = g_mkdtemp (g_steal_pointer (&templ));
+  g_assert_nonnull (sim.dir);
+  sim.server_dir = g_build_filename (sim.dir, "server", NULL);
+  sim.snapshot_dir = g_build_filename (sim.dir, "snapshot", NULL);
+  sim.queue = g_sequence_new (NULL);
+  sim.n_clients = n_clients;
+  sim.clients = g_new0 (SimClient, n_clients);
+  sim.faults = TRUE;
+
+  server_open (&sim);
+  g_assert_true (cairn_server_core_user_add (sim.server, "ann", "secret-password", &workspace, &error));
+  g_assert_no_error (error);
+  sim.workspace = g_steal_pointer (&workspace);
+
+  for (guint i = 0; i < n_clients; i++)
+    {
+      SimClient *c = &sim.clients[i];
+      g_autofree char *device = g_strdup_printf ("device-%u", i);
+      g_autofree char *name = g_strdup_printf ("client-%u.db", i);
+      g_autoptr(CairnSessionReply) session = NULL;
+      gint64 retry_after = 0;
+
+      c->idx = i;
+      c->path = g_build_filename (sim.dir, name, NULL);
+      session = cairn_server_core_login (sim.server, "ann", "secret-password", device,
+                                         "127.0.0.1", &retry_after, &error);
+      g_assert_no_error (error);
+      c->token = g_strdup (session->token);
+      client_open (&sim, c);
+    }
+
+  /* Faults and edits. */
+  while (ops_left > 0)
+    {
+      deliver_due (&sim);
+      maybe_fault (&sim);
+      for (guint i = 0; i < n_clients; i++)
+        {
+          SimClient *c = &sim.clients[i];
+
+          if (ops_left > 0 && chance (&sim, 0.9))
+            {
+              client_edit (&sim, c);
+              ops_left--;
+            }
+          client_tick (&sim, c);
+        }
+      sim.now++;
+    }
+
+  /* Heal and wait for quiescence. */
+  sim.faults = FALSE;
+  if (sim.server == NULL)
+    server_open (&sim);
+  for (guint i = 0; i < n_clients; i++)
+    sim.clients[i].partitioned_until = 0;
+  heal_deadline = sim.now + 20000;
+  while (!quiet (&sim) && sim.now < heal_deadline)
+    {
+      deliver_due (&sim);
+      for (guint i = 0; i < n_clients; i++)
+        client_tick (&sim, &sim.clients[i]);
+      sim.now++;
+    }
+
+  if (!quiet (&sim))
+    failure = g_strdup ("no quiescence after healing (a client never caught up)");
+  else
+    failure = check_end_state (&sim);
+
+  if (verbose || failure)
+    g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
+                "%u server crashes, %u restores, %" G_GINT64_FORMAT " ticks\n",
+                seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
+                sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.now);
+
+  /* Tear down. */
+  for (guint i = 0; i < n_clients; i++)
+    {
+      SimClient *c = &sim.clients[i];
+      g_clear_pointer (&c->core, cairn_sync_core_free);
+      g_clear_object (&c->store);
+      g_free (c->path);
+      g_free (c->token);
+      g_ptr_array_unref (c->inbox);
+    }
+  g_free (sim.clients);
+  while (g_sequence_get_length (sim.queue) > 0)
+    {
+      GSequenceIter *it = g_sequence_get_begin_iter (sim.queue);
+      msg_free (g_sequence_get (it));
+      g_sequence_remove (it);
+    }
+  g_sequence_free (sim.queue);
+  g_clear_pointer (&sim.server, cairn_server_core_close);
+  rm_rf (sim.dir);
+  g_free (sim.dir);
+  g_free (sim.server_dir);
+  g_free (sim.snapshot_dir);
+  g_free (sim.workspace);
+  g_rand_free (sim.rand);
+  return g_steal_pointer (&failure);
+}
+
+static guint
+env_uint (const char *name,
+          guint       fallback)
+{
+  const char *v = g_getenv (name);
+  return v && *v ? (guint) g_ascii_strtoull (v, NULL, 10) : fallback;
+}
+
+static void
+report_failure (guint32     seed,
+                guint       n_clients,
+                guint       n_ops,
+                const char *failure)
+{
+  g_printerr ("FAILED seed %u: %s\n"
+              "replay: CAIRN_SIM_SEED=%u CAIRN_SIM_CLIENTS=%u CAIRN_SIM_OPS=%u "
+              "CAIRN_SIM_VERBOSE=1 %s\n",
+              seed, failure, seed, n_clients, n_ops,
+              g_getenv ("CAIRN_SIM_BINARY") ? g_getenv ("CAIRN_SIM_BINARY") : "build/tests/sim/test-sim");
+}
+
+static void
+test_seeds (void)
+{
+  guint n_clients = env_uint ("CAIRN_SIM_CLIENTS", 5);
+  guint n_ops = env_uint ("CAIRN_SIM_OPS", 200);
+  guint first = env_uint ("CAIRN_SIM_FIRST_SEED", 1);
+  guint count = env_uint ("CAIRN_SIM_SEEDS", 10);
+  gboolean verbose = env_uint ("CAIRN_SIM_VERBOSE", 0) != 0;
+  guint failures = 0;
+
+  if (g_getenv ("CAIRN_SIM_SEED") != NULL)
+    {
+      first = env_uint ("CAIRN_SIM_SEED", 1);
+      count = 1;
+    }
+
+  for (guint32 seed = first; seed < first + count; seed++)
+    {
+      g_autofree char *failure = run_seed (seed, n_clients, n_ops, verbose);
+
+      if (failure != NULL)
+        {
+          report_failure (seed, n_clients, n_ops, failure);
+          failures++;
+        }
+    }
+  g_assert_cmpuint (failures, ==, 0);
+}
+
+static void
+test_regressions (void)
+{
+  guint failures = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (regression_seeds); i++)
+    {
+      g_autofree char *failure = NULL;
+
+      if (regression_seeds[i] == 0)
+        continue;
+      failure = run_seed (regression_seeds[i], 5, 200, FALSE);
+      if (failure != NULL)
+        {
+          report_failure (regression_seeds[i], 5, 200, failure);
+          failures++;
+        }
+    }
+  g_assert_cmpuint (failures, ==, 0);
+}
+
+static void
+quiet_log (const char     *domain,
+           GLogLevelFlags  level,
+           const char     *message,
+           gpointer        user_data)
+{
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  /* The simulated restores make the core say so; expected here. */
+  if (env_uint ("CAIRN_SIM_VERBOSE", 0) == 0)
+    g_log_set_handler ("cairn-sync-core", G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
+
+  g_test_add_func ("/sim/seeds", test_seeds);
+  if (g_getenv ("CAIRN_SIM_SEED") == NULL)
+    g_test_add_func ("/sim/regressions", test_regressions);
+
+  return g_test_run ();
+}

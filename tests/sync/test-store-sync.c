@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store-sync.c: the store side of sync without a network: the sync
+ * core against an in-test log, the reset after a server restore, and
+ * conflict detection in the rebase. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cairn-store-sync.h"
+#include "cairn-sync-core.h"
+
+typedef struct
+{
+  char       *dir;
+  GPtrArray  *log;     /* CairnWireEvent*: the "server" log */
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->dir = g_dir_make_tmp ("cairn-store-sync-XXXXXX", NULL);
+  f->log = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_ptr_array_unref (f->log);
+}
+
+static CairnStore *
+open_store (Fixture    *f,
+            const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  CairnStore *store = cairn_store_open (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+/* The "server": appends what the core pushes, answering re-sends with
+ * their seq, like cairn-server. */
+static void
+push_all (Fixture       *f,
+          CairnSyncCore *core,
+          const char    *device)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *batch;
+
+  while ((batch = cairn_sync_core_next_push (core, 7, &error)) != NULL)
+    {
+      g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
+
+      reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          CairnWireEvent *w = g_ptr_array_index (batch, i);
+          CairnPushResult *r = g_new0 (CairnPushResult, 1);
+          guint j;
+
+          for (j = 0; j < f->log->len; j++)
+            {
+              CairnWireEvent *have = g_ptr_array_index (f->log, j);
+              if (strcmp (have->client_id, w->client_id) == 0 && have->client_seq == w->client_seq)
+                break;
+            }
+          if (j == f->log->len)
+            {
+              CairnWireEvent *copy = cairn_wire_event_copy (w);
+              copy->seq = f->log->len + 1;
+              copy->device = g_strdup (device);
+              g_ptr_array_add (f->log, copy);
+            }
+          r->client_id = g_strdup (w->client_id);
+          r->client_seq = w->client_seq;
+          r->seq = j + 1;
+          g_ptr_array_add (reply->results, r);
+        }
+      reply->head = f->log->len;
+      reply->history_id = g_strdup ("0123456789abcdef0123456789abcdef");
+      g_assert_true (cairn_sync_core_push_done (core, reply, &error));
+      g_ptr_array_unref (batch);
+    }
+  g_assert_no_error (error);
+}
+
+static void
+pull_all (Fixture       *f,
+          CairnSyncCore *core)
+{
+  g_autoptr(GError) error = NULL;
+  guint guard = 0;
+
+  while (cairn_sync_core_wants_pull (core))
+    {
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      gint64 after = cairn_sync_core_pull_after (core);
+
+      for (gint64 s = after + 1; s <= (gint64) f->log->len && page->len < 5; s++)
+        g_ptr_array_add (page, cairn_wire_event_copy (g_ptr_array_index (f->log, s - 1)));
+      g_assert_true (cairn_sync_core_receive (core, page, f->log->len,
+                                              "0123456789abcdef0123456789abcdef", &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (++guard, <, 1000);
+    }
+}
+
+static void
+sync_device (Fixture       *f,
+             CairnSyncCore *core,
+             const char    *device)
+{
+  cairn_sync_core_reset_connection (core);
+  /* As the engine does: push and pull until neither has work (a restore
+   * found while pulling puts events back in the outbox). */
+  for (guint round = 0; !cairn_sync_core_is_up_to_date (core); round++)
+    {
+      g_assert_cmpuint (round, <, 10);
+      push_all (f, core, device);
+      pull_all (f, core);
+    }
+}
+
+static void
+test_core_converges (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  todo = cairn_store_create_todo (a, list, "milk", NULL, NULL, &error);
+  g_assert_no_error (error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+
+  g_assert_true (cairn_store_set_todo_done (b, todo, TRUE, &error));
+  g_assert_true (cairn_store_rename_list (a, list, "House", &error));
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpuint (f->log->len, ==, 4);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 4);
+  g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 0);
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+}
+
+static void
+test_restore_keeps_everything (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  g_autofree char *list = NULL, *da = NULL, *db = NULL;
+  gint64 first = 0, last = 0;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  g_free (cairn_store_create_todo (a, list, "a1", NULL, NULL, &error));
+  g_free (cairn_store_create_todo (a, list, "a2", NULL, NULL, &error));
+  sync_device (f, ca, "a");
+  g_free (cairn_store_create_todo (b, list, "b1", NULL, NULL, &error));
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpint (cairn_store_get_head (a), ==, 4);
+  g_free (cairn_store_create_todo (a, list, "a3 pending", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The server comes back from a backup holding only the first event. */
+  g_ptr_array_set_size (f->log, 1);
+
+  /* Restore by hand: own confirmed back to pending before the pending one,
+   * the other device's event archived, head 0, nothing lost. */
+  g_assert_true (cairn_store_forget_server_history (a, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 4);
+  g_assert_true (cairn_store_get_pending_range (a, &first, &last, &error));
+  g_assert_cmpint (first, ==, 1);
+  g_assert_cmpint (last, ==, 4);
+  g_assert_cmpint (cairn_store_count_archived (a, &error), ==, 1);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_nonnull (strstr (da, "a3 pending"));
+  g_assert_null (strstr (da, "b1"));   /* b pushes it again */
+
+  /* The core finds the same on b by itself, and both re-push. */
+  sync_device (f, cb, "b");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (cb), ==, 1);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  g_free (da);
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (da, ==, db);
+  for (const char *t = "a1\0a2\0b1\0a3 pending\0"; *t; t += strlen (t) + 1)
+    g_assert_nonnull (strstr (da, t));
+  g_assert_cmpuint (f->log->len, ==, 5);
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+}
+
+static guint
+n_conflicts (CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = cairn_store_list_conflicts (store, &error);
+
+  g_assert_no_error (error);
+  return list->len;
+}
+
+static void
+test_conflicts (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  g_autoptr(GPtrArray) list_a = NULL;
+  g_autofree char *list = NULL, *todo = NULL, *before = NULL, *after = NULL;
+  CairnConflict *c;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  todo = cairn_store_create_todo (a, list, "milk", NULL, NULL, &error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+
+  /* Same value on both sides: nothing to report. */
+  g_assert_true (cairn_store_rename_todo (a, todo, "oat milk", &error));
+  g_assert_true (cairn_store_rename_todo (b, todo, "oat milk", &error));
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (n_conflicts (a) + n_conflicts (b), ==, 0);
+
+  /* b overwrites a's done and a's due date, but a has a pending change of
+   * the due date: only "done" is reported, on a. */
+  g_assert_true (cairn_store_set_todo_done (a, todo, TRUE, &error));
+  g_assert_true (cairn_store_set_todo_due (a, todo, "2026-01-02", &error));
+  sync_device (f, ca, "a");
+  g_assert_true (cairn_store_set_todo_done (b, todo, FALSE, &error));
+  g_assert_true (cairn_store_set_todo_due (b, todo, "2026-03-04", &error));
+  g_assert_true (cairn_store_set_todo_due (a, todo, "2026-05-06", &error));
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  g_assert_cmpuint (n_conflicts (b), ==, 1);   /* a's last due date overwrote b's */
+  g_assert_cmpuint (n_conflicts (a), ==, 1);
+  list_a = cairn_store_list_conflicts (a, &error);
+  c = g_ptr_array_index (list_a, 0);
+  g_assert_cmpstr (cairn_conflict_get_field (c), ==, "done");
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, "true");
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "false");
+  g_assert_cmpstr (cairn_conflict_get_their_device (c), ==, "b");
+
+  /* Unknown ids: a clear error, nothing changes. */
+  before = cairn_store_dump_state (a, &error);
+  g_assert_false (cairn_store_dismiss_conflict (a, 4242, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_keep_mine (a, 4242, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = cairn_store_dump_state (a, &error);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (n_conflicts (a), ==, 1);
+
+  /* Keep mine: a new pending event with our value; the report goes. */
+  g_assert_true (cairn_store_keep_mine (a, cairn_conflict_get_id (c), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_conflicts (a), ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 1);
+  g_free (after);
+  after = cairn_store_dump_state (a, &error);
+  g_assert_nonnull (strstr (after, "\"done\" : 1"));
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_handler ("cairn-sync-core", G_LOG_LEVEL_MESSAGE, g_log_default_handler, NULL);
+
+  g_test_add ("/sync/store/core-converges", Fixture, NULL, fixture_set_up,
+              test_core_converges, fixture_tear_down);
+  g_test_add ("/sync/store/restore-keeps-everything", Fixture, NULL, fixture_set_up,
+              test_restore_keeps_everything, fixture_tear_down);
+  g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
+              test_conflicts, fixture_tear_down);
+  return g_test_run ();
+}

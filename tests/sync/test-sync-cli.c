@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-sync-cli.c: the real cairn-server and several cairn-cli profiles.
+ *
+ * Devices edit offline and sync in different orders and must end with
+ * identical `state --json`; one conflict report on the losing side only;
+ * kill -9 of the server mid-push and of a client mid-sync lose and
+ * duplicate nothing; a server restored from an older copy of its data
+ * folder makes no device lose anything; a revoked sign-in keeps local
+ * changes and sends them after signing in again.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "cairn-test-server.h"
+
+#define PASSWORD "ann-password-1"
+
+typedef struct
+{
+  CairnTestServer *server;
+  char            *dir;
+  char            *cli;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->server = cairn_test_server_new ();
+  cairn_test_server_start (f->server, NULL);
+  cairn_test_server_add_user (f->server, "ann", PASSWORD);
+  cairn_test_server_add_user (f->server, "bob", "bob-password-1");
+  f->dir = g_dir_make_tmp ("cairn-sync-test-XXXXXX", NULL);
+  f->cli = g_build_filename (g_getenv ("CAIRN_BUILD_ROOT"), "app", "cairn-cli", NULL);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  cairn_test_server_stop (f->server, FALSE);
+  cairn_test_server_free (f->server);
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->cli);
+}
+
+static GSubprocessLauncher *
+cli_launcher (Fixture *f)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* No desktop keyring in tests: the token goes to the profile. */
+  g_subprocess_launcher_setenv (l, "CAIRN_TOKEN_STORE", "file", TRUE);
+  return l;
+}
+
+static GSubprocess *
+cli_spawn (Fixture     *f,
+           const char  *profile,
+           const char **args)
+{
+  g_autoptr(GSubprocessLauncher) l = cli_launcher (f);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  g_ptr_array_add (argv, g_strdup (f->cli));
+  g_ptr_array_add (argv, g_strdup ("--profile"));
+  g_ptr_array_add (argv, g_build_filename (f->dir, profile, NULL));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_launcher_spawnv (l, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+/* Runs cairn-cli; returns its exit status and, if wanted, stdout. */
+static int
+cli_run (Fixture     *f,
+         const char  *profile,
+         const char  *input,
+         char       **out,
+         char       **err,
+         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  proc = cli_spawn (f, profile, (const char **) args->pdata);
+  g_subprocess_communicate_utf8 (proc, input, NULL, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  if (out)
+    *out = g_steal_pointer (&stdout_buf);
+  if (err)
+    *err = g_steal_pointer (&stderr_buf);
+  else if (g_subprocess_get_exit_status (proc) != 0)
+    g_test_message ("cairn-cli %s: %s", (char *) args->pdata[0], stderr_buf);
+  return g_subprocess_get_exit_status (proc);
+}
+
+/* cairn-cli that must succeed; returns stdout without the final newline. */
+static char *
+cli_ok (Fixture    *f,
+        const char *profile,
+        ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, profile);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  proc = cli_spawn (f, profile, (const char **) args->pdata);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_exit_status (proc) != 0)
+    g_error ("cairn-cli --profile %s %s failed: %s", profile, (char *) args->pdata[0], stderr_buf);
+  g_strchomp (stdout_buf);
+  return g_steal_pointer (&stdout_buf);
+}
+
+static void
+login (Fixture    *f,
+       const char *profile,
+       const char *user,
+       const char *password)
+{
+  g_autofree char *input = g_strconcat (password, "\n", NULL);
+  g_autofree char *err = NULL;
+  int status = cli_run (f, profile, input, NULL, &err, "login", f->server->base, user,
+                        "--device", profile, NULL);
+
+  if (status != 0)
+    g_error ("login %s failed: %s", profile, err);
+}
+
+static void
+sync_ok (Fixture    *f,
+         const char *profile)
+{
+  g_free (cli_ok (f, profile, "sync", "--timeout", "60", NULL));
+}
+
+static char *
+state (Fixture    *f,
+       const char *profile)
+{
+  return cli_ok (f, profile, "--json", "state", NULL);
+}
+
+static JsonNode *
+json_of (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static guint
+count_json_array (const char *text)
+{
+  g_autoptr(JsonNode) node = json_of (text);
+  return json_array_get_length (json_node_get_array (node));
+}
+
+/* The server's whole log for the user's personal workspace: checks every
+ * client's events are there once, in order, with no gap; returns how many
+ * events the log has. */
+static guint
+check_server_log (Fixture *f)
+{
+  g_autofree char *token = cairn_test_login (f->server, "ann", PASSWORD, "checker");
+  g_autofree char *ws = cairn_test_personal_ws (f->server, token);
+  g_autoptr(GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 after = 0;
+  guint n = 0;
+
+  for (;;)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=%" G_GINT64_FORMAT
+                                               "&limit=1000", ws, after);
+      guint status = 0;
+      g_autoptr(JsonNode) node = cairn_test_http (f->server, NULL, "GET", path, token, NULL, 0, &status);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnPullReply) page = NULL;
+
+      g_assert_cmpuint (status, ==, 200);
+      page = cairn_protocol_decode_pull_reply (node, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->events->len; i++)
+        {
+          CairnWireEvent *w = g_ptr_array_index (page->events, i);
+          gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, w->client_id));
+
+          g_assert_cmpint (w->seq, ==, (gint64) n + 1);
+          /* Exactly once and in order: each client's next event is the
+           * next client_seq. */
+          g_assert_cmpint (w->client_seq, ==, prev + 1);
+          g_hash_table_replace (last, g_strdup (w->client_id), GSIZE_TO_POINTER (w->client_seq));
+          n++;
+        }
+      if (!page->more)
+        break;
+      after = n;
+    }
+  return n;
+}
+
+static char *
+first_id (const char *json_text)
+{
+  g_autoptr(JsonNode) node = json_of (json_text);
+  JsonArray *a = json_node_get_array (node);
+
+  g_assert_cmpuint (json_array_get_length (a), >, 0);
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (a, 0), "id"));
+}
+
+static guint
+pending_of (Fixture    *f,
+            const char *profile)
+{
+  g_autofree char *out = cli_ok (f, profile, "--json", "status", NULL);
+  g_autoptr(JsonNode) node = json_of (out);
+
+  return (guint) json_object_get_int_member (json_node_get_object (node), "pending");
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void
+test_two_devices_converge (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *list = NULL, *list2 = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *todos = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  list2 = cli_ok (f, "a", "list-add", "Work", NULL);
+  t1 = cli_ok (f, "a", "add", list, "milk", NULL);
+  t2 = cli_ok (f, "a", "add", list, "bread", NULL);
+  t3 = cli_ok (f, "a", "add", list, "eggs", NULL);
+  t4 = cli_ok (f, "a", "add", list2, "report", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* Both offline: renames, completes, moves, deletes, new items. */
+  g_free (cli_ok (f, "a", "rename", t1, "oat milk", NULL));
+  g_free (cli_ok (f, "a", "done", t2, NULL));
+  g_free (cli_ok (f, "a", "move", t3, "--list", list2, NULL));
+  g_free (cli_ok (f, "a", "note-add", "Ideas", NULL));
+  g_free (cli_ok (f, "b", "rm", t4, NULL));
+  g_free (cli_ok (f, "b", "move", t2, "--before", t1, NULL));
+  g_free (cli_ok (f, "b", "due", t1, "2026-12-24", NULL));
+  g_free (cli_ok (f, "b", "add", list, "butter", NULL));
+  g_free (cli_ok (f, "b", "list-rename", list2, "Office", NULL));
+  g_free (cli_ok (f, "b", "undone", t2, NULL));
+
+  /* b first, then a, then b again. */
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_nonnull (strstr (sa, "oat milk"));
+  g_assert_nonnull (strstr (sa, "butter"));
+  g_assert_nonnull (strstr (sa, "Office"));
+  g_assert_nonnull (strstr (sa, "2026-12-24"));
+  g_assert_nonnull (strstr (sa, "Ideas"));
+  g_assert_cmpuint (check_server_log (f), ==, 16);
+
+  /* A third device that signs in later catches up to the same state. */
+  login (f, "c", "ann", PASSWORD);
+  sync_ok (f, "c");
+  g_free (sb);
+  sb = state (f, "c");
+  g_assert_cmpstr (sa, ==, sb);
+  todos = cli_ok (f, "c", "--json", "todos", list, "--all", NULL);
+  g_assert_nonnull (strstr (todos, "butter"));
+}
+
+static void
+test_long_offline (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Trip", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* b is away for a long time: hundreds of changes pile up. */
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("item %u", i);
+      g_ptr_array_add (ids, cli_ok (f, "b", "add", list, title, NULL));
+    }
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("item %u!", i);
+      g_free (cli_ok (f, "b", i % 2 ? "done" : "rename", ids->pdata[i], i % 2 ? NULL : title, NULL));
+    }
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("meanwhile %u", i);
+      g_free (cli_ok (f, "a", "add", list, title, NULL));
+    }
+  sync_ok (f, "a");
+  g_assert_cmpuint (pending_of (f, "b"), ==, 240);
+
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  g_assert_cmpuint (pending_of (f, "b"), ==, 0);
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpuint (check_server_log (f), ==, 1 + 240 + 20);
+}
+
+static void
+test_one_conflict_on_losing_side (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *list = NULL, *todo = NULL;
+  g_autofree char *ca = NULL, *cb = NULL, *sa = NULL, *sb = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *c;
+  g_autofree char *id = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  todo = cli_ok (f, "a", "add", list, "milk", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  g_free (cli_ok (f, "a", "rename", todo, "oat milk", NULL));
+  g_free (cli_ok (f, "b", "rename", todo, "soy milk", NULL));
+  sync_ok (f, "a");   /* a's rename gets the earlier seq ... */
+  sync_ok (f, "b");   /* ... b's comes after it and wins */
+  sync_ok (f, "a");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_nonnull (strstr (sa, "soy milk"));
+
+  ca = cli_ok (f, "a", "--json", "conflicts", NULL);
+  cb = cli_ok (f, "b", "--json", "conflicts", NULL);
+  g_assert_cmpuint (count_json_array (ca), ==, 1);
+  g_assert_cmpuint (count_json_array (cb), ==, 0);
+  node = json_of (ca);
+  c = json_array_get_object_element (json_node_get_array (node), 0);
+  g_assert_cmpstr (json_object_get_string_member (c, "object_id"), ==, todo);
+  g_assert_cmpstr (json_object_get_string_member (c, "field"), ==, "title");
+  g_assert_cmpstr (json_object_get_string_member (c, "ours"), ==, "oat milk");
+  g_assert_cmpstr (json_object_get_string_member (c, "theirs"), ==, "soy milk");
+  g_assert_cmpstr (json_object_get_string_member (c, "their_device"), ==, "b");
+
+  /* A bad id is refused and changes nothing. */
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, NULL, "conflict-keep", "999", NULL), ==, 1);
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, NULL, "conflict-keep", "x", NULL), ==, 2);
+
+  /* "Keep mine" is a new change that every device gets. */
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (c, "id"));
+  g_free (cli_ok (f, "a", "conflict-keep", id, NULL));
+  g_free (ca);
+  ca = cli_ok (f, "a", "--json", "conflicts", NULL);
+  g_assert_cmpuint (count_json_array (ca), ==, 0);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (sb);
+  sb = state (f, "b");
+  g_assert_nonnull (strstr (sb, "oat milk"));
+}
+
+static void
+restart_server_same_port (Fixture *f)
+{
+  const char *port = strrchr (f->server->base, ':') + 1;
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%s", port);
+  g_autofree char *old_base = g_strdup (f->server->base);
+  const char *args[] = { "--listen", listen, NULL };
+
+  cairn_test_server_start_full (f->server, NULL, args);
+  g_assert_cmpstr (f->server->base, ==, old_base);
+}
+
+static void
+test_server_killed_mid_push (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *list = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  const char *sync_args[] = { "sync", "--timeout", "30", NULL };
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Big", NULL);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("todo %u", i);
+      g_free (cli_ok (f, "a", "add", list, title, NULL));
+    }
+
+  /* The sync runs while the server dies hard; it fails or finishes. */
+  proc = cli_spawn (f, "a", sync_args);
+  g_usleep (20 * 1000);
+  cairn_test_server_stop (f->server, TRUE);
+  g_subprocess_wait (proc, NULL, NULL);
+
+  restart_server_same_port (f);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_assert_cmpuint (pending_of (f, "a"), ==, 0);
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpuint (check_server_log (f), ==, 151);
+}
+
+static void
+test_client_killed_mid_sync (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  const char *sync_args[] = { "sync", "--timeout", "30", NULL };
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Big", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("todo %u", i);
+      g_free (cli_ok (f, i % 3 ? "a" : "b", "add", list, title, NULL));
+    }
+  sync_ok (f, "b");
+
+  /* kill -9 a's sync at several points of its run. */
+  for (guint delay = 5; delay <= 45; delay += 20)
+    {
+      g_autoptr(GSubprocess) proc = cli_spawn (f, "a", sync_args);
+      g_usleep (delay * 1000);
+      g_subprocess_send_signal (proc, SIGKILL);
+      g_subprocess_wait (proc, NULL, NULL);
+    }
+
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpuint (check_server_log (f), ==, 151);
+}
+
+static void
+copy_dir (const char *from,
+          const char *to)
+{
+  g_autoptr(GDir) dir = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      if (g_file_test (src, G_FILE_TEST_IS_DIR))
+        {
+          copy_dir (src, dst);
+          continue;
+        }
+      g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, contents, len, NULL));
+    }
+}
+
+static void
+test_server_restored_from_backup (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *list = NULL, *backup = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *todos = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  g_free (cli_ok (f, "a", "add", list, "before backup", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* The backup: a copy of the data folder while the server is stopped. */
+  cairn_test_server_stop (f->server, FALSE);
+  backup = g_build_filename (f->dir, "backup", NULL);
+  copy_dir (f->server->data_dir, backup);
+  restart_server_same_port (f);
+
+  g_free (cli_ok (f, "a", "add", list, "after backup by a", NULL));
+  sync_ok (f, "a");
+  g_free (cli_ok (f, "b", "add", list, "after backup by b", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+
+  /* Disaster: the server comes back from the backup. */
+  cairn_test_server_stop (f->server, FALSE);
+  rm_rf (f->server->data_dir);
+  copy_dir (backup, f->server->data_dir);
+  restart_server_same_port (f);
+
+  /* New work on b before it notices; then everyone syncs. */
+  g_free (cli_ok (f, "b", "add", list, "after restore by b", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  todos = cli_ok (f, "a", "--json", "todos", list, "--all", NULL);
+  g_assert_nonnull (strstr (todos, "before backup"));
+  g_assert_nonnull (strstr (todos, "after backup by a"));
+  g_assert_nonnull (strstr (todos, "after backup by b"));
+  g_assert_nonnull (strstr (todos, "after restore by b"));
+  g_assert_cmpuint (check_server_log (f), ==, 5);
+}
+
+static void
+test_sign_in_revoked (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *list = NULL, *err = NULL, *status = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GSubprocessLauncher) l = NULL;
+  g_autoptr(GError) error = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  sync_ok (f, "a");
+
+  /* A new password revokes every session. */
+  l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
+  proc = g_subprocess_launcher_spawn (l, &error, f->server->binary, "user", "passwd", "ann",
+                                      "--data", f->server->data_dir, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, "new-password-2\n", NULL, NULL, NULL, &error));
+  g_assert_true (g_subprocess_get_successful (proc));
+
+  g_free (cli_ok (f, "a", "add", list, "written while signed out", NULL));
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, &err, "sync", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "ign in"));
+  status = cli_ok (f, "a", "--json", "status", NULL);
+  g_assert_nonnull (strstr (status, "\"state\":\"needs-sign-in\""));
+  g_assert_cmpuint (pending_of (f, "a"), ==, 1);
+
+  /* Signing in again sends the outbox. */
+  login (f, "a", "ann", "new-password-2");
+  sync_ok (f, "a");
+  g_assert_cmpuint (pending_of (f, "a"), ==, 0);
+  login (f, "b", "ann", "new-password-2");
+  sync_ok (f, "b");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_nonnull (strstr (sb, "written while signed out"));
+}
+
+static void
+test_workspaces_and_sharing (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *ws_a = NULL, *ws_b = NULL, *err = NULL, *out = NULL;
+  g_autofree char *list = NULL, *sa = NULL, *sb = NULL;
+  g_autofree char *bob_personal = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "bob", "bob-password-1");
+  ws_a = cli_ok (f, "a", "--json", "workspaces", NULL);
+  g_assert_cmpuint (count_json_array (ws_a), ==, 1);
+  g_free (ws_a);
+  {
+    g_autofree char *all = cli_ok (f, "a", "--json", "workspaces", NULL);
+    ws_a = first_id (all);
+  }
+  {
+    g_autofree char *all = cli_ok (f, "b", "--json", "workspaces", NULL);
+    bob_personal = first_id (all);
+  }
+
+  /* Bob cannot use ann's workspace until she shares it. */
+  g_assert_cmpint (cli_run (f, "b", NULL, NULL, &err, "workspace-use", ws_a, NULL), ==, 1);
+  g_assert_cmpint (cli_run (f, "b", NULL, NULL, NULL, "workspace-use", "not-an-id", NULL), ==, 2);
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, NULL, "share", ws_a, "nobody", NULL), ==, 1);
+  g_free (cli_ok (f, "a", "share", ws_a, "bob", NULL));
+
+  ws_b = cli_ok (f, "b", "--json", "workspaces", NULL);
+  g_assert_cmpuint (count_json_array (ws_b), ==, 2);
+  g_free (cli_ok (f, "b", "workspace-use", ws_a, NULL));
+
+  list = cli_ok (f, "a", "list-add", "Shared", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (cli_ok (f, "b", "add", list, "from bob", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_nonnull (strstr (sa, "from bob"));
+
+  /* Switching back shows bob's own workspace, untouched. */
+  g_free (cli_ok (f, "b", "workspace-use", bob_personal, NULL));
+  out = cli_ok (f, "b", "--json", "lists", NULL);
+  g_assert_cmpstr (out, ==, "[]");
+}
+
+static void
+test_not_signed_in (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *err = NULL, *out = NULL;
+
+  /* Offline with no account is normal: editing works, syncing says why not. */
+  g_free (cli_ok (f, "a", "list-add", "Local", NULL));
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, &err, "sync", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Not signed in"));
+  out = cli_ok (f, "a", "--json", "status", NULL);
+  g_assert_nonnull (strstr (out, "\"state\":\"offline\""));
+  g_assert_nonnull (strstr (out, "\"pending\":1"));
+
+  /* Wrong password, bad URL, no password: refused, nothing saved. */
+  g_free (err);
+  err = NULL;
+  g_assert_cmpint (cli_run (f, "a", "wrong-password\n", NULL, &err, "login",
+                            f->server->base, "ann", NULL), ==, 1);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli_run (f, "a", PASSWORD "\n", NULL, &err, "login", "ftp://x", "ann", NULL), ==, 1);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli_run (f, "a", "", NULL, &err, "login", f->server->base, "ann", NULL), ==, 1);
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, NULL, "login", NULL), ==, 2);
+  g_assert_cmpint (cli_run (f, "a", NULL, NULL, NULL, "sync", "--timeout", "soon", NULL), ==, 2);
+  g_free (out);
+  out = cli_ok (f, "a", "--json", "status", NULL);
+  g_assert_nonnull (strstr (out, "\"server\":null"));
+
+  /* Signing in then sends what was written before. */
+  login (f, "a", "ann", PASSWORD);
+  sync_ok (f, "a");
+  g_assert_cmpuint (check_server_log (f), ==, 1);
+  g_free (cli_ok (f, "a", "logout", NULL));
+  g_free (out);
+  out = cli_ok (f, "a", "--json", "lists", NULL);
+  g_assert_nonnull (strstr (out, "Local"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  char base[] = "/tmp/cairn-sync-cli-XXXXXX";
+  int status;
+
+  /* A private temporary folder: other test programs clean up their own
+   * patterns in /tmp, and this one keeps server folders across restarts. */
+  g_assert_nonnull (g_mkdtemp (base));
+  g_setenv ("TMPDIR", base, TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/sync/cli/not-signed-in", test_not_signed_in);
+  ADD ("/sync/cli/two-devices-converge", test_two_devices_converge);
+  ADD ("/sync/cli/long-offline", test_long_offline);
+  ADD ("/sync/cli/one-conflict-on-losing-side", test_one_conflict_on_losing_side);
+  ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
+  ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);
+  ADD ("/sync/cli/server-restored-from-backup", test_server_restored_from_backup);
+  ADD ("/sync/cli/sign-in-revoked", test_sign_in_revoked);
+  ADD ("/sync/cli/workspaces-and-sharing", test_workspaces_and_sharing);
+#undef ADD
+
+  status = g_test_run ();
+  rm_rf (base);
+  return status;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-sync-engine.c: the engine in-process against the real cairn-server:
+ * the live stream brings another device's change without polling, local
+ * changes go out over the WebSocket, and after the server goes away the
+ * engine says so, reconnects by itself and sends what was written meanwhile.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cairn-test-server.h"
+#include "cairn-sync-engine.h"
+
+#define PASSWORD "ann-password-1"
+
+typedef struct
+{
+  CairnProfile    *profile;
+  CairnStore      *store;
+  CairnSyncEngine *engine;
+} Device;
+
+static void
+got_result (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until check() holds or seconds pass. */
+static gboolean
+wait_until (gboolean (*check) (gpointer),
+            gpointer  data,
+            guint     seconds)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (seconds, timed_out, &expired);
+
+  while (!check (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return check (data);
+}
+
+static void
+device_open (Device          *d,
+             const char      *dir,
+             const char      *name,
+             CairnTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *ws = NULL;
+
+  d->profile = cairn_profile_open (path, &error);
+  g_assert_no_error (error);
+  d->engine = cairn_sync_engine_new (d->profile);
+  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
+                                 got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+  ws = cairn_profile_dup_current_workspace (d->profile, &error);
+  d->store = cairn_profile_open_store (d->profile, NULL, &error);
+  g_assert_no_error (error);
+  cairn_sync_engine_set_store (d->engine, d->store, ws);
+}
+
+static void
+device_close (Device *d)
+{
+  g_clear_object (&d->engine);
+  g_clear_object (&d->store);
+  g_clear_object (&d->profile);
+}
+
+static gboolean
+has_two_lists (gpointer data)
+{
+  Device *d = data;
+  g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
+  return dump != NULL && strstr (dump, "From B") != NULL && strstr (dump, "From A") != NULL;
+}
+
+static gboolean
+has_list_from_b (gpointer data)
+{
+  Device *d = data;
+  g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
+  return dump != NULL && strstr (dump, "From B") != NULL;
+}
+
+static gboolean
+is_up_to_date (gpointer data)
+{
+  Device *d = data;
+  return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine))
+         == CAIRN_SYNC_STATE_UP_TO_DATE;
+}
+
+static gboolean
+is_offline (gpointer data)
+{
+  Device *d = data;
+  return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine))
+         == CAIRN_SYNC_STATE_OFFLINE;
+}
+
+static gboolean
+nothing_pending (gpointer data)
+{
+  Device *d = data;
+  return cairn_store_get_pending_count (d->store) == 0 && is_up_to_date (d);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (path);
+}
+
+static void
+test_live_stream_and_reconnect (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-engine-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *listen = NULL;
+  Device a = { 0 }, b = { 0 };
+  CairnSyncStatus *status;
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+  status = cairn_sync_engine_get_status (a.engine);
+  g_assert_cmpstr (cairn_sync_status_get_server_url (status), ==, server->base);
+
+  /* a streams; b writes and syncs once: a gets it without asking. */
+  cairn_sync_engine_start (a.engine);
+  g_assert_true (wait_until (is_up_to_date, &a, 10));
+  list = cairn_store_create_list (b.store, "From B", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (wait_until (has_list_from_b, &a, 10));
+
+  /* a's own change goes out over the WebSocket by itself. */
+  g_free (cairn_store_create_list (a.store, "From A", &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (nothing_pending, &a, 10));
+  g_assert_cmpint (cairn_sync_status_get_last_sync (status), >, 0);
+
+  /* The server goes away: a says offline and keeps working. */
+  listen = g_strdup_printf ("127.0.0.1:%s", strrchr (server->base, ':') + 1);
+  cairn_test_server_stop (server, TRUE);
+  g_assert_true (wait_until (is_offline, &a, 10));
+  g_free (cairn_store_create_list (a.store, "Written offline", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_sync_status_get_pending_count (status), ==, 1);
+
+  /* It comes back on the same address: a reconnects and sends. */
+  {
+    const char *args[] = { "--listen", listen, NULL };
+    cairn_test_server_start_full (server, NULL, args);
+  }
+  g_assert_true (wait_until (nothing_pending, &a, 30));
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+  }
+  g_assert_true (has_two_lists (&b));
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_nonnull (strstr (dump_b, "Written offline"));
+
+  cairn_sync_engine_stop (a.engine);
+  g_assert_cmpint (cairn_sync_status_get_state (status), ==, CAIRN_SYNC_STATE_OFFLINE);
+  device_close (&a);
+  device_close (&b);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  rm_rf (dir);
+}
+
+int
+main (int argc, char *argv[])
+{
+  char base[] = "/tmp/cairn-sync-engine-XXXXXX";
+  int status;
+
+  g_assert_nonnull (g_mkdtemp (base));
+  g_setenv ("TMPDIR", base, TRUE);
+  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
+  status = g_test_run ();
+  rm_rf (base);
+  return status;
+}
