@@ -195,6 +195,14 @@ cairn_application_open_workspace (CairnApplication *self)
     }
   self->pool = cairn_pool_new (self->store);
 
+  /* cairn-cli (or another process) may write the same file: show it. */
+  {
+    g_autoptr(GError) watch_error = NULL;
+
+    if (!cairn_store_watch_external (self->store, &watch_error))
+      g_warning ("%s", watch_error->message);
+  }
+
   if (self->engine == NULL)
     self->engine = cairn_sync_engine_new (self->profile);
   cairn_sync_engine_set_store (self->engine, self->store, workspace_id);
