@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-bench-ui.c: start-up of the main window over a large workspace.
  *
- * Fills a workspace (default 100,000 todos in 100 lists and 1,000 notes),
+ * Fills a workspace (default 100,000 todos in 100 lists and 1,000 notes)
+ * in a child process (so the filling does not count in the RSS),
  * then measures, from opening the store to the first frame the window
  * paints with a list open, and the resident memory once it is shown.
  * Prints one JSON line per measurement. Needs a display (xvfb-run).
