@@ -719,9 +719,13 @@ cairn_sync_engine_logout_finish (CairnSyncEngine  *self,
 typedef struct
 {
   guint steps;
+  guint pulls_in_flight;
 } RoundData;
 
-static void round_step (GTask *task);
+static void round_step      (GTask        *task);
+static void round_pull_done (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
 
 static void
 round_fail (GTask  *task,
@@ -778,17 +782,36 @@ round_push_done (GObject      *source,
 }
 
 static void
+round_pull (GTask  *task,
+            gint64  after)
+{
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  g_autofree char *path = events_path (self);
+  g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
+                                            after, PULL_PAGE);
+
+  data->pulls_in_flight++;
+  http_call_async (self, "GET", query, NULL, "pulling changes",
+                   g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
+}
+
+static void
 round_pull_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
 
+  data->pulls_in_flight--;
   node = http_call_finish (self, result, NULL, &error);
+  if (g_task_get_completed (task))
+    return;   /* the round already failed */
   if (node != NULL)
     reply = cairn_protocol_decode_pull_reply (node, &error);
   if (reply == NULL)
@@ -802,12 +825,22 @@ round_pull_done (GObject      *source,
                                "The workspace changed during the sync");
       return;
     }
+
+  /* A long catch-up: ask for the next page now, so that the server
+   * prepares it while this one is rebased. If this page turns out not to
+   * apply, the core ignores the next one and asks again. */
+  if (reply->more && reply->events->len > 0 && data->pulls_in_flight == 0)
+    round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
+                                                             reply->events->len - 1))->seq);
+
   if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
     {
       round_fail (task, g_steal_pointer (&error));
       return;
     }
   update_counts (self);
+  if (data->pulls_in_flight > 0)
+    return;   /* the next page's answer carries on */
   round_step (g_steal_pointer (&task));
 }
 
@@ -851,10 +884,8 @@ round_step (GTask *task)
     }
   else if (cairn_sync_core_wants_pull (self->core))
     {
-      g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
-                                                cairn_sync_core_pull_after (self->core), PULL_PAGE);
-      http_call_async (self, "GET", query, NULL, "pulling changes",
-                       g_task_get_cancellable (task), round_pull_done, task);
+      round_pull (task, cairn_sync_core_pull_after (self->core));
+      g_object_unref (task);
     }
   else
     {
