@@ -52,6 +52,8 @@ struct _CairnSyncEngine
 
   /* One sync round at a time (sync_async). */
   GTask                   *round;
+
+  gint64                   last_sync_saved;
 };
 
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
@@ -90,7 +92,22 @@ set_state (CairnSyncEngine *self,
 {
   _cairn_sync_status_set_state (self->status, state, message);
   if (state == CAIRN_SYNC_STATE_UP_TO_DATE)
-    _cairn_sync_status_set_last_sync (self->status, now_ms ());
+    {
+      gint64 now = now_ms ();
+
+      _cairn_sync_status_set_last_sync (self->status, now);
+      /* Kept in the profile for the next start, at most once a minute so
+       * that a busy session does not rewrite profile.ini on every edit. */
+      if (self->profile != NULL && now - self->last_sync_saved >= 60 * 1000)
+        {
+          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+          g_autoptr(GError) error = NULL;
+
+          if (!cairn_profile_set_setting (self->profile, "sync", "last-sync", text, &error))
+            g_warning ("%s", error->message);
+          self->last_sync_saved = now;
+        }
+    }
   update_counts (self);
 }
 
@@ -140,6 +157,10 @@ load_account (CairnSyncEngine *self)
   self->server_url = cairn_profile_dup_setting (self->profile, "sync", "server");
   self->username = cairn_profile_dup_setting (self->profile, "sync", "username");
   self->device = cairn_profile_dup_setting (self->profile, "sync", "device");
+  {
+    g_autofree char *last = cairn_profile_dup_setting (self->profile, "sync", "last-sync");
+    _cairn_sync_status_set_last_sync (self->status, last ? g_ascii_strtoll (last, NULL, 10) : 0);
+  }
   if (self->server_url != NULL && self->username != NULL)
     {
       self->token = cairn_token_load (cairn_profile_get_dir (self->profile),
@@ -672,7 +693,8 @@ logout_done (GObject      *source,
        !cairn_token_delete (dir, self->server_url, self->username, &error)) ||
       !cairn_profile_set_setting (self->profile, "sync", "server", NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "username", NULL, &error) ||
-      !cairn_profile_set_setting (self->profile, "sync", "device", NULL, &error))
+      !cairn_profile_set_setting (self->profile, "sync", "device", NULL, &error) ||
+      !cairn_profile_set_setting (self->profile, "sync", "last-sync", NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

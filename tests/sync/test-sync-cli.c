@@ -705,11 +705,17 @@ test_not_signed_in (Fixture       *f,
   g_free (out);
   out = cli_ok (f, "a", "--json", "status", NULL);
   g_assert_nonnull (strstr (out, "\"server\":null"));
+  g_assert_nonnull (strstr (out, "\"last_sync\":null"));
 
   /* Signing in then sends what was written before. */
   login (f, "a", "ann", PASSWORD);
   sync_ok (f, "a");
   g_assert_cmpuint (check_server_log (f), ==, 1);
+  g_free (out);
+  out = cli_ok (f, "a", "--json", "status", NULL);
+  g_assert_nonnull (strstr (out, "\"state\":\"offline\""));
+  g_assert_null (strstr (out, "\"last_sync\":null"));
+  g_assert_nonnull (strstr (out, "\"pending\":0"));
   g_free (cli_ok (f, "a", "logout", NULL));
   g_free (out);
   out = cli_ok (f, "a", "--json", "lists", NULL);
