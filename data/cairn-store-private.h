@@ -26,6 +26,7 @@ struct _CairnStore
   guint        pending_count;
   GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
   JsonParser  *parser;
+  gint64       data_version;    /* PRAGMA data_version when meta was last read */
   guint        needs_update : 1;
   guint        in_transaction : 1;
 
@@ -75,6 +76,9 @@ JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_load_meta       (CairnStore   *self,
                                             GError      **error);
+/* Reloads meta when another connection has committed since it was read. */
+gboolean      _cairn_store_check_data_version (CairnStore *self,
+                                               GError    **error);
 gboolean      _cairn_store_save_cursor     (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_insert_log      (CairnStore       *self,

@@ -28,6 +28,44 @@ abort_on_conflict (void                   *user_data,
   return SQLITE_CHANGESET_ABORT;
 }
 
+/* The outbox without parsing any args: client seqs, and (if wanted) the
+ * changesets, oldest first. */
+static GArray *
+load_pending_seqs (CairnStore  *self,
+                   GPtrArray  **changesets,
+                   GError     **error)
+{
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self, "SELECT client_seq, changeset FROM pending "
+                                     "ORDER BY client_seq", error);
+  if (stmt == NULL)
+    return NULL;
+  if (changesets != NULL)
+    *changesets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (seqs, seq);
+      if (changesets != NULL)
+        g_ptr_array_add (*changesets, g_bytes_new (sqlite3_column_blob (stmt, 1),
+                                                   sqlite3_column_bytes (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      if (changesets != NULL)
+        g_clear_pointer (changesets, g_ptr_array_unref);
+      return NULL;
+    }
+  return g_steal_pointer (&seqs);
+}
+
 /* Invariant: the state is exactly "log, then every pending event in
  * client_seq order", and each pending row's changeset is what its event
  * wrote on top of the ones before. Their concatenation, inverted, therefore
@@ -37,7 +75,7 @@ gboolean
 _cairn_store_rollback_pending (CairnStore  *self,
                                GError     **error)
 {
-  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GArray) seqs = NULL;
   g_autoptr(GPtrArray) changesets = NULL;
   sqlite3_changegroup *group = NULL;
   ConflictInfo info = { 0, NULL };
@@ -45,10 +83,10 @@ _cairn_store_rollback_pending (CairnStore  *self,
   int n_combined = 0;
   int rc;
 
-  events = _cairn_store_load_pending (self, &changesets, error);
-  if (events == NULL)
+  seqs = load_pending_seqs (self, &changesets, error);
+  if (seqs == NULL)
     return FALSE;
-  if (events->len == 0)
+  if (seqs->len == 0)
     return TRUE;
 
   self->rollback_count++;
@@ -229,7 +267,7 @@ cairn_store_rebase (CairnStore  *self,
                     const char  *history_id,
                     GError     **error)
 {
-  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GArray) pending = NULL;
   g_autoptr(CairnChanges) changes = NULL;
   g_autoptr(sqlite3_session) session = NULL;
   g_autoptr(GBytes) net = NULL;
@@ -242,15 +280,20 @@ cairn_store_rebase (CairnStore  *self,
   g_return_val_if_fail (events != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_batch (self, events, &first, error))
+  /* Inside the write transaction, so that head is current even when
+   * another process shares the file. */
+  if (!_cairn_store_begin (self, error))
     return FALSE;
+
+  if (!check_batch (self, events, &first, error))
+    goto fail;
 
   if (first == events->len &&
       (history_id == NULL || g_strcmp0 (history_id, self->history_id) == 0))
-    return TRUE;
-
-  if (!_cairn_store_begin (self, error))
-    return FALSE;
+    {
+      _cairn_store_rollback (self);
+      return TRUE;
+    }
 
   /* Records the net effect of the whole rebase, to tell the pool exactly
    * which rows changed (a row rolled back and replayed to the same values
@@ -258,7 +301,7 @@ cairn_store_rebase (CairnStore  *self,
   if ((session = _cairn_store_session_new (self, error)) == NULL)
     goto fail;
 
-  pending = _cairn_store_load_pending (self, NULL, error);
+  pending = load_pending_seqs (self, NULL, error);
   if (pending == NULL)
     goto fail;
 
@@ -267,9 +310,8 @@ cairn_store_rebase (CairnStore  *self,
   while (first + n_fast < events->len && n_fast < pending->len)
     {
       const CairnEvent *in = events->pdata[first + n_fast];
-      const CairnEvent *mine = pending->pdata[n_fast];
 
-      if (!is_own (self, in) || in->client_seq != mine->client_seq)
+      if (!is_own (self, in) || in->client_seq != g_array_index (pending, gint64, n_fast))
         break;
       if (!delete_pending (self, in->client_seq, error) ||
           !_cairn_store_insert_log (self, in, FALSE, error) ||

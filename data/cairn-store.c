@@ -191,10 +191,25 @@ gboolean
 _cairn_store_begin (CairnStore  *self,
                     GError     **error)
 {
+  sqlite3_stmt *stmt;
+
   g_assert (!self->in_transaction);
-  if (!_cairn_store_exec (self, "BEGIN IMMEDIATE", error))
+  /* IMMEDIATE: take the write lock now, so a second process makes us wait
+   * (busy_timeout) here rather than fail half-way through. */
+  if ((stmt = _cairn_store_prepare (self, "BEGIN IMMEDIATE", error)) == NULL ||
+      !_cairn_store_step_done (self, stmt, error))
     return FALSE;
   self->in_transaction = TRUE;
+
+  /* Another process (cairn-cli beside the app) may have committed since we
+   * last looked: then the cached cursor is stale, and a stale
+   * next_client_seq would reuse a number. data_version changes only for
+   * other connections' commits, so this costs one cheap query. */
+  if (!_cairn_store_check_data_version (self, error))
+    {
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -202,14 +217,50 @@ gboolean
 _cairn_store_end (CairnStore  *self,
                   GError     **error)
 {
+  sqlite3_stmt *stmt;
+
   g_assert (self->in_transaction);
-  if (!_cairn_store_exec (self, "COMMIT", error))
+  if ((stmt = _cairn_store_prepare (self, "COMMIT", error)) == NULL ||
+      !_cairn_store_step_done (self, stmt, error))
     {
       _cairn_store_rollback (self);
       return FALSE;
     }
   self->in_transaction = FALSE;
   return TRUE;
+}
+
+static gboolean
+read_data_version (CairnStore  *self,
+                   gint64      *out,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA data_version", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+_cairn_store_check_data_version (CairnStore  *self,
+                                 GError     **error)
+{
+  gint64 version;
+
+  if (!read_data_version (self, &version, error))
+    return FALSE;
+  if (version == self->data_version)
+    return TRUE;
+  return _cairn_store_load_meta (self, error);
 }
 
 /* Rolls the open transaction back and reloads the cached cursor, which
@@ -447,7 +498,10 @@ _cairn_store_load_meta (CairnStore  *self,
   int rc;
 
   stmt = _cairn_store_prepare (self,
-                               "SELECT client_id, head, history_id, next_client_seq, "
+                               "SELECT client_id, head, history_id, max (next_client_seq, "
+                               "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
+                               "  coalesce ((SELECT max (client_seq) + 1 FROM log "
+                               "             WHERE log.client_id = meta.client_id), 1)), "
                                "(SELECT count(*) FROM pending), "
                                "EXISTS (SELECT 1 FROM log WHERE skipped) "
                                "FROM meta WHERE id = 1", error);
@@ -475,6 +529,9 @@ _cairn_store_load_meta (CairnStore  *self,
   self->pending_count = (guint) sqlite3_column_int64 (stmt, 4);
   self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
+
+  if (!read_data_version (self, &self->data_version, error))
+    return FALSE;
 
   if (!cairn_is_client_id (self->client_id))
     {
@@ -828,10 +885,12 @@ cairn_store_commit (CairnStore  *self,
   if (!_cairn_store_step_done (self, stmt, error))
     goto fail;
 
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
   self->next_client_seq++;
   self->pending_count++;
-  if (!_cairn_store_save_cursor (self, error) ||
-      !_cairn_store_end (self, error))
+  if (!_cairn_store_end (self, error))
     goto fail;
 
   notify_cursor (self, old_head, old_pending);

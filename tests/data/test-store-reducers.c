@@ -283,7 +283,9 @@ test_refused_writes_nothing (Fixture       *f,
   g_assert_cmpuint (f->rec.n_emissions, ==, 1);
   g_assert_cmpuint (cairn_store_get_pending_count (f->ts->store), ==, 1);
   g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM pending"), ==, 1);
-  g_assert_cmpint (test_query_int (f->ts->store, "SELECT next_client_seq FROM meta"), ==, 2);
+  /* the next event gets the next number: no gap in client_seq */
+  commit_expect (f, "list.renamed", "{\"list_id\":\"" L2 "\",\"title\":\"Home 2\"}", L2);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT max(client_seq) FROM pending"), ==, 2);
 }
 
 static void
@@ -414,6 +416,52 @@ test_wrappers (Fixture       *f,
   assert_column (f, "SELECT title || deleted FROM notes", "Plans0");
 }
 
+/* The app and cairn-cli may have the same file open: numbers and the
+ * cursor must follow what the other process committed. */
+static void
+test_two_processes (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) other = cairn_store_open (cairn_store_get_path (ts->store), &error);
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+  g_assert_no_error (error);
+  a = cairn_store_create_list (ts->store, "From the app", &error);
+  g_assert_no_error (error);
+  b = cairn_store_create_list (other, "From the cli", &error);
+  g_assert_no_error (error);
+  c = cairn_store_create_list (ts->store, "From the app again", &error);
+  g_assert_no_error (error);
+
+  pending = cairn_store_list_pending (ts->store, 0, &error);
+  g_assert_cmpuint (pending->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (((CairnEvent *) pending->pdata[i])->client_seq, ==, i + 1);
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 3);
+
+  /* the other one confirms them all; this one's head follows */
+  for (guint i = 0; i < 3; i++)
+    {
+      CairnEvent *e = _cairn_event_copy (pending->pdata[i]);
+      e->seq = i + 1;
+      g_ptr_array_add (batch, e);
+    }
+  g_assert_true (cairn_store_rebase (other, batch, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&c, g_free);
+  c = cairn_store_create_list (ts->store, "After the rebase", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cairn_store_get_head (ts->store), ==, 3);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT client_seq FROM pending"), ==, 4);
+  /* a re-delivery through this one is recognised as already applied */
+  g_assert_true (cairn_store_rebase (ts->store, batch, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +475,7 @@ main (int   argc,
   ADD ("/store/commit/refused-writes-nothing", test_refused_writes_nothing);
   ADD ("/store/commit/event-fields", test_commit_event_fields);
   ADD ("/store/wrappers", test_wrappers);
+  g_test_add_func ("/store/two-processes", test_two_processes);
 
   return g_test_run ();
 }

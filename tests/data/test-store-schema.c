@@ -124,7 +124,7 @@ test_migrations (void)
 
       dump = test_dump (store);
       g_assert_cmpstr (dump, ==, expected);
-      g_assert_cmpstr (cairn_store_get_client_id (store), ==, "e9cb3933528db07fa8ed3cedd8934d6b");
+      g_assert_cmpstr (cairn_store_get_client_id (store), ==, "89b11b076c270ce33a71f470bc89e415");
       g_assert_cmpint (cairn_store_get_head (store), ==, 4);
       g_assert_cmpstr (cairn_store_get_history_id (store), ==, "fixture-history");
       pending = cairn_store_list_pending (store, 0, &error);
@@ -211,7 +211,10 @@ test_newer_schema (void)
 
   after = read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
-  g_assert_false (g_file_test (g_strconcat (path, "-wal", NULL), G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  }
   test_remove_tree (dir);
 }
 

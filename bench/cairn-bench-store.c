@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-bench-store.c: store throughput and latency, rebase and rebuild
+ * times, beside raw SQLite in the same mode. Prints JSON lines. */
+#include "config.h"
+
+#include <time.h>
+#include <glib/gstdio.h>
+
+#include "cairn-store.h"
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Thread CPU time: on a shared machine, wall-clock percentiles include the
+ * time other processes held the CPU; this does not. */
+static gint64
+cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_GINT64_CONSTANT (1000000) + ts.tv_nsec / 1000;
+}
+
+static void
+report_cpu (const char *bench,
+            GArray     *us)
+{
+  g_array_sort (us, compare_gint64);
+  g_print ("{\"bench\":\"%s\",\"n\":%u,\"cpu_p50_us\":%" G_GINT64_FORMAT
+           ",\"cpu_p99_us\":%" G_GINT64_FORMAT "}\n", bench, us->len,
+           g_array_index (us, gint64, us->len / 2),
+           g_array_index (us, gint64, us->len * 99 / 100));
+}
+
+static void
+report_latencies (const char *bench,
+                  GArray     *us,
+                  gint64      total_us,
+                  double     *per_sec_out)
+{
+  double per_sec;
+
+  g_array_sort (us, compare_gint64);
+  per_sec = us->len / (total_us / 1e6);
+  g_print ("{\"bench\":\"%s\",\"n\":%u,\"per_sec\":%.0f,\"p50_us\":%" G_GINT64_FORMAT
+           ",\"p99_us\":%" G_GINT64_FORMAT ",\"max_us\":%" G_GINT64_FORMAT "}\n",
+           bench, us->len, per_sec,
+           g_array_index (us, gint64, us->len / 2),
+           g_array_index (us, gint64, us->len * 99 / 100),
+           g_array_index (us, gint64, us->len - 1));
+  if (per_sec_out != NULL)
+    *per_sec_out = per_sec;
+}
+
+static void
+check_rc (sqlite3    *db,
+          int         rc,
+          int         expected,
+          const char *what)
+{
+  if (rc != expected)
+    g_error ("%s: %s", what, sqlite3_errmsg (db));
+}
+
+/* The physical limit: one-row write transactions, WAL, synchronous=NORMAL. */
+static double
+bench_raw (const char *dir,
+           guint       n)
+{
+  g_autofree char *path = g_build_filename (dir, "raw.db", NULL);
+  g_autoptr(GArray) us = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *begin, *insert, *commit;
+  gint64 start;
+  double per_sec;
+
+  check_rc (db, sqlite3_open (path, &db), SQLITE_OK, "open");
+  check_rc (db, sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                              "CREATE TABLE t (id TEXT PRIMARY KEY, title TEXT NOT NULL, n INTEGER)",
+                              NULL, NULL, NULL), SQLITE_OK, "setup");
+  check_rc (db, sqlite3_prepare_v2 (db, "BEGIN IMMEDIATE", -1, &begin, NULL), SQLITE_OK, "prepare");
+  check_rc (db, sqlite3_prepare_v2 (db, "INSERT INTO t VALUES (?, 'a title of some length', ?)",
+                                    -1, &insert, NULL), SQLITE_OK, "prepare");
+  check_rc (db, sqlite3_prepare_v2 (db, "COMMIT", -1, &commit, NULL), SQLITE_OK, "prepare");
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%08u-row", i);
+      gint64 t0 = g_get_monotonic_time (), dt;
+
+      check_rc (db, sqlite3_step (begin), SQLITE_DONE, "begin");
+      sqlite3_reset (begin);
+      sqlite3_bind_text (insert, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_int (insert, 2, i);
+      check_rc (db, sqlite3_step (insert), SQLITE_DONE, "insert");
+      sqlite3_reset (insert);
+      check_rc (db, sqlite3_step (commit), SQLITE_DONE, "commit");
+      sqlite3_reset (commit);
+      dt = g_get_monotonic_time () - t0;
+      g_array_append_val (us, dt);
+    }
+  report_latencies ("sqlite.raw_single_row_tx", us, g_get_monotonic_time () - start, &per_sec);
+
+  sqlite3_finalize (begin);
+  sqlite3_finalize (insert);
+  sqlite3_finalize (commit);
+  sqlite3_close (db);
+  return per_sec;
+}
+
+static CairnStore *
+open_store (const char *dir,
+            const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  CairnStore *store = cairn_store_open (path, &error);
+
+  if (store == NULL)
+    g_error ("%s", error->message);
+  return store;
+}
+
+/* A realistic mix of local mutations, each one committed transaction. */
+static double
+bench_mutations (const char *dir,
+                 guint       n)
+{
+  g_autoptr(CairnStore) store = open_store (dir, "mutations.db");
+  g_autoptr(GArray) us = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_autoptr(GPtrArray) todos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = cairn_store_create_list (store, "Bench", &error);
+  g_autoptr(GArray) cpu = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  gint64 start;
+  double per_sec;
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 t0 = g_get_monotonic_time (), c0 = cpu_us (), dt, dc;
+      gboolean ok = TRUE;
+
+      if (i % 4 == 0 || todos->len == 0)
+        {
+          char *id = cairn_store_create_todo (store, list, "A todo of some length", NULL, NULL, &error);
+          ok = id != NULL;
+          if (ok)
+            g_ptr_array_add (todos, id);
+        }
+      else if (i % 4 == 1)
+        ok = cairn_store_rename_todo (store, todos->pdata[todos->len - 1], i % 8 ? "Renamed" : "Again", &error);
+      else if (i % 4 == 2)
+        ok = cairn_store_set_todo_done (store, todos->pdata[i % todos->len], i % 8 > 4, &error);
+      else
+        ok = cairn_store_set_todo_due (store, todos->pdata[i % todos->len], "2025-06-30", &error);
+      if (!ok)
+        g_error ("%s", error->message);
+      dt = g_get_monotonic_time () - t0;
+      dc = cpu_us () - c0;
+      g_array_append_val (us, dt);
+      g_array_append_val (cpu, dc);
+    }
+  report_latencies ("store.local_mutation", us, g_get_monotonic_time () - start, &per_sec);
+  report_cpu ("store.local_mutation_cpu", cpu);
+  return per_sec;
+}
+
+static CairnEvent *
+remote_event (const char *name,
+              gint64      client_seq,
+              gint64      seq,
+              JsonObject *args)
+{
+  CairnEvent *event = cairn_event_new (name, 1, args);
+
+  event->client_id = g_strdup ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  event->client_seq = client_seq;
+  event->seq = seq;
+  event->created_at = 1700000000000 + seq;
+  return event;
+}
+
+/* n remote events: a list, then todos created in it and renamed. */
+static GPtrArray *
+remote_batch (gint64      first_seq,
+              guint       n,
+              const char *list_id,
+              gboolean    create_list)
+{
+  GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *last = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) args = json_object_new ();
+      const char *name;
+      gint64 seq = first_seq + i;
+
+      if (i == 0 && create_list)
+        {
+          name = "list.created";
+          json_object_set_string_member (args, "list_id", list_id);
+          json_object_set_string_member (args, "title", "Remote");
+          json_object_set_string_member (args, "position", "V");
+        }
+      else if (i % 2 == 1 || last == NULL)
+        {
+          static const char digits[] = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+          char position[3] = { 'V', digits[i % 61], '\0' };
+
+          g_free (last);
+          last = cairn_new_object_id ();
+          name = "todo.created";
+          json_object_set_string_member (args, "todo_id", last);
+          json_object_set_string_member (args, "list_id", list_id);
+          json_object_set_string_member (args, "title", "Remote todo");
+          json_object_set_string_member (args, "position", position);
+        }
+      else
+        {
+          name = "todo.renamed";
+          json_object_set_string_member (args, "todo_id", last);
+          json_object_set_string_member (args, "title", i % 4 ? "Renamed remotely" : "Again");
+        }
+      g_ptr_array_add (batch, remote_event (name, seq, seq, args));
+    }
+  return batch;
+}
+
+static void
+bench_rebase (const char *dir,
+              guint       n_pending,
+              guint       n_incoming)
+{
+  g_autoptr(CairnStore) store = open_store (dir, "rebase.db");
+  g_autoptr(GPtrArray) incoming = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list_id = cairn_new_object_id ();
+  g_autofree char *mine = NULL;
+  g_autofree char *last = NULL;
+  gint64 t0, dt, c0, dc;
+
+  /* The remote list first, so our pending todos can live in it. */
+  {
+    g_autoptr(GPtrArray) base = remote_batch (1, 1, list_id, TRUE);
+    if (!cairn_store_rebase (store, base, "bench", &error))
+      g_error ("%s", error->message);
+  }
+  for (guint i = 0; i < n_pending; i++)
+    {
+      gboolean ok;
+
+      if (i % 2 == 0)
+        {
+          g_free (last);
+          last = cairn_store_create_todo (store, list_id, "Local todo", NULL, NULL, &error);
+          ok = last != NULL;
+        }
+      else
+        ok = cairn_store_rename_todo (store, last, "Local rename", &error);
+      if (!ok)
+        g_error ("%s", error->message);
+    }
+
+  incoming = remote_batch (2, n_incoming, list_id, FALSE);
+  c0 = cpu_us ();
+  t0 = g_get_monotonic_time ();
+  if (!cairn_store_rebase (store, incoming, NULL, &error))
+    g_error ("%s", error->message);
+  dt = g_get_monotonic_time () - t0;
+  dc = cpu_us () - c0;
+  g_print ("{\"bench\":\"store.rebase\",\"pending\":%u,\"incoming\":%u,\"ms\":%.1f,"
+           "\"cpu_ms\":%.1f}\n", n_pending, n_incoming, dt / 1000.0, dc / 1000.0);
+}
+
+static void
+bench_rebuild (const char *dir,
+               guint       n_events)
+{
+  g_autoptr(CairnStore) store = open_store (dir, "rebuild.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list_id = cairn_new_object_id ();
+  guint done = 0, chunk = 10000;
+  gint64 t0, dt, c0, dc;
+
+  while (done < n_events)
+    {
+      guint n = MIN (chunk, n_events - done);
+      g_autoptr(GPtrArray) batch = remote_batch (done + 1, n, list_id, done == 0);
+
+      if (!cairn_store_rebase (store, batch, NULL, &error))
+        g_error ("%s", error->message);
+      done += n;
+    }
+
+  c0 = cpu_us ();
+  t0 = g_get_monotonic_time ();
+  if (!cairn_store_rebuild (store, &error))
+    g_error ("%s", error->message);
+  dt = g_get_monotonic_time () - t0;
+  dc = cpu_us () - c0;
+  g_print ("{\"bench\":\"store.rebuild\",\"events\":%u,\"ms\":%.1f,\"cpu_ms\":%.1f,"
+           "\"events_per_sec\":%.0f}\n", n_events, dt / 1000.0, dc / 1000.0, n_events / (dt / 1e6));
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gboolean quick = FALSE;
+  g_autofree char *only = NULL;
+  GOptionEntry entries[] = {
+    { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Tiny sizes, for a smoke run", NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one of: mutation, rebase, rebuild", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— store benchmarks (JSON lines)");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  guint scale;
+  double raw, store;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  scale = quick ? 100 : 1;
+
+  dir = g_dir_make_tmp ("cairn-bench-XXXXXX", &error);
+  if (dir == NULL)
+    g_error ("%s", error->message);
+
+  if (only == NULL || g_str_equal (only, "mutation"))
+    {
+      raw = bench_raw (dir, 5000 / scale);
+      store = bench_mutations (dir, 5000 / scale);
+      g_print ("{\"bench\":\"store.mutation_vs_raw\",\"ratio\":%.2f}\n", store / raw);
+    }
+  if (only == NULL || g_str_equal (only, "rebase"))
+    bench_rebase (dir, 1000 / scale, 1000 / scale);
+  if (only == NULL || g_str_equal (only, "rebuild"))
+    bench_rebuild (dir, 100000 / scale);
+
+  remove_dir (dir);
+  return 0;
+}
