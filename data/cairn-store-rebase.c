@@ -328,7 +328,9 @@ cairn_store_rebase (CairnStore  *self,
       g_autoptr(GHashTable) pending_fields = NULL;
 
       /* Which fields our pending events set, for conflict detection. */
-      pending_fields = _cairn_store_sync_pending_fields (pending, n_fast);
+      pending_fields = _cairn_store_sync_pending_fields (self, error);
+      if (pending_fields == NULL)
+        goto fail;
 
       if (have_pending && !_cairn_store_rollback_pending (self, error))
         goto fail;
