@@ -1185,6 +1185,17 @@ live_closed (SoupWebsocketConnection *ws,
 }
 
 static void
+http_fallback_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_sync_engine_sync_finish (CAIRN_SYNC_ENGINE (source), result, &error))
+    g_debug ("Sync over HTTP failed: %s", error->message);
+}
+
+static void
 live_connected (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -1204,7 +1215,9 @@ live_connected (GObject      *source,
       SoupMessage *msg = g_object_get_data (G_OBJECT (source), "cairn-live-msg");
       g_autoptr(GError) why = NULL;
 
-      if (msg != NULL && soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
+      guint status = msg != NULL ? soup_message_get_status (msg) : 0;
+
+      if (status == SOUP_STATUS_UNAUTHORIZED)
         why = g_error_new (CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "The server refused this device's sign-in");
       else
@@ -1212,6 +1225,11 @@ live_connected (GObject      *source,
                            "Cannot open the live stream: %s", error->message);
       g_object_set_data (G_OBJECT (source), "cairn-live-msg", NULL);
       live_lost (self, why);
+      /* The server answers HTTP but the stream cannot be opened (a proxy
+       * without WebSocket support, too many connections): sync over plain
+       * HTTP at every reconnection attempt meanwhile. */
+      if (status >= 400 && status != SOUP_STATUS_UNAUTHORIZED && self->running)
+        cairn_sync_engine_sync_async (self, self->cancellable, http_fallback_done, NULL);
       g_object_unref (self);
       return;
     }
