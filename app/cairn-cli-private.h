@@ -99,5 +99,6 @@ gboolean cairn_cli_parse (CairnCli             *cli,
 /* Tables of commands, each ending with a NULL name. */
 extern const CairnCliCommand cairn_cli_data_commands[];
 extern const CairnCliCommand cairn_cli_sync_commands[];
+extern const CairnCliCommand cairn_cli_text_commands[];
 
 G_END_DECLS

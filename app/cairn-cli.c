@@ -21,6 +21,7 @@ static const CairnCliCommand help_commands[] = {
 static const CairnCliCommand *command_tables[] = {
   cairn_cli_data_commands,
   cairn_cli_sync_commands,
+  cairn_cli_text_commands,
   help_commands,
 };
 

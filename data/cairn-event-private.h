@@ -14,6 +14,7 @@ typedef enum
   CAIRN_FIELD_TITLE,      /* trimmed UTF-8, 1..500 code points, no controls */
   CAIRN_FIELD_POSITION,   /* fractional position key, see cairn-position.h */
   CAIRN_FIELD_DATE,       /* YYYY-MM-DD, a real date */
+  CAIRN_FIELD_TEXT_OPS,   /* base64 of a CairnTextOps encoding that decodes */
 } CairnFieldKind;
 
 typedef struct

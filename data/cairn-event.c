@@ -8,6 +8,7 @@
 
 #include "cairn-event-private.h"
 #include "cairn-position.h"
+#include "cairn-text.h"
 
 G_DEFINE_QUARK (cairn-event-error-quark, cairn_event_error)
 G_DEFINE_BOXED_TYPE (CairnEvent, cairn_event, cairn_event_ref, cairn_event_unref)
@@ -42,6 +43,7 @@ static const CairnEventSpec catalogue[] = {
   { "note.renamed",   1, { { "note_id", CAIRN_FIELD_ID }, { "title", CAIRN_FIELD_TITLE } } },
   { "note.deleted",   1, { { "note_id", CAIRN_FIELD_ID } } },
   { "note.restored",  1, { { "note_id", CAIRN_FIELD_ID } } },
+  { "note.edited",    1, { { "note_id", CAIRN_FIELD_ID }, { "ops", CAIRN_FIELD_TEXT_OPS } } },
 };
 
 /* Upcasters: each turns the args of (name, from_version) into the args of
@@ -265,6 +267,39 @@ check_field (const CairnFieldSpec  *field,
           return FALSE;
         }
       return TRUE;
+
+    case CAIRN_FIELD_TEXT_OPS:
+      {
+        g_autoptr(GError) inner = NULL;
+        g_autoptr(GBytes) bytes = NULL;
+        g_autoptr(CairnTextOps) ops = NULL;
+        guchar *raw;
+        gsize n;
+
+        for (const char *p = value; *p; p++)
+          if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/' && *p != '=')
+            {
+              g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                           "“%s” is not base64 (character %d)", field->name, (int) (p - value));
+              return FALSE;
+            }
+        raw = g_base64_decode (value, &n);
+        bytes = g_bytes_new_take (raw, n);
+        ops = cairn_text_ops_decode (bytes, &inner);
+        if (ops == NULL)
+          {
+            g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                         "“%s” does not hold text operations: %s", field->name, inner->message);
+            return FALSE;
+          }
+        if (cairn_text_ops_is_empty (ops))
+          {
+            g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                         "“%s” holds no text operation", field->name);
+            return FALSE;
+          }
+        return TRUE;
+      }
 
     default:
       g_assert_not_reached ();

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 1
+#define CAIRN_STORE_SCHEMA_VERSION 2
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 
@@ -98,6 +98,14 @@ gboolean      _cairn_store_apply_event     (CairnStore       *self,
                                             const CairnEvent *event,
                                             CairnChanges     *changes,
                                             gboolean         *skipped,
+                                            GError          **error);
+
+/* note.edited (cairn-store-text.c): merges the event's text operations into
+ * the note's CRDT (table note_bodies, outside changesets) and writes the
+ * materialised text to notes.body. FALSE only when SQLite fails. */
+gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
+                                            const CairnEvent *event,
+                                            CairnChanges     *changes,
                                             GError          **error);
 
 /* Changes */

@@ -398,7 +398,8 @@ cairn_store_rebuild (CairnStore  *self,
     return FALSE;
 
   /* Children first, for the foreign key from todos to lists. */
-  if (!_cairn_store_exec (self, "DELETE FROM todos; DELETE FROM notes; DELETE FROM lists;",
+  if (!_cairn_store_exec (self, "DELETE FROM todos; DELETE FROM note_bodies; "
+                          "DELETE FROM notes; DELETE FROM lists;",
                           error))
     goto fail;
 

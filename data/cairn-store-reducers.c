@@ -150,6 +150,10 @@ _cairn_store_apply_event (CairnStore       *self,
       return TRUE;
     }
 
+  /* Text merges through the CRDT instead of one SQL statement. */
+  if (g_str_equal (current->name, "note.edited"))
+    return _cairn_store_apply_note_edit (self, current, changes, error);
+
   reducer = lookup_reducer (current->name);
   g_assert (reducer != NULL);
 

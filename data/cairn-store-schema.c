@@ -69,6 +69,12 @@ static const char * const migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  changeset BLOB NOT NULL"
   ");",
+  /* 1 -> 2: the text CRDT of each note body (data/text/, note.edited). Not
+   * recorded in changesets: text merges, it never needs rolling back. */
+  "CREATE TABLE note_bodies ("
+  "  note_id TEXT PRIMARY KEY NOT NULL,"
+  "  crdt BLOB NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 #include "cairn-event.h"
+#include "cairn-text.h"
 
 G_BEGIN_DECLS
 
@@ -135,5 +136,13 @@ gboolean    cairn_store_delete_note       (CairnStore *self, const char *note_id
                                            GError **error);
 gboolean    cairn_store_restore_note      (CairnStore *self, const char *note_id,
                                            GError **error);
+
+/* Note bodies are a text CRDT (data/text/cairn-text.h). Load the body of a
+ * live note as this device's replica, edit it, and commit the operations it
+ * made as one note.edited event (empty @ops: nothing is committed). */
+CairnText  *cairn_store_load_note_text    (CairnStore *self, const char *note_id,
+                                           GError **error);
+gboolean    cairn_store_edit_note         (CairnStore *self, const char *note_id,
+                                           CairnTextOps *ops, GError **error);
 
 G_END_DECLS

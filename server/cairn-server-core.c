@@ -25,10 +25,15 @@ struct _CairnServerCore
   sqlite3                *db;
   char                   *path;
   CairnServerCoreOptions  options;
-  GHashTable             *stmts;        /* SQL text -> sqlite3_stmt* */
+  GHashTable             *stmts;        /* SQL literal (by address) -> sqlite3_stmt* */
   GHashTable             *login_user;   /* name -> LoginCounter* */
   GHashTable             *login_addr;   /* address -> LoginCounter* */
   char                   *dummy_hash;   /* verified when the user is unknown */
+  /* Group commit: pushes left in one open transaction until
+   * cairn_server_core_commit_group(). */
+  gboolean                in_group;
+  CairnCoreGroupFunc      group_done;
+  gpointer                group_done_data;
 };
 
 /* ---- SQLite helpers -------------------------------------------------- */
@@ -50,7 +55,7 @@ db_error (CairnServerCore *self,
 }
 
 /* A cached prepared statement, reset and with bindings cleared. Owned by
- * the cache: do not finalize. */
+ * the cache: do not finalize. sql must be a string literal (it is the key). */
 static sqlite3_stmt *
 stmt (CairnServerCore *self,
       const char      *sql,
@@ -92,7 +97,8 @@ exec (CairnServerCore *self,
   return TRUE;
 }
 
-/* Binds text/int parameters from a format: 't' text, 'i' int64. */
+/* Binds text/int parameters from a format: 't' text (copied), 's' text
+ * that outlives the statement's next reset (not copied), 'i' int64. */
 static gboolean
 bind (CairnServerCore *self,
       sqlite3_stmt    *st,
@@ -108,6 +114,8 @@ bind (CairnServerCore *self,
     {
       if (types[i] == 't')
         rc = sqlite3_bind_text (st, i + 1, va_arg (ap, const char *), -1, SQLITE_TRANSIENT);
+      else if (types[i] == 's')
+        rc = sqlite3_bind_text (st, i + 1, va_arg (ap, const char *), -1, SQLITE_STATIC);
       else
         rc = sqlite3_bind_int64 (st, i + 1, va_arg (ap, gint64));
     }
@@ -152,18 +160,26 @@ step_row (CairnServerCore *self,
   return TRUE;
 }
 
+static void settle (CairnServerCore *self);
+
 static gboolean
 begin (CairnServerCore *self,
        GError         **error)
 {
-  return exec (self, "BEGIN IMMEDIATE", error);
+  sqlite3_stmt *st;
+
+  /* Every other transaction waits until an open group is committed. */
+  settle (self);
+  return (st = stmt (self, "BEGIN IMMEDIATE", error)) != NULL && step_done (self, st, error);
 }
 
 static gboolean
 commit (CairnServerCore *self,
         GError         **error)
 {
-  if (!exec (self, "COMMIT", error))
+  sqlite3_stmt *st = stmt (self, "COMMIT", error);
+
+  if (st == NULL || !step_done (self, st, error))
     {
       if (!sqlite3_get_autocommit (self->db))
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -356,7 +372,9 @@ cairn_server_core_open (const char                   *data_dir,
   if (self->options.login_window_ms <= 0)
     self->options.login_window_ms = 60 * 1000;
 
-  self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_stmt);
+  /* Keyed by the address of the SQL literal: every call site passes a
+   * string constant, so hashing the text on every call is wasted work. */
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   self->login_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->login_addr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -397,6 +415,7 @@ cairn_server_core_close (CairnServerCore *self)
 {
   if (self == NULL)
     return;
+  settle (self);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
     g_warning ("Cannot close %s: %s", self->path, sqlite3_errmsg (self->db));
@@ -823,6 +842,8 @@ cairn_server_core_login_finish (CairnServerCore    *self,
   sqlite3_stmt *st;
   gint64 uid = 0;
 
+  settle (self);
+
   /* The user may have been removed while the hash was checked. */
   if (password_ok)
     uid = user_id (self, username, &local_error);
@@ -947,6 +968,28 @@ cairn_server_core_authenticate (CairnServerCore  *self,
   return g_steal_pointer (&auth);
 }
 
+gboolean
+cairn_server_core_still_allowed (CairnServerCore *self,
+                                 const CairnAuth *auth,
+                                 const char      *workspace_id)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *st;
+  gboolean row = FALSE;
+
+  if (!(st = stmt (self, "SELECT 1 FROM sessions s JOIN members m ON m.user_id = s.user_id "
+                         "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
+      !bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
+      !step_row (self, st, &row, &error))
+    {
+      g_warning ("Cannot check a live connection's rights: %s", error->message);
+      return FALSE;
+    }
+  if (row)
+    sqlite3_reset (st);
+  return row;
+}
+
 GPtrArray *
 cairn_server_core_sessions (CairnServerCore  *self,
                             const CairnAuth  *auth,
@@ -986,6 +1029,8 @@ cairn_server_core_revoke_session (CairnServerCore *self,
                                   GError         **error)
 {
   sqlite3_stmt *st;
+
+  settle (self);
 
   if (!(st = stmt (self, "DELETE FROM sessions WHERE id = ? AND user_id = ?", error)) ||
       !bind (self, st, error, "ti", session_id, auth->user_id) ||
@@ -1246,6 +1291,54 @@ fail:
   return FALSE;
 }
 
+GPtrArray *
+cairn_server_core_admin_workspaces (CairnServerCore  *self,
+                                    GError          **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
+  sqlite3_stmt *st;
+  gboolean row;
+
+  if (!(st = stmt (self, WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", error)))
+    return NULL;
+  for (;;)
+    {
+      if (!step_row (self, st, &row, error))
+        return NULL;
+      if (!row)
+        break;
+      g_ptr_array_add (out, workspace_from_row (st));
+    }
+  return g_steal_pointer (&out);
+}
+
+CairnAuth *
+cairn_server_core_admin_owner_auth (CairnServerCore  *self,
+                                    const char       *workspace_id,
+                                    GError          **error)
+{
+  sqlite3_stmt *st;
+  gboolean row;
+  CairnAuth *auth;
+
+  if (!(st = stmt (self, "SELECT u.id, u.username FROM members m JOIN users u ON u.id = m.user_id "
+                         "WHERE m.workspace_id = ? AND m.role = 'owner'", error)) ||
+      !bind (self, st, error, "t", workspace_id) ||
+      !step_row (self, st, &row, error))
+    return NULL;
+  if (!row)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  auth = g_new0 (CairnAuth, 1);
+  auth->user_id = sqlite3_column_int64 (st, 0);
+  auth->username = g_strdup (col_text (st, 1));
+  sqlite3_reset (st);
+  return auth;
+}
+
 /* ---- event log ------------------------------------------------------------ */
 
 static gboolean
@@ -1283,6 +1376,7 @@ cairn_server_core_head (CairnServerCore  *self,
                         char            **out_history_id,
                         GError          **error)
 {
+  settle (self);
   return cairn_server_core_check_member (self, auth, workspace_id, error) &&
          workspace_head (self, workspace_id, out_head, out_history_id, error);
 }
@@ -1292,15 +1386,17 @@ typedef struct
   gint64 last;     /* last client_seq stored for this client */
 } ClientState;
 
-CairnPushReply *
-cairn_server_core_push (CairnServerCore  *self,
-                        const CairnAuth  *auth,
-                        const char       *workspace_id,
-                        GPtrArray        *events,
-                        GPtrArray       **out_appended,
-                        char            **out_gap_client_id,
-                        gint64           *out_expected,
-                        GError          **error)
+/* The push itself, inside a transaction the caller opened and ends
+ * (rolled back by the caller when this fails). */
+static CairnPushReply *
+push_locked (CairnServerCore  *self,
+             const CairnAuth  *auth,
+             const char       *workspace_id,
+             GPtrArray        *events,
+             GPtrArray       **out_appended,
+             char            **out_gap_client_id,
+             gint64           *out_expected,
+             GError          **error)
 {
   g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
   g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
@@ -1309,17 +1405,7 @@ cairn_server_core_push (CairnServerCore  *self,
   sqlite3_stmt *st;
   gboolean row;
 
-  g_return_val_if_fail (events != NULL && events->len > 0, NULL);
-
-  *out_appended = NULL;
-  if (out_gap_client_id != NULL)
-    *out_gap_client_id = NULL;
-  if (out_expected != NULL)
-    *out_expected = 0;
-
   reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
-  if (!begin (self, error))
-    return NULL;
   if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
       !workspace_head (self, workspace_id, &head, &reply->history_id, error))
     goto fail;
@@ -1379,7 +1465,8 @@ cairn_server_core_push (CairnServerCore  *self,
           cs->last = ev->client_seq;
           if (!(st = stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
                                  "version, args, created_at, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) ||
-              !bind (self, st, error, "titititit", workspace_id, stored->seq, stored->client_id,
+              /* The strings live until step_done() has reset the statement. */
+              !bind (self, st, error, "sisisisis", workspace_id, stored->seq, stored->client_id,
                      stored->client_seq, stored->name, stored->version, stored->args_json,
                      stored->created_at, stored->device) ||
               !step_done (self, st, error))
@@ -1415,16 +1502,183 @@ cairn_server_core_push (CairnServerCore  *self,
           !step_done (self, st, error))
         goto fail;
     }
-  if (!commit (self, error))
-    goto fail;
 
   reply->head = head;
   *out_appended = g_steal_pointer (&appended);
   return g_steal_pointer (&reply);
 
 fail:
-  rollback (self);
   return NULL;
+}
+
+static void
+push_outputs_init (GPtrArray **out_appended,
+                   char      **out_gap_client_id,
+                   gint64     *out_expected)
+{
+  *out_appended = NULL;
+  if (out_gap_client_id != NULL)
+    *out_gap_client_id = NULL;
+  if (out_expected != NULL)
+    *out_expected = 0;
+}
+
+CairnPushReply *
+cairn_server_core_push (CairnServerCore  *self,
+                        const CairnAuth  *auth,
+                        const char       *workspace_id,
+                        GPtrArray        *events,
+                        GPtrArray       **out_appended,
+                        char            **out_gap_client_id,
+                        gint64           *out_expected,
+                        GError          **error)
+{
+  g_autoptr(CairnPushReply) reply = NULL;
+
+  g_return_val_if_fail (events != NULL && events->len > 0, NULL);
+
+  push_outputs_init (out_appended, out_gap_client_id, out_expected);
+  if (!begin (self, error))
+    return NULL;
+  if (!(reply = push_locked (self, auth, workspace_id, events, out_appended,
+                             out_gap_client_id, out_expected, error)) ||
+      !commit (self, error))
+    {
+      g_clear_pointer (out_appended, g_ptr_array_unref);
+      rollback (self);
+      return NULL;
+    }
+  return g_steal_pointer (&reply);
+}
+
+void
+cairn_server_core_set_group_func (CairnServerCore    *self,
+                                  CairnCoreGroupFunc  func,
+                                  gpointer            user_data)
+{
+  self->group_done = func;
+  self->group_done_data = user_data;
+}
+
+gboolean
+cairn_server_core_group_open (CairnServerCore *self)
+{
+  return self->in_group;
+}
+
+CairnPushReply *
+cairn_server_core_push_grouped (CairnServerCore  *self,
+                                const CairnAuth  *auth,
+                                const char       *workspace_id,
+                                GPtrArray        *events,
+                                GPtrArray       **out_appended,
+                                char            **out_gap_client_id,
+                                gint64           *out_expected,
+                                GError          **error)
+{
+  g_autoptr(CairnPushReply) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *st;
+
+  g_return_val_if_fail (events != NULL && events->len > 0, NULL);
+  g_return_val_if_fail (self->group_done != NULL, NULL);
+
+  push_outputs_init (out_appended, out_gap_client_id, out_expected);
+  if (self->in_group && sqlite3_get_autocommit (self->db))
+    {
+      /* SQLite rolled the group's transaction back by itself (an I/O
+       * error, say): its pushes are lost and must be answered so, before
+       * a savepoint here would quietly start a new transaction. */
+      g_autoptr(GError) group_error = NULL;
+
+      self->in_group = FALSE;
+      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The open group's transaction in %s was rolled back by SQLite", self->path);
+      self->group_done (group_error, self->group_done_data);
+    }
+  if (!self->in_group)
+    {
+      if (!begin (self, error))
+        return NULL;
+      self->in_group = TRUE;
+    }
+  /* A savepoint per push: a refused push undoes only its own writes and
+   * leaves the others of the group in place. */
+  if (!(st = stmt (self, "SAVEPOINT cairn_push", error)) || !step_done (self, st, error))
+    return NULL;
+  reply = push_locked (self, auth, workspace_id, events, out_appended,
+                       out_gap_client_id, out_expected, &local_error);
+  if (reply == NULL)
+    {
+      g_clear_pointer (out_appended, g_ptr_array_unref);
+      if (!(st = stmt (self, "ROLLBACK TO cairn_push", NULL)) || !step_done (self, st, NULL))
+        {
+          /* Cannot undo this push alone: give up the whole group. */
+          g_warning ("Cannot roll back to a savepoint in %s: %s", self->path, sqlite3_errmsg (self->db));
+          self->in_group = FALSE;
+          rollback (self);
+          if (self->group_done != NULL)
+            {
+              g_autoptr(GError) group_error = NULL;
+
+              g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                           "Cannot roll back a refused push in %s; the pending group was dropped",
+                           self->path);
+              self->group_done (group_error, self->group_done_data);
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  if (!(st = stmt (self, "RELEASE cairn_push", error)) || !step_done (self, st, error))
+    {
+      g_clear_pointer (out_appended, g_ptr_array_unref);
+      g_clear_pointer (&reply, cairn_push_reply_free);
+      return NULL;
+    }
+  if (reply == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return g_steal_pointer (&reply);
+}
+
+gboolean
+cairn_server_core_commit_group (CairnServerCore  *self,
+                                GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  if (!self->in_group)
+    return TRUE;
+  self->in_group = FALSE;
+  if (sqlite3_get_autocommit (self->db))
+    {
+      /* Rolled back by SQLite itself: nothing of the group is stored. */
+      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The open group's transaction in %s was rolled back by SQLite", self->path);
+      ok = FALSE;
+    }
+  else
+    ok = commit (self, &local_error);
+  if (self->group_done != NULL)
+    self->group_done (ok ? NULL : local_error, self->group_done_data);
+  if (!ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Commits an open group before anything else touches the database, so that
+ * no other answer can show (or depend on) what is not committed yet. */
+static void
+settle (CairnServerCore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->in_group && !cairn_server_core_commit_group (self, &error))
+    g_warning ("Group commit failed: %s", error->message);
 }
 
 CairnPullReply *
@@ -1438,8 +1692,11 @@ cairn_server_core_pull (CairnServerCore  *self,
   g_autoptr(CairnPullReply) reply = g_new0 (CairnPullReply, 1);
   sqlite3_stmt *st;
   gboolean row;
+  gsize bytes = 0;
 
   g_return_val_if_fail (limit > 0, NULL);
+
+  settle (self);
 
   if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
       !workspace_head (self, workspace_id, &reply->head, &reply->history_id, error))
@@ -1452,6 +1709,7 @@ cairn_server_core_pull (CairnServerCore  *self,
   for (;;)
     {
       CairnWireEvent *ev;
+      gsize size;
 
       if (!step_row (self, st, &row, error))
         return NULL;
@@ -1469,6 +1727,16 @@ cairn_server_core_pull (CairnServerCore  *self,
       ev->seq = sqlite3_column_int64 (st, 0);
       if (sqlite3_column_type (st, 7) != SQLITE_NULL)
         ev->device = g_strdup (col_text (st, 7));
+      /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
+      size = cairn_wire_event_size_bound (ev);
+      if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
+        {
+          cairn_wire_event_free (ev);
+          reply->more = TRUE;
+          sqlite3_reset (st);
+          break;
+        }
+      bytes += size;
       g_ptr_array_add (reply->events, ev);
     }
   return g_steal_pointer (&reply);

@@ -6,7 +6,9 @@
  * WAL, synchronous=FULL). Every call is synchronous and runs to completion
  * before it returns; every mutation is one transaction, committed before the
  * call returns, so an answer built from a returned value never claims more
- * than what is on disk. Time and randomness come from the options, so a
+ * than what is on disk. The one exception is cairn_server_core_push_grouped()
+ * (group commit), whose results may be shown only once the group function
+ * reported the group's commit. Time and randomness come from the options, so a
  * simulation can drive the core deterministically with a fake transport.
  *
  * Errors are in CAIRN_PROTOCOL_ERROR (sync/cairn-protocol.h) so that the HTTP
@@ -150,6 +152,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnAuth, cairn_auth_free)
 CairnAuth *cairn_server_core_authenticate  (CairnServerCore  *self,
                                             const char       *token,
                                             GError          **error);
+/* Whether auth's session still exists and its user is still a member of
+ * the workspace (both may change behind a live connection's back, also by
+ * the admin commands of another process). FALSE on a storage error too. */
+gboolean   cairn_server_core_still_allowed (CairnServerCore *self,
+                                            const CairnAuth *auth,
+                                            const char      *workspace_id);
 /* CairnSessionInfo* of the user, newest first; current marks auth's own. */
 GPtrArray *cairn_server_core_sessions      (CairnServerCore  *self,
                                             const CairnAuth  *auth,
@@ -194,6 +202,17 @@ gboolean   cairn_server_core_member_remove (CairnServerCore  *self,
                                             const char       *username,
                                             GError          **error);
 
+/* ---- workspaces (admin) ----------------------------------------------- */
+
+/* Every workspace (CairnWorkspaceInfo*), by owner then name. */
+GPtrArray *cairn_server_core_admin_workspaces (CairnServerCore  *self,
+                                               GError          **error);
+/* Acting as the workspace's owner (session_id and device NULL), for admin
+ * commands that reuse the owner-only calls. NOT_FOUND if no such workspace. */
+CairnAuth *cairn_server_core_admin_owner_auth (CairnServerCore  *self,
+                                               const char       *workspace_id,
+                                               GError          **error);
+
 /* ---- the event log ---------------------------------------------------- */
 
 /* Appends a decoded batch (CairnWireEvent*, as cairn_protocol_decode_push_
@@ -213,7 +232,48 @@ CairnPushReply *cairn_server_core_push     (CairnServerCore  *self,
                                             char            **out_gap_client_id,
                                             gint64           *out_expected,
                                             GError          **error);
-/* Events with seq > after, at most limit, ascending. */
+/* ---- group commit ----------------------------------------------------- */
+
+/* Called when an open group has ended: error is NULL when every push of the
+ * group is committed (and may now be answered and sent to listeners), or
+ * says why nothing of the group was stored. */
+typedef void (*CairnCoreGroupFunc) (const GError *error,
+                                    gpointer      user_data);
+
+/* Where the group's outcome is reported; required before the first
+ * cairn_server_core_push_grouped(). */
+void            cairn_server_core_set_group_func (CairnServerCore    *self,
+                                                  CairnCoreGroupFunc  func,
+                                                  gpointer            user_data);
+/* Like cairn_server_core_push(), but the push joins one open transaction
+ * (the group; opened by the first grouped push) that stays open until
+ * cairn_server_core_commit_group(). The returned reply and events are NOT
+ * durable yet: the caller must not answer or fan out before the group
+ * function reported success. A refused push (gap, not a member, …) undoes
+ * only its own writes (a savepoint) and leaves the group open.
+ *
+ * Several pushes arriving together thus cost one commit (one fsync) instead
+ * of one each. Every other call that writes, or reads the log or a head,
+ * commits the open group first (and reports it through the group
+ * function), so nothing uncommitted is ever shown. */
+CairnPushReply *cairn_server_core_push_grouped   (CairnServerCore  *self,
+                                                  const CairnAuth  *auth,
+                                                  const char       *workspace_id,
+                                                  GPtrArray        *events,
+                                                  GPtrArray       **out_appended,
+                                                  char            **out_gap_client_id,
+                                                  gint64           *out_expected,
+                                                  GError          **error);
+/* Whether a group is open (pushes waiting for their commit). */
+gboolean        cairn_server_core_group_open     (CairnServerCore  *self);
+/* Commits the open group, if any, and reports the outcome to the group
+ * function (before returning). FALSE with the error when the commit
+ * failed: then none of the group's pushes is stored. */
+gboolean        cairn_server_core_commit_group   (CairnServerCore  *self,
+                                                  GError          **error);
+
+/* Events with seq > after, ascending: at most limit, and cut earlier when
+ * the page would pass CAIRN_PROTOCOL_MAX_PAGE_BYTES (more is then TRUE). */
 CairnPullReply *cairn_server_core_pull     (CairnServerCore  *self,
                                             const CairnAuth  *auth,
                                             const char       *workspace_id,

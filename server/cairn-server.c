@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
 #include <glib-unix.h>
@@ -17,6 +20,10 @@
 #define DEFAULT_MAX_LIVE_PER_USER 20
 #define KEEPALIVE_SECONDS 30
 #define SHUTDOWN_GRACE_MS 3000
+/* A group is committed at the latest when it holds this many pushes or
+ * events, even while more requests are waiting to be read. */
+#define GROUP_MAX_PUSHES 64
+#define GROUP_MAX_EVENTS 5000
 
 typedef struct _Server Server;
 
@@ -41,9 +48,31 @@ struct _Server
   guint            max_live_per_user;
   gboolean         trust_proxy;
   gboolean         shutting_down;
-  guint            in_flight;     /* paused requests (logins on a thread) */
+  guint            in_flight;     /* paused requests (logins, pushes waiting for their commit) */
   guint            shutdown_timeout;
+  GPtrArray       *pending;       /* PendingPush* of the open group, in push order */
+  guint            pending_events;
+  guint            commit_source; /* idle that commits the open group */
 };
+
+/* An HTTP push stored in the open group, answered once the group commits. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  char              *workspace_id;
+  CairnPushReply    *reply;
+  GPtrArray         *appended;
+} PendingPush;
+
+static void
+pending_push_free (PendingPush *pp)
+{
+  g_clear_object (&pp->msg);
+  g_free (pp->workspace_id);
+  g_clear_pointer (&pp->reply, cairn_push_reply_free);
+  g_clear_pointer (&pp->appended, g_ptr_array_unref);
+  g_free (pp);
+}
 
 /* ---- logging ------------------------------------------------------------ */
 
@@ -249,11 +278,25 @@ authenticate (Server            *self,
   return auth;
 }
 
+/* Ends the main loop once a shutdown has nothing left to wait for. */
+static void
+maybe_finish_shutdown (Server *self)
+{
+  if (self->shutting_down && self->live != NULL &&
+      g_hash_table_size (self->live) == 0 && self->in_flight == 0 &&
+      g_main_loop_is_running (self->loop))
+    g_main_loop_quit (self->loop);
+}
+
 /* ---- live connections ----------------------------------------------------- */
 
 static void
 live_conn_free (LiveConn *lc)
 {
+  /* No callback may see lc after this, even if libsoup keeps conn alive
+   * a little longer while it closes. */
+  if (lc->conn != NULL)
+    g_signal_handlers_disconnect_by_data (lc->conn, lc);
   g_clear_object (&lc->conn);
   g_free (lc->workspace_id);
   if (lc->token != NULL)
@@ -298,6 +341,37 @@ send_node (SoupWebsocketConnection *conn,
     soup_websocket_connection_send_text (conn, text);
 }
 
+/* The "events" messages for events, each within MAX_PAGE_BYTES, as text. */
+static GPtrArray *
+encode_event_pages (GPtrArray *events,
+                    gint64     head)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) page = g_ptr_array_new ();
+  gsize bytes = 0;
+
+  for (guint i = 0; i <= events->len; i++)
+    {
+      CairnWireEvent *ev = i < events->len ? g_ptr_array_index (events, i) : NULL;
+      gsize size = ev ? cairn_wire_event_size_bound (ev) : 0;
+
+      if (page->len > 0 && (ev == NULL || bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096))
+        {
+          g_autoptr(JsonNode) node = cairn_protocol_encode_live_events (page, head);
+
+          g_ptr_array_add (texts, cairn_protocol_to_string (node, NULL));
+          g_ptr_array_set_size (page, 0);
+          bytes = 0;
+        }
+      if (ev != NULL)
+        {
+          g_ptr_array_add (page, ev);
+          bytes += size;
+        }
+    }
+  return texts;
+}
+
 /* Sends newly committed events to every live connection of the workspace. */
 static void
 fan_out (Server     *self,
@@ -306,20 +380,44 @@ fan_out (Server     *self,
          gint64      head)
 {
   GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GHashTable) allowed = NULL;   /* session id -> GINT (1 yes, 2 no) */
 
   if (conns == NULL || conns->len == 0 || appended == NULL || appended->len == 0)
     return;
-  node = cairn_protocol_encode_live_events (appended, head);
-  text = cairn_protocol_to_string (node, NULL);
+  /* Encoded once; the same text goes to every listener. */
+  texts = encode_event_pages (appended, head);
+  allowed = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < conns->len; i++)
     {
       LiveConn *lc = g_ptr_array_index (conns, i);
+      int verdict;
 
-      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (lc->conn, text);
+      if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      /* The session may have been revoked or the user removed, also by an
+       * admin command in another process: such a listener gets nothing more. */
+      verdict = GPOINTER_TO_INT (g_hash_table_lookup (allowed, lc->auth->session_id));
+      if (verdict == 0)
+        {
+          /* One check per session and fan-out, however many of its
+           * connections listen. */
+          verdict = cairn_server_core_still_allowed (self->core, lc->auth, workspace_id) ? 1 : 2;
+          g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
+        }
+      if (verdict == 2)
+        {
+          g_ptr_array_add (refused, g_object_ref (lc->conn));
+          continue;
+        }
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
     }
+  /* Closed after the loop: "closed" may change conns. */
+  for (guint i = 0; i < refused->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (refused, i),
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
 }
 
 /* Closes the live connections that match (NULL matches anything). */
@@ -369,7 +467,7 @@ on_live_closed (SoupWebsocketConnection *conn,
 {
   LiveConn *lc = user_data;
   Server *self = lc->server;
-  GPtrArray *conns = g_hash_table_lookup (self->live, lc->workspace_id);
+  GPtrArray *conns = self->live ? g_hash_table_lookup (self->live, lc->workspace_id) : NULL;
 
   log_line ("live-closed", "WS", lc->workspace_id, soup_websocket_connection_get_close_code (conn),
             0, NULL);
@@ -386,8 +484,7 @@ on_live_closed (SoupWebsocketConnection *conn,
   else
     live_conn_free (lc);
 
-  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+  maybe_finish_shutdown (self);
 }
 
 static void
@@ -514,6 +611,10 @@ on_websocket (SoupServer              *soup,
       soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "not prepared");
       return;
     }
+  /* Events of an open group are fanned out when it commits: commit it
+   * before this connection joins, so that they reach it once, through the
+   * backlog below, and after the hello. */
+  cairn_server_core_commit_group (self->core, NULL);
   lc->conn = g_object_ref (conn);
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
@@ -539,15 +640,16 @@ on_websocket (SoupServer              *soup,
   while (after < head)
     {
       g_autoptr(CairnPullReply) page = NULL;
-      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GPtrArray) texts = NULL;
 
       if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, after,
                                            CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
         goto fail;
       if (page->events->len == 0)
         break;
-      node = cairn_protocol_encode_live_events (page->events, page->head);
-      send_node (conn, node);
+      texts = encode_event_pages (page->events, page->head);
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (conn, g_ptr_array_index (texts, k));
       after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
     }
   return;
@@ -659,8 +761,7 @@ login_verified (GObject      *source,
     }
   soup_server_message_unpause (job->msg);
   self->in_flight--;
-  if (self->shutting_down && g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+  maybe_finish_shutdown (self);
 }
 
 static void
@@ -702,6 +803,60 @@ handle_login (Server            *self,
 
 /* ---- routes -------------------------------------------------------------------- */
 
+static gboolean
+on_commit_idle (gpointer user_data)
+{
+  Server *self = user_data;
+
+  self->commit_source = 0;
+  /* The outcome reaches on_group_done(), which answers. */
+  cairn_server_core_commit_group (self->core, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The open group ended (committed, or error says why nothing was stored):
+ * answer its pushes and send their events to the listeners, in push order. */
+static void
+on_group_done (const GError *error,
+               gpointer      user_data)
+{
+  Server *self = user_data;
+  g_autoptr(GPtrArray) done = g_steal_pointer (&self->pending);
+
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_push_free);
+  self->pending_events = 0;
+  if (self->commit_source != 0)
+    {
+      g_source_remove (self->commit_source);
+      self->commit_source = 0;
+    }
+  if (error != NULL)
+    g_warning ("Internal error: a group of %u pushes was not stored: %s", done->len, error->message);
+  for (guint i = 0; i < done->len; i++)
+    {
+      PendingPush *pp = g_ptr_array_index (done, i);
+
+      if (error == NULL)
+        {
+          gsize len = 0;
+          char *text;
+
+          fan_out (self, pp->workspace_id, pp->appended, pp->reply->head);
+          text = cairn_protocol_push_reply_to_text (pp->reply, &len);
+          soup_server_message_set_status (pp->msg, 200, NULL);
+          soup_server_message_set_response (pp->msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+        }
+      else
+        answer_error (pp->msg, CAIRN_PROTOCOL_ERROR_INTERNAL, "Internal server error; see the server log");
+      soup_server_message_unpause (pp->msg);
+      self->in_flight--;
+    }
+  maybe_finish_shutdown (self);
+}
+
+/* A push joins the open group; it is answered by on_group_done() after the
+ * commit, which runs once the requests that arrived together are all read
+ * (an idle source), or at once when the group is full. */
 static void
 handle_push (Server            *self,
              SoupServerMessage *msg,
@@ -713,26 +868,60 @@ handle_push (Server            *self,
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GPtrArray) appended = NULL;
   g_autoptr(CairnPushReply) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autofree char *gap_client = NULL;
   gint64 expected = 0;
+  PendingPush *pp;
 
   /* Membership first: a stranger learns nothing from the body checks. */
-  if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
-      !(root = read_body (msg, &error)) ||
-      !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error)))
+  if (!cairn_server_core_check_member (self->core, auth, ws, &error))
     return answer_gerror (msg, error);
-  if (!(reply = cairn_server_core_push (self->core, auth, ws, events, &appended,
-                                        &gap_client, &expected, &error)))
+  {
+    g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+    gsize len = 0;
+    const char *data = g_bytes_get_data (bytes, &len);
+
+    /* The common shape without a tree; anything else (including every
+     * bad body) through the general parser, which says what is wrong. */
+    events = cairn_protocol_decode_push_fast (data, len);
+  }
+  if (events == NULL &&
+      (!(root = read_body (msg, &error)) ||
+       !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error))))
+    return answer_gerror (msg, error);
+  g_clear_pointer (&root, json_node_unref);
+  if (!(reply = cairn_server_core_push_grouped (self->core, auth, ws, events, &appended,
+                                                &gap_client, &expected, &error)))
     {
       if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
         return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP, error->message,
                                   gap_client, expected, 0);
       return answer_gerror (msg, error);
     }
-  fan_out (self, ws, appended, reply->head);
-  node = cairn_protocol_encode_push_reply (reply);
-  answer_json (msg, 200, node);
+  pp = g_new0 (PendingPush, 1);
+  pp->msg = g_object_ref (msg);
+  pp->workspace_id = g_strdup (ws);
+  pp->reply = g_steal_pointer (&reply);
+  pp->appended = g_steal_pointer (&appended);
+  self->pending_events += pp->appended->len;
+  g_ptr_array_add (self->pending, pp);
+  self->in_flight++;
+  /* A status now: libsoup would take a request under the WebSocket
+   * handler's path that is left without one for a WebSocket handshake.
+   * The answer itself is set when the group ends. */
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_pause (msg);
+
+  if (self->pending->len >= GROUP_MAX_PUSHES || self->pending_events >= GROUP_MAX_EVENTS)
+    {
+      /* Full: commit in the next main loop iteration, before more reads. */
+      if (self->commit_source != 0)
+        g_source_remove (self->commit_source);
+      self->commit_source = g_idle_add_full (G_PRIORITY_HIGH, on_commit_idle, self, NULL);
+    }
+  else if (self->commit_source == 0)
+    /* Below the sockets' priority: runs once every request that arrived
+     * meanwhile has been read (and joined the group). */
+    self->commit_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_commit_idle, self, NULL);
 }
 
 static void
@@ -1003,11 +1192,11 @@ on_terminate (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("Shutting down: finishing requests and closing live connections");
   self->shutting_down = TRUE;
-  /* Every push commits synchronously on this loop, so none is half done
-   * here; paused logins finish before the loop quits. */
+  /* Pushes waiting in the open group are committed by its idle source and
+   * answered; they and paused logins finish before the loop quits. */
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
-    g_main_loop_quit (self->loop);
+    maybe_finish_shutdown (self);
   else
     self->shutdown_timeout = g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_timeout, self);
   return G_SOURCE_CONTINUE;
@@ -1039,6 +1228,34 @@ parse_listen (const char      *listen,
     }
   *out = g_inet_socket_address_new (addr, port);
   return TRUE;
+}
+
+/* Takes DIR/serve.lock for the life of the process: two servers on one
+ * folder would keep the log consistent (SQLite) but neither would fan out
+ * the other's events. Returns the descriptor, or -1 after printing why. */
+static int
+lock_data_dir (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, "serve.lock", NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_printerr ("cairn-server serve: cannot open %s: %s\n", path, g_strerror (errsv));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int errsv = errno;
+      if (errsv == EWOULDBLOCK)
+        g_printerr ("cairn-server serve: another cairn-server is already serving %s\n", data_dir);
+      else
+        g_printerr ("cairn-server serve: cannot lock %s: %s\n", path, g_strerror (errsv));
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 static CairnServerCoreOptions
@@ -1085,6 +1302,7 @@ cmd_serve (int    argc,
   CairnServerCoreOptions opts = core_options_from_env ();
   Server server = { 0 };
   Server *self = &server;
+  int lock_fd;
   GSList *uris;
   guint sigterm, sigint;
 
@@ -1125,12 +1343,19 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: %s\n", error->message);
       return 1;
     }
+  if ((lock_fd = lock_data_dir (data_dir)) < 0)
+    {
+      cairn_server_core_close (self->core);
+      return 1;
+    }
 
   self->max_live_per_user = max_live;
   self->trust_proxy = trust_proxy;
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->loop = g_main_loop_new (NULL, FALSE);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_push_free);
+  cairn_server_core_set_group_func (self->core, on_group_done, self);
   self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", cert,
                                 NULL);
@@ -1151,6 +1376,7 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
                   listen ? listen : DEFAULT_LISTEN, error->message);
       cairn_server_core_close (self->core);
+      close (lock_fd);
       return 1;
     }
 
@@ -1175,12 +1401,25 @@ cmd_serve (int    argc,
   g_source_remove (sigint);
   if (self->shutdown_timeout != 0)
     g_source_remove (self->shutdown_timeout);
+  /* Pushes still waiting (grace period over): commit and answer them. */
+  cairn_server_core_commit_group (self->core, NULL);
   soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->live, g_hash_table_unref);
+  /* Let the closing sockets' pending I/O finish, so that nothing is
+   * abandoned half way (about 100 ms at most). */
+  for (guint i = 0; i < 50; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
+  cairn_server_core_set_group_func (self->core, NULL, NULL);
   cairn_server_core_close (self->core);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  close (lock_fd);
   g_message ("Stopped");
   return 0;
 }
@@ -1327,6 +1566,117 @@ fail:
   return 1;
 }
 
+/* Opens the core for an admin command; NULL after printing the error. */
+static CairnServerCore *
+open_for_admin (const char  *what,
+                int         *argc,
+                char      ***argv,
+                const char  *usage)
+{
+  g_autofree char *data_dir = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the database (required)", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (usage);
+  g_autoptr(GError) error = NULL;
+  CairnServerCoreOptions opts = core_options_from_env ();
+  CairnServerCore *core;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      g_printerr ("cairn-server %s: %s\n", what, error->message);
+      return NULL;
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server %s: --data DIR is required\n", what);
+      return NULL;
+    }
+  if (!(core = cairn_server_core_open (data_dir, &opts, &error)))
+    g_printerr ("cairn-server %s: %s\n", what, error->message);
+  return core;
+}
+
+static int
+cmd_workspace (int    argc,
+               char **argv)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(core = open_for_admin ("workspace", &argc, &argv, "list - list every workspace")))
+    return 2;
+  if (argc != 2 || !g_str_equal (argv[1], "list"))
+    {
+      g_printerr ("Usage: cairn-server workspace list --data DIR\n");
+      return 2;
+    }
+  if (!(list = cairn_server_core_admin_workspaces (core, &error)))
+    {
+      g_printerr ("cairn-server workspace list: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      CairnWorkspaceInfo *ws = g_ptr_array_index (list, i);
+
+      g_print ("%s\t%s\t%s%s\n", ws->id, ws->owner, ws->name, ws->personal ? " (personal)" : "");
+    }
+  return 0;
+}
+
+static int
+cmd_member (int    argc,
+            char **argv)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(CairnAuth) owner = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *sub, *ws;
+
+  if (!(core = open_for_admin ("member", &argc, &argv, "list WS | add WS USER | remove WS USER - manage members")))
+    return 2;
+  if (argc < 3 ||
+      !((g_str_equal (argv[1], "list") && argc == 3) ||
+        ((g_str_equal (argv[1], "add") || g_str_equal (argv[1], "remove")) && argc == 4)))
+    {
+      g_printerr ("Usage: cairn-server member list WORKSPACE --data DIR\n"
+                  "       cairn-server member add|remove WORKSPACE USER --data DIR\n");
+      return 2;
+    }
+  sub = argv[1];
+  ws = argv[2];
+  /* The admin acts with the owner's rights. */
+  if (!(owner = cairn_server_core_admin_owner_auth (core, ws, &error)))
+    goto fail;
+  if (g_str_equal (sub, "list"))
+    {
+      g_autoptr(GPtrArray) members = cairn_server_core_members (core, owner, ws, &error);
+
+      if (members == NULL)
+        goto fail;
+      for (guint i = 0; i < members->len; i++)
+        {
+          CairnMemberInfo *m = g_ptr_array_index (members, i);
+          g_print ("%s\t%s\n", m->username, m->role);
+        }
+      return 0;
+    }
+  if (g_str_equal (sub, "add") ? !cairn_server_core_member_add (core, owner, ws, argv[3], &error)
+                               : !cairn_server_core_member_remove (core, owner, ws, argv[3], &error))
+    goto fail;
+  g_print ("%s %s %s workspace %s\n", g_str_equal (sub, "add") ? "Added" : "Removed", argv[3],
+           g_str_equal (sub, "add") ? "to" : "from", ws);
+  return 0;
+
+fail:
+  g_printerr ("cairn-server member %s: %s\n", sub, error->message);
+  return 1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1340,6 +1690,10 @@ main (int    argc,
     return cmd_serve (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "user"))
     return cmd_user (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "workspace"))
+    return cmd_workspace (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "member"))
+    return cmd_member (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
     {
       g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
@@ -1348,6 +1702,9 @@ main (int    argc,
   g_printerr ("Usage: cairn-server serve --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
               "       cairn-server user add|passwd|remove NAME --data DIR\n"
               "       cairn-server user list --data DIR\n"
+              "       cairn-server workspace list --data DIR\n"
+              "       cairn-server member list WORKSPACE --data DIR\n"
+              "       cairn-server member add|remove WORKSPACE USER --data DIR\n"
               "       cairn-server --version\n");
   return 2;
 }

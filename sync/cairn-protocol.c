@@ -195,7 +195,8 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
+  /* Not immutable: sealing every node costs more than it gives here. */
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
@@ -212,14 +213,32 @@ cairn_protocol_parse (const char  *data,
   return json_node_ref (root);
 }
 
+static void
+generator_free (gpointer gen)
+{
+  g_object_unref (gen);
+}
+
+/* One generator per thread: creating a GObject for every event's args
+ * showed up in the server's ingest profile. */
+static GPrivate thread_generator = G_PRIVATE_INIT (generator_free);
+
 char *
 cairn_protocol_to_string (JsonNode *node,
                           gsize    *length)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  JsonGenerator *gen = g_private_get (&thread_generator);
+  char *text;
 
+  if (gen == NULL)
+    {
+      gen = json_generator_new ();
+      g_private_set (&thread_generator, gen);
+    }
   json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, length);
+  text = json_generator_to_data (gen, length);
+  json_generator_set_root (gen, NULL);
+  return text;
 }
 
 /* ---- strict field access -------------------------------------------- */
@@ -397,6 +416,16 @@ cairn_wire_event_copy (const CairnWireEvent *self)
   copy->seq = self->seq;
   copy->device = g_strdup (self->device);
   return copy;
+}
+
+gsize
+cairn_wire_event_size_bound (const CairnWireEvent *self)
+{
+  /* args is re-emitted byte for byte (the same generator wrote it); name
+   * and client_id need no escapes; a device name at most doubles; the
+   * member names, numbers and punctuation take under 200 bytes. */
+  return strlen (self->args_json) + strlen (self->name) + strlen (self->client_id) +
+         (self->device ? 2 * strlen (self->device) : 0) + 200;
 }
 
 void
@@ -1226,6 +1255,337 @@ fail:
   return NULL;
 }
 
+/* ---- push fast path ------------------------------------------------- */
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+} Scan;
+
+static void
+scan_space (Scan *sc)
+{
+  while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
+    sc->p++;
+}
+
+static gboolean
+scan_char (Scan *sc,
+           char  c)
+{
+  scan_space (sc);
+  if (sc->p < sc->end && *sc->p == c)
+    {
+      sc->p++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A string of printable ASCII without escapes; *out points at its first
+ * byte, *out_len its length. No leading space is skipped. */
+static gboolean
+scan_plain_string (Scan        *sc,
+                   const char **out,
+                   gsize       *out_len)
+{
+  const char *start;
+
+  if (sc->p >= sc->end || *sc->p != '"')
+    return FALSE;
+  start = ++sc->p;
+  while (sc->p < sc->end && *sc->p != '"')
+    {
+      guchar c = *sc->p;
+
+      if (c < 0x20 || c >= 0x7f || c == '\\')
+        return FALSE;
+      sc->p++;
+    }
+  if (sc->p >= sc->end)
+    return FALSE;
+  *out = start;
+  *out_len = sc->p - start;
+  sc->p++;
+  return TRUE;
+}
+
+/* An integer as the generator writes one: -?(0|[1-9][0-9]*), at most 18
+ * digits, not "-0", not followed by a fraction or exponent. */
+static gboolean
+scan_int (Scan   *sc,
+          gint64 *out)
+{
+  gboolean neg = FALSE;
+  guint digits = 0;
+  gint64 v = 0;
+
+  if (sc->p < sc->end && *sc->p == '-')
+    {
+      neg = TRUE;
+      sc->p++;
+    }
+  if (sc->p >= sc->end || !g_ascii_isdigit (*sc->p))
+    return FALSE;
+  if (*sc->p == '0' && sc->p + 1 < sc->end && g_ascii_isdigit (sc->p[1]))
+    return FALSE;
+  while (sc->p < sc->end && g_ascii_isdigit (*sc->p))
+    {
+      if (++digits > 18)
+        return FALSE;
+      v = v * 10 + (*sc->p - '0');
+      sc->p++;
+    }
+  if (sc->p < sc->end && (*sc->p == '.' || *sc->p == 'e' || *sc->p == 'E'))
+    return FALSE;
+  if (neg && v == 0)
+    return FALSE;
+  *out = neg ? -v : v;
+  return TRUE;
+}
+
+static gboolean
+scan_word (Scan       *sc,
+           const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (sc->end - sc->p) < n || memcmp (sc->p, word, n) != 0)
+    return FALSE;
+  sc->p += n;
+  return TRUE;
+}
+
+/* A value in compact canonical form (what the generator would write back
+ * byte for byte): no whitespace, plain strings, integers, no repeated key
+ * within an object. */
+static gboolean
+scan_canonical (Scan *sc,
+                guint depth)
+{
+  const char *s;
+  gsize n;
+  gint64 v;
+
+  if (sc->p >= sc->end || depth > 32)
+    return FALSE;
+  switch (*sc->p)
+    {
+    case '{':
+      {
+        /* Key spans, to refuse repeats (json-glib keeps the last one). */
+        const char *keys[64];
+        gsize key_lens[64];
+        guint nkeys = 0;
+
+        sc->p++;
+        if (sc->p < sc->end && *sc->p == '}')
+          {
+            sc->p++;
+            return TRUE;
+          }
+        for (;;)
+          {
+            /* Empty member names: declined, json-glib versions differ on them. */
+            if (!scan_plain_string (sc, &s, &n) || n == 0 || nkeys == G_N_ELEMENTS (keys))
+              return FALSE;
+            for (guint i = 0; i < nkeys; i++)
+              if (key_lens[i] == n && memcmp (keys[i], s, n) == 0)
+                return FALSE;
+            keys[nkeys] = s;
+            key_lens[nkeys++] = n;
+            if (sc->p >= sc->end || *sc->p++ != ':' || !scan_canonical (sc, depth + 1))
+              return FALSE;
+            if (sc->p < sc->end && *sc->p == ',')
+              {
+                sc->p++;
+                continue;
+              }
+            if (sc->p < sc->end && *sc->p == '}')
+              {
+                sc->p++;
+                return TRUE;
+              }
+            return FALSE;
+          }
+      }
+    case '[':
+      sc->p++;
+      if (sc->p < sc->end && *sc->p == ']')
+        {
+          sc->p++;
+          return TRUE;
+        }
+      for (;;)
+        {
+          if (!scan_canonical (sc, depth + 1))
+            return FALSE;
+          if (sc->p < sc->end && *sc->p == ',')
+            {
+              sc->p++;
+              continue;
+            }
+          if (sc->p < sc->end && *sc->p == ']')
+            {
+              sc->p++;
+              return TRUE;
+            }
+          return FALSE;
+        }
+    case '"':
+      return scan_plain_string (sc, &s, &n);
+    case 't':
+      return scan_word (sc, "true");
+    case 'f':
+      return scan_word (sc, "false");
+    case 'n':
+      return scan_word (sc, "null");
+    default:
+      return scan_int (sc, &v);
+    }
+}
+
+static gboolean
+span_is (const char *s,
+         gsize       n,
+         const char *word)
+{
+  return strlen (word) == n && memcmp (s, word, n) == 0;
+}
+
+/* One event object with exactly the six client members. */
+static CairnWireEvent *
+scan_event (Scan *sc)
+{
+  enum { NAME = 1, VERSION = 2, ARGS = 4, CLIENT_ID = 8, CLIENT_SEQ = 16, CREATED_AT = 32, ALL = 63 };
+  g_autofree char *name = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *client_id = NULL;
+  gint64 version = 0, client_seq = 0, created_at = 0;
+  guint seen = 0;
+  CairnWireEvent *ev;
+
+  if (!scan_char (sc, '{'))
+    return NULL;
+  do
+    {
+      const char *key, *s;
+      gsize key_len, n;
+      guint bit;
+
+      scan_space (sc);
+      if (!scan_plain_string (sc, &key, &key_len) || !scan_char (sc, ':'))
+        return NULL;
+      scan_space (sc);
+      if (span_is (key, key_len, "name"))
+        {
+          bit = NAME;
+          if (!scan_plain_string (sc, &s, &n))
+            return NULL;
+          g_free (name);
+          name = g_strndup (s, n);
+          if (!cairn_protocol_is_event_name (name))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "version"))
+        {
+          bit = VERSION;
+          if (!scan_int (sc, &version) || version < 1 || version > G_MAXINT32)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "args"))
+        {
+          const char *start = sc->p;
+
+          bit = ARGS;
+          if (sc->p >= sc->end || *sc->p != '{' || !scan_canonical (sc, 0) ||
+              (gsize) (sc->p - start) > CAIRN_PROTOCOL_MAX_ARGS_BYTES)
+            return NULL;
+          g_free (args);
+          args = g_strndup (start, sc->p - start);
+        }
+      else if (span_is (key, key_len, "client_id"))
+        {
+          bit = CLIENT_ID;
+          if (!scan_plain_string (sc, &s, &n))
+            return NULL;
+          g_free (client_id);
+          client_id = g_strndup (s, n);
+          if (!cairn_protocol_is_client_id (client_id))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "client_seq"))
+        {
+          bit = CLIENT_SEQ;
+          if (!scan_int (sc, &client_seq) || client_seq < 1 || client_seq > CAIRN_PROTOCOL_MAX_INT)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "created_at"))
+        {
+          bit = CREATED_AT;
+          if (!scan_int (sc, &created_at) || created_at < 0 || created_at > CAIRN_PROTOCOL_MAX_INT)
+            return NULL;
+        }
+      else
+        return NULL;
+      if (seen & bit)
+        return NULL;
+      seen |= bit;
+    }
+  while (scan_char (sc, ','));
+  if (seen != ALL || !scan_char (sc, '}'))
+    return NULL;
+  ev = g_new0 (CairnWireEvent, 1);
+  ev->name = g_steal_pointer (&name);
+  ev->version = version;
+  ev->args_json = g_steal_pointer (&args);
+  ev->client_id = g_steal_pointer (&client_id);
+  ev->client_seq = client_seq;
+  ev->created_at = created_at;
+  return ev;
+}
+
+GPtrArray *
+cairn_protocol_decode_push_fast (const char *data,
+                                 gsize       len)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(GHashTable) last_seq = g_hash_table_new (g_str_hash, g_str_equal);
+  Scan sc = { data, data + len };
+  const char *key;
+  gsize key_len;
+
+  if (data == NULL || len == 0 || len > CAIRN_PROTOCOL_MAX_BODY_BYTES)
+    return NULL;
+  if (!scan_char (&sc, '{'))
+    return NULL;
+  scan_space (&sc);
+  if (!scan_plain_string (&sc, &key, &key_len) || !span_is (key, key_len, "events") ||
+      !scan_char (&sc, ':') || !scan_char (&sc, '['))
+    return NULL;
+  do
+    {
+      CairnWireEvent *ev, *prev;
+
+      if (events->len == CAIRN_PROTOCOL_MAX_EVENTS_PER_PUSH || !(ev = scan_event (&sc)))
+        return NULL;
+      g_ptr_array_add (events, ev);
+      /* A client's events must be consecutive: else the general path says so. */
+      prev = g_hash_table_lookup (last_seq, ev->client_id);
+      if (prev != NULL && ev->client_seq != prev->client_seq + 1)
+        return NULL;
+      g_hash_table_insert (last_seq, ev->client_id, ev);
+    }
+  while (scan_char (&sc, ','));
+  if (!scan_char (&sc, ']') || !scan_char (&sc, '}'))
+    return NULL;
+  scan_space (&sc);
+  if (sc.p != sc.end)
+    return NULL;
+  return g_steal_pointer (&events);
+}
+
 void
 cairn_push_result_free (CairnPushResult *self)
 {
@@ -1281,6 +1641,53 @@ cairn_protocol_encode_push_reply (const CairnPushReply *reply)
   json_builder_add_string_value (b, reply->history_id);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/* Whether text can be written between quotes as it is (no escapes). */
+static gboolean
+is_plain_text (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '"' || *p == '\\' || (guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+char *
+cairn_protocol_push_reply_to_text (const CairnPushReply *reply,
+                                   gsize                *out_length)
+{
+  GString *s;
+  gboolean plain;
+
+  /* client_id and history_id are hex by the time a reply exists; anything
+   * else (a WebSocket message id, say) takes the general path, which
+   * escapes. */
+  plain = reply->id == NULL && reply->history_id != NULL && is_plain_text (reply->history_id);
+  for (guint i = 0; plain && reply->results != NULL && i < reply->results->len; i++)
+    plain = is_plain_text (((CairnPushResult *) g_ptr_array_index (reply->results, i))->client_id);
+  if (!plain)
+    {
+      g_autoptr(JsonNode) node = cairn_protocol_encode_push_reply (reply);
+
+      return cairn_protocol_to_string (node, out_length);
+    }
+
+  s = g_string_sized_new (64 + (reply->results ? reply->results->len : 0) * 80);
+  g_string_append (s, "{\"results\":[");
+  for (guint i = 0; reply->results != NULL && i < reply->results->len; i++)
+    {
+      CairnPushResult *r = g_ptr_array_index (reply->results, i);
+
+      g_string_append_printf (s, "%s{\"client_id\":\"%s\",\"client_seq\":%" G_GINT64_FORMAT
+                              ",\"seq\":%" G_GINT64_FORMAT "}",
+                              i > 0 ? "," : "", r->client_id, r->client_seq, r->seq);
+    }
+  g_string_append_printf (s, "],\"head\":%" G_GINT64_FORMAT ",\"history_id\":\"%s\"}",
+                          reply->head, reply->history_id);
+  if (out_length != NULL)
+    *out_length = s->len;
+  return g_string_free (s, FALSE);
 }
 
 static gboolean

@@ -29,6 +29,10 @@ G_BEGIN_DECLS
 #define CAIRN_PROTOCOL_MAX_DEVICE_BYTES       128
 #define CAIRN_PROTOCOL_MAX_WORKSPACE_NAME_BYTES 200
 #define CAIRN_PROTOCOL_MAX_MESSAGE_ID_BYTES   64
+/* Pull answers and live "events" messages are cut into pages so that none
+ * is larger than this (a client may keep its WebSocket incoming limit at
+ * CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES). */
+#define CAIRN_PROTOCOL_MAX_PAGE_BYTES         (1024 * 1024)
 /* Largest integer a JSON number carries exactly in every client (2^53). */
 #define CAIRN_PROTOCOL_MAX_INT                G_GINT64_CONSTANT (9007199254740992)
 
@@ -117,6 +121,10 @@ CairnWireEvent *cairn_wire_event_new   (const char *name,
 CairnWireEvent *cairn_wire_event_copy  (const CairnWireEvent *self);
 void            cairn_wire_event_free  (CairnWireEvent *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWireEvent, cairn_wire_event_free)
+
+/* An upper bound of the bytes cairn_protocol_encode_event() produces for
+ * this event, for cutting pages. */
+gsize           cairn_wire_event_size_bound (const CairnWireEvent *self);
 
 /* Decodes one event object. With from_server FALSE (what a server accepts
  * from a client) "seq" and "device" are refused as unknown fields; with
@@ -262,6 +270,16 @@ GPtrArray *cairn_protocol_decode_push_request (JsonNode    *node,
                                                gboolean     websocket,
                                                char       **out_id,
                                                GError     **error);
+/* A fast path for the HTTP push body: decodes data (len bytes, no tree)
+ * when it is the common shape: every event with exactly the six members,
+ * plain ASCII strings without escapes, integers, and args already in the
+ * compact form the generator writes (no spaces, no escapes, no fractions,
+ * no repeated keys). Returns exactly what parse + decode_push_request
+ * would return for it. Returns NULL for anything else, valid or not, and
+ * never reports an error: the caller then takes the general path, which
+ * gives every refusal its usual error. */
+GPtrArray *cairn_protocol_decode_push_fast    (const char  *data,
+                                               gsize        len);
 
 typedef struct
 {
@@ -284,6 +302,10 @@ void            cairn_push_reply_free (CairnPushReply *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnPushReply, cairn_push_reply_free)
 /* With id non-NULL, the WebSocket form {"type":"ack","id",…}. */
 JsonNode       *cairn_protocol_encode_push_reply (const CairnPushReply *reply);
+/* The same answer written straight to text (no tree): the server's hot
+ * path. Parses to the same JSON as the encoded node. */
+char           *cairn_protocol_push_reply_to_text (const CairnPushReply *reply,
+                                                   gsize                *out_length);
 CairnPushReply *cairn_protocol_decode_push_reply (JsonNode  *node,
                                                   gboolean   websocket,
                                                   GError   **error);

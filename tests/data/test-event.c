@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cairn-event-private.h"
+#include "cairn-text.h"
 
 static CairnEvent *
 event_from_args (const char *name,
@@ -33,12 +34,26 @@ assert_invalid (const char *name,
     g_error ("“%s” does not mention “%s”", error->message, expected_fragment);
 }
 
+/* Base64 of the operations that type "hi" into an empty note. */
+static char *
+valid_ops_b64 (void)
+{
+  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
+  bytes = cairn_text_ops_encode (ops);
+  return g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
 static void
 test_valid_events (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *ops_b64 = valid_ops_b64 ();
 
   /* Every catalogue row accepts args built from its own field table. */
   for (gsize i = 0; i < n; i++)
@@ -57,6 +72,7 @@ test_valid_events (void)
             case CAIRN_FIELD_TITLE: value = "Buy milk"; break;
             case CAIRN_FIELD_POSITION: value = "V"; break;
             case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
+            case CAIRN_FIELD_TEXT_OPS: value = ops_b64; break;
             default: g_assert_not_reached ();
             }
           json_object_set_string_member (args, catalogue[i].fields[f].name, value);
@@ -68,7 +84,8 @@ test_valid_events (void)
     }
 
   /* The catalogue is exactly the events the issue asks for. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 18);
+  g_assert_cmpuint (g_hash_table_size (names), ==, 19);
+  g_assert_true (g_hash_table_contains (names, "note.edited"));
   g_assert_true (g_hash_table_contains (names, "todo.due_cleared"));
   g_assert_true (g_hash_table_contains (names, "note.restored"));
 }
@@ -118,6 +135,11 @@ test_bad_args (void)
   assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"2024-1-01\"}", "“due”");
   assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"tomorrow\"}", "“due”");
   assert_invalid ("todo.due_set", "{\"todo_id\": \"" TODO_ID "\", \"due\": \"0000-01-01\"}", "“due”");
+  /* text operations */
+  assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": \"not base64!\"}", "“ops” is not base64");
+  assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": \"aGVsbG8=\"}", "“ops” does not hold text operations");
+  assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": \"wQAA\"}", "holds no text operation");
+  assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": 3}", "“ops” must be a string");
 }
 
 static void

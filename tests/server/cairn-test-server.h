@@ -24,6 +24,7 @@ typedef struct
   GSubprocess *proc;
   char        *base;       /* http://127.0.0.1:PORT */
   SoupSession *session;
+  gboolean     accept_any_certificate;  /* for a self-signed test certificate */
 } CairnTestServer;
 
 /* A fresh folder; the server is not started yet. extra_env: NULL or

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "cairn-server-core.h"
 
@@ -407,6 +408,10 @@ test_workspaces_members (Fixture       *f,
   g_assert_true (cairn_server_core_check_member (f->core, bob, shared->id, &error));
   g_assert_false (cairn_server_core_check_member (f->core, carol, shared->id, &error));
   g_clear_error (&error);
+  g_assert_true (cairn_server_core_still_allowed (f->core, bob, shared->id));
+  g_assert_false (cairn_server_core_still_allowed (f->core, carol, shared->id));
+  g_assert_true (cairn_server_core_revoke_session (f->core, carol, carol->session_id, &error));
+  g_assert_false (cairn_server_core_still_allowed (f->core, carol, carol_ws));
 
   /* Removing alice hands the shared workspace to bob and deletes her
    * personal one. */
@@ -593,6 +598,177 @@ test_deterministic (Fixture       *f,
   g_assert_cmpstr (ws1, ==, ws2);
 }
 
+/* ---- group commit ------------------------------------------------------------ */
+
+typedef struct
+{
+  guint   calls;
+  guint   failures;
+  gint64  events_seen_by_other;   /* counted from another connection in the callback */
+  char   *db_path;
+} GroupRecord;
+
+/* Events in the file as another connection (another process) sees them. */
+static gint64
+count_from_outside (const char *db_path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM events", -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  return n;
+}
+
+static void
+on_group (const GError *error,
+          gpointer      user_data)
+{
+  GroupRecord *rec = user_data;
+
+  rec->calls++;
+  if (error != NULL)
+    rec->failures++;
+  /* Reported only once the commit is done: the group is visible outside. */
+  rec->events_seen_by_other = count_from_outside (rec->db_path);
+}
+
+static CairnPushReply *
+push_grouped (Fixture    *f,
+              CairnAuth  *auth,
+              const char *ws,
+              GPtrArray  *events,
+              GPtrArray **appended,
+              GError    **error)
+{
+  g_autofree char *gap_client = NULL;
+  gint64 expected = 0;
+  CairnPushReply *reply;
+
+  reply = cairn_server_core_push_grouped (f->core, auth, ws, events, appended, &gap_client, &expected, error);
+  if (reply == NULL && g_error_matches (*error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+    {
+      g_assert_cmpstr (gap_client, ==, CLIENT_B);
+      g_assert_cmpint (expected, ==, 3);
+    }
+  return reply;
+}
+
+static void
+test_group_commit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *ws = add_user (f, "alice");
+  g_autofree char *other_ws = add_user (f, "bob");
+  g_autoptr(CairnAuth) alice = login (f, "alice", "laptop");
+  GroupRecord rec = { 0, 0, -1, g_build_filename (f->dir, "cairn-server.db", NULL) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) page = NULL;
+
+  cairn_server_core_set_group_func (f->core, on_group, &rec);
+  g_assert_false (cairn_server_core_group_open (f->core));
+  {
+    g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 3);
+    g_autoptr(GPtrArray) b = batch (CLIENT_B, 1, 2);
+    g_autoptr(GPtrArray) gap = batch (CLIENT_B, 4, 5);
+    g_autoptr(GPtrArray) stranger = batch (CLIENT_A, 4, 4);
+    g_autoptr(GPtrArray) again = batch (CLIENT_A, 2, 4);
+    g_autoptr(GPtrArray) app1 = NULL, app2 = NULL, app3 = NULL, app4 = NULL, app5 = NULL;
+    g_autoptr(CairnPushReply) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, r5 = NULL;
+
+    r1 = push_grouped (f, alice, ws, a, &app1, &error);
+    g_assert_no_error (error);
+    g_assert_true (cairn_server_core_group_open (f->core));
+    r2 = push_grouped (f, alice, ws, b, &app2, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (r1->head, ==, 3);
+    g_assert_cmpint (r2->head, ==, 5);
+    g_assert_cmpuint (app2->len, ==, 2);
+    g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (app2, 0))->seq, ==, 4);
+
+    /* Refused pushes in the middle of a group undo only themselves. */
+    r3 = push_grouped (f, alice, ws, gap, &app3, &error);
+    g_assert_null (r3);
+    g_assert_null (app3);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP);
+    g_clear_error (&error);
+    r4 = push_grouped (f, alice, other_ws, stranger, &app4, &error);
+    g_assert_null (r4);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_true (cairn_server_core_group_open (f->core));
+
+    /* A re-send within the group sees the group's own events. */
+    r5 = push_grouped (f, alice, ws, again, &app5, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r5->results, 0))->seq, ==, 2);
+    g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r5->results, 2))->seq, ==, 6);
+    g_assert_cmpuint (app5->len, ==, 1);
+
+    /* Nothing of the group is visible to anyone else before the commit. */
+    g_assert_cmpint (count_from_outside (rec.db_path), ==, 0);
+    g_assert_cmpuint (rec.calls, ==, 0);
+    g_assert_true (cairn_server_core_commit_group (f->core, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (rec.calls, ==, 1);
+    g_assert_cmpuint (rec.failures, ==, 0);
+    g_assert_cmpint (rec.events_seen_by_other, ==, 6);
+    g_assert_false (cairn_server_core_group_open (f->core));
+    /* Committing with no open group does nothing. */
+    g_assert_true (cairn_server_core_commit_group (f->core, &error));
+    g_assert_cmpuint (rec.calls, ==, 1);
+  }
+
+  /* A read of the log commits an open group first (and reports it). */
+  {
+    g_autoptr(GPtrArray) more = batch (CLIENT_B, 3, 3);
+    g_autoptr(GPtrArray) app = NULL;
+    g_autoptr(CairnPushReply) r = push_grouped (f, alice, ws, more, &app, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (r->head, ==, 7);
+    page = cairn_server_core_pull (f->core, alice, ws, 0, 100, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (rec.calls, ==, 2);
+    g_assert_cmpint (rec.events_seen_by_other, ==, 7);
+    g_assert_cmpuint (page->events->len, ==, 7);
+    g_assert_cmpint (page->head, ==, 7);
+    for (guint i = 0; i < 7; i++)
+      g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (page->events, i))->seq, ==, i + 1);
+  }
+
+  /* So does any other write, and a grouped push left open at close is kept. */
+  {
+    g_autoptr(GPtrArray) more = batch (CLIENT_A, 5, 5);
+    g_autoptr(GPtrArray) app = NULL;
+    g_autoptr(CairnPushReply) r = push_grouped (f, alice, ws, more, &app, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_server_core_revoke_session (f->core, alice, "00000000-0000-4000-8000-000000000000", &error) == FALSE);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_cmpuint (rec.calls, ==, 3);
+    g_assert_cmpint (rec.events_seen_by_other, ==, 8);
+  }
+  {
+    g_autoptr(GPtrArray) more = batch (CLIENT_A, 6, 6);
+    g_autoptr(GPtrArray) app = NULL;
+    g_autoptr(CairnPushReply) r = push_grouped (f, alice, ws, more, &app, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (count_from_outside (rec.db_path), ==, 8);
+  }
+  cairn_server_core_set_group_func (f->core, NULL, NULL);
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  g_assert_cmpint (count_from_outside (rec.db_path), ==, 9);
+  g_free (rec.db_path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -610,6 +786,7 @@ main (int    argc,
   ADD ("pull-pages", test_pull_pages);
   ADD ("restore-snapshot", test_restore_snapshot);
   ADD ("deterministic", test_deterministic);
+  ADD ("group-commit", test_group_commit);
 #undef ADD
 
   return g_test_run ();

@@ -369,6 +369,245 @@ test_session_request (void)
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
 }
 
+/* The fast push decoder either declines or returns exactly what the
+ * general path (parse + decode) returns. */
+static GPtrArray *
+decode_general (const char *body,
+                GError    **error)
+{
+  g_autoptr(JsonNode) node = cairn_protocol_parse (body, strlen (body), CAIRN_PROTOCOL_MAX_BODY_BYTES, error);
+
+  if (node == NULL)
+    return NULL;
+  return cairn_protocol_decode_push_request (node, FALSE, NULL, error);
+}
+
+static void
+assert_same_events (GPtrArray *a,
+                    GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+
+      g_assert_cmpstr (x->name, ==, y->name);
+      g_assert_cmpint (x->version, ==, y->version);
+      g_assert_cmpstr (x->args_json, ==, y->args_json);
+      g_assert_cmpstr (x->client_id, ==, y->client_id);
+      g_assert_cmpint (x->client_seq, ==, y->client_seq);
+      g_assert_cmpint (x->created_at, ==, y->created_at);
+      g_assert_cmpint (x->seq, ==, 0);
+      g_assert_null (x->device);
+    }
+}
+
+#define EV(args, seq) "{\"name\":\"todo.created\",\"version\":1,\"args\":" args ",\"client_id\":\"" CID "\",\"client_seq\":" seq ",\"created_at\":1764000000000}"
+
+static void
+test_push_fast (void)
+{
+  /* Taken by the fast path (what clients send), and equal to the general one. */
+  const char *fast[] = {
+    "{\"events\":[" EV ("{\"todo_id\":\"t1\",\"title\":\"Item 1\"}", "1") "]}",
+    "{\"events\":[" EV ("{}", "7") "," EV ("{\"a\":[]}", "8") "," EV ("{\"a\":[1,-2,0,true,false,null,\"x\"]}", "9") "]}",
+    " { \"events\" : [ " EV ("{\"nested\":{\"deep\":{\"list\":[{},[],{\"k\":\"v\"}]}}}", "1") " ] } \n",
+    "{\"events\":[" EV ("{\"text\":\"a/b <c> & 'd' ~`!@#$%^*()_+=|;:?.,\"}", "1") "]}",
+    "{\"events\":[{\"client_seq\":3,\"created_at\":0,\"client_id\":\"" CID "\",\"args\":{\"b\":1,\"a\":2},\"version\":2147483647,\"name\":\"note.body_set\"}]}",
+    "{\"events\":[" EV ("{\"n\":123456789012345678}", "1") "]}",
+  };
+  /* Declined: valid but not compact or not plain, or refused by the general
+   * path (which then gives the error). */
+  const char *slow[] = {
+    "{\"events\":[" EV ("{\"title\": \"spaced\"}", "1") "]}",
+    "{\"events\":[" EV ("{\"title\":\"tab\\tescaped\"}", "1") "]}",
+    "{\"events\":[" EV ("{\"title\":\"caf\xc3\xa9\"}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":1.5}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":1e3}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":-0}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":0123}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":1234567890123456789}", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":1,\"x\":2}", "1") "]}",
+    "{\"events\":[" EV ("{\"\":1}", "1") "]}",
+    "{\"events\":[" EV ("{\"a\":{\"\":1}}", "1") "]}",
+    "{\"events\":[" EV ("[1]", "1") "]}",
+    "{\"events\":[" EV ("{\"x\":1}", "1") "," EV ("{\"x\":1}", "3") "]}",
+    "{\"events\":[" EV ("{\"x\":1}", "0") "]}",
+    "{\"events\":[]}",
+    "{\"events\":[" EV ("{}", "1") "],\"more\":1}",
+    "{\"events\":[" EV ("{}", "1") "]} x",
+    "{\"events\":[" EV ("{}", "1") "]",
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1}]}",
+    "{\"events\":[{\"name\":\"Todo\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1}]}",
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":0,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1}]}",
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"ABC\",\"client_seq\":1,\"created_at\":1}]}",
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":4}]}",
+    "{\"events\":[{\"name\":\"todo.created\",\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1}]}",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fast); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) quick = cairn_protocol_decode_push_fast (fast[i], strlen (fast[i]));
+      g_autoptr(GPtrArray) general = decode_general (fast[i], &error);
+
+      g_test_message ("fast body %u", i);
+      g_assert_no_error (error);
+      g_assert_nonnull (quick);
+      assert_same_events (quick, general);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (slow); i++)
+    {
+      g_test_message ("slow body %u", i);
+      g_assert_null (cairn_protocol_decode_push_fast (slow[i], strlen (slow[i])));
+    }
+
+  /* What the client's own encoder writes is always taken by the fast path. */
+  {
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+    g_autoptr(JsonNode) node = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(GPtrArray) quick = NULL;
+    g_autoptr(GPtrArray) general = NULL;
+    g_autoptr(GError) error = NULL;
+
+    for (gint64 i = 1; i <= CAIRN_PROTOCOL_MAX_EVENTS_PER_PUSH; i++)
+      {
+        g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"t%" G_GINT64_FORMAT "\",\"done\":%s,\"tags\":[\"a\",\"b\"],\"n\":%" G_GINT64_FORMAT "}",
+                                                 i, i % 2 ? "true" : "false", -i * 1000);
+
+        g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args, CID, i, 1764000000000 + i));
+      }
+    node = cairn_protocol_encode_push_request (events, NULL);
+    text = cairn_protocol_to_string (node, NULL);
+    quick = cairn_protocol_decode_push_fast (text, strlen (text));
+    general = decode_general (text, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (quick);
+    assert_same_events (quick, general);
+    assert_same_events (quick, events);
+  }
+}
+
+/* Random JSON text (compact, or not when loose is TRUE). */
+static void
+random_value (GRand   *r,
+              GString *out,
+              guint    depth,
+              gboolean loose)
+{
+  static const char *const words[] = { "a", "todo_id", "title", "x", "b/c", "it's", "<t>", "~", "" };
+  guint kind = g_rand_int_range (r, 0, depth > 3 ? 4 : 6);
+
+  switch (kind)
+    {
+    case 0:
+      g_string_append_printf (out, "\"%s\"", words[g_rand_int_range (r, 0, G_N_ELEMENTS (words))]);
+      break;
+    case 1:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                              (gint64) g_rand_int_range (r, -1000000, 1000000) * g_rand_int_range (r, 1, 1000));
+      break;
+    case 2:
+      g_string_append (out, g_rand_boolean (r) ? "true" : "null");
+      break;
+    case 3:
+      g_string_append (out, loose && g_rand_int_range (r, 0, 4) == 0 ? "1.5" : "false");
+      break;
+    case 4:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append (out, loose && g_rand_boolean (r) ? ", " : ",");
+            random_value (r, out, depth + 1, loose);
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    default:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '{');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            /* Sometimes a repeated key. */
+            g_string_append_printf (out, "\"%s\":%s", words[g_rand_int_range (r, 0, 4)],
+                                    loose && g_rand_boolean (r) ? " " : "");
+            random_value (r, out, depth + 1, loose);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    }
+}
+
+/* Differential check: on random bodies, and on random corruptions of them,
+ * the fast path declines or agrees with the general one, and never accepts
+ * what the general path refuses. */
+static void
+test_push_fast_random (void)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (20261121);
+  guint taken = 0, refused = 0;
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autoptr(GString) body = g_string_new ("{\"events\":[");
+      gboolean loose = g_rand_int_range (r, 0, 4) == 0;
+      guint n = g_rand_int_range (r, 1, 5);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) general = NULL;
+      g_autoptr(GPtrArray) quick = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_string_append_printf (body, "%s{\"name\":\"todo.created\",\"version\":%d,\"args\":{\"v\":",
+                                  i > 0 ? "," : "", g_rand_int_range (r, 1, 3));
+          random_value (r, body, 0, loose);
+          g_string_append_printf (body, "},\"client_id\":\"" CID "\",\"client_seq\":%u,\"created_at\":%u}",
+                                  i + 1, g_rand_int_range (r, 0, 100000));
+        }
+      g_string_append (body, "]}");
+      /* A quarter of the bodies get one byte changed or cut short. */
+      if (g_rand_int_range (r, 0, 4) == 0)
+        {
+          static const char junk[] = "{}[]\":,0-9 \\ae";
+          guint at = g_rand_int_range (r, 0, body->len);
+
+          if (g_rand_boolean (r))
+            body->str[at] = junk[g_rand_int_range (r, 0, sizeof junk - 1)];
+          else
+            g_string_truncate (body, at);
+        }
+
+      general = decode_general (body->str, &error);
+      quick = cairn_protocol_decode_push_fast (body->str, body->len);
+      if (general == NULL)
+        {
+          refused++;
+          if (quick != NULL)
+            g_error ("Fast path accepted a body the general path refuses (%s): %s", error->message, body->str);
+        }
+      else if (quick != NULL)
+        {
+          taken++;
+          assert_same_events (quick, general);
+        }
+    }
+  g_test_message ("fast path took %u of 3000 bodies; the general path refused %u", taken, refused);
+  /* Not vacuous: both outcomes happened many times. */
+  g_assert_cmpuint (taken, >, 1000);
+  g_assert_cmpuint (refused, >, 300);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -381,6 +620,8 @@ main (int    argc,
   g_test_add_func ("/server/protocol/event-refusals", test_event_refusals);
   g_test_add_func ("/server/protocol/push-request", test_push_request);
   g_test_add_func ("/server/protocol/push-request-refusals", test_push_request_refusals);
+  g_test_add_func ("/server/protocol/push-fast", test_push_fast);
+  g_test_add_func ("/server/protocol/push-fast-random", test_push_fast_random);
   g_test_add_func ("/server/protocol/replies", test_replies);
   g_test_add_func ("/server/protocol/live-messages", test_live_messages);
   g_test_add_func ("/server/protocol/query-params", test_query_params);

@@ -2,6 +2,7 @@
 /* test-server.c: the real cairn-server process over HTTP and WebSocket. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cairn-test-server.h"
@@ -369,6 +370,97 @@ test_sharing (Fixture       *f,
   answer = call (f, "GET", events_path, f->bob, NULL, 404);
 }
 
+/* A push of n events of one client, each with about 60 KiB of args. */
+static char *
+big_push_body (const char *client,
+               gint64      from,
+               guint       n)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *filler = g_strnfill (60 * 1024, 'x');
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"note_id\":\"n%u\",\"text\":\"%s\"}", i, filler);
+      g_ptr_array_add (events, cairn_wire_event_new ("note.edited", 1, args, client, from + i, 0));
+    }
+  node = cairn_protocol_encode_push_request (events, NULL);
+  return cairn_protocol_to_string (node, NULL);
+}
+
+static void
+test_big_events_paged (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", f->alice_ws);
+  CairnTestListener *early, *late;
+  gint64 after = 0;
+  guint pages = 0, received = 0;
+  guint status;
+
+  /* A listener that keeps libsoup's limit at the protocol's 1 MiB. */
+  early = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 0, &status));
+  soup_websocket_connection_set_max_incoming_payload_size (early->conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  cairn_live_message_free (cairn_test_listener_next (early, TIMEOUT));
+
+  for (guint b = 0; b < 3; b++)
+    {
+      g_autofree char *body = big_push_body (CLIENT_A, b * 15 + 1, 15);
+      g_autoptr(JsonNode) answer = NULL;
+
+      g_assert_cmpuint (strlen (body), <, CAIRN_PROTOCOL_MAX_BODY_BYTES);
+      answer = call (f, "POST", path, f->alice, body, 200);
+    }
+
+  /* HTTP pages stay within 1 MiB even with limit=1000. */
+  for (;;)
+    {
+      g_autofree char *p = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=1000", path, after);
+      g_autoptr(JsonNode) answer = call (f, "GET", p, f->alice, NULL, 200);
+      g_autofree char *text = json_to_string (answer, FALSE);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnPullReply) page = cairn_protocol_decode_pull_reply (answer, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (text), <=, CAIRN_PROTOCOL_MAX_PAGE_BYTES);
+      g_assert_cmpuint (page->events->len, >, 0);
+      pages++;
+      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+      if (!page->more)
+        break;
+    }
+  g_assert_cmpint (after, ==, 45);
+  g_assert_cmpuint (pages, >=, 3);
+
+  /* The live listener got every event without hitting its limit, and so
+   * does a late one catching up from 0. */
+  late = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 0, &status));
+  soup_websocket_connection_set_max_incoming_payload_size (late->conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  for (guint k = 0; k < 2; k++)
+    {
+      CairnTestListener *l = k == 0 ? early : late;
+
+      received = 0;
+      while (received < 45)
+        {
+          CairnLiveMessage *m = cairn_test_listener_next (l, TIMEOUT);
+
+          g_assert_nonnull (m);
+          if (m->type == CAIRN_LIVE_EVENTS)
+            {
+              g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, 0))->seq, ==, received + 1);
+              received += m->events->len;
+            }
+          cairn_live_message_free (m);
+        }
+      g_assert_cmpuint (received, ==, 45);
+      g_assert_false (l->closed);
+    }
+  cairn_test_listener_free (early);
+  cairn_test_listener_free (late);
+}
+
 /* ---- exactly once ----------------------------------------------------------- */
 
 static void
@@ -433,14 +525,13 @@ pusher_thread (gpointer user_data)
   return NULL;
 }
 
+/* N_CLIENTS threads push N_BATCHES each, all at once (so that the server
+ * commits several of them together); returns once all are acknowledged. */
 static void
-test_concurrent_pushes (Fixture       *f,
-                        gconstpointer  data)
+push_concurrently (Fixture *f)
 {
   PusherData d[N_CLIENTS];
   GThread *threads[N_CLIENTS];
-  g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 after = 0, n = 0;
 
   for (guint i = 0; i < N_CLIENTS; i++)
     {
@@ -452,6 +543,15 @@ test_concurrent_pushes (Fixture       *f,
     }
   for (guint i = 0; i < N_CLIENTS; i++)
     g_thread_join (threads[i]);
+}
+
+/* The whole log: every pushed event exactly once, seqs gap-free, each
+ * client's events in client order. */
+static void
+assert_concurrent_log (Fixture *f)
+{
+  g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 after = 0, n = 0;
 
   /* Gap-free seqs, every event exactly once, each client in its order. */
   for (;;)
@@ -475,6 +575,26 @@ test_concurrent_pushes (Fixture       *f,
         }
     }
   g_assert_cmpint (n, ==, N_CLIENTS * N_BATCHES * BATCH);
+}
+
+static void
+test_concurrent_pushes (Fixture       *f,
+                        gconstpointer  data)
+{
+  push_concurrently (f);
+  assert_concurrent_log (f);
+}
+
+/* Pushes committed together (group commit) are each acknowledged only
+ * after their commit: kill -9 right after the last answer loses none. */
+static void
+test_kill_after_concurrent_acks (Fixture       *f,
+                                 gconstpointer  data)
+{
+  push_concurrently (f);
+  g_assert_cmpint (cairn_test_server_stop (f->srv, TRUE), !=, 0);
+  cairn_test_server_start (f->srv, NULL);
+  assert_concurrent_log (f);
 }
 
 /* ---- durability ---------------------------------------------------------------- */
@@ -533,6 +653,244 @@ test_sigterm (Fixture       *f,
   cairn_test_listener_free (l);
 }
 
+/* ---- admin command line ------------------------------------------------------ */
+
+/* Runs `cairn-server user …` and returns its stdout; asserts the exit code. */
+static char *
+run_user_cmd (Fixture    *f,
+              const char *input,
+              int         expect_exit,
+              const char *sub,
+              const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  char *out = NULL;
+
+  g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
+  if (name != NULL)
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, name, "--data", f->srv->data_dir, NULL);
+  else
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, "--data", f->srv->data_dir, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, input, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, expect_exit);
+  return out;
+}
+
+/* Runs `cairn-server CMD SUB [A] [B] --data DIR` with no input. */
+static char *
+run_user_cmd_argv (Fixture    *f,
+                   int         expect_exit,
+                   const char *cmd,
+                   const char *sub,
+                   const char *a,
+                   const char *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  char *out = NULL;
+
+  g_ptr_array_add (argv, f->srv->binary);
+  g_ptr_array_add (argv, (char *) cmd);
+  g_ptr_array_add (argv, (char *) sub);
+  if (a != NULL)
+    g_ptr_array_add (argv, (char *) a);
+  if (b != NULL)
+    g_ptr_array_add (argv, (char *) b);
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, f->srv->data_dir);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (l, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, expect_exit);
+  return out;
+}
+
+static void
+test_admin_cli (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *added = run_user_cmd (f, "\n", 0, "add", "carol");
+  g_autofree char *list = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *dup = NULL;
+  g_autofree char *removed = NULL;
+  g_autofree char *gone = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  const char *pw;
+  char password[64];
+  guint status;
+
+  /* An empty line: the server generates and prints a password (the running
+   * server sees the new user at once). */
+  pw = strstr (added, "Password: ");
+  g_assert_nonnull (pw);
+  g_assert_true (sscanf (pw, "Password: %63s", password) == 1);
+  g_assert_cmpuint (strlen (password), ==, 20);
+  token = cairn_test_login (f->srv, "carol", password, "carol-laptop");
+
+  list = run_user_cmd (f, "", 0, "list", NULL);
+  g_assert_cmpstr (list, ==, "alice\nbob\ncarol\n");
+  dup = run_user_cmd (f, "another-password\n", 1, "add", "carol");
+  g_free (run_user_cmd (f, "short\n", 1, "passwd", "carol"));
+
+  /* A new password logs carol's devices out. */
+  changed = run_user_cmd (f, "carols-new-password\n", 0, "passwd", "carol");
+  answer = call (f, "GET", "/v1/workspaces", token, NULL, 401);
+  g_clear_pointer (&answer, json_node_unref);
+  g_free (token);
+  token = cairn_test_login (f->srv, "carol", "carols-new-password", "carol-laptop");
+
+  removed = run_user_cmd (f, "", 0, "remove", "carol");
+  answer = call (f, "GET", "/v1/workspaces", token, NULL, 401);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = cairn_test_http (f->srv, NULL, "POST", "/v1/session", NULL,
+                            "{\"username\":\"carol\",\"password\":\"carols-new-password\",\"device\":\"x\"}",
+                            -1, &status);
+  g_assert_cmpuint (status, ==, 401);
+  gone = run_user_cmd (f, "", 1, "remove", "carol");
+}
+
+static void
+test_admin_member_cli (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) created = call (f, "POST", "/v1/workspaces", f->alice, "{\"name\":\"Trip\"}", 201);
+  g_autoptr(CairnWorkspaceInfo) ws = cairn_protocol_decode_workspace (created, &error);
+  g_autoptr(CairnPushReply) r = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *members = NULL;
+  CairnTestListener *bob_live;
+  CairnLiveMessage *m;
+  guint status;
+
+  g_assert_no_error (error);
+  list = run_user_cmd_argv (f, 0, "workspace", "list", NULL, NULL);
+  g_assert_nonnull (strstr (list, ws->id));
+  g_free (run_user_cmd_argv (f, 0, "member", "add", ws->id, "bob"));
+  g_free (run_user_cmd_argv (f, 1, "member", "add", ws->id, "bob"));
+  members = run_user_cmd_argv (f, 0, "member", "list", ws->id, NULL);
+  g_assert_cmpstr (members, ==, "alice\towner\nbob\tmember\n");
+
+  bob_live = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->bob, ws->id, 0, &status));
+  m = cairn_test_listener_next (bob_live, TIMEOUT);
+  g_assert_cmpint (m->type, ==, CAIRN_LIVE_HELLO);
+  cairn_live_message_free (m);
+
+  /* Removed by the admin in another process: the next event does not
+   * reach bob, his socket is closed with 1008. */
+  g_free (run_user_cmd_argv (f, 0, "member", "remove", ws->id, "bob"));
+  r = push (f, f->alice, ws->id, CLIENT_A, 1, 1);
+  g_assert_true (cairn_test_listener_wait_closed (bob_live, TIMEOUT));
+  g_assert_cmpint (bob_live->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_true (g_queue_is_empty (&bob_live->messages));
+  cairn_test_listener_free (bob_live);
+}
+
+static void
+test_one_server_per_folder (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autofree char *err = NULL;
+
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             f->srv->binary, "serve", "--data", f->srv->data_dir,
+                             "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  g_assert_nonnull (strstr (err, "already serving"));
+  /* The first one is unharmed. */
+  g_clear_pointer (&err, g_free);
+  {
+    g_autoptr(JsonNode) answer = call (f, "GET", "/v1/health", NULL, NULL, 200);
+  }
+}
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+static void
+test_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  CairnTestServer *srv;
+  CairnTestListener *l;
+  CairnLiveMessage *m;
+  int status = -1;
+  guint http_status;
+
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed; cannot make a test certificate");
+      return;
+    }
+  srv = cairn_test_server_new ();
+  cert = g_build_filename (srv->dir, "cert.pem", NULL);
+  key = g_build_filename (srv->dir, "key.pem", NULL);
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  {
+    const char * const args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    cairn_test_server_start_full (srv, NULL, args);
+  }
+  g_assert_true (g_str_has_prefix (srv->base, "https://127.0.0.1:"));
+  /* The certificate is self-signed: skip verification in this session. */
+  srv->accept_any_certificate = TRUE;
+
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &http_status));
+  m = cairn_test_listener_next (l, TIMEOUT);
+  g_assert_nonnull (m);
+  g_assert_cmpint (m->type, ==, CAIRN_LIVE_HELLO);
+  cairn_live_message_free (m);
+  cairn_test_listener_free (l);
+
+  /* Plain HTTP to the TLS port gets nowhere. */
+  {
+    g_autofree char *plain = g_strdup_printf ("http://%s/v1/health", srv->base + strlen ("https://"));
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", plain);
+    g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 5, NULL);
+    g_autoptr(GBytes) bytes = soup_session_send_and_read (session, msg, NULL, &error);
+
+    g_assert_nonnull (error);
+  }
+  cairn_test_server_free (srv);
+}
+
 /* ---- logging ------------------------------------------------------------------ */
 
 static void
@@ -586,12 +944,18 @@ main (int    argc,
   ADD ("sessions", test_sessions);
   ADD ("live-two-connections", test_live_two_connections);
   ADD ("sharing", test_sharing);
+  ADD ("big-events-paged", test_big_events_paged);
   ADD ("exactly-once", test_exactly_once);
   ADD ("concurrent-pushes", test_concurrent_pushes);
   ADD ("kill-after-ack", test_kill_after_ack);
+  ADD ("kill-after-concurrent-acks", test_kill_after_concurrent_acks);
   ADD ("sigterm", test_sigterm);
   ADD ("log-lines", test_log_lines);
+  ADD ("admin-cli", test_admin_cli);
+  ADD ("admin-member-cli", test_admin_member_cli);
+  ADD ("one-server-per-folder", test_one_server_per_folder);
 #undef ADD
+  g_test_add_func ("/server/http/tls", test_tls);
 
   return g_test_run ();
 }

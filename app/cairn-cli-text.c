@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-cli-text.c: cairn-cli's commands on note bodies (the text CRDT). */
+#include "config.h"
+
+#include "cairn-cli-private.h"
+#include "cairn-position.h"
+
+static gboolean
+parse_count (CairnCli    *cli,
+             const char  *what,
+             const char  *arg,
+             gsize       *out)
+{
+  guint64 v;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_ascii_string_to_unsigned (arg, 10, 0, G_MAXUINT32, &v, &error))
+    {
+      cairn_cli_usage (cli, "%s “%s” is not a number of characters (0 or more)", what, arg);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* Prints the note's body (plain) or {"id","title","body","length"}. */
+static int
+show_note (CairnCli   *cli,
+           CairnStore *store,
+           const char *id)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (!cairn_is_object_id (id))
+    return cairn_cli_failf (cli, "“%s” is not a note id", id);
+  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                          "SELECT title, body, deleted FROM notes WHERE id = ?", -1,
+                          &stmt, NULL) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      int r = cairn_cli_failf (cli, "Cannot read note %s: %s", id,
+                               sqlite3_errmsg (cairn_store_get_db (store)));
+      sqlite3_finalize (stmt);
+      return r;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      int r = rc == SQLITE_DONE ?
+              cairn_cli_failf (cli, "No note with id %s", id) :
+              cairn_cli_failf (cli, "Cannot read note %s: %s", id,
+                               sqlite3_errmsg (cairn_store_get_db (store)));
+      sqlite3_finalize (stmt);
+      return r;
+    }
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+      const char *body = (const char *) sqlite3_column_text (stmt, 1);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "title");
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_set_member_name (b, "body");
+      json_builder_add_string_value (b, body);
+      json_builder_set_member_name (b, "length");
+      json_builder_add_int_value (b, g_utf8_strlen (body, -1));
+      json_builder_set_member_name (b, "deleted");
+      json_builder_add_boolean_value (b, sqlite3_column_int (stmt, 2) != 0);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      cairn_cli_print_json (cli, node);
+    }
+  else
+    g_print ("%s\n", (const char *) sqlite3_column_text (stmt, 1));
+  sqlite3_finalize (stmt);
+  return CAIRN_CLI_OK;
+}
+
+/* Loads the body, lets @edit change it, commits the ops as one event. */
+static int
+edit_body (CairnCli   *cli,
+           const char *id,
+           gsize       pos,
+           gsize       len,
+           const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) body = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  CairnStore *store;
+
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (body = cairn_store_load_note_text (store, id, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  if (text != NULL)
+    {
+      if (!cairn_text_insert (body, pos, text, -1, ops, &error))
+        return cairn_cli_fail (cli, error);
+    }
+  else if (!cairn_text_delete (body, pos, len, ops, &error))
+    return cairn_cli_fail (cli, error);
+  if (!cairn_store_edit_note (store, id, ops, &error))
+    return cairn_cli_fail (cli, error);
+  return show_note (cli, store, id);
+}
+
+static int
+cmd_note_insert (CairnCli  *cli,
+                 int        argc,
+                 char     **argv)
+{
+  const char *args[3];
+  gsize pos;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 3, 3, args) ||
+      !parse_count (cli, "Position", args[1], &pos))
+    return CAIRN_CLI_USAGE;
+  return edit_body (cli, args[0], pos, 0, args[2]);
+}
+
+static int
+cmd_note_delete (CairnCli  *cli,
+                 int        argc,
+                 char     **argv)
+{
+  const char *args[3];
+  gsize pos, len;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 3, 3, args) ||
+      !parse_count (cli, "Position", args[1], &pos) ||
+      !parse_count (cli, "Length", args[2], &len))
+    return CAIRN_CLI_USAGE;
+  return edit_body (cli, args[0], pos, len, NULL);
+}
+
+static int
+cmd_note_show (CairnCli  *cli,
+               int        argc,
+               char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[1];
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return show_note (cli, store, args[0]);
+}
+
+const CairnCliCommand cairn_cli_text_commands[] = {
+  { "note-insert", "ID POS TEXT", "Insert TEXT into a note's body before character POS (from 0)", cmd_note_insert },
+  { "note-delete", "ID POS LEN",  "Delete LEN characters of a note's body from character POS", cmd_note_delete },
+  { "note-show",   "ID",          "Print a note's body", cmd_note_show },
+  { NULL }
+};

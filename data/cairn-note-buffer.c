@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-note-buffer.c: keystrokes to note.edited bursts, remote changes to
+ * (position, deleted, inserted). */
+#define G_LOG_DOMAIN "cairn-note-buffer"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-note-buffer.h"
+
+struct _CairnNoteBuffer
+{
+  GObject       parent_instance;
+
+  CairnStore   *store;
+  char         *note_id;
+  CairnText    *text;       /* the store's CRDT plus the unflushed edits */
+  CairnTextOps *unflushed;
+  char         *visible;    /* cached get_text of text */
+  guint         flush_delay;
+  guint         flush_source;
+  gulong        changed_handler;
+  gboolean      flushing;
+};
+
+G_DEFINE_FINAL_TYPE (CairnNoteBuffer, cairn_note_buffer, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_FLUSH_DELAY, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_REMOTE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+refresh_visible (CairnNoteBuffer *self)
+{
+  g_free (self->visible);
+  self->visible = cairn_text_get_text (self->text, NULL);
+}
+
+/* Reports old → new as one replaced region (common prefix and suffix
+ * removed), in code points. */
+static void
+emit_difference (CairnNoteBuffer *self,
+                 const char      *old,
+                 const char      *new)
+{
+  const char *a = old, *b = new;
+  const char *ae = old + strlen (old), *be = new + strlen (new);
+  g_autofree char *inserted = NULL;
+  glong pos;
+
+  while (a < ae && b < be && g_utf8_get_char (a) == g_utf8_get_char (b))
+    {
+      a = g_utf8_next_char (a);
+      b = g_utf8_next_char (b);
+    }
+  while (ae > a && be > b)
+    {
+      const char *pa = g_utf8_prev_char (ae), *pb = g_utf8_prev_char (be);
+      if (g_utf8_get_char (pa) != g_utf8_get_char (pb))
+        break;
+      ae = pa;
+      be = pb;
+    }
+  if (a == ae && b == be)
+    return;
+  pos = g_utf8_pointer_to_offset (old, a);
+  inserted = g_strndup (b, be - b);
+  g_signal_emit (self, signals[SIGNAL_REMOTE_CHANGED], 0,
+                 (guint) pos, (guint) g_utf8_pointer_to_offset (a, ae), inserted);
+}
+
+static void
+on_store_changed (CairnStore      *store,
+                  CairnChanges    *changes,
+                  CairnNoteBuffer *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) fresh = NULL;
+  g_autofree char *old = NULL;
+
+  if (self->flushing)
+    return;
+  if (!changes->reset && !g_hash_table_contains (changes->notes, self->note_id))
+    return;
+  fresh = cairn_store_load_note_text (store, self->note_id, &error);
+  if (fresh == NULL)
+    {
+      /* Deleted meanwhile: keep what the user sees; flush will say so. */
+      g_debug ("Not reloading note %s: %s", self->note_id, error->message);
+      return;
+    }
+  if (!cairn_text_apply (fresh, self->unflushed, 0, &error))
+    {
+      g_warning ("Cannot merge the unsaved edits of note %s: %s", self->note_id, error->message);
+      return;
+    }
+  cairn_text_free (self->text);
+  self->text = g_steal_pointer (&fresh);
+  old = g_steal_pointer (&self->visible);
+  refresh_visible (self);
+  emit_difference (self, old, self->visible);
+}
+
+static gboolean
+flush_timeout (gpointer data)
+{
+  CairnNoteBuffer *self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->flush_source = 0;
+  if (!cairn_note_buffer_flush (self, &error))
+    g_warning ("Cannot save note %s: %s", self->note_id, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_flush (CairnNoteBuffer *self)
+{
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  self->flush_source = g_timeout_add (self->flush_delay, flush_timeout, self);
+}
+
+gboolean
+cairn_note_buffer_flush (CairnNoteBuffer  *self,
+                         GError          **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  if (cairn_text_ops_is_empty (self->unflushed))
+    return TRUE;
+  /* Our own commit changes nothing we do not already show. */
+  self->flushing = TRUE;
+  ok = cairn_store_edit_note (self->store, self->note_id, self->unflushed, error);
+  self->flushing = FALSE;
+  if (ok)
+    cairn_text_ops_clear (self->unflushed);
+  return ok;
+}
+
+gboolean
+cairn_note_buffer_has_unflushed (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+  return !cairn_text_ops_is_empty (self->unflushed);
+}
+
+gboolean
+cairn_note_buffer_insert (CairnNoteBuffer  *self,
+                          gsize             pos,
+                          const char       *utf8,
+                          gssize            len,
+                          GError          **error)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+
+  if (!cairn_text_insert (self->text, pos, utf8, len, self->unflushed, error))
+    return FALSE;
+  refresh_visible (self);
+  schedule_flush (self);
+  return TRUE;
+}
+
+gboolean
+cairn_note_buffer_delete (CairnNoteBuffer  *self,
+                          gsize             pos,
+                          gsize             len,
+                          GError          **error)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+
+  if (!cairn_text_delete (self->text, pos, len, self->unflushed, error))
+    return FALSE;
+  if (len > 0)
+    {
+      refresh_visible (self);
+      schedule_flush (self);
+    }
+  return TRUE;
+}
+
+const char *
+cairn_note_buffer_get_note_id (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), NULL);
+  return self->note_id;
+}
+
+const char *
+cairn_note_buffer_get_text (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), NULL);
+  return self->visible;
+}
+
+gsize
+cairn_note_buffer_get_length (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), 0);
+  return cairn_text_get_length (self->text);
+}
+
+guint
+cairn_note_buffer_get_flush_delay (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), 0);
+  return self->flush_delay;
+}
+
+void
+cairn_note_buffer_set_flush_delay (CairnNoteBuffer *self,
+                                   guint            ms)
+{
+  g_return_if_fail (CAIRN_IS_NOTE_BUFFER (self));
+  if (self->flush_delay == ms)
+    return;
+  self->flush_delay = ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLUSH_DELAY]);
+}
+
+CairnNoteBuffer *
+cairn_note_buffer_new (CairnStore  *store,
+                       const char  *note_id,
+                       GError     **error)
+{
+  g_autoptr(CairnNoteBuffer) self = NULL;
+  CairnText *text;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
+
+  text = cairn_store_load_note_text (store, note_id, error);
+  if (text == NULL)
+    return NULL;
+  self = g_object_new (CAIRN_TYPE_NOTE_BUFFER, NULL);
+  self->store = g_object_ref (store);
+  self->note_id = g_strdup (note_id);
+  self->text = text;
+  refresh_visible (self);
+  self->changed_handler = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
+  return g_steal_pointer (&self);
+}
+
+static void
+cairn_note_buffer_dispose (GObject *object)
+{
+  CairnNoteBuffer *self = CAIRN_NOTE_BUFFER (object);
+
+  if (self->store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!cairn_note_buffer_flush (self, &error))
+        g_warning ("Cannot save note %s: %s", self->note_id, error->message);
+      g_clear_signal_handler (&self->changed_handler, self->store);
+    }
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (cairn_note_buffer_parent_class)->dispose (object);
+}
+
+static void
+cairn_note_buffer_finalize (GObject *object)
+{
+  CairnNoteBuffer *self = CAIRN_NOTE_BUFFER (object);
+
+  g_clear_pointer (&self->text, cairn_text_free);
+  g_clear_pointer (&self->unflushed, cairn_text_ops_free);
+  g_clear_pointer (&self->note_id, g_free);
+  g_clear_pointer (&self->visible, g_free);
+  G_OBJECT_CLASS (cairn_note_buffer_parent_class)->finalize (object);
+}
+
+static void
+cairn_note_buffer_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  CairnNoteBuffer *self = CAIRN_NOTE_BUFFER (object);
+
+  switch (prop_id)
+    {
+    case PROP_FLUSH_DELAY:
+      g_value_set_uint (value, self->flush_delay);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_note_buffer_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  CairnNoteBuffer *self = CAIRN_NOTE_BUFFER (object);
+
+  switch (prop_id)
+    {
+    case PROP_FLUSH_DELAY:
+      cairn_note_buffer_set_flush_delay (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_note_buffer_class_init (CairnNoteBufferClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cairn_note_buffer_dispose;
+  object_class->finalize = cairn_note_buffer_finalize;
+  object_class->get_property = cairn_note_buffer_get_property;
+  object_class->set_property = cairn_note_buffer_set_property;
+
+  properties[PROP_FLUSH_DELAY] =
+    g_param_spec_uint ("flush-delay", NULL, NULL, 0, G_MAXUINT, 400,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* ::remote-changed (guint position, guint deleted, const char *inserted) */
+  signals[SIGNAL_REMOTE_CHANGED] =
+    g_signal_new ("remote-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING);
+}
+
+static void
+cairn_note_buffer_init (CairnNoteBuffer *self)
+{
+  self->flush_delay = 400;
+  self->unflushed = cairn_text_ops_new ();
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-text-private.h: the data structures shared by the CRDT's files.
+ *
+ * The document is a list of spans in document order, tombstones included.
+ * A span is a run of characters inserted by one client with consecutive
+ * counters, where every character but the first has the previous one as its
+ * left origin and all share the first one's right origin. Spans live by
+ * value in the leaves of a B-tree whose nodes cache visible and total
+ * character counts. Per client, a chunked sorted array maps the first
+ * counter of each span to the leaf that holds it.
+ */
+#pragma once
+
+#include "cairn-text.h"
+
+G_BEGIN_DECLS
+
+#define CT_NONE      G_MAXUINT32   /* client of "no id" (document start/end) */
+#define CT_LEAF_CAP  32
+#define CT_INNER_CAP 32
+#define CT_IDX_CAP   64
+
+typedef struct
+{
+  guint32 client;
+  guint32 seq;
+} CtId;
+
+typedef struct
+{
+  guint32 client;
+  guint32 seq;
+  guint32 len;        /* code points */
+  guint32 deleted;    /* boolean */
+  CtId    ol;         /* left origin of the first character */
+  CtId    or_;        /* right origin of every character */
+  guint32 off;        /* content: byte offset in the document's arena */
+  guint32 bytes;
+} CtSpan;
+
+typedef struct _CtInner CtInner;
+
+typedef struct
+{
+  CtInner *parent;
+  guint32  vis;       /* visible code points below */
+  guint32  tot;       /* all code points below, tombstones included */
+  guint16  n;
+  guint8   is_leaf;
+} CtNode;
+
+struct _CtInner
+{
+  CtNode  h;
+  CtNode *child[CT_INNER_CAP];
+};
+
+typedef struct _CtLeaf CtLeaf;
+struct _CtLeaf
+{
+  CtNode  h;
+  CtLeaf *next;
+  CtSpan  s[CT_LEAF_CAP];
+};
+
+typedef struct
+{
+  guint32 seq;
+  CtLeaf *leaf;
+} CtIdxEnt;
+
+typedef struct
+{
+  guint    n;
+  CtIdxEnt e[CT_IDX_CAP];
+} CtIdxChunk;
+
+/* One delete run: ops seq..seq+len-1 of the owning client delete target
+ * ids tseq..tseq+len-1 of tclient, in that order, or in reverse order
+ * (backspacing) when rev. */
+typedef struct
+{
+  guint32 seq;
+  guint32 len;
+  guint32 tclient;
+  guint32 tseq;
+  guint32 rev;
+} CtDel;
+
+typedef struct
+{
+  guint8       id[16];
+  guint32      next;       /* ops applied: counters 0..next-1 */
+  CtIdxChunk **chunks;
+  guint        n_chunks;
+  guint        cap_chunks;
+  GArray      *dels;       /* CtDel, by seq */
+} CtClient;
+
+typedef struct
+{
+  guint32 client;
+  guint32 len;
+} CtOrder;
+
+struct _CairnText
+{
+  GPtrArray *clients;      /* CtClient*; index = local client number */
+  guint32    me;
+  CtNode    *root;
+  CtLeaf    *first;
+  guint8    *content;
+  gsize      content_len;
+  gsize      content_cap;
+  GArray    *order;        /* CtOrder: the order ops were applied here */
+  CairnTextOps *pending;
+  /* Position cache for sequential typing: the visible position where
+   * cache_leaf starts. Valid while no leaf before it changes. */
+  CtLeaf    *cache_leaf;
+  guint32    cache_start;
+};
+
+typedef enum
+{
+  CT_OP_INSERT = 0,
+  CT_OP_DELETE = 1,
+} CtOpKind;
+
+/* Client numbers inside an op refer to the batch's own client table. */
+typedef struct
+{
+  guint32 kind;
+  guint32 client;
+  guint32 seq;
+  guint32 len;
+  CtId    ol;        /* insert */
+  CtId    or_;       /* insert */
+  guint32 off;       /* insert: content offset in the batch */
+  guint32 bytes;
+  CtId    target;    /* delete: lowest target id */
+  guint32 rev;       /* delete */
+} CtOp;
+
+struct _CairnTextOps
+{
+  GArray  *clients;  /* guint8[16] */
+  GArray  *ops;      /* CtOp */
+  GString *content;
+};
+
+struct _CairnTextVersion
+{
+  GArray *ents;      /* CtVerEnt, sorted by id */
+};
+
+typedef struct
+{
+  guint8  id[16];
+  guint32 count;
+} CtVerEnt;
+
+/* cairn-text.c */
+CtClient *_cairn_text_client_new     (const guint8 id[16]);
+void      _cairn_text_client_free    (gpointer client);
+guint32   _cairn_text_ensure_client  (CairnText *self, const guint8 id[16]);
+gboolean  _cairn_text_find_client    (CairnText *self, const guint8 id[16], guint32 *out);
+void      _cairn_text_idx_insert     (CtClient *c, guint32 seq, CtLeaf *leaf);
+gboolean  _cairn_text_lookup         (CairnText *self, CtId id, CtLeaf **leaf, guint *slot);
+void      _cairn_text_content_append (CairnText *self, const char *data, gsize len);
+gboolean  _cairn_text_parse_client_id (const char *hex, guint8 out[16], GError **error);
+CairnText *_cairn_text_new_empty     (void);
+void      _cairn_text_order_push     (CairnText *self, guint32 client, guint32 len);
+void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
+
+/* cairn-text-codec.c */
+guint32   _cairn_text_ops_client     (CairnTextOps *ops, const guint8 id[16]);
+void      _cairn_text_ops_push       (CairnTextOps *ops, const CtOp *op, const char *content);
+
+G_END_DECLS

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+# test-cli-text.py: cairn-cli note-insert / note-delete / note-show end to
+# end, as subprocesses with a temporary profile.
+# Usage: test-cli-text.py PATH-TO-CAIRN-CLI
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = None
+
+
+class NoteTextCli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="cairn-test-cli-text-")
+        self.profile = os.path.join(self.tmp.name, "profile")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_cli(self, *args):
+        env = dict(os.environ)
+        env.pop("CAIRN_PROFILE", None)
+        p = subprocess.run([CLI, "--profile", self.profile, *args],
+                           capture_output=True, text=True, env=env, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def ok(self, *args):
+        code, out, err = self.run_cli(*args)
+        self.assertEqual(code, 0, f"{args}: {err}")
+        return out
+
+    def show(self, note):
+        return json.loads(self.ok("--json", "note-show", note))
+
+    def test_edit_and_show(self):
+        note = self.ok("note-add", "Trip").strip()
+        self.assertEqual(self.ok("note-insert", note, "0", "été à Paris"), "été à Paris\n")
+        self.ok("note-insert", note, "4", "🙂 ")
+        self.ok("note-delete", note, "0", "1")
+        shown = self.show(note)
+        self.assertEqual(shown["body"], "té 🙂 à Paris")
+        self.assertEqual(shown["length"], 12)
+        self.assertEqual(shown["title"], "Trip")
+        self.assertEqual(self.ok("note-show", note), "té 🙂 à Paris\n")
+        # Each edit is one note.edited event.
+        log = json.loads(self.ok("--json", "log"))
+        edits = [e for e in log["pending"] if e["name"] == "note.edited"]
+        self.assertEqual(len(edits), 3)
+
+    def test_bad_input_changes_nothing(self):
+        note = self.ok("note-add", "N").strip()
+        self.ok("note-insert", note, "0", "abc")
+        cases = [
+            (1, "past the end", ["note-insert", note, "4", "x"]),
+            (1, "only 3 long", ["note-delete", note, "2", "2"]),
+            (2, "not a number", ["note-insert", note, "1.5", "x"]),
+            (2, "unknown option", ["note-insert", note, "-1", "x"]),
+            (2, "not a number", ["note-delete", note, "0", "two"]),
+            (1, "not a note id", ["note-insert", "nope", "0", "x"]),
+            (1, "No note", ["note-show", "01890a5d-ac96-774b-bcce-b302099a8058"]),
+            (2, "usage", ["note-insert", note, "0"]),
+        ]
+        for code, message, args in cases:
+            got, out, err = self.run_cli(*args)
+            self.assertEqual(got, code, f"{args}: {err}")
+            self.assertIn(message, err)
+            self.assertEqual(out, "")
+        self.assertEqual(self.show(note)["body"], "abc")
+        # A deleted note cannot be edited.
+        self.ok("note-rm", note)
+        got, out, err = self.run_cli("note-insert", note, "0", "x")
+        self.assertEqual(got, 1)
+        self.assertIn("deleted", err)
+
+
+if __name__ == "__main__":
+    CLI = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

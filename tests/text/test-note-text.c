@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-note-text.c: note bodies through note.edited events: local edits,
+ * concurrent edits from two devices merged by rebase, rebuild, bad input. */
+#include "config.h"
+
+#include <string.h>
+
+#include "store-test-util.h"
+#include "cairn-note-buffer.h"
+#include "cairn-pool.h"
+#include "cairn-note.h"
+
+static char *
+body_of (CairnStore *store,
+         const char *note_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *body = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT body FROM notes WHERE id = ?", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return body;
+}
+
+/* Types @text at @pos as the device would: its replica, then one event. */
+static void
+type_into (CairnStore *store,
+           const char *note_id,
+           gsize       pos,
+           const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) body = cairn_store_load_note_text (store, note_id, &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+  g_assert_no_error (error);
+  for (const char *p = text; *p; p = g_utf8_next_char (p), pos++)
+    g_assert_true (cairn_text_insert (body, pos, p, g_utf8_next_char (p) - p, ops, &error));
+  /* One event for the whole burst. */
+  g_assert_cmpuint (cairn_text_ops_get_n_ops (ops), ==, 1);
+  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
+  g_assert_no_error (error);
+}
+
+/* Confirms every pending event of @from, in order, from server seq @seq on. */
+static GPtrArray *
+confirm_all (CairnStore *from,
+             gint64     *seq)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pending = cairn_store_list_pending (from, 0, &error);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < pending->len; i++)
+    g_ptr_array_add (out, test_event_confirmed (pending->pdata[i], ++*seq));
+  return out;
+}
+
+static void
+rebase (CairnStore *store,
+        GPtrArray  *events)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cairn_store_rebase (store, events, "h1", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_local_edit (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Plans", &error);
+  g_autofree char *body = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+
+  g_assert_no_error (error);
+  type_into (ts->store, id, 0, "été à Paris");
+  type_into (ts->store, id, 4, "!");
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, "été !à Paris");
+  pending = cairn_store_list_pending (ts->store, 0, &error);
+  g_assert_cmpuint (pending->len, ==, 3);
+  g_assert_cmpstr (((CairnEvent *) pending->pdata[1])->name, ==, "note.edited");
+
+  /* Rebuilding from the events gives the same body. */
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  g_free (body);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, "été !à Paris");
+  {
+    g_autoptr(CairnText) t = cairn_store_load_note_text (ts->store, id, &error);
+    g_autofree char *s = cairn_text_get_text (t, NULL);
+    g_assert_cmpstr (s, ==, "été !à Paris");
+  }
+}
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           guint      *count)
+{
+  (*count)++;
+}
+
+/* The pool's note object follows the body, remote merges included. */
+static void
+test_pool_body (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Pool", &error);
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  CairnNote *found = cairn_pool_lookup_note (pool, id);
+  g_autoptr(CairnNote) note = NULL;
+  guint notified = 0;
+
+  g_assert_nonnull (found);
+  note = g_object_ref (found);
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "");
+  g_signal_connect (note, "notify::body", G_CALLBACK (on_notify), &notified);
+  type_into (ts->store, id, 0, "first line");
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "first line");
+  g_assert_cmpuint (notified, ==, 1);
+}
+
+static void
+test_two_devices_merge (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *a = ts->store;
+  g_autoptr(CairnStore) b = test_store_open_extra (ts, "b.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (a, "Shared", &error);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) from_a = NULL;
+  g_autoptr(GPtrArray) from_b = NULL;
+  g_autoptr(GPtrArray) from_a2 = NULL;
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autofree char *body_a = NULL, *body_b = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  gint64 seq = 0;
+
+  g_assert_no_error (error);
+  first = confirm_all (a, &seq);
+  rebase (a, first);
+  rebase (b, first);
+  type_into (a, id, 0, "base text");
+  from_a = confirm_all (a, &seq);
+  rebase (a, from_a);
+  rebase (b, from_a);
+
+  /* Concurrent edits at the same place, then the server's order: a's
+   * first. b must roll its pending edit back and replay it. */
+  type_into (a, id, 4, " AAA");
+  type_into (b, id, 4, " BBB");
+  from_a2 = confirm_all (a, &seq);
+  from_b = confirm_all (b, &seq);
+  for (guint i = 0; i < from_a2->len; i++)
+    g_ptr_array_add (order, from_a2->pdata[i]);
+  for (guint i = 0; i < from_b->len; i++)
+    g_ptr_array_add (order, from_b->pdata[i]);
+  rebase (a, order);
+  rebase (b, order);
+  g_assert_cmpuint (_cairn_store_get_rollback_count (b), >, 0);
+
+  body_a = body_of (a, id);
+  body_b = body_of (b, id);
+  g_assert_cmpstr (body_a, ==, body_b);
+  g_assert_true (strstr (body_a, " AAA") != NULL && strstr (body_a, " BBB") != NULL);
+  g_assert_true (g_str_has_prefix (body_a, "base"));
+  g_assert_true (g_str_has_suffix (body_a, " text"));
+  g_assert_cmpuint (cairn_store_get_pending_count (b), ==, 0);
+  dump_a = cairn_store_dump_state (a, &error);
+  dump_b = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+
+  /* Rebuild gives the same rows. */
+  g_assert_true (cairn_store_rebuild (b, &error));
+  g_free (dump_b);
+  dump_b = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+}
+
+static void
+test_bad_edits (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "N", &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(CairnEvent) ev = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+
+  type_into (ts->store, id, 0, "keep");
+  before = cairn_store_dump_state (ts->store, &error);
+
+  /* No such note; a deleted note. */
+  {
+    g_autoptr(CairnText) t = cairn_text_new (cairn_store_get_client_id (ts->store), NULL);
+    g_assert_true (cairn_text_insert (t, 0, "x", -1, ops, NULL));
+  }
+  g_assert_false (cairn_store_edit_note (ts->store, "01890a5d-ac96-774b-bcce-b302099a8058", ops, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (cairn_store_load_note_text (ts->store, "nope", &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Ops that are not base64 text operations are refused by validation. */
+  json_object_set_string_member (args, "note_id", id);
+  json_object_set_string_member (args, "ops", "AAAA");
+  ev = cairn_store_commit (ts->store, "note.edited", 1, args, &error);
+  g_assert_null (ev);
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_clear_error (&error);
+  after = cairn_store_dump_state (ts->store, &error);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
+}
+
+static void
+test_buffer_coalesces (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Typing", &error);
+  g_autoptr(CairnNoteBuffer) buf = cairn_note_buffer_new (ts->store, id, &error);
+  g_autofree char *body = NULL;
+  const char *word = "hello wörld";
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buf, 50);
+  for (glong i = 0; i < g_utf8_strlen (word, -1); i++)
+    {
+      const char *c = g_utf8_offset_to_pointer (word, i);
+      g_assert_true (cairn_note_buffer_insert (buf, i, c, g_utf8_next_char (c) - c, &error));
+    }
+  g_assert_true (cairn_note_buffer_delete (buf, 0, 1, &error));
+  g_assert_cmpstr (cairn_note_buffer_get_text (buf), ==, "ello wörld");
+  g_assert_cmpuint (cairn_note_buffer_get_length (buf), ==, 10);
+  /* Nothing is committed while the burst goes on. */
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 1);
+  /* Bad input changes nothing. */
+  g_assert_false (cairn_note_buffer_insert (buf, 11, "x", -1, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_cmpstr (cairn_note_buffer_get_text (buf), ==, "ello wörld");
+
+  /* After the idle delay: one event for the whole burst. */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (cairn_note_buffer_has_unflushed (buf) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (cairn_note_buffer_has_unflushed (buf));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
+  body = body_of (ts->store, id);
+  g_assert_cmpstr (body, ==, "ello wörld");
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
+}
+
+typedef struct
+{
+  guint  calls;
+  char  *shown;   /* the editor's copy, updated from the signal */
+} Editor;
+
+static void
+on_remote_changed (CairnNoteBuffer *buf,
+                   guint            pos,
+                   guint            deleted,
+                   const char      *inserted,
+                   Editor          *ed)
+{
+  const char *a = g_utf8_offset_to_pointer (ed->shown, pos);
+  const char *b = g_utf8_offset_to_pointer (a, deleted);
+  char *next = g_strdup_printf ("%.*s%s%s", (int) (a - ed->shown), ed->shown, inserted, b);
+  g_free (ed->shown);
+  ed->shown = next;
+  ed->calls++;
+}
+
+static void
+test_buffer_remote_changes (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *a = ts->store;
+  g_autoptr(CairnStore) b = test_store_open_extra (ts, "b.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (a, "Shared", &error);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) from_a = NULL;
+  g_autoptr(CairnNoteBuffer) buf = NULL;
+  g_autofree char *body = NULL;
+  Editor ed = { 0, NULL };
+  gint64 seq = 0;
+
+  first = confirm_all (a, &seq);
+  rebase (a, first);
+  rebase (b, first);
+
+  /* b's editor is open and has unsaved typing when a's edit arrives. */
+  buf = cairn_note_buffer_new (b, id, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buf, 60000);
+  g_signal_connect (buf, "remote-changed", G_CALLBACK (on_remote_changed), &ed);
+  g_assert_true (cairn_note_buffer_insert (buf, 0, "mine", -1, &error));
+  ed.shown = g_strdup (cairn_note_buffer_get_text (buf));
+
+  type_into (a, id, 0, "theirs ");
+  from_a = confirm_all (a, &seq);
+  rebase (b, from_a);
+
+  g_assert_cmpuint (ed.calls, ==, 1);
+  g_assert_cmpstr (ed.shown, ==, cairn_note_buffer_get_text (buf));
+  g_assert_nonnull (strstr (ed.shown, "mine"));
+  g_assert_nonnull (strstr (ed.shown, "theirs "));
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+
+  /* Saving puts the merged text in the store. */
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_no_error (error);
+  body = body_of (b, id);
+  g_assert_cmpstr (body, ==, ed.shown);
+  g_assert_cmpuint (ed.calls, ==, 1);
+  g_free (ed.shown);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/note-text/local-edit", test_local_edit);
+  g_test_add_func ("/note-text/two-devices-merge", test_two_devices_merge);
+  g_test_add_func ("/note-text/bad-edits", test_bad_edits);
+  g_test_add_func ("/note-text/pool-body", test_pool_body);
+  g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
+  g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
+  return g_test_run ();
+}

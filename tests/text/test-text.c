@@ -1,0 +1,988 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-text.c: behaviour of the text CRDT: edits, merging without
+ * interleaving, held operations, versions, encodings, bad input. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-text.h"
+
+static char *
+client (guint n)
+{
+  return g_strdup_printf ("%032x", n);
+}
+
+static CairnText *
+replica (guint n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = client (n);
+  CairnText *t = cairn_text_new (id, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+static char *
+text_of (CairnText *t)
+{
+  return cairn_text_get_text (t, NULL);
+}
+
+#define assert_text(t, expected) \
+  G_STMT_START { \
+    g_autofree char *_s = text_of (t); \
+    g_assert_cmpstr (_s, ==, expected); \
+  } G_STMT_END
+
+/* Sends a batch through its binary encoding, as the app does. */
+static void
+deliver (CairnText          *to,
+         const CairnTextOps *ops)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = cairn_text_ops_encode (ops);
+  g_autoptr(CairnTextOps) back = cairn_text_ops_decode (bytes, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_apply (to, back, 0, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_basic_edits (void)
+{
+  g_autoptr(CairnText) t = replica (1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (cairn_text_get_length (t), ==, 0);
+  assert_text (t, "");
+  g_assert_true (cairn_text_insert (t, 0, "hello", -1, NULL, &error));
+  g_assert_true (cairn_text_insert (t, 5, " world", -1, NULL, &error));
+  g_assert_true (cairn_text_insert (t, 0, ">", -1, NULL, &error));
+  assert_text (t, ">hello world");
+  g_assert_true (cairn_text_delete (t, 1, 6, NULL, &error));
+  assert_text (t, ">world");
+  g_assert_true (cairn_text_insert (t, 6, "!", 1, NULL, &error));
+  g_assert_true (cairn_text_delete (t, 0, 1, NULL, &error));
+  g_assert_no_error (error);
+  assert_text (t, "world!");
+  g_assert_cmpuint (cairn_text_get_length (t), ==, 6);
+}
+
+static void
+test_code_points (void)
+{
+  g_autoptr(CairnText) t = replica (1);
+  g_autoptr(GError) error = NULL;
+
+  /* é is 2 bytes, 日 3, 🙂 4: positions count code points. */
+  g_assert_true (cairn_text_insert (t, 0, "é日🙂", -1, NULL, &error));
+  g_assert_cmpuint (cairn_text_get_length (t), ==, 3);
+  g_assert_true (cairn_text_insert (t, 2, "x", -1, NULL, &error));
+  assert_text (t, "é日x🙂");
+  g_assert_true (cairn_text_delete (t, 1, 1, NULL, &error));
+  assert_text (t, "éx🙂");
+  g_assert_true (cairn_text_insert (t, 3, "ß", -1, NULL, &error));
+  g_assert_no_error (error);
+  assert_text (t, "éx🙂ß");
+}
+
+static void
+assert_unchanged (CairnText        *t,
+                  const char       *text,
+                  CairnTextVersion *version)
+{
+  g_autoptr(CairnTextVersion) now = cairn_text_get_version (t);
+
+  assert_text (t, text);
+  g_assert_cmpint (cairn_text_version_compare (now, version), ==, CAIRN_TEXT_VERSION_EQUAL);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autoptr(CairnText) t = replica (1);
+  g_autoptr(CairnTextVersion) v = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  GError *error = NULL;
+
+  g_assert_true (cairn_text_insert (t, 0, "abc", -1, NULL, NULL));
+  v = cairn_text_get_version (t);
+
+  g_assert_false (cairn_text_insert (t, 1, "\xff\xfe", 2, ops, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_UTF8);
+  g_clear_error (&error);
+  /* An embedded NUL is not text either. */
+  g_assert_false (cairn_text_insert (t, 1, "a\0b", 3, ops, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_UTF8);
+  g_clear_error (&error);
+  g_assert_false (cairn_text_insert (t, 4, "x", -1, ops, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (error->message, "past the end"));
+  g_clear_error (&error);
+  g_assert_false (cairn_text_delete (t, 2, 2, ops, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_false (cairn_text_delete (t, 4, 0, ops, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  assert_unchanged (t, "abc", v);
+  g_assert_true (cairn_text_ops_is_empty (ops));
+
+  g_assert_null (cairn_text_new ("not-hex", &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT);
+  g_clear_error (&error);
+  g_assert_null (cairn_text_new ("0000000000000000000000000000000g", &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT);
+  g_clear_error (&error);
+}
+
+static void
+test_typing_coalesces (void)
+{
+  g_autoptr(CairnText) t = replica (1);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  const char *word = "typing along";
+
+  for (guint i = 0; word[i]; i++)
+    g_assert_true (cairn_text_insert (t, i, word + i, 1, ops, NULL));
+  g_assert_cmpuint (cairn_text_ops_get_n_ops (ops), ==, 1);
+  /* Backspacing four times is one deletion run as well. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (cairn_text_delete (t, cairn_text_get_length (t) - 1, 1, ops, NULL));
+  g_assert_cmpuint (cairn_text_ops_get_n_ops (ops), ==, 2);
+  assert_text (t, "typing a");
+  {
+    g_autoptr(CairnText) other = replica (2);
+    deliver (other, ops);
+    assert_text (other, "typing a");
+  }
+}
+
+/* Each replica types its word at position @pos of a shared base text, either
+ * forwards (each character after the previous) or backwards (each one at
+ * @pos, in reverse order). No replica sees the others until the end. */
+static void
+check_no_interleaving (guint         n,
+                       const char  **words,
+                       const gboolean *backwards)
+{
+  g_autoptr(CairnText) base = replica (100);
+  g_autoptr(CairnTextOps) base_ops = cairn_text_ops_new ();
+  CairnText *reps[5];
+  CairnTextOps *ops[5];
+  const guint pos = 3;
+  g_autofree char *first = NULL;
+
+  g_assert_true (cairn_text_insert (base, 0, "[--]", -1, base_ops, NULL));
+  for (guint r = 0; r < n; r++)
+    {
+      reps[r] = replica (r + 1);
+      ops[r] = cairn_text_ops_new ();
+      deliver (reps[r], base_ops);
+      for (glong k = 0; k < g_utf8_strlen (words[r], -1); k++)
+        {
+          glong ci = backwards[r] ? g_utf8_strlen (words[r], -1) - 1 - k : k;
+          const char *c = g_utf8_offset_to_pointer (words[r], ci);
+          guint at = backwards[r] ? pos : pos + k;
+          g_assert_true (cairn_text_insert (reps[r], at, c, g_utf8_next_char (c) - c, ops[r], NULL));
+        }
+    }
+  for (guint r = 0; r < n; r++)
+    for (guint o = 0; o < n; o++)
+      if (o != r)
+        deliver (reps[r], ops[o]);
+  first = text_of (reps[0]);
+  for (guint r = 0; r < n; r++)
+    {
+      g_autofree char *s = text_of (reps[r]);
+      g_assert_cmpstr (s, ==, first);
+      /* Every word is contiguous. */
+      g_assert_nonnull (strstr (s, words[r]));
+    }
+  g_assert_true (g_str_has_prefix (first, "[--"));
+  g_assert_true (g_str_has_suffix (first, "]"));
+  {
+    gsize total = 4;
+    for (guint r = 0; r < n; r++)
+      total += strlen (words[r]);
+    g_assert_cmpuint (strlen (first), ==, total);
+  }
+  for (guint r = 0; r < n; r++)
+    {
+      cairn_text_free (reps[r]);
+      cairn_text_ops_free (ops[r]);
+    }
+}
+
+static void
+test_no_interleaving (void)
+{
+  const char *two[] = { "hello", "world" };
+  const char *three[] = { "alpha", "beta", "gamma" };
+  const char *uni[] = { "été", "日本語", "🙂🙃" };
+  gboolean ff[] = { FALSE, FALSE, FALSE };
+  gboolean bb[] = { TRUE, TRUE, TRUE };
+  gboolean fb[] = { FALSE, TRUE, FALSE };
+  gboolean bf[] = { TRUE, FALSE, TRUE };
+
+  check_no_interleaving (2, two, ff);
+  check_no_interleaving (2, two, bb);
+  check_no_interleaving (2, two, fb);
+  check_no_interleaving (2, two, bf);
+  check_no_interleaving (3, three, ff);
+  check_no_interleaving (3, three, bb);
+  check_no_interleaving (3, three, fb);
+  check_no_interleaving (3, three, bf);
+  check_no_interleaving (3, uni, fb);
+}
+
+static guint32 test_seed_value (void);
+
+/* Random words (letters unique to each replica) typed forwards or backwards
+ * at one random spot of a shared text, merged in a random order: each word
+ * comes out whole. */
+static void
+test_no_interleaving_random (void)
+{
+  guint32 seed = test_seed_value ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      guint n = g_rand_int_range (rand, 2, 5);
+      g_autoptr(CairnText) base = replica (50);
+      g_autoptr(CairnTextOps) base_ops = cairn_text_ops_new ();
+      CairnText *reps[4] = { NULL };
+      CairnTextOps *ops[4] = { NULL };
+      char words[4][8];
+      guint spot;
+      g_autofree char *first = NULL;
+
+      g_assert_true (cairn_text_insert (base, 0, "0123456789", -1, base_ops, NULL));
+      spot = g_rand_int_range (rand, 0, 11);
+      for (guint r = 0; r < n; r++)
+        {
+          guint len = g_rand_int_range (rand, 1, 7);
+          gboolean backwards = g_rand_boolean (rand);
+          for (guint k = 0; k < len; k++)
+            words[r][k] = 'a' + 6 * r + g_rand_int_range (rand, 0, 6);
+          words[r][len] = '\0';
+          reps[r] = replica (r + 1);
+          ops[r] = cairn_text_ops_new ();
+          deliver (reps[r], base_ops);
+          for (guint k = 0; k < len; k++)
+            {
+              guint ci = backwards ? len - 1 - k : k;
+              g_assert_true (cairn_text_insert (reps[r], backwards ? spot : spot + k,
+                                                &words[r][ci], 1, ops[r], NULL));
+            }
+        }
+      for (guint r = 0; r < n; r++)
+        {
+          /* Deliver the others in a random order. */
+          guint order[4], m = 0;
+          for (guint o = 0; o < n; o++)
+            if (o != r)
+              order[m++] = o;
+          for (guint i = m; i > 1; i--)
+            {
+              guint j = g_rand_int_range (rand, 0, i);
+              guint t = order[i - 1];
+              order[i - 1] = order[j];
+              order[j] = t;
+            }
+          for (guint i = 0; i < m; i++)
+            deliver (reps[r], ops[order[i]]);
+        }
+      first = text_of (reps[0]);
+      for (guint r = 0; r < n; r++)
+        {
+          g_autofree char *s = text_of (reps[r]);
+          g_assert_cmpstr (s, ==, first);
+          if (strstr (s, words[r]) == NULL)
+            g_error ("seed %u round %u: “%s” is not contiguous in “%s”", seed, round, words[r], s);
+        }
+      for (guint r = 0; r < n; r++)
+        {
+          cairn_text_free (reps[r]);
+          cairn_text_ops_free (ops[r]);
+        }
+    }
+}
+
+static void
+test_ties_are_deterministic (void)
+{
+  /* Same concurrent inserts merged in both orders give the same text, and
+   * the lower client id goes first. */
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) oa = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) ob = cairn_text_ops_new ();
+
+  g_assert_true (cairn_text_insert (a, 0, "A", -1, oa, NULL));
+  g_assert_true (cairn_text_insert (b, 0, "B", -1, ob, NULL));
+  deliver (a, ob);
+  deliver (b, oa);
+  assert_text (a, "AB");
+  assert_text (b, "AB");
+}
+
+static void
+test_duplicates_and_held_ops (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) o1 = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) o2 = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) o3 = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) before = NULL;
+  GError *error = NULL;
+
+  g_assert_true (cairn_text_insert (a, 0, "one ", -1, o1, NULL));
+  g_assert_true (cairn_text_insert (a, 4, "two ", -1, o2, NULL));
+  g_assert_true (cairn_text_delete (a, 0, 2, o3, NULL));
+
+  /* Strict mode refuses what it cannot apply and changes nothing. */
+  before = cairn_text_get_version (b);
+  g_assert_false (cairn_text_apply (b, o3, CAIRN_TEXT_APPLY_STRICT, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY);
+  g_clear_error (&error);
+  assert_unchanged (b, "", before);
+  g_assert_cmpuint (cairn_text_get_n_pending (b), ==, 0);
+
+  /* The default holds it until its dependencies come. */
+  deliver (b, o3);
+  deliver (b, o2);
+  assert_text (b, "");
+  g_assert_cmpuint (cairn_text_get_n_pending (b), ==, 2);
+  deliver (b, o1);
+  g_assert_cmpuint (cairn_text_get_n_pending (b), ==, 0);
+  assert_text (b, "e two ");
+  /* Duplicates change nothing. */
+  deliver (b, o1);
+  deliver (b, o3);
+  deliver (b, o2);
+  assert_text (b, "e two ");
+  {
+    g_autoptr(CairnTextVersion) va = cairn_text_get_version (a);
+    g_autoptr(CairnTextVersion) vb = cairn_text_get_version (b);
+    g_assert_cmpint (cairn_text_version_compare (va, vb), ==, CAIRN_TEXT_VERSION_EQUAL);
+  }
+}
+
+static void
+test_contradictory_ops_refused (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) o1 = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) o2 = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) before = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CairnTextOps) bad = NULL;
+  GError *error = NULL;
+  guint8 *data;
+  gsize size;
+
+  /* a: insert "ab" (ids 0,1), delete "b" (id 2). */
+  g_assert_true (cairn_text_insert (a, 0, "ab", -1, o1, NULL));
+  g_assert_true (cairn_text_delete (a, 1, 1, o1, NULL));
+  deliver (b, o1);
+  before = cairn_text_get_version (b);
+  /* b inserts at the end: its left origin is a's id 0... rewrite the
+   * encoded left origin to point at a's id 2, which is a deletion. */
+  g_assert_true (cairn_text_insert (b, 1, "Z", -1, o2, NULL));
+  bytes = cairn_text_ops_encode (o2);
+  {
+    const guint8 *raw = g_bytes_get_data (bytes, &size);
+    data = g_memdup2 (raw, size);
+  }
+  {
+    /* Layout: tag, n=2, ids (32 bytes), nops=1, header, client, seq,
+     * ol client+1, ol seq, ... */
+    gsize p = 1 + 1 + 32 + 1 + 1 + 1 + 1 + 1;
+    g_assert_cmpuint (data[p], ==, 0);   /* ol seq 0 */
+    data[p] = 2;
+  }
+  {
+    g_autoptr(GBytes) changed = g_bytes_new_take (data, size);
+    bad = cairn_text_ops_decode (changed, &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CairnText) c = replica (3);
+    deliver (c, o1);
+    g_assert_false (cairn_text_apply (c, bad, 0, &error));
+    g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+    g_clear_error (&error);
+    assert_unchanged (c, "a", before);
+  }
+}
+
+static void
+test_versions (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) oa = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) ob = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) v0 = NULL, v1 = NULL, vb = NULL, back = NULL;
+  g_autoptr(GBytes) enc = NULL;
+  g_autofree char *at1 = NULL;
+  g_autofree char *id1 = client (1);
+  GError *error = NULL;
+
+  v0 = cairn_text_get_version (a);
+  g_assert_true (cairn_text_insert (a, 0, "first", -1, oa, NULL));
+  v1 = cairn_text_get_version (a);
+  g_assert_cmpuint (cairn_text_version_get (v1, id1), ==, 5);
+  g_assert_cmpint (cairn_text_version_compare (v0, v1), ==, CAIRN_TEXT_VERSION_BEFORE);
+  g_assert_cmpint (cairn_text_version_compare (v1, v0), ==, CAIRN_TEXT_VERSION_AFTER);
+  g_assert_true (cairn_text_delete (a, 0, 2, oa, NULL));
+  g_assert_true (cairn_text_insert (a, 0, "F", -1, oa, NULL));
+  g_assert_true (cairn_text_insert (b, 0, "other", -1, ob, NULL));
+  vb = cairn_text_get_version (b);
+  g_assert_cmpint (cairn_text_version_compare (v1, vb), ==, CAIRN_TEXT_VERSION_CONCURRENT);
+
+  at1 = cairn_text_get_text_at (a, v1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (at1, ==, "first");
+  {
+    g_autofree char *at0 = cairn_text_get_text_at (a, v0, &error);
+    g_assert_cmpstr (at0, ==, "");
+  }
+  /* A version a has not seen. */
+  g_assert_null (cairn_text_get_text_at (a, vb, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_UNKNOWN_VERSION);
+  g_clear_error (&error);
+
+  enc = cairn_text_version_encode (v1);
+  back = cairn_text_version_decode (enc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cairn_text_version_compare (back, v1), ==, CAIRN_TEXT_VERSION_EQUAL);
+  {
+    gsize n;
+    const guint8 *d = g_bytes_get_data (enc, &n);
+    for (gsize cut = 0; cut < n; cut++)
+      {
+        g_autoptr(GBytes) part = g_bytes_new (d, cut);
+        g_assert_null (cairn_text_version_decode (part, &error));
+        g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+        g_clear_error (&error);
+      }
+  }
+
+  /* ops_since gives b exactly what it misses. */
+  deliver (b, oa);
+  {
+    g_autoptr(CairnTextVersion) va = cairn_text_get_version (a);
+    g_autoptr(CairnTextOps) for_a = cairn_text_ops_since (b, va);
+    deliver (a, for_a);
+    g_assert_cmpuint (cairn_text_get_n_pending (a), ==, 0);
+    {
+      g_autofree char *sa = text_of (a);
+      g_autofree char *sb = text_of (b);
+      g_assert_cmpstr (sa, ==, sb);
+    }
+  }
+}
+
+/* ---- Seeded property tests ---------------------------------------------- */
+
+static const char *pieces[] = { "a", "b", "c", " ", "é", "ß", "日", "本", "🙂", "\n", "xyz" };
+
+static char *
+random_text (GRand *rand)
+{
+  GString *s = g_string_new (NULL);
+  gint n = g_rand_int_range (rand, 1, 6);
+
+  for (gint i = 0; i < n; i++)
+    g_string_append (s, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+  return g_string_free (s, FALSE);
+}
+
+static guint32
+test_seed_value (void)
+{
+  const char *env = g_getenv ("CAIRN_TEXT_SEED");
+  guint32 seed = env ? (guint32) g_ascii_strtoull (env, NULL, 10) : g_random_int ();
+
+  g_test_message ("seed %u (set CAIRN_TEXT_SEED=%u to repeat)", seed, seed);
+  g_printerr ("# CAIRN_TEXT_SEED=%u\n", seed);
+  return seed;
+}
+
+static guint32
+test_seed (void)
+{
+  return test_seed_value ();
+}
+
+/* Applies one random local edit to t and to the oracle string. */
+static void
+random_edit (GRand        *rand,
+             CairnText    *t,
+             GString      *oracle,
+             CairnTextOps *out)
+{
+  gsize len = cairn_text_get_length (t);
+  g_autoptr(GError) error = NULL;
+
+  if (len == 0 || g_rand_int_range (rand, 0, 3) > 0)
+    {
+      g_autofree char *s = random_text (rand);
+      gsize pos = g_rand_int_range (rand, 0, len + 1);
+      if (oracle != NULL)
+        {
+          const char *p = g_utf8_offset_to_pointer (oracle->str, pos);
+          g_string_insert (oracle, p - oracle->str, s);
+        }
+      g_assert_true (cairn_text_insert (t, pos, s, -1, out, &error));
+    }
+  else
+    {
+      gsize pos = g_rand_int_range (rand, 0, len);
+      gsize n = g_rand_int_range (rand, 1, MIN (len - pos, 8) + 1);
+      if (oracle != NULL)
+        {
+          const char *a = g_utf8_offset_to_pointer (oracle->str, pos);
+          const char *b = g_utf8_offset_to_pointer (a, n);
+          g_string_erase (oracle, a - oracle->str, b - a);
+        }
+      g_assert_true (cairn_text_delete (t, pos, n, out, &error));
+    }
+  g_assert_no_error (error);
+}
+
+static void
+test_sequential_oracle (void)
+{
+  guint32 seed = test_seed ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(CairnText) t = replica (1);
+  g_autoptr(GString) oracle = g_string_new (NULL);
+  g_autoptr(CairnTextOps) all = cairn_text_ops_new ();
+  g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_text_version_free);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      random_edit (rand, t, oracle, all);
+      {
+        g_autofree char *s = text_of (t);
+        g_assert_cmpstr (s, ==, oracle->str);
+        g_assert_cmpuint (cairn_text_get_length (t), ==, g_utf8_strlen (oracle->str, -1));
+      }
+      if (i % 97 == 0)
+        {
+          g_ptr_array_add (versions, cairn_text_get_version (t));
+          g_ptr_array_add (texts, g_strdup (oracle->str));
+        }
+    }
+  for (guint i = 0; i < versions->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *at = cairn_text_get_text_at (t, versions->pdata[i], &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (at, ==, texts->pdata[i]);
+    }
+  /* Another replica replays the recorded ops, and everything since zero. */
+  {
+    g_autoptr(CairnText) u = replica (2);
+    g_autoptr(CairnText) w = replica (3);
+    g_autoptr(CairnTextOps) since = cairn_text_ops_since (t, NULL);
+    deliver (u, all);
+    assert_text (u, oracle->str);
+    deliver (w, since);
+    assert_text (w, oracle->str);
+  }
+}
+
+typedef struct
+{
+  guint   to;
+  guint   due;     /* step at which it may be delivered */
+  GBytes *bytes;
+} Msg;
+
+static void
+run_replicas (guint32 seed,
+              guint   n,
+              guint   steps)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  CairnText *reps[5];
+  g_autoptr(GArray) net = g_array_new (FALSE, FALSE, sizeof (Msg));
+  g_autoptr(GPtrArray) snaps = g_ptr_array_new ();  /* (replica, version, text) triples */
+  g_autofree char *final = NULL;
+
+  for (guint r = 0; r < n; r++)
+    reps[r] = replica (r + 1);
+
+  for (guint step = 0; step < steps || net->len > 0; step++)
+    {
+      if (step < steps)
+        {
+          guint r = g_rand_int_range (rand, 0, n);
+          g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+          guint k = g_rand_int_range (rand, 1, 4);
+
+          for (guint i = 0; i < k; i++)
+            random_edit (rand, reps[r], NULL, ops);
+          for (guint o = 0; o < n; o++)
+            {
+              guint copies = g_rand_int_range (rand, 0, 10) == 0 ? 2 : 1;
+              if (o == r)
+                continue;
+              for (guint c = 0; c < copies; c++)
+                {
+                  Msg m = { o, step + g_rand_int_range (rand, 0, 30), cairn_text_ops_encode (ops) };
+                  g_array_append_val (net, m);
+                }
+            }
+          if (g_rand_int_range (rand, 0, 10) == 0)
+            {
+              g_ptr_array_add (snaps, GUINT_TO_POINTER (r));
+              g_ptr_array_add (snaps, cairn_text_get_version (reps[r]));
+              g_ptr_array_add (snaps, text_of (reps[r]));
+            }
+        }
+      /* Deliver some due messages in random order. */
+      for (guint tries = g_rand_int_range (rand, 0, 4); tries > 0 && net->len > 0; tries--)
+        {
+          guint i = g_rand_int_range (rand, 0, net->len);
+          Msg m = g_array_index (net, Msg, i);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(CairnTextOps) ops = NULL;
+
+          if (m.due > step && step < steps)
+            continue;
+          g_array_remove_index_fast (net, i);
+          ops = cairn_text_ops_decode (m.bytes, &error);
+          g_assert_no_error (error);
+          g_assert_true (cairn_text_apply (reps[m.to], ops, 0, &error));
+          g_assert_no_error (error);
+          g_bytes_unref (m.bytes);
+        }
+    }
+
+  final = text_of (reps[0]);
+  for (guint r = 0; r < n; r++)
+    {
+      g_autofree char *s = text_of (reps[r]);
+      g_autoptr(CairnTextVersion) v0 = cairn_text_get_version (reps[0]);
+      g_autoptr(CairnTextVersion) vr = cairn_text_get_version (reps[r]);
+      g_assert_cmpuint (cairn_text_get_n_pending (reps[r]), ==, 0);
+      g_assert_cmpstr (s, ==, final);
+      g_assert_cmpint (cairn_text_version_compare (v0, vr), ==, CAIRN_TEXT_VERSION_EQUAL);
+    }
+  /* Text at a past version is what that replica showed then, on every
+   * replica (they all have the history now). */
+  for (guint i = 0; i < snaps->len; i += 3)
+    {
+      CairnTextVersion *v = snaps->pdata[i + 1];
+      for (guint r = 0; r < n; r++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *at = cairn_text_get_text_at (reps[r], v, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (at, ==, snaps->pdata[i + 2]);
+        }
+    }
+  /* The whole state survives encoding, history included. */
+  {
+    g_autoptr(GBytes) state = cairn_text_encode_state (reps[1]);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = client (2);
+    g_autoptr(CairnText) back = cairn_text_decode_state (state, id, &error);
+    g_autoptr(CairnTextOps) more = cairn_text_ops_new ();
+
+    g_assert_no_error (error);
+    assert_text (back, final);
+    for (guint i = 0; i < snaps->len; i += 3)
+      {
+        g_autofree char *at = cairn_text_get_text_at (back, snaps->pdata[i + 1], &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (at, ==, snaps->pdata[i + 2]);
+      }
+    /* The decoded replica keeps editing and merges with the others. */
+    random_edit (rand, back, NULL, more);
+    random_edit (rand, reps[0], NULL, NULL);
+    {
+      g_autoptr(CairnTextVersion) vback = cairn_text_get_version (back);
+      g_autoptr(CairnTextOps) to_back = cairn_text_ops_since (reps[0], vback);
+      deliver (reps[0], more);
+      deliver (back, to_back);
+      {
+        g_autofree char *x = text_of (back);
+        g_autofree char *y = text_of (reps[0]);
+        g_assert_cmpstr (x, ==, y);
+      }
+    }
+  }
+
+  for (guint i = 0; i < snaps->len; i += 3)
+    {
+      cairn_text_version_free (snaps->pdata[i + 1]);
+      g_free (snaps->pdata[i + 2]);
+    }
+  for (guint r = 0; r < n; r++)
+    cairn_text_free (reps[r]);
+}
+
+static void
+test_concurrent_convergence (void)
+{
+  guint32 seed = test_seed ();
+
+  for (guint round = 0; round < 6; round++)
+    run_replicas (seed + round, 3 + round % 3, 150);
+}
+
+/* ---- Encodings ---------------------------------------------------------- */
+
+static CairnText *
+random_doc (guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  CairnText *a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+      random_edit (rand, i % 3 ? a : b, NULL, ops);
+      deliver (i % 3 ? b : a, ops);
+    }
+  return a;
+}
+
+static void
+test_state_round_trip (void)
+{
+  g_autoptr(CairnText) a = random_doc (7);
+  g_autoptr(GBytes) state = cairn_text_encode_state (a);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = client (9);
+  g_autoptr(CairnText) back = cairn_text_decode_state (state, id, &error);
+  g_autofree char *ta = text_of (a);
+  g_autoptr(GBytes) again = NULL;
+
+  g_assert_no_error (error);
+  assert_text (back, ta);
+  {
+    g_autoptr(CairnTextVersion) va = cairn_text_get_version (a);
+    g_autoptr(CairnTextVersion) vb = cairn_text_get_version (back);
+    g_assert_cmpint (cairn_text_version_compare (va, vb), ==, CAIRN_TEXT_VERSION_EQUAL);
+  }
+  /* Decoded as the same replica, it encodes to the same bytes (a new
+   * replica adds itself to the client table). */
+  {
+    g_autofree char *id1 = client (1);
+    g_autoptr(CairnText) same = cairn_text_decode_state (state, id1, &error);
+    g_assert_no_error (error);
+    again = cairn_text_encode_state (same);
+  }
+  g_assert_true (g_bytes_equal (state, again));
+
+  /* Held ops are part of the state. */
+  {
+    g_autoptr(CairnText) c = replica (3);
+    g_autoptr(CairnText) d = replica (4);
+    g_autoptr(CairnTextOps) o1 = cairn_text_ops_new ();
+    g_autoptr(CairnTextOps) o2 = cairn_text_ops_new ();
+    g_autoptr(GBytes) s = NULL;
+    g_autoptr(CairnText) e = NULL;
+    g_autofree char *eid = client (5);
+
+    g_assert_true (cairn_text_insert (c, 0, "held", -1, o1, NULL));
+    g_assert_true (cairn_text_insert (c, 4, " back", -1, o2, NULL));
+    deliver (d, o2);
+    g_assert_cmpuint (cairn_text_get_n_pending (d), ==, 1);
+    s = cairn_text_encode_state (d);
+    e = cairn_text_decode_state (s, eid, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (cairn_text_get_n_pending (e), ==, 1);
+    deliver (e, o1);
+    assert_text (e, "held back");
+  }
+}
+
+static void
+check_refused_or_valid (GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = client (9);
+  g_autoptr(CairnText) t = cairn_text_decode_state (bytes, id, &error);
+
+  if (t == NULL)
+    {
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+      g_assert_nonnull (strstr (error->message, "byte"));
+    }
+  else
+    {
+      /* Something that decodes must be a usable document. */
+      g_autofree char *s = text_of (t);
+      g_autoptr(GBytes) again = cairn_text_encode_state (t);
+      g_assert_true (g_utf8_validate (s, -1, NULL));
+      g_assert_true (cairn_text_insert (t, cairn_text_get_length (t), "z", -1, NULL, NULL));
+      if (cairn_text_get_length (t) > 1)
+        g_assert_true (cairn_text_delete (t, 0, 1, NULL, NULL));
+    }
+}
+
+static void
+test_corrupt_state_refused (void)
+{
+  g_autoptr(CairnText) a = random_doc (11);
+  g_autoptr(GBytes) state = cairn_text_encode_state (a);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
+  gsize n;
+  const guint8 *d = g_bytes_get_data (state, &n);
+  GError *error = NULL;
+
+  /* Every truncation is refused. */
+  for (gsize cut = 0; cut < n; cut++)
+    {
+      g_autoptr(GBytes) part = g_bytes_new (d, cut);
+      g_autofree char *id = client (9);
+      CairnText *t = cairn_text_decode_state (part, id, &error);
+      g_assert_null (t);
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+      g_clear_error (&error);
+    }
+  /* Flipped bytes: refused, or a valid document; never a crash. */
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (d, n);
+      g_autoptr(GBytes) bad = NULL;
+      copy[g_rand_int_range (rand, 0, n)] ^= 1 << g_rand_int_range (rand, 0, 8);
+      if (i % 3 == 0)
+        copy[g_rand_int_range (rand, 0, n)] = g_rand_int_range (rand, 0, 256);
+      bad = g_bytes_new (copy, n);
+      check_refused_or_valid (bad);
+    }
+  /* Bad varints and trailing junk. */
+  {
+    guint8 junk[16] = { 0xC2 };
+    g_autoptr(GBytes) b = NULL;
+    memset (junk + 1, 0xff, 15);
+    b = g_bytes_new (junk, sizeof junk);
+    check_refused_or_valid (b);
+    g_assert_null (cairn_text_decode_state (b, "00000000000000000000000000000001", &error));
+    g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree guint8 *longer = g_malloc (n + 1);
+    g_autoptr(GBytes) b = NULL;
+    memcpy (longer, d, n);
+    longer[n] = 0;
+    b = g_bytes_new (longer, n + 1);
+    g_assert_null (cairn_text_decode_state (b, "00000000000000000000000000000001", &error));
+    g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+    g_clear_error (&error);
+  }
+}
+
+static void
+test_corrupt_ops_refused (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
+  g_autoptr(GBytes) enc = NULL;
+  g_autoptr(CairnTextVersion) before = NULL;
+  g_autofree char *tb = NULL;
+  GError *error = NULL;
+  const guint8 *d;
+  gsize n;
+
+  g_assert_true (cairn_text_insert (a, 0, "shared base ü", -1, ops, NULL));
+  deliver (b, ops);
+  cairn_text_ops_clear (ops);
+  g_assert_true (cairn_text_insert (a, 3, "日本", -1, ops, NULL));
+  g_assert_true (cairn_text_delete (a, 0, 2, ops, NULL));
+  g_assert_true (cairn_text_insert (a, 0, "Z", -1, ops, NULL));
+  enc = cairn_text_ops_encode (ops);
+  d = g_bytes_get_data (enc, &n);
+  before = cairn_text_get_version (b);
+  tb = text_of (b);
+
+  for (gsize cut = 0; cut < n; cut++)
+    {
+      g_autoptr(GBytes) part = g_bytes_new (d, cut);
+      g_assert_null (cairn_text_ops_decode (part, &error));
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (d, n);
+      g_autoptr(GBytes) bad = NULL;
+      g_autoptr(CairnTextOps) dec = NULL;
+      g_autoptr(CairnText) c = replica (3);
+
+      copy[g_rand_int_range (rand, 0, n)] ^= 1 << g_rand_int_range (rand, 0, 8);
+      bad = g_bytes_new (copy, n);
+      dec = cairn_text_ops_decode (bad, &error);
+      if (dec == NULL)
+        {
+          g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+          g_clear_error (&error);
+          continue;
+        }
+      /* A batch that decodes either applies or is refused whole. */
+      {
+        g_autoptr(CairnTextOps) base = cairn_text_ops_since (b, NULL);
+        g_autoptr(CairnTextVersion) vc = NULL;
+        g_autofree char *tc = NULL;
+        deliver (c, base);
+        vc = cairn_text_get_version (c);
+        tc = text_of (c);
+        if (!cairn_text_apply (c, dec, 0, &error))
+          {
+            g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+            g_clear_error (&error);
+            assert_unchanged (c, tc, vc);
+          }
+        else
+          {
+            g_autofree char *s = text_of (c);
+            g_assert_true (g_utf8_validate (s, -1, NULL));
+          }
+      }
+    }
+  assert_unchanged (b, tb, before);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/text/basic-edits", test_basic_edits);
+  g_test_add_func ("/text/code-points", test_code_points);
+  g_test_add_func ("/text/bad-input", test_bad_input);
+  g_test_add_func ("/text/typing-coalesces", test_typing_coalesces);
+  g_test_add_func ("/text/no-interleaving", test_no_interleaving);
+  g_test_add_func ("/text/no-interleaving-random", test_no_interleaving_random);
+  g_test_add_func ("/text/ties-deterministic", test_ties_are_deterministic);
+  g_test_add_func ("/text/duplicates-and-held", test_duplicates_and_held_ops);
+  g_test_add_func ("/text/contradictory-ops", test_contradictory_ops_refused);
+  g_test_add_func ("/text/versions", test_versions);
+  g_test_add_func ("/text/sequential-oracle", test_sequential_oracle);
+  g_test_add_func ("/text/concurrent-convergence", test_concurrent_convergence);
+  g_test_add_func ("/text/state-round-trip", test_state_round_trip);
+  g_test_add_func ("/text/corrupt-state", test_corrupt_state_refused);
+  g_test_add_func ("/text/corrupt-ops", test_corrupt_ops_refused);
+  return g_test_run ();
+}
