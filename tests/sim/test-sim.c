@@ -24,6 +24,7 @@
 #include "cairn-server-core.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
+#include "cairn-text.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
 static const guint32 regression_seeds[] = { 0 };
@@ -559,10 +560,34 @@ client_edit (Sim       *sim,
   else if (r < 97)
     {
       g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY id");
-      if (note == NULL || chance (sim, 0.4))
+      if (note == NULL || chance (sim, 0.2))
         ret = cairn_store_create_note (c->store, title, &error);
-      else
+      else if (chance (sim, 0.3))
         cairn_store_rename_note (c->store, note, title, &error);
+      else
+        {
+          /* Typing in the body: text CRDT operations, no rollback. */
+          g_autoptr(CairnText) body = cairn_store_load_note_text (c->store, note, &error);
+          g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+          if (body != NULL)
+            {
+              gsize len = cairn_text_get_length (body);
+
+              if (len > 0 && chance (sim, 0.3))
+                {
+                  gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
+                  gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
+                  gsize n = MIN (len - pos, want);
+                  if (!cairn_text_delete (body, pos, n, ops, &error))
+                    g_error ("seed %u: delete %zu+%zu of %zu: %s", sim->seed, pos, n, len, error->message);
+                }
+              else
+                g_assert_true (cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
+                                                  title, -1, ops, &error));
+              cairn_store_edit_note (c->store, note, ops, &error);
+            }
+        }
     }
   else if (r < 99)
     cairn_store_delete_list (c->store, list, &error);
