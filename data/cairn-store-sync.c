@@ -466,6 +466,7 @@ cairn_store_forget_server_history (CairnStore  *self,
                           "WHERE client_id = (SELECT client_id FROM meta) ORDER BY client_seq;"
                           "DELETE FROM log;"
                           "DELETE FROM todos;"
+                          "DELETE FROM note_bodies;"
                           "DELETE FROM notes;"
                           "DELETE FROM lists;"
                           "DELETE FROM sync_origin;", error))
