@@ -519,9 +519,9 @@ client_edit (Sim       *sim,
              SimClient *c)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *list = random_row (sim, c, "SELECT id FROM lists WHERE NOT deleted ORDER BY id");
-  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
-  g_autofree char *other = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
+  g_autofree char *list = random_row (sim, c, "SELECT id FROM lists WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *other = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
   g_autofree char *title = g_strdup_printf ("t%u-%u", c->idx, g_rand_int_range (sim->rand, 0, 1000));
   g_autofree char *ret = NULL;
   int r = g_rand_int_range (sim->rand, 0, 100);
@@ -549,7 +549,7 @@ client_edit (Sim       *sim,
     cairn_store_delete_todo (c->store, todo, &error);
   else if (r < 81)
     {
-      g_autofree char *dead = random_row (sim, c, "SELECT id FROM todos WHERE deleted ORDER BY id");
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM todos WHERE deleted ORDER BY position, id");
       if (dead)
         cairn_store_restore_todo (c->store, dead, &error);
     }
@@ -565,7 +565,7 @@ client_edit (Sim       *sim,
     cairn_store_move_list (c->store, list, NULL, NULL, &error);
   else if (r < 97)
     {
-      g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY id");
+      g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY title, id");
       if (!sim->note_typing)
         {
           if (note == NULL || chance (sim, 0.4))
@@ -606,7 +606,7 @@ client_edit (Sim       *sim,
     cairn_store_delete_list (c->store, list, &error);
   else
     {
-      g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY id");
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY position, id");
       if (dead)
         cairn_store_restore_list (c->store, dead, &error);
     }
@@ -948,6 +948,11 @@ run_seed (guint32  seed,
 
   sim.seed = seed;
   sim.rand = g_rand_new_with_seed (seed);
+  /* The store draws client ids, object ids and position suffixes from
+   * g_random: seed it too, so that a seed replays the same run (object ids
+   * also hold the wall-clock millisecond: random_row orders by position or
+   * title first, so that the choices do not depend on it). */
+  g_random_set_seed (seed);
   sim.verbose = verbose;
   sim.dir = g_mkdtemp (g_steal_pointer (&templ));
   g_assert_nonnull (sim.dir);
