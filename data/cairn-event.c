@@ -435,13 +435,62 @@ canonical_copy (JsonNode *node)
   return json_node_copy (node);
 }
 
+/* TRUE if json-glib writes s between quotes as it is (no escapes). */
+static gboolean
+needs_no_escape (const char *s)
+{
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* The common case, written directly: a flat object of plain strings (every
+ * event args today). The same bytes as the general path below
+ * (test-event.c compares them); NULL when it does not apply. */
+static char *
+flat_strings_json (JsonObject *args)
+{
+  g_autoptr(GList) members = json_object_get_members (args);
+  GString *out = g_string_sized_new (160);
+
+  members = g_list_sort (members, (GCompareFunc) strcmp);
+  g_string_append_c (out, '{');
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (args, l->data);
+      const char *value;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          !needs_no_escape (l->data) || !needs_no_escape (value = json_node_get_string (node)))
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+      if (l != members)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '"');
+      g_string_append (out, l->data);
+      g_string_append (out, "\":\"");
+      g_string_append (out, value);
+      g_string_append_c (out, '"');
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
 char *
 cairn_event_dup_args_json (const CairnEvent *self)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) node = NULL;
   g_autoptr(JsonNode) canonical = NULL;
+  char *flat;
 
   g_return_val_if_fail (self != NULL, NULL);
+
+  if ((flat = flat_strings_json (self->args)) != NULL)
+    return flat;
+  node = json_node_new (JSON_NODE_OBJECT);
 
   json_node_set_object (node, self->args);
   canonical = canonical_copy (node);

@@ -71,6 +71,135 @@ midpoint (GString    *out,
     }
 }
 
+/* Appending and prepending. A key is read as a header digit h, then an
+ * "integer" of n(h) digits, then anything. n grows away from the middle
+ * header 'V' and is capped: V and U take 1 digit, W and T 2, X and S 3,
+ * every other header 4. Counting up within a header and then moving to the
+ * next header (whose integer starts at its lowest value) gives
+ * 62 + 62^2 + 62^3 + ... keys before the key gets longer, so the length of
+ * the n-th appended key grows with log62(n), not with n. Keys stay plain
+ * base-62 fractions compared as bytes, so any valid key (including keys
+ * written by earlier versions, which are not laid out this way) works as a
+ * neighbour: the prefix of length 1 + n(h), padded with '0', is incremented
+ * or decremented, which moves past the neighbour whatever follows it. */
+#define START_HEADER 31   /* 'V' */
+#define INTEGER_CAP 4
+
+static gsize
+integer_digits (int header)
+{
+  int n = header >= START_HEADER ? header - START_HEADER + 1 : START_HEADER - header;
+
+  return MIN (n, INTEGER_CAP);
+}
+
+/* The first key of an empty list: header 'V', integer 'V' (the middle). */
+static void
+append_start (GString *out)
+{
+  g_string_append_c (out, digits[START_HEADER]);
+  g_string_append_c (out, digits[START_HEADER]);
+}
+
+/* Appends to out a digit string greater than key, ignoring the suffix
+ * to come. */
+static void
+successor (GString    *out,
+           const char *key)
+{
+  gsize len = strlen (key);
+  gsize n, start = out->len;
+  int header;
+
+  if (len == 0)
+    {
+      append_start (out);
+      return;
+    }
+  header = digit_value (key[0]);
+  n = integer_digits (header);
+  g_string_append_len (out, key, MIN (len, n + 1));
+  while (out->len - start < n + 1)
+    g_string_append_c (out, '0');
+
+  /* Increment the integer part, carrying. */
+  for (gsize i = n; i >= 1; i--)
+    {
+      int d = digit_value (out->str[start + i]);
+
+      if (d < BASE - 1)
+        {
+          out->str[start + i] = digits[d + 1];
+          return;
+        }
+      out->str[start + i] = '0';
+    }
+
+  /* The integer was the largest of its header. */
+  if (header < BASE - 1)
+    {
+      g_string_truncate (out, start);
+      g_string_append_c (out, digits[header + 1]);
+      for (gsize i = 0; i < integer_digits (header + 1); i++)
+        g_string_append_c (out, '0');
+      return;
+    }
+  /* Top header, top integer ('z' x 5): keep that prefix and go on with what
+   * follows it (only after ~400 million appends, or after a key of an
+   * earlier version that starts with many 'z'). */
+  g_string_truncate (out, start);
+  g_string_append_len (out, key, n + 1);
+  successor (out, key + n + 1);
+}
+
+/* Appends to out a digit string smaller than key (a valid key); with any
+ * suffix after it, it stays smaller. */
+static void
+predecessor (GString    *out,
+             const char *key)
+{
+  gsize len = strlen (key);
+  gsize n, start = out->len;
+  int header;
+
+  g_assert (len > 0);
+  header = digit_value (key[0]);
+  n = integer_digits (header);
+  g_string_append_len (out, key, MIN (len, n + 1));
+  while (out->len - start < n + 1)
+    g_string_append_c (out, '0');
+
+  /* Decrement the integer part, borrowing. The prefix is at most the key
+   * (padding adds '0' after a key that does not end in '0'), and the
+   * decremented one differs from it within the key's own digits. */
+  for (gsize i = n; i >= 1; i--)
+    {
+      int d = digit_value (out->str[start + i]);
+
+      if (d > 0)
+        {
+          out->str[start + i] = digits[d - 1];
+          return;
+        }
+      out->str[start + i] = digits[BASE - 1];
+    }
+
+  if (header > 0)
+    {
+      g_string_truncate (out, start);
+      g_string_append_c (out, digits[header - 1]);
+      for (gsize i = 0; i < integer_digits (header - 1); i++)
+        g_string_append_c (out, digits[BASE - 1]);
+      return;
+    }
+  /* Bottom header, bottom integer ('0' x 5): the key goes on after it (it
+   * does not end in '0'), so keep the prefix and go below the rest. */
+  g_assert (len > n + 1);
+  g_string_truncate (out, start);
+  g_string_append_len (out, key, n + 1);
+  predecessor (out, key + n + 1);
+}
+
 char *
 cairn_position_between_with_rand (const char *before,
                                   const char *after,
@@ -82,45 +211,14 @@ cairn_position_between_with_rand (const char *before,
   g_return_val_if_fail (after == NULL || cairn_position_is_valid (after), NULL);
   g_return_val_if_fail (before == NULL || after == NULL || strcmp (before, after) < 0, NULL);
 
-  if (before != NULL && after == NULL)
-    {
-      /* Appending is the common case: bump the first digit that can be
-       * bumped rather than halving the gap, so keys grow by one character
-       * per ~61 appends instead of one per ~6. */
-      gsize len = strlen (before);
-      gsize i;
-
-      for (i = 0; i < len && digit_value (before[i]) == BASE - 1; i++)
-        ;
-      g_string_append_len (key, before, i);
-      if (i < len)
-        g_string_append_c (key, digits[digit_value (before[i]) + 1]);
-      /* On reaching the top digit, start the next level low ourselves:
-       * otherwise it starts at a random suffix digit and wastes half of it. */
-      if (i == len || key->str[key->len - 1] == digits[BASE - 1])
-        g_string_append_c (key, digits[1]);
-    }
-  else if (before == NULL && after != NULL)
-    {
-      /* Prepending, likewise: lower the first digit that can go down
-       * without reaching 0. */
-      gsize len = strlen (after);
-      gsize i;
-
-      for (i = 0; i < len && digit_value (after[i]) <= 1; i++)
-        ;
-      if (i < len)
-        {
-          g_string_append_len (key, after, i);
-          g_string_append_c (key, digits[digit_value (after[i]) - 1]);
-          if (key->str[key->len - 1] == digits[1])
-            g_string_append_c (key, digits[BASE - 2]);
-        }
-      else
-        midpoint (key, "", after);
-    }
+  if (before == NULL && after == NULL)
+    append_start (key);
+  else if (after == NULL)
+    successor (key, before);
+  else if (before == NULL)
+    predecessor (key, after);
   else
-    midpoint (key, before != NULL ? before : "", after);
+    midpoint (key, before, after);
 
   /* The random suffix: the last digit is never 0 (keeps the invariant that
    * no key ends in 0, without which "A" and "A0" would have nothing between). */
@@ -135,8 +233,10 @@ cairn_position_between_with_rand (const char *before,
   if (key->len > CAIRN_POSITION_MAX_LENGTH)
     {
       /* Only reachable after thousands of inserts into one gap. Keep the key
-       * valid by dropping the suffix; order is still total by (position, id). */
-      g_string_truncate (key, key->len - SUFFIX_LENGTH);
+       * valid by dropping the suffix if what is left does not end in '0';
+       * order is still total by (position, id). */
+      if (key->str[key->len - SUFFIX_LENGTH - 1] != '0')
+        g_string_truncate (key, key->len - SUFFIX_LENGTH);
       if (key->len > CAIRN_POSITION_MAX_LENGTH)
         g_warning ("Position key between “%.20s…” and “%.20s…” is too long",
                    before ? before : "", after ? after : "");

@@ -7,6 +7,12 @@
  * and each new key ends in random digits, so two devices inserting at the
  * same spot get different keys. Sort by (position, id) so order stays total
  * even in the (astronomically unlikely) case of equal keys.
+ *
+ * Appending after the last key (or prepending before the first) counts
+ * through a header digit and a variable-length integer part (see
+ * cairn-position.c), so keys grow with the logarithm of the number of
+ * appends: 100,000 appends to an empty list end at 4 digits + the 3-digit
+ * suffix. Keys from earlier versions are valid neighbours as they are.
  */
 #pragma once
 

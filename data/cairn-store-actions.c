@@ -15,11 +15,32 @@ typedef struct
   const char *table;
   const char *noun;      /* for messages */
   const char *capital;
+  /* Queries, written out so that no commit formats SQL: the row check
+   * (deleted, and the list of a todo), and for ordered kinds the
+   * neighbour queries of compute_position() (?1 scope: the list id of a
+   * todo, NULL for lists; ?2 pivot position or id; ?3 id to ignore). */
+  const char *check_sql;
+  const char *pivot_sql;
+  const char *next_sql;
+  const char *prev_sql;
+  const char *last_sql;
 } Kind;
 
-static const Kind list_kind = { "lists", "list", "List" };
-static const Kind todo_kind = { "todos", "todo", "Todo" };
-static const Kind note_kind = { "notes", "note", "Note" };
+#define NEIGHBOUR_SQL(table, scope) \
+  "SELECT position FROM " table " WHERE " scope " AND id = ?2 AND NOT deleted AND id IS NOT ?3", \
+  "SELECT min(position) FROM " table " WHERE " scope " AND position > ?2 AND NOT deleted AND id IS NOT ?3", \
+  "SELECT max(position) FROM " table " WHERE " scope " AND position < ?2 AND NOT deleted AND id IS NOT ?3", \
+  "SELECT max(position) FROM " table " WHERE " scope " AND ?2 IS NULL AND NOT deleted AND id IS NOT ?3"
+
+static const Kind list_kind = { "lists", "list", "List",
+                                "SELECT deleted, NULL FROM lists WHERE id = ?",
+                                NEIGHBOUR_SQL ("lists", "?1 IS NULL") };
+static const Kind todo_kind = { "todos", "todo", "Todo",
+                                "SELECT deleted, list_id FROM todos WHERE id = ?",
+                                NEIGHBOUR_SQL ("todos", "list_id = ?1") };
+static const Kind note_kind = { "notes", "note", "Note",
+                                "SELECT deleted, NULL FROM notes WHERE id = ?",
+                                NULL, NULL, NULL, NULL };
 
 /* Looks a row up. live: the caller needs it not deleted. On success
  * *list_id (todos only, optional) gets the todo's list. */
@@ -32,7 +53,6 @@ check_object (CairnStore  *self,
               char       **list_id,
               GError     **error)
 {
-  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -43,9 +63,7 @@ check_object (CairnStore  *self,
       return FALSE;
     }
 
-  sql = g_strdup_printf ("SELECT deleted, %s FROM %s WHERE id = ?",
-                         kind == &todo_kind ? "list_id" : "NULL", kind->table);
-  stmt = _cairn_store_prepare (self, sql, error);
+  stmt = _cairn_store_prepare (self, kind->check_sql, error);
   if (stmt == NULL)
     return FALSE;
   if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -132,11 +150,10 @@ compute_position (CairnStore  *self,
                   const char  *after_id,
                   GError     **error)
 {
-  g_autofree char *pivot_sql = NULL, *next_sql = NULL, *prev_sql = NULL, *last_sql = NULL;
   g_autofree char *lo = NULL, *hi = NULL, *pivot = NULL;
-  const char *scope = kind == &todo_kind ? "list_id = ?1" : "?1 IS NULL";
   const char *anchor = after_id != NULL ? after_id : before_id;
 
+  g_assert (kind->pivot_sql != NULL);
   if (before_id != NULL && after_id != NULL)
     {
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
@@ -144,18 +161,9 @@ compute_position (CairnStore  *self,
       return NULL;
     }
 
-  pivot_sql = g_strdup_printf ("SELECT position FROM %s WHERE %s AND id = ?2 AND NOT deleted "
-                               "AND id IS NOT ?3", kind->table, scope);
-  next_sql = g_strdup_printf ("SELECT min(position) FROM %s WHERE %s AND position > ?2 "
-                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
-  prev_sql = g_strdup_printf ("SELECT max(position) FROM %s WHERE %s AND position < ?2 "
-                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
-  last_sql = g_strdup_printf ("SELECT max(position) FROM %s WHERE %s AND ?2 IS NULL "
-                              "AND NOT deleted AND id IS NOT ?3", kind->table, scope);
-
   if (anchor != NULL)
     {
-      if (!query_position (self, pivot_sql, list_id, anchor, moving_id, &pivot, error))
+      if (!query_position (self, kind->pivot_sql, list_id, anchor, moving_id, &pivot, error))
         return NULL;
       if (pivot == NULL)
         {
@@ -167,17 +175,17 @@ compute_position (CairnStore  *self,
       if (after_id != NULL)
         {
           lo = g_steal_pointer (&pivot);
-          if (!query_position (self, next_sql, list_id, lo, moving_id, &hi, error))
+          if (!query_position (self, kind->next_sql, list_id, lo, moving_id, &hi, error))
             return NULL;
         }
       else
         {
           hi = g_steal_pointer (&pivot);
-          if (!query_position (self, prev_sql, list_id, hi, moving_id, &lo, error))
+          if (!query_position (self, kind->prev_sql, list_id, hi, moving_id, &lo, error))
             return NULL;
         }
     }
-  else if (!query_position (self, last_sql, list_id, NULL, moving_id, &lo, error))
+  else if (!query_position (self, kind->last_sql, list_id, NULL, moving_id, &lo, error))
     return NULL;
 
   return cairn_position_between (lo, hi);

@@ -25,8 +25,11 @@ struct _CairnStore
   gint64       next_client_seq;
   guint        pending_count;
   GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
+  GHashTable  *table_keys;      /* state table -> GBytes, its primary-key flags */
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
+  CairnChanges *external;       /* another connection's commits, not yet emitted */
+  GFileMonitor *wal_monitor;    /* cairn_store_watch_external() */
   guint        needs_update : 1;
   guint        in_transaction : 1;
 
@@ -65,6 +68,21 @@ gboolean      _cairn_store_session_take    (CairnStore      *self,
                                             GBytes         **changeset,
                                             GError         **error);
 
+/* One-row changesets (cairn-store-changeset.c): a row as it is now
+ * (exists FALSE if there is none), and the changeset that turns one image
+ * of a row into another, identical to what a session would record. */
+typedef struct _CairnRowImage CairnRowImage;
+CairnRowImage *_cairn_row_image_read       (CairnStore   *self,
+                                            const char   *table,
+                                            const char   *id,
+                                            GError      **error);
+void          _cairn_row_image_free        (CairnRowImage *image);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnRowImage, _cairn_row_image_free)
+GBytes       *_cairn_changeset_encode      (CairnStore          *self,
+                                            const char          *table,
+                                            const CairnRowImage *before,
+                                            const CairnRowImage *after);
+
 /* Schema (cairn-store-schema.c): opens path, refusing newer and foreign
  * files without writing to them, and migrates to the current version. */
 sqlite3      *_cairn_store_open_db         (const char   *path,
@@ -99,6 +117,17 @@ gboolean      _cairn_store_apply_event     (CairnStore       *self,
                                             CairnChanges     *changes,
                                             gboolean         *skipped,
                                             GError          **error);
+
+/* The same, also returning in *changeset the changeset of what the event
+ * wrote to the state tables (empty if nothing). Events of the one-row
+ * reducers encode it themselves (cairn-store-changeset.c); any other event
+ * is recorded by a session. */
+gboolean      _cairn_store_apply_event_recorded (CairnStore       *self,
+                                                 const CairnEvent *event,
+                                                 CairnChanges     *changes,
+                                                 gboolean         *skipped,
+                                                 GBytes          **changeset,
+                                                 GError          **error);
 
 /* note.edited (cairn-store-text.c): merges the event's text operations into
  * the note's CRDT (table note_bodies, outside changesets) and writes the

@@ -143,14 +143,11 @@ _cairn_store_replay_pending (CairnStore   *self,
   for (guint i = 0; i < events->len; i++)
     {
       CairnEvent *event = events->pdata[i];
-      g_autoptr(sqlite3_session) session = NULL;
       g_autoptr(GBytes) changeset = NULL;
       sqlite3_stmt *stmt;
       gboolean skipped;
 
-      if ((session = _cairn_store_session_new (self, error)) == NULL ||
-          !_cairn_store_apply_event (self, event, changes, &skipped, error) ||
-          !_cairn_store_session_take (self, session, &changeset, error))
+      if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
         return FALSE;
 
       stmt = _cairn_store_prepare (self,
@@ -358,8 +355,8 @@ cairn_store_rebase (CairnStore  *self,
 
   changes = _cairn_changes_new ();
   if (!_cairn_changes_add_changeset (changes, net, error) ||
-      !_cairn_store_end (self, error) ||
-      !_cairn_store_load_meta (self, error))
+      !_cairn_store_load_meta (self, error) ||
+      !_cairn_store_end (self, error))
     goto fail;
 
   if (self->needs_update != old_needs_update)
@@ -460,8 +457,8 @@ cairn_store_rebuild (CairnStore  *self,
     }
 
   if (!_cairn_store_replay_pending (self, NULL, error) ||
-      !_cairn_store_end (self, error) ||
-      !_cairn_store_load_meta (self, error))
+      !_cairn_store_load_meta (self, error) ||
+      !_cairn_store_end (self, error))
     goto fail;
 
   if (self->needs_update != old_needs_update)

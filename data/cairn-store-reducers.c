@@ -120,19 +120,27 @@ bind_args (CairnStore       *self,
   return TRUE;
 }
 
-gboolean
-_cairn_store_apply_event (CairnStore       *self,
-                          const CairnEvent *event,
-                          CairnChanges     *changes,
-                          gboolean         *skipped,
-                          GError          **error)
+/* changeset NULL: do not record; else *changeset receives the changeset
+ * of what the reducer wrote (the event must have a one-row reducer). */
+static gboolean
+apply (CairnStore       *self,
+       const CairnEvent *event,
+       CairnChanges     *changes,
+       gboolean         *skipped,
+       GBytes          **changeset,
+       GError          **error)
 {
   g_autoptr(CairnEvent) current = NULL;
   g_autoptr(GError) invalid = NULL;
+  g_autoptr(CairnRowImage) before = NULL;
+  g_autoptr(CairnRowImage) after = NULL;
   const CairnReducer *reducer;
+  const char *id;
   sqlite3_stmt *stmt;
 
   *skipped = FALSE;
+  if (changeset != NULL)
+    *changeset = g_bytes_new (NULL, 0);
   if (_cairn_event_lookup_spec (event->name, event->version) == NULL)
     {
       *skipped = TRUE;
@@ -152,10 +160,19 @@ _cairn_store_apply_event (CairnStore       *self,
 
   /* Text merges through the CRDT instead of one SQL statement. */
   if (g_str_equal (current->name, "note.edited"))
-    return _cairn_store_apply_note_edit (self, current, changes, error);
+    {
+      /* not a one-row reducer: recorded by a session, see below */
+      g_assert (changeset == NULL);
+      return _cairn_store_apply_note_edit (self, current, changes, error);
+    }
 
   reducer = lookup_reducer (current->name);
   g_assert (reducer != NULL);
+  id = json_object_get_string_member (current->args, reducer->id_arg);
+
+  if (changeset != NULL &&
+      (before = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
+    return FALSE;
 
   stmt = _cairn_store_prepare (self, reducer->sql, error);
   if (stmt == NULL ||
@@ -163,14 +180,60 @@ _cairn_store_apply_event (CairnStore       *self,
       !_cairn_store_step_done (self, stmt, error))
     return FALSE;
 
-  if (changes != NULL && sqlite3_changes (self->db) > 0)
+  if (sqlite3_changes (self->db) == 0)
+    return TRUE;
+
+  if (changeset != NULL)
+    {
+      if ((after = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
+        return FALSE;
+      g_bytes_unref (*changeset);
+      *changeset = _cairn_changeset_encode (self, reducer->table, before, after);
+    }
+
+  if (changes != NULL)
     {
       GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :
                         g_str_equal (reducer->table, "todos") ? changes->todos :
                         changes->notes;
 
-      g_hash_table_add (set, g_strdup (json_object_get_string_member (current->args,
-                                                                      reducer->id_arg)));
+      g_hash_table_add (set, g_strdup (id));
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_apply_event (CairnStore       *self,
+                          const CairnEvent *event,
+                          CairnChanges     *changes,
+                          gboolean         *skipped,
+                          GError          **error)
+{
+  return apply (self, event, changes, skipped, NULL, error);
+}
+
+gboolean
+_cairn_store_apply_event_recorded (CairnStore       *self,
+                                   const CairnEvent *event,
+                                   CairnChanges     *changes,
+                                   gboolean         *skipped,
+                                   GBytes          **changeset,
+                                   GError          **error)
+{
+  g_autoptr(sqlite3_session) session = NULL;
+
+  /* Upcasting keeps an event's name, so the name says whether it has a
+   * one-row reducer. Anything else is recorded by a session. */
+  if (lookup_reducer (event->name) != NULL)
+    return apply (self, event, changes, skipped, changeset, error);
+
+  *changeset = NULL;
+  if ((session = _cairn_store_session_new (self, error)) == NULL ||
+      !_cairn_store_apply_event (self, event, changes, skipped, error) ||
+      !_cairn_store_session_take (self, session, changeset, error))
+    {
+      g_clear_pointer (changeset, g_bytes_unref);
+      return FALSE;
     }
   return TRUE;
 }

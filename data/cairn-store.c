@@ -24,6 +24,14 @@ cairn_store_finalize (GObject *object)
 
   /* Statements must be finalized before the connection closes. */
   g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->table_keys, g_hash_table_unref);
+  if (self->wal_monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->wal_monitor, self);
+      g_file_monitor_cancel (self->wal_monitor);
+      g_clear_object (&self->wal_monitor);
+    }
+  g_clear_pointer (&self->external, _cairn_changes_free);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -114,6 +122,8 @@ static void
 cairn_store_init (CairnStore *self)
 {
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
 }
 
@@ -187,6 +197,8 @@ _cairn_store_step_done (CairnStore    *self,
   return TRUE;
 }
 
+static void flush_external (CairnStore *self);
+
 gboolean
 _cairn_store_begin (CairnStore  *self,
                     GError     **error)
@@ -227,6 +239,7 @@ _cairn_store_end (CairnStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  flush_external (self);
   return TRUE;
 }
 
@@ -250,17 +263,184 @@ read_data_version (CairnStore  *self,
   return TRUE;
 }
 
+/* What another connection changed since the cursor was read, from the
+ * cursor (still the old one) and the rows now in the file: when it only
+ * appended pending events (local edits through cairn-cli), their
+ * changesets name the rows; anything else (it rebased, rebuilt, or rewrote
+ * pending) is a reset. */
+static gboolean
+external_changes (CairnStore    *self,
+                  CairnChanges **out,
+                  GError       **error)
+{
+  g_autoptr(CairnChanges) changes = _cairn_changes_new ();
+  g_autofree char *old_history = g_strdup (self->history_id);
+  gint64 old_head = self->head, old_next = self->next_client_seq;
+  guint old_pending = self->pending_count, n_new = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!_cairn_store_load_meta (self, error))
+    return FALSE;
+
+  if (self->head != old_head || g_strcmp0 (self->history_id, old_history) != 0)
+    {
+      changes->reset = TRUE;
+      *out = g_steal_pointer (&changes);
+      return TRUE;
+    }
+
+  stmt = _cairn_store_prepare (self, "SELECT changeset FROM pending WHERE client_seq >= ?1 "
+                               "ORDER BY client_seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, old_next) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) changeset = g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                                 sqlite3_column_bytes (stmt, 0));
+
+      n_new++;
+      if (!_cairn_changes_add_changeset (changes, changeset, error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      return FALSE;
+    }
+
+  if (self->pending_count != old_pending + n_new)
+    {
+      /* pending events went away or were rewritten: not only appends */
+      g_hash_table_remove_all (changes->lists);
+      g_hash_table_remove_all (changes->todos);
+      g_hash_table_remove_all (changes->notes);
+      changes->reset = TRUE;
+    }
+  *out = g_steal_pointer (&changes);
+  return TRUE;
+}
+
+static void
+merge_changes (CairnChanges *into,
+               CairnChanges *from)
+{
+  GHashTable *sets[][2] = {
+    { into->lists, from->lists }, { into->todos, from->todos }, { into->notes, from->notes },
+  };
+
+  into->reset |= from->reset;
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    {
+      GHashTableIter iter;
+      gpointer id;
+
+      g_hash_table_iter_init (&iter, sets[i][1]);
+      while (g_hash_table_iter_next (&iter, &id, NULL))
+        g_hash_table_add (sets[i][0], g_strdup (id));
+    }
+}
+
 gboolean
 _cairn_store_check_data_version (CairnStore  *self,
                                  GError     **error)
 {
+  g_autoptr(CairnChanges) changes = NULL;
   gint64 version;
 
   if (!read_data_version (self, &version, error))
     return FALSE;
   if (version == self->data_version)
     return TRUE;
-  return _cairn_store_load_meta (self, error);
+  if (!external_changes (self, &changes, error))
+    return FALSE;
+  if (changes->reset || !_cairn_changes_is_empty (changes))
+    {
+      if (self->external == NULL)
+        self->external = g_steal_pointer (&changes);
+      else
+        merge_changes (self->external, changes);
+    }
+  return TRUE;
+}
+
+/* Emits what other connections changed, once no transaction is open. */
+static void
+flush_external (CairnStore *self)
+{
+  g_autoptr(CairnChanges) changes = NULL;
+
+  if (self->in_transaction || self->external == NULL)
+    return;
+  changes = g_steal_pointer (&self->external);
+  g_object_notify (G_OBJECT (self), "head");
+  g_object_notify (G_OBJECT (self), "pending-count");
+  _cairn_store_emit_changed (self, changes);
+}
+
+gboolean
+cairn_store_check_external (CairnStore  *self,
+                            GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* From a handler of our own ::changed inside a transaction: later. */
+  if (self->in_transaction)
+    return TRUE;
+  if (!_cairn_store_check_data_version (self, error))
+    return FALSE;
+  flush_external (self);
+  return TRUE;
+}
+
+static void
+wal_changed_cb (GFileMonitor      *monitor,
+                GFile             *file,
+                GFile             *other,
+                GFileMonitorEvent  event,
+                gpointer           user_data)
+{
+  CairnStore *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_store_check_external (self, &error))
+    g_warning ("Cannot read what another program changed: %s", error->message);
+}
+
+gboolean
+cairn_store_watch_external (CairnStore  *self,
+                            GError     **error)
+{
+  g_autofree char *wal_path = NULL;
+  g_autoptr(GFile) wal = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->wal_monitor != NULL)
+    return TRUE;
+  wal_path = g_strconcat (self->path, "-wal", NULL);
+  wal = g_file_new_for_path (wal_path);
+  self->wal_monitor = g_file_monitor_file (wal, G_FILE_MONITOR_NONE, NULL, error);
+  if (self->wal_monitor == NULL)
+    {
+      g_prefix_error (error, "Cannot watch “%s” for other programs' changes: ", wal_path);
+      return FALSE;
+    }
+  /* A burst of writes (a sync of many events) makes one check. */
+  g_file_monitor_set_rate_limit (self->wal_monitor, 50);
+  g_signal_connect (self->wal_monitor, "changed", G_CALLBACK (wal_changed_cb), self);
+  return TRUE;
 }
 
 /* Rolls the open transaction back and reloads the cached cursor, which
@@ -278,6 +458,7 @@ _cairn_store_rollback (CairnStore *self)
 
   if (!_cairn_store_load_meta (self, &error))
     g_warning ("%s", error->message);
+  flush_external (self);
 }
 
 /* Sessions */
@@ -838,7 +1019,6 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(sqlite3_session) session = NULL;
   g_autoptr(GBytes) changeset = NULL;
   g_autofree char *args_json = NULL;
   sqlite3_stmt *stmt;
@@ -863,11 +1043,8 @@ cairn_store_commit (CairnStore  *self,
     return NULL;
 
   event->client_seq = self->next_client_seq;
-  if ((session = _cairn_store_session_new (self, error)) == NULL ||
-      !_cairn_store_apply_event (self, event, changes, &skipped, error) ||
-      !_cairn_store_session_take (self, session, &changeset, error))
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
     goto fail;
-  g_clear_pointer (&session, sqlite3session_delete);
 
   stmt = _cairn_store_prepare (self,
                                "INSERT INTO pending (client_seq, name, version, args, "
@@ -898,7 +1075,6 @@ cairn_store_commit (CairnStore  *self,
   return g_steal_pointer (&event);
 
 fail:
-  g_clear_pointer (&session, sqlite3session_delete);
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return NULL;

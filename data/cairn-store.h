@@ -2,12 +2,13 @@
 /* cairn-store.h: one workspace's SQLite file on this device.
  *
  * It holds the state tables, the confirmed event log, the pending outbox
- * (each event with the session changeset of what its reducer wrote) and the
+ * (each event with the SQLite changeset of what its reducer wrote) and the
  * sync cursor (head, history_id). Every local change is one transaction;
  * cairn_store_rebase() takes the server's order. See DESIGN.md §2–§3.
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <sqlite3.h>
 #include "cairn-event.h"
 #include "cairn-text.h"
@@ -86,6 +87,22 @@ gboolean    cairn_store_rebase            (CairnStore  *self,
 
 /* Drops the state tables and replays the log, then pending. */
 gboolean    cairn_store_rebuild           (CairnStore  *self,
+                                           GError     **error);
+
+/* Changes made by other connections (cairn-cli, a sync engine in another
+ * process) to the same file. The store notices them by PRAGMA data_version:
+ * cairn_store_check_external() looks now (one cheap query when nothing
+ * changed); every write transaction also looks when it starts. What another
+ * connection changed is emitted as ::changed before this store's own
+ * change: the exact rows when it only added pending events (local edits),
+ * reset = TRUE otherwise (it rebased or rebuilt). */
+gboolean    cairn_store_check_external    (CairnStore  *self,
+                                           GError     **error);
+/* Watches the file's write-ahead log with a GFileMonitor and calls
+ * cairn_store_check_external() when it changes, in the thread-default main
+ * context of the caller, so that an app sees other processes' edits
+ * without polling. Idempotent. */
+gboolean    cairn_store_watch_external    (CairnStore  *self,
                                            GError     **error);
 
 /* Canonical, sorted JSON of the whole state: equal state, equal bytes. */

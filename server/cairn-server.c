@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <termios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
@@ -20,6 +22,23 @@
 #define DEFAULT_MAX_LIVE_PER_USER 20
 #define KEEPALIVE_SECONDS 30
 #define SHUTDOWN_GRACE_MS 3000
+/* A connection must deliver a whole request (headers and body) within this
+ * many seconds of starting to wait for it, idle keep-alive time included;
+ * otherwise it is closed (slow or idle clients cannot hold sockets). */
+#define DEFAULT_REQUEST_TIMEOUT_SECONDS 30
+/* Every live connection's session and membership are checked again this
+ * often, so that one whose rights went away (also through an admin command
+ * of another process) is closed even when its workspace stays quiet. */
+#define DEFAULT_LIVE_RECHECK_SECONDS 10
+/* A live connection's backlog is sent a page at a time, the next one only
+ * once fewer than this many bytes wait in the socket's kernel send queue,
+ * so that a client that does not read cannot make the server hold the
+ * whole log in memory. Retried every BACKLOG_RETRY_MS while it is fuller. */
+#define BACKLOG_LOW_WATER (256 * 1024)
+#define BACKLOG_RETRY_MS 20
+/* Argon2id checks running at once (each takes 64 MiB for a moment); further
+ * logins wait their turn, so a burst of logins cannot exhaust memory. */
+#define MAX_PASSWORD_CHECKS 2
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -36,7 +55,28 @@ typedef struct
   char                    *workspace_id;
   char                    *token;
   CairnAuth               *auth;
+  GSocket                 *socket;      /* the TCP socket under conn (TLS included) */
+  gboolean                 catching_up; /* backlog not all sent: no fan-out yet */
+  gint64                   backlog_after;
+  guint                    backlog_source;
+  gint64                   sent_seq;    /* every event up to this one was sent */
+  GQueue                   deferred;    /* DeferredAck* waiting for their events */
 } LiveConn;
+
+/* An ack to a live push whose connection is catching up: sent once the
+ * connection has been sent every event up to upto (events before acks). */
+typedef struct
+{
+  gint64  upto;
+  char   *text;
+} DeferredAck;
+
+static void
+deferred_ack_free (DeferredAck *da)
+{
+  g_free (da->text);
+  g_free (da);
+}
 
 struct _Server
 {
@@ -46,6 +86,8 @@ struct _Server
   GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
   guint            max_live_per_user;
+  guint            request_timeout_s;
+  guint            live_recheck;  /* timeout source of recheck_live() */
   gboolean         trust_proxy;
   gboolean         shutting_down;
   guint            in_flight;     /* paused requests (logins, pushes waiting for their commit) */
@@ -53,13 +95,19 @@ struct _Server
   GPtrArray       *pending;       /* PendingPush* of the open group, in push order */
   guint            pending_events;
   guint            commit_source; /* idle that commits the open group */
+  guint            checks_running; /* password checks on worker threads */
+  GQueue           checks_waiting; /* GTask* of logins waiting for a turn */
 };
 
-/* An HTTP push stored in the open group, answered once the group commits. */
+/* A push stored in the open group, answered once the group commits: an
+ * HTTP one (msg, paused) or one over a live WebSocket (conn and the push's
+ * message id). */
 typedef struct
 {
-  SoupServerMessage *msg;
-  char              *workspace_id;
+  SoupServerMessage       *msg;
+  SoupWebsocketConnection *conn;
+  char                    *id;
+  char                    *workspace_id;
   CairnPushReply    *reply;
   GPtrArray         *appended;
 } PendingPush;
@@ -68,6 +116,8 @@ static void
 pending_push_free (PendingPush *pp)
 {
   g_clear_object (&pp->msg);
+  g_clear_object (&pp->conn);
+  g_free (pp->id);
   g_free (pp->workspace_id);
   g_clear_pointer (&pp->reply, cairn_push_reply_free);
   g_clear_pointer (&pp->appended, g_ptr_array_unref);
@@ -96,9 +146,9 @@ log_line (const char *kind,
   json_builder_set_member_name (b, "event");
   json_builder_add_string_value (b, kind);
   json_builder_set_member_name (b, "method");
-  json_builder_add_string_value (b, method);
+  json_builder_add_string_value (b, method ? method : "");
   json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, path);
+  json_builder_add_string_value (b, path ? path : "");
   json_builder_set_member_name (b, "status");
   json_builder_add_int_value (b, status);
   json_builder_set_member_name (b, "duration_ms");
@@ -136,15 +186,63 @@ remote_address (Server            *self,
   return soup_server_message_get_remote_host (msg);
 }
 
+/* The deadline for reading one request; owned by the message (object
+ * data), so that it never outlives it. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint              source;
+} ReadDeadline;
+
+static void
+read_deadline_free (ReadDeadline *rd)
+{
+  if (rd->source != 0)
+    g_source_remove (rd->source);
+  g_free (rd);
+}
+
+static gboolean
+on_read_deadline (gpointer user_data)
+{
+  ReadDeadline *rd = user_data;
+  GSocket *socket = soup_server_message_get_socket (rd->msg);
+
+  rd->source = 0;
+  /* libsoup sees the end of the stream and drops the connection and its
+   * message itself; nothing was handled, so nothing changes. */
+  if (socket != NULL && !g_socket_is_closed (socket))
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Emitted as soon as a connection waits for its next request (before any
+ * byte of it has arrived). */
 static void
 on_request_started (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
+  Server *self = user_data;
   gint64 *start = g_new (gint64, 1);
+  ReadDeadline *rd = g_new0 (ReadDeadline, 1);
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  rd->msg = msg;
+  rd->source = g_timeout_add_seconds (self->request_timeout_s, on_read_deadline, rd);
+  g_object_set_data_full (G_OBJECT (msg), "cairn-read-deadline", rd,
+                          (GDestroyNotify) read_deadline_free);
+}
+
+/* The whole request is in: no deadline while it is handled (a paused
+ * login or push may take longer). */
+static void
+on_request_read (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), "cairn-read-deadline", NULL);
 }
 
 static void
@@ -297,6 +395,12 @@ live_conn_free (LiveConn *lc)
    * a little longer while it closes. */
   if (lc->conn != NULL)
     g_signal_handlers_disconnect_by_data (lc->conn, lc);
+  if (lc->backlog_source != 0)
+    g_source_remove (lc->backlog_source);
+  if (lc->conn != NULL)
+    g_object_set_data (G_OBJECT (lc->conn), "cairn-live-conn", NULL);
+  g_queue_clear_full (&lc->deferred, (GDestroyNotify) deferred_ack_free);
+  g_clear_object (&lc->socket);
   g_clear_object (&lc->conn);
   g_free (lc->workspace_id);
   if (lc->token != NULL)
@@ -372,6 +476,9 @@ encode_event_pages (GPtrArray *events,
   return texts;
 }
 
+static gboolean live_socket_full (LiveConn *lc);
+static gboolean on_backlog_retry (gpointer user_data);
+
 /* Sends newly committed events to every live connection of the workspace. */
 static void
 fan_out (Server     *self,
@@ -396,6 +503,10 @@ fan_out (Server     *self,
 
       if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
         continue;
+      /* Still sending its backlog, which reads these events from the
+       * database in their turn (they are committed already). */
+      if (lc->catching_up)
+        continue;
       /* The session may have been revoked or the user removed, also by an
        * admin command in another process: such a listener gets nothing more. */
       verdict = GPOINTER_TO_INT (g_hash_table_lookup (allowed, lc->auth->session_id));
@@ -411,13 +522,66 @@ fan_out (Server     *self,
           g_ptr_array_add (refused, g_object_ref (lc->conn));
           continue;
         }
+      if (live_socket_full (lc))
+        {
+          /* Not reading (or slow): rather than queue without bound, it
+           * goes back to being sent pages from the database as its
+           * socket drains, starting after what it was sent. */
+          lc->catching_up = TRUE;
+          lc->backlog_after = lc->sent_seq;
+          if (lc->backlog_source == 0)
+            lc->backlog_source = g_timeout_add (BACKLOG_RETRY_MS, on_backlog_retry, lc);
+          continue;
+        }
       for (guint k = 0; k < texts->len; k++)
         soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
+      lc->sent_seq = ((CairnWireEvent *) g_ptr_array_index (appended, appended->len - 1))->seq;
     }
   /* Closed after the loop: "closed" may change conns. */
   for (guint i = 0; i < refused->len; i++)
     soup_websocket_connection_close (g_ptr_array_index (refused, i),
                                      SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+}
+
+/* Closes, with 1008, every live connection whose session is gone or whose
+ * user is no longer a member of its workspace. */
+static gboolean
+recheck_live (gpointer user_data)
+{
+  Server *self = user_data;
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *conns = value;
+      /* One check per session and workspace. */
+      g_autoptr(GHashTable) allowed = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < conns->len; i++)
+        {
+          LiveConn *lc = g_ptr_array_index (conns, i);
+          int verdict;
+
+          if (lc->conn == NULL || soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+            continue;
+          verdict = GPOINTER_TO_INT (g_hash_table_lookup (allowed, lc->auth->session_id));
+          if (verdict == 0)
+            {
+              verdict = cairn_server_core_still_allowed (self->core, lc->auth, key) ? 1 : 2;
+              g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
+            }
+          if (verdict == 2)
+            g_ptr_array_add (refused, g_object_ref (lc->conn));
+        }
+    }
+  /* Closed after the walk: "closed" changes the table. */
+  for (guint i = 0; i < refused->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (refused, i),
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+  return G_SOURCE_CONTINUE;
 }
 
 /* Closes the live connections that match (NULL matches anything). */
@@ -487,6 +651,8 @@ on_live_closed (SoupWebsocketConnection *conn,
   maybe_finish_shutdown (self);
 }
 
+static void schedule_group_commit (Server *self);
+
 static void
 live_push (LiveConn *lc,
            GBytes   *message)
@@ -498,7 +664,6 @@ live_push (LiveConn *lc,
   g_autoptr(GPtrArray) appended = NULL;
   g_autoptr(CairnPushReply) reply = NULL;
   g_autoptr(CairnAuth) auth = NULL;
-  g_autoptr(JsonNode) ack = NULL;
   g_autofree char *id = NULL;
   g_autofree char *gap_client = NULL;
   gint64 expected = 0;
@@ -527,14 +692,24 @@ live_push (LiveConn *lc,
   /* The token may have been revoked since the connection opened. */
   if (!(auth = cairn_server_core_authenticate (self->core, lc->token, &error)))
     goto fail;
-  if (!(reply = cairn_server_core_push (self->core, auth, lc->workspace_id, events,
-                                        &appended, &gap_client, &expected, &error)))
+  /* Joins the open group like an HTTP push; acknowledged (after its
+   * events went to the listeners) once the group is committed. */
+  if (!(reply = cairn_server_core_push_grouped (self->core, auth, lc->workspace_id, events,
+                                                &appended, &gap_client, &expected, &error)))
     goto fail;
+  {
+    PendingPush *pp = g_new0 (PendingPush, 1);
 
-  fan_out (self, lc->workspace_id, appended, reply->head);
-  reply->id = g_steal_pointer (&id);
-  ack = cairn_protocol_encode_push_reply (reply);
-  send_node (lc->conn, ack);
+    pp->conn = g_object_ref (lc->conn);
+    pp->id = g_steal_pointer (&id);
+    pp->workspace_id = g_strdup (lc->workspace_id);
+    pp->reply = g_steal_pointer (&reply);
+    pp->appended = g_steal_pointer (&appended);
+    self->pending_events += pp->appended->len;
+    g_ptr_array_add (self->pending, pp);
+    self->in_flight++;
+    schedule_group_commit (self);
+  }
   return;
 
 fail:
@@ -588,6 +763,104 @@ on_live_error (SoupWebsocketConnection *conn,
   g_message ("Live connection to %s failed: %s", lc->workspace_id, error->message);
 }
 
+/* Whether lc's socket is too full for another backlog page: its kernel
+ * send queue holds BACKLOG_LOW_WATER bytes, or a quarter of the send
+ * buffer when that is smaller (a buffer that never grows past 256 KiB
+ * must still hold the pages back). FALSE when unknown. */
+static gboolean
+live_socket_full (LiveConn *lc)
+{
+  int queued = 0;
+  gint sndbuf = 0;
+  gsize limit = BACKLOG_LOW_WATER;
+
+  if (lc->socket == NULL || ioctl (g_socket_get_fd (lc->socket), TIOCOUTQ, &queued) != 0 || queued < 0)
+    return FALSE;
+  /* Linux reports twice the data capacity (bookkeeping included). */
+  if (g_socket_get_option (lc->socket, SOL_SOCKET, SO_SNDBUF, &sndbuf, NULL) && sndbuf > 0)
+    limit = MIN (limit, (gsize) sndbuf / 4);
+  return (gsize) queued >= limit;
+}
+
+/* Sends the deferred acks whose events lc has been sent. */
+static void
+flush_deferred_acks (LiveConn *lc)
+{
+  DeferredAck *da;
+
+  while ((da = g_queue_peek_head (&lc->deferred)) != NULL && da->upto <= lc->sent_seq)
+    {
+      g_queue_pop_head (&lc->deferred);
+      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (lc->conn, da->text);
+      deferred_ack_free (da);
+    }
+}
+
+/* Sends backlog pages while the socket keeps up; when all is sent the
+ * connection joins the fan-out. Everything runs on the main loop, so no
+ * event is committed between the last page and joining. */
+static void
+send_backlog (LiveConn *lc)
+{
+  Server *self = lc->server;
+  g_autoptr(GError) error = NULL;
+
+  while (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_autoptr(CairnPullReply) page = NULL;
+      g_autoptr(GPtrArray) texts = NULL;
+
+      if (live_socket_full (lc))
+        {
+          lc->backlog_source = g_timeout_add (BACKLOG_RETRY_MS, on_backlog_retry, lc);
+          return;
+        }
+      if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, lc->backlog_after,
+                                           CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
+        break;
+      if (page->events->len == 0)
+        {
+          lc->catching_up = FALSE;
+          lc->sent_seq = MAX (lc->sent_seq, page->head);
+          flush_deferred_acks (lc);
+          return;
+        }
+      texts = encode_event_pages (page->events, page->head);
+      for (guint k = 0; k < texts->len; k++)
+        soup_websocket_connection_send_text (lc->conn, g_ptr_array_index (texts, k));
+      lc->backlog_after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
+      lc->sent_seq = lc->backlog_after;
+      flush_deferred_acks (lc);
+    }
+  if (error == NULL)
+    return;   /* closed meanwhile */
+  if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
+    {
+      /* Removed from the workspace (or it was deleted) meanwhile. */
+      soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
+      return;
+    }
+  {
+    g_autoptr(JsonNode) node = cairn_protocol_encode_live_error (NULL, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                                                                 "Internal server error; see the server log",
+                                                                 NULL, 0);
+    g_warning ("Cannot send the live backlog of %s: %s", lc->workspace_id, error->message);
+    send_node (lc->conn, node);
+    soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "internal error");
+  }
+}
+
+static gboolean
+on_backlog_retry (gpointer user_data)
+{
+  LiveConn *lc = user_data;
+
+  lc->backlog_source = 0;
+  send_backlog (lc);
+  return G_SOURCE_REMOVE;
+}
+
 /* After the upgrade: hello, the backlog after `after`, then membership of
  * the fan-out set. Everything runs on the main loop, so no event can be
  * committed between the backlog and joining the set. */
@@ -616,6 +889,8 @@ on_websocket (SoupServer              *soup,
    * backlog below, and after the hello. */
   cairn_server_core_commit_group (self->core, NULL);
   lc->conn = g_object_ref (conn);
+  if (soup_server_message_get_socket (msg) != NULL)
+    lc->socket = g_object_ref (soup_server_message_get_socket (msg));
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
@@ -637,21 +912,12 @@ on_websocket (SoupServer              *soup,
   hello = cairn_protocol_encode_live_hello (head, history_id);
   send_node (conn, hello);
 
-  while (after < head)
-    {
-      g_autoptr(CairnPullReply) page = NULL;
-      g_autoptr(GPtrArray) texts = NULL;
-
-      if (!(page = cairn_server_core_pull (self->core, lc->auth, lc->workspace_id, after,
-                                           CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error)))
-        goto fail;
-      if (page->events->len == 0)
-        break;
-      texts = encode_event_pages (page->events, page->head);
-      for (guint k = 0; k < texts->len; k++)
-        soup_websocket_connection_send_text (conn, g_ptr_array_index (texts, k));
-      after = ((CairnWireEvent *) g_ptr_array_index (page->events, page->events->len - 1))->seq;
-    }
+  lc->backlog_after = after;
+  lc->sent_seq = MIN (after, head);
+  g_object_set_data (G_OBJECT (conn), "cairn-live-conn", lc);
+  lc->catching_up = after < head;
+  if (lc->catching_up)
+    send_backlog (lc);
   return;
 
 fail:
@@ -761,6 +1027,14 @@ login_verified (GObject      *source,
     }
   soup_server_message_unpause (job->msg);
   self->in_flight--;
+  self->checks_running--;
+  if (!g_queue_is_empty (&self->checks_waiting))
+    {
+      g_autoptr(GTask) next = g_queue_pop_head (&self->checks_waiting);
+
+      self->checks_running++;
+      g_task_run_in_thread (next, login_verify_thread);
+    }
   maybe_finish_shutdown (self);
 }
 
@@ -798,7 +1072,13 @@ handle_login (Server            *self,
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
   self->in_flight++;
   soup_server_message_pause (msg);
-  g_task_run_in_thread (task, login_verify_thread);
+  if (self->checks_running < MAX_PASSWORD_CHECKS)
+    {
+      self->checks_running++;
+      g_task_run_in_thread (task, login_verify_thread);
+    }
+  else
+    g_queue_push_tail (&self->checks_waiting, g_steal_pointer (&task));
 }
 
 /* ---- routes -------------------------------------------------------------------- */
@@ -836,6 +1116,39 @@ on_group_done (const GError *error,
     {
       PendingPush *pp = g_ptr_array_index (done, i);
 
+      if (pp->conn != NULL)
+        {
+          g_autoptr(JsonNode) node = NULL;
+
+          if (error == NULL)
+            {
+              LiveConn *lc = g_object_get_data (G_OBJECT (pp->conn), "cairn-live-conn");
+
+              fan_out (self, pp->workspace_id, pp->appended, pp->reply->head);
+              pp->reply->id = g_steal_pointer (&pp->id);
+              node = cairn_protocol_encode_push_reply (pp->reply);
+              if (lc != NULL && lc->catching_up)
+                {
+                  /* Its events are still to be sent to it: the ack waits. */
+                  DeferredAck *da = g_new0 (DeferredAck, 1);
+
+                  da->upto = pp->reply->head;
+                  da->text = cairn_protocol_to_string (node, NULL);
+                  g_queue_push_tail (&lc->deferred, da);
+                  self->in_flight--;
+                  continue;
+                }
+            }
+          else
+            node = cairn_protocol_encode_live_error (pp->id, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                                                     "Internal server error; see the server log",
+                                                     NULL, 0);
+          /* Nothing to answer when the connection closed meanwhile: the
+           * client pushes again and gets the stored seqs. */
+          send_node (pp->conn, node);
+          self->in_flight--;
+          continue;
+        }
       if (error == NULL)
         {
           gsize len = 0;
@@ -910,7 +1223,14 @@ handle_push (Server            *self,
    * The answer itself is set when the group ends. */
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_pause (msg);
+  schedule_group_commit (self);
+}
 
+/* After a push joined the open group: commit it once the requests that
+ * arrived meanwhile are read (an idle source), or at once when full. */
+static void
+schedule_group_commit (Server *self)
+{
   if (self->pending->len >= GROUP_MAX_PUSHES || self->pending_events >= GROUP_MAX_EVENTS)
     {
       /* Full: commit in the next main loop iteration, before more reads. */
@@ -1192,8 +1512,10 @@ on_terminate (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("Shutting down: finishing requests and closing live connections");
   self->shutting_down = TRUE;
-  /* Pushes waiting in the open group are committed by its idle source and
-   * answered; they and paused logins finish before the loop quits. */
+  /* Pushes waiting in the open group are committed and answered now, the
+   * live ones before their connections get the close frame; paused logins
+   * finish before the loop quits. */
+  cairn_server_core_commit_group (self->core, NULL);
   close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
     maybe_finish_shutdown (self);
@@ -1286,6 +1608,8 @@ cmd_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean trust_proxy = FALSE;
   int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+  int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
   const GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
@@ -1293,6 +1617,8 @@ cmd_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
     { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- run the Cairn sync server");
@@ -1327,6 +1653,16 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
       return 2;
     }
+  if (live_recheck < 1 || live_recheck > 3600)
+    {
+      g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
+      return 2;
+    }
+  if (request_timeout < 1 || request_timeout > 3600)
+    {
+      g_printerr ("cairn-server serve: --request-timeout must be 1 to 3600 seconds\n");
+      return 2;
+    }
   if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &addr, &error))
     {
       g_printerr ("cairn-server serve: %s\n", error->message);
@@ -1350,6 +1686,7 @@ cmd_serve (int    argc,
     }
 
   self->max_live_per_user = max_live;
+  self->request_timeout_s = request_timeout;
   self->trust_proxy = trust_proxy;
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -1368,6 +1705,7 @@ cmd_serve (int    argc,
   soup_server_add_handler (self->soup, "/v1/workspaces", handle_request, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/workspaces", NULL, NULL, on_websocket, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
 
@@ -1393,10 +1731,12 @@ cmd_serve (int    argc,
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   fflush (stdout);
 
+  self->live_recheck = g_timeout_add_seconds (live_recheck, recheck_live, self);
   sigterm = g_unix_signal_add (SIGTERM, on_terminate, self);
   sigint = g_unix_signal_add (SIGINT, on_terminate, self);
   g_main_loop_run (self->loop);
 
+  g_source_remove (self->live_recheck);
   g_source_remove (sigterm);
   g_source_remove (sigint);
   if (self->shutdown_timeout != 0)
@@ -1415,6 +1755,9 @@ cmd_serve (int    argc,
       g_usleep (2000);
     }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  /* Logins still waiting for a password check when the grace period
+   * ended: their clients saw the connection end and log in again. */
+  g_queue_clear_full (&self->checks_waiting, g_object_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   cairn_server_core_set_group_func (self->core, NULL, NULL);
   cairn_server_core_close (self->core);

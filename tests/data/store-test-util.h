@@ -35,6 +35,9 @@ char       *test_dump             (CairnStore *store);
 /* Number of rows of a query's first column. */
 gint64      test_query_int        (CairnStore *store,
                                    const char *sql);
+/* The text of a query's first column in its first row (NULL for NULL). */
+char       *test_query_text       (CairnStore *store,
+                                   const char *sql);
 guint32     test_seed             (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestStore, test_store_free)

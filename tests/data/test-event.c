@@ -262,6 +262,61 @@ test_ids (void)
   g_assert_false (cairn_is_date ("1900-02-29"));
 }
 
+/* The stored args text (canonical JSON: keys sorted, json-glib's
+ * escaping) is the same whether the writer takes its fast path for plain
+ * strings or the general one: random keys and values, with and without
+ * characters that need escaping, against json-glib's own output. */
+static void
+test_canonical_args_text (void)
+{
+  static const char * const pieces[] = {
+    "a", "Z", "0", " ", "é", "→", "日本", "🙂", "/", "<", "'", "\"", "\\", "\n", "\t",
+    "\x01", "\x1f", "\x7f", "title", "list_id", "{", "}", ":", ",",
+  };
+  guint32 seed = g_test_rand_int ();   /* replay: --seed as printed */
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr(JsonObject) args = json_object_new ();
+      g_autoptr(JsonObject) sorted = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autoptr(CairnEvent) event = NULL;
+      g_autoptr(GList) keys = NULL;
+      g_autofree char *expected = NULL, *text = NULL;
+      guint n = g_rand_int_range (rand, 0, 6);
+
+      for (guint i = 0; i < n; i++)
+        {
+          GString *key = g_string_new (NULL), *value = g_string_new (NULL);
+          guint lk = g_rand_int_range (rand, 0, 4), lv = g_rand_int_range (rand, 0, 8);   /* "" keys too */
+
+          for (guint j = 0; j < lk; j++)
+            g_string_append (key, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+          for (guint j = 0; j < lv; j++)
+            g_string_append (value, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+          if (g_rand_int_range (rand, 0, 10) == 0)
+            json_object_set_int_member (args, key->str, g_rand_int (rand));
+          else
+            json_object_set_string_member (args, key->str, value->str);
+          g_string_free (key, TRUE);
+          g_string_free (value, TRUE);
+        }
+
+      keys = g_list_sort (json_object_get_members (args), (GCompareFunc) strcmp);
+      for (const GList *l = keys; l != NULL; l = l->next)
+        json_object_set_member (sorted, l->data,
+                                json_node_copy (json_object_get_member (args, l->data)));
+      json_node_set_object (node, sorted);
+      expected = json_to_string (node, FALSE);
+
+      event = cairn_event_new ("list.renamed", 1, args);
+      text = cairn_event_dup_args_json (event);
+      if (g_strcmp0 (text, expected) != 0)
+        g_error ("seed %u round %u: args text %s, json-glib %s", seed, round, text, expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -275,6 +330,7 @@ main (int   argc,
   g_test_add_func ("/event/json-roundtrip", test_json_roundtrip);
   g_test_add_func ("/event/json-bad-shape", test_json_bad_shape);
   g_test_add_func ("/event/ids", test_ids);
+  g_test_add_func ("/event/canonical-args-text", test_canonical_args_text);
 
   return g_test_run ();
 }

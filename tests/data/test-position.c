@@ -82,33 +82,48 @@ test_concurrent_same_spot (void)
   g_assert_cmpuint (ties, ==, 0);
 }
 
-static void
-test_growth (void)
+#define SUFFIX 3
+
+/* n appends (or prepends) starting from start (NULL: an empty list): every
+ * key sorts strictly after (before) the previous one; returns the longest. */
+static gsize
+grow (const char *start,
+      gboolean    append,
+      guint       n,
+      GRand      *rand)
 {
-  g_autofree char *last = NULL;
-  g_autofree char *first = NULL;
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *last = g_strdup (start);
+  gsize longest = 0;
 
-  /* Appending is the common case and must stay short. */
-  for (guint i = 0; i < 10000; i++)
+  for (guint i = 0; i < n; i++)
     {
-      char *key = cairn_position_between (last, NULL);
+      char *key = append ? cairn_position_between_with_rand (last, NULL, rand)
+                         : cairn_position_between_with_rand (NULL, last, rand);
 
-      g_assert_true (last == NULL || strcmp (last, key) < 0);
+      if (!cairn_position_is_valid (key) ||
+          (last != NULL && (append ? strcmp (last, key) >= 0 : strcmp (key, last) >= 0)))
+        g_error ("%s %u: key “%s” does not sort %s “%s”", append ? "append" : "prepend",
+                 i, key, append ? "after" : "before", last);
+      longest = MAX (longest, strlen (key));
       g_free (last);
       last = key;
     }
-  g_assert_cmpuint (strlen (last), <=, 10000 / 61 + 8);
+  return longest;
+}
 
-  for (guint i = 0; i < 1000; i++)
-    {
-      char *key = cairn_position_between (NULL, first);
+/* Appending and prepending are the common cases: keys must grow with the
+ * logarithm of the list's length, not linearly. */
+static void
+test_growth (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
 
-      g_assert_true (first == NULL || strcmp (key, first) < 0);
-      g_free (first);
-      first = key;
-    }
-  g_assert_cmpuint (strlen (first), <=, 1000 / 30 + 8);
+  g_assert_cmpuint (grow (NULL, TRUE, 100000, rand), <=, 5 + SUFFIX);
+  g_assert_cmpuint (grow (NULL, FALSE, 100000, rand), <=, 5 + SUFFIX);
+  /* Both ways from one list's first key. */
+  g_assert_cmpuint (grow ("VVabc", TRUE, 1000, rand), <=, 3 + SUFFIX);
+  g_assert_cmpuint (grow ("VVabc", FALSE, 1000, rand), <=, 3 + SUFFIX);
 
   /* Sorting keys sorts by binary comparison (what SQLite does). */
   for (guint i = 0; i < 50; i++)
@@ -117,6 +132,33 @@ test_growth (void)
   for (guint i = 1; i < all->len; i++)
     g_assert_cmpint (memcmp (all->pdata[i - 1], all->pdata[i],
                              MIN (strlen (all->pdata[i - 1]), strlen (all->pdata[i])) + 1), <=, 0);
+}
+
+/* Keys written by earlier versions (any base-62 fraction: "V", "k", long
+ * runs of 'z' from many appends, runs of '1' from many prepends, keys from
+ * inserts between neighbours) stay valid neighbours: new keys sort after or
+ * before them, and growth from them is logarithmic too. */
+static void
+test_old_keys (void)
+{
+  static const char * const old_keys[] = {
+    "V", "k", "Vabc", "z", "zz", "zzzzzzzzzzzzzzzzzzzz1xy", "1", "11y", "1111111111y",
+    "0V", "01", "00000000001", "0z", "W1", "X", "zzzzzy", "yzzzz", "zzzzz1", "000001",
+    "Uzzzz1", "V0001",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
+
+  for (guint i = 0; i < G_N_ELEMENTS (old_keys); i++)
+    {
+      const char *old = old_keys[i];
+      gsize bound = strlen (old) + 5 + SUFFIX;
+
+      g_assert_true (cairn_position_is_valid (old));
+      if (grow (old, TRUE, 5000, rand) > bound)
+        g_error ("appending after “%s” grew past %" G_GSIZE_FORMAT, old, bound);
+      if (grow (old, FALSE, 5000, rand) > bound)
+        g_error ("prepending before “%s” grew past %" G_GSIZE_FORMAT, old, bound);
+    }
 }
 
 static void
@@ -154,6 +196,7 @@ main (int   argc,
   g_test_add_func ("/position/random-inserts", test_random_inserts);
   g_test_add_func ("/position/concurrent-same-spot", test_concurrent_same_spot);
   g_test_add_func ("/position/growth", test_growth);
+  g_test_add_func ("/position/old-keys", test_old_keys);
   g_test_add_func ("/position/edges", test_edges);
 
   return g_test_run ();

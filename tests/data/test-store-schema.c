@@ -151,6 +151,24 @@ test_migrations (void)
         g_assert_no_error (error);
         g_assert_cmpint (test_query_int (store, "SELECT max(client_seq) FROM pending"), ==, 3);
       }
+
+      /* keys of that version stay neighbours of new keys: append after and
+       * insert before and between the fixture's todos */
+      {
+        const char *list = "01890a5d-ac96-774b-bcce-b30209900001";
+        const char *confirmed = "01890a5d-ac96-774b-bcce-b30209900011";
+        g_autofree char *last = cairn_store_create_todo (store, list, "Last", NULL, NULL, &error);
+        g_autofree char *first = NULL, *middle = NULL, *order = NULL;
+
+        g_assert_no_error (error);
+        first = cairn_store_create_todo (store, list, "First", confirmed, NULL, &error);
+        g_assert_no_error (error);
+        middle = cairn_store_create_todo (store, list, "Middle", NULL, confirmed, &error);
+        g_assert_no_error (error);
+        order = test_query_text (store, "SELECT group_concat (title, '|') FROM "
+                                 "(SELECT title FROM todos WHERE NOT deleted ORDER BY position, id)");
+        g_assert_cmpstr (order, ==, "First|Confirmed todo|Middle|Pending todo|Last");
+      }
     }
 
   g_assert_cmpuint (n_fixtures, >=, 1);

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-bench-ui.c: start-up of the main window over a large workspace.
+ *
+ * Fills a workspace (default 100,000 todos in 100 lists and 1,000 notes),
+ * then measures, from opening the store to the first frame the window
+ * paints with a list open, and the resident memory once it is shown.
+ * Prints one JSON line per measurement. Needs a display (xvfb-run).
+ * Then types into a note of --note-chars characters (default 100,000, in
+ * paragraphs of ~570) in
+ * the open editor: per keystroke, the time from the GtkTextBuffer
+ * insertion to the note buffer having it, and the time to commit a burst
+ * as one note.edited event.
+ * Usage: cairn-bench-ui [--todos N] [--notes N] [--lists N] [--runs N]
+ *                       [--note-chars N] [--keys N]
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#include "cairn-note-buffer.h"
+#include "cairn-notes-view.h"
+#include "cairn-ui.h"
+#include "cairn-window.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
+static gint64 first_frame_at;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                gpointer       data)
+{
+  if (first_frame_at == 0)
+    first_frame_at = g_get_monotonic_time ();
+}
+
+static void
+on_realize (GtkWidget *widget,
+            gpointer   data)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
+}
+
+static double
+rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmRSS:");
+  return line != NULL ? g_ascii_strtod (line + 6, NULL) / 1024.0 : -1;
+}
+
+static GSettings *
+bench_settings (const char *list_id)
+{
+  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
+  g_autoptr(GSettingsSchemaSource) source = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GError) error = NULL;
+  GSettings *settings;
+
+  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
+  if (source == NULL)
+    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
+  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
+  settings = g_settings_new_full (schema, backend, NULL);
+  g_settings_set_string (settings, "last-selected", list_id);
+  return settings;
+}
+
+static char *
+fill (const char *path,
+      int         n_todos,
+      int         n_lists,
+      int         n_notes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
+  char *first;
+
+  if (store == NULL)
+    g_error ("Cannot create %s: %s", path, error->message);
+  /* Filling is not what is measured: skip the fsyncs. */
+  if (sqlite3_exec (cairn_store_get_db (store), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
+    g_error ("PRAGMA synchronous failed: %s", sqlite3_errmsg (cairn_store_get_db (store)));
+
+  for (int i = 0; i < n_lists; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("List %d", i + 1);
+      char *id = cairn_store_create_list (store, title, &error);
+
+      if (id == NULL)
+        g_error ("create list: %s", error->message);
+      g_ptr_array_add (lists, id);
+    }
+  for (int i = 0; i < n_todos; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Task number %d with a title of ordinary length", i + 1);
+      g_autofree char *id = cairn_store_create_todo (store, lists->pdata[i % n_lists],
+                                                     title, NULL, NULL, &error);
+      if (id == NULL)
+        g_error ("create todo: %s", error->message);
+    }
+  for (int i = 0; i < n_notes; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Note %d", i + 1);
+      g_autofree char *id = cairn_store_create_note (store, title, &error);
+
+      if (id == NULL)
+        g_error ("create note: %s", error->message);
+    }
+  first = g_strdup (lists->pdata[0]);
+  return first;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile_us (GArray *samples,
+               double  p)
+{
+  g_array_sort (samples, compare_gint64);
+  return g_array_index (samples, gint64, MIN (samples->len - 1, (guint) (p * samples->len)));
+}
+
+/* Types `keys` characters at the middle of a note of `chars` characters
+ * through the editor's GtkTextBuffer; every 20 keys the burst is committed. */
+static void
+bench_typing (const char *path,
+              int         chars,
+              int         keys)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(GSettings) settings = bench_settings ("notes");
+  g_autoptr(GArray) key_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) commit_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *id = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  CairnNotesView *view;
+  CairnWindow *window;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  id = cairn_store_create_note (store, "Long note", &error);
+  if (id == NULL)
+    g_error ("create note: %s", error->message);
+  {
+    g_autoptr(CairnNoteBuffer) nb = cairn_note_buffer_new (store, id, &error);
+    const char *words = "lorem ipsum dolor sit amet, consectetur adipiscing elit. ";
+
+    /* Paragraphs of ten sentences (~570 characters), as notes have. */
+    for (int n = 1; (int) text->len < chars; n++)
+      g_string_append (text, n % 10 == 0 ? "lorem ipsum dolor sit amet.\n" : words);
+    g_string_truncate (text, chars);
+    if (nb == NULL || !cairn_note_buffer_insert (nb, 0, text->str, -1, &error) ||
+        !cairn_note_buffer_flush (nb, &error))
+      g_error ("fill note: %s", error->message);
+  }
+
+  pool = cairn_pool_new (store);
+  window = cairn_window_new (NULL, settings, pool);
+  gtk_window_present (GTK_WINDOW (window));
+  view = NULL;
+  for (GtkWidget *w = GTK_WIDGET (window); w != NULL && view == NULL;)
+    {
+      /* depth-first search for the notes view */
+      GtkWidget *next = gtk_widget_get_first_child (w);
+      if (CAIRN_IS_NOTES_VIEW (w))
+        view = CAIRN_NOTES_VIEW (w);
+      while (next == NULL && w != NULL && w != GTK_WIDGET (window))
+        {
+          next = gtk_widget_get_next_sibling (w);
+          if (next == NULL)
+            w = gtk_widget_get_parent (w);
+        }
+      w = next;
+    }
+  g_assert (view != NULL);
+  cairn_notes_view_select_note (view, id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, chars / 2);
+  gtk_text_buffer_place_cursor (buffer, &iter);
+
+  for (int i = 0; i < keys; i++)
+    {
+      gint64 t0 = g_get_monotonic_time (), dt;
+
+      gtk_text_buffer_insert_at_cursor (buffer, "x", 1);
+      dt = g_get_monotonic_time () - t0;
+      g_array_append_val (key_us, dt);
+      if ((i + 1) % 20 == 0)
+        {
+          t0 = g_get_monotonic_time ();
+          if (!cairn_note_buffer_flush (cairn_notes_view_get_note_buffer (view), &error))
+            g_error ("flush: %s", error->message);
+          dt = g_get_monotonic_time () - t0;
+          g_array_append_val (commit_us, dt);
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  printf ("{\"bench\":\"ui-typing\",\"note_chars\":%d,\"keys\":%d,"
+          "\"key_p50_us\":%.0f,\"key_p99_us\":%.0f,"
+          "\"commit_p50_us\":%.0f,\"commit_p99_us\":%.0f,\"commits\":%u}\n",
+          chars, keys, percentile_us (key_us, 0.5), percentile_us (key_us, 0.99),
+          percentile_us (commit_us, 0.5), percentile_us (commit_us, 0.99), commit_us->len);
+  fflush (stdout);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+first_frame_seen (void)
+{
+  return first_frame_at != 0;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int n_todos = 100000, n_notes = 1000, n_lists = 100, runs = 3;
+  int note_chars = 100000, keys = 1000;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *list_id = NULL;
+  GOptionEntry entries[] = {
+    { "todos", 0, 0, G_OPTION_ARG_INT, &n_todos, "Todos in the workspace", "N" },
+    { "notes", 0, 0, G_OPTION_ARG_INT, &n_notes, "Notes in the workspace", "N" },
+    { "lists", 0, 0, G_OPTION_ARG_INT, &n_lists, "Lists the todos are spread over", "N" },
+    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups to measure", "N" },
+    { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
+    { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn UI start-up benchmark");
+  gint64 fill_start;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (n_lists < 1 || n_todos < 0 || n_notes < 0 || runs < 1)
+    {
+      g_printerr ("--lists and --runs must be at least 1, counts not negative\n");
+      return 2;
+    }
+
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
+
+  dir = g_dir_make_tmp ("cairn-bench-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "workspace.db", NULL);
+  fill_start = g_get_monotonic_time ();
+  list_id = fill (path, n_todos, n_lists, n_notes);
+  g_printerr ("filled in %.1f s\n", (g_get_monotonic_time () - fill_start) / 1e6);
+
+  for (int run = 0; run < runs; run++)
+    {
+      g_autoptr(GSettings) settings = bench_settings (list_id);
+      g_autoptr(CairnStore) store = NULL;
+      g_autoptr(CairnPool) pool = NULL;
+      CairnWindow *window;
+      gint64 start, opened, pooled;
+      double rss;
+
+      first_frame_at = 0;
+      start = g_get_monotonic_time ();
+      store = cairn_store_open (path, &error);
+      if (store == NULL)
+        g_error ("Cannot open %s: %s", path, error->message);
+      opened = g_get_monotonic_time ();
+      pool = cairn_pool_new (store);
+      pooled = g_get_monotonic_time ();
+      window = cairn_window_new (NULL, settings, pool);
+      g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
+      gtk_window_present (GTK_WINDOW (window));
+      while (!first_frame_seen ())
+        g_main_context_iteration (NULL, TRUE);
+
+      /* Let it settle, then see what it holds. */
+      for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
+        g_main_context_iteration (NULL, FALSE);
+      rss = rss_mb ();
+
+      printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
+              "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,"
+              "\"first_frame_ms\":%.1f,\"rss_mb\":%.1f}\n",
+              run + 1, n_todos, n_lists, n_notes,
+              (opened - start) / 1000.0, (pooled - opened) / 1000.0,
+              (first_frame_at - start) / 1000.0, rss);
+      fflush (stdout);
+
+      gtk_window_destroy (GTK_WINDOW (window));
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  if (keys > 0)
+    bench_typing (path, MAX (note_chars, 1), keys);
+
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+    g_unlink (path);
+    g_unlink (wal);
+    g_unlink (shm);
+    g_rmdir (dir);
+  }
+  return 0;
+}

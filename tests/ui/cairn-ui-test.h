@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-ui-test.h: helpers shared by the UI tests (settings, main loop). */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* Settings of schema org.cairn.Cairn compiled into the build directory,
+ * in the memory backend (every call starts from the defaults). */
+GSettings *cairn_test_settings_new     (void);
+/* Iterates the default main context until predicate(data) or 5 s passed;
+ * returns the predicate's last answer. */
+gboolean   cairn_test_wait_until       (gboolean   (*predicate) (gpointer data),
+                                        gpointer     data);
+/* Iterates the default main context for about ms milliseconds. */
+void       cairn_test_spin             (guint        ms);
+/* The first descendant of root of type `type` whose accessible/label text
+ * or buildable id matches `name` (NULL: any). */
+GtkWidget *cairn_test_find_widget      (GtkWidget   *root,
+                                        GType        type,
+                                        const char  *name);
+
+G_END_DECLS

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-todos.c: tasks, lists and notes through the real widgets of the
+ * main window over a real store: add, complete, rename, delete and undo,
+ * create a list, rename a note, and remote changes arriving in place. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cairn-notes-view.h"
+#include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
+#include "cairn-ui.h"
+#include "cairn-ui-test.h"
+#include "cairn-window.h"
+
+typedef struct
+{
+  char        *dir;
+  CairnStore  *store;
+  CairnPool   *pool;
+  GSettings   *settings;
+  CairnWindow *window;
+  char        *list_id;
+} Fixture;
+
+static CairnStore *
+open_store (Fixture    *f,
+            const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  CairnStore *store = cairn_store_open (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static gboolean
+is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cairn-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->store = open_store (f, "local.db");
+  f->pool = cairn_pool_new (f->store);
+  f->settings = cairn_test_settings_new ();
+  f->list_id = cairn_store_create_list (f->store, "Groceries", &error);
+  g_assert_no_error (error);
+
+  f->window = cairn_window_new (NULL, f->settings, f->pool);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (cairn_test_wait_until (is_mapped, f->window));
+  cairn_window_select_page (f->window, f->list_id);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  cairn_test_spin (10);
+  g_clear_object (&f->pool);
+  g_clear_object (&f->store);
+  g_clear_object (&f->settings);
+
+  dir = g_dir_open (f->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->list_id);
+}
+
+/* ---- Finding things on screen ------------------------------------------- */
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  GtkWidget  *found;
+} RowQuery;
+
+static GtkWidget *
+find_row_in (GtkWidget  *widget,
+             const char *title)
+{
+  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
+    {
+      CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
+      GtkWidget *label = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
+
+      if (todo != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (label)), title) == 0)
+        return widget;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_in (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  RowQuery *q = data;
+
+  q->found = find_row_in (q->root, q->title);
+  return q->found != NULL;
+}
+
+static gboolean
+row_gone (gpointer data)
+{
+  return !row_shown (data);
+}
+
+/* The on-screen row whose title reads `title`, waiting for it to appear. */
+static GtkWidget *
+wait_for_row (Fixture    *f,
+              const char *title)
+{
+  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+
+  if (!cairn_test_wait_until (row_shown, &q))
+    g_error ("no task row shows “%s”", title);
+  return q.found;
+}
+
+static void
+wait_for_no_row (Fixture    *f,
+                 const char *title)
+{
+  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+
+  g_assert_true (cairn_test_wait_until (row_gone, &q));
+}
+
+static GtkWidget *
+new_task_entry (Fixture *f)
+{
+  GtkWidget *entry = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_ENTRY,
+                                             "new_entry");
+  g_assert_nonnull (entry);
+  return entry;
+}
+
+static void
+type_task (Fixture    *f,
+           const char *title)
+{
+  GtkWidget *entry = new_task_entry (f);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), title);
+  /* What Enter in the entry emits. */
+  g_signal_emit_by_name (entry, "activate");
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *label;
+  GtkWidget  *found;
+} ButtonQuery;
+
+static GtkWidget *
+find_mapped_button (GtkWidget  *widget,
+                    const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+button_shown (gpointer data)
+{
+  ButtonQuery *q = data;
+
+  q->found = find_mapped_button (q->root, q->label);
+  return q->found != NULL;
+}
+
+/* Presses the Undo button of the toast the window shows. */
+static void
+press_undo (Fixture *f)
+{
+  ButtonQuery q = { GTK_WIDGET (f->window), "_Undo", NULL };
+
+  g_assert_true (cairn_test_wait_until (button_shown, &q));
+  /* A click, not gtk_widget_activate(): that leaves a timeout behind on a
+   * button the toast destroys when it is dismissed. */
+  g_signal_emit_by_name (q.found, "clicked");
+}
+
+static CairnTodo *
+only_todo (Fixture *f)
+{
+  g_autoptr(GListModel) todos = cairn_pool_get_todos (f->pool, f->list_id);
+
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);
+  return cairn_pool_lookup_todo (f->pool,
+                                 cairn_todo_get_id (g_list_model_get_item (todos, 0)));
+}
+
+/* ---- Tests -------------------------------------------------------------- */
+
+static void
+test_add_complete_rename_delete_undo (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(GListModel) todos = cairn_pool_get_todos (f->pool, f->list_id);
+  GtkWidget *row, *check, *label;
+  CairnTodo *todo;
+  g_autofree char *id = NULL;
+  guint pending;
+
+  /* Enter in the entry adds the task and clears the entry. */
+  type_task (f, "  Buy milk ");
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);
+  todo = only_todo (f);
+  id = g_strdup (cairn_todo_get_id (todo));
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "Buy milk");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (new_task_entry (f))), ==, "");
+  row = wait_for_row (f, "Buy milk");
+
+  /* A blank title adds nothing. */
+  pending = cairn_store_get_pending_count (f->store);
+  type_task (f, "   ");
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);
+
+  /* The check button completes it. */
+  check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
+  gtk_widget_activate (check);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
+
+  /* Hiding completed tasks hides it and shows the placeholder. */
+  g_object_set (f->window, "show-completed", FALSE, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);  /* our own model is unfiltered */
+  wait_for_no_row (f, "Buy milk");
+  g_object_set (f->window, "show-completed", TRUE, NULL);
+  row = wait_for_row (f, "Buy milk");
+
+  /* Inline rename: type, then Enter. */
+  label = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
+  gtk_widget_grab_focus (label);
+  gtk_editable_set_text (GTK_EDITABLE (label), "Buy oat milk");
+  g_signal_emit_by_name (label, "activate");
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "Buy oat milk");
+
+  /* Renaming to blank keeps the title, when the focus moves on. */
+  pending = cairn_store_get_pending_count (f->store);
+  gtk_editable_set_text (GTK_EDITABLE (label), "  ");
+  gtk_widget_grab_focus (cairn_test_find_widget (row, GTK_TYPE_MENU_BUTTON, "menu_button"));
+  cairn_test_spin (20);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (label)), ==, "Buy oat milk");
+
+  /* Delete from the row's menu, then Undo in the toast. */
+  gtk_widget_activate_action (row, "todo.delete", NULL);
+  g_assert_null (cairn_pool_lookup_todo (f->pool, id));
+  wait_for_no_row (f, "Buy oat milk");
+  press_undo (f);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) g_list_model_get_n_items, todos));
+  g_assert_nonnull (cairn_pool_lookup_todo (f->pool, id));
+  wait_for_row (f, "Buy oat milk");
+}
+
+static void
+test_due_date_from_calendar (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GDateTime) date = g_date_time_new_local (2031, 3, 14, 0, 0, 0);
+  GtkWidget *row, *calendar, *clear;
+  CairnTodo *todo;
+
+  type_task (f, "File taxes");
+  todo = only_todo (f);
+  row = wait_for_row (f, "File taxes");
+  g_assert_null (cairn_todo_get_due (todo));
+
+  gtk_widget_activate_action (row, "todo.pick-due", NULL);
+  calendar = cairn_test_find_widget (row, GTK_TYPE_CALENDAR, "calendar");
+  g_assert_nonnull (calendar);
+  g_assert_true (cairn_test_wait_until (is_mapped, calendar));
+  gtk_calendar_select_day (GTK_CALENDAR (calendar), date);
+  g_signal_emit_by_name (calendar, "day-selected");
+  g_assert_cmpstr (cairn_todo_get_due (todo), ==, "2031-03-14");
+
+  gtk_widget_activate_action (row, "todo.pick-due", NULL);
+  clear = cairn_test_find_widget (row, GTK_TYPE_BUTTON, "clear_due_button");
+  g_assert_true (cairn_test_wait_until (is_mapped, clear));
+  g_signal_emit_by_name (clear, "clicked");
+  g_assert_null (cairn_todo_get_due (todo));
+}
+
+static void
+test_too_long_title_is_refused (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GListModel) todos = cairn_pool_get_todos (f->pool, f->list_id);
+  g_autofree char *title = g_strnfill (600, 'x');
+  GtkWidget *entry = new_task_entry (f);
+  guint pending = cairn_store_get_pending_count (f->store);
+
+  type_task (f, title);
+  /* Nothing stored; the text stays for the user to fix, marked as wrong. */
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, title);
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+
+  type_task (f, "Short");
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+}
+
+/* What a click on a response button does: respond, then close. */
+static void
+respond (GtkWidget  *dialog,
+         const char *response)
+{
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_close (GTK_WINDOW (dialog));
+  cairn_test_spin (20);
+}
+
+/* The visible toplevel of this type; fails when there are several. */
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWidget *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (w))
+        {
+          g_assert_null (found);
+          found = w;
+        }
+    }
+  return found;
+}
+
+static void
+test_create_rename_delete_list (Fixture       *f,
+                                gconstpointer  data)
+{
+  GListModel *lists = cairn_pool_get_lists (f->pool);
+  GtkWidget *dialog, *entry;
+  g_autoptr(CairnList) list = NULL;
+  g_autofree char *id = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-list", NULL);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (entry);
+
+  /* A blank name cannot be applied. */
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "apply"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Work");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "apply"));
+  respond (dialog, "apply");
+
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+  list = g_list_model_get_item (lists, 1);
+  id = g_strdup (cairn_list_get_id (list));
+  g_assert_cmpstr (cairn_list_get_title (list), ==, "Work");
+  /* The new list is open, ready for its first task. */
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, id);
+  {
+    g_autofree char *last = g_settings_get_string (f->settings, "last-selected");
+    g_assert_cmpstr (last, ==, id);
+  }
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-current-list", NULL);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Work");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Office");
+  respond (dialog, "apply");
+  g_assert_cmpstr (cairn_list_get_title (list), ==, "Office");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-current-list", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 1);
+  g_assert_cmpstr (cairn_window_get_selected (f->window), !=, "");
+  press_undo (f);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+  g_assert_nonnull (cairn_pool_lookup_list (f->pool, id));
+}
+
+static void
+test_sidebar_list_menu (Fixture       *f,
+                        gconstpointer  data)
+{
+  GListModel *lists = cairn_pool_get_lists (f->pool);
+  GtkWidget *dialog, *entry;
+
+  /* The sidebar's context menu acts on its row's list, not the open one. */
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other = cairn_store_create_list (f->store, "Holidays", &error);
+  g_assert_no_error (error);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-list", "s", other);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Holidays");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Trips");
+  respond (dialog, "apply");
+  g_assert_cmpstr (cairn_list_get_title (cairn_pool_lookup_list (f->pool, other)), ==, "Trips");
+
+  /* Cancel changes nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.rename-list", "s", other);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  entry = cairn_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Nope");
+  respond (dialog, "cancel");
+  g_assert_cmpstr (cairn_list_get_title (cairn_pool_lookup_list (f->pool, other)), ==, "Trips");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", other);
+  g_assert_null (cairn_pool_lookup_list (f->pool, other));
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 1);
+  /* The open list stays open. */
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
+  press_undo (f);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+}
+
+/* The events pending in `from`, numbered as the server would. */
+static GPtrArray *
+take_as_server (CairnStore *from,
+                gint64      first_seq)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events = cairn_store_list_pending (from, 0, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    ((CairnEvent *) events->pdata[i])->seq = first_seq + i;
+  return events;
+}
+
+static void
+test_remote_change_in_open_list (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *todo = NULL;
+  GtkWidget *entry;
+
+  /* Another device makes a shared list with a task; we receive it and
+   * open the list. */
+  list = cairn_store_create_list (remote, "Shared", &error);
+  g_assert_no_error (error);
+  todo = cairn_store_create_todo (remote, list, "Paint the fence", NULL, NULL, &error);
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, first, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, first, "h1", &error);
+  g_assert_no_error (error);
+
+  cairn_window_select_page (f->window, list);
+  wait_for_row (f, "Paint the fence");
+
+  /* We are typing a new task, cursor in the middle, when the other device
+   * renames the task and adds another. */
+  entry = new_task_entry (f);
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Buy brushes");
+  gtk_editable_set_position (GTK_EDITABLE (entry), 4);
+
+  cairn_store_rename_todo (remote, todo, "Paint the fence white", &error);
+  g_assert_no_error (error);
+  g_free (cairn_store_create_todo (remote, list, "Buy paint", NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* Our own pending list is seq 1 on the server… here the server has
+   * seq 1–2 from the remote; ours is still pending, so it rebases on top. */
+  second = take_as_server (remote, 3);
+  cairn_store_rebase (f->store, second, NULL, &error);
+  g_assert_no_error (error);
+
+  wait_for_row (f, "Paint the fence white");
+  wait_for_row (f, "Buy paint");
+  wait_for_no_row (f, "Paint the fence");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Buy brushes");
+  g_assert_cmpint (gtk_editable_get_position (GTK_EDITABLE (entry)), ==, 4);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (gtk_root_get_focus (GTK_ROOT (f->window))))
+                 && gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)), entry));
+}
+
+static void
+test_new_note_and_rename (Fixture       *f,
+                          gconstpointer  data)
+{
+  GListModel *notes = cairn_pool_get_notes (f->pool);
+  GtkWidget *title;
+  g_autoptr(CairnNote) note = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-note", NULL);
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, "notes");
+  g_assert_cmpuint (g_list_model_get_n_items (notes), ==, 1);
+  note = g_list_model_get_item (notes, 0);
+
+  title = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, "title_entry");
+  g_assert_nonnull (title);
+  g_assert_true (cairn_test_wait_until (is_mapped, title));
+  gtk_editable_set_text (GTK_EDITABLE (title), "Ideas");
+  g_signal_emit_by_name (title, "activate");
+  g_assert_cmpstr (cairn_note_get_title (note), ==, "Ideas");
+
+  /* Deleting it from the editor, then Undo. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-note", "s",
+                              cairn_note_get_id (note));
+  g_assert_cmpuint (g_list_model_get_n_items (notes), ==, 0);
+  press_undo (f);
+  g_assert_cmpuint (g_list_model_get_n_items (notes), ==, 1);
+}
+
+static gboolean
+body_is_hello (gpointer data)
+{
+  return g_strcmp0 (cairn_note_get_body (data), "Hello world") == 0;
+}
+
+static gboolean
+body_view_says (gpointer data)
+{
+  GtkTextBuffer *buffer = data;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+  return g_str_equal (text, "Say: Hello world");
+}
+
+static void
+test_note_typing_and_remote_edit (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(CairnNoteBuffer) remote_body = NULL;
+  g_autofree char *note_id = NULL;
+  CairnNotesView *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  CairnNote *note;
+  guint pending;
+
+  /* A note made on another device reaches us. */
+  note_id = cairn_store_create_note (remote, "Shared note", &error);
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, first, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, first, "h1", &error);
+  g_assert_no_error (error);
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  note = cairn_pool_lookup_note (f->pool, note_id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  g_assert_true (gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)));
+
+  /* Typing is stored: one note.edited once the burst is over. */
+  pending = cairn_store_get_pending_count (f->store);
+  gtk_text_buffer_insert_at_cursor (buffer, "Hello", -1);
+  gtk_text_buffer_insert_at_cursor (buffer, " world", -1);
+  g_assert_true (cairn_test_wait_until (body_is_hello, note));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending + 1);
+
+  /* The server takes our events; the other device prepends text while our
+   * cursor sits before "world". */
+  mine = take_as_server (f->store, 2);
+  cairn_store_rebase (f->store, mine, NULL, &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, mine, NULL, &error);
+  g_assert_no_error (error);
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, 6);
+  gtk_text_buffer_place_cursor (buffer, &iter);
+
+  remote_body = cairn_note_buffer_new (remote, note_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_note_buffer_get_text (remote_body), ==, "Hello world");
+  g_assert_true (cairn_note_buffer_insert (remote_body, 0, "Say: ", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (remote_body, &error));
+  theirs = take_as_server (remote, 2 + mine->len);
+  cairn_store_rebase (f->store, theirs, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_test_wait_until (body_view_says, buffer));
+  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
+  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 11);  /* still before "world" */
+  /* Applying their change is not an edit of ours. */
+  g_assert_false (cairn_note_buffer_has_unflushed (cairn_notes_view_get_note_buffer (view)));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  cairn_ui_init ();
+
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/todos/add-complete-rename-delete-undo", test_add_complete_rename_delete_undo);
+  ADD ("/todos/due-date-from-calendar", test_due_date_from_calendar);
+  ADD ("/todos/too-long-title-is-refused", test_too_long_title_is_refused);
+  ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
+  ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
+  ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
+  ADD ("/notes/new-and-rename", test_new_note_and_rename);
+  ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-account-dialog.c: sign in / sign out. */
+#define G_LOG_DOMAIN "cairn-account-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-account-dialog.h"
+#include "cairn-protocol.h"
+
+struct _CairnAccountDialog
+{
+  AdwWindow        parent_instance;
+
+  CairnSyncEngine *engine;
+  GCancellable    *cancellable;
+  guint            busy : 1;
+
+  GtkStack        *stack;
+  AdwEntryRow     *server_row;
+  AdwEntryRow     *username_row;
+  AdwPasswordEntryRow *password_row;
+  GtkLabel        *error_label;
+  GtkButton       *sign_in_button;
+  GtkSpinner      *spinner;
+  AdwStatusPage   *signed_in_page;
+  AdwEntryRow     *share_row;
+  GtkLabel        *share_label;
+  AdwPreferencesGroup *workspaces_group;
+  GPtrArray       *workspace_rows;
+};
+
+G_DEFINE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, ADW_TYPE_WINDOW)
+
+enum { SIGNED_IN, SIGNED_OUT, SHARED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+char *
+cairn_account_error_text (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED))
+    return g_strdup (_("Wrong username or password"));
+  if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK) ||
+      g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_TIMED_OUT) ||
+      error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
+    return g_strdup_printf (_("Cannot reach the server: %s"), error->message);
+  if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL))
+    return g_strdup (_("This is not a Cairn server, or one this version cannot talk to"));
+  return g_strdup (error->message);
+}
+
+static void
+show_error (CairnAccountDialog *self,
+            const char         *text)
+{
+  gtk_label_set_label (self->error_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), text != NULL);
+}
+
+static void
+set_busy (CairnAccountDialog *self,
+          gboolean            busy)
+{
+  self->busy = !!busy;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->username_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  if (self->share_row != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->share_row), !busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+}
+
+static void
+workspaces_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workspaces = NULL;
+  const char *current;
+
+  workspaces = cairn_sync_engine_list_workspaces_finish (CAIRN_SYNC_ENGINE (source), result, &error);
+  if (workspaces == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = cairn_account_error_text (error);
+      adw_preferences_group_set_description (self->workspaces_group, text);
+      return;
+    }
+
+  for (guint i = 0; i < self->workspace_rows->len; i++)
+    adw_preferences_group_remove (self->workspaces_group, self->workspace_rows->pdata[i]);
+  g_ptr_array_set_size (self->workspace_rows, 0);
+
+  current = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      CairnWorkspaceInfo *ws = workspaces->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *subtitle = NULL;
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ws->name);
+      if (ws->personal)
+        subtitle = g_strdup (_("Personal"));
+      else
+        subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
+      if (g_strcmp0 (ws->id, current) == 0)
+        {
+          g_autofree char *s2 = g_strdup_printf (_("%s — on this device"), subtitle);
+          g_free (subtitle);
+          subtitle = g_steal_pointer (&s2);
+        }
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_preferences_group_add (self->workspaces_group, row);
+      g_ptr_array_add (self->workspace_rows, row);
+    }
+}
+
+static void
+share_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->share_row))));
+
+  if (!cairn_sync_engine_share_finish (CAIRN_SYNC_ENGINE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
+        text = g_strdup_printf (_("There is no user named “%s” on this server"), who);
+      else if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN))
+        text = g_strdup (_("Only the owner of this workspace can share it"));
+      else
+        text = cairn_account_error_text (error);
+      gtk_widget_add_css_class (GTK_WIDGET (self->share_label), "error");
+    }
+  else
+    {
+      text = g_strdup_printf (_("Shared with %s"), who);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->share_label), "error");
+      gtk_editable_set_text (GTK_EDITABLE (self->share_row), "");
+      g_signal_emit (self, signals[SHARED], 0);
+    }
+  set_busy (self, FALSE);
+  gtk_label_set_label (self->share_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->share_label), TRUE);
+}
+
+static void
+on_share (CairnAccountDialog *self)
+{
+  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->share_row))));
+  const char *ws = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
+
+  if (self->busy || who[0] == '\0')
+    return;
+  if (ws == NULL)
+    {
+      gtk_label_set_label (self->share_label, _("No workspace is being synced yet"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->share_label), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->share_label), TRUE);
+      return;
+    }
+  set_busy (self, TRUE);
+  cairn_sync_engine_share_async (self->engine, ws, who, self->cancellable, share_done,
+                                 g_object_ref (self));
+}
+
+static void
+sync_page (CairnAccountDialog *self)
+{
+  CairnSyncStatus *status = cairn_sync_engine_get_status (self->engine);
+
+  if (cairn_sync_engine_is_signed_in (self->engine))
+    {
+      g_autofree char *who =
+        g_strdup_printf (_("Signed in as %s on %s"),
+                         cairn_sync_status_get_username (status) != NULL
+                         ? cairn_sync_status_get_username (status) : "",
+                         cairn_sync_status_get_server_url (status) != NULL
+                         ? cairn_sync_status_get_server_url (status) : "");
+      adw_status_page_set_description (self->signed_in_page, who);
+      gtk_stack_set_visible_child_name (self->stack, "signed-in");
+      cairn_sync_engine_list_workspaces_async (self->engine, self->cancellable,
+                                               workspaces_done, g_object_ref (self));
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+static void
+login_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_sync_engine_login_finish (CAIRN_SYNC_ENGINE (source), result, &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_busy (self, FALSE);
+      text = cairn_account_error_text (error);
+      show_error (self, text);
+      gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+      return;
+    }
+
+  set_busy (self, FALSE);
+  show_error (self, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  sync_page (self);
+  g_signal_emit (self, signals[SIGNED_IN], 0);
+}
+
+static void
+on_sign_in (CairnAccountDialog *self)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *username = NULL;
+  const char *password;
+  const char *device = g_get_host_name ();
+
+  if (self->busy)
+    return;
+
+  server = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_row))));
+  username = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->username_row))));
+  password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+
+  if (server[0] == '\0' || username[0] == '\0' || password[0] == '\0')
+    {
+      show_error (self, _("Enter the server address, your username and your password"));
+      return;
+    }
+  if (!g_str_has_prefix (server, "https://") && !g_str_has_prefix (server, "http://"))
+    {
+      show_error (self, _("The server address starts with https:// (or http://)"));
+      return;
+    }
+
+  show_error (self, NULL);
+  set_busy (self, TRUE);
+  cairn_sync_engine_login_async (self->engine, server, username, password, device,
+                                 self->cancellable, login_done, g_object_ref (self));
+}
+
+static void
+logout_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Best effort on the server; the local sign-out happened either way. */
+  if (!cairn_sync_engine_logout_finish (CAIRN_SYNC_ENGINE (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  sync_page (self);
+  g_signal_emit (self, signals[SIGNED_OUT], 0);
+}
+
+static void
+on_sign_out (CairnAccountDialog *self)
+{
+  if (self->busy)
+    return;
+  set_busy (self, TRUE);
+  cairn_sync_engine_logout_async (self->engine, self->cancellable, logout_done,
+                                  g_object_ref (self));
+}
+
+static GtkWidget *
+group_with (GtkWidget *first, ...)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  va_list args;
+
+  va_start (args, first);
+  for (GtkWidget *w = first; w != NULL; w = va_arg (args, GtkWidget *))
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), w);
+  va_end (args);
+  return group;
+}
+
+static void
+cairn_account_dialog_dispose (GObject *object)
+{
+  CairnAccountDialog *self = CAIRN_ACCOUNT_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->engine);
+  g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cairn_account_dialog_parent_class)->dispose (object);
+}
+
+static void
+cairn_account_dialog_class_init (CairnAccountDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cairn_account_dialog_dispose;
+  signals[SIGNED_IN] = g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 0);
+  signals[SIGNED_OUT] = g_signal_new ("signed-out", G_TYPE_FROM_CLASS (klass),
+                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 0);
+  signals[SHARED] = g_signal_new ("shared", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+cairn_account_dialog_init (CairnAccountDialog *self)
+{
+  GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *button_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *sign_out;
+
+  self->cancellable = g_cancellable_new ();
+  gtk_window_set_title (GTK_WINDOW (self), _("Sync Account"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 420, 420);
+
+  self->server_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Server Address"));
+  gtk_editable_set_text (GTK_EDITABLE (self->server_row), "https://");
+  self->username_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->username_row), _("Username"));
+  self->password_row = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row), _("Password"));
+  g_signal_connect_swapped (self->password_row, "entry-activated", G_CALLBACK (on_sign_in), self);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->password_row), TRUE);
+
+  self->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->error_label, TRUE);
+  gtk_label_set_xalign (self->error_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sign-in error"), -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+
+  self->sign_in_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Sign In")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->sign_in_button), "suggested-action");
+  gtk_widget_add_css_class (GTK_WIDGET (self->sign_in_button), "pill");
+  g_signal_connect_swapped (self->sign_in_button, "clicked", G_CALLBACK (on_sign_in), self);
+  self->spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  gtk_widget_set_halign (button_box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (button_box), GTK_WIDGET (self->sign_in_button));
+  gtk_box_append (GTK_BOX (button_box), GTK_WIDGET (self->spinner));
+
+  gtk_box_append (GTK_BOX (form),
+                  group_with (GTK_WIDGET (self->server_row), GTK_WIDGET (self->username_row),
+                              GTK_WIDGET (self->password_row), NULL));
+  gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->error_label));
+  gtk_box_append (GTK_BOX (form), button_box);
+  gtk_widget_set_margin_top (form, 18);
+  gtk_widget_set_margin_bottom (form, 18);
+  gtk_widget_set_margin_start (form, 12);
+  gtk_widget_set_margin_end (form, 12);
+  adw_clamp_set_child (ADW_CLAMP (clamp), form);
+
+  self->signed_in_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->signed_in_page, "emblem-ok-symbolic");
+  adw_status_page_set_title (self->signed_in_page, _("Syncing This Workspace"));
+  sign_out = gtk_button_new_with_mnemonic (_("Sign _Out"));
+  gtk_widget_add_css_class (sign_out, "destructive-action");
+  gtk_widget_add_css_class (sign_out, "pill");
+  gtk_widget_set_halign (sign_out, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (sign_out, "clicked", G_CALLBACK (on_sign_out), self);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+    GtkWidget *share_group = adw_preferences_group_new ();
+
+    self->workspace_rows = g_ptr_array_new ();
+    self->workspaces_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+    adw_preferences_group_set_title (self->workspaces_group, _("Your Workspaces"));
+
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (share_group),
+                                     _("Share This Workspace"));
+    self->share_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->share_row),
+                                   _("Username to share with"));
+    adw_entry_row_set_show_apply_button (self->share_row, TRUE);
+    g_signal_connect_swapped (self->share_row, "apply", G_CALLBACK (on_share), self);
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (share_group), GTK_WIDGET (self->share_row));
+    self->share_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->share_label, 0);
+    gtk_label_set_wrap (self->share_label, TRUE);
+    gtk_widget_set_visible (GTK_WIDGET (self->share_label), FALSE);
+
+    gtk_box_append (GTK_BOX (box), sign_out);
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspaces_group));
+    gtk_box_append (GTK_BOX (box), share_group);
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
+    adw_status_page_set_child (self->signed_in_page, box);
+  }
+
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_add_named (self->stack, clamp, "sign-in");
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->signed_in_page), "signed-in");
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+
+  gtk_box_append (GTK_BOX (toolbar), header);
+  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->stack));
+  adw_window_set_content (ADW_WINDOW (self), toolbar);
+  gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->sign_in_button));
+}
+
+CairnAccountDialog *
+cairn_account_dialog_new (GtkWindow       *parent,
+                          CairnSyncEngine *engine)
+{
+  CairnAccountDialog *self;
+
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (engine), NULL);
+
+  self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
+                       "transient-for", parent,
+                       "modal", parent != NULL,
+                       NULL);
+  self->engine = g_object_ref (engine);
+  sync_page (self);
+  return self;
+}
+
+const char *
+cairn_account_dialog_get_error (CairnAccountDialog *self)
+{
+  g_return_val_if_fail (CAIRN_IS_ACCOUNT_DIALOG (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
+         ? gtk_label_get_label (self->error_label) : NULL;
+}
+
+gboolean
+cairn_account_dialog_is_busy (CairnAccountDialog *self)
+{
+  g_return_val_if_fail (CAIRN_IS_ACCOUNT_DIALOG (self), FALSE);
+
+  return self->busy;
+}

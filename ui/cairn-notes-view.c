@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-notes-view.c: notes list and editor bound to the pool. */
+#define G_LOG_DOMAIN "cairn-notes-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-note-buffer.h"
+#include "cairn-notes-view.h"
+#include "cairn-window.h"
+
+struct _CairnNotesView
+{
+  GtkWidget           parent_instance;
+
+  CairnPool          *pool;
+  GtkSingleSelection *selection;
+  CairnNote          *note;
+  gulong              note_notify_id;
+  CairnNoteBuffer    *note_buffer;
+  guint               applying_remote : 1;
+  GtkEventControllerFocus *title_focus;
+
+  GtkStack           *list_stack;
+  GtkListView        *notes_list;
+  GtkStack           *editor_stack;
+  GtkEntry           *title_entry;
+  GtkTextView        *body_view;
+};
+
+G_DEFINE_FINAL_TYPE (CairnNotesView, cairn_notes_view, GTK_TYPE_WIDGET)
+
+static gboolean
+title_or_untitled (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  const char *title = g_value_get_string (from);
+
+  g_value_set_string (to, title != NULL && title[0] != '\0' ? title : _("Untitled Note"));
+  return TRUE;
+}
+
+static void
+setup_note_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_note_row (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (item);
+  GBinding *binding;
+
+  binding = g_object_bind_property_full (gtk_list_item_get_item (item), "title",
+                                         label, "label", G_BINDING_SYNC_CREATE,
+                                         title_or_untitled, NULL, NULL, NULL);
+  g_object_set_data (G_OBJECT (label), "cairn-binding", binding);
+}
+
+static void
+unbind_note_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (item);
+  GBinding *binding = g_object_steal_data (G_OBJECT (label), "cairn-binding");
+
+  if (binding != NULL)
+    g_binding_unbind (binding);
+}
+
+static void
+report (CairnNotesView *self,
+        const char     *what,
+        const GError   *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
+
+  if (CAIRN_IS_WINDOW (root))
+    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+  else
+    g_warning ("%s", message);
+}
+
+/* Local typing: each change of the GtkTextBuffer becomes an edit of the
+ * note buffer, which coalesces them into note.edited events. Connected
+ * before the default handlers, so the iters still describe the change. */
+static void
+on_body_insert_text (GtkTextBuffer  *buffer,
+                     GtkTextIter    *location,
+                     const char     *text,
+                     int             len,
+                     CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->applying_remote || self->note_buffer == NULL)
+    return;
+  if (!cairn_note_buffer_insert (self->note_buffer, gtk_text_iter_get_offset (location),
+                                 text, len, &error))
+    report (self, _("Could not save the typing"), error);
+}
+
+static void
+on_body_delete_range (GtkTextBuffer  *buffer,
+                      GtkTextIter    *start,
+                      GtkTextIter    *end,
+                      CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+  int from = gtk_text_iter_get_offset (start);
+  int to = gtk_text_iter_get_offset (end);
+
+  if (self->applying_remote || self->note_buffer == NULL || to == from)
+    return;
+  if (!cairn_note_buffer_delete (self->note_buffer, MIN (from, to), ABS (to - from), &error))
+    report (self, _("Could not save the deletion"), error);
+}
+
+/* A change from elsewhere, applied in place: the GtkTextBuffer's marks
+ * (the cursor, the selection) stay with the text around them. */
+static void
+on_remote_changed (CairnNoteBuffer *note_buffer,
+                   guint            position,
+                   guint            deleted,
+                   const char      *inserted,
+                   CairnNotesView  *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  GtkTextIter start, end;
+
+  self->applying_remote = TRUE;
+  if (deleted > 0)
+    {
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
+      gtk_text_buffer_get_iter_at_offset (buffer, &end, position + deleted);
+      gtk_text_buffer_delete (buffer, &start, &end);
+    }
+  if (inserted != NULL && inserted[0] != '\0')
+    {
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
+      gtk_text_buffer_insert (buffer, &start, inserted, -1);
+    }
+  self->applying_remote = FALSE;
+}
+
+static void
+close_note_buffer (CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->note_buffer == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->note_buffer, self);
+  if (!cairn_note_buffer_flush (self->note_buffer, &error))
+    report (self, _("Could not save the note"), error);
+  g_clear_object (&self->note_buffer);
+}
+
+static void
+open_note_buffer (CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+
+  self->note_buffer = cairn_note_buffer_new (cairn_pool_get_store (self->pool),
+                                             cairn_note_get_id (self->note), &error);
+  self->applying_remote = TRUE;
+  gtk_text_buffer_set_text (buffer, self->note_buffer != NULL
+                                    ? cairn_note_buffer_get_text (self->note_buffer) : "", -1);
+  self->applying_remote = FALSE;
+  gtk_text_view_set_editable (self->body_view, self->note_buffer != NULL);
+  if (self->note_buffer == NULL)
+    {
+      report (self, _("Could not open the note"), error);
+      return;
+    }
+  g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
+}
+
+static void
+sync_editor (CairnNotesView *self)
+{
+  if (self->note == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->editor_stack, "none");
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.delete", FALSE);
+      return;
+    }
+
+  gtk_stack_set_visible_child_name (self->editor_stack, "editor");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.delete", TRUE);
+  /* Never overwrite a title the user is typing. */
+  if (!gtk_event_controller_focus_contains_focus (self->title_focus) &&
+      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
+                 cairn_note_get_title (self->note)) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (self->note));
+}
+
+static void
+set_note (CairnNotesView *self,
+          CairnNote      *note)
+{
+  if (self->note == note)
+    return;
+
+  close_note_buffer (self);
+  if (self->note != NULL)
+    {
+      g_clear_signal_handler (&self->note_notify_id, self->note);
+      g_clear_object (&self->note);
+    }
+  if (note != NULL)
+    {
+      self->note = g_object_ref (note);
+      self->note_notify_id = g_signal_connect_swapped (note, "notify::title",
+                                                       G_CALLBACK (sync_editor), self);
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (note));
+      open_note_buffer (self);
+    }
+  sync_editor (self);
+}
+
+static void
+on_selected_item_changed (CairnNotesView *self)
+{
+  set_note (self, gtk_single_selection_get_selected_item (self->selection));
+}
+
+static void
+on_notes_changed (CairnNotesView *self)
+{
+  GListModel *notes = cairn_pool_get_notes (self->pool);
+
+  gtk_stack_set_visible_child_name (self->list_stack,
+                                    g_list_model_get_n_items (notes) > 0 ? "list" : "empty");
+}
+
+static void
+commit_title (CairnNotesView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (self->note == NULL)
+    return;
+
+  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
+  if (g_str_equal (title, cairn_note_get_title (self->note)))
+    return;
+
+  if (!cairn_store_rename_note (cairn_pool_get_store (self->pool),
+                                cairn_note_get_id (self->note), title, &error))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      g_autofree char *message = g_strdup_printf (_("Could not rename the note: %s"),
+                                                  error->message);
+
+      if (CAIRN_IS_WINDOW (root))
+        cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+      else
+        g_warning ("%s", message);
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry),
+                             cairn_note_get_title (self->note));
+    }
+}
+
+static void
+on_title_activate (GtkEntry       *entry,
+                   CairnNotesView *self)
+{
+  commit_title (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+}
+
+static void
+on_title_focus_leave (CairnNotesView *self)
+{
+  commit_title (self);
+}
+
+static void
+notes_delete (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (widget);
+
+  if (self->note != NULL)
+    gtk_widget_activate_action (widget, "win.delete-note", "s",
+                                cairn_note_get_id (self->note));
+}
+
+static void
+cairn_notes_view_dispose (GObject *object)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
+
+  set_note (self, NULL);
+  if (self->body_view != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (self->body_view), self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->pool != NULL)
+    g_signal_handlers_disconnect_by_data (cairn_pool_get_notes (self->pool), self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_NOTES_VIEW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (cairn_notes_view_parent_class)->dispose (object);
+}
+
+static void
+cairn_notes_view_class_init (CairnNotesViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cairn_notes_view_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/cairn/Cairn/cairn-notes-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, notes_list);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, editor_stack);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, title_entry);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, body_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
+
+  gtk_widget_class_install_action (widget_class, "notes.delete", NULL, notes_delete);
+}
+
+static void
+cairn_notes_view_init (CairnNotesView *self)
+{
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",
+                    G_CALLBACK (on_body_insert_text), self);
+  g_signal_connect (gtk_text_view_get_buffer (self->body_view), "delete-range",
+                    G_CALLBACK (on_body_delete_range), self);
+  self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (focus);
+  g_signal_connect_swapped (focus, "leave", G_CALLBACK (on_title_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->title_entry), focus);
+}
+
+GtkWidget *
+cairn_notes_view_new (CairnPool *pool)
+{
+  CairnNotesView *self;
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GListModel *notes;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (pool), NULL);
+
+  self = g_object_new (CAIRN_TYPE_NOTES_VIEW, NULL);
+  self->pool = g_object_ref (pool);
+  notes = cairn_pool_get_notes (pool);
+
+  self->selection = gtk_single_selection_new (g_object_ref (notes));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selected_item_changed), self);
+  g_signal_connect_swapped (notes, "items-changed",
+                            G_CALLBACK (on_notes_changed), self);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_note_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_note_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_note_row), NULL);
+  gtk_list_view_set_factory (self->notes_list, factory);
+  gtk_list_view_set_model (self->notes_list, GTK_SELECTION_MODEL (self->selection));
+
+  on_notes_changed (self);
+  sync_editor (self);
+  return GTK_WIDGET (self);
+}
+
+void
+cairn_notes_view_select_note (CairnNotesView *self,
+                              const char     *note_id)
+{
+  GListModel *notes;
+
+  g_return_if_fail (CAIRN_IS_NOTES_VIEW (self));
+
+  notes = cairn_pool_get_notes (self->pool);
+  for (guint i = 0; note_id != NULL && i < g_list_model_get_n_items (notes); i++)
+    {
+      g_autoptr(CairnNote) note = g_list_model_get_item (notes, i);
+
+      if (g_str_equal (cairn_note_get_id (note), note_id))
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+CairnNote *
+cairn_notes_view_get_note (CairnNotesView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
+
+  return self->note;
+}
+
+void
+cairn_notes_view_focus_title (CairnNotesView *self)
+{
+  g_return_if_fail (CAIRN_IS_NOTES_VIEW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->title_entry));
+}
+
+GtkTextView *
+cairn_notes_view_get_body_view (CairnNotesView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
+
+  return self->body_view;
+}
+
+CairnNoteBuffer *
+cairn_notes_view_get_note_buffer (CairnNotesView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
+
+  return self->note_buffer;
+}

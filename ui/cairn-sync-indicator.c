@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-indicator.c: sync status button and popover. */
+#define G_LOG_DOMAIN "cairn-sync-indicator"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-sync-indicator.h"
+
+struct _CairnSyncIndicator
+{
+  GtkWidget        parent_instance;
+
+  CairnSyncStatus *status;
+  gulong           notify_id;
+  char            *summary;
+
+  GtkMenuButton   *button;
+  GtkLabel        *state_label;
+  GtkLabel        *pending_label;
+  GtkLabel        *last_sync_label;
+  GtkLabel        *server_label;
+  GtkWidget       *sync_now_button;
+  GtkWidget       *account_button;
+};
+
+G_DEFINE_FINAL_TYPE (CairnSyncIndicator, cairn_sync_indicator, GTK_TYPE_WIDGET)
+
+static void
+sync_ui (CairnSyncIndicator *self)
+{
+  CairnSyncState state = CAIRN_SYNC_STATE_OFFLINE;
+  const char *icon = "network-offline-symbolic";
+  const char *text;
+  g_autofree char *pending = NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *server = NULL;
+  guint n_pending = 0;
+  gint64 last_sync = 0;
+  gboolean signed_in = FALSE;
+
+  if (self->status != NULL)
+    {
+      state = cairn_sync_status_get_state (self->status);
+      n_pending = cairn_sync_status_get_pending_count (self->status);
+      last_sync = cairn_sync_status_get_last_sync (self->status);
+      signed_in = cairn_sync_status_get_server_url (self->status) != NULL;
+    }
+
+  switch (state)
+    {
+    case CAIRN_SYNC_STATE_CONNECTING:
+      icon = "network-transmit-receive-symbolic";
+      text = _("Connecting");
+      break;
+    case CAIRN_SYNC_STATE_SYNCING:
+      icon = "emblem-synchronizing-symbolic";
+      text = _("Syncing");
+      break;
+    case CAIRN_SYNC_STATE_UP_TO_DATE:
+      icon = "emblem-ok-symbolic";
+      text = _("Up to date");
+      break;
+    case CAIRN_SYNC_STATE_NEEDS_SIGN_IN:
+      icon = "dialog-password-symbolic";
+      text = _("Sign in to sync");
+      break;
+    case CAIRN_SYNC_STATE_ERROR:
+      icon = "dialog-warning-symbolic";
+      text = cairn_sync_status_get_message (self->status) != NULL
+             ? cairn_sync_status_get_message (self->status) : _("Sync failed");
+      break;
+    case CAIRN_SYNC_STATE_OFFLINE:
+    default:
+      icon = "network-offline-symbolic";
+      text = signed_in ? _("Offline") : _("Not syncing: no account");
+      break;
+    }
+
+  g_free (self->summary);
+  /* Translators: the sync button's accessible name, %s is its state */
+  self->summary = g_strdup_printf (_("Sync: %s"), text);
+  gtk_menu_button_set_icon_name (self->button, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), self->summary);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, self->summary, -1);
+
+  gtk_label_set_label (self->state_label, text);
+  if (n_pending == 0)
+    pending = g_strdup (_("All changes saved on the server"));
+  else
+    pending = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%u change not yet on the server",
+                                            "%u changes not yet on the server",
+                                            n_pending), n_pending);
+  gtk_label_set_label (self->pending_label, signed_in ? pending : _("Changes are kept on this device"));
+
+  if (last_sync > 0)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (last_sync / 1000);
+      g_autofree char *when = g_date_time_format (dt, "%x %X");
+      last = g_strdup_printf (_("Last synced %s"), when);
+    }
+  gtk_label_set_label (self->last_sync_label, last != NULL ? last : _("Never synced"));
+  gtk_widget_set_visible (GTK_WIDGET (self->last_sync_label), signed_in);
+
+  if (signed_in)
+    server = g_strdup_printf (_("%s on %s"),
+                              cairn_sync_status_get_username (self->status) != NULL
+                              ? cairn_sync_status_get_username (self->status) : "",
+                              cairn_sync_status_get_server_url (self->status));
+  gtk_label_set_label (self->server_label, server != NULL ? server : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->server_label), signed_in);
+  gtk_widget_set_visible (self->sync_now_button, signed_in);
+  gtk_button_set_label (GTK_BUTTON (self->account_button),
+                        signed_in ? _("_Account…") : _("_Sign In…"));
+}
+
+static void
+cairn_sync_indicator_dispose (GObject *object)
+{
+  CairnSyncIndicator *self = CAIRN_SYNC_INDICATOR (object);
+
+  cairn_sync_indicator_set_status (self, NULL);
+  if (self->button != NULL)
+    {
+      gtk_widget_unparent (GTK_WIDGET (self->button));
+      self->button = NULL;
+    }
+  g_clear_pointer (&self->summary, g_free);
+
+  G_OBJECT_CLASS (cairn_sync_indicator_parent_class)->dispose (object);
+}
+
+static void
+cairn_sync_indicator_class_init (CairnSyncIndicatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cairn_sync_indicator_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static GtkLabel *
+popover_label (GtkWidget *box)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 30);
+  gtk_box_append (GTK_BOX (box), label);
+  return GTK_LABEL (label);
+}
+
+static void
+cairn_sync_indicator_init (CairnSyncIndicator *self)
+{
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+
+  self->state_label = popover_label (box);
+  gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "heading");
+  self->pending_label = popover_label (box);
+  self->last_sync_label = popover_label (box);
+  self->server_label = popover_label (box);
+  gtk_widget_add_css_class (GTK_WIDGET (self->last_sync_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->server_label), "dim-label");
+
+  self->sync_now_button = gtk_button_new_with_mnemonic (_("Sync _Now"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->sync_now_button), "win.sync-now");
+  gtk_widget_set_hexpand (self->sync_now_button, TRUE);
+  self->account_button = gtk_button_new_with_mnemonic (_("_Sign In…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->account_button), "win.accounts");
+  gtk_widget_set_hexpand (self->account_button, TRUE);
+  gtk_box_append (GTK_BOX (buttons), self->sync_now_button);
+  gtk_box_append (GTK_BOX (buttons), self->account_button);
+  gtk_widget_set_margin_top (buttons, 6);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+
+  self->button = GTK_MENU_BUTTON (gtk_menu_button_new ());
+  gtk_menu_button_set_popover (self->button, popover);
+  gtk_widget_set_parent (GTK_WIDGET (self->button), GTK_WIDGET (self));
+  sync_ui (self);
+}
+
+GtkWidget *
+cairn_sync_indicator_new (void)
+{
+  return g_object_new (CAIRN_TYPE_SYNC_INDICATOR, NULL);
+}
+
+void
+cairn_sync_indicator_set_status (CairnSyncIndicator *self,
+                                 CairnSyncStatus    *status)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_INDICATOR (self));
+  g_return_if_fail (status == NULL || CAIRN_IS_SYNC_STATUS (status));
+
+  if (self->status == status)
+    return;
+  if (self->status != NULL)
+    {
+      g_clear_signal_handler (&self->notify_id, self->status);
+      g_clear_object (&self->status);
+    }
+  if (status != NULL)
+    {
+      self->status = g_object_ref (status);
+      self->notify_id = g_signal_connect_swapped (status, "notify",
+                                                  G_CALLBACK (sync_ui), self);
+    }
+  if (self->button != NULL)
+    sync_ui (self);
+}
+
+const char *
+cairn_sync_indicator_get_icon_name (CairnSyncIndicator *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_INDICATOR (self), NULL);
+
+  return gtk_menu_button_get_icon_name (self->button);
+}
+
+const char *
+cairn_sync_indicator_get_summary (CairnSyncIndicator *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_INDICATOR (self), NULL);
+
+  return self->summary;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-todo-row.c: one task row; edits become store events. */
+#define G_LOG_DOMAIN "cairn-todo-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-todo-row.h"
+#include "cairn-window.h"
+
+struct _CairnTodoRow
+{
+  GtkWidget       parent_instance;
+
+  CairnPool      *pool;
+  CairnTodo      *todo;
+  gulong          notify_id;
+  GMenu          *move_menu;
+  guint           updating : 1;
+
+  GtkCheckButton *done_check;
+  GtkEntry       *title_entry;
+  GtkEventControllerFocus *title_focus;
+  GtkMenuButton  *due_button;
+  GtkPopover     *due_popover;
+  GtkCalendar    *calendar;
+  GtkMenuButton  *menu_button;
+};
+
+G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
+
+static void on_menu_shown         (CairnTodoRow *self);
+static void on_due_popover_closed (GtkPopover   *popover,
+                                   CairnTodoRow *self);
+
+/* Tells the user through the window's toasts; falls back to a warning. */
+static void
+report_error (GtkWidget    *widget,
+              const char   *what,
+              const GError *error)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
+
+  if (CAIRN_IS_WINDOW (root))
+    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+  else
+    g_warning ("%s", message);
+}
+
+char *
+cairn_format_due (const char *due,
+                  GDateTime  *now)
+{
+  g_autoptr(GDateTime) date = NULL;
+  g_autofree char *iso = NULL;
+  int days;
+  int y, m, d;
+
+  if (due == NULL || sscanf (due, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
+      !g_date_valid_dmy (d, m, y))
+    return NULL;
+
+  date = g_date_time_new_local (y, m, d, 0, 0, 0);
+  {
+    g_autoptr(GDateTime) today =
+      g_date_time_new_local (g_date_time_get_year (now),
+                             g_date_time_get_month (now),
+                             g_date_time_get_day_of_month (now), 0, 0, 0);
+    days = (int) (g_date_time_difference (date, today) / G_TIME_SPAN_DAY);
+  }
+
+  if (days == 0)
+    return g_strdup (_("Today"));
+  if (days == 1)
+    return g_strdup (_("Tomorrow"));
+  if (days == -1)
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (date) == g_date_time_get_year (now))
+    /* Translators: a due date in this year, as strftime() format */
+    return g_date_time_format (date, C_("due date", "%b %e"));
+  return g_date_time_format (date, "%x");
+}
+
+static void
+cairn_todo_row_sync (CairnTodoRow *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *due_text = NULL;
+  g_autofree char *done_label = NULL;
+  const char *title;
+  const char *due;
+  gboolean done;
+
+  if (self->todo == NULL)
+    return;
+
+  title = cairn_todo_get_title (self->todo);
+  due = cairn_todo_get_due (self->todo);
+  done = cairn_todo_get_done (self->todo);
+
+  self->updating = TRUE;
+
+  gtk_check_button_set_active (self->done_check, done);
+  /* Never overwrite what the user is typing; the next sync catches up. */
+  if (!gtk_event_controller_focus_contains_focus (self->title_focus) &&
+      g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)), title) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->title_entry), title);
+
+  if (done)
+    gtk_widget_add_css_class (GTK_WIDGET (self->title_entry), "done-title");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->title_entry), "done-title");
+
+  due_text = cairn_format_due (due, now);
+  gtk_widget_set_visible (GTK_WIDGET (self->due_button), due_text != NULL);
+  if (due_text != NULL)
+    {
+      g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+      g_autofree char *due_label = g_strdup_printf (_("Due %s"), due_text);
+
+      gtk_menu_button_set_label (self->due_button, due_text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->due_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, due_label,
+                                      -1);
+      if (!done && strcmp (due, today) < 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self->due_button), "overdue");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self->due_button), "overdue");
+    }
+
+  done_label = g_strdup_printf (_("“%s” done"), title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->done_check),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, done_label, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->title_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Task title"),
+                                  -1);
+
+  self->updating = FALSE;
+}
+
+static void
+on_todo_notify (CairnTodoRow *self)
+{
+  cairn_todo_row_sync (self);
+}
+
+static void
+on_done_toggled (GtkCheckButton *check,
+                 CairnTodoRow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean active = gtk_check_button_get_active (check);
+
+  if (self->updating || self->todo == NULL ||
+      active == cairn_todo_get_done (self->todo))
+    return;
+
+  if (!cairn_store_set_todo_done (cairn_pool_get_store (self->pool),
+                                  cairn_todo_get_id (self->todo), active, &error))
+    {
+      report_error (GTK_WIDGET (self), _("Could not change the task"), error);
+      cairn_todo_row_sync (self);
+    }
+}
+
+/* Renames the task to what the title entry says (on Enter or when the
+ * focus leaves it). A blank title would hide the task: the old one stays. */
+static void
+commit_title (CairnTodoRow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (self->updating || self->todo == NULL)
+    return;
+
+  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
+  if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
+      !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
+                                cairn_todo_get_id (self->todo), title, &error))
+    report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
+                 cairn_todo_get_title (self->todo)) != 0)
+    {
+      self->updating = TRUE;
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (self->todo));
+      self->updating = FALSE;
+    }
+}
+
+static void
+on_title_activate (GtkEntry     *entry,
+                   CairnTodoRow *self)
+{
+  commit_title (self);
+}
+
+static void
+on_title_focus_leave (CairnTodoRow *self)
+{
+  commit_title (self);
+}
+
+static void
+set_due (CairnTodoRow *self,
+         const char   *due)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->todo == NULL || g_strcmp0 (due, cairn_todo_get_due (self->todo)) == 0)
+    return;
+
+  if (!cairn_store_set_todo_due (cairn_pool_get_store (self->pool),
+                                 cairn_todo_get_id (self->todo), due, &error))
+    report_error (GTK_WIDGET (self), _("Could not set the due date"), error);
+}
+
+static void
+on_day_selected (GtkCalendar  *calendar,
+                 CairnTodoRow *self)
+{
+  g_autoptr(GDateTime) date = gtk_calendar_get_date (calendar);
+  g_autofree char *due = g_date_time_format (date, "%Y-%m-%d");
+
+  if (self->updating)
+    return;
+
+  set_due (self, due);
+  gtk_popover_popdown (self->due_popover);
+}
+
+/* Shows the task's due date (or today) in the calendar. */
+static void
+sync_calendar (CairnTodoRow *self)
+{
+  g_autoptr(GDateTime) date = NULL;
+  const char *due;
+  int y, m, d;
+
+  if (self->todo == NULL || self->calendar == NULL)
+    return;
+
+  due = cairn_todo_get_due (self->todo);
+  if (due != NULL && sscanf (due, "%4d-%2d-%2d", &y, &m, &d) == 3 &&
+      g_date_valid_dmy (d, m, y))
+    date = g_date_time_new_local (y, m, d, 0, 0, 0);
+  else
+    date = g_date_time_new_now_local ();
+
+  self->updating = TRUE;
+  gtk_calendar_select_day (self->calendar, date);
+  self->updating = FALSE;
+}
+
+/* The popovers are made on first use: a list shows many rows, and a
+ * calendar and a menu for each would make scrolling and start-up slow. */
+static void
+create_due_popover (GtkMenuButton *button,
+                    gpointer       user_data)
+{
+  CairnTodoRow *self = user_data;
+  GtkWidget *box, *clear;
+
+  if (self->due_popover != NULL)
+    return;
+
+  self->calendar = GTK_CALENDAR (gtk_calendar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->calendar), "calendar");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->calendar),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Due Date"), -1);
+  g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected), self);
+  clear = gtk_button_new_with_mnemonic (_("_Remove Due Date"));
+  gtk_widget_set_name (clear, "clear_due_button");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (clear), "todo.clear-due");
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->calendar));
+  gtk_box_append (GTK_BOX (box), clear);
+  self->due_popover = GTK_POPOVER (gtk_popover_new ());
+  gtk_popover_set_child (self->due_popover, box);
+  g_signal_connect (self->due_popover, "closed", G_CALLBACK (on_due_popover_closed), self);
+  gtk_menu_button_set_popover (self->due_button, GTK_WIDGET (self->due_popover));
+  sync_calendar (self);
+}
+
+static void
+create_menu (GtkMenuButton *button,
+             gpointer       user_data)
+{
+  CairnTodoRow *self = user_data;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) first = g_menu_new ();
+  g_autoptr(GMenu) last = g_menu_new ();
+
+  self->move_menu = g_menu_new ();
+  g_menu_append (first, _("Set _Due Date…"), "todo.pick-due");
+  g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
+  g_menu_append (last, _("_Delete"), "todo.delete");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+  g_signal_connect_swapped (gtk_menu_button_get_popover (self->menu_button), "show",
+                            G_CALLBACK (on_menu_shown), self);
+  on_menu_shown (self);
+}
+
+static void
+todo_clear_due (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  set_due (self, NULL);
+  gtk_popover_popdown (self->due_popover);
+}
+
+static void
+popup_when_mapped (GtkMenuButton *button,
+                   CairnTodoRow  *self)
+{
+  g_signal_handlers_disconnect_by_func (button, popup_when_mapped, self);
+  gtk_menu_button_popup (button);
+}
+
+static void
+todo_pick_due (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  if (self->todo == NULL)
+    return;
+
+  create_due_popover (self->due_button, self);
+  sync_calendar (self);
+  /* The popover hangs off the due button, shown while it is open; a
+   * button that was hidden can only pop up once it is on screen. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->due_button)))
+    gtk_menu_button_popup (self->due_button);
+  else
+    {
+      g_signal_connect (self->due_button, "map", G_CALLBACK (popup_when_mapped), self);
+      gtk_widget_set_visible (GTK_WIDGET (self->due_button), TRUE);
+    }
+}
+
+static void
+on_due_popover_closed (GtkPopover   *popover,
+                       CairnTodoRow *self)
+{
+  cairn_todo_row_sync (self);
+}
+
+static void
+todo_delete (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  if (self->todo == NULL)
+    return;
+
+  /* The window deletes and offers Undo in a toast. */
+  gtk_widget_activate_action (widget, "win.delete-todo", "s",
+                              cairn_todo_get_id (self->todo));
+}
+
+static void
+todo_move_to (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+  g_autoptr(GError) error = NULL;
+  const char *list_id = g_variant_get_string (parameter, NULL);
+
+  if (self->todo == NULL || g_str_equal (list_id, cairn_todo_get_list_id (self->todo)))
+    return;
+
+  if (!cairn_store_move_todo (cairn_pool_get_store (self->pool),
+                              cairn_todo_get_id (self->todo), list_id,
+                              NULL, NULL, &error))
+    report_error (widget, _("Could not move the task"), error);
+}
+
+/* Fills "Move To" with the other lists each time the menu opens. */
+static void
+on_menu_shown (CairnTodoRow *self)
+{
+  GListModel *lists;
+
+  if (self->todo == NULL)
+    return;
+
+  g_menu_remove_all (self->move_menu);
+  lists = cairn_pool_get_lists (self->pool);
+  for (guint i = 0; i < g_list_model_get_n_items (lists); i++)
+    {
+      g_autoptr(CairnList) list = g_list_model_get_item (lists, i);
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (g_str_equal (cairn_list_get_id (list), cairn_todo_get_list_id (self->todo)))
+        continue;
+      item = g_menu_item_new (cairn_list_get_title (list), NULL);
+      g_menu_item_set_action_and_target (item, "todo.move-to", "s",
+                                         cairn_list_get_id (list));
+      g_menu_append_item (self->move_menu, item);
+    }
+}
+
+static void
+cairn_todo_row_dispose (GObject *object)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (object);
+
+  cairn_todo_row_set_todo (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_ROW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->move_menu);
+  self->due_popover = NULL;
+  self->calendar = NULL;
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);
+}
+
+static void
+cairn_todo_row_class_init (CairnTodoRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cairn_todo_row_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "todorow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/cairn/Cairn/cairn-todo-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, done_check);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, title_entry);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_button);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, menu_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_done_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
+
+  gtk_widget_class_install_action (widget_class, "todo.delete", NULL, todo_delete);
+  gtk_widget_class_install_action (widget_class, "todo.move-to", "s", todo_move_to);
+  gtk_widget_class_install_action (widget_class, "todo.pick-due", NULL, todo_pick_due);
+  gtk_widget_class_install_action (widget_class, "todo.clear-due", NULL, todo_clear_due);
+}
+
+static void
+cairn_todo_row_init (CairnTodoRow *self)
+{
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (focus);
+  g_signal_connect_swapped (focus, "leave", G_CALLBACK (on_title_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->title_entry), focus);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
+
+
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
+  gtk_menu_button_set_create_popup_func (self->due_button, create_due_popover, self, NULL);
+}
+
+GtkWidget *
+cairn_todo_row_new (CairnPool *pool)
+{
+  CairnTodoRow *self;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (pool), NULL);
+
+  self = g_object_new (CAIRN_TYPE_TODO_ROW, NULL);
+  self->pool = g_object_ref (pool);
+  return GTK_WIDGET (self);
+}
+
+CairnTodo *
+cairn_todo_row_get_todo (CairnTodoRow *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO_ROW (self), NULL);
+
+  return self->todo;
+}
+
+void
+cairn_todo_row_set_todo (CairnTodoRow *self,
+                         CairnTodo    *todo)
+{
+  g_return_if_fail (CAIRN_IS_TODO_ROW (self));
+  g_return_if_fail (todo == NULL || CAIRN_IS_TODO (todo));
+
+  if (self->todo == todo)
+    return;
+
+  if (self->todo != NULL)
+    {
+      g_clear_signal_handler (&self->notify_id, self->todo);
+      g_clear_object (&self->todo);
+    }
+
+  if (todo != NULL)
+    {
+      self->todo = g_object_ref (todo);
+      self->notify_id = g_signal_connect_swapped (todo, "notify",
+                                                  G_CALLBACK (on_todo_notify), self);
+      self->updating = TRUE;
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (todo));
+      self->updating = FALSE;
+      cairn_todo_row_sync (self);
+    }
+}

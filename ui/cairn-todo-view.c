@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-todo-view.c: a list's tasks bound to the pool's live model. */
+#define G_LOG_DOMAIN "cairn-todo-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
+#include "cairn-window.h"
+
+struct _CairnTodoView
+{
+  GtkWidget      parent_instance;
+
+  CairnPool     *pool;
+  char          *list_id;
+  GListModel    *todos;
+  gulong         items_changed_id;
+  guint          show_completed : 1;
+
+  GtkEntry      *new_entry;
+  GtkStack      *stack;
+  AdwStatusPage *empty_page;
+  GtkListView   *list_view;
+};
+
+G_DEFINE_FINAL_TYPE (CairnTodoView, cairn_todo_view, GTK_TYPE_WIDGET)
+
+static void
+update_placeholder (CairnTodoView *self)
+{
+  gboolean empty = self->todos == NULL || g_list_model_get_n_items (self->todos) == 0;
+
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+}
+
+static void
+on_new_entry_activate (GtkEntry      *entry,
+                       CairnTodoView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+
+  if (self->list_id == NULL)
+    return;
+
+  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+  if (title[0] == '\0')
+    return;
+
+  id = cairn_store_create_todo (cairn_pool_get_store (self->pool), self->list_id,
+                                title, NULL, NULL, &error);
+  if (id == NULL)
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      g_autofree char *message = g_strdup_printf (_("Could not add the task: %s"),
+                                                  error->message);
+
+      /* Keep the text so that the user can fix it. */
+      gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+      if (CAIRN_IS_WINDOW (root))
+        cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+      else
+        g_warning ("%s", message);
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           CairnTodoView            *self)
+{
+  gtk_list_item_set_child (item, cairn_todo_row_new (self->pool));
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          CairnTodoView            *self)
+{
+  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)),
+                           gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            CairnTodoView            *self)
+{
+  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+cairn_todo_view_dispose (GObject *object)
+{
+  CairnTodoView *self = CAIRN_TODO_VIEW (object);
+
+  cairn_todo_view_set_list_id (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_VIEW);
+  /* Not a container: children the template made without an id too. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (cairn_todo_view_parent_class)->dispose (object);
+}
+
+static void
+cairn_todo_view_class_init (CairnTodoViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cairn_todo_view_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/cairn/Cairn/cairn-todo-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoView, new_entry);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CairnTodoView, list_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_new_entry_activate);
+}
+
+static void
+cairn_todo_view_init (CairnTodoView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  self->show_completed = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  update_placeholder (self);
+}
+
+GtkWidget *
+cairn_todo_view_new (CairnPool *pool)
+{
+  CairnTodoView *self;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (pool), NULL);
+
+  self = g_object_new (CAIRN_TYPE_TODO_VIEW, NULL);
+  self->pool = g_object_ref (pool);
+  return GTK_WIDGET (self);
+}
+
+void
+cairn_todo_view_set_list_id (CairnTodoView *self,
+                             const char    *list_id)
+{
+  g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
+
+  if (g_strcmp0 (self->list_id, list_id) == 0)
+    return;
+
+  if (self->todos != NULL)
+    {
+      g_clear_signal_handler (&self->items_changed_id, self->todos);
+      gtk_list_view_set_model (self->list_view, NULL);
+      g_clear_object (&self->todos);
+    }
+  g_clear_pointer (&self->list_id, g_free);
+
+  if (list_id != NULL && self->pool != NULL)
+    {
+      g_autoptr(GtkNoSelection) selection = NULL;
+
+      self->list_id = g_strdup (list_id);
+      self->todos = cairn_pool_get_todos (self->pool, list_id);
+      cairn_todo_model_set_show_completed (self->todos, self->show_completed);
+      self->items_changed_id =
+        g_signal_connect_swapped (self->todos, "items-changed",
+                                  G_CALLBACK (update_placeholder), self);
+      selection = gtk_no_selection_new (g_object_ref (self->todos));
+      gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->new_entry), "");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->new_entry), "error");
+  update_placeholder (self);
+}
+
+const char *
+cairn_todo_view_get_list_id (CairnTodoView *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO_VIEW (self), NULL);
+
+  return self->list_id;
+}
+
+void
+cairn_todo_view_set_show_completed (CairnTodoView *self,
+                                    gboolean       show_completed)
+{
+  g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
+
+  self->show_completed = !!show_completed;
+  if (self->todos != NULL)
+    cairn_todo_model_set_show_completed (self->todos, show_completed);
+  update_placeholder (self);
+}
+
+void
+cairn_todo_view_focus_entry (CairnTodoView *self)
+{
+  g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->new_entry));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-window.h: the main window: a sidebar with the workspace's lists and
+ * a Notes entry beside the open list or the notes; folds on a narrow window.
+ *
+ * The window restores and saves its size and the last selected page through
+ * the GSettings given at construction (schema org.cairn.Cairn; NULL: the
+ * default). application may be NULL (tests). */
+#pragma once
+
+#include <adwaita.h>
+
+#include "cairn-pool.h"
+#include "cairn-sync-engine.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_WINDOW (cairn_window_get_type ())
+G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWindow)
+
+/* pool NULL: the workspace could not be opened; the window says so. */
+CairnWindow *cairn_window_new               (GtkApplication *application,
+                                             GSettings      *settings,
+                                             CairnPool      *pool);
+/* With a sync engine: the sync button, Sync Now, the account dialog and
+ * conflict toasts; ::account-changed after a sign-in or sign-out. */
+CairnWindow *cairn_window_new_full          (GtkApplication  *application,
+                                             GSettings       *settings,
+                                             CairnPool       *pool,
+                                             CairnSyncEngine *engine);
+CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
+GSettings   *cairn_window_get_settings      (CairnWindow    *self);
+/* Shows a toast over the content; transfer full of toast. */
+void         cairn_window_add_toast         (CairnWindow    *self,
+                                             AdwToast       *toast);
+/* "notes", a list id, or "" when nothing is selected. */
+const char  *cairn_window_get_selected      (CairnWindow    *self);
+/* Shows "notes", the list with this id, or (for "") the placeholder. */
+void         cairn_window_select_page       (CairnWindow    *self,
+                                             const char     *selected);
+
+G_END_DECLS
