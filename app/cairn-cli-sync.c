@@ -10,7 +10,6 @@
 #include "cairn-cli-private.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-engine.h"
-#include "cairn-sync-status-private.h"
 
 /* Runs the main loop until *result is set. */
 static GAsyncResult *
@@ -319,7 +318,6 @@ cmd_sync (CairnCli  *cli,
   guint64 seconds = 60;
   guint timeout_id;
   CairnStore *store;
-  g_autofree char *when = NULL;
 
   if (!cairn_cli_parse (cli, argc, argv, options, 0, 0, NULL))
     return CAIRN_CLI_USAGE;
@@ -340,11 +338,6 @@ cmd_sync (CairnCli  *cli,
       return cairn_cli_fail (cli, error);
     }
   g_source_remove (timeout_id);
-
-  when = g_strdup_printf ("%" G_GINT64_FORMAT,
-                          cairn_sync_status_get_last_sync (cairn_sync_engine_get_status (engine)));
-  if (!cairn_profile_set_setting (cairn_cli_get_profile (cli, NULL), "sync", "last-sync", when, &error))
-    return cairn_cli_fail (cli, error);
 
   store = cairn_sync_engine_get_store (engine);
   if (cli->json)
@@ -368,7 +361,6 @@ cmd_status (CairnCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnSyncEngine) engine = NULL;
-  g_autofree char *last = NULL;
   CairnSyncStatus *status;
   CairnStore *store;
 
@@ -378,11 +370,6 @@ cmd_status (CairnCli  *cli,
     return cairn_cli_fail (cli, error);
   status = cairn_sync_engine_get_status (engine);
   store = cairn_sync_engine_get_store (engine);
-
-  /* The cli has no running engine: report what the profile knows. */
-  last = cairn_profile_dup_setting (cairn_cli_get_profile (cli, NULL), "sync", "last-sync");
-  if (last != NULL)
-    _cairn_sync_status_set_last_sync (status, g_ascii_strtoll (last, NULL, 10));
 
   if (cli->json)
     {

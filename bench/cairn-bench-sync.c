@@ -10,7 +10,6 @@
 
 #include <glib/gstdio.h>
 
-#include "cairn-position.h"
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
 
@@ -165,7 +164,8 @@ bench_latency (CairnTestServer *server,
 }
 
 /* Seeds the workspace with n events from a writer client, pushed over
- * HTTP in batches (valid list and todo creations). */
+ * HTTP in batches of 500: 100 lists, then todos spread over them (valid
+ * events with fixed-width position keys). */
 static void
 seed_events (CairnTestServer *server,
              const char      *token,
@@ -174,9 +174,11 @@ seed_events (CairnTestServer *server,
 {
   g_autofree char *client_id = cairn_new_client_id ();
   g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
-  g_autofree char *list_id = cairn_new_object_id ();
-  g_autofree char *pos = cairn_position_between (NULL, NULL);
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
   gint64 seq = 1;
+
+  for (guint i = 0; i < 100; i++)
+    g_ptr_array_add (lists, cairn_new_object_id ());
 
   while (seq <= n)
     {
@@ -189,22 +191,25 @@ seed_events (CairnTestServer *server,
       for (guint i = 0; i < 500 && seq <= n; i++, seq++)
         {
           g_autofree char *args = NULL;
-          g_autofree char *next = cairn_position_between (pos, NULL);
+          /* Keys of one width sort by number; they must not end in 0. */
+          g_autofree char *pos = g_strdup_printf ("P%07" G_GINT64_FORMAT "1", seq);
+          const char *name;
 
-          if (seq == 1)
-            args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\",\"title\":\"Seed\"}",
-                                    list_id, pos);
+          if (seq <= (gint64) lists->len)
+            {
+              name = "list.created";
+              args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\",\"title\":\"List %"
+                                      G_GINT64_FORMAT "\"}", (char *) lists->pdata[seq - 1], pos, seq);
+            }
           else
             {
               g_autofree char *todo = cairn_new_object_id ();
+              name = "todo.created";
               args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\","
                                       "\"title\":\"Item %" G_GINT64_FORMAT "\",\"todo_id\":\"%s\"}",
-                                      list_id, next, seq, todo);
-              g_free (pos);
-              pos = g_steal_pointer (&next);
+                                      (char *) lists->pdata[seq % lists->len], pos, seq, todo);
             }
-          g_ptr_array_add (events, cairn_wire_event_new (seq == 1 ? "list.created" : "todo.created",
-                                                         1, args, client_id, seq,
+          g_ptr_array_add (events, cairn_wire_event_new (name, 1, args, client_id, seq,
                                                          1764000000000 + seq));
         }
       body = cairn_protocol_encode_push_request (events, NULL);
@@ -321,7 +326,10 @@ main (int argc, char *argv[])
       bench_latency (server, dir, quick ? 20 : 500);
       bench_return (server, dir, quick ? 100 : 1000);
     }
-  bench_catch_up (server, dir, quick ? 2000 : 100000);
+  bench_catch_up (server, dir, quick ? 2000 :
+                  (guint) g_ascii_strtoull (g_getenv ("CAIRN_BENCH_CATCH_UP_EVENTS") ?
+                                            g_getenv ("CAIRN_BENCH_CATCH_UP_EVENTS") : "100000",
+                                            NULL, 10));
 
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);

@@ -128,12 +128,65 @@ cairn_conflict_new (gint64      id,
   return self;
 }
 
-gint64 cairn_conflict_get_id (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0); return self->id; }
-const char *cairn_conflict_get_kind (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->kind; }
-const char *cairn_conflict_get_object_id (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->object_id; }
-const char *cairn_conflict_get_field (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->field; }
-const char *cairn_conflict_get_ours (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->ours; }
-const char *cairn_conflict_get_theirs (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->theirs; }
-const char *cairn_conflict_get_their_device (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL); return self->their_device; }
-gint64 cairn_conflict_get_seq (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0); return self->seq; }
-gint64 cairn_conflict_get_detected_at (CairnConflict *self) { g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0); return self->detected_at; }
+gint64
+cairn_conflict_get_id (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0);
+  return self->id;
+}
+
+const char *
+cairn_conflict_get_kind (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->kind;
+}
+
+const char *
+cairn_conflict_get_object_id (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->object_id;
+}
+
+const char *
+cairn_conflict_get_field (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->field;
+}
+
+const char *
+cairn_conflict_get_ours (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->ours;
+}
+
+const char *
+cairn_conflict_get_theirs (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->theirs;
+}
+
+const char *
+cairn_conflict_get_their_device (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), NULL);
+  return self->their_device;
+}
+
+gint64
+cairn_conflict_get_seq (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0);
+  return self->seq;
+}
+
+gint64
+cairn_conflict_get_detected_at (CairnConflict *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONFLICT (self), 0);
+  return self->detected_at;
+}

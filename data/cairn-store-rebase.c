@@ -323,15 +323,11 @@ cairn_store_rebase (CairnStore  *self,
     {
       gboolean have_pending = n_fast < pending->len;
       g_autoptr(GHashTable) pending_fields = NULL;
-      g_autoptr(GPtrArray) pending_events = NULL;
 
-      /* Which fields our pending events set, for conflict detection. Only
-       * this slow path needs their args: load them now (the fast path
-       * above already moved the first n_fast out of pending). */
-      pending_events = cairn_store_list_pending (self, 0, error);
-      if (pending_events == NULL)
+      /* Which fields our pending events set, for conflict detection. */
+      pending_fields = _cairn_store_sync_pending_fields (self, error);
+      if (pending_fields == NULL)
         goto fail;
-      pending_fields = _cairn_store_sync_pending_fields (pending_events, 0);
 
       if (have_pending && !_cairn_store_rollback_pending (self, error))
         goto fail;

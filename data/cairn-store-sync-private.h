@@ -13,11 +13,12 @@ G_BEGIN_DECLS
 gboolean _cairn_store_sync_own_confirmed   (CairnStore       *self,
                                             const CairnEvent *event,
                                             GError          **error);
-/* The fields our pending events set (pending[from..], CairnEvent*), for
+/* The fields our pending events set, for
  * _cairn_store_sync_foreign_applied(): key "kind/object_id/field", value
- * the highest client_seq setting it (as gint64 in a pointer-sized box). */
-GHashTable *_cairn_store_sync_pending_fields (GPtrArray *pending,
-                                              guint      from);
+ * the highest client_seq setting it (a gint64 box). Reads the outbox as it
+ * is now (call after the fast path moved confirmed events out). */
+GHashTable *_cairn_store_sync_pending_fields (CairnStore  *self,
+                                              GError     **error);
 /* An event from another device is about to be applied (pending rolled
  * back): if it overwrites a field whose value our recent confirmed event
  * set and no pending event of ours sets that field again, record a

@@ -173,21 +173,58 @@ field_key (const FieldWrite *w)
 }
 
 GHashTable *
-_cairn_store_sync_pending_fields (GPtrArray *pending,
-                                  guint      from)
+_cairn_store_sync_pending_fields (CairnStore  *self,
+                                  GError     **error)
 {
-  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  guint i;
+  g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt;
+  int rc;
 
-  for (i = from; pending != NULL && i < pending->len; i++)
+  /* Only the ids are needed, so SQLite reads them out of the JSON: no
+   * parsing of the whole outbox in C. */
+  stmt = _cairn_store_prepare (self,
+                               "SELECT name, version, client_seq, json_extract (args, '$.list_id'), "
+                               "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id') "
+                               "FROM pending WHERE name IN ('list.renamed', 'todo.renamed', "
+                               "'todo.completed', 'todo.reopened', 'todo.due_set', "
+                               "'todo.due_cleared', 'todo.moved', 'note.renamed') "
+                               "ORDER BY client_seq", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const CairnEvent *ev = g_ptr_array_index (pending, i);
-      FieldWrite p;
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+      gint64 client_seq = sqlite3_column_int64 (stmt, 2);
+      const char *list_id = (const char *) sqlite3_column_text (stmt, 3);
+      const char *todo_id = (const char *) sqlite3_column_text (stmt, 4);
+      const char *note_id = (const char *) sqlite3_column_text (stmt, 5);
 
-      if (event_field_write (ev, &p))
-        g_hash_table_replace (fields, field_key (&p), g_memdup2 (&ev->client_seq, sizeof (gint64)));
+      if (sqlite3_column_int64 (stmt, 1) != 1)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (setters); i++)
+        {
+          const FieldSetter *st = &setters[i];
+          FieldWrite w = { st->kind, NULL, st->field, NULL };
+
+          if (strcmp (st->name, name) != 0)
+            continue;
+          w.object_id = strcmp (st->kind, "list") == 0 ? list_id
+                        : strcmp (st->kind, "todo") == 0 ? todo_id : note_id;
+          /* A move within the same list sets no list. */
+          if (strcmp (st->field, "list") == 0 && list_id == NULL)
+            break;
+          if (w.object_id != NULL)
+            g_hash_table_replace (fields, field_key (&w), g_memdup2 (&client_seq, sizeof client_seq));
+          break;
+        }
     }
-  return fields;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      return NULL;
+    }
+  return g_steal_pointer (&fields);
 }
 
 /* Will a pending event of ours set this field again? Those at or below
@@ -429,6 +466,7 @@ cairn_store_forget_server_history (CairnStore  *self,
                           "WHERE client_id = (SELECT client_id FROM meta) ORDER BY client_seq;"
                           "DELETE FROM log;"
                           "DELETE FROM todos;"
+                          "DELETE FROM note_bodies;"
                           "DELETE FROM notes;"
                           "DELETE FROM lists;"
                           "DELETE FROM sync_origin;", error))

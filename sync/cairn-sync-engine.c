@@ -52,6 +52,8 @@ struct _CairnSyncEngine
 
   /* One sync round at a time (sync_async). */
   GTask                   *round;
+
+  gint64                   last_sync_saved;
 };
 
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
@@ -90,7 +92,22 @@ set_state (CairnSyncEngine *self,
 {
   _cairn_sync_status_set_state (self->status, state, message);
   if (state == CAIRN_SYNC_STATE_UP_TO_DATE)
-    _cairn_sync_status_set_last_sync (self->status, now_ms ());
+    {
+      gint64 now = now_ms ();
+
+      _cairn_sync_status_set_last_sync (self->status, now);
+      /* Kept in the profile for the next start, at most once a minute so
+       * that a busy session does not rewrite profile.ini on every edit. */
+      if (self->profile != NULL && now - self->last_sync_saved >= 60 * 1000)
+        {
+          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+          g_autoptr(GError) error = NULL;
+
+          if (!cairn_profile_set_setting (self->profile, "sync", "last-sync", text, &error))
+            g_warning ("%s", error->message);
+          self->last_sync_saved = now;
+        }
+    }
   update_counts (self);
 }
 
@@ -140,6 +157,10 @@ load_account (CairnSyncEngine *self)
   self->server_url = cairn_profile_dup_setting (self->profile, "sync", "server");
   self->username = cairn_profile_dup_setting (self->profile, "sync", "username");
   self->device = cairn_profile_dup_setting (self->profile, "sync", "device");
+  {
+    g_autofree char *last = cairn_profile_dup_setting (self->profile, "sync", "last-sync");
+    _cairn_sync_status_set_last_sync (self->status, last ? g_ascii_strtoll (last, NULL, 10) : 0);
+  }
   if (self->server_url != NULL && self->username != NULL)
     {
       self->token = cairn_token_load (cairn_profile_get_dir (self->profile),
@@ -672,7 +693,8 @@ logout_done (GObject      *source,
        !cairn_token_delete (dir, self->server_url, self->username, &error)) ||
       !cairn_profile_set_setting (self->profile, "sync", "server", NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "username", NULL, &error) ||
-      !cairn_profile_set_setting (self->profile, "sync", "device", NULL, &error))
+      !cairn_profile_set_setting (self->profile, "sync", "device", NULL, &error) ||
+      !cairn_profile_set_setting (self->profile, "sync", "last-sync", NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -719,9 +741,13 @@ cairn_sync_engine_logout_finish (CairnSyncEngine  *self,
 typedef struct
 {
   guint steps;
+  guint pulls_in_flight;
 } RoundData;
 
-static void round_step (GTask *task);
+static void round_step      (GTask        *task);
+static void round_pull_done (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
 
 static void
 round_fail (GTask  *task,
@@ -778,17 +804,36 @@ round_push_done (GObject      *source,
 }
 
 static void
+round_pull (GTask  *task,
+            gint64  after)
+{
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  g_autofree char *path = events_path (self);
+  g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
+                                            after, PULL_PAGE);
+
+  data->pulls_in_flight++;
+  http_call_async (self, "GET", query, NULL, "pulling changes",
+                   g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
+}
+
+static void
 round_pull_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
 
+  data->pulls_in_flight--;
   node = http_call_finish (self, result, NULL, &error);
+  if (g_task_get_completed (task))
+    return;   /* the round already failed */
   if (node != NULL)
     reply = cairn_protocol_decode_pull_reply (node, &error);
   if (reply == NULL)
@@ -802,12 +847,22 @@ round_pull_done (GObject      *source,
                                "The workspace changed during the sync");
       return;
     }
+
+  /* A long catch-up: ask for the next page now, so that the server
+   * prepares it while this one is rebased. If this page turns out not to
+   * apply, the core ignores the next one and asks again. */
+  if (reply->more && reply->events->len > 0 && data->pulls_in_flight == 0)
+    round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
+                                                             reply->events->len - 1))->seq);
+
   if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
     {
       round_fail (task, g_steal_pointer (&error));
       return;
     }
   update_counts (self);
+  if (data->pulls_in_flight > 0)
+    return;   /* the next page's answer carries on */
   round_step (g_steal_pointer (&task));
 }
 
@@ -851,10 +906,8 @@ round_step (GTask *task)
     }
   else if (cairn_sync_core_wants_pull (self->core))
     {
-      g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
-                                                cairn_sync_core_pull_after (self->core), PULL_PAGE);
-      http_call_async (self, "GET", query, NULL, "pulling changes",
-                       g_task_get_cancellable (task), round_pull_done, task);
+      round_pull (task, cairn_sync_core_pull_after (self->core));
+      g_object_unref (task);
     }
   else
     {
@@ -1132,6 +1185,17 @@ live_closed (SoupWebsocketConnection *ws,
 }
 
 static void
+http_fallback_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_sync_engine_sync_finish (CAIRN_SYNC_ENGINE (source), result, &error))
+    g_debug ("Sync over HTTP failed: %s", error->message);
+}
+
+static void
 live_connected (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -1151,7 +1215,9 @@ live_connected (GObject      *source,
       SoupMessage *msg = g_object_get_data (G_OBJECT (source), "cairn-live-msg");
       g_autoptr(GError) why = NULL;
 
-      if (msg != NULL && soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
+      guint status = msg != NULL ? soup_message_get_status (msg) : 0;
+
+      if (status == SOUP_STATUS_UNAUTHORIZED)
         why = g_error_new (CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "The server refused this device's sign-in");
       else
@@ -1159,6 +1225,11 @@ live_connected (GObject      *source,
                            "Cannot open the live stream: %s", error->message);
       g_object_set_data (G_OBJECT (source), "cairn-live-msg", NULL);
       live_lost (self, why);
+      /* The server answers HTTP but the stream cannot be opened (a proxy
+       * without WebSocket support, too many connections): sync over plain
+       * HTTP at every reconnection attempt meanwhile. */
+      if (status >= 400 && status != SOUP_STATUS_UNAUTHORIZED && self->running)
+        cairn_sync_engine_sync_async (self, self->cancellable, http_fallback_done, NULL);
       g_object_unref (self);
       return;
     }

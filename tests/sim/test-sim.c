@@ -13,7 +13,8 @@
  *
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
- * CAIRN_SIM_CLIENTS and CAIRN_SIM_OPS the size (default 5 and 200).
+ * CAIRN_SIM_CLIENTS and CAIRN_SIM_OPS the size (default 5 and 200);
+ * CAIRN_SIM_NOTE_TYPING=1 adds typing in note bodies.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "cairn-server-core.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
+#include "cairn-text.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
 static const guint32 regression_seeds[] = { 0 };
@@ -93,6 +95,11 @@ typedef struct
   guint64          next_req;
   gint64           now;
   gboolean         faults;      /* drops, dups, partitions, crashes on */
+  /* Typing in note bodies (note.edited). Off by default for now: with it,
+   * some seeds (59, 86 of the first 100) end with note bodies that differ
+   * between a replica and a fresh replay, not reproducibly from run to
+   * run. See the report to the text CRDT's owner. */
+  gboolean         note_typing;
   /* what happened, for the summary line */
   guint            n_drops, n_dups, n_partitions, n_client_crashes;
   guint            n_server_crashes, n_restores, n_ops;
@@ -512,9 +519,9 @@ client_edit (Sim       *sim,
              SimClient *c)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *list = random_row (sim, c, "SELECT id FROM lists WHERE NOT deleted ORDER BY id");
-  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
-  g_autofree char *other = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY id");
+  g_autofree char *list = random_row (sim, c, "SELECT id FROM lists WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *other = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
   g_autofree char *title = g_strdup_printf ("t%u-%u", c->idx, g_rand_int_range (sim->rand, 0, 1000));
   g_autofree char *ret = NULL;
   int r = g_rand_int_range (sim->rand, 0, 100);
@@ -542,7 +549,7 @@ client_edit (Sim       *sim,
     cairn_store_delete_todo (c->store, todo, &error);
   else if (r < 81)
     {
-      g_autofree char *dead = random_row (sim, c, "SELECT id FROM todos WHERE deleted ORDER BY id");
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM todos WHERE deleted ORDER BY position, id");
       if (dead)
         cairn_store_restore_todo (c->store, dead, &error);
     }
@@ -558,17 +565,48 @@ client_edit (Sim       *sim,
     cairn_store_move_list (c->store, list, NULL, NULL, &error);
   else if (r < 97)
     {
-      g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY id");
-      if (note == NULL || chance (sim, 0.4))
+      g_autofree char *note = random_row (sim, c, "SELECT id FROM notes WHERE NOT deleted ORDER BY title, id");
+      if (!sim->note_typing)
+        {
+          if (note == NULL || chance (sim, 0.4))
+            ret = cairn_store_create_note (c->store, title, &error);
+          else
+            cairn_store_rename_note (c->store, note, title, &error);
+        }
+      else if (note == NULL || chance (sim, 0.2))
         ret = cairn_store_create_note (c->store, title, &error);
-      else
+      else if (chance (sim, 0.3))
         cairn_store_rename_note (c->store, note, title, &error);
+      else
+        {
+          /* Typing in the body: text CRDT operations, no rollback. */
+          g_autoptr(CairnText) body = cairn_store_load_note_text (c->store, note, &error);
+          g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+          if (body != NULL)
+            {
+              gsize len = cairn_text_get_length (body);
+
+              if (len > 0 && chance (sim, 0.3))
+                {
+                  gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
+                  gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
+                  gsize n = MIN (len - pos, want);
+                  if (!cairn_text_delete (body, pos, n, ops, &error))
+                    g_error ("seed %u: delete %zu+%zu of %zu: %s", sim->seed, pos, n, len, error->message);
+                }
+              else
+                g_assert_true (cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
+                                                  title, -1, ops, &error));
+              cairn_store_edit_note (c->store, note, ops, &error);
+            }
+        }
     }
   else if (r < 99)
     cairn_store_delete_list (c->store, list, &error);
   else
     {
-      g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY id");
+      g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY position, id");
       if (dead)
         cairn_store_restore_list (c->store, dead, &error);
     }
@@ -848,7 +886,16 @@ check_end_state (Sim *sim)
         return g_strdup_printf ("client %u still has %u pending events", i,
                                 cairn_store_get_pending_count (c->store));
       if (g_strcmp0 (dump, fresh_dump) != 0)
-        return g_strdup_printf ("client %u state differs from a fresh replay of the server log", i);
+        {
+          /* Keep both for a look: the diff says which rows differ. */
+          g_autofree char *a = g_strdup_printf ("%s/cairn-sim-%u-client%u.json", g_get_tmp_dir (), sim->seed, i);
+          g_autofree char *b = g_strdup_printf ("%s/cairn-sim-%u-fresh.json", g_get_tmp_dir (), sim->seed);
+
+          g_file_set_contents (a, dump, -1, NULL);
+          g_file_set_contents (b, fresh_dump, -1, NULL);
+          return g_strdup_printf ("client %u state differs from a fresh replay of the server log "
+                                  "(see %s and %s)", i, a, b);
+        }
     }
   (void) first_dump;
   return NULL;
@@ -901,6 +948,11 @@ run_seed (guint32  seed,
 
   sim.seed = seed;
   sim.rand = g_rand_new_with_seed (seed);
+  /* The store draws client ids, object ids and position suffixes from
+   * g_random: seed it too, so that a seed replays the same run (object ids
+   * also hold the wall-clock millisecond: random_row orders by position or
+   * title first, so that the choices do not depend on it). */
+  g_random_set_seed (seed);
   sim.verbose = verbose;
   sim.dir = g_mkdtemp (g_steal_pointer (&templ));
   g_assert_nonnull (sim.dir);
@@ -910,6 +962,7 @@ run_seed (guint32  seed,
   sim.n_clients = n_clients;
   sim.clients = g_new0 (SimClient, n_clients);
   sim.faults = TRUE;
+  sim.note_typing = g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "1") == 0;
 
   server_open (&sim);
   g_assert_true (cairn_server_core_user_add (sim.server, "ann", "secret-password", &workspace, &error));
@@ -1022,8 +1075,9 @@ report_failure (guint32     seed,
 {
   g_printerr ("FAILED seed %u: %s\n"
               "replay: CAIRN_SIM_SEED=%u CAIRN_SIM_CLIENTS=%u CAIRN_SIM_OPS=%u "
-              "CAIRN_SIM_VERBOSE=1 %s\n",
+              "CAIRN_SIM_NOTE_TYPING=%s CAIRN_SIM_VERBOSE=1 %s\n",
               seed, failure, seed, n_clients, n_ops,
+              g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "1") == 0 ? "1" : "0",
               g_getenv ("CAIRN_SIM_BINARY") ? g_getenv ("CAIRN_SIM_BINARY") : "build/tests/sim/test-sim");
 }
 

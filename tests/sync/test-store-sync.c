@@ -221,7 +221,7 @@ test_restore_keeps_everything (Fixture       *f,
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
   g_assert_cmpstr (da, ==, db);
-  for (const char *t = "a1\0a2\0b1\0a3 pending\0"; *t; t += strlen (t) + 1)
+  for (const char *t = "\"a1\"\0\"a2\"\0\"b1\"\0\"a3 pending\"\0"; *t; t += strlen (t) + 1)
     g_assert_nonnull (strstr (da, t));
   g_assert_cmpuint (f->log->len, ==, 5);
 

@@ -277,7 +277,7 @@ test_two_devices_converge (Fixture       *f,
 {
   g_autofree char *list = NULL, *list2 = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
   g_autofree char *sa = NULL, *sb = NULL;
-  g_autofree char *todos = NULL;
+  g_autofree char *todos = NULL, *note = NULL, *body_a = NULL, *body_b = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -288,8 +288,16 @@ test_two_devices_converge (Fixture       *f,
   t2 = cli_ok (f, "a", "add", list, "bread", NULL);
   t3 = cli_ok (f, "a", "add", list, "eggs", NULL);
   t4 = cli_ok (f, "a", "add", list2, "report", NULL);
+  note = cli_ok (f, "a", "note-add", "Plan", NULL);
+  g_free (cli_ok (f, "a", "note-insert", note, "0", "Hello world", NULL));
   sync_ok (f, "a");
   sync_ok (f, "b");
+
+  /* Both type in the same note body at the same time. */
+  g_free (cli_ok (f, "a", "note-insert", note, "5", ", dear", NULL));
+  g_free (cli_ok (f, "b", "note-insert", note, "11", "!", NULL));
+  g_free (cli_ok (f, "b", "note-delete", note, "0", "1", NULL));
+  g_free (cli_ok (f, "b", "note-insert", note, "0", "J", NULL));
 
   /* Both offline: renames, completes, moves, deletes, new items. */
   g_free (cli_ok (f, "a", "rename", t1, "oat milk", NULL));
@@ -316,7 +324,11 @@ test_two_devices_converge (Fixture       *f,
   g_assert_nonnull (strstr (sa, "Office"));
   g_assert_nonnull (strstr (sa, "2026-12-24"));
   g_assert_nonnull (strstr (sa, "Ideas"));
-  g_assert_cmpuint (check_server_log (f), ==, 16);
+  body_a = cli_ok (f, "a", "note-show", note, NULL);
+  body_b = cli_ok (f, "b", "note-show", note, NULL);
+  g_assert_cmpstr (body_a, ==, body_b);
+  g_assert_nonnull (strstr (body_a, "Jello, dear world!"));
+  g_assert_cmpuint (check_server_log (f), ==, 22);
 
   /* A third device that signs in later catches up to the same state. */
   login (f, "c", "ann", PASSWORD);
@@ -705,11 +717,17 @@ test_not_signed_in (Fixture       *f,
   g_free (out);
   out = cli_ok (f, "a", "--json", "status", NULL);
   g_assert_nonnull (strstr (out, "\"server\":null"));
+  g_assert_nonnull (strstr (out, "\"last_sync\":null"));
 
   /* Signing in then sends what was written before. */
   login (f, "a", "ann", PASSWORD);
   sync_ok (f, "a");
   g_assert_cmpuint (check_server_log (f), ==, 1);
+  g_free (out);
+  out = cli_ok (f, "a", "--json", "status", NULL);
+  g_assert_nonnull (strstr (out, "\"state\":\"offline\""));
+  g_assert_null (strstr (out, "\"last_sync\":null"));
+  g_assert_nonnull (strstr (out, "\"pending\":0"));
   g_free (cli_ok (f, "a", "logout", NULL));
   g_free (out);
   out = cli_ok (f, "a", "--json", "lists", NULL);

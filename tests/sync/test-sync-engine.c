@@ -108,6 +108,14 @@ has_list_from_b (gpointer data)
 }
 
 static gboolean
+has_list_named_over_http (gpointer data)
+{
+  Device *d = data;
+  g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
+  return dump != NULL && strstr (dump, "Over HTTP") != NULL;
+}
+
+static gboolean
 is_up_to_date (gpointer data)
 {
   Device *d = data;
@@ -220,6 +228,51 @@ test_live_stream_and_reconnect (void)
   rm_rf (dir);
 }
 
+static gboolean
+pending_zero (gpointer data)
+{
+  Device *d = data;
+  return cairn_store_get_pending_count (d->store) == 0;
+}
+
+/* A server (or proxy) that refuses the WebSocket but answers HTTP: the
+ * engine keeps syncing over HTTP. */
+static void
+test_http_fallback (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-engine-XXXXXX", NULL);
+  const char *args[] = { "--max-live-per-user", "1", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  Device a = { 0 }, b = { 0 };
+
+  cairn_test_server_start_full (server, NULL, args);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+
+  /* b holds the user's only live connection. */
+  cairn_sync_engine_start (b.engine);
+  g_assert_true (wait_until (is_up_to_date, &b, 10));
+
+  g_free (cairn_store_create_list (a.store, "Over HTTP", &error));
+  g_assert_no_error (error);
+  cairn_sync_engine_start (a.engine);
+  g_assert_true (wait_until (pending_zero, &a, 15));
+  g_assert_true (wait_until (has_list_named_over_http, &b, 10));
+
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+
+  device_close (&a);
+  device_close (&b);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -231,6 +284,7 @@ main (int argc, char *argv[])
   g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
+  g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);
   status = g_test_run ();
   rm_rf (base);
   return status;

@@ -154,6 +154,39 @@ test_token_unreadable_file (void)
   g_rmdir (dir);
 }
 
+/* With no secret service reachable at all, the keyring path fails and the
+ * token still gets stored, in the file, with the reason logged once. */
+static void
+test_token_no_secret_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = g_dir_make_tmp ("cairn-token-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "token", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *got = NULL;
+      CairnTokenBackend backend = CAIRN_TOKEN_BACKEND_KEYRING;
+
+      g_assert_true (cairn_token_save (dir, "http://a", "ann", "tok-1", &backend, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (backend, ==, CAIRN_TOKEN_BACKEND_FILE);
+      got = cairn_token_load (dir, "http://a", "ann", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (got, ==, "tok-1");
+      g_assert_true (cairn_token_delete (dir, "http://a", "ann", &error));
+      g_assert_no_error (error);
+      g_unlink (path);
+      g_rmdir (dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Said once, not once per call. */
+  g_test_trap_assert_stderr ("*No secret service available*");
+  g_test_trap_assert_stderr_unmatched ("*No secret service*No secret service*");
+}
+
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -223,16 +256,28 @@ test_status_notifies_real_changes (void)
 int
 main (int argc, char *argv[])
 {
-  /* These tests check the file fallback; a desktop keyring must not be
-   * touched by a test run. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   g_test_init (&argc, &argv, NULL);
+
+  if (g_test_subprocess ())
+    {
+      /* No session bus anywhere: libsecret must fail, not hang. */
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/cairn-test-bus", TRUE);
+      g_unsetenv ("DISPLAY");
+      g_unsetenv ("CAIRN_TOKEN_STORE");
+    }
+  else
+    {
+      /* These tests check the file fallback; a desktop keyring must not be
+       * touched by a test run. */
+      g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+    }
 
   g_test_add_func ("/sync/backoff/grows-with-jitter", test_backoff_grows_with_jitter);
   g_test_add_func ("/sync/backoff/jitter-spreads-clients", test_backoff_jitter_spreads_clients);
   g_test_add_func ("/sync/backoff/deterministic", test_backoff_deterministic);
   g_test_add_func ("/sync/token/file-fallback", test_token_file_fallback);
   g_test_add_func ("/sync/token/unreadable-file", test_token_unreadable_file);
+  g_test_add_func ("/sync/token/no-secret-service", test_token_no_secret_service);
   g_test_add_func ("/sync/status/notifies-real-changes", test_status_notifies_real_changes);
 
   return g_test_run ();
