@@ -15,8 +15,25 @@ if [ ! -f build/build.ninja ]; then
 fi
 meson compile -C build
 
+# Our own Xvfb on a display number it picks itself (-displayfd), so that
+# two runs on one machine never race for the same display as `xvfb-run -a`
+# can.
+displayfile=$(mktemp)
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+xvfb_pid=$!
+trap 'kill $xvfb_pid 2>/dev/null; rm -f "$displayfile"' EXIT
+for _ in $(seq 100); do
+  [ -s "$displayfile" ] && break
+  sleep 0.1
+done
+if [ ! -s "$displayfile" ]; then
+  echo "Xvfb did not start" >&2
+  exit 1
+fi
+export DISPLAY=":$(head -n 1 "$displayfile")"
+
 status=0
-xvfb-run -a -s '-screen 0 1280x1024x24' dbus-run-session -- \
+dbus-run-session -- \
   meson test -C build --print-errorlogs --num-processes 2 "$@" || status=1
 
 if [ -z "${CAIRN_SKIP_ASAN:-}" ]; then
