@@ -592,13 +592,22 @@ client_edit (Sim       *sim,
                   gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
                   gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
                   gsize n = MIN (len - pos, want);
-                  if (!cairn_text_delete (body, pos, n, ops, &error))
-                    g_error ("seed %u: delete %zu+%zu of %zu: %s", sim->seed, pos, n, len, error->message);
+                  cairn_text_delete (body, pos, n, ops, &error);
                 }
               else
-                g_assert_true (cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
-                                                  title, -1, ops, &error));
-              cairn_store_edit_note (c->store, note, ops, &error);
+                cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
+                                   title, -1, ops, &error);
+              /* Refused only while a server restore left this client's
+               * own earlier edits of the note waiting (docs/text-crdt.md). */
+              if (error != NULL)
+                {
+                  if (!g_error_matches (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY))
+                    g_error ("seed %u: edit of a %zu long body: %s", sim->seed, len, error->message);
+                  sim_log (sim, "client %u: note %s not editable: %s", c->idx, note, error->message);
+                  g_clear_error (&error);
+                }
+              else
+                cairn_store_edit_note (c->store, note, ops, &error);
             }
         }
     }
