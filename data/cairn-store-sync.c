@@ -467,10 +467,13 @@ cairn_store_forget_server_history (CairnStore  *self,
                           "DELETE FROM log;"
                           "DELETE FROM todos;"
                           "DELETE FROM note_bodies;"
+                          "DELETE FROM note_body_ops;"
                           "DELETE FROM notes;"
                           "DELETE FROM lists;"
                           "DELETE FROM sync_origin;", error))
     goto fail;
+  /* The decoded bodies still hold the forgotten events' ops. */
+  _cairn_store_text_cache_clear (self);
 
   self->head = 0;
   g_free (self->history_id);

@@ -930,6 +930,33 @@ record_op (CairnText    *self,
   _cairn_text_ops_push (out, op, content);
 }
 
+/* Whether ops of this replica's own client are held. They are when a
+ * store forgot (after a server restore) the ops that its own earlier edits
+ * were made on. A local edit then would take the held ops' counters, and
+ * every replica would keep whichever op with those ids it saw first. */
+static gboolean
+check_own_ops_ready (CairnText  *self,
+                     GError    **error)
+{
+  const guint8 *me = client_at (self, self->me)->id;
+  guint n = 0;
+
+  for (guint i = 0; i < self->pending->ops->len; i++)
+    {
+      const CtOp *op = &g_array_index (self->pending->ops, CtOp, i);
+
+      if (memcmp ((const guint8 *) self->pending->clients->data + 16 * op->client, me, 16) == 0)
+        n++;
+    }
+  if (n == 0)
+    return TRUE;
+  g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+               "Cannot edit: %u earlier operation%s of this replica wait for "
+               "operations of other replicas that this document no longer has",
+               n, n == 1 ? "" : "s");
+  return FALSE;
+}
+
 gboolean
 cairn_text_insert (CairnText     *self,
                    gsize          pos,
@@ -969,6 +996,8 @@ cairn_text_insert (CairnText     *self,
   n = g_utf8_strlen (utf8, len);
   if (n == 0)
     return TRUE;
+  if (!check_own_ops_ready (self, error))
+    return FALSE;
   me = client_at (self, self->me);
   if ((guint64) me->next + n >= G_MAXUINT32 || (guint64) self->content_len + len >= G_MAXUINT32 ||
       (guint64) self->root->tot + n >= G_MAXUINT32)
@@ -1067,6 +1096,8 @@ cairn_text_delete (CairnText     *self,
                    ": the text is only %u long", len, pos, self->root->vis);
       return FALSE;
     }
+  if (len > 0 && !check_own_ops_ready (self, error))
+    return FALSE;
   me = client_at (self, self->me);
   if ((guint64) me->next + len >= G_MAXUINT32)
     {

@@ -14,7 +14,7 @@
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
  * CAIRN_SIM_CLIENTS and CAIRN_SIM_OPS the size (default 5 and 200);
- * CAIRN_SIM_NOTE_TYPING=1 adds typing in note bodies.
+ * CAIRN_SIM_NOTE_TYPING=0 leaves out typing in note bodies (on by default).
  */
 #include "config.h"
 
@@ -28,7 +28,12 @@
 #include "cairn-text.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
-static const guint32 regression_seeds[] = { 0 };
+static const guint32 regression_seeds[] = {
+  /* Note bodies diverged after a server restore: the restore kept the
+   * forgotten devices' text ops (34, 53, 70, 80), and an edit reused the
+   * counters of this client's held text ops (84). */
+  34, 53, 70, 80, 84,
+};
 
 typedef enum
 {
@@ -95,10 +100,8 @@ typedef struct
   guint64          next_req;
   gint64           now;
   gboolean         faults;      /* drops, dups, partitions, crashes on */
-  /* Typing in note bodies (note.edited). Off by default for now: with it,
-   * some seeds (59, 86 of the first 100) end with note bodies that differ
-   * between a replica and a fresh replay, not reproducibly from run to
-   * run. See the report to the text CRDT's owner. */
+  /* Typing in note bodies (note.edited); CAIRN_SIM_NOTE_TYPING=0 turns it
+   * off. */
   gboolean         note_typing;
   /* what happened, for the summary line */
   guint            n_drops, n_dups, n_partitions, n_client_crashes;
@@ -592,13 +595,22 @@ client_edit (Sim       *sim,
                   gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
                   gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
                   gsize n = MIN (len - pos, want);
-                  if (!cairn_text_delete (body, pos, n, ops, &error))
-                    g_error ("seed %u: delete %zu+%zu of %zu: %s", sim->seed, pos, n, len, error->message);
+                  cairn_text_delete (body, pos, n, ops, &error);
                 }
               else
-                g_assert_true (cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
-                                                  title, -1, ops, &error));
-              cairn_store_edit_note (c->store, note, ops, &error);
+                cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
+                                   title, -1, ops, &error);
+              /* Refused only while a server restore left this client's
+               * own earlier edits of the note waiting (docs/text-crdt.md). */
+              if (error != NULL)
+                {
+                  if (!g_error_matches (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY))
+                    g_error ("seed %u: edit of a %zu long body: %s", sim->seed, len, error->message);
+                  sim_log (sim, "client %u: note %s not editable: %s", c->idx, note, error->message);
+                  g_clear_error (&error);
+                }
+              else
+                cairn_store_edit_note (c->store, note, ops, &error);
             }
         }
     }
@@ -962,7 +974,7 @@ run_seed (guint32  seed,
   sim.n_clients = n_clients;
   sim.clients = g_new0 (SimClient, n_clients);
   sim.faults = TRUE;
-  sim.note_typing = g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "1") == 0;
+  sim.note_typing = g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "0") != 0;
 
   server_open (&sim);
   g_assert_true (cairn_server_core_user_add (sim.server, "ann", "secret-password", &workspace, &error));
@@ -1077,7 +1089,7 @@ report_failure (guint32     seed,
               "replay: CAIRN_SIM_SEED=%u CAIRN_SIM_CLIENTS=%u CAIRN_SIM_OPS=%u "
               "CAIRN_SIM_NOTE_TYPING=%s CAIRN_SIM_VERBOSE=1 %s\n",
               seed, failure, seed, n_clients, n_ops,
-              g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "1") == 0 ? "1" : "0",
+              g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "0") != 0 ? "1" : "0",
               g_getenv ("CAIRN_SIM_BINARY") ? g_getenv ("CAIRN_SIM_BINARY") : "build/tests/sim/test-sim");
 }
 

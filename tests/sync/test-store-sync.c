@@ -229,6 +229,96 @@ test_restore_keeps_everything (Fixture       *f,
   cairn_sync_core_free (cb);
 }
 
+/* Types @utf8 at @pos of the note on @store, as one note.edited. */
+static void
+type_into_note (CairnStore *store,
+                const char *note_id,
+                gsize       pos,
+                const char *utf8)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (text, pos, utf8, -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+note_body (CairnStore *store,
+           const char *note_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
+
+  g_assert_no_error (error);
+  return cairn_text_get_text (text, NULL);
+}
+
+/* A restore forgets another device's note.edited: its ops must leave the
+ * body too (they were once kept in note_body_ops and in the decoded-text
+ * cache), and come back exactly once when that device pushes them again.
+ * Sim seeds 34, 53, 70, 80 with CAIRN_SIM_NOTE_TYPING found this. */
+static void
+test_restore_forgets_note_ops (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  g_autoptr(CairnStore) c = NULL;
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnSyncCore *cc;
+  g_autofree char *note = NULL, *body = NULL, *da = NULL, *db = NULL, *dc = NULL;
+
+  note = cairn_store_create_note (a, "Plan", &error);
+  g_assert_no_error (error);
+  type_into_note (a, note, 0, "mine");
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  type_into_note (b, note, 4, "+theirs");
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  body = note_body (a, note);
+  g_assert_cmpstr (body, ==, "mine+theirs");
+  type_into_note (a, note, 0, "!");   /* pending, and cached on a */
+
+  /* The server comes back holding only note.created. */
+  g_ptr_array_set_size (f->log, 1);
+  g_assert_true (cairn_store_forget_server_history (a, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&body, g_free);
+  body = note_body (a, note);
+  g_assert_cmpstr (body, ==, "!mine");
+  da = cairn_store_dump_state (a, &error);
+  g_assert_null (strstr (da, "theirs"));
+
+  /* b re-pushes; everyone, and a fresh device, ends with each edit once. */
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  c = open_store (f, "c.db");
+  cc = cairn_sync_core_new (c);
+  sync_device (f, cc, "c");
+  g_clear_pointer (&body, g_free);
+  body = note_body (a, note);
+  g_assert_cmpstr (body, ==, "!mine+theirs");
+  g_clear_pointer (&da, g_free);
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  dc = cairn_store_dump_state (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpstr (da, ==, dc);
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+  cairn_sync_core_free (cc);
+}
+
 static guint
 n_conflicts (CairnStore *store)
 {
@@ -320,6 +410,8 @@ main (int argc, char *argv[])
               test_core_converges, fixture_tear_down);
   g_test_add ("/sync/store/restore-keeps-everything", Fixture, NULL, fixture_set_up,
               test_restore_keeps_everything, fixture_tear_down);
+  g_test_add ("/sync/store/restore-forgets-note-ops", Fixture, NULL, fixture_set_up,
+              test_restore_forgets_note_ops, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
   return g_test_run ();

@@ -374,6 +374,54 @@ test_duplicates_and_held_ops (void)
   }
 }
 
+/* A replica whose own earlier ops are held (a store that forgot, after a
+ * server restore, the other client's ops they were typed on) refuses to
+ * edit. Editing would give a new op the held op's counters: every replica
+ * would then keep whichever of the two it saw first, and diverge (sim seed
+ * 84 with CAIRN_SIM_NOTE_TYPING). */
+static void
+test_own_held_ops_block_edits (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnText) a2 = replica (1);   /* a after the restore */
+  g_autoptr(CairnText) c = replica (3);
+  g_autoptr(CairnTextOps) ob = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) oa = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) oa2 = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) before = NULL;
+  GError *error = NULL;
+
+  g_assert_true (cairn_text_insert (b, 0, "theirs", -1, ob, NULL));
+  deliver (a, ob);
+  g_assert_true (cairn_text_insert (a, 6, "+mine", -1, oa, NULL));
+
+  /* Only a's own op survives the restore: it is held. */
+  deliver (a2, oa);
+  g_assert_cmpuint (cairn_text_get_n_pending (a2), ==, 1);
+  before = cairn_text_get_version (a2);
+  g_assert_false (cairn_text_insert (a2, 0, "new", -1, oa2, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY);
+  g_clear_error (&error);
+  g_assert_true (cairn_text_ops_is_empty (oa2));
+  assert_unchanged (a2, "", before);
+  g_assert_true (cairn_text_delete (a2, 0, 0, oa2, &error));   /* an empty edit is no edit */
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_ops_is_empty (oa2));
+
+  /* Once b's ops are back, a edits again, and every replica agrees. */
+  deliver (a2, ob);
+  g_assert_cmpuint (cairn_text_get_n_pending (a2), ==, 0);
+  assert_text (a2, "theirs+mine");
+  g_assert_true (cairn_text_insert (a2, 0, "new ", -1, oa2, &error));
+  g_assert_no_error (error);
+  deliver (c, oa2);
+  deliver (c, oa);
+  deliver (c, ob);
+  assert_text (c, "new theirs+mine");
+  assert_text (a2, "new theirs+mine");
+}
+
 static void
 test_contradictory_ops_refused (void)
 {
@@ -977,6 +1025,7 @@ main (int    argc,
   g_test_add_func ("/text/no-interleaving-random", test_no_interleaving_random);
   g_test_add_func ("/text/ties-deterministic", test_ties_are_deterministic);
   g_test_add_func ("/text/duplicates-and-held", test_duplicates_and_held_ops);
+  g_test_add_func ("/text/own-held-ops-block-edits", test_own_held_ops_block_edits);
   g_test_add_func ("/text/contradictory-ops", test_contradictory_ops_refused);
   g_test_add_func ("/text/versions", test_versions);
   g_test_add_func ("/text/sequential-oracle", test_sequential_oracle);
