@@ -17,9 +17,10 @@ meson compile -C build
 
 # Our own Xvfb on a display number it picks itself (-displayfd), so that
 # two runs on one machine never race for the same display as `xvfb-run -a`
-# can.
+# can; -noreset, so that a client connecting just as the last one left
+# does not meet a server in the middle of its reset.
 displayfile=$(mktemp)
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset 3>"$displayfile" 2>/dev/null &
 xvfb_pid=$!
 trap 'kill $xvfb_pid 2>/dev/null; rm -f "$displayfile"' EXIT
 for _ in $(seq 100); do
