@@ -199,31 +199,31 @@ print_todo_line (CairnTodo  *todo,
 
 /* ---- lists ---- */
 
+/* Prints a model of lists or notes: one "ID  TITLE" line per row, or with
+ * --json an array of their objects. */
 static int
-cmd_lists (CairnCli  *cli,
-           int        argc,
-           char     **argv)
+print_rows (CairnCli   *cli,
+            GListModel *model)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GListModel *lists;
-  CairnPool *pool;
 
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
-    return CAIRN_CLI_USAGE;
-  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
-    return cairn_cli_fail (cli, error);
-
-  lists = cairn_pool_get_lists (pool);
   json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (lists); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
-      g_autoptr(CairnList) list = g_list_model_get_item (lists, i);
+      g_autoptr(GObject) row = g_list_model_get_item (model, i);
 
-      if (cli->json)
-        list_to_json (builder, list);
+      if (cli->json && CAIRN_IS_LIST (row))
+        list_to_json (builder, CAIRN_LIST (row));
+      else if (cli->json)
+        note_to_json (builder, CAIRN_NOTE (row));
       else
-        g_print ("%s  %s\n", cairn_list_get_id (list), cairn_list_get_title (list));
+        {
+          g_autofree char *id = NULL;
+          g_autofree char *title = NULL;
+
+          g_object_get (row, "id", &id, "title", &title, NULL);
+          g_print ("%s  %s\n", id, title);
+        }
     }
   json_builder_end_array (builder);
   if (cli->json)
@@ -232,6 +232,21 @@ cmd_lists (CairnCli  *cli,
       cairn_cli_print_json (cli, root);
     }
   return CAIRN_CLI_OK;
+}
+
+static int
+cmd_lists (CairnCli  *cli,
+           int        argc,
+           char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  CairnPool *pool;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return print_rows (cli, cairn_pool_get_lists (pool));
 }
 
 static int
@@ -583,33 +598,13 @@ cmd_notes (CairnCli  *cli,
            char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GListModel *notes;
   CairnPool *pool;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
     return CAIRN_CLI_USAGE;
   if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);
-
-  notes = cairn_pool_get_notes (pool);
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (notes); i++)
-    {
-      g_autoptr(CairnNote) note = g_list_model_get_item (notes, i);
-
-      if (cli->json)
-        note_to_json (builder, note);
-      else
-        g_print ("%s  %s\n", cairn_note_get_id (note), cairn_note_get_title (note));
-    }
-  json_builder_end_array (builder);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return print_rows (cli, cairn_pool_get_notes (pool));
 }
 
 /* ---- the log and the state ---- */
