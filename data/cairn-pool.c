@@ -38,8 +38,9 @@
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
 #define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
                            "WHERE list_id = ?1 AND deleted = 0"
-#define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
-#define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
+/* notes.body is written lazily: cairn_note_body() gives the current text. */
+#define SELECT_NOTES "SELECT id, title, cairn_note_body (id, body) FROM notes WHERE deleted = 0"
+#define SELECT_NOTE  "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?1"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 3
+#define CAIRN_STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 
@@ -31,7 +31,10 @@ struct _CairnStore
   GHashTable  *text_cache;      /* note id -> decoded CRDT (cairn-store-text.c) */
   CairnChanges *external;       /* another connection's commits, not yet emitted */
   GFileMonitor *wal_monitor;    /* cairn_store_watch_external() */
+  GSource     *body_source;     /* the lazy write of notes.body (cairn-store-text.c) */
+  struct _CairnCheckpointer *checkpointer;  /* WAL checkpoints off this thread */
   guint        needs_update : 1;
+  guint        bodies_stale : 1; /* a committed change left notes.body behind */
   guint        in_transaction : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
@@ -131,8 +134,10 @@ gboolean      _cairn_store_apply_event_recorded (CairnStore       *self,
                                                  GError          **error);
 
 /* note.edited (cairn-store-text.c): merges the event's text operations into
- * the note's CRDT (table note_bodies, outside changesets) and writes the
- * materialised text to notes.body. FALSE only when SQLite fails. */
+ * the note's CRDT (note_bodies and note_body_ops, outside changesets) and
+ * records the note's new version in note_versions (a state table, in
+ * changesets). notes.body is left behind: see _cairn_store_write_bodies().
+ * FALSE only when SQLite fails. */
 gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
                                             const CairnEvent *event,
                                             CairnChanges     *changes,
@@ -140,6 +145,26 @@ gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
 /* Forgets the decoded CRDTs kept between note.edited commits. Done by
  * _cairn_store_load_meta(), i.e. on every rollback and external change. */
 void          _cairn_store_text_cache_clear (CairnStore      *self);
+/* Registers the SQL function cairn_note_body(id, body) on the connection:
+ * body when notes.body is up to date, else the note's text at the version
+ * the state shows. Every reader of note bodies uses it. */
+gboolean      _cairn_store_text_register   (CairnStore      *self,
+                                            GError         **error);
+/* Writes notes.body (and note_body_versions) of every note whose body is
+ * behind its version. Inside a transaction. */
+gboolean      _cairn_store_write_bodies    (CairnStore      *self,
+                                            GError         **error);
+
+/* WAL checkpoints on a worker thread with its own connection
+ * (cairn-store-checkpoint.c); replaces SQLite's automatic checkpoint. */
+typedef struct _CairnCheckpointer CairnCheckpointer;
+CairnCheckpointer *_cairn_checkpointer_new (sqlite3         *db,
+                                            const char      *path);
+void          _cairn_checkpointer_free     (CairnCheckpointer *self);
+/* Test hook: waits until at least @n_done checkpoints have run (or none
+ * can: no worker yet), returns how many have. */
+guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
+                                            guint              n_done);
 
 /* Changes */
 CairnChanges *_cairn_changes_new           (void);

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cairn-store-private.h"
 #include "cairn-store-sync-private.h"
 
@@ -13,6 +15,54 @@ typedef struct
   int         conflict;
   const char *table;
 } ConflictInfo;
+
+/* notes.body (column 2 of notes) is derived state written outside the
+ * changesets (cairn-store-text.c), so the row a rollback deletes (a
+ * pending note.created) may hold a body that its insertion did not. */
+#define NOTES_BODY_COLUMN 2
+
+static gboolean
+values_equal (sqlite3_value *a,
+              sqlite3_value *b)
+{
+  int type = sqlite3_value_type (a);
+
+  if (type != sqlite3_value_type (b))
+    return FALSE;
+  switch (type)
+    {
+    case SQLITE_NULL:
+      return TRUE;
+    case SQLITE_INTEGER:
+      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
+    case SQLITE_FLOAT:
+      return sqlite3_value_double (a) == sqlite3_value_double (b);
+    default:
+      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
+             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
+                     sqlite3_value_bytes (a)) == 0;
+    }
+}
+
+/* A DELETE of a notes row whose values differ from the recorded ones in
+ * the body alone. */
+static gboolean
+differs_in_body_only (sqlite3_changeset_iter *iter,
+                      int                     n_cols)
+{
+  for (int i = 0; i < n_cols; i++)
+    {
+      sqlite3_value *recorded = NULL, *current = NULL;
+
+      if (i == NOTES_BODY_COLUMN)
+        continue;
+      if (sqlite3changeset_old (iter, i, &recorded) != SQLITE_OK ||
+          sqlite3changeset_conflict (iter, i, &current) != SQLITE_OK ||
+          recorded == NULL || current == NULL || !values_equal (recorded, current))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 static int
 abort_on_conflict (void                   *user_data,
@@ -24,7 +74,16 @@ abort_on_conflict (void                   *user_data,
 
   info->conflict = conflict;
   if (iter != NULL && conflict != SQLITE_CHANGESET_FOREIGN_KEY)
-    sqlite3changeset_op (iter, &info->table, &n_cols, &op, NULL);
+    {
+      sqlite3changeset_op (iter, &info->table, &n_cols, &op, NULL);
+      if (conflict == SQLITE_CHANGESET_DATA && op == SQLITE_DELETE &&
+          g_strcmp0 (info->table, "notes") == 0 && n_cols > NOTES_BODY_COLUMN &&
+          differs_in_body_only (iter, n_cols))
+        {
+          info->conflict = 0;
+          return SQLITE_CHANGESET_REPLACE;
+        }
+    }
   return SQLITE_CHANGESET_ABORT;
 }
 
@@ -126,7 +185,13 @@ _cairn_store_rollback_pending (CairnStore  *self,
                    info.table ? info.table : "?");
       return FALSE;
     }
-  return TRUE;
+
+  /* note_versions went back; notes.body follows lazily. A body written
+   * for a note the rollback removed must not pass for the body of a note
+   * created again with the same id. */
+  self->bodies_stale = TRUE;
+  return _cairn_store_exec (self, "DELETE FROM note_body_versions WHERE note_id NOT IN "
+                            "(SELECT id FROM notes)", error);
 }
 
 gboolean
@@ -396,7 +461,9 @@ cairn_store_rebuild (CairnStore  *self,
 
   /* Children first, for the foreign key from todos to lists. */
   if (!_cairn_store_exec (self, "DELETE FROM todos; DELETE FROM note_bodies; "
-                          "DELETE FROM note_body_ops; DELETE FROM notes; DELETE FROM lists;",
+                          "DELETE FROM note_body_ops; DELETE FROM note_versions; "
+                          "DELETE FROM note_body_versions; DELETE FROM notes; "
+                          "DELETE FROM lists; UPDATE meta SET rebuild = 0 WHERE rebuild;",
                           error))
     goto fail;
   _cairn_store_text_cache_clear (self);
@@ -457,7 +524,10 @@ cairn_store_rebuild (CairnStore  *self,
         goto fail;
     }
 
+  /* Every note was made again with an empty body: write them now rather
+   * than leave them all to the lazy write. */
   if (!_cairn_store_replay_pending (self, NULL, error) ||
+      !_cairn_store_write_bodies (self, error) ||
       !_cairn_store_load_meta (self, error) ||
       !_cairn_store_end (self, error))
     goto fail;

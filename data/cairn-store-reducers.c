@@ -158,12 +158,24 @@ apply (CairnStore       *self,
       return TRUE;
     }
 
-  /* Text merges through the CRDT instead of one SQL statement. */
+  /* Text merges through the CRDT instead of one SQL statement; what the
+   * state records is one row of note_versions, encoded like the others. */
   if (g_str_equal (current->name, "note.edited"))
     {
-      /* not a one-row reducer: recorded by a session, see below */
-      g_assert (changeset == NULL);
-      return _cairn_store_apply_note_edit (self, current, changes, error);
+      id = json_object_get_string_member (current->args, "note_id");
+      if (changeset != NULL &&
+          (before = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+        return FALSE;
+      if (!_cairn_store_apply_note_edit (self, current, changes, error))
+        return FALSE;
+      if (changeset != NULL)
+        {
+          if ((after = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+            return FALSE;
+          g_bytes_unref (*changeset);
+          *changeset = _cairn_changeset_encode (self, "note_versions", before, after);
+        }
+      return TRUE;
     }
 
   reducer = lookup_reducer (current->name);
@@ -223,8 +235,9 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
   g_autoptr(sqlite3_session) session = NULL;
 
   /* Upcasting keeps an event's name, so the name says whether it has a
-   * one-row reducer. Anything else is recorded by a session. */
-  if (lookup_reducer (event->name) != NULL)
+   * one-row reducer (note.edited writes one row of note_versions).
+   * Anything else is recorded by a session. */
+  if (lookup_reducer (event->name) != NULL || g_str_equal (event->name, "note.edited"))
     return apply (self, event, changes, skipped, changeset, error);
 
   *changeset = NULL;

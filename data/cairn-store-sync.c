@@ -468,6 +468,8 @@ cairn_store_forget_server_history (CairnStore  *self,
                           "DELETE FROM todos;"
                           "DELETE FROM note_bodies;"
                           "DELETE FROM note_body_ops;"
+                          "DELETE FROM note_versions;"
+                          "DELETE FROM note_body_versions;"
                           "DELETE FROM notes;"
                           "DELETE FROM lists;"
                           "DELETE FROM sync_origin;", error))

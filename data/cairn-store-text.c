@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-text.c: note bodies through the text CRDT (note.edited).
  *
- * Each note's CRDT lives in note_bodies, a table the changeset sessions do
- * not record: text operations commute and are idempotent, so a rebase never
- * rolls them back. Rolling back the pending events still restores
- * notes.body (it is recorded). Replaying a pending note.edited then merges
- * nothing new, because its ops are already in the CRDT, and writes the
- * merged text back. An incoming one merges directly. notes.body always
- * ends as the CRDT's text.
+ * Each note's CRDT lives in note_bodies and note_body_ops, tables the
+ * changeset sessions do not record: text operations commute and are
+ * idempotent, so a rebase never rolls them back. What the state records
+ * (and a rollback restores) is the note's version in note_versions: the
+ * set of operations the state shows. notes.body is derived from it, the
+ * CRDT's text at that version, and written lazily (see
+ * _cairn_store_write_bodies()): a keystroke-sized commit writes the ops
+ * and a version of a few dozen bytes, not the note. Readers go through
+ * cairn_note_body() (an SQL function of the store's connection), which
+ * gives the right text whether notes.body has been written yet or not.
  */
 #define G_LOG_DOMAIN "cairn-store"
 
@@ -208,6 +211,14 @@ cached_text (CairnStore  *self,
   return entry;
 }
 
+static GBytes *
+encode_version (TextCacheEntry *entry)
+{
+  g_autoptr(CairnTextVersion) version = cairn_text_get_version (entry->text);
+
+  return cairn_text_version_encode (version);
+}
+
 /* Writes the whole state and drops the appended ops. */
 static gboolean
 compact_text (CairnStore      *self,
@@ -280,7 +291,7 @@ _cairn_store_apply_note_edit (CairnStore       *self,
   g_autoptr(CairnTextOps) ops = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GError) invalid = NULL;
-  g_autofree char *body = NULL;
+  g_autoptr(GBytes) version = NULL;
   sqlite3_stmt *stmt;
   guchar *data;
   gsize n;
@@ -321,21 +332,292 @@ _cairn_store_apply_note_edit (CairnStore       *self,
       return FALSE;
     }
 
-  body = cairn_text_get_text (entry->text, NULL);
-  stmt = _cairn_store_prepare (self, "UPDATE notes SET body = ?1 WHERE id = ?2 AND body IS NOT ?1",
-                               error);
+  /* The state now shows the merged version; notes.body follows lazily. */
+  version = encode_version (entry);
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO note_versions (id, version) VALUES (?1, ?2) "
+                               "ON CONFLICT (id) DO UPDATE SET version = excluded.version "
+                               "WHERE version IS NOT excluded.version", error);
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_bind_text (stmt, 1, body, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 2, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (version, NULL), g_bytes_get_size (version),
+                           SQLITE_STATIC) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot bind");
       return FALSE;
     }
   if (!_cairn_store_step_done (self, stmt, error))
     return FALSE;
-  if (changes != NULL && sqlite3_changes (self->db) > 0)
-    g_hash_table_add (changes->notes, g_strdup (note_id));
+  if (sqlite3_changes (self->db) > 0)
+    {
+      self->bodies_stale = TRUE;
+      if (changes != NULL)
+        g_hash_table_add (changes->notes, g_strdup (note_id));
+    }
+  return TRUE;
+}
+
+/* ---- notes.body: derived, written lazily ---- */
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           i)
+{
+  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+    return NULL;
+  return g_bytes_new (sqlite3_column_blob (stmt, i), sqlite3_column_bytes (stmt, i));
+}
+
+static gboolean
+bytes_equal0 (GBytes *a,
+              GBytes *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_bytes_equal (a, b);
+}
+
+/* The version of the note the state shows (*state) and the one whose text
+ * notes.body holds (*written); NULL for none (never edited / never
+ * written: the empty text). */
+static gboolean
+read_versions (CairnStore  *self,
+               const char  *note_id,
+               GBytes     **state,
+               GBytes     **written,
+               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT (SELECT version FROM note_versions WHERE id = ?1), "
+                               "(SELECT version FROM note_body_versions WHERE note_id = ?1)",
+                               error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the version of a note");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *state = column_bytes (stmt, 0);
+  *written = column_bytes (stmt, 1);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The note's text at @version (encoded; NULL: the empty text). */
+static char *
+text_at (CairnStore  *self,
+         const char  *note_id,
+         GBytes      *version,
+         GError     **error)
+{
+  g_autoptr(CairnTextVersion) wanted = NULL;
+  g_autoptr(GError) inner = NULL;
+
+  if (version == NULL)
+    return g_strdup ("");
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      TextCacheEntry *entry = cached_text (self, note_id, error);
+      g_autoptr(GBytes) current = NULL;
+      char *text;
+
+      if (entry == NULL)
+        return NULL;
+      current = encode_version (entry);
+      if (g_bytes_equal (current, version))
+        return cairn_text_get_text (entry->text, NULL);
+
+      if (wanted == NULL &&
+          (wanted = cairn_text_version_decode (version, &inner)) == NULL)
+        {
+          set_damaged (self, error, note_id, "version", inner);
+          return NULL;
+        }
+      text = cairn_text_get_text_at (entry->text, wanted, attempt == 0 ? NULL : &inner);
+      if (text != NULL)
+        return text;
+      /* Another connection may have merged ops this cache has not seen
+       * yet (the cache is dropped only when this store notices): read the
+       * note again once. */
+      g_hash_table_remove (self->text_cache, note_id);
+    }
+  set_damaged (self, error, note_id, "version", inner);
+  return NULL;
+}
+
+static void
+note_body_func (sqlite3_context  *ctx,
+                int               argc,
+                sqlite3_value   **argv)
+{
+  CairnStore *self = sqlite3_user_data (ctx);
+  const char *note_id = (const char *) sqlite3_value_text (argv[0]);
+  g_autoptr(GBytes) state = NULL;
+  g_autoptr(GBytes) written = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  g_assert (argc == 2);
+  if (note_id == NULL || !read_versions (self, note_id, &state, &written, &error))
+    {
+      if (error == NULL)
+        sqlite3_result_value (ctx, argv[1]);
+      else
+        sqlite3_result_error (ctx, error->message, -1);
+      return;
+    }
+  if (bytes_equal0 (state, written))
+    {
+      sqlite3_result_value (ctx, argv[1]);
+      return;
+    }
+  text = text_at (self, note_id, state, &error);
+  if (text == NULL)
+    sqlite3_result_error (ctx, error->message, -1);
+  else
+    sqlite3_result_text (ctx, text, -1, g_free);
+}
+
+gboolean
+_cairn_store_text_register (CairnStore  *self,
+                            GError     **error)
+{
+  /* DIRECTONLY: not from triggers or views, whose callers would not know
+   * it reads the store's CRDT cache. */
+  if (sqlite3_create_function_v2 (self->db, "cairn_note_body", 2,
+                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, self,
+                                  note_body_func, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot register cairn_note_body()");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  char   *note_id;
+  GBytes *version;   /* NULL: none, the empty text */
+} StaleBody;
+
+static void
+stale_body_free (gpointer data)
+{
+  StaleBody *stale = data;
+
+  g_free (stale->note_id);
+  g_clear_pointer (&stale->version, g_bytes_unref);
+  g_free (stale);
+}
+
+static gboolean
+bind_version (CairnStore    *self,
+              sqlite3_stmt  *stmt,
+              int            i,
+              GBytes        *version,
+              GError       **error)
+{
+  if (sqlite3_bind_blob64 (stmt, i, g_bytes_get_data (version, NULL), g_bytes_get_size (version),
+                           SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_body (CairnStore  *self,
+            StaleBody   *stale,
+            GError     **error)
+{
+  g_autofree char *text = NULL;
+  sqlite3_stmt *stmt;
+  int exists = note_state (self, stale->note_id, error);
+
+  if (exists < 0)
+    return FALSE;
+  if (exists > 0)
+    {
+      if ((text = text_at (self, stale->note_id, stale->version, error)) == NULL)
+        return FALSE;
+      stmt = _cairn_store_prepare (self, "UPDATE notes SET body = ?1 WHERE id = ?2 AND body IS NOT ?1",
+                                   error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_text (stmt, 2, stale->note_id, -1, SQLITE_STATIC) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  if (exists == 0 || stale->version == NULL)
+    {
+      stmt = _cairn_store_prepare (self, "DELETE FROM note_body_versions WHERE note_id = ?", error);
+      return stmt != NULL && bind_note_id (self, stmt, stale->note_id, error) &&
+             _cairn_store_step_done (self, stmt, error);
+    }
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO note_body_versions (note_id, version) VALUES (?1, ?2) "
+                               "ON CONFLICT (note_id) DO UPDATE SET version = excluded.version",
+                               error);
+  return stmt != NULL && bind_note_id (self, stmt, stale->note_id, error) &&
+         bind_version (self, stmt, 2, stale->version, error) &&
+         _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_write_bodies (CairnStore  *self,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (stale_body_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (self->in_transaction);
+
+  /* Notes whose state version differs from the one notes.body holds,
+   * including bodies written at a version that a rollback took away. */
+  stmt = _cairn_store_prepare (self,
+                               "SELECT v.id, v.version FROM note_versions v "
+                               "LEFT JOIN note_body_versions b ON b.note_id = v.id "
+                               "WHERE b.version IS NOT v.version "
+                               "UNION ALL "
+                               "SELECT b.note_id, NULL FROM note_body_versions b "
+                               "WHERE NOT EXISTS (SELECT 1 FROM note_versions v WHERE v.id = b.note_id)",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      StaleBody *body = g_new0 (StaleBody, 1);
+
+      body->note_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      body->version = column_bytes (stmt, 1);
+      g_ptr_array_add (stale, body);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read which note bodies to write");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < stale->len; i++)
+    if (!write_body (self, stale->pdata[i], error))
+      return FALSE;
   return TRUE;
 }
 
