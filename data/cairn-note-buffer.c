@@ -17,7 +17,7 @@ struct _CairnNoteBuffer
   char         *note_id;
   CairnText    *text;       /* the store's CRDT plus the unflushed edits */
   CairnTextOps *unflushed;
-  char         *visible;    /* cached get_text of text */
+  char         *visible;    /* cached get_text of text, NULL until asked for */
   guint         flush_delay;
   guint         flush_source;
   gulong        changed_handler;
@@ -32,11 +32,20 @@ static GParamSpec *properties[N_PROPS];
 enum { SIGNAL_REMOTE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* The text changed: the visible text is made again when next asked for,
+ * not on every keystroke (it costs the whole note). */
 static void
 refresh_visible (CairnNoteBuffer *self)
 {
-  g_free (self->visible);
-  self->visible = cairn_text_get_text (self->text, NULL);
+  g_clear_pointer (&self->visible, g_free);
+}
+
+static const char *
+ensure_visible (CairnNoteBuffer *self)
+{
+  if (self->visible == NULL)
+    self->visible = cairn_text_get_text (self->text, NULL);
+  return self->visible;
 }
 
 /* Reports old → new as one replaced region (common prefix and suffix
@@ -97,11 +106,11 @@ on_store_changed (CairnStore      *store,
       g_warning ("Cannot merge the unsaved edits of note %s: %s", self->note_id, error->message);
       return;
     }
+  ensure_visible (self);
+  old = g_steal_pointer (&self->visible);
   cairn_text_free (self->text);
   self->text = g_steal_pointer (&fresh);
-  old = g_steal_pointer (&self->visible);
-  refresh_visible (self);
-  emit_difference (self, old, self->visible);
+  emit_difference (self, old, ensure_visible (self));
 }
 
 static gboolean
@@ -195,7 +204,7 @@ const char *
 cairn_note_buffer_get_text (CairnNoteBuffer *self)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), NULL);
-  return self->visible;
+  return ensure_visible (self);
 }
 
 gsize

@@ -1052,7 +1052,7 @@ apply_simple_changes (CairnPool      *self,
                       int             deleted_col,
                       gpointer      (*create) (const char *id),
                       void          (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
-                      GCompareFunc    compare,
+                      GCompareFunc    compare,    /* NULL: the key never changes */
                       GPtrArray      *frozen,
                       GError        **error)
 {
@@ -1093,17 +1093,20 @@ apply_simple_changes (CairnPool      *self,
           continue;
         }
 
-      /* Compare the old and new key on a probe: only a changed key moves. */
-      {
-        g_autoptr(GObject) probe = create (id);
+      /* Compare the old and new key on a probe: only a changed key moves.
+       * No compare: the key never changes (notes are ordered by id), and a
+       * probe would copy the whole body. */
+      if (compare != NULL)
+        {
+          g_autoptr(GObject) probe = create (id);
 
-        update (probe, stmt, 0);
-        if (compare (obj, probe) != 0)
-          {
-            row_model_remove (model, obj);
-            g_ptr_array_add (reinsert, g_object_ref (obj));
-          }
-      }
+          update (probe, stmt, 0);
+          if (compare (obj, probe) != 0)
+            {
+              row_model_remove (model, obj);
+              g_ptr_array_add (reinsert, g_object_ref (obj));
+            }
+        }
       update (obj, stmt, 0);
     }
 
@@ -1145,7 +1148,7 @@ store_changed_cb (CairnPool    *self,
   if (ok && changes->notes != NULL)
     ok = apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
                                self->select_note, 2, create_note, update_note_cb,
-                               compare_note, frozen, &error);
+                               NULL, frozen, &error);
   if (!ok)
     {
       g_autoptr(GError) reload_error = NULL;
