@@ -60,6 +60,10 @@ checkpoint_thread (gpointer data)
   /* Its own connection: a checkpoint on the store's connection would have
    * to share its thread. Never creates the file. */
   rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE, NULL);
+  /* A new connection finds the file in WAL mode only once it reads it;
+   * until then a checkpoint does nothing. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "PRAGMA journal_mode", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       g_warning ("Cannot open “%s” to checkpoint it: %s", self->path,
