@@ -31,6 +31,7 @@ struct _CairnCheckpointer
   GCond    cond;
   GThread *thread;
   gboolean wanted;
+  int      asked_at;  /* WAL size when a checkpoint was last asked for (0: not since it started over) */
   gboolean quit;
   guint    n_done;    /* checkpoints run, for tests */
 };
@@ -103,8 +104,15 @@ wal_hook (void       *data,
 {
   CairnCheckpointer *self = data;
 
-  if (n_pages < CHECKPOINT_PAGES)
+  /* Once per 1,000 pages of growth: the commits that follow a request
+   * until the checkpoint is done and the WAL starts over must not ask
+   * again (each checkpoint costs two fsyncs). */
+  if (n_pages < self->asked_at)
+    self->asked_at = 0;
+  if (n_pages < CHECKPOINT_PAGES ||
+      (self->asked_at > 0 && n_pages < self->asked_at + CHECKPOINT_PAGES))
     return SQLITE_OK;
+  self->asked_at = n_pages;
 
   g_mutex_lock (&self->mutex);
   if (self->thread == NULL)
