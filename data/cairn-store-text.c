@@ -70,6 +70,11 @@ typedef struct
  * state once per that many bytes of edits, instead of on every commit. */
 #define COMPACT_RATIO 4
 #define COMPACT_FLOOR 16384
+/* Folding costs the whole note (encoding it takes ~20 ms for 100,000
+ * characters), so it is done with the lazy write of notes.body, between
+ * keystrokes; a commit folds only when the ops outgrow the state itself
+ * (no lazy write for a long time: no main loop running). */
+#define COMPACT_RATIO_COMMIT 1
 
 static void
 text_cache_entry_free (gpointer data)
@@ -262,7 +267,7 @@ save_text (CairnStore      *self,
   gsize n = g_bytes_get_size (raw);
   sqlite3_stmt *stmt;
 
-  if (entry->ops_bytes + n > MAX (entry->state_bytes / COMPACT_RATIO, COMPACT_FLOOR))
+  if (entry->ops_bytes + n > MAX (entry->state_bytes / COMPACT_RATIO_COMMIT, COMPACT_FLOOR))
     return compact_text (self, note_id, entry, error);
 
   stmt = _cairn_store_prepare (self, "INSERT INTO note_body_ops (note_id, ops) VALUES (?, ?)", error);
@@ -618,6 +623,23 @@ _cairn_store_write_bodies (CairnStore  *self,
   for (guint i = 0; i < stale->len; i++)
     if (!write_body (self, stale->pdata[i], error))
       return FALSE;
+
+  /* And the notes edited lately whose appended ops have piled up. */
+  if (self->text_cache != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, self->text_cache);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          TextCacheEntry *entry = value;
+
+          if (entry->ops_bytes > MAX (entry->state_bytes / COMPACT_RATIO, COMPACT_FLOOR) &&
+              !compact_text (self, key, entry, error))
+            return FALSE;
+        }
+    }
   return TRUE;
 }
 

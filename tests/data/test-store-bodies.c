@@ -160,6 +160,24 @@ test_commit_writes_no_body (void)
 
     g_assert_cmpstr (after, ==, expected);
   }
+
+  /* Folding the appended ops into the state (the whole note again) waits
+   * for the lazy write too, unless they outgrow the state itself. */
+  {
+    g_autoptr(GString) paste = g_string_new (NULL);
+    g_autofree char *after = NULL;
+
+    while (paste->len < 40000)
+      g_string_append (paste, "pasted ");
+    g_assert_cmpint (test_query_int (ts->store, "SELECT length (crdt) FROM note_bodies"), >, 100000);
+    type_local (ts->store, id, 10, paste->str);
+    g_string_insert (text, 10, paste->str);
+    g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), >, 0);
+    save_bodies (ts->store);
+    g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), ==, 0);
+    after = raw_body (ts->store, id);
+    g_assert_cmpstr (after, ==, text->str);
+  }
 }
 
 /* Rolling the pending edits back gives exactly the confirmed text, also
