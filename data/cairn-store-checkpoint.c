@@ -6,9 +6,14 @@
  * thread, in the middle of a keystroke. Instead the store installs its own
  * WAL hook (which replaces the automatic checkpoint: the two are the same
  * slot, see sqlite3_wal_hook()) that only wakes a worker thread; the worker
- * runs a PASSIVE checkpoint on its own connection. PASSIVE never waits for
- * readers or writers: it copies what it can, and the next writer starts
- * the WAL over once everything was copied. The thread is started when the
+ * runs a PASSIVE checkpoint on its own connection, at a quiet moment: when
+ * no commit came for QUIET_US (or the WAL has grown past HARD_PAGES).
+ * PASSIVE never waits for readers or writers: it copies what it can, and
+ * the next writer starts the WAL over once everything was copied. Running
+ * it while commits go on costs them: a trial with a checkpoint every 1,000
+ * pages during keystroke commits 20 ms apart had commits sleep in SQLite's
+ * lock retries, and the WAL never started over (each checkpoint ended
+ * with newer frames in it), growing by 1,000 pages per checkpoint. The thread is started when the
  * first checkpoint is wanted, so short-lived stores (cairn-cli) rarely
  * have one. Closing the last connection still checkpoints and removes the
  * WAL as SQLite always does.
@@ -22,6 +27,11 @@
 /* The WAL size, in pages, from which a checkpoint is asked for (SQLite's
  * own automatic checkpoint uses the same figure). */
 #define CHECKPOINT_PAGES 1000
+/* No commit for this long: a quiet moment (typing commits come every
+ * keystroke burst; a pause to think is longer). */
+#define QUIET_US (200 * G_TIME_SPAN_MILLISECOND)
+/* Past this (32 MiB of 4 KiB pages) the checkpoint runs without waiting. */
+#define HARD_PAGES 8000
 
 struct _CairnCheckpointer
 {
@@ -31,6 +41,8 @@ struct _CairnCheckpointer
   GCond    cond;
   GThread *thread;
   gboolean wanted;
+  gint64   last_commit;  /* monotonic time of the last commit past CHECKPOINT_PAGES */
+  int      n_pages;      /* the WAL's size after it */
   int      asked_at;  /* WAL size when a checkpoint was last asked for (0: not since it started over) */
   gboolean quit;
   guint    n_done;    /* checkpoints run, for tests */
@@ -78,6 +90,10 @@ checkpoint_thread (gpointer data)
     {
       while (!self->wanted && !self->quit)
         g_cond_wait (&self->cond, &self->mutex);
+      /* Wait for a quiet moment; every commit wakes us to look again. */
+      while (!self->quit && self->n_pages < HARD_PAGES &&
+             g_get_monotonic_time () - self->last_commit < QUIET_US)
+        g_cond_wait_until (&self->cond, &self->mutex, self->last_commit + QUIET_US);
       if (self->quit)
         break;
       self->wanted = FALSE;
@@ -109,16 +125,20 @@ wal_hook (void       *data,
    * again (each checkpoint costs two fsyncs). */
   if (n_pages < self->asked_at)
     self->asked_at = 0;
-  if (n_pages < CHECKPOINT_PAGES ||
-      (self->asked_at > 0 && n_pages < self->asked_at + CHECKPOINT_PAGES))
+  if (n_pages < CHECKPOINT_PAGES)
     return SQLITE_OK;
-  self->asked_at = n_pages;
 
   g_mutex_lock (&self->mutex);
-  if (self->thread == NULL)
-    self->thread = g_thread_new ("cairn-checkpoint", checkpoint_thread, self);
-  self->wanted = TRUE;
-  g_cond_signal (&self->cond);
+  self->last_commit = g_get_monotonic_time ();
+  self->n_pages = n_pages;
+  if (self->asked_at == 0 || n_pages >= self->asked_at + CHECKPOINT_PAGES)
+    {
+      self->asked_at = n_pages;
+      if (self->thread == NULL)
+        self->thread = g_thread_new ("cairn-checkpoint", checkpoint_thread, self);
+      self->wanted = TRUE;
+    }
+  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->mutex);
   return SQLITE_OK;
 }
