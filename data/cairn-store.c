@@ -18,6 +18,30 @@ enum { SIGNAL_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
+cairn_store_dispose (GObject *object)
+{
+  CairnStore *self = CAIRN_STORE (object);
+
+  /* What typing left behind goes to notes.body now (a crash instead is
+   * caught up by the next open). In dispose, not finalize: the write may
+   * report another process's changes (::changed, notify). */
+  if (self->db != NULL && self->bodies_stale && !self->in_transaction)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cairn_store_save_note_bodies (self, &error))
+        g_warning ("%s", error->message);
+    }
+  if (self->body_source != NULL)
+    {
+      g_source_destroy (self->body_source);
+      g_clear_pointer (&self->body_source, g_source_unref);
+    }
+
+  G_OBJECT_CLASS (cairn_store_parent_class)->dispose (object);
+}
+
+static void
 cairn_store_finalize (GObject *object)
 {
   CairnStore *self = CAIRN_STORE (object);
@@ -26,15 +50,6 @@ cairn_store_finalize (GObject *object)
     {
       g_source_destroy (self->body_source);
       g_clear_pointer (&self->body_source, g_source_unref);
-    }
-  /* What typing left behind goes to notes.body now (a crash instead is
-   * caught up by the next open). */
-  if (self->db != NULL && self->bodies_stale && !self->in_transaction)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!cairn_store_save_note_bodies (self, &error))
-        g_warning ("%s", error->message);
     }
   g_clear_pointer (&self->checkpointer, _cairn_checkpointer_free);
 
@@ -97,6 +112,7 @@ cairn_store_class_init (CairnStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = cairn_store_dispose;
   object_class->finalize = cairn_store_finalize;
   object_class->get_property = cairn_store_get_property;
 
