@@ -2,10 +2,13 @@
 /* cairn-bench-ui.c: start-up of the main window over a large workspace.
  *
  * Fills a workspace (default 100,000 todos in 100 lists and 1,000 notes)
- * in a child process (so the filling does not count in the RSS),
- * then measures, from opening the store to the first frame the window
- * paints with a list open, and the resident memory once it is shown.
- * Prints one JSON line per measurement. Needs a display (xvfb-run).
+ * in a child process (so the filling does not count in the RSS), then
+ * starts up once per run, each run in a fresh process as a user's start
+ * is: GTK initialisation, store open, pool load, window construction and
+ * the first frame the window paints with a list open (and its rows made),
+ * and the resident memory half a second later, split into anonymous,
+ * file-backed and shared memory. Prints one JSON line per measurement.
+ * Needs a display (xvfb-run).
  * Then types into a note of --note-chars characters (default 100,000, in
  * paragraphs of ~570) in the open editor: per keystroke, the time from the
  * GtkTextBuffer insertion to the note buffer having it (key_*), the time
@@ -13,7 +16,7 @@
  * and the full path, key press to buffer updated and event committed, of
  * the keys that end a burst (full_*: the key plus the commit after it).
  * Usage: cairn-bench-ui [--todos N] [--notes N] [--lists N] [--runs N]
- *                       [--note-chars N] [--keys N] [--burst N]
+ *                       [--note-chars N] [--keys N] [--burst N] [--in-process]
  */
 #include "config.h"
 
@@ -26,20 +29,38 @@
 
 #include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
+#include "cairn-todo-row.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+/* The todo rows the window has made and mapped: the first frame must show
+ * the list, not an empty view that fills in later. */
+static guint
+count_mapped_todo_rows (GtkWidget *widget)
+{
+  guint n = CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_mapped_todo_rows (child);
+  return n;
+}
+
 static gint64 first_frame_at;
+static guint rows_at_first_frame;
 
 static void
 on_after_paint (GdkFrameClock *clock,
-                gpointer       data)
+                GtkWidget     *window)
 {
   if (first_frame_at == 0)
-    first_frame_at = g_get_monotonic_time ();
+    {
+      first_frame_at = g_get_monotonic_time ();
+      rows_at_first_frame = count_mapped_todo_rows (window);
+    }
 }
 
 static void
@@ -48,19 +69,22 @@ on_realize (GtkWidget *widget,
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
 
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), widget);
 }
 
+/* Resident memory from /proc/self/status: field is "VmRSS", "RssAnon",
+ * "RssFile" or "RssShmem"; MiB, or -1 when it cannot be read. */
 static double
-rss_mb (void)
+status_mb (const char *field)
 {
   g_autofree char *status = NULL;
+  g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
   const char *line;
 
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     return -1;
-  line = strstr (status, "VmRSS:");
-  return line != NULL ? g_ascii_strtod (line + 6, NULL) / 1024.0 : -1;
+  line = strstr (status, key);
+  return line != NULL ? g_ascii_strtod (line + strlen (key), NULL) / 1024.0 : -1;
 }
 
 static GSettings *
@@ -125,6 +149,37 @@ fill (const char *path,
         g_error ("create note: %s", error->message);
     }
   first = g_strdup (lists->pdata[0]);
+  return first;
+}
+
+/* The first list and the counts of a workspace an earlier run kept. */
+static char *
+reuse_workspace (const char *path,
+                 int        *n_todos,
+                 int        *n_lists,
+                 int        *n_notes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  sqlite3_stmt *stmt = NULL;
+  char *first;
+
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                          "SELECT (SELECT id FROM lists WHERE deleted = 0 ORDER BY position, id LIMIT 1), "
+                          "(SELECT count(*) FROM todos WHERE deleted = 0), "
+                          "(SELECT count(*) FROM lists WHERE deleted = 0), "
+                          "(SELECT count(*) FROM notes WHERE deleted = 0)",
+                          -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_text (stmt, 0) == NULL)
+    g_error ("Cannot read the lists of %s: %s", path,
+             sqlite3_errmsg (cairn_store_get_db (store)));
+  first = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  *n_todos = sqlite3_column_int (stmt, 1);
+  *n_lists = sqlite3_column_int (stmt, 2);
+  *n_notes = sqlite3_column_int (stmt, 3);
+  sqlite3_finalize (stmt);
   return first;
 }
 
@@ -295,12 +350,115 @@ first_frame_seen (void)
   return first_frame_at != 0;
 }
 
+/* One start-up, in this process: GTK must not be initialised yet. */
+static void
+startup_run (const char *path,
+             const char *list_id,
+             int         run,
+             int         n_todos,
+             int         n_lists,
+             int         n_notes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  CairnWindow *window;
+  gint64 init_start, start, opened, pooled, built;
+  double rss_init;
+  double anon[5];   /* after GTK init, store open, pool, window, first frame */
+
+  init_start = g_get_monotonic_time ();
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
+  settings = bench_settings (list_id);
+  rss_init = status_mb ("VmRSS");
+  anon[0] = status_mb ("RssAnon");
+
+  first_frame_at = 0;
+  start = g_get_monotonic_time ();
+  store = cairn_store_open (path, &error);
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  opened = g_get_monotonic_time ();
+  anon[1] = status_mb ("RssAnon");
+  pool = cairn_pool_new (store);
+  pooled = g_get_monotonic_time ();
+  anon[2] = status_mb ("RssAnon");
+  window = cairn_window_new (NULL, settings, pool);
+  built = g_get_monotonic_time ();
+  anon[3] = status_mb ("RssAnon");
+  g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!first_frame_seen ())
+    g_main_context_iteration (NULL, TRUE);
+  anon[4] = status_mb ("RssAnon");
+
+  /* Let it settle, then see what it holds. */
+  for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
+
+  printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
+          "\"renderer\":\"%s\",\"gtk_init_ms\":%.1f,"
+          "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,\"window_ms\":%.1f,\"present_ms\":%.1f,"
+          "\"first_frame_ms\":%.1f,\"rows_shown\":%u,"
+          "\"rss_init_mb\":%.1f,\"rss_mb\":%.1f,\"anon_mb\":%.1f,\"file_mb\":%.1f,"
+          "\"shmem_mb\":%.1f,\"anon_phases_mb\":[%.1f,%.1f,%.1f,%.1f,%.1f]}\n",
+          run, n_todos, n_lists, n_notes,
+          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))),
+          (start - init_start) / 1000.0,
+          (opened - start) / 1000.0, (pooled - opened) / 1000.0, (built - pooled) / 1000.0,
+          (first_frame_at - built) / 1000.0, (first_frame_at - start) / 1000.0,
+          rows_at_first_frame, rss_init, status_mb ("VmRSS"), status_mb ("RssAnon"),
+          status_mb ("RssFile"), status_mb ("RssShmem"),
+          anon[0], anon[1], anon[2], anon[3], anon[4]);
+  fflush (stdout);
+  /* Todos go round the lists, so the first one has some when any exist. */
+  if (g_strcmp0 (cairn_window_get_selected (window), list_id) != 0 ||
+      (n_todos > 0 && rows_at_first_frame == 0))
+    g_error ("The first frame did not show the list %s", list_id);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Each start-up in a fresh process, as a user's is: nothing GTK, fontconfig
+ * or GL set up in an earlier run is reused, and no run's memory counts in
+ * the next one. The file system cache stays warm after the first. */
+static void
+startup_in_child (const char *path,
+                  const char *list_id,
+                  int         run,
+                  int         n_todos,
+                  int         n_lists,
+                  int         n_notes)
+{
+  pid_t pid;
+  int status;
+
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    g_error ("fork: %s", g_strerror (errno));
+  if (pid == 0)
+    {
+      startup_run (path, list_id, run, n_todos, n_lists, n_notes);
+      _exit (0);
+    }
+  if (waitpid (pid, &status, 0) != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_error ("Start-up run %d failed in its child process", run);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   int n_todos = 100000, n_notes = 1000, n_lists = 100, runs = 3;
   int note_chars = 100000, keys = 1000, burst = 1;
+  gboolean in_process = FALSE;
+  g_autofree char *workspace = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
@@ -313,6 +471,10 @@ main (int   argc,
     { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
     { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
     { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Keystrokes per committed note.edited (1: every key)", "N" },
+    { "in-process", 0, 0, G_OPTION_ARG_NONE, &in_process,
+      "One start-up in this process, no typing (for profilers)", NULL },
+    { "workspace", 0, 0, G_OPTION_ARG_FILENAME, &workspace,
+      "Keep the workspace in PATH, and reuse it if it exists (its own counts apply)", "PATH" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn UI start-up benchmark");
@@ -330,68 +492,50 @@ main (int   argc,
       return 2;
     }
 
-  dir = g_dir_make_tmp ("cairn-bench-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "workspace.db", NULL);
-  fill_start = g_get_monotonic_time ();
-  list_id = fill_in_child (path, n_todos, n_lists, n_notes);
-  g_printerr ("filled in %.1f s\n", (g_get_monotonic_time () - fill_start) / 1e6);
-
-  gtk_init ();
-  adw_init ();
-  cairn_ui_init ();
-
-  for (int run = 0; run < runs; run++)
+  if (workspace != NULL)
+    path = g_strdup (workspace);
+  else
     {
-      g_autoptr(GSettings) settings = bench_settings (list_id);
-      g_autoptr(CairnStore) store = NULL;
-      g_autoptr(CairnPool) pool = NULL;
-      CairnWindow *window;
-      gint64 start, opened, pooled;
-      double rss;
+      dir = g_dir_make_tmp ("cairn-bench-ui-XXXXXX", &error);
+      g_assert_no_error (error);
+      path = g_build_filename (dir, "workspace.db", NULL);
+    }
+  if (workspace != NULL && g_file_test (path, G_FILE_TEST_EXISTS))
+    list_id = reuse_workspace (path, &n_todos, &n_lists, &n_notes);
+  else
+    {
+      fill_start = g_get_monotonic_time ();
+      list_id = fill_in_child (path, n_todos, n_lists, n_notes);
+      g_printerr ("filled in %.1f s\n", (g_get_monotonic_time () - fill_start) / 1e6);
+    }
 
-      first_frame_at = 0;
-      start = g_get_monotonic_time ();
-      store = cairn_store_open (path, &error);
-      if (store == NULL)
-        g_error ("Cannot open %s: %s", path, error->message);
-      opened = g_get_monotonic_time ();
-      pool = cairn_pool_new (store);
-      pooled = g_get_monotonic_time ();
-      window = cairn_window_new (NULL, settings, pool);
-      g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
-      gtk_window_present (GTK_WINDOW (window));
-      while (!first_frame_seen ())
-        g_main_context_iteration (NULL, TRUE);
+  if (in_process)
+    {
+      startup_run (path, list_id, 1, n_todos, n_lists, n_notes);
+      runs = 0;
+      keys = 0;
+    }
+  for (int run = 0; run < runs; run++)
+    startup_in_child (path, list_id, run + 1, n_todos, n_lists, n_notes);
 
-      /* Let it settle, then see what it holds. */
-      for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
-        g_main_context_iteration (NULL, FALSE);
-      rss = rss_mb ();
-
-      printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
-              "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,"
-              "\"first_frame_ms\":%.1f,\"rss_mb\":%.1f}\n",
-              run + 1, n_todos, n_lists, n_notes,
-              (opened - start) / 1000.0, (pooled - opened) / 1000.0,
-              (first_frame_at - start) / 1000.0, rss);
-      fflush (stdout);
-
-      gtk_window_destroy (GTK_WINDOW (window));
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
+  if (keys > 0)
+    {
+      gtk_init ();
+      adw_init ();
+      cairn_ui_init ();
     }
 
   if (keys > 0)
     bench_typing (path, MAX (note_chars, 1), keys, burst);
 
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-    g_unlink (path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (dir);
-  }
+  if (dir != NULL)
+    {
+      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+      g_unlink (path);
+      g_unlink (wal);
+      g_unlink (shm);
+      g_rmdir (dir);
+    }
   return 0;
 }
