@@ -66,13 +66,21 @@ void
 cairn_ui_init (void)
 {
   static gsize initialized = 0;
+  static gboolean renderer_chosen = FALSE;
 
   /* The resource is registered by hand: in a static library nothing would
    * pull in the object file that holds an automatic constructor. */
   if (g_once_init_enter (&initialized))
     {
       cairn_register_resource ();
-      choose_renderer ();
       g_once_init_leave (&initialized, 1);
+    }
+
+  /* Only once GTK has opened the display (GApplication::startup chains up
+   * to GtkApplication's for that); only on the main thread. */
+  if (!renderer_chosen && gdk_display_get_default () != NULL)
+    {
+      renderer_chosen = TRUE;
+      choose_renderer ();
     }
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-ui.h: the widgets of the Cairn app, built as one static library.
  *
- * Call cairn_ui_init() once after gtk_init() (or from GApplication::startup),
+ * Call cairn_ui_init() after gtk_init() (or from GApplication::startup),
  * before the first window: it registers the bundled resources (templates,
  * CSS, shortcuts window) and, unless GSK_RENDERER is set, has GTK draw with
- * cairo when OpenGL only renders in software (see cairn-ui.c).
+ * cairo when OpenGL only renders in software (see cairn-ui.c). Called before
+ * GTK has opened the display it only registers the resources: call it again
+ * once the display is open. Further calls do nothing.
  */
 #pragma once
 

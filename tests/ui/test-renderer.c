@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-renderer.c: the renderer windows draw with. When OpenGL renders in
  * software, cairn_ui_init() has GTK use cairo; GSK_RENDERER set by the user
- * wins. Registered twice: without GSK_RENDERER and with GSK_RENDERER=gl
- * (GTK reads it once per process). */
+ * wins. Registered three times, as GTK reads GSK_RENDERER once per process:
+ * without it, without it as the app calls cairn_ui_init() (once before GTK
+ * opens the display, CAIRN_TEST_APP_ORDER=1, and once after), and with
+ * GSK_RENDERER=gl. */
 #include "config.h"
 
 #include <epoxy/gl.h>
@@ -89,6 +91,9 @@ main (int   argc,
       char *argv[])
 {
   renderer_asked = g_strdup (g_getenv ("GSK_RENDERER"));
+  /* CairnApplication's startup: before chaining up, then after. */
+  if (g_getenv ("CAIRN_TEST_APP_ORDER") != NULL)
+    cairn_ui_init ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   cairn_ui_init ();
