@@ -8,7 +8,9 @@
  * the first frame the window paints with a list open (and its rows made),
  * and the resident memory half a second later, split into anonymous,
  * file-backed and shared memory. Prints one JSON line per measurement.
- * Needs a display (xvfb-run).
+ * Needs a display (xvfb-run). --workspace PATH keeps the filled workspace
+ * there and reuses it next time; --in-process runs one start-up in this
+ * process, for profilers.
  * Then types into a note of --note-chars characters (default 100,000, in
  * paragraphs of ~570) in the open editor: per keystroke, the time from the
  * GtkTextBuffer insertion to the note buffer having it (key_*), the time
@@ -16,7 +18,7 @@
  * and the full path, key press to buffer updated and event committed, of
  * the keys that end a burst (full_*: the key plus the commit after it).
  * Usage: cairn-bench-ui [--todos N] [--notes N] [--lists N] [--runs N]
- *                       [--note-chars N] [--keys N] [--burst N] [--in-process]
+ *                       [--note-chars N] [--keys N] [--burst N]
  */
 #include "config.h"
 
@@ -278,6 +280,10 @@ bench_typing (const char *path,
 
   if (store == NULL)
     g_error ("Cannot open %s: %s", path, error->message);
+  /* The start-ups ran in child processes: GTK is not set up here yet. */
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
   id = cairn_store_create_note (store, "Long note", &error);
   if (id == NULL)
     g_error ("create note: %s", error->message);
@@ -471,24 +477,24 @@ main (int   argc,
 {
   int n_todos = 100000, n_notes = 1000, n_lists = 100, runs = 3;
   int note_chars = 100000, keys = 1000, burst = 1;
-  gboolean in_process = FALSE;
-  g_autofree char *workspace = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   g_autofree char *list_id = NULL;
+  g_autofree char *workspace = NULL;
+  gboolean in_process = FALSE;
   GOptionEntry entries[] = {
     { "todos", 0, 0, G_OPTION_ARG_INT, &n_todos, "Todos in the workspace", "N" },
     { "notes", 0, 0, G_OPTION_ARG_INT, &n_notes, "Notes in the workspace", "N" },
     { "lists", 0, 0, G_OPTION_ARG_INT, &n_lists, "Lists the todos are spread over", "N" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups to measure", "N" },
-    { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
-    { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
-    { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Keystrokes per committed note.edited (1: every key)", "N" },
     { "in-process", 0, 0, G_OPTION_ARG_NONE, &in_process,
       "One start-up in this process, no typing (for profilers)", NULL },
     { "workspace", 0, 0, G_OPTION_ARG_FILENAME, &workspace,
       "Keep the workspace in PATH, and reuse it if it exists (its own counts apply)", "PATH" },
+    { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
+    { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
+    { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Keystrokes per committed note.edited (1: every key)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn UI start-up benchmark");
@@ -531,13 +537,6 @@ main (int   argc,
     }
   for (int run = 0; run < runs; run++)
     startup_in_child (path, list_id, run + 1, n_todos, n_lists, n_notes);
-
-  if (keys > 0)
-    {
-      gtk_init ();
-      adw_init ();
-      cairn_ui_init ();
-    }
 
   if (keys > 0)
     bench_typing (path, MAX (note_chars, 1), keys, burst);
