@@ -7,7 +7,9 @@
  * is: GTK initialisation, store open, pool load, window construction and
  * the first frame the window paints with a list open (and its rows made),
  * and the resident memory half a second later, split into anonymous,
- * file-backed and shared memory. Prints one JSON line per measurement.
+ * file-backed and shared memory; then, apart from the start-up, the
+ * resident memory after scrolling through the open list a page a frame.
+ * Prints one JSON line per measurement.
  * Needs a display (xvfb-run). --workspace PATH keeps the filled workspace
  * there and reuses it next time; --in-process runs one start-up in this
  * process, for profilers.
@@ -32,6 +34,7 @@
 #include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
 #include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 
@@ -64,6 +67,7 @@ count_todo_rows (GtkWidget *widget,
 }
 
 static gint64 first_frame_at;
+static guint frames_painted;
 static guint rows_at_first_frame;
 static guint empty_rows_at_first_frame;
 
@@ -71,6 +75,7 @@ static void
 on_after_paint (GdkFrameClock *clock,
                 GtkWidget     *window)
 {
+  frames_painted++;
   if (first_frame_at == 0)
     {
       first_frame_at = g_get_monotonic_time ();
@@ -370,6 +375,48 @@ first_frame_seen (void)
   return first_frame_at != 0;
 }
 
+/* Scrolls the open list a page at a time to its end, a frame for each
+ * page, as someone reading through it would; every row the list view keeps
+ * then has been on screen. Returns the pages scrolled. */
+static guint
+scroll_through (GtkWidget *window)
+{
+  GtkWidget *list_view = NULL;
+  GtkAdjustment *adjustment;
+  guint pages = 0;
+
+  for (GtkWidget *w = window; w != NULL && list_view == NULL;)
+    {
+      /* depth-first search for the tasks' list view */
+      GtkWidget *next = gtk_widget_get_first_child (w);
+
+      if (GTK_IS_LIST_VIEW (w) && gtk_widget_get_ancestor (w, CAIRN_TYPE_TODO_VIEW) != NULL)
+        list_view = w;
+      while (next == NULL && w != NULL && w != window)
+        {
+          next = gtk_widget_get_next_sibling (w);
+          if (next == NULL)
+            w = gtk_widget_get_parent (w);
+        }
+      w = next;
+    }
+  if (list_view == NULL)
+    return 0;
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
+  while (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) <
+         gtk_adjustment_get_upper (adjustment))
+    {
+      guint frame = frames_painted;
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
+                                            gtk_adjustment_get_page_size (adjustment));
+      pages++;
+      while (frames_painted == frame)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  return pages;
+}
+
 /* One start-up, in this process: GTK must not be initialised yet. */
 static void
 startup_run (const char *path,
@@ -385,7 +432,8 @@ startup_run (const char *path,
   g_autoptr(CairnPool) pool = NULL;
   CairnWindow *window;
   gint64 init_start, start, opened, pooled, built;
-  double rss_init;
+  double rss_init, rss, rss_anon, rss_file, rss_shmem;
+  guint pages;
   double anon[5];   /* after GTK init, store open, pool, window, first frame */
 
   init_start = g_get_monotonic_time ();
@@ -418,21 +466,28 @@ startup_run (const char *path,
   /* Let it settle, then see what it holds. */
   for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
     g_main_context_iteration (NULL, FALSE);
+  rss = status_mb ("VmRSS");
+  rss_anon = status_mb ("RssAnon");
+  rss_file = status_mb ("RssFile");
+  rss_shmem = status_mb ("RssShmem");
+  /* And after reading through the list (not part of the start-up). */
+  pages = scroll_through (GTK_WIDGET (window));
 
   printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
           "\"renderer\":\"%s\",\"gtk_init_ms\":%.1f,"
           "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,\"window_ms\":%.1f,\"present_ms\":%.1f,"
           "\"first_frame_ms\":%.1f,\"rows_shown\":%u,\"rows_empty\":%u,"
           "\"rss_init_mb\":%.1f,\"rss_mb\":%.1f,\"anon_mb\":%.1f,\"file_mb\":%.1f,"
-          "\"shmem_mb\":%.1f,\"anon_phases_mb\":[%.1f,%.1f,%.1f,%.1f,%.1f]}\n",
+          "\"shmem_mb\":%.1f,\"anon_phases_mb\":[%.1f,%.1f,%.1f,%.1f,%.1f],"
+          "\"pages_scrolled\":%u,\"rss_scrolled_mb\":%.1f}\n",
           run, n_todos, n_lists, n_notes,
           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))),
           (start - init_start) / 1000.0,
           (opened - start) / 1000.0, (pooled - opened) / 1000.0, (built - pooled) / 1000.0,
           (first_frame_at - built) / 1000.0, (first_frame_at - start) / 1000.0,
-          rows_at_first_frame, empty_rows_at_first_frame, rss_init, status_mb ("VmRSS"), status_mb ("RssAnon"),
-          status_mb ("RssFile"), status_mb ("RssShmem"),
-          anon[0], anon[1], anon[2], anon[3], anon[4]);
+          rows_at_first_frame, empty_rows_at_first_frame, rss_init, rss, rss_anon,
+          rss_file, rss_shmem, anon[0], anon[1], anon[2], anon[3], anon[4],
+          pages, status_mb ("VmRSS"));
   fflush (stdout);
   /* Todos go round the lists, so the first one has some when any exist. */
   if (g_strcmp0 (cairn_window_get_selected (window), list_id) != 0 ||
