@@ -613,6 +613,54 @@ test_remote_change_in_open_list (Fixture       *f,
                  && gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)), entry));
 }
 
+/* The notes list is filled when the Notes page is first shown (not while
+ * the window opens on a list): the notes are all there then. */
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+} LabelQuery;
+
+static gboolean
+label_mapped (gpointer data)
+{
+  LabelQuery *q = data;
+  GtkWidget *label = cairn_test_find_widget (q->root, GTK_TYPE_LABEL, q->title);
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+static void
+test_notes_listed_when_shown (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alpha = cairn_store_create_note (f->store, "Alpha", &error);
+  g_autofree char *beta = NULL;
+  GtkWidget *view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_NOTES_VIEW, NULL);
+  LabelQuery q = { NULL, "Alpha" };
+
+  g_assert_no_error (error);
+  beta = cairn_store_create_note (f->store, "Beta", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (view);
+  q.root = view;
+  cairn_test_spin (20);
+  g_assert_false (label_mapped (&q));   /* the window shows the list */
+
+  cairn_window_select_page (f->window, "notes");
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+  q.title = "Beta";
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+
+  /* Later notes join the list that is now shown. */
+  g_free (beta);
+  beta = cairn_store_create_note (f->store, "Gamma", &error);
+  g_assert_no_error (error);
+  q.title = "Gamma";
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+}
+
 static void
 test_new_note_and_rename (Fixture       *f,
                           gconstpointer  data)
@@ -743,6 +791,7 @@ main (int   argc,
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
+  ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
   ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
 #undef ADD
