@@ -1095,9 +1095,15 @@ cairn_store_open (const char  *path,
       return NULL;
   }
 
-  /* A crash (or another process) may have left note bodies unwritten. */
-  if (!cairn_store_save_note_bodies (self, error))
-    return NULL;
+  /* A crash (or another process) may have left note bodies unwritten.
+   * Not fatal: a note whose stored CRDT is damaged must not keep the
+   * whole workspace from opening (its readers get the error). */
+  {
+    g_autoptr(GError) bodies_error = NULL;
+
+    if (!cairn_store_save_note_bodies (self, &bodies_error))
+      g_warning ("%s", bodies_error->message);
+  }
 
   /* An update may have taught this build events that an older one stored
    * but skipped: the state is rebuilt from the log to show them. */

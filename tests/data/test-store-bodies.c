@@ -303,6 +303,45 @@ test_crash_before_body_write (void)
   g_assert_cmpuint (cairn_store_get_pending_count (reopened), ==, 3);
 }
 
+/* A note whose stored text is damaged cannot have its body written; the
+ * workspace opens all the same, and reading that body says what is wrong. */
+static void
+test_damaged_text_opens (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Damaged", &error);
+  g_autofree char *path = g_strdup (cairn_store_get_path (ts->store));
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_no_error (error);
+  type_local (ts->store, id, 0, "Soon unreadable.");
+  save_bodies (ts->store);
+  /* Damage the appended ops and make the body look behind. */
+  g_assert_cmpint (sqlite3_exec (cairn_store_get_db (ts->store),
+                                 "UPDATE note_body_ops SET ops = X'C1FF';"
+                                 "DELETE FROM note_body_versions;", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&ts->store);
+
+  g_test_expect_message ("cairn-store", G_LOG_LEVEL_WARNING, "*body of note*damaged*");
+  ts->store = cairn_store_open (path, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_nonnull (ts->store);
+
+  sql = g_strdup_printf ("SELECT cairn_note_body (id, body) FROM notes WHERE id = '%s'", id);
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (ts->store), sql, -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ERROR);
+  g_assert_nonnull (strstr (sqlite3_errmsg (cairn_store_get_db (ts->store)), "damaged"));
+  sqlite3_finalize (stmt);
+
+  /* The rest of the workspace works. */
+  g_free (cairn_store_create_note (ts->store, "Fine", &error));
+  g_assert_no_error (error);
+}
+
 static void
 collect_changes (CairnStore   *store,
                  CairnChanges *changes,
@@ -389,6 +428,7 @@ main (int   argc,
   g_test_add_func ("/store-bodies/rollback-byte-for-byte", test_rollback_byte_for_byte);
   g_test_add_func ("/store-bodies/crash-before-body-write", test_crash_before_body_write);
   g_test_add_func ("/store-bodies/other-process", test_other_process);
+  g_test_add_func ("/store-bodies/damaged-text-opens", test_damaged_text_opens);
   g_test_add_func ("/store-bodies/checkpoint-thread", test_checkpoint_thread);
   return g_test_run ();
 }
