@@ -474,6 +474,11 @@ cairn_store_forget_server_history (CairnStore  *self,
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);
+  /* Our replayed text ops that were typed on forgotten ops will be held:
+   * new edits take a new text client id, so they neither reuse the held
+   * ops' counters nor wait for them (docs/text-crdt.md). */
+  if (!_cairn_store_renew_text_client (self, error))
+    goto fail;
 
   self->head = 0;
   g_free (self->history_id);
