@@ -76,6 +76,9 @@ gboolean       cairn_sync_core_wants_push      (CairnSyncCore *self);
 gboolean       cairn_sync_core_is_up_to_date   (CairnSyncCore *self);
 /* How many times the server was found to have lost history. */
 guint          cairn_sync_core_get_restore_count (CairnSyncCore *self);
+/* Server events handed to receive() so far (pulled or streamed), for
+ * tests and benchmarks. */
+gint64         cairn_sync_core_get_events_received (CairnSyncCore *self);
 
 /* Conversions between the store's events and the wire form. */
 CairnWireEvent *cairn_sync_wire_from_event     (const CairnEvent     *event);

@@ -109,7 +109,7 @@ typedef struct
   /* what happened, for the summary line */
   guint            n_drops, n_dups, n_partitions, n_client_crashes;
   guint            n_server_crashes, n_restores, n_ops;
-  guint            n_gone, n_edits_over_held;
+  guint            n_gone, n_edits_over_held, n_held_at_end;
   /* Draws whether a restore also loses a device for good. Separate from
    * rand so that the rest of a seed's run does not shift. */
   GRand           *gone_rand;
@@ -914,6 +914,22 @@ check_end_state (Sim *sim)
   g_assert_no_error (error);
   fresh_dump = cairn_store_dump_state (fresh, &error);
   g_assert_no_error (error);
+  /* Text ops that wait for ops nobody will push again (a lost device's). */
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (fresh),
+                                         "SELECT id FROM notes WHERE NOT deleted", -1, &stmt, NULL),
+                     ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        g_autoptr(CairnText) body = cairn_store_load_note_text (fresh, (const char *) sqlite3_column_text (stmt, 0),
+                                                                &error);
+        g_assert_no_error (error);
+        sim->n_held_at_end += cairn_text_get_n_pending (body);
+      }
+    sqlite3_finalize (stmt);
+  }
 
   for (guint i = 0; i < sim->n_clients; i++)
     {
@@ -1073,10 +1089,10 @@ run_seed (guint32  seed,
   if (verbose || failure)
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u devices lost, %u edits over held text ops, "
-                "%" G_GINT64_FORMAT " ticks\n",
+                "%u text ops held at the end, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_gone,
-                sim.n_edits_over_held, sim.now);
+                sim.n_edits_over_held, sim.n_held_at_end, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)

@@ -319,6 +319,101 @@ test_restore_forgets_note_ops (Fixture       *f,
   cairn_sync_core_free (cc);
 }
 
+/* After a restore the client keeps the part of its log the server still
+ * has: it pulls only a window around the point where the two logs part
+ * (and what came after it), not the whole log, and ends in the same state
+ * as a device that pulled everything. */
+static void
+test_restore_pulls_from_agreement (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  g_autoptr(CairnStore) c = NULL;
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnSyncCore *cc;
+  g_autofree char *list = NULL, *da = NULL, *db = NULL, *dc = NULL, *before = NULL;
+  gint64 received;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  for (guint i = 0; i < 79; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("a%u", i);
+      g_free (cairn_store_create_todo (a, list, title, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("b%u", i);
+      g_free (cairn_store_create_todo (b, list, title, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpint (cairn_store_get_head (a), ==, 100);
+
+  /* Bad input: nothing changes. */
+  before = cairn_store_dump_state (a, &error);
+  g_assert_false (cairn_store_forget_server_history_after (a, 101, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_forget_server_history_after (a, -1, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 100);
+  g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 0);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_cmpstr (da, ==, before);
+  g_clear_pointer (&da, g_free);
+
+  /* The server comes back without b's last ten events; a writes one more
+   * and syncs first. */
+  g_ptr_array_set_size (f->log, 90);
+  g_free (cairn_store_create_todo (a, list, "a after", NULL, NULL, &error));
+  g_assert_no_error (error);
+  received = cairn_sync_core_get_events_received (ca);
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 91);
+  /* The whole log is 91 events; a compared a window below 90 and took the
+   * one after it. */
+  received = cairn_sync_core_get_events_received (ca) - received;
+  g_test_message ("pulled %" G_GINT64_FORMAT " of %u events after the restore",
+                  received, f->log->len);
+  g_assert_cmpint (received, <=, 40);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 91);
+  g_assert_cmpint (cairn_store_count_archived (a, &error), ==, 10);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_null (strstr (da, "\"b15\""));   /* lost with the server; b pushes it again */
+  g_assert_nonnull (strstr (da, "\"b5\""));
+
+  /* b finds the same, pushes its ten again; all agree with a new device. */
+  sync_device (f, cb, "b");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (cb), ==, 1);
+  sync_device (f, ca, "a");
+  c = open_store (f, "c.db");
+  cc = cairn_sync_core_new (c);
+  sync_device (f, cc, "c");
+  g_assert_cmpint (cairn_sync_core_get_events_received (cc), ==, 101);
+  g_clear_pointer (&da, g_free);
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  dc = cairn_store_dump_state (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, dc);
+  g_assert_cmpstr (db, ==, dc);
+  g_assert_nonnull (strstr (dc, "\"b15\""));
+  g_assert_nonnull (strstr (dc, "\"a after\""));
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+  cairn_sync_core_free (cc);
+}
+
 static guint
 held_ops (CairnStore *store,
           const char *note_id)
@@ -518,6 +613,8 @@ main (int argc, char *argv[])
               test_restore_keeps_everything, fixture_tear_down);
   g_test_add ("/sync/store/restore-forgets-note-ops", Fixture, NULL, fixture_set_up,
               test_restore_forgets_note_ops, fixture_tear_down);
+  g_test_add ("/sync/store/restore-pulls-from-agreement", Fixture, NULL, fixture_set_up,
+              test_restore_pulls_from_agreement, fixture_tear_down);
   g_test_add ("/sync/store/restore-held-own-text-ops", Fixture, NULL, fixture_set_up,
               test_restore_held_own_text_ops, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
