@@ -16,9 +16,11 @@
  *   head must be the one we have there (client_id, client_seq). If it is
  *   not, or the server's head or history_id went backwards, or the server
  *   expects a client_seq of ours we already consider confirmed, the server
- *   lost history (restored from a backup): the store is reset to a fresh
- *   pull with all of our own events back in the outbox (nothing deleted),
- *   and syncing continues.
+ *   lost history (restored from a backup). The core then pulls to compare
+ *   (not apply) until it knows the last seq where the server's log and
+ *   ours agree; the store keeps its log up to there, our own later events
+ *   go back to the outbox (nothing deleted), and syncing continues from
+ *   there (docs/sync.md).
  */
 #pragma once
 
