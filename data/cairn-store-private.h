@@ -165,6 +165,11 @@ void          _cairn_checkpointer_free     (CairnCheckpointer *self);
  * can: no worker yet), returns how many have. */
 guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
                                             guint              n_done);
+/* Gives this store's local text edits a new client id (the local table
+ * text_client; docs/text-crdt.md, "A fresh text client id"). Done by the
+ * reset after a server restore, inside its transaction. */
+gboolean      _cairn_store_renew_text_client (CairnStore     *self,
+                                              GError        **error);
 
 /* Changes */
 CairnChanges *_cairn_changes_new           (void);
