@@ -170,6 +170,7 @@ workspaces_done (GObject      *source,
   g_autoptr(GPtrArray) workspaces = NULL;
   g_auto(GStrv) on_device = NULL;
   const char *current;
+  const char *username = cairn_sync_status_get_username (cairn_sync_engine_get_status (self->engine));
 
   workspaces = cairn_sync_engine_list_workspaces_finish (CAIRN_SYNC_ENGINE (source), result, &error);
   if (workspaces == NULL)
@@ -197,7 +198,7 @@ workspaces_done (GObject      *source,
       g_autofree char *subtitle = NULL;
       GtkWidget *row;
 
-      if (ws->personal)
+      if (ws->personal && g_strcmp0 (ws->owner, username) == 0)
         subtitle = g_strdup (_("Personal"));
       else
         subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
