@@ -824,6 +824,10 @@ win_keep_mine (GtkWidget  *widget,
 
       if (cairn_conflict_get_id (conflict) != id)
         continue;
+      /* The toast whose button this was goes away by itself; dismissing it
+       * here too, from inside its own click, would be once too often. */
+      if (g_hash_table_contains (self->conflict_toasts, &id))
+        g_hash_table_insert (self->conflict_toasts, g_memdup2 (&id, sizeof id), NULL);
       if (!cairn_sync_engine_keep_mine (self->engine, conflict, &error))
         report_error (self, _("Could not restore your change"), error);
       return;
