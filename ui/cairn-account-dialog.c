@@ -184,6 +184,8 @@ workspaces_done (GObject      *source,
       return;
     }
   adw_preferences_group_set_description (self->workspaces_group, NULL);
+  if (self->session != NULL)
+    cairn_session_remember_workspaces (self->session, workspaces);
 
   clear_rows (self->workspaces_group, self->workspace_rows);
   clear_rows (self->local_group, self->local_rows);

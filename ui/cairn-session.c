@@ -8,6 +8,7 @@
 
 #define LOCAL_GROUP "app"
 #define LOCAL_KEY   "local-only-workspace"
+#define NAMES_GROUP "workspace-names"
 
 struct _CairnSession
 {
@@ -18,13 +19,28 @@ struct _CairnSession
   CairnStore      *store;
   CairnPool       *pool;
   char            *workspace_id;
+  char            *workspace_name;
   gboolean         local_only;
 };
 
 G_DEFINE_FINAL_TYPE (CairnSession, cairn_session, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_POOL, N_PROPS };
+enum { PROP_0, PROP_POOL, PROP_WORKSPACE_NAME, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+
+static void
+update_name (CairnSession *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->workspace_id != NULL)
+    name = cairn_profile_dup_setting (self->profile, NAMES_GROUP, self->workspace_id);
+  if (g_strcmp0 (name, self->workspace_name) == 0)
+    return;
+  g_free (self->workspace_name);
+  self->workspace_name = g_steal_pointer (&name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
+}
 
 gboolean
 cairn_session_open (CairnSession  *self,
@@ -84,6 +100,7 @@ cairn_session_open (CairnSession  *self,
   self->workspace_id = g_steal_pointer (&id);
   self->local_only = !!local_only;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POOL]);
+  update_name (self);
 
   if (!self->local_only && cairn_sync_engine_is_signed_in (self->engine))
     cairn_sync_engine_start (self->engine);
@@ -102,6 +119,9 @@ cairn_session_get_property (GObject    *object,
     {
     case PROP_POOL:
       g_value_set_object (value, self->pool);
+      break;
+    case PROP_WORKSPACE_NAME:
+      g_value_set_string (value, self->workspace_name);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -132,6 +152,7 @@ cairn_session_finalize (GObject *object)
   CairnSession *self = CAIRN_SESSION (object);
 
   g_free (self->workspace_id);
+  g_free (self->workspace_name);
 
   G_OBJECT_CLASS (cairn_session_parent_class)->finalize (object);
 }
@@ -147,6 +168,10 @@ cairn_session_class_init (CairnSessionClass *klass)
 
   properties[PROP_POOL] =
     g_param_spec_object ("pool", NULL, NULL, CAIRN_TYPE_POOL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKSPACE_NAME] =
+    g_param_spec_string ("workspace-name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -210,4 +235,31 @@ cairn_session_is_local_only (CairnSession *self)
 {
   g_return_val_if_fail (CAIRN_IS_SESSION (self), FALSE);
   return self->local_only;
+}
+
+const char *
+cairn_session_get_workspace_name (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->workspace_name;
+}
+
+void
+cairn_session_remember_workspaces (CairnSession *self,
+                                   GPtrArray    *workspaces)
+{
+  g_return_if_fail (CAIRN_IS_SESSION (self));
+  g_return_if_fail (workspaces != NULL);
+
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      const CairnWorkspaceInfo *ws = g_ptr_array_index (workspaces, i);
+      g_autofree char *known = cairn_profile_dup_setting (self->profile, NAMES_GROUP, ws->id);
+      g_autoptr(GError) error = NULL;
+
+      if (g_strcmp0 (known, ws->name) != 0 &&
+          !cairn_profile_set_setting (self->profile, NAMES_GROUP, ws->id, ws->name, &error))
+        g_warning ("Cannot remember the name of workspace %s: %s", ws->id, error->message);
+    }
+  update_name (self);
 }

@@ -42,4 +42,14 @@ CairnPool       *cairn_session_get_pool         (CairnSession  *self);
 const char      *cairn_session_get_workspace_id (CairnSession  *self);
 gboolean         cairn_session_is_local_only    (CairnSession  *self);
 
+/* The open workspace's name as the server last listed it (kept in
+ * profile.ini, [workspace-names]), or NULL (never listed: a local one).
+ * notify::workspace-name when it changes. */
+const char      *cairn_session_get_workspace_name (CairnSession *self);
+/* Remembers the names of workspaces (CairnWorkspaceInfo, from
+ * cairn_sync_engine_list_workspaces); profile.ini is written only when a
+ * name is new or changed. */
+void             cairn_session_remember_workspaces (CairnSession *self,
+                                                    GPtrArray    *workspaces);
+
 G_END_DECLS

@@ -30,6 +30,7 @@ struct _CairnWindow
 
   AdwToastOverlay      *toast_overlay;
   AdwHeaderBar         *sidebar_header;
+  AdwWindowTitle       *sidebar_title;
   CairnSyncIndicator   *sync_indicator;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar_box;
@@ -888,6 +889,16 @@ cairn_window_bind_pool (CairnWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-note", self->pool != NULL);
 }
 
+/* The sidebar's subtitle names the open workspace. */
+static void
+on_session_name_changed (CairnWindow *self)
+{
+  const char *name = cairn_session_get_workspace_name (self->session);
+
+  adw_window_title_set_subtitle (self->sidebar_title,
+                                 name != NULL ? name : _("Local Workspace"));
+}
+
 /* Another workspace was opened: show it in place. Notes stay open; a list
  * of the old workspace does not exist in the new one, so the new one's
  * first list is shown instead (or the placeholder). */
@@ -961,6 +972,9 @@ cairn_window_constructed (GObject *object)
       g_set_object (&self->engine, cairn_session_get_engine (self->session));
       g_signal_connect_object (self->session, "notify::pool",
                                G_CALLBACK (on_session_pool_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->session, "notify::workspace-name",
+                               G_CALLBACK (on_session_name_changed), self, G_CONNECT_SWAPPED);
+      on_session_name_changed (self);
     }
 
   cairn_window_bind_pool (self, self->pool);
@@ -1120,6 +1134,7 @@ cairn_window_class_init (CairnWindowClass *klass)
                                                "/org/cairn/Cairn/cairn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_header);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_box);

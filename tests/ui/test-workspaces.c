@@ -104,6 +104,17 @@ list_shown (gpointer data)
   return sidebar_list (q->f, q->title) != NULL;
 }
 
+/* The sidebar's subtitle: the open workspace's name. */
+static const char *
+sidebar_subtitle (Fixture *f)
+{
+  GtkWidget *title = cairn_test_find_widget (GTK_WIDGET (f->window), ADW_TYPE_WINDOW_TITLE,
+                                             "sidebar_title");
+
+  g_assert_nonnull (title);
+  return adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title));
+}
+
 static gboolean
 not_busy (gpointer data)
 {
@@ -273,6 +284,7 @@ test_switch_workspace (void)
   f->window = cairn_window_new_for_session (NULL, f->settings, f->session);
   gtk_window_present (GTK_WINDOW (f->window));
   g_assert_nonnull (sidebar_list (f, "Ann's Plans"));
+  g_assert_cmpstr (sidebar_subtitle (f), ==, "Local Workspace");
 
   /* Signing in makes the local workspace her personal one, in place. */
   sign_in_ann (f);
@@ -285,6 +297,8 @@ test_switch_workspace (void)
     RowQuery q = { f, "Personal — open now", FALSE };
     g_assert_true (cairn_test_wait_until (row_listed, &q));
   }
+  /* Personal workspaces are named after their user. */
+  g_assert_cmpstr (sidebar_subtitle (f), ==, "ann");
 
   /* Open bob's workspace: the same window shows it, the engine syncs it
    * (its lists arrive), and the old store is closed. */
@@ -299,6 +313,7 @@ test_switch_workspace (void)
   g_assert_true (cairn_sync_engine_get_store (engine) == cairn_session_get_store (f->session));
   g_assert_true (cairn_window_get_pool (f->window) == cairn_session_get_pool (f->session));
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
+  g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
   cairn_test_spin (50);
   g_assert_null (old_store);
   saved = saved_current_workspace (f);
@@ -349,6 +364,7 @@ test_switch_workspace (void)
   g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, local_id);
   g_assert_true (cairn_session_is_local_only (f->session));
   g_assert_true (cairn_test_wait_until (list_shown, &local_list));
+  g_assert_cmpstr (sidebar_subtitle (f), ==, "Local Workspace");
   g_assert_null (cairn_sync_engine_get_store (engine));
   g_assert_null (cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (engine)));
   g_assert_true (cairn_sync_engine_is_signed_in (engine));
