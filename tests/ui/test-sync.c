@@ -40,7 +40,14 @@ test_indicator_follows_states (void)
   g_assert_nonnull (sync_now);
   g_assert_false (gtk_widget_get_visible (sync_now));
 
+  /* Signed in, but the open workspace is only on this device: not synced. */
   _cairn_sync_status_set_account (status, "https://cairn.example", "ann", NULL);
+  g_assert_cmpstr (cairn_sync_indicator_get_summary (ind), ==,
+                   "Sync: Not syncing: this workspace is only on this device");
+  g_assert_false (gtk_widget_get_visible (sync_now));
+
+  _cairn_sync_status_set_account (status, "https://cairn.example", "ann",
+                                  "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
   g_assert_true (gtk_widget_get_visible (sync_now));
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {

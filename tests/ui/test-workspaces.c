@@ -12,6 +12,7 @@
 #include "cairn-account-dialog.h"
 #include "cairn-profile.h"
 #include "cairn-session.h"
+#include "cairn-sync-indicator.h"
 #include "cairn-test-server.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
@@ -368,6 +369,12 @@ test_switch_workspace (void)
   g_assert_null (cairn_sync_engine_get_store (engine));
   g_assert_null (cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (engine)));
   g_assert_true (cairn_sync_engine_is_signed_in (engine));
+  {
+    GtkWidget *indicator = cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_SYNC_INDICATOR, NULL);
+    g_assert_cmpstr (cairn_sync_indicator_get_summary (CAIRN_SYNC_INDICATOR (indicator)), ==,
+                     "Sync: Not syncing: this workspace is only on this device");
+  }
   {
     g_autoptr(CairnProfile) profile = cairn_profile_open (f->dir, &error);
     g_autoptr(CairnSession) restarted = NULL;
