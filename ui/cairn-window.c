@@ -708,6 +708,36 @@ on_conflict_toast_dismissed (AdwToast    *toast,
       g_hash_table_iter_replace (&iter, NULL);
 }
 
+/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
+ * but leaves its show animation (300 or 500 ms) running: a toast dismissed
+ * while it is still sliding in crashes the app a moment later. So a toast
+ * is dismissed from here no sooner than this after it was added. */
+#define TOAST_SETTLE_MS 700
+
+static gboolean
+dismiss_toast_cb (gpointer data)
+{
+  if (g_object_get_data (data, "cairn-dismissed") == NULL)
+    adw_toast_dismiss (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dismiss_toast_later (AdwToast *toast)
+{
+  gint64 added = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-added-ms"));
+  gint64 wait = added + TOAST_SETTLE_MS - g_get_monotonic_time () / 1000;
+
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (wait, 0, TOAST_SETTLE_MS),
+                      dismiss_toast_cb, g_object_ref (toast), g_object_unref);
+}
+
+static void
+on_toast_dismissed (AdwToast *toast)
+{
+  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
+}
+
 /* Say what changed and offer to keep our value. */
 static AdwToast *
 conflict_toast_new (CairnWindow   *self,
@@ -732,6 +762,9 @@ conflict_toast_new (CairnWindow   *self,
   adw_toast_set_timeout (toast, 10);
   g_signal_connect_object (toast, "dismissed",
                            G_CALLBACK (on_conflict_toast_dismissed), self, 0);
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
+  g_object_set_data (G_OBJECT (toast), "cairn-added-ms",
+                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
   return toast;
 }
 
@@ -775,7 +808,7 @@ cairn_window_update_conflict_toasts (CairnWindow *self)
         g_hash_table_iter_remove (&iter);
       }
   for (guint i = 0; i < gone->len; i++)
-    adw_toast_dismiss (gone->pdata[i]);
+    dismiss_toast_later (gone->pdata[i]);
 }
 
 static void
@@ -802,7 +835,7 @@ cairn_window_reset_conflict_toasts (CairnWindow *self)
       g_ptr_array_add (shown, g_object_ref (value));
   g_hash_table_remove_all (self->conflict_toasts);
   for (guint i = 0; i < shown->len; i++)
-    adw_toast_dismiss (shown->pdata[i]);
+    dismiss_toast_later (shown->pdata[i]);
   cairn_window_update_conflict_toasts (self);
 }
 

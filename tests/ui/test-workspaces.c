@@ -11,8 +11,10 @@
 
 #include "cairn-account-dialog.h"
 #include "cairn-profile.h"
+#include "cairn-notes-view.h"
 #include "cairn-session.h"
 #include "cairn-sync-indicator.h"
+#include "cairn-sync-status-private.h"
 #include "cairn-test-server.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
@@ -69,6 +71,8 @@ set_up_bob (Fixture *f)
   g_assert_no_error (error);
   todo = cairn_store_create_todo (store, list, "Apples", NULL, NULL, &error);
   g_assert_no_error (error);
+  g_free (cairn_store_create_note (store, "Bob's note", &error));
+  g_assert_no_error (error);
   cairn_test_engine_sync (engine);
   g_assert_cmpuint (cairn_store_get_pending_count (store), ==, 0);
 
@@ -114,6 +118,58 @@ sidebar_subtitle (Fixture *f)
 
   g_assert_nonnull (title);
   return adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title));
+}
+
+/* A note's title in the notes page's list. */
+static gboolean
+note_listed (Fixture    *f,
+             const char *title)
+{
+  GtkWidget *notes = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_NOTES_VIEW, NULL);
+
+  g_assert_nonnull (notes);
+  return cairn_test_find_widget (notes, GTK_TYPE_LABEL, title) != NULL;
+}
+
+static gboolean
+bobs_note_listed (gpointer data)
+{
+  return note_listed (data, "Bob's note");
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelQuery;
+
+static GtkWidget *
+find_mapped_label (GtkWidget  *widget,
+                   const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_mapped_label (c, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelQuery *q = data;
+  return find_mapped_label (q->root, q->text) != NULL;
+}
+
+static gboolean
+label_gone (gpointer data)
+{
+  return !label_shown (data);
 }
 
 static gboolean
@@ -259,6 +315,7 @@ test_switch_workspace (void)
   ListQuery ann_list = { f, "Ann's Plans" };
   ListQuery bob_list = { f, "Bob's Groceries" };
   ListQuery local_list = { f, "Offline Ideas" };
+  LabelQuery conflict_toast;
 
   f->server = cairn_test_server_new ();
   cairn_test_server_start (f->server, NULL);
@@ -278,6 +335,8 @@ test_switch_workspace (void)
     g_assert_true (cairn_session_open (f->session, NULL, FALSE, &error));
     g_assert_no_error (error);
     list = cairn_store_create_list (cairn_session_get_store (f->session), "Ann's Plans", &error);
+    g_assert_no_error (error);
+    g_free (cairn_store_create_note (cairn_session_get_store (f->session), "Ann's note", &error));
     g_assert_no_error (error);
   }
   engine = cairn_session_get_engine (f->session);
@@ -303,6 +362,19 @@ test_switch_workspace (void)
 
   /* Open bob's workspace: the same window shows it, the engine syncs it
    * (its lists arrive), and the old store is closed. */
+  /* A conflict report of this workspace shows as a toast. */
+  {
+    g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func (g_object_unref);
+
+    g_ptr_array_add (conflicts, cairn_conflict_new (1, "list", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+                                                    "title", "Ann's Plans", "Plans",
+                                                    "laptop", 7, 0));
+    _cairn_sync_status_set_conflicts (cairn_sync_engine_get_status (engine), conflicts);
+  }
+  conflict_toast.root = GTK_WIDGET (f->window);
+  conflict_toast.text = "The title of “Ann's Plans” was changed to “Plans” on laptop";
+  g_assert_true (cairn_test_wait_until (label_shown, &conflict_toast));
+
   old_store = cairn_session_get_store (f->session);
   g_object_add_weak_pointer (G_OBJECT (old_store), (gpointer *) &old_store);
   open_workspace_row (f, "Shared by bob");
@@ -315,6 +387,12 @@ test_switch_workspace (void)
   g_assert_true (cairn_window_get_pool (f->window) == cairn_session_get_pool (f->session));
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
+  /* The old workspace's report is not this one's: its toast went along. */
+  g_assert_true (cairn_test_wait_until (label_gone, &conflict_toast));
+  /* The notes page lists this workspace's notes. */
+  cairn_window_select_page (f->window, "notes");
+  g_assert_true (cairn_test_wait_until (bobs_note_listed, f));
+  g_assert_false (note_listed (f, "Ann's note"));
   cairn_test_spin (50);
   g_assert_null (old_store);
   saved = saved_current_workspace (f);
@@ -354,6 +432,10 @@ test_switch_workspace (void)
   g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, personal);
   g_assert_true (cairn_test_wait_until (list_shown, &ann_list));
   g_assert_null (sidebar_list (f, "Bob's Groceries"));
+  /* Notes stay open, now with hers. */
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, "notes");
+  g_assert_true (note_listed (f, "Ann's note"));
+  g_assert_false (note_listed (f, "Bob's note"));
 
   /* Her own one she shares; an unknown user is named. */
   g_assert_cmpstr (share_result (f, "nobody"), ==,
