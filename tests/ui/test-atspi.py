@@ -119,7 +119,8 @@ try:
         if proc.poll() is not None:
             fail(f"cairn exited with status {proc.returncode} before it showed up")
         return cairn_app()
-    app = wait_for("the cairn application on the accessibility bus", started)
+    # Generous: on a loaded 2-core machine the first start can be slow.
+    app = wait_for("the cairn application on the accessibility bus", started, timeout=60)
 
     # The primary menu opens Preferences, whose switch is labelled.
     menu = wait_for("the Main Menu button", lambda: find(app, "Main Menu", BUTTON))
