@@ -3,6 +3,7 @@
 # Drives the real `cairn` from outside through AT-SPI, finding every control
 # by its accessible name as a screen reader user would.
 # Usage: test-atspi.py PATH/TO/cairn SCHEMA_DIR PATH/TO/cairn-cli
+import ctypes
 import os
 import subprocess
 import sys
@@ -89,6 +90,37 @@ def press(node):
 
 
 BUTTON = ("push button", "toggle button")
+
+
+def pointer_position():
+    """Where the X pointer is now (libX11's XQueryPointer), or None."""
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XQueryPointer.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + \
+            [ctypes.POINTER(ctypes.c_ulong)] * 2 + [ctypes.POINTER(ctypes.c_int)] * 4 + \
+            [ctypes.POINTER(ctypes.c_uint)]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        display = x11.XOpenDisplay(None)
+        if not display:
+            return None
+        root, child = ctypes.c_ulong(), ctypes.c_ulong()
+        rx, ry, wx, wy = (ctypes.c_int() for _ in range(4))
+        mask = ctypes.c_uint()
+        ok = x11.XQueryPointer(display, x11.XDefaultRootWindow(display),
+                               ctypes.byref(root), ctypes.byref(child), ctypes.byref(rx),
+                               ctypes.byref(ry), ctypes.byref(wx), ctypes.byref(wy),
+                               ctypes.byref(mask))
+        x11.XCloseDisplay(display)
+        return (rx.value, ry.value) if ok else None
+    except OSError:
+        return None
+
+
+pointer_at = pointer_position()
 
 profile = tempfile.mkdtemp(prefix="cairn-atspi-")
 env = dict(os.environ,
@@ -211,6 +243,10 @@ try:
     wait_for("Oat milk to be open again", lambda: not done("Oat milk"))
     print("ok: task completed and reopened with its check box")
 finally:
+    # Put the pointer back: without a window manager the keyboard focus
+    # follows it, and later tests on the same display expect it where it was.
+    if pointer_at is not None:
+        Atspi.generate_mouse_event(pointer_at[0], pointer_at[1], "abs")
     proc.terminate()
     try:
         proc.wait(timeout=10)
