@@ -33,6 +33,9 @@ struct _CairnAccountDialog
   AdwPreferencesGroup *local_group;
   GPtrArray       *local_rows;
   GtkLabel        *workspace_label;
+  AdwPreferencesGroup *device_group;   /* signed out: the profile's databases */
+  GPtrArray       *device_rows;
+  GtkLabel        *device_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, ADW_TYPE_WINDOW)
@@ -85,8 +88,15 @@ static void
 show_workspace_error (CairnAccountDialog *self,
                       const char         *text)
 {
-  gtk_label_set_label (self->workspace_label, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->workspace_label), text != NULL);
+  GtkLabel *label = g_str_equal (gtk_stack_get_visible_child_name (self->stack), "sign-in")
+                    ? self->device_label : self->workspace_label;
+
+  gtk_label_set_label (self->workspace_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->workspace_label), FALSE);
+  gtk_label_set_label (self->device_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->device_label), FALSE);
+  gtk_label_set_label (label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL);
 }
 
 /* "Open" on a workspace row: this device switches to it. */
@@ -158,6 +168,31 @@ clear_rows (AdwPreferencesGroup *group,
   for (guint i = 0; i < rows->len; i++)
     adw_preferences_group_remove (group, rows->pdata[i]);
   g_ptr_array_set_size (rows, 0);
+}
+
+/* Signed out: every workspace database of the profile, when there is more
+ * than one, so that any of them can still be opened. */
+static void
+fill_device_workspaces (CairnAccountDialog *self)
+{
+  g_auto(GStrv) ids = NULL;
+
+  clear_rows (self->device_group, self->device_rows);
+  if (self->session != NULL)
+    ids = cairn_profile_list_workspaces (cairn_session_get_profile (self->session));
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      g_autofree char *name = cairn_session_dup_name_of (self->session, ids[i]);
+      g_autofree char *subtitle = g_strdup_printf (_("Not synced · %.8s"), ids[i]);
+      GtkWidget *row = workspace_row_new (self, ids[i],
+                                          name != NULL ? name : _("Local Workspace"),
+                                          subtitle, FALSE,
+                                          cairn_session_get_workspace_id (self->session));
+
+      adw_preferences_group_add (self->device_group, row);
+      g_ptr_array_add (self->device_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->device_group), self->device_rows->len > 1);
 }
 
 static void
@@ -302,11 +337,15 @@ sync_page (CairnAccountDialog *self)
                          ? cairn_sync_status_get_server_url (status) : "");
       adw_status_page_set_description (self->signed_in_page, who);
       gtk_stack_set_visible_child_name (self->stack, "signed-in");
+      clear_rows (self->device_group, self->device_rows);
       cairn_sync_engine_list_workspaces_async (self->engine, self->cancellable,
                                                workspaces_done, g_object_ref (self));
     }
   else
-    gtk_stack_set_visible_child_name (self->stack, "sign-in");
+    {
+      gtk_stack_set_visible_child_name (self->stack, "sign-in");
+      fill_device_workspaces (self);
+    }
 }
 
 static void
@@ -420,6 +459,7 @@ cairn_account_dialog_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
   g_clear_pointer (&self->local_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->device_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cairn_account_dialog_parent_class)->dispose (object);
 }
@@ -493,6 +533,19 @@ cairn_account_dialog_init (CairnAccountDialog *self)
                               GTK_WIDGET (self->password_row), NULL));
   gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->error_label));
   gtk_box_append (GTK_BOX (form), button_box);
+
+  self->device_rows = g_ptr_array_new ();
+  self->device_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->device_group, _("Workspaces on This Device"));
+  gtk_widget_set_visible (GTK_WIDGET (self->device_group), FALSE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->device_group), 12);
+  self->device_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->device_label, 0);
+  gtk_label_set_wrap (self->device_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->device_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->device_label), FALSE);
+  gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_group));
+  gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_label));
   gtk_widget_set_margin_top (form, 18);
   gtk_widget_set_margin_bottom (form, 18);
   gtk_widget_set_margin_start (form, 12);
@@ -547,7 +600,16 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   }
 
   self->stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_add_named (self->stack, clamp, "sign-in");
+  {
+    /* The form and, signed out, the workspaces on this device can be
+     * taller than the dialog. */
+    GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
+                                    GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+    gtk_stack_add_named (self->stack, scrolled, "sign-in");
+  }
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->signed_in_page), "signed-in");
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
 

@@ -263,3 +263,13 @@ cairn_session_remember_workspaces (CairnSession *self,
     }
   update_name (self);
 }
+
+char *
+cairn_session_dup_name_of (CairnSession *self,
+                           const char   *workspace_id)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+
+  return cairn_profile_dup_setting (self->profile, NAMES_GROUP, workspace_id);
+}

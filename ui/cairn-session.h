@@ -46,6 +46,9 @@ gboolean         cairn_session_is_local_only    (CairnSession  *self);
  * profile.ini, [workspace-names]), or NULL (never listed: a local one).
  * notify::workspace-name when it changes. */
 const char      *cairn_session_get_workspace_name (CairnSession *self);
+/* The remembered name of any workspace of the profile, or NULL. */
+char            *cairn_session_dup_name_of       (CairnSession *self,
+                                                  const char   *workspace_id);
 /* Remembers the names of workspaces (CairnWorkspaceInfo, from
  * cairn_sync_engine_list_workspaces); profile.ini is written only when a
  * name is new or changed. */

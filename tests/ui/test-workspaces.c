@@ -178,12 +178,13 @@ not_busy (gpointer data)
   return !cairn_account_dialog_is_busy (data);
 }
 
-/* The dialog's row of a workspace whose subtitle starts with prefix. */
+/* The dialog's row, on the page shown, of a workspace whose subtitle
+ * starts with prefix. */
 static GtkWidget *
 find_row_by_subtitle (GtkWidget  *root,
                       const char *prefix)
 {
-  if (ADW_IS_ACTION_ROW (root) &&
+  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
       g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (root)) ?: "", prefix))
     return root;
   for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
@@ -225,6 +226,23 @@ open_workspace_row (Fixture    *f,
   button = cairn_test_find_widget (find_row_by_subtitle (GTK_WIDGET (f->dialog), subtitle_prefix),
                                    GTK_TYPE_BUTTON, "_Open");
   g_signal_emit_by_name (button, "clicked");
+}
+
+/* The Open button, mapped (on the page shown), of the row titled title. */
+static GtkWidget *
+find_open_button (GtkWidget  *root,
+                  const char *title)
+{
+  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return cairn_test_find_widget (root, GTK_TYPE_BUTTON, "_Open");
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_open_button (c, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static CairnAccountDialog *
@@ -469,6 +487,35 @@ test_switch_workspace (void)
     g_assert_true (cairn_session_is_local_only (restarted));
     g_assert_null (cairn_sync_engine_get_store (cairn_session_get_engine (restarted)));
   }
+
+  /* Signed out, the dialog still lists the workspaces on this device (by
+   * the names last seen) and opens any of them, without syncing. */
+  g_signal_emit_by_name (cairn_test_find_widget (GTK_WIDGET (f->dialog), GTK_TYPE_BUTTON,
+                                                 "Sign _Out"), "clicked");
+  g_assert_true (cairn_test_wait_until (not_busy, f->dialog));
+  g_assert_false (cairn_sync_engine_is_signed_in (engine));
+  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, local_id);
+  cairn_test_spin (50);
+  g_assert_null (find_open_button (GTK_WIDGET (f->dialog), "Local Workspace"));
+  g_assert_nonnull (find_open_button (GTK_WIDGET (f->dialog), "ann"));
+  g_signal_emit_by_name (find_open_button (GTK_WIDGET (f->dialog), "bob"), "clicked");
+  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, f->bob_ws);
+  g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
+  g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
+  /* The engine keeps it, for when she signs in again, but does not sync. */
+  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_session_get_store (f->session));
+  {
+    CairnSyncState state = cairn_sync_status_get_state (cairn_sync_engine_get_status (engine));
+
+    g_assert_true (state == CAIRN_SYNC_STATE_OFFLINE || state == CAIRN_SYNC_STATE_NEEDS_SIGN_IN);
+    cairn_test_spin (200);
+    state = cairn_sync_status_get_state (cairn_sync_engine_get_status (engine));
+    g_assert_true (state == CAIRN_SYNC_STATE_OFFLINE || state == CAIRN_SYNC_STATE_NEEDS_SIGN_IN);
+  }
+  g_free (saved);
+  saved = saved_current_workspace (f);
+  g_assert_cmpstr (saved, ==, f->bob_ws);
+  g_assert_nonnull (find_open_button (GTK_WIDGET (f->dialog), "Local Workspace"));
 
   gtk_window_destroy (GTK_WINDOW (f->dialog));
   gtk_window_destroy (GTK_WINDOW (f->window));
