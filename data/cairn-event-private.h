@@ -43,4 +43,13 @@ CairnEvent           *_cairn_event_copy            (const CairnEvent *src);
  * into new ones: reducers only ever see the newest version. */
 CairnEvent           *cairn_event_upcast           (const CairnEvent *self);
 
+/* Stored args read without json-glib's parser (cairn-event-args.c): a
+ * compact flat object of strings, integers, booleans and null, as the store
+ * writes them, gives exactly the sealed JsonObject that an immutable
+ * JsonParser would. NULL (not an error) for anything outside that subset:
+ * parse it with json-glib then, which also reports any error. length -1:
+ * up to the NUL. */
+JsonObject           *_cairn_event_args_scan       (const char *json,
+                                                    gssize      length);
+
 G_END_DECLS

