@@ -101,13 +101,13 @@ bind_args (CairnStore       *self,
   for (int i = 1; i <= sqlite3_bind_parameter_count (stmt); i++)
     {
       const char *param = sqlite3_bind_parameter_name (stmt, i) + 1;  /* skip ':' */
+      JsonNode *value;
       int rc;
 
       if (g_str_equal (param, "created_at"))
         rc = sqlite3_bind_int64 (stmt, i, event->created_at);
-      else if (json_object_has_member (event->args, param))
-        rc = sqlite3_bind_text (stmt, i, json_object_get_string_member (event->args, param),
-                                -1, SQLITE_STATIC);
+      else if ((value = json_object_get_member (event->args, param)) != NULL)
+        rc = sqlite3_bind_text (stmt, i, json_node_get_string (value), -1, SQLITE_STATIC);
       else
         rc = sqlite3_bind_null (stmt, i);
 
@@ -174,7 +174,7 @@ apply (CairnStore       *self,
       (before = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
     return FALSE;
 
-  stmt = _cairn_store_prepare (self, reducer->sql, error);
+  stmt = _cairn_store_prepare_static (self, reducer->sql, error);
   if (stmt == NULL ||
       !bind_args (self, stmt, current, error) ||
       !_cairn_store_step_done (self, stmt, error))

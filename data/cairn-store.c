@@ -23,6 +23,7 @@ cairn_store_finalize (GObject *object)
   CairnStore *self = CAIRN_STORE (object);
 
   /* Statements must be finalized before the connection closes. */
+  g_clear_pointer (&self->static_stmts, g_hash_table_unref);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   g_clear_pointer (&self->table_keys, g_hash_table_unref);
   if (self->wal_monitor != NULL)
@@ -123,6 +124,7 @@ static void
 cairn_store_init (CairnStore *self)
 {
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->static_stmts = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
@@ -165,6 +167,26 @@ _cairn_store_prepare (CairnStore  *self,
       return NULL;
     }
   g_hash_table_insert (self->stmts, g_strdup (sql), stmt);
+  return stmt;
+}
+
+sqlite3_stmt *
+_cairn_store_prepare_static (CairnStore  *self,
+                             const char  *sql,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->static_stmts, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  /* owned by self->stmts; this table only finds it by address */
+  stmt = _cairn_store_prepare (self, sql, error);
+  if (stmt != NULL)
+    g_hash_table_insert (self->static_stmts, (gpointer) sql, stmt);
   return stmt;
 }
 
