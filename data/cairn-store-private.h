@@ -126,6 +126,19 @@ gboolean      _cairn_store_apply_event     (CairnStore       *self,
                                             gboolean         *skipped,
                                             GError          **error);
 
+/* The same for an event read from the log whose args the light reader
+ * took (rebuild), without building the event or a JsonObject when it has a
+ * one-row reducer and the newest version. Records nothing. */
+gboolean      _cairn_store_apply_flat      (CairnStore          *self,
+                                            const char          *name,
+                                            guint                version,
+                                            const CairnFlatArgs *args,
+                                            gint64               created_at,
+                                            gint64               seq,
+                                            const char          *client_id,
+                                            gboolean            *skipped,
+                                            GError             **error);
+
 /* The same, also returning in *changeset the changeset of what the event
  * wrote to the state tables (empty if nothing). Events of the one-row
  * reducers encode it themselves (cairn-store-changeset.c); any other event

@@ -265,6 +265,120 @@ test_store_damaged (void)
   g_assert_cmpstr (before, ==, after);
 }
 
+/* Validation of scanned args gives cairn_event_validate()'s verdict and
+ * message on the same text, for every event kind: valid, a field missing,
+ * of another type, with a bad value, an unexpected field. */
+static void
+check_validate_same (const char *name,
+                     guint       version,
+                     const char *json)
+{
+  g_auto(CairnFlatArgs) flat = { 0 };
+  g_autoptr(JsonObject) object = parse_with_json_glib (json, -1);
+  g_autoptr(CairnEvent) event = NULL;
+  g_autoptr(GError) error_flat = NULL;
+  g_autoptr(GError) error_event = NULL;
+  gboolean ok_flat, ok_event;
+
+  if (object == NULL)
+    g_error ("json-glib refused “%s”", json);
+  if (!_cairn_flat_args_scan (&flat, json, -1))
+    g_error ("the light reader declined “%s”", json);
+  event = cairn_event_new (name, version, object);
+  ok_flat = _cairn_event_validate_flat (name, version, &flat, &error_flat);
+  ok_event = cairn_event_validate (event, &error_event);
+  g_assert_cmpint (ok_flat, ==, ok_event);
+  if (!ok_event)
+    {
+      g_assert_true (g_error_matches (error_flat, error_event->domain, error_event->code));
+      g_assert_cmpstr (error_flat->message, ==, error_event->message);
+    }
+}
+
+static void
+test_validate (void)
+{
+  gsize n;
+  const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
+  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *ops_b64 = NULL;
+  g_autofree char *long_title = g_strnfill (501, 'x');
+  const char *others[] = {
+    "1", "true", "null", "\"\"", "\"bad value\"", "\"x\\u0001\"", "\" padded\"",
+    "\"01890A5D-AC96-774B-BCCE-B302099A8057\"", "\"2023-02-29\"", "\"V0\"", "\"!!\"",
+    NULL,
+  };
+  guint n_checked = 0;
+
+  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
+  bytes = cairn_text_ops_encode (ops);
+  ops_b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const CairnEventSpec *spec = &catalogue[i];
+      g_autoptr(GPtrArray) good = g_ptr_array_new_with_free_func (g_free);
+      guint n_fields = 0;
+
+      for (; n_fields < CAIRN_EVENT_MAX_FIELDS && spec->fields[n_fields].name; n_fields++)
+        {
+          const char *value = NULL;
+
+          switch (spec->fields[n_fields].kind)
+            {
+            case CAIRN_FIELD_ID: value = "01890a5d-ac96-774b-bcce-b302099a8057"; break;
+            case CAIRN_FIELD_TITLE: value = "Buy milk"; break;
+            case CAIRN_FIELD_POSITION: value = "VV1z"; break;
+            case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
+            case CAIRN_FIELD_TEXT_OPS: value = ops_b64; break;
+            default: g_assert_not_reached ();
+            }
+          g_ptr_array_add (good, g_strdup_printf ("\"%s\"", value));
+        }
+
+      /* variant -1: as is; then field f left out (skip), or given each
+       * other value (o), or an unexpected member before or after */
+      for (int f = -1; f < (int) n_fields; f++)
+        for (int o = -2; o < (int) G_N_ELEMENTS (others) - 1; o++)
+          {
+            GString *json = g_string_new ("{");
+
+            if (f == -1 && o == -2)
+              g_string_append (json, "\"zzz\":\"x\"");
+            for (guint k = 0; k < n_fields; k++)
+              {
+                const char *value = good->pdata[k];
+
+                if ((int) k == f && o == -2)
+                  continue;   /* left out */
+                if ((int) k == f && o >= 0)
+                  value = others[o];
+                if ((int) k == f && o == -1 && spec->fields[k].kind == CAIRN_FIELD_TITLE)
+                  value = NULL;
+                if (json->len > 1)
+                  g_string_append_c (json, ',');
+                if (value != NULL)
+                  g_string_append_printf (json, "\"%s\":%s", spec->fields[k].name, value);
+                else
+                  g_string_append_printf (json, "\"%s\":\"%s\"", spec->fields[k].name, long_title);
+              }
+            if (f == -1 && o == -1)
+              g_string_append_printf (json, "%s\"extra\":1", json->len > 1 ? "," : "");
+            g_string_append_c (json, '}');
+            check_validate_same (spec->name, spec->version, json->str);
+            /* and as an unknown version */
+            if (f == -1 && o == -1)
+              check_validate_same (spec->name, spec->version + 1, json->str);
+            g_string_free (json, TRUE);
+            n_checked++;
+          }
+    }
+  check_validate_same ("todo.exploded", 1, "{}");
+  g_assert_cmpuint (n_checked, >, 19 * 13);
+}
+
 /* Random flat objects, written by json-glib's generator, then randomly
  * damaged: whatever the light reader takes, json-glib reads identically;
  * and it takes every undamaged object of its subset. */
@@ -394,6 +508,7 @@ main (int   argc,
   g_test_add_func ("/event-args/values", test_values);
   g_test_add_func ("/event-args/escapes", test_escapes);
   g_test_add_func ("/event-args/bad-input", test_bad_input);
+  g_test_add_func ("/event-args/validate", test_validate);
   g_test_add_func ("/event-args/store-damaged", test_store_damaged);
   g_test_add_func ("/event-args/random", test_random);
   return g_test_run ();
