@@ -209,6 +209,9 @@ test_bad_input (void)
     "{\"a\":\"b\"\"c\":1}", "{a:\"b\"}", "{'a':'b'}", "{\"\":\"b\"}",
     "{\"a\":\"b\",\"a\":\"c\"}", "{\"a\":\"\xc3\x28\"}", "{\"a\":\"\xff\"}",
     "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"open", "{\"a\":\"x\"\n}",
+    /* invalid UTF-8 next to escapes, in a name, outside strings */
+    "{\"a\":\"\xc3\\u00a9\"}", "{\"a\":\"\\u00e9\xa9\"}", "{\"a\":\"\xe2\x82\\n\"}",
+    "{\"\xff\":1}", "{\"a\":1\xc3\xa9}", "\xef\xbb\xbf{\"a\":1}",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
