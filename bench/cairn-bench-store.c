@@ -419,9 +419,11 @@ main (int   argc,
 {
   gboolean quick = FALSE;
   g_autofree char *only = NULL;
+  int rebuild_events = 0;
   GOptionEntry entries[] = {
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Tiny sizes, for a smoke run", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one of: mutation, rebase, rebuild", "NAME" },
+    { "events", 0, 0, G_OPTION_ARG_INT, &rebuild_events, "Events in the rebuild (default 100000)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— store benchmarks (JSON lines)");
@@ -471,7 +473,7 @@ main (int   argc,
   if (only == NULL || g_str_equal (only, "rebase"))
     bench_rebase (dir, 1000 / scale, 1000 / scale);
   if (only == NULL || g_str_equal (only, "rebuild"))
-    bench_rebuild (dir, 100000 / scale);
+    bench_rebuild (dir, rebuild_events > 0 ? (guint) rebuild_events : 100000 / scale);
 
   remove_dir (dir);
   return 0;
