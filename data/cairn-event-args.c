@@ -115,7 +115,11 @@ scan_int (const char **pp,
     }
   digits = p;
   while (p < end && g_ascii_isdigit (*p))
-    value = value * 10 + (*p++ - '0');
+    {
+      if (p - digits < 18)   /* past that it is declined anyway */
+        value = value * 10 + (*p - '0');
+      p++;
+    }
   if (p == digits || p - digits > 18 || (digits[0] == '0' && (p - digits > 1 || negative)))
     return FALSE;
   *out = negative ? -value : value;

@@ -167,6 +167,7 @@ test_values (void)
 
   /* only integers that surely fit, written the one way */
   assert_declined ("{\"n\":1234567890123456789}");
+  assert_declined ("{\"n\":-98765432109876543210987654321}");
   assert_declined ("{\"n\":01}");
   assert_declined ("{\"n\":-0}");
   assert_declined ("{\"n\":1.5}");
