@@ -37,6 +37,8 @@ const CairnEventSpec *_cairn_event_get_catalogue   (gsize      *n_specs);
 /* Newest version of name in the catalogue, 0 when the name is unknown. */
 guint                 _cairn_event_current_version (const char *name);
 CairnEvent           *_cairn_event_copy            (const CairnEvent *src);
+/* TRUE when spec (a row of the catalogue) is the newest version of its name. */
+gboolean              _cairn_event_spec_is_newest  (const CairnEventSpec *spec);
 
 /* Returns the event at the newest version of its name (a new reference to
  * self when it already is). The only place where old versions are turned

@@ -92,6 +92,26 @@ _cairn_event_current_version (const char *name)
   return best;
 }
 
+gboolean
+_cairn_event_spec_is_newest (const CairnEventSpec *spec)
+{
+  static guint8 newest[G_N_ELEMENTS (catalogue)];
+  static gsize computed = 0;
+  gsize i;
+
+  g_return_val_if_fail (spec >= catalogue && spec < catalogue + G_N_ELEMENTS (catalogue), FALSE);
+
+  /* once: the catalogue is constant, and this is asked for every event a
+   * rebuild replays */
+  if (g_once_init_enter (&computed))
+    {
+      for (i = 0; i < G_N_ELEMENTS (catalogue); i++)
+        newest[i] = catalogue[i].version == _cairn_event_current_version (catalogue[i].name);
+      g_once_init_leave (&computed, 1);
+    }
+  return newest[spec - catalogue];
+}
+
 CairnEvent *
 cairn_event_new (const char *name,
                  guint       version,

@@ -224,19 +224,20 @@ _cairn_store_apply_flat (CairnStore          *self,
                          GError             **error)
 {
   g_autoptr(GError) invalid = NULL;
+  const CairnEventSpec *spec;
   const CairnReducer *reducer;
   const CairnFlatMember *id;
   sqlite3_stmt *stmt;
 
   *skipped = FALSE;
-  if (_cairn_event_lookup_spec (name, version) == NULL)
+  if ((spec = _cairn_event_lookup_spec (name, version)) == NULL)
     {
       *skipped = TRUE;
       return TRUE;
     }
 
   reducer = lookup_reducer (name);
-  if (reducer == NULL || version != _cairn_event_current_version (name))
+  if (reducer == NULL || !_cairn_event_spec_is_newest (spec))
     {
       /* to be upcast, or not a one-row reducer (note.edited): as usual */
       g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
