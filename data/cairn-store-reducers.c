@@ -236,10 +236,13 @@ _cairn_store_apply_flat (CairnStore          *self,
       return TRUE;
     }
 
+  /* To be upcast, or not a one-row reducer of the table above (note.edited,
+   * which apply() sends to the text CRDT before it looks at the table):
+   * as usual. */
   reducer = lookup_reducer (name);
-  if (reducer == NULL || !_cairn_event_spec_is_newest (spec))
+  if (reducer == NULL || g_str_equal (name, "note.edited") ||
+      !_cairn_event_spec_is_newest (spec))
     {
-      /* to be upcast, or not a one-row reducer (note.edited): as usual */
       g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
       g_autoptr(CairnEvent) event = cairn_event_new (name, version, object);
 
