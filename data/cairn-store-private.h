@@ -160,6 +160,11 @@ gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
 /* Forgets the decoded CRDTs kept between note.edited commits. Done by
  * _cairn_store_load_meta(), i.e. on every rollback and external change. */
 void          _cairn_store_text_cache_clear (CairnStore      *self);
+/* Gives this store's local text edits a new client id (the local table
+ * text_client; docs/text-crdt.md, "A fresh text client id"). Done by the
+ * reset after a server restore, inside its transaction. */
+gboolean      _cairn_store_renew_text_client (CairnStore     *self,
+                                              GError        **error);
 
 /* Changes */
 CairnChanges *_cairn_changes_new           (void);

@@ -115,6 +115,7 @@ set_damaged (CairnStore  *self,
 static TextCacheEntry *
 read_text (CairnStore  *self,
            const char  *note_id,
+           const char  *replica_id,
            GError     **error)
 {
   sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT crdt FROM note_bodies WHERE note_id = ?",
@@ -139,11 +140,11 @@ read_text (CairnStore  *self,
 
   entry = g_new0 (TextCacheEntry, 1);
   if (blob == NULL)
-    entry->text = cairn_text_new (self->client_id, &inner);
+    entry->text = cairn_text_new (replica_id, &inner);
   else
     {
       entry->state_bytes = g_bytes_get_size (blob);
-      entry->text = cairn_text_decode_state (blob, self->client_id, &inner);
+      entry->text = cairn_text_decode_state (blob, replica_id, &inner);
     }
   if (entry->text == NULL)
     {
@@ -199,7 +200,8 @@ cached_text (CairnStore  *self,
   entry = g_hash_table_lookup (self->text_cache, note_id);
   if (entry != NULL)
     return entry;
-  entry = read_text (self, note_id, error);
+  /* The cache only merges; it never makes local edits. */
+  entry = read_text (self, note_id, self->client_id, error);
   if (entry == NULL)
     return NULL;
   if (g_hash_table_size (self->text_cache) >= TEXT_CACHE_MAX)
@@ -364,6 +366,101 @@ check_live_note (CairnStore  *self,
   return TRUE;
 }
 
+/* The client id of this store's local text edits, kept in a local-only
+ * table created on first use (no schema migration; never synced). It is a
+ * fresh id, not the store's client id, and it is renewed by every reset
+ * after a server restore: that reset may leave earlier text ops of this
+ * store held (typed on other devices' ops the server lost), and new edits
+ * under the same id would take their counters, or could not be made at
+ * all. Under a fresh id they depend only on what the replica has
+ * integrated. */
+static const char text_client_sql[] =
+  "CREATE TABLE IF NOT EXISTS text_client ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  client_id TEXT NOT NULL);";
+
+static gboolean
+ensure_text_client_table (CairnStore  *self,
+                          GError     **error)
+{
+  if (g_object_get_data (G_OBJECT (self), "cairn-text-client-table") != NULL)
+    return TRUE;
+  if (!_cairn_store_exec (self, text_client_sql, error))
+    return FALSE;
+  /* Made inside a transaction, the table goes if that is rolled back. */
+  if (!self->in_transaction)
+    g_object_set_data (G_OBJECT (self), "cairn-text-client-table", GINT_TO_POINTER (1));
+  return TRUE;
+}
+
+static gboolean
+write_text_client (CairnStore  *self,
+                   const char  *client_id,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ensure_text_client_table (self, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO text_client (id, client_id) VALUES (1, ?) "
+                               "ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id",
+                               error);
+  if (stmt == NULL || !bind_note_id (self, stmt, client_id, error))
+    return FALSE;
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_renew_text_client (CairnStore  *self,
+                                GError     **error)
+{
+  g_autofree char *client_id = cairn_new_client_id ();
+
+  return write_text_client (self, client_id, error);
+}
+
+/* The current text client id; made on first use. */
+static char *
+dup_text_client (CairnStore  *self,
+                 GError     **error)
+{
+  g_autofree char *client_id = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!ensure_text_client_table (self, error))
+    return NULL;
+  stmt = _cairn_store_prepare (self, "SELECT client_id FROM text_client WHERE id = 1", error);
+  if (stmt == NULL)
+    return NULL;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the text client id");
+      return NULL;
+    }
+  if (client_id != NULL && cairn_is_client_id (client_id))
+    return g_steal_pointer (&client_id);
+  /* None yet (or damaged): a fresh one. */
+  g_clear_pointer (&client_id, g_free);
+  client_id = cairn_new_client_id ();
+  if (!write_text_client (self, client_id, error))
+    return NULL;
+  return g_steal_pointer (&client_id);
+}
+
+char *
+cairn_store_dup_text_client_id (CairnStore  *self,
+                                GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return dup_text_client (self, error);
+}
+
 CairnText *
 cairn_store_load_note_text (CairnStore  *self,
                             const char  *note_id,
@@ -371,13 +468,17 @@ cairn_store_load_note_text (CairnStore  *self,
 {
   TextCacheEntry *entry;
   CairnText *text;
+  g_autofree char *replica_id = NULL;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
 
   if (!check_live_note (self, note_id, error))
     return NULL;
+  replica_id = dup_text_client (self, error);
+  if (replica_id == NULL)
+    return NULL;
   /* The caller gets a replica of its own: read it, leave the cache be. */
-  entry = read_text (self, note_id, error);
+  entry = read_text (self, note_id, replica_id, error);
   if (entry == NULL)
     return NULL;
   text = g_steal_pointer (&entry->text);

@@ -161,5 +161,10 @@ CairnText  *cairn_store_load_note_text    (CairnStore *self, const char *note_id
                                            GError **error);
 gboolean    cairn_store_edit_note         (CairnStore *self, const char *note_id,
                                            CairnTextOps *ops, GError **error);
+/* The client id of the replicas load_note_text gives: this store's text
+ * client, not its event client id. A reset after a server restore
+ * (cairn_store_forget_server_history) gives the store a new one, so that
+ * edits never wait for text operations the server lost. */
+char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
 
 G_END_DECLS
