@@ -253,6 +253,7 @@ test_store_damaged (void)
   g_assert_false (cairn_store_rebuild (ts->store, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "damaged"));
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA temp_store"), ==, 0);
   g_assert_nonnull (strstr (error->message, ts->dir));
   g_clear_error (&error);
   g_clear_pointer (&after, g_free);

@@ -818,6 +818,8 @@ test_rebuild_schema (void)
   g_assert_no_error (error);
   /* the tables were dropped and made again... */
   g_assert_cmpint (test_query_int (ts->store, "PRAGMA schema_version"), >, version);
+  /* (the rebuild's in-memory temporary storage is the connection's own again) */
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA temp_store"), ==, 0);
   /* ...as they were, with the same rows */
   {
     g_autofree char *schema_after = schema_text (ts->store);
