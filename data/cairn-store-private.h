@@ -25,6 +25,7 @@ struct _CairnStore
   gint64       next_client_seq;
   guint        pending_count;
   GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
+  GHashTable  *static_stmts;    /* address of static SQL text -> the same statements */
   GHashTable  *table_keys;      /* state table -> GBytes, its primary-key flags */
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
@@ -47,6 +48,12 @@ void          _cairn_store_set_error       (CairnStore   *self,
 
 /* Statements: cached, reset and with bindings cleared. Never finalize them. */
 sqlite3_stmt *_cairn_store_prepare         (CairnStore   *self,
+                                            const char   *sql,
+                                            GError      **error);
+/* The same for SQL text in static storage (literals, static tables),
+ * found by its address: no hashing of the text. Never pass text that is
+ * freed or changed later. */
+sqlite3_stmt *_cairn_store_prepare_static  (CairnStore   *self,
                                             const char   *sql,
                                             GError      **error);
 gboolean      _cairn_store_exec            (CairnStore   *self,
@@ -121,6 +128,19 @@ gboolean      _cairn_store_apply_event     (CairnStore       *self,
                                             CairnChanges     *changes,
                                             gboolean         *skipped,
                                             GError          **error);
+
+/* The same for an event read from the log whose args the light reader
+ * took (rebuild), without building the event or a JsonObject when it has a
+ * one-row reducer and the newest version. Records nothing. */
+gboolean      _cairn_store_apply_flat      (CairnStore          *self,
+                                            const char          *name,
+                                            guint                version,
+                                            const CairnFlatArgs *args,
+                                            gint64               created_at,
+                                            gint64               seq,
+                                            const char          *client_id,
+                                            gboolean            *skipped,
+                                            GError             **error);
 
 /* The same, also returning in *changeset the changeset of what the event
  * wrote to the state tables (empty if nothing). Events of the one-row
