@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-note.c: one note row as a read-only GObject of the pool. */
+/* cairn-note.c: one note row as a read-only GObject of the pool.
+ *
+ * The body is read only when someone asks for it: the pool gives the note
+ * its text version (a few dozen bytes) on every change, and the note
+ * drops its cached body and notifies "body" when the version changes. A
+ * note's text is a function of its version, so an equal version means an
+ * equal body; a new version almost always means new text (a burst that
+ * typed and erased the same characters notifies with an equal body). */
 #define G_LOG_DOMAIN "cairn-note"
 
 #include "config.h"
+
+#include <string.h>
 
 #include "cairn-pool-private.h"
 
@@ -11,7 +20,9 @@ struct _CairnNote
   GObject  parent_instance;
   char    *id;
   char    *title;
-  char    *body;
+  char    *body;      /* NULL: not read since the version last changed */
+  GBytes  *version;   /* the note's text version (NULL: never edited) */
+  CairnPool *pool;    /* not a reference: the pool detaches its notes */
 };
 
 G_DEFINE_FINAL_TYPE (CairnNote, cairn_note, G_TYPE_OBJECT)
@@ -27,6 +38,7 @@ cairn_note_finalize (GObject *object)
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->body, g_free);
+  g_clear_pointer (&self->version, g_bytes_unref);
 
   G_OBJECT_CLASS (cairn_note_parent_class)->finalize (object);
 }
@@ -48,7 +60,7 @@ cairn_note_get_property (GObject    *object,
       g_value_set_string (value, self->title);
       break;
     case PROP_BODY:
-      g_value_set_string (value, self->body);
+      g_value_set_string (value, cairn_note_get_body (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -73,11 +85,11 @@ cairn_note_class_init (CairnNoteClass *klass)
 static void
 cairn_note_init (CairnNote *self)
 {
-  self->body = g_strdup ("");
 }
 
 CairnNote *
-_cairn_note_new (const char *id)
+_cairn_note_new (CairnPool  *pool,
+                 const char *id)
 {
   CairnNote *self;
 
@@ -85,7 +97,16 @@ _cairn_note_new (const char *id)
 
   self = g_object_new (CAIRN_TYPE_NOTE, NULL);
   self->id = g_strdup (id);
+  self->pool = pool;
   return self;
+}
+
+void
+_cairn_note_detach (CairnNote *self)
+{
+  g_return_if_fail (CAIRN_IS_NOTE (self));
+
+  self->pool = NULL;
 }
 
 const char *
@@ -102,10 +123,32 @@ cairn_note_get_title (CairnNote *self)
   return self->title;
 }
 
+/**
+ * cairn_note_get_body:
+ *
+ * The note's text, read from the store the first time it is asked for
+ * after a change and kept until the next one (so the pointer stays valid
+ * until "body" is notified). A note whose text cannot be read (its stored
+ * CRDT is damaged) warns and gives the empty text; so does a note whose
+ * pool is gone and whose body was never read.
+ */
 const char *
 cairn_note_get_body (CairnNote *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_val_if_fail (CAIRN_IS_NOTE (self), NULL);
+
+  if (self->body != NULL)
+    return self->body;
+  if (self->pool != NULL)
+    {
+      self->body = _cairn_pool_dup_note_body (self->pool, self->id, &error);
+      if (self->body == NULL)
+        g_warning ("Cannot read the body of note %s: %s", self->id, error->message);
+    }
+  if (self->body == NULL)
+    self->body = g_strdup ("");
   return self->body;
 }
 
@@ -122,14 +165,20 @@ _cairn_note_set_title (CairnNote  *self,
 }
 
 gboolean
-_cairn_note_set_body (CairnNote  *self,
-                      const char *body)
+_cairn_note_set_version (CairnNote     *self,
+                         gconstpointer  version,
+                         gsize          size)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE (self), FALSE);
 
-  /* The body is never NULL: an absent body is the empty text. */
-  if (!_cairn_set_string (&self->body, body != NULL ? body : ""))
+  if (version == NULL ? self->version == NULL
+                      : self->version != NULL && size == g_bytes_get_size (self->version) &&
+                        memcmp (version, g_bytes_get_data (self->version, NULL), size) == 0)
     return FALSE;
+  g_clear_pointer (&self->version, g_bytes_unref);
+  if (version != NULL)
+    self->version = g_bytes_new (version, size);
+  g_clear_pointer (&self->body, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
   return TRUE;
 }

@@ -11,6 +11,7 @@
 #include "cairn-list.h"
 #include "cairn-todo.h"
 #include "cairn-note.h"
+#include "cairn-pool.h"
 
 G_BEGIN_DECLS
 
@@ -25,9 +26,14 @@ gboolean   _cairn_todo_set_position  (CairnTodo *self, const char *position);
 gboolean   _cairn_todo_set_done      (CairnTodo *self, gboolean done);
 gboolean   _cairn_todo_set_due       (CairnTodo *self, const char *due);
 
-CairnNote *_cairn_note_new           (const char *id);
+/* A note reads its body through its pool, when asked for it. The version
+ * is the note's text version as note_versions holds it (NULL: never
+ * edited); a new one drops the cached body and notifies "body". */
+CairnNote *_cairn_note_new           (CairnPool *pool, const char *id);
+void       _cairn_note_detach        (CairnNote *self);
 gboolean   _cairn_note_set_title     (CairnNote *self, const char *title);
-gboolean   _cairn_note_set_body      (CairnNote *self, const char *body);
+gboolean   _cairn_note_set_version   (CairnNote *self, gconstpointer version, gsize size);
+char      *_cairn_pool_dup_note_body (CairnPool *self, const char *id, GError **error);
 
 /* Replaces *field with a copy of value and returns TRUE when they differ
  * (NULL equals only NULL). */

@@ -38,9 +38,14 @@
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
 #define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
                            "WHERE list_id = ?1 AND deleted = 0"
-/* notes.body is written lazily: cairn_note_body() gives the current text. */
-#define SELECT_NOTES "SELECT id, title, cairn_note_body (id, body) FROM notes WHERE deleted = 0"
-#define SELECT_NOTE  "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?1"
+/* A note's body is read only when asked for (cairn_note_get_body()); what
+ * the pool follows is the note's text version, a few dozen bytes. The text
+ * goes through cairn_note_body(), as notes.body is written lazily. */
+#define SELECT_NOTES "SELECT n.id, n.title, v.version FROM notes n " \
+                     "LEFT JOIN note_versions v ON v.id = n.id WHERE n.deleted = 0"
+#define SELECT_NOTE  "SELECT n.title, v.version, n.deleted FROM notes n " \
+                     "LEFT JOIN note_versions v ON v.id = n.id WHERE n.id = ?1"
+#define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -242,6 +247,7 @@ typedef struct
   GHashTable *live;    /* id -> object (strong ref) */
   GHashTable *ghosts;  /* id -> object (weak ref) */
   const char *(*get_id) (gpointer obj);
+  CairnPool   *pool;    /* the owner, passed to create() */
 } RowMap;
 
 struct _CairnPool
@@ -259,6 +265,7 @@ struct _CairnPool
   sqlite3_stmt   *select_list;
   sqlite3_stmt   *select_todo;
   sqlite3_stmt   *select_note;
+  sqlite3_stmt   *select_note_body;  /* prepared when first needed */
 };
 
 G_DEFINE_FINAL_TYPE (CairnPool, cairn_pool, G_TYPE_OBJECT)
@@ -316,8 +323,10 @@ static const char *note_id_of (gpointer obj) { return cairn_note_get_id (obj); }
 
 static void
 row_map_init (RowMap      *map,
+              CairnPool   *pool,
               const char *(*get_id) (gpointer obj))
 {
+  map->pool = pool;
   /* Keys are the objects' own id strings, which live as long as they do. */
   map->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   map->ghosts = g_hash_table_new (g_str_hash, g_str_equal);
@@ -364,7 +373,7 @@ row_map_clear (RowMap *map)
 static gpointer
 row_map_obtain (RowMap      *map,
                 const char  *id,
-                gpointer   (*create) (const char *id),
+                gpointer   (*create) (CairnPool *pool, const char *id),
                 gboolean    *created)
 {
   gpointer obj = g_hash_table_lookup (map->live, id);
@@ -382,7 +391,7 @@ row_map_obtain (RowMap      *map,
     }
   else
     {
-      obj = create (id);
+      obj = create (map->pool, id);
       *created = TRUE;
     }
   g_hash_table_insert (map->live, (gpointer)map->get_id (obj), obj);
@@ -401,9 +410,9 @@ row_map_bury (RowMap   *map,
   g_hash_table_remove (map->live, id);
 }
 
-static gpointer create_list (const char *id) { return _cairn_list_new (id); }
-static gpointer create_todo (const char *id) { return _cairn_todo_new (id); }
-static gpointer create_note (const char *id) { return _cairn_note_new (id); }
+static gpointer create_list (CairnPool *p, const char *id) { return _cairn_list_new (id); }
+static gpointer create_todo (CairnPool *p, const char *id) { return _cairn_todo_new (id); }
+static gpointer create_note (CairnPool *p, const char *id) { return _cairn_note_new (p, id); }
 
 static gboolean
 prepare (CairnPool     *self,
@@ -471,8 +480,17 @@ update_note (CairnNote    *note,
              sqlite3_stmt *stmt,
              int           first)
 {
+  gconstpointer version = NULL;
+
+  /* A zero-length blob reads as NULL data: keep it apart from no version. */
+  if (sqlite3_column_type (stmt, first + 1) != SQLITE_NULL)
+    {
+      version = sqlite3_column_blob (stmt, first + 1);
+      if (version == NULL)
+        version = "";
+    }
   _cairn_note_set_title (note, column_text (stmt, first));
-  _cairn_note_set_body (note, column_text (stmt, first + 1));
+  _cairn_note_set_version (note, version, sqlite3_column_bytes (stmt, first + 1));
 }
 
 /* ---- todo models ---- */
@@ -773,7 +791,7 @@ static GPtrArray *
 load_kind (CairnPool   *self,
            RowMap      *map,
            const char  *sql,
-           gpointer   (*create) (const char *id),
+           gpointer   (*create) (CairnPool *pool, const char *id),
            void       (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
            gboolean   (*wanted) (CairnPool *self, const char *id, const char *parent_id),
            GPtrArray   *frozen,
@@ -1050,7 +1068,7 @@ apply_simple_changes (CairnPool      *self,
                       CairnRowModel  *model,
                       sqlite3_stmt   *stmt,
                       int             deleted_col,
-                      gpointer      (*create) (const char *id),
+                      gpointer      (*create) (CairnPool *pool, const char *id),
                       void          (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
                       GCompareFunc    compare,    /* NULL: the key never changes */
                       GPtrArray      *frozen,
@@ -1094,11 +1112,10 @@ apply_simple_changes (CairnPool      *self,
         }
 
       /* Compare the old and new key on a probe: only a changed key moves.
-       * No compare: the key never changes (notes are ordered by id), and a
-       * probe would copy the whole body. */
+       * No compare: the key never changes (notes are ordered by id). */
       if (compare != NULL)
         {
-          g_autoptr(GObject) probe = create (id);
+          g_autoptr(GObject) probe = create (NULL, id);
 
           update (probe, stmt, 0);
           if (compare (obj, probe) != 0)
@@ -1180,6 +1197,20 @@ cairn_pool_dispose (GObject *object)
   G_OBJECT_CLASS (cairn_pool_parent_class)->dispose (object);
 }
 
+/* Notes that outlive the pool keep the body they have read, if any. */
+static void
+detach_notes (GHashTable *notes)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (notes == NULL)
+    return;
+  g_hash_table_iter_init (&iter, notes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    _cairn_note_detach (value);
+}
+
 static void
 cairn_pool_finalize (GObject *object)
 {
@@ -1188,6 +1219,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->select_list, sqlite3_finalize);
   g_clear_pointer (&self->select_todo, sqlite3_finalize);
   g_clear_pointer (&self->select_note, sqlite3_finalize);
+  g_clear_pointer (&self->select_note_body, sqlite3_finalize);
   g_clear_object (&self->list_model);
   g_clear_object (&self->note_model);
   /* Todo models hold a reference on the pool, so none is left here. */
@@ -1195,6 +1227,8 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   row_map_clear (&self->lists);
   row_map_clear (&self->todos);
+  detach_notes (self->notes.live);
+  detach_notes (self->notes.ghosts);
   row_map_clear (&self->notes);
   g_clear_object (&self->store);
 
@@ -1213,9 +1247,9 @@ cairn_pool_class_init (CairnPoolClass *klass)
 static void
 cairn_pool_init (CairnPool *self)
 {
-  row_map_init (&self->lists, list_id_of);
-  row_map_init (&self->todos, todo_id_of);
-  row_map_init (&self->notes, note_id_of);
+  row_map_init (&self->lists, self, list_id_of);
+  row_map_init (&self->todos, self, todo_id_of);
+  row_map_init (&self->notes, self, note_id_of);
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1254,6 +1288,41 @@ cairn_pool_new (CairnStore *store)
                                                    G_CALLBACK (store_changed_cb),
                                                    self, G_CONNECT_SWAPPED);
   return self;
+}
+
+/* The note's current text (see cairn_note_get_body()). */
+char *
+_cairn_pool_dup_note_body (CairnPool   *self,
+                           const char  *id,
+                           GError     **error)
+{
+  char *body = NULL;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (self->select_note_body == NULL &&
+      !prepare (self, SELECT_NOTE_BODY, &self->select_note_body, error))
+    return NULL;
+  if (sqlite3_bind_text (self->select_note_body, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      step_failed (self, self->select_note_body, error);
+      sqlite3_reset (self->select_note_body);
+      return NULL;
+    }
+  rc = sqlite3_step (self->select_note_body);
+  if (rc == SQLITE_ROW)
+    body = g_strdup (column_text (self->select_note_body, 0));
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                 "No note %s in %s", id, cairn_store_get_path (self->store));
+  else
+    step_failed (self, self->select_note_body, error);
+  sqlite3_reset (self->select_note_body);
+  if (rc == SQLITE_ROW && body == NULL)
+    body = g_strdup ("");
+  return body;
 }
 
 CairnStore *

@@ -2,6 +2,8 @@
 /* test-pool.c: the pool notifies exactly what a commit, rebase or rebuild changed. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "cairn-pool.h"
@@ -532,6 +534,111 @@ test_notes (Fixture *f, gconstpointer data)
   assert_titles (notes, "second First");
 }
 
+/* Types "<op> " at the start of the note, as one note.edited. */
+static void
+type_at_start (CairnStore *store, const char *note_id, guint op, GError **error)
+{
+  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *typed = g_strdup_printf ("%u ", op);
+
+  if (text == NULL)
+    return;
+  g_assert_true (cairn_text_insert (text, 0, typed, strlen (typed), ops, error));
+  cairn_store_edit_note (store, note_id, ops, error);
+}
+
+/* A note's body is read when asked for and kept until its text changes:
+ * an edit notifies "body" alone, a rename "title" alone; what the getter
+ * then gives is the store's text, also after a rollback (rebase) and a
+ * rebuild, and for a note that outlives its pool. */
+static void
+test_note_body (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *n1 = cairn_store_create_note (f->store, "one", &error);
+  g_autofree char *n2 = cairn_store_create_note (f->store, "two", &error);
+  g_autoptr(CairnNote) kept = NULL;
+  CairnNote *note;
+  const char *body;
+
+  g_assert_no_error (error);
+  note = cairn_pool_lookup_note (f->pool, n1);
+  watch_object (&f->rec, note, "n1");
+  watch_object (&f->rec, cairn_pool_lookup_note (f->pool, n2), "n2");
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "");
+
+  type_at_start (f->store, n1, 1, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | n1.body");
+  body = cairn_note_get_body (note);
+  g_assert_cmpstr (body, ==, "1 ");
+
+  /* Not read again for a rename: the same string. */
+  cairn_store_rename_note (f->store, n1, "One", &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | n1.title");
+  g_assert_true (cairn_note_get_body (note) == body);
+
+  /* An edit nobody read in between notifies all the same. */
+  type_at_start (f->store, n1, 2, &error);
+  g_assert_no_error (error);
+  type_at_start (f->store, n1, 3, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | n1.body n1.body");
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "3 2 1 ");
+
+  /* The property gives the same text. */
+  {
+    g_autofree char *prop = NULL;
+
+    g_object_get (note, "body", &prop, NULL);
+    g_assert_cmpstr (prop, ==, "3 2 1 ");
+  }
+
+  /* The server confirms the two notes' creation and the first edit only
+   * (say it lost the rest): the later edits are pending again on top of
+   * it, and the text is the same, so nothing is told. */
+  {
+    g_autoptr(GPtrArray) pending = cairn_store_list_pending (f->store, 0, &error);
+    g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < pending->len && i < 3; i++)
+      {
+        CairnEvent *event = pending->pdata[i];
+
+        event->seq = i + 1;
+        g_ptr_array_add (batch, event);
+      }
+    g_assert_true (cairn_store_rebase (f->store, batch, NULL, &error));
+    g_assert_no_error (error);
+    assert_signals (&f->rec, " |");
+    g_assert_cmpstr (cairn_note_get_body (note), ==, "3 2 1 ");
+  }
+
+  /* A rebuild gives the same state: nothing told, the same text. */
+  g_assert_true (cairn_store_rebuild (f->store, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "3 2 1 ");
+
+  /* A deleted note that someone holds, edited before: its text as it was. */
+  type_at_start (f->store, n2, 4, &error);
+  g_assert_no_error (error);
+  kept = g_object_ref (cairn_pool_lookup_note (f->pool, n2));
+  cairn_store_delete_note (f->store, n2, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | n2.body");
+  g_assert_cmpstr (cairn_note_get_body (kept), ==, "4 ");
+
+  /* A note read before its pool went away keeps its text. */
+  g_object_ref (note);
+  g_clear_object (&f->pool);
+  g_assert_cmpstr (cairn_note_get_body (note), ==, "3 2 1 ");
+  g_object_unref (note);
+}
+
 /* The events pending in `from`, numbered as the server would: seq from
  * first_seq on. */
 static GPtrArray *
@@ -706,8 +813,8 @@ mirror_free (Mirror *m)
   g_free (m);
 }
 
-/* "id:title:position:done:due:list" of each item, for comparing models of
- * two pools. */
+/* "id:title:position:done:due:list" of each item ("id:title:body" for
+ * notes), for comparing models of two pools. */
 static char *
 describe (GListModel *model)
 {
@@ -730,8 +837,9 @@ describe (GListModel *model)
                                 cairn_list_get_title ((CairnList *)item),
                                 cairn_list_get_position ((CairnList *)item));
       else
-        g_string_append_printf (out, "%s:%s\n", cairn_note_get_id ((CairnNote *)item),
-                                cairn_note_get_title ((CairnNote *)item));
+        g_string_append_printf (out, "%s:%s:%s\n", cairn_note_get_id ((CairnNote *)item),
+                                cairn_note_get_title ((CairnNote *)item),
+                                cairn_note_get_body ((CairnNote *)item));
     }
   return g_string_free (out, FALSE);
 }
@@ -867,10 +975,14 @@ test_random (Fixture *f, gconstpointer data)
         cairn_store_move_list (f->store, list, NULL, NULL, &error);
       else if (kind < 93)
         {
-          if (g_rand_boolean (rand) || notes->len == 0)
+          guint how = g_rand_int_range (rand, 0, 3);
+
+          if (how == 0 || notes->len == 0)
             g_ptr_array_add (notes, cairn_store_create_note (f->store, "n", &error));
-          else
+          else if (how == 1)
             cairn_store_delete_note (f->store, pick (notes, rand), &error);
+          else
+            type_at_start (f->store, pick (notes, rand), op, &error);
         }
       else if (kind < 98)
         {
@@ -1069,6 +1181,7 @@ main (int argc, char **argv)
   ADD ("/pool/move-across", test_move_across);
   ADD ("/pool/show-completed", test_show_completed);
   ADD ("/pool/notes", test_notes);
+  ADD ("/pool/note-body", test_note_body);
   ADD ("/pool/rebase", test_rebase);
   ADD ("/pool/rebuild", test_rebuild);
   ADD ("/pool/random", test_random);
