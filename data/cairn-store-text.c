@@ -50,6 +50,36 @@ note_state (CairnStore  *self,
   return state;
 }
 
+/* 1 when the note has a version (it was edited before), 0 when not, -1:
+ * SQLite error. A note_versions row goes only with its notes row (both
+ * are state, removed together by a rollback, a rebuild or a reset), so 1
+ * means the note exists: asked instead of note_state() where existence is
+ * all that matters, because a lookup in notes copies the whole row to
+ * compare keys once its body overflows the page (100 KB for a long note),
+ * while note_versions rows are a few dozen bytes. */
+static int
+note_edited_before (CairnStore  *self,
+                    const char  *note_id,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM note_versions WHERE id = ?",
+                                             error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _cairn_store_set_error (self, error, "Cannot read the version of a note");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* A decoded CRDT kept between commits, so that committing a burst costs
  * what the burst costs, not what the note costs. It always equals what
  * the database holds (note_bodies.crdt with the note's note_body_ops
@@ -306,7 +336,9 @@ _cairn_store_apply_note_edit (CairnStore       *self,
 
   /* An edit of a note that does not exist is a no-op. A deleted note
    * still merges, so that restoring it brings back every edit. */
-  exists = note_state (self, note_id, error);
+  exists = note_edited_before (self, note_id, error);
+  if (exists == 0)
+    exists = note_state (self, note_id, error);
   if (exists < 0)
     return FALSE;
   if (exists == 0)
