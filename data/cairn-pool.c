@@ -45,6 +45,7 @@
                      "LEFT JOIN note_versions v ON v.id = n.id WHERE n.deleted = 0"
 #define SELECT_NOTE  "SELECT n.title, v.version, n.deleted FROM notes n " \
                      "LEFT JOIN note_versions v ON v.id = n.id WHERE n.id = ?1"
+#define SELECT_NOTE_VERSION "SELECT version FROM note_versions WHERE id = ?1"
 #define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
@@ -265,6 +266,7 @@ struct _CairnPool
   sqlite3_stmt   *select_list;
   sqlite3_stmt   *select_todo;
   sqlite3_stmt   *select_note;
+  sqlite3_stmt   *select_note_version;
   sqlite3_stmt   *select_note_body;  /* prepared when first needed */
 };
 
@@ -476,21 +478,29 @@ update_list (CairnList    *list,
 }
 
 static void
-update_note (CairnNote    *note,
-             sqlite3_stmt *stmt,
-             int           first)
+set_note_version (CairnNote    *note,
+                  sqlite3_stmt *stmt,
+                  int           col)
 {
   gconstpointer version = NULL;
 
   /* A zero-length blob reads as NULL data: keep it apart from no version. */
-  if (sqlite3_column_type (stmt, first + 1) != SQLITE_NULL)
+  if (sqlite3_column_type (stmt, col) != SQLITE_NULL)
     {
-      version = sqlite3_column_blob (stmt, first + 1);
+      version = sqlite3_column_blob (stmt, col);
       if (version == NULL)
         version = "";
     }
+  _cairn_note_set_version (note, version, sqlite3_column_bytes (stmt, col));
+}
+
+static void
+update_note (CairnNote    *note,
+             sqlite3_stmt *stmt,
+             int           first)
+{
   _cairn_note_set_title (note, column_text (stmt, first));
-  _cairn_note_set_version (note, version, sqlite3_column_bytes (stmt, first + 1));
+  set_note_version (note, stmt, first + 1);
 }
 
 /* ---- todo models ---- */
@@ -1132,6 +1142,65 @@ apply_simple_changes (CairnPool      *self,
   return TRUE;
 }
 
+/* Notes whose row changed are read again like lists; those whose text
+ * alone changed (note.edited: the usual case, once per burst of typing)
+ * only get their new version, without reading their notes row, whose
+ * lookup by id copies the whole row (the body) once it overflows a page.
+ * A text change leaves a note live or not as it was, so one the pool does
+ * not show needs nothing. */
+static gboolean
+apply_note_changes (CairnPool     *self,
+                    CairnChanges  *changes,
+                    GPtrArray     *frozen,
+                    GError       **error)
+{
+  g_autoptr(GHashTable) rows = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (changes->note_rows == NULL)
+    return apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
+                                 self->select_note, 2, create_note, update_note_cb,
+                                 NULL, frozen, error);
+
+  rows = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_iter_init (&iter, changes->notes);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      CairnNote *note;
+      int rc;
+
+      if (g_hash_table_contains (changes->note_rows, key))
+        {
+          g_hash_table_add (rows, key);
+          continue;
+        }
+      if ((note = g_hash_table_lookup (self->notes.live, key)) == NULL)
+        continue;
+
+      sqlite3_reset (self->select_note_version);
+      sqlite3_bind_text (self->select_note_version, 1, key, -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (self->select_note_version);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          step_failed (self, self->select_note_version, error);
+          sqlite3_reset (self->select_note_version);
+          return FALSE;
+        }
+      g_object_freeze_notify (G_OBJECT (note));
+      g_ptr_array_add (frozen, g_object_ref (note));
+      if (rc == SQLITE_DONE)
+        _cairn_note_set_version (note, NULL, 0);
+      else
+        set_note_version (note, self->select_note_version, 0);
+      sqlite3_reset (self->select_note_version);
+    }
+
+  return apply_simple_changes (self, rows, &self->notes, self->note_model,
+                               self->select_note, 2, create_note, update_note_cb,
+                               NULL, frozen, error);
+}
+
 static void
 store_changed_cb (CairnPool    *self,
                   CairnChanges *changes,
@@ -1144,7 +1213,8 @@ store_changed_cb (CairnPool    *self,
   g_assert (CAIRN_IS_POOL (self));
 
   /* cairn_pool_new() already warned that this store cannot be read. */
-  if (self->select_list == NULL || self->select_todo == NULL || self->select_note == NULL)
+  if (self->select_list == NULL || self->select_todo == NULL || self->select_note == NULL ||
+      self->select_note_version == NULL)
     return;
 
   if (changes == NULL || changes->reset)
@@ -1163,9 +1233,7 @@ store_changed_cb (CairnPool    *self,
   if (ok && changes->todos != NULL)
     ok = apply_todo_changes (self, changes->todos, frozen, &error);
   if (ok && changes->notes != NULL)
-    ok = apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
-                               self->select_note, 2, create_note, update_note_cb,
-                               NULL, frozen, &error);
+    ok = apply_note_changes (self, changes, frozen, &error);
   if (!ok)
     {
       g_autoptr(GError) reload_error = NULL;
@@ -1219,6 +1287,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->select_list, sqlite3_finalize);
   g_clear_pointer (&self->select_todo, sqlite3_finalize);
   g_clear_pointer (&self->select_note, sqlite3_finalize);
+  g_clear_pointer (&self->select_note_version, sqlite3_finalize);
   g_clear_pointer (&self->select_note_body, sqlite3_finalize);
   g_clear_object (&self->list_model);
   g_clear_object (&self->note_model);
@@ -1281,6 +1350,7 @@ cairn_pool_new (CairnStore *store)
   if (!prepare (self, SELECT_LIST, &self->select_list, &error) ||
       !prepare (self, SELECT_TODO, &self->select_todo, &error) ||
       !prepare (self, SELECT_NOTE, &self->select_note, &error) ||
+      !prepare (self, SELECT_NOTE_VERSION, &self->select_note_version, &error) ||
       !load_all (self, &error))
     g_warning ("%s", error->message);
 

@@ -210,6 +210,8 @@ apply (CairnStore       *self,
                         changes->notes;
 
       g_hash_table_add (set, g_strdup (id));
+      if (set == changes->notes)
+        g_hash_table_add (changes->note_rows, g_strdup (id));
     }
   return TRUE;
 }

@@ -437,6 +437,7 @@ external_changes (CairnStore    *self,
       g_hash_table_remove_all (changes->lists);
       g_hash_table_remove_all (changes->todos);
       g_hash_table_remove_all (changes->notes);
+      g_hash_table_remove_all (changes->note_rows);
       changes->reset = TRUE;
     }
   *out = g_steal_pointer (&changes);
@@ -449,6 +450,7 @@ merge_changes (CairnChanges *into,
 {
   GHashTable *sets[][2] = {
     { into->lists, from->lists }, { into->todos, from->todos }, { into->notes, from->notes },
+    { into->note_rows, from->note_rows },
   };
 
   into->reset |= from->reset;
@@ -627,6 +629,7 @@ _cairn_changes_new (void)
   changes->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   changes->todos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   changes->notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  changes->note_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return changes;
 }
 
@@ -636,6 +639,7 @@ _cairn_changes_free (CairnChanges *changes)
   g_clear_pointer (&changes->lists, g_hash_table_unref);
   g_clear_pointer (&changes->todos, g_hash_table_unref);
   g_clear_pointer (&changes->notes, g_hash_table_unref);
+  g_clear_pointer (&changes->note_rows, g_hash_table_unref);
   g_free (changes);
 }
 
@@ -733,7 +737,11 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
 
       set = changes_set_for_table (changes, table);
       if (changed && set != NULL && pk != NULL && sqlite3_value_type (pk) == SQLITE_TEXT)
-        g_hash_table_add (set, g_strdup ((const char *) sqlite3_value_text (pk)));
+        {
+          g_hash_table_add (set, g_strdup ((const char *) sqlite3_value_text (pk)));
+          if (g_str_equal (table, "notes"))
+            g_hash_table_add (changes->note_rows, g_strdup ((const char *) sqlite3_value_text (pk)));
+        }
     }
 
   if (rc == SQLITE_DONE)

@@ -33,8 +33,13 @@ typedef struct
 {
   GHashTable *lists;    /* set of list ids whose row changed (incl. new, deleted) */
   GHashTable *todos;    /* set of todo ids */
-  GHashTable *notes;    /* set of note ids */
+  GHashTable *notes;    /* set of note ids (incl. those whose text alone changed) */
   gboolean    reset;    /* TRUE after rebuild: reload everything */
+  /* The note ids of `notes` whose notes row (title, deleted, …) may have
+   * changed; the others changed only in their text (note.edited), so a
+   * reader need not look at their row. Whatever adds a note to `notes`
+   * for any other reason adds it here too. */
+  GHashTable *note_rows;
 } CairnChanges;
 
 #define CAIRN_TYPE_STORE (cairn_store_get_type ())
