@@ -30,6 +30,13 @@ struct _CairnStore
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
   GHashTable  *text_cache;      /* note id -> decoded CRDT (cairn-store-text.c) */
+  /* Bumped by anything that may change a notes row (reducers of the notes
+   * table, changesets naming it, rollback and every reload of the cursor):
+   * check_live_note() remembers the note it found live at one value, so
+   * that a burst of typing does not look the (long) row up every time. */
+  guint64      note_rows_serial;
+  char        *live_note;
+  guint64      live_note_serial;
   CairnChanges *external;       /* another connection's commits, not yet emitted */
   GFileMonitor *wal_monitor;    /* cairn_store_watch_external() */
   GSource     *body_source;     /* the lazy write of notes.body (cairn-store-text.c) */

@@ -203,6 +203,8 @@ apply (CairnStore       *self,
       *changeset = _cairn_changeset_encode (self, reducer->table, before, after);
     }
 
+  if (g_str_equal (reducer->table, "notes"))
+    self->note_rows_serial++;
   if (changes != NULL)
     {
       GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :

@@ -118,6 +118,8 @@ text_cache_entry_free (gpointer data)
 void
 _cairn_store_text_cache_clear (CairnStore *self)
 {
+  /* Whatever drops the decoded notes may have changed their rows too. */
+  self->note_rows_serial++;
   if (self->text_cache != NULL)
     g_hash_table_remove_all (self->text_cache);
 }
@@ -690,6 +692,10 @@ check_live_note (CairnStore  *self,
                    "“%s” is not a note id", note_id ? note_id : "(null)");
       return FALSE;
     }
+  /* The note found live last time, if no notes row changed since. */
+  if (self->live_note_serial == self->note_rows_serial &&
+      g_strcmp0 (self->live_note, note_id) == 0)
+    return TRUE;
   state = note_state (self, note_id, error);
   if (state < 0)
     return FALSE;
@@ -699,6 +705,9 @@ check_live_note (CairnStore  *self,
                    state == 0 ? "No note with id %s" : "Note %s is deleted", note_id);
       return FALSE;
     }
+  g_free (self->live_note);
+  self->live_note = g_strdup (note_id);
+  self->live_note_serial = self->note_rows_serial;
   return TRUE;
 }
 

@@ -74,6 +74,7 @@ cairn_store_finalize (GObject *object)
     }
   g_clear_object (&self->parser);
   g_clear_pointer (&self->text_cache, g_hash_table_unref);
+  g_clear_pointer (&self->live_note, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->client_id, g_free);
   g_clear_pointer (&self->history_id, g_free);
@@ -570,6 +571,7 @@ _cairn_store_rollback (CairnStore *self)
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
     g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
   self->in_transaction = FALSE;
+  self->note_rows_serial++;
 
   if (!_cairn_store_load_meta (self, &error))
     g_warning ("%s", error->message);

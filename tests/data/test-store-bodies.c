@@ -438,6 +438,55 @@ test_changes_note_rows (void)
 
 }
 
+/* An edit of a note is refused once the note is deleted, also right after
+ * edits that were accepted (the store remembers the live note it checked
+ * last), and once another process deleted it; nothing is recorded. */
+static void
+test_edit_deleted_refused (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) other = cairn_store_open (cairn_store_get_path (ts->store), &error);
+  g_autoptr(CairnText) replica = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *id = NULL, *body = NULL;
+  guint pending;
+
+  g_assert_no_error (error);
+  id = cairn_store_create_note (ts->store, "Short-lived", &error);
+  g_assert_no_error (error);
+  type_local (ts->store, id, 0, "a");
+  replica = cairn_store_load_note_text (ts->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (replica, 1, "b", -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (ts->store, id, ops, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_store_delete_note (ts->store, id, &error));
+  pending = cairn_store_get_pending_count (ts->store);
+  g_assert_false (cairn_store_edit_note (ts->store, id, ops, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "deleted"));
+  g_clear_error (&error);
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, pending);
+
+  g_assert_true (cairn_store_restore_note (ts->store, id, &error));
+  type_local (ts->store, id, 2, "c");
+
+  /* Another process deletes it: refused once this store has noticed. */
+  g_assert_true (cairn_store_delete_note (other, id, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_check_external (ts->store, &error));
+  g_assert_no_error (error);
+  pending = cairn_store_get_pending_count (ts->store);
+  g_assert_false (cairn_store_edit_note (ts->store, id, ops, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, pending);
+  body = current_body (ts->store, id);
+  g_assert_cmpstr (body, ==, "abc");
+}
+
 /* Past 1,000 WAL pages the checkpoint runs on the checkpoint thread's own
  * connection, and the committed data stays whole. */
 static void
@@ -482,5 +531,6 @@ main (int   argc,
   g_test_add_func ("/store-bodies/damaged-text-opens", test_damaged_text_opens);
   g_test_add_func ("/store-bodies/checkpoint-thread", test_checkpoint_thread);
   g_test_add_func ("/store-bodies/changes-note-rows", test_changes_note_rows);
+  g_test_add_func ("/store-bodies/edit-deleted-refused", test_edit_deleted_refused);
   return g_test_run ();
 }
