@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-note.h: one note row, as the pool keeps it. Read-only properties:
- * "id", "title", "body" (the materialised text of the note's CRDT). */
+ * "id", "title", "body" (the materialised text of the note's CRDT, read
+ * from the store when first asked for after a change; "body" is notified
+ * when the note's text version changes, without reading it). */
 #pragma once
 
 #include <glib-object.h>
