@@ -547,26 +547,44 @@ cairn_window_drop_undo_toasts (CairnWindow *self)
     }
 }
 
+typedef gboolean (*CairnDeleteFunc) (CairnStore  *store,
+                                     const char  *id,
+                                     GError     **error);
+
+/* Deletes a list, task or note with delete_func and offers its Undo
+ * (restore_action with the id); title names it in the toast, failure
+ * the error. Both strings are copied first: the object they may belong
+ * to (and the window's selection) can change with the delete. */
+static void
+delete_with_undo (CairnWindow     *self,
+                  CairnDeleteFunc  delete_func,
+                  const char      *id,
+                  const char      *title,
+                  const char      *failure,
+                  const char      *restore_action)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id_copy = g_strdup (id);
+  g_autofree char *title_copy = g_strdup (title);
+
+  if (!delete_func (cairn_pool_get_store (self->pool), id_copy, &error))
+    report_error (self, failure, error);
+  else
+    add_undo_toast (self, title_copy, restore_action, id_copy);
+}
+
 static void
 win_delete_current_list (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = g_strdup (parameter != NULL ? g_variant_get_string (parameter, NULL)
-                                                    : self->selected);
-  g_autofree char *title = NULL;
+  const char *id = parameter != NULL ? g_variant_get_string (parameter, NULL) : self->selected;
   CairnList *list;
 
-  if (self->pool == NULL || (list = cairn_pool_lookup_list (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_list_get_title (list));
-  if (!cairn_store_delete_list (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the list"), error);
-  else
-    add_undo_toast (self, title, "win.restore-list", id);
+  if (self->pool != NULL && (list = cairn_pool_lookup_list (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_list, id, cairn_list_get_title (list),
+                      _("Could not delete the list"), "win.restore-list");
 }
 
 static void
@@ -607,19 +625,12 @@ win_delete_todo (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
   const char *id = g_variant_get_string (parameter, NULL);
-  g_autofree char *title = NULL;
   CairnTodo *todo;
 
-  if (self->pool == NULL || (todo = cairn_pool_lookup_todo (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_todo_get_title (todo));
-  if (!cairn_store_delete_todo (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the task"), error);
-  else
-    add_undo_toast (self, title, "win.restore-todo", id);
+  if (self->pool != NULL && (todo = cairn_pool_lookup_todo (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_todo, id, cairn_todo_get_title (todo),
+                      _("Could not delete the task"), "win.restore-todo");
 }
 
 static void
@@ -683,20 +694,14 @@ win_delete_note (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
   const char *id = g_variant_get_string (parameter, NULL);
-  g_autofree char *title = NULL;
   CairnNote *note;
 
-  if (self->pool == NULL || (note = cairn_pool_lookup_note (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_note_get_title (note)[0] != '\0'
-                    ? cairn_note_get_title (note) : _("Untitled Note"));
-  if (!cairn_store_delete_note (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the note"), error);
-  else
-    add_undo_toast (self, title, "win.restore-note", id);
+  if (self->pool != NULL && (note = cairn_pool_lookup_note (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_note, id,
+                      cairn_note_get_title (note)[0] != '\0' ? cairn_note_get_title (note)
+                                                             : _("Untitled Note"),
+                      _("Could not delete the note"), "win.restore-note");
 }
 
 /* ---- Sync ---------------------------------------------------------------- */
