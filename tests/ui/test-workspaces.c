@@ -531,44 +531,6 @@ test_switch_workspace (void)
   g_free (f->bob_ws);
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *label;
-  GtkWidget  *found;
-} ButtonQuery;
-
-static GtkWidget *
-find_mapped_button (GtkWidget  *widget,
-                    const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_mapped_button (c, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-button_shown (gpointer data)
-{
-  ButtonQuery *q = data;
-
-  q->found = find_mapped_button (q->root, q->label);
-  return q->found != NULL;
-}
-
-static gboolean
-button_gone (gpointer data)
-{
-  return !button_shown (data);
-}
-
 /* A mapped label whose text starts with prefix (an error toast, say). */
 static gboolean
 label_with_prefix_shown (GtkWidget  *widget,
@@ -620,7 +582,7 @@ test_undo_toast_across_switch (void)
   CairnWindow *window;
   CairnAccountDialog *dialog;
   CairnStore *store;
-  ButtonQuery undo = { NULL, "_Undo", NULL };
+  CairnTestButtonQuery undo = { NULL, "_Undo", NULL };
   guint pending;
 
   g_assert_no_error (error);
@@ -650,7 +612,7 @@ test_undo_toast_across_switch (void)
 
   /* Delete the task: its Undo toast shows. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-todo", "s", todo);
-  g_assert_true (cairn_test_wait_until (button_shown, &undo));
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
 
   /* Open the other workspace from the account dialog. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.accounts", NULL);
@@ -665,9 +627,9 @@ test_undo_toast_across_switch (void)
 
   /* The old toast is still there (nothing ran since the switch), but its
    * button does nothing now; then it goes. */
-  g_assert_true (button_shown (&undo));
+  g_assert_true (cairn_test_button_shown (&undo));
   g_signal_emit_by_name (undo.found, "clicked");
-  g_assert_true (cairn_test_wait_until (button_gone, &undo));
+  g_assert_true (cairn_test_wait_until (cairn_test_button_gone, &undo));
   cairn_test_spin (100);
   g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
   g_assert_cmpuint (cairn_store_get_pending_count (store), ==, pending);
@@ -681,12 +643,12 @@ test_undo_toast_across_switch (void)
   /* Reopening the same workspace (what a sign-in or sign-out does) keeps
    * its Undo toast working. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-list", "s", other_list);
-  g_assert_true (cairn_test_wait_until (button_shown, &undo));
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
   g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (cairn_session_get_workspace_id (session), ==, other_id);
   cairn_test_spin (100);
-  g_assert_true (button_shown (&undo));
+  g_assert_true (cairn_test_button_shown (&undo));
   g_signal_emit_by_name (undo.found, "clicked");
   {
     ListQuery back = { NULL, "Elsewhere" };
