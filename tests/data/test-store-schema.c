@@ -336,8 +336,13 @@ test_newer_schema (void)
   g_assert_no_error (error);
   id = cairn_store_create_list (store, "From the future", &error);
   g_clear_object (&store);
-  /* A newer Cairn wrote this file (and went back to a rollback journal). */
-  exec_on_file (path, "PRAGMA journal_mode = DELETE; PRAGMA user_version = 7;");
+  /* The next Cairn wrote this file (and went back to a rollback journal). */
+  {
+    g_autofree char *sql = g_strdup_printf ("PRAGMA journal_mode = DELETE; "
+                                            "PRAGMA user_version = %d;",
+                                            CAIRN_STORE_SCHEMA_VERSION + 1);
+    exec_on_file (path, sql);
+  }
   before = read_bytes (path);
 
   store = cairn_store_open (path, &error);
