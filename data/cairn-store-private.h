@@ -95,6 +95,12 @@ JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_load_meta       (CairnStore   *self,
                                             GError      **error);
+/* The same after events were only appended to the log (a rebase) since
+ * meta was loaded: keeps needs_update, set if one of them was skipped,
+ * instead of scanning the whole log for skipped events. */
+gboolean      _cairn_store_load_meta_after_append (CairnStore  *self,
+                                                   gboolean     appended_skipped,
+                                                   GError     **error);
 /* Reloads meta when another connection has committed since it was read. */
 gboolean      _cairn_store_check_data_version (CairnStore *self,
                                                GError    **error);

@@ -200,6 +200,7 @@ static gboolean
 apply_incoming (CairnStore       *self,
                 const CairnEvent *event,
                 GHashTable       *pending_fields,
+                gboolean         *any_skipped,
                 GError          **error)
 {
   gboolean skipped = FALSE;
@@ -215,6 +216,8 @@ apply_incoming (CairnStore       *self,
   if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
       !_cairn_store_insert_log (self, event, skipped, error))
     return FALSE;
+  if (skipped)
+    *any_skipped = TRUE;
   if (skipped)
     g_debug ("Keeping event %" G_GINT64_FORMAT " (%s v%u) unapplied: unknown to this build",
              event->seq, event->name, event->version);
@@ -271,6 +274,7 @@ cairn_store_rebase (CairnStore  *self,
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
   gboolean old_needs_update = self->needs_update;
+  gboolean any_skipped = FALSE;
   guint first, n_fast = 0;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
@@ -333,7 +337,7 @@ cairn_store_rebase (CairnStore  *self,
         goto fail;
 
       for (guint i = first + n_fast; i < events->len; i++)
-        if (!apply_incoming (self, events->pdata[i], pending_fields, error))
+        if (!apply_incoming (self, events->pdata[i], pending_fields, &any_skipped, error))
           goto fail;
 
       if (have_pending && !_cairn_store_replay_pending (self, NULL, error))
@@ -355,7 +359,7 @@ cairn_store_rebase (CairnStore  *self,
 
   changes = _cairn_changes_new ();
   if (!_cairn_changes_add_changeset (changes, net, error) ||
-      !_cairn_store_load_meta (self, error) ||
+      !_cairn_store_load_meta_after_append (self, any_skipped, error) ||
       !_cairn_store_end (self, error))
     goto fail;
 

@@ -672,9 +672,19 @@ notify_cursor (CairnStore *self,
 
 /* Meta and rows */
 
-gboolean
-_cairn_store_load_meta (CairnStore  *self,
-                        GError     **error)
+#define META_COLUMNS \
+  "SELECT client_id, head, history_id, max (next_client_seq, " \
+  "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), " \
+  "  coalesce ((SELECT max (client_seq) + 1 FROM log " \
+  "             WHERE log.client_id = meta.client_id), 1)), " \
+  "(SELECT count(*) FROM pending), "
+
+/* scan_skipped: whether to look for skipped events in the whole log (no
+ * index: a scan of every row, so not after every rebased page). */
+static gboolean
+load_meta (CairnStore  *self,
+           gboolean     scan_skipped,
+           GError     **error)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -682,14 +692,11 @@ _cairn_store_load_meta (CairnStore  *self,
   /* Whatever made the cursor stale (a rollback, a rebase, another
    * process) may have changed note bodies under the decoded ones. */
   _cairn_store_text_cache_clear (self);
-  stmt = _cairn_store_prepare (self,
-                               "SELECT client_id, head, history_id, max (next_client_seq, "
-                               "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
-                               "  coalesce ((SELECT max (client_seq) + 1 FROM log "
-                               "             WHERE log.client_id = meta.client_id), 1)), "
-                               "(SELECT count(*) FROM pending), "
-                               "EXISTS (SELECT 1 FROM log WHERE skipped) "
-                               "FROM meta WHERE id = 1", error);
+  if (scan_skipped)
+    stmt = _cairn_store_prepare (self, META_COLUMNS "EXISTS (SELECT 1 FROM log WHERE skipped) "
+                                 "FROM meta WHERE id = 1", error);
+  else
+    stmt = _cairn_store_prepare (self, META_COLUMNS "0 FROM meta WHERE id = 1", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -712,7 +719,8 @@ _cairn_store_load_meta (CairnStore  *self,
   self->history_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
   self->next_client_seq = sqlite3_column_int64 (stmt, 3);
   self->pending_count = (guint) sqlite3_column_int64 (stmt, 4);
-  self->needs_update = sqlite3_column_int (stmt, 5) != 0;
+  if (scan_skipped)
+    self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
 
   if (!read_data_version (self, &self->data_version, error))
@@ -724,6 +732,25 @@ _cairn_store_load_meta (CairnStore  *self,
                    "“%s” is damaged: its client id is not 32 hex digits", self->path);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_load_meta (CairnStore  *self,
+                        GError     **error)
+{
+  return load_meta (self, TRUE, error);
+}
+
+gboolean
+_cairn_store_load_meta_after_append (CairnStore  *self,
+                                     gboolean     appended_skipped,
+                                     GError     **error)
+{
+  if (!load_meta (self, FALSE, error))
+    return FALSE;
+  if (appended_skipped)
+    self->needs_update = TRUE;
   return TRUE;
 }
 
