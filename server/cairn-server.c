@@ -461,9 +461,7 @@ encode_event_pages (GPtrArray *events,
 
       if (page->len > 0 && (ev == NULL || bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096))
         {
-          g_autoptr(JsonNode) node = cairn_protocol_encode_live_events (page, head);
-
-          g_ptr_array_add (texts, cairn_protocol_to_string (node, NULL));
+          g_ptr_array_add (texts, cairn_protocol_live_events_to_text (page, head, NULL));
           g_ptr_array_set_size (page, 0);
           bytes = 0;
         }
@@ -1253,17 +1251,20 @@ handle_pull (Server            *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
   gint64 after;
   guint limit;
+  gsize len = 0;
+  char *text;
 
   if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
       !cairn_protocol_parse_after (query ? g_hash_table_lookup (query, "after") : NULL, &after, &error) ||
       !cairn_protocol_parse_limit (query ? g_hash_table_lookup (query, "limit") : NULL, &limit, &error) ||
       !(reply = cairn_server_core_pull (self->core, auth, ws, after, limit, &error)))
     return answer_gerror (msg, error);
-  node = cairn_protocol_encode_pull_reply (reply);
-  answer_json (msg, 200, node);
+  /* Written as text: a page of a long catch-up is up to 1 MiB. */
+  text = cairn_protocol_pull_reply_to_text (reply, &len);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
 }
 
 static void
