@@ -200,6 +200,7 @@ static gboolean
 apply_incoming (CairnStore       *self,
                 const CairnEvent *event,
                 GHashTable       *pending_fields,
+                CairnChanges     *changes,
                 gboolean         *any_skipped,
                 GError          **error)
 {
@@ -213,7 +214,7 @@ apply_incoming (CairnStore       *self,
     }
   else if (!_cairn_store_sync_foreign_applied (self, event, pending_fields, error))
     return FALSE;
-  if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
+  if (!_cairn_store_apply_event (self, event, changes, &skipped, error) ||
       !_cairn_store_insert_log (self, event, skipped, error))
     return FALSE;
   if (skipped)
@@ -296,14 +297,19 @@ cairn_store_rebase (CairnStore  *self,
       return TRUE;
     }
 
-  /* Records the net effect of the whole rebase, to tell the pool exactly
-   * which rows changed (a row rolled back and replayed to the same values
-   * is no change). */
-  if ((session = _cairn_store_session_new (self, error)) == NULL)
-    goto fail;
-
   pending = load_pending_seqs (self, NULL, error);
   if (pending == NULL)
+    goto fail;
+
+  /* With pending events, a session records the net effect of the whole
+   * rebase, to tell the pool exactly which rows changed (a row rolled back
+   * and replayed to the same values is no change). With none, nothing is
+   * rolled back or replayed, and the reducers report the rows they write
+   * (a row changed and changed back within the batch is reported too);
+   * taking a changeset would cost a query per changed row, which was a
+   * large part of catching up. */
+  changes = _cairn_changes_new ();
+  if (pending->len > 0 && (session = _cairn_store_session_new (self, error)) == NULL)
     goto fail;
 
   /* 1. Fast path: our own pending events at the front of the batch, in
@@ -337,7 +343,8 @@ cairn_store_rebase (CairnStore  *self,
         goto fail;
 
       for (guint i = first + n_fast; i < events->len; i++)
-        if (!apply_incoming (self, events->pdata[i], pending_fields, &any_skipped, error))
+        if (!apply_incoming (self, events->pdata[i], pending_fields,
+                             session == NULL ? changes : NULL, &any_skipped, error))
           goto fail;
 
       if (have_pending && !_cairn_store_replay_pending (self, NULL, error))
@@ -352,14 +359,17 @@ cairn_store_rebase (CairnStore  *self,
       g_free (self->history_id);
       self->history_id = g_strdup (history_id);
     }
-  if (!_cairn_store_save_cursor (self, error) ||
-      !_cairn_store_session_take (self, session, &net, error))
+  if (!_cairn_store_save_cursor (self, error))
     goto fail;
-  g_clear_pointer (&session, sqlite3session_delete);
+  if (session != NULL)
+    {
+      if (!_cairn_store_session_take (self, session, &net, error) ||
+          !_cairn_changes_add_changeset (changes, net, error))
+        goto fail;
+      g_clear_pointer (&session, sqlite3session_delete);
+    }
 
-  changes = _cairn_changes_new ();
-  if (!_cairn_changes_add_changeset (changes, net, error) ||
-      !_cairn_store_load_meta_after_append (self, any_skipped, error) ||
+  if (!_cairn_store_load_meta_after_append (self, any_skipped, error) ||
       !_cairn_store_end (self, error))
     goto fail;
 
