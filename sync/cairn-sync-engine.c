@@ -17,6 +17,7 @@
 
 #define PUSH_BATCH        500
 #define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
+#define CATCH_UP_BATCH    (PULL_PAGE * 4)
 #define PROBE_SECONDS     30
 #define MAX_ROUND_STEPS   100000
 
@@ -814,9 +815,17 @@ cairn_sync_engine_logout_finish (CairnSyncEngine  *self,
 
 typedef struct
 {
-  guint steps;
-  guint pulls_in_flight;
+  guint      steps;
+  guint      pulls_in_flight;
+  GPtrArray *held;   /* CairnWireEvent*: pages waiting to be rebased together */
 } RoundData;
+
+static void
+round_data_free (RoundData *data)
+{
+  g_clear_pointer (&data->held, g_ptr_array_unref);
+  g_free (data);
+}
 
 static void round_step      (GTask        *task);
 static void round_pull_done (GObject      *source,
@@ -922,11 +931,20 @@ round_pull_done (GObject      *source,
     round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
                                                              reply->events->len - 1))->seq);
 
-  if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
+  /* Several pages make one rebase (one transaction) of up to
+   * CATCH_UP_BATCH events: each transaction has a fixed cost. */
+  if (data->held == NULL)
+    data->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_extend_and_steal (data->held, g_steal_pointer (&reply->events));
+  reply->events = g_ptr_array_new ();
+  if (data->pulls_in_flight > 0 && data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
+    return;
+  if (!cairn_sync_core_receive (self->core, data->held, reply->head, reply->history_id, &error))
     {
       round_fail (task, g_steal_pointer (&error));
       return;
     }
+  g_ptr_array_set_size (data->held, 0);
   update_counts (self);
   if (data->pulls_in_flight > 0)
     return;   /* the next page's answer carries on */
@@ -997,7 +1015,7 @@ cairn_sync_engine_sync_async (CairnSyncEngine     *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_sync_engine_sync_async);
-  g_task_set_task_data (task, g_new0 (RoundData, 1), g_free);
+  g_task_set_task_data (task, g_new0 (RoundData, 1), (GDestroyNotify) round_data_free);
 
   if (!check_ready (self, &error))
     {
