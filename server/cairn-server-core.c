@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -719,6 +720,26 @@ cairn_server_core_user_list (CairnServerCore  *self,
 
 /* ---- login ------------------------------------------------------------- */
 
+/* The key failed logins from @address are counted under. An IPv6 host
+ * usually owns a whole /64, so counting per exact address would let it try
+ * 2^64 times as often: count per /64 instead. IPv4 (also written as an
+ * IPv4-mapped IPv6 address) counts per address. Anything that does not parse
+ * is counted as written. */
+static char *
+address_key (const char *address)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  const guint8 *b;
+
+  if (inet == NULL || g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
+    return g_strdup (address);
+  b = g_inet_address_to_bytes (inet);
+  if (memcmp (b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+}
+
 /* Seconds until the counter's window ends if it is over limit, else 0. */
 static gint64
 counter_blocked (CairnServerCore *self,
@@ -780,6 +801,7 @@ cairn_server_core_login_begin (CairnServerCore  *self,
 {
   gint64 now = cairn_server_core_now (self);
   gint64 wait_user, wait_addr;
+  g_autofree char *addr_key = address ? address_key (address) : NULL;
   sqlite3_stmt *st;
   gboolean row;
   char *hash;
@@ -787,7 +809,7 @@ cairn_server_core_login_begin (CairnServerCore  *self,
   *out_retry_after = 0;
   wait_user = counter_blocked (self, self->login_user, username,
                                self->options.login_failures_per_user, now);
-  wait_addr = address ? counter_blocked (self, self->login_addr, address,
+  wait_addr = addr_key ? counter_blocked (self, self->login_addr, addr_key,
                                          self->options.login_failures_per_address, now) : 0;
   if (wait_user > 0 || wait_addr > 0)
     {
@@ -857,7 +879,11 @@ cairn_server_core_login_finish (CairnServerCore    *self,
         }
       counter_fail (self, self->login_user, username, now);
       if (address != NULL)
-        counter_fail (self, self->login_addr, address, now);
+        {
+          g_autofree char *addr_key = address_key (address);
+
+          counter_fail (self, self->login_addr, addr_key, now);
+        }
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "Wrong user name or password");
       return FALSE;

@@ -300,6 +300,52 @@ test_rate_limit_address (Fixture       *f,
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
 }
 
+/* Failed logins from one IPv6 /64 count together, whatever the host part;
+ * another /64 and IPv4 (also IPv4-mapped) keep their own counts. */
+static void
+test_rate_limit_ipv6_prefix (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 retry = 0;
+
+  for (int i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("user%d", i);
+      g_autofree char *addr = g_strdup_printf ("2001:db8:1:2::%x", 0x100 + i * 3001);
+
+      g_assert_null (cairn_server_core_login (f->core, name, "wrong horse", "x", addr, &retry, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+      g_clear_error (&error);
+    }
+  /* A new host in the same /64, written differently, is blocked. */
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x",
+                                          "2001:0db8:0001:0002:ffff:1:2:3", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED);
+  g_assert_cmpint (retry, >, 0);
+  g_clear_error (&error);
+  /* The neighbouring /64 is not. */
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x", "2001:db8:1:3::1", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+
+  /* An IPv4 address and its IPv4-mapped form share one count. */
+  for (int i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("v4user%d", i);
+
+      g_assert_null (cairn_server_core_login (f->core, name, "wrong horse", "x",
+                                              i % 2 ? "192.0.2.7" : "::ffff:192.0.2.7", &retry, &error));
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+      g_clear_error (&error);
+    }
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x", "192.0.2.7", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+  g_assert_null (cairn_server_core_login (f->core, "fresh", "wrong horse", "x", "192.0.2.8", &retry, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+}
+
 static void
 test_session_expiry_and_revoke (Fixture       *f,
                                 gconstpointer  data)
@@ -780,6 +826,7 @@ main (int    argc,
   ADD ("login", test_login);
   ADD ("rate-limit-user", test_rate_limit);
   ADD ("rate-limit-address", test_rate_limit_address);
+  ADD ("rate-limit-ipv6-prefix", test_rate_limit_ipv6_prefix);
   ADD ("session-expiry-revoke", test_session_expiry_and_revoke);
   ADD ("workspaces-members", test_workspaces_members);
   ADD ("push-exactly-once", test_push_exactly_once);
