@@ -1357,8 +1357,7 @@ scan_word (Scan       *sc,
   return TRUE;
 }
 
-/* A string as the server writes one (after the whole message was checked
- * to be UTF-8 without NUL bytes): any text, with the escapes \" \\ \/ \b
+/* A string as the server writes one: any UTF-8 text, with the escapes \" \\ \/ \b
  * \f \n \r \t, and \uXXXX for anything but NUL and surrogates (those
  * take the general path, which refuses them); no raw control characters
  * but 0x1f (json-glib writes that one raw) and no raw DEL. Read back and
@@ -1385,6 +1384,17 @@ scan_text_string (Scan        *sc,
        * DEL: the generator would write it back as 6 bytes. */
       if ((c < 0x20 && c != 0x1f) || c == 0x7f)
         return FALSE;
+      if (c >= 0x80)
+        {
+          /* The only place where bytes above ASCII may be: check them here
+           * rather than the whole message. */
+          gunichar u = g_utf8_get_char_validated (sc->p, sc->end - sc->p);
+
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            return FALSE;
+          sc->p = g_utf8_next_char (sc->p);
+          continue;
+        }
       if (c == '\\')
         {
           *escaped = TRUE;
@@ -2351,7 +2361,9 @@ scan_events_message (const char  *data,
   gint64 head = 0;
   gboolean more = FALSE;
 
-  if (len == 0 || !g_utf8_validate (data, len, NULL) || !scan_char (&sc, '{'))
+  /* Bytes above ASCII are checked where the scan allows them, in strings
+   * (scan_text_string); anywhere else they end the scan. */
+  if (len == 0 || !scan_char (&sc, '{'))
     return FALSE;
   do
     {

@@ -864,6 +864,11 @@ test_pull_fast (void)
     "not json",
     "",
     "{\"events\":[" SEV ("{\"t\":\"\xff\"}", "1") "],\"head\":1,\"history_id\":\"" CID "\",\"more\":false}",
+    /* Not UTF-8: overlong, an encoded surrogate, cut short, a stray byte outside strings. */
+    PULL (SEV ("{\"t\":\"\xc0\xaf\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\xed\xa0\x80\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\xe2\x82\"}", "1"), "1", "false"),
+    PULL (SEV ("{}", "1"), "1", "false") "\xc3\xa9",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (fast); i++)
@@ -962,7 +967,7 @@ test_pull_fast_random (void)
                               n + 6 + g_rand_int_range (r, 0, 3), g_rand_boolean (r) ? "true" : "false");
       if (g_rand_int_range (r, 0, 4) == 0)
         {
-          static const char junk[] = "{}[]\":,0-9 \\aeu";
+          static const char junk[] = "{}[]\":,0-9 \\aeu\xc3\xff\x01";
           guint at = g_rand_int_range (r, 0, body->len);
 
           if (g_rand_boolean (r))
