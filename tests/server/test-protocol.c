@@ -57,6 +57,10 @@ test_parse_errors (void)
     { "{\"a\":\"x\0y\"}", 11, CAIRN_PROTOCOL_ERROR_INVALID_UTF8 },
     /* A lone surrogate escape is no character at all. */
     { "{\"a\":\"\\ud800\"}", 14, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud800x\"}", 15, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\udc00\\ud800\"}", 20, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud800\\u0041\"}", 20, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\uDBFF\"}", 14, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -68,6 +72,15 @@ test_parse_errors (void)
       g_assert_null (node);
       g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
     }
+
+  /* A pair is one character; an escaped backslash before "ud800" is text. */
+  {
+    g_autoptr(JsonNode) pair = parse_ok ("{\"a\":\"\\ud83d\\ude00\",\"b\":\"\\\\ud800\"}");
+    JsonObject *obj = json_node_get_object (pair);
+
+    g_assert_cmpstr (json_object_get_string_member (obj, "a"), ==, "\xf0\x9f\x98\x80");
+    g_assert_cmpstr (json_object_get_string_member (obj, "b"), ==, "\\ud800");
+  }
 
   {
     g_autoptr(GError) error = NULL;
