@@ -311,7 +311,7 @@ test_long_catch_up (void)
   g_autoptr(GPtrArray) log_c = NULL;
   Device a = { 0 }, b = { 0 }, c = { 0 }, q = { 0 };
   Device *pair[2] = { &a, &c };
-  guint n = 5300;
+  guint n = 3000;
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
@@ -339,7 +339,7 @@ test_long_catch_up (void)
       g_assert_no_error (error);
     }
   device_sync (&q);
-  for (guint i = 0; i < 1200; i++)
+  for (guint i = 0; i < 1100; i++)
     {
       g_autofree char *title = g_strdup_printf ("Late %u", i);
 
@@ -347,7 +347,7 @@ test_long_catch_up (void)
       g_assert_no_error (error);
     }
   device_sync (&a);
-  g_assert_cmpint (cairn_store_get_head (a.store), ==, n + 1 + 3 + 1200);
+  g_assert_cmpint (cairn_store_get_head (a.store), ==, n + 1 + 3 + 1100);
 
   device_open (&b, dir, "b", server);
   device_sync (&b);
