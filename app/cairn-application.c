@@ -253,6 +253,8 @@ cairn_application_startup (GApplication *app)
   cairn_ui_init ();
 
   G_APPLICATION_CLASS (cairn_application_parent_class)->startup (app);
+  /* Again, now that GTK has opened the display: picks the renderer. */
+  cairn_ui_init ();
 
   self->settings = cairn_application_create_settings ();
   g_signal_connect_object (self->settings, "changed::color-scheme",

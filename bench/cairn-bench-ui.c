@@ -2,10 +2,17 @@
 /* cairn-bench-ui.c: start-up of the main window over a large workspace.
  *
  * Fills a workspace (default 100,000 todos in 100 lists and 1,000 notes)
- * in a child process (so the filling does not count in the RSS),
- * then measures, from opening the store to the first frame the window
- * paints with a list open, and the resident memory once it is shown.
- * Prints one JSON line per measurement. Needs a display (xvfb-run).
+ * in a child process (so the filling does not count in the RSS), then
+ * starts up once per run, each run in a fresh process as a user's start
+ * is: GTK initialisation, store open, pool load, window construction and
+ * the first frame the window paints with a list open (and its rows made),
+ * and the resident memory half a second later, split into anonymous,
+ * file-backed and shared memory; then, apart from the start-up, the
+ * resident memory after scrolling through the open list a page a frame.
+ * Prints one JSON line per measurement.
+ * Needs a display (xvfb-run). --workspace PATH keeps the filled workspace
+ * there and reuses it next time; --in-process runs one start-up in this
+ * process, for profilers.
  * Then types into a note of --note-chars characters (default 100,000, in
  * paragraphs of ~570) in the open editor: per keystroke, the time from the
  * GtkTextBuffer insertion to the note buffer having it (key_*), the time
@@ -26,20 +33,55 @@
 
 #include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
+#include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+/* The todo rows on screen showing their task (shown), and those on screen
+ * still empty (empty): the first frame must show the list, not an empty
+ * view or rows that fill in later. */
+static void
+count_todo_rows (GtkWidget *widget,
+                 guint     *shown,
+                 guint     *empty)
+{
+  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget) &&
+      gtk_widget_get_child_visible (widget) &&
+      cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget)) != NULL)
+    {
+      GtkWidget *child = gtk_widget_get_first_child (widget);
+
+      /* a row that was made has its widgets, allocated */
+      if (child != NULL && gtk_widget_get_mapped (child) && gtk_widget_get_height (child) > 0)
+        (*shown)++;
+      else
+        (*empty)++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_todo_rows (child, shown, empty);
+}
+
 static gint64 first_frame_at;
+static guint frames_painted;
+static guint rows_at_first_frame;
+static guint empty_rows_at_first_frame;
 
 static void
 on_after_paint (GdkFrameClock *clock,
-                gpointer       data)
+                GtkWidget     *window)
 {
+  frames_painted++;
   if (first_frame_at == 0)
-    first_frame_at = g_get_monotonic_time ();
+    {
+      first_frame_at = g_get_monotonic_time ();
+      rows_at_first_frame = empty_rows_at_first_frame = 0;
+      count_todo_rows (window, &rows_at_first_frame, &empty_rows_at_first_frame);
+    }
 }
 
 static void
@@ -48,19 +90,22 @@ on_realize (GtkWidget *widget,
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
 
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), widget);
 }
 
+/* Resident memory from /proc/self/status: field is "VmRSS", "RssAnon",
+ * "RssFile" or "RssShmem"; MiB, or -1 when it cannot be read. */
 static double
-rss_mb (void)
+status_mb (const char *field)
 {
   g_autofree char *status = NULL;
+  g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
   const char *line;
 
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     return -1;
-  line = strstr (status, "VmRSS:");
-  return line != NULL ? g_ascii_strtod (line + 6, NULL) / 1024.0 : -1;
+  line = strstr (status, key);
+  return line != NULL ? g_ascii_strtod (line + strlen (key), NULL) / 1024.0 : -1;
 }
 
 static GSettings *
@@ -125,6 +170,37 @@ fill (const char *path,
         g_error ("create note: %s", error->message);
     }
   first = g_strdup (lists->pdata[0]);
+  return first;
+}
+
+/* The first list and the counts of a workspace an earlier run kept. */
+static char *
+reuse_workspace (const char *path,
+                 int        *n_todos,
+                 int        *n_lists,
+                 int        *n_notes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = cairn_store_open (path, &error);
+  sqlite3_stmt *stmt = NULL;
+  char *first;
+
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                          "SELECT (SELECT id FROM lists WHERE deleted = 0 ORDER BY position, id LIMIT 1), "
+                          "(SELECT count(*) FROM todos WHERE deleted = 0), "
+                          "(SELECT count(*) FROM lists WHERE deleted = 0), "
+                          "(SELECT count(*) FROM notes WHERE deleted = 0)",
+                          -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_text (stmt, 0) == NULL)
+    g_error ("Cannot read the lists of %s: %s", path,
+             sqlite3_errmsg (cairn_store_get_db (store)));
+  first = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  *n_todos = sqlite3_column_int (stmt, 1);
+  *n_lists = sqlite3_column_int (stmt, 2);
+  *n_notes = sqlite3_column_int (stmt, 3);
+  sqlite3_finalize (stmt);
   return first;
 }
 
@@ -209,6 +285,10 @@ bench_typing (const char *path,
 
   if (store == NULL)
     g_error ("Cannot open %s: %s", path, error->message);
+  /* The start-ups ran in child processes: GTK is not set up here yet. */
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
   id = cairn_store_create_note (store, "Long note", &error);
   if (id == NULL)
     g_error ("create note: %s", error->message);
@@ -295,6 +375,157 @@ first_frame_seen (void)
   return first_frame_at != 0;
 }
 
+/* Scrolls the open list a page at a time to its end, a frame for each
+ * page, as someone reading through it would; every row the list view keeps
+ * then has been on screen. Returns the pages scrolled. */
+static guint
+scroll_through (GtkWidget *window)
+{
+  GtkWidget *list_view = NULL;
+  GtkAdjustment *adjustment;
+  guint pages = 0;
+
+  for (GtkWidget *w = window; w != NULL && list_view == NULL;)
+    {
+      /* depth-first search for the tasks' list view */
+      GtkWidget *next = gtk_widget_get_first_child (w);
+
+      if (GTK_IS_LIST_VIEW (w) && gtk_widget_get_ancestor (w, CAIRN_TYPE_TODO_VIEW) != NULL)
+        list_view = w;
+      while (next == NULL && w != NULL && w != window)
+        {
+          next = gtk_widget_get_next_sibling (w);
+          if (next == NULL)
+            w = gtk_widget_get_parent (w);
+        }
+      w = next;
+    }
+  if (list_view == NULL)
+    return 0;
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
+  while (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) <
+         gtk_adjustment_get_upper (adjustment))
+    {
+      guint frame = frames_painted;
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
+                                            gtk_adjustment_get_page_size (adjustment));
+      pages++;
+      while (frames_painted == frame)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  return pages;
+}
+
+/* One start-up, in this process: GTK must not be initialised yet. */
+static void
+startup_run (const char *path,
+             const char *list_id,
+             int         run,
+             int         n_todos,
+             int         n_lists,
+             int         n_notes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  CairnWindow *window;
+  gint64 init_start, start, opened, pooled, built;
+  double rss_init, rss, rss_anon, rss_file, rss_shmem;
+  guint pages;
+  double anon[5];   /* after GTK init, store open, pool, window, first frame */
+
+  init_start = g_get_monotonic_time ();
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
+  settings = bench_settings (list_id);
+  rss_init = status_mb ("VmRSS");
+  anon[0] = status_mb ("RssAnon");
+
+  first_frame_at = 0;
+  start = g_get_monotonic_time ();
+  store = cairn_store_open (path, &error);
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  opened = g_get_monotonic_time ();
+  anon[1] = status_mb ("RssAnon");
+  pool = cairn_pool_new (store);
+  pooled = g_get_monotonic_time ();
+  anon[2] = status_mb ("RssAnon");
+  window = cairn_window_new (NULL, settings, pool);
+  built = g_get_monotonic_time ();
+  anon[3] = status_mb ("RssAnon");
+  g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!first_frame_seen ())
+    g_main_context_iteration (NULL, TRUE);
+  anon[4] = status_mb ("RssAnon");
+
+  /* Let it settle, then see what it holds. */
+  for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
+  rss = status_mb ("VmRSS");
+  rss_anon = status_mb ("RssAnon");
+  rss_file = status_mb ("RssFile");
+  rss_shmem = status_mb ("RssShmem");
+  /* And after reading through the list (not part of the start-up). */
+  pages = scroll_through (GTK_WIDGET (window));
+
+  printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
+          "\"renderer\":\"%s\",\"gtk_init_ms\":%.1f,"
+          "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,\"window_ms\":%.1f,\"present_ms\":%.1f,"
+          "\"first_frame_ms\":%.1f,\"rows_shown\":%u,\"rows_empty\":%u,"
+          "\"rss_init_mb\":%.1f,\"rss_mb\":%.1f,\"anon_mb\":%.1f,\"file_mb\":%.1f,"
+          "\"shmem_mb\":%.1f,\"anon_phases_mb\":[%.1f,%.1f,%.1f,%.1f,%.1f],"
+          "\"pages_scrolled\":%u,\"rss_scrolled_mb\":%.1f}\n",
+          run, n_todos, n_lists, n_notes,
+          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))),
+          (start - init_start) / 1000.0,
+          (opened - start) / 1000.0, (pooled - opened) / 1000.0, (built - pooled) / 1000.0,
+          (first_frame_at - built) / 1000.0, (first_frame_at - start) / 1000.0,
+          rows_at_first_frame, empty_rows_at_first_frame, rss_init, rss, rss_anon,
+          rss_file, rss_shmem, anon[0], anon[1], anon[2], anon[3], anon[4],
+          pages, status_mb ("VmRSS"));
+  fflush (stdout);
+  /* Todos go round the lists, so the first one has some when any exist. */
+  if (g_strcmp0 (cairn_window_get_selected (window), list_id) != 0 ||
+      (n_todos > 0 && rows_at_first_frame == 0) || empty_rows_at_first_frame > 0)
+    g_error ("The first frame did not show the list %s", list_id);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Each start-up in a fresh process, as a user's is: nothing GTK, fontconfig
+ * or GL set up in an earlier run is reused, and no run's memory counts in
+ * the next one. The file system cache stays warm after the first. */
+static void
+startup_in_child (const char *path,
+                  const char *list_id,
+                  int         run,
+                  int         n_todos,
+                  int         n_lists,
+                  int         n_notes)
+{
+  pid_t pid;
+  int status;
+
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    g_error ("fork: %s", g_strerror (errno));
+  if (pid == 0)
+    {
+      startup_run (path, list_id, run, n_todos, n_lists, n_notes);
+      _exit (0);
+    }
+  if (waitpid (pid, &status, 0) != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_error ("Start-up run %d failed in its child process", run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -305,11 +536,17 @@ main (int   argc,
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   g_autofree char *list_id = NULL;
+  g_autofree char *workspace = NULL;
+  gboolean in_process = FALSE;
   GOptionEntry entries[] = {
     { "todos", 0, 0, G_OPTION_ARG_INT, &n_todos, "Todos in the workspace", "N" },
     { "notes", 0, 0, G_OPTION_ARG_INT, &n_notes, "Notes in the workspace", "N" },
     { "lists", 0, 0, G_OPTION_ARG_INT, &n_lists, "Lists the todos are spread over", "N" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Start-ups to measure", "N" },
+    { "in-process", 0, 0, G_OPTION_ARG_NONE, &in_process,
+      "One start-up in this process, no typing (for profilers)", NULL },
+    { "workspace", 0, 0, G_OPTION_ARG_FILENAME, &workspace,
+      "Keep the workspace in PATH, and reuse it if it exists (its own counts apply)", "PATH" },
     { "note-chars", 0, 0, G_OPTION_ARG_INT, &note_chars, "Characters in the typed-in note", "N" },
     { "keys", 0, 0, G_OPTION_ARG_INT, &keys, "Keystrokes to measure (0: skip)", "N" },
     { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Keystrokes per committed note.edited (1: every key)", "N" },
@@ -330,68 +567,43 @@ main (int   argc,
       return 2;
     }
 
-  dir = g_dir_make_tmp ("cairn-bench-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "workspace.db", NULL);
-  fill_start = g_get_monotonic_time ();
-  list_id = fill_in_child (path, n_todos, n_lists, n_notes);
-  g_printerr ("filled in %.1f s\n", (g_get_monotonic_time () - fill_start) / 1e6);
-
-  gtk_init ();
-  adw_init ();
-  cairn_ui_init ();
-
-  for (int run = 0; run < runs; run++)
+  if (workspace != NULL)
+    path = g_strdup (workspace);
+  else
     {
-      g_autoptr(GSettings) settings = bench_settings (list_id);
-      g_autoptr(CairnStore) store = NULL;
-      g_autoptr(CairnPool) pool = NULL;
-      CairnWindow *window;
-      gint64 start, opened, pooled;
-      double rss;
-
-      first_frame_at = 0;
-      start = g_get_monotonic_time ();
-      store = cairn_store_open (path, &error);
-      if (store == NULL)
-        g_error ("Cannot open %s: %s", path, error->message);
-      opened = g_get_monotonic_time ();
-      pool = cairn_pool_new (store);
-      pooled = g_get_monotonic_time ();
-      window = cairn_window_new (NULL, settings, pool);
-      g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
-      gtk_window_present (GTK_WINDOW (window));
-      while (!first_frame_seen ())
-        g_main_context_iteration (NULL, TRUE);
-
-      /* Let it settle, then see what it holds. */
-      for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
-        g_main_context_iteration (NULL, FALSE);
-      rss = rss_mb ();
-
-      printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
-              "\"store_open_ms\":%.1f,\"pool_ms\":%.1f,"
-              "\"first_frame_ms\":%.1f,\"rss_mb\":%.1f}\n",
-              run + 1, n_todos, n_lists, n_notes,
-              (opened - start) / 1000.0, (pooled - opened) / 1000.0,
-              (first_frame_at - start) / 1000.0, rss);
-      fflush (stdout);
-
-      gtk_window_destroy (GTK_WINDOW (window));
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
+      dir = g_dir_make_tmp ("cairn-bench-ui-XXXXXX", &error);
+      g_assert_no_error (error);
+      path = g_build_filename (dir, "workspace.db", NULL);
     }
+  if (workspace != NULL && g_file_test (path, G_FILE_TEST_EXISTS))
+    list_id = reuse_workspace (path, &n_todos, &n_lists, &n_notes);
+  else
+    {
+      fill_start = g_get_monotonic_time ();
+      list_id = fill_in_child (path, n_todos, n_lists, n_notes);
+      g_printerr ("filled in %.1f s\n", (g_get_monotonic_time () - fill_start) / 1e6);
+    }
+
+  if (in_process)
+    {
+      startup_run (path, list_id, 1, n_todos, n_lists, n_notes);
+      runs = 0;
+      keys = 0;
+    }
+  for (int run = 0; run < runs; run++)
+    startup_in_child (path, list_id, run + 1, n_todos, n_lists, n_notes);
 
   if (keys > 0)
     bench_typing (path, MAX (note_chars, 1), keys, burst);
 
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-    g_unlink (path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (dir);
-  }
+  if (dir != NULL)
+    {
+      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+      g_unlink (path);
+      g_unlink (wal);
+      g_unlink (shm);
+      g_rmdir (dir);
+    }
   return 0;
 }

@@ -939,6 +939,60 @@ _cairn_store_load_pending (CairnStore  *self,
 
 /* Public API */
 
+/* The page cache opening may fill, in KiB. */
+#define OPEN_SCAN_CACHE_KIB 256
+
+static gboolean
+set_cache_size (CairnStore  *self,
+                gint64       cache_size,
+                GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT, cache_size);
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot set the size of the page cache");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Opening counts the outbox and looks for skipped events in the log: whole
+ * scans of tables that grow with every change (some 40 MB of pending rows
+ * after 100,000 changes). Through the page cache of normal use (16 MiB)
+ * the pages scanned would stay in memory for nothing, so the scan goes
+ * through a small cache, and the normal size comes back after it. */
+static gboolean
+load_meta_through_small_cache (CairnStore  *self,
+                               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 normal;
+  gboolean ok;
+  int rc;
+
+  stmt = _cairn_store_prepare (self, "PRAGMA cache_size", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the size of the page cache");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  normal = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (!set_cache_size (self, -OPEN_SCAN_CACHE_KIB, error))
+    return FALSE;
+  ok = _cairn_store_load_meta (self, error);
+  /* The first error is the one to report. */
+  if (!set_cache_size (self, normal, ok ? error : NULL))
+    return FALSE;
+  return ok;
+}
+
 CairnStore *
 cairn_store_open (const char  *path,
                   GError     **error)
@@ -954,7 +1008,7 @@ cairn_store_open (const char  *path,
   if (self->db == NULL)
     return NULL;
 
-  if (!_cairn_store_load_meta (self, error))
+  if (!load_meta_through_small_cache (self, error))
     return NULL;
 
   /* An update may have taught this build events that an older one stored

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-todo-row.c: one task row; edits become store events. */
+/* cairn-todo-row.c: one task row; edits become store events.
+ *
+ * GTK 4.8's GtkListView keeps 200 rows alive whatever its height, most of
+ * them off screen, and a row's widgets (an entry and two menu buttons) are
+ * what starting up with a long list cost: some 11 MB and 80 ms for 200
+ * rows. So a row makes its widgets the first time it is laid out: the list
+ * view allocates only the rows on screen, so those are made in the frame
+ * that shows them. Until then a row is an empty shell that measures like
+ * the last row that was made (the first row measured makes itself for
+ * that). */
 #define G_LOG_DOMAIN "cairn-todo-row"
 
 #include "config.h"
@@ -19,6 +28,7 @@ struct _CairnTodoRow
   GMenu          *move_menu;
   guint           updating : 1;
 
+  GtkWidget      *content;       /* NULL until made (cairn_todo_row_build()) */
   GtkCheckButton *done_check;
   GtkEntry       *title_entry;
   GtkEventControllerFocus *title_focus;
@@ -31,6 +41,7 @@ struct _CairnTodoRow
 G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
 
 static void on_menu_shown         (CairnTodoRow *self);
+static void cairn_todo_row_build  (CairnTodoRow *self);
 static void on_due_popover_closed (GtkPopover   *popover,
                                    CairnTodoRow *self);
 
@@ -93,7 +104,7 @@ cairn_todo_row_sync (CairnTodoRow *self)
   const char *due;
   gboolean done;
 
-  if (self->todo == NULL)
+  if (self->todo == NULL || self->content == NULL)
     return;
 
   title = cairn_todo_get_title (self->todo);
@@ -336,6 +347,7 @@ todo_pick_due (GtkWidget  *widget,
   if (self->todo == NULL)
     return;
 
+  cairn_todo_row_build (self);
   create_due_popover (self->due_button, self);
   sync_calendar (self);
   /* The popover hangs off the due button, shown while it is open; a
@@ -414,17 +426,136 @@ on_menu_shown (CairnTodoRow *self)
     }
 }
 
+/* The widgets of a row that comes on screen (see the top of the file). */
+static void
+cairn_todo_row_build (CairnTodoRow *self)
+{
+  GtkWidget *box;
+
+  if (self->content != NULL)
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  self->done_check = GTK_CHECK_BUTTON (gtk_check_button_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->done_check), "done_check");
+  gtk_widget_set_valign (GTK_WIDGET (self->done_check), GTK_ALIGN_CENTER);
+  g_signal_connect (self->done_check, "toggled", G_CALLBACK (on_done_toggled), self);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->done_check));
+
+  self->title_entry = GTK_ENTRY (gtk_entry_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->title_entry), "title_entry");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->title_entry), TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (self->title_entry), GTK_ALIGN_CENTER);
+  gtk_entry_set_has_frame (self->title_entry, FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->title_entry), "title-entry");
+  g_signal_connect (self->title_entry, "activate", G_CALLBACK (on_title_activate), self);
+  self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (gtk_event_controller_focus_new ());
+  g_signal_connect_swapped (self->title_focus, "leave", G_CALLBACK (on_title_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->title_entry),
+                             GTK_EVENT_CONTROLLER (self->title_focus));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
+
+  self->due_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->due_button), "due_button");
+  gtk_widget_set_valign (GTK_WIDGET (self->due_button), GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (GTK_WIDGET (self->due_button), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->due_button), "flat");
+  gtk_widget_add_css_class (GTK_WIDGET (self->due_button), "due");
+  gtk_menu_button_set_create_popup_func (self->due_button, create_due_popover, self, NULL);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->due_button));
+
+  self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->menu_button), "menu_button");
+  gtk_widget_set_valign (GTK_WIDGET (self->menu_button), GTK_ALIGN_CENTER);
+  gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Task Menu"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->menu_button), "flat");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Task Menu"), -1);
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->menu_button));
+
+  self->content = box;
+  gtk_widget_set_parent (box, GTK_WIDGET (self));
+
+  if (self->todo != NULL)
+    {
+      self->updating = TRUE;
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (self->todo));
+      self->updating = FALSE;
+      cairn_todo_row_sync (self);
+    }
+}
+
+/* What the last row made measured, per orientation: what a shell says. */
+static int made_minimum[2] = { -1, -1 };
+static int made_natural[2] = { -1, -1 };
+
+static void
+cairn_todo_row_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  if (self->content == NULL && made_minimum[orientation] < 0)
+    cairn_todo_row_build (self);
+
+  if (self->content == NULL)
+    {
+      *minimum = made_minimum[orientation];
+      *natural = made_natural[orientation];
+      return;
+    }
+
+  gtk_widget_measure (self->content, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+  made_minimum[orientation] = *minimum;
+  made_natural[orientation] = *natural;
+}
+
+/* The list view allocates only the rows on screen: those are made here,
+ * in the frame that shows them. */
+static void
+cairn_todo_row_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  if (self->content == NULL)
+    {
+      int minimum, natural;
+
+      cairn_todo_row_build (self);
+      /* Measured before it is allocated, as GTK wants. */
+      gtk_widget_measure (self->content, GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum, &natural, NULL, NULL);
+      gtk_widget_measure (self->content, GTK_ORIENTATION_VERTICAL, width,
+                          &minimum, &natural, NULL, NULL);
+    }
+  gtk_widget_allocate (self->content, width, height, baseline, NULL);
+}
+
 static void
 cairn_todo_row_dispose (GObject *object)
 {
   CairnTodoRow *self = CAIRN_TODO_ROW (object);
 
   cairn_todo_row_set_todo (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_ROW);
-  /* Not a container: children the template made without an id too. */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
-    gtk_widget_unparent (child);
+  g_clear_pointer (&self->content, gtk_widget_unparent);
   g_clear_object (&self->move_menu);
+  self->done_check = NULL;
+  self->title_entry = NULL;
+  self->title_focus = NULL;
+  self->due_button = NULL;
+  self->menu_button = NULL;
   self->due_popover = NULL;
   self->calendar = NULL;
   g_clear_object (&self->pool);
@@ -439,19 +570,11 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cairn_todo_row_dispose;
+  widget_class->measure = cairn_todo_row_measure;
+  widget_class->size_allocate = cairn_todo_row_size_allocate;
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "todorow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
-
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/org/cairn/Cairn/cairn-todo-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, done_check);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, title_entry);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, due_button);
-  gtk_widget_class_bind_template_child (widget_class, CairnTodoRow, menu_button);
-  gtk_widget_class_bind_template_callback (widget_class, on_done_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
 
   gtk_widget_class_install_action (widget_class, "todo.delete", NULL, todo_delete);
   gtk_widget_class_install_action (widget_class, "todo.move-to", "s", todo_move_to);
@@ -462,20 +585,11 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
 static void
 cairn_todo_row_init (CairnTodoRow *self)
 {
-  GtkEventController *focus = gtk_event_controller_focus_new ();
-
-  gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->title_focus = GTK_EVENT_CONTROLLER_FOCUS (focus);
-  g_signal_connect_swapped (focus, "leave", G_CALLBACK (on_title_focus_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->title_entry), focus);
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_HORIZONTAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
-
-
-  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu, self, NULL);
-  gtk_menu_button_set_create_popup_func (self->due_button, create_due_popover, self, NULL);
+  gtk_widget_set_margin_start (GTK_WIDGET (self), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self), 3);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self), 3);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "todo-row");
 }
 
 GtkWidget *
@@ -519,9 +633,12 @@ cairn_todo_row_set_todo (CairnTodoRow *self,
       self->todo = g_object_ref (todo);
       self->notify_id = g_signal_connect_swapped (todo, "notify",
                                                   G_CALLBACK (on_todo_notify), self);
-      self->updating = TRUE;
-      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (todo));
-      self->updating = FALSE;
-      cairn_todo_row_sync (self);
+      if (self->content != NULL)
+        {
+          self->updating = TRUE;
+          gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (todo));
+          self->updating = FALSE;
+          cairn_todo_row_sync (self);
+        }
     }
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-ui.h: the widgets of the Cairn app, built as one static library.
  *
- * Call cairn_ui_init() once after gtk_init() (or from GApplication::startup):
- * it registers the bundled resources (templates, CSS, shortcuts window).
+ * Call cairn_ui_init() after gtk_init() (or from GApplication::startup),
+ * before the first window: it registers the bundled resources (templates,
+ * CSS, shortcuts window) and, unless GSK_RENDERER is set, has GTK draw with
+ * cairo when OpenGL only renders in software (see cairn-ui.c). Called before
+ * GTK has opened the display it only registers the resources: call it again
+ * once the display is open. Further calls do nothing.
  */
 #pragma once
 
@@ -10,6 +14,10 @@
 
 G_BEGIN_DECLS
 
-void cairn_ui_init (void);
+void     cairn_ui_init           (void);
+
+/* Whether an OpenGL renderer string (GL_RENDERER) names a software
+ * rasteriser. */
+gboolean cairn_ui_is_software_gl (const char *renderer);
 
 G_END_DECLS

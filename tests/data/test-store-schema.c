@@ -204,6 +204,49 @@ test_fresh_file (void)
   g_assert_cmpstr (cairn_store_get_client_id (ts->store), ==, client_id);
 }
 
+/* Opening scans the outbox (to count it) through a small page cache: a
+ * workspace with many unsent changes must not keep all of them in memory
+ * from the start, and the cache is back to its normal size afterwards. */
+static void
+test_open_large_outbox (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autofree char *path = g_strdup (cairn_store_get_path (ts->store));
+  g_autofree char *list_id = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 normal_cache = test_query_int (ts->store, "PRAGMA cache_size");
+  gint64 outbox_bytes;
+  int used = 0, highwater = 0;
+  const int n = 6000;
+
+  /* Filling is not what is tested: skip the fsyncs. */
+  g_assert_cmpint (sqlite3_exec (cairn_store_get_db (ts->store), "PRAGMA synchronous = OFF",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  list_id = cairn_store_create_list (ts->store, "Inbox", &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Task number %d with a title of ordinary length", i);
+      g_autofree char *id = cairn_store_create_todo (ts->store, list_id, title, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  g_clear_object (&ts->store);
+
+  ts->store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, n + 1);
+  g_assert_cmpint (sqlite3_db_status (cairn_store_get_db (ts->store), SQLITE_DBSTATUS_CACHE_USED,
+                                      &used, &highwater, FALSE), ==, SQLITE_OK);
+  outbox_bytes = test_query_int (ts->store, "PRAGMA page_size") *
+                 test_query_int (ts->store, "SELECT count(*) FROM dbstat WHERE name = 'pending'");
+  /* The outbox is well beyond the small cache, and did not stay in memory. */
+  g_assert_cmpint (outbox_bytes, >, 2 * 1024 * 1024);
+  g_assert_cmpint (used, <, 1024 * 1024);
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA cache_size"), ==, normal_cache);
+  g_assert_cmpint (normal_cache, <, -1024);
+}
+
 static void
 test_newer_schema (void)
 {
@@ -376,6 +419,7 @@ main (int   argc,
 
   g_test_add_func ("/store/schema/migrations", test_migrations);
   g_test_add_func ("/store/schema/fresh-file", test_fresh_file);
+  g_test_add_func ("/store/schema/open-large-outbox", test_open_large_outbox);
   g_test_add_func ("/store/schema/newer-schema", test_newer_schema);
   g_test_add_func ("/store/schema/newer-schema-wal", test_newer_schema_wal);
   g_test_add_func ("/store/schema/corrupt-file", test_corrupt_file);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "cairn-notes-view.h"
 #include "cairn-todo-row.h"
@@ -103,7 +104,9 @@ find_row_in (GtkWidget  *widget,
       CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
       GtkWidget *label = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
 
-      if (todo != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (label)), title) == 0)
+      /* A row makes its widgets when it is first laid out on screen. */
+      if (todo != NULL && label != NULL &&
+          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (label)), title) == 0)
         return widget;
     }
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -340,6 +343,93 @@ test_too_long_title_is_refused (Fixture       *f,
   g_assert_false (gtk_widget_has_css_class (entry, "error"));
 }
 
+/* Rows off screen (GTK 4.8's list view keeps 200 of them) stay empty until
+ * they come on screen; every row on screen shows its task, also after
+ * scrolling to the end. */
+typedef struct
+{
+  guint rows;      /* CairnTodoRows in the list view */
+  guint made;      /* of those, with their widgets */
+  guint on_screen; /* mapped, laid out, bound */
+  guint wrong;     /* on screen but not showing their own task's title */
+} RowCount;
+
+static void
+count_rows (GtkWidget *widget,
+            RowCount  *c)
+{
+  if (CAIRN_IS_TODO_ROW (widget))
+    {
+      CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
+      GtkWidget *entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
+
+      c->rows++;
+      c->made += entry != NULL;
+      if (todo != NULL && gtk_widget_get_mapped (widget) && gtk_widget_get_child_visible (widget) &&
+          gtk_widget_get_height (widget) > 0)
+        {
+          c->on_screen++;
+          if (entry == NULL || !gtk_widget_get_mapped (entry) ||
+              g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)),
+                         cairn_todo_get_title (todo)) != 0)
+            c->wrong++;
+        }
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_rows (child, c);
+}
+
+static void
+test_long_list_makes_rows_on_screen (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *list_view, *scrolled, *last;
+  GtkAdjustment *adjustment;
+  graphene_rect_t bounds;
+  RowCount c = { 0 };
+  const int n = 300;
+
+  for (int i = 1; i <= n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Task %d", i);
+      g_autofree char *id = cairn_store_create_todo (f->store, f->list_id, title, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  wait_for_row (f, "Task 1");
+  cairn_test_spin (50);
+
+  list_view = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW, "list_view");
+  g_assert_nonnull (list_view);
+  count_rows (list_view, &c);
+  g_test_message ("%u rows, %u made, %u on screen", c.rows, c.made, c.on_screen);
+  g_assert_cmpuint (c.rows, >=, 200);
+  g_assert_cmpuint (c.on_screen, >, 0);
+  g_assert_cmpuint (c.wrong, ==, 0);
+  /* the ones on screen, and one made to measure */
+  g_assert_cmpuint (c.made, <=, c.on_screen + 2);
+
+  scrolled = gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  last = wait_for_row (f, "Task 300");
+  cairn_test_spin (50);
+
+  /* The last row is wholly inside the view: the empty rows measured as
+   * the made ones do, so the list's length was right. */
+  g_assert_true (gtk_widget_compute_bounds (last, scrolled, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scrolled));
+  memset (&c, 0, sizeof c);
+  count_rows (list_view, &c);
+  g_test_message ("after scrolling: %u rows, %u made, %u on screen", c.rows, c.made, c.on_screen);
+  g_assert_cmpuint (c.on_screen, >, 0);
+  g_assert_cmpuint (c.wrong, ==, 0);
+}
+
 /* What a click on a response button does: respond, then close. */
 static void
 respond (GtkWidget  *dialog,
@@ -523,6 +613,54 @@ test_remote_change_in_open_list (Fixture       *f,
                  && gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)), entry));
 }
 
+/* The notes list is filled when the Notes page is first shown (not while
+ * the window opens on a list): the notes are all there then. */
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+} LabelQuery;
+
+static gboolean
+label_mapped (gpointer data)
+{
+  LabelQuery *q = data;
+  GtkWidget *label = cairn_test_find_widget (q->root, GTK_TYPE_LABEL, q->title);
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+static void
+test_notes_listed_when_shown (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alpha = cairn_store_create_note (f->store, "Alpha", &error);
+  g_autofree char *beta = NULL;
+  GtkWidget *view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_NOTES_VIEW, NULL);
+  LabelQuery q = { NULL, "Alpha" };
+
+  g_assert_no_error (error);
+  beta = cairn_store_create_note (f->store, "Beta", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (view);
+  q.root = view;
+  cairn_test_spin (20);
+  g_assert_false (label_mapped (&q));   /* the window shows the list */
+
+  cairn_window_select_page (f->window, "notes");
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+  q.title = "Beta";
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+
+  /* Later notes join the list that is now shown. */
+  g_free (beta);
+  beta = cairn_store_create_note (f->store, "Gamma", &error);
+  g_assert_no_error (error);
+  q.title = "Gamma";
+  g_assert_true (cairn_test_wait_until (label_mapped, &q));
+}
+
 static void
 test_new_note_and_rename (Fixture       *f,
                           gconstpointer  data)
@@ -649,9 +787,11 @@ main (int   argc,
   ADD ("/todos/add-complete-rename-delete-undo", test_add_complete_rename_delete_undo);
   ADD ("/todos/due-date-from-calendar", test_due_date_from_calendar);
   ADD ("/todos/too-long-title-is-refused", test_too_long_title_is_refused);
+  ADD ("/todos/long-list-makes-rows-on-screen", test_long_list_makes_rows_on_screen);
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
+  ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
   ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
 #undef ADD
