@@ -9,8 +9,8 @@
 #include "cairn-application.h"
 #include "cairn-pool.h"
 #include "cairn-profile.h"
-#include "cairn-sync-engine.h"
 #include "cairn-preferences-window.h"
+#include "cairn-session.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 
@@ -19,10 +19,7 @@ struct _CairnApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
-  CairnProfile   *profile;
-  CairnStore     *store;
-  CairnPool      *pool;
-  CairnSyncEngine *engine;
+  CairnSession   *session;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -170,72 +167,32 @@ static const GActionEntry app_entries[] = {
 
 /* The current workspace of the profile ($CAIRN_PROFILE or the XDG data
  * directory), kept in sync when an account is set up. On failure the
- * window shows that the workspace is not available; the reason is logged. */
+ * window shows that the workspace is not available; the reason is logged.
+ * The window follows the session when another workspace is opened (from
+ * the account dialog, or after a sign-in). */
 static void
 cairn_application_open_workspace (CairnApplication *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *workspace_id = NULL;
+  g_autoptr(CairnProfile) profile = cairn_profile_open (NULL, &error);
 
-  if (self->engine != NULL)
-    cairn_sync_engine_stop (self->engine);
-  g_clear_object (&self->pool);
-  g_clear_object (&self->store);
-
-  if (self->profile == NULL)
-    self->profile = cairn_profile_open (NULL, &error);
-  if (self->profile != NULL)
-    workspace_id = cairn_profile_dup_current_workspace (self->profile, &error);
-  if (workspace_id != NULL)
-    self->store = cairn_profile_open_store (self->profile, workspace_id, &error);
-  if (self->store == NULL)
+  if (profile == NULL)
     {
       g_warning ("Cannot open the workspace: %s", error->message);
       return;
     }
-  self->pool = cairn_pool_new (self->store);
-
-  /* cairn-cli (or another process) may write the same file: show it. */
-  {
-    g_autoptr(GError) watch_error = NULL;
-
-    if (!cairn_store_watch_external (self->store, &watch_error))
-      g_warning ("%s", watch_error->message);
-  }
-
-  if (self->engine == NULL)
-    self->engine = cairn_sync_engine_new (self->profile);
-  cairn_sync_engine_set_store (self->engine, self->store, workspace_id);
-  if (cairn_sync_engine_is_signed_in (self->engine))
-    cairn_sync_engine_start (self->engine);
+  self->session = cairn_session_new (profile);
+  if (!cairn_session_open (self->session, NULL, FALSE, &error))
+    g_warning ("Cannot open the workspace: %s", error->message);
 }
-
-static void on_account_changed (CairnApplication *self,
-                                CairnWindow      *window);
 
 static GtkWindow *
 cairn_application_new_window (CairnApplication *self)
 {
-  CairnWindow *window = cairn_window_new_full (GTK_APPLICATION (self), self->settings,
-                                               self->pool, self->engine);
-
-  g_signal_connect_object (window, "account-changed",
-                           G_CALLBACK (on_account_changed), self, G_CONNECT_SWAPPED);
-  return GTK_WINDOW (window);
-}
-
-/* Signing in can make another workspace current (the personal one on the
- * server): open it and show it in a fresh window. */
-static void
-on_account_changed (CairnApplication *self,
-                    CairnWindow      *old)
-{
-  GtkWindow *window;
-
-  cairn_application_open_workspace (self);
-  window = cairn_application_new_window (self);
-  gtk_window_present (window);
-  gtk_window_destroy (GTK_WINDOW (old));
+  if (self->session == NULL)
+    return GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->settings, NULL));
+  return GTK_WINDOW (cairn_window_new_for_session (GTK_APPLICATION (self), self->settings,
+                                                   self->session));
 }
 
 static void
@@ -277,10 +234,7 @@ cairn_application_finalize (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
-  g_clear_object (&self->engine);
-  g_clear_object (&self->pool);
-  g_clear_object (&self->store);
-  g_clear_object (&self->profile);
+  g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cairn_application_parent_class)->finalize (object);

@@ -21,7 +21,9 @@ static const struct
 } kinds[] = {
   [KIND_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
   [KIND_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted FROM todos WHERE id = ?1" },
-  [KIND_NOTE] = { "note", "SELECT id, title, body, deleted FROM notes WHERE id = ?1" },
+  /* notes.body is written lazily: cairn_note_body() is always current */
+  [KIND_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
+                          "FROM notes WHERE id = ?1" },
 };
 
 typedef enum { WANT_ANY, WANT_LIVE, WANT_DELETED } Want;

@@ -35,7 +35,7 @@ show_note (CairnCli   *cli,
   if (!cairn_is_object_id (id))
     return cairn_cli_failf (cli, "“%s” is not a note id", id);
   if (sqlite3_prepare_v2 (cairn_store_get_db (store),
-                          "SELECT title, body, deleted FROM notes WHERE id = ?", -1,
+                          "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?", -1,
                           &stmt, NULL) != SQLITE_OK ||
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
     {

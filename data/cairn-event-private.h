@@ -37,10 +37,59 @@ const CairnEventSpec *_cairn_event_get_catalogue   (gsize      *n_specs);
 /* Newest version of name in the catalogue, 0 when the name is unknown. */
 guint                 _cairn_event_current_version (const char *name);
 CairnEvent           *_cairn_event_copy            (const CairnEvent *src);
+/* TRUE when spec (a row of the catalogue) is the newest version of its name. */
+gboolean              _cairn_event_spec_is_newest  (const CairnEventSpec *spec);
 
 /* Returns the event at the newest version of its name (a new reference to
  * self when it already is). The only place where old versions are turned
  * into new ones: reducers only ever see the newest version. */
 CairnEvent           *cairn_event_upcast           (const CairnEvent *self);
+
+/* Stored args read without json-glib's parser (cairn-event-args.c): a
+ * compact flat object of strings, integers, booleans and null, as the store
+ * writes them. Anything outside that subset is declined (not an error):
+ * parse it with json-glib then, which also reports any error. length -1:
+ * up to the NUL. */
+#define CAIRN_FLAT_ARGS_MAX 8
+
+typedef struct
+{
+  const char   *name;
+  JsonNodeType  node_type;    /* JSON_NODE_VALUE or JSON_NODE_NULL */
+  GType         value_type;   /* G_TYPE_STRING, G_TYPE_INT64 or G_TYPE_BOOLEAN */
+  const char   *string;       /* G_TYPE_STRING */
+  gint64        number;       /* G_TYPE_INT64, or G_TYPE_BOOLEAN (0 or 1) */
+} CairnFlatMember;
+
+/* The members in their order; names and strings point into text, which is
+ * reused (and grown when needed) by the next scan. */
+typedef struct
+{
+  guint            n_members;
+  CairnFlatMember  members[CAIRN_FLAT_ARGS_MAX];
+  char            *text;
+  gsize            text_size;
+} CairnFlatArgs;
+
+void                   _cairn_flat_args_init      (CairnFlatArgs       *args);
+void                   _cairn_flat_args_clear     (CairnFlatArgs       *args);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CairnFlatArgs, _cairn_flat_args_clear)
+/* FALSE: declined (args is then empty). */
+gboolean               _cairn_flat_args_scan      (CairnFlatArgs       *args,
+                                                   const char          *json,
+                                                   gssize               length);
+const CairnFlatMember *_cairn_flat_args_lookup    (const CairnFlatArgs *args,
+                                                   const char          *name);
+/* Exactly the sealed JsonObject that an immutable JsonParser gives. */
+JsonObject            *_cairn_flat_args_to_object (const CairnFlatArgs *args);
+/* Scan and to_object in one: NULL when declined. */
+JsonObject            *_cairn_event_args_scan     (const char          *json,
+                                                   gssize               length);
+/* cairn_event_validate() of an event with these args, without building
+ * it: the same verdict and the same message. */
+gboolean               _cairn_event_validate_flat (const char          *name,
+                                                   guint                version,
+                                                   const CairnFlatArgs *args,
+                                                   GError             **error);
 
 G_END_DECLS

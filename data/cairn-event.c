@@ -92,6 +92,26 @@ _cairn_event_current_version (const char *name)
   return best;
 }
 
+gboolean
+_cairn_event_spec_is_newest (const CairnEventSpec *spec)
+{
+  static guint8 newest[G_N_ELEMENTS (catalogue)];
+  static gsize computed = 0;
+  gsize i;
+
+  g_return_val_if_fail (spec >= catalogue && spec < catalogue + G_N_ELEMENTS (catalogue), FALSE);
+
+  /* once: the catalogue is constant, and this is asked for every event a
+   * rebuild replays */
+  if (g_once_init_enter (&computed))
+    {
+      for (i = 0; i < G_N_ELEMENTS (catalogue); i++)
+        newest[i] = catalogue[i].version == _cairn_event_current_version (catalogue[i].name);
+      g_once_init_leave (&computed, 1);
+    }
+  return newest[spec - catalogue];
+}
+
 CairnEvent *
 cairn_event_new (const char *name,
                  guint       version,
@@ -219,20 +239,18 @@ cairn_is_date (const char *str)
   return year >= 1 && g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year);
 }
 
+/* value: the member's string, NULL when it is not a string. */
 static gboolean
 check_field (const CairnFieldSpec  *field,
-             JsonNode              *node,
+             const char            *value,
              GError               **error)
 {
-  const char *value;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (value == NULL)
     {
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
                    "“%s” must be a string", field->name);
       return FALSE;
     }
-  value = json_node_get_string (node);
 
   switch (field->kind)
     {
@@ -306,62 +324,161 @@ check_field (const CairnFieldSpec  *field,
     }
 }
 
+/* What validation needs to know of a member of the args: whether it is
+ * there (*present), and its string (NULL when it is not a string). */
+typedef const char *(*ArgsLookup) (gconstpointer  args,
+                                   const char    *name,
+                                   gboolean      *present);
+
+/* The fields of the spec, in its order; *n_present counts those found. */
+static gboolean
+validate_fields (const char            *event_name,
+                 const CairnEventSpec  *spec,
+                 ArgsLookup             lookup,
+                 gconstpointer          args,
+                 guint                 *n_present,
+                 GError               **error)
+{
+  *n_present = 0;
+  for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
+    {
+      const CairnFieldSpec *field = &spec->fields[i];
+      gboolean present;
+      const char *value = lookup (args, field->name, &present);
+
+      if (!present)
+        {
+          if (field->optional)
+            continue;
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "%s: “%s” is missing", event_name, field->name);
+          return FALSE;
+        }
+
+      if (!check_field (field, value, error))
+        {
+          g_prefix_error (error, "%s: ", event_name);
+          return FALSE;
+        }
+      (*n_present)++;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_spec_field (const CairnEventSpec *spec,
+               const char           *name)
+{
+  for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
+    if (g_str_equal (spec->fields[i].name, name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+set_unexpected (GError     **error,
+                const char  *event_name,
+                const char  *member)
+{
+  g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+               "%s: unexpected field “%s”", event_name, member);
+}
+
+static const char *
+lookup_json (gconstpointer  args,
+             const char    *name,
+             gboolean      *present)
+{
+  JsonNode *node = json_object_get_member ((JsonObject *) args, name);
+
+  *present = node != NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static const char *
+lookup_flat (gconstpointer  args,
+             const char    *name,
+             gboolean      *present)
+{
+  const CairnFlatMember *member = _cairn_flat_args_lookup (args, name);
+
+  *present = member != NULL;
+  if (member == NULL || member->node_type != JSON_NODE_VALUE ||
+      member->value_type != G_TYPE_STRING)
+    return NULL;
+  return member->string;
+}
+
+static gboolean
+set_unknown (GError     **error,
+             const char  *name,
+             guint        version)
+{
+  g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN,
+               "Unknown event “%s” version %u", name, version);
+  return FALSE;
+}
+
 gboolean
 cairn_event_validate (const CairnEvent  *self,
                       GError           **error)
 {
   const CairnEventSpec *spec;
   g_autoptr(GList) members = NULL;
+  guint n_present;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   spec = _cairn_event_lookup_spec (self->name, self->version);
   if (spec == NULL)
-    {
-      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN,
-                   "Unknown event “%s” version %u", self->name, self->version);
-      return FALSE;
-    }
+    return set_unknown (error, self->name, self->version);
+  if (!validate_fields (self->name, spec, lookup_json, self->args, &n_present, error))
+    return FALSE;
 
-  for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
-    {
-      const CairnFieldSpec *field = &spec->fields[i];
-      JsonNode *node = json_object_get_member (self->args, field->name);
-
-      if (node == NULL)
-        {
-          if (field->optional)
-            continue;
-          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
-                       "%s: “%s” is missing", self->name, field->name);
-          return FALSE;
-        }
-
-      if (!check_field (field, node, error))
-        {
-          g_prefix_error (error, "%s: ", self->name);
-          return FALSE;
-        }
-    }
-
+  /* Member names are unique, and so are a spec's field names: when every
+   * member is a field found above, the counts agree. Only otherwise look
+   * for the stranger (without allocating a list for every event). */
+  if (json_object_get_size (self->args) == n_present)
+    return TRUE;
   members = json_object_get_members (self->args);
   for (const GList *l = members; l != NULL; l = l->next)
-    {
-      gboolean known = FALSE;
+    if (!is_spec_field (spec, l->data))
+      {
+        set_unexpected (error, self->name, l->data);
+        return FALSE;
+      }
+  return TRUE;
+}
 
-      for (guint i = 0; i < CAIRN_EVENT_MAX_FIELDS && spec->fields[i].name != NULL; i++)
-        if (g_str_equal (spec->fields[i].name, l->data))
-          known = TRUE;
+gboolean
+_cairn_event_validate_flat (const char          *name,
+                            guint                version,
+                            const CairnFlatArgs *args,
+                            GError             **error)
+{
+  const CairnEventSpec *spec;
+  guint n_present;
 
-      if (!known)
-        {
-          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
-                       "%s: unexpected field “%s”", self->name, (const char *) l->data);
-          return FALSE;
-        }
-    }
+  g_return_val_if_fail (name != NULL && args != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  spec = _cairn_event_lookup_spec (name, version);
+  if (spec == NULL)
+    return set_unknown (error, name, version);
+  if (!validate_fields (name, spec, lookup_flat, args, &n_present, error))
+    return FALSE;
+  if (args->n_members == n_present)
+    return TRUE;
+  for (guint i = 0; i < args->n_members; i++)
+    if (!is_spec_field (spec, args->members[i].name))
+      {
+        set_unexpected (error, name, args->members[i].name);
+        return FALSE;
+      }
   return TRUE;
 }
 

@@ -17,26 +17,51 @@ struct _CairnNoteBuffer
   char         *note_id;
   CairnText    *text;       /* the store's CRDT plus the unflushed edits */
   CairnTextOps *unflushed;
-  char         *visible;    /* cached get_text of text */
+  char         *visible;    /* cached get_text of text, NULL until asked for */
   guint         flush_delay;
   guint         flush_source;
   gulong        changed_handler;
   gboolean      flushing;
+  char         *refusal;    /* why edits are refused now, NULL: editable */
 };
 
 G_DEFINE_FINAL_TYPE (CairnNoteBuffer, cairn_note_buffer, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_FLUSH_DELAY, N_PROPS };
+enum { PROP_0, PROP_FLUSH_DELAY, PROP_EDITABLE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_REMOTE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* The text changed: the visible text is made again when next asked for,
+ * not on every keystroke (it costs the whole note). */
 static void
 refresh_visible (CairnNoteBuffer *self)
 {
-  g_free (self->visible);
-  self->visible = cairn_text_get_text (self->text, NULL);
+  g_clear_pointer (&self->visible, g_free);
+}
+
+static const char *
+ensure_visible (CairnNoteBuffer *self)
+{
+  if (self->visible == NULL)
+    self->visible = cairn_text_get_text (self->text, NULL);
+  return self->visible;
+}
+
+/* Asks the replica whether it can make edits now, and says so when that
+ * changed. */
+static void
+refresh_editable (CairnNoteBuffer *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean was = self->refusal == NULL;
+
+  g_clear_pointer (&self->refusal, g_free);
+  if (!cairn_text_check_editable (self->text, &error))
+    self->refusal = g_strdup (error->message);
+  if (was != (self->refusal == NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITABLE]);
 }
 
 /* Reports old → new as one replaced region (common prefix and suffix
@@ -97,11 +122,12 @@ on_store_changed (CairnStore      *store,
       g_warning ("Cannot merge the unsaved edits of note %s: %s", self->note_id, error->message);
       return;
     }
+  ensure_visible (self);
+  old = g_steal_pointer (&self->visible);
   cairn_text_free (self->text);
   self->text = g_steal_pointer (&fresh);
-  old = g_steal_pointer (&self->visible);
-  refresh_visible (self);
-  emit_difference (self, old, self->visible);
+  emit_difference (self, old, ensure_visible (self));
+  refresh_editable (self);
 }
 
 static gboolean
@@ -160,7 +186,10 @@ cairn_note_buffer_insert (CairnNoteBuffer  *self,
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
   if (!cairn_text_insert (self->text, pos, utf8, len, self->unflushed, error))
-    return FALSE;
+    {
+      refresh_editable (self);
+      return FALSE;
+    }
   refresh_visible (self);
   schedule_flush (self);
   return TRUE;
@@ -175,7 +204,10 @@ cairn_note_buffer_delete (CairnNoteBuffer  *self,
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
   if (!cairn_text_delete (self->text, pos, len, self->unflushed, error))
-    return FALSE;
+    {
+      refresh_editable (self);
+      return FALSE;
+    }
   if (len > 0)
     {
       refresh_visible (self);
@@ -195,7 +227,7 @@ const char *
 cairn_note_buffer_get_text (CairnNoteBuffer *self)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), NULL);
-  return self->visible;
+  return ensure_visible (self);
 }
 
 gsize
@@ -203,6 +235,20 @@ cairn_note_buffer_get_length (CairnNoteBuffer *self)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), 0);
   return cairn_text_get_length (self->text);
+}
+
+gboolean
+cairn_note_buffer_get_editable (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+  return self->refusal == NULL;
+}
+
+const char *
+cairn_note_buffer_get_refusal (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), NULL);
+  return self->refusal;
 }
 
 guint
@@ -241,6 +287,7 @@ cairn_note_buffer_new (CairnStore  *store,
   self->note_id = g_strdup (note_id);
   self->text = text;
   refresh_visible (self);
+  refresh_editable (self);
   self->changed_handler = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
   return g_steal_pointer (&self);
 }
@@ -271,6 +318,7 @@ cairn_note_buffer_finalize (GObject *object)
   g_clear_pointer (&self->unflushed, cairn_text_ops_free);
   g_clear_pointer (&self->note_id, g_free);
   g_clear_pointer (&self->visible, g_free);
+  g_clear_pointer (&self->refusal, g_free);
   G_OBJECT_CLASS (cairn_note_buffer_parent_class)->finalize (object);
 }
 
@@ -286,6 +334,9 @@ cairn_note_buffer_get_property (GObject    *object,
     {
     case PROP_FLUSH_DELAY:
       g_value_set_uint (value, self->flush_delay);
+      break;
+    case PROP_EDITABLE:
+      g_value_set_boolean (value, self->refusal == NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -323,6 +374,11 @@ cairn_note_buffer_class_init (CairnNoteBufferClass *klass)
   properties[PROP_FLUSH_DELAY] =
     g_param_spec_uint ("flush-delay", NULL, NULL, 0, G_MAXUINT, 400,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* FALSE while the note's text refuses local edits (get_refusal says
+   * why); notified when that changes. */
+  properties[PROP_EDITABLE] =
+    g_param_spec_boolean ("editable", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* ::remote-changed (guint position, guint deleted, const char *inserted) */

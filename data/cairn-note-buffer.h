@@ -58,6 +58,15 @@ gboolean         cairn_note_buffer_flush      (CairnNoteBuffer *self,
                                                GError         **error);
 gboolean         cairn_note_buffer_has_unflushed (CairnNoteBuffer *self);
 
+/* FALSE while the note's text refuses local edits: this device's own
+ * earlier edits wait for other devices' edits it does not have
+ * (cairn_text_check_editable). insert and delete then fail with
+ * CAIRN_TEXT_ERROR_NOT_READY and change nothing. Property "editable",
+ * notified when it changes (a remote change can end it). get_refusal:
+ * why, or NULL. */
+gboolean         cairn_note_buffer_get_editable (CairnNoteBuffer *self);
+const char      *cairn_note_buffer_get_refusal  (CairnNoteBuffer *self);
+
 guint            cairn_note_buffer_get_flush_delay (CairnNoteBuffer *self);
 void             cairn_note_buffer_set_flush_delay (CairnNoteBuffer *self,
                                                     guint            ms);

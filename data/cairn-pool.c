@@ -38,8 +38,9 @@
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
 #define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
                            "WHERE list_id = ?1 AND deleted = 0"
-#define SELECT_NOTES "SELECT id, title, body FROM notes WHERE deleted = 0"
-#define SELECT_NOTE  "SELECT title, body, deleted FROM notes WHERE id = ?1"
+/* notes.body is written lazily: cairn_note_body() gives the current text. */
+#define SELECT_NOTES "SELECT id, title, cairn_note_body (id, body) FROM notes WHERE deleted = 0"
+#define SELECT_NOTE  "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?1"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -1051,7 +1052,7 @@ apply_simple_changes (CairnPool      *self,
                       int             deleted_col,
                       gpointer      (*create) (const char *id),
                       void          (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
-                      GCompareFunc    compare,
+                      GCompareFunc    compare,    /* NULL: the key never changes */
                       GPtrArray      *frozen,
                       GError        **error)
 {
@@ -1092,17 +1093,20 @@ apply_simple_changes (CairnPool      *self,
           continue;
         }
 
-      /* Compare the old and new key on a probe: only a changed key moves. */
-      {
-        g_autoptr(GObject) probe = create (id);
+      /* Compare the old and new key on a probe: only a changed key moves.
+       * No compare: the key never changes (notes are ordered by id), and a
+       * probe would copy the whole body. */
+      if (compare != NULL)
+        {
+          g_autoptr(GObject) probe = create (id);
 
-        update (probe, stmt, 0);
-        if (compare (obj, probe) != 0)
-          {
-            row_model_remove (model, obj);
-            g_ptr_array_add (reinsert, g_object_ref (obj));
-          }
-      }
+          update (probe, stmt, 0);
+          if (compare (obj, probe) != 0)
+            {
+              row_model_remove (model, obj);
+              g_ptr_array_add (reinsert, g_object_ref (obj));
+            }
+        }
       update (obj, stmt, 0);
     }
 
@@ -1144,7 +1148,7 @@ store_changed_cb (CairnPool    *self,
   if (ok && changes->notes != NULL)
     ok = apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
                                self->select_note, 2, create_note, update_note_cb,
-                               compare_note, frozen, &error);
+                               NULL, frozen, &error);
   if (!ok)
     {
       g_autoptr(GError) reload_error = NULL;

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 3
+#define CAIRN_STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 
@@ -25,13 +25,17 @@ struct _CairnStore
   gint64       next_client_seq;
   guint        pending_count;
   GHashTable  *stmts;           /* SQL text -> cached sqlite3_stmt */
+  GHashTable  *static_stmts;    /* address of static SQL text -> the same statements */
   GHashTable  *table_keys;      /* state table -> GBytes, its primary-key flags */
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
   GHashTable  *text_cache;      /* note id -> decoded CRDT (cairn-store-text.c) */
   CairnChanges *external;       /* another connection's commits, not yet emitted */
   GFileMonitor *wal_monitor;    /* cairn_store_watch_external() */
+  GSource     *body_source;     /* the lazy write of notes.body (cairn-store-text.c) */
+  struct _CairnCheckpointer *checkpointer;  /* WAL checkpoints off this thread */
   guint        needs_update : 1;
+  guint        bodies_stale : 1; /* a committed change left notes.body behind */
   guint        in_transaction : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
@@ -44,6 +48,12 @@ void          _cairn_store_set_error       (CairnStore   *self,
 
 /* Statements: cached, reset and with bindings cleared. Never finalize them. */
 sqlite3_stmt *_cairn_store_prepare         (CairnStore   *self,
+                                            const char   *sql,
+                                            GError      **error);
+/* The same for SQL text in static storage (literals, static tables),
+ * found by its address: no hashing of the text. Never pass text that is
+ * freed or changed later. */
+sqlite3_stmt *_cairn_store_prepare_static  (CairnStore   *self,
                                             const char   *sql,
                                             GError      **error);
 gboolean      _cairn_store_exec            (CairnStore   *self,
@@ -125,6 +135,19 @@ gboolean      _cairn_store_apply_event     (CairnStore       *self,
                                             gboolean         *skipped,
                                             GError          **error);
 
+/* The same for an event read from the log whose args the light reader
+ * took (rebuild), without building the event or a JsonObject when it has a
+ * one-row reducer and the newest version. Records nothing. */
+gboolean      _cairn_store_apply_flat      (CairnStore          *self,
+                                            const char          *name,
+                                            guint                version,
+                                            const CairnFlatArgs *args,
+                                            gint64               created_at,
+                                            gint64               seq,
+                                            const char          *client_id,
+                                            gboolean            *skipped,
+                                            GError             **error);
+
 /* The same, also returning in *changeset the changeset of what the event
  * wrote to the state tables (empty if nothing). Events of the one-row
  * reducers encode it themselves (cairn-store-changeset.c); any other event
@@ -137,8 +160,10 @@ gboolean      _cairn_store_apply_event_recorded (CairnStore       *self,
                                                  GError          **error);
 
 /* note.edited (cairn-store-text.c): merges the event's text operations into
- * the note's CRDT (table note_bodies, outside changesets) and writes the
- * materialised text to notes.body. FALSE only when SQLite fails. */
+ * the note's CRDT (note_bodies and note_body_ops, outside changesets) and
+ * records the note's new version in note_versions (a state table, in
+ * changesets). notes.body is left behind: see _cairn_store_write_bodies().
+ * FALSE only when SQLite fails. */
 gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
                                             const CairnEvent *event,
                                             CairnChanges     *changes,
@@ -146,6 +171,31 @@ gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
 /* Forgets the decoded CRDTs kept between note.edited commits. Done by
  * _cairn_store_load_meta(), i.e. on every rollback and external change. */
 void          _cairn_store_text_cache_clear (CairnStore      *self);
+/* Registers the SQL function cairn_note_body(id, body) on the connection:
+ * body when notes.body is up to date, else the note's text at the version
+ * the state shows. Every reader of note bodies uses it. */
+gboolean      _cairn_store_text_register   (CairnStore      *self,
+                                            GError         **error);
+/* Writes notes.body (and note_body_versions) of every note whose body is
+ * behind its version. Inside a transaction. */
+gboolean      _cairn_store_write_bodies    (CairnStore      *self,
+                                            GError         **error);
+
+/* WAL checkpoints on a worker thread with its own connection
+ * (cairn-store-checkpoint.c); replaces SQLite's automatic checkpoint. */
+typedef struct _CairnCheckpointer CairnCheckpointer;
+CairnCheckpointer *_cairn_checkpointer_new (sqlite3         *db,
+                                            const char      *path);
+void          _cairn_checkpointer_free     (CairnCheckpointer *self);
+/* Test hook: waits until at least @n_done checkpoints have run (or none
+ * can: no worker yet), returns how many have. */
+guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
+                                            guint              n_done);
+/* Gives this store's local text edits a new client id (the local table
+ * text_client; docs/text-crdt.md, "A fresh text client id"). Done by the
+ * reset after a server restore, inside its transaction. */
+gboolean      _cairn_store_renew_text_client (CairnStore     *self,
+                                              GError        **error);
 
 /* Changes */
 CairnChanges *_cairn_changes_new           (void);

@@ -101,13 +101,13 @@ bind_args (CairnStore       *self,
   for (int i = 1; i <= sqlite3_bind_parameter_count (stmt); i++)
     {
       const char *param = sqlite3_bind_parameter_name (stmt, i) + 1;  /* skip ':' */
+      JsonNode *value;
       int rc;
 
       if (g_str_equal (param, "created_at"))
         rc = sqlite3_bind_int64 (stmt, i, event->created_at);
-      else if (json_object_has_member (event->args, param))
-        rc = sqlite3_bind_text (stmt, i, json_object_get_string_member (event->args, param),
-                                -1, SQLITE_STATIC);
+      else if ((value = json_object_get_member (event->args, param)) != NULL)
+        rc = sqlite3_bind_text (stmt, i, json_node_get_string (value), -1, SQLITE_STATIC);
       else
         rc = sqlite3_bind_null (stmt, i);
 
@@ -158,12 +158,24 @@ apply (CairnStore       *self,
       return TRUE;
     }
 
-  /* Text merges through the CRDT instead of one SQL statement. */
+  /* Text merges through the CRDT instead of one SQL statement; what the
+   * state records is one row of note_versions, encoded like the others. */
   if (g_str_equal (current->name, "note.edited"))
     {
-      /* not a one-row reducer: recorded by a session, see below */
-      g_assert (changeset == NULL);
-      return _cairn_store_apply_note_edit (self, current, changes, error);
+      id = json_object_get_string_member (current->args, "note_id");
+      if (changeset != NULL &&
+          (before = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+        return FALSE;
+      if (!_cairn_store_apply_note_edit (self, current, changes, error))
+        return FALSE;
+      if (changeset != NULL)
+        {
+          if ((after = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+            return FALSE;
+          g_bytes_unref (*changeset);
+          *changeset = _cairn_changeset_encode (self, "note_versions", before, after);
+        }
+      return TRUE;
     }
 
   reducer = lookup_reducer (current->name);
@@ -174,7 +186,7 @@ apply (CairnStore       *self,
       (before = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
     return FALSE;
 
-  stmt = _cairn_store_prepare (self, reducer->sql, error);
+  stmt = _cairn_store_prepare_static (self, reducer->sql, error);
   if (stmt == NULL ||
       !bind_args (self, stmt, current, error) ||
       !_cairn_store_step_done (self, stmt, error))
@@ -213,6 +225,80 @@ _cairn_store_apply_event (CairnStore       *self,
 }
 
 gboolean
+_cairn_store_apply_flat (CairnStore          *self,
+                         const char          *name,
+                         guint                version,
+                         const CairnFlatArgs *args,
+                         gint64               created_at,
+                         gint64               seq,
+                         const char          *client_id,
+                         gboolean            *skipped,
+                         GError             **error)
+{
+  g_autoptr(GError) invalid = NULL;
+  const CairnEventSpec *spec;
+  const CairnReducer *reducer;
+  const CairnFlatMember *id;
+  sqlite3_stmt *stmt;
+
+  *skipped = FALSE;
+  if ((spec = _cairn_event_lookup_spec (name, version)) == NULL)
+    {
+      *skipped = TRUE;
+      return TRUE;
+    }
+
+  /* To be upcast, or not a one-row reducer of the table above (note.edited,
+   * which apply() sends to the text CRDT before it looks at the table):
+   * as usual. */
+  reducer = lookup_reducer (name);
+  if (reducer == NULL || g_str_equal (name, "note.edited") ||
+      !_cairn_event_spec_is_newest (spec))
+    {
+      g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
+      g_autoptr(CairnEvent) event = cairn_event_new (name, version, object);
+
+      event->created_at = created_at;
+      event->seq = seq;
+      event->client_id = g_strdup (client_id);
+      return apply (self, event, NULL, skipped, NULL, error);
+    }
+
+  /* The same steps as apply() for an event of the newest version */
+  if (!_cairn_event_validate_flat (name, version, args, &invalid))
+    {
+      g_warning ("Skipping event %" G_GINT64_FORMAT " from %s: %s",
+                 seq, client_id ? client_id : "this device", invalid->message);
+      return TRUE;
+    }
+
+  id = _cairn_flat_args_lookup (args, reducer->id_arg);
+  g_assert (id != NULL && id->string != NULL);
+  stmt = _cairn_store_prepare_static (self, reducer->sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (int i = 1; i <= sqlite3_bind_parameter_count (stmt); i++)
+    {
+      const char *param = sqlite3_bind_parameter_name (stmt, i) + 1;  /* skip ':' */
+      const CairnFlatMember *value;
+      int rc;
+
+      if (g_str_equal (param, "created_at"))
+        rc = sqlite3_bind_int64 (stmt, i, created_at);
+      else if ((value = _cairn_flat_args_lookup (args, param)) != NULL)
+        rc = sqlite3_bind_text (stmt, i, value->string, -1, SQLITE_STATIC);
+      else
+        rc = sqlite3_bind_null (stmt, i);
+      if (rc != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+    }
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
 _cairn_store_apply_event_recorded (CairnStore       *self,
                                    const CairnEvent *event,
                                    CairnChanges     *changes,
@@ -223,8 +309,9 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
   g_autoptr(sqlite3_session) session = NULL;
 
   /* Upcasting keeps an event's name, so the name says whether it has a
-   * one-row reducer. Anything else is recorded by a session. */
-  if (lookup_reducer (event->name) != NULL)
+   * one-row reducer (note.edited writes one row of note_versions).
+   * Anything else is recorded by a session. */
+  if (lookup_reducer (event->name) != NULL || g_str_equal (event->name, "note.edited"))
     return apply (self, event, changes, skipped, changeset, error);
 
   *changeset = NULL;

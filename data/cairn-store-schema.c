@@ -84,6 +84,23 @@ static const char * const migrations[] = {
   "  ops BLOB NOT NULL"
   ");"
   "CREATE INDEX note_body_ops_by_note ON note_body_ops (note_id, seq);",
+  /* 3 -> 4: notes.body becomes derived state, written lazily. A note.edited
+   * records only the note's new CRDT version in note_versions (a state
+   * table, in changesets); note_body_versions (not in changesets) says
+   * which version the text in notes.body is of. A file that has text is
+   * rebuilt once when opened (meta.rebuild), so that its notes get their
+   * versions and its pending changesets the new form. */
+  "CREATE TABLE note_versions ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version BLOB NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE note_body_versions ("
+  "  note_id TEXT PRIMARY KEY NOT NULL,"
+  "  version BLOB NOT NULL"
+  ") WITHOUT ROWID;"
+  "ALTER TABLE meta ADD COLUMN rebuild INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE meta SET rebuild = EXISTS (SELECT 1 FROM note_bodies) OR "
+  "  EXISTS (SELECT 1 FROM note_body_ops);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

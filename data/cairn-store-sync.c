@@ -433,16 +433,58 @@ count_rows (CairnStore  *self,
   return n;
 }
 
+/* Applies the kept log (seq <= upto) again to the emptied state tables,
+ * page by page. */
+static gboolean
+replay_log (CairnStore  *self,
+            gint64       upto,
+            GError     **error)
+{
+  gint64 after = 0;
+
+  while (after < upto)
+    {
+      g_autoptr(GPtrArray) page = cairn_store_list_log (self, after, 1000, error);
+
+      if (page == NULL)
+        return FALSE;
+      if (page->len == 0)
+        break;
+      for (guint i = 0; i < page->len; i++)
+        {
+          CairnEvent *event = g_ptr_array_index (page, i);
+          gboolean skipped;
+
+          if (event->seq > upto)
+            return TRUE;
+          /* Same events, same order, from the same empty state: each is
+           * skipped (or not) as it was the first time. */
+          if (!_cairn_store_apply_event (self, event, NULL, &skipped, error))
+            return FALSE;
+          after = event->seq;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
-cairn_store_forget_server_history (CairnStore  *self,
-                                   const char  *history_id,
-                                   GError     **error)
+cairn_store_forget_server_history_after (CairnStore  *self,
+                                         gint64       keep_upto,
+                                         const char  *history_id,
+                                         GError     **error)
 {
   g_autoptr(CairnChanges) changes = NULL;
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
 
+  if (keep_upto < 0 || keep_upto > self->head)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Cannot keep the log of %s up to seq %" G_GINT64_FORMAT
+                   ": its head is %" G_GINT64_FORMAT, self->path, keep_upto, self->head);
+      return FALSE;
+    }
   if (!ensure_tables (self, error) ||
       !_cairn_store_begin (self, error))
     return FALSE;
@@ -452,30 +494,53 @@ cairn_store_forget_server_history (CairnStore  *self,
                                "version, args, created_at, device, archived_at) "
                                "SELECT seq, client_id, client_seq, name, version, args, "
                                "created_at, device, ?1 FROM log "
-                               "WHERE client_id != (SELECT client_id FROM meta)", error);
+                               "WHERE seq > ?2 AND client_id != (SELECT client_id FROM meta)", error);
   if (stmt == NULL || !bind_int (self, stmt, 1, g_get_real_time () / 1000, error) ||
+      !bind_int (self, stmt, 2, keep_upto, error) ||
       !_cairn_store_step_done (self, stmt, error))
     goto fail;
 
   /* Our confirmed events all have smaller client_seqs than the pending
    * ones (the server stores a client's events in client_seq order). Their
    * changesets are recomputed by the replay below. */
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, created_at, changeset) "
+                               "SELECT client_seq, name, version, args, created_at, X'' FROM log "
+                               "WHERE seq > ?1 AND client_id = (SELECT client_id FROM meta) "
+                               "ORDER BY client_seq", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
+  stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq > ?1", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
+  /* What our forgotten events set is no longer ours to report on. */
+  stmt = _cairn_store_prepare (self, "DELETE FROM sync_origin WHERE seq > ?1", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
   if (!_cairn_store_exec (self,
-                          "INSERT INTO pending (client_seq, name, version, args, created_at, changeset) "
-                          "SELECT client_seq, name, version, args, created_at, X'' FROM log "
-                          "WHERE client_id = (SELECT client_id FROM meta) ORDER BY client_seq;"
-                          "DELETE FROM log;"
                           "DELETE FROM todos;"
                           "DELETE FROM note_bodies;"
                           "DELETE FROM note_body_ops;"
+                          "DELETE FROM note_versions;"
+                          "DELETE FROM note_body_versions;"
                           "DELETE FROM notes;"
-                          "DELETE FROM lists;"
-                          "DELETE FROM sync_origin;", error))
+                          "DELETE FROM lists;", error))
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);
+  /* Our replayed text ops that were typed on forgotten ops will be held:
+   * new edits take a new text client id, so they neither reuse the held
+   * ops' counters nor wait for them (docs/text-crdt.md). */
+  if (!_cairn_store_renew_text_client (self, error))
+    goto fail;
 
-  self->head = 0;
+  /* The state as the kept log left it, then the outbox on top. */
+  if (!replay_log (self, keep_upto, error))
+    goto fail;
+  self->head = keep_upto;
   g_free (self->history_id);
   self->history_id = g_strdup (history_id);
   if (!_cairn_store_save_cursor (self, error))
@@ -496,9 +561,18 @@ cairn_store_forget_server_history (CairnStore  *self,
   return TRUE;
 
 fail:
+  /* Rolling back reloads the cursor, head included. */
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;
+}
+
+gboolean
+cairn_store_forget_server_history (CairnStore  *self,
+                                   const char  *history_id,
+                                   GError     **error)
+{
+  return cairn_store_forget_server_history_after (self, 0, history_id, error);
 }
 
 gint64

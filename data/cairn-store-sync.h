@@ -35,6 +35,17 @@ GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,
 gboolean   cairn_store_forget_server_history   (CairnStore  *self,
                                                 const char  *history_id,
                                                 GError     **error);
+/* The same, keeping the confirmed events with seq <= keep_upto: the part of
+ * the log the server still has (the caller checked). Only the events after
+ * it are given back to the outbox or archived; head becomes keep_upto and
+ * the state is rebuilt from the kept log plus the outbox, so the caller
+ * pulls after keep_upto instead of from 0. keep_upto 0 is
+ * cairn_store_forget_server_history(). A keep_upto below 0 or above head
+ * is refused (G_IO_ERROR_INVALID_ARGUMENT) and changes nothing. */
+gboolean   cairn_store_forget_server_history_after (CairnStore  *self,
+                                                    gint64       keep_upto,
+                                                    const char  *history_id,
+                                                    GError     **error);
 /* Events kept in the archive by cairn_store_forget_server_history(). */
 gint64     cairn_store_count_archived          (CairnStore  *self,
                                                 GError     **error);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-text.c: note bodies through the text CRDT (note.edited).
  *
- * Each note's CRDT lives in note_bodies, a table the changeset sessions do
- * not record: text operations commute and are idempotent, so a rebase never
- * rolls them back. Rolling back the pending events still restores
- * notes.body (it is recorded). Replaying a pending note.edited then merges
- * nothing new, because its ops are already in the CRDT, and writes the
- * merged text back. An incoming one merges directly. notes.body always
- * ends as the CRDT's text.
+ * Each note's CRDT lives in note_bodies and note_body_ops, tables the
+ * changeset sessions do not record: text operations commute and are
+ * idempotent, so a rebase never rolls them back. What the state records
+ * (and a rollback restores) is the note's version in note_versions: the
+ * set of operations the state shows. notes.body is derived from it, the
+ * CRDT's text at that version, and written lazily (see
+ * _cairn_store_write_bodies()): a keystroke-sized commit writes the ops
+ * and a version of a few dozen bytes, not the note. Readers go through
+ * cairn_note_body() (an SQL function of the store's connection), which
+ * gives the right text whether notes.body has been written yet or not.
  */
 #define G_LOG_DOMAIN "cairn-store"
 
@@ -67,6 +70,11 @@ typedef struct
  * state once per that many bytes of edits, instead of on every commit. */
 #define COMPACT_RATIO 4
 #define COMPACT_FLOOR 16384
+/* Folding costs the whole note (encoding it takes ~20 ms for 100,000
+ * characters), so it is done with the lazy write of notes.body, between
+ * keystrokes; a commit folds only when the ops outgrow the state itself
+ * (no lazy write for a long time: no main loop running). */
+#define COMPACT_RATIO_COMMIT 1
 
 static void
 text_cache_entry_free (gpointer data)
@@ -115,6 +123,7 @@ set_damaged (CairnStore  *self,
 static TextCacheEntry *
 read_text (CairnStore  *self,
            const char  *note_id,
+           const char  *replica_id,
            GError     **error)
 {
   sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT crdt FROM note_bodies WHERE note_id = ?",
@@ -139,11 +148,11 @@ read_text (CairnStore  *self,
 
   entry = g_new0 (TextCacheEntry, 1);
   if (blob == NULL)
-    entry->text = cairn_text_new (self->client_id, &inner);
+    entry->text = cairn_text_new (replica_id, &inner);
   else
     {
       entry->state_bytes = g_bytes_get_size (blob);
-      entry->text = cairn_text_decode_state (blob, self->client_id, &inner);
+      entry->text = cairn_text_decode_state (blob, replica_id, &inner);
     }
   if (entry->text == NULL)
     {
@@ -199,13 +208,22 @@ cached_text (CairnStore  *self,
   entry = g_hash_table_lookup (self->text_cache, note_id);
   if (entry != NULL)
     return entry;
-  entry = read_text (self, note_id, error);
+  /* The cache only merges; it never makes local edits. */
+  entry = read_text (self, note_id, self->client_id, error);
   if (entry == NULL)
     return NULL;
   if (g_hash_table_size (self->text_cache) >= TEXT_CACHE_MAX)
     g_hash_table_remove_all (self->text_cache);
   g_hash_table_insert (self->text_cache, g_strdup (note_id), entry);
   return entry;
+}
+
+static GBytes *
+encode_version (TextCacheEntry *entry)
+{
+  g_autoptr(CairnTextVersion) version = cairn_text_get_version (entry->text);
+
+  return cairn_text_version_encode (version);
 }
 
 /* Writes the whole state and drops the appended ops. */
@@ -251,7 +269,7 @@ save_text (CairnStore      *self,
   gsize n = g_bytes_get_size (raw);
   sqlite3_stmt *stmt;
 
-  if (entry->ops_bytes + n > MAX (entry->state_bytes / COMPACT_RATIO, COMPACT_FLOOR))
+  if (entry->ops_bytes + n > MAX (entry->state_bytes / COMPACT_RATIO_COMMIT, COMPACT_FLOOR))
     return compact_text (self, note_id, entry, error);
 
   stmt = _cairn_store_prepare (self, "INSERT INTO note_body_ops (note_id, ops) VALUES (?, ?)", error);
@@ -280,7 +298,7 @@ _cairn_store_apply_note_edit (CairnStore       *self,
   g_autoptr(CairnTextOps) ops = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GError) invalid = NULL;
-  g_autofree char *body = NULL;
+  g_autoptr(GBytes) version = NULL;
   sqlite3_stmt *stmt;
   guchar *data;
   gsize n;
@@ -321,21 +339,309 @@ _cairn_store_apply_note_edit (CairnStore       *self,
       return FALSE;
     }
 
-  body = cairn_text_get_text (entry->text, NULL);
-  stmt = _cairn_store_prepare (self, "UPDATE notes SET body = ?1 WHERE id = ?2 AND body IS NOT ?1",
-                               error);
+  /* The state now shows the merged version; notes.body follows lazily. */
+  version = encode_version (entry);
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO note_versions (id, version) VALUES (?1, ?2) "
+                               "ON CONFLICT (id) DO UPDATE SET version = excluded.version "
+                               "WHERE version IS NOT excluded.version", error);
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_bind_text (stmt, 1, body, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 2, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (version, NULL), g_bytes_get_size (version),
+                           SQLITE_STATIC) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot bind");
       return FALSE;
     }
   if (!_cairn_store_step_done (self, stmt, error))
     return FALSE;
-  if (changes != NULL && sqlite3_changes (self->db) > 0)
-    g_hash_table_add (changes->notes, g_strdup (note_id));
+  if (sqlite3_changes (self->db) > 0)
+    {
+      self->bodies_stale = TRUE;
+      if (changes != NULL)
+        g_hash_table_add (changes->notes, g_strdup (note_id));
+    }
+  return TRUE;
+}
+
+/* ---- notes.body: derived, written lazily ---- */
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           i)
+{
+  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+    return NULL;
+  return g_bytes_new (sqlite3_column_blob (stmt, i), sqlite3_column_bytes (stmt, i));
+}
+
+static gboolean
+bytes_equal0 (GBytes *a,
+              GBytes *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_bytes_equal (a, b);
+}
+
+/* The version of the note the state shows (*state) and the one whose text
+ * notes.body holds (*written); NULL for none (never edited / never
+ * written: the empty text). */
+static gboolean
+read_versions (CairnStore  *self,
+               const char  *note_id,
+               GBytes     **state,
+               GBytes     **written,
+               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self,
+                               "SELECT (SELECT version FROM note_versions WHERE id = ?1), "
+                               "(SELECT version FROM note_body_versions WHERE note_id = ?1)",
+                               error);
+  if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the version of a note");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *state = column_bytes (stmt, 0);
+  *written = column_bytes (stmt, 1);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The note's text at @version (encoded; NULL: the empty text). */
+static char *
+text_at (CairnStore  *self,
+         const char  *note_id,
+         GBytes      *version,
+         GError     **error)
+{
+  g_autoptr(CairnTextVersion) wanted = NULL;
+  g_autoptr(GError) inner = NULL;
+
+  if (version == NULL)
+    return g_strdup ("");
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      TextCacheEntry *entry = cached_text (self, note_id, error);
+      g_autoptr(GBytes) current = NULL;
+      char *text;
+
+      if (entry == NULL)
+        return NULL;
+      current = encode_version (entry);
+      if (g_bytes_equal (current, version))
+        return cairn_text_get_text (entry->text, NULL);
+
+      if (wanted == NULL &&
+          (wanted = cairn_text_version_decode (version, &inner)) == NULL)
+        {
+          set_damaged (self, error, note_id, "version", inner);
+          return NULL;
+        }
+      text = cairn_text_get_text_at (entry->text, wanted, attempt == 0 ? NULL : &inner);
+      if (text != NULL)
+        return text;
+      /* Another connection may have merged ops this cache has not seen
+       * yet (the cache is dropped only when this store notices): read the
+       * note again once. */
+      g_hash_table_remove (self->text_cache, note_id);
+    }
+  set_damaged (self, error, note_id, "version", inner);
+  return NULL;
+}
+
+static void
+note_body_func (sqlite3_context  *ctx,
+                int               argc,
+                sqlite3_value   **argv)
+{
+  CairnStore *self = sqlite3_user_data (ctx);
+  const char *note_id = (const char *) sqlite3_value_text (argv[0]);
+  g_autoptr(GBytes) state = NULL;
+  g_autoptr(GBytes) written = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  g_assert (argc == 2);
+  if (note_id == NULL || !read_versions (self, note_id, &state, &written, &error))
+    {
+      if (error == NULL)
+        sqlite3_result_value (ctx, argv[1]);
+      else
+        sqlite3_result_error (ctx, error->message, -1);
+      return;
+    }
+  if (bytes_equal0 (state, written))
+    {
+      sqlite3_result_value (ctx, argv[1]);
+      return;
+    }
+  text = text_at (self, note_id, state, &error);
+  if (text == NULL)
+    sqlite3_result_error (ctx, error->message, -1);
+  else
+    sqlite3_result_text (ctx, text, -1, g_free);
+}
+
+gboolean
+_cairn_store_text_register (CairnStore  *self,
+                            GError     **error)
+{
+  /* DIRECTONLY: not from triggers or views, whose callers would not know
+   * it reads the store's CRDT cache. */
+  if (sqlite3_create_function_v2 (self->db, "cairn_note_body", 2,
+                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, self,
+                                  note_body_func, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot register cairn_note_body()");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  char   *note_id;
+  GBytes *version;   /* NULL: none, the empty text */
+} StaleBody;
+
+static void
+stale_body_free (gpointer data)
+{
+  StaleBody *stale = data;
+
+  g_free (stale->note_id);
+  g_clear_pointer (&stale->version, g_bytes_unref);
+  g_free (stale);
+}
+
+static gboolean
+bind_version (CairnStore    *self,
+              sqlite3_stmt  *stmt,
+              int            i,
+              GBytes        *version,
+              GError       **error)
+{
+  if (sqlite3_bind_blob64 (stmt, i, g_bytes_get_data (version, NULL), g_bytes_get_size (version),
+                           SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_body (CairnStore  *self,
+            StaleBody   *stale,
+            GError     **error)
+{
+  g_autofree char *text = NULL;
+  sqlite3_stmt *stmt;
+  int exists = note_state (self, stale->note_id, error);
+
+  if (exists < 0)
+    return FALSE;
+  if (exists > 0)
+    {
+      if ((text = text_at (self, stale->note_id, stale->version, error)) == NULL)
+        return FALSE;
+      stmt = _cairn_store_prepare (self, "UPDATE notes SET body = ?1 WHERE id = ?2 AND body IS NOT ?1",
+                                   error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_text (stmt, 2, stale->note_id, -1, SQLITE_STATIC) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  if (exists == 0 || stale->version == NULL)
+    {
+      stmt = _cairn_store_prepare (self, "DELETE FROM note_body_versions WHERE note_id = ?", error);
+      return stmt != NULL && bind_note_id (self, stmt, stale->note_id, error) &&
+             _cairn_store_step_done (self, stmt, error);
+    }
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO note_body_versions (note_id, version) VALUES (?1, ?2) "
+                               "ON CONFLICT (note_id) DO UPDATE SET version = excluded.version",
+                               error);
+  return stmt != NULL && bind_note_id (self, stmt, stale->note_id, error) &&
+         bind_version (self, stmt, 2, stale->version, error) &&
+         _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_write_bodies (CairnStore  *self,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (stale_body_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (self->in_transaction);
+
+  /* Notes whose state version differs from the one notes.body holds,
+   * including bodies written at a version that a rollback took away. */
+  stmt = _cairn_store_prepare (self,
+                               "SELECT v.id, v.version FROM note_versions v "
+                               "LEFT JOIN note_body_versions b ON b.note_id = v.id "
+                               "WHERE b.version IS NOT v.version "
+                               "UNION ALL "
+                               "SELECT b.note_id, NULL FROM note_body_versions b "
+                               "WHERE NOT EXISTS (SELECT 1 FROM note_versions v WHERE v.id = b.note_id)",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      StaleBody *body = g_new0 (StaleBody, 1);
+
+      body->note_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      body->version = column_bytes (stmt, 1);
+      g_ptr_array_add (stale, body);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read which note bodies to write");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < stale->len; i++)
+    if (!write_body (self, stale->pdata[i], error))
+      return FALSE;
+
+  /* And the notes edited lately whose appended ops have piled up. */
+  if (self->text_cache != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, self->text_cache);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          TextCacheEntry *entry = value;
+
+          if (entry->ops_bytes > MAX (entry->state_bytes / COMPACT_RATIO, COMPACT_FLOOR) &&
+              !compact_text (self, key, entry, error))
+            return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -364,6 +670,101 @@ check_live_note (CairnStore  *self,
   return TRUE;
 }
 
+/* The client id of this store's local text edits, kept in a local-only
+ * table created on first use (no schema migration; never synced). It is a
+ * fresh id, not the store's client id, and it is renewed by every reset
+ * after a server restore: that reset may leave earlier text ops of this
+ * store held (typed on other devices' ops the server lost), and new edits
+ * under the same id would take their counters, or could not be made at
+ * all. Under a fresh id they depend only on what the replica has
+ * integrated. */
+static const char text_client_sql[] =
+  "CREATE TABLE IF NOT EXISTS text_client ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  client_id TEXT NOT NULL);";
+
+static gboolean
+ensure_text_client_table (CairnStore  *self,
+                          GError     **error)
+{
+  if (g_object_get_data (G_OBJECT (self), "cairn-text-client-table") != NULL)
+    return TRUE;
+  if (!_cairn_store_exec (self, text_client_sql, error))
+    return FALSE;
+  /* Made inside a transaction, the table goes if that is rolled back. */
+  if (!self->in_transaction)
+    g_object_set_data (G_OBJECT (self), "cairn-text-client-table", GINT_TO_POINTER (1));
+  return TRUE;
+}
+
+static gboolean
+write_text_client (CairnStore  *self,
+                   const char  *client_id,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ensure_text_client_table (self, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO text_client (id, client_id) VALUES (1, ?) "
+                               "ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id",
+                               error);
+  if (stmt == NULL || !bind_note_id (self, stmt, client_id, error))
+    return FALSE;
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_renew_text_client (CairnStore  *self,
+                                GError     **error)
+{
+  g_autofree char *client_id = cairn_new_client_id ();
+
+  return write_text_client (self, client_id, error);
+}
+
+/* The current text client id; made on first use. */
+static char *
+dup_text_client (CairnStore  *self,
+                 GError     **error)
+{
+  g_autofree char *client_id = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!ensure_text_client_table (self, error))
+    return NULL;
+  stmt = _cairn_store_prepare (self, "SELECT client_id FROM text_client WHERE id = 1", error);
+  if (stmt == NULL)
+    return NULL;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the text client id");
+      return NULL;
+    }
+  if (client_id != NULL && cairn_is_client_id (client_id))
+    return g_steal_pointer (&client_id);
+  /* None yet (or damaged): a fresh one. */
+  g_clear_pointer (&client_id, g_free);
+  client_id = cairn_new_client_id ();
+  if (!write_text_client (self, client_id, error))
+    return NULL;
+  return g_steal_pointer (&client_id);
+}
+
+char *
+cairn_store_dup_text_client_id (CairnStore  *self,
+                                GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  return dup_text_client (self, error);
+}
+
 CairnText *
 cairn_store_load_note_text (CairnStore  *self,
                             const char  *note_id,
@@ -371,13 +772,17 @@ cairn_store_load_note_text (CairnStore  *self,
 {
   TextCacheEntry *entry;
   CairnText *text;
+  g_autofree char *replica_id = NULL;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
 
   if (!check_live_note (self, note_id, error))
     return NULL;
+  replica_id = dup_text_client (self, error);
+  if (replica_id == NULL)
+    return NULL;
   /* The caller gets a replica of its own: read it, leave the cache be. */
-  entry = read_text (self, note_id, error);
+  entry = read_text (self, note_id, replica_id, error);
   if (entry == NULL)
     return NULL;
   text = g_steal_pointer (&entry->text);

@@ -18,11 +18,43 @@ enum { SIGNAL_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
+cairn_store_dispose (GObject *object)
+{
+  CairnStore *self = CAIRN_STORE (object);
+
+  /* What typing left behind goes to notes.body now (a crash instead is
+   * caught up by the next open). In dispose, not finalize: the write may
+   * report another process's changes (::changed, notify). */
+  if (self->db != NULL && self->bodies_stale && !self->in_transaction)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cairn_store_save_note_bodies (self, &error))
+        g_warning ("%s", error->message);
+    }
+  if (self->body_source != NULL)
+    {
+      g_source_destroy (self->body_source);
+      g_clear_pointer (&self->body_source, g_source_unref);
+    }
+
+  G_OBJECT_CLASS (cairn_store_parent_class)->dispose (object);
+}
+
+static void
 cairn_store_finalize (GObject *object)
 {
   CairnStore *self = CAIRN_STORE (object);
 
+  if (self->body_source != NULL)
+    {
+      g_source_destroy (self->body_source);
+      g_clear_pointer (&self->body_source, g_source_unref);
+    }
+  g_clear_pointer (&self->checkpointer, _cairn_checkpointer_free);
+
   /* Statements must be finalized before the connection closes. */
+  g_clear_pointer (&self->static_stmts, g_hash_table_unref);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   g_clear_pointer (&self->table_keys, g_hash_table_unref);
   if (self->wal_monitor != NULL)
@@ -81,6 +113,7 @@ cairn_store_class_init (CairnStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = cairn_store_dispose;
   object_class->finalize = cairn_store_finalize;
   object_class->get_property = cairn_store_get_property;
 
@@ -123,6 +156,7 @@ static void
 cairn_store_init (CairnStore *self)
 {
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->static_stmts = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
@@ -168,6 +202,26 @@ _cairn_store_prepare (CairnStore  *self,
   return stmt;
 }
 
+sqlite3_stmt *
+_cairn_store_prepare_static (CairnStore  *self,
+                             const char  *sql,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->static_stmts, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  /* owned by self->stmts; this table only finds it by address */
+  stmt = _cairn_store_prepare (self, sql, error);
+  if (stmt != NULL)
+    g_hash_table_insert (self->static_stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
 gboolean
 _cairn_store_exec (CairnStore  *self,
                    const char  *sql,
@@ -199,6 +253,62 @@ _cairn_store_step_done (CairnStore    *self,
 }
 
 static void flush_external (CairnStore *self);
+
+/* notes.body is written this long after the first change that left it
+ * behind: typing commits every burst, the body is written once per this
+ * interval at most, in a transaction of its own. */
+#define BODY_WRITE_DELAY_MS 2000
+
+static gboolean
+write_bodies_cb (gpointer user_data)
+{
+  CairnStore *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->body_source, g_source_unref);
+  /* From a ::changed handler inside a transaction: the end of that
+   * transaction schedules it again. */
+  if (self->in_transaction)
+    return G_SOURCE_REMOVE;
+  if (!cairn_store_save_note_bodies (self, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_body_write (CairnStore *self)
+{
+  if (self->body_source != NULL)
+    return;
+  self->body_source = g_timeout_source_new (BODY_WRITE_DELAY_MS);
+  g_source_set_callback (self->body_source, write_bodies_cb, self, NULL);
+  g_source_set_static_name (self->body_source, "[cairn] write note bodies");
+  g_source_attach (self->body_source, g_main_context_get_thread_default ());
+}
+
+gboolean
+cairn_store_save_note_bodies (CairnStore  *self,
+                              GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->body_source != NULL)
+    {
+      g_source_destroy (self->body_source);
+      g_clear_pointer (&self->body_source, g_source_unref);
+    }
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  if (!_cairn_store_write_bodies (self, error))
+    {
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
+  self->bodies_stale = FALSE;
+  return _cairn_store_end (self, error);
+}
 
 gboolean
 _cairn_store_begin (CairnStore  *self,
@@ -240,6 +350,8 @@ _cairn_store_end (CairnStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  if (self->bodies_stale)
+    schedule_body_write (self);
   flush_external (self);
   return TRUE;
 }
@@ -468,7 +580,7 @@ sqlite3_session *
 _cairn_store_session_new (CairnStore  *self,
                           GError     **error)
 {
-  static const char * const tables[] = { "lists", "todos", "notes" };
+  static const char * const tables[] = { "lists", "todos", "notes", "note_versions" };
   g_autoptr(sqlite3_session) session = NULL;
 
   if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)
@@ -544,7 +656,7 @@ changes_set_for_table (CairnChanges *changes,
     return changes->lists;
   if (g_str_equal (table, "todos"))
     return changes->todos;
-  if (g_str_equal (table, "notes"))
+  if (g_str_equal (table, "notes") || g_str_equal (table, "note_versions"))
     return changes->notes;
   return NULL;
 }
@@ -781,7 +893,12 @@ _cairn_store_parse_args (CairnStore  *self,
                          GError     **error)
 {
   JsonNode *root;
+  JsonObject *fast;
 
+  /* What the store wrote itself, without json-glib's parser (about 15
+   * times faster); anything else, and every error, through json-glib. */
+  if (json != NULL && (fast = _cairn_event_args_scan (json, -1)) != NULL)
+    return fast;
   if (!json_parser_load_from_data (self->parser, json, -1, error))
     {
       g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);
@@ -1008,8 +1125,39 @@ cairn_store_open (const char  *path,
   if (self->db == NULL)
     return NULL;
 
-  if (!load_meta_through_small_cache (self, error))
+  if (!_cairn_store_text_register (self, error) ||
+      !load_meta_through_small_cache (self, error))
     return NULL;
+  self->checkpointer = _cairn_checkpointer_new (self->db, self->path);
+
+  /* Schema 4 re-derives note bodies of older files (schema.c). */
+  {
+    sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT rebuild FROM meta", error);
+    gboolean rebuild;
+
+    if (stmt == NULL)
+      return NULL;
+    if (sqlite3_step (stmt) != SQLITE_ROW)
+      {
+        _cairn_store_set_error (self, error, "Cannot read");
+        sqlite3_reset (stmt);
+        return NULL;
+      }
+    rebuild = sqlite3_column_int (stmt, 0) != 0;
+    sqlite3_reset (stmt);
+    if (rebuild && !cairn_store_rebuild (self, error))
+      return NULL;
+  }
+
+  /* A crash (or another process) may have left note bodies unwritten.
+   * Not fatal: a note whose stored CRDT is damaged must not keep the
+   * whole workspace from opening (its readers get the error). */
+  {
+    g_autoptr(GError) bodies_error = NULL;
+
+    if (!cairn_store_save_note_bodies (self, &bodies_error))
+      g_warning ("%s", bodies_error->message);
+  }
 
   /* An update may have taught this build events that an older one stored
    * but skipped: the state is rebuilt from the log to show them. */
@@ -1268,7 +1416,8 @@ cairn_store_dump_state (CairnStore  *self,
   if (!dump_table (self, builder, "lists",
                    "SELECT deleted, id, position, title FROM lists ORDER BY id", error) ||
       !dump_table (self, builder, "notes",
-                   "SELECT body, created_at, deleted, id, title FROM notes ORDER BY id", error) ||
+                   "SELECT cairn_note_body (id, body) AS body, created_at, deleted, id, "
+                   "title FROM notes ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
                    "SELECT deleted, done, due, id, list_id, position, title FROM todos "
                    "ORDER BY id", error))

@@ -161,5 +161,18 @@ CairnText  *cairn_store_load_note_text    (CairnStore *self, const char *note_id
                                            GError **error);
 gboolean    cairn_store_edit_note         (CairnStore *self, const char *note_id,
                                            CairnTextOps *ops, GError **error);
+/* notes.body is derived from the CRDT and written lazily: a commit records
+ * only the note's new version, and the text follows within seconds (a
+ * timeout on the thread-default main context), when the store is
+ * finalized, or when a store is next opened on the file. Read bodies with
+ * the connection's SQL function cairn_note_body(id, body), which is always
+ * current (cairn_store_dump_state() and the pool do). This writes every
+ * body that is behind now. */
+gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
+/* The client id of the replicas load_note_text gives: this store's text
+ * client, not its event client id. A reset after a server restore
+ * (cairn_store_forget_server_history) gives the store a new one, so that
+ * edits never wait for text operations the server lost. */
+char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
 
 G_END_DECLS

@@ -24,7 +24,19 @@ struct _CairnSyncCore
   guint       need_pull : 1;
   guint       verified : 1;      /* server history checked on this connection */
   guint       restore_count;
+
+  /* After the server lost history: pulls that only compare, to find the
+   * last seq where its log and ours still agree (see start_probe). */
+  guint       probing : 1;
+  gint64      probe_after;       /* the next probing pull starts after this */
+  gint64      probe_top;         /* no agreement above min(our head, its head) */
+  gint64      probe_back;        /* how far below probe_top it started */
+  gint64      events_received;   /* server events given to receive(), for tests */
 };
+
+/* The first probe looks this many events below the top; each probe that
+ * finds no agreement at all looks four times further back. */
+#define PROBE_FIRST_BACK 32
 
 CairnWireEvent *
 cairn_sync_wire_from_event (const CairnEvent *event)
@@ -184,25 +196,138 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
   return g_steal_pointer (&batch);
 }
 
-/* The server lost history we had: keep everything local, give our own
- * events back to the outbox, and start over from the server's log. */
+/* The server lost history we had: keep everything local, keep the log up
+ * to keep_upto (the server has it too), give our own later events back to
+ * the outbox, and go on from the server's log after keep_upto. */
 static gboolean
-restore (CairnSyncCore  *self,
-         const char     *history_id,
-         const char     *why,
-         GError        **error)
+restore_at (CairnSyncCore  *self,
+            gint64          keep_upto,
+            const char     *history_id,
+            GError        **error)
 {
-  g_message ("The server lost history this device had (%s); pushing this "
-             "device's changes again and reloading from the server", why);
+  g_message ("Pushing this device's changes again and reloading from the "
+             "server after seq %" G_GINT64_FORMAT, keep_upto);
 
-  if (!cairn_store_forget_server_history (self->store, history_id, error))
+  if (!cairn_store_forget_server_history_after (self->store, keep_upto, history_id, error))
     return FALSE;
 
   self->restore_count++;
+  self->probing = FALSE;
   self->acked_upto = 0;
   self->in_flight_first = self->in_flight_last = 0;
-  self->server_head = 0;
-  self->verified = TRUE;   /* head is 0: nothing left to check */
+  /* What it told of its head may be from before the loss: the next
+   * answer says. */
+  self->server_head = keep_upto;
+  /* The event at keep_upto is the server's (or keep_upto is 0): the log
+   * is checked. */
+  self->verified = TRUE;
+  self->need_pull = TRUE;
+  return TRUE;
+}
+
+/* The server lost history we had. Before forgetting anything, find the last
+ * seq where its log and ours agree: pulls after probe_after are compared
+ * with our log (receive_probe), not applied. Only the events after that
+ * point are given back or archived, and only they are pulled again.
+ * known_head: the server's head, or -1 when not known. A different
+ * history_id means a different log: nothing agrees. */
+static gboolean
+start_probe (CairnSyncCore  *self,
+             gint64          known_head,
+             const char     *history_id,
+             const char     *why,
+             GError        **error)
+{
+  gint64 head = cairn_store_get_head (self->store);
+  const char *ours = cairn_store_get_history_id (self->store);
+
+  g_message ("The server lost history this device had (%s)", why);
+  if (history_id != NULL && ours != NULL && *ours != '\0' && g_strcmp0 (history_id, ours) != 0)
+    return restore_at (self, 0, history_id, error);
+
+  self->probe_top = known_head >= 0 ? MIN (head, known_head) : head;
+  if (self->probe_top <= 0)
+    return restore_at (self, 0, history_id, error);
+  self->probing = TRUE;
+  self->probe_back = PROBE_FIRST_BACK;
+  self->probe_after = MAX (0, self->probe_top - self->probe_back);
+  self->acked_upto = 0;
+  self->in_flight_first = self->in_flight_last = 0;
+  self->need_pull = TRUE;
+  return TRUE;
+}
+
+/* One probing pull: events after probe_after, compared with our log. */
+static gboolean
+receive_probe (CairnSyncCore  *self,
+               GPtrArray      *events,
+               gint64          server_head,
+               const char     *history_id,
+               GError        **error)
+{
+  const char *ours = cairn_store_get_history_id (self->store);
+  g_autoptr(GPtrArray) mine = NULL;
+  gint64 agreed = self->probe_after;
+  gboolean differs = FALSE;
+  guint n = 0;
+
+  if (history_id != NULL && ours != NULL && *ours != '\0' && g_strcmp0 (history_id, ours) != 0)
+    return restore_at (self, 0, history_id, error);
+  if (server_head >= 0 && server_head < self->probe_top)
+    self->probe_top = server_head;
+  /* Everything up to probe_after agrees (checked by earlier probes). */
+  if (self->probe_after == self->probe_top)
+    return restore_at (self, self->probe_top, history_id, error);
+  if (self->probe_after > self->probe_top)
+    {
+      /* Its log shrank below the probe (restored again): look lower. */
+      self->probe_after = MAX (0, self->probe_top - self->probe_back);
+      self->need_pull = TRUE;
+      return TRUE;
+    }
+
+  /* Only a page that starts right after probe_after answers the probe
+   * (not a live batch, not a page for an older pull). */
+  if (events == NULL || events->len == 0 ||
+      ((CairnWireEvent *) g_ptr_array_index (events, 0))->seq != self->probe_after + 1)
+    {
+      self->need_pull = TRUE;
+      return TRUE;
+    }
+
+  mine = cairn_store_list_log (self->store, self->probe_after, events->len, error);
+  if (mine == NULL)
+    return FALSE;
+  for (guint i = 0; i < events->len && i < mine->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (events, i);
+      const CairnEvent *ev = g_ptr_array_index (mine, i);
+
+      if (w->seq > self->probe_top)
+        break;
+      if (w->seq != ev->seq || w->client_seq != ev->client_seq ||
+          g_strcmp0 (w->client_id, ev->client_id) != 0)
+        {
+          differs = TRUE;
+          break;
+        }
+      agreed = w->seq;
+      n++;
+    }
+
+  if (n == 0 && self->probe_after > 0)
+    {
+      /* Not even the first one agrees: the server lost more. Look further
+       * back. */
+      self->probe_back *= 4;
+      self->probe_after = MAX (0, self->probe_top - self->probe_back);
+      self->need_pull = TRUE;
+      return TRUE;
+    }
+  if (differs || agreed >= self->probe_top)
+    return restore_at (self, agreed, history_id, error);
+  /* All agree, and the page ended below the top: go on from there. */
+  self->probe_after = agreed;
   self->need_pull = TRUE;
   return TRUE;
 }
@@ -217,8 +342,11 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
 
   self->in_flight_first = self->in_flight_last = 0;
 
+  /* A push answered while probing went out before: probing decides. */
+  if (self->probing)
+    return TRUE;
   if (reply->head < cairn_store_get_head (self->store))
-    return restore (self, reply->history_id, "its head went backwards", error);
+    return start_probe (self, reply->head, reply->history_id, "its head went backwards", error);
 
   for (i = 0; i < reply->results->len; i++)
     {
@@ -243,6 +371,8 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
 {
   self->in_flight_first = self->in_flight_last = 0;
 
+  if (self->probing)
+    return TRUE;
   if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
       && expected > 0)
     {
@@ -251,7 +381,7 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
       if (first < 0)
         return FALSE;
       if (first > 0 && expected < first)
-        return restore (self, NULL, "it asks again for changes it had confirmed", error);
+        return start_probe (self, -1, NULL, "it asks again for changes it had confirmed", error);
       /* It has more of ours than we knew (an answer got lost): skip those,
        * they come back through the pull. */
       if (expected - 1 > self->acked_upto)
@@ -301,11 +431,14 @@ cairn_sync_core_receive (CairnSyncCore  *self,
   gint64 expect;
   guint i;
 
+  self->events_received += events != NULL ? events->len : 0;
+  if (self->probing)
+    return receive_probe (self, events, server_head, history_id, error);
   if (history_id != NULL && our_history != NULL && *our_history != '\0'
       && g_strcmp0 (history_id, our_history) != 0)
-    return restore (self, history_id, "its history id changed", error);
+    return restore_at (self, 0, history_id, error);
   if (server_head < head)
-    return restore (self, history_id, "its head went backwards", error);
+    return start_probe (self, server_head, history_id, "its head went backwards", error);
 
   if (server_head > self->server_head || !self->verified)
     self->server_head = server_head;
@@ -341,8 +474,8 @@ cairn_sync_core_receive (CairnSyncCore  *self,
               if (!check_anchor (self, anchor, &matches, error))
                 return FALSE;
               if (!matches)
-                return restore (self, history_id,
-                                "its event at our head is a different one", error);
+                return start_probe (self, server_head, history_id,
+                                    "its event at our head is a different one", error);
               self->verified = TRUE;
             }
         }
@@ -370,8 +503,8 @@ cairn_sync_core_receive (CairnSyncCore  *self,
        * server lost it and got it again. Our log is out of date. */
       if (g_strcmp0 (w->client_id, client_id) == 0
           && (first_pending == 0 || w->client_seq < first_pending))
-        return restore (self, history_id,
-                        "it sent again a change of ours it had confirmed", error);
+        return start_probe (self, server_head, history_id,
+                            "it sent again a change of ours it had confirmed", error);
 
       ev = cairn_sync_event_from_wire (w, error);
       if (ev == NULL)
@@ -414,6 +547,8 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 {
   gint64 head = cairn_store_get_head (self->store);
 
+  if (self->probing)
+    return self->probe_after;
   if (!self->verified && head > 0)
     return head - 1;
   return head;
@@ -422,7 +557,7 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 gboolean
 cairn_sync_core_wants_pull (CairnSyncCore *self)
 {
-  return self->need_pull || !self->verified
+  return self->probing || self->need_pull || !self->verified
          || self->server_head > cairn_store_get_head (self->store);
 }
 
@@ -431,6 +566,9 @@ cairn_sync_core_wants_push (CairnSyncCore *self)
 {
   gint64 first = 0, last = 0;
 
+  /* What to push again is known once probing is over. */
+  if (self->probing)
+    return FALSE;
   if (cairn_store_get_pending_count (self->store) == 0)
     return FALSE;
   if (!cairn_store_get_pending_range (self->store, &first, &last, NULL))
@@ -451,6 +589,12 @@ guint
 cairn_sync_core_get_restore_count (CairnSyncCore *self)
 {
   return self->restore_count;
+}
+
+gint64
+cairn_sync_core_get_events_received (CairnSyncCore *self)
+{
+  return self->events_received;
 }
 
 G_DEFINE_QUARK (cairn-sync-error-quark, cairn_sync_error)

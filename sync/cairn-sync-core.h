@@ -16,9 +16,11 @@
  *   head must be the one we have there (client_id, client_seq). If it is
  *   not, or the server's head or history_id went backwards, or the server
  *   expects a client_seq of ours we already consider confirmed, the server
- *   lost history (restored from a backup): the store is reset to a fresh
- *   pull with all of our own events back in the outbox (nothing deleted),
- *   and syncing continues.
+ *   lost history (restored from a backup). The core then pulls to compare
+ *   (not apply) until it knows the last seq where the server's log and
+ *   ours agree; the store keeps its log up to there, our own later events
+ *   go back to the outbox (nothing deleted), and syncing continues from
+ *   there (docs/sync.md).
  */
 #pragma once
 
@@ -76,6 +78,9 @@ gboolean       cairn_sync_core_wants_push      (CairnSyncCore *self);
 gboolean       cairn_sync_core_is_up_to_date   (CairnSyncCore *self);
 /* How many times the server was found to have lost history. */
 guint          cairn_sync_core_get_restore_count (CairnSyncCore *self);
+/* Server events handed to receive() so far (pulled or streamed), for
+ * tests and benchmarks. */
+gint64         cairn_sync_core_get_events_received (CairnSyncCore *self);
 
 /* Conversions between the store's events and the wire form. */
 CairnWireEvent *cairn_sync_wire_from_event     (const CairnEvent     *event);

@@ -566,10 +566,12 @@ adopt_local_workspace (CairnSyncEngine  *self,
   g_autofree char *to = NULL;
   guint i;
 
-  for (i = 0; i < workspaces->len; i++)
+  /* Our own: another user's personal workspace shared with us is listed
+   * with personal set too. */
+  for (i = 0; i < workspaces->len && personal == NULL; i++)
     {
       const CairnWorkspaceInfo *ws = g_ptr_array_index (workspaces, i);
-      if (ws->personal)
+      if (ws->personal && g_strcmp0 (ws->owner, self->username) == 0)
         personal = ws;
     }
   if (personal == NULL)

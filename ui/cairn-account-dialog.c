@@ -14,6 +14,7 @@ struct _CairnAccountDialog
   AdwWindow        parent_instance;
 
   CairnSyncEngine *engine;
+  CairnSession    *session;      /* NULL: workspaces are listed, not opened */
   GCancellable    *cancellable;
   guint            busy : 1;
 
@@ -29,11 +30,17 @@ struct _CairnAccountDialog
   GtkLabel        *share_label;
   AdwPreferencesGroup *workspaces_group;
   GPtrArray       *workspace_rows;
+  AdwPreferencesGroup *local_group;
+  GPtrArray       *local_rows;
+  GtkLabel        *workspace_label;
+  AdwPreferencesGroup *device_group;   /* signed out: the profile's databases */
+  GPtrArray       *device_rows;
+  GtkLabel        *device_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, ADW_TYPE_WINDOW)
 
-enum { SIGNED_IN, SIGNED_OUT, SHARED, N_SIGNALS };
+enum { SIGNED_IN, SIGNED_OUT, SHARED, WORKSPACE_OPENED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 char *
@@ -75,6 +82,119 @@ set_busy (CairnAccountDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }
 
+static void sync_page (CairnAccountDialog *self);
+
+static void
+show_workspace_error (CairnAccountDialog *self,
+                      const char         *text)
+{
+  GtkLabel *label = g_str_equal (gtk_stack_get_visible_child_name (self->stack), "sign-in")
+                    ? self->device_label : self->workspace_label;
+
+  gtk_label_set_label (self->workspace_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->workspace_label), FALSE);
+  gtk_label_set_label (self->device_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->device_label), FALSE);
+  gtk_label_set_label (label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL);
+}
+
+/* "Open" on a workspace row: this device switches to it. */
+static void
+on_open_workspace (GtkButton          *button,
+                   CairnAccountDialog *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "cairn-workspace-id");
+  gboolean local_only = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button),
+                                                            "cairn-local-only"));
+  g_autoptr(GError) error = NULL;
+
+  if (self->busy || self->session == NULL)
+    return;
+  if (!cairn_session_open (self->session, id, local_only, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not open the workspace: %s"),
+                                               error->message);
+      show_workspace_error (self, text);
+      return;
+    }
+  show_workspace_error (self, NULL);
+  g_signal_emit (self, signals[WORKSPACE_OPENED], 0);
+  sync_page (self);
+}
+
+static GtkWidget *
+workspace_row_new (CairnAccountDialog *self,
+                   const char         *id,
+                   const char         *title,
+                   const char         *subtitle,
+                   gboolean            local_only,
+                   const char         *current)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (g_strcmp0 (id, current) == 0)
+    {
+      /* Translators: "Personal — open now" */
+      g_autofree char *text = g_strdup_printf (_("%s — open now"), subtitle);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text);
+    }
+  else
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      if (self->session != NULL)
+        {
+          GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open"));
+          g_autofree char *name = g_strdup_printf (_("Open “%s”"), title);
+
+          gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (open),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+          g_object_set_data_full (G_OBJECT (open), "cairn-workspace-id", g_strdup (id), g_free);
+          g_object_set_data (G_OBJECT (open), "cairn-local-only", GINT_TO_POINTER (local_only));
+          g_signal_connect (open, "clicked", G_CALLBACK (on_open_workspace), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), open);
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), open);
+        }
+    }
+  return row;
+}
+
+static void
+clear_rows (AdwPreferencesGroup *group,
+            GPtrArray           *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, rows->pdata[i]);
+  g_ptr_array_set_size (rows, 0);
+}
+
+/* Signed out: every workspace database of the profile, when there is more
+ * than one, so that any of them can still be opened. */
+static void
+fill_device_workspaces (CairnAccountDialog *self)
+{
+  g_auto(GStrv) ids = NULL;
+
+  clear_rows (self->device_group, self->device_rows);
+  if (self->session != NULL)
+    ids = cairn_profile_list_workspaces (cairn_session_get_profile (self->session));
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      g_autofree char *name = cairn_session_dup_name_of (self->session, ids[i]);
+      g_autofree char *subtitle = g_strdup_printf (_("Not synced · %.8s"), ids[i]);
+      GtkWidget *row = workspace_row_new (self, ids[i],
+                                          name != NULL ? name : _("Local Workspace"),
+                                          subtitle, FALSE,
+                                          cairn_session_get_workspace_id (self->session));
+
+      adw_preferences_group_add (self->device_group, row);
+      g_ptr_array_add (self->device_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->device_group), self->device_rows->len > 1);
+}
+
 static void
 workspaces_done (GObject      *source,
                  GAsyncResult *result,
@@ -83,7 +203,9 @@ workspaces_done (GObject      *source,
   g_autoptr(CairnAccountDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) workspaces = NULL;
+  g_auto(GStrv) on_device = NULL;
   const char *current;
+  const char *username = cairn_sync_status_get_username (cairn_sync_engine_get_status (self->engine));
 
   workspaces = cairn_sync_engine_list_workspaces_finish (CAIRN_SYNC_ENGINE (source), result, &error);
   if (workspaces == NULL)
@@ -96,33 +218,54 @@ workspaces_done (GObject      *source,
       adw_preferences_group_set_description (self->workspaces_group, text);
       return;
     }
+  adw_preferences_group_set_description (self->workspaces_group, NULL);
+  if (self->session != NULL)
+    cairn_session_remember_workspaces (self->session, workspaces);
 
-  for (guint i = 0; i < self->workspace_rows->len; i++)
-    adw_preferences_group_remove (self->workspaces_group, self->workspace_rows->pdata[i]);
-  g_ptr_array_set_size (self->workspace_rows, 0);
+  clear_rows (self->workspaces_group, self->workspace_rows);
+  clear_rows (self->local_group, self->local_rows);
 
-  current = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
+  if (self->session != NULL)
+    current = cairn_session_get_workspace_id (self->session);
+  else
+    current = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
   for (guint i = 0; i < workspaces->len; i++)
     {
       CairnWorkspaceInfo *ws = workspaces->pdata[i];
-      GtkWidget *row = adw_action_row_new ();
       g_autofree char *subtitle = NULL;
+      GtkWidget *row;
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ws->name);
-      if (ws->personal)
+      if (ws->personal && g_strcmp0 (ws->owner, username) == 0)
         subtitle = g_strdup (_("Personal"));
       else
         subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
-      if (g_strcmp0 (ws->id, current) == 0)
-        {
-          g_autofree char *s2 = g_strdup_printf (_("%s — on this device"), subtitle);
-          g_free (subtitle);
-          subtitle = g_steal_pointer (&s2);
-        }
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      row = workspace_row_new (self, ws->id, ws->name, subtitle, FALSE, current);
       adw_preferences_group_add (self->workspaces_group, row);
       g_ptr_array_add (self->workspace_rows, row);
     }
+
+  /* Databases on this device that the server does not have: still
+   * reachable, never synced. */
+  if (self->session != NULL)
+    on_device = cairn_profile_list_workspaces (cairn_session_get_profile (self->session));
+  for (guint i = 0; on_device != NULL && on_device[i] != NULL; i++)
+    {
+      gboolean on_server = FALSE;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row;
+
+      for (guint j = 0; j < workspaces->len && !on_server; j++)
+        on_server = g_strcmp0 (((CairnWorkspaceInfo *) workspaces->pdata[j])->id,
+                               on_device[i]) == 0;
+      if (on_server)
+        continue;
+      /* Translators: %s is the start of the workspace's id */
+      subtitle = g_strdup_printf (_("Not synced · %.8s"), on_device[i]);
+      row = workspace_row_new (self, on_device[i], _("Local Workspace"), subtitle, TRUE, current);
+      adw_preferences_group_add (self->local_group, row);
+      g_ptr_array_add (self->local_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->local_group), self->local_rows->len > 0);
 }
 
 static void
@@ -194,11 +337,15 @@ sync_page (CairnAccountDialog *self)
                          ? cairn_sync_status_get_server_url (status) : "");
       adw_status_page_set_description (self->signed_in_page, who);
       gtk_stack_set_visible_child_name (self->stack, "signed-in");
+      clear_rows (self->device_group, self->device_rows);
       cairn_sync_engine_list_workspaces_async (self->engine, self->cancellable,
                                                workspaces_done, g_object_ref (self));
     }
   else
-    gtk_stack_set_visible_child_name (self->stack, "sign-in");
+    {
+      gtk_stack_set_visible_child_name (self->stack, "sign-in");
+      fill_device_workspaces (self);
+    }
 }
 
 static void
@@ -309,7 +456,10 @@ cairn_account_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->engine);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->local_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->device_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cairn_account_dialog_parent_class)->dispose (object);
 }
@@ -327,6 +477,9 @@ cairn_account_dialog_class_init (CairnAccountDialogClass *klass)
   signals[SIGNED_OUT] = g_signal_new ("signed-out", G_TYPE_FROM_CLASS (klass),
                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                       G_TYPE_NONE, 0);
+  signals[WORKSPACE_OPENED] = g_signal_new ("workspace-opened", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 0);
   signals[SHARED] = g_signal_new ("shared", G_TYPE_FROM_CLASS (klass),
                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                   G_TYPE_NONE, 0);
@@ -380,6 +533,19 @@ cairn_account_dialog_init (CairnAccountDialog *self)
                               GTK_WIDGET (self->password_row), NULL));
   gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->error_label));
   gtk_box_append (GTK_BOX (form), button_box);
+
+  self->device_rows = g_ptr_array_new ();
+  self->device_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->device_group, _("Workspaces on This Device"));
+  gtk_widget_set_visible (GTK_WIDGET (self->device_group), FALSE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->device_group), 12);
+  self->device_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->device_label, 0);
+  gtk_label_set_wrap (self->device_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->device_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->device_label), FALSE);
+  gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_group));
+  gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_label));
   gtk_widget_set_margin_top (form, 18);
   gtk_widget_set_margin_bottom (form, 18);
   gtk_widget_set_margin_start (form, 12);
@@ -401,6 +567,15 @@ cairn_account_dialog_init (CairnAccountDialog *self)
     self->workspace_rows = g_ptr_array_new ();
     self->workspaces_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
     adw_preferences_group_set_title (self->workspaces_group, _("Your Workspaces"));
+    self->local_rows = g_ptr_array_new ();
+    self->local_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+    adw_preferences_group_set_title (self->local_group, _("Only on This Device"));
+    gtk_widget_set_visible (GTK_WIDGET (self->local_group), FALSE);
+    self->workspace_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->workspace_label, 0);
+    gtk_label_set_wrap (self->workspace_label, TRUE);
+    gtk_widget_add_css_class (GTK_WIDGET (self->workspace_label), "error");
+    gtk_widget_set_visible (GTK_WIDGET (self->workspace_label), FALSE);
 
     adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (share_group),
                                      _("Share This Workspace"));
@@ -417,13 +592,24 @@ cairn_account_dialog_init (CairnAccountDialog *self)
 
     gtk_box_append (GTK_BOX (box), sign_out);
     gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspaces_group));
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->local_group));
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspace_label));
     gtk_box_append (GTK_BOX (box), share_group);
     gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
     adw_status_page_set_child (self->signed_in_page, box);
   }
 
   self->stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_add_named (self->stack, clamp, "sign-in");
+  {
+    /* The form and, signed out, the workspaces on this device can be
+     * taller than the dialog. */
+    GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
+                                    GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+    gtk_stack_add_named (self->stack, scrolled, "sign-in");
+  }
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->signed_in_page), "signed-in");
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
 
@@ -447,6 +633,25 @@ cairn_account_dialog_new (GtkWindow       *parent,
                        "modal", parent != NULL,
                        NULL);
   self->engine = g_object_ref (engine);
+  sync_page (self);
+  return self;
+}
+
+CairnAccountDialog *
+cairn_account_dialog_new_for_session (GtkWindow    *parent,
+                                      CairnSession *session)
+{
+  CairnAccountDialog *self;
+
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (CAIRN_IS_SESSION (session), NULL);
+
+  self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
+                       "transient-for", parent,
+                       "modal", parent != NULL,
+                       NULL);
+  self->session = g_object_ref (session);
+  self->engine = g_object_ref (cairn_session_get_engine (session));
   sync_page (self);
   return self;
 }

@@ -27,6 +27,8 @@ struct _CairnNotesView
   GtkStack           *editor_stack;
   GtkEntry           *title_entry;
   GtkTextView        *body_view;
+  GtkInfoBar         *refusal_bar;
+  GtkLabel           *refusal_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnNotesView, cairn_notes_view, GTK_TYPE_WIDGET)
@@ -95,9 +97,26 @@ report (CairnNotesView *self,
     g_warning ("%s", message);
 }
 
+/* The editor takes typing only while the note buffer can store it; else
+ * it is read-only and the bar above it says why (the reason in detail is
+ * the bar's tooltip). */
+static void
+sync_editable (CairnNotesView *self)
+{
+  gboolean open = self->note_buffer != NULL;
+  gboolean editable = open && cairn_note_buffer_get_editable (self->note_buffer);
+
+  gtk_text_view_set_editable (self->body_view, editable);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->refusal_label),
+                               open ? cairn_note_buffer_get_refusal (self->note_buffer) : NULL);
+  gtk_info_bar_set_revealed (self->refusal_bar, open && !editable);
+}
+
 /* Local typing: each change of the GtkTextBuffer becomes an edit of the
  * note buffer, which coalesces them into note.edited events. Connected
- * before the default handlers, so the iters still describe the change. */
+ * before the default handlers, so the iters still describe the change,
+ * and an edit the note buffer refuses is stopped before it reaches the
+ * GtkTextBuffer: the editor never shows text that was not stored. */
 static void
 on_body_insert_text (GtkTextBuffer  *buffer,
                      GtkTextIter    *location,
@@ -111,7 +130,12 @@ on_body_insert_text (GtkTextBuffer  *buffer,
     return;
   if (!cairn_note_buffer_insert (self->note_buffer, gtk_text_iter_get_offset (location),
                                  text, len, &error))
-    report (self, _("Could not save the typing"), error);
+    {
+      g_signal_stop_emission_by_name (buffer, "insert-text");
+      /* A refusal is explained by the bar; anything else by a toast. */
+      if (cairn_note_buffer_get_editable (self->note_buffer))
+        report (self, _("Could not save the typing"), error);
+    }
 }
 
 static void
@@ -127,7 +151,11 @@ on_body_delete_range (GtkTextBuffer  *buffer,
   if (self->applying_remote || self->note_buffer == NULL || to == from)
     return;
   if (!cairn_note_buffer_delete (self->note_buffer, MIN (from, to), ABS (to - from), &error))
-    report (self, _("Could not save the deletion"), error);
+    {
+      g_signal_stop_emission_by_name (buffer, "delete-range");
+      if (cairn_note_buffer_get_editable (self->note_buffer))
+        report (self, _("Could not save the deletion"), error);
+    }
 }
 
 /* A change from elsewhere, applied in place: the GtkTextBuffer's marks
@@ -168,6 +196,7 @@ close_note_buffer (CairnNotesView *self)
   if (!cairn_note_buffer_flush (self->note_buffer, &error))
     report (self, _("Could not save the note"), error);
   g_clear_object (&self->note_buffer);
+  sync_editable (self);
 }
 
 static void
@@ -182,13 +211,15 @@ open_note_buffer (CairnNotesView *self)
   gtk_text_buffer_set_text (buffer, self->note_buffer != NULL
                                     ? cairn_note_buffer_get_text (self->note_buffer) : "", -1);
   self->applying_remote = FALSE;
-  gtk_text_view_set_editable (self->body_view, self->note_buffer != NULL);
   if (self->note_buffer == NULL)
     {
+      sync_editable (self);
       report (self, _("Could not open the note"), error);
       return;
     }
   g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
+  g_signal_connect_swapped (self->note_buffer, "notify::editable", G_CALLBACK (sync_editable), self);
+  sync_editable (self);
 }
 
 static void
@@ -359,6 +390,8 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, editor_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, title_entry);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, body_view);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, refusal_bar);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, refusal_label);
   gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
 
   gtk_widget_class_install_action (widget_class, "notes.delete", NULL, notes_delete);

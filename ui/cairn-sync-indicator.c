@@ -39,6 +39,7 @@ sync_ui (CairnSyncIndicator *self)
   guint n_pending = 0;
   gint64 last_sync = 0;
   gboolean signed_in = FALSE;
+  gboolean unsynced = FALSE;
 
   if (self->status != NULL)
     {
@@ -46,6 +47,9 @@ sync_ui (CairnSyncIndicator *self)
       n_pending = cairn_sync_status_get_pending_count (self->status);
       last_sync = cairn_sync_status_get_last_sync (self->status);
       signed_in = cairn_sync_status_get_server_url (self->status) != NULL;
+      /* Signed in, but the open workspace is one the engine does not sync
+       * (only on this device). */
+      unsynced = signed_in && cairn_sync_status_get_workspace_id (self->status) == NULL;
     }
 
   switch (state)
@@ -78,6 +82,12 @@ sync_ui (CairnSyncIndicator *self)
       break;
     }
 
+  if (unsynced)
+    {
+      icon = "network-offline-symbolic";
+      text = _("Not syncing: this workspace is only on this device");
+    }
+
   g_free (self->summary);
   /* Translators: the sync button's accessible name, %s is its state */
   self->summary = g_strdup_printf (_("Sync: %s"), text);
@@ -94,7 +104,8 @@ sync_ui (CairnSyncIndicator *self)
                                             "%u change not yet on the server",
                                             "%u changes not yet on the server",
                                             n_pending), n_pending);
-  gtk_label_set_label (self->pending_label, signed_in ? pending : _("Changes are kept on this device"));
+  gtk_label_set_label (self->pending_label, signed_in && !unsynced
+                                            ? pending : _("Changes are kept on this device"));
 
   if (last_sync > 0)
     {
@@ -112,7 +123,7 @@ sync_ui (CairnSyncIndicator *self)
                               cairn_sync_status_get_server_url (self->status));
   gtk_label_set_label (self->server_label, server != NULL ? server : "");
   gtk_widget_set_visible (GTK_WIDGET (self->server_label), signed_in);
-  gtk_widget_set_visible (self->sync_now_button, signed_in);
+  gtk_widget_set_visible (self->sync_now_button, signed_in && !unsynced);
   gtk_button_set_label (GTK_BUTTON (self->account_button),
                         signed_in ? _("_Account…") : _("_Sign In…"));
 }

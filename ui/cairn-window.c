@@ -8,6 +8,7 @@
 
 #include "cairn-account-dialog.h"
 #include "cairn-notes-view.h"
+#include "cairn-session.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
@@ -19,6 +20,8 @@ struct _CairnWindow
   GSettings            *settings;
   CairnPool            *pool;
   CairnSyncEngine      *engine;
+  CairnSession         *session;
+  GHashTable           *conflict_toasts;   /* gint64* report id -> AdwToast* or NULL */
   GCancellable         *cancellable;
   char                 *selected;
   GBinding             *title_binding;
@@ -27,6 +30,7 @@ struct _CairnWindow
 
   AdwToastOverlay      *toast_overlay;
   AdwHeaderBar         *sidebar_header;
+  AdwWindowTitle       *sidebar_title;
   CairnSyncIndicator   *sync_indicator;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar_box;
@@ -44,7 +48,8 @@ struct _CairnWindow
 
 G_DEFINE_FINAL_TYPE (CairnWindow, cairn_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SYNC_ENGINE, PROP_SHOW_COMPLETED, N_PROPS };
+enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SYNC_ENGINE, PROP_SESSION, PROP_SHOW_COMPLETED,
+       N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 enum { ACCOUNT_CHANGED, N_SIGNALS };
@@ -638,9 +643,18 @@ win_sync_now (GtkWidget  *widget,
                                   g_object_ref (self));
 }
 
+/* After a sign-in or sign-out the profile's current workspace may be
+ * another one (signing in makes the personal one current): open it here. */
 static void
 on_account_changed (CairnWindow *self)
 {
+  if (self->session != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cairn_session_open (self->session, NULL, FALSE, &error))
+        report_error (self, _("Could not open the workspace"), error);
+    }
   g_signal_emit (self, signals[ACCOUNT_CHANGED], 0);
 }
 
@@ -654,7 +668,10 @@ win_accounts (GtkWidget  *widget,
 
   if (self->engine == NULL)
     return;
-  dialog = cairn_account_dialog_new (GTK_WINDOW (self), self->engine);
+  if (self->session != NULL)
+    dialog = cairn_account_dialog_new_for_session (GTK_WINDOW (self), self->session);
+  else
+    dialog = cairn_account_dialog_new (GTK_WINDOW (self), self->engine);
   g_signal_connect_object (dialog, "signed-in", G_CALLBACK (on_account_changed),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dialog, "signed-out", G_CALLBACK (on_account_changed),
@@ -678,7 +695,122 @@ conflict_field_text (CairnConflict *conflict)
   return _("position");
 }
 
-/* A new conflict report: say what changed, offer to keep our value. */
+static void
+on_conflict_toast_dismissed (AdwToast    *toast,
+                             CairnWindow *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->conflict_toasts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == toast)
+      g_hash_table_iter_replace (&iter, NULL);
+}
+
+/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
+ * but leaves its show animation (300 or 500 ms) running: a toast dismissed
+ * while it is still sliding in crashes the app a moment later. So a toast
+ * is dismissed from here no sooner than this after it was added. */
+#define TOAST_SETTLE_MS 700
+
+static gboolean
+dismiss_toast_cb (gpointer data)
+{
+  if (g_object_get_data (data, "cairn-dismissed") == NULL)
+    adw_toast_dismiss (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dismiss_toast_later (AdwToast *toast)
+{
+  gint64 added = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-added-ms"));
+  gint64 wait = added + TOAST_SETTLE_MS - g_get_monotonic_time () / 1000;
+
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (wait, 0, TOAST_SETTLE_MS),
+                      dismiss_toast_cb, g_object_ref (toast), g_object_unref);
+}
+
+static void
+on_toast_dismissed (AdwToast *toast)
+{
+  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
+}
+
+/* Say what changed and offer to keep our value. */
+static AdwToast *
+conflict_toast_new (CairnWindow   *self,
+                    CairnConflict *conflict)
+{
+  g_autofree char *text = NULL;
+  const char *device = cairn_conflict_get_their_device (conflict);
+  AdwToast *toast;
+
+  /* Translators: "title of “Buy milk” changed to “Buy oat milk” on laptop" */
+  text = g_strdup_printf (_("The %s of “%s” was changed to “%s” on %s"),
+                          conflict_field_text (conflict),
+                          cairn_conflict_get_ours (conflict),
+                          cairn_conflict_get_theirs (conflict),
+                          device != NULL && device[0] != '\0' ? device
+                                                               : _("another device"));
+  toast = adw_toast_new (text);
+  adw_toast_set_button_label (toast, _("_Keep Mine"));
+  adw_toast_set_action_name (toast, "win.keep-mine");
+  adw_toast_set_action_target_value (toast,
+                                     g_variant_new_int64 (cairn_conflict_get_id (conflict)));
+  adw_toast_set_timeout (toast, 10);
+  g_signal_connect_object (toast, "dismissed",
+                           G_CALLBACK (on_conflict_toast_dismissed), self, 0);
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
+  g_object_set_data (G_OBJECT (toast), "cairn-added-ms",
+                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
+  return toast;
+}
+
+/* Each report in the status's conflicts gets one toast; a report that is
+ * gone (kept, dismissed, another workspace opened) takes its toast along. */
+static void
+cairn_window_update_conflict_toasts (CairnWindow *self)
+{
+  GListModel *conflicts;
+  g_autoptr(GHashTable) present = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                         g_free, NULL);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  if (self->engine == NULL)
+    return;
+  conflicts = cairn_sync_status_get_conflicts (cairn_sync_engine_get_status (self->engine));
+  for (guint i = 0; i < g_list_model_get_n_items (conflicts); i++)
+    {
+      g_autoptr(CairnConflict) conflict = g_list_model_get_item (conflicts, i);
+      gint64 id = cairn_conflict_get_id (conflict);
+
+      g_hash_table_add (present, g_memdup2 (&id, sizeof id));
+      if (!g_hash_table_contains (self->conflict_toasts, &id))
+        {
+          AdwToast *toast = conflict_toast_new (self, conflict);
+
+          g_hash_table_insert (self->conflict_toasts, g_memdup2 (&id, sizeof id), toast);
+          adw_toast_overlay_add_toast (self->toast_overlay, toast);
+        }
+    }
+
+  g_hash_table_iter_init (&iter, self->conflict_toasts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (present, key))
+      {
+        if (value != NULL)
+          g_ptr_array_add (gone, g_object_ref (value));
+        g_hash_table_iter_remove (&iter);
+      }
+  for (guint i = 0; i < gone->len; i++)
+    dismiss_toast_later (gone->pdata[i]);
+}
+
 static void
 on_conflicts_changed (GListModel  *conflicts,
                       guint        position,
@@ -686,28 +818,25 @@ on_conflicts_changed (GListModel  *conflicts,
                       guint        added,
                       CairnWindow *self)
 {
-  for (guint i = position; i < position + added; i++)
-    {
-      g_autoptr(CairnConflict) conflict = g_list_model_get_item (conflicts, i);
-      g_autofree char *text = NULL;
-      const char *device = cairn_conflict_get_their_device (conflict);
-      AdwToast *toast;
+  cairn_window_update_conflict_toasts (self);
+}
 
-      /* Translators: "title of “Buy milk” changed to “Buy oat milk” on laptop" */
-      text = g_strdup_printf (_("The %s of “%s” was changed to “%s” on %s"),
-                              conflict_field_text (conflict),
-                              cairn_conflict_get_ours (conflict),
-                              cairn_conflict_get_theirs (conflict),
-                              device != NULL && device[0] != '\0' ? device
-                                                                   : _("another device"));
-      toast = adw_toast_new (text);
-      adw_toast_set_button_label (toast, _("_Keep Mine"));
-      adw_toast_set_action_name (toast, "win.keep-mine");
-      adw_toast_set_action_target_value (toast,
-                                         g_variant_new_int64 (cairn_conflict_get_id (conflict)));
-      adw_toast_set_timeout (toast, 10);
-      adw_toast_overlay_add_toast (self->toast_overlay, toast);
-    }
+/* Report ids are per workspace: after opening another one, start over. */
+static void
+cairn_window_reset_conflict_toasts (CairnWindow *self)
+{
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->conflict_toasts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value != NULL)
+      g_ptr_array_add (shown, g_object_ref (value));
+  g_hash_table_remove_all (self->conflict_toasts);
+  for (guint i = 0; i < shown->len; i++)
+    dismiss_toast_later (shown->pdata[i]);
+  cairn_window_update_conflict_toasts (self);
 }
 
 static void
@@ -729,10 +858,99 @@ win_keep_mine (GtkWidget  *widget,
 
       if (cairn_conflict_get_id (conflict) != id)
         continue;
+      /* The toast whose button this was goes away by itself; dismissing it
+       * here too, from inside its own click, would be once too often. */
+      if (g_hash_table_contains (self->conflict_toasts, &id))
+        g_hash_table_insert (self->conflict_toasts, g_memdup2 (&id, sizeof id), NULL);
       if (!cairn_sync_engine_keep_mine (self->engine, conflict, &error))
         report_error (self, _("Could not restore your change"), error);
       return;
     }
+}
+
+/* ---- Workspace ---------------------------------------------------------- */
+
+/* Builds the content over pool (NULL: the workspace could not be opened),
+ * first letting go of the views, rows and bindings of the pool shown so far,
+ * so that nothing keeps the old store alive. */
+static void
+cairn_window_bind_pool (CairnWindow *self,
+                        CairnPool   *pool)
+{
+  g_autoptr(CairnPool) keep = pool != NULL ? g_object_ref (pool) : NULL;
+
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  if (self->pool != NULL)
+    g_signal_handlers_disconnect_by_func (cairn_pool_get_lists (self->pool),
+                                          on_lists_changed, self);
+  gtk_list_box_bind_model (self->lists_listbox, NULL, NULL, NULL, NULL);
+  if (self->todo_view != NULL)
+    gtk_stack_remove (self->content_stack, GTK_WIDGET (self->todo_view));
+  if (self->notes_view != NULL)
+    gtk_stack_remove (self->content_stack, GTK_WIDGET (self->notes_view));
+  self->todo_view = NULL;
+  self->notes_view = NULL;
+  g_set_object (&self->pool, pool);
+
+  if (self->pool != NULL)
+    {
+      GListModel *lists = cairn_pool_get_lists (self->pool);
+
+      self->todo_view = CAIRN_TODO_VIEW (cairn_todo_view_new (self->pool));
+      cairn_todo_view_set_show_completed (self->todo_view, self->show_completed);
+      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->todo_view), "todos");
+      self->notes_view = CAIRN_NOTES_VIEW (cairn_notes_view_new (self->pool));
+      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->notes_view), "notes");
+
+      gtk_list_box_bind_model (self->lists_listbox, lists, create_list_row, self, NULL);
+      g_signal_connect_object (lists, "items-changed",
+                               G_CALLBACK (on_lists_changed), self, G_CONNECT_AFTER);
+      adw_status_page_set_title (self->none_page, _("No List Selected"));
+      adw_status_page_set_description (self->none_page,
+                                       _("Create a list with the + button, or pick one from the sidebar"));
+      gtk_widget_set_visible (adw_status_page_get_child (self->none_page), TRUE);
+    }
+  else
+    {
+      adw_status_page_set_title (self->none_page, _("Workspace Not Available"));
+      adw_status_page_set_description (self->none_page,
+                                       _("Your lists and notes could not be opened"));
+      gtk_widget_set_visible (adw_status_page_get_child (self->none_page), FALSE);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-list", self->pool != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-task", self->pool != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-note", self->pool != NULL);
+}
+
+/* The sidebar's subtitle names the open workspace. */
+static void
+on_session_name_changed (CairnWindow *self)
+{
+  const char *name = cairn_session_get_workspace_name (self->session);
+
+  adw_window_title_set_subtitle (self->sidebar_title,
+                                 name != NULL ? name : _("Local Workspace"));
+}
+
+/* Another workspace was opened: show it in place. Notes stay open; a list
+ * of the old workspace does not exist in the new one, so the new one's
+ * first list is shown instead (or the placeholder). */
+static void
+on_session_pool_changed (CairnWindow *self)
+{
+  g_autofree char *selected = g_strdup (self->selected);
+
+  cairn_window_bind_pool (self, cairn_session_get_pool (self->session));
+  cairn_window_reset_conflict_toasts (self);
+  if (self->pool != NULL && !g_str_equal (selected, "notes") &&
+      cairn_pool_lookup_list (self->pool, selected) == NULL)
+    {
+      g_autoptr(CairnList) first = g_list_model_get_item (cairn_pool_get_lists (self->pool), 0);
+
+      g_free (selected);
+      selected = g_strdup (first != NULL ? cairn_list_get_id (first) : "");
+    }
+  cairn_window_select (self, selected);
 }
 
 /* ---- Window ------------------------------------------------------------- */
@@ -780,26 +998,19 @@ cairn_window_constructed (GObject *object)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  if (self->pool != NULL)
+  /* With a session the window follows it to whichever workspace it opens. */
+  if (self->session != NULL)
     {
-      GListModel *lists = cairn_pool_get_lists (self->pool);
-
-      self->todo_view = CAIRN_TODO_VIEW (cairn_todo_view_new (self->pool));
-      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->todo_view), "todos");
-      self->notes_view = CAIRN_NOTES_VIEW (cairn_notes_view_new (self->pool));
-      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->notes_view), "notes");
-
-      gtk_list_box_bind_model (self->lists_listbox, lists, create_list_row, self, NULL);
-      g_signal_connect_object (lists, "items-changed",
-                               G_CALLBACK (on_lists_changed), self, G_CONNECT_AFTER);
+      g_set_object (&self->pool, cairn_session_get_pool (self->session));
+      g_set_object (&self->engine, cairn_session_get_engine (self->session));
+      g_signal_connect_object (self->session, "notify::pool",
+                               G_CALLBACK (on_session_pool_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->session, "notify::workspace-name",
+                               G_CALLBACK (on_session_name_changed), self, G_CONNECT_SWAPPED);
+      on_session_name_changed (self);
     }
-  else
-    {
-      adw_status_page_set_title (self->none_page, _("Workspace Not Available"));
-      adw_status_page_set_description (self->none_page,
-                                       _("Your lists and notes could not be opened"));
-      gtk_widget_set_visible (adw_status_page_get_child (self->none_page), FALSE);
-    }
+
+  cairn_window_bind_pool (self, self->pool);
 
   g_settings_bind (self->settings, "show-completed",
                    self, "show-completed", G_SETTINGS_BIND_DEFAULT);
@@ -814,6 +1025,7 @@ cairn_window_constructed (GObject *object)
       adw_header_bar_pack_end (self->sidebar_header, GTK_WIDGET (self->sync_indicator));
       g_signal_connect_object (cairn_sync_status_get_conflicts (status), "items-changed",
                                G_CALLBACK (on_conflicts_changed), self, 0);
+      cairn_window_update_conflict_toasts (self);
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.accounts", self->engine != NULL);
@@ -842,6 +1054,8 @@ cairn_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->pool);
   g_clear_object (&self->engine);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->conflict_toasts, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected, g_free);
 
@@ -866,6 +1080,9 @@ cairn_window_get_property (GObject    *object,
       break;
     case PROP_SYNC_ENGINE:
       g_value_set_object (value, self->engine);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
       break;
     case PROP_SHOW_COMPLETED:
       g_value_set_boolean (value, self->show_completed);
@@ -893,6 +1110,9 @@ cairn_window_set_property (GObject      *object,
       break;
     case PROP_SYNC_ENGINE:
       self->engine = g_value_dup_object (value);
+      break;
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
       break;
     case PROP_SHOW_COMPLETED:
       cairn_window_set_show_completed (self, g_value_get_boolean (value));
@@ -928,6 +1148,10 @@ cairn_window_class_init (CairnWindowClass *klass)
     g_param_spec_object ("sync-engine", NULL, NULL, CAIRN_TYPE_SYNC_ENGINE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, CAIRN_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
   properties[PROP_SHOW_COMPLETED] =
     g_param_spec_boolean ("show-completed", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
@@ -943,6 +1167,7 @@ cairn_window_class_init (CairnWindowClass *klass)
                                                "/org/cairn/Cairn/cairn-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_header);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_box);
@@ -984,6 +1209,7 @@ cairn_window_init (CairnWindow *self)
   self->show_completed = TRUE;
   self->selected = g_strdup ("");
   self->cancellable = g_cancellable_new ();
+  self->conflict_toasts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1019,6 +1245,22 @@ cairn_window_new_full (GtkApplication  *application,
                        "settings", settings,
                        "pool", pool,
                        "sync-engine", engine,
+                       NULL);
+}
+
+CairnWindow *
+cairn_window_new_for_session (GtkApplication *application,
+                              GSettings      *settings,
+                              CairnSession   *session)
+{
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (CAIRN_IS_SESSION (session), NULL);
+
+  return g_object_new (CAIRN_TYPE_WINDOW,
+                       "application", application,
+                       "settings", settings,
+                       "session", session,
                        NULL);
 }
 

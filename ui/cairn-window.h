@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "cairn-pool.h"
+#include "cairn-session.h"
 #include "cairn-sync-engine.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,12 @@ CairnWindow *cairn_window_new_full          (GtkApplication  *application,
                                              GSettings       *settings,
                                              CairnPool       *pool,
                                              CairnSyncEngine *engine);
+/* Shows the session's workspace and follows it when the session opens
+ * another one (the content, sidebar, notes and conflicts rebind in place;
+ * the old store is let go). The account dialog can then switch workspace. */
+CairnWindow *cairn_window_new_for_session   (GtkApplication  *application,
+                                             GSettings       *settings,
+                                             CairnSession    *session);
 CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
 GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */

@@ -958,6 +958,14 @@ check_own_ops_ready (CairnText  *self,
 }
 
 gboolean
+cairn_text_check_editable (CairnText  *self,
+                           GError    **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return check_own_ops_ready (self, error);
+}
+
+gboolean
 cairn_text_insert (CairnText     *self,
                    gsize          pos,
                    const char    *utf8,

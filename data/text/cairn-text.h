@@ -94,6 +94,11 @@ gboolean      cairn_text_apply           (CairnText           *self,
                                           GError             **error);
 /* Operations received but waiting for their dependencies. */
 guint         cairn_text_get_n_pending   (CairnText           *self);
+/* Whether insert and delete can make operations now: FALSE, with
+ * CAIRN_TEXT_ERROR_NOT_READY saying why, while operations of this
+ * replica's own client id are held (see docs/text-crdt.md). */
+gboolean      cairn_text_check_editable  (CairnText           *self,
+                                          GError             **error);
 
 /* The set of operations applied so far (held ones excluded). */
 CairnTextVersion *cairn_text_get_version (CairnText           *self);

@@ -165,6 +165,50 @@ test_other_store_rebase (void)
   seen_free (&seen);
 }
 
+/* A rebuild in the other store drops and re-creates the state tables:
+ * this store's prepared statements still work (SQLite prepares them again
+ * for the new schema), and both see the same rows. */
+static void
+test_other_store_rebuild (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) other = cairn_store_open (cairn_store_get_path (ts->store), &error);
+  g_autofree char *list = NULL, *todo = NULL, *dump_app = NULL, *dump_cli = NULL;
+  g_autofree char *before = NULL;
+
+  g_assert_no_error (error);
+  list = cairn_store_create_list (ts->store, "Home", &error);
+  g_assert_no_error (error);
+  todo = cairn_store_create_todo (ts->store, list, "Bread", NULL, NULL, &error);
+  g_assert_no_error (error);
+  before = test_dump (ts->store);
+
+  g_assert_true (cairn_store_check_external (other, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_rebuild (other, &error));
+  g_assert_no_error (error);
+
+  /* this store's cached statements meet the new tables */
+  g_assert_true (cairn_store_check_external (ts->store, &error));
+  g_assert_no_error (error);
+  dump_app = test_dump (ts->store);
+  g_assert_cmpstr (dump_app, ==, before);
+  g_assert_true (cairn_store_rename_todo (ts->store, todo, "Rye bread", &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_set_todo_done (ts->store, todo, TRUE, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_store_check_external (other, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&dump_app, g_free);
+  dump_app = test_dump (ts->store);
+  dump_cli = test_dump (other);
+  g_assert_cmpstr (dump_app, ==, dump_cli);
+  g_assert_nonnull (strstr (dump_cli, "Rye bread"));
+  g_assert_cmpint (test_query_int (other, "SELECT count(*) FROM todos WHERE done"), ==, 1);
+}
+
 static gboolean
 timeout_cb (gpointer data)
 {
@@ -220,6 +264,7 @@ main (int   argc,
 
   g_test_add_func ("/store/external/edits", test_other_store_edits);
   g_test_add_func ("/store/external/rebase", test_other_store_rebase);
+  g_test_add_func ("/store/external/rebuild", test_other_store_rebuild);
   g_test_add_func ("/store/external/watch", test_watch);
 
   return g_test_run ();

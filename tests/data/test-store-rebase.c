@@ -788,6 +788,86 @@ test_property (void)
     }
 }
 
+static char *
+schema_text (CairnStore *store)
+{
+  GString *out = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+                                       "ORDER BY type, name", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s %s %s: %s\n", sqlite3_column_text (stmt, 0),
+                            sqlite3_column_text (stmt, 1), sqlite3_column_text (stmt, 2),
+                            sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  return g_string_free (out, FALSE);
+}
+
+/* Rebuild re-creates the state tables and their indexes exactly as they
+ * were, also when one of the store's statements was left running; when
+ * someone else's statement is running (DROP TABLE would fail) it deletes
+ * the rows instead, with the same result. */
+static void
+test_rebuild_schema (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) batch = batch_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnEvent) p1 = NULL, p2 = NULL, p3 = NULL;
+  g_autofree char *schema = NULL, *dump = NULL;
+  sqlite3 *db = cairn_store_get_db (ts->store);
+  sqlite3_stmt *ours, *theirs = NULL;
+  gint64 version;
+
+  g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Work\",\"position\":\"V\"}"));
+  g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Bread\",\"position\":\"V\"}"));
+  g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "note.created", "{\"note_id\":\"" T2 "\",\"title\":\"Idea\"}"));
+  rebase_ok (ts->store, batch);
+  p1 = commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
+  p2 = commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
+  p3 = commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");
+  schema = schema_text (ts->store);
+  dump = test_dump (ts->store);
+  g_assert_nonnull (strstr (schema, "index todos_by_list todos: CREATE INDEX"));
+
+  ours = _cairn_store_prepare (ts->store, "SELECT id FROM todos", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (ours), ==, SQLITE_ROW);
+  version = test_query_int (ts->store, "PRAGMA schema_version");
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  /* the tables were dropped and made again... */
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA schema_version"), >, version);
+  /* (the rebuild's in-memory temporary storage is the connection's own again) */
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA temp_store"), ==, 0);
+  /* ...as they were, with the same rows */
+  {
+    g_autofree char *schema_after = schema_text (ts->store);
+    g_autofree char *dump_after = test_dump (ts->store);
+
+    g_assert_cmpstr (schema_after, ==, schema);
+    g_assert_cmpstr (dump_after, ==, dump);
+  }
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM todos WHERE list_id = '" L2 "'"), ==, 1);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id FROM lists", -1, &theirs, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (theirs), ==, SQLITE_ROW);
+  version = test_query_int (ts->store, "PRAGMA schema_version");
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (ts->store, "PRAGMA schema_version"), ==, version);
+  sqlite3_finalize (theirs);
+  {
+    g_autofree char *schema_after = schema_text (ts->store);
+    g_autofree char *dump_after = test_dump (ts->store);
+
+    g_assert_cmpstr (schema_after, ==, schema);
+    g_assert_cmpstr (dump_after, ==, dump);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -805,6 +885,7 @@ main (int   argc,
   g_test_add_func ("/store/rebase/rollback-restores-state", test_rollback_restores_state);
   g_test_add_func ("/store/rebase/unknown-events", test_unknown_events);
   g_test_add_func ("/store/rebase/property", test_property);
+  g_test_add_func ("/store/rebuild/schema", test_rebuild_schema);
 
   return g_test_run ();
 }

@@ -176,6 +176,62 @@ test_migrations (void)
   test_remove_tree (dir);
 }
 
+/* Schema 3 rewrote notes.body on every edit and recorded it in the
+ * changeset. Opening such a file rebuilds it once: the notes get their
+ * versions (schema 4), the pending edit's changeset is recorded anew
+ * without the text, and rolling it back still gives the confirmed text. */
+static void
+test_v3_note_bodies (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "data", "fixtures", "v3.sql", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "v3.db", NULL);
+  g_autofree char *sql = NULL, *body = NULL, *without = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  const char *note = "01890a5d-ac96-774b-bcce-b30209900021";
+
+  g_file_get_contents (fixture, &sql, NULL, &error);
+  g_assert_no_error (error);
+  exec_on_file (db_path, sql);
+  store = cairn_store_open (db_path, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (test_query_int (store, "SELECT rebuild FROM meta"), ==, 0);
+  g_assert_cmpint (test_query_int (store, "SELECT count(*) FROM note_versions"), ==, 1);
+  body = test_query_text (store, "SELECT body FROM notes");
+  g_assert_cmpstr (body, ==, "Confirmed text. Pending text.");
+  g_assert_cmpint (test_query_int (store, "SELECT instr (changeset, 'Pending text.') FROM pending "
+                                   "WHERE name = 'note.edited'"), ==, 0);
+  g_assert_cmpint (test_query_int (store, "SELECT instr (changeset, 'note_versions') FROM pending "
+                                   "WHERE name = 'note.edited'"), >, 0);
+
+  without = _cairn_store_dump_state_without_pending (store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (without, "\"body\" : \"Confirmed text.\""));
+
+  /* Editing goes on from there, and a reopen does not rebuild again. */
+  {
+    g_autoptr(CairnText) text = cairn_store_load_note_text (store, note, &error);
+    g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_text_insert (text, 0, ">", -1, ops, &error));
+    g_assert_true (cairn_store_edit_note (store, note, ops, &error));
+    g_assert_no_error (error);
+  }
+  g_clear_object (&store);
+  store = cairn_store_open (db_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (store, "SELECT rebuild FROM meta"), ==, 0);
+  g_clear_pointer (&body, g_free);
+  body = test_query_text (store, "SELECT body FROM notes");
+  g_assert_cmpstr (body, ==, ">Confirmed text. Pending text.");
+
+  g_clear_object (&store);
+  test_remove_tree (dir);
+}
+
 static void
 test_fresh_file (void)
 {
@@ -418,6 +474,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/store/schema/migrations", test_migrations);
+  g_test_add_func ("/store/schema/v3-note-bodies", test_v3_note_bodies);
   g_test_add_func ("/store/schema/fresh-file", test_fresh_file);
   g_test_add_func ("/store/schema/open-large-outbox", test_open_large_outbox);
   g_test_add_func ("/store/schema/newer-schema", test_newer_schema);

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <signal.h>
 #include <glib/gstdio.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "cairn-test-server.h"
 
@@ -34,12 +37,24 @@ cairn_test_server_new (void)
   return self;
 }
 
+/* In the child, before exec: a test that aborts (a failed assertion) must
+ * not leave its server running, so the server goes when the test does. */
+static void
+die_with_parent (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
 static GSubprocessLauncher *
 launcher (CairnTestServer    *self,
           GSubprocessFlags    flags,
           const char * const *extra_env)
 {
   GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
 
   /* The weakest Argon2id cost keeps logins fast in tests. */
   g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);

@@ -319,6 +319,207 @@ test_restore_forgets_note_ops (Fixture       *f,
   cairn_sync_core_free (cc);
 }
 
+/* After a restore the client keeps the part of its log the server still
+ * has: it pulls only a window around the point where the two logs part
+ * (and what came after it), not the whole log, and ends in the same state
+ * as a device that pulled everything. */
+static void
+test_restore_pulls_from_agreement (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  g_autoptr(CairnStore) c = NULL;
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnSyncCore *cc;
+  g_autofree char *list = NULL, *da = NULL, *db = NULL, *dc = NULL, *before = NULL;
+  gint64 received;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  for (guint i = 0; i < 79; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("a%u", i);
+      g_free (cairn_store_create_todo (a, list, title, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("b%u", i);
+      g_free (cairn_store_create_todo (b, list, title, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpint (cairn_store_get_head (a), ==, 100);
+
+  /* Bad input: nothing changes. */
+  before = cairn_store_dump_state (a, &error);
+  g_assert_false (cairn_store_forget_server_history_after (a, 101, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_forget_server_history_after (a, -1, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 100);
+  g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 0);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_cmpstr (da, ==, before);
+  g_clear_pointer (&da, g_free);
+
+  /* The server comes back without b's last ten events; a writes one more
+   * and syncs first. */
+  g_ptr_array_set_size (f->log, 90);
+  g_free (cairn_store_create_todo (a, list, "a after", NULL, NULL, &error));
+  g_assert_no_error (error);
+  received = cairn_sync_core_get_events_received (ca);
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 91);
+  /* The whole log is 91 events; a compared a window below 90 and took the
+   * one after it. */
+  received = cairn_sync_core_get_events_received (ca) - received;
+  g_test_message ("pulled %" G_GINT64_FORMAT " of %u events after the restore",
+                  received, f->log->len);
+  g_assert_cmpint (received, <=, 40);
+  g_assert_cmpint (cairn_store_get_head (a), ==, 91);
+  g_assert_cmpint (cairn_store_count_archived (a, &error), ==, 10);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_null (strstr (da, "\"b15\""));   /* lost with the server; b pushes it again */
+  g_assert_nonnull (strstr (da, "\"b5\""));
+
+  /* b finds the same, pushes its ten again; all agree with a new device. */
+  sync_device (f, cb, "b");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (cb), ==, 1);
+  sync_device (f, ca, "a");
+  c = open_store (f, "c.db");
+  cc = cairn_sync_core_new (c);
+  sync_device (f, cc, "c");
+  g_assert_cmpint (cairn_sync_core_get_events_received (cc), ==, 101);
+  g_clear_pointer (&da, g_free);
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  dc = cairn_store_dump_state (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, dc);
+  g_assert_cmpstr (db, ==, dc);
+  g_assert_nonnull (strstr (dc, "\"b15\""));
+  g_assert_nonnull (strstr (dc, "\"a after\""));
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+  cairn_sync_core_free (cc);
+}
+
+static guint
+held_ops (CairnStore *store,
+          const char *note_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
+
+  g_assert_no_error (error);
+  return cairn_text_get_n_pending (text);
+}
+
+/* Case 5d: a's own pending text edit was typed on b's edit, the server is
+ * restored to a backup without b's edit, and b does not come back. a's
+ * edit is then held (it waits for b's ops), yet a must go on editing the
+ * note: its new edits take a fresh text client id, so they neither wait
+ * for the held op nor take its counters. The held op is kept everywhere
+ * and joins the body if b ever pushes its edit again. */
+static void
+test_restore_held_own_text_ops (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  g_autoptr(CairnStore) c = NULL;
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnSyncCore *cc;
+  g_autofree char *note = NULL, *body = NULL, *da = NULL, *db = NULL, *dc = NULL;
+  g_autofree char *text_id = NULL, *text_id_after = NULL;
+
+  note = cairn_store_create_note (a, "Plan", &error);
+  g_assert_no_error (error);
+  type_into_note (a, note, 0, "mine");
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  type_into_note (b, note, 4, "+theirs");
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
+  text_id = cairn_store_dup_text_client_id (a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text_id, !=, cairn_store_get_client_id (a));
+
+  /* The server comes back holding a's two events, not b's. a finds out
+   * by itself, re-pushes its pending edit and pulls. */
+  g_assert_cmpuint (f->log->len, ==, 3);
+  g_ptr_array_set_size (f->log, 2);
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 3);   /* the held edit is on the server */
+  body = note_body (a, note);
+  g_assert_cmpstr (body, ==, "mine");
+  g_assert_cmpuint (held_ops (a, note), ==, 1);
+  text_id_after = cairn_store_dup_text_client_id (a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text_id_after, !=, text_id);
+
+  /* b never comes back, and a still edits the note; so does a new device,
+   * which holds a's held edit too. */
+  type_into_note (a, note, 0, "new ");
+  type_into_note (a, note, 8, ".");
+  sync_device (f, ca, "a");
+  c = open_store (f, "c.db");
+  cc = cairn_sync_core_new (c);
+  sync_device (f, cc, "c");
+  type_into_note (c, note, 0, "c: ");
+  sync_device (f, cc, "c");
+  sync_device (f, ca, "a");
+  g_clear_pointer (&body, g_free);
+  body = note_body (a, note);
+  g_assert_cmpstr (body, ==, "c: new mine.");
+  g_assert_cmpuint (held_ops (a, note), ==, 1);
+  g_assert_cmpuint (held_ops (c, note), ==, 1);
+  da = cairn_store_dump_state (a, &error);
+  dc = cairn_store_dump_state (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, dc);
+
+  /* Should b return after all, its edit comes back and the held one
+   * joins it, on every device. */
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  sync_device (f, cc, "c");
+  sync_device (f, cb, "b");
+  g_clear_pointer (&body, g_free);
+  body = note_body (a, note);
+  /* "." and "+theirs" were typed concurrently at the same spot: the
+   * order of the two text client ids decides which goes first. */
+  if (g_strcmp0 (body, "c: new mine+theirs!.") != 0)
+    g_assert_cmpstr (body, ==, "c: new mine.+theirs!");
+  g_assert_cmpuint (held_ops (a, note), ==, 0);
+  g_clear_pointer (&da, g_free);
+  g_clear_pointer (&dc, g_free);
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  dc = cairn_store_dump_state (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpstr (da, ==, dc);
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+  cairn_sync_core_free (cc);
+}
+
 static guint
 n_conflicts (CairnStore *store)
 {
@@ -412,6 +613,10 @@ main (int argc, char *argv[])
               test_restore_keeps_everything, fixture_tear_down);
   g_test_add ("/sync/store/restore-forgets-note-ops", Fixture, NULL, fixture_set_up,
               test_restore_forgets_note_ops, fixture_tear_down);
+  g_test_add ("/sync/store/restore-pulls-from-agreement", Fixture, NULL, fixture_set_up,
+              test_restore_pulls_from_agreement, fixture_tear_down);
+  g_test_add ("/sync/store/restore-held-own-text-ops", Fixture, NULL, fixture_set_up,
+              test_restore_held_own_text_ops, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
   return g_test_run ();

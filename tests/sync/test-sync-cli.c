@@ -687,6 +687,27 @@ test_workspaces_and_sharing (Fixture       *f,
   g_free (cli_ok (f, "b", "workspace-use", bob_personal, NULL));
   out = cli_ok (f, "b", "--json", "lists", NULL);
   g_assert_cmpstr (out, ==, "[]");
+
+  /* Bob's personal workspace shared with ann is listed to her with
+   * "personal" set too; what ann writes on a new device before signing in
+   * still goes to her own personal workspace, not to bob's. */
+  g_free (cli_ok (f, "b", "share", bob_personal, "ann", NULL));
+  g_free (cli_ok (f, "c", "list-add", "Written on c before signing in", NULL));
+  login (f, "c", "ann", PASSWORD);
+  {
+    g_autofree char *status = cli_ok (f, "c", "--json", "status", NULL);
+    g_autofree char *expect = g_strdup_printf ("\"workspace\":\"%s\"", ws_a);
+
+    g_assert_nonnull (strstr (status, expect));
+  }
+  sync_ok (f, "c");
+  sync_ok (f, "a");
+  g_free (sa);
+  sa = state (f, "a");
+  g_assert_nonnull (strstr (sa, "Written on c before signing in"));
+  g_free (out);
+  out = cli_ok (f, "b", "--json", "lists", NULL);
+  g_assert_cmpstr (out, ==, "[]");
 }
 
 static void

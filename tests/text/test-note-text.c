@@ -18,7 +18,7 @@ body_of (CairnStore *store,
   char *body = NULL;
 
   g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
-                                       "SELECT body FROM notes WHERE id = ?", -1, &stmt, NULL),
+                                       "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

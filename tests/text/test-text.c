@@ -399,6 +399,9 @@ test_own_held_ops_block_edits (void)
   /* Only a's own op survives the restore: it is held. */
   deliver (a2, oa);
   g_assert_cmpuint (cairn_text_get_n_pending (a2), ==, 1);
+  g_assert_false (cairn_text_check_editable (a2, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY);
+  g_clear_error (&error);
   before = cairn_text_get_version (a2);
   g_assert_false (cairn_text_insert (a2, 0, "new", -1, oa2, &error));
   g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY);
@@ -412,6 +415,8 @@ test_own_held_ops_block_edits (void)
   /* Once b's ops are back, a edits again, and every replica agrees. */
   deliver (a2, ob);
   g_assert_cmpuint (cairn_text_get_n_pending (a2), ==, 0);
+  g_assert_true (cairn_text_check_editable (a2, &error));
+  g_assert_no_error (error);
   assert_text (a2, "theirs+mine");
   g_assert_true (cairn_text_insert (a2, 0, "new ", -1, oa2, &error));
   g_assert_no_error (error);

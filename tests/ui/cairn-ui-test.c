@@ -2,6 +2,8 @@
 /* cairn-ui-test.c: helpers shared by the UI tests. */
 #include "config.h"
 
+#include <stdlib.h>
+
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
@@ -88,4 +90,58 @@ cairn_test_find_widget (GtkWidget  *root,
         return found;
     }
   return NULL;
+}
+
+static void
+got_result (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+void
+cairn_test_engine_login (CairnSyncEngine *engine,
+                         const char      *server_url,
+                         const char      *username,
+                         const char      *password,
+                         const char      *device)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_sync_engine_login_async (engine, server_url, username, password, device, NULL,
+                                 got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+void
+cairn_test_engine_sync (CairnSyncEngine *engine)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_sync_engine_sync_async (engine, NULL, got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+void
+cairn_test_remove_dir (const char *dir)
+{
+  g_autofree char *quoted = g_shell_quote (dir);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf %s", quoted);
+
+  g_assert_cmpint (system (cmd), ==, 0);
 }

@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "cairn-sync-engine.h"
+
 G_BEGIN_DECLS
 
 /* Settings of schema org.cairn.Cairn compiled into the build directory,
@@ -20,5 +22,15 @@ void       cairn_test_spin             (guint        ms);
 GtkWidget *cairn_test_find_widget      (GtkWidget   *root,
                                         GType        type,
                                         const char  *name);
+/* The engine's login and one full sync round, run to completion on the
+ * default main context; the test fails on an error. */
+void       cairn_test_engine_login     (CairnSyncEngine *engine,
+                                        const char      *server_url,
+                                        const char      *username,
+                                        const char      *password,
+                                        const char      *device);
+void       cairn_test_engine_sync      (CairnSyncEngine *engine);
+/* rm -rf dir (a test's temporary folder). */
+void       cairn_test_remove_dir       (const char      *dir);
 
 G_END_DECLS

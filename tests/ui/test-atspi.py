@@ -3,6 +3,7 @@
 # Drives the real `cairn` from outside through AT-SPI, finding every control
 # by its accessible name as a screen reader user would.
 # Usage: test-atspi.py PATH/TO/cairn SCHEMA_DIR PATH/TO/cairn-cli
+import ctypes
 import os
 import subprocess
 import sys
@@ -11,11 +12,25 @@ import time
 
 if os.environ.get("CAIRN_ATSPI_INNER") != "1":
     # A private session bus, so that the accessibility bus is ours alone.
-    env = dict(os.environ, CAIRN_ATSPI_INNER="1")
-    sys.exit(subprocess.call(["dbus-run-session", "--", sys.executable] + sys.argv,
-                             env=env))
+    import signal
+    import uuid
+    run = uuid.uuid4().hex
+    env = dict(os.environ, CAIRN_ATSPI_INNER="1", CAIRN_ATSPI_RUN=run)
+    status = subprocess.call(["dbus-run-session", "--", sys.executable] + sys.argv, env=env)
+    # The accessibility bus and registry that bus started outlive it: end
+    # exactly those (they carry this run's mark in their environment).
+    mark = f"CAIRN_ATSPI_RUN={run}".encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    os.kill(int(pid), signal.SIGTERM)
+        except OSError:
+            pass
+    sys.exit(status)
 
 import pyatspi  # noqa: E402
+from gi.repository import Atspi  # noqa: E402
 
 cairn, schema_dir, cairn_cli = sys.argv[1], sys.argv[2], sys.argv[3]
 TIMEOUT = 20.0
@@ -76,6 +91,37 @@ def press(node):
 
 BUTTON = ("push button", "toggle button")
 
+
+def pointer_position():
+    """Where the X pointer is now (libX11's XQueryPointer), or None."""
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XQueryPointer.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + \
+            [ctypes.POINTER(ctypes.c_ulong)] * 2 + [ctypes.POINTER(ctypes.c_int)] * 4 + \
+            [ctypes.POINTER(ctypes.c_uint)]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        display = x11.XOpenDisplay(None)
+        if not display:
+            return None
+        root, child = ctypes.c_ulong(), ctypes.c_ulong()
+        rx, ry, wx, wy = (ctypes.c_int() for _ in range(4))
+        mask = ctypes.c_uint()
+        ok = x11.XQueryPointer(display, x11.XDefaultRootWindow(display),
+                               ctypes.byref(root), ctypes.byref(child), ctypes.byref(rx),
+                               ctypes.byref(ry), ctypes.byref(wx), ctypes.byref(wy),
+                               ctypes.byref(mask))
+        x11.XCloseDisplay(display)
+        return (rx.value, ry.value) if ok else None
+    except OSError:
+        return None
+
+
+pointer_at = pointer_position()
+
 profile = tempfile.mkdtemp(prefix="cairn-atspi-")
 env = dict(os.environ,
            CAIRN_PROFILE=profile,
@@ -105,7 +151,8 @@ try:
         if proc.poll() is not None:
             fail(f"cairn exited with status {proc.returncode} before it showed up")
         return cairn_app()
-    app = wait_for("the cairn application on the accessibility bus", started)
+    # Generous: on a loaded 2-core machine the first start can be slow.
+    app = wait_for("the cairn application on the accessibility bus", started, timeout=60)
 
     # The primary menu opens Preferences, whose switch is labelled.
     menu = wait_for("the Main Menu button", lambda: find(app, "Main Menu", BUTTON))
@@ -142,7 +189,64 @@ try:
     press(wait_for("the Undo button of the toast", lambda: find(app, ("Undo", "_Undo Undo"), BUTTON)))
     wait_for("Bread to be back", lambda: "Bread" in cli("todos", list_id, "--all"))
     print("ok: task deleted and brought back with Undo, by accessible names")
+
+    # Typing and toggling from outside. In GTK 4.8 the "New task" entry's
+    # EditableText sets the text, but its "activate" action does not emit
+    # GtkEntry::activate, and a check button in a list view has no action
+    # at all; so Enter and the click go through the X server (XTEST, which
+    # AT-SPI's registry uses for generate_*_event). The window is alone on
+    # the Xvfb at 0,0 (no window manager; this test does not run in
+    # parallel), so the widgets' extents are where to click.
+    def click(node):
+        ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        x, y = ext.x + ext.width // 2, ext.y + ext.height // 2
+        Atspi.generate_mouse_event(x, y, "abs")
+        time.sleep(0.1)
+        Atspi.generate_mouse_event(x, y, "b1p")
+        time.sleep(0.05)
+        Atspi.generate_mouse_event(x, y, "b1r")
+
+    def key(keysym):
+        Atspi.generate_keyboard_event(keysym, None, Atspi.KeySynthType.SYM)
+
+    RETURN = 0xff0d
+    entry = wait_for("the New task entry", lambda: find(app, "New task", ("text",),
+                                                        actionable=False))
+    click(entry)
+    wait_for("the New task entry to have the focus",
+             lambda: entry.getState().contains(pyatspi.STATE_FOCUSED))
+    entry.queryEditableText().setTextContents("Eggs")
+    key(RETURN)
+    wait_for("Eggs, set through EditableText, to be added",
+             lambda: "Eggs" in cli("todos", list_id, "--all"))
+    print("ok: task added with EditableText and Enter")
+
+    Atspi.generate_keyboard_event(0, "Oat milk", Atspi.KeySynthType.STRING)
+    key(RETURN)
+    wait_for("Oat milk, typed, to be added",
+             lambda: "Oat milk" in cli("todos", list_id, "--all"))
+    print("ok: task added by typing its title")
+
+    def done(title):
+        return any(line.startswith("[x]") and line.endswith("  " + title)
+                   for line in cli("todos", list_id, "--all").splitlines())
+
+    check = wait_for("the Oat milk done check box",
+                     lambda: find(app, "“Oat milk” done", ("check box",), actionable=False))
+    if done("Oat milk"):
+        fail("Oat milk is done before its check box was clicked")
+    click(check)
+    wait_for("Oat milk to be done", lambda: done("Oat milk"))
+    wait_for("the check box to show it",
+             lambda: check.getState().contains(pyatspi.STATE_CHECKED))
+    click(check)
+    wait_for("Oat milk to be open again", lambda: not done("Oat milk"))
+    print("ok: task completed and reopened with its check box")
 finally:
+    # Put the pointer back: without a window manager the keyboard focus
+    # follows it, and later tests on the same display expect it where it was.
+    if pointer_at is not None:
+        Atspi.generate_mouse_event(pointer_at[0], pointer_at[1], "abs")
     proc.terminate()
     try:
         proc.wait(timeout=10)

@@ -8,6 +8,8 @@
 
 #include "cairn-account-dialog.h"
 #include "cairn-profile.h"
+#include "cairn-session.h"
+#include "cairn-store-sync.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-test-server.h"
@@ -38,7 +40,14 @@ test_indicator_follows_states (void)
   g_assert_nonnull (sync_now);
   g_assert_false (gtk_widget_get_visible (sync_now));
 
+  /* Signed in, but the open workspace is only on this device: not synced. */
   _cairn_sync_status_set_account (status, "https://cairn.example", "ann", NULL);
+  g_assert_cmpstr (cairn_sync_indicator_get_summary (ind), ==,
+                   "Sync: Not syncing: this workspace is only on this device");
+  g_assert_false (gtk_widget_get_visible (sync_now));
+
+  _cairn_sync_status_set_account (status, "https://cairn.example", "ann",
+                                  "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
   g_assert_true (gtk_widget_get_visible (sync_now));
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -281,6 +290,214 @@ test_conflict_toast (void)
   }
 }
 
+
+/* ---- Keep Mine and Sync Now, clicked, against a real server -------------- */
+
+typedef struct
+{
+  CairnWindow *window;
+  const char  *label;
+} ButtonQuery;
+
+/* A mapped button with this label (a toast's button, say). */
+static GtkWidget *
+find_mapped_button (GtkWidget  *widget,
+                    const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_mapped_button (c, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+button_shown (gpointer data)
+{
+  ButtonQuery *q = data;
+  return find_mapped_button (GTK_WIDGET (q->window), q->label) != NULL;
+}
+
+static gboolean
+button_gone (gpointer data)
+{
+  return !button_shown (data);
+}
+
+static gboolean
+nothing_pending (gpointer data)
+{
+  return cairn_sync_status_get_pending_count (data) == 0 &&
+         cairn_sync_status_get_state (data) == CAIRN_SYNC_STATE_UP_TO_DATE;
+}
+
+static gboolean
+has_conflict (gpointer data)
+{
+  return g_list_model_get_n_items (cairn_sync_status_get_conflicts (data)) > 0;
+}
+
+/* Opens the sync popover and clicks Sync Now, as the user does. */
+static void
+click_sync_now (CairnWindow *window)
+{
+  GtkWidget *indicator = cairn_test_find_widget (GTK_WIDGET (window), CAIRN_TYPE_SYNC_INDICATOR, NULL);
+  GtkWidget *menu_button = cairn_test_find_widget (indicator, GTK_TYPE_MENU_BUTTON, NULL);
+  GtkWidget *sync_now = cairn_test_find_widget (indicator, GTK_TYPE_BUTTON, "Sync _Now");
+
+  g_assert_nonnull (menu_button);
+  g_assert_nonnull (sync_now);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+  cairn_test_spin (20);
+  g_assert_true (gtk_widget_get_mapped (sync_now));
+  g_assert_true (gtk_widget_is_sensitive (sync_now));
+  g_signal_emit_by_name (sync_now, "clicked");
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
+}
+
+static char *
+todo_title (CairnStore *store,
+            const char *id)
+{
+  /* A fresh pool reads what the database holds now. */
+  g_autoptr(CairnPool) pool = cairn_pool_new (store);
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, id);
+
+  g_assert_nonnull (todo);
+  return g_strdup (cairn_todo_get_title (todo));
+}
+
+static void
+test_keep_mine_and_sync_now (void)
+{
+  g_autoptr(GError) error = NULL;
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir_a = NULL;
+  g_autofree char *dir_b = NULL;
+  g_autoptr(CairnProfile) profile_a = NULL;
+  g_autoptr(CairnProfile) profile_b = NULL;
+  g_autoptr(CairnSession) session = NULL;
+  g_autoptr(CairnSyncEngine) engine_b = NULL;
+  g_autoptr(CairnStore) store_b = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  g_autofree char *ws = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *todo = NULL;
+  g_autofree char *title = NULL;
+  CairnSyncEngine *engine_a;
+  CairnSyncStatus *status_a;
+  CairnStore *store_a;
+  CairnWindow *window;
+  LabelQuery toast_text;
+  ButtonQuery keep_mine;
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", "correct horse battery");
+
+  /* Device A: the app, signed in; only Sync Now syncs (the engine is not
+   * left running, so what syncs is the click). */
+  dir_a = g_dir_make_tmp ("cairn-ui-keep-a-XXXXXX", &error);
+  g_assert_no_error (error);
+  profile_a = cairn_profile_open (dir_a, &error);
+  g_assert_no_error (error);
+  session = cairn_session_new (profile_a);
+  engine_a = cairn_session_get_engine (session);
+  status_a = cairn_sync_engine_get_status (engine_a);
+  cairn_test_engine_login (engine_a, server->base, "ann", "correct horse battery", "desktop");
+  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  cairn_sync_engine_stop (engine_a);
+  store_a = cairn_session_get_store (session);
+  window = cairn_window_new_for_session (NULL, settings, session);
+  gtk_window_present (GTK_WINDOW (window));
+
+  list = cairn_store_create_list (store_a, "Home", &error);
+  g_assert_no_error (error);
+  todo = cairn_store_create_todo (store_a, list, "milk", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_sync_status_get_pending_count (status_a), ==, 2);
+  click_sync_now (window);
+  g_assert_true (cairn_test_wait_until (nothing_pending, status_a));
+
+  /* Device B ("laptop"), the same account: gets the task through the server. */
+  dir_b = g_dir_make_tmp ("cairn-ui-keep-b-XXXXXX", &error);
+  g_assert_no_error (error);
+  profile_b = cairn_profile_open (dir_b, &error);
+  g_assert_no_error (error);
+  engine_b = cairn_sync_engine_new (profile_b);
+  cairn_test_engine_login (engine_b, server->base, "ann", "correct horse battery", "laptop");
+  ws = cairn_profile_dup_current_workspace (profile_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ws, ==, cairn_session_get_workspace_id (session));
+  store_b = cairn_profile_open_store (profile_b, ws, &error);
+  g_assert_no_error (error);
+  cairn_sync_engine_set_store (engine_b, store_b, ws);
+  cairn_test_engine_sync (engine_b);
+  title = todo_title (store_b, todo);
+  g_assert_cmpstr (title, ==, "milk");
+
+  /* A renames and syncs; B renames later and syncs; A's next Sync Now
+   * brings B's title over A's: a conflict report on A. */
+  g_assert_true (cairn_store_rename_todo (store_a, todo, "oat milk", &error));
+  click_sync_now (window);
+  g_assert_true (cairn_test_wait_until (nothing_pending, status_a));
+  g_assert_true (cairn_store_rename_todo (store_b, todo, "soy milk", &error));
+  cairn_test_engine_sync (engine_b);
+  click_sync_now (window);
+  g_assert_true (cairn_test_wait_until (has_conflict, status_a));
+  g_free (title);
+  title = todo_title (store_a, todo);
+  g_assert_cmpstr (title, ==, "soy milk");
+
+  toast_text.root = GTK_WIDGET (window);
+  toast_text.text = "The title of “oat milk” was changed to “soy milk” on laptop";
+  g_assert_true (cairn_test_wait_until (label_shown, &toast_text));
+
+  /* Keep Mine on the toast: our title is back, as a new event, and the
+   * report and its toast are gone. */
+  keep_mine.window = window;
+  keep_mine.label = "_Keep Mine";
+  g_assert_true (cairn_test_wait_until (button_shown, &keep_mine));
+  g_signal_emit_by_name (find_mapped_button (GTK_WIDGET (window), "_Keep Mine"), "clicked");
+  g_free (title);
+  title = todo_title (store_a, todo);
+  g_assert_cmpstr (title, ==, "oat milk");
+  g_assert_cmpuint (cairn_store_get_pending_count (store_a), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (cairn_sync_status_get_conflicts (status_a)), ==, 0);
+  {
+    g_autoptr(GPtrArray) left = cairn_store_list_conflicts (store_a, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (left->len, ==, 0);
+  }
+  g_assert_true (cairn_test_wait_until (button_gone, &keep_mine));
+
+  /* Sync Now sends it; the other device gets our title back. */
+  g_assert_cmpuint (cairn_sync_status_get_pending_count (status_a), ==, 1);
+  click_sync_now (window);
+  g_assert_true (cairn_test_wait_until (nothing_pending, status_a));
+  cairn_test_engine_sync (engine_b);
+  g_free (title);
+  title = todo_title (store_b, todo);
+  g_assert_cmpstr (title, ==, "oat milk");
+  g_assert_false (has_conflict (status_a));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  cairn_sync_engine_set_store (engine_b, NULL, NULL);
+  g_clear_object (&session);
+  g_clear_object (&engine_b);
+  g_clear_object (&store_b);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  cairn_test_remove_dir (dir_a);
+  cairn_test_remove_dir (dir_b);
+}
+
 /* GTK 4.8 warns when a GtkText misses a focus-out because its window lost
  * the focus first (Xvfb has no window manager; a slow run, e.g. under
  * AddressSanitizer, hits it). It is about GTK's bookkeeping, not ours:
@@ -312,6 +529,7 @@ main (int   argc,
   g_test_add_func ("/sync/indicator-follows-states", test_indicator_follows_states);
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);
   g_test_add_func ("/sync/conflict-toast", test_conflict_toast);
+  g_test_add_func ("/sync/keep-mine-and-sync-now", test_keep_mine_and_sync_now);
 
   return g_test_run ();
 }

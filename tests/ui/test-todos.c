@@ -774,6 +774,129 @@ test_note_typing_and_remote_edit (Fixture       *f,
   g_assert_false (cairn_note_buffer_has_unflushed (cairn_notes_view_get_note_buffer (view)));
 }
 
+static gboolean
+body_view_is (GtkTextBuffer *buffer,
+              const char    *want)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+  return g_str_equal (text, want);
+}
+
+static gboolean
+editor_read_only (gpointer data)
+{
+  CairnNotesView *view = data;
+  GtkWidget *bar = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_INFO_BAR, "refusal_bar");
+
+  return !gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)) &&
+         gtk_info_bar_get_revealed (GTK_INFO_BAR (bar));
+}
+
+static gboolean
+editor_editable (gpointer data)
+{
+  CairnNotesView *view = data;
+  GtkWidget *bar = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_INFO_BAR, "refusal_bar");
+
+  return gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)) &&
+         !gtk_info_bar_get_revealed (GTK_INFO_BAR (bar));
+}
+
+static gboolean
+body_is_final (gpointer data)
+{
+  return g_strcmp0 (cairn_note_get_body (data), "theirs+mine!") == 0;
+}
+
+/* While the note's text refuses this device's edits (an edit of ours
+ * waits for another device's edit we do not have), the editor is
+ * read-only, a bar says why, and text typed anyway is not kept on screen.
+ * A server restore no longer leads here (the store takes a fresh text
+ * client id then); the state is made by hand: an edit of ours typed on
+ * the other device's text, committed before that text reached us. */
+static void
+test_note_refusing_edits_is_read_only (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(CairnText) remote_text = NULL;
+  g_autoptr(CairnText) ours = NULL;
+  g_autoptr(CairnTextOps) their_ops = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) our_ops = cairn_text_ops_new ();
+  g_autofree char *note_id = NULL;
+  CairnNotesView *view;
+  GtkTextBuffer *buffer;
+  GtkWidget *bar;
+  CairnNote *note;
+  guint pending;
+
+  note_id = cairn_store_create_note (remote, "Shared note", &error);
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, first, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, first, "h1", &error);
+  g_assert_no_error (error);
+
+  /* The other device types; our edit is typed on it and committed here
+   * before their text arrives: it is held, and it is our own. */
+  remote_text = cairn_store_load_note_text (remote, note_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (remote_text, 0, "theirs", -1, their_ops, &error));
+  ours = cairn_store_load_note_text (f->store, note_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_apply (ours, their_ops, 0, &error));
+  g_assert_true (cairn_text_insert (ours, 6, "+mine", -1, our_ops, &error));
+  g_assert_true (cairn_store_edit_note (f->store, note_id, our_ops, &error));
+  g_assert_no_error (error);
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  note = cairn_pool_lookup_note (f->pool, note_id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  bar = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_INFO_BAR, "refusal_bar");
+  g_assert_nonnull (bar);
+
+  g_assert_true (cairn_test_wait_until (editor_read_only, view));
+  g_assert_false (cairn_note_buffer_get_editable (cairn_notes_view_get_note_buffer (view)));
+  g_assert_true (body_view_is (buffer, ""));
+
+  /* Text typed anyway (a paste, an input method) is refused and does not
+   * stay on screen; nothing is stored. */
+  pending = cairn_store_get_pending_count (f->store);
+  gtk_text_buffer_insert_at_cursor (buffer, "not stored", -1);
+  g_assert_true (body_view_is (buffer, ""));
+  g_assert_false (cairn_note_buffer_has_unflushed (cairn_notes_view_get_note_buffer (view)));
+  g_assert_true (cairn_note_buffer_flush (cairn_notes_view_get_note_buffer (view), &error));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+  g_assert_true (editor_read_only (view));
+
+  /* Their text arrives: ours joins it, and the editor takes typing again. */
+  g_assert_true (cairn_store_edit_note (remote, note_id, their_ops, &error));
+  theirs = take_as_server (remote, 2);
+  cairn_store_rebase (f->store, theirs, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_test_wait_until (editor_editable, view));
+  g_assert_true (body_view_is (buffer, "theirs+mine"));
+  {
+    GtkTextIter end;
+
+    gtk_text_buffer_get_end_iter (buffer, &end);
+    gtk_text_buffer_insert (buffer, &end, "!", -1);
+  }
+  g_assert_true (cairn_test_wait_until (body_is_final, note));
+  g_assert_false (gtk_info_bar_get_revealed (GTK_INFO_BAR (bar)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -794,6 +917,7 @@ main (int   argc,
   ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
   ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
+  ADD ("/notes/refusing-edits-is-read-only", test_note_refusing_edits_is_read_only);
 #undef ADD
 
   return g_test_run ();

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-session.c: the open workspace (store, pool) and the engine following it. */
+#define G_LOG_DOMAIN "cairn-session"
+
+#include "config.h"
+
+#include "cairn-session.h"
+
+#define LOCAL_GROUP "app"
+#define LOCAL_KEY   "local-only-workspace"
+#define NAMES_GROUP "workspace-names"
+
+struct _CairnSession
+{
+  GObject          parent_instance;
+
+  CairnProfile    *profile;
+  CairnSyncEngine *engine;
+  CairnStore      *store;
+  CairnPool       *pool;
+  char            *workspace_id;
+  char            *workspace_name;
+  gboolean         local_only;
+};
+
+G_DEFINE_FINAL_TYPE (CairnSession, cairn_session, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_POOL, PROP_WORKSPACE_NAME, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_name (CairnSession *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->workspace_id != NULL)
+    name = cairn_profile_dup_setting (self->profile, NAMES_GROUP, self->workspace_id);
+  if (g_strcmp0 (name, self->workspace_name) == 0)
+    return;
+  g_free (self->workspace_name);
+  self->workspace_name = g_steal_pointer (&name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
+}
+
+gboolean
+cairn_session_open (CairnSession  *self,
+                    const char    *workspace_id,
+                    gboolean       local_only,
+                    GError       **error)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *remembered = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(CairnStore) old_store = NULL;
+  g_autoptr(CairnPool) old_pool = NULL;
+  g_autoptr(GError) watch_error = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  remembered = cairn_profile_dup_setting (self->profile, LOCAL_GROUP, LOCAL_KEY);
+  if (workspace_id == NULL)
+    {
+      id = cairn_profile_dup_current_workspace (self->profile, error);
+      if (id == NULL)
+        return FALSE;
+      local_only = g_strcmp0 (remembered, id) == 0;
+    }
+  else
+    id = g_strdup (workspace_id);
+
+  /* Everything that can fail comes before anything changes: the database
+   * (an id that is not a UUID is refused here), then profile.ini. */
+  store = cairn_profile_open_store (self->profile, id, error);
+  if (store == NULL)
+    return FALSE;
+  if (local_only != (g_strcmp0 (remembered, id) == 0) &&
+      !cairn_profile_set_setting (self->profile, LOCAL_GROUP, LOCAL_KEY,
+                                  local_only ? id : NULL, error))
+    return FALSE;
+  if (!cairn_profile_set_current_workspace (self->profile, id, error))
+    return FALSE;
+
+  /* cairn-cli (or another process) may write the same file: show it. */
+  if (!cairn_store_watch_external (store, &watch_error))
+    g_warning ("%s", watch_error->message);
+  pool = cairn_pool_new (store);
+
+  /* The engine lets go of the old store before anything else does. */
+  cairn_sync_engine_stop (self->engine);
+  cairn_sync_engine_set_store (self->engine, local_only ? NULL : store,
+                               local_only ? NULL : id);
+
+  old_store = g_steal_pointer (&self->store);
+  old_pool = g_steal_pointer (&self->pool);
+  self->store = g_steal_pointer (&store);
+  self->pool = g_steal_pointer (&pool);
+  g_free (self->workspace_id);
+  self->workspace_id = g_steal_pointer (&id);
+  self->local_only = !!local_only;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POOL]);
+  update_name (self);
+
+  if (!self->local_only && cairn_sync_engine_is_signed_in (self->engine))
+    cairn_sync_engine_start (self->engine);
+  return TRUE;
+}
+
+static void
+cairn_session_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CairnSession *self = CAIRN_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_POOL:
+      g_value_set_object (value, self->pool);
+      break;
+    case PROP_WORKSPACE_NAME:
+      g_value_set_string (value, self->workspace_name);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_session_dispose (GObject *object)
+{
+  CairnSession *self = CAIRN_SESSION (object);
+
+  if (self->engine != NULL)
+    {
+      cairn_sync_engine_stop (self->engine);
+      cairn_sync_engine_set_store (self->engine, NULL, NULL);
+    }
+  g_clear_object (&self->engine);
+  g_clear_object (&self->pool);
+  g_clear_object (&self->store);
+  g_clear_object (&self->profile);
+
+  G_OBJECT_CLASS (cairn_session_parent_class)->dispose (object);
+}
+
+static void
+cairn_session_finalize (GObject *object)
+{
+  CairnSession *self = CAIRN_SESSION (object);
+
+  g_free (self->workspace_id);
+  g_free (self->workspace_name);
+
+  G_OBJECT_CLASS (cairn_session_parent_class)->finalize (object);
+}
+
+static void
+cairn_session_class_init (CairnSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = cairn_session_get_property;
+  object_class->dispose = cairn_session_dispose;
+  object_class->finalize = cairn_session_finalize;
+
+  properties[PROP_POOL] =
+    g_param_spec_object ("pool", NULL, NULL, CAIRN_TYPE_POOL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKSPACE_NAME] =
+    g_param_spec_string ("workspace-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cairn_session_init (CairnSession *self)
+{
+}
+
+CairnSession *
+cairn_session_new (CairnProfile *profile)
+{
+  CairnSession *self;
+
+  g_return_val_if_fail (CAIRN_IS_PROFILE (profile), NULL);
+
+  self = g_object_new (CAIRN_TYPE_SESSION, NULL);
+  self->profile = g_object_ref (profile);
+  self->engine = cairn_sync_engine_new (profile);
+  return self;
+}
+
+CairnProfile *
+cairn_session_get_profile (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->profile;
+}
+
+CairnSyncEngine *
+cairn_session_get_engine (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->engine;
+}
+
+CairnStore *
+cairn_session_get_store (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->store;
+}
+
+CairnPool *
+cairn_session_get_pool (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->pool;
+}
+
+const char *
+cairn_session_get_workspace_id (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->workspace_id;
+}
+
+gboolean
+cairn_session_is_local_only (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), FALSE);
+  return self->local_only;
+}
+
+const char *
+cairn_session_get_workspace_name (CairnSession *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  return self->workspace_name;
+}
+
+void
+cairn_session_remember_workspaces (CairnSession *self,
+                                   GPtrArray    *workspaces)
+{
+  g_return_if_fail (CAIRN_IS_SESSION (self));
+  g_return_if_fail (workspaces != NULL);
+
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      const CairnWorkspaceInfo *ws = g_ptr_array_index (workspaces, i);
+      g_autofree char *known = cairn_profile_dup_setting (self->profile, NAMES_GROUP, ws->id);
+      g_autoptr(GError) error = NULL;
+
+      if (g_strcmp0 (known, ws->name) != 0 &&
+          !cairn_profile_set_setting (self->profile, NAMES_GROUP, ws->id, ws->name, &error))
+        g_warning ("Cannot remember the name of workspace %s: %s", ws->id, error->message);
+    }
+  update_name (self);
+}
+
+char *
+cairn_session_dup_name_of (CairnSession *self,
+                           const char   *workspace_id)
+{
+  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+
+  return cairn_profile_dup_setting (self->profile, NAMES_GROUP, workspace_id);
+}
