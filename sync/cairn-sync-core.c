@@ -52,54 +52,24 @@ cairn_sync_wire_from_event (const CairnEvent *event)
   return wire;
 }
 
-static void
-parser_free (gpointer parser)
-{
-  g_object_unref (parser);
-}
-
-/* One parser per thread, kept: creating one per event (json_from_string)
- * was a tenth of reading the args of a long catch-up. */
-static GPrivate thread_parser = G_PRIVATE_INIT (parser_free);
-
-static JsonNode *
-parse_args (const char  *json,
-            GError     **error)
-{
-  JsonParser *parser = g_private_get (&thread_parser);
-  JsonNode *root;
-
-  if (parser == NULL)
-    {
-      parser = json_parser_new ();
-      g_private_set (&thread_parser, parser);
-    }
-  if (!json_parser_load_from_data (parser, json, -1, error))
-    return NULL;
-  root = json_parser_steal_root (parser);
-  if (root == NULL)
-    g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE, "empty text");
-  return root;
-}
-
 CairnEvent *
 cairn_sync_event_from_wire (const CairnWireEvent  *wire,
                             GError               **error)
 {
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
   CairnEvent *event;
 
-  node = parse_args (wire->args_json, &local_error);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  /* The args as the server sent them, read without json-glib when they
+   * are flat (about 15 times faster: most of a catch-up's decoding). */
+  event = cairn_event_new_from_args_json (wire->name, (guint) wire->version, wire->args_json,
+                                          &local_error);
+  if (event == NULL)
     {
       g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
-                   "Server event %" G_GINT64_FORMAT " (%s): args are not a JSON object%s%s",
-                   wire->seq, wire->name,
-                   local_error ? ": " : "", local_error ? local_error->message : "");
+                   "Server event %" G_GINT64_FORMAT " (%s): %s",
+                   wire->seq, wire->name, local_error->message);
       return NULL;
     }
-  event = cairn_event_new (wire->name, (guint) wire->version, json_node_get_object (node));
   event->client_id = g_strdup (wire->client_id);
   event->client_seq = wire->client_seq;
   event->created_at = wire->created_at;
