@@ -363,7 +363,14 @@ pull_finish (CairnSyncEngine  *self,
 
   if (!(node = http_call_finish (self, result, NULL, error)))
     return NULL;
-  g_return_val_if_fail (call->body != NULL, NULL);
+  if (call->body == NULL)
+    {
+      /* 204 No Content: not a pull answer. */
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "The server's answer to %s (HTTP %u) is empty", call->what,
+                   soup_message_get_status (call->msg));
+      return NULL;
+    }
   data = g_bytes_get_data (call->body, &len);
   reply = cairn_protocol_decode_pull_reply_text (data, len, CAIRN_PROTOCOL_MAX_BODY_BYTES * 64,
                                                  &local_error);
