@@ -39,6 +39,12 @@
 /* Argon2id checks running at once (each takes 64 MiB for a moment); further
  * logins wait their turn, so a burst of logins cannot exhaust memory. */
 #define MAX_PASSWORD_CHECKS 2
+/* Logins waiting for a turn at most; further ones are refused with
+ * rate_limited at once, so that a flood of logins cannot pile up paused
+ * requests (and their sockets) without bound. */
+#define DEFAULT_MAX_CHECKS_WAITING 32
+/* Time one check is assumed to take, for the Retry-After of a refusal. */
+#define CHECK_ESTIMATE_MS 300
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -97,6 +103,8 @@ struct _Server
   guint            commit_source; /* idle that commits the open group */
   guint            checks_running; /* password checks on worker threads */
   GQueue           checks_waiting; /* GTask* of logins waiting for a turn */
+  guint            max_checks_waiting;
+  guint            check_delay_ms; /* test only: added to every password check */
 };
 
 /* A push stored in the open group, answered once the group commits: an
@@ -981,6 +989,7 @@ typedef struct
   CairnSessionRequest *req;
   char                *address;
   char                *hash;
+  guint                delay_ms;
   gboolean             ok;
 } LoginJob;
 
@@ -1002,6 +1011,8 @@ login_verify_thread (GTask        *task,
 {
   LoginJob *job = task_data;
 
+  if (job->delay_ms > 0)
+    g_usleep ((gulong) job->delay_ms * 1000);
   job->ok = cairn_server_core_verify_password (job->hash, job->req->password);
   g_task_return_boolean (task, TRUE);
 }
@@ -1054,6 +1065,19 @@ handle_login (Server            *self,
   if (!(root = read_body (msg, &error)) ||
       !(req = cairn_protocol_decode_session_request (root, &error)))
     return answer_gerror (msg, error);
+  /* Every check slot busy and the queue full: refuse now rather than hold
+   * one more paused request. Nothing was counted against the user or the
+   * address, and no password was looked at. */
+  if (self->checks_running >= MAX_PASSWORD_CHECKS &&
+      g_queue_get_length (&self->checks_waiting) >= self->max_checks_waiting)
+    {
+      guint rounds = g_queue_get_length (&self->checks_waiting) / MAX_PASSWORD_CHECKS + 1;
+      gint64 wait_s = MAX (1, ((gint64) rounds * (CHECK_ESTIMATE_MS + self->check_delay_ms) + 999) / 1000);
+
+      return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_RATE_LIMITED,
+                                "Too many logins are waiting for a password check; try again shortly",
+                                NULL, 0, wait_s);
+    }
   if (!(hash = cairn_server_core_login_begin (self->core, req->username, address, &retry_after, &error)))
     {
       if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED))
@@ -1067,6 +1091,7 @@ handle_login (Server            *self,
   job->req = g_steal_pointer (&req);
   job->address = g_strdup (address);
   job->hash = g_steal_pointer (&hash);
+  job->delay_ms = self->check_delay_ms;
   task = g_task_new (NULL, NULL, login_verified, NULL);
   g_task_set_source_tag (task, handle_login);
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
@@ -1686,6 +1711,18 @@ cmd_serve (int    argc,
     }
 
   self->max_live_per_user = max_live;
+  self->max_checks_waiting = DEFAULT_MAX_CHECKS_WAITING;
+  /* For tests only (see docs/server.md): a smaller login queue, and slow
+   * password checks so that the queue can be filled. */
+  {
+    const char *queue = g_getenv ("CAIRN_SERVER_LOGIN_QUEUE");
+    const char *delay = g_getenv ("CAIRN_SERVER_CHECK_DELAY_MS");
+
+    if (queue != NULL)
+      self->max_checks_waiting = (guint) CLAMP (g_ascii_strtoll (queue, NULL, 10), 0, 100000);
+    if (delay != NULL)
+      self->check_delay_ms = (guint) CLAMP (g_ascii_strtoll (delay, NULL, 10), 0, 60000);
+  }
   self->request_timeout_s = request_timeout;
   self->trust_proxy = trust_proxy;
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);

@@ -681,6 +681,100 @@ test_huge_headers (void)
   cairn_test_server_free (srv);
 }
 
+typedef struct
+{
+  guint      done;
+  guint      created;
+  guint      refused;
+  GPtrArray *retry_after;   /* Retry-After values of the refusals */
+} LoginBurst;
+
+typedef struct
+{
+  LoginBurst  *burst;
+  SoupMessage *msg;
+} LoginCall;
+
+static void
+login_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoginCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  guint status = soup_message_get_status (call->msg);
+
+  g_assert_no_error (error);
+  call->burst->done++;
+  if (status == 201)
+    call->burst->created++;
+  else
+    {
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *obj;
+      const char *ra = soup_message_headers_get_one (soup_message_get_response_headers (call->msg),
+                                                     "Retry-After");
+
+      g_assert_cmpuint (status, ==, 429);
+      node = json_from_string (g_bytes_get_data (answer, NULL), &error);
+      g_assert_no_error (error);
+      obj = json_node_get_object (node);
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (obj, "error"), "code"),
+                       ==, "rate_limited");
+      g_assert_nonnull (ra);
+      g_ptr_array_add (call->burst->retry_after, g_strdup (ra));
+      call->burst->refused++;
+    }
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+/* With both password checks busy and the login queue full, a further login
+ * is refused at once with 429 rate_limited and Retry-After instead of
+ * waiting; the queued ones still succeed, and once the burst is over
+ * logging in works again (nothing was counted against the user). */
+static void
+test_login_queue_bounded (void)
+{
+  const char *env[] = { "CAIRN_SERVER_LOGIN_QUEUE=2", "CAIRN_SERVER_CHECK_DELAY_MS=1500", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 16,
+                                                                   "max-conns", 16, NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *body = g_strdup ("{\"username\":\"alice\",\"password\":\"" ALICE_PW "\","
+                                    "\"device\":\"d\"}");
+  LoginBurst burst = { 0 };
+  g_autofree char *token = NULL;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, env);
+  url = g_strconcat (srv->base, "/v1/session", NULL);
+  burst.retry_after = g_ptr_array_new_with_free_func (g_free);
+  /* 2 running, 2 waiting, 3 refused. */
+  for (guint i = 0; i < 7; i++)
+    {
+      LoginCall *call = g_new0 (LoginCall, 1);
+      g_autoptr(GBytes) req = g_bytes_new (body, strlen (body));
+
+      call->burst = &burst;
+      call->msg = soup_message_new ("POST", url);
+      soup_message_set_request_body_from_bytes (call->msg, "application/json", req);
+      soup_session_send_and_read_async (session, call->msg, G_PRIORITY_DEFAULT, NULL, login_answered, call);
+    }
+  while (burst.done < 7)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (burst.created, ==, 4);
+  g_assert_cmpuint (burst.refused, ==, 3);
+  for (guint i = 0; i < burst.retry_after->len; i++)
+    g_assert_cmpint (g_ascii_strtoll (g_ptr_array_index (burst.retry_after, i), NULL, 10), >=, 1);
+  g_ptr_array_unref (burst.retry_after);
+
+  token = cairn_test_login (srv, "alice", ALICE_PW, "after-burst");
+  g_assert_nonnull (token);
+  cairn_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -695,5 +789,6 @@ main (int    argc,
   g_test_add_func ("/server/hardening/live-pushes-concurrent", test_live_pushes_concurrent);
   g_test_add_func ("/server/hardening/sigterm-during-live-pushes", test_sigterm_during_live_pushes);
   g_test_add_func ("/server/hardening/huge-headers", test_huge_headers);
+  g_test_add_func ("/server/hardening/login-queue-bounded", test_login_queue_bounded);
   return g_test_run ();
 }
