@@ -1002,8 +1002,9 @@ cairn_server_core_still_allowed (CairnServerCore *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *st;
   gboolean row = FALSE;
+  gint64 last_used;
 
-  if (!(st = stmt (self, "SELECT 1 FROM sessions s JOIN members m ON m.user_id = s.user_id "
+  if (!(st = stmt (self, "SELECT s.last_used_at FROM sessions s JOIN members m ON m.user_id = s.user_id "
                          "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
       !bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
       !step_row (self, st, &row, &error))
@@ -1011,9 +1012,34 @@ cairn_server_core_still_allowed (CairnServerCore *self,
       g_warning ("Cannot check a live connection's rights: %s", error->message);
       return FALSE;
     }
-  if (row)
-    sqlite3_reset (st);
-  return row;
+  if (!row)
+    return FALSE;
+  last_used = sqlite3_column_int64 (st, 0);
+  sqlite3_reset (st);
+  /* Expired like a token that authenticate() would refuse. */
+  return cairn_server_core_now (self) - last_used <= self->options.session_idle_ms;
+}
+
+gint64
+cairn_server_core_live_touch_interval (CairnServerCore *self)
+{
+  return MIN (CAIRN_CORE_LIVE_TOUCH_MS, self->options.session_idle_ms / 4);
+}
+
+gboolean
+cairn_server_core_touch_session (CairnServerCore  *self,
+                                 const CairnAuth  *auth,
+                                 GError          **error)
+{
+  gint64 now = cairn_server_core_now (self);
+  sqlite3_stmt *st;
+
+  /* An expired session stays expired: use cannot bring it back. */
+  if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at >= ?", error)) ||
+      !bind (self, st, error, "iti", now, auth->session_id, now - self->options.session_idle_ms) ||
+      !step_done (self, st, error))
+    return FALSE;
+  return TRUE;
 }
 
 GPtrArray *

@@ -67,6 +67,7 @@ typedef struct
   guint                    backlog_source;
   gint64                   sent_seq;    /* every event up to this one was sent */
   GQueue                   deferred;    /* DeferredAck* waiting for their events */
+  gint64                   touched_at;  /* monotonic µs: session last marked used */
 } LiveConn;
 
 /* An ack to a live push whose connection is catching up: sent once the
@@ -551,13 +552,18 @@ fan_out (Server     *self,
                                      SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
 }
 
-/* Closes, with 1008, every live connection whose session is gone or whose
- * user is no longer a member of its workspace. */
+/* Closes, with 1008, every live connection whose session is gone or
+ * expired or whose user is no longer a member of its workspace; for the
+ * others, an open live connection counts as use of its session (marked at
+ * most once per cairn_server_core_live_touch_interval()). */
 static gboolean
 recheck_live (gpointer user_data)
 {
   Server *self = user_data;
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 now = g_get_monotonic_time ();
+  gint64 touch_us = cairn_server_core_live_touch_interval (self->core) * 1000;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -582,7 +588,26 @@ recheck_live (gpointer user_data)
               g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
             }
           if (verdict == 2)
-            g_ptr_array_add (refused, g_object_ref (lc->conn));
+            {
+              g_ptr_array_add (refused, g_object_ref (lc->conn));
+              continue;
+            }
+          if (now - lc->touched_at >= touch_us)
+            {
+              g_autoptr(GError) error = NULL;
+
+              /* Once per session and walk, however many connections it has. */
+              if (!g_hash_table_contains (touched, lc->auth->session_id))
+                {
+                  if (!cairn_server_core_touch_session (self->core, lc->auth, &error))
+                    {
+                      g_warning ("Cannot mark a live session as used: %s", error->message);
+                      continue;
+                    }
+                  g_hash_table_add (touched, lc->auth->session_id);
+                }
+              lc->touched_at = now;
+            }
         }
     }
   /* Closed after the walk: "closed" changes the table. */
@@ -967,6 +992,8 @@ handle_live (Server            *self,
 
   lc = g_new0 (LiveConn, 1);
   lc->server = self;
+  /* authenticate() has just marked the session used. */
+  lc->touched_at = g_get_monotonic_time ();
   lc->workspace_id = g_strdup (ws);
   lc->token = bearer_token (msg);
   /* The caller owns auth; the connection outlives this request. */

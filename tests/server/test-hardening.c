@@ -775,6 +775,58 @@ test_login_queue_bounded (void)
   cairn_test_server_free (srv);
 }
 
+/* A client that only keeps its live WebSocket open is using its session:
+ * the stream stays open past the idle limit and the token still works
+ * over HTTP afterwards, while a session left unused expires. A live
+ * stream whose session did expire (here: the recheck comes later than the
+ * idle limit) is closed with 1008. */
+static void
+test_live_counts_as_use (void)
+{
+  const char *env[] = { "CAIRN_SERVER_SESSION_IDLE_SECONDS=3", NULL };
+  const char *fast[] = { "--live-recheck", "1", NULL };
+  const char *slow[] = { "--live-recheck", "5", NULL };
+
+  for (guint mode = 0; mode < 2; mode++)
+    {
+      CairnTestServer *srv = cairn_test_server_new ();
+      g_autofree char *live = NULL;
+      g_autofree char *idle = NULL;
+      g_autofree char *ws = NULL;
+      g_autoptr(JsonNode) a = NULL;
+      g_autoptr(JsonNode) b = NULL;
+      CairnTestListener *listener;
+      guint status = 0;
+
+      cairn_test_server_add_user (srv, "alice", ALICE_PW);
+      cairn_test_server_start_full (srv, env, mode == 0 ? fast : slow);
+      live = cairn_test_login (srv, "alice", ALICE_PW, "live-only");
+      idle = cairn_test_login (srv, "alice", ALICE_PW, "idle");
+      ws = cairn_test_personal_ws (srv, live);
+      listener = cairn_test_listener_new (cairn_test_live_connect (srv, live, ws, 0, &status));
+      g_assert_nonnull (listener->conn);
+
+      if (mode == 0)
+        {
+          /* Twice the idle limit with nothing but the open stream. */
+          g_assert_false (cairn_test_listener_wait_closed (listener, 6000));
+          a = cairn_test_http (srv, NULL, "GET", "/v1/sessions", live, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 200);
+          b = cairn_test_http (srv, NULL, "GET", "/v1/sessions", idle, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 401);
+        }
+      else
+        {
+          g_assert_true (cairn_test_listener_wait_closed (listener, 20000));
+          g_assert_cmpuint (listener->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+          a = cairn_test_http (srv, NULL, "GET", "/v1/sessions", live, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 401);
+        }
+      cairn_test_listener_free (listener);
+      cairn_test_server_free (srv);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -790,5 +842,6 @@ main (int    argc,
   g_test_add_func ("/server/hardening/sigterm-during-live-pushes", test_sigterm_during_live_pushes);
   g_test_add_func ("/server/hardening/huge-headers", test_huge_headers);
   g_test_add_func ("/server/hardening/login-queue-bounded", test_login_queue_bounded);
+  g_test_add_func ("/server/hardening/live-counts-as-use", test_live_counts_as_use);
   return g_test_run ();
 }
