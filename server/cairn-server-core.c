@@ -725,8 +725,8 @@ cairn_server_core_user_list (CairnServerCore  *self,
  * 2^64 times as often: count per /64 instead. IPv4 (also written as an
  * IPv4-mapped IPv6 address) counts per address. Anything that does not parse
  * is counted as written. */
-static char *
-address_key (const char *address)
+char *
+cairn_server_core_address_key (const char *address)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   const guint8 *b;
@@ -801,7 +801,7 @@ cairn_server_core_login_begin (CairnServerCore  *self,
 {
   gint64 now = cairn_server_core_now (self);
   gint64 wait_user, wait_addr;
-  g_autofree char *addr_key = address ? address_key (address) : NULL;
+  g_autofree char *addr_key = address ? cairn_server_core_address_key (address) : NULL;
   sqlite3_stmt *st;
   gboolean row;
   char *hash;
@@ -880,7 +880,7 @@ cairn_server_core_login_finish (CairnServerCore    *self,
       counter_fail (self, self->login_user, username, now);
       if (address != NULL)
         {
-          g_autofree char *addr_key = address_key (address);
+          g_autofree char *addr_key = cairn_server_core_address_key (address);
 
           counter_fail (self, self->login_addr, addr_key, now);
         }

@@ -147,6 +147,12 @@ typedef struct
 void       cairn_auth_free                 (CairnAuth *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnAuth, cairn_auth_free)
 
+/* The key a client address is counted under by the limits (failed logins,
+ * connections): an IPv6 address by its /64 network (one host usually owns
+ * a whole /64), an IPv4-mapped IPv6 address as the IPv4 address, IPv4 and
+ * anything that does not parse as written. */
+char      *cairn_server_core_address_key   (const char *address);
+
 /* UNAUTHORIZED for an unknown, revoked or idle-expired token. Refreshes
  * last_used_at (at most once a minute, to spare the disk). */
 CairnAuth *cairn_server_core_authenticate  (CairnServerCore  *self,

@@ -26,6 +26,12 @@
  * many seconds of starting to wait for it, idle keep-alive time included;
  * otherwise it is closed (slow or idle clients cannot hold sockets). */
 #define DEFAULT_REQUEST_TIMEOUT_SECONDS 30
+/* Connections at once from one client address (an IPv6 /64); behind
+ * --trust-proxy, requests in progress per forwarded address. */
+#define DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 64
+/* A connection over that limit must send its request within this many
+ * seconds to be told why it is refused; it is closed either way. */
+#define OVER_LIMIT_TIMEOUT_SECONDS 2
 /* Every live connection's session and membership are checked again this
  * often, so that one whose rights went away (also through an admin command
  * of another process) is closed even when its workspace stays quiet. */
@@ -93,6 +99,8 @@ struct _Server
   GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
   guint            max_live_per_user;
+  GHashTable      *addr_counts;   /* address key -> connections (see AddrSlot) */
+  guint            max_conns_per_address;
   guint            request_timeout_s;
   guint            live_recheck;  /* timeout source of recheck_live() */
   gboolean         trust_proxy;
@@ -195,6 +203,118 @@ remote_address (Server            *self,
   return soup_server_message_get_remote_host (msg);
 }
 
+/* ---- connections per address ------------------------------------------- */
+
+/* One connection (directly: a socket; behind a proxy: a request in
+ * progress) counted under its client address, uncounted when freed. It
+ * holds its own reference to the table, since a socket may be finalized
+ * after the server let go of it, and perhaps on another thread (the last
+ * reference to a paused login's message can be dropped by its worker). */
+typedef struct
+{
+  GHashTable *counts;
+  char       *key;
+} AddrSlot;
+
+static GMutex addr_counts_lock;
+
+static void
+addr_slot_free (AddrSlot *slot)
+{
+  guint n;
+
+  g_mutex_lock (&addr_counts_lock);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (slot->counts, slot->key));
+  if (n <= 1)
+    g_hash_table_remove (slot->counts, slot->key);
+  else
+    g_hash_table_replace (slot->counts, g_strdup (slot->key), GUINT_TO_POINTER (n - 1));
+  g_mutex_unlock (&addr_counts_lock);
+  g_hash_table_unref (slot->counts);
+  g_free (slot->key);
+  g_free (slot);
+}
+
+/* Counts one more connection from address, or NULL when it already has
+ * max_conns_per_address. */
+static AddrSlot *
+addr_slot_take (Server     *self,
+                const char *address)
+{
+  g_autofree char *key = cairn_server_core_address_key (address ? address : "");
+  AddrSlot *slot;
+  guint n;
+
+  g_mutex_lock (&addr_counts_lock);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->addr_counts, key));
+  if (n < self->max_conns_per_address)
+    g_hash_table_replace (self->addr_counts, g_strdup (key), GUINT_TO_POINTER (n + 1));
+  g_mutex_unlock (&addr_counts_lock);
+  if (n >= self->max_conns_per_address)
+    return NULL;
+  slot = g_new0 (AddrSlot, 1);
+  slot->counts = g_hash_table_ref (self->addr_counts);
+  slot->key = g_steal_pointer (&key);
+  return slot;
+}
+
+static void
+weak_socket_free (gpointer  data,
+                  GClosure *closure)
+{
+  GWeakRef *ref = data;
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+/* The connection closed: it no longer counts, although the socket object
+ * may live on a while (the message no longer knows it by now, hence the
+ * weak reference taken when the request started). */
+static void
+on_message_disconnected (SoupServerMessage *msg,
+                         gpointer           user_data)
+{
+  g_autoptr(GSocket) socket = g_weak_ref_get (user_data);
+
+  if (socket != NULL)
+    g_object_set_data (G_OBJECT (socket), "cairn-addr-slot", NULL);
+}
+
+/* Directly (no proxy): a connection is counted under its peer's address
+ * from its first request-started until it is disconnected (or, failing
+ * that, its socket is finalized); one over
+ * the limit is marked, answered too_many_connections once its request
+ * headers are in, and closed. Returns whether msg's connection is over. */
+static gboolean
+count_connection (Server            *self,
+                  SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  AddrSlot *slot;
+
+  if (self->trust_proxy || socket == NULL)
+    return FALSE;
+  {
+    GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+    g_weak_ref_init (ref, socket);
+    g_signal_connect_data (msg, "disconnected", G_CALLBACK (on_message_disconnected), ref,
+                           weak_socket_free, 0);
+  }
+  if (g_object_get_data (G_OBJECT (socket), "cairn-over-limit") != NULL)
+    return TRUE;
+  if (g_object_get_data (G_OBJECT (socket), "cairn-addr-slot") != NULL)
+    return FALSE;
+  if (!(slot = addr_slot_take (self, soup_server_message_get_remote_host (msg))))
+    {
+      g_object_set_data (G_OBJECT (socket), "cairn-over-limit", GINT_TO_POINTER (1));
+      return TRUE;
+    }
+  g_object_set_data_full (G_OBJECT (socket), "cairn-addr-slot", slot, (GDestroyNotify) addr_slot_free);
+  return FALSE;
+}
+
 /* The deadline for reading one request; owned by the message (object
  * data), so that it never outlives it. */
 typedef struct
@@ -235,11 +355,17 @@ on_request_started (SoupServer        *soup,
   Server *self = user_data;
   gint64 *start = g_new (gint64, 1);
   ReadDeadline *rd = g_new0 (ReadDeadline, 1);
+  guint timeout = self->request_timeout_s;
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  if (count_connection (self, msg))
+    {
+      g_object_set_data (G_OBJECT (msg), "cairn-over-limit", GINT_TO_POINTER (1));
+      timeout = MIN (timeout, OVER_LIMIT_TIMEOUT_SECONDS);
+    }
   rd->msg = msg;
-  rd->source = g_timeout_add_seconds (self->request_timeout_s, on_read_deadline, rd);
+  rd->source = g_timeout_add_seconds (timeout, on_read_deadline, rd);
   g_object_set_data_full (G_OBJECT (msg), "cairn-read-deadline", rd,
                           (GDestroyNotify) read_deadline_free);
 }
@@ -264,6 +390,8 @@ on_request_done (SoupServer        *soup,
   GUri *uri = soup_server_message_get_uri (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
 
+  /* Behind a proxy: the request no longer counts for its address. */
+  g_object_set_data (G_OBJECT (msg), "cairn-addr-slot", NULL);
   log_line ("request", soup_server_message_get_method (msg),
             uri ? g_uri_get_path (uri) : "",
             soup_server_message_get_status (msg), ms, remote_address (self, msg));
@@ -924,6 +1052,10 @@ on_websocket (SoupServer              *soup,
   lc->conn = g_object_ref (conn);
   if (soup_server_message_get_socket (msg) != NULL)
     lc->socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* No longer an HTTP connection: live ones are counted per user
+   * (--max-live-per-user), not against the address. */
+  if (lc->socket != NULL)
+    g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
@@ -1509,7 +1641,8 @@ handle_request (SoupServer        *soup,
   handle_workspace (self, msg, auth, parts, n, query);
 }
 
-/* Refuses an oversized or unsized body before libsoup reads it. */
+/* Refuses a connection over its address's limit, and an oversized or
+ * unsized body before libsoup reads it. */
 static void
 handle_early (SoupServer        *soup,
               SoupServerMessage *msg,
@@ -1517,7 +1650,31 @@ handle_early (SoupServer        *soup,
               GHashTable        *query,
               gpointer           user_data)
 {
+  Server *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  gboolean over = g_object_get_data (G_OBJECT (msg), "cairn-over-limit") != NULL;
+
+  /* Behind a proxy the client is known only now, from its request: count
+   * the request (until it is answered) under the forwarded address. */
+  if (!over && self->trust_proxy)
+    {
+      AddrSlot *slot = addr_slot_take (self, remote_address (self, msg));
+
+      if (slot != NULL)
+        g_object_set_data_full (G_OBJECT (msg), "cairn-addr-slot", slot, (GDestroyNotify) addr_slot_free);
+      else
+        over = TRUE;
+    }
+  if (over)
+    {
+      g_autofree char *text = g_strdup_printf ("Too many connections from your address (at most %u at a time); "
+                                               "reuse or close some first", self->max_conns_per_address);
+
+      /* The body, if any, is not read: the connection cannot carry on. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      answer_error (msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS, text);
+      return;
+    }
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -1660,6 +1817,7 @@ cmd_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean trust_proxy = FALSE;
   int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  int max_conns = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
   int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
   const GOptionEntry entries[] = {
@@ -1669,6 +1827,7 @@ cmd_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
     { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_conns, "Connections allowed at once per client address, an IPv6 /64 (behind --trust-proxy: requests in progress per forwarded address; default 64)", "N" },
     { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
@@ -1705,6 +1864,11 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
       return 2;
     }
+  if (max_conns < 1 || max_conns > 1000000)
+    {
+      g_printerr ("cairn-server serve: --max-connections-per-address must be 1 to 1000000\n");
+      return 2;
+    }
   if (live_recheck < 1 || live_recheck > 3600)
     {
       g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
@@ -1739,6 +1903,8 @@ cmd_serve (int    argc,
 
   self->max_live_per_user = max_live;
   self->max_checks_waiting = DEFAULT_MAX_CHECKS_WAITING;
+  self->max_conns_per_address = max_conns;
+  self->addr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* For tests only (see docs/server.md): a smaller login queue, and slow
    * password checks so that the queue can be filled. */
   {
@@ -1819,6 +1985,8 @@ cmd_serve (int    argc,
       g_usleep (2000);
     }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  /* Sockets still alive hold their own references. */
+  g_clear_pointer (&self->addr_counts, g_hash_table_unref);
   /* Logins still waiting for a password check when the grace period
    * ended: their clients saw the connection end and log in again. */
   g_queue_clear_full (&self->checks_waiting, g_object_unref);
