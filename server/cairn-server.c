@@ -315,6 +315,94 @@ count_connection (Server            *self,
   return FALSE;
 }
 
+/* Between two requests of a kept-alive connection libsoup (3.2) neither
+ * announces the wait nor notices when the client closes: the socket would
+ * stay in CLOSE_WAIT and counted for its address for ever. So the server
+ * watches it itself from the end of one request to the start of the next:
+ * a close (or error) ends the connection and frees its place, and so does
+ * --request-timeout of silence. Object data of the socket. */
+typedef struct
+{
+  GSource *io;
+  guint    timeout;
+} IdleWatch;
+
+static void
+idle_watch_free (IdleWatch *iw)
+{
+  if (iw->io != NULL)
+    {
+      g_source_destroy (iw->io);
+      g_source_unref (iw->io);
+    }
+  if (iw->timeout != 0)
+    g_source_remove (iw->timeout);
+  g_free (iw);
+}
+
+/* Ends an idle connection: the peer closed it or was silent too long. */
+static void
+idle_connection_end (GSocket *socket)
+{
+  g_object_ref (socket);
+  g_object_set_data (G_OBJECT (socket), "cairn-idle-watch", NULL);
+  g_object_set_data (G_OBJECT (socket), "cairn-addr-slot", NULL);
+  if (!g_socket_is_closed (socket))
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_object_unref (socket);
+}
+
+static gboolean
+on_idle_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GInputVector v;
+  char byte;
+  gint flags = G_SOCKET_MSG_PEEK;
+  gssize n;
+
+  v.buffer = &byte;
+  v.size = 1;
+  /* Only looks: the bytes of a next request are libsoup's to read. */
+  n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n > 0)
+    /* A next request: libsoup takes over (and its read deadline). */
+    g_object_set_data (G_OBJECT (socket), "cairn-idle-watch", NULL);
+  else
+    idle_connection_end (socket);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_idle_timeout (gpointer user_data)
+{
+  GSocket *socket = user_data;
+  IdleWatch *iw = g_object_get_data (G_OBJECT (socket), "cairn-idle-watch");
+
+  if (iw != NULL)
+    iw->timeout = 0;
+  idle_connection_end (socket);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_idle_connection (Server  *self,
+                       GSocket *socket)
+{
+  IdleWatch *iw = g_new0 (IdleWatch, 1);
+
+  iw->io = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (iw->io, G_SOURCE_FUNC (on_idle_readable), socket, NULL);
+  g_source_attach (iw->io, NULL);
+  /* The watch is the socket's data: it never outlives it. */
+  iw->timeout = g_timeout_add_seconds (self->request_timeout_s, on_idle_timeout, socket);
+  g_object_set_data_full (G_OBJECT (socket), "cairn-idle-watch", iw, (GDestroyNotify) idle_watch_free);
+}
+
 /* The deadline for reading one request; owned by the message (object
  * data), so that it never outlives it. */
 typedef struct
@@ -359,6 +447,8 @@ on_request_started (SoupServer        *soup,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_object_set_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-idle-watch", NULL);
   if (count_connection (self, msg))
     {
       g_object_set_data (G_OBJECT (msg), "cairn-over-limit", GINT_TO_POINTER (1));
@@ -390,8 +480,14 @@ on_request_done (SoupServer        *soup,
   GUri *uri = soup_server_message_get_uri (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
 
+  GSocket *socket = soup_server_message_get_socket (msg);
+
   /* Behind a proxy: the request no longer counts for its address. */
   g_object_set_data (G_OBJECT (msg), "cairn-addr-slot", NULL);
+  /* Directly: a counted connection that may now wait for its next request. */
+  if (socket != NULL && !g_socket_is_closed (socket) &&
+      g_object_get_data (G_OBJECT (socket), "cairn-addr-slot") != NULL)
+    watch_idle_connection (self, socket);
   log_line ("request", soup_server_message_get_method (msg),
             uri ? g_uri_get_path (uri) : "",
             soup_server_message_get_status (msg), ms, remote_address (self, msg));
@@ -1055,7 +1151,10 @@ on_websocket (SoupServer              *soup,
   /* No longer an HTTP connection: live ones are counted per user
    * (--max-live-per-user), not against the address. */
   if (lc->socket != NULL)
-    g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
+    {
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-idle-watch", NULL);
+    }
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);

@@ -975,6 +975,40 @@ test_connections_per_forwarded_address (void)
   cairn_test_server_free (srv);
 }
 
+/* A kept-alive connection that a client closes after its requests frees
+ * its place at once, and one left silent after its request is closed after
+ * --request-timeout (libsoup alone would keep both in CLOSE_WAIT). */
+static void
+test_kept_alive_connections_end (void)
+{
+  const char *args[] = { "--max-connections-per-address", "2", "--request-timeout", "1", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(GSocketConnection) a = NULL;
+  g_autoptr(GSocketConnection) b = NULL;
+  guint status = 0;
+
+  cairn_test_server_start_full (srv, NULL, args);
+  a = raw_connect (srv);
+  g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
+  g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
+  g_io_stream_close (G_IO_STREAM (a), NULL, NULL);
+  b = raw_connect (srv);
+  g_assert_cmpuint (raw_request (b, HEALTH, NULL), ==, 200);
+  /* a's place is free again (once the server saw the close). */
+  for (guint attempt = 0; attempt < 50 && status != 200; attempt++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (srv);
+
+      status = raw_request (c, HEALTH, NULL);
+      if (status != 200)
+        g_usleep (20 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 200);
+  /* b, silent since its answer, is closed by the server. */
+  g_assert_true (server_closes (b, 20));
+  cairn_test_server_free (srv);
+}
+
 /* Live WebSockets, once upgraded, are counted per user, not against their
  * address: three of them do not use up a limit of two HTTP connections. */
 static void
@@ -1052,6 +1086,7 @@ main (int    argc,
   g_test_add_func ("/server/hardening/connections-per-address", test_connections_per_address);
   g_test_add_func ("/server/hardening/connections-per-forwarded-address",
                    test_connections_per_forwarded_address);
+  g_test_add_func ("/server/hardening/kept-alive-connections-end", test_kept_alive_connections_end);
   g_test_add_func ("/server/hardening/live-not-counted-per-address", test_live_not_counted_per_address);
   g_test_add_func ("/server/hardening/connections-option", test_connections_option);
   return g_test_run ();
