@@ -317,7 +317,8 @@ count_connection (Server            *self,
 
 /* Between two requests of a kept-alive connection libsoup (3.2) neither
  * announces the wait nor notices when the client closes: the socket would
- * stay in CLOSE_WAIT and counted for its address for ever. So the server
+ * stay in CLOSE_WAIT (and counted for its address) for ever, and an idle
+ * one would escape --request-timeout. So the server
  * watches it itself from the end of one request to the start of the next:
  * a close (or error) ends the connection and frees its place, and so does
  * --request-timeout of silence. Object data of the socket. */
@@ -484,9 +485,11 @@ on_request_done (SoupServer        *soup,
 
   /* Behind a proxy: the request no longer counts for its address. */
   g_object_set_data (G_OBJECT (msg), "cairn-addr-slot", NULL);
-  /* Directly: a counted connection that may now wait for its next request. */
+  /* A connection that may now wait for its next request (not one that
+   * became a live WebSocket, nor one refused over its address's limit). */
   if (socket != NULL && !g_socket_is_closed (socket) &&
-      g_object_get_data (G_OBJECT (socket), "cairn-addr-slot") != NULL)
+      g_object_get_data (G_OBJECT (socket), "cairn-live-socket") == NULL &&
+      g_object_get_data (G_OBJECT (socket), "cairn-over-limit") == NULL)
     watch_idle_connection (self, socket);
   log_line ("request", soup_server_message_get_method (msg),
             uri ? g_uri_get_path (uri) : "",
@@ -1152,6 +1155,7 @@ on_websocket (SoupServer              *soup,
    * (--max-live-per-user), not against the address. */
   if (lc->socket != NULL)
     {
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-live-socket", GINT_TO_POINTER (1));
       g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
       g_object_set_data (G_OBJECT (lc->socket), "cairn-idle-watch", NULL);
     }
