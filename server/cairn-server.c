@@ -480,7 +480,6 @@ on_request_done (SoupServer        *soup,
   gint64 *start = g_object_get_data (G_OBJECT (msg), "cairn-start");
   GUri *uri = soup_server_message_get_uri (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
-
   GSocket *socket = soup_server_message_get_socket (msg);
 
   /* Behind a proxy: the request no longer counts for its address. */
