@@ -783,9 +783,9 @@ test_login_queue_bounded (void)
 static void
 test_live_counts_as_use (void)
 {
-  const char *env[] = { "CAIRN_SERVER_SESSION_IDLE_SECONDS=3", NULL };
+  const char *env[] = { "CAIRN_SERVER_SESSION_IDLE_SECONDS=4", NULL };
   const char *fast[] = { "--live-recheck", "1", NULL };
-  const char *slow[] = { "--live-recheck", "5", NULL };
+  const char *slow[] = { "--live-recheck", "6", NULL };
 
   for (guint mode = 0; mode < 2; mode++)
     {
@@ -809,7 +809,7 @@ test_live_counts_as_use (void)
       if (mode == 0)
         {
           /* Twice the idle limit with nothing but the open stream. */
-          g_assert_false (cairn_test_listener_wait_closed (listener, 6000));
+          g_assert_false (cairn_test_listener_wait_closed (listener, 8000));
           a = cairn_test_http (srv, NULL, "GET", "/v1/sessions", live, NULL, 0, &status);
           g_assert_cmpuint (status, ==, 200);
           b = cairn_test_http (srv, NULL, "GET", "/v1/sessions", idle, NULL, 0, &status);
