@@ -22,6 +22,7 @@ struct _CairnWindow
   CairnSyncEngine      *engine;
   CairnSession         *session;
   GHashTable           *conflict_toasts;   /* gint64* report id -> AdwToast* or NULL */
+  GPtrArray            *undo_toasts;       /* AdwToast*, not dismissed yet */
   GCancellable         *cancellable;
   char                 *selected;
   GBinding             *title_binding;
@@ -63,6 +64,49 @@ report_error (CairnWindow  *self,
   g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
 
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/* ---- Toasts ------------------------------------------------------------- */
+
+/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
+ * but leaves its show animation (300 or 500 ms) running: a toast dismissed
+ * while it is still sliding in crashes the app a moment later. So a toast
+ * is dismissed from here no sooner than this after it was added. */
+#define TOAST_SETTLE_MS 700
+
+static gboolean
+dismiss_toast_cb (gpointer data)
+{
+  if (g_object_get_data (data, "cairn-dismissed") == NULL)
+    adw_toast_dismiss (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Dismisses a toast made by toast_track(), once it has settled. */
+static void
+dismiss_toast_later (AdwToast *toast)
+{
+  gint64 added = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-added-ms"));
+  gint64 wait = added + TOAST_SETTLE_MS - g_get_monotonic_time () / 1000;
+
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (wait, 0, TOAST_SETTLE_MS),
+                      dismiss_toast_cb, g_object_ref (toast), g_object_unref);
+}
+
+static void
+on_toast_dismissed (AdwToast *toast)
+{
+  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
+}
+
+/* Notes when a toast that is about to be added was added, and when it goes,
+ * for dismiss_toast_later(). */
+static void
+toast_track (AdwToast *toast)
+{
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
+  g_object_set_data (G_OBJECT (toast), "cairn-added-ms",
+                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
 }
 
 static void
@@ -141,6 +185,10 @@ cairn_window_select (CairnWindow *self,
       self->title_binding = g_object_bind_property (list, "title",
                                                     self->content_title, "title",
                                                     G_BINDING_SYNC_CREATE);
+      /* The binding goes with the list object (a pool drops a deleted list's
+       * object, and a whole pool's when another workspace is opened). */
+      g_object_add_weak_pointer (G_OBJECT (self->title_binding),
+                                 (gpointer *) &self->title_binding);
       gtk_widget_set_visible (self->list_menu_button, TRUE);
     }
   else
@@ -443,6 +491,15 @@ win_rename_current_list (GtkWidget  *widget,
 }
 
 static void
+on_undo_toast_dismissed (AdwToast    *toast,
+                         CairnWindow *self)
+{
+  g_ptr_array_remove (self->undo_toasts, toast);
+}
+
+/* An Undo toast restores by id in the store of the workspace it was shown
+ * in: the file's path goes with it (see cairn_window_drop_undo_toasts()). */
+static void
 add_undo_toast (CairnWindow *self,
                 const char  *title,
                 const char  *restore_action,
@@ -458,7 +515,62 @@ add_undo_toast (CairnWindow *self,
   adw_toast_set_action_name (toast, restore_action);
   adw_toast_set_action_target_value (toast, g_variant_new_string (id));
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_object_set_data_full (G_OBJECT (toast), "cairn-store-path",
+                          g_strdup (cairn_store_get_path (cairn_pool_get_store (self->pool))),
+                          g_free);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_undo_toast_dismissed), self, 0);
+  toast_track (toast);
+  g_ptr_array_add (self->undo_toasts, g_object_ref (toast));
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Another workspace was opened: the Undo toasts of the one before would
+ * restore by id in a store where those ids mean nothing ("Could not
+ * undo"). They lose their button's action at once and go as soon as they
+ * may. Toasts of the same file (reopened after a sign-in) stay. */
+static void
+cairn_window_drop_undo_toasts (CairnWindow *self)
+{
+  const char *path = NULL;
+
+  if (self->pool != NULL)
+    path = cairn_store_get_path (cairn_pool_get_store (self->pool));
+  for (guint i = self->undo_toasts->len; i-- > 0;)
+    {
+      AdwToast *toast = self->undo_toasts->pdata[i];
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (toast), "cairn-store-path"), path) == 0)
+        continue;
+      adw_toast_set_action_name (toast, NULL);
+      dismiss_toast_later (toast);
+      g_ptr_array_remove_index (self->undo_toasts, i);
+    }
+}
+
+typedef gboolean (*CairnDeleteFunc) (CairnStore  *store,
+                                     const char  *id,
+                                     GError     **error);
+
+/* Deletes a list, task or note with delete_func and offers its Undo
+ * (restore_action with the id); title names it in the toast, failure
+ * the error. Both strings are copied first: the object they may belong
+ * to (and the window's selection) can change with the delete. */
+static void
+delete_with_undo (CairnWindow     *self,
+                  CairnDeleteFunc  delete_func,
+                  const char      *id,
+                  const char      *title,
+                  const char      *failure,
+                  const char      *restore_action)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id_copy = g_strdup (id);
+  g_autofree char *title_copy = g_strdup (title);
+
+  if (!delete_func (cairn_pool_get_store (self->pool), id_copy, &error))
+    report_error (self, failure, error);
+  else
+    add_undo_toast (self, title_copy, restore_action, id_copy);
 }
 
 static void
@@ -467,20 +579,12 @@ win_delete_current_list (GtkWidget  *widget,
                          GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = g_strdup (parameter != NULL ? g_variant_get_string (parameter, NULL)
-                                                    : self->selected);
-  g_autofree char *title = NULL;
+  const char *id = parameter != NULL ? g_variant_get_string (parameter, NULL) : self->selected;
   CairnList *list;
 
-  if (self->pool == NULL || (list = cairn_pool_lookup_list (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_list_get_title (list));
-  if (!cairn_store_delete_list (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the list"), error);
-  else
-    add_undo_toast (self, title, "win.restore-list", id);
+  if (self->pool != NULL && (list = cairn_pool_lookup_list (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_list, id, cairn_list_get_title (list),
+                      _("Could not delete the list"), "win.restore-list");
 }
 
 static void
@@ -521,19 +625,12 @@ win_delete_todo (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
   const char *id = g_variant_get_string (parameter, NULL);
-  g_autofree char *title = NULL;
   CairnTodo *todo;
 
-  if (self->pool == NULL || (todo = cairn_pool_lookup_todo (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_todo_get_title (todo));
-  if (!cairn_store_delete_todo (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the task"), error);
-  else
-    add_undo_toast (self, title, "win.restore-todo", id);
+  if (self->pool != NULL && (todo = cairn_pool_lookup_todo (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_todo, id, cairn_todo_get_title (todo),
+                      _("Could not delete the task"), "win.restore-todo");
 }
 
 static void
@@ -597,20 +694,14 @@ win_delete_note (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   CairnWindow *self = CAIRN_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
   const char *id = g_variant_get_string (parameter, NULL);
-  g_autofree char *title = NULL;
   CairnNote *note;
 
-  if (self->pool == NULL || (note = cairn_pool_lookup_note (self->pool, id)) == NULL)
-    return;
-
-  title = g_strdup (cairn_note_get_title (note)[0] != '\0'
-                    ? cairn_note_get_title (note) : _("Untitled Note"));
-  if (!cairn_store_delete_note (cairn_pool_get_store (self->pool), id, &error))
-    report_error (self, _("Could not delete the note"), error);
-  else
-    add_undo_toast (self, title, "win.restore-note", id);
+  if (self->pool != NULL && (note = cairn_pool_lookup_note (self->pool, id)) != NULL)
+    delete_with_undo (self, cairn_store_delete_note, id,
+                      cairn_note_get_title (note)[0] != '\0' ? cairn_note_get_title (note)
+                                                             : _("Untitled Note"),
+                      _("Could not delete the note"), "win.restore-note");
 }
 
 /* ---- Sync ---------------------------------------------------------------- */
@@ -708,35 +799,6 @@ on_conflict_toast_dismissed (AdwToast    *toast,
       g_hash_table_iter_replace (&iter, NULL);
 }
 
-/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
- * but leaves its show animation (300 or 500 ms) running: a toast dismissed
- * while it is still sliding in crashes the app a moment later. So a toast
- * is dismissed from here no sooner than this after it was added. */
-#define TOAST_SETTLE_MS 700
-
-static gboolean
-dismiss_toast_cb (gpointer data)
-{
-  if (g_object_get_data (data, "cairn-dismissed") == NULL)
-    adw_toast_dismiss (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-dismiss_toast_later (AdwToast *toast)
-{
-  gint64 added = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-added-ms"));
-  gint64 wait = added + TOAST_SETTLE_MS - g_get_monotonic_time () / 1000;
-
-  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (wait, 0, TOAST_SETTLE_MS),
-                      dismiss_toast_cb, g_object_ref (toast), g_object_unref);
-}
-
-static void
-on_toast_dismissed (AdwToast *toast)
-{
-  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
-}
 
 /* Say what changed and offer to keep our value. */
 static AdwToast *
@@ -762,9 +824,7 @@ conflict_toast_new (CairnWindow   *self,
   adw_toast_set_timeout (toast, 10);
   g_signal_connect_object (toast, "dismissed",
                            G_CALLBACK (on_conflict_toast_dismissed), self, 0);
-  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
-  g_object_set_data (G_OBJECT (toast), "cairn-added-ms",
-                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
+  toast_track (toast);
   return toast;
 }
 
@@ -891,6 +951,7 @@ cairn_window_bind_pool (CairnWindow *self,
   self->todo_view = NULL;
   self->notes_view = NULL;
   g_set_object (&self->pool, pool);
+  cairn_window_drop_undo_toasts (self);
 
   if (self->pool != NULL)
     {
@@ -1056,6 +1117,7 @@ cairn_window_finalize (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->session);
   g_clear_pointer (&self->conflict_toasts, g_hash_table_unref);
+  g_clear_pointer (&self->undo_toasts, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected, g_free);
 
@@ -1210,6 +1272,7 @@ cairn_window_init (CairnWindow *self)
   self->selected = g_strdup ("");
   self->cancellable = g_cancellable_new ();
   self->conflict_toasts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->undo_toasts = g_ptr_array_new_with_free_func (g_object_unref);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

@@ -145,3 +145,35 @@ cairn_test_remove_dir (const char *dir)
 
   g_assert_cmpint (system (cmd), ==, 0);
 }
+
+GtkWidget *
+cairn_test_find_mapped_button (GtkWidget  *root,
+                               const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = cairn_test_find_mapped_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+cairn_test_button_shown (gpointer query)
+{
+  CairnTestButtonQuery *q = query;
+
+  q->found = cairn_test_find_mapped_button (q->root, q->label);
+  return q->found != NULL;
+}
+
+gboolean
+cairn_test_button_gone (gpointer query)
+{
+  return !cairn_test_button_shown (query);
+}

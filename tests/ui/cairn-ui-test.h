@@ -22,6 +22,19 @@ void       cairn_test_spin             (guint        ms);
 GtkWidget *cairn_test_find_widget      (GtkWidget   *root,
                                         GType        type,
                                         const char  *name);
+/* The first mapped (shown) button under root labelled `label` (a toast's
+ * button, say), or NULL. */
+GtkWidget *cairn_test_find_mapped_button (GtkWidget  *root,
+                                          const char *label);
+/* For cairn_test_wait_until(): the button, in found, or its absence. */
+typedef struct
+{
+  GtkWidget  *root;
+  const char *label;
+  GtkWidget  *found;
+} CairnTestButtonQuery;
+gboolean   cairn_test_button_shown     (gpointer     query);
+gboolean   cairn_test_button_gone      (gpointer     query);
 /* The engine's login and one full sync round, run to completion on the
  * default main context; the test fails on an error. */
 void       cairn_test_engine_login     (CairnSyncEngine *engine,

@@ -293,42 +293,6 @@ test_conflict_toast (void)
 
 /* ---- Keep Mine and Sync Now, clicked, against a real server -------------- */
 
-typedef struct
-{
-  CairnWindow *window;
-  const char  *label;
-} ButtonQuery;
-
-/* A mapped button with this label (a toast's button, say). */
-static GtkWidget *
-find_mapped_button (GtkWidget  *widget,
-                    const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_mapped_button (c, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-button_shown (gpointer data)
-{
-  ButtonQuery *q = data;
-  return find_mapped_button (GTK_WIDGET (q->window), q->label) != NULL;
-}
-
-static gboolean
-button_gone (gpointer data)
-{
-  return !button_shown (data);
-}
-
 static gboolean
 nothing_pending (gpointer data)
 {
@@ -394,7 +358,7 @@ test_keep_mine_and_sync_now (void)
   CairnStore *store_a;
   CairnWindow *window;
   LabelQuery toast_text;
-  ButtonQuery keep_mine;
+  CairnTestButtonQuery keep_mine = { NULL };
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", "correct horse battery");
@@ -460,10 +424,10 @@ test_keep_mine_and_sync_now (void)
 
   /* Keep Mine on the toast: our title is back, as a new event, and the
    * report and its toast are gone. */
-  keep_mine.window = window;
+  keep_mine.root = GTK_WIDGET (window);
   keep_mine.label = "_Keep Mine";
-  g_assert_true (cairn_test_wait_until (button_shown, &keep_mine));
-  g_signal_emit_by_name (find_mapped_button (GTK_WIDGET (window), "_Keep Mine"), "clicked");
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &keep_mine));
+  g_signal_emit_by_name (keep_mine.found, "clicked");
   g_free (title);
   title = todo_title (store_a, todo);
   g_assert_cmpstr (title, ==, "oat milk");
@@ -474,7 +438,7 @@ test_keep_mine_and_sync_now (void)
     g_assert_no_error (error);
     g_assert_cmpuint (left->len, ==, 0);
   }
-  g_assert_true (cairn_test_wait_until (button_gone, &keep_mine));
+  g_assert_true (cairn_test_wait_until (cairn_test_button_gone, &keep_mine));
 
   /* Sync Now sends it; the other device gets our title back. */
   g_assert_cmpuint (cairn_sync_status_get_pending_count (status_a), ==, 1);

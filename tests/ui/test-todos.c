@@ -175,46 +175,13 @@ type_task (Fixture    *f,
   g_signal_emit_by_name (entry, "activate");
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *label;
-  GtkWidget  *found;
-} ButtonQuery;
-
-static GtkWidget *
-find_mapped_button (GtkWidget  *widget,
-                    const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_mapped_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-button_shown (gpointer data)
-{
-  ButtonQuery *q = data;
-
-  q->found = find_mapped_button (q->root, q->label);
-  return q->found != NULL;
-}
-
 /* Presses the Undo button of the toast the window shows. */
 static void
 press_undo (Fixture *f)
 {
-  ButtonQuery q = { GTK_WIDGET (f->window), "_Undo", NULL };
+  CairnTestButtonQuery q = { GTK_WIDGET (f->window), "_Undo", NULL };
 
-  g_assert_true (cairn_test_wait_until (button_shown, &q));
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &q));
   /* A click, not gtk_widget_activate(): that leaves a timeout behind on a
    * button the toast destroys when it is dismissed. */
   g_signal_emit_by_name (q.found, "clicked");

@@ -531,6 +531,142 @@ test_switch_workspace (void)
   g_free (f->bob_ws);
 }
 
+/* A mapped label whose text starts with prefix (an error toast, say). */
+static gboolean
+label_with_prefix_shown (GtkWidget  *widget,
+                         const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (label_with_prefix_shown (c, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* The deleted flag of a task in store, or -1 without that task. */
+static int
+todo_deleted (CairnStore *store,
+              const char *todo_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  int deleted = -1;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT deleted FROM todos WHERE id = ?", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_bind_text (stmt, 1, todo_id, -1, SQLITE_TRANSIENT), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    deleted = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return deleted;
+}
+
+/* An Undo toast belongs to the workspace it was shown in. Opening another
+ * one from the account dialog (signed out, from the workspaces on this
+ * device) takes it away, and its button, pressed before it is gone, does
+ * nothing (no "Could not undo"); reopening the same workspace (as after a
+ * sign-in) keeps it, and its Undo still restores. */
+static void
+test_undo_toast_across_switch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnProfile) profile = NULL;
+  g_autoptr(CairnSession) session = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-undo-XXXXXX", &error);
+  g_autofree char *other_id = g_uuid_string_random ();
+  g_autofree char *first_id = NULL;
+  g_autofree char *list = NULL, *todo = NULL, *other_list = NULL;
+  CairnWindow *window;
+  CairnAccountDialog *dialog;
+  CairnStore *store;
+  CairnTestButtonQuery undo = { NULL, "_Undo", NULL };
+  guint pending;
+
+  g_assert_no_error (error);
+  profile = cairn_profile_open (dir, &error);
+  g_assert_no_error (error);
+  session = cairn_session_new (profile);
+  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  first_id = g_strdup (cairn_session_get_workspace_id (session));
+  store = cairn_session_get_store (session);
+  list = cairn_store_create_list (store, "Groceries", &error);
+  g_assert_no_error (error);
+  todo = cairn_store_create_todo (store, list, "Milk", NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(CairnStore) other = cairn_profile_open_store (profile, other_id, &error);
+
+    g_assert_no_error (error);
+    other_list = cairn_store_create_list (other, "Elsewhere", &error);
+    g_assert_no_error (error);
+  }
+
+  settings = cairn_test_settings_new ();
+  window = cairn_window_new_for_session (NULL, settings, session);
+  gtk_window_present (GTK_WINDOW (window));
+  undo.root = GTK_WIDGET (window);
+
+  /* Delete the task: its Undo toast shows. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-todo", "s", todo);
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
+
+  /* Open the other workspace from the account dialog. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.accounts", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  cairn_test_spin (50);
+  g_assert_nonnull (find_open_button (GTK_WIDGET (dialog), "Local Workspace"));
+  g_signal_emit_by_name (find_open_button (GTK_WIDGET (dialog), "Local Workspace"), "clicked");
+  g_assert_cmpstr (cairn_session_get_workspace_id (session), ==, other_id);
+  store = cairn_session_get_store (session);
+  pending = cairn_store_get_pending_count (store);
+
+  /* The old toast is still there (nothing ran since the switch), but its
+   * button does nothing now; then it goes. */
+  g_assert_true (cairn_test_button_shown (&undo));
+  g_signal_emit_by_name (undo.found, "clicked");
+  g_assert_true (cairn_test_wait_until (cairn_test_button_gone, &undo));
+  cairn_test_spin (100);
+  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+  g_assert_cmpuint (cairn_store_get_pending_count (store), ==, pending);
+  {
+    g_autoptr(CairnStore) first = cairn_profile_open_store (profile, first_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (todo_deleted (first, todo), ==, 1);
+  }
+
+  /* Reopening the same workspace (what a sign-in or sign-out does) keeps
+   * its Undo toast working. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-list", "s", other_list);
+  g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
+  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_session_get_workspace_id (session), ==, other_id);
+  cairn_test_spin (100);
+  g_assert_true (cairn_test_button_shown (&undo));
+  g_signal_emit_by_name (undo.found, "clicked");
+  {
+    ListQuery back = { NULL, "Elsewhere" };
+    Fixture f = { 0 };
+
+    f.window = window;
+    back.f = &f;
+    g_assert_true (cairn_test_wait_until (list_shown, &back));
+  }
+  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&session);
+  cairn_test_remove_dir (dir);
+}
+
 /* GTK 4.8 warns when a GtkText misses a focus-out because its window lost
  * the focus first (Xvfb has no window manager). Not ours: drop that one
  * message, everything else stays fatal. */
@@ -559,6 +695,7 @@ main (int   argc,
   g_log_set_writer_func (drop_focus_out_warning, NULL, NULL);
 
   g_test_add_func ("/workspaces/switch", test_switch_workspace);
+  g_test_add_func ("/workspaces/undo-toast", test_undo_toast_across_switch);
 
   return g_test_run ();
 }
