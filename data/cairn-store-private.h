@@ -59,6 +59,18 @@ sqlite3_stmt *_cairn_store_prepare_static  (CairnStore   *self,
 gboolean      _cairn_store_exec            (CairnStore   *self,
                                             const char   *sql,
                                             GError      **error);
+/* "PRAGMA @name" read as an integer, and "PRAGMA @name = @value"; @what
+ * names the setting in error messages ("the size of the page cache"). */
+gboolean      _cairn_store_get_pragma      (CairnStore   *self,
+                                            const char   *name,
+                                            const char   *what,
+                                            gint64       *out,
+                                            GError      **error);
+gboolean      _cairn_store_set_pragma      (CairnStore   *self,
+                                            const char   *name,
+                                            const char   *what,
+                                            gint64        value,
+                                            GError      **error);
 /* Steps a statement that must finish without rows. */
 gboolean      _cairn_store_step_done       (CairnStore   *self,
                                             sqlite3_stmt *stmt,

@@ -554,24 +554,14 @@ empty_state_tables (CairnStore  *self,
 }
 
 /* PRAGMA temp_store (0 default, 1 file, 2 memory). */
+#define TEMP_STORE_WHAT "the temporary storage mode"
+
 static gboolean
 get_temp_store (CairnStore  *self,
                 gint64      *out,
                 GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA temp_store", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the temporary storage mode");
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
+  return _cairn_store_get_pragma (self, "temp_store", TEMP_STORE_WHAT, out, error);
 }
 
 static gboolean
@@ -579,9 +569,7 @@ set_temp_store (CairnStore  *self,
                 gint64       mode,
                 GError     **error)
 {
-  g_autofree char *sql = g_strdup_printf ("PRAGMA temp_store = %" G_GINT64_FORMAT, mode);
-
-  return _cairn_store_exec (self, sql, error);
+  return _cairn_store_set_pragma (self, "temp_store", TEMP_STORE_WHAT, mode, error);
 }
 
 gboolean

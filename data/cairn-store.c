@@ -356,24 +356,56 @@ _cairn_store_end (CairnStore  *self,
   return TRUE;
 }
 
-static gboolean
-read_data_version (CairnStore  *self,
-                   gint64      *out,
-                   GError     **error)
+gboolean
+_cairn_store_get_pragma (CairnStore  *self,
+                         const char  *name,
+                         const char  *what,
+                         gint64      *out,
+                         GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA data_version", error);
+  g_autofree char *sql = g_strconcat ("PRAGMA ", name, NULL);
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
 
   if (stmt == NULL)
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _cairn_store_set_error (self, error, "Cannot read");
+      g_autofree char *msg = g_strconcat ("Cannot read ", what, NULL);
+
+      _cairn_store_set_error (self, error, msg);
       sqlite3_reset (stmt);
       return FALSE;
     }
   *out = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+gboolean
+_cairn_store_set_pragma (CairnStore  *self,
+                         const char  *name,
+                         const char  *what,
+                         gint64       value,
+                         GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA %s = %" G_GINT64_FORMAT, name, value);
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      g_autofree char *msg = g_strconcat ("Cannot set ", what, NULL);
+
+      _cairn_store_set_error (self, error, msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_data_version (CairnStore  *self,
+                   gint64      *out,
+                   GError     **error)
+{
+  return _cairn_store_get_pragma (self, "data_version", "the database's change counter", out, error);
 }
 
 /* What another connection changed since the cursor was read, from the
@@ -1059,21 +1091,6 @@ _cairn_store_load_pending (CairnStore  *self,
 /* The page cache opening may fill, in KiB. */
 #define OPEN_SCAN_CACHE_KIB 256
 
-static gboolean
-set_cache_size (CairnStore  *self,
-                gint64       cache_size,
-                GError     **error)
-{
-  g_autofree char *sql = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT, cache_size);
-
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot set the size of the page cache");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Opening counts the outbox and looks for skipped events in the log: whole
  * scans of tables that grow with every change (some 40 MB of pending rows
  * after 100,000 changes). Through the page cache of normal use (16 MiB)
@@ -1083,29 +1100,16 @@ static gboolean
 load_meta_through_small_cache (CairnStore  *self,
                                GError     **error)
 {
-  sqlite3_stmt *stmt;
+  const char *what = "the size of the page cache";
   gint64 normal;
   gboolean ok;
-  int rc;
 
-  stmt = _cairn_store_prepare (self, "PRAGMA cache_size", error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the size of the page cache");
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  normal = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (!set_cache_size (self, -OPEN_SCAN_CACHE_KIB, error))
+  if (!_cairn_store_get_pragma (self, "cache_size", what, &normal, error) ||
+      !_cairn_store_set_pragma (self, "cache_size", what, -OPEN_SCAN_CACHE_KIB, error))
     return FALSE;
   ok = _cairn_store_load_meta (self, error);
   /* The first error is the one to report. */
-  if (!set_cache_size (self, normal, ok ? error : NULL))
+  if (!_cairn_store_set_pragma (self, "cache_size", what, normal, ok ? error : NULL))
     return FALSE;
   return ok;
 }
