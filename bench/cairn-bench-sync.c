@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
@@ -220,6 +222,38 @@ seed_events (CairnTestServer *server,
     }
 }
 
+/* CPU seconds (user + system) this process has used. */
+static double
+self_cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds the server process has used, from /proc (-1 if unknown). */
+static double
+server_cpu_seconds (CairnTestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat",
+                                           g_subprocess_get_identifier (server->proc));
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_comm;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) ||
+      (after_comm = strrchr (text, ')')) == NULL)
+    return -1;
+  /* After "pid (comm)": state is field 3, utime 14 and stime 15. */
+  fields = g_strsplit (after_comm + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
+         sysconf (_SC_CLK_TCK);
+}
+
 static void
 bench_catch_up (CairnTestServer *server,
                 const char      *dir,
@@ -230,6 +264,7 @@ bench_catch_up (CairnTestServer *server,
   Device d = { 0 };
   gint64 start, elapsed;
   gint64 base_head;
+  double client_cpu, server_cpu;
 
   device_open (&d, dir, "catch-up-probe", server);
   device_sync (&d);
@@ -239,13 +274,18 @@ bench_catch_up (CairnTestServer *server,
   seed_events (server, token, ws, n);
 
   device_open (&d, dir, "catch-up", server);
+  client_cpu = self_cpu_seconds ();
+  server_cpu = server_cpu_seconds (server);
   start = g_get_monotonic_time ();
   device_sync (&d);
   elapsed = g_get_monotonic_time () - start;
+  client_cpu = self_cpu_seconds () - client_cpu;
+  server_cpu = server_cpu >= 0 ? server_cpu_seconds (server) - server_cpu : -1;
   g_assert_cmpint (cairn_store_get_head (d.store), ==, base_head + n);
   g_print ("{\"bench\":\"sync-catch-up\",\"events\":%u,\"seconds\":%.3f,"
-           "\"events_per_s\":%.0f,\"target_seconds_for_100000\":5}\n",
-           n, elapsed / 1e6, n / (elapsed / 1e6));
+           "\"events_per_s\":%.0f,\"client_cpu_s\":%.3f,\"server_cpu_s\":%.3f,"
+           "\"target_seconds_for_100000\":5}\n",
+           n, elapsed / 1e6, n / (elapsed / 1e6), client_cpu, server_cpu);
   device_close (&d);
 }
 

@@ -716,6 +716,33 @@ cairn_is_client_id (const char *str)
 }
 
 CairnEvent *
+cairn_event_new_from_args_json (const char  *name,
+                                guint        version,
+                                const char  *args_json,
+                                GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (args_json != NULL, NULL);
+
+  if ((args = _cairn_event_args_scan (args_json, -1)) != NULL)
+    return cairn_event_new (name, version, args);
+
+  node = json_from_string (args_json, &local_error);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "args are not a JSON object%s%s",
+                   local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  return cairn_event_new (name, version, json_node_get_object (node));
+}
+
+CairnEvent *
 cairn_event_new_from_json (JsonNode  *node,
                            GError   **error)
 {

@@ -60,6 +60,14 @@ gboolean    cairn_event_validate      (const CairnEvent *self,
 JsonNode   *cairn_event_to_json       (const CairnEvent *self);
 CairnEvent *cairn_event_new_from_json (JsonNode        *node,
                                        GError         **error);
+/* An event with these args, given as JSON text (an object): the compact
+ * flat form the store and the server write is read without json-glib's
+ * parser, anything else with it. CAIRN_EVENT_ERROR_INVALID when the text
+ * is not a JSON object. Checks nothing else: see cairn_event_validate(). */
+CairnEvent *cairn_event_new_from_args_json (const char  *name,
+                                            guint        version,
+                                            const char  *args_json,
+                                            GError     **error);
 /* The args as compact canonical JSON (members sorted), newly allocated. */
 char       *cairn_event_dup_args_json (const CairnEvent *self);
 

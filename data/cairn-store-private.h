@@ -66,6 +66,18 @@ sqlite3_stmt *_cairn_store_prepare_static  (CairnStore   *self,
 gboolean      _cairn_store_exec            (CairnStore   *self,
                                             const char   *sql,
                                             GError      **error);
+/* "PRAGMA @name" read as an integer, and "PRAGMA @name = @value"; @what
+ * names the setting in error messages ("the size of the page cache"). */
+gboolean      _cairn_store_get_pragma      (CairnStore   *self,
+                                            const char   *name,
+                                            const char   *what,
+                                            gint64       *out,
+                                            GError      **error);
+gboolean      _cairn_store_set_pragma      (CairnStore   *self,
+                                            const char   *name,
+                                            const char   *what,
+                                            gint64        value,
+                                            GError      **error);
 /* Steps a statement that must finish without rows. */
 gboolean      _cairn_store_step_done       (CairnStore   *self,
                                             sqlite3_stmt *stmt,
@@ -112,6 +124,12 @@ JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_load_meta       (CairnStore   *self,
                                             GError      **error);
+/* The same after events were only appended to the log (a rebase) since
+ * meta was loaded: keeps needs_update, set if one of them was skipped,
+ * instead of scanning the whole log for skipped events. */
+gboolean      _cairn_store_load_meta_after_append (CairnStore  *self,
+                                                   gboolean     appended_skipped,
+                                                   GError     **error);
 /* Reloads meta when another connection has committed since it was read. */
 gboolean      _cairn_store_check_data_version (CairnStore *self,
                                                GError    **error);

@@ -265,6 +265,8 @@ static gboolean
 apply_incoming (CairnStore       *self,
                 const CairnEvent *event,
                 GHashTable       *pending_fields,
+                CairnChanges     *changes,
+                gboolean         *any_skipped,
                 GError          **error)
 {
   gboolean skipped = FALSE;
@@ -277,9 +279,11 @@ apply_incoming (CairnStore       *self,
     }
   else if (!_cairn_store_sync_foreign_applied (self, event, pending_fields, error))
     return FALSE;
-  if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
+  if (!_cairn_store_apply_event (self, event, changes, &skipped, error) ||
       !_cairn_store_insert_log (self, event, skipped, error))
     return FALSE;
+  if (skipped)
+    *any_skipped = TRUE;
   if (skipped)
     g_debug ("Keeping event %" G_GINT64_FORMAT " (%s v%u) unapplied: unknown to this build",
              event->seq, event->name, event->version);
@@ -336,6 +340,7 @@ cairn_store_rebase (CairnStore  *self,
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
   gboolean old_needs_update = self->needs_update;
+  gboolean any_skipped = FALSE;
   guint first, n_fast = 0;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
@@ -357,14 +362,19 @@ cairn_store_rebase (CairnStore  *self,
       return TRUE;
     }
 
-  /* Records the net effect of the whole rebase, to tell the pool exactly
-   * which rows changed (a row rolled back and replayed to the same values
-   * is no change). */
-  if ((session = _cairn_store_session_new (self, error)) == NULL)
-    goto fail;
-
   pending = load_pending_seqs (self, NULL, error);
   if (pending == NULL)
+    goto fail;
+
+  /* With pending events, a session records the net effect of the whole
+   * rebase, to tell the pool exactly which rows changed (a row rolled back
+   * and replayed to the same values is no change). With none, nothing is
+   * rolled back or replayed, and the reducers report the rows they write
+   * (a row changed and changed back within the batch is reported too);
+   * taking a changeset would cost a query per changed row, which was a
+   * large part of catching up. */
+  changes = _cairn_changes_new ();
+  if (pending->len > 0 && (session = _cairn_store_session_new (self, error)) == NULL)
     goto fail;
 
   /* 1. Fast path: our own pending events at the front of the batch, in
@@ -398,7 +408,8 @@ cairn_store_rebase (CairnStore  *self,
         goto fail;
 
       for (guint i = first + n_fast; i < events->len; i++)
-        if (!apply_incoming (self, events->pdata[i], pending_fields, error))
+        if (!apply_incoming (self, events->pdata[i], pending_fields,
+                             session == NULL ? changes : NULL, &any_skipped, error))
           goto fail;
 
       if (have_pending && !_cairn_store_replay_pending (self, NULL, error))
@@ -413,14 +424,17 @@ cairn_store_rebase (CairnStore  *self,
       g_free (self->history_id);
       self->history_id = g_strdup (history_id);
     }
-  if (!_cairn_store_save_cursor (self, error) ||
-      !_cairn_store_session_take (self, session, &net, error))
+  if (!_cairn_store_save_cursor (self, error))
     goto fail;
-  g_clear_pointer (&session, sqlite3session_delete);
+  if (session != NULL)
+    {
+      if (!_cairn_store_session_take (self, session, &net, error) ||
+          !_cairn_changes_add_changeset (changes, net, error))
+        goto fail;
+      g_clear_pointer (&session, sqlite3session_delete);
+    }
 
-  changes = _cairn_changes_new ();
-  if (!_cairn_changes_add_changeset (changes, net, error) ||
-      !_cairn_store_load_meta (self, error) ||
+  if (!_cairn_store_load_meta_after_append (self, any_skipped, error) ||
       !_cairn_store_end (self, error))
     goto fail;
 
@@ -540,24 +554,14 @@ empty_state_tables (CairnStore  *self,
 }
 
 /* PRAGMA temp_store (0 default, 1 file, 2 memory). */
+#define TEMP_STORE_WHAT "the temporary storage mode"
+
 static gboolean
 get_temp_store (CairnStore  *self,
                 gint64      *out,
                 GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA temp_store", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the temporary storage mode");
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
+  return _cairn_store_get_pragma (self, "temp_store", TEMP_STORE_WHAT, out, error);
 }
 
 static gboolean
@@ -565,9 +569,7 @@ set_temp_store (CairnStore  *self,
                 gint64       mode,
                 GError     **error)
 {
-  g_autofree char *sql = g_strdup_printf ("PRAGMA temp_store = %" G_GINT64_FORMAT, mode);
-
-  return _cairn_store_exec (self, sql, error);
+  return _cairn_store_set_pragma (self, "temp_store", TEMP_STORE_WHAT, mode, error);
 }
 
 gboolean

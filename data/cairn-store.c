@@ -357,24 +357,56 @@ _cairn_store_end (CairnStore  *self,
   return TRUE;
 }
 
-static gboolean
-read_data_version (CairnStore  *self,
-                   gint64      *out,
-                   GError     **error)
+gboolean
+_cairn_store_get_pragma (CairnStore  *self,
+                         const char  *name,
+                         const char  *what,
+                         gint64      *out,
+                         GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "PRAGMA data_version", error);
+  g_autofree char *sql = g_strconcat ("PRAGMA ", name, NULL);
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
 
   if (stmt == NULL)
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _cairn_store_set_error (self, error, "Cannot read");
+      g_autofree char *msg = g_strconcat ("Cannot read ", what, NULL);
+
+      _cairn_store_set_error (self, error, msg);
       sqlite3_reset (stmt);
       return FALSE;
     }
   *out = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+gboolean
+_cairn_store_set_pragma (CairnStore  *self,
+                         const char  *name,
+                         const char  *what,
+                         gint64       value,
+                         GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA %s = %" G_GINT64_FORMAT, name, value);
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      g_autofree char *msg = g_strconcat ("Cannot set ", what, NULL);
+
+      _cairn_store_set_error (self, error, msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_data_version (CairnStore  *self,
+                   gint64      *out,
+                   GError     **error)
+{
+  return _cairn_store_get_pragma (self, "data_version", "the database's change counter", out, error);
 }
 
 /* What another connection changed since the cursor was read, from the
@@ -794,9 +826,19 @@ notify_cursor (CairnStore *self,
 
 /* Meta and rows */
 
-gboolean
-_cairn_store_load_meta (CairnStore  *self,
-                        GError     **error)
+#define META_COLUMNS \
+  "SELECT client_id, head, history_id, max (next_client_seq, " \
+  "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), " \
+  "  coalesce ((SELECT max (client_seq) + 1 FROM log " \
+  "             WHERE log.client_id = meta.client_id), 1)), " \
+  "(SELECT count(*) FROM pending), "
+
+/* scan_skipped: whether to look for skipped events in the whole log (no
+ * index: a scan of every row, so not after every rebased page). */
+static gboolean
+load_meta (CairnStore  *self,
+           gboolean     scan_skipped,
+           GError     **error)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -804,14 +846,11 @@ _cairn_store_load_meta (CairnStore  *self,
   /* Whatever made the cursor stale (a rollback, a rebase, another
    * process) may have changed note bodies under the decoded ones. */
   _cairn_store_text_cache_clear (self);
-  stmt = _cairn_store_prepare (self,
-                               "SELECT client_id, head, history_id, max (next_client_seq, "
-                               "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
-                               "  coalesce ((SELECT max (client_seq) + 1 FROM log "
-                               "             WHERE log.client_id = meta.client_id), 1)), "
-                               "(SELECT count(*) FROM pending), "
-                               "EXISTS (SELECT 1 FROM log WHERE skipped) "
-                               "FROM meta WHERE id = 1", error);
+  if (scan_skipped)
+    stmt = _cairn_store_prepare (self, META_COLUMNS "EXISTS (SELECT 1 FROM log WHERE skipped) "
+                                 "FROM meta WHERE id = 1", error);
+  else
+    stmt = _cairn_store_prepare (self, META_COLUMNS "0 FROM meta WHERE id = 1", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -834,7 +873,8 @@ _cairn_store_load_meta (CairnStore  *self,
   self->history_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
   self->next_client_seq = sqlite3_column_int64 (stmt, 3);
   self->pending_count = (guint) sqlite3_column_int64 (stmt, 4);
-  self->needs_update = sqlite3_column_int (stmt, 5) != 0;
+  if (scan_skipped)
+    self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
 
   if (!read_data_version (self, &self->data_version, error))
@@ -846,6 +886,25 @@ _cairn_store_load_meta (CairnStore  *self,
                    "“%s” is damaged: its client id is not 32 hex digits", self->path);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_load_meta (CairnStore  *self,
+                        GError     **error)
+{
+  return load_meta (self, TRUE, error);
+}
+
+gboolean
+_cairn_store_load_meta_after_append (CairnStore  *self,
+                                     gboolean     appended_skipped,
+                                     GError     **error)
+{
+  if (!load_meta (self, FALSE, error))
+    return FALSE;
+  if (appended_skipped)
+    self->needs_update = TRUE;
   return TRUE;
 }
 
@@ -1042,21 +1101,6 @@ _cairn_store_load_pending (CairnStore  *self,
 /* The page cache opening may fill, in KiB. */
 #define OPEN_SCAN_CACHE_KIB 256
 
-static gboolean
-set_cache_size (CairnStore  *self,
-                gint64       cache_size,
-                GError     **error)
-{
-  g_autofree char *sql = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT, cache_size);
-
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot set the size of the page cache");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Opening counts the outbox and looks for skipped events in the log: whole
  * scans of tables that grow with every change (some 40 MB of pending rows
  * after 100,000 changes). Through the page cache of normal use (16 MiB)
@@ -1066,29 +1110,16 @@ static gboolean
 load_meta_through_small_cache (CairnStore  *self,
                                GError     **error)
 {
-  sqlite3_stmt *stmt;
+  const char *what = "the size of the page cache";
   gint64 normal;
   gboolean ok;
-  int rc;
 
-  stmt = _cairn_store_prepare (self, "PRAGMA cache_size", error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the size of the page cache");
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  normal = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (!set_cache_size (self, -OPEN_SCAN_CACHE_KIB, error))
+  if (!_cairn_store_get_pragma (self, "cache_size", what, &normal, error) ||
+      !_cairn_store_set_pragma (self, "cache_size", what, -OPEN_SCAN_CACHE_KIB, error))
     return FALSE;
   ok = _cairn_store_load_meta (self, error);
   /* The first error is the one to report. */
-  if (!set_cache_size (self, normal, ok ? error : NULL))
+  if (!_cairn_store_set_pragma (self, "cache_size", what, normal, ok ? error : NULL))
     return FALSE;
   return ok;
 }

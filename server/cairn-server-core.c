@@ -725,8 +725,8 @@ cairn_server_core_user_list (CairnServerCore  *self,
  * 2^64 times as often: count per /64 instead. IPv4 (also written as an
  * IPv4-mapped IPv6 address) counts per address. Anything that does not parse
  * is counted as written. */
-static char *
-address_key (const char *address)
+char *
+cairn_server_core_address_key (const char *address)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   const guint8 *b;
@@ -801,7 +801,7 @@ cairn_server_core_login_begin (CairnServerCore  *self,
 {
   gint64 now = cairn_server_core_now (self);
   gint64 wait_user, wait_addr;
-  g_autofree char *addr_key = address ? address_key (address) : NULL;
+  g_autofree char *addr_key = address ? cairn_server_core_address_key (address) : NULL;
   sqlite3_stmt *st;
   gboolean row;
   char *hash;
@@ -880,7 +880,7 @@ cairn_server_core_login_finish (CairnServerCore    *self,
       counter_fail (self, self->login_user, username, now);
       if (address != NULL)
         {
-          g_autofree char *addr_key = address_key (address);
+          g_autofree char *addr_key = cairn_server_core_address_key (address);
 
           counter_fail (self, self->login_addr, addr_key, now);
         }
@@ -1002,8 +1002,9 @@ cairn_server_core_still_allowed (CairnServerCore *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *st;
   gboolean row = FALSE;
+  gint64 last_used;
 
-  if (!(st = stmt (self, "SELECT 1 FROM sessions s JOIN members m ON m.user_id = s.user_id "
+  if (!(st = stmt (self, "SELECT s.last_used_at FROM sessions s JOIN members m ON m.user_id = s.user_id "
                          "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
       !bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
       !step_row (self, st, &row, &error))
@@ -1011,9 +1012,34 @@ cairn_server_core_still_allowed (CairnServerCore *self,
       g_warning ("Cannot check a live connection's rights: %s", error->message);
       return FALSE;
     }
-  if (row)
-    sqlite3_reset (st);
-  return row;
+  if (!row)
+    return FALSE;
+  last_used = sqlite3_column_int64 (st, 0);
+  sqlite3_reset (st);
+  /* Expired like a token that authenticate() would refuse. */
+  return cairn_server_core_now (self) - last_used <= self->options.session_idle_ms;
+}
+
+gint64
+cairn_server_core_live_touch_interval (CairnServerCore *self)
+{
+  return MIN (CAIRN_CORE_LIVE_TOUCH_MS, self->options.session_idle_ms / 4);
+}
+
+gboolean
+cairn_server_core_touch_session (CairnServerCore  *self,
+                                 const CairnAuth  *auth,
+                                 GError          **error)
+{
+  gint64 now = cairn_server_core_now (self);
+  sqlite3_stmt *st;
+
+  /* An expired session stays expired: use cannot bring it back. */
+  if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at >= ?", error)) ||
+      !bind (self, st, error, "iti", now, auth->session_id, now - self->options.session_idle_ms) ||
+      !step_done (self, st, error))
+    return FALSE;
+  return TRUE;
 }
 
 GPtrArray *

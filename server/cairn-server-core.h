@@ -147,17 +147,34 @@ typedef struct
 void       cairn_auth_free                 (CairnAuth *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnAuth, cairn_auth_free)
 
+/* The key a client address is counted under by the limits (failed logins,
+ * connections): an IPv6 address by its /64 network (one host usually owns
+ * a whole /64), an IPv4-mapped IPv6 address as the IPv4 address, IPv4 and
+ * anything that does not parse as written. */
+char      *cairn_server_core_address_key   (const char *address);
+
 /* UNAUTHORIZED for an unknown, revoked or idle-expired token. Refreshes
  * last_used_at (at most once a minute, to spare the disk). */
 CairnAuth *cairn_server_core_authenticate  (CairnServerCore  *self,
                                             const char       *token,
                                             GError          **error);
-/* Whether auth's session still exists and its user is still a member of
- * the workspace (both may change behind a live connection's back, also by
- * the admin commands of another process). FALSE on a storage error too. */
+/* Whether auth's session still exists, has not expired (unused for longer
+ * than session_idle_ms) and its user is still a member of the workspace
+ * (all may change behind a live connection's back, also by the admin
+ * commands of another process). FALSE on a storage error too. */
 gboolean   cairn_server_core_still_allowed (CairnServerCore *self,
                                             const CairnAuth *auth,
                                             const char      *workspace_id);
+/* An open live connection counts as use of its session: the front end
+ * calls touch_session() for it at most once per live_touch_interval()
+ * (ms: an hour, or a quarter of session_idle_ms when that is shorter).
+ * Sets last_used_at to now unless the session has already expired (or is
+ * gone, which is no error). */
+#define CAIRN_CORE_LIVE_TOUCH_MS (G_GINT64_CONSTANT (3600) * 1000)
+gint64     cairn_server_core_live_touch_interval (CairnServerCore *self);
+gboolean   cairn_server_core_touch_session (CairnServerCore  *self,
+                                            const CairnAuth  *auth,
+                                            GError          **error);
 /* CairnSessionInfo* of the user, newest first; current marks auth's own. */
 GPtrArray *cairn_server_core_sessions      (CairnServerCore  *self,
                                             const CairnAuth  *auth,

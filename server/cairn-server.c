@@ -26,6 +26,12 @@
  * many seconds of starting to wait for it, idle keep-alive time included;
  * otherwise it is closed (slow or idle clients cannot hold sockets). */
 #define DEFAULT_REQUEST_TIMEOUT_SECONDS 30
+/* Connections at once from one client address (an IPv6 /64); behind
+ * --trust-proxy, requests in progress per forwarded address. */
+#define DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 64
+/* A connection over that limit must send its request within this many
+ * seconds to be told why it is refused; it is closed either way. */
+#define OVER_LIMIT_TIMEOUT_SECONDS 2
 /* Every live connection's session and membership are checked again this
  * often, so that one whose rights went away (also through an admin command
  * of another process) is closed even when its workspace stays quiet. */
@@ -39,6 +45,12 @@
 /* Argon2id checks running at once (each takes 64 MiB for a moment); further
  * logins wait their turn, so a burst of logins cannot exhaust memory. */
 #define MAX_PASSWORD_CHECKS 2
+/* Logins waiting for a turn at most; further ones are refused with
+ * rate_limited at once, so that a flood of logins cannot pile up paused
+ * requests (and their sockets) without bound. */
+#define DEFAULT_MAX_CHECKS_WAITING 32
+/* Time one check is assumed to take, for the Retry-After of a refusal. */
+#define CHECK_ESTIMATE_MS 300
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
@@ -61,6 +73,7 @@ typedef struct
   guint                    backlog_source;
   gint64                   sent_seq;    /* every event up to this one was sent */
   GQueue                   deferred;    /* DeferredAck* waiting for their events */
+  gint64                   touched_at;  /* monotonic µs: session last marked used */
 } LiveConn;
 
 /* An ack to a live push whose connection is catching up: sent once the
@@ -86,6 +99,8 @@ struct _Server
   GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
   guint            max_live_per_user;
+  GHashTable      *addr_counts;   /* address key -> connections (see AddrSlot) */
+  guint            max_conns_per_address;
   guint            request_timeout_s;
   guint            live_recheck;  /* timeout source of recheck_live() */
   gboolean         trust_proxy;
@@ -97,6 +112,8 @@ struct _Server
   guint            commit_source; /* idle that commits the open group */
   guint            checks_running; /* password checks on worker threads */
   GQueue           checks_waiting; /* GTask* of logins waiting for a turn */
+  guint            max_checks_waiting;
+  guint            check_delay_ms; /* test only: added to every password check */
 };
 
 /* A push stored in the open group, answered once the group commits: an
@@ -186,6 +203,207 @@ remote_address (Server            *self,
   return soup_server_message_get_remote_host (msg);
 }
 
+/* ---- connections per address ------------------------------------------- */
+
+/* One connection (directly: a socket; behind a proxy: a request in
+ * progress) counted under its client address, uncounted when freed. It
+ * holds its own reference to the table, since a socket may be finalized
+ * after the server let go of it, and perhaps on another thread (the last
+ * reference to a paused login's message can be dropped by its worker). */
+typedef struct
+{
+  GHashTable *counts;
+  char       *key;
+} AddrSlot;
+
+static GMutex addr_counts_lock;
+
+static void
+addr_slot_free (AddrSlot *slot)
+{
+  guint n;
+
+  g_mutex_lock (&addr_counts_lock);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (slot->counts, slot->key));
+  if (n <= 1)
+    g_hash_table_remove (slot->counts, slot->key);
+  else
+    g_hash_table_replace (slot->counts, g_strdup (slot->key), GUINT_TO_POINTER (n - 1));
+  g_mutex_unlock (&addr_counts_lock);
+  g_hash_table_unref (slot->counts);
+  g_free (slot->key);
+  g_free (slot);
+}
+
+/* Counts one more connection from address, or NULL when it already has
+ * max_conns_per_address. */
+static AddrSlot *
+addr_slot_take (Server     *self,
+                const char *address)
+{
+  g_autofree char *key = cairn_server_core_address_key (address ? address : "");
+  AddrSlot *slot;
+  guint n;
+
+  g_mutex_lock (&addr_counts_lock);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->addr_counts, key));
+  if (n < self->max_conns_per_address)
+    g_hash_table_replace (self->addr_counts, g_strdup (key), GUINT_TO_POINTER (n + 1));
+  g_mutex_unlock (&addr_counts_lock);
+  if (n >= self->max_conns_per_address)
+    return NULL;
+  slot = g_new0 (AddrSlot, 1);
+  slot->counts = g_hash_table_ref (self->addr_counts);
+  slot->key = g_steal_pointer (&key);
+  return slot;
+}
+
+static void
+weak_socket_free (gpointer  data,
+                  GClosure *closure)
+{
+  GWeakRef *ref = data;
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+/* The connection closed: it no longer counts, although the socket object
+ * may live on a while (the message no longer knows it by now, hence the
+ * weak reference taken when the request started). */
+static void
+on_message_disconnected (SoupServerMessage *msg,
+                         gpointer           user_data)
+{
+  g_autoptr(GSocket) socket = g_weak_ref_get (user_data);
+
+  if (socket != NULL)
+    g_object_set_data (G_OBJECT (socket), "cairn-addr-slot", NULL);
+}
+
+/* Directly (no proxy): a connection is counted under its peer's address
+ * from its first request-started until it is disconnected (or, failing
+ * that, its socket is finalized); one over
+ * the limit is marked, answered too_many_connections once its request
+ * headers are in, and closed. Returns whether msg's connection is over. */
+static gboolean
+count_connection (Server            *self,
+                  SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  AddrSlot *slot;
+
+  if (self->trust_proxy || socket == NULL)
+    return FALSE;
+  {
+    GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+    g_weak_ref_init (ref, socket);
+    g_signal_connect_data (msg, "disconnected", G_CALLBACK (on_message_disconnected), ref,
+                           weak_socket_free, 0);
+  }
+  if (g_object_get_data (G_OBJECT (socket), "cairn-over-limit") != NULL)
+    return TRUE;
+  if (g_object_get_data (G_OBJECT (socket), "cairn-addr-slot") != NULL)
+    return FALSE;
+  if (!(slot = addr_slot_take (self, soup_server_message_get_remote_host (msg))))
+    {
+      g_object_set_data (G_OBJECT (socket), "cairn-over-limit", GINT_TO_POINTER (1));
+      return TRUE;
+    }
+  g_object_set_data_full (G_OBJECT (socket), "cairn-addr-slot", slot, (GDestroyNotify) addr_slot_free);
+  return FALSE;
+}
+
+/* Between two requests of a kept-alive connection libsoup (3.2) neither
+ * announces the wait nor notices when the client closes: the socket would
+ * stay in CLOSE_WAIT (and counted for its address) for ever, and an idle
+ * one would escape --request-timeout. So the server
+ * watches it itself from the end of one request to the start of the next:
+ * a close (or error) ends the connection and frees its place, and so does
+ * --request-timeout of silence. Object data of the socket. */
+typedef struct
+{
+  GSource *io;
+  guint    timeout;
+} IdleWatch;
+
+static void
+idle_watch_free (IdleWatch *iw)
+{
+  if (iw->io != NULL)
+    {
+      g_source_destroy (iw->io);
+      g_source_unref (iw->io);
+    }
+  if (iw->timeout != 0)
+    g_source_remove (iw->timeout);
+  g_free (iw);
+}
+
+/* Ends an idle connection: the peer closed it or was silent too long. */
+static void
+idle_connection_end (GSocket *socket)
+{
+  g_object_ref (socket);
+  g_object_set_data (G_OBJECT (socket), "cairn-idle-watch", NULL);
+  g_object_set_data (G_OBJECT (socket), "cairn-addr-slot", NULL);
+  if (!g_socket_is_closed (socket))
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_object_unref (socket);
+}
+
+static gboolean
+on_idle_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GInputVector v;
+  char byte;
+  gint flags = G_SOCKET_MSG_PEEK;
+  gssize n;
+
+  v.buffer = &byte;
+  v.size = 1;
+  /* Only looks: the bytes of a next request are libsoup's to read. */
+  n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n > 0)
+    /* A next request: libsoup takes over (and its read deadline). */
+    g_object_set_data (G_OBJECT (socket), "cairn-idle-watch", NULL);
+  else
+    idle_connection_end (socket);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_idle_timeout (gpointer user_data)
+{
+  GSocket *socket = user_data;
+  IdleWatch *iw = g_object_get_data (G_OBJECT (socket), "cairn-idle-watch");
+
+  if (iw != NULL)
+    iw->timeout = 0;
+  idle_connection_end (socket);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_idle_connection (Server  *self,
+                       GSocket *socket)
+{
+  IdleWatch *iw = g_new0 (IdleWatch, 1);
+
+  iw->io = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (iw->io, G_SOURCE_FUNC (on_idle_readable), socket, NULL);
+  g_source_attach (iw->io, NULL);
+  /* The watch is the socket's data: it never outlives it. */
+  iw->timeout = g_timeout_add_seconds (self->request_timeout_s, on_idle_timeout, socket);
+  g_object_set_data_full (G_OBJECT (socket), "cairn-idle-watch", iw, (GDestroyNotify) idle_watch_free);
+}
+
 /* The deadline for reading one request; owned by the message (object
  * data), so that it never outlives it. */
 typedef struct
@@ -226,11 +444,19 @@ on_request_started (SoupServer        *soup,
   Server *self = user_data;
   gint64 *start = g_new (gint64, 1);
   ReadDeadline *rd = g_new0 (ReadDeadline, 1);
+  guint timeout = self->request_timeout_s;
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_object_set_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-idle-watch", NULL);
+  if (count_connection (self, msg))
+    {
+      g_object_set_data (G_OBJECT (msg), "cairn-over-limit", GINT_TO_POINTER (1));
+      timeout = MIN (timeout, OVER_LIMIT_TIMEOUT_SECONDS);
+    }
   rd->msg = msg;
-  rd->source = g_timeout_add_seconds (self->request_timeout_s, on_read_deadline, rd);
+  rd->source = g_timeout_add_seconds (timeout, on_read_deadline, rd);
   g_object_set_data_full (G_OBJECT (msg), "cairn-read-deadline", rd,
                           (GDestroyNotify) read_deadline_free);
 }
@@ -254,7 +480,16 @@ on_request_done (SoupServer        *soup,
   gint64 *start = g_object_get_data (G_OBJECT (msg), "cairn-start");
   GUri *uri = soup_server_message_get_uri (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
+  GSocket *socket = soup_server_message_get_socket (msg);
 
+  /* Behind a proxy: the request no longer counts for its address. */
+  g_object_set_data (G_OBJECT (msg), "cairn-addr-slot", NULL);
+  /* A connection that may now wait for its next request (not one that
+   * became a live WebSocket, nor one refused over its address's limit). */
+  if (socket != NULL && !g_socket_is_closed (socket) &&
+      g_object_get_data (G_OBJECT (socket), "cairn-live-socket") == NULL &&
+      g_object_get_data (G_OBJECT (socket), "cairn-over-limit") == NULL)
+    watch_idle_connection (self, socket);
   log_line ("request", soup_server_message_get_method (msg),
             uri ? g_uri_get_path (uri) : "",
             soup_server_message_get_status (msg), ms, remote_address (self, msg));
@@ -461,9 +696,7 @@ encode_event_pages (GPtrArray *events,
 
       if (page->len > 0 && (ev == NULL || bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096))
         {
-          g_autoptr(JsonNode) node = cairn_protocol_encode_live_events (page, head);
-
-          g_ptr_array_add (texts, cairn_protocol_to_string (node, NULL));
+          g_ptr_array_add (texts, cairn_protocol_live_events_to_text (page, head, NULL));
           g_ptr_array_set_size (page, 0);
           bytes = 0;
         }
@@ -543,13 +776,18 @@ fan_out (Server     *self,
                                      SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no longer allowed");
 }
 
-/* Closes, with 1008, every live connection whose session is gone or whose
- * user is no longer a member of its workspace. */
+/* Closes, with 1008, every live connection whose session is gone or
+ * expired or whose user is no longer a member of its workspace; for the
+ * others, an open live connection counts as use of its session (marked at
+ * most once per cairn_server_core_live_touch_interval()). */
 static gboolean
 recheck_live (gpointer user_data)
 {
   Server *self = user_data;
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 now = g_get_monotonic_time ();
+  gint64 touch_us = cairn_server_core_live_touch_interval (self->core) * 1000;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -574,7 +812,26 @@ recheck_live (gpointer user_data)
               g_hash_table_insert (allowed, lc->auth->session_id, GINT_TO_POINTER (verdict));
             }
           if (verdict == 2)
-            g_ptr_array_add (refused, g_object_ref (lc->conn));
+            {
+              g_ptr_array_add (refused, g_object_ref (lc->conn));
+              continue;
+            }
+          if (now - lc->touched_at >= touch_us)
+            {
+              g_autoptr(GError) error = NULL;
+
+              /* Once per session and walk, however many connections it has. */
+              if (!g_hash_table_contains (touched, lc->auth->session_id))
+                {
+                  if (!cairn_server_core_touch_session (self->core, lc->auth, &error))
+                    {
+                      g_warning ("Cannot mark a live session as used: %s", error->message);
+                      continue;
+                    }
+                  g_hash_table_add (touched, lc->auth->session_id);
+                }
+              lc->touched_at = now;
+            }
         }
     }
   /* Closed after the walk: "closed" changes the table. */
@@ -891,6 +1148,14 @@ on_websocket (SoupServer              *soup,
   lc->conn = g_object_ref (conn);
   if (soup_server_message_get_socket (msg) != NULL)
     lc->socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* No longer an HTTP connection: live ones are counted per user
+   * (--max-live-per-user), not against the address. */
+  if (lc->socket != NULL)
+    {
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-live-socket", GINT_TO_POINTER (1));
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
+      g_object_set_data (G_OBJECT (lc->socket), "cairn-idle-watch", NULL);
+    }
   after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
@@ -959,6 +1224,8 @@ handle_live (Server            *self,
 
   lc = g_new0 (LiveConn, 1);
   lc->server = self;
+  /* authenticate() has just marked the session used. */
+  lc->touched_at = g_get_monotonic_time ();
   lc->workspace_id = g_strdup (ws);
   lc->token = bearer_token (msg);
   /* The caller owns auth; the connection outlives this request. */
@@ -981,6 +1248,7 @@ typedef struct
   CairnSessionRequest *req;
   char                *address;
   char                *hash;
+  guint                delay_ms;
   gboolean             ok;
 } LoginJob;
 
@@ -1002,6 +1270,8 @@ login_verify_thread (GTask        *task,
 {
   LoginJob *job = task_data;
 
+  if (job->delay_ms > 0)
+    g_usleep ((gulong) job->delay_ms * 1000);
   job->ok = cairn_server_core_verify_password (job->hash, job->req->password);
   g_task_return_boolean (task, TRUE);
 }
@@ -1054,6 +1324,19 @@ handle_login (Server            *self,
   if (!(root = read_body (msg, &error)) ||
       !(req = cairn_protocol_decode_session_request (root, &error)))
     return answer_gerror (msg, error);
+  /* Every check slot busy and the queue full: refuse now rather than hold
+   * one more paused request. Nothing was counted against the user or the
+   * address, and no password was looked at. */
+  if (self->checks_running >= MAX_PASSWORD_CHECKS &&
+      g_queue_get_length (&self->checks_waiting) >= self->max_checks_waiting)
+    {
+      guint rounds = g_queue_get_length (&self->checks_waiting) / MAX_PASSWORD_CHECKS + 1;
+      gint64 wait_s = MAX (1, ((gint64) rounds * (CHECK_ESTIMATE_MS + self->check_delay_ms) + 999) / 1000);
+
+      return answer_error_full (msg, CAIRN_PROTOCOL_ERROR_RATE_LIMITED,
+                                "Too many logins are waiting for a password check; try again shortly",
+                                NULL, 0, wait_s);
+    }
   if (!(hash = cairn_server_core_login_begin (self->core, req->username, address, &retry_after, &error)))
     {
       if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_RATE_LIMITED))
@@ -1067,6 +1350,7 @@ handle_login (Server            *self,
   job->req = g_steal_pointer (&req);
   job->address = g_strdup (address);
   job->hash = g_steal_pointer (&hash);
+  job->delay_ms = self->check_delay_ms;
   task = g_task_new (NULL, NULL, login_verified, NULL);
   g_task_set_source_tag (task, handle_login);
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
@@ -1253,17 +1537,20 @@ handle_pull (Server            *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
   gint64 after;
   guint limit;
+  gsize len = 0;
+  char *text;
 
   if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
       !cairn_protocol_parse_after (query ? g_hash_table_lookup (query, "after") : NULL, &after, &error) ||
       !cairn_protocol_parse_limit (query ? g_hash_table_lookup (query, "limit") : NULL, &limit, &error) ||
       !(reply = cairn_server_core_pull (self->core, auth, ws, after, limit, &error)))
     return answer_gerror (msg, error);
-  node = cairn_protocol_encode_pull_reply (reply);
-  answer_json (msg, 200, node);
+  /* Written as text: a page of a long catch-up is up to 1 MiB. */
+  text = cairn_protocol_pull_reply_to_text (reply, &len);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
 }
 
 static void
@@ -1457,7 +1744,8 @@ handle_request (SoupServer        *soup,
   handle_workspace (self, msg, auth, parts, n, query);
 }
 
-/* Refuses an oversized or unsized body before libsoup reads it. */
+/* Refuses a connection over its address's limit, and an oversized or
+ * unsized body before libsoup reads it. */
 static void
 handle_early (SoupServer        *soup,
               SoupServerMessage *msg,
@@ -1465,7 +1753,31 @@ handle_early (SoupServer        *soup,
               GHashTable        *query,
               gpointer           user_data)
 {
+  Server *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  gboolean over = g_object_get_data (G_OBJECT (msg), "cairn-over-limit") != NULL;
+
+  /* Behind a proxy the client is known only now, from its request: count
+   * the request (until it is answered) under the forwarded address. */
+  if (!over && self->trust_proxy)
+    {
+      AddrSlot *slot = addr_slot_take (self, remote_address (self, msg));
+
+      if (slot != NULL)
+        g_object_set_data_full (G_OBJECT (msg), "cairn-addr-slot", slot, (GDestroyNotify) addr_slot_free);
+      else
+        over = TRUE;
+    }
+  if (over)
+    {
+      g_autofree char *text = g_strdup_printf ("Too many connections from your address (at most %u at a time); "
+                                               "reuse or close some first", self->max_conns_per_address);
+
+      /* The body, if any, is not read: the connection cannot carry on. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      answer_error (msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS, text);
+      return;
+    }
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -1608,6 +1920,7 @@ cmd_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean trust_proxy = FALSE;
   int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  int max_conns = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
   int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
   const GOptionEntry entries[] = {
@@ -1617,6 +1930,7 @@ cmd_serve (int    argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
     { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_conns, "Connections allowed at once per client address, an IPv6 /64 (behind --trust-proxy: requests in progress per forwarded address; default 64)", "N" },
     { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
@@ -1653,6 +1967,11 @@ cmd_serve (int    argc,
       g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
       return 2;
     }
+  if (max_conns < 1 || max_conns > 1000000)
+    {
+      g_printerr ("cairn-server serve: --max-connections-per-address must be 1 to 1000000\n");
+      return 2;
+    }
   if (live_recheck < 1 || live_recheck > 3600)
     {
       g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
@@ -1686,6 +2005,20 @@ cmd_serve (int    argc,
     }
 
   self->max_live_per_user = max_live;
+  self->max_checks_waiting = DEFAULT_MAX_CHECKS_WAITING;
+  self->max_conns_per_address = max_conns;
+  self->addr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* For tests only (see docs/server.md): a smaller login queue, and slow
+   * password checks so that the queue can be filled. */
+  {
+    const char *queue = g_getenv ("CAIRN_SERVER_LOGIN_QUEUE");
+    const char *delay = g_getenv ("CAIRN_SERVER_CHECK_DELAY_MS");
+
+    if (queue != NULL)
+      self->max_checks_waiting = (guint) CLAMP (g_ascii_strtoll (queue, NULL, 10), 0, 100000);
+    if (delay != NULL)
+      self->check_delay_ms = (guint) CLAMP (g_ascii_strtoll (delay, NULL, 10), 0, 60000);
+  }
   self->request_timeout_s = request_timeout;
   self->trust_proxy = trust_proxy;
   self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
@@ -1755,6 +2088,8 @@ cmd_serve (int    argc,
       g_usleep (2000);
     }
   g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  /* Sockets still alive hold their own references. */
+  g_clear_pointer (&self->addr_counts, g_hash_table_unref);
   /* Logins still waiting for a password check when the grace period
    * ended: their clients saw the connection end and log in again. */
   g_queue_clear_full (&self->checks_waiting, g_object_unref);

@@ -163,6 +163,54 @@ cairn_protocol_is_label (const char *str,
 
 /* ---- parsing --------------------------------------------------------- */
 
+static gboolean
+read_hex4 (const char *p,
+           guint      *out)
+{
+  guint v = 0;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      if (!g_ascii_isxdigit (p[i]))
+        return FALSE;
+      v = v * 16 + g_ascii_xdigit_value (p[i]);
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* A \u escape of a UTF-16 surrogate that is not a high one followed by a
+ * low one: no character at all. json-glib 1.6 lets some through (as bytes
+ * that are not UTF-8) and leaks memory on others, so they are refused before
+ * it sees them. Every backslash starts an escape (outside strings, the text
+ * is not JSON anyway). *at: the offset of the first one. */
+static gboolean
+find_bad_surrogate (const char *data,
+                    gsize       length,
+                    gsize      *at)
+{
+  const char *p = data, *end = data + length;
+
+  while ((p = memchr (p, '\\', end - p)) != NULL)
+    {
+      guint hi, lo;
+
+      if (end - p >= 6 && p[1] == 'u' && read_hex4 (p + 2, &hi) && hi >= 0xd800 && hi <= 0xdfff)
+        {
+          if (hi <= 0xdbff && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+              read_hex4 (p + 8, &lo) && lo >= 0xdc00 && lo <= 0xdfff)
+            {
+              p += 12;
+              continue;
+            }
+          *at = p - data;
+          return TRUE;
+        }
+      p += end - p >= 2 ? 2 : 1;
+    }
+  return FALSE;
+}
+
 JsonNode *
 cairn_protocol_parse (const char  *data,
                       gsize        length,
@@ -173,6 +221,7 @@ cairn_protocol_parse (const char  *data,
   g_autoptr(GError) local_error = NULL;
   const char *end = NULL;
   JsonNode *root;
+  gsize at = 0;
 
   if (length > max_bytes)
     {
@@ -192,6 +241,14 @@ cairn_protocol_parse (const char  *data,
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_UTF8,
                    "Message is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")",
                    (gsize) (end - data));
+      return NULL;
+    }
+
+  if (find_bad_surrogate (data, length, &at))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
+                   "Message is not valid JSON: the \\u escape at byte %" G_GSIZE_FORMAT
+                   " is a lone UTF-16 surrogate", at);
       return NULL;
     }
 
@@ -1357,16 +1414,96 @@ scan_word (Scan       *sc,
   return TRUE;
 }
 
-/* A value in compact canonical form (what the generator would write back
- * byte for byte): no whitespace, plain strings, integers, no repeated key
- * within an object. */
+/* A string as the server writes one: any UTF-8 text, with the escapes \" \\ \/ \b
+ * \f \n \r \t, and \uXXXX for anything but NUL and surrogates (those
+ * take the general path, which refuses them); no raw control characters
+ * but 0x1f (json-glib writes that one raw) and no raw DEL. Read back and
+ * written by the generator, such a string never grows. *out and *out_len
+ * give the raw bytes between the quotes; *escaped whether there was an
+ * escape. */
 static gboolean
-scan_canonical (Scan *sc,
-                guint depth)
+scan_text_string (Scan        *sc,
+                  const char **out,
+                  gsize       *out_len,
+                  gboolean    *escaped)
+{
+  const char *start;
+
+  *escaped = FALSE;
+  if (sc->p >= sc->end || *sc->p != '"')
+    return FALSE;
+  start = ++sc->p;
+  while (sc->p < sc->end && *sc->p != '"')
+    {
+      guchar c = *sc->p;
+
+      /* Raw controls: only 0x1f, which json-glib's generator writes so.
+       * DEL: the generator would write it back as 6 bytes. */
+      if ((c < 0x20 && c != 0x1f) || c == 0x7f)
+        return FALSE;
+      if (c >= 0x80)
+        {
+          /* The only place where bytes above ASCII may be: check them here
+           * rather than the whole message. */
+          gunichar u = g_utf8_get_char_validated (sc->p, sc->end - sc->p);
+
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            return FALSE;
+          sc->p = g_utf8_next_char (sc->p);
+          continue;
+        }
+      if (c == '\\')
+        {
+          *escaped = TRUE;
+          if (++sc->p >= sc->end)
+            return FALSE;
+          switch (*sc->p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              break;
+            case 'u':
+              {
+                guint v = 0;
+
+                for (guint i = 1; i <= 4; i++)
+                  {
+                    if (sc->p + i >= sc->end || !g_ascii_isxdigit (sc->p[i]))
+                      return FALSE;
+                    v = v * 16 + g_ascii_xdigit_value (sc->p[i]);
+                  }
+                if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
+                  return FALSE;
+                sc->p += 4;
+              }
+              break;
+            default:
+              return FALSE;
+            }
+        }
+      sc->p++;
+    }
+  if (sc->p >= sc->end)
+    return FALSE;
+  *out = start;
+  *out_len = sc->p - start;
+  sc->p++;
+  return TRUE;
+}
+
+/* A value in compact form: no whitespace, integers, no repeated key within
+ * an object. With text FALSE, strings must be plain (then it is what the
+ * generator would write back byte for byte); with text TRUE, they may be
+ * any string scan_text_string() takes (then json-glib reads it back as the
+ * same value). */
+static gboolean
+scan_value (Scan     *sc,
+            guint     depth,
+            gboolean  text)
 {
   const char *s;
   gsize n;
   gint64 v;
+  gboolean escaped;
 
   if (sc->p >= sc->end || depth > 32)
     return FALSE;
@@ -1387,15 +1524,18 @@ scan_canonical (Scan *sc,
           }
         for (;;)
           {
-            /* Empty member names: declined, json-glib versions differ on them. */
-            if (!scan_plain_string (sc, &s, &n) || n == 0 || nkeys == G_N_ELEMENTS (keys))
+            /* Empty member names: declined, json-glib versions differ on
+             * them. Escaped ones too: their spans could differ and match. */
+            if (!(text ? scan_text_string (sc, &s, &n, &escaped) && !escaped
+                       : scan_plain_string (sc, &s, &n)) ||
+                n == 0 || nkeys == G_N_ELEMENTS (keys))
               return FALSE;
             for (guint i = 0; i < nkeys; i++)
               if (key_lens[i] == n && memcmp (keys[i], s, n) == 0)
                 return FALSE;
             keys[nkeys] = s;
             key_lens[nkeys++] = n;
-            if (sc->p >= sc->end || *sc->p++ != ':' || !scan_canonical (sc, depth + 1))
+            if (sc->p >= sc->end || *sc->p++ != ':' || !scan_value (sc, depth + 1, text))
               return FALSE;
             if (sc->p < sc->end && *sc->p == ',')
               {
@@ -1419,7 +1559,7 @@ scan_canonical (Scan *sc,
         }
       for (;;)
         {
-          if (!scan_canonical (sc, depth + 1))
+          if (!scan_value (sc, depth + 1, text))
             return FALSE;
           if (sc->p < sc->end && *sc->p == ',')
             {
@@ -1434,7 +1574,7 @@ scan_canonical (Scan *sc,
           return FALSE;
         }
     case '"':
-      return scan_plain_string (sc, &s, &n);
+      return text ? scan_text_string (sc, &s, &n, &escaped) : scan_plain_string (sc, &s, &n);
     case 't':
       return scan_word (sc, "true");
     case 'f':
@@ -1444,6 +1584,14 @@ scan_canonical (Scan *sc,
     default:
       return scan_int (sc, &v);
     }
+}
+
+/* What the generator would write back byte for byte. */
+static gboolean
+scan_canonical (Scan *sc,
+                guint depth)
+{
+  return scan_value (sc, depth, FALSE);
 }
 
 static gboolean
@@ -2001,4 +2149,404 @@ cairn_protocol_decode_live_message (JsonNode  *node,
       return NULL;
     }
   return g_steal_pointer (&msg);
+}
+
+/* ---- event pages as text --------------------------------------------- */
+
+/* A JSON string: the escapes json-glib's generator writes, except that
+ * every control character is escaped (the generator leaves 0x1f raw). */
+static void
+append_json_string (GString    *s,
+                    const char *text)
+{
+  const char *run = text;
+  const char *p;
+
+  g_string_append_c (s, '"');
+  for (p = text; *p != '\0'; p++)
+    {
+      guchar c = *p;
+      const char *esc = NULL;
+
+      if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+        continue;
+      g_string_append_len (s, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: break;
+        }
+      if (esc != NULL)
+        g_string_append (s, esc);
+      else
+        g_string_append_printf (s, "\\u%04x", c);
+    }
+  g_string_append_len (s, run, p - run);
+  g_string_append_c (s, '"');
+}
+
+/* The members in the order cairn_protocol_encode_event() uses; args are
+ * written as stored (the server only stores compact JSON objects). */
+static void
+append_event_text (GString              *s,
+                   const CairnWireEvent *ev)
+{
+  g_string_append (s, "{\"name\":");
+  append_json_string (s, ev->name);
+  g_string_append_printf (s, ",\"version\":%" G_GINT64_FORMAT ",\"args\":", ev->version);
+  g_string_append (s, ev->args_json != NULL ? ev->args_json : "{}");
+  g_string_append (s, ",\"client_id\":");
+  append_json_string (s, ev->client_id);
+  g_string_append_printf (s, ",\"client_seq\":%" G_GINT64_FORMAT ",\"created_at\":%" G_GINT64_FORMAT,
+                          ev->client_seq, ev->created_at);
+  if (ev->seq > 0)
+    g_string_append_printf (s, ",\"seq\":%" G_GINT64_FORMAT, ev->seq);
+  if (ev->device != NULL)
+    {
+      g_string_append (s, ",\"device\":");
+      append_json_string (s, ev->device);
+    }
+  g_string_append_c (s, '}');
+}
+
+static GString *
+events_text (const char *prefix,
+             GPtrArray  *events)
+{
+  gsize size = 64;
+  GString *s;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    size += cairn_wire_event_size_bound (g_ptr_array_index (events, i));
+  s = g_string_sized_new (size);
+  g_string_append (s, prefix);
+  g_string_append (s, "\"events\":[");
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ',');
+      append_event_text (s, g_ptr_array_index (events, i));
+    }
+  g_string_append_c (s, ']');
+  return s;
+}
+
+char *
+cairn_protocol_pull_reply_to_text (const CairnPullReply *reply,
+                                   gsize                *out_length)
+{
+  GString *s;
+
+  g_return_val_if_fail (reply != NULL, NULL);
+
+  s = events_text ("{", reply->events);
+  g_string_append_printf (s, ",\"head\":%" G_GINT64_FORMAT ",\"history_id\":", reply->head);
+  append_json_string (s, reply->history_id != NULL ? reply->history_id : "");
+  g_string_append (s, reply->more ? ",\"more\":true}" : ",\"more\":false}");
+  if (out_length != NULL)
+    *out_length = s->len;
+  return g_string_free (s, FALSE);
+}
+
+char *
+cairn_protocol_live_events_to_text (GPtrArray *events,
+                                    gint64     head,
+                                    gsize     *out_length)
+{
+  GString *s = events_text ("{\"type\":\"events\",", events);
+
+  g_string_append_printf (s, ",\"head\":%" G_GINT64_FORMAT "}", head);
+  if (out_length != NULL)
+    *out_length = s->len;
+  return g_string_free (s, FALSE);
+}
+
+/* A string member without escapes (anything else: NULL, general path). */
+static char *
+scan_unescaped (Scan *sc)
+{
+  const char *s;
+  gsize n;
+  gboolean escaped;
+
+  if (!scan_text_string (sc, &s, &n, &escaped) || escaped)
+    return NULL;
+  return g_strndup (s, n);
+}
+
+/* One event from the server: the six client members, seq and an optional
+ * device, in any order; the same checks as cairn_protocol_decode_event(). */
+static CairnWireEvent *
+scan_server_event (Scan *sc)
+{
+  enum { NAME = 1, VERSION = 2, ARGS = 4, CLIENT_ID = 8, CLIENT_SEQ = 16, CREATED_AT = 32,
+         SEQ = 64, DEVICE = 128, REQUIRED = 127 };
+  g_autoptr(CairnWireEvent) ev = g_new0 (CairnWireEvent, 1);
+  guint seen = 0;
+
+  if (!scan_char (sc, '{'))
+    return NULL;
+  do
+    {
+      const char *key;
+      gsize key_len;
+      guint bit;
+
+      scan_space (sc);
+      if (!scan_plain_string (sc, &key, &key_len) || !scan_char (sc, ':'))
+        return NULL;
+      scan_space (sc);
+      if (span_is (key, key_len, "name"))
+        {
+          bit = NAME;
+          if ((seen & bit) || !(ev->name = scan_unescaped (sc)) ||
+              !cairn_protocol_is_event_name (ev->name))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "version"))
+        {
+          bit = VERSION;
+          if (!scan_int (sc, &ev->version) || ev->version < 1 || ev->version > G_MAXINT32)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "args"))
+        {
+          const char *start = sc->p;
+
+          bit = ARGS;
+          if ((seen & bit) || sc->p >= sc->end || *sc->p != '{' || !scan_value (sc, 0, TRUE) ||
+              (gsize) (sc->p - start) > CAIRN_PROTOCOL_MAX_ARGS_BYTES)
+            return NULL;
+          ev->args_json = g_strndup (start, sc->p - start);
+        }
+      else if (span_is (key, key_len, "client_id"))
+        {
+          bit = CLIENT_ID;
+          if ((seen & bit) || !(ev->client_id = scan_unescaped (sc)) ||
+              !cairn_protocol_is_client_id (ev->client_id))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "client_seq"))
+        {
+          bit = CLIENT_SEQ;
+          if (!scan_int (sc, &ev->client_seq) || ev->client_seq < 1 ||
+              ev->client_seq > CAIRN_PROTOCOL_MAX_INT)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "created_at"))
+        {
+          bit = CREATED_AT;
+          if (!scan_int (sc, &ev->created_at) || ev->created_at < 0 ||
+              ev->created_at > CAIRN_PROTOCOL_MAX_INT)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "seq"))
+        {
+          bit = SEQ;
+          if (!scan_int (sc, &ev->seq) || ev->seq < 1 || ev->seq > CAIRN_PROTOCOL_MAX_INT)
+            return NULL;
+        }
+      else if (span_is (key, key_len, "device"))
+        {
+          bit = DEVICE;
+          if ((seen & bit) || !(ev->device = scan_unescaped (sc)))
+            return NULL;
+        }
+      else
+        return NULL;
+      if (seen & bit)
+        return NULL;
+      seen |= bit;
+    }
+  while (scan_char (sc, ','));
+  if ((seen & REQUIRED) != REQUIRED || !scan_char (sc, '}'))
+    return NULL;
+  return g_steal_pointer (&ev);
+}
+
+/* The "events" array; seqs must ascend. */
+static GPtrArray *
+scan_server_events (Scan *sc)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  gint64 last = 0;
+
+  if (!scan_char (sc, '['))
+    return NULL;
+  if (scan_char (sc, ']'))
+    return g_steal_pointer (&events);
+  do
+    {
+      CairnWireEvent *ev = scan_server_event (sc);
+
+      if (ev == NULL)
+        return NULL;
+      g_ptr_array_add (events, ev);
+      if (ev->seq <= last)
+        return NULL;
+      last = ev->seq;
+    }
+  while (scan_char (sc, ','));
+  if (!scan_char (sc, ']'))
+    return NULL;
+  return g_steal_pointer (&events);
+}
+
+/* {"events":[…],"head":H,"history_id":"…","more":B} (pull) or
+ * {"type":"events","events":[…],"head":H} (live), members in any order. */
+static gboolean
+scan_events_message (const char  *data,
+                     gsize        len,
+                     gboolean     live,
+                     GPtrArray  **out_events,
+                     gint64      *out_head,
+                     char       **out_history_id,
+                     gboolean    *out_more)
+{
+  enum { TYPE = 1, EVENTS = 2, HEAD = 4, HISTORY = 8, MORE = 16 };
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *history_id = NULL;
+  Scan sc = { data, data + len };
+  guint seen = 0, want = live ? (TYPE | EVENTS | HEAD) : (EVENTS | HEAD | HISTORY | MORE);
+  gint64 head = 0;
+  gboolean more = FALSE;
+
+  /* Bytes above ASCII are checked where the scan allows them, in strings
+   * (scan_text_string); anywhere else they end the scan. */
+  if (len == 0 || !scan_char (&sc, '{'))
+    return FALSE;
+  do
+    {
+      const char *key;
+      gsize key_len;
+      guint bit;
+
+      scan_space (&sc);
+      if (!scan_plain_string (&sc, &key, &key_len) || !scan_char (&sc, ':'))
+        return FALSE;
+      scan_space (&sc);
+      if (live && span_is (key, key_len, "type"))
+        {
+          g_autofree char *type = scan_unescaped (&sc);
+
+          bit = TYPE;
+          if (g_strcmp0 (type, "events") != 0)
+            return FALSE;
+        }
+      else if (span_is (key, key_len, "events"))
+        {
+          bit = EVENTS;
+          if ((seen & bit) || !(events = scan_server_events (&sc)))
+            return FALSE;
+        }
+      else if (span_is (key, key_len, "head"))
+        {
+          bit = HEAD;
+          if (!scan_int (&sc, &head) || head < 0 || head > CAIRN_PROTOCOL_MAX_INT)
+            return FALSE;
+        }
+      else if (!live && span_is (key, key_len, "history_id"))
+        {
+          bit = HISTORY;
+          if ((seen & bit) || !(history_id = scan_unescaped (&sc)) ||
+              !cairn_protocol_is_client_id (history_id))
+            return FALSE;
+        }
+      else if (!live && span_is (key, key_len, "more"))
+        {
+          bit = MORE;
+          if (scan_word (&sc, "true"))
+            more = TRUE;
+          else if (scan_word (&sc, "false"))
+            more = FALSE;
+          else
+            return FALSE;
+        }
+      else
+        return FALSE;
+      if (seen & bit)
+        return FALSE;
+      seen |= bit;
+    }
+  while (scan_char (&sc, ','));
+  if (seen != want || !scan_char (&sc, '}'))
+    return FALSE;
+  scan_space (&sc);
+  if (sc.p != sc.end)
+    return FALSE;
+  if (events->len > 0 &&
+      ((CairnWireEvent *) g_ptr_array_index (events, events->len - 1))->seq > head)
+    return FALSE;
+  *out_events = g_steal_pointer (&events);
+  *out_head = head;
+  if (out_history_id != NULL)
+    *out_history_id = g_steal_pointer (&history_id);
+  if (out_more != NULL)
+    *out_more = more;
+  return TRUE;
+}
+
+CairnPullReply *
+cairn_protocol_decode_pull_reply_fast (const char *data,
+                                       gsize       len)
+{
+  g_autoptr(CairnPullReply) reply = g_new0 (CairnPullReply, 1);
+
+  if (data == NULL ||
+      !scan_events_message (data, len, FALSE, &reply->events, &reply->head,
+                            &reply->history_id, &reply->more))
+    return NULL;
+  return g_steal_pointer (&reply);
+}
+
+CairnPullReply *
+cairn_protocol_decode_pull_reply_text (const char  *data,
+                                       gsize        len,
+                                       gsize        max_bytes,
+                                       GError     **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  CairnPullReply *reply;
+
+  if (len <= max_bytes && (reply = cairn_protocol_decode_pull_reply_fast (data, len)) != NULL)
+    return reply;
+  if (!(node = cairn_protocol_parse (data, len, max_bytes, error)))
+    return NULL;
+  return cairn_protocol_decode_pull_reply (node, error);
+}
+
+CairnLiveMessage *
+cairn_protocol_decode_live_events_fast (const char *data,
+                                        gsize       len)
+{
+  g_autoptr(CairnLiveMessage) msg = g_new0 (CairnLiveMessage, 1);
+
+  msg->type = CAIRN_LIVE_EVENTS;
+  if (data == NULL ||
+      !scan_events_message (data, len, TRUE, &msg->events, &msg->head, NULL, NULL))
+    return NULL;
+  return g_steal_pointer (&msg);
+}
+
+CairnLiveMessage *
+cairn_protocol_decode_live_message_text (const char  *data,
+                                         gsize        len,
+                                         gsize        max_bytes,
+                                         GError     **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  CairnLiveMessage *msg;
+
+  if (len <= max_bytes && (msg = cairn_protocol_decode_live_events_fast (data, len)) != NULL)
+    return msg;
+  if (!(node = cairn_protocol_parse (data, len, max_bytes, error)))
+    return NULL;
+  return cairn_protocol_decode_live_message (node, error);
 }

@@ -324,6 +324,29 @@ JsonNode       *cairn_protocol_encode_pull_reply (const CairnPullReply *reply);
 /* Also checks that seqs are ascending and none exceeds head. */
 CairnPullReply *cairn_protocol_decode_pull_reply (JsonNode  *node,
                                                   GError   **error);
+/* The answer written straight to text, without a tree (the server's pull
+ * and live backlog path): the same JSON as the encoded node, with each
+ * event's args_json copied as it is (it must be a compact JSON object). */
+char           *cairn_protocol_pull_reply_to_text (const CairnPullReply *reply,
+                                                   gsize                *out_length);
+/* A fast path for the pull answer: decodes data (len bytes) without a
+ * tree when it is the shape the server writes: strings without escapes
+ * outside args, integers, and args in compact form (no spaces, integers,
+ * no repeated keys; strings may hold any text and escapes). Returns NULL
+ * for anything else, valid or not, and never reports an error. An event's
+ * args_json is then its args as sent, which json-glib reads as the same
+ * object as the general path's args_json (re-written by the generator, no
+ * longer than the text sent). */
+CairnPullReply *cairn_protocol_decode_pull_reply_fast (const char *data,
+                                                       gsize       len);
+/* Decodes a pull answer from its text: the fast path above, else
+ * cairn_protocol_parse() (with max_bytes) and
+ * cairn_protocol_decode_pull_reply(), so the result and every error are
+ * the same as theirs. */
+CairnPullReply *cairn_protocol_decode_pull_reply_text (const char  *data,
+                                                       gsize        len,
+                                                       gsize        max_bytes,
+                                                       GError     **error);
 
 /* Parses the "after" and "limit" query values (NULL means absent:
  * after 0, limit DEFAULT_PULL_LIMIT). Refuses anything but a decimal
@@ -365,6 +388,11 @@ JsonNode         *cairn_protocol_encode_live_hello  (gint64      head,
 /* events: CairnWireEvent* */
 JsonNode         *cairn_protocol_encode_live_events (GPtrArray  *events,
                                                      gint64      head);
+/* The same message written straight to text (see
+ * cairn_protocol_pull_reply_to_text()). */
+char             *cairn_protocol_live_events_to_text (GPtrArray *events,
+                                                      gint64     head,
+                                                      gsize     *out_length);
 /* {"type":"error","id":id|null,"error":{…}} */
 JsonNode         *cairn_protocol_encode_live_error  (const char         *id,
                                                      CairnProtocolError  error,
@@ -374,5 +402,14 @@ JsonNode         *cairn_protocol_encode_live_error  (const char         *id,
 /* Decodes any server-to-client live message. */
 CairnLiveMessage *cairn_protocol_decode_live_message (JsonNode  *node,
                                                       GError   **error);
+/* The fast path for an "events" message (see
+ * cairn_protocol_decode_pull_reply_fast()): NULL for anything else. */
+CairnLiveMessage *cairn_protocol_decode_live_events_fast (const char *data,
+                                                          gsize       len);
+/* Any live message from its text: the fast path, else parse and decode. */
+CairnLiveMessage *cairn_protocol_decode_live_message_text (const char  *data,
+                                                           gsize        len,
+                                                           gsize        max_bytes,
+                                                           GError     **error);
 
 G_END_DECLS

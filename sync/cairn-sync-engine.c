@@ -17,6 +17,7 @@
 
 #define PUSH_BATCH        500
 #define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
+#define CATCH_UP_BATCH    (PULL_PAGE * 4)
 #define PROBE_SECONDS     30
 #define MAX_ROUND_STEPS   100000
 
@@ -181,12 +182,15 @@ typedef struct
   SoupMessage *msg;
   char        *what;
   gint64       expected;   /* client_seq_gap */
+  gboolean     raw;        /* a successful answer's body is kept, not parsed */
+  GBytes      *body;
 } HttpCall;
 
 static void
 http_call_free (HttpCall *call)
 {
   g_clear_object (&call->msg);
+  g_clear_pointer (&call->body, g_bytes_unref);
   g_free (call->what);
   g_free (call);
 }
@@ -219,6 +223,13 @@ http_done (GObject      *source,
 
   status = soup_message_get_status (call->msg);
   data = g_bytes_get_data (bytes, &len);
+  if (call->raw && status < 300 && status != SOUP_STATUS_NO_CONTENT)
+    {
+      /* Decoded by the caller (a pull answer, see pull_finish). */
+      call->body = g_steal_pointer (&bytes);
+      g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+      return;
+    }
   if (status == SOUP_STATUS_NO_CONTENT || (len == 0 && status < 300))
     {
       g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
@@ -252,11 +263,12 @@ http_done (GObject      *source,
 }
 
 static void
-http_call_async (CairnSyncEngine     *self,
+http_call_start (CairnSyncEngine     *self,
                  const char          *method,
                  const char          *path,
                  JsonNode            *body,
                  const char          *what,
+                 gboolean             raw,
                  GCancellable        *cancellable,
                  GAsyncReadyCallback  callback,
                  gpointer             user_data)
@@ -265,9 +277,10 @@ http_call_async (CairnSyncEngine     *self,
   g_autofree char *url = g_strconcat (self->server_url, path, NULL);
   HttpCall *call = g_new0 (HttpCall, 1);
 
-  g_task_set_source_tag (task, http_call_async);
+  g_task_set_source_tag (task, http_call_start);
   g_task_set_task_data (task, call, (GDestroyNotify) http_call_free);
   call->what = g_strdup (what);
+  call->raw = raw;
   call->msg = soup_message_new (method, url);
   if (call->msg == NULL)
     {
@@ -294,6 +307,35 @@ http_call_async (CairnSyncEngine     *self,
                                     cancellable, http_done, g_object_ref (task));
 }
 
+static void
+http_call_async (CairnSyncEngine     *self,
+                 const char          *method,
+                 const char          *path,
+                 JsonNode            *body,
+                 const char          *what,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  http_call_start (self, method, path, body, what, FALSE, cancellable, callback, user_data);
+}
+
+/* GET events?after=…: the answer is decoded from its text by pull_finish,
+ * without a JSON tree for the usual page (up to 1 MiB in a catch-up). */
+static void
+pull_async (CairnSyncEngine     *self,
+            gint64               after,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=%" G_GINT64_FORMAT
+                                           "&limit=%u", self->workspace_id, after, PULL_PAGE);
+
+  http_call_start (self, "GET", path, NULL, "pulling changes", TRUE, cancellable,
+                   callback, user_data);
+}
+
 static JsonNode *
 http_call_finish (CairnSyncEngine  *self,
                   GAsyncResult     *result,
@@ -305,6 +347,46 @@ http_call_finish (CairnSyncEngine  *self,
   if (out_expected != NULL)
     *out_expected = call->expected;
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static CairnPullReply *
+pull_finish (CairnSyncEngine  *self,
+             GAsyncResult     *result,
+             GError          **error)
+{
+  HttpCall *call = g_task_get_task_data (G_TASK (result));
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CairnPullReply *reply;
+  const char *data;
+  gsize len = 0;
+
+  if (!(node = http_call_finish (self, result, NULL, error)))
+    return NULL;
+  if (call->body == NULL)
+    {
+      /* 204 No Content: not a pull answer. */
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "The server's answer to %s (HTTP %u) is empty", call->what,
+                   soup_message_get_status (call->msg));
+      return NULL;
+    }
+  data = g_bytes_get_data (call->body, &len);
+  reply = cairn_protocol_decode_pull_reply_text (data, len, CAIRN_PROTOCOL_MAX_BODY_BYTES * 64,
+                                                 &local_error);
+  if (reply == NULL)
+    {
+      if (local_error->domain == CAIRN_PROTOCOL_ERROR &&
+          (local_error->code == CAIRN_PROTOCOL_ERROR_MALFORMED_JSON ||
+           local_error->code == CAIRN_PROTOCOL_ERROR_INVALID_UTF8 ||
+           local_error->code == CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE))
+        g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                     "The server's answer to %s (HTTP %u) is not readable: %s", call->what,
+                     soup_message_get_status (call->msg), local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return reply;
 }
 
 static char *
@@ -742,9 +824,17 @@ cairn_sync_engine_logout_finish (CairnSyncEngine  *self,
 
 typedef struct
 {
-  guint steps;
-  guint pulls_in_flight;
+  guint      steps;
+  guint      pulls_in_flight;
+  GPtrArray *held;   /* CairnWireEvent*: pages waiting to be rebased together */
 } RoundData;
+
+static void
+round_data_free (RoundData *data)
+{
+  g_clear_pointer (&data->held, g_ptr_array_unref);
+  g_free (data);
+}
 
 static void round_step      (GTask        *task);
 static void round_pull_done (GObject      *source,
@@ -811,13 +901,9 @@ round_pull (GTask  *task,
 {
   CairnSyncEngine *self = g_task_get_source_object (task);
   RoundData *data = g_task_get_task_data (task);
-  g_autofree char *path = events_path (self);
-  g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
-                                            after, PULL_PAGE);
 
   data->pulls_in_flight++;
-  http_call_async (self, "GET", query, NULL, "pulling changes",
-                   g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
+  pull_async (self, after, g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
 }
 
 static void
@@ -829,15 +915,12 @@ round_pull_done (GObject      *source,
   CairnSyncEngine *self = g_task_get_source_object (task);
   RoundData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
 
   data->pulls_in_flight--;
-  node = http_call_finish (self, result, NULL, &error);
   if (g_task_get_completed (task))
     return;   /* the round already failed */
-  if (node != NULL)
-    reply = cairn_protocol_decode_pull_reply (node, &error);
+  reply = pull_finish (self, result, &error);
   if (reply == NULL)
     {
       round_fail (task, g_steal_pointer (&error));
@@ -857,11 +940,20 @@ round_pull_done (GObject      *source,
     round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
                                                              reply->events->len - 1))->seq);
 
-  if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
+  /* Several pages make one rebase (one transaction) of up to
+   * CATCH_UP_BATCH events: each transaction has a fixed cost. */
+  if (data->held == NULL)
+    data->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_extend_and_steal (data->held, g_steal_pointer (&reply->events));
+  reply->events = g_ptr_array_new ();
+  if (data->pulls_in_flight > 0 && data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
+    return;
+  if (!cairn_sync_core_receive (self->core, data->held, reply->head, reply->history_id, &error))
     {
       round_fail (task, g_steal_pointer (&error));
       return;
     }
+  g_ptr_array_set_size (data->held, 0);
   update_counts (self);
   if (data->pulls_in_flight > 0)
     return;   /* the next page's answer carries on */
@@ -932,7 +1024,7 @@ cairn_sync_engine_sync_async (CairnSyncEngine     *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_sync_engine_sync_async);
-  g_task_set_task_data (task, g_new0 (RoundData, 1), g_free);
+  g_task_set_task_data (task, g_new0 (RoundData, 1), (GDestroyNotify) round_data_free);
 
   if (!check_ready (self, &error))
     {
@@ -1022,18 +1114,15 @@ live_pull_done (GObject      *source,
 {
   CairnSyncEngine *self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
 
-  node = http_call_finish (self, result, NULL, &error);
+  reply = pull_finish (self, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_object_unref (self);
       return;
     }
   self->pulling = FALSE;
-  if (node != NULL)
-    reply = cairn_protocol_decode_pull_reply (node, &error);
   if (reply == NULL)
     live_lost (self, error);
   else if (self->core == NULL)
@@ -1079,15 +1168,12 @@ kick (CairnSyncEngine *self)
 
   if (!self->pulling && cairn_sync_core_wants_pull (self->core))
     {
-      g_autofree char *path = events_path (self);
-      g_autofree char *query = g_strdup_printf ("%s?after=%" G_GINT64_FORMAT "&limit=%u", path,
-                                                cairn_sync_core_pull_after (self->core), PULL_PAGE);
       self->pulling = TRUE;
       set_state (self, CAIRN_SYNC_STATE_SYNCING, NULL);
       /* Each page comes back through the main loop: a long catch-up never
        * blocks the UI. */
-      http_call_async (self, "GET", query, NULL, "pulling changes", self->cancellable,
-                       live_pull_done, g_object_ref (self));
+      pull_async (self, cairn_sync_core_pull_after (self->core), self->cancellable,
+                  live_pull_done, g_object_ref (self));
     }
 
   if (self->ws_push_id == NULL && !self->pulling && cairn_sync_core_is_up_to_date (self->core))
@@ -1103,7 +1189,6 @@ live_message (SoupWebsocketConnection *ws,
               CairnSyncEngine         *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnLiveMessage) msg = NULL;
   gsize len = 0;
   const char *data = g_bytes_get_data (message, &len);
@@ -1112,9 +1197,8 @@ live_message (SoupWebsocketConnection *ws,
   self->ws_last_message = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
-  node = cairn_protocol_parse (data, len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES * 2, &error);
-  if (node != NULL)
-    msg = cairn_protocol_decode_live_message (node, &error);
+  msg = cairn_protocol_decode_live_message_text (data, len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES * 2,
+                                                 &error);
   if (msg == NULL)
     {
       g_autoptr(GError) wrapped = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,

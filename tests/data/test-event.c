@@ -317,6 +317,47 @@ test_canonical_args_text (void)
     }
 }
 
+
+/* Events built from args text, as pulled from the server: the flat form
+ * (read without json-glib) and any other object (read with it) give the
+ * same args as json-glib; text that is not an object is refused. */
+static void
+test_from_args_json (void)
+{
+  static const char *const objects[] = {
+    "{\"list_id\":\"" LIST_ID "\",\"position\":\"V\",\"title\":\"Caf\xc3\xa9 \\\"q\\\" \\\\ \\u00e9\"}",
+    "{\"n\":-12,\"b\":true,\"z\":null}",
+    "{}",
+    "{\"nested\":{\"a\":[1,2]},\"x\":1.5}",
+    " { \"spaced\" : \"yes\" } ",
+  };
+  static const char *const not_objects[] = { "[1]", "\"text\"", "{\"a\":", "", "{\"a\":1}x" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnEvent) event = cairn_event_new_from_args_json ("list.created", 1, objects[i], &error);
+      g_autoptr(JsonNode) expected = json_from_string (objects[i], NULL);
+      g_autoptr(JsonNode) got = json_node_new (JSON_NODE_OBJECT);
+
+      g_test_message ("object %u", i);
+      g_assert_no_error (error);
+      g_assert_cmpstr (event->name, ==, "list.created");
+      g_assert_cmpuint (event->version, ==, 1);
+      json_node_set_object (got, event->args);
+      g_assert_true (json_node_equal (got, expected));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (not_objects); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("not an object %u", i);
+      g_assert_null (cairn_event_new_from_args_json ("list.created", 1, not_objects[i], &error));
+      g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "not a JSON object"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -331,6 +372,7 @@ main (int   argc,
   g_test_add_func ("/event/json-bad-shape", test_json_bad_shape);
   g_test_add_func ("/event/ids", test_ids);
   g_test_add_func ("/event/canonical-args-text", test_canonical_args_text);
+  g_test_add_func ("/event/from-args-json", test_from_args_json);
 
   return g_test_run ();
 }

@@ -152,6 +152,28 @@ test_no_pending (void)
   rebase_ok (ts->store, batch);
   g_assert_cmpint (cairn_store_get_head (ts->store), ==, 3);
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, 3);
+
+  /* events that leave their rows as they were are no change on screen;
+   * only the renamed list is */
+  {
+    g_autoptr(GPtrArray) more = batch_new ();
+
+    g_ptr_array_add (more, test_event_new (OTHER, 3, 4, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Home\"}"));
+    g_ptr_array_add (more, test_event_new (THIRD, 2, 5, "todo.completed", "{\"todo_id\":\"" T1 "\"}"));
+    g_ptr_array_add (more, test_event_new (OTHER, 4, 6, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Other\",\"position\":\"W\"}"));
+    rebase_ok (ts->store, more);
+    g_assert_cmpuint (rec.n_emissions, ==, 2);
+    g_assert_cmpuint (g_hash_table_size (rec.last->lists), ==, 0);
+    g_assert_cmpuint (g_hash_table_size (rec.last->todos), ==, 0);
+
+    g_ptr_array_set_size (more, 0);
+    g_ptr_array_add (more, test_event_new (OTHER, 5, 7, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"House\"}"));
+    rebase_ok (ts->store, more);
+    g_assert_cmpuint (rec.n_emissions, ==, 3);
+    g_assert_true (g_hash_table_contains (rec.last->lists, L1));
+    g_assert_cmpuint (g_hash_table_size (rec.last->lists), ==, 1);
+    g_assert_cmpuint (g_hash_table_size (rec.last->todos), ==, 0);
+  }
   g_clear_pointer (&rec.last, _cairn_changes_free);
 }
 

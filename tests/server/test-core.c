@@ -391,6 +391,54 @@ test_session_expiry_and_revoke (Fixture       *f,
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
 }
 
+/* A live connection's session: still allowed while it is used (touched),
+ * not once it was left unused past the idle limit, and a touch cannot
+ * bring an expired session back. */
+static void
+test_live_session_use (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnSessionReply) a = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+  gint64 interval = cairn_server_core_live_touch_interval (f->core);
+  gint64 retry;
+
+  g_assert_cmpint (interval, ==, CAIRN_CORE_LIVE_TOUCH_MS);
+  a = cairn_server_core_login (f->core, "alice", "correct horse", "phone", NULL, &retry, &error);
+  g_assert_no_error (error);
+  auth = cairn_server_core_authenticate (f->core, a->token, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_still_allowed (f->core, auth, ws));
+
+  /* Touched every hour for longer than the idle limit: still fine, and
+   * the token still works over HTTP. */
+  for (gint64 t = 0; t < CAIRN_CORE_DEFAULT_SESSION_IDLE_MS + 10 * interval; t += interval)
+    {
+      f->world.now += interval;
+      g_assert_true (cairn_server_core_still_allowed (f->core, auth, ws));
+      g_assert_true (cairn_server_core_touch_session (f->core, auth, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(CairnAuth) again = cairn_server_core_authenticate (f->core, a->token, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (again);
+  }
+
+  /* Unused past the limit: no longer allowed, and a late touch does not
+   * revive it. */
+  f->world.now += CAIRN_CORE_DEFAULT_SESSION_IDLE_MS + 1000;
+  g_assert_false (cairn_server_core_still_allowed (f->core, auth, ws));
+  g_assert_true (cairn_server_core_touch_session (f->core, auth, &error));
+  g_assert_no_error (error);
+  g_assert_false (cairn_server_core_still_allowed (f->core, auth, ws));
+  g_assert_null (cairn_server_core_authenticate (f->core, a->token, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED);
+}
+
 static void
 test_workspaces_members (Fixture       *f,
                          gconstpointer  data)
@@ -828,6 +876,7 @@ main (int    argc,
   ADD ("rate-limit-address", test_rate_limit_address);
   ADD ("rate-limit-ipv6-prefix", test_rate_limit_ipv6_prefix);
   ADD ("session-expiry-revoke", test_session_expiry_and_revoke);
+  ADD ("live-session-use", test_live_session_use);
   ADD ("workspaces-members", test_workspaces_members);
   ADD ("push-exactly-once", test_push_exactly_once);
   ADD ("pull-pages", test_pull_pages);

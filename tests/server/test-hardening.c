@@ -681,6 +681,392 @@ test_huge_headers (void)
   cairn_test_server_free (srv);
 }
 
+typedef struct
+{
+  guint      done;
+  guint      created;
+  guint      refused;
+  GPtrArray *retry_after;   /* Retry-After values of the refusals */
+} LoginBurst;
+
+typedef struct
+{
+  LoginBurst  *burst;
+  SoupMessage *msg;
+} LoginCall;
+
+static void
+login_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoginCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  guint status = soup_message_get_status (call->msg);
+
+  g_assert_no_error (error);
+  call->burst->done++;
+  if (status == 201)
+    call->burst->created++;
+  else
+    {
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *obj;
+      const char *ra = soup_message_headers_get_one (soup_message_get_response_headers (call->msg),
+                                                     "Retry-After");
+
+      g_assert_cmpuint (status, ==, 429);
+      node = json_from_string (g_bytes_get_data (answer, NULL), &error);
+      g_assert_no_error (error);
+      obj = json_node_get_object (node);
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (obj, "error"), "code"),
+                       ==, "rate_limited");
+      g_assert_nonnull (ra);
+      g_ptr_array_add (call->burst->retry_after, g_strdup (ra));
+      call->burst->refused++;
+    }
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+/* With both password checks busy and the login queue full, a further login
+ * is refused at once with 429 rate_limited and Retry-After instead of
+ * waiting; the queued ones still succeed, and once the burst is over
+ * logging in works again (nothing was counted against the user). */
+static void
+test_login_queue_bounded (void)
+{
+  const char *env[] = { "CAIRN_SERVER_LOGIN_QUEUE=2", "CAIRN_SERVER_CHECK_DELAY_MS=1500", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 16,
+                                                                   "max-conns", 16, NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *body = g_strdup ("{\"username\":\"alice\",\"password\":\"" ALICE_PW "\","
+                                    "\"device\":\"d\"}");
+  LoginBurst burst = { 0 };
+  g_autofree char *token = NULL;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, env);
+  url = g_strconcat (srv->base, "/v1/session", NULL);
+  burst.retry_after = g_ptr_array_new_with_free_func (g_free);
+  /* 2 running, 2 waiting, 3 refused. */
+  for (guint i = 0; i < 7; i++)
+    {
+      LoginCall *call = g_new0 (LoginCall, 1);
+      g_autoptr(GBytes) req = g_bytes_new (body, strlen (body));
+
+      call->burst = &burst;
+      call->msg = soup_message_new ("POST", url);
+      soup_message_set_request_body_from_bytes (call->msg, "application/json", req);
+      soup_session_send_and_read_async (session, call->msg, G_PRIORITY_DEFAULT, NULL, login_answered, call);
+    }
+  while (burst.done < 7)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (burst.created, ==, 4);
+  g_assert_cmpuint (burst.refused, ==, 3);
+  for (guint i = 0; i < burst.retry_after->len; i++)
+    g_assert_cmpint (g_ascii_strtoll (g_ptr_array_index (burst.retry_after, i), NULL, 10), >=, 1);
+  g_ptr_array_unref (burst.retry_after);
+
+  token = cairn_test_login (srv, "alice", ALICE_PW, "after-burst");
+  g_assert_nonnull (token);
+  cairn_test_server_free (srv);
+}
+
+/* A client that only keeps its live WebSocket open is using its session:
+ * the stream stays open past the idle limit and the token still works
+ * over HTTP afterwards, while a session left unused expires. A live
+ * stream whose session did expire (here: the recheck comes later than the
+ * idle limit) is closed with 1008. */
+static void
+test_live_counts_as_use (void)
+{
+  const char *env[] = { "CAIRN_SERVER_SESSION_IDLE_SECONDS=4", NULL };
+  const char *fast[] = { "--live-recheck", "1", NULL };
+  const char *slow[] = { "--live-recheck", "6", NULL };
+
+  for (guint mode = 0; mode < 2; mode++)
+    {
+      CairnTestServer *srv = cairn_test_server_new ();
+      g_autofree char *live = NULL;
+      g_autofree char *idle = NULL;
+      g_autofree char *ws = NULL;
+      g_autoptr(JsonNode) a = NULL;
+      g_autoptr(JsonNode) b = NULL;
+      CairnTestListener *listener;
+      guint status = 0;
+
+      cairn_test_server_add_user (srv, "alice", ALICE_PW);
+      cairn_test_server_start_full (srv, env, mode == 0 ? fast : slow);
+      live = cairn_test_login (srv, "alice", ALICE_PW, "live-only");
+      idle = cairn_test_login (srv, "alice", ALICE_PW, "idle");
+      ws = cairn_test_personal_ws (srv, live);
+      listener = cairn_test_listener_new (cairn_test_live_connect (srv, live, ws, 0, &status));
+      g_assert_nonnull (listener->conn);
+
+      if (mode == 0)
+        {
+          /* Twice the idle limit with nothing but the open stream. */
+          g_assert_false (cairn_test_listener_wait_closed (listener, 8000));
+          a = cairn_test_http (srv, NULL, "GET", "/v1/sessions", live, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 200);
+          b = cairn_test_http (srv, NULL, "GET", "/v1/sessions", idle, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 401);
+        }
+      else
+        {
+          g_assert_true (cairn_test_listener_wait_closed (listener, 20000));
+          g_assert_cmpuint (listener->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+          a = cairn_test_http (srv, NULL, "GET", "/v1/sessions", live, NULL, 0, &status);
+          g_assert_cmpuint (status, ==, 401);
+        }
+      cairn_test_listener_free (listener);
+      cairn_test_server_free (srv);
+    }
+}
+
+/* Sends a whole request on a raw connection and returns the status line's
+ * code (0 when the server closed without answering); the answer's body
+ * goes to *out_text when asked. */
+static guint
+raw_request (GSocketConnection *conn,
+             const char        *request,
+             char             **out_text)
+{
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  g_autoptr(GString) got = g_string_new (NULL);
+  char buf[4096];
+
+  g_socket_set_timeout (socket, 20);
+  if (g_socket_send (socket, request, strlen (request), NULL, NULL) != (gssize) strlen (request))
+    return 0;
+  /* Enough for the status line and the small JSON answers used here. */
+  while (strstr (got->str, "\r\n\r\n") == NULL || strchr (strstr (got->str, "\r\n\r\n"), '}') == NULL)
+    {
+      gssize n = g_socket_receive (socket, buf, sizeof buf, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      g_string_append_len (got, buf, n);
+    }
+  if (out_text != NULL)
+    *out_text = g_strdup (got->str);
+  if (!g_str_has_prefix (got->str, "HTTP/1.1 "))
+    return 0;
+  return (guint) g_ascii_strtoull (got->str + 9, NULL, 10);
+}
+
+#define HEALTH "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+/* Without a proxy, one address may hold --max-connections-per-address
+ * connections; the next is answered 429 too_many_connections and closed,
+ * and closing one frees its place. */
+static void
+test_connections_per_address (void)
+{
+  const char *args[] = { "--max-connections-per-address", "3", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  GSocketConnection *held[3];
+  g_autoptr(GSocketConnection) extra = NULL;
+  g_autofree char *text = NULL;
+  guint status = 0;
+
+  cairn_test_server_start_full (srv, NULL, args);
+  /* Idle ones and one used for a request (kept alive) count alike. */
+  for (guint i = 0; i < 3; i++)
+    held[i] = raw_connect (srv);
+  g_assert_cmpuint (raw_request (held[0], HEALTH, NULL), ==, 200);
+
+  extra = raw_connect (srv);
+  g_assert_cmpuint (raw_request (extra, HEALTH, &text), ==, 429);
+  g_assert_nonnull (strstr (text, "too_many_connections"));
+  g_assert_true (server_closes (extra, 20));
+  g_clear_object (&extra);
+
+  /* Still refused while all three stay open... */
+  extra = raw_connect (srv);
+  g_assert_cmpuint (raw_request (extra, HEALTH, NULL), ==, 429);
+  g_clear_object (&extra);
+
+  /* ...but once two are closed, new ones get through (the server notices
+   * the close a moment later). */
+  g_io_stream_close (G_IO_STREAM (held[1]), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (held[2]), NULL, NULL);
+  for (guint attempt = 0; attempt < 100 && status != 200; attempt++)
+    {
+      g_autoptr(GSocketConnection) again = raw_connect (srv);
+
+      status = raw_request (again, HEALTH, NULL);
+      if (status != 200)
+        g_usleep (100 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 200);
+  /* The held connection still works. */
+  g_assert_cmpuint (raw_request (held[0], HEALTH, NULL), ==, 200);
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (held[i]);
+  cairn_test_server_free (srv);
+}
+
+/* Behind --trust-proxy every connection comes from the proxy: what counts
+ * is requests in progress per forwarded address (an IPv6 /64 as one), so
+ * one client cannot hold more while others still get through. */
+static void
+test_connections_per_forwarded_address (void)
+{
+  const char *args[] = { "--trust-proxy", "--max-connections-per-address", "2", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  const char *held_from[] = { "2001:db8:1:2::1", "2001:db8:1:2::2" };
+  GSocketConnection *held[2];
+  g_autoptr(GSocketConnection) extra = NULL;
+  g_autoptr(GSocketConnection) other = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *req = NULL;
+  guint status = 0;
+
+  cairn_test_server_start_full (srv, NULL, args);
+  /* Two logins from one /64 whose bodies are still on their way. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *start =
+        g_strdup_printf ("POST /v1/session HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
+                         "Content-Length: 100\r\n\r\n{\"user", held_from[i]);
+
+      held[i] = raw_connect (srv);
+      g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (held[i]), start, strlen (start),
+                                      NULL, NULL), ==, (gssize) strlen (start));
+    }
+  /* Let the server read their headers. */
+  for (guint attempt = 0; attempt < 100 && status != 429; attempt++)
+    {
+      g_autoptr(GSocketConnection) probe = raw_connect (srv);
+
+      g_clear_pointer (&text, g_free);
+      status = raw_request (probe, "GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+                                   "X-Forwarded-For: 2001:db8:1:2::3\r\n\r\n", &text);
+      if (status != 429)
+        g_usleep (50 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 429);
+  g_assert_nonnull (strstr (text, "too_many_connections"));
+
+  /* Another client of the same proxy is not affected. */
+  other = raw_connect (srv);
+  g_assert_cmpuint (raw_request (other, "GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+                                        "X-Forwarded-For: 192.0.2.9\r\n\r\n", NULL), ==, 200);
+
+  /* One held request ends (its client went away): the /64 may send again. */
+  g_io_stream_close (G_IO_STREAM (held[0]), NULL, NULL);
+  req = g_strdup ("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 2001:db8:1:2::3\r\n\r\n");
+  status = 0;
+  for (guint attempt = 0; attempt < 100 && status != 200; attempt++)
+    {
+      g_autoptr(GSocketConnection) again = raw_connect (srv);
+
+      status = raw_request (again, req, NULL);
+      if (status != 200)
+        g_usleep (100 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 200);
+  g_object_unref (held[0]);
+  g_object_unref (held[1]);
+  cairn_test_server_free (srv);
+}
+
+/* A kept-alive connection that a client closes after its requests frees
+ * its place at once, and one left silent after its request is closed after
+ * --request-timeout (libsoup alone would keep both in CLOSE_WAIT). */
+static void
+test_kept_alive_connections_end (void)
+{
+  const char *args[] = { "--max-connections-per-address", "2", "--request-timeout", "1", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(GSocketConnection) a = NULL;
+  g_autoptr(GSocketConnection) b = NULL;
+  guint status = 0;
+
+  cairn_test_server_start_full (srv, NULL, args);
+  a = raw_connect (srv);
+  g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
+  g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
+  g_io_stream_close (G_IO_STREAM (a), NULL, NULL);
+  b = raw_connect (srv);
+  g_assert_cmpuint (raw_request (b, HEALTH, NULL), ==, 200);
+  /* a's place is free again (once the server saw the close). */
+  for (guint attempt = 0; attempt < 50 && status != 200; attempt++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (srv);
+
+      status = raw_request (c, HEALTH, NULL);
+      if (status != 200)
+        g_usleep (20 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 200);
+  /* b, silent since its answer, is closed by the server. */
+  g_assert_true (server_closes (b, 20));
+  cairn_test_server_free (srv);
+}
+
+/* Live WebSockets, once upgraded, are counted per user, not against their
+ * address: three of them do not use up a limit of two HTTP connections. */
+static void
+test_live_not_counted_per_address (void)
+{
+  const char *args[] = { "--max-connections-per-address", "2", NULL };
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *ws = NULL;
+  g_autoptr(GSocketConnection) raw = NULL;
+  CairnTestListener *live[3];
+  guint status = 0;
+
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start_full (srv, NULL, args);
+  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  ws = cairn_test_personal_ws (srv, token);
+  for (guint i = 0; i < 3; i++)
+    {
+      live[i] = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
+      g_assert_nonnull (live[i]->conn);
+    }
+  /* The test's own kept-alive HTTP connection plus this one. */
+  raw = raw_connect (srv);
+  g_assert_cmpuint (raw_request (raw, HEALTH, NULL), ==, 200);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_false (live[i]->closed);
+      cairn_test_listener_free (live[i]);
+    }
+  cairn_test_server_free (srv);
+}
+
+/* --max-connections-per-address takes only sane values. */
+static void
+test_connections_option (void)
+{
+  const char *bad[] = { "0", "-1", "1000001" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      CairnTestServer *srv = cairn_test_server_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc =
+        g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                          srv->binary, "serve", "--data", srv->data_dir, "--listen", "127.0.0.1:0",
+                          "--max-connections-per-address", bad[i], NULL);
+      g_autofree char *err = NULL;
+
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+      g_assert_nonnull (strstr (err, "--max-connections-per-address"));
+      cairn_test_server_free (srv);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -695,5 +1081,13 @@ main (int    argc,
   g_test_add_func ("/server/hardening/live-pushes-concurrent", test_live_pushes_concurrent);
   g_test_add_func ("/server/hardening/sigterm-during-live-pushes", test_sigterm_during_live_pushes);
   g_test_add_func ("/server/hardening/huge-headers", test_huge_headers);
+  g_test_add_func ("/server/hardening/login-queue-bounded", test_login_queue_bounded);
+  g_test_add_func ("/server/hardening/live-counts-as-use", test_live_counts_as_use);
+  g_test_add_func ("/server/hardening/connections-per-address", test_connections_per_address);
+  g_test_add_func ("/server/hardening/connections-per-forwarded-address",
+                   test_connections_per_forwarded_address);
+  g_test_add_func ("/server/hardening/kept-alive-connections-end", test_kept_alive_connections_end);
+  g_test_add_func ("/server/hardening/live-not-counted-per-address", test_live_not_counted_per_address);
+  g_test_add_func ("/server/hardening/connections-option", test_connections_option);
   return g_test_run ();
 }

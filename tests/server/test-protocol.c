@@ -57,6 +57,10 @@ test_parse_errors (void)
     { "{\"a\":\"x\0y\"}", 11, CAIRN_PROTOCOL_ERROR_INVALID_UTF8 },
     /* A lone surrogate escape is no character at all. */
     { "{\"a\":\"\\ud800\"}", 14, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud800x\"}", 15, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\udc00\\ud800\"}", 20, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud800\\u0041\"}", 20, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\uDBFF\"}", 14, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -68,6 +72,15 @@ test_parse_errors (void)
       g_assert_null (node);
       g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
     }
+
+  /* A pair is one character; an escaped backslash before "ud800" is text. */
+  {
+    g_autoptr(JsonNode) pair = parse_ok ("{\"a\":\"\\ud83d\\ude00\",\"b\":\"\\\\ud800\"}");
+    JsonObject *obj = json_node_get_object (pair);
+
+    g_assert_cmpstr (json_object_get_string_member (obj, "a"), ==, "\xf0\x9f\x98\x80");
+    g_assert_cmpstr (json_object_get_string_member (obj, "b"), ==, "\\ud800");
+  }
 
   {
     g_autoptr(GError) error = NULL;
@@ -608,6 +621,383 @@ test_push_fast_random (void)
   g_assert_cmpuint (refused, >, 300);
 }
 
+
+/* ---- pull answers and live events as text ------------------------------ */
+
+/* Same events as the client reads them: args compared as parsed JSON (the
+ * fast path keeps args as sent, the general one re-writes them). */
+static void
+assert_same_pulled (GPtrArray *a,
+                    GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+      g_autoptr(JsonNode) xa = json_from_string (x->args_json, NULL);
+      g_autoptr(JsonNode) ya = json_from_string (y->args_json, NULL);
+
+      g_assert_cmpstr (x->name, ==, y->name);
+      g_assert_cmpint (x->version, ==, y->version);
+      g_assert_nonnull (xa);
+      g_assert_nonnull (ya);
+      g_assert_true (json_node_equal (xa, ya));
+      g_assert_cmpuint (strlen (x->args_json), >=, strlen (y->args_json));
+      g_assert_cmpstr (x->client_id, ==, y->client_id);
+      g_assert_cmpint (x->client_seq, ==, y->client_seq);
+      g_assert_cmpint (x->created_at, ==, y->created_at);
+      g_assert_cmpint (x->seq, ==, y->seq);
+      g_assert_cmpstr (x->device, ==, y->device);
+    }
+}
+
+static CairnPullReply *
+pull_general (const char  *text,
+              GError     **error)
+{
+  g_autoptr(JsonNode) node = cairn_protocol_parse (text, strlen (text), CAIRN_PROTOCOL_MAX_BODY_BYTES, error);
+
+  if (node == NULL)
+    return NULL;
+  return cairn_protocol_decode_pull_reply (node, error);
+}
+
+/* decode_pull_reply_text() gives what parse + decode give, result or error;
+ * returns whether the fast path took the text. */
+static gboolean
+check_pull_text (const char *text)
+{
+  g_autoptr(GError) general_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) general = pull_general (text, &general_error);
+  g_autoptr(CairnPullReply) fast = cairn_protocol_decode_pull_reply_fast (text, strlen (text));
+  g_autoptr(CairnPullReply) reply = cairn_protocol_decode_pull_reply_text (text, strlen (text),
+                                                                           CAIRN_PROTOCOL_MAX_BODY_BYTES,
+                                                                           &error);
+
+  if (general == NULL)
+    {
+      if (fast != NULL)
+        g_error ("Fast path accepted a pull answer the general path refuses (%s): %s",
+                 general_error->message, text);
+      g_assert_null (reply);
+      g_assert_error (error, general_error->domain, general_error->code);
+      g_assert_cmpstr (error->message, ==, general_error->message);
+      return FALSE;
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  assert_same_pulled (reply->events, general->events);
+  g_assert_cmpint (reply->head, ==, general->head);
+  g_assert_cmpstr (reply->history_id, ==, general->history_id);
+  g_assert_cmpint (reply->more, ==, general->more);
+  if (fast != NULL)
+    {
+      assert_same_pulled (fast->events, general->events);
+      g_assert_cmpint (fast->head, ==, general->head);
+      g_assert_cmpstr (fast->history_id, ==, general->history_id);
+      g_assert_cmpint (fast->more, ==, general->more);
+    }
+  return fast != NULL;
+}
+
+/* Events as the server stores them: args from the generator (UTF-8 as is,
+ * escapes for quotes, backslashes and controls). */
+static GPtrArray *
+server_events (const char * const *devices,
+               guint               n)
+{
+  static const char *const titles[] = {
+    "Milk", "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "say \"hi\" \\ back/slash",
+    "line\nbreak\ttab\x01\x1f\x7f", "<b>&amp;</b> 'quoted'",
+  };
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) args = NULL;
+      g_autofree char *args_json = NULL;
+      CairnWireEvent *ev;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "todo_id");
+      json_builder_add_string_value (b, "0190f1c2-0000-7000-8000-000000000001");
+      json_builder_set_member_name (b, "title");
+      json_builder_add_string_value (b, titles[i % G_N_ELEMENTS (titles)]);
+      json_builder_set_member_name (b, "n");
+      json_builder_add_int_value (b, -(gint64) i * 1000);
+      json_builder_set_member_name (b, "nested");
+      json_builder_begin_array (b);
+      json_builder_add_boolean_value (b, i % 2);
+      json_builder_add_null_value (b);
+      json_builder_begin_object (b);
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      args = json_builder_get_root (b);
+      args_json = cairn_protocol_to_string (args, NULL);
+      ev = cairn_wire_event_new ("todo.created", 1 + i % 3, args_json, CID, i + 1, 1764000000000 + i);
+      ev->seq = 10 + i;
+      ev->device = g_strdup (devices[i % g_strv_length ((char **) devices)]);
+      g_ptr_array_add (events, ev);
+    }
+  return events;
+}
+
+static void
+test_pull_text (void)
+{
+  static const char *const plain_devices[] = { "laptop", "Zo\xc3\xab's phone", "Work PC (old)", NULL };
+  static const char *const odd_devices[] = { "say \"hi\"", "back\\slash", "ctl\x01\x1f\x7f" "end", NULL };
+  g_autoptr(CairnPullReply) pull = g_new0 (CairnPullReply, 1);
+  g_autoptr(CairnPullReply) odd = g_new0 (CairnPullReply, 1);
+  g_autoptr(CairnPullReply) empty = g_new0 (CairnPullReply, 1);
+
+  pull->events = server_events (plain_devices, 20);
+  pull->head = 40;
+  pull->history_id = g_strdup (CID);
+  pull->more = TRUE;
+  odd->events = server_events (odd_devices, 6);
+  odd->head = 15;
+  odd->history_id = g_strdup (CID);
+  empty->events = g_ptr_array_new ();
+  empty->head = 3;
+  empty->history_id = g_strdup (CID);
+
+  /* Written as text: byte for byte what the generator writes, except that
+   * 0x1f is escaped (json-glib writes it raw); the same JSON either way. */
+  for (guint k = 0; k < 3; k++)
+    {
+      CairnPullReply *reply = k == 0 ? pull : k == 1 ? odd : empty;
+      g_autoptr(JsonNode) node = cairn_protocol_encode_pull_reply (reply);
+      g_autofree char *general = cairn_protocol_to_string (node, NULL);
+      gsize len = 0;
+      g_autofree char *text = cairn_protocol_pull_reply_to_text (reply, &len);
+      g_autoptr(JsonNode) back = parse_ok (text);
+
+      g_assert_cmpuint (len, ==, strlen (text));
+      g_assert_true (json_node_equal (back, node));
+      if (k != 1)
+        g_assert_cmpstr (text, ==, general);
+      /* The client reads it back as it was; plain devices take the fast path. */
+      g_assert_cmpint (check_pull_text (text), ==, k != 1);
+      {
+        g_autoptr(CairnPullReply) read = cairn_protocol_decode_pull_reply_text (text, len, CAIRN_PROTOCOL_MAX_BODY_BYTES, NULL);
+
+        assert_same_pulled (read->events, reply->events);
+        g_assert_cmpint (read->more, ==, reply->more);
+      }
+    }
+
+  /* The live "events" message likewise. */
+  {
+    g_autoptr(JsonNode) node = cairn_protocol_encode_live_events (pull->events, 40);
+    g_autofree char *general = cairn_protocol_to_string (node, NULL);
+    g_autofree char *text = cairn_protocol_live_events_to_text (pull->events, 40, NULL);
+    g_autoptr(CairnLiveMessage) fast = cairn_protocol_decode_live_events_fast (text, strlen (text));
+    g_autoptr(CairnLiveMessage) read = NULL;
+    g_autoptr(CairnLiveMessage) other = NULL;
+    g_autoptr(JsonNode) hello = cairn_protocol_encode_live_hello (7, CID);
+    g_autofree char *hello_text = cairn_protocol_to_string (hello, NULL);
+    g_autofree char *odd_text = cairn_protocol_live_events_to_text (odd->events, 15, NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpstr (text, ==, general);
+    g_assert_nonnull (fast);
+    g_assert_cmpint (fast->type, ==, CAIRN_LIVE_EVENTS);
+    g_assert_cmpint (fast->head, ==, 40);
+    assert_same_pulled (fast->events, pull->events);
+    /* Other messages, and events the scanner declines, take the general path. */
+    g_assert_null (cairn_protocol_decode_live_events_fast (hello_text, strlen (hello_text)));
+    g_assert_null (cairn_protocol_decode_live_events_fast (odd_text, strlen (odd_text)));
+    read = cairn_protocol_decode_live_message_text (hello_text, strlen (hello_text),
+                                                    CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (read->type, ==, CAIRN_LIVE_HELLO);
+    other = cairn_protocol_decode_live_message_text (odd_text, strlen (odd_text),
+                                                     CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (other->type, ==, CAIRN_LIVE_EVENTS);
+    assert_same_pulled (other->events, odd->events);
+    g_assert_null (cairn_protocol_decode_live_message_text ("{\"type\":\"events\",\"events\":[],\"head\":-1}", 39,
+                                                            CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error));
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  }
+}
+
+#define SEV(args, seq) "{\"name\":\"todo.created\",\"version\":1,\"args\":" args ",\"client_id\":\"" CID "\",\"client_seq\":" seq ",\"created_at\":1,\"seq\":" seq "}"
+#define PULL(events, head, more) "{\"events\":[" events "],\"head\":" head ",\"history_id\":\"" CID "\",\"more\":" more "}"
+
+static void
+test_pull_fast (void)
+{
+  /* Taken by the fast path, and equal to the general one. */
+  const char *fast[] = {
+    PULL (SEV ("{\"t\":\"x\"}", "1"), "1", "false"),
+    PULL ("", "0", "false"),
+    PULL (SEV ("{}", "1") "," SEV ("{\"a\":[1,-2,true,null,{}]}", "2"), "9", "true"),
+    PULL (SEV ("{\"t\":\"caf\xc3\xa9 \\u00e9 \\/ \\\" \\\\ \\b\\f\\n\\r\\t \\u0001 \x1f\"}", "1"), "1", "false"),
+    " {\"more\":true, \"head\":5, \"history_id\":\"" CID "\", \"events\":[ " SEV ("{}", "5") " ]} ",
+    PULL ("{\"seq\":3,\"device\":\"Zo\xc3\xab\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{\"b\":1,\"a\":2},\"version\":2147483647,\"name\":\"note.edited\"}", "3", "false"),
+  };
+  /* Declined (valid or not): the general path decides. */
+  const char *slow[] = {
+    PULL (SEV ("{\"t\": \"spaced\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"x\":1.5}", "1"), "1", "false"),
+    PULL (SEV ("{\"x\":1,\"x\":2}", "1"), "1", "false"),
+    PULL (SEV ("{\"\\u0074\":1}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\\ud800\"}", "1"), "1", "false"),
+    /* Surrogate pairs are valid, just left to the general path. */
+    PULL (SEV ("{\"t\":\"\\ud83d\\ude00\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\\udc00\\ud800\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\\u0000\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\\x\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"del\x7f\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"raw\ttab\"}", "1"), "1", "false"),
+    PULL (SEV ("[1]", "1"), "1", "false"),
+    PULL (SEV ("{}", "2") "," SEV ("{}", "2"), "2", "false"),
+    PULL (SEV ("{}", "3"), "2", "false"),
+    PULL (SEV ("{}", "1"), "1", "1"),
+    PULL (SEV ("{}", "1"), "-1", "false"),
+    "{\"events\":[],\"head\":0,\"history_id\":\"XYZ\",\"more\":false}",
+    "{\"events\":[],\"head\":0,\"more\":false}",
+    "{\"events\":[],\"head\":0,\"history_id\":\"" CID "\",\"more\":false,\"extra\":1}",
+    "{\"events\":[],\"events\":[],\"head\":0,\"history_id\":\"" CID "\",\"more\":false}",
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"device\":null}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"device\":\"a\\\"b\"}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"extra\":1}", "1", "false"),
+    PULL ("{\"name\":\"Todo\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":0,\"created_at\":1,\"seq\":1}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":0}", "1", "false"),
+    PULL (SEV ("{}", "1"), "1", "false") " x",
+    PULL (SEV ("{}", "1"), "1", "false") "]",
+    "{\"events\":[" SEV ("{}", "1"),
+    "not json",
+    "",
+    "{\"events\":[" SEV ("{\"t\":\"\xff\"}", "1") "],\"head\":1,\"history_id\":\"" CID "\",\"more\":false}",
+    /* Not UTF-8: overlong, an encoded surrogate, cut short, a stray byte outside strings. */
+    PULL (SEV ("{\"t\":\"\xc0\xaf\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\xed\xa0\x80\"}", "1"), "1", "false"),
+    PULL (SEV ("{\"t\":\"\xe2\x82\"}", "1"), "1", "false"),
+    PULL (SEV ("{}", "1"), "1", "false") "\xc3\xa9",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fast); i++)
+    {
+      g_test_message ("fast answer %u", i);
+      g_assert_true (check_pull_text (fast[i]));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (slow); i++)
+    {
+      g_test_message ("slow answer %u", i);
+      g_assert_false (check_pull_text (slow[i]));
+    }
+}
+
+/* Random args text for pull answers: any string the server may hold. */
+static void
+random_text_value (GRand   *r,
+                   GString *out,
+                   guint    depth)
+{
+  static const char *const strings[] = {
+    "a", "todo_id", "caf\xc3\xa9", "\\u00e9", "\\\"q\\\"", "\\\\", "\\/", "\\n\\t", "\\u001f",
+    "\xf0\x9f\x98\x80", "\\ud83d\\ude00", "\\ud800", "\\u0000", "", "<t>", "it's",
+  };
+  guint kind = g_rand_int_range (r, 0, depth > 3 ? 4 : 6);
+
+  switch (kind)
+    {
+    case 0:
+    case 3:
+      g_string_append_printf (out, "\"%s%s\"", strings[g_rand_int_range (r, 0, G_N_ELEMENTS (strings))],
+                              strings[g_rand_int_range (r, 0, G_N_ELEMENTS (strings))]);
+      break;
+    case 1:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                              (gint64) g_rand_int_range (r, -1000000, 1000000) * g_rand_int_range (r, 1, 1000));
+      break;
+    case 2:
+      g_string_append (out, g_rand_boolean (r) ? "true" : "null");
+      break;
+    case 4:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            random_text_value (r, out, depth + 1);
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    default:
+      {
+        guint n = g_rand_int_range (r, 0, 4);
+
+        g_string_append_c (out, '{');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            g_string_append_printf (out, "\"%s\":", strings[g_rand_int_range (r, 0, 3)]);
+            random_text_value (r, out, depth + 1);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    }
+}
+
+/* Differential check as for pushes: on random answers and corruptions of
+ * them, the fast path declines or agrees with the general one. */
+static void
+test_pull_fast_random (void)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (20261122);
+  guint taken = 0, declined = 0;
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autoptr(GString) body = g_string_new ("{\"events\":[");
+      guint n = g_rand_int_range (r, 0, 5);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_string_append_printf (body, "%s{\"name\":\"todo.created\",\"version\":%d,\"args\":{\"v\":",
+                                  i > 0 ? "," : "", g_rand_int_range (r, 1, 3));
+          random_text_value (r, body, 0);
+          g_string_append_printf (body, "},\"client_id\":\"" CID "\",\"client_seq\":%u,\"created_at\":%u,"
+                                  "\"seq\":%u%s}", i + 1, g_rand_int_range (r, 0, 100000), i + 7,
+                                  g_rand_boolean (r) ? ",\"device\":\"d\xc3\xa9v\"" : "");
+        }
+      g_string_append_printf (body, "],\"head\":%u,\"history_id\":\"" CID "\",\"more\":%s}",
+                              n + 6 + g_rand_int_range (r, 0, 3), g_rand_boolean (r) ? "true" : "false");
+      if (g_rand_int_range (r, 0, 4) == 0)
+        {
+          static const char junk[] = "{}[]\":,0-9 \\aeu\xc3\xff\x01";
+          guint at = g_rand_int_range (r, 0, body->len);
+
+          if (g_rand_boolean (r))
+            body->str[at] = junk[g_rand_int_range (r, 0, sizeof junk - 1)];
+          else
+            g_string_truncate (body, at);
+        }
+      if (check_pull_text (body->str))
+        taken++;
+      else
+        declined++;
+    }
+  g_test_message ("fast path took %u of 3000 answers, declined %u", taken, declined);
+  g_assert_cmpuint (taken, >, 1000);
+  g_assert_cmpuint (declined, >, 300);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -622,6 +1012,9 @@ main (int    argc,
   g_test_add_func ("/server/protocol/push-request-refusals", test_push_request_refusals);
   g_test_add_func ("/server/protocol/push-fast", test_push_fast);
   g_test_add_func ("/server/protocol/push-fast-random", test_push_fast_random);
+  g_test_add_func ("/server/protocol/pull-text", test_pull_text);
+  g_test_add_func ("/server/protocol/pull-fast", test_pull_fast);
+  g_test_add_func ("/server/protocol/pull-fast-random", test_pull_fast_random);
   g_test_add_func ("/server/protocol/replies", test_replies);
   g_test_add_func ("/server/protocol/live-messages", test_live_messages);
   g_test_add_func ("/server/protocol/query-params", test_query_params);

@@ -273,6 +273,129 @@ test_http_fallback (void)
   rm_rf (dir);
 }
 
+
+static void
+device_sync (Device *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_head_of_a (gpointer data)
+{
+  Device **pair = data;
+  return cairn_store_get_head (pair[1]->store) == cairn_store_get_head (pair[0]->store);
+}
+
+/* A new device catches up on a log of several pages, by a sync round
+ * (pages rebased several at a time) and by the live stream (its backlog),
+ * with titles and a device name that need escapes in JSON: every device
+ * ends with the same state and log. */
+static void
+test_long_catch_up (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-engine-XXXXXX", NULL);
+  static const char *const titles[] = {
+    "Milk", "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "say \"hi\" \\ back/slash", "<b>&amp;</b> 'q'",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL, *dump_c = NULL;
+  g_autoptr(GPtrArray) log_b = NULL;
+  g_autoptr(GPtrArray) log_c = NULL;
+  Device a = { 0 }, b = { 0 }, c = { 0 }, q = { 0 };
+  Device *pair[2] = { &a, &c };
+  guint n = 3000;
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&q, dir, "q \"quoted\" \xc3\xa9", server);
+
+  list = cairn_store_create_list (a.store, "Long", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("%s %u", titles[i % G_N_ELEMENTS (titles)], i);
+
+      g_free (cairn_store_create_todo (a.store, list, title, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  device_sync (&a);
+  /* A few events from a device whose name needs escapes, in the middle. */
+  device_sync (&q);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("From q %u", i);
+
+      g_free (cairn_store_create_todo (q.store, list, title, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  device_sync (&q);
+  for (guint i = 0; i < 1100; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Late %u", i);
+
+      g_free (cairn_store_create_todo (a.store, list, title, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  device_sync (&a);
+  g_assert_cmpint (cairn_store_get_head (a.store), ==, n + 1 + 3 + 1100);
+
+  device_open (&b, dir, "b", server);
+  device_sync (&b);
+  g_assert_cmpint (cairn_store_get_head (b.store), ==, cairn_store_get_head (a.store));
+
+  device_open (&c, dir, "c", server);
+  cairn_sync_engine_start (c.engine);
+  g_assert_true (wait_until (has_head_of_a, pair, 60));
+
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  dump_c = cairn_store_dump_state (c.store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dump_b, ==, dump_a);
+  g_assert_cmpstr (dump_c, ==, dump_a);
+  g_assert_nonnull (strstr (dump_a, "back/slash"));
+
+  log_b = cairn_store_list_log (b.store, 0, 0, &error);
+  g_assert_no_error (error);
+  log_c = cairn_store_list_log (c.store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (log_b->len, ==, cairn_store_get_head (a.store));
+  g_assert_cmpuint (log_c->len, ==, log_b->len);
+  for (guint i = 0; i < log_b->len; i++)
+    {
+      CairnEvent *x = log_b->pdata[i], *y = log_c->pdata[i];
+      g_autofree char *xa = cairn_event_dup_args_json (x);
+      g_autofree char *ya = cairn_event_dup_args_json (y);
+
+      g_assert_cmpint (x->seq, ==, i + 1);
+      g_assert_cmpint (y->seq, ==, i + 1);
+      g_assert_cmpstr (x->client_id, ==, y->client_id);
+      g_assert_cmpint (x->client_seq, ==, y->client_seq);
+      g_assert_cmpstr (xa, ==, ya);
+      g_assert_cmpstr (x->device, ==, y->device);
+      g_assert_cmpstr (x->device, ==, i >= n + 1 && i < n + 4 ? "q \"quoted\" \xc3\xa9" : "a");
+    }
+
+  cairn_sync_engine_stop (c.engine);
+  device_close (&a);
+  device_close (&b);
+  device_close (&c);
+  device_close (&q);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -285,6 +408,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
   g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);
+  g_test_add_func ("/sync/engine/long-catch-up", test_long_catch_up);
   status = g_test_run ();
   rm_rf (base);
   return status;
