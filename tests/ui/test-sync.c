@@ -462,23 +462,6 @@ test_keep_mine_and_sync_now (void)
   cairn_test_remove_dir (dir_b);
 }
 
-/* GTK 4.8 warns when a GtkText misses a focus-out because its window lost
- * the focus first (Xvfb has no window manager; a slow run, e.g. under
- * AddressSanitizer, hits it). It is about GTK's bookkeeping, not ours:
- * drop that one message, everything else stays fatal. */
-static GLogWriterOutput
-drop_focus_out_warning (GLogLevelFlags   level,
-                        const GLogField *fields,
-                        gsize            n_fields,
-                        gpointer         user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
-        strstr (fields[i].value, "did not receive a focus-out event") != NULL)
-      return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -488,7 +471,7 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   cairn_ui_init ();
-  g_log_set_writer_func (drop_focus_out_warning, NULL, NULL);
+  cairn_test_drop_focus_out_warning ();
 
   g_test_add_func ("/sync/indicator-follows-states", test_indicator_follows_states);
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);
