@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 #define CAIRN_STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
+/* How long every connection to a workspace file waits for another
+ * process's lock before failing with SQLITE_BUSY (docs/store.md). */
+#define CAIRN_STORE_BUSY_TIMEOUT_MS 5000
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_session, sqlite3session_delete)
 

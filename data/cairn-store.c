@@ -846,6 +846,13 @@ load_meta (CairnStore  *self,
   /* Whatever made the cursor stale (a rollback, a rebase, another
    * process) may have changed note bodies under the decoded ones. */
   _cairn_store_text_cache_clear (self);
+  /* The change counter first: outside a transaction the counter and the
+   * rows below are read in two snapshots, and another process's commit
+   * between them must leave the counter older than the rows (the next
+   * check reloads for nothing), never newer (the next check would miss
+   * that commit and reuse its client_seq). */
+  if (!read_data_version (self, &self->data_version, error))
+    return FALSE;
   if (scan_skipped)
     stmt = _cairn_store_prepare (self, META_COLUMNS "EXISTS (SELECT 1 FROM log WHERE skipped) "
                                  "FROM meta WHERE id = 1", error);
@@ -876,9 +883,6 @@ load_meta (CairnStore  *self,
   if (scan_skipped)
     self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
-
-  if (!read_data_version (self, &self->data_version, error))
-    return FALSE;
 
   if (!cairn_is_client_id (self->client_id))
     {
