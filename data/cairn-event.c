@@ -455,6 +455,61 @@ cairn_event_validate (const CairnEvent  *self,
 }
 
 gboolean
+cairn_event_check_limits (const CairnEvent  *self,
+                          GError           **error)
+{
+  g_autofree char *args = NULL;
+  g_autoptr(GList) members = NULL;
+  const char *largest = NULL;
+  gsize largest_bytes = 0;
+  gsize n;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (strlen (self->name) > CAIRN_EVENT_MAX_NAME_BYTES)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+                   "%s: the event name is longer than the %d bytes the server accepts",
+                   self->name, CAIRN_EVENT_MAX_NAME_BYTES);
+      return FALSE;
+    }
+  if (self->version < 1 || self->version > CAIRN_EVENT_MAX_VERSION)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+                   "%s: version %u is not one the server accepts (1 to %d)",
+                   self->name, self->version, CAIRN_EVENT_MAX_VERSION);
+      return FALSE;
+    }
+
+  args = cairn_event_dup_args_json (self);
+  n = strlen (args);
+  if (n <= CAIRN_EVENT_MAX_ARGS_BYTES)
+    return TRUE;
+
+  /* Name the field that makes it large (by its text's length: the JSON
+   * escapes add little to the strings events carry). */
+  members = json_object_get_members (self->args);
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (self->args, l->data);
+      gsize bytes = JSON_NODE_HOLDS_VALUE (node) &&
+                    json_node_get_value_type (node) == G_TYPE_STRING
+                    ? strlen (json_node_get_string (node)) : 0;
+
+      if (largest == NULL || bytes > largest_bytes)
+        {
+          largest = l->data;
+          largest_bytes = bytes;
+        }
+    }
+  g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+               "%s: “%s” is too large: the event's args would be %" G_GSIZE_FORMAT
+               " bytes, more than the %d the server accepts",
+               self->name, largest != NULL ? largest : "args", n, CAIRN_EVENT_MAX_ARGS_BYTES);
+  return FALSE;
+}
+
+gboolean
 _cairn_event_validate_flat (const char          *name,
                             guint                version,
                             const CairnFlatArgs *args,

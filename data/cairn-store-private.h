@@ -181,6 +181,16 @@ gboolean      _cairn_store_apply_event_recorded (CairnStore       *self,
                                                  GBytes          **changeset,
                                                  GError          **error);
 
+/* Commits several local events of one kind (@args: JsonObject*) in one
+ * transaction, in order, with one ::changed: all of them or, on error,
+ * none. Each is checked like cairn_store_commit() before anything is
+ * written. */
+gboolean      _cairn_store_commit_several      (CairnStore       *self,
+                                                const char       *name,
+                                                guint             version,
+                                                GPtrArray        *args,
+                                                GError          **error);
+
 /* note.edited (cairn-store-text.c): merges the event's text operations into
  * the note's CRDT (note_bodies and note_body_ops, outside changesets) and
  * records the note's new version in note_versions (a state table, in

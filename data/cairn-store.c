@@ -1261,6 +1261,66 @@ _cairn_store_get_rollback_count (CairnStore *self)
   return self->rollback_count;
 }
 
+/* A new local event: valid, and one the server will accept. */
+static CairnEvent *
+new_local_event (CairnStore  *self,
+                 const char  *name,
+                 guint        version,
+                 JsonObject  *args,
+                 GError     **error)
+{
+  g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
+
+  if (!cairn_event_validate (event, error) || !cairn_event_check_limits (event, error))
+    return NULL;
+  event->client_id = g_strdup (self->client_id);
+  event->created_at = g_get_real_time () / 1000;
+  return g_steal_pointer (&event);
+}
+
+/* Inside a transaction: applies @event, adds it to the outbox with its
+ * changeset under the next client_seq, and advances the cursor (a
+ * rollback reloads it). */
+static gboolean
+commit_in_transaction (CairnStore    *self,
+                       CairnEvent    *event,
+                       CairnChanges  *changes,
+                       GError       **error)
+{
+  g_autoptr(GBytes) changeset = NULL;
+  sqlite3_stmt *stmt;
+  gboolean skipped = FALSE;
+
+  g_assert (self->in_transaction);
+
+  event->client_seq = self->next_client_seq;
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, "
+                               "created_at, changeset) VALUES (:client_seq, :name, "
+                               ":version, :args, :created_at, ?)", error);
+  if (stmt == NULL || !bind_event (self, stmt, event, error))
+    return FALSE;
+  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
+                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
+                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
+  self->next_client_seq++;
+  self->pending_count++;
+  return TRUE;
+}
+
 CairnEvent *
 cairn_store_commit (CairnStore  *self,
                     const char  *name,
@@ -1270,10 +1330,6 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(GBytes) changeset = NULL;
-  g_autofree char *args_json = NULL;
-  sqlite3_stmt *stmt;
-  gboolean skipped = FALSE;
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
 
@@ -1282,53 +1338,68 @@ cairn_store_commit (CairnStore  *self,
   g_return_val_if_fail (args != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  event = cairn_event_new (name, version, args);
-  if (!cairn_event_validate (event, error))
+  if ((event = new_local_event (self, name, version, args, error)) == NULL)
     return NULL;
-
-  event->client_id = g_strdup (self->client_id);
-  event->created_at = g_get_real_time () / 1000;
   changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return NULL;
-
-  event->client_seq = self->next_client_seq;
-  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
-    goto fail;
-
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO pending (client_seq, name, version, args, "
-                               "created_at, changeset) VALUES (:client_seq, :name, "
-                               ":version, :args, :created_at, ?)", error);
-  if (stmt == NULL || !bind_event (self, stmt, event, error))
-    goto fail;
-  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
-                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
-                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+  if (!commit_in_transaction (self, event, changes, error) ||
+      !_cairn_store_end (self, error))
     {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      goto fail;
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return NULL;
     }
-  if (!_cairn_store_step_done (self, stmt, error))
-    goto fail;
-
-  /* meta.next_client_seq is not written here (one page less per change):
-   * the outbox and the log already say which numbers are used, and
-   * _cairn_store_load_meta() takes the larger. */
-  self->next_client_seq++;
-  self->pending_count++;
-  if (!_cairn_store_end (self, error))
-    goto fail;
 
   notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
   return g_steal_pointer (&event);
+}
 
-fail:
-  if (self->in_transaction)
-    _cairn_store_rollback (self);
-  return NULL;
+gboolean
+_cairn_store_commit_several (CairnStore  *self,
+                             const char  *name,
+                             guint        version,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < args->len; i++)
+    {
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+
+  notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
 }
 
 GPtrArray *
