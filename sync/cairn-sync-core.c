@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "cairn-sync-core"
 #include "config.h"
 
+#include <string.h>
+
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-error.h"
@@ -37,6 +39,15 @@ struct _CairnSyncCore
 /* The first probe looks this many events below the top; each probe that
  * finds no agreement at all looks four times further back. */
 #define PROBE_FIRST_BACK 32
+
+/* A push's JSON: each event's args plus at most this much (names, ids,
+ * numbers), within the body and WebSocket message limits with room for
+ * the envelope. */
+#define PUSH_EVENT_OVERHEAD 512
+#define PUSH_MAX_BYTES (MIN (CAIRN_PROTOCOL_MAX_BODY_BYTES, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES) - 4096)
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES == CAIRN_PROTOCOL_MAX_ARGS_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_NAME_BYTES == CAIRN_PROTOCOL_MAX_EVENT_NAME_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES + PUSH_EVENT_OVERHEAD <= PUSH_MAX_BYTES);
 
 CairnWireEvent *
 cairn_sync_wire_from_event (const CairnEvent *event)
@@ -145,6 +156,7 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 {
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) batch = NULL;
+  gsize bytes = 0;
   guint i;
 
   g_return_val_if_fail (max > 0, NULL);
@@ -159,7 +171,19 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   for (i = 0; i < pending->len; i++)
-    g_ptr_array_add (batch, cairn_sync_wire_from_event (g_ptr_array_index (pending, i)));
+    {
+      CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (pending, i));
+
+      /* A request (or WebSocket message) must stay within 1 MiB: a large
+       * paste is many events of up to 64 KiB of args each. */
+      bytes += strlen (wire->args_json) + PUSH_EVENT_OVERHEAD;
+      if (batch->len > 0 && bytes > PUSH_MAX_BYTES)
+        {
+          cairn_wire_event_free (wire);
+          break;
+        }
+      g_ptr_array_add (batch, wire);
+    }
 
   self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
   self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+# test-sync-paste.py: large pastes and events the server refuses, through
+# the real cairn-server and cairn-cli (issue 10): a 1 MB paste reaches the
+# other device and the changes made after it follow it.
+# Usage: test-sync-paste.py CAIRN-SERVER CAIRN-CLI
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SERVER = None
+CLI = None
+PASSWORD = "ann-password-1"
+
+
+class Server:
+    def __init__(self, tmp, extra_env=None):
+        self.env = dict(os.environ, CAIRN_SERVER_ARGON2_FAST="1", **(extra_env or {}))
+        self.data = os.path.join(tmp, "server-data")
+        self.log = open(os.path.join(tmp, "server.log"), "w")
+        subprocess.run([SERVER, "user", "add", "ann", "--data", self.data],
+                       input=PASSWORD + "\n", text=True, check=True, env=self.env,
+                       capture_output=True)
+        self.proc = subprocess.Popen([SERVER, "serve", "--data", self.data,
+                                      "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     env=self.env)
+        line = self.proc.stdout.readline()
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+        if not m:
+            self.stop()
+            raise RuntimeError(f"cairn-server did not say where it listens: {line!r}")
+        self.url = m.group(1)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+class Device:
+    def __init__(self, tmp, name):
+        self.name = name
+        self.profile = os.path.join(tmp, name)
+
+    def run(self, *args, input=None):
+        env = dict(os.environ, CAIRN_TOKEN_STORE="file")
+        env.pop("CAIRN_PROFILE", None)
+        p = subprocess.run([CLI, "--profile", self.profile, *args], input=input,
+                           capture_output=True, text=True, env=env, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    def ok(self, *args, input=None):
+        code, out, err = self.run(*args, input=input)
+        if code != 0:
+            raise AssertionError(f"{self.name}: cairn-cli {' '.join(args[:3])} exited {code}: {err}")
+        return out
+
+    def json(self, *args):
+        return json.loads(self.ok("--json", *args))
+
+    def login(self, server):
+        self.ok("login", server.url, "ann", "--device", self.name, input=PASSWORD + "\n")
+
+
+class PasteSyncTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cairn-test-paste-")
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def server(self, extra_env=None):
+        s = Server(self.tmp, extra_env)
+        self.servers.append(s)
+        return s
+
+    def paste_file(self, n_bytes):
+        pieces = ["paste ", "été ", "日本 ", "🙂", "\n"]
+        text = "".join(pieces[i % len(pieces)] for i in range(n_bytes // 4))
+        while len(text.encode()) < n_bytes:
+            text += "x" * 1000
+        path = os.path.join(self.tmp, "paste.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path, text
+
+    def test_large_paste_syncs_and_later_changes_follow(self):
+        server = self.server()
+        a, b = Device(self.tmp, "a"), Device(self.tmp, "b")
+        a.login(server)
+        b.login(server)
+        note = a.ok("note-add", "Pasted").strip()
+        a.ok("sync")
+        path, text = self.paste_file(1024 * 1024)
+        a.ok("note-insert", note, "0", "--file", path)
+        # Changes made after the paste, independent of it.
+        lst = a.ok("list-add", "After the paste").strip()
+        todo = a.ok("add", lst, "still arrives").strip()
+
+        log = a.json("log")
+        edits = [e for e in log["pending"] if e["name"] == "note.edited"]
+        self.assertGreater(len(edits), 1, "the paste is split into several events")
+        for e in edits:
+            self.assertLessEqual(len(json.dumps(e["args"], separators=(",", ":"))), 64 * 1024)
+
+        a.ok("sync")
+        status = a.json("status")
+        self.assertEqual(status["pending"], 0, status)
+        b.ok("sync")
+        self.assertEqual(b.json("note-show", note)["body"], text)
+        self.assertEqual([l["title"] for l in b.json("lists")], ["After the paste"])
+        self.assertEqual([t["id"] for t in b.json("todos", lst)], [todo])
+        self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
+        # A device that syncs later rebuilds the body from the server alone.
+        c = Device(self.tmp, "c")
+        c.login(server)
+        c.ok("sync")
+        self.assertEqual(c.json("note-show", note)["body"], text)
+
+
+if __name__ == "__main__":
+    SERVER = os.path.abspath(sys.argv.pop(1))
+    CLI = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
