@@ -218,6 +218,32 @@ typedef struct
 
 static GMutex addr_counts_lock;
 
+/* For tests only (CAIRN_SERVER_TEST_MAX_ARGS_BYTES): a lower limit on one
+ * event's args than the protocol's, so that a test can make the server
+ * refuse an event that a client committed. 0: the protocol's limit only. */
+static gsize test_max_args_bytes;
+
+static gboolean
+check_test_args_limit (GPtrArray  *events,
+                       GError    **error)
+{
+  for (guint i = 0; test_max_args_bytes > 0 && i < events->len; i++)
+    {
+      const CairnWireEvent *ev = g_ptr_array_index (events, i);
+      gsize n = strlen (ev->args_json);
+
+      if (n > test_max_args_bytes)
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE,
+                       "event: \"args\" of %s is %" G_GSIZE_FORMAT " bytes, more than the "
+                       "limit of %" G_GSIZE_FORMAT " (CAIRN_SERVER_TEST_MAX_ARGS_BYTES)",
+                       ev->name, n, test_max_args_bytes);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 addr_slot_free (AddrSlot *slot)
 {
@@ -929,7 +955,8 @@ live_push (LiveConn *lc,
 
   if (!(root = cairn_protocol_parse (data ? data : "", len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error)))
     goto fail;
-  if (!(events = cairn_protocol_decode_push_request (root, TRUE, &id, &error)))
+  if (!(events = cairn_protocol_decode_push_request (root, TRUE, &id, &error)) ||
+      !check_test_args_limit (events, &error))
     {
       /* Answer with the id when the message got that far. */
       JsonObject *obj = json_node_get_object (root);
@@ -1485,6 +1512,8 @@ handle_push (Server            *self,
       (!(root = read_body (msg, &error)) ||
        !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error))))
     return answer_gerror (msg, error);
+  if (!check_test_args_limit (events, &error))
+    return answer_gerror (msg, error);
   g_clear_pointer (&root, json_node_unref);
   if (!(reply = cairn_server_core_push_grouped (self->core, auth, ws, events, &appended,
                                                 &gap_client, &expected, &error)))
@@ -1898,6 +1927,7 @@ core_options_from_env (void)
   CairnServerCoreOptions opts = { 0 };
   const char *fast = g_getenv ("CAIRN_SERVER_ARGON2_FAST");
   const char *idle = g_getenv ("CAIRN_SERVER_SESSION_IDLE_SECONDS");
+  const char *max_args = g_getenv ("CAIRN_SERVER_TEST_MAX_ARGS_BYTES");
 
   /* For tests only: the weakest Argon2id cost libsodium allows. */
   if (fast != NULL && g_str_equal (fast, "1"))
@@ -1907,6 +1937,8 @@ core_options_from_env (void)
     }
   if (idle != NULL)
     opts.session_idle_ms = g_ascii_strtoll (idle, NULL, 10) * 1000;
+  if (max_args != NULL)
+    test_max_args_bytes = g_ascii_strtoull (max_args, NULL, 10);
   return opts;
 }
 
