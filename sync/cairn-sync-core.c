@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-error.h"
@@ -34,6 +35,12 @@ struct _CairnSyncCore
   gint64      probe_top;         /* no agreement above min(our head, its head) */
   gint64      probe_back;        /* how far below probe_top it started */
   gint64      events_received;   /* server events given to receive(), for tests */
+
+  /* The server refused a push of several events for good: push at most
+   * this many at a time (halving) until the one it refuses is alone, then
+   * set it aside (docs/sync.md, "Changes the server refuses"). 0: no limit. */
+  guint       push_limit;
+  GPtrArray  *refused;           /* CairnRefusedChange*, not yet taken */
 };
 
 /* The first probe looks this many events below the top; each probe that
@@ -108,6 +115,7 @@ cairn_sync_core_free (CairnSyncCore *self)
   if (self == NULL)
     return;
   g_clear_object (&self->store);
+  g_clear_pointer (&self->refused, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -165,6 +173,8 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
     return NULL;
 
   /* The acknowledged ones come first in the outbox: skip them. */
+  if (self->push_limit > 0)
+    max = MIN (max, self->push_limit);
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
   if (pending == NULL || pending->len == 0)
     return NULL;
@@ -358,15 +368,76 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
 }
 
 gboolean
+cairn_sync_core_is_refusal (const GError *error)
+{
+  if (error == NULL || error->domain != CAIRN_PROTOCOL_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case CAIRN_PROTOCOL_ERROR_MALFORMED_JSON:
+    case CAIRN_PROTOCOL_ERROR_INVALID_UTF8:
+    case CAIRN_PROTOCOL_ERROR_INVALID_REQUEST:
+    case CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE:
+    case CAIRN_PROTOCOL_ERROR_TOO_MANY_EVENTS:
+    case CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+GPtrArray *
+cairn_sync_core_take_refused (CairnSyncCore *self)
+{
+  return g_steal_pointer (&self->refused);
+}
+
+/* The server refused the push of first..last for good. Several events:
+ * push half as many, until the refused one goes alone. One event: set it
+ * aside (with what depends on it), so the rest of the outbox can go. */
+static gboolean
+refused_for_good (CairnSyncCore  *self,
+                  gint64          first,
+                  gint64          last,
+                  const GError   *push_error,
+                  GError        **error)
+{
+  g_autoptr(GPtrArray) set_aside = NULL;
+
+  if (last > first)
+    {
+      self->push_limit = (guint) MAX (1, (last - first + 1) / 2);
+      return TRUE;
+    }
+  /* The server acknowledged it (then it has it): never set that aside. */
+  if (first <= self->acked_upto)
+    return TRUE;
+  set_aside = cairn_store_set_aside_refused (self->store, first,
+                                             cairn_protocol_error_code (push_error->code),
+                                             push_error->message, error);
+  if (set_aside == NULL)
+    return FALSE;
+  self->push_limit = 0;
+  if (self->refused == NULL)
+    self->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_refused_change_free);
+  g_ptr_array_extend_and_steal (self->refused, g_steal_pointer (&set_aside));
+  return TRUE;
+}
+
+gboolean
 cairn_sync_core_push_failed (CairnSyncCore  *self,
                              const GError   *push_error,
                              gint64          expected,
                              GError        **error)
 {
+  gint64 first = self->in_flight_first, last = self->in_flight_last;
+
   self->in_flight_first = self->in_flight_last = 0;
 
   if (self->probing)
     return TRUE;
+  if (first > 0 && cairn_sync_core_is_refusal (push_error))
+    return refused_for_good (self, first, last, push_error, error);
   if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
       && expected > 0)
     {

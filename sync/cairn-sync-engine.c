@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-backoff.h"
 #include "cairn-sync-core.h"
@@ -55,6 +56,9 @@ struct _CairnSyncEngine
   GTask                   *round;
 
   gint64                   last_sync_saved;
+  /* What the server refused for good since this engine started: shown
+   * (state REFUSED) where the state would be UP_TO_DATE. */
+  char                    *refused_message;
 };
 
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
@@ -82,6 +86,8 @@ update_counts (CairnSyncEngine *self)
       return;
     }
   _cairn_sync_status_set_pending_count (self->status, cairn_store_get_pending_count (self->store));
+  _cairn_sync_status_set_refused_count (self->status,
+                                        (guint) MAX (0, cairn_store_count_refused (self->store, NULL)));
   conflicts = cairn_store_list_conflicts (self->store, NULL);
   _cairn_sync_status_set_conflicts (self->status, conflicts);
 }
@@ -91,7 +97,11 @@ set_state (CairnSyncEngine *self,
            CairnSyncState   state,
            const char      *message)
 {
-  _cairn_sync_status_set_state (self->status, state, message);
+  /* Everything else is on the server, but not what it refused. */
+  if (state == CAIRN_SYNC_STATE_UP_TO_DATE && self->refused_message != NULL)
+    _cairn_sync_status_set_state (self->status, CAIRN_SYNC_STATE_REFUSED, self->refused_message);
+  else
+    _cairn_sync_status_set_state (self->status, state, message);
   if (state == CAIRN_SYNC_STATE_UP_TO_DATE)
     {
       gint64 now = now_ms ();
@@ -110,6 +120,28 @@ set_state (CairnSyncEngine *self,
         }
     }
   update_counts (self);
+}
+
+/* After a push the server refused for good: remembers what the core set
+ * aside (if it has narrowed the push down to one change yet), to tell. */
+static void
+note_refused (CairnSyncEngine *self)
+{
+  g_autoptr(GPtrArray) refused = cairn_sync_core_take_refused (self->core);
+  g_autofree char *first = NULL;
+
+  if (refused == NULL || refused->len == 0)
+    return;
+  first = cairn_refused_change_describe (refused->pdata[0]);
+  g_free (self->refused_message);
+  if (refused->len == 1)
+    self->refused_message = g_strdup_printf ("The server refused a change; it is set aside "
+                                             "on this device: %s", first);
+  else
+    self->refused_message = g_strdup_printf ("The server refused a change; it is set aside "
+                                             "on this device with %u later changes that depend "
+                                             "on it: %s", refused->len - 1, first);
+  g_warning ("%s", self->refused_message);
 }
 
 static gboolean
@@ -423,6 +455,7 @@ cairn_sync_engine_finalize (GObject *object)
   g_clear_pointer (&self->workspace_id, g_free);
   cairn_backoff_clear (&self->backoff);
 
+  g_clear_pointer (&self->refused_message, g_free);
   G_OBJECT_CLASS (cairn_sync_engine_parent_class)->finalize (object);
 }
 
@@ -883,6 +916,14 @@ round_push_done (GObject      *source,
         round_fail (task, g_steal_pointer (&store_error));
       else if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
         round_step (g_steal_pointer (&task));
+      else if (cairn_sync_core_is_refusal (error))
+        {
+          /* The core narrows the push down to the refused change and sets
+           * it aside; the rest goes out. */
+          note_refused (self);
+          update_counts (self);
+          round_step (g_steal_pointer (&task));
+        }
       else
         round_fail (task, g_steal_pointer (&error));
       return;
@@ -1232,6 +1273,12 @@ live_message (SoupWebsocketConnection *ws,
           {
             g_clear_pointer (&self->ws_push_id, g_free);
             ok = cairn_sync_core_push_failed (self->core, server_error, msg->error->expected, &error);
+            if (ok && cairn_sync_core_is_refusal (server_error))
+              {
+                note_refused (self);
+                update_counts (self);
+                break;   /* push the rest (kick) */
+              }
           }
         if (ok && !g_error_matches (server_error, CAIRN_PROTOCOL_ERROR,
                                     CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))

@@ -70,6 +70,7 @@ sync_ui (CairnSyncIndicator *self)
       icon = "dialog-password-symbolic";
       text = _("Sign in to sync");
       break;
+    case CAIRN_SYNC_STATE_REFUSED:
     case CAIRN_SYNC_STATE_ERROR:
       icon = "dialog-warning-symbolic";
       text = cairn_sync_status_get_message (self->status) != NULL

@@ -127,6 +127,64 @@ class PasteSyncTest(unittest.TestCase):
         c.ok("sync")
         self.assertEqual(c.json("note-show", note)["body"], text)
 
+    def test_refused_change_is_set_aside_and_later_changes_follow(self):
+        """A change the server refuses for good (here: a server started
+        with a lower args limit, a test-only setting) leaves the outbox
+        with what depends on it, is reported, and does not hold back the
+        changes that do not depend on it."""
+        server = self.server({"CAIRN_SERVER_TEST_MAX_ARGS_BYTES": "2000"})
+        a, b = Device(self.tmp, "a"), Device(self.tmp, "b")
+        a.login(server)
+        b.login(server)
+        before = a.ok("list-add", "Before").strip()
+        milk = a.ok("add", before, "milk").strip()
+        note = a.ok("note-add", "Too long").strip()
+        a.ok("sync")
+
+        a.ok("note-insert", note, "0", "x" * 3000)   # ~4 KB of args: refused
+        a.ok("note-insert", note, "3000", "y")       # the same note: depends on it
+        after = a.ok("list-add", "After").strip()
+        bread = a.ok("add", after, "bread").strip()
+        a.ok("rename", milk, "oat milk")
+
+        code, out, err = a.run("sync")
+        self.assertEqual(code, 0, err)
+        self.assertIn("warning: The server refused a change", err)
+        self.assertIn(f"note.edited of note {note}", err)
+        self.assertIn("args_too_large", err)
+        self.assertIn("1 later changes", err)
+
+        status = a.json("status")
+        self.assertEqual(status["pending"], 0, status)
+        self.assertEqual(status["refused"], 2, status)
+        self.assertIn("refused: 2", a.ok("status"))
+        refused = a.json("refused")
+        self.assertEqual([r["event"]["name"] for r in refused], ["note.edited"] * 2)
+        self.assertEqual(refused[0]["code"], "args_too_large")
+        self.assertEqual(refused[0]["event"]["args"]["note_id"], note)
+        self.assertEqual(refused[1]["refused_client_seq"], refused[0]["event"]["client_seq"])
+        self.assertIn(f"note.edited of note {note}", a.ok("refused"))
+        # Rolled back here too: the replicas agree, nothing is half applied.
+        self.assertEqual(a.json("note-show", note)["body"], "")
+
+        b.ok("sync")
+        self.assertEqual([l["title"] for l in b.json("lists")], ["Before", "After"])
+        self.assertEqual([t["id"] for t in b.json("todos", after)], [bread])
+        self.assertEqual(b.json("todos", before)[0]["title"], "oat milk")
+        self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
+
+        # The outbox goes on from there: no gap in this device's client_seqs.
+        eggs = a.ok("add", after, "eggs").strip()
+        a.ok("note-insert", note, "0", "short")
+        a.ok("sync")
+        b.ok("sync")
+        self.assertEqual([t["id"] for t in b.json("todos", after)], [bread, eggs])
+        self.assertEqual(b.json("note-show", note)["body"], "short")
+        mine = [e for e in a.json("log")["confirmed"] if e["client_id"] ==
+                a.json("log")["confirmed"][0]["client_id"]]
+        self.assertEqual([e["client_seq"] for e in mine], list(range(1, len(mine) + 1)))
+        self.assertEqual(a.json("status")["refused"], 2)
+
 
 if __name__ == "__main__":
     SERVER = os.path.abspath(sys.argv.pop(1))
