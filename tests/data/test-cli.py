@@ -353,7 +353,7 @@ class CliTest(unittest.TestCase):
                      ("note-delete", note, "0", "5"), ("note-show", note),
                      ("note-rm", note), ("note-restore", note), ("log",), ("state",),
                      ("rebuild",), ("help",), ("help", "move"), ("status",),
-                     ("conflicts",)):
+                     ("conflicts",), ("refused",)):
             with self.subTest(args=args):
                 one_line(*args)
         self.assertEqual(one_line("state"), json.loads(self.cli.ok("state")))
