@@ -103,6 +103,9 @@ class PasteSyncTest(unittest.TestCase):
         a.ok("sync")
         path, text = self.paste_file(1024 * 1024)
         a.ok("note-insert", note, "0", "--file", path)
+        # The reproduction: 120,000 characters as an argument.
+        small = a.ok("note-add", "Argument").strip()
+        a.ok("note-insert", small, "0", "x" * 120000)
         # Changes made after the paste, independent of it.
         lst = a.ok("list-add", "After the paste").strip()
         todo = a.ok("add", lst, "still arrives").strip()
@@ -118,6 +121,7 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual(status["pending"], 0, status)
         b.ok("sync")
         self.assertEqual(b.json("note-show", note)["body"], text)
+        self.assertEqual(b.json("note-show", small)["body"], "x" * 120000)
         self.assertEqual([l["title"] for l in b.json("lists")], ["After the paste"])
         self.assertEqual([t["id"] for t in b.json("todos", lst)], [todo])
         self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
