@@ -159,6 +159,7 @@ renumber (CairnStore  *self,
 GPtrArray *
 cairn_store_set_aside_refused (CairnStore  *self,
                                gint64       client_seq,
+                               const char  *expected_args,
                                const char  *code,
                                const char  *reason,
                                GError     **error)
@@ -191,6 +192,13 @@ cairn_store_set_aside_refused (CairnStore  *self,
       /* Not pending (any more): nothing to set aside. */
       if (removed == 0 && ev->client_seq != client_seq)
         break;
+      if (removed == 0 && expected_args != NULL)
+        {
+          g_autofree char *args = cairn_event_dup_args_json (ev);
+
+          if (!g_str_equal (args, expected_args))
+            break;
+        }
       /* The refused one, and what depends on it: a later event that names
        * an object one of them names (a todo in a refused list, an edit of
        * a refused note's text, a rename of a todo moved into it …).

@@ -35,9 +35,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnRefusedChange, cairn_refused_change_free)
  * the state is rebuilt from the log and what stays in the outbox (the
  * file's rebuild flag covers a crash between the two). Returns what was
  * set aside (element: CairnRefusedChange, the refused event first); empty
- * when @client_seq is no longer pending. */
+ * when @client_seq is no longer pending, or (@expected_args not NULL) when
+ * the event pending under it has other args (as cairn_event_dup_args_json()
+ * writes them): another process set the refused one aside first. */
 GPtrArray *cairn_store_set_aside_refused  (CairnStore  *self,
                                            gint64       client_seq,
+                                           const char  *expected_args,
                                            const char  *code,
                                            const char  *reason,
                                            GError     **error);

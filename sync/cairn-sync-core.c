@@ -40,6 +40,7 @@ struct _CairnSyncCore
    * this many at a time (halving) until the one it refuses is alone, then
    * set it aside (docs/sync.md, "Changes the server refuses"). 0: no limit. */
   guint       push_limit;
+  char       *in_flight_args;    /* a push of one event: its args, to check it is the one set aside */
   GPtrArray  *refused;           /* CairnRefusedChange*, not yet taken */
 };
 
@@ -116,6 +117,7 @@ cairn_sync_core_free (CairnSyncCore *self)
     return;
   g_clear_object (&self->store);
   g_clear_pointer (&self->refused, g_ptr_array_unref);
+  g_free (self->in_flight_args);
   g_free (self);
 }
 
@@ -195,6 +197,8 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
       g_ptr_array_add (batch, wire);
     }
 
+  g_free (self->in_flight_args);
+  self->in_flight_args = batch->len == 1 ? g_strdup (((CairnWireEvent *) batch->pdata[0])->args_json) : NULL;
   self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
   self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;
   return g_steal_pointer (&batch);
@@ -412,7 +416,9 @@ refused_for_good (CairnSyncCore  *self,
   /* The server acknowledged it (then it has it): never set that aside. */
   if (first <= self->acked_upto)
     return TRUE;
-  set_aside = cairn_store_set_aside_refused (self->store, first,
+  /* Another process on the file may have set it aside and renumbered the
+   * outbox meanwhile: the store checks the event is still this one. */
+  set_aside = cairn_store_set_aside_refused (self->store, first, self->in_flight_args,
                                              cairn_protocol_error_code (push_error->code),
                                              push_error->message, error);
   if (set_aside == NULL)

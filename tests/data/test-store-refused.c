@@ -50,13 +50,27 @@ test_dependents_and_renumbering (void)
   g_assert_no_error (error);
 
   /* Not pending: nothing happens. */
-  refused = cairn_store_set_aside_refused (s, 42, "args_too_large", "too large", &error);
+  refused = cairn_store_set_aside_refused (s, 42, NULL, "args_too_large", "too large", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (refused->len, ==, 0);
   g_assert_cmpuint (cairn_store_get_pending_count (s), ==, 9);
   g_clear_pointer (&refused, g_ptr_array_unref);
 
-  refused = cairn_store_set_aside_refused (s, 2, "args_too_large", "event: too large", &error);
+  /* Another event under that number (another process renumbered): no. */
+  refused = cairn_store_set_aside_refused (s, 2, "{\"list_id\":\"x\"}", "args_too_large",
+                                           "too large", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (refused->len, ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (s), ==, 9);
+  g_clear_pointer (&refused, g_ptr_array_unref);
+
+  {
+    g_autoptr(GPtrArray) all = pending_of (s);
+    g_autofree char *args = cairn_event_dup_args_json (all->pdata[1]);
+
+    refused = cairn_store_set_aside_refused (s, 2, args, "args_too_large", "event: too large",
+                                             &error);
+  }
   g_assert_no_error (error);
   g_assert_cmpuint (refused->len, ==, 5);
   for (guint i = 0; i < refused->len; i++)
@@ -171,7 +185,7 @@ test_text_edit (void)
   edit (s, other, 0, "elsewhere");             /* 6 */
   client_before = cairn_store_dup_text_client_id (s, &error);
 
-  refused = cairn_store_set_aside_refused (s, 4, "args_too_large", "too large", &error);
+  refused = cairn_store_set_aside_refused (s, 4, NULL, "args_too_large", "too large", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (refused->len, ==, 2);
   body = body_of (s, note);
