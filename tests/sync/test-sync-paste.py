@@ -145,6 +145,7 @@ class PasteSyncTest(unittest.TestCase):
         note = a.ok("note-add", "Too long").strip()
         a.ok("sync")
 
+        first = a.ok("add", before, "made before it").strip()
         a.ok("note-insert", note, "0", "x" * 3000)   # ~4 KB of args: refused
         a.ok("note-insert", note, "3000", "y")       # the same note: depends on it
         after = a.ok("list-add", "After").strip()
@@ -174,7 +175,8 @@ class PasteSyncTest(unittest.TestCase):
         b.ok("sync")
         self.assertEqual([l["title"] for l in b.json("lists")], ["Before", "After"])
         self.assertEqual([t["id"] for t in b.json("todos", after)], [bread])
-        self.assertEqual(b.json("todos", before)[0]["title"], "oat milk")
+        self.assertEqual([t["title"] for t in b.json("todos", before)], ["oat milk", "made before it"])
+        self.assertEqual(b.json("todos", before)[1]["id"], first)
         self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
 
         # The outbox goes on from there: no gap in this device's client_seqs.
