@@ -191,6 +191,30 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual([e["client_seq"] for e in mine], list(range(1, len(mine) + 1)))
         self.assertEqual(a.json("status")["refused"], 2)
 
+    def test_sync_commands_print_one_json_line(self):
+        """docs/cli.md: --json prints one value on one line, for the
+        commands that talk to the server too."""
+        server = self.server()
+        subprocess.run([SERVER, "user", "add", "bob", "--data", server.data],
+                       input="bob-password-1\n", text=True, check=True, env=server.env,
+                       capture_output=True)
+        a = Device(self.tmp, "a")
+
+        def one_line(*args, input=None):
+            code, out, err = a.run("--json", *args, input=input)
+            self.assertEqual(code, 0, f"{args}: {err}")
+            self.assertEqual(out.count("\n"), 1, f"{args} printed {out!r}")
+            self.assertTrue(out.endswith("\n"))
+            return json.loads(out)
+
+        one_line("login", server.url, "ann", "--device", "a", input=PASSWORD + "\n")
+        a.ok("list-add", "L")
+        ws = one_line("workspaces")[0]["id"]
+        for args in (("sync",), ("status",), ("conflicts",), ("refused",),
+                     ("workspace-use", ws), ("share", ws, "bob"), ("logout",)):
+            with self.subTest(args=args):
+                one_line(*args)
+
 
 if __name__ == "__main__":
     SERVER = os.path.abspath(sys.argv.pop(1))
