@@ -629,6 +629,15 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
        * reseed_after is not the one we compared after all: look again. */
       if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
         return start_probe (self, -1, NULL, "it wants earlier changes than those pushed again", error);
+      /* The server stored these once: nothing to set aside, and pushing
+       * them again as they are would only be refused again. */
+      if (cairn_sync_core_is_refusal (push_error))
+        {
+          g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                       "The server refused the changes pushed again after it lost "
+                       "history: %s", push_error->message);
+          return FALSE;
+        }
       return TRUE;
     }
   /* Only the outbox's own pushes: what is pushed again after a restore
