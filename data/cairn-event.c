@@ -459,12 +459,22 @@ cairn_event_check_limits (const CairnEvent  *self,
                           GError           **error)
 {
   g_autofree char *args = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  args = cairn_event_dup_args_json (self);
+  return _cairn_event_check_limits_args (self, args, error);
+}
+
+gboolean
+_cairn_event_check_limits_args (const CairnEvent  *self,
+                                const char        *args,
+                                GError           **error)
+{
   g_autoptr(GList) members = NULL;
   const char *largest = NULL;
   gsize largest_bytes = 0;
   gsize n;
-
-  g_return_val_if_fail (self != NULL, FALSE);
 
   if (strlen (self->name) > CAIRN_EVENT_MAX_NAME_BYTES)
     {
@@ -481,7 +491,6 @@ cairn_event_check_limits (const CairnEvent  *self,
       return FALSE;
     }
 
-  args = cairn_event_dup_args_json (self);
   n = strlen (args);
   if (n <= CAIRN_EVENT_MAX_ARGS_BYTES)
     return TRUE;

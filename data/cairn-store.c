@@ -961,13 +961,17 @@ _cairn_store_parse_args (CairnStore  *self,
   return json_object_ref (json_node_get_object (root));
 }
 
+/* @args_json: the event's args as cairn_event_dup_args_json() writes them,
+ * or NULL to have them written here. */
 static gboolean
-bind_event (CairnStore       *self,
-            sqlite3_stmt     *stmt,
-            const CairnEvent *event,
-            GError          **error)
+bind_event_args (CairnStore       *self,
+                 sqlite3_stmt     *stmt,
+                 const CairnEvent *event,
+                 const char       *args_json,
+                 GError          **error)
 {
-  g_autofree char *args = cairn_event_dup_args_json (event);
+  g_autofree char *own = args_json == NULL ? cairn_event_dup_args_json (event) : NULL;
+  const char *args = args_json != NULL ? args_json : own;
   int rc = SQLITE_OK;
 
   /* Parameters by name; a statement uses any subset of them. */
@@ -999,6 +1003,15 @@ bind_event (CairnStore       *self,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+bind_event (CairnStore       *self,
+            sqlite3_stmt     *stmt,
+            const CairnEvent *event,
+            GError          **error)
+{
+  return bind_event_args (self, stmt, event, NULL, error);
 }
 
 gboolean
@@ -1261,20 +1274,27 @@ _cairn_store_get_rollback_count (CairnStore *self)
   return self->rollback_count;
 }
 
-/* A new local event: valid, and one the server will accept. */
+/* A new local event: valid, and one the server will accept. *args_json
+ * gets its args as stored (written once, for the check and the row). */
 static CairnEvent *
 new_local_event (CairnStore  *self,
                  const char  *name,
                  guint        version,
                  JsonObject  *args,
+                 char       **args_json,
                  GError     **error)
 {
   g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
+  g_autofree char *json = NULL;
 
-  if (!cairn_event_validate (event, error) || !cairn_event_check_limits (event, error))
+  if (!cairn_event_validate (event, error))
+    return NULL;
+  json = cairn_event_dup_args_json (event);
+  if (!_cairn_event_check_limits_args (event, json, error))
     return NULL;
   event->client_id = g_strdup (self->client_id);
   event->created_at = g_get_real_time () / 1000;
+  *args_json = g_steal_pointer (&json);
   return g_steal_pointer (&event);
 }
 
@@ -1284,6 +1304,7 @@ new_local_event (CairnStore  *self,
 static gboolean
 commit_in_transaction (CairnStore    *self,
                        CairnEvent    *event,
+                       const char    *args_json,
                        CairnChanges  *changes,
                        GError       **error)
 {
@@ -1301,7 +1322,7 @@ commit_in_transaction (CairnStore    *self,
                                "INSERT INTO pending (client_seq, name, version, args, "
                                "created_at, changeset) VALUES (:client_seq, :name, "
                                ":version, :args, :created_at, ?)", error);
-  if (stmt == NULL || !bind_event (self, stmt, event, error))
+  if (stmt == NULL || !bind_event_args (self, stmt, event, args_json, error))
     return FALSE;
   if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
                          g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
@@ -1330,6 +1351,7 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
+  g_autofree char *args_json = NULL;
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
 
@@ -1338,13 +1360,13 @@ cairn_store_commit (CairnStore  *self,
   g_return_val_if_fail (args != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if ((event = new_local_event (self, name, version, args, error)) == NULL)
+  if ((event = new_local_event (self, name, version, args, &args_json, error)) == NULL)
     return NULL;
   changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return NULL;
-  if (!commit_in_transaction (self, event, changes, error) ||
+  if (!commit_in_transaction (self, event, args_json, changes, error) ||
       !_cairn_store_end (self, error))
     {
       if (self->in_transaction)
@@ -1365,6 +1387,7 @@ _cairn_store_commit_several (CairnStore  *self,
                              GError     **error)
 {
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CairnChanges) changes = NULL;
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
@@ -1374,18 +1397,20 @@ _cairn_store_commit_several (CairnStore  *self,
   /* Every one is checked before anything is written. */
   for (guint i = 0; i < args->len; i++)
     {
-      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], error);
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
 
       if (event == NULL)
         return FALSE;
       g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
     }
   changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return FALSE;
   for (guint i = 0; i < events->len; i++)
-    if (!commit_in_transaction (self, events->pdata[i], changes, error))
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
       {
         _cairn_store_rollback (self);
         return FALSE;
