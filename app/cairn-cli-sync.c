@@ -569,6 +569,33 @@ cmd_refused (CairnCli  *cli,
   return CAIRN_CLI_OK;
 }
 
+static int
+cmd_refused_dismiss (CairnCli  *cli,
+                     int        argc,
+                     char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[1];
+  guint64 id;
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if (!g_ascii_string_to_unsigned (args[0], 10, 1, G_MAXINT64, &id, NULL))
+    return cairn_cli_usage (cli, "“%s” is not the id of a refused change", args[0]);
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      !cairn_store_dismiss_refused (store, (gint64) id, &error))
+    return cairn_cli_fail (cli, error);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (root, json_object_new ());
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
 const CairnCliCommand cairn_cli_sync_commands[] = {
   { "login",            "URL USER [--device NAME]", "Sign in (password on standard input)", cmd_login },
   { "logout",           "",                  "Sign out; local data stays", cmd_logout },
@@ -581,5 +608,6 @@ const CairnCliCommand cairn_cli_sync_commands[] = {
   { "conflict-keep",    "ID",                "Restore your value (a new change)", cmd_conflict_keep },
   { "conflict-dismiss", "ID",                "Forget a conflict report", cmd_conflict_dismiss },
   { "refused",          "",                  "Show the changes the server refused for good (set aside)", cmd_refused },
+  { "refused-dismiss",  "ID",                "Forget a refused change for good", cmd_refused_dismiss },
   { NULL }
 };

@@ -332,6 +332,30 @@ cairn_store_count_refused (CairnStore  *self,
   return n;
 }
 
+gboolean
+cairn_store_dismiss_refused (CairnStore  *self,
+                             gint64       id,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (!ensure_table (self, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "DELETE FROM sync_refused WHERE id = ?1", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, id, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (cairn_store_get_db (self)) == 0)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "No refused change with id %" G_GINT64_FORMAT, id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 cairn_refused_change_describe (const CairnRefusedChange *change)
 {

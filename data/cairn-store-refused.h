@@ -50,6 +50,12 @@ GPtrArray *cairn_store_list_refused       (CairnStore  *self,
 /* How many changes are set aside; -1 on error. */
 gint64     cairn_store_count_refused      (CairnStore  *self,
                                            GError     **error);
+/* Forgets one set-aside change for good (the person decided it is not
+ * needed, or typed it again). CAIRN_STORE_ERROR_NOT_FOUND when there is
+ * no such row. */
+gboolean   cairn_store_dismiss_refused    (CairnStore  *self,
+                                           gint64       id,
+                                           GError     **error);
 /* One line naming a set-aside change for people, e.g.
  * "note.edited of note 0190… (args_too_large: …)". */
 char      *cairn_refused_change_describe  (const CairnRefusedChange *change);

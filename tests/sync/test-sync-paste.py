@@ -238,6 +238,13 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual([e["client_seq"] for e in mine], list(range(1, len(mine) + 1)))
         self.assertEqual(a.json("status")["refused"], 2)
 
+        # Once the person has what they need from them, they can go.
+        self.assertEqual(a.run("refused-dismiss", "999")[0], 1)
+        self.assertEqual(a.run("refused-dismiss", "x")[0], 2)
+        a.ok("refused-dismiss", str(refused[1]["id"]))
+        self.assertEqual([r["id"] for r in a.json("refused")], [refused[0]["id"]])
+        self.assertEqual(a.json("status")["refused"], 1)
+
     def test_sync_commands_print_one_json_line(self):
         """docs/cli.md: --json prints one value on one line, for the
         commands that talk to the server too."""
