@@ -44,6 +44,32 @@ ensure_table (CairnStore  *self,
   return TRUE;
 }
 
+/* Readers do not make the table: creating it takes the write lock, which
+ * another process may hold (the status is read on the main thread).
+ * 1: it exists, 0: not (nothing was ever set aside), -1: error. */
+static int
+table_exists (CairnStore  *self,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (g_object_get_data (G_OBJECT (self), "cairn-refused-table") != NULL)
+    return 1;
+  stmt = _cairn_store_prepare (self, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                               "AND name = 'sync_refused'", error);
+  if (stmt == NULL)
+    return -1;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the schema");
+      return -1;
+    }
+  return rc == SQLITE_ROW;
+}
+
 /* Adds the object ids the event names (its "…_id" arguments) to @ids;
  * TRUE when one of them was there already. */
 static gboolean
@@ -269,15 +295,15 @@ cairn_store_list_refused (CairnStore  *self,
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
 
-  if (!ensure_table (self, error))
-    return NULL;
+  result = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_refused_change_free);
+  if ((rc = table_exists (self, error)) <= 0)
+    return rc < 0 ? NULL : g_steal_pointer (&result);
   stmt = _cairn_store_prepare (self,
                                "SELECT id, client_seq, name, version, args, created_at, "
                                "refused_client_seq, code, reason, set_aside_at "
                                "FROM sync_refused ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
-  result = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_refused_change_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_autoptr(CairnRefusedChange) change = g_new0 (CairnRefusedChange, 1);
@@ -316,11 +342,12 @@ cairn_store_count_refused (CairnStore  *self,
 {
   sqlite3_stmt *stmt;
   gint64 n = -1;
+  int exists;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), -1);
 
-  if (!ensure_table (self, error))
-    return -1;
+  if ((exists = table_exists (self, error)) <= 0)
+    return exists;
   stmt = _cairn_store_prepare (self, "SELECT count(*) FROM sync_refused", error);
   if (stmt == NULL)
     return -1;
