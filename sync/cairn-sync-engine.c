@@ -141,7 +141,7 @@ note_refused (CairnSyncEngine *self)
     self->refused_message = g_strdup_printf ("The server refused a change; it is set aside "
                                              "on this device with %u later changes that depend "
                                              "on it: %s", refused->len - 1, first);
-  g_warning ("%s", self->refused_message);
+  g_message ("%s", self->refused_message);
 }
 
 static gboolean
