@@ -10,6 +10,7 @@
 
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
+#include "cairn-text.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -396,6 +397,77 @@ test_long_catch_up (void)
   rm_rf (dir);
 }
 
+static gboolean
+refused_and_sent (gpointer data)
+{
+  Device *d = data;
+  CairnSyncStatus *status = cairn_sync_engine_get_status (d->engine);
+
+  return cairn_sync_status_get_state (status) == CAIRN_SYNC_STATE_REFUSED &&
+         cairn_store_get_pending_count (d->store) == 0;
+}
+
+/* A change the server refuses for good (a server with a lower args limit,
+ * for tests) over the live WebSocket: the engine sets it aside, sends what
+ * came after it, and says so in its status (state "refused", message and
+ * refused-count) instead of staying stuck or saying "offline". */
+static void
+test_refused_over_websocket (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  const char * const env[] = { "CAIRN_SERVER_TEST_MAX_ARGS_BYTES=2000", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("cairn-engine-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *long_text = g_strnfill (3000, 'x');
+  Device a = { 0 }, b = { 0 };
+  CairnSyncStatus *status;
+
+  cairn_test_server_start (server, env);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+  status = cairn_sync_engine_get_status (a.engine);
+  cairn_sync_engine_start (a.engine);
+  g_assert_true (wait_until (is_up_to_date, &a, 10));
+
+  note = cairn_store_create_note (a.store, "Too long", &error);
+  g_free (cairn_store_create_list (a.store, "Before", &error));
+  text = cairn_store_load_note_text (a.store, note, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (text, 0, long_text, -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (a.store, note, ops, &error));
+  g_free (cairn_store_create_list (a.store, "After", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (wait_until (refused_and_sent, &a, 20));
+  g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "note.edited"));
+  g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "args_too_large"));
+  g_assert_cmpuint (cairn_sync_status_get_refused_count (status), ==, 1);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    g_assert_no_error (error);
+  }
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_nonnull (strstr (dump_b, "\"After\""));
+  g_assert_null (strstr (dump_b, long_text));
+
+  cairn_sync_engine_stop (a.engine);
+  device_close (&a);
+  device_close (&b);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -409,6 +481,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
   g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);
   g_test_add_func ("/sync/engine/long-catch-up", test_long_catch_up);
+  g_test_add_func ("/sync/engine/refused-over-websocket", test_refused_over_websocket);
   status = g_test_run ();
   rm_rf (base);
   return status;
