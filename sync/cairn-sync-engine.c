@@ -97,7 +97,11 @@ set_state (CairnSyncEngine *self,
            CairnSyncState   state,
            const char      *message)
 {
-  /* Everything else is on the server, but not what it refused. */
+  /* Everything else is on the server, but not what it refused (until
+   * every refused change is dismissed). */
+  if (self->refused_message != NULL &&
+      (self->store == NULL || cairn_store_count_refused (self->store, NULL) <= 0))
+    g_clear_pointer (&self->refused_message, g_free);
   if (state == CAIRN_SYNC_STATE_UP_TO_DATE && self->refused_message != NULL)
     _cairn_sync_status_set_state (self->status, CAIRN_SYNC_STATE_REFUSED, self->refused_message);
   else
