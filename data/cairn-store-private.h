@@ -191,6 +191,11 @@ gboolean      _cairn_store_commit_several      (CairnStore       *self,
                                                 GPtrArray        *args,
                                                 GError          **error);
 
+/* The args of the note.edited events that carry @ops, each within the
+ * server's args limit (JsonObject*, in order; one when @ops is small). */
+GPtrArray    *_cairn_store_note_edit_args      (const char         *note_id,
+                                                const CairnTextOps *ops);
+
 /* note.edited (cairn-store-text.c): merges the event's text operations into
  * the note's CRDT (note_bodies and note_body_ops, outside changesets) and
  * records the note's new version in note_versions (a state table, in

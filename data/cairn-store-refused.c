@@ -9,6 +9,7 @@
 
 #include "cairn-store-private.h"
 #include "cairn-store-refused.h"
+#include "cairn-text.h"
 
 /* Local only, never synced, not state: made on first use (no migration). */
 static const char refused_sql[] =
@@ -283,6 +284,106 @@ fail:
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return NULL;
+}
+
+gint
+cairn_store_split_pending_edit (CairnStore  *self,
+                                gint64       client_seq,
+                                const char  *expected_args,
+                                GError     **error)
+{
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(CairnTextOps) ops = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree char *args = NULL;
+  CairnEvent *edit = NULL;
+  const char *b64;
+  guchar *data;
+  gsize n;
+  gint64 shift;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), -1);
+
+  if (!_cairn_store_begin (self, error))
+    return -1;
+  if ((pending = _cairn_store_load_pending (self, NULL, error)) == NULL)
+    goto fail;
+  for (guint i = 0; i < pending->len && edit == NULL; i++)
+    if (((CairnEvent *) pending->pdata[i])->client_seq == client_seq)
+      edit = pending->pdata[i];
+  if (edit != NULL)
+    args = cairn_event_dup_args_json (edit);
+  if (edit == NULL || !g_str_equal (edit->name, "note.edited") || edit->version != 1 ||
+      strlen (args) <= CAIRN_EVENT_MAX_ARGS_BYTES ||
+      (expected_args != NULL && !g_str_equal (args, expected_args)) ||
+      !cairn_event_validate (edit, NULL))
+    {
+      _cairn_store_rollback (self);
+      return 0;
+    }
+
+  b64 = json_object_get_string_member (edit->args, "ops");
+  data = g_base64_decode (b64, &n);
+  raw = g_bytes_new_take (data, n);
+  ops = cairn_text_ops_decode (raw, NULL);
+  if (ops == NULL)
+    {
+      _cairn_store_rollback (self);
+      return 0;
+    }
+  parts = _cairn_store_note_edit_args (json_object_get_string_member (edit->args, "note_id"), ops);
+  shift = (gint64) parts->len - 1;
+
+  /* Make room: the later events move up, the last first. */
+  for (guint i = pending->len; i-- > 0;)
+    {
+      CairnEvent *ev = pending->pdata[i];
+
+      if (ev->client_seq <= client_seq)
+        break;
+      if (!renumber (self, ev->client_seq, ev->client_seq + shift, error))
+        goto fail;
+    }
+  stmt = _cairn_store_prepare (self, "DELETE FROM pending WHERE client_seq = ?1", error);
+  if (stmt == NULL || !bind_int (self, stmt, 1, client_seq, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
+  for (guint i = 0; i < parts->len; i++)
+    {
+      g_autoptr(CairnEvent) part = cairn_event_new ("note.edited", 1, parts->pdata[i]);
+      g_autofree char *part_args = cairn_event_dup_args_json (part);
+
+      /* Its changeset is written again by the rebuild below. */
+      stmt = _cairn_store_prepare (self,
+                                   "INSERT INTO pending (client_seq, name, version, args, "
+                                   "created_at, changeset) VALUES (?1, 'note.edited', 1, ?2, ?3, X'')",
+                                   error);
+      if (stmt == NULL || !bind_int (self, stmt, 1, client_seq + i, error) ||
+          !bind_text (self, stmt, 2, part_args, error) ||
+          !bind_int (self, stmt, 3, edit->created_at, error) ||
+          !_cairn_store_step_done (self, stmt, error))
+        goto fail;
+    }
+
+  self->next_client_seq += shift;
+  if (!_cairn_store_save_cursor (self, error) ||
+      !_cairn_store_exec (self, "UPDATE meta SET rebuild = 1 WHERE id = 1", error))
+    goto fail;
+  if (!_cairn_store_end (self, error) ||
+      !_cairn_store_load_meta (self, error))
+    return -1;
+  g_message ("Split a pending note edit of %" G_GSIZE_FORMAT " bytes into %u events the "
+             "server accepts", strlen (args), parts->len);
+  if (!cairn_store_rebuild (self, error))
+    return -1;
+  return (gint) parts->len;
+
+fail:
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
+  return -1;
 }
 
 GPtrArray *

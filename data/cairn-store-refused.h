@@ -44,6 +44,18 @@ GPtrArray *cairn_store_set_aside_refused  (CairnStore  *self,
                                            const char  *code,
                                            const char  *reason,
                                            GError     **error);
+/* The pending event @client_seq is a note.edited whose args are over the
+ * server's limit (committed by a build that did not split large edits,
+ * and so refused with args_too_large): replaces it with the split
+ * note.edited events a large edit makes now, under consecutive
+ * client_seqs, moving the later pending events up (the server has none
+ * of them, as for a set-aside), then rebuilds the state (the same text).
+ * Returns how many events it became, or 0 when @client_seq is not such an
+ * event (or, with @expected_args, not that event any more); -1 on error. */
+gint       cairn_store_split_pending_edit (CairnStore  *self,
+                                           gint64       client_seq,
+                                           const char  *expected_args,
+                                           GError     **error);
 /* What was set aside, oldest first (element: CairnRefusedChange). */
 GPtrArray *cairn_store_list_refused       (CairnStore  *self,
                                            GError     **error);

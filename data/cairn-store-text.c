@@ -857,7 +857,6 @@ cairn_store_edit_note (CairnStore    *self,
                        GError       **error)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GPtrArray) batches = NULL;
   g_autoptr(GPtrArray) args = NULL;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
@@ -878,9 +877,18 @@ cairn_store_edit_note (CairnStore    *self,
 
   /* A large paste: several events, each one the server accepts, applied
    * in order in one transaction (all or nothing, one ::changed). */
-  batches = cairn_text_ops_split (ops, NOTE_EDIT_MAX_OPS_BYTES);
-  args = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  args = _cairn_store_note_edit_args (note_id, ops);
+  return _cairn_store_commit_several (self, "note.edited", 1, args, error);
+}
+
+GPtrArray *
+_cairn_store_note_edit_args (const char         *note_id,
+                             const CairnTextOps *ops)
+{
+  g_autoptr(GPtrArray) batches = cairn_text_ops_split (ops, NOTE_EDIT_MAX_OPS_BYTES);
+  GPtrArray *args = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
   for (guint i = 0; i < batches->len; i++)
     g_ptr_array_add (args, note_edit_args (note_id, batches->pdata[i]));
-  return _cairn_store_commit_several (self, "note.edited", 1, args, error);
+  return args;
 }

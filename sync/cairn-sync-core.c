@@ -596,6 +596,20 @@ refused_for_good (CairnSyncCore  *self,
   /* The server acknowledged it (then it has it): never set that aside. */
   if (first <= self->acked_upto)
     return TRUE;
+  /* A large note edit from a build that did not split them: split it
+   * now and push the parts, rather than set the text aside. */
+  if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE))
+    {
+      gint parts = cairn_store_split_pending_edit (self->store, first, self->in_flight_args, error);
+
+      if (parts < 0)
+        return FALSE;
+      if (parts > 1)
+        {
+          self->push_limit = 0;
+          return TRUE;
+        }
+    }
   /* Another process on the file may have set it aside and renumbered the
    * outbox meanwhile: the store checks the event is still this one. */
   set_aside = cairn_store_set_aside_refused (self->store, first, self->in_flight_args,

@@ -206,6 +206,100 @@ test_text_edit (void)
   g_assert_cmpstr (body, ==, "kept again");
 }
 
+/* A note.edited over the args limit, as a build that did not split large
+ * edits left it in the outbox (the server refuses it with
+ * args_too_large): split into events within the limit, in its place, the
+ * later events moved up, the text the same. */
+static void
+test_split_old_oversized_edit (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = cairn_store_create_note (ts->store, "Pasted", &error);
+  g_autofree char *path = g_build_filename (ts->dir, "workspace.db", NULL);
+  g_autofree char *paste = NULL;
+  g_autofree char *b64 = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *dump = NULL;
+  g_autofree char *rebuilt = NULL;
+  g_autofree char *later = NULL;
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  GString *s = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint parts;
+
+  g_assert_no_error (error);
+  while (s->len < 200000)
+    g_string_append (s, "ancien collage 🙂 ");
+  paste = g_string_free (s, FALSE);
+  text = cairn_store_load_note_text (ts->store, note, &error);
+  g_assert_true (cairn_text_insert (text, 0, paste, -1, ops, &error));
+  bytes = cairn_text_ops_encode (ops);
+  b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_clear_object (&ts->store);
+
+  /* What the old build wrote: one event, and the state from it. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO pending (client_seq, name, version, args, "
+                                       "created_at, changeset) VALUES (2, 'note.edited', 1, "
+                                       "json_object('note_id', ?1, 'ops', ?2), 1, X'')",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, note, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, b64, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE meta SET rebuild = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = test_store_open_extra (ts, "workspace.db");
+  list = cairn_store_create_list (store, "After", &error);       /* 3 */
+  g_assert_no_error (error);
+  body = body_of (store, note);
+  g_assert_cmpstr (body, ==, paste);
+
+  /* Not such an event: nothing happens. */
+  g_assert_cmpint (cairn_store_split_pending_edit (store, 3, NULL, &error), ==, 0);
+  g_assert_cmpint (cairn_store_split_pending_edit (store, 2, "{}", &error), ==, 0);
+  g_assert_no_error (error);
+
+  parts = cairn_store_split_pending_edit (store, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (parts, >, 2);
+  pending = pending_of (store);
+  g_assert_cmpuint (pending->len, ==, 2 + parts);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      CairnEvent *ev = pending->pdata[i];
+      g_autofree char *args = cairn_event_dup_args_json (ev);
+
+      g_assert_cmpint (ev->client_seq, ==, i + 1);
+      g_assert_cmpuint (strlen (args), <=, CAIRN_EVENT_MAX_ARGS_BYTES);
+      if (i >= 1 && i <= (guint) parts)
+        g_assert_cmpstr (ev->name, ==, "note.edited");
+    }
+  g_assert_cmpstr (((CairnEvent *) pending->pdata[pending->len - 1])->name, ==, "list.created");
+  g_free (body);
+  body = body_of (store, note);
+  g_assert_cmpstr (body, ==, paste);
+  dump = test_dump (store);
+  g_assert_true (cairn_store_rebuild (store, &error));
+  rebuilt = test_dump (store);
+  g_assert_cmpstr (rebuilt, ==, dump);
+  g_assert_cmpint (cairn_store_split_pending_edit (store, 2, NULL, &error), ==, 0);
+
+  later = cairn_store_create_list (store, "Later", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&pending, g_ptr_array_unref);
+  pending = pending_of (store);
+  g_assert_cmpint (((CairnEvent *) pending->pdata[pending->len - 1])->client_seq, ==, 3 + parts);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -213,5 +307,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store/refused/dependents-and-renumbering", test_dependents_and_renumbering);
   g_test_add_func ("/store/refused/text-edit", test_text_edit);
+  g_test_add_func ("/store/refused/split-old-oversized-edit", test_split_old_oversized_edit);
   return g_test_run ();
 }

@@ -4,10 +4,13 @@
 # the real cairn-server and cairn-cli (issue 10): a 1 MB paste reaches the
 # other device and the changes made after it follow it.
 # Usage: test-sync-paste.py CAIRN-SERVER CAIRN-CLI
+import base64
+import configparser
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -16,6 +19,15 @@ import unittest
 SERVER = None
 CLI = None
 PASSWORD = "ann-password-1"
+
+
+def varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return out
 
 
 class Server:
@@ -176,6 +188,47 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual(a.json("note-show", note)["body"], text)
         self.assertEqual(b.json("note-show", note)["body"], text)
         self.assertEqual([t["title"] for t in b.json("todos", lst)], ["still there"])
+        self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
+
+    def test_outbox_stuck_by_an_old_build_recovers(self):
+        """A device whose outbox holds a note.edited over the limit, as a
+        build that did not split large edits left it (the server refuses
+        it with args_too_large), splits it when refused and syncs it all:
+        the paste is not set aside, and what came after it follows."""
+        server = self.server()
+        a, b = Device(self.tmp, "a"), Device(self.tmp, "b")
+        a.login(server)
+        b.login(server)
+        note = a.ok("note-add", "Pasted long ago").strip()
+        a.ok("sync")
+
+        text = "x" * 120000
+        ops = bytearray([0xC1]) + varint(1) + os.urandom(16) + varint(1)
+        ops += varint(len(text) << 1) + varint(0) + varint(0) + varint(0) + varint(0)
+        ops += varint(len(text.encode())) + text.encode()
+        args = json.dumps({"note_id": note, "ops": base64.b64encode(bytes(ops)).decode()},
+                          separators=(",", ":"))
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(a.profile, "profile.ini"))
+        db = os.path.join(a.profile, "workspaces", ini["profile"]["current-workspace"] + ".db")
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO pending (client_seq, name, version, args, created_at, changeset) "
+                    "SELECT max(client_seq) + 1, 'note.edited', 1, ?, 1, X'' FROM log "
+                    "WHERE client_id = (SELECT client_id FROM meta)", (args,))
+        con.execute("UPDATE meta SET rebuild = 1")
+        con.commit()
+        con.close()
+        self.assertEqual(a.json("note-show", note)["body"], text)
+        lst = a.ok("list-add", "After the paste").strip()
+
+        code, out, err = a.run("sync")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("refused", err)
+        self.assertEqual(a.json("status")["refused"], 0)
+        self.assertEqual(a.json("status")["pending"], 0)
+        b.ok("sync")
+        self.assertEqual(b.json("note-show", note)["body"], text)
+        self.assertEqual([l["id"] for l in b.json("lists")], [lst])
         self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
 
     def test_refused_change_is_set_aside_and_later_changes_follow(self):
