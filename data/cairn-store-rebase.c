@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-rebase.c: taking the server's order (rebase) and re-deriving
- * the state from the log (rebuild). DESIGN.md §3 and docs/store.md. */
+ * the state from the log (rebuild). docs/design.md and docs/store.md. */
 #define G_LOG_DOMAIN "cairn-store"
 
 #include "config.h"
