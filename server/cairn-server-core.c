@@ -792,6 +792,17 @@ counter_fail (CairnServerCore *self,
   c->failures++;
 }
 
+/* Gives back an attempt counted by login_begin() that succeeded. */
+static void
+counter_release (GHashTable *table,
+                 const char *key)
+{
+  LoginCounter *c = g_hash_table_lookup (table, key);
+
+  if (c != NULL && c->failures > 0)
+    c->failures--;
+}
+
 char *
 cairn_server_core_login_begin (CairnServerCore  *self,
                                const char       *username,
@@ -819,6 +830,13 @@ cairn_server_core_login_begin (CairnServerCore  *self,
                    *out_retry_after);
       return NULL;
     }
+
+  /* Counted now, as if it failed, and given back by login_finish() when
+   * it succeeds: counting only after the slow password check would let a
+   * burst of concurrent logins all pass the check above. */
+  counter_fail (self, self->login_user, username, now);
+  if (addr_key != NULL)
+    counter_fail (self, self->login_addr, addr_key, now);
 
   if (!(st = stmt (self, "SELECT pwhash FROM users WHERE username = ?", error)) ||
       !bind (self, st, error, "t", username) ||
@@ -877,13 +895,7 @@ cairn_server_core_login_finish (CairnServerCore    *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      counter_fail (self, self->login_user, username, now);
-      if (address != NULL)
-        {
-          g_autofree char *addr_key = cairn_server_core_address_key (address);
-
-          counter_fail (self, self->login_addr, addr_key, now);
-        }
+      /* Already counted by login_begin(). */
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "Wrong user name or password");
       return FALSE;
@@ -898,6 +910,12 @@ cairn_server_core_login_finish (CairnServerCore    *self,
       !step_done (self, st, error))
     return FALSE;
   g_hash_table_remove (self->login_user, username);
+  if (address != NULL)
+    {
+      g_autofree char *addr_key = cairn_server_core_address_key (address);
+
+      counter_release (self->login_addr, addr_key);
+    }
   *out_reply = g_new0 (CairnSessionReply, 1);
   (*out_reply)->token = g_steal_pointer (&token);
   (*out_reply)->user = g_strdup (username);

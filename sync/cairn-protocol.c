@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cairn-json-guard.h"
 #include "cairn-protocol.h"
 
 G_DEFINE_QUARK (cairn-protocol-error-quark, cairn_protocol_error)
@@ -221,6 +222,7 @@ cairn_protocol_parse (const char  *data,
   g_autoptr(GError) local_error = NULL;
   const char *end = NULL;
   JsonNode *root;
+  CairnJsonGuardResult guard;
   gsize at = 0;
 
   if (length > max_bytes)
@@ -244,6 +246,35 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
 
+  /* Before json-glib, which recurses without limit and returns strings
+   * cut at an escaped NUL. */
+  guard = cairn_json_guard (data, length, CAIRN_JSON_GUARD_INTEGERS, &at);
+  switch (guard)
+    {
+    case CAIRN_JSON_GUARD_OK:
+      break;
+    case CAIRN_JSON_GUARD_NUL:
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_UTF8,
+                   "Message holds an escaped NUL character (\\u0000) at byte %" G_GSIZE_FORMAT
+                   "; text may not contain NUL", at);
+      return NULL;
+    case CAIRN_JSON_GUARD_NUMBER:
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                   "The number at byte %" G_GSIZE_FORMAT " is not an integer from -2^53 to 2^53; "
+                   "numbers, in args too, must be integers without fraction or exponent", at);
+      return NULL;
+    case CAIRN_JSON_GUARD_TOO_DEEP:
+    case CAIRN_JSON_GUARD_NOT_JSON:
+    default:
+      {
+        g_autofree char *why = cairn_json_guard_message (guard, at);
+
+        g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
+                     "Message is not valid JSON: %s", why);
+        return NULL;
+      }
+    }
+
   if (find_bad_surrogate (data, length, &at))
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
@@ -261,7 +292,13 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
+    {
+      g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
+                           "Message holds only white space; expected a JSON object");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
                            "Message must be a JSON object");
@@ -1582,7 +1619,8 @@ scan_value (Scan     *sc,
     case 'n':
       return scan_word (sc, "null");
     default:
-      return scan_int (sc, &v);
+      /* Past 2^53 the general path refuses it (cairn_json_guard()). */
+      return scan_int (sc, &v) && v >= -CAIRN_JSON_MAX_INTEGER && v <= CAIRN_JSON_MAX_INTEGER;
     }
 }
 
