@@ -741,7 +741,7 @@ cairn_event_new_from_args_json (const char  *name,
     {
       g_autofree char *why = cairn_json_guard_message (guard, at);
 
-      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "args are refused: %s", why);
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "args are not a JSON object that can be read exactly: %s", why);
       return NULL;
     }
   node = json_from_string (args_json, &local_error);
@@ -750,6 +750,12 @@ cairn_event_new_from_args_json (const char  *name,
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
                    "args are not a JSON object%s%s",
                    local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  if (cairn_json_node_has_fraction (node))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "args hold a number with a fraction or exponent (only integers are kept exactly)");
       return NULL;
     }
   return cairn_event_new (name, version, json_node_get_object (node));

@@ -13,21 +13,26 @@ is_space (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Whether the number token [p, end) is an integer within the rule. */
+/* Whether the number token [p, end) is within the rule: a fraction or
+ * exponent is left to cairn_json_node_has_fraction(), an integer must fit
+ * in 64 bits (json-glib would wrap it silently). */
 static gboolean
 integer_in_range (const char *p,
                   const char *end)
 {
-  static const char max_digits[] = "9007199254740992";
+  const char *max_digits = "9223372036854775807";
   gsize n;
 
   if (p < end && *p == '-')
-    p++;
+    {
+      max_digits = "9223372036854775808";
+      p++;
+    }
   if (p == end)
-    return FALSE;
+    return TRUE;   /* not a number: the parser says so */
   for (const char *q = p; q < end; q++)
     if (!g_ascii_isdigit (*q))
-      return FALSE;
+      return TRUE;
   while (end - p > 1 && *p == '0')
     p++;
   n = end - p;
@@ -157,9 +162,44 @@ cairn_json_guard_message (CairnJsonGuardResult result,
       return g_strdup_printf ("unexpected character at byte %" G_GSIZE_FORMAT
                               " (only RFC 8259 JSON is accepted)", offset);
     case CAIRN_JSON_GUARD_NUMBER:
-      return g_strdup_printf ("the number at byte %" G_GSIZE_FORMAT " is not an integer from "
-                              "-2^53 to 2^53 (fractions and exponents are not accepted)", offset);
+      return g_strdup_printf ("the integer at byte %" G_GSIZE_FORMAT " does not fit in 64 bits",
+                              offset);
     default:
       g_assert_not_reached ();
+    }
+}
+
+gboolean
+cairn_json_node_has_fraction (JsonNode *node)
+{
+  if (node == NULL)
+    return FALSE;
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) == G_TYPE_DOUBLE;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (cairn_json_node_has_fraction (json_array_get_element (array, i)))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (cairn_json_node_has_fraction (member))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_NULL:
+    default:
+      return FALSE;
     }
 }

@@ -8,26 +8,27 @@
  * goes through cairn_json_guard() first, on the server and in the app. It
  * also finds what json-glib would decode into something the caller cannot
  * see: an escaped NUL ("\u0000", which cuts a C string short) and, when
- * asked, numbers that json-glib reads inexactly or writes back as text that
- * is not JSON (fractions, exponents, integers past 2^53).
+ * asked, integers that do not fit in 64 bits (json-glib wraps them). Numbers
+ * with a fraction or exponent, which json-glib's generator writes back as
+ * text that is not JSON ("1e+20.0", "inf.0"), are found after parsing by
+ * cairn_json_node_has_fraction().
  */
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 /* Arrays and objects nested deeper than this are refused. The protocol's
  * messages need 4 levels plus what event args hold (flat today). */
 #define CAIRN_JSON_MAX_DEPTH 64
-/* Largest magnitude of an integer every client reads exactly (2^53). */
-#define CAIRN_JSON_MAX_INTEGER G_GINT64_CONSTANT (9007199254740992)
 
 typedef enum
 {
   CAIRN_JSON_GUARD_NONE     = 0,
-  /* Every number must be an integer (no fraction, no exponent) from
-   * -CAIRN_JSON_MAX_INTEGER to CAIRN_JSON_MAX_INTEGER. */
+  /* Every integer (a number without fraction or exponent) must fit in
+   * 64 bits (gint64). */
   CAIRN_JSON_GUARD_INTEGERS = 1 << 0,
 } CairnJsonGuardFlags;
 
@@ -39,7 +40,7 @@ typedef enum
   CAIRN_JSON_GUARD_NOT_JSON,   /* outside strings, something that is not a JSON token
                                 * (single quotes, comments, identifiers: json-glib
                                 * extensions that a scan could read differently) */
-  CAIRN_JSON_GUARD_NUMBER,     /* with CAIRN_JSON_GUARD_INTEGERS: a number outside the rule */
+  CAIRN_JSON_GUARD_NUMBER,     /* with CAIRN_JSON_GUARD_INTEGERS: an integer out of range */
 } CairnJsonGuardResult;
 
 /* Looks at length bytes of data (-1: up to its NUL). Returns the first
@@ -55,5 +56,9 @@ CairnJsonGuardResult cairn_json_guard         (const char          *data,
  * and the byte offset. */
 char                *cairn_json_guard_message (CairnJsonGuardResult result,
                                                gsize                offset);
+
+/* Whether node (a tree that passed cairn_json_guard()) holds a number
+ * with a fraction or exponent anywhere. */
+gboolean             cairn_json_node_has_fraction (JsonNode *node);
 
 G_END_DECLS
