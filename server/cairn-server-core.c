@@ -3,7 +3,10 @@
 #define G_LOG_DOMAIN "cairn-server-core"
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
@@ -387,6 +390,28 @@ cairn_server_core_open (const char                   *data_dir,
       return NULL;
     }
   self->path = g_build_filename (data_dir, "cairn-server.db", NULL);
+  /* Password hashes and the log are for this user only: the file is
+   * created 0600 (SQLite gives -wal and -shm the database's mode), and
+   * files an older version created with the umask's mode are narrowed. */
+  {
+    int fd = open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd >= 0)
+      close (fd);
+    for (guint i = 0; i < 3; i++)
+      {
+        static const char *const suffix[] = { "", "-wal", "-shm" };
+        g_autofree char *file = g_strconcat (self->path, suffix[i], NULL);
+
+        if (g_chmod (file, 0600) != 0 && errno != ENOENT)
+          {
+            int errsv = errno;
+            g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                         "Cannot make %s private (mode 0600): %s", file, g_strerror (errsv));
+            return NULL;
+          }
+      }
+  }
   if (sqlite3_open_v2 (self->path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK)

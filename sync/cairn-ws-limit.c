@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-ws-limit.c: hold WebSocket messages assembled from fragments to a limit. */
+#define G_LOG_DOMAIN "cairn-ws"
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-ws-limit.h"
+
+/* ---- the input side: follows frame headers ------------------------------ */
+
+#define HEADER_MAX 14   /* 2 + 8 (64-bit length) + 4 (mask key) */
+
+typedef struct
+{
+  GInputStream  parent_instance;
+  GInputStream *base;
+  guint64       max_message;
+  guint8        header[HEADER_MAX];
+  guint         header_len;     /* bytes of the next header read so far */
+  guint64       remaining;      /* payload bytes of the current frame still to pass */
+  gboolean      in_payload;
+  guint64       message_size;   /* data bytes of the message being assembled */
+  guint8        out[HEADER_MAX];/* a complete header, handed on from out_pos */
+  guint         out_len;
+  guint         out_pos;
+  gboolean      tripped;
+} LimitInput;
+
+typedef struct
+{
+  GInputStreamClass parent_class;
+} LimitInputClass;
+
+static GType limit_input_get_type (void);
+static void  limit_input_pollable_iface_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (LimitInput, limit_input, G_TYPE_INPUT_STREAM,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                limit_input_pollable_iface_init))
+
+/* Bytes of the header whose first header_len bytes are known. */
+static guint
+header_size (const guint8 *h,
+             guint         len)
+{
+  guint size = 2;
+
+  if (len < 2)
+    return 2;
+  if ((h[1] & 0x7f) == 126)
+    size += 2;
+  else if ((h[1] & 0x7f) == 127)
+    size += 8;
+  if (h[1] & 0x80)
+    size += 4;
+  return size;
+}
+
+/* The header is complete: count the frame and queue the header (or, past
+ * the limit, one that makes libsoup refuse the frame) to be handed on. */
+static void
+header_done (LimitInput *self)
+{
+  const guint8 *h = self->header;
+  guint8 opcode = h[0] & 0x0f;
+  guint64 len = h[1] & 0x7f;
+
+  if (len == 126)
+    len = ((guint64) h[2] << 8) | h[3];
+  else if (len == 127)
+    {
+      len = 0;
+      for (guint i = 0; i < 8; i++)
+        len = (len << 8) | h[2 + i];
+    }
+
+  /* Control frames (ping, pong, close) are not part of a message. */
+  if ((opcode & 0x08) == 0)
+    {
+      if (opcode != 0)
+        self->message_size = 0;   /* a new message starts */
+      self->message_size = len > G_MAXUINT64 - self->message_size ? G_MAXUINT64 : self->message_size + len;
+    }
+
+  if ((opcode & 0x08) == 0 && self->message_size > self->max_message)
+    {
+      guint64 claim = self->max_message + 1;
+
+      /* The same frame type and mask bit, with a 64-bit length over the
+       * limit: libsoup closes with 1009 on reading it. Nothing after it
+       * is handed on. */
+      self->out[0] = h[0];
+      self->out[1] = (h[1] & 0x80) | 127;
+      for (guint i = 0; i < 8; i++)
+        self->out[2 + i] = (claim >> (8 * (7 - i))) & 0xff;
+      self->out_len = 10;
+      self->out_pos = 0;
+      self->tripped = TRUE;
+      g_debug ("WebSocket message over %" G_GUINT64_FORMAT " bytes: refused", self->max_message);
+      return;
+    }
+
+  memcpy (self->out, h, self->header_len);
+  self->out_len = self->header_len;
+  self->out_pos = 0;
+  self->header_len = 0;
+  self->remaining = len;
+  self->in_payload = len > 0;
+}
+
+static gssize
+limit_input_read_internal (LimitInput    *self,
+                           void          *buffer,
+                           gsize          count,
+                           gboolean       blocking,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  if (count == 0)
+    return 0;
+  for (;;)
+    {
+      gssize n;
+      guint need;
+
+      if (self->out_pos < self->out_len)
+        {
+          gsize take = MIN (count, (gsize) (self->out_len - self->out_pos));
+
+          memcpy (buffer, self->out + self->out_pos, take);
+          self->out_pos += take;
+          return take;
+        }
+      if (self->tripped)
+        return 0;   /* the end, as far as libsoup is concerned */
+      if (self->in_payload)
+        {
+          n = g_pollable_stream_read (self->base, buffer, MIN (count, self->remaining),
+                                      blocking, cancellable, error);
+          if (n > 0 && (self->remaining -= n) == 0)
+            self->in_payload = FALSE;
+          return n;
+        }
+      need = header_size (self->header, self->header_len);
+      n = g_pollable_stream_read (self->base, self->header + self->header_len, need - self->header_len,
+                                  blocking, cancellable, error);
+      if (n <= 0)
+        return n;   /* the end, an error, or nothing yet (the bytes so far are kept) */
+      self->header_len += n;
+      if (self->header_len == header_size (self->header, self->header_len))
+        header_done (self);
+    }
+}
+
+static gssize
+limit_input_read (GInputStream  *stream,
+                  void          *buffer,
+                  gsize          count,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  return limit_input_read_internal ((LimitInput *) stream, buffer, count, TRUE, cancellable, error);
+}
+
+static gboolean
+limit_input_close (GInputStream  *stream,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  /* The base stream is closed with the GIOStream. */
+  return TRUE;
+}
+
+static gboolean
+limit_input_can_poll (GPollableInputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+limit_input_is_readable (GPollableInputStream *stream)
+{
+  LimitInput *self = (LimitInput *) stream;
+
+  return self->out_pos < self->out_len || self->tripped ||
+         g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
+}
+
+static GSource *
+limit_input_create_source (GPollableInputStream *stream,
+                           GCancellable         *cancellable)
+{
+  LimitInput *self = (LimitInput *) stream;
+  g_autoptr(GSource) child = NULL;
+
+  if (self->out_pos < self->out_len || self->tripped)
+    child = g_timeout_source_new (0);
+  else
+    child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base), cancellable);
+  return g_pollable_source_new_full (stream, child, cancellable);
+}
+
+static gssize
+limit_input_read_nonblocking (GPollableInputStream  *stream,
+                              void                  *buffer,
+                              gsize                  count,
+                              GError               **error)
+{
+  return limit_input_read_internal ((LimitInput *) stream, buffer, count, FALSE, NULL, error);
+}
+
+static void
+limit_input_finalize (GObject *object)
+{
+  LimitInput *self = (LimitInput *) object;
+
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (limit_input_parent_class)->finalize (object);
+}
+
+static void
+limit_input_class_init (LimitInputClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GInputStreamClass *input_class = G_INPUT_STREAM_CLASS (klass);
+
+  object_class->finalize = limit_input_finalize;
+  input_class->read_fn = limit_input_read;
+  input_class->close_fn = limit_input_close;
+}
+
+static void
+limit_input_pollable_iface_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = limit_input_can_poll;
+  iface->is_readable = limit_input_is_readable;
+  iface->create_source = limit_input_create_source;
+  iface->read_nonblocking = limit_input_read_nonblocking;
+}
+
+static void
+limit_input_init (LimitInput *self)
+{
+}
+
+/* ---- the stream ---------------------------------------------------------- */
+
+struct _CairnWsLimitStream
+{
+  GIOStream   parent_instance;
+  GIOStream  *base;
+  LimitInput *input;
+};
+
+G_DEFINE_FINAL_TYPE (CairnWsLimitStream, cairn_ws_limit_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+cairn_ws_limit_stream_get_input_stream (GIOStream *stream)
+{
+  return G_INPUT_STREAM (CAIRN_WS_LIMIT_STREAM (stream)->input);
+}
+
+static GOutputStream *
+cairn_ws_limit_stream_get_output_stream (GIOStream *stream)
+{
+  return g_io_stream_get_output_stream (CAIRN_WS_LIMIT_STREAM (stream)->base);
+}
+
+static gboolean
+cairn_ws_limit_stream_close (GIOStream     *stream,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  return g_io_stream_close (CAIRN_WS_LIMIT_STREAM (stream)->base, cancellable, error);
+}
+
+static void
+base_closed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_io_stream_close_finish (G_IO_STREAM (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Not the default (close_fn on a worker thread): the base closes on the
+ * caller's main context. */
+static void
+cairn_ws_limit_stream_close_async (GIOStream           *stream,
+                                   int                  io_priority,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, cairn_ws_limit_stream_close_async);
+  g_io_stream_close_async (CAIRN_WS_LIMIT_STREAM (stream)->base, io_priority, cancellable,
+                           base_closed, task);
+}
+
+static gboolean
+cairn_ws_limit_stream_close_finish (GIOStream     *stream,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+cairn_ws_limit_stream_finalize (GObject *object)
+{
+  CairnWsLimitStream *self = CAIRN_WS_LIMIT_STREAM (object);
+
+  g_clear_object (&self->input);
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (cairn_ws_limit_stream_parent_class)->finalize (object);
+}
+
+static void
+cairn_ws_limit_stream_class_init (CairnWsLimitStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GIOStreamClass *stream_class = G_IO_STREAM_CLASS (klass);
+
+  object_class->finalize = cairn_ws_limit_stream_finalize;
+  stream_class->get_input_stream = cairn_ws_limit_stream_get_input_stream;
+  stream_class->get_output_stream = cairn_ws_limit_stream_get_output_stream;
+  stream_class->close_fn = cairn_ws_limit_stream_close;
+  stream_class->close_async = cairn_ws_limit_stream_close_async;
+  stream_class->close_finish = cairn_ws_limit_stream_close_finish;
+}
+
+static void
+cairn_ws_limit_stream_init (CairnWsLimitStream *self)
+{
+}
+
+GIOStream *
+cairn_ws_limit_stream_new (GIOStream *base,
+                           guint64    max_message)
+{
+  CairnWsLimitStream *self;
+  GInputStream *in;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
+  in = g_io_stream_get_input_stream (base);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in), NULL);
+
+  self = g_object_new (CAIRN_TYPE_WS_LIMIT_STREAM, NULL);
+  self->base = g_object_ref (base);
+  self->input = g_object_new (limit_input_get_type (), NULL);
+  self->input->base = g_object_ref (in);
+  self->input->max_message = max_message;
+  return G_IO_STREAM (self);
+}
+
+gboolean
+cairn_ws_limit_stream_get_tripped (CairnWsLimitStream *self)
+{
+  g_return_val_if_fail (CAIRN_IS_WS_LIMIT_STREAM (self), FALSE);
+
+  return self->input->tripped;
+}
