@@ -25,6 +25,8 @@ typedef struct
   guint         out_len;
   guint         out_pos;
   gboolean      tripped;
+  gboolean      told;           /* "too-big" was emitted: reads see the end */
+  GWeakRef      owner;          /* the CairnWsLimitStream, told in an idle */
 } LimitInput;
 
 typedef struct
@@ -57,8 +59,10 @@ header_size (const guint8 *h,
   return size;
 }
 
-/* The header is complete: count the frame and queue the header (or, past
- * the limit, one that makes libsoup refuse the frame) to be handed on. */
+static gboolean limit_input_tell_owner (gpointer data);
+
+/* The header is complete: count the frame and queue the header to be
+ * handed on, or, past the limit, stop. */
 static void
 header_done (LimitInput *self)
 {
@@ -85,19 +89,13 @@ header_done (LimitInput *self)
 
   if ((opcode & 0x08) == 0 && self->message_size > self->max_message)
     {
-      guint64 claim = self->max_message + 1;
-
-      /* The same frame type and mask bit, with a 64-bit length over the
-       * limit: libsoup closes with 1009 on reading it. Nothing after it
-       * is handed on. */
-      self->out[0] = h[0];
-      self->out[1] = (h[1] & 0x80) | 127;
-      for (guint i = 0; i < 8; i++)
-        self->out[2 + i] = (claim >> (8 * (7 - i))) & 0xff;
-      self->out_len = 10;
-      self->out_pos = 0;
+      /* Nothing of this frame, header included, reaches libsoup; the
+       * owner closes the connection with 1009 (from an idle: not inside
+       * libsoup's read). */
       self->tripped = TRUE;
+      self->header_len = 0;
       g_debug ("WebSocket message over %" G_GUINT64_FORMAT " bytes: refused", self->max_message);
+      g_idle_add_full (G_PRIORITY_HIGH, limit_input_tell_owner, g_object_ref (self), g_object_unref);
       return;
     }
 
@@ -133,7 +131,14 @@ limit_input_read_internal (LimitInput    *self,
           return take;
         }
       if (self->tripped)
-        return 0;   /* the end, as far as libsoup is concerned */
+        {
+          /* Nothing until the owner was told (and sent its close frame),
+           * then the end: libsoup closes the connection. */
+          if (blocking || self->told)
+            return 0;
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "Message over the size limit");
+          return -1;
+        }
       if (self->in_payload)
         {
           n = g_pollable_stream_read (self->base, buffer, MIN (count, self->remaining),
@@ -183,8 +188,11 @@ limit_input_is_readable (GPollableInputStream *stream)
 {
   LimitInput *self = (LimitInput *) stream;
 
-  return self->out_pos < self->out_len || self->tripped ||
-         g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
+  if (self->out_pos < self->out_len)
+    return TRUE;
+  if (self->tripped)
+    return self->told;
+  return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base));
 }
 
 static GSource *
@@ -194,8 +202,10 @@ limit_input_create_source (GPollableInputStream *stream,
   LimitInput *self = (LimitInput *) stream;
   g_autoptr(GSource) child = NULL;
 
-  if (self->out_pos < self->out_len || self->tripped)
+  if (self->out_pos < self->out_len)
     child = g_timeout_source_new (0);
+  else if (self->tripped)
+    child = g_timeout_source_new (self->told ? 0 : 50);   /* looks again for "told" */
   else
     child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base), cancellable);
   return g_pollable_source_new_full (stream, child, cancellable);
@@ -216,6 +226,7 @@ limit_input_finalize (GObject *object)
   LimitInput *self = (LimitInput *) object;
 
   g_clear_object (&self->base);
+  g_weak_ref_clear (&self->owner);
   G_OBJECT_CLASS (limit_input_parent_class)->finalize (object);
 }
 
@@ -242,6 +253,7 @@ limit_input_pollable_iface_init (GPollableInputStreamInterface *iface)
 static void
 limit_input_init (LimitInput *self)
 {
+  g_weak_ref_init (&self->owner, NULL);
 }
 
 /* ---- the stream ---------------------------------------------------------- */
@@ -254,6 +266,21 @@ struct _CairnWsLimitStream
 };
 
 G_DEFINE_FINAL_TYPE (CairnWsLimitStream, cairn_ws_limit_stream, G_TYPE_IO_STREAM)
+
+enum { SIGNAL_TOO_BIG, N_SIGNALS };
+static guint signals [N_SIGNALS];
+
+static gboolean
+limit_input_tell_owner (gpointer data)
+{
+  LimitInput *self = data;
+  g_autoptr(CairnWsLimitStream) owner = g_weak_ref_get (&self->owner);
+
+  if (owner != NULL)
+    g_signal_emit (owner, signals[SIGNAL_TOO_BIG], 0);
+  self->told = TRUE;
+  return G_SOURCE_REMOVE;
+}
 
 static GInputStream *
 cairn_ws_limit_stream_get_input_stream (GIOStream *stream)
@@ -335,6 +362,11 @@ cairn_ws_limit_stream_class_init (CairnWsLimitStreamClass *klass)
   stream_class->close_fn = cairn_ws_limit_stream_close;
   stream_class->close_async = cairn_ws_limit_stream_close_async;
   stream_class->close_finish = cairn_ws_limit_stream_close_finish;
+
+  /* A message grew past the limit: nothing more is read; the owner
+   * closes the connection (1009). */
+  signals[SIGNAL_TOO_BIG] = g_signal_new ("too-big", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -358,6 +390,7 @@ cairn_ws_limit_stream_new (GIOStream *base,
   self->input = g_object_new (limit_input_get_type (), NULL);
   self->input->base = g_object_ref (in);
   self->input->max_message = max_message;
+  g_weak_ref_set (&self->input->owner, self);
   return G_IO_STREAM (self);
 }
 

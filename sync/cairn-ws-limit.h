@@ -6,12 +6,12 @@
  * whatever its size. cairn_ws_limit_stream_new() wraps the connection's
  * stream before libsoup's SoupWebsocketConnection is made on it, follows
  * the frame headers as libsoup reads them, and when the fragments of one
- * message add up to more than max_message bytes hands libsoup, instead of
- * that frame's header, one that announces a frame over its own limit:
- * libsoup then closes the connection with 1009 (message too big) before
- * reading any of it. Set the connection's max-incoming-payload-size to the
- * same max_message. No extension (permessage-deflate) may be negotiated on
- * such a connection, since the limit counts the bytes on the wire.
+ * message add up to more than max_message bytes stops handing libsoup
+ * anything (the frame that crosses the limit is not read) and emits
+ * "too-big" from an idle: the owner then closes the connection with 1009
+ * (message too big), which libsoup still writes. Memory stays at about
+ * one limit's worth. No extension (permessage-deflate) may be negotiated
+ * on such a connection, since the limit counts the bytes on the wire.
  */
 #pragma once
 
