@@ -1753,9 +1753,7 @@ handle_push (Server            *self,
   self->pending_events += pp->appended->len;
   g_ptr_array_add (self->pending, pp);
   self->in_flight++;
-  /* A status now: libsoup would take a request under the WebSocket
-   * handler's path that is left without one for a WebSocket handshake.
-   * The answer itself is set when the group ends. */
+  /* A status now (the answer itself is set when the group ends). */
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_pause (msg);
   schedule_group_commit (self);

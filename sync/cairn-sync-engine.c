@@ -1332,6 +1332,12 @@ live_connected (GObject      *source,
   self->ws = ws;
   self->ws_last_message = g_get_monotonic_time ();
   soup_websocket_connection_set_max_incoming_payload_size (ws, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  /* The limit above is per frame: a message sent as many fragments is
+   * assembled whatever its size. libsoup 3.7 and later also limit the
+   * whole message; 3.2 (Debian 12) cannot, and the session does not let
+   * us read the stream ourselves (docs/security.md). */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws), "max-total-message-size") != NULL)
+    g_object_set (ws, "max-total-message-size", (guint64) CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, NULL);
   soup_websocket_connection_set_keepalive_interval (ws, PROBE_SECONDS);
   g_signal_connect (ws, "message", G_CALLBACK (live_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (live_closed), self);
