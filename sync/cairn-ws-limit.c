@@ -401,3 +401,266 @@ cairn_ws_limit_stream_get_tripped (CairnWsLimitStream *self)
 
   return self->input->tripped;
 }
+
+/* ---- a client connection ------------------------------------------------- */
+
+#define HANDSHAKE_MAX 16384
+#define WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+typedef struct
+{
+  GUri              *uri;
+  char              *request;
+  char              *accept;       /* the Sec-WebSocket-Accept we expect */
+  guint64            max_message;
+  GSocketConnection *conn;
+  GString           *head;         /* the answer's headers as read so far */
+  char               byte;
+  guint              status;
+} Connect;
+
+static void
+connect_free (Connect *c)
+{
+  g_clear_pointer (&c->uri, g_uri_unref);
+  g_free (c->request);
+  g_free (c->accept);
+  g_clear_object (&c->conn);
+  if (c->head != NULL)
+    g_string_free (c->head, TRUE);
+  g_free (c);
+}
+
+static void
+on_client_too_big (GIOStream               *stream,
+                   SoupWebsocketConnection *ws)
+{
+  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message over the limit");
+}
+
+/* The value of header name in the answer's headers, or NULL. */
+static char *
+find_header (const char *head,
+             const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (head, "\r\n", -1);
+  gsize n = strlen (name);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], name, n) == 0 && lines[i][n] == ':')
+      return g_strstrip (g_strdup (lines[i] + n + 1));
+  return NULL;
+}
+
+static void on_answer_byte (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+read_answer_byte (GTask *task)
+{
+  Connect *c = g_task_get_task_data (task);
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (c->conn)), &c->byte, 1,
+                             G_PRIORITY_DEFAULT, g_task_get_cancellable (task), on_answer_byte, task);
+}
+
+/* The answer's headers are in: a 101 with the right accept key becomes the
+ * connection; anything else is an error with the status. */
+static void
+answer_done (GTask *task)
+{
+  Connect *c = g_task_get_task_data (task);
+  g_autofree char *accept = NULL;
+  g_autofree char *upgrade = NULL;
+  g_autofree char *extensions = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  SoupWebsocketConnection *ws;
+
+  if (!g_str_has_prefix (c->head->str, "HTTP/1.1 ") && !g_str_has_prefix (c->head->str, "HTTP/1.0 "))
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               "The server did not answer with HTTP");
+      g_object_unref (task);
+      return;
+    }
+  c->status = (guint) g_ascii_strtoull (c->head->str + 9, NULL, 10);
+  if (c->status != 101)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET,
+                               "The server did not accept the WebSocket handshake (HTTP %u)", c->status);
+      g_object_unref (task);
+      return;
+    }
+  accept = find_header (c->head->str, "Sec-WebSocket-Accept");
+  upgrade = find_header (c->head->str, "Upgrade");
+  extensions = find_header (c->head->str, "Sec-WebSocket-Extensions");
+  if (g_strcmp0 (accept, c->accept) != 0 || upgrade == NULL || g_ascii_strcasecmp (upgrade, "websocket") != 0 ||
+      (extensions != NULL && *extensions != '\0'))
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               "The server's WebSocket handshake is not valid");
+      g_object_unref (task);
+      return;
+    }
+  stream = cairn_ws_limit_stream_new (G_IO_STREAM (c->conn), c->max_message);
+  ws = soup_websocket_connection_new (stream, c->uri, SOUP_WEBSOCKET_CONNECTION_CLIENT, NULL, NULL, NULL);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, c->max_message);
+  g_signal_connect_object (stream, "too-big", G_CALLBACK (on_client_too_big), ws, 0);
+  g_task_return_pointer (task, ws, g_object_unref);
+  g_object_unref (task);
+}
+
+static void
+on_answer_byte (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Connect *c = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n <= 0)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                     "The server closed the connection during the WebSocket handshake");
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_string_append_c (c->head, c->byte);
+  if (g_str_has_suffix (c->head->str, "\r\n\r\n"))
+    return answer_done (task);
+  if (c->head->len > HANDSHAKE_MAX)
+    {
+      g_task_return_new_error (task, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+                               "The server's answer to the WebSocket handshake is too long");
+      g_object_unref (task);
+      return;
+    }
+  /* Byte by byte: nothing of the frames that follow may be read here. */
+  read_answer_byte (task);
+}
+
+static void
+on_request_written (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  read_answer_byte (task);
+}
+
+static void
+on_client_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  Connect *c = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!(c->conn = g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (source), result, &error)))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (c->conn)),
+                                   c->request, strlen (c->request), G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_request_written, task);
+}
+
+void
+cairn_ws_limit_connect_async (const char          *url,
+                              const char          *authorization,
+                              guint64              max_message,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *concat = NULL;
+  g_autofree char *host = NULL;
+  guint8 nonce[16];
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+  Connect *c = g_new0 (Connect, 1);
+  const char *scheme;
+  gboolean tls;
+  int port;
+
+  g_task_set_source_tag (task, cairn_ws_limit_connect_async);
+  g_task_set_task_data (task, c, (GDestroyNotify) connect_free);
+  c->max_message = max_message;
+  c->head = g_string_new (NULL);
+  if (!(c->uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  scheme = g_uri_get_scheme (c->uri);
+  tls = g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0;
+  port = g_uri_get_port (c->uri);
+  for (guint i = 0; i < sizeof nonce; i++)
+    nonce[i] = g_random_int_range (0, 256);
+  key = g_base64_encode (nonce, sizeof nonce);
+  concat = g_strconcat (key, WEBSOCKET_GUID, NULL);
+  {
+    g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+
+    g_checksum_update (sha1, (const guchar *) concat, -1);
+    g_checksum_get_digest (sha1, digest, &digest_len);
+  }
+  c->accept = g_base64_encode (digest, digest_len);
+  {
+    const char *h = g_uri_get_host (c->uri) ? g_uri_get_host (c->uri) : "";
+    gboolean v6 = strchr (h, ':') != NULL;
+
+    host = port > 0 ? g_strdup_printf ("%s%s%s:%d", v6 ? "[" : "", h, v6 ? "]" : "", port)
+                    : g_strdup_printf ("%s%s%s", v6 ? "[" : "", h, v6 ? "]" : "");
+  }
+  c->request = g_strdup_printf ("GET %s%s%s HTTP/1.1\r\n"
+                                "Host: %s\r\n"
+                                "Upgrade: websocket\r\n"
+                                "Connection: Upgrade\r\n"
+                                "Sec-WebSocket-Key: %s\r\n"
+                                "Sec-WebSocket-Version: 13\r\n"
+                                "%s%s%s"
+                                "\r\n",
+                                *g_uri_get_path (c->uri) ? g_uri_get_path (c->uri) : "/",
+                                g_uri_get_query (c->uri) ? "?" : "",
+                                g_uri_get_query (c->uri) ? g_uri_get_query (c->uri) : "",
+                                host, key,
+                                authorization ? "Authorization: " : "",
+                                authorization ? authorization : "",
+                                authorization ? "\r\n" : "");
+  g_socket_client_set_tls (client, tls);
+  g_socket_client_set_timeout (client, 30);
+  g_socket_client_connect_to_uri_async (client, url, tls ? 443 : 80, cancellable, on_client_connected, task);
+}
+
+SoupWebsocketConnection *
+cairn_ws_limit_connect_finish (GAsyncResult  *result,
+                               guint         *out_status,
+                               GError       **error)
+{
+  Connect *c = g_task_get_task_data (G_TASK (result));
+
+  if (out_status != NULL)
+    *out_status = c->status;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

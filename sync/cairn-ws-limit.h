@@ -16,6 +16,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -28,5 +29,23 @@ GIOStream *cairn_ws_limit_stream_new          (GIOStream *base,
                                                guint64    max_message);
 /* Whether a message over the limit was seen (then the connection ends). */
 gboolean   cairn_ws_limit_stream_get_tripped  (CairnWsLimitStream *self);
+
+/* The app's live WebSocket: opens url (http or https) itself, sends the
+ * handshake with authorization (the Authorization header's value, or
+ * NULL) and no extension, and returns a client SoupWebsocketConnection
+ * that reads through the limit (closed with 1009 past max_message).
+ * libsoup 3.2's session cannot hand over the stream for that. When the
+ * server answers with another status than 101, fails with
+ * SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET and sets *out_status to it (0 when
+ * there was no HTTP answer). */
+void                     cairn_ws_limit_connect_async  (const char          *url,
+                                                        const char          *authorization,
+                                                        guint64              max_message,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+SoupWebsocketConnection *cairn_ws_limit_connect_finish (GAsyncResult        *result,
+                                                        guint               *out_status,
+                                                        GError             **error);
 
 G_END_DECLS
