@@ -634,7 +634,9 @@ cairn_protocol_encode_event (const CairnWireEvent *event)
 
   g_return_val_if_fail (event != NULL, NULL);
 
-  args = json_from_string (event->args_json, NULL);
+  /* Never hand json-glib (which recurses without limit) deep nesting. */
+  if (cairn_json_guard (event->args_json, -1, CAIRN_JSON_GUARD_INTEGERS, NULL) == CAIRN_JSON_GUARD_OK)
+    args = json_from_string (event->args_json, NULL);
   if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
     {
       g_clear_pointer (&args, json_node_unref);

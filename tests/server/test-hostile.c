@@ -571,11 +571,16 @@ test_unread_replies (void)
   for (guint i = 0; i < 40000; i++)
     if (!ws_try_send_frame (conn, 0x1, TRUE, bad, strlen (bad)))
       break;
+  /* Before: every reply was queued and the connection stayed open. */
   got = read_until_closed (conn, 20);
   g_assert_nonnull (got);
   code = ws_close_code (got, &n_text);
   g_test_message ("%u replies read, close code %u", n_text, code);
-  g_assert_cmpuint (code, ==, 1008);
+  /* The close frame waits behind the replies the client does not read, so
+   * the server may drop the connection before it goes out. */
+  if (code != 0)
+    g_assert_cmpuint (code, ==, 1008);
+  g_assert_cmpuint (n_text, <, 40000);
   cairn_test_server_free (srv);
 }
 
