@@ -615,6 +615,7 @@ typedef struct
   GIOStream    *stream;
   GCancellable *cancellable;
   GBytes       *answer;
+  AddrSlot     *slot;         /* still counts for its address until closed */
   guint         timeout;
   char          buf[16384];
 } Refusal;
@@ -634,6 +635,7 @@ refusal_finish (Refusal *r)
   if (r->timeout != 0)
     g_source_remove (r->timeout);
   g_io_stream_close_async (r->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed, NULL);
+  g_clear_pointer (&r->slot, addr_slot_free);
   g_object_unref (r->cancellable);
   g_bytes_unref (r->answer);
   g_free (r);
@@ -711,6 +713,9 @@ refuse_and_close (Server             *self,
             start ? (g_get_monotonic_time () - *start) / 1000.0 : 0, remote_address (self, msg));
   r = g_new0 (Refusal, 1);
   r->cancellable = g_cancellable_new ();
+  /* The connection keeps its place under its address while it lingers. */
+  if (soup_server_message_get_socket (msg) != NULL)
+    r->slot = g_object_steal_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-addr-slot");
   {
     gsize len = strlen (text);
 
@@ -719,6 +724,7 @@ refuse_and_close (Server             *self,
   r->stream = soup_server_message_steal_connection (msg);
   if (r->stream == NULL)
     {
+      g_clear_pointer (&r->slot, addr_slot_free);
       g_object_unref (r->cancellable);
       g_bytes_unref (r->answer);
       g_free (r);
