@@ -9,8 +9,10 @@
  * message add up to more than max_message bytes stops handing libsoup
  * anything (the frame that crosses the limit is not read) and emits
  * "too-big" from an idle: the owner then closes the connection with 1009
- * (message too big), which libsoup still writes. Memory stays at about
- * one limit's worth. No extension (permessage-deflate) may be negotiated
+ * (message too big), which libsoup still writes, and from then on the
+ * stream reads as ended, so libsoup drops the connection at once instead
+ * of waiting for the peer's close frame. Memory stays at about one
+ * limit's worth. No extension (permessage-deflate) may be negotiated
  * on such a connection, since the limit counts the bytes on the wire.
  */
 #pragma once
