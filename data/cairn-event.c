@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn-event-private.h"
+#include "cairn-json-guard.h"
 #include "cairn-position.h"
 #include "cairn-text.h"
 
@@ -788,6 +789,8 @@ cairn_event_new_from_args_json (const char  *name,
   g_autoptr(JsonObject) args = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
+  CairnJsonGuardResult guard;
+  gsize at = 0;
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (args_json != NULL, NULL);
@@ -795,12 +798,28 @@ cairn_event_new_from_args_json (const char  *name,
   if ((args = _cairn_event_args_scan (args_json, -1)) != NULL)
     return cairn_event_new (name, version, args);
 
+  /* json-glib recurses without limit, cuts strings at an escaped NUL, and
+   * writes fractions and large numbers back as text that is not JSON. */
+  guard = cairn_json_guard (args_json, -1, CAIRN_JSON_GUARD_INTEGERS, &at);
+  if (guard != CAIRN_JSON_GUARD_OK)
+    {
+      g_autofree char *why = cairn_json_guard_message (guard, at);
+
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "args are not a JSON object that can be read exactly: %s", why);
+      return NULL;
+    }
   node = json_from_string (args_json, &local_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
                    "args are not a JSON object%s%s",
                    local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  if (cairn_json_node_has_fraction (node))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "args hold a number with a fraction or exponent (only integers are kept exactly)");
       return NULL;
     }
   return cairn_event_new (name, version, json_node_get_object (node));

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cairn-json-guard.h"
 #include "cairn-store-private.h"
 
 G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
@@ -940,11 +941,25 @@ _cairn_store_parse_args (CairnStore  *self,
 {
   JsonNode *root;
   JsonObject *fast;
+  CairnJsonGuardResult guard;
+  gsize at = 0;
 
   /* What the store wrote itself, without json-glib's parser (about 15
    * times faster); anything else, and every error, through json-glib. */
   if (json != NULL && (fast = _cairn_event_args_scan (json, -1)) != NULL)
     return fast;
+  /* The file may have been written by anyone: never hand json-glib (which
+   * recurses without limit) deep nesting. Numbers are not checked here, so
+   * that what an older version stored still reads. */
+  if (json != NULL &&
+      (guard = cairn_json_guard (json, -1, CAIRN_JSON_GUARD_NONE, &at)) != CAIRN_JSON_GUARD_OK)
+    {
+      g_autofree char *why = cairn_json_guard_message (guard, at);
+
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Stored event in “%s” is damaged: its args are refused: %s", self->path, why);
+      return NULL;
+    }
   if (!json_parser_load_from_data (self->parser, json, -1, error))
     {
       g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);

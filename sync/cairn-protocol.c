@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cairn-json-guard.h"
 #include "cairn-protocol.h"
 
 G_DEFINE_QUARK (cairn-protocol-error-quark, cairn_protocol_error)
@@ -221,6 +222,7 @@ cairn_protocol_parse (const char  *data,
   g_autoptr(GError) local_error = NULL;
   const char *end = NULL;
   JsonNode *root;
+  CairnJsonGuardResult guard;
   gsize at = 0;
 
   if (length > max_bytes)
@@ -244,6 +246,34 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
 
+  /* Before json-glib, which recurses without limit and returns strings
+   * cut at an escaped NUL. */
+  guard = cairn_json_guard (data, length, CAIRN_JSON_GUARD_INTEGERS, &at);
+  switch (guard)
+    {
+    case CAIRN_JSON_GUARD_OK:
+      break;
+    case CAIRN_JSON_GUARD_NUL:
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_UTF8,
+                   "Message holds an escaped NUL character (\\u0000) at byte %" G_GSIZE_FORMAT
+                   "; text may not contain NUL", at);
+      return NULL;
+    case CAIRN_JSON_GUARD_NUMBER:
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                   "The integer at byte %" G_GSIZE_FORMAT " does not fit in 64 bits", at);
+      return NULL;
+    case CAIRN_JSON_GUARD_TOO_DEEP:
+    case CAIRN_JSON_GUARD_NOT_JSON:
+    default:
+      {
+        g_autofree char *why = cairn_json_guard_message (guard, at);
+
+        g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
+                     "Message is not valid JSON: %s", why);
+        return NULL;
+      }
+    }
+
   if (find_bad_surrogate (data, length, &at))
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
@@ -261,7 +291,13 @@ cairn_protocol_parse (const char  *data,
       return NULL;
     }
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
+    {
+      g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON,
+                           "Message holds only white space; expected a JSON object");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
                            "Message must be a JSON object");
@@ -540,6 +576,14 @@ cairn_protocol_decode_event (JsonNode  *node,
       invalid (error, "event", "args", "must be a JSON object");
       return NULL;
     }
+  /* json-glib writes such numbers back as text that is not JSON
+   * ("1e+20.0", "inf.0"), which would break every later page. */
+  if (cairn_json_node_has_fraction (args))
+    {
+      invalid (error, "event", "args", "holds a number with a fraction or exponent; "
+               "numbers in args must be integers");
+      return NULL;
+    }
   ev->args_json = cairn_protocol_to_string (args, &args_len);
   if (args_len > CAIRN_PROTOCOL_MAX_ARGS_BYTES)
     {
@@ -590,7 +634,9 @@ cairn_protocol_encode_event (const CairnWireEvent *event)
 
   g_return_val_if_fail (event != NULL, NULL);
 
-  args = json_from_string (event->args_json, NULL);
+  /* Never hand json-glib (which recurses without limit) deep nesting. */
+  if (cairn_json_guard (event->args_json, -1, CAIRN_JSON_GUARD_INTEGERS, NULL) == CAIRN_JSON_GUARD_OK)
+    args = json_from_string (event->args_json, NULL);
   if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
     {
       g_clear_pointer (&args, json_node_unref);

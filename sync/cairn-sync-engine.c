@@ -13,6 +13,7 @@
 #include "cairn-sync-backoff.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-engine.h"
+#include "cairn-ws-limit.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-sync-token.h"
 
@@ -1341,7 +1342,9 @@ live_connected (GObject      *source,
   g_autoptr(GError) error = NULL;
   SoupWebsocketConnection *ws;
 
-  ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  guint status = 0;
+
+  ws = cairn_ws_limit_connect_finish (result, &status, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_object_unref (self);
@@ -1349,10 +1352,7 @@ live_connected (GObject      *source,
     }
   if (ws == NULL)
     {
-      SoupMessage *msg = g_object_get_data (G_OBJECT (source), "cairn-live-msg");
       g_autoptr(GError) why = NULL;
-
-      guint status = msg != NULL ? soup_message_get_status (msg) : 0;
 
       if (status == SOUP_STATUS_UNAUTHORIZED)
         why = g_error_new (CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
@@ -1360,7 +1360,6 @@ live_connected (GObject      *source,
       else
         why = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
                            "Cannot open the live stream: %s", error->message);
-      g_object_set_data (G_OBJECT (source), "cairn-live-msg", NULL);
       live_lost (self, why);
       /* The server answers HTTP but the stream cannot be opened (a proxy
        * without WebSocket support, too many connections): sync over plain
@@ -1370,8 +1369,6 @@ live_connected (GObject      *source,
       g_object_unref (self);
       return;
     }
-  g_object_set_data (G_OBJECT (source), "cairn-live-msg", NULL);
-
   if (!self->running || self->core == NULL)
     {
       soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
@@ -1382,7 +1379,6 @@ live_connected (GObject      *source,
 
   self->ws = ws;
   self->ws_last_message = g_get_monotonic_time ();
-  soup_websocket_connection_set_max_incoming_payload_size (ws, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (ws, PROBE_SECONDS);
   g_signal_connect (ws, "message", G_CALLBACK (live_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (live_closed), self);
@@ -1396,7 +1392,6 @@ live_connect (CairnSyncEngine *self)
 {
   g_autofree char *url = NULL;
   g_autofree char *auth = NULL;
-  SoupMessage *msg;
 
   if (!self->running || self->core == NULL || self->ws != NULL)
     return;
@@ -1410,20 +1405,18 @@ live_connect (CairnSyncEngine *self)
   cairn_sync_core_reset_connection (self->core);
   url = g_strdup_printf ("%s/v1/workspaces/%s/live?after=%" G_GINT64_FORMAT, self->server_url,
                          self->workspace_id, cairn_sync_core_pull_after (self->core));
-  msg = soup_message_new ("GET", url);
-  if (msg == NULL)
+  if (!g_uri_is_valid (url, G_URI_FLAGS_ENCODED, NULL))
     {
       set_state (self, CAIRN_SYNC_STATE_ERROR, "The server address is not valid");
       return;
     }
   auth = g_strconcat ("Bearer ", self->token, NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  g_object_set_data_full (G_OBJECT (self->session), "cairn-live-msg", g_object_ref (msg),
-                          g_object_unref);
   set_state (self, CAIRN_SYNC_STATE_CONNECTING, NULL);
-  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        self->cancellable, live_connected, g_object_ref (self));
-  g_object_unref (msg);
+  /* Opened by cairn-ws-limit rather than the session: libsoup 3.2 limits
+   * each frame, not a message sent in many fragments, and does not let
+   * the app read a session's WebSocket stream itself. */
+  cairn_ws_limit_connect_async (url, auth, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, self->cancellable,
+                                live_connected, g_object_ref (self));
 }
 
 /* Half-open connections: the server pings every 30 s, but libsoup 3.2

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "cairn-test-server.h"
@@ -468,6 +469,108 @@ test_refused_over_websocket (void)
   rm_rf (dir);
 }
 
+/* ---- a hostile server ------------------------------------------------------ */
+
+typedef struct
+{
+  GSocket    *listener;
+  const char *body;     /* the answer to every request */
+  gsize       len;
+  guint       status;
+} HostileServer;
+
+/* Answers one request with the body it was given. */
+static gpointer
+hostile_server_run (gpointer data)
+{
+  HostileServer *hs = data;
+  g_autoptr(GSocket) conn = g_socket_accept (hs->listener, NULL, NULL);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *answer = NULL;
+  const char *cl;
+  gsize body_left;
+  char c;
+
+  g_assert_nonnull (conn);
+  g_socket_set_timeout (conn, 10);
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") && g_socket_receive (conn, &c, 1, NULL, NULL) == 1)
+    g_string_append_c (head, c);
+  cl = strstr (head->str, "Content-Length: ");
+  body_left = cl ? g_ascii_strtoull (cl + 16, NULL, 10) : 0;
+  while (body_left > 0 && g_socket_receive (conn, &c, 1, NULL, NULL) == 1)
+    body_left--;
+  answer = g_strdup_printf ("HTTP/1.1 %u X\r\nContent-Type: application/json\r\n"
+                            "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                            hs->status, hs->len);
+  g_socket_send (conn, answer, strlen (answer), NULL, NULL);
+  for (gsize off = 0; off < hs->len;)
+    {
+      gssize n = g_socket_send (conn, hs->body + off, hs->len - off, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      off += n;
+    }
+  g_socket_shutdown (conn, FALSE, TRUE, NULL);
+  while (g_socket_receive (conn, &c, 1, NULL, NULL) > 0)
+    ;
+  return NULL;
+}
+
+/* A broken or hostile server cannot crash the app with its answers
+ * (issue 11): 80,000 levels of nesting (json-glib 1.6 recursed until the
+ * stack ran out) or a token holding an escaped NUL (cut short) in a login
+ * answer are a protocol error, and nothing is signed in. */
+static void
+test_hostile_login_answers (void)
+{
+  g_autofree char *deep = g_strnfill (80000, '[');
+  const char *nul = "{\"token\":\"abc\\u0000def\",\"user\":\"ann\",\"device\":\"x\","
+                    "\"session_id\":\"0190c2d8-6f1e-7a3b-8c4d-123456789abc\"}";
+  const struct { const char *body; gsize len; } answers[] = {
+    { deep, 80000 },
+    { nul, strlen (nul) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(CairnProfile) profile = NULL;
+      g_autoptr(CairnSyncEngine) engine = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("hostile-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "profile", NULL);
+      g_autofree char *url = NULL;
+      HostileServer hs = { 0 };
+      GThread *thread;
+
+      hs.body = answers[i].body;
+      hs.len = answers[i].len;
+      hs.status = 201;
+      hs.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_socket_bind (hs.listener, any, TRUE, &error));
+      g_assert_true (g_socket_listen (hs.listener, &error));
+      bound = g_socket_get_local_address (hs.listener, &error);
+      url = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      thread = g_thread_new ("hostile-server", hostile_server_run, &hs);
+
+      g_test_message ("answer %u", i);
+      profile = cairn_profile_open (path, &error);
+      g_assert_no_error (error);
+      engine = cairn_sync_engine_new (profile);
+      cairn_sync_engine_login_async (engine, url, "ann", PASSWORD, "laptop", NULL, got_result, &result);
+      g_assert_false (cairn_sync_engine_login_finish (engine, wait_for (&result), &error));
+      g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL);
+      g_assert_false (cairn_sync_engine_is_signed_in (engine));
+      g_thread_join (thread);
+      g_object_unref (hs.listener);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -482,6 +585,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);
   g_test_add_func ("/sync/engine/long-catch-up", test_long_catch_up);
   g_test_add_func ("/sync/engine/refused-over-websocket", test_refused_over_websocket);
+  g_test_add_func ("/sync/engine/hostile-login-answers", test_hostile_login_answers);
   status = g_test_run ();
   rm_rf (base);
   return status;
