@@ -83,20 +83,6 @@ unbind_note_row (GtkSignalListItemFactory *factory,
     g_binding_unbind (binding);
 }
 
-static void
-report (CairnNotesView *self,
-        const char     *what,
-        const GError   *error)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
-
-  if (CAIRN_IS_WINDOW (root))
-    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
-  else
-    g_warning ("%s", message);
-}
-
 /* The editor takes typing only while the note buffer can store it; else
  * it is read-only and the bar above it says why (the reason in detail is
  * the bar's tooltip). */
@@ -134,7 +120,7 @@ on_body_insert_text (GtkTextBuffer  *buffer,
       g_signal_stop_emission_by_name (buffer, "insert-text");
       /* A refusal is explained by the bar; anything else by a toast. */
       if (cairn_note_buffer_get_editable (self->note_buffer))
-        report (self, _("Could not save the typing"), error);
+        cairn_window_report_error (GTK_WIDGET (self), _("Could not save the typing"), error);
     }
 }
 
@@ -154,7 +140,7 @@ on_body_delete_range (GtkTextBuffer  *buffer,
     {
       g_signal_stop_emission_by_name (buffer, "delete-range");
       if (cairn_note_buffer_get_editable (self->note_buffer))
-        report (self, _("Could not save the deletion"), error);
+        cairn_window_report_error (GTK_WIDGET (self), _("Could not save the deletion"), error);
     }
 }
 
@@ -194,7 +180,7 @@ close_note_buffer (CairnNotesView *self)
     return;
   g_signal_handlers_disconnect_by_data (self->note_buffer, self);
   if (!cairn_note_buffer_flush (self->note_buffer, &error))
-    report (self, _("Could not save the note"), error);
+    cairn_window_report_error (GTK_WIDGET (self), _("Could not save the note"), error);
   g_clear_object (&self->note_buffer);
   sync_editable (self);
 }
@@ -214,7 +200,7 @@ open_note_buffer (CairnNotesView *self)
   if (self->note_buffer == NULL)
     {
       sync_editable (self);
-      report (self, _("Could not open the note"), error);
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not open the note"), error);
       return;
     }
   g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
@@ -296,14 +282,7 @@ commit_title (CairnNotesView *self)
   if (!cairn_store_rename_note (cairn_pool_get_store (self->pool),
                                 cairn_note_get_id (self->note), title, &error))
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      g_autofree char *message = g_strdup_printf (_("Could not rename the note: %s"),
-                                                  error->message);
-
-      if (CAIRN_IS_WINDOW (root))
-        cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
-      else
-        g_warning ("%s", message);
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the note"), error);
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry),
                              cairn_note_get_title (self->note));
     }

@@ -45,21 +45,6 @@ static void cairn_todo_row_build  (CairnTodoRow *self);
 static void on_due_popover_closed (GtkPopover   *popover,
                                    CairnTodoRow *self);
 
-/* Tells the user through the window's toasts; falls back to a warning. */
-static void
-report_error (GtkWidget    *widget,
-              const char   *what,
-              const GError *error)
-{
-  GtkRoot *root = gtk_widget_get_root (widget);
-  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
-
-  if (CAIRN_IS_WINDOW (root))
-    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
-  else
-    g_warning ("%s", message);
-}
-
 char *
 cairn_format_due (const char *due,
                   GDateTime  *now)
@@ -171,7 +156,7 @@ on_done_toggled (GtkCheckButton *check,
   if (!cairn_store_set_todo_done (cairn_pool_get_store (self->pool),
                                   cairn_todo_get_id (self->todo), active, &error))
     {
-      report_error (GTK_WIDGET (self), _("Could not change the task"), error);
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not change the task"), error);
       cairn_todo_row_sync (self);
     }
 }
@@ -191,7 +176,7 @@ commit_title (CairnTodoRow *self)
   if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
       !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
                                 cairn_todo_get_id (self->todo), title, &error))
-    report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
+    cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
 
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
                  cairn_todo_get_title (self->todo)) != 0)
@@ -226,7 +211,7 @@ set_due (CairnTodoRow *self,
 
   if (!cairn_store_set_todo_due (cairn_pool_get_store (self->pool),
                                  cairn_todo_get_id (self->todo), due, &error))
-    report_error (GTK_WIDGET (self), _("Could not set the due date"), error);
+    cairn_window_report_error (GTK_WIDGET (self), _("Could not set the due date"), error);
 }
 
 static void
@@ -398,7 +383,7 @@ todo_move_to (GtkWidget  *widget,
   if (!cairn_store_move_todo (cairn_pool_get_store (self->pool),
                               cairn_todo_get_id (self->todo), list_id,
                               NULL, NULL, &error))
-    report_error (widget, _("Could not move the task"), error);
+    cairn_window_report_error (widget, _("Could not move the task"), error);
 }
 
 /* Fills "Move To" with the other lists each time the menu opens. */

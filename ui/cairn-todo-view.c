@@ -55,16 +55,9 @@ on_new_entry_activate (GtkEntry      *entry,
                                 title, NULL, NULL, &error);
   if (id == NULL)
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      g_autofree char *message = g_strdup_printf (_("Could not add the task: %s"),
-                                                  error->message);
-
       /* Keep the text so that the user can fix it. */
       gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
-      if (CAIRN_IS_WINDOW (root))
-        cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
-      else
-        g_warning ("%s", message);
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not add the task"), error);
       return;
     }
 

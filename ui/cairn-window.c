@@ -56,16 +56,6 @@ static GParamSpec *properties [N_PROPS];
 enum { ACCOUNT_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void
-report_error (CairnWindow  *self,
-              const char   *what,
-              const GError *error)
-{
-  g_autofree char *message = g_strdup_printf ("%s: %s", what, error->message);
-
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
-}
-
 /* ---- Toasts ------------------------------------------------------------- */
 
 /* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
@@ -403,7 +393,7 @@ on_list_dialog_response (AdwMessageDialog *dialog,
       g_autofree char *id = cairn_store_create_list (store, title, &error);
 
       if (id == NULL)
-        report_error (d->window, _("Could not create the list"), error);
+        cairn_window_report_error (GTK_WIDGET (d->window), _("Could not create the list"), error);
       else
         {
           cairn_window_select (d->window, id);
@@ -412,7 +402,7 @@ on_list_dialog_response (AdwMessageDialog *dialog,
         }
     }
   else if (!cairn_store_rename_list (store, d->list_id, title, &error))
-    report_error (d->window, _("Could not rename the list"), error);
+    cairn_window_report_error (GTK_WIDGET (d->window), _("Could not rename the list"), error);
 }
 
 static void
@@ -568,7 +558,7 @@ delete_with_undo (CairnWindow     *self,
   g_autofree char *title_copy = g_strdup (title);
 
   if (!delete_func (cairn_pool_get_store (self->pool), id_copy, &error))
-    report_error (self, failure, error);
+    cairn_window_report_error (GTK_WIDGET (self), failure, error);
   else
     add_undo_toast (self, title_copy, restore_action, id_copy);
 }
@@ -614,7 +604,7 @@ win_restore (GtkWidget  *widget,
     ok = cairn_store_restore_note (store, id, &error);
 
   if (!ok)
-    report_error (self, _("Could not undo"), error);
+    cairn_window_report_error (GTK_WIDGET (self), _("Could not undo"), error);
 }
 
 /* ---- Tasks and notes ---------------------------------------------------- */
@@ -679,7 +669,7 @@ win_new_note (GtkWidget  *widget,
   id = cairn_store_create_note (cairn_pool_get_store (self->pool), _("Untitled Note"), &error);
   if (id == NULL)
     {
-      report_error (self, _("Could not create the note"), error);
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not create the note"), error);
       return;
     }
   cairn_window_select (self, "notes");
@@ -718,7 +708,7 @@ sync_now_done (GObject      *source,
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *text = cairn_account_error_text (error);
-      report_error (self, _("Could not sync"), &(GError) { error->domain, error->code, text });
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not sync"), &(GError) { error->domain, error->code, text });
     }
 }
 
@@ -744,7 +734,7 @@ on_account_changed (CairnWindow *self)
       g_autoptr(GError) error = NULL;
 
       if (!cairn_session_open (self->session, NULL, FALSE, &error))
-        report_error (self, _("Could not open the workspace"), error);
+        cairn_window_report_error (GTK_WIDGET (self), _("Could not open the workspace"), error);
     }
   g_signal_emit (self, signals[ACCOUNT_CHANGED], 0);
 }
@@ -923,7 +913,7 @@ win_keep_mine (GtkWidget  *widget,
       if (g_hash_table_contains (self->conflict_toasts, &id))
         g_hash_table_insert (self->conflict_toasts, g_memdup2 (&id, sizeof id), NULL);
       if (!cairn_sync_engine_keep_mine (self->engine, conflict, &error))
-        report_error (self, _("Could not restore your change"), error);
+        cairn_window_report_error (GTK_WIDGET (self), _("Could not restore your change"), error);
       return;
     }
 }
@@ -1351,6 +1341,26 @@ cairn_window_add_toast (CairnWindow *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+cairn_window_report_error (GtkWidget    *widget,
+                           const char   *what,
+                           const GError *error)
+{
+  GtkRoot *root;
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (what != NULL);
+  g_return_if_fail (error != NULL);
+
+  root = gtk_widget_get_root (widget);
+  message = g_strdup_printf ("%s: %s", what, error->message);
+  if (CAIRN_IS_WINDOW (root))
+    cairn_window_add_toast (CAIRN_WINDOW (root), adw_toast_new (message));
+  else
+    g_warning ("%s", message);
 }
 
 const char *

@@ -39,6 +39,11 @@ GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */
 void         cairn_window_add_toast         (CairnWindow    *self,
                                              AdwToast       *toast);
+/* Tells the user "what: error's message" in a toast of the CairnWindow that
+ * widget is in (or is); logs a warning when widget is in none. */
+void         cairn_window_report_error      (GtkWidget      *widget,
+                                             const char     *what,
+                                             const GError   *error);
 /* "notes", a list id, or "" when nothing is selected. */
 const char  *cairn_window_get_selected      (CairnWindow    *self);
 /* Shows "notes", the list with this id, or (for "") the placeholder. */
