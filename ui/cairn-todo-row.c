@@ -270,7 +270,7 @@ create_due_popover (GtkMenuButton *button,
   g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected), self);
   clear = gtk_button_new_with_mnemonic (_("_Remove Due Date"));
   gtk_widget_set_name (clear, "clear_due_button");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (clear), "todo.clear-due");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (clear), "task.clear-due");
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->calendar));
@@ -292,9 +292,9 @@ create_menu (GtkMenuButton *button,
   g_autoptr(GMenu) last = g_menu_new ();
 
   self->move_menu = g_menu_new ();
-  g_menu_append (first, _("Set _Due Date…"), "todo.pick-due");
+  g_menu_append (first, _("Set _Due Date…"), "task.pick-due");
   g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
-  g_menu_append (last, _("_Delete"), "todo.delete");
+  g_menu_append (last, _("_Delete"), "task.delete");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
   gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
@@ -304,7 +304,7 @@ create_menu (GtkMenuButton *button,
 }
 
 static void
-todo_clear_due (GtkWidget  *widget,
+task_clear_due (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
@@ -323,7 +323,7 @@ popup_when_mapped (GtkMenuButton *button,
 }
 
 static void
-todo_pick_due (GtkWidget  *widget,
+task_pick_due (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
@@ -354,7 +354,7 @@ on_due_popover_closed (GtkPopover   *popover,
 }
 
 static void
-todo_delete (GtkWidget  *widget,
+task_delete (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
@@ -364,12 +364,12 @@ todo_delete (GtkWidget  *widget,
     return;
 
   /* The window deletes and offers Undo in a toast. */
-  gtk_widget_activate_action (widget, "win.delete-todo", "s",
+  gtk_widget_activate_action (widget, "win.delete-task", "s",
                               cairn_todo_get_id (self->todo));
 }
 
 static void
-todo_move_to (GtkWidget  *widget,
+task_move_to (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
@@ -405,7 +405,7 @@ on_menu_shown (CairnTodoRow *self)
       if (g_str_equal (cairn_list_get_id (list), cairn_todo_get_list_id (self->todo)))
         continue;
       item = g_menu_item_new (cairn_list_get_title (list), NULL);
-      g_menu_item_set_action_and_target (item, "todo.move-to", "s",
+      g_menu_item_set_action_and_target (item, "task.move-to", "s",
                                          cairn_list_get_id (list));
       g_menu_append_item (self->move_menu, item);
     }
@@ -561,10 +561,10 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   gtk_widget_class_set_css_name (widget_class, "todorow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 
-  gtk_widget_class_install_action (widget_class, "todo.delete", NULL, todo_delete);
-  gtk_widget_class_install_action (widget_class, "todo.move-to", "s", todo_move_to);
-  gtk_widget_class_install_action (widget_class, "todo.pick-due", NULL, todo_pick_due);
-  gtk_widget_class_install_action (widget_class, "todo.clear-due", NULL, todo_clear_due);
+  gtk_widget_class_install_action (widget_class, "task.delete", NULL, task_delete);
+  gtk_widget_class_install_action (widget_class, "task.move-to", "s", task_move_to);
+  gtk_widget_class_install_action (widget_class, "task.pick-due", NULL, task_pick_due);
+  gtk_widget_class_install_action (widget_class, "task.clear-due", NULL, task_clear_due);
 }
 
 static void

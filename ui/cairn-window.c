@@ -598,7 +598,7 @@ win_restore (GtkWidget  *widget,
       if (ok && g_str_equal (self->selected, id))
         cairn_window_select (self, id);
     }
-  else if (g_str_equal (action_name, "win.restore-todo"))
+  else if (g_str_equal (action_name, "win.restore-task"))
     ok = cairn_store_restore_todo (store, id, &error);
   else
     ok = cairn_store_restore_note (store, id, &error);
@@ -610,7 +610,7 @@ win_restore (GtkWidget  *widget,
 /* ---- Tasks and notes ---------------------------------------------------- */
 
 static void
-win_delete_todo (GtkWidget  *widget,
+win_delete_task (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
@@ -620,7 +620,7 @@ win_delete_todo (GtkWidget  *widget,
 
   if (self->pool != NULL && (todo = cairn_pool_lookup_todo (self->pool, id)) != NULL)
     delete_with_undo (self, cairn_store_delete_todo, id, cairn_todo_get_title (todo),
-                      _("Could not delete the task"), "win.restore-todo");
+                      _("Could not delete the task"), "win.restore-task");
 }
 
 static void
@@ -1245,8 +1245,8 @@ cairn_window_class_init (CairnWindowClass *klass)
                                    win_delete_current_list);
   gtk_widget_class_install_action (widget_class, "win.restore-list", "s", win_restore);
   gtk_widget_class_install_action (widget_class, "win.new-task", NULL, win_new_task);
-  gtk_widget_class_install_action (widget_class, "win.delete-todo", "s", win_delete_todo);
-  gtk_widget_class_install_action (widget_class, "win.restore-todo", "s", win_restore);
+  gtk_widget_class_install_action (widget_class, "win.delete-task", "s", win_delete_task);
+  gtk_widget_class_install_action (widget_class, "win.restore-task", "s", win_restore);
   gtk_widget_class_install_action (widget_class, "win.new-note", NULL, win_new_note);
   gtk_widget_class_install_action (widget_class, "win.delete-note", "s", win_delete_note);
   gtk_widget_class_install_action (widget_class, "win.restore-note", "s", win_restore);

@@ -288,7 +288,7 @@ test_add_complete_rename_delete_undo (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (label)), ==, "Buy oat milk");
 
   /* Delete from the row's menu, then Undo in the toast. */
-  gtk_widget_activate_action (row, "todo.delete", NULL);
+  gtk_widget_activate_action (row, "task.delete", NULL);
   g_assert_null (cairn_pool_lookup_todo (f->pool, id));
   wait_for_no_row (f, "Buy oat milk");
   press_undo (f);
@@ -310,7 +310,7 @@ test_due_date_from_calendar (Fixture       *f,
   row = wait_for_row (f, "File taxes");
   g_assert_null (cairn_todo_get_due (todo));
 
-  gtk_widget_activate_action (row, "todo.pick-due", NULL);
+  gtk_widget_activate_action (row, "task.pick-due", NULL);
   calendar = cairn_test_find_widget (row, GTK_TYPE_CALENDAR, "calendar");
   g_assert_nonnull (calendar);
   g_assert_true (cairn_test_wait_until (is_mapped, calendar));
@@ -318,7 +318,7 @@ test_due_date_from_calendar (Fixture       *f,
   g_signal_emit_by_name (calendar, "day-selected");
   g_assert_cmpstr (cairn_todo_get_due (todo), ==, "2031-03-14");
 
-  gtk_widget_activate_action (row, "todo.pick-due", NULL);
+  gtk_widget_activate_action (row, "task.pick-due", NULL);
   clear = cairn_test_find_widget (row, GTK_TYPE_BUTTON, "clear_due_button");
   g_assert_true (cairn_test_wait_until (is_mapped, clear));
   g_signal_emit_by_name (clear, "clicked");

@@ -611,7 +611,7 @@ test_undo_toast_across_switch (void)
   undo.root = GTK_WIDGET (window);
 
   /* Delete the task: its Undo toast shows. */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-todo", "s", todo);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-task", "s", todo);
   g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
 
   /* Open the other workspace from the account dialog. */
