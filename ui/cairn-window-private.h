@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-window-private.h: the window's state, shared by its parts.
+ *
+ * cairn-window.c        the class: construction, properties, the open page,
+ *                       the workspace shown (pool, session) and its rebinding
+ * cairn-window-actions.c every win.* action, installed in one place
+ * cairn-window-sidebar.c the sidebar: list rows, their menus, selection
+ * cairn-window-toasts.c  error, Undo and conflict toasts
+ */
+#pragma once
+
+#include "cairn-notes-view.h"
+#include "cairn-session.h"
+#include "cairn-sync-indicator.h"
+#include "cairn-todo-view.h"
+#include "cairn-window.h"
+
+G_BEGIN_DECLS
+
+struct _CairnWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  CairnPool            *pool;
+  CairnSyncEngine      *engine;
+  CairnSession         *session;
+  GHashTable           *conflict_toasts;   /* gint64* report id -> AdwToast* or NULL */
+  GPtrArray            *undo_toasts;       /* AdwToast*, not dismissed yet */
+  GCancellable         *cancellable;
+  char                 *selected;
+  GBinding             *title_binding;
+  guint                 show_completed : 1;
+  guint                 selecting : 1;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwHeaderBar         *sidebar_header;
+  AdwWindowTitle       *sidebar_title;
+  CairnSyncIndicator   *sync_indicator;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_box;
+  GtkWidget            *content_box;
+  GtkListBox           *notes_listbox;
+  GtkListBoxRow        *notes_row;
+  GtkListBox           *lists_listbox;
+  AdwWindowTitle       *content_title;
+  GtkWidget            *list_menu_button;
+  GtkStack             *content_stack;
+  AdwStatusPage        *none_page;
+  CairnTodoView        *todo_view;
+  CairnNotesView       *notes_view;
+};
+
+/* cairn-window.c */
+
+/* Shows page `selected` ("notes", a list id, or "") in the content area,
+ * remembers it in the settings and keeps the sidebar selection in step. A
+ * list id that names no live list shows the placeholder. */
+void           _cairn_window_select                 (CairnWindow *self,
+                                                     const char  *selected);
+/* Shows `selected` and, on a folded window, the content instead of the
+ * sidebar. */
+void           _cairn_window_show_page              (CairnWindow *self,
+                                                     const char  *selected);
+/* After a sign-in or sign-out: reopens the session's current workspace
+ * and emits ::account-changed. */
+void           _cairn_window_account_changed        (CairnWindow *self);
+
+/* cairn-window-actions.c */
+
+void           _cairn_window_class_install_actions  (GtkWidgetClass *widget_class);
+
+/* cairn-window-sidebar.c */
+
+/* Connects the sidebar's rows to the window (once, at init). */
+void           _cairn_window_sidebar_init           (CairnWindow *self);
+/* Shows the lists of self->pool (none when NULL); call before the pool
+ * changes with the old one still set, and after with the new one. */
+void           _cairn_window_sidebar_unbind         (CairnWindow *self);
+void           _cairn_window_sidebar_bind           (CairnWindow *self);
+/* The sidebar row of list_id, or NULL. */
+GtkListBoxRow *_cairn_window_sidebar_find_row       (CairnWindow *self,
+                                                     const char  *list_id);
+
+/* cairn-window-toasts.c */
+
+/* Shows "“title” deleted" with an Undo that activates restore_action with
+ * id, in the store open now. */
+void           _cairn_window_add_undo_toast         (CairnWindow *self,
+                                                     const char  *title,
+                                                     const char  *restore_action,
+                                                     const char  *id);
+/* Another workspace was opened: the Undo toasts of another file go. */
+void           _cairn_window_drop_undo_toasts       (CairnWindow *self);
+/* Follows the engine's conflict reports with one toast each. */
+void           _cairn_window_watch_conflicts        (CairnWindow *self);
+/* Report ids are per workspace: after opening another one, start over. */
+void           _cairn_window_reset_conflict_toasts  (CairnWindow *self);
+/* The toast of report id is going by itself (its Keep Mine was clicked):
+ * forget it without dismissing it again. */
+void           _cairn_window_release_conflict_toast (CairnWindow *self,
+                                                     gint64       id);
+
+G_END_DECLS
