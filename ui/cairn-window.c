@@ -504,25 +504,6 @@ cairn_window_new (GtkApplication *application,
 }
 
 CairnWindow *
-cairn_window_new_full (GtkApplication  *application,
-                       GSettings       *settings,
-                       CairnPool       *pool,
-                       CairnSyncEngine *engine)
-{
-  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
-  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
-  g_return_val_if_fail (pool == NULL || CAIRN_IS_POOL (pool), NULL);
-  g_return_val_if_fail (engine == NULL || CAIRN_IS_SYNC_ENGINE (engine), NULL);
-
-  return g_object_new (CAIRN_TYPE_WINDOW,
-                       "application", application,
-                       "settings", settings,
-                       "pool", pool,
-                       "sync-engine", engine,
-                       NULL);
-}
-
-CairnWindow *
 cairn_window_new_for_session (GtkApplication *application,
                               GSettings      *settings,
                               CairnSession   *session)

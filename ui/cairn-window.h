@@ -18,22 +18,27 @@ G_BEGIN_DECLS
 #define CAIRN_TYPE_WINDOW (cairn_window_get_type ())
 G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWindow)
 
-/* pool NULL: the workspace could not be opened; the window says so. */
+/* Two ways to build one; both are construct properties underneath:
+ *
+ * - over one pool ("pool"; NULL: the workspace could not be opened, and
+ *   the window says so), with no sync: tests, benchmarks, and the app
+ *   when it has no workspace at all;
+ * - over a session ("session"), as the app does: the window takes the
+ *   pool and "sync-engine" from it and follows the session when it opens
+ *   another workspace (the content, sidebar, notes and conflicts rebind in
+ *   place; the old store is let go). The account dialog can then switch
+ *   workspace.
+ *
+ * With a sync engine the window has the sync button, Sync Now, the account
+ * dialog and conflict toasts, and emits ::account-changed after a sign-in
+ * or sign-out. A test may pair a pool with an engine through g_object_new()
+ * ("pool" and "sync-engine"); with "session" both are ignored. */
 CairnWindow *cairn_window_new               (GtkApplication *application,
                                              GSettings      *settings,
                                              CairnPool      *pool);
-/* With a sync engine: the sync button, Sync Now, the account dialog and
- * conflict toasts; ::account-changed after a sign-in or sign-out. */
-CairnWindow *cairn_window_new_full          (GtkApplication  *application,
-                                             GSettings       *settings,
-                                             CairnPool       *pool,
-                                             CairnSyncEngine *engine);
-/* Shows the session's workspace and follows it when the session opens
- * another one (the content, sidebar, notes and conflicts rebind in place;
- * the old store is let go). The account dialog can then switch workspace. */
-CairnWindow *cairn_window_new_for_session   (GtkApplication  *application,
-                                             GSettings       *settings,
-                                             CairnSession    *session);
+CairnWindow *cairn_window_new_for_session   (GtkApplication *application,
+                                             GSettings      *settings,
+                                             CairnSession   *session);
 CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
 GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */

@@ -269,7 +269,9 @@ test_conflict_toast (void)
   g_assert_no_error (error);
   pool = cairn_pool_new (store);
   engine = cairn_sync_engine_new (profile);
-  window = cairn_window_new_full (NULL, settings, pool, engine);
+  window = g_object_new (CAIRN_TYPE_WINDOW,
+                         "settings", settings, "pool", pool, "sync-engine", engine,
+                         NULL);
   gtk_window_present (GTK_WINDOW (window));
 
   /* The engine reports that another device renamed our task. */
