@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-pool-private.h: how the pool creates and updates its row objects.
+/* cairn-pool-private.h: how the pool creates and updates its row objects,
+ * and what it shares with its todo models.
  *
  * The row objects are read-only to everyone else. Each setter stores the new
  * value and emits ::notify for that property only when the value really
@@ -12,6 +13,7 @@
 #include "cairn-todo.h"
 #include "cairn-note.h"
 #include "cairn-pool.h"
+#include "cairn-todo-model.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +36,11 @@ void       _cairn_note_detach        (CairnNote *self);
 gboolean   _cairn_note_set_title     (CairnNote *self, const char *title);
 gboolean   _cairn_note_set_version   (CairnNote *self, gconstpointer version, gsize size);
 char      *_cairn_pool_dup_note_body (CairnPool *self, const char *id, GError **error);
+
+/* For the todo models (cairn-todo-model.c): a model leaving its pool, and
+ * the live todos of list_id, sorted by (position, id), in a new array. */
+void       _cairn_pool_forget_todo_model (CairnPool *self, CairnTodoModel *model);
+GPtrArray *_cairn_pool_list_todos    (CairnPool *self, const char *list_id);
 
 /* Replaces *field with a copy of value and returns TRUE when they differ
  * (NULL equals only NULL). */

@@ -4,9 +4,10 @@
  * The pool owns every live (not deleted) row as an object in a hash table by
  * id. A row that is deleted while someone else still holds its object stays
  * reachable as a "ghost" (a weak pointer), so that restoring it brings back
- * the very same object. The models are sorted arrays of those objects:
- * lists by (position, id), notes by id descending (UUIDv7 ids grow with
- * time, so this is newest first), the todos of one list by (position, id).
+ * the very same object. The models are sorted arrays of those objects
+ * (cairn-row-model.c): lists by (position, id), notes by id descending
+ * (UUIDv7 ids grow with time, so this is newest first), the todos of one
+ * list by (position, id) (cairn-todo-model.c, which can hide completed ones).
  *
  * On the store's ::changed the pool re-reads only the changed rows and, in
  * three phases, (1) removes every object whose sort key or visibility
@@ -29,6 +30,8 @@
 
 #include "cairn-pool.h"
 #include "cairn-pool-private.h"
+#include "cairn-row-model.h"
+#include "cairn-todo-model.h"
 
 /* The only place that knows the state tables' columns. */
 #define SELECT_LISTS "SELECT id, title, position FROM lists WHERE deleted = 0"
@@ -49,198 +52,6 @@
 #define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-/* ------------------------------------------------------------------------ */
-/* Sorted models                                                            */
-
-#define CAIRN_TYPE_ROW_MODEL (cairn_row_model_get_type ())
-G_DECLARE_DERIVABLE_TYPE (CairnRowModel, cairn_row_model, CAIRN, ROW_MODEL, GObject)
-
-struct _CairnRowModelClass
-{
-  GObjectClass parent_class;
-};
-
-typedef struct
-{
-  GType         item_type;
-  GCompareFunc  compare;   /* total order on the items' current keys */
-  GPtrArray    *items;     /* strong refs, sorted by compare */
-} CairnRowModelPrivate;
-
-static void cairn_row_model_list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_TYPE_WITH_CODE (CairnRowModel, cairn_row_model, G_TYPE_OBJECT,
-                         G_ADD_PRIVATE (CairnRowModel)
-                         G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
-                                                cairn_row_model_list_model_iface_init))
-
-static GType
-cairn_row_model_get_item_type (GListModel *model)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
-  return priv->item_type;
-}
-
-static guint
-cairn_row_model_get_n_items (GListModel *model)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
-  return priv->items->len;
-}
-
-static gpointer
-cairn_row_model_get_item (GListModel *model,
-                          guint       position)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (model));
-
-  if (position >= priv->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (priv->items, position));
-}
-
-static void
-cairn_row_model_list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = cairn_row_model_get_item_type;
-  iface->get_n_items = cairn_row_model_get_n_items;
-  iface->get_item = cairn_row_model_get_item;
-}
-
-static void
-cairn_row_model_finalize (GObject *object)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (CAIRN_ROW_MODEL (object));
-
-  g_clear_pointer (&priv->items, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (cairn_row_model_parent_class)->finalize (object);
-}
-
-static void
-cairn_row_model_class_init (CairnRowModelClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = cairn_row_model_finalize;
-}
-
-static void
-cairn_row_model_init (CairnRowModel *self)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-
-  priv->items = g_ptr_array_new_with_free_func (g_object_unref);
-}
-
-static void
-row_model_setup (CairnRowModel *self,
-                 GType          item_type,
-                 GCompareFunc   compare)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-
-  priv->item_type = item_type;
-  priv->compare = compare;
-}
-
-static GPtrArray *
-row_model_items (CairnRowModel *self)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-  return priv->items;
-}
-
-/* The first index whose item does not sort before obj (by obj's current
- * key); obj itself is there if it is in the model with that key. */
-static guint
-row_model_lower_bound (CairnRowModel *self,
-                       gpointer       obj)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-  guint lo = 0, hi = priv->items->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (priv->compare (g_ptr_array_index (priv->items, mid), obj) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* Removes obj, found by its current key; FALSE when it is not there. */
-static gboolean
-row_model_remove (CairnRowModel *self,
-                  gpointer       obj)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-  guint i = row_model_lower_bound (self, obj);
-
-  if (i >= priv->items->len || g_ptr_array_index (priv->items, i) != obj)
-    return FALSE;
-  g_ptr_array_remove_index (priv->items, i);
-  g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
-  return TRUE;
-}
-
-static void
-row_model_insert (CairnRowModel *self,
-                  gpointer       obj)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-  guint i = row_model_lower_bound (self, obj);
-
-  if (i < priv->items->len && g_ptr_array_index (priv->items, i) == obj)
-    return;
-  g_ptr_array_insert (priv->items, i, g_object_ref (obj));
-  g_list_model_items_changed (G_LIST_MODEL (self), i, 0, 1);
-}
-
-static void
-sort_by_compare (GPtrArray    *items,
-                 GCompareFunc  compare);
-
-/* Replaces all items with `items` (sorted here); emits one items-changed
- * covering the whole model unless nothing differs. Takes `items`. */
-static void
-row_model_replace_all (CairnRowModel *self,
-                       GPtrArray     *items)
-{
-  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
-  g_autoptr(GPtrArray) old = priv->items;
-  gboolean same;
-
-  sort_by_compare (items, priv->compare);
-  priv->items = items;
-
-  same = old->len == items->len;
-  for (guint i = 0; same && i < items->len; i++)
-    same = g_ptr_array_index (old, i) == g_ptr_array_index (items, i);
-  if (!same)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old->len, items->len);
-}
-
-/* The todos of one list, optionally without the completed ones. */
-struct _CairnTodoModel
-{
-  CairnRowModel  parent_instance;
-  CairnPool     *pool;           /* strong */
-  char          *list_id;
-  guint          show_completed : 1;
-};
-
-#define CAIRN_TYPE_TODO_MODEL (cairn_todo_model_get_type ())
-G_DECLARE_FINAL_TYPE (CairnTodoModel, cairn_todo_model, CAIRN, TODO_MODEL, CairnRowModel)
-G_DEFINE_FINAL_TYPE (CairnTodoModel, cairn_todo_model, CAIRN_TYPE_ROW_MODEL)
-
-enum { TODO_MODEL_PROP_0, TODO_MODEL_PROP_SHOW_COMPLETED, TODO_MODEL_N_PROPS };
-static GParamSpec *todo_model_properties [TODO_MODEL_N_PROPS];
-
-/* ------------------------------------------------------------------------ */
-/* The pool                                                                 */
 
 /* Live rows of one kind plus the deleted ones still held elsewhere. */
 typedef struct
@@ -283,40 +94,11 @@ compare_list (gconstpointer a,
 }
 
 static int
-compare_todo (gconstpointer a,
-              gconstpointer b)
-{
-  CairnTodo *ta = (CairnTodo *)a, *tb = (CairnTodo *)b;
-  int c = g_strcmp0 (cairn_todo_get_position (ta), cairn_todo_get_position (tb));
-
-  return c != 0 ? c : g_strcmp0 (cairn_todo_get_id (ta), cairn_todo_get_id (tb));
-}
-
-static int
 compare_note (gconstpointer a,
               gconstpointer b)
 {
   /* Newest first: larger UUIDv7 first. */
   return g_strcmp0 (cairn_note_get_id ((CairnNote *)b), cairn_note_get_id ((CairnNote *)a));
-}
-
-static GCompareFunc sort_compare;
-
-static int
-compare_indirect (gconstpointer a,
-                  gconstpointer b)
-{
-  return sort_compare (*(gpointer *)a, *(gpointer *)b);
-}
-
-static void
-sort_by_compare (GPtrArray    *items,
-                 GCompareFunc  compare)
-{
-  /* Only ever called on the main thread. */
-  sort_compare = compare;
-  g_ptr_array_sort (items, compare_indirect);
-  sort_compare = NULL;
 }
 
 static const char *list_id_of (gpointer obj) { return cairn_list_get_id (obj); }
@@ -505,14 +287,6 @@ update_note (CairnNote    *note,
 
 /* ---- todo models ---- */
 
-static gboolean
-todo_model_wants (CairnTodoModel *model,
-                  CairnTodo      *todo)
-{
-  return g_strcmp0 (model->list_id, cairn_todo_get_list_id (todo)) == 0 &&
-         (model->show_completed || !cairn_todo_get_done (todo));
-}
-
 /* The models showing todos of list_id (may be NULL: none). */
 static GPtrArray *
 todo_models_of (CairnPool  *self,
@@ -575,10 +349,9 @@ ensure_list_loaded (CairnPool  *self,
   g_hash_table_add (self->loaded_lists, g_strdup (list_id));
 }
 
-/* The live todos of list_id, sorted by (position, id); new array. */
-static GPtrArray *
-todos_of_list (CairnPool  *self,
-               const char *list_id)
+GPtrArray *
+_cairn_pool_list_todos (CairnPool  *self,
+                        const char *list_id)
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -607,170 +380,27 @@ todos_of_list (CairnPool  *self,
    * ASCII keys, so the array is normally sorted already: check in one pass
    * and sort only if not. */
   for (guint i = 1; i < items->len; i++)
-    if (compare_todo (items->pdata[i - 1], items->pdata[i]) > 0)
+    if (_cairn_todo_compare (items->pdata[i - 1], items->pdata[i]) > 0)
       {
-        sort_by_compare (items, compare_todo);
+        _cairn_row_model_sort (items, _cairn_todo_compare);
         break;
       }
   return g_steal_pointer (&items);
 }
 
-static void
-cairn_todo_model_dispose (GObject *object)
-{
-  CairnTodoModel *self = (CairnTodoModel *)object;
-
-  if (self->pool != NULL)
-    {
-      GPtrArray *models = todo_models_of (self->pool, self->list_id);
-
-      if (models != NULL)
-        {
-          g_ptr_array_remove_fast (models, self);
-          if (models->len == 0)
-            g_hash_table_remove (self->pool->todo_models, self->list_id);
-        }
-      g_clear_object (&self->pool);
-    }
-
-  G_OBJECT_CLASS (cairn_todo_model_parent_class)->dispose (object);
-}
-
-static void
-cairn_todo_model_finalize (GObject *object)
-{
-  CairnTodoModel *self = (CairnTodoModel *)object;
-
-  g_clear_pointer (&self->list_id, g_free);
-
-  G_OBJECT_CLASS (cairn_todo_model_parent_class)->finalize (object);
-}
-
-static void
-cairn_todo_model_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  CairnTodoModel *self = CAIRN_TODO_MODEL (object);
-
-  switch (prop_id)
-    {
-    case TODO_MODEL_PROP_SHOW_COMPLETED:
-      g_value_set_boolean (value, self->show_completed);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cairn_todo_model_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case TODO_MODEL_PROP_SHOW_COMPLETED:
-      cairn_todo_model_set_show_completed (G_LIST_MODEL (object), g_value_get_boolean (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cairn_todo_model_class_init (CairnTodoModelClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->dispose = cairn_todo_model_dispose;
-  object_class->finalize = cairn_todo_model_finalize;
-  object_class->get_property = cairn_todo_model_get_property;
-  object_class->set_property = cairn_todo_model_set_property;
-
-  todo_model_properties[TODO_MODEL_PROP_SHOW_COMPLETED] =
-    g_param_spec_boolean ("show-completed", NULL, NULL, TRUE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, TODO_MODEL_N_PROPS, todo_model_properties);
-}
-
-static void
-cairn_todo_model_init (CairnTodoModel *self)
-{
-  self->show_completed = TRUE;
-  row_model_setup (CAIRN_ROW_MODEL (self), CAIRN_TYPE_TODO, compare_todo);
-}
-
-/* Hiding removes each run of completed todos, last run first, so that the
- * positions of the runs still to go stay valid. Showing inserts each run of
- * completed todos at its place, first run first. */
 void
-cairn_todo_model_set_show_completed (GListModel *todos,
-                                     gboolean    show_completed)
+_cairn_pool_forget_todo_model (CairnPool      *self,
+                               CairnTodoModel *model)
 {
-  CairnTodoModel *self;
-  GPtrArray *items;
+  const char *list_id = _cairn_todo_model_get_list_id (model);
+  GPtrArray *models = todo_models_of (self, list_id);
 
-  g_return_if_fail (CAIRN_IS_TODO_MODEL (todos));
-
-  self = CAIRN_TODO_MODEL (todos);
-  show_completed = !!show_completed;
-  if (self->show_completed == show_completed)
-    return;
-  self->show_completed = show_completed;
-  items = row_model_items (CAIRN_ROW_MODEL (self));
-
-  if (!show_completed)
+  if (models != NULL)
     {
-      guint i = items->len;
-
-      while (i > 0)
-        {
-          guint end;
-
-          if (!cairn_todo_get_done (g_ptr_array_index (items, i - 1)))
-            {
-              i--;
-              continue;
-            }
-          end = i;
-          while (i > 0 && cairn_todo_get_done (g_ptr_array_index (items, i - 1)))
-            i--;
-          g_ptr_array_remove_range (items, i, end - i);
-          g_list_model_items_changed (todos, i, end - i, 0);
-        }
+      g_ptr_array_remove_fast (models, model);
+      if (models->len == 0)
+        g_hash_table_remove (self->todo_models, list_id);
     }
-  else if (self->pool != NULL)
-    {
-      g_autoptr(GPtrArray) all = todos_of_list (self->pool, self->list_id);
-      guint j = 0;  /* index in items; after the loop items == all */
-
-      for (guint k = 0; k < all->len; )
-        {
-          guint start = k;
-
-          if (j < items->len && g_ptr_array_index (items, j) == g_ptr_array_index (all, k))
-            {
-              j++;
-              k++;
-              continue;
-            }
-          /* items[j + (k - start)] is the first item after the run so far. */
-          while (k < all->len &&
-                 (j + (k - start) >= items->len ||
-                  g_ptr_array_index (items, j + (k - start)) != g_ptr_array_index (all, k)))
-            {
-              g_ptr_array_insert (items, j + (k - start), g_object_ref (g_ptr_array_index (all, k)));
-              k++;
-            }
-          g_list_model_items_changed (todos, j, 0, k - start);
-          j += k - start;
-        }
-    }
-
-  g_object_notify_by_pspec (G_OBJECT (self), todo_model_properties[TODO_MODEL_PROP_SHOW_COMPLETED]);
 }
 
 /* ---- loading ---- */
@@ -786,12 +416,12 @@ reload_todo_model (CairnPool      *self,
   g_autoptr(GPtrArray) all = NULL;
   GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
 
-  ensure_list_loaded (self, model->list_id);
-  all = todos_of_list (self, model->list_id);
+  ensure_list_loaded (self, _cairn_todo_model_get_list_id (model));
+  all = _cairn_pool_list_todos (self, _cairn_todo_model_get_list_id (model));
   for (guint i = 0; i < all->len; i++)
-    if (todo_model_wants (model, g_ptr_array_index (all, i)))
+    if (_cairn_todo_model_wants (model, g_ptr_array_index (all, i)))
       g_ptr_array_add (items, g_object_ref (g_ptr_array_index (all, i)));
-  row_model_replace_all (CAIRN_ROW_MODEL (model), items);
+  _cairn_row_model_replace_all (CAIRN_ROW_MODEL (model), items);
 }
 
 /* Reads every live row of one kind, updating kept objects, creating new
@@ -900,8 +530,8 @@ load_all (CairnPool  *self,
   if (notes == NULL)
     goto out;
 
-  row_model_replace_all (self->list_model, g_steal_pointer (&lists));
-  row_model_replace_all (self->note_model, g_steal_pointer (&notes));
+  _cairn_row_model_replace_all (self->list_model, g_steal_pointer (&lists));
+  _cairn_row_model_replace_all (self->note_model, g_steal_pointer (&notes));
 
   /* Collect first: a handler may drop a model while we emit. */
   g_hash_table_iter_init (&iter, self->todo_models);
@@ -969,87 +599,64 @@ fetch_row (CairnPool     *self,
   return TRUE;
 }
 
-static gboolean
-apply_todo_changes (CairnPool   *self,
-                    GHashTable  *ids,
-                    GPtrArray   *frozen,
-                    GError     **error)
+/* A changed todo the pool has no object for: new, restored, or a no-op
+ * on a deleted row; or a todo of a list not loaded, which needs no
+ * object. select_todo holds its row when live. */
+static void
+take_in_new_todo (CairnPool  *self,
+                  const char *id,
+                  gboolean    live,
+                  GArray     *work,
+                  GPtrArray  *frozen)
 {
-  g_autoptr(GArray) work = g_array_new (FALSE, TRUE, sizeof (Pending));
-  GHashTableIter iter;
-  gpointer key;
+  Pending p = { NULL, live };
+  CairnTodo *todo;
+  gboolean created;
 
-  g_array_set_clear_func (work, pending_clear);
+  if (!live || !todo_loaded (self, id, column_text (self->select_todo, 0)))
+    return;
+  todo = row_map_obtain (&self->todos, id, create_todo, &created);
+  p.obj = g_object_ref (todo);
+  /* A revived ghost is not in any model yet. */
+  g_object_freeze_notify (G_OBJECT (todo));
+  g_ptr_array_add (frozen, g_object_ref (todo));
+  update_todo (todo, self->select_todo, 0);
+  g_array_append_val (work, p);
+}
 
-  /* Phase 1: take changed todos out of the models they are in, by old key. */
-  g_hash_table_iter_init (&iter, ids);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+/* Phase 1 for a todo the models may hold: out of every model it is in,
+ * by its old key, unless it stays where it is. */
+static void
+take_out_todo (CairnPool *self,
+               CairnTodo *todo,
+               gboolean   live)
+{
+  const char *new_list = live ? column_text (self->select_todo, 0) : NULL;
+  gboolean new_done = live && sqlite3_column_int (self->select_todo, 3) != 0;
+  gboolean key_same;
+  GPtrArray *models;
+
+  key_same = live &&
+             g_strcmp0 (cairn_todo_get_list_id (todo), new_list) == 0 &&
+             g_strcmp0 (cairn_todo_get_position (todo), column_text (self->select_todo, 2)) == 0;
+  models = todo_models_snapshot (self, cairn_todo_get_list_id (todo));
+  for (guint i = 0; i < models->len; i++)
     {
-      const char *id = key;
-      CairnTodo *todo = g_hash_table_lookup (self->todos.live, id);
-      Pending p = { NULL, FALSE };
-      gboolean live;
-      gboolean key_same;
-      gboolean new_done;
-      const char *new_list;
-      GPtrArray *models;
+      CairnTodoModel *model = g_ptr_array_index (models, i);
+      gboolean stays = key_same && (_cairn_todo_model_get_show_completed (model) || !new_done);
 
-      if (!fetch_row (self, self->select_todo, id, 5, &live, error))
-        return FALSE;
-
-      if (todo == NULL)
-        {
-          /* New, restored, or a no-op on a deleted row; or a todo of a
-           * list not loaded, which needs no object. */
-          if (live && !todo_loaded (self, id, column_text (self->select_todo, 0)))
-            continue;
-          p.reinsert = live;
-          if (live)
-            {
-              gboolean created;
-
-              todo = row_map_obtain (&self->todos, id, create_todo, &created);
-              p.obj = g_object_ref (todo);
-              /* A revived ghost is not in any model yet. */
-              g_object_freeze_notify (G_OBJECT (todo));
-              g_ptr_array_add (frozen, g_object_ref (todo));
-              update_todo (todo, self->select_todo, 0);
-              g_array_append_val (work, p);
-            }
-          continue;
-        }
-
-      p.obj = g_object_ref (todo);
-      new_list = live ? column_text (self->select_todo, 0) : NULL;
-      new_done = live && sqlite3_column_int (self->select_todo, 3) != 0;
-      key_same = live &&
-                 g_strcmp0 (cairn_todo_get_list_id (todo), new_list) == 0 &&
-                 g_strcmp0 (cairn_todo_get_position (todo), column_text (self->select_todo, 2)) == 0;
-      models = todo_models_snapshot (self, cairn_todo_get_list_id (todo));
-      for (guint i = 0; i < models->len; i++)
-        {
-          CairnTodoModel *model = g_ptr_array_index (models, i);
-          gboolean stays = key_same && (model->show_completed || !new_done);
-
-          /* A completed todo in a model that shows completed ones stays. */
-          if (!stays && todo_model_wants (model, todo))
-            row_model_remove (CAIRN_ROW_MODEL (model), todo);
-        }
-      g_ptr_array_unref (models);
-      /* Phase 3 inserts only where the todo is missing. */
-      p.reinsert = live;
-
-      /* Phase 2 for this row: new values, notifications held back. */
-      g_object_freeze_notify (G_OBJECT (todo));
-      g_ptr_array_add (frozen, g_object_ref (todo));
-      if (live)
-        update_todo (todo, self->select_todo, 0);
-      else
-        row_map_bury (&self->todos, todo);
-      g_array_append_val (work, p);
+      /* A completed todo in a model that shows completed ones stays. */
+      if (!stays && _cairn_todo_model_wants (model, todo))
+        _cairn_row_model_remove (CAIRN_ROW_MODEL (model), todo);
     }
+  g_ptr_array_unref (models);
+}
 
-  /* Phase 3: insert at the new keys. */
+/* Phase 3: insert at the new keys, only where the todo is missing. */
+static void
+put_back_todos (CairnPool *self,
+                GArray    *work)
+{
   for (guint w = 0; w < work->len; w++)
     {
       Pending *p = &g_array_index (work, Pending, w);
@@ -1062,11 +669,55 @@ apply_todo_changes (CairnPool   *self,
         {
           CairnTodoModel *model = g_ptr_array_index (models, i);
 
-          if (todo_model_wants (model, p->obj))
-            row_model_insert (CAIRN_ROW_MODEL (model), p->obj);
+          if (_cairn_todo_model_wants (model, p->obj))
+            _cairn_row_model_insert (CAIRN_ROW_MODEL (model), p->obj);
         }
       g_ptr_array_unref (models);
     }
+}
+
+static gboolean
+apply_todo_changes (CairnPool   *self,
+                    GHashTable  *ids,
+                    GPtrArray   *frozen,
+                    GError     **error)
+{
+  g_autoptr(GArray) work = g_array_new (FALSE, TRUE, sizeof (Pending));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_array_set_clear_func (work, pending_clear);
+
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const char *id = key;
+      CairnTodo *todo = g_hash_table_lookup (self->todos.live, id);
+      Pending p;
+      gboolean live;
+
+      if (!fetch_row (self, self->select_todo, id, 5, &live, error))
+        return FALSE;
+      if (todo == NULL)
+        {
+          take_in_new_todo (self, id, live, work, frozen);
+          continue;
+        }
+
+      take_out_todo (self, todo, live);
+      p.obj = g_object_ref (todo);
+      p.reinsert = live;
+      /* Phase 2 for this row: new values, notifications held back. */
+      g_object_freeze_notify (G_OBJECT (todo));
+      g_ptr_array_add (frozen, g_object_ref (todo));
+      if (live)
+        update_todo (todo, self->select_todo, 0);
+      else
+        row_map_bury (&self->todos, todo);
+      g_array_append_val (work, p);
+    }
+
+  put_back_todos (self, work);
   return TRUE;
 }
 
@@ -1116,7 +767,7 @@ apply_simple_changes (CairnPool      *self,
       g_ptr_array_add (frozen, g_object_ref (obj));
       if (!live)
         {
-          row_model_remove (model, obj);
+          _cairn_row_model_remove (model, obj);
           row_map_bury (map, obj);
           continue;
         }
@@ -1130,7 +781,7 @@ apply_simple_changes (CairnPool      *self,
           update (probe, stmt, 0);
           if (compare (obj, probe) != 0)
             {
-              row_model_remove (model, obj);
+              _cairn_row_model_remove (model, obj);
               g_ptr_array_add (reinsert, g_object_ref (obj));
             }
         }
@@ -1138,7 +789,7 @@ apply_simple_changes (CairnPool      *self,
     }
 
   for (guint i = 0; i < reinsert->len; i++)
-    row_model_insert (model, g_ptr_array_index (reinsert, i));
+    _cairn_row_model_insert (model, g_ptr_array_index (reinsert, i));
   return TRUE;
 }
 
@@ -1322,10 +973,8 @@ cairn_pool_init (CairnPool *self)
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->list_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
-  row_model_setup (self->list_model, CAIRN_TYPE_LIST, compare_list);
-  self->note_model = g_object_new (CAIRN_TYPE_ROW_MODEL, NULL);
-  row_model_setup (self->note_model, CAIRN_TYPE_NOTE, compare_note);
+  self->list_model = _cairn_row_model_new (CAIRN_TYPE_LIST, compare_list);
+  self->note_model = _cairn_row_model_new (CAIRN_TYPE_NOTE, compare_note);
 }
 
 /**
@@ -1426,9 +1075,7 @@ cairn_pool_get_todos (CairnPool  *self,
   g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
   g_return_val_if_fail (list_id != NULL, NULL);
 
-  model = g_object_new (CAIRN_TYPE_TODO_MODEL, NULL);
-  model->pool = g_object_ref (self);
-  model->list_id = g_strdup (list_id);
+  model = _cairn_todo_model_new (self, list_id);
 
   models = g_hash_table_lookup (self->todo_models, list_id);
   if (models == NULL)
