@@ -700,29 +700,6 @@ changes_set_for_table (CairnChanges *changes,
   return NULL;
 }
 
-static gboolean
-values_equal (sqlite3_value *a,
-              sqlite3_value *b)
-{
-  int type = sqlite3_value_type (a);
-
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      return sqlite3_value_double (a) == sqlite3_value_double (b);
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
-                     sqlite3_value_bytes (a)) == 0;
-    }
-}
-
 gboolean
 _cairn_changes_add_changeset (CairnChanges  *changes,
                               GBytes        *changeset,
@@ -756,7 +733,7 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
               if ((rc = sqlite3changeset_new (iter, i, &new_value)) != SQLITE_OK ||
                   (rc = sqlite3changeset_old (iter, i, &old_value)) != SQLITE_OK)
                 break;
-              if (new_value != NULL && old_value != NULL && !values_equal (old_value, new_value))
+              if (new_value != NULL && old_value != NULL && !cairn_sqlite_values_equal (old_value, new_value))
                 changed = TRUE;
             }
           if (rc != SQLITE_OK)
