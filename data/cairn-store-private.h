@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * process's lock before failing with SQLITE_BUSY (docs/store.md). */
 #define CAIRN_STORE_BUSY_TIMEOUT_MS 5000
 
+#include "cairn-sqlite.h"
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_session, sqlite3session_delete)
 
 struct _CairnStore
