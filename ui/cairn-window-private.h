@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-window-private.h: the window's state, shared by its parts.
  *
- * cairn-window.c        the class: construction, properties, the open page,
- *                       the workspace shown (pool, session) and its rebinding
- * cairn-window-actions.c every win.* action, installed in one place
- * cairn-window-sidebar.c the sidebar: list rows, their menus, selection
- * cairn-window-toasts.c  error, Undo and conflict toasts
+ * cairn-window.c          the class: construction, properties, the page
+ *                         shown, the workspace shown (pool, session) and
+ *                         its rebinding
+ * cairn-window-actions.c  every win.* action, installed in one place
+ * cairn-window-sidebar.c  the sidebar: list rows, their menus, selection
+ * cairn-window-toasts.c   error, Undo and conflict toasts
  */
 #pragma once
 
