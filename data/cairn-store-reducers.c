@@ -178,13 +178,14 @@ flat_arg (gconstpointer  args,
   return m != NULL ? m->string : NULL;
 }
 
+/* 1 when the query (one parameter: an id) finds a row, 0 when it finds
+ * none, -1 on error. */
 static int
-row_exists (CairnStore  *self,
-            const char  *table,
-            const char  *id,
-            GError     **error)
+query_finds (CairnStore  *self,
+             const char  *sql,
+             const char  *id,
+             GError     **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM %s WHERE id = ?1", table);
   sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
   int rc;
 
@@ -203,6 +204,17 @@ row_exists (CairnStore  *self,
       return -1;
     }
   return rc == SQLITE_ROW;
+}
+
+static int
+row_exists (CairnStore  *self,
+            const char  *table,
+            const char  *id,
+            GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM %s WHERE id = ?1", table);
+
+  return query_finds (self, sql, id, error);
 }
 
 /* For an event that changed nothing: the object it needs that does not
@@ -277,24 +289,7 @@ has_parked (CairnStore  *self,
             const char  *id,
             GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM parked WHERE target = ?1", error);
-  int rc;
-
-  if (stmt == NULL)
-    return -1;
-  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      return -1;
-    }
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the parked events");
-      return -1;
-    }
-  return rc == SQLITE_ROW;
+  return query_finds (self, "SELECT 1 FROM parked WHERE target = ?1", id, error);
 }
 
 static gboolean park_event_if_orphan (CairnStore *self, const CairnEvent *event, GError **error);
