@@ -4,7 +4,7 @@
  * The pool owns every live (not deleted) row as an object in a hash table by
  * id. A row that is deleted while someone else still holds its object stays
  * reachable as a "ghost" (a weak pointer), so that restoring it brings back
- * the very same object. The models are sorted arrays of those objects
+ * the very same object (cairn-row-map.c). The models are sorted arrays of those objects
  * (cairn-row-model.c): lists by (position, id), notes by id descending
  * (UUIDv7 ids grow with time, so this is newest first), the todos of one
  * list by (position, id) (cairn-todo-model.c, which can hide completed ones).
@@ -31,6 +31,7 @@
 #include "cairn-sqlite.h"
 #include "cairn-pool.h"
 #include "cairn-pool-private.h"
+#include "cairn-row-map.h"
 #include "cairn-row-model.h"
 #include "cairn-todo-model.h"
 
@@ -53,23 +54,14 @@
 #define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
 
-/* Live rows of one kind plus the deleted ones still held elsewhere. */
-typedef struct
-{
-  GHashTable *live;    /* id -> object (strong ref) */
-  GHashTable *ghosts;  /* id -> object (weak ref) */
-  const char *(*get_id) (gpointer obj);
-  CairnPool   *pool;    /* the owner, passed to create() */
-} RowMap;
-
 struct _CairnPool
 {
   GObject         parent_instance;
   CairnStore     *store;
   gulong          changed_handler;
-  RowMap          lists;
-  RowMap          todos;
-  RowMap          notes;
+  CairnRowMap     lists;
+  CairnRowMap     todos;
+  CairnRowMap     notes;
   CairnRowModel  *list_model;
   CairnRowModel  *note_model;
   GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
@@ -104,95 +96,6 @@ compare_note (gconstpointer a,
 static const char *list_id_of (gpointer obj) { return cairn_list_get_id (obj); }
 static const char *todo_id_of (gpointer obj) { return cairn_todo_get_id (obj); }
 static const char *note_id_of (gpointer obj) { return cairn_note_get_id (obj); }
-
-static void
-row_map_init (RowMap      *map,
-              CairnPool   *pool,
-              const char *(*get_id) (gpointer obj))
-{
-  map->pool = pool;
-  /* Keys are the objects' own id strings, which live as long as they do. */
-  map->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
-  map->ghosts = g_hash_table_new (g_str_hash, g_str_equal);
-  map->get_id = get_id;
-}
-
-static void
-ghost_finalized (gpointer  data,
-                 GObject  *where_the_object_was)
-{
-  RowMap *map = data;
-  GHashTableIter iter;
-  gpointer value;
-
-  /* The object is gone, so its id is not readable: search by pointer.
-   * Ghosts are few (deleted rows someone still shows). */
-  g_hash_table_iter_init (&iter, map->ghosts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (value == (gpointer)where_the_object_was)
-      {
-        g_hash_table_iter_remove (&iter);
-        break;
-      }
-}
-
-static void
-row_map_clear (RowMap *map)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  if (map->ghosts != NULL)
-    {
-      g_hash_table_iter_init (&iter, map->ghosts);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        g_object_weak_unref (value, ghost_finalized, map);
-    }
-  g_clear_pointer (&map->ghosts, g_hash_table_unref);
-  g_clear_pointer (&map->live, g_hash_table_unref);
-}
-
-/* The object for id, live or ghost (revived), or a new one from `create`.
- * The result is live; transfer none. */
-static gpointer
-row_map_obtain (RowMap      *map,
-                const char  *id,
-                gpointer   (*create) (CairnPool *pool, const char *id),
-                gboolean    *created)
-{
-  gpointer obj = g_hash_table_lookup (map->live, id);
-
-  *created = FALSE;
-  if (obj != NULL)
-    return obj;
-
-  obj = g_hash_table_lookup (map->ghosts, id);
-  if (obj != NULL)
-    {
-      g_hash_table_remove (map->ghosts, id);
-      g_object_weak_unref (obj, ghost_finalized, map);
-      g_object_ref (obj);
-    }
-  else
-    {
-      obj = create (map->pool, id);
-      *created = TRUE;
-    }
-  g_hash_table_insert (map->live, (gpointer)map->get_id (obj), obj);
-  return obj;
-}
-
-/* Drops the pool's reference; the object stays findable while others hold it. */
-static void
-row_map_bury (RowMap   *map,
-              gpointer  obj)
-{
-  const char *id = map->get_id (obj);
-
-  g_object_weak_ref (obj, ghost_finalized, map);
-  g_hash_table_insert (map->ghosts, (gpointer)id, obj);
-  g_hash_table_remove (map->live, id);
-}
 
 static gpointer create_list (CairnPool *p, const char *id) { return _cairn_list_new (id); }
 static gpointer create_todo (CairnPool *p, const char *id) { return _cairn_todo_new (id); }
@@ -333,7 +236,8 @@ ensure_list_loaded (CairnPool  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean created;
-      gpointer obj = row_map_obtain (&self->todos, column_text (stmt, 0), create_todo, &created);
+      gpointer obj = _cairn_row_map_obtain (&self->todos, column_text (stmt, 0),
+                                            create_todo, &created);
 
       /* An object someone already holds is up to date: changes to it are
        * followed. A new one gets its values. */
@@ -429,7 +333,7 @@ reload_todo_model (CairnPool      *self,
  * new array, unsorted. */
 static GPtrArray *
 load_kind (CairnPool   *self,
-           RowMap      *map,
+           CairnRowMap *map,
            const char  *sql,
            gpointer   (*create) (CairnPool *pool, const char *id),
            void       (*update) (gpointer obj, sqlite3_stmt *stmt, int first),
@@ -455,7 +359,7 @@ load_kind (CairnPool   *self,
 
       if (wanted != NULL && !wanted (self, column_text (stmt, 0), column_text (stmt, 1)))
         continue;
-      obj = row_map_obtain (map, column_text (stmt, 0), create, &created);
+      obj = _cairn_row_map_obtain (map, column_text (stmt, 0), create, &created);
       if (!created)
         {
           g_object_freeze_notify (obj);
@@ -476,7 +380,7 @@ load_kind (CairnPool   *self,
     if (!g_hash_table_contains (seen, value))
       g_ptr_array_add (gone, value);
   for (guint i = 0; i < gone->len; i++)
-    row_map_bury (map, g_ptr_array_index (gone, i));
+    _cairn_row_map_bury (map, g_ptr_array_index (gone, i));
 
   return g_steal_pointer (&objs);
 }
@@ -615,7 +519,7 @@ take_in_new_todo (CairnPool  *self,
 
   if (!live || !todo_loaded (self, id, column_text (self->select_todo, 0)))
     return;
-  todo = row_map_obtain (&self->todos, id, create_todo, &created);
+  todo = _cairn_row_map_obtain (&self->todos, id, create_todo, &created);
   p.obj = g_object_ref (todo);
   /* A revived ghost is not in any model yet. */
   g_object_freeze_notify (G_OBJECT (todo));
@@ -713,7 +617,7 @@ apply_todo_changes (CairnPool   *self,
       if (live)
         update_todo (todo, self->select_todo, 0);
       else
-        row_map_bury (&self->todos, todo);
+        _cairn_row_map_bury (&self->todos, todo);
       g_array_append_val (work, p);
     }
 
@@ -725,7 +629,7 @@ apply_todo_changes (CairnPool   *self,
 static gboolean
 apply_simple_changes (CairnPool      *self,
                       GHashTable     *ids,
-                      RowMap         *map,
+                      CairnRowMap    *map,
                       CairnRowModel  *model,
                       sqlite3_stmt   *stmt,
                       int             deleted_col,
@@ -755,7 +659,7 @@ apply_simple_changes (CairnPool      *self,
 
           if (!live)
             continue;
-          obj = row_map_obtain (map, id, create, &created);
+          obj = _cairn_row_map_obtain (map, id, create, &created);
           g_object_freeze_notify (obj);
           g_ptr_array_add (frozen, g_object_ref (obj));
           update (obj, stmt, 0);
@@ -768,7 +672,7 @@ apply_simple_changes (CairnPool      *self,
       if (!live)
         {
           _cairn_row_model_remove (model, obj);
-          row_map_bury (map, obj);
+          _cairn_row_map_bury (map, obj);
           continue;
         }
 
@@ -945,11 +849,11 @@ cairn_pool_finalize (GObject *object)
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
-  row_map_clear (&self->lists);
-  row_map_clear (&self->todos);
+  _cairn_row_map_clear (&self->lists);
+  _cairn_row_map_clear (&self->todos);
   detach_notes (self->notes.live);
   detach_notes (self->notes.ghosts);
-  row_map_clear (&self->notes);
+  _cairn_row_map_clear (&self->notes);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (cairn_pool_parent_class)->finalize (object);
@@ -967,9 +871,9 @@ cairn_pool_class_init (CairnPoolClass *klass)
 static void
 cairn_pool_init (CairnPool *self)
 {
-  row_map_init (&self->lists, self, list_id_of);
-  row_map_init (&self->todos, self, todo_id_of);
-  row_map_init (&self->notes, self, note_id_of);
+  _cairn_row_map_init (&self->lists, self, list_id_of);
+  _cairn_row_map_init (&self->todos, self, todo_id_of);
+  _cairn_row_map_init (&self->notes, self, note_id_of);
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1122,7 +1026,7 @@ cairn_pool_lookup_todo (CairnPool  *self,
     {
       gboolean created;
 
-      todo = row_map_obtain (&self->todos, id, create_todo, &created);
+      todo = _cairn_row_map_obtain (&self->todos, id, create_todo, &created);
       update_todo (todo, self->select_todo, 0);
     }
   sqlite3_reset (self->select_todo);
