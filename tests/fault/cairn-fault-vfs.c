@@ -29,7 +29,9 @@ typedef struct
 typedef struct
 {
   char        *path;
+  char        *hidden;         /* deleted after the cut: where it waits */
   gboolean     exists;
+  gboolean     born_dead;      /* created after the cut */
   sqlite3_int64 synced_size;   /* size at the last sync */
   sqlite3_int64 size_at_cut;
   GHashTable  *blocks;         /* block index -> Block*: written since the sync */
@@ -46,7 +48,8 @@ static sqlite3_vfs *real_vfs;
 static sqlite3_vfs fault_vfs;
 static GMutex lock;
 static GHashTable *inodes;     /* path -> Inode* */
-static guint sync_count, write_count, cut_at_sync;
+static GPtrArray *graveyard;   /* Inode* deleted after the cut */
+static guint sync_count, write_count, cut_at_sync, cut_at_write;
 static gboolean dead;
 static guint fill_at, fill_seen, refused;
 static int fill_rc;
@@ -67,6 +70,7 @@ inode_free (gpointer data)
   Inode *inode = data;
 
   g_hash_table_unref (inode->blocks);
+  g_free (inode->hidden);
   g_free (inode->path);
   g_free (inode);
 }
@@ -184,6 +188,8 @@ fault_write (sqlite3_file *file,
 
   g_mutex_lock (&lock);
   write_count++;
+  if (cut_at_write > 0 && write_count == cut_at_write)
+    cut_locked ();
   if (fill_at > 0 && ++fill_seen >= fill_at)
     {
       refused++;
@@ -398,6 +404,7 @@ fault_open (sqlite3_vfs  *vfs,
             f->real->pMethods->xFileSize (f->real, &size);
           f->inode->synced_size = size;
           f->inode->exists = TRUE;
+          f->inode->born_dead = dead;
         }
       g_mutex_unlock (&lock);
     }
@@ -414,9 +421,32 @@ fault_delete (sqlite3_vfs *vfs,
   g_mutex_lock (&lock);
   if (dead)
     {
-      /* Too late: the unlink never reaches the disk. */
+      /* The unlink never reaches the disk, but the process that goes on
+       * running must see it (a journal left in place would be taken for
+       * a hot one and roll its commit back): the file waits under another
+       * name until the reboot puts it back. */
+      static guint serial;
+      GStatBuf st;
+
+      if ((inode = g_hash_table_lookup (inodes, name)) == NULL)
+        {
+          inode = inode_get (name);
+          inode->exists = g_stat (name, &st) == 0;
+          inode->synced_size = inode->exists ? st.st_size : 0;
+        }
+      g_hash_table_steal (inodes, inode->path);
+      g_ptr_array_add (graveyard, inode);
+      if (inode->exists && !inode->born_dead)
+        {
+          inode->hidden = g_strdup_printf ("%s.fault-cut-%u", name, ++serial);
+          if (g_rename (name, inode->hidden) != 0)
+            g_error ("Cannot move %s aside: %s", name, g_strerror (errno));
+          g_mutex_unlock (&lock);
+          return SQLITE_OK;
+        }
+      inode->exists = FALSE;
       g_mutex_unlock (&lock);
-      return SQLITE_OK;
+      return real_vfs->xDelete (real_vfs, name, sync_dir);
     }
   if ((inode = g_hash_table_lookup (inodes, name)) != NULL)
     {
@@ -504,6 +534,7 @@ cairn_fault_vfs_install (void)
   real_vfs = sqlite3_vfs_find ("unix");
   g_assert (real_vfs != NULL);
   inodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, inode_free);
+  graveyard = g_ptr_array_new_with_free_func (inode_free);
 
   fault_vfs = (sqlite3_vfs) {
     .iVersion = 2,
@@ -544,7 +575,7 @@ cairn_fault_vfs_reset (void)
       inode->exists = g_stat (inode->path, &st) == 0;
       inode->synced_size = inode->exists ? st.st_size : 0;
     }
-  sync_count = write_count = cut_at_sync = 0;
+  sync_count = write_count = cut_at_sync = cut_at_write = 0;
   dead = FALSE;
   fill_at = fill_seen = refused = 0;
   g_mutex_unlock (&lock);
@@ -588,6 +619,14 @@ cairn_fault_vfs_cut_at_sync (guint n)
   g_mutex_unlock (&lock);
 }
 
+void
+cairn_fault_vfs_cut_at_write (guint n)
+{
+  g_mutex_lock (&lock);
+  cut_at_write = n;
+  g_mutex_unlock (&lock);
+}
+
 gboolean
 cairn_fault_vfs_is_dead (void)
 {
@@ -610,8 +649,9 @@ compare_int64 (gconstpointer a,
 
 /* Puts one file back; returns the number of unsynced blocks lost. */
 static guint
-restore_inode (Inode  *inode,
-               GRand  *rand)
+restore_inode (Inode      *inode,
+               const char *location,
+               GRand      *rand)
 {
   g_autoptr(GPtrArray) keys = g_ptr_array_new ();
   GHashTableIter iter;
@@ -620,7 +660,7 @@ restore_inode (Inode  *inode,
   guint lost = 0;
   int fd;
 
-  fd = g_open (inode->path, O_RDWR, 0);
+  fd = g_open (location, O_RDWR, 0);
   g_assert_cmpint (fd, >=, 0);
 
   g_hash_table_iter_init (&iter, inode->blocks);
@@ -692,12 +732,27 @@ cairn_fault_vfs_reboot (guint32 seed)
       Inode *inode = g_hash_table_lookup (inodes, paths->pdata[i]);
       g_autofree char *shm = g_strconcat (inode->path, "-shm", NULL);
 
-      if (inode->exists)
-        lost += restore_inode (inode, rand);
+      if (inode->born_dead)
+        g_unlink (inode->path);
+      else if (inode->exists)
+        lost += restore_inode (inode, inode->path, rand);
       /* Shared memory is memory: after a power loss it is gone. */
       g_unlink (shm);
     }
+  for (guint i = 0; i < graveyard->len; i++)
+    {
+      Inode *inode = graveyard->pdata[i];
+      g_autofree char *shm = g_strconcat (inode->path, "-shm", NULL);
+
+      if (inode->hidden == NULL)
+        continue;
+      lost += restore_inode (inode, inode->hidden, rand);
+      if (g_rename (inode->hidden, inode->path) != 0)
+        g_error ("Cannot put %s back: %s", inode->path, g_strerror (errno));
+      g_unlink (shm);
+    }
   g_hash_table_remove_all (inodes);
+  g_ptr_array_set_size (graveyard, 0);
   g_mutex_unlock (&lock);
 
   cairn_fault_vfs_reset ();

@@ -44,6 +44,9 @@ void     cairn_fault_vfs_power_cut        (void);
 /* Cuts the power at the n-th xSync from the reset (1-based), instead of
  * letting it happen; 0 disarms. */
 void     cairn_fault_vfs_cut_at_sync      (guint n);
+/* Cuts the power just before the n-th xWrite from the reset (1-based),
+ * so that write and every later one are lost; 0 disarms. */
+void     cairn_fault_vfs_cut_at_write     (guint n);
 /* Whether the power is out. */
 gboolean cairn_fault_vfs_is_dead          (void);
 /* Puts every file back as the disk holds it after the cut: seed 0 keeps

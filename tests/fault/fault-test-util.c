@@ -52,7 +52,7 @@ fault_test_assert_file_integrity (const char *path)
 {
   sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   fault_test_assert_integrity (db);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 }
