@@ -170,11 +170,17 @@ _cairn_store_set_error (CairnStore  *self,
                         GError     **error,
                         const char  *what)
 {
-  int rc = sqlite3_errcode (self->db);
+  int rc = sqlite3_errcode (self->db) & 0xff;   /* extended codes are on */
   int code = CAIRN_STORE_ERROR_FAILED;
 
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
     code = CAIRN_STORE_ERROR_CORRUPT;
+  if (rc == SQLITE_FULL)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE,
+                   "%s in “%s”: the disk is full", what, self->path);
+      return;
+    }
   g_set_error (error, CAIRN_STORE_ERROR, code, "%s in “%s”: %s",
                what, self->path, sqlite3_errmsg (self->db));
 }
