@@ -44,6 +44,9 @@ struct _CairnStore
   guint        needs_update : 1;
   guint        bodies_stale : 1; /* a committed change left notes.body behind */
   guint        in_transaction : 1;
+  /* The local sync tables (cairn-store-sync.c) exist. Made inside a
+   * transaction, they go if it is rolled back: so does this. */
+  guint        sync_tables_ready : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
 };

@@ -36,11 +36,13 @@ static gboolean
 ensure_tables (CairnStore  *self,
                GError     **error)
 {
-  if (g_object_get_data (G_OBJECT (self), "cairn-sync-tables") != NULL)
+  if (self->sync_tables_ready)
     return TRUE;
   if (!_cairn_store_exec (self, sync_tables_sql, error))
     return FALSE;
-  g_object_set_data (G_OBJECT (self), "cairn-sync-tables", GINT_TO_POINTER (1));
+  /* Forgotten by _cairn_store_rollback(): created inside a transaction
+   * that fails later (a full disk), the tables are gone again. */
+  self->sync_tables_ready = TRUE;
   return TRUE;
 }
 

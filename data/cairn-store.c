@@ -609,6 +609,7 @@ _cairn_store_rollback (CairnStore *self)
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
     g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
   self->in_transaction = FALSE;
+  self->sync_tables_ready = FALSE;
   self->note_rows_serial++;
 
   if (!_cairn_store_load_meta (self, &error))
