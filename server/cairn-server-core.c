@@ -50,7 +50,13 @@ db_error (CairnServerCore *self,
           GError         **error,
           const char      *what)
 {
-  g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+  int rc = sqlite3_errcode (self->db) & 0xff;
+  /* A full disk or a failing one: nothing was written, and the server
+   * can still read; the front end answers 503 storage_full. */
+  int code = rc == SQLITE_FULL || rc == SQLITE_IOERR ? CAIRN_PROTOCOL_ERROR_STORAGE_FULL
+                                                     : CAIRN_PROTOCOL_ERROR_INTERNAL;
+
+  g_set_error (error, CAIRN_PROTOCOL_ERROR, code,
                "%s in %s: %s", what, self->path, sqlite3_errmsg (self->db));
   return FALSE;
 }
@@ -1644,7 +1650,8 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
       g_autoptr(GError) group_error = NULL;
 
       self->in_group = FALSE;
-      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+      /* SQLite does so after an I/O error or a full disk. */
+      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
                    "The open group's transaction in %s was rolled back by SQLite", self->path);
       self->group_done (group_error, self->group_done_data);
     }
@@ -1663,17 +1670,24 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
   if (reply == NULL)
     {
       g_clear_pointer (out_appended, g_ptr_array_unref);
-      if (!(st = stmt (self, "ROLLBACK TO cairn_push", NULL)) || !step_done (self, st, NULL))
+      if (sqlite3_get_autocommit (self->db) ||
+          !(st = stmt (self, "ROLLBACK TO cairn_push", NULL)) || !step_done (self, st, NULL))
         {
-          /* Cannot undo this push alone: give up the whole group. */
-          g_warning ("Cannot roll back to a savepoint in %s: %s", self->path, sqlite3_errmsg (self->db));
+          /* Cannot undo this push alone (or SQLite rolled the whole
+           * transaction back itself, as after a full disk): give up the
+           * whole group. */
+          if (!sqlite3_get_autocommit (self->db))
+            g_warning ("Cannot roll back to a savepoint in %s: %s", self->path, sqlite3_errmsg (self->db));
           self->in_group = FALSE;
           rollback (self);
           if (self->group_done != NULL)
             {
               g_autoptr(GError) group_error = NULL;
 
-              g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+              g_set_error (&group_error, CAIRN_PROTOCOL_ERROR,
+                           g_error_matches (local_error, CAIRN_PROTOCOL_ERROR,
+                                            CAIRN_PROTOCOL_ERROR_STORAGE_FULL)
+                             ? CAIRN_PROTOCOL_ERROR_STORAGE_FULL : CAIRN_PROTOCOL_ERROR_INTERNAL,
                            "Cannot roll back a refused push in %s; the pending group was dropped",
                            self->path);
               self->group_done (group_error, self->group_done_data);
@@ -1705,8 +1719,9 @@ cairn_server_core_commit_group (CairnServerCore  *self,
   self->in_group = FALSE;
   if (sqlite3_get_autocommit (self->db))
     {
-      /* Rolled back by SQLite itself: nothing of the group is stored. */
-      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+      /* Rolled back by SQLite itself (an I/O error or a full disk):
+       * nothing of the group is stored. */
+      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
                    "The open group's transaction in %s was rolled back by SQLite", self->path);
       ok = FALSE;
     }
