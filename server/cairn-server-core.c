@@ -992,10 +992,21 @@ cairn_server_core_authenticate (CairnServerCore  *self,
     }
   if (now - last_used >= 60 * 1000)
     {
-      if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", error)) ||
-          !bind (self, st, error, "it", now, auth->session_id) ||
-          !step_done (self, st, error))
-        return NULL;
+      g_autoptr(GError) touch_error = NULL;
+
+      /* Bookkeeping only: when it cannot be written (a full disk) the
+       * request goes on, so that reads keep being served. */
+      if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", &touch_error)) ||
+          !bind (self, st, &touch_error, "it", now, auth->session_id) ||
+          !step_done (self, st, &touch_error))
+        {
+          if (!g_error_matches (touch_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL))
+            {
+              g_propagate_error (error, g_steal_pointer (&touch_error));
+              return NULL;
+            }
+          g_debug ("Not recording the use of session %s: %s", auth->session_id, touch_error->message);
+        }
     }
   return g_steal_pointer (&auth);
 }
