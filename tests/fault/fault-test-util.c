@@ -66,7 +66,8 @@ fatal_handler (const char     *domain,
                gpointer        user_data)
 {
   if ((level & G_LOG_LEVEL_WARNING) != 0 && message != NULL &&
-      (strstr (message, "disk is full") != NULL || strstr (message, "disk I/O error") != NULL))
+      (strstr (message, "disk is full") != NULL || strstr (message, "disk I/O error") != NULL ||
+       strstr (message, "rolled back by SQLite") != NULL))
     {
       storage_warnings++;
       return FALSE;
