@@ -53,6 +53,7 @@ static guint sync_count, write_count, cut_at_sync, cut_at_write;
 static gboolean dead;
 static guint fill_at, fill_seen, refused;
 static int fill_rc;
+static char *fill_flag;
 
 static void
 block_free (gpointer data)
@@ -190,7 +191,8 @@ fault_write (sqlite3_file *file,
   write_count++;
   if (cut_at_write > 0 && write_count == cut_at_write)
     cut_locked ();
-  if (fill_at > 0 && ++fill_seen >= fill_at)
+  if ((fill_at > 0 && ++fill_seen >= fill_at) ||
+      (fill_flag != NULL && g_file_test (fill_flag, G_FILE_TEST_EXISTS)))
     {
       refused++;
       g_mutex_unlock (&lock);
@@ -778,6 +780,17 @@ cairn_fault_vfs_free_space (void)
 {
   g_mutex_lock (&lock);
   fill_at = fill_seen = 0;
+  g_mutex_unlock (&lock);
+}
+
+void
+cairn_fault_vfs_fill_disk_while (const char *flag_path,
+                                 int         rc)
+{
+  g_mutex_lock (&lock);
+  g_free (fill_flag);
+  fill_flag = g_strdup (flag_path);
+  fill_rc = rc;
   g_mutex_unlock (&lock);
 }
 

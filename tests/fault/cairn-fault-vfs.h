@@ -61,6 +61,10 @@ guint    cairn_fault_vfs_reboot           (guint32 seed);
 void     cairn_fault_vfs_fill_disk        (guint    n,
                                            int      rc);
 void     cairn_fault_vfs_free_space       (void);
+/* Every xWrite fails with rc while a file exists at flag_path (NULL: off):
+ * how a test fills the disk of a server running in another process. */
+void     cairn_fault_vfs_fill_disk_while  (const char *flag_path,
+                                           int         rc);
 /* Writes refused since fill_disk(). */
 guint    cairn_fault_vfs_get_refused      (void);
 
