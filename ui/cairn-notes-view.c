@@ -185,6 +185,16 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
   self->applying_remote = FALSE;
 }
 
+/* The typing stays in the editor and in the note buffer, which tries
+ * again until it is stored (a full disk): say so once. */
+static void
+on_save_failed (CairnNoteBuffer *note_buffer,
+                const GError    *error,
+                CairnNotesView  *self)
+{
+  report (self, _("Could not save the typing (Cairn keeps it and tries again)"), error);
+}
+
 static void
 close_note_buffer (CairnNotesView *self)
 {
@@ -218,6 +228,7 @@ open_note_buffer (CairnNotesView *self)
       return;
     }
   g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
+  g_signal_connect (self->note_buffer, "save-failed", G_CALLBACK (on_save_failed), self);
   g_signal_connect_swapped (self->note_buffer, "notify::editable", G_CALLBACK (sync_editable), self);
   sync_editable (self);
 }

@@ -413,11 +413,62 @@ test_full_at_every_write (void)
       g_assert_cmpuint (hits[i], >, 0);
 }
 
+static void
+on_save_failed (CairnNoteBuffer *buffer,
+                const GError    *error,
+                guint           *count)
+{
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE);
+  (*count)++;
+}
+
+/* A burst committed on the flush delay that meets a full disk: the buffer
+ * says so once, keeps the text and tries again until it is stored, with
+ * no further keystroke. */
+static void
+test_note_buffer_retries (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnNoteBuffer) buffer = NULL;
+  g_autofree char *body = NULL;
+  Ctx *c = ctx_new ();
+  guint failed = 0;
+
+  cairn_fault_vfs_reset ();
+  g_assert_true (op_create_note (c, &error));
+  buffer = cairn_note_buffer_new (c->store, c->note, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buffer, 10);
+  g_signal_connect (buffer, "save-failed", G_CALLBACK (on_save_failed), &failed);
+
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  g_assert_true (cairn_note_buffer_insert (buffer, 0, "Dear diary", -1, &error));
+  while (failed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (cairn_note_buffer_has_unflushed (buffer));
+  g_assert_true (cairn_note_buffer_get_save_failing (buffer));
+  g_assert_cmpstr (cairn_note_buffer_get_text (buffer), ==, "Dear diary");
+  /* One retry that fails again: no second report. */
+  g_usleep (CAIRN_NOTE_BUFFER_RETRY_MS * 1000);
+  g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (failed, ==, 1);
+
+  cairn_fault_vfs_free_space ();
+  while (cairn_note_buffer_has_unflushed (buffer))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (cairn_note_buffer_get_save_failing (buffer));
+  body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");
+  g_assert_cmpstr (body, ==, "Dear diary");
+  g_clear_object (&buffer);
+  ctx_free (c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/store/full-at-every-write", test_full_at_every_write);
+  g_test_add_func ("/fault/store/note-buffer-retries", test_note_buffer_retries);
   return g_test_run ();
 }

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-full-disk.c: typing into a note while the disk is full, through the
+ * real window over the fault VFS (tests/fault): the window says the typing
+ * could not be saved, the editor keeps it, and it is saved once space
+ * returns without another keystroke. */
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+
+#include "cairn-fault-vfs.h"
+#include "cairn-notes-view.h"
+#include "cairn-ui.h"
+#include "cairn-ui-test.h"
+#include "cairn-window.h"
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelQuery;
+
+static GtkWidget *
+find_label_containing (GtkWidget  *widget,
+                       const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_label_containing (c, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelQuery *q = data;
+
+  return find_label_containing (q->root, q->text) != NULL;
+}
+
+static gboolean
+is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static gboolean
+saved (gpointer data)
+{
+  return !cairn_note_buffer_has_unflushed (CAIRN_NOTE_BUFFER (data));
+}
+
+static char *
+editor_text (GtkTextBuffer *buffer)
+{
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+test_typing_on_full_disk (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-full-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "local.db", NULL);
+  g_autofree char *note_id = NULL, *shown = NULL, *body = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  CairnNoteBuffer *note_buffer;
+  CairnNotesView *view;
+  GtkTextBuffer *buffer;
+  CairnWindow *window;
+  LabelQuery q;
+
+  g_assert_no_error (error);
+  store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  note_id = cairn_store_create_note (store, "Diary", &error);
+  g_assert_no_error (error);
+  pool = cairn_pool_new (store);
+  window = cairn_window_new (NULL, settings, pool);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cairn_test_wait_until (is_mapped, window));
+  cairn_window_select_page (window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (window), CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  note_buffer = cairn_notes_view_get_note_buffer (view);
+  g_assert_nonnull (note_buffer);
+
+  gtk_text_buffer_insert_at_cursor (buffer, "Dear diary, ", -1);
+  g_assert_true (cairn_test_wait_until (saved, note_buffer));
+
+  /* The disk fills up; the person goes on typing. */
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  gtk_text_buffer_insert_at_cursor (buffer, "today it rained.", -1);
+  q.root = GTK_WIDGET (window);
+  q.text = "Could not save the typing";
+  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  q.text = "the disk is full";
+  g_assert_true (label_shown (&q));
+  shown = editor_text (buffer);
+  g_assert_cmpstr (shown, ==, "Dear diary, today it rained.");
+  g_assert_true (cairn_note_buffer_has_unflushed (note_buffer));
+  g_assert_true (cairn_note_buffer_get_save_failing (note_buffer));
+
+  /* Space returns: the typing is saved by itself. */
+  cairn_fault_vfs_free_space ();
+  g_assert_true (cairn_test_wait_until (saved, note_buffer));
+  body = g_strdup (cairn_note_get_body (cairn_pool_lookup_note (pool, note_id)));
+  g_assert_cmpstr (body, ==, "Dear diary, today it rained.");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (10);
+  g_clear_object (&pool);
+  g_clear_object (&store);
+  cairn_test_remove_dir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  cairn_ui_init ();
+  cairn_fault_vfs_install ();
+  g_test_add_func ("/full-disk/typing", test_typing_on_full_disk);
+  return g_test_run ();
+}
