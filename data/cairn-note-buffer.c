@@ -136,22 +136,17 @@ flush_timeout (gpointer data)
 {
   CairnNoteBuffer *self = data;
   g_autoptr(GError) error = NULL;
+  gboolean was_failing = self->save_failing;
 
   self->flush_source = 0;
-  if (!cairn_note_buffer_flush (self, &error))
+  /* On failure the edits stay, visible and unflushed, and flush() tries
+   * again later; the person hears of it once. */
+  if (!cairn_note_buffer_flush (self, &error) && !was_failing)
     {
-      /* The edits stay, visible and unflushed; the person hears of it
-       * once, and the commit is tried again until it goes through. */
-      if (!self->save_failing)
-        {
-          self->save_failing = TRUE;
-          if (g_signal_has_handler_pending (self, signals[SIGNAL_SAVE_FAILED], 0, FALSE))
-            g_signal_emit (self, signals[SIGNAL_SAVE_FAILED], 0, error);
-          else
-            g_warning ("Cannot save note %s: %s", self->note_id, error->message);
-        }
-      self->flush_source = g_timeout_add (MAX (self->flush_delay, CAIRN_NOTE_BUFFER_RETRY_MS),
-                                          flush_timeout, self);
+      if (g_signal_has_handler_pending (self, signals[SIGNAL_SAVE_FAILED], 0, FALSE))
+        g_signal_emit (self, signals[SIGNAL_SAVE_FAILED], 0, error);
+      else
+        g_warning ("Cannot save note %s: %s", self->note_id, error->message);
     }
   return G_SOURCE_REMOVE;
 }
@@ -182,6 +177,14 @@ cairn_note_buffer_flush (CairnNoteBuffer  *self,
     {
       cairn_text_ops_clear (self->unflushed);
       self->save_failing = FALSE;
+    }
+  else
+    {
+      /* Tried again until it goes through (a full disk, say): the text
+       * is saved once space returns even if nobody types again. */
+      self->save_failing = TRUE;
+      self->flush_source = g_timeout_add (MAX (self->flush_delay, CAIRN_NOTE_BUFFER_RETRY_MS),
+                                          flush_timeout, self);
     }
   return ok;
 }

@@ -56,11 +56,12 @@ gboolean         cairn_note_buffer_delete     (CairnNoteBuffer *self,
                                                GError         **error);
 
 /* Commits the unflushed edits now as one note.edited event (none: TRUE).
- * When that fails (a full disk) the edits stay unflushed and visible.
- * A commit on the flush delay that fails emits ::save-failed (GError*)
- * once, when saving starts to fail, and is tried again every
- * CAIRN_NOTE_BUFFER_RETRY_MS until it succeeds, so that the text is saved
- * once space returns even if the person types nothing more. */
+ * When that fails (a full disk) the edits stay unflushed and visible, and
+ * the commit is tried again every CAIRN_NOTE_BUFFER_RETRY_MS until it
+ * succeeds or the buffer is disposed, so that the text is saved once
+ * space returns even if the person types nothing more. A commit on the
+ * flush delay that fails when saving did not fail before emits
+ * ::save-failed (GError*); one called directly reports to its caller. */
 gboolean         cairn_note_buffer_flush      (CairnNoteBuffer *self,
                                                GError         **error);
 gboolean         cairn_note_buffer_has_unflushed (CairnNoteBuffer *self);

@@ -14,7 +14,8 @@ void     fault_test_assert_integrity  (sqlite3    *db);
 void     fault_test_assert_file_integrity (const char *path);
 /* Warnings that name a full disk or an I/O error are expected in these
  * tests (a failed checkpoint or lazy write logs one): they are counted,
- * not fatal. Every other warning still fails the test. */
+ * not fatal. Every other warning still fails the test. Call it in each
+ * test function: g_test_run() resets the handler before every test. */
 void     fault_test_allow_storage_warnings (void);
 guint    fault_test_get_storage_warnings   (void);
 

@@ -459,6 +459,21 @@ test_note_buffer_retries (void)
   g_assert_false (cairn_note_buffer_get_save_failing (buffer));
   body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");
   g_assert_cmpstr (body, ==, "Dear diary");
+
+  /* A flush asked for (leaving the note) that fails: the caller hears of
+   * it, and the buffer, kept alive by the editor, tries again itself. */
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  g_assert_true (cairn_note_buffer_insert (buffer, 10, "!", -1, &error));
+  g_assert_false (cairn_note_buffer_flush (buffer, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE);
+  g_clear_error (&error);
+  cairn_fault_vfs_free_space ();
+  while (cairn_note_buffer_has_unflushed (buffer))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (failed, ==, 1);
+  g_free (body);
+  body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");
+  g_assert_cmpstr (body, ==, "Dear diary!");
   g_clear_object (&buffer);
   ctx_free (c);
 }

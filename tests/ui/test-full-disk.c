@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "cairn-fault-vfs.h"
+#include "fault-test-util.h"
 #include "cairn-notes-view.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
@@ -57,6 +58,31 @@ saved (gpointer data)
   return !cairn_note_buffer_has_unflushed (CAIRN_NOTE_BUFFER (data));
 }
 
+typedef struct
+{
+  CairnPool  *pool;
+  const char *id;
+  const char *text;
+} BodyQuery;
+
+static gboolean
+body_is (gpointer data)
+{
+  BodyQuery *q = data;
+  CairnNote *note = cairn_pool_lookup_note (q->pool, q->id);
+
+  return note != NULL && g_strcmp0 (cairn_note_get_body (note), q->text) == 0;
+}
+
+static gboolean
+title_is (gpointer data)
+{
+  BodyQuery *q = data;
+  CairnNote *note = cairn_pool_lookup_note (q->pool, q->id);
+
+  return note != NULL && g_strcmp0 (cairn_note_get_title (note), q->text) == 0;
+}
+
 static char *
 editor_text (GtkTextBuffer *buffer)
 {
@@ -72,7 +98,7 @@ test_typing_on_full_disk (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cairn-ui-full-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "local.db", NULL);
-  g_autofree char *note_id = NULL, *shown = NULL, *body = NULL;
+  g_autofree char *note_id = NULL, *other_id = NULL, *shown = NULL, *body = NULL;
   g_autoptr(CairnStore) store = NULL;
   g_autoptr(CairnPool) pool = NULL;
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
@@ -80,10 +106,17 @@ test_typing_on_full_disk (void)
   CairnNotesView *view;
   GtkTextBuffer *buffer;
   CairnWindow *window;
+  GtkWidget *title_entry;
   LabelQuery q;
+  BodyQuery bq;
 
   g_assert_no_error (error);
+  /* The store's lazy write of note bodies warns when it meets the full
+   * disk (and is done again later). */
+  fault_test_allow_storage_warnings ();
   store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  other_id = cairn_store_create_note (store, "Recipes", &error);
   g_assert_no_error (error);
   note_id = cairn_store_create_note (store, "Diary", &error);
   g_assert_no_error (error);
@@ -119,6 +152,34 @@ test_typing_on_full_disk (void)
   g_assert_true (cairn_test_wait_until (saved, note_buffer));
   body = g_strdup (cairn_note_get_body (cairn_pool_lookup_note (pool, note_id)));
   g_assert_cmpstr (body, ==, "Dear diary, today it rained.");
+
+  /* Full again, and the person goes to another note right after typing:
+   * told so, and the typing is saved once there is space. */
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  gtk_text_buffer_insert_at_cursor (buffer, " Then sun.", -1);
+  cairn_notes_view_select_note (view, other_id);
+  q.text = "Could not save the note";
+  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  cairn_fault_vfs_free_space ();
+  bq.pool = pool;
+  bq.id = note_id;
+  bq.text = "Dear diary, today it rained. Then sun.";
+  g_assert_true (cairn_test_wait_until (body_is, &bq));
+
+  /* A new title on a full disk stays in the entry for another try. */
+  title_entry = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_ENTRY, "title_entry");
+  g_assert_nonnull (title_entry);
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  gtk_editable_set_text (GTK_EDITABLE (title_entry), "Cakes");
+  g_signal_emit_by_name (title_entry, "activate");
+  q.text = "Could not rename the note";
+  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (title_entry)), ==, "Cakes");
+  cairn_fault_vfs_free_space ();
+  g_signal_emit_by_name (title_entry, "activate");
+  bq.id = other_id;
+  bq.text = "Cakes";
+  g_assert_true (cairn_test_wait_until (title_is, &bq));
 
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (10);
