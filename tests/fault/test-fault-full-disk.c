@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "cairn-fault-vfs.h"
 #include "cairn-note-buffer.h"
@@ -414,6 +415,92 @@ test_full_at_every_write (void)
 }
 
 static void
+write_fixture (const char *path,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+
+  g_file_get_contents (file, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s", msg);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+/* Opening the v3 fixture (migration to the current schema, rebuild, note
+ * bodies) on a disk that fills at every write in turn: the open fails
+ * with a clear error or succeeds, and once there is space the file opens
+ * as a clean migration leaves it. */
+static void
+test_full_in_migration (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures",
+                                                          "v3.expected.json", NULL);
+  g_autofree char *expected = NULL, *clean = NULL;
+  guint writes, refused_opens = 0;
+
+  fault_test_allow_storage_warnings ();
+  g_file_get_contents (expected_file, &expected, NULL, &error);
+  g_assert_no_error (error);
+  g_strchomp (expected);
+  {
+    Ctx *c = ctx_new ();
+
+    g_clear_object (&c->store);
+    g_unlink (c->path);
+    write_fixture (c->path, "v3.sql");
+    cairn_fault_vfs_reset ();
+    c->store = cairn_store_open (c->path, &error);
+    g_assert_no_error (error);
+    writes = cairn_fault_vfs_get_write_count ();
+    clean = fingerprint (c->store);
+    ctx_free (c);
+  }
+
+  for (guint n = 1; n <= writes; n++)
+    {
+      Ctx *c = ctx_new ();
+      g_autofree char *dump = NULL, *fp = NULL;
+
+      g_clear_object (&c->store);
+      g_unlink (c->path);
+      write_fixture (c->path, "v3.sql");
+      cairn_fault_vfs_reset ();
+      cairn_fault_vfs_fill_disk (n, n % 3 == 0 ? SQLITE_IOERR_WRITE : SQLITE_FULL);
+      c->store = cairn_store_open (c->path, &error);
+      if (c->store == NULL)
+        {
+          g_assert_true (error->domain == CAIRN_STORE_ERROR);
+          g_assert_true (strstr (error->message, "the disk is full") != NULL ||
+                         strstr (error->message, "disk I/O error") != NULL);
+          g_assert_nonnull (strstr (error->message, c->path));
+          g_clear_error (&error);
+          refused_opens++;
+        }
+      g_clear_object (&c->store);
+      cairn_fault_vfs_free_space ();
+
+      fault_test_assert_file_integrity (c->path);
+      c->store = cairn_store_open (c->path, &error);
+      g_assert_no_error (error);
+      dump = test_dump (c->store);
+      g_assert_cmpstr (dump, ==, expected);
+      fp = fingerprint (c->store);
+      g_assert_cmpstr (fp, ==, clean);
+      g_assert_cmpint (test_query_int (c->store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
+      ctx_free (c);
+    }
+  g_test_message ("migration: %u writes, %u opens refused", writes, refused_opens);
+  g_assert_cmpuint (refused_opens, >, 0);
+}
+
+static void
 on_save_failed (CairnNoteBuffer *buffer,
                 const GError    *error,
                 guint           *count)
@@ -485,5 +572,6 @@ main (int argc, char **argv)
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/store/full-at-every-write", test_full_at_every_write);
   g_test_add_func ("/fault/store/note-buffer-retries", test_note_buffer_retries);
+  g_test_add_func ("/fault/store/full-in-migration", test_full_in_migration);
   return g_test_run ();
 }
