@@ -262,11 +262,14 @@ typedef struct
 
 /* One scenario with the power cut at sync `at_sync` or before write
  * `at_write` (or at the end, when neither comes), rebooted with seed. */
+typedef void (*ScenarioFunc) (Run *r);
+
 static void
-crash_run (guint    at_sync,
-           guint    at_write,
-           guint32  seed,
-           Tally   *tally)
+crash_run (ScenarioFunc scenario,
+           guint        at_sync,
+           guint        at_write,
+           guint32      seed,
+           Tally       *tally)
 {
   Run *r = run_new ();
   guint durable, lo = 0, hi, found;
@@ -298,8 +301,9 @@ crash_run (guint    at_sync,
 }
 
 static void
-count_scenario (guint *out_syncs,
-                guint *out_writes)
+count_scenario (ScenarioFunc scenario,
+                guint       *out_syncs,
+                guint       *out_writes)
 {
   Run *r = run_new ();
 
@@ -316,12 +320,12 @@ test_power_at_every_sync (void)
   Tally tally = { 0 };
   guint syncs, writes;
 
-  count_scenario (&syncs, &writes);
+  count_scenario (scenario, &syncs, &writes);
   g_assert_cmpuint (syncs, >=, 6);
   for (guint k = 1; k <= syncs + 1; k++)
     {
-      crash_run (k, 0, 0, &tally);
-      crash_run (k, 0, 1000 + k, &tally);
+      crash_run (scenario, k, 0, 0, &tally);
+      crash_run (scenario, k, 0, 1000 + k, &tally);
     }
   g_test_message ("%u syncs, %u runs, %u lost unsynced steps", syncs, tally.runs, tally.lost);
   /* The cuts must really lose something (synchronous = NORMAL), or the
@@ -335,15 +339,73 @@ test_power_before_every_write (void)
   Tally tally = { 0 };
   guint syncs, writes, stride = 1;
 
-  count_scenario (&syncs, &writes);
+  count_scenario (scenario, &syncs, &writes);
   /* Every write of today's scenario (about 300); a longer one is sampled. */
   if (!g_test_slow () && writes > 400)
     stride = writes / 400 + 1;
   for (guint w = 1; w <= writes; w += stride)
-    crash_run (0, w, w, &tally);
+    crash_run (scenario, 0, w, w, &tally);
   g_test_message ("%u writes, %u runs (every %u), %u lost unsynced steps",
                   writes, tally.runs, stride, tally.lost);
   g_assert_cmpuint (tally.lost, >, 0);
+}
+
+/* ---- the checkpoint thread ---------------------------------------------- */
+
+/* One commit large enough (over 1,000 WAL pages) to wake the store's
+ * checkpoint thread, which then checkpoints on its own connection while
+ * the main thread waits; then the commits that start the WAL over. */
+static void
+scenario_thread_checkpoint (Run *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) big = g_string_new (NULL);
+  g_autofree char *list = NULL, *note = NULL;
+
+  open_store (r);
+  step (r);
+  g_assert_nonnull ((list = cairn_store_create_list (r->store, "Groceries", &error)));
+  step (r);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *todo = cairn_store_create_todo (r->store, list, "milk", NULL, NULL, &error);
+
+      g_assert_nonnull (todo);
+      step (r);
+    }
+  g_assert_nonnull ((note = cairn_store_create_note (r->store, "Long", &error)));
+  step (r);
+  while (big->len < 2000000)
+    g_string_append (big, "a long note for a checkpoint; ");
+  edit_note (r, note, 0, big->str, 0);
+  g_assert_cmpuint (_cairn_checkpointer_wait (r->store->checkpointer, 1), >=, 1);
+  step (r);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *todo = cairn_store_create_todo (r->store, list, "bread", NULL, NULL, &error);
+
+      g_assert_nonnull (todo);
+      step (r);
+    }
+  g_assert_no_error (error);
+}
+
+static void
+test_power_in_thread_checkpoint (void)
+{
+  Tally tally = { 0 };
+  guint syncs, writes;
+
+  count_scenario (scenario_thread_checkpoint, &syncs, &writes);
+  /* The thread's checkpoint syncs the WAL and the database. */
+  g_assert_cmpuint (syncs, >=, 2);
+  for (guint k = 1; k <= syncs + 1; k++)
+    {
+      crash_run (scenario_thread_checkpoint, k, 0, 0, &tally);
+      crash_run (scenario_thread_checkpoint, k, 0, 2000 + k, &tally);
+    }
+  g_test_message ("checkpoint thread: %u syncs, %u runs, %u lost unsynced steps",
+                  syncs, tally.runs, tally.lost);
 }
 
 /* ---- migration ---------------------------------------------------------- */
@@ -435,5 +497,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fault/store/power-at-every-sync", test_power_at_every_sync);
   g_test_add_func ("/fault/store/power-before-every-write", test_power_before_every_write);
   g_test_add_func ("/fault/store/power-in-migration", test_power_in_migration);
+  g_test_add_func ("/fault/store/power-in-thread-checkpoint", test_power_in_thread_checkpoint);
   return g_test_run ();
 }
