@@ -58,7 +58,7 @@ cairn_cli_get_store (CairnCli  *cli,
   if (profile == NULL)
     return NULL;
   cli->store = cairn_profile_open_store (profile, NULL, error);
-  /* DESIGN.md: events this build cannot show are kept, and the user told. */
+  /* docs/design.md: events this build cannot show are kept, and the user told. */
   if (cli->store != NULL && cairn_store_get_needs_update (cli->store))
     g_printerr ("cairn-cli: warning: this workspace holds changes made with a newer "
                 "Cairn, which this version cannot show; update Cairn\n");

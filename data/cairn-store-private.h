@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 5
+#define CAIRN_STORE_SCHEMA_VERSION 6
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 
@@ -167,6 +167,7 @@ gboolean      _cairn_store_apply_flat      (CairnStore          *self,
                                             gint64               created_at,
                                             gint64               seq,
                                             const char          *client_id,
+                                            gint64               client_seq,
                                             gboolean            *skipped,
                                             GError             **error);
 

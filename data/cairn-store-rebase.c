@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-rebase.c: taking the server's order (rebase) and re-deriving
- * the state from the log (rebuild). DESIGN.md §3 and docs/store.md. */
+ * the state from the log (rebuild). docs/design.md and docs/store.md. */
 #define G_LOG_DOMAIN "cairn-store"
 
 #include "config.h"
@@ -608,6 +608,7 @@ cairn_store_rebuild (CairnStore  *self,
   if (!empty_state_tables (self, &indexes, error) ||
       !_cairn_store_exec (self, "DELETE FROM note_bodies; DELETE FROM note_body_ops; "
                           "DELETE FROM note_versions; DELETE FROM note_body_versions; "
+                          "DELETE FROM parked; "
                           "UPDATE meta SET rebuild = 0 WHERE rebuild;", error))
     goto fail;
   _cairn_store_text_cache_clear (self);
@@ -638,7 +639,7 @@ cairn_store_rebuild (CairnStore  *self,
         ok = _cairn_store_apply_flat (self, name, version, &flat,
                                       sqlite3_column_int64 (stmt, 5), seq,
                                       (const char *) sqlite3_column_text (stmt, 3),
-                                      &skipped, error);
+                                      sqlite3_column_int64 (stmt, 4), &skipped, error);
       else
         {
           g_autoptr(CairnEvent) event = NULL;

@@ -107,6 +107,24 @@ static const char * const migrations[] = {
    * instead, and one on version (the same small integer in every row) is a
    * few bytes an entry. No query looks pending up by version. */
   "CREATE INDEX pending_for_count ON pending (version);",
+  /* 5 -> 6: events from the log whose object does not exist yet (a rename
+   * before its create, a todo before its list) wait here and are applied
+   * when the object appears (cairn-store-reducers.c). State: emptied by
+   * rebuild, recorded by sessions. A file with a log is rebuilt once, so
+   * that a log an older client left with effects before their causes
+   * (pushed again after a server restore) gets them back. */
+  "CREATE TABLE parked ("
+  "  target TEXT NOT NULL,"
+  "  ord INTEGER NOT NULL,"
+  "  client_id TEXT NOT NULL,"
+  "  client_seq INTEGER NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  args TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (target, ord, client_id, client_seq)"
+  ") WITHOUT ROWID;"
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM log);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -623,7 +623,7 @@ sqlite3_session *
 _cairn_store_session_new (CairnStore  *self,
                           GError     **error)
 {
-  static const char * const tables[] = { "lists", "todos", "notes", "note_versions" };
+  static const char * const tables[] = { "lists", "todos", "notes", "note_versions", "parked" };
   g_autoptr(sqlite3_session) session = NULL;
 
   if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)
@@ -1423,6 +1423,20 @@ dump_table (CairnStore   *self,
   return TRUE;
 }
 
+static gboolean
+has_rows (CairnStore *self,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, NULL);
+  gboolean any;
+
+  if (stmt == NULL)
+    return FALSE;
+  any = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return any;
+}
+
 char *
 cairn_store_dump_state (CairnStore  *self,
                         GError     **error)
@@ -1442,6 +1456,13 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "todos",
                    "SELECT deleted, done, due, id, list_id, position, title FROM todos "
                    "ORDER BY id", error))
+    return NULL;
+  /* Events still waiting for their object: part of the state (every
+   * replica has the same), shown only when there are any. */
+  if (has_rows (self, "SELECT 1 FROM parked") &&
+      !dump_table (self, builder, "waiting",
+                   "SELECT args, client_id, client_seq, name, target FROM parked "
+                   "ORDER BY target, client_id, client_seq", error))
     return NULL;
   json_builder_end_object (builder);
 

@@ -4,7 +4,7 @@
  * It holds the state tables, the confirmed event log, the pending outbox
  * (each event with the SQLite changeset of what its reducer wrote) and the
  * sync cursor (head, history_id). Every local change is one transaction;
- * cairn_store_rebase() takes the server's order. See DESIGN.md §2–§3.
+ * cairn_store_rebase() takes the server's order. See docs/design.md.
  */
 #pragma once
 
@@ -82,7 +82,7 @@ GPtrArray  *cairn_store_list_log          (CairnStore  *self,
                                            GError     **error);
 
 /* Applies events in server order (each with seq; the first must be head+1,
- * contiguous) exactly as DESIGN.md §3: fast path when they are our own
+ * contiguous) exactly as docs/design.md: fast path when they are our own
  * pending events in order; otherwise roll pending back, apply, replay
  * pending. One transaction; emits ::changed once. history_id may be NULL
  * to keep the current one. */

@@ -16,7 +16,7 @@
  * CAIRN_PROTOCOL_ERROR_INTERNAL with the SQLite message. A call that fails
  * changes nothing.
  *
- * The storage sits behind this API only: a PostgreSQL backend (DESIGN.md §5)
+ * The storage sits behind this API only: a PostgreSQL backend (docs/design.md (server))
  * would be a second implementation of these functions.
  *
  * The data folder may be replaced by an older copy while the server is

@@ -32,7 +32,28 @@ struct _CairnSyncCore
   gint64      probe_top;         /* no agreement above min(our head, its head) */
   gint64      probe_back;        /* how far below probe_top it started */
   gint64      events_received;   /* server events given to receive(), for tests */
+
+  /* After probing found where the logs agree (reseed_after): the log
+   * after it is pushed again, every device's events in their order
+   * (repush_next .. reseed_top), then the server's log after it is pulled
+   * into staged, not applied, and swapped in as a whole (finish_reseed).
+   * Nothing in the store changes until then, so giving up (another
+   * restore meanwhile) costs nothing. */
+  guint       reseeding : 1;
+  guint       repush_in_flight : 1;
+  gint64      reseed_after;
+  gint64      reseed_top;
+  gint64      repush_next;       /* next log seq to push again */
+  gint64      repush_sent_last;  /* last log seq of the push in flight */
+  gint64      staged_head;       /* last seq in staged (reseed_after at first) */
+  char       *reseed_history;    /* the server's history_id when it began */
+  GPtrArray  *staged;            /* CairnEvent */
 };
+
+static GPtrArray *next_repush (CairnSyncCore *self, guint max, GError **error);
+static void      stop_reseeding (CairnSyncCore *self);
+static gboolean  start_probe (CairnSyncCore *self, gint64 known_head, const char *history_id,
+                              const char *why, GError **error);
 
 /* The first probe looks this many events below the top; each probe that
  * finds no agreement at all looks four times further back. */
@@ -97,6 +118,8 @@ cairn_sync_core_free (CairnSyncCore *self)
   if (self == NULL)
     return;
   g_clear_object (&self->store);
+  g_clear_pointer (&self->staged, g_ptr_array_unref);
+  g_free (self->reseed_history);
   g_free (self);
 }
 
@@ -111,6 +134,10 @@ cairn_sync_core_reset_connection (CairnSyncCore *self)
 {
   self->in_flight_first = 0;
   self->in_flight_last = 0;
+  /* Reseeding starts over on the next connection, from the check of our
+   * head: nothing local changed, and what was pushed again stays pushed
+   * (if the server's log is now ours, the check passes and that is all). */
+  stop_reseeding (self);
   /* The server may have lost what it acknowledged (restore): pushing again
    * is harmless, the server answers re-sent events with their seq. */
   self->acked_upto = 0;
@@ -121,7 +148,7 @@ cairn_sync_core_reset_connection (CairnSyncCore *self)
 gboolean
 cairn_sync_core_push_in_flight (CairnSyncCore *self)
 {
-  return self->in_flight_first != 0;
+  return self->in_flight_first != 0 || self->repush_in_flight;
 }
 
 /* First pending client_seq, 0 when nothing is pending, -1 on error. */
@@ -149,8 +176,10 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 
   g_return_val_if_fail (max > 0, NULL);
 
-  if (self->in_flight_first != 0 || !cairn_sync_core_wants_push (self))
+  if (cairn_sync_core_push_in_flight (self) || !cairn_sync_core_wants_push (self))
     return NULL;
+  if (self->reseeding && self->repush_next <= self->reseed_top)
+    return next_repush (self, max, error);
 
   /* The acknowledged ones come first in the outbox: skip them. */
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
@@ -166,21 +195,70 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
   return g_steal_pointer (&batch);
 }
 
-/* The server lost history we had: keep everything local, keep the log up
- * to keep_upto (the server has it too), give our own later events back to
- * the outbox, and go on from the server's log after keep_upto. */
+/* The next part of the log after reseed_after, every device's events in
+ * their order, to push again. */
+static GPtrArray *
+next_repush (CairnSyncCore  *self,
+             guint           max,
+             GError        **error)
+{
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+
+  tail = cairn_store_list_log (self->store, self->repush_next - 1,
+                               (guint) MIN ((gint64) max, self->reseed_top - self->repush_next + 1),
+                               error);
+  if (tail == NULL)
+    return NULL;
+  if (tail->len == 0)
+    {
+      /* Our log lost its tail meanwhile (another process rebuilt it):
+       * nothing more to push again. */
+      self->repush_next = self->reseed_top + 1;
+      return NULL;
+    }
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  for (guint i = 0; i < tail->len; i++)
+    {
+      CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (tail, i));
+
+      /* Pushed as any event: the server gives seq and device. */
+      wire->seq = 0;
+      g_clear_pointer (&wire->device, g_free);
+      g_ptr_array_add (batch, wire);
+    }
+  self->repush_in_flight = TRUE;
+  self->repush_sent_last = ((CairnEvent *) g_ptr_array_index (tail, tail->len - 1))->seq;
+  return g_steal_pointer (&batch);
+}
+
+static void
+stop_reseeding (CairnSyncCore *self)
+{
+  self->reseeding = FALSE;
+  self->repush_in_flight = FALSE;
+  g_clear_pointer (&self->staged, g_ptr_array_unref);
+  g_clear_pointer (&self->reseed_history, g_free);
+}
+
+/* The server lost history we had, after keep_upto (the server has the log
+ * up to there too). Nothing local is forgotten: the log after keep_upto
+ * is pushed again, other devices' events as well as ours and in their
+ * order, so that the server's new log keeps every cause before its
+ * effects (docs/sync.md); then the outbox goes out and the server's log
+ * after keep_upto replaces ours in one transaction (finish_reseed). */
 static gboolean
 restore_at (CairnSyncCore  *self,
             gint64          keep_upto,
             const char     *history_id,
             GError        **error)
 {
-  g_message ("Pushing this device's changes again and reloading from the "
-             "server after seq %" G_GINT64_FORMAT, keep_upto);
+  gint64 head = cairn_store_get_head (self->store);
 
-  if (!cairn_store_forget_server_history_after (self->store, keep_upto, history_id, error))
-    return FALSE;
+  g_message ("Pushing again every change this device knows after seq %"
+             G_GINT64_FORMAT " and reloading from the server after it", keep_upto);
 
+  stop_reseeding (self);
   self->restore_count++;
   self->probing = FALSE;
   self->acked_upto = 0;
@@ -191,6 +269,86 @@ restore_at (CairnSyncCore  *self,
   /* The event at keep_upto is the server's (or keep_upto is 0): the log
    * is checked. */
   self->verified = TRUE;
+
+  if (keep_upto == head && g_strcmp0 (history_id, cairn_store_get_history_id (self->store)) == 0)
+    {
+      /* Our whole log is still the server's: only the outbox, which
+       * goes out again anyway. */
+      self->need_pull = TRUE;
+      return TRUE;
+    }
+
+  self->reseeding = TRUE;
+  self->reseed_after = keep_upto;
+  self->reseed_top = head;
+  self->repush_next = keep_upto + 1;
+  self->staged_head = keep_upto;
+  self->reseed_history = g_strdup (history_id);
+  self->staged = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  self->need_pull = FALSE;
+  (void) error;
+  return TRUE;
+}
+
+/* Everything we knew is on the server again and staged holds its log up
+ * to its head: take it. */
+static gboolean
+finish_reseed (CairnSyncCore  *self,
+               GError        **error)
+{
+  if (!cairn_store_replace_server_history_after (self->store, self->reseed_after, self->staged,
+                                                 self->reseed_history, error))
+    return FALSE;
+  g_message ("Reloaded %u events from the server after seq %" G_GINT64_FORMAT,
+             self->staged->len, self->reseed_after);
+  stop_reseeding (self);
+  self->acked_upto = 0;
+  self->need_pull = cairn_store_get_head (self->store) < self->server_head;
+  return TRUE;
+}
+
+/* A server answer while reseeding: events after staged_head are kept
+ * aside until staged reaches the server's head. */
+static gboolean
+receive_reseed (CairnSyncCore  *self,
+                GPtrArray      *events,
+                gint64          server_head,
+                const char     *history_id,
+                GError        **error)
+{
+  if (history_id != NULL && self->reseed_history != NULL &&
+      g_strcmp0 (history_id, self->reseed_history) != 0)
+    return restore_at (self, 0, history_id, error);
+  if (server_head >= 0 && server_head < self->staged_head)
+    {
+      /* Restored once more meanwhile: nothing local has changed yet, so
+       * just look for the agreement again. */
+      stop_reseeding (self);
+      return start_probe (self, server_head, history_id, "it was restored again", error);
+    }
+  if (server_head > self->server_head)
+    self->server_head = server_head;
+  /* Until our part is pushed, the server's log is not complete yet. */
+  if (self->repush_next <= self->reseed_top)
+    return TRUE;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (events, i);
+      CairnEvent *ev;
+
+      if (w->seq <= self->staged_head)
+        continue;
+      if (w->seq > self->staged_head + 1)
+        break;
+      ev = cairn_sync_event_from_wire (w, error);
+      if (ev == NULL)
+        return FALSE;
+      g_ptr_array_add (self->staged, ev);
+      self->staged_head = w->seq;
+    }
+  if (self->staged_head >= self->server_head)
+    return finish_reseed (self, error);
   self->need_pull = TRUE;
   return TRUE;
 }
@@ -212,6 +370,7 @@ start_probe (CairnSyncCore  *self,
   const char *ours = cairn_store_get_history_id (self->store);
 
   g_message ("The server lost history this device had (%s)", why);
+  stop_reseeding (self);
   if (history_id != NULL && ours != NULL && *ours != '\0' && g_strcmp0 (history_id, ours) != 0)
     return restore_at (self, 0, history_id, error);
 
@@ -315,7 +474,19 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
   /* A push answered while probing went out before: probing decides. */
   if (self->probing)
     return TRUE;
-  if (reply->head < cairn_store_get_head (self->store))
+  if (self->reseeding && self->repush_in_flight)
+    {
+      self->repush_in_flight = FALSE;
+      self->repush_next = self->repush_sent_last + 1;
+      if (reply->head > self->server_head)
+        self->server_head = reply->head;
+      /* Our part is all on the server: pull its log into staged. */
+      if (self->repush_next > self->reseed_top)
+        self->need_pull = TRUE;
+      return TRUE;
+    }
+  /* While reseeding our head is the old log's, above the server's. */
+  if (!self->reseeding && reply->head < cairn_store_get_head (self->store))
     return start_probe (self, reply->head, reply->history_id, "its head went backwards", error);
 
   for (i = 0; i < reply->results->len; i++)
@@ -343,6 +514,15 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
 
   if (self->probing)
     return TRUE;
+  if (self->reseeding && self->repush_in_flight)
+    {
+      self->repush_in_flight = FALSE;
+      /* A gap in pushing our log again means the server's log up to
+       * reseed_after is not the one we compared after all: look again. */
+      if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+        return start_probe (self, -1, NULL, "it wants earlier changes than those pushed again", error);
+      return TRUE;
+    }
   if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
       && expected > 0)
     {
@@ -404,6 +584,8 @@ cairn_sync_core_receive (CairnSyncCore  *self,
   self->events_received += events != NULL ? events->len : 0;
   if (self->probing)
     return receive_probe (self, events, server_head, history_id, error);
+  if (self->reseeding)
+    return receive_reseed (self, events, server_head, history_id, error);
   if (history_id != NULL && our_history != NULL && *our_history != '\0'
       && g_strcmp0 (history_id, our_history) != 0)
     return restore_at (self, 0, history_id, error);
@@ -519,6 +701,8 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 
   if (self->probing)
     return self->probe_after;
+  if (self->reseeding)
+    return self->staged_head;
   if (!self->verified && head > 0)
     return head - 1;
   return head;
@@ -527,6 +711,9 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 gboolean
 cairn_sync_core_wants_pull (CairnSyncCore *self)
 {
+  if (self->reseeding)
+    return self->repush_next > self->reseed_top
+           && (self->need_pull || self->staged_head < self->server_head);
   return self->probing || self->need_pull || !self->verified
          || self->server_head > cairn_store_get_head (self->store);
 }
@@ -539,6 +726,14 @@ cairn_sync_core_wants_push (CairnSyncCore *self)
   /* What to push again is known once probing is over. */
   if (self->probing)
     return FALSE;
+  /* Nothing goes out before this connection has checked that the
+   * server's log is the one ours continues: after a restore, a change
+   * pushed on top of events the server lost would land before its
+   * causes. */
+  if (!self->verified && cairn_store_get_head (self->store) > 0)
+    return FALSE;
+  if (self->reseeding && self->repush_next <= self->reseed_top)
+    return TRUE;
   if (cairn_store_get_pending_count (self->store) == 0)
     return FALSE;
   if (!cairn_store_get_pending_range (self->store, &first, &last, NULL))
@@ -550,6 +745,7 @@ gboolean
 cairn_sync_core_is_up_to_date (CairnSyncCore *self)
 {
   return self->verified
+         && !self->reseeding
          && !cairn_sync_core_wants_pull (self)
          && cairn_store_get_pending_count (self->store) == 0
          && self->in_flight_first == 0;

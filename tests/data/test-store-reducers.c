@@ -108,6 +108,21 @@ commit_expect (Fixture    *f,
     }
 }
 
+static CairnEvent *
+commit_json_event (Fixture    *f,
+                   const char *name,
+                   const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  CairnEvent *event;
+
+  g_assert_no_error (error);
+  event = cairn_store_commit (f->ts->store, name, 1, json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  return event;
+}
+
 static char *
 column (Fixture    *f,
         const char *sql)
@@ -168,11 +183,22 @@ static void
 test_todo_reducers (Fixture       *f,
                     gconstpointer  data)
 {
-  /* in a list that does not exist: no-op */
+  /* in a list that does not exist yet: it waits (parked), and the list's
+   * create brings it along, in one change */
   commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", NULL);
-  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM parked"), ==, 1);
+  {
+    guint before = f->rec.n_emissions;
+
+    g_autoptr(CairnEvent) list = commit_json_event (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+    g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
+    g_assert_true (g_hash_table_contains (f->rec.lists, L1));
+    g_assert_true (g_hash_table_contains (f->rec.todos, T1));
+    g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM parked"), ==, 0);
+  }
   commit_expect (f, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"W\"}", L2);
-  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", T1);
+  /* made already, by the one that waited */
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", NULL);
   assert_column (f, "SELECT list_id || '|' || title || '|' || position || '|' || done || '|' || deleted || '|' || coalesce (due, '-') FROM todos",
                  L1 "|Milk|V|0|0|-");
   commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"title\":\"Eggs\",\"position\":\"V\"}", NULL);
