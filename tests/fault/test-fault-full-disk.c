@@ -432,16 +432,19 @@ write_fixture (const char *path,
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 }
 
-/* Opening the v3 fixture (migration to the current schema, rebuild, note
- * bodies) on a disk that fills at every write in turn: the open fails
+/* Opening a fixture (migration to the current schema; from v3 also a
+ * rebuild and note bodies) on a disk that fills at every write in turn: the open fails
  * with a clear error or succeeds, and once there is space the file opens
  * as a clean migration leaves it. */
 static void
-test_full_in_migration (void)
+test_full_in_migration (gconstpointer data)
 {
+  const char *version = data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
+  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
   g_autofree char *expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures",
-                                                          "v3.expected.json", NULL);
+                                                          expected_name, NULL);
   g_autofree char *expected = NULL, *clean = NULL;
   guint writes, refused_opens = 0;
 
@@ -454,7 +457,7 @@ test_full_in_migration (void)
 
     g_clear_object (&c->store);
     g_unlink (c->path);
-    write_fixture (c->path, "v3.sql");
+    write_fixture (c->path, fixture);
     cairn_fault_vfs_reset ();
     c->store = cairn_store_open (c->path, &error);
     g_assert_no_error (error);
@@ -470,7 +473,7 @@ test_full_in_migration (void)
 
       g_clear_object (&c->store);
       g_unlink (c->path);
-      write_fixture (c->path, "v3.sql");
+      write_fixture (c->path, fixture);
       cairn_fault_vfs_reset ();
       cairn_fault_vfs_fill_disk (n, n % 3 == 0 ? SQLITE_IOERR_WRITE : SQLITE_FULL);
       c->store = cairn_store_open (c->path, &error);
@@ -496,7 +499,7 @@ test_full_in_migration (void)
       g_assert_cmpint (test_query_int (c->store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
       ctx_free (c);
     }
-  g_test_message ("migration: %u writes, %u opens refused", writes, refused_opens);
+  g_test_message ("migration from %s: %u writes, %u opens refused", version, writes, refused_opens);
   g_assert_cmpuint (refused_opens, >, 0);
 }
 
@@ -572,6 +575,7 @@ main (int argc, char **argv)
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/store/full-at-every-write", test_full_at_every_write);
   g_test_add_func ("/fault/store/note-buffer-retries", test_note_buffer_retries);
-  g_test_add_func ("/fault/store/full-in-migration", test_full_in_migration);
+  g_test_add_data_func ("/fault/store/full-in-migration/v3", "v3", test_full_in_migration);
+  g_test_add_data_func ("/fault/store/full-in-migration/v5", "v5", test_full_in_migration);
   return g_test_run ();
 }

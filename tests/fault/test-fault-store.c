@@ -10,8 +10,8 @@
  * outbox, log and cursor of one moment of the scenario (nothing half
  * applied): at least everything committed before the last sync, since
  * the store runs synchronous = NORMAL (docs/store.md), and no more than
- * what was committed before the cut. A schema migration from the v3
- * fixture gets the same treatment.
+ * what was committed before the cut. Schema migrations from the v3 and
+ * v5 fixtures, and the checkpoint thread, get the same treatment.
  */
 #include "config.h"
 
@@ -428,17 +428,21 @@ write_fixture (const char *path,
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 }
 
-/* Opens (migrates 3 -> current, rebuilds, writes bodies) the v3 fixture
- * with the power cut at sync k / before write w; after the reboot the next
- * open must give exactly the store a clean migration gives. */
+/* Opens (migrates to the current schema; from v3 that rebuilds and writes
+ * bodies) a fixture with the power cut at sync k / before write w; after
+ * the reboot the next open must give exactly the store a clean migration
+ * gives. */
 static void
-test_power_in_migration (void)
+test_power_in_migration (gconstpointer data)
 {
+  const char *version = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL, *expected_file = NULL, *clean = NULL;
+  g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
+  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
   guint syncs, writes, runs = 0;
 
-  expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", "v3.expected.json", NULL);
+  expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", expected_name, NULL);
   g_file_get_contents (expected_file, &expected, NULL, &error);
   g_assert_no_error (error);
   g_strchomp (expected);
@@ -446,7 +450,7 @@ test_power_in_migration (void)
   {
     Run *r = run_new ();
 
-    write_fixture (r->path, "v3.sql");
+    write_fixture (r->path, fixture);
     cairn_fault_vfs_reset ();
     open_store (r);
     g_clear_object (&r->store);
@@ -464,7 +468,7 @@ test_power_in_migration (void)
         Run *r = run_new ();
         g_autofree char *fp = NULL, *dump = NULL;
 
-        write_fixture (r->path, "v3.sql");
+        write_fixture (r->path, fixture);
         cairn_fault_vfs_reset ();
         if (i < syncs)
           cairn_fault_vfs_cut_at_sync (i + 1);
@@ -486,7 +490,7 @@ test_power_in_migration (void)
         run_free (r);
         runs++;
       }
-  g_test_message ("migration: %u syncs, %u writes, %u runs", syncs, writes, runs);
+  g_test_message ("migration from %s: %u syncs, %u writes, %u runs", version, syncs, writes, runs);
 }
 
 int
@@ -496,7 +500,8 @@ main (int argc, char **argv)
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/store/power-at-every-sync", test_power_at_every_sync);
   g_test_add_func ("/fault/store/power-before-every-write", test_power_before_every_write);
-  g_test_add_func ("/fault/store/power-in-migration", test_power_in_migration);
+  g_test_add_data_func ("/fault/store/power-in-migration/v3", "v3", test_power_in_migration);
+  g_test_add_data_func ("/fault/store/power-in-migration/v5", "v5", test_power_in_migration);
   g_test_add_func ("/fault/store/power-in-thread-checkpoint", test_power_in_thread_checkpoint);
   return g_test_run ();
 }
