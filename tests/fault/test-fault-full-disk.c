@@ -22,6 +22,7 @@
 
 #define OTHER "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define REMOTE_LIST "01890a5d-ac96-774b-bcce-b30209900001"
+#define REMOTE_TODO "01890a5d-ac96-774b-bcce-b30209900021"
 
 static char *
 fingerprint (CairnStore *store)
@@ -177,6 +178,41 @@ op_rebase_fast (Ctx *c, GError **error)
   return rebase (c, 2, NULL, NULL, error);
 }
 
+/* Another device's event alone in a batch (kept for the retry). */
+static gboolean
+remote (Ctx        *c,
+        const char *name,
+        const char *args,
+        GError    **error)
+{
+  gboolean ok;
+
+  if (c->batch == NULL)
+    {
+      c->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+      g_ptr_array_add (c->batch, test_event_new (OTHER, c->next_seq, c->next_seq, name, args));
+      c->next_seq++;
+    }
+  ok = cairn_store_rebase (c->store, c->batch, "history-1", error);
+  if (ok)
+    g_clear_pointer (&c->batch, g_ptr_array_unref);
+  return ok;
+}
+
+/* A rename before its todo's create waits (parked) until the create. */
+static gboolean
+op_remote_parked (Ctx *c, GError **error)
+{
+  return remote (c, "todo.renamed", "{\"todo_id\":\"" REMOTE_TODO "\",\"title\":\"cups\"}", error);
+}
+
+static gboolean
+op_remote_release (Ctx *c, GError **error)
+{
+  return remote (c, "todo.created", "{\"todo_id\":\"" REMOTE_TODO "\",\"list_id\":\"" REMOTE_LIST "\","
+                                    "\"title\":\"plates\",\"position\":\"V\"}", error);
+}
+
 static gboolean
 op_type3 (Ctx *c, GError **error)
 {
@@ -241,6 +277,8 @@ static const struct { const char *name; OpFunc func; } ops[] = {
   { "type", op_type3 },
   { "rebase (fast)", op_rebase_fast },
   { "delete todo", op_delete },
+  { "remote event that waits", op_remote_parked },
+  { "remote create that releases it", op_remote_release },
   { "rebuild", op_rebuild },
   { "due date", op_due },
   { "restart", op_restart },
@@ -364,6 +402,12 @@ run (guint  n,
     }
   cairn_fault_vfs_free_space ();
   writes = cairn_fault_vfs_get_write_count ();
+
+  /* The waiting rename was applied after its create. */
+  g_free (body);
+  body = test_query_text (c->store, "SELECT title FROM todos WHERE id = '" REMOTE_TODO "'");
+  g_assert_cmpstr (body, ==, "cups");
+  g_clear_pointer (&body, g_free);
 
   /* What typing the person did is in the note. */
   body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");

@@ -23,6 +23,7 @@
 
 #define OTHER "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define REMOTE_LIST "01890a5d-ac96-774b-bcce-b30209900001"
+#define REMOTE_TODO "01890a5d-ac96-774b-bcce-b30209900021"
 
 /* Everything a user or the sync relies on, as text: equal text, equal
  * store. Client ids are left out of pending rows (always ours). */
@@ -150,6 +151,21 @@ confirm (Run        *r,
   g_assert_no_error (error);
 }
 
+/* One event of another device, alone in a batch. */
+static void
+remote (Run        *r,
+        const char *name,
+        const char *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+
+  g_ptr_array_add (batch, test_event_new (OTHER, r->next_seq, r->next_seq, name, args));
+  r->next_seq++;
+  g_assert_true (cairn_store_rebase (r->store, batch, "history-1", &error));
+  g_assert_no_error (error);
+}
+
 static void
 scenario (Run *r)
 {
@@ -193,6 +209,17 @@ scenario (Run *r)
   confirm (r, 2, NULL, NULL);
   step (r);
   g_assert_true (cairn_store_delete_todo (r->store, t1, &error));
+  step (r);
+  /* A rename before its todo's create waits (parked), until the create. */
+  remote (r, "todo.renamed", "{\"todo_id\":\"" REMOTE_TODO "\",\"title\":\"cups\"}");
+  step (r);
+  remote (r, "todo.created", "{\"todo_id\":\"" REMOTE_TODO "\",\"list_id\":\"" REMOTE_LIST "\","
+                             "\"title\":\"plates\",\"position\":\"V\"}");
+  {
+    g_autofree char *title = test_query_text (r->store, "SELECT title FROM todos WHERE id = '" REMOTE_TODO "'");
+
+    g_assert_cmpstr (title, ==, "cups");
+  }
   step (r);
   g_assert_true (cairn_store_rebuild (r->store, &error));
   step (r);
