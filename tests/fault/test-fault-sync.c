@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-fault-sync.c: sync across a full disk, on either side.
+ *
+ * The server's disk (cairn-server-fault, full while a flag file exists):
+ * a device's live push is refused with storage_full, the engine says so,
+ * keeps the change in its outbox and sends it by itself once the server
+ * has space. The device's own disk (this process's fault VFS): events
+ * from another device cannot be stored, the engine says so, and it
+ * catches up by itself once there is space. Both end with equal stores.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "cairn-fault-vfs.h"
+#include "cairn-sync-engine.h"
+#include "cairn-test-server.h"
+#include "fault-test-util.h"
+
+#define PASSWORD "ann-password-1"
+
+typedef struct
+{
+  CairnProfile    *profile;
+  CairnStore      *store;
+  CairnSyncEngine *engine;
+} Device;
+
+static void
+got_result (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_until (gboolean (*check) (gpointer),
+            gpointer  data,
+            guint     seconds)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (seconds, timed_out, &expired);
+
+  while (!check (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return check (data);
+}
+
+static void
+device_open (Device          *d,
+             const char      *dir,
+             const char      *name,
+             CairnTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *ws = NULL;
+
+  d->profile = cairn_profile_open (path, &error);
+  g_assert_no_error (error);
+  d->engine = cairn_sync_engine_new (d->profile);
+  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
+                                 got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+  ws = cairn_profile_dup_current_workspace (d->profile, &error);
+  d->store = cairn_profile_open_store (d->profile, NULL, &error);
+  g_assert_no_error (error);
+  cairn_sync_engine_set_store (d->engine, d->store, ws);
+}
+
+static void
+device_close (Device *d)
+{
+  g_clear_object (&d->engine);
+  g_clear_object (&d->store);
+  g_clear_object (&d->profile);
+}
+
+static CairnSyncState
+state_of (Device *d)
+{
+  return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine));
+}
+
+static gboolean
+says_storage_full (gpointer data)
+{
+  Device *d = data;
+  const char *message = cairn_sync_status_get_message (cairn_sync_engine_get_status (d->engine));
+
+  return state_of (d) == CAIRN_SYNC_STATE_ERROR && message != NULL &&
+         (strstr (message, "disk is full") != NULL || strstr (message, "the disk is full") != NULL);
+}
+
+static gboolean
+all_sent (gpointer data)
+{
+  Device *d = data;
+
+  return cairn_store_get_pending_count (d->store) == 0 && state_of (d) == CAIRN_SYNC_STATE_UP_TO_DATE;
+}
+
+typedef struct
+{
+  Device *device;
+  gint64  head;
+} HeadQuery;
+
+static gboolean
+has_head (gpointer data)
+{
+  HeadQuery *q = data;
+
+  return cairn_store_get_head (q->device->store) >= q->head &&
+         state_of (q->device) == CAIRN_SYNC_STATE_UP_TO_DATE;
+}
+
+static void
+sync_once (Device *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_server_disk_full (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = fault_test_tmpdir ();
+  g_autofree char *flag = g_build_filename (server->dir, "disk-full", NULL);
+  g_autofree char *env_flag = g_strconcat ("CAIRN_FAULT_FULL_FLAG=", flag, NULL);
+  const char *env[] = { env_flag, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  Device a = { 0 }, b = { 0 };
+
+  g_free (server->binary);
+  server->binary = g_build_filename (g_getenv ("CAIRN_BUILD_ROOT"), "tests", "fault",
+                                     "cairn-server-fault", NULL);
+  cairn_test_server_start (server, env);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+  cairn_sync_engine_start (a.engine);
+
+  g_assert_true (g_file_set_contents (flag, "", 0, NULL));
+  g_free (cairn_store_create_list (a.store, "Written while the server was full", &error));
+  g_assert_no_error (error);
+  /* Refused, said so, and kept. */
+  g_assert_true (wait_until (says_storage_full, &a, 20));
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 1);
+
+  /* The server has space again: the engine sends it by itself. */
+  g_assert_cmpint (g_unlink (flag), ==, 0);
+  g_assert_true (wait_until (all_sent, &a, 60));
+  sync_once (&b);
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_nonnull (strstr (dump_b, "Written while the server was full"));
+
+  device_close (&a);
+  device_close (&b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  fault_test_rmdir (dir);
+}
+
+static void
+test_device_disk_full (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = fault_test_tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  Device a = { 0 }, b = { 0 };
+  HeadQuery q;
+
+  fault_test_allow_storage_warnings ();
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+  q.device = &b;
+
+  /* b's disk is full when a's change reaches it (the fault VFS fills the
+   * disk of this whole process: a is done writing by then). */
+  g_free (cairn_store_create_list (a.store, "From A", &error));
+  g_assert_no_error (error);
+  sync_once (&a);
+  cairn_fault_vfs_reset ();
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  cairn_sync_engine_start (b.engine);
+  g_assert_true (wait_until (says_storage_full, &b, 20));
+  g_assert_cmpint (cairn_store_get_head (b.store), ==, 0);
+
+  /* Space returns: b catches up by itself. */
+  cairn_fault_vfs_free_space ();
+  q.head = cairn_store_get_head (a.store);
+  g_assert_cmpint (q.head, >, 0);
+  g_assert_true (wait_until (has_head, &q, 60));
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+
+  device_close (&a);
+  device_close (&b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  fault_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+  cairn_fault_vfs_install ();
+  g_test_add_func ("/fault/sync/server-disk-full", test_server_disk_full);
+  g_test_add_func ("/fault/sync/device-disk-full", test_device_disk_full);
+  return g_test_run ();
+}
