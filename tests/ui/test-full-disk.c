@@ -11,6 +11,7 @@
 #include "cairn-fault-vfs.h"
 #include "fault-test-util.h"
 #include "cairn-notes-view.h"
+#include "cairn-todo-row.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
@@ -44,6 +45,54 @@ label_shown (gpointer data)
   LabelQuery *q = data;
 
   return find_label_containing (q->root, q->text) != NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  GtkWidget  *found;   /* the row's title entry */
+} RowQuery;
+
+static GtkWidget *
+find_title_entry (GtkWidget  *widget,
+                  const char *title)
+{
+  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
+    {
+      GtkWidget *entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
+
+      if (entry != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), title) == 0)
+        return entry;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_title_entry (c, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  RowQuery *q = data;
+
+  q->found = find_title_entry (q->root, q->title);
+  return q->found != NULL;
+}
+
+/* Toasts queue up (one shown at a time, 5 s each): a toast may wait for
+ * the ones before it longer than cairn_test_wait_until() waits. */
+static gboolean
+wait_for_toast (LabelQuery *q)
+{
+  for (guint i = 0; i < 4; i++)
+    if (cairn_test_wait_until (label_shown, q))
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -99,6 +148,8 @@ test_typing_on_full_disk (void)
   g_autofree char *dir = g_dir_make_tmp ("cairn-ui-full-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "local.db", NULL);
   g_autofree char *note_id = NULL, *other_id = NULL, *shown = NULL, *body = NULL;
+  g_autofree char *list_id = NULL, *todo_id = NULL;
+  RowQuery rq;
   g_autoptr(CairnStore) store = NULL;
   g_autoptr(CairnPool) pool = NULL;
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
@@ -120,6 +171,10 @@ test_typing_on_full_disk (void)
   g_assert_no_error (error);
   note_id = cairn_store_create_note (store, "Diary", &error);
   g_assert_no_error (error);
+  list_id = cairn_store_create_list (store, "Groceries", &error);
+  g_assert_no_error (error);
+  todo_id = cairn_store_create_todo (store, list_id, "Buy milk", NULL, NULL, &error);
+  g_assert_no_error (error);
   pool = cairn_pool_new (store);
   window = cairn_window_new (NULL, settings, pool);
   gtk_window_present (GTK_WINDOW (window));
@@ -139,7 +194,7 @@ test_typing_on_full_disk (void)
   gtk_text_buffer_insert_at_cursor (buffer, "today it rained.", -1);
   q.root = GTK_WIDGET (window);
   q.text = "Could not save the typing";
-  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  g_assert_true (wait_for_toast (&q));
   q.text = "the disk is full";
   g_assert_true (label_shown (&q));
   shown = editor_text (buffer);
@@ -159,7 +214,7 @@ test_typing_on_full_disk (void)
   gtk_text_buffer_insert_at_cursor (buffer, " Then sun.", -1);
   cairn_notes_view_select_note (view, other_id);
   q.text = "Could not save the note";
-  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  g_assert_true (wait_for_toast (&q));
   cairn_fault_vfs_free_space ();
   bq.pool = pool;
   bq.id = note_id;
@@ -173,13 +228,30 @@ test_typing_on_full_disk (void)
   gtk_editable_set_text (GTK_EDITABLE (title_entry), "Cakes");
   g_signal_emit_by_name (title_entry, "activate");
   q.text = "Could not rename the note";
-  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  g_assert_true (wait_for_toast (&q));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (title_entry)), ==, "Cakes");
   cairn_fault_vfs_free_space ();
   g_signal_emit_by_name (title_entry, "activate");
   bq.id = other_id;
   bq.text = "Cakes";
   g_assert_true (cairn_test_wait_until (title_is, &bq));
+
+  /* A task renamed on a full disk keeps the new title in its entry. */
+  cairn_window_select_page (window, list_id);
+  rq.root = GTK_WIDGET (window);
+  rq.title = "Buy milk";
+  g_assert_true (cairn_test_wait_until (row_shown, &rq));
+  cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
+  gtk_widget_grab_focus (rq.found);
+  gtk_editable_set_text (GTK_EDITABLE (rq.found), "Buy oat milk");
+  g_signal_emit_by_name (rq.found, "activate");
+  q.text = "Could not rename the task";
+  g_assert_true (wait_for_toast (&q));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rq.found)), ==, "Buy oat milk");
+  g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy milk");
+  cairn_fault_vfs_free_space ();
+  g_signal_emit_by_name (rq.found, "activate");
+  g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy oat milk");
 
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (10);
