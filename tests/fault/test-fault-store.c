@@ -377,6 +377,86 @@ test_power_before_every_write (void)
   g_assert_cmpuint (tally.lost, >, 0);
 }
 
+/* ---- a lost commit the server has ----------------------------------------- */
+
+static gint64
+count_todos_titled (CairnStore *store,
+                    const char *title)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM todos WHERE title = '%s'", title);
+
+  return test_query_int (store, sql);
+}
+
+/* The power cut loses a local commit (synchronous = NORMAL) that the sync
+ * engine had already pushed: the server has it. The next local change,
+ * made before the device caught up, takes the same client seq. When the
+ * server's event comes back it is not the confirmation of that change:
+ * both must end up in the state, the log and the outbox agree with it,
+ * and the new change waits in the outbox under a client seq the server
+ * has not used. */
+static void
+test_power_loss_then_reused_client_seq (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autofree char *list = NULL, *milk = NULL, *bread = NULL, *before = NULL, *after = NULL;
+  Run *r = run_new ();
+
+  cairn_fault_vfs_reset ();
+  open_store (r);
+  g_assert_nonnull ((list = cairn_store_create_list (r->store, "Groceries", &error)));
+  reopen (r);                   /* the list is on disk */
+  g_assert_nonnull ((milk = cairn_store_create_todo (r->store, list, "milk", NULL, NULL, &error)));
+  /* Pushed and stored by the server as seqs 1 and 2 … */
+  sent = cairn_store_list_pending (r->store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent->len, ==, 2);
+  for (guint i = 0; i < sent->len; i++)
+    g_ptr_array_add (batch, test_event_confirmed (sent->pdata[i], i + 1));
+  /* … and then the power goes before the commit of "milk" was synced. */
+  cairn_fault_vfs_power_cut ();
+  g_clear_object (&r->store);
+  cairn_fault_vfs_reboot (0);
+  open_store (r);
+  g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 1);
+  g_assert_cmpint (count_todos_titled (r->store, "milk"), ==, 0);
+
+  /* A new change takes the lost one's client seq. */
+  g_assert_nonnull ((bread = cairn_store_create_todo (r->store, list, "bread", NULL, NULL, &error)));
+  pending = cairn_store_list_pending (r->store, 0, &error);
+  g_assert_cmpint (((CairnEvent *) pending->pdata[1])->client_seq, ==,
+                   ((CairnEvent *) sent->pdata[1])->client_seq);
+
+  /* The server's log arrives. */
+  g_assert_true (cairn_store_rebase (r->store, batch, "history-1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_todos_titled (r->store, "milk"), ==, 1);
+  g_assert_cmpint (count_todos_titled (r->store, "bread"), ==, 1);
+  g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 1);
+  g_assert_cmpint (test_query_int (r->store, "SELECT client_seq FROM pending"), ==, 3);
+  g_assert_cmpint (cairn_store_get_head (r->store), ==, 2);
+  before = fingerprint (r->store);
+  g_assert_true (cairn_store_rebuild (r->store, &error));
+  g_assert_no_error (error);
+  after = fingerprint (r->store);
+  g_assert_cmpstr (after, ==, before);
+
+  /* Its confirmation under the new number is an ordinary fast path. */
+  g_clear_pointer (&pending, g_ptr_array_unref);
+  pending = cairn_store_list_pending (r->store, 0, &error);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, test_event_confirmed (pending->pdata[0], 3));
+  g_assert_true (cairn_store_rebase (r->store, batch, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 0);
+  g_assert_cmpint (count_todos_titled (r->store, "bread"), ==, 1);
+  g_assert_cmpint (count_todos_titled (r->store, "milk"), ==, 1);
+  run_free (r);
+}
+
 /* ---- the checkpoint thread ---------------------------------------------- */
 
 /* One commit large enough (over 1,000 WAL pages) to wake the store's
@@ -530,5 +610,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/fault/store/power-in-migration/v3", "v3", test_power_in_migration);
   g_test_add_data_func ("/fault/store/power-in-migration/v5", "v5", test_power_in_migration);
   g_test_add_func ("/fault/store/power-in-thread-checkpoint", test_power_in_thread_checkpoint);
+  g_test_add_func ("/fault/store/power-loss-then-reused-client-seq", test_power_loss_then_reused_client_seq);
   return g_test_run ();
 }

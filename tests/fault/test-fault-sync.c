@@ -6,7 +6,8 @@
  * keeps the change in its outbox and sends it by itself once the server
  * has space. The device's own disk (this process's fault VFS): events
  * from another device cannot be stored, the engine says so, and it
- * catches up by itself once there is space. Both end with equal stores.
+ * catches up by itself once there is space. And a power cut that loses a
+ * change the device had pushed. All end with equal stores.
  */
 #include "config.h"
 
@@ -236,6 +237,75 @@ test_device_disk_full (void)
   fault_test_rmdir (dir);
 }
 
+static gint64
+count_titled (CairnStore *store,
+              const char *title)
+{
+  g_autofree char *dump = cairn_store_dump_state (store, NULL);
+  g_autofree char *needle = g_strdup_printf ("\"title\" : \"%s\"", title);
+  gint64 n = 0;
+
+  for (const char *p = dump; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+/* A power cut loses a change the device had already pushed; the next
+ * change takes its client seq (see /fault/store/power-loss-then-reused-
+ * client-seq). After a sync both changes are on the server and on every
+ * device. */
+static void
+test_power_loss_after_push (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = fault_test_tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
+  Device a = { 0 }, b = { 0 };
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  list = cairn_store_create_list (a.store, "Groceries", &error);
+  g_assert_no_error (error);
+  sync_once (&a);
+  /* Closed and opened again: everything so far is on a's disk. */
+  device_close (&a);
+  device_open (&a, dir, "a", server);
+
+  cairn_fault_vfs_reset ();
+  g_free (cairn_store_create_todo (a.store, list, "milk", NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_once (&a);
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  cairn_fault_vfs_power_cut ();
+  device_close (&a);
+  cairn_fault_vfs_reboot (0);
+
+  device_open (&a, dir, "a", server);
+  g_assert_cmpint (count_titled (a.store, "milk"), ==, 0);
+  g_free (cairn_store_create_todo (a.store, list, "bread", NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_once (&a);
+  if (cairn_store_get_pending_count (a.store) > 0)
+    sync_once (&a);   /* the renumbered change goes out in the next round */
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  g_assert_cmpint (count_titled (a.store, "milk"), ==, 1);
+  g_assert_cmpint (count_titled (a.store, "bread"), ==, 1);
+
+  device_open (&b, dir, "b", server);
+  sync_once (&b);
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+
+  device_close (&a);
+  device_close (&b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  fault_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -244,5 +314,6 @@ main (int argc, char **argv)
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/sync/server-disk-full", test_server_disk_full);
   g_test_add_func ("/fault/sync/device-disk-full", test_device_disk_full);
+  g_test_add_func ("/fault/sync/power-loss-after-push", test_power_loss_after_push);
   return g_test_run ();
 }
