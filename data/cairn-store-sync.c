@@ -336,6 +336,38 @@ _cairn_store_sync_foreign_applied (CairnStore       *self,
 }
 
 gboolean
+cairn_store_get_last_own_confirmed (CairnStore  *self,
+                                    gint64      *out,
+                                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  *out = 0;
+  stmt = _cairn_store_prepare (self, "SELECT ifnull (max (client_seq), 0) FROM log WHERE client_id = ?",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, self->client_id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the log");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 cairn_store_get_pending_range (CairnStore  *self,
                                gint64      *first,
                                gint64      *last,

@@ -17,6 +17,12 @@ gboolean   cairn_store_get_pending_range       (CairnStore  *self,
                                                 gint64      *last,
                                                 GError     **error);
 
+/* The largest client_seq of this store's own events in the log (0: none).
+ * One indexed query. */
+gboolean   cairn_store_get_last_own_confirmed  (CairnStore  *self,
+                                                gint64      *out,
+                                                GError     **error);
+
 /* Pending events with client_seq > after, oldest first, at most limit
  * (element: CairnEvent). Reads only those rows. */
 GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,
