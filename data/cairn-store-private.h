@@ -49,6 +49,10 @@ struct _CairnStore
   guint        sync_tables_ready : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
+  /* Commits of this connection, and how many of them the last
+   * cairn_store_sync_to_disk() made durable. */
+  guint64      n_commits;
+  guint64      n_commits_synced;
 };
 
 /* Errors */

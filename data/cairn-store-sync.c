@@ -336,6 +336,33 @@ _cairn_store_sync_foreign_applied (CairnStore       *self,
 }
 
 gboolean
+cairn_store_sync_to_disk (CairnStore  *self,
+                          GError     **error)
+{
+  sqlite3_file *wal = NULL;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (self->n_commits == self->n_commits_synced)
+    return TRUE;
+  /* The WAL holds every commit (written, not yet synced): syncing it is
+   * enough, no checkpoint needed. */
+  rc = sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc == SQLITE_OK && wal != NULL && wal->pMethods != NULL)
+    rc = wal->pMethods->xSync (wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR,
+                   (rc & 0xff) == SQLITE_FULL ? CAIRN_STORE_ERROR_NO_SPACE : CAIRN_STORE_ERROR_FAILED,
+                   "Cannot write “%s” to the disk: %s", self->path, sqlite3_errstr (rc));
+      return FALSE;
+    }
+  self->n_commits_synced = self->n_commits;
+  return TRUE;
+}
+
+gboolean
 cairn_store_get_last_own_confirmed (CairnStore  *self,
                                     gint64      *out,
                                     GError     **error)

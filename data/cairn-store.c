@@ -357,6 +357,7 @@ _cairn_store_end (CairnStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  self->n_commits++;
   if (self->bodies_stale)
     schedule_body_write (self);
   flush_external (self);

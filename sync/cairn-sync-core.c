@@ -185,6 +185,10 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
   if (pending == NULL || pending->len == 0)
     return NULL;
+  /* Never let the server hold a change a power cut can still take from
+   * this device (the store syncs its file lazily). */
+  if (!cairn_store_sync_to_disk (self->store, error))
+    return NULL;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   for (i = 0; i < pending->len; i++)

@@ -250,14 +250,12 @@ count_titled (CairnStore *store,
   return n;
 }
 
-/* A power cut loses a change the device had already pushed; the next
- * change takes its client seq (see /fault/store/power-loss-then-reused-
- * client-seq). After a sync both changes are on the server and on every
- * device. */
+/* A change the device pushed survives a power cut on the device: the
+ * store is synced before every push. (Without that the server would hold
+ * an event the device lost, as below.) */
 static void
-test_power_loss_after_push (gconstpointer data)
+test_power_loss_after_push (void)
 {
-  gboolean change_after = GPOINTER_TO_INT (data);
   CairnTestServer *server = cairn_test_server_new ();
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
@@ -270,7 +268,6 @@ test_power_loss_after_push (gconstpointer data)
   list = cairn_store_create_list (a.store, "Groceries", &error);
   g_assert_no_error (error);
   sync_once (&a);
-  /* Closed and opened again: everything so far is on a's disk. */
   device_close (&a);
   device_open (&a, dir, "a", server);
 
@@ -278,10 +275,84 @@ test_power_loss_after_push (gconstpointer data)
   g_free (cairn_store_create_todo (a.store, list, "milk", NULL, NULL, &error));
   g_assert_no_error (error);
   sync_once (&a);
-  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  g_assert_cmpuint (cairn_fault_vfs_get_sync_count (), >, 0);
   cairn_fault_vfs_power_cut ();
   device_close (&a);
-  cairn_fault_vfs_reboot (0);
+  g_assert_cmpuint (cairn_fault_vfs_reboot (0), >, 0);   /* something was lost … */
+
+  device_open (&a, dir, "a", server);
+  g_assert_cmpint (count_titled (a.store, "milk"), ==, 1);   /* … but not the change */
+  g_free (cairn_store_create_todo (a.store, list, "bread", NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_once (&a);
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  device_open (&b, dir, "b", server);
+  sync_once (&b);
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_cmpint (count_titled (b.store, "milk"), ==, 1);
+  g_assert_cmpint (count_titled (b.store, "bread"), ==, 1);
+
+  device_close (&a);
+  device_close (&b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  fault_test_rmdir (dir);
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (from, &bytes, &len, &error));
+  g_assert_true (g_file_set_contents (to, bytes, len, &error));
+  g_assert_no_error (error);
+}
+
+/* The device's workspace file is put back from an older copy (a backup),
+ * so the server holds a change of this device that the device lost; the
+ * next change may take its client seq. After a sync both changes are on
+ * the server and on every device (the store renumbers the outbox, the
+ * sync core applies the lost change instead of taking it for a server
+ * restore). */
+static void
+test_device_file_restored (gconstpointer data)
+{
+  gboolean change_after = GPOINTER_TO_INT (data);
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = fault_test_tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *path = NULL, *backup = NULL, *wal = NULL, *shm = NULL;
+  Device a = { 0 }, b = { 0 };
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  list = cairn_store_create_list (a.store, "Groceries", &error);
+  g_assert_no_error (error);
+  sync_once (&a);
+  path = g_strdup (cairn_store_get_path (a.store));
+  backup = g_strconcat (path, ".backup", NULL);
+  wal = g_strconcat (path, "-wal", NULL);
+  shm = g_strconcat (path, "-shm", NULL);
+  device_close (&a);            /* checkpointed: the file is whole */
+  copy_file (path, backup);
+
+  device_open (&a, dir, "a", server);
+  g_free (cairn_store_create_todo (a.store, list, "milk", NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_once (&a);
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  device_close (&a);
+  copy_file (backup, path);
+  g_unlink (wal);
+  g_unlink (shm);
 
   device_open (&a, dir, "a", server);
   g_assert_cmpint (count_titled (a.store, "milk"), ==, 0);
@@ -310,6 +381,70 @@ test_power_loss_after_push (gconstpointer data)
   fault_test_rmdir (dir);
 }
 
+static void
+type_into (CairnStore *store,
+           const char *note,
+           const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) replica = cairn_store_load_note_text (store, note, &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (replica, cairn_text_get_length (replica), text, -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (store, note, ops, &error));
+  g_assert_no_error (error);
+}
+
+/* The same for typing: had the pushed commit been lost, the next typing
+ * would have taken its text operations' ids (text client id, counter)
+ * again, and the devices' texts would differ. */
+static void
+test_power_loss_after_typing (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = fault_test_tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL, *dump_a = NULL, *dump_b = NULL;
+  Device a = { 0 }, b = { 0 };
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  note = cairn_store_create_note (a.store, "Diary", &error);
+  g_assert_no_error (error);
+  type_into (a.store, note, "Dear diary. ");
+  sync_once (&a);
+  device_close (&a);
+  device_open (&a, dir, "a", server);
+
+  cairn_fault_vfs_reset ();
+  type_into (a.store, note, "Lost words. ");
+  sync_once (&a);
+  cairn_fault_vfs_power_cut ();
+  device_close (&a);
+  cairn_fault_vfs_reboot (0);
+
+  device_open (&a, dir, "a", server);
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), <=, 1);
+  type_into (a.store, note, "New words.");
+  for (guint i = 0; i < 3; i++)
+    sync_once (&a);
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
+  device_open (&b, dir, "b", server);
+  sync_once (&b);
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_nonnull (strstr (dump_b, "Dear diary. Lost words. New words."));
+  g_assert_cmpstr (dump_a, ==, dump_b);
+
+  device_close (&a);
+  device_close (&b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  fault_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -318,9 +453,11 @@ main (int argc, char **argv)
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/sync/server-disk-full", test_server_disk_full);
   g_test_add_func ("/fault/sync/device-disk-full", test_device_disk_full);
-  g_test_add_data_func ("/fault/sync/power-loss-after-push/new-change", GINT_TO_POINTER (TRUE),
-                        test_power_loss_after_push);
-  g_test_add_data_func ("/fault/sync/power-loss-after-push/no-change", GINT_TO_POINTER (FALSE),
-                        test_power_loss_after_push);
+  g_test_add_func ("/fault/sync/power-loss-after-push", test_power_loss_after_push);
+  g_test_add_data_func ("/fault/sync/device-file-restored/new-change", GINT_TO_POINTER (TRUE),
+                        test_device_file_restored);
+  g_test_add_data_func ("/fault/sync/device-file-restored/no-change", GINT_TO_POINTER (FALSE),
+                        test_device_file_restored);
+  g_test_add_func ("/fault/sync/power-loss-after-typing", test_power_loss_after_typing);
   return g_test_run ();
 }
