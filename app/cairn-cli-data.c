@@ -682,8 +682,18 @@ cmd_state (CairnCli  *cli,
   if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
       (state = cairn_store_dump_state (store, &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  /* The state is JSON already, with or without --json. */
-  g_print ("%s\n", state);
+  /* The state is JSON already: pretty-printed as text, and on one line
+   * with --json, like every other --json answer (docs/cli.md). */
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_from_string (state, &error);
+
+      if (root == NULL)
+        return cairn_cli_fail (cli, error);
+      cairn_cli_print_json (cli, root);
+    }
+  else
+    g_print ("%s\n", state);
   return CAIRN_CLI_OK;
 }
 

@@ -2,6 +2,9 @@
 /* cairn-cli-text.c: cairn-cli's commands on note bodies (the text CRDT). */
 #include "config.h"
 
+#include <string.h>
+#include <stdio.h>
+
 #include "cairn-cli-private.h"
 #include "cairn-position.h"
 
@@ -109,18 +112,69 @@ edit_body (CairnCli   *cli,
   return show_note (cli, store, id);
 }
 
+/* The text of note-insert --file: a file, or standard input for "-". */
+static char *
+read_text_file (const char  *path,
+                GError     **error)
+{
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (g_strcmp0 (path, "-") == 0)
+    {
+      GString *in = g_string_new (NULL);
+      char buf[65536];
+      gsize n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (in, buf, n);
+      if (ferror (stdin))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "Cannot read the text from standard input");
+          g_string_free (in, TRUE);
+          return NULL;
+        }
+      length = in->len;
+      contents = g_string_free (in, FALSE);
+    }
+  else if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  if (memchr (contents, '\0', length) != NULL || !g_utf8_validate_len (contents, length, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The text in “%s” is not UTF-8 text", path);
+      g_free (contents);
+      return NULL;
+    }
+  return contents;
+}
+
 static int
 cmd_note_insert (CairnCli  *cli,
                  int        argc,
                  char     **argv)
 {
-  const char *args[3];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  const char *file = NULL;
+  CairnCliOption options[] = {
+    { "--file", TRUE, &file },
+    { NULL }
+  };
+  const char *args[3] = { NULL, NULL, NULL };
   gsize pos;
 
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 3, 3, args) ||
+  if (!cairn_cli_parse (cli, argc, argv, options, 2, 3, args) ||
       !parse_count (cli, "Position", args[1], &pos))
     return CAIRN_CLI_USAGE;
-  return edit_body (cli, args[0], pos, 0, args[2]);
+  /* The text as an argument, or (too large for an argument: the kernel
+   * takes at most 128 KiB in one) from a file. */
+  if ((file == NULL) == (args[2] == NULL))
+    return cairn_cli_usage (cli, "give either TEXT or --file PATH");
+  if (file != NULL && (contents = read_text_file (file, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return edit_body (cli, args[0], pos, 0, file != NULL ? contents : args[2]);
 }
 
 static int
@@ -155,7 +209,9 @@ cmd_note_show (CairnCli  *cli,
 }
 
 const CairnCliCommand cairn_cli_text_commands[] = {
-  { "note-insert", "ID POS TEXT", "Insert TEXT into a note's body before character POS (from 0)", cmd_note_insert },
+  { "note-insert", "ID POS TEXT | ID POS --file PATH",
+    "Insert TEXT (or the text of PATH, - for standard input) into a note's body before character POS (from 0)",
+    cmd_note_insert },
   { "note-delete", "ID POS LEN",  "Delete LEN characters of a note's body from character POS", cmd_note_delete },
   { "note-show",   "ID",          "Print a note's body", cmd_note_show },
   { NULL }

@@ -18,7 +18,15 @@ typedef enum
 {
   CAIRN_EVENT_ERROR_INVALID,      /* malformed event or args; message names the field */
   CAIRN_EVENT_ERROR_UNKNOWN,      /* name/version this build does not know */
+  CAIRN_EVENT_ERROR_TOO_LARGE,    /* valid, but more than the server accepts */
 } CairnEventError;
+
+/* What cairn-server accepts of one event (docs/protocol.md, "Limits"; the
+ * sync engine checks they equal CAIRN_PROTOCOL_MAX_*): a local commit
+ * refuses more, so that every committed event can be pushed. */
+#define CAIRN_EVENT_MAX_ARGS_BYTES (64 * 1024)
+#define CAIRN_EVENT_MAX_NAME_BYTES 64
+#define CAIRN_EVENT_MAX_VERSION    G_MAXINT32
 
 GQuark cairn_event_error_quark (void);
 
@@ -52,6 +60,14 @@ void        cairn_event_unref         (CairnEvent  *self);
  * required fields, types, id formats, title length. The error names the
  * field. Unknown name/version gives CAIRN_EVENT_ERROR_UNKNOWN. */
 gboolean    cairn_event_validate      (const CairnEvent *self,
+                                       GError          **error);
+
+/* Checks that the server will accept the event as it travels: its name,
+ * its version and the size of its args as compact JSON (what
+ * cairn_event_dup_args_json() gives and the server measures).
+ * CAIRN_EVENT_ERROR_TOO_LARGE names the event and its largest field. Call
+ * it on new local events (cairn_store_commit() does), after validate. */
+gboolean    cairn_event_check_limits  (const CairnEvent *self,
                                        GError          **error);
 
 /* Wire/JSON form: {"name","version","args","client_id","client_seq",

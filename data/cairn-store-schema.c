@@ -196,6 +196,10 @@ probe_existing (const char  *path,
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
+  /* Even a read waits for locks: another process may be creating the
+   * file, or checkpointing and resetting the WAL as it closes it. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
   if (rc != SQLITE_OK)
     {
       set_db_error (error, db, rc, path, "Cannot open");
@@ -345,8 +349,14 @@ _cairn_store_open_db (const char  *path,
    * FULL would put an fsync on every keystroke-sized change. The busy
    * timeout lets cairn-cli and the app share the file. A 16 MiB page cache
    * keeps a rebuild of a large log from spilling to the WAL mid-way. */
-  if (!exec (db, path, "PRAGMA busy_timeout = 5000", error) ||
-      !exec (db, path, "PRAGMA journal_mode = WAL", error) ||
+  rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (error, db, rc, path, "Cannot set up");
+      sqlite3_close (db);
+      return NULL;
+    }
+  if (!exec (db, path, "PRAGMA journal_mode = WAL", error) ||
       !exec (db, path, "PRAGMA synchronous = NORMAL", error) ||
       !exec (db, path, "PRAGMA foreign_keys = ON", error) ||
       !exec (db, path, "PRAGMA cache_size = -16384", error) ||

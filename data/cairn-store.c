@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cairn-json-guard.h"
 #include "cairn-store-private.h"
 
 G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
@@ -854,6 +855,13 @@ load_meta (CairnStore  *self,
   /* Whatever made the cursor stale (a rollback, a rebase, another
    * process) may have changed note bodies under the decoded ones. */
   _cairn_store_text_cache_clear (self);
+  /* The change counter first: outside a transaction the counter and the
+   * rows below are read in two snapshots, and another process's commit
+   * between them must leave the counter older than the rows (the next
+   * check reloads for nothing), never newer (the next check would miss
+   * that commit and reuse its client_seq). */
+  if (!read_data_version (self, &self->data_version, error))
+    return FALSE;
   if (scan_skipped)
     stmt = _cairn_store_prepare (self, META_COLUMNS "EXISTS (SELECT 1 FROM log WHERE skipped) "
                                  "FROM meta WHERE id = 1", error);
@@ -884,9 +892,6 @@ load_meta (CairnStore  *self,
   if (scan_skipped)
     self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
-
-  if (!read_data_version (self, &self->data_version, error))
-    return FALSE;
 
   if (!cairn_is_client_id (self->client_id))
     {
@@ -944,11 +949,25 @@ _cairn_store_parse_args (CairnStore  *self,
 {
   JsonNode *root;
   JsonObject *fast;
+  CairnJsonGuardResult guard;
+  gsize at = 0;
 
   /* What the store wrote itself, without json-glib's parser (about 15
    * times faster); anything else, and every error, through json-glib. */
   if (json != NULL && (fast = _cairn_event_args_scan (json, -1)) != NULL)
     return fast;
+  /* The file may have been written by anyone: never hand json-glib (which
+   * recurses without limit) deep nesting. Numbers are not checked here, so
+   * that what an older version stored still reads. */
+  if (json != NULL &&
+      (guard = cairn_json_guard (json, -1, CAIRN_JSON_GUARD_NONE, &at)) != CAIRN_JSON_GUARD_OK)
+    {
+      g_autofree char *why = cairn_json_guard_message (guard, at);
+
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Stored event in “%s” is damaged: its args are refused: %s", self->path, why);
+      return NULL;
+    }
   if (!json_parser_load_from_data (self->parser, json, -1, error))
     {
       g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);
@@ -965,13 +984,17 @@ _cairn_store_parse_args (CairnStore  *self,
   return json_object_ref (json_node_get_object (root));
 }
 
+/* @args_json: the event's args as cairn_event_dup_args_json() writes them,
+ * or NULL to have them written here. */
 static gboolean
-bind_event (CairnStore       *self,
-            sqlite3_stmt     *stmt,
-            const CairnEvent *event,
-            GError          **error)
+bind_event_args (CairnStore       *self,
+                 sqlite3_stmt     *stmt,
+                 const CairnEvent *event,
+                 const char       *args_json,
+                 GError          **error)
 {
-  g_autofree char *args = cairn_event_dup_args_json (event);
+  g_autofree char *own = args_json == NULL ? cairn_event_dup_args_json (event) : NULL;
+  const char *args = args_json != NULL ? args_json : own;
   int rc = SQLITE_OK;
 
   /* Parameters by name; a statement uses any subset of them. */
@@ -1003,6 +1026,15 @@ bind_event (CairnStore       *self,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+bind_event (CairnStore       *self,
+            sqlite3_stmt     *stmt,
+            const CairnEvent *event,
+            GError          **error)
+{
+  return bind_event_args (self, stmt, event, NULL, error);
 }
 
 gboolean
@@ -1265,6 +1297,74 @@ _cairn_store_get_rollback_count (CairnStore *self)
   return self->rollback_count;
 }
 
+/* A new local event: valid, and one the server will accept. *args_json
+ * gets its args as stored (written once, for the check and the row). */
+static CairnEvent *
+new_local_event (CairnStore  *self,
+                 const char  *name,
+                 guint        version,
+                 JsonObject  *args,
+                 char       **args_json,
+                 GError     **error)
+{
+  g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
+  g_autofree char *json = NULL;
+
+  if (!cairn_event_validate (event, error))
+    return NULL;
+  json = cairn_event_dup_args_json (event);
+  if (!_cairn_event_check_limits_args (event, json, error))
+    return NULL;
+  event->client_id = g_strdup (self->client_id);
+  event->created_at = g_get_real_time () / 1000;
+  *args_json = g_steal_pointer (&json);
+  return g_steal_pointer (&event);
+}
+
+/* Inside a transaction: applies @event, adds it to the outbox with its
+ * changeset under the next client_seq, and advances the cursor (a
+ * rollback reloads it). */
+static gboolean
+commit_in_transaction (CairnStore    *self,
+                       CairnEvent    *event,
+                       const char    *args_json,
+                       CairnChanges  *changes,
+                       GError       **error)
+{
+  g_autoptr(GBytes) changeset = NULL;
+  sqlite3_stmt *stmt;
+  gboolean skipped = FALSE;
+
+  g_assert (self->in_transaction);
+
+  event->client_seq = self->next_client_seq;
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, "
+                               "created_at, changeset) VALUES (:client_seq, :name, "
+                               ":version, :args, :created_at, ?)", error);
+  if (stmt == NULL || !bind_event_args (self, stmt, event, args_json, error))
+    return FALSE;
+  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
+                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
+                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
+  self->next_client_seq++;
+  self->pending_count++;
+  return TRUE;
+}
+
 CairnEvent *
 cairn_store_commit (CairnStore  *self,
                     const char  *name,
@@ -1274,10 +1374,7 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(GBytes) changeset = NULL;
   g_autofree char *args_json = NULL;
-  sqlite3_stmt *stmt;
-  gboolean skipped = FALSE;
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
 
@@ -1286,53 +1383,71 @@ cairn_store_commit (CairnStore  *self,
   g_return_val_if_fail (args != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  event = cairn_event_new (name, version, args);
-  if (!cairn_event_validate (event, error))
+  if ((event = new_local_event (self, name, version, args, &args_json, error)) == NULL)
     return NULL;
-
-  event->client_id = g_strdup (self->client_id);
-  event->created_at = g_get_real_time () / 1000;
   changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return NULL;
-
-  event->client_seq = self->next_client_seq;
-  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
-    goto fail;
-
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO pending (client_seq, name, version, args, "
-                               "created_at, changeset) VALUES (:client_seq, :name, "
-                               ":version, :args, :created_at, ?)", error);
-  if (stmt == NULL || !bind_event (self, stmt, event, error))
-    goto fail;
-  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
-                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
-                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+  if (!commit_in_transaction (self, event, args_json, changes, error) ||
+      !_cairn_store_end (self, error))
     {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      goto fail;
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return NULL;
     }
-  if (!_cairn_store_step_done (self, stmt, error))
-    goto fail;
-
-  /* meta.next_client_seq is not written here (one page less per change):
-   * the outbox and the log already say which numbers are used, and
-   * _cairn_store_load_meta() takes the larger. */
-  self->next_client_seq++;
-  self->pending_count++;
-  if (!_cairn_store_end (self, error))
-    goto fail;
 
   notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
   return g_steal_pointer (&event);
+}
 
-fail:
-  if (self->in_transaction)
-    _cairn_store_rollback (self);
-  return NULL;
+gboolean
+_cairn_store_commit_several (CairnStore  *self,
+                             const char  *name,
+                             guint        version,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < args->len; i++)
+    {
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+
+  notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
 }
 
 GPtrArray *

@@ -85,9 +85,12 @@ gboolean     cairn_protocol_is_label        (const char *str,
 /* ---- parsing --------------------------------------------------------- */
 
 /* Parses one request body or WebSocket message: rejects more than
- * max_bytes (BODY_TOO_LARGE), invalid UTF-8 or NUL bytes (INVALID_UTF8),
- * anything json-glib cannot parse (MALFORMED_JSON) and a root that is not
- * an object (INVALID_REQUEST). Returns the root object node. */
+ * max_bytes (BODY_TOO_LARGE), invalid UTF-8, NUL bytes or an escaped NUL
+ * in a string (INVALID_UTF8), nesting deeper than CAIRN_JSON_MAX_DEPTH
+ * and anything that is not RFC 8259 JSON (MALFORMED_JSON, found before
+ * json-glib, which recurses without limit, sees it), integers that do not
+ * fit in 64 bits and a root that is not an object (INVALID_REQUEST).
+ * Returns the root object node. */
 JsonNode    *cairn_protocol_parse           (const char  *data,
                                              gsize        length,
                                              gsize        max_bytes,

@@ -3,6 +3,9 @@
 #define G_LOG_DOMAIN "cairn-sync-core"
 #include "config.h"
 
+#include <string.h>
+
+#include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-error.h"
@@ -33,6 +36,13 @@ struct _CairnSyncCore
   gint64      probe_back;        /* how far below probe_top it started */
   gint64      events_received;   /* server events given to receive(), for tests */
 
+  /* The server refused a push of several events for good: push at most
+   * this many at a time (halving) until the one it refuses is alone, then
+   * set it aside (docs/sync.md, "Changes the server refuses"). 0: no limit. */
+  guint       push_limit;
+  char       *in_flight_args;    /* a push of one event: its args, to check it is the one set aside */
+  GPtrArray  *refused;           /* CairnRefusedChange*, not yet taken */
+
   /* After probing found where the logs agree (reseed_after): the log
    * after it is pushed again, every device's events in their order
    * (repush_next .. reseed_top), then the server's log after it is pulled
@@ -58,6 +68,15 @@ static gboolean  start_probe (CairnSyncCore *self, gint64 known_head, const char
 /* The first probe looks this many events below the top; each probe that
  * finds no agreement at all looks four times further back. */
 #define PROBE_FIRST_BACK 32
+
+/* A push's JSON: each event's args plus at most this much (names, ids,
+ * numbers), within the body and WebSocket message limits with room for
+ * the envelope. */
+#define PUSH_EVENT_OVERHEAD 512
+#define PUSH_MAX_BYTES (MIN (CAIRN_PROTOCOL_MAX_BODY_BYTES, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES) - 4096)
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES == CAIRN_PROTOCOL_MAX_ARGS_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_NAME_BYTES == CAIRN_PROTOCOL_MAX_EVENT_NAME_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES + PUSH_EVENT_OVERHEAD <= PUSH_MAX_BYTES);
 
 CairnWireEvent *
 cairn_sync_wire_from_event (const CairnEvent *event)
@@ -118,6 +137,8 @@ cairn_sync_core_free (CairnSyncCore *self)
   if (self == NULL)
     return;
   g_clear_object (&self->store);
+  g_clear_pointer (&self->refused, g_ptr_array_unref);
+  g_free (self->in_flight_args);
   g_clear_pointer (&self->staged, g_ptr_array_unref);
   g_free (self->reseed_history);
   g_free (self);
@@ -172,6 +193,7 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 {
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) batch = NULL;
+  gsize bytes = 0;
   guint i;
 
   g_return_val_if_fail (max > 0, NULL);
@@ -182,6 +204,8 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
     return next_repush (self, max, error);
 
   /* The acknowledged ones come first in the outbox: skip them. */
+  if (self->push_limit > 0)
+    max = MIN (max, self->push_limit);
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
   if (pending == NULL || pending->len == 0)
     return NULL;
@@ -192,8 +216,22 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   for (i = 0; i < pending->len; i++)
-    g_ptr_array_add (batch, cairn_sync_wire_from_event (g_ptr_array_index (pending, i)));
+    {
+      CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (pending, i));
 
+      /* A request (or WebSocket message) must stay within 1 MiB: a large
+       * paste is many events of up to 64 KiB of args each. */
+      bytes += strlen (wire->args_json) + PUSH_EVENT_OVERHEAD;
+      if (batch->len > 0 && bytes > PUSH_MAX_BYTES)
+        {
+          cairn_wire_event_free (wire);
+          break;
+        }
+      g_ptr_array_add (batch, wire);
+    }
+
+  g_free (self->in_flight_args);
+  self->in_flight_args = batch->len == 1 ? g_strdup (((CairnWireEvent *) batch->pdata[0])->args_json) : NULL;
   self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
   self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;
   return g_steal_pointer (&batch);
@@ -208,6 +246,7 @@ next_repush (CairnSyncCore  *self,
 {
   g_autoptr(GPtrArray) tail = NULL;
   g_autoptr(GPtrArray) batch = NULL;
+  gsize bytes = 0;
 
   tail = cairn_store_list_log (self->store, self->repush_next - 1,
                                (guint) MIN ((gint64) max, self->reseed_top - self->repush_next + 1),
@@ -226,13 +265,21 @@ next_repush (CairnSyncCore  *self,
     {
       CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (tail, i));
 
+      /* Within the request limit, as in next_push (a pasted note's
+       * events are up to 64 KiB each). */
+      bytes += strlen (wire->args_json) + PUSH_EVENT_OVERHEAD;
+      if (batch->len > 0 && bytes > PUSH_MAX_BYTES)
+        {
+          cairn_wire_event_free (wire);
+          break;
+        }
       /* Pushed as any event: the server gives seq and device. */
       wire->seq = 0;
       g_clear_pointer (&wire->device, g_free);
       g_ptr_array_add (batch, wire);
     }
   self->repush_in_flight = TRUE;
-  self->repush_sent_last = ((CairnEvent *) g_ptr_array_index (tail, tail->len - 1))->seq;
+  self->repush_sent_last = ((CairnEvent *) g_ptr_array_index (tail, batch->len - 1))->seq;
   return g_steal_pointer (&batch);
 }
 
@@ -509,11 +556,86 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
 }
 
 gboolean
+cairn_sync_core_is_refusal (const GError *error)
+{
+  if (error == NULL || error->domain != CAIRN_PROTOCOL_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case CAIRN_PROTOCOL_ERROR_MALFORMED_JSON:
+    case CAIRN_PROTOCOL_ERROR_INVALID_UTF8:
+    case CAIRN_PROTOCOL_ERROR_INVALID_REQUEST:
+    case CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE:
+    case CAIRN_PROTOCOL_ERROR_TOO_MANY_EVENTS:
+    case CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+GPtrArray *
+cairn_sync_core_take_refused (CairnSyncCore *self)
+{
+  return g_steal_pointer (&self->refused);
+}
+
+/* The server refused the push of first..last for good. Several events:
+ * push half as many, until the refused one goes alone. One event: set it
+ * aside (with what depends on it), so the rest of the outbox can go. */
+static gboolean
+refused_for_good (CairnSyncCore  *self,
+                  gint64          first,
+                  gint64          last,
+                  const GError   *push_error,
+                  GError        **error)
+{
+  g_autoptr(GPtrArray) set_aside = NULL;
+
+  if (last > first)
+    {
+      self->push_limit = (guint) MAX (1, (last - first + 1) / 2);
+      return TRUE;
+    }
+  /* The server acknowledged it (then it has it): never set that aside. */
+  if (first <= self->acked_upto)
+    return TRUE;
+  /* A large note edit from a build that did not split them: split it
+   * now and push the parts, rather than set the text aside. */
+  if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE))
+    {
+      gint parts = cairn_store_split_pending_edit (self->store, first, self->in_flight_args, error);
+
+      if (parts < 0)
+        return FALSE;
+      if (parts > 1)
+        {
+          self->push_limit = 0;
+          return TRUE;
+        }
+    }
+  /* Another process on the file may have set it aside and renumbered the
+   * outbox meanwhile: the store checks the event is still this one. */
+  set_aside = cairn_store_set_aside_refused (self->store, first, self->in_flight_args,
+                                             cairn_protocol_error_code (push_error->code),
+                                             push_error->message, error);
+  if (set_aside == NULL)
+    return FALSE;
+  self->push_limit = 0;
+  if (self->refused == NULL)
+    self->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_refused_change_free);
+  g_ptr_array_extend_and_steal (self->refused, g_steal_pointer (&set_aside));
+  return TRUE;
+}
+
+gboolean
 cairn_sync_core_push_failed (CairnSyncCore  *self,
                              const GError   *push_error,
                              gint64          expected,
                              GError        **error)
 {
+  gint64 sent_first = self->in_flight_first, sent_last = self->in_flight_last;
+
   self->in_flight_first = self->in_flight_last = 0;
 
   if (self->probing)
@@ -525,8 +647,21 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
        * reseed_after is not the one we compared after all: look again. */
       if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
         return start_probe (self, -1, NULL, "it wants earlier changes than those pushed again", error);
+      /* The server stored these once: nothing to set aside, and pushing
+       * them again as they are would only be refused again. */
+      if (cairn_sync_core_is_refusal (push_error))
+        {
+          g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                       "The server refused the changes pushed again after it lost "
+                       "history: %s", push_error->message);
+          return FALSE;
+        }
       return TRUE;
     }
+  /* Only the outbox's own pushes: what is pushed again after a restore
+   * was stored by the server once already. */
+  if (sent_first > 0 && cairn_sync_core_is_refusal (push_error))
+    return refused_for_good (self, sent_first, sent_last, push_error, error);
   if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
       && expected > 0)
     {

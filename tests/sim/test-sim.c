@@ -1070,7 +1070,7 @@ maybe_fault (Sim *sim)
       sim->n_server_crashes++;
       sim_log (sim, "server crashed");
     }
-  else if (chance (sim, 0.006))
+  else if (chance (sim, 0.01))
     {
       /* A backup: the server is stopped while its folder is copied, or
        * (half the time) the folder of the running server is copied, as a
@@ -1098,7 +1098,7 @@ maybe_fault (Sim *sim)
       }
       sim_log (sim, "server snapshot taken");
     }
-  else if (sim->have_snapshot && chance (sim, 0.006))
+  else if (sim->have_snapshot && chance (sim, 0.012))
     {
       SimClient *lost = NULL;
 

@@ -376,6 +376,18 @@ test_restore_pulls_from_agreement (Fixture       *f,
   g_free (cairn_store_create_todo (a, list, "a after", NULL, NULL, &error));
   g_assert_no_error (error);
   received = cairn_sync_core_get_events_received (ca);
+  /* Step by step: the probe finds the agreement at 90, then a pushes its
+   * tail again; b's todos never leave a's screen meanwhile. */
+  cairn_sync_core_reset_connection (ca);
+  pull_all (f, ca);
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
+  da = cairn_store_dump_state (a, &error);
+  g_assert_nonnull (strstr (da, "\"b15\""));
+  g_clear_pointer (&da, g_free);
+  push_all (f, ca, "a");
+  da = cairn_store_dump_state (a, &error);
+  g_assert_nonnull (strstr (da, "\"b15\""));
+  g_clear_pointer (&da, g_free);
   sync_device (f, ca, "a");
   g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
   /* a pushed b's ten events again, in their order, then its own. */
