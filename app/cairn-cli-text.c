@@ -32,55 +32,39 @@ show_note (CairnCli   *cli,
            CairnStore *store,
            const char *id)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  JsonObject *note;
 
   if (!cairn_is_object_id (id))
     return cairn_cli_failf (cli, "“%s” is not a note id", id);
-  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
-                          "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?", -1,
-                          &stmt, NULL) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
-    {
-      int r = cairn_cli_failf (cli, "Cannot read note %s: %s", id,
-                               sqlite3_errmsg (cairn_store_get_db (store)));
-      sqlite3_finalize (stmt);
-      return r;
-    }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      int r = rc == SQLITE_DONE ?
-              cairn_cli_failf (cli, "No note with id %s", id) :
-              cairn_cli_failf (cli, "Cannot read note %s: %s", id,
-                               sqlite3_errmsg (cairn_store_get_db (store)));
-      sqlite3_finalize (stmt);
-      return r;
-    }
+  row = cairn_store_read_object (store, CAIRN_OBJECT_NOTE, id, NULL, &error);
+  if (row == NULL)
+    return cairn_cli_fail (cli, error);
+  note = json_node_get_object (row);
   if (cli->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
-      const char *body = (const char *) sqlite3_column_text (stmt, 1);
+      const char *body = json_object_get_string_member (note, "body");
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
       json_builder_add_string_value (b, id);
       json_builder_set_member_name (b, "title");
-      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_add_string_value (b, json_object_get_string_member (note, "title"));
       json_builder_set_member_name (b, "body");
       json_builder_add_string_value (b, body);
       json_builder_set_member_name (b, "length");
       json_builder_add_int_value (b, g_utf8_strlen (body, -1));
       json_builder_set_member_name (b, "deleted");
-      json_builder_add_boolean_value (b, sqlite3_column_int (stmt, 2) != 0);
+      json_builder_add_boolean_value (b, json_object_get_boolean_member (note, "deleted"));
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       cairn_cli_print_json (cli, node);
     }
   else
-    g_print ("%s\n", (const char *) sqlite3_column_text (stmt, 1));
-  sqlite3_finalize (stmt);
+    g_print ("%s\n", json_object_get_string_member (note, "body"));
   return CAIRN_CLI_OK;
 }
 

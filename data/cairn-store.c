@@ -1539,6 +1539,83 @@ dump_table (CairnStore   *self,
   return TRUE;
 }
 
+static const struct
+{
+  const char *noun;
+  const char *sql;
+} object_kinds[] = {
+  [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
+  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted "
+                                  "FROM todos WHERE id = ?1" },
+  /* notes.body is written lazily: cairn_note_body() is always current */
+  [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
+                                  "FROM notes WHERE id = ?1" },
+};
+
+JsonNode *
+cairn_store_read_object (CairnStore      *self,
+                         CairnObjectKind  kind,
+                         const char      *id,
+                         gboolean        *deleted,
+                         GError         **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (object_kinds), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (deleted != NULL)
+    *deleted = FALSE;
+  stmt = _cairn_store_prepare (self, object_kinds[kind].sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return NULL;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "No %s with id %s", object_kinds[kind].noun, id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      g_autofree char *what = g_strdup_printf ("Cannot read %s %s", object_kinds[kind].noun, id);
+
+      _cairn_store_set_error (self, error, what);
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (int col = 0; col < sqlite3_column_count (stmt); col++)
+    {
+      const char *name = sqlite3_column_name (stmt, col);
+      gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0;
+
+      json_builder_set_member_name (builder, name);
+      if (flag)
+        json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, col) != 0);
+      else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, col));
+      if (deleted != NULL && strcmp (name, "deleted") == 0)
+        *deleted = sqlite3_column_int (stmt, col) != 0;
+    }
+  json_builder_end_object (builder);
+  sqlite3_reset (stmt);
+  return json_builder_get_root (builder);
+}
+
 static gboolean
 has_rows (CairnStore *self,
           const char *sql)

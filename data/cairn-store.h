@@ -52,8 +52,30 @@ CairnStore *cairn_store_open              (const char  *path,
 const char *cairn_store_get_path          (CairnStore  *self);
 /* This device's random 128-bit id for this workspace (32 hex digits). */
 const char *cairn_store_get_client_id     (CairnStore  *self);
-/* For read-only queries (pool, tests, cli). Do not write through it. */
+/* The connection, for read-only queries by data/ itself (the pool) and by
+ * tests. Nothing outside data/ reads the state tables through it: their
+ * columns are data/'s business (app/, sync/ and ui/ use the store and the
+ * pool). Never write through it. */
 sqlite3    *cairn_store_get_db            (CairnStore  *self);
+
+typedef enum
+{
+  CAIRN_OBJECT_LIST,
+  CAIRN_OBJECT_TODO,
+  CAIRN_OBJECT_NOTE,
+} CairnObjectKind;
+
+/* One object as it is now, deleted or not, as a JSON object of its
+ * columns: a list's id, title, position, deleted; a todo's id, list_id,
+ * title, position, done, due, deleted; a note's id, title, body (current),
+ * deleted; done and deleted are booleans, a missing due is null. *deleted
+ * (optional) says whether it is deleted. NOT_FOUND when there is no object
+ * with that id. */
+JsonNode   *cairn_store_read_object       (CairnStore      *self,
+                                           CairnObjectKind  kind,
+                                           const char      *id,
+                                           gboolean        *deleted,
+                                           GError         **error);
 
 /* A local change: validate, run the reducer, append to pending with its
  * changeset, in one transaction; then emit ::changed. Returns the stored

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cairn-store-private.h"
+#include "cairn-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +20,6 @@ TestStore  *test_store_new        (void);
 CairnStore *test_store_open_extra (TestStore  *ts,
                                    const char *name);
 void        test_store_free       (TestStore  *ts);
-void        test_remove_tree      (const char *path);
 
 /* A remote event as the server would send it. args_json is an object. */
 CairnEvent *test_event_new        (const char *client_id,

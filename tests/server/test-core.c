@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "cairn-server-core.h"
+#include "cairn-test-util.h"
 
 typedef struct
 {
@@ -77,31 +78,11 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        rm_rf (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -659,9 +640,9 @@ test_restore_snapshot (Fixture       *f,
   r2 = push_ok (f, auth, ws, b2, 3);
   g_assert_cmpint (r2->head, ==, 6);
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   copy_dir (snapshot, f->dir);
-  rm_rf (snapshot);
+  cairn_test_rm_rf (snapshot);
   f->core = open_core (f);
 
   g_assert_cmpint (head_of (f, auth, ws), ==, 3);
@@ -685,7 +666,7 @@ test_deterministic (Fixture       *f,
   FakeWorld saved = { G_GINT64_CONSTANT (1764000000000), 0x9e3779b97f4a7c15ull };
 
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   f->world = saved;
   f->core = open_core (f);
   ws2 = add_user (f, "alice");

@@ -32,6 +32,7 @@
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-text.h"
+#include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
 static const guint32 regression_seeds[] = {
@@ -1534,23 +1535,6 @@ check_end_state (Sim *sim)
   return check_intents (sim, log, fresh);
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
 static const char *
 sim_tmp_base (void)
 {
@@ -1694,7 +1678,7 @@ run_seed (guint32  seed,
     }
   g_sequence_free (sim.queue);
   g_clear_pointer (&sim.server, cairn_server_core_close);
-  rm_rf (sim.dir);
+  cairn_test_rm_rf (sim.dir);
   g_free (sim.dir);
   g_free (sim.server_dir);
   g_free (sim.snapshot_dir);

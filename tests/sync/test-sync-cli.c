@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "cairn-test-server.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -37,29 +38,12 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   cairn_test_server_stop (f->server, FALSE);
   cairn_test_server_free (f->server);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->cli);
 }
@@ -576,7 +560,7 @@ test_server_restored_from_backup (Fixture       *f,
 
   /* Disaster: the server comes back from the backup. */
   cairn_test_server_stop (f->server, FALSE);
-  rm_rf (f->server->data_dir);
+  cairn_test_rm_rf (f->server->data_dir);
   copy_dir (backup, f->server->data_dir);
   restart_server_same_port (f);
 
@@ -616,7 +600,7 @@ restore_backup (Fixture    *f,
                 const char *backup)
 {
   cairn_test_server_stop (f->server, FALSE);
-  rm_rf (f->server->data_dir);
+  cairn_test_rm_rf (f->server->data_dir);
   copy_dir (backup, f->server->data_dir);
   restart_server_same_port (f);
 }
@@ -1027,6 +1011,6 @@ main (int argc, char *argv[])
 #undef ADD
 
   status = g_test_run ();
-  rm_rf (base);
+  cairn_test_rm_rf (base);
   return status;
 }

@@ -12,6 +12,7 @@
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
 #include "cairn-text.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -21,22 +22,6 @@ typedef struct
   CairnStore      *store;
   CairnSyncEngine *engine;
 } Device;
-
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static gboolean
 timed_out (gpointer user_data)
@@ -76,8 +61,8 @@ device_open (Device          *d,
   g_assert_no_error (error);
   d->engine = cairn_sync_engine_new (d->profile);
   cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error));
+                                 cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
   ws = cairn_profile_dup_current_workspace (d->profile, &error);
   d->store = cairn_profile_open_store (d->profile, NULL, &error);
@@ -141,23 +126,6 @@ nothing_pending (gpointer data)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_live_stream_and_reconnect (void)
 {
   CairnTestServer *server = cairn_test_server_new ();
@@ -183,8 +151,8 @@ test_live_stream_and_reconnect (void)
   g_assert_no_error (error);
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
   g_assert_true (wait_until (has_list_from_b, &a, 10));
@@ -212,8 +180,8 @@ test_live_stream_and_reconnect (void)
 
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
   }
   g_assert_true (has_two_lists (&b));
   dump_a = cairn_store_dump_state (a.store, &error);
@@ -227,7 +195,7 @@ test_live_stream_and_reconnect (void)
   device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static gboolean
@@ -272,7 +240,7 @@ test_http_fallback (void)
   device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 
@@ -282,8 +250,8 @@ device_sync (Device *d)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
-  g_assert_true (cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error));
+  cairn_sync_engine_sync_async (d->engine, NULL, cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -395,7 +363,7 @@ test_long_catch_up (void)
   device_close (&q);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static gboolean
@@ -451,8 +419,8 @@ test_refused_over_websocket (void)
 
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
   dump_a = cairn_store_dump_state (a.store, &error);
@@ -466,7 +434,7 @@ test_refused_over_websocket (void)
   device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 /* ---- a hostile server ------------------------------------------------------ */
@@ -562,8 +530,8 @@ test_hostile_login_answers (void)
       profile = cairn_profile_open (path, &error);
       g_assert_no_error (error);
       engine = cairn_sync_engine_new (profile);
-      cairn_sync_engine_login_async (engine, url, "ann", PASSWORD, "laptop", NULL, got_result, &result);
-      g_assert_false (cairn_sync_engine_login_finish (engine, wait_for (&result), &error));
+      cairn_sync_engine_login_async (engine, url, "ann", PASSWORD, "laptop", NULL, cairn_test_got_result, &result);
+      g_assert_false (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
       g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL);
       g_assert_false (cairn_sync_engine_is_signed_in (engine));
       g_thread_join (thread);
@@ -587,6 +555,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/engine/refused-over-websocket", test_refused_over_websocket);
   g_test_add_func ("/sync/engine/hostile-login-answers", test_hostile_login_answers);
   status = g_test_run ();
-  rm_rf (base);
+  cairn_test_rm_rf (base);
   return status;
 }
