@@ -19,24 +19,6 @@ fault_test_tmpdir (void)
 }
 
 void
-fault_test_rmdir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        fault_test_rmdir (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-void
 fault_test_assert_integrity (sqlite3 *db)
 {
   sqlite3_stmt *st = NULL;

@@ -5,10 +5,12 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "cairn-test-util.h"
+
 G_BEGIN_DECLS
 
+/* A new temporary folder; remove it with cairn_test_rm_rf(). */
 char    *fault_test_tmpdir            (void);
-void     fault_test_rmdir             (const char *path);
 /* PRAGMA integrity_check answers "ok". */
 void     fault_test_assert_integrity  (sqlite3    *db);
 void     fault_test_assert_file_integrity (const char *path);

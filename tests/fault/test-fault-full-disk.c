@@ -305,7 +305,7 @@ ctx_free (Ctx *c)
 {
   g_clear_object (&c->buffer);
   g_clear_object (&c->store);
-  fault_test_rmdir (c->dir);
+  cairn_test_rm_rf (c->dir);
   g_free (c->dir);
   g_free (c->path);
   g_free (c->list);

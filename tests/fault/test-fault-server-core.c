@@ -158,7 +158,7 @@ ctx_free (Ctx *c)
 {
   g_clear_pointer (&c->auth, cairn_auth_free);
   g_clear_pointer (&c->core, cairn_server_core_close);
-  fault_test_rmdir (c->dir);
+  cairn_test_rm_rf (c->dir);
   g_free (c->dir);
   g_free (c->ws);
   g_free (c->token);

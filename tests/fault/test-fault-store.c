@@ -73,7 +73,7 @@ static void
 run_free (Run *r)
 {
   g_clear_object (&r->store);
-  fault_test_rmdir (r->dir);
+  cairn_test_rm_rf (r->dir);
   g_free (r->dir);
   g_free (r->path);
   g_ptr_array_unref (r->fps);

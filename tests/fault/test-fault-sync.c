@@ -29,22 +29,6 @@ typedef struct
   CairnSyncEngine *engine;
 } Device;
 
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 static gboolean
 timed_out (gpointer user_data)
 {
@@ -82,8 +66,8 @@ device_open (Device          *d,
   g_assert_no_error (error);
   d->engine = cairn_sync_engine_new (d->profile);
   cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error));
+                                 cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
   ws = cairn_profile_dup_current_workspace (d->profile, &error);
   d->store = cairn_profile_open_store (d->profile, NULL, &error);
@@ -144,8 +128,8 @@ sync_once (Device *d)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
-  g_assert_true (cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error));
+  cairn_sync_engine_sync_async (d->engine, NULL, cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -190,7 +174,7 @@ test_server_disk_full (void)
   device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -234,7 +218,7 @@ test_device_disk_full (void)
   device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static gint64
@@ -298,7 +282,7 @@ test_power_loss_after_push (void)
   device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -378,7 +362,7 @@ test_device_file_restored (gconstpointer data)
   device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -442,7 +426,7 @@ test_power_loss_after_typing (void)
   device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 int

@@ -85,7 +85,7 @@ test_unsynced_lost (void)
   fault_test_assert_integrity (db);
   g_assert_cmpint (count_rows (db), ==, 4);
   sqlite3_close (db);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 /* A cut armed at the n-th sync happens before that sync: the commit that
@@ -116,7 +116,7 @@ test_cut_at_sync (void)
   fault_test_assert_integrity (db);
   g_assert_cmpint (count_rows (db), ==, 2);
   sqlite3_close (db);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 /* With a seed, some unsynced blocks reach the disk and some do not; the
@@ -155,7 +155,7 @@ test_random_subset (void)
   /* Some seeds must keep part of the unsynced commits, or the subset is
    * not random at all. */
   g_assert_cmpuint (n_partial, >, 0);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -179,7 +179,7 @@ test_full_disk (void)
   g_assert_cmpint (count_rows (db), ==, 3);
   fault_test_assert_integrity (db);
   sqlite3_close (db);
-  fault_test_rmdir (dir);
+  cairn_test_rm_rf (dir);
 }
 
 int
