@@ -19,6 +19,7 @@
 
 #include "cairn-fault-vfs.h"
 #include "fault-test-util.h"
+#include "cairn-store-sync.h"
 #include "store-test-util.h"
 
 #define OTHER "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -457,6 +458,40 @@ test_power_loss_then_reused_client_seq (void)
   run_free (r);
 }
 
+/* cairn_store_sync_to_disk() (called before every push) makes the
+ * commits before it durable; one after it is not, until the next call. */
+static void
+test_sync_to_disk (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *kept = NULL, *lost = NULL;
+  Run *r = run_new ();
+  guint syncs;
+
+  cairn_fault_vfs_reset ();
+  open_store (r);
+  g_assert_nonnull ((list = cairn_store_create_list (r->store, "Groceries", &error)));
+  g_assert_nonnull ((kept = cairn_store_create_todo (r->store, list, "kept", NULL, NULL, &error)));
+  syncs = cairn_fault_vfs_get_sync_count ();
+  g_assert_true (cairn_store_sync_to_disk (r->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_fault_vfs_get_sync_count (), ==, syncs + 1);
+  /* Nothing committed since: no second fsync. */
+  g_assert_true (cairn_store_sync_to_disk (r->store, &error));
+  g_assert_cmpuint (cairn_fault_vfs_get_sync_count (), ==, syncs + 1);
+  g_assert_nonnull ((lost = cairn_store_create_todo (r->store, list, "lost", NULL, NULL, &error)));
+  cairn_fault_vfs_power_cut ();
+  g_clear_object (&r->store);
+  cairn_fault_vfs_reboot (0);
+
+  open_store (r);
+  fault_test_assert_integrity (cairn_store_get_db (r->store));
+  g_assert_cmpint (test_query_int (r->store, "SELECT count(*) FROM todos WHERE title = 'kept'"), ==, 1);
+  g_assert_cmpint (test_query_int (r->store, "SELECT count(*) FROM todos WHERE title = 'lost'"), ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 2);
+  run_free (r);
+}
+
 /* ---- the checkpoint thread ---------------------------------------------- */
 
 /* One commit large enough (over 1,000 WAL pages) to wake the store's
@@ -611,5 +646,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/fault/store/power-in-migration/v5", "v5", test_power_in_migration);
   g_test_add_func ("/fault/store/power-in-thread-checkpoint", test_power_in_thread_checkpoint);
   g_test_add_func ("/fault/store/power-loss-then-reused-client-seq", test_power_loss_then_reused_client_seq);
+  g_test_add_func ("/fault/store/sync-to-disk", test_sync_to_disk);
   return g_test_run ();
 }
