@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* fault-server-init.c: puts the fault VFS under cairn-server-fault, a
- * build of cairn-server for tests only (never installed).
+/* fault-init.c: puts the fault VFS under cairn-server-fault and
+ * cairn-cli-fault, builds of cairn-server and cairn-cli for tests only
+ * (never installed).
  *
  * CAIRN_FAULT_FULL_FLAG=PATH: while a file exists at PATH, every write of
  * the database fails with SQLITE_FULL, as on a full disk. */
