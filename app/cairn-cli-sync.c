@@ -234,7 +234,7 @@ cmd_workspace_use (CairnCli  *cli,
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
-  if (!cairn_protocol_is_uuid (args[0]))
+  if (!cairn_is_object_id (args[0]))
     return cairn_cli_usage (cli, "“%s” is not a workspace id", args[0]);
   if ((engine = open_engine (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);

@@ -769,17 +769,6 @@ get_string_member (JsonObject   *obj,
   return TRUE;
 }
 
-gboolean
-cairn_is_client_id (const char *str)
-{
-  if (str == NULL || strlen (str) != 32)
-    return FALSE;
-  for (guint i = 0; i < 32; i++)
-    if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 CairnEvent *
 cairn_event_new_from_args_json (const char  *name,
                                 guint        version,
@@ -924,31 +913,3 @@ cairn_new_object_id (void)
                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-gboolean
-cairn_is_object_id (const char *str)
-{
-  if (str == NULL || strlen (str) != 36)
-    return FALSE;
-
-  for (guint i = 0; i < 36; i++)
-    {
-      if (i == 8 || i == 13 || i == 18 || i == 23)
-        {
-          if (str[i] != '-')
-            return FALSE;
-        }
-      else if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-char *
-cairn_new_client_id (void)
-{
-  GString *s = g_string_sized_new (32);
-
-  for (guint i = 0; i < 4; i++)
-    g_string_append_printf (s, "%08x", g_random_int ());
-  return g_string_free (s, FALSE);
-}

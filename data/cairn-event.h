@@ -10,6 +10,8 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-ids.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_EVENT_ERROR (cairn_event_error_quark ())
@@ -87,12 +89,9 @@ CairnEvent *cairn_event_new_from_args_json (const char  *name,
 /* The args as compact canonical JSON (members sorted), newly allocated. */
 char       *cairn_event_dup_args_json (const CairnEvent *self);
 
-/* A new time-ordered object id (UUIDv7, lowercase, with dashes). */
+/* A new time-ordered object id (UUIDv7, lowercase, with dashes); its
+ * check and the client id's are in cairn-ids.h. */
 char       *cairn_new_object_id       (void);
-gboolean    cairn_is_object_id        (const char *str);
-/* A new random client id (32 lowercase hex digits) and its check. */
-char       *cairn_new_client_id       (void);
-gboolean    cairn_is_client_id        (const char *str);
 /* TRUE for a real calendar date written YYYY-MM-DD (years 0001-9999). */
 gboolean    cairn_is_date             (const char *str);
 

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * process's lock before failing with SQLITE_BUSY (docs/store.md). */
 #define CAIRN_STORE_BUSY_TIMEOUT_MS 5000
 
+#include "cairn-sqlite.h"
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_session, sqlite3session_delete)
 
 struct _CairnStore
@@ -50,6 +52,10 @@ struct _CairnStore
   /* The local sync tables (cairn-store-sync.c) exist. Made inside a
    * transaction, they go if it is rolled back: so does this. */
   guint        sync_tables_ready : 1;
+  /* FALSE only when parked is known to be empty (so that a create need
+   * not look for events waiting for it); set again by anything that may
+   * have parked one: park(), a rollback, another process's commit. */
+  guint        parked_maybe : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
   /* Commits of this connection, and how many of them the last

@@ -21,29 +21,6 @@ typedef struct
  * pending note.created) may hold a body that its insertion did not. */
 #define NOTES_BODY_COLUMN 2
 
-static gboolean
-values_equal (sqlite3_value *a,
-              sqlite3_value *b)
-{
-  int type = sqlite3_value_type (a);
-
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      return sqlite3_value_double (a) == sqlite3_value_double (b);
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
-                     sqlite3_value_bytes (a)) == 0;
-    }
-}
-
 /* A DELETE of a notes row whose values differ from the recorded ones in
  * the body alone. */
 static gboolean
@@ -58,7 +35,7 @@ differs_in_body_only (sqlite3_changeset_iter *iter,
         continue;
       if (sqlite3changeset_old (iter, i, &recorded) != SQLITE_OK ||
           sqlite3changeset_conflict (iter, i, &current) != SQLITE_OK ||
-          recorded == NULL || current == NULL || !values_equal (recorded, current))
+          recorded == NULL || current == NULL || !cairn_sqlite_values_equal (recorded, current))
         return FALSE;
     }
   return TRUE;

@@ -162,6 +162,7 @@ cairn_store_init (CairnStore *self)
   self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
+  self->parked_maybe = TRUE;
 }
 
 /* Errors and statements */
@@ -517,6 +518,7 @@ _cairn_store_check_data_version (CairnStore  *self,
     return FALSE;
   if (version == self->data_version)
     return TRUE;
+  self->parked_maybe = TRUE;
   if (!external_changes (self, &changes, error))
     return FALSE;
   if (changes->reset || !_cairn_changes_is_empty (changes))
@@ -612,6 +614,7 @@ _cairn_store_rollback (CairnStore *self)
     g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
   self->in_transaction = FALSE;
   self->sync_tables_ready = FALSE;
+  self->parked_maybe = TRUE;
   self->note_rows_serial++;
 
   if (!_cairn_store_load_meta (self, &error))
@@ -708,29 +711,6 @@ changes_set_for_table (CairnChanges *changes,
   return NULL;
 }
 
-static gboolean
-values_equal (sqlite3_value *a,
-              sqlite3_value *b)
-{
-  int type = sqlite3_value_type (a);
-
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      return sqlite3_value_double (a) == sqlite3_value_double (b);
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
-                     sqlite3_value_bytes (a)) == 0;
-    }
-}
-
 gboolean
 _cairn_changes_add_changeset (CairnChanges  *changes,
                               GBytes        *changeset,
@@ -764,7 +744,7 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
               if ((rc = sqlite3changeset_new (iter, i, &new_value)) != SQLITE_OK ||
                   (rc = sqlite3changeset_old (iter, i, &old_value)) != SQLITE_OK)
                 break;
-              if (new_value != NULL && old_value != NULL && !values_equal (old_value, new_value))
+              if (new_value != NULL && old_value != NULL && !cairn_sqlite_values_equal (old_value, new_value))
                 changed = TRUE;
             }
           if (rc != SQLITE_OK)

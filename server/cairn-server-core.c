@@ -12,10 +12,10 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "cairn-sqlite.h"
 #include "cairn-json-guard.h"
 #include "cairn-server-core.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define SCHEMA_VERSION 1
 

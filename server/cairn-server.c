@@ -1883,7 +1883,7 @@ handle_workspace (Server            *self,
   const char *ws = parts[2];
 
   /* parts: v1 workspaces WS … */
-  if (!cairn_protocol_is_uuid (ws))
+  if (!cairn_is_object_id (ws))
     return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such workspace");
 
   if (n == 4 && g_str_equal (parts[3], "events"))
@@ -2032,7 +2032,7 @@ handle_request (SoupServer        *soup,
     {
       if (!g_str_equal (method, "DELETE"))
         return answer_method_not_allowed (msg, "DELETE");
-      if (!cairn_protocol_is_uuid (parts[2]))
+      if (!cairn_is_object_id (parts[2]))
         return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such session");
       if (!cairn_server_core_revoke_session (self->core, auth, parts[2], &error))
         return answer_gerror (msg, error);

@@ -132,7 +132,7 @@ cairn_protocol_decode_session_reply (JsonNode  *node,
       _cairn_protocol_invalid (error, "session answer", "token", "is empty");
       return NULL;
     }
-  if (!cairn_protocol_is_uuid (session_id))
+  if (!cairn_is_object_id (session_id))
     {
       _cairn_protocol_invalid (error, "session answer", "session_id", "must be a UUID");
       return NULL;
@@ -267,7 +267,7 @@ cairn_protocol_decode_workspace (JsonNode  *node,
       !_cairn_protocol_get_string (o, "owner", "workspace", TRUE, &owner, error) ||
       !_cairn_protocol_get_bool (o, "personal", "workspace", &ws->personal, error))
     return NULL;
-  if (!cairn_protocol_is_uuid (id))
+  if (!cairn_is_object_id (id))
     {
       _cairn_protocol_invalid (error, "workspace", "id", "must be a UUID");
       return NULL;
@@ -622,7 +622,7 @@ decode_history_id (JsonObject  *obj,
 
   if (!_cairn_protocol_get_string (obj, "history_id", where, TRUE, &history_id, error))
     return FALSE;
-  if (!cairn_protocol_is_client_id (history_id))
+  if (!cairn_is_client_id (history_id))
     return _cairn_protocol_invalid (error, where, "history_id", "must be 32 lowercase hex digits");
   *out = g_strdup (history_id);
   return TRUE;
@@ -665,7 +665,7 @@ cairn_protocol_decode_push_reply (JsonNode  *node,
           !_cairn_protocol_get_int (o, "client_seq", "result", TRUE, 1, CAIRN_PROTOCOL_MAX_INT, &r->client_seq, error) ||
           !_cairn_protocol_get_int (o, "seq", "result", TRUE, 1, reply->head, &r->seq, error))
         return NULL;
-      if (!cairn_protocol_is_client_id (client_id))
+      if (!cairn_is_client_id (client_id))
         {
           _cairn_protocol_invalid (error, "result", "client_id", "must be 32 lowercase hex digits");
           return NULL;

@@ -360,7 +360,7 @@ scan_event (Scan *sc)
             return NULL;
           g_free (client_id);
           client_id = g_strndup (s, n);
-          if (!cairn_protocol_is_client_id (client_id))
+          if (!cairn_is_client_id (client_id))
             return NULL;
         }
       else if (span_is (key, key_len, "client_seq"))
@@ -660,7 +660,7 @@ scan_server_event (Scan *sc)
         {
           bit = CLIENT_ID;
           if ((seen & bit) || !(ev->client_id = scan_unescaped (sc)) ||
-              !cairn_protocol_is_client_id (ev->client_id))
+              !cairn_is_client_id (ev->client_id))
             return NULL;
         }
       else if (span_is (key, key_len, "client_seq"))
@@ -786,7 +786,7 @@ scan_events_message (const char  *data,
         {
           bit = HISTORY;
           if ((seen & bit) || !(history_id = scan_unescaped (&sc)) ||
-              !cairn_protocol_is_client_id (history_id))
+              !cairn_is_client_id (history_id))
             return FALSE;
         }
       else if (!live && span_is (key, key_len, "more"))

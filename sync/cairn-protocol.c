@@ -68,41 +68,6 @@ cairn_protocol_error_from_code (const char *code)
 
 /* ---- validators ------------------------------------------------------ */
 
-static gboolean
-is_lower_hex (char c)
-{
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-gboolean
-cairn_protocol_is_client_id (const char *str)
-{
-  if (str == NULL)
-    return FALSE;
-  for (guint i = 0; i < 32; i++)
-    if (!is_lower_hex (str[i]))
-      return FALSE;
-  return str[32] == '\0';
-}
-
-gboolean
-cairn_protocol_is_uuid (const char *str)
-{
-  if (str == NULL)
-    return FALSE;
-  for (guint i = 0; i < 36; i++)
-    {
-      if (i == 8 || i == 13 || i == 18 || i == 23)
-        {
-          if (str[i] != '-')
-            return FALSE;
-        }
-      else if (!is_lower_hex (str[i]))
-        return FALSE;
-    }
-  return str[36] == '\0';
-}
-
 gboolean
 cairn_protocol_is_username (const char *str)
 {
@@ -605,7 +570,7 @@ cairn_protocol_decode_event (JsonNode  *node,
 
   if (!_cairn_protocol_get_string (obj, "client_id", "event", TRUE, &client_id, error))
     return NULL;
-  if (!cairn_protocol_is_client_id (client_id))
+  if (!cairn_is_client_id (client_id))
     {
       _cairn_protocol_invalid (error, "event", "client_id", "must be 32 lowercase hex digits");
       return NULL;

@@ -12,6 +12,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-ids.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_PROTOCOL_VERSION "1"
@@ -73,8 +75,8 @@ CairnProtocolError cairn_protocol_error_from_code (const char *code);
 
 /* ---- ids and small validators ---------------------------------------- */
 
-gboolean     cairn_protocol_is_client_id    (const char *str);  /* 32 lowercase hex digits */
-gboolean     cairn_protocol_is_uuid         (const char *str);  /* lowercase 8-4-4-4-12 hex */
+/* Client ids and UUIDs: cairn_is_client_id(), cairn_is_object_id()
+ * (cairn-ids.h). */
 gboolean     cairn_protocol_is_username     (const char *str);  /* 1..64 of [a-z0-9._-], starts alnum */
 gboolean     cairn_protocol_is_event_name   (const char *str);  /* "todo.renamed": [a-z][a-z0-9_]* joined by '.' */
 /* A free-text field (device name, workspace name): valid UTF-8, 1..max_bytes,

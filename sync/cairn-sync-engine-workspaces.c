@@ -100,7 +100,7 @@ cairn_sync_engine_share_async (CairnSyncEngine     *self,
       g_task_return_error (task, error);
       return;
     }
-  if (!cairn_protocol_is_uuid (workspace_id))
+  if (!cairn_is_object_id (workspace_id))
     {
       g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
                                "“%s” is not a workspace id", workspace_id);

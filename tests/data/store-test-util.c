@@ -120,3 +120,18 @@ test_seed (void)
   g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
   return seed;
 }
+
+CairnEvent *
+test_commit_json (CairnStore *store,
+                  const char *name,
+                  const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  CairnEvent *event;
+
+  g_assert_no_error (error);
+  event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  return event;
+}

@@ -27,6 +27,10 @@ CairnEvent *test_event_new        (const char *client_id,
                                    gint64      seq,
                                    const char *name,
                                    const char *args_json);
+/* A local commit of name (version 1) with args_json, which must succeed. */
+CairnEvent *test_commit_json      (CairnStore *store,
+                                   const char *name,
+                                   const char *args_json);
 /* The same event with client_id/client_seq/seq set (a new copy). */
 CairnEvent *test_event_confirmed  (const CairnEvent *event,
                                    gint64            seq);

@@ -64,21 +64,6 @@ rebase_ok (CairnStore *store,
   g_assert_no_error (error);
 }
 
-static CairnEvent *
-commit_json (CairnStore *store,
-             const char *name,
-             const char *args_json)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
-  CairnEvent *event;
-
-  g_assert_no_error (error);
-  event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
-  return event;
-}
-
 static void
 extend (GPtrArray *to,
         GPtrArray *from)
@@ -269,9 +254,9 @@ test_interleaved (void)
   g_autofree char *dump = NULL, *expected = NULL, *rebuilt = NULL;
   g_autoptr(CairnEvent) p1 = NULL, p2 = NULL, p3 = NULL;
 
-  p1 = commit_json (ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
-  p2 = commit_json (ts->store, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}");
-  p3 = commit_json (ts->store, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Mine\"}");
+  p1 = test_commit_json (ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+  p2 = test_commit_json (ts->store, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}");
+  p3 = test_commit_json (ts->store, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Mine\"}");
 
   /* the server put another client's events before and between ours */
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"V\"}"));
@@ -319,7 +304,7 @@ test_remote_delete_pending_rename (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
   rebase_ok (ts->store, confirmed);
 
-  rename = commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}");
+  rename = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}");
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
 
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.deleted", "{\"todo_id\":\"" T1 "\"}"));
@@ -364,7 +349,7 @@ test_changes_are_exact (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
   rebase_ok (ts->store, confirmed);
-  mine = commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Mine\"}");
+  mine = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Mine\"}");
 
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.completed", "{\"todo_id\":\"" T2 "\"}"));
@@ -903,9 +888,9 @@ test_rebuild_schema (void)
   g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Bread\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "note.created", "{\"note_id\":\"" T2 "\",\"title\":\"Idea\"}"));
   rebase_ok (ts->store, batch);
-  p1 = commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
-  p2 = commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
-  p3 = commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");
+  p1 = test_commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
+  p2 = test_commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
+  p3 = test_commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");
   schema = schema_text (ts->store);
   dump = test_dump (ts->store);
   g_assert_nonnull (strstr (schema, "index todos_by_list todos: CREATE INDEX"));

@@ -80,15 +80,11 @@ commit_expect (Fixture    *f,
                const char *args_json,
                const char *changed_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
   g_autoptr(CairnEvent) event = NULL;
   guint before = f->rec.n_emissions;
   guint n_changed;
 
-  g_assert_no_error (error);
-  event = cairn_store_commit (f->ts->store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
+  event = test_commit_json (f->ts->store, name, args_json);
   g_assert_nonnull (event);
   g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
 
@@ -106,21 +102,6 @@ commit_expect (Fixture    *f,
                      g_hash_table_contains (f->rec.todos, changed_id) ||
                      g_hash_table_contains (f->rec.notes, changed_id));
     }
-}
-
-static CairnEvent *
-commit_json_event (Fixture    *f,
-                   const char *name,
-                   const char *args_json)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
-  CairnEvent *event;
-
-  g_assert_no_error (error);
-  event = cairn_store_commit (f->ts->store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
-  return event;
 }
 
 static char *
@@ -190,7 +171,7 @@ test_todo_reducers (Fixture       *f,
   {
     guint before = f->rec.n_emissions;
 
-    g_autoptr(CairnEvent) list = commit_json_event (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+    g_autoptr(CairnEvent) list = test_commit_json (f->ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
     g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
     g_assert_true (g_hash_table_contains (f->rec.lists, L1));
     g_assert_true (g_hash_table_contains (f->rec.todos, T1));

@@ -95,7 +95,7 @@ add_user (Fixture    *f,
 
   g_assert_true (cairn_server_core_user_add (f->core, name, "correct horse", &ws, &error));
   g_assert_no_error (error);
-  g_assert_true (cairn_protocol_is_uuid (ws));
+  g_assert_true (cairn_is_object_id (ws));
   return ws;
 }
 

@@ -22,13 +22,13 @@ parse_ok (const char *text)
 static void
 test_ids (void)
 {
-  g_assert_true (cairn_protocol_is_client_id (CID));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789ABCDEF0123456789abcdef"));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcde"));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcdef0"));
-  g_assert_true (cairn_protocol_is_uuid ("0190c2d8-6f1e-7a3b-8c4d-123456789abc"));
-  g_assert_false (cairn_protocol_is_uuid ("0190c2d86f1e7a3b8c4d123456789abc"));
-  g_assert_false (cairn_protocol_is_uuid ("0190C2D8-6F1E-7A3B-8C4D-123456789ABC"));
+  g_assert_true (cairn_is_client_id (CID));
+  g_assert_false (cairn_is_client_id ("0123456789ABCDEF0123456789abcdef"));
+  g_assert_false (cairn_is_client_id ("0123456789abcdef0123456789abcde"));
+  g_assert_false (cairn_is_client_id ("0123456789abcdef0123456789abcdef0"));
+  g_assert_true (cairn_is_object_id ("0190c2d8-6f1e-7a3b-8c4d-123456789abc"));
+  g_assert_false (cairn_is_object_id ("0190c2d86f1e7a3b8c4d123456789abc"));
+  g_assert_false (cairn_is_object_id ("0190C2D8-6F1E-7A3B-8C4D-123456789ABC"));
   g_assert_true (cairn_protocol_is_event_name ("todo.renamed"));
   g_assert_true (cairn_protocol_is_event_name ("note.text_edited2"));
   g_assert_false (cairn_protocol_is_event_name ("Todo.renamed"));
