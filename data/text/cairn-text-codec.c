@@ -55,6 +55,18 @@ typedef struct
   gboolean      failed;
 } Reader;
 
+/* What a Reader reads: never NULL, since g_bytes_get_data() gives NULL for
+ * no bytes and a Reader's end is start + size (NULL + 0 is undefined in C;
+ * found by tests/fuzz/fuzz-text.c). */
+static const guint8 *
+bytes_data (GBytes *bytes,
+            gsize  *size)
+{
+  const guint8 *data = g_bytes_get_data (bytes, size);
+
+  return data != NULL ? data : (const guint8 *) "";
+}
+
 static gboolean
 rd_fail (Reader     *r,
          const char *fmt,
@@ -463,7 +475,7 @@ cairn_text_ops_decode (GBytes  *bytes,
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  data = g_bytes_get_data (bytes, &size);
+  data = bytes_data (bytes, &size);
   r = (Reader) { data, data, data + size, "text operations", error, FALSE };
   if (size == 0 || data[0] != TAG_OPS)
     {
@@ -600,7 +612,7 @@ cairn_text_version_decode (GBytes  *bytes,
   Reader r;
 
   g_return_val_if_fail (bytes != NULL, NULL);
-  data = g_bytes_get_data (bytes, &size);
+  data = bytes_data (bytes, &size);
   r = (Reader) { data, data, data + size, "text version", error, FALSE };
   if (size == 0 || data[0] != TAG_VERSION)
     {
@@ -1407,7 +1419,7 @@ cairn_text_decode_state (GBytes      *state,
 
   if (!_cairn_text_parse_client_id (client_id, me, error))
     return NULL;
-  data = g_bytes_get_data (state, &size);
+  data = bytes_data (state, &size);
   r = (Reader) { data, data, data + size, "text state", error, FALSE };
   if (size == 0 || data[0] != TAG_STATE)
     {

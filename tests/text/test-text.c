@@ -1016,6 +1016,28 @@ test_corrupt_ops_refused (void)
   assert_unchanged (b, tb, before);
 }
 
+/* No bytes at all (g_bytes_get_data() gives NULL then) is refused as
+ * malformed. Found by tests/fuzz/fuzz-text.c: the readers computed NULL + 0,
+ * which clang's UndefinedBehaviorSanitizer reports (corpus/text/ keeps the
+ * input, so the fuzz suite fails without the fix). */
+static void
+test_empty_encodings (void)
+{
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  GError *error = NULL;
+
+  g_assert_null (g_bytes_get_data (empty, NULL));
+  g_assert_null (cairn_text_ops_decode (empty, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (cairn_text_decode_state (empty, "0123456789abcdef0123456789abcdef", &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (cairn_text_version_decode (empty, &error));
+  g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+  g_clear_error (&error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1038,5 +1060,6 @@ main (int    argc,
   g_test_add_func ("/text/state-round-trip", test_state_round_trip);
   g_test_add_func ("/text/corrupt-state", test_corrupt_state_refused);
   g_test_add_func ("/text/corrupt-ops", test_corrupt_ops_refused);
+  g_test_add_func ("/text/empty-encodings", test_empty_encodings);
   return g_test_run ();
 }
