@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* fuzz-common.c: logging and input filters shared by the fuzz targets. */
+#include "config.h"
+
+#include <string.h>
+
+#include "fuzz-common.h"
+
+static void
+quiet_log (const char     *domain,
+           GLogLevelFlags  level,
+           const char     *message,
+           gpointer        user_data)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    g_printerr ("%s: %s\n", domain ? domain : "(none)", message);
+}
+
+/* CAIRN_FUZZ_REPORT_KNOWN=1 turns the temporary filters off (to check
+ * whether the fixes of `hard` hold). */
+static gboolean report_known;
+
+void
+cairn_fuzz_init (void)
+{
+  report_known = g_strcmp0 (g_getenv ("CAIRN_FUZZ_REPORT_KNOWN"), "1") == 0;
+  g_log_set_default_handler (quiet_log, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
+gboolean
+cairn_fuzz_too_deep (const char *data,
+                     gsize       len)
+{
+  return !report_known && cairn_fuzz_json_depth (data, len) > CAIRN_FUZZ_MAX_DEPTH;
+}
+
+guint
+cairn_fuzz_json_depth (const char *data,
+                       gsize       len)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        deepest = MAX (deepest, ++depth);
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
+/* A number with a fraction or an exponent, or with more digits than a
+ * 64-bit integer holds exactly: json-glib's generator re-writes some of
+ * them as text that is not JSON (1e400 as "inf.0"). */
+static gboolean
+has_odd_number (const char *data,
+                gsize       len)
+{
+  gboolean in_string = FALSE;
+  guint digits = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        {
+          in_string = TRUE;
+          digits = 0;
+        }
+      else if (g_ascii_isdigit (c))
+        {
+          if (++digits > 18)
+            return TRUE;
+        }
+      else
+        {
+          if (digits > 0 && (c == '.' || c == 'e' || c == 'E'))
+            return TRUE;
+          digits = 0;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+cairn_fuzz_known_json_defect (const char *data,
+                              gsize       len)
+{
+  static const char nul_escape[] = "\\u0000";
+
+  if (report_known)
+    return FALSE;
+  if (cairn_fuzz_json_depth (data, len) > CAIRN_FUZZ_MAX_DEPTH)
+    return TRUE;
+  if (g_strstr_len (data, len, nul_escape) != NULL)
+    return TRUE;
+  return has_odd_number (data, len);
+}
