@@ -29,6 +29,12 @@ cairn_fuzz_init (void)
 }
 
 gboolean
+cairn_fuzz_report_known (void)
+{
+  return report_known;
+}
+
+gboolean
 cairn_fuzz_too_deep (const char *data,
                      gsize       len)
 {

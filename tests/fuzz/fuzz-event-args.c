@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   const char *json;
   gsize len;
   guint version;
-  g_auto(CairnFlatArgs) flat;
+  g_auto(CairnFlatArgs) flat = { 0 };
   gboolean taken;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;

@@ -155,6 +155,82 @@ def position():
         write("position", bytes([i & 0xff]) + ("%s\n%s" % (a, b)).encode())
 
 
+def server():
+    # tests/server/test-server.c and test-bad-requests.c: every endpoint,
+    # good and bad. $TOKEN … are replaced by fuzz-server.c.
+    auth = "Authorization: Bearer $TOKEN\n"
+    js = "Content-Type: application/json\n"
+    push = '{"events":[' + ev('{"todo_id":"t1","title":"Item 1"}', "1") + "," + ev('{"a":[1,true,null,"x"]}', "2") + "]}"
+    seeds = [
+        "GET /v1/health\n\n",
+        "HEAD /v1/health\n\n",
+        "PUT /v1/health\n\n",
+        "GET /nope\n\n",
+        "POST /v1/session\n" + js + '\n{"username":"alice","password":"alice-password","device":"desk"}',
+        "POST /v1/session\n" + js + '\n{"username":"alice","password":"wrong","device":"desk"}',
+        "POST /v1/session\n" + js + '\n{"username":"nobody","password":"x","device":"desk"}',
+        "POST /v1/session\n" + js + "\n[1,2]",
+        "DELETE /v1/session\n" + auth + "\n",
+        "GET /v1/sessions\n" + auth + "\n",
+        "DELETE /v1/sessions/" + UUID + "\n" + auth + "\n",
+        "GET /v1/workspaces\n" + auth + "\n",
+        "GET /v1/workspaces\nAuthorization: Bearer nonsense\n\n",
+        "GET /v1/workspaces\n\n",
+        "POST /v1/workspaces\n" + auth + js + '\n{"name":"Groceries"}',
+        "POST /v1/workspaces/$WS/events\n" + auth + js + "\n" + push + "\n@@\nGET /v1/workspaces/$WS/events?after=0\n" + auth + "\n",
+        "POST /v1/workspaces/$SHARED/events\nAuthorization: Bearer $TOKEN2\n" + js + "\n" + push
+        + "\n@@\nGET /v1/workspaces/$SHARED/events?after=1&limit=1\n" + auth + "\n",
+        "POST /v1/workspaces/$WS/events\n" + auth + js + '\n{"events":[' + ev("{}", "3") + "]}",
+        "POST /v1/workspaces/$WS/events\n" + auth + js + '\n{"events":[' + ev('{"t": "spaced \\u00e9"}', "1") + "]}"
+        + "\n@@\nGET /v1/workspaces/$WS/events\n" + auth + "\n",
+        "POST /v1/workspaces/$WS/events\nAuthorization: Bearer $TOKEN2\n" + js + "\n" + push,
+        "GET /v1/workspaces/$WS/events?after=-1\n" + auth + "\n",
+        "GET /v1/workspaces/$WS/events?limit=0\n" + auth + "\n",
+        "GET /v1/workspaces/$WS/events?after=1%00\n" + auth + "\n",
+        "PATCH /v1/workspaces/$WS/events\n" + auth + "\n",
+        "GET /v1/workspaces/not-a-uuid/events\n" + auth + "\n",
+        "GET /v1/workspaces/$SHARED/members\nAuthorization: Bearer $TOKEN2\n\n",
+        "POST /v1/workspaces/$SHARED/members\n" + auth + js + '\n{"username":"bob"}',
+        "POST /v1/workspaces/$SHARED/members\nAuthorization: Bearer $TOKEN2\n" + js + '\n{"username":"alice"}',
+        "DELETE /v1/workspaces/$SHARED/members/bob\n" + auth + "\n@@\nGET /v1/workspaces/$SHARED/events\nAuthorization: Bearer $TOKEN2\n\n",
+        "DELETE /v1/workspaces/$SHARED/members/alice\n" + auth + "\n",
+        "GET /v1/workspaces/$WS/live?after=0\n" + auth + "\n",
+        "GET /v1/workspaces/$WS/live\n" + auth + "Upgrade: websocket\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n",
+        "GET /v1/workspaces/$WS/nope\n" + auth + "\n",
+        "GET /v1//workspaces\n" + auth + "\n",
+    ]
+    for s in seeds:
+        write("server", s)
+
+
+def cli():
+    # tests/data/test-cli.py and tests/text/test-cli-text.py: every data and
+    # text command, with $ID (a list) and $LAST (what the command before
+    # printed). Arguments end with NUL; an empty one ends a command line.
+    lines = [
+        [["help"]], [["--help"]], [["help", "move"]], [["help", "nope"]], [[]], [["--json"]],
+        [["--profile"]], [["--profile="]], [["--profile", "x", "lists"]], [["nope"]],
+        [["lists"]], [["--json", "lists"]], [["list-add", "Work"], ["list-rename", "$LAST", "Job"]],
+        [["list-add", ""]], [["list-add", " padded "]], [["list-rm", "$ID"], ["list-restore", "$ID"]],
+        [["add", "$ID", "Milk"], ["done", "$LAST"], ["todos", "--all"]],
+        [["add", "$ID", "Milk"], ["due", "$LAST", "2024-02-29"], ["due", "$LAST", "--clear"]],
+        [["add", "$ID", "Milk"], ["due", "$LAST", "2023-02-29"]],
+        [["add", "$ID", "A"], ["move", "$LAST", "--before", "$LAST"]],
+        [["add", "$ID", "A"], ["move", "$LAST", "--list", "$ID", "--after", "$LAST"]],
+        [["add", "$ID", "A"], ["rename", "$LAST", "B"], ["rm", "$LAST"], ["restore", "$LAST"]],
+        [["todos", "$ID", "--all", "--"]], [["todos", "--", "--all"]], [["todos", "--all=1"]],
+        [["note-add", "Ideas"], ["note-insert", "$LAST", "0", "Hello"], ["note-show", "$LAST"]],
+        [["note-add", "Ideas"], ["note-insert", "$LAST", "99", "x"]],
+        [["note-add", "Ideas"], ["note-delete", "$LAST", "0", "-1"]],
+        [["note-add", "N"], ["note-rename", "$LAST", "M"], ["note-rm", "$LAST"], ["notes"]],
+        [["log"]], [["state"]], [["rebuild"]], [["--json", "state"]],
+        [["login", "http://localhost:1", "alice"]], [["status"]],
+    ]
+    for cmds in lines:
+        data = b"".join(b"".join(a.encode() + b"\0" for a in cmd) + b"\0" for cmd in cmds)
+        write("cli", data)
+
+
 def main():
     targets = sys.argv[1:] or ["protocol"]
     for t in targets:
