@@ -182,8 +182,13 @@ cairn_server_in_process_request (CairnServerInProcess *ip,
   if (timed_out || end_of_headers == NULL)
     return 0;
   response_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  if (!soup_headers_parse_response (text, end_of_headers + 4 - text, response_headers, NULL, &status, NULL))
-    g_error ("cairn-server wrote an answer libsoup cannot parse");
+  {
+    /* libsoup's parser reads numbers with strtol(): give it a string. */
+    g_autofree char *head = g_strndup (text, end_of_headers + 4 - text);
+
+    if (!soup_headers_parse_response (head, strlen (head), response_headers, NULL, &status, NULL))
+      g_error ("cairn-server wrote an answer libsoup cannot parse");
+  }
   *out_len = text_len - (end_of_headers + 4 - text);
   *out_body = g_malloc (*out_len + 1);
   memcpy (*out_body, end_of_headers + 4, *out_len);

@@ -4,7 +4,8 @@
 # first every seed of tests/fuzz/corpus/NAME (so each input that once
 # crashed is tried again), then new inputs for $CAIRN_FUZZ_SECONDS (20 by
 # default). What it learns goes to WORK/corpus, crashes to WORK/artifacts;
-# the seed folder in the source tree is only read.
+# the seed folder in the source tree is only read. Any finding exits 1 (not
+# libFuzzer's 77, which meson would count as a skip).
 # usage: run-fuzzer.sh FUZZER SEED-DIR WORK-DIR [LIBFUZZER-OPTION…]
 set -eu
 fuzzer=$1
@@ -13,5 +14,6 @@ work=$3
 shift 3
 mkdir -p "$work/corpus" "$work/artifacts"
 exec "$fuzzer" -max_total_time="${CAIRN_FUZZ_SECONDS:-20}" -timeout=10 \
+  -error_exitcode=1 -timeout_exitcode=1 \
   -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
   "$@" "$work/corpus" "$seeds"
