@@ -2,6 +2,7 @@
 /* fuzz-common.c: logging and input filters shared by the fuzz targets. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -14,8 +15,13 @@ quiet_log (const char     *domain,
            const char     *message,
            gpointer        user_data)
 {
+  /* GLib ends a fatal message with SIGTRAP, which libFuzzer does not catch
+   * (no artifact would be written): abort instead. */
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    g_printerr ("%s: %s\n", domain ? domain : "(none)", message);
+    {
+      g_printerr ("%s: %s\n", domain ? domain : "(none)", message);
+      abort ();
+    }
 }
 
 /* CAIRN_FUZZ_REPORT_KNOWN=1 turns the temporary filters off (to check

@@ -148,6 +148,15 @@ is_framing_header (const char *line)
   return FALSE;
 }
 
+/* Whether target's path (before any query) is a workspace's events. */
+static gboolean
+is_events (const char *target)
+{
+  g_autofree char *path = g_strndup (target, strcspn (target, "?#"));
+
+  return g_str_has_prefix (path, "/v1/workspaces/") && g_str_has_suffix (path, "/events");
+}
+
 static void
 check_answer (const char *method,
               const char *target,
@@ -187,14 +196,14 @@ check_answer (const char *method,
       g_assert_cmpuint (cairn_protocol_error_status (reply->error), ==, status);
       return;
     }
-  if (status == 200 && g_str_equal (method, "GET") && strstr (target, "/events") != NULL && compare)
+  if (status == 200 && g_str_equal (method, "GET") && is_events (target) && compare)
     {
       g_autoptr(CairnPullReply) pull = cairn_protocol_decode_pull_reply_text (body, body_len, G_MAXSIZE, &error);
 
       if (pull == NULL)
         g_error ("the client cannot read the pull answer (%s): %s", error->message, body);
     }
-  if (status == 200 && g_str_equal (method, "POST") && strstr (target, "/events") != NULL)
+  if (status == 200 && g_str_equal (method, "POST") && is_events (target))
     {
       g_autoptr(CairnPushReply) push = cairn_protocol_decode_push_reply (node, FALSE, &error);
 
