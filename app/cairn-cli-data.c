@@ -8,27 +8,17 @@
 
 #include "cairn-cli-private.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+typedef enum { KIND_LIST = CAIRN_OBJECT_LIST, KIND_TODO = CAIRN_OBJECT_TODO,
+               KIND_NOTE = CAIRN_OBJECT_NOTE } Kind;
 
-typedef enum { KIND_LIST, KIND_TODO, KIND_NOTE } Kind;
-
-/* The row as the cli shows it; the same members, in the same order, as
- * the *_to_json() functions below write for pool objects. */
-static const struct
-{
-  const char *noun;
-  const char *sql;
-} kinds[] = {
-  [KIND_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
-  [KIND_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted FROM todos WHERE id = ?1" },
-  /* notes.body is written lazily: cairn_note_body() is always current */
-  [KIND_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
-                          "FROM notes WHERE id = ?1" },
-};
+static const char * const nouns[] = { [KIND_LIST] = "list", [KIND_TODO] = "todo",
+                                      [KIND_NOTE] = "note" };
 
 typedef enum { WANT_ANY, WANT_LIVE, WANT_DELETED } Want;
 
-/* Reads one row: *row is NULL when there is no such id. */
+/* Reads one row as the store gives it (the same members, in the same
+ * order, as the *_to_json() functions below write for pool objects):
+ * *row is NULL when there is no such id. */
 static gboolean
 fetch_row (CairnStore  *store,
            Kind         kind,
@@ -37,46 +27,14 @@ fetch_row (CairnStore  *store,
            gboolean    *deleted,
            GError     **error)
 {
-  sqlite3 *db = cairn_store_get_db (store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  int rc;
+  g_autoptr(GError) local_error = NULL;
 
-  *row = NULL;
-  *deleted = FALSE;
-  if (sqlite3_prepare_v2 (db, kinds[kind].sql, -1, &stmt, NULL) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-    goto failed;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
+  *row = cairn_store_read_object (store, (CairnObjectKind) kind, id, deleted, &local_error);
+  if (*row != NULL)
     return TRUE;
-  if (rc != SQLITE_ROW)
-    goto failed;
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  for (int col = 0; col < sqlite3_column_count (stmt); col++)
-    {
-      const char *name = sqlite3_column_name (stmt, col);
-
-      json_builder_set_member_name (builder, name);
-      if (strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0)
-        json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, col) != 0);
-      else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
-        json_builder_add_null_value (builder);
-      else
-        json_builder_add_string_value (builder, (const char *)sqlite3_column_text (stmt, col));
-      if (strcmp (name, "deleted") == 0)
-        *deleted = sqlite3_column_int (stmt, col) != 0;
-    }
-  json_builder_end_object (builder);
-  *row = json_builder_get_root (builder);
-  return TRUE;
-
-failed:
-  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
-               "Cannot read %s %s from %s: %s", kinds[kind].noun, id,
-               cairn_store_get_path (store), sqlite3_errmsg (db));
+  if (g_error_matches (local_error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;
 }
 
@@ -97,11 +55,11 @@ require (CairnCli    *cli,
   if (store == NULL || !fetch_row (store, kind, id, &row, &deleted, &error))
     return cairn_cli_fail (cli, error);
   if (row == NULL)
-    return cairn_cli_failf (cli, "no %s with id %s", kinds[kind].noun, id);
+    return cairn_cli_failf (cli, "no %s with id %s", nouns[kind], id);
   if (want == WANT_LIVE && deleted)
-    return cairn_cli_failf (cli, "%s %s is deleted (restore it first)", kinds[kind].noun, id);
+    return cairn_cli_failf (cli, "%s %s is deleted (restore it first)", nouns[kind], id);
   if (want == WANT_DELETED && !deleted)
-    return cairn_cli_failf (cli, "%s %s is not deleted", kinds[kind].noun, id);
+    return cairn_cli_failf (cli, "%s %s is not deleted", nouns[kind], id);
   return CAIRN_CLI_OK;
 }
 
@@ -126,7 +84,7 @@ report (CairnCli   *cli,
   if (!fetch_row (cli->store, kind, id, &row, &deleted, &error))
     return cairn_cli_fail (cli, error);
   if (row == NULL)
-    return cairn_cli_failf (cli, "%s %s vanished after the change", kinds[kind].noun, id);
+    return cairn_cli_failf (cli, "%s %s vanished after the change", nouns[kind], id);
   cairn_cli_print_json (cli, row);
   return CAIRN_CLI_OK;
 }
@@ -682,8 +640,18 @@ cmd_state (CairnCli  *cli,
   if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
       (state = cairn_store_dump_state (store, &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  /* The state is JSON already, with or without --json. */
-  g_print ("%s\n", state);
+  /* The state is JSON already: pretty-printed as text, and on one line
+   * with --json, like every other --json answer (docs/cli.md). */
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_from_string (state, &error);
+
+      if (root == NULL)
+        return cairn_cli_fail (cli, error);
+      cairn_cli_print_json (cli, root);
+    }
+  else
+    g_print ("%s\n", state);
   return CAIRN_CLI_OK;
 }
 

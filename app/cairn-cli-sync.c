@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cairn-cli-private.h"
+#include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-engine.h"
 
@@ -233,7 +234,7 @@ cmd_workspace_use (CairnCli  *cli,
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
-  if (!cairn_protocol_is_uuid (args[0]))
+  if (!cairn_is_object_id (args[0]))
     return cairn_cli_usage (cli, "“%s” is not a workspace id", args[0]);
   if ((engine = open_engine (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);
@@ -340,12 +341,19 @@ cmd_sync (CairnCli  *cli,
   g_source_remove (timeout_id);
 
   store = cairn_sync_engine_get_store (engine);
+  /* Everything else went out; say what the server refused and where it
+   * is kept. */
+  if (cairn_sync_status_get_state (cairn_sync_engine_get_status (engine)) == CAIRN_SYNC_STATE_REFUSED)
+    g_printerr ("cairn-cli: warning: %s (cairn-cli refused lists it)\n",
+                cairn_sync_status_get_message (cairn_sync_engine_get_status (engine)));
   if (cli->json)
     {
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
       JsonObject *o = json_object_new ();
       json_object_set_int_member (o, "head", cairn_store_get_head (store));
       json_object_set_int_member (o, "pending", cairn_store_get_pending_count (store));
+      json_object_set_int_member (o, "refused",
+                                  cairn_sync_status_get_refused_count (cairn_sync_engine_get_status (engine)));
       json_node_take_object (root, o);
       cairn_cli_print_json (cli, root);
     }
@@ -390,6 +398,9 @@ cmd_status (CairnCli  *cli,
         g_print ("user: %s\n", cairn_sync_status_get_username (status));
       g_print ("workspace: %s\n", cairn_sync_status_get_workspace_id (status));
       g_print ("pending: %u\n", cairn_sync_status_get_pending_count (status));
+      if (cairn_sync_status_get_refused_count (status) > 0)
+        g_print ("refused: %u (the server refused them for good; cairn-cli refused lists them)\n",
+                 cairn_sync_status_get_refused_count (status));
       if (cairn_sync_status_get_last_sync (status) > 0)
         {
           g_autoptr(GDateTime) dt =
@@ -509,6 +520,82 @@ cmd_conflict_dismiss (CairnCli *cli, int argc, char **argv)
   return conflict_action (cli, argc, argv, FALSE);
 }
 
+static int
+cmd_refused (CairnCli  *cli,
+             int        argc,
+             char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autoptr(JsonArray) array = NULL;
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
+    return CAIRN_CLI_USAGE;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      (refused = cairn_store_list_refused (store, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  array = json_array_new ();
+  for (guint i = 0; i < refused->len; i++)
+    {
+      CairnRefusedChange *change = refused->pdata[i];
+
+      if (cli->json)
+        {
+          JsonObject *o = json_object_new ();
+
+          json_object_set_int_member (o, "id", change->id);
+          json_object_set_member (o, "event", cairn_event_to_json (change->event));
+          json_object_set_int_member (o, "refused_client_seq", change->refused_client_seq);
+          json_object_set_string_member (o, "code", change->code);
+          json_object_set_string_member (o, "reason", change->reason);
+          json_object_set_int_member (o, "set_aside_at", change->set_aside_at);
+          json_array_add_object_element (array, o);
+        }
+      else
+        {
+          g_autofree char *text = cairn_refused_change_describe (change);
+
+          g_print ("%" G_GINT64_FORMAT "  %s\n", change->id, text);
+        }
+    }
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_node_init_array (json_node_alloc (), array);
+
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
+static int
+cmd_refused_dismiss (CairnCli  *cli,
+                     int        argc,
+                     char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[1];
+  guint64 id;
+  CairnStore *store;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if (!g_ascii_string_to_unsigned (args[0], 10, 1, G_MAXINT64, &id, NULL))
+    return cairn_cli_usage (cli, "“%s” is not the id of a refused change", args[0]);
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
+      !cairn_store_dismiss_refused (store, (gint64) id, &error))
+    return cairn_cli_fail (cli, error);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (root, json_object_new ());
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
 const CairnCliCommand cairn_cli_sync_commands[] = {
   { "login",            "URL USER [--device NAME]", "Sign in (password on standard input)", cmd_login },
   { "logout",           "",                  "Sign out; local data stays", cmd_logout },
@@ -520,5 +607,7 @@ const CairnCliCommand cairn_cli_sync_commands[] = {
   { "conflicts",        "",                  "Show your changes that another device overwrote", cmd_conflicts },
   { "conflict-keep",    "ID",                "Restore your value (a new change)", cmd_conflict_keep },
   { "conflict-dismiss", "ID",                "Forget a conflict report", cmd_conflict_dismiss },
+  { "refused",          "",                  "Show the changes the server refused for good (set aside)", cmd_refused },
+  { "refused-dismiss",  "ID",                "Forget a refused change for good", cmd_refused_dismiss },
   { NULL }
 };

@@ -2,6 +2,9 @@
 /* cairn-cli-text.c: cairn-cli's commands on note bodies (the text CRDT). */
 #include "config.h"
 
+#include <string.h>
+#include <stdio.h>
+
 #include "cairn-cli-private.h"
 #include "cairn-position.h"
 
@@ -29,55 +32,39 @@ show_note (CairnCli   *cli,
            CairnStore *store,
            const char *id)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  JsonObject *note;
 
   if (!cairn_is_object_id (id))
     return cairn_cli_failf (cli, "“%s” is not a note id", id);
-  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
-                          "SELECT title, cairn_note_body (id, body), deleted FROM notes WHERE id = ?", -1,
-                          &stmt, NULL) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
-    {
-      int r = cairn_cli_failf (cli, "Cannot read note %s: %s", id,
-                               sqlite3_errmsg (cairn_store_get_db (store)));
-      sqlite3_finalize (stmt);
-      return r;
-    }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      int r = rc == SQLITE_DONE ?
-              cairn_cli_failf (cli, "No note with id %s", id) :
-              cairn_cli_failf (cli, "Cannot read note %s: %s", id,
-                               sqlite3_errmsg (cairn_store_get_db (store)));
-      sqlite3_finalize (stmt);
-      return r;
-    }
+  row = cairn_store_read_object (store, CAIRN_OBJECT_NOTE, id, NULL, &error);
+  if (row == NULL)
+    return cairn_cli_fail (cli, error);
+  note = json_node_get_object (row);
   if (cli->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
-      const char *body = (const char *) sqlite3_column_text (stmt, 1);
+      const char *body = json_object_get_string_member (note, "body");
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
       json_builder_add_string_value (b, id);
       json_builder_set_member_name (b, "title");
-      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_add_string_value (b, json_object_get_string_member (note, "title"));
       json_builder_set_member_name (b, "body");
       json_builder_add_string_value (b, body);
       json_builder_set_member_name (b, "length");
       json_builder_add_int_value (b, g_utf8_strlen (body, -1));
       json_builder_set_member_name (b, "deleted");
-      json_builder_add_boolean_value (b, sqlite3_column_int (stmt, 2) != 0);
+      json_builder_add_boolean_value (b, json_object_get_boolean_member (note, "deleted"));
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       cairn_cli_print_json (cli, node);
     }
   else
-    g_print ("%s\n", (const char *) sqlite3_column_text (stmt, 1));
-  sqlite3_finalize (stmt);
+    g_print ("%s\n", json_object_get_string_member (note, "body"));
   return CAIRN_CLI_OK;
 }
 
@@ -109,18 +96,69 @@ edit_body (CairnCli   *cli,
   return show_note (cli, store, id);
 }
 
+/* The text of note-insert --file: a file, or standard input for "-". */
+static char *
+read_text_file (const char  *path,
+                GError     **error)
+{
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (g_strcmp0 (path, "-") == 0)
+    {
+      GString *in = g_string_new (NULL);
+      char buf[65536];
+      gsize n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (in, buf, n);
+      if (ferror (stdin))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "Cannot read the text from standard input");
+          g_string_free (in, TRUE);
+          return NULL;
+        }
+      length = in->len;
+      contents = g_string_free (in, FALSE);
+    }
+  else if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  if (memchr (contents, '\0', length) != NULL || !g_utf8_validate_len (contents, length, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The text in “%s” is not UTF-8 text", path);
+      g_free (contents);
+      return NULL;
+    }
+  return contents;
+}
+
 static int
 cmd_note_insert (CairnCli  *cli,
                  int        argc,
                  char     **argv)
 {
-  const char *args[3];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  const char *file = NULL;
+  CairnCliOption options[] = {
+    { "--file", TRUE, &file },
+    { NULL }
+  };
+  const char *args[3] = { NULL, NULL, NULL };
   gsize pos;
 
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 3, 3, args) ||
+  if (!cairn_cli_parse (cli, argc, argv, options, 2, 3, args) ||
       !parse_count (cli, "Position", args[1], &pos))
     return CAIRN_CLI_USAGE;
-  return edit_body (cli, args[0], pos, 0, args[2]);
+  /* The text as an argument, or (too large for an argument: the kernel
+   * takes at most 128 KiB in one) from a file. */
+  if ((file == NULL) == (args[2] == NULL))
+    return cairn_cli_usage (cli, "give either TEXT or --file PATH");
+  if (file != NULL && (contents = read_text_file (file, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  return edit_body (cli, args[0], pos, 0, file != NULL ? contents : args[2]);
 }
 
 static int
@@ -155,7 +193,9 @@ cmd_note_show (CairnCli  *cli,
 }
 
 const CairnCliCommand cairn_cli_text_commands[] = {
-  { "note-insert", "ID POS TEXT", "Insert TEXT into a note's body before character POS (from 0)", cmd_note_insert },
+  { "note-insert", "ID POS TEXT | ID POS --file PATH",
+    "Insert TEXT (or the text of PATH, - for standard input) into a note's body before character POS (from 0)",
+    cmd_note_insert },
   { "note-delete", "ID POS LEN",  "Delete LEN characters of a note's body from character POS", cmd_note_delete },
   { "note-show",   "ID",          "Print a note's body", cmd_note_show },
   { NULL }

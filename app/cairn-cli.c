@@ -58,7 +58,7 @@ cairn_cli_get_store (CairnCli  *cli,
   if (profile == NULL)
     return NULL;
   cli->store = cairn_profile_open_store (profile, NULL, error);
-  /* DESIGN.md: events this build cannot show are kept, and the user told. */
+  /* docs/design.md: events this build cannot show are kept, and the user told. */
   if (cli->store != NULL && cairn_store_get_needs_update (cli->store))
     g_printerr ("cairn-cli: warning: this workspace holds changes made with a newer "
                 "Cairn, which this version cannot show; update Cairn\n");
@@ -225,6 +225,20 @@ print_command_usage (const CairnCliCommand *c)
   g_print ("  %-46s %s\n", left, c->summary);
 }
 
+/* One command for help --json: name, usage line, summary. */
+static JsonObject *
+command_to_json (const CairnCliCommand *c)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *usage = g_strdup_printf ("cairn-cli %s%s%s", c->name,
+                                            *c->args ? " " : "", c->args);
+
+  json_object_set_string_member (object, "name", c->name);
+  json_object_set_string_member (object, "usage", usage);
+  json_object_set_string_member (object, "summary", c->summary);
+  return object;
+}
+
 static int
 cmd_help (CairnCli  *cli,
           int        argc,
@@ -241,8 +255,29 @@ cmd_help (CairnCli  *cli,
 
       if (c == NULL)
         return cairn_cli_usage (cli, "no command “%s”", args[0]);
-      g_print ("usage: cairn-cli %s%s%s\n%s\n", c->name, *c->args ? " " : "",
-               c->args, c->summary);
+      if (cli->json)
+        {
+          g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+          json_node_take_object (root, command_to_json (c));
+          cairn_cli_print_json (cli, root);
+        }
+      else
+        g_print ("usage: cairn-cli %s%s%s\n%s\n", c->name, *c->args ? " " : "",
+                 c->args, c->summary);
+      return CAIRN_CLI_OK;
+    }
+
+  if (cli->json)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      for (guint t = 0; t < G_N_ELEMENTS (command_tables); t++)
+        for (const CairnCliCommand *c = command_tables[t]; c->name != NULL; c++)
+          json_array_add_object_element (array, command_to_json (c));
+      root = json_node_init_array (json_node_alloc (), array);
+      cairn_cli_print_json (cli, root);
       return CAIRN_CLI_OK;
     }
 

@@ -14,6 +14,7 @@
 
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "bench-password-1"
 
@@ -23,22 +24,6 @@ typedef struct
   CairnStore      *store;
   CairnSyncEngine *engine;
 } Device;
-
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static void
 device_open (Device          *d,
@@ -55,8 +40,8 @@ device_open (Device          *d,
   g_assert_no_error (error);
   d->engine = cairn_sync_engine_new (d->profile);
   cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 got_result, &result);
-  if (!cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error))
+                                 cairn_test_got_result, &result);
+  if (!cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error))
     g_error ("login: %s", error->message);
   ws = cairn_profile_dup_current_workspace (d->profile, &error);
   d->store = cairn_profile_open_store (d->profile, NULL, &error);
@@ -78,8 +63,8 @@ device_sync (Device *d)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
-  if (!cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error))
+  cairn_sync_engine_sync_async (d->engine, NULL, cairn_test_got_result, &result);
+  if (!cairn_sync_engine_sync_finish (d->engine, cairn_test_wait_result (&result), &error))
     g_error ("sync: %s", error->message);
 }
 
@@ -332,23 +317,6 @@ bench_return (CairnTestServer *server,
   device_close (&b);
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char *argv[])
 {
@@ -373,6 +341,6 @@ main (int argc, char *argv[])
 
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
   return 0;
 }

@@ -87,6 +87,11 @@ JsonObject            *_cairn_event_args_scan     (const char          *json,
                                                    gssize               length);
 /* cairn_event_validate() of an event with these args, without building
  * it: the same verdict and the same message. */
+/* cairn_event_check_limits() with the args as cairn_event_dup_args_json()
+ * wrote them (a local commit stores that text, so it is made once). */
+gboolean               _cairn_event_check_limits_args (const CairnEvent *event,
+                                                       const char       *args_json,
+                                                       GError          **error);
 gboolean               _cairn_event_validate_flat (const char          *name,
                                                    guint                version,
                                                    const CairnFlatArgs *args,

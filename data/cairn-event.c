@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn-event-private.h"
+#include "cairn-json-guard.h"
 #include "cairn-position.h"
 #include "cairn-text.h"
 
@@ -455,6 +456,70 @@ cairn_event_validate (const CairnEvent  *self,
 }
 
 gboolean
+cairn_event_check_limits (const CairnEvent  *self,
+                          GError           **error)
+{
+  g_autofree char *args = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  args = cairn_event_dup_args_json (self);
+  return _cairn_event_check_limits_args (self, args, error);
+}
+
+gboolean
+_cairn_event_check_limits_args (const CairnEvent  *self,
+                                const char        *args,
+                                GError           **error)
+{
+  g_autoptr(GList) members = NULL;
+  const char *largest = NULL;
+  gsize largest_bytes = 0;
+  gsize n;
+
+  if (strlen (self->name) > CAIRN_EVENT_MAX_NAME_BYTES)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+                   "%s: the event name is longer than the %d bytes the server accepts",
+                   self->name, CAIRN_EVENT_MAX_NAME_BYTES);
+      return FALSE;
+    }
+  if (self->version < 1 || self->version > CAIRN_EVENT_MAX_VERSION)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+                   "%s: version %u is not one the server accepts (1 to %d)",
+                   self->name, self->version, CAIRN_EVENT_MAX_VERSION);
+      return FALSE;
+    }
+
+  n = strlen (args);
+  if (n <= CAIRN_EVENT_MAX_ARGS_BYTES)
+    return TRUE;
+
+  /* Name the field that makes it large (by its text's length: the JSON
+   * escapes add little to the strings events carry). */
+  members = json_object_get_members (self->args);
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (self->args, l->data);
+      gsize bytes = JSON_NODE_HOLDS_VALUE (node) &&
+                    json_node_get_value_type (node) == G_TYPE_STRING
+                    ? strlen (json_node_get_string (node)) : 0;
+
+      if (largest == NULL || bytes > largest_bytes)
+        {
+          largest = l->data;
+          largest_bytes = bytes;
+        }
+    }
+  g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE,
+               "%s: “%s” is too large: the event's args would be %" G_GSIZE_FORMAT
+               " bytes, more than the %d the server accepts",
+               self->name, largest != NULL ? largest : "args", n, CAIRN_EVENT_MAX_ARGS_BYTES);
+  return FALSE;
+}
+
+gboolean
 _cairn_event_validate_flat (const char          *name,
                             guint                version,
                             const CairnFlatArgs *args,
@@ -704,17 +769,6 @@ get_string_member (JsonObject   *obj,
   return TRUE;
 }
 
-gboolean
-cairn_is_client_id (const char *str)
-{
-  if (str == NULL || strlen (str) != 32)
-    return FALSE;
-  for (guint i = 0; i < 32; i++)
-    if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 CairnEvent *
 cairn_event_new_from_args_json (const char  *name,
                                 guint        version,
@@ -724,6 +778,8 @@ cairn_event_new_from_args_json (const char  *name,
   g_autoptr(JsonObject) args = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
+  CairnJsonGuardResult guard;
+  gsize at = 0;
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (args_json != NULL, NULL);
@@ -731,12 +787,28 @@ cairn_event_new_from_args_json (const char  *name,
   if ((args = _cairn_event_args_scan (args_json, -1)) != NULL)
     return cairn_event_new (name, version, args);
 
+  /* json-glib recurses without limit, cuts strings at an escaped NUL, and
+   * writes fractions and large numbers back as text that is not JSON. */
+  guard = cairn_json_guard (args_json, -1, CAIRN_JSON_GUARD_INTEGERS, &at);
+  if (guard != CAIRN_JSON_GUARD_OK)
+    {
+      g_autofree char *why = cairn_json_guard_message (guard, at);
+
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "args are not a JSON object that can be read exactly: %s", why);
+      return NULL;
+    }
   node = json_from_string (args_json, &local_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
                    "args are not a JSON object%s%s",
                    local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  if (cairn_json_node_has_fraction (node))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "args hold a number with a fraction or exponent (only integers are kept exactly)");
       return NULL;
     }
   return cairn_event_new (name, version, json_node_get_object (node));
@@ -841,31 +913,3 @@ cairn_new_object_id (void)
                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-gboolean
-cairn_is_object_id (const char *str)
-{
-  if (str == NULL || strlen (str) != 36)
-    return FALSE;
-
-  for (guint i = 0; i < 36; i++)
-    {
-      if (i == 8 || i == 13 || i == 18 || i == 23)
-        {
-          if (str[i] != '-')
-            return FALSE;
-        }
-      else if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-char *
-cairn_new_client_id (void)
-{
-  GString *s = g_string_sized_new (32);
-
-  for (guint i = 0; i < 4; i++)
-    g_string_append_printf (s, "%08x", g_random_int ());
-  return g_string_free (s, FALSE);
-}

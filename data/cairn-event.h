@@ -10,6 +10,8 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-ids.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_EVENT_ERROR (cairn_event_error_quark ())
@@ -18,7 +20,15 @@ typedef enum
 {
   CAIRN_EVENT_ERROR_INVALID,      /* malformed event or args; message names the field */
   CAIRN_EVENT_ERROR_UNKNOWN,      /* name/version this build does not know */
+  CAIRN_EVENT_ERROR_TOO_LARGE,    /* valid, but more than the server accepts */
 } CairnEventError;
+
+/* What cairn-server accepts of one event (docs/protocol.md, "Limits"; the
+ * sync engine checks they equal CAIRN_PROTOCOL_MAX_*): a local commit
+ * refuses more, so that every committed event can be pushed. */
+#define CAIRN_EVENT_MAX_ARGS_BYTES (64 * 1024)
+#define CAIRN_EVENT_MAX_NAME_BYTES 64
+#define CAIRN_EVENT_MAX_VERSION    G_MAXINT32
 
 GQuark cairn_event_error_quark (void);
 
@@ -54,6 +64,14 @@ void        cairn_event_unref         (CairnEvent  *self);
 gboolean    cairn_event_validate      (const CairnEvent *self,
                                        GError          **error);
 
+/* Checks that the server will accept the event as it travels: its name,
+ * its version and the size of its args as compact JSON (what
+ * cairn_event_dup_args_json() gives and the server measures).
+ * CAIRN_EVENT_ERROR_TOO_LARGE names the event and its largest field. Call
+ * it on new local events (cairn_store_commit() does), after validate. */
+gboolean    cairn_event_check_limits  (const CairnEvent *self,
+                                       GError          **error);
+
 /* Wire/JSON form: {"name","version","args","client_id","client_seq",
  * "created_at"[, "seq"][, "device"]}. Parsing checks shape and types only;
  * call cairn_event_validate() for the args. */
@@ -71,12 +89,9 @@ CairnEvent *cairn_event_new_from_args_json (const char  *name,
 /* The args as compact canonical JSON (members sorted), newly allocated. */
 char       *cairn_event_dup_args_json (const CairnEvent *self);
 
-/* A new time-ordered object id (UUIDv7, lowercase, with dashes). */
+/* A new time-ordered object id (UUIDv7, lowercase, with dashes); its
+ * check and the client id's are in cairn-ids.h. */
 char       *cairn_new_object_id       (void);
-gboolean    cairn_is_object_id        (const char *str);
-/* A new random client id (32 lowercase hex digits) and its check. */
-char       *cairn_new_client_id       (void);
-gboolean    cairn_is_client_id        (const char *str);
 /* TRUE for a real calendar date written YYYY-MM-DD (years 0001-9999). */
 gboolean    cairn_is_date             (const char *str);
 

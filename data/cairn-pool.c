@@ -27,6 +27,7 @@
 
 #include <string.h>
 
+#include "cairn-sqlite.h"
 #include "cairn-pool.h"
 #include "cairn-pool-private.h"
 
@@ -48,7 +49,6 @@
 #define SELECT_NOTE_VERSION "SELECT version FROM note_versions WHERE id = ?1"
 #define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* ------------------------------------------------------------------------ */
 /* Sorted models                                                            */

@@ -73,6 +73,11 @@ checkpoint_thread (gpointer data)
   /* Its own connection: a checkpoint on the store's connection would have
    * to share its thread. Never creates the file. */
   rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE, NULL);
+  /* Reading the journal mode takes a lock another process may hold for a
+   * moment. (A PASSIVE checkpoint itself never waits: SQLite does not
+   * call the busy handler for it.) */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
   /* A new connection finds the file in WAL mode only once it reads it;
    * until then a checkpoint does nothing. */
   if (rc == SQLITE_OK)

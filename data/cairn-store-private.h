@@ -7,9 +7,14 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 5
+#define CAIRN_STORE_SCHEMA_VERSION 6
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
+/* How long every connection to a workspace file waits for another
+ * process's lock before failing with SQLITE_BUSY (docs/store.md). */
+#define CAIRN_STORE_BUSY_TIMEOUT_MS 5000
+
+#include "cairn-sqlite.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_session, sqlite3session_delete)
 
@@ -164,6 +169,7 @@ gboolean      _cairn_store_apply_flat      (CairnStore          *self,
                                             gint64               created_at,
                                             gint64               seq,
                                             const char          *client_id,
+                                            gint64               client_seq,
                                             gboolean            *skipped,
                                             GError             **error);
 
@@ -177,6 +183,21 @@ gboolean      _cairn_store_apply_event_recorded (CairnStore       *self,
                                                  gboolean         *skipped,
                                                  GBytes          **changeset,
                                                  GError          **error);
+
+/* Commits several local events of one kind (@args: JsonObject*) in one
+ * transaction, in order, with one ::changed: all of them or, on error,
+ * none. Each is checked like cairn_store_commit() before anything is
+ * written. */
+gboolean      _cairn_store_commit_several      (CairnStore       *self,
+                                                const char       *name,
+                                                guint             version,
+                                                GPtrArray        *args,
+                                                GError          **error);
+
+/* The args of the note.edited events that carry @ops, each within the
+ * server's args limit (JsonObject*, in order; one when @ops is small). */
+GPtrArray    *_cairn_store_note_edit_args      (const char         *note_id,
+                                                const CairnTextOps *ops);
 
 /* note.edited (cairn-store-text.c): merges the event's text operations into
  * the note's CRDT (note_bodies and note_body_ops, outside changesets) and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-rebase.c: taking the server's order (rebase) and re-deriving
- * the state from the log (rebuild). DESIGN.md §3 and docs/store.md. */
+ * the state from the log (rebuild). docs/design.md and docs/store.md. */
 #define G_LOG_DOMAIN "cairn-store"
 
 #include "config.h"
@@ -21,29 +21,6 @@ typedef struct
  * pending note.created) may hold a body that its insertion did not. */
 #define NOTES_BODY_COLUMN 2
 
-static gboolean
-values_equal (sqlite3_value *a,
-              sqlite3_value *b)
-{
-  int type = sqlite3_value_type (a);
-
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      return sqlite3_value_double (a) == sqlite3_value_double (b);
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
-                     sqlite3_value_bytes (a)) == 0;
-    }
-}
-
 /* A DELETE of a notes row whose values differ from the recorded ones in
  * the body alone. */
 static gboolean
@@ -58,7 +35,7 @@ differs_in_body_only (sqlite3_changeset_iter *iter,
         continue;
       if (sqlite3changeset_old (iter, i, &recorded) != SQLITE_OK ||
           sqlite3changeset_conflict (iter, i, &current) != SQLITE_OK ||
-          recorded == NULL || current == NULL || !values_equal (recorded, current))
+          recorded == NULL || current == NULL || !cairn_sqlite_values_equal (recorded, current))
         return FALSE;
     }
   return TRUE;
@@ -608,6 +585,7 @@ cairn_store_rebuild (CairnStore  *self,
   if (!empty_state_tables (self, &indexes, error) ||
       !_cairn_store_exec (self, "DELETE FROM note_bodies; DELETE FROM note_body_ops; "
                           "DELETE FROM note_versions; DELETE FROM note_body_versions; "
+                          "DELETE FROM parked; "
                           "UPDATE meta SET rebuild = 0 WHERE rebuild;", error))
     goto fail;
   _cairn_store_text_cache_clear (self);
@@ -638,7 +616,7 @@ cairn_store_rebuild (CairnStore  *self,
         ok = _cairn_store_apply_flat (self, name, version, &flat,
                                       sqlite3_column_int64 (stmt, 5), seq,
                                       (const char *) sqlite3_column_text (stmt, 3),
-                                      &skipped, error);
+                                      sqlite3_column_int64 (stmt, 4), &skipped, error);
       else
         {
           g_autoptr(CairnEvent) event = NULL;

@@ -5,10 +5,14 @@
  * args (":title" binds args.title, NULL when absent) plus ":created_at"
  * (the event's own timestamp, part of the event, so still deterministic).
  * The WHERE clauses make an event that no longer applies a no-op: a rename
- * of a missing or deleted object, a create of an existing id, a change to
- * the value the row already has. No clock, no randomness, no local-only
- * tables: every replica that applies the same events gets the same rows.
- * docs/events.md describes each one.
+ * of a deleted object, a create of an existing id, a change to the value
+ * the row already has. An event from the log whose object does not exist
+ * yet (a rename before the create, a todo before its list: an order a
+ * broken or older client left in the server's log) is parked instead and
+ * applied, in log order, right after the object's create (see "Parking"
+ * below). No clock, no randomness, no local-only tables: every replica
+ * that applies the same events gets the same rows. docs/events.md
+ * describes each one.
  */
 #define G_LOG_DOMAIN "cairn-store"
 
@@ -120,6 +124,296 @@ bind_args (CairnStore       *self,
   return TRUE;
 }
 
+/* ---- Parking ---------------------------------------------------------
+ *
+ * Which object an event needs, in the order checked: the first one that
+ * does not exist is the one it waits for. A create needs nothing of its
+ * own (a todo needs its list). */
+static const struct
+{
+  const char *name;
+  const char *table;
+  const char *arg;
+} needs[] = {
+  { "list.renamed",     "lists", "list_id" },
+  { "list.moved",       "lists", "list_id" },
+  { "list.deleted",     "lists", "list_id" },
+  { "list.restored",    "lists", "list_id" },
+  { "todo.created",     "lists", "list_id" },
+  { "todo.renamed",     "todos", "todo_id" },
+  { "todo.completed",   "todos", "todo_id" },
+  { "todo.reopened",    "todos", "todo_id" },
+  { "todo.due_set",     "todos", "todo_id" },
+  { "todo.due_cleared", "todos", "todo_id" },
+  { "todo.moved",       "todos", "todo_id" },
+  { "todo.moved",       "lists", "list_id" },
+  { "todo.deleted",     "todos", "todo_id" },
+  { "todo.restored",    "todos", "todo_id" },
+  { "note.renamed",     "notes", "note_id" },
+  { "note.deleted",     "notes", "note_id" },
+  { "note.restored",    "notes", "note_id" },
+  { "note.edited",      "notes", "note_id" },
+};
+
+/* Parked events of our own outbox (no seq yet) sort after every logged one. */
+#define PARKED_PENDING_ORD (G_GINT64_CONSTANT (1) << 62)
+
+typedef const char *(*ArgLookup) (gconstpointer args, const char *member);
+
+static const char *
+json_arg (gconstpointer  args,
+          const char    *member)
+{
+  JsonNode *node = json_object_get_member ((JsonObject *) args, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+}
+
+static const char *
+flat_arg (gconstpointer  args,
+          const char    *member)
+{
+  const CairnFlatMember *m = _cairn_flat_args_lookup (args, member);
+
+  return m != NULL ? m->string : NULL;
+}
+
+/* 1 when the query (one parameter: an id) finds a row, 0 when it finds
+ * none, -1 on error. */
+static int
+query_finds (CairnStore  *self,
+             const char  *sql,
+             const char  *id,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot look up an object");
+      return -1;
+    }
+  return rc == SQLITE_ROW;
+}
+
+static int
+row_exists (CairnStore  *self,
+            const char  *table,
+            const char  *id,
+            GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM %s WHERE id = ?1", table);
+
+  return query_finds (self, sql, id, error);
+}
+
+/* For an event that changed nothing: the object it needs that does not
+ * exist (*target, pointing into args), else *target NULL. */
+static gboolean
+missing_target (CairnStore    *self,
+                const char    *name,
+                ArgLookup      lookup,
+                gconstpointer  args,
+                const char   **target,
+                GError       **error)
+{
+  *target = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (needs); i++)
+    {
+      const char *id;
+      int exists;
+
+      if (!g_str_equal (needs[i].name, name) || (id = lookup (args, needs[i].arg)) == NULL)
+        continue;
+      if ((exists = row_exists (self, needs[i].table, id, error)) < 0)
+        return FALSE;
+      if (!exists)
+        {
+          *target = id;
+          return TRUE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+park (CairnStore  *self,
+      const char  *target,
+      gint64       seq,
+      const char  *client_id,
+      gint64       client_seq,
+      const char  *name,
+      guint        version,
+      const char  *args_json,
+      gint64       created_at,
+      GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT OR IGNORE INTO parked (target, ord, client_id, client_seq, "
+                               "name, version, args, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 2, seq > 0 ? seq : PARKED_PENDING_ORD + client_seq) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 3, client_id != NULL ? client_id : self->client_id, -1,
+                         SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 4, client_seq) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 5, name, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 6, version) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 7, args_json, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 8, created_at) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  g_debug ("Parking %s (seq %" G_GINT64_FORMAT ") until %s exists", name, seq, target);
+  return _cairn_store_step_done (self, stmt, error);
+}
+
+/* 1 when events wait for @id, 0 when none, -1 on error. */
+static int
+has_parked (CairnStore  *self,
+            const char  *id,
+            GError     **error)
+{
+  return query_finds (self, "SELECT 1 FROM parked WHERE target = ?1", id, error);
+}
+
+static gboolean park_event_if_orphan (CairnStore *self, const CairnEvent *event, GError **error);
+static gboolean apply (CairnStore *self, const CairnEvent *event, CairnChanges *changes,
+                       gboolean *skipped, GBytes **changeset, GError **error);
+
+/* The object @id was just created: the events that waited for it follow,
+ * in log order (each may wait again, for another object). */
+static gboolean
+unpark (CairnStore    *self,
+        const char    *id,
+        CairnChanges  *changes,
+        GError       **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self,
+                               /* In the log's order: ord is the seq an event had
+                                * when it parked, or past every seq for one of our
+                                * pending events, which may be in the log by now
+                                * (confirmed by the rebase's fast path, without
+                                * being applied again). */
+                               "SELECT coalesce ((SELECT seq FROM log WHERE log.client_id = "
+                               "  parked.client_id AND log.client_seq = parked.client_seq), ord) AS o, "
+                               "client_id, client_seq, name, version, args, created_at "
+                               "FROM parked WHERE target = ?1 ORDER BY o, client_id, client_seq",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) args = NULL;
+      CairnEvent *event;
+      gint64 ord = sqlite3_column_int64 (stmt, 0);
+
+      args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, 5), error);
+      if (args == NULL)
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      event = cairn_event_new ((const char *) sqlite3_column_text (stmt, 3),
+                               (guint) sqlite3_column_int64 (stmt, 4), args);
+      event->seq = ord < PARKED_PENDING_ORD ? ord : 0;
+      event->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      event->client_seq = sqlite3_column_int64 (stmt, 2);
+      event->created_at = sqlite3_column_int64 (stmt, 6);
+      g_ptr_array_add (events, event);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the parked events");
+      return FALSE;
+    }
+  if (events->len == 0)
+    return TRUE;
+
+  stmt = _cairn_store_prepare (self, "DELETE FROM parked WHERE target = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      gboolean skipped;
+
+      g_debug ("Applying parked %s (seq %" G_GINT64_FORMAT ") now that %s exists",
+               ((CairnEvent *) events->pdata[i])->name, ((CairnEvent *) events->pdata[i])->seq, id);
+      if (!apply (self, events->pdata[i], changes, &skipped, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+park_event_if_orphan (CairnStore        *self,
+                      const CairnEvent  *event,
+                      GError           **error)
+{
+  g_autofree char *args_json = NULL;
+  const char *target;
+
+  if (!missing_target (self, event->name, json_arg, event->args, &target, error))
+    return FALSE;
+  if (target == NULL)
+    return TRUE;
+  args_json = cairn_event_dup_args_json (event);
+  return park (self, target, event->seq, event->client_id, event->client_seq,
+               event->name, event->version, args_json, event->created_at, error);
+}
+
+/* After a reducer's statement: a create that made its row lets the events
+ * that waited for it follow; an event that changed nothing because its
+ * object does not exist waits for it. Only where nothing records a
+ * one-row changeset (events from the log, rebuild): our own events are
+ * made on objects that exist here, and nobody else can know an object of
+ * ours before its create is in the log. */
+static gboolean
+after_reducer (CairnStore        *self,
+               const CairnEvent  *event,
+               const char        *id,
+               gboolean           changed,
+               CairnChanges      *changes,
+               GError           **error)
+{
+  if (changed)
+    return !g_str_has_suffix (event->name, ".created") || unpark (self, id, changes, error);
+  return park_event_if_orphan (self, event, error);
+}
+
 /* changeset NULL: do not record; else *changeset receives the changeset
  * of what the reducer wrote (the event must have a one-row reducer). */
 static gboolean
@@ -168,6 +462,8 @@ apply (CairnStore       *self,
         return FALSE;
       if (!_cairn_store_apply_note_edit (self, current, changes, error))
         return FALSE;
+      if (changeset == NULL && !park_event_if_orphan (self, current, error))
+        return FALSE;
       if (changeset != NULL)
         {
           if ((after = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
@@ -193,7 +489,7 @@ apply (CairnStore       *self,
     return FALSE;
 
   if (sqlite3_changes (self->db) == 0)
-    return TRUE;
+    return changeset != NULL || after_reducer (self, current, id, FALSE, changes, error);
 
   if (changeset != NULL)
     {
@@ -215,7 +511,7 @@ apply (CairnStore       *self,
       if (set == changes->notes)
         g_hash_table_add (changes->note_rows, g_strdup (id));
     }
-  return TRUE;
+  return changeset != NULL || after_reducer (self, current, id, TRUE, changes, error);
 }
 
 gboolean
@@ -236,6 +532,7 @@ _cairn_store_apply_flat (CairnStore          *self,
                          gint64               created_at,
                          gint64               seq,
                          const char          *client_id,
+                         gint64               client_seq,
                          gboolean            *skipped,
                          GError             **error)
 {
@@ -265,6 +562,7 @@ _cairn_store_apply_flat (CairnStore          *self,
       event->created_at = created_at;
       event->seq = seq;
       event->client_id = g_strdup (client_id);
+      event->client_seq = client_seq;
       return apply (self, event, NULL, skipped, NULL, error);
     }
 
@@ -299,7 +597,28 @@ _cairn_store_apply_flat (CairnStore          *self,
           return FALSE;
         }
     }
-  return _cairn_store_step_done (self, stmt, error);
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* As after_reducer(), without building the event unless it waits. */
+  if (sqlite3_changes (self->db) > 0)
+    return !g_str_has_suffix (name, ".created") || unpark (self, id->string, NULL, error);
+  {
+    const char *target;
+
+    if (!missing_target (self, name, flat_arg, args, &target, error))
+      return FALSE;
+    if (target != NULL)
+      {
+        g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
+        g_autoptr(CairnEvent) event = cairn_event_new (name, version, object);
+        g_autofree char *args_json = cairn_event_dup_args_json (event);
+
+        return park (self, target, seq, client_id, client_seq, name, version, args_json,
+                     created_at, error);
+      }
+  }
+  return TRUE;
 }
 
 gboolean
@@ -312,10 +631,31 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
 {
   g_autoptr(sqlite3_session) session = NULL;
 
+  int waiting = 0;
+
+  /* A create that parked events wait for writes their rows too, and an
+   * event whose object does not exist here parks itself (the same as it
+   * will once it is in the log): the session records all of it. */
+  if (g_str_has_suffix (event->name, ".created") && lookup_reducer (event->name) != NULL)
+    {
+      const char *id = json_arg (event->args, lookup_reducer (event->name)->id_arg);
+
+      if (id != NULL && (waiting = has_parked (self, id, error)) < 0)
+        return FALSE;
+    }
+  if (!waiting && _cairn_event_lookup_spec (event->name, event->version) != NULL)
+    {
+      const char *target = NULL;
+
+      if (!missing_target (self, event->name, json_arg, event->args, &target, error))
+        return FALSE;
+      waiting = target != NULL;
+    }
+
   /* Upcasting keeps an event's name, so the name says whether it has a
    * one-row reducer (note.edited writes one row of note_versions).
    * Anything else is recorded by a session. */
-  if (lookup_reducer (event->name) != NULL || g_str_equal (event->name, "note.edited"))
+  if (!waiting && (lookup_reducer (event->name) != NULL || g_str_equal (event->name, "note.edited")))
     return apply (self, event, changes, skipped, changeset, error);
 
   *changeset = NULL;

@@ -107,6 +107,24 @@ static const char * const migrations[] = {
    * instead, and one on version (the same small integer in every row) is a
    * few bytes an entry. No query looks pending up by version. */
   "CREATE INDEX pending_for_count ON pending (version);",
+  /* 5 -> 6: events from the log whose object does not exist yet (a rename
+   * before its create, a todo before its list) wait here and are applied
+   * when the object appears (cairn-store-reducers.c). State: emptied by
+   * rebuild, recorded by sessions. A file with a log is rebuilt once, so
+   * that a log an older client left with effects before their causes
+   * (pushed again after a server restore) gets them back. */
+  "CREATE TABLE parked ("
+  "  target TEXT NOT NULL,"
+  "  ord INTEGER NOT NULL,"
+  "  client_id TEXT NOT NULL,"
+  "  client_seq INTEGER NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  args TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (target, ord, client_id, client_seq)"
+  ") WITHOUT ROWID;"
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM log);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);
@@ -172,6 +190,10 @@ probe_existing (const char  *path,
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
+  /* Even a read waits for locks: another process may be creating the
+   * file, or checkpointing and resetting the WAL as it closes it. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
   if (rc != SQLITE_OK)
     {
       set_db_error (error, db, rc, path, "Cannot open");
@@ -321,8 +343,14 @@ _cairn_store_open_db (const char  *path,
    * FULL would put an fsync on every keystroke-sized change. The busy
    * timeout lets cairn-cli and the app share the file. A 16 MiB page cache
    * keeps a rebuild of a large log from spilling to the WAL mid-way. */
-  if (!exec (db, path, "PRAGMA busy_timeout = 5000", error) ||
-      !exec (db, path, "PRAGMA journal_mode = WAL", error) ||
+  rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (error, db, rc, path, "Cannot set up");
+      sqlite3_close (db);
+      return NULL;
+    }
+  if (!exec (db, path, "PRAGMA journal_mode = WAL", error) ||
       !exec (db, path, "PRAGMA synchronous = NORMAL", error) ||
       !exec (db, path, "PRAGMA foreign_keys = ON", error) ||
       !exec (db, path, "PRAGMA cache_size = -16384", error) ||

@@ -467,17 +467,39 @@ replay_log (CairnStore  *self,
   return TRUE;
 }
 
-gboolean
-cairn_store_forget_server_history_after (CairnStore  *self,
-                                         gint64       keep_upto,
-                                         const char  *history_id,
-                                         GError     **error)
+/* "client_id/client_seq": an event's identity in every log. */
+static char *
+event_key (const CairnEvent *event)
 {
-  g_autoptr(CairnChanges) changes = NULL;
-  sqlite3_stmt *stmt;
+  return g_strdup_printf ("%s/%" G_GINT64_FORMAT, event->client_id, event->client_seq);
+}
 
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+static GHashTable *
+event_keys (GPtrArray *events)
+{
+  GHashTable *keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    g_hash_table_add (keys, event_key (events->pdata[i]));
+  return keys;
+}
+
+static gboolean
+has_event (GHashTable       *keys,
+           const CairnEvent *event)
+{
+  g_autofree char *key = event_key (event);
+
+  return g_hash_table_contains (keys, key);
+}
+
+/* The server's events after keep_upto: seqs keep_upto + 1, + 2, … */
+static gboolean
+check_server_events (CairnStore  *self,
+                     gint64       keep_upto,
+                     GPtrArray   *events,
+                     GError     **error)
+{
   if (keep_upto < 0 || keep_upto > self->head)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -485,41 +507,167 @@ cairn_store_forget_server_history_after (CairnStore  *self,
                    ": its head is %" G_GINT64_FORMAT, self->path, keep_upto, self->head);
       return FALSE;
     }
-  if (!ensure_tables (self, error) ||
-      !_cairn_store_begin (self, error))
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      const CairnEvent *event = events->pdata[i];
+
+      if (event->seq != keep_upto + 1 + (gint64) i ||
+          !cairn_is_client_id (event->client_id) || event->client_seq < 1)
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_OUT_OF_ORDER,
+                       "Event %u of the server's log after seq %" G_GINT64_FORMAT
+                       " has seq %" G_GINT64_FORMAT ", client id “%s”, client seq %"
+                       G_GINT64_FORMAT, i, keep_upto, event->seq,
+                       event->client_id ? event->client_id : "", event->client_seq);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Our events of the old tail that the server's log lacks go back to the
+ * outbox; the other devices' go to sync_archive. */
+static gboolean
+set_aside_missing (CairnStore  *self,
+                   GPtrArray   *tail,
+                   GHashTable  *server_keys,
+                   GError     **error)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  for (guint i = 0; i < tail->len; i++)
+    {
+      const CairnEvent *event = tail->pdata[i];
+      g_autofree char *args = NULL;
+      sqlite3_stmt *stmt;
+
+      if (has_event (server_keys, event))
+        continue;
+      args = cairn_event_dup_args_json (event);
+      if (g_strcmp0 (event->client_id, self->client_id) == 0)
+        {
+          /* Our confirmed events all have smaller client_seqs than the
+           * pending ones (the server stores a client's events in
+           * client_seq order). Their changesets are recomputed below. */
+          stmt = _cairn_store_prepare (self,
+                                       "INSERT INTO pending (client_seq, name, version, args, "
+                                       "created_at, changeset) VALUES (?1, ?2, ?3, ?4, ?5, X'')",
+                                       error);
+          if (stmt == NULL ||
+              !bind_int (self, stmt, 1, event->client_seq, error) ||
+              !bind_text (self, stmt, 2, event->name, error) ||
+              !bind_int (self, stmt, 3, event->version, error) ||
+              !bind_text (self, stmt, 4, args, error) ||
+              !bind_int (self, stmt, 5, event->created_at, error) ||
+              !_cairn_store_step_done (self, stmt, error))
+            return FALSE;
+          continue;
+        }
+      stmt = _cairn_store_prepare (self,
+                                   "INSERT INTO sync_archive (seq, client_id, client_seq, name, "
+                                   "version, args, created_at, device, archived_at) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error);
+      if (stmt == NULL ||
+          !bind_int (self, stmt, 1, event->seq, error) ||
+          !bind_text (self, stmt, 2, event->client_id, error) ||
+          !bind_int (self, stmt, 3, event->client_seq, error) ||
+          !bind_text (self, stmt, 4, event->name, error) ||
+          !bind_int (self, stmt, 5, event->version, error) ||
+          !bind_text (self, stmt, 6, args, error) ||
+          !bind_int (self, stmt, 7, event->created_at, error) ||
+          !bind_text (self, stmt, 8, event->device, error) ||
+          !bind_int (self, stmt, 9, now, error) ||
+          !_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The server's events after keep_upto on top of the replayed log. Those
+ * this device already had in its old tail are not news: the conflict
+ * hooks saw them the first time (and sync_origin still says what they
+ * left), so only the new ones go through the hooks. */
+static gboolean
+apply_server_events (CairnStore  *self,
+                     GPtrArray   *events,
+                     GHashTable  *old_keys,
+                     gboolean    *any_skipped,
+                     GError     **error)
+{
+  g_autoptr(GHashTable) pending_fields = NULL;
+
+  if (events == NULL || events->len == 0)
+    return TRUE;
+  pending_fields = _cairn_store_sync_pending_fields (self, error);
+  if (pending_fields == NULL)
     return FALSE;
 
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO sync_archive (seq, client_id, client_seq, name, "
-                               "version, args, created_at, device, archived_at) "
-                               "SELECT seq, client_id, client_seq, name, version, args, "
-                               "created_at, device, ?1 FROM log "
-                               "WHERE seq > ?2 AND client_id != (SELECT client_id FROM meta)", error);
-  if (stmt == NULL || !bind_int (self, stmt, 1, g_get_real_time () / 1000, error) ||
-      !bind_int (self, stmt, 2, keep_upto, error) ||
-      !_cairn_store_step_done (self, stmt, error))
+  for (guint i = 0; i < events->len; i++)
+    {
+      const CairnEvent *event = events->pdata[i];
+      gboolean known = has_event (old_keys, event);
+      gboolean skipped = FALSE;
+
+      if (g_strcmp0 (event->client_id, self->client_id) == 0)
+        {
+          sqlite3_stmt *stmt = _cairn_store_prepare (self, "DELETE FROM pending WHERE client_seq = ?1",
+                                                     error);
+
+          if (stmt == NULL || !bind_int (self, stmt, 1, event->client_seq, error) ||
+              !_cairn_store_step_done (self, stmt, error))
+            return FALSE;
+          if (!known && !_cairn_store_sync_own_confirmed (self, event, error))
+            return FALSE;
+        }
+      else if (!known && !_cairn_store_sync_foreign_applied (self, event, pending_fields, error))
+        return FALSE;
+      if (!_cairn_store_apply_event (self, event, NULL, &skipped, error) ||
+          !_cairn_store_insert_log (self, event, skipped, error))
+        return FALSE;
+      *any_skipped = *any_skipped || skipped;
+    }
+  return TRUE;
+}
+
+gboolean
+cairn_store_replace_server_history_after (CairnStore  *self,
+                                          gint64       keep_upto,
+                                          GPtrArray   *events,
+                                          const char  *history_id,
+                                          GError     **error)
+{
+  g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GHashTable) server_keys = NULL;
+  g_autoptr(GHashTable) old_keys = NULL;
+  gboolean any_skipped = FALSE;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (!check_server_events (self, keep_upto, events, error) ||
+      !ensure_tables (self, error) ||
+      !_cairn_store_begin (self, error))
+    return FALSE;
+  /* Inside the transaction: head is current. */
+  if (!check_server_events (self, keep_upto, events, error))
     goto fail;
 
-  /* Our confirmed events all have smaller client_seqs than the pending
-   * ones (the server stores a client's events in client_seq order). Their
-   * changesets are recomputed by the replay below. */
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO pending (client_seq, name, version, args, created_at, changeset) "
-                               "SELECT client_seq, name, version, args, created_at, X'' FROM log "
-                               "WHERE seq > ?1 AND client_id = (SELECT client_id FROM meta) "
-                               "ORDER BY client_seq", error);
-  if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
-      !_cairn_store_step_done (self, stmt, error))
+  tail = cairn_store_list_log (self, keep_upto, G_MAXUINT, error);
+  if (tail == NULL)
     goto fail;
+  server_keys = event_keys (events);
+  old_keys = event_keys (tail);
+  if (!set_aside_missing (self, tail, server_keys, error))
+    goto fail;
+
   stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq > ?1", error);
   if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
       !_cairn_store_step_done (self, stmt, error))
     goto fail;
-  /* What our forgotten events set is no longer ours to report on. */
-  stmt = _cairn_store_prepare (self, "DELETE FROM sync_origin WHERE seq > ?1", error);
-  if (stmt == NULL || !bind_int (self, stmt, 1, keep_upto, error) ||
-      !_cairn_store_step_done (self, stmt, error))
-    goto fail;
+  /* sync_origin stays: what our events set is still ours, they are in
+   * the outbox or in the server's new log, and reports about the fields
+   * must not be lost. */
   if (!_cairn_store_exec (self,
                           "DELETE FROM todos;"
                           "DELETE FROM note_bodies;"
@@ -527,20 +675,24 @@ cairn_store_forget_server_history_after (CairnStore  *self,
                           "DELETE FROM note_versions;"
                           "DELETE FROM note_body_versions;"
                           "DELETE FROM notes;"
-                          "DELETE FROM lists;", error))
+                          "DELETE FROM lists;"
+                          "DELETE FROM parked;", error))
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);
-  /* Our replayed text ops that were typed on forgotten ops will be held:
-   * new edits take a new text client id, so they neither reuse the held
-   * ops' counters nor wait for them (docs/text-crdt.md). */
+  /* Our replayed text ops that were typed on ops the server's log lacks
+   * will be held: new edits take a new text client id, so they neither
+   * reuse the held ops' counters nor wait for them (docs/text-crdt.md). */
   if (!_cairn_store_renew_text_client (self, error))
     goto fail;
 
-  /* The state as the kept log left it, then the outbox on top. */
-  if (!replay_log (self, keep_upto, error))
+  /* The state as the kept log left it, the server's events after it,
+   * then the outbox on top. */
+  if (!replay_log (self, keep_upto, error) ||
+      !apply_server_events (self, events, old_keys, &any_skipped, error))
     goto fail;
-  self->head = keep_upto;
+  self->head = events != NULL && events->len > 0
+               ? ((CairnEvent *) events->pdata[events->len - 1])->seq : keep_upto;
   g_free (self->history_id);
   self->history_id = g_strdup (history_id);
   if (!_cairn_store_save_cursor (self, error))
@@ -565,6 +717,15 @@ fail:
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;
+}
+
+gboolean
+cairn_store_forget_server_history_after (CairnStore  *self,
+                                         gint64       keep_upto,
+                                         const char  *history_id,
+                                         GError     **error)
+{
+  return cairn_store_replace_server_history_after (self, keep_upto, NULL, history_id, error);
 }
 
 gboolean

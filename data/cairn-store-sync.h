@@ -46,6 +46,21 @@ gboolean   cairn_store_forget_server_history_after (CairnStore  *self,
                                                     gint64       keep_upto,
                                                     const char  *history_id,
                                                     GError     **error);
+/* The server's log after keep_upto is not the one this store has (a
+ * restore from a backup, after which the devices pushed again what the
+ * server lost). In one transaction: events (CairnEvent, the server's
+ * events with seqs keep_upto + 1, + 2, … in order, as pulled) replace the
+ * log after keep_upto; our events of the old tail that events lacks go
+ * back to the outbox, the other devices' to sync_archive; the state is
+ * rebuilt from the new log plus the outbox, and events of ours in it leave
+ * the outbox. Events already in the old tail skip the conflict hooks
+ * (they were seen once); sync_origin is kept. events NULL or empty is
+ * cairn_store_forget_server_history_after(). Changes nothing on error. */
+gboolean   cairn_store_replace_server_history_after (CairnStore  *self,
+                                                     gint64       keep_upto,
+                                                     GPtrArray   *events,
+                                                     const char  *history_id,
+                                                     GError     **error);
 /* Events kept in the archive by cairn_store_forget_server_history(). */
 gint64     cairn_store_count_archived          (CairnStore  *self,
                                                 GError     **error);

@@ -831,16 +831,33 @@ cairn_store_load_note_text (CairnStore  *self,
   return text;
 }
 
+/* The largest encoded op batch one note.edited may carry: its args are
+ * {"note_id":"<36>","ops":"<base64>"}, and base64 makes 4 bytes of 3;
+ * 1 KiB of the limit is left for the rest. */
+#define NOTE_EDIT_MAX_OPS_BYTES ((CAIRN_EVENT_MAX_ARGS_BYTES - 1024) / 4 * 3)
+
+static JsonObject *
+note_edit_args (const char         *note_id,
+                const CairnTextOps *ops)
+{
+  g_autoptr(GBytes) bytes = cairn_text_ops_encode (ops);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (bytes, NULL),
+                                          g_bytes_get_size (bytes));
+  JsonObject *args = json_object_new ();
+
+  json_object_set_string_member (args, "note_id", note_id);
+  json_object_set_string_member (args, "ops", b64);
+  return args;
+}
+
 gboolean
 cairn_store_edit_note (CairnStore    *self,
                        const char    *note_id,
                        CairnTextOps  *ops,
                        GError       **error)
 {
-  g_autoptr(JsonObject) args = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CairnEvent) event = NULL;
-  g_autofree char *b64 = NULL;
+  g_autoptr(GPtrArray) args = NULL;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
   g_return_val_if_fail (ops != NULL, FALSE);
@@ -850,10 +867,28 @@ cairn_store_edit_note (CairnStore    *self,
   if (cairn_text_ops_is_empty (ops))
     return TRUE;
   bytes = cairn_text_ops_encode (ops);
-  b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  args = json_object_new ();
-  json_object_set_string_member (args, "note_id", note_id);
-  json_object_set_string_member (args, "ops", b64);
-  event = cairn_store_commit (self, "note.edited", 1, args, error);
-  return event != NULL;
+  if (g_bytes_get_size (bytes) <= NOTE_EDIT_MAX_OPS_BYTES)
+    {
+      g_autoptr(JsonObject) one = note_edit_args (note_id, ops);
+      g_autoptr(CairnEvent) event = cairn_store_commit (self, "note.edited", 1, one, error);
+
+      return event != NULL;
+    }
+
+  /* A large paste: several events, each one the server accepts, applied
+   * in order in one transaction (all or nothing, one ::changed). */
+  args = _cairn_store_note_edit_args (note_id, ops);
+  return _cairn_store_commit_several (self, "note.edited", 1, args, error);
+}
+
+GPtrArray *
+_cairn_store_note_edit_args (const char         *note_id,
+                             const CairnTextOps *ops)
+{
+  g_autoptr(GPtrArray) batches = cairn_text_ops_split (ops, NOTE_EDIT_MAX_OPS_BYTES);
+  GPtrArray *args = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; i < batches->len; i++)
+    g_ptr_array_add (args, note_edit_args (note_id, batches->pdata[i]));
+  return args;
 }

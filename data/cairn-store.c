@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cairn-json-guard.h"
 #include "cairn-store-private.h"
 
 G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
@@ -616,7 +617,7 @@ sqlite3_session *
 _cairn_store_session_new (CairnStore  *self,
                           GError     **error)
 {
-  static const char * const tables[] = { "lists", "todos", "notes", "note_versions" };
+  static const char * const tables[] = { "lists", "todos", "notes", "note_versions", "parked" };
   g_autoptr(sqlite3_session) session = NULL;
 
   if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)
@@ -699,29 +700,6 @@ changes_set_for_table (CairnChanges *changes,
   return NULL;
 }
 
-static gboolean
-values_equal (sqlite3_value *a,
-              sqlite3_value *b)
-{
-  int type = sqlite3_value_type (a);
-
-  if (type != sqlite3_value_type (b))
-    return FALSE;
-  switch (type)
-    {
-    case SQLITE_NULL:
-      return TRUE;
-    case SQLITE_INTEGER:
-      return sqlite3_value_int64 (a) == sqlite3_value_int64 (b);
-    case SQLITE_FLOAT:
-      return sqlite3_value_double (a) == sqlite3_value_double (b);
-    default:
-      return sqlite3_value_bytes (a) == sqlite3_value_bytes (b) &&
-             memcmp (sqlite3_value_blob (a), sqlite3_value_blob (b),
-                     sqlite3_value_bytes (a)) == 0;
-    }
-}
-
 gboolean
 _cairn_changes_add_changeset (CairnChanges  *changes,
                               GBytes        *changeset,
@@ -755,7 +733,7 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
               if ((rc = sqlite3changeset_new (iter, i, &new_value)) != SQLITE_OK ||
                   (rc = sqlite3changeset_old (iter, i, &old_value)) != SQLITE_OK)
                 break;
-              if (new_value != NULL && old_value != NULL && !values_equal (old_value, new_value))
+              if (new_value != NULL && old_value != NULL && !cairn_sqlite_values_equal (old_value, new_value))
                 changed = TRUE;
             }
           if (rc != SQLITE_OK)
@@ -846,6 +824,13 @@ load_meta (CairnStore  *self,
   /* Whatever made the cursor stale (a rollback, a rebase, another
    * process) may have changed note bodies under the decoded ones. */
   _cairn_store_text_cache_clear (self);
+  /* The change counter first: outside a transaction the counter and the
+   * rows below are read in two snapshots, and another process's commit
+   * between them must leave the counter older than the rows (the next
+   * check reloads for nothing), never newer (the next check would miss
+   * that commit and reuse its client_seq). */
+  if (!read_data_version (self, &self->data_version, error))
+    return FALSE;
   if (scan_skipped)
     stmt = _cairn_store_prepare (self, META_COLUMNS "EXISTS (SELECT 1 FROM log WHERE skipped) "
                                  "FROM meta WHERE id = 1", error);
@@ -876,9 +861,6 @@ load_meta (CairnStore  *self,
   if (scan_skipped)
     self->needs_update = sqlite3_column_int (stmt, 5) != 0;
   sqlite3_reset (stmt);
-
-  if (!read_data_version (self, &self->data_version, error))
-    return FALSE;
 
   if (!cairn_is_client_id (self->client_id))
     {
@@ -936,11 +918,25 @@ _cairn_store_parse_args (CairnStore  *self,
 {
   JsonNode *root;
   JsonObject *fast;
+  CairnJsonGuardResult guard;
+  gsize at = 0;
 
   /* What the store wrote itself, without json-glib's parser (about 15
    * times faster); anything else, and every error, through json-glib. */
   if (json != NULL && (fast = _cairn_event_args_scan (json, -1)) != NULL)
     return fast;
+  /* The file may have been written by anyone: never hand json-glib (which
+   * recurses without limit) deep nesting. Numbers are not checked here, so
+   * that what an older version stored still reads. */
+  if (json != NULL &&
+      (guard = cairn_json_guard (json, -1, CAIRN_JSON_GUARD_NONE, &at)) != CAIRN_JSON_GUARD_OK)
+    {
+      g_autofree char *why = cairn_json_guard_message (guard, at);
+
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
+                   "Stored event in “%s” is damaged: its args are refused: %s", self->path, why);
+      return NULL;
+    }
   if (!json_parser_load_from_data (self->parser, json, -1, error))
     {
       g_prefix_error (error, "Stored event in “%s” is damaged: ", self->path);
@@ -957,13 +953,17 @@ _cairn_store_parse_args (CairnStore  *self,
   return json_object_ref (json_node_get_object (root));
 }
 
+/* @args_json: the event's args as cairn_event_dup_args_json() writes them,
+ * or NULL to have them written here. */
 static gboolean
-bind_event (CairnStore       *self,
-            sqlite3_stmt     *stmt,
-            const CairnEvent *event,
-            GError          **error)
+bind_event_args (CairnStore       *self,
+                 sqlite3_stmt     *stmt,
+                 const CairnEvent *event,
+                 const char       *args_json,
+                 GError          **error)
 {
-  g_autofree char *args = cairn_event_dup_args_json (event);
+  g_autofree char *own = args_json == NULL ? cairn_event_dup_args_json (event) : NULL;
+  const char *args = args_json != NULL ? args_json : own;
   int rc = SQLITE_OK;
 
   /* Parameters by name; a statement uses any subset of them. */
@@ -995,6 +995,15 @@ bind_event (CairnStore       *self,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+bind_event (CairnStore       *self,
+            sqlite3_stmt     *stmt,
+            const CairnEvent *event,
+            GError          **error)
+{
+  return bind_event_args (self, stmt, event, NULL, error);
 }
 
 gboolean
@@ -1257,6 +1266,74 @@ _cairn_store_get_rollback_count (CairnStore *self)
   return self->rollback_count;
 }
 
+/* A new local event: valid, and one the server will accept. *args_json
+ * gets its args as stored (written once, for the check and the row). */
+static CairnEvent *
+new_local_event (CairnStore  *self,
+                 const char  *name,
+                 guint        version,
+                 JsonObject  *args,
+                 char       **args_json,
+                 GError     **error)
+{
+  g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
+  g_autofree char *json = NULL;
+
+  if (!cairn_event_validate (event, error))
+    return NULL;
+  json = cairn_event_dup_args_json (event);
+  if (!_cairn_event_check_limits_args (event, json, error))
+    return NULL;
+  event->client_id = g_strdup (self->client_id);
+  event->created_at = g_get_real_time () / 1000;
+  *args_json = g_steal_pointer (&json);
+  return g_steal_pointer (&event);
+}
+
+/* Inside a transaction: applies @event, adds it to the outbox with its
+ * changeset under the next client_seq, and advances the cursor (a
+ * rollback reloads it). */
+static gboolean
+commit_in_transaction (CairnStore    *self,
+                       CairnEvent    *event,
+                       const char    *args_json,
+                       CairnChanges  *changes,
+                       GError       **error)
+{
+  g_autoptr(GBytes) changeset = NULL;
+  sqlite3_stmt *stmt;
+  gboolean skipped = FALSE;
+
+  g_assert (self->in_transaction);
+
+  event->client_seq = self->next_client_seq;
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, "
+                               "created_at, changeset) VALUES (:client_seq, :name, "
+                               ":version, :args, :created_at, ?)", error);
+  if (stmt == NULL || !bind_event_args (self, stmt, event, args_json, error))
+    return FALSE;
+  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
+                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
+                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
+  self->next_client_seq++;
+  self->pending_count++;
+  return TRUE;
+}
+
 CairnEvent *
 cairn_store_commit (CairnStore  *self,
                     const char  *name,
@@ -1266,10 +1343,7 @@ cairn_store_commit (CairnStore  *self,
 {
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(GBytes) changeset = NULL;
   g_autofree char *args_json = NULL;
-  sqlite3_stmt *stmt;
-  gboolean skipped = FALSE;
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
 
@@ -1278,53 +1352,71 @@ cairn_store_commit (CairnStore  *self,
   g_return_val_if_fail (args != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  event = cairn_event_new (name, version, args);
-  if (!cairn_event_validate (event, error))
+  if ((event = new_local_event (self, name, version, args, &args_json, error)) == NULL)
     return NULL;
-
-  event->client_id = g_strdup (self->client_id);
-  event->created_at = g_get_real_time () / 1000;
   changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return NULL;
-
-  event->client_seq = self->next_client_seq;
-  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
-    goto fail;
-
-  stmt = _cairn_store_prepare (self,
-                               "INSERT INTO pending (client_seq, name, version, args, "
-                               "created_at, changeset) VALUES (:client_seq, :name, "
-                               ":version, :args, :created_at, ?)", error);
-  if (stmt == NULL || !bind_event (self, stmt, event, error))
-    goto fail;
-  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
-                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
-                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+  if (!commit_in_transaction (self, event, args_json, changes, error) ||
+      !_cairn_store_end (self, error))
     {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      goto fail;
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return NULL;
     }
-  if (!_cairn_store_step_done (self, stmt, error))
-    goto fail;
-
-  /* meta.next_client_seq is not written here (one page less per change):
-   * the outbox and the log already say which numbers are used, and
-   * _cairn_store_load_meta() takes the larger. */
-  self->next_client_seq++;
-  self->pending_count++;
-  if (!_cairn_store_end (self, error))
-    goto fail;
 
   notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
   return g_steal_pointer (&event);
+}
 
-fail:
-  if (self->in_transaction)
-    _cairn_store_rollback (self);
-  return NULL;
+gboolean
+_cairn_store_commit_several (CairnStore  *self,
+                             const char  *name,
+                             guint        version,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < args->len; i++)
+    {
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+
+  notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
 }
 
 GPtrArray *
@@ -1416,6 +1508,97 @@ dump_table (CairnStore   *self,
   return TRUE;
 }
 
+static const struct
+{
+  const char *noun;
+  const char *sql;
+} object_kinds[] = {
+  [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
+  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted "
+                                  "FROM todos WHERE id = ?1" },
+  /* notes.body is written lazily: cairn_note_body() is always current */
+  [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
+                                  "FROM notes WHERE id = ?1" },
+};
+
+JsonNode *
+cairn_store_read_object (CairnStore      *self,
+                         CairnObjectKind  kind,
+                         const char      *id,
+                         gboolean        *deleted,
+                         GError         **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (object_kinds), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (deleted != NULL)
+    *deleted = FALSE;
+  stmt = _cairn_store_prepare (self, object_kinds[kind].sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return NULL;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "No %s with id %s", object_kinds[kind].noun, id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      g_autofree char *what = g_strdup_printf ("Cannot read %s %s", object_kinds[kind].noun, id);
+
+      _cairn_store_set_error (self, error, what);
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (int col = 0; col < sqlite3_column_count (stmt); col++)
+    {
+      const char *name = sqlite3_column_name (stmt, col);
+      gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0;
+
+      json_builder_set_member_name (builder, name);
+      if (flag)
+        json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, col) != 0);
+      else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, col));
+      if (deleted != NULL && strcmp (name, "deleted") == 0)
+        *deleted = sqlite3_column_int (stmt, col) != 0;
+    }
+  json_builder_end_object (builder);
+  sqlite3_reset (stmt);
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+has_rows (CairnStore *self,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, NULL);
+  gboolean any;
+
+  if (stmt == NULL)
+    return FALSE;
+  any = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return any;
+}
+
 char *
 cairn_store_dump_state (CairnStore  *self,
                         GError     **error)
@@ -1435,6 +1618,13 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "todos",
                    "SELECT deleted, done, due, id, list_id, position, title FROM todos "
                    "ORDER BY id", error))
+    return NULL;
+  /* Events still waiting for their object: part of the state (every
+   * replica has the same), shown only when there are any. */
+  if (has_rows (self, "SELECT 1 FROM parked") &&
+      !dump_table (self, builder, "waiting",
+                   "SELECT args, client_id, client_seq, name, target FROM parked "
+                   "ORDER BY target, client_id, client_seq", error))
     return NULL;
   json_builder_end_object (builder);
 

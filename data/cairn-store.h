@@ -4,7 +4,7 @@
  * It holds the state tables, the confirmed event log, the pending outbox
  * (each event with the SQLite changeset of what its reducer wrote) and the
  * sync cursor (head, history_id). Every local change is one transaction;
- * cairn_store_rebase() takes the server's order. See DESIGN.md §2–§3.
+ * cairn_store_rebase() takes the server's order. See docs/design.md.
  */
 #pragma once
 
@@ -51,8 +51,30 @@ CairnStore *cairn_store_open              (const char  *path,
 const char *cairn_store_get_path          (CairnStore  *self);
 /* This device's random 128-bit id for this workspace (32 hex digits). */
 const char *cairn_store_get_client_id     (CairnStore  *self);
-/* For read-only queries (pool, tests, cli). Do not write through it. */
+/* The connection, for read-only queries by data/ itself (the pool) and by
+ * tests. Nothing outside data/ reads the state tables through it: their
+ * columns are data/'s business (app/, sync/ and ui/ use the store and the
+ * pool). Never write through it. */
 sqlite3    *cairn_store_get_db            (CairnStore  *self);
+
+typedef enum
+{
+  CAIRN_OBJECT_LIST,
+  CAIRN_OBJECT_TODO,
+  CAIRN_OBJECT_NOTE,
+} CairnObjectKind;
+
+/* One object as it is now, deleted or not, as a JSON object of its
+ * columns: a list's id, title, position, deleted; a todo's id, list_id,
+ * title, position, done, due, deleted; a note's id, title, body (current),
+ * deleted; done and deleted are booleans, a missing due is null. *deleted
+ * (optional) says whether it is deleted. NOT_FOUND when there is no object
+ * with that id. */
+JsonNode   *cairn_store_read_object       (CairnStore      *self,
+                                           CairnObjectKind  kind,
+                                           const char      *id,
+                                           gboolean        *deleted,
+                                           GError         **error);
 
 /* A local change: validate, run the reducer, append to pending with its
  * changeset, in one transaction; then emit ::changed. Returns the stored
@@ -81,7 +103,7 @@ GPtrArray  *cairn_store_list_log          (CairnStore  *self,
                                            GError     **error);
 
 /* Applies events in server order (each with seq; the first must be head+1,
- * contiguous) exactly as DESIGN.md §3: fast path when they are our own
+ * contiguous) exactly as docs/design.md: fast path when they are our own
  * pending events in order; otherwise roll pending back, apply, replay
  * pending. One transaction; emits ::changed once. history_id may be NULL
  * to keep the current one. */

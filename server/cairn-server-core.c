@@ -3,15 +3,19 @@
 #define G_LOG_DOMAIN "cairn-server-core"
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "cairn-sqlite.h"
+#include "cairn-json-guard.h"
 #include "cairn-server-core.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define SCHEMA_VERSION 1
 
@@ -343,6 +347,141 @@ migrate (CairnServerCore *self,
   return TRUE;
 }
 
+/* ---- repairing args stored by older versions ------------------------- */
+
+static gboolean
+is_token_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '+' || c == '.';
+}
+
+/* Args stored before issue 11 went through json-glib's generator, which
+ * wrote a number with an exponent as "1e+20.0" and infinities and NaN as
+ * "inf.0", "-inf.0", "nan.0": not JSON, so every pull page and live
+ * message holding one failed to parse, for every device. Such a number,
+ * and any other with a fraction or exponent (no longer accepted), becomes
+ * a string of its text without that ".0": "1e+20", "inf", "1.5". Strings
+ * are copied as they are. Returns NULL when args need no change. */
+static char *
+repair_args_text (const char *args)
+{
+  g_autoptr(GString) out = g_string_sized_new (strlen (args) + 16);
+  gboolean changed = FALSE;
+  const char *p = args;
+
+  while (*p != '\0')
+    {
+      if (*p == '"')
+        {
+          const char *start = p++;
+
+          while (*p != '\0' && *p != '"')
+            p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+          if (*p == '"')
+            p++;
+          g_string_append_len (out, start, p - start);
+        }
+      else if (*p == '-' || g_ascii_isalnum (*p))
+        {
+          const char *start = p;
+          gsize n;
+          gboolean integer = TRUE;
+
+          while (is_token_char (*p))
+            p++;
+          n = p - start;
+          for (gsize i = 0; i < n; i++)
+            if (!(g_ascii_isdigit (start[i]) || (i == 0 && start[i] == '-')))
+              integer = FALSE;
+          if (integer ||
+              (n == 4 && (memcmp (start, "true", 4) == 0 || memcmp (start, "null", 4) == 0)) ||
+              (n == 5 && memcmp (start, "false", 5) == 0))
+            {
+              g_string_append_len (out, start, n);
+              continue;
+            }
+          /* json-glib appended ".0" to whatever %g gave without a dot. */
+          if (n > 2 && memcmp (start + n - 2, ".0", 2) == 0 &&
+              memchr (start, '.', n - 2) == NULL)
+            n -= 2;
+          g_string_append_c (out, '"');
+          g_string_append_len (out, start, n);
+          g_string_append_c (out, '"');
+          changed = TRUE;
+        }
+      else
+        g_string_append_c (out, *p++);
+    }
+  return changed ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+/* Rewrites every stored args text that repair_args_text() changes, in one
+ * transaction; *n_repaired says how many. */
+static gboolean
+repair_stored_args (CairnServerCore  *self,
+                    guint            *n_repaired,
+                    GError          **error)
+{
+  g_autoptr(sqlite3_stmt) scan = NULL;
+  g_autoptr(GPtrArray) fixes = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  *n_repaired = 0;
+  /* Only args with a number that is not a plain integer can need it: a
+   * digit or "inf"/"nan" next to a dot or a letter. */
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT workspace_id, seq, args FROM events "
+                          "WHERE args GLOB '*[0-9][.eE]*' OR args GLOB '*inf.0*' OR args GLOB '*nan.0*'",
+                          -1, &scan, NULL) != SQLITE_OK)
+    return db_error (self, error, "Cannot look for args to repair");
+  while ((rc = sqlite3_step (scan)) == SQLITE_ROW)
+    {
+      char *fixed = repair_args_text ((const char *) sqlite3_column_text (scan, 2));
+
+      if (fixed == NULL)
+        continue;
+      if (cairn_json_guard (fixed, -1, CAIRN_JSON_GUARD_INTEGERS, NULL) != CAIRN_JSON_GUARD_OK)
+        {
+          g_warning ("Cannot repair the args of event %" G_GINT64_FORMAT " of workspace %s; left as they are",
+                     (gint64) sqlite3_column_int64 (scan, 1), sqlite3_column_text (scan, 0));
+          g_free (fixed);
+          continue;
+        }
+      g_ptr_array_add (fixes, g_strdup ((const char *) sqlite3_column_text (scan, 0)));
+      g_ptr_array_add (fixes, g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (scan, 1)));
+      g_ptr_array_add (fixes, fixed);
+    }
+  if (rc != SQLITE_DONE)
+    return db_error (self, error, "Cannot look for args to repair");
+  if (fixes->len == 0)
+    return TRUE;
+  if (!begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < fixes->len; i += 3)
+    {
+      g_autoptr(sqlite3_stmt) up = NULL;
+
+      if (sqlite3_prepare_v2 (self->db, "UPDATE events SET args = ? WHERE workspace_id = ? AND seq = ?",
+                              -1, &up, NULL) != SQLITE_OK ||
+          sqlite3_bind_text (up, 1, g_ptr_array_index (fixes, i + 2), -1, SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_text (up, 2, g_ptr_array_index (fixes, i), -1, SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_int64 (up, 3, g_ascii_strtoll (g_ptr_array_index (fixes, i + 1), NULL, 10)) != SQLITE_OK ||
+          sqlite3_step (up) != SQLITE_DONE)
+        {
+          db_error (self, error, "Cannot repair stored args");
+          rollback (self);
+          return FALSE;
+        }
+    }
+  if (!commit (self, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+  *n_repaired = fixes->len / 3;
+  return TRUE;
+}
+
 CairnServerCore *
 cairn_server_core_open (const char                   *data_dir,
                         const CairnServerCoreOptions *options,
@@ -387,6 +526,28 @@ cairn_server_core_open (const char                   *data_dir,
       return NULL;
     }
   self->path = g_build_filename (data_dir, "cairn-server.db", NULL);
+  /* Password hashes and the log are for this user only: the file is
+   * created 0600 (SQLite gives -wal and -shm the database's mode), and
+   * files an older version created with the umask's mode are narrowed. */
+  {
+    int fd = open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd >= 0)
+      close (fd);
+    for (guint i = 0; i < 3; i++)
+      {
+        static const char *const suffix[] = { "", "-wal", "-shm" };
+        g_autofree char *file = g_strconcat (self->path, suffix[i], NULL);
+
+        if (g_chmod (file, 0600) != 0 && errno != ENOENT)
+          {
+            int errsv = errno;
+            g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                         "Cannot make %s private (mode 0600): %s", file, g_strerror (errsv));
+            return NULL;
+          }
+      }
+  }
   if (sqlite3_open_v2 (self->path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK)
@@ -408,6 +569,15 @@ cairn_server_core_open (const char                   *data_dir,
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !migrate (self, error))
     return NULL;
+  {
+    guint n = 0;
+
+    if (!repair_stored_args (self, &n, error))
+      return NULL;
+    if (n > 0)
+      g_message ("Repaired the args of %u stored events (numbers written as text that is not JSON; "
+                 "see docs/protocol.md)", n);
+  }
   return g_steal_pointer (&self);
 }
 
@@ -792,6 +962,17 @@ counter_fail (CairnServerCore *self,
   c->failures++;
 }
 
+/* Gives back an attempt counted by login_begin() that succeeded. */
+static void
+counter_release (GHashTable *table,
+                 const char *key)
+{
+  LoginCounter *c = g_hash_table_lookup (table, key);
+
+  if (c != NULL && c->failures > 0)
+    c->failures--;
+}
+
 char *
 cairn_server_core_login_begin (CairnServerCore  *self,
                                const char       *username,
@@ -819,6 +1000,13 @@ cairn_server_core_login_begin (CairnServerCore  *self,
                    *out_retry_after);
       return NULL;
     }
+
+  /* Counted now, as if it failed, and given back by login_finish() when
+   * it succeeds: counting only after the slow password check would let a
+   * burst of concurrent logins all pass the check above. */
+  counter_fail (self, self->login_user, username, now);
+  if (addr_key != NULL)
+    counter_fail (self, self->login_addr, addr_key, now);
 
   if (!(st = stmt (self, "SELECT pwhash FROM users WHERE username = ?", error)) ||
       !bind (self, st, error, "t", username) ||
@@ -877,13 +1065,7 @@ cairn_server_core_login_finish (CairnServerCore    *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      counter_fail (self, self->login_user, username, now);
-      if (address != NULL)
-        {
-          g_autofree char *addr_key = cairn_server_core_address_key (address);
-
-          counter_fail (self, self->login_addr, addr_key, now);
-        }
+      /* Already counted by login_begin(). */
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "Wrong user name or password");
       return FALSE;
@@ -898,6 +1080,12 @@ cairn_server_core_login_finish (CairnServerCore    *self,
       !step_done (self, st, error))
     return FALSE;
   g_hash_table_remove (self->login_user, username);
+  if (address != NULL)
+    {
+      g_autofree char *addr_key = cairn_server_core_address_key (address);
+
+      counter_release (self->login_addr, addr_key);
+    }
   *out_reply = g_new0 (CairnSessionReply, 1);
   (*out_reply)->token = g_steal_pointer (&token);
   (*out_reply)->user = g_strdup (username);

@@ -16,7 +16,7 @@
  * CAIRN_PROTOCOL_ERROR_INTERNAL with the SQLite message. A call that fails
  * changes nothing.
  *
- * The storage sits behind this API only: a PostgreSQL backend (DESIGN.md §5)
+ * The storage sits behind this API only: a PostgreSQL backend (docs/design.md (server))
  * would be a second implementation of these functions.
  *
  * The data folder may be replaced by an older copy while the server is
@@ -104,11 +104,12 @@ GPtrArray *cairn_server_core_user_list     (CairnServerCore  *self,
 /* ---- login and sessions ---------------------------------------------- */
 
 /* A login in two steps so that the slow Argon2id check can run on another
- * thread: begin() applies the rate limits and returns the stored hash to
- * check (a dummy hash when the user does not exist, so that timing and
- * answer do not reveal it); cairn_server_core_verify_password() may run on
- * any thread; finish() records the outcome and, on success, creates the
- * session. Failures are UNAUTHORIZED "Wrong user name or password" or
+ * thread: begin() applies the rate limits, counts the attempt as a failed
+ * one at once (so that concurrent logins cannot all pass the limit while
+ * their checks run) and returns the stored hash to check (a dummy hash
+ * when the user does not exist, so that timing and answer do not reveal
+ * it); cairn_server_core_verify_password() may run on any thread; finish()
+ * gives the attempt back on success and creates the session. Failures are UNAUTHORIZED "Wrong user name or password" or
  * RATE_LIMITED with *out_retry_after (seconds) set. */
 char      *cairn_server_core_login_begin   (CairnServerCore  *self,
                                             const char       *username,

@@ -11,12 +11,14 @@
 #include <termios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
 #include <sodium.h>
 
 #include "cairn-server-core.h"
+#include "cairn-ws-limit.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_LIVE_PER_USER 20
@@ -53,6 +55,11 @@
 #define CHECK_ESTIMATE_MS 300
 /* A group is committed at the latest when it holds this many pushes or
  * events, even while more requests are waiting to be read. */
+/* A live client that pushes without reading its replies (acks, errors):
+ * once its socket is full, this many more are queued in memory at most,
+ * then it is closed with 1008; deferred acks likewise. */
+#define MAX_REPLIES_UNREAD 64
+#define MAX_DEFERRED_ACKS 1024
 #define GROUP_MAX_PUSHES 64
 #define GROUP_MAX_EVENTS 5000
 
@@ -74,6 +81,7 @@ typedef struct
   gint64                   sent_seq;    /* every event up to this one was sent */
   GQueue                   deferred;    /* DeferredAck* waiting for their events */
   gint64                   touched_at;  /* monotonic µs: session last marked used */
+  guint                    replies_unread; /* replies queued while its socket was full */
 } LiveConn;
 
 /* An ack to a live push whose connection is catching up: sent once the
@@ -217,6 +225,32 @@ typedef struct
 } AddrSlot;
 
 static GMutex addr_counts_lock;
+
+/* For tests only (CAIRN_SERVER_TEST_MAX_ARGS_BYTES): a lower limit on one
+ * event's args than the protocol's, so that a test can make the server
+ * refuse an event that a client committed. 0: the protocol's limit only. */
+static gsize test_max_args_bytes;
+
+static gboolean
+check_test_args_limit (GPtrArray  *events,
+                       GError    **error)
+{
+  for (guint i = 0; test_max_args_bytes > 0 && i < events->len; i++)
+    {
+      const CairnWireEvent *ev = g_ptr_array_index (events, i);
+      gsize n = strlen (ev->args_json);
+
+      if (n > test_max_args_bytes)
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE,
+                       "event: \"args\" of %s is %" G_GSIZE_FORMAT " bytes, more than the "
+                       "limit of %" G_GSIZE_FORMAT " (CAIRN_SERVER_TEST_MAX_ARGS_BYTES)",
+                       ev->name, n, test_max_args_bytes);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
 
 static void
 addr_slot_free (AddrSlot *slot)
@@ -434,6 +468,32 @@ on_read_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void refuse_and_close (Server             *self,
+                              SoupServerMessage  *msg,
+                              CairnProtocolError  code,
+                              const char         *message);
+
+/* A body is refused from its Content-Length before it is read (see
+ * handle_early()); this holds the limit for any body libsoup reads all
+ * the same, chunk by chunk, rather than once it is whole. */
+static void
+on_request_chunk (SoupServerMessage *msg,
+                  GBytes            *chunk,
+                  gpointer           user_data)
+{
+  Server *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (body != NULL && body->length > CAIRN_PROTOCOL_MAX_BODY_BYTES)
+    {
+      g_autofree char *text = g_strdup_printf ("Request body exceeds the limit of %d bytes",
+                                               CAIRN_PROTOCOL_MAX_BODY_BYTES);
+
+      g_signal_handlers_disconnect_by_func (msg, on_request_chunk, user_data);
+      refuse_and_close (self, msg, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE, text);
+    }
+}
+
 /* Emitted as soon as a connection waits for its next request (before any
  * byte of it has arrived). */
 static void
@@ -448,6 +508,7 @@ on_request_started (SoupServer        *soup,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_request_chunk), self);
   if (soup_server_message_get_socket (msg) != NULL)
     g_object_set_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-idle-watch", NULL);
   if (count_connection (self, msg))
@@ -562,6 +623,142 @@ answer_method_not_allowed (SoupServerMessage *msg,
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
   answer_error (msg, CAIRN_PROTOCOL_ERROR_METHOD_NOT_ALLOWED, text);
+}
+
+/* ---- refusing at the headers -------------------------------------------- */
+
+/* libsoup (3.2) reads a request's whole body even once a status is set in
+ * an early handler, so a refusal meant to save reading the body (too
+ * large, chunked, over the connection limit, a Content-Length that cannot
+ * be trusted) takes the connection from libsoup, writes the answer itself,
+ * then discards whatever the client still sends for at most
+ * REFUSAL_LINGER_MS (so that the client can read the answer rather than
+ * see its connection reset) and closes it. Nothing of the body is kept. */
+#define REFUSAL_LINGER_MS 2000
+
+typedef struct
+{
+  GIOStream    *stream;
+  GCancellable *cancellable;
+  GBytes       *answer;
+  AddrSlot     *slot;         /* still counts for its address until closed */
+  guint         timeout;
+  char          buf[16384];
+} Refusal;
+
+static void
+refusal_closed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  g_object_unref (source);
+}
+
+static void
+refusal_finish (Refusal *r)
+{
+  if (r->timeout != 0)
+    g_source_remove (r->timeout);
+  g_io_stream_close_async (r->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed, NULL);
+  g_clear_pointer (&r->slot, addr_slot_free);
+  g_object_unref (r->cancellable);
+  g_bytes_unref (r->answer);
+  g_free (r);
+}
+
+static gboolean
+on_refusal_linger_over (gpointer user_data)
+{
+  Refusal *r = user_data;
+
+  r->timeout = 0;
+  g_cancellable_cancel (r->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_refusal_drained (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *r = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0)
+    return refusal_finish (r);
+  g_input_stream_read_async (G_INPUT_STREAM (source), r->buf, sizeof r->buf, G_PRIORITY_LOW,
+                             r->cancellable, on_refusal_drained, r);
+}
+
+static void
+on_refusal_written (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *r = user_data;
+  GSocket *socket = g_object_get_data (G_OBJECT (r->stream), "GSocket");
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    return refusal_finish (r);
+  /* The client sees the end of the answer; TLS needs its close_notify. */
+  if (socket != NULL && !G_IS_TLS_CONNECTION (r->stream))
+    g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  r->timeout = g_timeout_add (REFUSAL_LINGER_MS, on_refusal_linger_over, r);
+  g_input_stream_read_async (g_io_stream_get_input_stream (r->stream), r->buf, sizeof r->buf,
+                             G_PRIORITY_LOW, r->cancellable, on_refusal_drained, r);
+}
+
+/* Answers msg with the error at once, without reading its body, and
+ * closes its connection; msg is done with after this. */
+static void
+refuse_and_close (Server             *self,
+                  SoupServerMessage  *msg,
+                  CairnProtocolError  code,
+                  const char         *message)
+{
+  g_autoptr(JsonNode) node = cairn_protocol_encode_error (code, message, NULL, 0, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+  g_autofree char *body = cairn_protocol_to_string (node, NULL);
+  guint status = cairn_protocol_error_status (code);
+  gint64 *start = g_object_get_data (G_OBJECT (msg), "cairn-start");
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *text = NULL;
+  Refusal *r;
+
+  text = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                          "Date: %s\r\n"
+                          "Server: cairn-server/" PACKAGE_VERSION "\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Connection: close\r\n"
+                          "\r\n%s",
+                          status, soup_status_get_phrase (status), date, strlen (body), body);
+  log_line ("request", soup_server_message_get_method (msg), uri ? g_uri_get_path (uri) : "", status,
+            start ? (g_get_monotonic_time () - *start) / 1000.0 : 0, remote_address (self, msg));
+  r = g_new0 (Refusal, 1);
+  r->cancellable = g_cancellable_new ();
+  /* The connection keeps its place under its address while it lingers. */
+  if (soup_server_message_get_socket (msg) != NULL)
+    r->slot = g_object_steal_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-addr-slot");
+  {
+    gsize len = strlen (text);
+
+    r->answer = g_bytes_new_take (g_steal_pointer (&text), len);
+  }
+  r->stream = soup_server_message_steal_connection (msg);
+  if (r->stream == NULL)
+    {
+      g_clear_pointer (&r->slot, addr_slot_free);
+      g_object_unref (r->cancellable);
+      g_bytes_unref (r->answer);
+      g_free (r);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (r->stream),
+                                   g_bytes_get_data (r->answer, NULL), g_bytes_get_size (r->answer),
+                                   G_PRIORITY_DEFAULT, r->cancellable, on_refusal_written, r);
 }
 
 /* ---- request helpers -------------------------------------------------------- */
@@ -909,6 +1106,8 @@ on_live_closed (SoupWebsocketConnection *conn,
 }
 
 static void schedule_group_commit (Server *self);
+static void live_reply (LiveConn   *lc,
+                        const char *text);
 
 static void
 live_push (LiveConn *lc,
@@ -929,7 +1128,8 @@ live_push (LiveConn *lc,
 
   if (!(root = cairn_protocol_parse (data ? data : "", len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, &error)))
     goto fail;
-  if (!(events = cairn_protocol_decode_push_request (root, TRUE, &id, &error)))
+  if (!(events = cairn_protocol_decode_push_request (root, TRUE, &id, &error)) ||
+      !check_test_args_limit (events, &error))
     {
       /* Answer with the id when the message got that far. */
       JsonObject *obj = json_node_get_object (root);
@@ -983,8 +1183,13 @@ fail:
     else
       g_warning ("Internal error on a live push: %s", error->message);
     node = cairn_protocol_encode_live_error (id, code, text, gap_client, expected);
-    send_node (lc->conn, node);
-    if (code == CAIRN_PROTOCOL_ERROR_UNAUTHORIZED)
+    {
+      g_autofree char *reply = cairn_protocol_to_string (node, NULL);
+
+      live_reply (lc, reply);
+    }
+    if (code == CAIRN_PROTOCOL_ERROR_UNAUTHORIZED &&
+        soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
       soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unauthorized");
   }
 }
@@ -1039,6 +1244,25 @@ live_socket_full (LiveConn *lc)
   return (gsize) queued >= limit;
 }
 
+/* Sends a reply to one of lc's pushes, unless lc does not read what it is
+ * sent (see MAX_REPLIES_UNREAD): then it is closed instead. */
+static void
+live_reply (LiveConn   *lc,
+            const char *text)
+{
+  if (soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (!live_socket_full (lc))
+    lc->replies_unread = 0;
+  else if (++lc->replies_unread > MAX_REPLIES_UNREAD)
+    {
+      soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                       "replies not read");
+      return;
+    }
+  soup_websocket_connection_send_text (lc->conn, text);
+}
+
 /* Sends the deferred acks whose events lc has been sent. */
 static void
 flush_deferred_acks (LiveConn *lc)
@@ -1048,8 +1272,7 @@ flush_deferred_acks (LiveConn *lc)
   while ((da = g_queue_peek_head (&lc->deferred)) != NULL && da->upto <= lc->sent_seq)
     {
       g_queue_pop_head (&lc->deferred);
-      if (soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (lc->conn, da->text);
+      live_reply (lc, da->text);
       deferred_ack_free (da);
     }
 }
@@ -1122,32 +1345,25 @@ on_backlog_retry (gpointer user_data)
  * the fan-out set. Everything runs on the main loop, so no event can be
  * committed between the backlog and joining the set. */
 static void
-on_websocket (SoupServer              *soup,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *conn,
-              gpointer                 user_data)
+on_websocket (Server                  *self,
+              LiveConn                *lc,
+              gint64                   after,
+              GSocket                 *socket,
+              SoupWebsocketConnection *conn)
 {
-  Server *self = user_data;
-  LiveConn *lc = g_object_steal_data (G_OBJECT (msg), "cairn-live");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) hello = NULL;
   g_autofree char *history_id = NULL;
-  gint64 after, head = 0;
+  gint64 head = 0;
   GPtrArray *conns;
 
-  if (lc == NULL)
-    {
-      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "not prepared");
-      return;
-    }
   /* Events of an open group are fanned out when it commits: commit it
    * before this connection joins, so that they reach it once, through the
    * backlog below, and after the hello. */
   cairn_server_core_commit_group (self->core, NULL);
   lc->conn = g_object_ref (conn);
-  if (soup_server_message_get_socket (msg) != NULL)
-    lc->socket = g_object_ref (soup_server_message_get_socket (msg));
+  if (socket != NULL)
+    lc->socket = g_object_ref (socket);
   /* No longer an HTTP connection: live ones are counted per user
    * (--max-live-per-user), not against the address. */
   if (lc->socket != NULL)
@@ -1156,7 +1372,6 @@ on_websocket (SoupServer              *soup,
       g_object_set_data (G_OBJECT (lc->socket), "cairn-addr-slot", NULL);
       g_object_set_data (G_OBJECT (lc->socket), "cairn-idle-watch", NULL);
     }
-  after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
   soup_websocket_connection_set_max_incoming_payload_size (conn, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
   g_signal_connect (conn, "message", G_CALLBACK (on_live_message), lc);
@@ -1196,6 +1411,48 @@ fail:
   }
 }
 
+/* A message (in fragments) grew past the limit: close as the protocol says. */
+static void
+on_live_too_big (GIOStream               *stream,
+                 SoupWebsocketConnection *conn)
+{
+  if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message over 1 MiB");
+}
+
+/* The 101 answer is written: the connection becomes the live WebSocket,
+ * read through the message size limit (cairn-ws-limit.h). */
+static void
+on_live_upgrade (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Server *self = user_data;
+  LiveConn *lc = g_object_steal_data (G_OBJECT (msg), "cairn-live");
+  gint64 after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "cairn-after")) - 1;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GIOStream) base = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(SoupWebsocketConnection) conn = NULL;
+
+  g_signal_handlers_disconnect_by_func (msg, on_live_upgrade, user_data);
+  if (lc == NULL)
+    return;
+  if (soup_server_message_get_socket (msg) != NULL)
+    socket = g_object_ref (soup_server_message_get_socket (msg));
+  uri = g_uri_ref (soup_server_message_get_uri (msg));
+  /* msg may be gone after this. */
+  if (!(base = soup_server_message_steal_connection (msg)))
+    {
+      live_conn_free (lc);
+      return;
+    }
+  stream = cairn_ws_limit_stream_new (base, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES);
+  conn = soup_websocket_connection_new (stream, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, NULL, NULL, NULL);
+  g_signal_connect_object (stream, "too-big", G_CALLBACK (on_live_too_big), conn, 0);
+  on_websocket (self, lc, after, socket, conn);
+}
+
 /* GET …/live: everything is checked before the upgrade, so that a refused
  * live request gets a plain HTTP error like every other call. */
 static void
@@ -1218,6 +1475,17 @@ handle_live (Server            *self,
   if (!soup_message_headers_header_contains (headers, "Upgrade", "websocket"))
     return answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
                          "This endpoint needs a WebSocket upgrade (Upgrade: websocket)");
+  {
+    g_autoptr(GError) hs_error = NULL;
+
+    /* Rather than libsoup's HTML answer to a broken handshake. */
+    if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &hs_error))
+      {
+        g_autofree char *text = g_strdup_printf ("Bad WebSocket handshake: %s", hs_error->message);
+
+        return answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, text);
+      }
+  }
   if (live_count_for_user (self, auth->user_id) >= self->max_live_per_user)
     return answer_error (msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS,
                          "Too many live connections for this user; close some first");
@@ -1236,7 +1504,11 @@ handle_live (Server            *self,
   lc->auth->device = g_strdup (auth->device);
   g_object_set_data_full (G_OBJECT (msg), "cairn-live", lc, (GDestroyNotify) live_conn_free);
   g_object_set_data (G_OBJECT (msg), "cairn-after", GSIZE_TO_POINTER ((gsize) after + 1));
-  /* No status: libsoup now completes the handshake and calls on_websocket(). */
+  /* No extension is offered: permessage-deflate would let a small frame
+   * inflate past any limit, and the size limit counts wire bytes. */
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    return answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "Bad WebSocket handshake");
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_live_upgrade), self);
 }
 
 /* ---- login --------------------------------------------------------------------- */
@@ -1419,6 +1691,10 @@ on_group_done (const GError *error,
                   da->upto = pp->reply->head;
                   da->text = cairn_protocol_to_string (node, NULL);
                   g_queue_push_tail (&lc->deferred, da);
+                  if (g_queue_get_length (&lc->deferred) > MAX_DEFERRED_ACKS &&
+                      soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+                    soup_websocket_connection_close (lc->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                                     "replies not read");
                   self->in_flight--;
                   continue;
                 }
@@ -1429,7 +1705,15 @@ on_group_done (const GError *error,
                                                      NULL, 0);
           /* Nothing to answer when the connection closed meanwhile: the
            * client pushes again and gets the stored seqs. */
-          send_node (pp->conn, node);
+          {
+            LiveConn *lc = g_object_get_data (G_OBJECT (pp->conn), "cairn-live-conn");
+            g_autofree char *reply = cairn_protocol_to_string (node, NULL);
+
+            if (lc != NULL)
+              live_reply (lc, reply);
+            else if (soup_websocket_connection_get_state (pp->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+              soup_websocket_connection_send_text (pp->conn, reply);
+          }
           self->in_flight--;
           continue;
         }
@@ -1485,6 +1769,8 @@ handle_push (Server            *self,
       (!(root = read_body (msg, &error)) ||
        !(events = cairn_protocol_decode_push_request (root, FALSE, NULL, &error))))
     return answer_gerror (msg, error);
+  if (!check_test_args_limit (events, &error))
+    return answer_gerror (msg, error);
   g_clear_pointer (&root, json_node_unref);
   if (!(reply = cairn_server_core_push_grouped (self->core, auth, ws, events, &appended,
                                                 &gap_client, &expected, &error)))
@@ -1502,9 +1788,7 @@ handle_push (Server            *self,
   self->pending_events += pp->appended->len;
   g_ptr_array_add (self->pending, pp);
   self->in_flight++;
-  /* A status now: libsoup would take a request under the WebSocket
-   * handler's path that is left without one for a WebSocket handshake.
-   * The answer itself is set when the group ends. */
+  /* A status now (the answer itself is set when the group ends). */
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_pause (msg);
   schedule_group_commit (self);
@@ -1566,7 +1850,7 @@ handle_workspace (Server            *self,
   const char *ws = parts[2];
 
   /* parts: v1 workspaces WS … */
-  if (!cairn_protocol_is_uuid (ws))
+  if (!cairn_is_object_id (ws))
     return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such workspace");
 
   if (n == 4 && g_str_equal (parts[3], "events"))
@@ -1641,6 +1925,15 @@ handle_request (SoupServer        *soup,
 
   if (!g_str_has_prefix (path, "/v1/"))
     return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint; the API lives under /v1/");
+  /* libsoup decodes the query into C strings: "after=1%00x" would read
+   * as "1". */
+  {
+    const char *raw = g_uri_get_query (soup_server_message_get_uri (msg));
+
+    if (raw != NULL && (strstr (raw, "%00") != NULL))
+      return answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_PARAMETER,
+                           "The query string holds an encoded NUL (%00)");
+  }
   parts = g_strsplit (path + 1, "/", 0);
   n = g_strv_length (parts);
   for (guint i = 0; i < n; i++)
@@ -1706,7 +1999,7 @@ handle_request (SoupServer        *soup,
     {
       if (!g_str_equal (method, "DELETE"))
         return answer_method_not_allowed (msg, "DELETE");
-      if (!cairn_protocol_is_uuid (parts[2]))
+      if (!cairn_is_object_id (parts[2]))
         return answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such session");
       if (!cairn_server_core_revoke_session (self->core, auth, parts[2], &error))
         return answer_gerror (msg, error);
@@ -1774,10 +2067,25 @@ handle_early (SoupServer        *soup,
                                                "reuse or close some first", self->max_conns_per_address);
 
       /* The body, if any, is not read: the connection cannot carry on. */
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      answer_error (msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS, text);
-      return;
+      return refuse_and_close (self, msg, CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS, text);
     }
+
+  /* Two Content-Length headers reach us joined by a comma; one that is
+   * not a plain number would leave the body's end unknown. */
+  {
+    const char *cl = soup_message_headers_get_list (headers, "Content-Length");
+
+    if (cl != NULL)
+      {
+        const char *p = cl;
+
+        while (*p == ' ' || *p == '\t')
+          p++;
+        if (*p == '\0' || strspn (p, "0123456789") != strlen (p) || strlen (p) > 18)
+          return refuse_and_close (self, msg, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                                   "The Content-Length header must be given once, as a decimal number");
+      }
+  }
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -1788,15 +2096,12 @@ handle_early (SoupServer        *soup,
                                                    " bytes exceeds the limit of %d bytes",
                                                    soup_message_headers_get_content_length (headers),
                                                    CAIRN_PROTOCOL_MAX_BODY_BYTES);
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-          answer_error (msg, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE, text);
+          return refuse_and_close (self, msg, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE, text);
         }
       break;
     case SOUP_ENCODING_CHUNKED:
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      answer_error (msg, CAIRN_PROTOCOL_ERROR_LENGTH_REQUIRED,
-                    "Chunked request bodies are not accepted; send Content-Length");
-      break;
+      return refuse_and_close (self, msg, CAIRN_PROTOCOL_ERROR_LENGTH_REQUIRED,
+                               "Chunked request bodies are not accepted; send Content-Length");
     default:
       break;
     }
@@ -1864,6 +2169,28 @@ parse_listen (const char      *listen,
   return TRUE;
 }
 
+/* Like soup_server_listen(), but with the system's largest listen backlog
+ * (SOMAXCONN; on Linux capped by net.core.somaxconn) instead of GLib's 10,
+ * which drops connections from a burst of a few dozen clients. */
+static gboolean
+listen_on (SoupServer               *soup,
+           GSocketAddress           *addr,
+           SoupServerListenOptions   options,
+           GError                  **error)
+{
+  GSocketFamily family = g_socket_address_get_family (addr);
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+
+  if (socket == NULL)
+    return FALSE;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  return g_socket_bind (socket, addr, TRUE, error) &&
+         g_socket_listen (socket, error) &&
+         soup_server_listen_socket (soup, socket, options, error);
+}
+
 /* Takes DIR/serve.lock for the life of the process: two servers on one
  * folder would keep the log consistent (SQLite) but neither would fan out
  * the other's events. Returns the descriptor, or -1 after printing why. */
@@ -1898,6 +2225,7 @@ core_options_from_env (void)
   CairnServerCoreOptions opts = { 0 };
   const char *fast = g_getenv ("CAIRN_SERVER_ARGON2_FAST");
   const char *idle = g_getenv ("CAIRN_SERVER_SESSION_IDLE_SECONDS");
+  const char *max_args = g_getenv ("CAIRN_SERVER_TEST_MAX_ARGS_BYTES");
 
   /* For tests only: the weakest Argon2id cost libsodium allows. */
   if (fast != NULL && g_str_equal (fast, "1"))
@@ -1907,6 +2235,8 @@ core_options_from_env (void)
     }
   if (idle != NULL)
     opts.session_idle_ms = g_ascii_strtoll (idle, NULL, 10) * 1000;
+  if (max_args != NULL)
+    test_max_args_bytes = g_ascii_strtoull (max_args, NULL, 10);
   return opts;
 }
 
@@ -2029,20 +2359,16 @@ cmd_serve (int    argc,
   self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", cert,
                                 NULL);
-  /* libsoup tries a WebSocket handshake on every request of a WebSocket
-   * handler's path that the handler left without status (such as a paused
-   * login), so only the workspace subtree gets one. */
+  /* The live WebSocket upgrade is done by handle_live() itself (no
+   * libsoup WebSocket handler), so that its stream can be wrapped. */
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  soup_server_add_early_handler (self->soup, "/v1/workspaces", handle_early, self, NULL);
-  soup_server_add_handler (self->soup, "/v1/workspaces", handle_request, self, NULL);
-  soup_server_add_websocket_handler (self->soup, "/v1/workspaces", NULL, NULL, on_websocket, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
 
-  if (!soup_server_listen (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+  if (!listen_on (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
     {
       g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
                   listen ? listen : DEFAULT_LISTEN, error->message);

@@ -12,6 +12,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-ids.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_PROTOCOL_VERSION "1"
@@ -72,8 +74,8 @@ CairnProtocolError cairn_protocol_error_from_code (const char *code);
 
 /* ---- ids and small validators ---------------------------------------- */
 
-gboolean     cairn_protocol_is_client_id    (const char *str);  /* 32 lowercase hex digits */
-gboolean     cairn_protocol_is_uuid         (const char *str);  /* lowercase 8-4-4-4-12 hex */
+/* Client ids and UUIDs: cairn_is_client_id(), cairn_is_object_id()
+ * (cairn-ids.h). */
 gboolean     cairn_protocol_is_username     (const char *str);  /* 1..64 of [a-z0-9._-], starts alnum */
 gboolean     cairn_protocol_is_event_name   (const char *str);  /* "todo.renamed": [a-z][a-z0-9_]* joined by '.' */
 /* A free-text field (device name, workspace name): valid UTF-8, 1..max_bytes,
@@ -84,9 +86,12 @@ gboolean     cairn_protocol_is_label        (const char *str,
 /* ---- parsing --------------------------------------------------------- */
 
 /* Parses one request body or WebSocket message: rejects more than
- * max_bytes (BODY_TOO_LARGE), invalid UTF-8 or NUL bytes (INVALID_UTF8),
- * anything json-glib cannot parse (MALFORMED_JSON) and a root that is not
- * an object (INVALID_REQUEST). Returns the root object node. */
+ * max_bytes (BODY_TOO_LARGE), invalid UTF-8, NUL bytes or an escaped NUL
+ * in a string (INVALID_UTF8), nesting deeper than CAIRN_JSON_MAX_DEPTH
+ * and anything that is not RFC 8259 JSON (MALFORMED_JSON, found before
+ * json-glib, which recurses without limit, sees it), integers that do not
+ * fit in 64 bits and a root that is not an object (INVALID_REQUEST).
+ * Returns the root object node. */
 JsonNode    *cairn_protocol_parse           (const char  *data,
                                              gsize        length,
                                              gsize        max_bytes,

@@ -3,6 +3,9 @@
 #define G_LOG_DOMAIN "cairn-sync-core"
 #include "config.h"
 
+#include <string.h>
+
+#include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-error.h"
@@ -32,11 +35,48 @@ struct _CairnSyncCore
   gint64      probe_top;         /* no agreement above min(our head, its head) */
   gint64      probe_back;        /* how far below probe_top it started */
   gint64      events_received;   /* server events given to receive(), for tests */
+
+  /* The server refused a push of several events for good: push at most
+   * this many at a time (halving) until the one it refuses is alone, then
+   * set it aside (docs/sync.md, "Changes the server refuses"). 0: no limit. */
+  guint       push_limit;
+  char       *in_flight_args;    /* a push of one event: its args, to check it is the one set aside */
+  GPtrArray  *refused;           /* CairnRefusedChange*, not yet taken */
+
+  /* After probing found where the logs agree (reseed_after): the log
+   * after it is pushed again, every device's events in their order
+   * (repush_next .. reseed_top), then the server's log after it is pulled
+   * into staged, not applied, and swapped in as a whole (finish_reseed).
+   * Nothing in the store changes until then, so giving up (another
+   * restore meanwhile) costs nothing. */
+  guint       reseeding : 1;
+  guint       repush_in_flight : 1;
+  gint64      reseed_after;
+  gint64      reseed_top;
+  gint64      repush_next;       /* next log seq to push again */
+  gint64      repush_sent_last;  /* last log seq of the push in flight */
+  gint64      staged_head;       /* last seq in staged (reseed_after at first) */
+  char       *reseed_history;    /* the server's history_id when it began */
+  GPtrArray  *staged;            /* CairnEvent */
 };
+
+static GPtrArray *next_repush (CairnSyncCore *self, guint max, GError **error);
+static void      stop_reseeding (CairnSyncCore *self);
+static gboolean  start_probe (CairnSyncCore *self, gint64 known_head, const char *history_id,
+                              const char *why, GError **error);
 
 /* The first probe looks this many events below the top; each probe that
  * finds no agreement at all looks four times further back. */
 #define PROBE_FIRST_BACK 32
+
+/* A push's JSON: each event's args plus at most this much (names, ids,
+ * numbers), within the body and WebSocket message limits with room for
+ * the envelope. */
+#define PUSH_EVENT_OVERHEAD 512
+#define PUSH_MAX_BYTES (MIN (CAIRN_PROTOCOL_MAX_BODY_BYTES, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES) - 4096)
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES == CAIRN_PROTOCOL_MAX_ARGS_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_NAME_BYTES == CAIRN_PROTOCOL_MAX_EVENT_NAME_BYTES);
+G_STATIC_ASSERT (CAIRN_EVENT_MAX_ARGS_BYTES + PUSH_EVENT_OVERHEAD <= PUSH_MAX_BYTES);
 
 CairnWireEvent *
 cairn_sync_wire_from_event (const CairnEvent *event)
@@ -97,6 +137,10 @@ cairn_sync_core_free (CairnSyncCore *self)
   if (self == NULL)
     return;
   g_clear_object (&self->store);
+  g_clear_pointer (&self->refused, g_ptr_array_unref);
+  g_free (self->in_flight_args);
+  g_clear_pointer (&self->staged, g_ptr_array_unref);
+  g_free (self->reseed_history);
   g_free (self);
 }
 
@@ -111,6 +155,10 @@ cairn_sync_core_reset_connection (CairnSyncCore *self)
 {
   self->in_flight_first = 0;
   self->in_flight_last = 0;
+  /* Reseeding starts over on the next connection, from the check of our
+   * head: nothing local changed, and what was pushed again stays pushed
+   * (if the server's log is now ours, the check passes and that is all). */
+  stop_reseeding (self);
   /* The server may have lost what it acknowledged (restore): pushing again
    * is harmless, the server answers re-sent events with their seq. */
   self->acked_upto = 0;
@@ -121,7 +169,7 @@ cairn_sync_core_reset_connection (CairnSyncCore *self)
 gboolean
 cairn_sync_core_push_in_flight (CairnSyncCore *self)
 {
-  return self->in_flight_first != 0;
+  return self->in_flight_first != 0 || self->repush_in_flight;
 }
 
 /* First pending client_seq, 0 when nothing is pending, -1 on error. */
@@ -145,42 +193,119 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
 {
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) batch = NULL;
+  gsize bytes = 0;
   guint i;
 
   g_return_val_if_fail (max > 0, NULL);
 
-  if (self->in_flight_first != 0 || !cairn_sync_core_wants_push (self))
+  if (cairn_sync_core_push_in_flight (self) || !cairn_sync_core_wants_push (self))
     return NULL;
+  if (self->reseeding && self->repush_next <= self->reseed_top)
+    return next_repush (self, max, error);
 
   /* The acknowledged ones come first in the outbox: skip them. */
+  if (self->push_limit > 0)
+    max = MIN (max, self->push_limit);
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
   if (pending == NULL || pending->len == 0)
     return NULL;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   for (i = 0; i < pending->len; i++)
-    g_ptr_array_add (batch, cairn_sync_wire_from_event (g_ptr_array_index (pending, i)));
+    {
+      CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (pending, i));
 
+      /* A request (or WebSocket message) must stay within 1 MiB: a large
+       * paste is many events of up to 64 KiB of args each. */
+      bytes += strlen (wire->args_json) + PUSH_EVENT_OVERHEAD;
+      if (batch->len > 0 && bytes > PUSH_MAX_BYTES)
+        {
+          cairn_wire_event_free (wire);
+          break;
+        }
+      g_ptr_array_add (batch, wire);
+    }
+
+  g_free (self->in_flight_args);
+  self->in_flight_args = batch->len == 1 ? g_strdup (((CairnWireEvent *) batch->pdata[0])->args_json) : NULL;
   self->in_flight_first = ((CairnWireEvent *) g_ptr_array_index (batch, 0))->client_seq;
   self->in_flight_last = ((CairnWireEvent *) g_ptr_array_index (batch, batch->len - 1))->client_seq;
   return g_steal_pointer (&batch);
 }
 
-/* The server lost history we had: keep everything local, keep the log up
- * to keep_upto (the server has it too), give our own later events back to
- * the outbox, and go on from the server's log after keep_upto. */
+/* The next part of the log after reseed_after, every device's events in
+ * their order, to push again. */
+static GPtrArray *
+next_repush (CairnSyncCore  *self,
+             guint           max,
+             GError        **error)
+{
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  gsize bytes = 0;
+
+  tail = cairn_store_list_log (self->store, self->repush_next - 1,
+                               (guint) MIN ((gint64) max, self->reseed_top - self->repush_next + 1),
+                               error);
+  if (tail == NULL)
+    return NULL;
+  if (tail->len == 0)
+    {
+      /* Our log lost its tail meanwhile (another process rebuilt it):
+       * nothing more to push again. */
+      self->repush_next = self->reseed_top + 1;
+      return NULL;
+    }
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  for (guint i = 0; i < tail->len; i++)
+    {
+      CairnWireEvent *wire = cairn_sync_wire_from_event (g_ptr_array_index (tail, i));
+
+      /* Within the request limit, as in next_push (a pasted note's
+       * events are up to 64 KiB each). */
+      bytes += strlen (wire->args_json) + PUSH_EVENT_OVERHEAD;
+      if (batch->len > 0 && bytes > PUSH_MAX_BYTES)
+        {
+          cairn_wire_event_free (wire);
+          break;
+        }
+      /* Pushed as any event: the server gives seq and device. */
+      wire->seq = 0;
+      g_clear_pointer (&wire->device, g_free);
+      g_ptr_array_add (batch, wire);
+    }
+  self->repush_in_flight = TRUE;
+  self->repush_sent_last = ((CairnEvent *) g_ptr_array_index (tail, batch->len - 1))->seq;
+  return g_steal_pointer (&batch);
+}
+
+static void
+stop_reseeding (CairnSyncCore *self)
+{
+  self->reseeding = FALSE;
+  self->repush_in_flight = FALSE;
+  g_clear_pointer (&self->staged, g_ptr_array_unref);
+  g_clear_pointer (&self->reseed_history, g_free);
+}
+
+/* The server lost history we had, after keep_upto (the server has the log
+ * up to there too). Nothing local is forgotten: the log after keep_upto
+ * is pushed again, other devices' events as well as ours and in their
+ * order, so that the server's new log keeps every cause before its
+ * effects (docs/sync.md); then the outbox goes out and the server's log
+ * after keep_upto replaces ours in one transaction (finish_reseed). */
 static gboolean
 restore_at (CairnSyncCore  *self,
             gint64          keep_upto,
             const char     *history_id,
             GError        **error)
 {
-  g_message ("Pushing this device's changes again and reloading from the "
-             "server after seq %" G_GINT64_FORMAT, keep_upto);
+  gint64 head = cairn_store_get_head (self->store);
 
-  if (!cairn_store_forget_server_history_after (self->store, keep_upto, history_id, error))
-    return FALSE;
+  g_message ("Pushing again every change this device knows after seq %"
+             G_GINT64_FORMAT " and reloading from the server after it", keep_upto);
 
+  stop_reseeding (self);
   self->restore_count++;
   self->probing = FALSE;
   self->acked_upto = 0;
@@ -191,6 +316,86 @@ restore_at (CairnSyncCore  *self,
   /* The event at keep_upto is the server's (or keep_upto is 0): the log
    * is checked. */
   self->verified = TRUE;
+
+  if (keep_upto == head && g_strcmp0 (history_id, cairn_store_get_history_id (self->store)) == 0)
+    {
+      /* Our whole log is still the server's: only the outbox, which
+       * goes out again anyway. */
+      self->need_pull = TRUE;
+      return TRUE;
+    }
+
+  self->reseeding = TRUE;
+  self->reseed_after = keep_upto;
+  self->reseed_top = head;
+  self->repush_next = keep_upto + 1;
+  self->staged_head = keep_upto;
+  self->reseed_history = g_strdup (history_id);
+  self->staged = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  self->need_pull = FALSE;
+  (void) error;
+  return TRUE;
+}
+
+/* Everything we knew is on the server again and staged holds its log up
+ * to its head: take it. */
+static gboolean
+finish_reseed (CairnSyncCore  *self,
+               GError        **error)
+{
+  if (!cairn_store_replace_server_history_after (self->store, self->reseed_after, self->staged,
+                                                 self->reseed_history, error))
+    return FALSE;
+  g_message ("Reloaded %u events from the server after seq %" G_GINT64_FORMAT,
+             self->staged->len, self->reseed_after);
+  stop_reseeding (self);
+  self->acked_upto = 0;
+  self->need_pull = cairn_store_get_head (self->store) < self->server_head;
+  return TRUE;
+}
+
+/* A server answer while reseeding: events after staged_head are kept
+ * aside until staged reaches the server's head. */
+static gboolean
+receive_reseed (CairnSyncCore  *self,
+                GPtrArray      *events,
+                gint64          server_head,
+                const char     *history_id,
+                GError        **error)
+{
+  if (history_id != NULL && self->reseed_history != NULL &&
+      g_strcmp0 (history_id, self->reseed_history) != 0)
+    return restore_at (self, 0, history_id, error);
+  if (server_head >= 0 && server_head < self->staged_head)
+    {
+      /* Restored once more meanwhile: nothing local has changed yet, so
+       * just look for the agreement again. */
+      stop_reseeding (self);
+      return start_probe (self, server_head, history_id, "it was restored again", error);
+    }
+  if (server_head > self->server_head)
+    self->server_head = server_head;
+  /* Until our part is pushed, the server's log is not complete yet. */
+  if (self->repush_next <= self->reseed_top)
+    return TRUE;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (events, i);
+      CairnEvent *ev;
+
+      if (w->seq <= self->staged_head)
+        continue;
+      if (w->seq > self->staged_head + 1)
+        break;
+      ev = cairn_sync_event_from_wire (w, error);
+      if (ev == NULL)
+        return FALSE;
+      g_ptr_array_add (self->staged, ev);
+      self->staged_head = w->seq;
+    }
+  if (self->staged_head >= self->server_head)
+    return finish_reseed (self, error);
   self->need_pull = TRUE;
   return TRUE;
 }
@@ -212,6 +417,7 @@ start_probe (CairnSyncCore  *self,
   const char *ours = cairn_store_get_history_id (self->store);
 
   g_message ("The server lost history this device had (%s)", why);
+  stop_reseeding (self);
   if (history_id != NULL && ours != NULL && *ours != '\0' && g_strcmp0 (history_id, ours) != 0)
     return restore_at (self, 0, history_id, error);
 
@@ -315,7 +521,19 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
   /* A push answered while probing went out before: probing decides. */
   if (self->probing)
     return TRUE;
-  if (reply->head < cairn_store_get_head (self->store))
+  if (self->reseeding && self->repush_in_flight)
+    {
+      self->repush_in_flight = FALSE;
+      self->repush_next = self->repush_sent_last + 1;
+      if (reply->head > self->server_head)
+        self->server_head = reply->head;
+      /* Our part is all on the server: pull its log into staged. */
+      if (self->repush_next > self->reseed_top)
+        self->need_pull = TRUE;
+      return TRUE;
+    }
+  /* While reseeding our head is the old log's, above the server's. */
+  if (!self->reseeding && reply->head < cairn_store_get_head (self->store))
     return start_probe (self, reply->head, reply->history_id, "its head went backwards", error);
 
   for (i = 0; i < reply->results->len; i++)
@@ -334,15 +552,112 @@ cairn_sync_core_push_done (CairnSyncCore         *self,
 }
 
 gboolean
+cairn_sync_core_is_refusal (const GError *error)
+{
+  if (error == NULL || error->domain != CAIRN_PROTOCOL_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case CAIRN_PROTOCOL_ERROR_MALFORMED_JSON:
+    case CAIRN_PROTOCOL_ERROR_INVALID_UTF8:
+    case CAIRN_PROTOCOL_ERROR_INVALID_REQUEST:
+    case CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE:
+    case CAIRN_PROTOCOL_ERROR_TOO_MANY_EVENTS:
+    case CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+GPtrArray *
+cairn_sync_core_take_refused (CairnSyncCore *self)
+{
+  return g_steal_pointer (&self->refused);
+}
+
+/* The server refused the push of first..last for good. Several events:
+ * push half as many, until the refused one goes alone. One event: set it
+ * aside (with what depends on it), so the rest of the outbox can go. */
+static gboolean
+refused_for_good (CairnSyncCore  *self,
+                  gint64          first,
+                  gint64          last,
+                  const GError   *push_error,
+                  GError        **error)
+{
+  g_autoptr(GPtrArray) set_aside = NULL;
+
+  if (last > first)
+    {
+      self->push_limit = (guint) MAX (1, (last - first + 1) / 2);
+      return TRUE;
+    }
+  /* The server acknowledged it (then it has it): never set that aside. */
+  if (first <= self->acked_upto)
+    return TRUE;
+  /* A large note edit from a build that did not split them: split it
+   * now and push the parts, rather than set the text aside. */
+  if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ARGS_TOO_LARGE))
+    {
+      gint parts = cairn_store_split_pending_edit (self->store, first, self->in_flight_args, error);
+
+      if (parts < 0)
+        return FALSE;
+      if (parts > 1)
+        {
+          self->push_limit = 0;
+          return TRUE;
+        }
+    }
+  /* Another process on the file may have set it aside and renumbered the
+   * outbox meanwhile: the store checks the event is still this one. */
+  set_aside = cairn_store_set_aside_refused (self->store, first, self->in_flight_args,
+                                             cairn_protocol_error_code (push_error->code),
+                                             push_error->message, error);
+  if (set_aside == NULL)
+    return FALSE;
+  self->push_limit = 0;
+  if (self->refused == NULL)
+    self->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_refused_change_free);
+  g_ptr_array_extend_and_steal (self->refused, g_steal_pointer (&set_aside));
+  return TRUE;
+}
+
+gboolean
 cairn_sync_core_push_failed (CairnSyncCore  *self,
                              const GError   *push_error,
                              gint64          expected,
                              GError        **error)
 {
+  gint64 sent_first = self->in_flight_first, sent_last = self->in_flight_last;
+
   self->in_flight_first = self->in_flight_last = 0;
 
   if (self->probing)
     return TRUE;
+  if (self->reseeding && self->repush_in_flight)
+    {
+      self->repush_in_flight = FALSE;
+      /* A gap in pushing our log again means the server's log up to
+       * reseed_after is not the one we compared after all: look again. */
+      if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+        return start_probe (self, -1, NULL, "it wants earlier changes than those pushed again", error);
+      /* The server stored these once: nothing to set aside, and pushing
+       * them again as they are would only be refused again. */
+      if (cairn_sync_core_is_refusal (push_error))
+        {
+          g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                       "The server refused the changes pushed again after it lost "
+                       "history: %s", push_error->message);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  /* Only the outbox's own pushes: what is pushed again after a restore
+   * was stored by the server once already. */
+  if (sent_first > 0 && cairn_sync_core_is_refusal (push_error))
+    return refused_for_good (self, sent_first, sent_last, push_error, error);
   if (g_error_matches (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP)
       && expected > 0)
     {
@@ -404,6 +719,8 @@ cairn_sync_core_receive (CairnSyncCore  *self,
   self->events_received += events != NULL ? events->len : 0;
   if (self->probing)
     return receive_probe (self, events, server_head, history_id, error);
+  if (self->reseeding)
+    return receive_reseed (self, events, server_head, history_id, error);
   if (history_id != NULL && our_history != NULL && *our_history != '\0'
       && g_strcmp0 (history_id, our_history) != 0)
     return restore_at (self, 0, history_id, error);
@@ -519,6 +836,8 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 
   if (self->probing)
     return self->probe_after;
+  if (self->reseeding)
+    return self->staged_head;
   if (!self->verified && head > 0)
     return head - 1;
   return head;
@@ -527,6 +846,9 @@ cairn_sync_core_pull_after (CairnSyncCore *self)
 gboolean
 cairn_sync_core_wants_pull (CairnSyncCore *self)
 {
+  if (self->reseeding)
+    return self->repush_next > self->reseed_top
+           && (self->need_pull || self->staged_head < self->server_head);
   return self->probing || self->need_pull || !self->verified
          || self->server_head > cairn_store_get_head (self->store);
 }
@@ -539,6 +861,14 @@ cairn_sync_core_wants_push (CairnSyncCore *self)
   /* What to push again is known once probing is over. */
   if (self->probing)
     return FALSE;
+  /* Nothing goes out before this connection has checked that the
+   * server's log is the one ours continues: after a restore, a change
+   * pushed on top of events the server lost would land before its
+   * causes. */
+  if (!self->verified && cairn_store_get_head (self->store) > 0)
+    return FALSE;
+  if (self->reseeding && self->repush_next <= self->reseed_top)
+    return TRUE;
   if (cairn_store_get_pending_count (self->store) == 0)
     return FALSE;
   if (!cairn_store_get_pending_range (self->store, &first, &last, NULL))
@@ -550,6 +880,7 @@ gboolean
 cairn_sync_core_is_up_to_date (CairnSyncCore *self)
 {
   return self->verified
+         && !self->reseeding
          && !cairn_sync_core_wants_pull (self)
          && cairn_store_get_pending_count (self->store) == 0
          && self->in_flight_first == 0;

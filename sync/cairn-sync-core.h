@@ -40,7 +40,7 @@ CairnStore    *cairn_sync_core_get_store       (CairnSyncCore *self);
 void           cairn_sync_core_reset_connection (CairnSyncCore *self);
 
 /* The next batch to push (CairnWireEvent*, client_seq order, at most max
- * events), or NULL when there is nothing to push or a push is in flight.
+ * events and about 1 MiB of them, the protocol's request limit), or NULL when there is nothing to push or a push is in flight.
  * The batch is then in flight until push_done or push_failed. */
 GPtrArray     *cairn_sync_core_next_push       (CairnSyncCore *self,
                                                 guint          max,
@@ -56,6 +56,14 @@ gboolean       cairn_sync_core_push_failed     (CairnSyncCore *self,
                                                 gint64         expected,
                                                 GError       **error);
 gboolean       cairn_sync_core_push_in_flight  (CairnSyncCore *self);
+/* Whether @error is the server refusing the pushed events themselves for
+ * good (their size or shape): the same events would be refused again.
+ * push_failed() then narrows the batch down to the refused event and sets
+ * it aside (docs/sync.md, "Changes the server refuses"); push again. */
+gboolean       cairn_sync_core_is_refusal      (const GError  *error);
+/* Changes set aside since the last call (CairnRefusedChange*, the refused
+ * one first, transfer full), or NULL when none. */
+GPtrArray     *cairn_sync_core_take_refused    (CairnSyncCore *self);
 
 /* Server events from a pull page or the live stream (CairnWireEvent*, seq
  * ascending), with the server's head and history_id (NULL: unknown). An

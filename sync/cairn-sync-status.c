@@ -14,6 +14,7 @@ struct _CairnSyncStatus
   CairnSyncState  state;
   char           *message;
   guint           pending_count;
+  guint           refused_count;
   gint64          last_sync;
   char           *server_url;
   char           *username;
@@ -29,7 +30,8 @@ G_DEFINE_ENUM_TYPE (CairnSyncState, cairn_sync_state,
   G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_SYNCING, "syncing"),
   G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_UP_TO_DATE, "up-to-date"),
   G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_NEEDS_SIGN_IN, "needs-sign-in"),
-  G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_ERROR, "error"))
+  G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_ERROR, "error"),
+  G_DEFINE_ENUM_VALUE (CAIRN_SYNC_STATE_REFUSED, "refused"))
 
 enum {
   PROP_0,
@@ -41,6 +43,7 @@ enum {
   PROP_USERNAME,
   PROP_WORKSPACE_ID,
   PROP_CONFLICTS,
+  PROP_REFUSED_COUNT,
   N_PROPS
 };
 
@@ -57,6 +60,7 @@ cairn_sync_state_to_string (CairnSyncState state)
     case CAIRN_SYNC_STATE_UP_TO_DATE: return "up-to-date";
     case CAIRN_SYNC_STATE_NEEDS_SIGN_IN: return "needs-sign-in";
     case CAIRN_SYNC_STATE_ERROR: return "error";
+    case CAIRN_SYNC_STATE_REFUSED: return "refused";
     default: return "unknown";
     }
 }
@@ -93,6 +97,7 @@ cairn_sync_status_get_property (GObject    *object,
     case PROP_USERNAME: g_value_set_string (value, self->username); break;
     case PROP_WORKSPACE_ID: g_value_set_string (value, self->workspace_id); break;
     case PROP_CONFLICTS: g_value_set_object (value, self->conflicts); break;
+    case PROP_REFUSED_COUNT: g_value_set_uint (value, self->refused_count); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -112,6 +117,8 @@ cairn_sync_status_class_init (CairnSyncStatusClass *klass)
   properties[PROP_MESSAGE] = g_param_spec_string ("message", NULL, NULL, NULL, flags);
   properties[PROP_PENDING_COUNT] =
     g_param_spec_uint ("pending-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_REFUSED_COUNT] =
+    g_param_spec_uint ("refused-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_LAST_SYNC] =
     g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_SERVER_URL] = g_param_spec_string ("server-url", NULL, NULL, NULL, flags);
@@ -210,7 +217,7 @@ _cairn_sync_status_set_state (CairnSyncStatus *self,
 {
   g_return_if_fail (CAIRN_IS_SYNC_STATUS (self));
 
-  if (state != CAIRN_SYNC_STATE_ERROR)
+  if (state != CAIRN_SYNC_STATE_ERROR && state != CAIRN_SYNC_STATE_REFUSED)
     message = NULL;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -234,6 +241,26 @@ _cairn_sync_status_set_pending_count (CairnSyncStatus *self,
     {
       self->pending_count = count;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_COUNT]);
+    }
+}
+
+guint
+cairn_sync_status_get_refused_count (CairnSyncStatus *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_STATUS (self), 0);
+  return self->refused_count;
+}
+
+void
+_cairn_sync_status_set_refused_count (CairnSyncStatus *self,
+                                      guint            count)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_STATUS (self));
+
+  if (self->refused_count != count)
+    {
+      self->refused_count = count;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFUSED_COUNT]);
     }
 }
 
@@ -313,6 +340,8 @@ cairn_sync_status_to_json (CairnSyncStatus *self)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "pending");
   json_builder_add_int_value (b, self->pending_count);
+  json_builder_set_member_name (b, "refused");
+  json_builder_add_int_value (b, self->refused_count);
   json_builder_set_member_name (b, "last_sync");
   if (self->last_sync > 0)
     json_builder_add_int_value (b, self->last_sync);

@@ -3,8 +3,9 @@
  *
  * Read-only properties, each notified only when its value really changes:
  * "state" (CairnSyncState), "message" (the error text in the ERROR state,
- * else NULL), "pending-count" (local changes not yet confirmed by the
- * server), "last-sync" (unix milliseconds of the last moment the device was
+ * what was refused in the REFUSED state, else NULL), "pending-count" (local
+ * changes not yet confirmed by the server), "refused-count" (changes the
+ * server refused for good, set aside), "last-sync" (unix milliseconds of the last moment the device was
  * fully up to date, 0 for never), "server-url" (NULL when signed out),
  * "username", "workspace-id", and "conflicts" (a GListModel of
  * CairnConflict, newest first; the model object itself never changes).
@@ -23,11 +24,14 @@ typedef enum
   CAIRN_SYNC_STATE_UP_TO_DATE,
   CAIRN_SYNC_STATE_NEEDS_SIGN_IN,  /* token missing, revoked or refused */
   CAIRN_SYNC_STATE_ERROR,          /* see "message" */
+  CAIRN_SYNC_STATE_REFUSED,        /* up to date, but the server refused a change for
+                                    * good: set aside, "message" names it */
 } CairnSyncState;
 
 #define CAIRN_TYPE_SYNC_STATE (cairn_sync_state_get_type ())
 GType       cairn_sync_state_get_type  (void) G_GNUC_CONST;
-/* "offline", "connecting", "syncing", "up-to-date", "needs-sign-in", "error" */
+/* "offline", "connecting", "syncing", "up-to-date", "needs-sign-in", "error",
+ * "refused" */
 const char *cairn_sync_state_to_string (CairnSyncState state);
 
 #define CAIRN_TYPE_SYNC_STATUS (cairn_sync_status_get_type ())
@@ -37,6 +41,9 @@ CairnSyncStatus *cairn_sync_status_new               (void);
 CairnSyncState   cairn_sync_status_get_state         (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_message       (CairnSyncStatus *self);
 guint            cairn_sync_status_get_pending_count (CairnSyncStatus *self);
+/* Changes the server refused for good, set aside from the outbox
+ * (cairn_store_list_refused()). */
+guint            cairn_sync_status_get_refused_count (CairnSyncStatus *self);
 gint64           cairn_sync_status_get_last_sync     (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_server_url    (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_username      (CairnSyncStatus *self);

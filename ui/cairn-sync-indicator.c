@@ -70,6 +70,7 @@ sync_ui (CairnSyncIndicator *self)
       icon = "dialog-password-symbolic";
       text = _("Sign in to sync");
       break;
+    case CAIRN_SYNC_STATE_REFUSED:
     case CAIRN_SYNC_STATE_ERROR:
       icon = "dialog-warning-symbolic";
       text = cairn_sync_status_get_message (self->status) != NULL
@@ -104,6 +105,20 @@ sync_ui (CairnSyncIndicator *self)
                                             "%u change not yet on the server",
                                             "%u changes not yet on the server",
                                             n_pending), n_pending);
+  if (self->status != NULL && cairn_sync_status_get_refused_count (self->status) > 0)
+    {
+      guint n_refused = cairn_sync_status_get_refused_count (self->status);
+      char *both;
+
+      /* Translators: %s is the line above ("3 changes not yet on the
+       * server"), %u how many changes the server refused for good */
+      both = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s; %u change refused by the server is kept on this device",
+                                           "%s; %u changes refused by the server are kept on this device",
+                                           n_refused), pending, n_refused);
+      g_free (pending);
+      pending = both;
+    }
   gtk_label_set_label (self->pending_label, signed_in && !unsynced
                                             ? pending : _("Changes are kept on this device"));
 

@@ -361,6 +361,137 @@ cairn_text_ops_encode (const CairnTextOps *ops)
   return g_byte_array_free_to_bytes (b);
 }
 
+/* Upper bounds of what cairn_text_ops_encode() writes (a varint of a
+ * 32-bit value is at most 5 bytes): the batch's tag and two counts, an
+ * insertion without its text, a deletion, a client in the table. */
+#define SPLIT_BATCH_BYTES  (1 + 5 + 5)
+#define SPLIT_INSERT_BYTES (5 + 5 + 5 + 10 + 10 + 5)
+#define SPLIT_DELETE_BYTES (5 + 5 + 5 + 1 + 5 + 5)
+#define SPLIT_CLIENT_BYTES 16
+
+/* How many of the clients @ids (CT_NONE: none) @batch does not list yet. */
+static guint
+split_new_clients (const CairnTextOps *src,
+                   const CairnTextOps *batch,
+                   const guint32       ids[3])
+{
+  guint n = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      const guint8 *id;
+      gboolean listed = FALSE;
+
+      if (ids[i] == CT_NONE)
+        continue;
+      /* The same client twice among @ids counts once. */
+      for (guint j = 0; j < i && !listed; j++)
+        listed = ids[j] == ids[i];
+      id = (const guint8 *) src->clients->data + 16 * ids[i];
+      for (guint j = 0; j < batch->clients->len / 16 && !listed; j++)
+        listed = memcmp ((const guint8 *) batch->clients->data + 16 * j, id, 16) == 0;
+      n += !listed;
+    }
+  return n;
+}
+
+/* Insertions are cut between code points. The part after a cut has the
+ * last character before it as its left origin and keeps the right origin:
+ * that is what every character but the first of an insertion has anyway
+ * (a run typed in one go, docs/text-crdt.md), and what
+ * cairn_text_ops_since() emits for part of a span. So the parts, applied
+ * in order, integrate exactly as the whole did. Deletions are never cut:
+ * their size does not grow with their length. */
+GPtrArray *
+cairn_text_ops_split (const CairnTextOps *ops,
+                      gsize               max_bytes)
+{
+  g_autoptr(GPtrArray) batches = NULL;
+  CairnTextOps *cur = NULL;
+  gsize size = 0;
+
+  g_return_val_if_fail (ops != NULL, NULL);
+  g_return_val_if_fail (max_bytes >= CAIRN_TEXT_OPS_MIN_SPLIT_BYTES, NULL);
+
+  batches = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_text_ops_free);
+  for (guint i = 0; i < ops->ops->len; i++)
+    {
+      const CtOp *src = &g_array_index (ops->ops, CtOp, i);
+      const char *text = src->kind == CT_OP_INSERT ? ops->content->str + src->off : NULL;
+      guint32 done = 0;   /* code points of src already placed */
+      guint32 done_bytes = 0;
+
+      while (done < src->len)
+        {
+          CtOp op = *src;
+          guint32 ids[3];
+          gsize fixed;
+
+          if (cur == NULL)
+            {
+              cur = cairn_text_ops_new ();
+              g_ptr_array_add (batches, cur);
+              size = SPLIT_BATCH_BYTES;
+            }
+          ids[0] = src->client;
+          ids[1] = src->kind == CT_OP_INSERT ? src->ol.client : src->target.client;
+          ids[2] = src->kind == CT_OP_INSERT ? src->or_.client : CT_NONE;
+          fixed = (src->kind == CT_OP_INSERT ? SPLIT_INSERT_BYTES + 4 : SPLIT_DELETE_BYTES) +
+                  SPLIT_CLIENT_BYTES * split_new_clients (ops, cur, ids);
+          if (size + fixed > max_bytes)
+            {
+              /* Full: a fresh batch always has room for one op. */
+              g_assert (cur->ops->len > 0);
+              cur = NULL;
+              continue;
+            }
+
+          if (src->kind == CT_OP_INSERT)
+            {
+              /* As many whole code points as fit. */
+              gsize room = max_bytes - size - fixed + 4;
+              const char *start = text + done_bytes;
+              const char *end = text + src->bytes;
+              const char *p = start;
+              guint32 take = 0;
+
+              while (p < end && take < src->len - done)
+                {
+                  const char *next = g_utf8_next_char (p);
+
+                  if ((gsize) (next - start) > room)
+                    break;
+                  p = next;
+                  take++;
+                }
+              g_assert (take > 0);
+              op.seq = src->seq + done;
+              op.len = take;
+              if (done > 0)
+                op.ol = (CtId) { src->client, src->seq + done - 1 };
+              op.bytes = (guint32) (p - start);
+              fixed += op.bytes - 4;
+            }
+
+#define MAP(c) ((c) == CT_NONE ? CT_NONE : _cairn_text_ops_client (cur, (const guint8 *) ops->clients->data + 16 * (c)))
+          op.client = MAP (op.client);
+          if (op.kind == CT_OP_INSERT)
+            {
+              op.ol.client = MAP (op.ol.client);
+              op.or_.client = MAP (op.or_.client);
+            }
+          else
+            op.target.client = MAP (op.target.client);
+#undef MAP
+          _cairn_text_ops_push (cur, &op, text != NULL ? text + done_bytes : NULL);
+          size += fixed;
+          done += op.len;
+          done_bytes += op.bytes;
+        }
+    }
+  return g_steal_pointer (&batches);
+}
+
 static gboolean
 rd_id (Reader     *r,
        guint32     n_clients,

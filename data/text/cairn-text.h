@@ -132,6 +132,14 @@ void          cairn_text_ops_clear       (CairnTextOps        *ops);
 void          cairn_text_ops_append      (CairnTextOps        *dest,
                                           const CairnTextOps  *src);
 GBytes       *cairn_text_ops_encode      (const CairnTextOps  *ops);
+/* The smallest max_bytes cairn_text_ops_split() accepts. */
+#define CAIRN_TEXT_OPS_MIN_SPLIT_BYTES 256
+/* Cuts @ops into batches (CairnTextOps*, at least one when @ops is not
+ * empty) whose encodings are each at most @max_bytes, to be applied one
+ * after the other in array order: that gives the same document as
+ * applying @ops (see docs/text-crdt.md, "Splitting a batch"). */
+GPtrArray    *cairn_text_ops_split       (const CairnTextOps  *ops,
+                                          gsize                max_bytes);
 CairnTextOps *cairn_text_ops_decode      (GBytes              *bytes,
                                           GError             **error);
 

@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cairn-test-util.h"
 #include "store-test-util.h"
 
 TestStore *
@@ -34,31 +35,10 @@ test_store_open_extra (TestStore  *ts,
 }
 
 void
-test_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_chmod (path, 0700);
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          test_remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-void
 test_store_free (TestStore *ts)
 {
   g_clear_object (&ts->store);
-  test_remove_tree (ts->dir);
+  cairn_test_rm_rf (ts->dir);
   g_free (ts->dir);
   g_free (ts);
 }
@@ -139,4 +119,19 @@ test_seed (void)
 
   g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
   return seed;
+}
+
+CairnEvent *
+test_commit_json (CairnStore *store,
+                  const char *name,
+                  const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  CairnEvent *event;
+
+  g_assert_no_error (error);
+  event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  return event;
 }

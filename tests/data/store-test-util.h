@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cairn-store-private.h"
+#include "cairn-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -19,12 +20,15 @@ TestStore  *test_store_new        (void);
 CairnStore *test_store_open_extra (TestStore  *ts,
                                    const char *name);
 void        test_store_free       (TestStore  *ts);
-void        test_remove_tree      (const char *path);
 
 /* A remote event as the server would send it. args_json is an object. */
 CairnEvent *test_event_new        (const char *client_id,
                                    gint64      client_seq,
                                    gint64      seq,
+                                   const char *name,
+                                   const char *args_json);
+/* A local commit of name (version 1) with args_json, which must succeed. */
+CairnEvent *test_commit_json      (CairnStore *store,
                                    const char *name,
                                    const char *args_json);
 /* The same event with client_id/client_seq/seq set (a new copy). */

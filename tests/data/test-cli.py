@@ -327,6 +327,37 @@ class CliTest(unittest.TestCase):
         self.assertIn("warning: this workspace holds changes made with a newer Cairn", err)
         self.assertIn("todo.frobbed v9", self.cli.ok("log"))
 
+    def test_json_one_line(self):
+        """docs/cli.md: with --json every command prints exactly one JSON
+        value on one line, multi-line text (a note body) included."""
+        def one_line(*args):
+            code, out, err = self.cli.run("--json", *args)
+            self.assertEqual(code, 0, f"{args}: {err}")
+            self.assertTrue(out.endswith("\n"), f"{args}: {out!r}")
+            self.assertEqual(out.count("\n"), 1, f"{args} printed {out!r}")
+            return json.loads(out)
+
+        lst = one_line("list-add", "Groceries")["id"]
+        other = one_line("list-add", "Work")["id"]
+        todo = one_line("add", lst, "Milk")["id"]
+        second = one_line("add", lst, "Bread")["id"]
+        note = one_line("note-add", "Diary")["id"]
+        for args in (("lists",), ("list-rename", lst, "Food"), ("list-rm", other),
+                     ("list-restore", other), ("todos",), ("todos", lst, "--all"),
+                     ("done", todo), ("undone", todo), ("rename", todo, "Oat milk"),
+                     ("due", todo, "2026-12-24"), ("due", todo, "--clear"),
+                     ("move", todo, "--after", second), ("move", todo, "--list", other),
+                     ("rm", second), ("restore", second), ("notes",),
+                     ("note-rename", note, "Journal"),
+                     ("note-insert", note, "0", "line one\nline two\n"),
+                     ("note-delete", note, "0", "5"), ("note-show", note),
+                     ("note-rm", note), ("note-restore", note), ("log",), ("state",),
+                     ("rebuild",), ("help",), ("help", "move"), ("status",),
+                     ("conflicts",), ("refused",)):
+            with self.subTest(args=args):
+                one_line(*args)
+        self.assertEqual(one_line("state"), json.loads(self.cli.ok("state")))
+
     def test_help(self):
         out = self.cli.ok("help")
         for name in ["lists", "list-add", "add", "todos", "move", "note-add", "log",

@@ -328,7 +328,7 @@ test_from_args_json (void)
     "{\"list_id\":\"" LIST_ID "\",\"position\":\"V\",\"title\":\"Caf\xc3\xa9 \\\"q\\\" \\\\ \\u00e9\"}",
     "{\"n\":-12,\"b\":true,\"z\":null}",
     "{}",
-    "{\"nested\":{\"a\":[1,2]},\"x\":1.5}",
+    "{\"nested\":{\"a\":[1,2]},\"x\":15,\"big\":-9223372036854775808}",
     " { \"spaced\" : \"yes\" } ",
   };
   static const char *const not_objects[] = { "[1]", "\"text\"", "{\"a\":", "", "{\"a\":1}x" };
@@ -358,6 +358,61 @@ test_from_args_json (void)
     }
 }
 
+/* Args that json-glib would crash on, cut short, wrap or write back as
+ * text that is not JSON are refused with a clear error (issue 11). */
+static void
+test_from_args_json_refused (void)
+{
+  static const struct { const char *json; const char *why; } cases[] = {
+    { "{\"x\":1.5}", "fraction" },
+    { "{\"x\":1e20}", "fraction" },
+    { "{\"x\":1e400}", "fraction" },
+    { "{\"x\":99999999999999999999}", "64 bits" },
+    { "{\"x\":9223372036854775808}", "64 bits" },
+    { "{\"t\":\"alice\\u0000x\"}", "NUL" },
+    { "{\"t\\u0000\":1}", "NUL" },
+  };
+  g_autoptr(GString) deep = g_string_new ("{\"a\":");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("refused %u: %s", i, cases[i].json);
+      g_assert_null (cairn_event_new_from_args_json ("list.created", 1, cases[i].json, &error));
+      g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, cases[i].why));
+    }
+
+  /* 80,000 levels crash json-glib 1.6; 64 are allowed, 65 are not. */
+  for (guint i = 0; i < 80000; i++)
+    g_string_append_c (deep, '[');
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (cairn_event_new_from_args_json ("list.created", 1, deep->str, &error));
+    g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "64 levels"));
+  }
+  for (guint depth = 64; depth <= 65; depth++)
+    {
+      g_autoptr(GString) text = g_string_new ("{\"a\":");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnEvent) event = NULL;
+
+      for (guint i = 1; i < depth; i++)
+        g_string_append_c (text, '[');
+      for (guint i = 1; i < depth; i++)
+        g_string_append_c (text, ']');
+      g_string_append_c (text, '}');
+      event = cairn_event_new_from_args_json ("list.created", 1, text->str, &error);
+      if (depth == 64)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -365,6 +420,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/event/valid", test_valid_events);
+  g_test_add_func ("/event/from-args-json-refused", test_from_args_json_refused);
   g_test_add_func ("/event/unknown", test_unknown);
   g_test_add_func ("/event/bad-args", test_bad_args);
   g_test_add_func ("/event/title-length", test_title_length);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-pool.h"
+#include "cairn-test-util.h"
 
 /* ---- a recorder of signals, as short strings ---- */
 
@@ -132,25 +133,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->pool);
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  cairn_test_rm_rf (f->dir);
   g_free (f->dir);
   g_ptr_array_unref (f->rec.items);
   g_ptr_array_unref (f->rec.notifies);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cairn-profile.h"
+#include "cairn-test-util.h"
 
 static char *
 make_tmp (void)
@@ -15,25 +16,6 @@ make_tmp (void)
 
   g_assert_no_error (error);
   return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -69,7 +51,7 @@ test_locations (void)
     g_assert_cmpstr (cairn_profile_get_dir (p3), ==, xdg);
   }
 
-  rm_rf (tmp);
+  cairn_test_rm_rf (tmp);
 }
 
 static void
@@ -137,7 +119,7 @@ test_workspaces (void)
   g_assert_cmpstr (ws2, ==, other);
 
   g_clear_object (&store);
-  rm_rf (tmp);
+  cairn_test_rm_rf (tmp);
 }
 
 static void
@@ -161,7 +143,7 @@ test_settings (void)
   g_clear_object (&again);
   again = cairn_profile_open (tmp, &error);
   g_assert_null (cairn_profile_dup_setting (again, "sync", "server"));
-  rm_rf (tmp);
+  cairn_test_rm_rf (tmp);
 }
 
 static void
@@ -211,7 +193,7 @@ test_bad_profiles (void)
   g_assert_null (cairn_profile_open_store (profile, NULL, &error));
   g_assert_error (error, CAIRN_PROFILE_ERROR, CAIRN_PROFILE_ERROR_INVALID);
 
-  rm_rf (tmp);
+  cairn_test_rm_rf (tmp);
 }
 
 int
@@ -231,6 +213,6 @@ main (int argc, char **argv)
   g_test_add_func ("/profile/bad-profiles", test_bad_profiles);
 
   status = g_test_run ();
-  rm_rf (xdg);
+  cairn_test_rm_rf (xdg);
   return status;
 }

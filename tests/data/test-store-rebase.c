@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cairn-position.h"
+#include "cairn-text.h"
 #include "store-test-util.h"
 
 #define OTHER "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -61,21 +62,6 @@ rebase_ok (CairnStore *store,
 
   g_assert_true (cairn_store_rebase (store, batch, "history-1", &error));
   g_assert_no_error (error);
-}
-
-static CairnEvent *
-commit_json (CairnStore *store,
-             const char *name,
-             const char *args_json)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
-  CairnEvent *event;
-
-  g_assert_no_error (error);
-  event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
-  return event;
 }
 
 static void
@@ -268,9 +254,9 @@ test_interleaved (void)
   g_autofree char *dump = NULL, *expected = NULL, *rebuilt = NULL;
   g_autoptr(CairnEvent) p1 = NULL, p2 = NULL, p3 = NULL;
 
-  p1 = commit_json (ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
-  p2 = commit_json (ts->store, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}");
-  p3 = commit_json (ts->store, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Mine\"}");
+  p1 = test_commit_json (ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+  p2 = test_commit_json (ts->store, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}");
+  p3 = test_commit_json (ts->store, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Mine\"}");
 
   /* the server put another client's events before and between ours */
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"V\"}"));
@@ -318,7 +304,7 @@ test_remote_delete_pending_rename (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
   rebase_ok (ts->store, confirmed);
 
-  rename = commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}");
+  rename = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}");
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
 
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.deleted", "{\"todo_id\":\"" T1 "\"}"));
@@ -363,7 +349,7 @@ test_changes_are_exact (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
   rebase_ok (ts->store, confirmed);
-  mine = commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Mine\"}");
+  mine = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Mine\"}");
 
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.completed", "{\"todo_id\":\"" T2 "\"}"));
@@ -454,7 +440,8 @@ test_many_pending (void)
   for (guint i = 0; i < 10; i++)
     {
       g_autofree char *args = g_strdup_printf ("{\"list_id\":\"%s\",\"title\":\"Remote %u\"}", list, i);
-      /* the first ones refer to a list the server has not seen yet: no-ops */
+      /* they refer to a list the server has not seen yet: they wait for it
+       * (parked) and apply once our list.created is in the log */
       g_ptr_array_add (batch, test_event_new (OTHER, i + 1, i + 1, "list.renamed", args));
     }
   rebase_ok (ts->store, batch);
@@ -788,6 +775,82 @@ test_property (void)
     }
 }
 
+/* Effects before their causes in the server's log (an older client's
+ * pushes after a server restore, or a broken one): each event waits for
+ * its object and applies, in log order, right after the object's create.
+ * Nothing a person did is lost; rebuild and a fresh replay agree. */
+static void
+test_effects_before_causes (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(CairnStore) other = test_store_open_extra (ts, "other.db");
+  g_autoptr(CairnStore) fresh = test_store_open_extra (ts, "fresh.db");
+  g_autoptr(GPtrArray) made = NULL;
+  g_autoptr(GPtrArray) first = batch_new ();
+  g_autoptr(GPtrArray) second = batch_new ();
+  g_autoptr(GPtrArray) all = batch_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = NULL;
+  g_autofree char *list = NULL, *todo = NULL, *note = NULL;
+  g_autofree char *want = NULL, *waiting = NULL, *dump = NULL, *rebuilt = NULL, *replayed = NULL;
+  g_autofree char *body = NULL;
+  gint64 seq = 0;
+
+  /* What a person did on another device, in this order. */
+  list = cairn_store_create_list (other, "Groceries", &error);
+  todo = cairn_store_create_todo (other, list, "milk", NULL, NULL, &error);
+  g_assert_true (cairn_store_rename_todo (other, todo, "oat milk", &error));
+  g_assert_true (cairn_store_set_todo_done (other, todo, TRUE, &error));
+  note = cairn_store_create_note (other, "Plan", &error);
+  g_assert_no_error (error);
+  text = cairn_store_load_note_text (other, note, &error);
+  ops = cairn_text_ops_new ();
+  g_assert_true (cairn_text_insert (text, 0, "hello", -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (other, note, ops, &error));
+  g_assert_true (cairn_store_rename_note (other, note, "Plan B", &error));
+  g_assert_no_error (error);
+  want = test_dump (other);
+  made = cairn_store_list_pending (other, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (made->len, ==, 7);
+
+  /* The server's log has them backwards; the list comes last, alone. */
+  for (guint i = made->len; i-- > 1;)
+    {
+      CairnEvent *e = test_event_confirmed (made->pdata[i], ++seq);
+
+      g_ptr_array_add (first, e);
+      g_ptr_array_add (all, cairn_event_ref (e));
+    }
+  g_ptr_array_add (second, test_event_confirmed (made->pdata[0], ++seq));
+  g_ptr_array_add (all, cairn_event_ref (second->pdata[0]));
+
+  rebase_ok (ts->store, first);
+  waiting = test_dump (ts->store);
+  /* The note came with its create: renamed and typed into after it. */
+  g_assert_nonnull (strstr (waiting, "\"Plan B\""));
+  body = test_query_text (ts->store, "SELECT cairn_note_body (id, body) FROM notes");
+  g_assert_cmpstr (body, ==, "hello");
+  /* The todo waits for its list, and its rename and completion for it. */
+  g_assert_null (strstr (waiting, "\"oat milk\""));
+  g_assert_nonnull (strstr (waiting, "\"waiting\""));
+  g_assert_nonnull (strstr (waiting, "todo.renamed"));
+
+  rebase_ok (ts->store, second);
+  dump = test_dump (ts->store);
+  g_assert_cmpstr (dump, ==, want);
+  g_assert_null (strstr (dump, "\"waiting\""));
+
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  rebuilt = test_dump (ts->store);
+  g_assert_cmpstr (rebuilt, ==, want);
+  rebase_ok (fresh, all);
+  replayed = test_dump (fresh);
+  g_assert_cmpstr (replayed, ==, want);
+}
+
 static char *
 schema_text (CairnStore *store)
 {
@@ -825,9 +888,9 @@ test_rebuild_schema (void)
   g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Bread\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "note.created", "{\"note_id\":\"" T2 "\",\"title\":\"Idea\"}"));
   rebase_ok (ts->store, batch);
-  p1 = commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
-  p2 = commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
-  p3 = commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");
+  p1 = test_commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
+  p2 = test_commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
+  p3 = test_commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");
   schema = schema_text (ts->store);
   dump = test_dump (ts->store);
   g_assert_nonnull (strstr (schema, "index todos_by_list todos: CREATE INDEX"));
@@ -885,6 +948,7 @@ main (int   argc,
   g_test_add_func ("/store/rebase/rollback-restores-state", test_rollback_restores_state);
   g_test_add_func ("/store/rebase/unknown-events", test_unknown_events);
   g_test_add_func ("/store/rebase/property", test_property);
+  g_test_add_func ("/store/rebase/effects-before-causes", test_effects_before_causes);
   g_test_add_func ("/store/rebuild/schema", test_rebuild_schema);
 
   return g_test_run ();

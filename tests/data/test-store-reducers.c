@@ -80,15 +80,11 @@ commit_expect (Fixture    *f,
                const char *args_json,
                const char *changed_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
   g_autoptr(CairnEvent) event = NULL;
   guint before = f->rec.n_emissions;
   guint n_changed;
 
-  g_assert_no_error (error);
-  event = cairn_store_commit (f->ts->store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
+  event = test_commit_json (f->ts->store, name, args_json);
   g_assert_nonnull (event);
   g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
 
@@ -168,11 +164,22 @@ static void
 test_todo_reducers (Fixture       *f,
                     gconstpointer  data)
 {
-  /* in a list that does not exist: no-op */
+  /* in a list that does not exist yet: it waits (parked), and the list's
+   * create brings it along, in one change */
   commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", NULL);
-  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM parked"), ==, 1);
+  {
+    guint before = f->rec.n_emissions;
+
+    g_autoptr(CairnEvent) list = test_commit_json (f->ts->store, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+    g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
+    g_assert_true (g_hash_table_contains (f->rec.lists, L1));
+    g_assert_true (g_hash_table_contains (f->rec.todos, T1));
+    g_assert_cmpint (test_query_int (f->ts->store, "SELECT count(*) FROM parked"), ==, 0);
+  }
   commit_expect (f, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"W\"}", L2);
-  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", T1);
+  /* made already, by the one that waited */
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", NULL);
   assert_column (f, "SELECT list_id || '|' || title || '|' || position || '|' || done || '|' || deleted || '|' || coalesce (due, '-') FROM todos",
                  L1 "|Milk|V|0|0|-");
   commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"title\":\"Eggs\",\"position\":\"V\"}", NULL);
@@ -462,6 +469,50 @@ test_two_processes (void)
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, 3);
 }
 
+/* cairn_store_read_object(): what cairn-cli prints for one object. */
+static void
+test_read_object (Fixture       *f,
+                  gconstpointer  data)
+{
+  CairnStore *s = f->ts->store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *todo = NULL, *note = NULL, *text = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  gboolean deleted = TRUE;
+
+  list = cairn_store_create_list (s, "Home", &error);
+  todo = cairn_store_create_todo (s, list, "Milk", NULL, NULL, &error);
+  g_assert_true (cairn_store_set_todo_due (s, todo, "2026-12-24", &error));
+  note = cairn_store_create_note (s, "Plan", &error);
+  g_assert_no_error (error);
+
+  row = cairn_store_read_object (s, CAIRN_OBJECT_TODO, todo, &deleted, &error);
+  g_assert_no_error (error);
+  g_assert_false (deleted);
+  text = json_to_string (row, FALSE);
+  g_assert_true (g_str_has_prefix (text, "{\"id\":\""));
+  g_assert_nonnull (strstr (text, "\"title\":\"Milk\""));
+  g_assert_nonnull (strstr (text, "\"done\":false,\"due\":\"2026-12-24\",\"deleted\":false}"));
+  g_clear_pointer (&row, json_node_unref);
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (cairn_store_delete_list (s, list, &error));
+  row = cairn_store_read_object (s, CAIRN_OBJECT_LIST, list, &deleted, &error);
+  g_assert_no_error (error);
+  g_assert_true (deleted);
+  g_clear_pointer (&row, json_node_unref);
+
+  row = cairn_store_read_object (s, CAIRN_OBJECT_NOTE, note, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (row), "body"), ==, "");
+
+  /* a todo id is not a note; an unknown id is NOT_FOUND */
+  missing = cairn_store_read_object (s, CAIRN_OBJECT_NOTE, todo, NULL, &error);
+  g_assert_null (missing);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -476,6 +527,7 @@ main (int   argc,
   ADD ("/store/commit/event-fields", test_commit_event_fields);
   ADD ("/store/wrappers", test_wrappers);
   g_test_add_func ("/store/two-processes", test_two_processes);
+  ADD ("/store/read-object", test_read_object);
 
   return g_test_run ();
 }

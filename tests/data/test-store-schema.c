@@ -173,7 +173,7 @@ test_migrations (void)
 
   g_assert_cmpuint (n_fixtures, >=, 1);
   g_clear_object (&fresh);
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 /* Schema 3 rewrote notes.body on every edit and recorded it in the
@@ -229,7 +229,7 @@ test_v3_note_bodies (void)
   g_assert_cmpstr (body, ==, ">Confirmed text. Pending text.");
 
   g_clear_object (&store);
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -357,7 +357,7 @@ test_newer_schema (void)
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
     g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
   }
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -378,7 +378,7 @@ test_newer_schema_wal (void)
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NEWER_SCHEMA);
   after = read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -417,7 +417,7 @@ test_corrupt_file (void)
   g_assert_no_error (error);
 
   assert_refused_untouched (path, garbage->str, garbage->len, "not a database");
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -439,7 +439,7 @@ test_foreign_database (void)
   before = read_bytes (path);
   assert_refused_untouched (path, g_bytes_get_data (before, NULL), g_bytes_get_size (before),
                             "not a Cairn workspace");
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -465,7 +465,7 @@ test_unwritable_location (void)
   g_assert_null (store);
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "folder"));
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static void
@@ -478,7 +478,7 @@ test_read_only_directory (void)
 
   if (geteuid () == 0)
     {
-      test_remove_tree (dir);
+      cairn_test_rm_rf (dir);
       g_test_skip ("root ignores directory permissions (covered by /store/schema/unwritable-location)");
       return;
     }
@@ -489,7 +489,7 @@ test_read_only_directory (void)
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  test_remove_tree (dir);
+  cairn_test_rm_rf (dir);
 }
 
 int

@@ -10,6 +10,7 @@
 #endif
 
 #include "cairn-test-server.h"
+#include "cairn-test-util.h"
 
 static char *
 server_binary (void)
@@ -174,26 +175,6 @@ cairn_test_server_wait (CairnTestServer *self)
   return stop (self, FALSE, FALSE);
 }
 
-static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        rm_rf (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 void
 cairn_test_server_free (CairnTestServer *self)
 {
@@ -202,7 +183,7 @@ cairn_test_server_free (CairnTestServer *self)
   if (self->proc != NULL)
     cairn_test_server_stop (self, TRUE);
   g_clear_object (&self->session);
-  rm_rf (self->dir);
+  cairn_test_rm_rf (self->dir);
   g_free (self->binary);
   g_free (self->dir);
   g_free (self->data_dir);

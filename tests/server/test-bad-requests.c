@@ -105,7 +105,7 @@ snapshot (Fixture *f)
 }
 
 typedef enum { TOK_NONE, TOK_ALICE, TOK_BOB, TOK_GARBAGE, TOK_REVOKED, TOK_BASIC } Tok;
-typedef enum { BODY_TEXT, BODY_MANY_EVENTS, BODY_BIG_ARGS, BODY_HUGE } BodyKind;
+typedef enum { BODY_TEXT, BODY_MANY_EVENTS, BODY_BIG_ARGS, BODY_HUGE, BODY_DEEP } BodyKind;
 
 typedef struct
 {
@@ -134,6 +134,32 @@ static const BadCase cases[] = {
   { "lone surrogate escape", "POST", PUSH, TOK_ALICE, BODY_TEXT, "{\"events\":[{\"name\":\"\\udc00\"}]}", -1, 400, "malformed_json" },
   { "invalid UTF-8", "POST", PUSH, TOK_ALICE, BODY_TEXT, "{\"events\":\"\xc3\x28\"}", -1, 400, "invalid_utf8" },
   { "NUL byte", "POST", PUSH, TOK_ALICE, BODY_TEXT, "{\"events\":\"a\0b\"}", 16, 400, "invalid_utf8" },
+  /* hostile JSON (issue 11): json-glib 1.6 recursed without limit (80,000
+   * levels crashed the server), cut strings at an escaped NUL (logging in
+   * with "<password>\u0000junk" or as "alice\u0000x"), and wrote numbers
+   * back as text that is not JSON */
+  { "white space only", "POST", PUSH, TOK_ALICE, BODY_TEXT, " \r\n\t ", -1, 400, "malformed_json" },
+  { "80,000 levels pushed", "POST", PUSH, TOK_ALICE, BODY_DEEP, NULL, 0, 400, "malformed_json" },
+  { "80,000 levels to the login", "POST", "/v1/session", TOK_NONE, BODY_DEEP, NULL, 0, 400, "malformed_json" },
+  { "80,000 levels as a new workspace", "POST", "/v1/workspaces", TOK_ALICE, BODY_DEEP, NULL, 0, 400, "malformed_json" },
+  { "password with an escaped NUL", "POST", "/v1/session", TOK_NONE, BODY_TEXT,
+    "{\"username\":\"alice\",\"password\":\"" ALICE_PW "\\u0000junk\",\"device\":\"x\"}", -1, 400, "invalid_utf8" },
+  { "user name with an escaped NUL", "POST", "/v1/session", TOK_NONE, BODY_TEXT,
+    "{\"username\":\"alice\\u0000x\",\"password\":\"" ALICE_PW "\",\"device\":\"x\"}", -1, 400, "invalid_utf8" },
+  { "device name with an escaped NUL", "POST", "/v1/session", TOK_NONE, BODY_TEXT,
+    "{\"username\":\"alice\",\"password\":\"" ALICE_PW "\",\"device\":\"x\\u0000y\"}", -1, 400, "invalid_utf8" },
+  { "args string with an escaped NUL", "POST", PUSH, TOK_ALICE, BODY_TEXT,
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{\"title\":\"a\\u0000b\"},\"client_id\":\"" CLIENT_A "\",\"client_seq\":4,\"created_at\":0}]}", -1, 400, "invalid_utf8" },
+  { "args with 1e20", "POST", PUSH, TOK_ALICE, BODY_TEXT,
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{\"n\":1e20},\"client_id\":\"" CLIENT_A "\",\"client_seq\":4,\"created_at\":0}]}", -1, 400, "invalid_request" },
+  { "args with 1e400", "POST", PUSH, TOK_ALICE, BODY_TEXT,
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{\"n\":1e400},\"client_id\":\"" CLIENT_A "\",\"client_seq\":4,\"created_at\":0}]}", -1, 400, "invalid_request" },
+  { "args with an integer past 64 bits", "POST", PUSH, TOK_ALICE, BODY_TEXT,
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{\"n\":99999999999999999999},\"client_id\":\"" CLIENT_A "\",\"client_seq\":4,\"created_at\":0}]}", -1, 400, "invalid_request" },
+  { "args with 2^63", "POST", PUSH, TOK_ALICE, BODY_TEXT,
+    "{\"events\":[{\"name\":\"todo.created\",\"version\":1,\"args\":{\"n\":9223372036854775808},\"client_id\":\"" CLIENT_A "\",\"client_seq\":4,\"created_at\":0}]}", -1, 400, "invalid_request" },
+  { "after with an encoded NUL", "GET", PUSH "?after=1%00", TOK_ALICE, BODY_TEXT, NULL, 0, 400, "invalid_parameter" },
+  { "live after with an encoded NUL", "GET", "/v1/workspaces/WS/live?after=1%00", TOK_ALICE, BODY_TEXT, NULL, 0, 400, "invalid_parameter" },
   /* wrong shapes and types */
   { "root is an array", "POST", PUSH, TOK_ALICE, BODY_TEXT, "[" EV4 "]", -1, 400, "invalid_request" },
   { "root is a string", "POST", PUSH, TOK_ALICE, BODY_TEXT, "\"hello\"", -1, 400, "invalid_request" },
@@ -219,6 +245,14 @@ static char *
 big_body (BodyKind kind)
 {
   GString *s = g_string_new ("{\"events\":[");
+
+  if (kind == BODY_DEEP)
+    {
+      g_string_truncate (s, 0);
+      for (guint i = 0; i < 80000; i++)
+        g_string_append_c (s, '[');
+      return g_string_free (s, FALSE);
+    }
 
   switch (kind)
     {

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "cairn-server-core.h"
+#include "cairn-test-util.h"
 
 typedef struct
 {
@@ -77,31 +78,11 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        rm_rf (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -114,7 +95,7 @@ add_user (Fixture    *f,
 
   g_assert_true (cairn_server_core_user_add (f->core, name, "correct horse", &ws, &error));
   g_assert_no_error (error);
-  g_assert_true (cairn_protocol_is_uuid (ws));
+  g_assert_true (cairn_is_object_id (ws));
   return ws;
 }
 
@@ -659,9 +640,9 @@ test_restore_snapshot (Fixture       *f,
   r2 = push_ok (f, auth, ws, b2, 3);
   g_assert_cmpint (r2->head, ==, 6);
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   copy_dir (snapshot, f->dir);
-  rm_rf (snapshot);
+  cairn_test_rm_rf (snapshot);
   f->core = open_core (f);
 
   g_assert_cmpint (head_of (f, auth, ws), ==, 3);
@@ -685,11 +666,65 @@ test_deterministic (Fixture       *f,
   FakeWorld saved = { G_GINT64_CONSTANT (1764000000000), 0x9e3779b97f4a7c15ull };
 
   g_clear_pointer (&f->core, cairn_server_core_close);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   f->world = saved;
   f->core = open_core (f);
   ws2 = add_user (f, "alice");
   g_assert_cmpstr (ws1, ==, ws2);
+}
+
+/* A log written before issue 11 may hold args that json-glib's generator
+ * wrote as text that is not JSON (1e20 as "1e+20.0", 1e400 as "inf.0"),
+ * which broke every later page for every device: opening the database
+ * rewrites them to strings of their text, so the pages parse again, and
+ * leaves everything else as it was. */
+static void
+test_repair_stored_args (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) events = batch (CLIENT_A, 1, 3);
+  g_autoptr(CairnPushReply) pushed = push_ok (f, auth, ws, events, 3);
+  g_autoptr(CairnPullReply) pull = NULL;
+  g_autoptr(CairnPullReply) parsed = NULL;
+  g_autofree char *db_path = g_build_filename (f->dir, "cairn-server.db", NULL);
+  g_autofree char *text = NULL;
+  const char *broken = "{\"a\":1e+20.0,\"b\":inf.0,\"c\":-inf.0,\"d\":nan.0,\"e\":1.5,\"f\":-2,"
+                       "\"g\":[1e-07,{\"h\":1.0}],\"s\":\"1e+20.0 \\\" inf.0\",\"t\":true}";
+  const char *repaired = "{\"a\":\"1e+20\",\"b\":\"inf\",\"c\":\"-inf\",\"d\":\"nan\",\"e\":\"1.5\",\"f\":-2,"
+                         "\"g\":[\"1e-07\",{\"h\":\"1\"}],\"s\":\"1e+20.0 \\\" inf.0\",\"t\":true}";
+
+  /* As an older server stored it. */
+  {
+    sqlite3 *db = NULL;
+    g_autofree char *sql = g_strdup_printf ("UPDATE events SET args = '%s' WHERE seq = 2", broken);
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  pull = cairn_server_core_pull (f->core, auth, ws, 0, 100, &error);
+  g_assert_no_error (error);
+  text = cairn_protocol_pull_reply_to_text (pull, NULL);
+  parsed = cairn_protocol_decode_pull_reply_text (text, strlen (text), CAIRN_PROTOCOL_MAX_PAGE_BYTES, &error);
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+  g_clear_error (&error);
+  g_clear_pointer (&pull, cairn_pull_reply_free);
+  g_clear_pointer (&text, g_free);
+
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  f->core = open_core (f);
+  pull = cairn_server_core_pull (f->core, auth, ws, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull->events->len, ==, 3);
+  g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (pull->events, 1))->args_json, ==, repaired);
+  g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (pull->events, 0))->args_json, ==, "{\"n\":1}");
+  text = cairn_protocol_pull_reply_to_text (pull, NULL);
+  parsed = cairn_protocol_decode_pull_reply_text (text, strlen (text), CAIRN_PROTOCOL_MAX_PAGE_BYTES, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->events->len, ==, 3);
 }
 
 /* ---- group commit ------------------------------------------------------------ */
@@ -883,6 +918,7 @@ main (int    argc,
   ADD ("restore-snapshot", test_restore_snapshot);
   ADD ("deterministic", test_deterministic);
   ADD ("group-commit", test_group_commit);
+  ADD ("repair-stored-args", test_repair_stored_args);
 #undef ADD
 
   return g_test_run ();

@@ -22,13 +22,13 @@ parse_ok (const char *text)
 static void
 test_ids (void)
 {
-  g_assert_true (cairn_protocol_is_client_id (CID));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789ABCDEF0123456789abcdef"));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcde"));
-  g_assert_false (cairn_protocol_is_client_id ("0123456789abcdef0123456789abcdef0"));
-  g_assert_true (cairn_protocol_is_uuid ("0190c2d8-6f1e-7a3b-8c4d-123456789abc"));
-  g_assert_false (cairn_protocol_is_uuid ("0190c2d86f1e7a3b8c4d123456789abc"));
-  g_assert_false (cairn_protocol_is_uuid ("0190C2D8-6F1E-7A3B-8C4D-123456789ABC"));
+  g_assert_true (cairn_is_client_id (CID));
+  g_assert_false (cairn_is_client_id ("0123456789ABCDEF0123456789abcdef"));
+  g_assert_false (cairn_is_client_id ("0123456789abcdef0123456789abcde"));
+  g_assert_false (cairn_is_client_id ("0123456789abcdef0123456789abcdef0"));
+  g_assert_true (cairn_is_object_id ("0190c2d8-6f1e-7a3b-8c4d-123456789abc"));
+  g_assert_false (cairn_is_object_id ("0190c2d86f1e7a3b8c4d123456789abc"));
+  g_assert_false (cairn_is_object_id ("0190C2D8-6F1E-7A3B-8C4D-123456789ABC"));
   g_assert_true (cairn_protocol_is_event_name ("todo.renamed"));
   g_assert_true (cairn_protocol_is_event_name ("note.text_edited2"));
   g_assert_false (cairn_protocol_is_event_name ("Todo.renamed"));
@@ -112,6 +112,114 @@ test_parse_errors (void)
 
     g_assert_null (node);
     g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE);
+  }
+}
+
+/* Text that json-glib 1.6 would crash on (deep nesting), read cut short
+ * (an escaped NUL), wrap (integers past 64 bits) or write back as text that
+ * is not JSON (fractions, exponents) is refused before or right after it
+ * is parsed, in every decoder the server and the app use (issue 11). */
+static void
+test_hostile_json (void)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"events\":");
+  g_autoptr(GString) deep_pull = g_string_new ("{\"events\":[],\"head\":0,\"history_id\":\"" CID "\",\"more\":false,\"x\":");
+  static const struct { const char *text; CairnProtocolError code; const char *words; } cases[] = {
+    { "{\"username\":\"alice\\u0000x\",\"password\":\"p\",\"device\":\"d\"}",
+      CAIRN_PROTOCOL_ERROR_INVALID_UTF8, "NUL" },
+    { "{\"a\\u0000\":1}", CAIRN_PROTOCOL_ERROR_INVALID_UTF8, "NUL" },
+    { "{\"a\":99999999999999999999}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "64 bits" },
+    { "{\"a\":-9223372036854775809}", CAIRN_PROTOCOL_ERROR_INVALID_REQUEST, "64 bits" },
+    { " \t\r\n ", CAIRN_PROTOCOL_ERROR_MALFORMED_JSON, "white space" },
+    /* json-glib extensions that a pre-scan could read differently. */
+    { "{'a':1}", CAIRN_PROTOCOL_ERROR_MALFORMED_JSON, "RFC 8259" },
+    { "{\"a\":/*\"*/1}", CAIRN_PROTOCOL_ERROR_MALFORMED_JSON, "RFC 8259" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cairn_protocol_parse (cases[i].text, strlen (cases[i].text),
+                                                       CAIRN_PROTOCOL_MAX_BODY_BYTES, &error);
+
+      g_test_message ("hostile %u: %s", i, cases[i].text);
+      g_assert_null (node);
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
+      g_assert_nonnull (strstr (error->message, cases[i].words));
+    }
+
+  /* 80,000 levels (160 KB) ended the server with SIGSEGV. */
+  for (guint i = 0; i < 80000; i++)
+    {
+      g_string_append_c (deep, '[');
+      g_string_append_c (deep_pull, '[');
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = cairn_protocol_parse (deep->str, deep->len, CAIRN_PROTOCOL_MAX_BODY_BYTES, &error);
+    g_autoptr(GPtrArray) fast = cairn_protocol_decode_push_fast (deep->str, deep->len);
+
+    g_assert_null (node);
+    g_assert_null (fast);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+    g_assert_nonnull (strstr (error->message, "64 levels"));
+  }
+  /* The app's decoders of server answers, fast path first. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CairnPullReply) pull = cairn_protocol_decode_pull_reply_text (deep_pull->str, deep_pull->len,
+                                                                           deep_pull->len, &error);
+
+    g_assert_null (pull);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CairnLiveMessage) live = cairn_protocol_decode_live_message_text (deep->str, deep->len,
+                                                                               deep->len, &error);
+
+    g_assert_null (live);
+    g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+  }
+  /* 64 levels are allowed, 65 are not; brackets inside strings and
+   * escaped quotes do not count. */
+  for (guint depth = 64; depth <= 65; depth++)
+    {
+      g_autoptr(GString) text = g_string_new ("{\"s\":\"[[[[\\\"{{{{\",\"a\":");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      for (guint i = 1; i < depth; i++)
+        g_string_append_c (text, '[');
+      for (guint i = 1; i < depth; i++)
+        g_string_append_c (text, ']');
+      g_string_append_c (text, '}');
+      node = cairn_protocol_parse (text->str, text->len, CAIRN_PROTOCOL_MAX_BODY_BYTES, &error);
+      if (depth == 64)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+    }
+
+  /* Args with a fraction or exponent: refused, naming args (the server
+   * wrote 1e20 back as "1e+20.0" and 1e400 as "inf.0"). */
+  {
+    const char *bad_args[] = { "{\"x\":1e20}", "{\"x\":1e400}", "{\"x\":[0.5]}", "{\"x\":{\"y\":-1E2}}" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad_args); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *body = g_strdup_printf ("{\"name\":\"todo.x\",\"version\":1,\"args\":%s,"
+                                                 "\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":0}",
+                                                 bad_args[i]);
+        g_autoptr(JsonNode) node = parse_ok (body);
+        g_autoptr(CairnWireEvent) ev = cairn_protocol_decode_event (node, FALSE, &error);
+
+        g_test_message ("args %s", bad_args[i]);
+        g_assert_null (ev);
+        g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+        g_assert_nonnull (strstr (error->message, "args"));
+      }
   }
 }
 
@@ -1030,6 +1138,7 @@ main (int    argc,
 
   g_test_add_func ("/server/protocol/ids", test_ids);
   g_test_add_func ("/server/protocol/parse-errors", test_parse_errors);
+  g_test_add_func ("/server/protocol/hostile-json", test_hostile_json);
   g_test_add_func ("/server/protocol/event-round-trip", test_event_round_trip);
   g_test_add_func ("/server/protocol/event-refusals", test_event_refusals);
   g_test_add_func ("/server/protocol/push-request", test_push_request);

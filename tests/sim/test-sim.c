@@ -9,7 +9,13 @@
  * the faults stop and everything goes quiet, every replica must equal every
  * other and a fresh replay of the server log, every event a client
  * committed must be in the server log exactly once, and each client's
- * events must appear in client_seq order with no gap.
+ * events must appear in client_seq order with no gap. Equal replicas are
+ * not enough: an oracle records what each device's person did (intents)
+ * and the end state must keep it (check_intents): every object created and
+ * never deleted exists, a field only one device changed holds that
+ * device's last value, every character typed and not deleted is in its
+ * note once, each insert's characters in order, and two inserts interleave
+ * only where one was typed inside the other.
  *
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
@@ -26,6 +32,7 @@
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-text.h"
+#include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
 static const guint32 regression_seeds[] = {
@@ -121,7 +128,35 @@ typedef struct
   /* Draws whether a restore also loses a device for good. Separate from
    * rand so that the rest of a seed's run does not shift. */
   GRand           *gone_rand;
+  guint            n_hot_backups;
+  /* The oracle: what each device's person did (see check_intents). */
+  GHashTable      *field_intents;  /* "table/id/column" -> GPtrArray of FieldIntent */
+  GPtrArray       *inserts;        /* TextInsert */
+  GHashTable      *char_insert;    /* gunichar -> TextInsert */
+  GHashTable      *char_deletes;   /* gunichar -> GPtrArray of "client_id/client_seq" */
+  gunichar         next_char;
 } Sim;
+
+/* One change of one field by one device: the value its row had right
+ * after the commit, and the event that made it. */
+typedef struct
+{
+  guint   device;
+  char   *event;     /* "client_id/client_seq" */
+  char   *value;     /* NULL for SQL NULL */
+} FieldIntent;
+
+/* Characters typed in one go; each character is used once in a run, so
+ * that it can be found again wherever it ends up. */
+typedef struct
+{
+  guint       id;
+  guint       device;
+  char       *note_id;
+  char       *event;
+  GArray     *chars;      /* gunichar */
+  GHashTable *inside;     /* TextInsert ids it was typed between the chars of */
+} TextInsert;
 
 #define SIM_TIMEOUT 40
 #define SIM_MAX_DELAY 8
@@ -311,9 +346,21 @@ server_close (Sim *sim)
   disconnect_all (sim);
 }
 
+static void copy_dir_full (const char *from, const char *to, gboolean skip_shm);
+
 static void
 copy_dir (const char *from,
           const char *to)
+{
+  copy_dir_full (from, to, FALSE);
+}
+
+/* skip_shm: a copy of a running server's folder; its -shm is the memory
+ * of the running process, not part of a backup. */
+static void
+copy_dir_full (const char *from,
+               const char *to,
+               gboolean    skip_shm)
 {
   g_autoptr(GDir) dir = NULL;
   const char *name;
@@ -337,6 +384,8 @@ copy_dir (const char *from,
       g_autofree char *data = NULL;
       gsize len;
 
+      if (skip_shm && g_str_has_suffix (name, "-shm"))
+        continue;
       g_assert_true (g_file_get_contents (src, &data, &len, NULL));
       g_assert_true (g_file_set_contents (dst, data, len, NULL));
     }
@@ -530,6 +579,268 @@ random_row (Sim        *sim,
   return g_strdup (g_ptr_array_index (ids, g_rand_int_range (sim->rand, 0, ids->len)));
 }
 
+/* ---- the oracle of intent --------------------------------------------- */
+
+static void
+field_intent_free (FieldIntent *fi)
+{
+  g_free (fi->event);
+  g_free (fi->value);
+  g_free (fi);
+}
+
+static void
+text_insert_free (TextInsert *ti)
+{
+  g_free (ti->note_id);
+  g_free (ti->event);
+  g_array_unref (ti->chars);
+  g_hash_table_unref (ti->inside);
+  g_free (ti);
+}
+
+static gint64
+next_client_seq (SimClient *c)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 next;
+
+  /* meta.next_client_seq is written only now and then: the outbox and
+   * the log say the rest, as the store itself reads it. */
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
+                                       "SELECT max (next_client_seq, "
+                                       "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
+                                       "  coalesce ((SELECT max (client_seq) + 1 FROM log "
+                                       "             WHERE log.client_id = meta.client_id), 1)) "
+                                       "FROM meta", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  next = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return next;
+}
+
+static char *
+event_key (const char *client_id,
+           gint64      client_seq)
+{
+  return g_strdup_printf ("%s/%" G_GINT64_FORMAT, client_id, client_seq);
+}
+
+/* Which columns of which table an event sets. */
+static const struct
+{
+  const char *name;
+  const char *table;
+  const char *id_arg;
+  const char *columns;   /* space-separated */
+} event_fields[] = {
+  { "list.created",     "lists", "list_id", "title position deleted" },
+  { "list.renamed",     "lists", "list_id", "title" },
+  { "list.moved",       "lists", "list_id", "position" },
+  { "list.deleted",     "lists", "list_id", "deleted" },
+  { "list.restored",    "lists", "list_id", "deleted" },
+  { "todo.created",     "todos", "todo_id", "title list_id position done due deleted" },
+  { "todo.renamed",     "todos", "todo_id", "title" },
+  { "todo.completed",   "todos", "todo_id", "done" },
+  { "todo.reopened",    "todos", "todo_id", "done" },
+  { "todo.due_set",     "todos", "todo_id", "due" },
+  { "todo.due_cleared", "todos", "todo_id", "due" },
+  { "todo.moved",       "todos", "todo_id", "position" },
+  { "todo.deleted",     "todos", "todo_id", "deleted" },
+  { "todo.restored",    "todos", "todo_id", "deleted" },
+  { "note.created",     "notes", "note_id", "title deleted" },
+  { "note.renamed",     "notes", "note_id", "title" },
+  { "note.deleted",     "notes", "note_id", "deleted" },
+  { "note.restored",    "notes", "note_id", "deleted" },
+};
+
+/* The value of one column of one row, as text (NULL: SQL NULL or no row). */
+static char *
+row_value (sqlite3    *db,
+           const char *table,
+           const char *id,
+           const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?1", column, table);
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static gboolean
+row_exists (sqlite3    *db,
+            const char *table,
+            const char *id)
+{
+  g_autofree char *v = row_value (db, table, id, "id");
+  return v != NULL;
+}
+
+static void
+add_field_intent (Sim        *sim,
+                  SimClient  *c,
+                  const char *table,
+                  const char *id,
+                  const char *column,
+                  const char *event)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%s/%s", table, id, column);
+  GPtrArray *list = g_hash_table_lookup (sim->field_intents, key);
+  FieldIntent *fi = g_new0 (FieldIntent, 1);
+
+  if (list == NULL)
+    {
+      list = g_ptr_array_new_with_free_func ((GDestroyNotify) field_intent_free);
+      g_hash_table_insert (sim->field_intents, g_strdup (key), list);
+    }
+  fi->device = c->idx;
+  fi->event = g_strdup (event);
+  fi->value = row_value (cairn_store_get_db (c->store), table, id, column);
+  g_ptr_array_add (list, fi);
+}
+
+/* Records what the events @c committed from client_seq @from on set: for
+ * each field, the value its row has now (right after the commit). */
+static void
+record_field_intents (Sim       *sim,
+                      SimClient *c,
+                      gint64     from)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
+                                       "SELECT client_seq, name, json_extract (args, '$.list_id'), "
+                                       "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id') "
+                                       "FROM pending WHERE client_seq >= ?1 ORDER BY client_seq",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, from);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      g_autofree char *event = event_key (cairn_store_get_client_id (c->store),
+                                          sqlite3_column_int64 (stmt, 0));
+
+      for (guint i = 0; i < G_N_ELEMENTS (event_fields); i++)
+        {
+          const char *id;
+          g_auto(GStrv) columns = NULL;
+
+          if (strcmp (event_fields[i].name, name) != 0)
+            continue;
+          id = (const char *) sqlite3_column_text (stmt, g_str_equal (event_fields[i].id_arg, "list_id") ? 2
+                                                   : g_str_equal (event_fields[i].id_arg, "todo_id") ? 3 : 4);
+          g_assert_nonnull (id);
+          columns = g_strsplit (event_fields[i].columns, " ", -1);
+          for (guint j = 0; columns[j] != NULL; j++)
+            add_field_intent (sim, c, event_fields[i].table, id, columns[j], event);
+          /* A move into another list sets the list too. */
+          if (g_str_equal (name, "todo.moved") && sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+            add_field_intent (sim, c, "todos", id, "list_id", event);
+        }
+    }
+  sqlite3_finalize (stmt);
+}
+
+/* Characters for one insert, each never used before in this run. */
+static char *
+fresh_chars (Sim    *sim,
+             guint   n,
+             GArray *chars)
+{
+  GString *utf8 = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gunichar ch = sim->next_char++;
+
+      /* CJK ideographs, then Hangul syllables: tens of thousands. */
+      if (ch == 0x9FFF)
+        ch = sim->next_char = 0xAC00;
+      g_assert_cmpuint (ch, <, 0xD7A0);
+      g_array_append_val (chars, ch);
+      g_string_append_unichar (utf8, ch);
+    }
+  return g_string_free (utf8, FALSE);
+}
+
+/* Which earlier inserts have characters on both sides of @pos in @text
+ * (as the typing device sees it): the new insert is typed inside them. */
+static GHashTable *
+inserts_around (Sim        *sim,
+                const char *text,
+                gsize       pos)
+{
+  GHashTable *inside = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) left = g_hash_table_new (NULL, NULL);
+  gsize i = 0;
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p), i++)
+    {
+      TextInsert *ti = g_hash_table_lookup (sim->char_insert, GUINT_TO_POINTER (g_utf8_get_char (p)));
+
+      if (ti == NULL)
+        continue;
+      if (i < pos)
+        g_hash_table_add (left, GUINT_TO_POINTER (ti->id));
+      else if (g_hash_table_contains (left, GUINT_TO_POINTER (ti->id)))
+        g_hash_table_add (inside, GUINT_TO_POINTER (ti->id));
+    }
+  return inside;
+}
+
+static TextInsert *
+record_insert (Sim        *sim,
+               SimClient  *c,
+               const char *note_id,
+               GArray     *chars,
+               GHashTable *inside,
+               gint64      client_seq)
+{
+  TextInsert *ti = g_new0 (TextInsert, 1);
+
+  ti->id = sim->inserts->len + 1;
+  ti->device = c->idx;
+  ti->note_id = g_strdup (note_id);
+  ti->event = event_key (cairn_store_get_client_id (c->store), client_seq);
+  ti->chars = g_array_ref (chars);
+  ti->inside = g_hash_table_ref (inside);
+  g_ptr_array_add (sim->inserts, ti);
+  for (guint i = 0; i < chars->len; i++)
+    g_hash_table_insert (sim->char_insert, GUINT_TO_POINTER (g_array_index (chars, gunichar, i)), ti);
+  return ti;
+}
+
+static void
+record_delete (Sim        *sim,
+               SimClient  *c,
+               const char *text,
+               gsize       pos,
+               gsize       n,
+               gint64      client_seq)
+{
+  const char *p = g_utf8_offset_to_pointer (text, (glong) pos);
+
+  for (gsize i = 0; i < n && *p; i++, p = g_utf8_next_char (p))
+    {
+      gunichar ch = g_utf8_get_char (p);
+      GPtrArray *events = g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch));
+
+      if (events == NULL)
+        {
+          events = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_insert (sim->char_deletes, GUINT_TO_POINTER (ch), events);
+        }
+      g_ptr_array_add (events, event_key (cairn_store_get_client_id (c->store), client_seq));
+    }
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -543,6 +854,7 @@ client_edit (Sim       *sim,
   g_autofree char *title = g_strdup_printf ("t%u-%u", c->idx, g_rand_int_range (sim->rand, 0, 1000));
   g_autofree char *ret = NULL;
   int r = g_rand_int_range (sim->rand, 0, 100);
+  gint64 first_seq = next_client_seq (c);
 
   sim->n_ops++;
   if (list == NULL || r < 4)
@@ -604,6 +916,10 @@ client_edit (Sim       *sim,
           if (body != NULL)
             {
               gsize len = cairn_text_get_length (body);
+              g_autofree char *before = cairn_text_get_text (body, NULL);
+              g_autoptr(GArray) chars = g_array_new (FALSE, FALSE, sizeof (gunichar));
+              g_autoptr(GHashTable) inside = NULL;
+              gsize del_pos = 0, del_n = 0;
 
               if (len > 0 && chance (sim, 0.3))
                 {
@@ -611,10 +927,17 @@ client_edit (Sim       *sim,
                   gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
                   gsize n = MIN (len - pos, want);
                   cairn_text_delete (body, pos, n, ops, &error);
+                  del_pos = pos;
+                  del_n = n;
                 }
               else
-                cairn_text_insert (body, g_rand_int_range (sim->rand, 0, (gint32) len + 1),
-                                   title, -1, ops, &error);
+                {
+                  gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len + 1);
+                  g_autofree char *typed = fresh_chars (sim, g_rand_int_range (sim->rand, 1, 7), chars);
+
+                  inside = inserts_around (sim, before, pos);
+                  cairn_text_insert (body, pos, typed, -1, ops, &error);
+                }
               /* Never refused, not even while a server restore left ops
                * held in the body, this client's own included: edits after
                * a restore take a fresh text client id (docs/text-crdt.md). */
@@ -624,6 +947,13 @@ client_edit (Sim       *sim,
               if (cairn_text_get_n_pending (body) > 0)
                 sim->n_edits_over_held++;
               cairn_store_edit_note (c->store, note, ops, &error);
+              if (error == NULL && next_client_seq (c) > first_seq)
+                {
+                  if (inside != NULL)
+                    record_insert (sim, c, note, chars, inside, first_seq);
+                  else
+                    record_delete (sim, c, before, del_pos, del_n, first_seq);
+                }
             }
         }
     }
@@ -638,6 +968,8 @@ client_edit (Sim       *sim,
 
   if (error != NULL && !g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
     g_error ("seed %u: client %u: edit failed: %s", sim->seed, c->idx, error->message);
+  if (error == NULL)
+    record_field_intents (sim, c, first_seq);
 }
 
 static void
@@ -739,13 +1071,24 @@ maybe_fault (Sim *sim)
       sim->n_server_crashes++;
       sim_log (sim, "server crashed");
     }
-  else if (chance (sim, 0.006))
+  else if (chance (sim, 0.01))
     {
-      /* A backup: the server is stopped while its folder is copied. */
-      server_close (sim);
-      copy_dir (sim->server_dir, sim->snapshot_dir);
+      /* A backup: the server is stopped while its folder is copied, or
+       * (half the time) the folder of the running server is copied, as a
+       * careless backup script would (between two of its transactions:
+       * the database and its WAL as they are). */
+      if (g_rand_boolean (sim->gone_rand))
+        {
+          copy_dir_full (sim->server_dir, sim->snapshot_dir, TRUE);
+          sim->n_hot_backups++;
+        }
+      else
+        {
+          server_close (sim);
+          copy_dir (sim->server_dir, sim->snapshot_dir);
+          server_open (sim);
+        }
       sim->have_snapshot = TRUE;
-      server_open (sim);
       {
         g_autoptr(GError) error = NULL;
         g_autoptr(CairnAuth) auth = auth_for (sim, &sim->clients[0]);
@@ -756,7 +1099,7 @@ maybe_fault (Sim *sim)
       }
       sim_log (sim, "server snapshot taken");
     }
-  else if (sim->have_snapshot && chance (sim, 0.006))
+  else if (sim->have_snapshot && chance (sim, 0.012))
     {
       SimClient *lost = NULL;
 
@@ -852,6 +1195,207 @@ quiet (Sim *sim)
   return TRUE;
 }
 
+static gboolean
+any_in_log (GPtrArray  *events,
+            GHashTable *in_log)
+{
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    if (g_hash_table_contains (in_log, events->pdata[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Fields: every object a device changed (or made) through an event that
+ * is in the log exists; unless someone deleted it at some point (a change
+ * to a deleted object is a no-op by design), a field that only one device
+ * changed holds that device's last value. */
+static char *
+check_field_intents (Sim        *sim,
+                     GHashTable *in_log,
+                     sqlite3    *db)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, sim->field_intents);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *intents = value;
+      g_auto(GStrv) parts = g_strsplit (key, "/", 3);
+      g_autofree char *deleted_key = g_strdup_printf ("%s/%s/deleted", parts[0], parts[1]);
+      GPtrArray *deletions = g_hash_table_lookup (sim->field_intents, deleted_key);
+      FieldIntent *last = NULL;
+      g_autofree char *actual = NULL;
+      gint devices = -1;
+      gboolean ever_deleted = FALSE;
+
+      for (guint i = 0; i < intents->len; i++)
+        {
+          FieldIntent *fi = intents->pdata[i];
+
+          if (!g_hash_table_contains (in_log, fi->event))
+            continue;
+          if (devices == -1)
+            devices = (gint) fi->device;
+          else if (devices != (gint) fi->device)
+            devices = -2;
+          last = fi;
+        }
+      if (last == NULL)
+        continue;
+      if (!row_exists (db, parts[0], parts[1]))
+        return g_strdup_printf ("intent: %s %s that device %u changed (event %s) is missing",
+                                parts[0], parts[1], last->device, last->event);
+      for (guint i = 0; deletions != NULL && i < deletions->len; i++)
+        {
+          FieldIntent *fi = deletions->pdata[i];
+          if (g_hash_table_contains (in_log, fi->event) && g_strcmp0 (fi->value, "1") == 0)
+            ever_deleted = TRUE;
+        }
+      if (devices < 0 || (ever_deleted && !g_str_equal (parts[2], "deleted")))
+        continue;
+      actual = row_value (db, parts[0], parts[1], parts[2]);
+      if (g_strcmp0 (actual, last->value) != 0 && g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
+        for (guint i = 0; i < intents->len; i++)
+          {
+            FieldIntent *fi = intents->pdata[i];
+            g_printerr ("  intent by %u: %s (%s, %s)\n", fi->device, fi->value ? fi->value : "NULL",
+                        fi->event, g_hash_table_contains (in_log, fi->event) ? "in the log" : "not in the log");
+          }
+      if (g_strcmp0 (actual, last->value) != 0)
+        return g_strdup_printf ("intent: %s is “%s”, but only device %u changed it, last to “%s” "
+                                "(event %s)", (char *) key, actual ? actual : "NULL", last->device,
+                                last->value ? last->value : "NULL", last->event);
+    }
+  return NULL;
+}
+
+/* Text: every character typed (event in the log) and not deleted (no
+ * delete of it in the log) is in its note exactly once; nothing else is;
+ * each insert's characters are in order; two inserts interleave only when
+ * one was typed between characters of the other. */
+static char *
+check_text_intents (Sim        *sim,
+                    GHashTable *in_log,
+                    CairnStore *replica)
+{
+  g_autoptr(GHashTable) bodies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_hash_table_unref);
+  g_autoptr(GHashTable) spans = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  for (guint i = 0; i < sim->inserts->len; i++)
+    {
+      TextInsert *ti = sim->inserts->pdata[i];
+      GHashTable *where;   /* gunichar -> position + 1 */
+      gint64 *span = g_new (gint64, 2);
+      gint64 prev = -1;
+
+      span[0] = G_MAXINT64;
+      span[1] = -1;
+      g_hash_table_insert (spans, GUINT_TO_POINTER (ti->id), span);
+      if (!g_hash_table_contains (in_log, ti->event))
+        continue;
+      where = g_hash_table_lookup (bodies, ti->note_id);
+      if (where == NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(CairnText) text = cairn_store_load_note_text (replica, ti->note_id, &error);
+          g_autofree char *body = NULL;
+          guint pos = 0;
+
+          if (text == NULL)
+            return g_strdup_printf ("intent: note %s typed into by device %u (event %s): %s",
+                                    ti->note_id, ti->device, ti->event, error->message);
+          body = cairn_text_get_text (text, NULL);
+          where = g_hash_table_new (NULL, NULL);
+          g_hash_table_insert (bodies, g_strdup (ti->note_id), where);
+          for (const char *p = body; *p; p = g_utf8_next_char (p), pos++)
+            {
+              gunichar ch = g_utf8_get_char (p);
+              TextInsert *from = g_hash_table_lookup (sim->char_insert, GUINT_TO_POINTER (ch));
+
+              if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
+                return g_strdup_printf ("intent: U+%04X is twice in note %s", ch, ti->note_id);
+              if (from == NULL || !g_hash_table_contains (in_log, from->event))
+                return g_strdup_printf ("intent: note %s holds U+%04X, which nobody typed",
+                                        ti->note_id, ch);
+              if (any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)), in_log))
+                return g_strdup_printf ("intent: note %s still holds U+%04X, deleted", ti->note_id, ch);
+              g_hash_table_insert (where, GUINT_TO_POINTER (ch), GUINT_TO_POINTER (pos + 1));
+            }
+        }
+      for (guint j = 0; j < ti->chars->len; j++)
+        {
+          gunichar ch = g_array_index (ti->chars, gunichar, j);
+          gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where, GUINT_TO_POINTER (ch))) - 1;
+          gboolean deleted = any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)),
+                                         in_log);
+
+          if (pos < 0 && !deleted)
+            return g_strdup_printf ("intent: U+%04X typed by device %u into note %s (event %s) is lost",
+                                    ch, ti->device, ti->note_id, ti->event);
+          if (pos < 0)
+            continue;
+          if (pos < prev)
+            return g_strdup_printf ("intent: the characters device %u typed in one go (event %s) "
+                                    "are out of order", ti->device, ti->event);
+          prev = pos;
+          span[0] = MIN (span[0], pos);
+          span[1] = MAX (span[1], pos);
+        }
+    }
+
+  /* Interleaving: a character of y strictly inside x's span needs y to
+   * have been typed inside x. */
+  for (guint i = 0; i < sim->inserts->len; i++)
+    {
+      TextInsert *x = sim->inserts->pdata[i];
+      gint64 *sx = g_hash_table_lookup (spans, GUINT_TO_POINTER (x->id));
+      GHashTable *where = g_hash_table_lookup (bodies, x->note_id);
+
+      if (where == NULL || sx[1] < 0)
+        continue;
+      for (guint j = 0; j < sim->inserts->len; j++)
+        {
+          TextInsert *y = sim->inserts->pdata[j];
+
+          if (i == j || !g_str_equal (x->note_id, y->note_id) ||
+              g_hash_table_contains (y->inside, GUINT_TO_POINTER (x->id)))
+            continue;
+          for (guint k = 0; k < y->chars->len; k++)
+            {
+              gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where,
+                             GUINT_TO_POINTER (g_array_index (y->chars, gunichar, k)))) - 1;
+
+              if (pos > sx[0] && pos < sx[1])
+                return g_strdup_printf ("intent: device %u's typing (event %s) is interleaved with "
+                                        "device %u's (event %s) in note %s", y->device, y->event,
+                                        x->device, x->event, x->note_id);
+            }
+        }
+    }
+  return NULL;
+}
+
+static char *
+check_intents (Sim        *sim,
+               GPtrArray  *log,
+               CairnStore *replica)
+{
+  g_autoptr(GHashTable) in_log = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  char *failure;
+
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (log, i);
+      g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
+    }
+  failure = check_field_intents (sim, in_log, cairn_store_get_db (replica));
+  if (failure == NULL)
+    failure = check_text_intents (sim, in_log, replica);
+  return failure;
+}
+
 static GHashTable *
 committed_counts (Sim *sim)
 {
@@ -860,15 +1404,8 @@ committed_counts (Sim *sim)
   for (guint i = 0; i < sim->n_clients; i++)
     {
       SimClient *c = &sim->clients[i];
-      sqlite3_stmt *stmt = NULL;
-      gint64 next;
+      gint64 next = next_client_seq (c);
 
-      g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
-                                           "SELECT next_client_seq FROM meta", -1, &stmt, NULL),
-                       ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-      next = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
       /* A lost device's events are in the log at most once, in order,
        * but not necessarily all of them: -1 says so. */
       g_hash_table_insert (counts, g_strdup (cairn_store_get_client_id (c->store)),
@@ -992,24 +1529,10 @@ check_end_state (Sim *sim)
         }
     }
   (void) first_dump;
-  return NULL;
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
+  if (sim->n_held_at_end > 0)
+    return g_strdup_printf ("%u text ops wait for ops that nobody will push again",
+                            sim->n_held_at_end);
+  return check_intents (sim, log, fresh);
 }
 
 static const char *
@@ -1058,6 +1581,12 @@ run_seed (guint32  seed,
   sim.clients = g_new0 (SimClient, n_clients);
   sim.faults = TRUE;
   sim.note_typing = g_strcmp0 (g_getenv ("CAIRN_SIM_NOTE_TYPING"), "0") != 0;
+  sim.field_intents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_ptr_array_unref);
+  sim.inserts = g_ptr_array_new_with_free_func ((GDestroyNotify) text_insert_free);
+  sim.char_insert = g_hash_table_new (NULL, NULL);
+  sim.char_deletes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  sim.next_char = 0x4E00;
 
   server_open (&sim);
   g_assert_true (cairn_server_core_user_add (sim.server, "ann", "secret-password", &workspace, &error));
@@ -1124,10 +1653,10 @@ run_seed (guint32  seed,
 
   if (verbose || failure)
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
-                "%u server crashes, %u restores, %u devices lost, %u edits over held text ops, "
+                "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
-                sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_gone,
+                sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.now);
 
   /* Tear down. */
@@ -1149,13 +1678,17 @@ run_seed (guint32  seed,
     }
   g_sequence_free (sim.queue);
   g_clear_pointer (&sim.server, cairn_server_core_close);
-  rm_rf (sim.dir);
+  cairn_test_rm_rf (sim.dir);
   g_free (sim.dir);
   g_free (sim.server_dir);
   g_free (sim.snapshot_dir);
   g_free (sim.workspace);
   g_rand_free (sim.rand);
   g_rand_free (sim.gone_rand);
+  g_hash_table_unref (sim.field_intents);
+  g_hash_table_unref (sim.char_insert);
+  g_hash_table_unref (sim.char_deletes);
+  g_ptr_array_unref (sim.inserts);
   return g_steal_pointer (&failure);
 }
 

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "cairn-test-server.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -37,29 +38,12 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   cairn_test_server_stop (f->server, FALSE);
   cairn_test_server_free (f->server);
-  rm_rf (f->dir);
+  cairn_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->cli);
 }
@@ -576,7 +560,7 @@ test_server_restored_from_backup (Fixture       *f,
 
   /* Disaster: the server comes back from the backup. */
   cairn_test_server_stop (f->server, FALSE);
-  rm_rf (f->server->data_dir);
+  cairn_test_rm_rf (f->server->data_dir);
   copy_dir (backup, f->server->data_dir);
   restart_server_same_port (f);
 
@@ -595,6 +579,249 @@ test_server_restored_from_backup (Fixture       *f,
   g_assert_nonnull (strstr (todos, "after backup by b"));
   g_assert_nonnull (strstr (todos, "after restore by b"));
   g_assert_cmpuint (check_server_log (f), ==, 5);
+}
+
+/* A copy of the server's data folder, taken while it is stopped. */
+static char *
+take_backup (Fixture    *f,
+             const char *name)
+{
+  char *backup = g_build_filename (f->dir, name, NULL);
+
+  cairn_test_server_stop (f->server, FALSE);
+  copy_dir (f->server->data_dir, backup);
+  restart_server_same_port (f);
+  return backup;
+}
+
+/* The server killed and its data folder put back from a backup. */
+static void
+restore_backup (Fixture    *f,
+                const char *backup)
+{
+  cairn_test_server_stop (f->server, FALSE);
+  cairn_test_rm_rf (f->server->data_dir);
+  copy_dir (backup, f->server->data_dir);
+  restart_server_same_port (f);
+}
+
+static gboolean
+has_line_with (const char *text,
+               const char *id,
+               const char *words)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], id) != NULL && strstr (lines[i], words) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The reproduction of issue 10: b adds a todo to a's list; the server is
+ * put back to a backup with an empty log and b syncs first. Before, b
+ * pushed only its own todo.created (seq 1, before the list) and the todo
+ * was lost on every device. */
+static void
+test_restore_todo_in_others_list (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *backup = NULL, *list = NULL, *ta = NULL, *tb = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  backup = take_backup (f, "backup");
+  list = cli_ok (f, "a", "list-add", "Groceries", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (cli_ok (f, "b", "add", list, "milk", NULL));
+  sync_ok (f, "b");
+
+  restore_backup (f, backup);
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  ta = cli_ok (f, "a", "todos", list, "--all", NULL);
+  tb = cli_ok (f, "b", "todos", list, "--all", NULL);
+  g_assert_nonnull (strstr (ta, "milk"));
+  g_assert_nonnull (strstr (tb, "milk"));
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpuint (check_server_log (f), ==, 2);
+}
+
+/* Text b typed into a's note survives a restore that lost the note, and
+ * a's typing after it too. */
+static void
+test_restore_text_in_others_note (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *backup = NULL, *note = NULL, *ba = NULL, *bb = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  backup = take_backup (f, "backup");
+  note = cli_ok (f, "a", "note-add", "Plan", NULL);
+  g_free (cli_ok (f, "a", "note-insert", note, "0", "first", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (cli_ok (f, "b", "note-insert", note, "5", " and b's", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  g_free (cli_ok (f, "a", "note-insert", note, "13", " and a's again", NULL));
+
+  restore_backup (f, backup);
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  ba = cli_ok (f, "a", "note-show", note, NULL);
+  bb = cli_ok (f, "b", "note-show", note, NULL);
+  g_assert_cmpstr (ba, ==, "first and b's and a's again");
+  g_assert_cmpstr (bb, ==, ba);
+  check_server_log (f);
+}
+
+/* b renames and moves a todo that a made after the backup, and deletes
+ * another one; a restores a third that b deleted. After the restore (b
+ * syncs first), every one of those changes holds on both devices. */
+static void
+test_restore_rename_move_delete (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *backup = NULL, *home = NULL, *work = NULL;
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *wa = NULL, *ha = NULL, *all = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  home = cli_ok (f, "a", "list-add", "Home", NULL);
+  sync_ok (f, "a");
+  backup = take_backup (f, "backup");
+
+  work = cli_ok (f, "a", "list-add", "Work", NULL);
+  t1 = cli_ok (f, "a", "add", home, "call plumber", NULL);
+  t2 = cli_ok (f, "a", "add", home, "old idea", NULL);
+  t3 = cli_ok (f, "a", "add", home, "keep me", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (cli_ok (f, "b", "rename", t1, "call the plumber at 9", NULL));
+  g_free (cli_ok (f, "b", "move", t1, "--list", work, NULL));
+  g_free (cli_ok (f, "b", "done", t1, NULL));
+  g_free (cli_ok (f, "b", "rm", t2, NULL));
+  g_free (cli_ok (f, "b", "rm", t3, NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  g_free (cli_ok (f, "a", "restore", t3, NULL));
+  sync_ok (f, "a");
+
+  restore_backup (f, backup);
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  wa = cli_ok (f, "a", "todos", work, "--all", NULL);
+  g_assert_true (has_line_with (wa, t1, "[x]"));
+  g_assert_true (has_line_with (wa, t1, "call the plumber at 9"));
+  ha = cli_ok (f, "a", "todos", home, NULL);
+  g_assert_null (strstr (ha, t1));
+  g_assert_null (strstr (ha, t2));          /* deleted stays deleted */
+  g_assert_true (has_line_with (ha, t3, "keep me"));   /* restored stays */
+  all = cli_ok (f, "a", "todos", home, "--all", NULL);
+  g_assert_null (strstr (all, t2));
+  check_server_log (f);
+}
+
+/* Adds a todo on @device after syncing, completes the one @device_before
+ * added last (another device's, made after a backup), and syncs. */
+static void
+add_and_complete (Fixture     *f,
+                  const char  *device,
+                  const char  *list,
+                  const char  *title,
+                  GPtrArray   *ids,
+                  GPtrArray   *completed)
+{
+  sync_ok (f, device);
+  g_ptr_array_add (ids, cli_ok (f, device, "add", list, title, NULL));
+  if (ids->len > 1)
+    {
+      const char *before = ids->pdata[ids->len - 2];
+
+      g_free (cli_ok (f, device, "done", before, NULL));
+      g_ptr_array_add (completed, g_strdup (before));
+    }
+  sync_ok (f, device);
+}
+
+/* Three devices, two restores from two backups, with work on every device
+ * between them, each completing another device's newest todo, and devices
+ * syncing in different orders: everything anyone wrote is there once. */
+static void
+test_restore_three_devices_twice (Fixture       *f,
+                                  gconstpointer  data)
+{
+  static const char * const devices[] = { "a", "b", "c" };
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) completed = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *first = NULL, *second = NULL, *list = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *sc = NULL, *all = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  for (guint d = 0; d < 3; d++)
+    login (f, devices[d], "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Shared", NULL);
+  sync_ok (f, "a");
+  first = take_backup (f, "first");
+  for (guint round = 0; round < 2; round++)
+    for (guint d = 0; d < 3; d++)
+      {
+        g_autofree char *title = g_strdup_printf ("r%u by %s", round, devices[d]);
+        add_and_complete (f, devices[d], list, title, ids, completed);
+      }
+  second = take_backup (f, "second");
+  for (guint d = 0; d < 3; d++)
+    {
+      g_autofree char *title = g_strdup_printf ("late by %s", devices[d]);
+      add_and_complete (f, devices[d], list, title, ids, completed);
+    }
+
+  /* Back to the first backup; c syncs, then b writes and syncs. */
+  restore_backup (f, first);
+  sync_ok (f, "c");
+  g_ptr_array_add (ids, cli_ok (f, "b", "add", list, "between restores by b", NULL));
+  sync_ok (f, "b");
+  /* Then to the second one, which a never saw from this side. */
+  restore_backup (f, second);
+  g_ptr_array_add (ids, cli_ok (f, "a", "add", list, "after both by a", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "c");
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "c");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  sc = state (f, "c");
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpstr (sa, ==, sc);
+  all = cli_ok (f, "a", "todos", list, "--all", NULL);
+  lines = g_strsplit (all, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_nonnull (strstr (all, ids->pdata[i]));
+  for (guint i = 0; i < completed->len; i++)
+    g_assert_true (has_line_with (all, completed->pdata[i], "[x]"));
+  g_assert_nonnull (strstr (all, "between restores by b"));
+  g_assert_nonnull (strstr (all, "after both by a"));
+  /* The list, each todo and each completion once. */
+  g_assert_cmpuint (check_server_log (f), ==, 1 + ids->len + completed->len);
 }
 
 static void
@@ -775,11 +1002,15 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
   ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);
   ADD ("/sync/cli/server-restored-from-backup", test_server_restored_from_backup);
+  ADD ("/sync/cli/restore/todo-in-others-list", test_restore_todo_in_others_list);
+  ADD ("/sync/cli/restore/text-in-others-note", test_restore_text_in_others_note);
+  ADD ("/sync/cli/restore/rename-move-delete", test_restore_rename_move_delete);
+  ADD ("/sync/cli/restore/three-devices-twice", test_restore_three_devices_twice);
   ADD ("/sync/cli/sign-in-revoked", test_sign_in_revoked);
   ADD ("/sync/cli/workspaces-and-sharing", test_workspaces_and_sharing);
 #undef ADD
 
   status = g_test_run ();
-  rm_rf (base);
+  cairn_test_rm_rf (base);
   return status;
 }

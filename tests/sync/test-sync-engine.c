@@ -6,10 +6,13 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
+#include "cairn-text.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -19,22 +22,6 @@ typedef struct
   CairnStore      *store;
   CairnSyncEngine *engine;
 } Device;
-
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static gboolean
 timed_out (gpointer user_data)
@@ -74,8 +61,8 @@ device_open (Device          *d,
   g_assert_no_error (error);
   d->engine = cairn_sync_engine_new (d->profile);
   cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (d->engine, wait_for (&result), &error));
+                                 cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
   ws = cairn_profile_dup_current_workspace (d->profile, &error);
   d->store = cairn_profile_open_store (d->profile, NULL, &error);
@@ -139,23 +126,6 @@ nothing_pending (gpointer data)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_live_stream_and_reconnect (void)
 {
   CairnTestServer *server = cairn_test_server_new ();
@@ -181,8 +151,8 @@ test_live_stream_and_reconnect (void)
   g_assert_no_error (error);
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
   g_assert_true (wait_until (has_list_from_b, &a, 10));
@@ -210,8 +180,8 @@ test_live_stream_and_reconnect (void)
 
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_sync_async (b.engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_sync_finish (b.engine, wait_for (&result), &error));
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
   }
   g_assert_true (has_two_lists (&b));
   dump_a = cairn_store_dump_state (a.store, &error);
@@ -225,7 +195,7 @@ test_live_stream_and_reconnect (void)
   device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 static gboolean
@@ -270,7 +240,7 @@ test_http_fallback (void)
   device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 
@@ -280,8 +250,8 @@ device_sync (Device *d)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_sync_engine_sync_async (d->engine, NULL, got_result, &result);
-  g_assert_true (cairn_sync_engine_sync_finish (d->engine, wait_for (&result), &error));
+  cairn_sync_engine_sync_async (d->engine, NULL, cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (d->engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -393,7 +363,180 @@ test_long_catch_up (void)
   device_close (&q);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
+}
+
+static gboolean
+refused_and_sent (gpointer data)
+{
+  Device *d = data;
+  CairnSyncStatus *status = cairn_sync_engine_get_status (d->engine);
+
+  return cairn_sync_status_get_state (status) == CAIRN_SYNC_STATE_REFUSED &&
+         cairn_store_get_pending_count (d->store) == 0;
+}
+
+/* A change the server refuses for good (a server with a lower args limit,
+ * for tests) over the live WebSocket: the engine sets it aside, sends what
+ * came after it, and says so in its status (state "refused", message and
+ * refused-count) instead of staying stuck or saying "offline". */
+static void
+test_refused_over_websocket (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  const char * const env[] = { "CAIRN_SERVER_TEST_MAX_ARGS_BYTES=2000", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("cairn-engine-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *long_text = g_strnfill (3000, 'x');
+  Device a = { 0 }, b = { 0 };
+  CairnSyncStatus *status;
+
+  cairn_test_server_start (server, env);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  device_open (&a, dir, "a", server);
+  device_open (&b, dir, "b", server);
+  status = cairn_sync_engine_get_status (a.engine);
+  cairn_sync_engine_start (a.engine);
+  g_assert_true (wait_until (is_up_to_date, &a, 10));
+
+  note = cairn_store_create_note (a.store, "Too long", &error);
+  g_free (cairn_store_create_list (a.store, "Before", &error));
+  text = cairn_store_load_note_text (a.store, note, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (text, 0, long_text, -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (a.store, note, ops, &error));
+  g_free (cairn_store_create_list (a.store, "After", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (wait_until (refused_and_sent, &a, 20));
+  g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "note.edited"));
+  g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "args_too_large"));
+  g_assert_cmpuint (cairn_sync_status_get_refused_count (status), ==, 1);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    cairn_sync_engine_sync_async (b.engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
+    g_assert_no_error (error);
+  }
+  dump_a = cairn_store_dump_state (a.store, &error);
+  dump_b = cairn_store_dump_state (b.store, &error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_nonnull (strstr (dump_b, "\"After\""));
+  g_assert_null (strstr (dump_b, long_text));
+
+  cairn_sync_engine_stop (a.engine);
+  device_close (&a);
+  device_close (&b);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  cairn_test_rm_rf (dir);
+}
+
+/* ---- a hostile server ------------------------------------------------------ */
+
+typedef struct
+{
+  GSocket    *listener;
+  const char *body;     /* the answer to every request */
+  gsize       len;
+  guint       status;
+} HostileServer;
+
+/* Answers one request with the body it was given. */
+static gpointer
+hostile_server_run (gpointer data)
+{
+  HostileServer *hs = data;
+  g_autoptr(GSocket) conn = g_socket_accept (hs->listener, NULL, NULL);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *answer = NULL;
+  const char *cl;
+  gsize body_left;
+  char c;
+
+  g_assert_nonnull (conn);
+  g_socket_set_timeout (conn, 10);
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") && g_socket_receive (conn, &c, 1, NULL, NULL) == 1)
+    g_string_append_c (head, c);
+  cl = strstr (head->str, "Content-Length: ");
+  body_left = cl ? g_ascii_strtoull (cl + 16, NULL, 10) : 0;
+  while (body_left > 0 && g_socket_receive (conn, &c, 1, NULL, NULL) == 1)
+    body_left--;
+  answer = g_strdup_printf ("HTTP/1.1 %u X\r\nContent-Type: application/json\r\n"
+                            "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                            hs->status, hs->len);
+  g_socket_send (conn, answer, strlen (answer), NULL, NULL);
+  for (gsize off = 0; off < hs->len;)
+    {
+      gssize n = g_socket_send (conn, hs->body + off, hs->len - off, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      off += n;
+    }
+  g_socket_shutdown (conn, FALSE, TRUE, NULL);
+  while (g_socket_receive (conn, &c, 1, NULL, NULL) > 0)
+    ;
+  return NULL;
+}
+
+/* A broken or hostile server cannot crash the app with its answers
+ * (issue 11): 80,000 levels of nesting (json-glib 1.6 recursed until the
+ * stack ran out) or a token holding an escaped NUL (cut short) in a login
+ * answer are a protocol error, and nothing is signed in. */
+static void
+test_hostile_login_answers (void)
+{
+  g_autofree char *deep = g_strnfill (80000, '[');
+  const char *nul = "{\"token\":\"abc\\u0000def\",\"user\":\"ann\",\"device\":\"x\","
+                    "\"session_id\":\"0190c2d8-6f1e-7a3b-8c4d-123456789abc\"}";
+  const struct { const char *body; gsize len; } answers[] = {
+    { deep, 80000 },
+    { nul, strlen (nul) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(CairnProfile) profile = NULL;
+      g_autoptr(CairnSyncEngine) engine = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("hostile-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "profile", NULL);
+      g_autofree char *url = NULL;
+      HostileServer hs = { 0 };
+      GThread *thread;
+
+      hs.body = answers[i].body;
+      hs.len = answers[i].len;
+      hs.status = 201;
+      hs.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_socket_bind (hs.listener, any, TRUE, &error));
+      g_assert_true (g_socket_listen (hs.listener, &error));
+      bound = g_socket_get_local_address (hs.listener, &error);
+      url = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      thread = g_thread_new ("hostile-server", hostile_server_run, &hs);
+
+      g_test_message ("answer %u", i);
+      profile = cairn_profile_open (path, &error);
+      g_assert_no_error (error);
+      engine = cairn_sync_engine_new (profile);
+      cairn_sync_engine_login_async (engine, url, "ann", PASSWORD, "laptop", NULL, cairn_test_got_result, &result);
+      g_assert_false (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
+      g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL);
+      g_assert_false (cairn_sync_engine_is_signed_in (engine));
+      g_thread_join (thread);
+      g_object_unref (hs.listener);
+    }
 }
 
 int
@@ -409,7 +552,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
   g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);
   g_test_add_func ("/sync/engine/long-catch-up", test_long_catch_up);
+  g_test_add_func ("/sync/engine/refused-over-websocket", test_refused_over_websocket);
+  g_test_add_func ("/sync/engine/hostile-login-answers", test_hostile_login_answers);
   status = g_test_run ();
-  rm_rf (base);
+  cairn_test_rm_rf (base);
   return status;
 }

@@ -13,6 +13,7 @@
 
 #include "cairn-test-server.h"
 #include "cairn-sync-engine.h"
+#include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
 
@@ -27,22 +28,6 @@ static const SecretSchema test_schema = {
   },
   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 };
-
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static char *
 keyring_lookup (const char *server_url,
@@ -75,30 +60,13 @@ token_file_contains (const char *profile_dir,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 sync_once (CairnSyncEngine *engine)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  cairn_sync_engine_sync_async (engine, NULL, got_result, &result);
-  g_assert_true (cairn_sync_engine_sync_finish (engine, wait_for (&result), &error));
+  cairn_sync_engine_sync_async (engine, NULL, cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -136,8 +104,8 @@ test_token_in_keyring (void)
   {
     g_autoptr(GAsyncResult) result = NULL;
     cairn_sync_engine_login_async (engine, server->base, "ann", PASSWORD, "laptop", NULL,
-                                   got_result, &result);
-    g_assert_true (cairn_sync_engine_login_finish (engine, wait_for (&result), &error));
+                                   cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
   token = keyring_lookup (server->base, "ann");
@@ -175,8 +143,8 @@ test_token_in_keyring (void)
   /* Signing out removes it from the keyring, and the server forgets it. */
   {
     g_autoptr(GAsyncResult) result = NULL;
-    cairn_sync_engine_logout_async (engine, NULL, got_result, &result);
-    g_assert_true (cairn_sync_engine_logout_finish (engine, wait_for (&result), &error));
+    cairn_sync_engine_logout_async (engine, NULL, cairn_test_got_result, &result);
+    g_assert_true (cairn_sync_engine_logout_finish (engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
   g_assert_false (cairn_sync_engine_is_signed_in (engine));
@@ -193,7 +161,7 @@ test_token_in_keyring (void)
   g_clear_object (&profile);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
-  rm_rf (dir);
+  cairn_test_rm_rf (dir);
 }
 
 int

@@ -76,6 +76,44 @@ class NoteTextCli(unittest.TestCase):
         self.assertEqual(got, 1)
         self.assertIn("deleted", err)
 
+    def test_insert_from_file(self):
+        """note-insert --file PATH (or - for standard input) inserts a
+        file's text, too large for an argument; bad files change nothing."""
+        note = self.ok("note-add", "Big").strip()
+        text = "ligne été 🙂\n" * 20000          # ~300 KB, over the 128 KiB of an argument
+        path = os.path.join(self.tmp.name, "paste.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        self.ok("note-insert", note, "0", "--file", path)
+        env = dict(os.environ)
+        env.pop("CAIRN_PROFILE", None)
+        p = subprocess.run([CLI, "--profile", self.profile, "note-insert", note, "0",
+                            "--file", "-"], input="[stdin] ", capture_output=True, text=True,
+                           env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.show(note)["body"], "[stdin] " + text)
+        log = json.loads(self.ok("--json", "log"))
+        self.assertGreater(len([e for e in log["pending"] if e["name"] == "note.edited"]), 2)
+
+        bad = os.path.join(self.tmp.name, "bad.bin")
+        with open(bad, "wb") as f:
+            f.write(b"abc\xff")
+        before = self.ok("--json", "log")
+        cases = [
+            (1, "not UTF-8", ["note-insert", note, "0", "--file", bad]),
+            (1, "No such file", ["note-insert", note, "0", "--file",
+                                 os.path.join(self.tmp.name, "missing")]),
+            (2, "either TEXT or --file", ["note-insert", note, "0", "x", "--file", path]),
+            (2, "either TEXT or --file", ["note-insert", note, "0"]),
+            (2, "needs a value", ["note-insert", note, "0", "--file"]),
+        ]
+        for code, message, args in cases:
+            got, out, err = self.run_cli(*args)
+            self.assertEqual(got, code, f"{args}: {err}")
+            self.assertIn(message, err)
+            self.assertEqual(out, "")
+        self.assertEqual(self.ok("--json", "log"), before)
+
 
 if __name__ == "__main__":
     CLI = os.path.abspath(sys.argv.pop(1))

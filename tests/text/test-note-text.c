@@ -417,6 +417,144 @@ test_buffer_remote_changes (void)
   g_free (ed.shown);
 }
 
+static char *
+big_text (gsize n_bytes)
+{
+  static const char *pieces[] = { "paste ", "été ", "日本 ", "🙂", "\n" };
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; s->len < n_bytes; i++)
+    g_string_append (s, pieces[i % G_N_ELEMENTS (pieces)]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+count_changed (CairnStore   *store,
+               gpointer      changes,
+               guint        *count)
+{
+  (*count)++;
+}
+
+/* A 1 MB paste in the editor (CairnNoteBuffer, what the app's note view
+ * uses) commits several note.edited events, each within the server's args
+ * limit, in one transaction; replayed on another device (with concurrent
+ * typing there) and rebuilt, they give the same body. */
+static void
+test_large_paste (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *a = ts->store;
+  g_autoptr(CairnStore) b = test_store_open_extra (ts, "b.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (a, "Paste", &error);
+  g_autofree char *paste = big_text (1024 * 1024);
+  g_autofree char *expected = NULL;
+  g_autofree char *body_a = NULL, *body_b = NULL;
+  g_autoptr(CairnNoteBuffer) buf = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) from_a = NULL;
+  g_autoptr(GPtrArray) from_b = NULL;
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  guint n_edits = 0;
+  gint64 seq = 0;
+  guint changed = 0;
+
+  g_assert_no_error (error);
+  type_into (a, id, 0, "start end");
+  first = confirm_all (a, &seq);
+  rebase (a, first);
+  rebase (b, first);
+
+  buf = cairn_note_buffer_new (a, id, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buf, 60000);
+  g_assert_true (cairn_note_buffer_insert (buf, 6, paste, -1, &error));
+  g_assert_no_error (error);
+  g_signal_connect (a, "changed", G_CALLBACK (count_changed), &changed);
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_no_error (error);
+  /* One transaction: one ::changed. */
+  g_assert_cmpuint (changed, ==, 1);
+  g_signal_handlers_disconnect_by_func (a, count_changed, &changed);
+
+  pending = cairn_store_list_pending (a, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      CairnEvent *ev = pending->pdata[i];
+      g_autofree char *args = cairn_event_dup_args_json (ev);
+
+      g_assert_cmpstr (ev->name, ==, "note.edited");
+      g_assert_cmpuint (strlen (args), <=, CAIRN_EVENT_MAX_ARGS_BYTES);
+      g_assert_cmpint (ev->client_seq, ==, ((CairnEvent *) pending->pdata[0])->client_seq + i);
+      n_edits++;
+    }
+  g_assert_cmpuint (n_edits, >=, 1024 * 1024 / CAIRN_EVENT_MAX_ARGS_BYTES + 1);
+  expected = g_strdup_printf ("start %send", paste);
+  body_a = body_of (a, id);
+  g_assert_cmpstr (body_a, ==, expected);
+
+  /* b typed at the same place meanwhile; the server orders a's first. */
+  type_into (b, id, 6, "B ");
+  from_a = confirm_all (a, &seq);
+  from_b = confirm_all (b, &seq);
+  g_ptr_array_extend (order, from_a, NULL, NULL);
+  g_ptr_array_extend (order, from_b, NULL, NULL);
+  rebase (a, order);
+  rebase (b, order);
+  g_clear_pointer (&body_a, g_free);
+  body_a = body_of (a, id);
+  body_b = body_of (b, id);
+  g_assert_cmpstr (body_a, ==, body_b);
+  g_assert_nonnull (strstr (body_a, paste));
+  g_assert_nonnull (strstr (body_a, "B "));
+
+  g_assert_true (cairn_store_rebuild (b, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&body_b, g_free);
+  body_b = body_of (b, id);
+  g_assert_cmpstr (body_a, ==, body_b);
+}
+
+/* An event over the server's args limit is refused at commit time, naming
+ * the field, and nothing is written. */
+static void
+test_oversized_event_refused (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Big", &error);
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *paste = big_text (200 * 1024);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *b64 = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(CairnEvent) event = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  g_assert_no_error (error);
+  text = cairn_store_load_note_text (ts->store, id, &error);
+  g_assert_true (cairn_text_insert (text, 0, paste, -1, ops, &error));
+  bytes = cairn_text_ops_encode (ops);
+  b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  json_object_set_string_member (args, "note_id", id);
+  json_object_set_string_member (args, "ops", b64);
+  before = cairn_store_dump_state (ts->store, &error);
+
+  event = cairn_store_commit (ts->store, "note.edited", 1, args, &error);
+  g_assert_null (event);
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "“ops”"));
+  g_assert_nonnull (strstr (error->message, "note.edited"));
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 1);
+  after = cairn_store_dump_state (ts->store, NULL);
+  g_assert_cmpstr (after, ==, before);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -430,5 +568,7 @@ main (int    argc,
   g_test_add_func ("/note-text/pool-body", test_pool_body);
   g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
   g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
+  g_test_add_func ("/note-text/large-paste", test_large_paste);
+  g_test_add_func ("/note-text/oversized-event-refused", test_oversized_event_refused);
   return g_test_run ();
 }

@@ -815,6 +815,122 @@ random_doc (guint32 seed)
   return a;
 }
 
+/* Applies @batches in order, strictly: each must be ready when its turn
+ * comes, and each must encode within @max_bytes. */
+static void
+deliver_split (CairnText *to,
+               GPtrArray *batches,
+               gsize      max_bytes)
+{
+  for (guint i = 0; i < batches->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = cairn_text_ops_encode (batches->pdata[i]);
+      g_autoptr(CairnTextOps) back = cairn_text_ops_decode (bytes, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (bytes), <=, max_bytes);
+      g_assert_false (cairn_text_ops_is_empty (back));
+      g_assert_true (cairn_text_apply (to, back, CAIRN_TEXT_APPLY_STRICT, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (cairn_text_get_n_pending (to), ==, 0);
+}
+
+static CairnText *
+copy_doc (CairnText *t,
+          guint      n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) state = cairn_text_encode_state (t);
+  g_autofree char *id = client (n);
+  CairnText *copy = cairn_text_decode_state (state, id, &error);
+
+  g_assert_no_error (error);
+  return copy;
+}
+
+/* A batch cut with cairn_text_ops_split() and applied part by part gives
+ * the document the whole batch gives: one large paste of multi-byte text,
+ * a random two-client history, and a paste concurrent with typing at the
+ * same place (no interleaving either way). */
+static void
+test_split (void)
+{
+  guint32 seed = test_seed ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) paste = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) typing = cairn_text_ops_new ();
+  g_autoptr(GString) big = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(CairnText) whole = NULL;
+  g_autoptr(CairnText) parts = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *got = NULL;
+
+  /* A shared start, then a paste on a and typing on b at one place. */
+  g_assert_true (cairn_text_insert (a, 0, "start end", -1, paste, &error));
+  deliver (b, paste);
+  cairn_text_ops_clear (paste);
+  while (big->len < 200000)
+    g_string_append (big, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+  g_assert_true (cairn_text_insert (a, 6, big->str, -1, paste, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_text_ops_get_n_ops (paste), ==, 1);
+  g_assert_true (cairn_text_insert (b, 6, "TYPED ", -1, typing, &error));
+
+  batches = cairn_text_ops_split (paste, 4096);
+  g_assert_cmpuint (batches->len, >, 200000 / 4096);
+  /* On a fresh replica, on b (concurrent typing), and whole on a copy of b. */
+  whole = copy_doc (b, 3);
+  g_assert_true (cairn_text_apply (whole, paste, CAIRN_TEXT_APPLY_STRICT, &error));
+  parts = replica (4);
+  {
+    g_autoptr(CairnTextOps) start = cairn_text_ops_since (a, NULL);
+    g_autoptr(GPtrArray) all = cairn_text_ops_split (start, CAIRN_TEXT_OPS_MIN_SPLIT_BYTES);
+
+    deliver_split (parts, all, CAIRN_TEXT_OPS_MIN_SPLIT_BYTES);
+    expected = text_of (a);
+    got = text_of (parts);
+    g_assert_cmpstr (got, ==, expected);
+    g_clear_pointer (&got, g_free);
+    g_clear_pointer (&expected, g_free);
+  }
+  deliver_split (b, batches, 4096);
+  expected = text_of (whole);
+  got = text_of (b);
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_nonnull (strstr (got, "TYPED "));
+  g_assert_nonnull (strstr (got, big->str));
+
+  /* Random histories of two clients, cut at random sizes. */
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autoptr(CairnText) doc = random_doc (g_rand_int (rand));
+      g_autoptr(CairnTextOps) all = cairn_text_ops_since (doc, NULL);
+      gsize max = g_rand_int_range (rand, CAIRN_TEXT_OPS_MIN_SPLIT_BYTES, 1024);
+      g_autoptr(GPtrArray) cut = cairn_text_ops_split (all, max);
+      g_autoptr(CairnText) fresh = replica (5);
+      g_autofree char *want = text_of (doc);
+      g_autofree char *have = NULL;
+
+      deliver_split (fresh, cut, max);
+      have = text_of (fresh);
+      g_assert_cmpstr (have, ==, want);
+    }
+
+  /* Nothing to cut: no batch. */
+  {
+    g_autoptr(CairnTextOps) empty = cairn_text_ops_new ();
+    g_autoptr(GPtrArray) none = cairn_text_ops_split (empty, 4096);
+
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+}
+
 static void
 test_state_round_trip (void)
 {
@@ -1168,6 +1284,7 @@ main (int    argc,
   g_test_add_func ("/text/sequential-oracle", test_sequential_oracle);
   g_test_add_func ("/text/concurrent-convergence", test_concurrent_convergence);
   g_test_add_func ("/text/state-round-trip", test_state_round_trip);
+  g_test_add_func ("/text/split", test_split);
   g_test_add_func ("/text/corrupt-state", test_corrupt_state_refused);
   g_test_add_func ("/text/corrupt-ops", test_corrupt_ops_refused);
   g_test_add_func ("/text/empty-encodings", test_empty_encodings);

@@ -9,6 +9,7 @@
 #include <gio/gsettingsbackend.h>
 
 #include "cairn-ui-test.h"
+#include "cairn-test-util.h"
 
 GSettings *
 cairn_test_settings_new (void)
@@ -93,24 +94,6 @@ cairn_test_find_widget (GtkWidget  *root,
   return NULL;
 }
 
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 void
 cairn_test_engine_login (CairnSyncEngine *engine,
                          const char      *server_url,
@@ -122,8 +105,8 @@ cairn_test_engine_login (CairnSyncEngine *engine,
   g_autoptr(GError) error = NULL;
 
   cairn_sync_engine_login_async (engine, server_url, username, password, device, NULL,
-                                 got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (engine, wait_for (&result), &error));
+                                 cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -133,8 +116,8 @@ cairn_test_engine_sync (CairnSyncEngine *engine)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  cairn_sync_engine_sync_async (engine, NULL, got_result, &result);
-  g_assert_true (cairn_sync_engine_sync_finish (engine, wait_for (&result), &error));
+  cairn_sync_engine_sync_async (engine, NULL, cairn_test_got_result, &result);
+  g_assert_true (cairn_sync_engine_sync_finish (engine, cairn_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 

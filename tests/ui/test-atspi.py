@@ -178,10 +178,12 @@ try:
     wait_for("the Bread done check box",
              lambda: find(app, "“Bread” done", ("check box",), actionable=False))
 
-    menus = [n for n in pyatspi.findAllDescendants(
-                 app, lambda n: n is not None and n.name == "Task Menu" and has_actions(n))]
-    if len(menus) != 2:
-        fail(f"expected a Task Menu button on each of 2 tasks, found {len(menus)}")
+    def task_menus():
+        found = [n for n in pyatspi.findAllDescendants(
+                     app, lambda n: n is not None and n.name == "Task Menu" and has_actions(n))]
+        return found if len(found) == 2 else None
+    # Through wait_for: the walk meets widgets that go away meanwhile.
+    menus = wait_for("a Task Menu button on each of 2 tasks", task_menus)
     press(menus[1])  # the second task, Bread
     press(wait_for("the Delete menu item", lambda: find(app, "Delete", ("menu item",))))
     wait_for("Bread to be deleted", lambda: "Bread" not in cli("todos", list_id, "--all"))

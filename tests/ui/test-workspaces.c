@@ -19,6 +19,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "cairn-test-util.h"
 
 #define ANN_PASSWORD "correct horse battery"
 #define BOB_PASSWORD "another fine password"
@@ -34,14 +35,6 @@ typedef struct
   CairnWindow        *window;
   CairnAccountDialog *dialog;
 } Fixture;
-
-static void
-got_result (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 /* Bob fills his personal workspace and shares it with ann. */
 static void
@@ -76,7 +69,7 @@ set_up_bob (Fixture *f)
   cairn_test_engine_sync (engine);
   g_assert_cmpuint (cairn_store_get_pending_count (store), ==, 0);
 
-  cairn_sync_engine_share_async (engine, f->bob_ws, "ann", NULL, got_result, &result);
+  cairn_sync_engine_share_async (engine, f->bob_ws, "ann", NULL, cairn_test_got_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (cairn_sync_engine_share_finish (engine, result, &error));

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-engine-private.h: the engine's state and the helpers its
+ * parts share: cairn-sync-engine.c (object, status, HTTP),
+ * -login.c, -round.c (one HTTP sync round), -live.c (the live
+ * WebSocket) and -workspaces.c. */
+#pragma once
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include "cairn-store-refused.h"
+#include "cairn-store-sync.h"
+#include "cairn-sync-backoff.h"
+#include "cairn-sync-core.h"
+#include "cairn-sync-engine.h"
+#include "cairn-ws-limit.h"
+#include "cairn-sync-status-private.h"
+#include "cairn-sync-token.h"
+
+G_BEGIN_DECLS
+
+#define PUSH_BATCH        500
+#define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
+#define CATCH_UP_BATCH    (PULL_PAGE * 4)
+#define PROBE_SECONDS     30
+#define MAX_ROUND_STEPS   100000
+
+struct _CairnSyncEngine
+{
+  GObject                  parent_instance;
+
+  CairnProfile            *profile;
+  CairnSyncStatus         *status;
+  SoupSession             *session;
+
+  char                    *server_url;
+  char                    *username;
+  char                    *device;
+  char                    *token;
+
+  CairnStore              *store;
+  char                    *workspace_id;
+  CairnSyncCore           *core;
+  gulong                   changed_id;
+
+  /* Continuous sync (start/stop). */
+  GCancellable            *cancellable;
+  gboolean                 running;
+  SoupWebsocketConnection *ws;
+  char                    *ws_push_id;
+  guint64                  push_counter;
+  gboolean                 pulling;
+  gint64                   ws_last_message;
+  guint                    reconnect_id;
+  guint                    probe_id;
+  CairnBackoff             backoff;
+
+  /* One sync round at a time (sync_async). */
+  GTask                   *round;
+
+  gint64                   last_sync_saved;
+  /* What the server refused for good since this engine started: shown
+   * (state REFUSED) where the state would be UP_TO_DATE. */
+  char                    *refused_message;
+};
+
+gboolean     _cairn_sync_engine_check_ready (CairnSyncEngine *self, GError **error);
+char *       _cairn_sync_engine_events_path (CairnSyncEngine *self);
+void         _cairn_sync_engine_http_call_async (CairnSyncEngine *self, const char *method, const char *path, JsonNode *body, const char *what, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+JsonNode *   _cairn_sync_engine_http_call_finish (CairnSyncEngine *self, GAsyncResult *result, gint64 *out_expected, GError **error);
+gboolean     _cairn_sync_engine_is_auth_error (const GError *error);
+void         _cairn_sync_engine_kick (CairnSyncEngine *self);
+void         _cairn_sync_engine_load_account (CairnSyncEngine *self);
+void         _cairn_sync_engine_note_refused (CairnSyncEngine *self);
+void         _cairn_sync_engine_pull_async (CairnSyncEngine *self, gint64 after, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+CairnPullReply * _cairn_sync_engine_pull_finish (CairnSyncEngine *self, GAsyncResult *result, GError **error);
+void         _cairn_sync_engine_set_failure_state (CairnSyncEngine *self, const GError *error);
+void         _cairn_sync_engine_set_state (CairnSyncEngine *self, CairnSyncState state, const char *message);
+void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);
+
+G_END_DECLS

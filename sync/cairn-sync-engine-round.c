@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-sync-engine-round.c: one sync round over HTTP (cairn-cli sync,
+ * Sync Now). */
+#define G_LOG_DOMAIN "cairn-sync-engine"
+#include "config.h"
+
+#include "cairn-sync-engine-private.h"
+
+/* ---- one sync round (HTTP) ---------------------------------------------- */
+
+typedef struct
+{
+  guint      steps;
+  guint      pulls_in_flight;
+  GPtrArray *held;   /* CairnWireEvent*: pages waiting to be rebased together */
+} RoundData;
+
+static void
+round_data_free (RoundData *data)
+{
+  g_clear_pointer (&data->held, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void round_step      (GTask        *task);
+static void round_pull_done (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+static void
+round_fail (GTask  *task,
+            GError *error)
+{
+  CairnSyncEngine *self = g_task_get_source_object (task);
+
+  if (_cairn_sync_engine_is_auth_error (error))
+    g_prefix_error (&error, "Sign in again (local changes are kept): ");
+  _cairn_sync_engine_set_failure_state (self, error);
+  g_task_return_error (task, error);
+}
+
+static void
+round_push_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) store_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CairnPushReply) reply = NULL;
+  gint64 expected = 0;
+
+  node = _cairn_sync_engine_http_call_finish (self, result, &expected, &error);
+  if (node != NULL)
+    reply = cairn_protocol_decode_push_reply (node, FALSE, &error);
+
+  if (self->core == NULL)
+    {
+      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                               "The workspace changed during the sync");
+      return;
+    }
+
+  if (reply == NULL)
+    {
+      if (!cairn_sync_core_push_failed (self->core, error, expected, &store_error))
+        round_fail (task, g_steal_pointer (&store_error));
+      else if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP))
+        round_step (g_steal_pointer (&task));
+      else if (cairn_sync_core_is_refusal (error))
+        {
+          /* The core narrows the push down to the refused change and sets
+           * it aside; the rest goes out. */
+          _cairn_sync_engine_note_refused (self);
+          _cairn_sync_engine_update_counts (self);
+          round_step (g_steal_pointer (&task));
+        }
+      else
+        round_fail (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!cairn_sync_core_push_done (self->core, reply, &store_error))
+    {
+      round_fail (task, g_steal_pointer (&store_error));
+      return;
+    }
+  round_step (g_steal_pointer (&task));
+}
+
+static void
+round_pull (GTask  *task,
+            gint64  after)
+{
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+
+  data->pulls_in_flight++;
+  _cairn_sync_engine_pull_async (self, after, g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
+}
+
+static void
+round_pull_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) reply = NULL;
+
+  data->pulls_in_flight--;
+  if (g_task_get_completed (task))
+    return;   /* the round already failed */
+  reply = _cairn_sync_engine_pull_finish (self, result, &error);
+  if (reply == NULL)
+    {
+      round_fail (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->core == NULL)
+    {
+      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                               "The workspace changed during the sync");
+      return;
+    }
+
+  /* A long catch-up: ask for the next page now, so that the server
+   * prepares it while this one is rebased. If this page turns out not to
+   * apply, the core ignores the next one and asks again. */
+  if (reply->more && reply->events->len > 0 && data->pulls_in_flight == 0)
+    round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
+                                                             reply->events->len - 1))->seq);
+
+  /* Several pages make one rebase (one transaction) of up to
+   * CATCH_UP_BATCH events: each transaction has a fixed cost. */
+  if (data->held == NULL)
+    data->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_ptr_array_extend_and_steal (data->held, g_steal_pointer (&reply->events));
+  reply->events = g_ptr_array_new ();
+  if (data->pulls_in_flight > 0 && data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
+    return;
+  if (!cairn_sync_core_receive (self->core, data->held, reply->head, reply->history_id, &error))
+    {
+      round_fail (task, g_steal_pointer (&error));
+      return;
+    }
+  g_ptr_array_set_size (data->held, 0);
+  _cairn_sync_engine_update_counts (self);
+  if (data->pulls_in_flight > 0)
+    return;   /* the next page's answer carries on */
+  round_step (g_steal_pointer (&task));
+}
+
+static void
+round_step (GTask *task)
+{
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autofree char *path = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  if (++data->steps > MAX_ROUND_STEPS)
+    {
+      round_fail (task, g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                                     "The sync made no progress after %u requests",
+                                     MAX_ROUND_STEPS));
+      g_object_unref (task);
+      return;
+    }
+
+  batch = cairn_sync_core_next_push (self->core, PUSH_BATCH, &error);
+  if (error != NULL)
+    {
+      round_fail (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  path = _cairn_sync_engine_events_path (self);
+  if (batch != NULL)
+    {
+      g_autoptr(JsonNode) body = cairn_protocol_encode_push_request (batch, NULL);
+      _cairn_sync_engine_http_call_async (self, "POST", path, body, "pushing changes",
+                       g_task_get_cancellable (task), round_push_done, task);
+    }
+  else if (cairn_sync_core_wants_pull (self->core))
+    {
+      round_pull (task, cairn_sync_core_pull_after (self->core));
+      g_object_unref (task);
+    }
+  else
+    {
+      _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_UP_TO_DATE, NULL);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+void
+cairn_sync_engine_sync_async (CairnSyncEngine     *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CAIRN_IS_SYNC_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_sync_engine_sync_async);
+  g_task_set_task_data (task, g_new0 (RoundData, 1), (GDestroyNotify) round_data_free);
+
+  if (!_cairn_sync_engine_check_ready (self, &error))
+    {
+      _cairn_sync_engine_set_failure_state (self, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->store == NULL)
+    {
+      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                               "No workspace to sync");
+      return;
+    }
+
+  _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_SYNCING, NULL);
+  /* A round is a connection of its own: check the server's history. */
+  if (self->ws == NULL)
+    cairn_sync_core_reset_connection (self->core);
+  round_step (g_steal_pointer (&task));
+}
+
+gboolean
+cairn_sync_engine_sync_finish (CairnSyncEngine  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
