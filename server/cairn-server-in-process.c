@@ -85,9 +85,6 @@ cairn_server_in_process_new (CairnServerCore *core)
   self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  soup_server_add_early_handler (self->soup, "/v1/workspaces", handle_early, self, NULL);
-  soup_server_add_handler (self->soup, "/v1/workspaces", handle_request, self, NULL);
-  soup_server_add_websocket_handler (self->soup, "/v1/workspaces", NULL, NULL, on_websocket, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
