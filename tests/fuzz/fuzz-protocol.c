@@ -320,12 +320,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   const char *text = (const char *) data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  gboolean compare;
-
-  /* Known, fixed elsewhere (fuzz-common.h): json-glib's recursion. */
-  if (cairn_fuzz_too_deep (text, size))
-    return -1;
-  compare = !cairn_fuzz_known_json_defect (text, size);
+  /* The checks hand re-written args to json-glib themselves. */
+  gboolean compare = !cairn_fuzz_too_deep (text, size);
 
   root = cairn_protocol_parse (text, size, CAIRN_PROTOCOL_MAX_BODY_BYTES, &error);
   g_assert_true ((root == NULL) != (error == NULL));
