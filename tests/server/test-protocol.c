@@ -78,7 +78,7 @@ test_parse_errors (void)
    * message is ours. Found by tests/fuzz (corpus/protocol/regress-*). */
   {
     static const char *const trailing[] = {
-      "[1]{\"a\":\"a long string that json-glib would keep\"}", "{\"a\":1}x", "{\"a\":1} {}",
+      "[1]{\"a\":\"a long string that json-glib would keep\"}", "{\"a\":1} {}",
       "{\"a\":\"}\"}\"b\"", "{\"a\":[{}]}]", "1 2", "\"s\" \"t\"",
     };
 
@@ -92,6 +92,14 @@ test_parse_errors (void)
         g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
         g_assert_nonnull (strstr (error->message, "more text after the value"));
       }
+    /* A word there is no JSON token: the guard says so first. */
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cairn_protocol_parse ("{\"a\":1}x", 8, 1024, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+    }
     {
       g_autoptr(JsonNode) spaced = parse_ok (" {\"a\":\"]\\\"}\",\"b\":[[],{}]} \r\n\t");
     }
