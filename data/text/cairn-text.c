@@ -1463,6 +1463,42 @@ batch_range_cmp (gconstpointer a,
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The first id in [seq, end) that ranges (one batch client's, sorted by
+ * seq) has as a deletion, or G_MAXUINT64. */
+static guint64
+first_batch_deletion (GArray  *ranges,
+                      guint32  seq,
+                      guint64  end)
+{
+  guint lo = 0, hi = ranges->len;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (ranges, BatchRange, mid).seq <= seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  /* One starting before seq that covers it: ranges only overlap in
+   * batches that repeat ops, so look a little back. */
+  for (guint i = lo, steps = 0; i-- > 0 && steps < 32; steps++)
+    {
+      const BatchRange *b = &g_array_index (ranges, BatchRange, i);
+      if (seq - b->seq < b->len)
+        {
+          if (b->kind == CT_OP_DELETE)
+            return seq;
+          break;
+        }
+    }
+  /* Else the first deletion starting inside [seq, end). */
+  for (guint i = lo; i < ranges->len && g_array_index (ranges, BatchRange, i).seq < end; i++)
+    if (g_array_index (ranges, BatchRange, i).kind == CT_OP_DELETE)
+      return g_array_index (ranges, BatchRange, i).seq;
+  return G_MAXUINT64;
+}
+
 /* Checks, without changing anything, that the references of every op agree
  * with the document and the batch: what they name as an insertion is one.
  * In strict mode also that each op is causally ready in batch order. */
@@ -1547,16 +1583,7 @@ check_batch (CairnText          *self,
                * the error the loop would have reported. */
               {
                 guint64 rend = (guint64) r.seq + ref_len[k];
-                guint64 first_del = G_MAXUINT64;
-                GArray *rr = ranges[r.client];
-
-                for (guint b = 0; b < rr->len; b++)
-                  {
-                    const BatchRange *br = &g_array_index (rr, BatchRange, b);
-
-                    if (br->kind == CT_OP_DELETE && br->seq < rend && seq < (guint64) br->seq + br->len)
-                      first_del = MIN (first_del, MAX (seq, br->seq));
-                  }
+                guint64 first_del = first_batch_deletion (ranges[r.client], seq, rend);
                 guint64 first_unready = strict ? MAX (seq, vnext[r.client]) : G_MAXUINT64;
 
                 if (first_unready >= rend)
