@@ -28,7 +28,7 @@ guint    cairn_fuzz_json_depth  (const char *data,
 
 /* json-glib 1.6 parses nesting recursively (about 80,000 '[' overflow the
  * stack). Cairn guards every text before json-glib sees it
- * (data/cairn-json-guard.c, at most 64 levels); a harness that hands the
+ * (base/cairn-json-guard.c, at most 64 levels); a harness that hands the
  * text to json-glib itself, to compare with it, must skip deeper text. */
 #define CAIRN_FUZZ_MAX_DEPTH 64
 gboolean cairn_fuzz_too_deep          (const char *data,

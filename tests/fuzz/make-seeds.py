@@ -232,7 +232,7 @@ def cli():
 
 
 def known():
-    # The classes of issue 11 that data/cairn-json-guard.c now refuses
+    # The classes of issue 11 that base/cairn-json-guard.c now refuses
     # before json-glib: deep nesting (200 levels here; about 80,000 crashed
     # json-glib 1.6), a NUL escape, numbers json-glib re-writes as text that
     # is not JSON.
