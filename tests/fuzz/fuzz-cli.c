@@ -31,7 +31,7 @@ int cairn_cli_main (int argc, char **argv);
 #define MAX_COMMANDS 4
 #define MAX_ARGS     32
 
-static char *work_dir;
+static const char *work_dir;
 static char *profile_dir;
 static char *alt_dir;
 static GString *last_line;
@@ -91,34 +91,12 @@ is_sync_command (const char *name)
   return FALSE;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
-  const char *tmp = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
-  g_autofree char *pattern = g_build_filename (tmp, "cairn-fuzz-cli-XXXXXX", NULL);
-
   cairn_fuzz_init ();
-  work_dir = g_mkdtemp (g_steal_pointer (&pattern));
-  g_assert_nonnull (work_dir);
+  work_dir = cairn_fuzz_make_work_dir ("cli");
   profile_dir = g_build_filename (work_dir, "profile", NULL);
   alt_dir = g_build_filename (work_dir, "other-profile", NULL);
   last_line = g_string_new (NULL);
@@ -203,8 +181,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       start = i + 1;
     }
 
-  remove_tree (profile_dir);
-  remove_tree (alt_dir);
+  cairn_fuzz_remove_tree (profile_dir);
+  cairn_fuzz_remove_tree (alt_dir);
   {
     g_autoptr(GPtrArray) setup = g_ptr_array_new_with_free_func (g_free);
 

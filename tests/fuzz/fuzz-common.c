@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include <glib/gstdio.h>
+
 #include "fuzz-common.h"
 
 static void
@@ -57,6 +59,46 @@ cairn_fuzz_init (void)
   warm_up_json ();
   g_log_set_default_handler (quiet_log, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
+void
+cairn_fuzz_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        cairn_fuzz_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static char *work_dir;
+
+static void
+remove_work_dir (void)
+{
+  cairn_fuzz_remove_tree (work_dir);
+}
+
+char *
+cairn_fuzz_make_work_dir (const char *name)
+{
+  /* In memory when possible: the targets write SQLite files. */
+  const char *tmp = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
+  g_autofree char *pattern = g_strdup_printf ("%s/cairn-fuzz-%s-XXXXXX", tmp, name);
+
+  g_assert (work_dir == NULL);
+  work_dir = g_mkdtemp (g_steal_pointer (&pattern));
+  g_assert (work_dir != NULL);
+  atexit (remove_work_dir);
+  return work_dir;
 }
 
 gboolean

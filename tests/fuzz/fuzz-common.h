@@ -22,6 +22,12 @@ int LLVMFuzzerTestOneInput (const guint8   *data,
  * input is expected to cause, are not printed. */
 void     cairn_fuzz_init        (void);
 
+/* A folder of the fuzzer's own, removed with everything in it when the
+ * process exits (not after a crash, which leaves it to look at). */
+char    *cairn_fuzz_make_work_dir (const char *name);
+/* Removes path and everything below it (symbolic links not followed). */
+void     cairn_fuzz_remove_tree   (const char *path);
+
 /* Deepest nesting of arrays and objects in JSON text (outside strings). */
 guint    cairn_fuzz_json_depth  (const char *data,
                                  gsize       len);

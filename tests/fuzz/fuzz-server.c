@@ -29,7 +29,7 @@
 #define MAX_REQUESTS 4
 
 static char *template_db;
-static char *work_dir;
+static const char *work_dir;
 static char *token_alice;
 static char *token_bob;
 static char *ws_alice;
@@ -112,12 +112,8 @@ int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
-  const char *tmp = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
-  g_autofree char *pattern = g_build_filename (tmp, "cairn-fuzz-server-XXXXXX", NULL);
-
   cairn_fuzz_init ();
-  work_dir = g_mkdtemp (g_steal_pointer (&pattern));
-  g_assert_nonnull (work_dir);
+  work_dir = cairn_fuzz_make_work_dir ("server");
   make_template ();
   return 0;
 }
