@@ -49,6 +49,10 @@ struct _CairnStore
   guint        needs_update : 1;
   guint        bodies_stale : 1; /* a committed change left notes.body behind */
   guint        in_transaction : 1;
+  /* FALSE only when parked is known to be empty (so that a create need
+   * not look for events waiting for it); set again by anything that may
+   * have parked one: park(), a rollback, another process's commit. */
+  guint        parked_maybe : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
 };

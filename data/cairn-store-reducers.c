@@ -280,6 +280,7 @@ park (CairnStore  *self,
       return FALSE;
     }
   g_debug ("Parking %s (seq %" G_GINT64_FORMAT ") until %s exists", name, seq, target);
+  self->parked_maybe = TRUE;
   return _cairn_store_step_done (self, stmt, error);
 }
 
@@ -289,6 +290,29 @@ has_parked (CairnStore  *self,
             const char  *id,
             GError     **error)
 {
+  if (!self->parked_maybe)
+    return 0;
+  /* Most of the time nothing waits at all: say so once, and skip the
+   * look-up for every create after it. */
+  {
+    sqlite3_stmt *any = _cairn_store_prepare (self, "SELECT 1 FROM parked LIMIT 1", error);
+    int rc;
+
+    if (any == NULL)
+      return -1;
+    rc = sqlite3_step (any);
+    sqlite3_reset (any);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      {
+        _cairn_store_set_error (self, error, "Cannot read the parked events");
+        return -1;
+      }
+    if (rc == SQLITE_DONE)
+      {
+        self->parked_maybe = FALSE;
+        return 0;
+      }
+  }
   return query_finds (self, "SELECT 1 FROM parked WHERE target = ?1", id, error);
 }
 
@@ -304,10 +328,13 @@ unpark (CairnStore    *self,
         CairnChanges  *changes,
         GError       **error)
 {
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) events = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
+  if ((rc = has_parked (self, id, error)) <= 0)
+    return rc == 0;
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   stmt = _cairn_store_prepare (self,
                                /* In the log's order: ord is the seq an event had
                                 * when it parked, or past every seq for one of our

@@ -162,6 +162,7 @@ cairn_store_init (CairnStore *self)
   self->table_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_bytes_unref);
   self->parser = json_parser_new_immutable ();
+  self->parked_maybe = TRUE;
 }
 
 /* Errors and statements */
@@ -510,6 +511,7 @@ _cairn_store_check_data_version (CairnStore  *self,
     return FALSE;
   if (version == self->data_version)
     return TRUE;
+  self->parked_maybe = TRUE;
   if (!external_changes (self, &changes, error))
     return FALSE;
   if (changes->reset || !_cairn_changes_is_empty (changes))
@@ -604,6 +606,7 @@ _cairn_store_rollback (CairnStore *self)
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
     g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
   self->in_transaction = FALSE;
+  self->parked_maybe = TRUE;
   self->note_rows_serial++;
 
   if (!_cairn_store_load_meta (self, &error))
