@@ -35,6 +35,7 @@ static const struct
   [CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS] = { "too_many_connections", 429 },
   [CAIRN_PROTOCOL_ERROR_INTERNAL]             = { "internal", 500 },
   [CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN]        = { "shutting_down", 503 },
+  [CAIRN_PROTOCOL_ERROR_STORAGE_FULL]         = { "storage_full", 503 },
   [CAIRN_PROTOCOL_ERROR_UNKNOWN]              = { "unknown", 500 },
 };
 
