@@ -14,7 +14,7 @@ build_pkgs=(
 test_pkgs=(
   xvfb xauth dbus-daemon dbus-x11 desktop-file-utils appstream
   flatpak-builder python3 python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
-  libclang-rt-14-dev openssl gnome-keyring nginx
+  clang libclang-rt-14-dev openssl gnome-keyring nginx
 )
 
 want=("${build_pkgs[@]}")

@@ -3,7 +3,10 @@
 # One command from a fresh Debian 12 machine to every test run: installs what
 # is missing, builds into ./build, runs the whole suite (UI tests under Xvfb),
 # then builds again with AddressSanitizer and UndefinedBehaviorSanitizer into
-# ./build-asan and runs every test that needs no display there.
+# ./build-asan and runs every test that needs no display there, and last
+# builds the libFuzzer targets with clang into ./build-fuzz and runs each for
+# $CAIRN_FUZZ_SECONDS (20 s; docs/fuzzing.md). CAIRN_SKIP_ASAN=1 and
+# CAIRN_SKIP_FUZZ=1 leave those builds out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -50,6 +53,18 @@ if [ -z "${CAIRN_SKIP_ASAN:-}" ]; then
     --no-suite ui --no-suite desktop --no-suite slow "$@" || status=1
 fi
 
+if [ -z "${CAIRN_SKIP_FUZZ:-}" ]; then
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+      -Db_lundef=false -Dbuildtype=debugoptimized -Dui_tests=false
+  fi
+  # Only the fuzz targets and what they link, not a third copy of everything.
+  meson compile -C build-fuzz fuzz-targets
+  # One target at a time: each is given the whole time budget.
+  meson test -C build-fuzz --suite fuzz --no-rebuild --num-processes 1 --print-errorlogs || status=1
+fi
+
 python3 build-aux/summarize-tests.py build/meson-logs/testlog.json \
-  $( [ -z "${CAIRN_SKIP_ASAN:-}" ] && echo build-asan/meson-logs/testlog.json ) || status=1
+  $( [ -z "${CAIRN_SKIP_ASAN:-}" ] && echo build-asan/meson-logs/testlog.json ) \
+  $( [ -z "${CAIRN_SKIP_FUZZ:-}" ] && echo build-fuzz/meson-logs/testlog.json ) || status=1
 exit $status

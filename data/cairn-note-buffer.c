@@ -22,6 +22,7 @@ struct _CairnNoteBuffer
   guint         flush_source;
   gulong        changed_handler;
   gboolean      flushing;
+  gboolean      save_failing;  /* the last commit of unflushed edits failed */
   char         *refusal;    /* why edits are refused now, NULL: editable */
 };
 
@@ -30,7 +31,7 @@ G_DEFINE_FINAL_TYPE (CairnNoteBuffer, cairn_note_buffer, G_TYPE_OBJECT)
 enum { PROP_0, PROP_FLUSH_DELAY, PROP_EDITABLE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_REMOTE_CHANGED, N_SIGNALS };
+enum { SIGNAL_REMOTE_CHANGED, SIGNAL_SAVE_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* The text changed: the visible text is made again when next asked for,
@@ -135,10 +136,18 @@ flush_timeout (gpointer data)
 {
   CairnNoteBuffer *self = data;
   g_autoptr(GError) error = NULL;
+  gboolean was_failing = self->save_failing;
 
   self->flush_source = 0;
-  if (!cairn_note_buffer_flush (self, &error))
-    g_warning ("Cannot save note %s: %s", self->note_id, error->message);
+  /* On failure the edits stay, visible and unflushed, and flush() tries
+   * again later; the person hears of it once. */
+  if (!cairn_note_buffer_flush (self, &error) && !was_failing)
+    {
+      if (g_signal_has_handler_pending (self, signals[SIGNAL_SAVE_FAILED], 0, FALSE))
+        g_signal_emit (self, signals[SIGNAL_SAVE_FAILED], 0, error);
+      else
+        g_warning ("Cannot save note %s: %s", self->note_id, error->message);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -165,8 +174,26 @@ cairn_note_buffer_flush (CairnNoteBuffer  *self,
   ok = cairn_store_edit_note (self->store, self->note_id, self->unflushed, error);
   self->flushing = FALSE;
   if (ok)
-    cairn_text_ops_clear (self->unflushed);
+    {
+      cairn_text_ops_clear (self->unflushed);
+      self->save_failing = FALSE;
+    }
+  else
+    {
+      /* Tried again until it goes through (a full disk, say): the text
+       * is saved once space returns even if nobody types again. */
+      self->save_failing = TRUE;
+      self->flush_source = g_timeout_add (MAX (self->flush_delay, CAIRN_NOTE_BUFFER_RETRY_MS),
+                                          flush_timeout, self);
+    }
   return ok;
+}
+
+gboolean
+cairn_note_buffer_get_save_failing (CairnNoteBuffer *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
+  return self->save_failing;
 }
 
 gboolean
@@ -386,6 +413,11 @@ cairn_note_buffer_class_init (CairnNoteBufferClass *klass)
     g_signal_new ("remote-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING);
+  /* (error): saving the unflushed edits on the flush delay started to
+   * fail; they are kept and tried again (see cairn_note_buffer_flush). */
+  signals[SIGNAL_SAVE_FAILED] =
+    g_signal_new ("save-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

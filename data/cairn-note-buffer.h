@@ -32,6 +32,8 @@ G_BEGIN_DECLS
 #define CAIRN_TYPE_NOTE_BUFFER (cairn_note_buffer_get_type ())
 G_DECLARE_FINAL_TYPE (CairnNoteBuffer, cairn_note_buffer, CAIRN, NOTE_BUFFER, GObject)
 
+#define CAIRN_NOTE_BUFFER_RETRY_MS 2000
+
 /* The note must exist and not be deleted. */
 CairnNoteBuffer *cairn_note_buffer_new        (CairnStore      *store,
                                                const char      *note_id,
@@ -53,10 +55,18 @@ gboolean         cairn_note_buffer_delete     (CairnNoteBuffer *self,
                                                gsize            len,
                                                GError         **error);
 
-/* Commits the unflushed edits now as one note.edited event (none: TRUE). */
+/* Commits the unflushed edits now as one note.edited event (none: TRUE).
+ * When that fails (a full disk) the edits stay unflushed and visible, and
+ * the commit is tried again every CAIRN_NOTE_BUFFER_RETRY_MS until it
+ * succeeds or the buffer is disposed, so that the text is saved once
+ * space returns even if the person types nothing more. A commit on the
+ * flush delay that fails when saving did not fail before emits
+ * ::save-failed (GError*); one called directly reports to its caller. */
 gboolean         cairn_note_buffer_flush      (CairnNoteBuffer *self,
                                                GError         **error);
 gboolean         cairn_note_buffer_has_unflushed (CairnNoteBuffer *self);
+/* Whether the last commit of the unflushed edits failed. */
+gboolean         cairn_note_buffer_get_save_failing (CairnNoteBuffer *self);
 
 /* FALSE while the note's text refuses local edits: this device's own
  * earlier edits wait for other devices' edits it does not have

@@ -49,12 +49,19 @@ struct _CairnStore
   guint        needs_update : 1;
   guint        bodies_stale : 1; /* a committed change left notes.body behind */
   guint        in_transaction : 1;
+  /* The local sync tables (cairn-store-sync.c) exist. Made inside a
+   * transaction, they go if it is rolled back: so does this. */
+  guint        sync_tables_ready : 1;
   /* FALSE only when parked is known to be empty (so that a create need
    * not look for events waiting for it); set again by anything that may
    * have parked one: park(), a rollback, another process's commit. */
   guint        parked_maybe : 1;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
+  /* Commits of this connection, and how many of them the last
+   * cairn_store_sync_to_disk() made durable. */
+  guint64      n_commits;
+  guint64      n_commits_synced;
 };
 
 /* Errors */

@@ -267,6 +267,106 @@ apply_incoming (CairnStore       *self,
   return TRUE;
 }
 
+/* Whether the pending event with in's client seq is the same event as in
+ * (name, version, args); *out_found says whether there is one. */
+static gboolean
+pending_is (CairnStore       *self,
+            const CairnEvent *in,
+            gboolean         *out_found,
+            gboolean         *out_same,
+            GError          **error)
+{
+  g_autofree char *args = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self, "SELECT name, version, args FROM pending WHERE client_seq = ?",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, in->client_seq) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the outbox");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *out_found = rc == SQLITE_ROW;
+  *out_same = FALSE;
+  if (*out_found)
+    {
+      /* Both sides are cairn_event_dup_args_json() text: canonical. */
+      args = cairn_event_dup_args_json (in);
+      *out_same = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), in->name) == 0 &&
+                  sqlite3_column_int64 (stmt, 1) == in->version &&
+                  g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), args) == 0;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* A power cut can lose local commits the server already has: the store
+ * runs synchronous = NORMAL, and the sync engine pushes a commit as soon
+ * as it is made (docs/store.md, "Power loss"). The next local change then
+ * takes the lost one's client seq, and the server, which keys events by
+ * (client id, client seq), answers its push with the lost event's seq.
+ * So an incoming event of ours whose content differs from the pending
+ * event of its client seq is not that event's confirmation: the pending
+ * events from that client seq on are moved past every client seq of ours
+ * in the batch (keeping their order; they are pushed again under the new
+ * numbers), and the incoming ones are applied as log events. Without this
+ * the fast path took the server's event for the new change's
+ * confirmation: the new change was lost everywhere else, and the state no
+ * longer matched the log. */
+static gboolean
+renumber_reused_seqs (CairnStore  *self,
+                      GPtrArray   *events,
+                      guint        first,
+                      GArray     **pending,
+                      GError     **error)
+{
+  g_autofree char *sql = NULL;
+  gint64 reused = 0, max_own = 0;
+
+  if ((*pending)->len == 0)
+    return TRUE;
+  for (guint i = first; i < events->len; i++)
+    {
+      const CairnEvent *in = events->pdata[i];
+      gboolean found, same;
+
+      if (!is_own (self, in))
+        continue;
+      max_own = MAX (max_own, in->client_seq);
+      if (reused != 0 || in->client_seq < g_array_index (*pending, gint64, 0))
+        continue;
+      if (!pending_is (self, in, &found, &same, error))
+        return FALSE;
+      if (found && !same)
+        reused = in->client_seq;
+    }
+  if (reused == 0)
+    return TRUE;
+
+  g_message ("The server has another event of this device as client seq %" G_GINT64_FORMAT
+             " in “%s” (a change lost locally, by a power cut?): renumbering the outbox",
+             reused, self->path);
+  /* Through negative numbers: the primary key is checked row by row. */
+  sql = g_strdup_printf ("UPDATE pending SET client_seq = -client_seq WHERE client_seq >= %" G_GINT64_FORMAT ";"
+                         "UPDATE pending SET client_seq = %" G_GINT64_FORMAT " - client_seq WHERE client_seq < 0;",
+                         reused, max_own + 1 - reused);
+  if (!_cairn_store_exec (self, sql, error))
+    return FALSE;
+  g_clear_pointer (pending, g_array_unref);
+  *pending = load_pending_seqs (self, NULL, error);
+  return *pending != NULL;
+}
+
 static gboolean
 check_batch (CairnStore  *self,
              GPtrArray   *events,
@@ -340,7 +440,7 @@ cairn_store_rebase (CairnStore  *self,
     }
 
   pending = load_pending_seqs (self, NULL, error);
-  if (pending == NULL)
+  if (pending == NULL || !renumber_reused_seqs (self, events, first, &pending, error))
     goto fail;
 
   /* With pending events, a session records the net effect of the whole

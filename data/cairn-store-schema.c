@@ -139,8 +139,14 @@ set_db_error (GError     **error,
   const char *msg = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
   int code = CAIRN_STORE_ERROR_FAILED;
 
+  rc &= 0xff;   /* extended codes are on */
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
     code = CAIRN_STORE_ERROR_CORRUPT;
+  if (rc == SQLITE_FULL)
+    {
+      code = CAIRN_STORE_ERROR_NO_SPACE;
+      msg = "the disk is full";
+    }
 
   g_set_error (error, CAIRN_STORE_ERROR, code,
                "%s “%s”: %s", what, path, msg);

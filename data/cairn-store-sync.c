@@ -36,11 +36,13 @@ static gboolean
 ensure_tables (CairnStore  *self,
                GError     **error)
 {
-  if (g_object_get_data (G_OBJECT (self), "cairn-sync-tables") != NULL)
+  if (self->sync_tables_ready)
     return TRUE;
   if (!_cairn_store_exec (self, sync_tables_sql, error))
     return FALSE;
-  g_object_set_data (G_OBJECT (self), "cairn-sync-tables", GINT_TO_POINTER (1));
+  /* Forgotten by _cairn_store_rollback(): created inside a transaction
+   * that fails later (a full disk), the tables are gone again. */
+  self->sync_tables_ready = TRUE;
   return TRUE;
 }
 
@@ -331,6 +333,65 @@ _cairn_store_sync_foreign_applied (CairnStore       *self,
       !bind_int (self, stmt, 9, g_get_real_time () / 1000, error))
     return FALSE;
   return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+cairn_store_sync_to_disk (CairnStore  *self,
+                          GError     **error)
+{
+  sqlite3_file *wal = NULL;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (self->n_commits == self->n_commits_synced)
+    return TRUE;
+  /* The WAL holds every commit (written, not yet synced): syncing it is
+   * enough, no checkpoint needed. */
+  rc = sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc == SQLITE_OK && wal != NULL && wal->pMethods != NULL)
+    rc = wal->pMethods->xSync (wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR,
+                   (rc & 0xff) == SQLITE_FULL ? CAIRN_STORE_ERROR_NO_SPACE : CAIRN_STORE_ERROR_FAILED,
+                   "Cannot write “%s” to the disk: %s", self->path, sqlite3_errstr (rc));
+      return FALSE;
+    }
+  self->n_commits_synced = self->n_commits;
+  return TRUE;
+}
+
+gboolean
+cairn_store_get_last_own_confirmed (CairnStore  *self,
+                                    gint64      *out,
+                                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  *out = 0;
+  stmt = _cairn_store_prepare (self, "SELECT ifnull (max (client_seq), 0) FROM log WHERE client_id = ?",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, self->client_id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the log");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

@@ -17,6 +17,22 @@ gboolean   cairn_store_get_pending_range       (CairnStore  *self,
                                                 gint64      *last,
                                                 GError     **error);
 
+/* Makes every change this store committed durable: one fsync of the
+ * write-ahead log, nothing when there was no commit since the last call.
+ * The store commits with synchronous = NORMAL (docs/store.md), so a power
+ * cut can lose its last commits; a change pushed to the server must not
+ * be among them, or the server would hold events this device lost (and
+ * the device would reuse their client seqs and text operation ids). The
+ * sync core calls it before every push. */
+gboolean   cairn_store_sync_to_disk            (CairnStore  *self,
+                                                GError     **error);
+
+/* The largest client_seq of this store's own events in the log (0: none).
+ * One indexed query. */
+gboolean   cairn_store_get_last_own_confirmed  (CairnStore  *self,
+                                                gint64      *out,
+                                                GError     **error);
+
 /* Pending events with client_seq > after, oldest first, at most limit
  * (element: CairnEvent). Reads only those rows. */
 GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,

@@ -172,11 +172,17 @@ _cairn_store_set_error (CairnStore  *self,
                         GError     **error,
                         const char  *what)
 {
-  int rc = sqlite3_errcode (self->db);
+  int rc = sqlite3_errcode (self->db) & 0xff;   /* extended codes are on */
   int code = CAIRN_STORE_ERROR_FAILED;
 
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
     code = CAIRN_STORE_ERROR_CORRUPT;
+  if (rc == SQLITE_FULL)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE,
+                   "%s in “%s”: the disk is full", what, self->path);
+      return;
+    }
   g_set_error (error, CAIRN_STORE_ERROR, code, "%s in “%s”: %s",
                what, self->path, sqlite3_errmsg (self->db));
 }
@@ -353,6 +359,7 @@ _cairn_store_end (CairnStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  self->n_commits++;
   if (self->bodies_stale)
     schedule_body_write (self);
   flush_external (self);
@@ -606,6 +613,7 @@ _cairn_store_rollback (CairnStore *self)
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
     g_warning ("Cannot roll back in “%s”: %s", self->path, sqlite3_errmsg (self->db));
   self->in_transaction = FALSE;
+  self->sync_tables_ready = FALSE;
   self->parked_maybe = TRUE;
   self->note_rows_serial++;
 

@@ -24,6 +24,7 @@ typedef enum
   CAIRN_STORE_ERROR_CORRUPT,         /* not a Cairn database / damaged; names the file */
   CAIRN_STORE_ERROR_NOT_FOUND,       /* no such object */
   CAIRN_STORE_ERROR_OUT_OF_ORDER,    /* rebase batch does not continue head */
+  CAIRN_STORE_ERROR_NO_SPACE,        /* the disk is full; nothing was written */
 } CairnStoreError;
 
 GQuark cairn_store_error_quark (void);

@@ -54,7 +54,13 @@ db_error (CairnServerCore *self,
           GError         **error,
           const char      *what)
 {
-  g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+  int rc = sqlite3_errcode (self->db) & 0xff;
+  /* A full disk or a failing one: nothing was written, and the server
+   * can still read; the front end answers 503 storage_full. */
+  int code = rc == SQLITE_FULL || rc == SQLITE_IOERR ? CAIRN_PROTOCOL_ERROR_STORAGE_FULL
+                                                     : CAIRN_PROTOCOL_ERROR_INTERNAL;
+
+  g_set_error (error, CAIRN_PROTOCOL_ERROR, code,
                "%s in %s: %s", what, self->path, sqlite3_errmsg (self->db));
   return FALSE;
 }
@@ -1174,10 +1180,21 @@ cairn_server_core_authenticate (CairnServerCore  *self,
     }
   if (now - last_used >= 60 * 1000)
     {
-      if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", error)) ||
-          !bind (self, st, error, "it", now, auth->session_id) ||
-          !step_done (self, st, error))
-        return NULL;
+      g_autoptr(GError) touch_error = NULL;
+
+      /* Bookkeeping only: when it cannot be written (a full disk) the
+       * request goes on, so that reads keep being served. */
+      if (!(st = stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", &touch_error)) ||
+          !bind (self, st, &touch_error, "it", now, auth->session_id) ||
+          !step_done (self, st, &touch_error))
+        {
+          if (!g_error_matches (touch_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL))
+            {
+              g_propagate_error (error, g_steal_pointer (&touch_error));
+              return NULL;
+            }
+          g_debug ("Not recording the use of session %s: %s", auth->session_id, touch_error->message);
+        }
     }
   return g_steal_pointer (&auth);
 }
@@ -1832,7 +1849,8 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
       g_autoptr(GError) group_error = NULL;
 
       self->in_group = FALSE;
-      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+      /* SQLite does so after an I/O error or a full disk. */
+      g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
                    "The open group's transaction in %s was rolled back by SQLite", self->path);
       self->group_done (group_error, self->group_done_data);
     }
@@ -1851,17 +1869,24 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
   if (reply == NULL)
     {
       g_clear_pointer (out_appended, g_ptr_array_unref);
-      if (!(st = stmt (self, "ROLLBACK TO cairn_push", NULL)) || !step_done (self, st, NULL))
+      if (sqlite3_get_autocommit (self->db) ||
+          !(st = stmt (self, "ROLLBACK TO cairn_push", NULL)) || !step_done (self, st, NULL))
         {
-          /* Cannot undo this push alone: give up the whole group. */
-          g_warning ("Cannot roll back to a savepoint in %s: %s", self->path, sqlite3_errmsg (self->db));
+          /* Cannot undo this push alone (or SQLite rolled the whole
+           * transaction back itself, as after a full disk): give up the
+           * whole group. */
+          if (!sqlite3_get_autocommit (self->db))
+            g_warning ("Cannot roll back to a savepoint in %s: %s", self->path, sqlite3_errmsg (self->db));
           self->in_group = FALSE;
           rollback (self);
           if (self->group_done != NULL)
             {
               g_autoptr(GError) group_error = NULL;
 
-              g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+              g_set_error (&group_error, CAIRN_PROTOCOL_ERROR,
+                           g_error_matches (local_error, CAIRN_PROTOCOL_ERROR,
+                                            CAIRN_PROTOCOL_ERROR_STORAGE_FULL)
+                             ? CAIRN_PROTOCOL_ERROR_STORAGE_FULL : CAIRN_PROTOCOL_ERROR_INTERNAL,
                            "Cannot roll back a refused push in %s; the pending group was dropped",
                            self->path);
               self->group_done (group_error, self->group_done_data);
@@ -1893,8 +1918,9 @@ cairn_server_core_commit_group (CairnServerCore  *self,
   self->in_group = FALSE;
   if (sqlite3_get_autocommit (self->db))
     {
-      /* Rolled back by SQLite itself: nothing of the group is stored. */
-      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+      /* Rolled back by SQLite itself (an I/O error or a full disk):
+       * nothing of the group is stored. */
+      g_set_error (&local_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
                    "The open group's transaction in %s was rolled back by SQLite", self->path);
       ok = FALSE;
     }

@@ -12,9 +12,11 @@
  * simulation can drive the core deterministically with a fake transport.
  *
  * Errors are in CAIRN_PROTOCOL_ERROR (sync/cairn-protocol.h) so that the HTTP
- * layer can answer them directly; storage failures are
- * CAIRN_PROTOCOL_ERROR_INTERNAL with the SQLite message. A call that fails
- * changes nothing.
+ * layer can answer them directly; a write the disk refused (full, or an
+ * I/O error) is CAIRN_PROTOCOL_ERROR_STORAGE_FULL and other storage
+ * failures are CAIRN_PROTOCOL_ERROR_INTERNAL, both with the SQLite message
+ * and the file (for the log, not for clients). A call that fails changes
+ * nothing.
  *
  * The storage sits behind this API only: a PostgreSQL backend (docs/design.md (server))
  * would be a second implementation of these functions.

@@ -599,12 +599,32 @@ answer_error (SoupServerMessage  *msg,
   answer_error_full (msg, code, message, NULL, 0, 0);
 }
 
+/* What a client is told when the database cannot be written (a full disk,
+ * an I/O error): nothing was stored, reads still work, and the same
+ * request may succeed later. The detail (the file, SQLite's words) is for
+ * the server log only. */
+#define STORAGE_FULL_TEXT "The server cannot store anything right now (its disk is full or failing); try again later"
+#define STORAGE_FULL_RETRY_AFTER 30
+
+static gboolean
+is_storage_full (const GError *error)
+{
+  return g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL);
+}
+
 /* Answers a GError; internal failures are logged with their detail and
  * answered without it. */
 static void
 answer_gerror (SoupServerMessage *msg,
                const GError      *error)
 {
+  if (is_storage_full (error))
+    {
+      g_warning ("Storage error: %s", error->message);
+      answer_error_full (msg, CAIRN_PROTOCOL_ERROR_STORAGE_FULL, STORAGE_FULL_TEXT,
+                         NULL, 0, STORAGE_FULL_RETRY_AFTER);
+      return;
+    }
   if (error->domain != CAIRN_PROTOCOL_ERROR || error->code == CAIRN_PROTOCOL_ERROR_INTERNAL)
     {
       g_warning ("Internal error: %s", error->message);
@@ -1175,7 +1195,13 @@ fail:
     CairnProtocolError code = CAIRN_PROTOCOL_ERROR_INTERNAL;
     const char *text = "Internal server error; see the server log";
 
-    if (error->domain == CAIRN_PROTOCOL_ERROR && error->code != CAIRN_PROTOCOL_ERROR_INTERNAL)
+    if (is_storage_full (error))
+      {
+        g_warning ("Storage error on a live push: %s", error->message);
+        code = CAIRN_PROTOCOL_ERROR_STORAGE_FULL;
+        text = STORAGE_FULL_TEXT;
+      }
+    else if (error->domain == CAIRN_PROTOCOL_ERROR && error->code != CAIRN_PROTOCOL_ERROR_INTERNAL)
       {
         code = error->code;
         text = error->message;
@@ -1667,7 +1693,8 @@ on_group_done (const GError *error,
       self->commit_source = 0;
     }
   if (error != NULL)
-    g_warning ("Internal error: a group of %u pushes was not stored: %s", done->len, error->message);
+    g_warning ("%s: a group of %u pushes was not stored: %s",
+               is_storage_full (error) ? "Storage error" : "Internal error", done->len, error->message);
   for (guint i = 0; i < done->len; i++)
     {
       PendingPush *pp = g_ptr_array_index (done, i);
@@ -1699,6 +1726,9 @@ on_group_done (const GError *error,
                   continue;
                 }
             }
+          else if (is_storage_full (error))
+            node = cairn_protocol_encode_live_error (pp->id, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                                                     STORAGE_FULL_TEXT, NULL, 0);
           else
             node = cairn_protocol_encode_live_error (pp->id, CAIRN_PROTOCOL_ERROR_INTERNAL,
                                                      "Internal server error; see the server log",
@@ -1727,6 +1757,9 @@ on_group_done (const GError *error,
           soup_server_message_set_status (pp->msg, 200, NULL);
           soup_server_message_set_response (pp->msg, "application/json", SOUP_MEMORY_TAKE, text, len);
         }
+      else if (is_storage_full (error))
+        answer_error_full (pp->msg, CAIRN_PROTOCOL_ERROR_STORAGE_FULL, STORAGE_FULL_TEXT,
+                           NULL, 0, STORAGE_FULL_RETRY_AFTER);
       else
         answer_error (pp->msg, CAIRN_PROTOCOL_ERROR_INTERNAL, "Internal server error; see the server log");
       soup_server_message_unpause (pp->msg);

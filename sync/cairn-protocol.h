@@ -63,6 +63,7 @@ typedef enum
   CAIRN_PROTOCOL_ERROR_TOO_MANY_CONNECTIONS, /* 429 too_many_connections */
   CAIRN_PROTOCOL_ERROR_INTERNAL,             /* 500 internal */
   CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN,        /* 503 shutting_down */
+  CAIRN_PROTOCOL_ERROR_STORAGE_FULL,         /* 503 storage_full: the server cannot write (disk full, I/O error); Retry-After */
   CAIRN_PROTOCOL_ERROR_UNKNOWN,              /* a code this build does not know (client side) */
 } CairnProtocolError;
 

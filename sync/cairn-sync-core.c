@@ -209,6 +209,10 @@ cairn_sync_core_next_push (CairnSyncCore  *self,
   pending = cairn_store_list_pending_after (self->store, self->acked_upto, max, error);
   if (pending == NULL || pending->len == 0)
     return NULL;
+  /* Never let the server hold a change a power cut can still take from
+   * this device (the store syncs its file lazily). */
+  if (!cairn_store_sync_to_disk (self->store, error))
+    return NULL;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   for (i = 0; i < pending->len; i++)
@@ -713,6 +717,7 @@ cairn_sync_core_receive (CairnSyncCore  *self,
   gint64 head = cairn_store_get_head (self->store);
   g_autoptr(GPtrArray) batch = NULL;
   gint64 first_pending;
+  gint64 last_own_confirmed = -1;   /* read when first needed */
   gint64 expect;
   guint i;
 
@@ -787,11 +792,20 @@ cairn_sync_core_receive (CairnSyncCore  *self,
           break;
         }
       /* One of ours that we already hold as confirmed, at a new seq: the
-       * server lost it and got it again. Our log is out of date. */
+       * server lost it and got it again. Our log is out of date. One of
+       * ours that we hold neither in the log nor in the outbox is a
+       * change this device lost after pushing it (a power cut: the store
+       * syncs its file lazily, docs/store.md): it is simply applied. */
       if (g_strcmp0 (w->client_id, client_id) == 0
           && (first_pending == 0 || w->client_seq < first_pending))
-        return start_probe (self, server_head, history_id,
-                            "it sent again a change of ours it had confirmed", error);
+        {
+          if (last_own_confirmed < 0 &&
+              !cairn_store_get_last_own_confirmed (self->store, &last_own_confirmed, error))
+            return FALSE;
+          if (w->client_seq <= last_own_confirmed)
+            return start_probe (self, server_head, history_id,
+                                "it sent again a change of ours it had confirmed", error);
+        }
 
       ev = cairn_sync_event_from_wire (w, error);
       if (ev == NULL)

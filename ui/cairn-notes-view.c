@@ -19,6 +19,9 @@ struct _CairnNotesView
   CairnNote          *note;
   gulong              note_notify_id;
   CairnNoteBuffer    *note_buffer;
+  /* Buffers of notes left while their typing could not be saved (a full
+   * disk): kept, so that they go on trying, until they could. */
+  GPtrArray          *unsaved;
   guint               applying_remote : 1;
   GtkEventControllerFocus *title_focus;
 
@@ -171,6 +174,18 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
   self->applying_remote = FALSE;
 }
 
+/* The typing stays in the editor and in the note buffer, which tries
+ * again until it is stored (a full disk): say so once. */
+static void
+on_save_failed (CairnNoteBuffer *note_buffer,
+                const GError    *error,
+                CairnNotesView  *self)
+{
+  cairn_window_report_error (GTK_WIDGET (self),
+                             _("Could not save the typing (Cairn keeps it and tries again)"),
+                             error);
+}
+
 static void
 close_note_buffer (CairnNotesView *self)
 {
@@ -179,8 +194,17 @@ close_note_buffer (CairnNotesView *self)
   if (self->note_buffer == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->note_buffer, self);
+  for (guint i = self->unsaved->len; i-- > 0;)
+    if (!cairn_note_buffer_has_unflushed (self->unsaved->pdata[i]))
+      g_ptr_array_remove_index_fast (self->unsaved, i);
   if (!cairn_note_buffer_flush (self->note_buffer, &error))
-    cairn_window_report_error (GTK_WIDGET (self), _("Could not save the note"), error);
+    {
+      /* Its typing stays with it and it tries again (while the app runs). */
+      cairn_window_report_error (GTK_WIDGET (self),
+                                 _("Could not save the note (Cairn keeps the typing and tries again)"),
+                                 error);
+      g_ptr_array_add (self->unsaved, g_steal_pointer (&self->note_buffer));
+    }
   g_clear_object (&self->note_buffer);
   sync_editable (self);
 }
@@ -204,6 +228,7 @@ open_note_buffer (CairnNotesView *self)
       return;
     }
   g_signal_connect (self->note_buffer, "remote-changed", G_CALLBACK (on_remote_changed), self);
+  g_signal_connect (self->note_buffer, "save-failed", G_CALLBACK (on_save_failed), self);
   g_signal_connect_swapped (self->note_buffer, "notify::editable", G_CALLBACK (sync_editable), self);
   sync_editable (self);
 }
@@ -266,34 +291,41 @@ on_notes_changed (CairnNotesView *self)
                                     g_list_model_get_n_items (notes) > 0 ? "list" : "empty");
 }
 
-static void
+/* Renames the note to what the title entry says; FALSE when that failed. */
+static gboolean
 commit_title (CairnNotesView *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
 
   if (self->note == NULL)
-    return;
+    return TRUE;
 
   title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
   if (g_str_equal (title, cairn_note_get_title (self->note)))
-    return;
+    return TRUE;
 
   if (!cairn_store_rename_note (cairn_pool_get_store (self->pool),
                                 cairn_note_get_id (self->note), title, &error))
     {
       cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the note"), error);
-      gtk_editable_set_text (GTK_EDITABLE (self->title_entry),
-                             cairn_note_get_title (self->note));
+      /* A full disk: keep what was typed, for the next Enter. */
+      if (!g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE))
+        gtk_editable_set_text (GTK_EDITABLE (self->title_entry),
+                               cairn_note_get_title (self->note));
+      return FALSE;
     }
+  return TRUE;
 }
 
 static void
 on_title_activate (GtkEntry       *entry,
                    CairnNotesView *self)
 {
-  commit_title (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+  /* On failure the focus stays, with the title, for another try (and
+   * leaving it does not try, and report, a second time). */
+  if (commit_title (self))
+    gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
 }
 
 static void
@@ -320,6 +352,7 @@ cairn_notes_view_dispose (GObject *object)
   CairnNotesView *self = CAIRN_NOTES_VIEW (object);
 
   set_note (self, NULL);
+  g_clear_pointer (&self->unsaved, g_ptr_array_unref);
   if (self->body_view != NULL)
     g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (self->body_view), self);
   if (self->selection != NULL)
@@ -382,6 +415,7 @@ cairn_notes_view_init (CairnNotesView *self)
   GtkEventController *focus = gtk_event_controller_focus_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->unsaved = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",
                     G_CALLBACK (on_body_insert_text), self);

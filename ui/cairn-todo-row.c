@@ -176,7 +176,12 @@ commit_title (CairnTodoRow *self)
   if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
       !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
                                 cairn_todo_get_id (self->todo), title, &error))
-    cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
+    {
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
+      /* A full disk: keep what was typed, for the next Enter. */
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE))
+        return;
+    }
 
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
                  cairn_todo_get_title (self->todo)) != 0)

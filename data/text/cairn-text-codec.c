@@ -55,6 +55,18 @@ typedef struct
   gboolean      failed;
 } Reader;
 
+/* What a Reader reads: never NULL, since g_bytes_get_data() gives NULL for
+ * no bytes and a Reader's end is start + size (NULL + 0 is undefined in C;
+ * found by tests/fuzz/fuzz-text.c). */
+static const guint8 *
+bytes_data (GBytes *bytes,
+            gsize  *size)
+{
+  const guint8 *data = g_bytes_get_data (bytes, size);
+
+  return data != NULL ? data : (const guint8 *) "";
+}
+
 static gboolean
 rd_fail (Reader     *r,
          const char *fmt,
@@ -594,7 +606,7 @@ cairn_text_ops_decode (GBytes  *bytes,
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  data = g_bytes_get_data (bytes, &size);
+  data = bytes_data (bytes, &size);
   r = (Reader) { data, data, data + size, "text operations", error, FALSE };
   if (size == 0 || data[0] != TAG_OPS)
     {
@@ -731,7 +743,7 @@ cairn_text_version_decode (GBytes  *bytes,
   Reader r;
 
   g_return_val_if_fail (bytes != NULL, NULL);
-  data = g_bytes_get_data (bytes, &size);
+  data = bytes_data (bytes, &size);
   r = (Reader) { data, data, data + size, "text version", error, FALSE };
   if (size == 0 || data[0] != TAG_VERSION)
     {
@@ -1056,6 +1068,141 @@ sort_cover (Cover *v,
     }
 }
 
+/* Whether operation seq of client c may depend on id, when every client x
+ * has had its first done[x] operations applied. */
+static inline gboolean
+dependency_done (CtId           id,
+                 guint32        c,
+                 guint32        seq,
+                 const guint32 *done)
+{
+  if (id.client == CT_NONE)
+    return TRUE;
+  if (id.client == c)
+    return id.seq < seq;
+  return id.seq < done[id.client];
+}
+
+static const CtDel *
+del_at (const CtClient *c,
+        guint32         seq)
+{
+  guint lo = 0, hi = c->dels->len;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      const CtDel *d = &g_array_index (c->dels, CtDel, mid);
+
+      if (d->seq + d->len <= seq)
+        lo = mid + 1;
+      else if (d->seq > seq)
+        hi = mid;
+      else
+        return d;
+    }
+  return NULL;
+}
+
+/* The rest of decode_state() checks each part of a state on its own; a
+ * damaged file can pass all of that and still not be a document that edits
+ * make (found by tests/fuzz/fuzz-text.c). Two cross-checks, linear in the
+ * size of the state:
+ *
+ * - The recorded order must be one the operations could have been applied
+ *   in: each after the operations it depends on (its origins, the
+ *   characters it deletes). Otherwise cairn_text_ops_since() hands other
+ *   replicas operations they must refuse or hold.
+ * - A character is a tombstone only if some deletion deleted it (the
+ *   converse is checked while reading the deletions). Otherwise the text
+ *   shown differs from what every other replica makes of the same
+ *   operations.
+ *
+ * Not checked: that every character sits where the integration rule puts
+ * it given its origins (that takes a replay, about ten times the cost of
+ * decoding: docs/fuzzing.md). */
+static gboolean
+check_history (Reader    *r,
+               CairnText *self)
+{
+  guint32 nc = self->clients->len;
+  g_autofree guint32 *done = g_new0 (guint32, MAX (nc, 1));
+  g_autoptr(GPtrArray) marks = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < self->order->len; i++)
+    {
+      const CtOrder *o = &g_array_index (self->order, CtOrder, i);
+      const CtClient *cl = g_ptr_array_index (self->clients, o->client);
+      guint32 a = done[o->client], b = a + o->len;
+
+      while (a < b)
+        {
+          CtLeaf *l;
+          guint slot;
+          const CtDel *d;
+
+          if (_cairn_text_lookup (self, (CtId) { o->client, a }, &l, &slot))
+            {
+              const CtSpan *sp = &l->s[slot];
+
+              /* Past its first character a run's left origin is the
+               * character before, of the same client. */
+              if ((a == sp->seq && !dependency_done (sp->ol, o->client, a, done)) ||
+                  !dependency_done (sp->or_, o->client, a, done))
+                return rd_fail (r, "operation %u of a client comes before an operation it depends on", a);
+              a = MIN (sp->seq + sp->len, b);
+            }
+          else if ((d = del_at (cl, a)) != NULL)
+            {
+              guint32 end = MIN (d->seq + d->len, b);
+
+              for (guint32 k = a - d->seq; k < end - d->seq; k++)
+                {
+                  guint32 t = d->rev ? d->tseq + d->len - 1 - k : d->tseq + k;
+
+                  if (!dependency_done ((CtId) { d->tclient, t }, o->client, d->seq + k, done))
+                    return rd_fail (r, "deletion %u of a client comes before the insertion it deletes",
+                                    d->seq + k);
+                }
+              a = end;
+            }
+          else
+            return rd_fail (r, "the order names operation %u of a client that is neither an insertion "
+                            "nor a deletion", a);
+        }
+      done[o->client] = b;
+    }
+
+  for (guint32 c = 0; c < nc; c++)
+    g_ptr_array_add (marks, g_new0 (guint8, ((CtClient *) g_ptr_array_index (self->clients, c))->next / 8 + 1));
+  for (guint32 c = 0; c < nc; c++)
+    {
+      const CtClient *cl = g_ptr_array_index (self->clients, c);
+
+      for (guint i = 0; i < cl->dels->len; i++)
+        {
+          const CtDel *d = &g_array_index (cl->dels, CtDel, i);
+          guint8 *m = g_ptr_array_index (marks, d->tclient);
+
+          for (guint32 t = d->tseq; t < d->tseq + d->len; t++)
+            m[t / 8] |= 1 << (t % 8);
+        }
+    }
+  for (const CtLeaf *l = self->first; l != NULL; l = l->next)
+    for (guint i = 0; i < l->h.n; i++)
+      {
+        const CtSpan *sp = &l->s[i];
+        const guint8 *m = g_ptr_array_index (marks, sp->client);
+
+        if (!sp->deleted)
+          continue;
+        for (guint32 t = sp->seq; t < sp->seq + sp->len; t++)
+          if (!(m[t / 8] & (1 << (t % 8))))
+            return rd_fail (r, "character %u of a client is marked deleted but no deletion deleted it", t);
+      }
+  return TRUE;
+}
+
 static CairnText *
 decode_state (Reader        *r,
               const guint8   me[16])
@@ -1258,7 +1405,11 @@ decode_state (Reader        *r,
         return NULL;
       }
   }
-  if (content_bytes == total_len)
+  /* As many bytes as code points: all ASCII, one byte per character. Only
+   * then: a byte count that merely equals the code point count (a
+   * multi-byte character, fewer characters than the spans claim) would cut
+   * characters in two (found by tests/fuzz/fuzz-text.c). */
+  if (content_bytes == total_len && g_utf8_strlen ((const char *) text, content_bytes) == (glong) total_len)
     {
       guint32 off = 0;
       for (guint32 i = 0; i < nspans; i++)
@@ -1488,6 +1639,9 @@ decode_state (Reader        *r,
         return NULL;
       }
 
+  if (!check_history (r, self))
+    return NULL;
+
   /* Held operations. */
   {
     guint32 pb;
@@ -1538,7 +1692,7 @@ cairn_text_decode_state (GBytes      *state,
 
   if (!_cairn_text_parse_client_id (client_id, me, error))
     return NULL;
-  data = g_bytes_get_data (state, &size);
+  data = bytes_data (state, &size);
   r = (Reader) { data, data, data + size, "text state", error, FALSE };
   if (size == 0 || data[0] != TAG_STATE)
     {

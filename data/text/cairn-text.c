@@ -1463,31 +1463,40 @@ batch_range_cmp (gconstpointer a,
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The kind of id seq of batch client bc inside the batch, or -1. */
-static int
-batch_kind (GArray  **ranges,
-            guint32   bc,
-            guint32   seq)
+/* The first id in [seq, end) that ranges (one batch client's, sorted by
+ * seq) has as a deletion, or G_MAXUINT64. */
+static guint64
+first_batch_deletion (GArray  *ranges,
+                      guint32  seq,
+                      guint64  end)
 {
-  GArray *r = ranges[bc];
-  guint lo = 0, hi = r->len;
+  guint lo = 0, hi = ranges->len;
 
   while (lo < hi)
     {
       guint mid = (lo + hi) / 2;
-      if (g_array_index (r, BatchRange, mid).seq <= seq)
+      if (g_array_index (ranges, BatchRange, mid).seq <= seq)
         lo = mid + 1;
       else
         hi = mid;
     }
-  /* Ranges only overlap in batches that repeat ops; look a little back. */
+  /* One starting before seq that covers it: ranges only overlap in
+   * batches that repeat ops, so look a little back. */
   for (guint i = lo, steps = 0; i-- > 0 && steps < 32; steps++)
     {
-      BatchRange *b = &g_array_index (r, BatchRange, i);
+      const BatchRange *b = &g_array_index (ranges, BatchRange, i);
       if (seq - b->seq < b->len)
-        return (int) b->kind;
+        {
+          if (b->kind == CT_OP_DELETE)
+            return seq;
+          break;
+        }
     }
-  return -1;
+  /* Else the first deletion starting inside [seq, end). */
+  for (guint i = lo; i < ranges->len && g_array_index (ranges, BatchRange, i).seq < end; i++)
+    if (g_array_index (ranges, BatchRange, i).kind == CT_OP_DELETE)
+      return g_array_index (ranges, BatchRange, i).seq;
+  return G_MAXUINT64;
 }
 
 /* Checks, without changing anything, that the references of every op agree
@@ -1550,7 +1559,6 @@ check_batch (CairnText          *self,
             {
               guint32 seq = r.seq + j;
               CtId did = { d, seq };
-              int kind;
 
               if (id_known (self, did))
                 {
@@ -1567,24 +1575,37 @@ check_batch (CairnText          *self,
                   j += MIN (l->s[s].seq + l->s[s].len - seq, ref_len[k] - j);
                   continue;
                 }
-              kind = batch_kind (ranges, r.client, seq);
-              if (kind == CT_OP_DELETE)
-                {
-                  g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
-                               "Operation %u refers to character %u of a client as an "
-                               "insertion, but the batch has it as a deletion", i, seq);
-                  ok = FALSE;
-                  break;
-                }
-              if (strict && seq >= vnext[r.client])
-                {
-                  g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
-                               "Operation %u depends on operation %u of a client that "
-                               "this document has not received", i, seq);
-                  ok = FALSE;
-                  break;
-                }
-              j++;
+              /* Not in the document, and neither is any later id of the
+               * client: the rest of the reference at once, not one id at a
+               * time (a deletion of 2^31 characters nobody has took
+               * minutes; found by tests/fuzz/fuzz-text.c). The first id
+               * the batch has as a deletion, or (strict) not yet made, is
+               * the error the loop would have reported. */
+              {
+                guint64 rend = (guint64) r.seq + ref_len[k];
+                guint64 first_del = first_batch_deletion (ranges[r.client], seq, rend);
+                guint64 first_unready = strict ? MAX (seq, vnext[r.client]) : G_MAXUINT64;
+
+                if (first_unready >= rend)
+                  first_unready = G_MAXUINT64;
+                if (first_del < rend && first_del <= first_unready)
+                  {
+                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
+                                 "Operation %u refers to character %u of a client as an "
+                                 "insertion, but the batch has it as a deletion", i, (guint32) first_del);
+                    ok = FALSE;
+                    break;
+                  }
+                if (first_unready < rend)
+                  {
+                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+                                 "Operation %u depends on operation %u of a client that "
+                                 "this document has not received", i, (guint32) first_unready);
+                    ok = FALSE;
+                    break;
+                  }
+                j = ref_len[k];
+              }
             }
         }
       if (ok && strict)

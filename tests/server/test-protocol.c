@@ -73,6 +73,38 @@ test_parse_errors (void)
       g_assert_error (error, CAIRN_PROTOCOL_ERROR, (int) cases[i].code);
     }
 
+  /* Nothing may follow the value: json-glib 1.6 leaked the token it read
+   * there (a whole string). Refused before json-glib sees it, so the
+   * message is ours. Found by tests/fuzz (corpus/protocol/regress-*). */
+  {
+    static const char *const trailing[] = {
+      "[1]{\"a\":\"a long string that json-glib would keep\"}", "{\"a\":1} {}",
+      "{\"a\":\"}\"}\"b\"", "{\"a\":[{}]}]", "1 2", "\"s\" \"t\"",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (trailing); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) node = cairn_protocol_parse (trailing[i], strlen (trailing[i]), 1024, &error);
+
+        g_test_message ("trailing %u: %s", i, trailing[i]);
+        g_assert_null (node);
+        g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+        g_assert_nonnull (strstr (error->message, "more text after the value"));
+      }
+    /* A word there is no JSON token: the guard says so first. */
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cairn_protocol_parse ("{\"a\":1}x", 8, 1024, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_MALFORMED_JSON);
+    }
+    {
+      g_autoptr(JsonNode) spaced = parse_ok (" {\"a\":\"]\\\"}\",\"b\":[[],{}]} \r\n\t");
+    }
+  }
+
   /* A pair is one character; an escaped backslash before "ud800" is text. */
   {
     g_autoptr(JsonNode) pair = parse_ok ("{\"a\":\"\\ud83d\\ude00\",\"b\":\"\\\\ud800\"}");

@@ -589,6 +589,54 @@ test_conflicts (Fixture       *f,
   cairn_sync_core_free (cb);
 }
 
+/* A restore keeps what says which values are ours (sync_origin): a's
+ * rename, lost by the server and pushed again, is still a's, so another
+ * device overwriting it afterwards is reported on a, once. */
+static void
+test_restore_keeps_conflict_origin (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  g_autoptr(CairnStore) b = open_store (f, "b.db");
+  CairnSyncCore *ca = cairn_sync_core_new (a);
+  CairnSyncCore *cb = cairn_sync_core_new (b);
+  g_autoptr(GPtrArray) reports = NULL;
+  g_autofree char *list = NULL, *todo = NULL;
+  CairnConflict *c;
+  guint kept;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  todo = cairn_store_create_todo (a, list, "milk", NULL, NULL, &error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  kept = f->log->len;
+  g_assert_true (cairn_store_rename_todo (a, todo, "oat milk", &error));
+  sync_device (f, ca, "a");
+
+  /* The server comes back without a's rename; a pushes it again. */
+  g_ptr_array_set_size (f->log, kept);
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, kept + 1);
+
+  /* Then b renames the same todo: a hears of it as a conflict. */
+  sync_device (f, cb, "b");
+  g_assert_true (cairn_store_rename_todo (b, todo, "soy milk", &error));
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_conflicts (b), ==, 0);
+  reports = cairn_store_list_conflicts (a, &error);
+  g_assert_cmpuint (reports->len, ==, 1);
+  c = g_ptr_array_index (reports, 0);
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, "oat milk");
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "soy milk");
+
+  cairn_sync_core_free (ca);
+  cairn_sync_core_free (cb);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -605,6 +653,8 @@ main (int argc, char *argv[])
               test_restore_pulls_from_agreement, fixture_tear_down);
   g_test_add ("/sync/store/restore-keeps-others-text", Fixture, NULL, fixture_set_up,
               test_restore_keeps_others_text, fixture_tear_down);
+  g_test_add ("/sync/store/restore-keeps-conflict-origin", Fixture, NULL, fixture_set_up,
+              test_restore_keeps_conflict_origin, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
   return g_test_run ();
