@@ -107,7 +107,7 @@ test_dependents_and_renumbering (void)
    * the rebuild flag is cleared. */
   dump = test_dump (s);
   g_assert_null (strstr (dump, "\"Two\""));
-  g_assert_null (strstr (dump, "bee"));
+  g_assert_null (strstr (dump, "\"bee\""));
   g_assert_nonnull (strstr (dump, "\"Uno\""));
   g_assert_nonnull (strstr (dump, "\"title\" : \"a\""));
   g_assert_cmpint (test_query_int (s, "SELECT rebuild FROM meta"), ==, 0);
