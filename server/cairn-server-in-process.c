@@ -1,47 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-server-in-process.c: cairn-server's handlers fed from memory.
  *
- * Compiles server/cairn-server.c itself (its main() renamed, never called)
- * so that the very handlers `serve` installs answer here, without a
- * listening socket; nothing in cairn-server.c changes for it. */
+ * Links the parts of cairn-server (all but its main() and admin commands)
+ * and sets the server up as cmd_serve() does (without listening or
+ * signals), so that the very handlers `serve` installs answer here,
+ * without a socket. */
 
 #define G_LOG_DOMAIN "cairn-server"
-#include <stdarg.h>
-#include <glib.h>
-#include <stdio.h>
+#include "config.h"
 
-/* cairn-server.c's main(), kept out of the way. */
-int cairn_server_main (int argc, char **argv);
-
-/* The request log (one line on stderr per request, log_line()) is left out
- * unless CAIRN_SERVER_IN_PROCESS_LOG=1: a fuzzer sends millions. */
-static int in_process_fprintf (FILE *stream, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-#define main cairn_server_main
-#define fprintf in_process_fprintf
-#include "cairn-server.c"
-#undef fprintf
-#undef main
-
-static int
-in_process_fprintf (FILE       *stream,
-                    const char *format,
-                    ...)
-{
-  static int log = -1;
-  va_list args;
-  int n;
-
-  if (log < 0)
-    log = g_strcmp0 (g_getenv ("CAIRN_SERVER_IN_PROCESS_LOG"), "1") == 0;
-  if (stream == stderr && !log)
-    return 0;
-  va_start (args, format);
-  n = vfprintf (stream, format, args);
-  va_end (args);
-  return n;
-}
-
+#include "cairn-server-private.h"
 #include "cairn-server-in-process.h"
 
 struct _CairnServerInProcess
@@ -71,24 +39,10 @@ cairn_server_in_process_new (CairnServerCore *core)
 
   if (sodium_init () < 0)
     g_error ("cannot initialise libsodium");
-  self->core = core;
-  self->max_live_per_user = DEFAULT_MAX_LIVE_PER_USER;
-  self->max_checks_waiting = DEFAULT_MAX_CHECKS_WAITING;
-  self->max_conns_per_address = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-  self->addr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->request_timeout_s = DEFAULT_REQUEST_TIMEOUT_SECONDS;
-  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
-  self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->loop = g_main_loop_new (NULL, FALSE);
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_push_free);
-  cairn_server_core_set_group_func (self->core, on_group_done, self);
-  self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ", NULL);
-  soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
-  g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
+  /* The request log (a line on stderr per request) is left out unless
+   * CAIRN_SERVER_IN_PROCESS_LOG=1: a fuzzer sends millions. */
+  _cairn_server_quiet_log = g_strcmp0 (g_getenv ("CAIRN_SERVER_IN_PROCESS_LOG"), "1") != 0;
+  _cairn_server_setup (self, core, NULL);
   g_signal_connect_after (self->soup, "request-finished", G_CALLBACK (on_request_counted), ip);
   g_signal_connect_after (self->soup, "request-aborted", G_CALLBACK (on_request_counted), ip);
   return ip;
@@ -103,18 +57,7 @@ cairn_server_in_process_free (CairnServerInProcess *ip)
     return;
   self = &ip->server;
   /* As at the end of cmd_serve(). */
-  cairn_server_core_commit_group (self->core, NULL);
-  soup_server_disconnect (self->soup);
-  g_clear_object (&self->soup);
-  g_clear_pointer (&self->live, g_hash_table_unref);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_clear_pointer (&self->live_per_user, g_hash_table_unref);
-  g_clear_pointer (&self->addr_counts, g_hash_table_unref);
-  g_queue_clear_full (&self->checks_waiting, g_object_unref);
-  g_clear_pointer (&self->loop, g_main_loop_unref);
-  cairn_server_core_set_group_func (self->core, NULL, NULL);
-  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  _cairn_server_teardown (self, 0);
   g_free (ip);
 }
 

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-server-serve.c: `cairn-server serve`: options, listening, TLS,
+ * shutdown. */
+#define G_LOG_DOMAIN "cairn-server"
+#include "config.h"
+
+#include "cairn-server-private.h"
+
+/* ---- serve ------------------------------------------------------------------------ */
+
+static gboolean
+on_shutdown_timeout (gpointer user_data)
+{
+  Server *self = user_data;
+
+  self->shutdown_timeout = 0;
+  g_message ("Shutdown grace period over; closing what is left");
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  Server *self = user_data;
+
+  if (self->shutting_down)
+    return G_SOURCE_CONTINUE;
+  g_message ("Shutting down: finishing requests and closing live connections");
+  self->shutting_down = TRUE;
+  /* Pushes waiting in the open group are committed and answered now, the
+   * live ones before their connections get the close frame; paused logins
+   * finish before the loop quits. */
+  cairn_server_core_commit_group (self->core, NULL);
+  _cairn_server_close_live (self, NULL, NULL, NULL, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+  if (g_hash_table_size (self->live) == 0 && self->in_flight == 0)
+    _cairn_server_maybe_finish_shutdown (self);
+  else
+    self->shutdown_timeout = g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_timeout, self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+parse_listen (const char      *listen,
+              GSocketAddress **out,
+              GError         **error)
+{
+  g_autoptr(GSocketConnectable) na = NULL;
+  g_autoptr(GInetAddress) addr = NULL;
+  const char *host;
+  guint16 port;
+
+  if (!(na = g_network_address_parse (listen, 8080, error)))
+    {
+      g_prefix_error (error, "Bad --listen \"%s\": ", listen);
+      return FALSE;
+    }
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (na));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (na));
+  if (!(addr = g_inet_address_new_from_string (host)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Bad --listen \"%s\": \"%s\" is not an IP address (use e.g. 127.0.0.1:8080 or [::]:8080)",
+                   listen, host);
+      return FALSE;
+    }
+  *out = g_inet_socket_address_new (addr, port);
+  return TRUE;
+}
+
+/* Like soup_server_listen(), but with the system's largest listen backlog
+ * (SOMAXCONN; on Linux capped by net.core.somaxconn) instead of GLib's 10,
+ * which drops connections from a burst of a few dozen clients. */
+static gboolean
+listen_on (SoupServer               *soup,
+           GSocketAddress           *addr,
+           SoupServerListenOptions   options,
+           GError                  **error)
+{
+  GSocketFamily family = g_socket_address_get_family (addr);
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+
+  if (socket == NULL)
+    return FALSE;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  return g_socket_bind (socket, addr, TRUE, error) &&
+         g_socket_listen (socket, error) &&
+         soup_server_listen_socket (soup, socket, options, error);
+}
+
+/* Takes DIR/serve.lock for the life of the process: two servers on one
+ * folder would keep the log consistent (SQLite) but neither would fan out
+ * the other's events. Returns the descriptor, or -1 after printing why. */
+static int
+lock_data_dir (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, "serve.lock", NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_printerr ("cairn-server serve: cannot open %s: %s\n", path, g_strerror (errsv));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int errsv = errno;
+      if (errsv == EWOULDBLOCK)
+        g_printerr ("cairn-server serve: another cairn-server is already serving %s\n", data_dir);
+      else
+        g_printerr ("cairn-server serve: cannot lock %s: %s\n", path, g_strerror (errsv));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+CairnServerCoreOptions
+_cairn_server_core_options_from_env (void)
+{
+  CairnServerCoreOptions opts = { 0 };
+  const char *fast = g_getenv ("CAIRN_SERVER_ARGON2_FAST");
+  const char *idle = g_getenv ("CAIRN_SERVER_SESSION_IDLE_SECONDS");
+  const char *max_args = g_getenv ("CAIRN_SERVER_TEST_MAX_ARGS_BYTES");
+
+  /* For tests only: the weakest Argon2id cost libsodium allows. */
+  if (fast != NULL && g_str_equal (fast, "1"))
+    {
+      opts.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+      opts.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    }
+  if (idle != NULL)
+    opts.session_idle_ms = g_ascii_strtoll (idle, NULL, 10) * 1000;
+  if (max_args != NULL)
+    _cairn_server_test_max_args_bytes = g_ascii_strtoull (max_args, NULL, 10);
+  return opts;
+}
+
+/* What serving needs besides listening: the tables, the main loop, the
+ * group commit, libsoup's server with the handlers (HTTPS with cert).
+ * Limits at their defaults (and the test-only environment variables of
+ * docs/server.md); the caller may change them. Also the in-process server
+ * of the tests and fuzzers (cairn-server-in-process.c). */
+void
+_cairn_server_setup (Server           *self,
+                     CairnServerCore  *core,
+                     GTlsCertificate  *cert)
+{
+  const char *queue = g_getenv ("CAIRN_SERVER_LOGIN_QUEUE");
+  const char *delay = g_getenv ("CAIRN_SERVER_CHECK_DELAY_MS");
+
+  self->core = core;
+  self->max_live_per_user = DEFAULT_MAX_LIVE_PER_USER;
+  self->max_checks_waiting = DEFAULT_MAX_CHECKS_WAITING;
+  self->max_conns_per_address = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+  self->request_timeout_s = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+  /* For tests only (see docs/server.md): a smaller login queue, and slow
+   * password checks so that the queue can be filled. */
+  if (queue != NULL)
+    self->max_checks_waiting = (guint) CLAMP (g_ascii_strtoll (queue, NULL, 10), 0, 100000);
+  if (delay != NULL)
+    self->check_delay_ms = (guint) CLAMP (g_ascii_strtoll (delay, NULL, 10), 0, 60000);
+  self->addr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->live_per_user = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->loop = g_main_loop_new (NULL, FALSE);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _cairn_server_pending_push_free);
+  cairn_server_core_set_group_func (self->core, _cairn_server_on_group_done, self);
+  self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
+                                "tls-certificate", cert,
+                                NULL);
+  /* The live WebSocket upgrade is done by _cairn_server_handle_live() itself (no
+   * libsoup WebSocket handler), so that its stream can be wrapped. */
+  soup_server_add_early_handler (self->soup, NULL, _cairn_server_handle_early, self, NULL);
+  soup_server_add_handler (self->soup, NULL, _cairn_server_handle_request, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (_cairn_server_on_request_started), self);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (_cairn_server_on_request_read), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (_cairn_server_on_request_done), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (_cairn_server_on_request_done), self);
+}
+
+/* Undoes _cairn_server_setup(), the core aside: pushes still waiting are
+ * committed and answered, then the sockets get settle_rounds rounds of
+ * 2 ms to finish their pending I/O. */
+void
+_cairn_server_teardown (Server *self,
+                        guint   settle_rounds)
+{
+  cairn_server_core_commit_group (self->core, NULL);
+  soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->live, g_hash_table_unref);
+  for (guint i = 0; i < settle_rounds; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_pointer (&self->live_per_user, g_hash_table_unref);
+  /* Sockets still alive hold their own references. */
+  g_clear_pointer (&self->addr_counts, g_hash_table_unref);
+  /* Logins still waiting for a password check: their clients saw the
+   * connection end and log in again. */
+  g_queue_clear_full (&self->checks_waiting, g_object_unref);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  cairn_server_core_set_group_func (self->core, NULL, NULL);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+}
+
+int
+_cairn_server_cmd_serve (int    argc,
+           char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  gboolean trust_proxy = FALSE;
+  int max_live = DEFAULT_MAX_LIVE_PER_USER;
+  int max_conns = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+  int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+  int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (chain) for HTTPS", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
+    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
+    { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_conns, "Connections allowed at once per client address, an IPv6 /64 (behind --trust-proxy: requests in progress per forwarded address; default 64)", "N" },
+    { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- run the Cairn sync server");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  CairnServerCoreOptions opts = _cairn_server_core_options_from_env ();
+  Server server = { 0 };
+  Server *self = &server;
+  int lock_fd;
+  GSList *uris;
+  guint sigterm, sigint;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server serve: --data DIR is required\n");
+      return 2;
+    }
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    {
+      g_printerr ("cairn-server serve: --tls-cert and --tls-key go together\n");
+      return 2;
+    }
+  if (max_live < 1)
+    {
+      g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
+      return 2;
+    }
+  if (max_conns < 1 || max_conns > 1000000)
+    {
+      g_printerr ("cairn-server serve: --max-connections-per-address must be 1 to 1000000\n");
+      return 2;
+    }
+  if (live_recheck < 1 || live_recheck > 3600)
+    {
+      g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
+      return 2;
+    }
+  if (request_timeout < 1 || request_timeout > 3600)
+    {
+      g_printerr ("cairn-server serve: --request-timeout must be 1 to 3600 seconds\n");
+      return 2;
+    }
+  if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &addr, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (tls_cert != NULL && !(cert = g_tls_certificate_new_from_files (tls_cert, tls_key, &error)))
+    {
+      g_printerr ("cairn-server serve: cannot load the TLS certificate %s / key %s: %s\n",
+                  tls_cert, tls_key, error->message);
+      return 1;
+    }
+  if (!(self->core = cairn_server_core_open (data_dir, &opts, &error)))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 1;
+    }
+  if ((lock_fd = lock_data_dir (data_dir)) < 0)
+    {
+      cairn_server_core_close (self->core);
+      return 1;
+    }
+
+  _cairn_server_setup (self, self->core, cert);
+  self->max_live_per_user = max_live;
+  self->max_conns_per_address = max_conns;
+  self->request_timeout_s = request_timeout;
+  self->trust_proxy = trust_proxy;
+
+  if (!listen_on (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+    {
+      g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
+                  listen ? listen : DEFAULT_LISTEN, error->message);
+      cairn_server_core_close (self->core);
+      close (lock_fd);
+      return 1;
+    }
+
+  uris = soup_server_get_uris (self->soup);
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      GUri *uri = l->data;
+      const char *host = g_uri_get_host (uri);
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      g_print ("listening on %s://%s%s%s:%d\n", g_uri_get_scheme (uri),
+               v6 ? "[" : "", host, v6 ? "]" : "", g_uri_get_port (uri));
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fflush (stdout);
+
+  self->live_recheck = g_timeout_add_seconds (live_recheck, _cairn_server_recheck_live, self);
+  sigterm = g_unix_signal_add (SIGTERM, on_terminate, self);
+  sigint = g_unix_signal_add (SIGINT, on_terminate, self);
+  g_main_loop_run (self->loop);
+
+  g_source_remove (self->live_recheck);
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+  if (self->shutdown_timeout != 0)
+    g_source_remove (self->shutdown_timeout);
+  _cairn_server_teardown (self, 50);
+  cairn_server_core_close (self->core);
+  close (lock_fd);
+  g_message ("Stopped");
+  return 0;
+}
