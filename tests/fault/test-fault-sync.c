@@ -19,72 +19,12 @@
 #include "cairn-sync-engine.h"
 #include "cairn-test-server.h"
 #include "fault-test-util.h"
+#include "cairn-test-device.h"
 
-#define PASSWORD "ann-password-1"
-
-typedef struct
-{
-  CairnProfile    *profile;
-  CairnStore      *store;
-  CairnSyncEngine *engine;
-} Device;
-
-static gboolean
-timed_out (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_until (gboolean (*check) (gpointer),
-            gpointer  data,
-            guint     seconds)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timed_out, &expired);
-
-  while (!check (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return check (data);
-}
-
-static void
-device_open (Device          *d,
-             const char      *dir,
-             const char      *name,
-             CairnTestServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *ws = NULL;
-
-  d->profile = cairn_profile_open (path, &error);
-  g_assert_no_error (error);
-  d->engine = cairn_sync_engine_new (d->profile);
-  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 cairn_test_got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error));
-  g_assert_no_error (error);
-  ws = cairn_profile_dup_current_workspace (d->profile, &error);
-  d->store = cairn_profile_open_store (d->profile, NULL, &error);
-  g_assert_no_error (error);
-  cairn_sync_engine_set_store (d->engine, d->store, ws);
-}
-
-static void
-device_close (Device *d)
-{
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
-  g_clear_object (&d->profile);
-}
+#define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
 
 static CairnSyncState
-state_of (Device *d)
+state_of (CairnTestDevice *d)
 {
   return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine));
 }
@@ -92,7 +32,7 @@ state_of (Device *d)
 static gboolean
 says_storage_full (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   const char *message = cairn_sync_status_get_message (cairn_sync_engine_get_status (d->engine));
 
   return state_of (d) == CAIRN_SYNC_STATE_ERROR && message != NULL &&
@@ -102,14 +42,14 @@ says_storage_full (gpointer data)
 static gboolean
 all_sent (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
 
   return cairn_store_get_pending_count (d->store) == 0 && state_of (d) == CAIRN_SYNC_STATE_UP_TO_DATE;
 }
 
 typedef struct
 {
-  Device *device;
+  CairnTestDevice *device;
   gint64  head;
 } HeadQuery;
 
@@ -123,7 +63,7 @@ has_head (gpointer data)
 }
 
 static void
-sync_once (Device *d)
+sync_once (CairnTestDevice *d)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -143,35 +83,35 @@ test_server_disk_full (void)
   const char *env[] = { env_flag, NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *dump_a = NULL, *dump_b = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
 
   g_free (server->binary);
   server->binary = g_build_filename (g_getenv ("CAIRN_BUILD_ROOT"), "tests", "fault",
                                      "cairn-server-fault", NULL);
   cairn_test_server_start (server, env);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&b, dir, "b", server);
   cairn_sync_engine_start (a.engine);
 
   g_assert_true (g_file_set_contents (flag, "", 0, NULL));
   g_free (cairn_store_create_list (a.store, "Written while the server was full", &error));
   g_assert_no_error (error);
   /* Refused, said so, and kept. */
-  g_assert_true (wait_until (says_storage_full, &a, 20));
+  g_assert_true (cairn_test_loop_until (says_storage_full, &a, 20));
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 1);
 
   /* The server has space again: the engine sends it by itself. */
   g_assert_cmpint (g_unlink (flag), ==, 0);
-  g_assert_true (wait_until (all_sent, &a, 60));
+  g_assert_true (cairn_test_loop_until (all_sent, &a, 60));
   sync_once (&b);
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
   g_assert_nonnull (strstr (dump_b, "Written while the server was full"));
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -184,14 +124,14 @@ test_device_disk_full (void)
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
   g_autofree char *dump_a = NULL, *dump_b = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
   HeadQuery q;
 
   fault_test_allow_storage_warnings ();
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&b, dir, "b", server);
   q.device = &b;
 
   /* b's disk is full when a's change reaches it (the fault VFS fills the
@@ -202,20 +142,20 @@ test_device_disk_full (void)
   cairn_fault_vfs_reset ();
   cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
   cairn_sync_engine_start (b.engine);
-  g_assert_true (wait_until (says_storage_full, &b, 20));
+  g_assert_true (cairn_test_loop_until (says_storage_full, &b, 20));
   g_assert_cmpint (cairn_store_get_head (b.store), ==, 0);
 
   /* Space returns: b catches up by itself. */
   cairn_fault_vfs_free_space ();
   q.head = cairn_store_get_head (a.store);
   g_assert_cmpint (q.head, >, 0);
-  g_assert_true (wait_until (has_head, &q, 60));
+  g_assert_true (cairn_test_loop_until (has_head, &q, 60));
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -244,16 +184,16 @@ test_power_loss_after_push (void)
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
   g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   list = cairn_store_create_list (a.store, "Groceries", &error);
   g_assert_no_error (error);
   sync_once (&a);
-  device_close (&a);
-  device_open (&a, dir, "a", server);
+  cairn_test_device_close (&a);
+  cairn_test_device_open (&a, dir, "a", server);
 
   cairn_fault_vfs_reset ();
   g_free (cairn_store_create_todo (a.store, list, "milk", NULL, NULL, &error));
@@ -261,16 +201,16 @@ test_power_loss_after_push (void)
   sync_once (&a);
   g_assert_cmpuint (cairn_fault_vfs_get_sync_count (), >, 0);
   cairn_fault_vfs_power_cut ();
-  device_close (&a);
+  cairn_test_device_close (&a);
   g_assert_cmpuint (cairn_fault_vfs_reboot (0), >, 0);   /* something was lost … */
 
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   g_assert_cmpint (count_titled (a.store, "milk"), ==, 1);   /* … but not the change */
   g_free (cairn_store_create_todo (a.store, list, "bread", NULL, NULL, &error));
   g_assert_no_error (error);
   sync_once (&a);
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
@@ -278,8 +218,8 @@ test_power_loss_after_push (void)
   g_assert_cmpint (count_titled (b.store, "milk"), ==, 1);
   g_assert_cmpint (count_titled (b.store, "bread"), ==, 1);
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -313,11 +253,11 @@ test_device_file_restored (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
   g_autofree char *path = NULL, *backup = NULL, *wal = NULL, *shm = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   list = cairn_store_create_list (a.store, "Groceries", &error);
   g_assert_no_error (error);
   sync_once (&a);
@@ -325,20 +265,20 @@ test_device_file_restored (gconstpointer data)
   backup = g_strconcat (path, ".backup", NULL);
   wal = g_strconcat (path, "-wal", NULL);
   shm = g_strconcat (path, "-shm", NULL);
-  device_close (&a);            /* checkpointed: the file is whole */
+  cairn_test_device_close (&a);            /* checkpointed: the file is whole */
   copy_file (path, backup);
 
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   g_free (cairn_store_create_todo (a.store, list, "milk", NULL, NULL, &error));
   g_assert_no_error (error);
   sync_once (&a);
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
-  device_close (&a);
+  cairn_test_device_close (&a);
   copy_file (backup, path);
   g_unlink (wal);
   g_unlink (shm);
 
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   g_assert_cmpint (count_titled (a.store, "milk"), ==, 0);
   if (change_after)
     {
@@ -352,14 +292,14 @@ test_device_file_restored (gconstpointer data)
   g_assert_cmpint (count_titled (a.store, "milk"), ==, 1);
   g_assert_cmpint (count_titled (a.store, "bread"), ==, change_after ? 1 : 0);
 
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -390,40 +330,40 @@ test_power_loss_after_typing (void)
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
   g_autofree char *note = NULL, *dump_a = NULL, *dump_b = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   note = cairn_store_create_note (a.store, "Diary", &error);
   g_assert_no_error (error);
   type_into (a.store, note, "Dear diary. ");
   sync_once (&a);
-  device_close (&a);
-  device_open (&a, dir, "a", server);
+  cairn_test_device_close (&a);
+  cairn_test_device_open (&a, dir, "a", server);
 
   cairn_fault_vfs_reset ();
   type_into (a.store, note, "Lost words. ");
   sync_once (&a);
   cairn_fault_vfs_power_cut ();
-  device_close (&a);
+  cairn_test_device_close (&a);
   cairn_fault_vfs_reboot (0);
 
-  device_open (&a, dir, "a", server);
+  cairn_test_device_open (&a, dir, "a", server);
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), <=, 1);
   type_into (a.store, note, "New words.");
   for (guint i = 0; i < 3; i++)
     sync_once (&a);
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_nonnull (strstr (dump_b, "Dear diary. Lost words. New words."));
   g_assert_cmpstr (dump_a, ==, dump_b);
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);

@@ -13,75 +13,14 @@
 #include "cairn-sync-engine.h"
 #include "cairn-text.h"
 #include "cairn-test-util.h"
+#include "cairn-test-device.h"
 
-#define PASSWORD "ann-password-1"
-
-typedef struct
-{
-  CairnProfile    *profile;
-  CairnStore      *store;
-  CairnSyncEngine *engine;
-} Device;
-
-static gboolean
-timed_out (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until check() holds or seconds pass. */
-static gboolean
-wait_until (gboolean (*check) (gpointer),
-            gpointer  data,
-            guint     seconds)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timed_out, &expired);
-
-  while (!check (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return check (data);
-}
-
-static void
-device_open (Device          *d,
-             const char      *dir,
-             const char      *name,
-             CairnTestServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *ws = NULL;
-
-  d->profile = cairn_profile_open (path, &error);
-  g_assert_no_error (error);
-  d->engine = cairn_sync_engine_new (d->profile);
-  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 cairn_test_got_result, &result);
-  g_assert_true (cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error));
-  g_assert_no_error (error);
-  ws = cairn_profile_dup_current_workspace (d->profile, &error);
-  d->store = cairn_profile_open_store (d->profile, NULL, &error);
-  g_assert_no_error (error);
-  cairn_sync_engine_set_store (d->engine, d->store, ws);
-}
-
-static void
-device_close (Device *d)
-{
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
-  g_clear_object (&d->profile);
-}
+#define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
 
 static gboolean
 has_two_lists (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
   return dump != NULL && strstr (dump, "From B") != NULL && strstr (dump, "From A") != NULL;
 }
@@ -89,7 +28,7 @@ has_two_lists (gpointer data)
 static gboolean
 has_list_from_b (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
   return dump != NULL && strstr (dump, "From B") != NULL;
 }
@@ -97,7 +36,7 @@ has_list_from_b (gpointer data)
 static gboolean
 has_list_named_over_http (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   g_autofree char *dump = cairn_store_dump_state (d->store, NULL);
   return dump != NULL && strstr (dump, "Over HTTP") != NULL;
 }
@@ -105,7 +44,7 @@ has_list_named_over_http (gpointer data)
 static gboolean
 is_up_to_date (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine))
          == CAIRN_SYNC_STATE_UP_TO_DATE;
 }
@@ -113,7 +52,7 @@ is_up_to_date (gpointer data)
 static gboolean
 is_offline (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine))
          == CAIRN_SYNC_STATE_OFFLINE;
 }
@@ -121,7 +60,7 @@ is_offline (gpointer data)
 static gboolean
 nothing_pending (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   return cairn_store_get_pending_count (d->store) == 0 && is_up_to_date (d);
 }
 
@@ -134,19 +73,19 @@ test_live_stream_and_reconnect (void)
   g_autofree char *list = NULL;
   g_autofree char *dump_a = NULL, *dump_b = NULL;
   g_autofree char *listen = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
   CairnSyncStatus *status;
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&b, dir, "b", server);
   status = cairn_sync_engine_get_status (a.engine);
   g_assert_cmpstr (cairn_sync_status_get_server_url (status), ==, server->base);
 
   /* a streams; b writes and syncs once: a gets it without asking. */
   cairn_sync_engine_start (a.engine);
-  g_assert_true (wait_until (is_up_to_date, &a, 10));
+  g_assert_true (cairn_test_loop_until (is_up_to_date, &a, 10));
   list = cairn_store_create_list (b.store, "From B", &error);
   g_assert_no_error (error);
   {
@@ -155,18 +94,18 @@ test_live_stream_and_reconnect (void)
     g_assert_true (cairn_sync_engine_sync_finish (b.engine, cairn_test_wait_result (&result), &error));
     g_assert_no_error (error);
   }
-  g_assert_true (wait_until (has_list_from_b, &a, 10));
+  g_assert_true (cairn_test_loop_until (has_list_from_b, &a, 10));
 
   /* a's own change goes out over the WebSocket by itself. */
   g_free (cairn_store_create_list (a.store, "From A", &error));
   g_assert_no_error (error);
-  g_assert_true (wait_until (nothing_pending, &a, 10));
+  g_assert_true (cairn_test_loop_until (nothing_pending, &a, 10));
   g_assert_cmpint (cairn_sync_status_get_last_sync (status), >, 0);
 
   /* The server goes away: a says offline and keeps working. */
   listen = g_strdup_printf ("127.0.0.1:%s", strrchr (server->base, ':') + 1);
   cairn_test_server_stop (server, TRUE);
-  g_assert_true (wait_until (is_offline, &a, 10));
+  g_assert_true (cairn_test_loop_until (is_offline, &a, 10));
   g_free (cairn_store_create_list (a.store, "Written offline", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (cairn_sync_status_get_pending_count (status), ==, 1);
@@ -176,7 +115,7 @@ test_live_stream_and_reconnect (void)
     const char *args[] = { "--listen", listen, NULL };
     cairn_test_server_start_full (server, NULL, args);
   }
-  g_assert_true (wait_until (nothing_pending, &a, 30));
+  g_assert_true (cairn_test_loop_until (nothing_pending, &a, 30));
 
   {
     g_autoptr(GAsyncResult) result = NULL;
@@ -191,8 +130,8 @@ test_live_stream_and_reconnect (void)
 
   cairn_sync_engine_stop (a.engine);
   g_assert_cmpint (cairn_sync_status_get_state (status), ==, CAIRN_SYNC_STATE_OFFLINE);
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -201,7 +140,7 @@ test_live_stream_and_reconnect (void)
 static gboolean
 pending_zero (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   return cairn_store_get_pending_count (d->store) == 0;
 }
 
@@ -215,29 +154,29 @@ test_http_fallback (void)
   const char *args[] = { "--max-live-per-user", "1", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *dump_a = NULL, *dump_b = NULL;
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
 
   cairn_test_server_start_full (server, NULL, args);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&b, dir, "b", server);
 
   /* b holds the user's only live connection. */
   cairn_sync_engine_start (b.engine);
-  g_assert_true (wait_until (is_up_to_date, &b, 10));
+  g_assert_true (cairn_test_loop_until (is_up_to_date, &b, 10));
 
   g_free (cairn_store_create_list (a.store, "Over HTTP", &error));
   g_assert_no_error (error);
   cairn_sync_engine_start (a.engine);
-  g_assert_true (wait_until (pending_zero, &a, 15));
-  g_assert_true (wait_until (has_list_named_over_http, &b, 10));
+  g_assert_true (cairn_test_loop_until (pending_zero, &a, 15));
+  g_assert_true (cairn_test_loop_until (has_list_named_over_http, &b, 10));
 
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
 
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -245,7 +184,7 @@ test_http_fallback (void)
 
 
 static void
-device_sync (Device *d)
+device_sync (CairnTestDevice *d)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -258,7 +197,7 @@ device_sync (Device *d)
 static gboolean
 has_head_of_a (gpointer data)
 {
-  Device **pair = data;
+  CairnTestDevice **pair = data;
   return cairn_store_get_head (pair[1]->store) == cairn_store_get_head (pair[0]->store);
 }
 
@@ -279,14 +218,14 @@ test_long_catch_up (void)
   g_autofree char *dump_a = NULL, *dump_b = NULL, *dump_c = NULL;
   g_autoptr(GPtrArray) log_b = NULL;
   g_autoptr(GPtrArray) log_c = NULL;
-  Device a = { 0 }, b = { 0 }, c = { 0 }, q = { 0 };
-  Device *pair[2] = { &a, &c };
+  CairnTestDevice a = { 0 }, b = { 0 }, c = { 0 }, q = { 0 };
+  CairnTestDevice *pair[2] = { &a, &c };
   guint n = 3000;
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&q, dir, "q \"quoted\" \xc3\xa9", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&q, dir, "q \"quoted\" \xc3\xa9", server);
 
   list = cairn_store_create_list (a.store, "Long", &error);
   g_assert_no_error (error);
@@ -319,13 +258,13 @@ test_long_catch_up (void)
   device_sync (&a);
   g_assert_cmpint (cairn_store_get_head (a.store), ==, n + 1 + 3 + 1100);
 
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&b, dir, "b", server);
   device_sync (&b);
   g_assert_cmpint (cairn_store_get_head (b.store), ==, cairn_store_get_head (a.store));
 
-  device_open (&c, dir, "c", server);
+  cairn_test_device_open (&c, dir, "c", server);
   cairn_sync_engine_start (c.engine);
-  g_assert_true (wait_until (has_head_of_a, pair, 60));
+  g_assert_true (cairn_test_loop_until (has_head_of_a, pair, 60));
 
   dump_a = cairn_store_dump_state (a.store, &error);
   dump_b = cairn_store_dump_state (b.store, &error);
@@ -357,10 +296,10 @@ test_long_catch_up (void)
     }
 
   cairn_sync_engine_stop (c.engine);
-  device_close (&a);
-  device_close (&b);
-  device_close (&c);
-  device_close (&q);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
+  cairn_test_device_close (&c);
+  cairn_test_device_close (&q);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
@@ -369,7 +308,7 @@ test_long_catch_up (void)
 static gboolean
 refused_and_sent (gpointer data)
 {
-  Device *d = data;
+  CairnTestDevice *d = data;
   CairnSyncStatus *status = cairn_sync_engine_get_status (d->engine);
 
   return cairn_sync_status_get_state (status) == CAIRN_SYNC_STATE_REFUSED &&
@@ -392,16 +331,16 @@ test_refused_over_websocket (void)
   g_autoptr(CairnText) text = NULL;
   g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
   g_autofree char *long_text = g_strnfill (3000, 'x');
-  Device a = { 0 }, b = { 0 };
+  CairnTestDevice a = { 0 }, b = { 0 };
   CairnSyncStatus *status;
 
   cairn_test_server_start (server, env);
   cairn_test_server_add_user (server, "ann", PASSWORD);
-  device_open (&a, dir, "a", server);
-  device_open (&b, dir, "b", server);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_test_device_open (&b, dir, "b", server);
   status = cairn_sync_engine_get_status (a.engine);
   cairn_sync_engine_start (a.engine);
-  g_assert_true (wait_until (is_up_to_date, &a, 10));
+  g_assert_true (cairn_test_loop_until (is_up_to_date, &a, 10));
 
   note = cairn_store_create_note (a.store, "Too long", &error);
   g_free (cairn_store_create_list (a.store, "Before", &error));
@@ -412,7 +351,7 @@ test_refused_over_websocket (void)
   g_free (cairn_store_create_list (a.store, "After", &error));
   g_assert_no_error (error);
 
-  g_assert_true (wait_until (refused_and_sent, &a, 20));
+  g_assert_true (cairn_test_loop_until (refused_and_sent, &a, 20));
   g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "note.edited"));
   g_assert_nonnull (strstr (cairn_sync_status_get_message (status), "args_too_large"));
   g_assert_cmpuint (cairn_sync_status_get_refused_count (status), ==, 1);
@@ -430,8 +369,8 @@ test_refused_over_websocket (void)
   g_assert_null (strstr (dump_b, long_text));
 
   cairn_sync_engine_stop (a.engine);
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
   cairn_test_server_stop (server, FALSE);
   cairn_test_server_free (server);
   cairn_test_rm_rf (dir);
