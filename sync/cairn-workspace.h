@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-session.h: what the app has open: a profile, the store and pool of
+/* cairn-workspace.h: what the app has open: a profile, the store and pool of
  * one of its workspaces, and the sync engine following that workspace.
  *
  * Opening a workspace opens its database (one per workspace, see
@@ -20,39 +20,39 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_TYPE_SESSION (cairn_session_get_type ())
-G_DECLARE_FINAL_TYPE (CairnSession, cairn_session, CAIRN, SESSION, GObject)
+#define CAIRN_TYPE_WORKSPACE (cairn_workspace_get_type ())
+G_DECLARE_FINAL_TYPE (CairnWorkspace, cairn_workspace, CAIRN, WORKSPACE, GObject)
 
 /* Makes the sync engine of profile; opens nothing yet. */
-CairnSession    *cairn_session_new              (CairnProfile  *profile);
+CairnWorkspace  *cairn_workspace_new            (CairnProfile   *profile);
 
 /* Opens workspace_id (a UUID; NULL: the profile's current one, local-only
  * as remembered) and makes it current. With local_only the engine is not
  * started for it. Signed in, the engine starts syncing the new one. */
-gboolean         cairn_session_open             (CairnSession  *self,
-                                                 const char    *workspace_id,
-                                                 gboolean       local_only,
-                                                 GError       **error);
+gboolean         cairn_workspace_open           (CairnWorkspace *self,
+                                                 const char     *workspace_id,
+                                                 gboolean        local_only,
+                                                 GError        **error);
 
-CairnProfile    *cairn_session_get_profile      (CairnSession  *self);
-CairnSyncEngine *cairn_session_get_engine       (CairnSession  *self);
+CairnProfile    *cairn_workspace_get_profile    (CairnWorkspace *self);
+CairnSyncEngine *cairn_workspace_get_engine     (CairnWorkspace *self);
 /* NULL until a workspace is open. */
-CairnStore      *cairn_session_get_store        (CairnSession  *self);
-CairnPool       *cairn_session_get_pool         (CairnSession  *self);
-const char      *cairn_session_get_workspace_id (CairnSession  *self);
-gboolean         cairn_session_is_local_only    (CairnSession  *self);
+CairnStore      *cairn_workspace_get_store      (CairnWorkspace *self);
+CairnPool       *cairn_workspace_get_pool       (CairnWorkspace *self);
+const char      *cairn_workspace_get_id         (CairnWorkspace *self);
+gboolean         cairn_workspace_is_local_only  (CairnWorkspace *self);
 
 /* The open workspace's name as the server last listed it (kept in
  * profile.ini, [workspace-names]), or NULL (never listed: a local one).
- * notify::workspace-name when it changes. */
-const char      *cairn_session_get_workspace_name (CairnSession *self);
+ * notify::name when it changes. */
+const char      *cairn_workspace_get_name       (CairnWorkspace *self);
 /* The remembered name of any workspace of the profile, or NULL. */
-char            *cairn_session_dup_name_of       (CairnSession *self,
-                                                  const char   *workspace_id);
+char            *cairn_workspace_dup_name_of    (CairnWorkspace *self,
+                                                 const char     *workspace_id);
 /* Remembers the names of workspaces (CairnWorkspaceInfo, from
  * cairn_sync_engine_list_workspaces); profile.ini is written only when a
  * name is new or changed. */
-void             cairn_session_remember_workspaces (CairnSession *self,
-                                                    GPtrArray    *workspaces);
+void             cairn_workspace_remember_names (CairnWorkspace *self,
+                                                 GPtrArray      *workspaces);
 
 G_END_DECLS

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-session.c: the open workspace (store, pool) and the engine following it. */
-#define G_LOG_DOMAIN "cairn-session"
+/* cairn-workspace.c: the open workspace (store, pool) and the engine following it. */
+#define G_LOG_DOMAIN "cairn-workspace"
 
 #include "config.h"
 
-#include "cairn-session.h"
+#include "cairn-workspace.h"
 
 #define LOCAL_GROUP "app"
 #define LOCAL_KEY   "local-only-workspace"
 #define NAMES_GROUP "workspace-names"
 
-struct _CairnSession
+struct _CairnWorkspace
 {
   GObject          parent_instance;
 
@@ -18,35 +18,35 @@ struct _CairnSession
   CairnSyncEngine *engine;
   CairnStore      *store;
   CairnPool       *pool;
-  char            *workspace_id;
-  char            *workspace_name;
+  char            *id;
+  char            *name;
   gboolean         local_only;
 };
 
-G_DEFINE_FINAL_TYPE (CairnSession, cairn_session, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (CairnWorkspace, cairn_workspace, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_POOL, PROP_WORKSPACE_NAME, N_PROPS };
+enum { PROP_0, PROP_POOL, PROP_NAME, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void
-update_name (CairnSession *self)
+update_name (CairnWorkspace *self)
 {
   g_autofree char *name = NULL;
 
-  if (self->workspace_id != NULL)
-    name = cairn_profile_dup_setting (self->profile, NAMES_GROUP, self->workspace_id);
-  if (g_strcmp0 (name, self->workspace_name) == 0)
+  if (self->id != NULL)
+    name = cairn_profile_dup_setting (self->profile, NAMES_GROUP, self->id);
+  if (g_strcmp0 (name, self->name) == 0)
     return;
-  g_free (self->workspace_name);
-  self->workspace_name = g_steal_pointer (&name);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
+  g_free (self->name);
+  self->name = g_steal_pointer (&name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
 gboolean
-cairn_session_open (CairnSession  *self,
-                    const char    *workspace_id,
-                    gboolean       local_only,
-                    GError       **error)
+cairn_workspace_open (CairnWorkspace  *self,
+                      const char      *workspace_id,
+                      gboolean         local_only,
+                      GError         **error)
 {
   g_autofree char *id = NULL;
   g_autofree char *remembered = NULL;
@@ -56,7 +56,7 @@ cairn_session_open (CairnSession  *self,
   g_autoptr(CairnPool) old_pool = NULL;
   g_autoptr(GError) watch_error = NULL;
 
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   remembered = cairn_profile_dup_setting (self->profile, LOCAL_GROUP, LOCAL_KEY);
@@ -96,8 +96,8 @@ cairn_session_open (CairnSession  *self,
   old_pool = g_steal_pointer (&self->pool);
   self->store = g_steal_pointer (&store);
   self->pool = g_steal_pointer (&pool);
-  g_free (self->workspace_id);
-  self->workspace_id = g_steal_pointer (&id);
+  g_free (self->id);
+  self->id = g_steal_pointer (&id);
   self->local_only = !!local_only;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POOL]);
   update_name (self);
@@ -108,20 +108,20 @@ cairn_session_open (CairnSession  *self,
 }
 
 static void
-cairn_session_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+cairn_workspace_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
 {
-  CairnSession *self = CAIRN_SESSION (object);
+  CairnWorkspace *self = CAIRN_WORKSPACE (object);
 
   switch (prop_id)
     {
     case PROP_POOL:
       g_value_set_object (value, self->pool);
       break;
-    case PROP_WORKSPACE_NAME:
-      g_value_set_string (value, self->workspace_name);
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -129,9 +129,9 @@ cairn_session_get_property (GObject    *object,
 }
 
 static void
-cairn_session_dispose (GObject *object)
+cairn_workspace_dispose (GObject *object)
 {
-  CairnSession *self = CAIRN_SESSION (object);
+  CairnWorkspace *self = CAIRN_WORKSPACE (object);
 
   if (self->engine != NULL)
     {
@@ -143,132 +143,132 @@ cairn_session_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
 
-  G_OBJECT_CLASS (cairn_session_parent_class)->dispose (object);
+  G_OBJECT_CLASS (cairn_workspace_parent_class)->dispose (object);
 }
 
 static void
-cairn_session_finalize (GObject *object)
+cairn_workspace_finalize (GObject *object)
 {
-  CairnSession *self = CAIRN_SESSION (object);
+  CairnWorkspace *self = CAIRN_WORKSPACE (object);
 
-  g_free (self->workspace_id);
-  g_free (self->workspace_name);
+  g_free (self->id);
+  g_free (self->name);
 
-  G_OBJECT_CLASS (cairn_session_parent_class)->finalize (object);
+  G_OBJECT_CLASS (cairn_workspace_parent_class)->finalize (object);
 }
 
 static void
-cairn_session_class_init (CairnSessionClass *klass)
+cairn_workspace_class_init (CairnWorkspaceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->get_property = cairn_session_get_property;
-  object_class->dispose = cairn_session_dispose;
-  object_class->finalize = cairn_session_finalize;
+  object_class->get_property = cairn_workspace_get_property;
+  object_class->dispose = cairn_workspace_dispose;
+  object_class->finalize = cairn_workspace_finalize;
 
   properties[PROP_POOL] =
     g_param_spec_object ("pool", NULL, NULL, CAIRN_TYPE_POOL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS);
-  properties[PROP_WORKSPACE_NAME] =
-    g_param_spec_string ("workspace-name", NULL, NULL, NULL,
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
-cairn_session_init (CairnSession *self)
+cairn_workspace_init (CairnWorkspace *self)
 {
 }
 
-CairnSession *
-cairn_session_new (CairnProfile *profile)
+CairnWorkspace *
+cairn_workspace_new (CairnProfile *profile)
 {
-  CairnSession *self;
+  CairnWorkspace *self;
 
   g_return_val_if_fail (CAIRN_IS_PROFILE (profile), NULL);
 
-  self = g_object_new (CAIRN_TYPE_SESSION, NULL);
+  self = g_object_new (CAIRN_TYPE_WORKSPACE, NULL);
   self->profile = g_object_ref (profile);
   self->engine = cairn_sync_engine_new (profile);
   return self;
 }
 
 CairnProfile *
-cairn_session_get_profile (CairnSession *self)
+cairn_workspace_get_profile (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
   return self->profile;
 }
 
 CairnSyncEngine *
-cairn_session_get_engine (CairnSession *self)
+cairn_workspace_get_engine (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
   return self->engine;
 }
 
 CairnStore *
-cairn_session_get_store (CairnSession *self)
+cairn_workspace_get_store (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
   return self->store;
 }
 
 CairnPool *
-cairn_session_get_pool (CairnSession *self)
+cairn_workspace_get_pool (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
   return self->pool;
 }
 
 const char *
-cairn_session_get_workspace_id (CairnSession *self)
+cairn_workspace_get_id (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
-  return self->workspace_id;
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+  return self->id;
 }
 
 gboolean
-cairn_session_is_local_only (CairnSession *self)
+cairn_workspace_is_local_only (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), FALSE);
   return self->local_only;
 }
 
 const char *
-cairn_session_get_workspace_name (CairnSession *self)
+cairn_workspace_get_name (CairnWorkspace *self)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
-  return self->workspace_name;
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+  return self->name;
 }
 
 void
-cairn_session_remember_workspaces (CairnSession *self,
-                                   GPtrArray    *workspaces)
+cairn_workspace_remember_names (CairnWorkspace *self,
+                                GPtrArray      *workspaces)
 {
-  g_return_if_fail (CAIRN_IS_SESSION (self));
+  g_return_if_fail (CAIRN_IS_WORKSPACE (self));
   g_return_if_fail (workspaces != NULL);
 
   for (guint i = 0; i < workspaces->len; i++)
     {
-      const CairnWorkspaceInfo *ws = g_ptr_array_index (workspaces, i);
-      g_autofree char *known = cairn_profile_dup_setting (self->profile, NAMES_GROUP, ws->id);
+      const CairnWorkspaceInfo *info = g_ptr_array_index (workspaces, i);
+      g_autofree char *known = cairn_profile_dup_setting (self->profile, NAMES_GROUP, info->id);
       g_autoptr(GError) error = NULL;
 
-      if (g_strcmp0 (known, ws->name) != 0 &&
-          !cairn_profile_set_setting (self->profile, NAMES_GROUP, ws->id, ws->name, &error))
-        g_warning ("Cannot remember the name of workspace %s: %s", ws->id, error->message);
+      if (g_strcmp0 (known, info->name) != 0 &&
+          !cairn_profile_set_setting (self->profile, NAMES_GROUP, info->id, info->name, &error))
+        g_warning ("Cannot remember the name of workspace %s: %s", info->id, error->message);
     }
   update_name (self);
 }
 
 char *
-cairn_session_dup_name_of (CairnSession *self,
-                           const char   *workspace_id)
+cairn_workspace_dup_name_of (CairnWorkspace *self,
+                             const char     *workspace_id)
 {
-  g_return_val_if_fail (CAIRN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
   g_return_val_if_fail (workspace_id != NULL, NULL);
 
   return cairn_profile_dup_setting (self->profile, NAMES_GROUP, workspace_id);
