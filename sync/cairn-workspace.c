@@ -42,6 +42,16 @@ update_name (CairnWorkspace *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
+/* The engine is made on first use: cairn-cli's commands that only read or
+ * write the store never ask for it, nor for the account it loads. */
+static CairnSyncEngine *
+ensure_engine (CairnWorkspace *self)
+{
+  if (self->engine == NULL)
+    self->engine = cairn_sync_engine_new (self->profile);
+  return self->engine;
+}
+
 gboolean
 cairn_workspace_open (CairnWorkspace  *self,
                       const char      *workspace_id,
@@ -55,10 +65,12 @@ cairn_workspace_open (CairnWorkspace  *self,
   g_autoptr(CairnStore) old_store = NULL;
   g_autoptr(CairnPool) old_pool = NULL;
   g_autoptr(GError) watch_error = NULL;
+  CairnSyncEngine *engine;
 
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  engine = ensure_engine (self);
   remembered = cairn_profile_dup_setting (self->profile, LOCAL_GROUP, LOCAL_KEY);
   if (workspace_id == NULL)
     {
@@ -88,8 +100,8 @@ cairn_workspace_open (CairnWorkspace  *self,
   pool = cairn_pool_new (store);
 
   /* The engine lets go of the old store before anything else does. */
-  cairn_sync_engine_stop (self->engine);
-  cairn_sync_engine_set_store (self->engine, local_only ? NULL : store,
+  cairn_sync_engine_stop (engine);
+  cairn_sync_engine_set_store (engine, local_only ? NULL : store,
                                local_only ? NULL : id);
 
   old_store = g_steal_pointer (&self->store);
@@ -102,8 +114,34 @@ cairn_workspace_open (CairnWorkspace  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POOL]);
   update_name (self);
 
-  if (!self->local_only && cairn_sync_engine_is_signed_in (self->engine))
-    cairn_sync_engine_start (self->engine);
+  if (!self->local_only && cairn_sync_engine_is_signed_in (engine))
+    cairn_sync_engine_start (engine);
+  return TRUE;
+}
+
+gboolean
+cairn_workspace_open_store (CairnWorkspace  *self,
+                            GError         **error)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *remembered = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->store != NULL)
+    return TRUE;
+  id = cairn_profile_dup_current_workspace (self->profile, error);
+  if (id == NULL)
+    return FALSE;
+  self->store = cairn_profile_open_store (self->profile, id, error);
+  if (self->store == NULL)
+    return FALSE;
+
+  remembered = cairn_profile_dup_setting (self->profile, LOCAL_GROUP, LOCAL_KEY);
+  self->local_only = g_strcmp0 (remembered, id) == 0;
+  self->id = g_steal_pointer (&id);
+  update_name (self);
   return TRUE;
 }
 
@@ -118,7 +156,7 @@ cairn_workspace_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_POOL:
-      g_value_set_object (value, self->pool);
+      g_value_set_object (value, cairn_workspace_get_pool (self));
       break;
     case PROP_NAME:
       g_value_set_string (value, self->name);
@@ -191,7 +229,6 @@ cairn_workspace_new (CairnProfile *profile)
 
   self = g_object_new (CAIRN_TYPE_WORKSPACE, NULL);
   self->profile = g_object_ref (profile);
-  self->engine = cairn_sync_engine_new (profile);
   return self;
 }
 
@@ -206,7 +243,7 @@ CairnSyncEngine *
 cairn_workspace_get_engine (CairnWorkspace *self)
 {
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
-  return self->engine;
+  return ensure_engine (self);
 }
 
 CairnStore *
@@ -220,6 +257,10 @@ CairnPool *
 cairn_workspace_get_pool (CairnWorkspace *self)
 {
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+
+  /* Opened with cairn_workspace_open_store(): made when first asked for. */
+  if (self->pool == NULL && self->store != NULL)
+    self->pool = cairn_pool_new (self->store);
   return self->pool;
 }
 

@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 #define CAIRN_TYPE_WORKSPACE (cairn_workspace_get_type ())
 G_DECLARE_FINAL_TYPE (CairnWorkspace, cairn_workspace, CAIRN, WORKSPACE, GObject)
 
-/* Makes the sync engine of profile; opens nothing yet. */
+/* Opens nothing yet; the sync engine is made on first use. */
 CairnWorkspace  *cairn_workspace_new            (CairnProfile   *profile);
 
 /* Opens workspace_id (a UUID; NULL: the profile's current one, local-only
@@ -32,6 +32,15 @@ CairnWorkspace  *cairn_workspace_new            (CairnProfile   *profile);
 gboolean         cairn_workspace_open           (CairnWorkspace *self,
                                                  const char     *workspace_id,
                                                  gboolean        local_only,
+                                                 GError        **error);
+/* For a client that runs one command and exits (cairn-cli): opens the
+ * store of the profile's current workspace as it is, and no more. Unlike
+ * cairn_workspace_open() it writes nothing to profile.ini (but a new
+ * profile's first current workspace, see cairn-profile.h), does not watch
+ * the file for other writers, and leaves the engine alone; the pool is
+ * made on first cairn_workspace_get_pool(). Does nothing when a workspace
+ * is open already. */
+gboolean         cairn_workspace_open_store     (CairnWorkspace *self,
                                                  GError        **error);
 
 CairnProfile    *cairn_workspace_get_profile    (CairnWorkspace *self);
