@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-workspace.h: what the app has open: a profile, the store and pool of
- * one of its workspaces, and the sync engine following that workspace.
+/* cairn-workspace.h: what the app (and cairn-cli) has open: a profile, the
+ * store and pool of one of its workspaces, and the sync engine following
+ * that workspace. It uses no GTK.
  *
  * Opening a workspace opens its database (one per workspace, see
  * cairn-profile.h), makes it the profile's current workspace (so that the
