@@ -10,16 +10,16 @@
 #include "cairn-pool.h"
 #include "cairn-profile.h"
 #include "cairn-preferences-window.h"
-#include "cairn-session.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 struct _CairnApplication
 {
   AdwApplication  parent_instance;
 
   GSettings      *settings;
-  CairnSession   *session;
+  CairnWorkspace *workspace;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -168,7 +168,7 @@ static const GActionEntry app_entries[] = {
 /* The current workspace of the profile ($CAIRN_PROFILE or the XDG data
  * directory), kept in sync when an account is set up. On failure the
  * window shows that the workspace is not available; the reason is logged.
- * The window follows the session when another workspace is opened (from
+ * The window follows the CairnWorkspace when another one is opened (from
  * the account dialog, or after a sign-in). */
 static void
 cairn_application_open_workspace (CairnApplication *self)
@@ -181,18 +181,18 @@ cairn_application_open_workspace (CairnApplication *self)
       g_warning ("Cannot open the workspace: %s", error->message);
       return;
     }
-  self->session = cairn_session_new (profile);
-  if (!cairn_session_open (self->session, NULL, FALSE, &error))
+  self->workspace = cairn_workspace_new (profile);
+  if (!cairn_workspace_open (self->workspace, NULL, FALSE, &error))
     g_warning ("Cannot open the workspace: %s", error->message);
 }
 
 static GtkWindow *
 cairn_application_new_window (CairnApplication *self)
 {
-  if (self->session == NULL)
+  if (self->workspace == NULL)
     return GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->settings, NULL));
-  return GTK_WINDOW (cairn_window_new_for_session (GTK_APPLICATION (self), self->settings,
-                                                   self->session));
+  return GTK_WINDOW (cairn_window_new_for_workspace (GTK_APPLICATION (self), self->settings,
+                                                     self->workspace));
 }
 
 static void
@@ -234,7 +234,7 @@ cairn_application_finalize (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
-  g_clear_object (&self->session);
+  g_clear_object (&self->workspace);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cairn_application_parent_class)->finalize (object);

@@ -38,6 +38,16 @@ fetch_row (CairnStore  *store,
   return FALSE;
 }
 
+/* The store, once require() has opened it. */
+static CairnStore *
+opened_store (CairnCli *cli)
+{
+  CairnStore *store = cairn_workspace_get_store (cli->workspace);
+
+  g_assert (store != NULL);
+  return store;
+}
+
 /* Checks that id names a row of kind in the wanted state; on failure the
  * error is printed and the exit status returned, else CAIRN_CLI_OK. */
 static int
@@ -81,7 +91,7 @@ report (CairnCli   *cli,
         g_print ("%s\n", id);
       return CAIRN_CLI_OK;
     }
-  if (!fetch_row (cli->store, kind, id, &row, &deleted, &error))
+  if (!fetch_row (opened_store (cli), kind, id, &row, &deleted, &error))
     return cairn_cli_fail (cli, error);
   if (row == NULL)
     return cairn_cli_failf (cli, "%s %s vanished after the change", nouns[kind], id);
@@ -249,7 +259,7 @@ run_id_action (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, kind, args[0], want)) != CAIRN_CLI_OK)
     return status;
-  if (!action (cli->store, args[0], &error))
+  if (!action (opened_store (cli), args[0], &error))
     return cairn_cli_fail (cli, error);
   return report (cli, kind, args[0], FALSE);
 }
@@ -269,7 +279,7 @@ run_rename (CairnCli    *cli,
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  if (!action (cli->store, args[0], args[1], &error))
+  if (!action (opened_store (cli), args[0], args[1], &error))
     return cairn_cli_fail (cli, error);
   return report (cli, kind, args[0], FALSE);
 }
@@ -368,7 +378,7 @@ cmd_add (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  id = cairn_store_create_todo (cli->store, args[0], args[1], NULL, NULL, &error);
+  id = cairn_store_create_todo (opened_store (cli), args[0], args[1], NULL, NULL, &error);
   if (id == NULL)
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, id, TRUE);
@@ -467,7 +477,7 @@ cmd_due (CairnCli  *cli,
     return cairn_cli_usage (cli, "give either a date (YYYY-MM-DD) or --clear");
   if ((status = require (cli, KIND_TODO, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  if (!cairn_store_set_todo_due (cli->store, args[0], args[1], &error))
+  if (!cairn_store_set_todo_due (opened_store (cli), args[0], args[1], &error))
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, args[0], FALSE);
 }
@@ -480,7 +490,7 @@ todo_list_id (CairnCli   *cli,
   g_autoptr(JsonNode) row = NULL;
   gboolean deleted;
 
-  if (!fetch_row (cli->store, KIND_TODO, id, &row, &deleted, NULL) || row == NULL)
+  if (!fetch_row (opened_store (cli), KIND_TODO, id, &row, &deleted, NULL) || row == NULL)
     return NULL;
   return g_strdup (json_object_get_string_member (json_node_get_object (row), "list_id"));
 }
@@ -527,7 +537,7 @@ cmd_move (CairnCli  *cli,
         return cairn_cli_failf (cli, "todo %s is not in list %s", anchor, target_list);
     }
 
-  if (!cairn_store_move_todo (cli->store, args[0], list_id, before, after, &error))
+  if (!cairn_store_move_todo (opened_store (cli), args[0], list_id, before, after, &error))
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, args[0], FALSE);
 }

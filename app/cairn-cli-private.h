@@ -22,6 +22,7 @@
 #include "cairn-profile.h"
 #include "cairn-pool.h"
 #include "cairn-store.h"
+#include "cairn-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -53,16 +54,18 @@ struct _CairnCli
   gboolean               json;         /* --json */
   const CairnCliCommand *command;      /* the one running */
   /*< private >*/
-  CairnProfile          *profile;
-  CairnStore            *store;
-  CairnPool             *pool;
+  CairnWorkspace        *workspace;
 };
 
 /* Opened on first use (so that commands that need no store, such as
- * `login`, never create one); transfer none; NULL with error. */
-CairnProfile *cairn_cli_get_profile (CairnCli *cli, GError **error);
-CairnStore   *cairn_cli_get_store   (CairnCli *cli, GError **error);
-CairnPool    *cairn_cli_get_pool    (CairnCli *cli, GError **error);
+ * `login`, never create one); transfer none; NULL with error. The
+ * workspace is the profile's current one, opened as it is
+ * (cairn_workspace_open_store()); its engine is made when a command asks
+ * for it. */
+CairnWorkspace *cairn_cli_get_workspace (CairnCli *cli, GError **error);
+CairnProfile   *cairn_cli_get_profile   (CairnCli *cli, GError **error);
+CairnStore     *cairn_cli_get_store     (CairnCli *cli, GError **error);
+CairnPool      *cairn_cli_get_pool      (CairnCli *cli, GError **error);
 
 /* Prints "cairn-cli: MESSAGE" on stderr; returns CAIRN_CLI_FAILED. */
 int  cairn_cli_fail  (CairnCli *cli, const GError *error);

@@ -29,15 +29,16 @@ got_result (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* The workspace's engine, made on first use; transfer none. */
 static CairnSyncEngine *
 open_engine (CairnCli  *cli,
              GError   **error)
 {
-  CairnProfile *profile = cairn_cli_get_profile (cli, error);
+  CairnWorkspace *workspace = cairn_cli_get_workspace (cli, error);
 
-  if (profile == NULL)
+  if (workspace == NULL)
     return NULL;
-  return cairn_sync_engine_new (profile);
+  return cairn_workspace_get_engine (workspace);
 }
 
 /* The engine with the current workspace's store attached. */
@@ -45,20 +46,16 @@ static CairnSyncEngine *
 open_engine_with_store (CairnCli  *cli,
                         GError   **error)
 {
-  g_autoptr(CairnSyncEngine) engine = open_engine (cli, error);
-  g_autofree char *workspace = NULL;
+  CairnSyncEngine *engine = open_engine (cli, error);
   CairnStore *store;
 
   if (engine == NULL)
     return NULL;
-  workspace = cairn_profile_dup_current_workspace (cairn_cli_get_profile (cli, NULL), error);
-  if (workspace == NULL)
-    return NULL;
   store = cairn_cli_get_store (cli, error);
   if (store == NULL)
     return NULL;
-  cairn_sync_engine_set_store (engine, store, workspace);
-  return g_steal_pointer (&engine);
+  cairn_sync_engine_set_store (engine, store, cairn_workspace_get_id (cli->workspace));
+  return engine;
 }
 
 static char *
@@ -86,10 +83,10 @@ cmd_login (CairnCli  *cli,
            char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *password = NULL;
   g_autofree char *workspace = NULL;
+  CairnSyncEngine *engine;
   const char *device = NULL;
   const char *args[2] = { NULL, NULL };
   const CairnCliOption options[] = {
@@ -138,8 +135,8 @@ cmd_logout (CairnCli  *cli,
             char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  CairnSyncEngine *engine;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
     return CAIRN_CLI_USAGE;
@@ -176,10 +173,10 @@ cmd_workspaces (CairnCli  *cli,
                 char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *current = NULL;
+  CairnSyncEngine *engine;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
     return CAIRN_CLI_USAGE;
@@ -227,8 +224,8 @@ cmd_workspace_use (CairnCli  *cli,
                    char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GPtrArray) list = NULL;
+  CairnSyncEngine *engine;
   const char *args[1] = { NULL };
   gboolean found = FALSE;
 
@@ -270,8 +267,8 @@ cmd_share (CairnCli  *cli,
            char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  CairnSyncEngine *engine;
   const char *args[2] = { NULL, NULL };
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
@@ -308,9 +305,9 @@ cmd_sync (CairnCli  *cli,
           char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  CairnSyncEngine *engine;
   const char *timeout = NULL;
   const CairnCliOption options[] = {
     { "--timeout", TRUE, &timeout },
@@ -368,7 +365,7 @@ cmd_status (CairnCli  *cli,
             char     **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnSyncEngine) engine = NULL;
+  CairnSyncEngine *engine;
   CairnSyncStatus *status;
   CairnStore *store;
 

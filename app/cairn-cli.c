@@ -37,47 +37,58 @@ find_command (const char *name)
   return NULL;
 }
 
+CairnWorkspace *
+cairn_cli_get_workspace (CairnCli  *cli,
+                         GError   **error)
+{
+  if (cli->workspace == NULL)
+    {
+      g_autoptr(CairnProfile) profile = cairn_profile_open (cli->profile_dir, error);
+
+      if (profile == NULL)
+        return NULL;
+      cli->workspace = cairn_workspace_new (profile);
+    }
+  return cli->workspace;
+}
+
 CairnProfile *
 cairn_cli_get_profile (CairnCli  *cli,
                        GError   **error)
 {
-  if (cli->profile == NULL)
-    cli->profile = cairn_profile_open (cli->profile_dir, error);
-  return cli->profile;
+  CairnWorkspace *workspace = cairn_cli_get_workspace (cli, error);
+
+  return workspace != NULL ? cairn_workspace_get_profile (workspace) : NULL;
 }
 
 CairnStore *
 cairn_cli_get_store (CairnCli  *cli,
                      GError   **error)
 {
-  CairnProfile *profile;
+  CairnWorkspace *workspace = cairn_cli_get_workspace (cli, error);
+  CairnStore *store;
 
-  if (cli->store != NULL)
-    return cli->store;
-  profile = cairn_cli_get_profile (cli, error);
-  if (profile == NULL)
+  if (workspace == NULL)
     return NULL;
-  cli->store = cairn_profile_open_store (profile, NULL, error);
+  if ((store = cairn_workspace_get_store (workspace)) != NULL)
+    return store;
+  if (!cairn_workspace_open_store (workspace, error))
+    return NULL;
+  store = cairn_workspace_get_store (workspace);
   /* docs/design.md: events this build cannot show are kept, and the user told. */
-  if (cli->store != NULL && cairn_store_get_needs_update (cli->store))
+  if (cairn_store_get_needs_update (store))
     g_printerr ("cairn-cli: warning: this workspace holds changes made with a newer "
                 "Cairn, which this version cannot show; update Cairn\n");
-  return cli->store;
+  return store;
 }
 
 CairnPool *
 cairn_cli_get_pool (CairnCli  *cli,
                     GError   **error)
 {
-  CairnStore *store;
-
-  if (cli->pool != NULL)
-    return cli->pool;
-  store = cairn_cli_get_store (cli, error);
-  if (store == NULL)
+  if (cairn_cli_get_store (cli, error) == NULL)
     return NULL;
-  cli->pool = cairn_pool_new (store);
-  return cli->pool;
+  return cairn_workspace_get_pool (cli->workspace);
 }
 
 int
@@ -364,9 +375,7 @@ main (int    argc,
         }
     }
 
-  g_clear_object (&cli.pool);
-  g_clear_object (&cli.store);
-  g_clear_object (&cli.profile);
+  g_clear_object (&cli.workspace);
   g_clear_pointer (&cli.profile_dir, g_free);
   return status;
 }

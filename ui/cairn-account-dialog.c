@@ -14,7 +14,7 @@ struct _CairnAccountDialog
   AdwWindow        parent_instance;
 
   CairnSyncEngine *engine;
-  CairnSession    *session;      /* NULL: workspaces are listed, not opened */
+  CairnWorkspace  *workspace;    /* NULL: workspaces are listed, not opened */
   GCancellable    *cancellable;
   guint            busy : 1;
 
@@ -109,9 +109,9 @@ on_open_workspace (GtkButton          *button,
                                                             "cairn-local-only"));
   g_autoptr(GError) error = NULL;
 
-  if (self->busy || self->session == NULL)
+  if (self->busy || self->workspace == NULL)
     return;
-  if (!cairn_session_open (self->session, id, local_only, &error))
+  if (!cairn_workspace_open (self->workspace, id, local_only, &error))
     {
       g_autofree char *text = g_strdup_printf (_("Could not open the workspace: %s"),
                                                error->message);
@@ -143,7 +143,7 @@ workspace_row_new (CairnAccountDialog *self,
   else
     {
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      if (self->session != NULL)
+      if (self->workspace != NULL)
         {
           GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open"));
           g_autofree char *name = g_strdup_printf (_("Open “%s”"), title);
@@ -178,16 +178,16 @@ fill_device_workspaces (CairnAccountDialog *self)
   g_auto(GStrv) ids = NULL;
 
   clear_rows (self->device_group, self->device_rows);
-  if (self->session != NULL)
-    ids = cairn_profile_list_workspaces (cairn_session_get_profile (self->session));
+  if (self->workspace != NULL)
+    ids = cairn_profile_list_workspaces (cairn_workspace_get_profile (self->workspace));
   for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
     {
-      g_autofree char *name = cairn_session_dup_name_of (self->session, ids[i]);
+      g_autofree char *name = cairn_workspace_dup_name_of (self->workspace, ids[i]);
       g_autofree char *subtitle = g_strdup_printf (_("Not synced · %.8s"), ids[i]);
       GtkWidget *row = workspace_row_new (self, ids[i],
                                           name != NULL ? name : _("Local Workspace"),
                                           subtitle, FALSE,
-                                          cairn_session_get_workspace_id (self->session));
+                                          cairn_workspace_get_id (self->workspace));
 
       adw_preferences_group_add (self->device_group, row);
       g_ptr_array_add (self->device_rows, row);
@@ -219,14 +219,14 @@ workspaces_done (GObject      *source,
       return;
     }
   adw_preferences_group_set_description (self->workspaces_group, NULL);
-  if (self->session != NULL)
-    cairn_session_remember_workspaces (self->session, workspaces);
+  if (self->workspace != NULL)
+    cairn_workspace_remember_names (self->workspace, workspaces);
 
   clear_rows (self->workspaces_group, self->workspace_rows);
   clear_rows (self->local_group, self->local_rows);
 
-  if (self->session != NULL)
-    current = cairn_session_get_workspace_id (self->session);
+  if (self->workspace != NULL)
+    current = cairn_workspace_get_id (self->workspace);
   else
     current = cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (self->engine));
   for (guint i = 0; i < workspaces->len; i++)
@@ -246,8 +246,8 @@ workspaces_done (GObject      *source,
 
   /* Databases on this device that the server does not have: still
    * reachable, never synced. */
-  if (self->session != NULL)
-    on_device = cairn_profile_list_workspaces (cairn_session_get_profile (self->session));
+  if (self->workspace != NULL)
+    on_device = cairn_profile_list_workspaces (cairn_workspace_get_profile (self->workspace));
   for (guint i = 0; on_device != NULL && on_device[i] != NULL; i++)
     {
       gboolean on_server = FALSE;
@@ -456,7 +456,7 @@ cairn_account_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->engine);
-  g_clear_object (&self->session);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
   g_clear_pointer (&self->local_rows, g_ptr_array_unref);
   g_clear_pointer (&self->device_rows, g_ptr_array_unref);
@@ -638,20 +638,20 @@ cairn_account_dialog_new (GtkWindow       *parent,
 }
 
 CairnAccountDialog *
-cairn_account_dialog_new_for_session (GtkWindow    *parent,
-                                      CairnSession *session)
+cairn_account_dialog_new_for_workspace (GtkWindow      *parent,
+                                        CairnWorkspace *workspace)
 {
   CairnAccountDialog *self;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-  g_return_val_if_fail (CAIRN_IS_SESSION (session), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (workspace), NULL);
 
   self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
-  self->session = g_object_ref (session);
-  self->engine = g_object_ref (cairn_session_get_engine (session));
+  self->workspace = g_object_ref (workspace);
+  self->engine = g_object_ref (cairn_workspace_get_engine (workspace));
   sync_page (self);
   return self;
 }

@@ -3,8 +3,8 @@
  * password, errors shown inline) or, when signed in, sign out. Network work
  * runs asynchronously through the sync engine; the dialog stays responsive.
  * Signed in, it lists the user's workspaces and shares the current one
- * with another user of the server (result inline). Made for a session, it
- * also opens another of them on this device ("Open" on its row; databases
+ * with another user of the server (result inline). Made for a
+ * CairnWorkspace, it also opens another of them on this device ("Open" on its row; databases
  * the server does not have are listed as "Only on This Device"), errors
  * inline. Emits ::signed-in after a successful sign-in, ::signed-out,
  * ::shared, ::workspace-opened. */
@@ -12,8 +12,8 @@
 
 #include <adwaita.h>
 
-#include "cairn-session.h"
 #include "cairn-sync-engine.h"
+#include "cairn-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -22,8 +22,8 @@ G_DECLARE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, CAIRN, ACCOUNT_D
 
 CairnAccountDialog *cairn_account_dialog_new        (GtkWindow          *parent,
                                                      CairnSyncEngine    *engine);
-CairnAccountDialog *cairn_account_dialog_new_for_session (GtkWindow    *parent,
-                                                          CairnSession *session);
+CairnAccountDialog *cairn_account_dialog_new_for_workspace (GtkWindow      *parent,
+                                                            CairnWorkspace *workspace);
 /* The inline error now shown, or NULL. */
 const char         *cairn_account_dialog_get_error  (CairnAccountDialog *self);
 gboolean            cairn_account_dialog_is_busy    (CairnAccountDialog *self);

@@ -356,8 +356,8 @@ win_accounts (GtkWidget  *widget,
 
   if (self->engine == NULL)
     return;
-  if (self->session != NULL)
-    dialog = cairn_account_dialog_new_for_session (GTK_WINDOW (self), self->session);
+  if (self->workspace != NULL)
+    dialog = cairn_account_dialog_new_for_workspace (GTK_WINDOW (self), self->workspace);
   else
     dialog = cairn_account_dialog_new (GTK_WINDOW (self), self->engine);
   g_signal_connect_object (dialog, "signed-in", G_CALLBACK (_cairn_window_account_changed),

@@ -2,8 +2,8 @@
 /* cairn-window-private.h: the window's state, shared by its parts.
  *
  * cairn-window.c          the class: construction, properties, the page
- *                         shown, the workspace shown (pool, session) and
- *                         its rebinding
+ *                         shown, the workspace shown (pool, CairnWorkspace)
+ *                         and its rebinding
  * cairn-window-actions.c  every win.* action, installed in one place
  * cairn-window-sidebar.c  the sidebar: list rows, their menus, selection
  * cairn-window-toasts.c   error, Undo and conflict toasts
@@ -11,10 +11,10 @@
 #pragma once
 
 #include "cairn-notes-view.h"
-#include "cairn-session.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +25,7 @@ struct _CairnWindow
   GSettings            *settings;
   CairnPool            *pool;
   CairnSyncEngine      *engine;
-  CairnSession         *session;
+  CairnWorkspace       *workspace;
   GHashTable           *conflict_toasts;   /* gint64* report id -> AdwToast* or NULL */
   GPtrArray            *undo_toasts;       /* AdwToast*, not dismissed yet */
   GCancellable         *cancellable;
@@ -63,7 +63,7 @@ void           _cairn_window_select                 (CairnWindow *self,
  * sidebar. */
 void           _cairn_window_show_page              (CairnWindow *self,
                                                      const char  *selected);
-/* After a sign-in or sign-out: reopens the session's current workspace
+/* After a sign-in or sign-out: reopens the profile's current workspace
  * and emits ::account-changed. */
 void           _cairn_window_account_changed        (CairnWindow *self);
 

@@ -11,7 +11,7 @@
 
 G_DEFINE_FINAL_TYPE (CairnWindow, cairn_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SYNC_ENGINE, PROP_SESSION, PROP_SHOW_COMPLETED,
+enum { PROP_0, PROP_SETTINGS, PROP_POOL, PROP_SYNC_ENGINE, PROP_WORKSPACE, PROP_SHOW_COMPLETED,
        N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
@@ -189,9 +189,9 @@ cairn_window_bind_pool (CairnWindow *self,
 
 /* The sidebar's subtitle names the open workspace. */
 static void
-on_session_name_changed (CairnWindow *self)
+on_workspace_name_changed (CairnWindow *self)
 {
-  const char *name = cairn_session_get_workspace_name (self->session);
+  const char *name = cairn_workspace_get_name (self->workspace);
 
   adw_window_title_set_subtitle (self->sidebar_title,
                                  name != NULL ? name : _("Local Workspace"));
@@ -201,11 +201,11 @@ on_session_name_changed (CairnWindow *self)
  * of the old workspace does not exist in the new one, so the new one's
  * first list is shown instead (or the placeholder). */
 static void
-on_session_pool_changed (CairnWindow *self)
+on_workspace_pool_changed (CairnWindow *self)
 {
   g_autofree char *selected = g_strdup (self->selected);
 
-  cairn_window_bind_pool (self, cairn_session_get_pool (self->session));
+  cairn_window_bind_pool (self, cairn_workspace_get_pool (self->workspace));
   _cairn_window_reset_conflict_toasts (self);
   if (self->pool != NULL && !g_str_equal (selected, "notes") &&
       cairn_pool_lookup_list (self->pool, selected) == NULL)
@@ -218,17 +218,18 @@ on_session_pool_changed (CairnWindow *self)
   _cairn_window_select (self, selected);
 }
 
-/* With a session the window follows it to whichever workspace it opens. */
+/* Over a CairnWorkspace the window follows it to whichever workspace it
+ * opens. */
 static void
-follow_session (CairnWindow *self)
+follow_workspace (CairnWindow *self)
 {
-  g_set_object (&self->pool, cairn_session_get_pool (self->session));
-  g_set_object (&self->engine, cairn_session_get_engine (self->session));
-  g_signal_connect_object (self->session, "notify::pool",
-                           G_CALLBACK (on_session_pool_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::workspace-name",
-                           G_CALLBACK (on_session_name_changed), self, G_CONNECT_SWAPPED);
-  on_session_name_changed (self);
+  g_set_object (&self->pool, cairn_workspace_get_pool (self->workspace));
+  g_set_object (&self->engine, cairn_workspace_get_engine (self->workspace));
+  g_signal_connect_object (self->workspace, "notify::pool",
+                           G_CALLBACK (on_workspace_pool_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "notify::name",
+                           G_CALLBACK (on_workspace_name_changed), self, G_CONNECT_SWAPPED);
+  on_workspace_name_changed (self);
 }
 
 /* After a sign-in or sign-out the profile's current workspace may be
@@ -236,11 +237,11 @@ follow_session (CairnWindow *self)
 void
 _cairn_window_account_changed (CairnWindow *self)
 {
-  if (self->session != NULL)
+  if (self->workspace != NULL)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!cairn_session_open (self->session, NULL, FALSE, &error))
+      if (!cairn_workspace_open (self->workspace, NULL, FALSE, &error))
         cairn_window_report_error (GTK_WIDGET (self), _("Could not open the workspace"), error);
     }
   g_signal_emit (self, signals[ACCOUNT_CHANGED], 0);
@@ -313,8 +314,8 @@ cairn_window_constructed (GObject *object)
     self->settings = g_settings_new (APP_ID);
   cairn_window_restore_geometry (self);
 
-  if (self->session != NULL)
-    follow_session (self);
+  if (self->workspace != NULL)
+    follow_workspace (self);
   cairn_window_bind_pool (self, self->pool);
 
   g_settings_bind (self->settings, "show-completed",
@@ -345,7 +346,7 @@ cairn_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->pool);
   g_clear_object (&self->engine);
-  g_clear_object (&self->session);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->conflict_toasts, g_hash_table_unref);
   g_clear_pointer (&self->undo_toasts, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
@@ -373,8 +374,8 @@ cairn_window_get_property (GObject    *object,
     case PROP_SYNC_ENGINE:
       g_value_set_object (value, self->engine);
       break;
-    case PROP_SESSION:
-      g_value_set_object (value, self->session);
+    case PROP_WORKSPACE:
+      g_value_set_object (value, self->workspace);
       break;
     case PROP_SHOW_COMPLETED:
       g_value_set_boolean (value, self->show_completed);
@@ -403,8 +404,8 @@ cairn_window_set_property (GObject      *object,
     case PROP_SYNC_ENGINE:
       self->engine = g_value_dup_object (value);
       break;
-    case PROP_SESSION:
-      self->session = g_value_dup_object (value);
+    case PROP_WORKSPACE:
+      self->workspace = g_value_dup_object (value);
       break;
     case PROP_SHOW_COMPLETED:
       cairn_window_set_show_completed (self, g_value_get_boolean (value));
@@ -440,8 +441,8 @@ cairn_window_class_init (CairnWindowClass *klass)
     g_param_spec_object ("sync-engine", NULL, NULL, CAIRN_TYPE_SYNC_ENGINE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
-  properties[PROP_SESSION] =
-    g_param_spec_object ("session", NULL, NULL, CAIRN_TYPE_SESSION,
+  properties[PROP_WORKSPACE] =
+    g_param_spec_object ("workspace", NULL, NULL, CAIRN_TYPE_WORKSPACE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
   properties[PROP_SHOW_COMPLETED] =
@@ -504,18 +505,18 @@ cairn_window_new (GtkApplication *application,
 }
 
 CairnWindow *
-cairn_window_new_for_session (GtkApplication *application,
-                              GSettings      *settings,
-                              CairnSession   *session)
+cairn_window_new_for_workspace (GtkApplication *application,
+                                GSettings      *settings,
+                                CairnWorkspace *workspace)
 {
   g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
-  g_return_val_if_fail (CAIRN_IS_SESSION (session), NULL);
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (workspace), NULL);
 
   return g_object_new (CAIRN_TYPE_WINDOW,
                        "application", application,
                        "settings", settings,
-                       "session", session,
+                       "workspace", workspace,
                        NULL);
 }
 

@@ -10,8 +10,8 @@
 #include <adwaita.h>
 
 #include "cairn-pool.h"
-#include "cairn-session.h"
 #include "cairn-sync-engine.h"
+#include "cairn-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -23,8 +23,8 @@ G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWi
  * - over one pool ("pool"; NULL: the workspace could not be opened, and
  *   the window says so), with no sync: tests, benchmarks, and the app
  *   when it has no workspace at all;
- * - over a session ("session"), as the app does: the window takes the
- *   pool and "sync-engine" from it and follows the session when it opens
+ * - over a workspace ("workspace"), as the app does: the window takes the
+ *   pool and "sync-engine" from it and follows the workspace when it opens
  *   another workspace (the content, sidebar, notes and conflicts rebind in
  *   place; the old store is let go). The account dialog can then switch
  *   workspace.
@@ -32,13 +32,13 @@ G_DECLARE_FINAL_TYPE (CairnWindow, cairn_window, CAIRN, WINDOW, AdwApplicationWi
  * With a sync engine the window has the sync button, Sync Now, the account
  * dialog and conflict toasts, and emits ::account-changed after a sign-in
  * or sign-out. A test may pair a pool with an engine through g_object_new()
- * ("pool" and "sync-engine"); with "session" both are ignored. */
+ * ("pool" and "sync-engine"); with "workspace" both are ignored. */
 CairnWindow *cairn_window_new               (GtkApplication *application,
                                              GSettings      *settings,
                                              CairnPool      *pool);
-CairnWindow *cairn_window_new_for_session   (GtkApplication *application,
+CairnWindow *cairn_window_new_for_workspace (GtkApplication *application,
                                              GSettings      *settings,
-                                             CairnSession   *session);
+                                             CairnWorkspace *workspace);
 CairnPool   *cairn_window_get_pool          (CairnWindow    *self);
 GSettings   *cairn_window_get_settings      (CairnWindow    *self);
 /* Shows a toast over the content; transfer full of toast. */

@@ -9,6 +9,8 @@
 #include "cairn-sync-backoff.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-sync-token.h"
+#include "cairn-test-util.h"
+#include "cairn-workspace.h"
 
 static void
 test_backoff_grows_with_jitter (void)
@@ -253,6 +255,57 @@ test_status_notifies_real_changes (void)
   g_assert_nonnull (strstr (json, "\"server\":\"http://h:1\""));
 }
 
+/* What cairn-cli opens: the current workspace's store as it is, the pool
+ * on first use, and profile.ini not written (the app's open() makes the
+ * workspace current, which saves it). */
+static void
+test_workspace_open_store (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cairn-workspace-XXXXXX", NULL);
+  g_autofree char *ini = g_build_filename (dir, "profile.ini", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnProfile) profile = NULL;
+  g_autoptr(CairnWorkspace) workspace = NULL;
+  g_autofree char *current = NULL;
+  CairnStore *store;
+  CairnPool *pool;
+  GStatBuf before, after;
+
+  profile = cairn_profile_open (dir, &error);
+  g_assert_no_error (error);
+  current = cairn_profile_dup_current_workspace (profile, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_profile_set_setting (profile, "app", "local-only-workspace",
+                                            current, &error));
+  g_assert_cmpint (g_stat (ini, &before), ==, 0);
+
+  workspace = cairn_workspace_new (profile);
+  g_assert_null (cairn_workspace_get_store (workspace));
+  g_assert_null (cairn_workspace_get_pool (workspace));
+  g_assert_true (cairn_workspace_open_store (workspace, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_workspace_get_id (workspace), ==, current);
+  g_assert_true (cairn_workspace_is_local_only (workspace));
+  store = cairn_workspace_get_store (workspace);
+  g_assert_nonnull (store);
+  pool = cairn_workspace_get_pool (workspace);
+  g_assert_nonnull (pool);
+  g_assert_true (cairn_workspace_get_pool (workspace) == pool);
+
+  /* A second call keeps what is open. */
+  g_assert_true (cairn_workspace_open_store (workspace, &error));
+  g_assert_true (cairn_workspace_get_store (workspace) == store);
+
+  /* profile.ini is replaced whenever it is saved: the same file is still
+   * there. */
+  g_assert_cmpint (g_stat (ini, &after), ==, 0);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino);
+
+  g_clear_object (&workspace);
+  g_clear_object (&profile);
+  cairn_test_rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -279,6 +332,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/token/unreadable-file", test_token_unreadable_file);
   g_test_add_func ("/sync/token/no-secret-service", test_token_no_secret_service);
   g_test_add_func ("/sync/status/notifies-real-changes", test_status_notifies_real_changes);
+  g_test_add_func ("/sync/workspace/open-store", test_workspace_open_store);
 
   return g_test_run ();
 }

@@ -8,7 +8,6 @@
 
 #include "cairn-account-dialog.h"
 #include "cairn-profile.h"
-#include "cairn-session.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-sync-status-private.h"
@@ -16,6 +15,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 static void
 test_indicator_follows_states (void)
@@ -347,7 +347,7 @@ test_keep_mine_and_sync_now (void)
   g_autofree char *dir_b = NULL;
   g_autoptr(CairnProfile) profile_a = NULL;
   g_autoptr(CairnProfile) profile_b = NULL;
-  g_autoptr(CairnSession) session = NULL;
+  g_autoptr(CairnWorkspace) workspace = NULL;
   g_autoptr(CairnSyncEngine) engine_b = NULL;
   g_autoptr(CairnStore) store_b = NULL;
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
@@ -371,15 +371,15 @@ test_keep_mine_and_sync_now (void)
   g_assert_no_error (error);
   profile_a = cairn_profile_open (dir_a, &error);
   g_assert_no_error (error);
-  session = cairn_session_new (profile_a);
-  engine_a = cairn_session_get_engine (session);
+  workspace = cairn_workspace_new (profile_a);
+  engine_a = cairn_workspace_get_engine (workspace);
   status_a = cairn_sync_engine_get_status (engine_a);
   cairn_test_engine_login (engine_a, server->base, "ann", "correct horse battery", "desktop");
-  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  g_assert_true (cairn_workspace_open (workspace, NULL, FALSE, &error));
   g_assert_no_error (error);
   cairn_sync_engine_stop (engine_a);
-  store_a = cairn_session_get_store (session);
-  window = cairn_window_new_for_session (NULL, settings, session);
+  store_a = cairn_workspace_get_store (workspace);
+  window = cairn_window_new_for_workspace (NULL, settings, workspace);
   gtk_window_present (GTK_WINDOW (window));
 
   list = cairn_store_create_list (store_a, "Home", &error);
@@ -399,7 +399,7 @@ test_keep_mine_and_sync_now (void)
   cairn_test_engine_login (engine_b, server->base, "ann", "correct horse battery", "laptop");
   ws = cairn_profile_dup_current_workspace (profile_b, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (ws, ==, cairn_session_get_workspace_id (session));
+  g_assert_cmpstr (ws, ==, cairn_workspace_get_id (workspace));
   store_b = cairn_profile_open_store (profile_b, ws, &error);
   g_assert_no_error (error);
   cairn_sync_engine_set_store (engine_b, store_b, ws);
@@ -455,7 +455,7 @@ test_keep_mine_and_sync_now (void)
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (20);
   cairn_sync_engine_set_store (engine_b, NULL, NULL);
-  g_clear_object (&session);
+  g_clear_object (&workspace);
   g_clear_object (&engine_b);
   g_clear_object (&store_b);
   cairn_test_server_stop (server, FALSE);

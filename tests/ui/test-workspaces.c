@@ -12,13 +12,13 @@
 #include "cairn-account-dialog.h"
 #include "cairn-profile.h"
 #include "cairn-notes-view.h"
-#include "cairn-session.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-test-server.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 #include "cairn-test-util.h"
 
 #define ANN_PASSWORD "correct horse battery"
@@ -31,7 +31,7 @@ typedef struct
   char               *bob_dir;    /* bob's profile */
   char               *bob_ws;     /* bob's personal workspace, shared with ann */
   GSettings          *settings;
-  CairnSession       *session;
+  CairnWorkspace     *workspace;
   CairnWindow        *window;
   CairnAccountDialog *dialog;
 } Fixture;
@@ -342,27 +342,27 @@ test_switch_workspace (void)
     g_autofree char *list = NULL;
 
     g_assert_no_error (error);
-    f->session = cairn_session_new (profile);
-    g_assert_true (cairn_session_open (f->session, NULL, FALSE, &error));
+    f->workspace = cairn_workspace_new (profile);
+    g_assert_true (cairn_workspace_open (f->workspace, NULL, FALSE, &error));
     g_assert_no_error (error);
-    list = cairn_store_create_list (cairn_session_get_store (f->session), "Ann's Plans", &error);
+    list = cairn_store_create_list (cairn_workspace_get_store (f->workspace), "Ann's Plans", &error);
     g_assert_no_error (error);
-    g_free (cairn_store_create_note (cairn_session_get_store (f->session), "Ann's note", &error));
+    g_free (cairn_store_create_note (cairn_workspace_get_store (f->workspace), "Ann's note", &error));
     g_assert_no_error (error);
   }
-  engine = cairn_session_get_engine (f->session);
+  engine = cairn_workspace_get_engine (f->workspace);
   f->settings = cairn_test_settings_new ();
-  f->window = cairn_window_new_for_session (NULL, f->settings, f->session);
+  f->window = cairn_window_new_for_workspace (NULL, f->settings, f->workspace);
   gtk_window_present (GTK_WINDOW (f->window));
   g_assert_nonnull (sidebar_list (f, "Ann's Plans"));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "Local Workspace");
 
   /* Signing in makes the local workspace her personal one, in place. */
   sign_in_ann (f);
-  personal = g_strdup (cairn_session_get_workspace_id (f->session));
+  personal = g_strdup (cairn_workspace_get_id (f->workspace));
   g_assert_cmpstr (cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (engine)),
                    ==, personal);
-  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_session_get_store (f->session));
+  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_workspace_get_store (f->workspace));
   g_assert_nonnull (sidebar_list (f, "Ann's Plans"));
   {
     RowQuery q = { f, "Personal — open now", FALSE };
@@ -386,16 +386,16 @@ test_switch_workspace (void)
   conflict_toast.text = "The title of “Ann's Plans” was changed to “Plans” on laptop";
   g_assert_true (cairn_test_wait_until (label_shown, &conflict_toast));
 
-  old_store = cairn_session_get_store (f->session);
+  old_store = cairn_workspace_get_store (f->workspace);
   g_object_add_weak_pointer (G_OBJECT (old_store), (gpointer *) &old_store);
   open_workspace_row (f, "Shared by bob");
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, f->bob_ws);
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, f->bob_ws);
   g_assert_cmpuint (count_windows (), ==, 1);
   g_assert_null (sidebar_list (f, "Ann's Plans"));
   g_assert_cmpstr (cairn_sync_status_get_workspace_id (cairn_sync_engine_get_status (engine)),
                    ==, f->bob_ws);
-  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_session_get_store (f->session));
-  g_assert_true (cairn_window_get_pool (f->window) == cairn_session_get_pool (f->session));
+  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_workspace_get_store (f->workspace));
+  g_assert_true (cairn_window_get_pool (f->window) == cairn_workspace_get_pool (f->workspace));
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
   /* The old workspace's report is not this one's: its toast went along. */
@@ -417,10 +417,10 @@ test_switch_workspace (void)
   g_assert_cmpstr (share_result (f, "bob"), ==, "Only the owner of this workspace can share it");
 
   /* A bad id changes nothing. */
-  g_assert_false (cairn_session_open (f->session, "../workspaces/x", FALSE, &error));
+  g_assert_false (cairn_workspace_open (f->workspace, "../workspaces/x", FALSE, &error));
   g_assert_error (error, CAIRN_PROFILE_ERROR, CAIRN_PROFILE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, f->bob_ws);
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, f->bob_ws);
   g_assert_nonnull (sidebar_list (f, "Bob's Groceries"));
   g_free (saved);
   saved = saved_current_workspace (f);
@@ -429,7 +429,7 @@ test_switch_workspace (void)
   /* A database the server does not have (made by an older sign-in, say):
    * listed as only on this device once the list is refreshed. */
   {
-    g_autoptr(CairnStore) store = cairn_profile_open_store (cairn_session_get_profile (f->session),
+    g_autoptr(CairnStore) store = cairn_profile_open_store (cairn_workspace_get_profile (f->workspace),
                                                             local_id, &error);
     g_autofree char *list = NULL;
 
@@ -440,7 +440,7 @@ test_switch_workspace (void)
 
   /* Back to her personal workspace. */
   open_workspace_row (f, "Personal");
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, personal);
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, personal);
   g_assert_true (cairn_test_wait_until (list_shown, &ann_list));
   g_assert_null (sidebar_list (f, "Bob's Groceries"));
   /* Notes stay open, now with hers. */
@@ -455,8 +455,8 @@ test_switch_workspace (void)
 
   /* The local one opens without syncing, and stays so after a restart. */
   open_workspace_row (f, "Not synced");
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, local_id);
-  g_assert_true (cairn_session_is_local_only (f->session));
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, local_id);
+  g_assert_true (cairn_workspace_is_local_only (f->workspace));
   g_assert_true (cairn_test_wait_until (list_shown, &local_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "Local Workspace");
   g_assert_null (cairn_sync_engine_get_store (engine));
@@ -470,15 +470,15 @@ test_switch_workspace (void)
   }
   {
     g_autoptr(CairnProfile) profile = cairn_profile_open (f->dir, &error);
-    g_autoptr(CairnSession) restarted = NULL;
+    g_autoptr(CairnWorkspace) restarted = NULL;
 
     g_assert_no_error (error);
-    restarted = cairn_session_new (profile);
-    g_assert_true (cairn_session_open (restarted, NULL, FALSE, &error));
+    restarted = cairn_workspace_new (profile);
+    g_assert_true (cairn_workspace_open (restarted, NULL, FALSE, &error));
     g_assert_no_error (error);
-    g_assert_cmpstr (cairn_session_get_workspace_id (restarted), ==, local_id);
-    g_assert_true (cairn_session_is_local_only (restarted));
-    g_assert_null (cairn_sync_engine_get_store (cairn_session_get_engine (restarted)));
+    g_assert_cmpstr (cairn_workspace_get_id (restarted), ==, local_id);
+    g_assert_true (cairn_workspace_is_local_only (restarted));
+    g_assert_null (cairn_sync_engine_get_store (cairn_workspace_get_engine (restarted)));
   }
 
   /* Signed out, the dialog still lists the workspaces on this device (by
@@ -487,16 +487,16 @@ test_switch_workspace (void)
                                                  "Sign _Out"), "clicked");
   g_assert_true (cairn_test_wait_until (not_busy, f->dialog));
   g_assert_false (cairn_sync_engine_is_signed_in (engine));
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, local_id);
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, local_id);
   cairn_test_spin (50);
   g_assert_null (find_open_button (GTK_WIDGET (f->dialog), "Local Workspace"));
   g_assert_nonnull (find_open_button (GTK_WIDGET (f->dialog), "ann"));
   g_signal_emit_by_name (find_open_button (GTK_WIDGET (f->dialog), "bob"), "clicked");
-  g_assert_cmpstr (cairn_session_get_workspace_id (f->session), ==, f->bob_ws);
+  g_assert_cmpstr (cairn_workspace_get_id (f->workspace), ==, f->bob_ws);
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
   /* The engine keeps it, for when she signs in again, but does not sync. */
-  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_session_get_store (f->session));
+  g_assert_true (cairn_sync_engine_get_store (engine) == cairn_workspace_get_store (f->workspace));
   {
     CairnSyncState state = cairn_sync_status_get_state (cairn_sync_engine_get_status (engine));
 
@@ -513,7 +513,7 @@ test_switch_workspace (void)
   gtk_window_destroy (GTK_WINDOW (f->dialog));
   gtk_window_destroy (GTK_WINDOW (f->window));
   cairn_test_spin (20);
-  g_clear_object (&f->session);
+  g_clear_object (&f->workspace);
   g_clear_object (&f->settings);
   cairn_test_server_stop (f->server, FALSE);
   cairn_test_server_free (f->server);
@@ -566,7 +566,7 @@ test_undo_toast_across_switch (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnProfile) profile = NULL;
-  g_autoptr(CairnSession) session = NULL;
+  g_autoptr(CairnWorkspace) workspace = NULL;
   g_autoptr(GSettings) settings = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cairn-ui-undo-XXXXXX", &error);
   g_autofree char *other_id = g_uuid_string_random ();
@@ -581,11 +581,11 @@ test_undo_toast_across_switch (void)
   g_assert_no_error (error);
   profile = cairn_profile_open (dir, &error);
   g_assert_no_error (error);
-  session = cairn_session_new (profile);
-  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  workspace = cairn_workspace_new (profile);
+  g_assert_true (cairn_workspace_open (workspace, NULL, FALSE, &error));
   g_assert_no_error (error);
-  first_id = g_strdup (cairn_session_get_workspace_id (session));
-  store = cairn_session_get_store (session);
+  first_id = g_strdup (cairn_workspace_get_id (workspace));
+  store = cairn_workspace_get_store (workspace);
   list = cairn_store_create_list (store, "Groceries", &error);
   g_assert_no_error (error);
   todo = cairn_store_create_todo (store, list, "Milk", NULL, NULL, &error);
@@ -599,7 +599,7 @@ test_undo_toast_across_switch (void)
   }
 
   settings = cairn_test_settings_new ();
-  window = cairn_window_new_for_session (NULL, settings, session);
+  window = cairn_window_new_for_workspace (NULL, settings, workspace);
   gtk_window_present (GTK_WINDOW (window));
   undo.root = GTK_WIDGET (window);
 
@@ -614,8 +614,8 @@ test_undo_toast_across_switch (void)
   cairn_test_spin (50);
   g_assert_nonnull (find_open_button (GTK_WIDGET (dialog), "Local Workspace"));
   g_signal_emit_by_name (find_open_button (GTK_WIDGET (dialog), "Local Workspace"), "clicked");
-  g_assert_cmpstr (cairn_session_get_workspace_id (session), ==, other_id);
-  store = cairn_session_get_store (session);
+  g_assert_cmpstr (cairn_workspace_get_id (workspace), ==, other_id);
+  store = cairn_workspace_get_store (workspace);
   pending = cairn_store_get_pending_count (store);
 
   /* The old toast is still there (nothing ran since the switch), but its
@@ -637,9 +637,9 @@ test_undo_toast_across_switch (void)
    * its Undo toast working. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-list", "s", other_list);
   g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &undo));
-  g_assert_true (cairn_session_open (session, NULL, FALSE, &error));
+  g_assert_true (cairn_workspace_open (workspace, NULL, FALSE, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (cairn_session_get_workspace_id (session), ==, other_id);
+  g_assert_cmpstr (cairn_workspace_get_id (workspace), ==, other_id);
   cairn_test_spin (100);
   g_assert_true (cairn_test_button_shown (&undo));
   g_signal_emit_by_name (undo.found, "clicked");
@@ -656,7 +656,7 @@ test_undo_toast_across_switch (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (20);
-  g_clear_object (&session);
+  g_clear_object (&workspace);
   cairn_test_remove_dir (dir);
 }
 
