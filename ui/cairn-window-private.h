@@ -35,6 +35,7 @@ struct _CairnWindow
   guint                 selecting : 1;
 
   AdwToastOverlay      *toast_overlay;
+  GListModel           *overlay_children;  /* to see when a toast is shown */
   AdwHeaderBar         *sidebar_header;
   AdwWindowTitle       *sidebar_title;
   CairnSyncIndicator   *sync_indicator;
@@ -87,6 +88,8 @@ GtkListBoxRow *_cairn_window_sidebar_find_row       (CairnWindow *self,
 
 /* Shows "“title” deleted" with an Undo that activates restore_action with
  * id, in the store open now. */
+/* Watches the toast overlay, for the toasts' guard (cairn-window-toasts.c). */
+void           _cairn_window_toasts_init            (CairnWindow *self);
 void           _cairn_window_add_undo_toast         (CairnWindow *self,
                                                      const char  *title,
                                                      const char  *restore_action,

@@ -8,11 +8,99 @@
 
 #include "cairn-window-private.h"
 
-/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends
- * but leaves its show animation (300 or 500 ms) running: a toast dismissed
- * while it is still sliding in crashes the app a moment later. So a toast
- * is dismissed from here no sooner than this after it was added. */
+/* libadwaita 1.2 (fixed in 1.3): when a toast's hide animation (300 ms)
+ * ends before its show animation (300 ms, or 500 ms when it replaces a
+ * toast that is still leaving), the overlay frees the toast's bookkeeping
+ * and the end of the show animation then writes into it: the app crashes
+ * a moment later. That happens whenever a toast is dismissed just after it
+ * appeared, by its own button, by Escape, or by us. So every toast of this
+ * window carries a guard (toast_guard()): a dismissal that comes sooner
+ * than TOAST_SETTLE_MS after the toast's widget appeared is held back and
+ * made again then. The button's action has run already; only the toast
+ * stays a little longer. */
 #define TOAST_SETTLE_MS 700
+
+static gint64
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000;
+}
+
+/* The toast's own handler of "dismissed" (connected before any other)
+ * has marked it as out of its overlay already, so adw_toast_dismiss()
+ * would do nothing now: the signal is emitted again instead, and reaches
+ * the overlay this time. */
+static gboolean
+dismiss_again_cb (gpointer data)
+{
+  g_object_set_data (data, "cairn-held", NULL);
+  g_signal_emit_by_name (data, "dismissed");
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs before every other handler of "dismissed", the overlay's included. */
+static void
+on_toast_dismissed (AdwToast *toast)
+{
+  gint64 shown = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-shown-ms"));
+  gint64 wait = shown + TOAST_SETTLE_MS - now_ms ();
+
+
+  if (shown != 0 && wait > 0)
+    {
+      g_signal_stop_emission_by_name (toast, "dismissed");
+      if (g_object_get_data (G_OBJECT (toast), "cairn-held") == NULL)
+        {
+          g_object_set_data (G_OBJECT (toast), "cairn-held", GINT_TO_POINTER (TRUE));
+          g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) wait, dismiss_again_cb,
+                              g_object_ref (toast), g_object_unref);
+        }
+      return;
+    }
+  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
+}
+
+/* Call on every toast before anything else connects to it and before it
+ * is added to the overlay. */
+static void
+toast_guard (AdwToast *toast)
+{
+  if (g_object_get_data (G_OBJECT (toast), "cairn-guarded") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (toast), "cairn-guarded", GINT_TO_POINTER (TRUE));
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
+}
+
+/* The overlay makes a widget for a toast when it shows it (a toast may
+ * wait in its queue first): that is when the show animation starts. */
+static void
+on_overlay_children_changed (GListModel  *children,
+                             guint        position,
+                             guint        removed,
+                             guint        added,
+                             CairnWindow *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GObject) child = g_list_model_get_item (children, i);
+      g_autoptr(AdwToast) toast = NULL;
+
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "toast") == NULL)
+        continue;
+      g_object_get (child, "toast", &toast, NULL);
+      if (ADW_IS_TOAST (toast))
+        g_object_set_data (G_OBJECT (toast), "cairn-shown-ms",
+                           GSIZE_TO_POINTER ((gsize) now_ms ()));
+    }
+}
+
+void
+_cairn_window_toasts_init (CairnWindow *self)
+{
+  self->overlay_children = gtk_widget_observe_children (GTK_WIDGET (self->toast_overlay));
+  g_signal_connect_object (self->overlay_children, "items-changed",
+                           G_CALLBACK (on_overlay_children_changed), self, 0);
+}
 
 static gboolean
 dismiss_toast_cb (gpointer data)
@@ -22,34 +110,15 @@ dismiss_toast_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Dismisses a toast made by toast_track(), once it has settled. */
+/* Dismisses a toast from the main loop (the guard holds it back if it
+ * has only just appeared). */
 static void
 dismiss_toast_later (AdwToast *toast)
 {
-  gint64 added = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "cairn-added-ms"));
-  gint64 wait = added + TOAST_SETTLE_MS - g_get_monotonic_time () / 1000;
-
-  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (wait, 0, TOAST_SETTLE_MS),
-                      dismiss_toast_cb, g_object_ref (toast), g_object_unref);
+  g_idle_add_full (G_PRIORITY_DEFAULT, dismiss_toast_cb, g_object_ref (toast), g_object_unref);
 }
 
-static void
-on_toast_dismissed (AdwToast *toast)
-{
-  g_object_set_data (G_OBJECT (toast), "cairn-dismissed", GINT_TO_POINTER (TRUE));
-}
-
-/* Notes when a toast that is about to be added was added, and when it goes,
- * for dismiss_toast_later(). */
-static void
-toast_track (AdwToast *toast)
-{
-  g_signal_connect (toast, "dismissed", G_CALLBACK (on_toast_dismissed), NULL);
-  g_object_set_data (G_OBJECT (toast), "cairn-added-ms",
-                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
-}
-
-/* Dismisses (once settled) every toast in toasts, which holds references. */
+/* Dismisses every toast in toasts, which holds references. */
 static void
 dismiss_all_later (GPtrArray *toasts)
 {
@@ -66,6 +135,7 @@ cairn_window_add_toast (CairnWindow *self,
   g_return_if_fail (CAIRN_IS_WINDOW (self));
   g_return_if_fail (ADW_IS_TOAST (toast));
 
+  toast_guard (toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -112,6 +182,7 @@ _cairn_window_add_undo_toast (CairnWindow *self,
   /* Translators: %s is the title of what was deleted */
   text = g_strdup_printf (_("“%s” deleted"), title);
   toast = adw_toast_new (text);
+  toast_guard (toast);
   adw_toast_set_button_label (toast, _("_Undo"));
   adw_toast_set_action_name (toast, restore_action);
   adw_toast_set_action_target_value (toast, g_variant_new_string (id));
@@ -120,9 +191,8 @@ _cairn_window_add_undo_toast (CairnWindow *self,
                           g_strdup (cairn_store_get_path (cairn_pool_get_store (self->pool))),
                           g_free);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_undo_toast_dismissed), self, 0);
-  toast_track (toast);
   g_ptr_array_add (self->undo_toasts, g_object_ref (toast));
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cairn_window_add_toast (self, toast);
 }
 
 /* Another workspace was opened: the Undo toasts of the one before would
@@ -196,6 +266,7 @@ conflict_toast_new (CairnWindow   *self,
                           device != NULL && device[0] != '\0' ? device
                                                                : _("another device"));
   toast = adw_toast_new (text);
+  toast_guard (toast);
   adw_toast_set_button_label (toast, _("_Keep Mine"));
   adw_toast_set_action_name (toast, "win.keep-mine");
   adw_toast_set_action_target_value (toast,
@@ -203,7 +274,6 @@ conflict_toast_new (CairnWindow   *self,
   adw_toast_set_timeout (toast, 10);
   g_signal_connect_object (toast, "dismissed",
                            G_CALLBACK (on_conflict_toast_dismissed), self, 0);
-  toast_track (toast);
   return toast;
 }
 
@@ -234,7 +304,7 @@ update_conflict_toasts (CairnWindow *self)
           AdwToast *toast = conflict_toast_new (self, conflict);
 
           g_hash_table_insert (self->conflict_toasts, g_memdup2 (&id, sizeof id), toast);
-          adw_toast_overlay_add_toast (self->toast_overlay, toast);
+          cairn_window_add_toast (self, toast);
         }
     }
 

@@ -349,6 +349,7 @@ cairn_window_finalize (GObject *object)
   g_clear_object (&self->workspace);
   g_clear_pointer (&self->conflict_toasts, g_hash_table_unref);
   g_clear_pointer (&self->undo_toasts, g_ptr_array_unref);
+  g_clear_object (&self->overlay_children);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected, g_free);
 
@@ -486,6 +487,7 @@ cairn_window_init (CairnWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   _cairn_window_sidebar_init (self);
+  _cairn_window_toasts_init (self);
 }
 
 CairnWindow *

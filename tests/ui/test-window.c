@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-window.c: the main window and Preferences with the real widgets:
- * size and last page restored, preferences bound to the settings. */
+ * size and last page restored, preferences bound to the settings, toasts
+ * dismissed as they appear. */
 #include "config.h"
 
 #include "cairn-preferences-window.h"
@@ -120,6 +121,69 @@ test_preferences_bound_to_settings (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+static gboolean
+toast_shown (gpointer data)
+{
+  const char **q = data;
+  GtkWidget *label = cairn_test_find_widget (GTK_WIDGET (q[0]), GTK_TYPE_LABEL, q[1]);
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+static gboolean
+toast_gone (gpointer data)
+{
+  return !toast_shown (data);
+}
+
+/* libadwaita 1.2 frees a toast's bookkeeping when its hide animation ends,
+ * even if its show animation (500 ms when it replaces a toast that is
+ * still leaving) is still running; the end of that one then writes into
+ * freed memory. A toast dismissed as it appears (its button clicked at
+ * once, Escape) must neither crash the app nor stay. */
+static void
+test_window_toast_dismissed_as_it_appears (void)
+{
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  CairnWindow *window = cairn_window_new (NULL, settings, NULL);
+  AdwToast *first = adw_toast_new ("First toast");
+  AdwToast *second = adw_toast_new ("Second toast");
+  const char *first_q[] = { (const char *) window, "First toast" };
+  const char *second_q[] = { (const char *) window, "Second toast" };
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cairn_test_wait_until (window_is_mapped, window));
+
+  adw_toast_set_timeout (first, 0);
+  adw_toast_set_timeout (second, 0);
+  adw_toast_set_button_label (second, "_Act");
+  g_object_ref (second);
+  cairn_window_add_toast (window, first);
+  g_assert_true (cairn_test_wait_until (toast_shown, first_q));
+  cairn_test_spin (800);
+
+  /* The first leaves; the second replaces it and is dismissed at once. */
+  adw_toast_dismiss (first);
+  cairn_window_add_toast (window, second);
+  g_assert_true (toast_shown (second_q));
+  adw_toast_dismiss (second);
+
+  /* It stays until its show animation is over, then goes by itself. */
+  cairn_test_spin (100);
+  g_assert_true (toast_shown (second_q));
+  g_assert_true (cairn_test_wait_until (toast_gone, second_q));
+  g_assert_true (cairn_test_wait_until (toast_gone, first_q));
+  cairn_test_spin (1000);
+  g_object_unref (second);
+
+  /* Dismissed as it appears, and the window closed right away. */
+  second = adw_toast_new ("Second toast");
+  cairn_window_add_toast (window, second);
+  adw_toast_dismiss (second);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -131,6 +195,7 @@ main (int   argc,
   g_test_add_func ("/window/restores-and-saves-size", test_window_restores_and_saves_size);
   g_test_add_func ("/window/restores-notes-page", test_window_restores_notes_page);
   g_test_add_func ("/window/show-completed-follows-settings", test_window_show_completed_follows_settings);
+  g_test_add_func ("/window/toast-dismissed-as-it-appears", test_window_toast_dismissed_as_it_appears);
   g_test_add_func ("/preferences/bound-to-settings", test_preferences_bound_to_settings);
 
   return g_test_run ();
