@@ -53,6 +53,114 @@ typedef struct
   gint64 last;     /* last client_seq stored for this client */
 } ClientState;
 
+/* The state of ev's client in the workspace, read once per push and kept
+ * in clients (keyed by the events' client_id strings). */
+static ClientState *
+client_state (CairnServerCore *self,
+              GHashTable      *clients,
+              const char      *workspace_id,
+              CairnWireEvent  *ev,
+              GError         **error)
+{
+  ClientState *cs = g_hash_table_lookup (clients, ev->client_id);
+  sqlite3_stmt *st;
+  gboolean row;
+
+  if (cs != NULL)
+    return cs;
+  cs = g_new0 (ClientState, 1);
+  g_hash_table_insert (clients, ev->client_id, cs);
+  if (!(st = _cairn_core_stmt (self, "SELECT last_seq FROM clients WHERE workspace_id = ? AND client_id = ?", error)) ||
+      !_cairn_core_bind (self, st, error, "tt", workspace_id, ev->client_id) ||
+      !_cairn_core_step_row (self, st, &row, error))
+    return NULL;
+  if (row)
+    {
+      cs->last = sqlite3_column_int64 (st, 0);
+      sqlite3_reset (st);
+    }
+  return cs;
+}
+
+/* The seq a re-sent event got the first time. */
+static gboolean
+stored_seq (CairnServerCore      *self,
+            const char           *workspace_id,
+            const CairnWireEvent *ev,
+            gint64               *out_seq,
+            GError              **error)
+{
+  sqlite3_stmt *st;
+  gboolean row;
+
+  if (!(st = _cairn_core_stmt (self, "SELECT seq FROM events WHERE workspace_id = ? AND client_id = ? "
+                                     "AND client_seq = ?", error)) ||
+      !_cairn_core_bind (self, st, error, "tti", workspace_id, ev->client_id, ev->client_seq) ||
+      !_cairn_core_step_row (self, st, &row, error))
+    return FALSE;
+  if (!row)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
+                   ev->client_id, ev->client_seq, workspace_id);
+      return FALSE;
+    }
+  *out_seq = sqlite3_column_int64 (st, 0);
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+/* Stores a copy of ev as seq, stamped with auth's device, and adds the
+ * copy to appended. */
+static gboolean
+append_event (CairnServerCore       *self,
+              const CairnAuth       *auth,
+              const char            *workspace_id,
+              const CairnWireEvent  *ev,
+              gint64                 seq,
+              GPtrArray             *appended,
+              GError               **error)
+{
+  CairnWireEvent *stored = cairn_wire_event_copy (ev);
+  sqlite3_stmt *st;
+
+  stored->seq = seq;
+  g_clear_pointer (&stored->device, g_free);
+  stored->device = g_strdup (auth->device);
+  g_ptr_array_add (appended, stored);
+  return (st = _cairn_core_stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
+                                       "version, args, created_at, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) &&
+         /* The strings live until step_done() has reset the statement. */
+         _cairn_core_bind (self, st, error, "sisisisis", workspace_id, stored->seq, stored->client_id,
+                           stored->client_seq, stored->name, stored->version, stored->args_json,
+                           stored->created_at, stored->device) &&
+         _cairn_core_step_done (self, st, error);
+}
+
+/* Records every client's last client_seq and the workspace's new head. */
+static gboolean
+save_clients_and_head (CairnServerCore *self,
+                       const char      *workspace_id,
+                       GHashTable      *clients,
+                       gint64           head,
+                       GError         **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *st;
+
+  g_hash_table_iter_init (&iter, clients);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!(st = _cairn_core_stmt (self, "INSERT INTO clients (workspace_id, client_id, last_seq) VALUES (?, ?, ?) "
+                                       "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq", error)) ||
+        !_cairn_core_bind (self, st, error, "tti", workspace_id, (const char *) key, ((ClientState *) value)->last) ||
+        !_cairn_core_step_done (self, st, error))
+      return FALSE;
+  return (st = _cairn_core_stmt (self, "UPDATE workspaces SET head = ? WHERE id = ?", error)) &&
+         _cairn_core_bind (self, st, error, "it", head, workspace_id) &&
+         _cairn_core_step_done (self, st, error);
+}
+
 /* The push itself, inside a transaction the caller opened and ends
  * (rolled back by the caller when this fails). */
 static CairnPushReply *
@@ -69,35 +177,20 @@ push_locked (CairnServerCore  *self,
   g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   gint64 head;
-  sqlite3_stmt *st;
-  gboolean row;
 
   reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
   if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
       !workspace_head (self, workspace_id, &head, &reply->history_id, error))
-    goto fail;
+    return NULL;
 
   for (guint i = 0; i < events->len; i++)
     {
       CairnWireEvent *ev = g_ptr_array_index (events, i);
-      ClientState *cs = g_hash_table_lookup (clients, ev->client_id);
+      ClientState *cs;
       CairnPushResult *r;
 
-      if (cs == NULL)
-        {
-          cs = g_new0 (ClientState, 1);
-          g_hash_table_insert (clients, ev->client_id, cs);
-          if (!(st = _cairn_core_stmt (self, "SELECT last_seq FROM clients WHERE workspace_id = ? AND client_id = ?", error)) ||
-              !_cairn_core_bind (self, st, error, "tt", workspace_id, ev->client_id) ||
-              !_cairn_core_step_row (self, st, &row, error))
-            goto fail;
-          if (row)
-            {
-              cs->last = sqlite3_column_int64 (st, 0);
-              sqlite3_reset (st);
-            }
-        }
-
+      if (!(cs = client_state (self, clients, workspace_id, ev, error)))
+        return NULL;
       r = g_new0 (CairnPushResult, 1);
       r->client_id = g_strdup (ev->client_id);
       r->client_seq = ev->client_seq;
@@ -106,38 +199,15 @@ push_locked (CairnServerCore  *self,
       if (ev->client_seq <= cs->last)
         {
           /* A re-send: answer with the seq it got the first time. */
-          if (!(st = _cairn_core_stmt (self, "SELECT seq FROM events WHERE workspace_id = ? AND client_id = ? "
-                                             "AND client_seq = ?", error)) ||
-              !_cairn_core_bind (self, st, error, "tti", workspace_id, ev->client_id, ev->client_seq) ||
-              !_cairn_core_step_row (self, st, &row, error))
-            goto fail;
-          if (!row)
-            {
-              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
-                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
-                           ev->client_id, ev->client_seq, workspace_id);
-              goto fail;
-            }
-          r->seq = sqlite3_column_int64 (st, 0);
-          sqlite3_reset (st);
+          if (!stored_seq (self, workspace_id, ev, &r->seq, error))
+            return NULL;
         }
       else if (ev->client_seq == cs->last + 1)
         {
-          CairnWireEvent *stored = cairn_wire_event_copy (ev);
-
-          stored->seq = r->seq = ++head;
-          g_clear_pointer (&stored->device, g_free);
-          stored->device = g_strdup (auth->device);
-          g_ptr_array_add (appended, stored);
+          r->seq = ++head;
           cs->last = ev->client_seq;
-          if (!(st = _cairn_core_stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
-                                             "version, args, created_at, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) ||
-              /* The strings live until step_done() has reset the statement. */
-              !_cairn_core_bind (self, st, error, "sisisisis", workspace_id, stored->seq, stored->client_id,
-                                 stored->client_seq, stored->name, stored->version, stored->args_json,
-                                 stored->created_at, stored->device) ||
-              !_cairn_core_step_done (self, st, error))
-            goto fail;
+          if (!append_event (self, auth, workspace_id, ev, r->seq, appended, error))
+            return NULL;
         }
       else
         {
@@ -148,34 +218,15 @@ push_locked (CairnServerCore  *self,
             *out_gap_client_id = g_strdup (ev->client_id);
           if (out_expected != NULL)
             *out_expected = cs->last + 1;
-          goto fail;
+          return NULL;
         }
     }
 
-  if (appended->len > 0)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      g_hash_table_iter_init (&iter, clients);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (!(st = _cairn_core_stmt (self, "INSERT INTO clients (workspace_id, client_id, last_seq) VALUES (?, ?, ?) "
-                                           "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq", error)) ||
-            !_cairn_core_bind (self, st, error, "tti", workspace_id, (const char *) key, ((ClientState *) value)->last) ||
-            !_cairn_core_step_done (self, st, error))
-          goto fail;
-      if (!(st = _cairn_core_stmt (self, "UPDATE workspaces SET head = ? WHERE id = ?", error)) ||
-          !_cairn_core_bind (self, st, error, "it", head, workspace_id) ||
-          !_cairn_core_step_done (self, st, error))
-        goto fail;
-    }
-
+  if (appended->len > 0 && !save_clients_and_head (self, workspace_id, clients, head, error))
+    return NULL;
   reply->head = head;
   *out_appended = g_steal_pointer (&appended);
   return g_steal_pointer (&reply);
-
-fail:
-  return NULL;
 }
 
 static void
