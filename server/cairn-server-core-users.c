@@ -29,9 +29,12 @@ _cairn_core_hash_password (CairnServerCore *self,
   return g_strdup (out);
 }
 
-static gboolean
-check_new_password (const char *password,
-                    GError    **error)
+/* The hash of a password a user is given, after checking that it is one
+ * we accept. */
+static char *
+hash_new_password (CairnServerCore *self,
+                   const char      *password,
+                   GError         **error)
 {
   gsize len = strlen (password);
 
@@ -39,9 +42,28 @@ check_new_password (const char *password,
     {
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
                            "A password must be 8 to 1024 bytes of UTF-8 text");
-      return FALSE;
+      return NULL;
     }
-  return TRUE;
+  return _cairn_core_hash_password (self, password, error);
+}
+
+/* Adds the first column of every row of st, as text, to out. */
+static gboolean
+read_texts (CairnServerCore  *self,
+            sqlite3_stmt     *st,
+            GPtrArray        *out,
+            GError          **error)
+{
+  gboolean row;
+
+  for (;;)
+    {
+      if (!_cairn_core_step_row (self, st, &row, error))
+        return FALSE;
+      if (!row)
+        return TRUE;
+      g_ptr_array_add (out, g_strdup (_cairn_core_col_text (st, 0)));
+    }
 }
 
 gint64
@@ -88,9 +110,7 @@ cairn_server_core_user_add (CairnServerCore  *self,
                    "starting with a letter or digit", username);
       return FALSE;
     }
-  if (!check_new_password (password, error))
-    return FALSE;
-  if (!(hash = _cairn_core_hash_password (self, password, error)))
+  if (!(hash = hash_new_password (self, password, error)))
     return FALSE;
 
   if (!_cairn_core_begin (self, error))
@@ -135,9 +155,7 @@ cairn_server_core_user_passwd (CairnServerCore  *self,
   sqlite3_stmt *st;
   gint64 uid;
 
-  if (!check_new_password (password, error))
-    return FALSE;
-  if (!(hash = _cairn_core_hash_password (self, password, error)))
+  if (!(hash = hash_new_password (self, password, error)))
     return FALSE;
   if (!_cairn_core_begin (self, error))
     return FALSE;
@@ -172,16 +190,9 @@ cairn_server_core_user_remove (CairnServerCore  *self,
     goto fail;
 
   if (!(st = _cairn_core_stmt (self, "SELECT workspace_id FROM members WHERE user_id = ? AND role = 'owner'", error)) ||
-      !_cairn_core_bind (self, st, error, "i", uid))
+      !_cairn_core_bind (self, st, error, "i", uid) ||
+      !read_texts (self, st, owned, error))
     goto fail;
-  for (;;)
-    {
-      if (!_cairn_core_step_row (self, st, &row, error))
-        goto fail;
-      if (!row)
-        break;
-      g_ptr_array_add (owned, g_strdup (_cairn_core_col_text (st, 0)));
-    }
 
   for (guint i = 0; i < owned->len; i++)
     {
@@ -233,17 +244,9 @@ cairn_server_core_user_list (CairnServerCore  *self,
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *st;
-  gboolean row;
 
-  if (!(st = _cairn_core_stmt (self, "SELECT username FROM users ORDER BY username", error)))
+  if (!(st = _cairn_core_stmt (self, "SELECT username FROM users ORDER BY username", error)) ||
+      !read_texts (self, st, out, error))
     return NULL;
-  for (;;)
-    {
-      if (!_cairn_core_step_row (self, st, &row, error))
-        return NULL;
-      if (!row)
-        break;
-      g_ptr_array_add (out, g_strdup (_cairn_core_col_text (st, 0)));
-    }
   return g_steal_pointer (&out);
 }

@@ -73,20 +73,15 @@ workspace_from_row (sqlite3_stmt *st)
   return ws;
 }
 
-GPtrArray *
-cairn_server_core_workspaces (CairnServerCore  *self,
-                              const CairnAuth  *auth,
-                              GError          **error)
+/* The rows of a WORKSPACE_SELECT statement (CairnWorkspaceInfo*). */
+static GPtrArray *
+read_workspaces (CairnServerCore  *self,
+                 sqlite3_stmt     *st,
+                 GError          **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
-  sqlite3_stmt *st;
   gboolean row;
 
-  if (!(st = _cairn_core_stmt (self, WORKSPACE_SELECT
-                         "JOIN members m ON m.workspace_id = w.id AND m.user_id = ? "
-                         "ORDER BY (w.personal AND mo.user_id = m.user_id) DESC, w.name, w.id", error)) ||
-      !_cairn_core_bind (self, st, error, "i", auth->user_id))
-    return NULL;
   for (;;)
     {
       if (!_cairn_core_step_row (self, st, &row, error))
@@ -96,6 +91,21 @@ cairn_server_core_workspaces (CairnServerCore  *self,
       g_ptr_array_add (out, workspace_from_row (st));
     }
   return g_steal_pointer (&out);
+}
+
+GPtrArray *
+cairn_server_core_workspaces (CairnServerCore  *self,
+                              const CairnAuth  *auth,
+                              GError          **error)
+{
+  sqlite3_stmt *st;
+
+  if (!(st = _cairn_core_stmt (self, WORKSPACE_SELECT
+                                     "JOIN members m ON m.workspace_id = w.id AND m.user_id = ? "
+                                     "ORDER BY (w.personal AND mo.user_id = m.user_id) DESC, w.name, w.id", error)) ||
+      !_cairn_core_bind (self, st, error, "i", auth->user_id))
+    return NULL;
+  return read_workspaces (self, st, error);
 }
 
 CairnWorkspaceInfo *
@@ -304,21 +314,11 @@ GPtrArray *
 cairn_server_core_admin_workspaces (CairnServerCore  *self,
                                     GError          **error)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
   sqlite3_stmt *st;
-  gboolean row;
 
   if (!(st = _cairn_core_stmt (self, WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", error)))
     return NULL;
-  for (;;)
-    {
-      if (!_cairn_core_step_row (self, st, &row, error))
-        return NULL;
-      if (!row)
-        break;
-      g_ptr_array_add (out, workspace_from_row (st));
-    }
-  return g_steal_pointer (&out);
+  return read_workspaces (self, st, error);
 }
 
 CairnAuth *
