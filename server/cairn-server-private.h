@@ -56,13 +56,13 @@
 #define DEFAULT_MAX_CHECKS_WAITING 32
 /* Time one check is assumed to take, for the Retry-After of a refusal. */
 #define CHECK_ESTIMATE_MS 300
-/* A group is committed at the latest when it holds this many pushes or
- * events, even while more requests are waiting to be read. */
 /* A live client that pushes without reading its replies (acks, errors):
  * once its socket is full, this many more are queued in memory at most,
  * then it is closed with 1008; deferred acks likewise. */
 #define MAX_REPLIES_UNREAD 64
 #define MAX_DEFERRED_ACKS 1024
+/* A group is committed at the latest when it holds this many pushes or
+ * events, even while more requests are waiting to be read. */
 #define GROUP_MAX_PUSHES 64
 #define GROUP_MAX_EVENTS 5000
 
@@ -133,11 +133,6 @@ typedef struct
   GPtrArray         *appended;
 } PendingPush;
 
-/* One connection (directly: a socket; behind a proxy: a request in
- * progress) counted under its client address, uncounted when freed. It
- * holds its own reference to the table, since a socket may be finalized
- * after the server let go of it, and perhaps on another thread (the last
- * reference to a paused login's message can be dropped by its worker). */
 #define STORAGE_FULL_TEXT "The server cannot store anything right now (its disk is full or failing); try again later"
 #define STORAGE_FULL_RETRY_AFTER 30
 
@@ -146,6 +141,11 @@ extern gsize _cairn_server_test_max_args_bytes;
 /* TRUE: no request log (the in-process server of the tests and fuzzers). */
 extern gboolean _cairn_server_quiet_log;
 
+/* One connection (directly: a socket; behind a proxy: a request in
+ * progress) counted under its client address, uncounted when freed. It
+ * holds its own reference to the table, since a socket may be finalized
+ * after the server let go of it, and perhaps on another thread (the last
+ * reference to a paused login's message can be dropped by its worker). */
 typedef struct
 {
   GHashTable *counts;

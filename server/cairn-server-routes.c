@@ -424,81 +424,66 @@ handle_workspace (Server            *self,
   _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
 }
 
-void
-_cairn_server_handle_request (SoupServer        *soup,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
-                gpointer           user_data)
+/* GET /v1/health: answered also while shutting down (with 503), and
+ * without a token. */
+static void
+handle_health (Server            *self,
+               SoupServerMessage *msg)
 {
-  Server *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
+    return _cairn_server_answer_method_not_allowed (msg, "GET");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, self->shutting_down ? "shutting_down" : "ok");
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, PACKAGE_VERSION);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, CAIRN_PROTOCOL_VERSION);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  _cairn_server_answer_json (msg, self->shutting_down ? 503 : 200, node);
+}
+
+/* Revokes a session of auth's user (its own with DELETE /v1/session) and
+ * closes the live connections it had. */
+static void
+revoke_session (Server            *self,
+                SoupServerMessage *msg,
+                const CairnAuth   *auth,
+                const char        *session_id,
+                const char        *reason)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_server_core_revoke_session (self->core, auth, session_id, &error))
+    return _cairn_server_answer_gerror (msg, error);
+  _cairn_server_close_live (self, NULL, NULL, session_id, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+  soup_server_message_set_status (msg, 204, NULL);
+}
+
+/* /v1/session (logging out; logging in needs no token and is answered
+ * before), /v1/sessions and /v1/sessions/ID. */
+static void
+handle_sessions (Server            *self,
+                 SoupServerMessage *msg,
+                 const CairnAuth   *auth,
+                 char             **parts,
+                 guint              n)
+{
   const char *method = soup_server_message_get_method (msg);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnAuth) auth = NULL;
-  g_auto(GStrv) parts = NULL;
-  guint n;
-
-  if (!g_str_has_prefix (path, "/v1/"))
-    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint; the API lives under /v1/");
-  /* libsoup decodes the query into C strings: "after=1%00x" would read
-   * as "1". */
-  {
-    const char *raw = g_uri_get_query (soup_server_message_get_uri (msg));
-
-    if (raw != NULL && (strstr (raw, "%00") != NULL))
-      return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_PARAMETER,
-                           "The query string holds an encoded NUL (%00)");
-  }
-  parts = g_strsplit (path + 1, "/", 0);
-  n = g_strv_length (parts);
-  for (guint i = 0; i < n; i++)
-    if (*parts[i] == '\0')
-      return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
-
-  if (n == 2 && g_str_equal (parts[1], "health"))
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) node = NULL;
-
-      if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
-        return _cairn_server_answer_method_not_allowed (msg, "GET");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "status");
-      json_builder_add_string_value (b, self->shutting_down ? "shutting_down" : "ok");
-      json_builder_set_member_name (b, "version");
-      json_builder_add_string_value (b, PACKAGE_VERSION);
-      json_builder_set_member_name (b, "protocol");
-      json_builder_add_string_value (b, CAIRN_PROTOCOL_VERSION);
-      json_builder_end_object (b);
-      node = json_builder_get_root (b);
-      return _cairn_server_answer_json (msg, self->shutting_down ? 503 : 200, node);
-    }
-
-  if (self->shutting_down)
-    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN, "The server is shutting down");
-
-  if (n == 2 && g_str_equal (parts[1], "session") && g_str_equal (method, "POST"))
-    return handle_login (self, msg);
-
-  if (!((n == 2 && (g_str_equal (parts[1], "session") || g_str_equal (parts[1], "sessions") ||
-                    g_str_equal (parts[1], "workspaces"))) ||
-        (n == 3 && g_str_equal (parts[1], "sessions")) ||
-        (n >= 4 && n <= 5 && g_str_equal (parts[1], "workspaces"))))
-    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
-
-  if (!(auth = _cairn_server_authenticate (self, msg)))
-    return;
 
   if (n == 2 && g_str_equal (parts[1], "session"))
     {
       if (!g_str_equal (method, "DELETE"))
         return _cairn_server_answer_method_not_allowed (msg, "POST, DELETE");
-      if (!cairn_server_core_revoke_session (self->core, auth, auth->session_id, &error))
-        return _cairn_server_answer_gerror (msg, error);
-      _cairn_server_close_live (self, NULL, NULL, auth->session_id, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "logged out");
-      return soup_server_message_set_status (msg, 204, NULL);
+      return revoke_session (self, msg, auth, auth->session_id, "logged out");
     }
-  if (n == 2 && g_str_equal (parts[1], "sessions"))
+  if (n == 2)
     {
       g_autoptr(GPtrArray) sessions = NULL;
       g_autoptr(JsonNode) node = NULL;
@@ -510,45 +495,129 @@ _cairn_server_handle_request (SoupServer        *soup,
       node = cairn_protocol_encode_sessions (sessions);
       return _cairn_server_answer_json (msg, 200, node);
     }
-  if (n == 3 && g_str_equal (parts[1], "sessions"))
+  if (!g_str_equal (method, "DELETE"))
+    return _cairn_server_answer_method_not_allowed (msg, "DELETE");
+  if (!cairn_is_object_id (parts[2]))
+    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such session");
+  revoke_session (self, msg, auth, parts[2], "session revoked");
+}
+
+/* /v1/workspaces: the user's workspaces, or a new one. */
+static void
+handle_workspaces (Server            *self,
+                   SoupServerMessage *msg,
+                   const CairnAuth   *auth)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (g_str_equal (method, "GET"))
     {
-      if (!g_str_equal (method, "DELETE"))
-        return _cairn_server_answer_method_not_allowed (msg, "DELETE");
-      if (!cairn_is_object_id (parts[2]))
-        return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such session");
-      if (!cairn_server_core_revoke_session (self->core, auth, parts[2], &error))
+      g_autoptr(GPtrArray) list = cairn_server_core_workspaces (self->core, auth, &error);
+
+      if (list == NULL)
         return _cairn_server_answer_gerror (msg, error);
-      _cairn_server_close_live (self, NULL, NULL, parts[2], SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "session revoked");
-      return soup_server_message_set_status (msg, 204, NULL);
+      node = cairn_protocol_encode_workspaces (list);
+      return _cairn_server_answer_json (msg, 200, node);
     }
-  if (n == 2 && g_str_equal (parts[1], "workspaces"))
+  if (g_str_equal (method, "POST"))
     {
-      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(CairnWorkspaceInfo) ws = NULL;
 
-      if (g_str_equal (method, "GET"))
-        {
-          g_autoptr(GPtrArray) list = cairn_server_core_workspaces (self->core, auth, &error);
-
-          if (list == NULL)
-            return _cairn_server_answer_gerror (msg, error);
-          node = cairn_protocol_encode_workspaces (list);
-          return _cairn_server_answer_json (msg, 200, node);
-        }
-      if (g_str_equal (method, "POST"))
-        {
-          g_autoptr(JsonNode) root = NULL;
-          g_autofree char *name = NULL;
-          g_autoptr(CairnWorkspaceInfo) ws = NULL;
-
-          if (!(root = _cairn_server_read_body (msg, &error)) ||
-              !(name = cairn_protocol_decode_workspace_request (root, &error)) ||
-              !(ws = cairn_server_core_workspace_create (self->core, auth, name, &error)))
-            return _cairn_server_answer_gerror (msg, error);
-          node = cairn_protocol_encode_workspace (ws);
-          return _cairn_server_answer_json (msg, 201, node);
-        }
-      return _cairn_server_answer_method_not_allowed (msg, "GET, POST");
+      if (!(root = _cairn_server_read_body (msg, &error)) ||
+          !(name = cairn_protocol_decode_workspace_request (root, &error)) ||
+          !(ws = cairn_server_core_workspace_create (self->core, auth, name, &error)))
+        return _cairn_server_answer_gerror (msg, error);
+      node = cairn_protocol_encode_workspace (ws);
+      return _cairn_server_answer_json (msg, 201, node);
     }
+  _cairn_server_answer_method_not_allowed (msg, "GET, POST");
+}
+
+/* The path's parts after the leading "/" (parts[0] is "v1"), or NULL
+ * after answering a path that names no endpoint. */
+static char **
+split_path (SoupServerMessage *msg,
+            const char        *path)
+{
+  g_auto(GStrv) parts = NULL;
+  const char *raw;
+
+  if (!g_str_has_prefix (path, "/v1/"))
+    {
+      _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint; the API lives under /v1/");
+      return NULL;
+    }
+  /* libsoup decodes the query into C strings: "after=1%00x" would read
+   * as "1". */
+  raw = g_uri_get_query (soup_server_message_get_uri (msg));
+  if (raw != NULL && (strstr (raw, "%00") != NULL))
+    {
+      _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_INVALID_PARAMETER,
+                                  "The query string holds an encoded NUL (%00)");
+      return NULL;
+    }
+  parts = g_strsplit (path + 1, "/", 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] == '\0')
+      {
+        _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
+        return NULL;
+      }
+  return g_steal_pointer (&parts);
+}
+
+/* Whether the path (of n parts) is one of the endpoints that need a
+ * token; only those get to authenticate. */
+static gboolean
+is_authenticated_endpoint (char **parts,
+                           guint  n)
+{
+  return (n == 2 && (g_str_equal (parts[1], "session") || g_str_equal (parts[1], "sessions") ||
+                     g_str_equal (parts[1], "workspaces"))) ||
+         (n == 3 && g_str_equal (parts[1], "sessions")) ||
+         (n >= 4 && n <= 5 && g_str_equal (parts[1], "workspaces"));
+}
+
+void
+_cairn_server_handle_request (SoupServer        *soup,
+                              SoupServerMessage *msg,
+                              const char        *path,
+                              GHashTable        *query,
+                              gpointer           user_data)
+{
+  Server *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(CairnAuth) auth = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint n;
+
+  if (!(parts = split_path (msg, path)))
+    return;
+  n = g_strv_length (parts);
+
+  if (n == 2 && g_str_equal (parts[1], "health"))
+    return handle_health (self, msg);
+
+  if (self->shutting_down)
+    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_SHUTTING_DOWN, "The server is shutting down");
+
+  if (n == 2 && g_str_equal (parts[1], "session") && g_str_equal (method, "POST"))
+    return handle_login (self, msg);
+
+  if (!is_authenticated_endpoint (parts, n))
+    return _cairn_server_answer_error (msg, CAIRN_PROTOCOL_ERROR_NOT_FOUND, "No such endpoint");
+
+  if (!(auth = _cairn_server_authenticate (self, msg)))
+    return;
+
+  if (g_str_equal (parts[1], "session") || g_str_equal (parts[1], "sessions"))
+    return handle_sessions (self, msg, auth, parts, n);
+  if (n == 2)
+    return handle_workspaces (self, msg, auth);
   handle_workspace (self, msg, auth, parts, n, query);
 }
 

@@ -212,116 +212,95 @@ _cairn_server_teardown (Server *self,
   g_clear_pointer (&self->pending, g_ptr_array_unref);
 }
 
-int
-_cairn_server_cmd_serve (int    argc,
-           char **argv)
+/* What `serve` was asked for on its command line. */
+typedef struct
 {
-  g_autofree char *data_dir = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *tls_cert = NULL;
-  g_autofree char *tls_key = NULL;
-  gboolean trust_proxy = FALSE;
-  int max_live = DEFAULT_MAX_LIVE_PER_USER;
-  int max_conns = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-  int request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS;
-  int live_recheck = DEFAULT_LIVE_RECHECK_SECONDS;
+  char     *data_dir;
+  char     *listen;
+  char     *tls_cert;
+  char     *tls_key;
+  gboolean  trust_proxy;
+  int       max_live;
+  int       max_conns;
+  int       request_timeout;
+  int       live_recheck;
+} ServeOptions;
+
+static void
+serve_options_clear (ServeOptions *o)
+{
+  g_free (o->data_dir);
+  g_free (o->listen);
+  g_free (o->tls_cert);
+  g_free (o->tls_key);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServeOptions, serve_options_clear)
+
+/* Whether the options go together and lie in their ranges; prints why
+ * not. */
+static gboolean
+serve_options_valid (const ServeOptions *o)
+{
+  const char *problem = NULL;
+
+  if (o->data_dir == NULL)
+    problem = "--data DIR is required";
+  else if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+    problem = "--tls-cert and --tls-key go together";
+  else if (o->max_live < 1)
+    problem = "--max-live-per-user must be at least 1";
+  else if (o->max_conns < 1 || o->max_conns > 1000000)
+    problem = "--max-connections-per-address must be 1 to 1000000";
+  else if (o->live_recheck < 1 || o->live_recheck > 3600)
+    problem = "--live-recheck must be 1 to 3600 seconds";
+  else if (o->request_timeout < 1 || o->request_timeout > 3600)
+    problem = "--request-timeout must be 1 to 3600 seconds";
+  if (problem != NULL)
+    {
+      g_printerr ("cairn-server serve: %s\n", problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Fills o from the command line; FALSE after printing why it cannot. */
+static gboolean
+parse_serve_options (ServeOptions  *o,
+                     int            argc,
+                     char         **argv)
+{
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder for the database (required)", "DIR" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (chain) for HTTPS", "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for HTTPS", "FILE" },
-    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
-    { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
-    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_conns, "Connections allowed at once per client address, an IPv6 /64 (behind --trust-proxy: requests in progress per forwarded address; default 64)", "N" },
-    { "live-recheck", 0, 0, G_OPTION_ARG_INT, &live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
-    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Folder for the database (required)", "DIR" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &o->listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert, "PEM certificate (chain) for HTTPS", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_key, "PEM private key for HTTPS", "FILE" },
+    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &o->trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)", NULL },
+    { "max-live-per-user", 0, 0, G_OPTION_ARG_INT, &o->max_live, "Live WebSocket connections allowed per user (default 20)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &o->max_conns, "Connections allowed at once per client address, an IPv6 /64 (behind --trust-proxy: requests in progress per forwarded address; default 64)", "N" },
+    { "live-recheck", 0, 0, G_OPTION_ARG_INT, &o->live_recheck, "Seconds between checks that live connections' sessions and memberships still hold (default 10)", "SECONDS" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &o->request_timeout, "Seconds a connection may take to send a whole request, idle keep-alive time included (default 30)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- run the Cairn sync server");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) addr = NULL;
-  g_autoptr(GTlsCertificate) cert = NULL;
-  CairnServerCoreOptions opts = _cairn_server_core_options_from_env ();
-  Server server = { 0 };
-  Server *self = &server;
-  int lock_fd;
-  GSList *uris;
-  guint sigterm, sigint;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("cairn-server serve: %s\n", error->message);
-      return 2;
+      return FALSE;
     }
-  if (data_dir == NULL)
-    {
-      g_printerr ("cairn-server serve: --data DIR is required\n");
-      return 2;
-    }
-  if ((tls_cert == NULL) != (tls_key == NULL))
-    {
-      g_printerr ("cairn-server serve: --tls-cert and --tls-key go together\n");
-      return 2;
-    }
-  if (max_live < 1)
-    {
-      g_printerr ("cairn-server serve: --max-live-per-user must be at least 1\n");
-      return 2;
-    }
-  if (max_conns < 1 || max_conns > 1000000)
-    {
-      g_printerr ("cairn-server serve: --max-connections-per-address must be 1 to 1000000\n");
-      return 2;
-    }
-  if (live_recheck < 1 || live_recheck > 3600)
-    {
-      g_printerr ("cairn-server serve: --live-recheck must be 1 to 3600 seconds\n");
-      return 2;
-    }
-  if (request_timeout < 1 || request_timeout > 3600)
-    {
-      g_printerr ("cairn-server serve: --request-timeout must be 1 to 3600 seconds\n");
-      return 2;
-    }
-  if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &addr, &error))
-    {
-      g_printerr ("cairn-server serve: %s\n", error->message);
-      return 2;
-    }
-  if (tls_cert != NULL && !(cert = g_tls_certificate_new_from_files (tls_cert, tls_key, &error)))
-    {
-      g_printerr ("cairn-server serve: cannot load the TLS certificate %s / key %s: %s\n",
-                  tls_cert, tls_key, error->message);
-      return 1;
-    }
-  if (!(self->core = cairn_server_core_open (data_dir, &opts, &error)))
-    {
-      g_printerr ("cairn-server serve: %s\n", error->message);
-      return 1;
-    }
-  if ((lock_fd = lock_data_dir (data_dir)) < 0)
-    {
-      cairn_server_core_close (self->core);
-      return 1;
-    }
+  return serve_options_valid (o);
+}
 
-  _cairn_server_setup (self, self->core, cert);
-  self->max_live_per_user = max_live;
-  self->max_conns_per_address = max_conns;
-  self->request_timeout_s = request_timeout;
-  self->trust_proxy = trust_proxy;
+/* Prints the addresses served, one a line, for whoever started the
+ * server (and the tests, which read the port picked for port 0). */
+static void
+print_uris (SoupServer *soup)
+{
+  GSList *uris = soup_server_get_uris (soup);
 
-  if (!listen_on (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
-    {
-      g_printerr ("cairn-server serve: cannot listen on %s: %s\n",
-                  listen ? listen : DEFAULT_LISTEN, error->message);
-      cairn_server_core_close (self->core);
-      close (lock_fd);
-      return 1;
-    }
-
-  uris = soup_server_get_uris (self->soup);
   for (GSList *l = uris; l != NULL; l = l->next)
     {
       GUri *uri = l->data;
@@ -333,6 +312,14 @@ _cairn_server_cmd_serve (int    argc,
     }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   fflush (stdout);
+}
+
+/* Runs the main loop until SIGTERM or SIGINT has shut the server down. */
+static void
+run_until_stopped (Server *self,
+                   int     live_recheck)
+{
+  guint sigterm, sigint;
 
   self->live_recheck = g_timeout_add_seconds (live_recheck, _cairn_server_recheck_live, self);
   sigterm = g_unix_signal_add (SIGTERM, on_terminate, self);
@@ -344,6 +331,68 @@ _cairn_server_cmd_serve (int    argc,
   g_source_remove (sigint);
   if (self->shutdown_timeout != 0)
     g_source_remove (self->shutdown_timeout);
+}
+
+int
+_cairn_server_cmd_serve (int    argc,
+                         char **argv)
+{
+  g_auto(ServeOptions) o = {
+    .max_live = DEFAULT_MAX_LIVE_PER_USER,
+    .max_conns = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    .request_timeout = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    .live_recheck = DEFAULT_LIVE_RECHECK_SECONDS,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  CairnServerCoreOptions opts = _cairn_server_core_options_from_env ();
+  Server server = { 0 };
+  Server *self = &server;
+  const char *listen;
+  int lock_fd;
+
+  if (!parse_serve_options (&o, argc, argv))
+    return 2;
+  listen = o.listen ? o.listen : DEFAULT_LISTEN;
+  if (!parse_listen (listen, &addr, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (o.tls_cert != NULL && !(cert = g_tls_certificate_new_from_files (o.tls_cert, o.tls_key, &error)))
+    {
+      g_printerr ("cairn-server serve: cannot load the TLS certificate %s / key %s: %s\n",
+                  o.tls_cert, o.tls_key, error->message);
+      return 1;
+    }
+  if (!(self->core = cairn_server_core_open (o.data_dir, &opts, &error)))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      return 1;
+    }
+  if ((lock_fd = lock_data_dir (o.data_dir)) < 0)
+    {
+      cairn_server_core_close (self->core);
+      return 1;
+    }
+
+  _cairn_server_setup (self, self->core, cert);
+  self->max_live_per_user = o.max_live;
+  self->max_conns_per_address = o.max_conns;
+  self->request_timeout_s = o.request_timeout;
+  self->trust_proxy = o.trust_proxy;
+
+  if (!listen_on (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+    {
+      g_printerr ("cairn-server serve: cannot listen on %s: %s\n", listen, error->message);
+      cairn_server_core_close (self->core);
+      close (lock_fd);
+      return 1;
+    }
+  print_uris (self->soup);
+  run_until_stopped (self, o.live_recheck);
+
   _cairn_server_teardown (self, 50);
   cairn_server_core_close (self->core);
   close (lock_fd);
