@@ -705,81 +705,81 @@ check_anchor (CairnSyncCore         *self,
   return TRUE;
 }
 
-gboolean
-cairn_sync_core_receive (CairnSyncCore  *self,
-                         GPtrArray      *events,
-                         gint64          server_head,
-                         const char     *history_id,
-                         GError        **error)
+/* Until a connection has seen the server's event at our head and found
+ * it to be the one we hold, nothing is applied (a restored server may
+ * have another history). Returns TRUE when events may be applied; else
+ * *result is what cairn_sync_core_receive() returns. */
+static gboolean
+check_connection (CairnSyncCore  *self,
+                  GPtrArray      *events,
+                  gint64          server_head,
+                  const char     *history_id,
+                  gboolean       *result,
+                  GError        **error)
+{
+  gint64 head = cairn_store_get_head (self->store);
+  const CairnWireEvent *anchor = NULL;
+  gboolean matches = FALSE;
+
+  if (self->verified)
+    return TRUE;
+  if (head == 0)
+    {
+      self->verified = TRUE;
+      return TRUE;
+    }
+  for (guint i = 0; events != NULL && i < events->len && anchor == NULL; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (events, i);
+
+      if (w->seq == head)
+        anchor = w;
+    }
+  if (anchor == NULL)
+    {
+      /* Cannot check with this message (a hello, or a live batch starting
+       * later): ask for the page that starts at head. */
+      self->need_pull = TRUE;
+      *result = TRUE;
+      return FALSE;
+    }
+  if (!check_anchor (self, anchor, &matches, error))
+    {
+      *result = FALSE;
+      return FALSE;
+    }
+  if (!matches)
+    {
+      *result = start_probe (self, server_head, history_id,
+                             "its event at our head is a different one", error);
+      return FALSE;
+    }
+  self->verified = TRUE;
+  return TRUE;
+}
+
+/* Fills batch with the events that follow our head without a gap (a gap
+ * asks for a pull). Returns TRUE to go on; else *result is what
+ * cairn_sync_core_receive() returns (a change of ours the server sent
+ * again after confirming it starts a probe). */
+static gboolean
+collect_batch (CairnSyncCore  *self,
+               GPtrArray      *events,
+               gint64          server_head,
+               const char     *history_id,
+               GPtrArray      *batch,
+               gboolean       *result,
+               GError        **error)
 {
   const char *client_id = cairn_store_get_client_id (self->store);
-  const char *our_history = cairn_store_get_history_id (self->store);
-  gint64 head = cairn_store_get_head (self->store);
-  g_autoptr(GPtrArray) batch = NULL;
-  gint64 first_pending;
+  gint64 expect = cairn_store_get_head (self->store) + 1;
   gint64 last_own_confirmed = -1;   /* read when first needed */
-  gint64 expect;
-  guint i;
+  gint64 first_pending = first_pending_seq (self, error);
 
-  self->events_received += events != NULL ? events->len : 0;
-  if (self->probing)
-    return receive_probe (self, events, server_head, history_id, error);
-  if (self->reseeding)
-    return receive_reseed (self, events, server_head, history_id, error);
-  if (history_id != NULL && our_history != NULL && *our_history != '\0'
-      && g_strcmp0 (history_id, our_history) != 0)
-    return restore_at (self, 0, history_id, error);
-  if (server_head < head)
-    return start_probe (self, server_head, history_id, "its head went backwards", error);
-
-  if (server_head > self->server_head || !self->verified)
-    self->server_head = server_head;
-
-  if (!self->verified)
-    {
-      if (head == 0)
-        self->verified = TRUE;
-      else
-        {
-          const CairnWireEvent *anchor = NULL;
-
-          for (i = 0; events != NULL && i < events->len; i++)
-            {
-              const CairnWireEvent *w = g_ptr_array_index (events, i);
-              if (w->seq == head)
-                {
-                  anchor = w;
-                  break;
-                }
-            }
-          if (anchor == NULL)
-            {
-              /* Cannot check with this message (a hello, or a live batch
-               * starting later): ask for the page that starts at head. */
-              self->need_pull = TRUE;
-              return TRUE;
-            }
-          else
-            {
-              gboolean matches = FALSE;
-
-              if (!check_anchor (self, anchor, &matches, error))
-                return FALSE;
-              if (!matches)
-                return start_probe (self, server_head, history_id,
-                                    "its event at our head is a different one", error);
-              self->verified = TRUE;
-            }
-        }
-    }
-
-  first_pending = first_pending_seq (self, error);
+  *result = FALSE;
   if (first_pending < 0)
     return FALSE;
-
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
-  expect = head + 1;
-  for (i = 0; events != NULL && i < events->len; i++)
+  for (guint i = 0; events != NULL && i < events->len; i++)
     {
       const CairnWireEvent *w = g_ptr_array_index (events, i);
       CairnEvent *ev;
@@ -803,8 +803,11 @@ cairn_sync_core_receive (CairnSyncCore  *self,
               !cairn_store_get_last_own_confirmed (self->store, &last_own_confirmed, error))
             return FALSE;
           if (w->client_seq <= last_own_confirmed)
-            return start_probe (self, server_head, history_id,
-                                "it sent again a change of ours it had confirmed", error);
+            {
+              *result = start_probe (self, server_head, history_id,
+                                     "it sent again a change of ours it had confirmed", error);
+              return FALSE;
+            }
         }
 
       ev = cairn_sync_event_from_wire (w, error);
@@ -813,6 +816,40 @@ cairn_sync_core_receive (CairnSyncCore  *self,
       g_ptr_array_add (batch, ev);
       expect++;
     }
+  return TRUE;
+}
+
+gboolean
+cairn_sync_core_receive (CairnSyncCore  *self,
+                         GPtrArray      *events,
+                         gint64          server_head,
+                         const char     *history_id,
+                         GError        **error)
+{
+  const char *our_history = cairn_store_get_history_id (self->store);
+  g_autoptr(GPtrArray) batch = NULL;
+  gboolean result = FALSE;
+  gint64 first_pending;
+
+  self->events_received += events != NULL ? events->len : 0;
+  if (self->probing)
+    return receive_probe (self, events, server_head, history_id, error);
+  if (self->reseeding)
+    return receive_reseed (self, events, server_head, history_id, error);
+  if (history_id != NULL && our_history != NULL && *our_history != '\0'
+      && g_strcmp0 (history_id, our_history) != 0)
+    return restore_at (self, 0, history_id, error);
+  if (server_head < cairn_store_get_head (self->store))
+    return start_probe (self, server_head, history_id, "its head went backwards", error);
+
+  if (server_head > self->server_head || !self->verified)
+    self->server_head = server_head;
+  if (!check_connection (self, events, server_head, history_id, &result, error))
+    return result;
+
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  if (!collect_batch (self, events, server_head, history_id, batch, &result, error))
+    return result;
 
   if (batch->len > 0)
     {
@@ -827,8 +864,7 @@ cairn_sync_core_receive (CairnSyncCore  *self,
         return FALSE;
     }
 
-  head = cairn_store_get_head (self->store);
-  self->need_pull = head < self->server_head;
+  self->need_pull = cairn_store_get_head (self->store) < self->server_head;
 
   /* Fully caught up, yet events the server acknowledged are still pending:
    * the server lost them; push them again. */

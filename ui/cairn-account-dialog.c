@@ -486,19 +486,30 @@ cairn_account_dialog_class_init (CairnAccountDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
-static void
-cairn_account_dialog_init (CairnAccountDialog *self)
+/* A hidden, wrapping label under a form, for what went wrong (error) or
+ * what was done. */
+static GtkLabel *
+message_label_new (gboolean error)
 {
-  GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_label_set_xalign (label, 0);
+  gtk_label_set_wrap (label, TRUE);
+  if (error)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
+  return label;
+}
+
+/* Server, username, password and Sign In; below, the workspaces kept on
+ * this device. Scrolls: signed out, the list can be taller than the dialog. */
+static GtkWidget *
+sign_in_page_new (CairnAccountDialog *self)
+{
   GtkWidget *form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *clamp = adw_clamp_new ();
   GtkWidget *button_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *sign_out;
-
-  self->cancellable = g_cancellable_new ();
-  gtk_window_set_title (GTK_WINDOW (self), _("Sync Account"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 420, 420);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
 
   self->server_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Server Address"));
@@ -510,13 +521,9 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   g_signal_connect_swapped (self->password_row, "entry-activated", G_CALLBACK (on_sign_in), self);
   adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->password_row), TRUE);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  self->error_label = message_label_new (TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sign-in error"), -1);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
 
   self->sign_in_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Sign In")));
   gtk_widget_add_css_class (GTK_WIDGET (self->sign_in_button), "suggested-action");
@@ -539,11 +546,7 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   adw_preferences_group_set_title (self->device_group, _("Workspaces on This Device"));
   gtk_widget_set_visible (GTK_WIDGET (self->device_group), FALSE);
   gtk_widget_set_margin_top (GTK_WIDGET (self->device_group), 12);
-  self->device_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->device_label, 0);
-  gtk_label_set_wrap (self->device_label, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->device_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->device_label), FALSE);
+  self->device_label = message_label_new (TRUE);
   gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_group));
   gtk_box_append (GTK_BOX (form), GTK_WIDGET (self->device_label));
   gtk_widget_set_margin_top (form, 18);
@@ -552,68 +555,73 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   gtk_widget_set_margin_end (form, 12);
   adw_clamp_set_child (ADW_CLAMP (clamp), form);
 
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  return scrolled;
+}
+
+/* Sign Out, the account's workspaces, those only on this device, and
+ * sharing the open one. */
+static void
+signed_in_page_init (CairnAccountDialog *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  GtkWidget *share_group = adw_preferences_group_new ();
+  GtkWidget *sign_out = gtk_button_new_with_mnemonic (_("Sign _Out"));
+
   self->signed_in_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->signed_in_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->signed_in_page, _("Syncing This Workspace"));
-  sign_out = gtk_button_new_with_mnemonic (_("Sign _Out"));
   gtk_widget_add_css_class (sign_out, "destructive-action");
   gtk_widget_add_css_class (sign_out, "pill");
   gtk_widget_set_halign (sign_out, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (sign_out, "clicked", G_CALLBACK (on_sign_out), self);
-  {
-    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-    GtkWidget *share_group = adw_preferences_group_new ();
 
-    self->workspace_rows = g_ptr_array_new ();
-    self->workspaces_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-    adw_preferences_group_set_title (self->workspaces_group, _("Your Workspaces"));
-    self->local_rows = g_ptr_array_new ();
-    self->local_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-    adw_preferences_group_set_title (self->local_group, _("Only on This Device"));
-    gtk_widget_set_visible (GTK_WIDGET (self->local_group), FALSE);
-    self->workspace_label = GTK_LABEL (gtk_label_new (NULL));
-    gtk_label_set_xalign (self->workspace_label, 0);
-    gtk_label_set_wrap (self->workspace_label, TRUE);
-    gtk_widget_add_css_class (GTK_WIDGET (self->workspace_label), "error");
-    gtk_widget_set_visible (GTK_WIDGET (self->workspace_label), FALSE);
+  self->workspace_rows = g_ptr_array_new ();
+  self->workspaces_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->workspaces_group, _("Your Workspaces"));
+  self->local_rows = g_ptr_array_new ();
+  self->local_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->local_group, _("Only on This Device"));
+  gtk_widget_set_visible (GTK_WIDGET (self->local_group), FALSE);
+  self->workspace_label = message_label_new (TRUE);
 
-    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (share_group),
-                                     _("Share This Workspace"));
-    self->share_row = ADW_ENTRY_ROW (adw_entry_row_new ());
-    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->share_row),
-                                   _("Username to share with"));
-    adw_entry_row_set_show_apply_button (self->share_row, TRUE);
-    g_signal_connect_swapped (self->share_row, "apply", G_CALLBACK (on_share), self);
-    adw_preferences_group_add (ADW_PREFERENCES_GROUP (share_group), GTK_WIDGET (self->share_row));
-    self->share_label = GTK_LABEL (gtk_label_new (NULL));
-    gtk_label_set_xalign (self->share_label, 0);
-    gtk_label_set_wrap (self->share_label, TRUE);
-    gtk_widget_set_visible (GTK_WIDGET (self->share_label), FALSE);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (share_group),
+                                   _("Share This Workspace"));
+  self->share_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->share_row),
+                                 _("Username to share with"));
+  adw_entry_row_set_show_apply_button (self->share_row, TRUE);
+  g_signal_connect_swapped (self->share_row, "apply", G_CALLBACK (on_share), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (share_group), GTK_WIDGET (self->share_row));
+  self->share_label = message_label_new (FALSE);
 
-    gtk_box_append (GTK_BOX (box), sign_out);
-    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspaces_group));
-    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->local_group));
-    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspace_label));
-    gtk_box_append (GTK_BOX (box), share_group);
-    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
-    adw_status_page_set_child (self->signed_in_page, box);
-  }
+  gtk_box_append (GTK_BOX (box), sign_out);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspaces_group));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->local_group));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspace_label));
+  gtk_box_append (GTK_BOX (box), share_group);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
+  adw_status_page_set_child (self->signed_in_page, box);
+}
 
+static void
+cairn_account_dialog_init (CairnAccountDialog *self)
+{
+  GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  self->cancellable = g_cancellable_new ();
+  gtk_window_set_title (GTK_WINDOW (self), _("Sync Account"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 420, 420);
+
+  signed_in_page_init (self);
   self->stack = GTK_STACK (gtk_stack_new ());
-  {
-    /* The form and, signed out, the workspaces on this device can be
-     * taller than the dialog. */
-    GtkWidget *scrolled = gtk_scrolled_window_new ();
-
-    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
-                                    GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
-    gtk_stack_add_named (self->stack, scrolled, "sign-in");
-  }
+  gtk_stack_add_named (self->stack, sign_in_page_new (self), "sign-in");
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->signed_in_page), "signed-in");
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
 
-  gtk_box_append (GTK_BOX (toolbar), header);
+  gtk_box_append (GTK_BOX (toolbar), adw_header_bar_new ());
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->stack));
   adw_window_set_content (ADW_WINDOW (self), toolbar);
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->sign_in_button));

@@ -27,67 +27,105 @@ struct _CairnSyncIndicator
 
 G_DEFINE_FINAL_TYPE (CairnSyncIndicator, cairn_sync_indicator, GTK_TYPE_WIDGET)
 
+/* The state in a few words, and its icon. */
+static const char *
+state_text (CairnSyncIndicator  *self,
+            gboolean             signed_in,
+            gboolean             unsynced,
+            const char         **icon)
+{
+  CairnSyncState state = self->status != NULL ? cairn_sync_status_get_state (self->status)
+                                              : CAIRN_SYNC_STATE_OFFLINE;
+
+  if (unsynced)
+    {
+      *icon = "network-offline-symbolic";
+      return _("Not syncing: this workspace is only on this device");
+    }
+  switch (state)
+    {
+    case CAIRN_SYNC_STATE_CONNECTING:
+      *icon = "network-transmit-receive-symbolic";
+      return _("Connecting");
+    case CAIRN_SYNC_STATE_SYNCING:
+      *icon = "emblem-synchronizing-symbolic";
+      return _("Syncing");
+    case CAIRN_SYNC_STATE_UP_TO_DATE:
+      *icon = "emblem-ok-symbolic";
+      return _("Up to date");
+    case CAIRN_SYNC_STATE_NEEDS_SIGN_IN:
+      *icon = "dialog-password-symbolic";
+      return _("Sign in to sync");
+    case CAIRN_SYNC_STATE_REFUSED:
+    case CAIRN_SYNC_STATE_ERROR:
+      *icon = "dialog-warning-symbolic";
+      return cairn_sync_status_get_message (self->status) != NULL
+             ? cairn_sync_status_get_message (self->status) : _("Sync failed");
+    case CAIRN_SYNC_STATE_OFFLINE:
+    default:
+      *icon = "network-offline-symbolic";
+      return signed_in ? _("Offline") : _("Not syncing: no account");
+    }
+}
+
+/* "3 changes not yet on the server", and what the server refused. */
+static char *
+pending_text (CairnSyncIndicator *self)
+{
+  guint n_pending = self->status != NULL ? cairn_sync_status_get_pending_count (self->status) : 0;
+  guint n_refused = self->status != NULL ? cairn_sync_status_get_refused_count (self->status) : 0;
+  g_autofree char *pending = NULL;
+
+  if (n_pending == 0)
+    pending = g_strdup (_("All changes saved on the server"));
+  else
+    pending = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%u change not yet on the server",
+                                            "%u changes not yet on the server",
+                                            n_pending), n_pending);
+  if (n_refused == 0)
+    return g_steal_pointer (&pending);
+  /* Translators: %s is the line above ("3 changes not yet on the
+   * server"), %u how many changes the server refused for good */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%s; %u change refused by the server is kept on this device",
+                                       "%s; %u changes refused by the server are kept on this device",
+                                       n_refused), pending, n_refused);
+}
+
+static char *
+last_sync_text (CairnSyncIndicator *self)
+{
+  gint64 last_sync = self->status != NULL ? cairn_sync_status_get_last_sync (self->status) : 0;
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *when = NULL;
+
+  if (last_sync <= 0)
+    return g_strdup (_("Never synced"));
+  dt = g_date_time_new_from_unix_local (last_sync / 1000);
+  when = g_date_time_format (dt, "%x %X");
+  return g_strdup_printf (_("Last synced %s"), when);
+}
+
 static void
 sync_ui (CairnSyncIndicator *self)
 {
-  CairnSyncState state = CAIRN_SYNC_STATE_OFFLINE;
-  const char *icon = "network-offline-symbolic";
+  const char *icon = NULL;
   const char *text;
   g_autofree char *pending = NULL;
   g_autofree char *last = NULL;
   g_autofree char *server = NULL;
-  guint n_pending = 0;
-  gint64 last_sync = 0;
   gboolean signed_in = FALSE;
   gboolean unsynced = FALSE;
 
   if (self->status != NULL)
     {
-      state = cairn_sync_status_get_state (self->status);
-      n_pending = cairn_sync_status_get_pending_count (self->status);
-      last_sync = cairn_sync_status_get_last_sync (self->status);
       signed_in = cairn_sync_status_get_server_url (self->status) != NULL;
       /* Signed in, but the open workspace is one the engine does not sync
        * (only on this device). */
       unsynced = signed_in && cairn_sync_status_get_workspace_id (self->status) == NULL;
     }
-
-  switch (state)
-    {
-    case CAIRN_SYNC_STATE_CONNECTING:
-      icon = "network-transmit-receive-symbolic";
-      text = _("Connecting");
-      break;
-    case CAIRN_SYNC_STATE_SYNCING:
-      icon = "emblem-synchronizing-symbolic";
-      text = _("Syncing");
-      break;
-    case CAIRN_SYNC_STATE_UP_TO_DATE:
-      icon = "emblem-ok-symbolic";
-      text = _("Up to date");
-      break;
-    case CAIRN_SYNC_STATE_NEEDS_SIGN_IN:
-      icon = "dialog-password-symbolic";
-      text = _("Sign in to sync");
-      break;
-    case CAIRN_SYNC_STATE_REFUSED:
-    case CAIRN_SYNC_STATE_ERROR:
-      icon = "dialog-warning-symbolic";
-      text = cairn_sync_status_get_message (self->status) != NULL
-             ? cairn_sync_status_get_message (self->status) : _("Sync failed");
-      break;
-    case CAIRN_SYNC_STATE_OFFLINE:
-    default:
-      icon = "network-offline-symbolic";
-      text = signed_in ? _("Offline") : _("Not syncing: no account");
-      break;
-    }
-
-  if (unsynced)
-    {
-      icon = "network-offline-symbolic";
-      text = _("Not syncing: this workspace is only on this device");
-    }
+  text = state_text (self, signed_in, unsynced, &icon);
 
   g_free (self->summary);
   /* Translators: the sync button's accessible name, %s is its state */
@@ -98,37 +136,11 @@ sync_ui (CairnSyncIndicator *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, self->summary, -1);
 
   gtk_label_set_label (self->state_label, text);
-  if (n_pending == 0)
-    pending = g_strdup (_("All changes saved on the server"));
-  else
-    pending = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                            "%u change not yet on the server",
-                                            "%u changes not yet on the server",
-                                            n_pending), n_pending);
-  if (self->status != NULL && cairn_sync_status_get_refused_count (self->status) > 0)
-    {
-      guint n_refused = cairn_sync_status_get_refused_count (self->status);
-      char *both;
-
-      /* Translators: %s is the line above ("3 changes not yet on the
-       * server"), %u how many changes the server refused for good */
-      both = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%s; %u change refused by the server is kept on this device",
-                                           "%s; %u changes refused by the server are kept on this device",
-                                           n_refused), pending, n_refused);
-      g_free (pending);
-      pending = both;
-    }
+  pending = pending_text (self);
   gtk_label_set_label (self->pending_label, signed_in && !unsynced
                                             ? pending : _("Changes are kept on this device"));
-
-  if (last_sync > 0)
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (last_sync / 1000);
-      g_autofree char *when = g_date_time_format (dt, "%x %X");
-      last = g_strdup_printf (_("Last synced %s"), when);
-    }
-  gtk_label_set_label (self->last_sync_label, last != NULL ? last : _("Never synced"));
+  last = last_sync_text (self);
+  gtk_label_set_label (self->last_sync_label, last);
   gtk_widget_set_visible (GTK_WIDGET (self->last_sync_label), signed_in);
 
   if (signed_in)
