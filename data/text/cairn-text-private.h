@@ -159,18 +159,62 @@ typedef struct
   guint32 count;
 } CtVerEnt;
 
-/* cairn-text.c */
+static inline gboolean
+ct_id_eq (CtId a,
+          CtId b)
+{
+  return a.client == b.client && (a.client == CT_NONE || a.seq == b.seq);
+}
+
+static inline CtClient *
+ct_client_at (CairnText *self,
+              guint32    c)
+{
+  return g_ptr_array_index (self->clients, c);
+}
+
+/* Byte offset of code point k inside span s. */
+static inline guint32
+ct_span_byte_offset (CairnText    *self,
+                     const CtSpan *s,
+                     guint32       k)
+{
+  const char *p;
+
+  if (s->bytes == s->len)
+    return k;
+  p = (const char *) self->content + s->off;
+  return (guint32) (g_utf8_offset_to_pointer (p, k) - p);
+}
+
+/* cairn-text-index.c */
+gboolean  _cairn_text_parse_client_id (const char *hex, guint8 out[16], GError **error);
 CtClient *_cairn_text_client_new     (const guint8 id[16]);
 void      _cairn_text_client_free    (gpointer client);
 guint32   _cairn_text_ensure_client  (CairnText *self, const guint8 id[16]);
 gboolean  _cairn_text_find_client    (CairnText *self, const guint8 id[16], guint32 *out);
 void      _cairn_text_idx_insert     (CtClient *c, guint32 seq, CtLeaf *leaf);
+void      _cairn_text_idx_remove     (CtClient *c, guint32 seq);
+void      _cairn_text_idx_rekey      (CtClient *c, guint32 old_seq, guint32 new_seq);
+void      _cairn_text_idx_set_leaf   (CtClient *c, guint32 seq, CtLeaf *leaf);
 gboolean  _cairn_text_lookup         (CairnText *self, CtId id, CtLeaf **leaf, guint *slot);
 void      _cairn_text_content_append (CairnText *self, const char *data, gsize len);
-gboolean  _cairn_text_parse_client_id (const char *hex, guint8 out[16], GError **error);
-CairnText *_cairn_text_new_empty     (void);
+
+/* cairn-text-tree.c */
+CtLeaf   *_cairn_text_leaf_new       (void);
+void      _cairn_text_place_span     (CairnText *self, CtLeaf *leaf, guint slot, guint32 off, CtSpan *ns);
+void      _cairn_text_mark_deleted   (CairnText *self, CtLeaf *leaf, guint slot, guint32 off, guint32 take);
+CtLeaf   *_cairn_text_find_visible   (CairnText *self, guint32 pos, guint *slot, guint32 *off);
+gint64    _cairn_text_abs_pos        (CairnText *self, CtId id);
 void      _cairn_text_order_push     (CairnText *self, guint32 client, guint32 len);
+void      _cairn_text_dellog_push    (CtClient *c, guint32 seq, guint32 len, guint32 tclient,
+                                      guint32 tseq, guint32 rev);
+CairnText *_cairn_text_new_empty     (void);
+void      _cairn_text_node_free      (CtNode *n);
 void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
+
+/* cairn-text.c */
+void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);
 
 /* cairn-text-codec.c */
 guint32   _cairn_text_ops_client     (CairnTextOps *ops, const guint8 id[16]);

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-text-index.c: the CRDT's clients, the per-client index from an id to
+ * the leaf holding it, and the content arena. */
+#define G_LOG_DOMAIN "cairn-text"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-text-private.h"
+
+/* ---- Clients and the id index ------------------------------------------ */
+
+gboolean
+_cairn_text_parse_client_id (const char *hex,
+                             guint8      out[16],
+                             GError    **error)
+{
+  if (hex == NULL || strlen (hex) != 32)
+    {
+      g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT,
+                   "Client id “%s” is not 32 hexadecimal digits", hex ? hex : "(null)");
+      return FALSE;
+    }
+  for (guint i = 0; i < 16; i++)
+    {
+      int hi = g_ascii_xdigit_value (hex[2 * i]);
+      int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+      if (hi < 0 || lo < 0)
+        {
+          g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT,
+                       "Client id “%s” has a non-hexadecimal character at %u",
+                       hex, hi < 0 ? 2 * i : 2 * i + 1);
+          return FALSE;
+        }
+      out[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+CtClient *
+_cairn_text_client_new (const guint8 id[16])
+{
+  CtClient *c = g_new0 (CtClient, 1);
+
+  memcpy (c->id, id, 16);
+  c->dels = g_array_new (FALSE, FALSE, sizeof (CtDel));
+  return c;
+}
+
+void
+_cairn_text_client_free (gpointer data)
+{
+  CtClient *c = data;
+
+  for (guint i = 0; i < c->n_chunks; i++)
+    g_free (c->chunks[i]);
+  g_free (c->chunks);
+  g_array_unref (c->dels);
+  g_free (c);
+}
+
+gboolean
+_cairn_text_find_client (CairnText    *self,
+                         const guint8  id[16],
+                         guint32      *out)
+{
+  for (guint32 i = 0; i < self->clients->len; i++)
+    if (memcmp (ct_client_at (self, i)->id, id, 16) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint32
+_cairn_text_ensure_client (CairnText    *self,
+                           const guint8  id[16])
+{
+  guint32 i;
+
+  if (_cairn_text_find_client (self, id, &i))
+    return i;
+  g_ptr_array_add (self->clients, _cairn_text_client_new (id));
+  return self->clients->len - 1;
+}
+
+/* Index of the last chunk whose first seq is <= seq (0 if none is). */
+static guint
+idx_chunk_for (CtClient *c,
+               guint32   seq)
+{
+  guint lo = 0, hi = c->n_chunks;
+
+  while (hi - lo > 1)
+    {
+      guint mid = (lo + hi) / 2;
+      if (c->chunks[mid]->e[0].seq <= seq)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* First entry index in ch with e.seq > seq. */
+static guint
+idx_upper (CtIdxChunk *ch,
+           guint32     seq)
+{
+  guint lo = 0, hi = ch->n;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (ch->e[mid].seq <= seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* The entry with the greatest seq <= seq, or NULL. */
+static CtIdxEnt *
+idx_find (CtClient *c,
+          guint32   seq)
+{
+  CtIdxChunk *ch;
+  guint u;
+
+  if (c->n_chunks == 0)
+    return NULL;
+  ch = c->chunks[idx_chunk_for (c, seq)];
+  u = idx_upper (ch, seq);
+  if (u == 0)
+    return NULL;
+  return &ch->e[u - 1];
+}
+
+void
+_cairn_text_idx_insert (CtClient *c,
+                        guint32   seq,
+                        CtLeaf   *leaf)
+{
+  guint ci;
+  CtIdxChunk *ch;
+  guint p;
+
+  if (c->n_chunks == 0)
+    {
+      c->cap_chunks = 4;
+      c->chunks = g_new (CtIdxChunk *, c->cap_chunks);
+      c->chunks[0] = g_new (CtIdxChunk, 1);
+      c->chunks[0]->n = 0;
+      c->n_chunks = 1;
+    }
+  ci = idx_chunk_for (c, seq);
+  ch = c->chunks[ci];
+  p = idx_upper (ch, seq);
+  if (ch->n == CT_IDX_CAP)
+    {
+      CtIdxChunk *nc = g_new (CtIdxChunk, 1);
+      guint half = CT_IDX_CAP / 2;
+
+      /* Appending in seq order is the common case: keep chunks full then. */
+      if (p == CT_IDX_CAP && ci == c->n_chunks - 1)
+        half = CT_IDX_CAP;
+      nc->n = ch->n - half;
+      memcpy (nc->e, ch->e + half, nc->n * sizeof (CtIdxEnt));
+      ch->n = half;
+      if (c->n_chunks == c->cap_chunks)
+        {
+          c->cap_chunks *= 2;
+          c->chunks = g_renew (CtIdxChunk *, c->chunks, c->cap_chunks);
+        }
+      memmove (c->chunks + ci + 2, c->chunks + ci + 1,
+               (c->n_chunks - ci - 1) * sizeof (CtIdxChunk *));
+      c->chunks[ci + 1] = nc;
+      c->n_chunks++;
+      if (p >= half)
+        {
+          ch = nc;
+          p -= half;
+        }
+    }
+  memmove (ch->e + p + 1, ch->e + p, (ch->n - p) * sizeof (CtIdxEnt));
+  ch->e[p].seq = seq;
+  ch->e[p].leaf = leaf;
+  ch->n++;
+}
+
+void
+_cairn_text_idx_remove (CtClient *c,
+                        guint32   seq)
+{
+  guint ci = idx_chunk_for (c, seq);
+  CtIdxChunk *ch = c->chunks[ci];
+  guint u = idx_upper (ch, seq);
+
+  g_assert (u > 0 && ch->e[u - 1].seq == seq);
+  memmove (ch->e + u - 1, ch->e + u, (ch->n - u) * sizeof (CtIdxEnt));
+  ch->n--;
+  if (ch->n == 0 && c->n_chunks > 1)
+    {
+      g_free (ch);
+      memmove (c->chunks + ci, c->chunks + ci + 1,
+               (c->n_chunks - ci - 1) * sizeof (CtIdxChunk *));
+      c->n_chunks--;
+    }
+}
+
+/* Changes the key of the entry for old_seq; the caller keeps the order. */
+void
+_cairn_text_idx_rekey (CtClient *c,
+                       guint32   old_seq,
+                       guint32   new_seq)
+{
+  CtIdxEnt *e = idx_find (c, old_seq);
+
+  g_assert (e != NULL && e->seq == old_seq);
+  e->seq = new_seq;
+}
+
+void
+_cairn_text_idx_set_leaf (CtClient *c,
+                          guint32   seq,
+                          CtLeaf   *leaf)
+{
+  CtIdxEnt *e = idx_find (c, seq);
+
+  g_assert (e != NULL && e->seq == seq);
+  e->leaf = leaf;
+}
+
+/* Finds the span holding insert id @id. FALSE when the id is unknown or is
+ * not an insertion. */
+gboolean
+_cairn_text_lookup (CairnText *self,
+                    CtId       id,
+                    CtLeaf   **leaf_out,
+                    guint     *slot_out)
+{
+  CtClient *c;
+  CtIdxEnt *e;
+  CtLeaf *leaf;
+
+  if (id.client >= self->clients->len)
+    return FALSE;
+  c = ct_client_at (self, id.client);
+  if (id.seq >= c->next)
+    return FALSE;
+  e = idx_find (c, id.seq);
+  if (e == NULL)
+    return FALSE;
+  leaf = e->leaf;
+  for (guint i = 0; i < leaf->h.n; i++)
+    {
+      CtSpan *s = &leaf->s[i];
+      if (s->client == id.client && id.seq >= s->seq && id.seq - s->seq < s->len)
+        {
+          *leaf_out = leaf;
+          *slot_out = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* ---- Content arena ----------------------------------------------------- */
+
+void
+_cairn_text_content_append (CairnText  *self,
+                            const char *data,
+                            gsize       len)
+{
+  if (len == 0)
+    return;
+  if (self->content_len + len > self->content_cap)
+    {
+      gsize cap = MAX (self->content_cap * 2, 4096);
+      while (cap < self->content_len + len)
+        cap *= 2;
+      self->content = g_realloc (self->content, cap);
+      self->content_cap = cap;
+    }
+  memcpy (self->content + self->content_len, data, len);
+  self->content_len += len;
+}

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-text-merge.c: applying remote operations: checking a batch,
+ * integrating insertions, holding operations that are not ready. */
+#define G_LOG_DOMAIN "cairn-text"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-text-private.h"
+
+static inline gboolean
+id_known (CairnText *self,
+          CtId       id)
+{
+  return id.client == CT_NONE ||
+         (id.client < self->clients->len && id.seq < ct_client_at (self, id.client)->next);
+}
+
+static inline gboolean
+id_is_insert (CairnText *self,
+              CtId       id)
+{
+  CtLeaf *l;
+  guint s;
+
+  return id.client == CT_NONE || _cairn_text_lookup (self, id, &l, &s);
+}
+
+/* Are all ids tseq..tseq+len-1 of tclient (known) insertions? */
+static gboolean
+range_is_insert (CairnText *self,
+                 guint32    tclient,
+                 guint32    tseq,
+                 guint32    len)
+{
+  while (len > 0)
+    {
+      CtLeaf *l;
+      guint s;
+      guint32 take;
+      CtSpan *sp;
+
+      if (!_cairn_text_lookup (self, (CtId) { tclient, tseq }, &l, &s))
+        return FALSE;
+      sp = &l->s[s];
+      take = MIN (sp->seq + sp->len - tseq, len);
+      tseq += take;
+      len -= take;
+    }
+  return TRUE;
+}
+
+/* The YjsMod / FugueMax integration: places a run whose origins are known
+ * among the concurrent runs between them (docs/text-crdt.md). */
+static void
+integrate (CairnText  *self,
+           guint32     c,
+           guint32     seq,
+           guint32     len,
+           CtId        ol,
+           CtId        or_,
+           const char *text,
+           guint32     bytes)
+{
+  CtLeaf *sl, *cl, *save_l = NULL;
+  guint ss, cs, save_s = 0;
+  guint32 so, co, save_o = 0;
+  gboolean scanning = FALSE, moved = FALSE;
+  gint64 left_abs = -2, right_abs = -2;
+  CtSpan ns;
+
+  if (ol.client == CT_NONE)
+    {
+      sl = self->first;
+      ss = 0;
+      so = 0;
+    }
+  else
+    {
+      if (!_cairn_text_lookup (self, ol, &sl, &ss))
+        g_assert_not_reached ();
+      so = ol.seq - sl->s[ss].seq + 1;
+      if (so == sl->s[ss].len)
+        {
+          ss++;
+          so = 0;
+        }
+    }
+  cl = sl;
+  cs = ss;
+  co = so;
+  for (;;)
+    {
+      CtSpan *o;
+      CtId oid, o_ol;
+
+      while (cl != NULL && cs >= cl->h.n)
+        {
+          cl = cl->next;
+          cs = 0;
+          co = 0;
+        }
+      if (cl == NULL)
+        break;
+      o = &cl->s[cs];
+      oid.client = o->client;
+      oid.seq = o->seq + co;
+      if (ct_id_eq (oid, or_))
+        break;
+      if (co > 0)
+        {
+          o_ol.client = o->client;
+          o_ol.seq = oid.seq - 1;
+        }
+      else
+        o_ol = o->ol;
+
+      if (ct_id_eq (o_ol, ol))
+        {
+          if (ct_id_eq (o->or_, or_))
+            {
+              int cmp = memcmp (ct_client_at (self, c)->id, ct_client_at (self, o->client)->id, 16);
+              if (cmp < 0 || (cmp == 0 && seq < oid.seq))
+                break;
+              scanning = FALSE;
+            }
+          else
+            {
+              gint64 o_right;
+              if (right_abs == -2)
+                right_abs = or_.client == CT_NONE ? G_MAXINT64 : _cairn_text_abs_pos (self, or_);
+              o_right = o->or_.client == CT_NONE ? G_MAXINT64 : _cairn_text_abs_pos (self, o->or_);
+              if (o_right < right_abs)
+                {
+                  if (!scanning)
+                    {
+                      scanning = TRUE;
+                      save_l = cl;
+                      save_s = cs;
+                      save_o = co;
+                    }
+                }
+              else
+                scanning = FALSE;
+            }
+        }
+      else
+        {
+          gint64 o_left;
+          if (left_abs == -2)
+            left_abs = _cairn_text_abs_pos (self, ol);
+          o_left = _cairn_text_abs_pos (self, o_ol);
+          if (o_left < left_abs)
+            break;
+        }
+      cs++;
+      co = 0;
+      moved = TRUE;
+    }
+
+  if (scanning)
+    {
+      cl = save_l;
+      cs = save_s;
+      co = save_o;
+    }
+  else if (!moved)
+    {
+      cl = sl;
+      cs = ss;
+      co = so;
+    }
+  else if (cl == NULL)
+    {
+      /* End of the document: the last leaf, after its last span. */
+      cl = sl;
+      while (cl->next != NULL)
+        cl = cl->next;
+      cs = cl->h.n;
+      co = 0;
+    }
+
+  ns.client = c;
+  ns.seq = seq;
+  ns.len = len;
+  ns.deleted = 0;
+  ns.ol = ol;
+  ns.or_ = or_;
+  ns.off = (guint32) self->content_len;
+  ns.bytes = bytes;
+  _cairn_text_content_append (self, text, bytes);
+  _cairn_text_place_span (self, cl, cs, co, &ns);
+}
+
+static void
+delete_ids (CairnText *self,
+            guint32    tclient,
+            guint32    tseq,
+            guint32    len)
+{
+  while (len > 0)
+    {
+      CtLeaf *l;
+      guint s;
+      guint32 off, take;
+      CtSpan *sp;
+
+      if (!_cairn_text_lookup (self, (CtId) { tclient, tseq }, &l, &s))
+        g_assert_not_reached ();
+      sp = &l->s[s];
+      off = tseq - sp->seq;
+      take = MIN (sp->len - off, len);
+      if (!sp->deleted)
+        _cairn_text_mark_deleted (self, l, s, off, take);
+      tseq += take;
+      len -= take;
+    }
+}
+
+typedef enum
+{
+  APPLY_DONE,       /* applied, duplicate, or dropped as contradictory */
+  APPLY_NOT_READY,
+} ApplyResult;
+
+/* @map: batch client number → document client number. */
+static ApplyResult
+apply_op (CairnText          *self,
+          const CairnTextOps *batch,
+          const CtOp         *op,
+          const guint32      *map)
+{
+  guint32 c = map[op->client];
+  CtClient *cl = ct_client_at (self, c);
+  guint32 trim;
+
+  if (op->seq + op->len <= cl->next)
+    return APPLY_DONE;
+  if (op->seq > cl->next)
+    return APPLY_NOT_READY;
+  trim = cl->next - op->seq;
+
+  if (op->kind == CT_OP_INSERT)
+    {
+      CtId ol, or_;
+      const char *text = batch->content->str + op->off;
+      guint32 bytes = op->bytes;
+
+      if (trim > 0)
+        {
+          const char *p = g_utf8_offset_to_pointer (text, trim);
+          bytes -= (guint32) (p - text);
+          text = p;
+          ol.client = c;
+          ol.seq = op->seq + trim - 1;
+        }
+      else if (op->ol.client == CT_NONE)
+        ol = op->ol;
+      else
+        {
+          ol.client = map[op->ol.client];
+          ol.seq = op->ol.seq;
+        }
+      or_ = op->or_;
+      if (or_.client != CT_NONE)
+        or_.client = map[or_.client];
+      if (!id_known (self, ol) || !id_known (self, or_))
+        return APPLY_NOT_READY;
+      if (!id_is_insert (self, ol) || !id_is_insert (self, or_))
+        {
+          g_debug ("Dropping an insertion whose origin is a deletion");
+          return APPLY_DONE;
+        }
+      integrate (self, c, op->seq + trim, op->len - trim, ol, or_, text, bytes);
+    }
+  else
+    {
+      guint32 tc = map[op->target.client];
+      guint32 ts, n = op->len - trim;
+
+      ts = op->rev ? op->target.seq : op->target.seq + trim;
+      if (tc >= self->clients->len || ts + n > ct_client_at (self, tc)->next)
+        return APPLY_NOT_READY;
+      if (!range_is_insert (self, tc, ts, n))
+        {
+          g_debug ("Dropping a deletion of ids that are not insertions");
+          return APPLY_DONE;
+        }
+      delete_ids (self, tc, ts, n);
+      _cairn_text_dellog_push (cl, op->seq + trim, n, tc, ts, op->rev);
+    }
+  cl->next = op->seq + op->len;
+  _cairn_text_order_push (self, c, op->len - trim);
+  return APPLY_DONE;
+}
+
+static guint32 *
+map_clients (CairnText          *self,
+             const CairnTextOps *ops,
+             gboolean            create)
+{
+  guint32 *map = g_new (guint32, MAX (ops->clients->len / 16, 1));
+  guint32 extra = self->clients->len;
+
+  for (guint i = 0; i < ops->clients->len / 16; i++)
+    {
+      const guint8 *id = &g_array_index (ops->clients, guint8, 16 * i);
+      if (create)
+        map[i] = _cairn_text_ensure_client (self, id);
+      else if (!_cairn_text_find_client (self, id, &map[i]))
+        map[i] = extra++;
+    }
+  return map;
+}
+
+typedef struct
+{
+  guint32 seq;
+  guint32 len;
+  guint32 kind;
+} BatchRange;
+
+static int
+batch_range_cmp (gconstpointer a,
+                 gconstpointer b)
+{
+  const BatchRange *x = a, *y = b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The first id in [seq, end) that ranges (one batch client's, sorted by
+ * seq) has as a deletion, or G_MAXUINT64. */
+static guint64
+first_batch_deletion (GArray  *ranges,
+                      guint32  seq,
+                      guint64  end)
+{
+  guint lo = 0, hi = ranges->len;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (ranges, BatchRange, mid).seq <= seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  /* One starting before seq that covers it: ranges only overlap in
+   * batches that repeat ops, so look a little back. */
+  for (guint i = lo, steps = 0; i-- > 0 && steps < 32; steps++)
+    {
+      const BatchRange *b = &g_array_index (ranges, BatchRange, i);
+      if (seq - b->seq < b->len)
+        {
+          if (b->kind == CT_OP_DELETE)
+            return seq;
+          break;
+        }
+    }
+  /* Else the first deletion starting inside [seq, end). */
+  for (guint i = lo; i < ranges->len && g_array_index (ranges, BatchRange, i).seq < end; i++)
+    if (g_array_index (ranges, BatchRange, i).kind == CT_OP_DELETE)
+      return g_array_index (ranges, BatchRange, i).seq;
+  return G_MAXUINT64;
+}
+
+/* Checks, without changing anything, that the references of every op agree
+ * with the document and the batch: what they name as an insertion is one.
+ * In strict mode also that each op is causally ready in batch order. */
+static gboolean
+check_batch (CairnText          *self,
+             const CairnTextOps *ops,
+             const guint32      *map,
+             gboolean            strict,
+             GError            **error)
+{
+  guint nb = ops->clients->len / 16;
+  g_autofree GArray **ranges = g_new0 (GArray *, MAX (nb, 1));
+  g_autofree guint32 *vnext = g_new0 (guint32, MAX (nb, 1));
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < nb; i++)
+    {
+      ranges[i] = g_array_new (FALSE, FALSE, sizeof (BatchRange));
+      vnext[i] = map[i] < self->clients->len ? ct_client_at (self, map[i])->next : 0;
+    }
+  for (guint i = 0; i < ops->ops->len; i++)
+    {
+      const CtOp *op = &g_array_index (ops->ops, CtOp, i);
+      BatchRange br = { op->seq, op->len, op->kind };
+      g_array_append_val (ranges[op->client], br);
+    }
+  for (guint i = 0; i < nb; i++)
+    g_array_sort (ranges[i], batch_range_cmp);
+
+  for (guint i = 0; i < ops->ops->len && ok; i++)
+    {
+      const CtOp *op = &g_array_index (ops->ops, CtOp, i);
+      CtId refs[3];
+      guint32 ref_len[3];
+      guint n_refs = 0;
+
+      if (op->kind == CT_OP_INSERT)
+        {
+          refs[n_refs] = op->ol;
+          ref_len[n_refs++] = 1;
+          refs[n_refs] = op->or_;
+          ref_len[n_refs++] = 1;
+        }
+      else
+        {
+          refs[n_refs] = op->target;
+          ref_len[n_refs++] = op->len;
+        }
+      for (guint k = 0; k < n_refs && ok; k++)
+        {
+          CtId r = refs[k];
+          guint32 d;
+
+          if (r.client == CT_NONE)
+            continue;
+          d = map[r.client];
+          for (guint32 j = 0; j < ref_len[k] && ok; )
+            {
+              guint32 seq = r.seq + j;
+              CtId did = { d, seq };
+
+              if (id_known (self, did))
+                {
+                  CtLeaf *l;
+                  guint s;
+                  if (!_cairn_text_lookup (self, did, &l, &s))
+                    {
+                      g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
+                                   "Operation %u refers to character %u of a client as an "
+                                   "insertion, but this document has it as a deletion", i, seq);
+                      ok = FALSE;
+                      break;
+                    }
+                  j += MIN (l->s[s].seq + l->s[s].len - seq, ref_len[k] - j);
+                  continue;
+                }
+              /* Not in the document, and neither is any later id of the
+               * client: the rest of the reference at once, not one id at a
+               * time (a deletion of 2^31 characters nobody has took
+               * minutes; found by tests/fuzz/fuzz-text.c). The first id
+               * the batch has as a deletion, or (strict) not yet made, is
+               * the error the loop would have reported. */
+              {
+                guint64 rend = (guint64) r.seq + ref_len[k];
+                guint64 first_del = first_batch_deletion (ranges[r.client], seq, rend);
+                guint64 first_unready = strict ? MAX (seq, vnext[r.client]) : G_MAXUINT64;
+
+                if (first_unready >= rend)
+                  first_unready = G_MAXUINT64;
+                if (first_del < rend && first_del <= first_unready)
+                  {
+                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
+                                 "Operation %u refers to character %u of a client as an "
+                                 "insertion, but the batch has it as a deletion", i, (guint32) first_del);
+                    ok = FALSE;
+                    break;
+                  }
+                if (first_unready < rend)
+                  {
+                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+                                 "Operation %u depends on operation %u of a client that "
+                                 "this document has not received", i, (guint32) first_unready);
+                    ok = FALSE;
+                    break;
+                  }
+                j = ref_len[k];
+              }
+            }
+        }
+      if (ok && strict)
+        {
+          if (op->seq > vnext[op->client])
+            {
+              g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+                           "Operation %u starts at counter %u but its client's operations "
+                           "stop at %u here", i, op->seq, vnext[op->client]);
+              ok = FALSE;
+            }
+          else
+            vnext[op->client] = MAX (vnext[op->client], op->seq + op->len);
+        }
+    }
+  for (guint i = 0; i < nb; i++)
+    g_array_unref (ranges[i]);
+  return ok;
+}
+
+static void
+pending_push (CairnText          *self,
+              const CairnTextOps *batch,
+              const CtOp         *op)
+{
+  CtOp copy = *op;
+  const char *content = NULL;
+
+  copy.client = _cairn_text_ops_client (self->pending,
+                                        &g_array_index (batch->clients, guint8, 16 * op->client));
+  if (op->kind == CT_OP_INSERT)
+    {
+      content = batch->content->str + op->off;
+      if (op->ol.client != CT_NONE)
+        copy.ol.client = _cairn_text_ops_client (self->pending,
+                                                 &g_array_index (batch->clients, guint8, 16 * op->ol.client));
+      if (op->or_.client != CT_NONE)
+        copy.or_.client = _cairn_text_ops_client (self->pending,
+                                                  &g_array_index (batch->clients, guint8, 16 * op->or_.client));
+    }
+  else
+    copy.target.client = _cairn_text_ops_client (self->pending,
+                                                 &g_array_index (batch->clients, guint8, 16 * op->target.client));
+  /* Never merge held ops: they may have arrived out of order. */
+  copy.off = (guint32) self->pending->content->len;
+  if (content != NULL)
+    g_string_append_len (self->pending->content, content, op->bytes);
+  g_array_append_val (self->pending->ops, copy);
+}
+
+static void
+drain_pending (CairnText *self)
+{
+  gboolean progress = TRUE;
+
+  while (progress && self->pending->ops->len > 0)
+    {
+      g_autofree guint32 *map = map_clients (self, self->pending, TRUE);
+      GArray *ops = self->pending->ops;
+      guint keep = 0;
+
+      progress = FALSE;
+      for (guint i = 0; i < ops->len; i++)
+        {
+          CtOp *op = &g_array_index (ops, CtOp, i);
+          if (apply_op (self, self->pending, op, map) == APPLY_NOT_READY)
+            g_array_index (ops, CtOp, keep++) = *op;
+          else
+            progress = TRUE;
+        }
+      g_array_set_size (ops, keep);
+    }
+  if (self->pending->ops->len == 0)
+    cairn_text_ops_clear (self->pending);
+}
+
+gboolean
+cairn_text_apply (CairnText           *self,
+                  const CairnTextOps  *ops,
+                  CairnTextApplyFlags  flags,
+                  GError             **error)
+{
+  g_autofree guint32 *map = NULL;
+  gboolean held = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
+
+  if (ops->ops->len == 0)
+    return TRUE;
+  map = map_clients (self, ops, FALSE);
+  if (!check_batch (self, ops, map, (flags & CAIRN_TEXT_APPLY_STRICT) != 0, error))
+    return FALSE;
+  g_free (map);
+  map = map_clients (self, ops, TRUE);
+  for (guint i = 0; i < ops->ops->len; i++)
+    {
+      const CtOp *op = &g_array_index (ops->ops, CtOp, i);
+      if (apply_op (self, ops, op, map) == APPLY_NOT_READY)
+        {
+          pending_push (self, ops, op);
+          held = TRUE;
+        }
+      else if (self->pending->ops->len > 0 && !held)
+        drain_pending (self);
+    }
+  drain_pending (self);
+  return TRUE;
+}
