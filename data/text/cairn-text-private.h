@@ -216,7 +216,7 @@ void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_
 /* cairn-text.c */
 void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);
 
-/* cairn-text-codec.c */
+/* cairn-text-ops.c */
 guint32   _cairn_text_ops_client     (CairnTextOps *ops, const guint8 id[16]);
 void      _cairn_text_ops_push       (CairnTextOps *ops, const CtOp *op, const char *content);
 
