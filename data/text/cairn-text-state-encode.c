@@ -68,22 +68,13 @@ state_mergeable (const CtSpan *a,
          ct_id_eq (a->or_, b->or_) && a->deleted == b->deleted;
 }
 
-GBytes *
-cairn_text_encode_state (CairnText *self)
+/* Document-order spans, merged across leaves where a run was cut; their
+ * content in the same order. */
+static void
+collect_spans (CairnText  *self,
+               GArray     *spans,
+               GByteArray *content)
 {
-  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (CtSpan));
-  g_autoptr(GArray) starts = NULL;
-  g_autoptr(GByteArray) content = g_byte_array_new ();
-  g_autofree guint32 *last_end = NULL;
-  guint nc = self->clients->len;
-  GByteArray *b;
-  guint8 tag = TAG_STATE;
-  guint32 prev_client = 0;
-  gint64 prev_tseq = 0;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  /* Document-order spans, merged across leaves; content in the same order. */
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     for (guint i = 0; i < l->h.n; i++)
       {
@@ -95,7 +86,14 @@ cairn_text_encode_state (CairnText *self)
           g_array_append_val (spans, *s);
         g_byte_array_append (content, self->content + s->off, s->bytes);
       }
-  starts = g_array_sized_new (FALSE, FALSE, sizeof (StartRef), spans->len);
+}
+
+/* The spans' first ids, sorted, for containing_before() and bsearch(). */
+static GArray *
+sorted_starts (GArray *spans)
+{
+  GArray *starts = g_array_sized_new (FALSE, FALSE, sizeof (StartRef), spans->len);
+
   for (guint i = 0; i < spans->len; i++)
     {
       const CtSpan *s = &g_array_index (spans, CtSpan, i);
@@ -103,60 +101,121 @@ cairn_text_encode_state (CairnText *self)
       g_array_append_val (starts, sr);
     }
   g_array_sort (starts, start_ref_cmp);
+  return starts;
+}
 
-  b = g_byte_array_sized_new (content->len + 8 * spans->len + 64);
-  g_byte_array_append (b, &tag, 1);
-  wr_varint (b, nc);
-  for (guint i = 0; i < nc; i++)
+static void
+write_clients (GByteArray *b,
+               CairnText  *self)
+{
+  wr_varint (b, self->clients->len);
+  for (guint i = 0; i < self->clients->len; i++)
     {
       CtClient *c = g_ptr_array_index (self->clients, i);
       g_byte_array_append (b, c->id, 16);
       wr_varint (b, c->next);
     }
+}
 
-  last_end = g_new0 (guint32, MAX (nc, 1));
+/* How span i's left origin is written: 1 none, 0 the end of the span
+ * before, 3 the character before, which ends the span *back places back,
+ * 2 otherwise (write_left_origin_link()). */
+static guint
+left_origin_mode (GArray  *spans,
+                  GArray  *starts,
+                  guint    i,
+                  guint32 *back)
+{
+  const CtSpan *s = &g_array_index (spans, CtSpan, i);
+  const CtSpan *p = i > 0 ? &g_array_index (spans, CtSpan, i - 1) : NULL;
+
+  *back = 0;
+  if (s->ol.client == CT_NONE)
+    return 1;
+  if (p != NULL && s->ol.client == p->client && s->ol.seq == p->seq + p->len - 1)
+    return 0;
+  if (s->ol.client == s->client && s->seq > 0 && s->ol.seq == s->seq - 1 &&
+      (*back = containing_before (starts, spans, s->client, s->seq - 1, i)) > 0)
+    return 3;
+  return 2;
+}
+
+/* Right origin: 0 none, 1 explicit id, k + 2 the start of the span
+ * k + 1 places ahead (always a span start, see docs/text-crdt.md). */
+static guint64
+right_origin_code (GArray *spans,
+                   GArray *starts,
+                   guint   i)
+{
+  const CtSpan *s = &g_array_index (spans, CtSpan, i);
+  StartRef key = { s->or_.client, s->or_.seq, 0 };
+  StartRef *hit;
+
+  if (s->or_.client == CT_NONE)
+    return 0;
+  for (guint j = i + 1; j < spans->len && j < i + 9; j++)
+    {
+      const CtSpan *q = &g_array_index (spans, CtSpan, j);
+      if (q->client == key.client && q->seq == key.seq)
+        return (guint64) (j - i - 1) + 2;
+    }
+  hit = bsearch (&key, starts->data, starts->len, sizeof (StartRef), start_ref_cmp);
+  if (hit != NULL && hit->index > i)
+    return (guint64) (hit->index - i - 1) + 2;
+  return 1;
+}
+
+/* A left origin of mode 2 is often the end of a span a few places back
+ * (typing again after deleting): x > 0 names span i - 1 - x, 0 an
+ * explicit id. */
+static void
+write_left_origin_link (GByteArray *b,
+                        GArray     *spans,
+                        guint       i)
+{
+  const CtSpan *s = &g_array_index (spans, CtSpan, i);
+  guint32 x = 0;
+
+  for (guint j = i >= 2 ? i - 2 : 0; i >= 2 && j + 32 >= i; j--)
+    {
+      const CtSpan *q = &g_array_index (spans, CtSpan, j);
+      if (q->client == s->ol.client && q->seq + q->len - 1 == s->ol.seq)
+        {
+          x = i - 1 - j;
+          break;
+        }
+      if (j == 0)
+        break;
+    }
+  wr_varint (b, x);
+  if (x == 0)
+    {
+      wr_varint (b, s->ol.client);
+      wr_varint (b, s->ol.seq);
+    }
+}
+
+/* Each span: a header (length, deleted, new client, left origin mode,
+ * "right origin is the next span"), its client when it changes, its
+ * counter, then what its origins need. */
+static void
+write_spans (GByteArray *b,
+             GArray     *spans,
+             GArray     *starts,
+             guint       n_clients)
+{
+  g_autofree guint32 *last_end = g_new0 (guint32, MAX (n_clients, 1));
+  guint32 prev_client = 0;
+
   wr_varint (b, spans->len);
   for (guint i = 0; i < spans->len; i++)
     {
       const CtSpan *s = &g_array_index (spans, CtSpan, i);
-      const CtSpan *p = i > 0 ? &g_array_index (spans, CtSpan, i - 1) : NULL;
-      guint ol_mode;
+      guint32 back;
+      guint ol_mode = left_origin_mode (spans, starts, i, &back);
+      guint64 or_code = right_origin_code (spans, starts, i);
       guint flags;
-      guint64 or_code = 0;
 
-      guint32 back = 0;
-
-      if (s->ol.client == CT_NONE)
-        ol_mode = 1;
-      else if (p != NULL && s->ol.client == p->client && s->ol.seq == p->seq + p->len - 1)
-        ol_mode = 0;
-      else if (s->ol.client == s->client && s->seq > 0 && s->ol.seq == s->seq - 1 &&
-               (back = containing_before (starts, spans, s->client, s->seq - 1, i)) > 0)
-        ol_mode = 3;
-      else
-        ol_mode = 2;
-      /* Right origin: 0 none, 1 explicit id, k + 2 the start of the span
-       * k + 1 places ahead (always a span start, see docs/text-crdt.md). */
-      if (s->or_.client != CT_NONE)
-        {
-          StartRef key = { s->or_.client, s->or_.seq, 0 };
-          StartRef *hit = NULL;
-          for (guint j = i + 1; j < spans->len && j < i + 9; j++)
-            {
-              const CtSpan *q = &g_array_index (spans, CtSpan, j);
-              if (q->client == key.client && q->seq == key.seq)
-                {
-                  or_code = (guint64) (j - i - 1) + 2;
-                  break;
-                }
-            }
-          if (or_code == 0)
-            hit = bsearch (&key, starts->data, starts->len, sizeof (StartRef), start_ref_cmp);
-          if (or_code == 0 && hit != NULL && hit->index > i)
-            or_code = (guint64) (hit->index - i - 1) + 2;
-          if (or_code == 0)
-            or_code = 1;
-        }
       flags = (s->deleted ? 1 : 0) | (s->client != prev_client ? 2 : 0) | (ol_mode << 2) |
               (or_code == 2 ? 16 : 0);
       wr_varint (b, ((guint64) s->len << 5) | flags);
@@ -169,28 +228,7 @@ cairn_text_encode_state (CairnText *self)
         wr_zigzag (b, (gint64) s->seq - last_end[s->client]);
       last_end[s->client] = s->seq + s->len;
       if (ol_mode == 2)
-        {
-          /* Often the end of a span a few places back (typing again
-           * after deleting): x > 0 names span i - 1 - x, 0 an explicit id. */
-          guint32 x = 0;
-          for (guint j = i >= 2 ? i - 2 : 0; i >= 2 && j + 32 >= i; j--)
-            {
-              const CtSpan *q = &g_array_index (spans, CtSpan, j);
-              if (q->client == s->ol.client && q->seq + q->len - 1 == s->ol.seq)
-                {
-                  x = i - 1 - j;
-                  break;
-                }
-              if (j == 0)
-                break;
-            }
-          wr_varint (b, x);
-          if (x == 0)
-            {
-              wr_varint (b, s->ol.client);
-              wr_varint (b, s->ol.seq);
-            }
-        }
+        write_left_origin_link (b, spans, i);
       if (or_code != 2)
         wr_varint (b, or_code);
       if (or_code == 1)
@@ -199,12 +237,17 @@ cairn_text_encode_state (CairnText *self)
           wr_varint (b, s->or_.seq);
         }
     }
-  wr_varint (b, content->len);
-  g_byte_array_append (b, content->data, content->len);
+}
 
-  /* Deletions by client, in counter order. Their counters are not written:
-   * they are the gaps that the client's insertions leave. */
-  for (guint c = 0; c < nc; c++)
+/* Deletions by client, in counter order. Their counters are not written:
+ * they are the gaps that the client's insertions leave. */
+static void
+write_deletions (GByteArray *b,
+                 CairnText  *self)
+{
+  gint64 prev_tseq = 0;
+
+  for (guint c = 0; c < self->clients->len; c++)
     {
       GArray *dels = ((CtClient *) g_ptr_array_index (self->clients, c))->dels;
       wr_varint (b, dels->len);
@@ -230,7 +273,12 @@ cairn_text_encode_state (CairnText *self)
           prev_tseq = d->tseq;
         }
     }
+}
 
+static void
+write_order (GByteArray *b,
+             CairnText  *self)
+{
   wr_varint (b, self->order->len);
   for (guint i = 0; i < self->order->len; i++)
     {
@@ -238,16 +286,52 @@ cairn_text_encode_state (CairnText *self)
       wr_varint (b, o->client);
       wr_varint (b, o->len);
     }
+}
+
+static void
+write_held_ops (GByteArray *b,
+                CairnText  *self)
+{
+  g_autoptr(GBytes) p = NULL;
+  gsize n;
+  const guint8 *d;
 
   if (self->pending->ops->len == 0)
-    wr_varint (b, 0);
-  else
     {
-      g_autoptr(GBytes) p = cairn_text_ops_encode (self->pending);
-      gsize n;
-      const guint8 *d = g_bytes_get_data (p, &n);
-      wr_varint (b, n);
-      g_byte_array_append (b, d, n);
+      wr_varint (b, 0);
+      return;
     }
+  p = cairn_text_ops_encode (self->pending);
+  d = g_bytes_get_data (p, &n);
+  wr_varint (b, n);
+  g_byte_array_append (b, d, n);
+}
+
+/* The parts in the order decode_state() reads them. */
+GBytes *
+cairn_text_encode_state (CairnText *self)
+{
+  g_autoptr(GArray) spans = NULL;
+  g_autoptr(GArray) starts = NULL;
+  g_autoptr(GByteArray) content = NULL;
+  GByteArray *b;
+  guint8 tag = TAG_STATE;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  spans = g_array_new (FALSE, FALSE, sizeof (CtSpan));
+  content = g_byte_array_new ();
+  collect_spans (self, spans, content);
+  starts = sorted_starts (spans);
+
+  b = g_byte_array_sized_new (content->len + 8 * spans->len + 64);
+  g_byte_array_append (b, &tag, 1);
+  write_clients (b, self);
+  write_spans (b, spans, starts, self->clients->len);
+  wr_varint (b, content->len);
+  g_byte_array_append (b, content->data, content->len);
+  write_deletions (b, self);
+  write_order (b, self);
+  write_held_ops (b, self);
   return g_byte_array_free_to_bytes (b);
 }
