@@ -51,64 +51,70 @@ range_is_insert (CairnText *self,
   return TRUE;
 }
 
-/* The YjsMod / FugueMax integration: places a run whose origins are known
- * among the concurrent runs between them (docs/text-crdt.md). */
-static void
-integrate (CairnText  *self,
-           guint32     c,
-           guint32     seq,
-           guint32     len,
-           CtId        ol,
-           CtId        or_,
-           const char *text,
-           guint32     bytes)
+/* A place between characters: before code point off of span slot of leaf,
+ * or at slot when off == 0 (slot may equal the leaf's n). */
+typedef struct
 {
-  CtLeaf *sl, *cl, *save_l = NULL;
-  guint ss, cs, save_s = 0;
-  guint32 so, co, save_o = 0;
-  gboolean scanning = FALSE, moved = FALSE;
-  gint64 left_abs = -2, right_abs = -2;
-  CtSpan ns;
+  CtLeaf  *leaf;
+  guint    slot;
+  guint32  off;
+} Cursor;
+
+/* The place right after insert id @ol; the document start for none. */
+static Cursor
+cursor_after (CairnText *self,
+              CtId       ol)
+{
+  Cursor at = { self->first, 0, 0 };
 
   if (ol.client == CT_NONE)
+    return at;
+  if (!_cairn_text_lookup (self, ol, &at.leaf, &at.slot))
+    g_assert_not_reached ();
+  at.off = ol.seq - at.leaf->s[at.slot].seq + 1;
+  if (at.off == at.leaf->s[at.slot].len)
     {
-      sl = self->first;
-      ss = 0;
-      so = 0;
+      at.slot++;
+      at.off = 0;
     }
-  else
-    {
-      if (!_cairn_text_lookup (self, ol, &sl, &ss))
-        g_assert_not_reached ();
-      so = ol.seq - sl->s[ss].seq + 1;
-      if (so == sl->s[ss].len)
-        {
-          ss++;
-          so = 0;
-        }
-    }
-  cl = sl;
-  cs = ss;
-  co = so;
+  return at;
+}
+
+/* The YjsMod / FugueMax rule: where a run of client @c from counter @seq
+ * with origins @ol and @or_ goes among the concurrent runs between its
+ * origins, scanning from @start, the place right after @ol
+ * (docs/text-crdt.md). */
+static Cursor
+find_place (CairnText *self,
+            guint32    c,
+            guint32    seq,
+            CtId       ol,
+            CtId       or_,
+            Cursor     start)
+{
+  Cursor cur = start, save = { NULL, 0, 0 };
+  gboolean scanning = FALSE, moved = FALSE;
+  gint64 left_abs = -2, right_abs = -2;
+
   for (;;)
     {
       CtSpan *o;
       CtId oid, o_ol;
 
-      while (cl != NULL && cs >= cl->h.n)
+      while (cur.leaf != NULL && cur.slot >= cur.leaf->h.n)
         {
-          cl = cl->next;
-          cs = 0;
-          co = 0;
+          cur.leaf = cur.leaf->next;
+          cur.slot = 0;
+          cur.off = 0;
         }
-      if (cl == NULL)
+      if (cur.leaf == NULL)
         break;
-      o = &cl->s[cs];
+      o = &cur.leaf->s[cur.slot];
       oid.client = o->client;
-      oid.seq = o->seq + co;
+      oid.seq = o->seq + cur.off;
       if (ct_id_eq (oid, or_))
         break;
-      if (co > 0)
+      if (cur.off > 0)
         {
           o_ol.client = o->client;
           o_ol.seq = oid.seq - 1;
@@ -136,9 +142,7 @@ integrate (CairnText  *self,
                   if (!scanning)
                     {
                       scanning = TRUE;
-                      save_l = cl;
-                      save_s = cs;
-                      save_o = co;
+                      save = cur;
                     }
                 }
               else
@@ -154,32 +158,40 @@ integrate (CairnText  *self,
           if (o_left < left_abs)
             break;
         }
-      cs++;
-      co = 0;
+      cur.slot++;
+      cur.off = 0;
       moved = TRUE;
     }
 
   if (scanning)
-    {
-      cl = save_l;
-      cs = save_s;
-      co = save_o;
-    }
-  else if (!moved)
-    {
-      cl = sl;
-      cs = ss;
-      co = so;
-    }
-  else if (cl == NULL)
+    return save;
+  if (!moved)
+    return start;
+  if (cur.leaf == NULL)
     {
       /* End of the document: the last leaf, after its last span. */
-      cl = sl;
-      while (cl->next != NULL)
-        cl = cl->next;
-      cs = cl->h.n;
-      co = 0;
+      cur.leaf = start.leaf;
+      while (cur.leaf->next != NULL)
+        cur.leaf = cur.leaf->next;
+      cur.slot = cur.leaf->h.n;
+      cur.off = 0;
     }
+  return cur;
+}
+
+/* Places a run whose origins are known. */
+static void
+integrate (CairnText  *self,
+           guint32     c,
+           guint32     seq,
+           guint32     len,
+           CtId        ol,
+           CtId        or_,
+           const char *text,
+           guint32     bytes)
+{
+  Cursor at = find_place (self, c, seq, ol, or_, cursor_after (self, ol));
+  CtSpan ns;
 
   ns.client = c;
   ns.seq = seq;
@@ -190,7 +202,7 @@ integrate (CairnText  *self,
   ns.off = (guint32) self->content_len;
   ns.bytes = bytes;
   _cairn_text_content_append (self, text, bytes);
-  _cairn_text_place_span (self, cl, cs, co, &ns);
+  _cairn_text_place_span (self, at.leaf, at.slot, at.off, &ns);
 }
 
 static void
@@ -365,6 +377,111 @@ first_batch_deletion (GArray  *ranges,
   return G_MAXUINT64;
 }
 
+/* What check_batch() knows of a batch: per batch client, the ranges of its
+ * ops sorted by counter, and the counter its next op must start at to be
+ * ready (strict mode). */
+typedef struct
+{
+  CairnText     *self;
+  const guint32 *map;
+  gboolean       strict;
+  GArray       **ranges;   /* BatchRange */
+  guint32       *vnext;
+} BatchCheck;
+
+/* Checks reference @r of op @i, ids r.seq..r.seq+len-1 of a batch client:
+ * that they are insertions, here or (when not here) in the batch, and in
+ * strict mode that they are here or made by the batch before op @i. */
+static gboolean
+check_reference (BatchCheck  *bc,
+                 guint        i,
+                 CtId         r,
+                 guint32      len,
+                 GError     **error)
+{
+  guint32 d;
+
+  if (r.client == CT_NONE)
+    return TRUE;
+  d = bc->map[r.client];
+  for (guint32 j = 0; j < len; )
+    {
+      guint32 seq = r.seq + j;
+      CtId did = { d, seq };
+      guint64 rend, first_del, first_unready;
+
+      if (id_known (bc->self, did))
+        {
+          CtLeaf *l;
+          guint s;
+          if (!_cairn_text_lookup (bc->self, did, &l, &s))
+            {
+              g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
+                           "Operation %u refers to character %u of a client as an "
+                           "insertion, but this document has it as a deletion", i, seq);
+              return FALSE;
+            }
+          j += MIN (l->s[s].seq + l->s[s].len - seq, len - j);
+          continue;
+        }
+      /* Not in the document, and neither is any later id of the
+       * client: the rest of the reference at once, not one id at a
+       * time (a deletion of 2^31 characters nobody has took
+       * minutes; found by tests/fuzz/fuzz-text.c). The first id
+       * the batch has as a deletion, or (strict) not yet made, is
+       * the error the loop would have reported. */
+      rend = (guint64) r.seq + len;
+      first_del = first_batch_deletion (bc->ranges[r.client], seq, rend);
+      first_unready = bc->strict ? MAX (seq, bc->vnext[r.client]) : G_MAXUINT64;
+      if (first_unready >= rend)
+        first_unready = G_MAXUINT64;
+      if (first_del < rend && first_del <= first_unready)
+        {
+          g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
+                       "Operation %u refers to character %u of a client as an "
+                       "insertion, but the batch has it as a deletion", i, (guint32) first_del);
+          return FALSE;
+        }
+      if (first_unready < rend)
+        {
+          g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+                       "Operation %u depends on operation %u of a client that "
+                       "this document has not received", i, (guint32) first_unready);
+          return FALSE;
+        }
+      break;
+    }
+  return TRUE;
+}
+
+/* Checks op @i's references and, in strict mode, that it is ready. */
+static gboolean
+check_op (BatchCheck  *bc,
+          guint        i,
+          const CtOp  *op,
+          GError     **error)
+{
+  if (op->kind == CT_OP_INSERT)
+    {
+      if (!check_reference (bc, i, op->ol, 1, error) ||
+          !check_reference (bc, i, op->or_, 1, error))
+        return FALSE;
+    }
+  else if (!check_reference (bc, i, op->target, op->len, error))
+    return FALSE;
+  if (!bc->strict)
+    return TRUE;
+  if (op->seq > bc->vnext[op->client])
+    {
+      g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
+                   "Operation %u starts at counter %u but its client's operations "
+                   "stop at %u here", i, op->seq, bc->vnext[op->client]);
+      return FALSE;
+    }
+  bc->vnext[op->client] = MAX (bc->vnext[op->client], op->seq + op->len);
+  return TRUE;
+}
+
 /* Checks, without changing anything, that the references of every op agree
  * with the document and the batch: what they name as an insertion is one.
  * In strict mode also that each op is causally ready in batch order. */
@@ -378,6 +495,7 @@ check_batch (CairnText          *self,
   guint nb = ops->clients->len / 16;
   g_autofree GArray **ranges = g_new0 (GArray *, MAX (nb, 1));
   g_autofree guint32 *vnext = g_new0 (guint32, MAX (nb, 1));
+  BatchCheck bc = { self, map, strict, ranges, vnext };
   gboolean ok = TRUE;
 
   for (guint i = 0; i < nb; i++)
@@ -395,98 +513,7 @@ check_batch (CairnText          *self,
     g_array_sort (ranges[i], batch_range_cmp);
 
   for (guint i = 0; i < ops->ops->len && ok; i++)
-    {
-      const CtOp *op = &g_array_index (ops->ops, CtOp, i);
-      CtId refs[3];
-      guint32 ref_len[3];
-      guint n_refs = 0;
-
-      if (op->kind == CT_OP_INSERT)
-        {
-          refs[n_refs] = op->ol;
-          ref_len[n_refs++] = 1;
-          refs[n_refs] = op->or_;
-          ref_len[n_refs++] = 1;
-        }
-      else
-        {
-          refs[n_refs] = op->target;
-          ref_len[n_refs++] = op->len;
-        }
-      for (guint k = 0; k < n_refs && ok; k++)
-        {
-          CtId r = refs[k];
-          guint32 d;
-
-          if (r.client == CT_NONE)
-            continue;
-          d = map[r.client];
-          for (guint32 j = 0; j < ref_len[k] && ok; )
-            {
-              guint32 seq = r.seq + j;
-              CtId did = { d, seq };
-
-              if (id_known (self, did))
-                {
-                  CtLeaf *l;
-                  guint s;
-                  if (!_cairn_text_lookup (self, did, &l, &s))
-                    {
-                      g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
-                                   "Operation %u refers to character %u of a client as an "
-                                   "insertion, but this document has it as a deletion", i, seq);
-                      ok = FALSE;
-                      break;
-                    }
-                  j += MIN (l->s[s].seq + l->s[s].len - seq, ref_len[k] - j);
-                  continue;
-                }
-              /* Not in the document, and neither is any later id of the
-               * client: the rest of the reference at once, not one id at a
-               * time (a deletion of 2^31 characters nobody has took
-               * minutes; found by tests/fuzz/fuzz-text.c). The first id
-               * the batch has as a deletion, or (strict) not yet made, is
-               * the error the loop would have reported. */
-              {
-                guint64 rend = (guint64) r.seq + ref_len[k];
-                guint64 first_del = first_batch_deletion (ranges[r.client], seq, rend);
-                guint64 first_unready = strict ? MAX (seq, vnext[r.client]) : G_MAXUINT64;
-
-                if (first_unready >= rend)
-                  first_unready = G_MAXUINT64;
-                if (first_del < rend && first_del <= first_unready)
-                  {
-                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED,
-                                 "Operation %u refers to character %u of a client as an "
-                                 "insertion, but the batch has it as a deletion", i, (guint32) first_del);
-                    ok = FALSE;
-                    break;
-                  }
-                if (first_unready < rend)
-                  {
-                    g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
-                                 "Operation %u depends on operation %u of a client that "
-                                 "this document has not received", i, (guint32) first_unready);
-                    ok = FALSE;
-                    break;
-                  }
-                j = ref_len[k];
-              }
-            }
-        }
-      if (ok && strict)
-        {
-          if (op->seq > vnext[op->client])
-            {
-              g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY,
-                           "Operation %u starts at counter %u but its client's operations "
-                           "stop at %u here", i, op->seq, vnext[op->client]);
-              ok = FALSE;
-            }
-          else
-            vnext[op->client] = MAX (vnext[op->client], op->seq + op->len);
-        }
-    }
+    ok = check_op (&bc, i, &g_array_index (ops->ops, CtOp, i), error);
   for (guint i = 0; i < nb; i++)
     g_array_unref (ranges[i]);
   return ok;

@@ -134,28 +134,18 @@ cairn_text_check_editable (CairnText  *self,
   return check_own_ops_ready (self, error);
 }
 
-gboolean
-cairn_text_insert (CairnText     *self,
-                   gsize          pos,
-                   const char    *utf8,
-                   gssize         len,
-                   CairnTextOps  *out,
-                   GError       **error)
+/* Whether @len bytes of @utf8 may be inserted at @pos; *n: their code
+ * points. Nothing to insert is always allowed. */
+static gboolean
+check_insert (CairnText   *self,
+              gsize        pos,
+              const char  *utf8,
+              gssize       len,
+              glong       *n,
+              GError     **error)
 {
-  CtClient *me;
   const char *end = NULL;
-  glong n;
-  CtId ol, or_;
-  CtLeaf *leaf;
-  guint slot;
-  guint32 off;
-  CtSpan ns;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (utf8 != NULL || len == 0, FALSE);
-
-  if (len < 0)
-    len = strlen (utf8);
   if (!g_utf8_validate_len (utf8, len, &end))
     {
       g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_UTF8,
@@ -170,24 +160,41 @@ cairn_text_insert (CairnText     *self,
                    pos, self->root->vis);
       return FALSE;
     }
-  n = g_utf8_strlen (utf8, len);
-  if (n == 0)
+  *n = g_utf8_strlen (utf8, len);
+  if (*n == 0)
     return TRUE;
   if (!check_own_ops_ready (self, error))
     return FALSE;
-  me = ct_client_at (self, self->me);
-  if ((guint64) me->next + n >= G_MAXUINT32 || (guint64) self->content_len + len >= G_MAXUINT32 ||
-      (guint64) self->root->tot + n >= G_MAXUINT32)
+  if ((guint64) ct_client_at (self, self->me)->next + *n >= G_MAXUINT32 ||
+      (guint64) self->content_len + len >= G_MAXUINT32 ||
+      (guint64) self->root->tot + *n >= G_MAXUINT32)
     {
       g_set_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_OUT_OF_RANGE,
-                   "Inserting %ld code points would exceed the document's size limit", n);
+                   "Inserting %ld code points would exceed the document's size limit", *n);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* The place for text typed at visible position @pos, and its origins:
+ * the character before it and whatever follows the place, tombstone or
+ * not. */
+static CtLeaf *
+insert_place (CairnText *self,
+              gsize      pos,
+              guint     *slot_out,
+              guint32   *off_out,
+              CtId      *ol,
+              CtId      *or_)
+{
+  CtLeaf *leaf, *l;
+  guint slot, sl;
+  guint32 off;
 
   if (pos == 0)
     {
-      ol.client = CT_NONE;
-      ol.seq = 0;
+      ol->client = CT_NONE;
+      ol->seq = 0;
       leaf = self->first;
       slot = 0;
       off = 0;
@@ -197,8 +204,8 @@ cairn_text_insert (CairnText     *self,
       CtSpan *s;
       leaf = _cairn_text_find_visible (self, pos - 1, &slot, &off);
       s = &leaf->s[slot];
-      ol.client = s->client;
-      ol.seq = s->seq + off;
+      ol->client = s->client;
+      ol->seq = s->seq + off;
       off++;
       if (off == s->len)
         {
@@ -206,26 +213,55 @@ cairn_text_insert (CairnText     *self,
           off = 0;
         }
     }
-  /* The right origin is whatever follows the cursor, tombstone or not. */
-  {
-    CtLeaf *l = leaf;
-    guint sl = slot;
-    while (l != NULL && sl >= l->h.n)
-      {
-        l = l->next;
-        sl = 0;
-      }
-    if (l == NULL)
-      {
-        or_.client = CT_NONE;
-        or_.seq = 0;
-      }
-    else
-      {
-        or_.client = l->s[sl].client;
-        or_.seq = l->s[sl].seq + off;
-      }
-  }
+  l = leaf;
+  sl = slot;
+  while (l != NULL && sl >= l->h.n)
+    {
+      l = l->next;
+      sl = 0;
+    }
+  if (l == NULL)
+    {
+      or_->client = CT_NONE;
+      or_->seq = 0;
+    }
+  else
+    {
+      or_->client = l->s[sl].client;
+      or_->seq = l->s[sl].seq + off;
+    }
+  *slot_out = slot;
+  *off_out = off;
+  return leaf;
+}
+
+gboolean
+cairn_text_insert (CairnText     *self,
+                   gsize          pos,
+                   const char    *utf8,
+                   gssize         len,
+                   CairnTextOps  *out,
+                   GError       **error)
+{
+  CtClient *me;
+  glong n;
+  CtId ol, or_;
+  CtLeaf *leaf;
+  guint slot;
+  guint32 off;
+  CtSpan ns;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (utf8 != NULL || len == 0, FALSE);
+
+  if (len < 0)
+    len = strlen (utf8);
+  if (!check_insert (self, pos, utf8, len, &n, error))
+    return FALSE;
+  if (n == 0)
+    return TRUE;
+  me = ct_client_at (self, self->me);
+  leaf = insert_place (self, pos, &slot, &off, &ol, &or_);
 
   ns.client = self->me;
   ns.seq = me->next;
