@@ -25,7 +25,8 @@ typedef struct
   gboolean      failed;
 } Reader;
 
-const guint8 *_cairn_text_bytes_data (GBytes *bytes, gsize *size);
+gboolean      _cairn_text_reader_start (Reader *r, GBytes *bytes, const char *what, guint8 tag,
+                                        const char *kind, GError **error);
 void          _cairn_text_read_fail  (Reader *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 gboolean      _cairn_text_check_clients_distinct (Reader *r, const guint8 *ids, guint32 n);
 gboolean      _cairn_text_read_ops   (Reader *r, CairnTextOps *ops);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-text-codec.c: what the encodings (format in docs/text-crdt.md) share
  * that is not inline in cairn-text-codec-private.h: failing a read, the
- * bytes a Reader reads, the check of a client table. */
+ * start of a Reader, the check of a client table. */
 #define G_LOG_DOMAIN "cairn-text"
 
 #include "config.h"
@@ -10,16 +10,30 @@
 
 #include "cairn-text-codec-private.h"
 
-/* What a Reader reads: never NULL, since g_bytes_get_data() gives NULL for
- * no bytes and a Reader's end is start + size (NULL + 0 is undefined in C;
- * found by tests/fuzz/fuzz-text.c). */
-const guint8 *
-_cairn_text_bytes_data (GBytes *bytes,
-                        gsize  *size)
+/* Sets @r to read @bytes, an encoding of @what ("text operations" …) that
+ * starts with @tag, and reads the tag; FALSE when it is another one (or
+ * none) and @bytes then are not an encoded @kind. */
+gboolean
+_cairn_text_reader_start (Reader      *r,
+                          GBytes      *bytes,
+                          const char  *what,
+                          guint8       tag,
+                          const char  *kind,
+                          GError     **error)
 {
-  const guint8 *data = g_bytes_get_data (bytes, size);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
 
-  return data != NULL ? data : (const guint8 *) "";
+  /* Never NULL: g_bytes_get_data() gives NULL for no bytes and a Reader's
+   * end is start + size (NULL + 0 is undefined in C; found by
+   * tests/fuzz/fuzz-text.c). */
+  if (data == NULL)
+    data = (const guint8 *) "";
+  *r = (Reader) { data, data, data + size, what, error, FALSE };
+  if (size == 0 || data[0] != tag)
+    return rd_fail (r, "this is not an encoded %s (tag %#x)", kind, size ? data[0] : 0);
+  r->p++;
+  return TRUE;
 }
 
 void

@@ -182,26 +182,6 @@ cairn_text_get_text_at (CairnText               *self,
   return g_string_free (out, FALSE);
 }
 
-static CtDel *
-find_del (CtClient *c,
-          guint32   seq)
-{
-  guint lo = 0, hi = c->dels->len;
-
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-      CtDel *d = &g_array_index (c->dels, CtDel, mid);
-      if (d->seq + d->len <= seq)
-        lo = mid + 1;
-      else if (d->seq > seq)
-        hi = mid;
-      else
-        return d;
-    }
-  return NULL;
-}
-
 static void
 emit_range (CairnText    *self,
             CairnTextOps *out,
@@ -240,7 +220,7 @@ emit_range (CairnText    *self,
         }
       else
         {
-          CtDel *d = find_del (cl, a);
+          const CtDel *d = _cairn_text_find_del (cl, a);
           guint32 i0, take;
 
           g_assert (d != NULL);

@@ -268,6 +268,28 @@ _cairn_text_lookup (CairnText *self,
   return FALSE;
 }
 
+/* The deletion run of @c that holds its op @seq, or NULL. */
+const CtDel *
+_cairn_text_find_del (const CtClient *c,
+                      guint32         seq)
+{
+  guint lo = 0, hi = c->dels->len;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      const CtDel *d = &g_array_index (c->dels, CtDel, mid);
+
+      if (d->seq + d->len <= seq)
+        lo = mid + 1;
+      else if (d->seq > seq)
+        hi = mid;
+      else
+        return d;
+    }
+  return NULL;
+}
+
 /* ---- Content arena ----------------------------------------------------- */
 
 void

@@ -39,12 +39,9 @@ range_is_insert (CairnText *self,
       CtLeaf *l;
       guint s;
       guint32 take;
-      CtSpan *sp;
 
-      if (!_cairn_text_lookup (self, (CtId) { tclient, tseq }, &l, &s))
+      if (!ct_lookup_run (self, tclient, tseq, len, &l, &s, &take))
         return FALSE;
-      sp = &l->s[s];
-      take = MIN (sp->seq + sp->len - tseq, len);
       tseq += take;
       len -= take;
     }
@@ -215,16 +212,12 @@ delete_ids (CairnText *self,
     {
       CtLeaf *l;
       guint s;
-      guint32 off, take;
-      CtSpan *sp;
+      guint32 take;
 
-      if (!_cairn_text_lookup (self, (CtId) { tclient, tseq }, &l, &s))
+      if (!ct_lookup_run (self, tclient, tseq, len, &l, &s, &take))
         g_assert_not_reached ();
-      sp = &l->s[s];
-      off = tseq - sp->seq;
-      take = MIN (sp->len - off, len);
-      if (!sp->deleted)
-        _cairn_text_mark_deleted (self, l, s, off, take);
+      if (!l->s[s].deleted)
+        _cairn_text_mark_deleted (self, l, s, tseq - l->s[s].seq, take);
       tseq += take;
       len -= take;
     }

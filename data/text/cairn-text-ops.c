@@ -92,24 +92,10 @@ _cairn_text_ops_push (CairnTextOps *ops,
               l->bytes += op->bytes;
               return;
             }
-          if (op->kind == CT_OP_DELETE && op->target.client == l->target.client)
-            {
-              if ((!op->rev || op->len == 1) && (!l->rev || l->len == 1) &&
-                  op->target.seq == l->target.seq + l->len)
-                {
-                  l->len += op->len;
-                  l->rev = 0;
-                  return;
-                }
-              if ((op->rev || op->len == 1) && (l->rev || l->len == 1) &&
-                  op->target.seq + op->len == l->target.seq)
-                {
-                  l->target.seq = op->target.seq;
-                  l->len += op->len;
-                  l->rev = 1;
-                  return;
-                }
-            }
+          if (op->kind == CT_OP_DELETE && op->target.client == l->target.client &&
+              ct_del_run_extend (&l->target.seq, &l->len, &l->rev,
+                                 op->target.seq, op->len, op->rev))
+            return;
         }
     }
   if (n.kind == CT_OP_INSERT)
@@ -124,6 +110,33 @@ _cairn_text_ops_push (CairnTextOps *ops,
   g_array_append_val (ops->ops, n);
 }
 
+/* Client number @c of @src as @dest numbers it (added when new). */
+static inline guint32
+map_client (CairnTextOps       *dest,
+            const CairnTextOps *src,
+            guint32             c)
+{
+  if (c == CT_NONE)
+    return CT_NONE;
+  return _cairn_text_ops_client (dest, (const guint8 *) src->clients->data + 16 * c);
+}
+
+/* Gives @op, an op of @src, @dest's client numbers. */
+static void
+map_op_clients (CairnTextOps       *dest,
+                const CairnTextOps *src,
+                CtOp               *op)
+{
+  op->client = map_client (dest, src, op->client);
+  if (op->kind == CT_OP_INSERT)
+    {
+      op->ol.client = map_client (dest, src, op->ol.client);
+      op->or_.client = map_client (dest, src, op->or_.client);
+    }
+  else
+    op->target.client = map_client (dest, src, op->target.client);
+}
+
 void
 cairn_text_ops_append (CairnTextOps       *dest,
                        const CairnTextOps *src)
@@ -133,16 +146,8 @@ cairn_text_ops_append (CairnTextOps       *dest,
   for (guint i = 0; i < src->ops->len; i++)
     {
       CtOp op = g_array_index (src->ops, CtOp, i);
-#define MAP(c) ((c) == CT_NONE ? CT_NONE : _cairn_text_ops_client (dest, (const guint8 *) src->clients->data + 16 * (c)))
-      op.client = MAP (op.client);
-      if (op.kind == CT_OP_INSERT)
-        {
-          op.ol.client = MAP (op.ol.client);
-          op.or_.client = MAP (op.or_.client);
-        }
-      else
-        op.target.client = MAP (op.target.client);
-#undef MAP
+
+      map_op_clients (dest, src, &op);
       _cairn_text_ops_push (dest, &op, op.kind == CT_OP_INSERT ? src->content->str + op.off : NULL);
     }
 }
@@ -259,16 +264,7 @@ cairn_text_ops_split (const CairnTextOps *ops,
               fixed += op.bytes - 4;
             }
 
-#define MAP(c) ((c) == CT_NONE ? CT_NONE : _cairn_text_ops_client (cur, (const guint8 *) ops->clients->data + 16 * (c)))
-          op.client = MAP (op.client);
-          if (op.kind == CT_OP_INSERT)
-            {
-              op.ol.client = MAP (op.ol.client);
-              op.or_.client = MAP (op.or_.client);
-            }
-          else
-            op.target.client = MAP (op.target.client);
-#undef MAP
+          map_op_clients (cur, ops, &op);
           _cairn_text_ops_push (cur, &op, text != NULL ? text + done_bytes : NULL);
           size += fixed;
           done += op.len;
@@ -419,20 +415,12 @@ cairn_text_ops_decode (GBytes  *bytes,
                        GError **error)
 {
   g_autoptr(CairnTextOps) ops = NULL;
-  gsize size;
-  const guint8 *data;
   Reader r;
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  data = _cairn_text_bytes_data (bytes, &size);
-  r = (Reader) { data, data, data + size, "text operations", error, FALSE };
-  if (size == 0 || data[0] != TAG_OPS)
-    {
-      rd_fail (&r, "this is not an encoded operation batch (tag %#x)", size ? data[0] : 0);
-      return NULL;
-    }
-  r.p++;
+  if (!_cairn_text_reader_start (&r, bytes, "text operations", TAG_OPS, "operation batch", error))
+    return NULL;
   ops = cairn_text_ops_new ();
   if (!_cairn_text_read_ops (&r, ops))
     return NULL;

@@ -198,6 +198,7 @@ void      _cairn_text_idx_remove     (CtClient *c, guint32 seq);
 void      _cairn_text_idx_rekey      (CtClient *c, guint32 old_seq, guint32 new_seq);
 void      _cairn_text_idx_set_leaf   (CtClient *c, guint32 seq, CtLeaf *leaf);
 gboolean  _cairn_text_lookup         (CairnText *self, CtId id, CtLeaf **leaf, guint *slot);
+const CtDel *_cairn_text_find_del    (const CtClient *c, guint32 seq);
 void      _cairn_text_content_append (CairnText *self, const char *data, gsize len);
 
 /* cairn-text-tree.c */
@@ -212,6 +213,54 @@ void      _cairn_text_dellog_push    (CtClient *c, guint32 seq, guint32 len, gui
 CairnText *_cairn_text_new_empty     (void);
 void      _cairn_text_node_free      (CtNode *n);
 void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
+
+/* Extends the deletion run that deletes ids *run_tseq.. of a client
+ * forwards (or backwards when *run_rev) with the deletion of @len ids from
+ * @tseq that comes right after it, when together they delete consecutive
+ * ids in one direction. FALSE, nothing changed, when they do not. */
+static inline gboolean
+ct_del_run_extend (guint32 *run_tseq,
+                   guint32 *run_len,
+                   guint32 *run_rev,
+                   guint32  tseq,
+                   guint32  len,
+                   guint32  rev)
+{
+  if ((!rev || len == 1) && (!*run_rev || *run_len == 1) && tseq == *run_tseq + *run_len)
+    {
+      *run_len += len;
+      *run_rev = 0;
+      return TRUE;
+    }
+  if ((rev || len == 1) && (*run_rev || *run_len == 1) && tseq + len == *run_tseq)
+    {
+      *run_tseq = tseq;
+      *run_len += len;
+      *run_rev = 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Finds the span holding insert id (@client, @seq) as _cairn_text_lookup()
+ * does; *take: how many of the ids seq..seq+len-1 it holds, from seq on. */
+static inline gboolean
+ct_lookup_run (CairnText  *self,
+               guint32     client,
+               guint32     seq,
+               guint32     len,
+               CtLeaf    **leaf,
+               guint      *slot,
+               guint32    *take)
+{
+  const CtSpan *sp;
+
+  if (!_cairn_text_lookup (self, (CtId) { client, seq }, leaf, slot))
+    return FALSE;
+  sp = &(*leaf)->s[*slot];
+  *take = MIN (sp->seq + sp->len - seq, len);
+  return TRUE;
+}
 
 /* cairn-text.c */
 void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);

@@ -71,27 +71,6 @@ dependency_done (CtId           id,
   return id.seq < done[id.client];
 }
 
-static const CtDel *
-del_at (const CtClient *c,
-        guint32         seq)
-{
-  guint lo = 0, hi = c->dels->len;
-
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-      const CtDel *d = &g_array_index (c->dels, CtDel, mid);
-
-      if (d->seq + d->len <= seq)
-        lo = mid + 1;
-      else if (d->seq > seq)
-        hi = mid;
-      else
-        return d;
-    }
-  return NULL;
-}
-
 /* The rest of decode_state() checks each part of a state on its own; a
  * damaged file can pass all of that and still not be a document that edits
  * make (found by tests/fuzz/fuzz-text.c). Two cross-checks, linear in the
@@ -140,7 +119,7 @@ check_history (Reader    *r,
                 return rd_fail (r, "operation %u of a client comes before an operation it depends on", a);
               a = MIN (sp->seq + sp->len, b);
             }
-          else if ((d = del_at (cl, a)) != NULL)
+          else if ((d = _cairn_text_find_del (cl, a)) != NULL)
             {
               guint32 end = MIN (d->seq + d->len, b);
 
@@ -627,13 +606,10 @@ check_deletion_targets (StateDecoder *d,
     {
       CtLeaf *l;
       guint sl;
-      CtSpan *sp;
       guint32 take;
-      if (!_cairn_text_lookup (d->self, (CtId) { del->tclient, t }, &l, &sl) || !l->s[sl].deleted)
+      if (!ct_lookup_run (d->self, del->tclient, t, left, &l, &sl, &take) || !l->s[sl].deleted)
         return rd_fail (d->r, "deletion %u of client %u targets a character that is not a "
                         "deleted insertion", i, c);
-      sp = &l->s[sl];
-      take = MIN (sp->seq + sp->len - t, left);
       t += take;
       left -= take;
     }
@@ -776,21 +752,12 @@ cairn_text_decode_state (GBytes      *state,
                          GError     **error)
 {
   guint8 me[16];
-  gsize size;
-  const guint8 *data;
   Reader r;
 
   g_return_val_if_fail (state != NULL, NULL);
 
-  if (!_cairn_text_parse_client_id (client_id, me, error))
+  if (!_cairn_text_parse_client_id (client_id, me, error) ||
+      !_cairn_text_reader_start (&r, state, "text state", TAG_STATE, "text state", error))
     return NULL;
-  data = _cairn_text_bytes_data (state, &size);
-  r = (Reader) { data, data, data + size, "text state", error, FALSE };
-  if (size == 0 || data[0] != TAG_STATE)
-    {
-      rd_fail (&r, "this is not an encoded text state (tag %#x)", size ? data[0] : 0);
-      return NULL;
-    }
-  r.p++;
   return decode_state (&r, me);
 }

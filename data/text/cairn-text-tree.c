@@ -61,6 +61,23 @@ new_root (CairnText *self,
   self->root = &r->h;
 }
 
+/* Puts @nn right after @after, a child of @target that has room. */
+static inline void
+inner_put_after (CtInner *target,
+                 CtNode  *after,
+                 CtNode  *nn)
+{
+  guint i;
+
+  for (i = 0; target->child[i] != after; i++)
+    ;
+  memmove (target->child + i + 2, target->child + i + 1,
+           (target->h.n - i - 1) * sizeof (CtNode *));
+  target->child[i + 1] = nn;
+  target->h.n++;
+  nn->parent = target;
+}
+
 /* Puts @nn right after its sibling @after in @parent. The counts of @parent
  * already include @nn (it was split off @after). */
 static void
@@ -69,9 +86,6 @@ inner_insert_after (CairnText *self,
                     CtNode    *after,
                     CtNode    *nn)
 {
-  CtInner *target = parent;
-  guint i;
-
   if (parent->h.n == CT_INNER_CAP)
     {
       CtInner *p2 = inner_new ();
@@ -82,14 +96,7 @@ inner_insert_after (CairnText *self,
       parent->h.n = half;
       for (guint k = 0; k < p2->h.n; k++)
         p2->child[k]->parent = p2;
-      target = after->parent;
-      for (i = 0; target->child[i] != after; i++)
-        ;
-      memmove (target->child + i + 2, target->child + i + 1,
-               (target->h.n - i - 1) * sizeof (CtNode *));
-      target->child[i + 1] = nn;
-      target->h.n++;
-      nn->parent = target;
+      inner_put_after (after->parent, after, nn);
       inner_sum (parent);
       inner_sum (p2);
       if (parent->h.parent == NULL)
@@ -98,13 +105,7 @@ inner_insert_after (CairnText *self,
         inner_insert_after (self, parent->h.parent, &parent->h, &p2->h);
       return;
     }
-  for (i = 0; target->child[i] != after; i++)
-    ;
-  memmove (target->child + i + 2, target->child + i + 1,
-           (target->h.n - i - 1) * sizeof (CtNode *));
-  target->child[i + 1] = nn;
-  target->h.n++;
-  nn->parent = target;
+  inner_put_after (parent, after, nn);
 }
 
 CtLeaf *
@@ -210,16 +211,6 @@ split_span (CairnText *self,
   *slotp = slot;
 }
 
-static inline gboolean
-spans_mergeable (const CtSpan *a,
-                 const CtSpan *b)
-{
-  return a->client == b->client && a->seq + a->len == b->seq &&
-         b->ol.client == a->client && b->ol.seq == a->seq + a->len - 1 &&
-         ct_id_eq (a->or_, b->or_) && a->deleted == b->deleted &&
-         a->off + a->bytes == b->off;
-}
-
 /* a then b would form one run if they had the same deleted flag. */
 static inline gboolean
 spans_mergeable_but_deleted (const CtSpan *a,
@@ -228,6 +219,13 @@ spans_mergeable_but_deleted (const CtSpan *a,
   return a->client == b->client && a->seq + a->len == b->seq &&
          b->ol.client == a->client && b->ol.seq == a->seq + a->len - 1 &&
          ct_id_eq (a->or_, b->or_) && a->off + a->bytes == b->off;
+}
+
+static inline gboolean
+spans_mergeable (const CtSpan *a,
+                 const CtSpan *b)
+{
+  return a->deleted == b->deleted && spans_mergeable_but_deleted (a, b);
 }
 
 /* Merges slot with its neighbours in the leaf when they form one run. */
@@ -459,22 +457,9 @@ _cairn_text_dellog_push (CtClient *c,
   if (c->dels->len > 0)
     {
       CtDel *l = &g_array_index (c->dels, CtDel, c->dels->len - 1);
-      if (l->seq + l->len == seq && l->tclient == tclient)
-        {
-          if ((!rev || len == 1) && (!l->rev || l->len == 1) && tseq == l->tseq + l->len)
-            {
-              l->len += len;
-              l->rev = 0;
-              return;
-            }
-          if ((rev || len == 1) && (l->rev || l->len == 1) && tseq + len == l->tseq)
-            {
-              l->tseq = tseq;
-              l->len += len;
-              l->rev = 1;
-              return;
-            }
-        }
+      if (l->seq + l->len == seq && l->tclient == tclient &&
+          ct_del_run_extend (&l->tseq, &l->len, &l->rev, tseq, len, rev))
+        return;
     }
   g_array_append_val (c->dels, ((CtDel) { seq, len, tclient, tseq, rev }));
 }

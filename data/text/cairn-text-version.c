@@ -119,20 +119,12 @@ cairn_text_version_decode (GBytes  *bytes,
                            GError **error)
 {
   g_autoptr(CairnTextVersion) v = NULL;
-  gsize size;
-  const guint8 *data;
   guint32 n;
   Reader r;
 
   g_return_val_if_fail (bytes != NULL, NULL);
-  data = _cairn_text_bytes_data (bytes, &size);
-  r = (Reader) { data, data, data + size, "text version", error, FALSE };
-  if (size == 0 || data[0] != TAG_VERSION)
-    {
-      rd_fail (&r, "this is not an encoded version (tag %#x)", size ? data[0] : 0);
-      return NULL;
-    }
-  r.p++;
+  if (!_cairn_text_reader_start (&r, bytes, "text version", TAG_VERSION, "version", error))
+    return NULL;
   v = cairn_text_version_new ();
   if (!rd_u32 (&r, rd_left (&r) / 17, &n, "the client count"))
     return NULL;
