@@ -86,59 +86,6 @@ _cairn_text_ensure_client (CairnText    *self,
   return self->clients->len - 1;
 }
 
-/* Index of the last chunk whose first seq is <= seq (0 if none is). */
-static guint
-idx_chunk_for (CtClient *c,
-               guint32   seq)
-{
-  guint lo = 0, hi = c->n_chunks;
-
-  while (hi - lo > 1)
-    {
-      guint mid = (lo + hi) / 2;
-      if (c->chunks[mid]->e[0].seq <= seq)
-        lo = mid;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* First entry index in ch with e.seq > seq. */
-static guint
-idx_upper (CtIdxChunk *ch,
-           guint32     seq)
-{
-  guint lo = 0, hi = ch->n;
-
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-      if (ch->e[mid].seq <= seq)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* The entry with the greatest seq <= seq, or NULL. */
-static CtIdxEnt *
-idx_find (CtClient *c,
-          guint32   seq)
-{
-  CtIdxChunk *ch;
-  guint u;
-
-  if (c->n_chunks == 0)
-    return NULL;
-  ch = c->chunks[idx_chunk_for (c, seq)];
-  u = idx_upper (ch, seq);
-  if (u == 0)
-    return NULL;
-  return &ch->e[u - 1];
-}
-
 void
 _cairn_text_idx_insert (CtClient *c,
                         guint32   seq,
@@ -156,9 +103,9 @@ _cairn_text_idx_insert (CtClient *c,
       c->chunks[0]->n = 0;
       c->n_chunks = 1;
     }
-  ci = idx_chunk_for (c, seq);
+  ci = ct_idx_chunk_for (c, seq);
   ch = c->chunks[ci];
-  p = idx_upper (ch, seq);
+  p = ct_idx_upper (ch, seq);
   if (ch->n == CT_IDX_CAP)
     {
       CtIdxChunk *nc = g_new (CtIdxChunk, 1);
@@ -195,9 +142,9 @@ void
 _cairn_text_idx_remove (CtClient *c,
                         guint32   seq)
 {
-  guint ci = idx_chunk_for (c, seq);
+  guint ci = ct_idx_chunk_for (c, seq);
   CtIdxChunk *ch = c->chunks[ci];
-  guint u = idx_upper (ch, seq);
+  guint u = ct_idx_upper (ch, seq);
 
   g_assert (u > 0 && ch->e[u - 1].seq == seq);
   memmove (ch->e + u - 1, ch->e + u, (ch->n - u) * sizeof (CtIdxEnt));
@@ -209,63 +156,6 @@ _cairn_text_idx_remove (CtClient *c,
                (c->n_chunks - ci - 1) * sizeof (CtIdxChunk *));
       c->n_chunks--;
     }
-}
-
-/* Changes the key of the entry for old_seq; the caller keeps the order. */
-void
-_cairn_text_idx_rekey (CtClient *c,
-                       guint32   old_seq,
-                       guint32   new_seq)
-{
-  CtIdxEnt *e = idx_find (c, old_seq);
-
-  g_assert (e != NULL && e->seq == old_seq);
-  e->seq = new_seq;
-}
-
-void
-_cairn_text_idx_set_leaf (CtClient *c,
-                          guint32   seq,
-                          CtLeaf   *leaf)
-{
-  CtIdxEnt *e = idx_find (c, seq);
-
-  g_assert (e != NULL && e->seq == seq);
-  e->leaf = leaf;
-}
-
-/* Finds the span holding insert id @id. FALSE when the id is unknown or is
- * not an insertion. */
-gboolean
-_cairn_text_lookup (CairnText *self,
-                    CtId       id,
-                    CtLeaf   **leaf_out,
-                    guint     *slot_out)
-{
-  CtClient *c;
-  CtIdxEnt *e;
-  CtLeaf *leaf;
-
-  if (id.client >= self->clients->len)
-    return FALSE;
-  c = ct_client_at (self, id.client);
-  if (id.seq >= c->next)
-    return FALSE;
-  e = idx_find (c, id.seq);
-  if (e == NULL)
-    return FALSE;
-  leaf = e->leaf;
-  for (guint i = 0; i < leaf->h.n; i++)
-    {
-      CtSpan *s = &leaf->s[i];
-      if (s->client == id.client && id.seq >= s->seq && id.seq - s->seq < s->len)
-        {
-          *leaf_out = leaf;
-          *slot_out = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
 }
 
 /* The deletion run of @c that holds its op @seq, or NULL. */

@@ -430,23 +430,6 @@ _cairn_text_abs_pos (CairnText *self,
 /* ---- Logs -------------------------------------------------------------- */
 
 void
-_cairn_text_order_push (CairnText *self,
-                        guint32    client,
-                        guint32    len)
-{
-  if (self->order->len > 0)
-    {
-      CtOrder *o = &g_array_index (self->order, CtOrder, self->order->len - 1);
-      if (o->client == client)
-        {
-          o->len += len;
-          return;
-        }
-    }
-  g_array_append_val (self->order, ((CtOrder) { client, len }));
-}
-
-void
 _cairn_text_dellog_push (CtClient *c,
                          guint32   seq,
                          guint32   len,
