@@ -159,6 +159,8 @@ typedef struct
   guint32 count;
 } CtVerEnt;
 
+/* ---- Small helpers -------------------------------------------------------- */
+
 static inline gboolean
 ct_id_eq (CtId a,
           CtId b)
@@ -187,6 +189,8 @@ ct_span_byte_offset (CairnText    *self,
   return (guint32) (g_utf8_offset_to_pointer (p, k) - p);
 }
 
+/* ---- Shared between the files -------------------------------------------- */
+
 /* cairn-text-index.c */
 gboolean  _cairn_text_parse_client_id (const char *hex, guint8 out[16], GError **error);
 CtClient *_cairn_text_client_new     (const guint8 id[16]);
@@ -210,7 +214,18 @@ CairnText *_cairn_text_new_empty     (void);
 void      _cairn_text_node_free      (CtNode *n);
 void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
 
-/* ---- The id index: inline, the tree and merging look ids up all the time. */
+/* cairn-text.c */
+void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);
+
+/* cairn-text-ops.c */
+guint32   _cairn_text_ops_client     (CairnTextOps *ops, const guint8 id[16]);
+void      _cairn_text_ops_push       (CairnTextOps *ops, const CtOp *op, const char *content);
+
+/* ---- Inline: what every edit and merge calls ---------------------------- */
+
+/* The id index's look-ups are here rather than in cairn-text-index.c: the
+ * tree, local edits and merging call them for nearly every operation, and a
+ * call into another file costs the merge path about one per cent. */
 
 /* Index of the last chunk whose first seq is <= seq (0 if none is). */
 static inline guint
@@ -386,12 +401,5 @@ ct_lookup_run (CairnText  *self,
   *take = MIN (sp->seq + sp->len - seq, len);
   return TRUE;
 }
-
-/* cairn-text.c */
-void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);
-
-/* cairn-text-ops.c */
-guint32   _cairn_text_ops_client     (CairnTextOps *ops, const guint8 id[16]);
-void      _cairn_text_ops_push       (CairnTextOps *ops, const CtOp *op, const char *content);
 
 G_END_DECLS

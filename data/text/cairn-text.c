@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-text.c: the text CRDT's documents: creating, reading, local edits.
- * The parts: cairn-text-index.c, cairn-text-tree.c, cairn-text-merge.c,
- * cairn-text-history.c and the encodings in cairn-text-codec.c. */
+ * The other parts, one a file, are listed in docs/text-crdt.md (“Files”). */
 #define G_LOG_DOMAIN "cairn-text"
 
 #include "config.h"
