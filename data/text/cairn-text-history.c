@@ -95,7 +95,6 @@ cairn_text_get_text_at (CairnText               *self,
 {
   g_autofree guint32 *counts = NULL;
   g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (IdRange));
-  g_autofree guint *first = NULL;
   GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
