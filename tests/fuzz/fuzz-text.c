@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* fuzz-text.c: the decoders of the text CRDT (data/text/cairn-text-codec.c):
+/* fuzz-text.c: the decoders of the text CRDT (data/text/cairn-text-ops.c,
+ * cairn-text-version.c, cairn-text-state-decode.c):
  * operation batches, whole document states and versions.
  *
  * Input: one byte that picks what the rest is (mode % 4): 0 an op batch,

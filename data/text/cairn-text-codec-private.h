@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-text-codec-private.h: what the binary encodings of op batches,
+ * versions and whole documents share (format in docs/text-crdt.md): their
+ * tags, the varint writers and a bounds-checked Reader. The readers and
+ * writers are inline: decoding and encoding a state call them for every
+ * field. After a failed read every later read of the Reader fails too.
+ */
+#pragma once
+
+#include "cairn-text-private.h"
+
+G_BEGIN_DECLS
+
+#define TAG_OPS     0xC1
+#define TAG_STATE   0xC2
+#define TAG_VERSION 0xC3
+
+typedef struct
+{
+  const guint8 *start;
+  const guint8 *p;
+  const guint8 *end;
+  const char   *what;    /* "text operations", "text state", "text version" */
+  GError      **error;
+  gboolean      failed;
+} Reader;
+
+gboolean      _cairn_text_reader_start (Reader *r, GBytes *bytes, const char *what, guint8 tag,
+                                        const char *kind, GError **error);
+void          _cairn_text_read_fail  (Reader *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+gboolean      _cairn_text_check_clients_distinct (Reader *r, const guint8 *ids, guint32 n);
+gboolean      _cairn_text_read_ops   (Reader *r, CairnTextOps *ops);
+
+/* Fails the read (the first failure's message is kept) and is FALSE, in a
+ * way the compiler sees: what a failed read leaves unset is never used. */
+#define rd_fail(r, ...) ({ _cairn_text_read_fail ((r), __VA_ARGS__); FALSE; })
+
+/* ---- Writing ------------------------------------------------------------ */
+
+static inline void
+wr_varint (GByteArray *b,
+           guint64     v)
+{
+  guint8 buf[10];
+  guint n = 0;
+
+  while (v >= 0x80)
+    {
+      buf[n++] = (guint8) (v | 0x80);
+      v >>= 7;
+    }
+  buf[n++] = (guint8) v;
+  g_byte_array_append (b, buf, n);
+}
+
+static inline void
+wr_zigzag (GByteArray *b,
+           gint64      v)
+{
+  wr_varint (b, ((guint64) v << 1) ^ (guint64) (v >> 63));
+}
+
+/* ---- Reading ------------------------------------------------------------ */
+
+static inline gboolean
+rd_varint (Reader     *r,
+           guint64     max,
+           guint64    *out,
+           const char *field)
+{
+  guint64 v = 0;
+  guint shift = 0;
+
+  if (r->failed)
+    return FALSE;
+  for (;;)
+    {
+      guint8 c;
+      if (r->p >= r->end)
+        return rd_fail (r, "truncated while reading %s", field);
+      c = *r->p++;
+      if (shift == 63 && (c & 0x7e) != 0)
+        return rd_fail (r, "varint for %s overflows 64 bits", field);
+      v |= (guint64) (c & 0x7f) << shift;
+      if (!(c & 0x80))
+        break;
+      shift += 7;
+      if (shift > 63)
+        return rd_fail (r, "varint for %s is too long", field);
+    }
+  if (v > max)
+    return rd_fail (r, "%s is %" G_GUINT64_FORMAT ", more than %" G_GUINT64_FORMAT,
+                    field, v, max);
+  *out = v;
+  return TRUE;
+}
+
+static inline gboolean
+rd_u32 (Reader     *r,
+        guint32     max,
+        guint32    *out,
+        const char *field)
+{
+  guint64 v;
+
+  if (!rd_varint (r, max, &v, field))
+    return FALSE;
+  *out = (guint32) v;
+  return TRUE;
+}
+
+static inline gboolean
+rd_zigzag (Reader     *r,
+           gint64     *out,
+           const char *field)
+{
+  guint64 v;
+
+  if (!rd_varint (r, G_MAXUINT64, &v, field))
+    return FALSE;
+  *out = (gint64) (v >> 1) ^ -(gint64) (v & 1);
+  return TRUE;
+}
+
+static inline gboolean
+rd_bytes (Reader        *r,
+          gsize          n,
+          const guint8 **out,
+          const char    *field)
+{
+  if (r->failed)
+    return FALSE;
+  if ((gsize) (r->end - r->p) < n)
+    return rd_fail (r, "truncated inside %s (%" G_GSIZE_FORMAT " bytes wanted, %" G_GSIZE_FORMAT " left)",
+                    field, n, (gsize) (r->end - r->p));
+  *out = r->p;
+  r->p += n;
+  return TRUE;
+}
+
+static inline gsize
+rd_left (Reader *r)
+{
+  return (gsize) (r->end - r->p);
+}
+
+G_END_DECLS
