@@ -134,7 +134,7 @@ GBytes       *_cairn_changeset_encode      (CairnStore          *self,
 sqlite3      *_cairn_store_open_db         (const char   *path,
                                             GError      **error);
 
-/* Events in rows */
+/* Events in rows (cairn-store-log.c) */
 JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
                                             const char   *json,
                                             GError      **error);
@@ -146,14 +146,30 @@ gboolean      _cairn_store_load_meta       (CairnStore   *self,
 gboolean      _cairn_store_load_meta_after_append (CairnStore  *self,
                                                    gboolean     appended_skipped,
                                                    GError     **error);
-/* Reloads meta when another connection has committed since it was read. */
+/* Other connections' commits (cairn-store-changes.c). PRAGMA
+ * data_version: it changes only when another connection commits. */
+gboolean      _cairn_store_read_data_version (CairnStore *self,
+                                              gint64     *out,
+                                              GError    **error);
+/* Reloads meta when another connection has committed since it was read,
+ * keeping what it changed in self->external. */
 gboolean      _cairn_store_check_data_version (CairnStore *self,
                                                GError    **error);
+/* Emits what other connections changed, once no transaction is open. */
+void          _cairn_store_flush_external  (CairnStore   *self);
 gboolean      _cairn_store_save_cursor     (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_insert_log      (CairnStore       *self,
                                             const CairnEvent *event,
                                             gboolean          skipped,
+                                            GError          **error);
+/* Binds the event's fields to the statement's parameters of the same
+ * names (:seq, :client_id, :args …; any subset). @args_json: the args as
+ * cairn_event_dup_args_json() writes them, or NULL to have them written. */
+gboolean      _cairn_store_bind_event      (CairnStore       *self,
+                                            sqlite3_stmt     *stmt,
+                                            const CairnEvent *event,
+                                            const char       *args_json,
                                             GError          **error);
 /* Pending rows, oldest first, with their changesets (parallel arrays). */
 GPtrArray    *_cairn_store_load_pending    (CairnStore   *self,
@@ -260,6 +276,15 @@ void          _cairn_store_emit_changed    (CairnStore   *self,
                                             CairnChanges *changes);
 void          _cairn_store_set_needs_update (CairnStore  *self,
                                              gboolean     needs_update);
+/* Reloading meta sets needs_update without a notification: this notifies
+ * it when it differs from @old_needs_update, its value before. */
+void          _cairn_store_notify_needs_update (CairnStore *self,
+                                                gboolean    old_needs_update);
+/* Notifies "head" and "pending-count" for those that differ from the
+ * values before a change. */
+void          _cairn_store_notify_cursor   (CairnStore   *self,
+                                            gint64        old_head,
+                                            guint         old_pending);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
 
