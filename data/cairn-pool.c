@@ -33,6 +33,7 @@
 #include "cairn-pool-private.h"
 #include "cairn-row-map.h"
 #include "cairn-row-model.h"
+#include "cairn-store-private.h"
 #include "cairn-todo-model.h"
 
 /* The only place that knows the state tables' columns. */
@@ -107,7 +108,7 @@ prepare (CairnPool     *self,
          sqlite3_stmt **stmt,
          GError       **error)
 {
-  sqlite3 *db = cairn_store_get_db (self->store);
+  sqlite3 *db = _cairn_store_get_db (self->store);
 
   if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK)
     {
@@ -124,7 +125,7 @@ step_failed (CairnPool    *self,
              sqlite3_stmt *stmt,
              GError      **error)
 {
-  sqlite3 *db = cairn_store_get_db (self->store);
+  sqlite3 *db = _cairn_store_get_db (self->store);
 
   g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
                "Cannot read the state of %s (%s): %s",

@@ -298,6 +298,13 @@ gboolean      _cairn_store_replay_pending  (CairnStore   *self,
 gboolean      _cairn_store_rollback_pending (CairnStore  *self,
                                              GError     **error);
 
+/* The connection. In data/: the pool reads the state tables through it
+ * (read-only). Outside data/: tests and benchmarks only, which check rows
+ * directly, or set up or damage a file on purpose. Nothing else runs SQL
+ * on the workspace file: app/, sync/ and ui/ use the store's API and the
+ * pool. */
+sqlite3      *_cairn_store_get_db          (CairnStore   *self);
+
 /* Test hooks */
 guint         _cairn_store_get_rollback_count (CairnStore *self);
 /* The state as it would be with every pending event rolled back (the

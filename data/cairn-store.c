@@ -634,7 +634,7 @@ cairn_store_get_client_id (CairnStore *self)
 }
 
 sqlite3 *
-cairn_store_get_db (CairnStore *self)
+_cairn_store_get_db (CairnStore *self)
 {
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
   return self->db;
