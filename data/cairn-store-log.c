@@ -224,10 +224,10 @@ _cairn_store_insert_log (CairnStore       *self,
   return _cairn_store_step_done (self, stmt, error);
 }
 
-static CairnEvent *
-event_from_row (CairnStore    *self,
-                sqlite3_stmt  *stmt,
-                GError       **error)
+CairnEvent *
+_cairn_store_event_from_row (CairnStore    *self,
+                             sqlite3_stmt  *stmt,
+                             GError       **error)
 {
   /* Columns: name, version, args, client_id, client_seq, created_at, seq, device */
   g_autoptr(JsonObject) args = NULL;
@@ -261,7 +261,7 @@ collect_events (CairnStore    *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      CairnEvent *event = event_from_row (self, stmt, error);
+      CairnEvent *event = _cairn_store_event_from_row (self, stmt, error);
 
       if (event == NULL)
         break;

@@ -98,6 +98,13 @@ gboolean      _cairn_store_set_pragma      (CairnStore   *self,
 gboolean      _cairn_store_step_done       (CairnStore   *self,
                                             sqlite3_stmt *stmt,
                                             GError      **error);
+/* 1 when @sql (one parameter, ?1: @id) finds a row, 0 when it finds none,
+ * -1 on error (@what says what was being read). */
+int           _cairn_store_query_finds     (CairnStore   *self,
+                                            const char   *sql,
+                                            const char   *id,
+                                            const char   *what,
+                                            GError      **error);
 
 gboolean      _cairn_store_begin           (CairnStore   *self,
                                             GError      **error);
@@ -170,6 +177,11 @@ gboolean      _cairn_store_bind_event      (CairnStore       *self,
                                             sqlite3_stmt     *stmt,
                                             const CairnEvent *event,
                                             const char       *args_json,
+                                            GError          **error);
+/* The event in the row @stmt is on; columns: name, version, args,
+ * client_id, client_seq, created_at, seq, device. */
+CairnEvent   *_cairn_store_event_from_row  (CairnStore       *self,
+                                            sqlite3_stmt     *stmt,
                                             GError          **error);
 /* Pending rows, oldest first, with their changesets (parallel arrays). */
 GPtrArray    *_cairn_store_load_pending    (CairnStore   *self,

@@ -168,7 +168,8 @@ empty_derived_tables (CairnStore  *self,
   return TRUE;
 }
 
-/* Columns of the log that replay_log() reads. */
+/* Columns of the log that replay_log() reads: those of
+ * _cairn_store_event_from_row(), then skipped. */
 enum { LOG_NAME, LOG_VERSION, LOG_ARGS, LOG_CLIENT_ID, LOG_CLIENT_SEQ,
        LOG_CREATED_AT, LOG_SEQ, LOG_DEVICE, LOG_SKIPPED };
 
@@ -180,20 +181,9 @@ apply_log_row_parsed (CairnStore    *self,
                       gboolean      *skipped,
                       GError       **error)
 {
-  g_autoptr(CairnEvent) event = NULL;
-  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(CairnEvent) event = _cairn_store_event_from_row (self, stmt, error);
 
-  args = _cairn_store_parse_args (self, (const char *) sqlite3_column_text (stmt, LOG_ARGS),
-                                  error);
-  if (args == NULL)
-    return FALSE;
-  event = cairn_event_new ((const char *) sqlite3_column_text (stmt, LOG_NAME),
-                           (guint) sqlite3_column_int64 (stmt, LOG_VERSION), args);
-  event->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, LOG_CLIENT_ID));
-  event->client_seq = sqlite3_column_int64 (stmt, LOG_CLIENT_SEQ);
-  event->created_at = sqlite3_column_int64 (stmt, LOG_CREATED_AT);
-  event->seq = sqlite3_column_int64 (stmt, LOG_SEQ);
-  return _cairn_store_apply_event (self, event, NULL, skipped, error);
+  return event != NULL && _cairn_store_apply_event (self, event, NULL, skipped, error);
 }
 
 /* Applies the log row @stmt is on, setting *skipped. The log holds only

@@ -259,6 +259,29 @@ _cairn_store_step_done (CairnStore    *self,
   return TRUE;
 }
 
+int
+_cairn_store_query_finds (CairnStore  *self,
+                          const char  *sql,
+                          const char  *id,
+                          const char  *what,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _cairn_store_set_error (self, error, what);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
 
 /* notes.body is written this long after the first change that left it
  * behind: typing commits every burst, the body is written once per this
