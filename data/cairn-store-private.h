@@ -153,17 +153,6 @@ gboolean      _cairn_store_load_meta       (CairnStore   *self,
 gboolean      _cairn_store_load_meta_after_append (CairnStore  *self,
                                                    gboolean     appended_skipped,
                                                    GError     **error);
-/* Other connections' commits (cairn-store-changes.c). PRAGMA
- * data_version: it changes only when another connection commits. */
-gboolean      _cairn_store_read_data_version (CairnStore *self,
-                                              gint64     *out,
-                                              GError    **error);
-/* Reloads meta when another connection has committed since it was read,
- * keeping what it changed in self->external. */
-gboolean      _cairn_store_check_data_version (CairnStore *self,
-                                               GError    **error);
-/* Emits what other connections changed, once no transaction is open. */
-void          _cairn_store_flush_external  (CairnStore   *self);
 gboolean      _cairn_store_save_cursor     (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_insert_log      (CairnStore       *self,
@@ -276,7 +265,19 @@ guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
 gboolean      _cairn_store_renew_text_client (CairnStore     *self,
                                               GError        **error);
 
-/* Changes */
+/* Other connections' commits (cairn-store-changes.c). PRAGMA
+ * data_version: it changes only when another connection commits. */
+gboolean      _cairn_store_read_data_version (CairnStore *self,
+                                              gint64     *out,
+                                              GError    **error);
+/* Reloads meta when another connection has committed since it was read,
+ * keeping what it changed in self->external. */
+gboolean      _cairn_store_check_data_version (CairnStore *self,
+                                               GError    **error);
+/* Emits what other connections changed, once no transaction is open. */
+void          _cairn_store_flush_external  (CairnStore   *self);
+
+/* Changes (cairn-store-changes.c) */
 CairnChanges *_cairn_changes_new           (void);
 void          _cairn_changes_free          (CairnChanges *changes);
 gboolean      _cairn_changes_is_empty      (CairnChanges *changes);
@@ -284,6 +285,9 @@ gboolean      _cairn_changes_is_empty      (CairnChanges *changes);
 gboolean      _cairn_changes_add_changeset (CairnChanges *changes,
                                             GBytes       *changeset,
                                             GError      **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
+
+/* Signals and notifications (cairn-store.c) */
 void          _cairn_store_emit_changed    (CairnStore   *self,
                                             CairnChanges *changes);
 void          _cairn_store_set_needs_update (CairnStore  *self,
@@ -298,10 +302,9 @@ void          _cairn_store_notify_cursor   (CairnStore   *self,
                                             gint64        old_head,
                                             guint         old_pending);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
-
-/* Re-applies every pending event on the current state, oldest first,
- * storing a fresh changeset for each. Inside a transaction. */
+/* Rebase (cairn-store-rebase.c). Re-applies every pending event on the
+ * current state, oldest first, storing a fresh changeset for each. Inside
+ * a transaction. */
 gboolean      _cairn_store_replay_pending  (CairnStore   *self,
                                             CairnChanges *changes,
                                             GError      **error);
