@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cairn-pool.h"
+#include "cairn-store-private.h"
 
 #define N_CHANGES 200
 
@@ -57,7 +58,7 @@ check_sqlite (sqlite3 *db, int rc, const char *what)
 static void
 fill (CairnStore *store, const char *list_id, guint n, GPtrArray *ids)
 {
-  sqlite3 *db = cairn_store_get_db (store);
+  sqlite3 *db = _cairn_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
   g_autofree char *pos = NULL;
 

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-store.h"
+#include "cairn-store-private.h"
 
 static int
 compare_gint64 (gconstpointer a,
@@ -376,7 +377,7 @@ bench_rebuild (const char *dir,
     {
       int cur, hi;
 
-      sqlite3_db_status (cairn_store_get_db (store), page_counters[i].op, &cur, &hi, 1);
+      sqlite3_db_status (_cairn_store_get_db (store), page_counters[i].op, &cur, &hi, 1);
     }
   thread_times (&u0, &s0);
   c0 = cpu_us ();
@@ -393,7 +394,7 @@ bench_rebuild (const char *dir,
     {
       int cur = 0, hi;
 
-      sqlite3_db_status (cairn_store_get_db (store), page_counters[i].op, &cur, &hi, 0);
+      sqlite3_db_status (_cairn_store_get_db (store), page_counters[i].op, &cur, &hi, 0);
       g_print (",\"%s\":%d", page_counters[i].name, cur);
     }
   g_print ("}\n");

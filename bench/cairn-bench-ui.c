@@ -36,6 +36,7 @@
 
 #include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
+#include "cairn-store-private.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
 #include "cairn-ui.h"
@@ -144,8 +145,8 @@ fill (const char *path,
   if (store == NULL)
     g_error ("Cannot create %s: %s", path, error->message);
   /* Filling is not what is measured: skip the fsyncs. */
-  if (sqlite3_exec (cairn_store_get_db (store), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
-    g_error ("PRAGMA synchronous failed: %s", sqlite3_errmsg (cairn_store_get_db (store)));
+  if (sqlite3_exec (_cairn_store_get_db (store), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
+    g_error ("PRAGMA synchronous failed: %s", sqlite3_errmsg (_cairn_store_get_db (store)));
 
   for (int i = 0; i < n_lists; i++)
     {
@@ -190,7 +191,7 @@ reuse_workspace (const char *path,
 
   if (store == NULL)
     g_error ("Cannot open %s: %s", path, error->message);
-  if (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  if (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                           "SELECT (SELECT id FROM lists WHERE deleted = 0 ORDER BY position, id LIMIT 1), "
                           "(SELECT count(*) FROM todos WHERE deleted = 0), "
                           "(SELECT count(*) FROM lists WHERE deleted = 0), "
@@ -198,7 +199,7 @@ reuse_workspace (const char *path,
                           -1, &stmt, NULL) != SQLITE_OK ||
       sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_text (stmt, 0) == NULL)
     g_error ("Cannot read the lists of %s: %s", path,
-             sqlite3_errmsg (cairn_store_get_db (store)));
+             sqlite3_errmsg (_cairn_store_get_db (store)));
   first = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   *n_todos = sqlite3_column_int (stmt, 1);
   *n_lists = sqlite3_column_int (stmt, 2);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-pool-private.h: how the pool creates and updates its row objects,
- * and what it shares with its todo models.
+ * what it shares with its todo models, and what its own two files share
+ * (cairn-pool.c: objects, loading, look-ups; cairn-pool-changes.c:
+ * following the store's ::changed).
  *
  * The row objects are read-only to everyone else. Each setter stores the new
  * value and emits ::notify for that property only when the value really
@@ -14,6 +16,9 @@
 #include "cairn-note.h"
 #include "cairn-pool.h"
 #include "cairn-todo-model.h"
+#include "cairn-row-map.h"
+#include "cairn-row-model.h"
+#include "cairn-sqlite.h"
 
 G_BEGIN_DECLS
 
@@ -45,5 +50,66 @@ GPtrArray *_cairn_pool_list_todos    (CairnPool *self, const char *list_id);
 /* Replaces *field with a copy of value and returns TRUE when they differ
  * (NULL equals only NULL). */
 gboolean   _cairn_set_string         (char **field, const char *value);
+
+/* Inside the pool (cairn-pool.c, cairn-pool-changes.c) */
+
+struct _CairnPool
+{
+  GObject         parent_instance;
+  CairnStore     *store;
+  gulong          changed_handler;
+  CairnRowMap     lists;
+  CairnRowMap     todos;
+  CairnRowMap     notes;
+  CairnRowModel  *list_model;
+  CairnRowModel  *note_model;
+  GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
+  GHashTable     *loaded_lists; /* list ids whose todos are all in todos.live */
+  sqlite3_stmt   *select_list;
+  sqlite3_stmt   *select_todo;
+  sqlite3_stmt   *select_note;
+  sqlite3_stmt   *select_note_version;
+  sqlite3_stmt   *select_note_body;  /* prepared when first needed */
+};
+
+/* Lists by (position, id). */
+int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);
+
+/* A new object for the row @id (the pool's CairnRowMap constructors). */
+gpointer   _cairn_pool_create_list   (CairnPool *p, const char *id);
+gpointer   _cairn_pool_create_todo   (CairnPool *p, const char *id);
+gpointer   _cairn_pool_create_note   (CairnPool *p, const char *id);
+/* Stores the values of a row into its object; the row's columns start at
+ * @first, in the order of the pool's SELECT_* statements. */
+void       _cairn_pool_update_list   (gpointer list, sqlite3_stmt *stmt, int first);
+void       _cairn_pool_update_todo   (gpointer todo, sqlite3_stmt *stmt, int first);
+void       _cairn_pool_update_note   (gpointer note, sqlite3_stmt *stmt, int first);
+/* A note's text version from column @col (NULL: never edited). */
+void       _cairn_pool_set_note_version (CairnNote *note, sqlite3_stmt *stmt, int col);
+
+static inline const char *
+_cairn_pool_column_text (sqlite3_stmt *stmt,
+                         int           col)
+{
+  return (const char *) sqlite3_column_text (stmt, col);
+}
+
+/* Sets @error to a failed read of @stmt. */
+void       _cairn_pool_step_failed   (CairnPool *self, sqlite3_stmt *stmt, GError **error);
+/* Steps a "one row by id" statement; TRUE with *live set on success. */
+gboolean   _cairn_pool_fetch_row     (CairnPool *self, sqlite3_stmt *stmt, const char *id,
+                                      int deleted_col, gboolean *live, GError **error);
+
+/* The models showing todos of @list_id, in a new array holding references:
+ * a signal handler may drop a model while we emit on another. */
+GPtrArray *_cairn_pool_todo_models_snapshot (CairnPool *self, const char *list_id);
+/* Whether the pool follows this todo: its list is loaded, or it has an
+ * object already (live, or a ghost someone still holds). */
+gboolean   _cairn_pool_todo_loaded   (CairnPool *self, const char *id, const char *list_id);
+/* Everything from scratch: at start and after a rebuild. */
+gboolean   _cairn_pool_load_all      (CairnPool *self, GError **error);
+
+/* The handler of the store's ::changed (connected swapped). */
+void       _cairn_pool_store_changed (CairnPool *self, CairnChanges *changes, CairnStore *store);
 
 G_END_DECLS

@@ -98,6 +98,13 @@ gboolean      _cairn_store_set_pragma      (CairnStore   *self,
 gboolean      _cairn_store_step_done       (CairnStore   *self,
                                             sqlite3_stmt *stmt,
                                             GError      **error);
+/* 1 when @sql (one parameter, ?1: @id) finds a row, 0 when it finds none,
+ * -1 on error (@what says what was being read). */
+int           _cairn_store_query_finds     (CairnStore   *self,
+                                            const char   *sql,
+                                            const char   *id,
+                                            const char   *what,
+                                            GError      **error);
 
 gboolean      _cairn_store_begin           (CairnStore   *self,
                                             GError      **error);
@@ -134,7 +141,7 @@ GBytes       *_cairn_changeset_encode      (CairnStore          *self,
 sqlite3      *_cairn_store_open_db         (const char   *path,
                                             GError      **error);
 
-/* Events in rows */
+/* Events in rows (cairn-store-log.c) */
 JsonObject   *_cairn_store_parse_args      (CairnStore   *self,
                                             const char   *json,
                                             GError      **error);
@@ -146,14 +153,24 @@ gboolean      _cairn_store_load_meta       (CairnStore   *self,
 gboolean      _cairn_store_load_meta_after_append (CairnStore  *self,
                                                    gboolean     appended_skipped,
                                                    GError     **error);
-/* Reloads meta when another connection has committed since it was read. */
-gboolean      _cairn_store_check_data_version (CairnStore *self,
-                                               GError    **error);
 gboolean      _cairn_store_save_cursor     (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_insert_log      (CairnStore       *self,
                                             const CairnEvent *event,
                                             gboolean          skipped,
+                                            GError          **error);
+/* Binds the event's fields to the statement's parameters of the same
+ * names (:seq, :client_id, :args …; any subset). @args_json: the args as
+ * cairn_event_dup_args_json() writes them, or NULL to have them written. */
+gboolean      _cairn_store_bind_event      (CairnStore       *self,
+                                            sqlite3_stmt     *stmt,
+                                            const CairnEvent *event,
+                                            const char       *args_json,
+                                            GError          **error);
+/* The event in the row @stmt is on; columns: name, version, args,
+ * client_id, client_seq, created_at, seq, device. */
+CairnEvent   *_cairn_store_event_from_row  (CairnStore       *self,
+                                            sqlite3_stmt     *stmt,
                                             GError          **error);
 /* Pending rows, oldest first, with their changesets (parallel arrays). */
 GPtrArray    *_cairn_store_load_pending    (CairnStore   *self,
@@ -248,7 +265,19 @@ guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
 gboolean      _cairn_store_renew_text_client (CairnStore     *self,
                                               GError        **error);
 
-/* Changes */
+/* Other connections' commits (cairn-store-changes.c). PRAGMA
+ * data_version: it changes only when another connection commits. */
+gboolean      _cairn_store_read_data_version (CairnStore *self,
+                                              gint64     *out,
+                                              GError    **error);
+/* Reloads meta when another connection has committed since it was read,
+ * keeping what it changed in self->external. */
+gboolean      _cairn_store_check_data_version (CairnStore *self,
+                                               GError    **error);
+/* Emits what other connections changed, once no transaction is open. */
+void          _cairn_store_flush_external  (CairnStore   *self);
+
+/* Changes (cairn-store-changes.c) */
 CairnChanges *_cairn_changes_new           (void);
 void          _cairn_changes_free          (CairnChanges *changes);
 gboolean      _cairn_changes_is_empty      (CairnChanges *changes);
@@ -256,15 +285,26 @@ gboolean      _cairn_changes_is_empty      (CairnChanges *changes);
 gboolean      _cairn_changes_add_changeset (CairnChanges *changes,
                                             GBytes       *changeset,
                                             GError      **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
+
+/* Signals and notifications (cairn-store.c) */
 void          _cairn_store_emit_changed    (CairnStore   *self,
                                             CairnChanges *changes);
 void          _cairn_store_set_needs_update (CairnStore  *self,
                                              gboolean     needs_update);
+/* Reloading meta sets needs_update without a notification: this notifies
+ * it when it differs from @old_needs_update, its value before. */
+void          _cairn_store_notify_needs_update (CairnStore *self,
+                                                gboolean    old_needs_update);
+/* Notifies "head" and "pending-count" for those that differ from the
+ * values before a change. */
+void          _cairn_store_notify_cursor   (CairnStore   *self,
+                                            gint64        old_head,
+                                            guint         old_pending);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnChanges, _cairn_changes_free)
-
-/* Re-applies every pending event on the current state, oldest first,
- * storing a fresh changeset for each. Inside a transaction. */
+/* Rebase (cairn-store-rebase.c). Re-applies every pending event on the
+ * current state, oldest first, storing a fresh changeset for each. Inside
+ * a transaction. */
 gboolean      _cairn_store_replay_pending  (CairnStore   *self,
                                             CairnChanges *changes,
                                             GError      **error);
@@ -272,6 +312,13 @@ gboolean      _cairn_store_replay_pending  (CairnStore   *self,
  * state as of head. Inside a transaction. */
 gboolean      _cairn_store_rollback_pending (CairnStore  *self,
                                              GError     **error);
+
+/* The connection. In data/: the pool reads the state tables through it
+ * (read-only). Outside data/: tests and benchmarks only, which check rows
+ * directly, or set up or damage a file on purpose. Nothing else runs SQL
+ * on the workspace file: app/, sync/ and ui/ use the store's API and the
+ * pool. */
+sqlite3      *_cairn_store_get_db          (CairnStore   *self);
 
 /* Test hooks */
 guint         _cairn_store_get_rollback_count (CairnStore *self);

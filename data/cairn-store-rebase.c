@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-store-rebase.c: taking the server's order (rebase) and re-deriving
- * the state from the log (rebuild). docs/design.md and docs/store.md. */
+/* cairn-store-rebase.c: taking the server's order (rebase): rolling the
+ * outbox back and replaying it. docs/design.md and docs/store.md. */
 #define G_LOG_DOMAIN "cairn-store"
 
 #include "config.h"
@@ -404,6 +404,81 @@ check_batch (CairnStore  *self,
   return TRUE;
 }
 
+/* 1. The fast path: our own pending events at the front of the rest of
+ * the batch (from @first), in order, are already applied; they just move
+ * to the log. *n_fast: how many did. */
+static gboolean
+confirm_own_pending (CairnStore  *self,
+                     GPtrArray   *events,
+                     guint        first,
+                     GArray      *pending,
+                     guint       *n_fast,
+                     GError     **error)
+{
+  *n_fast = 0;
+  while (first + *n_fast < events->len && *n_fast < pending->len)
+    {
+      const CairnEvent *in = events->pdata[first + *n_fast];
+
+      if (!is_own (self, in) || in->client_seq != g_array_index (pending, gint64, *n_fast))
+        break;
+      if (!delete_pending (self, in->client_seq, error) ||
+          !_cairn_store_insert_log (self, in, FALSE, error) ||
+          !_cairn_store_sync_own_confirmed (self, in, error))
+        return FALSE;
+      (*n_fast)++;
+    }
+  return TRUE;
+}
+
+/* 2. Otherwise: roll what is still pending back (@have_pending), apply the
+ * incoming events from @from on the log, replay pending on top. @changes:
+ * where the reducers report the rows they write, or NULL when a session
+ * records them. */
+static gboolean
+apply_others (CairnStore    *self,
+              GPtrArray     *events,
+              guint          from,
+              gboolean       have_pending,
+              CairnChanges  *changes,
+              gboolean      *any_skipped,
+              GError       **error)
+{
+  g_autoptr(GHashTable) pending_fields = NULL;
+
+  /* Which fields our pending events set, for conflict detection. */
+  pending_fields = _cairn_store_sync_pending_fields (self, error);
+  if (pending_fields == NULL)
+    return FALSE;
+
+  if (have_pending && !_cairn_store_rollback_pending (self, error))
+    return FALSE;
+
+  for (guint i = from; i < events->len; i++)
+    if (!apply_incoming (self, events->pdata[i], pending_fields, changes, any_skipped, error))
+      return FALSE;
+
+  return !have_pending || _cairn_store_replay_pending (self, NULL, error);
+}
+
+/* 3. Advance head (when events from @first were taken) and the history. */
+static gboolean
+advance_cursor (CairnStore  *self,
+                GPtrArray   *events,
+                guint        first,
+                const char  *history_id,
+                GError     **error)
+{
+  if (first < events->len)
+    self->head = ((CairnEvent *) events->pdata[events->len - 1])->seq;
+  if (history_id != NULL)
+    {
+      g_free (self->history_id);
+      self->history_id = g_strdup (history_id);
+    }
+  return _cairn_store_save_cursor (self, error);
+}
+
 gboolean
 cairn_store_rebase (CairnStore  *self,
                     GPtrArray   *events,
@@ -454,54 +529,13 @@ cairn_store_rebase (CairnStore  *self,
   if (pending->len > 0 && (session = _cairn_store_session_new (self, error)) == NULL)
     goto fail;
 
-  /* 1. Fast path: our own pending events at the front of the batch, in
-   * order, are already applied; they just move to the log. */
-  while (first + n_fast < events->len && n_fast < pending->len)
-    {
-      const CairnEvent *in = events->pdata[first + n_fast];
-
-      if (!is_own (self, in) || in->client_seq != g_array_index (pending, gint64, n_fast))
-        break;
-      if (!delete_pending (self, in->client_seq, error) ||
-          !_cairn_store_insert_log (self, in, FALSE, error) ||
-          !_cairn_store_sync_own_confirmed (self, in, error))
-        goto fail;
-      n_fast++;
-    }
-
-  /* 2. Otherwise: roll the rest of pending back, apply the remaining
-   * incoming events on the log, replay what is still pending on top. */
-  if (first + n_fast < events->len)
-    {
-      gboolean have_pending = n_fast < pending->len;
-      g_autoptr(GHashTable) pending_fields = NULL;
-
-      /* Which fields our pending events set, for conflict detection. */
-      pending_fields = _cairn_store_sync_pending_fields (self, error);
-      if (pending_fields == NULL)
-        goto fail;
-
-      if (have_pending && !_cairn_store_rollback_pending (self, error))
-        goto fail;
-
-      for (guint i = first + n_fast; i < events->len; i++)
-        if (!apply_incoming (self, events->pdata[i], pending_fields,
-                             session == NULL ? changes : NULL, &any_skipped, error))
-          goto fail;
-
-      if (have_pending && !_cairn_store_replay_pending (self, NULL, error))
-        goto fail;
-    }
-
-  /* 3. Advance head. */
-  if (first < events->len)
-    self->head = ((CairnEvent *) events->pdata[events->len - 1])->seq;
-  if (history_id != NULL)
-    {
-      g_free (self->history_id);
-      self->history_id = g_strdup (history_id);
-    }
-  if (!_cairn_store_save_cursor (self, error))
+  if (!confirm_own_pending (self, events, first, pending, &n_fast, error))
+    goto fail;
+  if (first + n_fast < events->len &&
+      !apply_others (self, events, first + n_fast, n_fast < pending->len,
+                     session == NULL ? changes : NULL, &any_skipped, error))
+    goto fail;
+  if (!advance_cursor (self, events, first, history_id, error))
     goto fail;
   if (session != NULL)
     {
@@ -515,15 +549,8 @@ cairn_store_rebase (CairnStore  *self,
       !_cairn_store_end (self, error))
     goto fail;
 
-  if (self->needs_update != old_needs_update)
-    {
-      self->needs_update = old_needs_update;
-      _cairn_store_set_needs_update (self, !old_needs_update);
-    }
-  if (self->head != old_head)
-    g_object_notify (G_OBJECT (self), "head");
-  if (self->pending_count != old_pending)
-    g_object_notify (G_OBJECT (self), "pending-count");
+  _cairn_store_notify_needs_update (self, old_needs_update);
+  _cairn_store_notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
   return TRUE;
 
@@ -532,281 +559,4 @@ fail:
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;
-}
-
-/* The state tables that rebuild empties, children first (todos refer to
- * lists). note_bodies and note_body_ops are emptied with DELETE: without a
- * foreign key, SQLite truncates them at once. */
-static const char * const rebuilt_tables[] = { "todos", "notes", "lists" };
-
-/* Empties the state tables by dropping and re-creating them from their own
- * CREATE text in sqlite_schema, so that the schema stays exactly as it was.
- * Why: with foreign keys on, SQLite deletes the rows of lists and todos
- * one by one (with their index entries), ~12 % of a rebuild; a dropped
- * table only frees its pages. Their indexes are not re-created here but
- * returned in *indexes, to be made after the replay: one sort instead of
- * an index insert per row. Triggers (none today) come back at once.
- *
- * DROP TABLE fails (SQLITE_LOCKED) while any statement is still running on
- * the connection. Ours are reset only when next used, so they are reset
- * here; if someone else's (e.g. a caller iterating rows) is running, the
- * rows are deleted one by one as before. */
-static gboolean
-empty_state_tables (CairnStore  *self,
-                    GPtrArray  **indexes,
-                    GError     **error)
-{
-  g_autoptr(GPtrArray) create = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) later = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  gpointer stmt;
-
-  g_hash_table_iter_init (&iter, self->stmts);
-  while (g_hash_table_iter_next (&iter, NULL, &stmt))
-    sqlite3_reset (stmt);
-  for (sqlite3_stmt *s = sqlite3_next_stmt (self->db, NULL); s != NULL;
-       s = sqlite3_next_stmt (self->db, s))
-    if (sqlite3_stmt_busy (s))
-      {
-        *indexes = g_steal_pointer (&later);
-        /* children first, for the foreign key from todos to lists */
-        return _cairn_store_exec (self, "DELETE FROM todos; DELETE FROM notes; "
-                                  "DELETE FROM lists;", error);
-      }
-
-  for (gsize i = G_N_ELEMENTS (rebuilt_tables); i-- > 0;)
-    {
-      sqlite3_stmt *query;
-      gboolean have_table = FALSE;
-      int rc;
-
-      query = _cairn_store_prepare (self,
-                                    "SELECT type, sql FROM sqlite_schema "
-                                    "WHERE tbl_name = ?1 AND sql IS NOT NULL "
-                                    "ORDER BY type <> 'table', rowid", error);
-      if (query == NULL)
-        return FALSE;
-      if (sqlite3_bind_text (query, 1, rebuilt_tables[i], -1, SQLITE_STATIC) != SQLITE_OK)
-        {
-          _cairn_store_set_error (self, error, "Cannot bind");
-          return FALSE;
-        }
-      while ((rc = sqlite3_step (query)) == SQLITE_ROW)
-        {
-          const char *type = (const char *) sqlite3_column_text (query, 0);
-          char *sql = g_strdup ((const char *) sqlite3_column_text (query, 1));
-
-          if (g_strcmp0 (type, "table") == 0)
-            have_table = TRUE;
-          g_ptr_array_add (g_strcmp0 (type, "index") == 0 ? later : create, sql);
-        }
-      sqlite3_reset (query);
-      if (rc != SQLITE_DONE)
-        {
-          _cairn_store_set_error (self, error, "Cannot read the schema");
-          return FALSE;
-        }
-      if (!have_table)
-        {
-          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,
-                       "Cannot rebuild “%s”: it has no table “%s”",
-                       self->path, rebuilt_tables[i]);
-          return FALSE;
-        }
-    }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (rebuilt_tables); i++)
-    {
-      g_autofree char *drop = g_strdup_printf ("DROP TABLE %s", rebuilt_tables[i]);
-
-      if (!_cairn_store_exec (self, drop, error))
-        return FALSE;
-    }
-  for (guint i = 0; i < create->len; i++)
-    if (!_cairn_store_exec (self, create->pdata[i], error))
-      return FALSE;
-
-  *indexes = g_steal_pointer (&later);
-  return TRUE;
-}
-
-/* PRAGMA temp_store (0 default, 1 file, 2 memory). */
-#define TEMP_STORE_WHAT "the temporary storage mode"
-
-static gboolean
-get_temp_store (CairnStore  *self,
-                gint64      *out,
-                GError     **error)
-{
-  return _cairn_store_get_pragma (self, "temp_store", TEMP_STORE_WHAT, out, error);
-}
-
-static gboolean
-set_temp_store (CairnStore  *self,
-                gint64       mode,
-                GError     **error)
-{
-  return _cairn_store_set_pragma (self, "temp_store", TEMP_STORE_WHAT, mode, error);
-}
-
-gboolean
-cairn_store_rebuild (CairnStore  *self,
-                     GError     **error)
-{
-  g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(GArray) flipped = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) indexes = NULL;
-  g_auto(CairnFlatArgs) flat = { 0 };
-  gboolean old_needs_update = self->needs_update;
-  gint64 temp_store;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  /* Every reducer statement that may fail half-way (foreign keys, ON
-   * CONFLICT) keeps a statement journal of the pages it changes that the
-   * transaction had already changed. Once, early in the rebuild, that
-   * journal outgrows the 64 KiB SQLite keeps in memory, and from then on it
-   * is a temporary file for the rest of the transaction: ~160,000 writes
-   * for 100,000 events, three quarters of the rebuild's system time. With
-   * temp_store = MEMORY it stays in memory (a few pages per statement).
-   * Set before BEGIN: SQLite reads it when a write transaction starts. */
-  if (!get_temp_store (self, &temp_store, error) ||
-      !set_temp_store (self, 2, error))
-    return FALSE;
-  if (!_cairn_store_begin (self, error))
-    {
-      set_temp_store (self, temp_store, NULL);
-      return FALSE;
-    }
-
-  if (!empty_state_tables (self, &indexes, error) ||
-      !_cairn_store_exec (self, "DELETE FROM note_bodies; DELETE FROM note_body_ops; "
-                          "DELETE FROM note_versions; DELETE FROM note_body_versions; "
-                          "DELETE FROM parked; "
-                          "UPDATE meta SET rebuild = 0 WHERE rebuild;", error))
-    goto fail;
-  _cairn_store_text_cache_clear (self);
-
-  stmt = _cairn_store_prepare (self,
-                               "SELECT name, version, args, client_id, client_seq, "
-                               "created_at, seq, device, skipped FROM log ORDER BY seq",
-                               error);
-  if (stmt == NULL)
-    goto fail;
-
-  /* The log holds only rows this store wrote (cairn_event_dup_args_json()),
-   * so nearly every row takes the light path: args read into a reused
-   * buffer, no CairnEvent, no JsonObject. Validation still runs: the log
-   * keeps events of other clients that fail it (applied as no-ops), and
-   * does not record which. */
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *name = (const char *) sqlite3_column_text (stmt, 0);
-      guint version = (guint) sqlite3_column_int64 (stmt, 1);
-      const char *args_json = (const char *) sqlite3_column_text (stmt, 2);
-      gint64 seq = sqlite3_column_int64 (stmt, 6);
-      gboolean skipped;
-      gboolean ok;
-
-      if (name != NULL && args_json != NULL &&
-          _cairn_flat_args_scan (&flat, args_json, sqlite3_column_bytes (stmt, 2)))
-        ok = _cairn_store_apply_flat (self, name, version, &flat,
-                                      sqlite3_column_int64 (stmt, 5), seq,
-                                      (const char *) sqlite3_column_text (stmt, 3),
-                                      sqlite3_column_int64 (stmt, 4), &skipped, error);
-      else
-        {
-          g_autoptr(CairnEvent) event = NULL;
-          g_autoptr(JsonObject) args = NULL;
-
-          args = _cairn_store_parse_args (self, args_json, error);
-          if (args == NULL)
-            {
-              sqlite3_reset (stmt);
-              goto fail;
-            }
-          event = cairn_event_new (name, version, args);
-          event->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-          event->client_seq = sqlite3_column_int64 (stmt, 4);
-          event->created_at = sqlite3_column_int64 (stmt, 5);
-          event->seq = seq;
-          ok = _cairn_store_apply_event (self, event, NULL, &skipped, error);
-        }
-      if (!ok)
-        {
-          sqlite3_reset (stmt);
-          goto fail;
-        }
-      if (skipped != (sqlite3_column_int (stmt, 8) != 0))
-        g_array_append_val (flipped, seq);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the log");
-      goto fail;
-    }
-
-  for (guint i = 0; i < flipped->len; i++)
-    {
-      stmt = _cairn_store_prepare (self, "UPDATE log SET skipped = NOT skipped WHERE seq = ?",
-                                   error);
-      if (stmt == NULL)
-        goto fail;
-      if (sqlite3_bind_int64 (stmt, 1, g_array_index (flipped, gint64, i)) != SQLITE_OK)
-        {
-          _cairn_store_set_error (self, error, "Cannot bind");
-          goto fail;
-        }
-      if (!_cairn_store_step_done (self, stmt, error))
-        goto fail;
-    }
-
-  if (!_cairn_store_replay_pending (self, NULL, error))
-    goto fail;
-  for (guint i = 0; i < indexes->len; i++)
-    if (!_cairn_store_exec (self, indexes->pdata[i], error))
-      goto fail;
-  /* Every note was made again with an empty body: write them now rather
-   * than leave them all to the lazy write. */
-  if (!_cairn_store_write_bodies (self, error) ||
-      !_cairn_store_load_meta (self, error) ||
-      !_cairn_store_end (self, error))
-    goto fail;
-  /* a failure here changes nothing the rebuild did */
-  set_temp_store (self, temp_store, NULL);
-
-  if (self->needs_update != old_needs_update)
-    {
-      self->needs_update = old_needs_update;
-      _cairn_store_set_needs_update (self, !old_needs_update);
-    }
-
-  changes = _cairn_changes_new ();
-  changes->reset = TRUE;
-  _cairn_store_emit_changed (self, changes);
-  return TRUE;
-
-fail:
-  if (self->in_transaction)
-    _cairn_store_rollback (self);
-  set_temp_store (self, temp_store, NULL);
-  return FALSE;
-}
-
-char *
-_cairn_store_dump_state_without_pending (CairnStore  *self,
-                                         GError     **error)
-{
-  char *dump = NULL;
-
-  if (!_cairn_store_begin (self, error))
-    return NULL;
-  if (_cairn_store_rollback_pending (self, error))
-    dump = cairn_store_dump_state (self, error);
-  _cairn_store_rollback (self);
-  return dump;
 }

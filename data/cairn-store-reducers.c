@@ -178,34 +178,6 @@ flat_arg (gconstpointer  args,
   return m != NULL ? m->string : NULL;
 }
 
-/* 1 when the query (one parameter: an id) finds a row, 0 when it finds
- * none, -1 on error. */
-static int
-query_finds (CairnStore  *self,
-             const char  *sql,
-             const char  *id,
-             GError     **error)
-{
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, sql, error);
-  int rc;
-
-  if (stmt == NULL)
-    return -1;
-  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      return -1;
-    }
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot look up an object");
-      return -1;
-    }
-  return rc == SQLITE_ROW;
-}
-
 static int
 row_exists (CairnStore  *self,
             const char  *table,
@@ -214,7 +186,7 @@ row_exists (CairnStore  *self,
 {
   g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM %s WHERE id = ?1", table);
 
-  return query_finds (self, sql, id, error);
+  return _cairn_store_query_finds (self, sql, id, "Cannot look up an object", error);
 }
 
 /* For an event that changed nothing: the object it needs that does not
@@ -313,7 +285,8 @@ has_parked (CairnStore  *self,
         return 0;
       }
   }
-  return query_finds (self, "SELECT 1 FROM parked WHERE target = ?1", id, error);
+  return _cairn_store_query_finds (self, "SELECT 1 FROM parked WHERE target = ?1", id,
+                                   "Cannot look up an object", error);
 }
 
 static gboolean park_event_if_orphan (CairnStore *self, const CairnEvent *event, GError **error);

@@ -160,7 +160,7 @@ move_out (CairnStore          *self,
       !bind_int (self, stmt, 9, change->set_aside_at, error) ||
       !_cairn_store_step_done (self, stmt, error))
     return FALSE;
-  change->id = sqlite3_last_insert_rowid (cairn_store_get_db (self));
+  change->id = sqlite3_last_insert_rowid (self->db);
 
   stmt = _cairn_store_prepare (self, "DELETE FROM pending WHERE client_seq = ?1", error);
   return stmt != NULL && bind_int (self, stmt, 1, ev->client_seq, error) &&
@@ -475,7 +475,7 @@ cairn_store_dismiss_refused (CairnStore  *self,
   if (stmt == NULL || !bind_int (self, stmt, 1, id, error) ||
       !_cairn_store_step_done (self, stmt, error))
     return FALSE;
-  if (sqlite3_changes (cairn_store_get_db (self)) == 0)
+  if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                    "No refused change with id %" G_GINT64_FORMAT, id);

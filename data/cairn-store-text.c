@@ -62,22 +62,8 @@ note_edited_before (CairnStore  *self,
                     const char  *note_id,
                     GError     **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM note_versions WHERE id = ?",
-                                             error);
-  int rc;
-
-  if (stmt == NULL)
-    return -1;
-  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot bind");
-      return -1;
-    }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    _cairn_store_set_error (self, error, "Cannot read the version of a note");
-  sqlite3_reset (stmt);
-  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+  return _cairn_store_query_finds (self, "SELECT 1 FROM note_versions WHERE id = ?", note_id,
+                                   "Cannot read the version of a note", error);
 }
 
 /* A decoded CRDT kept between commits, so that committing a burst costs

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <sqlite3.h>
 #include "cairn-event.h"
 #include "cairn-text.h"
 
@@ -52,11 +51,6 @@ CairnStore *cairn_store_open              (const char  *path,
 const char *cairn_store_get_path          (CairnStore  *self);
 /* This device's random 128-bit id for this workspace (32 hex digits). */
 const char *cairn_store_get_client_id     (CairnStore  *self);
-/* The connection, for read-only queries by data/ itself (the pool) and by
- * tests. Nothing outside data/ reads the state tables through it: their
- * columns are data/'s business (app/, sync/ and ui/ use the store and the
- * pool). Never write through it. */
-sqlite3    *cairn_store_get_db            (CairnStore  *self);
 
 typedef enum
 {

@@ -90,7 +90,7 @@ test_query_int (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   gint64 value;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   value = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
@@ -104,7 +104,7 @@ test_query_text (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   char *value;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);

@@ -319,7 +319,7 @@ test_damaged_text_opens (void)
   type_local (ts->store, id, 0, "Soon unreadable.");
   save_bodies (ts->store);
   /* Damage the appended ops and make the body look behind. */
-  g_assert_cmpint (sqlite3_exec (cairn_store_get_db (ts->store),
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store),
                                  "UPDATE note_body_ops SET ops = X'C1FF';"
                                  "DELETE FROM note_body_versions;", NULL, NULL, NULL), ==, SQLITE_OK);
   g_clear_object (&ts->store);
@@ -331,10 +331,10 @@ test_damaged_text_opens (void)
   g_assert_nonnull (ts->store);
 
   sql = g_strdup_printf ("SELECT cairn_note_body (id, body) FROM notes WHERE id = '%s'", id);
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (ts->store), sql, -1, &stmt, NULL),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (ts->store), sql, -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ERROR);
-  g_assert_nonnull (strstr (sqlite3_errmsg (cairn_store_get_db (ts->store)), "damaged"));
+  g_assert_nonnull (strstr (sqlite3_errmsg (_cairn_store_get_db (ts->store)), "damaged"));
   sqlite3_finalize (stmt);
 
   /* The rest of the workspace works. */

@@ -857,7 +857,7 @@ schema_text (CairnStore *store)
   GString *out = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT type, name, tbl_name, sql FROM sqlite_schema "
                                        "ORDER BY type, name", -1, &stmt, NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -880,7 +880,7 @@ test_rebuild_schema (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnEvent) p1 = NULL, p2 = NULL, p3 = NULL;
   g_autofree char *schema = NULL, *dump = NULL;
-  sqlite3 *db = cairn_store_get_db (ts->store);
+  sqlite3 *db = _cairn_store_get_db (ts->store);
   sqlite3_stmt *ours, *theirs = NULL;
   gint64 version;
 

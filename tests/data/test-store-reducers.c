@@ -111,7 +111,7 @@ column (Fixture    *f,
   sqlite3_stmt *stmt = NULL;
   char *value = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (f->ts->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (f->ts->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);

@@ -52,7 +52,7 @@ schema_of (CairnStore *store)
   sqlite3_stmt *stmt = NULL;
 
   /* Column definitions and indexes, independent of the CREATE text's spacing. */
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
                                        "FROM sqlite_schema AS m, pragma_table_info (m.name) AS p "
                                        "WHERE m.type = 'table' ORDER BY m.name, p.cid",
@@ -62,7 +62,7 @@ schema_of (CairnStore *store)
       g_string_append_printf (out, "%s%c", sqlite3_column_text (stmt, i) ? (const char *) sqlite3_column_text (stmt, i) : "NULL",
                               i == 5 ? '\n' : '|');
   sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT m.name, i.name, i.\"unique\", group_concat (c.name) "
                                        "FROM sqlite_schema AS m, pragma_index_list (m.name) AS i, "
                                        "pragma_index_info (i.name) AS c WHERE m.type = 'table' "
@@ -247,7 +247,7 @@ test_fresh_file (void)
   g_assert_null (cairn_store_get_history_id (ts->store));
   {
     sqlite3_stmt *stmt = NULL;
-    g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (ts->store), "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (ts->store), "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
     sqlite3_finalize (stmt);
@@ -279,7 +279,7 @@ test_open_large_outbox (void)
   const int n = 6000;
 
   /* Filling is not what is tested: skip the fsyncs. */
-  g_assert_cmpint (sqlite3_exec (cairn_store_get_db (ts->store), "PRAGMA synchronous = OFF",
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store), "PRAGMA synchronous = OFF",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   list_id = cairn_store_create_list (ts->store, "Inbox", &error);
   g_assert_no_error (error);
@@ -295,11 +295,11 @@ test_open_large_outbox (void)
   ts->store = cairn_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, n + 1);
-  g_assert_cmpint (sqlite3_db_status (cairn_store_get_db (ts->store), SQLITE_DBSTATUS_CACHE_USED,
+  g_assert_cmpint (sqlite3_db_status (_cairn_store_get_db (ts->store), SQLITE_DBSTATUS_CACHE_USED,
                                       &used, &highwater, FALSE), ==, SQLITE_OK);
   /* Pages read from the file while opening (the connection's cache misses
    * so far), before anything below reads more. */
-  g_assert_cmpint (sqlite3_db_status (cairn_store_get_db (ts->store), SQLITE_DBSTATUS_CACHE_MISS,
+  g_assert_cmpint (sqlite3_db_status (_cairn_store_get_db (ts->store), SQLITE_DBSTATUS_CACHE_MISS,
                                       &misses, &highwater, FALSE), ==, SQLITE_OK);
   outbox_pages = test_query_int (ts->store, "SELECT count(*) FROM dbstat WHERE name = 'pending'");
   outbox_bytes = test_query_int (ts->store, "PRAGMA page_size") * outbox_pages;
@@ -311,7 +311,7 @@ test_open_large_outbox (void)
   {
     sqlite3_stmt *stmt = NULL;
 
-    g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (ts->store),
+    g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (ts->store),
                                          "EXPLAIN QUERY PLAN SELECT count(*) FROM pending",
                                          -1, &stmt, NULL), ==, SQLITE_OK);
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

@@ -203,7 +203,7 @@ scenario (Run *r)
   step (r);
   edit_note (r, note, 0, NULL, 5);
   step (r);
-  g_assert_cmpint (sqlite3_exec (cairn_store_get_db (r->store), "PRAGMA wal_checkpoint(PASSIVE)",
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (r->store), "PRAGMA wal_checkpoint(PASSIVE)",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   step (r);
   /* Only ours: the fast path. */
@@ -254,7 +254,7 @@ check_recovered (Run   *r,
 
   fault_test_assert_file_integrity (r->path);
   open_store (r);
-  fault_test_assert_integrity (cairn_store_get_db (r->store));
+  fault_test_assert_integrity (_cairn_store_get_db (r->store));
   fp = fingerprint (r->store);
   for (guint j = hi + 1; j-- > lo;)
     if (g_str_equal (fp, r->fps->pdata[j]))
@@ -485,7 +485,7 @@ test_sync_to_disk (void)
   cairn_fault_vfs_reboot (0);
 
   open_store (r);
-  fault_test_assert_integrity (cairn_store_get_db (r->store));
+  fault_test_assert_integrity (_cairn_store_get_db (r->store));
   g_assert_cmpint (test_query_int (r->store, "SELECT count(*) FROM todos WHERE title = 'kept'"), ==, 1);
   g_assert_cmpint (test_query_int (r->store, "SELECT count(*) FROM todos WHERE title = 'lost'"), ==, 0);
   g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 2);
@@ -624,7 +624,7 @@ test_power_in_migration (gconstpointer data)
         fault_test_assert_file_integrity (r->path);
         open_store (r);
         g_assert_cmpint (test_query_int (r->store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
-        fault_test_assert_integrity (cairn_store_get_db (r->store));
+        fault_test_assert_integrity (_cairn_store_get_db (r->store));
         dump = test_dump (r->store);
         g_assert_cmpstr (dump, ==, expected);
         fp = fingerprint (r->store);

@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "cairn-server-core.h"
+#include "cairn-store-private.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-text.h"
@@ -566,7 +567,7 @@ random_row (Sim        *sim,
             SimClient  *c,
             const char *sql)
 {
-  sqlite3 *db = cairn_store_get_db (c->store);
+  sqlite3 *db = _cairn_store_get_db (c->store);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt = NULL;
 
@@ -607,7 +608,7 @@ next_client_seq (SimClient *c)
 
   /* meta.next_client_seq is written only now and then: the outbox and
    * the log say the rest, as the store itself reads it. */
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store),
                                        "SELECT max (next_client_seq, "
                                        "  coalesce ((SELECT max (client_seq) + 1 FROM pending), 1), "
                                        "  coalesce ((SELECT max (client_seq) + 1 FROM log "
@@ -702,7 +703,7 @@ add_field_intent (Sim        *sim,
     }
   fi->device = c->idx;
   fi->event = g_strdup (event);
-  fi->value = row_value (cairn_store_get_db (c->store), table, id, column);
+  fi->value = row_value (_cairn_store_get_db (c->store), table, id, column);
   g_ptr_array_add (list, fi);
 }
 
@@ -715,7 +716,7 @@ record_field_intents (Sim       *sim,
 {
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (c->store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store),
                                        "SELECT client_seq, name, json_extract (args, '$.list_id'), "
                                        "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id') "
                                        "FROM pending WHERE client_seq >= ?1 ORDER BY client_seq",
@@ -1390,7 +1391,7 @@ check_intents (Sim        *sim,
       CairnWireEvent *w = g_ptr_array_index (log, i);
       g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
     }
-  failure = check_field_intents (sim, in_log, cairn_store_get_db (replica));
+  failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica));
   if (failure == NULL)
     failure = check_text_intents (sim, in_log, replica);
   return failure;
@@ -1491,7 +1492,7 @@ check_end_state (Sim *sim)
   {
     sqlite3_stmt *stmt = NULL;
 
-    g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (fresh),
+    g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (fresh),
                                          "SELECT id FROM notes WHERE NOT deleted", -1, &stmt, NULL),
                      ==, SQLITE_OK);
     while (sqlite3_step (stmt) == SQLITE_ROW)

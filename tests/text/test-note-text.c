@@ -17,7 +17,7 @@ body_of (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   char *body = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC), ==, SQLITE_OK);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cairn-notes-view.h"
+#include "cairn-store-private.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
 #include "cairn-ui.h"
@@ -45,7 +46,7 @@ test_body_of (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   char *body;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC);
@@ -62,7 +63,7 @@ test_list_exists (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   int n;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT count(*) FROM lists WHERE id = ? AND NOT deleted",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, list_id, -1, SQLITE_STATIC);

@@ -13,6 +13,7 @@
 #include "cairn-profile.h"
 #include "cairn-notes-view.h"
 #include "cairn-sync-indicator.h"
+#include "cairn-store-private.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-test-server.h"
 #include "cairn-ui.h"
@@ -546,7 +547,7 @@ todo_deleted (CairnStore *store,
   sqlite3_stmt *stmt = NULL;
   int deleted = -1;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
                                        "SELECT deleted FROM todos WHERE id = ?", -1, &stmt, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_bind_text (stmt, 1, todo_id, -1, SQLITE_TRANSIENT), ==, SQLITE_OK);

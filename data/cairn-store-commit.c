@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-commit.c: local commits: a new event checked, applied and
+ * put into the outbox with its changeset, in one transaction. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include "cairn-store-private.h"
+
+/* A new local event: valid, and one the server will accept. *args_json
+ * gets its args as stored (written once, for the check and the row). */
+static CairnEvent *
+new_local_event (CairnStore  *self,
+                 const char  *name,
+                 guint        version,
+                 JsonObject  *args,
+                 char       **args_json,
+                 GError     **error)
+{
+  g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
+  g_autofree char *json = NULL;
+
+  if (!cairn_event_validate (event, error))
+    return NULL;
+  json = cairn_event_dup_args_json (event);
+  if (!_cairn_event_check_limits_args (event, json, error))
+    return NULL;
+  event->client_id = g_strdup (self->client_id);
+  event->created_at = g_get_real_time () / 1000;
+  *args_json = g_steal_pointer (&json);
+  return g_steal_pointer (&event);
+}
+
+/* Inside a transaction: applies @event, adds it to the outbox with its
+ * changeset under the next client_seq, and advances the cursor (a
+ * rollback reloads it). */
+static gboolean
+commit_in_transaction (CairnStore    *self,
+                       CairnEvent    *event,
+                       const char    *args_json,
+                       CairnChanges  *changes,
+                       GError       **error)
+{
+  g_autoptr(GBytes) changeset = NULL;
+  sqlite3_stmt *stmt;
+  gboolean skipped = FALSE;
+
+  g_assert (self->in_transaction);
+
+  event->client_seq = self->next_client_seq;
+  if (!_cairn_store_apply_event_recorded (self, event, changes, &skipped, &changeset, error))
+    return FALSE;
+
+  stmt = _cairn_store_prepare (self,
+                               "INSERT INTO pending (client_seq, name, version, args, "
+                               "created_at, changeset) VALUES (:client_seq, :name, "
+                               ":version, :args, :created_at, ?)", error);
+  if (stmt == NULL || !_cairn_store_bind_event (self, stmt, event, args_json, error))
+    return FALSE;
+  if (sqlite3_bind_blob (stmt, sqlite3_bind_parameter_count (stmt),
+                         g_bytes_get_size (changeset) > 0 ? g_bytes_get_data (changeset, NULL) : "",
+                         (int) g_bytes_get_size (changeset), SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+
+  /* meta.next_client_seq is not written here (one page less per change):
+   * the outbox and the log already say which numbers are used, and
+   * _cairn_store_load_meta() takes the larger. */
+  self->next_client_seq++;
+  self->pending_count++;
+  return TRUE;
+}
+
+CairnEvent *
+cairn_store_commit (CairnStore  *self,
+                    const char  *name,
+                    guint        version,
+                    JsonObject  *args,
+                    GError     **error)
+{
+  g_autoptr(CairnEvent) event = NULL;
+  g_autoptr(CairnChanges) changes = NULL;
+  g_autofree char *args_json = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((event = new_local_event (self, name, version, args, &args_json, error)) == NULL)
+    return NULL;
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return NULL;
+  if (!commit_in_transaction (self, event, args_json, changes, error) ||
+      !_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return NULL;
+    }
+
+  _cairn_store_notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return g_steal_pointer (&event);
+}
+
+gboolean
+_cairn_store_commit_several (CairnStore  *self,
+                             const char  *name,
+                             guint        version,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < args->len; i++)
+    {
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+
+  _cairn_store_notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+}
