@@ -15,6 +15,9 @@ typedef enum
   CAIRN_FIELD_POSITION,   /* fractional position key, see cairn-position.h */
   CAIRN_FIELD_DATE,       /* YYYY-MM-DD, a real date */
   CAIRN_FIELD_TEXT_OPS,   /* base64 of a CairnTextOps encoding that decodes */
+  CAIRN_FIELD_TAG_NAME,   /* a title of at most CAIRN_TAG_NAME_MAX_CHARS */
+  CAIRN_FIELD_COLOR,      /* one of cairn_tag_colors[] */
+  CAIRN_FIELD_PRIORITY,   /* none, low, medium or high */
 } CairnFieldKind;
 
 typedef struct

@@ -45,7 +45,61 @@ static const CairnEventSpec catalogue[] = {
   { "note.deleted",   1, { { "note_id", CAIRN_FIELD_ID } } },
   { "note.restored",  1, { { "note_id", CAIRN_FIELD_ID } } },
   { "note.edited",    1, { { "note_id", CAIRN_FIELD_ID }, { "ops", CAIRN_FIELD_TEXT_OPS } } },
+
+  /* Priorities and tags (issue 13) */
+  { "todo.priority_set", 1, { { "todo_id", CAIRN_FIELD_ID }, { "priority", CAIRN_FIELD_PRIORITY } } },
+  { "tag.created",    1, { { "tag_id", CAIRN_FIELD_ID }, { "name", CAIRN_FIELD_TAG_NAME },
+                           { "color", CAIRN_FIELD_COLOR } } },
+  { "tag.renamed",    1, { { "tag_id", CAIRN_FIELD_ID }, { "name", CAIRN_FIELD_TAG_NAME } } },
+  { "tag.recolored",  1, { { "tag_id", CAIRN_FIELD_ID }, { "color", CAIRN_FIELD_COLOR } } },
+  { "tag.deleted",    1, { { "tag_id", CAIRN_FIELD_ID } } },
+  { "todo.tagged",    1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
+  { "todo.untagged",  1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
 };
+
+const char * const cairn_tag_colors[] = {
+  "blue", "green", "yellow", "orange", "red", "purple", "brown", "slate", NULL
+};
+
+const char * const cairn_priorities[] = { "none", "low", "medium", "high", NULL };
+
+gboolean
+cairn_is_tag_color (const char *str)
+{
+  return str != NULL && g_strv_contains (cairn_tag_colors, str);
+}
+
+gboolean
+cairn_is_priority (const char *str)
+{
+  return str != NULL && g_strv_contains (cairn_priorities, str);
+}
+
+char *
+cairn_tag_id_for_name (const char *name)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *folded = NULL;
+  guint8 digest[32];
+  gsize len = sizeof digest;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  /* Not the workspace id: a never-synced local workspace takes another id
+   * when it becomes the personal one (cairn-sync-engine-login.c), and its
+   * tags must still meet those other devices create. Ids only need to be
+   * unique within one workspace. */
+  folded = g_utf8_casefold (name, -1);
+  g_checksum_update (sum, (const guchar *) "cairn-tag:", -1);
+  g_checksum_update (sum, (const guchar *) folded, -1);
+  g_checksum_get_digest (sum, digest, &len);
+  digest[6] = (digest[6] & 0x0f) | 0x80;   /* version 8: custom */
+  digest[8] = (digest[8] & 0x3f) | 0x80;   /* RFC 9562 variant */
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                          digest[0], digest[1], digest[2], digest[3], digest[4], digest[5],
+                          digest[6], digest[7], digest[8], digest[9], digest[10], digest[11],
+                          digest[12], digest[13], digest[14], digest[15]);
+}
 
 /* Upcasters: each turns the args of (name, from_version) into the args of
  * version from_version + 1. cairn_event_upcast() chains them until the
@@ -171,6 +225,7 @@ _cairn_event_copy (const CairnEvent *src)
 static gboolean
 check_title (const char  *field,
              const char  *value,
+             glong        max_chars,
              GError     **error)
 {
   glong n_chars;
@@ -211,11 +266,11 @@ check_title (const char  *field,
       return FALSE;
     }
 
-  if (n_chars > CAIRN_TITLE_MAX_CHARS)
+  if (n_chars > max_chars)
     {
       g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
-                   "“%s” is %ld characters long; at most %d are allowed",
-                   field, n_chars, CAIRN_TITLE_MAX_CHARS);
+                   "“%s” is %ld characters long; at most %ld are allowed",
+                   field, n_chars, max_chars);
       return FALSE;
     }
 
@@ -265,7 +320,30 @@ check_field (const CairnFieldSpec  *field,
       return TRUE;
 
     case CAIRN_FIELD_TITLE:
-      return check_title (field->name, value, error);
+      return check_title (field->name, value, CAIRN_TITLE_MAX_CHARS, error);
+
+    case CAIRN_FIELD_TAG_NAME:
+      return check_title (field->name, value, CAIRN_TAG_NAME_MAX_CHARS, error);
+
+    case CAIRN_FIELD_COLOR:
+      if (!cairn_is_tag_color (value))
+        {
+          g_autofree char *names = g_strjoinv (", ", (char **) cairn_tag_colors);
+
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a tag colour (one of %s)", field->name, names);
+          return FALSE;
+        }
+      return TRUE;
+
+    case CAIRN_FIELD_PRIORITY:
+      if (!cairn_is_priority (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a priority (none, low, medium or high)", field->name);
+          return FALSE;
+        }
+      return TRUE;
 
     case CAIRN_FIELD_POSITION:
       if (!cairn_position_is_valid (value))

@@ -95,6 +95,25 @@ char       *cairn_new_object_id       (void);
 /* TRUE for a real calendar date written YYYY-MM-DD (years 0001-9999). */
 gboolean    cairn_is_date             (const char *str);
 
+/* Priorities, tags and the Inbox (docs/events.md, "Priorities, tags and
+ * the Inbox"). */
+#define CAIRN_TAG_NAME_MAX_CHARS 64
+/* The Inbox: one list every workspace has, with this id in every
+ * workspace, so that devices that create it offline make one list. */
+#define CAIRN_INBOX_ID "00000000-0000-8000-8000-000000000001"
+#define CAIRN_INBOX_TITLE "Inbox"
+
+/* The palette of tag colours, NULL-terminated (the GNOME palette's names). */
+extern const char * const cairn_tag_colors[];
+/* The priorities from lowest to highest, NULL-terminated. */
+extern const char * const cairn_priorities[];
+gboolean    cairn_is_tag_color        (const char *str);
+gboolean    cairn_is_priority         (const char *str);
+/* The id a new tag of this name gets: derived from the case-folded name,
+ * so that devices creating the same name offline make one tag (a UUIDv8,
+ * lowercase, with dashes). */
+char       *cairn_tag_id_for_name     (const char *name);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnEvent, cairn_event_unref)
 
 G_END_DECLS

@@ -261,6 +261,7 @@ cairn_profile_open_store (CairnProfile  *self,
   g_autofree char *current = NULL;
   g_autofree char *path = NULL;
   g_autofree char *ws_dir = NULL;
+  CairnStore *store;
 
   g_return_val_if_fail (CAIRN_IS_PROFILE (self), NULL);
 
@@ -278,7 +279,12 @@ cairn_profile_open_store (CairnProfile  *self,
   ws_dir = g_path_get_dirname (path);
   if (!make_dir (ws_dir, error))
     return NULL;
-  return cairn_store_open (path, error);
+  store = cairn_store_open (path, error);
+  /* Every workspace has its Inbox, made by whichever device opens it
+   * first without one (the same id everywhere: docs/events.md). */
+  if (store != NULL && !cairn_store_ensure_inbox (store, error))
+    g_clear_object (&store);
+  return store;
 }
 
 char *

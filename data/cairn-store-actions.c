@@ -518,3 +518,190 @@ cairn_store_restore_note (CairnStore  *self,
 {
   return set_deleted (self, &note_kind, "note.restored", "note_id", note_id, FALSE, error);
 }
+
+/* Priorities, tags and the Inbox */
+
+gboolean
+cairn_store_set_todo_priority (CairnStore  *self,
+                               const char  *todo_id,
+                               const char  *priority,
+                               GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new ("todo_id", todo_id);
+  json_object_set_string_member (args, "priority", priority != NULL ? priority : "");
+  return commit_args (self, "todo.priority_set", args, error);
+}
+
+static const Kind tag_kind = { "tags", "tag", "Tag",
+                               "SELECT deleted, NULL FROM tags WHERE id = ?",
+                               NULL, NULL, NULL, NULL };
+
+char *
+cairn_store_dup_tag_id (CairnStore  *self,
+                        const char  *name,
+                        GError     **error)
+{
+  g_autofree char *trimmed = trim_title (name);
+  g_autofree char *folded = NULL;
+  g_autofree char *found = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  folded = g_utf8_casefold (trimmed, -1);
+  /* Names are unique at commit; two devices may still make the same name
+   * concurrently: then the smallest id, the same choice on every device. */
+  stmt = _cairn_store_prepare (self, "SELECT id, name FROM tags WHERE NOT deleted ORDER BY id",
+                               error);
+  if (stmt == NULL)
+    return NULL;
+  while (found == NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *other = g_utf8_casefold ((const char *) sqlite3_column_text (stmt, 1), -1);
+
+      if (g_str_equal (other, folded))
+        found = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  if (found == NULL && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the tags");
+      return NULL;
+    }
+  if (found == NULL)
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                 "No tag named “%s”", trimmed);
+  return g_steal_pointer (&found);
+}
+
+char *
+cairn_store_create_tag (CairnStore  *self,
+                        const char  *name,
+                        const char  *color,
+                        GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *trimmed = NULL;
+  g_autofree char *id = NULL;
+  int taken;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  if (name == NULL)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID, "“name” is missing");
+      return NULL;
+    }
+  trimmed = trim_title (name);
+  id = g_utf8_validate (trimmed, -1, NULL) ? cairn_tag_id_for_name (trimmed) : cairn_new_object_id ();
+  /* The name's own id is taken by a tag renamed or deleted since: this
+   * one gets a random id (two devices doing so offline make two tags). */
+  if ((taken = _cairn_store_query_finds (self, "SELECT 1 FROM tags WHERE id = ?1", id,
+                                         "Cannot look up a tag", error)) < 0)
+    return NULL;
+  if (taken)
+    {
+      g_free (id);
+      id = cairn_new_object_id ();
+    }
+  /* No colour given: one chosen by the name's id, so that devices that
+   * create the same name offline choose the same. */
+  if (color == NULL)
+    color = cairn_tag_colors[g_ascii_xdigit_value (id[0]) % g_strv_length ((char **) cairn_tag_colors)];
+  args = args_new ("tag_id", id);
+  json_object_set_string_member (args, "name", trimmed);
+  json_object_set_string_member (args, "color", color);
+  return commit_args (self, "tag.created", args, error) ? g_steal_pointer (&id) : NULL;
+}
+
+gboolean
+cairn_store_rename_tag (CairnStore  *self,
+                        const char  *tag_id,
+                        const char  *name,
+                        GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &tag_kind, tag_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  trimmed = trim_title (name != NULL ? name : "");
+  args = args_new ("tag_id", tag_id);
+  json_object_set_string_member (args, "name", trimmed);
+  return commit_args (self, "tag.renamed", args, error);
+}
+
+gboolean
+cairn_store_recolor_tag (CairnStore  *self,
+                         const char  *tag_id,
+                         const char  *color,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &tag_kind, tag_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new ("tag_id", tag_id);
+  json_object_set_string_member (args, "color", color != NULL ? color : "");
+  return commit_args (self, "tag.recolored", args, error);
+}
+
+gboolean
+cairn_store_delete_tag (CairnStore  *self,
+                        const char  *tag_id,
+                        GError     **error)
+{
+  return set_deleted (self, &tag_kind, "tag.deleted", "tag_id", tag_id, TRUE, error);
+}
+
+gboolean
+cairn_store_set_todo_tagged (CairnStore  *self,
+                             const char  *todo_id,
+                             const char  *tag_id,
+                             gboolean     tagged,
+                             GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error) ||
+      !check_object (self, &tag_kind, tag_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new ("todo_id", todo_id);
+  json_object_set_string_member (args, "tag_id", tag_id);
+  return commit_args (self, tagged ? "todo.tagged" : "todo.untagged", args, error);
+}
+
+gboolean
+cairn_store_ensure_inbox (CairnStore  *self,
+                          GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *position = NULL;
+  int exists;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if ((exists = _cairn_store_query_finds (self, "SELECT 1 FROM lists WHERE id = ?1", CAIRN_INBOX_ID,
+                                          "Cannot look up the Inbox", error)) != 0)
+    return exists > 0;
+  /* First in the sidebar; where it lands when another device's Inbox
+   * comes first in the server's order is that one's place. */
+  if (!query_position (self, "SELECT min(position) FROM lists WHERE ?1 IS NULL AND ?2 IS NULL "
+                       "AND id IS NOT ?3 AND NOT deleted", NULL, NULL, NULL, &first, error))
+    return FALSE;
+  position = cairn_position_between (NULL, first);
+  args = args_new ("list_id", CAIRN_INBOX_ID);
+  json_object_set_string_member (args, "title", CAIRN_INBOX_TITLE);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "list.created", args, error);
+}

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cairn-store-private.h"
 
 /* Other connections' commits */
@@ -79,6 +81,7 @@ external_changes (CairnStore    *self,
       g_hash_table_remove_all (changes->todos);
       g_hash_table_remove_all (changes->notes);
       g_hash_table_remove_all (changes->note_rows);
+      g_hash_table_remove_all (changes->tags);
       changes->reset = TRUE;
     }
   *out = g_steal_pointer (&changes);
@@ -91,7 +94,7 @@ merge_changes (CairnChanges *into,
 {
   GHashTable *sets[][2] = {
     { into->lists, from->lists }, { into->todos, from->todos }, { into->notes, from->notes },
-    { into->note_rows, from->note_rows },
+    { into->note_rows, from->note_rows }, { into->tags, from->tags },
   };
 
   into->reset |= from->reset;
@@ -210,6 +213,7 @@ _cairn_changes_new (void)
   changes->todos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   changes->notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   changes->note_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  changes->tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return changes;
 }
 
@@ -220,6 +224,7 @@ _cairn_changes_free (CairnChanges *changes)
   g_clear_pointer (&changes->todos, g_hash_table_unref);
   g_clear_pointer (&changes->notes, g_hash_table_unref);
   g_clear_pointer (&changes->note_rows, g_hash_table_unref);
+  g_clear_pointer (&changes->tags, g_hash_table_unref);
   g_free (changes);
 }
 
@@ -229,7 +234,8 @@ _cairn_changes_is_empty (CairnChanges *changes)
   return !changes->reset &&
          g_hash_table_size (changes->lists) == 0 &&
          g_hash_table_size (changes->todos) == 0 &&
-         g_hash_table_size (changes->notes) == 0;
+         g_hash_table_size (changes->notes) == 0 &&
+         g_hash_table_size (changes->tags) == 0;
 }
 
 static GHashTable *
@@ -242,6 +248,10 @@ changes_set_for_table (CairnChanges *changes,
     return changes->todos;
   if (g_str_equal (table, "notes") || g_str_equal (table, "note_versions"))
     return changes->notes;
+  if (g_str_equal (table, "tags"))
+    return changes->tags;
+  if (g_str_equal (table, "todo_tags"))
+    return changes->todos;   /* keyed "TODO-ID/TAG-ID": the todo's prefix */
   return NULL;
 }
 
@@ -295,7 +305,12 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
       set = changes_set_for_table (changes, table);
       if (changed && set != NULL && pk != NULL && sqlite3_value_type (pk) == SQLITE_TEXT)
         {
-          g_hash_table_add (set, g_strdup ((const char *) sqlite3_value_text (pk)));
+          const char *key = (const char *) sqlite3_value_text (pk);
+
+          if (g_str_equal (table, "todo_tags"))
+            g_hash_table_add (set, g_strndup (key, strcspn (key, "/")));
+          else
+            g_hash_table_add (set, g_strdup (key));
           if (g_str_equal (table, "notes"))
             g_hash_table_add (changes->note_rows, g_strdup ((const char *) sqlite3_value_text (pk)));
         }

@@ -7,6 +7,70 @@
 
 #include "cairn-store-private.h"
 
+/* 1 when a live tag other than @except_id has @name, compared
+ * case-insensitively (case-folded), 0 when none, -1 on error. */
+static int
+tag_name_taken (CairnStore  *self,
+                const char  *name,
+                const char  *except_id,
+                GError     **error)
+{
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+  sqlite3_stmt *stmt;
+  int rc, found = 0;
+
+  stmt = _cairn_store_prepare (self, "SELECT id, name FROM tags WHERE NOT deleted", error);
+  if (stmt == NULL)
+    return -1;
+  while (!found && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *other = g_utf8_casefold ((const char *) sqlite3_column_text (stmt, 1), -1);
+
+      found = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), except_id) != 0 &&
+              g_str_equal (folded, other);
+    }
+  sqlite3_reset (stmt);
+  if (!found && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the tags");
+      return -1;
+    }
+  return found;
+}
+
+/* What only a local commit refuses, as it depends on the state: deleting
+ * the Inbox, and a tag name another tag has. Events from elsewhere that
+ * do either are applied by the reducers' rules (docs/events.md). */
+static gboolean
+check_local_rules (CairnStore        *self,
+                   const CairnEvent  *event,
+                   GError           **error)
+{
+  if (g_str_equal (event->name, "list.deleted") &&
+      g_strcmp0 (json_object_get_string_member (event->args, "list_id"), CAIRN_INBOX_ID) == 0)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "list.deleted: “list_id” is the Inbox, which cannot be deleted");
+      return FALSE;
+    }
+  if (g_str_equal (event->name, "tag.created") || g_str_equal (event->name, "tag.renamed"))
+    {
+      const char *name = json_object_get_string_member (event->args, "name");
+      int taken = tag_name_taken (self, name,
+                                  json_object_get_string_member (event->args, "tag_id"), error);
+
+      if (taken < 0)
+        return FALSE;
+      if (taken)
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "%s: “name”: a tag named “%s” exists already", event->name, name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* A new local event: valid, and one the server will accept. *args_json
  * gets its args as stored (written once, for the check and the row). */
 static CairnEvent *
@@ -20,7 +84,8 @@ new_local_event (CairnStore  *self,
   g_autoptr(CairnEvent) event = cairn_event_new (name, version, args);
   g_autofree char *json = NULL;
 
-  if (!cairn_event_validate (event, error))
+  if (!cairn_event_validate (event, error) ||
+      !check_local_rules (self, event, error))
     return NULL;
   json = cairn_event_dup_args_json (event);
   if (!_cairn_event_check_limits_args (event, json, error))

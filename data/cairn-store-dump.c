@@ -63,13 +63,51 @@ static const struct
   const char *noun;
   const char *sql;
 } object_kinds[] = {
-  [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
-  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted "
-                                  "FROM todos WHERE id = ?1" },
+  [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted, id = '" CAIRN_INBOX_ID
+                                  "' AS inbox FROM lists WHERE id = ?1" },
+  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, priority, "
+                                  "deleted FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
+  [CAIRN_OBJECT_TAG]  = { "tag", "SELECT id, name, color, deleted FROM tags WHERE id = ?1" },
 };
+
+/* The names of a todo's live tags, sorted, as an array member "tags". */
+static gboolean
+add_todo_tags (CairnStore   *self,
+               JsonBuilder  *builder,
+               const char   *todo_id,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self,
+                                             "SELECT tags.name FROM todo_tags JOIN tags "
+                                             "ON tags.id = todo_tags.tag_id "
+                                             "WHERE todo_tags.todo_id = ?1 AND tagged "
+                                             "AND NOT tags.deleted ORDER BY tags.name, tags.id",
+                                             error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, todo_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  json_builder_set_member_name (builder, "tags");
+  json_builder_begin_array (builder);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 0));
+  json_builder_end_array (builder);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read a todo's tags");
+      return FALSE;
+    }
+  return TRUE;
+}
 
 JsonNode *
 cairn_store_read_object (CairnStore      *self,
@@ -118,7 +156,8 @@ cairn_store_read_object (CairnStore      *self,
   for (int col = 0; col < sqlite3_column_count (stmt); col++)
     {
       const char *name = sqlite3_column_name (stmt, col);
-      gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0;
+      gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0 ||
+                      strcmp (name, "inbox") == 0;
 
       json_builder_set_member_name (builder, name);
       if (flag)
@@ -130,8 +169,10 @@ cairn_store_read_object (CairnStore      *self,
       if (deleted != NULL && strcmp (name, "deleted") == 0)
         *deleted = sqlite3_column_int (stmt, col) != 0;
     }
-  json_builder_end_object (builder);
   sqlite3_reset (stmt);
+  if (kind == CAIRN_OBJECT_TODO && !add_todo_tags (self, builder, id, error))
+    return NULL;
+  json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
 
@@ -165,9 +206,13 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "notes",
                    "SELECT cairn_note_body (id, body) AS body, created_at, deleted, id, "
                    "title FROM notes ORDER BY id", error) ||
+      !dump_table (self, builder, "tags",
+                   "SELECT color, deleted, id, name FROM tags ORDER BY id", error) ||
+      !dump_table (self, builder, "todo_tags",
+                   "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
-                   "SELECT deleted, done, due, id, list_id, position, title FROM todos "
-                   "ORDER BY id", error))
+                   "SELECT deleted, done, due, id, list_id, position, priority, title "
+                   "FROM todos ORDER BY id", error))
     return NULL;
   /* Events still waiting for their object: part of the state (every
    * replica has the same), shown only when there are any. */

@@ -26,7 +26,16 @@ typedef struct
   const char *table;    /* state table it writes */
   const char *id_arg;   /* arg holding the primary key of the row written */
   const char *sql;
+  const char *id_arg2;  /* with it, the key is "ID_ARG/ID_ARG2" (todo_tags) */
 } CairnReducer;
+
+/* The key of the row a reducer writes, newly allocated. */
+static char *
+reducer_row_id (const char *id,
+                const char *id2)
+{
+  return id2 != NULL ? g_strconcat (id, "/", id2, NULL) : g_strdup (id);
+}
 
 static const CairnReducer reducers[] = {
   { "list.created", "lists", "list_id",
@@ -38,8 +47,11 @@ static const CairnReducer reducers[] = {
   { "list.moved", "lists", "list_id",
     "UPDATE lists SET position = :position "
     "WHERE id = :list_id AND NOT deleted AND position IS NOT :position" },
+  /* The Inbox cannot be deleted: a local commit refuses it, and one from
+   * elsewhere (an older build) changes nothing. */
   { "list.deleted", "lists", "list_id",
-    "UPDATE lists SET deleted = 1 WHERE id = :list_id AND NOT deleted" },
+    "UPDATE lists SET deleted = 1 WHERE id = :list_id AND NOT deleted "
+    "AND id <> '" CAIRN_INBOX_ID "'" },
   { "list.restored", "lists", "list_id",
     "UPDATE lists SET deleted = 0 WHERE id = :list_id AND deleted" },
 
@@ -85,6 +97,33 @@ static const CairnReducer reducers[] = {
     "UPDATE notes SET deleted = 1 WHERE id = :note_id AND NOT deleted" },
   { "note.restored", "notes", "note_id",
     "UPDATE notes SET deleted = 0 WHERE id = :note_id AND deleted" },
+
+  /* Priorities and tags (issue 13). A deleted tag is final: it ignores
+   * every later event, and todos no longer show it (readers join on
+   * tags.deleted); tagging with it is a no-op. The set of a todo's tags:
+   * the last of todo.tagged / todo.untagged in the log's order wins. */
+  { "todo.priority_set", "todos", "todo_id",
+    "UPDATE todos SET priority = :priority "
+    "WHERE id = :todo_id AND NOT deleted AND priority IS NOT :priority" },
+  { "tag.created", "tags", "tag_id",
+    "INSERT INTO tags (id, name, color) VALUES (:tag_id, :name, :color) "
+    "ON CONFLICT (id) DO NOTHING" },
+  { "tag.renamed", "tags", "tag_id",
+    "UPDATE tags SET name = :name WHERE id = :tag_id AND NOT deleted AND name IS NOT :name" },
+  { "tag.recolored", "tags", "tag_id",
+    "UPDATE tags SET color = :color WHERE id = :tag_id AND NOT deleted AND color IS NOT :color" },
+  { "tag.deleted", "tags", "tag_id",
+    "UPDATE tags SET deleted = 1 WHERE id = :tag_id AND NOT deleted" },
+  { "todo.tagged", "todo_tags", "todo_id",
+    "INSERT INTO todo_tags (id, todo_id, tag_id) "
+    "SELECT :todo_id || '/' || :tag_id, :todo_id, :tag_id "
+    "WHERE EXISTS (SELECT 1 FROM todos WHERE id = :todo_id AND NOT deleted) "
+    "AND EXISTS (SELECT 1 FROM tags WHERE id = :tag_id AND NOT deleted) "
+    "ON CONFLICT (id) DO UPDATE SET tagged = 1 WHERE NOT tagged", "tag_id" },
+  { "todo.untagged", "todo_tags", "todo_id",
+    "UPDATE todo_tags SET tagged = 0 WHERE id = :todo_id || '/' || :tag_id AND tagged "
+    "AND EXISTS (SELECT 1 FROM todos WHERE id = :todo_id AND NOT deleted) "
+    "AND EXISTS (SELECT 1 FROM tags WHERE id = :tag_id AND NOT deleted)", "tag_id" },
 };
 
 static const CairnReducer *
@@ -153,6 +192,14 @@ static const struct
   { "note.deleted",     "notes", "note_id" },
   { "note.restored",    "notes", "note_id" },
   { "note.edited",      "notes", "note_id" },
+  { "todo.priority_set", "todos", "todo_id" },
+  { "tag.renamed",      "tags",  "tag_id" },
+  { "tag.recolored",    "tags",  "tag_id" },
+  { "tag.deleted",      "tags",  "tag_id" },
+  { "todo.tagged",      "todos", "todo_id" },
+  { "todo.tagged",      "tags",  "tag_id" },
+  { "todo.untagged",    "todos", "todo_id" },
+  { "todo.untagged",    "tags",  "tag_id" },
 };
 
 /* Parked events of our own outbox (no seq yet) sort after every logged one. */
@@ -428,6 +475,7 @@ apply (CairnStore       *self,
   g_autoptr(GError) invalid = NULL;
   g_autoptr(CairnRowImage) before = NULL;
   g_autoptr(CairnRowImage) after = NULL;
+  g_autofree char *row_id = NULL;
   const CairnReducer *reducer;
   const char *id;
   sqlite3_stmt *stmt;
@@ -477,9 +525,11 @@ apply (CairnStore       *self,
   reducer = lookup_reducer (current->name);
   g_assert (reducer != NULL);
   id = json_object_get_string_member (current->args, reducer->id_arg);
+  row_id = reducer_row_id (id, reducer->id_arg2 != NULL ?
+                           json_object_get_string_member (current->args, reducer->id_arg2) : NULL);
 
   if (changeset != NULL &&
-      (before = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
+      (before = _cairn_row_image_read (self, reducer->table, row_id, error)) == NULL)
     return FALSE;
 
   stmt = _cairn_store_prepare_static (self, reducer->sql, error);
@@ -493,7 +543,7 @@ apply (CairnStore       *self,
 
   if (changeset != NULL)
     {
-      if ((after = _cairn_row_image_read (self, reducer->table, id, error)) == NULL)
+      if ((after = _cairn_row_image_read (self, reducer->table, row_id, error)) == NULL)
         return FALSE;
       g_bytes_unref (*changeset);
       *changeset = _cairn_changeset_encode (self, reducer->table, before, after);
@@ -503,8 +553,11 @@ apply (CairnStore       *self,
     self->note_rows_serial++;
   if (changes != NULL)
     {
+      /* todo_tags: the todo's tags changed (id is its todo_id) */
       GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :
                         g_str_equal (reducer->table, "todos") ? changes->todos :
+                        g_str_equal (reducer->table, "todo_tags") ? changes->todos :
+                        g_str_equal (reducer->table, "tags") ? changes->tags :
                         changes->notes;
 
       g_hash_table_add (set, g_strdup (id));

@@ -125,6 +125,28 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (target, ord, client_id, client_seq)"
   ") WITHOUT ROWID;"
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM log);",
+  /* 6 -> 7 (t13-tags): priorities and tags. todos.priority (none, low,
+   * medium, high); tags of the workspace (tombstoned like lists); which
+   * todo carries which tag, one row per pair ever tagged, keyed
+   * "TODO-ID/TAG-ID" so that a reducer writes one row by its id (tagged 0
+   * after todo.untagged). A file with pending events is rebuilt once, so
+   * that their changesets have the todos table's new column count. */
+  "ALTER TABLE todos ADD COLUMN priority TEXT NOT NULL DEFAULT 'none';"
+  "CREATE TABLE tags ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  color TEXT NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE todo_tags ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  todo_id TEXT NOT NULL,"
+  "  tag_id TEXT NOT NULL,"
+  "  tagged INTEGER NOT NULL DEFAULT 1"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX todo_tags_by_todo ON todo_tags (todo_id, tag_id);"
+  "CREATE INDEX todo_tags_by_tag ON todo_tags (tag_id, todo_id);"
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

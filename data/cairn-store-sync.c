@@ -66,6 +66,9 @@ static const FieldSetter setters[] = {
   { "todo.due_cleared", "todo", "todo_id", "due",   NULL,      "" },
   { "todo.moved",       "todo", "todo_id", "list",  "list_id", NULL },
   { "note.renamed",     "note", "note_id", "title", "title",   NULL },
+  { "todo.priority_set", "todo", "todo_id", "priority", "priority", NULL },
+  { "tag.renamed",      "tag",  "tag_id",  "name",  "name",    NULL },
+  { "tag.recolored",    "tag",  "tag_id",  "color", "color",   NULL },
 };
 
 typedef struct
@@ -186,10 +189,12 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
    * parsing of the whole outbox in C. */
   stmt = _cairn_store_prepare (self,
                                "SELECT name, version, client_seq, json_extract (args, '$.list_id'), "
-                               "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id') "
+                               "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id'), "
+                               "json_extract (args, '$.tag_id') "
                                "FROM pending WHERE name IN ('list.renamed', 'todo.renamed', "
                                "'todo.completed', 'todo.reopened', 'todo.due_set', "
-                               "'todo.due_cleared', 'todo.moved', 'note.renamed') "
+                               "'todo.due_cleared', 'todo.moved', 'note.renamed', "
+                               "'todo.priority_set', 'tag.renamed', 'tag.recolored') "
                                "ORDER BY client_seq", error);
   if (stmt == NULL)
     return NULL;
@@ -200,6 +205,7 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
       const char *list_id = (const char *) sqlite3_column_text (stmt, 3);
       const char *todo_id = (const char *) sqlite3_column_text (stmt, 4);
       const char *note_id = (const char *) sqlite3_column_text (stmt, 5);
+      const char *tag_id = (const char *) sqlite3_column_text (stmt, 6);
 
       if (sqlite3_column_int64 (stmt, 1) != 1)
         continue;
@@ -211,7 +217,8 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
           if (strcmp (st->name, name) != 0)
             continue;
           w.object_id = strcmp (st->kind, "list") == 0 ? list_id
-                        : strcmp (st->kind, "todo") == 0 ? todo_id : note_id;
+                        : strcmp (st->kind, "todo") == 0 ? todo_id
+                        : strcmp (st->kind, "tag") == 0 ? tag_id : note_id;
           /* A move within the same list sets no list. */
           if (strcmp (st->field, "list") == 0 && list_id == NULL)
             break;

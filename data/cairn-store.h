@@ -40,6 +40,9 @@ typedef struct
    * reader need not look at their row. Whatever adds a note to `notes`
    * for any other reason adds it here too. */
   GHashTable *note_rows;
+  /* set of tag ids whose row changed (a todo that was tagged or untagged
+   * is in `todos`) */
+  GHashTable *tags;
 } CairnChanges;
 
 #define CAIRN_TYPE_STORE (cairn_store_get_type ())
@@ -57,12 +60,15 @@ typedef enum
   CAIRN_OBJECT_LIST,
   CAIRN_OBJECT_TODO,
   CAIRN_OBJECT_NOTE,
+  CAIRN_OBJECT_TAG,
 } CairnObjectKind;
 
 /* One object as it is now, deleted or not, as a JSON object of its
- * columns: a list's id, title, position, deleted; a todo's id, list_id,
- * title, position, done, due, deleted; a note's id, title, body (current),
- * deleted; done and deleted are booleans, a missing due is null. *deleted
+ * columns: a list's id, title, position, deleted (and inbox, TRUE for the
+ * Inbox); a todo's id, list_id, title, position, done, due, priority,
+ * tags (the names of its live tags, sorted), deleted; a note's id, title,
+ * body (current), deleted; a tag's id, name, color, deleted; done,
+ * deleted and inbox are booleans, a missing due is null. *deleted
  * (optional) says whether it is deleted. NOT_FOUND when there is no object
  * with that id. */
 JsonNode   *cairn_store_read_object       (CairnStore      *self,
@@ -126,6 +132,29 @@ gboolean    cairn_store_check_external    (CairnStore  *self,
  * without polling. Idempotent. */
 gboolean    cairn_store_watch_external    (CairnStore  *self,
                                            GError     **error);
+
+/* Priorities, tags and the Inbox (docs/events.md). priority: none, low,
+ * medium or high. A tag is found by name case-insensitively
+ * (NOT_FOUND when there is none). create_tag: color NULL chooses one
+ * from the name; the name must not be another live tag's. */
+gboolean    cairn_store_set_todo_priority (CairnStore *self, const char *todo_id,
+                                           const char *priority, GError **error);
+char       *cairn_store_dup_tag_id        (CairnStore *self, const char *name,
+                                           GError **error);
+char       *cairn_store_create_tag        (CairnStore *self, const char *name,
+                                           const char *color, GError **error);
+gboolean    cairn_store_rename_tag        (CairnStore *self, const char *tag_id,
+                                           const char *name, GError **error);
+gboolean    cairn_store_recolor_tag       (CairnStore *self, const char *tag_id,
+                                           const char *color, GError **error);
+/* Final: a deleted tag cannot be restored (docs/events.md). */
+gboolean    cairn_store_delete_tag        (CairnStore *self, const char *tag_id,
+                                           GError **error);
+gboolean    cairn_store_set_todo_tagged   (CairnStore *self, const char *todo_id,
+                                           const char *tag_id, gboolean tagged,
+                                           GError **error);
+/* Creates the Inbox (CAIRN_INBOX_ID) unless the workspace has it. */
+gboolean    cairn_store_ensure_inbox      (CairnStore *self, GError **error);
 
 /* Canonical, sorted JSON of the whole state: equal state, equal bytes. */
 char       *cairn_store_dump_state        (CairnStore  *self,
