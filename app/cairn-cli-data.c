@@ -123,13 +123,36 @@ list_to_json (JsonBuilder *builder,
   add_string_or_null (builder, "position", cairn_list_get_position (list));
   json_builder_set_member_name (builder, "deleted");
   json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "inbox");
+  json_builder_add_boolean_value (builder, g_strcmp0 (cairn_list_get_id (list), CAIRN_INBOX_ID) == 0);
   json_builder_end_object (builder);
+}
+
+/* The name of each of a todo's tags (by name: the order of its tag-ids). */
+static GPtrArray *
+todo_tag_names (CairnPool *pool,
+                CairnTodo *todo)
+{
+  const char * const *ids = cairn_todo_get_tag_ids (todo);
+  GPtrArray *names = g_ptr_array_new ();
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      CairnTag *tag = cairn_pool_lookup_tag (pool, ids[i]);
+
+      if (tag != NULL)
+        g_ptr_array_add (names, (gpointer) cairn_tag_get_name (tag));
+    }
+  return names;
 }
 
 static void
 todo_to_json (JsonBuilder *builder,
+              CairnPool   *pool,
               CairnTodo   *todo)
 {
+  g_autoptr(GPtrArray) names = todo_tag_names (pool, todo);
+
   json_builder_begin_object (builder);
   add_string_or_null (builder, "id", cairn_todo_get_id (todo));
   add_string_or_null (builder, "list_id", cairn_todo_get_list_id (todo));
@@ -138,8 +161,14 @@ todo_to_json (JsonBuilder *builder,
   json_builder_set_member_name (builder, "done");
   json_builder_add_boolean_value (builder, cairn_todo_get_done (todo));
   add_string_or_null (builder, "due", cairn_todo_get_due (todo));
+  add_string_or_null (builder, "priority", cairn_todo_get_priority (todo));
   json_builder_set_member_name (builder, "deleted");
   json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "tags");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < names->len; i++)
+    json_builder_add_string_value (builder, names->pdata[i]);
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
 }
 
@@ -156,15 +185,25 @@ note_to_json (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
+/* "[ ] ID  TITLE  due YYYY-MM-DD", then "  !PRIORITY" unless it is none
+ * and "  #TAG #TAG" when it has tags. */
 static void
-print_todo_line (CairnTodo  *todo,
+print_todo_line (CairnPool  *pool,
+                 CairnTodo  *todo,
                  const char *indent)
 {
   const char *due = cairn_todo_get_due (todo);
+  const char *priority = cairn_todo_get_priority (todo);
+  g_autoptr(GPtrArray) names = todo_tag_names (pool, todo);
+  g_autoptr(GString) extra = g_string_new (NULL);
 
-  g_print ("%s[%c] %s  %s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
+  if (!g_str_equal (priority, "none"))
+    g_string_append_printf (extra, "  !%s", priority);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (extra, "%s#%s", i == 0 ? "  " : " ", (char *) names->pdata[i]);
+  g_print ("%s[%c] %s  %s%s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
            cairn_todo_get_id (todo), cairn_todo_get_title (todo),
-           due != NULL ? "  due " : "", due != NULL ? due : "");
+           due != NULL ? "  due " : "", due != NULL ? due : "", extra->str);
 }
 
 /* ---- lists ---- */
@@ -192,7 +231,8 @@ print_rows (CairnCli   *cli,
           g_autofree char *title = NULL;
 
           g_object_get (row, "id", &id, "title", &title, NULL);
-          g_print ("%s  %s\n", id, title);
+          g_print ("%s  %s%s\n", id, title,
+                   CAIRN_IS_LIST (row) && g_str_equal (id, CAIRN_INBOX_ID) ? "  (inbox)" : "");
         }
     }
   json_builder_end_array (builder);
@@ -364,23 +404,82 @@ cmd_note_restore (CairnCli *cli, int argc, char **argv)
 
 /* ---- todos ---- */
 
+/* Takes every "--tag NAME" (or "--tag=NAME") before a "--" out of argv
+ * into *tags, as cairn_cli_parse() keeps one value per option. FALSE when
+ * a --tag has no name. */
+static gboolean
+take_tags (int       *argc,
+           char     **argv,
+           GPtrArray *tags)
+{
+  int out = 0;
+
+  for (int i = 0; i < *argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        {
+          for (; i < *argc; i++)
+            argv[out++] = argv[i];
+          break;
+        }
+      if (g_str_has_prefix (argv[i], "--tag="))
+        g_ptr_array_add (tags, argv[i] + strlen ("--tag="));
+      else if (g_str_equal (argv[i], "--tag"))
+        {
+          if (i + 1 >= *argc)
+            return FALSE;
+          g_ptr_array_add (tags, argv[++i]);
+        }
+      else
+        argv[out++] = argv[i];
+    }
+  *argc = out;
+  return TRUE;
+}
+
 static int
 cmd_add (CairnCli  *cli,
          int        argc,
          char     **argv)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tags = g_ptr_array_new ();
+  g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *id = NULL;
+  const char *priority = NULL;
+  CairnCliOption options[] = {
+    { "--priority", TRUE, &priority },
+    { NULL }
+  };
   const char *args[2];
   int status;
 
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
+  if (!take_tags (&argc, argv, tags))
+    return cairn_cli_usage (cli, "--tag needs a name");
+  if (!cairn_cli_parse (cli, argc, argv, options, 2, 2, args))
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
+  /* Refused before anything is written: a priority that is not one, and
+   * (through their events) tag names. Not one transaction: a failure in
+   * between leaves the todo made with what came before. */
+  if (priority != NULL && !cairn_is_priority (priority))
+    return cairn_cli_failf (cli, "todo.priority_set: “priority” is not a priority "
+                            "(none, low, medium or high)");
   id = cairn_store_create_todo (opened_store (cli), args[0], args[1], NULL, NULL, &error);
   if (id == NULL)
     return cairn_cli_fail (cli, error);
+  if (priority != NULL && !g_str_equal (priority, "none") &&
+      !cairn_store_set_todo_priority (opened_store (cli), id, priority, &error))
+    return cairn_cli_fail (cli, error);
+  for (guint i = 0; i < tags->len; i++)
+    {
+      g_autofree char *tag_id = cairn_cli_ensure_tag (opened_store (cli), tags->pdata[i], &error);
+
+      if (tag_id == NULL ||
+          !cairn_store_set_todo_tagged (opened_store (cli), id, tag_id, TRUE, &error))
+        return cairn_cli_fail (cli, error);
+    }
   return report (cli, KIND_TODO, id, TRUE);
 }
 
@@ -402,9 +501,9 @@ add_todos_of (CairnCli    *cli,
       g_autoptr(CairnTodo) todo = g_list_model_get_item (todos, i);
 
       if (cli->json)
-        todo_to_json (builder, todo);
+        todo_to_json (builder, pool, todo);
       else
-        print_todo_line (todo, heading ? "  " : "");
+        print_todo_line (pool, todo, heading ? "  " : "");
     }
 }
 
@@ -707,7 +806,8 @@ const CairnCliCommand cairn_cli_data_commands[] = {
   { "list-rename",  "ID TITLE",         "Rename a list", cmd_list_rename },
   { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_list_rm },
   { "list-restore", "ID",               "Bring a deleted list back", cmd_list_restore },
-  { "add",          "LIST-ID TITLE",    "Add a todo at the end of a list; prints its id", cmd_add },
+  { "add",          "LIST-ID TITLE [--priority LEVEL] [--tag NAME]…",
+                    "Add a todo at the end of a list; prints its id", cmd_add },
   { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
   { "done",         "ID",               "Mark a todo completed", cmd_done },
   { "undone",       "ID",               "Mark a todo not completed", cmd_undone },

@@ -103,5 +103,10 @@ gboolean cairn_cli_parse (CairnCli             *cli,
 extern const CairnCliCommand cairn_cli_data_commands[];
 extern const CairnCliCommand cairn_cli_sync_commands[];
 extern const CairnCliCommand cairn_cli_text_commands[];
+extern const CairnCliCommand cairn_cli_tags_commands[];
+
+/* The id of the live tag named name (case-insensitively), creating it
+ * when there is none (cairn-cli-tags.c). */
+char *cairn_cli_ensure_tag (CairnStore *store, const char *name, GError **error);
 
 G_END_DECLS

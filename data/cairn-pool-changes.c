@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "cairn-pool-private.h"
+#include "cairn-store-private.h"
 
 typedef struct
 {
@@ -302,6 +303,41 @@ apply_note_changes (CairnPool     *self,
                                NULL, frozen, error);
 }
 
+static gboolean
+add_todos_of_tags (CairnPool     *self,
+                   CairnChanges  *changes,
+                   GError       **error)
+{
+  sqlite3 *db = _cairn_store_get_db (self->store);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GHashTableIter iter;
+  gpointer tag_id;
+
+  if (sqlite3_prepare_v2 (db, "SELECT todo_id FROM todo_tags WHERE tag_id = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "Cannot read the todos of a tag: %s", sqlite3_errmsg (db));
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, changes->tags);
+  while (g_hash_table_iter_next (&iter, &tag_id, NULL))
+    {
+      int rc;
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_text (stmt, 1, tag_id, -1, SQLITE_TRANSIENT);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_hash_table_add (changes->todos, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      if (rc != SQLITE_DONE)
+        {
+          _cairn_pool_step_failed (self, stmt, error);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 void
 _cairn_pool_store_changed (CairnPool    *self,
                            CairnChanges *changes,
@@ -327,10 +363,19 @@ _cairn_pool_store_changed (CairnPool    *self,
 
   g_object_ref (self);
 
+  /* A tag renamed or deleted changes what its todos show (a deleted tag
+   * leaves their tag-ids): read them again. */
+  if (changes->tags != NULL && g_hash_table_size (changes->tags) > 0)
+    ok = add_todos_of_tags (self, changes, &error);
+
   if (ok && changes->lists != NULL)
     ok = apply_simple_changes (self, changes->lists, &self->lists, self->list_model,
                                self->select_list, 2, _cairn_pool_create_list, _cairn_pool_update_list,
                                _cairn_pool_compare_list, frozen, &error);
+  if (ok && changes->tags != NULL && self->select_tag != NULL)
+    ok = apply_simple_changes (self, changes->tags, &self->tags, self->tag_model,
+                               self->select_tag, 2, _cairn_pool_create_tag, _cairn_pool_update_tag,
+                               _cairn_pool_compare_tag, frozen, &error);
   if (ok && changes->todos != NULL)
     ok = apply_todo_changes (self, changes->todos, frozen, &error);
   if (ok && changes->notes != NULL)
@@ -346,6 +391,8 @@ _cairn_pool_store_changed (CairnPool    *self,
     }
 
   sqlite3_reset (self->select_list);
+  if (self->select_tag != NULL)
+    sqlite3_reset (self->select_tag);
   sqlite3_reset (self->select_todo);
   sqlite3_reset (self->select_note);
 

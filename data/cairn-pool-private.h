@@ -12,6 +12,7 @@
 #pragma once
 
 #include "cairn-list.h"
+#include "cairn-tag.h"
 #include "cairn-todo.h"
 #include "cairn-note.h"
 #include "cairn-pool.h"
@@ -25,6 +26,9 @@ G_BEGIN_DECLS
 CairnList *_cairn_list_new           (const char *id);
 gboolean   _cairn_list_set_title     (CairnList *self, const char *title);
 gboolean   _cairn_list_set_position  (CairnList *self, const char *position);
+CairnTag  *_cairn_tag_new            (const char *id);
+gboolean   _cairn_tag_set_name       (CairnTag *self, const char *name);
+gboolean   _cairn_tag_set_color      (CairnTag *self, const char *color);
 
 CairnTodo *_cairn_todo_new           (const char *id);
 gboolean   _cairn_todo_set_list_id   (CairnTodo *self, const char *list_id);
@@ -32,6 +36,9 @@ gboolean   _cairn_todo_set_title     (CairnTodo *self, const char *title);
 gboolean   _cairn_todo_set_position  (CairnTodo *self, const char *position);
 gboolean   _cairn_todo_set_done      (CairnTodo *self, gboolean done);
 gboolean   _cairn_todo_set_due       (CairnTodo *self, const char *due);
+gboolean   _cairn_todo_set_priority  (CairnTodo *self, const char *priority);
+/* tag_ids: space-separated, NULL for none */
+gboolean   _cairn_todo_set_tag_ids   (CairnTodo *self, const char *tag_ids);
 
 /* A note reads its body through its pool, when asked for it. The version
  * is the note's text version as note_versions holds it (NULL: never
@@ -61,6 +68,9 @@ struct _CairnPool
   CairnRowMap     lists;
   CairnRowMap     todos;
   CairnRowMap     notes;
+  CairnRowMap     tags;
+  CairnRowModel  *tag_model;
+  sqlite3_stmt   *select_tag;
   CairnRowModel  *list_model;
   CairnRowModel  *note_model;
   GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
@@ -79,6 +89,10 @@ int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);
 gpointer   _cairn_pool_create_list   (CairnPool *p, const char *id);
 gpointer   _cairn_pool_create_todo   (CairnPool *p, const char *id);
 gpointer   _cairn_pool_create_note   (CairnPool *p, const char *id);
+gpointer   _cairn_pool_create_tag    (CairnPool *p, const char *id);
+void       _cairn_pool_update_tag    (gpointer tag, sqlite3_stmt *stmt, int first);
+/* Tags by (name, id). */
+int        _cairn_pool_compare_tag   (gconstpointer a, gconstpointer b);
 /* Stores the values of a row into its object; the row's columns start at
  * @first, in the order of the pool's SELECT_* statements. */
 void       _cairn_pool_update_list   (gpointer list, sqlite3_stmt *stmt, int first);

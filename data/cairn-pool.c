@@ -35,10 +35,19 @@
 /* The only place that knows the state tables' columns. */
 #define SELECT_LISTS "SELECT id, title, position FROM lists WHERE deleted = 0"
 #define SELECT_LIST  "SELECT title, position, deleted FROM lists WHERE id = ?1"
-#define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
-#define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
+#define SELECT_TAGS  "SELECT id, name, color FROM tags WHERE deleted = 0"
+#define SELECT_TAG   "SELECT name, color, deleted FROM tags WHERE id = ?1"
+/* A todo's tags: the ids of its live tags, by name, space-separated. */
+#define TODO_TAGS "(SELECT group_concat (tag_id, ' ') FROM (SELECT tt.tag_id FROM todo_tags tt " \
+                  "JOIN tags g ON g.id = tt.tag_id WHERE tt.todo_id = todos.id AND tt.tagged " \
+                  "AND NOT g.deleted ORDER BY g.name, g.id))"
+/* Columns after the id: as _cairn_pool_update_todo() reads them (deleted
+ * is 0 where only live rows are read). */
+#define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS
+#define SELECT_TODOS "SELECT id, " TODO_COLUMNS " FROM todos WHERE deleted = 0"
+#define SELECT_TODO  "SELECT " TODO_COLUMNS " FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
-#define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
+#define LOAD_TODOS_OF_LIST "SELECT id, " TODO_COLUMNS " FROM todos " \
                            "WHERE list_id = ?1 AND deleted = 0"
 /* A note's body is read only when asked for (cairn_note_get_body()); what
  * the pool follows is the note's text version, a few dozen bytes. The text
@@ -64,6 +73,16 @@ _cairn_pool_compare_list (gconstpointer a,
   return c != 0 ? c : g_strcmp0 (cairn_list_get_id (la), cairn_list_get_id (lb));
 }
 
+int
+_cairn_pool_compare_tag (gconstpointer a,
+                         gconstpointer b)
+{
+  CairnTag *ta = (CairnTag *)a, *tb = (CairnTag *)b;
+  int c = g_strcmp0 (cairn_tag_get_name (ta), cairn_tag_get_name (tb));
+
+  return c != 0 ? c : g_strcmp0 (cairn_tag_get_id (ta), cairn_tag_get_id (tb));
+}
+
 static int
 compare_note (gconstpointer a,
               gconstpointer b)
@@ -75,10 +94,21 @@ compare_note (gconstpointer a,
 static const char *list_id_of (gpointer obj) { return cairn_list_get_id (obj); }
 static const char *todo_id_of (gpointer obj) { return cairn_todo_get_id (obj); }
 static const char *note_id_of (gpointer obj) { return cairn_note_get_id (obj); }
+static const char *tag_id_of (gpointer obj) { return cairn_tag_get_id (obj); }
 
 gpointer _cairn_pool_create_list (CairnPool *p, const char *id) { return _cairn_list_new (id); }
 gpointer _cairn_pool_create_todo (CairnPool *p, const char *id) { return _cairn_todo_new (id); }
 gpointer _cairn_pool_create_note (CairnPool *p, const char *id) { return _cairn_note_new (p, id); }
+gpointer _cairn_pool_create_tag (CairnPool *p, const char *id) { return _cairn_tag_new (id); }
+
+void
+_cairn_pool_update_tag (gpointer      tag,
+                        sqlite3_stmt *stmt,
+                        int           first)
+{
+  _cairn_tag_set_name (tag, _cairn_pool_column_text (stmt, first));
+  _cairn_tag_set_color (tag, _cairn_pool_column_text (stmt, first + 1));
+}
 
 static gboolean
 prepare (CairnPool     *self,
@@ -123,6 +153,8 @@ _cairn_pool_update_todo (gpointer      todo,
   _cairn_todo_set_position (todo, _cairn_pool_column_text (stmt, first + 2));
   _cairn_todo_set_done (todo, sqlite3_column_int (stmt, first + 3) != 0);
   _cairn_todo_set_due (todo, _cairn_pool_column_text (stmt, first + 4));
+  _cairn_todo_set_priority (todo, _cairn_pool_column_text (stmt, first + 6));
+  _cairn_todo_set_tag_ids (todo, _cairn_pool_column_text (stmt, first + 7));
 }
 
 void
@@ -373,6 +405,7 @@ _cairn_pool_load_all (CairnPool  *self,
   g_autoptr(GPtrArray) lists = NULL;
   g_autoptr(GPtrArray) todos = NULL;
   g_autoptr(GPtrArray) notes = NULL;
+  g_autoptr(GPtrArray) tags = NULL;
   g_autoptr(GPtrArray) models = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
@@ -395,8 +428,13 @@ _cairn_pool_load_all (CairnPool  *self,
                      frozen, error);
   if (notes == NULL)
     goto out;
+  tags = load_kind (self, &self->tags, SELECT_TAGS, _cairn_pool_create_tag, _cairn_pool_update_tag, NULL,
+                    frozen, error);
+  if (tags == NULL)
+    goto out;
 
   _cairn_row_model_replace_all (self->list_model, g_steal_pointer (&lists));
+  _cairn_row_model_replace_all (self->tag_model, g_steal_pointer (&tags));
   _cairn_row_model_replace_all (self->note_model, g_steal_pointer (&notes));
 
   /* Collect first: a handler may drop a model while we emit. */
@@ -451,16 +489,19 @@ cairn_pool_finalize (GObject *object)
   CairnPool *self = (CairnPool *)object;
 
   g_clear_pointer (&self->select_list, sqlite3_finalize);
+  g_clear_pointer (&self->select_tag, sqlite3_finalize);
   g_clear_pointer (&self->select_todo, sqlite3_finalize);
   g_clear_pointer (&self->select_note, sqlite3_finalize);
   g_clear_pointer (&self->select_note_version, sqlite3_finalize);
   g_clear_pointer (&self->select_note_body, sqlite3_finalize);
   g_clear_object (&self->list_model);
+  g_clear_object (&self->tag_model);
   g_clear_object (&self->note_model);
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);
+  _cairn_row_map_clear (&self->tags);
   _cairn_row_map_clear (&self->todos);
   detach_notes (self->notes.live);
   detach_notes (self->notes.ghosts);
@@ -483,12 +524,14 @@ static void
 cairn_pool_init (CairnPool *self)
 {
   _cairn_row_map_init (&self->lists, self, list_id_of);
+  _cairn_row_map_init (&self->tags, self, tag_id_of);
   _cairn_row_map_init (&self->todos, self, todo_id_of);
   _cairn_row_map_init (&self->notes, self, note_id_of);
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->list_model = _cairn_row_model_new (CAIRN_TYPE_LIST, _cairn_pool_compare_list);
+  self->tag_model = _cairn_row_model_new (CAIRN_TYPE_TAG, _cairn_pool_compare_tag);
   self->note_model = _cairn_row_model_new (CAIRN_TYPE_NOTE, compare_note);
 }
 
@@ -512,6 +555,7 @@ cairn_pool_new (CairnStore *store)
   self->store = g_object_ref (store);
 
   if (!prepare (self, SELECT_LIST, &self->select_list, &error) ||
+      !prepare (self, SELECT_TAG, &self->select_tag, &error) ||
       !prepare (self, SELECT_TODO, &self->select_todo, &error) ||
       !prepare (self, SELECT_NOTE, &self->select_note, &error) ||
       !prepare (self, SELECT_NOTE_VERSION, &self->select_note_version, &error) ||
@@ -651,4 +695,20 @@ cairn_pool_lookup_note (CairnPool  *self,
   g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
   return g_hash_table_lookup (self->notes.live, id);
+}
+
+GListModel *
+cairn_pool_get_tags (CairnPool *self)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  return G_LIST_MODEL (self->tag_model);
+}
+
+CairnTag *
+cairn_pool_lookup_tag (CairnPool  *self,
+                       const char *id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return g_hash_table_lookup (self->tags.live, id);
 }

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include "cairn-store.h"
 #include "cairn-list.h"
+#include "cairn-tag.h"
 #include "cairn-todo.h"
 #include "cairn-note.h"
 
@@ -37,6 +38,10 @@ void        cairn_todo_model_set_show_completed (GListModel *todos,
 
 /* Transfer none; NULL when there is no live row with that id. */
 CairnList  *cairn_pool_lookup_list  (CairnPool  *self, const char *id);
+/* The workspace's tags, not deleted, by (name, id); updated on commit and
+ * rebase like the lists. */
+GListModel *cairn_pool_get_tags     (CairnPool  *self);
+CairnTag   *cairn_pool_lookup_tag   (CairnPool  *self, const char *id);
 CairnTodo  *cairn_pool_lookup_todo  (CairnPool  *self, const char *id);
 CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
 

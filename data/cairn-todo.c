@@ -14,12 +14,16 @@ struct _CairnTodo
   char    *title;
   char    *position;
   char    *due;
+  char    *priority;
+  char    *tag_ids_joined;   /* as read: space-separated, NULL for none */
+  char   **tag_ids;
   guint    done : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE, N_PROPS };
+enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE,
+       PROP_PRIORITY, PROP_TAG_IDS, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -43,6 +47,9 @@ cairn_todo_finalize (GObject *object)
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->position, g_free);
   g_clear_pointer (&self->due, g_free);
+  g_clear_pointer (&self->priority, g_free);
+  g_clear_pointer (&self->tag_ids_joined, g_free);
+  g_clear_pointer (&self->tag_ids, g_strfreev);
 
   G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
 }
@@ -75,6 +82,12 @@ cairn_todo_get_property (GObject    *object,
     case PROP_DUE:
       g_value_set_string (value, self->due);
       break;
+    case PROP_PRIORITY:
+      g_value_set_string (value, cairn_todo_get_priority (self));
+      break;
+    case PROP_TAG_IDS:
+      g_value_set_boxed (value, cairn_todo_get_tag_ids (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -95,12 +108,15 @@ cairn_todo_class_init (CairnTodoClass *klass)
   properties[PROP_POSITION] = g_param_spec_string ("position", NULL, NULL, NULL, flags);
   properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
   properties[PROP_DUE] = g_param_spec_string ("due", NULL, NULL, NULL, flags);
+  properties[PROP_PRIORITY] = g_param_spec_string ("priority", NULL, NULL, "none", flags);
+  properties[PROP_TAG_IDS] = g_param_spec_boxed ("tag-ids", NULL, NULL, G_TYPE_STRV, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 cairn_todo_init (CairnTodo *self)
 {
+  self->tag_ids = g_new0 (char *, 1);
 }
 
 CairnTodo *
@@ -155,6 +171,20 @@ cairn_todo_get_due (CairnTodo *self)
 {
   g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
   return self->due;
+}
+
+const char *
+cairn_todo_get_priority (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->priority != NULL ? self->priority : "none";
+}
+
+const char * const *
+cairn_todo_get_tag_ids (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return (const char * const *) self->tag_ids;
 }
 
 static gboolean
@@ -215,5 +245,28 @@ _cairn_todo_set_done (CairnTodo *self,
     return FALSE;
   self->done = done;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
+  return TRUE;
+}
+
+gboolean
+_cairn_todo_set_priority (CairnTodo  *self,
+                          const char *priority)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->priority, priority, PROP_PRIORITY);
+}
+
+gboolean
+_cairn_todo_set_tag_ids (CairnTodo  *self,
+                         const char *tag_ids)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  if (tag_ids != NULL && *tag_ids == '\0')
+    tag_ids = NULL;
+  if (!_cairn_set_string (&self->tag_ids_joined, tag_ids))
+    return FALSE;
+  g_strfreev (self->tag_ids);
+  self->tag_ids = tag_ids != NULL ? g_strsplit (tag_ids, " ", -1) : g_new0 (char *, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TAG_IDS]);
   return TRUE;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-todo.h: one todo row, as the pool keeps it. Read-only properties:
- * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL). */
+ * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL),
+ * "priority" (none, low, medium, high), "tag-ids" (its live tags' ids,
+ * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag). */
 #pragma once
 
 #include <glib-object.h>
@@ -16,5 +18,8 @@ const char *cairn_todo_get_title    (CairnTodo *self);
 const char *cairn_todo_get_position (CairnTodo *self);
 gboolean    cairn_todo_get_done     (CairnTodo *self);
 const char *cairn_todo_get_due      (CairnTodo *self);
+const char *cairn_todo_get_priority (CairnTodo *self);
+/* NULL-terminated, never NULL */
+const char * const *cairn_todo_get_tag_ids (CairnTodo *self);
 
 G_END_DECLS

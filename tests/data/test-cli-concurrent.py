@@ -46,7 +46,8 @@ class ConcurrentCliTest(unittest.TestCase):
         self.assertEqual(len({t["id"] for t in todos}), len(titles))
         log = json.loads(self.ok("--json", "log"))
         seqs = [e["client_seq"] for e in log["pending"]]
-        self.assertEqual(seqs, list(range(1, len(titles) + 2)), "client_seqs 1..n, no repeat")
+        # the Inbox, the list, then one per todo
+        self.assertEqual(seqs, list(range(1, len(titles) + 3)), "client_seqs 1..n, no repeat")
 
     def test_many_at_once(self):
         """Many processes started together: each one opens the file (the

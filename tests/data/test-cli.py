@@ -12,6 +12,8 @@ import tempfile
 import unittest
 
 CLI = None
+# Every workspace has its Inbox, first, with this id (docs/events.md).
+INBOX = "00000000-0000-8000-8000-000000000001"
 
 
 class Cli:
@@ -75,18 +77,20 @@ class CliTest(unittest.TestCase):
         self.assertEqual(b["title"], "Work")
         self.assertFalse(b["deleted"])
         lists = self.cli.json("lists")
-        self.assertEqual([l["title"] for l in lists], ["Groceries", "Work"])
-        self.assertEqual(lists[0]["id"], a)
-        self.assertEqual(self.cli.ok("lists"), f"{a}  Groceries\n{b['id']}  Work\n")
+        self.assertEqual([l["title"] for l in lists], ["Inbox", "Groceries", "Work"])
+        self.assertEqual([l["inbox"] for l in lists], [True, False, False])
+        self.assertEqual(lists[1]["id"], a)
+        self.assertEqual(self.cli.ok("lists"),
+                         f"{INBOX}  Inbox  (inbox)\n{a}  Groceries\n{b['id']}  Work\n")
 
         self.assertEqual(self.cli.ok("list-rename", a, "Food"), "")
-        self.assertEqual(self.cli.json("lists")[0]["title"], "Food")
+        self.assertEqual(self.cli.json("lists")[1]["title"], "Food")
         self.assertTrue(self.cli.json("list-rm", a)["deleted"])
-        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Work"])
+        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Inbox", "Work"])
         self.assert_fails(1, f"list {a} is deleted", "add", a, "Milk")
         self.assert_fails(1, f"list {a} is deleted", "list-rename", a, "X")
         self.cli.ok("list-restore", a)
-        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Food", "Work"])
+        self.assertEqual([l["title"] for l in self.cli.json("lists")], ["Inbox", "Food", "Work"])
         self.assert_fails(1, f"list {a} is not deleted", "list-restore", a)
 
     # ---- todos ----
@@ -132,7 +136,7 @@ class CliTest(unittest.TestCase):
         lid2, (d,) = self.make_list("M", ("d",))
         out = self.cli.ok("todos")
         self.assertEqual(out.splitlines(),
-                         [f"{lid}  L", f"  [ ] {a}  A", f"  [ ] {c}  c  due 2026-12-24",
+                         [f"{INBOX}  Inbox", f"{lid}  L", f"  [ ] {a}  A", f"  [ ] {c}  c  due 2026-12-24",
                           f"{lid2}  M", f"  [ ] {d}  d"])
         self.assertEqual([t["title"] for t in self.cli.json("todos", "--all")],
                          ["A", "b", "c", "d"])
@@ -165,7 +169,7 @@ class CliTest(unittest.TestCase):
         self.assert_fails(1, "title", "add", lid, "x" * 501)
         self.assert_fails(1, "due", "due", a, "2026-02-30")
         self.assert_fails(1, "due", "due", a, "tomorrow")
-        self.assertEqual(len(self.cli.json("log")["pending"]), 2)
+        self.assertEqual(len(self.cli.json("log")["pending"]), 3)   # Inbox, list, todo
 
     def test_unknown_ids(self):
         lid, (a,) = self.make_list("L", ("a",))
@@ -212,7 +216,7 @@ class CliTest(unittest.TestCase):
 
     def test_titles_that_look_like_options(self):
         lid = self.cli.ok("list-add", "--", "--json").strip()
-        self.assertEqual(self.cli.json("lists")[0]["title"], "--json")
+        self.assertEqual(self.cli.json("lists")[1]["title"], "--json")
         t = self.cli.ok("add", lid, "--", "-5 degrees").strip()
         self.assertEqual(self.titles(lid), ["-5 degrees"])
         self.cli.ok("rename", t, "-")
@@ -245,13 +249,14 @@ class CliTest(unittest.TestCase):
         self.assertEqual(log["head"], 0)
         self.assertEqual(log["confirmed"], [])
         self.assertEqual([e["name"] for e in log["pending"]],
-                         ["list.created", "todo.created", "todo.created", "todo.completed",
-                          "todo.moved", "note.created"])
-        self.assertEqual([e["client_seq"] for e in log["pending"]], [1, 2, 3, 4, 5, 6])
+                         ["list.created", "list.created", "todo.created", "todo.created",
+                          "todo.completed", "todo.moved", "note.created"])
+        self.assertEqual(log["pending"][0]["args"]["list_id"], INBOX)
+        self.assertEqual([e["client_seq"] for e in log["pending"]], [1, 2, 3, 4, 5, 6, 7])
         self.assertEqual(len({e["client_id"] for e in log["pending"]}), 1)
-        self.assertEqual(log["pending"][3]["args"], {"todo_id": a})
+        self.assertEqual(log["pending"][4]["args"], {"todo_id": a})
         lines = self.cli.ok("log").splitlines()
-        self.assertEqual(len(lines), 6)
+        self.assertEqual(len(lines), 7)
         self.assertTrue(lines[0].split()[0] == "pending" and "list.created v1" in lines[0])
 
         state = self.cli.state()
@@ -259,7 +264,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(parsed["todos"]), 2)
         self.assertEqual(self.cli.state(), state)
         out = self.cli.json("rebuild")
-        self.assertEqual(out, {"confirmed": 0, "pending": 6})
+        self.assertEqual(out, {"confirmed": 0, "pending": 7})
         self.assertEqual(self.cli.state(), state, "rebuild changed the state")
         self.assertIn("Rebuilt", self.cli.ok("rebuild"))
         self.assertEqual(self.cli.state(), state)
@@ -276,9 +281,9 @@ class CliTest(unittest.TestCase):
         ws = ini["profile"]["current-workspace"]
         self.assertTrue(os.path.isfile(os.path.join(profile, "workspaces", ws + ".db")))
         # The same data through --profile, and nothing in another profile.
-        self.assertEqual(self.cli.json("lists")[0]["id"], lid)
+        self.assertEqual(self.cli.json("lists")[1]["id"], lid)
         other = Cli(os.path.join(self.tmp.name, "other"))
-        self.assertEqual(other.json("lists"), [])
+        self.assertEqual([l["id"] for l in other.json("lists")], [INBOX])
         # A profile path that is a file is a clear error.
         path = os.path.join(self.tmp.name, "file")
         open(path, "w").close()

@@ -144,6 +144,9 @@ test_every_kind (void)
               case CAIRN_FIELD_POSITION: value = "VV1z"; break;
               case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
               case CAIRN_FIELD_TEXT_OPS: value = ops_b64; break;
+              case CAIRN_FIELD_TAG_NAME: value = titles[t]; break;
+              case CAIRN_FIELD_COLOR: value = "blue"; break;
+              case CAIRN_FIELD_PRIORITY: value = "low"; break;
               default: g_assert_not_reached ();
               }
             json_object_set_string_member (args, catalogue[i].fields[f].name, value);
@@ -338,6 +341,9 @@ test_validate (void)
             case CAIRN_FIELD_POSITION: value = "VV1z"; break;
             case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
             case CAIRN_FIELD_TEXT_OPS: value = ops_b64; break;
+            case CAIRN_FIELD_TAG_NAME: value = "Work"; break;
+            case CAIRN_FIELD_COLOR: value = "red"; break;
+            case CAIRN_FIELD_PRIORITY: value = "medium"; break;
             default: g_assert_not_reached ();
             }
           g_ptr_array_add (good, g_strdup_printf ("\"%s\"", value));

@@ -73,6 +73,9 @@ test_valid_events (void)
             case CAIRN_FIELD_POSITION: value = "V"; break;
             case CAIRN_FIELD_DATE: value = "2024-02-29"; break;
             case CAIRN_FIELD_TEXT_OPS: value = ops_b64; break;
+            case CAIRN_FIELD_TAG_NAME: value = "Work"; break;
+            case CAIRN_FIELD_COLOR: value = "slate"; break;
+            case CAIRN_FIELD_PRIORITY: value = "high"; break;
             default: g_assert_not_reached ();
             }
           json_object_set_string_member (args, catalogue[i].fields[f].name, value);
@@ -83,8 +86,11 @@ test_valid_events (void)
       g_hash_table_add (names, (gpointer) catalogue[i].name);
     }
 
-  /* The catalogue is exactly the events the issue asks for. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 19);
+  /* The catalogue is exactly the events the issue asks for, and those of
+   * issue 13's priorities and tags. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 26);
+  g_assert_true (g_hash_table_contains (names, "todo.priority_set"));
+  g_assert_true (g_hash_table_contains (names, "todo.untagged"));
   g_assert_true (g_hash_table_contains (names, "note.edited"));
   g_assert_true (g_hash_table_contains (names, "todo.due_cleared"));
   g_assert_true (g_hash_table_contains (names, "note.restored"));
