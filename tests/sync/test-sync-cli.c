@@ -190,6 +190,14 @@ count_json_array (const char *text)
   return json_array_get_length (json_node_get_array (node));
 }
 
+/* A workspace nobody wrote in has only its Inbox. */
+static void
+assert_only_inbox (const char *lists_json)
+{
+  g_assert_cmpuint (count_json_array (lists_json), ==, 1);
+  g_assert_nonnull (strstr (lists_json, "\"id\":\"00000000-0000-8000-8000-000000000001\""));
+}
+
 /* The server's whole log for the user's personal workspace: checks every
  * client's events are there once, in order, with no gap; returns how many
  * events the log has. */
@@ -312,7 +320,7 @@ test_two_devices_converge (Fixture       *f,
   body_b = cli_ok (f, "b", "note-show", note, NULL);
   g_assert_cmpstr (body_a, ==, body_b);
   g_assert_nonnull (strstr (body_a, "Jello, dear world!"));
-  g_assert_cmpuint (check_server_log (f), ==, 22);
+  g_assert_cmpuint (check_server_log (f), ==, 22 + 2);   /* + each device's Inbox */
 
   /* A third device that signs in later catches up to the same state. */
   login (f, "c", "ann", PASSWORD);
@@ -363,7 +371,7 @@ test_long_offline (Fixture       *f,
   sa = state (f, "a");
   sb = state (f, "b");
   g_assert_cmpstr (sa, ==, sb);
-  g_assert_cmpuint (check_server_log (f), ==, 1 + 240 + 20);
+  g_assert_cmpuint (check_server_log (f), ==, 1 + 240 + 20 + 2);   /* + each device's Inbox */
 }
 
 static void
@@ -466,7 +474,7 @@ test_server_killed_mid_push (Fixture       *f,
   sa = state (f, "a");
   sb = state (f, "b");
   g_assert_cmpstr (sa, ==, sb);
-  g_assert_cmpuint (check_server_log (f), ==, 151);
+  g_assert_cmpuint (check_server_log (f), ==, 151 + 2);   /* + each device's Inbox */
 }
 
 static void
@@ -503,7 +511,7 @@ test_client_killed_mid_sync (Fixture       *f,
   sa = state (f, "a");
   sb = state (f, "b");
   g_assert_cmpstr (sa, ==, sb);
-  g_assert_cmpuint (check_server_log (f), ==, 151);
+  g_assert_cmpuint (check_server_log (f), ==, 151 + 2);   /* + each device's Inbox */
 }
 
 static void
@@ -578,7 +586,7 @@ test_server_restored_from_backup (Fixture       *f,
   g_assert_nonnull (strstr (todos, "after backup by a"));
   g_assert_nonnull (strstr (todos, "after backup by b"));
   g_assert_nonnull (strstr (todos, "after restore by b"));
-  g_assert_cmpuint (check_server_log (f), ==, 5);
+  g_assert_cmpuint (check_server_log (f), ==, 5 + 2);   /* + each device's Inbox */
 }
 
 /* A copy of the server's data folder, taken while it is stopped. */
@@ -650,7 +658,7 @@ test_restore_todo_in_others_list (Fixture       *f,
   sa = state (f, "a");
   sb = state (f, "b");
   g_assert_cmpstr (sa, ==, sb);
-  g_assert_cmpuint (check_server_log (f), ==, 2);
+  g_assert_cmpuint (check_server_log (f), ==, 2 + 2);   /* + each device's Inbox */
 }
 
 /* Text b typed into a's note survives a restore that lost the note, and
@@ -821,7 +829,7 @@ test_restore_three_devices_twice (Fixture       *f,
   g_assert_nonnull (strstr (all, "between restores by b"));
   g_assert_nonnull (strstr (all, "after both by a"));
   /* The list, each todo and each completion once. */
-  g_assert_cmpuint (check_server_log (f), ==, 1 + ids->len + completed->len);
+  g_assert_cmpuint (check_server_log (f), ==, 1 + ids->len + completed->len + 3);   /* + the Inbox of each of the three devices */
 }
 
 static void
@@ -913,7 +921,7 @@ test_workspaces_and_sharing (Fixture       *f,
   /* Switching back shows bob's own workspace, untouched. */
   g_free (cli_ok (f, "b", "workspace-use", bob_personal, NULL));
   out = cli_ok (f, "b", "--json", "lists", NULL);
-  g_assert_cmpstr (out, ==, "[]");
+  assert_only_inbox (out);
 
   /* Bob's personal workspace shared with ann is listed to her with
    * "personal" set too; what ann writes on a new device before signing in
@@ -934,7 +942,7 @@ test_workspaces_and_sharing (Fixture       *f,
   g_assert_nonnull (strstr (sa, "Written on c before signing in"));
   g_free (out);
   out = cli_ok (f, "b", "--json", "lists", NULL);
-  g_assert_cmpstr (out, ==, "[]");
+  assert_only_inbox (out);
 }
 
 static void
@@ -949,7 +957,7 @@ test_not_signed_in (Fixture       *f,
   g_assert_nonnull (strstr (err, "Not signed in"));
   out = cli_ok (f, "a", "--json", "status", NULL);
   g_assert_nonnull (strstr (out, "\"state\":\"offline\""));
-  g_assert_nonnull (strstr (out, "\"pending\":1"));
+  g_assert_nonnull (strstr (out, "\"pending\":2"));   /* the Inbox, the list */
 
   /* Wrong password, bad URL, no password: refused, nothing saved. */
   g_free (err);
@@ -970,7 +978,7 @@ test_not_signed_in (Fixture       *f,
   /* Signing in then sends what was written before. */
   login (f, "a", "ann", PASSWORD);
   sync_ok (f, "a");
-  g_assert_cmpuint (check_server_log (f), ==, 1);
+  g_assert_cmpuint (check_server_log (f), ==, 2);   /* the Inbox, the list */
   g_free (out);
   out = cli_ok (f, "a", "--json", "status", NULL);
   g_assert_nonnull (strstr (out, "\"state\":\"offline\""));

@@ -17,6 +17,8 @@ import tempfile
 import unittest
 
 SERVER = None
+# Every workspace has its Inbox, first, with this id (docs/events.md).
+INBOX = "00000000-0000-8000-8000-000000000001"
 CLI = None
 PASSWORD = "ann-password-1"
 
@@ -155,7 +157,7 @@ class PasteSyncTest(unittest.TestCase):
         b.ok("sync")
         self.assertEqual(b.json("note-show", note)["body"], text)
         self.assertEqual(b.json("note-show", small)["body"], "x" * 120000)
-        self.assertEqual([l["title"] for l in b.json("lists")], ["After the paste"])
+        self.assertEqual([l["title"] for l in b.json("lists")], ["Inbox", "After the paste"])
         self.assertEqual([t["id"] for t in b.json("todos", lst)], [todo])
         self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
         # A device that syncs later rebuilds the body from the server alone.
@@ -228,7 +230,7 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual(a.json("status")["pending"], 0)
         b.ok("sync")
         self.assertEqual(b.json("note-show", note)["body"], text)
-        self.assertEqual([l["id"] for l in b.json("lists")], [lst])
+        self.assertEqual([l["id"] for l in b.json("lists")], [INBOX, lst])
         self.assertEqual(a.ok("--json", "state"), b.ok("--json", "state"))
 
     def test_refused_change_is_set_aside_and_later_changes_follow(self):
@@ -273,7 +275,7 @@ class PasteSyncTest(unittest.TestCase):
         self.assertEqual(a.json("note-show", note)["body"], "")
 
         b.ok("sync")
-        self.assertEqual([l["title"] for l in b.json("lists")], ["Before", "After"])
+        self.assertEqual([l["title"] for l in b.json("lists")], ["Inbox", "Before", "After"])
         self.assertEqual([t["id"] for t in b.json("todos", after)], [bread])
         self.assertEqual([t["title"] for t in b.json("todos", before)], ["oat milk", "made before it"])
         self.assertEqual(b.json("todos", before)[1]["id"], first)
