@@ -12,6 +12,8 @@
 #define L2 "01890a5d-ac96-774b-bcce-b30209900002"
 #define T1 "01890a5d-ac96-774b-bcce-b30209900011"
 #define N1 "01890a5d-ac96-774b-bcce-b30209900021"
+#define G1 "01890a5d-ac96-774b-bcce-b30209900031"
+#define G2 "01890a5d-ac96-774b-bcce-b30209900032"
 #define MISSING "01890a5d-ac96-774b-bcce-b30209900099"
 
 typedef struct
@@ -20,6 +22,7 @@ typedef struct
   GHashTable *lists;
   GHashTable *todos;
   GHashTable *notes;
+  GHashTable *tags;
 } Recorder;
 
 static void
@@ -34,6 +37,10 @@ on_changed (CairnStore   *store,
   g_hash_table_remove_all (rec->lists);
   g_hash_table_remove_all (rec->todos);
   g_hash_table_remove_all (rec->notes);
+  g_hash_table_remove_all (rec->tags);
+  g_hash_table_iter_init (&iter, changes->tags);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (rec->tags, g_strdup (key));
   g_hash_table_iter_init (&iter, changes->lists);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_hash_table_add (rec->lists, g_strdup (key));
@@ -59,6 +66,7 @@ fixture_setup (Fixture       *f,
   f->rec.lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->rec.todos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->rec.notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->rec.tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (f->ts->store, "changed", G_CALLBACK (on_changed), &f->rec);
 }
 
@@ -70,6 +78,7 @@ fixture_teardown (Fixture       *f,
   g_hash_table_unref (f->rec.lists);
   g_hash_table_unref (f->rec.todos);
   g_hash_table_unref (f->rec.notes);
+  g_hash_table_unref (f->rec.tags);
 }
 
 /* Commits name(args) and checks that exactly `changed_id` (or nothing,
@@ -89,7 +98,7 @@ commit_expect (Fixture    *f,
   g_assert_cmpuint (f->rec.n_emissions, ==, before + 1);
 
   n_changed = g_hash_table_size (f->rec.lists) + g_hash_table_size (f->rec.todos) +
-              g_hash_table_size (f->rec.notes);
+              g_hash_table_size (f->rec.notes) + g_hash_table_size (f->rec.tags);
   if (changed_id == NULL)
     {
       if (n_changed != 0)
@@ -100,7 +109,8 @@ commit_expect (Fixture    *f,
       g_assert_cmpuint (n_changed, ==, 1);
       g_assert_true (g_hash_table_contains (f->rec.lists, changed_id) ||
                      g_hash_table_contains (f->rec.todos, changed_id) ||
-                     g_hash_table_contains (f->rec.notes, changed_id));
+                     g_hash_table_contains (f->rec.notes, changed_id) ||
+                     g_hash_table_contains (f->rec.tags, changed_id));
     }
 }
 
@@ -514,6 +524,209 @@ test_read_object (Fixture       *f,
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
 }
 
+static void
+test_priority_reducer (Fixture       *f,
+                       gconstpointer  data)
+{
+  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", T1);
+  assert_column (f, "SELECT priority FROM todos", "none");
+
+  commit_expect (f, "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"high\"}", T1);
+  assert_column (f, "SELECT priority FROM todos", "high");
+  /* the same priority; a missing todo (it waits for it: nothing changes here) */
+  commit_expect (f, "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"high\"}", NULL);
+  commit_expect (f, "todo.priority_set", "{\"todo_id\":\"" MISSING "\",\"priority\":\"low\"}", NULL);
+  commit_expect (f, "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"none\"}", T1);
+  assert_column (f, "SELECT priority FROM todos", "none");
+  /* a deleted todo ignores it */
+  commit_expect (f, "todo.deleted", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"low\"}", NULL);
+  assert_column (f, "SELECT priority FROM todos", "none");
+}
+
+static void
+test_tag_reducers (Fixture       *f,
+                   gconstpointer  data)
+{
+  commit_expect (f, "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"Work\",\"color\":\"blue\"}", G1);
+  assert_column (f, "SELECT name || '|' || color || '|' || deleted FROM tags", "Work|blue|0");
+  /* create of an existing id: no-op, the first one wins (colour too) */
+  commit_expect (f, "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"Job\",\"color\":\"red\"}", NULL);
+  assert_column (f, "SELECT name || '|' || color FROM tags", "Work|blue");
+
+  commit_expect (f, "tag.renamed", "{\"tag_id\":\"" G1 "\",\"name\":\"Office\"}", G1);
+  commit_expect (f, "tag.renamed", "{\"tag_id\":\"" G1 "\",\"name\":\"Office\"}", NULL);
+  commit_expect (f, "tag.renamed", "{\"tag_id\":\"" MISSING "\",\"name\":\"X\"}", NULL);
+  commit_expect (f, "tag.recolored", "{\"tag_id\":\"" G1 "\",\"color\":\"slate\"}", G1);
+  commit_expect (f, "tag.recolored", "{\"tag_id\":\"" G1 "\",\"color\":\"slate\"}", NULL);
+  commit_expect (f, "tag.recolored", "{\"tag_id\":\"" MISSING "\",\"color\":\"red\"}", NULL);
+  assert_column (f, "SELECT name || '|' || color FROM tags", "Office|slate");
+
+  commit_expect (f, "tag.deleted", "{\"tag_id\":\"" G1 "\"}", G1);
+  commit_expect (f, "tag.deleted", "{\"tag_id\":\"" G1 "\"}", NULL);
+  commit_expect (f, "tag.deleted", "{\"tag_id\":\"" MISSING "\"}", NULL);
+  /* final: a deleted tag ignores renames and colours, and there is no
+   * tag.restored */
+  commit_expect (f, "tag.renamed", "{\"tag_id\":\"" G1 "\",\"name\":\"Back\"}", NULL);
+  commit_expect (f, "tag.recolored", "{\"tag_id\":\"" G1 "\",\"color\":\"red\"}", NULL);
+  assert_column (f, "SELECT name || '|' || color || '|' || deleted FROM tags", "Office|slate|1");
+  g_assert_null (_cairn_event_lookup_spec ("tag.restored", 1));
+}
+
+static void
+test_tagging_reducers (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  g_autofree char *text = NULL;
+
+  commit_expect (f, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}", L1);
+  commit_expect (f, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}", T1);
+  commit_expect (f, "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"Work\",\"color\":\"blue\"}", G1);
+  commit_expect (f, "tag.created", "{\"tag_id\":\"" G2 "\",\"name\":\"Home\",\"color\":\"green\"}", G2);
+
+  /* a todo's tags are reported as a change of the todo */
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G1 "\"}", T1);
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G1 "\"}", NULL);
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" MISSING "\",\"tag_id\":\"" G1 "\"}", NULL);
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" MISSING "\"}", NULL);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", NULL);   /* never tagged */
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", T1);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", T1);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", NULL);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" MISSING "\",\"tag_id\":\"" G2 "\"}", NULL);
+  /* tagged again after an untag: the row comes back */
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", T1);
+  assert_column (f, "SELECT group_concat (tag_id || ':' || tagged, ' ') FROM (SELECT * FROM todo_tags ORDER BY id)",
+                 G1 ":1 " G2 ":1");
+
+  /* deleting a tag takes it off every todo (readers join on tags.deleted);
+   * tagging with it, or untagging it, is then a no-op */
+  commit_expect (f, "tag.deleted", "{\"tag_id\":\"" G1 "\"}", G1);
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G1 "\"}", NULL);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G1 "\"}", NULL);
+  row = cairn_store_read_object (f->ts->store, CAIRN_OBJECT_TODO, T1, NULL, &error);
+  g_assert_no_error (error);
+  text = json_to_string (row, FALSE);
+  g_assert_nonnull (strstr (text, "\"tags\":[\"Home\"]"));
+
+  /* a deleted todo ignores tagging */
+  commit_expect (f, "todo.deleted", "{\"todo_id\":\"" T1 "\"}", T1);
+  commit_expect (f, "todo.untagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", NULL);
+  commit_expect (f, "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"" G2 "\"}", NULL);
+}
+
+/* What a local commit refuses beyond the catalogue, each naming the
+ * field, and writing nothing. */
+static void
+test_tag_refusals (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *long_name = g_strnfill (10000, 'x');
+  g_autofree char *id = NULL;
+  g_autofree char *work = NULL;
+  g_autofree char *dump = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *todo = NULL;
+  g_autoptr(GError) error = NULL;
+  struct { const char *name, *args, *field; } bad[] = {
+    { "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"%s\",\"color\":\"blue\"}", "“name” is 10000 characters" },
+    { "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"\",\"color\":\"blue\"}", "“name” is empty" },
+    { "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"a\\u0007b\",\"color\":\"blue\"}", "“name” contains a control character" },
+    { "tag.created", "{\"tag_id\":\"" G1 "\",\"name\":\"Work\",\"color\":\"pink\"}", "“color” is not a tag colour" },
+    { "tag.recolored", "{\"tag_id\":\"" G1 "\",\"color\":\"Blue\"}", "“color” is not a tag colour" },
+    { "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"urgent\"}", "“priority” is not a priority" },
+    { "todo.priority_set", "{\"todo_id\":\"" T1 "\",\"priority\":\"HIGH\"}", "“priority” is not a priority" },
+    { "todo.tagged", "{\"todo_id\":\"" T1 "\",\"tag_id\":\"Work\"}", "“tag_id” is not an object id" },
+  };
+
+  work = cairn_store_create_tag (f->ts->store, "Work", NULL, &error);
+  g_assert_no_error (error);
+  list = cairn_store_create_list (f->ts->store, "L", &error);
+  todo = cairn_store_create_todo (f->ts->store, list, "t", NULL, NULL, &error);
+  g_assert_no_error (error);
+  dump = test_dump (f->ts->store);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *args = g_strdup_printf (bad[i].args, long_name);
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(CairnEvent) event = NULL;
+      g_autoptr(GError) e = NULL;
+      g_autoptr(JsonNode) node = json_from_string (args, &e);
+
+      g_assert_no_error (e);
+      object = json_object_ref (json_node_get_object (node));
+      event = cairn_store_commit (f->ts->store, bad[i].name, 1, object, &e);
+      g_assert_null (event);
+      g_assert_error (e, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+      if (strstr (e->message, bad[i].field) == NULL)
+        g_error ("%s: “%s” does not say %s", bad[i].name, e->message, bad[i].field);
+    }
+
+  /* the wrappers: a name another tag has (case-insensitively), deleting
+   * the Inbox */
+  id = cairn_store_create_tag (f->ts->store, "wORK", NULL, &error);
+  g_assert_null (id);
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "“name”"));
+  g_clear_error (&error);
+  id = cairn_store_create_tag (f->ts->store, "Home", "green", &error);
+  g_assert_no_error (error);
+  g_assert_false (cairn_store_rename_tag (f->ts->store, id, "work", &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (cairn_store_rename_tag (f->ts->store, work, "WORK", &error));   /* its own name */
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_ensure_inbox (f->ts->store, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&dump, g_free);
+  dump = test_dump (f->ts->store);
+  g_assert_false (cairn_store_delete_list (f->ts->store, CAIRN_INBOX_ID, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "“list_id” is the Inbox"));
+  after = test_dump (f->ts->store);
+  g_assert_cmpstr (after, ==, dump);
+}
+
+/* Tag ids come from the case-folded name, unless that id is taken by a
+ * renamed or deleted tag; the Inbox is made once. */
+static void
+test_tag_ids_and_inbox (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *work = cairn_store_create_tag (f->ts->store, "Work", NULL, &error);
+  g_autofree char *expected = cairn_tag_id_for_name ("wORK");
+  g_autofree char *again = NULL;
+  g_autofree char *found = NULL;
+  guint pending;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (work, ==, expected);
+  g_assert_true (cairn_is_object_id (work));
+  found = cairn_store_dup_tag_id (f->ts->store, "  work ", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, work);
+  g_assert_true (cairn_store_delete_tag (f->ts->store, work, &error));
+  g_assert_true (cairn_store_delete_tag (f->ts->store, work, &error));   /* no event */
+  g_assert_null (cairn_store_dup_tag_id (f->ts->store, "Work", &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  again = cairn_store_create_tag (f->ts->store, "Work", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, !=, work);   /* a random id: the derived one is taken */
+
+  g_assert_true (cairn_store_ensure_inbox (f->ts->store, &error));
+  pending = cairn_store_get_pending_count (f->ts->store);
+  g_assert_true (cairn_store_ensure_inbox (f->ts->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->ts->store), ==, pending);
+  assert_column (f, "SELECT title FROM lists WHERE id = '" CAIRN_INBOX_ID "'", "Inbox");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -522,6 +735,11 @@ main (int   argc,
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/store/reducers/lists", test_list_reducers);
+  ADD ("/store/reducers/priority", test_priority_reducer);
+  ADD ("/store/reducers/tags", test_tag_reducers);
+  ADD ("/store/reducers/tagging", test_tagging_reducers);
+  ADD ("/store/tags/refusals", test_tag_refusals);
+  ADD ("/store/tags/ids-and-inbox", test_tag_ids_and_inbox);
   ADD ("/store/reducers/todos", test_todo_reducers);
   ADD ("/store/reducers/notes", test_note_reducers);
   ADD ("/store/commit/refused-writes-nothing", test_refused_writes_nothing);
