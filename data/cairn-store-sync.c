@@ -925,6 +925,12 @@ cairn_store_keep_mine (CairnStore  *self,
     ok = cairn_store_set_todo_due (self, id, *ours ? ours : NULL, error);
   else if (strcmp (field, "list") == 0)
     ok = cairn_store_move_todo (self, id, ours, NULL, NULL, error);
+  else if (strcmp (field, "priority") == 0)
+    ok = cairn_store_set_todo_priority (self, id, ours, error);
+  else if (strcmp (field, "name") == 0 && strcmp (kind, "tag") == 0)
+    ok = cairn_store_rename_tag (self, id, ours, error);
+  else if (strcmp (field, "color") == 0 && strcmp (kind, "tag") == 0)
+    ok = cairn_store_recolor_tag (self, id, ours, error);
   else
     g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
                  "Conflict report %" G_GINT64_FORMAT " is about %s.%s, which cannot be restored",
