@@ -990,6 +990,43 @@ test_not_signed_in (Fixture       *f,
   g_assert_nonnull (strstr (out, "Local"));
 }
 
+/* Two devices that start offline, before signing in, each with an Inbox
+ * and the tag "Work" (in another case) on a todo of it: after both sync
+ * through the real server, one Inbox, one tag, both todos carry it,
+ * priorities as set. */
+static void
+test_inbox_and_tags_offline (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *inbox_a = NULL, *inbox_b = NULL, *ta = NULL, *tb = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *lists = NULL, *tags = NULL, *todos = NULL;
+
+  inbox_a = g_strstrip (cli_ok (f, "a", "inbox", NULL));
+  inbox_b = g_strstrip (cli_ok (f, "b", "inbox", NULL));
+  g_assert_cmpstr (inbox_a, ==, inbox_b);
+  ta = g_strstrip (cli_ok (f, "a", "add", inbox_a, "from a", "--tag", "Work", "--priority", "high", NULL));
+  tb = g_strstrip (cli_ok (f, "b", "add", inbox_b, "from b", "--tag", "work", NULL));
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  lists = cli_ok (f, "b", "--json", "lists", NULL);
+  assert_only_inbox (lists);
+  tags = cli_ok (f, "b", "--json", "tags", NULL);
+  g_assert_cmpuint (count_json_array (tags), ==, 1);
+  g_assert_nonnull (strstr (tags, "\"name\":\"Work\""));
+  todos = cli_ok (f, "b", "todos", inbox_b, NULL);
+  g_assert_nonnull (strstr (todos, "from a  !high  #Work"));
+  g_assert_nonnull (strstr (todos, "from b  #Work"));
+  g_assert_cmpint (cli_run (f, "b", NULL, NULL, NULL, "list-rm", inbox_b, NULL), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1003,6 +1040,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/sync/cli/inbox-and-tags-offline", test_inbox_and_tags_offline);
   ADD ("/sync/cli/not-signed-in", test_not_signed_in);
   ADD ("/sync/cli/two-devices-converge", test_two_devices_converge);
   ADD ("/sync/cli/long-offline", test_long_offline);
