@@ -744,7 +744,9 @@ cairn_store_replace_server_history_after (CairnStore  *self,
                           "DELETE FROM note_body_versions;"
                           "DELETE FROM notes;"
                           "DELETE FROM lists;"
-                          "DELETE FROM parked;", error))
+                          "DELETE FROM parked;"
+                          "DELETE FROM todo_tags;"
+                          "DELETE FROM tags;", error))
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);

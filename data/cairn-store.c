@@ -457,7 +457,8 @@ sqlite3_session *
 _cairn_store_session_new (CairnStore  *self,
                           GError     **error)
 {
-  static const char * const tables[] = { "lists", "todos", "notes", "note_versions", "parked" };
+  static const char * const tables[] = { "lists", "todos", "notes", "note_versions", "parked",
+                                         "tags", "todo_tags" };
   g_autoptr(sqlite3_session) session = NULL;
 
   if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)

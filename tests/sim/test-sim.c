@@ -472,6 +472,10 @@ client_open (Sim       *sim,
 
   c->store = cairn_store_open (c->path, &error);
   g_assert_no_error (error);
+  /* As the app and the cli open a workspace: every device makes the
+   * Inbox until it has one (the same id everywhere: one list). */
+  g_assert_true (cairn_store_ensure_inbox (c->store, &error));
+  g_assert_no_error (error);
   c->core = cairn_sync_core_new (c->store);
   if (c->inbox == NULL)
     c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
@@ -654,6 +658,12 @@ static const struct
   { "note.renamed",     "notes", "note_id", "title" },
   { "note.deleted",     "notes", "note_id", "deleted" },
   { "note.restored",    "notes", "note_id", "deleted" },
+  { "todo.priority_set", "todos", "todo_id", "priority" },
+  { "tag.created",      "tags",  "tag_id",  "name color deleted" },
+  { "tag.renamed",      "tags",  "tag_id",  "name" },
+  { "tag.recolored",    "tags",  "tag_id",  "color" },
+  { "tag.deleted",      "tags",  "tag_id",  "deleted" },
+  /* todo.tagged / todo.untagged: check_tag_intents(), by the log's order */
 };
 
 /* The value of one column of one row, as text (NULL: SQL NULL or no row). */
@@ -718,7 +728,8 @@ record_field_intents (Sim       *sim,
 
   g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store),
                                        "SELECT client_seq, name, json_extract (args, '$.list_id'), "
-                                       "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id') "
+                                       "json_extract (args, '$.todo_id'), json_extract (args, '$.note_id'), "
+                                       "json_extract (args, '$.tag_id') "
                                        "FROM pending WHERE client_seq >= ?1 ORDER BY client_seq",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_int64 (stmt, 1, from);
@@ -736,7 +747,8 @@ record_field_intents (Sim       *sim,
           if (strcmp (event_fields[i].name, name) != 0)
             continue;
           id = (const char *) sqlite3_column_text (stmt, g_str_equal (event_fields[i].id_arg, "list_id") ? 2
-                                                   : g_str_equal (event_fields[i].id_arg, "todo_id") ? 3 : 4);
+                                                   : g_str_equal (event_fields[i].id_arg, "todo_id") ? 3
+                                                   : g_str_equal (event_fields[i].id_arg, "tag_id") ? 5 : 4);
           g_assert_nonnull (id);
           columns = g_strsplit (event_fields[i].columns, " ", -1);
           for (guint j = 0; columns[j] != NULL; j++)
@@ -842,6 +854,59 @@ record_delete (Sim        *sim,
     }
 }
 
+/* Tag names come from a small set, so that devices meet on the same
+ * names (one tag by its derived id) and on names taken. */
+static char *
+random_tag_name (Sim *sim)
+{
+  static const char * const names[] = { "Work", "home", "Errands", "later", "Café" };
+  const char *name = names[g_rand_int_range (sim->rand, 0, G_N_ELEMENTS (names))];
+
+  /* another case sometimes: the same tag */
+  return chance (sim, 0.3) ? g_utf8_strup (name, -1) : g_strdup (name);
+}
+
+/* One random edit of priorities and tags. What no longer applies here
+ * (an object deleted, a name another tag has now) may be refused. */
+static void
+client_tag_edit (Sim       *sim,
+                 SimClient *c,
+                 GError   **error)
+{
+  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *tag = random_row (sim, c, "SELECT id FROM tags WHERE NOT deleted ORDER BY id");
+  g_autofree char *name = random_tag_name (sim);
+  const char *color = cairn_tag_colors[g_rand_int_range (sim->rand, 0, 8)];
+  int r = g_rand_int_range (sim->rand, 0, 100);
+  g_autoptr(GError) lookup = NULL;
+  g_autofree char *named = cairn_store_dup_tag_id (c->store, name, &lookup);
+
+  if (tag == NULL || r < 15)
+    {
+      if (named == NULL)
+        g_free (cairn_store_create_tag (c->store, name, chance (sim, 0.5) ? color : NULL, error));
+    }
+  else if (todo != NULL && r < 40)
+    cairn_store_set_todo_priority (c->store, todo,
+                                   cairn_priorities[g_rand_int_range (sim->rand, 0, 4)], error);
+  else if (todo != NULL && r < 80)
+    cairn_store_set_todo_tagged (c->store, todo, tag, chance (sim, 0.6), error);
+  else if (r < 88)
+    {
+      g_autoptr(GError) taken = NULL;
+
+      /* another live tag may have the name (two made it concurrently):
+       * refused, naming the field */
+      if (!cairn_store_rename_tag (c->store, tag, name, &taken) &&
+          !g_error_matches (taken, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID))
+        g_propagate_error (error, g_steal_pointer (&taken));
+    }
+  else if (r < 96)
+    cairn_store_recolor_tag (c->store, tag, color, error);
+  else
+    cairn_store_delete_tag (c->store, tag, error);
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -858,7 +923,9 @@ client_edit (Sim       *sim,
   gint64 first_seq = next_client_seq (c);
 
   sim->n_ops++;
-  if (list == NULL || r < 4)
+  if (chance (sim, 0.15))
+    client_tag_edit (sim, c, &error);
+  else if (list == NULL || r < 4)
     ret = cairn_store_create_list (c->store, title, &error);
   else if (todo == NULL || r < 30)
     ret = cairn_store_create_todo (c->store, list, title,
@@ -959,7 +1026,11 @@ client_edit (Sim       *sim,
         }
     }
   else if (r < 99)
-    cairn_store_delete_list (c->store, list, &error);
+    {
+      /* the Inbox cannot be deleted (test-store-reducers.c says so) */
+      if (!g_str_equal (list, CAIRN_INBOX_ID))
+        cairn_store_delete_list (c->store, list, &error);
+    }
   else
     {
       g_autofree char *dead = random_row (sim, c, "SELECT id FROM lists WHERE deleted ORDER BY position, id");
@@ -1378,6 +1449,66 @@ check_text_intents (Sim        *sim,
   return NULL;
 }
 
+/* Tags on todos and priorities, by the log's order: whoever did it, the
+ * last todo.tagged / todo.untagged of a pair in the log decides whether
+ * the todo carries the tag, and the last todo.priority_set of a todo its
+ * priority, unless the todo (or the tag) was deleted at some point in the
+ * log (changes to deleted objects are no-ops by design). */
+static char *
+check_tag_intents (GPtrArray  *log,
+                   sqlite3    *db)
+{
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (log, i);
+      g_autoptr(JsonNode) node = json_from_string (w->args_json, NULL);
+      JsonObject *args = node != NULL ? json_node_get_object (node) : NULL;
+      const char *todo = args ? json_object_get_string_member_with_default (args, "todo_id", NULL) : NULL;
+      const char *tag = args ? json_object_get_string_member_with_default (args, "tag_id", NULL) : NULL;
+
+      if (g_str_equal (w->name, "todo.deleted"))
+        g_hash_table_add (deleted, g_strdup (todo));
+      else if (g_str_equal (w->name, "tag.deleted"))
+        g_hash_table_add (deleted, g_strdup (tag));
+      else if (g_str_equal (w->name, "todo.tagged") || g_str_equal (w->name, "todo.untagged"))
+        g_hash_table_insert (expected, g_strdup_printf ("tagged %s/%s", todo, tag),
+                             g_strdup (g_str_equal (w->name, "todo.tagged") ? "1" : "0"));
+      else if (g_str_equal (w->name, "todo.priority_set"))
+        g_hash_table_insert (expected, g_strdup_printf ("priority %s", todo),
+                             g_strdup (json_object_get_string_member (args, "priority")));
+    }
+
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_auto(GStrv) parts = g_strsplit_set (key, " /", -1);
+      g_autofree char *actual = NULL;
+
+      if (g_hash_table_contains (deleted, parts[1]) ||
+          (parts[2] != NULL && g_hash_table_contains (deleted, parts[2])))
+        continue;
+      if (parts[2] != NULL)
+        {
+          g_autofree char *row = g_strdup_printf ("%s/%s", parts[1], parts[2]);
+
+          actual = row_value (db, "todo_tags", row, "tagged");
+          if (actual == NULL && g_str_equal (value, "0"))
+            continue;   /* untagged before it was ever tagged */
+        }
+      else
+        actual = row_value (db, "todos", parts[1], "priority");
+      if (g_strcmp0 (actual, value) != 0)
+        return g_strdup_printf ("intent: %s is “%s”, but the last change in the log made it “%s”",
+                                (char *) key, actual ? actual : "NULL", (char *) value);
+    }
+  return NULL;
+}
+
 static char *
 check_intents (Sim        *sim,
                GPtrArray  *log,
@@ -1392,6 +1523,8 @@ check_intents (Sim        *sim,
       g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
     }
   failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica));
+  if (failure == NULL)
+    failure = check_tag_intents (log, _cairn_store_get_db (replica));
   if (failure == NULL)
     failure = check_text_intents (sim, in_log, replica);
   return failure;
