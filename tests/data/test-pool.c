@@ -1153,6 +1153,90 @@ test_lazy_lists (Fixture *f, gconstpointer data)
   g_assert_true (todo_at (two, 0) == tb);
 }
 
+/* Names of a model's tags, space-separated. */
+static char *
+tag_names (GListModel *model)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CairnTag) tag = g_list_model_get_item (model, i);
+
+      g_string_append_printf (out, "%s%s", i ? " " : "", cairn_tag_get_name (tag));
+    }
+  return g_string_free (out, FALSE);
+}
+
+#define assert_titles_of_tags(model, expected) G_STMT_START {  \
+    g_autofree char *got__ = tag_names (model);                 \
+    g_assert_cmpstr (got__, ==, expected);                      \
+  } G_STMT_END
+
+/* The tags model (by name) and a todo's priority and tags follow commits
+ * with exactly the signals they imply; a rebuild changes nothing. */
+static void
+test_tags (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) todos = NULL;
+  g_autofree char *list = NULL, *work = NULL, *home = NULL;
+  GListModel *tags = cairn_pool_get_tags (f->pool);
+  CairnTodo *a;
+  char *ids[5];
+
+  list = make_abcde (f, &todos, ids);
+  a = cairn_pool_lookup_todo (f->pool, ids[0]);
+  g_assert_cmpstr (cairn_todo_get_priority (a), ==, "none");
+  g_assert_null (cairn_todo_get_tag_ids (a)[0]);
+  watch_model (&f->rec, tags, "tags");
+  watch_model (&f->rec, todos, "todos");
+  watch_object (&f->rec, a, "a");
+
+  work = cairn_store_create_tag (f->store, "Work", "blue", &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "tags(0,0,1) |");
+  home = cairn_store_create_tag (f->store, "Home", "green", &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "tags(0,0,1) |");
+  watch_object (&f->rec, cairn_pool_lookup_tag (f->pool, work), "W");
+  watch_object (&f->rec, cairn_pool_lookup_tag (f->pool, home), "H");
+  assert_titles_of_tags (tags, "Home Work");
+
+  /* a rename moves it to its new place; a colour only notifies */
+  g_assert_true (cairn_store_rename_tag (f->store, work, "Art", &error));
+  assert_signals (&f->rec, "tags(1,1,0) tags(0,0,1) | W.name");
+  assert_titles_of_tags (tags, "Art Home");
+  g_assert_true (cairn_store_recolor_tag (f->store, home, "red", &error));
+  assert_signals (&f->rec, " | H.color");
+  g_assert_cmpstr (cairn_tag_get_color (cairn_pool_lookup_tag (f->pool, home)), ==, "red");
+
+  /* a todo's priority and tags: one notification each, no row moves */
+  g_assert_true (cairn_store_set_todo_priority (f->store, ids[0], "high", &error));
+  assert_signals (&f->rec, " | a.priority");
+  g_assert_true (cairn_store_set_todo_tagged (f->store, ids[0], home, TRUE, &error));
+  assert_signals (&f->rec, " | a.tag-ids");
+  g_assert_true (cairn_store_set_todo_tagged (f->store, ids[0], work, TRUE, &error));
+  assert_signals (&f->rec, " | a.tag-ids");
+  g_assert_cmpstr (cairn_todo_get_tag_ids (a)[0], ==, work);   /* by name: Art, Home */
+  g_assert_cmpstr (cairn_todo_get_tag_ids (a)[1], ==, home);
+  g_assert_no_error (error);
+
+  /* a rebuild keeps everything as it is */
+  g_assert_true (cairn_store_rebuild (f->store, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+
+  /* deleting a tag takes it out of the model and off the todo */
+  g_assert_true (cairn_store_delete_tag (f->store, home, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "tags(1,1,0) | a.tag-ids");
+  g_assert_cmpstr (cairn_todo_get_tag_ids (a)[0], ==, work);
+  g_assert_null (cairn_todo_get_tag_ids (a)[1]);
+  g_assert_null (cairn_pool_lookup_tag (f->pool, home));
+  free_ids (ids);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1174,6 +1258,7 @@ main (int argc, char **argv)
   ADD ("/pool/random", test_random);
   ADD ("/pool/drop-model-in-handler", test_drop_model_in_handler);
   ADD ("/pool/lazy-lists", test_lazy_lists);
+  ADD ("/pool/tags", test_tags);
 #undef ADD
 
   return g_test_run ();
