@@ -358,10 +358,70 @@ class CliTest(unittest.TestCase):
                      ("note-delete", note, "0", "5"), ("note-show", note),
                      ("note-rm", note), ("note-restore", note), ("log",), ("state",),
                      ("rebuild",), ("help",), ("help", "move"), ("status",),
-                     ("conflicts",), ("refused",)):
+                     ("conflicts",), ("refused",), ("inbox",), ("priority", todo, "low"),
+                     ("tag", todo, "Work"), ("tags",), ("tag-color", "work", "red"),
+                     ("tag-rename", "Work", "Job"), ("untag", todo, "job"),
+                     ("tag-rm", "Job")):
             with self.subTest(args=args):
                 one_line(*args)
         self.assertEqual(one_line("state"), json.loads(self.cli.ok("state")))
+
+    # ---- priorities, tags, the Inbox ----
+
+    def test_priorities_and_tags(self):
+        lid, (a, b) = self.make_list("L", ("a", "b"))
+        t = self.cli.json("add", lid, "c", "--priority", "high", "--tag", "Work", "--tag=Home")
+        self.assertEqual(t["priority"], "high")
+        self.assertEqual(t["tags"], ["Home", "Work"])
+        self.assertEqual(self.cli.ok("priority", a, "medium"), "")
+        self.assertEqual(self.cli.json("tag", a, "work")["tags"], ["Work"])   # the same tag
+        tags = self.cli.json("tags")
+        self.assertEqual([(g["name"], g["deleted"]) for g in tags], [("Home", False), ("Work", False)])
+        self.assertTrue(all(g["color"] in ("blue", "green", "yellow", "orange", "red", "purple",
+                                           "brown", "slate") for g in tags))
+        self.assertEqual(self.cli.ok("todos", lid).splitlines(),
+                         [f"[ ] {a}  a  !medium  #Work", f"[ ] {b}  b",
+                          f"[ ] {t['id']}  c  !high  #Home #Work"])
+        self.cli.ok("due", a, "2026-12-24")
+        self.assertEqual(self.cli.ok("todos", lid).splitlines()[0],
+                         f"[ ] {a}  a  due 2026-12-24  !medium  #Work")
+
+        self.assertEqual(self.cli.json("tag-rename", "home", "House")["name"], "House")
+        self.assertEqual(self.cli.json("tag-color", "House", "slate")["color"], "slate")
+        self.assertEqual(self.cli.json("untag", t["id"], "WORK")["tags"], ["House"])
+        self.assertTrue(self.cli.json("tag-rm", "House")["deleted"])
+        self.assertEqual(self.cli.json("todos", lid)[2]["tags"], [])
+        self.assertEqual([g["name"] for g in self.cli.json("tags")], ["Work"])
+
+        state = self.cli.state()
+        self.cli.ok("rebuild")
+        self.assertEqual(self.cli.state(), state, "rebuild changed the state")
+        parsed = json.loads(state)
+        self.assertEqual(sorted(parsed), ["lists", "notes", "tags",
+                                          "todo_tags", "todos"])
+        self.assertEqual({x["priority"] for x in parsed["todos"]}, {"medium", "none", "high"})
+
+    def test_tag_and_priority_errors(self):
+        lid, (a,) = self.make_list("L", ("a",))
+        self.cli.ok("tag", a, "Work")
+        self.assert_fails(1, "“priority” is not a priority", "priority", a, "urgent")
+        self.assert_fails(1, "“priority” is not a priority", "add", lid, "x", "--priority", "HIGH")
+        self.assert_fails(1, "“name” is 10000 characters long", "tag", a, "x" * 10000)
+        self.assert_fails(1, "“name” is empty", "tag", a, "   ")
+        self.assert_fails(1, "“name” contains a control character", "tag", a, "a\tb")
+        self.assert_fails(1, "“color” is not a tag colour", "tag-color", "Work", "pink")
+        self.assert_fails(1, "“name”: a tag named “wORK” exists already", "tag-rename",
+                          self.cli.json("tag", a, "Other")["tags"][0], "wORK")
+        self.assert_fails(1, "No tag named “Nope”", "untag", a, "Nope")
+        self.assert_fails(1, "No tag named “Nope”", "tag-rm", "Nope")
+        self.assert_fails(1, f"no todo with id {lid}", "tag", lid, "Work")
+        self.assert_fails(2, "--tag needs a name", "add", lid, "x", "--tag")
+        inbox = self.cli.ok("inbox").strip()
+        self.assertEqual(inbox, INBOX)
+        self.assertTrue(self.cli.json("inbox")["inbox"])
+        self.assert_fails(1, "“list_id” is the Inbox, which cannot be deleted", "list-rm", inbox)
+        self.assertEqual(self.cli.ok("list-rename", inbox, "In"), "")
+        self.assertIn(f"{INBOX}  In  (inbox)", self.cli.ok("lists"))
 
     def test_help(self):
         out = self.cli.ok("help")
