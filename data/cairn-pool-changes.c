@@ -64,7 +64,10 @@ take_in_new_todo (CairnPool  *self,
   CairnTodo *todo;
   gboolean created;
 
-  if (!live || !_cairn_pool_todo_loaded (self, id, _cairn_pool_column_text (self->select_todo, 0)))
+  /* Of a list not loaded: only when a tag view shows it (column 7: its
+   * tags), followed from now on. */
+  if (!live || (!_cairn_pool_todo_loaded (self, id, _cairn_pool_column_text (self->select_todo, 0)) &&
+                !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7))))
     return;
   todo = _cairn_row_map_obtain (&self->todos, id, _cairn_pool_create_todo, &created);
   p.obj = g_object_ref (todo);
@@ -169,6 +172,20 @@ apply_todo_changes (CairnPool   *self,
     }
 
   put_back_todos (self, work);
+  if (g_hash_table_size (self->tag_views) > 0)
+    {
+      g_autoptr(GPtrArray) todos = g_ptr_array_new ();
+      g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (gboolean));
+
+      for (guint w = 0; w < work->len; w++)
+        {
+          Pending *p = &g_array_index (work, Pending, w);
+
+          g_ptr_array_add (todos, p->obj);
+          g_array_append_val (live, p->reinsert);
+        }
+      _cairn_pool_update_tag_views (self, todos, live);
+    }
   return TRUE;
 }
 

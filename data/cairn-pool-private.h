@@ -74,6 +74,7 @@ struct _CairnPool
   CairnRowModel  *list_model;
   CairnRowModel  *note_model;
   GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
+  GHashTable     *tag_views;    /* tag id -> GPtrArray of CairnRowModel of todos (weak) */
   GHashTable     *loaded_lists; /* list ids whose todos are all in todos.live */
   sqlite3_stmt   *select_list;
   sqlite3_stmt   *select_todo;
@@ -91,6 +92,13 @@ gpointer   _cairn_pool_create_todo   (CairnPool *p, const char *id);
 gpointer   _cairn_pool_create_note   (CairnPool *p, const char *id);
 gpointer   _cairn_pool_create_tag    (CairnPool *p, const char *id);
 void       _cairn_pool_update_tag    (gpointer tag, sqlite3_stmt *stmt, int first);
+/* The views of the todos carrying a tag (cairn_pool_get_tagged_todos()):
+ * whether one of the tags in @tag_ids (space-separated, as the pool's
+ * SELECT_TODO reads them) has a view; and, after a change of the todos in
+ * @work (an array of (CairnTodo *, gboolean live) pairs), each view takes
+ * in or lets go of them. */
+gboolean   _cairn_pool_tag_views_want (CairnPool *self, const char *tag_ids);
+void       _cairn_pool_update_tag_views (CairnPool *self, GPtrArray *todos, GArray *live);
 /* Tags by (name, id). */
 int        _cairn_pool_compare_tag   (gconstpointer a, gconstpointer b);
 /* Stores the values of a row into its object; the row's columns start at

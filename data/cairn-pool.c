@@ -309,6 +309,173 @@ _cairn_pool_forget_todo_model (CairnPool      *self,
     }
 }
 
+/* ---- tag views ---- */
+
+#define SELECT_TAGGED_TODOS "SELECT tt.todo_id FROM todo_tags tt " \
+                            "JOIN tags g ON g.id = tt.tag_id JOIN todos t ON t.id = tt.todo_id " \
+                            "WHERE tt.tag_id = ?1 AND tt.tagged AND NOT g.deleted AND NOT t.deleted"
+
+static int
+compare_todo_id (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (cairn_todo_get_id ((CairnTodo *)a), cairn_todo_get_id ((CairnTodo *)b));
+}
+
+/* Fills a tag view from the tables: its todos are followed one by one
+ * (cairn_pool_lookup_todo()), as they may be in lists not loaded. */
+static void
+reload_tag_view (CairnPool     *self,
+                 const char    *tag_id,
+                 CairnRowModel *view)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  if (!prepare (self, SELECT_TAGGED_TODOS, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      g_ptr_array_unref (items);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, tag_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    g_warning ("Cannot read the todos of tag %s: %s", tag_id,
+               sqlite3_errmsg (_cairn_store_get_db (self->store)));
+  for (guint i = 0; i < ids->len; i++)
+    {
+      CairnTodo *todo = cairn_pool_lookup_todo (self, ids->pdata[i]);
+
+      if (todo != NULL)
+        g_ptr_array_add (items, g_object_ref (todo));
+    }
+  _cairn_row_model_replace_all (view, items);
+}
+
+static void
+reload_tag_views (CairnPool *self)
+{
+  g_autoptr(GPtrArray) views = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* Collect first: a handler may drop a view while we emit. */
+  g_hash_table_iter_init (&iter, self->tag_views);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      {
+        g_ptr_array_add (views, g_object_ref (g_ptr_array_index ((GPtrArray *) value, i)));
+        g_ptr_array_add (tag_ids, g_strdup (key));
+      }
+  for (guint i = 0; i < views->len; i++)
+    reload_tag_view (self, tag_ids->pdata[i], views->pdata[i]);
+}
+
+gboolean
+_cairn_pool_tag_views_want (CairnPool  *self,
+                            const char *tag_ids)
+{
+  g_auto(GStrv) ids = NULL;
+
+  if (tag_ids == NULL || g_hash_table_size (self->tag_views) == 0)
+    return FALSE;
+  ids = g_strsplit (tag_ids, " ", -1);
+  for (guint i = 0; ids[i] != NULL; i++)
+    if (g_hash_table_contains (self->tag_views, ids[i]))
+      return TRUE;
+  return FALSE;
+}
+
+void
+_cairn_pool_update_tag_views (CairnPool *self,
+                              GPtrArray *todos,
+                              GArray    *live)
+{
+  g_autoptr(GPtrArray) views = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->tag_views);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      {
+        g_ptr_array_add (views, g_object_ref (g_ptr_array_index ((GPtrArray *) value, i)));
+        g_ptr_array_add (tag_ids, g_strdup (key));
+      }
+  /* The key (the id) never changes: a todo only enters or leaves. */
+  for (guint v = 0; v < views->len; v++)
+    for (guint i = 0; i < todos->len; i++)
+      {
+        CairnTodo *todo = todos->pdata[i];
+
+        if (g_array_index (live, gboolean, i) &&
+            g_strv_contains (cairn_todo_get_tag_ids (todo), tag_ids->pdata[v]))
+          _cairn_row_model_insert (views->pdata[v], todo);
+        else
+          _cairn_row_model_remove (views->pdata[v], todo);
+      }
+}
+
+typedef struct
+{
+  CairnPool *pool;
+  char      *tag_id;
+} TagViewOwner;
+
+/* The view is going away: the pool stops following it (the view held
+ * the pool until now). */
+static void
+tag_view_gone (gpointer  data,
+               GObject  *where_the_view_was)
+{
+  TagViewOwner *owner = data;
+  GPtrArray *views = g_hash_table_lookup (owner->pool->tag_views, owner->tag_id);
+
+  if (views != NULL)
+    {
+      g_ptr_array_remove_fast (views, where_the_view_was);
+      if (views->len == 0)
+        g_hash_table_remove (owner->pool->tag_views, owner->tag_id);
+    }
+  g_object_unref (owner->pool);
+  g_free (owner->tag_id);
+  g_free (owner);
+}
+
+GListModel *
+cairn_pool_get_tagged_todos (CairnPool  *self,
+                             const char *tag_id)
+{
+  CairnRowModel *view;
+  TagViewOwner *owner;
+  GPtrArray *views;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (tag_id != NULL, NULL);
+
+  view = _cairn_row_model_new (CAIRN_TYPE_TODO, compare_todo_id);
+  owner = g_new0 (TagViewOwner, 1);
+  owner->pool = g_object_ref (self);
+  owner->tag_id = g_strdup (tag_id);
+  g_object_weak_ref (G_OBJECT (view), tag_view_gone, owner);
+  views = g_hash_table_lookup (self->tag_views, tag_id);
+  if (views == NULL)
+    {
+      views = g_ptr_array_new ();
+      g_hash_table_insert (self->tag_views, g_strdup (tag_id), views);
+    }
+  g_ptr_array_add (views, view);
+  reload_tag_view (self, tag_id, view);
+  return G_LIST_MODEL (view);
+}
+
 /* ---- loading ---- */
 
 static void
@@ -451,6 +618,7 @@ _cairn_pool_load_all (CairnPool  *self,
       reload_todo_model (self, g_ptr_array_index (models, i));
       g_object_unref (g_ptr_array_index (models, i));
     }
+  reload_tag_views (self);
   ok = TRUE;
 
 out:
@@ -499,6 +667,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_object (&self->note_model);
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
+  g_clear_pointer (&self->tag_views, g_hash_table_unref);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);
   _cairn_row_map_clear (&self->tags);
@@ -530,6 +699,8 @@ cairn_pool_init (CairnPool *self)
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->tag_views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify)g_ptr_array_unref);
   self->list_model = _cairn_row_model_new (CAIRN_TYPE_LIST, _cairn_pool_compare_list);
   self->tag_model = _cairn_row_model_new (CAIRN_TYPE_TAG, _cairn_pool_compare_tag);
   self->note_model = _cairn_row_model_new (CAIRN_TYPE_NOTE, compare_note);

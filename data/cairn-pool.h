@@ -42,6 +42,10 @@ CairnList  *cairn_pool_lookup_list  (CairnPool  *self, const char *id);
  * rebase like the lists. */
 GListModel *cairn_pool_get_tags     (CairnPool  *self);
 CairnTag   *cairn_pool_lookup_tag   (CairnPool  *self, const char *id);
+/* The "Tag" view: every live todo that carries the tag (completed ones
+ * too), from every list, oldest first (by id); transfer full. Updated on
+ * commit and rebase by the todos that changed, as the lists' models are. */
+GListModel *cairn_pool_get_tagged_todos (CairnPool *self, const char *tag_id);
 CairnTodo  *cairn_pool_lookup_todo  (CairnPool  *self, const char *id);
 CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
 

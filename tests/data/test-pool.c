@@ -1237,6 +1237,108 @@ test_tags (Fixture *f, gconstpointer data)
   free_ids (ids);
 }
 
+/* The Tag view: every live todo with the tag, from every list (one never
+ * loaded), oldest first, changed only by the todos that change. */
+/* A tag view's titles, sorted (its order is by id, which the test does
+ * not choose), and its order checked to be by id. */
+static char *
+view_titles (GListModel *model)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (model, i);
+
+      if (i > 0)
+        {
+          g_autoptr(CairnTodo) prev = g_list_model_get_item (model, i - 1);
+          g_assert_cmpstr (cairn_todo_get_id (prev), <, cairn_todo_get_id (todo));
+        }
+      g_ptr_array_add (names, g_strdup (cairn_todo_get_title (todo)));
+    }
+  g_ptr_array_sort (names, compare_str);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (out, "%s%s", i ? " " : "", (char *) names->pdata[i]);
+  return g_string_free (out, FALSE);
+}
+
+#define assert_view(model, expected) G_STMT_START {  \
+    g_autofree char *got__ = view_titles (model);     \
+    g_assert_cmpstr (got__, ==, expected);            \
+  } G_STMT_END
+
+/* The signals, with the positions (which depend on the ids) left out. */
+static char *
+rec_take_counts (Recorder *rec)
+{
+  g_autofree char *all = rec_take (rec);
+  g_autoptr(GRegex) re = g_regex_new ("\\(\\d+,", 0, 0, NULL);
+
+  return g_regex_replace_literal (re, all, -1, 0, "(", 0, NULL);
+}
+
+#define assert_counts(rec, expected) G_STMT_START {   \
+    g_autofree char *got__ = rec_take_counts (rec);    \
+    g_assert_cmpstr (got__, ==, expected);             \
+  } G_STMT_END
+
+static void
+test_tag_view (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) view = NULL;
+  g_autoptr(GListModel) other_view = NULL;
+  g_autofree char *l1 = new_list (f, "L1");
+  g_autofree char *l2 = new_list (f, "L2");
+  g_autofree char *a = new_todo (f, l1, "a");
+  g_autofree char *b = new_todo (f, l2, "b");
+  g_autofree char *c = new_todo (f, l2, "c");
+  g_autofree char *work = cairn_store_create_tag (f->store, "Work", NULL, &error);
+  g_autofree char *home = cairn_store_create_tag (f->store, "Home", NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_set_todo_tagged (f->store, c, work, TRUE, &error));
+  g_assert_true (cairn_store_set_todo_tagged (f->store, a, work, TRUE, &error));
+  g_assert_no_error (error);
+
+  view = cairn_pool_get_tagged_todos (f->pool, work);
+  other_view = cairn_pool_get_tagged_todos (f->pool, home);
+  assert_view (view, "a c");
+  assert_view (other_view, "");
+  watch_model (&f->rec, view, "work");
+  watch_model (&f->rec, other_view, "home");
+
+  /* b, of a list no model has loaded, enters when tagged */
+  g_assert_true (cairn_store_set_todo_tagged (f->store, b, work, TRUE, &error));
+  assert_counts (&f->rec, "work(0,1) |");
+  assert_view (view, "a b c");
+  /* a rename is a notification, no row moves */
+  watch_object (&f->rec, cairn_pool_lookup_todo (f->pool, b), "b");
+  g_assert_true (cairn_store_rename_todo (f->store, b, "B", &error));
+  assert_counts (&f->rec, " | b.title");
+  /* untagged, deleted: it leaves; restored: back */
+  g_assert_true (cairn_store_set_todo_tagged (f->store, a, work, FALSE, &error));
+  assert_counts (&f->rec, "work(1,0) |");
+  g_assert_true (cairn_store_delete_todo (f->store, c, &error));
+  assert_counts (&f->rec, "work(1,0) |");
+  g_assert_true (cairn_store_restore_todo (f->store, c, &error));
+  assert_counts (&f->rec, "work(0,1) |");
+  g_assert_true (cairn_store_set_todo_tagged (f->store, c, home, TRUE, &error));
+  assert_counts (&f->rec, "home(0,1) |");
+  assert_view (other_view, "c");
+
+  /* a rebuild changes nothing; deleting the tag empties its view */
+  g_assert_true (cairn_store_rebuild (f->store, &error));
+  assert_counts (&f->rec, " |");
+  g_assert_true (cairn_store_delete_tag (f->store, work, &error));
+  g_assert_no_error (error);
+  assert_counts (&f->rec, "work(1,0) work(1,0) | b.tag-ids");
+  assert_view (view, "");
+  assert_view (other_view, "c");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1259,6 +1361,7 @@ main (int argc, char **argv)
   ADD ("/pool/drop-model-in-handler", test_drop_model_in_handler);
   ADD ("/pool/lazy-lists", test_lazy_lists);
   ADD ("/pool/tags", test_tags);
+  ADD ("/pool/tag-view", test_tag_view);
 #undef ADD
 
   return g_test_run ();
