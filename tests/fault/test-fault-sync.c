@@ -93,6 +93,8 @@ test_server_disk_full (void)
   cairn_test_device_open (&a, dir, "a", server);
   cairn_test_device_open (&b, dir, "b", server);
   cairn_sync_engine_start (a.engine);
+  /* The Inbox, made as the workspace opened, goes out first. */
+  g_assert_true (cairn_test_loop_until (all_sent, &a, 60));
 
   g_assert_true (g_file_set_contents (flag, "", 0, NULL));
   g_free (cairn_store_create_list (a.store, "Written while the server was full", &error));
