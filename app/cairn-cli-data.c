@@ -243,63 +243,60 @@ typedef gboolean (*IdAction)    (CairnStore *store, const char *id, GError **err
 typedef gboolean (*TitleAction) (CairnStore *store, const char *id, const char *title,
                                  GError **error);
 
-static int
-run_id_action (CairnCli  *cli,
-               int        argc,
-               char     **argv,
-               Kind       kind,
-               Want       want,
-               IdAction   action)
+/* What cmd_id_action() and cmd_rename() do for one command: the table
+ * below points each such command's data at one of these. */
+typedef struct
 {
+  Kind     kind;
+  Want     want;
+  IdAction action;
+} IdCommand;
+
+typedef struct
+{
+  Kind        kind;
+  TitleAction action;
+} RenameCommand;
+
+/* `COMMAND ID`: checks that ID is a kind in the wanted state, then runs
+ * the action on it. */
+static int
+cmd_id_action (CairnCli  *cli,
+               int        argc,
+               char     **argv)
+{
+  const IdCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   const char *args[1];
   int status;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
-  if ((status = require (cli, kind, args[0], want)) != CAIRN_CLI_OK)
+  if ((status = require (cli, command->kind, args[0], command->want)) != CAIRN_CLI_OK)
     return status;
-  if (!action (opened_store (cli), args[0], &error))
+  if (!command->action (opened_store (cli), args[0], &error))
     return cairn_cli_fail (cli, error);
-  return report (cli, kind, args[0], FALSE);
+  return report (cli, command->kind, args[0], FALSE);
 }
 
+/* `COMMAND ID TITLE` on a live object. */
 static int
-run_rename (CairnCli    *cli,
-            int          argc,
-            char       **argv,
-            Kind         kind,
-            TitleAction  action)
+cmd_rename (CairnCli  *cli,
+            int        argc,
+            char     **argv)
 {
+  const RenameCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   const char *args[2];
   int status;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
     return CAIRN_CLI_USAGE;
-  if ((status = require (cli, kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+  if ((status = require (cli, command->kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  if (!action (opened_store (cli), args[0], args[1], &error))
+  if (!command->action (opened_store (cli), args[0], args[1], &error))
     return cairn_cli_fail (cli, error);
-  return report (cli, kind, args[0], FALSE);
-}
-
-static int
-cmd_list_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_LIST, cairn_store_rename_list);
-}
-
-static int
-cmd_list_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_LIST, WANT_LIVE, cairn_store_delete_list);
-}
-
-static int
-cmd_list_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_LIST, WANT_DELETED, cairn_store_restore_list);
+  return report (cli, command->kind, args[0], FALSE);
 }
 
 static gboolean
@@ -314,53 +311,17 @@ set_undone (CairnStore *store, const char *id, GError **error)
   return cairn_store_set_todo_done (store, id, FALSE, error);
 }
 
-static int
-cmd_done (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_done);
-}
-
-static int
-cmd_undone (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_undone);
-}
-
-static int
-cmd_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_TODO, cairn_store_rename_todo);
-}
-
-static int
-cmd_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, cairn_store_delete_todo);
-}
-
-static int
-cmd_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_DELETED, cairn_store_restore_todo);
-}
-
-static int
-cmd_note_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_NOTE, cairn_store_rename_note);
-}
-
-static int
-cmd_note_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_LIVE, cairn_store_delete_note);
-}
-
-static int
-cmd_note_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_DELETED, cairn_store_restore_note);
-}
+static const RenameCommand list_rename  = { KIND_LIST, cairn_store_rename_list };
+static const RenameCommand todo_rename  = { KIND_TODO, cairn_store_rename_todo };
+static const RenameCommand note_rename  = { KIND_NOTE, cairn_store_rename_note };
+static const IdCommand     list_rm      = { KIND_LIST, WANT_LIVE, cairn_store_delete_list };
+static const IdCommand     list_restore = { KIND_LIST, WANT_DELETED, cairn_store_restore_list };
+static const IdCommand     todo_done    = { KIND_TODO, WANT_LIVE, set_done };
+static const IdCommand     todo_undone  = { KIND_TODO, WANT_LIVE, set_undone };
+static const IdCommand     todo_rm      = { KIND_TODO, WANT_LIVE, cairn_store_delete_todo };
+static const IdCommand     todo_restore = { KIND_TODO, WANT_DELETED, cairn_store_restore_todo };
+static const IdCommand     note_rm      = { KIND_NOTE, WANT_LIVE, cairn_store_delete_note };
+static const IdCommand     note_restore = { KIND_NOTE, WANT_DELETED, cairn_store_restore_note };
 
 /* ---- todos ---- */
 
@@ -704,24 +665,24 @@ cmd_rebuild (CairnCli  *cli,
 const CairnCliCommand cairn_cli_data_commands[] = {
   { "lists",        "",                 "Show the lists", cmd_lists },
   { "list-add",     "TITLE",            "Create a list; prints its id", cmd_list_add },
-  { "list-rename",  "ID TITLE",         "Rename a list", cmd_list_rename },
-  { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_list_rm },
-  { "list-restore", "ID",               "Bring a deleted list back", cmd_list_restore },
+  { "list-rename",  "ID TITLE",         "Rename a list", cmd_rename, &list_rename },
+  { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_id_action, &list_rm },
+  { "list-restore", "ID",               "Bring a deleted list back", cmd_id_action, &list_restore },
   { "add",          "LIST-ID TITLE",    "Add a todo at the end of a list; prints its id", cmd_add },
   { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
-  { "done",         "ID",               "Mark a todo completed", cmd_done },
-  { "undone",       "ID",               "Mark a todo not completed", cmd_undone },
-  { "rename",       "ID TITLE",         "Rename a todo", cmd_rename },
+  { "done",         "ID",               "Mark a todo completed", cmd_id_action, &todo_done },
+  { "undone",       "ID",               "Mark a todo not completed", cmd_id_action, &todo_undone },
+  { "rename",       "ID TITLE",         "Rename a todo", cmd_rename, &todo_rename },
   { "due",          "ID YYYY-MM-DD|--clear", "Set or clear a todo's due date", cmd_due },
   { "move",         "ID [--list LIST-ID] [--before ID|--after ID]",
                     "Move a todo (default: to the end of its list)", cmd_move },
-  { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_rm },
-  { "restore",      "ID",               "Bring a deleted todo back", cmd_restore },
+  { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_id_action, &todo_rm },
+  { "restore",      "ID",               "Bring a deleted todo back", cmd_id_action, &todo_restore },
   { "note-add",     "TITLE",            "Create a note; prints its id", cmd_note_add },
   { "notes",        "",                 "Show the notes, newest first", cmd_notes },
-  { "note-rename",  "ID TITLE",         "Rename a note", cmd_note_rename },
-  { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_note_rm },
-  { "note-restore", "ID",               "Bring a deleted note back", cmd_note_restore },
+  { "note-rename",  "ID TITLE",         "Rename a note", cmd_rename, &note_rename },
+  { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_id_action, &note_rm },
+  { "note-restore", "ID",               "Bring a deleted note back", cmd_id_action, &note_restore },
   { "log",          "",                 "Show the confirmed, then the pending events", cmd_log },
   { "state",        "",                 "Print the whole state as canonical JSON", cmd_state },
   { "rebuild",      "",                 "Re-derive the state from the event log", cmd_rebuild },

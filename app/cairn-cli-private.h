@@ -46,6 +46,7 @@ struct _CairnCliCommand
   const char      *args;     /* usage after the name: "TITLE", or "" */
   const char      *summary;  /* one line for `help` */
   CairnCliHandler  handler;
+  gconstpointer    data;     /* for a handler that serves several commands */
 };
 
 struct _CairnCli
