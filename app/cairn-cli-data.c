@@ -195,13 +195,7 @@ print_rows (CairnCli   *cli,
           g_print ("%s  %s\n", id, title);
         }
     }
-  json_builder_end_array (builder);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, builder);
 }
 
 static int
@@ -409,13 +403,7 @@ cmd_todos (CairnCli  *cli,
           add_todos_of (cli, pool, list, all, TRUE, builder);
         }
     }
-  json_builder_end_array (builder);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, builder);
 }
 
 static int

@@ -209,13 +209,7 @@ cmd_workspaces (CairnCli  *cli,
       else
         g_print ("%s %s  %s (owner %s)\n", is_current ? "*" : " ", ws->id, ws->name, ws->owner);
     }
-  json_builder_end_array (b);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, b);
 }
 
 static int
@@ -467,13 +461,7 @@ cmd_conflicts (CairnCli  *cli,
                  cairn_conflict_get_their_device (c) ? cairn_conflict_get_their_device (c)
                                                      : "another device");
     }
-  json_builder_end_array (b);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, b);
 }
 
 static int
