@@ -458,24 +458,6 @@ test_full_at_every_write (void)
       g_assert_cmpuint (hits[i], >, 0);
 }
 
-static void
-write_fixture (const char *path,
-               const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
-  g_autofree char *sql = NULL;
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-
-  g_file_get_contents (file, &sql, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s", msg);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
 /* Opening a fixture (migration to the current schema; from v3 also a
  * rebuild and note bodies) on a disk that fills at every write in turn: the open fails
  * with a clear error or succeeds, and once there is space the file opens
@@ -486,22 +468,17 @@ test_full_in_migration (gconstpointer data)
   const char *version = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
-  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
-  g_autofree char *expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures",
-                                                          expected_name, NULL);
   g_autofree char *expected = NULL, *clean = NULL;
   guint writes, refused_opens = 0;
 
   fault_test_allow_storage_warnings ();
-  g_file_get_contents (expected_file, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_strchomp (expected);
+  expected = fault_test_expected_dump (version);
   {
     Ctx *c = ctx_new ();
 
     g_clear_object (&c->store);
     g_unlink (c->path);
-    write_fixture (c->path, fixture);
+    fault_test_write_fixture (c->path, fixture);
     cairn_fault_vfs_reset ();
     c->store = cairn_store_open (c->path, &error);
     g_assert_no_error (error);
@@ -517,7 +494,7 @@ test_full_in_migration (gconstpointer data)
 
       g_clear_object (&c->store);
       g_unlink (c->path);
-      write_fixture (c->path, fixture);
+      fault_test_write_fixture (c->path, fixture);
       cairn_fault_vfs_reset ();
       cairn_fault_vfs_fill_disk (n, n % 3 == 0 ? SQLITE_IOERR_WRITE : SQLITE_FULL);
       c->store = cairn_store_open (c->path, &error);

@@ -552,24 +552,6 @@ test_power_in_thread_checkpoint (void)
 
 /* ---- migration ---------------------------------------------------------- */
 
-static void
-write_fixture (const char *path,
-               const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
-  g_autofree char *sql = NULL;
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-
-  g_file_get_contents (file, &sql, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s", msg);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
 /* Opens (migrates to the current schema; from v3 that rebuilds and writes
  * bodies) a fixture with the power cut at sync k / before write w; after
  * the reboot the next open must give exactly the store a clean migration
@@ -578,21 +560,16 @@ static void
 test_power_in_migration (gconstpointer data)
 {
   const char *version = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL, *expected_file = NULL, *clean = NULL;
+  g_autofree char *expected = NULL, *clean = NULL;
   g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
-  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
   guint syncs, writes, runs = 0;
 
-  expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", expected_name, NULL);
-  g_file_get_contents (expected_file, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_strchomp (expected);
+  expected = fault_test_expected_dump (version);
 
   {
     Run *r = run_new ();
 
-    write_fixture (r->path, fixture);
+    fault_test_write_fixture (r->path, fixture);
     cairn_fault_vfs_reset ();
     open_store (r);
     g_clear_object (&r->store);
@@ -610,7 +587,7 @@ test_power_in_migration (gconstpointer data)
         Run *r = run_new ();
         g_autofree char *fp = NULL, *dump = NULL;
 
-        write_fixture (r->path, fixture);
+        fault_test_write_fixture (r->path, fixture);
         cairn_fault_vfs_reset ();
         if (i < syncs)
           cairn_fault_vfs_cut_at_sync (i + 1);
