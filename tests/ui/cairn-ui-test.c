@@ -162,6 +162,56 @@ cairn_test_button_gone (gpointer query)
   return !cairn_test_button_shown (query);
 }
 
+static gboolean
+label_matches (const char          *label,
+               const char          *text,
+               CairnTestLabelMatch  match)
+{
+  switch (match)
+    {
+    case CAIRN_TEST_LABEL_CONTAINS:
+      return strstr (label, text) != NULL;
+    case CAIRN_TEST_LABEL_IS:
+      return g_strcmp0 (label, text) == 0;
+    case CAIRN_TEST_LABEL_STARTS_WITH:
+      return g_str_has_prefix (label, text);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+GtkWidget *
+cairn_test_find_label (GtkWidget           *root,
+                       const char          *text,
+                       CairnTestLabelMatch  match)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      label_matches (gtk_label_get_label (GTK_LABEL (root)), text, match))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = cairn_test_find_label (child, text, match);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+cairn_test_label_shown (gpointer query)
+{
+  CairnTestLabelQuery *q = query;
+
+  return cairn_test_find_label (q->root, q->text, q->match) != NULL;
+}
+
+gboolean
+cairn_test_label_gone (gpointer query)
+{
+  return !cairn_test_label_shown (query);
+}
+
 static GLogWriterOutput
 focus_out_filter (GLogLevelFlags   level,
                   const GLogField *fields,

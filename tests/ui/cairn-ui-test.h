@@ -35,6 +35,28 @@ typedef struct
 } CairnTestButtonQuery;
 gboolean   cairn_test_button_shown     (gpointer     query);
 gboolean   cairn_test_button_gone      (gpointer     query);
+/* How cairn_test_find_label() matches a label's text against `text`. */
+typedef enum
+{
+  CAIRN_TEST_LABEL_CONTAINS,
+  CAIRN_TEST_LABEL_IS,
+  CAIRN_TEST_LABEL_STARTS_WITH,
+} CairnTestLabelMatch;
+/* The first mapped (shown) GtkLabel under root whose text matches, or
+ * NULL. */
+GtkWidget *cairn_test_find_label       (GtkWidget           *root,
+                                        const char          *text,
+                                        CairnTestLabelMatch  match);
+/* For cairn_test_wait_until(): such a label (a toast's, say), or its
+ * absence. */
+typedef struct
+{
+  GtkWidget           *root;
+  const char          *text;
+  CairnTestLabelMatch  match;
+} CairnTestLabelQuery;
+gboolean   cairn_test_label_shown      (gpointer     query);
+gboolean   cairn_test_label_gone       (gpointer     query);
 /* The engine's login and one full sync round, run to completion on the
  * default main context; the test fails on an error. */
 void       cairn_test_engine_login     (CairnSyncEngine *engine,

@@ -19,37 +19,6 @@
 typedef struct
 {
   GtkWidget  *root;
-  const char *text;
-} LabelQuery;
-
-static GtkWidget *
-find_label_containing (GtkWidget  *widget,
-                       const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label_containing (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelQuery *q = data;
-
-  return find_label_containing (q->root, q->text) != NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *root;
   const char *title;
   GtkWidget  *found;   /* the row's title entry */
 } RowQuery;
@@ -87,10 +56,10 @@ row_shown (gpointer data)
 /* Toasts queue up (one shown at a time, 5 s each): a toast may wait for
  * the ones before it longer than cairn_test_wait_until() waits. */
 static gboolean
-wait_for_toast (LabelQuery *q)
+wait_for_toast (CairnTestLabelQuery *q)
 {
   for (guint i = 0; i < 4; i++)
-    if (cairn_test_wait_until (label_shown, q))
+    if (cairn_test_wait_until (cairn_test_label_shown, q))
       return TRUE;
   return FALSE;
 }
@@ -158,7 +127,7 @@ test_typing_on_full_disk (void)
   GtkTextBuffer *buffer;
   CairnWindow *window;
   GtkWidget *title_entry;
-  LabelQuery q;
+  CairnTestLabelQuery q = { NULL, NULL, CAIRN_TEST_LABEL_CONTAINS };
   BodyQuery bq;
 
   g_assert_no_error (error);
@@ -196,7 +165,7 @@ test_typing_on_full_disk (void)
   q.text = "Could not save the typing";
   g_assert_true (wait_for_toast (&q));
   q.text = "the disk is full";
-  g_assert_true (label_shown (&q));
+  g_assert_true (cairn_test_label_shown (&q));
   shown = editor_text (buffer);
   g_assert_cmpstr (shown, ==, "Dear diary, today it rained.");
   g_assert_true (cairn_note_buffer_has_unflushed (note_buffer));

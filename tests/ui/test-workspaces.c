@@ -130,41 +130,6 @@ bobs_note_listed (gpointer data)
   return note_listed (data, "Bob's note");
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} LabelQuery;
-
-static GtkWidget *
-find_mapped_label (GtkWidget  *widget,
-                   const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_mapped_label (c, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelQuery *q = data;
-  return find_mapped_label (q->root, q->text) != NULL;
-}
-
-static gboolean
-label_gone (gpointer data)
-{
-  return !label_shown (data);
-}
-
 static gboolean
 not_busy (gpointer data)
 {
@@ -326,7 +291,7 @@ test_switch_workspace (void)
   ListQuery ann_list = { f, "Ann's Plans" };
   ListQuery bob_list = { f, "Bob's Groceries" };
   ListQuery local_list = { f, "Offline Ideas" };
-  LabelQuery conflict_toast;
+  CairnTestLabelQuery conflict_toast = { NULL, NULL, CAIRN_TEST_LABEL_IS };
 
   f->server = cairn_test_server_new ();
   cairn_test_server_start (f->server, NULL);
@@ -384,7 +349,7 @@ test_switch_workspace (void)
   }
   conflict_toast.root = GTK_WIDGET (f->window);
   conflict_toast.text = "The title of “Ann's Plans” was changed to “Plans” on laptop";
-  g_assert_true (cairn_test_wait_until (label_shown, &conflict_toast));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &conflict_toast));
 
   old_store = cairn_workspace_get_store (f->workspace);
   g_object_add_weak_pointer (G_OBJECT (old_store), (gpointer *) &old_store);
@@ -399,7 +364,7 @@ test_switch_workspace (void)
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
   /* The old workspace's report is not this one's: its toast went along. */
-  g_assert_true (cairn_test_wait_until (label_gone, &conflict_toast));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_gone, &conflict_toast));
   /* The notes page lists this workspace's notes. */
   cairn_window_select_page (f->window, "notes");
   g_assert_true (cairn_test_wait_until (bobs_note_listed, f));
@@ -524,20 +489,6 @@ test_switch_workspace (void)
   g_free (f->bob_ws);
 }
 
-/* A mapped label whose text starts with prefix (an error toast, say). */
-static gboolean
-label_with_prefix_shown (GtkWidget  *widget,
-                         const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (label_with_prefix_shown (c, prefix))
-      return TRUE;
-  return FALSE;
-}
-
 /* The deleted flag of a task in store, or -1 without that task. */
 static int
 todo_deleted (CairnStore *store,
@@ -624,7 +575,8 @@ test_undo_toast_across_switch (void)
   g_signal_emit_by_name (undo.found, "clicked");
   g_assert_true (cairn_test_wait_until (cairn_test_button_gone, &undo));
   cairn_test_spin (100);
-  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (window), "Could not undo",
+                                        CAIRN_TEST_LABEL_STARTS_WITH));
   g_assert_cmpuint (cairn_store_get_pending_count (store), ==, pending);
   {
     g_autoptr(CairnStore) first = cairn_profile_open_store (profile, first_id, &error);
@@ -651,7 +603,8 @@ test_undo_toast_across_switch (void)
     back.f = &f;
     g_assert_true (cairn_test_wait_until (list_shown, &back));
   }
-  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (window), "Could not undo",
+                                        CAIRN_TEST_LABEL_STARTS_WITH));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
