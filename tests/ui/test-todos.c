@@ -563,6 +563,65 @@ take_as_server (CairnStore *from,
   return events;
 }
 
+/* The server's answer: events, already taken, reach both stores (the
+ * first answer also gives the history id). */
+static void
+rebase_both (Fixture    *f,
+             CairnStore *remote,
+             GPtrArray  *events,
+             const char *history_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  cairn_store_rebase (f->store, events, history_id, &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, events, history_id, &error);
+  g_assert_no_error (error);
+}
+
+/* A note made on the remote device, the first event the server takes,
+ * reaches both stores; returns its id. */
+static char *
+share_remote_note (Fixture    *f,
+                   CairnStore *remote,
+                   const char *title)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  char *note_id = cairn_store_create_note (remote, title, &error);
+
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  rebase_both (f, remote, first, "h1");
+  return note_id;
+}
+
+/* The Notes page with note_id open in the editor. */
+static CairnNotesView *
+open_note (Fixture    *f,
+           const char *note_id)
+{
+  CairnNotesView *view;
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  return view;
+}
+
+static gboolean
+body_view_is (GtkTextBuffer *buffer,
+              const char    *want)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+  return g_str_equal (text, want);
+}
+
 static void
 test_remote_change_in_open_list (Fixture       *f,
                                  gconstpointer  data)
@@ -582,10 +641,7 @@ test_remote_change_in_open_list (Fixture       *f,
   todo = cairn_store_create_todo (remote, list, "Paint the fence", NULL, NULL, &error);
   g_assert_no_error (error);
   first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  rebase_both (f, remote, first, "h1");
 
   cairn_window_select_page (f->window, list);
   wait_for_row (f, "Paint the fence");
@@ -705,13 +761,7 @@ body_is_hello (gpointer data)
 static gboolean
 body_view_says (gpointer data)
 {
-  GtkTextBuffer *buffer = data;
-  GtkTextIter start, end;
-  g_autofree char *text = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
-  return g_str_equal (text, "Say: Hello world");
+  return body_view_is (data, "Say: Hello world");
 }
 
 static void
@@ -720,7 +770,6 @@ test_note_typing_and_remote_edit (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) theirs = NULL;
   g_autoptr(CairnNoteBuffer) remote_body = NULL;
@@ -732,18 +781,9 @@ test_note_typing_and_remote_edit (Fixture       *f,
   guint pending;
 
   /* A note made on another device reaches us. */
-  note_id = cairn_store_create_note (remote, "Shared note", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Shared note");
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   note = cairn_pool_lookup_note (f->pool, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
   g_assert_true (gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)));
@@ -758,10 +798,7 @@ test_note_typing_and_remote_edit (Fixture       *f,
   /* The server takes our events; the other device prepends text while our
    * cursor sits before "world". */
   mine = take_as_server (f->store, 2);
-  cairn_store_rebase (f->store, mine, NULL, &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, mine, NULL, &error);
-  g_assert_no_error (error);
+  rebase_both (f, remote, mine, NULL);
   gtk_text_buffer_get_iter_at_offset (buffer, &iter, 6);
   gtk_text_buffer_place_cursor (buffer, &iter);
 
@@ -805,7 +842,6 @@ test_note_large_paste (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GString) paste = g_string_new (NULL);
@@ -818,18 +854,9 @@ test_note_large_paste (Fixture       *f,
   guint before;
   guint n_edits = 0;
 
-  note_id = cairn_store_create_note (remote, "Pasted", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Pasted");
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
 
   for (guint i = 0; paste->len < 1024 * 1024; i++)
@@ -858,25 +885,10 @@ test_note_large_paste (Fixture       *f,
   list_id = cairn_store_create_list (f->store, "After the paste", &error);
   g_assert_no_error (error);
   mine = take_as_server (f->store, 2);
-  cairn_store_rebase (f->store, mine, NULL, &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, mine, NULL, &error);
-  g_assert_no_error (error);
+  rebase_both (f, remote, mine, NULL);
   remote_body = test_body_of (remote, note_id);
   g_assert_cmpstr (remote_body, ==, paste->str);
   g_assert_cmpint (test_list_exists (remote, list_id), ==, 1);
-}
-
-static gboolean
-body_view_is (GtkTextBuffer *buffer,
-              const char    *want)
-{
-  GtkTextIter start, end;
-  g_autofree char *text = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
-  return g_str_equal (text, want);
 }
 
 static gboolean
@@ -917,7 +929,6 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) theirs = NULL;
   g_autoptr(CairnText) remote_text = NULL;
   g_autoptr(CairnText) ours = NULL;
@@ -930,13 +941,7 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
   CairnNote *note;
   guint pending;
 
-  note_id = cairn_store_create_note (remote, "Shared note", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Shared note");
 
   /* The other device types; our edit is typed on it and committed here
    * before their text arrives: it is held, and it is our own. */
@@ -950,10 +955,7 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
   g_assert_true (cairn_store_edit_note (f->store, note_id, our_ops, &error));
   g_assert_no_error (error);
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   note = cairn_pool_lookup_note (f->pool, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
   bar = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_INFO_BAR, "refusal_bar");
