@@ -8,6 +8,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-test-util.h"
 
@@ -229,4 +230,22 @@ void
 cairn_test_drop_focus_out_warning (void)
 {
   g_log_set_writer_func (focus_out_filter, NULL, NULL);
+}
+
+void
+cairn_test_init_ui (int    *argc,
+                    char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  cairn_ui_init ();
+}
+
+void
+cairn_test_init_ui_for_sync (int    *argc,
+                             char ***argv)
+{
+  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+  cairn_test_init_ui (argc, argv);
+  cairn_test_drop_focus_out_warning ();
 }

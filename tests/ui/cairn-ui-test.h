@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-ui-test.h: helpers shared by the UI tests (settings, main loop). */
+/* cairn-ui-test.h: helpers shared by the UI tests (start-up, settings,
+ * main loop, widgets on screen). */
 #pragma once
 
 #include <adwaita.h>
@@ -8,6 +9,14 @@
 
 G_BEGIN_DECLS
 
+/* gtk_test_init(), adw_init() and cairn_ui_init(): a UI test's start. */
+void       cairn_test_init_ui          (int         *argc,
+                                        char      ***argv);
+/* The same for a test that signs in to a server: with no keyring in the
+ * test session the token stays in the profile, and GTK's focus-out
+ * warning is dropped (cairn_test_drop_focus_out_warning()). */
+void       cairn_test_init_ui_for_sync (int         *argc,
+                                        char      ***argv);
 /* Settings of schema org.cairn.Cairn compiled into the build directory,
  * in the memory backend (every call starts from the defaults). */
 GSettings *cairn_test_settings_new     (void);

@@ -232,9 +232,7 @@ test_typing_on_full_disk (void)
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
+  cairn_test_init_ui (&argc, &argv);
   cairn_fault_vfs_install ();
   g_test_add_func ("/full-disk/typing", test_typing_on_full_disk);
   return g_test_run ();

@@ -617,12 +617,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* No keyring in the test session: keep the token in the profile. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
-  cairn_test_drop_focus_out_warning ();
+  cairn_test_init_ui_for_sync (&argc, &argv);
 
   g_test_add_func ("/workspaces/switch", test_switch_workspace);
   g_test_add_func ("/workspaces/undo-toast", test_undo_toast_across_switch);
