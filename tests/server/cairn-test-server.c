@@ -201,6 +201,20 @@ accept_certificate (SoupMessage          *msg,
   return TRUE;
 }
 
+GSocketConnection *
+cairn_test_server_connect_raw (CairnTestServer *self)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (self->base, G_URI_FLAGS_NONE, &error);
+  GSocketConnection *conn;
+
+  g_assert_no_error (error);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  return conn;
+}
+
 JsonNode *
 cairn_test_http (CairnTestServer *self,
                  SoupSession     *session,

@@ -47,6 +47,10 @@ void             cairn_test_server_add_user (CairnTestServer    *self,
                                              const char         *name,
                                              const char         *password);
 
+/* A plain TCP connection to the server, for what an HTTP client would
+ * never send. */
+GSocketConnection *cairn_test_server_connect_raw (CairnTestServer *self);
+
 /* One HTTP call. body may be NULL; body_len -1 means strlen. Returns the
  * parsed JSON answer (NULL for an empty one) and the status. */
 JsonNode        *cairn_test_http            (CairnTestServer    *self,

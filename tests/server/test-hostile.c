@@ -14,20 +14,6 @@
 #define BOB_PW   "bob-password-1"
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-static GSocketConnection *
-raw_connect (CairnTestServer *srv)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (srv->base, G_URI_FLAGS_NONE, &error);
-  GSocketConnection *conn;
-
-  g_assert_no_error (error);
-  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
-  g_assert_no_error (error);
-  return conn;
-}
-
 static void
 send_all (GSocketConnection *conn,
           const void        *data,
@@ -101,7 +87,7 @@ test_refused_at_headers (void)
   cairn_test_server_start (srv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GSocketConnection) conn = raw_connect (srv);
+      g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
       g_autoptr(GByteArray) answer = NULL;
       const char *body;
 
@@ -124,7 +110,7 @@ test_refused_at_headers (void)
     }
   /* A number libsoup cannot read is refused by libsoup at once. */
   {
-    g_autoptr(GSocketConnection) conn = raw_connect (srv);
+    g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
     g_autoptr(GByteArray) answer = NULL;
     const char *head = "POST /v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n";
 
@@ -149,7 +135,7 @@ ws_open (CairnTestServer *srv,
          const char      *token,
          const char      *ws)
 {
-  GSocketConnection *conn = raw_connect (srv);
+  GSocketConnection *conn = cairn_test_server_connect_raw (srv);
   g_autofree char *head = g_strdup_printf ("GET /v1/workspaces/%s/live?after=0 HTTP/1.1\r\nHost: x\r\n"
                                            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -385,7 +371,7 @@ test_websocket_bad_handshake (void)
   ws = cairn_test_personal_ws (srv, token);
   for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
     {
-      g_autoptr(GSocketConnection) conn = raw_connect (srv);
+      g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
       g_autofree char *head = g_strdup_printf ("GET /v1/workspaces/%s/live HTTP/1.1\r\nHost: x\r\n"
                                                "Upgrade: websocket\r\nConnection: Upgrade, close\r\n%s"
                                                "Authorization: Bearer %s\r\n\r\n", ws, missing[i], token);
