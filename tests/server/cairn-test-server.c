@@ -201,6 +201,32 @@ accept_certificate (SoupMessage          *msg,
   return TRUE;
 }
 
+void
+cairn_test_users_start (CairnTestUsers     *users,
+                        const char * const *extra_env,
+                        const char         *alice_device,
+                        const char         *bob_device)
+{
+  users->srv = cairn_test_server_new ();
+  cairn_test_server_add_user (users->srv, "alice", CAIRN_TEST_ALICE_PW);
+  cairn_test_server_add_user (users->srv, "bob", CAIRN_TEST_BOB_PW);
+  cairn_test_server_start (users->srv, extra_env);
+  users->alice = cairn_test_login (users->srv, "alice", CAIRN_TEST_ALICE_PW, alice_device);
+  users->bob = cairn_test_login (users->srv, "bob", CAIRN_TEST_BOB_PW, bob_device);
+  users->alice_ws = cairn_test_personal_ws (users->srv, users->alice);
+  users->bob_ws = cairn_test_personal_ws (users->srv, users->bob);
+}
+
+void
+cairn_test_users_clear (CairnTestUsers *users)
+{
+  g_clear_pointer (&users->srv, cairn_test_server_free);
+  g_clear_pointer (&users->alice, g_free);
+  g_clear_pointer (&users->bob, g_free);
+  g_clear_pointer (&users->alice_ws, g_free);
+  g_clear_pointer (&users->bob_ws, g_free);
+}
+
 GSocketConnection *
 cairn_test_server_connect_raw (CairnTestServer *self)
 {
