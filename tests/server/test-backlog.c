@@ -77,6 +77,19 @@ open_live_without_reading (CairnTestServer *srv,
   return conn;
 }
 
+/* Starts srv with alice signed in on "laptop": her token and personal
+ * workspace. */
+static void
+start_with_alice (CairnTestServer  *srv,
+                  char            **token,
+                  char            **ws)
+{
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  *token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  *ws = cairn_test_personal_ws (srv, *token);
+}
+
 /* Pushes PUSHES batches of big events (client c…c) over HTTP. */
 static void
 push_big_log (CairnTestServer *srv,
@@ -149,10 +162,7 @@ test_fan_out_to_stalled_clients (void)
   GSocketConnection *idle[READERS];
   gsize before, after;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   for (guint i = 0; i < READERS; i++)
     idle[i] = open_live_without_reading (srv, token, ws);
   before = rss_kib (srv->proc);
@@ -177,41 +187,12 @@ test_backlog_paced (void)
   CairnTestServer *srv = cairn_test_server_new ();
   g_autofree char *token = NULL;
   g_autofree char *ws = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *filler = g_malloc (ARGS_BYTES + 1);
   GSocketConnection *idle[READERS];
   gsize before, after;
   guint status = 0;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
-  path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
-  memset (filler, 'x', ARGS_BYTES);
-  filler[ARGS_BYTES] = '\0';
-  for (guint p = 0; p < PUSHES; p++)
-    {
-      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-      g_autoptr(JsonNode) node = NULL;
-      g_autoptr(JsonNode) answer = NULL;
-      g_autofree char *body = NULL;
-
-      for (guint i = 0; i < PER_PUSH; i++)
-        {
-          gint64 seq = p * PER_PUSH + i + 1;
-          g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"t%" G_GINT64_FORMAT "\",\"title\":\"%s\"}",
-                                                   seq, filler);
-
-          g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args,
-                                                         "cccccccccccccccccccccccccccccccc", seq,
-                                                         1764000000000 + seq));
-        }
-      node = cairn_protocol_encode_push_request (events, NULL);
-      body = cairn_protocol_to_string (node, NULL);
-      answer = cairn_test_http (srv, NULL, "POST", path, token, body, -1, &status);
-      g_assert_cmpuint (status, ==, 200);
-    }
+  start_with_alice (srv, &token, &ws);
+  push_big_log (srv, token, ws);
 
   before = rss_kib (srv->proc);
   for (guint i = 0; i < READERS; i++)
@@ -230,23 +211,7 @@ test_backlog_paced (void)
   g_assert_cmpuint (after, <, before + 40 * 1024);
 
   /* A client that reads gets everything, in order and complete. */
-  {
-    SoupWebsocketConnection *conn = cairn_test_live_connect (srv, token, ws, 0, &status);
-    CairnTestListener *l = cairn_test_listener_new (conn);
-    gint64 next = 1;
-
-    while (next <= PUSHES * PER_PUSH)
-      {
-        g_autoptr(CairnLiveMessage) m = cairn_test_listener_next (l, 20000);
-
-        g_assert_nonnull (m);
-        if (m->type != CAIRN_LIVE_EVENTS)
-          continue;
-        for (guint i = 0; i < m->events->len; i++)
-          g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, i))->seq, ==, next++);
-      }
-    cairn_test_listener_free (l);
-  }
+  read_whole_log (srv, token, ws);
   for (guint i = 0; i < READERS; i++)
     g_object_unref (idle[i]);
   cairn_test_server_free (srv);
@@ -330,10 +295,7 @@ test_stalled_pusher_ack_order (void)
   gint64 next = 1;
   gboolean acked = FALSE;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
   /* While this process does not run the main context, l reads nothing. */
   push_big_log (srv, token, ws);
@@ -401,10 +363,7 @@ test_big_bodies_memory (void)
   g_autofree char *ws = NULL;
   gsize base, peak;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   base = status_kib (srv->proc, "VmHWM:");
 
   {
