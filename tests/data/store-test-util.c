@@ -26,8 +26,15 @@ CairnStore *
 test_store_open_extra (TestStore  *ts,
                        const char *name)
 {
+  return test_store_open_at (ts->dir, name);
+}
+
+CairnStore *
+test_store_open_at (const char *dir,
+                    const char *name)
+{
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (ts->dir, name, NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
   CairnStore *store = cairn_store_open (path, &error);
 
   g_assert_no_error (error);

@@ -19,6 +19,9 @@ TestStore  *test_store_new        (void);
 /* Another store in the same folder (a second, fresh workspace file). */
 CairnStore *test_store_open_extra (TestStore  *ts,
                                    const char *name);
+/* The store in file name of folder dir, which must open. */
+CairnStore *test_store_open_at    (const char *dir,
+                                   const char *name);
 void        test_store_free       (TestStore  *ts);
 
 /* A remote event as the server would send it. args_json is an object. */

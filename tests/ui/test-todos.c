@@ -14,6 +14,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "store-test-util.h"
 
 typedef struct
 {
@@ -29,12 +30,7 @@ static CairnStore *
 open_store (Fixture    *f,
             const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  CairnStore *store = cairn_store_open (path, &error);
-
-  g_assert_no_error (error);
-  return store;
+  return test_store_open_at (f->dir, name);
 }
 
 /* The note's body as the store gives it to every reader. */
