@@ -80,6 +80,50 @@ test_event_confirmed (const CairnEvent *event,
   return copy;
 }
 
+void
+test_rebase_ok (CairnStore *store,
+             GPtrArray  *events,
+             const char *history_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cairn_store_rebase (store, events, history_id, &error));
+  g_assert_no_error (error);
+}
+
+void
+test_type_into_note (CairnStore *store,
+                     const char *note_id,
+                     gsize       pos,
+                     const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) replica = cairn_store_load_note_text (store, note_id, &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (replica, pos, text, -1, ops, &error));
+  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
+  g_assert_no_error (error);
+}
+
+char *
+test_read_note_body (CairnStore *store,
+                const char *note_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *body;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
+                                       "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return body;
+}
+
 char *
 test_dump (CairnStore *store)
 {

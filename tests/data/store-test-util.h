@@ -38,6 +38,20 @@ CairnEvent *test_commit_json      (CairnStore *store,
 CairnEvent *test_event_confirmed  (const CairnEvent *event,
                                    gint64            seq);
 
+/* events (confirmed) rebased onto store with history_id, which must work. */
+void        test_rebase_ok        (CairnStore *store,
+                                   GPtrArray  *events,
+                                   const char *history_id);
+/* Types text at character pos of the note as a device does: into its
+ * replica, then one note.edited, which must work. */
+void        test_type_into_note   (CairnStore *store,
+                                   const char *note_id,
+                                   gsize       pos,
+                                   const char *text);
+/* The note's body as the store gives it to every reader (cairn_note_body). */
+char       *test_read_note_body   (CairnStore *store,
+                                   const char *note_id);
+
 char       *test_dump             (CairnStore *store);
 /* Number of rows of a query's first column. */
 gint64      test_query_int        (CairnStore *store,

@@ -237,23 +237,6 @@ test_restore_keeps_everything (Fixture       *f,
   g_assert_cmpuint (f->log->len, ==, 5);
 }
 
-/* Types @utf8 at @pos of the note on @store, as one note.edited. */
-static void
-type_into_note (CairnStore *store,
-                const char *note_id,
-                gsize       pos,
-                const char *utf8)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-  g_assert_no_error (error);
-  g_assert_true (cairn_text_insert (text, pos, utf8, -1, ops, &error));
-  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
-  g_assert_no_error (error);
-}
-
 static char *
 note_body (CairnStore *store,
            const char *note_id)
@@ -274,10 +257,10 @@ share_note_typed_by_both (Fixture *f)
   char *note = cairn_store_create_note (f->a, "Plan", &error);
 
   g_assert_no_error (error);
-  type_into_note (f->a, note, 0, "mine");
+  test_type_into_note (f->a, note, 0, "mine");
   sync_device (f, f->ca, "a");
   sync_device (f, f->cb, "b");
-  type_into_note (f->b, note, 4, "+theirs");
+  test_type_into_note (f->b, note, 4, "+theirs");
   sync_device (f, f->cb, "b");
   sync_device (f, f->ca, "a");
   return note;
@@ -299,7 +282,7 @@ test_restore_forgets_note_ops (Fixture       *f,
   note = share_note_typed_by_both (f);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "mine+theirs");
-  type_into_note (a, note, 0, "!");   /* pending, and cached on a */
+  test_type_into_note (a, note, 0, "!");   /* pending, and cached on a */
 
   /* The server comes back holding only note.created. */
   g_ptr_array_set_size (f->log, 1);
@@ -459,7 +442,7 @@ test_restore_keeps_others_text (Fixture       *f,
   g_autofree char *note = NULL, *body = NULL, *da = NULL, *dc = NULL;
 
   note = share_note_typed_by_both (f);
-  type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
+  test_type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
 
   /* The server comes back holding a's two events, not b's. a finds out
    * by itself, pushes b's edit again, then its pending one, and pulls. */
@@ -475,11 +458,11 @@ test_restore_keeps_others_text (Fixture       *f,
   g_assert_cmpuint (held_ops (a, note), ==, 0);
 
   /* b never comes back; a and a new device go on editing. */
-  type_into_note (a, note, 0, "new ");
+  test_type_into_note (a, note, 0, "new ");
   sync_device (f, ca, "a");
   add_device_c (f);
   sync_device (f, f->cc, "c");
-  type_into_note (f->c, note, 0, "c: ");
+  test_type_into_note (f->c, note, 0, "c: ");
   sync_device (f, f->cc, "c");
   sync_device (f, ca, "a");
   g_clear_pointer (&body, g_free);
