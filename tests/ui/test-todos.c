@@ -33,24 +33,6 @@ open_store (Fixture    *f,
   return test_store_open_at (f->dir, name);
 }
 
-/* The note's body as the store gives it to every reader. */
-static char *
-test_body_of (CairnStore *store,
-              const char *note_id)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *body;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (cairn_store_get_db (store),
-                                       "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return body;
-}
-
 static int
 test_list_exists (CairnStore *store,
                   const char *list_id)
@@ -882,7 +864,7 @@ test_note_large_paste (Fixture       *f,
   g_assert_no_error (error);
   mine = take_as_server (f->store, 2);
   rebase_both (f, remote, mine, NULL);
-  remote_body = test_body_of (remote, note_id);
+  remote_body = test_read_note_body (remote, note_id);
   g_assert_cmpstr (remote_body, ==, paste->str);
   g_assert_cmpint (test_list_exists (remote, list_id), ==, 1);
 }
