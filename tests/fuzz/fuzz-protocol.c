@@ -73,6 +73,31 @@ check_push (const char *data,
     g_assert_nonnull (id);
 }
 
+/* The verdicts of the three paths on one input: where the general one
+ * refused, the fast one must have declined and the text one refused with
+ * the very same error; else the text one must have taken it too. Returns
+ * whether there are results to compare. */
+static gboolean
+check_verdicts (gboolean      general_took,
+                gboolean      fast_took,
+                gboolean      text_took,
+                const GError *error,
+                const GError *general_error,
+                const char   *what)
+{
+  if (!general_took)
+    {
+      if (fast_took)
+        g_error ("the fast %s the general path refuses: %s", what, general_error->message);
+      g_assert_false (text_took);
+      protocol_test_assert_same_error (error, general_error);
+      return FALSE;
+    }
+  g_assert_no_error (error);
+  g_assert_true (text_took);
+  return TRUE;
+}
+
 static void
 check_pull (const char *data,
             gsize       len,
@@ -93,18 +118,9 @@ check_pull (const char *data,
   else
     general_error = g_error_copy (parse_error);
 
-  if (general == NULL)
-    {
-      if (fast != NULL)
-        g_error ("the fast pull path took an answer the general path refuses: %s",
-                 general_error->message);
-      g_assert_null (text);
-      protocol_test_assert_same_error (error, general_error);
-      return;
-    }
-  g_assert_no_error (error);
-  g_assert_nonnull (text);
-  if (!compare)
+  if (!check_verdicts (general != NULL, fast != NULL, text != NULL, error, general_error,
+                       "pull path took an answer") ||
+      !compare)
     return;
   protocol_test_assert_same_pulled (text->events, general->events);
   g_assert_cmpint (text->head, ==, general->head);
@@ -151,17 +167,9 @@ check_live (const char *data,
   else
     general_error = g_error_copy (parse_error);
 
-  if (general == NULL)
-    {
-      if (fast != NULL)
-        g_error ("the fast live path took a message the general path refuses: %s",
-                 general_error->message);
-      g_assert_null (text);
-      protocol_test_assert_same_error (error, general_error);
-      return;
-    }
-  g_assert_no_error (error);
-  g_assert_nonnull (text);
+  if (!check_verdicts (general != NULL, fast != NULL, text != NULL, error, general_error,
+                       "live path took a message"))
+    return;
   g_assert_cmpint (text->type, ==, general->type);
   if (fast != NULL)
     {
