@@ -8,6 +8,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "cairn-todo-row.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-test-util.h"
@@ -73,26 +74,50 @@ widget_text (GtkWidget *widget)
 }
 
 GtkWidget *
-cairn_test_find_widget (GtkWidget  *root,
-                        GType       type,
-                        const char *name)
+cairn_test_find_first (GtkWidget     *root,
+                       gboolean     (*match) (GtkWidget *widget, gconstpointer data),
+                       gconstpointer  data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
-      (name == NULL ||
-       g_strcmp0 (widget_text (root), name) == 0 ||
-       g_strcmp0 (gtk_widget_get_name (root), name) == 0 ||
-       g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), name) == 0))
+  if (match (root, data))
     return root;
-
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = cairn_test_find_widget (child, type, name);
+      GtkWidget *found = cairn_test_find_first (child, match, data);
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+typedef struct
+{
+  GType       type;
+  const char *name;
+} WidgetQuery;
+
+static gboolean
+widget_matches (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  const WidgetQuery *q = data;
+
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, q->type) &&
+         (q->name == NULL ||
+          g_strcmp0 (widget_text (widget), q->name) == 0 ||
+          g_strcmp0 (gtk_widget_get_name (widget), q->name) == 0 ||
+          g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), q->name) == 0);
+}
+
+GtkWidget *
+cairn_test_find_widget (GtkWidget  *root,
+                        GType       type,
+                        const char *name)
+{
+  WidgetQuery q = { type, name };
+
+  return cairn_test_find_first (root, widget_matches, &q);
 }
 
 void
@@ -131,21 +156,19 @@ cairn_test_remove_dir (const char *dir)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+static gboolean
+is_mapped_button (GtkWidget     *widget,
+                  gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
 GtkWidget *
 cairn_test_find_mapped_button (GtkWidget  *root,
                                const char *label)
 {
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = cairn_test_find_mapped_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cairn_test_find_first (root, is_mapped_button, label);
 }
 
 gboolean
@@ -181,22 +204,30 @@ label_matches (const char          *label,
     }
 }
 
+typedef struct
+{
+  const char          *text;
+  CairnTestLabelMatch  match;
+} LabelQuery;
+
+static gboolean
+is_mapped_label (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  const LabelQuery *q = data;
+
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         label_matches (gtk_label_get_label (GTK_LABEL (widget)), q->text, q->match);
+}
+
 GtkWidget *
 cairn_test_find_label (GtkWidget           *root,
                        const char          *text,
                        CairnTestLabelMatch  match)
 {
-  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
-      label_matches (gtk_label_get_label (GTK_LABEL (root)), text, match))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = cairn_test_find_label (child, text, match);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  LabelQuery q = { text, match };
+
+  return cairn_test_find_first (root, is_mapped_label, &q);
 }
 
 gboolean
@@ -211,6 +242,42 @@ gboolean
 cairn_test_label_gone (gpointer query)
 {
   return !cairn_test_label_shown (query);
+}
+
+static gboolean
+is_todo_row_titled (GtkWidget     *widget,
+                    gconstpointer  title)
+{
+  GtkWidget *entry;
+
+  if (!CAIRN_IS_TODO_ROW (widget) || !gtk_widget_get_mapped (widget) ||
+      cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget)) == NULL)
+    return FALSE;
+  /* A row makes its widgets when it is first laid out on screen. */
+  entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
+  return entry != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), title) == 0;
+}
+
+GtkWidget *
+cairn_test_find_todo_row (GtkWidget  *root,
+                          const char *title)
+{
+  return cairn_test_find_first (root, is_todo_row_titled, title);
+}
+
+gboolean
+cairn_test_todo_row_shown (gpointer query)
+{
+  CairnTestRowQuery *q = query;
+
+  q->found = cairn_test_find_todo_row (q->root, q->title);
+  return q->found != NULL;
+}
+
+gboolean
+cairn_test_todo_row_gone (gpointer query)
+{
+  return !cairn_test_todo_row_shown (query);
 }
 
 static GLogWriterOutput

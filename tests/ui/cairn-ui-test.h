@@ -26,6 +26,11 @@ gboolean   cairn_test_wait_until       (gboolean   (*predicate) (gpointer data),
                                         gpointer     data);
 /* Iterates the default main context for about ms milliseconds. */
 void       cairn_test_spin             (guint        ms);
+/* The first of root and its descendants (depth first) for which
+ * match (widget, data) holds, or NULL. */
+GtkWidget *cairn_test_find_first      (GtkWidget     *root,
+                                        gboolean     (*match) (GtkWidget *widget, gconstpointer data),
+                                        gconstpointer  data);
 /* The first descendant of root of type `type` whose accessible/label text
  * or buildable id matches `name` (NULL: any). */
 GtkWidget *cairn_test_find_widget      (GtkWidget   *root,
@@ -66,6 +71,19 @@ typedef struct
 } CairnTestLabelQuery;
 gboolean   cairn_test_label_shown      (gpointer     query);
 gboolean   cairn_test_label_gone       (gpointer     query);
+/* The first mapped task row under root showing a task titled `title` in
+ * its title entry, or NULL. */
+GtkWidget *cairn_test_find_todo_row   (GtkWidget   *root,
+                                        const char  *title);
+/* For cairn_test_wait_until(): such a row, in found, or its absence. */
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  GtkWidget  *found;
+} CairnTestRowQuery;
+gboolean   cairn_test_todo_row_shown   (gpointer     query);
+gboolean   cairn_test_todo_row_gone    (gpointer     query);
 /* The engine's login and one full sync round, run to completion on the
  * default main context; the test fails on an error. */
 void       cairn_test_engine_login     (CairnSyncEngine *engine,

@@ -16,43 +16,6 @@
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *title;
-  GtkWidget  *found;   /* the row's title entry */
-} RowQuery;
-
-static GtkWidget *
-find_title_entry (GtkWidget  *widget,
-                  const char *title)
-{
-  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
-    {
-      GtkWidget *entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
-
-      if (entry != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), title) == 0)
-        return entry;
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_title_entry (c, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-row_shown (gpointer data)
-{
-  RowQuery *q = data;
-
-  q->found = find_title_entry (q->root, q->title);
-  return q->found != NULL;
-}
-
 /* Toasts queue up (one shown at a time, 5 s each): a toast may wait for
  * the ones before it longer than cairn_test_wait_until() waits. */
 static gboolean
@@ -118,7 +81,7 @@ test_typing_on_full_disk (void)
   g_autofree char *path = g_build_filename (dir, "local.db", NULL);
   g_autofree char *note_id = NULL, *other_id = NULL, *shown = NULL, *body = NULL;
   g_autofree char *list_id = NULL, *todo_id = NULL;
-  RowQuery rq;
+  CairnTestRowQuery rq = { NULL, NULL, NULL };
   g_autoptr(CairnStore) store = NULL;
   g_autoptr(CairnPool) pool = NULL;
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
@@ -127,6 +90,7 @@ test_typing_on_full_disk (void)
   GtkTextBuffer *buffer;
   CairnWindow *window;
   GtkWidget *title_entry;
+  GtkWidget *row_entry;
   CairnTestLabelQuery q = { NULL, NULL, CAIRN_TEST_LABEL_CONTAINS };
   BodyQuery bq;
 
@@ -209,17 +173,18 @@ test_typing_on_full_disk (void)
   cairn_window_select_page (window, list_id);
   rq.root = GTK_WIDGET (window);
   rq.title = "Buy milk";
-  g_assert_true (cairn_test_wait_until (row_shown, &rq));
+  g_assert_true (cairn_test_wait_until (cairn_test_todo_row_shown, &rq));
+  row_entry = cairn_test_find_widget (rq.found, GTK_TYPE_ENTRY, "title_entry");
   cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
-  gtk_widget_grab_focus (rq.found);
-  gtk_editable_set_text (GTK_EDITABLE (rq.found), "Buy oat milk");
-  g_signal_emit_by_name (rq.found, "activate");
+  gtk_widget_grab_focus (row_entry);
+  gtk_editable_set_text (GTK_EDITABLE (row_entry), "Buy oat milk");
+  g_signal_emit_by_name (row_entry, "activate");
   q.text = "Could not rename the task";
   g_assert_true (wait_for_toast (&q));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rq.found)), ==, "Buy oat milk");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row_entry)), ==, "Buy oat milk");
   g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy milk");
   cairn_fault_vfs_free_space ();
-  g_signal_emit_by_name (rq.found, "activate");
+  g_signal_emit_by_name (row_entry, "activate");
   g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy oat milk");
 
   gtk_window_destroy (GTK_WINDOW (window));

@@ -102,60 +102,14 @@ fixture_tear_down (Fixture       *f,
 
 /* ---- Finding things on screen ------------------------------------------- */
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *title;
-  GtkWidget  *found;
-} RowQuery;
-
-static GtkWidget *
-find_row_in (GtkWidget  *widget,
-             const char *title)
-{
-  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
-    {
-      CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
-      GtkWidget *label = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
-
-      /* A row makes its widgets when it is first laid out on screen. */
-      if (todo != NULL && label != NULL &&
-          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (label)), title) == 0)
-        return widget;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_row_in (child, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-row_shown (gpointer data)
-{
-  RowQuery *q = data;
-
-  q->found = find_row_in (q->root, q->title);
-  return q->found != NULL;
-}
-
-static gboolean
-row_gone (gpointer data)
-{
-  return !row_shown (data);
-}
-
 /* The on-screen row whose title reads `title`, waiting for it to appear. */
 static GtkWidget *
 wait_for_row (Fixture    *f,
               const char *title)
 {
-  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
 
-  if (!cairn_test_wait_until (row_shown, &q))
+  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
     g_error ("no task row shows “%s”", title);
   return q.found;
 }
@@ -164,9 +118,9 @@ static void
 wait_for_no_row (Fixture    *f,
                  const char *title)
 {
-  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
 
-  g_assert_true (cairn_test_wait_until (row_gone, &q));
+  g_assert_true (cairn_test_wait_until (cairn_test_todo_row_gone, &q));
 }
 
 static GtkWidget *

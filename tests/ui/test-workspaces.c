@@ -138,20 +138,19 @@ not_busy (gpointer data)
 
 /* The dialog's row, on the page shown, of a workspace whose subtitle
  * starts with prefix. */
+static gboolean
+is_row_with_subtitle (GtkWidget     *widget,
+                      gconstpointer  prefix)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget) &&
+         g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) ?: "", prefix);
+}
+
 static GtkWidget *
 find_row_by_subtitle (GtkWidget  *root,
                       const char *prefix)
 {
-  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
-      g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (root)) ?: "", prefix))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_row_by_subtitle (c, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cairn_test_find_first (root, is_row_with_subtitle, prefix);
 }
 
 typedef struct
@@ -187,20 +186,22 @@ open_workspace_row (Fixture    *f,
 }
 
 /* The Open button, mapped (on the page shown), of the row titled title. */
+static gboolean
+is_openable_row_titled (GtkWidget     *widget,
+                        gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
+         cairn_test_find_widget (widget, GTK_TYPE_BUTTON, "_Open") != NULL;
+}
+
 static GtkWidget *
 find_open_button (GtkWidget  *root,
                   const char *title)
 {
-  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return cairn_test_find_widget (root, GTK_TYPE_BUTTON, "_Open");
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_open_button (c, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  GtkWidget *row = cairn_test_find_first (root, is_openable_row_titled, title);
+
+  return row != NULL ? cairn_test_find_widget (row, GTK_TYPE_BUTTON, "_Open") : NULL;
 }
 
 static CairnAccountDialog *
