@@ -167,7 +167,7 @@ print_todo_line (CairnTodo  *todo,
            due != NULL ? "  due " : "", due != NULL ? due : "");
 }
 
-/* ---- lists ---- */
+/* ---- lists and notes ---- */
 
 /* Prints a model of lists or notes: one "ID  TITLE" line per row, or with
  * --json an array of their objects. */
@@ -198,11 +198,25 @@ print_rows (CairnCli   *cli,
   return cairn_cli_end_list (cli, builder);
 }
 
-static int
-cmd_lists (CairnCli  *cli,
-           int        argc,
-           char     **argv)
+/* What cmd_rows() and cmd_create() do for one command. */
+typedef struct
 {
+  GListModel *(*get_rows) (CairnPool *pool);
+} RowsCommand;
+
+typedef struct
+{
+  Kind   kind;
+  char *(*create) (CairnStore *store, const char *title, GError **error);
+} CreateCommand;
+
+/* `lists`, `notes`. */
+static int
+cmd_rows (CairnCli  *cli,
+          int        argc,
+          char     **argv)
+{
+  const RowsCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   CairnPool *pool;
 
@@ -210,14 +224,16 @@ cmd_lists (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  return print_rows (cli, cairn_pool_get_lists (pool));
+  return print_rows (cli, command->get_rows (pool));
 }
 
+/* `COMMAND TITLE`: prints the new object's id. */
 static int
-cmd_list_add (CairnCli  *cli,
-              int        argc,
-              char     **argv)
+cmd_create (CairnCli  *cli,
+            int        argc,
+            char     **argv)
 {
+  const CreateCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   const char *args[1];
@@ -226,10 +242,15 @@ cmd_list_add (CairnCli  *cli,
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
   if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
-      (id = cairn_store_create_list (store, args[0], &error)) == NULL)
+      (id = command->create (store, args[0], &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  return report (cli, KIND_LIST, id, TRUE);
+  return report (cli, command->kind, id, TRUE);
 }
+
+static const RowsCommand   lists    = { cairn_pool_get_lists };
+static const RowsCommand   notes    = { cairn_pool_get_notes };
+static const CreateCommand list_add = { KIND_LIST, cairn_store_create_list };
+static const CreateCommand note_add = { KIND_NOTE, cairn_store_create_note };
 
 /* ---- commands that take an id (and maybe a title) ---- */
 
@@ -491,41 +512,6 @@ cmd_move (CairnCli  *cli,
   return report (cli, KIND_TODO, args[0], FALSE);
 }
 
-/* ---- notes ---- */
-
-static int
-cmd_note_add (CairnCli  *cli,
-              int        argc,
-              char     **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  const char *args[1];
-  CairnStore *store;
-
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
-    return CAIRN_CLI_USAGE;
-  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
-      (id = cairn_store_create_note (store, args[0], &error)) == NULL)
-    return cairn_cli_fail (cli, error);
-  return report (cli, KIND_NOTE, id, TRUE);
-}
-
-static int
-cmd_notes (CairnCli  *cli,
-           int        argc,
-           char     **argv)
-{
-  g_autoptr(GError) error = NULL;
-  CairnPool *pool;
-
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
-    return CAIRN_CLI_USAGE;
-  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
-    return cairn_cli_fail (cli, error);
-  return print_rows (cli, cairn_pool_get_notes (pool));
-}
-
 /* ---- the log and the state ---- */
 
 static void
@@ -651,8 +637,8 @@ cmd_rebuild (CairnCli  *cli,
 }
 
 const CairnCliCommand cairn_cli_data_commands[] = {
-  { "lists",        "",                 "Show the lists", cmd_lists },
-  { "list-add",     "TITLE",            "Create a list; prints its id", cmd_list_add },
+  { "lists",        "",                 "Show the lists", cmd_rows, &lists },
+  { "list-add",     "TITLE",            "Create a list; prints its id", cmd_create, &list_add },
   { "list-rename",  "ID TITLE",         "Rename a list", cmd_rename, &list_rename },
   { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_id_action, &list_rm },
   { "list-restore", "ID",               "Bring a deleted list back", cmd_id_action, &list_restore },
@@ -666,8 +652,8 @@ const CairnCliCommand cairn_cli_data_commands[] = {
                     "Move a todo (default: to the end of its list)", cmd_move },
   { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_id_action, &todo_rm },
   { "restore",      "ID",               "Bring a deleted todo back", cmd_id_action, &todo_restore },
-  { "note-add",     "TITLE",            "Create a note; prints its id", cmd_note_add },
-  { "notes",        "",                 "Show the notes, newest first", cmd_notes },
+  { "note-add",     "TITLE",            "Create a note; prints its id", cmd_create, &note_add },
+  { "notes",        "",                 "Show the notes, newest first", cmd_rows, &notes },
   { "note-rename",  "ID TITLE",         "Rename a note", cmd_rename, &note_rename },
   { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_id_action, &note_rm },
   { "note-restore", "ID",               "Bring a deleted note back", cmd_id_action, &note_restore },
