@@ -162,6 +162,24 @@ test_query_text (CairnStore *store,
   return value;
 }
 
+char *
+test_fingerprint (CairnStore *store)
+{
+  g_autofree char *dump = test_dump (store);
+  g_autofree char *pending = test_query_text (store,
+      "SELECT group_concat(line, char(10)) FROM (SELECT client_seq || ' ' || name || ' ' || "
+      "version || ' ' || args AS line FROM pending ORDER BY client_seq)");
+  g_autofree char *log = test_query_text (store,
+      "SELECT group_concat(line, char(10)) FROM (SELECT seq || ' ' || client_id || ' ' || "
+      "client_seq || ' ' || name || ' ' || args AS line FROM log ORDER BY seq)");
+  const char *history = cairn_store_get_history_id (store);
+
+  return g_strdup_printf ("%s\npending:\n%s\nlog:\n%s\nhead %" G_GINT64_FORMAT " pending %u history %s",
+                          dump, pending ? pending : "", log ? log : "",
+                          cairn_store_get_head (store), cairn_store_get_pending_count (store),
+                          history ? history : "-");
+}
+
 guint32
 test_seed (void)
 {

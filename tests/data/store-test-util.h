@@ -59,6 +59,10 @@ gint64      test_query_int        (CairnStore *store,
 /* The text of a query's first column in its first row (NULL for NULL). */
 char       *test_query_text       (CairnStore *store,
                                    const char *sql);
+/* Everything a user or the sync relies on, as text: equal text, equal
+ * store (the dump, the pending and confirmed events, head and history).
+ * Client ids are left out of pending rows (always ours). */
+char       *test_fingerprint      (CairnStore *store);
 guint32     test_seed             (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestStore, test_store_free)

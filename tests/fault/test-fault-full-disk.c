@@ -24,22 +24,6 @@
 #define REMOTE_LIST "01890a5d-ac96-774b-bcce-b30209900001"
 #define REMOTE_TODO "01890a5d-ac96-774b-bcce-b30209900021"
 
-static char *
-fingerprint (CairnStore *store)
-{
-  g_autofree char *dump = test_dump (store);
-  g_autofree char *pending = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT client_seq || ' ' || name || ' ' || "
-      "args AS line FROM pending ORDER BY client_seq)");
-  g_autofree char *log = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT seq || ' ' || client_id || ' ' || "
-      "client_seq || ' ' || name || ' ' || args AS line FROM log ORDER BY seq)");
-
-  return g_strdup_printf ("%s\npending:\n%s\nlog:\n%s\nhead %" G_GINT64_FORMAT " pending %u",
-                          dump, pending ? pending : "", log ? log : "",
-                          cairn_store_get_head (store), cairn_store_get_pending_count (store));
-}
-
 typedef struct
 {
   char            *dir;
@@ -350,7 +334,7 @@ run (guint  n,
 
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
-      g_autofree char *before = fingerprint (c->store);
+      g_autofree char *before = test_fingerprint (c->store);
       g_autofree char *after = NULL;
 
       if (ops[i].func (c, &error))
@@ -383,7 +367,7 @@ run (guint  n,
           g_assert_no_error (error);
         }
       /* Nothing changed: not on disk, not in what the store shows. */
-      after = fingerprint (c->store);
+      after = test_fingerprint (c->store);
       g_assert_cmpstr (after, ==, before);
       assert_client_seqs (c->store);
       if (c->buffer != NULL)
@@ -413,19 +397,19 @@ run (guint  n,
   body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");
   g_assert_cmpstr (body, ==, c->typed->str);
 
-  final = fingerprint (c->store);
+  final = test_fingerprint (c->store);
   assert_client_seqs (c->store);
   g_clear_object (&c->buffer);
   g_clear_object (&c->store);
   fault_test_assert_file_integrity (c->path);
   c->store = cairn_store_open (c->path, &error);
   g_assert_no_error (error);
-  reopened = fingerprint (c->store);
+  reopened = test_fingerprint (c->store);
   g_assert_cmpstr (reopened, ==, final);
   g_assert_true (cairn_store_rebuild (c->store, &error));
   g_assert_no_error (error);
   g_free (reopened);
-  reopened = fingerprint (c->store);
+  reopened = test_fingerprint (c->store);
   g_assert_cmpstr (reopened, ==, final);
   ctx_free (c);
   return writes;
@@ -483,7 +467,7 @@ test_full_in_migration (gconstpointer data)
     c->store = cairn_store_open (c->path, &error);
     g_assert_no_error (error);
     writes = cairn_fault_vfs_get_write_count ();
-    clean = fingerprint (c->store);
+    clean = test_fingerprint (c->store);
     ctx_free (c);
   }
 
@@ -515,7 +499,7 @@ test_full_in_migration (gconstpointer data)
       g_assert_no_error (error);
       dump = test_dump (c->store);
       g_assert_cmpstr (dump, ==, expected);
-      fp = fingerprint (c->store);
+      fp = test_fingerprint (c->store);
       g_assert_cmpstr (fp, ==, clean);
       g_assert_cmpint (test_query_int (c->store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
       ctx_free (c);
