@@ -50,6 +50,17 @@ test_store_free (TestStore *ts)
   g_free (ts);
 }
 
+/* args_json, which must be JSON. */
+static JsonNode *
+parse_args (const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (args_json, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
 CairnEvent *
 test_event_new (const char *client_id,
                 gint64      client_seq,
@@ -57,12 +68,9 @@ test_event_new (const char *client_id,
                 const char *name,
                 const char *args_json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
-  CairnEvent *event;
+  g_autoptr(JsonNode) node = parse_args (args_json);
+  CairnEvent *event = cairn_event_new (name, 1, json_node_get_object (node));
 
-  g_assert_no_error (error);
-  event = cairn_event_new (name, 1, json_node_get_object (node));
   event->client_id = g_strdup (client_id);
   event->client_seq = client_seq;
   event->seq = seq;
@@ -196,11 +204,29 @@ test_commit_json (CairnStore *store,
                   const char *args_json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
-  CairnEvent *event;
+  g_autoptr(JsonNode) node = parse_args (args_json);
+  CairnEvent *event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
 
   g_assert_no_error (error);
-  event = cairn_store_commit (store, name, 1, json_node_get_object (node), &error);
-  g_assert_no_error (error);
   return event;
+}
+
+char *
+test_text_ops_b64 (void)
+{
+  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
+  bytes = cairn_text_ops_encode (ops);
+  return g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+void
+test_count_notify (GObject    *object,
+                   GParamSpec *pspec,
+                   guint      *count)
+{
+  (*count)++;
 }

@@ -64,6 +64,13 @@ char       *test_query_text       (CairnStore *store,
  * Client ids are left out of pending rows (always ours). */
 char       *test_fingerprint      (CairnStore *store);
 guint32     test_seed             (void);
+/* Base64 of the operations that type "hi" into an empty note, as an ops
+ * field holds them. */
+char       *test_text_ops_b64     (void);
+/* A "notify" handler that counts into *count. */
+void        test_count_notify     (GObject    *object,
+                                   GParamSpec *pspec,
+                                   guint      *count);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestStore, test_store_free)
 

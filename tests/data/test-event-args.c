@@ -44,26 +44,13 @@ assert_declined (const char *json)
     g_error ("the light reader took “%s”, which it must leave to json-glib", json);
 }
 
-/* A real text edit (inserting "hi"), as an ops field holds it. */
-static char *
-sample_ops_b64 (void)
-{
-  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-  g_autoptr(GBytes) bytes = NULL;
-
-  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
-  bytes = cairn_text_ops_encode (ops);
-  return g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
 /* The args of every event kind, written as the store writes them. */
 static void
 test_every_kind (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
-  g_autofree char *ops_b64 = sample_ops_b64 ();
+  g_autofree char *ops_b64 = test_text_ops_b64 ();
   const char *titles[] = {
     "Buy milk", "Crème brûlée ☕ 漢字 😀", "say \"hi\"", "back\\slash", "a/b",
     "tab\there", "line\nbreak", "del\x7f", "bell\x01", " padded ",
@@ -248,7 +235,7 @@ test_validate (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
-  g_autofree char *ops_b64 = sample_ops_b64 ();
+  g_autofree char *ops_b64 = test_text_ops_b64 ();
   g_autofree char *long_title = g_strnfill (501, 'x');
   const char *others[] = {
     "1", "true", "null", "\"\"", "\"bad value\"", "\"x\\u0001\"", "\" padded\"",

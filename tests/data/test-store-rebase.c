@@ -504,14 +504,6 @@ test_rollback_restores_state (void)
 }
 
 static void
-on_notify (GObject    *object,
-           GParamSpec *pspec,
-           guint      *count)
-{
-  (*count)++;
-}
-
-static void
 test_unknown_events (void)
 {
   g_autoptr(TestStore) ts = test_store_new ();
@@ -523,7 +515,7 @@ test_unknown_events (void)
   g_autoptr(GPtrArray) known = batch_new ();
   guint notified = 0;
 
-  g_signal_connect (ts->store, "notify::needs-update", G_CALLBACK (on_notify), &notified);
+  g_signal_connect (ts->store, "notify::needs-update", G_CALLBACK (test_count_notify), &notified);
   g_assert_false (cairn_store_get_needs_update (ts->store));
 
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));

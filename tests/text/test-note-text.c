@@ -156,14 +156,6 @@ test_appended_ops (void)
   g_assert_cmpstr (body, ==, expected->str);
 }
 
-static void
-on_notify (GObject    *object,
-           GParamSpec *pspec,
-           guint      *count)
-{
-  (*count)++;
-}
-
 /* The pool's note object follows the body, remote merges included. */
 static void
 test_pool_body (void)
@@ -179,7 +171,7 @@ test_pool_body (void)
   g_assert_nonnull (found);
   note = g_object_ref (found);
   g_assert_cmpstr (cairn_note_get_body (note), ==, "");
-  g_signal_connect (note, "notify::body", G_CALLBACK (on_notify), &notified);
+  g_signal_connect (note, "notify::body", G_CALLBACK (test_count_notify), &notified);
   type_into (ts->store, id, 0, "first line");
   g_assert_cmpstr (cairn_note_get_body (note), ==, "first line");
   g_assert_cmpuint (notified, ==, 1);
