@@ -171,13 +171,19 @@ cairn_test_find_mapped_button (GtkWidget  *root,
   return cairn_test_find_first (root, is_mapped_button, label);
 }
 
+/* Runs a query with find; whether it found something. */
+static gboolean
+query_shown (CairnTestWidgetQuery *q,
+             GtkWidget          *(*find) (GtkWidget *root, const char *text))
+{
+  q->found = find (q->root, q->text);
+  return q->found != NULL;
+}
+
 gboolean
 cairn_test_button_shown (gpointer query)
 {
-  CairnTestButtonQuery *q = query;
-
-  q->found = cairn_test_find_mapped_button (q->root, q->label);
-  return q->found != NULL;
+  return query_shown (query, cairn_test_find_mapped_button);
 }
 
 gboolean
@@ -268,10 +274,7 @@ cairn_test_find_todo_row (GtkWidget  *root,
 gboolean
 cairn_test_todo_row_shown (gpointer query)
 {
-  CairnTestRowQuery *q = query;
-
-  q->found = cairn_test_find_todo_row (q->root, q->title);
-  return q->found != NULL;
+  return query_shown (query, cairn_test_find_todo_row);
 }
 
 gboolean

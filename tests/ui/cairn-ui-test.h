@@ -40,13 +40,16 @@ GtkWidget *cairn_test_find_widget      (GtkWidget   *root,
  * button, say), or NULL. */
 GtkWidget *cairn_test_find_mapped_button (GtkWidget  *root,
                                           const char *label);
-/* For cairn_test_wait_until(): the button, in found, or its absence. */
+/* For cairn_test_wait_until(): a widget under root found by its text (in
+ * found), or its absence. */
 typedef struct
 {
   GtkWidget  *root;
-  const char *label;
+  const char *text;
   GtkWidget  *found;
-} CairnTestButtonQuery;
+} CairnTestWidgetQuery;
+/* The button labelled text. */
+typedef CairnTestWidgetQuery CairnTestButtonQuery;
 gboolean   cairn_test_button_shown     (gpointer     query);
 gboolean   cairn_test_button_gone      (gpointer     query);
 /* How cairn_test_find_label() matches a label's text against `text`. */
@@ -75,13 +78,8 @@ gboolean   cairn_test_label_gone       (gpointer     query);
  * its title entry, or NULL. */
 GtkWidget *cairn_test_find_todo_row   (GtkWidget   *root,
                                         const char  *title);
-/* For cairn_test_wait_until(): such a row, in found, or its absence. */
-typedef struct
-{
-  GtkWidget  *root;
-  const char *title;
-  GtkWidget  *found;
-} CairnTestRowQuery;
+/* For cairn_test_wait_until(): the task row titled text. */
+typedef CairnTestWidgetQuery CairnTestRowQuery;
 gboolean   cairn_test_todo_row_shown   (gpointer     query);
 gboolean   cairn_test_todo_row_gone    (gpointer     query);
 /* The engine's login and one full sync round, run to completion on the

@@ -172,7 +172,7 @@ test_typing_on_full_disk (void)
   /* A task renamed on a full disk keeps the new title in its entry. */
   cairn_window_select_page (window, list_id);
   rq.root = GTK_WIDGET (window);
-  rq.title = "Buy milk";
+  rq.text = "Buy milk";
   g_assert_true (cairn_test_wait_until (cairn_test_todo_row_shown, &rq));
   row_entry = cairn_test_find_widget (rq.found, GTK_TYPE_ENTRY, "title_entry");
   cairn_fault_vfs_fill_disk (1, SQLITE_FULL);

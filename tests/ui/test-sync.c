@@ -398,7 +398,7 @@ test_keep_mine_and_sync_now (void)
   /* Keep Mine on the toast: our title is back, as a new event, and the
    * report and its toast are gone. */
   keep_mine.root = GTK_WIDGET (window);
-  keep_mine.label = "_Keep Mine";
+  keep_mine.text = "_Keep Mine";
   g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &keep_mine));
   g_signal_emit_by_name (keep_mine.found, "clicked");
   g_free (title);
