@@ -227,6 +227,54 @@ cairn_test_users_clear (CairnTestUsers *users)
   g_clear_pointer (&users->bob_ws, g_free);
 }
 
+static void
+burst_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CairnTestBurst *burst = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  g_assert_no_error (error);
+  burst->done++;
+  switch ((guint) soup_message_get_status (msg))
+    {
+    case 401:
+      burst->unauthorized++;
+      break;
+    case 429:
+      burst->rate_limited++;
+      break;
+    default:
+      burst->other++;
+    }
+}
+
+void
+cairn_test_post_counted (CairnTestServer *self,
+                         SoupSession     *session,
+                         const char      *path,
+                         const char      *body,
+                         CairnTestBurst  *burst)
+{
+  g_autofree char *url = g_strconcat (self->base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, burst_answered, burst);
+}
+
+void
+cairn_test_burst_wait (CairnTestBurst *burst,
+                       guint           n)
+{
+  while (burst->done < n)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 GSocketConnection *
 cairn_test_server_connect_raw (CairnTestServer *self)
 {

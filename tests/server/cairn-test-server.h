@@ -69,6 +69,26 @@ void             cairn_test_users_start     (CairnTestUsers     *users,
 /* Stops the server and frees everything. */
 void             cairn_test_users_clear     (CairnTestUsers     *users);
 
+/* Answers to requests sent at once, counted by status. */
+typedef struct
+{
+  guint done;
+  guint unauthorized;   /* 401 */
+  guint rate_limited;   /* 429 */
+  guint other;
+} CairnTestBurst;
+
+/* POSTs the JSON body to path on session without waiting; the answer is
+ * counted in burst (the call itself must not fail). */
+void             cairn_test_post_counted    (CairnTestServer    *self,
+                                             SoupSession        *session,
+                                             const char         *path,
+                                             const char         *body,
+                                             CairnTestBurst     *burst);
+/* Runs the default main context until burst holds n answers. */
+void             cairn_test_burst_wait      (CairnTestBurst     *burst,
+                                             guint               n);
+
 /* A plain TCP connection to the server, for what an HTTP client would
  * never send. */
 GSocketConnection *cairn_test_server_connect_raw (CairnTestServer *self);

@@ -217,28 +217,6 @@ test_backlog_paced (void)
   cairn_test_server_free (srv);
 }
 
-typedef struct
-{
-  guint done;
-  guint unauthorized;
-} Logins;
-
-static void
-login_answered (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Logins *logins = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-
-  g_assert_no_error (error);
-  logins->done++;
-  if (soup_message_get_status (msg) == 401)
-    logins->unauthorized++;
-}
-
 /* A burst of logins at the real Argon2id cost (64 MiB per check) is
  * checked a couple at a time: the server's peak memory stays far below
  * one 64 MiB check per login, and every login is still answered. */
@@ -249,27 +227,21 @@ test_login_burst_memory (void)
   CairnTestServer *srv = cairn_test_server_new ();
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64,
                                                                   "timeout", 60, NULL);
-  g_autofree char *url = NULL;
-  Logins logins = { 0 };
+  CairnTestBurst logins = { 0 };
   const guint n = 12;
   gsize base, peak;
 
   cairn_test_server_start (srv, env);
-  url = g_strconcat (srv->base, "/v1/session", NULL);
   base = status_kib (srv->proc, "VmHWM:");
   for (guint i = 0; i < n; i++)
     {
       /* Unknown users: each costs a full check of the dummy hash. */
       g_autofree char *body = g_strdup_printf ("{\"username\":\"ghost%u\",\"password\":\"wrong-password\","
                                                "\"device\":\"d\"}", i);
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
 
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, login_answered, &logins);
+      cairn_test_post_counted (srv, session, "/v1/session", body, &logins);
     }
-  while (logins.done < n)
-    g_main_context_iteration (NULL, TRUE);
+  cairn_test_burst_wait (&logins, n);
   g_assert_cmpuint (logins.unauthorized, ==, n);
   peak = status_kib (srv->proc, "VmHWM:");
   g_test_message ("server peak RSS %zu KiB before, %zu KiB after %u concurrent logins", base, peak, n);
