@@ -153,6 +153,19 @@ cairn_cli_print_json (CairnCli *cli,
   g_print ("%s\n", text);
 }
 
+int
+cairn_cli_end_list (CairnCli    *cli,
+                    JsonBuilder *builder)
+{
+  json_builder_end_array (builder);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
+}
+
 gboolean
 cairn_cli_parse (CairnCli             *cli,
                  int                   argc,

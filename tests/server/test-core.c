@@ -4,45 +4,15 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
-#include "cairn-server-core.h"
+#include "core-test-util.h"
 #include "cairn-test-util.h"
 
 typedef struct
 {
-  gint64  now;
-  guint64 rng;
-} FakeWorld;
-
-static gint64
-fake_clock (gpointer user_data)
-{
-  return ((FakeWorld *) user_data)->now;
-}
-
-static void
-fake_random (guint8  *buf,
-             gsize    len,
-             gpointer user_data)
-{
-  FakeWorld *w = user_data;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      /* xorshift64 */
-      w->rng ^= w->rng << 13;
-      w->rng ^= w->rng >> 7;
-      w->rng ^= w->rng << 17;
-      buf[i] = w->rng & 0xff;
-    }
-}
-
-typedef struct
-{
   char            *dir;
-  FakeWorld        world;
+  CoreTestWorld    world;
   CairnServerCore *core;
 } Fixture;
 
@@ -50,14 +20,7 @@ static CairnServerCore *
 open_core (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  CairnServerCoreOptions opts = {
-    .clock = fake_clock,
-    .random = fake_random,
-    .user_data = &f->world,
-    .pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
-    .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN,
-  };
-  CairnServerCore *core = cairn_server_core_open (f->dir, &opts, &error);
+  CairnServerCore *core = core_test_open (f->dir, &f->world, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (core);
@@ -72,8 +35,7 @@ fixture_setup (Fixture       *f,
 
   f->dir = g_dir_make_tmp ("cairn-core-XXXXXX", &error);
   g_assert_no_error (error);
-  f->world.now = G_GINT64_CONSTANT (1764000000000);
-  f->world.rng = 0x9e3779b97f4a7c15ull;
+  f->world = (CoreTestWorld) CORE_TEST_WORLD_INIT;
   f->core = open_core (f);
 }
 
@@ -663,7 +625,7 @@ test_deterministic (Fixture       *f,
   g_autofree char *dir2 = NULL;
   g_autofree char *ws2 = NULL;
   g_autoptr(GError) error = NULL;
-  FakeWorld saved = { G_GINT64_CONSTANT (1764000000000), 0x9e3779b97f4a7c15ull };
+  CoreTestWorld saved = CORE_TEST_WORLD_INIT;
 
   g_clear_pointer (&f->core, cairn_server_core_close);
   cairn_test_rm_rf (f->dir);

@@ -8,12 +8,23 @@
 
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
+#include "store-test-util.h"
 
 typedef struct
 {
-  char       *dir;
-  GPtrArray  *log;     /* CairnWireEvent*: the "server" log */
+  char          *dir;
+  GPtrArray     *log;     /* CairnWireEvent*: the "server" log */
+  /* Devices "a" and "b", in every test; "c" after add_device_c(). */
+  CairnStore    *a, *b, *c;
+  CairnSyncCore *ca, *cb, *cc;
 } Fixture;
+
+static CairnStore *
+open_store (Fixture    *f,
+            const char *name)
+{
+  return test_store_open_at (f->dir, name);
+}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -21,15 +32,34 @@ fixture_set_up (Fixture       *f,
 {
   f->dir = g_dir_make_tmp ("cairn-store-sync-XXXXXX", NULL);
   f->log = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  f->a = open_store (f, "a.db");
+  f->b = open_store (f, "b.db");
+  f->ca = cairn_sync_core_new (f->a);
+  f->cb = cairn_sync_core_new (f->b);
+}
+
+/* A third device, on a fresh store. */
+static void
+add_device_c (Fixture *f)
+{
+  f->c = open_store (f, "c.db");
+  f->cc = cairn_sync_core_new (f->c);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr(GDir) dir = NULL;
   const char *name;
 
+  g_clear_pointer (&f->ca, cairn_sync_core_free);
+  g_clear_pointer (&f->cb, cairn_sync_core_free);
+  g_clear_pointer (&f->cc, cairn_sync_core_free);
+  g_clear_object (&f->a);
+  g_clear_object (&f->b);
+  g_clear_object (&f->c);
+  dir = g_dir_open (f->dir, 0, NULL);
   while (dir && (name = g_dir_read_name (dir)))
     {
       g_autofree char *p = g_build_filename (f->dir, name, NULL);
@@ -38,18 +68,6 @@ fixture_tear_down (Fixture       *f,
   g_rmdir (f->dir);
   g_free (f->dir);
   g_ptr_array_unref (f->log);
-}
-
-static CairnStore *
-open_store (Fixture    *f,
-            const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  CairnStore *store = cairn_store_open (path, &error);
-
-  g_assert_no_error (error);
-  return store;
 }
 
 /* The "server": appends what the core pushes, answering re-sends with
@@ -141,10 +159,8 @@ test_core_converges (Fixture       *f,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
 
   list = cairn_store_create_list (a, "Home", &error);
@@ -165,9 +181,6 @@ test_core_converges (Fixture       *f,
   g_assert_cmpuint (f->log->len, ==, 4);
   g_assert_cmpint (cairn_store_get_head (a), ==, 4);
   g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 0);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 static void
@@ -175,10 +188,8 @@ test_restore_keeps_everything (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *da = NULL, *db = NULL;
   gint64 first = 0, last = 0;
 
@@ -224,26 +235,6 @@ test_restore_keeps_everything (Fixture       *f,
   for (const char *t = "\"a1\"\0\"a2\"\0\"b1\"\0\"a3 pending\"\0"; *t; t += strlen (t) + 1)
     g_assert_nonnull (strstr (da, t));
   g_assert_cmpuint (f->log->len, ==, 5);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-}
-
-/* Types @utf8 at @pos of the note on @store, as one note.edited. */
-static void
-type_into_note (CairnStore *store,
-                const char *note_id,
-                gsize       pos,
-                const char *utf8)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-  g_assert_no_error (error);
-  g_assert_true (cairn_text_insert (text, pos, utf8, -1, ops, &error));
-  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
-  g_assert_no_error (error);
 }
 
 static char *
@@ -257,6 +248,24 @@ note_body (CairnStore *store,
   return cairn_text_get_text (text, NULL);
 }
 
+/* a writes a note "mine", b adds "+theirs", and each syncs after its
+ * edit: returns the note's id. */
+static char *
+share_note_typed_by_both (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  char *note = cairn_store_create_note (f->a, "Plan", &error);
+
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "mine");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  test_type_into_note (f->b, note, 4, "+theirs");
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  return note;
+}
+
 /* A restore forgets another device's note.edited: its ops must leave the
  * body too (they were once kept in note_body_ops and in the decoded-text
  * cache), and come back exactly once when that device pushes them again.
@@ -266,25 +275,14 @@ test_restore_forgets_note_ops (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *note = NULL, *body = NULL, *da = NULL, *db = NULL, *dc = NULL;
 
-  note = cairn_store_create_note (a, "Plan", &error);
-  g_assert_no_error (error);
-  type_into_note (a, note, 0, "mine");
-  sync_device (f, ca, "a");
-  sync_device (f, cb, "b");
-  type_into_note (b, note, 4, "+theirs");
-  sync_device (f, cb, "b");
-  sync_device (f, ca, "a");
+  note = share_note_typed_by_both (f);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "mine+theirs");
-  type_into_note (a, note, 0, "!");   /* pending, and cached on a */
+  test_type_into_note (a, note, 0, "!");   /* pending, and cached on a */
 
   /* The server comes back holding only note.created. */
   g_ptr_array_set_size (f->log, 1);
@@ -300,23 +298,18 @@ test_restore_forgets_note_ops (Fixture       *f,
   sync_device (f, cb, "b");
   sync_device (f, ca, "a");
   sync_device (f, cb, "b");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
   g_clear_pointer (&body, g_free);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "!mine+theirs");
   g_clear_pointer (&da, g_free);
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, db);
   g_assert_cmpstr (da, ==, dc);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
 }
 
 /* After a restore the client keeps the part of its log the server still
@@ -328,12 +321,8 @@ test_restore_pulls_from_agreement (Fixture       *f,
                                    gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *da = NULL, *db = NULL, *dc = NULL, *before = NULL;
   gint64 received;
 
@@ -414,23 +403,18 @@ test_restore_pulls_from_agreement (Fixture       *f,
   sync_device (f, cb, "b");
   g_assert_cmpuint (cairn_sync_core_get_restore_count (cb), ==, 0);
   sync_device (f, ca, "a");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
-  g_assert_cmpint (cairn_sync_core_get_events_received (cc), ==, 101);
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
+  g_assert_cmpint (cairn_sync_core_get_events_received (f->cc), ==, 101);
   g_clear_pointer (&da, g_free);
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, dc);
   g_assert_cmpstr (db, ==, dc);
   g_assert_nonnull (strstr (dc, "\"b15\""));
   g_assert_nonnull (strstr (dc, "\"a after\""));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
 }
 
 static guint
@@ -453,23 +437,12 @@ test_restore_keeps_others_text (Fixture       *f,
                                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca;
   g_autofree char *note = NULL, *body = NULL, *da = NULL, *dc = NULL;
 
-  note = cairn_store_create_note (a, "Plan", &error);
-  g_assert_no_error (error);
-  type_into_note (a, note, 0, "mine");
-  sync_device (f, ca, "a");
-  sync_device (f, cb, "b");
-  type_into_note (b, note, 4, "+theirs");
-  sync_device (f, cb, "b");
-  sync_device (f, ca, "a");
-  type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
+  note = share_note_typed_by_both (f);
+  test_type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
 
   /* The server comes back holding a's two events, not b's. a finds out
    * by itself, pushes b's edit again, then its pending one, and pulls. */
@@ -485,27 +458,22 @@ test_restore_keeps_others_text (Fixture       *f,
   g_assert_cmpuint (held_ops (a, note), ==, 0);
 
   /* b never comes back; a and a new device go on editing. */
-  type_into_note (a, note, 0, "new ");
+  test_type_into_note (a, note, 0, "new ");
   sync_device (f, ca, "a");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
-  type_into_note (c, note, 0, "c: ");
-  sync_device (f, cc, "c");
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
+  test_type_into_note (f->c, note, 0, "c: ");
+  sync_device (f, f->cc, "c");
   sync_device (f, ca, "a");
   g_clear_pointer (&body, g_free);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "c: new mine+theirs!");
   g_assert_cmpuint (held_ops (a, note), ==, 0);
-  g_assert_cmpuint (held_ops (c, note), ==, 0);
+  g_assert_cmpuint (held_ops (f->c, note), ==, 0);
   da = cairn_store_dump_state (a, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, dc);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
 }
 
 static guint
@@ -523,10 +491,8 @@ test_conflicts (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autoptr(GPtrArray) list_a = NULL;
   g_autofree char *list = NULL, *todo = NULL, *before = NULL, *after = NULL;
   CairnConflict *c;
@@ -584,9 +550,6 @@ test_conflicts (Fixture       *f,
   g_free (after);
   after = cairn_store_dump_state (a, &error);
   g_assert_nonnull (strstr (after, "\"done\" : 1"));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 /* A restore keeps what says which values are ours (sync_origin): a's
@@ -597,10 +560,8 @@ test_restore_keeps_conflict_origin (Fixture       *f,
                                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autoptr(GPtrArray) reports = NULL;
   g_autofree char *list = NULL, *todo = NULL;
   CairnConflict *c;
@@ -632,9 +593,6 @@ test_restore_keeps_conflict_origin (Fixture       *f,
   c = g_ptr_array_index (reports, 0);
   g_assert_cmpstr (cairn_conflict_get_ours (c), ==, "oat milk");
   g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "soy milk");
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 int

@@ -80,6 +80,37 @@ cli_spawn (Fixture     *f,
   return proc;
 }
 
+/* The arguments of ap up to NULL, as a NULL-terminated array. */
+static GPtrArray *
+collect_args (va_list ap)
+{
+  GPtrArray *args = g_ptr_array_new ();
+  const char *arg;
+
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+/* Runs cairn-cli to the end with input on stdin; returns its exit status,
+ * stdout and stderr. */
+static int
+cli_communicate (Fixture     *f,
+                 const char  *profile,
+                 const char  *input,
+                 GPtrArray   *args,
+                 char       **stdout_buf,
+                 char       **stderr_buf)
+{
+  g_autoptr(GSubprocess) proc = cli_spawn (f, profile, (const char **) args->pdata);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8 (proc, input, NULL, stdout_buf, stderr_buf, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (proc);
+}
+
 /* Runs cairn-cli; returns its exit status and, if wanted, stdout. */
 static int
 cli_run (Fixture     *f,
@@ -89,30 +120,24 @@ cli_run (Fixture     *f,
          char       **err,
          ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = NULL;
   g_autofree char *stdout_buf = NULL;
   g_autofree char *stderr_buf = NULL;
-  const char *arg;
   va_list ap;
+  int status;
 
   va_start (ap, err);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
+  args = collect_args (ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
 
-  proc = cli_spawn (f, profile, (const char **) args->pdata);
-  g_subprocess_communicate_utf8 (proc, input, NULL, &stdout_buf, &stderr_buf, &error);
-  g_assert_no_error (error);
+  status = cli_communicate (f, profile, input, args, &stdout_buf, &stderr_buf);
   if (out)
     *out = g_steal_pointer (&stdout_buf);
   if (err)
     *err = g_steal_pointer (&stderr_buf);
-  else if (g_subprocess_get_exit_status (proc) != 0)
+  else if (status != 0)
     g_test_message ("cairn-cli %s: %s", (char *) args->pdata[0], stderr_buf);
-  return g_subprocess_get_exit_status (proc);
+  return status;
 }
 
 /* cairn-cli that must succeed; returns stdout without the final newline. */
@@ -121,24 +146,16 @@ cli_ok (Fixture    *f,
         const char *profile,
         ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = NULL;
   g_autofree char *stdout_buf = NULL;
   g_autofree char *stderr_buf = NULL;
-  const char *arg;
   va_list ap;
 
   va_start (ap, profile);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
+  args = collect_args (ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
 
-  proc = cli_spawn (f, profile, (const char **) args->pdata);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_buf, &stderr_buf, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0)
+  if (cli_communicate (f, profile, NULL, args, &stdout_buf, &stderr_buf) != 0)
     g_error ("cairn-cli --profile %s %s failed: %s", profile, (char *) args->pdata[0], stderr_buf);
   g_strchomp (stdout_buf);
   return g_steal_pointer (&stdout_buf);
@@ -171,6 +188,35 @@ state (Fixture    *f,
        const char *profile)
 {
   return cli_ok (f, profile, "--json", "state", NULL);
+}
+
+/* The state of profile p, asserted to be q's too. */
+static char *
+same_state (Fixture    *f,
+            const char *p,
+            const char *q)
+{
+  char *sp = state (f, p);
+  g_autofree char *sq = state (f, q);
+
+  g_assert_cmpstr (sp, ==, sq);
+  return sp;
+}
+
+/* a and b sign in as ann; a makes a list called title and both sync:
+ * returns the list's id. */
+static char *
+share_new_list (Fixture    *f,
+                const char *title)
+{
+  char *list;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", title, NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  return list;
 }
 
 static JsonNode *
@@ -329,14 +375,10 @@ test_long_offline (Fixture       *f,
                    gconstpointer  data)
 {
   g_autofree char *list = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
-  login (f, "a", "ann", PASSWORD);
-  login (f, "b", "ann", PASSWORD);
-  list = cli_ok (f, "a", "list-add", "Trip", NULL);
-  sync_ok (f, "a");
-  sync_ok (f, "b");
+  list = share_new_list (f, "Trip");
 
   /* b is away for a long time: hundreds of changes pile up. */
   for (guint i = 0; i < 120; i++)
@@ -360,9 +402,7 @@ test_long_offline (Fixture       *f,
   sync_ok (f, "b");
   sync_ok (f, "a");
   g_assert_cmpuint (pending_of (f, "b"), ==, 0);
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 1 + 240 + 20);
 }
 
@@ -441,7 +481,7 @@ test_server_killed_mid_push (Fixture       *f,
 {
   g_autofree char *list = NULL;
   g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   const char *sync_args[] = { "sync", "--timeout", "30", NULL };
 
   login (f, "a", "ann", PASSWORD);
@@ -463,9 +503,7 @@ test_server_killed_mid_push (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
   g_assert_cmpuint (pending_of (f, "a"), ==, 0);
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 151);
 }
 
@@ -474,14 +512,10 @@ test_client_killed_mid_sync (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *list = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   const char *sync_args[] = { "sync", "--timeout", "30", NULL };
 
-  login (f, "a", "ann", PASSWORD);
-  login (f, "b", "ann", PASSWORD);
-  list = cli_ok (f, "a", "list-add", "Big", NULL);
-  sync_ok (f, "a");
-  sync_ok (f, "b");
+  list = share_new_list (f, "Big");
   for (guint i = 0; i < 150; i++)
     {
       g_autofree char *title = g_strdup_printf ("todo %u", i);
@@ -500,9 +534,7 @@ test_client_killed_mid_sync (Fixture       *f,
 
   sync_ok (f, "a");
   sync_ok (f, "b");
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 151);
 }
 
@@ -537,7 +569,7 @@ test_server_restored_from_backup (Fixture       *f,
                                   gconstpointer  data)
 {
   g_autofree char *list = NULL, *backup = NULL;
-  g_autofree char *sa = NULL, *sb = NULL, *todos = NULL;
+  g_autofree char *sa = NULL, *todos = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -570,9 +602,7 @@ test_server_restored_from_backup (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
 
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   todos = cli_ok (f, "a", "--json", "todos", list, "--all", NULL);
   g_assert_nonnull (strstr (todos, "before backup"));
   g_assert_nonnull (strstr (todos, "after backup by a"));
@@ -627,7 +657,7 @@ test_restore_todo_in_others_list (Fixture       *f,
                                   gconstpointer  data)
 {
   g_autofree char *backup = NULL, *list = NULL, *ta = NULL, *tb = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -647,9 +677,7 @@ test_restore_todo_in_others_list (Fixture       *f,
   tb = cli_ok (f, "b", "todos", list, "--all", NULL);
   g_assert_nonnull (strstr (ta, "milk"));
   g_assert_nonnull (strstr (tb, "milk"));
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 2);
 }
 
@@ -694,7 +722,7 @@ test_restore_rename_move_delete (Fixture       *f,
 {
   g_autofree char *backup = NULL, *home = NULL, *work = NULL;
   g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
-  g_autofree char *sa = NULL, *sb = NULL, *wa = NULL, *ha = NULL, *all = NULL;
+  g_autofree char *sa = NULL, *wa = NULL, *ha = NULL, *all = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -723,9 +751,7 @@ test_restore_rename_move_delete (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
 
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   wa = cli_ok (f, "a", "todos", work, "--all", NULL);
   g_assert_true (has_line_with (wa, t1, "[x]"));
   g_assert_true (has_line_with (wa, t1, "call the plumber at 9"));
@@ -872,7 +898,7 @@ test_workspaces_and_sharing (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *ws_a = NULL, *ws_b = NULL, *err = NULL, *out = NULL;
-  g_autofree char *list = NULL, *sa = NULL, *sb = NULL;
+  g_autofree char *list = NULL, *sa = NULL;
   g_autofree char *bob_personal = NULL;
 
   login (f, "a", "ann", PASSWORD);
@@ -905,9 +931,7 @@ test_workspaces_and_sharing (Fixture       *f,
   g_free (cli_ok (f, "b", "add", list, "from bob", NULL));
   sync_ok (f, "b");
   sync_ok (f, "a");
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_nonnull (strstr (sa, "from bob"));
 
   /* Switching back shows bob's own workspace, untouched. */
