@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store-subtasks.c: subtasks (todo.created / todo.moved v2 with
+ * parent_id, and the subtree effects of moved, deleted, restored): every
+ * no-op case, waiting for a parent, the wrappers' refusals, v1 events of
+ * older clients, a newer version reaching this build, two devices racing
+ * through rebase, rebuild byte for byte, and the v6 fixture. */
+#include "config.h"
+
+#include <string.h>
+
+#include "store-test-util.h"
+
+#define L1 "01890a5d-ac96-774b-bcce-b30209900001"
+#define L2 "01890a5d-ac96-774b-bcce-b30209900002"
+#define P  "01890a5d-ac96-774b-bcce-b30209900011"
+#define C  "01890a5d-ac96-774b-bcce-b30209900012"
+#define G  "01890a5d-ac96-774b-bcce-b30209900013"
+#define X  "01890a5d-ac96-774b-bcce-b30209900014"
+#define Y  "01890a5d-ac96-774b-bcce-b30209900015"
+#define OTHER "0123456789abcdef0123456789abcdef"
+
+/* A local commit at the newest version. */
+static void
+commit2 (CairnStore *store,
+         const char *name,
+         const char *args_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (args_json, &error);
+  g_autoptr(CairnEvent) event = NULL;
+
+  g_assert_no_error (error);
+  event = cairn_store_commit (store, name, _cairn_event_current_version (name),
+                              json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (event);
+}
+
+/* "parent|list|deleted|gone_with" of a todo, "-" for NULL. */
+static char *
+row (CairnStore *store,
+     const char *id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce (parent_id, '-') || '|' || list_id || '|' || "
+                                          "deleted || '|' || coalesce (gone_with, '-') "
+                                          "FROM todos WHERE id = '%s'", id);
+  return test_query_text (store, sql);
+}
+
+#define assert_row(store, id, expected) \
+  G_STMT_START { g_autofree char *r_ = row (store, id); g_assert_cmpstr (r_, ==, expected); } G_STMT_END
+
+static void
+assert_rebuild_same (CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = test_dump (store);
+  g_autofree char *after = NULL;
+
+  g_assert_true (cairn_store_rebuild (store, &error));
+  g_assert_no_error (error);
+  after = test_dump (store);
+  g_assert_cmpstr (after, ==, before);
+}
+
+#define TODO(id, list, parent) \
+  "{\"todo_id\":\"" id "\",\"list_id\":\"" list "\",\"title\":\"t\",\"position\":\"V\"" \
+  parent "}"
+#define UNDER(p) ",\"parent_id\":\"" p "\""
+
+static void
+base (CairnStore *s)
+{
+  commit2 (s, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+  commit2 (s, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"W\"}");
+  commit2 (s, "todo.created", TODO (P, L1, ""));
+  commit2 (s, "todo.created", TODO (C, L1, UNDER (P)));
+  commit2 (s, "todo.created", TODO (G, L1, UNDER (C)));
+}
+
+static void
+test_created (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  assert_row (s, C, P "|" L1 "|0|-");
+  assert_row (s, G, C "|" L1 "|0|-");
+
+  /* a parent in another list than list_id (moved meanwhile): the
+   * parent's list wins */
+  commit2 (s, "todo.created", TODO (X, L2, UNDER (P)));
+  assert_row (s, X, P "|" L1 "|0|-");
+  /* itself as parent: no-op, and it does not wait for itself */
+  commit2 (s, "todo.created", TODO (Y, L1, UNDER (Y)));
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM todos WHERE id = '" Y "'"), ==, 0);
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM parked"), ==, 0);
+  /* existing id: no-op */
+  commit2 (s, "todo.created", TODO (C, L1, ""));
+  assert_row (s, C, P "|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_created_waits_for_parent (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  commit2 (s, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}");
+  /* the child before its parent: it waits, and comes with the parent */
+  commit2 (s, "todo.created", TODO (C, L1, UNDER (P)));
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM parked WHERE target = '" P "'"), ==, 1);
+  commit2 (s, "todo.created", TODO (P, L1, ""));
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM parked"), ==, 0);
+  assert_row (s, C, P "|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_created_under_deleted (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" P "\"}");
+  /* under a deleted grandchild: deleted with the deletion root, P */
+  commit2 (s, "todo.created", TODO (X, L1, UNDER (G)));
+  assert_row (s, X, G "|" L1 "|1|" P);
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" P "\"}");
+  assert_row (s, P, "-|" L1 "|0|-");
+  assert_row (s, C, P "|" L1 "|0|-");
+  assert_row (s, G, C "|" L1 "|0|-");
+  assert_row (s, X, G "|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_moved (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  commit2 (s, "todo.created", TODO (X, L1, ""));
+
+  /* cycles: under itself, under a child, under a grandchild: no-ops */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" P "\",\"position\":\"a\",\"parent_id\":\"" P "\"}");
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" P "\",\"position\":\"a\",\"parent_id\":\"" C "\"}");
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" P "\",\"position\":\"a\",\"parent_id\":\"" G "\"}");
+  assert_row (s, P, "-|" L1 "|0|-");
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM parked"), ==, 0);
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM todos WHERE position = 'a'"), ==, 0);
+
+  /* the same parent and position: no-op; a new position: moved */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"V\",\"parent_id\":\"" P "\"}");
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"b\",\"parent_id\":\"" P "\"}");
+  g_assert_cmpint (test_query_int (s, "SELECT position = 'b' FROM todos WHERE id = '" C "'"), ==, 1);
+
+  /* no parent_id: top level (v2), with the subtree */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"c\"}");
+  assert_row (s, C, "-|" L1 "|0|-");
+  assert_row (s, G, C "|" L1 "|0|-");
+
+  /* to another list: the subtree follows */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"c\",\"list_id\":\"" L2 "\"}");
+  assert_row (s, C, "-|" L2 "|0|-");
+  assert_row (s, G, C "|" L2 "|0|-");
+
+  /* under a parent in another list than list_id: the parent's list */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"d\",\"list_id\":\"" L2 "\","
+                            "\"parent_id\":\"" X "\"}");
+  assert_row (s, C, X "|" L1 "|0|-");
+  assert_row (s, G, C "|" L1 "|0|-");
+
+  /* a parent that does not exist yet: it waits, then applies */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" G "\",\"position\":\"e\",\"parent_id\":\"" Y "\"}");
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM parked WHERE target = '" Y "'"), ==, 1);
+  assert_row (s, G, C "|" L1 "|0|-");
+  commit2 (s, "todo.created", TODO (Y, L2, ""));
+  assert_row (s, G, Y "|" L2 "|0|-");
+
+  /* a list that does not exist: waits; a deleted todo: no-op */
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" X "\"}");
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" X "\",\"position\":\"f\"}");
+  g_assert_cmpint (test_query_int (s, "SELECT position = 'f' FROM todos WHERE id = '" X "'"), ==, 0);
+  assert_rebuild_same (s);
+}
+
+static void
+test_moved_under_deleted (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  commit2 (s, "todo.created", TODO (X, L2, ""));
+  commit2 (s, "todo.created", TODO (Y, L2, UNDER (X)));
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" C "\"}");
+  /* X (with Y) under deleted G: deleted with G's root, C; to L1 */
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" X "\",\"position\":\"a\",\"parent_id\":\"" G "\"}");
+  assert_row (s, X, G "|" L1 "|1|" C);
+  assert_row (s, Y, X "|" L1 "|1|" C);
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" C "\"}");
+  assert_row (s, X, G "|" L1 "|0|-");
+  assert_row (s, Y, X "|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_deleted_restored (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  commit2 (s, "todo.created", TODO (X, L1, UNDER (P)));
+  /* X deleted on its own first: restoring P leaves it deleted */
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" X "\"}");
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" P "\"}");
+  assert_row (s, P, "-|" L1 "|1|-");
+  assert_row (s, C, P "|" L1 "|1|" P);
+  assert_row (s, G, C "|" L1 "|1|" P);
+  assert_row (s, X, P "|" L1 "|1|-");
+  /* deleted twice: no-op; a deleted subtask ignores changes */
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" P "\"}");
+  commit2 (s, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"z\"}");
+  assert_row (s, C, P "|" L1 "|1|" P);
+
+  /* restoring a child of a deleted parent: it joins the parent's deletion
+   * (and again: no-op) */
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" X "\"}");
+  assert_row (s, X, P "|" L1 "|1|" P);
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" C "\"}");
+  assert_row (s, C, P "|" L1 "|1|" P);
+
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" P "\"}");
+  assert_row (s, P, "-|" L1 "|0|-");
+  assert_row (s, C, P "|" L1 "|0|-");
+  assert_row (s, G, C "|" L1 "|0|-");
+  assert_row (s, X, P "|" L1 "|0|-");
+  /* restored twice: no-op */
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" P "\"}");
+
+  /* a subtree deleted, then its parent: restoring the parent leaves the
+   * subtree deleted, restoring the subtree brings back all of it */
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" C "\"}");
+  commit2 (s, "todo.deleted", "{\"todo_id\":\"" P "\"}");
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" P "\"}");
+  assert_row (s, C, P "|" L1 "|1|-");
+  assert_row (s, G, C "|" L1 "|1|" C);
+  commit2 (s, "todo.restored", "{\"todo_id\":\"" C "\"}");
+  assert_row (s, G, C "|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_completed_leaves_children (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  commit2 (s, "todo.completed", "{\"todo_id\":\"" P "\"}");
+  g_assert_cmpint (test_query_int (s, "SELECT done FROM todos WHERE id = '" P "'"), ==, 1);
+  g_assert_cmpint (test_query_int (s, "SELECT count(*) FROM todos WHERE done"), ==, 1);
+}
+
+static void
+test_wrappers (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) children = NULL;
+  g_autofree char *l1 = NULL, *l2 = NULL, *p = NULL, *c1 = NULL, *c2 = NULL, *g = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  CairnStore *s = ts->store;
+  guint pending;
+
+  l1 = cairn_store_create_list (s, "Home", &error);
+  l2 = cairn_store_create_list (s, "Work", &error);
+  p = cairn_store_create_todo (s, l1, "Parent", NULL, NULL, &error);
+  c1 = cairn_store_create_subtask (s, l1, p, "One", NULL, NULL, &error);
+  c2 = cairn_store_create_subtask (s, l1, p, "Two", NULL, NULL, &error);
+  g = cairn_store_create_subtask (s, l1, c1, "Deep", NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  children = cairn_store_list_subtasks (s, p, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (children->len, ==, 2);
+  g_assert_cmpstr (children->pdata[0], ==, c1);
+  g_assert_cmpstr (children->pdata[1], ==, c2);
+  g_clear_pointer (&children, g_ptr_array_unref);
+
+  /* before a sibling */
+  g_assert_true (cairn_store_move_todo_under (s, c2, NULL, p, c1, NULL, &error));
+  g_assert_no_error (error);
+  children = cairn_store_list_subtasks (s, p, &error);
+  g_assert_cmpstr (children->pdata[0], ==, c2);
+  g_clear_pointer (&children, g_ptr_array_unref);
+
+  /* every refusal names the field and writes nothing */
+  pending = cairn_store_get_pending_count (s);
+  before = test_dump (s);
+  g_assert_null (cairn_store_create_subtask (s, l2, p, "x", NULL, NULL, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "parent_id"));
+  g_clear_error (&error);
+  g_assert_null (cairn_store_create_subtask (s, l1, l1, "x", NULL, NULL, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "parent_id"));
+  g_clear_error (&error);
+  g_assert_null (cairn_store_create_subtask (s, l1, "nonsense", "x", NULL, NULL, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_move_todo_under (s, p, NULL, p, NULL, NULL, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "the todo itself"));
+  g_clear_error (&error);
+  g_assert_false (cairn_store_move_todo_under (s, p, NULL, g, NULL, NULL, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "subtasks"));
+  g_clear_error (&error);
+  g_assert_false (cairn_store_move_todo_under (s, c2, l2, p, NULL, NULL, &error));
+  g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+  g_clear_error (&error);
+  /* a sibling to go next to must be under the same parent */
+  g_assert_false (cairn_store_move_todo_under (s, c2, NULL, p, g, NULL, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = test_dump (s);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (cairn_store_get_pending_count (s), ==, pending);
+
+  /* a deleted parent is refused; so is restoring a subtask of one */
+  g_assert_true (cairn_store_delete_todo (s, c1, &error));
+  g_assert_null (cairn_store_create_subtask (s, l1, c1, "x", NULL, NULL, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_restore_todo (s, g, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "restore that first"));
+  g_clear_error (&error);
+  g_assert_true (cairn_store_restore_todo (s, c1, &error));
+
+  /* cairn_store_move_todo(): keeps the parent in its list, top level in
+   * another */
+  g_assert_true (cairn_store_move_todo (s, c1, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *r = row (s, c1);
+    g_autofree char *expected = g_strdup_printf ("%s|%s|0|-", p, l1);
+
+    g_assert_cmpstr (r, ==, expected);
+  }
+  g_assert_true (cairn_store_move_todo (s, c1, l2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *r = row (s, c1);
+    g_autofree char *rg = row (s, g);
+    g_autofree char *expected = g_strdup_printf ("-|%s|0|-", l2);
+    g_autofree char *expected_g = g_strdup_printf ("%s|%s|0|-", c1, l2);
+
+    g_assert_cmpstr (r, ==, expected);
+    g_assert_cmpstr (rg, ==, expected_g);
+  }
+  assert_rebuild_same (s);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/subtasks/created", test_created);
+  g_test_add_func ("/subtasks/created-waits-for-parent", test_created_waits_for_parent);
+  g_test_add_func ("/subtasks/created-under-deleted", test_created_under_deleted);
+  g_test_add_func ("/subtasks/moved", test_moved);
+  g_test_add_func ("/subtasks/moved-under-deleted", test_moved_under_deleted);
+  g_test_add_func ("/subtasks/deleted-restored", test_deleted_restored);
+  g_test_add_func ("/subtasks/completed-leaves-children", test_completed_leaves_children);
+  g_test_add_func ("/subtasks/wrappers", test_wrappers);
+  return g_test_run ();
+}
