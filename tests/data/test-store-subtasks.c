@@ -369,6 +369,293 @@ test_wrappers (void)
   assert_rebuild_same (s);
 }
 
+
+/* ---- two devices, through rebase ---- */
+
+static GPtrArray *
+batch_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+}
+
+static void
+rebase_ok (CairnStore *store,
+           GPtrArray  *batch)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cairn_store_rebase (store, batch, "history-1", &error));
+  g_assert_no_error (error);
+}
+
+/* The store's only pending event, as the server orders it at seq. */
+static CairnEvent *
+take_pending (CairnStore *store,
+              gint64      seq)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pending = cairn_store_list_pending (store, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (pending->len, ==, 1);
+  return test_event_confirmed (pending->pdata[0], seq);
+}
+
+/* Two devices share L1 and P, C (C under P) from another device. Each
+ * commits one event (a, b); the server orders a then b when a_first,
+ * else b then a; both devices take the order; their states must be equal,
+ * and equal to a rebuild. Returns device A's dump. */
+static char *
+race (const char *name_a,
+      const char *args_a,
+      const char *name_b,
+      const char *args_b,
+      gboolean    a_first,
+      TestStore **out_a)
+{
+  g_autoptr(TestStore) ta = test_store_new ();
+  g_autoptr(TestStore) tb = test_store_new ();
+  g_autoptr(GPtrArray) shared = batch_new ();
+  g_autoptr(GPtrArray) order = batch_new ();
+  g_autoptr(CairnEvent) a = NULL;
+  g_autoptr(CairnEvent) b = NULL;
+  g_autofree char *dump_b = NULL;
+  char *dump_a;
+
+  g_ptr_array_add (shared, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
+  g_ptr_array_add (shared, test_event_new (OTHER, 2, 2, "todo.created", TODO (P, L1, "")));
+  g_ptr_array_add (shared, test_event_new (OTHER, 3, 3, "todo.created", TODO (C, L1, "")));
+  g_ptr_array_add (shared, test_event_new (OTHER, 4, 4, "todo.created", TODO (X, L1, "")));
+  g_ptr_array_add (shared, test_event_new (OTHER, 5, 5, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Work\",\"position\":\"W\"}"));
+  /* v2 in the log: the child C under P */
+  g_ptr_array_add (shared, test_event_new (OTHER, 6, 6, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"V\",\"parent_id\":\"" P "\"}"));
+  ((CairnEvent *) shared->pdata[5])->version = 2;
+  rebase_ok (ta->store, shared);
+  rebase_ok (tb->store, shared);
+
+  commit2 (ta->store, name_a, args_a);
+  commit2 (tb->store, name_b, args_b);
+  a = take_pending (ta->store, a_first ? 7 : 8);
+  b = take_pending (tb->store, a_first ? 8 : 7);
+  g_ptr_array_add (order, cairn_event_ref (a_first ? a : b));
+  g_ptr_array_add (order, cairn_event_ref (a_first ? b : a));
+  rebase_ok (ta->store, order);
+  rebase_ok (tb->store, order);
+  g_assert_cmpuint (cairn_store_get_pending_count (ta->store), ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (tb->store), ==, 0);
+
+  dump_a = test_dump (ta->store);
+  dump_b = test_dump (tb->store);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  assert_rebuild_same (tb->store);
+  if (out_a != NULL)
+    *out_a = g_steal_pointer (&ta);
+  return dump_a;
+}
+
+static void
+test_race_cycle (void)
+{
+  /* A puts P under X, B puts X under C (a child of P): together a cycle.
+   * The one later in server order is the no-op, on both devices. */
+  for (int a_first = 0; a_first <= 1; a_first++)
+    {
+      g_autoptr(TestStore) ta = NULL;
+      g_autofree char *dump = race ("todo.moved", "{\"todo_id\":\"" P "\",\"position\":\"a\",\"parent_id\":\"" X "\"}",
+                                    "todo.moved", "{\"todo_id\":\"" X "\",\"position\":\"b\",\"parent_id\":\"" C "\"}",
+                                    a_first, &ta);
+      if (a_first)
+        {
+          assert_row (ta->store, P, X "|" L1 "|0|-");
+          assert_row (ta->store, X, "-|" L1 "|0|-");
+        }
+      else
+        {
+          assert_row (ta->store, X, C "|" L1 "|0|-");
+          assert_row (ta->store, P, "-|" L1 "|0|-");
+        }
+    }
+}
+
+static void
+test_race_delete_and_create_under (void)
+{
+  /* A deletes P; B adds Y under C (P's child). Either order: Y is deleted
+   * with P, and restoring P brings it back. */
+  for (int a_first = 0; a_first <= 1; a_first++)
+    {
+      g_autoptr(TestStore) ta = NULL;
+      g_autofree char *dump = race ("todo.deleted", "{\"todo_id\":\"" P "\"}",
+                                    "todo.created", TODO (Y, L1, UNDER (C)), a_first, &ta);
+
+      assert_row (ta->store, Y, C "|" L1 "|1|" P);
+      commit2 (ta->store, "todo.restored", "{\"todo_id\":\"" P "\"}");
+      assert_row (ta->store, C, P "|" L1 "|0|-");
+      assert_row (ta->store, Y, C "|" L1 "|0|-");
+    }
+}
+
+static void
+test_race_move_parent_and_child (void)
+{
+  /* A moves P to L2; B moves X under P. Either order: X ends under P in
+   * L2 (the intent "X under P" follows P), and so does C. */
+  for (int a_first = 0; a_first <= 1; a_first++)
+    {
+      g_autoptr(TestStore) ta = NULL;
+      g_autofree char *dump = race ("todo.moved", "{\"todo_id\":\"" P "\",\"position\":\"a\",\"list_id\":\"" L2 "\"}",
+                                    "todo.moved", "{\"todo_id\":\"" X "\",\"position\":\"b\",\"parent_id\":\"" P "\"}",
+                                    a_first, &ta);
+
+      assert_row (ta->store, P, "-|" L2 "|0|-");
+      assert_row (ta->store, C, P "|" L2 "|0|-");
+      assert_row (ta->store, X, P "|" L2 "|0|-");
+    }
+}
+
+/* ---- versions ---- */
+
+static void
+test_upcast_v1 (void)
+{
+  g_autoptr(JsonNode) node = json_from_string ("{\"todo_id\":\"" C "\",\"position\":\"a\"}", NULL);
+  g_autoptr(CairnEvent) v1 = cairn_event_new ("todo.moved", 1, json_node_get_object (node));
+  g_autoptr(CairnEvent) v2 = cairn_event_upcast (v1);
+  g_autofree char *a = cairn_event_dup_args_json (v1);
+  g_autofree char *b = cairn_event_dup_args_json (v2);
+  g_autoptr(JsonNode) created = json_from_string (TODO (C, L1, ""), NULL);
+  g_autoptr(CairnEvent) c1 = cairn_event_new ("todo.created", 1, json_node_get_object (created));
+  g_autoptr(CairnEvent) c2 = cairn_event_upcast (c1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (v2->version, ==, 2);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (c2->version, ==, 2);
+  g_assert_true (cairn_event_validate (c2, &error));
+  g_assert_no_error (error);
+
+  /* v1 has no parent_id: refused there, accepted in v2 */
+  {
+    g_autoptr(JsonNode) n = json_from_string ("{\"todo_id\":\"" C "\",\"position\":\"a\",\"parent_id\":\"" P "\"}", NULL);
+    g_autoptr(CairnEvent) bad = cairn_event_new ("todo.moved", 1, json_node_get_object (n));
+    g_autoptr(CairnEvent) good = cairn_event_new ("todo.moved", 2, json_node_get_object (n));
+
+    g_assert_false (cairn_event_validate (bad, &error));
+    g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "parent_id"));
+    g_clear_error (&error);
+    g_assert_true (cairn_event_validate (good, &error));
+    g_assert_no_error (error);
+  }
+  /* a bad parent_id names the field */
+  {
+    g_autoptr(JsonNode) n = json_from_string ("{\"todo_id\":\"" C "\",\"position\":\"a\",\"parent_id\":\"P\"}", NULL);
+    g_autoptr(CairnEvent) bad = cairn_event_new ("todo.moved", 2, json_node_get_object (n));
+
+    g_assert_false (cairn_event_validate (bad, &error));
+    g_assert_nonnull (strstr (error->message, "parent_id"));
+  }
+}
+
+static void
+test_older_client (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) batch = batch_new ();
+  CairnStore *s = ts->store;
+
+  base (s);
+  /* an older client's v1 events from the server: a v1 move (no parent:
+   * to the top level, with its subtree), a v1 create, a v1 delete */
+  g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"k\",\"list_id\":\"" L2 "\"}"));
+  g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", TODO (X, L1, "")));
+  g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "todo.deleted", "{\"todo_id\":\"" C "\"}"));
+  rebase_ok (s, batch);
+  g_assert_false (cairn_store_get_needs_update (s));
+  /* our pending events were replayed on top: they were made first, so
+   * the server puts them after; C's subtree followed it */
+  assert_row (s, C, "-|" L2 "|1|-");
+  assert_row (s, G, C "|" L2 "|1|" C);
+  assert_row (s, X, "-|" L1 "|0|-");
+  assert_rebuild_same (s);
+}
+
+static void
+test_newer_version (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) batch = batch_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_strdup (cairn_store_get_path (ts->store));
+  CairnEvent *newer;
+
+  /* todo.moved v3 is to this build what v2 is to a schema 6 build: stored,
+   * skipped, needs-update; once known (rewritten as v2, as a newer build
+   * would read it), opening the file applies it. */
+  g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
+  g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", TODO (P, L1, "")));
+  g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "todo.created", TODO (C, L1, "")));
+  newer = test_event_new (OTHER, 4, 4, "todo.moved", "{\"todo_id\":\"" C "\",\"position\":\"a\",\"parent_id\":\"" P "\",\"colour\":\"red\"}");
+  newer->version = 3;
+  g_ptr_array_add (batch, newer);
+  rebase_ok (ts->store, batch);
+  g_assert_true (cairn_store_get_needs_update (ts->store));
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log WHERE skipped"), ==, 1);
+  assert_row (ts->store, C, "-|" L1 "|0|-");
+
+  g_clear_object (&ts->store);
+  {
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE log SET version = 2, args = '{\"parent_id\":\"" P "\",\"position\":\"a\",\"todo_id\":\"" C "\"}' WHERE seq = 4",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  ts->store = cairn_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (cairn_store_get_needs_update (ts->store));
+  assert_row (ts->store, C, P "|" L1 "|0|-");
+}
+
+/* ---- an older file ---- */
+
+static void
+test_v6_fixture (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "data", "fixtures", "v6.sql", NULL);
+  g_autofree char *db_path = g_build_filename (ts->dir, "v6.db", NULL);
+  g_autofree char *sql = NULL, *parent = NULL, *child = NULL, *list = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(GPtrArray) children = NULL;
+  sqlite3 *db = NULL;
+
+  g_file_get_contents (fixture, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = cairn_store_open (db_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (store, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (test_query_int (store, "SELECT count(*) FROM todos WHERE parent_id IS NOT NULL "
+                                          "OR gone_with IS NOT NULL"), ==, 0);
+  /* its todos take subtasks; its pending v1 events replay as before */
+  list = test_query_text (store, "SELECT list_id FROM todos WHERE NOT deleted ORDER BY id LIMIT 1");
+  parent = test_query_text (store, "SELECT id FROM todos WHERE NOT deleted ORDER BY id LIMIT 1");
+  child = cairn_store_create_subtask (store, list, parent, "New subtask", NULL, NULL, &error);
+  g_assert_no_error (error);
+  children = cairn_store_list_subtasks (store, parent, &error);
+  g_assert_cmpuint (children->len, ==, 1);
+  g_assert_true (cairn_store_delete_todo (store, parent, &error));
+  assert_rebuild_same (store);
+  g_assert_true (cairn_store_restore_todo (store, parent, &error));
+  g_assert_cmpint (test_query_int (store, "SELECT count(*) FROM todos WHERE deleted AND gone_with IS NOT NULL"), ==, 0);
+  assert_rebuild_same (store);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -383,5 +670,12 @@ main (int    argc,
   g_test_add_func ("/subtasks/deleted-restored", test_deleted_restored);
   g_test_add_func ("/subtasks/completed-leaves-children", test_completed_leaves_children);
   g_test_add_func ("/subtasks/wrappers", test_wrappers);
+  g_test_add_func ("/subtasks/race-cycle", test_race_cycle);
+  g_test_add_func ("/subtasks/race-delete-and-create-under", test_race_delete_and_create_under);
+  g_test_add_func ("/subtasks/race-move-parent-and-child", test_race_move_parent_and_child);
+  g_test_add_func ("/subtasks/upcast-v1", test_upcast_v1);
+  g_test_add_func ("/subtasks/older-client", test_older_client);
+  g_test_add_func ("/subtasks/newer-version", test_newer_version);
+  g_test_add_func ("/subtasks/v6-fixture", test_v6_fixture);
   return g_test_run ();
 }
