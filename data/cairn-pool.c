@@ -653,3 +653,31 @@ cairn_pool_lookup_note (CairnPool  *self,
   g_return_val_if_fail (id != NULL, NULL);
   return g_hash_table_lookup (self->notes.live, id);
 }
+
+GPtrArray *
+cairn_pool_list_subtasks (CairnPool  *self,
+                          const char *todo_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  GPtrArray *todos;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (todo_id != NULL, NULL);
+
+  ids = _cairn_store_list_children (cairn_pool_get_store (self), todo_id, FALSE, &error);
+  if (ids == NULL)
+    {
+      g_warning ("Cannot read the subtasks of %s: %s", todo_id, error->message);
+      return NULL;
+    }
+  todos = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      CairnTodo *todo = cairn_pool_lookup_todo (self, ids->pdata[i]);
+
+      if (todo != NULL)
+        g_ptr_array_add (todos, g_object_ref (todo));
+    }
+  return todos;
+}

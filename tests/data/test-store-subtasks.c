@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cairn-pool.h"
 #include "store-test-util.h"
 
 #define L1 "01890a5d-ac96-774b-bcce-b30209900001"
@@ -656,6 +657,68 @@ test_v6_fixture (void)
   assert_rebuild_same (store);
 }
 
+/* ---- the pool ---- */
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_pool (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) todos = NULL;
+  g_autoptr(GPtrArray) children = NULL;
+  g_autofree char *l1 = NULL, *p = NULL, *c1 = NULL, *c2 = NULL, *other = NULL;
+  g_autoptr(CairnTodo) held = NULL;
+  CairnTodo *child;
+  guint notified = 0;
+
+  l1 = cairn_store_create_list (ts->store, "Home", &error);
+  todos = cairn_pool_get_todos (pool, l1);
+  p = cairn_store_create_todo (ts->store, l1, "P", NULL, NULL, &error);
+  c1 = cairn_store_create_subtask (ts->store, l1, p, "C1", NULL, NULL, &error);
+  c2 = cairn_store_create_subtask (ts->store, l1, p, "C2", NULL, NULL, &error);
+  other = cairn_store_create_todo (ts->store, l1, "Other", NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* the list's model holds every todo of the list, subtasks too */
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 4);
+  child = cairn_pool_lookup_todo (pool, c1);
+  held = g_object_ref (child);   /* held while deleted: the same object comes back */
+  g_assert_cmpstr (cairn_todo_get_parent_id (child), ==, p);
+  g_assert_null (cairn_todo_get_parent_id (cairn_pool_lookup_todo (pool, p)));
+  children = cairn_pool_list_subtasks (pool, p);
+  g_assert_cmpuint (children->len, ==, 2);
+  g_assert_true (children->pdata[0] == (gpointer) child);
+  g_assert_true (children->pdata[1] == (gpointer) cairn_pool_lookup_todo (pool, c2));
+  g_clear_pointer (&children, g_ptr_array_unref);
+
+  /* a move under another parent notifies parent-id once */
+  g_signal_connect (child, "notify::parent-id", G_CALLBACK (count_notify), &notified);
+  g_assert_true (cairn_store_move_todo_under (ts->store, c1, NULL, other, NULL, NULL, &error));
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (cairn_todo_get_parent_id (child), ==, other);
+  g_assert_true (cairn_store_rename_todo (ts->store, c1, "C1 renamed", &error));
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* deleting a parent takes its subtree out of the model; restoring it
+   * brings back the same objects */
+  g_assert_true (cairn_store_delete_todo (ts->store, other, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 2);
+  g_assert_null (cairn_pool_lookup_todo (pool, c1));
+  g_assert_true (cairn_store_restore_todo (ts->store, other, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 4);
+  g_assert_true (cairn_pool_lookup_todo (pool, c1) == child);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -677,5 +740,6 @@ main (int    argc,
   g_test_add_func ("/subtasks/older-client", test_older_client);
   g_test_add_func ("/subtasks/newer-version", test_newer_version);
   g_test_add_func ("/subtasks/v6-fixture", test_v6_fixture);
+  g_test_add_func ("/subtasks/pool", test_pool);
   return g_test_run ();
 }
