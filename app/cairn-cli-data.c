@@ -133,6 +133,8 @@ todo_to_json (JsonBuilder *builder,
   json_builder_begin_object (builder);
   add_string_or_null (builder, "id", cairn_todo_get_id (todo));
   add_string_or_null (builder, "list_id", cairn_todo_get_list_id (todo));
+  add_string_or_null (builder, "parent_id", cairn_todo_get_parent_id (todo));
+  add_string_or_null (builder, "gone_with", NULL);   /* live: never deleted with another */
   add_string_or_null (builder, "title", cairn_todo_get_title (todo));
   add_string_or_null (builder, "position", cairn_todo_get_position (todo));
   json_builder_set_member_name (builder, "done");
@@ -165,6 +167,26 @@ print_todo_line (CairnTodo  *todo,
   g_print ("%s[%c] %s  %s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
            cairn_todo_get_id (todo), cairn_todo_get_title (todo),
            due != NULL ? "  due " : "", due != NULL ? due : "");
+}
+
+/* The todo and, below it, its shown subtasks in position order (todos is
+ * sorted by position), each level indented two more spaces. */
+static void
+print_todo_tree (GListModel *todos,
+                 GHashTable *shown,
+                 CairnTodo  *todo,
+                 guint       depth)
+{
+  g_autofree char *indent = g_strnfill (depth * 2, ' ');
+
+  print_todo_line (todo, indent);
+  for (guint i = 0; i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) child = g_list_model_get_item (todos, i);
+
+      if (g_strcmp0 (cairn_todo_get_parent_id (child), cairn_todo_get_id (todo)) == 0)
+        print_todo_tree (todos, shown, child, depth + 1);
+    }
 }
 
 /* ---- lists and notes ---- */
@@ -347,14 +369,22 @@ cmd_add (CairnCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
+  const char *parent = NULL;
+  CairnCliOption options[] = {
+    { "--parent", TRUE, &parent },
+    { NULL }
+  };
   const char *args[2];
   int status;
 
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
+  if (!cairn_cli_parse (cli, argc, argv, options, 2, 2, args))
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  id = cairn_store_create_todo (opened_store (cli), args[0], args[1], NULL, NULL, &error);
+  if (parent != NULL && (status = require (cli, KIND_TODO, parent, WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  id = cairn_store_create_subtask (opened_store (cli), args[0], parent, args[1], NULL, NULL,
+                                   &error);
   if (id == NULL)
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, id, TRUE);
@@ -369,6 +399,7 @@ add_todos_of (CairnCli    *cli,
               JsonBuilder *builder)
 {
   g_autoptr(GListModel) todos = cairn_pool_get_todos (pool, cairn_list_get_id (list));
+  g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
 
   cairn_todo_model_set_show_completed (todos, all);
   if (heading && !cli->json)
@@ -380,7 +411,17 @@ add_todos_of (CairnCli    *cli,
       if (cli->json)
         todo_to_json (builder, todo);
       else
-        print_todo_line (todo, heading ? "  " : "");
+        g_hash_table_insert (shown, (gpointer) cairn_todo_get_id (todo), todo);
+    }
+  /* As text, subtasks under their parent, two spaces deeper a level; one
+   * whose parent is not shown (completed, without --all) is a root. */
+  for (guint i = 0; !cli->json && i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (todos, i);
+      const char *parent = cairn_todo_get_parent_id (todo);
+
+      if (parent == NULL || !g_hash_table_contains (shown, parent))
+        print_todo_tree (todos, shown, todo, heading ? 1 : 0);
     }
 }
 
@@ -472,9 +513,13 @@ cmd_move (CairnCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *target_list = NULL;
-  const char *list_id = NULL, *before = NULL, *after = NULL;
+  const char *list_id = NULL, *before = NULL, *after = NULL, *parent = NULL;
+  gboolean no_parent = FALSE;
+  gboolean moved;
   CairnCliOption options[] = {
     { "--list", TRUE, &list_id },
+    { "--parent", TRUE, &parent },
+    { "--no-parent", FALSE, &no_parent },
     { "--before", TRUE, &before },
     { "--after", TRUE, &after },
     { NULL }
@@ -487,6 +532,8 @@ cmd_move (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if (before != NULL && after != NULL)
     return cairn_cli_usage (cli, "give --before or --after, not both");
+  if (parent != NULL && no_parent)
+    return cairn_cli_usage (cli, "give --parent or --no-parent, not both");
   anchor = before != NULL ? before : after;
   if (anchor != NULL && strcmp (anchor, args[0]) == 0)
     return cairn_cli_usage (cli, "a todo cannot move next to itself");
@@ -495,7 +542,10 @@ cmd_move (CairnCli  *cli,
     return status;
   if (list_id != NULL && (status = require (cli, KIND_LIST, list_id, WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  target_list = list_id != NULL ? g_strdup (list_id) : todo_list_id (cli, args[0]);
+  if (parent != NULL && (status = require (cli, KIND_TODO, parent, WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  target_list = list_id != NULL ? g_strdup (list_id) :
+                parent != NULL ? todo_list_id (cli, parent) : todo_list_id (cli, args[0]);
   if (anchor != NULL)
     {
       g_autofree char *anchor_list = NULL;
@@ -507,7 +557,12 @@ cmd_move (CairnCli  *cli,
         return cairn_cli_failf (cli, "todo %s is not in list %s", anchor, target_list);
     }
 
-  if (!cairn_store_move_todo (opened_store (cli), args[0], list_id, before, after, &error))
+  if (parent != NULL || no_parent)
+    moved = cairn_store_move_todo_under (opened_store (cli), args[0], list_id, parent,
+                                         before, after, &error);
+  else
+    moved = cairn_store_move_todo (opened_store (cli), args[0], list_id, before, after, &error);
+  if (!moved)
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, args[0], FALSE);
 }
@@ -642,14 +697,16 @@ const CairnCliCommand cairn_cli_data_commands[] = {
   { "list-rename",  "ID TITLE",         "Rename a list", cmd_rename, &list_rename },
   { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_id_action, &list_rm },
   { "list-restore", "ID",               "Bring a deleted list back", cmd_id_action, &list_restore },
-  { "add",          "LIST-ID TITLE",    "Add a todo at the end of a list; prints its id", cmd_add },
+  { "add",          "LIST-ID TITLE [--parent ID]",
+                    "Add a todo at the end of a list (or of a todo's subtasks); prints its id", cmd_add },
   { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
   { "done",         "ID",               "Mark a todo completed", cmd_id_action, &todo_done },
   { "undone",       "ID",               "Mark a todo not completed", cmd_id_action, &todo_undone },
   { "rename",       "ID TITLE",         "Rename a todo", cmd_rename, &todo_rename },
   { "due",          "ID YYYY-MM-DD|--clear", "Set or clear a todo's due date", cmd_due },
-  { "move",         "ID [--list LIST-ID] [--before ID|--after ID]",
-                    "Move a todo (default: to the end of its list)", cmd_move },
+  { "move",         "ID [--list LIST-ID] [--parent ID|--no-parent] [--before ID|--after ID]",
+                    "Move a todo with its subtasks (default: to the end of its list, "
+                    "under the same parent)", cmd_move },
   { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_id_action, &todo_rm },
   { "restore",      "ID",               "Bring a deleted todo back", cmd_id_action, &todo_restore },
   { "note-add",     "TITLE",            "Create a note; prints its id", cmd_create, &note_add },

@@ -108,5 +108,6 @@ gboolean cairn_cli_parse (CairnCli             *cli,
 extern const CairnCliCommand cairn_cli_data_commands[];
 extern const CairnCliCommand cairn_cli_sync_commands[];
 extern const CairnCliCommand cairn_cli_text_commands[];
+extern const CairnCliCommand cairn_cli_subtask_commands[];
 
 G_END_DECLS

@@ -22,6 +22,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_data_commands,
   cairn_cli_sync_commands,
   cairn_cli_text_commands,
+  cairn_cli_subtask_commands,
   help_commands,
 };
 

@@ -146,7 +146,7 @@ apply_todo_changes (CairnPool   *self,
       Pending p;
       gboolean live;
 
-      if (!_cairn_pool_fetch_row (self, self->select_todo, id, 5, &live, error))
+      if (!_cairn_pool_fetch_row (self, self->select_todo, id, 6, &live, error))
         return FALSE;
       if (todo == NULL)
         {

@@ -32,6 +32,7 @@ gboolean   _cairn_todo_set_title     (CairnTodo *self, const char *title);
 gboolean   _cairn_todo_set_position  (CairnTodo *self, const char *position);
 gboolean   _cairn_todo_set_done      (CairnTodo *self, gboolean done);
 gboolean   _cairn_todo_set_due       (CairnTodo *self, const char *due);
+gboolean   _cairn_todo_set_parent_id (CairnTodo *self, const char *parent_id);
 
 /* A note reads its body through its pool, when asked for it. The version
  * is the note's text version as note_versions holds it (NULL: never

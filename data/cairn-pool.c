@@ -35,10 +35,10 @@
 /* The only place that knows the state tables' columns. */
 #define SELECT_LISTS "SELECT id, title, position FROM lists WHERE deleted = 0"
 #define SELECT_LIST  "SELECT title, position, deleted FROM lists WHERE id = ?1"
-#define SELECT_TODOS "SELECT id, list_id, title, position, done, due FROM todos WHERE deleted = 0"
-#define SELECT_TODO  "SELECT list_id, title, position, done, due, deleted FROM todos WHERE id = ?1"
+#define SELECT_TODOS "SELECT id, list_id, title, position, done, due, parent_id FROM todos WHERE deleted = 0"
+#define SELECT_TODO  "SELECT list_id, title, position, done, due, parent_id, deleted FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
-#define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due FROM todos " \
+#define LOAD_TODOS_OF_LIST "SELECT id, list_id, title, position, done, due, parent_id FROM todos " \
                            "WHERE list_id = ?1 AND deleted = 0"
 /* A note's body is read only when asked for (cairn_note_get_body()); what
  * the pool follows is the note's text version, a few dozen bytes. The text
@@ -123,6 +123,7 @@ _cairn_pool_update_todo (gpointer      todo,
   _cairn_todo_set_position (todo, _cairn_pool_column_text (stmt, first + 2));
   _cairn_todo_set_done (todo, sqlite3_column_int (stmt, first + 3) != 0);
   _cairn_todo_set_due (todo, _cairn_pool_column_text (stmt, first + 4));
+  _cairn_todo_set_parent_id (todo, _cairn_pool_column_text (stmt, first + 5));
 }
 
 void
@@ -628,7 +629,7 @@ cairn_pool_lookup_todo (CairnPool  *self,
   if (todo != NULL)
     return todo;
   /* Of a list not loaded yet: this one todo, followed from now on. */
-  if (!_cairn_pool_fetch_row (self, self->select_todo, id, 5, &live, &error))
+  if (!_cairn_pool_fetch_row (self, self->select_todo, id, 6, &live, &error))
     {
       g_warning ("%s", error->message);
       return NULL;
@@ -651,4 +652,32 @@ cairn_pool_lookup_note (CairnPool  *self,
   g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
   return g_hash_table_lookup (self->notes.live, id);
+}
+
+GPtrArray *
+cairn_pool_list_subtasks (CairnPool  *self,
+                          const char *todo_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  GPtrArray *todos;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (todo_id != NULL, NULL);
+
+  ids = _cairn_store_list_children (cairn_pool_get_store (self), todo_id, FALSE, &error);
+  if (ids == NULL)
+    {
+      g_warning ("Cannot read the subtasks of %s: %s", todo_id, error->message);
+      return NULL;
+    }
+  todos = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      CairnTodo *todo = cairn_pool_lookup_todo (self, ids->pdata[i]);
+
+      if (todo != NULL)
+        g_ptr_array_add (todos, g_object_ref (todo));
+    }
+  return todos;
 }

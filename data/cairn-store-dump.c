@@ -64,8 +64,8 @@ static const struct
   const char *sql;
 } object_kinds[] = {
   [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted FROM lists WHERE id = ?1" },
-  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, deleted "
-                                  "FROM todos WHERE id = ?1" },
+  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, parent_id, gone_with, title, position, "
+                                  "done, due, deleted FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
@@ -166,7 +166,8 @@ cairn_store_dump_state (CairnStore  *self,
                    "SELECT cairn_note_body (id, body) AS body, created_at, deleted, id, "
                    "title FROM notes ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
-                   "SELECT deleted, done, due, id, list_id, position, title FROM todos "
+                   "SELECT deleted, done, due, gone_with, id, list_id, parent_id, position, "
+                   "title FROM todos "
                    "ORDER BY id", error))
     return NULL;
   /* Events still waiting for their object: part of the state (every

@@ -125,6 +125,14 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (target, ord, client_id, client_seq)"
   ") WITHOUT ROWID;"
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM log);",
+  /* 6 -> 7 (subtasks): a todo's parent todo, always in the same list (NULL:
+   * top level), and gone_with, the deletion root a todo was deleted with
+   * (set on the descendants a todo.deleted carried; todo.restored of that
+   * root brings back exactly those). No rebuild: before schema 7 no event
+   * could set either, so NULL is what every existing row means. */
+  "ALTER TABLE todos ADD COLUMN parent_id TEXT;"
+  "ALTER TABLE todos ADD COLUMN gone_with TEXT;"
+  "CREATE INDEX todos_by_parent ON todos (parent_id, position, id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

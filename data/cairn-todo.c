@@ -14,12 +14,14 @@ struct _CairnTodo
   char    *title;
   char    *position;
   char    *due;
+  char    *parent_id;
   guint    done : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE, N_PROPS };
+enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE, PROP_PARENT_ID,
+       N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -43,6 +45,7 @@ cairn_todo_finalize (GObject *object)
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->position, g_free);
   g_clear_pointer (&self->due, g_free);
+  g_clear_pointer (&self->parent_id, g_free);
 
   G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
 }
@@ -75,6 +78,9 @@ cairn_todo_get_property (GObject    *object,
     case PROP_DUE:
       g_value_set_string (value, self->due);
       break;
+    case PROP_PARENT_ID:
+      g_value_set_string (value, self->parent_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -95,6 +101,7 @@ cairn_todo_class_init (CairnTodoClass *klass)
   properties[PROP_POSITION] = g_param_spec_string ("position", NULL, NULL, NULL, flags);
   properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
   properties[PROP_DUE] = g_param_spec_string ("due", NULL, NULL, NULL, flags);
+  properties[PROP_PARENT_ID] = g_param_spec_string ("parent-id", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -157,6 +164,13 @@ cairn_todo_get_due (CairnTodo *self)
   return self->due;
 }
 
+const char *
+cairn_todo_get_parent_id (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->parent_id;
+}
+
 static gboolean
 set_string_prop (CairnTodo   *self,
                  char       **field,
@@ -202,6 +216,14 @@ _cairn_todo_set_due (CairnTodo  *self,
   if (due != NULL && *due == '\0')
     due = NULL;
   return set_string_prop (self, &self->due, due, PROP_DUE);
+}
+
+gboolean
+_cairn_todo_set_parent_id (CairnTodo  *self,
+                           const char *parent_id)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->parent_id, parent_id, PROP_PARENT_ID);
 }
 
 gboolean

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-todo.h: one todo row, as the pool keeps it. Read-only properties:
- * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL). */
+ * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL),
+ * "parent-id" (the parent todo, NULL at the top level of its list). */
 #pragma once
 
 #include <glib-object.h>
@@ -16,5 +17,7 @@ const char *cairn_todo_get_title    (CairnTodo *self);
 const char *cairn_todo_get_position (CairnTodo *self);
 gboolean    cairn_todo_get_done     (CairnTodo *self);
 const char *cairn_todo_get_due      (CairnTodo *self);
+/* The parent todo (same list), NULL at the top level. */
+const char *cairn_todo_get_parent_id (CairnTodo *self);
 
 G_END_DECLS

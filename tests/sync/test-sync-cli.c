@@ -370,6 +370,93 @@ test_two_devices_converge (Fixture       *f,
   g_assert_nonnull (strstr (todos, "butter"));
 }
 
+static char *
+details_field (Fixture    *f,
+               const char *profile,
+               const char *id,
+               const char *member)
+{
+  g_autofree char *out = cli_ok (f, profile, "--json", "details", id, NULL);
+  g_autoptr(JsonNode) node = json_of (out);
+  JsonObject *o = json_node_get_object (node);
+
+  if (json_object_get_null_member (o, member))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (json_object_get_member (o, member)) &&
+      json_node_get_value_type (json_object_get_member (o, member)) == G_TYPE_BOOLEAN)
+    return g_strdup (json_object_get_boolean_member (o, member) ? "true" : "false");
+  return g_strdup (json_object_get_string_member (o, member));
+}
+
+/* Subtasks through the real server: two devices put A under B and B under
+ * A while offline (the later one in server order is a no-op everywhere);
+ * one deletes a parent while the other adds a subtask under it (deleted
+ * with it, back with it); a move to another list carries the subtree. */
+static void
+test_subtasks (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *home = NULL, *work = NULL, *a = NULL, *b = NULL, *p = NULL, *late = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *v = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  home = cli_ok (f, "a", "list-add", "Home", NULL);
+  work = cli_ok (f, "a", "list-add", "Work", NULL);
+  a = cli_ok (f, "a", "add", home, "A", NULL);
+  b = cli_ok (f, "a", "add", home, "B", NULL);
+  p = cli_ok (f, "a", "add", home, "Parent", NULL);
+  g_free (cli_ok (f, "a", "add", home, "Child", "--parent", p, NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* offline: a puts A under B, b puts B under A; a deletes Parent, b adds
+   * a subtask under it */
+  g_free (cli_ok (f, "a", "move", a, "--parent", b, NULL));
+  g_free (cli_ok (f, "b", "move", b, "--parent", a, NULL));
+  g_free (cli_ok (f, "a", "rm", p, NULL));
+  late = cli_ok (f, "b", "add", home, "Late", "--parent", p, NULL);
+
+  sync_ok (f, "a");   /* a's events come first in the server's order */
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+
+  v = details_field (f, "b", a, "parent_id");
+  g_assert_cmpstr (v, ==, b);
+  g_clear_pointer (&v, g_free);
+  v = details_field (f, "b", b, "parent_id");
+  g_assert_null (v);
+  v = details_field (f, "b", late, "gone_with");
+  g_assert_cmpstr (v, ==, p);
+  g_clear_pointer (&v, g_free);
+
+  /* restore on b brings the late subtask back on a */
+  g_free (cli_ok (f, "b", "restore", p, NULL));
+  /* a moves B (with A under it) to Work */
+  g_free (cli_ok (f, "a", "move", b, "--list", work, NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (sa);
+  g_free (sb);
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  v = details_field (f, "a", late, "deleted");
+  g_assert_cmpstr (v, ==, "false");
+  g_clear_pointer (&v, g_free);
+  v = details_field (f, "a", a, "list_id");
+  g_assert_cmpstr (v, ==, work);
+  g_clear_pointer (&v, g_free);
+  g_free (cli_ok (f, "a", "rebuild", NULL));
+  g_free (sb);
+  sb = state (f, "a");
+  g_assert_cmpstr (sa, ==, sb);
+}
+
 static void
 test_long_offline (Fixture       *f,
                    gconstpointer  data)
@@ -1022,6 +1109,7 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/not-signed-in", test_not_signed_in);
   ADD ("/sync/cli/two-devices-converge", test_two_devices_converge);
   ADD ("/sync/cli/long-offline", test_long_offline);
+  ADD ("/sync/cli/subtasks", test_subtasks);
   ADD ("/sync/cli/one-conflict-on-losing-side", test_one_conflict_on_losing_side);
   ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
   ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);
