@@ -28,6 +28,7 @@ assert_same_event (const CairnWireEvent *x,
   g_assert_cmpint (x->created_at, ==, y->created_at);
   g_assert_cmpint (x->seq, ==, y->seq);
   g_assert_cmpstr (x->device, ==, y->device);
+  g_assert_cmpstr (x->chain, ==, y->chain);
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cairn-chain.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "store-test-util.h"
@@ -17,6 +18,7 @@ typedef struct
   /* Devices "a" and "b", in every test; "c" after add_device_c(). */
   CairnStore    *a, *b, *c;
   CairnSyncCore *ca, *cb, *cc;
+  gboolean       no_chain; /* the "server" sends no chains (an older one) */
 } Fixture;
 
 static CairnStore *
@@ -100,8 +102,13 @@ push_all (Fixture       *f,
           if (j == f->log->len)
             {
               CairnWireEvent *copy = cairn_wire_event_copy (w);
+              const CairnWireEvent *prev = f->log->len > 0 ? f->log->pdata[f->log->len - 1] : NULL;
+
               copy->seq = f->log->len + 1;
               copy->device = g_strdup (device);
+              if (!f->no_chain)
+                copy->chain = cairn_chain_next (prev != NULL ? prev->chain : CAIRN_CHAIN_ZERO,
+                                                copy->client_id, copy->client_seq);
               g_ptr_array_add (f->log, copy);
             }
           r->client_id = g_strdup (w->client_id);
@@ -152,6 +159,47 @@ sync_device (Fixture       *f,
       push_all (f, core, device);
       pull_all (f, core);
     }
+}
+
+/* Numbers the "server" log 1..n again and recomputes its chains, as the
+ * server would have them after it got the events in this order. */
+static void
+relink_log (Fixture *f)
+{
+  const char *prev = CAIRN_CHAIN_ZERO;
+
+  for (guint i = 0; i < f->log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (f->log, i);
+
+      w->seq = i + 1;
+      g_free (w->chain);
+      w->chain = f->no_chain ? NULL : cairn_chain_next (prev, w->client_id, w->client_seq);
+      prev = w->chain;
+    }
+}
+
+/* Whether store's log is the "server" log, event for event. */
+static gboolean
+log_is_servers (Fixture    *f,
+                CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) mine = cairn_store_list_log (store, 0, 0, &error);
+
+  g_assert_no_error (error);
+  if (mine->len != f->log->len)
+    return FALSE;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      const CairnEvent *ev = g_ptr_array_index (mine, i);
+      const CairnWireEvent *w = g_ptr_array_index (f->log, i);
+
+      if (ev->seq != w->seq || ev->client_seq != w->client_seq ||
+          g_strcmp0 (ev->client_id, w->client_id) != 0)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -595,6 +643,107 @@ test_restore_keeps_conflict_origin (Fixture       *f,
   g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "soy milk");
 }
 
+/* The store's chain is the server's: computed locally at each insert
+ * (never copied from the wire), with the same definition. */
+static void
+test_chain_matches_server (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+
+  /* The definition (cairn-chain.h), fixed: SHA-256 of the previous
+   * chain's 16 bytes, client_id, NUL, client_seq as 8 bytes big-endian,
+   * cut to 16 bytes. */
+  {
+    g_autofree char *c1 = cairn_chain_next (CAIRN_CHAIN_ZERO, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
+    g_autofree char *c2 = cairn_chain_next (c1, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 7);
+
+    g_assert_cmpstr (c1, ==, "d76bbc403e56a2469f008d819b0a8726");
+    g_assert_cmpstr (c2, ==, "c7ee18b184985334e9603ad1df116756");
+    g_assert_true (cairn_chain_is_valid (c2));
+    g_assert_false (cairn_chain_is_valid ("C7EE18B184985334E9603AD1DF116756"));
+  }
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  g_free (cairn_store_create_todo (f->a, list, "a1", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_free (cairn_store_create_todo (f->b, list, "b1", NULL, NULL, &error));
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->log->len, ==, 3);
+  for (guint i = 0; i < f->log->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (f->log, i);
+      g_autofree char *ca = NULL, *cb = NULL;
+
+      g_assert_true (cairn_store_get_log_chain (f->a, w->seq, &ca, &error));
+      g_assert_true (cairn_store_get_log_chain (f->b, w->seq, &cb, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (ca, ==, w->chain);
+      g_assert_cmpstr (cb, ==, w->chain);
+    }
+}
+
+/* After a restore, other devices' pushes may put the same events at our
+ * head with another order below it: a's log is a1 a2 b1 a3, the server's
+ * a1 b1 a2 a3. The event at a's head is the same; the chain there is
+ * not, and a takes the server's order. (Before the chain, a kept its
+ * order for good: its state could differ from every other device's.) */
+static void
+test_restore_same_head_other_prefix (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *da = NULL, *db = NULL;
+  gpointer a2, b1;
+
+  f->no_chain = data != NULL;
+  list = cairn_store_create_list (f->a, "Home", &error);
+  g_free (cairn_store_create_todo (f->a, list, "a2", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_free (cairn_store_create_todo (f->b, list, "b1", NULL, NULL, &error));
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  g_free (cairn_store_create_todo (f->a, list, "a3", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->log->len, ==, 4);
+  g_assert_true (log_is_servers (f, f->a));
+
+  /* The server's log after the restore and the devices' pushes. */
+  a2 = f->log->pdata[1];
+  b1 = f->log->pdata[2];
+  f->log->pdata[1] = b1;
+  f->log->pdata[2] = a2;
+  relink_log (f);
+  g_assert_false (log_is_servers (f, f->a));
+
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  if (f->no_chain)
+    {
+      /* An older server: only the event at the head is compared, and it
+       * is the same, so a keeps its order: the limit the chain closes
+       * (docs/sync.md), and what every client did before it. */
+      g_assert_cmpuint (cairn_sync_core_get_restore_count (f->ca), ==, 0);
+      g_assert_false (log_is_servers (f, f->a));
+      return;
+    }
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (f->ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 4);   /* nothing was appended again */
+  g_assert_true (log_is_servers (f, f->a));
+  g_assert_true (log_is_servers (f, f->b));
+  da = cairn_store_dump_state (f->a, &error);
+  db = cairn_store_dump_state (f->b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->a), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -615,5 +764,11 @@ main (int argc, char *argv[])
               test_restore_keeps_conflict_origin, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
+  g_test_add ("/sync/store/chain-matches-server", Fixture, NULL, fixture_set_up,
+              test_chain_matches_server, fixture_tear_down);
+  g_test_add ("/sync/store/restore-same-head-other-prefix", Fixture, NULL, fixture_set_up,
+              test_restore_same_head_other_prefix, fixture_tear_down);
+  g_test_add ("/sync/store/restore-same-head-other-prefix-no-chain", Fixture, "no-chain",
+              fixture_set_up, test_restore_same_head_other_prefix, fixture_tear_down);
   return g_test_run ();
 }
