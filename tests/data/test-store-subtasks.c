@@ -640,7 +640,7 @@ test_v6_fixture (void)
 
   store = cairn_store_open (db_path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (test_query_int (store, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (test_query_int (store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
   g_assert_cmpint (test_query_int (store, "SELECT count(*) FROM todos WHERE parent_id IS NOT NULL "
                                           "OR gone_with IS NOT NULL"), ==, 0);
   /* its todos take subtasks; its pending v1 events replay as before */
