@@ -820,7 +820,7 @@ check_connection (CairnSyncCore  *self,
   if (!matches)
     {
       *result = start_probe (self, server_head, history_id,
-                             "its event at our head is a different one", error);
+                             "its log up to our head is a different one", error);
       return FALSE;
     }
   self->verified = TRUE;
