@@ -295,29 +295,16 @@ stop_reseeding (CairnSyncCore *self)
   g_clear_pointer (&self->staged_chain, g_free);
 }
 
-/* The server lost history we had, after keep_upto (the server has the log
- * up to there too). Nothing local is forgotten: the log after keep_upto
- * is pushed again, other devices' events as well as ours and in their
- * order, so that the server's new log keeps every cause before its
- * effects (docs/sync.md); then the outbox goes out and the server's log
- * after keep_upto replaces ours in one transaction (finish_reseed). */
-static gboolean
-restore_at (CairnSyncCore  *self,
-            gint64          keep_upto,
-            const char     *history_id,
-            GError        **error);
-
-/* Does our log agree with the server's at seq? With a chain on the wire
- * (and ours known), *agrees says whether the logs are the same event for
- * event up to seq, and *proven is TRUE; else (an older server) only the
- * event at seq is compared (identity: client_id, client_seq), and
- * *proven is FALSE. mine is our event at seq, NULL when we have none. */
+/* Does our log agree with the server's at wire->seq? With a chain on the
+ * wire (and ours known), *agrees says whether the logs are the same, event
+ * for event, up to that seq; else (an older server) only the event there
+ * is compared (client_id, client_seq). mine is our event at that seq,
+ * NULL when we have none. */
 static gboolean
 log_agrees_at (CairnSyncCore         *self,
                const CairnWireEvent  *wire,
                const CairnEvent      *mine,
                gboolean              *agrees,
-               gboolean              *proven,
                GError               **error)
 {
   g_autofree char *chain = NULL;
@@ -326,15 +313,12 @@ log_agrees_at (CairnSyncCore         *self,
             && mine->seq == wire->seq
             && mine->client_seq == wire->client_seq
             && g_strcmp0 (mine->client_id, wire->client_id) == 0;
-  *proven = FALSE;
-  if (wire->chain == NULL || mine == NULL)
+  if (!*agrees || wire->chain == NULL)
     return TRUE;
   if (!cairn_store_get_log_chain (self->store, wire->seq, &chain, error))
     return FALSE;
-  if (chain == NULL)
-    return TRUE;
-  *agrees = *agrees && strcmp (chain, wire->chain) == 0;
-  *proven = TRUE;
+  if (chain != NULL)
+    *agrees = strcmp (chain, wire->chain) == 0;
   return TRUE;
 }
 
@@ -361,6 +345,12 @@ chain_still_agrees (CairnSyncCore  *self,
   return TRUE;
 }
 
+/* The server lost history we had, after keep_upto (the server has the log
+ * up to there too). Nothing local is forgotten: the log after keep_upto
+ * is pushed again, other devices' events as well as ours and in their
+ * order, so that the server's new log keeps every cause before its
+ * effects (docs/sync.md); then the outbox goes out and the server's log
+ * after keep_upto replaces ours in one transaction (finish_reseed). */
 static gboolean
 restore_at (CairnSyncCore  *self,
             gint64          keep_upto,
@@ -559,7 +549,7 @@ receive_probe (CairnSyncCore  *self,
     {
       const CairnWireEvent *w = g_ptr_array_index (events, i);
       const CairnEvent *ev = g_ptr_array_index (mine, i);
-      gboolean agrees, proven;
+      gboolean agrees;
 
       if (w->seq > self->probe_top)
         break;
@@ -569,7 +559,7 @@ receive_probe (CairnSyncCore  *self,
        * agrees proves the logs agree below the page too. Without them
        * (an older server), events below the first agreeing one are
        * assumed to agree. */
-      if (!log_agrees_at (self, w, ev, &agrees, &proven, error))
+      if (!log_agrees_at (self, w, ev, &agrees, error))
         return FALSE;
       if (!agrees)
         {
@@ -774,7 +764,6 @@ check_anchor (CairnSyncCore         *self,
               GError               **error)
 {
   g_autoptr(GPtrArray) mine = NULL;
-  gboolean proven;
 
   mine = cairn_store_list_log (self->store, wire->seq - 1, 1, error);
   if (mine == NULL)
@@ -782,7 +771,7 @@ check_anchor (CairnSyncCore         *self,
   /* With the server's chain, agreement there proves the whole log up to
    * our head the same; without it, only the event at our head. */
   return log_agrees_at (self, wire, mine->len > 0 ? g_ptr_array_index (mine, 0) : NULL,
-                        matches, &proven, error);
+                        matches, error);
 }
 
 /* Until a connection has seen the server's event at our head and found
@@ -831,7 +820,7 @@ check_connection (CairnSyncCore  *self,
   if (!matches)
     {
       *result = start_probe (self, server_head, history_id,
-                             "its event at our head is a different one", error);
+                             "its log up to our head is a different one", error);
       return FALSE;
     }
   self->verified = TRUE;
@@ -942,8 +931,8 @@ cairn_sync_core_receive (CairnSyncCore  *self,
       for (guint i = 0; i < events->len && last_wire == NULL; i++)
         if (((CairnWireEvent *) events->pdata[i])->seq == top)
           last_wire = events->pdata[i];
-      /* Each applied event matched, but the chain checks every event
-       * below as well: one comparison per batch. */
+      /* The batch continued our head event by event; the chain also
+       * checks every event below it: one comparison per batch. */
       if (!chain_still_agrees (self, top, last_wire != NULL ? last_wire->chain : NULL,
                                &agrees, error))
         return FALSE;
