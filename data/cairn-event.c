@@ -398,8 +398,13 @@ set_unexpected (GError     **error,
                 const char  *event_name,
                 const char  *member)
 {
+  /* The name comes from the sender: a JSON escape of a lone surrogate
+   * ("\ud66d") reads back as bytes that are not UTF-8, and an error
+   * message must be. */
+  g_autofree char *shown = g_utf8_make_valid (member, -1);
+
   g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
-               "%s: unexpected field “%s”", event_name, member);
+               "%s: unexpected field “%s”", event_name, shown);
 }
 
 static const char *
