@@ -156,6 +156,8 @@ todo_to_json (JsonBuilder *builder,
   json_builder_begin_object (builder);
   add_string_or_null (builder, "id", cairn_todo_get_id (todo));
   add_string_or_null (builder, "list_id", cairn_todo_get_list_id (todo));
+  add_string_or_null (builder, "parent_id", cairn_todo_get_parent_id (todo));
+  add_string_or_null (builder, "gone_with", NULL);   /* live: never deleted with another */
   add_string_or_null (builder, "title", cairn_todo_get_title (todo));
   add_string_or_null (builder, "position", cairn_todo_get_position (todo));
   json_builder_set_member_name (builder, "done");
@@ -206,7 +208,28 @@ print_todo_line (CairnPool  *pool,
            due != NULL ? "  due " : "", due != NULL ? due : "", extra->str);
 }
 
-/* ---- lists ---- */
+/* The todo and, below it, its shown subtasks in position order (todos is
+ * sorted by position), each level indented two more spaces. */
+static void
+print_todo_tree (CairnPool  *pool,
+                 GListModel *todos,
+                 GHashTable *shown,
+                 CairnTodo  *todo,
+                 guint       depth)
+{
+  g_autofree char *indent = g_strnfill (depth * 2, ' ');
+
+  print_todo_line (pool, todo, indent);
+  for (guint i = 0; i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) child = g_list_model_get_item (todos, i);
+
+      if (g_strcmp0 (cairn_todo_get_parent_id (child), cairn_todo_get_id (todo)) == 0)
+        print_todo_tree (pool, todos, shown, child, depth + 1);
+    }
+}
+
+/* ---- lists and notes ---- */
 
 /* Prints a model of lists or notes: one "ID  TITLE" line per row, or with
  * --json an array of their objects. */
@@ -235,20 +258,28 @@ print_rows (CairnCli   *cli,
                    CAIRN_IS_LIST (row) && g_str_equal (id, CAIRN_INBOX_ID) ? "  (inbox)" : "");
         }
     }
-  json_builder_end_array (builder);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, builder);
 }
 
-static int
-cmd_lists (CairnCli  *cli,
-           int        argc,
-           char     **argv)
+/* What cmd_rows() and cmd_create() do for one command. */
+typedef struct
 {
+  GListModel *(*get_rows) (CairnPool *pool);
+} RowsCommand;
+
+typedef struct
+{
+  Kind   kind;
+  char *(*create) (CairnStore *store, const char *title, GError **error);
+} CreateCommand;
+
+/* `lists`, `notes`. */
+static int
+cmd_rows (CairnCli  *cli,
+          int        argc,
+          char     **argv)
+{
+  const RowsCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   CairnPool *pool;
 
@@ -256,14 +287,16 @@ cmd_lists (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  return print_rows (cli, cairn_pool_get_lists (pool));
+  return print_rows (cli, command->get_rows (pool));
 }
 
+/* `COMMAND TITLE`: prints the new object's id. */
 static int
-cmd_list_add (CairnCli  *cli,
-              int        argc,
-              char     **argv)
+cmd_create (CairnCli  *cli,
+            int        argc,
+            char     **argv)
 {
+  const CreateCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   const char *args[1];
@@ -272,10 +305,15 @@ cmd_list_add (CairnCli  *cli,
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
   if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
-      (id = cairn_store_create_list (store, args[0], &error)) == NULL)
+      (id = command->create (store, args[0], &error)) == NULL)
     return cairn_cli_fail (cli, error);
-  return report (cli, KIND_LIST, id, TRUE);
+  return report (cli, command->kind, id, TRUE);
 }
+
+static const RowsCommand   lists    = { cairn_pool_get_lists };
+static const RowsCommand   notes    = { cairn_pool_get_notes };
+static const CreateCommand list_add = { KIND_LIST, cairn_store_create_list };
+static const CreateCommand note_add = { KIND_NOTE, cairn_store_create_note };
 
 /* ---- commands that take an id (and maybe a title) ---- */
 
@@ -283,63 +321,60 @@ typedef gboolean (*IdAction)    (CairnStore *store, const char *id, GError **err
 typedef gboolean (*TitleAction) (CairnStore *store, const char *id, const char *title,
                                  GError **error);
 
-static int
-run_id_action (CairnCli  *cli,
-               int        argc,
-               char     **argv,
-               Kind       kind,
-               Want       want,
-               IdAction   action)
+/* What cmd_id_action() and cmd_rename() do for one command: the table
+ * below points each such command's data at one of these. */
+typedef struct
 {
+  Kind     kind;
+  Want     want;
+  IdAction action;
+} IdCommand;
+
+typedef struct
+{
+  Kind        kind;
+  TitleAction action;
+} RenameCommand;
+
+/* `COMMAND ID`: checks that ID is a kind in the wanted state, then runs
+ * the action on it. */
+static int
+cmd_id_action (CairnCli  *cli,
+               int        argc,
+               char     **argv)
+{
+  const IdCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   const char *args[1];
   int status;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
     return CAIRN_CLI_USAGE;
-  if ((status = require (cli, kind, args[0], want)) != CAIRN_CLI_OK)
+  if ((status = require (cli, command->kind, args[0], command->want)) != CAIRN_CLI_OK)
     return status;
-  if (!action (opened_store (cli), args[0], &error))
+  if (!command->action (opened_store (cli), args[0], &error))
     return cairn_cli_fail (cli, error);
-  return report (cli, kind, args[0], FALSE);
+  return report (cli, command->kind, args[0], FALSE);
 }
 
+/* `COMMAND ID TITLE` on a live object. */
 static int
-run_rename (CairnCli    *cli,
-            int          argc,
-            char       **argv,
-            Kind         kind,
-            TitleAction  action)
+cmd_rename (CairnCli  *cli,
+            int        argc,
+            char     **argv)
 {
+  const RenameCommand *command = cli->command->data;
   g_autoptr(GError) error = NULL;
   const char *args[2];
   int status;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 2, 2, args))
     return CAIRN_CLI_USAGE;
-  if ((status = require (cli, kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
+  if ((status = require (cli, command->kind, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  if (!action (opened_store (cli), args[0], args[1], &error))
+  if (!command->action (opened_store (cli), args[0], args[1], &error))
     return cairn_cli_fail (cli, error);
-  return report (cli, kind, args[0], FALSE);
-}
-
-static int
-cmd_list_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_LIST, cairn_store_rename_list);
-}
-
-static int
-cmd_list_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_LIST, WANT_LIVE, cairn_store_delete_list);
-}
-
-static int
-cmd_list_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_LIST, WANT_DELETED, cairn_store_restore_list);
+  return report (cli, command->kind, args[0], FALSE);
 }
 
 static gboolean
@@ -354,53 +389,17 @@ set_undone (CairnStore *store, const char *id, GError **error)
   return cairn_store_set_todo_done (store, id, FALSE, error);
 }
 
-static int
-cmd_done (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_done);
-}
-
-static int
-cmd_undone (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, set_undone);
-}
-
-static int
-cmd_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_TODO, cairn_store_rename_todo);
-}
-
-static int
-cmd_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_LIVE, cairn_store_delete_todo);
-}
-
-static int
-cmd_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_TODO, WANT_DELETED, cairn_store_restore_todo);
-}
-
-static int
-cmd_note_rename (CairnCli *cli, int argc, char **argv)
-{
-  return run_rename (cli, argc, argv, KIND_NOTE, cairn_store_rename_note);
-}
-
-static int
-cmd_note_rm (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_LIVE, cairn_store_delete_note);
-}
-
-static int
-cmd_note_restore (CairnCli *cli, int argc, char **argv)
-{
-  return run_id_action (cli, argc, argv, KIND_NOTE, WANT_DELETED, cairn_store_restore_note);
-}
+static const RenameCommand list_rename  = { KIND_LIST, cairn_store_rename_list };
+static const RenameCommand todo_rename  = { KIND_TODO, cairn_store_rename_todo };
+static const RenameCommand note_rename  = { KIND_NOTE, cairn_store_rename_note };
+static const IdCommand     list_rm      = { KIND_LIST, WANT_LIVE, cairn_store_delete_list };
+static const IdCommand     list_restore = { KIND_LIST, WANT_DELETED, cairn_store_restore_list };
+static const IdCommand     todo_done    = { KIND_TODO, WANT_LIVE, set_done };
+static const IdCommand     todo_undone  = { KIND_TODO, WANT_LIVE, set_undone };
+static const IdCommand     todo_rm      = { KIND_TODO, WANT_LIVE, cairn_store_delete_todo };
+static const IdCommand     todo_restore = { KIND_TODO, WANT_DELETED, cairn_store_restore_todo };
+static const IdCommand     note_rm      = { KIND_NOTE, WANT_LIVE, cairn_store_delete_note };
+static const IdCommand     note_restore = { KIND_NOTE, WANT_DELETED, cairn_store_restore_note };
 
 /* ---- todos ---- */
 
@@ -447,8 +446,10 @@ cmd_add (CairnCli  *cli,
   g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *id = NULL;
   const char *priority = NULL;
+  const char *parent = NULL;
   CairnCliOption options[] = {
     { "--priority", TRUE, &priority },
+    { "--parent", TRUE, &parent },
     { NULL }
   };
   const char *args[2];
@@ -460,13 +461,16 @@ cmd_add (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if ((status = require (cli, KIND_LIST, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
+  if (parent != NULL && (status = require (cli, KIND_TODO, parent, WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
   /* Refused before anything is written: a priority that is not one, and
    * (through their events) tag names. Not one transaction: a failure in
    * between leaves the todo made with what came before. */
   if (priority != NULL && !cairn_is_priority (priority))
     return cairn_cli_failf (cli, "todo.priority_set: “priority” is not a priority "
                             "(none, low, medium or high)");
-  id = cairn_store_create_todo (opened_store (cli), args[0], args[1], NULL, NULL, &error);
+  id = cairn_store_create_subtask (opened_store (cli), args[0], parent, args[1], NULL, NULL,
+                                   &error);
   if (id == NULL)
     return cairn_cli_fail (cli, error);
   if (priority != NULL && !g_str_equal (priority, "none") &&
@@ -492,6 +496,7 @@ add_todos_of (CairnCli    *cli,
               JsonBuilder *builder)
 {
   g_autoptr(GListModel) todos = cairn_pool_get_todos (pool, cairn_list_get_id (list));
+  g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
 
   cairn_todo_model_set_show_completed (todos, all);
   if (heading && !cli->json)
@@ -503,7 +508,17 @@ add_todos_of (CairnCli    *cli,
       if (cli->json)
         todo_to_json (builder, pool, todo);
       else
-        print_todo_line (pool, todo, heading ? "  " : "");
+        g_hash_table_insert (shown, (gpointer) cairn_todo_get_id (todo), todo);
+    }
+  /* As text, subtasks under their parent, two spaces deeper a level; one
+   * whose parent is not shown (completed, without --all) is a root. */
+  for (guint i = 0; !cli->json && i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (todos, i);
+      const char *parent = cairn_todo_get_parent_id (todo);
+
+      if (parent == NULL || !g_hash_table_contains (shown, parent))
+        print_todo_tree (pool, todos, shown, todo, heading ? 1 : 0);
     }
 }
 
@@ -547,13 +562,7 @@ cmd_todos (CairnCli  *cli,
           add_todos_of (cli, pool, list, all, TRUE, builder);
         }
     }
-  json_builder_end_array (builder);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, builder);
 }
 
 static int
@@ -601,9 +610,13 @@ cmd_move (CairnCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *target_list = NULL;
-  const char *list_id = NULL, *before = NULL, *after = NULL;
+  const char *list_id = NULL, *before = NULL, *after = NULL, *parent = NULL;
+  gboolean no_parent = FALSE;
+  gboolean moved;
   CairnCliOption options[] = {
     { "--list", TRUE, &list_id },
+    { "--parent", TRUE, &parent },
+    { "--no-parent", FALSE, &no_parent },
     { "--before", TRUE, &before },
     { "--after", TRUE, &after },
     { NULL }
@@ -616,6 +629,8 @@ cmd_move (CairnCli  *cli,
     return CAIRN_CLI_USAGE;
   if (before != NULL && after != NULL)
     return cairn_cli_usage (cli, "give --before or --after, not both");
+  if (parent != NULL && no_parent)
+    return cairn_cli_usage (cli, "give --parent or --no-parent, not both");
   anchor = before != NULL ? before : after;
   if (anchor != NULL && strcmp (anchor, args[0]) == 0)
     return cairn_cli_usage (cli, "a todo cannot move next to itself");
@@ -624,7 +639,10 @@ cmd_move (CairnCli  *cli,
     return status;
   if (list_id != NULL && (status = require (cli, KIND_LIST, list_id, WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  target_list = list_id != NULL ? g_strdup (list_id) : todo_list_id (cli, args[0]);
+  if (parent != NULL && (status = require (cli, KIND_TODO, parent, WANT_LIVE)) != CAIRN_CLI_OK)
+    return status;
+  target_list = list_id != NULL ? g_strdup (list_id) :
+                parent != NULL ? todo_list_id (cli, parent) : todo_list_id (cli, args[0]);
   if (anchor != NULL)
     {
       g_autofree char *anchor_list = NULL;
@@ -636,44 +654,14 @@ cmd_move (CairnCli  *cli,
         return cairn_cli_failf (cli, "todo %s is not in list %s", anchor, target_list);
     }
 
-  if (!cairn_store_move_todo (opened_store (cli), args[0], list_id, before, after, &error))
+  if (parent != NULL || no_parent)
+    moved = cairn_store_move_todo_under (opened_store (cli), args[0], list_id, parent,
+                                         before, after, &error);
+  else
+    moved = cairn_store_move_todo (opened_store (cli), args[0], list_id, before, after, &error);
+  if (!moved)
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, args[0], FALSE);
-}
-
-/* ---- notes ---- */
-
-static int
-cmd_note_add (CairnCli  *cli,
-              int        argc,
-              char     **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  const char *args[1];
-  CairnStore *store;
-
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
-    return CAIRN_CLI_USAGE;
-  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
-      (id = cairn_store_create_note (store, args[0], &error)) == NULL)
-    return cairn_cli_fail (cli, error);
-  return report (cli, KIND_NOTE, id, TRUE);
-}
-
-static int
-cmd_notes (CairnCli  *cli,
-           int        argc,
-           char     **argv)
-{
-  g_autoptr(GError) error = NULL;
-  CairnPool *pool;
-
-  if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
-    return CAIRN_CLI_USAGE;
-  if ((pool = cairn_cli_get_pool (cli, &error)) == NULL)
-    return cairn_cli_fail (cli, error);
-  return print_rows (cli, cairn_pool_get_notes (pool));
 }
 
 /* ---- the log and the state ---- */
@@ -801,27 +789,28 @@ cmd_rebuild (CairnCli  *cli,
 }
 
 const CairnCliCommand cairn_cli_data_commands[] = {
-  { "lists",        "",                 "Show the lists", cmd_lists },
-  { "list-add",     "TITLE",            "Create a list; prints its id", cmd_list_add },
-  { "list-rename",  "ID TITLE",         "Rename a list", cmd_list_rename },
-  { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_list_rm },
-  { "list-restore", "ID",               "Bring a deleted list back", cmd_list_restore },
-  { "add",          "LIST-ID TITLE [--priority LEVEL] [--tag NAME]…",
-                    "Add a todo at the end of a list; prints its id", cmd_add },
+  { "lists",        "",                 "Show the lists", cmd_rows, &lists },
+  { "list-add",     "TITLE",            "Create a list; prints its id", cmd_create, &list_add },
+  { "list-rename",  "ID TITLE",         "Rename a list", cmd_rename, &list_rename },
+  { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_id_action, &list_rm },
+  { "list-restore", "ID",               "Bring a deleted list back", cmd_id_action, &list_restore },
+  { "add",          "LIST-ID TITLE [--parent ID] [--priority LEVEL] [--tag NAME]…",
+                    "Add a todo at the end of a list (or of a todo's subtasks); prints its id", cmd_add },
   { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
-  { "done",         "ID",               "Mark a todo completed", cmd_done },
-  { "undone",       "ID",               "Mark a todo not completed", cmd_undone },
-  { "rename",       "ID TITLE",         "Rename a todo", cmd_rename },
+  { "done",         "ID",               "Mark a todo completed", cmd_id_action, &todo_done },
+  { "undone",       "ID",               "Mark a todo not completed", cmd_id_action, &todo_undone },
+  { "rename",       "ID TITLE",         "Rename a todo", cmd_rename, &todo_rename },
   { "due",          "ID YYYY-MM-DD|--clear", "Set or clear a todo's due date", cmd_due },
-  { "move",         "ID [--list LIST-ID] [--before ID|--after ID]",
-                    "Move a todo (default: to the end of its list)", cmd_move },
-  { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_rm },
-  { "restore",      "ID",               "Bring a deleted todo back", cmd_restore },
-  { "note-add",     "TITLE",            "Create a note; prints its id", cmd_note_add },
-  { "notes",        "",                 "Show the notes, newest first", cmd_notes },
-  { "note-rename",  "ID TITLE",         "Rename a note", cmd_note_rename },
-  { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_note_rm },
-  { "note-restore", "ID",               "Bring a deleted note back", cmd_note_restore },
+  { "move",         "ID [--list LIST-ID] [--parent ID|--no-parent] [--before ID|--after ID]",
+                    "Move a todo with its subtasks (default: to the end of its list, "
+                    "under the same parent)", cmd_move },
+  { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_id_action, &todo_rm },
+  { "restore",      "ID",               "Bring a deleted todo back", cmd_id_action, &todo_restore },
+  { "note-add",     "TITLE",            "Create a note; prints its id", cmd_create, &note_add },
+  { "notes",        "",                 "Show the notes, newest first", cmd_rows, &notes },
+  { "note-rename",  "ID TITLE",         "Rename a note", cmd_rename, &note_rename },
+  { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_id_action, &note_rm },
+  { "note-restore", "ID",               "Bring a deleted note back", cmd_id_action, &note_restore },
   { "log",          "",                 "Show the confirmed, then the pending events", cmd_log },
   { "state",        "",                 "Print the whole state as canonical JSON", cmd_state },
   { "rebuild",      "",                 "Re-derive the state from the event log", cmd_rebuild },

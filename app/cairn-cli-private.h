@@ -46,6 +46,7 @@ struct _CairnCliCommand
   const char      *args;     /* usage after the name: "TITLE", or "" */
   const char      *summary;  /* one line for `help` */
   CairnCliHandler  handler;
+  gconstpointer    data;     /* for a handler that serves several commands */
 };
 
 struct _CairnCli
@@ -76,6 +77,10 @@ int  cairn_cli_usage (CairnCli *cli, const char *format, ...) G_GNUC_PRINTF (2, 
 
 /* Prints node as compact JSON on one line of stdout. */
 void cairn_cli_print_json (CairnCli *cli, JsonNode *node);
+/* For a command that lists rows as text lines, or with --json as one
+ * array built in builder: ends that array, prints it in --json mode;
+ * returns CAIRN_CLI_OK. */
+int  cairn_cli_end_list   (CairnCli *cli, JsonBuilder *builder);
 
 /* Command options. A flag sets *(gboolean *)target; an option with a value
  * sets *(const char **)target to the next argument (or to what follows
@@ -108,5 +113,6 @@ extern const CairnCliCommand cairn_cli_tags_commands[];
 /* The id of the live tag named name (case-insensitively), creating it
  * when there is none (cairn-cli-tags.c). */
 char *cairn_cli_ensure_tag (CairnStore *store, const char *name, GError **error);
+extern const CairnCliCommand cairn_cli_subtask_commands[];
 
 G_END_DECLS

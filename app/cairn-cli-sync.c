@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cairn-cli-private.h"
+#include "cairn-protocol.h"
 #include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-engine.h"
@@ -193,29 +194,16 @@ cmd_workspaces (CairnCli  *cli,
 
       if (cli->json)
         {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_string_value (b, ws->id);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, ws->name);
-          json_builder_set_member_name (b, "owner");
-          json_builder_add_string_value (b, ws->owner);
-          json_builder_set_member_name (b, "personal");
-          json_builder_add_boolean_value (b, ws->personal);
-          json_builder_set_member_name (b, "current");
-          json_builder_add_boolean_value (b, is_current);
-          json_builder_end_object (b);
+          /* The server's own form of it, and whether it is ours now. */
+          JsonNode *node = cairn_protocol_encode_workspace (ws);
+
+          json_object_set_boolean_member (json_node_get_object (node), "current", is_current);
+          json_builder_add_value (b, node);
         }
       else
         g_print ("%s %s  %s (owner %s)\n", is_current ? "*" : " ", ws->id, ws->name, ws->owner);
     }
-  json_builder_end_array (b);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, b);
 }
 
 static int
@@ -467,13 +455,7 @@ cmd_conflicts (CairnCli  *cli,
                  cairn_conflict_get_their_device (c) ? cairn_conflict_get_their_device (c)
                                                      : "another device");
     }
-  json_builder_end_array (b);
-  if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      cairn_cli_print_json (cli, root);
-    }
-  return CAIRN_CLI_OK;
+  return cairn_cli_end_list (cli, b);
 }
 
 static int

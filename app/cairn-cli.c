@@ -23,6 +23,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_sync_commands,
   cairn_cli_text_commands,
   cairn_cli_tags_commands,
+  cairn_cli_subtask_commands,
   help_commands,
 };
 
@@ -152,6 +153,19 @@ cairn_cli_print_json (CairnCli *cli,
   g_autofree char *text = json_to_string (node, FALSE);
 
   g_print ("%s\n", text);
+}
+
+int
+cairn_cli_end_list (CairnCli    *cli,
+                    JsonBuilder *builder)
+{
+  json_builder_end_array (builder);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      cairn_cli_print_json (cli, root);
+    }
+  return CAIRN_CLI_OK;
 }
 
 gboolean

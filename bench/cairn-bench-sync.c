@@ -12,50 +12,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cairn-test-server.h"
-#include "cairn-sync-engine.h"
+#include "cairn-test-device.h"
 #include "cairn-test-util.h"
 
-#define PASSWORD "bench-password-1"
+/* The devices sign in with cairn_test_device_open(). */
+#define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
 
-typedef struct
-{
-  CairnProfile    *profile;
-  CairnStore      *store;
-  CairnSyncEngine *engine;
-} Device;
-
-static void
-device_open (Device          *d,
-             const char      *dir,
-             const char      *name,
-             CairnTestServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *ws = NULL;
-
-  d->profile = cairn_profile_open (path, &error);
-  g_assert_no_error (error);
-  d->engine = cairn_sync_engine_new (d->profile);
-  cairn_sync_engine_login_async (d->engine, server->base, "ann", PASSWORD, name, NULL,
-                                 cairn_test_got_result, &result);
-  if (!cairn_sync_engine_login_finish (d->engine, cairn_test_wait_result (&result), &error))
-    g_error ("login: %s", error->message);
-  ws = cairn_profile_dup_current_workspace (d->profile, &error);
-  d->store = cairn_profile_open_store (d->profile, NULL, &error);
-  g_assert_no_error (error);
-  cairn_sync_engine_set_store (d->engine, d->store, ws);
-}
-
-static void
-device_close (Device *d)
-{
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
-  g_clear_object (&d->profile);
-}
+typedef CairnTestDevice Device;
 
 static void
 device_sync (Device *d)
@@ -106,8 +69,8 @@ bench_latency (CairnTestServer *server,
   Waiting w = { 0 };
   gulong id;
 
-  device_open (&a, dir, "lat-a", server);
-  device_open (&b, dir, "lat-b", server);
+  cairn_test_device_open (&a, dir, "lat-a", server);
+  cairn_test_device_open (&b, dir, "lat-b", server);
   list = cairn_store_create_list (a.store, "Latency", &error);
   g_assert_no_error (error);
   device_sync (&a);
@@ -146,8 +109,8 @@ bench_latency (CairnTestServer *server,
            g_array_index (lat, gint64, lat->len - 1) / 1000.0);
   cairn_sync_engine_stop (a.engine);
   cairn_sync_engine_stop (b.engine);
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
 }
 
 /* Seeds the workspace with n events from a writer client, pushed over
@@ -251,14 +214,14 @@ bench_catch_up (CairnTestServer *server,
   gint64 base_head;
   double client_cpu, server_cpu;
 
-  device_open (&d, dir, "catch-up-probe", server);
+  cairn_test_device_open (&d, dir, "catch-up-probe", server);
   device_sync (&d);
   base_head = cairn_store_get_head (d.store);
-  device_close (&d);
+  cairn_test_device_close (&d);
 
   seed_events (server, token, ws, n);
 
-  device_open (&d, dir, "catch-up", server);
+  cairn_test_device_open (&d, dir, "catch-up", server);
   client_cpu = self_cpu_seconds ();
   server_cpu = server_cpu_seconds (server);
   start = g_get_monotonic_time ();
@@ -271,7 +234,7 @@ bench_catch_up (CairnTestServer *server,
            "\"events_per_s\":%.0f,\"client_cpu_s\":%.3f,\"server_cpu_s\":%.3f,"
            "\"target_seconds_for_100000\":5}\n",
            n, elapsed / 1e6, n / (elapsed / 1e6), client_cpu, server_cpu);
-  device_close (&d);
+  cairn_test_device_close (&d);
 }
 
 /* A device comes back with `n` pending events while `n` new ones wait on
@@ -286,8 +249,8 @@ bench_return (CairnTestServer *server,
   Device a = { 0 }, b = { 0 };
   gint64 start, elapsed;
 
-  device_open (&a, dir, "ret-a", server);
-  device_open (&b, dir, "ret-b", server);
+  cairn_test_device_open (&a, dir, "ret-a", server);
+  cairn_test_device_open (&b, dir, "ret-b", server);
   device_sync (&a);
   list = cairn_store_create_list (a.store, "Return", &error);
   device_sync (&a);
@@ -313,8 +276,8 @@ bench_return (CairnTestServer *server,
   g_assert_cmpuint (cairn_store_get_pending_count (b.store), ==, 0);
   g_print ("{\"bench\":\"sync-return\",\"pending\":%u,\"remote\":%u,\"seconds\":%.3f,"
            "\"target_seconds\":1}\n", n, n, elapsed / 1e6);
-  device_close (&a);
-  device_close (&b);
+  cairn_test_device_close (&a);
+  cairn_test_device_close (&b);
 }
 
 int

@@ -6,7 +6,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_EVENT_MAX_FIELDS 5
+#define CAIRN_EVENT_MAX_FIELDS 8
 
 typedef enum
 {

@@ -37,6 +37,14 @@ static const CairnEventSpec catalogue[] = {
   { "todo.due_cleared", 1, { { "todo_id", CAIRN_FIELD_ID } } },
   { "todo.moved",     1, { { "todo_id", CAIRN_FIELD_ID }, { "list_id", CAIRN_FIELD_ID, TRUE },
                            { "position", CAIRN_FIELD_POSITION } } },
+  /* v2 (subtasks): an optional parent todo. created: the todo goes under
+   * it, in the parent's list; moved: absent means top level. */
+  { "todo.created",   2, { { "todo_id", CAIRN_FIELD_ID }, { "list_id", CAIRN_FIELD_ID },
+                           { "title", CAIRN_FIELD_TITLE }, { "position", CAIRN_FIELD_POSITION },
+                           { "parent_id", CAIRN_FIELD_ID, TRUE } } },
+  { "todo.moved",     2, { { "todo_id", CAIRN_FIELD_ID }, { "list_id", CAIRN_FIELD_ID, TRUE },
+                           { "position", CAIRN_FIELD_POSITION },
+                           { "parent_id", CAIRN_FIELD_ID, TRUE } } },
   { "todo.deleted",   1, { { "todo_id", CAIRN_FIELD_ID } } },
   { "todo.restored",  1, { { "todo_id", CAIRN_FIELD_ID } } },
 
@@ -103,9 +111,9 @@ cairn_tag_id_for_name (const char *name)
 
 /* Upcasters: each turns the args of (name, from_version) into the args of
  * version from_version + 1. cairn_event_upcast() chains them until the
- * newest version in the catalogue. Every event is at version 1 today, so
- * the table is empty; when e.g. todo.renamed v2 is added, v1 stays in the
- * catalogue (so old events still validate) and one row goes here. */
+ * newest version in the catalogue. When e.g. todo.moved v2 was added, v1
+ * stayed in the catalogue (so old events still validate) and one row went
+ * here. */
 typedef JsonObject *(*CairnUpcastFunc) (JsonObject *args);
 
 typedef struct
@@ -115,8 +123,17 @@ typedef struct
   CairnUpcastFunc  upcast;
 } CairnUpcaster;
 
+/* todo.created and todo.moved v1 -> v2: the same args. No todo had a
+ * parent before v2, so "no parent_id" (top level) is what v1 meant. */
+static JsonObject *
+upcast_identity (JsonObject *args)
+{
+  return json_object_ref (args);
+}
+
 static const CairnUpcaster upcasters[] = {
-  { NULL, 0, NULL },
+  { "todo.created", 1, upcast_identity },
+  { "todo.moved",   1, upcast_identity },
 };
 
 const CairnEventSpec *
@@ -459,8 +476,13 @@ set_unexpected (GError     **error,
                 const char  *event_name,
                 const char  *member)
 {
+  /* The name comes from the sender: a JSON escape of a lone surrogate
+   * ("\ud66d") reads back as bytes that are not UTF-8, and an error
+   * message must be. */
+  g_autofree char *shown = g_utf8_make_valid (member, -1);
+
   g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
-               "%s: unexpected field “%s”", event_name, member);
+               "%s: unexpected field “%s”", event_name, shown);
 }
 
 static const char *

@@ -43,7 +43,7 @@
                   "AND NOT g.deleted ORDER BY g.name, g.id))"
 /* Columns after the id: as _cairn_pool_update_todo() reads them (deleted
  * is 0 where only live rows are read). */
-#define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS
+#define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS ", parent_id"
 #define SELECT_TODOS "SELECT id, " TODO_COLUMNS " FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT " TODO_COLUMNS " FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
@@ -155,6 +155,7 @@ _cairn_pool_update_todo (gpointer      todo,
   _cairn_todo_set_due (todo, _cairn_pool_column_text (stmt, first + 4));
   _cairn_todo_set_priority (todo, _cairn_pool_column_text (stmt, first + 6));
   _cairn_todo_set_tag_ids (todo, _cairn_pool_column_text (stmt, first + 7));
+  _cairn_todo_set_parent_id (todo, _cairn_pool_column_text (stmt, first + 8));
 }
 
 void
@@ -882,4 +883,32 @@ cairn_pool_lookup_tag (CairnPool  *self,
   g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
   return g_hash_table_lookup (self->tags.live, id);
+}
+
+GPtrArray *
+cairn_pool_list_subtasks (CairnPool  *self,
+                          const char *todo_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  GPtrArray *todos;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (todo_id != NULL, NULL);
+
+  ids = _cairn_store_list_children (cairn_pool_get_store (self), todo_id, FALSE, &error);
+  if (ids == NULL)
+    {
+      g_warning ("Cannot read the subtasks of %s: %s", todo_id, error->message);
+      return NULL;
+    }
+  todos = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      CairnTodo *todo = cairn_pool_lookup_todo (self, ids->pdata[i]);
+
+      if (todo != NULL)
+        g_ptr_array_add (todos, g_object_ref (todo));
+    }
+  return todos;
 }

@@ -49,4 +49,10 @@ GListModel *cairn_pool_get_tagged_todos (CairnPool *self, const char *tag_id);
 CairnTodo  *cairn_pool_lookup_todo  (CairnPool  *self, const char *id);
 CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
 
+/* The live subtasks (children) of a todo in position order: a new array
+ * holding a reference to each CairnTodo; NULL with a warning when the
+ * store cannot be read. The "parent-id" property of each todo, and this,
+ * are what a tree view builds on. */
+GPtrArray  *cairn_pool_list_subtasks (CairnPool *self, const char *todo_id);
+
 G_END_DECLS

@@ -38,6 +38,10 @@ static const Kind list_kind = { "lists", "list", "List",
 static const Kind todo_kind = { "todos", "todo", "Todo",
                                 "SELECT deleted, list_id FROM todos WHERE id = ?",
                                 NEIGHBOUR_SQL ("todos", "list_id = ?1") };
+/* The subtasks of one parent: ?1 is the parent's id. */
+static const Kind child_kind = { "todos", "todo", "Todo",
+                                 "SELECT deleted, list_id FROM todos WHERE id = ?",
+                                 NEIGHBOUR_SQL ("todos", "parent_id = ?1") };
 static const Kind note_kind = { "notes", "note", "Note",
                                 "SELECT deleted, NULL FROM notes WHERE id = ?",
                                 NULL, NULL, NULL, NULL };
@@ -169,7 +173,8 @@ compute_position (CairnStore  *self,
         {
           g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                        "No live %s with id %s%s to place it next to", kind->noun, anchor,
-                       kind == &todo_kind ? " in that list" : "");
+                       kind == &todo_kind ? " in that list" :
+                       kind == &child_kind ? " under that parent" : "");
           return NULL;
         }
       if (after_id != NULL)
@@ -213,7 +218,8 @@ commit_args (CairnStore  *self,
              JsonObject  *args,
              GError     **error)
 {
-  g_autoptr(CairnEvent) event = cairn_store_commit (self, name, 1, args, error);
+  g_autoptr(CairnEvent) event = cairn_store_commit (self, name, _cairn_event_current_version (name),
+                                                    args, error);
 
   return event != NULL;
 }
@@ -366,17 +372,74 @@ cairn_store_create_todo (CairnStore  *self,
                          const char  *after_id,
                          GError     **error)
 {
+  return cairn_store_create_subtask (self, list_id, NULL, title, before_id, after_id, error);
+}
+
+/* A parent for todo_id (NULL for a new todo) in list_id: live, in that
+ * list, and not the todo or one of its subtasks. Errors name the field. */
+static gboolean
+check_parent (CairnStore  *self,
+              const char  *parent_id,
+              const char  *list_id,
+              const char  *todo_id,
+              GError     **error)
+{
+  g_autofree char *parent_list = NULL;
+  int inside;
+
+  if (!check_object (self, &todo_kind, parent_id, TRUE, NULL, &parent_list, error))
+    {
+      g_prefix_error (error, "“parent_id”: ");
+      return FALSE;
+    }
+  if (list_id != NULL && g_strcmp0 (list_id, parent_list) != 0)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“parent_id”: todo %s is in list %s, not in list %s",
+                   parent_id, parent_list, list_id);
+      return FALSE;
+    }
+  if (todo_id == NULL)
+    return TRUE;
+  if ((inside = _cairn_store_todo_is_in_subtree (self, todo_id, parent_id, error)) < 0)
+    return FALSE;
+  if (inside)
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“parent_id”: %s is %s", parent_id,
+                   g_str_equal (parent_id, todo_id) ? "the todo itself"
+                                                    : "one of the todo's subtasks");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+cairn_store_create_subtask (CairnStore  *self,
+                            const char  *list_id,
+                            const char  *parent_id,
+                            const char  *title,
+                            const char  *before_id,
+                            const char  *after_id,
+                            GError     **error)
+{
   g_autoptr(JsonObject) args = NULL;
   g_autofree char *id = cairn_new_object_id ();
   g_autofree char *trimmed = NULL;
   g_autofree char *position = NULL;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+
   if (!require_title (title, error) ||
       !check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
     return NULL;
+  if (parent_id != NULL && !check_parent (self, parent_id, list_id, NULL, error))
+    return NULL;
   trimmed = trim_title (title);
-  position = compute_position (self, &todo_kind, list_id, NULL, before_id, after_id, error);
+  if (parent_id != NULL)
+    position = compute_position (self, &child_kind, parent_id, NULL, before_id, after_id, error);
+  else
+    position = compute_position (self, &todo_kind, list_id, NULL, before_id, after_id, error);
   if (position == NULL)
     return NULL;
 
@@ -384,6 +447,8 @@ cairn_store_create_todo (CairnStore  *self,
   json_object_set_string_member (args, "list_id", list_id);
   json_object_set_string_member (args, "title", trimmed);
   json_object_set_string_member (args, "position", position);
+  if (parent_id != NULL)
+    json_object_set_string_member (args, "parent_id", parent_id);
   return commit_args (self, "todo.created", args, error) ? g_steal_pointer (&id) : NULL;
 }
 
@@ -428,6 +493,73 @@ cairn_store_set_todo_due (CairnStore  *self,
   return commit_args (self, due != NULL ? "todo.due_set" : "todo.due_cleared", args, error);
 }
 
+/* keep_parent: list_id NULL or the todo's own list keeps its parent
+ * (cairn_store_move_todo()); else parent_id is the new one (NULL: top). */
+static gboolean
+move_todo (CairnStore  *self,
+           const char  *todo_id,
+           const char  *list_id,
+           gboolean     keep_parent,
+           const char  *parent_id,
+           const char  *before_id,
+           const char  *after_id,
+           GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autofree char *current_list = NULL;
+  g_autofree char *current_parent = NULL;
+  g_autofree char *parent_list = NULL;
+  g_autofree char *position = NULL;
+  const char *target_list;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, &current_list, error))
+    return FALSE;
+  if (list_id != NULL && !check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  if (keep_parent)
+    {
+      JsonNode *row;
+
+      if (list_id == NULL || g_strcmp0 (list_id, current_list) == 0)
+        {
+          row = cairn_store_read_object (self, CAIRN_OBJECT_TODO, todo_id, NULL, error);
+          if (row == NULL)
+            return FALSE;
+          current_parent = g_strdup (json_object_get_string_member_with_default (
+                                       json_node_get_object (row), "parent_id", NULL));
+          json_node_unref (row);
+        }
+      parent_id = current_parent;
+    }
+  if (parent_id != NULL)
+    {
+      if (!check_parent (self, parent_id, list_id, todo_id, error))
+        return FALSE;
+      if (!check_object (self, &todo_kind, parent_id, TRUE, NULL, &parent_list, error))
+        return FALSE;
+      target_list = parent_list;
+    }
+  else
+    target_list = list_id != NULL ? list_id : current_list;
+
+  if (parent_id != NULL)
+    position = compute_position (self, &child_kind, parent_id, todo_id, before_id, after_id, error);
+  else
+    position = compute_position (self, &todo_kind, target_list, todo_id, before_id, after_id, error);
+  if (position == NULL)
+    return FALSE;
+
+  args = args_new ("todo_id", todo_id);
+  if (g_strcmp0 (target_list, current_list) != 0)
+    json_object_set_string_member (args, "list_id", target_list);
+  if (parent_id != NULL)
+    json_object_set_string_member (args, "parent_id", parent_id);
+  json_object_set_string_member (args, "position", position);
+  return commit_args (self, "todo.moved", args, error);
+}
+
 gboolean
 cairn_store_move_todo (CairnStore  *self,
                        const char  *todo_id,
@@ -436,26 +568,31 @@ cairn_store_move_todo (CairnStore  *self,
                        const char  *after_id,
                        GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
-  g_autofree char *current_list = NULL;
-  g_autofree char *position = NULL;
+  return move_todo (self, todo_id, list_id, TRUE, NULL, before_id, after_id, error);
+}
 
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, &current_list, error))
-    return FALSE;
-  if (list_id != NULL && !check_object (self, &list_kind, list_id, TRUE, NULL, NULL, error))
-    return FALSE;
+gboolean
+cairn_store_move_todo_under (CairnStore  *self,
+                             const char  *todo_id,
+                             const char  *list_id,
+                             const char  *parent_id,
+                             const char  *before_id,
+                             const char  *after_id,
+                             GError     **error)
+{
+  return move_todo (self, todo_id, list_id, FALSE, parent_id, before_id, after_id, error);
+}
 
-  position = compute_position (self, &todo_kind, list_id ? list_id : current_list, todo_id,
-                               before_id, after_id, error);
-  if (position == NULL)
-    return FALSE;
+GPtrArray *
+cairn_store_list_subtasks (CairnStore  *self,
+                           const char  *todo_id,
+                           GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
 
-  args = args_new ("todo_id", todo_id);
-  if (list_id != NULL && g_strcmp0 (list_id, current_list) != 0)
-    json_object_set_string_member (args, "list_id", list_id);
-  json_object_set_string_member (args, "position", position);
-  return commit_args (self, "todo.moved", args, error);
+  if (!check_object (self, &todo_kind, todo_id, FALSE, NULL, NULL, error))
+    return NULL;
+  return _cairn_store_list_children (self, todo_id, FALSE, error);
 }
 
 gboolean
@@ -471,6 +608,30 @@ cairn_store_restore_todo (CairnStore  *self,
                           const char  *todo_id,
                           GError     **error)
 {
+  g_autoptr(JsonNode) row = NULL;
+  const char *parent_id;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  /* Under a deleted parent it would stay deleted (it joins the parent's
+   * deletion): say so rather than store an event that does nothing. */
+  if (todo_id != NULL && cairn_is_object_id (todo_id) &&
+      (row = cairn_store_read_object (self, CAIRN_OBJECT_TODO, todo_id, NULL, NULL)) != NULL &&
+      (parent_id = json_object_get_string_member_with_default (json_node_get_object (row),
+                                                               "parent_id", NULL)) != NULL)
+    {
+      gboolean parent_deleted = FALSE;
+
+      if (!check_object (self, &todo_kind, parent_id, FALSE, &parent_deleted, NULL, error))
+        return FALSE;
+      if (parent_deleted && json_object_get_boolean_member (json_node_get_object (row), "deleted"))
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                       "Todo %s is a subtask of %s, which is deleted: restore that first",
+                       todo_id, parent_id);
+          return FALSE;
+        }
+    }
   return set_deleted (self, &todo_kind, "todo.restored", "todo_id", todo_id, FALSE, error);
 }
 

@@ -65,8 +65,8 @@ static const struct
 } object_kinds[] = {
   [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted, id = '" CAIRN_INBOX_ID
                                   "' AS inbox FROM lists WHERE id = ?1" },
-  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, title, position, done, due, priority, "
-                                  "deleted FROM todos WHERE id = ?1" },
+  [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, parent_id, gone_with, title, position, "
+                                  "done, due, priority, deleted FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
@@ -211,8 +211,8 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "todo_tags",
                    "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
-                   "SELECT deleted, done, due, id, list_id, position, priority, title "
-                   "FROM todos ORDER BY id", error))
+                   "SELECT deleted, done, due, gone_with, id, list_id, parent_id, position, "
+                   "priority, title FROM todos ORDER BY id", error))
     return NULL;
   /* Events still waiting for their object: part of the state (every
    * replica has the same), shown only when there are any. */

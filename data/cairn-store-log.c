@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include "cairn-chain.h"
 #include "cairn-json-guard.h"
 #include "cairn-store-private.h"
+#include "cairn-store-sync.h"
 
 /* Meta and rows */
 
@@ -209,10 +211,16 @@ _cairn_store_insert_log (CairnStore       *self,
 {
   sqlite3_stmt *stmt;
 
+  /* The chain is computed here from the row before, never taken from the
+   * wire: the log's chain says what this device holds. No row before a
+   * seq > 1 gives NULL (unknown). */
   stmt = _cairn_store_prepare (self,
                                "INSERT INTO log (seq, client_id, client_seq, name, version, "
-                               "args, created_at, device, skipped) VALUES (:seq, :client_id, "
-                               ":client_seq, :name, :version, :args, :created_at, :device, ?)",
+                               "args, created_at, device, chain, skipped) VALUES (:seq, :client_id, "
+                               ":client_seq, :name, :version, :args, :created_at, :device, "
+                               "cairn_chain (CASE :seq WHEN 1 THEN '" CAIRN_CHAIN_ZERO "' "
+                               "ELSE (SELECT chain FROM log WHERE seq = :seq - 1) END, "
+                               ":client_id, :client_seq), ?)",
                                error);
   if (stmt == NULL || !_cairn_store_bind_event (self, stmt, event, NULL, error))
     return FALSE;
@@ -313,6 +321,44 @@ cairn_store_list_pending (CairnStore  *self,
   if (events != NULL && limit > 0 && events->len > limit)
     g_ptr_array_set_size (events, limit);
   return g_steal_pointer (&events);
+}
+
+gboolean
+cairn_store_get_log_chain (CairnStore  *self,
+                           gint64       seq,
+                           char       **out_chain,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_chain != NULL, FALSE);
+
+  *out_chain = NULL;
+  if (seq == 0)
+    {
+      *out_chain = g_strdup (CAIRN_CHAIN_ZERO);
+      return TRUE;
+    }
+  stmt = _cairn_store_prepare (self, "SELECT chain FROM log WHERE seq = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, seq) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    *out_chain = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the log's chain");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 GPtrArray *

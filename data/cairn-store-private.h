@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 7
+#define CAIRN_STORE_SCHEMA_VERSION 9
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -328,3 +328,31 @@ char         *_cairn_store_dump_state_without_pending (CairnStore  *self,
                                                        GError     **error);
 
 G_END_DECLS
+
+/* Subtasks (cairn-store-subtasks.c): todo.moved, todo.deleted and
+ * todo.restored act on a subtree, in several statements. */
+typedef enum
+{
+  CAIRN_TREE_ERROR = -1,
+  CAIRN_TREE_NO_OP,       /* no longer applies: nothing to wait for */
+  CAIRN_TREE_CHANGED,
+  CAIRN_TREE_MISSING,     /* an object it needs does not exist: it waits */
+} CairnTreeResult;
+
+gboolean        _cairn_store_is_tree_event       (const char       *name);
+CairnTreeResult _cairn_store_apply_tree_event    (CairnStore       *self,
+                                                  const CairnEvent *event,
+                                                  CairnChanges     *changes,
+                                                  GError          **error);
+/* 1 when @id is @root_id or one of its descendants (deleted ones too),
+ * 0 when not, -1 on error. */
+int             _cairn_store_todo_is_in_subtree  (CairnStore       *self,
+                                                  const char       *root_id,
+                                                  const char       *id,
+                                                  GError          **error);
+/* The ids of @todo_id's children in position order (new array of strings). */
+GPtrArray      *_cairn_store_list_children       (CairnStore       *self,
+                                                  const char       *todo_id,
+                                                  gboolean          deleted_too,
+                                                  GError          **error);
+

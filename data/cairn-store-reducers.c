@@ -56,11 +56,18 @@ static const CairnReducer reducers[] = {
     "UPDATE lists SET deleted = 0 WHERE id = :list_id AND deleted" },
 
   /* A todo created in a list that is deleted is still created (restoring
-   * the list brings it back); in a list that does not exist, it is not. */
+   * the list brings it back); in a list that does not exist, it is not.
+   * Under a parent (v2): in the parent's list, wherever the parent is now,
+   * and under a deleted parent deleted with the parent's deletion root, so
+   * that restoring that brings it back (cairn-store-subtasks.c). A parent
+   * that does not exist: it waits; itself as parent: no-op. */
   { "todo.created", "todos", "todo_id",
-    "INSERT INTO todos (id, list_id, title, position) "
-    "SELECT :todo_id, :list_id, :title, :position "
+    "INSERT INTO todos (id, list_id, title, position, parent_id, deleted, gone_with) "
+    "SELECT :todo_id, coalesce (p.list_id, :list_id), :title, :position, :parent_id, "
+    "  coalesce (p.deleted, 0), CASE WHEN p.deleted THEN coalesce (p.gone_with, p.id) END "
+    "FROM (SELECT 1) LEFT JOIN todos AS p ON p.id = :parent_id "
     "WHERE EXISTS (SELECT 1 FROM lists WHERE id = :list_id) "
+    "AND (:parent_id IS NULL OR (p.id IS NOT NULL AND :parent_id IS NOT :todo_id)) "
     "ON CONFLICT (id) DO NOTHING" },
   { "todo.renamed", "todos", "todo_id",
     "UPDATE todos SET title = :title "
@@ -75,17 +82,8 @@ static const CairnReducer reducers[] = {
   { "todo.due_cleared", "todos", "todo_id",
     "UPDATE todos SET due = NULL "
     "WHERE id = :todo_id AND NOT deleted AND due IS NOT NULL" },
-  /* list_id absent: stay in the current list. A target list that does not
-   * exist makes the whole move a no-op. */
-  { "todo.moved", "todos", "todo_id",
-    "UPDATE todos SET list_id = coalesce (:list_id, list_id), position = :position "
-    "WHERE id = :todo_id AND NOT deleted "
-    "AND (:list_id IS NULL OR EXISTS (SELECT 1 FROM lists WHERE id = :list_id)) "
-    "AND (position IS NOT :position OR list_id IS NOT coalesce (:list_id, list_id))" },
-  { "todo.deleted", "todos", "todo_id",
-    "UPDATE todos SET deleted = 1 WHERE id = :todo_id AND NOT deleted" },
-  { "todo.restored", "todos", "todo_id",
-    "UPDATE todos SET deleted = 0 WHERE id = :todo_id AND deleted" },
+  /* todo.moved, todo.deleted and todo.restored carry a subtree: several
+   * statements, in cairn-store-subtasks.c. */
 
   { "note.created", "notes", "note_id",
     "INSERT INTO notes (id, title, created_at) VALUES (:note_id, :title, :created_at) "
@@ -179,6 +177,7 @@ static const struct
   { "list.deleted",     "lists", "list_id" },
   { "list.restored",    "lists", "list_id" },
   { "todo.created",     "lists", "list_id" },
+  { "todo.created",     "todos", "parent_id" },
   { "todo.renamed",     "todos", "todo_id" },
   { "todo.completed",   "todos", "todo_id" },
   { "todo.reopened",    "todos", "todo_id" },
@@ -186,6 +185,7 @@ static const struct
   { "todo.due_cleared", "todos", "todo_id" },
   { "todo.moved",       "todos", "todo_id" },
   { "todo.moved",       "lists", "list_id" },
+  { "todo.moved",       "todos", "parent_id" },
   { "todo.deleted",     "todos", "todo_id" },
   { "todo.restored",    "todos", "todo_id" },
   { "note.renamed",     "notes", "note_id" },
@@ -253,6 +253,9 @@ missing_target (CairnStore    *self,
       int exists;
 
       if (!g_str_equal (needs[i].name, name) || (id = lookup (args, needs[i].arg)) == NULL)
+        continue;
+      /* A todo as its own parent is a no-op, not a wait for itself. */
+      if (g_str_equal (needs[i].arg, "parent_id") && g_strcmp0 (id, lookup (args, "todo_id")) == 0)
         continue;
       if ((exists = row_exists (self, needs[i].table, id, error)) < 0)
         return FALSE;
@@ -522,6 +525,33 @@ apply (CairnStore       *self,
       return TRUE;
     }
 
+  if (_cairn_store_is_tree_event (current->name))
+    {
+      CairnTreeResult result;
+
+      /* With a changeset: the caller knows it writes the todo's row only
+       * (a todo with no children, that exists). */
+      id = json_object_get_string_member (current->args, "todo_id");
+      if (changeset != NULL &&
+          (before = _cairn_row_image_read (self, "todos", id, error)) == NULL)
+        return FALSE;
+      result = _cairn_store_apply_tree_event (self, current, changes, error);
+      if (result == CAIRN_TREE_ERROR)
+        return FALSE;
+      if (changeset != NULL)
+        {
+          g_assert (result != CAIRN_TREE_MISSING);
+          if ((after = _cairn_row_image_read (self, "todos", id, error)) == NULL)
+            return FALSE;
+          g_bytes_unref (*changeset);
+          *changeset = _cairn_changeset_encode (self, "todos", before, after);
+          return TRUE;
+        }
+      if (result == CAIRN_TREE_MISSING)
+        return park_event_if_orphan (self, current, error);
+      return TRUE;
+    }
+
   reducer = lookup_reducer (current->name);
   g_assert (reducer != NULL);
   id = json_object_get_string_member (current->args, reducer->id_arg);
@@ -703,6 +733,24 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
       if (!missing_target (self, event->name, json_arg, event->args, &target, error))
         return FALSE;
       waiting = target != NULL;
+    }
+
+  /* A subtree event on a todo without children (deleted ones count)
+   * writes that todo's row only: the commonest case, a one-row changeset
+   * (a session costs about as much again as the whole commit). */
+  if (!waiting && _cairn_store_is_tree_event (event->name) &&
+      _cairn_event_lookup_spec (event->name, event->version) != NULL)
+    {
+      const char *id = json_arg (event->args, "todo_id");
+      int has_children;
+
+      if (id != NULL &&
+          (has_children = _cairn_store_query_finds (self, "SELECT 1 FROM todos WHERE parent_id = ?1",
+                                                    id, "Cannot look up a todo's subtasks",
+                                                    error)) < 0)
+        return FALSE;
+      if (id != NULL && !has_children)
+        return apply (self, event, changes, skipped, changeset, error);
     }
 
   /* Upcasting keeps an event's name, so the name says whether it has a

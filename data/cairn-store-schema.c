@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "cairn-chain.h"
 #include "cairn-store-private.h"
 
 /* The state tables are WITHOUT ROWID: their key is the object id, and one
@@ -125,7 +126,29 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (target, ord, client_id, client_seq)"
   ") WITHOUT ROWID;"
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM log);",
-  /* 6 -> 7 (t13-tags): priorities and tags. todos.priority (none, low,
+  /* 6 -> 7 (subtasks): a todo's parent todo, always in the same list (NULL:
+   * top level), and gone_with, the deletion root a todo was deleted with
+   * (set on the descendants a todo.deleted carried; todo.restored of that
+   * root brings back exactly those). No rebuild: before schema 7 no event
+   * could set either, so NULL is what every existing row means. */
+  "ALTER TABLE todos ADD COLUMN parent_id TEXT;"
+  "ALTER TABLE todos ADD COLUMN gone_with TEXT;"
+  "CREATE INDEX todos_by_parent ON todos (parent_id, position, id);",
+  /* 7 -> 8: the chained digest of the log up to each event (cairn-chain.h,
+   * computed with the SQL function cairn_chain() that every connection of
+   * the store registers), so that one comparison with the server's chain
+   * proves a whole prefix of the log the same (docs/sync.md, "Server
+   * restored from an older backup"). Existing rows get it in seq order
+   * from 1; a row after a gap in seq (none expected) keeps NULL, which
+   * means "unknown" and falls back to comparing events. */
+  "ALTER TABLE log ADD COLUMN chain TEXT;"
+  "WITH RECURSIVE c (seq, chain) AS ("
+  "  SELECT 0, '" CAIRN_CHAIN_ZERO "'"
+  "  UNION ALL"
+  "  SELECT log.seq, cairn_chain (c.chain, log.client_id, log.client_seq)"
+  "  FROM c JOIN log ON log.seq = c.seq + 1)"
+  "UPDATE log SET chain = c.chain FROM c WHERE c.seq = log.seq;",
+  /* 8 -> 9: priorities and tags. todos.priority (none, low,
    * medium, high); tags of the workspace (tombstoned like lists); which
    * todo carries which tag, one row per pair ever tagged, keyed
    * "TODO-ID/TAG-ID" so that a reducer writes one row by its id (tagged 0
@@ -335,6 +358,26 @@ fail:
   return FALSE;
 }
 
+/* cairn_chain(prev, client_id, client_seq): the chain after that event
+ * (cairn-chain.h); NULL when prev is NULL or not a chain (unknown). */
+static void
+sql_chain (sqlite3_context  *ctx,
+           int               argc,
+           sqlite3_value   **argv)
+{
+  const char *prev = (const char *) sqlite3_value_text (argv[0]);
+  const char *client_id = (const char *) sqlite3_value_text (argv[1]);
+  char *chain;
+
+  if (prev == NULL || client_id == NULL || !cairn_chain_is_valid (prev))
+    {
+      sqlite3_result_null (ctx);
+      return;
+    }
+  chain = cairn_chain_next (prev, client_id, sqlite3_value_int64 (argv[2]));
+  sqlite3_result_text (ctx, chain, -1, g_free);
+}
+
 sqlite3 *
 _cairn_store_open_db (const char  *path,
                       GError     **error)
@@ -372,6 +415,9 @@ _cairn_store_open_db (const char  *path,
    * timeout lets cairn-cli and the app share the file. A 16 MiB page cache
    * keeps a rebuild of a large log from spilling to the WAL mid-way. */
   rc = sqlite3_busy_timeout (db, CAIRN_STORE_BUSY_TIMEOUT_MS);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function (db, "cairn_chain", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                  NULL, sql_chain, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       set_db_error (error, db, rc, path, "Cannot set up");

@@ -85,7 +85,8 @@ event_field_write (const CairnEvent *event,
 {
   guint i;
 
-  if (event->version != 1)
+  /* Older versions of todo.moved and todo.created have the same args. */
+  if (event->version > _cairn_event_current_version (event->name))
     return FALSE;
   for (i = 0; i < G_N_ELEMENTS (setters); i++)
     {

@@ -33,6 +33,14 @@ gboolean   cairn_store_get_last_own_confirmed  (CairnStore  *self,
                                                 gint64      *out,
                                                 GError     **error);
 
+/* The chain of the log up to seq (cairn-chain.h), computed by this store
+ * from its own log: CAIRN_CHAIN_ZERO for seq 0, NULL in *out_chain when
+ * there is no such row or its chain is unknown. */
+gboolean   cairn_store_get_log_chain           (CairnStore  *self,
+                                                gint64       seq,
+                                                char       **out_chain,
+                                                GError     **error);
+
 /* Pending events with client_seq > after, oldest first, at most limit
  * (element: CairnEvent). Reads only those rows. */
 GPtrArray *cairn_store_list_pending_after      (CairnStore  *self,

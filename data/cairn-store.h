@@ -186,14 +186,35 @@ gboolean    cairn_store_set_todo_done     (CairnStore *self, const char *todo_id
 /* due: "YYYY-MM-DD", or NULL to clear */
 gboolean    cairn_store_set_todo_due      (CairnStore *self, const char *todo_id,
                                            const char *due, GError **error);
-/* list_id NULL: stay in the current list */
+/* list_id NULL: stay in the current list (and under the current parent;
+ * to another list: at its top level) */
 gboolean    cairn_store_move_todo         (CairnStore *self, const char *todo_id,
                                            const char *list_id,
                                            const char *before_id, const char *after_id,
                                            GError **error);
+/* Deleting a todo deletes its subtasks with it; restoring it brings back
+ * exactly those (docs/events.md, "Subtasks"). */
 gboolean    cairn_store_delete_todo       (CairnStore *self, const char *todo_id,
                                            GError **error);
 gboolean    cairn_store_restore_todo      (CairnStore *self, const char *todo_id,
+                                           GError **error);
+
+/* Subtasks. A todo under parent_id (NULL: top level of list_id), which
+ * must be a live todo of list_id; before_id / after_id are its siblings. */
+char       *cairn_store_create_subtask    (CairnStore *self, const char *list_id,
+                                           const char *parent_id, const char *title,
+                                           const char *before_id, const char *after_id,
+                                           GError **error);
+/* Moves a todo with its subtree under parent_id (NULL: top level). list_id
+ * NULL: the parent's list, or with no parent the todo's current list; a
+ * parent in another list than list_id, the todo itself or one of its
+ * subtasks is refused. */
+gboolean    cairn_store_move_todo_under   (CairnStore *self, const char *todo_id,
+                                           const char *list_id, const char *parent_id,
+                                           const char *before_id, const char *after_id,
+                                           GError **error);
+/* The ids of a todo's live subtasks (children only), in position order. */
+GPtrArray  *cairn_store_list_subtasks     (CairnStore *self, const char *todo_id,
                                            GError **error);
 
 char       *cairn_store_create_note       (CairnStore *self, const char *title,

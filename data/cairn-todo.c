@@ -17,13 +17,14 @@ struct _CairnTodo
   char    *priority;
   char    *tag_ids_joined;   /* as read: space-separated, NULL for none */
   char   **tag_ids;
+  char    *parent_id;
   guint    done : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE,
-       PROP_PRIORITY, PROP_TAG_IDS, N_PROPS };
+       PROP_PRIORITY, PROP_TAG_IDS, PROP_PARENT_ID, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -50,6 +51,7 @@ cairn_todo_finalize (GObject *object)
   g_clear_pointer (&self->priority, g_free);
   g_clear_pointer (&self->tag_ids_joined, g_free);
   g_clear_pointer (&self->tag_ids, g_strfreev);
+  g_clear_pointer (&self->parent_id, g_free);
 
   G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
 }
@@ -88,6 +90,9 @@ cairn_todo_get_property (GObject    *object,
     case PROP_TAG_IDS:
       g_value_set_boxed (value, cairn_todo_get_tag_ids (self));
       break;
+    case PROP_PARENT_ID:
+      g_value_set_string (value, self->parent_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -110,6 +115,7 @@ cairn_todo_class_init (CairnTodoClass *klass)
   properties[PROP_DUE] = g_param_spec_string ("due", NULL, NULL, NULL, flags);
   properties[PROP_PRIORITY] = g_param_spec_string ("priority", NULL, NULL, "none", flags);
   properties[PROP_TAG_IDS] = g_param_spec_boxed ("tag-ids", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_PARENT_ID] = g_param_spec_string ("parent-id", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -187,6 +193,13 @@ cairn_todo_get_tag_ids (CairnTodo *self)
   return (const char * const *) self->tag_ids;
 }
 
+const char *
+cairn_todo_get_parent_id (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->parent_id;
+}
+
 static gboolean
 set_string_prop (CairnTodo   *self,
                  char       **field,
@@ -232,6 +245,14 @@ _cairn_todo_set_due (CairnTodo  *self,
   if (due != NULL && *due == '\0')
     due = NULL;
   return set_string_prop (self, &self->due, due, PROP_DUE);
+}
+
+gboolean
+_cairn_todo_set_parent_id (CairnTodo  *self,
+                           const char *parent_id)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return set_string_prop (self, &self->parent_id, parent_id, PROP_PARENT_ID);
 }
 
 gboolean

@@ -2,7 +2,8 @@
 /* cairn-todo.h: one todo row, as the pool keeps it. Read-only properties:
  * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL),
  * "priority" (none, low, medium, high), "tag-ids" (its live tags' ids,
- * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag). */
+ * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag),
+ * "parent-id" (the parent todo, NULL at the top level of its list). */
 #pragma once
 
 #include <glib-object.h>
@@ -21,5 +22,7 @@ const char *cairn_todo_get_due      (CairnTodo *self);
 const char *cairn_todo_get_priority (CairnTodo *self);
 /* NULL-terminated, never NULL */
 const char * const *cairn_todo_get_tag_ids (CairnTodo *self);
+/* The parent todo (same list), NULL at the top level. */
+const char *cairn_todo_get_parent_id (CairnTodo *self);
 
 G_END_DECLS

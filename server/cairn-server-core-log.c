@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "cairn-server-core"
 #include "config.h"
 
+#include "cairn-chain.h"
 #include "cairn-server-core-private.h"
 
 /* ---- event log ------------------------------------------------------------ */
@@ -110,14 +111,49 @@ stored_seq (CairnServerCore      *self,
   return TRUE;
 }
 
-/* Stores a copy of ev as seq, stamped with auth's device, and adds the
- * copy to appended. */
+/* The chain of the workspace's log up to head (cairn-chain.h): NULL when
+ * the event there has none (never after the schema 2 migration). */
+static gboolean
+head_chain (CairnServerCore  *self,
+            const char       *workspace_id,
+            gint64            head,
+            char            **out_chain,
+            GError          **error)
+{
+  sqlite3_stmt *st;
+  gboolean row;
+
+  *out_chain = NULL;
+  if (head == 0)
+    {
+      *out_chain = g_strdup (CAIRN_CHAIN_ZERO);
+      return TRUE;
+    }
+  if (!(st = _cairn_core_stmt (self, "SELECT chain FROM events WHERE workspace_id = ? AND seq = ?", error)) ||
+      !_cairn_core_bind (self, st, error, "ti", workspace_id, head) ||
+      !_cairn_core_step_row (self, st, &row, error))
+    return FALSE;
+  if (row)
+    {
+      const char *chain = _cairn_core_col_text (st, 0);
+
+      if (sqlite3_column_type (st, 0) != SQLITE_NULL && cairn_chain_is_valid (chain))
+        *out_chain = g_strdup (chain);
+      sqlite3_reset (st);
+    }
+  return TRUE;
+}
+
+/* Stores a copy of ev as seq, stamped with auth's device and the chain
+ * that follows *chain (updated; NULL stays NULL), and adds the copy to
+ * appended. */
 static gboolean
 append_event (CairnServerCore       *self,
               const CairnAuth       *auth,
               const char            *workspace_id,
               const CairnWireEvent  *ev,
               gint64                 seq,
+              char                 **chain,
               GPtrArray             *appended,
               GError               **error)
 {
@@ -127,13 +163,21 @@ append_event (CairnServerCore       *self,
   stored->seq = seq;
   g_clear_pointer (&stored->device, g_free);
   stored->device = g_strdup (auth->device);
+  g_clear_pointer (&stored->chain, g_free);
+  if (*chain != NULL)
+    {
+      stored->chain = cairn_chain_next (*chain, stored->client_id, stored->client_seq);
+      g_free (*chain);
+      *chain = g_strdup (stored->chain);
+    }
   g_ptr_array_add (appended, stored);
   return (st = _cairn_core_stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
-                                       "version, args, created_at, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) &&
+                                       "version, args, created_at, device, chain) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) &&
          /* The strings live until step_done() has reset the statement. */
-         _cairn_core_bind (self, st, error, "sisisisis", workspace_id, stored->seq, stored->client_id,
+         _cairn_core_bind (self, st, error, "sisisisiss", workspace_id, stored->seq, stored->client_id,
                            stored->client_seq, stored->name, stored->version, stored->args_json,
-                           stored->created_at, stored->device) &&
+                           stored->created_at, stored->device, stored->chain) &&
          _cairn_core_step_done (self, st, error);
 }
 
@@ -176,6 +220,8 @@ push_locked (CairnServerCore  *self,
   g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
   g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *chain = NULL;
+  gboolean chain_read = FALSE;
   gint64 head;
 
   reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
@@ -204,9 +250,12 @@ push_locked (CairnServerCore  *self,
         }
       else if (ev->client_seq == cs->last + 1)
         {
+          if (!chain_read && !head_chain (self, workspace_id, head, &chain, error))
+            return NULL;
+          chain_read = TRUE;
           r->seq = ++head;
           cs->last = ev->client_seq;
-          if (!append_event (self, auth, workspace_id, ev, r->seq, appended, error))
+          if (!append_event (self, auth, workspace_id, ev, r->seq, &chain, appended, error))
             return NULL;
         }
       else
@@ -429,8 +478,8 @@ cairn_server_core_pull (CairnServerCore  *self,
       !workspace_head (self, workspace_id, &reply->head, &reply->history_id, error))
     return NULL;
   reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-  if (!(st = _cairn_core_stmt (self, "SELECT seq, client_id, client_seq, name, version, args, created_at, device "
-                                     "FROM events WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?", error)) ||
+  if (!(st = _cairn_core_stmt (self, "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
+                                     "chain FROM events WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?", error)) ||
       !_cairn_core_bind (self, st, error, "tii", workspace_id, after, (gint64) limit + 1))
     return NULL;
   for (;;)
@@ -454,6 +503,8 @@ cairn_server_core_pull (CairnServerCore  *self,
       ev->seq = sqlite3_column_int64 (st, 0);
       if (sqlite3_column_type (st, 7) != SQLITE_NULL)
         ev->device = g_strdup (_cairn_core_col_text (st, 7));
+      if (sqlite3_column_type (st, 8) != SQLITE_NULL)
+        ev->chain = g_strdup (_cairn_core_col_text (st, 8));
       /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
       size = cairn_wire_event_size_bound (ev);
       if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)

@@ -6,10 +6,11 @@
 
 #include <string.h>
 
+#include "cairn-chain.h"
 #include "cairn-json-guard.h"
 #include "cairn-server-core-private.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema_sql[] =
   "CREATE TABLE users ("
@@ -49,6 +50,7 @@ static const char schema_sql[] =
   "  args TEXT NOT NULL,"
   "  created_at INTEGER NOT NULL,"
   "  device TEXT,"
+  "  chain TEXT,"
   "  PRIMARY KEY (workspace_id, seq),"
   "  UNIQUE (workspace_id, client_id, client_seq)) WITHOUT ROWID;"
   "CREATE TABLE clients ("
@@ -56,6 +58,51 @@ static const char schema_sql[] =
   "  client_id TEXT NOT NULL,"
   "  last_seq INTEGER NOT NULL,"
   "  PRIMARY KEY (workspace_id, client_id)) WITHOUT ROWID;";
+
+/* Schema 1 -> 2: every stored event gets the chain of its workspace's log
+ * up to it (cairn-chain.h), computed in seq order per workspace. */
+static gboolean
+fill_chains (CairnServerCore  *self,
+             GError          **error)
+{
+  g_autoptr(sqlite3_stmt) scan = NULL;
+  g_autoptr(sqlite3_stmt) up = NULL;
+  g_autofree char *workspace = NULL;
+  g_autofree char *chain = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT workspace_id, seq, client_id, client_seq FROM events "
+                          "ORDER BY workspace_id, seq", -1, &scan, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "UPDATE events SET chain = ? WHERE workspace_id = ? AND seq = ?",
+                          -1, &up, NULL) != SQLITE_OK)
+    return _cairn_core_db_error (self, error, "Cannot compute the chains of the stored logs");
+  while ((rc = sqlite3_step (scan)) == SQLITE_ROW)
+    {
+      const char *ws = (const char *) sqlite3_column_text (scan, 0);
+      char *next;
+
+      if (g_strcmp0 (ws, workspace) != 0)
+        {
+          g_free (workspace);
+          workspace = g_strdup (ws);
+          g_free (chain);
+          chain = g_strdup (CAIRN_CHAIN_ZERO);
+        }
+      next = cairn_chain_next (chain, (const char *) sqlite3_column_text (scan, 2),
+                               sqlite3_column_int64 (scan, 3));
+      g_free (chain);
+      chain = next;
+      if (sqlite3_bind_text (up, 1, chain, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+          sqlite3_bind_text (up, 2, workspace, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+          sqlite3_bind_int64 (up, 3, sqlite3_column_int64 (scan, 1)) != SQLITE_OK ||
+          sqlite3_step (up) != SQLITE_DONE ||
+          sqlite3_reset (up) != SQLITE_OK)
+        return _cairn_core_db_error (self, error, "Cannot store the chain of a stored event");
+    }
+  if (rc != SQLITE_DONE)
+    return _cairn_core_db_error (self, error, "Cannot compute the chains of the stored logs");
+  return TRUE;
+}
 
 static gboolean
 migrate (CairnServerCore *self,
@@ -80,8 +127,10 @@ migrate (CairnServerCore *self,
     }
   if (!_cairn_core_begin (self, error))
     return FALSE;
-  if (!_cairn_core_exec (self, schema_sql, error) ||
-      !_cairn_core_exec (self, "PRAGMA user_version = 1", error) ||
+  if ((version == 0 && !_cairn_core_exec (self, schema_sql, error)) ||
+      (version == 1 && (!_cairn_core_exec (self, "ALTER TABLE events ADD COLUMN chain TEXT", error) ||
+                        !fill_chains (self, error))) ||
+      !_cairn_core_exec (self, "PRAGMA user_version = 2", error) ||
       !_cairn_core_commit (self, error))
     {
       _cairn_core_rollback (self);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "cairn-chain.h"
 #include "cairn-json-guard.h"
 #include "cairn-protocol.h"
 
@@ -543,6 +544,11 @@ append_event_text (GString              *s,
       g_string_append (s, ",\"device\":");
       append_json_string (s, ev->device);
     }
+  if (ev->chain != NULL)
+    {
+      g_string_append (s, ",\"chain\":");
+      append_json_string (s, ev->chain);
+    }
   g_string_append_c (s, '}');
 }
 
@@ -611,13 +617,14 @@ scan_unescaped (Scan *sc)
   return g_strndup (s, n);
 }
 
-/* One event from the server: the six client members, seq and an optional
- * device, in any order; the same checks as cairn_protocol_decode_event(). */
+/* One event from the server: the six client members, seq, an optional
+ * device and an optional chain, in any order; the same checks as
+ * cairn_protocol_decode_event(). */
 static CairnWireEvent *
 scan_server_event (Scan *sc)
 {
   enum { NAME = 1, VERSION = 2, ARGS = 4, CLIENT_ID = 8, CLIENT_SEQ = 16, CREATED_AT = 32,
-         SEQ = 64, DEVICE = 128, REQUIRED = 127 };
+         SEQ = 64, DEVICE = 128, CHAIN = 256, REQUIRED = 127 };
   g_autoptr(CairnWireEvent) ev = g_new0 (CairnWireEvent, 1);
   guint seen = 0;
 
@@ -687,6 +694,13 @@ scan_server_event (Scan *sc)
         {
           bit = DEVICE;
           if ((seen & bit) || !(ev->device = scan_unescaped (sc)))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "chain"))
+        {
+          bit = CHAIN;
+          if ((seen & bit) || !(ev->chain = scan_unescaped (sc)) ||
+              !cairn_chain_is_valid (ev->chain))
             return NULL;
         }
       else

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cairn-chain.h"
 #include "cairn-json-guard.h"
 #include "cairn-protocol-private.h"
 
@@ -550,6 +551,7 @@ cairn_wire_event_copy (const CairnWireEvent *self)
                                self->client_id, self->client_seq, self->created_at);
   copy->seq = self->seq;
   copy->device = g_strdup (self->device);
+  copy->chain = g_strdup (self->chain);
   return copy;
 }
 
@@ -558,9 +560,9 @@ cairn_wire_event_size_bound (const CairnWireEvent *self)
 {
   /* args is re-emitted byte for byte (the same generator wrote it); name
    * and client_id need no escapes; a device name at most doubles; the
-   * member names, numbers and punctuation take under 200 bytes. */
+   * member names, numbers, the chain and punctuation take under 250 bytes. */
   return strlen (self->args_json) + strlen (self->name) + strlen (self->client_id) +
-         (self->device ? 2 * strlen (self->device) : 0) + 200;
+         (self->device ? 2 * strlen (self->device) : 0) + 250;
 }
 
 void
@@ -572,6 +574,7 @@ cairn_wire_event_free (CairnWireEvent *self)
   g_free (self->args_json);
   g_free (self->client_id);
   g_free (self->device);
+  g_free (self->chain);
   g_free (self);
 }
 
@@ -584,12 +587,12 @@ cairn_protocol_decode_event (JsonNode  *node,
     "name", "version", "args", "client_id", "client_seq", "created_at", NULL
   };
   static const char * const server_fields[] = {
-    "name", "version", "args", "client_id", "client_seq", "created_at", "seq", "device", NULL
+    "name", "version", "args", "client_id", "client_seq", "created_at", "seq", "device", "chain", NULL
   };
   g_autoptr(CairnWireEvent) ev = g_new0 (CairnWireEvent, 1);
   JsonObject *obj;
   JsonNode *args;
-  const char *name, *client_id, *device;
+  const char *name, *client_id, *device, *chain;
   gsize args_len = 0;
 
   if (!(obj = _cairn_protocol_want_object (node, "event", error)))
@@ -661,6 +664,14 @@ cairn_protocol_decode_event (JsonNode  *node,
       if (!_cairn_protocol_get_string (obj, "device", "event", FALSE, &device, error))
         return NULL;
       ev->device = g_strdup (device);
+      if (!_cairn_protocol_get_string (obj, "chain", "event", FALSE, &chain, error))
+        return NULL;
+      if (chain != NULL && !cairn_chain_is_valid (chain))
+        {
+          _cairn_protocol_invalid (error, "event", "chain", "must be 32 lowercase hex digits");
+          return NULL;
+        }
+      ev->chain = g_strdup (chain);
     }
 
   ev->name = g_strdup (name);
@@ -708,6 +719,11 @@ cairn_protocol_encode_event (const CairnWireEvent *event)
     {
       json_builder_set_member_name (b, "device");
       json_builder_add_string_value (b, event->device);
+    }
+  if (event->chain != NULL)
+    {
+      json_builder_set_member_name (b, "chain");
+      json_builder_add_string_value (b, event->chain);
     }
   json_builder_end_object (b);
   return json_builder_get_root (b);

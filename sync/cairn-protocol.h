@@ -105,7 +105,9 @@ char        *cairn_protocol_to_string       (JsonNode    *node,
 
 /* One event as it travels. args_json is the compact JSON text of the args
  * object (what the server stores and sends back verbatim). seq and device
- * are set only on events that come from the server (0 / NULL before). */
+ * are set only on events that come from the server (0 / NULL before);
+ * chain (cairn-chain.h: the digest of the server's log up to seq) only on
+ * those of a server that keeps it, NULL otherwise. */
 typedef struct
 {
   char   *name;
@@ -116,6 +118,7 @@ typedef struct
   gint64  created_at;
   gint64  seq;
   char   *device;
+  char   *chain;
 } CairnWireEvent;
 
 CairnWireEvent *cairn_wire_event_new   (const char *name,
@@ -133,8 +136,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWireEvent, cairn_wire_event_free)
 gsize           cairn_wire_event_size_bound (const CairnWireEvent *self);
 
 /* Decodes one event object. With from_server FALSE (what a server accepts
- * from a client) "seq" and "device" are refused as unknown fields; with
- * from_server TRUE "seq" (>= 1) is required and "device" optional. */
+ * from a client) "seq", "device" and "chain" are refused as unknown fields;
+ * with from_server TRUE "seq" (>= 1) is required, "device" and "chain" (32
+ * lowercase hex digits) optional. */
 CairnWireEvent *cairn_protocol_decode_event (JsonNode   *node,
                                              gboolean    from_server,
                                              GError    **error);

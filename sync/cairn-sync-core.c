@@ -56,6 +56,7 @@ struct _CairnSyncCore
   gint64      repush_next;       /* next log seq to push again */
   gint64      repush_sent_last;  /* last log seq of the push in flight */
   gint64      staged_head;       /* last seq in staged (reseed_after at first) */
+  char       *staged_chain;      /* the server's chain at staged_head, NULL: not sent */
   char       *reseed_history;    /* the server's history_id when it began */
   GPtrArray  *staged;            /* CairnEvent */
 };
@@ -141,6 +142,7 @@ cairn_sync_core_free (CairnSyncCore *self)
   g_free (self->in_flight_args);
   g_clear_pointer (&self->staged, g_ptr_array_unref);
   g_free (self->reseed_history);
+  g_free (self->staged_chain);
   g_free (self);
 }
 
@@ -290,6 +292,57 @@ stop_reseeding (CairnSyncCore *self)
   self->repush_in_flight = FALSE;
   g_clear_pointer (&self->staged, g_ptr_array_unref);
   g_clear_pointer (&self->reseed_history, g_free);
+  g_clear_pointer (&self->staged_chain, g_free);
+}
+
+/* Does our log agree with the server's at wire->seq? With a chain on the
+ * wire (and ours known), *agrees says whether the logs are the same, event
+ * for event, up to that seq; else (an older server) only the event there
+ * is compared (client_id, client_seq). mine is our event at that seq,
+ * NULL when we have none. */
+static gboolean
+log_agrees_at (CairnSyncCore         *self,
+               const CairnWireEvent  *wire,
+               const CairnEvent      *mine,
+               gboolean              *agrees,
+               GError               **error)
+{
+  g_autofree char *chain = NULL;
+
+  *agrees = mine != NULL
+            && mine->seq == wire->seq
+            && mine->client_seq == wire->client_seq
+            && g_strcmp0 (mine->client_id, wire->client_id) == 0;
+  if (!*agrees || wire->chain == NULL)
+    return TRUE;
+  if (!cairn_store_get_log_chain (self->store, wire->seq, &chain, error))
+    return FALSE;
+  if (chain != NULL)
+    *agrees = strcmp (chain, wire->chain) == 0;
+  return TRUE;
+}
+
+/* After our log took in the server's events up to seq, with the server's
+ * chain there (NULL: not sent): does ours still agree? A differing chain
+ * means our log below differs from the server's although every event
+ * applied matched (a restore and other devices' pushes can put the same
+ * events at our head in another order below it). */
+static gboolean
+chain_still_agrees (CairnSyncCore  *self,
+                    gint64          seq,
+                    const char     *server_chain,
+                    gboolean       *agrees,
+                    GError        **error)
+{
+  g_autofree char *chain = NULL;
+
+  *agrees = TRUE;
+  if (server_chain == NULL || seq <= 0)
+    return TRUE;
+  if (!cairn_store_get_log_chain (self->store, seq, &chain, error))
+    return FALSE;
+  *agrees = chain == NULL || strcmp (chain, server_chain) == 0;
+  return TRUE;
 }
 
 /* The server lost history we had, after keep_upto (the server has the log
@@ -347,12 +400,23 @@ static gboolean
 finish_reseed (CairnSyncCore  *self,
                GError        **error)
 {
+  g_autofree char *server_chain = g_steal_pointer (&self->staged_chain);
+  gint64 top = self->staged_head;
+  gboolean agrees = TRUE;
+
   if (!cairn_store_replace_server_history_after (self->store, self->reseed_after, self->staged,
                                                  self->reseed_history, error))
     return FALSE;
   g_message ("Reloaded %u events from the server after seq %" G_GINT64_FORMAT,
              self->staged->len, self->reseed_after);
   stop_reseeding (self);
+  /* The log kept up to reseed_after plus the server's after it must now
+   * be the server's log: if the chains say otherwise, the agreement point
+   * was wrong (found without chains, or the server changed meanwhile). */
+  if (!chain_still_agrees (self, top, server_chain, &agrees, error))
+    return FALSE;
+  if (!agrees)
+    return start_probe (self, -1, NULL, "its log's digest differs from ours after reloading", error);
   self->acked_upto = 0;
   self->need_pull = cairn_store_get_head (self->store) < self->server_head;
   return TRUE;
@@ -397,6 +461,8 @@ receive_reseed (CairnSyncCore  *self,
         return FALSE;
       g_ptr_array_add (self->staged, ev);
       self->staged_head = w->seq;
+      g_free (self->staged_chain);
+      self->staged_chain = g_strdup (w->chain);
     }
   if (self->staged_head >= self->server_head)
     return finish_reseed (self, error);
@@ -455,7 +521,8 @@ receive_probe (CairnSyncCore  *self,
     return restore_at (self, 0, history_id, error);
   if (server_head >= 0 && server_head < self->probe_top)
     self->probe_top = server_head;
-  /* Everything up to probe_after agrees (checked by earlier probes). */
+  /* Everything up to probe_after agrees: checked by earlier probes, or
+   * (only without chains) assumed when the first of a page agrees. */
   if (self->probe_after == self->probe_top)
     return restore_at (self, self->probe_top, history_id, error);
   if (self->probe_after > self->probe_top)
@@ -482,11 +549,19 @@ receive_probe (CairnSyncCore  *self,
     {
       const CairnWireEvent *w = g_ptr_array_index (events, i);
       const CairnEvent *ev = g_ptr_array_index (mine, i);
+      gboolean agrees;
 
       if (w->seq > self->probe_top)
         break;
-      if (w->seq != ev->seq || w->client_seq != ev->client_seq ||
-          g_strcmp0 (w->client_id, ev->client_id) != 0)
+      /* With chains, agreement at a seq proves everything below it and a
+       * difference rules out everything above it, so the first differing
+       * chain in the page ends the search exactly; a first event that
+       * agrees proves the logs agree below the page too. Without them
+       * (an older server), events below the first agreeing one are
+       * assumed to agree. */
+      if (!log_agrees_at (self, w, ev, &agrees, error))
+        return FALSE;
+      if (!agrees)
         {
           differs = TRUE;
           break;
@@ -680,7 +755,8 @@ cairn_sync_core_push_failed (CairnSyncCore  *self,
   return TRUE;
 }
 
-/* Is the server's event at our head the one we have there? */
+/* Is the server's log at our head the one we have there (its chain, or
+ * without one the event)? */
 static gboolean
 check_anchor (CairnSyncCore         *self,
               const CairnWireEvent  *wire,
@@ -688,21 +764,14 @@ check_anchor (CairnSyncCore         *self,
               GError               **error)
 {
   g_autoptr(GPtrArray) mine = NULL;
-  CairnEvent *ev;
 
   mine = cairn_store_list_log (self->store, wire->seq - 1, 1, error);
   if (mine == NULL)
     return FALSE;
-  if (mine->len == 0)
-    {
-      *matches = FALSE;
-      return TRUE;
-    }
-  ev = g_ptr_array_index (mine, 0);
-  *matches = ev->seq == wire->seq
-             && ev->client_seq == wire->client_seq
-             && g_strcmp0 (ev->client_id, wire->client_id) == 0;
-  return TRUE;
+  /* With the server's chain, agreement there proves the whole log up to
+   * our head the same; without it, only the event at our head. */
+  return log_agrees_at (self, wire, mine->len > 0 ? g_ptr_array_index (mine, 0) : NULL,
+                        matches, error);
 }
 
 /* Until a connection has seen the server's event at our head and found
@@ -751,7 +820,7 @@ check_connection (CairnSyncCore  *self,
   if (!matches)
     {
       *result = start_probe (self, server_head, history_id,
-                             "its event at our head is a different one", error);
+                             "its log up to our head is a different one", error);
       return FALSE;
     }
   self->verified = TRUE;
@@ -853,8 +922,23 @@ cairn_sync_core_receive (CairnSyncCore  *self,
 
   if (batch->len > 0)
     {
+      const CairnWireEvent *last_wire = NULL;
+      gint64 top = ((CairnEvent *) batch->pdata[batch->len - 1])->seq;
+      gboolean agrees = TRUE;
+
       if (!cairn_store_rebase (self->store, batch, history_id, error))
         return FALSE;
+      for (guint i = 0; i < events->len && last_wire == NULL; i++)
+        if (((CairnWireEvent *) events->pdata[i])->seq == top)
+          last_wire = events->pdata[i];
+      /* The batch continued our head event by event; the chain also
+       * checks every event below it: one comparison per batch. */
+      if (!chain_still_agrees (self, top, last_wire != NULL ? last_wire->chain : NULL,
+                               &agrees, error))
+        return FALSE;
+      if (!agrees)
+        return start_probe (self, server_head, history_id,
+                            "its log's digest differs from ours", error);
     }
   else if (history_id != NULL && (our_history == NULL || *our_history == '\0'))
     {

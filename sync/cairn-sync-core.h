@@ -12,11 +12,14 @@
  *   so the server never sees a client_seq gap from us in normal operation;
  * - events are handed to cairn_store_rebase() only as a contiguous run that
  *   continues the store's head; anything else makes the core ask for a pull;
- * - the server's history is checked once per connection: the event at our
- *   head must be the one we have there (client_id, client_seq). If it is
- *   not, or the server's head or history_id went backwards, or the server
- *   expects a client_seq of ours we already consider confirmed, the server
- *   lost history (restored from a backup). The core then pulls to compare
+ * - the server's history is checked once per connection: its chain at our
+ *   head (the digest of its log up to there) must be the one our store
+ *   computed, or, from a server that sends no chain, the event at our head
+ *   must be the one we have there (client_id, client_seq); the chain is
+ *   compared again after every batch applied. If it is not, or the
+ *   server's head or history_id went backwards, or the server expects a
+ *   client_seq of ours we already consider confirmed, the server lost
+ *   history (restored from a backup). The core then pulls to compare
  *   (not apply) until it knows the last seq where the server's log and
  *   ours agree; the store keeps its log up to there, our own later events
  *   go back to the outbox (nothing deleted), and syncing continues from

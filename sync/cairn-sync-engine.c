@@ -520,20 +520,30 @@ _cairn_sync_engine_check_ready (CairnSyncEngine  *self,
 
 /* ---- conflicts ------------------------------------------------------------ */
 
+/* Settles conflict in the store with action (the guards are the caller's),
+ * then brings the counts up to date whether or not that worked. */
+static gboolean
+settle_conflict (CairnSyncEngine  *self,
+                 CairnConflict    *conflict,
+                 gboolean        (*action) (CairnStore *, gint64, GError **),
+                 GError          **error)
+{
+  gboolean ok = action (self->store, cairn_conflict_get_id (conflict), error);
+
+  _cairn_sync_engine_update_counts (self);
+  return ok;
+}
+
 gboolean
 cairn_sync_engine_keep_mine (CairnSyncEngine  *self,
                              CairnConflict    *conflict,
                              GError          **error)
 {
-  gboolean ok;
-
   g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), FALSE);
   g_return_val_if_fail (CAIRN_IS_CONFLICT (conflict), FALSE);
   g_return_val_if_fail (self->store != NULL, FALSE);
 
-  ok = cairn_store_keep_mine (self->store, cairn_conflict_get_id (conflict), error);
-  _cairn_sync_engine_update_counts (self);
-  return ok;
+  return settle_conflict (self, conflict, cairn_store_keep_mine, error);
 }
 
 gboolean
@@ -541,13 +551,9 @@ cairn_sync_engine_dismiss (CairnSyncEngine  *self,
                            CairnConflict    *conflict,
                            GError          **error)
 {
-  gboolean ok;
-
   g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), FALSE);
   g_return_val_if_fail (CAIRN_IS_CONFLICT (conflict), FALSE);
   g_return_val_if_fail (self->store != NULL, FALSE);
 
-  ok = cairn_store_dismiss_conflict (self->store, cairn_conflict_get_id (conflict), error);
-  _cairn_sync_engine_update_counts (self);
-  return ok;
+  return settle_conflict (self, conflict, cairn_store_dismiss_conflict, error);
 }

@@ -627,6 +627,20 @@ cairn_account_dialog_init (CairnAccountDialog *self)
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->sign_in_button));
 }
 
+/* The dialog for engine, before its page is chosen. */
+static CairnAccountDialog *
+dialog_new (GtkWindow       *parent,
+            CairnSyncEngine *engine)
+{
+  CairnAccountDialog *self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
+                                           "transient-for", parent,
+                                           "modal", parent != NULL,
+                                           NULL);
+
+  self->engine = g_object_ref (engine);
+  return self;
+}
+
 CairnAccountDialog *
 cairn_account_dialog_new (GtkWindow       *parent,
                           CairnSyncEngine *engine)
@@ -636,11 +650,7 @@ cairn_account_dialog_new (GtkWindow       *parent,
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (engine), NULL);
 
-  self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
-                       "transient-for", parent,
-                       "modal", parent != NULL,
-                       NULL);
-  self->engine = g_object_ref (engine);
+  self = dialog_new (parent, engine);
   sync_page (self);
   return self;
 }
@@ -654,12 +664,8 @@ cairn_account_dialog_new_for_workspace (GtkWindow      *parent,
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (workspace), NULL);
 
-  self = g_object_new (CAIRN_TYPE_ACCOUNT_DIALOG,
-                       "transient-for", parent,
-                       "modal", parent != NULL,
-                       NULL);
+  self = dialog_new (parent, cairn_workspace_get_engine (workspace));
   self->workspace = g_object_ref (workspace);
-  self->engine = g_object_ref (cairn_workspace_get_engine (workspace));
   sync_page (self);
   return self;
 }

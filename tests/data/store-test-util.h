@@ -19,6 +19,9 @@ TestStore  *test_store_new        (void);
 /* Another store in the same folder (a second, fresh workspace file). */
 CairnStore *test_store_open_extra (TestStore  *ts,
                                    const char *name);
+/* The store in file name of folder dir, which must open. */
+CairnStore *test_store_open_at    (const char *dir,
+                                   const char *name);
 void        test_store_free       (TestStore  *ts);
 
 /* A remote event as the server would send it. args_json is an object. */
@@ -35,6 +38,20 @@ CairnEvent *test_commit_json      (CairnStore *store,
 CairnEvent *test_event_confirmed  (const CairnEvent *event,
                                    gint64            seq);
 
+/* events (confirmed) rebased onto store with history_id, which must work. */
+void        test_rebase_ok        (CairnStore *store,
+                                   GPtrArray  *events,
+                                   const char *history_id);
+/* Types text at character pos of the note as a device does: into its
+ * replica, then one note.edited, which must work. */
+void        test_type_into_note   (CairnStore *store,
+                                   const char *note_id,
+                                   gsize       pos,
+                                   const char *text);
+/* The note's body as the store gives it to every reader (cairn_note_body). */
+char       *test_read_note_body   (CairnStore *store,
+                                   const char *note_id);
+
 char       *test_dump             (CairnStore *store);
 /* Number of rows of a query's first column. */
 gint64      test_query_int        (CairnStore *store,
@@ -42,7 +59,18 @@ gint64      test_query_int        (CairnStore *store,
 /* The text of a query's first column in its first row (NULL for NULL). */
 char       *test_query_text       (CairnStore *store,
                                    const char *sql);
+/* Everything a user or the sync relies on, as text: equal text, equal
+ * store (the dump, the pending and confirmed events, head and history).
+ * Client ids are left out of pending rows (always ours). */
+char       *test_fingerprint      (CairnStore *store);
 guint32     test_seed             (void);
+/* Base64 of the operations that type "hi" into an empty note, as an ops
+ * field holds them. */
+char       *test_text_ops_b64     (void);
+/* A "notify" handler that counts into *count. */
+void        test_count_notify     (GObject    *object,
+                                   GParamSpec *pspec,
+                                   guint      *count);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestStore, test_store_free)
 

@@ -69,6 +69,97 @@ class CliTest(unittest.TestCase):
             self.assertIn("usage: cairn-cli", err)
         self.assertEqual(self.cli.state(), before)
 
+    # ---- subtasks ----
+
+    def test_subtasks(self):
+        home = self.cli.ok("list-add", "Home").strip()
+        work = self.cli.ok("list-add", "Work").strip()
+        p = self.cli.ok("add", home, "Paint the shed").strip()
+        c1 = self.cli.json("add", home, "Buy paint", "--parent", p)
+        self.assertEqual(c1["parent_id"], p)
+        self.assertIsNone(c1["gone_with"])
+        c2 = self.cli.ok("add", home, "Sand", "--parent", p).strip()
+        g = self.cli.ok("add", home, "Choose colour", "--parent", c1["id"]).strip()
+        other = self.cli.ok("add", home, "Other").strip()
+        # subtasks in order; todos prints them under their parent
+        self.assertEqual([t["id"] for t in self.cli.json("subtasks", p)], [c1["id"], c2])
+        self.assertEqual(self.cli.ok("subtasks", p),
+                         f"[ ] {c1['id']}  Buy paint\n[ ] {c2}  Sand\n")
+        self.assertEqual(self.cli.ok("todos", home),
+                         f"[ ] {p}  Paint the shed\n"
+                         f"  [ ] {c1['id']}  Buy paint\n"
+                         f"    [ ] {g}  Choose colour\n"
+                         f"  [ ] {c2}  Sand\n"
+                         f"[ ] {other}  Other\n")
+        self.assertEqual({t["id"]: t["parent_id"] for t in self.cli.json("todos", home)},
+                         {p: None, c1["id"]: p, c2: p, g: c1["id"], other: None})
+
+        # completing the parent leaves the subtasks open, and details says so
+        self.cli.ok("done", p)
+        details = self.cli.json("details", p)
+        self.assertTrue(details["done"])
+        self.assertEqual(details["open_subtasks"], 2)
+        self.assertEqual([t["id"] for t in details["subtasks"]], [c1["id"], c2])
+        text = self.cli.ok("details", p)
+        self.assertIn("done          yes\n", text)
+        self.assertIn("subtasks      2 (2 open)\n", text)
+        self.assertIn(f"parent        -\n", text)
+        self.assertIn(f"list          {home}\n", text)
+
+        # move: before a sibling, under another todo, to the top, to another list
+        self.cli.ok("move", c2, "--before", c1["id"])
+        self.assertEqual([t["id"] for t in self.cli.json("subtasks", p)], [c2, c1["id"]])
+        self.assertEqual(self.cli.json("move", c1["id"], "--parent", other)["parent_id"], other)
+        self.assertIsNone(self.cli.json("move", c1["id"], "--no-parent")["parent_id"])
+        self.cli.ok("move", c1["id"], "--parent", p)
+        moved = self.cli.json("move", p, "--list", work)
+        self.assertEqual(moved["list_id"], work)
+        self.assertEqual(self.cli.json("details", g)["list_id"], work)
+
+        # delete takes the subtree; restore brings back exactly it
+        self.cli.ok("rm", c2)
+        self.cli.ok("rm", p)
+        self.assertEqual(self.cli.json("details", g)["gone_with"], p)
+        self.assertTrue(self.cli.json("details", g)["deleted"])
+        self.assert_fails(1, "restore that first", "restore", g)
+        self.cli.ok("restore", p)
+        self.assertFalse(self.cli.json("details", g)["deleted"])
+        self.assertTrue(self.cli.json("details", c2)["deleted"])
+
+        state = self.cli.state()
+        self.cli.ok("rebuild")
+        self.assertEqual(self.cli.state(), state)
+
+    def test_subtasks_bad_input(self):
+        home = self.cli.ok("list-add", "Home").strip()
+        work = self.cli.ok("list-add", "Work").strip()
+        p = self.cli.ok("add", home, "P").strip()
+        c = self.cli.ok("add", home, "C", "--parent", p).strip()
+        w = self.cli.ok("add", work, "W").strip()
+        gone = self.cli.ok("add", home, "Gone").strip()
+        self.cli.ok("rm", gone)
+        missing = "01890a5d-ac96-774b-bcce-b30209900099"
+        # add --parent
+        self.assert_fails(1, "“parent_id”", "add", work, "x", "--parent", p)
+        self.assert_fails(1, "no todo with id", "add", home, "x", "--parent", missing)
+        self.assert_fails(1, "is deleted", "add", home, "x", "--parent", gone)
+        self.assert_fails(1, "no todo with id", "add", home, "x", "--parent", "nonsense")
+        self.assert_fails(2, "--parent", "add", home, "x", "--parent")
+        # move --parent / --no-parent
+        self.assert_fails(1, "the todo itself", "move", p, "--parent", p)
+        self.assert_fails(1, "one of the todo's subtasks", "move", p, "--parent", c)
+        self.assert_fails(1, "“parent_id”", "move", c, "--list", work, "--parent", p)
+        self.assert_fails(1, "no todo with id", "move", c, "--parent", missing)
+        self.assert_fails(1, "is deleted", "move", c, "--parent", gone)
+        self.assert_fails(2, "not both", "move", c, "--parent", p, "--no-parent")
+        self.assert_fails(1, "under that parent", "move", c, "--parent", p, "--after", p)
+        self.assert_fails(1, "not in list", "move", c, "--parent", p, "--after", w)
+        # subtasks / details
+        self.assert_fails(1, "no todo with id", "subtasks", missing)
+        self.assert_fails(1, "no todo with id", "details", missing)
+        self.assert_fails(2, "usage", "subtasks")
+        self.assert_fails(2, "usage", "details", p, c)
+
     # ---- lists ----
 
     def test_lists(self):

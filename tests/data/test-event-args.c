@@ -5,72 +5,9 @@
 
 #include <string.h>
 
+#include "json-test-util.h"
 #include "store-test-util.h"
 #include "cairn-text.h"
-
-/* What the store did before the light reader: an immutable parser. NULL
- * when json-glib refuses the text or it is not an object. */
-static JsonObject *
-parse_with_json_glib (const char *json,
-                      gssize      length)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, json, length, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return json_object_ref (json_node_get_object (root));
-}
-
-/* Same members in the same order, same node and value types, same values,
- * same sealing. */
-static gboolean
-objects_identical (JsonObject *a,
-                   JsonObject *b)
-{
-  g_autoptr(GList) ma = json_object_get_members (a);
-  g_autoptr(GList) mb = json_object_get_members (b);
-  const GList *la, *lb;
-
-  if (json_object_is_immutable (a) != json_object_is_immutable (b))
-    return FALSE;
-  for (la = ma, lb = mb; la != NULL && lb != NULL; la = la->next, lb = lb->next)
-    {
-      JsonNode *na = json_object_get_member (a, la->data);
-      JsonNode *nb = json_object_get_member (b, lb->data);
-
-      if (strcmp (la->data, lb->data) != 0 ||
-          json_node_get_node_type (na) != json_node_get_node_type (nb) ||
-          json_node_is_immutable (na) != json_node_is_immutable (nb))
-        return FALSE;
-      if (JSON_NODE_HOLDS_NULL (na))
-        continue;
-      if (!JSON_NODE_HOLDS_VALUE (na) ||
-          json_node_get_value_type (na) != json_node_get_value_type (nb))
-        return FALSE;
-      switch (json_node_get_value_type (na))
-        {
-        case G_TYPE_STRING:
-          if (strcmp (json_node_get_string (na), json_node_get_string (nb)) != 0)
-            return FALSE;
-          break;
-        case G_TYPE_INT64:
-          if (json_node_get_int (na) != json_node_get_int (nb))
-            return FALSE;
-          break;
-        case G_TYPE_BOOLEAN:
-          if (json_node_get_boolean (na) != json_node_get_boolean (nb))
-            return FALSE;
-          break;
-        default:
-          return FALSE;
-        }
-    }
-  return la == NULL && lb == NULL;
-}
 
 /* If the light reader takes json, json-glib must give the identical
  * object. Returns whether it took it. */
@@ -83,10 +20,10 @@ check_same (const char *json,
 
   if (fast == NULL)
     return FALSE;
-  slow = parse_with_json_glib (json, length);
+  slow = json_test_parse_object (json, length);
   if (slow == NULL)
     g_error ("the light reader took “%s”, which json-glib refuses", json);
-  if (!objects_identical (fast, slow))
+  if (!json_test_objects_identical (fast, slow))
     g_error ("the light reader reads “%s” differently from json-glib", json);
   return TRUE;
 }
@@ -113,18 +50,11 @@ test_every_kind (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
-  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *ops_b64 = NULL;
+  g_autofree char *ops_b64 = test_text_ops_b64 ();
   const char *titles[] = {
     "Buy milk", "Crème brûlée ☕ 漢字 😀", "say \"hi\"", "back\\slash", "a/b",
     "tab\there", "line\nbreak", "del\x7f", "bell\x01", " padded ",
   };
-
-  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
-  bytes = cairn_text_ops_encode (ops);
-  ops_b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 
   for (gsize i = 0; i < n; i++)
     for (gsize t = 0; t < G_N_ELEMENTS (titles); t++)
@@ -282,7 +212,7 @@ check_validate_same (const char *name,
                      const char *json)
 {
   g_auto(CairnFlatArgs) flat = { 0 };
-  g_autoptr(JsonObject) object = parse_with_json_glib (json, -1);
+  g_autoptr(JsonObject) object = json_test_parse_object (json, -1);
   g_autoptr(CairnEvent) event = NULL;
   g_autoptr(GError) error_flat = NULL;
   g_autoptr(GError) error_event = NULL;
@@ -308,10 +238,7 @@ test_validate (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
-  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *ops_b64 = NULL;
+  g_autofree char *ops_b64 = test_text_ops_b64 ();
   g_autofree char *long_title = g_strnfill (501, 'x');
   const char *others[] = {
     "1", "true", "null", "\"\"", "\"bad value\"", "\"x\\u0001\"", "\" padded\"",
@@ -319,10 +246,6 @@ test_validate (void)
     NULL,
   };
   guint n_checked = 0;
-
-  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
-  bytes = cairn_text_ops_encode (ops);
-  ops_b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 
   for (gsize i = 0; i < n; i++)
     {

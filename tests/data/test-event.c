@@ -6,6 +6,7 @@
 
 #include "cairn-event-private.h"
 #include "cairn-text.h"
+#include "store-test-util.h"
 
 static CairnEvent *
 event_from_args (const char *name,
@@ -34,26 +35,13 @@ assert_invalid (const char *name,
     g_error ("“%s” does not mention “%s”", error->message, expected_fragment);
 }
 
-/* Base64 of the operations that type "hi" into an empty note. */
-static char *
-valid_ops_b64 (void)
-{
-  g_autoptr(CairnText) text = cairn_text_new ("0123456789abcdef0123456789abcdef", NULL);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-  g_autoptr(GBytes) bytes = NULL;
-
-  g_assert_true (cairn_text_insert (text, 0, "hi", -1, ops, NULL));
-  bytes = cairn_text_ops_encode (ops);
-  return g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
 static void
 test_valid_events (void)
 {
   gsize n;
   const CairnEventSpec *catalogue = _cairn_event_get_catalogue (&n);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree char *ops_b64 = valid_ops_b64 ();
+  g_autofree char *ops_b64 = test_text_ops_b64 ();
 
   /* Every catalogue row accepts args built from its own field table. */
   for (gsize i = 0; i < n; i++)

@@ -8,6 +8,7 @@
 
 #include "cairn-pool.h"
 #include "cairn-test-util.h"
+#include "store-test-util.h"
 
 /* ---- a recorder of signals, as short strings ---- */
 
@@ -111,12 +112,7 @@ typedef struct
 static CairnStore *
 open_store (Fixture *f, const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  CairnStore *store = cairn_store_open (path, &error);
-
-  g_assert_no_error (error);
-  return store;
+  return test_store_open_at (f->dir, name);
 }
 
 static void

@@ -25,32 +25,6 @@ raw_body (CairnStore *store,
   return test_query_text (store, sql);
 }
 
-static char *
-current_body (CairnStore *store,
-              const char *id)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT cairn_note_body (id, body) FROM notes "
-                                          "WHERE id = '%s'", id);
-
-  return test_query_text (store, sql);
-}
-
-static void
-type_local (CairnStore *store,
-            const char *id,
-            gsize       pos,
-            const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) replica = cairn_store_load_note_text (store, id, &error);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-  g_assert_no_error (error);
-  g_assert_true (cairn_text_insert (replica, pos, text, -1, ops, &error));
-  g_assert_true (cairn_store_edit_note (store, id, ops, &error));
-  g_assert_no_error (error);
-}
-
 /* An edit made on another device's replica, as the server delivers it. */
 static CairnEvent *
 foreign_edit (CairnText  *replica,
@@ -86,16 +60,6 @@ events_of (CairnEvent *first,
 }
 
 static void
-rebase (CairnStore *store,
-        GPtrArray  *events)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (cairn_store_rebase (store, events, "h1", &error));
-  g_assert_no_error (error);
-}
-
-static void
 save_bodies (CairnStore *store)
 {
   g_autoptr(GError) error = NULL;
@@ -120,14 +84,14 @@ test_commit_writes_no_body (void)
   g_assert_no_error (error);
   while (text->len < 100000)
     g_string_append (text, "lorem ipsum dolor sit amet, consectetur adipiscing elit. ");
-  type_local (ts->store, id, 0, text->str);
+  test_type_into_note (ts->store, id, 0, text->str);
   save_bodies (ts->store);
   raw = raw_body (ts->store, id);
   g_assert_cmpstr (raw, ==, text->str);
   g_clear_pointer (&raw, g_free);
 
   pool = cairn_pool_new (ts->store);
-  type_local (ts->store, id, 50000, "x");
+  test_type_into_note (ts->store, id, 50000, "x");
   g_string_insert_c (text, 50000, 'x');
 
   /* The event's changeset carries two versions, not two bodies. */
@@ -141,7 +105,7 @@ test_commit_writes_no_body (void)
   /* Readers see the new text at once; the stored body is still the old. */
   raw = raw_body (ts->store, id);
   g_assert_cmpuint (strlen (raw), ==, text->len - 1);
-  current = current_body (ts->store, id);
+  current = test_read_note_body (ts->store, id);
   g_assert_cmpstr (current, ==, text->str);
   g_assert_cmpstr (cairn_note_get_body (cairn_pool_lookup_note (pool, id)), ==, text->str);
   expected = test_dump (ts->store);
@@ -170,7 +134,7 @@ test_commit_writes_no_body (void)
     while (paste->len < 40000)
       g_string_append (paste, "pasted ");
     g_assert_cmpint (test_query_int (ts->store, "SELECT length (crdt) FROM note_bodies"), >, 100000);
-    type_local (ts->store, id, 10, paste->str);
+    test_type_into_note (ts->store, id, 10, paste->str);
     g_string_insert (text, 10, paste->str);
     g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), >, 0);
     save_bodies (ts->store);
@@ -203,15 +167,15 @@ test_rollback_byte_for_byte (void)
                                    "{\"note_id\":\"" NOTE "\",\"title\":\"Shared\"}"),
                    foreign_edit (i == 0 ? remote : replica, 0, "Confirmed text.", 2), NULL);
 
-      rebase (store, events);
+      test_rebase_ok (store, events, "h1");
     }
 
   /* Pending: an edit of the shared note, and a note made and typed in
    * here; then the lazy write puts their text into notes.body. */
-  type_local (ts->store, NOTE, 15, " Pending text.");
+  test_type_into_note (ts->store, NOTE, 15, " Pending text.");
   fresh_note = cairn_store_create_note (ts->store, "Mine", &error);
   g_assert_no_error (error);
-  type_local (ts->store, fresh_note, 0, "Only here.");
+  test_type_into_note (ts->store, fresh_note, 0, "Only here.");
   save_bodies (ts->store);
   body = raw_body (ts->store, NOTE);
   g_assert_cmpstr (body, ==, "Confirmed text. Pending text.");
@@ -227,13 +191,13 @@ test_rollback_byte_for_byte (void)
   {
     g_autoptr(GPtrArray) events = events_of (foreign_edit (remote, 0, ">> ", 3), NULL);
 
-    rebase (ts->store, events);
+    test_rebase_ok (ts->store, events, "h1");
   }
   g_clear_pointer (&body, g_free);
-  body = current_body (ts->store, NOTE);
+  body = test_read_note_body (ts->store, NOTE);
   g_assert_cmpstr (body, ==, ">> Confirmed text. Pending text.");
   g_clear_pointer (&body, g_free);
-  body = current_body (ts->store, fresh_note);
+  body = test_read_note_body (ts->store, fresh_note);
   g_assert_cmpstr (body, ==, "Only here.");
 
   save_bodies (ts->store);
@@ -286,9 +250,9 @@ test_crash_before_body_write (void)
   g_autoptr(CairnStore) reopened = NULL;
 
   g_assert_no_error (error);
-  type_local (ts->store, id, 0, "Written before the crash.");
+  test_type_into_note (ts->store, id, 0, "Written before the crash.");
   save_bodies (ts->store);
-  type_local (ts->store, id, 0, "Typed just before it. ");
+  test_type_into_note (ts->store, id, 0, "Typed just before it. ");
   g_clear_pointer (&body, g_free);
   body = raw_body (ts->store, id);
   g_assert_cmpstr (body, ==, "Written before the crash.");
@@ -316,7 +280,7 @@ test_damaged_text_opens (void)
   sqlite3_stmt *stmt = NULL;
 
   g_assert_no_error (error);
-  type_local (ts->store, id, 0, "Soon unreadable.");
+  test_type_into_note (ts->store, id, 0, "Soon unreadable.");
   save_bodies (ts->store);
   /* Damage the appended ops and make the body look behind. */
   g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store),
@@ -371,16 +335,16 @@ test_other_process (void)
   g_assert_no_error (error);
   id = cairn_store_create_note (ts->store, "Shared file", &error);
   g_assert_no_error (error);
-  type_local (ts->store, id, 0, "one");
+  test_type_into_note (ts->store, id, 0, "one");
   g_assert_true (cairn_store_check_external (other, &error));
-  body = current_body (other, id);
+  body = test_read_note_body (other, id);
   g_assert_cmpstr (body, ==, "one");
 
   g_signal_connect (other, "changed", G_CALLBACK (collect_changes), seen);
-  type_local (ts->store, id, 3, " two");
+  test_type_into_note (ts->store, id, 3, " two");
   /* Not noticed yet: the other store reads the file anew all the same. */
   g_clear_pointer (&body, g_free);
-  body = current_body (other, id);
+  body = test_read_note_body (other, id);
   g_assert_cmpstr (body, ==, "one two");
   g_assert_true (cairn_store_check_external (other, &error));
   g_assert_no_error (error);
@@ -417,7 +381,7 @@ test_changes_note_rows (void)
   g_signal_connect (ts->store, "changed", G_CALLBACK (record_note_sets), mine);
   id = cairn_store_create_note (ts->store, "Sets", &error);
   g_assert_no_error (error);
-  type_local (ts->store, id, 0, "one");
+  test_type_into_note (ts->store, id, 0, "one");
   g_assert_true (cairn_store_rename_note (ts->store, id, "Renamed", &error));
   g_assert_true (cairn_store_delete_note (ts->store, id, &error));
   g_assert_true (cairn_store_restore_note (ts->store, id, &error));
@@ -428,7 +392,7 @@ test_changes_note_rows (void)
   g_assert_true (cairn_store_check_external (other, &error));
   g_assert_no_error (error);
   g_signal_connect (other, "changed", G_CALLBACK (record_note_sets), theirs);
-  type_local (ts->store, id, 3, " two");
+  test_type_into_note (ts->store, id, 3, " two");
   g_assert_true (cairn_store_check_external (other, &error));
   g_assert_cmpstr (theirs->str, ==, "1 0");
   g_assert_true (cairn_store_rename_note (ts->store, id, "Again", &error));
@@ -455,7 +419,7 @@ test_edit_deleted_refused (void)
   g_assert_no_error (error);
   id = cairn_store_create_note (ts->store, "Short-lived", &error);
   g_assert_no_error (error);
-  type_local (ts->store, id, 0, "a");
+  test_type_into_note (ts->store, id, 0, "a");
   replica = cairn_store_load_note_text (ts->store, id, &error);
   g_assert_no_error (error);
   g_assert_true (cairn_text_insert (replica, 1, "b", -1, ops, &error));
@@ -471,7 +435,7 @@ test_edit_deleted_refused (void)
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, pending);
 
   g_assert_true (cairn_store_restore_note (ts->store, id, &error));
-  type_local (ts->store, id, 2, "c");
+  test_type_into_note (ts->store, id, 2, "c");
 
   /* Another process deletes it: refused once this store has noticed. */
   g_assert_true (cairn_store_delete_note (other, id, &error));
@@ -483,7 +447,7 @@ test_edit_deleted_refused (void)
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, pending);
-  body = current_body (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, "abc");
 }
 
@@ -505,7 +469,7 @@ test_checkpoint_thread (void)
   g_assert_cmpuint (_cairn_checkpointer_wait (ts->store->checkpointer, 0), ==, 0);
   while (text->len < 2000000)
     g_string_append (text, "a rather long note, ");
-  type_local (ts->store, id, 0, text->str);
+  test_type_into_note (ts->store, id, 0, text->str);
 
   g_assert_cmpuint (_cairn_checkpointer_wait (ts->store->checkpointer, 1), >=, 1);
   g_assert_cmpint (g_stat (cairn_store_get_path (ts->store), &after), ==, 0);

@@ -55,16 +55,6 @@ batch_new (void)
 }
 
 static void
-rebase_ok (CairnStore *store,
-           GPtrArray  *batch)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (cairn_store_rebase (store, batch, "history-1", &error));
-  g_assert_no_error (error);
-}
-
-static void
 extend (GPtrArray *to,
         GPtrArray *from)
 {
@@ -114,7 +104,7 @@ test_no_pending (void)
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (THIRD, 1, 3, "todo.completed", "{\"todo_id\":\"" T1 "\"}"));
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   g_assert_cmpint (cairn_store_get_head (ts->store), ==, 3);
   g_assert_cmpstr (cairn_store_get_history_id (ts->store), ==, "history-1");
@@ -135,7 +125,7 @@ test_no_pending (void)
   g_assert_cmpstr (dump, ==, expected);
 
   /* re-delivery of what is already applied changes nothing and is no error */
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
   g_assert_cmpint (cairn_store_get_head (ts->store), ==, 3);
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, 3);
 
@@ -147,14 +137,14 @@ test_no_pending (void)
     g_ptr_array_add (more, test_event_new (OTHER, 3, 4, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Home\"}"));
     g_ptr_array_add (more, test_event_new (THIRD, 2, 5, "todo.completed", "{\"todo_id\":\"" T1 "\"}"));
     g_ptr_array_add (more, test_event_new (OTHER, 4, 6, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Other\",\"position\":\"W\"}"));
-    rebase_ok (ts->store, more);
+    test_rebase_ok (ts->store, more, "history-1");
     g_assert_cmpuint (rec.n_emissions, ==, 2);
     g_assert_cmpuint (g_hash_table_size (rec.last->lists), ==, 0);
     g_assert_cmpuint (g_hash_table_size (rec.last->todos), ==, 0);
 
     g_ptr_array_set_size (more, 0);
     g_ptr_array_add (more, test_event_new (OTHER, 5, 7, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"House\"}"));
-    rebase_ok (ts->store, more);
+    test_rebase_ok (ts->store, more, "history-1");
     g_assert_cmpuint (rec.n_emissions, ==, 3);
     g_assert_true (g_hash_table_contains (rec.last->lists, L1));
     g_assert_cmpuint (g_hash_table_size (rec.last->lists), ==, 1);
@@ -185,7 +175,7 @@ test_fast_path (void)
     g_ptr_array_add (batch, test_event_confirmed (pending->pdata[i], i + 1));
 
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   /* no rollback, nothing on screen changed, the outbox is empty */
   g_assert_cmpuint (_cairn_store_get_rollback_count (ts->store), ==, 0);
@@ -228,7 +218,7 @@ test_fast_path_then_remote (void)
     g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"%s\",\"title\":\"Theirs\"}", todo);
     g_ptr_array_add (batch, test_event_new (OTHER, 1, 3, "todo.renamed", args));
   }
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   g_assert_cmpuint (_cairn_store_get_rollback_count (ts->store), ==, 1);
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 1);
@@ -263,7 +253,7 @@ test_interleaved (void)
   g_ptr_array_add (batch, test_event_confirmed (p1, 2));
   g_ptr_array_add (batch, test_event_new (OTHER, 2, 3, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"Theirs\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 3, 4, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Bread\",\"position\":\"V\"}"));
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   g_assert_cmpuint (_cairn_store_get_rollback_count (ts->store), ==, 1);
   g_assert_cmpint (cairn_store_get_head (ts->store), ==, 4);
@@ -302,13 +292,13 @@ test_remote_delete_pending_rename (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
-  rebase_ok (ts->store, confirmed);
+  test_rebase_ok (ts->store, confirmed, "history-1");
 
   rename = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Oat milk\"}");
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
 
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.deleted", "{\"todo_id\":\"" T1 "\"}"));
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   /* deleted, and the pending rename became a no-op (it stays in the
    * outbox: it is still our event and the server will order it) */
@@ -348,13 +338,13 @@ test_changes_are_exact (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.created", "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L1 "\",\"title\":\"Eggs\",\"position\":\"k\"}"));
-  rebase_ok (ts->store, confirmed);
+  test_rebase_ok (ts->store, confirmed, "history-1");
   mine = test_commit_json (ts->store, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Mine\"}");
 
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "todo.completed", "{\"todo_id\":\"" T2 "\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 5, 5, "todo.renamed", "{\"todo_id\":\"" T1 "\",\"title\":\"Theirs\"}"));
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
 
   g_assert_cmpuint (_cairn_store_get_rollback_count (ts->store), ==, 1);
   g_assert_cmpuint (g_hash_table_size (rec.last->todos), ==, 1);
@@ -377,7 +367,7 @@ test_out_of_order (void)
   Recorder rec = { 0 };
 
   g_ptr_array_add (first, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
-  rebase_ok (ts->store, first);
+  test_rebase_ok (ts->store, first, "history-1");
   list = cairn_store_create_list (ts->store, "Mine", &error);
   before = test_dump (ts->store);
   g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &rec);
@@ -444,7 +434,7 @@ test_many_pending (void)
        * (parked) and apply once our list.created is in the log */
       g_ptr_array_add (batch, test_event_new (OTHER, i + 1, i + 1, "list.renamed", args));
     }
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
   pending = cairn_store_list_pending (ts->store, 0, &error);
   g_assert_cmpuint (pending->len, ==, 1000);
   dump = test_dump (ts->store);
@@ -481,7 +471,7 @@ test_rollback_restores_state (void)
   g_ptr_array_add (confirmed, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Milk\",\"position\":\"V\"}"));
   g_ptr_array_add (confirmed, test_event_new (OTHER, 3, 3, "todo.due_set", "{\"todo_id\":\"" T1 "\",\"due\":\"2025-05-05\"}"));
-  rebase_ok (ts->store, confirmed);
+  test_rebase_ok (ts->store, confirmed, "history-1");
   confirmed_dump = test_dump (ts->store);
 
   /* every kind of write: insert, update of each column, tombstone */
@@ -514,14 +504,6 @@ test_rollback_restores_state (void)
 }
 
 static void
-on_notify (GObject    *object,
-           GParamSpec *pspec,
-           guint      *count)
-{
-  (*count)++;
-}
-
-static void
 test_unknown_events (void)
 {
   g_autoptr(TestStore) ts = test_store_new ();
@@ -533,7 +515,7 @@ test_unknown_events (void)
   g_autoptr(GPtrArray) known = batch_new ();
   guint notified = 0;
 
-  g_signal_connect (ts->store, "notify::needs-update", G_CALLBACK (on_notify), &notified);
+  g_signal_connect (ts->store, "notify::needs-update", G_CALLBACK (test_count_notify), &notified);
   g_assert_false (cairn_store_get_needs_update (ts->store));
 
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Home\",\"position\":\"V\"}"));
@@ -543,7 +525,7 @@ test_unknown_events (void)
   /* known name and version but bad args (the server does not check): skipped the same way everywhere */
   g_ptr_array_add (batch, test_event_new (OTHER, 4, 4, "list.renamed", "{\"list_id\":\"" L1 "\",\"title\":\"\"}"));
   g_test_expect_message ("cairn-store", G_LOG_LEVEL_WARNING, "*Skipping event 4*");
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
   g_test_assert_expected_messages ();
 
   g_assert_true (cairn_store_get_needs_update (ts->store));
@@ -698,7 +680,7 @@ test_property (void)
           g_ptr_array_add (confirmed, e);
         }
       if (confirmed->len > 0)
-        rebase_ok (ts->store, confirmed);
+        test_rebase_ok (ts->store, confirmed, "history-1");
 
       for (guint i = 0; i < n_mine; i++)
         {
@@ -742,7 +724,7 @@ test_property (void)
 
             for (guint i = from; i < end; i++)
               g_ptr_array_add (chunk, cairn_event_ref (remote->pdata[i]));
-            rebase_ok (ts->store, chunk);
+            test_rebase_ok (ts->store, chunk, "history-1");
             start = end;
           }
       }
@@ -826,7 +808,7 @@ test_effects_before_causes (void)
   g_ptr_array_add (second, test_event_confirmed (made->pdata[0], ++seq));
   g_ptr_array_add (all, cairn_event_ref (second->pdata[0]));
 
-  rebase_ok (ts->store, first);
+  test_rebase_ok (ts->store, first, "history-1");
   waiting = test_dump (ts->store);
   /* The note came with its create: renamed and typed into after it. */
   g_assert_nonnull (strstr (waiting, "\"Plan B\""));
@@ -837,7 +819,7 @@ test_effects_before_causes (void)
   g_assert_nonnull (strstr (waiting, "\"waiting\""));
   g_assert_nonnull (strstr (waiting, "todo.renamed"));
 
-  rebase_ok (ts->store, second);
+  test_rebase_ok (ts->store, second, "history-1");
   dump = test_dump (ts->store);
   g_assert_cmpstr (dump, ==, want);
   g_assert_null (strstr (dump, "\"waiting\""));
@@ -846,7 +828,7 @@ test_effects_before_causes (void)
   g_assert_no_error (error);
   rebuilt = test_dump (ts->store);
   g_assert_cmpstr (rebuilt, ==, want);
-  rebase_ok (fresh, all);
+  test_rebase_ok (fresh, all, "history-1");
   replayed = test_dump (fresh);
   g_assert_cmpstr (replayed, ==, want);
 }
@@ -887,7 +869,7 @@ test_rebuild_schema (void)
   g_ptr_array_add (batch, test_event_new (OTHER, 1, 1, "list.created", "{\"list_id\":\"" L1 "\",\"title\":\"Work\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 2, 2, "todo.created", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L1 "\",\"title\":\"Bread\",\"position\":\"V\"}"));
   g_ptr_array_add (batch, test_event_new (OTHER, 3, 3, "note.created", "{\"note_id\":\"" T2 "\",\"title\":\"Idea\"}"));
-  rebase_ok (ts->store, batch);
+  test_rebase_ok (ts->store, batch, "history-1");
   p1 = test_commit_json (ts->store, "list.created", "{\"list_id\":\"" L2 "\",\"title\":\"Home\",\"position\":\"W\"}");
   p2 = test_commit_json (ts->store, "todo.moved", "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L2 "\",\"position\":\"k\"}");
   p3 = test_commit_json (ts->store, "note.renamed", "{\"note_id\":\"" T2 "\",\"title\":\"Plan\"}");

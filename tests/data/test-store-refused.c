@@ -136,32 +136,6 @@ test_dependents_and_renumbering (void)
   }
 }
 
-static char *
-body_of (CairnStore *store,
-         const char *note_id)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT cairn_note_body (id, body) FROM notes "
-                                          "WHERE id = '%s'", note_id);
-
-  return test_query_text (store, sql);
-}
-
-static void
-edit (CairnStore *store,
-      const char *note_id,
-      gsize       pos,
-      const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) body = cairn_store_load_note_text (store, note_id, &error);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-  g_assert_no_error (error);
-  g_assert_true (cairn_text_insert (body, pos, text, -1, ops, &error));
-  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
-  g_assert_no_error (error);
-}
-
 /* A refused text edit leaves the body with what depends on it (later
  * edits of the note); new typing takes a fresh text client id, so it
  * never reuses the counters of the ops set aside. */
@@ -179,30 +153,30 @@ test_text_edit (void)
   g_autoptr(GPtrArray) refused = NULL;
 
   g_assert_no_error (error);
-  edit (s, note, 0, "kept ");                  /* 3 */
-  edit (s, note, 5, "refused");                /* 4 */
-  edit (s, note, 12, " typed after");          /* 5: same note */
-  edit (s, other, 0, "elsewhere");             /* 6 */
+  test_type_into_note (s, note, 0, "kept ");                  /* 3 */
+  test_type_into_note (s, note, 5, "refused");                /* 4 */
+  test_type_into_note (s, note, 12, " typed after");          /* 5: same note */
+  test_type_into_note (s, other, 0, "elsewhere");             /* 6 */
   client_before = cairn_store_dup_text_client_id (s, &error);
 
   refused = cairn_store_set_aside_refused (s, 4, NULL, "args_too_large", "too large", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (refused->len, ==, 2);
-  body = body_of (s, note);
+  body = test_read_note_body (s, note);
   g_assert_cmpstr (body, ==, "kept ");
   g_free (body);
-  body = body_of (s, other);
+  body = test_read_note_body (s, other);
   g_assert_cmpstr (body, ==, "elsewhere");
   client_after = cairn_store_dup_text_client_id (s, &error);
   g_assert_cmpstr (client_after, !=, client_before);
 
-  edit (s, note, 5, "again");
+  test_type_into_note (s, note, 5, "again");
   g_free (body);
-  body = body_of (s, note);
+  body = test_read_note_body (s, note);
   g_assert_cmpstr (body, ==, "kept again");
   g_assert_true (cairn_store_rebuild (s, &error));
   g_free (body);
-  body = body_of (s, note);
+  body = test_read_note_body (s, note);
   g_assert_cmpstr (body, ==, "kept again");
 }
 
@@ -260,7 +234,7 @@ test_split_old_oversized_edit (void)
   store = test_store_open_extra (ts, "workspace.db");
   list = cairn_store_create_list (store, "After", &error);       /* 3 */
   g_assert_no_error (error);
-  body = body_of (store, note);
+  body = test_read_note_body (store, note);
   g_assert_cmpstr (body, ==, paste);
 
   /* Not such an event: nothing happens. */
@@ -285,7 +259,7 @@ test_split_old_oversized_edit (void)
     }
   g_assert_cmpstr (((CairnEvent *) pending->pdata[pending->len - 1])->name, ==, "list.created");
   g_free (body);
-  body = body_of (store, note);
+  body = test_read_note_body (store, note);
   g_assert_cmpstr (body, ==, paste);
   dump = test_dump (store);
   g_assert_true (cairn_store_rebuild (store, &error));

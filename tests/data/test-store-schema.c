@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "cairn-chain.h"
+#include "cairn-store-sync.h"
 #include "store-test-util.h"
 
 static char *
@@ -133,6 +135,26 @@ test_migrations (void)
       log = cairn_store_list_log (store, 0, 0, &error);
       g_assert_cmpuint (log->len, ==, 4);
       g_assert_cmpstr (((CairnEvent *) log->pdata[0])->device, ==, "laptop");
+
+      /* schema 7 filled the log's chain, in seq order from chain(0) */
+      {
+        g_autofree char *chain = g_strdup (CAIRN_CHAIN_ZERO);
+
+        for (guint i = 0; i < log->len; i++)
+          {
+            const CairnEvent *ev = g_ptr_array_index (log, i);
+            g_autofree char *next = cairn_chain_next (chain, ev->client_id, ev->client_seq);
+            g_autofree char *stored = NULL;
+
+            g_assert_true (cairn_store_get_log_chain (store, ev->seq, &stored, &error));
+            g_assert_no_error (error);
+            g_assert_cmpstr (stored, ==, next);
+            g_free (chain);
+            chain = g_steal_pointer (&next);
+          }
+        /* the fixtures' log is aaaa…'s client_seqs 1..4 */
+        g_assert_cmpstr (chain, ==, "0b65da4b1ec3305ec679c0fd898fb2ce");
+      }
 
       /* the old changesets still roll back, and the log still rebuilds */
       {

@@ -68,3 +68,34 @@ fault_test_get_storage_warnings (void)
 {
   return storage_warnings;
 }
+
+void
+fault_test_write_fixture (const char *path,
+                          const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+
+  g_file_get_contents (file, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s", msg);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+char *
+fault_test_expected_dump (const char *version)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("%s.expected.json", version);
+  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
+  char *expected = NULL;
+
+  g_file_get_contents (file, &expected, NULL, &error);
+  g_assert_no_error (error);
+  return g_strchomp (expected);
+}

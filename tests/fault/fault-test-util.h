@@ -21,4 +21,11 @@ void     fault_test_assert_file_integrity (const char *path);
 void     fault_test_allow_storage_warnings (void);
 guint    fault_test_get_storage_warnings   (void);
 
+/* Creates the database at path from tests/data/fixtures/name (SQL). */
+void     fault_test_write_fixture     (const char *path,
+                                       const char *name);
+/* What a clean migration of fixture version ("v3") dumps to
+ * (tests/data/fixtures/VERSION.expected.json, without the final newline). */
+char    *fault_test_expected_dump     (const char *version);
+
 G_END_DECLS

@@ -24,22 +24,6 @@
 #define REMOTE_LIST "01890a5d-ac96-774b-bcce-b30209900001"
 #define REMOTE_TODO "01890a5d-ac96-774b-bcce-b30209900021"
 
-static char *
-fingerprint (CairnStore *store)
-{
-  g_autofree char *dump = test_dump (store);
-  g_autofree char *pending = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT client_seq || ' ' || name || ' ' || "
-      "args AS line FROM pending ORDER BY client_seq)");
-  g_autofree char *log = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT seq || ' ' || client_id || ' ' || "
-      "client_seq || ' ' || name || ' ' || args AS line FROM log ORDER BY seq)");
-
-  return g_strdup_printf ("%s\npending:\n%s\nlog:\n%s\nhead %" G_GINT64_FORMAT " pending %u",
-                          dump, pending ? pending : "", log ? log : "",
-                          cairn_store_get_head (store), cairn_store_get_pending_count (store));
-}
-
 typedef struct
 {
   char            *dir;
@@ -350,7 +334,7 @@ run (guint  n,
 
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
-      g_autofree char *before = fingerprint (c->store);
+      g_autofree char *before = test_fingerprint (c->store);
       g_autofree char *after = NULL;
 
       if (ops[i].func (c, &error))
@@ -383,7 +367,7 @@ run (guint  n,
           g_assert_no_error (error);
         }
       /* Nothing changed: not on disk, not in what the store shows. */
-      after = fingerprint (c->store);
+      after = test_fingerprint (c->store);
       g_assert_cmpstr (after, ==, before);
       assert_client_seqs (c->store);
       if (c->buffer != NULL)
@@ -413,19 +397,19 @@ run (guint  n,
   body = test_query_text (c->store, "SELECT cairn_note_body (id, body) FROM notes");
   g_assert_cmpstr (body, ==, c->typed->str);
 
-  final = fingerprint (c->store);
+  final = test_fingerprint (c->store);
   assert_client_seqs (c->store);
   g_clear_object (&c->buffer);
   g_clear_object (&c->store);
   fault_test_assert_file_integrity (c->path);
   c->store = cairn_store_open (c->path, &error);
   g_assert_no_error (error);
-  reopened = fingerprint (c->store);
+  reopened = test_fingerprint (c->store);
   g_assert_cmpstr (reopened, ==, final);
   g_assert_true (cairn_store_rebuild (c->store, &error));
   g_assert_no_error (error);
   g_free (reopened);
-  reopened = fingerprint (c->store);
+  reopened = test_fingerprint (c->store);
   g_assert_cmpstr (reopened, ==, final);
   ctx_free (c);
   return writes;
@@ -458,24 +442,6 @@ test_full_at_every_write (void)
       g_assert_cmpuint (hits[i], >, 0);
 }
 
-static void
-write_fixture (const char *path,
-               const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
-  g_autofree char *sql = NULL;
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-
-  g_file_get_contents (file, &sql, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s", msg);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
 /* Opening a fixture (migration to the current schema; from v3 also a
  * rebuild and note bodies) on a disk that fills at every write in turn: the open fails
  * with a clear error or succeeds, and once there is space the file opens
@@ -486,27 +452,22 @@ test_full_in_migration (gconstpointer data)
   const char *version = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
-  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
-  g_autofree char *expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures",
-                                                          expected_name, NULL);
   g_autofree char *expected = NULL, *clean = NULL;
   guint writes, refused_opens = 0;
 
   fault_test_allow_storage_warnings ();
-  g_file_get_contents (expected_file, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_strchomp (expected);
+  expected = fault_test_expected_dump (version);
   {
     Ctx *c = ctx_new ();
 
     g_clear_object (&c->store);
     g_unlink (c->path);
-    write_fixture (c->path, fixture);
+    fault_test_write_fixture (c->path, fixture);
     cairn_fault_vfs_reset ();
     c->store = cairn_store_open (c->path, &error);
     g_assert_no_error (error);
     writes = cairn_fault_vfs_get_write_count ();
-    clean = fingerprint (c->store);
+    clean = test_fingerprint (c->store);
     ctx_free (c);
   }
 
@@ -517,7 +478,7 @@ test_full_in_migration (gconstpointer data)
 
       g_clear_object (&c->store);
       g_unlink (c->path);
-      write_fixture (c->path, fixture);
+      fault_test_write_fixture (c->path, fixture);
       cairn_fault_vfs_reset ();
       cairn_fault_vfs_fill_disk (n, n % 3 == 0 ? SQLITE_IOERR_WRITE : SQLITE_FULL);
       c->store = cairn_store_open (c->path, &error);
@@ -538,7 +499,7 @@ test_full_in_migration (gconstpointer data)
       g_assert_no_error (error);
       dump = test_dump (c->store);
       g_assert_cmpstr (dump, ==, expected);
-      fp = fingerprint (c->store);
+      fp = test_fingerprint (c->store);
       g_assert_cmpstr (fp, ==, clean);
       g_assert_cmpint (test_query_int (c->store, "PRAGMA user_version"), ==, CAIRN_STORE_SCHEMA_VERSION);
       ctx_free (c);

@@ -18,43 +18,14 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "cairn-fault-vfs.h"
-#include "cairn-server-core.h"
+#include "core-test-util.h"
 #include "fault-test-util.h"
 
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define CLIENT_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-
-typedef struct
-{
-  gint64  now;
-  guint64 rng;
-} FakeWorld;
-
-static gint64
-fake_clock (gpointer user_data)
-{
-  return ((FakeWorld *) user_data)->now;
-}
-
-static void
-fake_random (guint8  *buf,
-             gsize    len,
-             gpointer user_data)
-{
-  FakeWorld *w = user_data;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      w->rng ^= w->rng << 13;
-      w->rng ^= w->rng >> 7;
-      w->rng ^= w->rng << 17;
-      buf[i] = w->rng & 0xff;
-    }
-}
 
 /* One push of the scenario: a client's events from..to. */
 typedef struct
@@ -88,7 +59,7 @@ static const Push pushes[] = {
 typedef struct
 {
   char            *dir;
-  FakeWorld        world;
+  CoreTestWorld    world;
   CairnServerCore *core;
   char            *ws;
   char            *token;
@@ -103,15 +74,7 @@ static CairnServerCore *
 open_core (Ctx     *c,
            GError **error)
 {
-  CairnServerCoreOptions opts = {
-    .clock = fake_clock,
-    .random = fake_random,
-    .user_data = &c->world,
-    .pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
-    .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN,
-  };
-
-  return cairn_server_core_open (c->dir, &opts, error);
+  return core_test_open (c->dir, &c->world, error);
 }
 
 static void
@@ -147,8 +110,7 @@ ctx_new (void)
   Ctx *c = g_new0 (Ctx, 1);
 
   c->dir = fault_test_tmpdir ();
-  c->world.now = G_GINT64_CONSTANT (1764000000000);
-  c->world.rng = 0x9e3779b97f4a7c15ull;
+  c->world = (CoreTestWorld) CORE_TEST_WORLD_INIT;
   c->group = g_array_new (FALSE, FALSE, sizeof (guint));
   return c;
 }

@@ -26,25 +26,6 @@
 #define REMOTE_LIST "01890a5d-ac96-774b-bcce-b30209900001"
 #define REMOTE_TODO "01890a5d-ac96-774b-bcce-b30209900021"
 
-/* Everything a user or the sync relies on, as text: equal text, equal
- * store. Client ids are left out of pending rows (always ours). */
-static char *
-fingerprint (CairnStore *store)
-{
-  g_autofree char *dump = test_dump (store);
-  g_autofree char *pending = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT client_seq || ' ' || name || ' ' || "
-      "version || ' ' || args AS line FROM pending ORDER BY client_seq)");
-  g_autofree char *log = test_query_text (store,
-      "SELECT group_concat(line, char(10)) FROM (SELECT seq || ' ' || client_id || ' ' || "
-      "client_seq || ' ' || name || ' ' || args AS line FROM log ORDER BY seq)");
-
-  return g_strdup_printf ("%s\npending:\n%s\nlog:\n%s\nhead %" G_GINT64_FORMAT " history %s",
-                          dump, pending ? pending : "", log ? log : "",
-                          cairn_store_get_head (store),
-                          cairn_store_get_history_id (store) ? cairn_store_get_history_id (store) : "-");
-}
-
 typedef struct
 {
   char       *dir;
@@ -87,7 +68,7 @@ step (Run *r)
 {
   guint syncs = cairn_fault_vfs_get_sync_count ();
 
-  g_ptr_array_add (r->fps, fingerprint (r->store));
+  g_ptr_array_add (r->fps, test_fingerprint (r->store));
   g_array_append_val (r->syncs, syncs);
   if (r->cut_step == G_MAXUINT && cairn_fault_vfs_is_dead ())
     r->cut_step = r->fps->len - 1;
@@ -255,7 +236,7 @@ check_recovered (Run   *r,
   fault_test_assert_file_integrity (r->path);
   open_store (r);
   fault_test_assert_integrity (_cairn_store_get_db (r->store));
-  fp = fingerprint (r->store);
+  fp = test_fingerprint (r->store);
   for (guint j = hi + 1; j-- > lo;)
     if (g_str_equal (fp, r->fps->pdata[j]))
       {
@@ -273,7 +254,7 @@ check_recovered (Run   *r,
 
   g_assert_true (cairn_store_rebuild (r->store, &error));
   g_assert_no_error (error);
-  again = fingerprint (r->store);
+  again = test_fingerprint (r->store);
   g_assert_cmpstr (again, ==, fp);
   list = cairn_store_create_list (r->store, "After the reboot", &error);
   g_assert_no_error (error);
@@ -439,10 +420,10 @@ test_power_loss_then_reused_client_seq (void)
   g_assert_cmpuint (cairn_store_get_pending_count (r->store), ==, 1);
   g_assert_cmpint (test_query_int (r->store, "SELECT client_seq FROM pending"), ==, 3);
   g_assert_cmpint (cairn_store_get_head (r->store), ==, 2);
-  before = fingerprint (r->store);
+  before = test_fingerprint (r->store);
   g_assert_true (cairn_store_rebuild (r->store, &error));
   g_assert_no_error (error);
-  after = fingerprint (r->store);
+  after = test_fingerprint (r->store);
   g_assert_cmpstr (after, ==, before);
 
   /* Its confirmation under the new number is an ordinary fast path. */
@@ -552,24 +533,6 @@ test_power_in_thread_checkpoint (void)
 
 /* ---- migration ---------------------------------------------------------- */
 
-static void
-write_fixture (const char *path,
-               const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", name, NULL);
-  g_autofree char *sql = NULL;
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-
-  g_file_get_contents (file, &sql, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s", msg);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
 /* Opens (migrates to the current schema; from v3 that rebuilds and writes
  * bodies) a fixture with the power cut at sync k / before write w; after
  * the reboot the next open must give exactly the store a clean migration
@@ -578,28 +541,23 @@ static void
 test_power_in_migration (gconstpointer data)
 {
   const char *version = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *expected = NULL, *expected_file = NULL, *clean = NULL;
+  g_autofree char *expected = NULL, *clean = NULL;
   g_autofree char *fixture = g_strdup_printf ("%s.sql", version);
-  g_autofree char *expected_name = g_strdup_printf ("%s.expected.json", version);
   guint syncs, writes, runs = 0;
 
-  expected_file = g_test_build_filename (G_TEST_DIST, "data", "fixtures", expected_name, NULL);
-  g_file_get_contents (expected_file, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_strchomp (expected);
+  expected = fault_test_expected_dump (version);
 
   {
     Run *r = run_new ();
 
-    write_fixture (r->path, fixture);
+    fault_test_write_fixture (r->path, fixture);
     cairn_fault_vfs_reset ();
     open_store (r);
     g_clear_object (&r->store);
     syncs = cairn_fault_vfs_get_sync_count ();
     writes = cairn_fault_vfs_get_write_count ();
     open_store (r);
-    clean = fingerprint (r->store);
+    clean = test_fingerprint (r->store);
     run_free (r);
   }
   g_assert_cmpuint (syncs, >, 0);
@@ -610,7 +568,7 @@ test_power_in_migration (gconstpointer data)
         Run *r = run_new ();
         g_autofree char *fp = NULL, *dump = NULL;
 
-        write_fixture (r->path, fixture);
+        fault_test_write_fixture (r->path, fixture);
         cairn_fault_vfs_reset ();
         if (i < syncs)
           cairn_fault_vfs_cut_at_sync (i + 1);
@@ -627,7 +585,7 @@ test_power_in_migration (gconstpointer data)
         fault_test_assert_integrity (_cairn_store_get_db (r->store));
         dump = test_dump (r->store);
         g_assert_cmpstr (dump, ==, expected);
-        fp = fingerprint (r->store);
+        fp = test_fingerprint (r->store);
         g_assert_cmpstr (fp, ==, clean);
         run_free (r);
         runs++;

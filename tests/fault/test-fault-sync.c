@@ -73,6 +73,43 @@ sync_once (CairnTestDevice *d)
   g_assert_no_error (error);
 }
 
+/* The server with its one user, ann. */
+static void
+start_server (CairnTestServer    *server,
+              const char * const *env)
+{
+  cairn_test_server_start (server, env);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+}
+
+/* b's state, asserted to be a's too. */
+static char *
+same_state (CairnTestDevice *a,
+            CairnTestDevice *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dump_a = cairn_store_dump_state (a->store, &error);
+  char *dump_b = cairn_store_dump_state (b->store, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  return dump_b;
+}
+
+/* Every test's end: both devices closed, the server stopped cleanly. */
+static void
+finish (CairnTestServer *server,
+        CairnTestDevice *a,
+        CairnTestDevice *b,
+        const char      *dir)
+{
+  cairn_test_device_close (a);
+  cairn_test_device_close (b);
+  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
+  cairn_test_server_free (server);
+  cairn_test_rm_rf (dir);
+}
+
 static void
 test_server_disk_full (void)
 {
@@ -82,14 +119,13 @@ test_server_disk_full (void)
   g_autofree char *env_flag = g_strconcat ("CAIRN_FAULT_FULL_FLAG=", flag, NULL);
   const char *env[] = { env_flag, NULL };
   g_autoptr(GError) error = NULL;
-  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *dump_b = NULL;
   CairnTestDevice a = { 0 }, b = { 0 };
 
   g_free (server->binary);
   server->binary = g_build_filename (g_getenv ("CAIRN_BUILD_ROOT"), "tests", "fault",
                                      "cairn-server-fault", NULL);
-  cairn_test_server_start (server, env);
-  cairn_test_server_add_user (server, "ann", PASSWORD);
+  start_server (server, env);
   cairn_test_device_open (&a, dir, "a", server);
   cairn_test_device_open (&b, dir, "b", server);
   cairn_sync_engine_start (a.engine);
@@ -107,16 +143,10 @@ test_server_disk_full (void)
   g_assert_cmpint (g_unlink (flag), ==, 0);
   g_assert_true (cairn_test_loop_until (all_sent, &a, 60));
   sync_once (&b);
-  dump_a = cairn_store_dump_state (a.store, &error);
-  dump_b = cairn_store_dump_state (b.store, &error);
-  g_assert_cmpstr (dump_a, ==, dump_b);
+  dump_b = same_state (&a, &b);
   g_assert_nonnull (strstr (dump_b, "Written while the server was full"));
 
-  cairn_test_device_close (&a);
-  cairn_test_device_close (&b);
-  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
-  cairn_test_server_free (server);
-  cairn_test_rm_rf (dir);
+  finish (server, &a, &b, dir);
 }
 
 static void
@@ -125,13 +155,12 @@ test_device_disk_full (void)
   CairnTestServer *server = cairn_test_server_new ();
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *dump_b = NULL;
   CairnTestDevice a = { 0 }, b = { 0 };
   HeadQuery q;
 
   fault_test_allow_storage_warnings ();
-  cairn_test_server_start (server, NULL);
-  cairn_test_server_add_user (server, "ann", PASSWORD);
+  start_server (server, NULL);
   cairn_test_device_open (&a, dir, "a", server);
   cairn_test_device_open (&b, dir, "b", server);
   q.device = &b;
@@ -152,15 +181,9 @@ test_device_disk_full (void)
   q.head = cairn_store_get_head (a.store);
   g_assert_cmpint (q.head, >, 0);
   g_assert_true (cairn_test_loop_until (has_head, &q, 60));
-  dump_a = cairn_store_dump_state (a.store, &error);
-  dump_b = cairn_store_dump_state (b.store, &error);
-  g_assert_cmpstr (dump_a, ==, dump_b);
+  dump_b = same_state (&a, &b);
 
-  cairn_test_device_close (&a);
-  cairn_test_device_close (&b);
-  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
-  cairn_test_server_free (server);
-  cairn_test_rm_rf (dir);
+  finish (server, &a, &b, dir);
 }
 
 static gint64
@@ -185,11 +208,10 @@ test_power_loss_after_push (void)
   CairnTestServer *server = cairn_test_server_new ();
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *list = NULL, *dump_b = NULL;
   CairnTestDevice a = { 0 }, b = { 0 };
 
-  cairn_test_server_start (server, NULL);
-  cairn_test_server_add_user (server, "ann", PASSWORD);
+  start_server (server, NULL);
   cairn_test_device_open (&a, dir, "a", server);
   list = cairn_store_create_list (a.store, "Groceries", &error);
   g_assert_no_error (error);
@@ -214,17 +236,11 @@ test_power_loss_after_push (void)
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
   cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
-  dump_a = cairn_store_dump_state (a.store, &error);
-  dump_b = cairn_store_dump_state (b.store, &error);
-  g_assert_cmpstr (dump_a, ==, dump_b);
+  dump_b = same_state (&a, &b);
   g_assert_cmpint (count_titled (b.store, "milk"), ==, 1);
   g_assert_cmpint (count_titled (b.store, "bread"), ==, 1);
 
-  cairn_test_device_close (&a);
-  cairn_test_device_close (&b);
-  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
-  cairn_test_server_free (server);
-  cairn_test_rm_rf (dir);
+  finish (server, &a, &b, dir);
 }
 
 static void
@@ -253,12 +269,11 @@ test_device_file_restored (gconstpointer data)
   CairnTestServer *server = cairn_test_server_new ();
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *list = NULL, *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *list = NULL, *dump_b = NULL;
   g_autofree char *path = NULL, *backup = NULL, *wal = NULL, *shm = NULL;
   CairnTestDevice a = { 0 }, b = { 0 };
 
-  cairn_test_server_start (server, NULL);
-  cairn_test_server_add_user (server, "ann", PASSWORD);
+  start_server (server, NULL);
   cairn_test_device_open (&a, dir, "a", server);
   list = cairn_store_create_list (a.store, "Groceries", &error);
   g_assert_no_error (error);
@@ -296,15 +311,9 @@ test_device_file_restored (gconstpointer data)
 
   cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
-  dump_a = cairn_store_dump_state (a.store, &error);
-  dump_b = cairn_store_dump_state (b.store, &error);
-  g_assert_cmpstr (dump_a, ==, dump_b);
+  dump_b = same_state (&a, &b);
 
-  cairn_test_device_close (&a);
-  cairn_test_device_close (&b);
-  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
-  cairn_test_server_free (server);
-  cairn_test_rm_rf (dir);
+  finish (server, &a, &b, dir);
 }
 
 static void
@@ -331,11 +340,10 @@ test_power_loss_after_typing (void)
   CairnTestServer *server = cairn_test_server_new ();
   g_autofree char *dir = fault_test_tmpdir ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *note = NULL, *dump_a = NULL, *dump_b = NULL;
+  g_autofree char *note = NULL, *dump_b = NULL;
   CairnTestDevice a = { 0 }, b = { 0 };
 
-  cairn_test_server_start (server, NULL);
-  cairn_test_server_add_user (server, "ann", PASSWORD);
+  start_server (server, NULL);
   cairn_test_device_open (&a, dir, "a", server);
   note = cairn_store_create_note (a.store, "Diary", &error);
   g_assert_no_error (error);
@@ -359,16 +367,10 @@ test_power_loss_after_typing (void)
   g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 0);
   cairn_test_device_open (&b, dir, "b", server);
   sync_once (&b);
-  dump_a = cairn_store_dump_state (a.store, &error);
-  dump_b = cairn_store_dump_state (b.store, &error);
+  dump_b = same_state (&a, &b);
   g_assert_nonnull (strstr (dump_b, "Dear diary. Lost words. New words."));
-  g_assert_cmpstr (dump_a, ==, dump_b);
 
-  cairn_test_device_close (&a);
-  cairn_test_device_close (&b);
-  g_assert_cmpint (cairn_test_server_stop (server, FALSE), ==, 0);
-  cairn_test_server_free (server);
-  cairn_test_rm_rf (dir);
+  finish (server, &a, &b, dir);
 }
 
 int

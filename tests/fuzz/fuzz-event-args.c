@@ -17,6 +17,7 @@
 
 #include "cairn-event-private.h"
 #include "fuzz-common.h"
+#include "../data/json-test-util.h"
 
 int
 LLVMFuzzerInitialize (int    *argc,
@@ -24,62 +25,6 @@ LLVMFuzzerInitialize (int    *argc,
 {
   cairn_fuzz_init ();
   return 0;
-}
-
-static JsonObject *
-parse_with_json_glib (const char *json,
-                      gssize      length)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, json, length, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return json_object_ref (json_node_get_object (root));
-}
-
-/* Same members in the same order, same node and value types, same values,
- * same sealing (as tests/data/test-event-args.c). */
-static void
-assert_identical (JsonObject *a,
-                  JsonObject *b)
-{
-  g_autoptr(GList) ma = json_object_get_members (a);
-  g_autoptr(GList) mb = json_object_get_members (b);
-  const GList *la, *lb;
-
-  g_assert_cmpint (json_object_is_immutable (a), ==, json_object_is_immutable (b));
-  for (la = ma, lb = mb; la != NULL && lb != NULL; la = la->next, lb = lb->next)
-    {
-      JsonNode *na = json_object_get_member (a, la->data);
-      JsonNode *nb = json_object_get_member (b, lb->data);
-
-      g_assert_cmpstr (la->data, ==, lb->data);
-      g_assert_cmpint (json_node_get_node_type (na), ==, json_node_get_node_type (nb));
-      g_assert_cmpint (json_node_is_immutable (na), ==, json_node_is_immutable (nb));
-      if (JSON_NODE_HOLDS_NULL (na))
-        continue;
-      g_assert_true (JSON_NODE_HOLDS_VALUE (na));
-      g_assert_true (json_node_get_value_type (na) == json_node_get_value_type (nb));
-      switch (json_node_get_value_type (na))
-        {
-        case G_TYPE_STRING:
-          g_assert_cmpstr (json_node_get_string (na), ==, json_node_get_string (nb));
-          break;
-        case G_TYPE_INT64:
-          g_assert_cmpint (json_node_get_int (na), ==, json_node_get_int (nb));
-          break;
-        case G_TYPE_BOOLEAN:
-          g_assert_cmpint (json_node_get_boolean (na), ==, json_node_get_boolean (nb));
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-  g_assert_true (la == NULL && lb == NULL);
 }
 
 int
@@ -124,7 +69,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   _cairn_flat_args_init (&flat);
   taken = _cairn_flat_args_scan (&flat, json, len);
-  object = parse_with_json_glib (json, len);
+  object = json_test_parse_object (json, len);
   if (taken)
     {
       g_autoptr(JsonObject) scanned = _cairn_flat_args_to_object (&flat);
@@ -135,9 +80,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
       if (object == NULL)
         g_error ("the flat scanner took args that json-glib refuses");
-      assert_identical (scanned, object);
+      g_assert_true (json_test_objects_identical (scanned, object));
       g_assert_nonnull (direct);
-      assert_identical (direct, object);
+      g_assert_true (json_test_objects_identical (direct, object));
 
       event = cairn_event_new (spec->name, version, object);
       flat_ok = _cairn_event_validate_flat (spec->name, version, &flat, &flat_error);

@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-#include "cairn-protocol.h"
 #include "fuzz-common.h"
+#include "protocol-test-util.h"
 
 int
 LLVMFuzzerInitialize (int    *argc,
@@ -22,63 +22,6 @@ LLVMFuzzerInitialize (int    *argc,
 {
   cairn_fuzz_init ();
   return 0;
-}
-
-static void
-assert_same_events (GPtrArray *a,
-                    GPtrArray *b)
-{
-  g_assert_cmpuint (a->len, ==, b->len);
-  for (guint i = 0; i < a->len; i++)
-    {
-      CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpint (x->version, ==, y->version);
-      g_assert_cmpstr (x->args_json, ==, y->args_json);
-      g_assert_cmpstr (x->client_id, ==, y->client_id);
-      g_assert_cmpint (x->client_seq, ==, y->client_seq);
-      g_assert_cmpint (x->created_at, ==, y->created_at);
-      g_assert_cmpint (x->seq, ==, y->seq);
-      g_assert_cmpstr (x->device, ==, y->device);
-    }
-}
-
-/* Events as the client reads them: args compared as JSON (a fast path
- * keeps the args as sent, the general one re-writes them). */
-static void
-assert_same_pulled (GPtrArray *a,
-                    GPtrArray *b)
-{
-  g_assert_cmpuint (a->len, ==, b->len);
-  for (guint i = 0; i < a->len; i++)
-    {
-      CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
-      g_autoptr(JsonNode) xa = json_from_string (x->args_json, NULL);
-      g_autoptr(JsonNode) ya = json_from_string (y->args_json, NULL);
-
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpint (x->version, ==, y->version);
-      g_assert_nonnull (xa);
-      g_assert_nonnull (ya);
-      g_assert_true (json_node_equal (xa, ya));
-      g_assert_cmpstr (x->client_id, ==, y->client_id);
-      g_assert_cmpint (x->client_seq, ==, y->client_seq);
-      g_assert_cmpint (x->created_at, ==, y->created_at);
-      g_assert_cmpint (x->seq, ==, y->seq);
-      g_assert_cmpstr (x->device, ==, y->device);
-    }
-}
-
-static void
-assert_same_error (const GError *a,
-                   const GError *b)
-{
-  g_assert_nonnull (a);
-  g_assert_nonnull (b);
-  g_assert_true (a->domain == b->domain);
-  g_assert_cmpint (a->code, ==, b->code);
-  g_assert_cmpstr (a->message, ==, b->message);
 }
 
 /* The text of node, parsed back. */
@@ -114,7 +57,7 @@ check_push (const char *data,
         g_error ("the fast push path took a body the general path refuses: %s",
                  error ? error->message : "not JSON");
       if (compare)
-        assert_same_events (fast, general);
+        protocol_test_assert_same_events (fast, general);
     }
   if (general != NULL && compare)
     {
@@ -123,11 +66,36 @@ check_push (const char *data,
       g_autoptr(GPtrArray) again = cairn_protocol_decode_push_request (back, FALSE, NULL, &error);
 
       g_assert_no_error (error);
-      assert_same_events (again, general);
+      protocol_test_assert_same_events (again, general);
     }
   g_clear_error (&error);
   if (root != NULL && (ws = cairn_protocol_decode_push_request (root, TRUE, &id, &error)) != NULL)
     g_assert_nonnull (id);
+}
+
+/* The verdicts of the three paths on one input: where the general one
+ * refused, the fast one must have declined and the text one refused with
+ * the very same error; else the text one must have taken it too. Returns
+ * whether there are results to compare. */
+static gboolean
+check_verdicts (gboolean      general_took,
+                gboolean      fast_took,
+                gboolean      text_took,
+                const GError *error,
+                const GError *general_error,
+                const char   *what)
+{
+  if (!general_took)
+    {
+      if (fast_took)
+        g_error ("the fast %s the general path refuses: %s", what, general_error->message);
+      g_assert_false (text_took);
+      protocol_test_assert_same_error (error, general_error);
+      return FALSE;
+    }
+  g_assert_no_error (error);
+  g_assert_true (text_took);
+  return TRUE;
 }
 
 static void
@@ -150,26 +118,17 @@ check_pull (const char *data,
   else
     general_error = g_error_copy (parse_error);
 
-  if (general == NULL)
-    {
-      if (fast != NULL)
-        g_error ("the fast pull path took an answer the general path refuses: %s",
-                 general_error->message);
-      g_assert_null (text);
-      assert_same_error (error, general_error);
-      return;
-    }
-  g_assert_no_error (error);
-  g_assert_nonnull (text);
-  if (!compare)
+  if (!check_verdicts (general != NULL, fast != NULL, text != NULL, error, general_error,
+                       "pull path took an answer") ||
+      !compare)
     return;
-  assert_same_pulled (text->events, general->events);
+  protocol_test_assert_same_pulled (text->events, general->events);
   g_assert_cmpint (text->head, ==, general->head);
   g_assert_cmpstr (text->history_id, ==, general->history_id);
   g_assert_cmpint (text->more, ==, general->more);
   if (fast != NULL)
     {
-      assert_same_pulled (fast->events, general->events);
+      protocol_test_assert_same_pulled (fast->events, general->events);
       g_assert_cmpint (fast->head, ==, general->head);
       g_assert_cmpstr (fast->history_id, ==, general->history_id);
       g_assert_cmpint (fast->more, ==, general->more);
@@ -182,7 +141,7 @@ check_pull (const char *data,
     g_autoptr(CairnPullReply) back = cairn_protocol_decode_pull_reply_text (out, out_len, G_MAXSIZE, &error);
 
     g_assert_no_error (error);
-    assert_same_pulled (back->events, general->events);
+    protocol_test_assert_same_pulled (back->events, general->events);
     g_assert_cmpint (back->head, ==, general->head);
     g_assert_cmpint (back->more, ==, general->more);
   }
@@ -208,17 +167,9 @@ check_live (const char *data,
   else
     general_error = g_error_copy (parse_error);
 
-  if (general == NULL)
-    {
-      if (fast != NULL)
-        g_error ("the fast live path took a message the general path refuses: %s",
-                 general_error->message);
-      g_assert_null (text);
-      assert_same_error (error, general_error);
-      return;
-    }
-  g_assert_no_error (error);
-  g_assert_nonnull (text);
+  if (!check_verdicts (general != NULL, fast != NULL, text != NULL, error, general_error,
+                       "live path took a message"))
+    return;
   g_assert_cmpint (text->type, ==, general->type);
   if (fast != NULL)
     {
@@ -226,7 +177,7 @@ check_live (const char *data,
       g_assert_cmpint (fast->type, ==, CAIRN_LIVE_EVENTS);
       g_assert_cmpint (fast->head, ==, general->head);
       if (compare)
-        assert_same_pulled (fast->events, general->events);
+        protocol_test_assert_same_pulled (fast->events, general->events);
     }
   if (general->type == CAIRN_LIVE_EVENTS && compare)
     {
@@ -235,7 +186,7 @@ check_live (const char *data,
 
       g_assert_no_error (error);
       g_assert_cmpint (back->type, ==, CAIRN_LIVE_EVENTS);
-      assert_same_pulled (back->events, general->events);
+      protocol_test_assert_same_pulled (back->events, general->events);
     }
 }
 

@@ -201,6 +201,94 @@ accept_certificate (SoupMessage          *msg,
   return TRUE;
 }
 
+void
+cairn_test_users_start (CairnTestUsers     *users,
+                        const char * const *extra_env,
+                        const char         *alice_device,
+                        const char         *bob_device)
+{
+  users->srv = cairn_test_server_new ();
+  cairn_test_server_add_user (users->srv, "alice", CAIRN_TEST_ALICE_PW);
+  cairn_test_server_add_user (users->srv, "bob", CAIRN_TEST_BOB_PW);
+  cairn_test_server_start (users->srv, extra_env);
+  users->alice = cairn_test_login (users->srv, "alice", CAIRN_TEST_ALICE_PW, alice_device);
+  users->bob = cairn_test_login (users->srv, "bob", CAIRN_TEST_BOB_PW, bob_device);
+  users->alice_ws = cairn_test_personal_ws (users->srv, users->alice);
+  users->bob_ws = cairn_test_personal_ws (users->srv, users->bob);
+}
+
+void
+cairn_test_users_clear (CairnTestUsers *users)
+{
+  g_clear_pointer (&users->srv, cairn_test_server_free);
+  g_clear_pointer (&users->alice, g_free);
+  g_clear_pointer (&users->bob, g_free);
+  g_clear_pointer (&users->alice_ws, g_free);
+  g_clear_pointer (&users->bob_ws, g_free);
+}
+
+static void
+burst_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CairnTestBurst *burst = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  g_assert_no_error (error);
+  burst->done++;
+  switch ((guint) soup_message_get_status (msg))
+    {
+    case 401:
+      burst->unauthorized++;
+      break;
+    case 429:
+      burst->rate_limited++;
+      break;
+    default:
+      burst->other++;
+    }
+}
+
+void
+cairn_test_post_counted (CairnTestServer *self,
+                         SoupSession     *session,
+                         const char      *path,
+                         const char      *body,
+                         CairnTestBurst  *burst)
+{
+  g_autofree char *url = g_strconcat (self->base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, burst_answered, burst);
+}
+
+void
+cairn_test_burst_wait (CairnTestBurst *burst,
+                       guint           n)
+{
+  while (burst->done < n)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+GSocketConnection *
+cairn_test_server_connect_raw (CairnTestServer *self)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (self->base, G_URI_FLAGS_NONE, &error);
+  GSocketConnection *conn;
+
+  g_assert_no_error (error);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
+  g_assert_no_error (error);
+  return conn;
+}
+
 JsonNode *
 cairn_test_http (CairnTestServer *self,
                  SoupSession     *session,

@@ -47,6 +47,52 @@ void             cairn_test_server_add_user (CairnTestServer    *self,
                                              const char         *name,
                                              const char         *password);
 
+/* What most HTTP tests start from: a started server (extra_env as for
+ * cairn_test_server_start()) with users alice and bob, each signed in
+ * once on the device named, and their personal workspaces. */
+#define CAIRN_TEST_ALICE_PW "alice-password"
+#define CAIRN_TEST_BOB_PW   "bob-password-1"
+
+typedef struct
+{
+  CairnTestServer *srv;
+  char            *alice;      /* token */
+  char            *bob;
+  char            *alice_ws;   /* personal workspaces */
+  char            *bob_ws;
+} CairnTestUsers;
+
+void             cairn_test_users_start     (CairnTestUsers     *users,
+                                             const char * const *extra_env,
+                                             const char         *alice_device,
+                                             const char         *bob_device);
+/* Stops the server and frees everything. */
+void             cairn_test_users_clear     (CairnTestUsers     *users);
+
+/* Answers to requests sent at once, counted by status. */
+typedef struct
+{
+  guint done;
+  guint unauthorized;   /* 401 */
+  guint rate_limited;   /* 429 */
+  guint other;
+} CairnTestBurst;
+
+/* POSTs the JSON body to path on session without waiting; the answer is
+ * counted in burst (the call itself must not fail). */
+void             cairn_test_post_counted    (CairnTestServer    *self,
+                                             SoupSession        *session,
+                                             const char         *path,
+                                             const char         *body,
+                                             CairnTestBurst     *burst);
+/* Runs the default main context until burst holds n answers. */
+void             cairn_test_burst_wait      (CairnTestBurst     *burst,
+                                             guint               n);
+
+/* A plain TCP connection to the server, for what an HTTP client would
+ * never send. */
+GSocketConnection *cairn_test_server_connect_raw (CairnTestServer *self);
+
 /* One HTTP call. body may be NULL; body_len -1 means strlen. Returns the
  * parsed JSON answer (NULL for an empty one) and the status. */
 JsonNode        *cairn_test_http            (CairnTestServer    *self,

@@ -77,6 +77,19 @@ open_live_without_reading (CairnTestServer *srv,
   return conn;
 }
 
+/* Starts srv with alice signed in on "laptop": her token and personal
+ * workspace. */
+static void
+start_with_alice (CairnTestServer  *srv,
+                  char            **token,
+                  char            **ws)
+{
+  cairn_test_server_add_user (srv, "alice", ALICE_PW);
+  cairn_test_server_start (srv, NULL);
+  *token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
+  *ws = cairn_test_personal_ws (srv, *token);
+}
+
 /* Pushes PUSHES batches of big events (client c…c) over HTTP. */
 static void
 push_big_log (CairnTestServer *srv,
@@ -149,10 +162,7 @@ test_fan_out_to_stalled_clients (void)
   GSocketConnection *idle[READERS];
   gsize before, after;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   for (guint i = 0; i < READERS; i++)
     idle[i] = open_live_without_reading (srv, token, ws);
   before = rss_kib (srv->proc);
@@ -177,41 +187,12 @@ test_backlog_paced (void)
   CairnTestServer *srv = cairn_test_server_new ();
   g_autofree char *token = NULL;
   g_autofree char *ws = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *filler = g_malloc (ARGS_BYTES + 1);
   GSocketConnection *idle[READERS];
   gsize before, after;
   guint status = 0;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
-  path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
-  memset (filler, 'x', ARGS_BYTES);
-  filler[ARGS_BYTES] = '\0';
-  for (guint p = 0; p < PUSHES; p++)
-    {
-      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-      g_autoptr(JsonNode) node = NULL;
-      g_autoptr(JsonNode) answer = NULL;
-      g_autofree char *body = NULL;
-
-      for (guint i = 0; i < PER_PUSH; i++)
-        {
-          gint64 seq = p * PER_PUSH + i + 1;
-          g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"t%" G_GINT64_FORMAT "\",\"title\":\"%s\"}",
-                                                   seq, filler);
-
-          g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args,
-                                                         "cccccccccccccccccccccccccccccccc", seq,
-                                                         1764000000000 + seq));
-        }
-      node = cairn_protocol_encode_push_request (events, NULL);
-      body = cairn_protocol_to_string (node, NULL);
-      answer = cairn_test_http (srv, NULL, "POST", path, token, body, -1, &status);
-      g_assert_cmpuint (status, ==, 200);
-    }
+  start_with_alice (srv, &token, &ws);
+  push_big_log (srv, token, ws);
 
   before = rss_kib (srv->proc);
   for (guint i = 0; i < READERS; i++)
@@ -230,48 +211,10 @@ test_backlog_paced (void)
   g_assert_cmpuint (after, <, before + 40 * 1024);
 
   /* A client that reads gets everything, in order and complete. */
-  {
-    SoupWebsocketConnection *conn = cairn_test_live_connect (srv, token, ws, 0, &status);
-    CairnTestListener *l = cairn_test_listener_new (conn);
-    gint64 next = 1;
-
-    while (next <= PUSHES * PER_PUSH)
-      {
-        g_autoptr(CairnLiveMessage) m = cairn_test_listener_next (l, 20000);
-
-        g_assert_nonnull (m);
-        if (m->type != CAIRN_LIVE_EVENTS)
-          continue;
-        for (guint i = 0; i < m->events->len; i++)
-          g_assert_cmpint (((CairnWireEvent *) g_ptr_array_index (m->events, i))->seq, ==, next++);
-      }
-    cairn_test_listener_free (l);
-  }
+  read_whole_log (srv, token, ws);
   for (guint i = 0; i < READERS; i++)
     g_object_unref (idle[i]);
   cairn_test_server_free (srv);
-}
-
-typedef struct
-{
-  guint done;
-  guint unauthorized;
-} Logins;
-
-static void
-login_answered (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Logins *logins = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-
-  g_assert_no_error (error);
-  logins->done++;
-  if (soup_message_get_status (msg) == 401)
-    logins->unauthorized++;
 }
 
 /* A burst of logins at the real Argon2id cost (64 MiB per check) is
@@ -284,27 +227,21 @@ test_login_burst_memory (void)
   CairnTestServer *srv = cairn_test_server_new ();
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64,
                                                                   "timeout", 60, NULL);
-  g_autofree char *url = NULL;
-  Logins logins = { 0 };
+  CairnTestBurst logins = { 0 };
   const guint n = 12;
   gsize base, peak;
 
   cairn_test_server_start (srv, env);
-  url = g_strconcat (srv->base, "/v1/session", NULL);
   base = status_kib (srv->proc, "VmHWM:");
   for (guint i = 0; i < n; i++)
     {
       /* Unknown users: each costs a full check of the dummy hash. */
       g_autofree char *body = g_strdup_printf ("{\"username\":\"ghost%u\",\"password\":\"wrong-password\","
                                                "\"device\":\"d\"}", i);
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
 
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, login_answered, &logins);
+      cairn_test_post_counted (srv, session, "/v1/session", body, &logins);
     }
-  while (logins.done < n)
-    g_main_context_iteration (NULL, TRUE);
+  cairn_test_burst_wait (&logins, n);
   g_assert_cmpuint (logins.unauthorized, ==, n);
   peak = status_kib (srv->proc, "VmHWM:");
   g_test_message ("server peak RSS %zu KiB before, %zu KiB after %u concurrent logins", base, peak, n);
@@ -330,10 +267,7 @@ test_stalled_pusher_ack_order (void)
   gint64 next = 1;
   gboolean acked = FALSE;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   l = cairn_test_listener_new (cairn_test_live_connect (srv, token, ws, 0, &status));
   /* While this process does not run the main context, l reads nothing. */
   push_big_log (srv, token, ws);
@@ -401,10 +335,7 @@ test_big_bodies_memory (void)
   g_autofree char *ws = NULL;
   gsize base, peak;
 
-  cairn_test_server_add_user (srv, "alice", ALICE_PW);
-  cairn_test_server_start (srv, NULL);
-  token = cairn_test_login (srv, "alice", ALICE_PW, "laptop");
-  ws = cairn_test_personal_ws (srv, token);
+  start_with_alice (srv, &token, &ws);
   base = status_kib (srv->proc, "VmHWM:");
 
   {

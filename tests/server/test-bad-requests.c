@@ -6,8 +6,8 @@
 
 #include "cairn-test-server.h"
 
-#define ALICE_PW "alice-password"
-#define BOB_PW   "bob-password-1"
+#define ALICE_PW CAIRN_TEST_ALICE_PW
+#define BOB_PW   CAIRN_TEST_BOB_PW
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define TIMEOUT  5000
 
@@ -16,12 +16,8 @@
 
 typedef struct
 {
-  CairnTestServer *srv;
-  char            *alice;
-  char            *bob;
-  char            *revoked;
-  char            *alice_ws;
-  char            *bob_ws;
+  CairnTestUsers u;
+  char          *revoked;   /* alice's token of a session she ended */
 } Fixture;
 
 static void
@@ -31,17 +27,10 @@ setup_with_env (Fixture            *f,
   guint status;
   g_autoptr(JsonNode) answer = NULL;
 
-  f->srv = cairn_test_server_new ();
-  cairn_test_server_add_user (f->srv, "alice", ALICE_PW);
-  cairn_test_server_add_user (f->srv, "bob", BOB_PW);
-  cairn_test_server_start (f->srv, env);
-  f->alice = cairn_test_login (f->srv, "alice", ALICE_PW, "laptop");
-  f->bob = cairn_test_login (f->srv, "bob", BOB_PW, "phone");
-  f->revoked = cairn_test_login (f->srv, "alice", ALICE_PW, "old tablet");
-  answer = cairn_test_http (f->srv, NULL, "DELETE", "/v1/session", f->revoked, NULL, 0, &status);
+  cairn_test_users_start (&f->u, env, "laptop", "phone");
+  f->revoked = cairn_test_login (f->u.srv, "alice", ALICE_PW, "old tablet");
+  answer = cairn_test_http (f->u.srv, NULL, "DELETE", "/v1/session", f->revoked, NULL, 0, &status);
   g_assert_cmpuint (status, ==, 204);
-  f->alice_ws = cairn_test_personal_ws (f->srv, f->alice);
-  f->bob_ws = cairn_test_personal_ws (f->srv, f->bob);
 }
 
 static void
@@ -56,8 +45,8 @@ setup (Fixture       *f,
   setup_with_env (f, NULL);
   /* Three events in alice's log, so that "unchanged" means something. */
   body = cairn_test_push_body (CLIENT_A, 1, 3);
-  path = g_strdup_printf ("/v1/workspaces/%s/events", f->alice_ws);
-  answer = cairn_test_http (f->srv, NULL, "POST", path, f->alice, body, -1, &status);
+  path = g_strdup_printf ("/v1/workspaces/%s/events", f->u.alice_ws);
+  answer = cairn_test_http (f->u.srv, NULL, "POST", path, f->u.alice, body, -1, &status);
   g_assert_cmpuint (status, ==, 200);
 }
 
@@ -65,12 +54,8 @@ static void
 teardown (Fixture       *f,
           gconstpointer  data)
 {
-  cairn_test_server_free (f->srv);
-  g_free (f->alice);
-  g_free (f->bob);
+  cairn_test_users_clear (&f->u);
   g_free (f->revoked);
-  g_free (f->alice_ws);
-  g_free (f->bob_ws);
 }
 
 /* Everything a refused request could have changed, as one string. */
@@ -83,20 +68,20 @@ snapshot (Fixture *f)
 
   for (guint who = 0; who < 2; who++)
     {
-      const char *token = who == 0 ? f->alice : f->bob;
-      const char *ws = who == 0 ? f->alice_ws : f->bob_ws;
+      const char *token = who == 0 ? f->u.alice : f->u.bob;
+      const char *ws = who == 0 ? f->u.alice_ws : f->u.bob_ws;
 
       for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
         {
           g_autofree char *path = g_strdup_printf (paths[i], ws);
-          g_autoptr(JsonNode) node = cairn_test_http (f->srv, NULL, "GET", path, token, NULL, 0, &status);
+          g_autoptr(JsonNode) node = cairn_test_http (f->u.srv, NULL, "GET", path, token, NULL, 0, &status);
           g_autofree char *text = json_to_string (node, FALSE);
 
           g_assert_cmpuint (status, ==, 200);
           g_string_append_printf (s, "%s\n", text);
         }
       {
-        g_autoptr(JsonNode) node = cairn_test_http (f->srv, NULL, "GET", "/v1/workspaces", token, NULL, 0, &status);
+        g_autoptr(JsonNode) node = cairn_test_http (f->u.srv, NULL, "GET", "/v1/workspaces", token, NULL, 0, &status);
         g_autofree char *text = json_to_string (node, FALSE);
         g_string_append_printf (s, "%s\n", text);
       }
@@ -302,16 +287,16 @@ test_catalogue (Fixture       *f,
 
       g_test_message ("case %u: %s", i, c->what);
       pieces = g_strsplit (c->path, "BOBWS", -1);
-      p1 = g_strjoinv (f->bob_ws, pieces);
+      p1 = g_strjoinv (f->u.bob_ws, pieces);
       g_strfreev (pieces);
       pieces = g_strsplit (p1, "WS", -1);
-      path = g_strjoinv (f->alice_ws, pieces);
+      path = g_strjoinv (f->u.alice_ws, pieces);
 
       switch (c->token)
         {
         case TOK_NONE: token = NULL; break;
-        case TOK_ALICE: token = f->alice; break;
-        case TOK_BOB: token = f->bob; break;
+        case TOK_ALICE: token = f->u.alice; break;
+        case TOK_BOB: token = f->u.bob; break;
         case TOK_GARBAGE: token = "0000000000000000000000000000000000000000000000000000000000000000"; break;
         case TOK_REVOKED: token = f->revoked; break;
         case TOK_BASIC: token = NULL; break;
@@ -320,24 +305,24 @@ test_catalogue (Fixture       *f,
 
       if (c->token == TOK_BASIC)
         {
-          g_autofree char *url = g_strconcat (f->srv->base, path, NULL);
+          g_autofree char *url = g_strconcat (f->u.srv->base, path, NULL);
           g_autoptr(SoupMessage) msg = soup_message_new (c->method, url);
           g_autoptr(GBytes) bytes = NULL;
 
           soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                         "Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=");
-          bytes = soup_session_send_and_read (f->srv->session, msg, NULL, &error);
+          bytes = soup_session_send_and_read (f->u.srv->session, msg, NULL, &error);
           g_assert_no_error (error);
           status = soup_message_get_status (msg);
           answer = json_from_string (g_bytes_get_data (bytes, NULL), &error);
           g_assert_no_error (error);
         }
       else if (c->kind == BODY_TEXT)
-        answer = cairn_test_http (f->srv, NULL, c->method, path, token, c->body, c->body_len, &status);
+        answer = cairn_test_http (f->u.srv, NULL, c->method, path, token, c->body, c->body_len, &status);
       else
         {
           body = big_body (c->kind);
-          answer = cairn_test_http (f->srv, NULL, c->method, path, token, body, -1, &status);
+          answer = cairn_test_http (f->u.srv, NULL, c->method, path, token, body, -1, &status);
         }
 
       g_assert_cmpuint (status, ==, c->status);
@@ -368,7 +353,7 @@ test_expired_token (Fixture       *f,
 
   setup_with_env (f, env);
   g_usleep (1500 * 1000);
-  answer = cairn_test_http (f->srv, NULL, "GET", "/v1/workspaces", f->alice, NULL, 0, &status);
+  answer = cairn_test_http (f->u.srv, NULL, "GET", "/v1/workspaces", f->u.alice, NULL, 0, &status);
   g_assert_cmpuint (status, ==, 401);
   reply = cairn_protocol_decode_error (answer, &error);
   g_assert_no_error (error);
@@ -387,13 +372,13 @@ test_login_rate_limit (Fixture       *f,
 
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(JsonNode) a = cairn_test_http (f->srv, NULL, "POST", "/v1/session", NULL,
+      g_autoptr(JsonNode) a = cairn_test_http (f->u.srv, NULL, "POST", "/v1/session", NULL,
                                                "{\"username\":\"bob\",\"password\":\"guess\",\"device\":\"x\"}",
                                                -1, &status);
       g_assert_cmpuint (status, ==, 401);
     }
   /* Now even the right password waits. */
-  answer = cairn_test_http (f->srv, NULL, "POST", "/v1/session", NULL,
+  answer = cairn_test_http (f->u.srv, NULL, "POST", "/v1/session", NULL,
                             "{\"username\":\"bob\",\"password\":\"" BOB_PW "\",\"device\":\"x\"}", -1, &status);
   g_assert_cmpuint (status, ==, 429);
   reply = cairn_protocol_decode_error (answer, &error);
@@ -401,7 +386,7 @@ test_login_rate_limit (Fixture       *f,
   g_assert_cmpstr (reply->code, ==, "rate_limited");
   g_assert_cmpint (reply->retry_after, >, 0);
   /* Alice is not affected. */
-  g_free (cairn_test_login (f->srv, "alice", ALICE_PW, "another"));
+  g_free (cairn_test_login (f->u.srv, "alice", ALICE_PW, "another"));
 }
 
 /* ---- WebSocket ---------------------------------------------------------------- */
@@ -438,7 +423,7 @@ test_websocket_bad_frames (Fixture       *f,
   CairnLiveMessage *m;
   guint status;
 
-  l = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 3, &status));
+  l = cairn_test_listener_new (cairn_test_live_connect (f->u.srv, f->u.alice, f->u.alice_ws, 3, &status));
   m = expect_live (l, CAIRN_LIVE_HELLO);
   g_assert_cmpint (m->head, ==, 3);
   cairn_live_message_free (m);
@@ -489,7 +474,7 @@ test_websocket_bad_frames (Fixture       *f,
   cairn_test_listener_free (l);
 
   /* A message over 1 MiB ends it with 1009. */
-  l = cairn_test_listener_new (cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 4, &status));
+  l = cairn_test_listener_new (cairn_test_live_connect (f->u.srv, f->u.alice, f->u.alice_ws, 4, &status));
   m = expect_live (l, CAIRN_LIVE_HELLO);
   cairn_live_message_free (m);
   {
@@ -505,8 +490,8 @@ test_websocket_bad_frames (Fixture       *f,
 
   /* Only the one good push got in. */
   {
-    g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", f->alice_ws);
-    g_autoptr(JsonNode) answer = cairn_test_http (f->srv, NULL, "GET", path, f->alice, NULL, 0, &status);
+    g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", f->u.alice_ws);
+    g_autoptr(JsonNode) answer = cairn_test_http (f->u.srv, NULL, "GET", path, f->u.alice, NULL, 0, &status);
     g_autoptr(GError) error = NULL;
     g_autoptr(CairnPullReply) all = cairn_protocol_decode_pull_reply (answer, &error);
 
@@ -524,35 +509,35 @@ test_websocket_refused (Fixture       *f,
   SoupWebsocketConnection *conn;
   guint status = 0;
 
-  conn = cairn_test_live_connect (f->srv, NULL, f->alice_ws, 0, &status);
+  conn = cairn_test_live_connect (f->u.srv, NULL, f->u.alice_ws, 0, &status);
   g_assert_null (conn);
   g_assert_cmpuint (status, ==, 401);
-  conn = cairn_test_live_connect (f->srv, f->revoked, f->alice_ws, 0, &status);
+  conn = cairn_test_live_connect (f->u.srv, f->revoked, f->u.alice_ws, 0, &status);
   g_assert_null (conn);
   g_assert_cmpuint (status, ==, 401);
-  conn = cairn_test_live_connect (f->srv, f->bob, f->alice_ws, 0, &status);
+  conn = cairn_test_live_connect (f->u.srv, f->u.bob, f->u.alice_ws, 0, &status);
   g_assert_null (conn);
   g_assert_cmpuint (status, ==, 404);
 
   /* 20 live connections per user, the 21st is refused. */
   for (guint i = 0; i < G_N_ELEMENTS (open); i++)
     {
-      conn = cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 3, &status);
+      conn = cairn_test_live_connect (f->u.srv, f->u.alice, f->u.alice_ws, 3, &status);
       g_assert_nonnull (conn);
       open[i] = cairn_test_listener_new (conn);
       cairn_live_message_free (expect_live (open[i], CAIRN_LIVE_HELLO));
     }
-  conn = cairn_test_live_connect (f->srv, f->alice, f->alice_ws, 3, &status);
+  conn = cairn_test_live_connect (f->u.srv, f->u.alice, f->u.alice_ws, 3, &status);
   g_assert_null (conn);
   g_assert_cmpuint (status, ==, 429);
   /* Bob has his own allowance. */
-  conn = cairn_test_live_connect (f->srv, f->bob, f->bob_ws, 0, &status);
+  conn = cairn_test_live_connect (f->u.srv, f->u.bob, f->u.bob_ws, 0, &status);
   g_assert_nonnull (conn);
   g_object_unref (conn);
 
   /* Revoking the session closes its sockets with 1008. */
   {
-    g_autoptr(JsonNode) answer = cairn_test_http (f->srv, NULL, "DELETE", "/v1/session", f->alice, NULL, 0, &status);
+    g_autoptr(JsonNode) answer = cairn_test_http (f->u.srv, NULL, "DELETE", "/v1/session", f->u.alice, NULL, 0, &status);
     g_assert_cmpuint (status, ==, 204);
   }
   for (guint i = 0; i < G_N_ELEMENTS (open); i++)

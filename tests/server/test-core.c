@@ -4,45 +4,16 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
-#include "cairn-server-core.h"
+#include "cairn-chain.h"
+#include "core-test-util.h"
 #include "cairn-test-util.h"
 
 typedef struct
 {
-  gint64  now;
-  guint64 rng;
-} FakeWorld;
-
-static gint64
-fake_clock (gpointer user_data)
-{
-  return ((FakeWorld *) user_data)->now;
-}
-
-static void
-fake_random (guint8  *buf,
-             gsize    len,
-             gpointer user_data)
-{
-  FakeWorld *w = user_data;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      /* xorshift64 */
-      w->rng ^= w->rng << 13;
-      w->rng ^= w->rng >> 7;
-      w->rng ^= w->rng << 17;
-      buf[i] = w->rng & 0xff;
-    }
-}
-
-typedef struct
-{
   char            *dir;
-  FakeWorld        world;
+  CoreTestWorld    world;
   CairnServerCore *core;
 } Fixture;
 
@@ -50,14 +21,7 @@ static CairnServerCore *
 open_core (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  CairnServerCoreOptions opts = {
-    .clock = fake_clock,
-    .random = fake_random,
-    .user_data = &f->world,
-    .pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
-    .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN,
-  };
-  CairnServerCore *core = cairn_server_core_open (f->dir, &opts, &error);
+  CairnServerCore *core = core_test_open (f->dir, &f->world, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (core);
@@ -72,8 +36,7 @@ fixture_setup (Fixture       *f,
 
   f->dir = g_dir_make_tmp ("cairn-core-XXXXXX", &error);
   g_assert_no_error (error);
-  f->world.now = G_GINT64_CONSTANT (1764000000000);
-  f->world.rng = 0x9e3779b97f4a7c15ull;
+  f->world = (CoreTestWorld) CORE_TEST_WORLD_INIT;
   f->core = open_core (f);
 }
 
@@ -663,7 +626,7 @@ test_deterministic (Fixture       *f,
   g_autofree char *dir2 = NULL;
   g_autofree char *ws2 = NULL;
   g_autoptr(GError) error = NULL;
-  FakeWorld saved = { G_GINT64_CONSTANT (1764000000000), 0x9e3779b97f4a7c15ull };
+  CoreTestWorld saved = CORE_TEST_WORLD_INIT;
 
   g_clear_pointer (&f->core, cairn_server_core_close);
   cairn_test_rm_rf (f->dir);
@@ -725,6 +688,108 @@ test_repair_stored_args (Fixture       *f,
   parsed = cairn_protocol_decode_pull_reply_text (text, strlen (text), CAIRN_PROTOCOL_MAX_PAGE_BYTES, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (parsed->events->len, ==, 3);
+}
+
+/* ---- the log's chain --------------------------------------------------------- */
+
+static void
+assert_chains (Fixture    *f,
+               CairnAuth  *auth,
+               const char *ws,
+               guint       n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) pull = cairn_server_core_pull (f->core, auth, ws, 0, 1000, &error);
+  g_autoptr(CairnPullReply) parsed = NULL;
+  g_autofree char *chain = g_strdup (CAIRN_CHAIN_ZERO);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull->events->len, ==, n);
+  for (guint i = 0; i < pull->events->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (pull->events, i);
+      char *next = cairn_chain_next (chain, w->client_id, w->client_seq);
+
+      g_assert_cmpstr (w->chain, ==, next);
+      g_free (chain);
+      chain = next;
+    }
+  /* and it travels: the page's text carries it back */
+  text = cairn_protocol_pull_reply_to_text (pull, NULL);
+  parsed = cairn_protocol_decode_pull_reply_text (text, strlen (text), CAIRN_PROTOCOL_MAX_PAGE_BYTES, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CairnWireEvent *) parsed->events->pdata[n - 1])->chain, ==, chain);
+}
+
+/* Every appended event gets chain(seq) = H(chain(seq - 1), client_id,
+ * client_seq), across pushes of several clients; re-sends change
+ * nothing; what the push hands to the live stream carries it too. */
+static void
+test_chain (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 3);
+  g_autoptr(GPtrArray) b = batch (CLIENT_B, 1, 2);
+  g_autoptr(GPtrArray) again = batch (CLIENT_A, 2, 4);
+  g_autoptr(CairnPushReply) r1 = push_ok (f, auth, ws, a, 3);
+  g_autoptr(CairnPushReply) r2 = push_ok (f, auth, ws, b, 2);
+  g_autoptr(GPtrArray) appended = NULL;
+  g_autoptr(CairnPushReply) r3 = NULL;
+  g_autoptr(CairnPullReply) last = NULL;
+
+  r3 = cairn_server_core_push (f->core, auth, ws, again, &appended, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (appended->len, ==, 1);
+  g_assert_nonnull (((CairnWireEvent *) appended->pdata[0])->chain);
+  assert_chains (f, auth, ws, 6);
+  last = cairn_server_core_pull (f->core, auth, ws, 5, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CairnWireEvent *) appended->pdata[0])->chain, ==,
+                   ((CairnWireEvent *) last->events->pdata[0])->chain);
+}
+
+/* Schema 1 had no chain: opening such a file computes it for every
+ * stored event, per workspace in seq order. */
+static void
+test_chain_migration (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *ws = add_user (f, "alice");
+  g_autofree char *ws2 = add_user (f, "bob");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(CairnAuth) auth2 = login (f, "bob", "phone");
+  g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 4);
+  g_autoptr(GPtrArray) b = batch (CLIENT_B, 1, 3);
+  g_autoptr(GPtrArray) a2 = batch (CLIENT_B, 1, 2);
+  g_autoptr(CairnPushReply) r1 = push_ok (f, auth, ws, a, 4);
+  g_autoptr(CairnPushReply) r2 = push_ok (f, auth, ws, b, 3);
+  g_autoptr(CairnPushReply) r3 = push_ok (f, auth2, ws2, a2, 2);
+  g_autofree char *db_path = g_build_filename (f->dir, "cairn-server.db", NULL);
+
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  /* As schema 1 stored it. */
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE events DROP COLUMN chain; PRAGMA user_version = 1",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  f->core = open_core (f);
+  assert_chains (f, auth, ws, 7);
+  assert_chains (f, auth2, ws2, 2);
+  /* and new events go on from the migrated chain */
+  {
+    g_autoptr(GPtrArray) more = batch (CLIENT_A, 5, 5);
+    g_autoptr(CairnPushReply) r4 = push_ok (f, auth, ws, more, 1);
+
+    assert_chains (f, auth, ws, 8);
+  }
 }
 
 /* ---- group commit ------------------------------------------------------------ */
@@ -919,6 +984,8 @@ main (int    argc,
   ADD ("deterministic", test_deterministic);
   ADD ("group-commit", test_group_commit);
   ADD ("repair-stored-args", test_repair_stored_args);
+  ADD ("chain", test_chain);
+  ADD ("chain-migration", test_chain_migration);
 #undef ADD
 
   return g_test_run ();

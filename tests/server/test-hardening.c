@@ -22,21 +22,6 @@ assert_log_lacks (CairnTestServer *srv,
   g_assert_null (strstr (log, secret));
 }
 
-/* Connects a raw TCP socket to the test server. */
-static GSocketConnection *
-raw_connect (CairnTestServer *srv)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (srv->base, G_URI_FLAGS_NONE, &error);
-  GSocketConnection *conn;
-
-  g_assert_no_error (error);
-  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
-  g_assert_no_error (error);
-  return conn;
-}
-
 /* Reads until the server closes the connection; FALSE when it was still
  * open (a read timed out) after timeout_s seconds. */
 static gboolean
@@ -77,9 +62,9 @@ test_slow_clients_cut_off (void)
   g_autoptr(JsonNode) health = NULL;
 
   cairn_test_server_start_full (srv, NULL, args);
-  half_headers = raw_connect (srv);
-  slow_body = raw_connect (srv);
-  silent = raw_connect (srv);
+  half_headers = cairn_test_server_connect_raw (srv);
+  slow_body = cairn_test_server_connect_raw (srv);
+  silent = cairn_test_server_connect_raw (srv);
   g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (half_headers), partial,
                                   strlen (partial), NULL, NULL), ==, (gssize) strlen (partial));
   g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (slow_body), body_start,
@@ -95,29 +80,39 @@ test_slow_clients_cut_off (void)
   cairn_test_server_free (srv);
 }
 
-/* --request-timeout takes only sane values. */
+/* `serve OPTION VALUE` exits with status 2 and names the option, for
+ * each of the n_bad values. */
 static void
-test_request_timeout_option (void)
+assert_option_refused (const char        *option,
+                       const char *const *bad,
+                       guint              n_bad)
 {
-  const char *bad[] = { "0", "-5", "3601" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+  for (guint i = 0; i < n_bad; i++)
     {
       CairnTestServer *srv = cairn_test_server_new ();
       g_autoptr(GError) error = NULL;
       g_autoptr(GSubprocess) proc =
         g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                           srv->binary, "serve", "--data", srv->data_dir, "--listen", "127.0.0.1:0",
-                          "--request-timeout", bad[i], NULL);
+                          option, bad[i], NULL);
       g_autofree char *err = NULL;
 
       g_assert_no_error (error);
       g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
       g_assert_no_error (error);
       g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
-      g_assert_nonnull (strstr (err, "--request-timeout"));
+      g_assert_nonnull (strstr (err, option));
       cairn_test_server_free (srv);
     }
+}
+
+/* --request-timeout takes only sane values. */
+static void
+test_request_timeout_option (void)
+{
+  const char *bad[] = { "0", "-5", "3601" };
+
+  assert_option_refused ("--request-timeout", bad, G_N_ELEMENTS (bad));
 }
 
 typedef struct
@@ -650,7 +645,7 @@ test_huge_headers (void)
   for (guint i = 0; i < 4096; i++)
     g_string_append_printf (request, "X-Filler-%u: %0512u\r\n", i, i);
   g_string_append (request, "\r\n");
-  conn = raw_connect (srv);
+  conn = cairn_test_server_connect_raw (srv);
   socket = g_socket_connection_get_socket (conn);
   g_socket_set_timeout (socket, 20);
   /* The server may hang up before all is sent. */
@@ -876,17 +871,17 @@ test_connections_per_address (void)
   cairn_test_server_start_full (srv, NULL, args);
   /* Idle ones and one used for a request (kept alive) count alike. */
   for (guint i = 0; i < 3; i++)
-    held[i] = raw_connect (srv);
+    held[i] = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (held[0], HEALTH, NULL), ==, 200);
 
-  extra = raw_connect (srv);
+  extra = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (extra, HEALTH, &text), ==, 429);
   g_assert_nonnull (strstr (text, "too_many_connections"));
   g_assert_true (server_closes (extra, 20));
   g_clear_object (&extra);
 
   /* Still refused while all three stay open... */
-  extra = raw_connect (srv);
+  extra = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (extra, HEALTH, NULL), ==, 429);
   g_clear_object (&extra);
 
@@ -896,7 +891,7 @@ test_connections_per_address (void)
   g_io_stream_close (G_IO_STREAM (held[2]), NULL, NULL);
   for (guint attempt = 0; attempt < 100 && status != 200; attempt++)
     {
-      g_autoptr(GSocketConnection) again = raw_connect (srv);
+      g_autoptr(GSocketConnection) again = cairn_test_server_connect_raw (srv);
 
       status = raw_request (again, HEALTH, NULL);
       if (status != 200)
@@ -934,14 +929,14 @@ test_connections_per_forwarded_address (void)
         g_strdup_printf ("POST /v1/session HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
                          "Content-Length: 100\r\n\r\n{\"user", held_from[i]);
 
-      held[i] = raw_connect (srv);
+      held[i] = cairn_test_server_connect_raw (srv);
       g_assert_cmpint (g_socket_send (g_socket_connection_get_socket (held[i]), start, strlen (start),
                                       NULL, NULL), ==, (gssize) strlen (start));
     }
   /* Let the server read their headers. */
   for (guint attempt = 0; attempt < 100 && status != 429; attempt++)
     {
-      g_autoptr(GSocketConnection) probe = raw_connect (srv);
+      g_autoptr(GSocketConnection) probe = cairn_test_server_connect_raw (srv);
 
       g_clear_pointer (&text, g_free);
       status = raw_request (probe, "GET /v1/health HTTP/1.1\r\nHost: x\r\n"
@@ -953,7 +948,7 @@ test_connections_per_forwarded_address (void)
   g_assert_nonnull (strstr (text, "too_many_connections"));
 
   /* Another client of the same proxy is not affected. */
-  other = raw_connect (srv);
+  other = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (other, "GET /v1/health HTTP/1.1\r\nHost: x\r\n"
                                         "X-Forwarded-For: 192.0.2.9\r\n\r\n", NULL), ==, 200);
 
@@ -963,7 +958,7 @@ test_connections_per_forwarded_address (void)
   status = 0;
   for (guint attempt = 0; attempt < 100 && status != 200; attempt++)
     {
-      g_autoptr(GSocketConnection) again = raw_connect (srv);
+      g_autoptr(GSocketConnection) again = cairn_test_server_connect_raw (srv);
 
       status = raw_request (again, req, NULL);
       if (status != 200)
@@ -988,16 +983,16 @@ test_kept_alive_connections_end (void)
   guint status = 0;
 
   cairn_test_server_start_full (srv, NULL, args);
-  a = raw_connect (srv);
+  a = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
   g_assert_cmpuint (raw_request (a, HEALTH, NULL), ==, 200);
   g_io_stream_close (G_IO_STREAM (a), NULL, NULL);
-  b = raw_connect (srv);
+  b = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (b, HEALTH, NULL), ==, 200);
   /* a's place is free again (once the server saw the close). */
   for (guint attempt = 0; attempt < 50 && status != 200; attempt++)
     {
-      g_autoptr(GSocketConnection) c = raw_connect (srv);
+      g_autoptr(GSocketConnection) c = cairn_test_server_connect_raw (srv);
 
       status = raw_request (c, HEALTH, NULL);
       if (status != 200)
@@ -1032,7 +1027,7 @@ test_live_not_counted_per_address (void)
       g_assert_nonnull (live[i]->conn);
     }
   /* The test's own kept-alive HTTP connection plus this one. */
-  raw = raw_connect (srv);
+  raw = cairn_test_server_connect_raw (srv);
   g_assert_cmpuint (raw_request (raw, HEALTH, NULL), ==, 200);
   for (guint i = 0; i < 3; i++)
     {
@@ -1048,23 +1043,7 @@ test_connections_option (void)
 {
   const char *bad[] = { "0", "-1", "1000001" };
 
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      CairnTestServer *srv = cairn_test_server_new ();
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSubprocess) proc =
-        g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                          srv->binary, "serve", "--data", srv->data_dir, "--listen", "127.0.0.1:0",
-                          "--max-connections-per-address", bad[i], NULL);
-      g_autofree char *err = NULL;
-
-      g_assert_no_error (error);
-      g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
-      g_assert_nonnull (strstr (err, "--max-connections-per-address"));
-      cairn_test_server_free (srv);
-    }
+  assert_option_refused ("--max-connections-per-address", bad, G_N_ELEMENTS (bad));
 }
 
 int

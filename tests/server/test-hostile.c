@@ -14,20 +14,6 @@
 #define BOB_PW   "bob-password-1"
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-static GSocketConnection *
-raw_connect (CairnTestServer *srv)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (srv->base, G_URI_FLAGS_NONE, &error);
-  GSocketConnection *conn;
-
-  g_assert_no_error (error);
-  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
-  g_assert_no_error (error);
-  return conn;
-}
-
 static void
 send_all (GSocketConnection *conn,
           const void        *data,
@@ -101,7 +87,7 @@ test_refused_at_headers (void)
   cairn_test_server_start (srv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GSocketConnection) conn = raw_connect (srv);
+      g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
       g_autoptr(GByteArray) answer = NULL;
       const char *body;
 
@@ -124,7 +110,7 @@ test_refused_at_headers (void)
     }
   /* A number libsoup cannot read is refused by libsoup at once. */
   {
-    g_autoptr(GSocketConnection) conn = raw_connect (srv);
+    g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
     g_autoptr(GByteArray) answer = NULL;
     const char *head = "POST /v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n";
 
@@ -149,7 +135,7 @@ ws_open (CairnTestServer *srv,
          const char      *token,
          const char      *ws)
 {
-  GSocketConnection *conn = raw_connect (srv);
+  GSocketConnection *conn = cairn_test_server_connect_raw (srv);
   g_autofree char *head = g_strdup_printf ("GET /v1/workspaces/%s/live?after=0 HTTP/1.1\r\nHost: x\r\n"
                                            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -385,7 +371,7 @@ test_websocket_bad_handshake (void)
   ws = cairn_test_personal_ws (srv, token);
   for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
     {
-      g_autoptr(GSocketConnection) conn = raw_connect (srv);
+      g_autoptr(GSocketConnection) conn = cairn_test_server_connect_raw (srv);
       g_autofree char *head = g_strdup_printf ("GET /v1/workspaces/%s/live HTTP/1.1\r\nHost: x\r\n"
                                                "Upgrade: websocket\r\nConnection: Upgrade, close\r\n%s"
                                                "Authorization: Bearer %s\r\n\r\n", ws, missing[i], token);
@@ -408,33 +394,6 @@ test_websocket_bad_handshake (void)
   cairn_test_server_free (srv);
 }
 
-typedef struct
-{
-  guint done;
-  guint unauthorized;
-  guint rate_limited;
-} Burst;
-
-static void
-wrong_login_answered (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Burst *burst = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-
-  g_assert_no_error (error);
-  burst->done++;
-  if (soup_message_get_status (msg) == 401)
-    burst->unauthorized++;
-  else if (soup_message_get_status (msg) == 429)
-    burst->rate_limited++;
-  else
-    g_error ("unexpected status %u", soup_message_get_status (msg));
-}
-
 /* 40 wrong-password logins for one user sent at once get at most 5
  * password checks (the limit per user name), not one each: an attempt
  * counts from when it starts. Before, 34 were checked. */
@@ -444,23 +403,16 @@ test_concurrent_logins (void)
   const char *env[] = { "CAIRN_SERVER_CHECK_DELAY_MS=200", NULL };
   CairnTestServer *srv = cairn_test_server_new ();
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 100, "max-conns-per-host", 100, NULL);
-  g_autofree char *url = NULL;
-  Burst burst = { 0 };
+  CairnTestBurst burst = { 0 };
 
   cairn_test_server_add_user (srv, "bob", BOB_PW);
   cairn_test_server_start (srv, env);
-  url = g_strdup_printf ("%s/v1/session", srv->base);
   for (guint i = 0; i < 40; i++)
-    {
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-      const char *body = "{\"username\":\"bob\",\"password\":\"wrong-guess\",\"device\":\"x\"}";
-      g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wrong_login_answered, &burst);
-    }
-  while (burst.done < 40)
-    g_main_context_iteration (NULL, TRUE);
+    cairn_test_post_counted (srv, session, "/v1/session",
+                             "{\"username\":\"bob\",\"password\":\"wrong-guess\",\"device\":\"x\"}",
+                             &burst);
+  cairn_test_burst_wait (&burst, 40);
+  g_assert_cmpuint (burst.other, ==, 0);
   g_assert_cmpuint (burst.unauthorized, <=, 5);
   g_assert_cmpuint (burst.unauthorized + burst.rate_limited, ==, 40);
   cairn_test_server_free (srv);

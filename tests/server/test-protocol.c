@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "cairn-protocol.h"
+#include "protocol-test-util.h"
 
 #define CID "0123456789abcdef0123456789abcdef"
 
@@ -265,7 +265,24 @@ test_event_round_trip (void)
   g_assert_no_error (error);
   g_assert_cmpint (as_server->seq, ==, 12);
   g_assert_cmpstr (as_server->device, ==, "laptop");
+  g_assert_null (as_server->chain);
   /* …and a client may not send seq or device. */
+  g_assert_null (cairn_protocol_decode_event (node, FALSE, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  /* The server's chain travels too; a client may not send one. */
+  g_clear_pointer (&as_server, cairn_wire_event_free);
+  g_clear_pointer (&node, json_node_unref);
+  ev->chain = g_strdup ("0123456789abcdef0123456789abcdef");
+  node = cairn_protocol_encode_event (ev);
+  as_server = cairn_protocol_decode_event (node, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (as_server->chain, ==, ev->chain);
+  ev->seq = 0;
+  g_clear_pointer (&ev->device, g_free);
+  g_clear_pointer (&node, json_node_unref);
+  node = cairn_protocol_encode_event (ev);
   g_assert_null (cairn_protocol_decode_event (node, FALSE, &error));
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
 }
@@ -535,21 +552,16 @@ decode_general (const char *body,
   return cairn_protocol_decode_push_request (node, FALSE, NULL, error);
 }
 
+/* The same events as a push sends them: no seq and no device yet. */
 static void
 assert_same_events (GPtrArray *a,
                     GPtrArray *b)
 {
-  g_assert_cmpuint (a->len, ==, b->len);
+  protocol_test_assert_same_events (a, b);
   for (guint i = 0; i < a->len; i++)
     {
-      CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+      CairnWireEvent *x = g_ptr_array_index (a, i);
 
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpint (x->version, ==, y->version);
-      g_assert_cmpstr (x->args_json, ==, y->args_json);
-      g_assert_cmpstr (x->client_id, ==, y->client_id);
-      g_assert_cmpint (x->client_seq, ==, y->client_seq);
-      g_assert_cmpint (x->created_at, ==, y->created_at);
       g_assert_cmpint (x->seq, ==, 0);
       g_assert_null (x->device);
     }
@@ -764,30 +776,18 @@ test_push_fast_random (void)
 
 /* ---- pull answers and live events as text ------------------------------ */
 
-/* Same events as the client reads them: args compared as parsed JSON (the
- * fast path keeps args as sent, the general one re-writes them). */
+/* Same events as the client reads them (protocol_test_assert_same_pulled()),
+ * and a's args never shorter than b's (a keeps them as sent). */
 static void
 assert_same_pulled (GPtrArray *a,
                     GPtrArray *b)
 {
-  g_assert_cmpuint (a->len, ==, b->len);
+  protocol_test_assert_same_pulled (a, b);
   for (guint i = 0; i < a->len; i++)
     {
       CairnWireEvent *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
-      g_autoptr(JsonNode) xa = json_from_string (x->args_json, NULL);
-      g_autoptr(JsonNode) ya = json_from_string (y->args_json, NULL);
 
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpint (x->version, ==, y->version);
-      g_assert_nonnull (xa);
-      g_assert_nonnull (ya);
-      g_assert_true (json_node_equal (xa, ya));
       g_assert_cmpuint (strlen (x->args_json), >=, strlen (y->args_json));
-      g_assert_cmpstr (x->client_id, ==, y->client_id);
-      g_assert_cmpint (x->client_seq, ==, y->client_seq);
-      g_assert_cmpint (x->created_at, ==, y->created_at);
-      g_assert_cmpint (x->seq, ==, y->seq);
-      g_assert_cmpstr (x->device, ==, y->device);
     }
 }
 
@@ -880,6 +880,8 @@ server_events (const char * const *devices,
       ev = cairn_wire_event_new ("todo.created", 1 + i % 3, args_json, CID, i + 1, 1764000000000 + i);
       ev->seq = 10 + i;
       ev->device = g_strdup (devices[i % g_strv_length ((char **) devices)]);
+      if (i % 2 == 0)
+        ev->chain = g_strdup_printf ("%032x", i * 2654435761u);
       g_ptr_array_add (events, ev);
     }
   return events;
@@ -979,6 +981,7 @@ test_pull_fast (void)
     PULL (SEV ("{}", "1") "," SEV ("{\"a\":[1,-2,true,null,{}]}", "2"), "9", "true"),
     PULL (SEV ("{\"t\":\"caf\xc3\xa9 \\u00e9 \\/ \\\" \\\\ \\b\\f\\n\\r\\t \\u0001 \x1f\"}", "1"), "1", "false"),
     " {\"more\":true, \"head\":5, \"history_id\":\"" CID "\", \"events\":[ " SEV ("{}", "5") " ]} ",
+    PULL ("{\"seq\":3,\"chain\":\"" CID "\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{},\"version\":1,\"name\":\"note.edited\"}", "3", "false"),
     PULL ("{\"seq\":3,\"device\":\"Zo\xc3\xab\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{\"b\":1,\"a\":2},\"version\":2147483647,\"name\":\"note.edited\"}", "3", "false"),
   };
   /* Declined (valid or not): the general path decides. */
@@ -1008,6 +1011,10 @@ test_pull_fast (void)
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"device\":null}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"device\":\"a\\\"b\"}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"extra\":1}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"ABCDEF0123456789abcdef0123456789\"}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"abc\"}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":7}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"" CID "\",\"chain\":\"" CID "\"}", "1", "false"),
     PULL ("{\"name\":\"Todo\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":0,\"created_at\":1,\"seq\":1}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":0}", "1", "false"),
@@ -1113,8 +1120,9 @@ test_pull_fast_random (void)
                                   i > 0 ? "," : "", g_rand_int_range (r, 1, 3));
           random_text_value (r, body, 0);
           g_string_append_printf (body, "},\"client_id\":\"" CID "\",\"client_seq\":%u,\"created_at\":%u,"
-                                  "\"seq\":%u%s}", i + 1, g_rand_int_range (r, 0, 100000), i + 7,
-                                  g_rand_boolean (r) ? ",\"device\":\"d\xc3\xa9v\"" : "");
+                                  "\"seq\":%u%s%s}", i + 1, g_rand_int_range (r, 0, 100000), i + 7,
+                                  g_rand_boolean (r) ? ",\"device\":\"d\xc3\xa9v\"" : "",
+                                  g_rand_boolean (r) ? ",\"chain\":\"" CID "\"" : "");
         }
       g_string_append_printf (body, "],\"head\":%u,\"history_id\":\"" CID "\",\"more\":%s}",
                               n + 6 + g_rand_int_range (r, 0, 3), g_rand_boolean (r) ? "true" : "false");

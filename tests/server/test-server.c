@@ -7,33 +7,18 @@
 
 #include "cairn-test-server.h"
 
-#define ALICE_PW "alice-password"
-#define BOB_PW   "bob-password-1"
+#define ALICE_PW CAIRN_TEST_ALICE_PW
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define CLIENT_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define TIMEOUT  5000
 
-typedef struct
-{
-  CairnTestServer *srv;
-  char            *alice;      /* token */
-  char            *bob;
-  char            *alice_ws;   /* personal workspaces */
-  char            *bob_ws;
-} Fixture;
+typedef CairnTestUsers Fixture;
 
 static void
 setup_env (Fixture            *f,
            const char * const *env)
 {
-  f->srv = cairn_test_server_new ();
-  cairn_test_server_add_user (f->srv, "alice", ALICE_PW);
-  cairn_test_server_add_user (f->srv, "bob", BOB_PW);
-  cairn_test_server_start (f->srv, env);
-  f->alice = cairn_test_login (f->srv, "alice", ALICE_PW, "alice-laptop");
-  f->bob = cairn_test_login (f->srv, "bob", BOB_PW, "bob-phone");
-  f->alice_ws = cairn_test_personal_ws (f->srv, f->alice);
-  f->bob_ws = cairn_test_personal_ws (f->srv, f->bob);
+  cairn_test_users_start (f, env, "alice-laptop", "bob-phone");
 }
 
 static void
@@ -47,11 +32,7 @@ static void
 teardown (Fixture       *f,
           gconstpointer  data)
 {
-  cairn_test_server_free (f->srv);
-  g_free (f->alice);
-  g_free (f->bob);
-  g_free (f->alice_ws);
-  g_free (f->bob_ws);
+  cairn_test_users_clear (f);
 }
 
 static JsonNode *

@@ -6,15 +6,27 @@
 
 #include <glib/gstdio.h>
 
+#include "cairn-chain.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
-#include "cairn-store-private.h"
+#include "store-test-util.h"
 
 typedef struct
 {
-  char       *dir;
-  GPtrArray  *log;     /* CairnWireEvent*: the "server" log */
+  char          *dir;
+  GPtrArray     *log;     /* CairnWireEvent*: the "server" log */
+  /* Devices "a" and "b", in every test; "c" after add_device_c(). */
+  CairnStore    *a, *b, *c;
+  CairnSyncCore *ca, *cb, *cc;
+  gboolean       no_chain; /* the "server" sends no chains (an older one) */
 } Fixture;
+
+static CairnStore *
+open_store (Fixture    *f,
+            const char *name)
+{
+  return test_store_open_at (f->dir, name);
+}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -22,15 +34,34 @@ fixture_set_up (Fixture       *f,
 {
   f->dir = g_dir_make_tmp ("cairn-store-sync-XXXXXX", NULL);
   f->log = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  f->a = open_store (f, "a.db");
+  f->b = open_store (f, "b.db");
+  f->ca = cairn_sync_core_new (f->a);
+  f->cb = cairn_sync_core_new (f->b);
+}
+
+/* A third device, on a fresh store. */
+static void
+add_device_c (Fixture *f)
+{
+  f->c = open_store (f, "c.db");
+  f->cc = cairn_sync_core_new (f->c);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr(GDir) dir = NULL;
   const char *name;
 
+  g_clear_pointer (&f->ca, cairn_sync_core_free);
+  g_clear_pointer (&f->cb, cairn_sync_core_free);
+  g_clear_pointer (&f->cc, cairn_sync_core_free);
+  g_clear_object (&f->a);
+  g_clear_object (&f->b);
+  g_clear_object (&f->c);
+  dir = g_dir_open (f->dir, 0, NULL);
   while (dir && (name = g_dir_read_name (dir)))
     {
       g_autofree char *p = g_build_filename (f->dir, name, NULL);
@@ -39,18 +70,6 @@ fixture_tear_down (Fixture       *f,
   g_rmdir (f->dir);
   g_free (f->dir);
   g_ptr_array_unref (f->log);
-}
-
-static CairnStore *
-open_store (Fixture    *f,
-            const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  CairnStore *store = cairn_store_open (path, &error);
-
-  g_assert_no_error (error);
-  return store;
 }
 
 /* The "server": appends what the core pushes, answering re-sends with
@@ -83,8 +102,13 @@ push_all (Fixture       *f,
           if (j == f->log->len)
             {
               CairnWireEvent *copy = cairn_wire_event_copy (w);
+              const CairnWireEvent *prev = f->log->len > 0 ? f->log->pdata[f->log->len - 1] : NULL;
+
               copy->seq = f->log->len + 1;
               copy->device = g_strdup (device);
+              if (!f->no_chain)
+                copy->chain = cairn_chain_next (prev != NULL ? prev->chain : CAIRN_CHAIN_ZERO,
+                                                copy->client_id, copy->client_seq);
               g_ptr_array_add (f->log, copy);
             }
           r->client_id = g_strdup (w->client_id);
@@ -137,15 +161,54 @@ sync_device (Fixture       *f,
     }
 }
 
+/* Numbers the "server" log 1..n again and recomputes its chains, as the
+ * server would have them after it got the events in this order. */
+static void
+relink_log (Fixture *f)
+{
+  const char *prev = CAIRN_CHAIN_ZERO;
+
+  for (guint i = 0; i < f->log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (f->log, i);
+
+      w->seq = i + 1;
+      g_free (w->chain);
+      w->chain = f->no_chain ? NULL : cairn_chain_next (prev, w->client_id, w->client_seq);
+      prev = w->chain;
+    }
+}
+
+/* Whether store's log is the "server" log, event for event. */
+static gboolean
+log_is_servers (Fixture    *f,
+                CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) mine = cairn_store_list_log (store, 0, 0, &error);
+
+  g_assert_no_error (error);
+  if (mine->len != f->log->len)
+    return FALSE;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      const CairnEvent *ev = g_ptr_array_index (mine, i);
+      const CairnWireEvent *w = g_ptr_array_index (f->log, i);
+
+      if (ev->seq != w->seq || ev->client_seq != w->client_seq ||
+          g_strcmp0 (ev->client_id, w->client_id) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 test_core_converges (Fixture       *f,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
 
   list = cairn_store_create_list (a, "Home", &error);
@@ -166,9 +229,6 @@ test_core_converges (Fixture       *f,
   g_assert_cmpuint (f->log->len, ==, 4);
   g_assert_cmpint (cairn_store_get_head (a), ==, 4);
   g_assert_cmpuint (cairn_store_get_pending_count (a), ==, 0);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 static void
@@ -176,10 +236,8 @@ test_restore_keeps_everything (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *da = NULL, *db = NULL;
   gint64 first = 0, last = 0;
 
@@ -225,26 +283,6 @@ test_restore_keeps_everything (Fixture       *f,
   for (const char *t = "\"a1\"\0\"a2\"\0\"b1\"\0\"a3 pending\"\0"; *t; t += strlen (t) + 1)
     g_assert_nonnull (strstr (da, t));
   g_assert_cmpuint (f->log->len, ==, 5);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-}
-
-/* Types @utf8 at @pos of the note on @store, as one note.edited. */
-static void
-type_into_note (CairnStore *store,
-                const char *note_id,
-                gsize       pos,
-                const char *utf8)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) text = cairn_store_load_note_text (store, note_id, &error);
-  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-  g_assert_no_error (error);
-  g_assert_true (cairn_text_insert (text, pos, utf8, -1, ops, &error));
-  g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
-  g_assert_no_error (error);
 }
 
 static char *
@@ -258,6 +296,24 @@ note_body (CairnStore *store,
   return cairn_text_get_text (text, NULL);
 }
 
+/* a writes a note "mine", b adds "+theirs", and each syncs after its
+ * edit: returns the note's id. */
+static char *
+share_note_typed_by_both (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  char *note = cairn_store_create_note (f->a, "Plan", &error);
+
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "mine");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  test_type_into_note (f->b, note, 4, "+theirs");
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  return note;
+}
+
 /* A restore forgets another device's note.edited: its ops must leave the
  * body too (they were once kept in note_body_ops and in the decoded-text
  * cache), and come back exactly once when that device pushes them again.
@@ -267,25 +323,14 @@ test_restore_forgets_note_ops (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *note = NULL, *body = NULL, *da = NULL, *db = NULL, *dc = NULL;
 
-  note = cairn_store_create_note (a, "Plan", &error);
-  g_assert_no_error (error);
-  type_into_note (a, note, 0, "mine");
-  sync_device (f, ca, "a");
-  sync_device (f, cb, "b");
-  type_into_note (b, note, 4, "+theirs");
-  sync_device (f, cb, "b");
-  sync_device (f, ca, "a");
+  note = share_note_typed_by_both (f);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "mine+theirs");
-  type_into_note (a, note, 0, "!");   /* pending, and cached on a */
+  test_type_into_note (a, note, 0, "!");   /* pending, and cached on a */
 
   /* The server comes back holding only note.created. */
   g_ptr_array_set_size (f->log, 1);
@@ -301,23 +346,18 @@ test_restore_forgets_note_ops (Fixture       *f,
   sync_device (f, cb, "b");
   sync_device (f, ca, "a");
   sync_device (f, cb, "b");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
   g_clear_pointer (&body, g_free);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "!mine+theirs");
   g_clear_pointer (&da, g_free);
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, db);
   g_assert_cmpstr (da, ==, dc);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
 }
 
 /* After a restore the client keeps the part of its log the server still
@@ -329,12 +369,8 @@ test_restore_pulls_from_agreement (Fixture       *f,
                                    gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *list = NULL, *da = NULL, *db = NULL, *dc = NULL, *before = NULL;
   gint64 received;
 
@@ -415,23 +451,18 @@ test_restore_pulls_from_agreement (Fixture       *f,
   sync_device (f, cb, "b");
   g_assert_cmpuint (cairn_sync_core_get_restore_count (cb), ==, 0);
   sync_device (f, ca, "a");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
-  g_assert_cmpint (cairn_sync_core_get_events_received (cc), ==, 101);
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
+  g_assert_cmpint (cairn_sync_core_get_events_received (f->cc), ==, 101);
   g_clear_pointer (&da, g_free);
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, dc);
   g_assert_cmpstr (db, ==, dc);
   g_assert_nonnull (strstr (dc, "\"b15\""));
   g_assert_nonnull (strstr (dc, "\"a after\""));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
 }
 
 static guint
@@ -454,23 +485,12 @@ test_restore_keeps_others_text (Fixture       *f,
                                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  g_autoptr(CairnStore) c = NULL;
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
-  CairnSyncCore *cc;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca;
   g_autofree char *note = NULL, *body = NULL, *da = NULL, *dc = NULL;
 
-  note = cairn_store_create_note (a, "Plan", &error);
-  g_assert_no_error (error);
-  type_into_note (a, note, 0, "mine");
-  sync_device (f, ca, "a");
-  sync_device (f, cb, "b");
-  type_into_note (b, note, 4, "+theirs");
-  sync_device (f, cb, "b");
-  sync_device (f, ca, "a");
-  type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
+  note = share_note_typed_by_both (f);
+  test_type_into_note (a, note, 11, "!");   /* pending, typed after b's text */
 
   /* The server comes back holding a's two events, not b's. a finds out
    * by itself, pushes b's edit again, then its pending one, and pulls. */
@@ -486,41 +506,22 @@ test_restore_keeps_others_text (Fixture       *f,
   g_assert_cmpuint (held_ops (a, note), ==, 0);
 
   /* b never comes back; a and a new device go on editing. */
-  type_into_note (a, note, 0, "new ");
+  test_type_into_note (a, note, 0, "new ");
   sync_device (f, ca, "a");
-  c = open_store (f, "c.db");
-  cc = cairn_sync_core_new (c);
-  sync_device (f, cc, "c");
-  type_into_note (c, note, 0, "c: ");
-  sync_device (f, cc, "c");
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
+  test_type_into_note (f->c, note, 0, "c: ");
+  sync_device (f, f->cc, "c");
   sync_device (f, ca, "a");
   g_clear_pointer (&body, g_free);
   body = note_body (a, note);
   g_assert_cmpstr (body, ==, "c: new mine+theirs!");
   g_assert_cmpuint (held_ops (a, note), ==, 0);
-  g_assert_cmpuint (held_ops (c, note), ==, 0);
+  g_assert_cmpuint (held_ops (f->c, note), ==, 0);
   da = cairn_store_dump_state (a, &error);
-  dc = cairn_store_dump_state (c, &error);
+  dc = cairn_store_dump_state (f->c, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (da, ==, dc);
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
-  cairn_sync_core_free (cc);
-}
-
-static gint64
-test_count (CairnStore *store,
-            const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 n;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
 }
 
 static guint
@@ -538,10 +539,8 @@ test_conflicts (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autoptr(GPtrArray) list_a = NULL;
   g_autofree char *list = NULL, *todo = NULL, *before = NULL, *after = NULL;
   CairnConflict *c;
@@ -599,9 +598,6 @@ test_conflicts (Fixture       *f,
   g_free (after);
   after = cairn_store_dump_state (a, &error);
   g_assert_nonnull (strstr (after, "\"done\" : 1"));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 /* A restore keeps what says which values are ours (sync_origin): a's
@@ -612,10 +608,8 @@ test_restore_keeps_conflict_origin (Fixture       *f,
                                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autoptr(GPtrArray) reports = NULL;
   g_autofree char *list = NULL, *todo = NULL;
   CairnConflict *c;
@@ -647,9 +641,107 @@ test_restore_keeps_conflict_origin (Fixture       *f,
   c = g_ptr_array_index (reports, 0);
   g_assert_cmpstr (cairn_conflict_get_ours (c), ==, "oat milk");
   g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "soy milk");
+}
 
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
+/* The store's chain is the server's: computed locally at each insert
+ * (never copied from the wire), with the same definition. */
+static void
+test_chain_matches_server (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL;
+
+  /* The definition (cairn-chain.h), fixed: SHA-256 of the previous
+   * chain's 16 bytes, client_id, NUL, client_seq as 8 bytes big-endian,
+   * cut to 16 bytes. */
+  {
+    g_autofree char *c1 = cairn_chain_next (CAIRN_CHAIN_ZERO, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
+    g_autofree char *c2 = cairn_chain_next (c1, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 7);
+
+    g_assert_cmpstr (c1, ==, "d76bbc403e56a2469f008d819b0a8726");
+    g_assert_cmpstr (c2, ==, "c7ee18b184985334e9603ad1df116756");
+    g_assert_true (cairn_chain_is_valid (c2));
+    g_assert_false (cairn_chain_is_valid ("C7EE18B184985334E9603AD1DF116756"));
+  }
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  g_free (cairn_store_create_todo (f->a, list, "a1", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_free (cairn_store_create_todo (f->b, list, "b1", NULL, NULL, &error));
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->log->len, ==, 3);
+  for (guint i = 0; i < f->log->len; i++)
+    {
+      const CairnWireEvent *w = g_ptr_array_index (f->log, i);
+      g_autofree char *ca = NULL, *cb = NULL;
+
+      g_assert_true (cairn_store_get_log_chain (f->a, w->seq, &ca, &error));
+      g_assert_true (cairn_store_get_log_chain (f->b, w->seq, &cb, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (ca, ==, w->chain);
+      g_assert_cmpstr (cb, ==, w->chain);
+    }
+}
+
+/* After a restore, other devices' pushes may put the same events at our
+ * head with another order below it: a's log is a1 a2 b1 a3, the server's
+ * a1 b1 a2 a3. The event at a's head is the same; the chain there is
+ * not, and a takes the server's order. (Before the chain, a kept its
+ * order for good: its state could differ from every other device's.) */
+static void
+test_restore_same_head_other_prefix (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *da = NULL, *db = NULL;
+  gpointer a2, b1;
+
+  f->no_chain = data != NULL;
+  list = cairn_store_create_list (f->a, "Home", &error);
+  g_free (cairn_store_create_todo (f->a, list, "a2", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_free (cairn_store_create_todo (f->b, list, "b1", NULL, NULL, &error));
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  g_free (cairn_store_create_todo (f->a, list, "a3", NULL, NULL, &error));
+  sync_device (f, f->ca, "a");
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->log->len, ==, 4);
+  g_assert_true (log_is_servers (f, f->a));
+
+  /* The server's log after the restore and the devices' pushes. */
+  a2 = f->log->pdata[1];
+  b1 = f->log->pdata[2];
+  f->log->pdata[1] = b1;
+  f->log->pdata[2] = a2;
+  relink_log (f);
+  g_assert_false (log_is_servers (f, f->a));
+
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  if (f->no_chain)
+    {
+      /* An older server: only the event at the head is compared, and it
+       * is the same, so a keeps its order: the limit the chain closes
+       * (docs/sync.md), and what every client did before it. */
+      g_assert_cmpuint (cairn_sync_core_get_restore_count (f->ca), ==, 0);
+      g_assert_false (log_is_servers (f, f->a));
+      return;
+    }
+  g_assert_cmpuint (cairn_sync_core_get_restore_count (f->ca), ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 4);   /* nothing was appended again */
+  g_assert_true (log_is_servers (f, f->a));
+  g_assert_true (log_is_servers (f, f->b));
+  da = cairn_store_dump_state (f->a, &error);
+  db = cairn_store_dump_state (f->b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->a), ==, 0);
 }
 
 /* Priorities: the later in the server's order wins, and the person whose
@@ -659,10 +751,8 @@ test_priority_conflict (Fixture       *f,
                         gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autoptr(GPtrArray) reports = NULL;
   g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
   CairnConflict *c;
@@ -696,9 +786,6 @@ test_priority_conflict (Fixture       *f,
   g_free (db);
   db = cairn_store_dump_state (b, &error);
   g_assert_nonnull (strstr (db, "\"priority\" : \"high\""));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 /* One todo tagged on one device and untagged on another, concurrently:
@@ -767,10 +854,8 @@ test_same_tag_offline (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
-  g_autoptr(CairnStore) b = open_store (f, "b.db");
-  CairnSyncCore *ca = cairn_sync_core_new (a);
-  CairnSyncCore *cb = cairn_sync_core_new (b);
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
   g_autofree char *ta = NULL, *tb = NULL, *da = NULL, *db = NULL;
   g_autofree char *la = NULL, *lb = NULL, *todo_a = NULL, *todo_b = NULL;
 
@@ -792,9 +877,9 @@ test_same_tag_offline (Fixture       *f,
   da = cairn_store_dump_state (a, &error);
   db = cairn_store_dump_state (b, &error);
   g_assert_cmpstr (da, ==, db);
-  g_assert_cmpint (test_count (a, "SELECT count(*) FROM tags"), ==, 1);
-  g_assert_cmpint (test_count (a, "SELECT count(*) FROM lists"), ==, 1);
-  g_assert_cmpint (test_count (a, "SELECT count(*) FROM todo_tags WHERE tagged"), ==, 2);
+  g_assert_cmpint (test_query_int (a, "SELECT count(*) FROM tags"), ==, 1);
+  g_assert_cmpint (test_query_int (a, "SELECT count(*) FROM lists"), ==, 1);
+  g_assert_cmpint (test_query_int (a, "SELECT count(*) FROM todo_tags WHERE tagged"), ==, 2);
   /* the first in the server's order named it and chose its colour */
   g_assert_nonnull (strstr (da, "\"name\" : \"Work\""));
   g_assert_nonnull (strstr (da, "\"color\" : \"blue\""));
@@ -807,9 +892,6 @@ test_same_tag_offline (Fixture       *f,
   lb = json_to_string (cairn_store_read_object (a, CAIRN_OBJECT_TODO, todo_b, NULL, &error), FALSE);
   g_assert_nonnull (strstr (la, "\"tags\":[]"));
   g_assert_nonnull (strstr (lb, "\"tags\":[]"));
-
-  cairn_sync_core_free (ca);
-  cairn_sync_core_free (cb);
 }
 
 /* An older build gets these events from a newer one: stored, skipped,
@@ -820,7 +902,7 @@ test_newer_tag_events_skipped (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnStore) a = open_store (f, "a.db");
+  CairnStore *a = f->a;
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) args2 = json_object_new ();
@@ -843,7 +925,7 @@ test_newer_tag_events_skipped (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (cairn_store_get_needs_update (a));
   g_assert_cmpint (cairn_store_get_head (a), ==, 2);
-  g_assert_cmpint (test_count (a, "SELECT count(*) FROM log WHERE skipped"), ==, 2);
+  g_assert_cmpint (test_query_int (a, "SELECT count(*) FROM log WHERE skipped"), ==, 2);
   after = cairn_store_dump_state (a, &error);
   g_assert_cmpstr (after, ==, before);
 }
@@ -876,5 +958,11 @@ main (int argc, char *argv[])
               test_newer_tag_events_skipped, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
+  g_test_add ("/sync/store/chain-matches-server", Fixture, NULL, fixture_set_up,
+              test_chain_matches_server, fixture_tear_down);
+  g_test_add ("/sync/store/restore-same-head-other-prefix", Fixture, NULL, fixture_set_up,
+              test_restore_same_head_other_prefix, fixture_tear_down);
+  g_test_add ("/sync/store/restore-same-head-other-prefix-no-chain", Fixture, "no-chain",
+              fixture_set_up, test_restore_same_head_other_prefix, fixture_tear_down);
   return g_test_run ();
 }

@@ -80,6 +80,37 @@ cli_spawn (Fixture     *f,
   return proc;
 }
 
+/* The arguments of ap up to NULL, as a NULL-terminated array. */
+static GPtrArray *
+collect_args (va_list ap)
+{
+  GPtrArray *args = g_ptr_array_new ();
+  const char *arg;
+
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+/* Runs cairn-cli to the end with input on stdin; returns its exit status,
+ * stdout and stderr. */
+static int
+cli_communicate (Fixture     *f,
+                 const char  *profile,
+                 const char  *input,
+                 GPtrArray   *args,
+                 char       **stdout_buf,
+                 char       **stderr_buf)
+{
+  g_autoptr(GSubprocess) proc = cli_spawn (f, profile, (const char **) args->pdata);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8 (proc, input, NULL, stdout_buf, stderr_buf, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (proc);
+}
+
 /* Runs cairn-cli; returns its exit status and, if wanted, stdout. */
 static int
 cli_run (Fixture     *f,
@@ -89,30 +120,24 @@ cli_run (Fixture     *f,
          char       **err,
          ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = NULL;
   g_autofree char *stdout_buf = NULL;
   g_autofree char *stderr_buf = NULL;
-  const char *arg;
   va_list ap;
+  int status;
 
   va_start (ap, err);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
+  args = collect_args (ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
 
-  proc = cli_spawn (f, profile, (const char **) args->pdata);
-  g_subprocess_communicate_utf8 (proc, input, NULL, &stdout_buf, &stderr_buf, &error);
-  g_assert_no_error (error);
+  status = cli_communicate (f, profile, input, args, &stdout_buf, &stderr_buf);
   if (out)
     *out = g_steal_pointer (&stdout_buf);
   if (err)
     *err = g_steal_pointer (&stderr_buf);
-  else if (g_subprocess_get_exit_status (proc) != 0)
+  else if (status != 0)
     g_test_message ("cairn-cli %s: %s", (char *) args->pdata[0], stderr_buf);
-  return g_subprocess_get_exit_status (proc);
+  return status;
 }
 
 /* cairn-cli that must succeed; returns stdout without the final newline. */
@@ -121,24 +146,16 @@ cli_ok (Fixture    *f,
         const char *profile,
         ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = NULL;
   g_autofree char *stdout_buf = NULL;
   g_autofree char *stderr_buf = NULL;
-  const char *arg;
   va_list ap;
 
   va_start (ap, profile);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
+  args = collect_args (ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
 
-  proc = cli_spawn (f, profile, (const char **) args->pdata);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_buf, &stderr_buf, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0)
+  if (cli_communicate (f, profile, NULL, args, &stdout_buf, &stderr_buf) != 0)
     g_error ("cairn-cli --profile %s %s failed: %s", profile, (char *) args->pdata[0], stderr_buf);
   g_strchomp (stdout_buf);
   return g_steal_pointer (&stdout_buf);
@@ -171,6 +188,35 @@ state (Fixture    *f,
        const char *profile)
 {
   return cli_ok (f, profile, "--json", "state", NULL);
+}
+
+/* The state of profile p, asserted to be q's too. */
+static char *
+same_state (Fixture    *f,
+            const char *p,
+            const char *q)
+{
+  char *sp = state (f, p);
+  g_autofree char *sq = state (f, q);
+
+  g_assert_cmpstr (sp, ==, sq);
+  return sp;
+}
+
+/* a and b sign in as ann; a makes a list called title and both sync:
+ * returns the list's id. */
+static char *
+share_new_list (Fixture    *f,
+                const char *title)
+{
+  char *list;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", title, NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  return list;
 }
 
 static JsonNode *
@@ -332,19 +378,102 @@ test_two_devices_converge (Fixture       *f,
   g_assert_nonnull (strstr (todos, "butter"));
 }
 
+static char *
+details_field (Fixture    *f,
+               const char *profile,
+               const char *id,
+               const char *member)
+{
+  g_autofree char *out = cli_ok (f, profile, "--json", "details", id, NULL);
+  g_autoptr(JsonNode) node = json_of (out);
+  JsonObject *o = json_node_get_object (node);
+
+  if (json_object_get_null_member (o, member))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (json_object_get_member (o, member)) &&
+      json_node_get_value_type (json_object_get_member (o, member)) == G_TYPE_BOOLEAN)
+    return g_strdup (json_object_get_boolean_member (o, member) ? "true" : "false");
+  return g_strdup (json_object_get_string_member (o, member));
+}
+
+/* Subtasks through the real server: two devices put A under B and B under
+ * A while offline (the later one in server order is a no-op everywhere);
+ * one deletes a parent while the other adds a subtask under it (deleted
+ * with it, back with it); a move to another list carries the subtree. */
+static void
+test_subtasks (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *home = NULL, *work = NULL, *a = NULL, *b = NULL, *p = NULL, *late = NULL;
+  g_autofree char *sa = NULL, *sb = NULL, *v = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  home = cli_ok (f, "a", "list-add", "Home", NULL);
+  work = cli_ok (f, "a", "list-add", "Work", NULL);
+  a = cli_ok (f, "a", "add", home, "A", NULL);
+  b = cli_ok (f, "a", "add", home, "B", NULL);
+  p = cli_ok (f, "a", "add", home, "Parent", NULL);
+  g_free (cli_ok (f, "a", "add", home, "Child", "--parent", p, NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* offline: a puts A under B, b puts B under A; a deletes Parent, b adds
+   * a subtask under it */
+  g_free (cli_ok (f, "a", "move", a, "--parent", b, NULL));
+  g_free (cli_ok (f, "b", "move", b, "--parent", a, NULL));
+  g_free (cli_ok (f, "a", "rm", p, NULL));
+  late = cli_ok (f, "b", "add", home, "Late", "--parent", p, NULL);
+
+  sync_ok (f, "a");   /* a's events come first in the server's order */
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+
+  v = details_field (f, "b", a, "parent_id");
+  g_assert_cmpstr (v, ==, b);
+  g_clear_pointer (&v, g_free);
+  v = details_field (f, "b", b, "parent_id");
+  g_assert_null (v);
+  v = details_field (f, "b", late, "gone_with");
+  g_assert_cmpstr (v, ==, p);
+  g_clear_pointer (&v, g_free);
+
+  /* restore on b brings the late subtask back on a */
+  g_free (cli_ok (f, "b", "restore", p, NULL));
+  /* a moves B (with A under it) to Work */
+  g_free (cli_ok (f, "a", "move", b, "--list", work, NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (sa);
+  g_free (sb);
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  v = details_field (f, "a", late, "deleted");
+  g_assert_cmpstr (v, ==, "false");
+  g_clear_pointer (&v, g_free);
+  v = details_field (f, "a", a, "list_id");
+  g_assert_cmpstr (v, ==, work);
+  g_clear_pointer (&v, g_free);
+  g_free (cli_ok (f, "a", "rebuild", NULL));
+  g_free (sb);
+  sb = state (f, "a");
+  g_assert_cmpstr (sa, ==, sb);
+}
+
 static void
 test_long_offline (Fixture       *f,
                    gconstpointer  data)
 {
   g_autofree char *list = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
-  login (f, "a", "ann", PASSWORD);
-  login (f, "b", "ann", PASSWORD);
-  list = cli_ok (f, "a", "list-add", "Trip", NULL);
-  sync_ok (f, "a");
-  sync_ok (f, "b");
+  list = share_new_list (f, "Trip");
 
   /* b is away for a long time: hundreds of changes pile up. */
   for (guint i = 0; i < 120; i++)
@@ -368,9 +497,7 @@ test_long_offline (Fixture       *f,
   sync_ok (f, "b");
   sync_ok (f, "a");
   g_assert_cmpuint (pending_of (f, "b"), ==, 0);
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 1 + 240 + 20 + 2);   /* + each device's Inbox */
 }
 
@@ -449,7 +576,7 @@ test_server_killed_mid_push (Fixture       *f,
 {
   g_autofree char *list = NULL;
   g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   const char *sync_args[] = { "sync", "--timeout", "30", NULL };
 
   login (f, "a", "ann", PASSWORD);
@@ -471,9 +598,7 @@ test_server_killed_mid_push (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
   g_assert_cmpuint (pending_of (f, "a"), ==, 0);
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 151 + 2);   /* + each device's Inbox */
 }
 
@@ -482,14 +607,10 @@ test_client_killed_mid_sync (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *list = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
   const char *sync_args[] = { "sync", "--timeout", "30", NULL };
 
-  login (f, "a", "ann", PASSWORD);
-  login (f, "b", "ann", PASSWORD);
-  list = cli_ok (f, "a", "list-add", "Big", NULL);
-  sync_ok (f, "a");
-  sync_ok (f, "b");
+  list = share_new_list (f, "Big");
   for (guint i = 0; i < 150; i++)
     {
       g_autofree char *title = g_strdup_printf ("todo %u", i);
@@ -508,9 +629,7 @@ test_client_killed_mid_sync (Fixture       *f,
 
   sync_ok (f, "a");
   sync_ok (f, "b");
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 151 + 2);   /* + each device's Inbox */
 }
 
@@ -545,7 +664,7 @@ test_server_restored_from_backup (Fixture       *f,
                                   gconstpointer  data)
 {
   g_autofree char *list = NULL, *backup = NULL;
-  g_autofree char *sa = NULL, *sb = NULL, *todos = NULL;
+  g_autofree char *sa = NULL, *todos = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -578,9 +697,7 @@ test_server_restored_from_backup (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
 
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   todos = cli_ok (f, "a", "--json", "todos", list, "--all", NULL);
   g_assert_nonnull (strstr (todos, "before backup"));
   g_assert_nonnull (strstr (todos, "after backup by a"));
@@ -635,7 +752,7 @@ test_restore_todo_in_others_list (Fixture       *f,
                                   gconstpointer  data)
 {
   g_autofree char *backup = NULL, *list = NULL, *ta = NULL, *tb = NULL;
-  g_autofree char *sa = NULL, *sb = NULL;
+  g_autofree char *sa = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -655,9 +772,7 @@ test_restore_todo_in_others_list (Fixture       *f,
   tb = cli_ok (f, "b", "todos", list, "--all", NULL);
   g_assert_nonnull (strstr (ta, "milk"));
   g_assert_nonnull (strstr (tb, "milk"));
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_cmpuint (check_server_log (f), ==, 2 + 2);   /* + each device's Inbox */
 }
 
@@ -702,7 +817,7 @@ test_restore_rename_move_delete (Fixture       *f,
 {
   g_autofree char *backup = NULL, *home = NULL, *work = NULL;
   g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
-  g_autofree char *sa = NULL, *sb = NULL, *wa = NULL, *ha = NULL, *all = NULL;
+  g_autofree char *sa = NULL, *wa = NULL, *ha = NULL, *all = NULL;
 
   login (f, "a", "ann", PASSWORD);
   login (f, "b", "ann", PASSWORD);
@@ -731,9 +846,7 @@ test_restore_rename_move_delete (Fixture       *f,
   sync_ok (f, "a");
   sync_ok (f, "b");
 
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   wa = cli_ok (f, "a", "todos", work, "--all", NULL);
   g_assert_true (has_line_with (wa, t1, "[x]"));
   g_assert_true (has_line_with (wa, t1, "call the plumber at 9"));
@@ -880,7 +993,7 @@ test_workspaces_and_sharing (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *ws_a = NULL, *ws_b = NULL, *err = NULL, *out = NULL;
-  g_autofree char *list = NULL, *sa = NULL, *sb = NULL;
+  g_autofree char *list = NULL, *sa = NULL;
   g_autofree char *bob_personal = NULL;
 
   login (f, "a", "ann", PASSWORD);
@@ -913,9 +1026,7 @@ test_workspaces_and_sharing (Fixture       *f,
   g_free (cli_ok (f, "b", "add", list, "from bob", NULL));
   sync_ok (f, "b");
   sync_ok (f, "a");
-  sa = state (f, "a");
-  sb = state (f, "b");
-  g_assert_cmpstr (sa, ==, sb);
+  sa = same_state (f, "a", "b");
   g_assert_nonnull (strstr (sa, "from bob"));
 
   /* Switching back shows bob's own workspace, untouched. */
@@ -1044,6 +1155,7 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/not-signed-in", test_not_signed_in);
   ADD ("/sync/cli/two-devices-converge", test_two_devices_converge);
   ADD ("/sync/cli/long-offline", test_long_offline);
+  ADD ("/sync/cli/subtasks", test_subtasks);
   ADD ("/sync/cli/one-conflict-on-losing-side", test_one_conflict_on_losing_side);
   ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
   ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);

@@ -10,23 +10,6 @@
 #include "cairn-pool.h"
 #include "cairn-note.h"
 
-static char *
-body_of (CairnStore *store,
-         const char *note_id)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *body = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
-                                       "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?", -1, &stmt, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return body;
-}
-
 /* Types @text at @pos as the device would: its replica, then one event. */
 static void
 type_into (CairnStore *store,
@@ -63,16 +46,6 @@ confirm_all (CairnStore *from,
 }
 
 static void
-rebase (CairnStore *store,
-        GPtrArray  *events)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (cairn_store_rebase (store, events, "h1", &error));
-  g_assert_no_error (error);
-}
-
-static void
 test_local_edit (void)
 {
   g_autoptr(TestStore) ts = test_store_new ();
@@ -84,7 +57,7 @@ test_local_edit (void)
   g_assert_no_error (error);
   type_into (ts->store, id, 0, "été à Paris");
   type_into (ts->store, id, 4, "!");
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, "été !à Paris");
   pending = cairn_store_list_pending (ts->store, 0, &error);
   g_assert_cmpuint (pending->len, ==, 3);
@@ -94,7 +67,7 @@ test_local_edit (void)
   g_assert_true (cairn_store_rebuild (ts->store, &error));
   g_assert_no_error (error);
   g_free (body);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, "été !à Paris");
   {
     g_autoptr(CairnText) t = cairn_store_load_note_text (ts->store, id, &error);
@@ -147,7 +120,7 @@ test_appended_ops (void)
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM note_body_ops"), ==, 5);
   g_assert_cmpint (test_query_int (ts->store, "SELECT length(crdt) FROM note_bodies"), ==, state_size);
   g_assert_cmpint (test_query_int (ts->store, "SELECT max(length(ops)) FROM note_body_ops"), <, 200);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, expected->str);
 
   /* A second connection sees state plus ops, and edits too. */
@@ -167,28 +140,20 @@ test_appended_ops (void)
   type_into (ts->store, id, expected->len, "!");
   g_string_append (expected, "!");
   g_free (body);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, expected->str);
 
   /* Rebuilding from the log gives the same body. */
   g_assert_true (cairn_store_rebuild (ts->store, &error));
   g_assert_no_error (error);
   g_free (body);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, expected->str);
   type_into (ts->store, id, 0, "#");
   g_string_prepend (expected, "#");
   g_free (body);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, expected->str);
-}
-
-static void
-on_notify (GObject    *object,
-           GParamSpec *pspec,
-           guint      *count)
-{
-  (*count)++;
 }
 
 /* The pool's note object follows the body, remote merges included. */
@@ -206,7 +171,7 @@ test_pool_body (void)
   g_assert_nonnull (found);
   note = g_object_ref (found);
   g_assert_cmpstr (cairn_note_get_body (note), ==, "");
-  g_signal_connect (note, "notify::body", G_CALLBACK (on_notify), &notified);
+  g_signal_connect (note, "notify::body", G_CALLBACK (test_count_notify), &notified);
   type_into (ts->store, id, 0, "first line");
   g_assert_cmpstr (cairn_note_get_body (note), ==, "first line");
   g_assert_cmpuint (notified, ==, 1);
@@ -231,12 +196,12 @@ test_two_devices_merge (void)
 
   g_assert_no_error (error);
   first = confirm_all (a, &seq);
-  rebase (a, first);
-  rebase (b, first);
+  test_rebase_ok (a, first, "h1");
+  test_rebase_ok (b, first, "h1");
   type_into (a, id, 0, "base text");
   from_a = confirm_all (a, &seq);
-  rebase (a, from_a);
-  rebase (b, from_a);
+  test_rebase_ok (a, from_a, "h1");
+  test_rebase_ok (b, from_a, "h1");
 
   /* Concurrent edits at the same place, then the server's order: a's
    * first. b must roll its pending edit back and replay it. */
@@ -248,12 +213,12 @@ test_two_devices_merge (void)
     g_ptr_array_add (order, from_a2->pdata[i]);
   for (guint i = 0; i < from_b->len; i++)
     g_ptr_array_add (order, from_b->pdata[i]);
-  rebase (a, order);
-  rebase (b, order);
+  test_rebase_ok (a, order, "h1");
+  test_rebase_ok (b, order, "h1");
   g_assert_cmpuint (_cairn_store_get_rollback_count (b), >, 0);
 
-  body_a = body_of (a, id);
-  body_b = body_of (b, id);
+  body_a = test_read_note_body (a, id);
+  body_b = test_read_note_body (b, id);
   g_assert_cmpstr (body_a, ==, body_b);
   g_assert_true (strstr (body_a, " AAA") != NULL && strstr (body_a, " BBB") != NULL);
   g_assert_true (g_str_has_prefix (body_a, "base"));
@@ -344,7 +309,7 @@ test_buffer_coalesces (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (cairn_note_buffer_has_unflushed (buf));
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
-  body = body_of (ts->store, id);
+  body = test_read_note_body (ts->store, id);
   g_assert_cmpstr (body, ==, "ello wörld");
   g_assert_true (cairn_note_buffer_flush (buf, &error));
   g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, 2);
@@ -387,8 +352,8 @@ test_buffer_remote_changes (void)
   gint64 seq = 0;
 
   first = confirm_all (a, &seq);
-  rebase (a, first);
-  rebase (b, first);
+  test_rebase_ok (a, first, "h1");
+  test_rebase_ok (b, first, "h1");
 
   /* b's editor is open and has unsaved typing when a's edit arrives. */
   buf = cairn_note_buffer_new (b, id, &error);
@@ -400,7 +365,7 @@ test_buffer_remote_changes (void)
 
   type_into (a, id, 0, "theirs ");
   from_a = confirm_all (a, &seq);
-  rebase (b, from_a);
+  test_rebase_ok (b, from_a, "h1");
 
   g_assert_cmpuint (ed.calls, ==, 1);
   g_assert_cmpstr (ed.shown, ==, cairn_note_buffer_get_text (buf));
@@ -411,7 +376,7 @@ test_buffer_remote_changes (void)
   /* Saving puts the merged text in the store. */
   g_assert_true (cairn_note_buffer_flush (buf, &error));
   g_assert_no_error (error);
-  body = body_of (b, id);
+  body = test_read_note_body (b, id);
   g_assert_cmpstr (body, ==, ed.shown);
   g_assert_cmpuint (ed.calls, ==, 1);
   g_free (ed.shown);
@@ -464,8 +429,8 @@ test_large_paste (void)
   g_assert_no_error (error);
   type_into (a, id, 0, "start end");
   first = confirm_all (a, &seq);
-  rebase (a, first);
-  rebase (b, first);
+  test_rebase_ok (a, first, "h1");
+  test_rebase_ok (b, first, "h1");
 
   buf = cairn_note_buffer_new (a, id, &error);
   g_assert_no_error (error);
@@ -493,7 +458,7 @@ test_large_paste (void)
     }
   g_assert_cmpuint (n_edits, >=, 1024 * 1024 / CAIRN_EVENT_MAX_ARGS_BYTES + 1);
   expected = g_strdup_printf ("start %send", paste);
-  body_a = body_of (a, id);
+  body_a = test_read_note_body (a, id);
   g_assert_cmpstr (body_a, ==, expected);
 
   /* b typed at the same place meanwhile; the server orders a's first. */
@@ -502,11 +467,11 @@ test_large_paste (void)
   from_b = confirm_all (b, &seq);
   g_ptr_array_extend (order, from_a, NULL, NULL);
   g_ptr_array_extend (order, from_b, NULL, NULL);
-  rebase (a, order);
-  rebase (b, order);
+  test_rebase_ok (a, order, "h1");
+  test_rebase_ok (b, order, "h1");
   g_clear_pointer (&body_a, g_free);
-  body_a = body_of (a, id);
-  body_b = body_of (b, id);
+  body_a = test_read_note_body (a, id);
+  body_b = test_read_note_body (b, id);
   g_assert_cmpstr (body_a, ==, body_b);
   g_assert_nonnull (strstr (body_a, paste));
   g_assert_nonnull (strstr (body_a, "B "));
@@ -514,7 +479,7 @@ test_large_paste (void)
   g_assert_true (cairn_store_rebuild (b, &error));
   g_assert_no_error (error);
   g_clear_pointer (&body_b, g_free);
-  body_b = body_of (b, id);
+  body_b = test_read_note_body (b, id);
   g_assert_cmpstr (body_a, ==, body_b);
 }
 

@@ -8,6 +8,8 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "cairn-todo-row.h"
+#include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-test-util.h"
 
@@ -72,26 +74,50 @@ widget_text (GtkWidget *widget)
 }
 
 GtkWidget *
-cairn_test_find_widget (GtkWidget  *root,
-                        GType       type,
-                        const char *name)
+cairn_test_find_first (GtkWidget     *root,
+                       gboolean     (*match) (GtkWidget *widget, gconstpointer data),
+                       gconstpointer  data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
-      (name == NULL ||
-       g_strcmp0 (widget_text (root), name) == 0 ||
-       g_strcmp0 (gtk_widget_get_name (root), name) == 0 ||
-       g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), name) == 0))
+  if (match (root, data))
     return root;
-
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = cairn_test_find_widget (child, type, name);
+      GtkWidget *found = cairn_test_find_first (child, match, data);
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+typedef struct
+{
+  GType       type;
+  const char *name;
+} WidgetQuery;
+
+static gboolean
+widget_matches (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  const WidgetQuery *q = data;
+
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, q->type) &&
+         (q->name == NULL ||
+          g_strcmp0 (widget_text (widget), q->name) == 0 ||
+          g_strcmp0 (gtk_widget_get_name (widget), q->name) == 0 ||
+          g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), q->name) == 0);
+}
+
+GtkWidget *
+cairn_test_find_widget (GtkWidget  *root,
+                        GType       type,
+                        const char *name)
+{
+  WidgetQuery q = { type, name };
+
+  return cairn_test_find_first (root, widget_matches, &q);
 }
 
 void
@@ -130,36 +156,131 @@ cairn_test_remove_dir (const char *dir)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+static gboolean
+is_mapped_button (GtkWidget     *widget,
+                  gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
 GtkWidget *
 cairn_test_find_mapped_button (GtkWidget  *root,
                                const char *label)
 {
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = cairn_test_find_mapped_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cairn_test_find_first (root, is_mapped_button, label);
+}
+
+/* Runs a query with find; whether it found something. */
+static gboolean
+query_shown (CairnTestWidgetQuery *q,
+             GtkWidget          *(*find) (GtkWidget *root, const char *text))
+{
+  q->found = find (q->root, q->text);
+  return q->found != NULL;
 }
 
 gboolean
 cairn_test_button_shown (gpointer query)
 {
-  CairnTestButtonQuery *q = query;
-
-  q->found = cairn_test_find_mapped_button (q->root, q->label);
-  return q->found != NULL;
+  return query_shown (query, cairn_test_find_mapped_button);
 }
 
 gboolean
 cairn_test_button_gone (gpointer query)
 {
   return !cairn_test_button_shown (query);
+}
+
+static gboolean
+label_matches (const char          *label,
+               const char          *text,
+               CairnTestLabelMatch  match)
+{
+  switch (match)
+    {
+    case CAIRN_TEST_LABEL_CONTAINS:
+      return strstr (label, text) != NULL;
+    case CAIRN_TEST_LABEL_IS:
+      return g_strcmp0 (label, text) == 0;
+    case CAIRN_TEST_LABEL_STARTS_WITH:
+      return g_str_has_prefix (label, text);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+typedef struct
+{
+  const char          *text;
+  CairnTestLabelMatch  match;
+} LabelQuery;
+
+static gboolean
+is_mapped_label (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  const LabelQuery *q = data;
+
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         label_matches (gtk_label_get_label (GTK_LABEL (widget)), q->text, q->match);
+}
+
+GtkWidget *
+cairn_test_find_label (GtkWidget           *root,
+                       const char          *text,
+                       CairnTestLabelMatch  match)
+{
+  LabelQuery q = { text, match };
+
+  return cairn_test_find_first (root, is_mapped_label, &q);
+}
+
+gboolean
+cairn_test_label_shown (gpointer query)
+{
+  CairnTestLabelQuery *q = query;
+
+  return cairn_test_find_label (q->root, q->text, q->match) != NULL;
+}
+
+gboolean
+cairn_test_label_gone (gpointer query)
+{
+  return !cairn_test_label_shown (query);
+}
+
+static gboolean
+is_todo_row_titled (GtkWidget     *widget,
+                    gconstpointer  title)
+{
+  GtkWidget *entry;
+
+  if (!CAIRN_IS_TODO_ROW (widget) || !gtk_widget_get_mapped (widget) ||
+      cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget)) == NULL)
+    return FALSE;
+  /* A row makes its widgets when it is first laid out on screen. */
+  entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
+  return entry != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), title) == 0;
+}
+
+GtkWidget *
+cairn_test_find_todo_row (GtkWidget  *root,
+                          const char *title)
+{
+  return cairn_test_find_first (root, is_todo_row_titled, title);
+}
+
+gboolean
+cairn_test_todo_row_shown (gpointer query)
+{
+  return query_shown (query, cairn_test_find_todo_row);
+}
+
+gboolean
+cairn_test_todo_row_gone (gpointer query)
+{
+  return !cairn_test_todo_row_shown (query);
 }
 
 static GLogWriterOutput
@@ -179,4 +300,22 @@ void
 cairn_test_drop_focus_out_warning (void)
 {
   g_log_set_writer_func (focus_out_filter, NULL, NULL);
+}
+
+void
+cairn_test_init_ui (int    *argc,
+                    char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  cairn_ui_init ();
+}
+
+void
+cairn_test_init_ui_for_sync (int    *argc,
+                             char ***argv)
+{
+  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
+  cairn_test_init_ui (argc, argv);
+  cairn_test_drop_focus_out_warning ();
 }

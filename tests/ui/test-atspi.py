@@ -41,7 +41,7 @@ def fail(message):
     sys.exit(1)
 
 
-def wait_for(what, predicate, timeout=TIMEOUT):
+def wait_for(what, predicate, timeout=TIMEOUT, explain=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -51,6 +51,8 @@ def wait_for(what, predicate, timeout=TIMEOUT):
         if result:
             return result
         time.sleep(0.1)
+    if explain is not None:
+        print(explain(), file=sys.stderr)
     fail(f"timed out waiting for {what}")
 
 
@@ -152,7 +154,25 @@ try:
             fail(f"cairn exited with status {proc.returncode} before it showed up")
         return cairn_app()
     # Generous: on a loaded 2-core machine the first start can be slow.
-    app = wait_for("the cairn application on the accessibility bus", started, timeout=60)
+    def start_state():
+        # What to look at when the app never shows up: is it alive, what is
+        # it waiting in, and who is on the accessibility bus.
+        lines = [f"cairn pid {proc.pid}, exit status {proc.poll()}"]
+        for name in ("wchan", "status"):
+            try:
+                with open(f"/proc/{proc.pid}/{name}") as f:
+                    text = f.read()
+                lines.append(f"{name}: " + (text if name == "wchan" else
+                             " ".join(l for l in text.splitlines() if l.startswith(("State", "Threads")))))
+            except OSError as e:
+                lines.append(f"{name}: {e}")
+        try:
+            lines.append("on the bus: " + ", ".join(str(a.name) for a in pyatspi.Registry.getDesktop(0)))
+        except Exception as e:  # the registry itself may be what is stuck
+            lines.append(f"on the bus: {e}")
+        return "\n".join(lines)
+    app = wait_for("the cairn application on the accessibility bus", started, timeout=60,
+                   explain=start_state)
 
     # The primary menu opens Preferences, whose switch is labelled.
     menu = wait_for("the Main Menu button", lambda: find(app, "Main Menu", BUTTON))

@@ -16,81 +16,13 @@
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} LabelQuery;
-
-static GtkWidget *
-find_label_containing (GtkWidget  *widget,
-                       const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label_containing (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelQuery *q = data;
-
-  return find_label_containing (q->root, q->text) != NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *root;
-  const char *title;
-  GtkWidget  *found;   /* the row's title entry */
-} RowQuery;
-
-static GtkWidget *
-find_title_entry (GtkWidget  *widget,
-                  const char *title)
-{
-  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
-    {
-      GtkWidget *entry = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
-
-      if (entry != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), title) == 0)
-        return entry;
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_title_entry (c, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-row_shown (gpointer data)
-{
-  RowQuery *q = data;
-
-  q->found = find_title_entry (q->root, q->title);
-  return q->found != NULL;
-}
-
 /* Toasts queue up (one shown at a time, 5 s each): a toast may wait for
  * the ones before it longer than cairn_test_wait_until() waits. */
 static gboolean
-wait_for_toast (LabelQuery *q)
+wait_for_toast (CairnTestLabelQuery *q)
 {
   for (guint i = 0; i < 4; i++)
-    if (cairn_test_wait_until (label_shown, q))
+    if (cairn_test_wait_until (cairn_test_label_shown, q))
       return TRUE;
   return FALSE;
 }
@@ -149,7 +81,7 @@ test_typing_on_full_disk (void)
   g_autofree char *path = g_build_filename (dir, "local.db", NULL);
   g_autofree char *note_id = NULL, *other_id = NULL, *shown = NULL, *body = NULL;
   g_autofree char *list_id = NULL, *todo_id = NULL;
-  RowQuery rq;
+  CairnTestRowQuery rq = { NULL, NULL, NULL };
   g_autoptr(CairnStore) store = NULL;
   g_autoptr(CairnPool) pool = NULL;
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
@@ -158,7 +90,8 @@ test_typing_on_full_disk (void)
   GtkTextBuffer *buffer;
   CairnWindow *window;
   GtkWidget *title_entry;
-  LabelQuery q;
+  GtkWidget *row_entry;
+  CairnTestLabelQuery q = { NULL, NULL, CAIRN_TEST_LABEL_CONTAINS };
   BodyQuery bq;
 
   g_assert_no_error (error);
@@ -196,7 +129,7 @@ test_typing_on_full_disk (void)
   q.text = "Could not save the typing";
   g_assert_true (wait_for_toast (&q));
   q.text = "the disk is full";
-  g_assert_true (label_shown (&q));
+  g_assert_true (cairn_test_label_shown (&q));
   shown = editor_text (buffer);
   g_assert_cmpstr (shown, ==, "Dear diary, today it rained.");
   g_assert_true (cairn_note_buffer_has_unflushed (note_buffer));
@@ -239,18 +172,19 @@ test_typing_on_full_disk (void)
   /* A task renamed on a full disk keeps the new title in its entry. */
   cairn_window_select_page (window, list_id);
   rq.root = GTK_WIDGET (window);
-  rq.title = "Buy milk";
-  g_assert_true (cairn_test_wait_until (row_shown, &rq));
+  rq.text = "Buy milk";
+  g_assert_true (cairn_test_wait_until (cairn_test_todo_row_shown, &rq));
+  row_entry = cairn_test_find_widget (rq.found, GTK_TYPE_ENTRY, "title_entry");
   cairn_fault_vfs_fill_disk (1, SQLITE_FULL);
-  gtk_widget_grab_focus (rq.found);
-  gtk_editable_set_text (GTK_EDITABLE (rq.found), "Buy oat milk");
-  g_signal_emit_by_name (rq.found, "activate");
+  gtk_widget_grab_focus (row_entry);
+  gtk_editable_set_text (GTK_EDITABLE (row_entry), "Buy oat milk");
+  g_signal_emit_by_name (row_entry, "activate");
   q.text = "Could not rename the task";
   g_assert_true (wait_for_toast (&q));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rq.found)), ==, "Buy oat milk");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row_entry)), ==, "Buy oat milk");
   g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy milk");
   cairn_fault_vfs_free_space ();
-  g_signal_emit_by_name (rq.found, "activate");
+  g_signal_emit_by_name (row_entry, "activate");
   g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (pool, todo_id)), ==, "Buy oat milk");
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -263,9 +197,7 @@ test_typing_on_full_disk (void)
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
+  cairn_test_init_ui (&argc, &argv);
   cairn_fault_vfs_install ();
   g_test_add_func ("/full-disk/typing", test_typing_on_full_disk);
   return g_test_run ();

@@ -219,35 +219,6 @@ test_sign_in_dialog (void)
   g_free (s.dir);
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} LabelQuery;
-
-static GtkWidget *
-find_label_containing (GtkWidget  *widget,
-                       const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label_containing (c, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelQuery *q = data;
-  return find_label_containing (q->root, q->text) != NULL;
-}
-
 static void
 test_conflict_toast (void)
 {
@@ -260,7 +231,7 @@ test_conflict_toast (void)
   g_autoptr(GSettings) settings = cairn_test_settings_new ();
   g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func (g_object_unref);
   CairnWindow *window;
-  LabelQuery q;
+  CairnTestLabelQuery q = { NULL, NULL, CAIRN_TEST_LABEL_CONTAINS };
 
   g_assert_no_error (error);
   profile = cairn_profile_open (dir, &error);
@@ -282,7 +253,7 @@ test_conflict_toast (void)
 
   q.root = GTK_WIDGET (window);
   q.text = "The title of “Buy milk” was changed to “Buy oat milk” on laptop";
-  g_assert_true (cairn_test_wait_until (label_shown, &q));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &q));
 
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (20);
@@ -359,7 +330,7 @@ test_keep_mine_and_sync_now (void)
   CairnSyncStatus *status_a;
   CairnStore *store_a;
   CairnWindow *window;
-  LabelQuery toast_text;
+  CairnTestLabelQuery toast_text = { NULL, NULL, CAIRN_TEST_LABEL_CONTAINS };
   CairnTestButtonQuery keep_mine = { NULL };
 
   cairn_test_server_start (server, NULL);
@@ -423,12 +394,12 @@ test_keep_mine_and_sync_now (void)
 
   toast_text.root = GTK_WIDGET (window);
   toast_text.text = "The title of “oat milk” was changed to “soy milk” on laptop";
-  g_assert_true (cairn_test_wait_until (label_shown, &toast_text));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast_text));
 
   /* Keep Mine on the toast: our title is back, as a new event, and the
    * report and its toast are gone. */
   keep_mine.root = GTK_WIDGET (window);
-  keep_mine.label = "_Keep Mine";
+  keep_mine.text = "_Keep Mine";
   g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &keep_mine));
   g_signal_emit_by_name (keep_mine.found, "clicked");
   g_free (title);
@@ -469,12 +440,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* No keyring in the test session: keep the token in the profile. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
-  cairn_test_drop_focus_out_warning ();
+  cairn_test_init_ui_for_sync (&argc, &argv);
 
   g_test_add_func ("/sync/indicator-follows-states", test_indicator_follows_states);
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);

@@ -15,6 +15,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "store-test-util.h"
 
 typedef struct
 {
@@ -30,30 +31,7 @@ static CairnStore *
 open_store (Fixture    *f,
             const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  CairnStore *store = cairn_store_open (path, &error);
-
-  g_assert_no_error (error);
-  return store;
-}
-
-/* The note's body as the store gives it to every reader. */
-static char *
-test_body_of (CairnStore *store,
-              const char *note_id)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *body;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store),
-                                       "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return body;
+  return test_store_open_at (f->dir, name);
 }
 
 static int
@@ -125,60 +103,14 @@ fixture_tear_down (Fixture       *f,
 
 /* ---- Finding things on screen ------------------------------------------- */
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *title;
-  GtkWidget  *found;
-} RowQuery;
-
-static GtkWidget *
-find_row_in (GtkWidget  *widget,
-             const char *title)
-{
-  if (CAIRN_IS_TODO_ROW (widget) && gtk_widget_get_mapped (widget))
-    {
-      CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
-      GtkWidget *label = cairn_test_find_widget (widget, GTK_TYPE_ENTRY, "title_entry");
-
-      /* A row makes its widgets when it is first laid out on screen. */
-      if (todo != NULL && label != NULL &&
-          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (label)), title) == 0)
-        return widget;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_row_in (child, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-row_shown (gpointer data)
-{
-  RowQuery *q = data;
-
-  q->found = find_row_in (q->root, q->title);
-  return q->found != NULL;
-}
-
-static gboolean
-row_gone (gpointer data)
-{
-  return !row_shown (data);
-}
-
 /* The on-screen row whose title reads `title`, waiting for it to appear. */
 static GtkWidget *
 wait_for_row (Fixture    *f,
               const char *title)
 {
-  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
 
-  if (!cairn_test_wait_until (row_shown, &q))
+  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
     g_error ("no task row shows “%s”", title);
   return q.found;
 }
@@ -187,9 +119,9 @@ static void
 wait_for_no_row (Fixture    *f,
                  const char *title)
 {
-  RowQuery q = { GTK_WIDGET (f->window), title, NULL };
+  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
 
-  g_assert_true (cairn_test_wait_until (row_gone, &q));
+  g_assert_true (cairn_test_wait_until (cairn_test_todo_row_gone, &q));
 }
 
 static GtkWidget *
@@ -564,6 +496,65 @@ take_as_server (CairnStore *from,
   return events;
 }
 
+/* The server's answer: events, already taken, reach both stores (the
+ * first answer also gives the history id). */
+static void
+rebase_both (Fixture    *f,
+             CairnStore *remote,
+             GPtrArray  *events,
+             const char *history_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  cairn_store_rebase (f->store, events, history_id, &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, events, history_id, &error);
+  g_assert_no_error (error);
+}
+
+/* A note made on the remote device, the first event the server takes,
+ * reaches both stores; returns its id. */
+static char *
+share_remote_note (Fixture    *f,
+                   CairnStore *remote,
+                   const char *title)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  char *note_id = cairn_store_create_note (remote, title, &error);
+
+  g_assert_no_error (error);
+  first = take_as_server (remote, 1);
+  rebase_both (f, remote, first, "h1");
+  return note_id;
+}
+
+/* The Notes page with note_id open in the editor. */
+static CairnNotesView *
+open_note (Fixture    *f,
+           const char *note_id)
+{
+  CairnNotesView *view;
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  return view;
+}
+
+static gboolean
+body_view_is (GtkTextBuffer *buffer,
+              const char    *want)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+  return g_str_equal (text, want);
+}
+
 static void
 test_remote_change_in_open_list (Fixture       *f,
                                  gconstpointer  data)
@@ -583,10 +574,7 @@ test_remote_change_in_open_list (Fixture       *f,
   todo = cairn_store_create_todo (remote, list, "Paint the fence", NULL, NULL, &error);
   g_assert_no_error (error);
   first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  rebase_both (f, remote, first, "h1");
 
   cairn_window_select_page (f->window, list);
   wait_for_row (f, "Paint the fence");
@@ -706,13 +694,7 @@ body_is_hello (gpointer data)
 static gboolean
 body_view_says (gpointer data)
 {
-  GtkTextBuffer *buffer = data;
-  GtkTextIter start, end;
-  g_autofree char *text = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
-  return g_str_equal (text, "Say: Hello world");
+  return body_view_is (data, "Say: Hello world");
 }
 
 static void
@@ -721,7 +703,6 @@ test_note_typing_and_remote_edit (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) theirs = NULL;
   g_autoptr(CairnNoteBuffer) remote_body = NULL;
@@ -733,18 +714,9 @@ test_note_typing_and_remote_edit (Fixture       *f,
   guint pending;
 
   /* A note made on another device reaches us. */
-  note_id = cairn_store_create_note (remote, "Shared note", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Shared note");
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   note = cairn_pool_lookup_note (f->pool, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
   g_assert_true (gtk_text_view_get_editable (cairn_notes_view_get_body_view (view)));
@@ -759,10 +731,7 @@ test_note_typing_and_remote_edit (Fixture       *f,
   /* The server takes our events; the other device prepends text while our
    * cursor sits before "world". */
   mine = take_as_server (f->store, 2);
-  cairn_store_rebase (f->store, mine, NULL, &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, mine, NULL, &error);
-  g_assert_no_error (error);
+  rebase_both (f, remote, mine, NULL);
   gtk_text_buffer_get_iter_at_offset (buffer, &iter, 6);
   gtk_text_buffer_place_cursor (buffer, &iter);
 
@@ -806,7 +775,6 @@ test_note_large_paste (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GString) paste = g_string_new (NULL);
@@ -819,18 +787,9 @@ test_note_large_paste (Fixture       *f,
   guint before;
   guint n_edits = 0;
 
-  note_id = cairn_store_create_note (remote, "Pasted", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Pasted");
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
 
   for (guint i = 0; paste->len < 1024 * 1024; i++)
@@ -859,25 +818,10 @@ test_note_large_paste (Fixture       *f,
   list_id = cairn_store_create_list (f->store, "After the paste", &error);
   g_assert_no_error (error);
   mine = take_as_server (f->store, 2);
-  cairn_store_rebase (f->store, mine, NULL, &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, mine, NULL, &error);
-  g_assert_no_error (error);
-  remote_body = test_body_of (remote, note_id);
+  rebase_both (f, remote, mine, NULL);
+  remote_body = test_read_note_body (remote, note_id);
   g_assert_cmpstr (remote_body, ==, paste->str);
   g_assert_cmpint (test_list_exists (remote, list_id), ==, 1);
-}
-
-static gboolean
-body_view_is (GtkTextBuffer *buffer,
-              const char    *want)
-{
-  GtkTextIter start, end;
-  g_autofree char *text = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
-  return g_str_equal (text, want);
 }
 
 static gboolean
@@ -918,7 +862,6 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) remote = open_store (f, "remote.db");
-  g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) theirs = NULL;
   g_autoptr(CairnText) remote_text = NULL;
   g_autoptr(CairnText) ours = NULL;
@@ -931,13 +874,7 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
   CairnNote *note;
   guint pending;
 
-  note_id = cairn_store_create_note (remote, "Shared note", &error);
-  g_assert_no_error (error);
-  first = take_as_server (remote, 1);
-  cairn_store_rebase (f->store, first, "h1", &error);
-  g_assert_no_error (error);
-  cairn_store_rebase (remote, first, "h1", &error);
-  g_assert_no_error (error);
+  note_id = share_remote_note (f, remote, "Shared note");
 
   /* The other device types; our edit is typed on it and committed here
    * before their text arrives: it is held, and it is our own. */
@@ -951,10 +888,7 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
   g_assert_true (cairn_store_edit_note (f->store, note_id, our_ops, &error));
   g_assert_no_error (error);
 
-  cairn_window_select_page (f->window, "notes");
-  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
-                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
-  cairn_notes_view_select_note (view, note_id);
+  view = open_note (f, note_id);
   note = cairn_pool_lookup_note (f->pool, note_id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
   bar = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_INFO_BAR, "refusal_bar");
@@ -995,9 +929,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
+  cairn_test_init_ui (&argc, &argv);
 
 #define ADD(path, fn) \
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)

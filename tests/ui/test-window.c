@@ -188,9 +188,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
+  cairn_test_init_ui (&argc, &argv);
 
   g_test_add_func ("/window/restores-and-saves-size", test_window_restores_and_saves_size);
   g_test_add_func ("/window/restores-notes-page", test_window_restores_notes_page);

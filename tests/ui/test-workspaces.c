@@ -131,41 +131,6 @@ bobs_note_listed (gpointer data)
   return note_listed (data, "Bob's note");
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} LabelQuery;
-
-static GtkWidget *
-find_mapped_label (GtkWidget  *widget,
-                   const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_mapped_label (c, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelQuery *q = data;
-  return find_mapped_label (q->root, q->text) != NULL;
-}
-
-static gboolean
-label_gone (gpointer data)
-{
-  return !label_shown (data);
-}
-
 static gboolean
 not_busy (gpointer data)
 {
@@ -174,20 +139,19 @@ not_busy (gpointer data)
 
 /* The dialog's row, on the page shown, of a workspace whose subtitle
  * starts with prefix. */
+static gboolean
+is_row_with_subtitle (GtkWidget     *widget,
+                      gconstpointer  prefix)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget) &&
+         g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) ?: "", prefix);
+}
+
 static GtkWidget *
 find_row_by_subtitle (GtkWidget  *root,
                       const char *prefix)
 {
-  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
-      g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (root)) ?: "", prefix))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_row_by_subtitle (c, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return cairn_test_find_first (root, is_row_with_subtitle, prefix);
 }
 
 typedef struct
@@ -223,20 +187,22 @@ open_workspace_row (Fixture    *f,
 }
 
 /* The Open button, mapped (on the page shown), of the row titled title. */
+static gboolean
+is_openable_row_titled (GtkWidget     *widget,
+                        gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0 &&
+         cairn_test_find_widget (widget, GTK_TYPE_BUTTON, "_Open") != NULL;
+}
+
 static GtkWidget *
 find_open_button (GtkWidget  *root,
                   const char *title)
 {
-  if (ADW_IS_ACTION_ROW (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return cairn_test_find_widget (root, GTK_TYPE_BUTTON, "_Open");
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_open_button (c, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  GtkWidget *row = cairn_test_find_first (root, is_openable_row_titled, title);
+
+  return row != NULL ? cairn_test_find_widget (row, GTK_TYPE_BUTTON, "_Open") : NULL;
 }
 
 static CairnAccountDialog *
@@ -327,7 +293,7 @@ test_switch_workspace (void)
   ListQuery ann_list = { f, "Ann's Plans" };
   ListQuery bob_list = { f, "Bob's Groceries" };
   ListQuery local_list = { f, "Offline Ideas" };
-  LabelQuery conflict_toast;
+  CairnTestLabelQuery conflict_toast = { NULL, NULL, CAIRN_TEST_LABEL_IS };
 
   f->server = cairn_test_server_new ();
   cairn_test_server_start (f->server, NULL);
@@ -385,7 +351,7 @@ test_switch_workspace (void)
   }
   conflict_toast.root = GTK_WIDGET (f->window);
   conflict_toast.text = "The title of “Ann's Plans” was changed to “Plans” on laptop";
-  g_assert_true (cairn_test_wait_until (label_shown, &conflict_toast));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &conflict_toast));
 
   old_store = cairn_workspace_get_store (f->workspace);
   g_object_add_weak_pointer (G_OBJECT (old_store), (gpointer *) &old_store);
@@ -400,7 +366,7 @@ test_switch_workspace (void)
   g_assert_true (cairn_test_wait_until (list_shown, &bob_list));
   g_assert_cmpstr (sidebar_subtitle (f), ==, "bob");
   /* The old workspace's report is not this one's: its toast went along. */
-  g_assert_true (cairn_test_wait_until (label_gone, &conflict_toast));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_gone, &conflict_toast));
   /* The notes page lists this workspace's notes. */
   cairn_window_select_page (f->window, "notes");
   g_assert_true (cairn_test_wait_until (bobs_note_listed, f));
@@ -525,20 +491,6 @@ test_switch_workspace (void)
   g_free (f->bob_ws);
 }
 
-/* A mapped label whose text starts with prefix (an error toast, say). */
-static gboolean
-label_with_prefix_shown (GtkWidget  *widget,
-                         const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (label_with_prefix_shown (c, prefix))
-      return TRUE;
-  return FALSE;
-}
-
 /* The deleted flag of a task in store, or -1 without that task. */
 static int
 todo_deleted (CairnStore *store,
@@ -625,7 +577,8 @@ test_undo_toast_across_switch (void)
   g_signal_emit_by_name (undo.found, "clicked");
   g_assert_true (cairn_test_wait_until (cairn_test_button_gone, &undo));
   cairn_test_spin (100);
-  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (window), "Could not undo",
+                                        CAIRN_TEST_LABEL_STARTS_WITH));
   g_assert_cmpuint (cairn_store_get_pending_count (store), ==, pending);
   {
     g_autoptr(CairnStore) first = cairn_profile_open_store (profile, first_id, &error);
@@ -652,7 +605,8 @@ test_undo_toast_across_switch (void)
     back.f = &f;
     g_assert_true (cairn_test_wait_until (list_shown, &back));
   }
-  g_assert_false (label_with_prefix_shown (GTK_WIDGET (window), "Could not undo"));
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (window), "Could not undo",
+                                        CAIRN_TEST_LABEL_STARTS_WITH));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -665,12 +619,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* No keyring in the test session: keep the token in the profile. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  cairn_ui_init ();
-  cairn_test_drop_focus_out_warning ();
+  cairn_test_init_ui_for_sync (&argc, &argv);
 
   g_test_add_func ("/workspaces/switch", test_switch_workspace);
   g_test_add_func ("/workspaces/undo-toast", test_undo_toast_across_switch);

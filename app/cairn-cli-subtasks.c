@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-cli-subtasks.c: cairn-cli's commands that show one todo: its
+ * subtasks, and every field of it (`details`). */
+#define G_LOG_DOMAIN "cairn-cli"
+
+#include "config.h"
+
+#include "cairn-cli-private.h"
+
+/* The todo as the store gives it, deleted or not; NULL after printing why. */
+static JsonObject *
+read_todo (CairnCli   *cli,
+           const char *id,
+           int        *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = NULL;
+  CairnStore *store;
+
+  *status = CAIRN_CLI_OK;
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL)
+    {
+      *status = cairn_cli_fail (cli, error);
+      return NULL;
+    }
+  row = cairn_store_read_object (store, CAIRN_OBJECT_TODO, id, NULL, &error);
+  if (row == NULL)
+    {
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+        *status = cairn_cli_failf (cli, "no todo with id %s", id);
+      else
+        *status = cairn_cli_fail (cli, error);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (row));
+}
+
+/* The live subtasks of id in position order, as store rows. */
+static GPtrArray *
+read_subtasks (CairnCli    *cli,
+               const char  *id,
+               GError     **error)
+{
+  CairnStore *store = cairn_cli_get_store (cli, error);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  if (store == NULL || (ids = cairn_store_list_subtasks (store, id, error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(JsonNode) row = cairn_store_read_object (store, CAIRN_OBJECT_TODO,
+                                                         ids->pdata[i], NULL, error);
+      if (row == NULL)
+        return NULL;
+      g_ptr_array_add (rows, json_object_ref (json_node_get_object (row)));
+    }
+  return g_steal_pointer (&rows);
+}
+
+static const char *
+member_or_null (JsonObject *row,
+                const char *name)
+{
+  return json_object_get_string_member_with_default (row, name, NULL);
+}
+
+static void
+print_line (JsonObject *row,
+            const char *indent)
+{
+  const char *due = member_or_null (row, "due");
+
+  g_print ("%s[%c] %s  %s%s%s\n", indent,
+           json_object_get_boolean_member (row, "done") ? 'x' : ' ',
+           member_or_null (row, "id"), member_or_null (row, "title"),
+           due != NULL ? "  due " : "", due != NULL ? due : "");
+}
+
+static JsonNode *
+rows_to_json (GPtrArray *rows)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  for (guint i = 0; i < rows->len; i++)
+    json_array_add_object_element (array, json_object_ref (rows->pdata[i]));
+  return json_node_init_array (json_node_alloc (), array);
+}
+
+static guint
+count_open (GPtrArray *rows)
+{
+  guint open = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    open += !json_object_get_boolean_member (rows->pdata[i], "done");
+  return open;
+}
+
+static int
+cmd_subtasks (CairnCli  *cli,
+              int        argc,
+              char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) todo = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *args[1];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((todo = read_todo (cli, args[0], &status)) == NULL)
+    return status;
+  if ((rows = read_subtasks (cli, args[0], &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = rows_to_json (rows);
+
+      cairn_cli_print_json (cli, root);
+      return CAIRN_CLI_OK;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    print_line (rows->pdata[i], "");
+  return CAIRN_CLI_OK;
+}
+
+/* The fields `details` prints, in order: a new field of a todo is one row
+ * here (the JSON form is the store's row, so it has them all anyway). */
+typedef enum { FIELD_TEXT, FIELD_FLAG } FieldKind;
+
+static const struct
+{
+  const char *label;
+  const char *member;   /* in cairn_store_read_object()'s row */
+  FieldKind   kind;
+} fields[] = {
+  { "id",       "id",        FIELD_TEXT },
+  { "title",    "title",     FIELD_TEXT },
+  { "list",     "list_id",   FIELD_TEXT },
+  { "parent",   "parent_id", FIELD_TEXT },
+  { "done",     "done",      FIELD_FLAG },
+  { "due",      "due",       FIELD_TEXT },
+  { "deleted",  "deleted",   FIELD_FLAG },
+  { "deleted with", "gone_with", FIELD_TEXT },
+  { "position", "position",  FIELD_TEXT },
+};
+
+static int
+cmd_details (CairnCli  *cli,
+             int        argc,
+             char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) todo = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *args[1];
+  int status;
+
+  if (!cairn_cli_parse (cli, argc, argv, NULL, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((todo = read_todo (cli, args[0], &status)) == NULL)
+    return status;
+  if ((rows = read_subtasks (cli, args[0], &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = NULL;
+
+      json_object_set_member (todo, "subtasks", rows_to_json (rows));
+      json_object_set_int_member (todo, "open_subtasks", count_open (rows));
+      root = json_node_init_object (json_node_alloc (), todo);
+      cairn_cli_print_json (cli, root);
+      return CAIRN_CLI_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const char *value;
+
+      if (fields[i].kind == FIELD_FLAG)
+        value = json_object_get_boolean_member (todo, fields[i].member) ? "yes" : "no";
+      else if ((value = member_or_null (todo, fields[i].member)) == NULL)
+        value = "-";
+      g_print ("%-13s %s\n", fields[i].label, value);
+    }
+  /* Completing a todo leaves its subtasks as they are: say how many are
+   * still open, so that nobody takes a done parent for a done subtree. */
+  g_print ("%-13s %u (%u open)\n", "subtasks", rows->len, count_open (rows));
+  for (guint i = 0; i < rows->len; i++)
+    print_line (rows->pdata[i], "  ");
+  return CAIRN_CLI_OK;
+}
+
+const CairnCliCommand cairn_cli_subtask_commands[] = {
+  { "subtasks", "ID", "Show a todo's subtasks (live ones, in order)", cmd_subtasks },
+  { "details",  "ID", "Show every field of a todo, and its subtasks", cmd_details },
+  { NULL }
+};
