@@ -14,8 +14,6 @@
 G_DEFINE_QUARK (cairn-event-error-quark, cairn_event_error)
 G_DEFINE_BOXED_TYPE (CairnEvent, cairn_event, cairn_event_ref, cairn_event_unref)
 
-#define CAIRN_TITLE_MAX_CHARS 500
-
 /* The catalogue: one row per (name, version) this build understands. The
  * reducers live in cairn-store-reducers.c and are keyed by name; they only
  * ever see the newest version of each event (see cairn_event_upcast()).

@@ -92,6 +92,9 @@ char       *cairn_event_dup_args_json (const CairnEvent *self);
 /* A new time-ordered object id (UUIDv7, lowercase, with dashes); its
  * check and the client id's are in cairn-ids.h. */
 char       *cairn_new_object_id       (void);
+/* The longest title (of a list, todo or note) in Unicode code points. */
+#define CAIRN_TITLE_MAX_CHARS 500
+
 /* TRUE for a real calendar date written YYYY-MM-DD (years 0001-9999). */
 gboolean    cairn_is_date             (const char *str);
 

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-ui.h"
 #include "cairn-note-buffer.h"
 #include "cairn-notes-view.h"
 #include "cairn-window.h"
@@ -301,9 +302,15 @@ commit_title (CairnNotesView *self)
   if (self->note == NULL)
     return TRUE;
 
-  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
+  title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)));
   if (g_str_equal (title, cairn_note_get_title (self->note)))
     return TRUE;
+  /* Emptied: the note keeps its title. */
+  if (title[0] == '\0')
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (self->note));
+      return TRUE;
+    }
 
   if (!cairn_store_rename_note (cairn_pool_get_store (self->pool),
                                 cairn_note_get_id (self->note), title, &error))
@@ -415,6 +422,7 @@ cairn_notes_view_init (CairnNotesView *self)
   GtkEventController *focus = gtk_event_controller_focus_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cairn_ui_limit_title_entry (self->title_entry);
   self->unsaved = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",

@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-window.h"
 
@@ -34,6 +35,7 @@ struct _CairnTodoRow
   GtkEventControllerFocus *title_focus;
   GtkMenuButton  *due_button;
   GtkPopover     *due_popover;
+  GtkWidget      *clear_due_button;   /* shown only when a due date is set */
   GtkCalendar    *calendar;
   GtkMenuButton  *menu_button;
 };
@@ -75,7 +77,7 @@ cairn_format_due (const char *due,
     return g_strdup (_("Yesterday"));
   if (g_date_time_get_year (date) == g_date_time_get_year (now))
     /* Translators: a due date in this year, as strftime() format */
-    return g_date_time_format (date, C_("due date", "%b %e"));
+    return g_date_time_format (date, C_("due date", "%b %-d"));
   return g_date_time_format (date, "%x");
 }
 
@@ -172,7 +174,7 @@ commit_title (CairnTodoRow *self)
   if (self->updating || self->todo == NULL)
     return;
 
-  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_entry))));
+  title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)));
   if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
       !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
                                 cairn_todo_get_id (self->todo), title, &error))
@@ -254,6 +256,7 @@ sync_calendar (CairnTodoRow *self)
   self->updating = TRUE;
   gtk_calendar_select_day (self->calendar, date);
   self->updating = FALSE;
+  gtk_widget_set_visible (self->clear_due_button, due != NULL);
 }
 
 /* The popovers are made on first use: a list shows many rows, and a
@@ -275,6 +278,7 @@ create_due_popover (GtkMenuButton *button,
   g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected), self);
   clear = gtk_button_new_with_mnemonic (_("_Remove Due Date"));
   gtk_widget_set_name (clear, "clear_due_button");
+  self->clear_due_button = clear;
   gtk_actionable_set_action_name (GTK_ACTIONABLE (clear), "task.clear-due");
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -434,6 +438,7 @@ cairn_todo_row_build (CairnTodoRow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->done_check));
 
   self->title_entry = GTK_ENTRY (gtk_entry_new ());
+  cairn_ui_limit_title_entry (self->title_entry);
   gtk_widget_set_name (GTK_WIDGET (self->title_entry), "title_entry");
   gtk_widget_set_hexpand (GTK_WIDGET (self->title_entry), TRUE);
   gtk_widget_set_valign (GTK_WIDGET (self->title_entry), GTK_ALIGN_CENTER);
@@ -548,6 +553,7 @@ cairn_todo_row_dispose (GObject *object)
   self->menu_button = NULL;
   self->due_popover = NULL;
   self->calendar = NULL;
+  self->clear_due_button = NULL;
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);

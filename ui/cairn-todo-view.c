@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
@@ -47,7 +48,7 @@ on_new_entry_activate (GtkEntry      *entry,
   if (self->list_id == NULL)
     return;
 
-  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+  title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (entry)));
   if (title[0] == '\0')
     return;
 
@@ -131,6 +132,7 @@ cairn_todo_view_init (CairnTodoView *self)
 
   self->show_completed = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  cairn_ui_limit_title_entry (self->new_entry);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);

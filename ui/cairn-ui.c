@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cairn-ui.h"
+#include "cairn-event.h"
 #include "cairn-resources.h"
 
 /* Whether an OpenGL renderer string names a software rasteriser (Mesa's
@@ -83,4 +84,41 @@ cairn_ui_init (void)
       renderer_chosen = TRUE;
       choose_renderer ();
     }
+}
+
+char *
+cairn_ui_clean_title (const char *text)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  glong n = 0;
+  char *end;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (!g_utf8_validate (text, -1, NULL))
+    return g_strdup ("");
+  /* Leading white space and controls first, so that the cut counts what
+   * is kept. */
+  while (*text != '\0' && (g_unichar_isspace (g_utf8_get_char (text)) ||
+                            g_unichar_iscntrl (g_utf8_get_char (text))))
+    text = g_utf8_next_char (text);
+  for (const char *p = text; *p != '\0' && n < CAIRN_TITLE_MAX_CHARS; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_string_append_unichar (out, g_unichar_iscntrl (c) ? ' ' : c);
+    }
+  /* And trailing white space, which the cut may have left. */
+  end = out->str + out->len;
+  while (end > out->str && g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (end))))
+    end = g_utf8_prev_char (end);
+  g_string_truncate (out, end - out->str);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+cairn_ui_limit_title_entry (GtkEntry *entry)
+{
+  g_return_if_fail (GTK_IS_ENTRY (entry));
+  gtk_entry_set_max_length (entry, CAIRN_TITLE_MAX_CHARS);
 }

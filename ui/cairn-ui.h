@@ -20,4 +20,12 @@ void     cairn_ui_init           (void);
  * rasteriser. */
 gboolean cairn_ui_is_software_gl (const char *renderer);
 
+/* A title as a person typed or pasted it, made one the store accepts:
+ * every control character (a pasted tab or line break) becomes a space,
+ * white space at both ends goes, and what is past CAIRN_TITLE_MAX_CHARS
+ * is cut. Empty when nothing is left: the caller keeps what it had. */
+char    *cairn_ui_clean_title    (const char *text);
+/* Limits an entry for titles to CAIRN_TITLE_MAX_CHARS. */
+void     cairn_ui_limit_title_entry (GtkEntry *entry);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-ui.h"
 #include "cairn-account-dialog.h"
 #include "cairn-window-private.h"
 
@@ -50,7 +51,7 @@ on_list_dialog_response (AdwMessageDialog *dialog,
     return;
 
   store = cairn_pool_get_store (d->window->pool);
-  title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (d->entry))));
+  title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (d->entry)));
   if (d->list_id == NULL)
     {
       g_autofree char *id = cairn_store_create_list (store, title, &error);
@@ -71,7 +72,7 @@ static void
 on_list_entry_changed (GtkEditable      *entry,
                        AdwMessageDialog *dialog)
 {
-  g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  g_autofree char *title = cairn_ui_clean_title (gtk_editable_get_text (entry));
 
   adw_message_dialog_set_response_enabled (dialog, "apply", title[0] != '\0');
 }
@@ -122,6 +123,7 @@ show_list_dialog (CairnWindow *self,
   d = g_new0 (ListDialog, 1);
   d->window = self;
   d->entry = GTK_ENTRY (entry);
+  cairn_ui_limit_title_entry (d->entry);
   d->list_id = g_strdup (list_id);
   g_signal_connect (entry, "changed", G_CALLBACK (on_list_entry_changed), dialog);
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_list_dialog_response),

@@ -247,6 +247,9 @@ test_due_date_from_calendar (Fixture       *f,
   calendar = cairn_test_find_widget (row, GTK_TYPE_CALENDAR, "calendar");
   g_assert_nonnull (calendar);
   g_assert_true (cairn_test_wait_until (is_mapped, calendar));
+  /* No date yet: nothing to remove. */
+  clear = cairn_test_find_widget (row, GTK_TYPE_BUTTON, "clear_due_button");
+  g_assert_false (gtk_widget_get_visible (clear));
   gtk_calendar_select_day (GTK_CALENDAR (calendar), date);
   g_signal_emit_by_name (calendar, "day-selected");
   g_assert_cmpstr (cairn_todo_get_due (todo), ==, "2031-03-14");
@@ -258,25 +261,80 @@ test_due_date_from_calendar (Fixture       *f,
   g_assert_null (cairn_todo_get_due (todo));
 }
 
+/* A title longer than the store takes is cut as it is typed or pasted
+ * (the entry holds at most CAIRN_TITLE_MAX_CHARS), and pasted line breaks
+ * and tabs become spaces: the task is added, never refused with the
+ * store's message. */
 static void
-test_too_long_title_is_refused (Fixture       *f,
-                                gconstpointer  data)
+test_long_or_pasted_title_is_cleaned (Fixture       *f,
+                                      gconstpointer  data)
 {
   g_autoptr(GListModel) todos = cairn_pool_get_todos (f->pool, f->list_id);
   g_autofree char *title = g_strnfill (600, 'x');
+  g_autofree char *cut = g_strnfill (CAIRN_TITLE_MAX_CHARS, 'x');
   GtkWidget *entry = new_task_entry (f);
-  guint pending = cairn_store_get_pending_count (f->store);
 
+  gtk_editable_set_text (GTK_EDITABLE (entry), title);
+  g_assert_cmpint (g_utf8_strlen (gtk_editable_get_text (GTK_EDITABLE (entry)), -1), ==,
+                   CAIRN_TITLE_MAX_CHARS);
   type_task (f, title);
-  /* Nothing stored; the text stays for the user to fix, marked as wrong. */
-  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
-  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 0);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, title);
-  g_assert_true (gtk_widget_has_css_class (entry, "error"));
-
-  type_task (f, "Short");
   g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);
+  g_assert_cmpstr (cairn_todo_get_title (only_todo (f)), ==, cut);
   g_assert_false (gtk_widget_has_css_class (entry, "error"));
+
+  type_task (f, "  Buy\toat\nmilk\r\n");
+  g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 2);
+  wait_for_row (f, "Buy oat milk");
+}
+
+/* What the title entries hand to the store. */
+static void
+test_clean_title (void)
+{
+  g_autofree char *long_title = g_strnfill (CAIRN_TITLE_MAX_CHARS - 1, 'x');
+  g_autofree char *spaced = g_strconcat (long_title, "   y", NULL);
+  struct { const char *in, *out; } cases[] = {
+    { "Milk", "Milk" },
+    { "  Milk \t", "Milk" },
+    { "Oat\nmilk", "Oat milk" },
+    { "\x01\x7f Milk", "Milk" },
+    { "Café ☕", "Café ☕" },
+    { " \t\n ", "" },
+    { "", "" },
+    { "\xff\xfe", "" },            /* not UTF-8: nothing to keep */
+    { spaced, long_title },         /* cut at 500, then trailing space trimmed */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = cairn_ui_clean_title (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+/* A due date reads "Dec 8" (one plain space), Today/Tomorrow/Yesterday
+ * near now, and with the year when it is in another one. */
+static void
+test_format_due (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 6, 15, 12, 0, 0);
+  struct { const char *due, *text; } cases[] = {
+    { "2026-06-15", "Today" },
+    { "2026-06-16", "Tomorrow" },
+    { "2026-06-14", "Yesterday" },
+    { "2026-12-08", "Dec 8" },
+    { "2026-01-31", "Jan 31" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = cairn_format_due (cases[i].due, now);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+  {
+    g_autofree char *other_year = cairn_format_due ("2027-01-02", now);
+    g_assert_nonnull (strstr (other_year, "27"));
+  }
 }
 
 /* Rows off screen (GTK 4.8's list view keeps 200 of them) stay empty until
@@ -935,7 +993,9 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/todos/add-complete-rename-delete-undo", test_add_complete_rename_delete_undo);
   ADD ("/todos/due-date-from-calendar", test_due_date_from_calendar);
-  ADD ("/todos/too-long-title-is-refused", test_too_long_title_is_refused);
+  ADD ("/todos/long-or-pasted-title-is-cleaned", test_long_or_pasted_title_is_cleaned);
+  g_test_add_func ("/todos/clean-title", test_clean_title);
+  g_test_add_func ("/todos/format-due", test_format_due);
   ADD ("/todos/long-list-makes-rows-on-screen", test_long_list_makes_rows_on_screen);
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
