@@ -15,6 +15,7 @@ reconnect_cb (gpointer user_data)
   CairnSyncEngine *self = user_data;
 
   self->reconnect_id = 0;
+  _cairn_sync_status_set_next_retry (self->status, 0);
   live_connect (self);
   return G_SOURCE_REMOVE;
 }
@@ -29,6 +30,7 @@ schedule_reconnect (CairnSyncEngine *self)
   delay = cairn_backoff_next_delay (&self->backoff);
   g_debug ("Reconnecting in %u ms", delay);
   self->reconnect_id = g_timeout_add (delay, reconnect_cb, self);
+  _cairn_sync_status_set_next_retry (self->status, g_get_real_time () / 1000 + delay);
 }
 
 static void
@@ -377,6 +379,7 @@ cairn_sync_engine_stop (CairnSyncEngine *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  _cairn_sync_status_set_next_retry (self->status, 0);
   g_clear_handle_id (&self->probe_id, g_source_remove);
   self->pulling = FALSE;
   live_drop (self);

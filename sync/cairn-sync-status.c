@@ -16,6 +16,7 @@ struct _CairnSyncStatus
   guint           pending_count;
   guint           refused_count;
   gint64          last_sync;
+  gint64          next_retry;
   char           *server_url;
   char           *username;
   char           *workspace_id;
@@ -39,6 +40,7 @@ enum {
   PROP_MESSAGE,
   PROP_PENDING_COUNT,
   PROP_LAST_SYNC,
+  PROP_NEXT_RETRY,
   PROP_SERVER_URL,
   PROP_USERNAME,
   PROP_WORKSPACE_ID,
@@ -93,6 +95,7 @@ cairn_sync_status_get_property (GObject    *object,
     case PROP_MESSAGE: g_value_set_string (value, self->message); break;
     case PROP_PENDING_COUNT: g_value_set_uint (value, self->pending_count); break;
     case PROP_LAST_SYNC: g_value_set_int64 (value, self->last_sync); break;
+    case PROP_NEXT_RETRY: g_value_set_int64 (value, self->next_retry); break;
     case PROP_SERVER_URL: g_value_set_string (value, self->server_url); break;
     case PROP_USERNAME: g_value_set_string (value, self->username); break;
     case PROP_WORKSPACE_ID: g_value_set_string (value, self->workspace_id); break;
@@ -121,6 +124,8 @@ cairn_sync_status_class_init (CairnSyncStatusClass *klass)
     g_param_spec_uint ("refused-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_LAST_SYNC] =
     g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_NEXT_RETRY] =
+    g_param_spec_int64 ("next-retry", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_SERVER_URL] = g_param_spec_string ("server-url", NULL, NULL, NULL, flags);
   properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, flags);
   properties[PROP_WORKSPACE_ID] = g_param_spec_string ("workspace-id", NULL, NULL, NULL, flags);
@@ -274,6 +279,26 @@ _cairn_sync_status_set_last_sync (CairnSyncStatus *self,
     {
       self->last_sync = unix_ms;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SYNC]);
+    }
+}
+
+gint64
+cairn_sync_status_get_next_retry (CairnSyncStatus *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_STATUS (self), 0);
+  return self->next_retry;
+}
+
+void
+_cairn_sync_status_set_next_retry (CairnSyncStatus *self,
+                                   gint64           unix_ms)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_STATUS (self));
+
+  if (self->next_retry != unix_ms)
+    {
+      self->next_retry = unix_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_RETRY]);
     }
 }
 

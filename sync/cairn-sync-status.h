@@ -6,7 +6,9 @@
  * what was refused in the REFUSED state, else NULL), "pending-count" (local
  * changes not yet confirmed by the server), "refused-count" (changes the
  * server refused for good, set aside), "last-sync" (unix milliseconds of the last moment the device was
- * fully up to date, 0 for never), "server-url" (NULL when signed out),
+ * fully up to date, 0 for never), "next-retry" (unix milliseconds of the
+ * engine's next try to reach the server after it could not, 0 when none is
+ * scheduled), "server-url" (NULL when signed out),
  * "username", "workspace-id", and "conflicts" (a GListModel of
  * CairnConflict, newest first; the model object itself never changes).
  */
@@ -45,6 +47,7 @@ guint            cairn_sync_status_get_pending_count (CairnSyncStatus *self);
  * (cairn_store_list_refused()). */
 guint            cairn_sync_status_get_refused_count (CairnSyncStatus *self);
 gint64           cairn_sync_status_get_last_sync     (CairnSyncStatus *self);
+gint64           cairn_sync_status_get_next_retry    (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_server_url    (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_username      (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_workspace_id  (CairnSyncStatus *self);

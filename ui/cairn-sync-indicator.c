@@ -68,6 +68,21 @@ state_text (CairnSyncIndicator  *self,
     }
 }
 
+char *
+cairn_sync_retry_text (CairnSyncStatus *status)
+{
+  gint64 next = status != NULL ? cairn_sync_status_get_next_retry (status) : 0;
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *time = NULL;
+
+  if (next <= 0)
+    return NULL;
+  when = g_date_time_new_from_unix_local (next / 1000);
+  time = g_date_time_format (when, "%X");
+  /* Translators: %s is a time of day */
+  return g_strdup_printf (_("trying again at %s"), time);
+}
+
 /* "3 changes not yet on the server", and what the server refused. */
 static char *
 pending_text (CairnSyncIndicator *self)
@@ -115,6 +130,8 @@ sync_ui (CairnSyncIndicator *self)
   g_autofree char *pending = NULL;
   g_autofree char *last = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *retry = NULL;
+  g_autofree char *with_retry = NULL;
   gboolean signed_in = FALSE;
   gboolean unsynced = FALSE;
 
@@ -126,6 +143,16 @@ sync_ui (CairnSyncIndicator *self)
       unsynced = signed_in && cairn_sync_status_get_workspace_id (self->status) == NULL;
     }
   text = state_text (self, signed_in, unsynced, &icon);
+  /* Could not reach the server: say when the next try is. */
+  if (signed_in && !unsynced &&
+      (cairn_sync_status_get_state (self->status) == CAIRN_SYNC_STATE_OFFLINE ||
+       cairn_sync_status_get_state (self->status) == CAIRN_SYNC_STATE_ERROR) &&
+      (retry = cairn_sync_retry_text (self->status)) != NULL)
+    {
+      /* Translators: a sync state ("Offline"), then "trying again at 14:05:31" */
+      with_retry = g_strdup_printf (_("%s, %s"), text, retry);
+      text = with_retry;
+    }
 
   g_free (self->summary);
   /* Translators: the sync button's accessible name, %s is its state */
@@ -275,4 +302,11 @@ cairn_sync_indicator_get_summary (CairnSyncIndicator *self)
   g_return_val_if_fail (CAIRN_IS_SYNC_INDICATOR (self), NULL);
 
   return self->summary;
+}
+
+void
+cairn_sync_indicator_popdown (CairnSyncIndicator *self)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_INDICATOR (self));
+  gtk_menu_button_popdown (self->button);
 }

@@ -19,5 +19,10 @@ void        cairn_sync_indicator_set_status    (CairnSyncIndicator *self,
 /* What the button shows now: its icon name and its accessible label. */
 const char *cairn_sync_indicator_get_icon_name (CairnSyncIndicator *self);
 const char *cairn_sync_indicator_get_summary   (CairnSyncIndicator *self);
+/* Closes the popover (when a dialog opens from it). */
+void        cairn_sync_indicator_popdown       (CairnSyncIndicator *self);
+/* "trying again at 14:05:31" when the engine of status could not reach
+ * the server and has its next try scheduled, else NULL. */
+char       *cairn_sync_retry_text              (CairnSyncStatus    *status);
 
 G_END_DECLS

@@ -327,7 +327,27 @@ sync_now_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!cairn_sync_engine_sync_finish (CAIRN_SYNC_ENGINE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK) ||
+       g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_TIMED_OUT) ||
+       error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR))
+    {
+      /* The server is down or the network is: not a fault to report in
+       * its technical words, but what it means and what happens next. */
+      CairnSyncStatus *status = cairn_sync_engine_get_status (CAIRN_SYNC_ENGINE (source));
+      g_autofree char *retry = cairn_sync_retry_text (status);
+      g_autofree char *text = NULL;
+
+      if (retry != NULL)
+        /* Translators: %s is "trying again at 14:05:31" */
+        text = g_strdup_printf (_("Could not connect to the server. Changes are kept on this "
+                                  "device; %s."), retry);
+      else
+        text = g_strdup (_("Could not connect to the server. Changes are kept on this device."));
+      g_debug ("Sync Now: %s", error->message);
+      cairn_window_add_toast (self, adw_toast_new (text));
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *text = cairn_account_error_text (error);
 
@@ -358,6 +378,9 @@ win_accounts (GtkWidget  *widget,
 
   if (self->engine == NULL)
     return;
+  /* Opened from the sync popover: it would stay on top of the dialog. */
+  if (self->sync_indicator != NULL)
+    cairn_sync_indicator_popdown (self->sync_indicator);
   if (self->workspace != NULL)
     dialog = cairn_account_dialog_new_for_workspace (GTK_WINDOW (self), self->workspace);
   else

@@ -436,6 +436,95 @@ test_keep_mine_and_sync_now (void)
   cairn_test_remove_dir (dir_b);
 }
 
+static gboolean
+is_hidden (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
+static gboolean
+has_next_retry (gpointer status)
+{
+  return cairn_sync_status_get_next_retry (status) > 0;
+}
+
+/* Sync Now with the server down: the person hears that it could not
+ * connect, and when it tries again, in a toast and in the popover. */
+static void
+test_sync_now_server_down (void)
+{
+  g_autoptr(GError) error = NULL;
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = NULL;
+  g_autoptr(CairnProfile) profile = NULL;
+  g_autoptr(CairnWorkspace) workspace = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  CairnSyncEngine *engine;
+  CairnWindow *window;
+  CairnTestLabelQuery toast_text = { NULL, NULL, CAIRN_TEST_LABEL_STARTS_WITH };
+  CairnSyncStatus *status;
+  const char *summary;
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", "correct horse battery");
+  dir = g_dir_make_tmp ("cairn-ui-down-XXXXXX", &error);
+  g_assert_no_error (error);
+  profile = cairn_profile_open (dir, &error);
+  g_assert_no_error (error);
+  workspace = cairn_workspace_new (profile);
+  engine = cairn_workspace_get_engine (workspace);
+  status = cairn_sync_engine_get_status (engine);
+  cairn_test_engine_login (engine, server->base, "ann", "correct horse battery", "desktop");
+  g_assert_true (cairn_workspace_open (workspace, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  window = cairn_window_new_for_workspace (NULL, settings, workspace);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cairn_test_wait_until (nothing_pending, status));
+  cairn_test_server_stop (server, FALSE);
+
+  /* The engine runs: it lost the server and has its next try set. */
+  g_assert_true (cairn_test_wait_until (has_next_retry, status));
+  click_sync_now (window);
+  toast_text.root = GTK_WIDGET (window);
+  toast_text.text = "Could not connect to the server. Changes are kept on this device; trying again at ";
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast_text));
+  /* Not the technical words of the error. */
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (window), "Connection refused",
+                                        CAIRN_TEST_LABEL_CONTAINS));
+  /* The popover says it too. */
+  summary = cairn_sync_indicator_get_summary (CAIRN_SYNC_INDICATOR (
+              cairn_test_find_widget (GTK_WIDGET (window), CAIRN_TYPE_SYNC_INDICATOR, NULL)));
+  g_assert_true (g_str_has_prefix (summary, "Sync: Offline, trying again at "));
+
+  /* The account dialog, opened from the popover, is not under it. */
+  {
+    GtkWidget *indicator = cairn_test_find_widget (GTK_WIDGET (window), CAIRN_TYPE_SYNC_INDICATOR, NULL);
+    GtkWidget *menu_button = cairn_test_find_widget (indicator, GTK_TYPE_MENU_BUTTON, NULL);
+    GtkWidget *account = cairn_test_find_widget (indicator, GTK_TYPE_BUTTON, "_Account…");
+    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+    g_autoptr(GList) toplevels = NULL;
+    CairnAccountDialog *dialog = NULL;
+
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+    cairn_test_spin (20);
+    g_assert_true (gtk_widget_get_mapped (account));
+    g_signal_emit_by_name (account, "clicked");
+    g_assert_true (cairn_test_wait_until (is_hidden, popover));
+    toplevels = gtk_window_list_toplevels ();
+    for (GList *l = toplevels; l != NULL; l = l->next)
+      if (CAIRN_IS_ACCOUNT_DIALOG (l->data))
+        dialog = l->data;
+    g_assert_nonnull (dialog);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&workspace);
+  cairn_test_server_free (server);
+  cairn_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -446,6 +535,7 @@ main (int   argc,
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);
   g_test_add_func ("/sync/conflict-toast", test_conflict_toast);
   g_test_add_func ("/sync/keep-mine-and-sync-now", test_keep_mine_and_sync_now);
+  g_test_add_func ("/sync/sync-now-server-down", test_sync_now_server_down);
 
   return g_test_run ();
 }
