@@ -49,9 +49,40 @@ on_list_row_selected (GtkListBox    *box,
     _cairn_window_select (self, g_object_get_data (G_OBJECT (row), "cairn-list-id"));
 }
 
+/* The Notes row and the lists are two list boxes: the arrow keys go from
+ * one to the other as if they were one (Down past Notes to the first
+ * list, Up past the first list to Notes). */
+static gboolean
+on_notes_keynav_failed (GtkWidget        *box,
+                        GtkDirectionType  direction,
+                        CairnWindow      *self)
+{
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->lists_listbox, 0);
+
+  if (direction != GTK_DIR_DOWN || first == NULL)
+    return FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (first));
+  return TRUE;
+}
+
+static gboolean
+on_lists_keynav_failed (GtkWidget        *box,
+                        GtkDirectionType  direction,
+                        CairnWindow      *self)
+{
+  if (direction != GTK_DIR_UP)
+    return FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self->notes_row));
+  return TRUE;
+}
+
 void
 _cairn_window_sidebar_init (CairnWindow *self)
 {
+  g_signal_connect (self->notes_listbox, "keynav-failed",
+                    G_CALLBACK (on_notes_keynav_failed), self);
+  g_signal_connect (self->lists_listbox, "keynav-failed",
+                    G_CALLBACK (on_lists_keynav_failed), self);
   g_signal_connect (self->notes_listbox, "row-activated",
                     G_CALLBACK (on_notes_row_activated), self);
   g_signal_connect (self->lists_listbox, "row-activated",

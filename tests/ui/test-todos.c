@@ -983,6 +983,42 @@ test_note_refusing_edits_is_read_only (Fixture       *f,
   g_assert_false (gtk_info_bar_get_revealed (GTK_INFO_BAR (bar)));
 }
 
+static gboolean
+has_first_row (gpointer box)
+{
+  return gtk_list_box_get_row_at_index (box, 0) != NULL;
+}
+
+static gboolean
+has_focus (gpointer widget)
+{
+  return gtk_widget_has_focus (widget);
+}
+
+/* Down from the Notes row reaches the first list, Up from the first list
+ * the Notes row: the sidebar is one column for the arrow keys. */
+static void
+test_sidebar_arrow_keys (Fixture       *f,
+                         gconstpointer  data)
+{
+  GtkWidget *notes_box = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_BOX,
+                                                 "notes_listbox");
+  GtkWidget *lists_box = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_BOX,
+                                                 "lists_listbox");
+  GtkWidget *notes_row = cairn_test_find_widget (notes_box, GTK_TYPE_LIST_BOX_ROW, NULL);
+  GtkListBoxRow *first;
+
+  g_assert_true (cairn_test_wait_until (has_first_row, lists_box));
+  first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (lists_box), 0);
+  gtk_widget_grab_focus (notes_row);
+  g_assert_true (cairn_test_wait_until (has_focus, notes_row));
+  /* What the Down key binding of a list box emits. */
+  g_signal_emit_by_name (notes_box, "move-cursor", GTK_MOVEMENT_DISPLAY_LINES, 1, FALSE, FALSE);
+  g_assert_true (cairn_test_wait_until (has_focus, first));
+  g_signal_emit_by_name (lists_box, "move-cursor", GTK_MOVEMENT_DISPLAY_LINES, -1, FALSE, FALSE);
+  g_assert_true (cairn_test_wait_until (has_focus, notes_row));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -999,6 +1035,7 @@ main (int   argc,
   ADD ("/todos/long-list-makes-rows-on-screen", test_long_list_makes_rows_on_screen);
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
+  ADD ("/lists/sidebar-arrow-keys", test_sidebar_arrow_keys);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
   ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
