@@ -1019,6 +1019,33 @@ test_sidebar_arrow_keys (Fixture       *f,
   g_assert_true (cairn_test_wait_until (has_focus, notes_row));
 }
 
+/* The sidebar keeps its width when the workspace's name (its header's
+ * subtitle) changes, short or long. */
+static void
+test_sidebar_width_stays (Fixture       *f,
+                          gconstpointer  data)
+{
+  GtkWidget *sidebar = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_BOX, "sidebar_box");
+  GtkWidget *title = cairn_test_find_widget (GTK_WIDGET (f->window), ADW_TYPE_WINDOW_TITLE,
+                                             "sidebar_title");
+  const char *names[] = { "Home", "Local Workspace",
+                          "The Müller-Lüdenscheidt family and friends shared workspace" };
+  int first = -1;
+
+  g_assert_nonnull (sidebar);
+  g_assert_nonnull (title);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      int min, nat;
+
+      adw_window_title_set_subtitle (ADW_WINDOW_TITLE (title), names[i]);
+      gtk_widget_measure (sidebar, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+      if (first < 0)
+        first = nat;
+      g_assert_cmpint (nat, ==, first);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1036,6 +1063,7 @@ main (int   argc,
   ADD ("/lists/create-rename-delete", test_create_rename_delete_list);
   ADD ("/lists/sidebar-menu", test_sidebar_list_menu);
   ADD ("/lists/sidebar-arrow-keys", test_sidebar_arrow_keys);
+  ADD ("/lists/sidebar-width-stays", test_sidebar_width_stays);
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
   ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
