@@ -29,6 +29,8 @@ struct _CairnNotesView
   GtkStack           *list_stack;
   GtkListView        *notes_list;
   GtkStack           *editor_stack;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *list_pane;
   GtkEntry           *title_entry;
   GtkTextView        *body_view;
   GtkInfoBar         *refusal_bar;
@@ -234,11 +236,38 @@ open_note_buffer (CairnNotesView *self)
   sync_editable (self);
 }
 
+/* Folded, the editor takes the place of the list: when the person opens a
+ * note (clicks it, or makes a new one), not when the selection follows
+ * another device's change. */
+static void
+show_editor (CairnNotesView *self)
+{
+  if (self->note != NULL)
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->editor_stack));
+}
+
+static void
+on_back_clicked (GtkButton      *button,
+                 CairnNotesView *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+static void
+on_note_activated (GtkListView    *list,
+                   guint           position,
+                   CairnNotesView *self)
+{
+  show_editor (self);
+}
+
 static void
 sync_editor (CairnNotesView *self)
 {
   if (self->note == NULL)
     {
+      /* Folded, nothing to edit: the list. */
+      adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
       gtk_stack_set_visible_child_name (self->editor_stack, "none");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.delete", FALSE);
       return;
@@ -407,6 +436,9 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, list_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, notes_list);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, editor_stack);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, list_pane);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, title_entry);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, body_view);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, refusal_bar);
@@ -460,6 +492,7 @@ cairn_notes_view_new (CairnPool *pool)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_note_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_note_row), NULL);
   gtk_list_view_set_factory (self->notes_list, factory);
+  g_signal_connect (self->notes_list, "activate", G_CALLBACK (on_note_activated), self);
   /* The list gets its model when the view is first shown (map). */
 
   on_notes_changed (self);
@@ -483,6 +516,7 @@ cairn_notes_view_select_note (CairnNotesView *self,
       if (g_str_equal (cairn_note_get_id (note), note_id))
         {
           gtk_single_selection_set_selected (self->selection, i);
+          show_editor (self);
           return;
         }
     }

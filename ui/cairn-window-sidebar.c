@@ -80,29 +80,33 @@ on_lists_keynav_failed (GtkWidget        *box,
  * header's title and subtitle labels (inside the AdwWindowTitle, which
  * ellipsizes them but asks for their whole text) ask for a fixed number
  * of characters, so a long name is ellipsized instead of widening the
- * sidebar, and a short one does not narrow it. */
-#define SIDEBAR_TITLE_CHARS 18
-
+ * sidebar, and a short one does not narrow it. The title is "Cairn"; the
+ * subtitle, in a smaller font, the workspace ("Local Workspace" fits). */
 static void
-fix_title_width (GtkWidget *widget)
+fix_title_width (GtkWidget *widget,
+                 guint     *n_labels)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
       if (GTK_IS_LABEL (child))
         {
-          gtk_label_set_width_chars (GTK_LABEL (child), SIDEBAR_TITLE_CHARS);
-          gtk_label_set_max_width_chars (GTK_LABEL (child), SIDEBAR_TITLE_CHARS);
+          int chars = (*n_labels)++ == 0 ? 8 : 16;
+
+          gtk_label_set_width_chars (GTK_LABEL (child), chars);
+          gtk_label_set_max_width_chars (GTK_LABEL (child), chars);
         }
       else
-        fix_title_width (child);
+        fix_title_width (child, n_labels);
     }
 }
 
 void
 _cairn_window_sidebar_init (CairnWindow *self)
 {
-  fix_title_width (GTK_WIDGET (self->sidebar_title));
+  guint n_labels = 0;
+
+  fix_title_width (GTK_WIDGET (self->sidebar_title), &n_labels);
   g_signal_connect (self->notes_listbox, "keynav-failed",
                     G_CALLBACK (on_notes_keynav_failed), self);
   g_signal_connect (self->lists_listbox, "keynav-failed",

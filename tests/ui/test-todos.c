@@ -1046,6 +1046,58 @@ test_sidebar_width_stays (Fixture       *f,
     }
 }
 
+static gboolean
+leaflet_folded (gpointer leaflet)
+{
+  return adw_leaflet_get_folded (leaflet);
+}
+
+/* At 360 px the notes page folds: the list, or the editor with a back
+ * button, one at a time; opening a note shows the editor, Back the list.
+ * Wide, both side by side and no back button. */
+static void
+test_notes_fold_when_narrow (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  CairnWindow *window;
+  GtkWidget *view, *leaflet, *back, *list, *editor;
+
+  g_settings_set_int (settings, "window-width", 360);
+  g_settings_set_int (settings, "window-height", 640);
+  window = cairn_window_new (NULL, settings, f->pool);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cairn_test_wait_until (is_mapped, window));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-note", NULL);
+  view = cairn_test_find_widget (GTK_WIDGET (window), CAIRN_TYPE_NOTES_VIEW, NULL);
+  leaflet = cairn_test_find_widget (view, ADW_TYPE_LEAFLET, "leaflet");
+  back = cairn_test_find_widget (view, GTK_TYPE_BUTTON, "back_button");
+  list = cairn_test_find_widget (view, GTK_TYPE_LIST_VIEW, "notes_list");
+  editor = cairn_test_find_widget (view, GTK_TYPE_STACK, "editor_stack");
+  g_assert_true (cairn_test_wait_until (leaflet_folded, leaflet));
+  /* the new note is open: the editor, with a way back */
+  g_assert_true (adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == editor);
+  g_assert_true (cairn_test_wait_until (is_mapped, back));
+
+  g_signal_emit_by_name (back, "clicked");
+  g_assert_false (adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == editor);
+  g_assert_true (cairn_test_wait_until (is_mapped, list));
+  /* what a click on the note in the list emits */
+  g_signal_emit_by_name (list, "activate", 0);
+  g_assert_true (adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == editor);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* The fixture's window is wide: no fold, no back button. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-note", NULL);
+  view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_NOTES_VIEW, NULL);
+  leaflet = cairn_test_find_widget (view, ADW_TYPE_LEAFLET, "leaflet");
+  back = cairn_test_find_widget (view, GTK_TYPE_BUTTON, "back_button");
+  cairn_test_spin (20);
+  g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (leaflet)));
+  g_assert_false (gtk_widget_get_visible (back));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1067,6 +1119,7 @@ main (int   argc,
   ADD ("/todos/remote-change-in-open-list", test_remote_change_in_open_list);
   ADD ("/notes/listed-when-shown", test_notes_listed_when_shown);
   ADD ("/notes/new-and-rename", test_new_note_and_rename);
+  ADD ("/notes/fold-when-narrow", test_notes_fold_when_narrow);
   ADD ("/notes/typing-and-remote-edit", test_note_typing_and_remote_edit);
   ADD ("/notes/refusing-edits-is-read-only", test_note_refusing_edits_is_read_only);
   ADD ("/notes/large-paste", test_note_large_paste);
