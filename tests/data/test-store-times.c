@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "cairn-pool.h"
 #include "cairn-times.h"
 #include "store-test-util.h"
 
@@ -637,6 +638,65 @@ test_newer_version (void)
   assert_rebuild_same (ts->store);
 }
 
+/* ---- the pool ---- */
+
+static void
+test_pool (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) todos = NULL;
+  g_autofree char *l1 = NULL, *id = NULL;
+  guint n_due = 0, n_time = 0, n_reminder = 0, n_dismissed = 0, n_repeat = 0, n_done = 0;
+  CairnTodo *todo;
+
+  l1 = cairn_store_create_list (ts->store, "Home", &error);
+  todos = cairn_pool_get_todos (pool, l1);
+  id = cairn_store_create_todo (ts->store, l1, "Water the plants", NULL, NULL, &error);
+  g_assert_no_error (error);
+  todo = cairn_pool_lookup_todo (pool, id);
+  g_signal_connect (todo, "notify::due", G_CALLBACK (test_count_notify), &n_due);
+  g_signal_connect (todo, "notify::due-time", G_CALLBACK (test_count_notify), &n_time);
+  g_signal_connect (todo, "notify::reminder", G_CALLBACK (test_count_notify), &n_reminder);
+  g_signal_connect (todo, "notify::reminder-dismissed", G_CALLBACK (test_count_notify), &n_dismissed);
+  g_signal_connect (todo, "notify::repeat", G_CALLBACK (test_count_notify), &n_repeat);
+  g_signal_connect (todo, "notify::done", G_CALLBACK (test_count_notify), &n_done);
+
+  g_assert_true (cairn_store_set_todo_due_time (ts->store, id, "2026-12-07", "17:00", &error));
+  g_assert_cmpstr (cairn_todo_get_due_time (todo), ==, "17:00");
+  g_assert_cmpuint (n_due, ==, 1);
+  g_assert_cmpuint (n_time, ==, 1);
+  g_assert_cmpuint (n_reminder + n_dismissed + n_repeat, ==, 0);
+
+  g_assert_true (cairn_store_set_todo_reminder (ts->store, id, "2026-12-07T16:30+01:00", &error));
+  g_assert_cmpstr (cairn_todo_get_reminder (todo), ==, "2026-12-07T16:30+01:00");
+  g_assert_cmpuint (n_reminder, ==, 1);
+  g_assert_cmpuint (n_due + n_time, ==, 2);
+  g_assert_true (cairn_store_dismiss_todo_reminder (ts->store, id, &error));
+  g_assert_true (cairn_todo_get_reminder_dismissed (todo));
+  g_assert_cmpuint (n_dismissed, ==, 1);
+  g_assert_cmpuint (n_reminder, ==, 1);
+
+  g_assert_true (cairn_store_set_todo_repeat (ts->store, id, "weekly:mon,wed", &error));
+  g_assert_cmpstr (cairn_todo_get_repeat (todo), ==, "weekly:mon,wed");
+  g_assert_cmpuint (n_repeat, ==, 1);
+
+  /* completing moves it on: due, reminder (armed again) change; done does not */
+  g_assert_true (cairn_store_set_todo_done (ts->store, id, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_todo_get_due (todo), ==, "2026-12-09");
+  g_assert_cmpstr (cairn_todo_get_reminder (todo), ==, "2026-12-09T16:30+01:00");
+  g_assert_false (cairn_todo_get_reminder_dismissed (todo));
+  g_assert_false (cairn_todo_get_done (todo));
+  g_assert_cmpuint (n_due, ==, 2);
+  g_assert_cmpuint (n_time, ==, 1);
+  g_assert_cmpuint (n_reminder, ==, 2);
+  g_assert_cmpuint (n_dismissed, ==, 2);
+  g_assert_cmpuint (n_repeat, ==, 1);
+  g_assert_cmpuint (n_done, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -654,5 +714,6 @@ main (int   argc,
   g_test_add_func ("/times/race-dismiss-and-new-reminder", test_race_dismiss_and_new_reminder);
   g_test_add_func ("/times/older-client", test_older_client);
   g_test_add_func ("/times/newer-version", test_newer_version);
+  g_test_add_func ("/times/pool", test_pool);
   return g_test_run ();
 }
