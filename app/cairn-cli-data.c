@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn-cli-private.h"
+#include "cairn-times.h"
 
 typedef enum { KIND_LIST = CAIRN_OBJECT_LIST, KIND_TODO = CAIRN_OBJECT_TODO,
                KIND_NOTE = CAIRN_OBJECT_NOTE } Kind;
@@ -163,7 +164,12 @@ todo_to_json (JsonBuilder *builder,
   json_builder_set_member_name (builder, "done");
   json_builder_add_boolean_value (builder, cairn_todo_get_done (todo));
   add_string_or_null (builder, "due", cairn_todo_get_due (todo));
+  add_string_or_null (builder, "due_time", cairn_todo_get_due_time (todo));
   add_string_or_null (builder, "priority", cairn_todo_get_priority (todo));
+  add_string_or_null (builder, "reminder", cairn_todo_get_reminder (todo));
+  json_builder_set_member_name (builder, "reminder_dismissed");
+  json_builder_add_boolean_value (builder, cairn_todo_get_reminder_dismissed (todo));
+  add_string_or_null (builder, "repeat", cairn_todo_get_repeat (todo));
   json_builder_set_member_name (builder, "deleted");
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_set_member_name (builder, "tags");
@@ -187,8 +193,9 @@ note_to_json (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
-/* "[ ] ID  TITLE  due YYYY-MM-DD", then "  !PRIORITY" unless it is none
- * and "  #TAG #TAG" when it has tags. */
+/* "[ ] ID  TITLE  due YYYY-MM-DD[ HH:MM]", then "  !PRIORITY" unless it
+ * is none, "  #TAG #TAG" when it has tags, then "  remind …" and
+ * "  repeat RULE" when set. */
 static void
 print_todo_line (CairnPool  *pool,
                  CairnTodo  *todo,
@@ -203,9 +210,14 @@ print_todo_line (CairnPool  *pool,
     g_string_append_printf (extra, "  !%s", priority);
   for (guint i = 0; i < names->len; i++)
     g_string_append_printf (extra, "%s#%s", i == 0 ? "  " : " ", (char *) names->pdata[i]);
-  g_print ("%s[%c] %s  %s%s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
+  cairn_cli_append_times (extra, cairn_todo_get_reminder (todo),
+                          cairn_todo_get_reminder_dismissed (todo), cairn_todo_get_repeat (todo));
+  g_print ("%s[%c] %s  %s%s%s%s%s%s\n", indent, cairn_todo_get_done (todo) ? 'x' : ' ',
            cairn_todo_get_id (todo), cairn_todo_get_title (todo),
-           due != NULL ? "  due " : "", due != NULL ? due : "", extra->str);
+           due != NULL ? "  due " : "", due != NULL ? due : "",
+           due != NULL && cairn_todo_get_due_time (todo) != NULL ? " " : "",
+           due != NULL && cairn_todo_get_due_time (todo) != NULL ? cairn_todo_get_due_time (todo) : "",
+           extra->str);
 }
 
 /* The todo and, below it, its shown subtasks in position order (todos is
@@ -447,9 +459,12 @@ cmd_add (CairnCli  *cli,
   g_autofree char *id = NULL;
   const char *priority = NULL;
   const char *parent = NULL;
+  const char *due = NULL;
+  g_autofree char *due_date = NULL, *due_time = NULL;
   CairnCliOption options[] = {
     { "--priority", TRUE, &priority },
     { "--parent", TRUE, &parent },
+    { "--due", TRUE, &due },
     { NULL }
   };
   const char *args[2];
@@ -469,12 +484,24 @@ cmd_add (CairnCli  *cli,
   if (priority != NULL && !cairn_is_priority (priority))
     return cairn_cli_failf (cli, "todo.priority_set: “priority” is not a priority "
                             "(none, low, medium or high)");
+  if (due != NULL)
+    {
+      cairn_cli_split_due (due, &due_date, &due_time);
+      if (!cairn_is_date (due_date))
+        return cairn_cli_failf (cli, "todo.due_set: “due” is not a real date in the form YYYY-MM-DD");
+      if (due_time != NULL && !cairn_is_time_of_day (due_time))
+        return cairn_cli_failf (cli, "todo.due_set: “time” is not a time of day in the form HH:MM "
+                                "(00:00 to 23:59)");
+    }
   id = cairn_store_create_subtask (opened_store (cli), args[0], parent, args[1], NULL, NULL,
                                    &error);
   if (id == NULL)
     return cairn_cli_fail (cli, error);
   if (priority != NULL && !g_str_equal (priority, "none") &&
       !cairn_store_set_todo_priority (opened_store (cli), id, priority, &error))
+    return cairn_cli_fail (cli, error);
+  if (due_date != NULL &&
+      !cairn_store_set_todo_due_time (opened_store (cli), id, due_date, due_time, &error))
     return cairn_cli_fail (cli, error);
   for (guint i = 0; i < tags->len; i++)
     {
@@ -571,6 +598,7 @@ cmd_due (CairnCli  *cli,
          char     **argv)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *date = NULL, *time = NULL;
   gboolean clear = FALSE;
   CairnCliOption options[] = {
     { "--clear", FALSE, &clear },
@@ -582,10 +610,12 @@ cmd_due (CairnCli  *cli,
   if (!cairn_cli_parse (cli, argc, argv, options, 1, 2, args))
     return CAIRN_CLI_USAGE;
   if (clear == (args[1] != NULL))
-    return cairn_cli_usage (cli, "give either a date (YYYY-MM-DD) or --clear");
+    return cairn_cli_usage (cli, "give either a date (YYYY-MM-DD[THH:MM]) or --clear");
   if ((status = require (cli, KIND_TODO, args[0], WANT_LIVE)) != CAIRN_CLI_OK)
     return status;
-  if (!cairn_store_set_todo_due (opened_store (cli), args[0], args[1], &error))
+  if (args[1] != NULL)
+    cairn_cli_split_due (args[1], &date, &time);
+  if (!cairn_store_set_todo_due_time (opened_store (cli), args[0], date, time, &error))
     return cairn_cli_fail (cli, error);
   return report (cli, KIND_TODO, args[0], FALSE);
 }
@@ -794,13 +824,13 @@ const CairnCliCommand cairn_cli_data_commands[] = {
   { "list-rename",  "ID TITLE",         "Rename a list", cmd_rename, &list_rename },
   { "list-rm",      "ID",               "Delete a list (it can be restored)", cmd_id_action, &list_rm },
   { "list-restore", "ID",               "Bring a deleted list back", cmd_id_action, &list_restore },
-  { "add",          "LIST-ID TITLE [--parent ID] [--priority LEVEL] [--tag NAME]…",
+  { "add",          "LIST-ID TITLE [--parent ID] [--priority LEVEL] [--tag NAME]… [--due DATE[THH:MM]]",
                     "Add a todo at the end of a list (or of a todo's subtasks); prints its id", cmd_add },
   { "todos",        "[LIST-ID] [--all]", "Show the open todos (--all: completed too)", cmd_todos },
   { "done",         "ID",               "Mark a todo completed", cmd_id_action, &todo_done },
   { "undone",       "ID",               "Mark a todo not completed", cmd_id_action, &todo_undone },
   { "rename",       "ID TITLE",         "Rename a todo", cmd_rename, &todo_rename },
-  { "due",          "ID YYYY-MM-DD|--clear", "Set or clear a todo's due date", cmd_due },
+  { "due",          "ID YYYY-MM-DD[THH:MM]|--clear", "Set or clear a todo's due date (and time)", cmd_due },
   { "move",         "ID [--list LIST-ID] [--parent ID|--no-parent] [--before ID|--after ID]",
                     "Move a todo with its subtasks (default: to the end of its list, "
                     "under the same parent)", cmd_move },

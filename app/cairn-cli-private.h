@@ -115,4 +115,16 @@ extern const CairnCliCommand cairn_cli_tags_commands[];
 char *cairn_cli_ensure_tag (CairnStore *store, const char *name, GError **error);
 extern const CairnCliCommand cairn_cli_subtask_commands[];
 
+/* Due times, reminders and repeats (cairn-cli-times.c). */
+extern const CairnCliCommand cairn_cli_times_commands[];
+/* "YYYY-MM-DD[THH:MM]" into the date and the time (NULL without one);
+ * the store checks both. */
+gboolean cairn_cli_split_due     (const char *arg, char **date, char **time);
+/* A reminder in this device's zone, "YYYY-MM-DD HH:MM", and the time and
+ * offset it was set with when they differ. */
+char    *cairn_cli_format_moment (const char *moment);
+/* "  remind …  repeat …" for what is set. */
+void     cairn_cli_append_times  (GString *line, const char *reminder, gboolean dismissed,
+                                  const char *repeat);
+
 G_END_DECLS

@@ -128,7 +128,7 @@ cmd_subtasks (CairnCli  *cli,
 
 /* The fields `details` prints, in order: a new field of a todo is one row
  * here (the JSON form is the store's row, so it has them all anyway). */
-typedef enum { FIELD_TEXT, FIELD_FLAG } FieldKind;
+typedef enum { FIELD_TEXT, FIELD_FLAG, FIELD_MOMENT } FieldKind;
 
 static const struct
 {
@@ -142,6 +142,10 @@ static const struct
   { "parent",   "parent_id", FIELD_TEXT },
   { "done",     "done",      FIELD_FLAG },
   { "due",      "due",       FIELD_TEXT },
+  { "due time", "due_time",  FIELD_TEXT },
+  { "reminder", "reminder",  FIELD_MOMENT },
+  { "dismissed", "reminder_dismissed", FIELD_FLAG },
+  { "repeat",   "repeat",    FIELD_TEXT },
   { "deleted",  "deleted",   FIELD_FLAG },
   { "deleted with", "gone_with", FIELD_TEXT },
   { "position", "position",  FIELD_TEXT },
@@ -155,6 +159,7 @@ cmd_details (CairnCli  *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) todo = NULL;
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) occurrences = NULL;
   const char *args[1];
   int status;
 
@@ -164,10 +169,19 @@ cmd_details (CairnCli  *cli,
     return status;
   if ((rows = read_subtasks (cli, args[0], &error)) == NULL)
     return cairn_cli_fail (cli, error);
+  /* a repeating todo's completed occurrences (cairn-cli-times.c) */
+  if ((occurrences = cairn_store_list_occurrences (cairn_cli_get_store (cli, NULL), args[0],
+                                                   &error)) == NULL)
+    return cairn_cli_fail (cli, error);
 
   if (cli->json)
     {
       g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonArray) dates = json_array_new ();
+
+      for (guint i = 0; i < occurrences->len; i++)
+        json_array_add_string_element (dates, occurrences->pdata[i]);
+      json_object_set_array_member (todo, "occurrences", g_steal_pointer (&dates));
 
       json_object_set_member (todo, "subtasks", rows_to_json (rows));
       json_object_set_int_member (todo, "open_subtasks", count_open (rows));
@@ -180,11 +194,23 @@ cmd_details (CairnCli  *cli,
     {
       const char *value;
 
+      g_autofree char *shown = NULL;
+
       if (fields[i].kind == FIELD_FLAG)
         value = json_object_get_boolean_member (todo, fields[i].member) ? "yes" : "no";
       else if ((value = member_or_null (todo, fields[i].member)) == NULL)
         value = "-";
+      else if (fields[i].kind == FIELD_MOMENT)
+        value = shown = cairn_cli_format_moment (value);
       g_print ("%-13s %s\n", fields[i].label, value);
+    }
+  if (occurrences->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (occurrences, NULL);
+      joined = g_strjoinv (" ", (char **) occurrences->pdata);
+      g_print ("%-13s %s\n", "completed on", joined);
     }
   /* Completing a todo leaves its subtasks as they are: say how many are
    * still open, so that nobody takes a done parent for a done subtree. */

@@ -18,6 +18,10 @@ typedef enum
   CAIRN_FIELD_TAG_NAME,   /* a title of at most CAIRN_TAG_NAME_MAX_CHARS */
   CAIRN_FIELD_COLOR,      /* one of cairn_tag_colors[] */
   CAIRN_FIELD_PRIORITY,   /* none, low, medium or high */
+  /* Due times, reminders and repeats (cairn-times.h) */
+  CAIRN_FIELD_TIME,       /* HH:MM, a wall-clock time of day */
+  CAIRN_FIELD_MOMENT,     /* YYYY-MM-DDTHH:MM±HH:MM, a local time and its offset */
+  CAIRN_FIELD_REPEAT,     /* a repeat rule in its one spelling */
 } CairnFieldKind;
 
 typedef struct

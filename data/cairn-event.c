@@ -10,6 +10,7 @@
 #include "cairn-json-guard.h"
 #include "cairn-position.h"
 #include "cairn-text.h"
+#include "cairn-times.h"
 
 G_DEFINE_QUARK (cairn-event-error-quark, cairn_event_error)
 G_DEFINE_BOXED_TYPE (CairnEvent, cairn_event, cairn_event_ref, cairn_event_unref)
@@ -61,6 +62,17 @@ static const CairnEventSpec catalogue[] = {
   { "tag.deleted",    1, { { "tag_id", CAIRN_FIELD_ID } } },
   { "todo.tagged",    1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
   { "todo.untagged",  1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
+
+  /* Due times, reminders and repeats (issue 13). due_set v2: an optional
+   * wall-clock time; completed v2: the occurrence (due date) completed. */
+  { "todo.due_set",   2, { { "todo_id", CAIRN_FIELD_ID }, { "due", CAIRN_FIELD_DATE },
+                           { "time", CAIRN_FIELD_TIME, TRUE } } },
+  { "todo.completed", 2, { { "todo_id", CAIRN_FIELD_ID }, { "occurrence", CAIRN_FIELD_DATE, TRUE } } },
+  { "todo.reminder_set", 1, { { "todo_id", CAIRN_FIELD_ID }, { "at", CAIRN_FIELD_MOMENT } } },
+  { "todo.reminder_cleared", 1, { { "todo_id", CAIRN_FIELD_ID } } },
+  { "todo.reminder_dismissed", 1, { { "todo_id", CAIRN_FIELD_ID }, { "at", CAIRN_FIELD_MOMENT } } },
+  { "todo.repeat_set", 1, { { "todo_id", CAIRN_FIELD_ID }, { "rule", CAIRN_FIELD_REPEAT } } },
+  { "todo.repeat_cleared", 1, { { "todo_id", CAIRN_FIELD_ID } } },
 };
 
 const char * const cairn_tag_colors[] = {
@@ -132,6 +144,10 @@ upcast_identity (JsonObject *args)
 static const CairnUpcaster upcasters[] = {
   { "todo.created", 1, upcast_identity },
   { "todo.moved",   1, upcast_identity },
+  /* v1 had no time (a date-only due) and completed no particular
+   * occurrence (it completes the todo, as it always did). */
+  { "todo.due_set",   1, upcast_identity },
+  { "todo.completed", 1, upcast_identity },
 };
 
 const CairnEventSpec *
@@ -379,6 +395,39 @@ check_field (const CairnFieldSpec  *field,
           return FALSE;
         }
       return TRUE;
+
+    case CAIRN_FIELD_TIME:
+      if (!cairn_is_time_of_day (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a time of day in the form HH:MM (00:00 to 23:59)", field->name);
+          return FALSE;
+        }
+      return TRUE;
+
+    case CAIRN_FIELD_MOMENT:
+      if (!cairn_is_moment (value))
+        {
+          g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                       "“%s” is not a moment in the form YYYY-MM-DDTHH:MM±HH:MM "
+                       "(a real date, 00:00 to 23:59, an offset from -12:00 to +14:00)",
+                       field->name);
+          return FALSE;
+        }
+      return TRUE;
+
+    case CAIRN_FIELD_REPEAT:
+      {
+        g_autofree char *why = cairn_repeat_rule_check (value);
+
+        if (why != NULL)
+          {
+            g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                         "“%s” is not a repeat rule: %s", field->name, why);
+            return FALSE;
+          }
+        return TRUE;
+      }
 
     case CAIRN_FIELD_TEXT_OPS:
       {

@@ -40,6 +40,8 @@ gboolean   _cairn_todo_set_priority  (CairnTodo *self, const char *priority);
 /* tag_ids: space-separated, NULL for none */
 gboolean   _cairn_todo_set_tag_ids   (CairnTodo *self, const char *tag_ids);
 gboolean   _cairn_todo_set_parent_id (CairnTodo *self, const char *parent_id);
+gboolean   _cairn_todo_set_times     (CairnTodo *self, const char *due_time, const char *reminder,
+                                      gboolean reminder_dismissed, const char *repeat);
 
 /* A note reads its body through its pool, when asked for it. The version
  * is the note's text version as note_versions holds it (NULL: never

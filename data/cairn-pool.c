@@ -43,7 +43,8 @@
                   "AND NOT g.deleted ORDER BY g.name, g.id))"
 /* Columns after the id: as _cairn_pool_update_todo() reads them (deleted
  * is 0 where only live rows are read). */
-#define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS ", parent_id"
+#define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS ", parent_id, " \
+                     "due_time, reminder, reminder_dismissed, repeat"
 #define SELECT_TODOS "SELECT id, " TODO_COLUMNS " FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT " TODO_COLUMNS " FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
@@ -156,6 +157,10 @@ _cairn_pool_update_todo (gpointer      todo,
   _cairn_todo_set_priority (todo, _cairn_pool_column_text (stmt, first + 6));
   _cairn_todo_set_tag_ids (todo, _cairn_pool_column_text (stmt, first + 7));
   _cairn_todo_set_parent_id (todo, _cairn_pool_column_text (stmt, first + 8));
+  _cairn_todo_set_times (todo, _cairn_pool_column_text (stmt, first + 9),
+                         _cairn_pool_column_text (stmt, first + 10),
+                         sqlite3_column_int (stmt, first + 11) != 0,
+                         _cairn_pool_column_text (stmt, first + 12));
 }
 
 void

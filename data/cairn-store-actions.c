@@ -473,6 +473,8 @@ cairn_store_set_todo_done (CairnStore  *self,
   if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
     return FALSE;
   args = args_new ("todo_id", todo_id);
+  if (done && !_cairn_store_add_occurrence_arg (self, todo_id, args, error))
+    return FALSE;
   return commit_args (self, done ? "todo.completed" : "todo.reopened", args, error);
 }
 

@@ -250,8 +250,8 @@ changes_set_for_table (CairnChanges *changes,
     return changes->notes;
   if (g_str_equal (table, "tags"))
     return changes->tags;
-  if (g_str_equal (table, "todo_tags"))
-    return changes->todos;   /* keyed "TODO-ID/TAG-ID": the todo's prefix */
+  if (g_str_equal (table, "todo_tags") || g_str_equal (table, "todo_occurrences"))
+    return changes->todos;   /* keyed "TODO-ID/…": the todo's prefix */
   return NULL;
 }
 
@@ -307,7 +307,7 @@ _cairn_changes_add_changeset (CairnChanges  *changes,
         {
           const char *key = (const char *) sqlite3_value_text (pk);
 
-          if (g_str_equal (table, "todo_tags"))
+          if (g_str_equal (table, "todo_tags") || g_str_equal (table, "todo_occurrences"))
             g_hash_table_add (set, g_strndup (key, strcspn (key, "/")));
           else
             g_hash_table_add (set, g_strdup (key));

@@ -66,7 +66,8 @@ static const struct
   [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted, id = '" CAIRN_INBOX_ID
                                   "' AS inbox FROM lists WHERE id = ?1" },
   [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, parent_id, gone_with, title, position, "
-                                  "done, due, priority, deleted FROM todos WHERE id = ?1" },
+                                  "done, due, due_time, priority, reminder, reminder_dismissed, "
+                                  "repeat, deleted FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
@@ -157,7 +158,7 @@ cairn_store_read_object (CairnStore      *self,
     {
       const char *name = sqlite3_column_name (stmt, col);
       gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0 ||
-                      strcmp (name, "inbox") == 0;
+                      strcmp (name, "inbox") == 0 || strcmp (name, "reminder_dismissed") == 0;
 
       json_builder_set_member_name (builder, name);
       if (flag)
@@ -211,8 +212,12 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "todo_tags",
                    "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
-                   "SELECT deleted, done, due, gone_with, id, list_id, parent_id, position, "
-                   "priority, title FROM todos ORDER BY id", error))
+                   "SELECT deleted, done, due, due_anchor, due_time, gone_with, id, list_id, "
+                   "parent_id, position, priority, reminder, reminder_dismissed, repeat, "
+                   "title FROM todos ORDER BY id", error) ||
+      !dump_table (self, builder, "todo_occurrences",
+                   "SELECT completed_at, id, occurrence, todo_id FROM todo_occurrences "
+                   "ORDER BY id", error))
     return NULL;
   /* Events still waiting for their object: part of the state (every
    * replica has the same), shown only when there are any. */

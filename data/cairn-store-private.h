@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 9
+#define CAIRN_STORE_SCHEMA_VERSION 10
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -356,3 +356,14 @@ GPtrArray      *_cairn_store_list_children       (CairnStore       *self,
                                                   gboolean          deleted_too,
                                                   GError          **error);
 
+/* Due times, reminders and repeats (cairn-store-times.c): todo.completed
+ * may move a repeating todo to its next occurrence. */
+CairnTreeResult _cairn_store_apply_completion    (CairnStore       *self,
+                                                  const CairnEvent *event,
+                                                  CairnChanges     *changes,
+                                                  GError          **error);
+/* Adds "occurrence" (its due date) to a todo.completed of a repeating todo. */
+gboolean        _cairn_store_add_occurrence_arg  (CairnStore       *self,
+                                                  const char       *todo_id,
+                                                  JsonObject       *args,
+                                                  GError          **error);

@@ -72,16 +72,19 @@ static const CairnReducer reducers[] = {
   { "todo.renamed", "todos", "todo_id",
     "UPDATE todos SET title = :title "
     "WHERE id = :todo_id AND NOT deleted AND title IS NOT :title" },
-  { "todo.completed", "todos", "todo_id",
-    "UPDATE todos SET done = 1 WHERE id = :todo_id AND NOT deleted AND NOT done" },
+  /* todo.completed (v2) may move a repeating todo to its next occurrence:
+   * several statements, in cairn-store-times.c. */
   { "todo.reopened", "todos", "todo_id",
     "UPDATE todos SET done = 0 WHERE id = :todo_id AND NOT deleted AND done" },
+  /* v2: the time too (absent: date only); the date a person sets is the
+   * anchor a repeat rule counts from. */
   { "todo.due_set", "todos", "todo_id",
-    "UPDATE todos SET due = :due "
-    "WHERE id = :todo_id AND NOT deleted AND due IS NOT :due" },
+    "UPDATE todos SET due = :due, due_time = :time, due_anchor = :due "
+    "WHERE id = :todo_id AND NOT deleted "
+    "AND (due IS NOT :due OR due_time IS NOT :time OR due_anchor IS NOT :due)" },
   { "todo.due_cleared", "todos", "todo_id",
-    "UPDATE todos SET due = NULL "
-    "WHERE id = :todo_id AND NOT deleted AND due IS NOT NULL" },
+    "UPDATE todos SET due = NULL, due_time = NULL, due_anchor = NULL "
+    "WHERE id = :todo_id AND NOT deleted AND (due IS NOT NULL OR due_time IS NOT NULL)" },
   /* todo.moved, todo.deleted and todo.restored carry a subtree: several
    * statements, in cairn-store-subtasks.c. */
 
@@ -122,6 +125,26 @@ static const CairnReducer reducers[] = {
     "UPDATE todo_tags SET tagged = 0 WHERE id = :todo_id || '/' || :tag_id AND tagged "
     "AND EXISTS (SELECT 1 FROM todos WHERE id = :todo_id AND NOT deleted) "
     "AND EXISTS (SELECT 1 FROM tags WHERE id = :tag_id AND NOT deleted)", "tag_id" },
+
+  /* Reminders and repeats (issue 13). Setting a reminder arms it (again,
+   * when the same moment was dismissed: a person asked for it); a
+   * dismissal names the moment it dismisses and is a no-op once the
+   * reminder changed, so a new reminder rings. */
+  { "todo.reminder_set", "todos", "todo_id",
+    "UPDATE todos SET reminder = :at, reminder_dismissed = 0 "
+    "WHERE id = :todo_id AND NOT deleted AND (reminder IS NOT :at OR reminder_dismissed)" },
+  { "todo.reminder_cleared", "todos", "todo_id",
+    "UPDATE todos SET reminder = NULL, reminder_dismissed = 0 "
+    "WHERE id = :todo_id AND NOT deleted AND reminder IS NOT NULL" },
+  { "todo.reminder_dismissed", "todos", "todo_id",
+    "UPDATE todos SET reminder_dismissed = 1 "
+    "WHERE id = :todo_id AND NOT deleted AND reminder IS :at AND NOT reminder_dismissed" },
+  { "todo.repeat_set", "todos", "todo_id",
+    "UPDATE todos SET repeat = :rule "
+    "WHERE id = :todo_id AND NOT deleted AND repeat IS NOT :rule" },
+  { "todo.repeat_cleared", "todos", "todo_id",
+    "UPDATE todos SET repeat = NULL "
+    "WHERE id = :todo_id AND NOT deleted AND repeat IS NOT NULL" },
 };
 
 static const CairnReducer *
@@ -200,6 +223,11 @@ static const struct
   { "todo.tagged",      "tags",  "tag_id" },
   { "todo.untagged",    "todos", "todo_id" },
   { "todo.untagged",    "tags",  "tag_id" },
+  { "todo.reminder_set",       "todos", "todo_id" },
+  { "todo.reminder_cleared",   "todos", "todo_id" },
+  { "todo.reminder_dismissed", "todos", "todo_id" },
+  { "todo.repeat_set",         "todos", "todo_id" },
+  { "todo.repeat_cleared",     "todos", "todo_id" },
 };
 
 /* Parked events of our own outbox (no seq yet) sort after every logged one. */
@@ -525,7 +553,7 @@ apply (CairnStore       *self,
       return TRUE;
     }
 
-  if (_cairn_store_is_tree_event (current->name))
+  if (_cairn_store_is_tree_event (current->name) || g_str_equal (current->name, "todo.completed"))
     {
       CairnTreeResult result;
 
@@ -535,7 +563,9 @@ apply (CairnStore       *self,
       if (changeset != NULL &&
           (before = _cairn_row_image_read (self, "todos", id, error)) == NULL)
         return FALSE;
-      result = _cairn_store_apply_tree_event (self, current, changes, error);
+      result = g_str_equal (current->name, "todo.completed") ?
+               _cairn_store_apply_completion (self, current, changes, error) :
+               _cairn_store_apply_tree_event (self, current, changes, error);
       if (result == CAIRN_TREE_ERROR)
         return FALSE;
       if (changeset != NULL)

@@ -170,6 +170,28 @@ static const char * const migrations[] = {
   "CREATE INDEX todo_tags_by_todo ON todo_tags (todo_id, tag_id);"
   "CREATE INDEX todo_tags_by_tag ON todo_tags (tag_id, todo_id);"
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
+  /* 9 -> 10: due times, reminders and repeats (issue 13). due_time
+   * (HH:MM, wall clock), due_anchor (the due date a person last set; the
+   * repeat rule counts from it, so a monthly rule on the 31st keeps the
+   * 31st), reminder (a moment with its offset) and whether it was
+   * dismissed, the repeat rule; and the completed occurrences of
+   * repeating todos, keyed "TODO-ID/YYYY-MM-DD". Every due until now was
+   * set by a person: it is its own anchor. A file with pending events is
+   * rebuilt once, for the todos table's new column count. */
+  "ALTER TABLE todos ADD COLUMN due_time TEXT;"
+  "ALTER TABLE todos ADD COLUMN due_anchor TEXT;"
+  "ALTER TABLE todos ADD COLUMN reminder TEXT;"
+  "ALTER TABLE todos ADD COLUMN reminder_dismissed INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE todos ADD COLUMN repeat TEXT;"
+  "UPDATE todos SET due_anchor = due WHERE due IS NOT NULL;"
+  "CREATE TABLE todo_occurrences ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  todo_id TEXT NOT NULL,"
+  "  occurrence TEXT NOT NULL,"
+  "  completed_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX todo_occurrences_by_todo ON todo_occurrences (todo_id, occurrence);"
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

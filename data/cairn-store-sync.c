@@ -69,6 +69,11 @@ static const FieldSetter setters[] = {
   { "todo.priority_set", "todo", "todo_id", "priority", "priority", NULL },
   { "tag.renamed",      "tag",  "tag_id",  "name",  "name",    NULL },
   { "tag.recolored",    "tag",  "tag_id",  "color", "color",   NULL },
+  /* Reminders and repeats (issue 13) */
+  { "todo.reminder_set",     "todo", "todo_id", "reminder", "at",   NULL },
+  { "todo.reminder_cleared", "todo", "todo_id", "reminder", NULL,   "" },
+  { "todo.repeat_set",       "todo", "todo_id", "repeat",   "rule", NULL },
+  { "todo.repeat_cleared",   "todo", "todo_id", "repeat",   NULL,   "" },
 };
 
 typedef struct
@@ -195,7 +200,9 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
                                "FROM pending WHERE name IN ('list.renamed', 'todo.renamed', "
                                "'todo.completed', 'todo.reopened', 'todo.due_set', "
                                "'todo.due_cleared', 'todo.moved', 'note.renamed', "
-                               "'todo.priority_set', 'tag.renamed', 'tag.recolored') "
+                               "'todo.priority_set', 'tag.renamed', 'tag.recolored', "
+                               "'todo.reminder_set', 'todo.reminder_cleared', "
+                               "'todo.repeat_set', 'todo.repeat_cleared') "
                                "ORDER BY client_seq", error);
   if (stmt == NULL)
     return NULL;
@@ -208,7 +215,9 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
       const char *note_id = (const char *) sqlite3_column_text (stmt, 5);
       const char *tag_id = (const char *) sqlite3_column_text (stmt, 6);
 
-      if (sqlite3_column_int64 (stmt, 1) != 1)
+      /* every version this build knows sets the same field (todo.due_set
+       * v2 adds a time to the date, todo.completed v2 an occurrence) */
+      if (sqlite3_column_int64 (stmt, 1) > _cairn_event_current_version (name))
         continue;
       for (guint i = 0; i < G_N_ELEMENTS (setters); i++)
         {
@@ -747,7 +756,8 @@ cairn_store_replace_server_history_after (CairnStore  *self,
                           "DELETE FROM lists;"
                           "DELETE FROM parked;"
                           "DELETE FROM todo_tags;"
-                          "DELETE FROM tags;", error))
+                          "DELETE FROM tags;"
+                          "DELETE FROM todo_occurrences;", error))
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);
@@ -934,6 +944,10 @@ cairn_store_keep_mine (CairnStore  *self,
     ok = cairn_store_rename_tag (self, id, ours, error);
   else if (strcmp (field, "color") == 0 && strcmp (kind, "tag") == 0)
     ok = cairn_store_recolor_tag (self, id, ours, error);
+  else if (strcmp (field, "reminder") == 0)
+    ok = cairn_store_set_todo_reminder (self, id, *ours ? ours : NULL, error);
+  else if (strcmp (field, "repeat") == 0)
+    ok = cairn_store_set_todo_repeat (self, id, *ours ? ours : NULL, error);
   else
     g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
                  "Conflict report %" G_GINT64_FORMAT " is about %s.%s, which cannot be restored",

@@ -247,4 +247,27 @@ gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
  * edits never wait for text operations the server lost. */
 char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
 
+/* Due times, reminders and repeats (docs/events.md, issue 13).
+ * due_time: due "YYYY-MM-DD" with an optional wall-clock time "HH:MM"
+ * (both NULL clear it). reminder: a moment "YYYY-MM-DDTHH:MM±HH:MM", NULL
+ * clears it; dismissing names the todo's current reminder. repeat: a rule
+ * (cairn-times.h), NULL clears it. Bad input is refused naming the field. */
+gboolean    cairn_store_set_todo_due_time (CairnStore *self, const char *todo_id,
+                                           const char *due, const char *time,
+                                           GError **error);
+gboolean    cairn_store_set_todo_reminder (CairnStore *self, const char *todo_id,
+                                           const char *at, GError **error);
+gboolean    cairn_store_dismiss_todo_reminder (CairnStore *self, const char *todo_id,
+                                               GError **error);
+gboolean    cairn_store_set_todo_repeat   (CairnStore *self, const char *todo_id,
+                                           const char *rule, GError **error);
+/* The todos whose reminder rings at or before now_unix (Unix seconds):
+ * live, open, reminder set and not dismissed (here or on any device), in
+ * the order they ring (then by id). What the app polls to show them. */
+GPtrArray  *cairn_store_list_due_reminders (CairnStore *self, gint64 now_unix,
+                                            GError **error);
+/* The completed occurrences (dates) of a repeating todo, oldest first. */
+GPtrArray  *cairn_store_list_occurrences  (CairnStore *self, const char *todo_id,
+                                           GError **error);
+
 G_END_DECLS

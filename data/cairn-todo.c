@@ -18,13 +18,18 @@ struct _CairnTodo
   char    *tag_ids_joined;   /* as read: space-separated, NULL for none */
   char   **tag_ids;
   char    *parent_id;
+  char    *due_time;
+  char    *reminder;
+  char    *repeat;
   guint    done : 1;
+  guint    reminder_dismissed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE,
-       PROP_PRIORITY, PROP_TAG_IDS, PROP_PARENT_ID, N_PROPS };
+       PROP_PRIORITY, PROP_TAG_IDS, PROP_PARENT_ID,
+       PROP_DUE_TIME, PROP_REMINDER, PROP_REMINDER_DISMISSED, PROP_REPEAT, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -52,6 +57,9 @@ cairn_todo_finalize (GObject *object)
   g_clear_pointer (&self->tag_ids_joined, g_free);
   g_clear_pointer (&self->tag_ids, g_strfreev);
   g_clear_pointer (&self->parent_id, g_free);
+  g_clear_pointer (&self->due_time, g_free);
+  g_clear_pointer (&self->reminder, g_free);
+  g_clear_pointer (&self->repeat, g_free);
 
   G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
 }
@@ -93,6 +101,18 @@ cairn_todo_get_property (GObject    *object,
     case PROP_PARENT_ID:
       g_value_set_string (value, self->parent_id);
       break;
+    case PROP_DUE_TIME:
+      g_value_set_string (value, self->due_time);
+      break;
+    case PROP_REMINDER:
+      g_value_set_string (value, self->reminder);
+      break;
+    case PROP_REMINDER_DISMISSED:
+      g_value_set_boolean (value, self->reminder_dismissed);
+      break;
+    case PROP_REPEAT:
+      g_value_set_string (value, self->repeat);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -116,6 +136,11 @@ cairn_todo_class_init (CairnTodoClass *klass)
   properties[PROP_PRIORITY] = g_param_spec_string ("priority", NULL, NULL, "none", flags);
   properties[PROP_TAG_IDS] = g_param_spec_boxed ("tag-ids", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_PARENT_ID] = g_param_spec_string ("parent-id", NULL, NULL, NULL, flags);
+  properties[PROP_DUE_TIME] = g_param_spec_string ("due-time", NULL, NULL, NULL, flags);
+  properties[PROP_REMINDER] = g_param_spec_string ("reminder", NULL, NULL, NULL, flags);
+  properties[PROP_REMINDER_DISMISSED] = g_param_spec_boolean ("reminder-dismissed", NULL, NULL,
+                                                              FALSE, flags);
+  properties[PROP_REPEAT] = g_param_spec_string ("repeat", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -290,4 +315,57 @@ _cairn_todo_set_tag_ids (CairnTodo  *self,
   self->tag_ids = tag_ids != NULL ? g_strsplit (tag_ids, " ", -1) : g_new0 (char *, 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TAG_IDS]);
   return TRUE;
+}
+
+/* Due times, reminders and repeats */
+
+const char *
+cairn_todo_get_due_time (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->due_time;
+}
+
+const char *
+cairn_todo_get_reminder (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->reminder;
+}
+
+gboolean
+cairn_todo_get_reminder_dismissed (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  return self->reminder_dismissed;
+}
+
+const char *
+cairn_todo_get_repeat (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+  return self->repeat;
+}
+
+gboolean
+_cairn_todo_set_times (CairnTodo  *self,
+                       const char *due_time,
+                       const char *reminder,
+                       gboolean    reminder_dismissed,
+                       const char *repeat)
+{
+  gboolean changed = FALSE;
+
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+  changed |= set_string_prop (self, &self->due_time, due_time, PROP_DUE_TIME);
+  changed |= set_string_prop (self, &self->reminder, reminder, PROP_REMINDER);
+  changed |= set_string_prop (self, &self->repeat, repeat, PROP_REPEAT);
+  reminder_dismissed = !!reminder_dismissed;
+  if (self->reminder_dismissed != (guint) reminder_dismissed)
+    {
+      self->reminder_dismissed = reminder_dismissed;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMINDER_DISMISSED]);
+      changed = TRUE;
+    }
+  return changed;
 }

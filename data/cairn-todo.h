@@ -3,7 +3,9 @@
  * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL),
  * "priority" (none, low, medium, high), "tag-ids" (its live tags' ids,
  * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag),
- * "parent-id" (the parent todo, NULL at the top level of its list). */
+ * "parent-id" (the parent todo, NULL at the top level of its list),
+ * "due-time" (HH:MM or NULL), "reminder" (YYYY-MM-DDTHH:MM±HH:MM or NULL),
+ * "reminder-dismissed", "repeat" (a repeat rule, cairn-times.h, or NULL). */
 #pragma once
 
 #include <glib-object.h>
@@ -24,5 +26,10 @@ const char *cairn_todo_get_priority (CairnTodo *self);
 const char * const *cairn_todo_get_tag_ids (CairnTodo *self);
 /* The parent todo (same list), NULL at the top level. */
 const char *cairn_todo_get_parent_id (CairnTodo *self);
+/* Due times, reminders and repeats (docs/events.md) */
+const char *cairn_todo_get_due_time  (CairnTodo *self);
+const char *cairn_todo_get_reminder  (CairnTodo *self);
+gboolean    cairn_todo_get_reminder_dismissed (CairnTodo *self);
+const char *cairn_todo_get_repeat    (CairnTodo *self);
 
 G_END_DECLS

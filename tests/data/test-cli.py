@@ -488,7 +488,7 @@ class CliTest(unittest.TestCase):
         self.cli.ok("rebuild")
         self.assertEqual(self.cli.state(), state, "rebuild changed the state")
         parsed = json.loads(state)
-        self.assertEqual(sorted(parsed), ["lists", "notes", "tags",
+        self.assertEqual(sorted(parsed), ["lists", "notes", "tags", "todo_occurrences",
                                           "todo_tags", "todos"])
         self.assertEqual({x["priority"] for x in parsed["todos"]}, {"medium", "none", "high"})
 

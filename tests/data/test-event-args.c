@@ -77,6 +77,9 @@ test_every_kind (void)
               case CAIRN_FIELD_TAG_NAME: value = titles[t]; break;
               case CAIRN_FIELD_COLOR: value = "blue"; break;
               case CAIRN_FIELD_PRIORITY: value = "low"; break;
+              case CAIRN_FIELD_TIME: value = "17:30"; break;
+              case CAIRN_FIELD_MOMENT: value = "2026-12-07T09:00+01:00"; break;
+              case CAIRN_FIELD_REPEAT: value = "weekly:mon,wed/2"; break;
               default: g_assert_not_reached ();
               }
             json_object_set_string_member (args, catalogue[i].fields[f].name, value);
@@ -267,6 +270,9 @@ test_validate (void)
             case CAIRN_FIELD_TAG_NAME: value = "Work"; break;
             case CAIRN_FIELD_COLOR: value = "red"; break;
             case CAIRN_FIELD_PRIORITY: value = "medium"; break;
+            case CAIRN_FIELD_TIME: value = "17:30"; break;
+            case CAIRN_FIELD_MOMENT: value = "2026-12-07T09:00+01:00"; break;
+            case CAIRN_FIELD_REPEAT: value = "weekly:mon,wed/2"; break;
             default: g_assert_not_reached ();
             }
           g_ptr_array_add (good, g_strdup_printf ("\"%s\"", value));

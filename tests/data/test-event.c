@@ -64,6 +64,9 @@ test_valid_events (void)
             case CAIRN_FIELD_TAG_NAME: value = "Work"; break;
             case CAIRN_FIELD_COLOR: value = "slate"; break;
             case CAIRN_FIELD_PRIORITY: value = "high"; break;
+            case CAIRN_FIELD_TIME: value = "17:30"; break;
+            case CAIRN_FIELD_MOMENT: value = "2026-12-07T09:00+01:00"; break;
+            case CAIRN_FIELD_REPEAT: value = "weekly:mon,wed/2"; break;
             default: g_assert_not_reached ();
             }
           json_object_set_string_member (args, catalogue[i].fields[f].name, value);
@@ -75,8 +78,10 @@ test_valid_events (void)
     }
 
   /* The catalogue is exactly the events the issue asks for, and those of
-   * issue 13's priorities and tags. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 26);
+   * issue 13's priorities and tags, and due times, reminders and repeats. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 31);
+  g_assert_true (g_hash_table_contains (names, "todo.reminder_dismissed"));
+  g_assert_true (g_hash_table_contains (names, "todo.repeat_cleared"));
   g_assert_true (g_hash_table_contains (names, "todo.priority_set"));
   g_assert_true (g_hash_table_contains (names, "todo.untagged"));
   g_assert_true (g_hash_table_contains (names, "note.edited"));
@@ -97,7 +102,7 @@ test_unknown (void)
   g_clear_error (&error);
 
   json_object_set_string_member (args, "todo_id", TODO_ID);
-  b = cairn_event_new ("todo.completed", 2, args);
+  b = cairn_event_new ("todo.completed", 3, args);
   g_assert_false (cairn_event_validate (b, &error));
   g_assert_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_UNKNOWN);
 }

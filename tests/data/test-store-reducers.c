@@ -503,7 +503,9 @@ test_read_object (Fixture       *f,
   text = json_to_string (row, FALSE);
   g_assert_true (g_str_has_prefix (text, "{\"id\":\""));
   g_assert_nonnull (strstr (text, "\"title\":\"Milk\""));
-  g_assert_nonnull (strstr (text, "\"done\":false,\"due\":\"2026-12-24\",\"priority\":\"none\","
+  g_assert_nonnull (strstr (text, "\"done\":false,\"due\":\"2026-12-24\",\"due_time\":null,"
+                                     "\"priority\":\"none\",\"reminder\":null,"
+                                     "\"reminder_dismissed\":false,\"repeat\":null,"
                                      "\"deleted\":false,\"tags\":[]}"));
   g_clear_pointer (&row, json_node_unref);
   g_clear_pointer (&text, g_free);

@@ -34,6 +34,7 @@
 #include "cairn-sync-core.h"
 #include "cairn-text.h"
 #include "sim-subtasks.h"
+#include "sim-times.h"
 #include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
@@ -137,6 +138,7 @@ typedef struct
   GRand           *gone_rand;
   guint            n_hot_backups;
   guint            n_subtasks;     /* todos with a parent at the end */
+  guint            n_occurrences;  /* completed occurrences of repeating todos */
   /* The oracle: what each device's person did (see check_intents). */
   GHashTable      *field_intents;  /* "table/id/column" -> GPtrArray of FieldIntent */
   GPtrArray       *inserts;        /* TextInsert */
@@ -914,6 +916,66 @@ client_tag_edit (Sim       *sim,
     cairn_store_delete_tag (c->store, tag, error);
 }
 
+/* Due times, reminders and repeats: mostly on todos that repeat, so that
+ * devices complete the same occurrence, dismiss the same reminder and
+ * change the rule or the due date under each other's completions. */
+static void
+client_times_edit (Sim       *sim,
+                   SimClient *c,
+                   GError   **error)
+{
+  static const char * const rules[] = { "daily", "daily/3", "weekly", "weekly:mon,thu",
+                                        "weekly:sat/2", "monthly", "monthly/2", "yearly" };
+  static const char * const offsets[] = { "+01:00", "+00:00", "-05:00", "+05:30" };
+  g_autofree char *todo = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted ORDER BY position, id");
+  g_autofree char *repeating = random_row (sim, c, "SELECT id FROM todos WHERE NOT deleted AND repeat IS NOT NULL "
+                                                   "AND due IS NOT NULL ORDER BY position, id");
+  g_autofree char *date = g_strdup_printf ("2026-%02d-%02d", g_rand_int_range (sim->rand, 1, 13),
+                                           g_rand_int_range (sim->rand, 1, 32) % 28 + 1);
+  g_autofree char *time = g_strdup_printf ("%02d:%02d", g_rand_int_range (sim->rand, 0, 24),
+                                           15 * g_rand_int_range (sim->rand, 0, 4));
+  int r = g_rand_int_range (sim->rand, 0, 100);
+
+  if (repeating != NULL && chance (sim, 0.6))
+    {
+      g_free (todo);
+      todo = g_steal_pointer (&repeating);
+    }
+  if (todo == NULL)
+    return;
+  if (r < 35)
+    cairn_store_set_todo_done (c->store, todo, TRUE, error);
+  else if (r < 45)
+    cairn_store_set_todo_due_time (c->store, todo, date, chance (sim, 0.5) ? time : NULL, error);
+  else if (r < 60)
+    {
+      g_autofree char *at = g_strdup_printf ("%sT%s%s", date, time,
+                                             offsets[g_rand_int_range (sim->rand, 0, 4)]);
+      cairn_store_set_todo_reminder (c->store, todo, chance (sim, 0.85) ? at : NULL, error);
+    }
+  else if (r < 72)
+    {
+      g_autoptr(GError) none = NULL;
+
+      /* refused when there is no reminder (here): fine */
+      cairn_store_dismiss_todo_reminder (c->store, todo, &none);
+    }
+  else if (r < 90)
+    {
+      /* with a due date to repeat from */
+      g_autofree char *sql = g_strdup_printf ("SELECT due FROM todos WHERE id = '%s'", todo);
+      g_autofree char *due = random_row (sim, c, sql);
+
+      if (cairn_store_set_todo_repeat (c->store, todo, rules[g_rand_int_range (sim->rand, 0, 8)], error) &&
+          due == NULL)
+        cairn_store_set_todo_due_time (c->store, todo, date, NULL, error);
+    }
+  else if (r < 95)
+    cairn_store_set_todo_repeat (c->store, todo, NULL, error);
+  else
+    cairn_store_set_todo_done (c->store, todo, FALSE, error);
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -932,6 +994,8 @@ client_edit (Sim       *sim,
   sim->n_ops++;
   if (chance (sim, 0.15))
     client_tag_edit (sim, c, &error);
+  else if (chance (sim, 0.12))
+    client_times_edit (sim, c, &error);
   else if (list == NULL || r < 4)
     ret = cairn_store_create_list (c->store, title, &error);
   else if (todo != NULL && r < 30 && chance (sim, 0.35))
@@ -1310,7 +1374,8 @@ static char *
 check_field_intents (Sim        *sim,
                      GHashTable *in_log,
                      sqlite3    *db,
-                     SimTree    *tree)
+                     SimTree    *tree,
+                     SimTimes   *times)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -1360,6 +1425,11 @@ check_field_intents (Sim        *sim,
               g_str_equal (parts[2], "deleted") || g_str_equal (parts[2], "parent_id"))
             continue;
           ever_deleted |= sim_tree_ever_deleted (tree, parts[1]);
+          /* A repeating todo's done and due follow its completions: the
+           * times model checks them (sim-times.c). */
+          if ((g_str_equal (parts[2], "done") || g_str_equal (parts[2], "due")) &&
+              sim_times_repeated (times, parts[1]))
+            continue;
         }
       if (devices < 0 || (ever_deleted && !g_str_equal (parts[2], "deleted")))
         continue;
@@ -1557,6 +1627,7 @@ check_intents (Sim        *sim,
   g_autoptr(GHashTable) in_log = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   g_autoptr(SimTree) tree = NULL;
+  g_autoptr(SimTimes) times = NULL;
   char *failure;
 
   for (guint i = 0; i < log->len; i++)
@@ -1570,10 +1641,14 @@ check_intents (Sim        *sim,
       g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
     }
   tree = sim_tree_new (events);
+  times = sim_times_new (events);
   sim->n_subtasks += sim_tree_count_children (tree);
+  sim->n_occurrences += sim_times_count_occurrences (times);
   failure = sim_tree_check (tree, _cairn_store_get_db (replica));
   if (failure == NULL)
-    failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica), tree);
+    failure = sim_times_check (times, tree, _cairn_store_get_db (replica));
+  if (failure == NULL)
+    failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica), tree, times);
   if (failure == NULL)
     failure = check_tag_intents (log, tree, _cairn_store_get_db (replica));
   if (failure == NULL)
@@ -1839,10 +1914,10 @@ run_seed (guint32  seed,
   if (verbose || failure)
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
-                "%u text ops held at the end, %u subtasks, %" G_GINT64_FORMAT " ticks\n",
+                "%u text ops held at the end, %u subtasks, %u completed occurrences, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
-                sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.now);
+                sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)

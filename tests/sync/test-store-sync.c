@@ -930,6 +930,142 @@ test_newer_tag_events_skipped (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 }
 
+/* ---- due times, reminders and repeats (issue 13) ---- */
+
+/* A repeating todo's occurrence completed on both devices offline: one
+ * next occurrence, the completed one once in the history, both orders. */
+static void
+test_repeat_completed_twice (Fixture       *f,
+                             gconstpointer  data)
+{
+  for (guint order = 0; order < 2; order++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *an = g_strdup_printf ("ra%u.db", order);
+      g_autofree char *bn = g_strdup_printf ("rb%u.db", order);
+      g_autoptr(CairnStore) a = open_store (f, an);
+      g_autoptr(CairnStore) b = open_store (f, bn);
+      CairnSyncCore *ca = cairn_sync_core_new (a);
+      CairnSyncCore *cb = cairn_sync_core_new (b);
+      CairnSyncCore *first = order == 0 ? ca : cb, *second = order == 0 ? cb : ca;
+      g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
+      g_autoptr(GPtrArray) dates = NULL;
+
+      g_ptr_array_set_size (f->log, 0);
+      list = cairn_store_create_list (a, "Home", &error);
+      todo = cairn_store_create_todo (a, list, "Water the plants", NULL, NULL, &error);
+      g_assert_true (cairn_store_set_todo_due_time (a, todo, "2026-12-07", "18:00", &error));
+      g_assert_true (cairn_store_set_todo_repeat (a, todo, "weekly:mon,thu", &error));
+      g_assert_no_error (error);
+      sync_device (f, ca, "a");
+      sync_device (f, cb, "b");
+
+      g_assert_true (cairn_store_set_todo_done (a, todo, TRUE, &error));
+      g_assert_true (cairn_store_set_todo_done (b, todo, TRUE, &error));
+      g_assert_no_error (error);
+      sync_device (f, first, "first");
+      sync_device (f, second, "second");
+      sync_device (f, first, "first");
+
+      da = cairn_store_dump_state (a, &error);
+      db = cairn_store_dump_state (b, &error);
+      g_assert_cmpstr (da, ==, db);
+      g_assert_nonnull (strstr (da, "\"due\" : \"2026-12-10\""));   /* the Thursday, once */
+      dates = cairn_store_list_occurrences (b, todo, &error);
+      g_assert_cmpuint (dates->len, ==, 1);
+      g_assert_cmpstr (dates->pdata[0], ==, "2026-12-07");
+      g_assert_cmpuint (n_conflicts (a), ==, 0);
+      g_assert_cmpuint (n_conflicts (b), ==, 0);
+      cairn_sync_core_free (ca);
+      cairn_sync_core_free (cb);
+    }
+}
+
+/* A reminder dismissed on one device does not ring on the other; one set
+ * again afterwards rings on both. */
+static void
+test_reminder_dismissed_elsewhere (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *todo = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  gint64 now = 1796630400 + 3600;   /* 2026-12-07T10:00+01:00 */
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  todo = cairn_store_create_todo (f->a, list, "Train", NULL, NULL, &error);
+  g_assert_true (cairn_store_set_todo_reminder (f->a, todo, "2026-12-07T09:00+01:00", &error));
+  g_assert_no_error (error);
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  due = cairn_store_list_due_reminders (f->b, now, &error);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_clear_pointer (&due, g_ptr_array_unref);
+
+  g_assert_true (cairn_store_dismiss_todo_reminder (f->a, todo, &error));
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  due = cairn_store_list_due_reminders (f->b, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 0);
+  g_clear_pointer (&due, g_ptr_array_unref);
+
+  g_assert_true (cairn_store_set_todo_reminder (f->b, todo, "2026-12-07T09:30+01:00", &error));
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  due = cairn_store_list_due_reminders (f->a, now, &error);
+  g_assert_cmpuint (due->len, ==, 1);
+}
+
+/* Reminders and repeat rules are reported like titles when another
+ * device overwrote ours; keeping mine sets it again. */
+static void
+test_reminder_conflict (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reports = NULL;
+  g_autofree char *list = NULL, *todo = NULL, *db = NULL;
+  CairnConflict *c;
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  todo = cairn_store_create_todo (f->a, list, "Dentist", NULL, NULL, &error);
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_assert_true (cairn_store_set_todo_reminder (f->a, todo, "2026-12-07T09:00+01:00", &error));
+  g_assert_true (cairn_store_set_todo_repeat (f->a, todo, "monthly", &error));
+  sync_device (f, f->ca, "a");
+  g_assert_true (cairn_store_set_todo_reminder (f->b, todo, "2026-12-08T09:00+01:00", &error));
+  g_assert_true (cairn_store_set_todo_repeat (f->b, todo, "yearly", &error));
+  g_assert_no_error (error);
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  g_assert_cmpuint (n_conflicts (f->b), ==, 0);
+  reports = cairn_store_list_conflicts (f->a, &error);
+  g_assert_cmpuint (reports->len, ==, 2);
+  for (guint i = 0; i < reports->len; i++)
+    {
+      c = g_ptr_array_index (reports, i);
+      if (g_str_equal (cairn_conflict_get_field (c), "reminder"))
+        {
+          g_assert_cmpstr (cairn_conflict_get_ours (c), ==, "2026-12-07T09:00+01:00");
+          g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "2026-12-08T09:00+01:00");
+          g_assert_true (cairn_store_keep_mine (f->a, cairn_conflict_get_id (c), &error));
+          g_assert_no_error (error);
+        }
+      else
+        {
+          g_assert_cmpstr (cairn_conflict_get_field (c), ==, "repeat");
+          g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "yearly");
+        }
+    }
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  db = cairn_store_dump_state (f->b, &error);
+  g_assert_nonnull (strstr (db, "\"reminder\" : \"2026-12-07T09:00+01:00\""));
+  g_assert_nonnull (strstr (db, "\"repeat\" : \"yearly\""));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -964,5 +1100,11 @@ main (int argc, char *argv[])
               test_restore_same_head_other_prefix, fixture_tear_down);
   g_test_add ("/sync/store/restore-same-head-other-prefix-no-chain", Fixture, "no-chain",
               fixture_set_up, test_restore_same_head_other_prefix, fixture_tear_down);
+  g_test_add ("/sync/store/repeat-completed-twice", Fixture, NULL, fixture_set_up,
+              test_repeat_completed_twice, fixture_tear_down);
+  g_test_add ("/sync/store/reminder-dismissed-elsewhere", Fixture, NULL, fixture_set_up,
+              test_reminder_dismissed_elsewhere, fixture_tear_down);
+  g_test_add ("/sync/store/reminder-conflict", Fixture, NULL, fixture_set_up,
+              test_reminder_conflict, fixture_tear_down);
   return g_test_run ();
 }

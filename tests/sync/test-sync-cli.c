@@ -465,6 +465,57 @@ test_subtasks (Fixture       *f,
   g_assert_cmpstr (sa, ==, sb);
 }
 
+/* Due times, reminders and repeats through the real server: both devices
+ * complete the same occurrence of a repeating todo offline (exactly one
+ * next occurrence, the completed one once in the history); a reminder
+ * dismissed on one device is dismissed on the other. */
+static void
+test_times (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *home = NULL, *t = NULL, *sa = NULL, *sb = NULL, *v = NULL, *out = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  home = cli_ok (f, "a", "list-add", "Home", NULL);
+  t = cli_ok (f, "a", "add", home, "Water the plants", "--due", "2026-12-07T18:00", NULL);
+  g_free (cli_ok (f, "a", "repeat", t, "daily", "--every", "3", NULL));
+  g_free (cli_ok (f, "a", "remind", t, "2026-12-07T17:45+01:00", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  /* offline: both complete the 7th; a also dismisses the reminder */
+  g_free (cli_ok (f, "a", "done", t, NULL));
+  g_free (cli_ok (f, "b", "done", t, NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+  v = details_field (f, "a", t, "due");
+  g_assert_cmpstr (v, ==, "2026-12-10");
+  g_clear_pointer (&v, g_free);
+  v = details_field (f, "b", t, "reminder");
+  g_assert_cmpstr (v, ==, "2026-12-10T17:45+01:00");
+  g_clear_pointer (&v, g_free);
+  out = cli_ok (f, "b", "--json", "details", t, NULL);
+  g_assert_nonnull (strstr (out, "\"occurrences\":[\"2026-12-07\"]"));
+  g_assert_nonnull (strstr (out, "\"done\":false"));
+
+  g_free (cli_ok (f, "a", "remind", t, "--dismiss", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  v = details_field (f, "b", t, "reminder_dismissed");
+  g_assert_cmpstr (v, ==, "true");
+  g_free (cli_ok (f, "b", "rebuild", NULL));
+  g_free (sb);
+  g_free (sa);
+  sa = state (f, "a");
+  sb = state (f, "b");
+  g_assert_cmpstr (sa, ==, sb);
+}
+
 static void
 test_long_offline (Fixture       *f,
                    gconstpointer  data)
@@ -1156,6 +1207,7 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/two-devices-converge", test_two_devices_converge);
   ADD ("/sync/cli/long-offline", test_long_offline);
   ADD ("/sync/cli/subtasks", test_subtasks);
+  ADD ("/sync/cli/times", test_times);
   ADD ("/sync/cli/one-conflict-on-losing-side", test_one_conflict_on_losing_side);
   ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
   ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);
