@@ -61,6 +61,9 @@ static const CairnEventSpec catalogue[] = {
   { "tag.deleted",    1, { { "tag_id", CAIRN_FIELD_ID } } },
   { "todo.tagged",    1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
   { "todo.untagged",  1, { { "todo_id", CAIRN_FIELD_ID }, { "tag_id", CAIRN_FIELD_ID } } },
+
+  /* Notes on a task (issue 13): the text CRDT of note bodies */
+  { "todo.notes_edited", 1, { { "todo_id", CAIRN_FIELD_ID }, { "ops", CAIRN_FIELD_TEXT_OPS } } },
 };
 
 const char * const cairn_tag_colors[] = {

@@ -66,7 +66,8 @@ static const struct
   [CAIRN_OBJECT_LIST] = { "list", "SELECT id, title, position, deleted, id = '" CAIRN_INBOX_ID
                                   "' AS inbox FROM lists WHERE id = ?1" },
   [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, parent_id, gone_with, title, position, "
-                                  "done, due, priority, deleted FROM todos WHERE id = ?1" },
+                                  "done, due, priority, deleted, cairn_todo_notes (id) AS notes "
+                                  "FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
@@ -211,7 +212,8 @@ cairn_store_dump_state (CairnStore  *self,
       !dump_table (self, builder, "todo_tags",
                    "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
-                   "SELECT deleted, done, due, gone_with, id, list_id, parent_id, position, "
+                   "SELECT deleted, done, due, gone_with, id, list_id, "
+                   "cairn_todo_notes (id) AS notes, parent_id, position, "
                    "priority, title FROM todos ORDER BY id", error))
     return NULL;
   /* Events still waiting for their object: part of the state (every
