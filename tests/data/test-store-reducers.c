@@ -504,7 +504,7 @@ test_read_object (Fixture       *f,
   g_assert_true (g_str_has_prefix (text, "{\"id\":\""));
   g_assert_nonnull (strstr (text, "\"title\":\"Milk\""));
   g_assert_nonnull (strstr (text, "\"done\":false,\"due\":\"2026-12-24\",\"priority\":\"none\","
-                                     "\"deleted\":false,\"tags\":[]}"));
+                                     "\"deleted\":false,\"notes\":\"\",\"tags\":[]}"));
   g_clear_pointer (&row, json_node_unref);
   g_clear_pointer (&text, g_free);
 

@@ -60,7 +60,7 @@ class NoteTextCli(unittest.TestCase):
             (2, "not a number", ["note-insert", note, "1.5", "x"]),
             (2, "unknown option", ["note-insert", note, "-1", "x"]),
             (2, "not a number", ["note-delete", note, "0", "two"]),
-            (1, "not a note id", ["note-insert", "nope", "0", "x"]),
+            (1, "not a note or todo id", ["note-insert", "nope", "0", "x"]),
             (1, "No note", ["note-show", "01890a5d-ac96-774b-bcce-b302099a8058"]),
             (2, "usage", ["note-insert", note, "0"]),
         ]
