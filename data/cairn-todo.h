@@ -3,7 +3,9 @@
  * "id", "list-id", "title", "position", "done", "due" (YYYY-MM-DD or NULL),
  * "priority" (none, low, medium, high), "tag-ids" (its live tags' ids,
  * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag),
- * "parent-id" (the parent todo, NULL at the top level of its list). */
+ * "parent-id" (the parent todo, NULL at the top level of its list),
+ * "notes" (the task's notes, read when asked for; notified when they
+ * change). */
 #pragma once
 
 #include <glib-object.h>
@@ -24,5 +26,7 @@ const char *cairn_todo_get_priority (CairnTodo *self);
 const char * const *cairn_todo_get_tag_ids (CairnTodo *self);
 /* The parent todo (same list), NULL at the top level. */
 const char *cairn_todo_get_parent_id (CairnTodo *self);
+/* The todo's notes ("" when none), as cairn_note_get_body() reads a body. */
+const char *cairn_todo_get_notes    (CairnTodo *self);
 
 G_END_DECLS
