@@ -441,6 +441,35 @@ test_newer_version (void)
 #undef T
 }
 
+/* Damaged stored notes: the workspace opens with a warning naming the
+ * todo, and reading them says what is wrong instead of giving a wrong
+ * text. */
+static void
+test_damaged_notes (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = new_todo (ts->store, "Damaged");
+  g_autofree char *path = g_strdup (cairn_store_get_path (ts->store));
+  g_autofree char *notes = NULL;
+
+  type_into (ts->store, id, 0, "Soon unreadable.");
+  g_assert_true (cairn_store_save_note_bodies (ts->store, &error));
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store),
+                                 "UPDATE todo_note_ops SET ops = X'C1FF';"
+                                 "DELETE FROM todo_notes;", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&ts->store);
+
+  g_test_expect_message ("cairn-store", G_LOG_LEVEL_WARNING, "*notes of todo*damaged*");
+  ts->store = cairn_store_open (path, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  notes = cairn_store_dup_todo_notes (ts->store, id, &error);
+  g_assert_null (notes);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, id));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -454,5 +483,6 @@ main (int argc, char **argv)
   g_test_add_func ("/todo-notes/same-id-as-note", test_same_id_as_note);
   g_test_add_func ("/todo-notes/pool", test_pool_notes);
   g_test_add_func ("/todo-notes/newer-version", test_newer_version);
+  g_test_add_func ("/todo-notes/damaged", test_damaged_notes);
   return g_test_run ();
 }
