@@ -315,19 +315,38 @@ cache_forget (CairnStore     *self,
     g_hash_table_remove (self->text_cache, key);
 }
 
+/* The cached entry, found without allocating: this runs on every
+ * keystroke commit. */
+static TextCacheEntry *
+cache_lookup (CairnStore     *self,
+              const TextKind *kind,
+              const char     *note_id)
+{
+  char key[96];
+
+  if (kind->cache_prefix[0] == '\0')
+    return g_hash_table_lookup (self->text_cache, note_id);
+  if ((gsize) g_snprintf (key, sizeof key, "%s%s", kind->cache_prefix, note_id) < sizeof key)
+    return g_hash_table_lookup (self->text_cache, key);
+  {
+    g_autofree char *long_key = cache_key (kind, note_id);
+
+    return g_hash_table_lookup (self->text_cache, long_key);
+  }
+}
+
 static TextCacheEntry *
 cached_text (CairnStore      *self,
              const TextKind  *kind,
              const char      *note_id,
              GError         **error)
 {
-  g_autofree char *key = cache_key (kind, note_id);
   TextCacheEntry *entry;
 
   if (self->text_cache == NULL)
     self->text_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               text_cache_entry_free);
-  entry = g_hash_table_lookup (self->text_cache, key);
+  entry = cache_lookup (self, kind, note_id);
   if (entry != NULL)
     return entry;
   /* The cache only merges; it never makes local edits. */
@@ -336,7 +355,7 @@ cached_text (CairnStore      *self,
     return NULL;
   if (g_hash_table_size (self->text_cache) >= TEXT_CACHE_MAX)
     g_hash_table_remove_all (self->text_cache);
-  g_hash_table_insert (self->text_cache, g_steal_pointer (&key), entry);
+  g_hash_table_insert (self->text_cache, cache_key (kind, note_id), entry);
   return entry;
 }
 
