@@ -151,6 +151,24 @@ static const struct
   { "position", "position",  FIELD_TEXT },
 };
 
+/* The task notes last, as they may take many lines: each indented, so
+ * that no line of them passes for a field. */
+static void
+print_notes (const char *notes)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (notes == NULL || *notes == '\0')
+    {
+      g_print ("%-13s %s\n", "notes", "-");
+      return;
+    }
+  g_print ("%-13s %ld characters\n", "notes", g_utf8_strlen (notes, -1));
+  lines = g_strsplit (notes, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_print ("  %s\n", lines[i]);
+}
+
 static int
 cmd_details (CairnCli  *cli,
              int        argc,
@@ -217,6 +235,7 @@ cmd_details (CairnCli  *cli,
   g_print ("%-13s %u (%u open)\n", "subtasks", rows->len, count_open (rows));
   for (guint i = 0; i < rows->len; i++)
     print_line (rows->pdata[i], "  ");
+  print_notes (member_or_null (todo, "notes"));
   return CAIRN_CLI_OK;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-cli-text.c: cairn-cli's commands on note bodies (the text CRDT). */
+/* cairn-cli-text.c: cairn-cli's commands on note bodies and todos' notes
+ * (the text CRDT). */
 #include "config.h"
 
 #include <string.h>
@@ -26,7 +27,39 @@ parse_count (CairnCli    *cli,
   return TRUE;
 }
 
-/* Prints the note's body (plain) or {"id","title","body","length"}. */
+/* Whether @id is a note's or (no note has it) a todo's: the text the
+ * note-* commands work on. Ids are unique per kind only, so a note wins
+ * the (unlikely) tie. NULL with @error when neither has it. */
+static JsonNode *
+read_text_owner (CairnStore  *store,
+                 const char  *id,
+                 gboolean    *is_todo,
+                 GError     **error)
+{
+  g_autoptr(GError) not_note = NULL;
+  JsonNode *row;
+
+  *is_todo = FALSE;
+  row = cairn_store_read_object (store, CAIRN_OBJECT_NOTE, id, NULL, &not_note);
+  if (row != NULL || !g_error_matches (not_note, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+    {
+      if (row == NULL)
+        g_propagate_error (error, g_steal_pointer (&not_note));
+      return row;
+    }
+  row = cairn_store_read_object (store, CAIRN_OBJECT_TODO, id, NULL, NULL);
+  if (row == NULL)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "No note or todo with id %s", id);
+      return NULL;
+    }
+  *is_todo = TRUE;
+  return row;
+}
+
+/* Prints the note's body (plain) or {"id","title","body","length"}; for a
+ * todo, its notes, under "notes" in JSON. */
 static int
 show_note (CairnCli   *cli,
            CairnStore *store,
@@ -35,25 +68,28 @@ show_note (CairnCli   *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) row = NULL;
   JsonObject *note;
+  gboolean is_todo;
+  const char *member;
 
   if (!cairn_is_object_id (id))
-    return cairn_cli_failf (cli, "“%s” is not a note id", id);
-  row = cairn_store_read_object (store, CAIRN_OBJECT_NOTE, id, NULL, &error);
+    return cairn_cli_failf (cli, "“%s” is not a note or todo id", id);
+  row = read_text_owner (store, id, &is_todo, &error);
   if (row == NULL)
     return cairn_cli_fail (cli, error);
   note = json_node_get_object (row);
+  member = is_todo ? "notes" : "body";
   if (cli->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
-      const char *body = json_object_get_string_member (note, "body");
+      const char *body = json_object_get_string_member (note, member);
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
       json_builder_add_string_value (b, id);
       json_builder_set_member_name (b, "title");
       json_builder_add_string_value (b, json_object_get_string_member (note, "title"));
-      json_builder_set_member_name (b, "body");
+      json_builder_set_member_name (b, member);
       json_builder_add_string_value (b, body);
       json_builder_set_member_name (b, "length");
       json_builder_add_int_value (b, g_utf8_strlen (body, -1));
@@ -64,7 +100,7 @@ show_note (CairnCli   *cli,
       cairn_cli_print_json (cli, node);
     }
   else
-    g_print ("%s\n", json_object_get_string_member (note, "body"));
+    g_print ("%s\n", json_object_get_string_member (note, member));
   return CAIRN_CLI_OK;
 }
 
@@ -79,10 +115,19 @@ edit_body (CairnCli   *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnText) body = NULL;
   g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(JsonNode) owner = NULL;
   CairnStore *store;
+  gboolean is_todo = FALSE;
 
-  if ((store = cairn_cli_get_store (cli, &error)) == NULL ||
-      (body = cairn_store_load_note_text (store, id, &error)) == NULL)
+  if ((store = cairn_cli_get_store (cli, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  if (!cairn_is_object_id (id))
+    return cairn_cli_failf (cli, "“%s” is not a note or todo id", id);
+  if ((owner = read_text_owner (store, id, &is_todo, &error)) == NULL)
+    return cairn_cli_fail (cli, error);
+  body = is_todo ? cairn_store_load_todo_notes (store, id, &error)
+                 : cairn_store_load_note_text (store, id, &error);
+  if (body == NULL)
     return cairn_cli_fail (cli, error);
   if (text != NULL)
     {
@@ -91,7 +136,8 @@ edit_body (CairnCli   *cli,
     }
   else if (!cairn_text_delete (body, pos, len, ops, &error))
     return cairn_cli_fail (cli, error);
-  if (!cairn_store_edit_note (store, id, ops, &error))
+  if (!(is_todo ? cairn_store_edit_todo_notes (store, id, ops, &error)
+                : cairn_store_edit_note (store, id, ops, &error)))
     return cairn_cli_fail (cli, error);
   return show_note (cli, store, id);
 }
@@ -194,9 +240,9 @@ cmd_note_show (CairnCli  *cli,
 
 const CairnCliCommand cairn_cli_text_commands[] = {
   { "note-insert", "ID POS TEXT | ID POS --file PATH",
-    "Insert TEXT (or the text of PATH, - for standard input) into a note's body before character POS (from 0)",
+    "Insert TEXT (or the text of PATH, - for standard input) into a note's body (or a todo's notes) before character POS (from 0)",
     cmd_note_insert },
-  { "note-delete", "ID POS LEN",  "Delete LEN characters of a note's body from character POS", cmd_note_delete },
-  { "note-show",   "ID",          "Print a note's body", cmd_note_show },
+  { "note-delete", "ID POS LEN",  "Delete LEN characters of a note's body (or a todo's notes) from character POS", cmd_note_delete },
+  { "note-show",   "ID",          "Print a note's body (or a todo's notes)", cmd_note_show },
   { NULL }
 };

@@ -73,6 +73,9 @@ static const CairnEventSpec catalogue[] = {
   { "todo.reminder_dismissed", 1, { { "todo_id", CAIRN_FIELD_ID }, { "at", CAIRN_FIELD_MOMENT } } },
   { "todo.repeat_set", 1, { { "todo_id", CAIRN_FIELD_ID }, { "rule", CAIRN_FIELD_REPEAT } } },
   { "todo.repeat_cleared", 1, { { "todo_id", CAIRN_FIELD_ID } } },
+
+  /* Notes on a task (issue 13): the text CRDT of note bodies */
+  { "todo.notes_edited", 1, { { "todo_id", CAIRN_FIELD_ID }, { "ops", CAIRN_FIELD_TEXT_OPS } } },
 };
 
 const char * const cairn_tag_colors[] = {

@@ -30,7 +30,11 @@ CairnTag  *_cairn_tag_new            (const char *id);
 gboolean   _cairn_tag_set_name       (CairnTag *self, const char *name);
 gboolean   _cairn_tag_set_color      (CairnTag *self, const char *color);
 
-CairnTodo *_cairn_todo_new           (const char *id);
+/* A todo reads its notes through its pool, as a note reads its body. */
+CairnTodo *_cairn_todo_new           (CairnPool *pool, const char *id);
+void       _cairn_todo_detach        (CairnTodo *self);
+gboolean   _cairn_todo_set_notes_version (CairnTodo *self, gconstpointer version, gsize size);
+char      *_cairn_pool_dup_todo_notes (CairnPool *self, const char *id, GError **error);
 gboolean   _cairn_todo_set_list_id   (CairnTodo *self, const char *list_id);
 gboolean   _cairn_todo_set_title     (CairnTodo *self, const char *title);
 gboolean   _cairn_todo_set_position  (CairnTodo *self, const char *position);

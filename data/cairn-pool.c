@@ -43,8 +43,10 @@
                   "AND NOT g.deleted ORDER BY g.name, g.id))"
 /* Columns after the id: as _cairn_pool_update_todo() reads them (deleted
  * is 0 where only live rows are read). */
+/* A todo's notes version: the notes are read only when asked for. */
+#define TODO_NOTES_VERSION "(SELECT version FROM todo_note_versions WHERE id = todos.id)"
 #define TODO_COLUMNS "list_id, title, position, done, due, deleted, priority, " TODO_TAGS ", parent_id, " \
-                     "due_time, reminder, reminder_dismissed, repeat"
+                     "due_time, reminder, reminder_dismissed, repeat, " TODO_NOTES_VERSION
 #define SELECT_TODOS "SELECT id, " TODO_COLUMNS " FROM todos WHERE deleted = 0"
 #define SELECT_TODO  "SELECT " TODO_COLUMNS " FROM todos WHERE id = ?1"
 #define SELECT_TODOS_OF_LIST "SELECT id FROM todos WHERE list_id = ?1 AND deleted = 0 ORDER BY position, id"
@@ -98,7 +100,7 @@ static const char *note_id_of (gpointer obj) { return cairn_note_get_id (obj); }
 static const char *tag_id_of (gpointer obj) { return cairn_tag_get_id (obj); }
 
 gpointer _cairn_pool_create_list (CairnPool *p, const char *id) { return _cairn_list_new (id); }
-gpointer _cairn_pool_create_todo (CairnPool *p, const char *id) { return _cairn_todo_new (id); }
+gpointer _cairn_pool_create_todo (CairnPool *p, const char *id) { return _cairn_todo_new (p, id); }
 gpointer _cairn_pool_create_note (CairnPool *p, const char *id) { return _cairn_note_new (p, id); }
 gpointer _cairn_pool_create_tag (CairnPool *p, const char *id) { return _cairn_tag_new (id); }
 
@@ -161,6 +163,8 @@ _cairn_pool_update_todo (gpointer      todo,
                          _cairn_pool_column_text (stmt, first + 10),
                          sqlite3_column_int (stmt, first + 11) != 0,
                          _cairn_pool_column_text (stmt, first + 12));
+  _cairn_todo_set_notes_version (todo, sqlite3_column_blob (stmt, first + 13),
+                                 sqlite3_column_bytes (stmt, first + 13));
 }
 
 void
@@ -643,6 +647,20 @@ cairn_pool_dispose (GObject *object)
   G_OBJECT_CLASS (cairn_pool_parent_class)->dispose (object);
 }
 
+/* Todos that outlive the pool keep the notes they have read, if any. */
+static void
+detach_todos (GHashTable *todos)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (todos == NULL)
+    return;
+  g_hash_table_iter_init (&iter, todos);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    _cairn_todo_detach (value);
+}
+
 /* Notes that outlive the pool keep the body they have read, if any. */
 static void
 detach_notes (GHashTable *notes)
@@ -677,6 +695,8 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);
   _cairn_row_map_clear (&self->tags);
+  detach_todos (self->todos.live);
+  detach_todos (self->todos.ghosts);
   _cairn_row_map_clear (&self->todos);
   detach_notes (self->notes.live);
   detach_notes (self->notes.ghosts);
@@ -746,6 +766,14 @@ cairn_pool_new (CairnStore *store)
 }
 
 /* The note's current text (see cairn_note_get_body()). */
+char *
+_cairn_pool_dup_todo_notes (CairnPool   *self,
+                            const char  *id,
+                            GError     **error)
+{
+  return cairn_store_dup_todo_notes (self->store, id, error);
+}
+
 char *
 _cairn_pool_dup_note_body (CairnPool   *self,
                            const char  *id,

@@ -244,7 +244,7 @@ changes_set_for_table (CairnChanges *changes,
 {
   if (g_str_equal (table, "lists"))
     return changes->lists;
-  if (g_str_equal (table, "todos"))
+  if (g_str_equal (table, "todos") || g_str_equal (table, "todo_note_versions"))
     return changes->todos;
   if (g_str_equal (table, "notes") || g_str_equal (table, "note_versions"))
     return changes->notes;

@@ -67,7 +67,7 @@ static const struct
                                   "' AS inbox FROM lists WHERE id = ?1" },
   [CAIRN_OBJECT_TODO] = { "todo", "SELECT id, list_id, parent_id, gone_with, title, position, "
                                   "done, due, due_time, priority, reminder, reminder_dismissed, "
-                                  "repeat, deleted FROM todos WHERE id = ?1" },
+                                  "repeat, deleted, cairn_todo_notes (id) AS notes FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
   [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
                                   "FROM notes WHERE id = ?1" },
@@ -213,8 +213,8 @@ cairn_store_dump_state (CairnStore  *self,
                    "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id", error) ||
       !dump_table (self, builder, "todos",
                    "SELECT deleted, done, due, due_anchor, due_time, gone_with, id, list_id, "
-                   "parent_id, position, priority, reminder, reminder_dismissed, repeat, "
-                   "title FROM todos ORDER BY id", error) ||
+                   "cairn_todo_notes (id) AS notes, parent_id, position, priority, reminder, "
+                   "reminder_dismissed, repeat, title FROM todos ORDER BY id", error) ||
       !dump_table (self, builder, "todo_occurrences",
                    "SELECT completed_at, id, occurrence, todo_id FROM todo_occurrences "
                    "ORDER BY id", error))

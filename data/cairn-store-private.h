@@ -236,6 +236,19 @@ gboolean      _cairn_store_apply_note_edit (CairnStore       *self,
                                             const CairnEvent *event,
                                             CairnChanges     *changes,
                                             GError          **error);
+/* todo.notes_edited: the same, on the todo's tables (todo_note_crdts,
+ * todo_note_ops; todo_note_versions in changesets); the todo goes into
+ * changes->todos. */
+gboolean      _cairn_store_apply_todo_notes_edit (CairnStore       *self,
+                                                  const CairnEvent *event,
+                                                  CairnChanges     *changes,
+                                                  GError          **error);
+/* The args of the todo.notes_edited events that carry @ops. */
+GPtrArray    *_cairn_store_todo_notes_edit_args  (const char         *todo_id,
+                                                  const CairnTextOps *ops);
+/* note.edited or todo.notes_edited: merged by the text CRDT, recorded as
+ * one row of note_versions or todo_note_versions. */
+gboolean      _cairn_store_is_text_event  (const char       *name);
 /* Forgets the decoded CRDTs kept between note.edited commits. Done by
  * _cairn_store_load_meta(), i.e. on every rollback and external change. */
 void          _cairn_store_text_cache_clear (CairnStore      *self);

@@ -168,7 +168,9 @@ _cairn_store_rollback_pending (CairnStore  *self,
    * created again with the same id. */
   self->bodies_stale = TRUE;
   return _cairn_store_exec (self, "DELETE FROM note_body_versions WHERE note_id NOT IN "
-                            "(SELECT id FROM notes)", error);
+                            "(SELECT id FROM notes);"
+                            "DELETE FROM todo_notes WHERE todo_id NOT IN (SELECT id FROM todos)",
+                            error);
 }
 
 gboolean

@@ -163,6 +163,8 @@ empty_derived_tables (CairnStore  *self,
                           "DELETE FROM note_versions; DELETE FROM note_body_versions; "
                           "DELETE FROM parked; DELETE FROM todo_tags; DELETE FROM tags; "
                           "DELETE FROM todo_occurrences; "
+                          "DELETE FROM todo_note_crdts; DELETE FROM todo_note_ops; "
+                          "DELETE FROM todo_note_versions; DELETE FROM todo_notes; "
                           "UPDATE meta SET rebuild = 0 WHERE rebuild;", error))
     return FALSE;
   _cairn_store_text_cache_clear (self);

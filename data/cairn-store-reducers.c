@@ -215,6 +215,7 @@ static const struct
   { "note.deleted",     "notes", "note_id" },
   { "note.restored",    "notes", "note_id" },
   { "note.edited",      "notes", "note_id" },
+  { "todo.notes_edited", "todos", "todo_id" },
   { "todo.priority_set", "todos", "todo_id" },
   { "tag.renamed",      "tags",  "tag_id" },
   { "tag.recolored",    "tags",  "tag_id" },
@@ -533,22 +534,26 @@ apply (CairnStore       *self,
 
   /* Text merges through the CRDT instead of one SQL statement; what the
    * state records is one row of note_versions, encoded like the others. */
-  if (g_str_equal (current->name, "note.edited"))
+  if (_cairn_store_is_text_event (current->name))
     {
-      id = json_object_get_string_member (current->args, "note_id");
+      gboolean todo = g_str_equal (current->name, "todo.notes_edited");
+      const char *table = todo ? "todo_note_versions" : "note_versions";
+
+      id = json_object_get_string_member (current->args, todo ? "todo_id" : "note_id");
       if (changeset != NULL &&
-          (before = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+          (before = _cairn_row_image_read (self, table, id, error)) == NULL)
         return FALSE;
-      if (!_cairn_store_apply_note_edit (self, current, changes, error))
+      if (!(todo ? _cairn_store_apply_todo_notes_edit (self, current, changes, error)
+                 : _cairn_store_apply_note_edit (self, current, changes, error)))
         return FALSE;
       if (changeset == NULL && !park_event_if_orphan (self, current, error))
         return FALSE;
       if (changeset != NULL)
         {
-          if ((after = _cairn_row_image_read (self, "note_versions", id, error)) == NULL)
+          if ((after = _cairn_row_image_read (self, table, id, error)) == NULL)
             return FALSE;
           g_bytes_unref (*changeset);
-          *changeset = _cairn_changeset_encode (self, "note_versions", before, after);
+          *changeset = _cairn_changeset_encode (self, table, before, after);
         }
       return TRUE;
     }
@@ -666,7 +671,7 @@ _cairn_store_apply_flat (CairnStore          *self,
    * which apply() sends to the text CRDT before it looks at the table):
    * as usual. */
   reducer = lookup_reducer (name);
-  if (reducer == NULL || g_str_equal (name, "note.edited") ||
+  if (reducer == NULL || _cairn_store_is_text_event (name) ||
       !_cairn_event_spec_is_newest (spec))
     {
       g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
@@ -786,7 +791,7 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
   /* Upcasting keeps an event's name, so the name says whether it has a
    * one-row reducer (note.edited writes one row of note_versions).
    * Anything else is recorded by a session. */
-  if (!waiting && (lookup_reducer (event->name) != NULL || g_str_equal (event->name, "note.edited")))
+  if (!waiting && (lookup_reducer (event->name) != NULL || _cairn_store_is_text_event (event->name)))
     return apply (self, event, changes, skipped, changeset, error);
 
   *changeset = NULL;

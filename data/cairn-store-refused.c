@@ -244,7 +244,7 @@ cairn_store_set_aside_refused (CairnStore  *self,
           g_ptr_array_add (result, change);
           if (!move_out (self, change, error))
             goto fail;
-          any_text |= g_str_equal (ev->name, "note.edited");
+          any_text |= _cairn_store_is_text_event (ev->name);
           removed++;
         }
       /* The server has none of these (it refused client_seq), so the

@@ -191,7 +191,34 @@ static const char * const migrations[] = {
   "  completed_at INTEGER NOT NULL"
   ") WITHOUT ROWID;"
   "CREATE INDEX todo_occurrences_by_todo ON todo_occurrences (todo_id, occurrence);"
-  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);"
+  /* (9 -> 10, continued) Notes on a task, on the same text CRDT as note bodies
+   * (todo.notes_edited, cairn-store-text.c). Tables of their own, not the
+   * notes' tables keyed by todo id: ids are unique per table only, and a
+   * todo sharing a note's id must not share its text. todo_note_crdts and
+   * todo_note_ops are the CRDT (outside changesets); todo_note_versions
+   * is state (in changesets); todo_notes holds the text written lazily
+   * and the version it is of (derived, outside changesets). These
+   * tables add no column to any existing table. */
+  "CREATE TABLE todo_note_crdts ("
+  "  todo_id TEXT PRIMARY KEY NOT NULL,"
+  "  crdt BLOB NOT NULL"
+  ");"
+  "CREATE TABLE todo_note_ops ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  todo_id TEXT NOT NULL,"
+  "  ops BLOB NOT NULL"
+  ");"
+  "CREATE INDEX todo_note_ops_by_todo ON todo_note_ops (todo_id, seq);"
+  "CREATE TABLE todo_note_versions ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version BLOB NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE todo_notes ("
+  "  todo_id TEXT PRIMARY KEY NOT NULL,"
+  "  version BLOB NOT NULL,"
+  "  notes TEXT NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -757,7 +757,11 @@ cairn_store_replace_server_history_after (CairnStore  *self,
                           "DELETE FROM parked;"
                           "DELETE FROM todo_tags;"
                           "DELETE FROM tags;"
-                          "DELETE FROM todo_occurrences;", error))
+                          "DELETE FROM todo_occurrences;"
+                          "DELETE FROM todo_note_crdts;"
+                          "DELETE FROM todo_note_ops;"
+                          "DELETE FROM todo_note_versions;"
+                          "DELETE FROM todo_notes;", error))
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);

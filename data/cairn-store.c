@@ -458,7 +458,8 @@ _cairn_store_session_new (CairnStore  *self,
                           GError     **error)
 {
   static const char * const tables[] = { "lists", "todos", "notes", "note_versions", "parked",
-                                         "tags", "todo_tags", "todo_occurrences" };
+                                         "tags", "todo_tags", "todo_occurrences",
+                                         "todo_note_versions" };
   g_autoptr(sqlite3_session) session = NULL;
 
   if (sqlite3session_create (self->db, "main", &session) != SQLITE_OK)

@@ -269,5 +269,19 @@ GPtrArray  *cairn_store_list_due_reminders (CairnStore *self, gint64 now_unix,
 /* The completed occurrences (dates) of a repeating todo, oldest first. */
 GPtrArray  *cairn_store_list_occurrences  (CairnStore *self, const char *todo_id,
                                            GError **error);
+/* A todo's notes (issue 13): the same text CRDT as note bodies, one
+ * todo.notes_edited event per commit. load: the notes of a live todo as
+ * this device's replica; edit: commits the operations it made (a deleted
+ * todo is refused, as a deleted note is). cairn_store_save_note_bodies()
+ * writes the notes behind too; readers use the SQL function
+ * cairn_todo_notes(id) or cairn_store_dup_todo_notes(). */
+CairnText  *cairn_store_load_todo_notes   (CairnStore *self, const char *todo_id,
+                                           GError **error);
+gboolean    cairn_store_edit_todo_notes   (CairnStore *self, const char *todo_id,
+                                           CairnTextOps *ops, GError **error);
+/* The current text of a todo's notes ("" when never edited; deleted todos
+ * keep theirs). NULL with @error when the stored text is damaged. */
+char       *cairn_store_dup_todo_notes    (CairnStore *self, const char *todo_id,
+                                           GError **error);
 
 G_END_DECLS

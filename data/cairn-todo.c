@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-todo.c: one todo row as a read-only GObject of the pool. */
+/* cairn-todo.c: one todo row as a read-only GObject of the pool.
+ *
+ * Its notes (issue 13) are read like a note's body: only when asked for,
+ * through the pool; the pool gives the todo its notes version on every
+ * change of its row, and a new version drops the cached text and
+ * notifies "notes". */
 #define G_LOG_DOMAIN "cairn-todo"
 
 #include "config.h"
+
+#include <string.h>
 
 #include "cairn-pool-private.h"
 
@@ -21,6 +28,9 @@ struct _CairnTodo
   char    *due_time;
   char    *reminder;
   char    *repeat;
+  char    *notes;           /* NULL: not read since the version last changed */
+  GBytes  *notes_version;   /* NULL: never edited */
+  CairnPool *pool;          /* not a reference: the pool detaches its todos */
   guint    done : 1;
   guint    reminder_dismissed : 1;
 };
@@ -29,7 +39,7 @@ G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE,
        PROP_PRIORITY, PROP_TAG_IDS, PROP_PARENT_ID,
-       PROP_DUE_TIME, PROP_REMINDER, PROP_REMINDER_DISMISSED, PROP_REPEAT, N_PROPS };
+       PROP_DUE_TIME, PROP_REMINDER, PROP_REMINDER_DISMISSED, PROP_REPEAT, PROP_NOTES, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -60,6 +70,8 @@ cairn_todo_finalize (GObject *object)
   g_clear_pointer (&self->due_time, g_free);
   g_clear_pointer (&self->reminder, g_free);
   g_clear_pointer (&self->repeat, g_free);
+  g_clear_pointer (&self->notes, g_free);
+  g_clear_pointer (&self->notes_version, g_bytes_unref);
 
   G_OBJECT_CLASS (cairn_todo_parent_class)->finalize (object);
 }
@@ -113,6 +125,9 @@ cairn_todo_get_property (GObject    *object,
     case PROP_REPEAT:
       g_value_set_string (value, self->repeat);
       break;
+    case PROP_NOTES:
+      g_value_set_string (value, cairn_todo_get_notes (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -141,6 +156,7 @@ cairn_todo_class_init (CairnTodoClass *klass)
   properties[PROP_REMINDER_DISMISSED] = g_param_spec_boolean ("reminder-dismissed", NULL, NULL,
                                                               FALSE, flags);
   properties[PROP_REPEAT] = g_param_spec_string ("repeat", NULL, NULL, NULL, flags);
+  properties[PROP_NOTES] = g_param_spec_string ("notes", NULL, NULL, "", flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -151,7 +167,8 @@ cairn_todo_init (CairnTodo *self)
 }
 
 CairnTodo *
-_cairn_todo_new (const char *id)
+_cairn_todo_new (CairnPool  *pool,
+                 const char *id)
 {
   CairnTodo *self;
 
@@ -159,7 +176,63 @@ _cairn_todo_new (const char *id)
 
   self = g_object_new (CAIRN_TYPE_TODO, NULL);
   self->id = g_strdup (id);
+  self->pool = pool;
   return self;
+}
+
+void
+_cairn_todo_detach (CairnTodo *self)
+{
+  g_return_if_fail (CAIRN_IS_TODO (self));
+
+  self->pool = NULL;
+}
+
+/**
+ * cairn_todo_get_notes:
+ *
+ * The todo's notes, read from the store the first time they are asked for
+ * after a change and kept until the next one (the pointer stays valid
+ * until "notes" is notified). Notes that cannot be read (damaged) warn
+ * and give the empty text, as a note's body does.
+ */
+const char *
+cairn_todo_get_notes (CairnTodo *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_TODO (self), NULL);
+
+  if (self->notes != NULL)
+    return self->notes;
+  if (self->pool != NULL && self->notes_version != NULL)
+    {
+      self->notes = _cairn_pool_dup_todo_notes (self->pool, self->id, &error);
+      if (self->notes == NULL)
+        g_warning ("Cannot read the notes of todo %s: %s", self->id, error->message);
+    }
+  if (self->notes == NULL)
+    self->notes = g_strdup ("");
+  return self->notes;
+}
+
+gboolean
+_cairn_todo_set_notes_version (CairnTodo     *self,
+                               gconstpointer  version,
+                               gsize          size)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+
+  if (version == NULL ? self->notes_version == NULL
+                      : self->notes_version != NULL && size == g_bytes_get_size (self->notes_version) &&
+                        memcmp (version, g_bytes_get_data (self->notes_version, NULL), size) == 0)
+    return FALSE;
+  g_clear_pointer (&self->notes_version, g_bytes_unref);
+  if (version != NULL)
+    self->notes_version = g_bytes_new (version, size);
+  g_clear_pointer (&self->notes, g_free);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTES]);
+  return TRUE;
 }
 
 const char *

@@ -5,7 +5,9 @@
  * ordered by the tags' names; cairn_pool_lookup_tag() gives the tag),
  * "parent-id" (the parent todo, NULL at the top level of its list),
  * "due-time" (HH:MM or NULL), "reminder" (YYYY-MM-DDTHH:MM±HH:MM or NULL),
- * "reminder-dismissed", "repeat" (a repeat rule, cairn-times.h, or NULL). */
+ * "reminder-dismissed", "repeat" (a repeat rule, cairn-times.h, or NULL),
+ * "notes" (the task's notes, read when asked for; notified when they
+ * change). */
 #pragma once
 
 #include <glib-object.h>
@@ -31,5 +33,7 @@ const char *cairn_todo_get_due_time  (CairnTodo *self);
 const char *cairn_todo_get_reminder  (CairnTodo *self);
 gboolean    cairn_todo_get_reminder_dismissed (CairnTodo *self);
 const char *cairn_todo_get_repeat    (CairnTodo *self);
+/* The todo's notes ("" when none), as cairn_note_get_body() reads a body. */
+const char *cairn_todo_get_notes    (CairnTodo *self);
 
 G_END_DECLS

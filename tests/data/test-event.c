@@ -78,10 +78,12 @@ test_valid_events (void)
     }
 
   /* The catalogue is exactly the events the issue asks for, and those of
-   * issue 13's priorities and tags, and due times, reminders and repeats. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 31);
+   * issue 13's priorities and tags, due times, reminders and repeats, and
+   * notes on a task. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 32);
   g_assert_true (g_hash_table_contains (names, "todo.reminder_dismissed"));
   g_assert_true (g_hash_table_contains (names, "todo.repeat_cleared"));
+  g_assert_true (g_hash_table_contains (names, "todo.notes_edited"));
   g_assert_true (g_hash_table_contains (names, "todo.priority_set"));
   g_assert_true (g_hash_table_contains (names, "todo.untagged"));
   g_assert_true (g_hash_table_contains (names, "note.edited"));
@@ -139,6 +141,12 @@ test_bad_args (void)
   assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": \"aGVsbG8=\"}", "“ops” does not hold text operations");
   assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": \"wQAA\"}", "holds no text operation");
   assert_invalid ("note.edited", "{\"note_id\": \"" TODO_ID "\", \"ops\": 3}", "“ops” must be a string");
+  /* a todo's notes: the same checks, and its id */
+  assert_invalid ("todo.notes_edited", "{\"todo_id\": \"" TODO_ID "\", \"ops\": \"not base64!\"}", "“ops” is not base64");
+  assert_invalid ("todo.notes_edited", "{\"todo_id\": \"" TODO_ID "\", \"ops\": \"aGVsbG8=\"}", "“ops” does not hold text operations");
+  assert_invalid ("todo.notes_edited", "{\"todo_id\": \"" TODO_ID "\", \"ops\": \"wQAA\"}", "holds no text operation");
+  assert_invalid ("todo.notes_edited", "{\"todo_id\": \"nope\", \"ops\": \"wQAA\"}", "“todo_id”");
+  assert_invalid ("todo.notes_edited", "{\"ops\": \"wQAA\"}", "“todo_id”");
 }
 
 static void

@@ -506,7 +506,7 @@ test_read_object (Fixture       *f,
   g_assert_nonnull (strstr (text, "\"done\":false,\"due\":\"2026-12-24\",\"due_time\":null,"
                                      "\"priority\":\"none\",\"reminder\":null,"
                                      "\"reminder_dismissed\":false,\"repeat\":null,"
-                                     "\"deleted\":false,\"tags\":[]}"));
+                                     "\"deleted\":false,\"notes\":\"\",\"tags\":[]}"));
   g_clear_pointer (&row, json_node_unref);
   g_clear_pointer (&text, g_free);
 

@@ -14,13 +14,14 @@
  * and the end state must keep it (check_intents): every object created and
  * never deleted exists, a field only one device changed holds that
  * device's last value, every character typed and not deleted is in its
- * note once, each insert's characters in order, and two inserts interleave
+ * note (or its todo's notes) once, each insert's characters in order, and two inserts interleave
  * only where one was typed inside the other.
  *
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
  * CAIRN_SIM_CLIENTS and CAIRN_SIM_OPS the size (default 5 and 200);
- * CAIRN_SIM_NOTE_TYPING=0 leaves out typing in note bodies (on by default).
+ * CAIRN_SIM_NOTE_TYPING=0 leaves out typing in note bodies and todos'
+ * notes (on by default).
  */
 #include "config.h"
 
@@ -126,13 +127,14 @@ typedef struct
   guint64          next_req;
   gint64           now;
   gboolean         faults;      /* drops, dups, partitions, crashes on */
-  /* Typing in note bodies (note.edited); CAIRN_SIM_NOTE_TYPING=0 turns it
-   * off. */
+  /* Typing in note bodies (note.edited) and todos' notes
+   * (todo.notes_edited); CAIRN_SIM_NOTE_TYPING=0 turns it off. */
   gboolean         note_typing;
   /* what happened, for the summary line */
   guint            n_drops, n_dups, n_partitions, n_client_crashes;
   guint            n_server_crashes, n_restores, n_ops;
   guint            n_gone, n_edits_over_held, n_held_at_end;
+  guint            n_todo_note_edits;
   /* Draws whether a restore also loses a device for good. Separate from
    * rand so that the rest of a seed's run does not shift. */
   GRand           *gone_rand;
@@ -817,6 +819,15 @@ inserts_around (Sim        *sim,
   return inside;
 }
 
+/* Which text an insert went into: a note's id, or "todo:" and a todo's id
+ * (ids are unique per kind only). */
+static char *
+text_key (const char *id,
+          gboolean    todo)
+{
+  return todo ? g_strconcat ("todo:", id, NULL) : g_strdup (id);
+}
+
 static TextInsert *
 record_insert (Sim        *sim,
                SimClient  *c,
@@ -976,6 +987,72 @@ client_times_edit (Sim       *sim,
     cairn_store_set_todo_done (c->store, todo, FALSE, error);
 }
 
+/* Typing in a note's body (@todo FALSE) or a todo's notes: text CRDT
+ * operations, no rollback. Recorded for the text oracle under the text's
+ * key (text_key()). */
+static void
+type_text (Sim        *sim,
+           SimClient  *c,
+           const char *id,
+           gboolean    todo,
+           gint64      first_seq,
+           GError    **error)
+{
+  g_autoptr(CairnText) body = todo ? cairn_store_load_todo_notes (c->store, id, error)
+                                   : cairn_store_load_note_text (c->store, id, error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *key = text_key (id, todo);
+  gsize len;
+  g_autofree char *before = NULL;
+  g_autoptr(GArray) chars = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  g_autoptr(GHashTable) inside = NULL;
+  gsize del_pos = 0, del_n = 0;
+
+  if (body == NULL)
+    return;
+  len = cairn_text_get_length (body);
+  before = cairn_text_get_text (body, NULL);
+  if (len > 0 && chance (sim, 0.3))
+    {
+      gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
+      gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
+      gsize n = MIN (len - pos, want);
+      cairn_text_delete (body, pos, n, ops, error);
+      del_pos = pos;
+      del_n = n;
+    }
+  else
+    {
+      gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len + 1);
+      g_autofree char *typed = fresh_chars (sim, g_rand_int_range (sim->rand, 1, 7), chars);
+
+      inside = inserts_around (sim, before, pos);
+      cairn_text_insert (body, pos, typed, -1, ops, error);
+    }
+  /* Never refused, not even while a server restore left ops
+   * held in the body, this client's own included: edits after
+   * a restore take a fresh text client id (docs/text-crdt.md). */
+  if (*error != NULL)
+    g_error ("seed %u: client %u: edit of a %zu long %s with %u held ops: %s",
+             sim->seed, c->idx, len, todo ? "todo's notes" : "body",
+             cairn_text_get_n_pending (body), (*error)->message);
+  if (cairn_text_get_n_pending (body) > 0)
+    sim->n_edits_over_held++;
+  if (todo)
+    cairn_store_edit_todo_notes (c->store, id, ops, error);
+  else
+    cairn_store_edit_note (c->store, id, ops, error);
+  if (*error == NULL && next_client_seq (c) > first_seq)
+    {
+      if (todo)
+        sim->n_todo_note_edits++;
+      if (inside != NULL)
+        record_insert (sim, c, key, chars, inside, first_seq);
+      else
+        record_delete (sim, c, before, del_pos, del_n, first_seq);
+    }
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -1009,6 +1086,8 @@ client_edit (Sim       *sim,
   else if (todo == NULL || r < 30)
     ret = cairn_store_create_todo (c->store, list, title,
                                    chance (sim, 0.3) ? other : NULL, NULL, &error);
+  else if (r < 50 && sim->note_typing && chance (sim, 0.35))
+    type_text (sim, c, todo, TRUE, first_seq, &error);
   else if (r < 50)
     cairn_store_rename_todo (c->store, todo, title, &error);
   else if (r < 62)
@@ -1062,52 +1141,7 @@ client_edit (Sim       *sim,
         cairn_store_rename_note (c->store, note, title, &error);
       else
         {
-          /* Typing in the body: text CRDT operations, no rollback. */
-          g_autoptr(CairnText) body = cairn_store_load_note_text (c->store, note, &error);
-          g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
-
-          if (body != NULL)
-            {
-              gsize len = cairn_text_get_length (body);
-              g_autofree char *before = cairn_text_get_text (body, NULL);
-              g_autoptr(GArray) chars = g_array_new (FALSE, FALSE, sizeof (gunichar));
-              g_autoptr(GHashTable) inside = NULL;
-              gsize del_pos = 0, del_n = 0;
-
-              if (len > 0 && chance (sim, 0.3))
-                {
-                  gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len);
-                  gsize want = (gsize) g_rand_int_range (sim->rand, 1, 6);
-                  gsize n = MIN (len - pos, want);
-                  cairn_text_delete (body, pos, n, ops, &error);
-                  del_pos = pos;
-                  del_n = n;
-                }
-              else
-                {
-                  gsize pos = g_rand_int_range (sim->rand, 0, (gint32) len + 1);
-                  g_autofree char *typed = fresh_chars (sim, g_rand_int_range (sim->rand, 1, 7), chars);
-
-                  inside = inserts_around (sim, before, pos);
-                  cairn_text_insert (body, pos, typed, -1, ops, &error);
-                }
-              /* Never refused, not even while a server restore left ops
-               * held in the body, this client's own included: edits after
-               * a restore take a fresh text client id (docs/text-crdt.md). */
-              if (error != NULL)
-                g_error ("seed %u: client %u: edit of a %zu long body with %u held ops: %s",
-                         sim->seed, c->idx, len, cairn_text_get_n_pending (body), error->message);
-              if (cairn_text_get_n_pending (body) > 0)
-                sim->n_edits_over_held++;
-              cairn_store_edit_note (c->store, note, ops, &error);
-              if (error == NULL && next_client_seq (c) > first_seq)
-                {
-                  if (inside != NULL)
-                    record_insert (sim, c, note, chars, inside, first_seq);
-                  else
-                    record_delete (sim, c, before, del_pos, del_n, first_seq);
-                }
-            }
+          type_text (sim, c, note, FALSE, first_seq, &error);
         }
     }
   else if (r < 99)
@@ -1281,7 +1315,7 @@ maybe_fault (Sim *sim)
             {
               CairnWireEvent *w = g_ptr_array_index (dropped->events, i);
 
-              if (!g_str_equal (w->name, "note.edited"))
+              if (!g_str_equal (w->name, "note.edited") && !g_str_equal (w->name, "todo.notes_edited"))
                 continue;
               for (guint j = 0; j < sim->n_clients; j++)
                 if (g_str_equal (cairn_store_get_client_id (sim->clients[j].store), w->client_id))
@@ -1478,14 +1512,23 @@ check_text_intents (Sim        *sim,
       if (where == NULL)
         {
           g_autoptr(GError) error = NULL;
-          g_autoptr(CairnText) text = cairn_store_load_note_text (replica, ti->note_id, &error);
           g_autofree char *body = NULL;
           guint pos = 0;
 
-          if (text == NULL)
+          /* A todo's notes as every reader gets them, deleted todos too
+           * (they keep their notes); the replica has nothing pending. */
+          if (g_str_has_prefix (ti->note_id, "todo:"))
+            body = cairn_store_dup_todo_notes (replica, ti->note_id + strlen ("todo:"), &error);
+          else
+            {
+              g_autoptr(CairnText) text = cairn_store_load_note_text (replica, ti->note_id, &error);
+
+              if (text != NULL)
+                body = cairn_text_get_text (text, NULL);
+            }
+          if (body == NULL)
             return g_strdup_printf ("intent: note %s typed into by device %u (event %s): %s",
                                     ti->note_id, ti->device, ti->event, error->message);
-          body = cairn_text_get_text (text, NULL);
           where = g_hash_table_new (NULL, NULL);
           g_hash_table_insert (bodies, g_strdup (ti->note_id), where);
           for (const char *p = body; *p; p = g_utf8_next_char (p), pos++)
@@ -1762,6 +1805,17 @@ check_end_state (Sim *sim)
         sim->n_held_at_end += cairn_text_get_n_pending (body);
       }
     sqlite3_finalize (stmt);
+    g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (fresh),
+                                         "SELECT id FROM todos WHERE NOT deleted", -1, &stmt, NULL),
+                     ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        g_autoptr(CairnText) notes = cairn_store_load_todo_notes (fresh, (const char *) sqlite3_column_text (stmt, 0),
+                                                                  &error);
+        g_assert_no_error (error);
+        sim->n_held_at_end += cairn_text_get_n_pending (notes);
+      }
+    sqlite3_finalize (stmt);
   }
 
   for (guint i = 0; i < sim->n_clients; i++)
@@ -1914,10 +1968,12 @@ run_seed (guint32  seed,
   if (verbose || failure)
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
-                "%u text ops held at the end, %u subtasks, %u completed occurrences, %" G_GINT64_FORMAT " ticks\n",
+                "%u text ops held at the end, %u subtasks, %u completed occurrences, "
+                "%u edits of todos' notes, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
-                sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences, sim.now);
+                sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
+                sim.n_todo_note_edits, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)

@@ -846,6 +846,141 @@ test_tag_add_remove_concurrent (Fixture       *f,
     }
 }
 
+/* ---- notes on a task ---- */
+
+static void
+type_into_todo (CairnStore *store,
+                const char *todo_id,
+                gsize       pos,
+                const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) notes = cairn_store_load_todo_notes (store, todo_id, &error);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+  g_assert_no_error (error);
+  for (const char *p = text; *p; p = g_utf8_next_char (p), pos++)
+    g_assert_true (cairn_text_insert (notes, pos, p, g_utf8_next_char (p) - p, ops, &error));
+  g_assert_true (cairn_store_edit_todo_notes (store, todo_id, ops, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+todo_notes (CairnStore *store,
+            const char *todo_id)
+{
+  g_autoptr(GError) error = NULL;
+  char *notes = cairn_store_dup_todo_notes (store, todo_id, &error);
+
+  g_assert_no_error (error);
+  return notes;
+}
+
+/* Two devices type into one todo's notes at the same place through the
+ * sync core, in both server orders: each run whole, the same text and
+ * state on both. */
+static void
+test_todo_notes_concurrent (Fixture       *f,
+                            gconstpointer  data)
+{
+  for (guint order = 0; order < 2; order++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *an = g_strdup_printf ("na%u.db", order);
+      g_autofree char *bn = g_strdup_printf ("nb%u.db", order);
+      g_autoptr(CairnStore) a = open_store (f, an);
+      g_autoptr(CairnStore) b = open_store (f, bn);
+      CairnSyncCore *ca = cairn_sync_core_new (a);
+      CairnSyncCore *cb = cairn_sync_core_new (b);
+      g_autofree char *list = NULL, *todo = NULL, *da = NULL, *db = NULL;
+      g_autofree char *na = NULL, *nb = NULL;
+
+      g_ptr_array_set_size (f->log, 0);
+      list = cairn_store_create_list (a, "Home", &error);
+      todo = cairn_store_create_todo (a, list, "trip", NULL, NULL, &error);
+      g_assert_no_error (error);
+      type_into_todo (a, todo, 0, "[]");
+      sync_device (f, ca, "a");
+      sync_device (f, cb, "b");
+
+      type_into_todo (a, todo, 1, "alpha");
+      type_into_todo (b, todo, 1, "BETA");
+      g_assert_true (cairn_store_rename_todo (b, todo, "trip!", &error));
+      if (order == 0)
+        {
+          sync_device (f, ca, "a");
+          sync_device (f, cb, "b");
+          sync_device (f, ca, "a");
+        }
+      else
+        {
+          sync_device (f, cb, "b");
+          sync_device (f, ca, "a");
+          sync_device (f, cb, "b");
+        }
+      na = todo_notes (a, todo);
+      nb = todo_notes (b, todo);
+      g_assert_cmpstr (na, ==, nb);
+      /* which run goes first is the CRDT's choice (by replica), not the
+       * server's order; that neither is split is what matters */
+      g_assert_true (g_str_equal (na, "[alphaBETA]") || g_str_equal (na, "[BETAalpha]"));
+      da = cairn_store_dump_state (a, &error);
+      db = cairn_store_dump_state (b, &error);
+      g_assert_cmpstr (da, ==, db);
+
+      cairn_sync_core_free (ca);
+      cairn_sync_core_free (cb);
+    }
+}
+
+/* A restore forgets another device's todo.notes_edited: its ops leave the
+ * notes, and come back exactly once when that device pushes them again
+ * (as /sync/store/restore-forgets-note-ops for a note's body). */
+static void
+test_restore_forgets_todo_notes_ops (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CairnStore *a = f->a, *b = f->b;
+  g_autofree char *list = NULL, *todo = NULL, *notes = NULL, *da = NULL, *db = NULL, *dc = NULL;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  todo = cairn_store_create_todo (a, list, "plan", NULL, NULL, &error);
+  g_assert_no_error (error);
+  type_into_todo (a, todo, 0, "mine");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  type_into_todo (b, todo, 4, "+theirs");
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  notes = todo_notes (a, todo);
+  g_assert_cmpstr (notes, ==, "mine+theirs");
+  type_into_todo (a, todo, 0, "!");   /* pending, and cached on a */
+
+  /* The server comes back holding only the list and the todo. */
+  g_ptr_array_set_size (f->log, 2);
+  g_assert_true (cairn_store_forget_server_history (a, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&notes, g_free);
+  notes = todo_notes (a, todo);
+  g_assert_cmpstr (notes, ==, "!mine");
+
+  sync_device (f, f->cb, "b");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  add_device_c (f);
+  sync_device (f, f->cc, "c");
+  g_clear_pointer (&notes, g_free);
+  notes = todo_notes (f->c, todo);
+  g_assert_cmpstr (notes, ==, "!mine+theirs");
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  dc = cairn_store_dump_state (f->c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpstr (da, ==, dc);
+}
+
 /* Two devices that create the same tag name (any case) offline, and their
  * Inboxes, end with one tag and one Inbox; a tag deleted meanwhile on one
  * side leaves every todo. */
@@ -1092,6 +1227,10 @@ main (int argc, char *argv[])
               test_same_tag_offline, fixture_tear_down);
   g_test_add ("/sync/store/newer-tag-events-skipped", Fixture, NULL, fixture_set_up,
               test_newer_tag_events_skipped, fixture_tear_down);
+  g_test_add ("/sync/store/todo-notes-concurrent", Fixture, NULL, fixture_set_up,
+              test_todo_notes_concurrent, fixture_tear_down);
+  g_test_add ("/sync/store/restore-forgets-todo-notes-ops", Fixture, NULL, fixture_set_up,
+              test_restore_forgets_todo_notes_ops, fixture_tear_down);
   g_test_add ("/sync/store/conflicts", Fixture, NULL, fixture_set_up,
               test_conflicts, fixture_tear_down);
   g_test_add ("/sync/store/chain-matches-server", Fixture, NULL, fixture_set_up,

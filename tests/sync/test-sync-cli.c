@@ -859,6 +859,104 @@ test_restore_text_in_others_note (Fixture       *f,
   check_server_log (f);
 }
 
+/* ---- notes on a task (issue 13) ---- */
+
+/* Two devices type into the same todo's notes at the same place while
+ * offline; a third edits a subtask's notes while another device deletes
+ * its parent. Through the real server: every replica shows the same text,
+ * each device's run of characters whole, and the subtask's notes (with
+ * the edit made while it was deleted) come back with the restore. */
+static void
+test_task_notes (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *list = NULL, *parent = NULL, *child = NULL;
+  g_autofree char *na = NULL, *nb = NULL, *nc = NULL, *sa = NULL, *sc = NULL, *details = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Trip", NULL);
+  parent = cli_ok (f, "a", "add", list, "pack", NULL);
+  child = cli_ok (f, "a", "add", list, "socks", "--parent", parent, NULL);
+  g_free (cli_ok (f, "a", "note-insert", parent, "0", "bring: ", NULL));
+  g_free (cli_ok (f, "a", "note-insert", child, "0", "wool", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  g_free (cli_ok (f, "a", "note-insert", parent, "7", "tent ", NULL));
+  g_free (cli_ok (f, "a", "note-insert", parent, "12", "stove ", NULL));
+  g_free (cli_ok (f, "b", "note-insert", parent, "7", "maps ", NULL));
+  g_free (cli_ok (f, "b", "note-insert", parent, "12", "boots ", NULL));
+  g_free (cli_ok (f, "b", "note-insert", child, "4", ", two pairs", NULL));
+  g_free (cli_ok (f, "a", "rm", parent, NULL));
+
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sa = same_state (f, "a", "b");
+  na = cli_ok (f, "a", "note-show", parent, NULL);
+  nb = cli_ok (f, "b", "note-show", parent, NULL);
+  g_assert_cmpstr (na, ==, nb);
+  /* b synced first: its run comes first in server order, each whole */
+  g_assert_true (g_str_equal (na, "bring: maps boots tent stove") ||   /* chomped */
+                 g_str_equal (na, "bring: tent stove maps boots"));
+
+  /* The subtask went with its parent, and kept b's edit. */
+  g_free (cli_ok (f, "b", "restore", parent, NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  g_free (sa);
+  sa = same_state (f, "a", "b");
+  g_free (nb);
+  nb = cli_ok (f, "a", "note-show", child, NULL);
+  g_assert_cmpstr (nb, ==, "wool, two pairs");
+  details = cli_ok (f, "a", "details", child, NULL);
+  g_assert_true (g_str_has_suffix (details, "\nnotes         15 characters\n  wool, two pairs"));
+
+  /* A device that signs in later has them too. */
+  login (f, "c", "ann", PASSWORD);
+  sync_ok (f, "c");
+  sc = state (f, "c");
+  g_assert_cmpstr (sc, ==, sa);
+  nc = cli_ok (f, "c", "note-show", parent, NULL);
+  g_assert_cmpstr (nc, ==, na);
+  check_server_log (f);
+}
+
+/* Text b typed into the notes of a's todo survives a restore that lost
+ * the todo, and a's typing after it too (as for a note's body). */
+static void
+test_restore_text_in_others_todo (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *backup = NULL, *list = NULL, *todo = NULL, *ba = NULL, *bb = NULL, *sa = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  backup = take_backup (f, "backup");
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  todo = cli_ok (f, "a", "add", list, "plan", NULL);
+  g_free (cli_ok (f, "a", "note-insert", todo, "0", "first", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  g_free (cli_ok (f, "b", "note-insert", todo, "5", " and b's", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  g_free (cli_ok (f, "a", "note-insert", todo, "13", " and a's again", NULL));
+
+  restore_backup (f, backup);
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  ba = cli_ok (f, "a", "note-show", todo, NULL);
+  bb = cli_ok (f, "b", "note-show", todo, NULL);
+  g_assert_cmpstr (ba, ==, "first and b's and a's again");
+  g_assert_cmpstr (bb, ==, ba);
+  sa = same_state (f, "a", "b");
+  check_server_log (f);
+}
+
 /* b renames and moves a todo that a made after the backup, and deletes
  * another one; a restores a third that b deleted. After the restore (b
  * syncs first), every one of those changes holds on both devices. */
@@ -1214,6 +1312,8 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/server-restored-from-backup", test_server_restored_from_backup);
   ADD ("/sync/cli/restore/todo-in-others-list", test_restore_todo_in_others_list);
   ADD ("/sync/cli/restore/text-in-others-note", test_restore_text_in_others_note);
+  ADD ("/sync/cli/task-notes", test_task_notes);
+  ADD ("/sync/cli/restore/text-in-others-todo", test_restore_text_in_others_todo);
   ADD ("/sync/cli/restore/rename-move-delete", test_restore_rename_move_delete);
   ADD ("/sync/cli/restore/three-devices-twice", test_restore_three_devices_twice);
   ADD ("/sync/cli/sign-in-revoked", test_sign_in_revoked);

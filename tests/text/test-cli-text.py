@@ -51,6 +51,46 @@ class NoteTextCli(unittest.TestCase):
         edits = [e for e in log["pending"] if e["name"] == "note.edited"]
         self.assertEqual(len(edits), 3)
 
+    def test_task_notes(self):
+        """note-insert / note-delete / note-show on a todo's id work on its
+        notes; details and state show them; todos lines do not change."""
+        inbox = "00000000-0000-8000-8000-000000000001"
+        todo = self.ok("add", inbox, "Pack").strip()
+        line_before = self.ok("todos", inbox)
+        self.assertEqual(self.ok("note-insert", todo, "0", "tent\nmaps"), "tent\nmaps\n")
+        self.ok("note-insert", todo, "4", " + stove")
+        self.ok("note-delete", todo, "0", "1")
+        shown = json.loads(self.ok("--json", "note-show", todo))
+        self.assertEqual(shown["notes"], "ent + stove\nmaps")
+        self.assertEqual(shown["length"], 16)
+        self.assertNotIn("body", shown)
+        self.assertEqual(self.ok("todos", inbox), line_before)
+        details = self.ok("details", todo)
+        self.assertTrue(details.endswith("notes         16 characters\n  ent + stove\n  maps\n"), details)
+        self.assertEqual(json.loads(self.ok("--json", "details", todo))["notes"], "ent + stove\nmaps")
+        state = json.loads(self.ok("--json", "state"))
+        self.assertEqual([t["notes"] for t in state["todos"]], ["ent + stove\nmaps"])
+        log = json.loads(self.ok("--json", "log"))
+        self.assertEqual(len([e for e in log["pending"] if e["name"] == "todo.notes_edited"]), 3)
+        before = self.ok("state")
+        self.ok("rebuild")
+        self.assertEqual(self.ok("state"), before)
+        # A deleted todo keeps its notes and refuses edits; restored, it
+        # has them back.
+        self.ok("rm", todo)
+        code, _, err = self.run_cli("note-insert", todo, "0", "x")
+        self.assertEqual(code, 1)
+        self.assertIn(f"Todo {todo} is deleted", err)
+        self.ok("restore", todo)
+        self.assertEqual(self.ok("note-show", todo), "ent + stove\nmaps\n")
+        # No such id.
+        code, _, err = self.run_cli("note-show", "01900000-0000-7000-8000-000000000000")
+        self.assertEqual(code, 1)
+        self.assertIn("No note or todo with id", err)
+        # An empty todo's notes.
+        other = self.ok("add", inbox, "Other").strip()
+        self.assertIn("notes         -", self.ok("details", other))
+
     def test_bad_input_changes_nothing(self):
         note = self.ok("note-add", "N").strip()
         self.ok("note-insert", note, "0", "abc")
@@ -60,7 +100,7 @@ class NoteTextCli(unittest.TestCase):
             (2, "not a number", ["note-insert", note, "1.5", "x"]),
             (2, "unknown option", ["note-insert", note, "-1", "x"]),
             (2, "not a number", ["note-delete", note, "0", "two"]),
-            (1, "not a note id", ["note-insert", "nope", "0", "x"]),
+            (1, "not a note or todo id", ["note-insert", "nope", "0", "x"]),
             (1, "No note", ["note-show", "01890a5d-ac96-774b-bcce-b302099a8058"]),
             (2, "usage", ["note-insert", note, "0"]),
         ]
