@@ -375,6 +375,12 @@ CairnTreeResult _cairn_store_apply_completion    (CairnStore       *self,
                                                   const CairnEvent *event,
                                                   CairnChanges     *changes,
                                                   GError          **error);
+/* 1 when this todo.completed (which must be in the catalogue) writes only
+ * the todo's row (no occurrence, or a todo that does not repeat), 0 when
+ * it may record an occurrence too, -1 on error. */
+int             _cairn_store_completion_is_one_row (CairnStore       *self,
+                                                    const CairnEvent *event,
+                                                    GError          **error);
 /* Adds "occurrence" (its due date) to a todo.completed of a repeating todo. */
 gboolean        _cairn_store_add_occurrence_arg  (CairnStore       *self,
                                                   const char       *todo_id,

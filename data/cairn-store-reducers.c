@@ -788,6 +788,19 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
         return apply (self, event, changes, skipped, changeset, error);
     }
 
+  /* A completion that moves no repeating todo writes the todo's row
+   * only: a one-row changeset, as before repeats (cairn-store-times.c). */
+  if (!waiting && g_str_equal (event->name, "todo.completed") &&
+      _cairn_event_lookup_spec (event->name, event->version) != NULL)
+    {
+      int one_row = _cairn_store_completion_is_one_row (self, event, error);
+
+      if (one_row < 0)
+        return FALSE;
+      if (one_row)
+        return apply (self, event, changes, skipped, changeset, error);
+    }
+
   /* Upcasting keeps an event's name, so the name says whether it has a
    * one-row reducer (note.edited writes one row of note_versions).
    * Anything else is recorded by a session. */

@@ -186,6 +186,22 @@ changed:
   return CAIRN_TREE_CHANGED;
 }
 
+int
+_cairn_store_completion_is_one_row (CairnStore        *self,
+                                    const CairnEvent  *event,
+                                    GError           **error)
+{
+  g_auto(TimesRow) row = { 0 };
+  const char *id = arg (event, "todo_id");
+  int found;
+
+  if (arg (event, "occurrence") == NULL)
+    return 1;
+  if (id == NULL || (found = read_times (self, id, &row, error)) < 0)
+    return id == NULL ? 0 : -1;
+  return found && row.repeat == NULL;
+}
+
 /* Wrappers */
 
 /* The todo, live; *row gets its fields. */
