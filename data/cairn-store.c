@@ -76,6 +76,7 @@ cairn_store_finalize (GObject *object)
   g_clear_pointer (&self->live_note, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->client_id, g_free);
+  g_clear_pointer (&self->fork_client_id, g_free);
   g_clear_pointer (&self->history_id, g_free);
 
   G_OBJECT_CLASS (cairn_store_parent_class)->finalize (object);

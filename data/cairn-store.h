@@ -246,5 +246,17 @@ gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
  * (cairn_store_forget_server_history) gives the store a new one, so that
  * edits never wait for text operations the server lost. */
 char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
+/* Whether this store took a new client id because the server held another
+ * event under one of its (client id, client seq): a copied profile, or
+ * sent changes a power cut lost (docs/sync.md, "A shared client id").
+ * TRUE with the former id, the client seq where the server's events
+ * differed, and when (ms since the epoch) for the last such change;
+ * FALSE when it never happened (or with @error set when it cannot be
+ * read). */
+gboolean    cairn_store_get_identity_change (CairnStore  *self,
+                                             char       **out_old_client_id,
+                                             gint64      *out_client_seq,
+                                             gint64      *out_changed_at,
+                                             GError     **error);
 
 G_END_DECLS
