@@ -182,10 +182,10 @@ rekey_pending_text (CairnStore  *self,
                     gint64       from,
                     const char  *old_text,
                     const char  *new_text,
+                    GHashTable  *firsts,
                     GError     **error)
 {
   g_autoptr(GPtrArray) pending = _cairn_store_load_pending (self, NULL, error);
-  g_autoptr(GHashTable) firsts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
   gpointer key;
 
@@ -256,12 +256,14 @@ _cairn_store_fork_prepare (CairnStore  *self,
   g_assert (self->in_transaction);
   g_assert (self->fork_client_id == NULL);
 
+  self->fork_prep_firsts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   old_text = cairn_store_dup_text_client_id (self, error);
   if (old_text == NULL ||
       !_cairn_store_renew_text_client (self, error) ||
       (new_text = cairn_store_dup_text_client_id (self, error)) == NULL ||
-      !rekey_pending_text (self, from, old_text, new_text, error))
+      !rekey_pending_text (self, from, old_text, new_text, self->fork_prep_firsts, error))
     return FALSE;
+  self->fork_prep_text = g_steal_pointer (&old_text);
   self->fork_client_id = cairn_new_client_id ();
   self->fork_seq = from;
   return TRUE;
@@ -321,6 +323,10 @@ _cairn_store_fork_finish (CairnStore  *self,
   self->client_id = g_steal_pointer (&self->fork_client_id);
   self->next_client_seq = pending->len + 1;
   self->fork_seq = 0;
+  g_free (self->forked_text);
+  self->forked_text = g_steal_pointer (&self->fork_prep_text);
+  g_clear_pointer (&self->forked_firsts, g_hash_table_unref);
+  self->forked_firsts = g_steal_pointer (&self->fork_prep_firsts);
   return TRUE;
 }
 
@@ -328,7 +334,41 @@ void
 _cairn_store_fork_clear (CairnStore *self)
 {
   g_clear_pointer (&self->fork_client_id, g_free);
+  g_clear_pointer (&self->fork_prep_text, g_free);
+  g_clear_pointer (&self->fork_prep_firsts, g_hash_table_unref);
   self->fork_seq = 0;
+}
+
+CairnTextOps *
+cairn_store_rekey_unsaved_ops (CairnStore         *self,
+                               const char         *note_id,
+                               const CairnTextOps *ops)
+{
+  g_autofree char *new_text = NULL;
+  g_autoptr(GError) error = NULL;
+  CairnTextOps *moved;
+  guint32 first, *known;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail (ops != NULL, NULL);
+
+  if (self->forked_text == NULL ||
+      !cairn_text_ops_get_first_counter (ops, self->forked_text, &first))
+    return NULL;
+  /* The note's pending ops moved from their first counter: typing made
+   * after them continues their numbering, and names them. */
+  known = g_hash_table_lookup (self->forked_firsts, note_id);
+  if (known != NULL)
+    first = MIN (first, *known);
+  new_text = cairn_store_dup_text_client_id (self, &error);
+  if (new_text == NULL ||
+      (moved = cairn_text_ops_rekey (ops, self->forked_text, first, new_text, &error)) == NULL)
+    {
+      g_warning ("Cannot move the unsaved typing in note %s to the new text id: %s",
+                 note_id, error->message);
+      return NULL;
+    }
+  return moved;
 }
 
 gboolean

@@ -62,6 +62,13 @@ struct _CairnStore
    * that replica's, and fork_client_id is the id this store takes. */
   gint64       fork_seq;
   char        *fork_client_id;
+  /* Its old text client id and, per note, the first counter its pending
+   * ops made there (note id -> guint32*): prep_ while the rebase runs,
+   * forked_ once it committed (for editors' unsaved typing). */
+  char        *fork_prep_text;
+  GHashTable  *fork_prep_firsts;
+  char        *forked_text;
+  GHashTable  *forked_firsts;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
   /* Commits of this connection, and how many of them the last

@@ -253,6 +253,13 @@ char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
  * differed, and when (ms since the epoch) for the last such change;
  * FALSE when it never happened (or with @error set when it cannot be
  * read). */
+/* After this store took a new client id in this process: a copy of @ops
+ * (an editor's typing not yet saved in note @note_id, made under the old
+ * text client id) moved to the new text client id as the store moved its
+ * pending ops. NULL when there is nothing to move. */
+CairnTextOps *cairn_store_rekey_unsaved_ops (CairnStore         *self,
+                                             const char         *note_id,
+                                             const CairnTextOps *ops);
 gboolean    cairn_store_get_identity_change (CairnStore  *self,
                                              char       **out_old_client_id,
                                              gint64      *out_client_seq,

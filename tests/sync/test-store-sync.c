@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-chain.h"
+#include "cairn-note-buffer.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "store-test-util.h"
@@ -1050,6 +1051,54 @@ test_copied_store (Fixture       *f,
   g_assert_true (log_is_servers (f, f->c));
 }
 
+/* An editor open on c when c takes a new identity, with typing it has
+ * not saved yet (after a saved and still pending edit): the typing moves
+ * to the new text id with the store's pending ops, and every device ends
+ * with a's typing and both of c's, whole. */
+static void
+test_copied_store_unsaved_typing (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnNoteBuffer) buffer = NULL;
+  g_autofree char *note = NULL, *ta = NULL, *tb = NULL, *tc = NULL;
+
+  note = cairn_store_create_note (f->a, "Plan", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "Base.");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  copy_a_to_c (f);
+
+  test_type_into_note (f->a, note, 5, " from a");
+  buffer = cairn_note_buffer_new (f->c, note, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buffer, 1000000);
+  g_assert_true (cairn_note_buffer_insert (buffer, 5, " saved", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));
+  g_assert_true (cairn_note_buffer_insert (buffer, 11, " unsaved", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_note_buffer_has_unflushed (buffer));
+
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  g_assert_cmpstr (cairn_store_get_client_id (f->c), !=, cairn_store_get_client_id (f->a));
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));
+  g_assert_no_error (error);
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_assert_true (g_str_equal (ta, "Base. from a saved unsaved") ||
+                 g_str_equal (ta, "Base. saved unsaved from a"));
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_cmpstr (cairn_note_buffer_get_text (buffer), ==, ta);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1088,5 +1137,7 @@ main (int argc, char *argv[])
               test_copied_store, fixture_tear_down);
   g_test_add ("/sync/store/fork/copied-store-copy-first", Fixture, "copy-first", fixture_set_up,
               test_copied_store, fixture_tear_down);
+  g_test_add ("/sync/store/fork/unsaved-typing", Fixture, NULL, fixture_set_up,
+              test_copied_store_unsaved_typing, fixture_tear_down);
   return g_test_run ();
 }
