@@ -1099,6 +1099,79 @@ test_copied_store_unsaved_typing (Fixture       *f,
   g_assert_cmpstr (cairn_note_buffer_get_text (buffer), ==, ta);
 }
 
+/* The copy has more unsent changes than the original pushed, and makes
+ * more after its first push: the core checks the server's log before it
+ * pushes, so the copy finds the collision at its first change and all
+ * its changes move to the new id (none under the old one on the
+ * server); the ones made later follow them. Every character once, the
+ * same everywhere, and later typing on both converges. */
+static void
+test_copied_store_more_changes (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *note = NULL, *ta = NULL, *tb = NULL, *tc = NULL;
+  g_autofree char *da = NULL, *db = NULL, *dc = NULL, *t1 = NULL, *t2 = NULL;
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  note = cairn_store_create_note (f->a, "Plan", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "Base.");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  copy_a_to_c (f);
+
+  test_type_into_note (f->a, note, 5, " A");
+  test_type_into_note (f->c, note, 5, " C1");
+  t1 = cairn_store_create_todo (f->c, list, "todo of c", NULL, NULL, &error);
+  test_type_into_note (f->c, note, 8, " C2");
+  sync_device (f, f->ca, "a");
+  push_all (f, f->cc, "c");
+  test_type_into_note (f->c, note, 11, " C3");
+  t2 = cairn_store_create_todo (f->c, list, "later todo of c", NULL, NULL, &error);
+  g_assert_no_error (error);
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->cb, "b");
+
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_test_message ("a: %s / c: %s", ta, tc);
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_nonnull (strstr (ta, " A"));
+  g_assert_nonnull (strstr (ta, " C3"));
+  /* Each character once. */
+  g_assert_cmpuint (strlen (ta), ==, strlen ("Base. A C1 C2 C3"));
+  da = test_dump (f->a);
+  db = test_dump (f->b);
+  dc = test_dump (f->c);
+  g_assert_cmpstr (db, ==, da);
+  g_assert_cmpstr (dc, ==, da);
+  g_assert_nonnull (strstr (da, "later todo of c"));
+  g_assert_true (log_is_servers (f, f->c));
+
+  /* Both keep typing, and converge. */
+  test_type_into_note (f->a, note, 0, "Y");
+  test_type_into_note (f->c, note, 0, "X");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_clear_pointer (&ta, g_free);
+  g_clear_pointer (&tb, g_free);
+  g_clear_pointer (&tc, g_free);
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_test_message ("a: %s / c: %s", ta, tc);
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_cmpuint (strlen (ta), ==, strlen ("XYBase. A C1 C2 C3"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1139,5 +1212,7 @@ main (int argc, char *argv[])
               test_copied_store, fixture_tear_down);
   g_test_add ("/sync/store/fork/unsaved-typing", Fixture, NULL, fixture_set_up,
               test_copied_store_unsaved_typing, fixture_tear_down);
+  g_test_add ("/sync/store/fork/more-changes", Fixture, NULL, fixture_set_up,
+              test_copied_store_more_changes, fixture_tear_down);
   return g_test_run ();
 }
