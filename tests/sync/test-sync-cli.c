@@ -1212,6 +1212,15 @@ check_copied_profile (Fixture  *f,
   status_a = cli_ok (f, first, "status", NULL);
   g_assert_nonnull (strstr (status_c, "identity: new client id"));
   g_assert_null (strstr (status_a, "identity:"));
+  {
+    g_autofree char *json_second = cli_ok (f, second, "--json", "status", NULL);
+    g_autofree char *json_first = cli_ok (f, first, "--json", "status", NULL);
+
+    /* The engine's status says it too, and the store's details. */
+    g_assert_nonnull (strstr (json_second, "\"identity_changed_at\":"));
+    g_assert_nonnull (strstr (json_second, "\"identity_change\":"));
+    g_assert_null (strstr (json_first, "identity_change"));
+  }
   id_a = client_id_of (f, "a");
   id_c = client_id_of (f, "c");
   g_assert_cmpstr (id_a, !=, id_c);
