@@ -356,6 +356,8 @@ cmd_status (CairnCli  *cli,
   CairnSyncEngine *engine;
   CairnSyncStatus *status;
   CairnStore *store;
+  g_autofree char *old_id = NULL;
+  gint64 from = 0, at = 0;
 
   if (!cairn_cli_parse (cli, argc, argv, NULL, 0, 0, NULL))
     return CAIRN_CLI_USAGE;
@@ -371,6 +373,16 @@ cmd_status (CairnCli  *cli,
       JsonObject *o = json_node_get_object (root);
 
       json_object_set_int_member (o, "head", cairn_store_get_head (store));
+      json_object_set_string_member (o, "client_id", cairn_store_get_client_id (store));
+      if (cairn_store_get_identity_change (store, &old_id, &from, &at, NULL))
+        {
+          JsonObject *change = json_object_new ();
+
+          json_object_set_string_member (change, "old_client_id", old_id);
+          json_object_set_int_member (change, "client_seq", from);
+          json_object_set_int_member (change, "changed_at", at);
+          json_object_set_object_member (o, "identity_change", change);
+        }
       cairn_cli_print_json (cli, root);
     }
   else
@@ -396,6 +408,16 @@ cmd_status (CairnCli  *cli,
       else
         g_print ("last sync: never\n");
       g_print ("conflicts: %u\n", g_list_model_get_n_items (cairn_sync_status_get_conflicts (status)));
+      if (cairn_store_get_identity_change (store, &old_id, &from, &at, NULL))
+        {
+          g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (at / 1000);
+          g_autofree char *text = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+
+          g_print ("identity: new client id %s since %s: the server had other changes as "
+                   "client %s (from change %" G_GINT64_FORMAT "), from a copy of this profile "
+                   "or changes a power cut lost\n",
+                   cairn_store_get_client_id (store), text, old_id, from);
+        }
     }
   return CAIRN_CLI_OK;
 }

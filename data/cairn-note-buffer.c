@@ -118,6 +118,20 @@ on_store_changed (CairnStore      *store,
       g_debug ("Not reloading note %s: %s", self->note_id, error->message);
       return;
     }
+  if (changes->reset)
+    {
+      /* The store may have taken a new text client id because another
+       * replica used ours (a copied profile): our unsaved typing moves
+       * with it, or its ids could be the other replica's. */
+      g_autoptr(CairnTextOps) moved = cairn_store_rekey_unsaved_ops (store, self->note_id,
+                                                                    self->unflushed);
+
+      if (moved != NULL)
+        {
+          cairn_text_ops_clear (self->unflushed);
+          cairn_text_ops_append (self->unflushed, moved);
+        }
+    }
   if (!cairn_text_apply (fresh, self->unflushed, 0, &error))
     {
       g_warning ("Cannot merge the unsaved edits of note %s: %s", self->note_id, error->message);

@@ -57,6 +57,19 @@ struct _CairnStore
    * have parked one: park(), a rollback, another process's commit. */
   guint        parked_maybe : 1;
 
+  /* A rebase that found our client id in use by another replica
+   * (cairn-store-fork.c): events of ours from client seq fork_seq on are
+   * that replica's, and fork_client_id is the id this store takes. */
+  gint64       fork_seq;
+  char        *fork_client_id;
+  /* Its old text client id and, per note, the first counter its pending
+   * ops made there (note id -> guint32*): prep_ while the rebase runs,
+   * forked_ once it committed (for editors' unsaved typing). */
+  char        *fork_prep_text;
+  GHashTable  *fork_prep_firsts;
+  char        *forked_text;
+  GHashTable  *forked_firsts;
+
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
   /* Commits of this connection, and how many of them the last
    * cairn_store_sync_to_disk() made durable. */
@@ -277,6 +290,19 @@ guint         _cairn_checkpointer_wait     (CairnCheckpointer *self,
  * reset after a server restore, inside its transaction. */
 gboolean      _cairn_store_renew_text_client (CairnStore     *self,
                                               GError        **error);
+
+/* A shared client id (cairn-store-fork.c; docs/sync.md, "A shared client
+ * id"). Inside the rebase's transaction: prepare, before the rollback,
+ * re-keys the text ops of the pending events from client seq @from on to
+ * a new text client id and rebuilds their notes' CRDTs from the log;
+ * finish, after the batch, moves the outbox to a new client id as client
+ * seqs 1, 2, … and records the change. clear forgets a fork not finished. */
+gboolean      _cairn_store_fork_prepare     (CairnStore     *self,
+                                             gint64          from,
+                                             GError        **error);
+gboolean      _cairn_store_fork_finish      (CairnStore     *self,
+                                             GError        **error);
+void          _cairn_store_fork_clear       (CairnStore     *self);
 
 /* Other connections' commits (cairn-store-changes.c). PRAGMA
  * data_version: it changes only when another connection commits. */

@@ -230,11 +230,15 @@ delete_pending (CairnStore  *self,
   return _cairn_store_step_done (self, stmt, error);
 }
 
+/* Ours: our client id, except, in a rebase that found the id shared,
+ * from the client seq where the server's events differ from ours (they
+ * are the other replica's). */
 static gboolean
 is_own (CairnStore       *self,
         const CairnEvent *event)
 {
-  return g_strcmp0 (event->client_id, self->client_id) == 0;
+  return g_strcmp0 (event->client_id, self->client_id) == 0 &&
+         (self->fork_seq == 0 || event->client_seq < self->fork_seq);
 }
 
 /* The one place where an event from the server changes the state, on top
@@ -355,9 +359,13 @@ renumber_reused_seqs (CairnStore  *self,
   if (reused == 0)
     return TRUE;
 
-  g_message ("The server has another event of this device as client seq %" G_GINT64_FORMAT
-             " in “%s” (a change lost locally, by a power cut?): renumbering the outbox",
-             reused, self->path);
+  /* Another replica made events under our client id (a copied profile),
+   * or a power cut lost some we had sent: our pending text ops may carry
+   * the same op ids as theirs. They move to a new text client id now,
+   * and the outbox to a new client id once the batch is in (see
+   * cairn-store-fork.c). */
+  if (!_cairn_store_fork_prepare (self, reused, error))
+    return FALSE;
   /* Through negative numbers: the primary key is checked row by row. */
   sql = g_strdup_printf ("UPDATE pending SET client_seq = -client_seq WHERE client_seq >= %" G_GINT64_FORMAT ";"
                          "UPDATE pending SET client_seq = %" G_GINT64_FORMAT " - client_seq WHERE client_seq < 0;",
@@ -539,6 +547,13 @@ cairn_store_rebase (CairnStore  *self,
     goto fail;
   if (!advance_cursor (self, events, first, history_id, error))
     goto fail;
+  if (self->fork_client_id != NULL)
+    {
+      if (!_cairn_store_fork_finish (self, error))
+        goto fail;
+      /* Open editors hold replicas of the old text id: they reload. */
+      changes->reset = TRUE;
+    }
   if (session != NULL)
     {
       if (!_cairn_store_session_take (self, session, &net, error) ||
@@ -558,6 +573,7 @@ cairn_store_rebase (CairnStore  *self,
 
 fail:
   g_clear_pointer (&session, sqlite3session_delete);
+  _cairn_store_fork_clear (self);
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;

@@ -76,6 +76,9 @@ cairn_store_finalize (GObject *object)
   g_clear_pointer (&self->live_note, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->client_id, g_free);
+  _cairn_store_fork_clear (self);
+  g_clear_pointer (&self->forked_text, g_free);
+  g_clear_pointer (&self->forked_firsts, g_hash_table_unref);
   g_clear_pointer (&self->history_id, g_free);
 
   G_OBJECT_CLASS (cairn_store_parent_class)->finalize (object);

@@ -246,6 +246,25 @@ gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
  * (cairn_store_forget_server_history) gives the store a new one, so that
  * edits never wait for text operations the server lost. */
 char       *cairn_store_dup_text_client_id (CairnStore *self, GError **error);
+/* Whether this store took a new client id because the server held another
+ * event under one of its (client id, client seq): a copied profile, or
+ * sent changes a power cut lost (docs/sync.md, "A shared client id").
+ * TRUE with the former id, the client seq where the server's events
+ * differed, and when (ms since the epoch) for the last such change;
+ * FALSE when it never happened (or with @error set when it cannot be
+ * read). */
+/* After this store took a new client id in this process: a copy of @ops
+ * (an editor's typing not yet saved in note @note_id, made under the old
+ * text client id) moved to the new text client id as the store moved its
+ * pending ops. NULL when there is nothing to move. */
+CairnTextOps *cairn_store_rekey_unsaved_ops (CairnStore         *self,
+                                             const char         *note_id,
+                                             const CairnTextOps *ops);
+gboolean    cairn_store_get_identity_change (CairnStore  *self,
+                                             char       **out_old_client_id,
+                                             gint64      *out_client_seq,
+                                             gint64      *out_changed_at,
+                                             GError     **error);
 
 /* Due times, reminders and repeats (docs/events.md, issue 13).
  * due_time: due "YYYY-MM-DD" with an optional wall-clock time "HH:MM"

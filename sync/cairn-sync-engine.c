@@ -22,11 +22,13 @@ void
 _cairn_sync_engine_update_counts (CairnSyncEngine *self)
 {
   g_autoptr(GPtrArray) conflicts = NULL;
+  gint64 changed_at = 0;
 
   if (self->store == NULL)
     {
       _cairn_sync_status_set_pending_count (self->status, 0);
       _cairn_sync_status_set_conflicts (self->status, NULL);
+      _cairn_sync_status_set_identity_changed_at (self->status, 0);
       return;
     }
   _cairn_sync_status_set_pending_count (self->status, cairn_store_get_pending_count (self->store));
@@ -34,6 +36,9 @@ _cairn_sync_engine_update_counts (CairnSyncEngine *self)
                                         (guint) MAX (0, cairn_store_count_refused (self->store, NULL)));
   conflicts = cairn_store_list_conflicts (self->store, NULL);
   _cairn_sync_status_set_conflicts (self->status, conflicts);
+  if (!cairn_store_get_identity_change (self->store, NULL, NULL, &changed_at, NULL))
+    changed_at = 0;
+  _cairn_sync_status_set_identity_changed_at (self->status, changed_at);
 }
 
 void

@@ -14,6 +14,8 @@ void _cairn_sync_status_set_pending_count (CairnSyncStatus *self,
                                            guint            count);
 void _cairn_sync_status_set_refused_count (CairnSyncStatus *self,
                                            guint            count);
+void _cairn_sync_status_set_identity_changed_at (CairnSyncStatus *self,
+                                                 gint64           unix_ms);
 void _cairn_sync_status_set_next_retry    (CairnSyncStatus *self,
                                           gint64           unix_ms);
 void _cairn_sync_status_set_last_sync     (CairnSyncStatus *self,

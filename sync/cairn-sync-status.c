@@ -15,6 +15,7 @@ struct _CairnSyncStatus
   char           *message;
   guint           pending_count;
   guint           refused_count;
+  gint64          identity_changed_at;
   gint64          last_sync;
   gint64          next_retry;
   char           *server_url;
@@ -46,6 +47,7 @@ enum {
   PROP_WORKSPACE_ID,
   PROP_CONFLICTS,
   PROP_REFUSED_COUNT,
+  PROP_IDENTITY_CHANGED_AT,
   N_PROPS
 };
 
@@ -101,6 +103,7 @@ cairn_sync_status_get_property (GObject    *object,
     case PROP_WORKSPACE_ID: g_value_set_string (value, self->workspace_id); break;
     case PROP_CONFLICTS: g_value_set_object (value, self->conflicts); break;
     case PROP_REFUSED_COUNT: g_value_set_uint (value, self->refused_count); break;
+    case PROP_IDENTITY_CHANGED_AT: g_value_set_int64 (value, self->identity_changed_at); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -122,6 +125,8 @@ cairn_sync_status_class_init (CairnSyncStatusClass *klass)
     g_param_spec_uint ("pending-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_REFUSED_COUNT] =
     g_param_spec_uint ("refused-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_IDENTITY_CHANGED_AT] =
+    g_param_spec_int64 ("identity-changed-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LAST_SYNC] =
     g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_NEXT_RETRY] =
@@ -269,6 +274,26 @@ _cairn_sync_status_set_refused_count (CairnSyncStatus *self,
     }
 }
 
+gint64
+cairn_sync_status_get_identity_changed_at (CairnSyncStatus *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_STATUS (self), 0);
+  return self->identity_changed_at;
+}
+
+void
+_cairn_sync_status_set_identity_changed_at (CairnSyncStatus *self,
+                                            gint64           unix_ms)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_STATUS (self));
+
+  if (self->identity_changed_at != unix_ms)
+    {
+      self->identity_changed_at = unix_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDENTITY_CHANGED_AT]);
+    }
+}
+
 void
 _cairn_sync_status_set_last_sync (CairnSyncStatus *self,
                                   gint64           unix_ms)
@@ -367,6 +392,11 @@ cairn_sync_status_to_json (CairnSyncStatus *self)
   json_builder_add_int_value (b, self->pending_count);
   json_builder_set_member_name (b, "refused");
   json_builder_add_int_value (b, self->refused_count);
+  if (self->identity_changed_at > 0)
+    {
+      json_builder_set_member_name (b, "identity_changed_at");
+      json_builder_add_int_value (b, self->identity_changed_at);
+    }
   json_builder_set_member_name (b, "last_sync");
   if (self->last_sync > 0)
     json_builder_add_int_value (b, self->last_sync);

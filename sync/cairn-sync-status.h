@@ -9,7 +9,10 @@
  * fully up to date, 0 for never), "next-retry" (unix milliseconds of the
  * engine's next try to reach the server after it could not, 0 when none is
  * scheduled), "server-url" (NULL when signed out),
- * "username", "workspace-id", and "conflicts" (a GListModel of
+ * "username", "workspace-id", "identity-changed-at" (unix milliseconds
+ * of the last time the store took a new client id because another
+ * replica used its own, 0 for never: docs/sync.md, "A shared client id"),
+ * and "conflicts" (a GListModel of
  * CairnConflict, newest first; the model object itself never changes).
  */
 #pragma once
@@ -47,6 +50,7 @@ guint            cairn_sync_status_get_pending_count (CairnSyncStatus *self);
  * (cairn_store_list_refused()). */
 guint            cairn_sync_status_get_refused_count (CairnSyncStatus *self);
 gint64           cairn_sync_status_get_last_sync     (CairnSyncStatus *self);
+gint64           cairn_sync_status_get_identity_changed_at (CairnSyncStatus *self);
 gint64           cairn_sync_status_get_next_retry    (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_server_url    (CairnSyncStatus *self);
 const char      *cairn_sync_status_get_username      (CairnSyncStatus *self);

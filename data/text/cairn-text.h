@@ -142,6 +142,23 @@ GPtrArray    *cairn_text_ops_split       (const CairnTextOps  *ops,
                                           gsize                max_bytes);
 CairnTextOps *cairn_text_ops_decode      (GBytes              *bytes,
                                           GError             **error);
+/* A copy of @ops in which every op id of @old_client with a counter at or
+ * above @first becomes (@new_client, counter - first): the ops' own ids
+ * and every reference in them (origins, deletion targets). Ids of
+ * @old_client below @first, and of other clients, stay. For a replica that
+ * found its client id shared (docs/text-crdt.md, "Re-keying ops after a
+ * fork"). NULL, with INVALID_CLIENT for a bad or equal id, or MALFORMED
+ * for an op run that straddles @first. */
+CairnTextOps *cairn_text_ops_rekey       (const CairnTextOps  *ops,
+                                          const char          *old_client,
+                                          guint32              first,
+                                          const char          *new_client,
+                                          GError             **error);
+/* The lowest counter of @client_id's own ops in @ops: FALSE when it has
+ * none (or @client_id is not 32 hex digits). */
+gboolean      cairn_text_ops_get_first_counter (const CairnTextOps *ops,
+                                                const char         *client_id,
+                                                guint32            *out_first);
 
 /* ---- Versions (a client id → operation count map) ----------------------- */
 

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-chain.h"
+#include "cairn-note-buffer.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "store-test-util.h"
@@ -1201,6 +1202,247 @@ test_reminder_conflict (Fixture       *f,
   g_assert_nonnull (strstr (db, "\"repeat\" : \"yearly\""));
 }
 
+/* Closes a and opens a copy of its file as device c: a copied profile. */
+static void
+copy_a_to_c (Fixture *f)
+{
+  g_autofree char *from = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *to = g_build_filename (f->dir, "c.db", NULL);
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  g_clear_pointer (&f->ca, cairn_sync_core_free);
+  g_clear_object (&f->a);
+  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (to, contents, len, NULL));
+  f->a = open_store (f, "a.db");
+  f->ca = cairn_sync_core_new (f->a);
+  add_device_c (f);
+}
+
+/* a's store copied to c and both used (a and c share the client id and
+ * the text client id). Each renames the shared list, adds a todo and
+ * types at one place of a note; in both orders of sync, every device
+ * ends with the same state, both todos, both typings whole, the server's
+ * log; the second to sync took a new client id and says so; the first,
+ * whose rename was overwritten, has a conflict report; later typing on
+ * both converges. data: "copy-first" when c syncs first. */
+static void
+test_copied_store (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean copy_first = data != NULL;
+  g_autofree char *list = NULL, *note = NULL, *old_id = NULL, *old_again = NULL;
+  g_autofree char *da = NULL, *db = NULL, *dc = NULL, *ta = NULL, *tb = NULL, *tc = NULL;
+  g_autofree char *t1 = NULL, *t2 = NULL;
+  CairnStore *first, *second;
+  CairnSyncCore *cfirst, *csecond;
+  gint64 from = 0, at = 0;
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  g_assert_no_error (error);
+  note = cairn_store_create_note (f->a, "Plan", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "Base.");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  copy_a_to_c (f);
+  old_id = g_strdup (cairn_store_get_client_id (f->a));
+  g_assert_cmpstr (cairn_store_get_client_id (f->c), ==, old_id);
+
+  test_type_into_note (f->a, note, 5, " from a");
+  t1 = cairn_store_create_todo (f->a, list, "todo of a", NULL, NULL, &error);
+  g_assert_true (cairn_store_rename_list (f->a, list, "Home of a", &error));
+  test_type_into_note (f->c, note, 5, " from c");
+  t2 = cairn_store_create_todo (f->c, list, "todo of c", NULL, NULL, &error);
+  g_assert_true (cairn_store_rename_list (f->c, list, "Home of c", &error));
+  g_assert_no_error (error);
+
+  first = copy_first ? f->c : f->a;
+  second = copy_first ? f->a : f->c;
+  cfirst = copy_first ? f->cc : f->ca;
+  csecond = copy_first ? f->ca : f->cc;
+  sync_device (f, cfirst, "first");
+  sync_device (f, csecond, "second");
+  sync_device (f, cfirst, "first");
+  sync_device (f, f->cb, "b");
+
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_assert_true (g_str_equal (ta, "Base. from a from c") || g_str_equal (ta, "Base. from c from a"));
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  da = test_dump (f->a);
+  db = test_dump (f->b);
+  dc = test_dump (f->c);
+  g_assert_cmpstr (db, ==, da);
+  g_assert_cmpstr (dc, ==, da);
+  g_assert_nonnull (strstr (da, "todo of a"));
+  g_assert_nonnull (strstr (da, "todo of c"));
+  /* The second's rename came last in the server's order. */
+  g_assert_nonnull (strstr (da, copy_first ? "Home of a" : "Home of c"));
+  g_assert_true (log_is_servers (f, f->a));
+  g_assert_true (log_is_servers (f, f->b));
+  g_assert_true (log_is_servers (f, f->c));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->a), ==, 0);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->c), ==, 0);
+
+  /* The second took a new identity, the first kept its own. */
+  g_assert_cmpstr (cairn_store_get_client_id (first), ==, old_id);
+  g_assert_cmpstr (cairn_store_get_client_id (second), !=, old_id);
+  g_assert_true (cairn_is_client_id (cairn_store_get_client_id (second)));
+  g_assert_false (cairn_store_get_identity_change (first, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_get_identity_change (second, &old_again, &from, &at, &error));
+  g_assert_cmpstr (old_again, ==, old_id);
+  g_assert_cmpint (from, ==, 4);   /* list, note, the typing, then ours */
+  g_assert_cmpint (at, >, 0);
+  /* The first's rename was overwritten by the other device. */
+  g_assert_cmpuint (n_conflicts (first), ==, 1);
+  g_assert_cmpuint (n_conflicts (second), ==, 0);
+
+  /* Later typing on both converges. */
+  test_type_into_note (f->c, note, 0, "X");
+  test_type_into_note (f->a, note, 0, "Y");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->cb, "b");
+  g_clear_pointer (&ta, g_free);
+  g_clear_pointer (&tb, g_free);
+  g_clear_pointer (&tc, g_free);
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_assert_true (g_str_has_prefix (ta, "XYBase. from ") || g_str_has_prefix (ta, "YXBase. from "));
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_true (log_is_servers (f, f->c));
+}
+
+/* An editor open on c when c takes a new identity, with typing it has
+ * not saved yet (after a saved and still pending edit): the typing moves
+ * to the new text id with the store's pending ops, and every device ends
+ * with a's typing and both of c's, whole. */
+static void
+test_copied_store_unsaved_typing (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnNoteBuffer) buffer = NULL;
+  g_autofree char *note = NULL, *ta = NULL, *tb = NULL, *tc = NULL;
+
+  note = cairn_store_create_note (f->a, "Plan", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "Base.");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  copy_a_to_c (f);
+
+  test_type_into_note (f->a, note, 5, " from a");
+  buffer = cairn_note_buffer_new (f->c, note, &error);
+  g_assert_no_error (error);
+  cairn_note_buffer_set_flush_delay (buffer, 1000000);
+  g_assert_true (cairn_note_buffer_insert (buffer, 5, " saved", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));
+  g_assert_true (cairn_note_buffer_insert (buffer, 11, " unsaved", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_note_buffer_has_unflushed (buffer));
+
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  g_assert_cmpstr (cairn_store_get_client_id (f->c), !=, cairn_store_get_client_id (f->a));
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));
+  g_assert_no_error (error);
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_assert_true (g_str_equal (ta, "Base. from a saved unsaved") ||
+                 g_str_equal (ta, "Base. saved unsaved from a"));
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_cmpstr (cairn_note_buffer_get_text (buffer), ==, ta);
+}
+
+/* The copy has more unsent changes than the original pushed, and makes
+ * more after its first push: the core checks the server's log before it
+ * pushes, so the copy finds the collision at its first change and all
+ * its changes move to the new id (none under the old one on the
+ * server); the ones made later follow them. Every character once, the
+ * same everywhere, and later typing on both converges. */
+static void
+test_copied_store_more_changes (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = NULL, *note = NULL, *ta = NULL, *tb = NULL, *tc = NULL;
+  g_autofree char *da = NULL, *db = NULL, *dc = NULL, *t1 = NULL, *t2 = NULL;
+
+  list = cairn_store_create_list (f->a, "Home", &error);
+  note = cairn_store_create_note (f->a, "Plan", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "Base.");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  copy_a_to_c (f);
+
+  test_type_into_note (f->a, note, 5, " A");
+  test_type_into_note (f->c, note, 5, " C1");
+  t1 = cairn_store_create_todo (f->c, list, "todo of c", NULL, NULL, &error);
+  test_type_into_note (f->c, note, 8, " C2");
+  sync_device (f, f->ca, "a");
+  push_all (f, f->cc, "c");
+  test_type_into_note (f->c, note, 11, " C3");
+  t2 = cairn_store_create_todo (f->c, list, "later todo of c", NULL, NULL, &error);
+  g_assert_no_error (error);
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->cb, "b");
+
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_test_message ("a: %s / c: %s", ta, tc);
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_nonnull (strstr (ta, " A"));
+  g_assert_nonnull (strstr (ta, " C3"));
+  /* Each character once. */
+  g_assert_cmpuint (strlen (ta), ==, strlen ("Base. A C1 C2 C3"));
+  da = test_dump (f->a);
+  db = test_dump (f->b);
+  dc = test_dump (f->c);
+  g_assert_cmpstr (db, ==, da);
+  g_assert_cmpstr (dc, ==, da);
+  g_assert_nonnull (strstr (da, "later todo of c"));
+  g_assert_true (log_is_servers (f, f->c));
+
+  /* Both keep typing, and converge. */
+  test_type_into_note (f->a, note, 0, "Y");
+  test_type_into_note (f->c, note, 0, "X");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cc, "c");
+  sync_device (f, f->ca, "a");
+  sync_device (f, f->cb, "b");
+  g_clear_pointer (&ta, g_free);
+  g_clear_pointer (&tb, g_free);
+  g_clear_pointer (&tc, g_free);
+  ta = test_read_note_body (f->a, note);
+  tb = test_read_note_body (f->b, note);
+  tc = test_read_note_body (f->c, note);
+  g_test_message ("a: %s / c: %s", ta, tc);
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  g_assert_cmpuint (strlen (ta), ==, strlen ("XYBase. A C1 C2 C3"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1245,5 +1487,13 @@ main (int argc, char *argv[])
               test_reminder_dismissed_elsewhere, fixture_tear_down);
   g_test_add ("/sync/store/reminder-conflict", Fixture, NULL, fixture_set_up,
               test_reminder_conflict, fixture_tear_down);
+  g_test_add ("/sync/store/fork/copied-store", Fixture, NULL, fixture_set_up,
+              test_copied_store, fixture_tear_down);
+  g_test_add ("/sync/store/fork/copied-store-copy-first", Fixture, "copy-first", fixture_set_up,
+              test_copied_store, fixture_tear_down);
+  g_test_add ("/sync/store/fork/unsaved-typing", Fixture, NULL, fixture_set_up,
+              test_copied_store_unsaved_typing, fixture_tear_down);
+  g_test_add ("/sync/store/fork/more-changes", Fixture, NULL, fixture_set_up,
+              test_copied_store_more_changes, fixture_tear_down);
   return g_test_run ();
 }

@@ -1287,6 +1287,170 @@ test_inbox_and_tags_offline (Fixture       *f,
   g_assert_cmpint (cli_run (f, "b", NULL, NULL, NULL, "list-rm", inbox_b, NULL), ==, 1);
 }
 
+/* The client id `status --json` gives for @profile. */
+static char *
+client_id_of (Fixture    *f,
+              const char *profile)
+{
+  g_autofree char *text = cli_ok (f, profile, "--json", "status", NULL);
+  g_autoptr(JsonNode) node = json_of (text);
+  const char *id = json_object_get_string_member (json_node_get_object (node), "client_id");
+
+  g_assert_true (cairn_is_client_id (id));
+  return g_strdup (id);
+}
+
+/* The note's text on a, b and c, asserted equal; returned. */
+static char *
+same_note (Fixture    *f,
+           const char *note)
+{
+  char *ta = cli_ok (f, "a", "note-show", note, NULL);
+  g_autofree char *tb = cli_ok (f, "b", "note-show", note, NULL);
+  g_autofree char *tc = cli_ok (f, "c", "note-show", note, NULL);
+
+  g_assert_cmpstr (tb, ==, ta);
+  g_assert_cmpstr (tc, ==, ta);
+  return ta;
+}
+
+/* a's profile copied to c (a backup restored on a second machine), and
+ * both used: a and c share a client id and a text client id. Their
+ * concurrent changes (a todo and typing at one place in a note each) all
+ * survive on a, b and c, which end equal, and later typing on both
+ * converges. @c_first: c syncs its changes before a. */
+static void
+check_copied_profile (Fixture  *f,
+                      gboolean  c_first)
+{
+  g_autofree char *list = share_new_list (f, "Home");
+  g_autofree char *from = g_build_filename (f->dir, "a", NULL);
+  g_autofree char *to = g_build_filename (f->dir, "c", NULL);
+  g_autofree char *note = NULL, *text = NULL, *later = NULL, *sa = NULL, *sc = NULL;
+  g_autofree char *todos = NULL, *status_c = NULL, *status_a = NULL;
+  g_autofree char *id_a = NULL, *id_c = NULL;
+  const char *first = c_first ? "c" : "a", *second = c_first ? "a" : "c";
+
+  note = cli_ok (f, "a", "note-add", "N", NULL);
+  g_free (cli_ok (f, "a", "note-insert", note, "0", "Base.", NULL));
+  sync_ok (f, "a");
+  copy_dir (from, to);
+  g_free (cli_ok (f, "a", "note-insert", note, "5", " from a", NULL));
+  g_free (cli_ok (f, "a", "add", list, "todo of a", NULL));
+  g_free (cli_ok (f, "c", "note-insert", note, "5", " from c", NULL));
+  g_free (cli_ok (f, "c", "add", list, "todo of c", NULL));
+  sync_ok (f, first);
+  sync_ok (f, second);
+  sync_ok (f, first);
+  sync_ok (f, "b");
+
+  text = same_note (f, note);
+  /* Both typings whole, one after the other (which first: the tie rule on
+   * the text client ids, random). */
+  g_assert_true (g_str_equal (text, "Base. from a from c") ||
+                 g_str_equal (text, "Base. from c from a"));
+  sa = same_state (f, "a", "b");
+  sc = state (f, "c");
+  g_assert_cmpstr (sc, ==, sa);
+  todos = cli_ok (f, "b", "--json", "todos", list, NULL);
+  g_assert_nonnull (strstr (todos, "todo of a"));
+  g_assert_nonnull (strstr (todos, "todo of c"));
+
+  /* The one that synced second took a new identity and says so. */
+  status_c = cli_ok (f, second, "status", NULL);
+  status_a = cli_ok (f, first, "status", NULL);
+  g_assert_nonnull (strstr (status_c, "identity: new client id"));
+  g_assert_null (strstr (status_a, "identity:"));
+  {
+    g_autofree char *json_second = cli_ok (f, second, "--json", "status", NULL);
+    g_autofree char *json_first = cli_ok (f, first, "--json", "status", NULL);
+
+    /* The engine's status says it too, and the store's details. */
+    g_assert_nonnull (strstr (json_second, "\"identity_changed_at\":"));
+    g_assert_nonnull (strstr (json_second, "\"identity_change\":"));
+    g_assert_null (strstr (json_first, "identity_change"));
+  }
+  id_a = client_id_of (f, "a");
+  id_c = client_id_of (f, "c");
+  g_assert_cmpstr (id_a, !=, id_c);
+
+  /* Later edits on both converge. */
+  g_free (cli_ok (f, "c", "note-insert", note, "0", "X", NULL));
+  g_free (cli_ok (f, "a", "note-insert", note, "0", "Y", NULL));
+  g_free (cli_ok (f, "c", "note-insert", note, "5", "Q", NULL));
+  sync_ok (f, "c");
+  sync_ok (f, "a");
+  sync_ok (f, "c");
+  sync_ok (f, "b");
+  later = same_note (f, note);
+  g_assert_true (g_str_has_prefix (later, "XY") || g_str_has_prefix (later, "YX"));
+  g_assert_nonnull (strstr (later, " from a"));
+  g_assert_nonnull (strstr (later, " from c"));
+  g_assert_nonnull (strstr (later, "Q"));
+  g_free (sa);
+  g_free (sc);
+  sa = same_state (f, "a", "b");
+  sc = state (f, "c");
+  g_assert_cmpstr (sc, ==, sa);
+  check_server_log (f);
+}
+
+static void
+test_copied_profile (Fixture       *f,
+                     gconstpointer  data)
+{
+  check_copied_profile (f, FALSE);
+}
+
+static void
+test_copied_profile_copy_first (Fixture       *f,
+                                gconstpointer  data)
+{
+  check_copied_profile (f, TRUE);
+}
+
+/* A power cut loses a's last commits after they were pushed (its profile
+ * goes back to a copy taken before them); a then types and adds more.
+ * Nothing is lost: the changes the server had and the new ones are all
+ * on a and b, which end equal. */
+static void
+test_power_cut_after_push (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *list = share_new_list (f, "Home");
+  g_autofree char *dir = g_build_filename (f->dir, "a", NULL);
+  g_autofree char *saved = g_build_filename (f->dir, "a-before", NULL);
+  g_autofree char *note = NULL, *ta = NULL, *tb = NULL, *sa = NULL, *todos = NULL;
+
+  note = cli_ok (f, "a", "note-add", "N", NULL);
+  g_free (cli_ok (f, "a", "note-insert", note, "0", "Base.", NULL));
+  sync_ok (f, "a");
+  copy_dir (dir, saved);
+  g_free (cli_ok (f, "a", "note-insert", note, "5", " sent", NULL));
+  g_free (cli_ok (f, "a", "add", list, "sent todo", NULL));
+  sync_ok (f, "a");
+
+  /* The power cut: the commits since the copy are gone. */
+  cairn_test_rm_rf (dir);
+  copy_dir (saved, dir);
+  g_free (cli_ok (f, "a", "note-insert", note, "5", " typed after", NULL));
+  g_free (cli_ok (f, "a", "add", list, "todo after", NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+
+  ta = cli_ok (f, "a", "note-show", note, NULL);
+  tb = cli_ok (f, "b", "note-show", note, NULL);
+  g_assert_cmpstr (ta, ==, tb);
+  g_assert_true (g_str_equal (ta, "Base. sent typed after") ||
+                 g_str_equal (ta, "Base. typed after sent"));
+  sa = same_state (f, "a", "b");
+  todos = cli_ok (f, "b", "--json", "todos", list, NULL);
+  g_assert_nonnull (strstr (todos, "sent todo"));
+  g_assert_nonnull (strstr (todos, "todo after"));
+  check_server_log (f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1317,6 +1481,9 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/restore/rename-move-delete", test_restore_rename_move_delete);
   ADD ("/sync/cli/restore/three-devices-twice", test_restore_three_devices_twice);
   ADD ("/sync/cli/sign-in-revoked", test_sign_in_revoked);
+  ADD ("/sync/cli/fork/copied-profile", test_copied_profile);
+  ADD ("/sync/cli/fork/copied-profile-copy-first", test_copied_profile_copy_first);
+  ADD ("/sync/cli/fork/power-cut-after-push", test_power_cut_after_push);
   ADD ("/sync/cli/workspaces-and-sharing", test_workspaces_and_sharing);
 #undef ADD
 

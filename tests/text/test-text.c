@@ -1264,6 +1264,106 @@ test_huge_unknown_deletion (void)
   g_assert_cmpfloat (g_timer_elapsed (timer, NULL), <, 5.0);
 }
 
+/* Two replicas with one client id (a copied profile): each makes ops with
+ * the same ids. Unchanged, a replica that has one side's ops takes the
+ * other's as duplicates and the text is lost; re-keyed from the first
+ * counter the copy made, both texts survive on every replica, each word
+ * whole, including a deletion whose targets straddle the first re-keyed
+ * counter (forwards and backspacing). */
+static void
+test_rekey_fork (void)
+{
+  g_autofree char *shared = client (1);
+  g_autofree char *fresh = client (3);
+
+  for (guint backwards = 0; backwards < 2; backwards++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnText) a = replica (1);
+      g_autoptr(CairnText) base = NULL, b = NULL, c = NULL, lost = NULL, c2 = NULL;
+      g_autoptr(CairnTextOps) ops_base = cairn_text_ops_new ();
+      g_autoptr(CairnTextOps) ops_a = cairn_text_ops_new ();
+      g_autoptr(CairnTextOps) ops_c = cairn_text_ops_new ();
+      g_autoptr(CairnTextOps) moved = NULL;
+      guint32 first = 0;
+
+      g_assert_true (cairn_text_insert (a, 0, "Base.", -1, ops_base, &error));
+      base = copy_doc (a, 1);
+      b = copy_doc (a, 2);
+      c = copy_doc (a, 1);       /* the copy: the same client id */
+      lost = copy_doc (a, 2);
+
+      g_assert_true (cairn_text_insert (a, 5, " from a", -1, ops_a, &error));
+      g_assert_true (cairn_text_insert (c, 5, " from c", -1, ops_c, &error));
+      /* Deletes "." (an id from before the copy) and " " (one of c's). */
+      if (backwards)
+        {
+          g_assert_true (cairn_text_delete (c, 5, 1, ops_c, &error));
+          g_assert_true (cairn_text_delete (c, 4, 1, ops_c, &error));
+        }
+      else
+        g_assert_true (cairn_text_delete (c, 4, 2, ops_c, &error));
+      g_assert_no_error (error);
+      assert_text (c, "Basefrom c");
+
+      /* The bug: the same ids, so c's insertion passes for a's, and its
+       * deletion takes a's space. */
+      deliver (lost, ops_a);
+      deliver (lost, ops_c);
+      assert_text (lost, "Basefrom a");
+
+      g_assert_true (cairn_text_ops_get_first_counter (ops_c, shared, &first));
+      g_assert_cmpuint (first, ==, 5);
+      g_assert_false (cairn_text_ops_get_first_counter (ops_c, fresh, &first));
+      moved = cairn_text_ops_rekey (ops_c, shared, first, fresh, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (moved);
+
+      /* Every replica, in both orders, and c rebuilt without its own. */
+      deliver (b, ops_a);
+      deliver (b, moved);
+      deliver (a, moved);
+      c2 = copy_doc (base, 3);
+      deliver (c2, moved);
+      deliver (c2, ops_a);
+      /* The lower client id (a's) goes left at the same place. */
+      assert_text (b, "Base from afrom c");
+      assert_text (a, "Base from afrom c");
+      assert_text (c2, "Base from afrom c");
+      g_assert_cmpuint (cairn_text_get_n_pending (b), ==, 0);
+      g_assert_cmpuint (cairn_text_get_n_pending (c2), ==, 0);
+      {
+        g_autoptr(CairnTextVersion) va = cairn_text_get_version (a);
+        g_autoptr(CairnTextVersion) vc = cairn_text_get_version (c2);
+
+        g_assert_cmpint (cairn_text_version_compare (va, vc), ==, CAIRN_TEXT_VERSION_EQUAL);
+        g_assert_cmpuint (cairn_text_version_get (va, fresh), ==, 9);
+        g_assert_cmpuint (cairn_text_version_get (va, shared), ==, 12);
+      }
+
+      /* Re-keying ids below @first changes nothing; bad ids are refused. */
+      {
+        g_autoptr(CairnTextOps) same = cairn_text_ops_rekey (ops_a, shared, 100, fresh, &error);
+        g_autoptr(GBytes) e1 = cairn_text_ops_encode (ops_a);
+        g_autoptr(GBytes) e2 = NULL;
+
+        g_assert_no_error (error);
+        e2 = cairn_text_ops_encode (same);
+        g_assert_true (g_bytes_equal (e1, e2));
+      }
+      g_assert_null (cairn_text_ops_rekey (ops_c, "nothex", first, fresh, &error));
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT);
+      g_clear_error (&error);
+      g_assert_null (cairn_text_ops_rekey (ops_c, shared, first, shared, &error));
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_INVALID_CLIENT);
+      g_clear_error (&error);
+      /* c's insert run is ids 5..11: a cut inside it is refused. */
+      g_assert_null (cairn_text_ops_rekey (ops_c, shared, 7, fresh, &error));
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1290,5 +1390,6 @@ main (int    argc,
   g_test_add_func ("/text/empty-encodings", test_empty_encodings);
   g_test_add_func ("/text/inconsistent-states", test_inconsistent_states);
   g_test_add_func ("/text/huge-unknown-deletion", test_huge_unknown_deletion);
+  g_test_add_func ("/text/rekey-fork", test_rekey_fork);
   return g_test_run ();
 }
