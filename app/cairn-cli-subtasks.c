@@ -128,7 +128,7 @@ cmd_subtasks (CairnCli  *cli,
 
 /* The fields `details` prints, in order: a new field of a todo is one row
  * here (the JSON form is the store's row, so it has them all anyway). */
-typedef enum { FIELD_TEXT, FIELD_FLAG, FIELD_MOMENT } FieldKind;
+typedef enum { FIELD_TEXT, FIELD_FLAG, FIELD_MOMENT, FIELD_NAMES } FieldKind;
 
 static const struct
 {
@@ -146,10 +146,26 @@ static const struct
   { "reminder", "reminder",  FIELD_MOMENT },
   { "dismissed", "reminder_dismissed", FIELD_FLAG },
   { "repeat",   "repeat",    FIELD_TEXT },
+  { "priority", "priority",  FIELD_TEXT },
+  { "tags",     "tags",      FIELD_NAMES },
   { "deleted",  "deleted",   FIELD_FLAG },
   { "deleted with", "gone_with", FIELD_TEXT },
   { "position", "position",  FIELD_TEXT },
 };
+
+/* An array of names as "#Errands #Shop", "-" for none. */
+static char *
+names_of (JsonObject *object,
+          const char *member)
+{
+  JsonArray *names = json_object_has_member (object, member)
+                     ? json_object_get_array_member (object, member) : NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; names != NULL && i < json_array_get_length (names); i++)
+    g_string_append_printf (out, "%s#%s", i > 0 ? " " : "", json_array_get_string_element (names, i));
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : g_strdup ("-");
+}
 
 /* The task notes last, as they may take many lines: each indented, so
  * that no line of them passes for a field. */
@@ -216,6 +232,8 @@ cmd_details (CairnCli  *cli,
 
       if (fields[i].kind == FIELD_FLAG)
         value = json_object_get_boolean_member (todo, fields[i].member) ? "yes" : "no";
+      else if (fields[i].kind == FIELD_NAMES)
+        value = shown = names_of (todo, fields[i].member);
       else if ((value = member_or_null (todo, fields[i].member)) == NULL)
         value = "-";
       else if (fields[i].kind == FIELD_MOMENT)
