@@ -10,6 +10,7 @@
 
 #include "cairn-chain.h"
 #include "cairn-store-private.h"
+#include "cairn-store-search-private.h"
 
 /* The state tables are WITHOUT ROWID: their key is the object id, and one
  * b-tree instead of two means fewer pages written per change.
@@ -170,6 +171,11 @@ static const char * const migrations[] = {
   "CREATE INDEX todo_tags_by_todo ON todo_tags (todo_id, tag_id);"
   "CREATE INDEX todo_tags_by_tag ON todo_tags (tag_id, todo_id);"
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
+  /* 9 -> 10: the search index (cairn-store-search-private.h): derived,
+   * local, outside changesets. Made stale here, so that the first search
+   * builds it; the triggers mark every later change of a todo or a note. */
+  CAIRN_SEARCH_TABLES_SQL
+  CAIRN_SEARCH_TRIGGERS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);
