@@ -381,12 +381,15 @@ cairn_store_search (CairnStore  *self,
     return g_steal_pointer (&hits);
 
   /* A title counts four times a body; ties by id, so that every replica
-   * lists the same order. */
+   * lists the same order. The todos of a deleted list stay live (they come
+   * back with it) but are shown nowhere, so they are not found. */
   stmt = _cairn_store_prepare_static (self,
                                       "SELECT d.kind, d.obj_id, f.title,"
                                       "  snippet (search_fts, -1, char (2), char (3), '…', 12)"
                                       " FROM search_fts f JOIN search_docs d ON d.doc = f.rowid"
-                                      " WHERE search_fts MATCH ?1"
+                                      " WHERE search_fts MATCH ?1 AND (d.kind = 'note' OR NOT EXISTS ("
+                                      "   SELECT 1 FROM todos t JOIN lists l ON l.id = t.list_id"
+                                      "   WHERE t.id = d.obj_id AND l.deleted))"
                                       " ORDER BY bm25 (search_fts, 4.0, 1.0), d.obj_id LIMIT ?2",
                                       error);
   if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
