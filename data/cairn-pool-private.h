@@ -82,7 +82,25 @@ struct _CairnPool
   sqlite3_stmt   *select_note;
   sqlite3_stmt   *select_note_version;
   sqlite3_stmt   *select_note_body;  /* prepared when first needed */
+  /* The date views (cairn-pool-views.c): CairnDateView *, NULL until one
+   * is made; the date they count from ("YYYY-MM-DD", NULL: the clock's). */
+  GPtrArray      *date_views;
+  char           *today;
 };
+
+/* The date views, Today and Upcoming (cairn-pool-views.c). Whether a todo
+ * of a list not loaded is wanted by one (so the pool follows it); phase 1
+ * of a todo's change (out of the views where its key changes or it
+ * leaves, given its new values); phase 3 (in where it belongs now); and
+ * everything read again (a reset, a list deleted or restored). */
+typedef struct _CairnDateView CairnDateView;
+gboolean   _cairn_pool_date_views_want     (CairnPool *self, const char *list_id,
+                                            const char *due, gboolean done);
+void       _cairn_pool_date_views_take_out (CairnPool *self, CairnTodo *todo, gboolean live,
+                                            const char *list_id, const char *position,
+                                            const char *due, gboolean done);
+void       _cairn_pool_date_views_put_back (CairnPool *self, CairnTodo *todo);
+void       _cairn_pool_reload_date_views   (CairnPool *self);
 
 /* Lists by (position, id). */
 int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);

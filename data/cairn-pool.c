@@ -620,6 +620,7 @@ _cairn_pool_load_all (CairnPool  *self,
       g_object_unref (g_ptr_array_index (models, i));
     }
   reload_tag_views (self);
+  _cairn_pool_reload_date_views (self);
   ok = TRUE;
 
 out:
@@ -669,6 +670,8 @@ cairn_pool_finalize (GObject *object)
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
   g_clear_pointer (&self->tag_views, g_hash_table_unref);
+  g_clear_pointer (&self->date_views, g_ptr_array_unref);
+  g_clear_pointer (&self->today, g_free);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);
   _cairn_row_map_clear (&self->tags);
