@@ -115,4 +115,9 @@ extern const CairnCliCommand cairn_cli_tags_commands[];
 char *cairn_cli_ensure_tag (CairnStore *store, const char *name, GError **error);
 extern const CairnCliCommand cairn_cli_subtask_commands[];
 
+/* The views and search (cairn-cli-views.c), and how they show a todo:
+ * into builder with --json, else as a line of `todos` (cairn-cli-data.c). */
+extern const CairnCliCommand cairn_cli_views_commands[];
+void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
+
 G_END_DECLS
