@@ -101,6 +101,10 @@ void       _cairn_pool_date_views_take_out (CairnPool *self, CairnTodo *todo, gb
                                             const char *due, gboolean done);
 void       _cairn_pool_date_views_put_back (CairnPool *self, CairnTodo *todo);
 void       _cairn_pool_reload_date_views   (CairnPool *self);
+/* (cairn-pool.c) The open todos of live lists due in (after, until]
+ * (after NULL: no lower bound), as objects followed from now on. */
+GPtrArray *_cairn_pool_obtain_dated_todos  (CairnPool *self, const char *after,
+                                            const char *until);
 
 /* Lists by (position, id). */
 int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);

@@ -23,7 +23,7 @@ struct _CairnDateView
 
 /* By due date, then position and id. When due dates gain a time
  * (t13-times) the time goes between the date and the position here and
- * in SELECT_DATED below; a repeating todo's key becomes its next
+ * in SELECT_DATED_TODOS (cairn-pool.c); a repeating todo's key becomes its next
  * occurrence (date_of()). */
 static const char *
 date_of (CairnTodo *todo)
@@ -96,40 +96,11 @@ view_wants_todo (CairnDateView *view,
                      cairn_todo_get_done (todo));
 }
 
-#define SELECT_DATED "SELECT t.id FROM todos t JOIN lists l ON l.id = t.list_id " \
-                     "WHERE t.deleted = 0 AND l.deleted = 0 AND t.done = 0 " \
-                     "AND t.due IS NOT NULL AND t.due > coalesce (?1, '') AND t.due <= ?2"
-
 static void
 reload_view (CairnDateView *view)
 {
-  sqlite3 *db = _cairn_store_get_db (view->pool->store);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, SELECT_DATED, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, view->after, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, view->until, -1, SQLITE_TRANSIENT);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-    }
-  if (rc != SQLITE_DONE)
-    g_warning ("Cannot read the todos due until %s: %s", view->until, sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
-  /* Followed one by one (cairn_pool_lookup_todo()): they may be in lists
-   * not loaded. */
-  for (guint i = 0; i < ids->len; i++)
-    {
-      CairnTodo *todo = cairn_pool_lookup_todo (view->pool, ids->pdata[i]);
-
-      if (todo != NULL)
-        g_ptr_array_add (items, g_object_ref (todo));
-    }
-  _cairn_row_model_replace_all (view->model, items);
+  _cairn_row_model_replace_all (view->model,
+                                _cairn_pool_obtain_dated_todos (view->pool, view->after, view->until));
 }
 
 void

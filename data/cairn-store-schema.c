@@ -173,9 +173,14 @@ static const char * const migrations[] = {
   "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM pending);",
   /* 9 -> 10: the search index (cairn-store-search-private.h): derived,
    * local, outside changesets. Made stale here, so that the first search
-   * builds it; the triggers mark every later change of a todo or a note. */
+   * builds it; the triggers mark every later change of a todo or a note.
+   * And the open todos by due date, for the Today and Upcoming views
+   * (cairn-pool-views.c): a partial index, so a todo without a due date,
+   * done or deleted costs nothing. */
   CAIRN_SEARCH_TABLES_SQL
-  CAIRN_SEARCH_TRIGGERS_SQL,
+  CAIRN_SEARCH_TRIGGERS_SQL
+  "CREATE INDEX todos_by_due ON todos (due) "
+  "  WHERE due IS NOT NULL AND done = 0 AND deleted = 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -360,6 +360,7 @@ cairn_store_search (CairnStore  *self,
                     GError     **error)
 {
   g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_search_hit_free);
+  g_autoptr(GArray) docs = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *match = NULL;
   sqlite3_stmt *stmt;
   int rc;
@@ -382,10 +383,11 @@ cairn_store_search (CairnStore  *self,
 
   /* A title counts four times a body; ties by id, so that every replica
    * lists the same order. The todos of a deleted list stay live (they come
-   * back with it) but are shown nowhere, so they are not found. */
+   * back with it) but are shown nowhere, so they are not found. Snippets
+   * are made afterwards for the hits kept only: in the ranking query
+   * SQLite would make one for every match before sorting. */
   stmt = _cairn_store_prepare_static (self,
-                                      "SELECT d.kind, d.obj_id, f.title,"
-                                      "  snippet (search_fts, -1, char (2), char (3), '…', 12)"
+                                      "SELECT f.rowid, d.kind, d.obj_id, f.title"
                                       " FROM search_fts f JOIN search_docs d ON d.doc = f.rowid"
                                       " WHERE search_fts MATCH ?1 AND (d.kind = 'note' OR NOT EXISTS ("
                                       "   SELECT 1 FROM todos t JOIN lists l ON l.id = t.list_id"
@@ -399,11 +401,11 @@ cairn_store_search (CairnStore  *self,
     {
       CairnSearchHit *hit = g_new0 (CairnSearchHit, 1);
 
-      hit->kind = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "note") == 0
+      g_array_append_vals (docs, &(gint64) { sqlite3_column_int64 (stmt, 0) }, 1);
+      hit->kind = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "note") == 0
                   ? CAIRN_OBJECT_NOTE : CAIRN_OBJECT_TODO;
-      hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
       g_ptr_array_add (hits, hit);
     }
   sqlite3_reset (stmt);
@@ -411,6 +413,28 @@ cairn_store_search (CairnStore  *self,
     {
       _cairn_store_set_error (self, error, "Cannot search");
       return NULL;
+    }
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT snippet (search_fts, -1, char (2), char (3), '…', 12)"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?2",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return NULL;
+  for (guint i = 0; i < hits->len; i++)
+    {
+      CairnSearchHit *hit = hits->pdata[i];
+
+      sqlite3_bind_int64 (stmt, 2, g_array_index (docs, gint64, i));
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          _cairn_store_set_error (self, error, "Cannot make a search snippet");
+          return NULL;
+        }
     }
   return g_steal_pointer (&hits);
 }
