@@ -383,6 +383,7 @@ _cairn_pool_store_changed (CairnPool    *self,
     {
       if (!_cairn_pool_load_all (self, &error))
         g_warning ("Cannot reload the pool: %s", error->message);
+      _cairn_pool_refresh_searches (self, NULL);
       return;
     }
 
@@ -428,6 +429,7 @@ _cairn_pool_store_changed (CairnPool    *self,
   /* The models are consistent now: let the property notifications out. */
   for (guint i = 0; i < frozen->len; i++)
     g_object_thaw_notify (g_ptr_array_index (frozen, i));
+  _cairn_pool_refresh_searches (self, changes);
 
   g_object_unref (self);
 }

@@ -16,6 +16,7 @@
 #include "cairn-todo.h"
 #include "cairn-note.h"
 #include "cairn-pool.h"
+#include "cairn-search-model.h"
 #include "cairn-todo-model.h"
 #include "cairn-row-map.h"
 #include "cairn-row-model.h"
@@ -86,6 +87,7 @@ struct _CairnPool
    * is made; the date they count from ("YYYY-MM-DD", NULL: the clock's). */
   GPtrArray      *date_views;
   char           *today;
+  GPtrArray      *searches;  /* CairnSearchModel (weak), NULL until one is made */
 };
 
 /* The date views, Today and Upcoming (cairn-pool-views.c). Whether a todo
@@ -105,6 +107,14 @@ void       _cairn_pool_reload_date_views   (CairnPool *self);
  * (after NULL: no lower bound), as objects followed from now on. */
 GPtrArray *_cairn_pool_obtain_dated_todos  (CairnPool *self, const char *after,
                                             const char *until);
+
+/* The Search views (cairn-search-model.c, cairn-pool-views.c): made, run
+ * again after a change of todos, notes or lists (changes NULL: a reset),
+ * and forgotten when disposed. */
+CairnSearchModel *_cairn_search_model_new     (CairnPool *pool, guint limit);
+void       _cairn_search_model_refresh     (CairnSearchModel *self);
+void       _cairn_pool_refresh_searches    (CairnPool *self, CairnChanges *changes);
+void       _cairn_pool_forget_search       (CairnPool *self, CairnSearchModel *model);
 
 /* Lists by (position, id). */
 int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);

@@ -267,3 +267,52 @@ cairn_pool_set_today (CairnPool  *self,
     set_bounds (self->date_views->pdata[i], date);
   _cairn_pool_reload_date_views (self);
 }
+
+/* ---- the Search view (cairn-search-model.c) ---- */
+
+GListModel *
+cairn_pool_search (CairnPool  *self,
+                   const char *text,
+                   guint       limit)
+{
+  CairnSearchModel *model;
+
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  model = _cairn_search_model_new (self, limit);
+  if (self->searches == NULL)
+    self->searches = g_ptr_array_new ();
+  g_ptr_array_add (self->searches, model);
+  cairn_search_model_set_text (model, text);
+  return G_LIST_MODEL (model);
+}
+
+void
+_cairn_pool_forget_search (CairnPool        *self,
+                           CairnSearchModel *model)
+{
+  if (self->searches != NULL)
+    g_ptr_array_remove_fast (self->searches, model);
+}
+
+void
+_cairn_pool_refresh_searches (CairnPool    *self,
+                              CairnChanges *changes)
+{
+  g_autoptr(GPtrArray) models = NULL;
+
+  if (self->searches == NULL || self->searches->len == 0)
+    return;
+  if (changes != NULL && !changes->reset &&
+      (changes->todos == NULL || g_hash_table_size (changes->todos) == 0) &&
+      (changes->notes == NULL || g_hash_table_size (changes->notes) == 0) &&
+      (changes->lists == NULL || g_hash_table_size (changes->lists) == 0))
+    return;
+  /* Collect first: a handler may drop a model while we emit. */
+  models = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->searches->len; i++)
+    g_ptr_array_add (models, g_object_ref (self->searches->pdata[i]));
+  for (guint i = 0; i < models->len; i++)
+    _cairn_search_model_refresh (models->pdata[i]);
+}

@@ -671,6 +671,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
   g_clear_pointer (&self->tag_views, g_hash_table_unref);
   g_clear_pointer (&self->date_views, g_ptr_array_unref);
+  g_clear_pointer (&self->searches, g_ptr_array_unref);
   g_clear_pointer (&self->today, g_free);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);

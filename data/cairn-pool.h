@@ -70,4 +70,11 @@ GListModel *cairn_pool_get_upcoming_todos (CairnPool *self, guint days);
 const char *cairn_pool_get_today          (CairnPool *self);
 void        cairn_pool_set_today          (CairnPool *self, const char *date);
 
+/* The Search view: a CairnSearchModel (cairn-search-model.h) of
+ * CairnSearchResult, best first, at most @limit (0: all), for @text
+ * (cairn_store_search()); transfer full. Run again after every commit,
+ * rebase or rebuild that changes a todo, a note or a list, emitting one
+ * ::items-changed over the part that differs. */
+GListModel *cairn_pool_search             (CairnPool *self, const char *text, guint limit);
+
 G_END_DECLS

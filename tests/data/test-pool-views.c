@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-pool.h"
+#include "cairn-search-model.h"
 #include "store-test-util.h"
 
 #define OTHER "0123456789abcdef0123456789abcdef"
@@ -182,11 +183,90 @@ test_rebase (void)
   g_assert_no_error (error);
 }
 
+static char *
+result_titles (GListModel *model)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CairnSearchResult) r = g_list_model_get_item (model, i);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", cairn_search_result_get_title (r));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_results(model, expected) \
+  G_STMT_START { g_autofree char *t_ = result_titles (model); g_assert_cmpstr (t_, ==, expected); } G_STMT_END
+
+/* The Search view follows commits and rebases with one ::items-changed
+ * over what differs, and nothing for changes that do not touch it. */
+static void
+test_search_model (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) found = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(GPtrArray) remote = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *list = cairn_store_create_list (ts->store, "Home", &error);
+  g_autofree char *a = todo_due (ts->store, list, "Zebra crossing", NULL);
+  g_autofree char *b = todo_due (ts->store, list, "Zebra zebra zebra", NULL);
+  g_autofree char *c = todo_due (ts->store, list, "Walk the dog", NULL);
+  g_autoptr(CairnSearchResult) first = NULL;
+  guint notified = 0;
+
+  found = cairn_pool_search (pool, "zebra", 0);
+  g_assert_true (g_list_model_get_item_type (found) == CAIRN_TYPE_SEARCH_RESULT);
+  assert_results (found, "Zebra zebra zebra,Zebra crossing");
+  g_signal_connect (found, "items-changed", G_CALLBACK (on_items_changed), log);
+  first = g_list_model_get_item (found, 0);
+  g_signal_connect (first, "notify::snippet", G_CALLBACK (test_count_notify), &notified);
+
+  /* not a match, before or after: nothing */
+  g_assert_true (cairn_store_rename_todo (ts->store, c, "Walk the cat", &error));
+  g_assert_true (cairn_store_set_todo_done (ts->store, a, TRUE, &error));
+  assert_log (log, "");
+  /* a new match: in at its rank, the others kept as they are */
+  g_free (c);
+  c = todo_due (ts->store, list, "Zebra zebra zebra zebra", NULL);
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,Zebra crossing");
+  assert_log (log, "(0,0,1)");
+  g_assert_true (g_list_model_get_item (found, 1) == (gpointer) g_object_ref (first));
+  g_object_unref (first);
+  /* deleted: out */
+  g_assert_true (cairn_store_delete_todo (ts->store, a, &error));
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra");
+  assert_log (log, "(2,1,0)");
+  /* another device's match arrives by rebase */
+  {
+    g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"01890a5d-ac96-774b-bcce-b30209900077\","
+                                             "\"list_id\":\"%s\",\"title\":\"A zebra\",\"position\":\"V\"}",
+                                             list);
+
+    g_ptr_array_add (remote, test_event_new (OTHER, 1, 1, "todo.created", args));
+  }
+  test_rebase_ok (ts->store, remote, "h1");
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,A zebra");
+  assert_log (log, "(2,0,1)");
+  /* renamed but still found: the object stays and notifies */
+  g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra zebra zebra!", &error));
+  assert_log (log, "");
+  g_assert_cmpuint (notified, ==, 1);
+  /* new text */
+  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "crossing");
+  assert_results (found, "");
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/views/today-and-upcoming", test_today_and_upcoming);
   g_test_add_func ("/views/rebase", test_rebase);
+  g_test_add_func ("/views/search-model", test_search_model);
   return g_test_run ();
 }
