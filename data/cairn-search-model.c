@@ -233,7 +233,7 @@ _cairn_search_model_refresh (CairnSearchModel *self)
   self->refreshing = FALSE;
   if (hits == NULL)
     {
-      g_warning ("Cannot search: %s", error->message);
+      g_warning ("Cannot search: %s", error != NULL ? error->message : "the store is busy");
       return;
     }
 
