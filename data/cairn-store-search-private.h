@@ -37,15 +37,23 @@ G_BEGIN_DECLS
   "INSERT INTO search_meta (id, stale) VALUES (1, 1);" \
   CAIRN_SEARCH_FTS_SQL
 
-/* Task notes (branch t13-notes) add their table's trigger here. */
+/* The todos of a deleted list are live rows (they come back with it) but
+ * shown nowhere: they leave the index with their list and come back with
+ * it, so that a search never has to look at lists. Task notes (branch
+ * t13-notes) add their table's trigger here. */
 #define CAIRN_SEARCH_TRIGGERS_SQL \
   "CREATE TRIGGER search_todos_ins AFTER INSERT ON todos BEGIN" \
   "  INSERT OR IGNORE INTO search_dirty (obj_id) VALUES (new.id); END;" \
-  "CREATE TRIGGER search_todos_upd AFTER UPDATE OF title, deleted ON todos" \
-  "  WHEN old.title IS NOT new.title OR old.deleted IS NOT new.deleted BEGIN" \
+  "CREATE TRIGGER search_todos_upd AFTER UPDATE OF title, deleted, list_id ON todos" \
+  "  WHEN old.title IS NOT new.title OR old.deleted IS NOT new.deleted" \
+  "    OR old.list_id IS NOT new.list_id BEGIN" \
   "  INSERT OR IGNORE INTO search_dirty (obj_id) VALUES (new.id); END;" \
   "CREATE TRIGGER search_todos_del AFTER DELETE ON todos BEGIN" \
   "  INSERT OR IGNORE INTO search_dirty (obj_id) VALUES (old.id); END;" \
+  "CREATE TRIGGER search_lists_upd AFTER UPDATE OF deleted ON lists" \
+  "  WHEN old.deleted IS NOT new.deleted BEGIN" \
+  "  INSERT OR IGNORE INTO search_dirty (obj_id)" \
+  "    SELECT id FROM todos WHERE list_id = new.id; END;" \
   "CREATE TRIGGER search_notes_ins AFTER INSERT ON notes BEGIN" \
   "  INSERT OR IGNORE INTO search_dirty (obj_id) VALUES (new.id); END;" \
   "CREATE TRIGGER search_notes_upd AFTER UPDATE OF title, body, deleted ON notes" \

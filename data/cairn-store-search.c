@@ -172,7 +172,8 @@ index_object (CairnStore  *self,
   int rc;
 
   stmt = _cairn_store_prepare_static (self,
-                                      "SELECT title FROM todos WHERE id = ?1 AND deleted = 0",
+                                      "SELECT t.title FROM todos t JOIN lists l ON l.id = t.list_id"
+                                      " WHERE t.id = ?1 AND t.deleted = 0 AND l.deleted = 0",
                                       error);
   if (stmt == NULL || !bind_text (self, stmt, 1, obj_id, error))
     return FALSE;
@@ -259,7 +260,8 @@ _cairn_store_search_reset (CairnStore  *self,
 
 static const char reindex_sql[] =
   "INSERT INTO search_docs (kind, obj_id)"
-  "  SELECT 'todo', id FROM todos WHERE deleted = 0"
+  "  SELECT 'todo', t.id FROM todos t JOIN lists l ON l.id = t.list_id"
+  "  WHERE t.deleted = 0 AND l.deleted = 0"
   "  UNION ALL SELECT 'note', id FROM notes WHERE deleted = 0;"
   "INSERT INTO search_fts (rowid, title, body)"
   "  SELECT d.doc, t.title, " TODO_NOTES_TEXT_SQL " FROM search_docs d"
@@ -381,18 +383,19 @@ cairn_store_search (CairnStore  *self,
   if (match == NULL)
     return g_steal_pointer (&hits);
 
-  /* A title counts four times a body; ties by id, so that every replica
-   * lists the same order. The todos of a deleted list stay live (they come
-   * back with it) but are shown nowhere, so they are not found. Snippets
-   * are made afterwards for the hits kept only: in the ranking query
-   * SQLite would make one for every match before sorting. */
+  /* A title counts four times a body. The ranking reads the FTS table
+   * alone (the per-row cost is what limits a search matching thousands);
+   * the hits kept are then looked up, and their titles and snippets made,
+   * one by one: in the ranking query SQLite would make a snippet for every
+   * match before sorting. Ties in rank are listed by id; which of several
+   * tied matches make the cut at @limit may differ between replicas. */
   stmt = _cairn_store_prepare_static (self,
-                                      "SELECT f.rowid, d.kind, d.obj_id, f.title"
-                                      " FROM search_fts f JOIN search_docs d ON d.doc = f.rowid"
-                                      " WHERE search_fts MATCH ?1 AND (d.kind = 'note' OR NOT EXISTS ("
-                                      "   SELECT 1 FROM todos t JOIN lists l ON l.id = t.list_id"
-                                      "   WHERE t.id = d.obj_id AND l.deleted))"
-                                      " ORDER BY bm25 (search_fts, 4.0, 1.0), d.obj_id LIMIT ?2",
+                                      "SELECT top.doc, d.kind, d.obj_id FROM ("
+                                      "  SELECT rowid AS doc, bm25 (search_fts, 4.0, 1.0) AS r"
+                                      "  FROM search_fts WHERE search_fts MATCH ?1"
+                                      "  ORDER BY r, rowid LIMIT ?2) AS top"
+                                      " JOIN search_docs d ON d.doc = top.doc"
+                                      " ORDER BY top.r, d.obj_id",
                                       error);
   if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
     return NULL;
@@ -405,7 +408,6 @@ cairn_store_search (CairnStore  *self,
       hit->kind = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "note") == 0
                   ? CAIRN_OBJECT_NOTE : CAIRN_OBJECT_TODO;
       hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
       g_ptr_array_add (hits, hit);
     }
   sqlite3_reset (stmt);
@@ -416,7 +418,7 @@ cairn_store_search (CairnStore  *self,
     }
 
   stmt = _cairn_store_prepare_static (self,
-                                      "SELECT snippet (search_fts, -1, char (2), char (3), '…', 12)"
+                                      "SELECT title, snippet (search_fts, -1, char (2), char (3), '…', 12)"
                                       " FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?2",
                                       error);
   if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
@@ -428,7 +430,10 @@ cairn_store_search (CairnStore  *self,
       sqlite3_bind_int64 (stmt, 2, g_array_index (docs, gint64, i));
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
-        hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        {
+          hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW)
         {
