@@ -417,7 +417,6 @@ main (int argc, char **argv)
 
   for (guint w = 1; w <= 3; w++)
     bench_queries (store, rand, ids, w, 50);
-  bench_queries (store, rand, ids, 1, 0);
   bench_keystrokes (store, rand, words);
   bench_views (store, rand, ids);
 
