@@ -846,3 +846,16 @@ const CairnCliCommand cairn_cli_data_commands[] = {
   { "rebuild",      "",                 "Re-derive the state from the event log", cmd_rebuild },
   { NULL }
 };
+
+/* For the views' commands (cairn-cli-views.c). */
+void
+cairn_cli_add_todo (CairnCli    *cli,
+                    CairnPool   *pool,
+                    CairnTodo   *todo,
+                    JsonBuilder *builder)
+{
+  if (cli->json)
+    todo_to_json (builder, pool, todo);
+  else
+    print_todo_line (pool, todo, "");
+}

@@ -126,5 +126,9 @@ char    *cairn_cli_format_moment (const char *moment);
 /* "  remind …  repeat …" for what is set. */
 void     cairn_cli_append_times  (GString *line, const char *reminder, gboolean dismissed,
                                   const char *repeat);
+/* The views and search (cairn-cli-views.c), and how they show a todo:
+ * into builder with --json, else as a line of `todos` (cairn-cli-data.c). */
+extern const CairnCliCommand cairn_cli_views_commands[];
+void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
 
 G_END_DECLS

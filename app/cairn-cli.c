@@ -23,6 +23,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_sync_commands,
   cairn_cli_text_commands,
   cairn_cli_tags_commands,
+  cairn_cli_views_commands,
   cairn_cli_subtask_commands,
   cairn_cli_times_commands,
   help_commands,

@@ -67,7 +67,10 @@ take_in_new_todo (CairnPool  *self,
   /* Of a list not loaded: only when a tag view shows it (column 7: its
    * tags), followed from now on. */
   if (!live || (!_cairn_pool_todo_loaded (self, id, _cairn_pool_column_text (self->select_todo, 0)) &&
-                !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7))))
+                !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7)) &&
+                !_cairn_pool_date_views_want (self, _cairn_pool_column_text (self->select_todo, 0),
+                                              _cairn_pool_column_text (self->select_todo, 4),
+                                              sqlite3_column_int (self->select_todo, 3) != 0)))
     return;
   todo = _cairn_row_map_obtain (&self->todos, id, _cairn_pool_create_todo, &created);
   p.obj = g_object_ref (todo);
@@ -104,6 +107,11 @@ take_out_todo (CairnPool *self,
         _cairn_row_model_remove (CAIRN_ROW_MODEL (model), todo);
     }
   g_ptr_array_unref (models);
+  _cairn_pool_date_views_take_out (self, todo, live, new_list,
+                                   live ? _cairn_pool_column_text (self->select_todo, 2) : NULL,
+                                   live ? _cairn_pool_column_text (self->select_todo, 4) : NULL,
+                                   live ? _cairn_pool_column_text (self->select_todo, 9) : NULL,
+                                   new_done);
 }
 
 /* Phase 3: insert at the new keys, only where the todo is missing. */
@@ -118,6 +126,7 @@ put_back_todos (CairnPool *self,
 
       if (!p->reinsert)
         continue;
+      _cairn_pool_date_views_put_back (self, p->obj);
       models = _cairn_pool_todo_models_snapshot (self, cairn_todo_get_list_id (p->obj));
       for (guint i = 0; i < models->len; i++)
         {
@@ -375,6 +384,7 @@ _cairn_pool_store_changed (CairnPool    *self,
     {
       if (!_cairn_pool_load_all (self, &error))
         g_warning ("Cannot reload the pool: %s", error->message);
+      _cairn_pool_refresh_searches (self, NULL);
       return;
     }
 
@@ -397,6 +407,10 @@ _cairn_pool_store_changed (CairnPool    *self,
     ok = apply_todo_changes (self, changes->todos, frozen, &error);
   if (ok && changes->notes != NULL)
     ok = apply_note_changes (self, changes, frozen, &error);
+  /* A list deleted or restored takes its todos out of the date views or
+   * brings them back: rare enough to read the views again. */
+  if (ok && changes->lists != NULL && g_hash_table_size (changes->lists) > 0)
+    _cairn_pool_reload_date_views (self);
   if (!ok)
     {
       g_autoptr(GError) reload_error = NULL;
@@ -416,6 +430,7 @@ _cairn_pool_store_changed (CairnPool    *self,
   /* The models are consistent now: let the property notifications out. */
   for (guint i = 0; i < frozen->len; i++)
     g_object_thaw_notify (g_ptr_array_index (frozen, i));
+  _cairn_pool_refresh_searches (self, changes);
 
   g_object_unref (self);
 }

@@ -16,6 +16,7 @@
 #include "cairn-todo.h"
 #include "cairn-note.h"
 #include "cairn-pool.h"
+#include "cairn-search-model.h"
 #include "cairn-todo-model.h"
 #include "cairn-row-map.h"
 #include "cairn-row-model.h"
@@ -88,7 +89,39 @@ struct _CairnPool
   sqlite3_stmt   *select_note;
   sqlite3_stmt   *select_note_version;
   sqlite3_stmt   *select_note_body;  /* prepared when first needed */
+  /* The date views (cairn-pool-views.c): CairnDateView *, NULL until one
+   * is made; the date they count from ("YYYY-MM-DD", NULL: the clock's). */
+  GPtrArray      *date_views;
+  char           *today;
+  GPtrArray      *searches;  /* CairnSearchModel (weak), NULL until one is made */
 };
+
+/* The date views, Today and Upcoming (cairn-pool-views.c). Whether a todo
+ * of a list not loaded is wanted by one (so the pool follows it); phase 1
+ * of a todo's change (out of the views where its key changes or it
+ * leaves, given its new values); phase 3 (in where it belongs now); and
+ * everything read again (a reset, a list deleted or restored). */
+typedef struct _CairnDateView CairnDateView;
+gboolean   _cairn_pool_date_views_want     (CairnPool *self, const char *list_id,
+                                            const char *due, gboolean done);
+void       _cairn_pool_date_views_take_out (CairnPool *self, CairnTodo *todo, gboolean live,
+                                            const char *list_id, const char *position,
+                                            const char *due, const char *due_time,
+                                            gboolean done);
+void       _cairn_pool_date_views_put_back (CairnPool *self, CairnTodo *todo);
+void       _cairn_pool_reload_date_views   (CairnPool *self);
+/* (cairn-pool.c) The open todos of live lists due in (after, until]
+ * (after NULL: no lower bound), as objects followed from now on. */
+GPtrArray *_cairn_pool_obtain_dated_todos  (CairnPool *self, const char *after,
+                                            const char *until);
+
+/* The Search views (cairn-search-model.c, cairn-pool-views.c): made, run
+ * again after a change of todos, notes or lists (changes NULL: a reset),
+ * and forgotten when disposed. */
+CairnSearchModel *_cairn_search_model_new     (CairnPool *pool, guint limit);
+void       _cairn_search_model_refresh     (CairnSearchModel *self);
+void       _cairn_pool_refresh_searches    (CairnPool *self, CairnChanges *changes);
+void       _cairn_pool_forget_search       (CairnPool *self, CairnSearchModel *model);
 
 /* Lists by (position, id). */
 int        _cairn_pool_compare_list  (gconstpointer a, gconstpointer b);

@@ -629,6 +629,7 @@ _cairn_pool_load_all (CairnPool  *self,
       g_object_unref (g_ptr_array_index (models, i));
     }
   reload_tag_views (self);
+  _cairn_pool_reload_date_views (self);
   ok = TRUE;
 
 out:
@@ -692,6 +693,9 @@ cairn_pool_finalize (GObject *object)
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
   g_clear_pointer (&self->tag_views, g_hash_table_unref);
+  g_clear_pointer (&self->date_views, g_ptr_array_unref);
+  g_clear_pointer (&self->searches, g_ptr_array_unref);
+  g_clear_pointer (&self->today, g_free);
   g_clear_pointer (&self->loaded_lists, g_hash_table_unref);
   _cairn_row_map_clear (&self->lists);
   _cairn_row_map_clear (&self->tags);
@@ -891,6 +895,48 @@ cairn_pool_lookup_todo (CairnPool  *self,
     }
   sqlite3_reset (self->select_todo);
   return todo;
+}
+
+/* The date views' todos (cairn-pool-views.c), read in one statement: the
+ * open todos of live lists due after @after (NULL: any) until @until. */
+#define SELECT_DATED_TODOS "SELECT id, " TODO_COLUMNS " FROM todos " \
+  "WHERE deleted = 0 AND done = 0 AND due IS NOT NULL AND due > coalesce (?1, '') " \
+  "AND due <= ?2 AND list_id IN (SELECT id FROM lists WHERE deleted = 0)"
+
+GPtrArray *
+_cairn_pool_obtain_dated_todos (CairnPool  *self,
+                                const char *after,
+                                const char *until)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *todos = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  if (!prepare (self, SELECT_DATED_TODOS, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      return todos;
+    }
+  sqlite3_bind_text (stmt, 1, after, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, until, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gboolean created;
+      gpointer obj = _cairn_row_map_obtain (&self->todos, _cairn_pool_column_text (stmt, 0),
+                                            _cairn_pool_create_todo, &created);
+
+      /* as in ensure_list_loaded(): a live object is up to date */
+      if (created)
+        _cairn_pool_update_todo (obj, stmt, 1);
+      g_ptr_array_add (todos, g_object_ref (obj));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_pool_step_failed (self, stmt, &error);
+      g_warning ("%s", error->message);
+    }
+  return todos;
 }
 
 CairnNote *

@@ -55,4 +55,26 @@ CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
  * are what a tree view builds on. */
 GPtrArray  *cairn_pool_list_subtasks (CairnPool *self, const char *todo_id);
 
+/* The date views (cairn-pool-views.c), transfer full, of the open todos
+ * of live lists, by (due date, position, id), updated on commit and rebase
+ * change by change. "Today": due today or before (overdue first).
+ * "Upcoming": due in the @days days after today (1 … 366; the app shows
+ * 14); each item's "due" is the day it is listed under, so a UI without
+ * list sections puts a header where "due" changes. Today is the local
+ * date when the pool first needs it, or the one set here ("YYYY-MM-DD";
+ * NULL: read the clock again): the app calls this at midnight and the
+ * views move on to the new day (each view emits one ::items-changed over
+ * what differs). */
+GListModel *cairn_pool_get_today_todos    (CairnPool *self);
+GListModel *cairn_pool_get_upcoming_todos (CairnPool *self, guint days);
+const char *cairn_pool_get_today          (CairnPool *self);
+void        cairn_pool_set_today          (CairnPool *self, const char *date);
+
+/* The Search view: a CairnSearchModel (cairn-search-model.h) of
+ * CairnSearchResult, best first, at most @limit (0: all), for @text
+ * (cairn_store_search()); transfer full. Run again after every commit,
+ * rebase or rebuild that changes a todo, a note or a list, emitting one
+ * ::items-changed over the part that differs. */
+GListModel *cairn_pool_search             (CairnPool *self, const char *text, guint limit);
+
 G_END_DECLS

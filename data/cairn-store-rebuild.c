@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "cairn-store-private.h"
+#include "cairn-store-search-private.h"
 
 /* The state tables that rebuild empties, children first (todos refer to
  * lists). note_bodies and note_body_ops are emptied with DELETE: without a
@@ -19,7 +20,9 @@ static const char * const rebuilt_tables[] = { "todos", "notes", "lists" };
  * one by one (with their index entries), ~12 % of a rebuild; a dropped
  * table only frees its pages. Their indexes are not re-created here but
  * returned in *indexes, to be made after the replay: one sort instead of
- * an index insert per row. Triggers (none today) come back at once.
+ * an index insert per row. Their triggers (the search index's, which only
+ * mark rows dirty) come back with the indexes, after the replay: the
+ * rebuild resets the whole search index instead.
  *
  * DROP TABLE fails (SQLITE_LOCKED) while any statement is still running on
  * the connection. Ours are reset only when next used, so they are reset
@@ -72,7 +75,8 @@ empty_state_tables (CairnStore  *self,
 
           if (g_strcmp0 (type, "table") == 0)
             have_table = TRUE;
-          g_ptr_array_add (g_strcmp0 (type, "index") == 0 ? later : create, sql);
+          g_ptr_array_add (g_strcmp0 (type, "index") == 0 ||
+                           g_strcmp0 (type, "trigger") == 0 ? later : create, sql);
         }
       sqlite3_reset (query);
       if (rc != SQLITE_DONE)
@@ -297,8 +301,10 @@ finish_rebuild (CairnStore  *self,
     if (!_cairn_store_exec (self, indexes->pdata[i], error))
       return FALSE;
   /* Every note was made again with an empty body: write them now rather
-   * than leave them all to the lazy write. */
+   * than leave them all to the lazy write. The search index is made again
+   * by the next search (cairn-store-search.c). */
   return _cairn_store_write_bodies (self, error) &&
+         _cairn_store_search_reset (self, error) &&
          _cairn_store_load_meta (self, error) &&
          _cairn_store_end (self, error);
 }

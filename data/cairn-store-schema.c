@@ -10,6 +10,7 @@
 
 #include "cairn-chain.h"
 #include "cairn-store-private.h"
+#include "cairn-store-search-private.h"
 
 /* The state tables are WITHOUT ROWID: their key is the object id, and one
  * b-tree instead of two means fewer pages written per change.
@@ -218,7 +219,17 @@ static const char * const migrations[] = {
   "  todo_id TEXT PRIMARY KEY NOT NULL,"
   "  version BLOB NOT NULL,"
   "  notes TEXT NOT NULL"
-  ");",
+  ");"
+  /* (9 -> 10, continued) The search index (cairn-store-search-private.h): derived,
+   * local, outside changesets. Made stale here, so that the first search
+   * builds it; the triggers mark every later change of a todo or a note.
+   * And the open todos by due date, for the Today and Upcoming views
+   * (cairn-pool-views.c): a partial index, so a todo without a due date,
+   * done or deleted costs nothing. */
+  CAIRN_SEARCH_TABLES_SQL
+  CAIRN_SEARCH_TRIGGERS_SQL
+  "CREATE INDEX todos_by_due ON todos (due) "
+  "  WHERE due IS NOT NULL AND done = 0 AND deleted = 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

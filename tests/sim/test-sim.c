@@ -36,6 +36,7 @@
 #include "cairn-text.h"
 #include "sim-subtasks.h"
 #include "sim-times.h"
+#include "sim-search.h"
 #include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
@@ -1843,6 +1844,20 @@ check_end_state (Sim *sim)
         }
     }
   (void) first_dump;
+  for (guint i = 0; i < sim->n_clients; i++)
+    {
+      char *problem;
+
+      if (sim->clients[i].gone)
+        continue;
+      if ((problem = sim_search_check (sim->clients[i].store, fresh)) != NULL)
+        {
+          char *why = g_strdup_printf ("client %u: %s", i, problem);
+
+          g_free (problem);
+          return why;
+        }
+    }
   if (sim->n_held_at_end > 0)
     return g_strdup_printf ("%u text ops wait for ops that nobody will push again",
                             sim->n_held_at_end);

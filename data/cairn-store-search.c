@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-search.c: the full-text index of todos and notes (FTS5),
+ * brought up to date before each search from the objects the triggers
+ * marked dirty, and the search itself. docs/store.md, "The search index". */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include "cairn-search.h"
+#include "cairn-store-search-private.h"
+
+/* A todo's body in the index is the text of its notes (cairn-store-text.c:
+ * the SQL function for the full re-index, todo_notes_text() for one). */
+#define TODO_NOTES_TEXT_SQL "cairn_todo_notes (t.id)"
+
+void
+cairn_search_hit_free (CairnSearchHit *hit)
+{
+  if (hit == NULL)
+    return;
+  g_free (hit->id);
+  g_free (hit->title);
+  g_free (hit->snippet);
+  g_free (hit);
+}
+
+/* A word is a run of letters, digits and combining marks: what FTS5's
+ * unicode61 tokenizer keeps. Everything else a person types (quotes,
+ * parentheses, '*', '-', ':') separates words, so that no input is an FTS5
+ * syntax error; AND, OR, NOT and NEAR become words like any other, since
+ * each is quoted. */
+static gboolean
+is_word_char (gunichar c)
+{
+  return g_unichar_isalnum (c) || g_unichar_ismark (c);
+}
+
+char *
+cairn_search_build_match (const char *text)
+{
+  g_autoptr(GString) match = g_string_new (NULL);
+  const char *p = text;
+  const char *word = NULL;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  for (;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean in_word = c != 0 && is_word_char (c);
+
+      if (in_word && word == NULL)
+        word = p;
+      else if (!in_word && word != NULL)
+        {
+          if (match->len > 0)
+            g_string_append_c (match, ' ');
+          /* No '"' can be in a word: no escaping needed. */
+          g_string_append_c (match, '"');
+          g_string_append_len (match, word, p - word);
+          g_string_append (match, "\"*");
+          word = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  return match->len > 0 ? g_string_free (g_steal_pointer (&match), FALSE) : NULL;
+}
+
+/* The text of one todo's notes, NULL when it has none. */
+static char *
+todo_notes_text (CairnStore  *self,
+                 const char  *todo_id,
+                 GError     **error)
+{
+  g_autofree char *notes = cairn_store_dup_todo_notes (self, todo_id, error);
+
+  if (notes == NULL || *notes == '\0')
+    return NULL;
+  return g_steal_pointer (&notes);
+}
+
+static gboolean
+bind_text (CairnStore    *self,
+           sqlite3_stmt  *stmt,
+           int            index,
+           const char    *text,
+           GError       **error)
+{
+  if (sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+drop_doc (CairnStore  *self,
+          const char  *obj_id,
+          GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "DELETE FROM search_fts WHERE rowid = "
+                                      "(SELECT doc FROM search_docs WHERE obj_id = ?1)",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, obj_id, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  stmt = _cairn_store_prepare_static (self, "DELETE FROM search_docs WHERE obj_id = ?1", error);
+  return stmt != NULL && bind_text (self, stmt, 1, obj_id, error) &&
+         _cairn_store_step_done (self, stmt, error);
+}
+
+/* Replaces the object's entry (an FTS5 row cannot be updated in place
+ * more cheaply than deleted and inserted: it is what UPDATE does). */
+static gboolean
+index_doc (CairnStore  *self,
+           const char  *kind,
+           const char  *obj_id,
+           const char  *title,
+           const char  *body,
+           GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!drop_doc (self, obj_id, error))
+    return FALSE;
+  stmt = _cairn_store_prepare_static (self,
+                                      "INSERT INTO search_docs (kind, obj_id) VALUES (?1, ?2)",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, kind, error) ||
+      !bind_text (self, stmt, 2, obj_id, error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  stmt = _cairn_store_prepare_static (self,
+                                      "INSERT INTO search_fts (rowid, title, body) "
+                                      "VALUES (last_insert_rowid (), ?1, ?2)",
+                                      error);
+  return stmt != NULL && bind_text (self, stmt, 1, title, error) &&
+         bind_text (self, stmt, 2, body != NULL ? body : "", error) &&
+         _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_search_index_todo (CairnStore  *self,
+                                const char  *todo_id,
+                                const char  *title,
+                                const char  *notes_text,
+                                GError     **error)
+{
+  g_assert (self->in_transaction);
+
+  if (title == NULL)
+    return drop_doc (self, todo_id, error);
+  return index_doc (self, "todo", todo_id, title, notes_text, error);
+}
+
+/* Reads the object again and indexes what it is now: a live todo, a live
+ * note, or nothing. */
+static gboolean
+index_object (CairnStore  *self,
+              const char  *obj_id,
+              GError     **error)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT t.title FROM todos t JOIN lists l ON l.id = t.list_id"
+                                      " WHERE t.id = ?1 AND t.deleted = 0 AND l.deleted = 0",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, obj_id, error))
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *notes = NULL;
+
+      title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      notes = todo_notes_text (self, obj_id, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return _cairn_store_search_index_todo (self, obj_id, title, notes, error);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read a todo to index");
+      return FALSE;
+    }
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT title, body FROM notes WHERE id = ?1 AND deleted = 0",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, obj_id, error))
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      body = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read a note to index");
+      return FALSE;
+    }
+  if (title != NULL)
+    return index_doc (self, "note", obj_id, title, body, error);
+  return drop_doc (self, obj_id, error);
+}
+
+/* The FTS5 table is dropped and made again rather than emptied: DELETE on
+ * an FTS5 table with its own content removes each row's terms one by one. */
+static const char reset_sql[] =
+  "DROP TABLE IF EXISTS search_fts;"
+  CAIRN_SEARCH_FTS_SQL
+  "DELETE FROM search_docs;"
+  "DELETE FROM search_dirty;"
+  "UPDATE search_meta SET stale = 1;";
+
+/* The same, row by row, while another statement on the connection runs
+ * (DROP TABLE would fail with SQLITE_LOCKED; cf. cairn-store-rebuild.c). */
+static const char reset_rows_sql[] =
+  "DELETE FROM search_fts;"
+  "DELETE FROM search_docs;"
+  "DELETE FROM search_dirty;"
+  "UPDATE search_meta SET stale = 1;";
+
+static gboolean
+reset (CairnStore  *self,
+       GError     **error)
+{
+  for (sqlite3_stmt *s = sqlite3_next_stmt (self->db, NULL); s != NULL;
+       s = sqlite3_next_stmt (self->db, s))
+    if (sqlite3_stmt_busy (s))
+      return _cairn_store_exec (self, reset_rows_sql, error);
+  return _cairn_store_exec (self, reset_sql, error);
+}
+
+gboolean
+_cairn_store_search_reset (CairnStore  *self,
+                           GError     **error)
+{
+  g_assert (self->in_transaction);
+  return reset (self, error);
+}
+
+static const char reindex_sql[] =
+  "INSERT INTO search_docs (kind, obj_id)"
+  "  SELECT 'todo', t.id FROM todos t JOIN lists l ON l.id = t.list_id"
+  "  WHERE t.deleted = 0 AND l.deleted = 0"
+  "  UNION ALL SELECT 'note', id FROM notes WHERE deleted = 0;"
+  "INSERT INTO search_fts (rowid, title, body)"
+  "  SELECT d.doc, t.title, " TODO_NOTES_TEXT_SQL " FROM search_docs d"
+  "  JOIN todos t ON t.id = d.obj_id WHERE d.kind = 'todo';"
+  "INSERT INTO search_fts (rowid, title, body)"
+  "  SELECT d.doc, n.title, n.body FROM search_docs d"
+  "  JOIN notes n ON n.id = d.obj_id WHERE d.kind = 'note';"
+  "UPDATE search_meta SET stale = 0;";
+
+static gboolean
+catch_up (CairnStore  *self,
+          GError     **error)
+{
+  g_autoptr(GPtrArray) dirty = g_ptr_array_new_with_free_func (g_free);
+  gint64 stale = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if ((stmt = _cairn_store_prepare_static (self, "SELECT stale FROM search_meta", error)) == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    stale = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the search index's state");
+      return FALSE;
+    }
+  if (stale)
+    return reset (self, error) &&
+           _cairn_store_exec (self, reindex_sql, error);
+
+  if ((stmt = _cairn_store_prepare_static (self, "SELECT obj_id FROM search_dirty", error)) == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (dirty, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read what the search index lacks");
+      return FALSE;
+    }
+  for (guint i = 0; i < dirty->len; i++)
+    if (!index_object (self, dirty->pdata[i], error))
+      return FALSE;
+  return _cairn_store_exec (self, "DELETE FROM search_dirty", error);
+}
+
+gboolean
+cairn_store_update_search_index (CairnStore  *self,
+                                 GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean behind;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Note bodies are written lazily: the index reads notes.body. */
+  if (self->bodies_stale && !cairn_store_save_note_bodies (self, error))
+    return FALSE;
+
+  /* A read first: most searches find nothing to do and take no lock. */
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT (SELECT stale FROM search_meta) OR "
+                                      "EXISTS (SELECT 1 FROM search_dirty)",
+                                      error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  behind = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the search index's state");
+      return FALSE;
+    }
+  if (!behind)
+    return TRUE;
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  if (!catch_up (self, error))
+    {
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
+  return _cairn_store_end (self, error);
+}
+
+GPtrArray *
+cairn_store_search (CairnStore  *self,
+                    const char  *text,
+                    guint        limit,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_search_hit_free);
+  g_autoptr(GArray) docs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *match = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "“query” is not valid UTF-8");
+      return NULL;
+    }
+  if (!cairn_store_update_search_index (self, error))
+    return NULL;
+  match = cairn_search_build_match (text);
+  if (match == NULL)
+    return g_steal_pointer (&hits);
+
+  /* A title counts four times a body. The ranking reads the FTS table
+   * alone (the per-row cost is what limits a search matching thousands);
+   * the hits kept are then looked up, and their titles and snippets made,
+   * one by one: in the ranking query SQLite would make a snippet for every
+   * match before sorting. Ties in rank are listed by id; which of several
+   * tied matches make the cut at @limit may differ between replicas. */
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT top.doc, d.kind, d.obj_id FROM ("
+                                      "  SELECT rowid AS doc, bm25 (search_fts, 4.0, 1.0) AS r"
+                                      "  FROM search_fts WHERE search_fts MATCH ?1"
+                                      "  ORDER BY r, rowid LIMIT ?2) AS top"
+                                      " JOIN search_docs d ON d.doc = top.doc"
+                                      " ORDER BY top.r, d.obj_id",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return NULL;
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CairnSearchHit *hit = g_new0 (CairnSearchHit, 1);
+
+      g_array_append_vals (docs, &(gint64) { sqlite3_column_int64 (stmt, 0) }, 1);
+      hit->kind = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "note") == 0
+                  ? CAIRN_OBJECT_NOTE : CAIRN_OBJECT_TODO;
+      hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      g_ptr_array_add (hits, hit);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot search");
+      return NULL;
+    }
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT title, snippet (search_fts, -1, char (2), char (3), '…', 12)"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?2",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return NULL;
+  for (guint i = 0; i < hits->len; i++)
+    {
+      CairnSearchHit *hit = hits->pdata[i];
+
+      sqlite3_bind_int64 (stmt, 2, g_array_index (docs, gint64, i));
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          _cairn_store_set_error (self, error, "Cannot make a search snippet");
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&hits);
+}

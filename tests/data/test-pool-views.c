@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-pool-views.c: the date views (Today, Upcoming): their contents and
+ * order, and exactly which ::items-changed they emit after commits, after
+ * a rebase that brings another device's change, after a list is deleted,
+ * and at midnight. */
+#include "config.h"
+
+#include "cairn-pool.h"
+#include "cairn-search-model.h"
+#include "store-test-util.h"
+
+#define OTHER "0123456789abcdef0123456789abcdef"
+
+/* The titles in a model, joined by ",". */
+static char *
+titles (GListModel *model)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (model, i);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", cairn_todo_get_title (todo));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_titles(model, expected) \
+  G_STMT_START { g_autofree char *t_ = titles (model); g_assert_cmpstr (t_, ==, expected); } G_STMT_END
+
+static void
+on_items_changed (GListModel *model, guint pos, guint removed, guint added, GString *log)
+{
+  g_string_append_printf (log, "(%u,%u,%u)", pos, removed, added);
+}
+
+#define assert_log(log, expected) \
+  G_STMT_START { g_assert_cmpstr ((log)->str, ==, expected); g_string_truncate (log, 0); } G_STMT_END
+
+static char *
+todo_due (CairnStore *store, const char *list, const char *title, const char *due)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = cairn_store_create_todo (store, list, title, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  if (due != NULL)
+    g_assert_true (cairn_store_set_todo_due (store, id, due, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+test_today_and_upcoming (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) today = NULL;
+  g_autoptr(GListModel) upcoming = NULL;
+  g_autoptr(GString) tlog = g_string_new (NULL);
+  g_autoptr(GString) ulog = g_string_new (NULL);
+  g_autofree char *list = cairn_store_create_list (ts->store, "Home", &error);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL;
+
+  cairn_pool_set_today (pool, "2026-03-10");
+  a = todo_due (ts->store, list, "a-today", "2026-03-10");
+  b = todo_due (ts->store, list, "b-overdue", "2026-03-01");
+  c = todo_due (ts->store, list, "c-tomorrow", "2026-03-11");
+  d = todo_due (ts->store, list, "d-in-14", "2026-03-24");
+  e = todo_due (ts->store, list, "e-in-15", "2026-03-25");
+  f = todo_due (ts->store, list, "f-undated", NULL);
+
+  today = cairn_pool_get_today_todos (pool);
+  upcoming = cairn_pool_get_upcoming_todos (pool, 14);
+  g_assert_true (g_list_model_get_item_type (today) == CAIRN_TYPE_TODO);
+  assert_titles (today, "b-overdue,a-today");
+  assert_titles (upcoming, "c-tomorrow,d-in-14");
+  g_signal_connect (today, "items-changed", G_CALLBACK (on_items_changed), tlog);
+  g_signal_connect (upcoming, "items-changed", G_CALLBACK (on_items_changed), ulog);
+
+  /* completing one takes it out of Today at its place, and only that */
+  g_assert_true (cairn_store_set_todo_done (ts->store, a, TRUE, &error));
+  assert_titles (today, "b-overdue");
+  assert_log (tlog, "(1,1,0)");
+  assert_log (ulog, "");
+  g_assert_true (cairn_store_set_todo_done (ts->store, a, FALSE, &error));
+  assert_log (tlog, "(1,0,1)");
+
+  /* a new due date moves it from one view to the other */
+  g_assert_true (cairn_store_set_todo_due (ts->store, e, "2026-03-12", &error));
+  assert_titles (upcoming, "c-tomorrow,e-in-15,d-in-14");
+  assert_log (ulog, "(1,0,1)");
+  assert_log (tlog, "");
+  g_assert_true (cairn_store_set_todo_due (ts->store, c, "2026-02-01", &error));
+  assert_titles (today, "c-tomorrow,b-overdue,a-today");
+  assert_log (tlog, "(0,0,1)");
+  assert_log (ulog, "(0,1,0)");
+
+  /* a rename notifies the todo; the views do not move */
+  g_assert_true (cairn_store_rename_todo (ts->store, b, "b-renamed", &error));
+  assert_log (tlog, "");
+  assert_titles (today, "c-tomorrow,b-renamed,a-today");
+
+  /* deleted, restored, undated */
+  g_assert_true (cairn_store_delete_todo (ts->store, b, &error));
+  assert_log (tlog, "(1,1,0)");
+  g_assert_true (cairn_store_restore_todo (ts->store, b, &error));
+  assert_log (tlog, "(1,0,1)");
+  g_assert_true (cairn_store_set_todo_due (ts->store, f, "2026-03-10", &error));
+  assert_titles (today, "c-tomorrow,b-renamed,a-today,f-undated");
+  assert_log (tlog, "(3,0,1)");
+
+  /* a deleted list's todos are shown nowhere */
+  g_assert_true (cairn_store_delete_list (ts->store, list, &error));
+  assert_titles (today, "");
+  assert_titles (upcoming, "");
+  g_assert_true (cairn_store_restore_list (ts->store, list, &error));
+  assert_titles (today, "c-tomorrow,b-renamed,a-today,f-undated");
+  assert_titles (upcoming, "e-in-15,d-in-14");
+  g_string_truncate (tlog, 0);
+  g_string_truncate (ulog, 0);
+
+  /* midnight: the views move on by a day */
+  cairn_pool_set_today (pool, "2026-03-11");
+  g_assert_cmpstr (cairn_pool_get_today (pool), ==, "2026-03-11");
+  assert_titles (today, "c-tomorrow,b-renamed,a-today,f-undated");
+  assert_titles (upcoming, "e-in-15,d-in-14");
+  cairn_pool_set_today (pool, "2026-03-12");
+  assert_titles (today, "c-tomorrow,b-renamed,a-today,f-undated,e-in-15");
+  assert_titles (upcoming, "d-in-14");
+  g_assert_cmpuint (tlog->len, >, 0);
+  g_assert_no_error (error);
+}
+
+/* Another device's change arrives by rebase, under a pending one here:
+ * the views change by exactly that todo, with no reload. */
+static void
+test_rebase (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) today = NULL;
+  g_autoptr(GString) tlog = g_string_new (NULL);
+  g_autoptr(GPtrArray) remote = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *list = NULL, *mine = NULL;
+
+#define L "01890a5d-ac96-774b-bcce-b30209900001"
+#define T1 "01890a5d-ac96-774b-bcce-b30209900011"
+#define T2 "01890a5d-ac96-774b-bcce-b30209900012"
+  cairn_pool_set_today (pool, "2026-03-10");
+  g_ptr_array_add (remote, test_event_new (OTHER, 1, 1, "list.created",
+                                           "{\"list_id\":\"" L "\",\"title\":\"Shared\",\"position\":\"V\"}"));
+  g_ptr_array_add (remote, test_event_new (OTHER, 2, 2, "todo.created",
+                                           "{\"todo_id\":\"" T1 "\",\"list_id\":\"" L "\",\"title\":\"t1\",\"position\":\"V\"}"));
+  g_ptr_array_add (remote, test_event_new (OTHER, 3, 3, "todo.due_set",
+                                           "{\"todo_id\":\"" T1 "\",\"due\":\"2026-03-09\"}"));
+  test_rebase_ok (ts->store, remote, "h1");
+  g_ptr_array_set_size (remote, 0);
+
+  today = cairn_pool_get_today_todos (pool);
+  assert_titles (today, "t1");
+  g_signal_connect (today, "items-changed", G_CALLBACK (on_items_changed), tlog);
+  mine = todo_due (ts->store, L, "mine", "2026-03-10");
+  assert_log (tlog, "(1,0,1)");
+
+  g_ptr_array_add (remote, test_event_new (OTHER, 4, 4, "todo.created",
+                                           "{\"todo_id\":\"" T2 "\",\"list_id\":\"" L "\",\"title\":\"t2\",\"position\":\"W\"}"));
+  g_ptr_array_add (remote, test_event_new (OTHER, 5, 5, "todo.due_set",
+                                           "{\"todo_id\":\"" T2 "\",\"due\":\"2026-03-10\"}"));
+  g_ptr_array_add (remote, test_event_new (OTHER, 6, 6, "todo.completed", "{\"todo_id\":\"" T1 "\"}"));
+  test_rebase_ok (ts->store, remote, "h1");
+  /* t2 (position W) after mine (its position is the list's first) */
+  assert_titles (today, "mine,t2");
+  /* t1 left at 0; t2 came in after mine: no reload of the whole view */
+  {
+    g_autofree char *expected1 = g_strdup ("(0,1,0)(1,0,1)");
+
+    g_assert_cmpstr (tlog->str, ==, expected1);
+  }
+  g_assert_no_error (error);
+}
+
+static char *
+result_titles (GListModel *model)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CairnSearchResult) r = g_list_model_get_item (model, i);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", cairn_search_result_get_title (r));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_results(model, expected) \
+  G_STMT_START { g_autofree char *t_ = result_titles (model); g_assert_cmpstr (t_, ==, expected); } G_STMT_END
+
+/* The Search view follows commits and rebases with one ::items-changed
+ * over what differs, and nothing for changes that do not touch it. */
+static void
+test_search_model (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) found = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(GPtrArray) remote = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *list = cairn_store_create_list (ts->store, "Home", &error);
+  g_autofree char *a = todo_due (ts->store, list, "Zebra crossing", NULL);
+  g_autofree char *b = todo_due (ts->store, list, "Zebra zebra zebra", NULL);
+  g_autofree char *c = todo_due (ts->store, list, "Walk the dog", NULL);
+  g_autoptr(CairnSearchResult) first = NULL;
+  guint notified = 0;
+
+  found = cairn_pool_search (pool, "zebra", 0);
+  g_assert_true (g_list_model_get_item_type (found) == CAIRN_TYPE_SEARCH_RESULT);
+  assert_results (found, "Zebra zebra zebra,Zebra crossing");
+  g_signal_connect (found, "items-changed", G_CALLBACK (on_items_changed), log);
+  first = g_list_model_get_item (found, 0);
+  g_signal_connect (first, "notify::snippet", G_CALLBACK (test_count_notify), &notified);
+
+  /* not a match, before or after: nothing */
+  g_assert_true (cairn_store_rename_todo (ts->store, c, "Walk the cat", &error));
+  g_assert_true (cairn_store_set_todo_done (ts->store, a, TRUE, &error));
+  assert_log (log, "");
+  /* a new match: in at its rank, the others kept as they are */
+  g_free (c);
+  c = todo_due (ts->store, list, "Zebra zebra zebra zebra", NULL);
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,Zebra crossing");
+  assert_log (log, "(0,0,1)");
+  g_assert_true (g_list_model_get_item (found, 1) == (gpointer) g_object_ref (first));
+  g_object_unref (first);
+  /* deleted: out */
+  g_assert_true (cairn_store_delete_todo (ts->store, a, &error));
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra");
+  assert_log (log, "(2,1,0)");
+  /* another device's match arrives by rebase */
+  {
+    g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"01890a5d-ac96-774b-bcce-b30209900077\","
+                                             "\"list_id\":\"%s\",\"title\":\"A zebra\",\"position\":\"V\"}",
+                                             list);
+
+    g_ptr_array_add (remote, test_event_new (OTHER, 1, 1, "todo.created", args));
+  }
+  test_rebase_ok (ts->store, remote, "h1");
+  assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,A zebra");
+  assert_log (log, "(2,0,1)");
+  /* renamed but still found: the object stays and notifies */
+  g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra zebra zebra!", &error));
+  assert_log (log, "");
+  g_assert_cmpuint (notified, ==, 1);
+  /* new text */
+  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "crossing");
+  assert_results (found, "");
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/views/today-and-upcoming", test_today_and_upcoming);
+  g_test_add_func ("/views/rebase", test_rebase);
+  g_test_add_func ("/views/search-model", test_search_model);
+  return g_test_run ();
+}
