@@ -154,6 +154,10 @@ _cairn_store_rollback_pending (CairnStore  *self,
                                   SQLITE_CHANGESETAPPLY_INVERT |
                                   SQLITE_CHANGESETAPPLY_NOSAVEPOINT);
   sqlite3_free (combined);
+  /* The rollback may put back parked rows that a pending create had
+   * released (a changeset writes them, not park()): the next create
+   * replayed must look for them again, or they stay parked for good. */
+  self->parked_maybe = TRUE;
   if (rc != SQLITE_OK || info.conflict != 0)
     {
       g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT,

@@ -644,11 +644,10 @@ check_equal (guint32     seed,
 }
 
 static void
-test_property (void)
+run_property (guint32 seed,
+              guint   rounds)
 {
-  guint32 seed = test_seed ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  guint rounds = g_test_slow () ? 300 : 60;
 
   for (guint round = 0; round < rounds; round++)
     {
@@ -755,6 +754,27 @@ test_property (void)
       rebuilt = test_dump (ts->store);
       check_equal (seed, round, "rebuild and incremental", rebuilt, incremental);
     }
+}
+
+static void
+test_property (void)
+{
+  run_property (test_seed (), g_test_slow () ? 300 : 60);
+}
+
+/* Seeds that once failed, replayed every run (while random_event() draws
+ * the same events). 2358319592 and 116574623, round 15 and later: a create
+ * replayed after a rollback did not release the events that waited for it
+ * again, because the store had noted that nothing waited, and the rollback
+ * put the parked rows back through a changeset, not through park(). The
+ * incremental state kept them waiting; a replay from scratch did not. */
+static void
+test_property_regressions (void)
+{
+  static const guint32 seeds[] = { 2358319592u, 116574623u };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seeds); i++)
+    run_property (seeds[i], 60);
 }
 
 /* Effects before their causes in the server's log (an older client's
@@ -930,6 +950,7 @@ main (int   argc,
   g_test_add_func ("/store/rebase/rollback-restores-state", test_rollback_restores_state);
   g_test_add_func ("/store/rebase/unknown-events", test_unknown_events);
   g_test_add_func ("/store/rebase/property", test_property);
+  g_test_add_func ("/store/rebase/property-regressions", test_property_regressions);
   g_test_add_func ("/store/rebase/effects-before-causes", test_effects_before_causes);
   g_test_add_func ("/store/rebuild/schema", test_rebuild_schema);
 
