@@ -1024,8 +1024,14 @@ test_same_tag_offline (Fixture       *f,
   g_assert_true (cairn_store_delete_tag (b, tb, &error));
   sync_device (f, cb, "b");
   sync_device (f, ca, "a");
-  la = json_to_string (cairn_store_read_object (a, CAIRN_OBJECT_TODO, todo_a, NULL, &error), FALSE);
-  lb = json_to_string (cairn_store_read_object (a, CAIRN_OBJECT_TODO, todo_b, NULL, &error), FALSE);
+  {
+    g_autoptr(JsonNode) na = cairn_store_read_object (a, CAIRN_OBJECT_TODO, todo_a, NULL, &error);
+    g_autoptr(JsonNode) nb = cairn_store_read_object (a, CAIRN_OBJECT_TODO, todo_b, NULL, &error);
+
+    g_assert_no_error (error);
+    la = json_to_string (na, FALSE);
+    lb = json_to_string (nb, FALSE);
+  }
   g_assert_nonnull (strstr (la, "\"tags\":[]"));
   g_assert_nonnull (strstr (lb, "\"tags\":[]"));
 }
