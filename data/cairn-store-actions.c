@@ -271,6 +271,28 @@ cairn_store_create_list (CairnStore  *self,
   return commit_args (self, "list.created", args, error) ? g_steal_pointer (&id) : NULL;
 }
 
+/* An event {id_arg: id, field: value} on a live object (value NULL
+ * commits "", which the event's validation refuses naming the field). */
+static gboolean
+set_field (CairnStore  *self,
+           const Kind  *kind,
+           const char  *event_name,
+           const char  *id_arg,
+           const char  *id,
+           const char  *field,
+           const char  *value,
+           GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, kind, id, TRUE, NULL, NULL, error))
+    return FALSE;
+  args = args_new (id_arg, id);
+  json_object_set_string_member (args, field, value != NULL ? value : "");
+  return commit_args (self, event_name, args, error);
+}
+
 static gboolean
 rename_object (CairnStore  *self,
                const Kind  *kind,
@@ -280,17 +302,12 @@ rename_object (CairnStore  *self,
                const char  *title,
                GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
   g_autofree char *trimmed = NULL;
 
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!require_title (title, error) ||
-      !check_object (self, kind, id, TRUE, NULL, NULL, error))
+  if (!require_title (title, error))
     return FALSE;
   trimmed = trim_title (title);
-  args = args_new (id_arg, id);
-  json_object_set_string_member (args, "title", trimmed);
-  return commit_args (self, event_name, args, error);
+  return set_field (self, kind, event_name, id_arg, id, "title", trimmed, error);
 }
 
 /* Deleting a deleted object or restoring a live one changes nothing and
@@ -484,15 +501,8 @@ cairn_store_set_todo_due (CairnStore  *self,
                           const char  *due,
                           GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
-    return FALSE;
-  args = args_new ("todo_id", todo_id);
-  if (due != NULL)
-    json_object_set_string_member (args, "due", due);
-  return commit_args (self, due != NULL ? "todo.due_set" : "todo.due_cleared", args, error);
+  /* A date without a time (cairn-store-times.c) */
+  return cairn_store_set_todo_due_time (self, todo_id, due, NULL, error);
 }
 
 /* keep_parent: list_id NULL or the todo's own list keeps its parent
@@ -690,14 +700,8 @@ cairn_store_set_todo_priority (CairnStore  *self,
                                const char  *priority,
                                GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_object (self, &todo_kind, todo_id, TRUE, NULL, NULL, error))
-    return FALSE;
-  args = args_new ("todo_id", todo_id);
-  json_object_set_string_member (args, "priority", priority != NULL ? priority : "");
-  return commit_args (self, "todo.priority_set", args, error);
+  return set_field (self, &todo_kind, "todo.priority_set", "todo_id", todo_id, "priority", priority,
+                    error);
 }
 
 static const Kind tag_kind = { "tags", "tag", "Tag",
@@ -789,16 +793,9 @@ cairn_store_rename_tag (CairnStore  *self,
                         const char  *name,
                         GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
-  g_autofree char *trimmed = NULL;
+  g_autofree char *trimmed = trim_title (name != NULL ? name : "");
 
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_object (self, &tag_kind, tag_id, TRUE, NULL, NULL, error))
-    return FALSE;
-  trimmed = trim_title (name != NULL ? name : "");
-  args = args_new ("tag_id", tag_id);
-  json_object_set_string_member (args, "name", trimmed);
-  return commit_args (self, "tag.renamed", args, error);
+  return set_field (self, &tag_kind, "tag.renamed", "tag_id", tag_id, "name", trimmed, error);
 }
 
 gboolean
@@ -807,14 +804,7 @@ cairn_store_recolor_tag (CairnStore  *self,
                          const char  *color,
                          GError     **error)
 {
-  g_autoptr(JsonObject) args = NULL;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_object (self, &tag_kind, tag_id, TRUE, NULL, NULL, error))
-    return FALSE;
-  args = args_new ("tag_id", tag_id);
-  json_object_set_string_member (args, "color", color != NULL ? color : "");
-  return commit_args (self, "tag.recolored", args, error);
+  return set_field (self, &tag_kind, "tag.recolored", "tag_id", tag_id, "color", color, error);
 }
 
 gboolean

@@ -214,6 +214,10 @@ gboolean      _cairn_store_apply_flat      (CairnStore          *self,
                                             gboolean            *skipped,
                                             GError             **error);
 
+/* A string member of an event's args (a JsonObject), NULL when it is
+ * absent or not a string. */
+const char   *_cairn_store_json_arg (gconstpointer args, const char *member);
+
 /* The same, also returning in *changeset the changeset of what the event
  * wrote to the state tables (empty if nothing). Events of the one-row
  * reducers encode it themselves (cairn-store-changeset.c); any other event

@@ -236,9 +236,9 @@ static const struct
 
 typedef const char *(*ArgLookup) (gconstpointer args, const char *member);
 
-static const char *
-json_arg (gconstpointer  args,
-          const char    *member)
+const char *
+_cairn_store_json_arg (gconstpointer  args,
+                       const char    *member)
 {
   JsonNode *node = json_object_get_member ((JsonObject *) args, member);
 
@@ -465,7 +465,7 @@ park_event_if_orphan (CairnStore        *self,
   g_autofree char *args_json = NULL;
   const char *target;
 
-  if (!missing_target (self, event->name, json_arg, event->args, &target, error))
+  if (!missing_target (self, event->name, _cairn_store_json_arg, event->args, &target, error))
     return FALSE;
   if (target == NULL)
     return TRUE;
@@ -756,7 +756,7 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
    * will once it is in the log): the session records all of it. */
   if (g_str_has_suffix (event->name, ".created") && lookup_reducer (event->name) != NULL)
     {
-      const char *id = json_arg (event->args, lookup_reducer (event->name)->id_arg);
+      const char *id = _cairn_store_json_arg (event->args, lookup_reducer (event->name)->id_arg);
 
       if (id != NULL && (waiting = has_parked (self, id, error)) < 0)
         return FALSE;
@@ -765,7 +765,7 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
     {
       const char *target = NULL;
 
-      if (!missing_target (self, event->name, json_arg, event->args, &target, error))
+      if (!missing_target (self, event->name, _cairn_store_json_arg, event->args, &target, error))
         return FALSE;
       waiting = target != NULL;
     }
@@ -776,7 +776,7 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
   if (!waiting && _cairn_store_is_tree_event (event->name) &&
       _cairn_event_lookup_spec (event->name, event->version) != NULL)
     {
-      const char *id = json_arg (event->args, "todo_id");
+      const char *id = _cairn_store_json_arg (event->args, "todo_id");
       int has_children;
 
       if (id != NULL &&

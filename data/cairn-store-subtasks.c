@@ -155,15 +155,6 @@ _cairn_store_todo_is_in_subtree (CairnStore  *self,
   return rc == SQLITE_ROW;
 }
 
-static const char *
-arg (const CairnEvent *event,
-     const char       *member)
-{
-  JsonNode *node = json_object_get_member (event->args, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
-}
-
 /* todo.moved v2 {todo_id, position, list_id?, parent_id?}. */
 static CairnTreeResult
 apply_moved (CairnStore        *self,
@@ -173,10 +164,10 @@ apply_moved (CairnStore        *self,
 {
   g_auto(TodoRow) todo = { 0 };
   g_auto(TodoRow) parent = { 0 };
-  const char *id = arg (event, "todo_id");
-  const char *parent_id = arg (event, "parent_id");
-  const char *list_id = arg (event, "list_id");
-  const char *position = arg (event, "position");
+  const char *id = _cairn_store_json_arg (event->args, "todo_id");
+  const char *parent_id = _cairn_store_json_arg (event->args, "parent_id");
+  const char *list_id = _cairn_store_json_arg (event->args, "list_id");
+  const char *position = _cairn_store_json_arg (event->args, "position");
   const char *target_list;
   int found;
 
@@ -268,7 +259,7 @@ apply_deleted (CairnStore        *self,
                GError           **error)
 {
   g_auto(TodoRow) todo = { 0 };
-  const char *id = arg (event, "todo_id");
+  const char *id = _cairn_store_json_arg (event->args, "todo_id");
   int found;
 
   if ((found = read_todo (self, id, &todo, error)) < 0)
@@ -298,7 +289,7 @@ apply_restored (CairnStore        *self,
 {
   g_auto(TodoRow) todo = { 0 };
   g_auto(TodoRow) parent = { 0 };
-  const char *id = arg (event, "todo_id");
+  const char *id = _cairn_store_json_arg (event->args, "todo_id");
   int found;
 
   if ((found = read_todo (self, id, &todo, error)) < 0)

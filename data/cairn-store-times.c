@@ -69,15 +69,6 @@ read_times (CairnStore  *self,
   return rc == SQLITE_ROW;
 }
 
-static const char *
-arg (const CairnEvent *event,
-     const char       *member)
-{
-  JsonNode *node = json_object_get_member (event->args, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
-}
-
 /* Binds ?1.. to the strings (NULL binds NULL) and steps to the end. */
 static gboolean
 run (CairnStore  *self,
@@ -130,8 +121,8 @@ _cairn_store_apply_completion (CairnStore        *self,
   g_autofree char *created_at = NULL;
   g_autofree char *next = NULL;
   g_autofree char *reminder = NULL;
-  const char *id = arg (event, "todo_id");
-  const char *occurrence = arg (event, "occurrence");
+  const char *id = _cairn_store_json_arg (event->args, "todo_id");
+  const char *occurrence = _cairn_store_json_arg (event->args, "occurrence");
   int found;
 
   if ((found = read_times (self, id, &row, error)) < 0)
@@ -192,10 +183,10 @@ _cairn_store_completion_is_one_row (CairnStore        *self,
                                     GError           **error)
 {
   g_auto(TimesRow) row = { 0 };
-  const char *id = arg (event, "todo_id");
+  const char *id = _cairn_store_json_arg (event->args, "todo_id");
   int found;
 
-  if (arg (event, "occurrence") == NULL)
+  if (_cairn_store_json_arg (event->args, "occurrence") == NULL)
     return 1;
   if (id == NULL || (found = read_times (self, id, &row, error)) < 0)
     return id == NULL ? 0 : -1;
@@ -275,11 +266,16 @@ cairn_store_set_todo_due_time (CairnStore  *self,
   return commit (self, "todo.due_set", args, error);
 }
 
-gboolean
-cairn_store_set_todo_reminder (CairnStore  *self,
-                               const char  *todo_id,
-                               const char  *at,
-                               GError     **error)
+/* {todo_id, field: value} as set_name on a live todo, or {todo_id} as
+ * clear_name when value is NULL. */
+static gboolean
+set_or_clear (CairnStore  *self,
+              const char  *todo_id,
+              const char  *set_name,
+              const char  *clear_name,
+              const char  *field,
+              const char  *value,
+              GError     **error)
 {
   g_auto(TimesRow) row = { 0 };
   g_autoptr(JsonObject) args = json_object_new ();
@@ -288,10 +284,19 @@ cairn_store_set_todo_reminder (CairnStore  *self,
   if (!check_todo (self, todo_id, &row, error))
     return FALSE;
   json_object_set_string_member (args, "todo_id", todo_id);
-  if (at == NULL)
-    return commit (self, "todo.reminder_cleared", args, error);
-  json_object_set_string_member (args, "at", at);
-  return commit (self, "todo.reminder_set", args, error);
+  if (value == NULL)
+    return commit (self, clear_name, args, error);
+  json_object_set_string_member (args, field, value);
+  return commit (self, set_name, args, error);
+}
+
+gboolean
+cairn_store_set_todo_reminder (CairnStore  *self,
+                               const char  *todo_id,
+                               const char  *at,
+                               GError     **error)
+{
+  return set_or_clear (self, todo_id, "todo.reminder_set", "todo.reminder_cleared", "at", at, error);
 }
 
 gboolean
@@ -322,17 +327,7 @@ cairn_store_set_todo_repeat (CairnStore  *self,
                              const char  *rule,
                              GError     **error)
 {
-  g_auto(TimesRow) row = { 0 };
-  g_autoptr(JsonObject) args = json_object_new ();
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_todo (self, todo_id, &row, error))
-    return FALSE;
-  json_object_set_string_member (args, "todo_id", todo_id);
-  if (rule == NULL)
-    return commit (self, "todo.repeat_cleared", args, error);
-  json_object_set_string_member (args, "rule", rule);
-  return commit (self, "todo.repeat_set", args, error);
+  return set_or_clear (self, todo_id, "todo.repeat_set", "todo.repeat_cleared", "rule", rule, error);
 }
 
 gboolean
