@@ -86,6 +86,13 @@ G_BEGIN_DECLS
 gboolean _cairn_store_search_reset      (CairnStore   *self,
                                          GError      **error);
 
+/* Registers the FTS5 auxiliary functions the search uses on the store's
+ * connection (cairn-store-search-rank.c): cairn_rank (search_fts,
+ * weight, …), BM25 without length normalization, lower is better; and
+ * cairn_snippet (search_fts, start, end, ellipsis, n_tokens). */
+gboolean _cairn_store_search_register   (CairnStore   *self,
+                                         GError      **error);
+
 /* Where task notes plug in: (re)indexes the todo @todo_id with its
  * @title and the text of its notes (@notes_text, NULL for none), or drops
  * it when @title is NULL (deleted or gone). Inside a transaction. */

@@ -383,15 +383,16 @@ cairn_store_search (CairnStore  *self,
   if (match == NULL)
     return g_steal_pointer (&hits);
 
-  /* A title counts four times a body. The ranking reads the FTS table
-   * alone (the per-row cost is what limits a search matching thousands);
-   * the hits kept are then looked up, and their titles and snippets made,
-   * one by one: in the ranking query SQLite would make a snippet for every
-   * match before sorting. Ties in rank are listed by id; which of several
-   * tied matches make the cut at @limit may differ between replicas. */
+  /* A title counts four times a body (cairn_rank(): a title match always
+   * outranks a body-only one). The ranking reads the FTS table alone (the
+   * per-row cost is what limits a search matching thousands); the titles
+   * and snippets are made for the hits kept only: in the ranking query
+   * SQLite would make a snippet for every match before sorting. Ties in
+   * rank are listed by id; which of several tied matches make the cut at
+   * @limit may differ between replicas. */
   stmt = _cairn_store_prepare_static (self,
                                       "SELECT top.doc, d.kind, d.obj_id FROM ("
-                                      "  SELECT rowid AS doc, bm25 (search_fts, 4.0, 1.0) AS r"
+                                      "  SELECT rowid AS doc, cairn_rank (search_fts, 4.0, 1.0) AS r"
                                       "  FROM search_fts WHERE search_fts MATCH ?1"
                                       "  ORDER BY r, rowid LIMIT ?2) AS top"
                                       " JOIN search_docs d ON d.doc = top.doc"
@@ -417,29 +418,56 @@ cairn_store_search (CairnStore  *self,
       return NULL;
     }
 
-  stmt = _cairn_store_prepare_static (self,
-                                      "SELECT title, snippet (search_fts, -1, char (2), char (3), '…', 12)"
-                                      " FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?2",
-                                      error);
-  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
-    return NULL;
-  for (guint i = 0; i < hits->len; i++)
-    {
-      CairnSearchHit *hit = hits->pdata[i];
+  if (hits->len == 0)
+    return g_steal_pointer (&hits);
 
-      sqlite3_bind_int64 (stmt, 2, g_array_index (docs, gint64, i));
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-          hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW)
-        {
+  /* The titles and snippets of the hits kept, in one pass over the
+   * matches: "rowid = ?" per hit would evaluate the whole query (expand
+   * every prefix) once per hit. "+rowid": not a constraint FTS5 sees,
+   * which would run the query once per value too. */
+  {
+    g_autoptr(GString) json = g_string_new ("[");
+    g_autoptr(GHashTable) by_doc = g_hash_table_new (g_int64_hash, g_int64_equal);
+    guint found = 0;
+
+    for (guint i = 0; i < hits->len; i++)
+      {
+        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                                g_array_index (docs, gint64, i));
+        g_hash_table_insert (by_doc, &g_array_index (docs, gint64, i), hits->pdata[i]);
+      }
+    g_string_append_c (json, ']');
+    stmt = _cairn_store_prepare_static (self,
+                                        "SELECT rowid, title,"
+                                        " cairn_snippet (search_fts, char (2), char (3), '…', 12)"
+                                        " FROM search_fts WHERE search_fts MATCH ?1"
+                                        " AND +rowid IN (SELECT value FROM json_each (?2))",
+                                        error);
+    if (stmt == NULL || !bind_text (self, stmt, 1, match, error) ||
+        !bind_text (self, stmt, 2, json->str, error))
+      return NULL;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        gint64 doc = sqlite3_column_int64 (stmt, 0);
+        CairnSearchHit *hit = g_hash_table_lookup (by_doc, &doc);
+
+        if (hit == NULL || hit->title != NULL)
+          continue;
+        hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+        found++;
+      }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE || found != hits->len)
+      {
+        if (rc == SQLITE_DONE)
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                       "Cannot make a search snippet in %s: a match was lost",
+                       cairn_store_get_path (self));
+        else
           _cairn_store_set_error (self, error, "Cannot make a search snippet");
-          return NULL;
-        }
-    }
+        return NULL;
+      }
+  }
   return g_steal_pointer (&hits);
 }

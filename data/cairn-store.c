@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-store-private.h"
+#include "cairn-store-search-private.h"
 
 G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
 G_DEFINE_FINAL_TYPE (CairnStore, cairn_store, G_TYPE_OBJECT)
@@ -585,6 +586,7 @@ cairn_store_open (const char  *path,
     return NULL;
 
   if (!_cairn_store_text_register (self, error) ||
+      !_cairn_store_search_register (self, error) ||
       !load_meta_through_small_cache (self, error))
     return NULL;
   self->checkpointer = _cairn_checkpointer_new (self->db, self->path);

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-search-rank.c: the search's ranking and snippet functions,
+ * FTS5 auxiliary functions cheaper than the built-in bm25() and snippet()
+ * where a search matches thousands of rows or long notes.
+ * docs/store.md, "The search index". */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-store-search-private.h"
+
+/* BM25's term-frequency saturation, as FTS5's bm25() uses it. */
+#define K1 1.2
+
+/* ---- cairn_rank (search_fts, weight, …) ----
+ *
+ * BM25 without the length normalization (b = 0) and without the idf,
+ * saturated per column: the sum over phrases and columns of weight × tf
+ * (k1 + 1) / (tf + k1), negated so that the best sorts first, as bm25()
+ * does. A column's share stays below weight × (k1 + 1) = 2.2 × weight
+ * however often a word repeats there, so with weights 4 and 1 a match in
+ * a title always outranks one only in a body (bm25() let a long note
+ * that repeats a word pass a title).
+ *
+ * Why not bm25(): per match it reads the row's column sizes from the
+ * %_docsize table (a B-tree look-up) and makes an array of every
+ * instance, and per query it reads each phrase's whole row list again for
+ * the idf; with tens of thousands of matches (a common word, a prefix)
+ * that was most of a search. What is lost: among titles that match
+ * equally, a shorter one no longer comes first; and since every word is
+ * required, the idf only weighed which word is in the title, not whether
+ * a row matches. Ties are broken by the caller. */
+
+static void
+rank_func (const Fts5ExtensionApi  *api,
+           Fts5Context             *fts,
+           sqlite3_context         *ctx,
+           int                      argc,
+           sqlite3_value          **argv)
+{
+  int n_phrases = api->xPhraseCount (fts);
+  double score = 0.0;
+
+  /* Each phrase's positions in this row, column by column (in order),
+   * read from its position list: no array of every instance. */
+  for (int p = 0; p < n_phrases; p++)
+    {
+      Fts5PhraseIter iter;
+      int column = -1, offset = 0, tf = 0, last = -1;
+      int rc;
+
+      if ((rc = api->xPhraseFirst (fts, p, &iter, &column, &offset)) != SQLITE_OK)
+        {
+          sqlite3_result_error_code (ctx, rc);
+          return;
+        }
+      for (;;)
+        {
+          if (column != last)
+            {
+              if (last >= 0)
+                score += (last < argc ? sqlite3_value_double (argv[last]) : 1.0) *
+                         tf * (K1 + 1.0) / (tf + K1);
+              last = column;
+              tf = 0;
+            }
+          if (column < 0)
+            break;
+          tf++;
+          api->xPhraseNext (fts, &iter, &column, &offset);
+        }
+    }
+  sqlite3_result_double (ctx, -score);
+}
+
+/* ---- cairn_snippet (search_fts, start, end, ellipsis, n_tokens) ----
+ *
+ * A few words of the column with the most distinct matched words (the
+ * first on a tie: the title), around the window of @n_tokens tokens that
+ * holds the most of them (the first such), each match between @start and
+ * @end, @ellipsis where the text is cut. Why not snippet(): it scores
+ * every candidate fragment against every match (quadratic in the matches
+ * of a long note) and tokenizes the whole column; this one finds the
+ * window from the match positions FTS5 already has and tokenizes only up
+ * to the window's end. */
+
+typedef struct
+{
+  const char *text;
+  int         first;      /* window: tokens [first, last) */
+  int         last;
+  const char *start;
+  const char *end;
+  const char *ellipsis;
+  guint8     *marked;     /* per token of the window: a match */
+  GString    *out;
+  int         token;      /* tokens seen */
+  int         done_at;    /* byte offset after the last token copied */
+  gboolean    more;       /* a token after the window */
+} SnippetCtx;
+
+static int
+snippet_token (void       *user_data,
+               int         flags,
+               const char *token,
+               int         n_token,
+               int         start,
+               int         end)
+{
+  SnippetCtx *sc = user_data;
+  int i;
+
+  if (flags & FTS5_TOKEN_COLOCATED)
+    return SQLITE_OK;
+  i = sc->token++;
+  if (i < sc->first)
+    return SQLITE_OK;
+  if (i >= sc->last)
+    {
+      sc->more = TRUE;
+      return SQLITE_DONE;   /* stop tokenizing: the rest is not shown */
+    }
+  if (i == sc->first)
+    {
+      if (sc->first > 0)
+        g_string_append (sc->out, sc->ellipsis);
+      else
+        g_string_append_len (sc->out, sc->text, start);
+    }
+  else
+    g_string_append_len (sc->out, sc->text + sc->done_at, start - sc->done_at);
+  if (sc->marked[i - sc->first])
+    g_string_append (sc->out, sc->start);
+  g_string_append_len (sc->out, sc->text + start, end - start);
+  if (sc->marked[i - sc->first])
+    g_string_append (sc->out, sc->end);
+  sc->done_at = end;
+  return SQLITE_OK;
+}
+
+static void
+snippet_func (const Fts5ExtensionApi  *api,
+              Fts5Context             *fts,
+              sqlite3_context         *ctx,
+              int                      argc,
+              sqlite3_value          **argv)
+{
+  int n_phrases = api->xPhraseCount (fts);
+  int n_columns = api->xColumnCount (fts);
+  g_autofree int *inst = NULL;   /* (phrase, column, offset) triples */
+  g_autofree guint8 *seen = g_new0 (guint8, MAX (n_phrases, 1));
+  g_autofree guint8 *marked = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  SnippetCtx sc = { 0 };
+  int n_inst = 0, column = 0, best_distinct = 0, first = 0;
+  int n_tokens, n_text = 0, rc;
+
+  if (argc != 4)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet() takes start, end, ellipsis and tokens", -1);
+      return;
+    }
+  n_tokens = CLAMP (sqlite3_value_int (argv[3]), 1, 64);
+  if ((rc = api->xInstCount (fts, &n_inst)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  inst = g_new (int, 3 * MAX (n_inst, 1));
+  for (int i = 0; i < n_inst; i++)
+    if ((rc = api->xInst (fts, i, &inst[3 * i], &inst[3 * i + 1], &inst[3 * i + 2])) != SQLITE_OK)
+      {
+        sqlite3_result_error_code (ctx, rc);
+        return;
+      }
+
+  /* The column with the most distinct phrases. */
+  for (int c = 0; c < n_columns; c++)
+    {
+      int distinct = 0;
+
+      memset (seen, 0, MAX (n_phrases, 1));
+      for (int i = 0; i < n_inst; i++)
+        if (inst[3 * i + 1] == c && !seen[inst[3 * i]])
+          {
+            seen[inst[3 * i]] = 1;
+            distinct++;
+          }
+      if (distinct > best_distinct)
+        {
+          best_distinct = distinct;
+          column = c;
+        }
+    }
+
+  /* The window starting at a match that holds the most distinct phrases:
+   * each match of the column is a candidate start (a bounded number: a
+   * long note may match a common word hundreds of times). */
+  if (best_distinct > 0)
+    {
+      int best = 0, candidates = 0;
+
+      for (int i = 0; i < n_inst && best < best_distinct && candidates < 1000; i++)
+        {
+          int start_off = inst[3 * i + 2], distinct = 0;
+
+          if (inst[3 * i + 1] != column)
+            continue;
+          candidates++;
+          memset (seen, 0, MAX (n_phrases, 1));
+          for (int j = 0; j < n_inst; j++)
+            if (inst[3 * j + 1] == column && inst[3 * j + 2] >= start_off &&
+                inst[3 * j + 2] < start_off + n_tokens && !seen[inst[3 * j]])
+              {
+                seen[inst[3 * j]] = 1;
+                distinct++;
+              }
+          if (distinct > best)
+            {
+              best = distinct;
+              first = start_off;
+            }
+        }
+      /* Centre the matches in the window: context before the first. */
+      {
+        int end_off = first;
+
+        for (int i = 0; i < n_inst; i++)
+          if (inst[3 * i + 1] == column && inst[3 * i + 2] >= first &&
+              inst[3 * i + 2] < first + n_tokens)
+            end_off = MAX (end_off, inst[3 * i + 2] + MAX (api->xPhraseSize (fts, inst[3 * i]), 1));
+        first = MAX (0, first - MAX (n_tokens - (end_off - first), 0) / 2);
+      }
+    }
+
+  marked = g_new0 (guint8, n_tokens);
+  for (int i = 0; i < n_inst; i++)
+    if (inst[3 * i + 1] == column)
+      {
+        int size = api->xPhraseSize (fts, inst[3 * i]);
+
+        for (int t = inst[3 * i + 2]; t < inst[3 * i + 2] + MAX (size, 1); t++)
+          if (t >= first && t < first + n_tokens)
+            marked[t - first] = 1;
+      }
+
+  if ((rc = api->xColumnText (fts, column, &sc.text, &n_text)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (sc.text == NULL)
+    {
+      sqlite3_result_text (ctx, "", 0, SQLITE_STATIC);
+      return;
+    }
+  sc.first = first;
+  sc.last = first + n_tokens;
+  sc.start = (const char *) sqlite3_value_text (argv[0]);
+  sc.end = (const char *) sqlite3_value_text (argv[1]);
+  sc.ellipsis = (const char *) sqlite3_value_text (argv[2]);
+  if (sc.start == NULL || sc.end == NULL || sc.ellipsis == NULL)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet(): start, end and ellipsis are text", -1);
+      return;
+    }
+  sc.marked = marked;
+  sc.out = out;
+  rc = api->xTokenize (fts, sc.text, n_text, &sc, snippet_token);
+  if (rc != SQLITE_OK && rc != SQLITE_DONE)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (sc.token <= sc.first)
+    g_string_append_len (out, sc.text, n_text);   /* fewer tokens than the window's start */
+  else if (sc.more)
+    g_string_append (out, sc.ellipsis);
+  else
+    g_string_append_len (out, sc.text + sc.done_at, n_text - sc.done_at);
+  sqlite3_result_text (ctx, g_string_free (g_steal_pointer (&out), FALSE), -1, g_free);
+}
+
+gboolean
+_cairn_store_search_register (CairnStore  *self,
+                              GError     **error)
+{
+  fts5_api *api = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT fts5 (?1)", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_pointer (stmt, 1, (void *) &api, "fts5_api_ptr", NULL);
+      sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (api == NULL || api->iVersion < 2 ||
+      api->xCreateFunction (api, "cairn_rank", NULL, rank_func, NULL) != SQLITE_OK ||
+      api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot register the search functions");
+      return FALSE;
+    }
+  return TRUE;
+}
