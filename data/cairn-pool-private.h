@@ -116,10 +116,13 @@ GPtrArray *_cairn_pool_obtain_dated_todos  (CairnPool *self, const char *after,
                                             const char *until);
 
 /* The Search views (cairn-search-model.c, cairn-pool-views.c): made, run
- * again after a change of todos, notes or lists (changes NULL: a reset),
+ * again after a change of todos, notes or lists (changes NULL: a reset)
+ * once the thread-default main context of their making is next idle,
  * and forgotten when disposed. */
 CairnSearchModel *_cairn_search_model_new     (CairnPool *pool, guint limit);
-void       _cairn_search_model_refresh     (CairnSearchModel *self);
+void       _cairn_search_model_queue_refresh (CairnSearchModel *self);
+/* Whether a refresh is queued (tests). */
+gboolean   _cairn_search_model_is_pending  (CairnSearchModel *self);
 void       _cairn_pool_refresh_searches    (CairnPool *self, CairnChanges *changes);
 void       _cairn_pool_forget_search       (CairnPool *self, CairnSearchModel *model);
 

@@ -317,5 +317,5 @@ _cairn_pool_refresh_searches (CairnPool    *self,
   for (guint i = 0; i < self->searches->len; i++)
     g_ptr_array_add (models, g_object_ref (self->searches->pdata[i]));
   for (guint i = 0; i < models->len; i++)
-    _cairn_search_model_refresh (models->pdata[i]);
+    _cairn_search_model_queue_refresh (models->pdata[i]);
 }

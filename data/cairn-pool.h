@@ -72,9 +72,11 @@ void        cairn_pool_set_today          (CairnPool *self, const char *date);
 
 /* The Search view: a CairnSearchModel (cairn-search-model.h) of
  * CairnSearchResult, best first, at most @limit (0: all), for @text
- * (cairn_store_search()); transfer full. Run again after every commit,
- * rebase or rebuild that changes a todo, a note or a list, emitting one
- * ::items-changed over the part that differs. */
+ * (cairn_store_search()); transfer full. Run again after a commit,
+ * rebase or rebuild that changes a todo, a note or a list, once per idle
+ * of the thread-default main context it was made in (however many
+ * changes came before), emitting one ::items-changed over the part that
+ * differs. */
 GListModel *cairn_pool_search             (CairnPool *self, const char *text, guint limit);
 
 G_END_DECLS

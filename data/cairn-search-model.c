@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-search-model.c: the Search view. The pool runs the search again
- * after every change of a todo, a note or a list (cairn_pool_search()) and
- * the model emits one ::items-changed over what differs between the old
- * and new results (their common beginning and end stay, as objects), so
- * typing elsewhere in the workspace does not reload the view. */
+/* cairn-search-model.c: the Search view. After a change of a todo, a note
+ * or a list the pool asks the model to search again (cairn_pool_search());
+ * the model does so once, when the main loop is next idle, however many
+ * changes came before (a rebase or a burst of commits), and emits one
+ * ::items-changed over what differs between the old and new results
+ * (their common beginning and end stay, as objects), so typing elsewhere
+ * in the workspace does not reload the view. New text searches at once. */
 #define G_LOG_DOMAIN "cairn-pool"
 
 #include "config.h"
@@ -138,6 +140,8 @@ struct _CairnSearchModel
   char       *text;
   guint       limit;
   GPtrArray  *items;    /* CairnSearchResult, best first */
+  GMainContext *context;  /* where the deferred refresh runs */
+  GSource    *refresh;    /* pending deferred refresh, or NULL */
   guint       refreshing : 1;
 };
 
@@ -182,6 +186,11 @@ cairn_search_model_dispose (GObject *object)
 {
   CairnSearchModel *self = CAIRN_SEARCH_MODEL (object);
 
+  if (self->refresh != NULL)
+    {
+      g_source_destroy (self->refresh);
+      g_clear_pointer (&self->refresh, g_source_unref);
+    }
   if (self->pool != NULL)
     _cairn_pool_forget_search (self->pool, self);
   g_clear_object (&self->pool);
@@ -195,6 +204,7 @@ cairn_search_model_finalize (GObject *object)
 
   g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (cairn_search_model_parent_class)->finalize (object);
 }
 
@@ -212,13 +222,14 @@ cairn_search_model_init (CairnSearchModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->text = g_strdup ("");
+  self->context = g_main_context_ref_thread_default ();
 }
 
 /* Runs the search again and emits one ::items-changed over the middle
  * part that differs (the objects of the same ids before and after it are
  * kept, their title and snippet updated). */
-void
-_cairn_search_model_refresh (CairnSearchModel *self)
+static void
+refresh_now (CairnSearchModel *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) hits = NULL;
@@ -226,6 +237,11 @@ _cairn_search_model_refresh (CairnSearchModel *self)
   guint prefix = 0, suffix = 0;
   GPtrArray *fresh;
 
+  if (self->refresh != NULL)
+    {
+      g_source_destroy (self->refresh);
+      g_clear_pointer (&self->refresh, g_source_unref);
+    }
   if (self->refreshing)
     return;
   self->refreshing = TRUE;
@@ -270,6 +286,37 @@ _cairn_search_model_refresh (CairnSearchModel *self)
     result_update (self->items->pdata[i], hits->pdata[i]);
 }
 
+static gboolean
+refresh_idle (gpointer data)
+{
+  g_autoptr(CairnSearchModel) self = g_object_ref (data);
+
+  refresh_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a change: one search when the main loop is next idle, at the
+ * idle priority (after GTK's layout and drawing), for all the changes
+ * until then. A search with a common word takes milliseconds, and a
+ * rebase or catch-up emits many changes in a row. */
+void
+_cairn_search_model_queue_refresh (CairnSearchModel *self)
+{
+  if (self->refresh != NULL)
+    return;
+  self->refresh = g_idle_source_new ();
+  g_source_set_priority (self->refresh, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (self->refresh, refresh_idle, self, NULL);
+  g_source_set_static_name (self->refresh, "[cairn] search refresh");
+  g_source_attach (self->refresh, self->context);
+}
+
+gboolean
+_cairn_search_model_is_pending (CairnSearchModel *self)
+{
+  return self->refresh != NULL;
+}
+
 CairnSearchModel *
 _cairn_search_model_new (CairnPool *pool,
                          guint      limit)
@@ -292,7 +339,7 @@ cairn_search_model_set_text (CairnSearchModel *self,
     return;
   g_free (self->text);
   self->text = g_strdup (text);
-  _cairn_search_model_refresh (self);
+  refresh_now (self);
 }
 
 const char *

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-pool.h"
+#include "cairn-pool-private.h"
 #include "cairn-search-model.h"
 #include "store-test-util.h"
 
@@ -200,8 +201,21 @@ result_titles (GListModel *model)
 #define assert_results(model, expected) \
   G_STMT_START { g_autofree char *t_ = result_titles (model); g_assert_cmpstr (t_, ==, expected); } G_STMT_END
 
+/* The deferred refresh of the Search view: it runs when the main
+ * context is idle. Asserts one was queued, so a change that should
+ * reach the view cannot pass by a synchronous path unnoticed. */
+static void
+settle (GListModel *model)
+{
+  g_assert_true (_cairn_search_model_is_pending (CAIRN_SEARCH_MODEL (model)));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (_cairn_search_model_is_pending (CAIRN_SEARCH_MODEL (model)));
+}
+
 /* The Search view follows commits and rebases with one ::items-changed
- * over what differs, and nothing for changes that do not touch it. */
+ * over what differs, and nothing for changes that do not touch it; the
+ * changes until the main loop is idle make one search. */
 static void
 test_search_model (void)
 {
@@ -228,18 +242,35 @@ test_search_model (void)
   /* not a match, before or after: nothing */
   g_assert_true (cairn_store_rename_todo (ts->store, c, "Walk the cat", &error));
   g_assert_true (cairn_store_set_todo_done (ts->store, a, TRUE, &error));
+  settle (found);
   assert_log (log, "");
-  /* a new match: in at its rank, the others kept as they are */
+  /* a new match: in at its rank, the others kept as they are; not before
+   * the main loop is idle */
   g_free (c);
   c = todo_due (ts->store, list, "Zebra zebra zebra zebra", NULL);
+  assert_results (found, "Zebra zebra zebra,Zebra crossing");
+  assert_log (log, "");
+  settle (found);
   assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,Zebra crossing");
   assert_log (log, "(0,0,1)");
   g_assert_true (g_list_model_get_item (found, 1) == (gpointer) g_object_ref (first));
   g_object_unref (first);
   /* deleted: out */
   g_assert_true (cairn_store_delete_todo (ts->store, a, &error));
+  settle (found);
   assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra");
   assert_log (log, "(2,1,0)");
+  /* a burst of changes: one search, one ::items-changed */
+  {
+    g_autofree char *d = todo_due (ts->store, list, "Zebra one", NULL);
+    g_autofree char *e = todo_due (ts->store, list, "Zebra two", NULL);
+
+    g_assert_true (cairn_store_delete_todo (ts->store, d, &error));
+    g_assert_true (cairn_store_delete_todo (ts->store, e, &error));
+    settle (found);
+    assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra");
+    assert_log (log, "");
+  }
   /* another device's match arrives by rebase */
   {
     g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"01890a5d-ac96-774b-bcce-b30209900077\","
@@ -249,14 +280,18 @@ test_search_model (void)
     g_ptr_array_add (remote, test_event_new (OTHER, 1, 1, "todo.created", args));
   }
   test_rebase_ok (ts->store, remote, "h1");
+  settle (found);
   assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,A zebra");
   assert_log (log, "(2,0,1)");
   /* renamed but still found: the object stays and notifies */
   g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra zebra zebra!", &error));
+  settle (found);
   assert_log (log, "");
   g_assert_cmpuint (notified, ==, 1);
-  /* new text */
+  /* new text: at once, and a queued refresh goes with it */
+  g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra zebra zebra?", &error));
   cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "crossing");
+  g_assert_false (_cairn_search_model_is_pending (CAIRN_SEARCH_MODEL (found)));
   assert_results (found, "");
   g_assert_no_error (error);
 }
