@@ -106,6 +106,17 @@ check_object (CairnStore  *self,
   return TRUE;
 }
 
+gboolean
+_cairn_store_check_todo (CairnStore  *self,
+                         const char  *todo_id,
+                         gboolean     live,
+                         gboolean    *deleted,
+                         char       **list_id,
+                         GError     **error)
+{
+  return check_object (self, &todo_kind, todo_id, live, deleted, list_id, error);
+}
+
 static gboolean
 query_position (CairnStore  *self,
                 const char  *sql,

@@ -269,6 +269,16 @@ gboolean      _cairn_store_is_text_event  (const char       *name);
 /* Forgets the decoded CRDTs kept between note.edited commits. Done by
  * _cairn_store_load_meta(), i.e. on every rollback and external change. */
 void          _cairn_store_text_cache_clear (CairnStore      *self);
+/* The wrappers' check of a todo id (cairn-store-actions.c): a valid id
+ * of an existing todo, not deleted when @live (else
+ * CAIRN_STORE_ERROR_NOT_FOUND, in the words every wrapper uses);
+ * *deleted and *list_id (optional) get its state and list. */
+gboolean      _cairn_store_check_todo      (CairnStore      *self,
+                                            const char      *todo_id,
+                                            gboolean         live,
+                                            gboolean        *deleted,
+                                            char           **list_id,
+                                            GError         **error);
 /* Registers the SQL function cairn_note_body(id, body) on the connection:
  * body when notes.body is up to date, else the note's text at the version
  * the state shows. Every reader of note bodies uses it. */

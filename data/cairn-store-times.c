@@ -195,38 +195,6 @@ _cairn_store_completion_is_one_row (CairnStore        *self,
 
 /* Wrappers */
 
-/* The todo, live; *row gets its fields. */
-static gboolean
-check_todo (CairnStore  *self,
-            const char  *todo_id,
-            TimesRow    *row,
-            GError     **error)
-{
-  int found;
-
-  if (todo_id == NULL || !cairn_is_object_id (todo_id))
-    {
-      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
-                   "“%s” is not a todo id", todo_id ? todo_id : "(null)");
-      return FALSE;
-    }
-  if ((found = read_times (self, todo_id, row, error)) < 0)
-    return FALSE;
-  if (!found)
-    {
-      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
-                   "No todo with id %s", todo_id);
-      return FALSE;
-    }
-  if (row->deleted)
-    {
-      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
-                   "Todo %s is deleted", todo_id);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 commit (CairnStore  *self,
         const char  *name,
@@ -245,11 +213,10 @@ cairn_store_set_todo_due_time (CairnStore  *self,
                                const char  *time,
                                GError     **error)
 {
-  g_auto(TimesRow) row = { 0 };
   g_autoptr(JsonObject) args = json_object_new ();
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_todo (self, todo_id, &row, error))
+  if (!_cairn_store_check_todo (self, todo_id, TRUE, NULL, NULL, error))
     return FALSE;
   if (due == NULL && time != NULL)
     {
@@ -277,11 +244,10 @@ set_or_clear (CairnStore  *self,
               const char  *value,
               GError     **error)
 {
-  g_auto(TimesRow) row = { 0 };
   g_autoptr(JsonObject) args = json_object_new ();
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_todo (self, todo_id, &row, error))
+  if (!_cairn_store_check_todo (self, todo_id, TRUE, NULL, NULL, error))
     return FALSE;
   json_object_set_string_member (args, "todo_id", todo_id);
   if (value == NULL)
@@ -308,7 +274,9 @@ cairn_store_dismiss_todo_reminder (CairnStore  *self,
   g_autoptr(JsonObject) args = json_object_new ();
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  if (!check_todo (self, todo_id, &row, error))
+  if (!_cairn_store_check_todo (self, todo_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  if (read_times (self, todo_id, &row, error) < 0)
     return FALSE;
   if (row.reminder == NULL)
     {
