@@ -35,8 +35,12 @@
 static gint64 handler_start;
 static gint64 handler_end;
 
-static void before_pool (void) { handler_start = g_get_monotonic_time (); }
-static void after_pool (void) { handler_end = g_get_monotonic_time (); }
+static gint64 handler_cpu_start;
+static gint64 handler_cpu_end;
+static gint64 cpu_now (void);
+
+static void before_pool (void) { handler_start = g_get_monotonic_time (); handler_cpu_start = cpu_now (); }
+static void after_pool (void) { handler_end = g_get_monotonic_time (); handler_cpu_end = cpu_now (); }
 
 static void
 check_sqlite (sqlite3 *db, int rc, const char *what)
@@ -365,6 +369,8 @@ bench_views (CairnStore *store, GRand *rand, GPtrArray *ids)
   g_autoptr(GListModel) today = NULL, upcoming = NULL;
   g_autoptr(GArray) with_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) without_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) with_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) without_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 t0, t_today, t_upcoming, c0, c_today, c_upcoming;
 
   g_signal_connect_swapped (store, "changed", G_CALLBACK (before_pool), NULL);
@@ -380,6 +386,8 @@ bench_views (CairnStore *store, GRand *rand, GPtrArray *ids)
         g_error ("%s", error->message);
       t0 = handler_end - handler_start;
       g_array_append_val (without_us, t0);
+      t0 = handler_cpu_end - handler_cpu_start;
+      g_array_append_val (without_cpu_us, t0);
     }
 
   c0 = cpu_now ();
@@ -405,9 +413,13 @@ bench_views (CairnStore *store, GRand *rand, GPtrArray *ids)
         g_error ("%s", error->message);
       t0 = handler_end - handler_start;
       g_array_append_val (with_us, t0);
+      t0 = handler_cpu_end - handler_cpu_start;
+      g_array_append_val (with_cpu_us, t0);
     }
   report ("pool_due_change", ",\"views\":false", without_us);
   report ("pool_due_change", ",\"views\":true", with_us);
+  report ("pool_due_change_cpu", ",\"views\":false", without_cpu_us);
+  report ("pool_due_change_cpu", ",\"views\":true", with_cpu_us);
 }
 
 int
