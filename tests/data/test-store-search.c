@@ -230,6 +230,49 @@ test_ranking_and_snippets (void)
   g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->id, ==, t);
 }
 
+/* A word in a title outranks the same word only in a body, however
+ * often the body repeats it (bm25() put a short note that repeats a word
+ * before a long title that has it once); and a snippet shows the place
+ * where the most of the words are together, not the first match. */
+static void
+test_title_first_and_best_window (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GString) body = g_string_new ("apple pie. ");
+  g_autofree char *list = make_list (ts->store);
+  g_autofree char *t = make_todo (ts->store, list,
+                                  "Weed the garden patch by the old oak tree near the fence");
+  g_autofree char *n = make_note (ts->store, "Misc",
+                                  "garden garden garden garden garden garden garden garden");
+  g_autofree char *n2 = NULL;
+  CairnSearchHit *hit;
+
+  hits = cairn_store_search (ts->store, "garden", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->id, ==, t);
+  g_assert_cmpstr (((CairnSearchHit *) hits->pdata[1])->id, ==, n);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (body, "lorem ipsum dolor ");
+  g_string_append (body, "an apple and a banana split. ");
+  for (guint i = 0; i < 40; i++)
+    g_string_append (body, "sit amet ");
+  n2 = make_note (ts->store, "Desserts", body->str);
+  hits = cairn_store_search (ts->store, "banana apple", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  hit = hits->pdata[0];
+  g_assert_cmpstr (hit->id, ==, n2);
+  g_assert_nonnull (strstr (hit->snippet, "an " CAIRN_SEARCH_MARK_START "apple" CAIRN_SEARCH_MARK_END
+                            " and a " CAIRN_SEARCH_MARK_START "banana" CAIRN_SEARCH_MARK_END " split"));
+  g_assert_true (g_str_has_prefix (hit->snippet, "…"));
+  g_assert_true (g_str_has_suffix (hit->snippet, "…"));
+}
+
 static void
 test_deleted_and_restored (void)
 {
@@ -441,6 +484,7 @@ main (int argc, char **argv)
   g_test_add_func ("/search/syntax-is-text", test_syntax_is_text);
   g_test_add_func ("/search/bad-utf8", test_bad_utf8);
   g_test_add_func ("/search/ranking-and-snippets", test_ranking_and_snippets);
+  g_test_add_func ("/search/title-first-and-best-window", test_title_first_and_best_window);
   g_test_add_func ("/search/deleted-and-restored", test_deleted_and_restored);
   g_test_add_func ("/search/note-body-typed", test_note_body_typed);
   g_test_add_func ("/search/task-notes-hook", test_task_notes_hook);
