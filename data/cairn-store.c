@@ -585,9 +585,12 @@ cairn_store_open (const char  *path,
   if (self->db == NULL)
     return NULL;
 
+  /* The search functions after the schema is read: registering them
+   * prepares a statement, which would report a damaged file as their
+   * failure. */
   if (!_cairn_store_text_register (self, error) ||
-      !_cairn_store_search_register (self, error) ||
-      !load_meta_through_small_cache (self, error))
+      !load_meta_through_small_cache (self, error) ||
+      !_cairn_store_search_register (self, error))
     return NULL;
   self->checkpointer = _cairn_checkpointer_new (self->db, self->path);
 
