@@ -387,16 +387,19 @@ cairn_store_search (CairnStore  *self,
    * outranks a body-only one). The ranking reads the FTS table alone (the
    * per-row cost is what limits a search matching thousands); the titles
    * and snippets are made for the hits kept only: in the ranking query
-   * SQLite would make a snippet for every match before sorting. Ties in
-   * rank are listed by id; which of several tied matches make the cut at
-   * @limit may differ between replicas. */
+   * SQLite would make a snippet for every match before sorting. Ties,
+   * common since cairn_rank() has no length normalization, go to the
+   * latest indexed (the highest FTS rowid: the object created or whose
+   * text changed last), at the cut and in the list. The rowid is local:
+   * tied results may come in another order, and other ones make the cut
+   * at @limit, on another replica. */
   stmt = _cairn_store_prepare_static (self,
                                       "SELECT top.doc, d.kind, d.obj_id FROM ("
                                       "  SELECT rowid AS doc, cairn_rank (search_fts, 4.0, 1.0) AS r"
                                       "  FROM search_fts WHERE search_fts MATCH ?1"
-                                      "  ORDER BY r, rowid LIMIT ?2) AS top"
+                                      "  ORDER BY r, rowid DESC LIMIT ?2) AS top"
                                       " JOIN search_docs d ON d.doc = top.doc"
-                                      " ORDER BY top.r, d.obj_id",
+                                      " ORDER BY top.r, top.doc DESC",
                                       error);
   if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
     return NULL;
@@ -454,7 +457,7 @@ cairn_store_search (CairnStore  *self,
         !bind_text (self, stmt, 2, json->str, error))
       return NULL;
     /* A range FTS5 seeks to: ties are cut by rowid, so the hits of a
-     * common word are the lowest rowids, a small part of its matches. */
+     * common word are the highest rowids, a small part of its matches. */
     sqlite3_bind_int64 (stmt, 3, lowest);
     sqlite3_bind_int64 (stmt, 4, highest);
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

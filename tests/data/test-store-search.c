@@ -255,6 +255,29 @@ test_title_first_and_best_window (void)
   g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->id, ==, t);
   g_assert_cmpstr (((CairnSearchHit *) hits->pdata[1])->id, ==, n);
   g_clear_pointer (&hits, g_ptr_array_unref);
+  /* a tie goes to the latest indexed (created, or its text changed), in
+   * the list and at the cut */
+  {
+    g_autofree char *older = make_todo (ts->store, list, "Buy milk");
+    g_autofree char *newer = NULL;
+
+    hits = cairn_store_search (ts->store, "milk", 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 1);
+    g_clear_pointer (&hits, g_ptr_array_unref);
+    newer = make_todo (ts->store, list, "Buy milk");
+    hits = cairn_store_search (ts->store, "milk", 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 2);
+    g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->id, ==, newer);
+    g_assert_cmpstr (((CairnSearchHit *) hits->pdata[1])->id, ==, older);
+    g_clear_pointer (&hits, g_ptr_array_unref);
+    hits = cairn_store_search (ts->store, "milk", 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 1);
+    g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->id, ==, newer);
+    g_clear_pointer (&hits, g_ptr_array_unref);
+  }
 
   for (guint i = 0; i < 40; i++)
     g_string_append (body, "lorem ipsum dolor ");
@@ -469,7 +492,8 @@ test_migration (void)
   g_assert_no_error (error);
   g_assert_cmpint (test_query_int (store, "SELECT stale FROM search_meta"), ==, 1);
   assert_hits (store, "fixture", "note:Fixture note");
-  assert_hits (store, "todo", "todo:Confirmed todo | todo:Pending todo");
+  /* a tie: the latest indexed first (the whole index is made in id order) */
+  assert_hits (store, "todo", "todo:Pending todo | todo:Confirmed todo");
   assert_hits (store, "pending text", "note:Fixture note");
   g_assert_cmpint (test_query_int (store, "SELECT stale FROM search_meta"), ==, 0);
   g_clear_object (&store);
