@@ -448,4 +448,7 @@ _cairn_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, win_sync_now);
   gtk_widget_class_install_action (widget_class, "win.accounts", NULL, win_accounts);
   gtk_widget_class_install_action (widget_class, "win.keep-mine", "x", win_keep_mine);
+
+  /* The task details pane (cairn-window-details.c) */
+  _cairn_window_details_install_actions (widget_class);
 }

@@ -7,11 +7,13 @@
  * cairn-window-actions.c  every win.* action, installed in one place
  * cairn-window-sidebar.c  the sidebar: list rows, their menus, selection
  * cairn-window-toasts.c   error, Undo and conflict toasts
+ * cairn-window-details.c  the task details pane beside the content
  */
 #pragma once
 
 #include "cairn-notes-view.h"
 #include "cairn-sync-indicator.h"
+#include "cairn-task-details.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
 #include "cairn-workspace.h"
@@ -51,6 +53,10 @@ struct _CairnWindow
   AdwStatusPage        *none_page;
   CairnTodoView        *todo_view;
   CairnNotesView       *notes_view;
+
+  /* The task details pane (cairn-window-details.c) */
+  AdwFlap              *details_flap;
+  CairnTaskDetails     *task_details;
 };
 
 /* cairn-window.c */
@@ -71,6 +77,14 @@ void           _cairn_window_account_changed        (CairnWindow *self);
 /* cairn-window-actions.c */
 
 void           _cairn_window_class_install_actions  (GtkWidgetClass *widget_class);
+
+/* cairn-window-details.c */
+
+/* The details pane around the content stack (made on the first call) over
+ * self->pool: call whenever the pool changes (it closes the pane). */
+void           _cairn_window_details_bind            (CairnWindow *self);
+/* win.show-task (a todo id) and win.close-task. */
+void           _cairn_window_details_install_actions (GtkWidgetClass *widget_class);
 
 /* cairn-window-sidebar.c */
 

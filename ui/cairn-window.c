@@ -182,6 +182,7 @@ cairn_window_bind_pool (CairnWindow *self,
     }
   else
     show_unavailable (self);
+  _cairn_window_details_bind (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-list", self->pool != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-task", self->pool != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-note", self->pool != NULL);
