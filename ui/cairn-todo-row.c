@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-task-badges.h"
 #include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-window.h"
@@ -38,6 +39,7 @@ struct _CairnTodoRow
   GtkWidget      *clear_due_button;   /* shown only when a due date is set */
   GtkCalendar    *calendar;
   GtkMenuButton  *menu_button;
+  GtkWidget      *badges;        /* CairnTaskBadges, under the title */
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
@@ -301,6 +303,7 @@ create_menu (GtkMenuButton *button,
   g_autoptr(GMenu) last = g_menu_new ();
 
   self->move_menu = g_menu_new ();
+  g_menu_append (first, _("_Details"), "task.show-details");
   g_menu_append (first, _("Set _Due Date…"), "task.pick-due");
   g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
   g_menu_append (last, _("_Delete"), "task.delete");
@@ -449,7 +452,18 @@ cairn_todo_row_build (CairnTodoRow *self)
   g_signal_connect_swapped (self->title_focus, "leave", G_CALLBACK (on_title_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->title_entry),
                              GTK_EVENT_CONTROLLER (self->title_focus));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
+  /* Task details: the decorations under the title. */
+  {
+    GtkWidget *title_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    gtk_widget_set_hexpand (title_box, TRUE);
+    gtk_widget_set_valign (title_box, GTK_ALIGN_CENTER);
+    gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (self->title_entry));
+    self->badges = cairn_task_badges_new (self->pool);
+    gtk_widget_set_name (self->badges, "badges");
+    gtk_box_append (GTK_BOX (title_box), self->badges);
+    gtk_box_append (GTK_BOX (box), title_box);
+  }
 
   self->due_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_widget_set_name (GTK_WIDGET (self->due_button), "due_button");
@@ -480,6 +494,7 @@ cairn_todo_row_build (CairnTodoRow *self)
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (self->todo));
       self->updating = FALSE;
       cairn_todo_row_sync (self);
+      cairn_task_badges_set_todo (CAIRN_TASK_BADGES (self->badges), self->todo);
     }
 }
 
@@ -554,9 +569,31 @@ cairn_todo_row_dispose (GObject *object)
   self->due_popover = NULL;
   self->calendar = NULL;
   self->clear_due_button = NULL;
+  self->badges = NULL;
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);
+}
+
+/* ---- Task details --------------------------------------------------------- */
+
+/* The row's activation: the window's win.show-task opens the details
+ * pane (nothing happens where the window has no such action). */
+static void
+task_show_details (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CairnTodoRow *self = CAIRN_TODO_ROW (widget);
+
+  if (self->todo != NULL)
+    gtk_widget_activate_action (widget, "win.show-task", "s", cairn_todo_get_id (self->todo));
+}
+
+static void
+on_row_clicked (CairnTodoRow *self)
+{
+  task_show_details (GTK_WIDGET (self), "task.show-details", NULL);
 }
 
 static void
@@ -576,6 +613,12 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   gtk_widget_class_install_action (widget_class, "task.move-to", "s", task_move_to);
   gtk_widget_class_install_action (widget_class, "task.pick-due", NULL, task_pick_due);
   gtk_widget_class_install_action (widget_class, "task.clear-due", NULL, task_clear_due);
+  /* Task details: a click beside the title, Alt+Enter or the menu. */
+  gtk_widget_class_install_action (widget_class, "task.show-details", NULL, task_show_details);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_ALT_MASK,
+                                       "task.show-details", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_ALT_MASK,
+                                       "task.show-details", NULL);
 }
 
 static void
@@ -586,6 +629,13 @@ cairn_todo_row_init (CairnTodoRow *self)
   gtk_widget_set_margin_top (GTK_WIDGET (self), 3);
   gtk_widget_set_margin_bottom (GTK_WIDGET (self), 3);
   gtk_widget_add_css_class (GTK_WIDGET (self), "todo-row");
+  /* Task details: a click on the row that no control took opens them. */
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    g_signal_connect_swapped (click, "released", G_CALLBACK (on_row_clicked), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  }
 }
 
 GtkWidget *
@@ -637,4 +687,6 @@ cairn_todo_row_set_todo (CairnTodoRow *self,
           cairn_todo_row_sync (self);
         }
     }
+  if (self->badges != NULL)
+    cairn_task_badges_set_todo (CAIRN_TASK_BADGES (self->badges), todo);
 }
