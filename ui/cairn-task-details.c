@@ -436,6 +436,7 @@ make_tag_chip (CairnTaskDetails *self,
   g_autofree char *remove_label = g_strdup_printf (_("Remove tag “%s”"), cairn_tag_get_name (tag));
 
   gtk_widget_set_name (chip, "tag_chip");
+  gtk_widget_set_halign (chip, GTK_ALIGN_START);
   gtk_widget_add_css_class (chip, "tag-chip");
   gtk_accessible_update_property (GTK_ACCESSIBLE (chip), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   cairn_tag_get_name (tag), -1);
