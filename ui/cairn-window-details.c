@@ -43,6 +43,22 @@ on_escape (GtkWidget *widget,
   return TRUE;
 }
 
+/* Another list or Notes was opened: a task of another list goes. The
+ * other pages (Today, a tag, Search) show tasks of any list: it stays. */
+static void
+on_page_selected (CairnWindow *self)
+{
+  const char *id = cairn_task_details_get_todo_id (self->task_details);
+  CairnTodo *todo = id != NULL && self->pool != NULL ? cairn_pool_lookup_todo (self->pool, id) : NULL;
+
+  if (todo == NULL)
+    return;
+  if (g_str_equal (self->selected, "notes") || self->selected[0] == '\0' ||
+      (cairn_pool_lookup_list (self->pool, self->selected) != NULL &&
+       !g_str_equal (self->selected, cairn_todo_get_list_id (todo))))
+    cairn_task_details_set_todo_id (self->task_details, NULL);
+}
+
 /* Made once, the first time a pool is bound (the template is built). */
 static void
 details_init (CairnWindow *self)
@@ -72,6 +88,10 @@ details_init (CairnWindow *self)
                            G_CALLBACK (on_details_todo_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->details_flap, "notify::reveal-flap",
                            G_CALLBACK (on_reveal_changed), self, G_CONNECT_SWAPPED);
+
+  /* _cairn_window_select() keeps the page shown in the settings. */
+  g_signal_connect_object (self->settings, "changed::last-selected",
+                           G_CALLBACK (on_page_selected), self, G_CONNECT_SWAPPED);
 
   /* Bubble phase: an entry's or popover's own Escape comes first. */
   gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_BUBBLE);

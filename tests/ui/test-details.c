@@ -199,6 +199,33 @@ wait_label (GtkWidget  *root,
     g_error ("no label says %s", text);
 }
 
+/* What Escape does in the content area: the flap's shortcut. */
+static void
+press_escape (Fixture *f)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (flap (f)));
+  gboolean done = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (c), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          /* AdwFlap has one of its own (folded only); ours closes. */
+          if (!done && g_str_equal (trigger, "Escape"))
+            done = gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                 GTK_WIDGET (flap (f)), NULL);
+        }
+    }
+  g_assert_true (done);
+}
+
 /* ---- Opening and closing ------------------------------------------------- */
 
 static void
@@ -224,6 +251,41 @@ test_open_and_close (Fixture       *f,
   g_assert_true (cairn_test_wait_until (cairn_test_todo_row_shown, &q));
   g_assert_true (gtk_widget_activate_action (q.found, "task.show-details", NULL));
   g_assert_true (cairn_test_wait_until (pane_open, f));
+
+  /* Escape, through the pane's shortcut (the flap's controller). */
+  press_escape (f);
+  g_assert_true (cairn_test_wait_until (pane_closed, f));
+
+  /* A click on the row (not on its controls). */
+  {
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (q.found);
+    gboolean clicked = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_GESTURE_CLICK (c))
+          {
+            g_signal_emit_by_name (c, "released", 1, 5.0, 5.0);
+            clicked = TRUE;
+          }
+      }
+    g_assert_true (clicked);
+  }
+  g_assert_true (cairn_test_wait_until (pane_open, f));
+
+  /* Another list shown: the pane of this list's task goes. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *other = cairn_store_create_list (f->store, "Hardware", &error);
+
+    g_assert_no_error (error);
+    cairn_window_select_page (f->window, other);
+    g_assert_true (cairn_test_wait_until (pane_closed, f));
+    cairn_window_select_page (f->window, f->list_id);
+    open_pane (f);
+  }
 
   /* A task that does not exist opens nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-task", NULL));
