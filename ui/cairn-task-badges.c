@@ -45,8 +45,6 @@ add_label (CairnTaskBadges *self,
   if (text != NULL)
     {
       GtkWidget *label = gtk_label_new (text);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
       gtk_box_append (GTK_BOX (box), label);
     }
   gtk_widget_set_tooltip_text (box, accessible);
@@ -130,6 +128,10 @@ badges_sync (CairnTaskBadges *self)
       accessible = g_strdup_printf (_("Tag %s"), cairn_tag_get_name (tag));
       chip = add_label (self, "tag_badge", NULL, cairn_tag_get_name (tag), accessible);
       gtk_widget_add_css_class (chip, "tag-badge");
+      /* Only the tags' names give way when the row is narrow. */
+      gtk_label_set_ellipsize (GTK_LABEL (gtk_widget_get_last_child (chip)), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (gtk_widget_get_last_child (chip)), 12);
+      gtk_label_set_width_chars (GTK_LABEL (gtk_widget_get_last_child (chip)), 3);
       dot = gtk_label_new ("●");
       dot_class = g_strdup_printf ("tag-%s", cairn_tag_get_color (tag));
       gtk_widget_add_css_class (dot, "tag-dot");

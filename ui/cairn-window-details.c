@@ -3,7 +3,8 @@
  *
  * The content stack goes into an AdwFlap whose flap, on the end side, is
  * the CairnTaskDetails. Wide, the pane sits beside the list; when the
- * content area cannot hold both (below about 680 px of content), the flap
+ * content area cannot hold both at their smallest (the list 360 px, the
+ * pane 340 px), the flap
  * folds and the pane slides over the list, closed by its close button,
  * Escape or a swipe. win.show-task (a todo id) opens it, win.close-task
  * closes it. */
@@ -72,7 +73,7 @@ details_init (CairnWindow *self)
   adw_flap_set_locked (self->details_flap, TRUE);
   adw_flap_set_reveal_flap (self->details_flap, FALSE);
   adw_flap_set_swipe_to_open (self->details_flap, FALSE);
-  adw_flap_set_fold_threshold_policy (self->details_flap, ADW_FOLD_THRESHOLD_POLICY_NATURAL);
+  adw_flap_set_fold_threshold_policy (self->details_flap, ADW_FOLD_THRESHOLD_POLICY_MINIMUM);
   adw_flap_set_separator (self->details_flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
 
   g_object_ref (stack);
