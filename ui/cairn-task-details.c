@@ -883,7 +883,8 @@ on_notes_insert_text (GtkTextBuffer    *buffer,
                                  text, len, &error))
     {
       g_signal_stop_emission_by_name (buffer, "insert-text");
-      report (self, _("Could not save the typing"), error);
+      if (cairn_note_buffer_get_editable (self->notes_buffer))
+        report (self, _("Could not save the typing"), error);
     }
 }
 
@@ -902,7 +903,8 @@ on_notes_delete_range (GtkTextBuffer    *buffer,
   if (!cairn_note_buffer_delete (self->notes_buffer, MIN (from, to), ABS (to - from), &error))
     {
       g_signal_stop_emission_by_name (buffer, "delete-range");
-      report (self, _("Could not save the deletion"), error);
+      if (cairn_note_buffer_get_editable (self->notes_buffer))
+        report (self, _("Could not save the deletion"), error);
     }
 }
 
@@ -939,6 +941,20 @@ on_notes_save_failed (CairnNoteBuffer  *notes,
   report (self, _("Could not save the notes (Cairn keeps the typing and tries again)"), error);
 }
 
+/* The notes take typing only while the text can store it (this device's
+ * earlier edits may wait for others'); the reason is the tooltip. */
+static void
+sync_notes_editable (CairnTaskDetails *self)
+{
+  gboolean editable = self->notes_buffer != NULL &&
+                      cairn_note_buffer_get_editable (self->notes_buffer);
+
+  gtk_text_view_set_editable (self->notes_view, editable);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->notes_view),
+                               self->notes_buffer != NULL
+                               ? cairn_note_buffer_get_refusal (self->notes_buffer) : NULL);
+}
+
 static void
 close_notes (CairnTaskDetails *self)
 {
@@ -952,6 +968,7 @@ close_notes (CairnTaskDetails *self)
   if (!cairn_note_buffer_flush (self->notes_buffer, &error))
     report (self, _("Could not save the notes"), error);
   g_clear_object (&self->notes_buffer);
+  sync_notes_editable (self);
 }
 
 static void
@@ -965,7 +982,7 @@ open_notes (CairnTaskDetails *self)
   gtk_text_buffer_set_text (buffer, self->notes_buffer != NULL
                                     ? cairn_note_buffer_get_text (self->notes_buffer) : "", -1);
   self->applying_remote = FALSE;
-  gtk_text_view_set_editable (self->notes_view, self->notes_buffer != NULL);
+  sync_notes_editable (self);
   if (self->notes_buffer == NULL)
     {
       report (self, _("Could not open the task’s notes"), error);
@@ -973,6 +990,8 @@ open_notes (CairnTaskDetails *self)
     }
   g_signal_connect (self->notes_buffer, "remote-changed", G_CALLBACK (on_notes_remote_changed), self);
   g_signal_connect (self->notes_buffer, "save-failed", G_CALLBACK (on_notes_save_failed), self);
+  g_signal_connect_swapped (self->notes_buffer, "notify::editable",
+                            G_CALLBACK (sync_notes_editable), self);
 }
 
 /* ---- Following the task ---------------------------------------------------- */
@@ -1083,6 +1102,9 @@ close_todo (CairnTaskDetails *self)
 {
   if (self->todo == NULL)
     return;
+  gtk_popover_popdown (self->due_popover);
+  gtk_popover_popdown (self->reminder_popover);
+  gtk_popover_popdown (self->repeat_popover);
   commit_title (self);
   close_notes (self);
   g_clear_signal_handler (&self->todo_notify_id, self->todo);
