@@ -38,6 +38,8 @@ struct _CairnTaskDetails
   guint            updating : 1;
   guint            applying_remote : 1;
 
+  GtkWidget       *parent_button;
+  GtkLabel        *parent_label;
   GtkEntry        *title_entry;
   GtkListBox      *subtasks_list;
   GtkEntry        *subtask_entry;
@@ -1014,6 +1016,23 @@ sync_fields (CairnTaskDetails *self)
                  cairn_todo_get_title (self->todo)) != 0)
     gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (self->todo));
 
+  /* A subtask: a way up to its parent. */
+  {
+    const char *parent_id = cairn_todo_get_parent_id (self->todo);
+    CairnTodo *parent = parent_id != NULL ? cairn_pool_lookup_todo (self->pool, parent_id) : NULL;
+
+    gtk_widget_set_visible (self->parent_button, parent != NULL);
+    if (parent != NULL)
+      {
+        /* Translators: the button to a subtask's parent task */
+        g_autofree char *text = g_strdup_printf (_("In “%s”"), cairn_todo_get_title (parent));
+
+        gtk_label_set_text (self->parent_label, text);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (self->parent_button),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+      }
+  }
+
   priority = cairn_todo_get_priority (self->todo);
   for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
     if (g_strcmp0 (priority, priorities[i]) == 0 && adw_combo_row_get_selected (self->priority_row) != i)
@@ -1252,6 +1271,8 @@ cairn_task_details_class_init (CairnTaskDetailsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-task-details.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CairnTaskDetails, name)
+  BIND (parent_button);
+  BIND (parent_label);
   BIND (title_entry);
   BIND (subtasks_list);
   BIND (subtask_entry);
@@ -1285,6 +1306,15 @@ cairn_task_details_class_init (CairnTaskDetailsClass *klass)
 }
 
 static void
+on_parent_clicked (CairnTaskDetails *self)
+{
+  const char *parent_id = self->todo != NULL ? cairn_todo_get_parent_id (self->todo) : NULL;
+
+  if (parent_id != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-task", "s", parent_id);
+}
+
+static void
 on_title_activate (CairnTaskDetails *self)
 {
   commit_title (self);
@@ -1309,6 +1339,7 @@ cairn_task_details_init (CairnTaskDetails *self)
   g_signal_connect_swapped (title_focus, "leave", G_CALLBACK (on_title_activate), self);
   gtk_widget_add_controller (GTK_WIDGET (self->title_entry), title_focus);
 
+  g_signal_connect_swapped (self->parent_button, "clicked", G_CALLBACK (on_parent_clicked), self);
   g_signal_connect (self->subtask_entry, "activate", G_CALLBACK (on_subtask_entry_activate), self);
   g_signal_connect (self->subtasks_list, "row-activated", G_CALLBACK (on_subtask_activated), self);
   gtk_widget_set_visible (GTK_WIDGET (self->subtasks_list), FALSE);

@@ -415,6 +415,16 @@ test_edit_fields (Fixture       *f,
   subs = cairn_pool_list_subtasks (f->pool, f->todo_id);
   g_assert_cmpstr (cairn_todo_get_title (subs->pdata[1]), ==, "Almond");
   g_assert_cmpstr (cairn_todo_get_title (subs->pdata[2]), ==, "Soy");
+
+  /* A subtask opens in the pane, with a way back up to its parent. */
+  g_assert_false (gtk_widget_get_visible (find (p, "parent_button")));
+  g_signal_emit_by_name (find (p, "subtasks_list"), "row-activated",
+                         gtk_widget_get_last_child (find (p, "subtasks_list")));
+  g_assert_cmpstr (cairn_task_details_get_todo_id (pane (f)), ==, cairn_todo_get_id (subs->pdata[2]));
+  g_assert_true (gtk_widget_get_visible (find (p, "parent_button")));
+  g_assert_cmpstr (label_text (find (p, "parent_label")), ==, "In “Buy oat milk”");
+  click (find (p, "parent_button"));
+  g_assert_cmpstr (cairn_task_details_get_todo_id (pane (f)), ==, f->todo_id);
 }
 
 /* ---- Store to pane ------------------------------------------------------- */
