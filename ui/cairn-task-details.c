@@ -38,6 +38,7 @@ struct _CairnTaskDetails
   guint            updating : 1;
   guint            applying_remote : 1;
 
+  GtkWidget       *delete_button;
   GtkWidget       *parent_button;
   GtkLabel        *parent_label;
   GtkEntry        *title_entry;
@@ -1162,6 +1163,9 @@ cairn_task_details_set_todo_id (CairnTaskDetails *self,
       self->updating = TRUE;
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_todo_get_title (todo));
       self->updating = FALSE;
+      /* The window deletes it and offers Undo; the pane then closes. */
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->delete_button), "s", id);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->delete_button), "win.delete-task");
       sync_fields (self);
       sync_tags (self);
       rebuild_subtasks (self, -1);
@@ -1271,6 +1275,7 @@ cairn_task_details_class_init (CairnTaskDetailsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-task-details.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CairnTaskDetails, name)
+  BIND (delete_button);
   BIND (parent_button);
   BIND (parent_label);
   BIND (title_entry);

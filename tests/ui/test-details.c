@@ -287,6 +287,13 @@ test_open_and_close (Fixture       *f,
     open_pane (f);
   }
 
+  /* Its Delete button deletes the task (Undo in a toast) and closes it. */
+  click (find (GTK_WIDGET (pane (f)), "delete_button"));
+  g_assert_true (cairn_test_wait_until (pane_closed, f));
+  g_assert_null (cairn_pool_lookup_todo (f->pool, f->todo_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.restore-task", "s", f->todo_id));
+  g_assert_nonnull (cairn_pool_lookup_todo (f->pool, f->todo_id));
+
   /* A task that does not exist opens nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.close-task", NULL));
   g_assert_true (cairn_test_wait_until (pane_closed, f));
