@@ -499,7 +499,7 @@ report_failure (CairnReminders *self,
   GtkWindow *window = find_window (self);
   g_autoptr(GNotification) notification = NULL;
 
-  g_warning ("%s: %s", what, error->message);
+  g_message ("%s: %s", what, error->message);
   if (window != NULL)
     {
       cairn_window_report_error (GTK_WIDGET (window), what, error);
