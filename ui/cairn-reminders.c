@@ -153,7 +153,7 @@ build_body (CairnReminders *self,
         /* Translators: "Due today at 17:00": a day, then a time of day */
         return g_strdup_printf (_("Due %s at %s"), day, time);
       /* Translators: "Due today", "Due tomorrow", "Due Monday, May 4" */
-      return g_strdup_printf (_("Due %s"), day);
+      return g_strdup_printf (C_("reminder", "Due %s"), day);
     }
   if (reminder != NULL && cairn_is_moment (reminder))
     {
