@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-background.h"
+#include "cairn-preferences-window.h"
 #include "cairn-profile.h"
 #include "cairn-reminders.h"
 #include "cairn-test-device.h"
@@ -516,6 +517,25 @@ test_hold_and_autostart (void)
   fixture_tear_down (&f);
 }
 
+/* Preferences › Reminders › Run in Background writes the setting the
+ * scheduler follows. */
+static void
+test_preferences_switch (void)
+{
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  CairnPreferencesWindow *prefs = cairn_preferences_window_new (NULL, settings);
+  GtkWidget *row_switch = cairn_test_find_widget (GTK_WIDGET (prefs), GTK_TYPE_SWITCH,
+                                                  "run_in_background_switch");
+
+  g_assert_nonnull (row_switch);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (row_switch)));
+  gtk_switch_set_active (GTK_SWITCH (row_switch), FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "run-in-background"));
+  g_settings_set_boolean (settings, "run-in-background", TRUE);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (row_switch)));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 /* ---- The GNotification, through GApplication to org.gtk.Notifications */
 
 typedef struct
@@ -765,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/reminders/snooze", test_snooze);
   g_test_add_func ("/reminders/open-task", test_open_task);
   g_test_add_func ("/reminders/hold-and-autostart", test_hold_and_autostart);
+  g_test_add_func ("/reminders/preferences-switch", test_preferences_switch);
   g_test_add_func ("/reminders/notification-sent", test_notification_sent);
   g_test_add_func ("/reminders/dismissed-elsewhere", test_dismissed_elsewhere);
   ret = g_test_run ();
