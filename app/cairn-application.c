@@ -266,6 +266,17 @@ cairn_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+/* The reminders let go of their hold before the application goes. */
+static void
+cairn_application_shutdown (GApplication *app)
+{
+  CairnApplication *self = CAIRN_APPLICATION (app);
+
+  g_clear_object (&self->reminders);
+
+  G_APPLICATION_CLASS (cairn_application_parent_class)->shutdown (app);
+}
+
 static void
 cairn_application_finalize (GObject *object)
 {
@@ -288,6 +299,7 @@ cairn_application_class_init (CairnApplicationClass *klass)
   app_class->activate = cairn_application_activate;
   app_class->startup = cairn_application_startup;
   app_class->handle_local_options = cairn_application_handle_local_options;
+  app_class->shutdown = cairn_application_shutdown;
 }
 
 static void

@@ -45,6 +45,8 @@ struct _CairnReminders
 
   /* todo id -> the moment its shown notification rings for */
   GHashTable             *shown;
+  /* the ids of the armed reminders at the last look */
+  GHashTable             *armed;
   guint                   timeout_id;
   gint64                  next_at;
   guint                   wake_id;
@@ -302,6 +304,7 @@ cairn_reminders_refresh (CairnReminders *self)
   pool = current_pool (self);
   if (store == NULL || pool == NULL)
     {
+      g_hash_table_remove_all (self->armed);
       withdraw_all (self);
       arm (self, 0, now);
       set_pending (self, FALSE);
@@ -315,6 +318,10 @@ cairn_reminders_refresh (CairnReminders *self)
       g_warning ("Cannot read the reminders: %s", error->message);
       return;
     }
+
+  g_hash_table_remove_all (self->armed);
+  for (guint i = 0; i < armed->len; i++)
+    g_hash_table_add (self->armed, g_strdup (g_ptr_array_index (armed, i)));
 
   due = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < armed->len; i++)
@@ -388,10 +395,38 @@ on_store_changed (CairnStore   *store,
                   gpointer      user_data)
 {
   CairnReminders *self = user_data;
+  CairnPool *pool = current_pool (self);
+  GHashTableIter iter;
+  const char *todo_id;
 
-  /* Only a todo carries a reminder. */
-  if (changes->reset || g_hash_table_size (changes->todos) > 0)
-    schedule_refresh (self);
+  if (self->refresh_idle_id != 0)
+    return;
+  if (changes->reset || pool == NULL)
+    {
+      schedule_refresh (self);
+      return;
+    }
+  /* Only a change to a todo that was armed or has a reminder now can
+   * change what rings (typing in a task's notes does not look again). The
+   * pool has taken the change already: it connected first. */
+  g_hash_table_iter_init (&iter, changes->todos);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &todo_id, NULL))
+    {
+      CairnTodo *todo;
+
+      if (g_hash_table_contains (self->armed, todo_id))
+        {
+          schedule_refresh (self);
+          return;
+        }
+      todo = cairn_pool_lookup_todo (pool, todo_id);
+      if (todo != NULL && cairn_todo_get_reminder (todo) != NULL
+          && !cairn_todo_get_reminder_dismissed (todo) && !cairn_todo_get_done (todo))
+        {
+          schedule_refresh (self);
+          return;
+        }
+    }
 }
 
 static void
@@ -596,6 +631,17 @@ dismiss (CairnReminders  *self,
   return cairn_store_dismiss_todo_reminder (store, todo_id, error);
 }
 
+/* Completed meanwhile (on another device, say): nothing more to do. */
+static gboolean
+todo_is_done (CairnReminders *self,
+              const char     *todo_id)
+{
+  CairnPool *pool = current_pool (self);
+  CairnTodo *todo = pool != NULL ? cairn_pool_lookup_todo (pool, todo_id) : NULL;
+
+  return todo != NULL && cairn_todo_get_done (todo);
+}
+
 static void
 complete_task_activated (GSimpleAction *action,
                          GVariant      *parameter,
@@ -610,7 +656,8 @@ complete_task_activated (GSimpleAction *action,
    * which must not be the one dismissed. */
   if (store == NULL
       || !dismiss (self, store, todo_id, &error)
-      || !cairn_store_set_todo_done (store, todo_id, TRUE, &error))
+      || (!todo_is_done (self, todo_id)
+          && !cairn_store_set_todo_done (store, todo_id, TRUE, &error)))
     {
       report_failure (self, _("Could not complete the task"), error);
       return;
@@ -720,6 +767,7 @@ cairn_reminders_finalize (GObject *object)
   CairnReminders *self = CAIRN_REMINDERS (object);
 
   g_clear_pointer (&self->shown, g_hash_table_unref);
+  g_clear_pointer (&self->armed, g_hash_table_unref);
 
   G_OBJECT_CLASS (cairn_reminders_parent_class)->finalize (object);
 }
@@ -738,6 +786,7 @@ cairn_reminders_init (CairnReminders *self)
 {
   self->clock = real_clock;
   self->shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->armed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->autostart = -1;
 }
 
