@@ -42,10 +42,11 @@ struct _CairnReminders
   CairnStore             *store;      /* the one ::changed is connected to */
   gulong                  changed_id;
   guint                   refresh_idle_id;
+  guint                   load_idle_id;  /* the first read, held meanwhile */
 
   /* todo id -> the moment its shown notification rings for */
   GHashTable             *shown;
-  /* the ids of the armed reminders at the last look */
+  /* todo id -> its armed reminder's moment, for every armed reminder */
   GHashTable             *armed;
   guint                   timeout_id;
   gint64                  next_at;
@@ -281,75 +282,95 @@ withdraw_all (CairnReminders *self)
     }
 }
 
-/* Invariant afterwards: exactly the armed reminders of the store whose
- * instant is not after now have a notification, each sent once for its
- * moment; the timeout is armed for the first later one. */
+/* Whether the todo's reminder is armed now, as
+ * cairn_store_list_due_reminders() counts it: set, not dismissed, the todo
+ * live and open. Keeps self->armed so; TRUE when that changed it. */
+static gboolean
+update_armed (CairnReminders *self,
+              CairnPool      *pool,
+              const char     *todo_id)
+{
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  const char *moment = todo != NULL ? cairn_todo_get_reminder (todo) : NULL;
+  const char *was = g_hash_table_lookup (self->armed, todo_id);
+
+  if (moment != NULL && cairn_is_moment (moment)
+      && !cairn_todo_get_reminder_dismissed (todo) && !cairn_todo_get_done (todo))
+    {
+      if (g_strcmp0 (was, moment) == 0)
+        return FALSE;
+      g_hash_table_replace (self->armed, g_strdup (todo_id), g_strdup (moment));
+      return TRUE;
+    }
+  return g_hash_table_remove (self->armed, todo_id);
+}
+
+/* The one read of every reminder: at start, for another workspace and
+ * after a rebuild. Afterwards the changes keep self->armed up to date. */
+static void
+load_armed (CairnReminders *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  CairnStore *store = current_store (self);
+  CairnPool *pool = current_pool (self);
+
+  g_hash_table_remove_all (self->armed);
+  if (store == NULL || pool == NULL)
+    return;
+  ids = cairn_store_list_due_reminders (store, G_MAXINT64, &error);
+  if (ids == NULL)
+    {
+      g_warning ("Cannot read the reminders: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    update_armed (self, pool, g_ptr_array_index (ids, i));
+}
+
+/* Invariant afterwards: exactly the armed reminders whose instant is not
+ * after now have a notification, each sent once for its moment; the
+ * timeout is armed for the first later one. Reads no database. */
 void
 cairn_reminders_refresh (CairnReminders *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) armed = NULL;
   g_autoptr(GHashTable) due = NULL;
-  CairnStore *store;
   CairnPool *pool;
   GHashTableIter iter;
   const char *todo_id;
+  const char *moment;
   gint64 now, next = 0;
 
   g_return_if_fail (CAIRN_IS_REMINDERS (self));
 
   g_clear_handle_id (&self->refresh_idle_id, g_source_remove);
   now = now_unix (self);
-  store = current_store (self);
   pool = current_pool (self);
-  if (store == NULL || pool == NULL)
-    {
-      g_hash_table_remove_all (self->armed);
-      withdraw_all (self);
-      arm (self, 0, now);
-      set_pending (self, FALSE);
-      return;
-    }
-
-  /* Every armed reminder, in the order they ring. */
-  armed = cairn_store_list_due_reminders (store, G_MAXINT64, &error);
-  if (armed == NULL)
-    {
-      g_warning ("Cannot read the reminders: %s", error->message);
-      return;
-    }
-
-  g_hash_table_remove_all (self->armed);
-  for (guint i = 0; i < armed->len; i++)
-    g_hash_table_add (self->armed, g_strdup (g_ptr_array_index (armed, i)));
 
   due = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < armed->len; i++)
+  g_hash_table_iter_init (&iter, self->armed);
+  while (pool != NULL && g_hash_table_iter_next (&iter, (gpointer *) &todo_id, (gpointer *) &moment))
     {
-      const char *id = g_ptr_array_index (armed, i);
-      CairnTodo *todo = cairn_pool_lookup_todo (pool, id);
-      const char *moment;
-      gint64 at;
+      gint64 at = cairn_moment_to_unix (moment);
 
-      if (todo == NULL)
-        continue;
-      moment = cairn_todo_get_reminder (todo);
-      if (moment == NULL || !cairn_is_moment (moment))
-        continue;
-      at = cairn_moment_to_unix (moment);
       if (at > now)
         {
-          next = at;
-          break;
+          if (next == 0 || at < next)
+            next = at;
+          continue;
         }
-      g_hash_table_add (due, (gpointer) id);
-      if (g_strcmp0 (g_hash_table_lookup (self->shown, id), moment) != 0)
+      g_hash_table_add (due, (gpointer) todo_id);
+      if (g_strcmp0 (g_hash_table_lookup (self->shown, todo_id), moment) != 0)
         {
-          g_autoptr(GNotification) notification = cairn_reminders_build_notification (self, todo);
-          g_autofree char *nid = cairn_reminders_notification_id (id);
+          CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+          g_autoptr(GNotification) notification = NULL;
+          g_autofree char *nid = cairn_reminders_notification_id (todo_id);
 
+          if (todo == NULL)
+            continue;
+          notification = cairn_reminders_build_notification (self, todo);
           send_notification (self, nid, notification);
-          g_hash_table_insert (self->shown, g_strdup (id), g_strdup (moment));
+          g_hash_table_insert (self->shown, g_strdup (todo_id), g_strdup (moment));
         }
     }
 
@@ -365,7 +386,7 @@ cairn_reminders_refresh (CairnReminders *self)
     }
 
   arm (self, next, now);
-  set_pending (self, armed->len > 0);
+  set_pending (self, g_hash_table_size (self->armed) > 0);
 }
 
 static gboolean
@@ -378,7 +399,7 @@ refresh_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Many changes in a row (a rebase, typing) make one look. */
+/* Many changes in a row (a rebase) make one look. */
 static void
 schedule_refresh (CairnReminders *self)
 {
@@ -389,6 +410,9 @@ schedule_refresh (CairnReminders *self)
     }
 }
 
+/* The changed todos, as the pool has them now (it connected to ::changed
+ * first): a change to a todo whose reminder stays as it was (a rename,
+ * typing in its notes) costs a lookup. */
 static void
 on_store_changed (CairnStore   *store,
                   CairnChanges *changes,
@@ -398,35 +422,21 @@ on_store_changed (CairnStore   *store,
   CairnPool *pool = current_pool (self);
   GHashTableIter iter;
   const char *todo_id;
+  gboolean changed = FALSE;
 
-  if (self->refresh_idle_id != 0)
+  if (pool == NULL)
     return;
-  if (changes->reset || pool == NULL)
+  if (changes->reset)
     {
+      load_armed (self);
       schedule_refresh (self);
       return;
     }
-  /* Only a change to a todo that was armed or has a reminder now can
-   * change what rings (typing in a task's notes does not look again). The
-   * pool has taken the change already: it connected first. */
   g_hash_table_iter_init (&iter, changes->todos);
   while (g_hash_table_iter_next (&iter, (gpointer *) &todo_id, NULL))
-    {
-      CairnTodo *todo;
-
-      if (g_hash_table_contains (self->armed, todo_id))
-        {
-          schedule_refresh (self);
-          return;
-        }
-      todo = cairn_pool_lookup_todo (pool, todo_id);
-      if (todo != NULL && cairn_todo_get_reminder (todo) != NULL
-          && !cairn_todo_get_reminder_dismissed (todo) && !cairn_todo_get_done (todo))
-        {
-          schedule_refresh (self);
-          return;
-        }
-    }
+    changed |= update_armed (self, pool, todo_id);
+  if (changed)
+    schedule_refresh (self);
 }
 
 static void
@@ -444,6 +454,18 @@ follow_store (CairnReminders *self)
                                                 G_CALLBACK (on_store_changed), self, 0);
 }
 
+static gboolean
+first_load (gpointer user_data)
+{
+  CairnReminders *self = user_data;
+
+  self->load_idle_id = 0;
+  load_armed (self);
+  cairn_reminders_refresh (self);
+  g_application_release (self->app);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_pool_changed (CairnWorkspace *workspace,
                  GParamSpec     *pspec,
@@ -454,6 +476,7 @@ on_pool_changed (CairnWorkspace *workspace,
   /* Another workspace: its reminders replace the old one's. */
   follow_store (self);
   withdraw_all (self);
+  load_armed (self);
   cairn_reminders_refresh (self);
 }
 
@@ -739,6 +762,11 @@ cairn_reminders_dispose (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->wake_id, g_source_remove);
   g_clear_handle_id (&self->refresh_idle_id, g_source_remove);
+  if (self->load_idle_id != 0)
+    {
+      g_clear_handle_id (&self->load_idle_id, g_source_remove);
+      g_application_release (self->app);
+    }
   if (self->push_hold_id != 0)
     {
       g_clear_handle_id (&self->push_hold_id, g_source_remove);
@@ -786,7 +814,7 @@ cairn_reminders_init (CairnReminders *self)
 {
   self->clock = real_clock;
   self->shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->armed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->armed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->autostart = -1;
 }
 
@@ -824,8 +852,13 @@ cairn_reminders_new (GApplication   *app,
   if (self->tz_monitor != NULL)
     g_signal_connect_object (self->tz_monitor, "changed", G_CALLBACK (on_tz_changed), self, 0);
 
+  /* The first read of every reminder waits until the window has drawn
+   * (see docs/app.md); held meanwhile, or `cairn --background` would be
+   * done before it looked. */
   follow_store (self);
-  cairn_reminders_refresh (self);
+  g_application_hold (app);
+  self->load_idle_id = g_idle_add_full (G_PRIORITY_LOW, first_load, self, NULL);
+  g_source_set_name_by_id (self->load_idle_id, "[cairn] reminders first read");
   return self;
 }
 

@@ -36,12 +36,15 @@ typedef void   (*CairnRemindersSendFunc) (GApplication  *app,
                                           gpointer       user_data);
 
 /* settings: org.cairn.Cairn ("run-in-background"), or NULL for its
- * default (on). Looks at the store at once. */
+ * default (on). Reads the store's reminders in a low-priority idle (the
+ * application held until then), after a window's first frame;
+ * cairn_reminders_refresh() before that sees none. */
 CairnReminders *cairn_reminders_new             (GApplication           *app,
                                                  CairnWorkspace         *workspace,
                                                  GSettings              *settings);
 /* For tests: a fake clock, and notifications captured instead of sent
- * (g_application_send/withdraw_notification). Both look again at once. */
+ * (g_application_send/withdraw_notification). Both look again at once
+ * (at what was read). */
 void            cairn_reminders_set_clock       (CairnReminders         *self,
                                                  CairnRemindersClock     clock,
                                                  gpointer                user_data);
