@@ -128,6 +128,9 @@ fixture_start (Fixture *f)
   f->reminders = cairn_reminders_new (G_APPLICATION (f->app), f->workspace, f->settings);
   cairn_reminders_set_send_func (f->reminders, capture, f);
   cairn_reminders_set_clock (f->reminders, fake_clock, f);
+  /* Its first read of the store (an idle) done: later changes reach it
+   * as changes. */
+  cairn_test_spin (50);
 }
 
 static void
@@ -316,6 +319,26 @@ prepare_profile (Fixture *f)
   list = cairn_store_create_list (store, "Home", &error);
   g_assert_no_error (error);
   return add_todo (store, list, "Water the plants", NULL, NULL, at);
+}
+
+/* A reminder set before the app started (on another device, or one not
+ * dismissed before it quit) rings at start. */
+static void
+test_read_at_start (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *id = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_set_up (&f, FALSE);
+  id = prepare_profile (&f);
+  g_assert_true (cairn_workspace_open (f.workspace, NULL, TRUE, &error));
+  g_assert_no_error (error);
+  fixture_start (&f);
+  g_assert_cmpuint (count_log (&f, "show", id), ==, 1);
+  g_assert_true (cairn_reminders_get_holding (f.reminders));
+
+  fixture_tear_down (&f);
 }
 
 static void
@@ -781,6 +804,7 @@ main (int   argc,
 
   g_test_add_func ("/reminders/fires-once", test_fires_once);
   g_test_add_func ("/reminders/other-offset", test_other_offset);
+  g_test_add_func ("/reminders/read-at-start", test_read_at_start);
   g_test_add_func ("/reminders/complete-with-no-window", test_complete_with_no_window);
   g_test_add_func ("/reminders/snooze", test_snooze);
   g_test_add_func ("/reminders/open-task", test_open_task);
