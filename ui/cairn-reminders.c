@@ -9,7 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "cairn-background.h"
-#include "cairn-reminders.h"
+#include "cairn-reminders-private.h"
 #include "cairn-times.h"
 #include "cairn-window.h"
 
@@ -480,10 +480,9 @@ on_pool_changed (CairnWorkspace *workspace,
   cairn_reminders_refresh (self);
 }
 
-static gboolean
-on_wake_check (gpointer user_data)
+gboolean
+_cairn_reminders_wake_check (CairnReminders *self)
 {
-  CairnReminders *self = user_data;
   gint64 wall = now_unix (self);
   gint64 mono = g_get_monotonic_time () / G_USEC_PER_SEC;
   gint64 drift = (wall - self->last_wall) - (mono - self->last_mono);
@@ -491,7 +490,17 @@ on_wake_check (gpointer user_data)
   self->last_wall = wall;
   self->last_mono = mono;
   if (ABS (drift) > WAKE_JUMP_SECONDS || (self->next_at != 0 && wall >= self->next_at))
-    cairn_reminders_refresh (self);
+    {
+      cairn_reminders_refresh (self);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+on_wake_check (gpointer user_data)
+{
+  _cairn_reminders_wake_check (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -872,6 +881,7 @@ cairn_reminders_set_clock (CairnReminders      *self,
   self->clock = clock != NULL ? clock : real_clock;
   self->clock_data = user_data;
   self->last_wall = now_unix (self);
+  self->last_mono = g_get_monotonic_time () / G_USEC_PER_SEC;
   cairn_reminders_refresh (self);
 }
 

@@ -14,7 +14,7 @@
 #include "cairn-background.h"
 #include "cairn-preferences-window.h"
 #include "cairn-profile.h"
-#include "cairn-reminders.h"
+#include "cairn-reminders-private.h"
 #include "cairn-test-device.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
@@ -294,6 +294,30 @@ test_other_offset (void)
   f.now = T0;
   cairn_reminders_refresh (f.reminders);
   g_assert_true (logged (&shown));
+
+  fixture_tear_down (&f);
+}
+
+/* A suspend: the wall clock moves on, the armed timeout (monotonic
+ * time) does not; the minute's check sees it and rings. */
+static void
+test_after_suspend (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *at = moment_at (T0 + 3600, "+00:00");
+  g_autofree char *id = NULL;
+
+  fixture_set_up (&f, TRUE);
+  fixture_start (&f);
+  id = add_todo (store_of (&f), f.list_id, "Pick up the kids", NULL, NULL, at);
+  assert_armed_for (&f, T0 + 3600);
+  g_assert_false (_cairn_reminders_wake_check (f.reminders));
+
+  f.now = T0 + 7200;
+  g_assert_true (_cairn_reminders_wake_check (f.reminders));
+  g_assert_cmpuint (count_log (&f, "show", id), ==, 1);
+  g_assert_false (_cairn_reminders_wake_check (f.reminders));
+  g_assert_cmpuint (count_log (&f, "show", id), ==, 1);
 
   fixture_tear_down (&f);
 }
@@ -804,6 +828,7 @@ main (int   argc,
 
   g_test_add_func ("/reminders/fires-once", test_fires_once);
   g_test_add_func ("/reminders/other-offset", test_other_offset);
+  g_test_add_func ("/reminders/after-suspend", test_after_suspend);
   g_test_add_func ("/reminders/read-at-start", test_read_at_start);
   g_test_add_func ("/reminders/complete-with-no-window", test_complete_with_no_window);
   g_test_add_func ("/reminders/snooze", test_snooze);
