@@ -11,5 +11,8 @@ G_BEGIN_DECLS
  * armed instant has passed, looks again (cairn_reminders_refresh()) and
  * returns TRUE. */
 gboolean _cairn_reminders_wake_check (CairnReminders *self);
+/* Whether an action run with no window keeps the application until the
+ * engine has pushed its change. */
+gboolean _cairn_reminders_is_holding_for_push (CairnReminders *self);
 
 G_END_DECLS

@@ -906,6 +906,14 @@ cairn_reminders_get_next_at (CairnReminders *self)
 }
 
 gboolean
+_cairn_reminders_is_holding_for_push (CairnReminders *self)
+{
+  g_return_val_if_fail (CAIRN_IS_REMINDERS (self), FALSE);
+
+  return self->push_holding;
+}
+
+gboolean
 cairn_reminders_get_holding (CairnReminders *self)
 {
   g_return_val_if_fail (CAIRN_IS_REMINDERS (self), FALSE);

@@ -753,6 +753,12 @@ test_notification_sent (void)
 
 /* ---- A dismissal from another device ----------------------------------- */
 
+static gboolean
+not_holding_for_push (gpointer data)
+{
+  return !_cairn_reminders_is_holding_for_push (data);
+}
+
 static void
 test_dismissed_elsewhere (void)
 {
@@ -765,6 +771,7 @@ test_dismissed_elsewhere (void)
   Fixture f = { 0 };
   CairnTodo *on_b;
   g_autoptr(CairnPool) pool_b = NULL;
+  g_autofree char *snoozed = NULL;
 
   cairn_test_server_start (server, NULL);
   cairn_test_server_add_user (server, "ann", CAIRN_TEST_DEVICE_PASSWORD);
@@ -806,6 +813,20 @@ test_dismissed_elsewhere (void)
   g_assert_true (cairn_test_wait_until (logged, &withdrawn));
   g_assert_true (cairn_todo_get_reminder_dismissed (todo_of (&f, id)));
   g_assert_false (cairn_reminders_get_holding (f.reminders));
+
+  /* Snooze with no window: the app stays until the engine pushed it, and
+   * the phone gets the new reminder. */
+  snoozed = add_todo (store_of (&f), f.list_id, "Book the table", NULL, NULL, at);
+  cairn_test_spin (50);
+  g_assert_cmpuint (count_log (&f, "show", snoozed), ==, 1);
+  activate (&f, "snooze-task", snoozed);
+  g_assert_true (_cairn_reminders_is_holding_for_push (f.reminders));
+  g_assert_true (cairn_test_wait_until (not_holding_for_push, f.reminders));
+  g_assert_cmpuint (cairn_store_get_pending_count (store_of (&f)), ==, 0);
+  cairn_test_engine_sync (b.engine);
+  on_b = cairn_pool_lookup_todo (pool_b, snoozed);
+  g_assert_nonnull (on_b);
+  g_assert_cmpstr (cairn_todo_get_reminder (on_b), ==, "2030-03-01T04:10-05:00");
 
   g_clear_object (&pool_b);
   cairn_test_device_close (&b);
