@@ -613,8 +613,12 @@ cairn_todo_row_class_init (CairnTodoRowClass *klass)
   gtk_widget_class_install_action (widget_class, "task.move-to", "s", task_move_to);
   gtk_widget_class_install_action (widget_class, "task.pick-due", NULL, task_pick_due);
   gtk_widget_class_install_action (widget_class, "task.clear-due", NULL, task_clear_due);
-  /* Task details: a click beside the title, Alt+Enter or the menu. */
+  /* Task details: a click beside the title, Enter where no control takes
+   * it (the title entry renames), Alt+Enter anywhere in the row, or the
+   * menu. */
   gtk_widget_class_install_action (widget_class, "task.show-details", NULL, task_show_details);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0,
+                                       "task.show-details", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_ALT_MASK,
                                        "task.show-details", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_ALT_MASK,
@@ -629,7 +633,10 @@ cairn_todo_row_init (CairnTodoRow *self)
   gtk_widget_set_margin_top (GTK_WIDGET (self), 3);
   gtk_widget_set_margin_bottom (GTK_WIDGET (self), 3);
   gtk_widget_add_css_class (GTK_WIDGET (self), "todo-row");
-  /* Task details: a click on the row that no control took opens them. */
+  /* Task details: a click on the row that no control took opens them;
+   * the row takes the focus a list view gives its item, so that Enter
+   * there opens them too. */
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   {
     GtkGesture *click = gtk_gesture_click_new ();
 

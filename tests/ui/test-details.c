@@ -199,11 +199,13 @@ wait_label (GtkWidget  *root,
     g_error ("no label says %s", text);
 }
 
-/* What Escape does in the content area: the flap's shortcut. */
-static void
-press_escape (Fixture *f)
+/* What a key does on widget: the first of its shortcuts for that trigger
+ * (by its text: "Escape", "<Alt>Return") that takes it. */
+static gboolean
+press_key (GtkWidget  *widget,
+           const char *key)
 {
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (flap (f)));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
   gboolean done = FALSE;
 
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
@@ -217,13 +219,19 @@ press_escape (Fixture *f)
           g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (c), j);
           g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
 
-          /* AdwFlap has one of its own (folded only); ours closes. */
-          if (!done && g_str_equal (trigger, "Escape"))
-            done = gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
-                                                 GTK_WIDGET (flap (f)), NULL);
+          if (!done && g_str_equal (trigger, key))
+            done = gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget, NULL);
         }
     }
-  g_assert_true (done);
+  return done;
+}
+
+/* What Escape does in the content area: the flap's shortcuts (AdwFlap
+ * has one of its own, for folded only; ours closes the pane). */
+static void
+press_escape (Fixture *f)
+{
+  g_assert_true (press_key (GTK_WIDGET (flap (f)), "Escape"));
 }
 
 /* ---- Opening and closing ------------------------------------------------- */
@@ -253,6 +261,17 @@ test_open_and_close (Fixture       *f,
   g_assert_true (cairn_test_wait_until (pane_open, f));
 
   /* Escape, through the pane's shortcut (the flap's controller). */
+  press_escape (f);
+  g_assert_true (cairn_test_wait_until (pane_closed, f));
+
+  /* Enter on the row (a list view gives it the focus), Alt+Enter. */
+  g_assert_true (press_key (q.found, "Return"));
+  g_assert_true (cairn_test_wait_until (pane_open, f));
+  press_escape (f);
+  g_assert_true (cairn_test_wait_until (pane_closed, f));
+  g_assert_true (gtk_widget_get_focusable (q.found));
+  g_assert_true (press_key (q.found, "<Alt>Return"));
+  g_assert_true (cairn_test_wait_until (pane_open, f));
   press_escape (f);
   g_assert_true (cairn_test_wait_until (pane_closed, f));
 
