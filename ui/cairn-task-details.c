@@ -93,7 +93,8 @@ cairn_parse_time_of_day (const char *text)
     return NULL;
   while (g_ascii_isspace (*text))
     text++;
-  if (sscanf (text, "%2d:%2d%n", &h, &m, &n) != 2 || n < 4 ||
+  if (!g_ascii_isdigit (*text) ||
+      sscanf (text, "%2d:%2d%n", &h, &m, &n) != 2 || n < 4 ||
       !g_ascii_isdigit (text[n - 1]) || !g_ascii_isdigit (text[n - 2]))
     return NULL;
   for (const char *p = text + n; *p != '\0'; p++)
@@ -157,8 +158,8 @@ cairn_format_repeat (const char *rule)
       head = every == 1 ? g_strdup (_("Every year"))
                         : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Every %d year", "Every %d years", every), every);
     if (days != NULL)
-      /* Translators: "Every 2 weeks" "on" "Mon, Wed" */
-      return g_strdup_printf (_("%s on %s"), head, days);
+      /* Translators: a repeat: "Every 2 weeks" on "Mon, Wed" */
+      return g_strdup_printf (C_("repeat", "%s on %s"), head, days);
     return g_steal_pointer (&head);
   }
 }

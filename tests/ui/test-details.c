@@ -655,7 +655,7 @@ static void
 test_parse_time (void)
 {
   const char *good[][2] = { { "9:05", "09:05" }, { "23:59", "23:59" }, { " 00:00 ", "00:00" } };
-  const char *bad[] = { "25:00", "12:60", "", "12", "1:5", "12:30x", "-1:00", "ab:cd" };
+  const char *bad[] = { "25:00", "12:60", "", "12", "1:5", "12:30x", "-1:00", "+1:00", "ab:cd" };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
