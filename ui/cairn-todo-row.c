@@ -38,6 +38,8 @@ struct _CairnTodoRow
   GtkWidget      *clear_due_button;   /* shown only when a due date is set */
   GtkCalendar    *calendar;
   GtkMenuButton  *menu_button;
+  GtkLabel       *list_label;    /* the task's list, in smart views only */
+  guint           show_list : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
@@ -126,6 +128,15 @@ cairn_todo_row_sync (CairnTodoRow *self)
         gtk_widget_add_css_class (GTK_WIDGET (self->due_button), "overdue");
       else
         gtk_widget_remove_css_class (GTK_WIDGET (self->due_button), "overdue");
+    }
+
+  if (self->list_label != NULL)
+    {
+      CairnList *list = cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (self->todo));
+
+      gtk_label_set_label (self->list_label, list == NULL ? "" :
+                           g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID) ?
+                           _("Inbox") : cairn_list_get_title (list));
     }
 
   done_label = g_strdup_printf (_("“%s” done"), title);
@@ -413,7 +424,8 @@ on_menu_shown (CairnTodoRow *self)
 
       if (g_str_equal (cairn_list_get_id (list), cairn_todo_get_list_id (self->todo)))
         continue;
-      item = g_menu_item_new (cairn_list_get_title (list), NULL);
+      item = g_menu_item_new (g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID) ?
+                              _("Inbox") : cairn_list_get_title (list), NULL);
       g_menu_item_set_action_and_target (item, "task.move-to", "s",
                                          cairn_list_get_id (list));
       g_menu_append_item (self->move_menu, item);
@@ -449,7 +461,25 @@ cairn_todo_row_build (CairnTodoRow *self)
   g_signal_connect_swapped (self->title_focus, "leave", G_CALLBACK (on_title_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->title_entry),
                              GTK_EVENT_CONTROLLER (self->title_focus));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
+  if (self->show_list)
+    {
+      GtkWidget *title_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+      gtk_widget_set_hexpand (title_box, TRUE);
+      gtk_widget_set_valign (title_box, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (self->title_entry));
+      self->list_label = GTK_LABEL (gtk_label_new (NULL));
+      gtk_widget_set_name (GTK_WIDGET (self->list_label), "list_label");
+      gtk_label_set_xalign (self->list_label, 0);
+      gtk_label_set_ellipsize (self->list_label, PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "caption");
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "list-name");
+      gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (self->list_label));
+      gtk_box_append (GTK_BOX (box), title_box);
+    }
+  else
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
 
   self->due_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_widget_set_name (GTK_WIDGET (self->due_button), "due_button");
@@ -554,6 +584,7 @@ cairn_todo_row_dispose (GObject *object)
   self->due_popover = NULL;
   self->calendar = NULL;
   self->clear_due_button = NULL;
+  self->list_label = NULL;
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);
@@ -637,4 +668,14 @@ cairn_todo_row_set_todo (CairnTodoRow *self,
           cairn_todo_row_sync (self);
         }
     }
+}
+
+void
+cairn_todo_row_set_show_list (CairnTodoRow *self,
+                              gboolean      show_list)
+{
+  g_return_if_fail (CAIRN_IS_TODO_ROW (self));
+  g_return_if_fail (self->content == NULL);
+
+  self->show_list = !!show_list;
 }
