@@ -396,3 +396,12 @@ cairn_smart_view_get_model (CairnSmartView *self)
 
   return self->todos;
 }
+
+void
+cairn_smart_view_focus_entry (CairnSmartView *self)
+{
+  g_return_if_fail (CAIRN_IS_SMART_VIEW (self));
+
+  if (self->new_entry != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->new_entry));
+}

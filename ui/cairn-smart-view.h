@@ -28,6 +28,8 @@ GtkWidget  *cairn_smart_view_new       (CairnPool          *pool,
 void        cairn_smart_view_set_model (CairnSmartView     *self,
                                         GListModel         *todos);
 GListModel *cairn_smart_view_get_model (CairnSmartView     *self);
+/* Puts the keyboard focus in Today's new-task entry (nothing elsewhere). */
+void        cairn_smart_view_focus_entry (CairnSmartView   *self);
 /* The header above the tasks of day `due` in Upcoming: "Tomorrow" or
  * "Wednesday 9 December", relative to `today` (both YYYY-MM-DD). */
 char       *cairn_smart_view_format_day (const char        *due,
