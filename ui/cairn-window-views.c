@@ -73,6 +73,24 @@ _cairn_window_views_unbind (CairnWindow *self)
   update_today_count (self);
 }
 
+/* The tag of that id in the sidebar's model: while the tags' model tells
+ * of a deletion the pool may still know the tag by its id. */
+static CairnTag *
+live_tag (CairnWindow *self,
+          const char  *tag_id)
+{
+  GListModel *tags = cairn_pool_get_tags (self->pool);
+
+  for (guint i = 0; i < g_list_model_get_n_items (tags); i++)
+    {
+      g_autoptr(CairnTag) tag = g_list_model_get_item (tags, i);
+
+      if (g_str_equal (cairn_tag_get_id (tag), tag_id))
+        return tag;   /* the model holds it */
+    }
+  return NULL;
+}
+
 gboolean
 _cairn_window_views_show (CairnWindow *self,
                           const char  *selected)
@@ -96,7 +114,7 @@ _cairn_window_views_show (CairnWindow *self,
   else if (g_str_has_prefix (selected, "tag:"))
     {
       const char *tag_id = selected + strlen ("tag:");
-      CairnTag *tag = cairn_pool_lookup_tag (self->pool, tag_id);
+      CairnTag *tag = live_tag (self, tag_id);
 
       if (tag == NULL)
         return FALSE;
