@@ -73,6 +73,7 @@ struct _CairnWindow
   char                 *tag_id;            /* the tag whose todos tag_view shows */
   guint                 date_check_id;     /* every 60 s: has the date changed? */
   guint                 midnight_id;       /* at the next local midnight */
+  guint                 today_idle_id;     /* reads Today's count after start-up */
 };
 
 /* cairn-window.c */

@@ -33,25 +33,46 @@ update_today_count (CairnWindow *self)
                                   label != NULL ? label : _("Today"), -1);
 }
 
+/* Today's model, for its page and the sidebar's count. */
+static void
+ensure_today (CairnWindow *self)
+{
+  g_clear_handle_id (&self->today_idle_id, g_source_remove);
+  if (self->today_todos != NULL || self->pool == NULL || self->today_view == NULL)
+    return;
+  self->today_todos = cairn_pool_get_today_todos (self->pool);
+  g_signal_connect_object (self->today_todos, "items-changed",
+                           G_CALLBACK (update_today_count), self, G_CONNECT_SWAPPED);
+  cairn_smart_view_set_model (self->today_view, self->today_todos);
+  update_today_count (self);
+}
+
+static gboolean
+on_today_idle (gpointer user_data)
+{
+  CairnWindow *self = user_data;
+
+  self->today_idle_id = 0;
+  ensure_today (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 _cairn_window_views_bind (CairnWindow *self)
 {
   if (self->pool == NULL)
     return;
 
-  self->today_todos = cairn_pool_get_today_todos (self->pool);
-  g_signal_connect_object (self->today_todos, "items-changed",
-                           G_CALLBACK (update_today_count), self, G_CONNECT_SWAPPED);
-  update_today_count (self);
-
   self->today_view = CAIRN_SMART_VIEW (cairn_smart_view_new (self->pool, CAIRN_SMART_VIEW_TODAY));
-  cairn_smart_view_set_model (self->today_view, self->today_todos);
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->today_view), "today");
   self->upcoming_view = CAIRN_SMART_VIEW (cairn_smart_view_new (self->pool,
                                                                 CAIRN_SMART_VIEW_UPCOMING));
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->upcoming_view), "upcoming");
   self->tag_view = CAIRN_SMART_VIEW (cairn_smart_view_new (self->pool, CAIRN_SMART_VIEW_TAG));
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->tag_view), "tag");
+  /* Today's count is read after the first frame (its page, when shown
+   * first, reads it at once): start-up does not wait for it. */
+  self->today_idle_id = g_idle_add_full (G_PRIORITY_LOW, on_today_idle, self, NULL);
 }
 
 void
@@ -65,6 +86,7 @@ _cairn_window_views_unbind (CairnWindow *self)
         gtk_stack_remove (self->content_stack, GTK_WIDGET (*views[i]));
         *views[i] = NULL;
       }
+  g_clear_handle_id (&self->today_idle_id, g_source_remove);
   if (self->today_todos != NULL)
     g_signal_handlers_disconnect_by_func (self->today_todos, update_today_count, self);
   g_clear_object (&self->today_todos);
@@ -100,6 +122,7 @@ _cairn_window_views_show (CairnWindow *self,
 
   if (g_str_equal (selected, "today"))
     {
+      ensure_today (self);
       adw_window_title_set_title (self->content_title, _("Today"));
     }
   else if (g_str_equal (selected, "upcoming"))
@@ -217,6 +240,7 @@ _cairn_window_views_dispose (CairnWindow *self)
 {
   g_clear_handle_id (&self->date_check_id, g_source_remove);
   g_clear_handle_id (&self->midnight_id, g_source_remove);
+  g_clear_handle_id (&self->today_idle_id, g_source_remove);
   if (self->today_todos != NULL)
     g_signal_handlers_disconnect_by_func (self->today_todos, update_today_count, self);
   g_clear_object (&self->today_todos);

@@ -233,6 +233,12 @@ close_dialogs (void)
     }
 }
 
+static gboolean
+count_is_two (gpointer f)
+{
+  return g_str_equal (count_text (f), "2");
+}
+
 /* ---- Inbox ------------------------------------------------------------------ */
 
 /* The window makes the Inbox; it has its own row, first, and is not among
@@ -291,6 +297,8 @@ test_today (Fixture       *f,
   GtkWidget *entry;
   g_autofree char *order = NULL;
 
+  /* The sidebar counts Today's tasks without its page being opened. */
+  g_assert_true (cairn_test_wait_until (count_is_two, f));
   cairn_window_select_page (f->window, "today");
   g_assert_cmpstr (visible_page (f), ==, "today");
   wait_for_row (f, "Send the report");
