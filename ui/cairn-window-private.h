@@ -73,7 +73,8 @@ struct _CairnWindow
   char                 *tag_id;            /* the tag whose todos tag_view shows */
   guint                 date_check_id;     /* every 60 s: has the date changed? */
   guint                 midnight_id;       /* at the next local midnight */
-  guint                 today_idle_id;     /* reads Today's count after start-up */
+  guint                 today_tick_id;     /* the first frame: then ... */
+  guint                 today_idle_id;     /* ... Today's count is read */
 };
 
 /* cairn-window.c */

@@ -37,7 +37,6 @@ update_today_count (CairnWindow *self)
 static void
 ensure_today (CairnWindow *self)
 {
-  g_clear_handle_id (&self->today_idle_id, g_source_remove);
   if (self->today_todos != NULL || self->pool == NULL || self->today_view == NULL)
     return;
   self->today_todos = cairn_pool_get_today_todos (self->pool);
@@ -47,13 +46,43 @@ ensure_today (CairnWindow *self)
   update_today_count (self);
 }
 
+static void
+ensure_upcoming (CairnWindow *self)
+{
+  if (self->upcoming_todos != NULL || self->pool == NULL || self->upcoming_view == NULL)
+    return;
+  self->upcoming_todos = cairn_pool_get_upcoming_todos (self->pool, UPCOMING_DAYS);
+  cairn_smart_view_set_model (self->upcoming_view, self->upcoming_todos);
+}
+
+/* After the first frame: Today for its count, then Upcoming, so that
+ * switching to either only makes the rows on screen. */
 static gboolean
 on_today_idle (gpointer user_data)
 {
   CairnWindow *self = user_data;
 
+  if (self->today_todos == NULL)
+    {
+      ensure_today (self);
+      return G_SOURCE_CONTINUE;
+    }
   self->today_idle_id = 0;
-  ensure_today (self);
+  ensure_upcoming (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first frame's update phase: an idle then runs once it is painted. */
+static gboolean
+on_first_tick (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+
+  self->today_tick_id = 0;
+  if (self->today_idle_id == 0)
+    self->today_idle_id = g_idle_add_full (G_PRIORITY_LOW, on_today_idle, self, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -72,12 +101,16 @@ _cairn_window_views_bind (CairnWindow *self)
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->tag_view), "tag");
   /* Today's count is read after the first frame (its page, when shown
    * first, reads it at once): start-up does not wait for it. */
-  self->today_idle_id = g_idle_add_full (G_PRIORITY_LOW, on_today_idle, self, NULL);
+  self->today_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_first_tick,
+                                                      NULL, NULL);
 }
 
 void
 _cairn_window_views_unbind (CairnWindow *self)
 {
+  if (self->today_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->today_tick_id);
+  self->today_tick_id = 0;
   CairnSmartView **views[] = { &self->today_view, &self->upcoming_view, &self->tag_view };
 
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
@@ -127,11 +160,7 @@ _cairn_window_views_show (CairnWindow *self,
     }
   else if (g_str_equal (selected, "upcoming"))
     {
-      if (self->upcoming_todos == NULL)
-        {
-          self->upcoming_todos = cairn_pool_get_upcoming_todos (self->pool, UPCOMING_DAYS);
-          cairn_smart_view_set_model (self->upcoming_view, self->upcoming_todos);
-        }
+      ensure_upcoming (self);
       adw_window_title_set_title (self->content_title, _("Upcoming"));
     }
   else if (g_str_has_prefix (selected, "tag:"))
@@ -241,6 +270,9 @@ _cairn_window_views_dispose (CairnWindow *self)
   g_clear_handle_id (&self->date_check_id, g_source_remove);
   g_clear_handle_id (&self->midnight_id, g_source_remove);
   g_clear_handle_id (&self->today_idle_id, g_source_remove);
+  if (self->today_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->today_tick_id);
+  self->today_tick_id = 0;
   if (self->today_todos != NULL)
     g_signal_handlers_disconnect_by_func (self->today_todos, update_today_count, self);
   g_clear_object (&self->today_todos);
