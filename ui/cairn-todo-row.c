@@ -513,9 +513,10 @@ cairn_todo_row_build (CairnTodoRow *self)
     }
 }
 
-/* What the last row made measured, per orientation: what a shell says. */
-static int made_minimum[2] = { -1, -1 };
-static int made_natural[2] = { -1, -1 };
+/* What the last row made measured, per orientation and per kind (with
+ * its list named under the title or not): what a shell says. */
+static int made_minimum[2][2] = { { -1, -1 }, { -1, -1 } };
+static int made_natural[2][2] = { { -1, -1 }, { -1, -1 } };
 
 static void
 cairn_todo_row_measure (GtkWidget      *widget,
@@ -528,20 +529,20 @@ cairn_todo_row_measure (GtkWidget      *widget,
 {
   CairnTodoRow *self = CAIRN_TODO_ROW (widget);
 
-  if (self->content == NULL && made_minimum[orientation] < 0)
+  if (self->content == NULL && made_minimum[self->show_list][orientation] < 0)
     cairn_todo_row_build (self);
 
   if (self->content == NULL)
     {
-      *minimum = made_minimum[orientation];
-      *natural = made_natural[orientation];
+      *minimum = made_minimum[self->show_list][orientation];
+      *natural = made_natural[self->show_list][orientation];
       return;
     }
 
   gtk_widget_measure (self->content, orientation, for_size,
                       minimum, natural, minimum_baseline, natural_baseline);
-  made_minimum[orientation] = *minimum;
-  made_natural[orientation] = *natural;
+  made_minimum[self->show_list][orientation] = *minimum;
+  made_natural[self->show_list][orientation] = *natural;
 }
 
 /* The list view allocates only the rows on screen: those are made here,
