@@ -146,7 +146,20 @@ setup_row (GtkSignalListItemFactory *factory,
   cairn_todo_row_set_show_list (CAIRN_TODO_ROW (row), TRUE);
   gtk_box_append (GTK_BOX (box), row);
   gtk_list_item_set_child (item, box);
-  gtk_list_item_set_activatable (item, FALSE);
+}
+
+/* A row activated (double click, Enter on the row) opens the task's
+ * details: win.show-task, where the window has it. */
+static void
+on_activate (GtkListView    *list_view,
+             guint           position,
+             CairnSmartView *self)
+{
+  g_autoptr(CairnTodo) todo = self->todos != NULL ? g_list_model_get_item (self->todos, position)
+                                                  : NULL;
+
+  if (todo != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-task", "s", cairn_todo_get_id (todo));
 }
 
 static CairnTodoRow *
@@ -284,6 +297,7 @@ build (CairnSmartView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "card");
   gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "todo-list");
   gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "smart-list");
+  g_signal_connect (self->list_view, "activate", G_CALLBACK (on_activate), self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, list_name, -1);
   /* Scrollable, so that the list view only makes rows for what is on screen. */
