@@ -63,6 +63,7 @@ struct _CairnWindow
   GtkLabel             *today_count;
   GtkWidget            *tags_heading;
   GtkListBox           *tags_listbox;
+  GtkWidget            *lists_heading;
   GListModel           *sidebar_lists;     /* the pool's lists but the Inbox */
   GtkEventController   *lists_keys;        /* Alt+Up / Alt+Down */
   CairnSmartView       *today_view;

@@ -538,12 +538,23 @@ create_list_row (gpointer item,
 /* After lists come or go: the selected list may be gone (deleted here or
  * elsewhere), and a new row must show as selected. */
 static void
+update_lists_heading (CairnWindow *self)
+{
+  gboolean any = self->sidebar_lists != NULL && g_list_model_get_n_items (self->sidebar_lists) > 0;
+
+  gtk_widget_set_visible (self->lists_heading, any);
+  gtk_widget_set_visible (GTK_WIDGET (self->lists_listbox), any);
+}
+
+static void
 on_lists_changed (GListModel  *lists,
                   guint        position,
                   guint        removed,
                   guint        added,
                   CairnWindow *self)
 {
+  /* No list but the Inbox: no "Lists" heading over nothing. */
+  update_lists_heading (self);
   if (_cairn_window_is_list_page (self->selected))
     {
       if (cairn_pool_lookup_list (self->pool, self->selected) == NULL)
@@ -667,6 +678,7 @@ _cairn_window_sidebar_bind (CairnWindow *self)
   gtk_list_box_bind_model (self->lists_listbox, self->sidebar_lists, create_list_row, self, NULL);
   g_signal_connect_object (lists, "items-changed",
                            G_CALLBACK (on_lists_changed), self, G_CONNECT_AFTER);
+  update_lists_heading (self);
   tags = cairn_pool_get_tags (self->pool);
   gtk_list_box_bind_model (self->tags_listbox, tags, create_tag_row, self, NULL);
   g_signal_connect_object (tags, "items-changed",

@@ -513,6 +513,7 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, today_count);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_heading);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_listbox);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, lists_heading);
 
   _cairn_window_class_install_actions (widget_class);
 }
