@@ -501,7 +501,8 @@ test_midnight (Fixture       *f,
 /* ---- Reordering lists, dropping tasks --------------------------------------- */
 
 static GtkEventController *
-key_controller (GtkWidget *widget)
+controller_of (GtkWidget *widget,
+               GType      type)
 {
   g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
 
@@ -509,10 +510,16 @@ key_controller (GtkWidget *widget)
     {
       g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
 
-      if (GTK_IS_EVENT_CONTROLLER_KEY (c))
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
         return c;
     }
   return NULL;
+}
+
+static GtkEventController *
+key_controller (GtkWidget *widget)
+{
+  return controller_of (widget, GTK_TYPE_EVENT_CONTROLLER_KEY);
 }
 
 static gboolean
@@ -630,6 +637,20 @@ test_reorder_drop (Fixture       *f,
   /* On itself: nothing. */
   g_assert_false (drop (list_row (f, "Garden"), CAIRN_TYPE_LIST,
                         cairn_pool_lookup_list (f->pool, garden), 1));
+
+  /* What a list's row offers when dragged is its CairnList. */
+  {
+    GtkDragSource *source = GTK_DRAG_SOURCE (controller_of (list_row (f, "Home"),
+                                                            GTK_TYPE_DRAG_SOURCE));
+    g_autoptr(GdkContentProvider) provider = NULL;
+    g_auto(GValue) value = G_VALUE_INIT;
+
+    g_signal_emit_by_name (source, "prepare", 5.0, 5.0, &provider);
+    g_assert_nonnull (provider);
+    g_value_init (&value, CAIRN_TYPE_LIST);
+    g_assert_true (gdk_content_provider_get_value (provider, &value, NULL));
+    g_assert_true (g_value_get_object (&value) == (gpointer) cairn_pool_lookup_list (f->pool, f->home));
+  }
 }
 
 static void
