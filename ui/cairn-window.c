@@ -356,6 +356,13 @@ cairn_window_constructed (GObject *object)
   add_sync (self);
 
   last = g_settings_get_string (self->settings, "last-selected");
+  /* The first start opens the Inbox. */
+  if (last[0] == '\0' && self->pool != NULL &&
+      cairn_pool_lookup_list (self->pool, CAIRN_INBOX_ID) != NULL)
+    {
+      g_free (last);
+      last = g_strdup (CAIRN_INBOX_ID);
+    }
   _cairn_window_select (self, last);
 }
 

@@ -251,6 +251,9 @@ test_inbox (Fixture       *f,
   GtkWidget *inbox_row = find (f, GTK_TYPE_LIST_BOX_ROW, "inbox_row");
 
   g_assert_nonnull (cairn_pool_lookup_list (f->pool, CAIRN_INBOX_ID));
+  /* No page remembered: the Inbox is open. */
+  g_assert_cmpstr (cairn_window_get_selected (f->window), ==, CAIRN_INBOX_ID);
+  cairn_window_select_page (f->window, "notes");
   g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (lists_box), 1));
   g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (lists_box), 2));
 
