@@ -39,6 +39,8 @@ struct _CairnTodoRow
   GtkCalendar    *calendar;
   GtkMenuButton  *menu_button;
   GtkLabel       *list_label;    /* the task's list, in smart views only */
+  CairnList      *list;          /* followed for its title (list_label) */
+  gulong          list_notify_id;
   guint           show_list : 1;
 };
 
@@ -81,6 +83,33 @@ cairn_format_due (const char *due,
     /* Translators: a due date in this year, as strftime() format */
     return g_date_time_format (date, C_("due date", "%b %-d"));
   return g_date_time_format (date, "%x");
+}
+
+static void
+sync_list_label (CairnTodoRow *self)
+{
+  if (self->list_label == NULL)
+    return;
+  gtk_label_set_label (self->list_label, self->list == NULL ? "" :
+                       g_str_equal (cairn_list_get_id (self->list), CAIRN_INBOX_ID) ?
+                       _("Inbox") : cairn_list_get_title (self->list));
+}
+
+/* Smart views: the row names the task's list and follows its renames. */
+static void
+follow_list (CairnTodoRow *self,
+             CairnList    *list)
+{
+  if (self->list != list)
+    {
+      if (self->list != NULL)
+        g_clear_signal_handler (&self->list_notify_id, self->list);
+      g_set_object (&self->list, list);
+      if (list != NULL)
+        self->list_notify_id = g_signal_connect_swapped (list, "notify::title",
+                                                         G_CALLBACK (sync_list_label), self);
+    }
+  sync_list_label (self);
 }
 
 static void
@@ -131,13 +160,7 @@ cairn_todo_row_sync (CairnTodoRow *self)
     }
 
   if (self->list_label != NULL)
-    {
-      CairnList *list = cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (self->todo));
-
-      gtk_label_set_label (self->list_label, list == NULL ? "" :
-                           g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID) ?
-                           _("Inbox") : cairn_list_get_title (list));
-    }
+    follow_list (self, cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (self->todo)));
 
   done_label = g_strdup_printf (_("“%s” done"), title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->done_check),
@@ -575,6 +598,9 @@ cairn_todo_row_dispose (GObject *object)
   CairnTodoRow *self = CAIRN_TODO_ROW (object);
 
   cairn_todo_row_set_todo (self, NULL);
+  if (self->list != NULL)
+    g_clear_signal_handler (&self->list_notify_id, self->list);
+  g_clear_object (&self->list);
   g_clear_pointer (&self->content, gtk_widget_unparent);
   g_clear_object (&self->move_menu);
   self->done_check = NULL;

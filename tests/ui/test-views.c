@@ -311,9 +311,12 @@ test_today (Fixture       *f,
   view = CAIRN_SMART_VIEW (page (f, "today"));
   order = titles (cairn_smart_view_get_model (view));
   g_assert_cmpstr (order, ==, "Send the report, Call the plumber");
-  /* Each row names its list. */
+  /* Each row names its list, and follows its renames. */
   wait_for_label (f, "Work");
   wait_for_label (f, "Home");
+  g_assert_true (cairn_store_rename_list (f->store, f->work, "Office", &error));
+  wait_for_label (f, "Office");
+  wait_for_no_label (f, "Work");
   g_assert_cmpstr (count_text (f), ==, "2");
 
   /* Live: a commit brings a task in, another takes one out. */
