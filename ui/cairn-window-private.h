@@ -85,9 +85,10 @@ struct _CairnWindow
  * list id that names no live list shows the placeholder. */
 void           _cairn_window_select                 (CairnWindow *self,
                                                      const char  *selected);
-/* Whether page `selected` is a list's (not "", "notes", "today",
- * "upcoming" or "tag:…"). */
-gboolean       _cairn_window_is_list_page           (const char  *selected);
+/* Whether page `selected` is a list's: not "", not the name of a page of
+ * the content stack ("notes", "today", "upcoming" …), not "tag:…". */
+gboolean       _cairn_window_is_list_page           (CairnWindow *self,
+                                                     const char  *selected);
 /* Shows `selected` and, on a folded window, the content instead of the
  * sidebar. */
 void           _cairn_window_show_page              (CairnWindow *self,

@@ -555,7 +555,7 @@ on_lists_changed (GListModel  *lists,
 {
   /* No list but the Inbox: no "Lists" heading over nothing. */
   update_lists_heading (self);
-  if (_cairn_window_is_list_page (self->selected))
+  if (_cairn_window_is_list_page (self, self->selected))
     {
       if (cairn_pool_lookup_list (self->pool, self->selected) == NULL)
         {

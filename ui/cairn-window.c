@@ -34,10 +34,13 @@ cairn_window_set_show_completed (CairnWindow *self,
 /* ---- The page shown ------------------------------------------------------ */
 
 gboolean
-_cairn_window_is_list_page (const char *selected)
+_cairn_window_is_list_page (CairnWindow *self,
+                            const char  *selected)
 {
-  return selected != NULL && selected[0] != '\0' && !g_str_equal (selected, "notes") &&
-         !g_str_equal (selected, "today") && !g_str_equal (selected, "upcoming") &&
+  /* A page of its own ("notes", "today", "upcoming", "search" …) has a
+   * name in the content stack, where a list's id is never one. */
+  return selected != NULL && selected[0] != '\0' &&
+         gtk_stack_get_child_by_name (self->content_stack, selected) == NULL &&
          !g_str_has_prefix (selected, "tag:");
 }
 
@@ -111,7 +114,7 @@ _cairn_window_select (CairnWindow *self,
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   self->selecting = TRUE;
 
-  if (self->pool != NULL && _cairn_window_is_list_page (selected))
+  if (self->pool != NULL && _cairn_window_is_list_page (self, selected))
     list = cairn_pool_lookup_list (self->pool, selected);
 
   if (g_str_equal (selected, "notes"))
@@ -240,7 +243,7 @@ on_workspace_pool_changed (CairnWindow *self)
 
   cairn_window_bind_pool (self, cairn_workspace_get_pool (self->workspace));
   _cairn_window_reset_conflict_toasts (self);
-  if (self->pool != NULL && _cairn_window_is_list_page (selected) &&
+  if (self->pool != NULL && _cairn_window_is_list_page (self, selected) &&
       cairn_pool_lookup_list (self->pool, selected) == NULL)
     {
       g_autoptr(CairnList) first = g_list_model_get_item (cairn_pool_get_lists (self->pool), 0);
