@@ -141,6 +141,11 @@ void           _cairn_window_views_unbind           (CairnWindow *self);
  * "tag:ID" of a live tag); FALSE otherwise. */
 gboolean       _cairn_window_views_show             (CairnWindow *self,
                                                      const char  *selected);
+/* What the timers run, at `now`: the 60 s check (the day of `now` becomes
+ * the pool's today), and the wait to the next midnight in `now`'s zone. */
+void           _cairn_window_check_date             (CairnWindow *self,
+                                                     GDateTime   *now);
+guint          _cairn_window_ms_to_midnight         (GDateTime   *now);
 /* The midnight timer (at init) and its end (dispose). */
 void           _cairn_window_views_init             (CairnWindow *self);
 void           _cairn_window_views_dispose          (CairnWindow *self);

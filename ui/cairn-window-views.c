@@ -211,13 +211,21 @@ cairn_window_set_today (CairnWindow *self,
     }
 }
 
+void
+_cairn_window_check_date (CairnWindow *self,
+                          GDateTime   *now)
+{
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+
+  cairn_window_set_today (self, today);
+}
+
 static void
 check_date (CairnWindow *self)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
 
-  cairn_window_set_today (self, today);
+  _cairn_window_check_date (self, now);
 }
 
 static gboolean
@@ -240,6 +248,20 @@ on_midnight (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+guint
+_cairn_window_ms_to_midnight (GDateTime *now)
+{
+  g_autoptr(GDateTime) start = g_date_time_new (g_date_time_get_timezone (now),
+                                                g_date_time_get_year (now),
+                                                g_date_time_get_month (now),
+                                                g_date_time_get_day_of_month (now),
+                                                0, 0, 0);
+  g_autoptr(GDateTime) next = g_date_time_add_days (start, 1);
+  GTimeSpan wait = g_date_time_difference (next, now);
+
+  return (guint) (MAX (wait, 0) / 1000);
+}
+
 /* A timeout to just after the next local midnight. Timeouts run on the
  * monotonic clock, which stands still while the machine sleeps: after a
  * resume (or a change of time zone) the 60 s check notices the new day. */
@@ -247,14 +269,8 @@ static void
 arm_midnight (CairnWindow *self)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) start = g_date_time_new_local (g_date_time_get_year (now),
-                                                      g_date_time_get_month (now),
-                                                      g_date_time_get_day_of_month (now),
-                                                      0, 0, 0);
-  g_autoptr(GDateTime) next = g_date_time_add_days (start, 1);
-  GTimeSpan wait = g_date_time_difference (next, now);
 
-  self->midnight_id = g_timeout_add ((guint) (MAX (wait, 0) / 1000) + 500, on_midnight, self);
+  self->midnight_id = g_timeout_add (_cairn_window_ms_to_midnight (now) + 500, on_midnight, self);
 }
 
 void

@@ -12,6 +12,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "cairn-window-private.h"
 #include "store-test-util.h"
 
 #define TODAY    "2026-03-10"
@@ -504,6 +505,34 @@ test_midnight (Fixture       *f,
   wait_for_no_label (f, "Thursday 12 March");
 }
 
+/* What the timers compute and do, on a fake clock. */
+static void
+test_midnight_timer (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) late = g_date_time_new (berlin, 2026, 3, 10, 23, 59, 0);
+  g_autoptr(GDateTime) dst_night = g_date_time_new (berlin, 2026, 3, 29, 1, 0, 0);
+  g_autoptr(GDateTime) next_day = g_date_time_new (berlin, 2026, 3, 11, 0, 0, 30);
+  g_autoptr(GDateTime) same_day = g_date_time_new (berlin, 2026, 3, 10, 8, 0, 0);
+  g_autofree char *id = add_todo (f, f->work, "Water the plants", TOMORROW);
+
+  g_assert_nonnull (berlin);
+  g_assert_cmpuint (_cairn_window_ms_to_midnight (late), ==, 60 * 1000);
+  /* The day the clocks go forward (at 02:00) is an hour shorter: from 01:00
+   * to midnight is 22 hours. */
+  g_assert_cmpuint (_cairn_window_ms_to_midnight (dst_night), ==, 22 * 60 * 60 * 1000);
+
+  cairn_window_select_page (f->window, "today");
+  wait_for_no_row (f, "Water the plants");
+  _cairn_window_check_date (f->window, same_day);
+  g_assert_cmpstr (cairn_pool_get_today (f->pool), ==, TODAY);
+  /* After a resume the 60 s check sees the new day. */
+  _cairn_window_check_date (f->window, next_day);
+  g_assert_cmpstr (cairn_pool_get_today (f->pool), ==, TOMORROW);
+  wait_for_row (f, "Water the plants");
+}
+
 /* ---- Reordering lists, dropping tasks --------------------------------------- */
 
 static GtkEventController *
@@ -769,6 +798,7 @@ main (int   argc,
   ADD ("/views/tag", test_tag_page);
   ADD ("/views/empty-states", test_empty_states);
   ADD ("/views/midnight", test_midnight);
+  ADD ("/views/midnight-timer", test_midnight_timer);
   ADD ("/views/reorder-keys", test_reorder_keys);
   ADD ("/views/reorder-drop", test_reorder_drop);
   ADD ("/views/drop-task", test_drop_task);
