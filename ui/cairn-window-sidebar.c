@@ -19,18 +19,16 @@ static gboolean on_lists_key_pressed (GtkEventControllerKey *keys,
                                       CairnWindow           *self);
 
 /* The sidebar is four list boxes, top to bottom. */
-static GtkListBox **
-sidebar_boxes (CairnWindow *self,
-               guint       *n)
-{
-  static GtkListBox *boxes[4];
+#define N_SIDEBAR_BOXES 4
 
+static void
+sidebar_boxes (CairnWindow *self,
+               GtkListBox  *boxes[N_SIDEBAR_BOXES])
+{
   boxes[0] = self->smart_listbox;
   boxes[1] = self->tags_listbox;
   boxes[2] = self->lists_listbox;
   boxes[3] = self->notes_listbox;
-  *n = G_N_ELEMENTS (boxes);
-  return boxes;
 }
 
 /* The page a sidebar row shows: a list id, "notes", "today", "tag:ID" … */
@@ -88,10 +86,10 @@ void
 _cairn_window_sidebar_select_row (CairnWindow   *self,
                                   GtkListBoxRow *row)
 {
-  guint n;
-  GtkListBox **boxes = sidebar_boxes (self, &n);
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
 
-  for (guint i = 0; i < n; i++)
+  sidebar_boxes (self, boxes);
+  for (guint i = 0; i < N_SIDEBAR_BOXES; i++)
     if (row == NULL || gtk_widget_get_parent (GTK_WIDGET (row)) != GTK_WIDGET (boxes[i]))
       gtk_list_box_unselect_all (boxes[i]);
   if (row != NULL)
@@ -124,9 +122,10 @@ on_keynav_failed (GtkWidget        *box,
                   GtkDirectionType  direction,
                   CairnWindow      *self)
 {
-  guint n, at = 0;
-  GtkListBox **boxes = sidebar_boxes (self, &n);
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
+  guint n = N_SIDEBAR_BOXES, at = 0;
 
+  sidebar_boxes (self, boxes);
   if (direction != GTK_DIR_DOWN && direction != GTK_DIR_UP)
     return FALSE;
   while (at < n && GTK_WIDGET (boxes[at]) != box)
@@ -180,12 +179,12 @@ fix_title_width (GtkWidget *widget,
 void
 _cairn_window_sidebar_init (CairnWindow *self)
 {
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
   guint n_labels = 0;
-  guint n;
-  GtkListBox **boxes = sidebar_boxes (self, &n);
 
+  sidebar_boxes (self, boxes);
   fix_title_width (GTK_WIDGET (self->sidebar_title), &n_labels);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < N_SIDEBAR_BOXES; i++)
     {
       g_signal_connect (boxes[i], "keynav-failed", G_CALLBACK (on_keynav_failed), self);
       g_signal_connect (boxes[i], "row-activated", G_CALLBACK (on_row_activated), self);
