@@ -132,7 +132,8 @@ badges_sync (CairnTaskBadges *self)
       gtk_label_set_ellipsize (GTK_LABEL (gtk_widget_get_last_child (chip)), PANGO_ELLIPSIZE_END);
       gtk_label_set_max_width_chars (GTK_LABEL (gtk_widget_get_last_child (chip)), 12);
       gtk_label_set_width_chars (GTK_LABEL (gtk_widget_get_last_child (chip)), 3);
-      dot = gtk_label_new ("●");
+      dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+      gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
       dot_class = g_strdup_printf ("tag-%s", cairn_tag_get_color (tag));
       gtk_widget_add_css_class (dot, "tag-dot");
       gtk_widget_add_css_class (dot, dot_class);

@@ -433,7 +433,7 @@ make_tag_chip (CairnTaskDetails *self,
                CairnTag         *tag)
 {
   GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  GtkWidget *dot = gtk_label_new ("●");
+  GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *name = gtk_label_new (cairn_tag_get_name (tag));
   GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
   g_autofree char *dot_class = g_strdup_printf ("tag-%s", cairn_tag_get_color (tag));
@@ -446,7 +446,7 @@ make_tag_chip (CairnTaskDetails *self,
                                   cairn_tag_get_name (tag), -1);
   gtk_widget_add_css_class (dot, "tag-dot");
   gtk_widget_add_css_class (dot, dot_class);
-  gtk_widget_set_visible (dot, TRUE);
+  gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (name), 20);
   gtk_widget_set_name (remove, "remove_tag_button");
