@@ -502,6 +502,8 @@ cairn_todo_row_build (CairnTodoRow *self)
         gtk_widget_set_name (GTK_WIDGET (self->list_label), "list_label");
         gtk_label_set_xalign (self->list_label, 0);
         gtk_label_set_ellipsize (self->list_label, PANGO_ELLIPSIZE_END);
+        /* Beside the decorations it keeps a few letters, as tags do. */
+        gtk_label_set_width_chars (self->list_label, 6);
         gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "caption");
         gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "dim-label");
         gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "list-name");
