@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "cairn-event.h"
 #include "cairn-task-badges.h"
 #include "cairn-task-details.h"
 #include "cairn-todo-row.h"
@@ -556,6 +557,80 @@ test_notes_and_remote_rename (Fixture       *f,
   }
 }
 
+/* The events pending in `from`, numbered as the server would. */
+static GPtrArray *
+take_as_server (CairnStore *from,
+                gint64      first_seq)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events = cairn_store_list_pending (from, 0, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    ((CairnEvent *) events->pdata[i])->seq = first_seq + i;
+  return events;
+}
+
+/* Another device, through the server's order (a rebase): while typing in
+ * the notes is unsaved here, it renames the task, tags it and writes at
+ * the start of the notes; the pane shows all of it, the typing stays and
+ * the cursor stays before the same word. */
+static void
+test_remote_device (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = test_store_open_at (f->dir, "remote.db");
+  g_autoptr(GPtrArray) ours = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(CairnText) text = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *tag = NULL;
+  TitleWait w = { f, "Buy oat milk" };
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  GtkWidget *p;
+
+  /* The server takes what this device made; the other device has it. */
+  ours = take_as_server (f->store, 1);
+  g_assert_true (cairn_store_rebase (f->store, ours, "h1", &error));
+  g_assert_true (cairn_store_rebase (remote, ours, "h1", &error));
+  g_assert_no_error (error);
+
+  open_pane (f);
+  p = GTK_WIDGET (pane (f));
+  cairn_note_buffer_set_flush_delay (cairn_task_details_get_notes_buffer (pane (f)), 60000);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (p, "notes_view")));
+  gtk_text_buffer_insert_at_cursor (buffer, "soy milk", -1);
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, 4);   /* before "milk" */
+  gtk_text_buffer_place_cursor (buffer, &iter);
+
+  g_assert_true (cairn_store_rename_todo (remote, f->todo_id, "Buy oat milk", &error));
+  tag = cairn_store_create_tag (remote, "Dairy", NULL, &error);
+  g_assert_true (cairn_store_set_todo_tagged (remote, f->todo_id, tag, TRUE, &error));
+  text = cairn_store_load_todo_notes (remote, f->todo_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (text, 0, "No ", -1, ops, &error));
+  g_assert_true (cairn_store_edit_todo_notes (remote, f->todo_id, ops, &error));
+  theirs = take_as_server (remote, 1 + ours->len);
+  g_assert_true (cairn_store_rebase (f->store, theirs, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_test_wait_until (title_entry_says, &w));
+  wait_label (find (p, "tags_box"), "Dairy");
+  {
+    g_autofree char *shown = NULL;
+    GtkTextIter start, end;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (shown, ==, "No soy milk");
+  }
+  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
+  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 7);     /* still before "milk" */
+  g_assert_true (cairn_note_buffer_has_unflushed (cairn_task_details_get_notes_buffer (pane (f))));
+}
+
 /* ---- Narrow window ------------------------------------------------------- */
 
 static gboolean
@@ -683,6 +758,7 @@ main (int   argc,
   ADD ("/details/edit-fields", test_edit_fields, FALSE);
   ADD ("/details/follows-store", test_follows_store, FALSE);
   ADD ("/details/notes-and-remote-rename", test_notes_and_remote_rename, FALSE);
+  ADD ("/details/remote-device", test_remote_device, FALSE);
   ADD ("/details/narrow", test_narrow, TRUE);
   ADD ("/details/row-decorations", test_row_decorations, FALSE);
 #undef ADD
