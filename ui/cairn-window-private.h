@@ -7,10 +7,13 @@
  * cairn-window-actions.c  every win.* action, installed in one place
  * cairn-window-sidebar.c  the sidebar: list rows, their menus, selection
  * cairn-window-toasts.c   error, Undo and conflict toasts
+ * cairn-window-search.c   the find bar (Ctrl+F) and the search page
  */
 #pragma once
 
+#include "cairn-find-bar.h"
 #include "cairn-notes-view.h"
+#include "cairn-search-page.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
@@ -51,6 +54,10 @@ struct _CairnWindow
   AdwStatusPage        *none_page;
   CairnTodoView        *todo_view;
   CairnNotesView       *notes_view;
+
+  /* cairn-window-search.c */
+  CairnFindBar         *find_bar;
+  CairnSearchPage      *search_page;
 };
 
 /* cairn-window.c */
@@ -104,5 +111,18 @@ void           _cairn_window_reset_conflict_toasts  (CairnWindow *self);
  * forget it without dismissing it again. */
 void           _cairn_window_release_conflict_toast (CairnWindow *self,
                                                      gint64       id);
+
+/* cairn-window-search.c */
+
+/* The find bar under the content's header (once, at init). */
+void           _cairn_window_search_init            (CairnWindow *self);
+/* The search page of self->pool, in content_stack as "search"; unbind
+ * takes it out (with the pool it searches). */
+void           _cairn_window_search_bind            (CairnWindow *self);
+void           _cairn_window_search_unbind          (CairnWindow *self);
+/* _cairn_window_select()'s page "search". */
+void           _cairn_window_show_search_page       (CairnWindow *self);
+/* win.find and win.search, with their shortcuts. */
+void           _cairn_window_search_class_init      (GtkWidgetClass *widget_class);
 
 G_END_DECLS
