@@ -112,7 +112,7 @@ cairn_find_bar_init (CairnFindBar *self)
   self->filter = cairn_text_filter_new ();
   self->entry = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
   g_object_set (self->entry,
-                "placeholder-text", _("Filter by title"),
+                "placeholder-text", _("Find in this view"),
                 "hexpand", TRUE,
                 NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->entry),

@@ -274,10 +274,13 @@ sync_result (GtkWidget *box)
   gtk_widget_set_visible (GTK_WIDGET (row->list), list_title != NULL);
 
   if (is_todo && list_title != NULL)
+    /* Translators: a search result: the task's title, its list, the words around the match */
     accessible = g_strdup_printf (_("Task “%s” in %s: %s"), title, list_title, plain);
   else if (is_todo)
+    /* Translators: a search result: the task's title, the words around the match */
     accessible = g_strdup_printf (_("Task “%s”: %s"), title, plain);
   else
+    /* Translators: a search result: the note's title, the words around the match */
     accessible = g_strdup_printf (_("Note “%s”: %s"), title, plain);
   gtk_accessible_update_property (GTK_ACCESSIBLE (box),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
