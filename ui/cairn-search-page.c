@@ -374,6 +374,7 @@ cairn_search_page_init (CairnSearchPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  gtk_event_controller_set_name (keys, "cairn-search-entry-keys");
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_entry_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->entry), keys);

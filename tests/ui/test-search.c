@@ -449,6 +449,61 @@ test_search_enter_opens_task (Fixture       *f,
   g_assert_true (cairn_test_wait_until (cafe_row_focused, f));
 }
 
+/* Presses keyval in the search entry, as its key controller sees it. */
+static gboolean
+press_in_entry (CairnSearchPage *page,
+                guint            keyval)
+{
+  g_autoptr(GListModel) controllers =
+    gtk_widget_observe_controllers (GTK_WIDGET (cairn_search_page_get_entry (page)));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (g_strcmp0 (gtk_event_controller_get_name (controller), "cairn-search-entry-keys") == 0)
+        {
+          g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+          return handled;
+        }
+    }
+  g_error ("the search entry has no key controller of its own");
+}
+
+static void
+test_search_arrows_into_results (Fixture       *f,
+                                 gconstpointer  data)
+{
+  CairnSearchPage *page = search_for (f, "milk");
+  GtkWidget *results;
+  g_autoptr(CairnSearchResult) second = NULL;
+
+  /* "Buy milk" and the note whose body has "milk" */
+  wait_for_label (GTK_WIDGET (page), "Buy <b>milk</b>", CAIRN_TEST_LABEL_IS);
+  wait_for_label (GTK_WIDGET (page), "Recipes", CAIRN_TEST_LABEL_IS);
+  results = cairn_test_find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_VIEW, "results_view");
+  g_assert_nonnull (results);
+  g_assert_false (has_focus_within (results));
+
+  /* Up is the entry's own; Down goes into the results. */
+  g_assert_false (press_in_entry (page, GDK_KEY_Up));
+  g_assert_true (press_in_entry (page, GDK_KEY_Down));
+  g_assert_true (cairn_test_wait_until (has_focus_within, results));
+
+  /* The second result chosen there (what Enter or a click emits). */
+  g_assert_cmpuint (g_list_model_get_n_items (cairn_search_page_get_results (page)), ==, 2);
+  second = g_list_model_get_item (cairn_search_page_get_results (page), 1);
+  g_signal_emit_by_name (results, "activate", 1);
+  if (cairn_search_result_get_kind (second) == CAIRN_OBJECT_NOTE)
+    {
+      g_assert_cmpstr (cairn_window_get_selected (f->window), ==, "notes");
+      g_assert_true (cairn_test_wait_until (note_open, f));
+    }
+  else
+    g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -466,6 +521,7 @@ main (int   argc,
   ADD ("/search/page/finds", test_search_page_finds);
   ADD ("/search/page/enter-opens-note", test_search_enter_opens_note);
   ADD ("/search/page/enter-opens-task", test_search_enter_opens_task);
+  ADD ("/search/page/arrows-into-results", test_search_arrows_into_results);
 #undef ADD
 
   return g_test_run ();
