@@ -64,21 +64,6 @@ on_search_mode_changed (CairnFindBar *self)
   cairn_text_filter_set_text (CAIRN_TEXT_FILTER (self->filter), "");
 }
 
-/* Enter or Down: on to what the page shows. */
-static gboolean
-on_entry_key_pressed (GtkEventControllerKey *controller,
-                      guint                  keyval,
-                      guint                  keycode,
-                      GdkModifierType        state,
-                      CairnFindBar          *self)
-{
-  if ((keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down) &&
-      (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK)) == 0 &&
-      self->page != NULL)
-    return gtk_widget_child_focus (self->page, GTK_DIR_TAB_FORWARD);
-  return FALSE;
-}
-
 static void
 cairn_find_bar_dispose (GObject *object)
 {
@@ -106,7 +91,6 @@ cairn_find_bar_class_init (CairnFindBarClass *klass)
 static void
 cairn_find_bar_init (CairnFindBar *self)
 {
-  GtkEventController *keys = gtk_event_controller_key_new ();
   GtkWidget *clamp = adw_clamp_new ();
 
   self->filter = cairn_text_filter_new ();
@@ -119,9 +103,6 @@ cairn_find_bar_init (CairnFindBar *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Find in This View"),
                                   -1);
   g_signal_connect (self->entry, "search-changed", G_CALLBACK (on_search_changed), self);
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_entry_key_pressed), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->entry), keys);
 
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
   adw_clamp_set_child (ADW_CLAMP (clamp), GTK_WIDGET (self->entry));

@@ -13,14 +13,17 @@
 
 /* Results kept: the best ones; a person refines the search before
  * scrolling through hundreds. */
-#define RESULTS_LIMIT 100
+#define RESULTS_LIMIT 50
 
 struct _CairnSearchPage
 {
   GtkWidget           parent_instance;
 
   CairnPool          *pool;
-  GListModel         *results;     /* CairnSearchModel */
+  /* CairnSearchModel, only while the page is shown: the pool runs every
+   * search model again after each change (and brings the index up to
+   * date first), which a hidden page must not cost typing elsewhere. */
+  GListModel         *results;
   GtkSingleSelection *selection;
 
   GtkSearchEntry     *entry;
@@ -90,7 +93,7 @@ update_stack (CairnSearchPage *self)
 
   if (match == NULL)
     gtk_stack_set_visible_child_name (self->stack, "start");
-  else if (g_list_model_get_n_items (self->results) == 0)
+  else if (self->results == NULL || g_list_model_get_n_items (self->results) == 0)
     gtk_stack_set_visible_child_name (self->stack, "none");
   else
     gtk_stack_set_visible_child_name (self->stack, "results");
@@ -100,8 +103,9 @@ static void
 on_search_changed (GtkSearchEntry  *entry,
                    CairnSearchPage *self)
 {
-  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (self->results),
-                               gtk_editable_get_text (GTK_EDITABLE (entry)));
+  if (self->results != NULL)
+    cairn_search_model_set_text (CAIRN_SEARCH_MODEL (self->results),
+                                 gtk_editable_get_text (GTK_EDITABLE (entry)));
   update_stack (self);
 }
 
@@ -112,7 +116,7 @@ open_position (CairnSearchPage *self,
   g_autoptr(CairnSearchResult) result = NULL;
   g_autofree char *id = NULL;
 
-  result = g_list_model_get_item (self->results, position);
+  result = self->results != NULL ? g_list_model_get_item (self->results, position) : NULL;
   if (result == NULL)
     return;
   /* The handler may change the results (a search again): keep the id. */
@@ -316,12 +320,48 @@ unbind_result (GtkSignalListItemFactory *factory,
 /* ---- The page ------------------------------------------------------------ */
 
 static void
+attach_results (CairnSearchPage *self)
+{
+  if (self->results != NULL || self->pool == NULL)
+    return;
+  self->results = cairn_pool_search (self->pool, gtk_editable_get_text (GTK_EDITABLE (self->entry)),
+                                     RESULTS_LIMIT);
+  g_signal_connect_swapped (self->results, "items-changed", G_CALLBACK (update_stack), self);
+  gtk_single_selection_set_model (self->selection, self->results);
+  update_stack (self);
+}
+
+static void
+detach_results (CairnSearchPage *self)
+{
+  if (self->results == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->results, self);
+  if (self->selection != NULL)
+    gtk_single_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->results);
+}
+
+static void
+cairn_search_page_map (GtkWidget *widget)
+{
+  attach_results (CAIRN_SEARCH_PAGE (widget));
+  GTK_WIDGET_CLASS (cairn_search_page_parent_class)->map (widget);
+}
+
+static void
+cairn_search_page_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (cairn_search_page_parent_class)->unmap (widget);
+  detach_results (CAIRN_SEARCH_PAGE (widget));
+}
+
+static void
 cairn_search_page_dispose (GObject *object)
 {
   CairnSearchPage *self = CAIRN_SEARCH_PAGE (object);
 
-  if (self->results != NULL)
-    g_signal_handlers_disconnect_by_data (self->results, self);
+  detach_results (self);
   if (self->results_view != NULL)
     gtk_list_view_set_model (self->results_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_SEARCH_PAGE);
@@ -349,6 +389,8 @@ cairn_search_page_class_init (CairnSearchPageClass *klass)
 
   object_class->dispose = cairn_search_page_dispose;
   widget_class->grab_focus = cairn_search_page_grab_focus;
+  widget_class->map = cairn_search_page_map;
+  widget_class->unmap = cairn_search_page_unmap;
 
   signals[OPEN_RESULT] = g_signal_new ("open-result", G_TYPE_FROM_CLASS (klass),
                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -394,11 +436,10 @@ cairn_search_page_new (CairnPool *pool)
 
   self = g_object_new (CAIRN_TYPE_SEARCH_PAGE, NULL);
   self->pool = g_object_ref (pool);
-  self->results = cairn_pool_search (pool, "", RESULTS_LIMIT);
-  /* The first result is selected: Enter in the entry opens it. */
-  self->selection = gtk_single_selection_new (g_object_ref (self->results));
+  /* The first result is selected: Enter in the entry opens it. The
+   * results come when the page is shown (map). */
+  self->selection = gtk_single_selection_new (NULL);
   gtk_single_selection_set_autoselect (self->selection, TRUE);
-  g_signal_connect_swapped (self->results, "items-changed", G_CALLBACK (update_stack), self);
   gtk_list_view_set_model (self->results_view, GTK_SELECTION_MODEL (self->selection));
   update_stack (self);
   return GTK_WIDGET (self);

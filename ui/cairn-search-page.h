@@ -21,7 +21,8 @@ GtkWidget   *cairn_search_page_new         (CairnPool       *pool);
 /* Keyboard focus to the entry, its text selected. */
 void         cairn_search_page_focus_entry (CairnSearchPage *self);
 GtkEditable *cairn_search_page_get_entry   (CairnSearchPage *self);
-/* The results shown (CairnSearchResult), best first. */
+/* The results shown (CairnSearchResult), best first; NULL while the page
+ * is not shown (the pool follows no search then). */
 GListModel  *cairn_search_page_get_results (CairnSearchPage *self);
 
 /* A snippet with the CAIRN_SEARCH_MARK_* around matched words as Pango

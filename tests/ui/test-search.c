@@ -38,6 +38,12 @@ is_mapped (gpointer data)
   return gtk_widget_get_mapped (GTK_WIDGET (data));
 }
 
+static gboolean
+is_unmapped (gpointer data)
+{
+  return !gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
 static char *
 add_todo (Fixture    *f,
           const char *list_id,
@@ -358,6 +364,17 @@ test_search_page_states (Fixture       *f,
   wait_for_label (GTK_WIDGET (page), "<b>Zeppelin</b> ride", CAIRN_TEST_LABEL_IS);
   wait_for_no_label (GTK_WIDGET (page), "No Results");
   wait_for_label (GTK_WIDGET (page), "Work", CAIRN_TEST_LABEL_IS);
+
+  /* Hidden, the page follows no search (the pool would run it after every
+   * change); shown again, it searches what the entry says. */
+  cairn_window_select_page (f->window, f->list_id);
+  g_assert_true (cairn_test_wait_until (is_unmapped, page));
+  g_assert_null (cairn_search_page_get_results (page));
+  g_free (add_todo (f, f->work_id, "Zeppelin museum"));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
+  g_assert_cmpstr (gtk_editable_get_text (cairn_search_page_get_entry (page)), ==, "zeppelin");
+  wait_for_label (GTK_WIDGET (page), "<b>Zeppelin</b> museum", CAIRN_TEST_LABEL_IS);
+  wait_for_label (GTK_WIDGET (page), "<b>Zeppelin</b> ride", CAIRN_TEST_LABEL_IS);
 
   /* Emptied: back to the start. */
   gtk_editable_set_text (cairn_search_page_get_entry (page), "");
