@@ -25,11 +25,14 @@ static GParamSpec *properties [N_PROPS];
 
 /* Folding a title on every keystroke, for every item of a long list, is
  * most of the filter's time: each item keeps the last folding it needed,
- * with the text it came from (an item's text changes: compare first). */
+ * with the length and hash of the text it came from (an item's text
+ * changes: compare first; not a copy of the text, which for a note's body
+ * would double what the note holds). */
 typedef struct
 {
-  char *source;
-  char *folded;
+  gsize  length;
+  guint  hash;
+  char  *folded;
 } FoldCache;
 
 static GQuark fold_quark;
@@ -39,7 +42,6 @@ fold_cache_free (gpointer data)
 {
   FoldCache *cache = data;
 
-  g_free (cache->source);
   g_free (cache->folded);
   g_free (cache);
 }
@@ -85,11 +87,14 @@ folded_text (GObject    *item,
              const char *source)
 {
   FoldCache *cache = g_object_get_qdata (item, fold_quark);
+  gsize length = source != NULL ? strlen (source) : 0;
+  guint hash = source != NULL ? g_str_hash (source) : 0;
 
-  if (cache == NULL || g_strcmp0 (cache->source, source) != 0)
+  if (cache == NULL || cache->length != length || cache->hash != hash)
     {
       cache = g_new0 (FoldCache, 1);
-      cache->source = g_strdup (source);
+      cache->length = length;
+      cache->hash = hash;
       cache->folded = cairn_text_filter_fold (source);
       g_object_set_qdata_full (item, fold_quark, cache, fold_cache_free);
     }
