@@ -202,9 +202,8 @@ setup_result (GtkSignalListItemFactory *factory,
 
   row->page = self;
   gtk_widget_add_css_class (box, "search-result");
-  row->icon = GTK_IMAGE (gtk_image_new ());
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->icon),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  /* The row's accessible label says the kind in words. */
+  row->icon = g_object_new (GTK_TYPE_IMAGE, "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL);
   gtk_widget_set_valign (GTK_WIDGET (row->icon), GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->icon));
 

@@ -376,8 +376,9 @@ test_search_page_states (Fixture       *f,
   wait_for_label (GTK_WIDGET (page), "<b>Zeppelin</b> museum", CAIRN_TEST_LABEL_IS);
   wait_for_label (GTK_WIDGET (page), "<b>Zeppelin</b> ride", CAIRN_TEST_LABEL_IS);
 
-  /* Emptied: back to the start. */
-  gtk_editable_set_text (cairn_search_page_get_entry (page), "");
+  /* Escape in the entry (its stop-search): emptied, back to the start. */
+  g_signal_emit_by_name (cairn_search_page_get_entry (page), "stop-search");
+  g_assert_cmpstr (gtk_editable_get_text (cairn_search_page_get_entry (page)), ==, "");
   wait_for_label (GTK_WIDGET (page), "Search Tasks and Notes", CAIRN_TEST_LABEL_IS);
 }
 
