@@ -86,6 +86,10 @@ on_new_entry_activate (GtkEntry      *entry,
 
   gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  /* Added while the find bar filters the list: the bar closes, so that
+   * the new task is not hidden the moment it is made. */
+  if (self->filter != NULL && gtk_filter_get_strictness (self->filter) != GTK_FILTER_MATCH_ALL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.close-find", NULL);
 }
 
 static void

@@ -122,7 +122,7 @@ void           _cairn_window_search_bind            (CairnWindow *self);
 void           _cairn_window_search_unbind          (CairnWindow *self);
 /* _cairn_window_select()'s page "search". */
 void           _cairn_window_show_search_page       (CairnWindow *self);
-/* win.find and win.search, with their shortcuts. */
+/* win.find, win.search (with their shortcuts) and win.close-find. */
 void           _cairn_window_search_class_init      (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -107,6 +107,16 @@ win_find (GtkWidget  *widget,
     cairn_find_bar_open (self->find_bar);
 }
 
+/* What Escape in the find bar does; for the views (a task added while the
+ * list is filtered). */
+static void
+win_close_find (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  cairn_find_bar_close (CAIRN_WINDOW (widget)->find_bar);
+}
+
 /* Ctrl+Shift+F and the sidebar's search button: the search page. */
 static void
 win_search (GtkWidget  *widget,
@@ -127,6 +137,7 @@ _cairn_window_search_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.find", NULL, win_find);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, win_search);
+  gtk_widget_class_install_action (widget_class, "win.close-find", NULL, win_close_find);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -320,6 +320,45 @@ test_find_bar_filters_notes (Fixture       *f,
   wait_for_label (notes_list (f), "Recipes", CAIRN_TEST_LABEL_IS);
 }
 
+static gboolean
+untitled_note_open (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_NOTES_VIEW, NULL);
+  CairnNote *note = cairn_notes_view_get_note (CAIRN_NOTES_VIEW (view));
+
+  return note != NULL && g_str_equal (cairn_note_get_title (note), "Untitled Note");
+}
+
+/* Something new while the view is filtered: the bar closes, so that the
+ * new task or note is not hidden as it is made. */
+static void
+test_find_bar_closes_for_new (Fixture       *f,
+                              gconstpointer  data)
+{
+  CairnFindBar *bar = find_bar (f);
+  GtkWidget *entry = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, "new_entry");
+
+  wait_for_row (f, "Buy milk");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.find", NULL);
+  gtk_editable_set_text (cairn_find_bar_get_entry (bar), "cafe");
+  wait_for_no_row (f, "Buy milk");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Buy eggs");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (cairn_test_wait_until (find_bar_closed, bar));
+  wait_for_row (f, "Buy eggs");
+  wait_for_row (f, "Buy milk");
+
+  cairn_window_select_page (f->window, "notes");
+  wait_for_label (notes_list (f), "Meeting", CAIRN_TEST_LABEL_IS);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.find", NULL);
+  gtk_editable_set_text (cairn_find_bar_get_entry (bar), "whisk");
+  wait_for_no_label (notes_list (f), "Meeting");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-note", NULL);
+  g_assert_false (cairn_find_bar_is_open (bar));
+  g_assert_true (cairn_test_wait_until (untitled_note_open, f));
+}
+
 /* The placeholder, where Ctrl+F has nothing to filter, opens no bar. */
 static void
 test_find_bar_needs_a_view (Fixture       *f,
@@ -535,6 +574,7 @@ main (int   argc,
   ADD ("/search/find-bar/list", test_find_bar_filters_list);
   ADD ("/search/find-bar/notes", test_find_bar_filters_notes);
   ADD ("/search/find-bar/needs-a-view", test_find_bar_needs_a_view);
+  ADD ("/search/find-bar/closes-for-new", test_find_bar_closes_for_new);
   ADD ("/search/page/states-and-live", test_search_page_states);
   ADD ("/search/page/finds", test_search_page_finds);
   ADD ("/search/page/enter-opens-note", test_search_enter_opens_note);
