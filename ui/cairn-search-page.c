@@ -249,6 +249,7 @@ sync_result (GtkWidget *box)
   g_autofree char *markup = cairn_search_markup (snippet);
   g_autofree char *accessible = NULL;
   const char *list_title = NULL;
+  const char *icon = "document-edit-symbolic";
 
   if (title == NULL || title[0] == '\0')
     title = is_todo ? _("Untitled Task") : _("Untitled Note");
@@ -258,9 +259,11 @@ sync_result (GtkWidget *box)
       CairnList *list = todo != NULL ? cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (todo)) : NULL;
 
       list_title = list != NULL ? cairn_list_get_title (list) : NULL;
+      /* A check box, as the task's row has it: ticked when done. */
+      icon = todo != NULL && cairn_todo_get_done (todo) ? "checkbox-checked-symbolic" : "checkbox-symbolic";
     }
 
-  gtk_image_set_from_icon_name (row->icon, is_todo ? "object-select-symbolic" : "document-edit-symbolic");
+  gtk_image_set_from_icon_name (row->icon, icon);
   /* The match is in the title: highlight it there, no second line. */
   if (g_str_equal (plain, title))
     {
