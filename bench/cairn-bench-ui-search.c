@@ -13,7 +13,9 @@
  *    entry's text set, its search delay 0, so that GtkSearchEntry's
  *    debounce, 150 ms by default, is left out) to the results model
  *    updated (model_*), and to the next frame painted (paint_*); then,
- *    apart, the store's query alone for the same text (store_*).
+ *    apart, the store's query alone for the same text (store_*), and the
+ *    painted figure by the length typed (paint_1_chars_*, paint_2_chars_*,
+ *    paint_3plus_chars_*).
  *  - "ui-find": into the find bar (Ctrl+F) over the first list (N/10
  *    todos), from the keystroke to the filtered list complete (the filter
  *    model runs in steps between frames) and painted.
@@ -337,10 +339,15 @@ type_queries (const char         *bench,
   g_autoptr(GArray) model_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) paint_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) store_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  /* The page's figure by how much was typed: 1, 2, 3 or more characters. */
+  GArray *by_length[3];
   g_autoptr(GString) line = g_string_new (NULL);
   gulong handler = g_signal_connect_after (entry, "search-changed", G_CALLBACK (on_search_changed), NULL);
   guint keys = 0;
   guint64 shown = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (by_length); i++)
+    by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   for (guint q = 0; q < queries->len; q++)
     {
@@ -363,6 +370,7 @@ type_queries (const char         *bench,
           g_array_append_val (model_us, done);
           done = painted_at - t0;
           g_array_append_val (paint_us, done);
+          g_array_append_val (by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], done);
           /* The store's query alone, for the same text (run second: its
            * pages are in SQLite's cache by now). */
           if (filtered == NULL)
@@ -396,6 +404,14 @@ type_queries (const char         *bench,
   append_figures (line, "paint", paint_us);
   if (store_us->len > 0)
     append_figures (line, "store", store_us);
+  for (guint i = 0; i < G_N_ELEMENTS (by_length); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("paint_%u%s_chars", i + 1, i == 2 ? "plus" : "");
+
+      if (by_length[i]->len > 0)
+        append_figures (line, name, by_length[i]);
+      g_array_unref (by_length[i]);
+    }
   printf ("%s}\n", line->str);
   fflush (stdout);
 }
