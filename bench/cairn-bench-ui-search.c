@@ -43,7 +43,7 @@
 #define N_NOTES 1000
 #define N_WORDS 4000
 /* As the search page asks (ui/cairn-search-page.c). */
-#define RESULTS_LIMIT 50
+#define RESULTS_LIMIT 20
 
 static void
 check_sqlite (sqlite3 *db, int rc, const char *what)

@@ -448,6 +448,36 @@ test_search_page_finds (Fixture       *f,
   }
 }
 
+static gboolean
+eleven_results (gpointer data)
+{
+  return g_list_model_get_n_items (cairn_search_page_get_results (data)) == 11;
+}
+
+/* The best 20, and a line saying there are more. */
+static void
+test_search_page_limit (Fixture       *f,
+                        gconstpointer  data)
+{
+  CairnSearchPage *page;
+  const char *more = "Only the best 20 results are shown: type more to narrow the search";
+
+  for (guint i = 1; i <= 25; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Plum %u", i);
+
+      g_free (add_todo (f, f->work_id, title));
+    }
+  page = search_for (f, "plum");
+  wait_for_label (GTK_WIDGET (page), more, CAIRN_TEST_LABEL_IS);
+  g_assert_cmpuint (g_list_model_get_n_items (cairn_search_page_get_results (page)), ==, 20);
+
+  /* "Plum 1" and "Plum 10" … "Plum 19": all of them, and no such line. */
+  gtk_editable_set_text (cairn_search_page_get_entry (page), "plum 1");
+  g_assert_true (cairn_test_wait_until (eleven_results, page));
+  wait_for_no_label (GTK_WIDGET (page), more);
+}
+
 static void
 test_search_markup (void)
 {
@@ -577,6 +607,7 @@ main (int   argc,
   ADD ("/search/find-bar/closes-for-new", test_find_bar_closes_for_new);
   ADD ("/search/page/states-and-live", test_search_page_states);
   ADD ("/search/page/finds", test_search_page_finds);
+  ADD ("/search/page/limit", test_search_page_limit);
   ADD ("/search/page/enter-opens-note", test_search_enter_opens_note);
   ADD ("/search/page/enter-opens-task", test_search_enter_opens_task);
   ADD ("/search/page/arrows-into-results", test_search_arrows_into_results);
