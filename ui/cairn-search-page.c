@@ -187,7 +187,24 @@ typedef struct
   GtkLabel          *list;
   CairnSearchPage   *page;
   CairnSearchResult *result;
+  CairnList         *task_list; /* a task's, followed for its name */
 } ResultRow;
+
+/* Follows list (NULL: none) for its title, in place of the one before. */
+static void
+result_row_set_list (ResultRow *row,
+                     GtkWidget *box,
+                     CairnList *list,
+                     GCallback  on_title)
+{
+  if (row->task_list == list)
+    return;
+  if (row->task_list != NULL)
+    g_signal_handlers_disconnect_by_data (row->task_list, box);
+  g_set_object (&row->task_list, list);
+  if (list != NULL)
+    g_signal_connect_swapped (list, "notify::title", on_title, box);
+}
 
 static void
 result_row_free (gpointer data)
@@ -195,6 +212,7 @@ result_row_free (gpointer data)
   ResultRow *row = data;
 
   g_clear_object (&row->result);
+  g_clear_object (&row->task_list);
   g_free (row);
 }
 
@@ -257,19 +275,20 @@ sync_result (GtkWidget *box)
   g_autofree char *accessible = NULL;
   const char *list_title = NULL;
   const char *icon = "document-edit-symbolic";
+  CairnList *list = NULL;
 
   if (title == NULL || title[0] == '\0')
     title = is_todo ? _("Untitled Task") : _("Untitled Note");
   if (is_todo && self->pool != NULL)
     {
       CairnTodo *todo = cairn_pool_lookup_todo (self->pool, cairn_search_result_get_id (result));
-      CairnList *list = todo != NULL ? cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (todo)) : NULL;
-
+      list = todo != NULL ? cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (todo)) : NULL;
       list_title = list != NULL ? cairn_list_get_title (list) : NULL;
       /* A check box, as the task's row has it: ticked when done. */
       icon = todo != NULL && cairn_todo_get_done (todo) ? "checkbox-checked-symbolic" : "checkbox-symbolic";
     }
 
+  result_row_set_list (row, box, list, G_CALLBACK (sync_result));
   gtk_image_set_from_icon_name (row->icon, icon);
   /* The match is in the title: highlight it there, no second line. */
   if (g_str_equal (plain, title))
@@ -324,6 +343,7 @@ unbind_result (GtkSignalListItemFactory *factory,
   if (row->result != NULL)
     g_signal_handlers_disconnect_by_data (row->result, box);
   g_clear_object (&row->result);
+  result_row_set_list (row, box, NULL, NULL);
 }
 
 /* ---- The page ------------------------------------------------------------ */

@@ -432,6 +432,15 @@ test_search_page_finds (Fixture       *f,
   wait_for_label (GTK_WIDGET (page), "<b>Café</b> au lait", CAIRN_TEST_LABEL_IS);
   wait_for_label (GTK_WIDGET (page), "Groceries", CAIRN_TEST_LABEL_IS);
 
+  /* The list renamed meanwhile: its new name. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (cairn_store_rename_list (f->store, f->list_id, "Shopping", &error));
+    g_assert_no_error (error);
+    wait_for_label (GTK_WIDGET (page), "Shopping", CAIRN_TEST_LABEL_IS);
+  }
+
   /* A note by a word of its body, the words around it shown. */
   gtk_editable_set_text (cairn_search_page_get_entry (page), "whis");
   wait_for_label (GTK_WIDGET (page), "Recipes", CAIRN_TEST_LABEL_IS);
