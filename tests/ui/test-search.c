@@ -391,6 +391,12 @@ test_search_page_states (Fixture       *f,
   g_assert_true (has_shortcut (GTK_WIDGET (f->window), GDK_KEY_f,
                                GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.search"));
   page = search_for (f, "");
+  /* Not where the next start lands: the list is still the last page. */
+  {
+    g_autofree char *last = g_settings_get_string (f->settings, "last-selected");
+
+    g_assert_cmpstr (last, ==, f->list_id);
+  }
   /* Before typing. */
   wait_for_label (GTK_WIDGET (page), "Search Tasks and Notes", CAIRN_TEST_LABEL_IS);
 
