@@ -16,6 +16,8 @@ struct _CairnNotesView
   GtkWidget           parent_instance;
 
   CairnPool          *pool;
+  GtkFilterListModel *shown;    /* the notes through the find bar's filter */
+  GtkFilter          *filter;
   GtkSingleSelection *selection;
   CairnNote          *note;
   gulong              note_notify_id;
@@ -27,6 +29,7 @@ struct _CairnNotesView
   GtkEventControllerFocus *title_focus;
 
   GtkStack           *list_stack;
+  AdwStatusPage      *empty_status;
   GtkListView        *notes_list;
   GtkStack           *editor_stack;
   AdwLeaflet         *leaflet;
@@ -38,6 +41,9 @@ struct _CairnNotesView
 };
 
 G_DEFINE_FINAL_TYPE (CairnNotesView, cairn_notes_view, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_FILTER, N_PROPS };
+static GParamSpec *properties [N_PROPS];
 
 static gboolean
 title_or_untitled (GBinding     *binding,
@@ -315,10 +321,16 @@ on_selected_item_changed (CairnNotesView *self)
 static void
 on_notes_changed (CairnNotesView *self)
 {
-  GListModel *notes = cairn_pool_get_notes (self->pool);
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->shown)) == 0;
+  gboolean filtered = self->filter != NULL &&
+                      gtk_filter_get_strictness (self->filter) != GTK_FILTER_MATCH_ALL;
 
-  gtk_stack_set_visible_child_name (self->list_stack,
-                                    g_list_model_get_n_items (notes) > 0 ? "list" : "empty");
+  /* Filtered, there are notes but none matches. */
+  if (empty && filtered && g_list_model_get_n_items (cairn_pool_get_notes (self->pool)) > 0)
+    adw_status_page_set_title (self->empty_status, _("No Matching Notes"));
+  else
+    adw_status_page_set_title (self->empty_status, _("No Notes"));
+  gtk_stack_set_visible_child_name (self->list_stack, empty ? "empty" : "list");
 }
 
 /* Renames the note to what the title entry says; FALSE when that failed. */
@@ -393,8 +405,10 @@ cairn_notes_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (self->body_view), self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
-  if (self->pool != NULL)
-    g_signal_handlers_disconnect_by_data (cairn_pool_get_notes (self->pool), self);
+  cairn_notes_view_set_filter (self, NULL);
+  if (self->shown != NULL)
+    g_signal_handlers_disconnect_by_data (self->shown, self);
+  g_clear_object (&self->shown);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_NOTES_VIEW);
   /* Not a container: children the template made without an id too. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -422,18 +436,64 @@ cairn_notes_view_map (GtkWidget *widget)
 }
 
 static void
+cairn_notes_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      g_value_set_object (value, self->filter);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_notes_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      cairn_notes_view_set_filter (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 cairn_notes_view_class_init (CairnNotesViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cairn_notes_view_dispose;
+  object_class->get_property = cairn_notes_view_get_property;
+  object_class->set_property = cairn_notes_view_set_property;
+
+  /* The find bar's (cairn-find-bar.h): the notes listed are those it keeps. */
+  properties[PROP_FILTER] =
+    g_param_spec_object ("filter", NULL, NULL, GTK_TYPE_FILTER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = cairn_notes_view_map;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-notes-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, empty_status);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, notes_list);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, editor_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, leaflet);
@@ -479,13 +539,14 @@ cairn_notes_view_new (CairnPool *pool)
   self->pool = g_object_ref (pool);
   notes = cairn_pool_get_notes (pool);
 
-  self->selection = gtk_single_selection_new (g_object_ref (notes));
+  self->shown = gtk_filter_list_model_new (g_object_ref (notes), NULL);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect_swapped (self->selection, "notify::selected-item",
                             G_CALLBACK (on_selected_item_changed), self);
-  g_signal_connect_swapped (notes, "items-changed",
+  g_signal_connect_swapped (self->shown, "items-changed",
                             G_CALLBACK (on_notes_changed), self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_note_row), NULL);
@@ -508,7 +569,7 @@ cairn_notes_view_select_note (CairnNotesView *self,
 
   g_return_if_fail (CAIRN_IS_NOTES_VIEW (self));
 
-  notes = cairn_pool_get_notes (self->pool);
+  notes = G_LIST_MODEL (self->shown);
   for (guint i = 0; note_id != NULL && i < g_list_model_get_n_items (notes); i++)
     {
       g_autoptr(CairnNote) note = g_list_model_get_item (notes, i);
@@ -553,4 +614,27 @@ cairn_notes_view_get_note_buffer (CairnNotesView *self)
   g_return_val_if_fail (CAIRN_IS_NOTES_VIEW (self), NULL);
 
   return self->note_buffer;
+}
+
+void
+cairn_notes_view_set_filter (CairnNotesView *self,
+                             GtkFilter      *filter)
+{
+  g_return_if_fail (CAIRN_IS_NOTES_VIEW (self));
+  g_return_if_fail (filter == NULL || GTK_IS_FILTER (filter));
+
+  if (self->filter == filter)
+    return;
+  if (self->filter != NULL)
+    g_signal_handlers_disconnect_by_func (self->filter, on_notes_changed, self);
+  g_set_object (&self->filter, filter);
+  if (self->shown != NULL)
+    {
+      gtk_filter_list_model_set_filter (self->shown, filter);
+      if (filter != NULL)
+        g_signal_connect_object (filter, "changed", G_CALLBACK (on_notes_changed), self,
+                                 G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      on_notes_changed (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
 }

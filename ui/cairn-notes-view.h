@@ -19,6 +19,11 @@ GtkWidget  *cairn_notes_view_new          (CairnPool      *pool);
 /* Opens the note with this id in the editor (NULL: none). */
 void        cairn_notes_view_select_note  (CairnNotesView *self,
                                            const char     *note_id);
+/* Lists only the notes filter keeps (NULL: all); also the writable
+ * property "filter", which the find bar sets (cairn-find-bar.h). A note
+ * open in the editor that the filter leaves out is closed. */
+void        cairn_notes_view_set_filter   (CairnNotesView *self,
+                                           GtkFilter      *filter);
 CairnNote  *cairn_notes_view_get_note     (CairnNotesView *self);
 /* Keyboard focus to the title of the open note. */
 void        cairn_notes_view_focus_title  (CairnNotesView *self);

@@ -20,6 +20,15 @@ void        cairn_todo_view_set_list_id       (CairnTodoView *self,
 const char *cairn_todo_view_get_list_id       (CairnTodoView *self);
 void        cairn_todo_view_set_show_completed (CairnTodoView *self,
                                                 gboolean       show_completed);
+/* Shows only the tasks filter keeps (NULL: all); also the writable
+ * property "filter", which the find bar sets (cairn-find-bar.h). */
+void        cairn_todo_view_set_filter        (CairnTodoView *self,
+                                               GtkFilter     *filter);
+/* Scrolls to the task todo_id and gives its row the keyboard focus (at
+ * the next frame, once the row is made); FALSE when the view does not
+ * show it. */
+gboolean    cairn_todo_view_reveal_todo       (CairnTodoView *self,
+                                               const char    *todo_id);
 /* Puts the keyboard focus in the new-task entry. */
 void        cairn_todo_view_focus_entry       (CairnTodoView *self);
 

@@ -301,6 +301,8 @@ win_new_note (GtkWidget  *widget,
   if (self->pool == NULL)
     return;
 
+  /* A filter of the find bar would hide the new note. */
+  cairn_find_bar_close (self->find_bar);
   /* Titles cannot be empty; focusing the title selects it for typing over. */
   id = cairn_store_create_note (cairn_pool_get_store (self->pool), _("Untitled Note"), &error);
   if (id == NULL)

@@ -10,11 +10,14 @@
  * cairn-window-views.c    the smart views' pages (Today, Upcoming, a tag),
  *                         Today's count and the midnight timer
  * cairn-window-details.c  the task details pane beside the content
+ * cairn-window-search.c   the find bar (Ctrl+F) and the search page
  */
 #pragma once
 
+#include "cairn-find-bar.h"
 #include "cairn-notes-view.h"
 #include "cairn-smart-view.h"
+#include "cairn-search-page.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-task-details.h"
 #include "cairn-todo-view.h"
@@ -82,6 +85,9 @@ struct _CairnWindow
   /* The task details pane (cairn-window-details.c) */
   AdwFlap              *details_flap;
   CairnTaskDetails     *task_details;
+  /* cairn-window-search.c */
+  CairnFindBar         *find_bar;
+  CairnSearchPage      *search_page;
 };
 
 /* cairn-window.c */
@@ -184,5 +190,18 @@ void           _cairn_window_reset_conflict_toasts  (CairnWindow *self);
  * forget it without dismissing it again. */
 void           _cairn_window_release_conflict_toast (CairnWindow *self,
                                                      gint64       id);
+
+/* cairn-window-search.c */
+
+/* The find bar under the content's header (once, at init). */
+void           _cairn_window_search_init            (CairnWindow *self);
+/* The search page of self->pool, in content_stack as "search"; unbind
+ * takes it out (with the pool it searches). */
+void           _cairn_window_search_bind            (CairnWindow *self);
+void           _cairn_window_search_unbind          (CairnWindow *self);
+/* _cairn_window_select()'s page "search". */
+void           _cairn_window_show_search_page       (CairnWindow *self);
+/* win.find, win.search (with their shortcuts) and win.close-find. */
+void           _cairn_window_search_class_init      (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -108,7 +108,9 @@ _cairn_window_select (CairnWindow *self,
     {
       g_free (self->selected);
       self->selected = g_strdup (selected);
-      g_settings_set_string (self->settings, "last-selected", selected);
+      /* The search page is not where a start should land. */
+      if (!g_str_equal (selected, "search"))
+        g_settings_set_string (self->settings, "last-selected", selected);
     }
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
@@ -119,6 +121,8 @@ _cairn_window_select (CairnWindow *self,
 
   if (g_str_equal (selected, "notes"))
     show_notes_page (self);
+  else if (g_str_equal (selected, "search"))
+    _cairn_window_show_search_page (self);
   else if (list != NULL)
     show_list_page (self, list);
   else if (_cairn_window_views_show (self, selected))
@@ -152,6 +156,7 @@ unbind_pool (CairnWindow *self)
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   _cairn_window_sidebar_unbind (self);
   _cairn_window_views_unbind (self);
+  _cairn_window_search_unbind (self);
   if (self->todo_view != NULL)
     gtk_stack_remove (self->content_stack, GTK_WIDGET (self->todo_view));
   if (self->notes_view != NULL)
@@ -169,6 +174,7 @@ add_views (CairnWindow *self)
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->todo_view), "todos");
   self->notes_view = CAIRN_NOTES_VIEW (cairn_notes_view_new (self->pool));
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->notes_view), "notes");
+  _cairn_window_search_bind (self);
   adw_status_page_set_title (self->none_page, _("No List Selected"));
   adw_status_page_set_description (self->none_page,
                                    _("Create a list with the + button, or pick one from the sidebar"));
@@ -222,6 +228,7 @@ cairn_window_bind_pool (CairnWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-list", self->pool != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-task", self->pool != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-note", self->pool != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", self->pool != NULL);
 }
 
 /* The sidebar's subtitle names the open workspace. */
@@ -527,6 +534,7 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, lists_heading);
 
   _cairn_window_class_install_actions (widget_class);
+  _cairn_window_search_class_init (widget_class);
 }
 
 static void
@@ -542,6 +550,7 @@ cairn_window_init (CairnWindow *self)
   _cairn_window_sidebar_init (self);
   _cairn_window_toasts_init (self);
   _cairn_window_views_init (self);
+  _cairn_window_search_init (self);
 }
 
 CairnWindow *
