@@ -1335,6 +1335,167 @@ test_tag_view (Fixture *f, gconstpointer data)
   assert_view (other_view, "c");
 }
 
+/* ---- the tree models: top level of a list, children of a todo ---- */
+
+static char *
+new_subtask (Fixture *f, const char *list_id, const char *parent, const char *title)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = cairn_store_create_subtask (f->store, list_id, parent, title, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+test_subtask_models (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *l2 = new_list (f, "M");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = new_todo (f, list, "b");
+  g_autofree char *a1 = new_subtask (f, list, a, "a1");
+  g_autofree char *a2 = new_subtask (f, list, a, "a2");
+  g_autofree char *a11 = new_subtask (f, list, a1, "a11");
+  g_autoptr(GListModel) top = cairn_pool_get_top_todos (f->pool, list);
+  g_autoptr(GListModel) all = cairn_pool_get_todos (f->pool, list);
+  g_autoptr(GListModel) of_a = cairn_pool_get_subtasks (f->pool, a);
+  g_autoptr(GListModel) of_b = cairn_pool_get_subtasks (f->pool, b);
+  g_autoptr(GListModel) of_a1 = cairn_pool_get_subtasks (f->pool, a1);
+  g_autoptr(GListModel) of_a11 = cairn_pool_get_subtasks (f->pool, a11);
+  g_autoptr(GListModel) of_nothing = cairn_pool_get_subtasks (f->pool, "01890000-0000-7000-8000-000000000000");
+
+  assert_titles (top, "a b");
+  assert_titles (of_a, "a1 a2");
+  assert_titles (of_a1, "a11");
+  assert_titles (of_b, "");
+  assert_titles (of_a11, "");
+  assert_titles (of_nothing, "");
+  g_assert_cmpuint (g_list_model_get_n_items (all), ==, 5);
+  g_assert_true (g_list_model_get_item_type (of_a) == CAIRN_TYPE_TODO);
+
+  watch_model (&f->rec, top, "top");
+  watch_model (&f->rec, of_a, "a");
+  watch_model (&f->rec, of_b, "b");
+  watch_model (&f->rec, of_a1, "a1");
+
+  /* Reordered among its siblings: only its parent's model moves it. */
+  g_assert_true (cairn_store_move_todo (f->store, a2, NULL, a1, NULL, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "a(1,1,0) a(0,0,1) |");
+  assert_titles (of_a, "a2 a1");
+
+  /* Under another parent, with its subtree: out of one, into the other
+   * (a todo with no child before gets one). */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "a(1,1,0) b(0,0,1) |");
+  assert_titles (of_a, "a2");
+  assert_titles (of_b, "a1");
+  assert_titles (of_a1, "a11");
+
+  /* Outdented to the top level after b. */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, NULL, NULL, b, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) |");
+  assert_titles (top, "a b a1");
+
+  /* A new subtask, a cycle refused (nothing changes). */
+  {
+    g_autofree char *b1 = new_subtask (f, list, b, "b1");
+
+    assert_signals (&f->rec, "b(0,0,1) |");
+  }
+  g_assert_false (cairn_store_move_todo_under (f->store, a1, NULL, a11, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  assert_titles (top, "a b a1");
+  assert_titles (of_a1, "a11");
+  rec_take (&f->rec);
+
+  /* Completed children hidden and shown again. */
+  g_assert_true (cairn_store_set_todo_done (f->store, a11, TRUE, &error));
+  g_assert_no_error (error);
+  rec_take (&f->rec);
+  cairn_todo_model_set_show_completed (of_a1, FALSE);
+  assert_titles (of_a1, "");
+  cairn_todo_model_set_show_completed (of_a1, TRUE);
+  assert_titles (of_a1, "a11");
+  rec_take (&f->rec);
+
+  /* The parent goes to another list: its children model follows it. */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_move_todo (f->store, a, l2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_titles (top, "b");
+  assert_titles (of_a, "a2 a1");
+  assert_titles (of_a1, "a11");
+  g_assert_true (cairn_store_move_todo_under (f->store, a2, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "a1");
+
+  /* Deleted with its parent, restored with it. */
+  rec_take (&f->rec);
+  g_assert_true (cairn_store_delete_todo (f->store, a, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "");
+  assert_titles (of_a1, "");
+  g_assert_true (cairn_store_restore_todo (f->store, a, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "a1");
+  assert_titles (of_a1, "a11");
+
+  /* A rebuild reads them all again and tells nothing new. */
+  rec_take (&f->rec);
+  cairn_store_rebuild (f->store, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+  assert_titles (of_a, "a1");
+}
+
+/* Another device's move under a parent arrives by rebase. */
+static void
+test_subtask_models_rebase (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "b.db");
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) batch2 = NULL;
+  g_autoptr(GListModel) top = NULL;
+  g_autoptr(GListModel) of_x = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+
+  list = cairn_store_create_list (remote, "Shared", &error);
+  x = cairn_store_create_todo (remote, list, "x", NULL, NULL, &error);
+  y = cairn_store_create_todo (remote, list, "y", NULL, NULL, &error);
+  g_assert_no_error (error);
+  batch = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, batch, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, batch, "h1", &error);
+  g_assert_no_error (error);
+
+  top = cairn_pool_get_top_todos (f->pool, list);
+  of_x = cairn_pool_get_subtasks (f->pool, x);
+  assert_titles (top, "x y");
+  assert_titles (of_x, "");
+  watch_model (&f->rec, top, "top");
+  watch_model (&f->rec, of_x, "x");
+
+  g_assert_true (cairn_store_move_todo_under (remote, y, NULL, x, NULL, NULL, &error));
+  g_assert_no_error (error);
+  batch2 = take_as_server (remote, 4);
+  cairn_store_rebase (f->store, batch2, NULL, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "top(1,1,0) x(0,0,1) |");
+  assert_titles (top, "x");
+  assert_titles (of_x, "y");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1358,6 +1519,8 @@ main (int argc, char **argv)
   ADD ("/pool/lazy-lists", test_lazy_lists);
   ADD ("/pool/tags", test_tags);
   ADD ("/pool/tag-view", test_tag_view);
+  ADD ("/pool/subtask-models", test_subtask_models);
+  ADD ("/pool/subtask-models-rebase", test_subtask_models_rebase);
 #undef ADD
 
   return g_test_run ();
