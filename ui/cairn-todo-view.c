@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-todo-view.c: a list's tasks bound to the pool's live model. */
+/* cairn-todo-view.c: a list's tasks bound to the pool's live models: the
+ * top-level tasks, each with its subtasks under it (a GtkTreeListModel
+ * whose children are the pool's live model of each task's subtasks),
+ * indented by a GtkTreeExpander. */
 #define G_LOG_DOMAIN "cairn-todo-view"
 
 #include "config.h"
@@ -9,30 +12,15 @@
 #include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
+#include "cairn-todo-view-private.h"
 #include "cairn-window.h"
-
-struct _CairnTodoView
-{
-  GtkWidget      parent_instance;
-
-  CairnPool     *pool;
-  char          *list_id;
-  GListModel    *todos;
-  gulong         items_changed_id;
-  guint          show_completed : 1;
-
-  GtkEntry      *new_entry;
-  GtkStack      *stack;
-  AdwStatusPage *empty_page;
-  GtkListView   *list_view;
-};
 
 G_DEFINE_FINAL_TYPE (CairnTodoView, cairn_todo_view, GTK_TYPE_WIDGET)
 
 static void
 update_placeholder (CairnTodoView *self)
 {
-  gboolean empty = self->todos == NULL || g_list_model_get_n_items (self->todos) == 0;
+  gboolean empty = self->top == NULL || g_list_model_get_n_items (self->top) == 0;
 
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
 }
@@ -66,13 +54,116 @@ on_new_entry_activate (GtkEntry      *entry,
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
+/* ---- rows: [drag handle] [expander: indentation, arrow [CairnTodoRow]] ---- */
+
+/* What a bound item follows: its row's children model (while expanded),
+ * to show the expander's arrow only on tasks that have subtasks. */
+typedef struct
+{
+  GtkTreeListRow *row;
+  GListModel     *children;
+  gulong          expanded_id;
+  gulong          children_id;
+  GtkWidget      *expander;
+} ItemState;
+
+static void
+item_state_unbind (ItemState *state)
+{
+  if (state->children != NULL)
+    g_clear_signal_handler (&state->children_id, state->children);
+  if (state->row != NULL)
+    g_clear_signal_handler (&state->expanded_id, state->row);
+  g_clear_object (&state->children);
+  g_clear_object (&state->row);
+}
+
+static void
+item_state_free (gpointer data)
+{
+  ItemState *state = data;
+
+  item_state_unbind (state);
+  g_free (state);
+}
+
+/* A leaf shows no arrow. A collapsed row keeps its arrow (it had
+ * subtasks when it was collapsed); an empty one that gets collapsed (a
+ * click where a leaf's arrow would be) is opened again at once, so that
+ * a later subtask shows up under it. */
+static void
+item_state_update (ItemState *state)
+{
+  gboolean expanded = gtk_tree_list_row_get_expanded (state->row);
+  GListModel *children = expanded ? gtk_tree_list_row_get_children (state->row) : NULL;
+  gboolean leaf;
+
+  if (children != state->children)
+    {
+      if (state->children != NULL)
+        g_clear_signal_handler (&state->children_id, state->children);
+      g_set_object (&state->children, children);
+      if (children != NULL)
+        state->children_id = g_signal_connect_swapped (children, "items-changed",
+                                                       G_CALLBACK (item_state_update), state);
+    }
+
+  leaf = expanded && (children == NULL || g_list_model_get_n_items (children) == 0);
+  if (leaf)
+    gtk_widget_add_css_class (state->expander, "leaf");
+  else
+    gtk_widget_remove_css_class (state->expander, "leaf");
+}
+
+static void
+on_row_expanded (GtkTreeListRow *row,
+                 GParamSpec     *pspec,
+                 ItemState      *state)
+{
+  if (!gtk_tree_list_row_get_expanded (row) && state->children != NULL &&
+      g_list_model_get_n_items (state->children) == 0)
+    {
+      gtk_tree_list_row_set_expanded (row, TRUE);
+      return;
+    }
+  item_state_update (state);
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
            CairnTodoView            *self)
 {
-  gtk_list_item_set_child (item, cairn_todo_row_new (self->pool));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *handle = gtk_image_new_from_icon_name ("list-drag-handle-symbolic");
+  GtkWidget *expander = gtk_tree_expander_new ();
+  ItemState *state = g_new0 (ItemState, 1);
+
+  gtk_widget_add_css_class (box, "todo-item");
+  gtk_widget_add_css_class (handle, "drag-handle");
+  gtk_widget_set_valign (handle, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (handle, _("Drag to move the task"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (handle),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Drag to move the task"), -1);
+  gtk_box_append (GTK_BOX (box), handle);
+
+  gtk_widget_set_hexpand (expander, TRUE);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), cairn_todo_row_new (self->pool));
+  gtk_box_append (GTK_BOX (box), expander);
+
+  state->expander = expander;
+  g_object_set_data_full (G_OBJECT (box), "cairn-item-state", state, item_state_free);
+  _cairn_todo_dnd_setup_item (self, item, box, handle);
+  gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, FALSE);
+}
+
+static GtkWidget *
+item_expander (GtkListItem *item)
+{
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  return state->expander;
 }
 
 static void
@@ -80,8 +171,16 @@ bind_row (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           CairnTodoView            *self)
 {
-  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)),
-                           gtk_list_item_get_item (item));
+  GtkWidget *expander = item_expander (item);
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                           gtk_tree_list_row_get_item (row));
+  state->row = g_object_ref (row);
+  state->expanded_id = g_signal_connect (row, "notify::expanded", G_CALLBACK (on_row_expanded), state);
+  item_state_update (state);
 }
 
 static void
@@ -89,7 +188,51 @@ unbind_row (GtkSignalListItemFactory *factory,
             GtkListItem              *item,
             CairnTodoView            *self)
 {
-  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)), NULL);
+  GtkWidget *expander = item_expander (item);
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  item_state_unbind (state);
+  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))), NULL);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), NULL);
+}
+
+/* The subtasks of a task, live; hidden completed ones as the view says. */
+static GListModel *
+create_subtasks (gpointer item,
+                 gpointer user_data)
+{
+  CairnTodoView *self = user_data;
+  GListModel *children = cairn_pool_get_subtasks (self->pool, cairn_todo_get_id (item));
+
+  cairn_todo_model_set_show_completed (children, self->show_completed);
+  return children;
+}
+
+GtkTreeListRow *
+_cairn_todo_view_find_row (CairnTodoView *self,
+                           const char    *todo_id,
+                           guint         *position)
+{
+  guint n;
+
+  if (self->tree == NULL)
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+      CairnTodo *todo = gtk_tree_list_row_get_item (row);
+      gboolean found = g_str_equal (cairn_todo_get_id (todo), todo_id);
+
+      g_object_unref (todo);
+      if (found)
+        {
+          if (position != NULL)
+            *position = i;
+          return g_steal_pointer (&row);
+        }
+    }
+  return NULL;
 }
 
 static void
@@ -123,6 +266,7 @@ cairn_todo_view_class_init (CairnTodoViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnTodoView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoView, list_view);
   gtk_widget_class_bind_template_callback (widget_class, on_new_entry_activate);
+  _cairn_todo_dnd_class_init (widget_class);
 }
 
 static void
@@ -162,11 +306,12 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
   if (g_strcmp0 (self->list_id, list_id) == 0)
     return;
 
-  if (self->todos != NULL)
+  if (self->top != NULL)
     {
-      g_clear_signal_handler (&self->items_changed_id, self->todos);
+      g_clear_signal_handler (&self->items_changed_id, self->top);
       gtk_list_view_set_model (self->list_view, NULL);
-      g_clear_object (&self->todos);
+      g_clear_object (&self->tree);
+      g_clear_object (&self->top);
     }
   g_clear_pointer (&self->list_id, g_free);
 
@@ -175,12 +320,16 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
       g_autoptr(GtkNoSelection) selection = NULL;
 
       self->list_id = g_strdup (list_id);
-      self->todos = cairn_pool_get_todos (self->pool, list_id);
-      cairn_todo_model_set_show_completed (self->todos, self->show_completed);
+      self->top = cairn_pool_get_top_todos (self->pool, list_id);
+      cairn_todo_model_set_show_completed (self->top, self->show_completed);
       self->items_changed_id =
-        g_signal_connect_swapped (self->todos, "items-changed",
+        g_signal_connect_swapped (self->top, "items-changed",
                                   G_CALLBACK (update_placeholder), self);
-      selection = gtk_no_selection_new (g_object_ref (self->todos));
+      /* Every task open: a subtask is where its parent is, and moving a
+       * task (which takes it out and puts it back) keeps it open. */
+      self->tree = gtk_tree_list_model_new (g_object_ref (self->top), FALSE, TRUE,
+                                            create_subtasks, self, NULL);
+      selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tree)));
       gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
     }
 
@@ -204,8 +353,18 @@ cairn_todo_view_set_show_completed (CairnTodoView *self,
   g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
 
   self->show_completed = !!show_completed;
-  if (self->todos != NULL)
-    cairn_todo_model_set_show_completed (self->todos, show_completed);
+  if (self->top != NULL)
+    cairn_todo_model_set_show_completed (self->top, show_completed);
+  /* And the subtasks of each open task: a model changed here inserts or
+   * removes rows after its own, which the walk then reaches. */
+  for (guint i = 0; self->tree != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+      GListModel *children = gtk_tree_list_row_get_children (row);
+
+      if (children != NULL)
+        cairn_todo_model_set_show_completed (children, show_completed);
+    }
   update_placeholder (self);
 }
 
