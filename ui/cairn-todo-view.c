@@ -138,6 +138,7 @@ setup_row (GtkSignalListItemFactory *factory,
   GtkWidget *handle = gtk_image_new_from_icon_name ("list-drag-handle-symbolic");
   GtkWidget *expander = gtk_tree_expander_new ();
   ItemState *state = g_new0 (ItemState, 1);
+  GtkWidget *row;
 
   gtk_widget_add_css_class (box, "todo-item");
   gtk_widget_add_css_class (handle, "drag-handle");
@@ -147,8 +148,10 @@ setup_row (GtkSignalListItemFactory *factory,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Drag to move the task"), -1);
   gtk_box_append (GTK_BOX (box), handle);
 
+  row = cairn_todo_row_new (self->pool);
+  gtk_widget_set_hexpand (row, TRUE);
   gtk_widget_set_hexpand (expander, TRUE);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), cairn_todo_row_new (self->pool));
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
   gtk_box_append (GTK_BOX (box), expander);
 
   state->expander = expander;
