@@ -156,6 +156,8 @@ setup_row (GtkSignalListItemFactory *factory,
 
   state->expander = expander;
   g_object_set_data_full (G_OBJECT (box), "cairn-item-state", state, item_state_free);
+  /* The item a box shows (tests reach the drop handling through it). */
+  g_object_set_data (G_OBJECT (box), "cairn-list-item", item);
   _cairn_todo_dnd_setup_item (self, item, box, handle);
   gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, FALSE);
