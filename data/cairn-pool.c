@@ -348,11 +348,31 @@ _cairn_pool_todo_model_candidates (CairnPool      *self,
 
   if (list_id == NULL)
     {
-      CairnTodo *parent = cairn_pool_lookup_todo (self, _cairn_todo_model_get_key (model));
+      /* Children: through the parent index, not the whole list: a tree
+       * view makes one such model per task it shows. */
+      const char *parent_id = _cairn_todo_model_get_key (model);
+      CairnTodo *parent = cairn_pool_lookup_todo (self, parent_id);
+      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(GPtrArray) ids = NULL;
+      g_autoptr(GError) error = NULL;
 
       if (parent == NULL)
-        return g_ptr_array_new_with_free_func (g_object_unref);
-      list_id = cairn_todo_get_list_id (parent);
+        return items;
+      ensure_list_loaded (self, cairn_todo_get_list_id (parent));
+      ids = _cairn_store_list_children (self->store, parent_id, FALSE, &error);
+      if (ids == NULL)
+        {
+          g_warning ("Cannot read the subtasks of %s: %s", parent_id, error->message);
+          return items;
+        }
+      for (guint i = 0; i < ids->len; i++)
+        {
+          CairnTodo *todo = g_hash_table_lookup (self->todos.live, ids->pdata[i]);
+
+          if (todo != NULL)
+            g_ptr_array_add (items, g_object_ref (todo));
+        }
+      return items;
     }
   ensure_list_loaded (self, list_id);
   return _cairn_pool_list_todos (self, list_id);
