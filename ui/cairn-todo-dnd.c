@@ -591,6 +591,61 @@ view_move_focused (GtkWidget  *widget,
     move_task (self, cairn_todo_get_id (todo), move_of_action (action_name));
 }
 
+static const char *focused_actions[] = {
+  "view.move-task-up-focused", "view.move-task-down-focused",
+  "view.indent-task-focused", "view.outdent-task-focused",
+};
+
+static void
+update_focused_actions (CairnTodoView *self)
+{
+  gboolean enabled = focused_todo (self) != NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (focused_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), focused_actions[i], enabled);
+}
+
+static void
+follow_root (CairnTodoView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (root == self->root)
+    return;
+  if (self->root != NULL)
+    {
+      g_clear_signal_handler (&self->focus_id, self->root);
+      g_object_remove_weak_pointer (G_OBJECT (self->root), (gpointer *) &self->root);
+    }
+  self->root = root;
+  if (root != NULL)
+    {
+      g_object_add_weak_pointer (G_OBJECT (root), (gpointer *) &self->root);
+      self->focus_id = g_signal_connect_swapped (root, "notify::focus-widget",
+                                                 G_CALLBACK (update_focused_actions), self);
+    }
+  update_focused_actions (self);
+}
+
+void
+_cairn_todo_dnd_init (CairnTodoView *self)
+{
+  g_signal_connect (self, "notify::root", G_CALLBACK (follow_root), NULL);
+  update_focused_actions (self);
+}
+
+void
+_cairn_todo_dnd_dispose (CairnTodoView *self)
+{
+  g_signal_handlers_disconnect_by_func (self, follow_root, NULL);
+  if (self->root != NULL)
+    {
+      g_clear_signal_handler (&self->focus_id, self->root);
+      g_object_remove_weak_pointer (G_OBJECT (self->root), (gpointer *) &self->root);
+      self->root = NULL;
+    }
+}
+
 void
 _cairn_todo_dnd_class_init (GtkWidgetClass *widget_class)
 {

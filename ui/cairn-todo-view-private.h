@@ -22,6 +22,9 @@ struct _CairnTodoView
   GtkStack         *stack;
   AdwStatusPage    *empty_page;
   GtkListView      *list_view;
+
+  GtkRoot          *root;        /* whose focus the view follows (weak) */
+  gulong            focus_id;
 };
 
 /* Where a drop lands relative to the row it is dropped on. */
@@ -39,6 +42,10 @@ void  _cairn_todo_dnd_setup_item     (CairnTodoView *self,
                                       GtkWidget     *item_box,
                                       GtkWidget     *handle);
 void  _cairn_todo_dnd_class_init     (GtkWidgetClass *widget_class);
+/* The -focused moves are enabled only while a task holds the focus, so
+ * that Alt+Left elsewhere still reaches the leaflet (Back). */
+void  _cairn_todo_dnd_init           (CairnTodoView  *self);
+void  _cairn_todo_dnd_dispose        (CairnTodoView  *self);
 /* What the item's GtkDropTarget does on ::motion (the indicator; 0 when
  * the drop is refused) and ::drop (the move), for `dragged` at y in the
  * item: tests call these with a todo, as a drag would bring it. */

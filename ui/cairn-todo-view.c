@@ -249,6 +249,7 @@ cairn_todo_view_dispose (GObject *object)
   CairnTodoView *self = CAIRN_TODO_VIEW (object);
 
   cairn_todo_view_set_list_id (self, NULL);
+  _cairn_todo_dnd_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_VIEW);
   /* Not a container: children the template made without an id too. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -290,6 +291,7 @@ cairn_todo_view_init (CairnTodoView *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
   gtk_list_view_set_factory (self->list_view, factory);
+  _cairn_todo_dnd_init (self);
   update_placeholder (self);
 }
 
