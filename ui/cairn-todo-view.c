@@ -143,6 +143,7 @@ setup_row (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (box, "todo-item");
   gtk_widget_add_css_class (handle, "drag-handle");
   gtk_widget_set_valign (handle, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_start (handle, 6);
   gtk_widget_set_tooltip_text (handle, _("Drag to move the task"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (handle),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Drag to move the task"), -1);
