@@ -113,6 +113,16 @@ item_state_update (ItemState *state)
     gtk_widget_add_css_class (state->expander, "leaf");
   else
     gtk_widget_remove_css_class (state->expander, "leaf");
+  /* The arrow (the expander's "expander" child, a button "Expand" to
+   * AT-SPI) keeps its place but is neither drawn, clicked nor announced
+   * on a leaf. */
+  for (GtkWidget *child = gtk_widget_get_first_child (state->expander); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_widget_get_css_name (child), "expander") == 0)
+      {
+        gtk_widget_set_child_visible (child, !leaf);
+        gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, leaf, -1);
+      }
 }
 
 static void

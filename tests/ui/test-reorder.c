@@ -244,6 +244,20 @@ hover_on (Fixture    *f,
   return shown;
 }
 
+/* Whether the expander arrow of a row is drawn (and clickable): the
+ * expander's "expander" child, mapped. */
+static gboolean
+arrow_shown (GtkWidget *row)
+{
+  GtkWidget *expander = gtk_widget_get_ancestor (row, GTK_TYPE_TREE_EXPANDER);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (expander); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_widget_get_css_name (child), "expander") == 0)
+      return gtk_widget_get_mapped (child);
+  return FALSE;
+}
+
 /* ---- tests ---- */
 
 /* Subtasks are listed under their parent, indented, with an expander
@@ -272,12 +286,16 @@ test_subtasks_indented (Fixture       *f,
   g_assert_false (gtk_widget_has_css_class (gtk_widget_get_ancestor (a, GTK_TYPE_TREE_EXPANDER), "leaf"));
   g_assert_true (gtk_widget_has_css_class (gtk_widget_get_ancestor (a1, GTK_TYPE_TREE_EXPANDER), "leaf"));
   g_assert_true (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
+  g_assert_true (arrow_shown (a));
+  g_assert_false (arrow_shown (a1));
+  g_assert_false (arrow_shown (b));
 
   /* B gets its first subtask: its arrow appears, the subtask under it. */
   g_free (add (f, f->b, "B1"));
   assert_order (f, "A >A1 >A2 B >B1 C");
   b = wait_for_row (f, "B");
   g_assert_false (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
+  g_assert_true (arrow_shown (b));
 }
 
 static void
