@@ -1496,6 +1496,174 @@ test_subtask_models_rebase (Fixture *f, gconstpointer data)
   assert_titles (of_x, "y");
 }
 
+/* Random subtask moves, creations, deletions and restores, locally and
+ * by rebase: every top-level and children model, replayed from its
+ * items-changed alone, equals a fresh pool's. */
+static void
+check_tree_mirror (Mirror *m, GListModel *reference)
+{
+  g_autofree char *got = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (m->mirror->len, ==, g_list_model_get_n_items (m->model));
+  for (guint i = 0; i < m->mirror->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (m->model, i);
+      g_assert_true (item == m->mirror->pdata[i]);
+    }
+  got = describe (m->model);
+  expected = describe (reference);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+test_random_tree (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) todos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func ((GDestroyNotify)mirror_free);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func ((GDestroyNotify)mirror_free);
+  g_autoptr(GRand) rand = NULL;
+  const char *seed_env = g_getenv ("CAIRN_TEST_SEED");
+  guint32 seed = seed_env != NULL ? (guint32)g_ascii_strtoull (seed_env, NULL, 10)
+                                  : (guint32)g_test_rand_int ();
+  gint64 next_seq = 1;
+  guint n_ops = g_test_slow () ? 2000 : 300;
+
+  g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
+  rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("list %u", i);
+      g_autoptr(GListModel) top = NULL;
+
+      g_ptr_array_add (lists, new_list (f, title));
+      top = cairn_pool_get_top_todos (f->pool, lists->pdata[i]);
+      g_ptr_array_add (tops, mirror_new (top));
+    }
+
+  for (guint op = 0; op < n_ops; op++)
+    {
+      guint kind = g_rand_int_range (rand, 0, 100);
+      const char *todo = pick (todos, rand);
+      const char *other = pick (todos, rand);
+      const char *list = pick (lists, rand);
+
+      if (kind < 30 || todo == NULL)
+        {
+          CairnTodo *parent = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+          char *id;
+
+          if (parent != NULL && g_rand_boolean (rand))
+            id = cairn_store_create_subtask (f->store, cairn_todo_get_list_id (parent), other, "s",
+                                             NULL, NULL, &error);
+          else
+            id = cairn_store_create_todo (f->store, list, "t", NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_ptr_array_add (todos, id);
+          /* A children model of every todo, made as it is created (and
+           * so also of todos that never get any). */
+          {
+            g_autoptr(GListModel) model = cairn_pool_get_subtasks (f->pool, id);
+            Mirror *m = mirror_new (model);
+
+            g_object_set_data_full (G_OBJECT (m->model), "parent", g_strdup (id), g_free);
+            g_ptr_array_add (children, m);
+          }
+        }
+      else if (kind < 55)
+        {
+          CairnTodo *parent = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+
+          /* Under another todo (a cycle is refused), or to a top level. */
+          if (parent != NULL && g_rand_int_range (rand, 0, 3) > 0)
+            cairn_store_move_todo_under (f->store, todo, NULL, other, NULL, NULL, &error);
+          else
+            cairn_store_move_todo_under (f->store, todo, list, NULL, NULL, NULL, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 65)
+        {
+          CairnTodo *sibling = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+
+          if (sibling != NULL && g_strcmp0 (other, todo) != 0)
+            cairn_store_move_todo_under (f->store, todo, NULL, cairn_todo_get_parent_id (sibling),
+                                         g_rand_boolean (rand) ? other : NULL, NULL, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 73)
+        {
+          cairn_store_delete_todo (f->store, todo, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 81)
+        {
+          cairn_store_restore_todo (f->store, todo, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 88)
+        {
+          cairn_store_set_todo_done (f->store, todo, g_rand_boolean (rand), &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 97)
+        {
+          /* The other device puts one todo under another, first in the
+           * server's order. */
+          g_autoptr(GPtrArray) mine = take_as_server (f->store, next_seq);
+          g_autoptr(GPtrArray) batch = NULL;
+
+          if (mine->len > 0)
+            {
+              cairn_store_rebase (f->store, mine, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, mine, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += mine->len;
+            }
+          if (!cairn_store_move_todo_under (remote, todo, NULL, other, NULL, NULL, &error))
+            g_clear_error (&error);
+          batch = take_as_server (remote, next_seq);
+          if (batch->len > 0)
+            {
+              cairn_store_rebase (f->store, batch, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, batch, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += batch->len;
+            }
+        }
+      else
+        {
+          cairn_store_rebuild (f->store, &error);
+          g_assert_no_error (error);
+        }
+
+      if (op % 10 == 9 || op + 1 == n_ops)
+        {
+          g_autoptr(CairnPool) fresh = cairn_pool_new (f->store);
+
+          for (guint i = 0; i < tops->len; i++)
+            {
+              g_autoptr(GListModel) reference = cairn_pool_get_top_todos (fresh, lists->pdata[i]);
+
+              check_tree_mirror (g_ptr_array_index (tops, i), reference);
+            }
+          for (guint i = 0; i < children->len; i++)
+            {
+              Mirror *m = g_ptr_array_index (children, i);
+              g_autoptr(GListModel) reference =
+                cairn_pool_get_subtasks (fresh, g_object_get_data (G_OBJECT (m->model), "parent"));
+
+              check_tree_mirror (m, reference);
+            }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1521,6 +1689,7 @@ main (int argc, char **argv)
   ADD ("/pool/tag-view", test_tag_view);
   ADD ("/pool/subtask-models", test_subtask_models);
   ADD ("/pool/subtask-models-rebase", test_subtask_models_rebase);
+  ADD ("/pool/random-tree", test_random_tree);
 #undef ADD
 
   return g_test_run ();
