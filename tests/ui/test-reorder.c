@@ -652,6 +652,64 @@ test_drag_source (Fixture       *f,
   g_assert_false (gtk_editable_get_selection_bounds (GTK_EDITABLE (entry), &start, &end));
 }
 
+static gboolean
+is_menu_item (GtkWidget     *widget,
+              gconstpointer  text)
+{
+  g_autofree char *label = NULL;
+
+  if (!g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkModelButton") || !gtk_widget_get_mapped (widget))
+    return FALSE;
+  g_object_get (widget, "text", &label, NULL);
+  return g_strcmp0 (label, text) == 0;
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+  GtkWidget  *found;
+} MenuItemQuery;
+
+static gboolean
+menu_item_shown (gpointer data)
+{
+  MenuItemQuery *q = data;
+
+  q->found = cairn_test_find_first (q->root, is_menu_item, q->text);
+  return q->found != NULL;
+}
+
+/* The task menu's Move Up, Move Down, Indent and Outdent act on that task. */
+static void
+test_task_menu (Fixture       *f,
+                gconstpointer  data)
+{
+  static const struct { const char *item; const char *row; const char *order; } steps[] = {
+    { "Move Up", "C", "A >A1 >A2 C B" },
+    { "Indent", "C", "A >A1 >A2 >C B" },
+    { "Move Down", "A1", "A >A2 >A1 >C B" },
+    { "Outdent", "A1", "A >A2 >C A1 B" },
+  };
+
+  assert_order (f, "A >A1 >A2 B C");
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      GtkWidget *button = cairn_test_find_widget (wait_for_row (f, steps[i].row), GTK_TYPE_MENU_BUTTON, "menu_button");
+      MenuItemQuery q = { NULL, steps[i].item, NULL };
+
+      g_assert_nonnull (button);
+      gtk_widget_grab_focus (button);
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      q.root = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+      g_assert_true (cairn_test_wait_until (menu_item_shown, &q));
+      g_assert_true (gtk_widget_is_sensitive (q.found));
+      gtk_widget_activate (q.found);
+      assert_order (f, steps[i].order);
+      cairn_test_spin (50);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -668,6 +726,7 @@ main (int   argc,
   ADD ("/reorder/alt-arrows", test_alt_arrows);
   ADD ("/reorder/remote-reorder", test_remote_reorder);
   ADD ("/reorder/drag-source", test_drag_source);
+  ADD ("/reorder/task-menu", test_task_menu);
 #undef ADD
 
   return g_test_run ();
