@@ -627,17 +627,95 @@ follow_root (CairnTodoView *self)
   update_focused_actions (self);
 }
 
+/* ---- scrolling while dragging near an edge ---- */
+
+#define AUTOSCROLL_EDGE 48.0   /* px from the top or bottom edge */
+#define AUTOSCROLL_SPEED 16.0  /* px per frame at the very edge */
+
+static GtkScrolledWindow *
+scroller_of (CairnTodoView *self)
+{
+  return GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (self->list_view),
+                                                       GTK_TYPE_SCROLLED_WINDOW));
+}
+
+static gboolean
+autoscroll_tick (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  CairnTodoView *self = CAIRN_TODO_VIEW (widget);
+  GtkScrolledWindow *scroller = scroller_of (self);
+  GtkAdjustment *adjustment;
+  double height, step = 0;
+
+  if (scroller == NULL || self->drag_y < 0)
+    {
+      self->autoscroll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  height = gtk_widget_get_height (GTK_WIDGET (scroller));
+  if (self->drag_y < AUTOSCROLL_EDGE)
+    step = -AUTOSCROLL_SPEED * (1 - self->drag_y / AUTOSCROLL_EDGE);
+  else if (self->drag_y > height - AUTOSCROLL_EDGE)
+    step = AUTOSCROLL_SPEED * (1 - (height - self->drag_y) / AUTOSCROLL_EDGE);
+  adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  if (step != 0)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + step);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_drag_motion (GtkDropControllerMotion *motion,
+                double                   x,
+                double                   y,
+                CairnTodoView           *self)
+{
+  self->drag_y = y;
+  if (self->autoscroll_id == 0)
+    self->autoscroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), autoscroll_tick, NULL, NULL);
+}
+
+static void
+on_drag_leave (GtkDropControllerMotion *motion,
+               CairnTodoView           *self)
+{
+  self->drag_y = -1;
+  if (self->autoscroll_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->autoscroll_id);
+      self->autoscroll_id = 0;
+    }
+}
+
 void
 _cairn_todo_dnd_init (CairnTodoView *self)
 {
+  GtkScrolledWindow *scroller = scroller_of (self);
+  GtkEventController *motion = gtk_drop_controller_motion_new ();
+
   g_signal_connect (self, "notify::root", G_CALLBACK (follow_root), NULL);
   update_focused_actions (self);
+
+  /* GTK 4.8 does not scroll a list under a drag: without this, a task
+   * could only go as far as the rows on screen. */
+  self->drag_y = -1;
+  g_signal_connect (motion, "enter", G_CALLBACK (on_drag_motion), self);
+  g_signal_connect (motion, "motion", G_CALLBACK (on_drag_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_drag_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (scroller), motion);
 }
 
 void
 _cairn_todo_dnd_dispose (CairnTodoView *self)
 {
   g_signal_handlers_disconnect_by_func (self, follow_root, NULL);
+  self->drag_y = -1;
+  if (self->autoscroll_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->autoscroll_id);
+      self->autoscroll_id = 0;
+    }
   if (self->root != NULL)
     {
       g_clear_signal_handler (&self->focus_id, self->root);

@@ -25,6 +25,9 @@ struct _CairnTodoView
 
   GtkRoot          *root;        /* whose focus the view follows (weak) */
   gulong            focus_id;
+  /* Scrolling while a drag hovers near the list's top or bottom edge. */
+  guint             autoscroll_id;
+  double            drag_y;       /* in the scrolled window; < 0: no drag */
 };
 
 /* Where a drop lands relative to the row it is dropped on. */

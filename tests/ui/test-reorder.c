@@ -710,6 +710,68 @@ test_task_menu (Fixture       *f,
     }
 }
 
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  double         above;
+} ScrollQuery;
+
+static gboolean
+scrolled_past (gpointer data)
+{
+  ScrollQuery *q = data;
+
+  return gtk_adjustment_get_value (q->adjustment) > q->above;
+}
+
+/* A drag hovering near the bottom edge scrolls the list; leaving stops. */
+static void
+test_autoscroll (Fixture       *f,
+                 gconstpointer  data)
+{
+  CairnTodoView *view;
+  GtkWidget *scroller;
+  GtkEventController *motion = NULL;
+  g_autoptr(GListModel) controllers = NULL;
+  ScrollQuery q;
+  double stopped;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Task %u", i);
+
+      g_free (add (f, NULL, title));
+    }
+  wait_for_row (f, "A");
+  view = view_of (f);
+  scroller = gtk_widget_get_ancestor (GTK_WIDGET (view->list_view), GTK_TYPE_SCROLLED_WINDOW);
+  q.adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (q.adjustment), >, gtk_adjustment_get_page_size (q.adjustment));
+  q.above = gtk_adjustment_get_value (q.adjustment);
+
+  controllers = gtk_widget_observe_controllers (scroller);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_CONTROLLER_MOTION (controller))
+        motion = GTK_EVENT_CONTROLLER (controller);
+    }
+  g_assert_nonnull (motion);
+
+  /* In the middle: no scrolling. */
+  g_signal_emit_by_name (motion, "motion", 10.0, gtk_widget_get_height (scroller) / 2.0);
+  cairn_test_spin (200);
+  g_assert_cmpfloat (gtk_adjustment_get_value (q.adjustment), ==, q.above);
+
+  g_signal_emit_by_name (motion, "motion", 10.0, gtk_widget_get_height (scroller) - 4.0);
+  g_assert_true (cairn_test_wait_until (scrolled_past, &q));
+  g_signal_emit_by_name (motion, "leave");
+  stopped = gtk_adjustment_get_value (q.adjustment);
+  cairn_test_spin (200);
+  g_assert_cmpfloat (gtk_adjustment_get_value (q.adjustment), ==, stopped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -727,6 +789,7 @@ main (int   argc,
   ADD ("/reorder/remote-reorder", test_remote_reorder);
   ADD ("/reorder/drag-source", test_drag_source);
   ADD ("/reorder/task-menu", test_task_menu);
+  ADD ("/reorder/autoscroll", test_autoscroll);
 #undef ADD
 
   return g_test_run ();
