@@ -191,9 +191,17 @@ bind_row (GtkSignalListItemFactory *factory,
   GtkTreeListRow *row = gtk_list_item_get_item (item);
   ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
 
+  /* Bound again to the row it kept (see unbind_row()): nothing to do. */
+  if (state->row == row)
+    return;
+  item_state_unbind (state);
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
-                           gtk_tree_list_row_get_item (row));
+  {
+    g_autoptr(CairnTodo) todo = gtk_tree_list_row_get_item (row);
+
+    cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                             todo);
+  }
   state->row = g_object_ref (row);
   state->expanded_id = g_signal_connect (row, "notify::expanded", G_CALLBACK (on_row_expanded), state);
   item_state_update (state);
@@ -207,12 +215,13 @@ unbind_row (GtkSignalListItemFactory *factory,
   GtkWidget *expander = item_expander (item);
   ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
 
-  /* The row keeps its task and tree row: GTK 4.8's list view unbinds
-   * and binds again most rows on screen when one moves (some 200 per
-   * drop), mostly to the same item, and setting the same item again is
-   * free while setting a title or an expander's row is not. */
-  item_state_unbind (state);
+  /* The row keeps its task, tree row and what it follows: GTK 4.8's
+   * list view unbinds and binds again most rows on screen when one moves
+   * (some 200 per drop), mostly to the same item, and binding the same
+   * item again is then free, while setting a title or an expander's row
+   * is not. */
   (void) expander;
+  (void) state;
 }
 
 /* The subtasks of a task, live; hidden completed ones as the view says. */
