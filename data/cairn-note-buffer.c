@@ -14,7 +14,8 @@ struct _CairnNoteBuffer
   GObject       parent_instance;
 
   CairnStore   *store;
-  char         *note_id;
+  char         *note_id;    /* or the todo id, for_todo */
+  gboolean      for_todo;   /* a task's notes (todo.notes_edited) */
   CairnText    *text;       /* the store's CRDT plus the unflushed edits */
   CairnTextOps *unflushed;
   char         *visible;    /* cached get_text of text, NULL until asked for */
@@ -98,6 +99,17 @@ emit_difference (CairnNoteBuffer *self,
                  (guint) pos, (guint) g_utf8_pointer_to_offset (a, ae), inserted);
 }
 
+static CairnText *
+load_text (CairnNoteBuffer  *self,
+           CairnStore       *store,
+           const char       *id,
+           GError          **error)
+{
+  if (self->for_todo)
+    return cairn_store_load_todo_notes (store, id, error);
+  return cairn_store_load_note_text (store, id, error);
+}
+
 static void
 on_store_changed (CairnStore      *store,
                   CairnChanges    *changes,
@@ -109,16 +121,17 @@ on_store_changed (CairnStore      *store,
 
   if (self->flushing)
     return;
-  if (!changes->reset && !g_hash_table_contains (changes->notes, self->note_id))
+  if (!changes->reset &&
+      !g_hash_table_contains (self->for_todo ? changes->todos : changes->notes, self->note_id))
     return;
-  fresh = cairn_store_load_note_text (store, self->note_id, &error);
+  fresh = load_text (self, store, self->note_id, &error);
   if (fresh == NULL)
     {
       /* Deleted meanwhile: keep what the user sees; flush will say so. */
       g_debug ("Not reloading note %s: %s", self->note_id, error->message);
       return;
     }
-  if (changes->reset)
+  if (changes->reset && !self->for_todo)
     {
       /* The store may have taken a new text client id because another
        * replica used ours (a copied profile): our unsaved typing moves
@@ -185,7 +198,10 @@ cairn_note_buffer_flush (CairnNoteBuffer  *self,
     return TRUE;
   /* Our own commit changes nothing we do not already show. */
   self->flushing = TRUE;
-  ok = cairn_store_edit_note (self->store, self->note_id, self->unflushed, error);
+  if (self->for_todo)
+    ok = cairn_store_edit_todo_notes (self->store, self->note_id, self->unflushed, error);
+  else
+    ok = cairn_store_edit_note (self->store, self->note_id, self->unflushed, error);
   self->flushing = FALSE;
   if (ok)
     {
@@ -310,20 +326,23 @@ cairn_note_buffer_set_flush_delay (CairnNoteBuffer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLUSH_DELAY]);
 }
 
-CairnNoteBuffer *
-cairn_note_buffer_new (CairnStore  *store,
-                       const char  *note_id,
-                       GError     **error)
+static CairnNoteBuffer *
+note_buffer_new (CairnStore  *store,
+                 const char  *note_id,
+                 gboolean     for_todo,
+                 GError     **error)
 {
   g_autoptr(CairnNoteBuffer) self = NULL;
   CairnText *text;
 
   g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
 
-  text = cairn_store_load_note_text (store, note_id, error);
+  text = for_todo ? cairn_store_load_todo_notes (store, note_id, error)
+                  : cairn_store_load_note_text (store, note_id, error);
   if (text == NULL)
     return NULL;
   self = g_object_new (CAIRN_TYPE_NOTE_BUFFER, NULL);
+  self->for_todo = for_todo;
   self->store = g_object_ref (store);
   self->note_id = g_strdup (note_id);
   self->text = text;
@@ -331,6 +350,22 @@ cairn_note_buffer_new (CairnStore  *store,
   refresh_editable (self);
   self->changed_handler = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
   return g_steal_pointer (&self);
+}
+
+CairnNoteBuffer *
+cairn_note_buffer_new (CairnStore  *store,
+                       const char  *note_id,
+                       GError     **error)
+{
+  return note_buffer_new (store, note_id, FALSE, error);
+}
+
+CairnNoteBuffer *
+cairn_note_buffer_new_for_todo (CairnStore  *store,
+                                const char  *todo_id,
+                                GError     **error)
+{
+  return note_buffer_new (store, todo_id, TRUE, error);
 }
 
 static void

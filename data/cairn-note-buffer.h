@@ -38,6 +38,11 @@ G_DECLARE_FINAL_TYPE (CairnNoteBuffer, cairn_note_buffer, CAIRN, NOTE_BUFFER, GO
 CairnNoteBuffer *cairn_note_buffer_new        (CairnStore      *store,
                                                const char      *note_id,
                                                GError         **error);
+/* The same over a task's notes (todo.notes_edited events, issue 13): the
+ * todo must exist and not be deleted; get_note_id gives the todo id. */
+CairnNoteBuffer *cairn_note_buffer_new_for_todo (CairnStore    *store,
+                                                 const char    *todo_id,
+                                                 GError       **error);
 const char      *cairn_note_buffer_get_note_id (CairnNoteBuffer *self);
 /* The text the user sees, unflushed edits included. */
 const char      *cairn_note_buffer_get_text   (CairnNoteBuffer *self);

@@ -343,7 +343,9 @@ sibling_at (CairnTodoView *self,
   return NULL;
 }
 
-/* The name of the row's part that holds the focus ("title_entry", …). */
+/* The name of the row's part that holds the focus ("title_entry",
+ * "menu_button", …: the nearest ancestor of the focus given a name), or
+ * NULL. */
 static const char *
 focused_part (GtkWidget *row)
 {
@@ -352,10 +354,10 @@ focused_part (GtkWidget *row)
   focus = gtk_root_get_focus (gtk_widget_get_root (row));
   if (focus == NULL || !gtk_widget_is_ancestor (focus, row))
     return NULL;
-  while (gtk_widget_get_parent (focus) != NULL &&
-         gtk_widget_get_parent (gtk_widget_get_parent (focus)) != row)
-    focus = gtk_widget_get_parent (focus);
-  return gtk_widget_get_name (focus);
+  for (; focus != NULL && focus != row; focus = gtk_widget_get_parent (focus))
+    if (!g_str_equal (gtk_widget_get_name (focus), G_OBJECT_TYPE_NAME (focus)))
+      return gtk_widget_get_name (focus);
+  return NULL;
 }
 
 static GtkWidget *

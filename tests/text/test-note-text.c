@@ -382,6 +382,87 @@ test_buffer_remote_changes (void)
   g_free (ed.shown);
 }
 
+/* The same buffer over a task's notes (the details pane): typing is one
+ * todo.notes_edited; another device's edit of those notes, and its rename
+ * of the task, merge with the unsaved typing; a deleted task's notes
+ * refuse the save and keep the typing. */
+static void
+test_buffer_for_todo (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  CairnStore *a = ts->store;
+  g_autoptr(CairnStore) b = test_store_open_extra (ts, "b.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = cairn_store_create_list (a, "Errands", &error);
+  g_autofree char *todo = cairn_store_create_todo (a, list, "Buy milk", NULL, NULL, &error);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) from_a = NULL;
+  g_autoptr(CairnNoteBuffer) buf = NULL;
+  g_autoptr(CairnText) theirs = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autofree char *notes = NULL;
+  Editor ed = { 0, NULL };
+  gint64 seq = 0;
+  guint pending;
+
+  first = confirm_all (a, &seq);
+  test_rebase_ok (a, first, "h1");
+  test_rebase_ok (b, first, "h1");
+
+  /* A note id is not a todo id: the todo buffer reads the todo's notes. */
+  g_assert_null (cairn_note_buffer_new (b, todo, &error));
+  g_clear_error (&error);
+  buf = cairn_note_buffer_new_for_todo (b, todo, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_note_buffer_get_note_id (buf), ==, todo);
+  g_assert_cmpstr (cairn_note_buffer_get_text (buf), ==, "");
+  cairn_note_buffer_set_flush_delay (buf, 60000);
+  g_signal_connect (buf, "remote-changed", G_CALLBACK (on_remote_changed), &ed);
+
+  pending = cairn_store_get_pending_count (b);
+  g_assert_true (cairn_note_buffer_insert (buf, 0, "oat", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  g_assert_cmpuint (cairn_store_get_pending_count (b), ==, pending + 1);
+  notes = cairn_store_dup_todo_notes (b, todo, &error);
+  g_assert_cmpstr (notes, ==, "oat");
+  g_clear_pointer (&notes, g_free);
+
+  /* Unsaved typing on b; a renames the task and writes in its notes. */
+  g_assert_true (cairn_note_buffer_insert (buf, 3, " milk", -1, &error));
+  ed.shown = g_strdup (cairn_note_buffer_get_text (buf));
+  g_assert_true (cairn_store_rename_todo (a, todo, "Buy oat milk", &error));
+  theirs = cairn_store_load_todo_notes (a, todo, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (theirs, 0, "Lactose free: ", -1, ops, &error));
+  g_assert_true (cairn_store_edit_todo_notes (a, todo, ops, &error));
+  from_a = confirm_all (a, &seq);
+  test_rebase_ok (b, from_a, "h1");
+
+  g_assert_cmpuint (ed.calls, ==, 1);
+  g_assert_cmpstr (ed.shown, ==, cairn_note_buffer_get_text (buf));
+  /* Concurrent with b's unconfirmed "oat": either order, both kept. */
+  g_assert_nonnull (strstr (ed.shown, "oat milk"));
+  g_assert_nonnull (strstr (ed.shown, "Lactose free: "));
+  g_assert_cmpuint (strlen (ed.shown), ==, strlen ("Lactose free: oat milk"));
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+  g_assert_true (cairn_note_buffer_flush (buf, &error));
+  notes = cairn_store_dup_todo_notes (b, todo, &error);
+  g_assert_cmpstr (notes, ==, ed.shown);
+
+  /* The task deleted: the save is refused, the typing stays. */
+  g_assert_true (cairn_store_delete_todo (b, todo, &error));
+  g_assert_true (cairn_note_buffer_insert (buf, 0, "!", -1, &error));
+  g_assert_false (cairn_note_buffer_flush (buf, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (cairn_note_buffer_has_unflushed (buf));
+  g_free (ed.shown);
+  /* Disposing tries once more and warns. */
+  g_test_expect_message ("cairn-note-buffer", G_LOG_LEVEL_WARNING, "Cannot save note*");
+  g_clear_object (&buf);
+  g_test_assert_expected_messages ();
+}
+
 static char *
 big_text (gsize n_bytes)
 {
@@ -533,6 +614,7 @@ main (int    argc,
   g_test_add_func ("/note-text/pool-body", test_pool_body);
   g_test_add_func ("/note-text/buffer-coalesces", test_buffer_coalesces);
   g_test_add_func ("/note-text/buffer-remote-changes", test_buffer_remote_changes);
+  g_test_add_func ("/note-text/buffer-for-todo", test_buffer_for_todo);
   g_test_add_func ("/note-text/large-paste", test_large_paste);
   g_test_add_func ("/note-text/oversized-event-refused", test_oversized_event_refused);
   return g_test_run ();
