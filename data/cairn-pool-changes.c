@@ -65,8 +65,12 @@ take_in_new_todo (CairnPool  *self,
   gboolean created;
 
   /* Of a list not loaded: only when a tag view shows it (column 7: its
-   * tags), followed from now on. */
+   * tags), a children model its parent's, or a date view wants it;
+   * followed from now on. */
   if (!live || (!_cairn_pool_todo_loaded (self, id, _cairn_pool_column_text (self->select_todo, 0)) &&
+                 /* column 8: its parent, whose children a model may show */
+                 (_cairn_pool_column_text (self->select_todo, 8) == NULL ||
+                  !g_hash_table_contains (self->child_models, _cairn_pool_column_text (self->select_todo, 8))) &&
                 !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7)) &&
                 !_cairn_pool_date_views_want (self, _cairn_pool_column_text (self->select_todo, 0),
                                               _cairn_pool_column_text (self->select_todo, 4),
@@ -93,10 +97,19 @@ take_out_todo (CairnPool *self,
   gboolean key_same;
   GPtrArray *models;
 
+  /* The parent is part of the key: it chooses the top-level and children
+   * models a todo is in. */
   key_same = live &&
              g_strcmp0 (cairn_todo_get_list_id (todo), new_list) == 0 &&
-             g_strcmp0 (cairn_todo_get_position (todo), _cairn_pool_column_text (self->select_todo, 2)) == 0;
+             g_strcmp0 (cairn_todo_get_position (todo), _cairn_pool_column_text (self->select_todo, 2)) == 0 &&
+             g_strcmp0 (cairn_todo_get_parent_id (todo), _cairn_pool_column_text (self->select_todo, 8)) == 0;
   models = _cairn_pool_todo_models_snapshot (self, cairn_todo_get_list_id (todo));
+  {
+    g_autoptr(GPtrArray) children = _cairn_pool_child_models_snapshot (self, cairn_todo_get_parent_id (todo));
+
+    for (guint i = 0; i < children->len; i++)
+      g_ptr_array_add (models, g_object_ref (g_ptr_array_index (children, i)));
+  }
   for (guint i = 0; i < models->len; i++)
     {
       CairnTodoModel *model = g_ptr_array_index (models, i);
@@ -128,6 +141,12 @@ put_back_todos (CairnPool *self,
         continue;
       _cairn_pool_date_views_put_back (self, p->obj);
       models = _cairn_pool_todo_models_snapshot (self, cairn_todo_get_list_id (p->obj));
+      {
+        g_autoptr(GPtrArray) children = _cairn_pool_child_models_snapshot (self, cairn_todo_get_parent_id (p->obj));
+
+        for (guint i = 0; i < children->len; i++)
+          g_ptr_array_add (models, g_object_ref (g_ptr_array_index (children, i)));
+      }
       for (guint i = 0; i < models->len; i++)
         {
           CairnTodoModel *model = g_ptr_array_index (models, i);

@@ -61,6 +61,10 @@ char      *_cairn_pool_dup_note_body (CairnPool *self, const char *id, GError **
  * the live todos of list_id, sorted by (position, id), in a new array. */
 void       _cairn_pool_forget_todo_model (CairnPool *self, CairnTodoModel *model);
 GPtrArray *_cairn_pool_list_todos    (CairnPool *self, const char *list_id);
+/* What a model picks its items from, sorted by (position, id), in a new
+ * array: the todos of its list (the parent's list for CHILDREN; none when
+ * the parent is not live), read first if need be. */
+GPtrArray *_cairn_pool_todo_model_candidates (CairnPool *self, CairnTodoModel *model);
 
 /* Replaces *field with a copy of value and returns TRUE when they differ
  * (NULL equals only NULL). */
@@ -82,6 +86,7 @@ struct _CairnPool
   CairnRowModel  *list_model;
   CairnRowModel  *note_model;
   GHashTable     *todo_models;  /* list id -> GPtrArray of CairnTodoModel (weak) */
+  GHashTable     *child_models; /* parent todo id -> GPtrArray of CairnTodoModel (weak) */
   GHashTable     *tag_views;    /* tag id -> GPtrArray of CairnRowModel of todos (weak) */
   GHashTable     *loaded_lists; /* list ids whose todos are all in todos.live */
   sqlite3_stmt   *select_list;
@@ -168,6 +173,8 @@ gboolean   _cairn_pool_fetch_row     (CairnPool *self, sqlite3_stmt *stmt, const
 /* The models showing todos of @list_id, in a new array holding references:
  * a signal handler may drop a model while we emit on another. */
 GPtrArray *_cairn_pool_todo_models_snapshot (CairnPool *self, const char *list_id);
+/* The same for the models of a todo's children (parent_id NULL: none). */
+GPtrArray *_cairn_pool_child_models_snapshot (CairnPool *self, const char *parent_id);
 /* Whether the pool follows this todo: its list is loaded, or it has an
  * object already (live, or a ghost someone still holds). */
 gboolean   _cairn_pool_todo_loaded   (CairnPool *self, const char *id, const char *list_id);

@@ -234,6 +234,18 @@ _cairn_pool_todo_models_snapshot (CairnPool  *self,
   return copy;
 }
 
+GPtrArray *
+_cairn_pool_child_models_snapshot (CairnPool  *self,
+                                   const char *parent_id)
+{
+  GPtrArray *models = parent_id != NULL ? g_hash_table_lookup (self->child_models, parent_id) : NULL;
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; models != NULL && i < models->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (models, i)));
+  return copy;
+}
+
 /* Reads the todos of list_id into objects the first time it is needed. */
 static void
 ensure_list_loaded (CairnPool  *self,
@@ -310,19 +322,66 @@ _cairn_pool_list_todos (CairnPool  *self,
   return g_steal_pointer (&items);
 }
 
+static GHashTable *
+table_of (CairnPool      *self,
+          CairnTodoModel *model)
+{
+  return _cairn_todo_model_get_kind (model) == CAIRN_TODO_MODEL_CHILDREN ? self->child_models
+                                                                         : self->todo_models;
+}
+
 void
 _cairn_pool_forget_todo_model (CairnPool      *self,
                                CairnTodoModel *model)
 {
-  const char *list_id = _cairn_todo_model_get_list_id (model);
-  GPtrArray *models = todo_models_of (self, list_id);
+  const char *key = _cairn_todo_model_get_key (model);
+  GHashTable *table = table_of (self, model);
+  GPtrArray *models = table != NULL ? g_hash_table_lookup (table, key) : NULL;
 
   if (models != NULL)
     {
       g_ptr_array_remove_fast (models, model);
       if (models->len == 0)
-        g_hash_table_remove (self->todo_models, list_id);
+        g_hash_table_remove (table, key);
     }
+}
+
+GPtrArray *
+_cairn_pool_todo_model_candidates (CairnPool      *self,
+                                   CairnTodoModel *model)
+{
+  const char *list_id = _cairn_todo_model_get_list_id (model);
+
+  if (list_id == NULL)
+    {
+      /* Children: through the parent index, not the whole list: a tree
+       * view makes one such model per task it shows. */
+      const char *parent_id = _cairn_todo_model_get_key (model);
+      CairnTodo *parent = cairn_pool_lookup_todo (self, parent_id);
+      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(GPtrArray) ids = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (parent == NULL)
+        return items;
+      ensure_list_loaded (self, cairn_todo_get_list_id (parent));
+      ids = _cairn_store_list_children (self->store, parent_id, FALSE, &error);
+      if (ids == NULL)
+        {
+          g_warning ("Cannot read the subtasks of %s: %s", parent_id, error->message);
+          return items;
+        }
+      for (guint i = 0; i < ids->len; i++)
+        {
+          CairnTodo *todo = g_hash_table_lookup (self->todos.live, ids->pdata[i]);
+
+          if (todo != NULL)
+            g_ptr_array_add (items, g_object_ref (todo));
+        }
+      return items;
+    }
+  ensure_list_loaded (self, list_id);
+  return _cairn_pool_list_todos (self, list_id);
 }
 
 /* ---- tag views ---- */
@@ -501,8 +560,7 @@ reload_todo_model (CairnPool      *self,
   g_autoptr(GPtrArray) all = NULL;
   GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
 
-  ensure_list_loaded (self, _cairn_todo_model_get_list_id (model));
-  all = _cairn_pool_list_todos (self, _cairn_todo_model_get_list_id (model));
+  all = _cairn_pool_todo_model_candidates (self, model);
   for (guint i = 0; i < all->len; i++)
     if (_cairn_todo_model_wants (model, g_ptr_array_index (all, i)))
       g_ptr_array_add (items, g_object_ref (g_ptr_array_index (all, i)));
@@ -629,6 +687,14 @@ _cairn_pool_load_all (CairnPool  *self,
       for (guint i = 0; i < of_list->len; i++)
         g_ptr_array_add (models, g_object_ref (g_ptr_array_index (of_list, i)));
     }
+  g_hash_table_iter_init (&iter, self->child_models);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GPtrArray *of_parent = value;
+
+      for (guint i = 0; i < of_parent->len; i++)
+        g_ptr_array_add (models, g_object_ref (g_ptr_array_index (of_parent, i)));
+    }
   for (guint i = 0; i < models->len; i++)
     {
       reload_todo_model (self, g_ptr_array_index (models, i));
@@ -698,6 +764,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_object (&self->note_model);
   /* Todo models hold a reference on the pool, so none is left here. */
   g_clear_pointer (&self->todo_models, g_hash_table_unref);
+  g_clear_pointer (&self->child_models, g_hash_table_unref);
   g_clear_pointer (&self->tag_views, g_hash_table_unref);
   g_clear_pointer (&self->date_views, g_ptr_array_unref);
   g_clear_pointer (&self->searches, g_ptr_array_unref);
@@ -734,6 +801,8 @@ cairn_pool_init (CairnPool *self)
   _cairn_row_map_init (&self->notes, self, note_id_of);
   self->todo_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)g_ptr_array_unref);
+  self->child_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)g_ptr_array_unref);
   self->loaded_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tag_views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)g_ptr_array_unref);
@@ -839,28 +908,55 @@ cairn_pool_get_notes (CairnPool *self)
   return G_LIST_MODEL (self->note_model);
 }
 
-GListModel *
-cairn_pool_get_todos (CairnPool  *self,
-                      const char *list_id)
+static GListModel *
+make_todo_model (CairnPool          *self,
+                 CairnTodoModelKind  kind,
+                 const char         *key)
 {
-  CairnTodoModel *model;
+  CairnTodoModel *model = _cairn_todo_model_new (self, kind, key);
+  GHashTable *table = table_of (self, model);
   GPtrArray *models;
 
-  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
-  g_return_val_if_fail (list_id != NULL, NULL);
-
-  model = _cairn_todo_model_new (self, list_id);
-
-  models = g_hash_table_lookup (self->todo_models, list_id);
+  models = g_hash_table_lookup (table, key);
   if (models == NULL)
     {
       models = g_ptr_array_new ();
-      g_hash_table_insert (self->todo_models, g_strdup (list_id), models);
+      g_hash_table_insert (table, g_strdup (key), models);
     }
   g_ptr_array_add (models, model);
 
   reload_todo_model (self, model);
   return G_LIST_MODEL (model);
+}
+
+GListModel *
+cairn_pool_get_todos (CairnPool  *self,
+                      const char *list_id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (list_id != NULL, NULL);
+
+  return make_todo_model (self, CAIRN_TODO_MODEL_ALL, list_id);
+}
+
+GListModel *
+cairn_pool_get_top_todos (CairnPool  *self,
+                          const char *list_id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (list_id != NULL, NULL);
+
+  return make_todo_model (self, CAIRN_TODO_MODEL_TOP, list_id);
+}
+
+GListModel *
+cairn_pool_get_subtasks (CairnPool  *self,
+                         const char *todo_id)
+{
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (todo_id != NULL, NULL);
+
+  return make_todo_model (self, CAIRN_TODO_MODEL_CHILDREN, todo_id);
 }
 
 CairnList *

@@ -35,6 +35,13 @@ GListModel *cairn_pool_get_todos    (CairnPool  *self,
                                      const char *list_id);
 void        cairn_todo_model_set_show_completed (GListModel *todos,
                                                  gboolean    show_completed);
+/* The same for a tree: the top-level todos of a list, and the children
+ * (subtasks) of one todo, wherever it goes (empty while it is not live;
+ * a todo that gets children later fills it). Both by position, live,
+ * updated on commit, rebase and rebuild like cairn_pool_get_todos();
+ * transfer full, with "show-completed". */
+GListModel *cairn_pool_get_top_todos (CairnPool *self, const char *list_id);
+GListModel *cairn_pool_get_subtasks  (CairnPool *self, const char *todo_id);
 
 /* Transfer none; NULL when there is no live row with that id. */
 CairnList  *cairn_pool_lookup_list  (CairnPool  *self, const char *id);
@@ -50,9 +57,9 @@ CairnTodo  *cairn_pool_lookup_todo  (CairnPool  *self, const char *id);
 CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
 
 /* The live subtasks (children) of a todo in position order: a new array
- * holding a reference to each CairnTodo; NULL with a warning when the
- * store cannot be read. The "parent-id" property of each todo, and this,
- * are what a tree view builds on. */
+ * holding a reference to each CairnTodo, read once (not followed; see
+ * cairn_pool_get_subtasks() for a live model); NULL with a warning when
+ * the store cannot be read. */
 GPtrArray  *cairn_pool_list_subtasks (CairnPool *self, const char *todo_id);
 
 /* The date views (cairn-pool-views.c), transfer full, of the open todos

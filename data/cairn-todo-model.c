@@ -11,7 +11,8 @@ struct _CairnTodoModel
 {
   CairnRowModel  parent_instance;
   CairnPool     *pool;           /* strong */
-  char          *list_id;
+  CairnTodoModelKind kind;
+  char          *key;            /* list id, or parent id for CHILDREN */
   guint          show_completed : 1;
 };
 
@@ -49,7 +50,7 @@ cairn_todo_model_finalize (GObject *object)
 {
   CairnTodoModel *self = (CairnTodoModel *)object;
 
-  g_clear_pointer (&self->list_id, g_free);
+  g_clear_pointer (&self->key, g_free);
 
   G_OBJECT_CLASS (cairn_todo_model_parent_class)->finalize (object);
 }
@@ -112,20 +113,34 @@ cairn_todo_model_init (CairnTodoModel *self)
 }
 
 CairnTodoModel *
-_cairn_todo_model_new (CairnPool  *pool,
-                       const char *list_id)
+_cairn_todo_model_new (CairnPool          *pool,
+                       CairnTodoModelKind  kind,
+                       const char         *key)
 {
   CairnTodoModel *self = g_object_new (CAIRN_TYPE_TODO_MODEL, NULL);
 
   self->pool = g_object_ref (pool);
-  self->list_id = g_strdup (list_id);
+  self->kind = kind;
+  self->key = g_strdup (key);
   return self;
+}
+
+CairnTodoModelKind
+_cairn_todo_model_get_kind (CairnTodoModel *self)
+{
+  return self->kind;
+}
+
+const char *
+_cairn_todo_model_get_key (CairnTodoModel *self)
+{
+  return self->key;
 }
 
 const char *
 _cairn_todo_model_get_list_id (CairnTodoModel *self)
 {
-  return self->list_id;
+  return self->kind == CAIRN_TODO_MODEL_CHILDREN ? NULL : self->key;
 }
 
 gboolean
@@ -138,8 +153,20 @@ gboolean
 _cairn_todo_model_wants (CairnTodoModel *self,
                          CairnTodo      *todo)
 {
-  return g_strcmp0 (self->list_id, cairn_todo_get_list_id (todo)) == 0 &&
-         (self->show_completed || !cairn_todo_get_done (todo));
+  if (!self->show_completed && cairn_todo_get_done (todo))
+    return FALSE;
+  switch (self->kind)
+    {
+    case CAIRN_TODO_MODEL_TOP:
+      if (cairn_todo_get_parent_id (todo) != NULL)
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case CAIRN_TODO_MODEL_ALL:
+      return g_strcmp0 (self->key, cairn_todo_get_list_id (todo)) == 0;
+    case CAIRN_TODO_MODEL_CHILDREN:
+    default:
+      return g_strcmp0 (self->key, cairn_todo_get_parent_id (todo)) == 0;
+    }
 }
 
 /* Removes each run of completed todos, last run first, so that the
@@ -172,8 +199,13 @@ static void
 insert_completed (CairnTodoModel *self)
 {
   GPtrArray *items = _cairn_row_model_get_items (CAIRN_ROW_MODEL (self));
-  g_autoptr(GPtrArray) all = _cairn_pool_list_todos (self->pool, self->list_id);
+  g_autoptr(GPtrArray) all = _cairn_pool_todo_model_candidates (self->pool, self);
   guint j = 0;  /* index in items; after the loop items == all */
+
+  /* Those the model takes with completed ones shown. */
+  for (guint k = all->len; k > 0; k--)
+    if (!_cairn_todo_model_wants (self, g_ptr_array_index (all, k - 1)))
+      g_ptr_array_remove_index (all, k - 1);
 
   for (guint k = 0; k < all->len; )
     {

@@ -342,6 +342,17 @@ create_menu (GtkMenuButton *button,
   g_menu_append_submenu (first, _("_Move To"), G_MENU_MODEL (self->move_menu));
   g_menu_append (last, _("_Delete"), "task.delete");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  /* Reordering (ui/cairn-todo-dnd.c): the list view's moves of the task
+   * holding the focus, which this menu's button does while it is open. */
+  {
+    g_autoptr(GMenu) order = g_menu_new ();
+
+    g_menu_append (order, _("Move _Up"), "view.move-task-up-focused");
+    g_menu_append (order, _("Move Do_wn"), "view.move-task-down-focused");
+    g_menu_append (order, _("_Indent"), "view.indent-task-focused");
+    g_menu_append (order, _("_Outdent"), "view.outdent-task-focused");
+    g_menu_append_section (menu, NULL, G_MENU_MODEL (order));
+  }
   g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
   gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
   g_signal_connect_swapped (gtk_menu_button_get_popover (self->menu_button), "show",

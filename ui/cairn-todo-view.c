@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-todo-view.c: a list's tasks bound to the pool's live model. */
+/* cairn-todo-view.c: a list's tasks bound to the pool's live models: the
+ * top-level tasks, each with its subtasks under it (a GtkTreeListModel
+ * whose children are the pool's live model of each task's subtasks),
+ * indented by a GtkTreeExpander. */
 #define G_LOG_DOMAIN "cairn-todo-view"
 
 #include "config.h"
@@ -9,25 +12,8 @@
 #include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
+#include "cairn-todo-view-private.h"
 #include "cairn-window.h"
-
-struct _CairnTodoView
-{
-  GtkWidget      parent_instance;
-
-  CairnPool     *pool;
-  char          *list_id;
-  GListModel    *todos;
-  GtkFilterListModel *shown;   /* todos through the find bar's filter */
-  GtkFilter     *filter;
-  gulong         items_changed_id;
-  guint          show_completed : 1;
-
-  GtkEntry      *new_entry;
-  GtkStack      *stack;
-  AdwStatusPage *empty_page;
-  GtkListView   *list_view;
-};
 
 G_DEFINE_FINAL_TYPE (CairnTodoView, cairn_todo_view, GTK_TYPE_WIDGET)
 
@@ -44,7 +30,7 @@ update_placeholder (CairnTodoView *self)
   /* Still filtering (a long list is filtered bit by bit): not "no match" yet. */
   if (empty && filtered && gtk_filter_list_model_get_pending (self->shown) > 0)
     return;
-  if (empty && filtered && self->todos != NULL && g_list_model_get_n_items (self->todos) > 0)
+  if (empty && filtered && self->top != NULL && g_list_model_get_n_items (self->top) > 0)
     {
       adw_status_page_set_icon_name (self->empty_page, "system-search-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Matching Tasks"));
@@ -92,13 +78,132 @@ on_new_entry_activate (GtkEntry      *entry,
     gtk_widget_activate_action (GTK_WIDGET (self), "win.close-find", NULL);
 }
 
+/* ---- rows: [drag handle] [expander: indentation, arrow [CairnTodoRow]] ---- */
+
+/* What a bound item follows: its row's children model (while expanded),
+ * to show the expander's arrow only on tasks that have subtasks. */
+typedef struct
+{
+  GtkTreeListRow *row;
+  GListModel     *children;
+  gulong          expanded_id;
+  gulong          children_id;
+  GtkWidget      *expander;
+} ItemState;
+
+static void
+item_state_unbind (ItemState *state)
+{
+  if (state->children != NULL)
+    g_clear_signal_handler (&state->children_id, state->children);
+  if (state->row != NULL)
+    g_clear_signal_handler (&state->expanded_id, state->row);
+  g_clear_object (&state->children);
+  g_clear_object (&state->row);
+}
+
+static void
+item_state_free (gpointer data)
+{
+  ItemState *state = data;
+
+  item_state_unbind (state);
+  g_free (state);
+}
+
+/* A leaf shows no arrow. A collapsed row keeps its arrow (it had
+ * subtasks when it was collapsed); an empty one that gets collapsed (a
+ * click where a leaf's arrow would be) is opened again at once, so that
+ * a later subtask shows up under it. */
+static void
+item_state_update (ItemState *state)
+{
+  gboolean expanded = gtk_tree_list_row_get_expanded (state->row);
+  GListModel *children = expanded ? gtk_tree_list_row_get_children (state->row) : NULL;
+  gboolean leaf;
+
+  if (children != state->children)
+    {
+      if (state->children != NULL)
+        g_clear_signal_handler (&state->children_id, state->children);
+      g_set_object (&state->children, children);
+      if (children != NULL)
+        state->children_id = g_signal_connect_swapped (children, "items-changed",
+                                                       G_CALLBACK (item_state_update), state);
+    }
+
+  leaf = expanded && (children == NULL || g_list_model_get_n_items (children) == 0);
+  if (leaf)
+    gtk_widget_add_css_class (state->expander, "leaf");
+  else
+    gtk_widget_remove_css_class (state->expander, "leaf");
+  /* The arrow (the expander's "expander" child, a button "Expand" to
+   * AT-SPI) keeps its place but is neither drawn, clicked nor announced
+   * on a leaf. */
+  for (GtkWidget *child = gtk_widget_get_first_child (state->expander); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_widget_get_css_name (child), "expander") == 0)
+      {
+        gtk_widget_set_child_visible (child, !leaf);
+        gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, leaf, -1);
+      }
+}
+
+static void
+on_row_expanded (GtkTreeListRow *row,
+                 GParamSpec     *pspec,
+                 ItemState      *state)
+{
+  if (!gtk_tree_list_row_get_expanded (row) && state->children != NULL &&
+      g_list_model_get_n_items (state->children) == 0)
+    {
+      gtk_tree_list_row_set_expanded (row, TRUE);
+      return;
+    }
+  item_state_update (state);
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
            CairnTodoView            *self)
 {
-  gtk_list_item_set_child (item, cairn_todo_row_new (self->pool));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *handle = gtk_image_new_from_icon_name ("list-drag-handle-symbolic");
+  GtkWidget *expander = gtk_tree_expander_new ();
+  ItemState *state = g_new0 (ItemState, 1);
+  GtkWidget *row;
+
+  gtk_widget_add_css_class (box, "todo-item");
+  gtk_widget_add_css_class (handle, "drag-handle");
+  gtk_widget_set_valign (handle, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_start (handle, 6);
+  gtk_widget_set_tooltip_text (handle, _("Drag to move the task"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (handle),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Drag to move the task"), -1);
+  gtk_box_append (GTK_BOX (box), handle);
+
+  row = cairn_todo_row_new (self->pool);
+  gtk_widget_set_hexpand (row, TRUE);
+  gtk_widget_set_hexpand (expander, TRUE);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
+  gtk_box_append (GTK_BOX (box), expander);
+
+  state->expander = expander;
+  g_object_set_data_full (G_OBJECT (box), "cairn-item-state", state, item_state_free);
+  /* The item a box shows (tests reach the drop handling through it). */
+  g_object_set_data (G_OBJECT (box), "cairn-list-item", item);
+  _cairn_todo_dnd_setup_item (self, item, box, handle);
+  gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, FALSE);
+}
+
+static GtkWidget *
+item_expander (GtkListItem *item)
+{
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  return state->expander;
 }
 
 static void
@@ -106,8 +211,24 @@ bind_row (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           CairnTodoView            *self)
 {
-  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)),
-                           gtk_list_item_get_item (item));
+  GtkWidget *expander = item_expander (item);
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  /* Bound again to the row it kept (see unbind_row()): nothing to do. */
+  if (state->row == row)
+    return;
+  item_state_unbind (state);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  {
+    g_autoptr(CairnTodo) todo = gtk_tree_list_row_get_item (row);
+
+    cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                             todo);
+  }
+  state->row = g_object_ref (row);
+  state->expanded_id = g_signal_connect (row, "notify::expanded", G_CALLBACK (on_row_expanded), state);
+  item_state_update (state);
 }
 
 static void
@@ -115,7 +236,94 @@ unbind_row (GtkSignalListItemFactory *factory,
             GtkListItem              *item,
             CairnTodoView            *self)
 {
-  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_list_item_get_child (item)), NULL);
+  GtkWidget *expander = item_expander (item);
+  ItemState *state = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cairn-item-state");
+
+  /* The row keeps its task, tree row and what it follows: GTK 4.8's
+   * list view unbinds and binds again most rows on screen when one moves
+   * (some 200 per drop), mostly to the same item, and binding the same
+   * item again is then free, while setting a title or an expander's row
+   * is not. */
+  (void) expander;
+  (void) state;
+}
+
+/* The subtasks of a task, live; hidden completed ones as the view says. */
+static GListModel *
+create_subtasks (gpointer item,
+                 gpointer user_data)
+{
+  CairnTodoView *self = user_data;
+  GListModel *children = cairn_pool_get_subtasks (self->pool, cairn_todo_get_id (item));
+
+  cairn_todo_model_set_show_completed (children, self->show_completed);
+  return children;
+}
+
+GtkTreeListRow *
+_cairn_todo_view_find_row (CairnTodoView *self,
+                           const char    *todo_id,
+                           guint         *position)
+{
+  guint n;
+
+  /* Positions are the list view's: in the rows the find bar shows. */
+  if (self->shown == NULL)
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
+      CairnTodo *todo = gtk_tree_list_row_get_item (row);
+      gboolean found = g_str_equal (cairn_todo_get_id (todo), todo_id);
+
+      g_object_unref (todo);
+      if (found)
+        {
+          if (position != NULL)
+            *position = i;
+          return g_steal_pointer (&row);
+        }
+    }
+  return NULL;
+}
+
+/* The find bar's filter is over todos; the list view shows tree rows. */
+static gboolean
+row_matches (gpointer item,
+             gpointer user_data)
+{
+  CairnTodoView *self = user_data;
+  g_autoptr(CairnTodo) todo = gtk_tree_list_row_get_item (item);
+
+  return self->filter == NULL || gtk_filter_match (self->filter, todo);
+}
+
+/* The rows are filtered only while the find bar's filter can leave one
+ * out: an empty find bar shows the list as it is, at once (a filter that
+ * matches all would still be applied in steps, emptying the list first). */
+static void
+apply_filter (CairnTodoView   *self,
+              GtkFilterChange  change)
+{
+  GtkFilter *want = NULL;
+
+  if (self->shown == NULL)
+    return;
+  if (self->filter != NULL && gtk_filter_get_strictness (self->filter) != GTK_FILTER_MATCH_ALL)
+    want = self->row_filter;
+  if (gtk_filter_list_model_get_filter (self->shown) != want)
+    gtk_filter_list_model_set_filter (self->shown, want);
+  else if (want != NULL)
+    gtk_filter_changed (self->row_filter, change);
+}
+
+static void
+on_filter_changed (GtkFilter       *filter,
+                   GtkFilterChange  change,
+                   CairnTodoView   *self)
+{
+  apply_filter (self, change);
 }
 
 static void
@@ -125,6 +333,8 @@ cairn_todo_view_dispose (GObject *object)
 
   cairn_todo_view_set_list_id (self, NULL);
   cairn_todo_view_set_filter (self, NULL);
+  g_clear_object (&self->row_filter);
+  _cairn_todo_dnd_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_TODO_VIEW);
   /* Not a container: children the template made without an id too. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -195,6 +405,7 @@ cairn_todo_view_class_init (CairnTodoViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnTodoView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, CairnTodoView, list_view);
   gtk_widget_class_bind_template_callback (widget_class, on_new_entry_activate);
+  _cairn_todo_dnd_class_init (widget_class);
 }
 
 static void
@@ -203,6 +414,7 @@ cairn_todo_view_init (CairnTodoView *self)
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
   self->show_completed = TRUE;
+  self->row_filter = GTK_FILTER (gtk_custom_filter_new (row_matches, self, NULL));
   gtk_widget_init_template (GTK_WIDGET (self));
   cairn_ui_limit_title_entry (self->new_entry);
 
@@ -210,6 +422,7 @@ cairn_todo_view_init (CairnTodoView *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
   gtk_list_view_set_factory (self->list_view, factory);
+  _cairn_todo_dnd_init (self);
   update_placeholder (self);
 }
 
@@ -234,12 +447,13 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
   if (g_strcmp0 (self->list_id, list_id) == 0)
     return;
 
-  if (self->todos != NULL)
+  if (self->top != NULL)
     {
       g_clear_signal_handler (&self->items_changed_id, self->shown);
       gtk_list_view_set_model (self->list_view, NULL);
       g_clear_object (&self->shown);
-      g_clear_object (&self->todos);
+      g_clear_object (&self->tree);
+      g_clear_object (&self->top);
     }
   g_clear_pointer (&self->list_id, g_free);
 
@@ -248,10 +462,16 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
       g_autoptr(GtkNoSelection) selection = NULL;
 
       self->list_id = g_strdup (list_id);
-      self->todos = cairn_pool_get_todos (self->pool, list_id);
-      cairn_todo_model_set_show_completed (self->todos, self->show_completed);
-      self->shown = gtk_filter_list_model_new (g_object_ref (self->todos),
-                                               self->filter != NULL ? g_object_ref (self->filter) : NULL);
+      self->top = cairn_pool_get_top_todos (self->pool, list_id);
+      cairn_todo_model_set_show_completed (self->top, self->show_completed);
+      /* Every task open: a subtask is where its parent is, and moving a
+       * task (which takes it out and puts it back) keeps it open. */
+      self->tree = gtk_tree_list_model_new (g_object_ref (self->top), FALSE, TRUE,
+                                            create_subtasks, self, NULL);
+      /* The find bar's filter, over the tree's rows (a subtask that
+       * matches shows under its place even when its parent does not). */
+      self->shown = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tree)),
+                                               NULL);
       /* A long list is filtered in steps, the main loop running between. */
       gtk_filter_list_model_set_incremental (self->shown, TRUE);
       self->items_changed_id =
@@ -259,6 +479,7 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
                                   G_CALLBACK (update_placeholder), self);
       g_signal_connect_object (self->shown, "notify::pending",
                                G_CALLBACK (update_placeholder), self, G_CONNECT_SWAPPED);
+      apply_filter (self, GTK_FILTER_CHANGE_DIFFERENT);
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
       gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
     }
@@ -283,8 +504,18 @@ cairn_todo_view_set_show_completed (CairnTodoView *self,
   g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
 
   self->show_completed = !!show_completed;
-  if (self->todos != NULL)
-    cairn_todo_model_set_show_completed (self->todos, show_completed);
+  if (self->top != NULL)
+    cairn_todo_model_set_show_completed (self->top, show_completed);
+  /* And the subtasks of each open task: a model changed here inserts or
+   * removes rows after its own, which the walk then reaches. */
+  for (guint i = 0; self->tree != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+      GListModel *children = gtk_tree_list_row_get_children (row);
+
+      if (children != NULL)
+        cairn_todo_model_set_show_completed (children, show_completed);
+    }
   update_placeholder (self);
 }
 
@@ -306,14 +537,20 @@ cairn_todo_view_set_filter (CairnTodoView *self,
   if (self->filter == filter)
     return;
   if (self->filter != NULL)
-    g_signal_handlers_disconnect_by_func (self->filter, update_placeholder, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->filter, update_placeholder, self);
+      g_signal_handlers_disconnect_by_func (self->filter, on_filter_changed, self);
+    }
   g_set_object (&self->filter, filter);
-  if (self->shown != NULL)
-    gtk_filter_list_model_set_filter (self->shown, filter);
+  apply_filter (self, GTK_FILTER_CHANGE_DIFFERENT);
   if (self->filter != NULL)
-    g_signal_connect_object (self->filter, "changed",
-                             G_CALLBACK (update_placeholder), self,
-                             G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    {
+      g_signal_connect_object (self->filter, "changed",
+                               G_CALLBACK (on_filter_changed), self, 0);
+      g_signal_connect_object (self->filter, "changed",
+                               G_CALLBACK (update_placeholder), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
   update_placeholder (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
 }
@@ -388,7 +625,8 @@ cairn_todo_view_reveal_todo (CairnTodoView *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(CairnTodo) todo = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
+      g_autoptr(CairnTodo) todo = gtk_tree_list_row_get_item (row);
 
       if (!g_str_equal (cairn_todo_get_id (todo), todo_id))
         continue;

@@ -1335,6 +1335,335 @@ test_tag_view (Fixture *f, gconstpointer data)
   assert_view (other_view, "c");
 }
 
+/* ---- the tree models: top level of a list, children of a todo ---- */
+
+static char *
+new_subtask (Fixture *f, const char *list_id, const char *parent, const char *title)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = cairn_store_create_subtask (f->store, list_id, parent, title, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+test_subtask_models (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *l2 = new_list (f, "M");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = new_todo (f, list, "b");
+  g_autofree char *a1 = new_subtask (f, list, a, "a1");
+  g_autofree char *a2 = new_subtask (f, list, a, "a2");
+  g_autofree char *a11 = new_subtask (f, list, a1, "a11");
+  g_autoptr(GListModel) top = cairn_pool_get_top_todos (f->pool, list);
+  g_autoptr(GListModel) all = cairn_pool_get_todos (f->pool, list);
+  g_autoptr(GListModel) of_a = cairn_pool_get_subtasks (f->pool, a);
+  g_autoptr(GListModel) of_b = cairn_pool_get_subtasks (f->pool, b);
+  g_autoptr(GListModel) of_a1 = cairn_pool_get_subtasks (f->pool, a1);
+  g_autoptr(GListModel) of_a11 = cairn_pool_get_subtasks (f->pool, a11);
+  g_autoptr(GListModel) of_nothing = cairn_pool_get_subtasks (f->pool, "01890000-0000-7000-8000-000000000000");
+
+  assert_titles (top, "a b");
+  assert_titles (of_a, "a1 a2");
+  assert_titles (of_a1, "a11");
+  assert_titles (of_b, "");
+  assert_titles (of_a11, "");
+  assert_titles (of_nothing, "");
+  g_assert_cmpuint (g_list_model_get_n_items (all), ==, 5);
+  g_assert_true (g_list_model_get_item_type (of_a) == CAIRN_TYPE_TODO);
+
+  watch_model (&f->rec, top, "top");
+  watch_model (&f->rec, of_a, "a");
+  watch_model (&f->rec, of_b, "b");
+  watch_model (&f->rec, of_a1, "a1");
+
+  /* Reordered among its siblings: only its parent's model moves it. */
+  g_assert_true (cairn_store_move_todo (f->store, a2, NULL, a1, NULL, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "a(1,1,0) a(0,0,1) |");
+  assert_titles (of_a, "a2 a1");
+
+  /* Under another parent, with its subtree: out of one, into the other
+   * (a todo with no child before gets one). */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "a(1,1,0) b(0,0,1) |");
+  assert_titles (of_a, "a2");
+  assert_titles (of_b, "a1");
+  assert_titles (of_a1, "a11");
+
+  /* Outdented to the top level after b. */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, NULL, NULL, b, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) |");
+  assert_titles (top, "a b a1");
+
+  /* A new subtask, a cycle refused (nothing changes). */
+  {
+    g_autofree char *b1 = new_subtask (f, list, b, "b1");
+
+    assert_signals (&f->rec, "b(0,0,1) |");
+  }
+  g_assert_false (cairn_store_move_todo_under (f->store, a1, NULL, a11, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  assert_titles (top, "a b a1");
+  assert_titles (of_a1, "a11");
+  rec_take (&f->rec);
+
+  /* Completed children hidden and shown again. */
+  g_assert_true (cairn_store_set_todo_done (f->store, a11, TRUE, &error));
+  g_assert_no_error (error);
+  rec_take (&f->rec);
+  cairn_todo_model_set_show_completed (of_a1, FALSE);
+  assert_titles (of_a1, "");
+  cairn_todo_model_set_show_completed (of_a1, TRUE);
+  assert_titles (of_a1, "a11");
+  rec_take (&f->rec);
+
+  /* The parent goes to another list: its children model follows it. */
+  g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_store_move_todo (f->store, a, l2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_titles (top, "b");
+  assert_titles (of_a, "a2 a1");
+  assert_titles (of_a1, "a11");
+  g_assert_true (cairn_store_move_todo_under (f->store, a2, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "a1");
+
+  /* Deleted with its parent, restored with it. */
+  rec_take (&f->rec);
+  g_assert_true (cairn_store_delete_todo (f->store, a, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "");
+  assert_titles (of_a1, "");
+  g_assert_true (cairn_store_restore_todo (f->store, a, &error));
+  g_assert_no_error (error);
+  assert_titles (of_a, "a1");
+  assert_titles (of_a1, "a11");
+
+  /* A rebuild reads them all again and tells nothing new. */
+  rec_take (&f->rec);
+  cairn_store_rebuild (f->store, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+  assert_titles (of_a, "a1");
+}
+
+/* Another device's move under a parent arrives by rebase. */
+static void
+test_subtask_models_rebase (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "b.db");
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) batch2 = NULL;
+  g_autoptr(GListModel) top = NULL;
+  g_autoptr(GListModel) of_x = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+
+  list = cairn_store_create_list (remote, "Shared", &error);
+  x = cairn_store_create_todo (remote, list, "x", NULL, NULL, &error);
+  y = cairn_store_create_todo (remote, list, "y", NULL, NULL, &error);
+  g_assert_no_error (error);
+  batch = take_as_server (remote, 1);
+  cairn_store_rebase (f->store, batch, "h1", &error);
+  g_assert_no_error (error);
+  cairn_store_rebase (remote, batch, "h1", &error);
+  g_assert_no_error (error);
+
+  top = cairn_pool_get_top_todos (f->pool, list);
+  of_x = cairn_pool_get_subtasks (f->pool, x);
+  assert_titles (top, "x y");
+  assert_titles (of_x, "");
+  watch_model (&f->rec, top, "top");
+  watch_model (&f->rec, of_x, "x");
+
+  g_assert_true (cairn_store_move_todo_under (remote, y, NULL, x, NULL, NULL, &error));
+  g_assert_no_error (error);
+  batch2 = take_as_server (remote, 4);
+  cairn_store_rebase (f->store, batch2, NULL, &error);
+  g_assert_no_error (error);
+  assert_signals (&f->rec, "top(1,1,0) x(0,0,1) |");
+  assert_titles (top, "x");
+  assert_titles (of_x, "y");
+}
+
+/* Random subtask moves, creations, deletions and restores, locally and
+ * by rebase: every top-level and children model, replayed from its
+ * items-changed alone, equals a fresh pool's. */
+static void
+check_tree_mirror (Mirror *m, GListModel *reference)
+{
+  g_autofree char *got = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (m->mirror->len, ==, g_list_model_get_n_items (m->model));
+  for (guint i = 0; i < m->mirror->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (m->model, i);
+      g_assert_true (item == m->mirror->pdata[i]);
+    }
+  got = describe (m->model);
+  expected = describe (reference);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+test_random_tree (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) remote = open_store (f, "remote.db");
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) todos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func ((GDestroyNotify)mirror_free);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func ((GDestroyNotify)mirror_free);
+  g_autoptr(GRand) rand = NULL;
+  const char *seed_env = g_getenv ("CAIRN_TEST_SEED");
+  guint32 seed = seed_env != NULL ? (guint32)g_ascii_strtoull (seed_env, NULL, 10)
+                                  : (guint32)g_test_rand_int ();
+  gint64 next_seq = 1;
+  guint n_ops = g_test_slow () ? 2000 : 300;
+
+  g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
+  rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("list %u", i);
+      g_autoptr(GListModel) top = NULL;
+
+      g_ptr_array_add (lists, new_list (f, title));
+      top = cairn_pool_get_top_todos (f->pool, lists->pdata[i]);
+      g_ptr_array_add (tops, mirror_new (top));
+    }
+
+  for (guint op = 0; op < n_ops; op++)
+    {
+      guint kind = g_rand_int_range (rand, 0, 100);
+      const char *todo = pick (todos, rand);
+      const char *other = pick (todos, rand);
+      const char *list = pick (lists, rand);
+
+      if (kind < 30 || todo == NULL)
+        {
+          CairnTodo *parent = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+          char *id;
+
+          if (parent != NULL && g_rand_boolean (rand))
+            id = cairn_store_create_subtask (f->store, cairn_todo_get_list_id (parent), other, "s",
+                                             NULL, NULL, &error);
+          else
+            id = cairn_store_create_todo (f->store, list, "t", NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_ptr_array_add (todos, id);
+          /* A children model of every todo, made as it is created (and
+           * so also of todos that never get any). */
+          {
+            g_autoptr(GListModel) model = cairn_pool_get_subtasks (f->pool, id);
+            Mirror *m = mirror_new (model);
+
+            g_object_set_data_full (G_OBJECT (m->model), "parent", g_strdup (id), g_free);
+            g_ptr_array_add (children, m);
+          }
+        }
+      else if (kind < 55)
+        {
+          CairnTodo *parent = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+
+          /* Under another todo (a cycle is refused), or to a top level. */
+          if (parent != NULL && g_rand_int_range (rand, 0, 3) > 0)
+            cairn_store_move_todo_under (f->store, todo, NULL, other, NULL, NULL, &error);
+          else
+            cairn_store_move_todo_under (f->store, todo, list, NULL, NULL, NULL, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 65)
+        {
+          CairnTodo *sibling = other != NULL ? cairn_pool_lookup_todo (f->pool, other) : NULL;
+
+          if (sibling != NULL && g_strcmp0 (other, todo) != 0)
+            cairn_store_move_todo_under (f->store, todo, NULL, cairn_todo_get_parent_id (sibling),
+                                         g_rand_boolean (rand) ? other : NULL, NULL, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 73)
+        {
+          cairn_store_delete_todo (f->store, todo, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 81)
+        {
+          cairn_store_restore_todo (f->store, todo, &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 88)
+        {
+          cairn_store_set_todo_done (f->store, todo, g_rand_boolean (rand), &error);
+          g_clear_error (&error);
+        }
+      else if (kind < 97)
+        {
+          /* The other device puts one todo under another, first in the
+           * server's order. */
+          g_autoptr(GPtrArray) mine = take_as_server (f->store, next_seq);
+          g_autoptr(GPtrArray) batch = NULL;
+
+          if (mine->len > 0)
+            {
+              cairn_store_rebase (f->store, mine, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, mine, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += mine->len;
+            }
+          if (!cairn_store_move_todo_under (remote, todo, NULL, other, NULL, NULL, &error))
+            g_clear_error (&error);
+          batch = take_as_server (remote, next_seq);
+          if (batch->len > 0)
+            {
+              cairn_store_rebase (f->store, batch, NULL, &error);
+              g_assert_no_error (error);
+              cairn_store_rebase (remote, batch, NULL, &error);
+              g_assert_no_error (error);
+              next_seq += batch->len;
+            }
+        }
+      else
+        {
+          cairn_store_rebuild (f->store, &error);
+          g_assert_no_error (error);
+        }
+
+      if (op % 10 == 9 || op + 1 == n_ops)
+        {
+          g_autoptr(CairnPool) fresh = cairn_pool_new (f->store);
+
+          for (guint i = 0; i < tops->len; i++)
+            {
+              g_autoptr(GListModel) reference = cairn_pool_get_top_todos (fresh, lists->pdata[i]);
+
+              check_tree_mirror (g_ptr_array_index (tops, i), reference);
+            }
+          for (guint i = 0; i < children->len; i++)
+            {
+              Mirror *m = g_ptr_array_index (children, i);
+              g_autoptr(GListModel) reference =
+                cairn_pool_get_subtasks (fresh, g_object_get_data (G_OBJECT (m->model), "parent"));
+
+              check_tree_mirror (m, reference);
+            }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1358,6 +1687,9 @@ main (int argc, char **argv)
   ADD ("/pool/lazy-lists", test_lazy_lists);
   ADD ("/pool/tags", test_tags);
   ADD ("/pool/tag-view", test_tag_view);
+  ADD ("/pool/subtask-models", test_subtask_models);
+  ADD ("/pool/subtask-models-rebase", test_subtask_models_rebase);
+  ADD ("/pool/random-tree", test_random_tree);
 #undef ADD
 
   return g_test_run ();

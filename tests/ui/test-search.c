@@ -11,6 +11,7 @@
 #include "cairn-notes-view.h"
 #include "cairn-search-model.h"
 #include "cairn-search-page.h"
+#include "cairn-task-details.h"
 #include "cairn-text-filter.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
@@ -526,14 +527,18 @@ test_search_enter_opens_note (Fixture       *f,
   g_assert_true (cairn_test_wait_until (note_open, f));
 }
 
+/* The task's row is in sight and its details are open beside it (the
+ * pane takes the focus, to edit the task found). */
 static gboolean
-cafe_row_focused (gpointer data)
+cafe_shown_in_details (gpointer data)
 {
   Fixture *f = data;
   GtkWidget *row = cairn_test_find_todo_row (GTK_WIDGET (f->window), "Café au lait");
+  GtkWidget *details = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_TASK_DETAILS, NULL);
 
-  return row != NULL && has_focus_within (gtk_widget_get_parent (row)) &&
-         gtk_widget_has_focus (gtk_widget_get_parent (row));
+  return row != NULL && gtk_widget_get_mapped (row) && details != NULL &&
+         gtk_widget_get_mapped (details) &&
+         g_strcmp0 (cairn_task_details_get_todo_id (CAIRN_TASK_DETAILS (details)), f->cafe_id) == 0;
 }
 
 static void
@@ -546,9 +551,9 @@ test_search_enter_opens_task (Fixture       *f,
   page = search_for (f, "lait");
   wait_for_label (GTK_WIDGET (page), "Café au <b>lait</b>", CAIRN_TEST_LABEL_IS);
   g_signal_emit_by_name (cairn_search_page_get_entry (page), "activate");
-  /* Its list, with the task's row focused. */
+  /* Its list, with the task's row in sight and its details open. */
   g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
-  g_assert_true (cairn_test_wait_until (cafe_row_focused, f));
+  g_assert_true (cairn_test_wait_until (cafe_shown_in_details, f));
 }
 
 /* Presses keyval in the search entry, as its key controller sees it. */

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-bench-reorder.c: drag and drop, drop to repaint, in a long list.
+ *
+ * Opens the main window on a list of --todos tasks (default 1,000; every
+ * tenth has two subtasks), then --drops times takes a task shown some rows
+ * down and drops it on the upper third of the first row on screen, through
+ * that row's GtkDropTarget ::drop as GTK emits it (the drop handler: the
+ * store's todo.moved commit, the pool's models, the tree list model), and
+ * measures the time from the drop to the end of the next frame painted
+ * with the task in its new place (the first row on screen showing it).
+ * The main loop idles --gap-ms between drops, as between a person's drags.
+ * Also the CPU time of opening the list (cairn_window_select_page(): the
+ * models and the tree; the rows are made in the first frame after).
+ * Prints one JSON line. Needs a display (xvfb-run).
+ * Usage: cairn-bench-reorder [--todos N] [--drops N] [--gap-ms MS]
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
+#include "cairn-todo-view-private.h"
+#include "cairn-ui.h"
+#include "cairn-window.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
+/* This thread's CPU time: the machine is shared, wall time is not ours. */
+static gint64
+cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static GSettings *
+bench_settings (const char *list_id)
+{
+  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
+  g_autoptr(GSettingsSchemaSource) source = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GError) error = NULL;
+  GSettings *settings;
+
+  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
+  if (source == NULL)
+    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
+  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
+  settings = g_settings_new_full (schema, backend, NULL);
+  g_settings_set_string (settings, "last-selected", list_id);
+  return settings;
+}
+
+/* The mapped task rows under widget, in no particular order. */
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *rows)
+{
+  if (CAIRN_IS_TODO_ROW (widget))
+    {
+      if (gtk_widget_get_mapped (widget) && gtk_widget_get_child_visible (widget) &&
+          cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget)) != NULL)
+        g_ptr_array_add (rows, widget);
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_child_visible (child))
+      collect_rows (child, rows);
+}
+
+static GtkWidget *list_view;
+
+static double
+row_y (GtkWidget *row)
+{
+  graphene_point_t p;
+
+  if (!gtk_widget_compute_point (row, list_view, &GRAPHENE_POINT_INIT (0, 0), &p))
+    return G_MAXDOUBLE;
+  return p.y;
+}
+
+static int
+compare_y (gconstpointer a,
+           gconstpointer b)
+{
+  double ya = row_y (*(GtkWidget **) a), yb = row_y (*(GtkWidget **) b);
+
+  return ya < yb ? -1 : ya > yb;
+}
+
+/* The rows on screen, top to bottom (those scrolled above the top
+ * excluded). */
+static GPtrArray *
+rows_on_screen (void)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  collect_rows (list_view, rows);
+  g_ptr_array_sort (rows, compare_y);
+  while (rows->len > 0 && row_y (g_ptr_array_index (rows, 0)) < 0)
+    g_ptr_array_remove_index (rows, 0);
+  return rows;
+}
+
+static CairnTodo *moving;     /* the task dropped, until it is painted in place */
+static CairnTodo *anchor;     /* the task it was dropped before */
+static gint64 dropped_at;
+static GArray *samples;       /* µs */
+static GArray *cpu_samples;   /* µs of this thread's CPU over the same span */
+static gint64 cpu_at;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                gpointer       data)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (moving == NULL)
+    return;
+  /* In place: the row just above the anchor's shows it (the list view
+   * keeps the anchor where it was, so the row may be above the top). */
+  rows = g_ptr_array_new ();
+  collect_rows (list_view, rows);
+  g_ptr_array_sort (rows, compare_y);
+  for (guint i = 1; i < rows->len; i++)
+    if (cairn_todo_row_get_todo (g_ptr_array_index (rows, i)) == anchor &&
+        cairn_todo_row_get_todo (g_ptr_array_index (rows, i - 1)) == moving)
+    {
+      gint64 us = g_get_monotonic_time () - dropped_at;
+
+      gint64 cpu = cpu_us () - cpu_at;
+
+      g_array_append_val (samples, us);
+      g_array_append_val (cpu_samples, cpu);
+      moving = NULL;
+      break;
+    }
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+moving_painted (gpointer data)
+{
+  return moving == NULL;
+}
+
+static gboolean
+wait_until (gboolean (*predicate) (gpointer), gpointer data, guint seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!predicate (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+  return predicate (data);
+}
+
+static gboolean
+rows_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) rows = rows_on_screen ();
+
+  return rows->len >= 12;
+}
+
+static double
+percentile_ms (GArray *values,
+               double  p)
+{
+  gint64 *v = (gint64 *) values->data;
+  guint i;
+
+  if (values->len == 0)
+    return -1;
+  i = (guint) (p * (values->len - 1) + 0.5);
+  return v[MIN (i, values->len - 1)] / 1000.0;
+}
+
+static int
+compare_us (gconstpointer a,
+            gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int n_todos = 1000, drops = 200, gap_ms = 50;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *list_id = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(CairnPool) pool = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  GOptionEntry entries[] = {
+    { "todos", 0, 0, G_OPTION_ARG_INT, &n_todos, "Top-level tasks in the list", "N" },
+    { "drops", 0, 0, G_OPTION_ARG_INT, &drops, "Drops to measure", "N" },
+    { "gap-ms", 0, 0, G_OPTION_ARG_INT, &gap_ms, "Idle main loop between drops", "MS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn drop-to-repaint benchmark");
+  gboolean started = FALSE;
+  CairnWindow *window;
+  guint missed = 0;
+  gint64 handler_us = 0, handler_cpu_us = 0, open_cpu;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (n_todos < 20 || drops < 1 || gap_ms < 0)
+    {
+      g_printerr ("--todos must be at least 20, --drops at least 1\n");
+      return 2;
+    }
+
+  gtk_init ();
+  adw_init ();
+  cairn_ui_init ();
+
+  dir = g_dir_make_tmp ("cairn-bench-reorder-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "workspace.db", NULL);
+  store = cairn_store_open (path, &error);
+  if (store == NULL)
+    g_error ("Cannot open %s: %s", path, error->message);
+  list_id = cairn_store_create_list (store, "Long", &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < n_todos; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Task %d", i + 1);
+      g_autofree char *id = cairn_store_create_todo (store, list_id, title, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      for (int j = 0; i % 10 == 0 && j < 2; j++)
+        {
+          g_autofree char *sub = g_strdup_printf ("Task %d.%d", i + 1, j + 1);
+
+          g_free (cairn_store_create_subtask (store, list_id, id, sub, NULL, NULL, &error));
+          g_assert_no_error (error);
+        }
+    }
+
+  pool = cairn_pool_new (store);
+  settings = bench_settings (list_id);
+  window = cairn_window_new (NULL, settings, pool);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  /* Opening the list: its top-level model and, every task being open, a
+   * children model per task. */
+  cairn_window_select_page (window, NULL);
+  open_cpu = cpu_us ();
+  cairn_window_select_page (window, list_id);
+  open_cpu = cpu_us () - open_cpu;
+  {
+    GtkWidget *view = GTK_WIDGET (window);
+
+    while (view != NULL && !CAIRN_IS_TODO_VIEW (view))
+      {
+        GtkWidget *next = gtk_widget_get_first_child (view);
+
+        /* depth first, the first todo view */
+        if (next == NULL)
+          {
+            while (view != NULL && gtk_widget_get_next_sibling (view) == NULL)
+              view = gtk_widget_get_parent (view);
+            next = view != NULL ? gtk_widget_get_next_sibling (view) : NULL;
+          }
+        view = next;
+      }
+    g_assert_nonnull (view);
+    list_view = GTK_WIDGET (CAIRN_TODO_VIEW (view)->list_view);
+  }
+  if (!wait_until (rows_shown, NULL, 20))
+    g_error ("The list did not show its rows");
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (on_after_paint), NULL);
+  g_timeout_add (300, set_flag, &started);
+  wait_until (flag_set, &started, 5);
+
+  samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  cpu_samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (int d = 0; d < drops; d++)
+    {
+      g_autoptr(GPtrArray) rows = rows_on_screen ();
+      GtkWidget *first, *box;
+      GtkDropTarget *target = NULL;
+      g_autoptr(GListModel) controllers = NULL;
+      g_auto(GValue) value = G_VALUE_INIT;
+      gboolean handled = FALSE;
+
+      if (rows->len < 12)
+        g_error ("Only %u rows on screen", rows->len);
+      first = g_ptr_array_index (rows, 0);
+      for (box = first; box != NULL && !gtk_widget_has_css_class (box, "todo-item");
+           box = gtk_widget_get_parent (box))
+        ;
+      controllers = gtk_widget_observe_controllers (box);
+      for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+        {
+          g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+          if (GTK_IS_DROP_TARGET (controller))
+            target = GTK_DROP_TARGET (controller);
+        }
+      g_assert_nonnull (target);
+      /* A top-level task some rows down (a subtask would stay under its
+       * parent when dropped before a top-level row, which is fine too). */
+      moving = cairn_todo_row_get_todo (g_ptr_array_index (rows, 5 + d % 6));
+      anchor = cairn_todo_row_get_todo (CAIRN_TODO_ROW (first));
+      g_value_init (&value, CAIRN_TYPE_TODO);
+      g_value_set_object (&value, moving);
+
+      cpu_at = cpu_us ();
+      dropped_at = g_get_monotonic_time ();
+      g_signal_emit_by_name (target, "drop", &value, 10.0, 2.0, &handled);
+      if (!handled)
+        g_error ("The drop was refused");
+      handler_us += g_get_monotonic_time () - dropped_at;
+      handler_cpu_us += cpu_us () - cpu_at;
+      if (!wait_until (moving_painted, NULL, 5))
+        {
+          missed++;
+          moving = NULL;
+        }
+      spin (gap_ms);
+    }
+
+  g_array_sort (samples, compare_us);
+  g_array_sort (cpu_samples, compare_us);
+  printf ("{\"bench\": \"ui-drop-to-repaint\", \"todos\": %d, \"rows\": %d, \"drops\": %u, "
+          "\"missed\": %u, \"open_list_cpu_ms\": %.1f, \"handler_mean_ms\": %.2f, \"handler_cpu_mean_ms\": %.2f, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, "
+          "\"cpu_p50_ms\": %.2f, \"cpu_p99_ms\": %.2f, \"renderer\": \"%s\"}\n",
+          n_todos, n_todos + 2 * ((n_todos + 9) / 10), samples->len, missed, open_cpu / 1000.0, handler_us / 1000.0 / drops,
+          handler_cpu_us / 1000.0 / drops,
+          percentile_ms (samples, 0.5), percentile_ms (samples, 0.9), percentile_ms (samples, 0.99),
+          percentile_ms (samples, 1.0),
+          percentile_ms (cpu_samples, 0.5), percentile_ms (cpu_samples, 0.99),
+          g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_array_unref (samples);
+  g_array_unref (cpu_samples);
+  g_clear_object (&pool);
+  g_clear_object (&store);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_unlink (path);
+    g_unlink (wal);
+    g_unlink (shm);
+    g_rmdir (dir);
+  }
+  return missed == 0 ? 0 : 1;
+}
