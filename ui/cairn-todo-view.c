@@ -603,8 +603,9 @@ reveal_tick (GtkWidget     *widget,
 
   if (row != NULL && gtk_widget_get_mapped (row))
     {
-      /* The list item around the row: focused, it is the one selected. */
-      gtk_widget_grab_focus (gtk_widget_get_parent (row));
+      /* The row itself takes the focus (it is focusable: Enter on it
+       * opens its details); the list item around it follows. */
+      gtk_widget_grab_focus (row);
       return G_SOURCE_REMOVE;
     }
   return ++reveal->frames < 10 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;

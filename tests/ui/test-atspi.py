@@ -264,6 +264,81 @@ try:
     click(check)
     wait_for("Oat milk to be open again", lambda: not done("Oat milk"))
     print("ok: task completed and reopened with its check box")
+
+    # A subtask and a tag from the task's details, then the task found
+    # again by the global search (issue 14's "add a task with a subtask and
+    # a tag and find it by search").
+    def todo_id(title):
+        for line in cli("todos", list_id, "--all").splitlines():
+            parts = line.split("  ")
+            if len(parts) >= 2 and parts[-1] == title:
+                return parts[0].split()[-1]
+        return None
+    oat_id = wait_for("Oat milk's id", lambda: todo_id("Oat milk"))
+
+    def menu_of(check):
+        node = check.parent
+        while node is not None:
+            menu = pyatspi.findDescendant(
+                node, lambda n: n is not None and n.name == "Task Menu" and has_actions(n), True)
+            if menu is not None:
+                return menu
+            node = node.parent
+        return None
+    press(wait_for("Oat milk's Task Menu", lambda: menu_of(check)))
+    press(wait_for("the Details menu item", lambda: find(app, "Details", ("menu item",))))
+    subtask_entry = wait_for("the New subtask entry of the details",
+                             lambda: find(app, "New subtask", ("text",), actionable=False))
+    click(subtask_entry)
+    wait_for("the New subtask entry to have the focus",
+             lambda: subtask_entry.getState().contains(pyatspi.STATE_FOCUSED))
+    subtask_entry.queryEditableText().setTextContents("Pour into the jug")
+    key(RETURN)
+    wait_for("the subtask to be added under Oat milk",
+             lambda: "Pour into the jug" in cli("subtasks", oat_id))
+    print("ok: subtask added from the task's details")
+
+    tag_entry = wait_for("the New tag entry of the details",
+                         lambda: find(app, "New tag", ("text",), actionable=False))
+    click(tag_entry)
+    wait_for("the New tag entry to have the focus",
+             lambda: tag_entry.getState().contains(pyatspi.STATE_FOCUSED))
+    tag_entry.queryEditableText().setTextContents("dairy")
+    key(RETURN)
+    wait_for("Oat milk to carry the tag dairy",
+             lambda: "dairy" in cli("details", oat_id))
+    print("ok: tag added from the task's details")
+
+    press(wait_for("the Search button", lambda: find(app, "Search", BUTTON)))
+    search_entry = wait_for("the search entry",
+                            lambda: find(app, "Search Tasks and Notes", ("text", "entry"),
+                                         actionable=False))
+    click(search_entry)
+    wait_for("the search entry to have the focus",
+             lambda: search_entry.getState().contains(pyatspi.STATE_FOCUSED))
+    search_entry.queryEditableText().setTextContents("jug")
+    results = wait_for("the search results", lambda: find(app, "Search Results",
+                                                          ("list", "list box", "table"),
+                                                          actionable=False))
+    wait_for("the subtask among the results",
+             lambda: pyatspi.findDescendant(
+                 results, lambda n: n is not None and n.name is not None
+                 and "Pour into the jug" in n.name, True))
+    key(RETURN)
+
+    def details_title():
+        # The rows' titles are named "Task title" too: look in the pane.
+        pane = pyatspi.findDescendant(app, lambda n: n is not None and n.name == "Task Details"
+                                      and n.getRoleName() not in BUTTON, True)
+        node = pane and find(pane, "Task title", ("text", "entry"), actionable=False)
+        if node is None:
+            return None
+        text = node.queryText()
+        return text.getText(0, text.characterCount)
+    wait_for("the found subtask's details to open",
+             lambda: details_title() == "Pour into the jug",
+             explain=lambda: f"the details' title is {details_title()!r}")
+    print("ok: the subtask found by search and opened with Enter")
 finally:
     # Put the pointer back: without a window manager the keyboard focus
     # follows it, and later tests on the same display expect it where it was.
