@@ -79,8 +79,10 @@ test_valid_events (void)
 
   /* The catalogue is exactly the events the issue asks for, and those of
    * issue 13's priorities and tags, due times, reminders and repeats, and
-   * notes on a task. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 32);
+   * notes on a task, and issue 14's pinned notes. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 34);
+  g_assert_true (g_hash_table_contains (names, "note.pinned"));
+  g_assert_true (g_hash_table_contains (names, "note.unpinned"));
   g_assert_true (g_hash_table_contains (names, "todo.reminder_dismissed"));
   g_assert_true (g_hash_table_contains (names, "todo.repeat_cleared"));
   g_assert_true (g_hash_table_contains (names, "todo.notes_edited"));
