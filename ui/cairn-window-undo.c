@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-window-undo.c: the window's undo history.
+ *
+ * A list of entries, oldest first, and a cursor: entries before it can be
+ * undone, from it on redone. Pushing drops what could be redone and keeps
+ * at most MAX_ENTRIES. The history lives on the window as object data
+ * (cleared when another workspace is opened): it holds ids, which mean
+ * something in one workspace only.
+ *
+ * An entry whose undo finds the object already as it was before (a
+ * deletion already undone by its toast's Undo) is passed over, and the
+ * next one is undone in the same go: one Ctrl+Z, one visible change. */
+#define G_LOG_DOMAIN "cairn-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cairn-window-private.h"
+#include "cairn-window-undo.h"
+
+#define MAX_ENTRIES 100
+
+typedef struct
+{
+  CairnUndoField  field;
+  char           *id;
+  GVariant       *before;
+  GVariant       *after;
+} Entry;
+
+typedef struct
+{
+  GPtrArray *entries;  /* Entry* */
+  guint      cursor;   /* entries[0 .. cursor) can be undone */
+} History;
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  g_free (entry->id);
+  g_variant_unref (entry->before);
+  g_variant_unref (entry->after);
+  g_free (entry);
+}
+
+static void
+history_free (gpointer data)
+{
+  History *history = data;
+
+  g_ptr_array_unref (history->entries);
+  g_free (history);
+}
+
+static History *
+get_history (CairnWindow *self)
+{
+  History *history = g_object_get_data (G_OBJECT (self), "cairn-undo-history");
+
+  if (history == NULL)
+    {
+      history = g_new0 (History, 1);
+      history->entries = g_ptr_array_new_with_free_func (entry_free);
+      g_object_set_data_full (G_OBJECT (self), "cairn-undo-history", history, history_free);
+    }
+  return history;
+}
+
+static void
+sync_actions (CairnWindow *self)
+{
+  History *history = get_history (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", history->cursor > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo",
+                                 history->cursor < history->entries->len);
+}
+
+static CairnWindow *
+window_of (GtkWidget *widget)
+{
+  GtkRoot *root;
+
+  if (widget == NULL)
+    return NULL;
+  root = gtk_widget_get_root (widget);
+  return CAIRN_IS_WINDOW (root) ? CAIRN_WINDOW (root) : NULL;
+}
+
+void
+_cairn_window_push_undo (GtkWidget      *widget,
+                         CairnUndoField  field,
+                         const char     *id,
+                         GVariant       *before,
+                         GVariant       *after)
+{
+  CairnWindow *self = window_of (widget);
+  History *history;
+  Entry *entry;
+
+  g_return_if_fail (id != NULL && before != NULL && after != NULL);
+
+  g_variant_ref_sink (before);
+  g_variant_ref_sink (after);
+  if (self == NULL || g_variant_equal (before, after))
+    {
+      g_variant_unref (before);
+      g_variant_unref (after);
+      return;
+    }
+
+  history = get_history (self);
+  g_ptr_array_set_size (history->entries, history->cursor);
+  if (history->entries->len >= MAX_ENTRIES)
+    g_ptr_array_remove_index (history->entries, 0);
+  entry = g_new0 (Entry, 1);
+  entry->field = field;
+  entry->id = g_strdup (id);
+  entry->before = before;
+  entry->after = after;
+  g_ptr_array_add (history->entries, entry);
+  history->cursor = history->entries->len;
+  sync_actions (self);
+}
+
+void
+_cairn_window_push_undo_deleted (GtkWidget      *widget,
+                                 CairnUndoField  field,
+                                 const char     *id)
+{
+  _cairn_window_push_undo (widget, field, id,
+                           g_variant_new_boolean (FALSE), g_variant_new_boolean (TRUE));
+}
+
+void
+_cairn_window_push_undo_title (GtkWidget      *widget,
+                               CairnUndoField  field,
+                               const char     *id,
+                               const char     *before,
+                               const char     *after)
+{
+  _cairn_window_push_undo (widget, field, id,
+                           g_variant_new_string (before), g_variant_new_string (after));
+}
+
+void
+_cairn_window_push_undo_pin (GtkWidget  *widget,
+                             const char *note_id,
+                             gboolean    was_pinned)
+{
+  _cairn_window_push_undo (widget, CAIRN_UNDO_NOTE_PINNED, note_id,
+                           g_variant_new_boolean (was_pinned),
+                           g_variant_new_boolean (!was_pinned));
+}
+
+void
+_cairn_window_push_undo_restorable (GtkWidget  *widget,
+                                    const char *restore_action,
+                                    const char *id)
+{
+  CairnUndoField field = g_str_equal (restore_action, "win.restore-list") ? CAIRN_UNDO_LIST_DELETED :
+                         g_str_equal (restore_action, "win.restore-note") ? CAIRN_UNDO_NOTE_DELETED :
+                         CAIRN_UNDO_TODO_DELETED;
+
+  _cairn_window_push_undo_deleted (widget, field, id);
+}
+
+/* ---- The store's calls, recorded ----------------------------------------- */
+
+gboolean
+_cairn_undo_set_todo_done (GtkWidget   *widget,
+                           CairnPool   *pool,
+                           const char  *todo_id,
+                           gboolean     done,
+                           GError     **error)
+{
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  gboolean was = todo != NULL && cairn_todo_get_done (todo);
+
+  if (!cairn_store_set_todo_done (cairn_pool_get_store (pool), todo_id, done, error))
+    return FALSE;
+  _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_DONE, todo_id,
+                           g_variant_new_boolean (was), g_variant_new_boolean (done));
+  return TRUE;
+}
+
+gboolean
+_cairn_undo_rename_todo (GtkWidget   *widget,
+                         CairnPool   *pool,
+                         const char  *todo_id,
+                         const char  *title,
+                         GError     **error)
+{
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  g_autofree char *was = g_strdup (todo != NULL ? cairn_todo_get_title (todo) : NULL);
+
+  if (!cairn_store_rename_todo (cairn_pool_get_store (pool), todo_id, title, error))
+    return FALSE;
+  todo = cairn_pool_lookup_todo (pool, todo_id);
+  if (was != NULL && todo != NULL)
+    _cairn_window_push_undo_title (widget, CAIRN_UNDO_TODO_TITLE, todo_id, was,
+                                   cairn_todo_get_title (todo));
+  return TRUE;
+}
+
+gboolean
+_cairn_undo_set_todo_due (GtkWidget   *widget,
+                          CairnPool   *pool,
+                          const char  *todo_id,
+                          const char  *due,
+                          GError     **error)
+{
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  g_autofree char *was = g_strdup (todo != NULL ? cairn_todo_get_due (todo) : NULL);
+
+  if (!cairn_store_set_todo_due (cairn_pool_get_store (pool), todo_id, due, error))
+    return FALSE;
+  if (todo != NULL)
+    _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_DUE, todo_id,
+                             g_variant_new_maybe (G_VARIANT_TYPE_STRING,
+                                                  was != NULL ? g_variant_new_string (was) : NULL),
+                             g_variant_new_maybe (G_VARIANT_TYPE_STRING,
+                                                  due != NULL ? g_variant_new_string (due) : NULL));
+  return TRUE;
+}
+
+static GVariant *
+maybe_string (const char *str)
+{
+  return g_variant_new_maybe (G_VARIANT_TYPE_STRING,
+                              str != NULL ? g_variant_new_string (str) : NULL);
+}
+
+GVariant *
+_cairn_undo_todo_place (CairnPool *pool,
+                        CairnTodo *todo)
+{
+  g_autoptr(GListModel) todos = NULL;
+  const char *parent_id = cairn_todo_get_parent_id (todo);
+  const char *position = cairn_todo_get_position (todo);
+  g_autoptr(CairnTodo) next = NULL;
+  g_autoptr(CairnTodo) prev = NULL;
+
+  /* Its siblings just before and after it (by position, then id). */
+  todos = cairn_pool_get_todos (pool, cairn_todo_get_list_id (todo));
+  for (guint i = 0; i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) other = g_list_model_get_item (todos, i);
+      int c;
+
+      if (other == todo || g_strcmp0 (cairn_todo_get_parent_id (other), parent_id) != 0)
+        continue;
+      c = g_strcmp0 (cairn_todo_get_position (other), position);
+      if (c == 0)
+        c = g_strcmp0 (cairn_todo_get_id (other), cairn_todo_get_id (todo));
+      if (c > 0 && (next == NULL ||
+                    g_strcmp0 (cairn_todo_get_position (other), cairn_todo_get_position (next)) < 0))
+        g_set_object (&next, other);
+      if (c < 0 && (prev == NULL ||
+                    g_strcmp0 (cairn_todo_get_position (other), cairn_todo_get_position (prev)) > 0))
+        g_set_object (&prev, other);
+    }
+  return g_variant_new ("(@ms@ms@ms@ms)",
+                        maybe_string (cairn_todo_get_list_id (todo)),
+                        maybe_string (parent_id),
+                        maybe_string (next != NULL ? cairn_todo_get_id (next) : NULL),
+                        maybe_string (next == NULL && prev != NULL ? cairn_todo_get_id (prev) : NULL));
+}
+
+gboolean
+_cairn_undo_move_todo (GtkWidget   *widget,
+                       CairnPool   *pool,
+                       const char  *todo_id,
+                       const char  *list_id,
+                       const char  *before_id,
+                       const char  *after_id,
+                       GError     **error)
+{
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  g_autoptr(GVariant) was = todo != NULL ? g_variant_ref_sink (_cairn_undo_todo_place (pool, todo))
+                                         : NULL;
+
+  if (!cairn_store_move_todo (cairn_pool_get_store (pool), todo_id, list_id, before_id, after_id,
+                              error))
+    return FALSE;
+  todo = cairn_pool_lookup_todo (pool, todo_id);
+  if (was != NULL && todo != NULL)
+    _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
+                             _cairn_undo_todo_place (pool, todo));
+  return TRUE;
+}
+
+gboolean
+_cairn_undo_rename_list (GtkWidget   *widget,
+                         CairnPool   *pool,
+                         const char  *list_id,
+                         const char  *title,
+                         GError     **error)
+{
+  CairnList *list = cairn_pool_lookup_list (pool, list_id);
+  g_autofree char *was = g_strdup (list != NULL ? cairn_list_get_title (list) : NULL);
+
+  if (!cairn_store_rename_list (cairn_pool_get_store (pool), list_id, title, error))
+    return FALSE;
+  list = cairn_pool_lookup_list (pool, list_id);
+  if (was != NULL && list != NULL)
+    _cairn_window_push_undo_title (widget, CAIRN_UNDO_LIST_TITLE, list_id, was,
+                                   cairn_list_get_title (list));
+  return TRUE;
+}
+
+gboolean
+_cairn_undo_rename_note (GtkWidget   *widget,
+                         CairnPool   *pool,
+                         const char  *note_id,
+                         const char  *title,
+                         GError     **error)
+{
+  CairnNote *note = cairn_pool_lookup_note (pool, note_id);
+  g_autofree char *was = g_strdup (note != NULL ? cairn_note_get_title (note) : NULL);
+
+  if (!cairn_store_rename_note (cairn_pool_get_store (pool), note_id, title, error))
+    return FALSE;
+  note = cairn_pool_lookup_note (pool, note_id);
+  if (was != NULL && note != NULL)
+    _cairn_window_push_undo_title (widget, CAIRN_UNDO_NOTE_TITLE, note_id, was,
+                                   cairn_note_get_title (note));
+  return TRUE;
+}
+
+/* ---- Applying a value ----------------------------------------------------- */
+
+static CairnObjectKind
+kind_of (CairnUndoField field)
+{
+  switch (field)
+    {
+    case CAIRN_UNDO_LIST_TITLE:
+    case CAIRN_UNDO_LIST_DELETED:
+      return CAIRN_OBJECT_LIST;
+    case CAIRN_UNDO_NOTE_TITLE:
+    case CAIRN_UNDO_NOTE_DELETED:
+    case CAIRN_UNDO_NOTE_PINNED:
+      return CAIRN_OBJECT_NOTE;
+    case CAIRN_UNDO_TODO_TITLE:
+    case CAIRN_UNDO_TODO_DONE:
+    case CAIRN_UNDO_TODO_DELETED:
+    case CAIRN_UNDO_TODO_DUE:
+    case CAIRN_UNDO_TODO_PLACE:
+    default:
+      return CAIRN_OBJECT_TODO;
+    }
+}
+
+static gboolean
+is_deletion (CairnUndoField field)
+{
+  return field == CAIRN_UNDO_TODO_DELETED || field == CAIRN_UNDO_LIST_DELETED ||
+         field == CAIRN_UNDO_NOTE_DELETED;
+}
+
+/* Puts @value back; FALSE with a sentence for people in *message. */
+static gboolean
+apply (CairnStore   *store,
+       const Entry  *entry,
+       GVariant     *value,
+       char        **message)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean deleted = FALSE;
+  g_autoptr(JsonNode) row = NULL;
+  const char *id = entry->id;
+  gboolean ok = FALSE;
+
+  /* Whether the object is still there, to say so in words when it is not
+   * (deleted on another device, or from cairn-cli). */
+  row = cairn_store_read_object (store, kind_of (entry->field), id, &deleted, &error);
+  if (row == NULL || (deleted && !is_deletion (entry->field)))
+    {
+      switch (kind_of (entry->field))
+        {
+        case CAIRN_OBJECT_LIST:
+          *message = g_strdup (_("The list was deleted on another device"));
+          break;
+        case CAIRN_OBJECT_NOTE:
+          *message = g_strdup (_("The note was deleted on another device"));
+          break;
+        case CAIRN_OBJECT_TODO:
+        case CAIRN_OBJECT_TAG:
+        default:
+          *message = g_strdup (_("The task was deleted on another device"));
+          break;
+        }
+      if (error != NULL)
+        g_debug ("Undo: %s", error->message);
+      return FALSE;
+    }
+
+  switch (entry->field)
+    {
+    case CAIRN_UNDO_TODO_TITLE:
+      ok = cairn_store_rename_todo (store, id, g_variant_get_string (value, NULL), &error);
+      break;
+    case CAIRN_UNDO_TODO_DONE:
+      ok = cairn_store_set_todo_done (store, id, g_variant_get_boolean (value), &error);
+      break;
+    case CAIRN_UNDO_TODO_DELETED:
+      ok = g_variant_get_boolean (value) ? cairn_store_delete_todo (store, id, &error)
+                                         : cairn_store_restore_todo (store, id, &error);
+      break;
+    case CAIRN_UNDO_TODO_DUE:
+      {
+        g_autoptr(GVariant) due = g_variant_get_maybe (value);
+
+        ok = cairn_store_set_todo_due (store, id, due != NULL ? g_variant_get_string (due, NULL)
+                                                              : NULL, &error);
+      }
+      break;
+    case CAIRN_UNDO_TODO_PLACE:
+      {
+        g_autofree char *list_id = NULL, *parent_id = NULL, *before_id = NULL, *after_id = NULL;
+
+        g_variant_get (value, "(msmsmsms)", &list_id, &parent_id, &before_id, &after_id);
+        ok = cairn_store_move_todo_under (store, id, list_id, parent_id, before_id, after_id,
+                                          &error);
+        /* A neighbour that moved or went: at the end of the same place. */
+        if (!ok && (before_id != NULL || after_id != NULL))
+          {
+            g_clear_error (&error);
+            ok = cairn_store_move_todo_under (store, id, list_id, parent_id, NULL, NULL, &error);
+          }
+      }
+      break;
+    case CAIRN_UNDO_LIST_TITLE:
+      ok = cairn_store_rename_list (store, id, g_variant_get_string (value, NULL), &error);
+      break;
+    case CAIRN_UNDO_LIST_DELETED:
+      ok = g_variant_get_boolean (value) ? cairn_store_delete_list (store, id, &error)
+                                         : cairn_store_restore_list (store, id, &error);
+      break;
+    case CAIRN_UNDO_NOTE_TITLE:
+      ok = cairn_store_rename_note (store, id, g_variant_get_string (value, NULL), &error);
+      break;
+    case CAIRN_UNDO_NOTE_DELETED:
+      ok = g_variant_get_boolean (value) ? cairn_store_delete_note (store, id, &error)
+                                         : cairn_store_restore_note (store, id, &error);
+      break;
+    case CAIRN_UNDO_NOTE_PINNED:
+      ok = cairn_store_set_note_pinned (store, id, g_variant_get_boolean (value), &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!ok)
+    {
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE))
+        *message = g_strdup (_("The disk is full"));
+      else if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
+        *message = g_strdup (_("The place it was in is gone"));
+      else
+        *message = g_strdup (_("The change could not be saved"));
+      g_debug ("Undo: %s", error->message);
+    }
+  return ok;
+}
+
+/* A deletion whose object is already back (its toast's Undo): nothing to
+ * undo there. */
+static gboolean
+already_undone (CairnStore  *store,
+                const Entry *entry)
+{
+  gboolean deleted = FALSE;
+  g_autoptr(JsonNode) row = NULL;
+
+  if (!is_deletion (entry->field))
+    return FALSE;
+  row = cairn_store_read_object (store, kind_of (entry->field), entry->id, &deleted, NULL);
+  return row != NULL && !deleted;
+}
+
+static void
+show_toast (CairnWindow *self,
+            const char  *text,
+            const char  *button,
+            const char  *action)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  /* Long enough to reach its button with the keyboard (F6 to the toast). */
+  adw_toast_set_timeout (toast, 10);
+  if (button != NULL)
+    {
+      adw_toast_set_button_label (toast, button);
+      adw_toast_set_action_name (toast, action);
+    }
+  cairn_window_add_toast (self, toast);
+}
+
+static void
+win_undo (GtkWidget  *widget,
+          const char *action_name,
+          GVariant   *parameter)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+  History *history = get_history (self);
+  g_autofree char *message = NULL;
+  CairnStore *store;
+
+  if (self->pool == NULL)
+    return;
+  store = cairn_pool_get_store (self->pool);
+
+  while (history->cursor > 0)
+    {
+      Entry *entry = history->entries->pdata[--history->cursor];
+
+      if (already_undone (store, entry))
+        continue;
+      if (!apply (store, entry, entry->before, &message))
+        {
+          g_autofree char *text = g_strdup_printf (_("Could not undo: %s"), message);
+
+          /* It cannot be redone either: forget it. */
+          g_ptr_array_remove_index (history->entries, history->cursor);
+          show_toast (self, text, NULL, NULL);
+        }
+      else
+        show_toast (self, _("Undone"), _("_Redo"), "win.redo");
+      break;
+    }
+  sync_actions (self);
+}
+
+static void
+win_redo (GtkWidget  *widget,
+          const char *action_name,
+          GVariant   *parameter)
+{
+  CairnWindow *self = CAIRN_WINDOW (widget);
+  History *history = get_history (self);
+  g_autofree char *message = NULL;
+  Entry *entry;
+
+  if (self->pool == NULL || history->cursor >= history->entries->len)
+    return;
+
+  entry = history->entries->pdata[history->cursor];
+  if (!apply (cairn_pool_get_store (self->pool), entry, entry->after, &message))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not redo: %s"), message);
+
+      g_ptr_array_remove_index (history->entries, history->cursor);
+      show_toast (self, text, NULL, NULL);
+    }
+  else
+    {
+      history->cursor++;
+      show_toast (self, _("Redone"), _("_Undo"), "win.undo");
+    }
+  sync_actions (self);
+}
+
+void
+_cairn_window_class_install_undo (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, win_undo);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, win_redo);
+  /* Window shortcuts: a focused text field or note body takes Ctrl+Z first,
+   * for its own typing. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK,
+                                       "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+}
+
+void
+_cairn_window_undo_clear (GtkWidget *window)
+{
+  History *history;
+
+  g_return_if_fail (CAIRN_IS_WINDOW (window));
+
+  history = get_history (CAIRN_WINDOW (window));
+  g_ptr_array_set_size (history->entries, 0);
+  history->cursor = 0;
+  sync_actions (CAIRN_WINDOW (window));
+}
+
+guint
+_cairn_window_undo_get_n_undo (GtkWidget *window)
+{
+  g_return_val_if_fail (CAIRN_IS_WINDOW (window), 0);
+  return get_history (CAIRN_WINDOW (window))->cursor;
+}
+
+guint
+_cairn_window_undo_get_n_redo (GtkWidget *window)
+{
+  History *history;
+
+  g_return_val_if_fail (CAIRN_IS_WINDOW (window), 0);
+  history = get_history (CAIRN_WINDOW (window));
+  return history->entries->len - history->cursor;
+}
