@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-ui.h"
+#include "cairn-markdown.h"
 #include "cairn-note-buffer.h"
 #include "cairn-note-row.h"
 #include "cairn-notes-view.h"
@@ -537,6 +538,7 @@ cairn_notes_view_init (CairnNotesView *self)
   cairn_ui_limit_title_entry (self->title_entry);
   self->unsaved = g_ptr_array_new_with_free_func (g_object_unref);
 
+  cairn_markdown_attach (self->body_view);
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",
                     G_CALLBACK (on_body_insert_text), self);
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "delete-range",
