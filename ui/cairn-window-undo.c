@@ -90,6 +90,14 @@ window_of (GtkWidget *widget)
   return CAIRN_IS_WINDOW (root) ? CAIRN_WINDOW (root) : NULL;
 }
 
+static GtkWidget *
+window_ref (GtkWidget *widget)
+{
+  CairnWindow *window = window_of (widget);
+
+  return window != NULL ? g_object_ref (GTK_WIDGET (window)) : NULL;
+}
+
 void
 _cairn_window_push_undo (GtkWidget      *widget,
                          CairnUndoField  field,
@@ -177,12 +185,15 @@ _cairn_undo_set_todo_done (GtkWidget   *widget,
                            gboolean     done,
                            GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
   gboolean was = todo != NULL && cairn_todo_get_done (todo);
 
   if (!cairn_store_set_todo_done (cairn_pool_get_store (pool), todo_id, done, error))
     return FALSE;
-  _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_DONE, todo_id,
+  _cairn_window_push_undo (window, CAIRN_UNDO_TODO_DONE, todo_id,
                            g_variant_new_boolean (was), g_variant_new_boolean (done));
   return TRUE;
 }
@@ -194,6 +205,9 @@ _cairn_undo_rename_todo (GtkWidget   *widget,
                          const char  *title,
                          GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
   g_autofree char *was = g_strdup (todo != NULL ? cairn_todo_get_title (todo) : NULL);
 
@@ -201,7 +215,7 @@ _cairn_undo_rename_todo (GtkWidget   *widget,
     return FALSE;
   todo = cairn_pool_lookup_todo (pool, todo_id);
   if (was != NULL && todo != NULL)
-    _cairn_window_push_undo_title (widget, CAIRN_UNDO_TODO_TITLE, todo_id, was,
+    _cairn_window_push_undo_title (window, CAIRN_UNDO_TODO_TITLE, todo_id, was,
                                    cairn_todo_get_title (todo));
   return TRUE;
 }
@@ -213,13 +227,16 @@ _cairn_undo_set_todo_due (GtkWidget   *widget,
                           const char  *due,
                           GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
   g_autofree char *was = g_strdup (todo != NULL ? cairn_todo_get_due (todo) : NULL);
 
   if (!cairn_store_set_todo_due (cairn_pool_get_store (pool), todo_id, due, error))
     return FALSE;
   if (todo != NULL)
-    _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_DUE, todo_id,
+    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_DUE, todo_id,
                              g_variant_new_maybe (G_VARIANT_TYPE_STRING,
                                                   was != NULL ? g_variant_new_string (was) : NULL),
                              g_variant_new_maybe (G_VARIANT_TYPE_STRING,
@@ -279,6 +296,9 @@ _cairn_undo_move_todo (GtkWidget   *widget,
                        const char  *after_id,
                        GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
   g_autoptr(GVariant) was = todo != NULL ? g_variant_ref_sink (_cairn_undo_todo_place (pool, todo))
                                          : NULL;
@@ -288,7 +308,7 @@ _cairn_undo_move_todo (GtkWidget   *widget,
     return FALSE;
   todo = cairn_pool_lookup_todo (pool, todo_id);
   if (was != NULL && todo != NULL)
-    _cairn_window_push_undo (widget, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
+    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
                              _cairn_undo_todo_place (pool, todo));
   return TRUE;
 }
@@ -300,6 +320,9 @@ _cairn_undo_rename_list (GtkWidget   *widget,
                          const char  *title,
                          GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnList *list = cairn_pool_lookup_list (pool, list_id);
   g_autofree char *was = g_strdup (list != NULL ? cairn_list_get_title (list) : NULL);
 
@@ -307,7 +330,7 @@ _cairn_undo_rename_list (GtkWidget   *widget,
     return FALSE;
   list = cairn_pool_lookup_list (pool, list_id);
   if (was != NULL && list != NULL)
-    _cairn_window_push_undo_title (widget, CAIRN_UNDO_LIST_TITLE, list_id, was,
+    _cairn_window_push_undo_title (window, CAIRN_UNDO_LIST_TITLE, list_id, was,
                                    cairn_list_get_title (list));
   return TRUE;
 }
@@ -319,6 +342,9 @@ _cairn_undo_rename_note (GtkWidget   *widget,
                          const char  *title,
                          GError     **error)
 {
+  /* The widget may go with the change (a row leaving its list): the
+   * window it is in is found first. */
+  g_autoptr(GtkWidget) window = window_ref (widget);
   CairnNote *note = cairn_pool_lookup_note (pool, note_id);
   g_autofree char *was = g_strdup (note != NULL ? cairn_note_get_title (note) : NULL);
 
@@ -326,7 +352,7 @@ _cairn_undo_rename_note (GtkWidget   *widget,
     return FALSE;
   note = cairn_pool_lookup_note (pool, note_id);
   if (was != NULL && note != NULL)
-    _cairn_window_push_undo_title (widget, CAIRN_UNDO_NOTE_TITLE, note_id, was,
+    _cairn_window_push_undo_title (window, CAIRN_UNDO_NOTE_TITLE, note_id, was,
                                    cairn_note_get_title (note));
   return TRUE;
 }
