@@ -509,6 +509,38 @@ already_undone (CairnStore  *store,
   return row != NULL && !deleted;
 }
 
+/* What putting @value back did, in a person's words. */
+static char *
+describe (const Entry *entry,
+          GVariant    *value)
+{
+  switch (entry->field)
+    {
+    case CAIRN_UNDO_TODO_TITLE:
+    case CAIRN_UNDO_LIST_TITLE:
+    case CAIRN_UNDO_NOTE_TITLE:
+      /* Translators: %s is the title put back */
+      return g_strdup_printf (_("Renamed to “%s”"), g_variant_get_string (value, NULL));
+    case CAIRN_UNDO_TODO_DONE:
+      return g_strdup (g_variant_get_boolean (value) ? _("Task completed")
+                                                     : _("Task no longer completed"));
+    case CAIRN_UNDO_TODO_DELETED:
+      return g_strdup (g_variant_get_boolean (value) ? _("Task deleted") : _("Task restored"));
+    case CAIRN_UNDO_LIST_DELETED:
+      return g_strdup (g_variant_get_boolean (value) ? _("List deleted") : _("List restored"));
+    case CAIRN_UNDO_NOTE_DELETED:
+      return g_strdup (g_variant_get_boolean (value) ? _("Note deleted") : _("Note restored"));
+    case CAIRN_UNDO_NOTE_PINNED:
+      return g_strdup (g_variant_get_boolean (value) ? _("Note pinned") : _("Note unpinned"));
+    case CAIRN_UNDO_TODO_DUE:
+      return g_strdup (_("Due date changed"));
+    case CAIRN_UNDO_TODO_PLACE:
+      return g_strdup (_("Task moved"));
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static void
 show_toast (CairnWindow *self,
             const char  *text,
@@ -516,9 +548,17 @@ show_toast (CairnWindow *self,
             const char  *action)
 {
   AdwToast *toast = adw_toast_new (text);
+  AdwToast *previous = g_object_get_data (G_OBJECT (self), "cairn-undo-toast");
 
-  /* Long enough to reach its button with the keyboard (F6 to the toast). */
+  /* One at a time: the newest says what the last Ctrl+Z did, at once
+   * (ahead of a deletion's toast), and long enough to reach its button
+   * with the keyboard. */
+  if (previous != NULL)
+    adw_toast_dismiss (previous);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_timeout (toast, 10);
+  g_object_set_data_full (G_OBJECT (self), "cairn-undo-toast", g_object_ref (toast),
+                          g_object_unref);
   if (button != NULL)
     {
       adw_toast_set_button_label (toast, button);
@@ -556,7 +596,11 @@ win_undo (GtkWidget  *widget,
           show_toast (self, text, NULL, NULL);
         }
       else
-        show_toast (self, _("Undone"), _("_Redo"), "win.redo");
+        {
+          g_autofree char *text = describe (entry, entry->before);
+
+          show_toast (self, text, _("_Redo"), "win.redo");
+        }
       break;
     }
   sync_actions (self);
@@ -585,10 +629,32 @@ win_redo (GtkWidget  *widget,
     }
   else
     {
+      g_autofree char *text = describe (entry, entry->after);
+
       history->cursor++;
-      show_toast (self, _("Redone"), _("_Undo"), "win.undo");
+      show_toast (self, text, _("_Undo"), "win.undo");
     }
   sync_actions (self);
+}
+
+/* The keys: a focused text field or note body has its own Ctrl+Z for its
+ * typing, which runs first; when it has nothing (left) to undo the key
+ * comes here, and still does nothing, so that pressing it once too often
+ * in the middle of typing never undoes, say, a task deleted earlier. The
+ * menu's Undo and Redo always act on the window's history. */
+static gboolean
+on_undo_key (GtkWidget *widget,
+             GVariant  *args,
+             gpointer   user_data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (widget));
+  const char *action = g_variant_get_string (args, NULL);
+
+  if (focus != NULL &&
+      ((GTK_IS_TEXT (focus) && gtk_editable_get_editable (GTK_EDITABLE (focus))) ||
+       (GTK_IS_TEXT_VIEW (focus) && gtk_text_view_get_editable (GTK_TEXT_VIEW (focus)))))
+    return FALSE;
+  return gtk_widget_activate_action (widget, action, NULL);
 }
 
 void
@@ -596,14 +662,12 @@ _cairn_window_class_install_undo (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, win_undo);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, win_redo);
-  /* Window shortcuts: a focused text field or note body takes Ctrl+Z first,
-   * for its own typing. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK,
-                                       "win.undo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z,
-                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z,
-                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_z, GDK_CONTROL_MASK,
+                                on_undo_key, "s", "win.undo");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                on_undo_key, "s", "win.redo");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                on_undo_key, "s", "win.redo");
 }
 
 void

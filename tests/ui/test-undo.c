@@ -172,10 +172,18 @@ test_task_changes (Fixture       *f,
   g_assert_null (cairn_pool_lookup_todo (f->pool, milk));
   g_assert_cmpuint (_cairn_window_undo_get_n_undo (GTK_WIDGET (f->window)), ==, 4);
 
-  /* Each undo is one new event, newest change first. */
+  /* Each undo is one new event, newest change first, and says what it
+   * did in a toast that offers Redo. */
   pending = cairn_store_get_pending_count (f->store);
   g_assert_true (undo (f));
   g_assert_nonnull (cairn_pool_lookup_todo (f->pool, milk));
+  {
+    CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task restored", CAIRN_TEST_LABEL_IS };
+    CairnTestButtonQuery button = { GTK_WIDGET (f->window), "_Redo", NULL };
+
+    g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+    g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &button));
+  }
   g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending + 1);
   g_assert_true (undo (f));
   /* Back between a and c, where it was. */
