@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-notes-view.c: notes list and editor bound to the pool. */
+/* cairn-notes-view.c: notes list and editor bound to the pool; pinning. */
 #define G_LOG_DOMAIN "cairn-notes-view"
 
 #include "config.h"
