@@ -2,10 +2,10 @@
 /* cairn-note-row.c: one row of the notes list.
  *
  * The preview reads the note's body (cairn_note_get_body(), read from the
- * store when first asked for) only for rows that are bound, that is the
- * rows the list view has made, never for every note at start-up; a row
- * reads it again when "body" is notified (a local burst of typing or a
- * remote edit). The time label is refreshed every minute while the row is
+ * store when first asked for) only for rows that are shown (mapped), never
+ * for every note at start-up nor for the rows the list view keeps off
+ * screen; a shown row reads it again when "body" is notified (a local
+ * burst of typing or a remote edit), a hidden one when it is next shown. The time label is refreshed every minute while the row is
  * mapped. */
 #define G_LOG_DOMAIN "cairn-note-row"
 
@@ -25,6 +25,10 @@ struct _CairnNoteRow
   GtkWidget *preview;
   GtkWidget *edited;
   guint      tick_id;
+  GtkWidget *box;
+  guint      preview_stale : 1;  /* the body changed before the row was laid out */
+  guint      preview_read : 1;
+  guint      allocated : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnNoteRow, cairn_note_row, GTK_TYPE_WIDGET)
@@ -128,6 +132,11 @@ sync_edited (CairnNoteRow *self)
   gtk_label_set_label (GTK_LABEL (self->edited), text);
 }
 
+/* The body is read for rows that are shown only: GTK 4.8's list view
+ * binds (and maps) 200 rows whatever its height, about 15 on screen, but
+ * lays out only those on screen; reading 10 KB bodies for all 200 would be
+ * most of showing the Notes page. So a row reads it when it is first laid
+ * out, and again on a change once it has been. */
 static void
 sync_preview (CairnNoteRow *self)
 {
@@ -135,6 +144,13 @@ sync_preview (CairnNoteRow *self)
 
   if (self->note == NULL)
     return;
+  if (!self->allocated)
+    {
+      self->preview_stale = TRUE;
+      return;
+    }
+  self->preview_stale = FALSE;
+  self->preview_read = TRUE;
   preview = cairn_note_preview (cairn_note_get_body (self->note));
   gtk_label_set_label (GTK_LABEL (self->preview), preview[0] != '\0' ? preview : _("No text"));
 }
@@ -185,6 +201,33 @@ cairn_note_row_unmap (GtkWidget *widget)
 }
 
 static void
+cairn_note_row_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  gtk_widget_measure (CAIRN_NOTE_ROW (widget)->box, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+static void
+cairn_note_row_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  CairnNoteRow *self = CAIRN_NOTE_ROW (widget);
+
+  self->allocated = TRUE;
+  if (self->preview_stale)
+    sync_preview (self);
+  gtk_widget_allocate (self->box, width, height, baseline, NULL);
+}
+
+static void
 cairn_note_row_dispose (GObject *object)
 {
   CairnNoteRow *self = CAIRN_NOTE_ROW (object);
@@ -206,7 +249,8 @@ cairn_note_row_class_init (CairnNoteRowClass *klass)
   object_class->dispose = cairn_note_row_dispose;
   widget_class->map = cairn_note_row_map;
   widget_class->unmap = cairn_note_row_unmap;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = cairn_note_row_measure;
+  widget_class->size_allocate = cairn_note_row_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "cairn-note-row");
 }
 
@@ -255,6 +299,7 @@ cairn_note_row_init (CairnNoteRow *self)
   self->preview = dim_label ("dim-label");
   gtk_box_append (GTK_BOX (box), top);
   gtk_box_append (GTK_BOX (box), self->preview);
+  self->box = box;
   gtk_widget_set_parent (box, GTK_WIDGET (self));
 }
 
@@ -278,6 +323,8 @@ cairn_note_row_set_note (CairnNoteRow *self,
       g_signal_handlers_disconnect_by_data (self->note, self);
       g_clear_object (&self->note);
     }
+  self->preview_read = FALSE;
+  gtk_label_set_label (GTK_LABEL (self->preview), "");
   if (note == NULL)
     return;
 
@@ -297,4 +344,11 @@ cairn_note_row_get_note (CairnNoteRow *self)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_ROW (self), NULL);
   return self->note;
+}
+
+gboolean
+cairn_note_row_get_preview_read (CairnNoteRow *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_ROW (self), FALSE);
+  return self->preview_read;
 }

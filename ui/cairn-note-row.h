@@ -18,6 +18,9 @@ GtkWidget  *cairn_note_row_new       (void);
 void        cairn_note_row_set_note  (CairnNoteRow *self,
                                       CairnNote    *note);
 CairnNote  *cairn_note_row_get_note  (CairnNoteRow *self);
+/* Whether the row has read its note's body for the preview (it does once
+ * shown): for tests and benchmarks. */
+gboolean    cairn_note_row_get_preview_read (CairnNoteRow *self);
 
 /* What the row shows under the title: the first line of the body that
  * has text, without its Markdown markers (heading #, list and checklist

@@ -316,6 +316,49 @@ test_rows_preview_time_and_order (Fixture       *f,
                    cairn_note_get_edited_at (cairn_pool_lookup_note (f->pool, newer)));
 }
 
+static void
+count_previews (GtkWidget *widget,
+                guint     *bound,
+                guint     *read)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      if (CAIRN_IS_NOTE_ROW (c) && cairn_note_row_get_note (CAIRN_NOTE_ROW (c)) != NULL)
+        {
+          (*bound)++;
+          *read += cairn_note_row_get_preview_read (CAIRN_NOTE_ROW (c));
+        }
+      count_previews (c, bound, read);
+    }
+}
+
+/* The list view makes a row for each of 80 notes, but only those on
+ * screen read their note's body for the preview. */
+static void
+test_preview_read_on_screen_only (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint bound = 0, read = 0;
+
+  for (guint i = 0; i < 80; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Note %u", i);
+      g_autofree char *id = cairn_store_create_note (f->store, title, &error);
+
+      g_assert_no_error (error);
+      test_type_into_note (f->store, id, 0, "Some text of the note");
+    }
+  notes_view (f);
+  wait_label (f, "Note 79");
+  cairn_test_spin (100);
+  count_previews (GTK_WIDGET (f->window), &bound, &read);
+  g_assert_cmpuint (bound, ==, 80);
+  g_assert_cmpuint (read, >, 0);
+  g_assert_cmpuint (read, <, 40);
+}
+
 static gboolean
 note_is_pinned (gpointer data)
 {
@@ -552,6 +595,7 @@ main (int   argc,
   g_test_add_func ("/notes/format-edited", test_format_edited);
   g_test_add_func ("/notes/markdown-scan-line", test_scan_line);
   ADD ("/notes/rows-preview-time-and-order", test_rows_preview_time_and_order);
+  ADD ("/notes/preview-read-on-screen-only", test_preview_read_on_screen_only);
   ADD ("/notes/pin-from-menu", test_pin_from_menu);
   ADD ("/notes/markdown-tags", test_markdown_tags);
   ADD ("/notes/checklist-toggle", test_checklist_toggle);
