@@ -23,10 +23,12 @@
 
 typedef struct
 {
-  CairnUndoField  field;
-  char           *id;
-  GVariant       *before;
-  GVariant       *after;
+  CairnUndoField   field;
+  char            *id;
+  GVariant        *before;
+  GVariant        *after;
+  CairnUndoApply   apply;   /* CAIRN_UNDO_CUSTOM */
+  CairnObjectKind  kind;    /* CAIRN_UNDO_CUSTOM */
 } Entry;
 
 typedef struct
@@ -98,18 +100,18 @@ window_ref (GtkWidget *widget)
   return window != NULL ? g_object_ref (GTK_WIDGET (window)) : NULL;
 }
 
-void
-_cairn_window_push_undo (GtkWidget      *widget,
-                         CairnUndoField  field,
-                         const char     *id,
-                         GVariant       *before,
-                         GVariant       *after)
+static void
+push_entry (GtkWidget       *widget,
+            CairnUndoField   field,
+            CairnUndoApply   apply_func,
+            CairnObjectKind  kind,
+            const char      *id,
+            GVariant        *before,
+            GVariant        *after)
 {
   CairnWindow *self = window_of (widget);
   History *history;
   Entry *entry;
-
-  g_return_if_fail (id != NULL && before != NULL && after != NULL);
 
   g_variant_ref_sink (before);
   g_variant_ref_sink (after);
@@ -129,9 +131,38 @@ _cairn_window_push_undo (GtkWidget      *widget,
   entry->id = g_strdup (id);
   entry->before = before;
   entry->after = after;
+  entry->apply = apply_func;
+  entry->kind = kind;
   g_ptr_array_add (history->entries, entry);
   history->cursor = history->entries->len;
   sync_actions (self);
+}
+
+void
+_cairn_window_push_undo (GtkWidget      *widget,
+                         CairnUndoField  field,
+                         const char     *id,
+                         GVariant       *before,
+                         GVariant       *after)
+{
+  g_return_if_fail (field != CAIRN_UNDO_CUSTOM);
+  g_return_if_fail (id != NULL && before != NULL && after != NULL);
+
+  push_entry (widget, field, NULL, CAIRN_OBJECT_TODO, id, before, after);
+}
+
+void
+_cairn_window_push_undo_custom (GtkWidget       *widget,
+                                CairnObjectKind  kind,
+                                const char      *id,
+                                CairnUndoApply   apply_func,
+                                GVariant        *before,
+                                GVariant        *after)
+{
+  g_return_if_fail (apply_func != NULL);
+  g_return_if_fail (id != NULL && before != NULL && after != NULL);
+
+  push_entry (widget, CAIRN_UNDO_CUSTOM, apply_func, kind, id, before, after);
 }
 
 void
@@ -360,10 +391,12 @@ _cairn_undo_rename_note (GtkWidget   *widget,
 /* ---- Applying a value ----------------------------------------------------- */
 
 static CairnObjectKind
-kind_of (CairnUndoField field)
+kind_of (const Entry *entry)
 {
-  switch (field)
+  switch (entry->field)
     {
+    case CAIRN_UNDO_CUSTOM:
+      return entry->kind;
     case CAIRN_UNDO_LIST_TITLE:
     case CAIRN_UNDO_LIST_DELETED:
       return CAIRN_OBJECT_LIST;
@@ -388,25 +421,43 @@ is_deletion (CairnUndoField field)
          field == CAIRN_UNDO_NOTE_DELETED;
 }
 
+/* Whether the entry's object is live (the pool holds live rows only;
+ * a todo is looked up on its own, its list need not be loaded). */
+static gboolean
+is_live (CairnPool   *pool,
+         const Entry *entry)
+{
+  switch (kind_of (entry))
+    {
+    case CAIRN_OBJECT_LIST:
+      return cairn_pool_lookup_list (pool, entry->id) != NULL;
+    case CAIRN_OBJECT_NOTE:
+      return cairn_pool_lookup_note (pool, entry->id) != NULL;
+    case CAIRN_OBJECT_TAG:
+      return cairn_pool_lookup_tag (pool, entry->id) != NULL;
+    case CAIRN_OBJECT_TODO:
+    default:
+      return cairn_pool_lookup_todo (pool, entry->id) != NULL;
+    }
+}
+
 /* Puts @value back; FALSE with a sentence for people in *message. */
 static gboolean
-apply (CairnStore   *store,
+apply (CairnPool    *pool,
        const Entry  *entry,
        GVariant     *value,
        char        **message)
 {
   g_autoptr(GError) error = NULL;
-  gboolean deleted = FALSE;
-  g_autoptr(JsonNode) row = NULL;
+  CairnStore *store = cairn_pool_get_store (pool);
   const char *id = entry->id;
   gboolean ok = FALSE;
 
-  /* Whether the object is still there, to say so in words when it is not
-   * (deleted on another device, or from cairn-cli). */
-  row = cairn_store_read_object (store, kind_of (entry->field), id, &deleted, &error);
-  if (row == NULL || (deleted && !is_deletion (entry->field)))
+  /* Still there? Else say so in words (deleted on another device, or from
+   * cairn-cli). A deletion's own entry finds it deleted, of course. */
+  if (!is_deletion (entry->field) && !is_live (pool, entry))
     {
-      switch (kind_of (entry->field))
+      switch (kind_of (entry))
         {
         case CAIRN_OBJECT_LIST:
           *message = g_strdup (_("The list was deleted on another device"));
@@ -415,18 +466,21 @@ apply (CairnStore   *store,
           *message = g_strdup (_("The note was deleted on another device"));
           break;
         case CAIRN_OBJECT_TODO:
-        case CAIRN_OBJECT_TAG:
         default:
           *message = g_strdup (_("The task was deleted on another device"));
           break;
+        case CAIRN_OBJECT_TAG:
+          *message = g_strdup (_("The tag was deleted on another device"));
+          break;
         }
-      if (error != NULL)
-        g_debug ("Undo: %s", error->message);
       return FALSE;
     }
 
   switch (entry->field)
     {
+    case CAIRN_UNDO_CUSTOM:
+      ok = entry->apply (store, id, value, &error);
+      break;
     case CAIRN_UNDO_TODO_TITLE:
       ok = cairn_store_rename_todo (store, id, g_variant_get_string (value, NULL), &error);
       break;
@@ -486,7 +540,7 @@ apply (CairnStore   *store,
       if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE))
         *message = g_strdup (_("The disk is full"));
       else if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
-        *message = g_strdup (_("The place it was in is gone"));
+        *message = g_strdup (_("The list it was in is gone"));
       else
         *message = g_strdup (_("The change could not be saved"));
       g_debug ("Undo: %s", error->message);
@@ -497,16 +551,10 @@ apply (CairnStore   *store,
 /* A deletion whose object is already back (its toast's Undo): nothing to
  * undo there. */
 static gboolean
-already_undone (CairnStore  *store,
+already_undone (CairnPool   *pool,
                 const Entry *entry)
 {
-  gboolean deleted = FALSE;
-  g_autoptr(JsonNode) row = NULL;
-
-  if (!is_deletion (entry->field))
-    return FALSE;
-  row = cairn_store_read_object (store, kind_of (entry->field), entry->id, &deleted, NULL);
-  return row != NULL && !deleted;
+  return is_deletion (entry->field) && is_live (pool, entry);
 }
 
 /* What putting @value back did, in a person's words. */
@@ -536,6 +584,10 @@ describe (const Entry *entry,
       return g_strdup (_("Due date changed"));
     case CAIRN_UNDO_TODO_PLACE:
       return g_strdup (_("Task moved"));
+    case CAIRN_UNDO_CUSTOM:
+      return g_strdup (entry->kind == CAIRN_OBJECT_LIST ? _("List changed") :
+                       entry->kind == CAIRN_OBJECT_NOTE ? _("Note changed") :
+                       entry->kind == CAIRN_OBJECT_TAG ? _("Tag changed") : _("Task changed"));
     default:
       g_assert_not_reached ();
     }
@@ -575,19 +627,17 @@ win_undo (GtkWidget  *widget,
   CairnWindow *self = CAIRN_WINDOW (widget);
   History *history = get_history (self);
   g_autofree char *message = NULL;
-  CairnStore *store;
 
   if (self->pool == NULL)
     return;
-  store = cairn_pool_get_store (self->pool);
 
   while (history->cursor > 0)
     {
       Entry *entry = history->entries->pdata[--history->cursor];
 
-      if (already_undone (store, entry))
+      if (already_undone (self->pool, entry))
         continue;
-      if (!apply (store, entry, entry->before, &message))
+      if (!apply (self->pool, entry, entry->before, &message))
         {
           g_autofree char *text = g_strdup_printf (_("Could not undo: %s"), message);
 
@@ -620,7 +670,7 @@ win_redo (GtkWidget  *widget,
     return;
 
   entry = history->entries->pdata[history->cursor];
-  if (!apply (cairn_pool_get_store (self->pool), entry, entry->after, &message))
+  if (!apply (self->pool, entry, entry->after, &message))
     {
       g_autofree char *text = g_strdup_printf (_("Could not redo: %s"), message);
 

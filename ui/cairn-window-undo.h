@@ -31,7 +31,15 @@ typedef enum
   CAIRN_UNDO_NOTE_TITLE,    /* "s" */
   CAIRN_UNDO_NOTE_DELETED,  /* "b" */
   CAIRN_UNDO_NOTE_PINNED,   /* "b" */
+  CAIRN_UNDO_CUSTOM,        /* any: _cairn_window_push_undo_custom() */
 } CairnUndoField;
+
+/* Puts @value (a "before" to undo, an "after" to redo) back through the
+ * store, as a new event; FALSE with @error when the store refuses. */
+typedef gboolean (*CairnUndoApply) (CairnStore  *store,
+                                    const char  *id,
+                                    GVariant    *value,
+                                    GError     **error);
 
 /* Records a change just made (after the store took it) in the history of
  * the window @widget is in (nothing when it is in none). Takes floating
@@ -41,6 +49,16 @@ void     _cairn_window_push_undo         (GtkWidget      *widget,
                                           const char     *id,
                                           GVariant       *before,
                                           GVariant       *after);
+
+/* Any other field (a priority, tags, a reminder…): @apply_func puts a
+ * value back; @kind and @id name the object, so that an undo of an object
+ * deleted meanwhile says so instead of calling it. */
+void     _cairn_window_push_undo_custom  (GtkWidget       *widget,
+                                          CairnObjectKind  kind,
+                                          const char      *id,
+                                          CairnUndoApply   apply_func,
+                                          GVariant        *before,
+                                          GVariant        *after);
 
 /* Shorthands for the hooks in the actions and rows. */
 void     _cairn_window_push_undo_deleted (GtkWidget      *widget,

@@ -302,6 +302,42 @@ test_list_and_note (Fixture       *f,
                    "Better ideas");
 }
 
+static gboolean
+set_priority (CairnStore  *store,
+              const char  *id,
+              GVariant    *value,
+              GError     **error)
+{
+  return cairn_store_set_todo_priority (store, id, g_variant_get_string (value, NULL), error);
+}
+
+/* A field the history does not know (what the details pane edits): its
+ * setter goes with the entry; a deleted task's is not called. */
+static void
+test_custom_field (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_task (f, "tea");
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
+  CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task changed", CAIRN_TEST_LABEL_IS };
+  guint pending;
+
+  g_assert_true (cairn_store_set_todo_priority (f->store, id, "high", &error));
+  _cairn_window_push_undo_custom (GTK_WIDGET (f->window), CAIRN_OBJECT_TODO, id, set_priority,
+                                  g_variant_new_string ("none"), g_variant_new_string ("high"));
+  g_assert_true (undo (f));
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "none");
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+  g_assert_true (redo (f));
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "high");
+
+  g_assert_true (cairn_store_delete_todo (f->store, id, &error));
+  pending = cairn_store_get_pending_count (f->store);
+  g_assert_true (undo (f));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -314,6 +350,7 @@ main (int   argc,
   ADD ("/undo/after-remote-delete", test_undo_after_remote_delete);
   ADD ("/undo/toast-undo-then-ctrl-z", test_toast_undo_then_ctrl_z);
   ADD ("/undo/list-and-note", test_list_and_note);
+  ADD ("/undo/custom-field", test_custom_field);
 #undef ADD
 
   return g_test_run ();
