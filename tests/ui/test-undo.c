@@ -302,6 +302,63 @@ test_list_and_note (Fixture       *f,
                    "Better ideas");
 }
 
+/* Runs the window's shortcut for @keyval with @mods as a key press would,
+ * with the focus where it is. */
+static gboolean
+press_shortcut (Fixture         *f,
+                guint            keyval,
+                GdkModifierType  mods)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->window));
+  g_autoptr(GtkShortcutTrigger) want = gtk_keyval_trigger_new (keyval, mods);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), want))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                 GTK_WIDGET (f->window),
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  g_error ("no shortcut for that key");
+  return FALSE;
+}
+
+/* Ctrl+Z and Ctrl+Shift+Z undo and redo, except in a text field, whose
+ * Ctrl+Z is for its typing. */
+static void
+test_keys (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *id = add_task (f, "jam");
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
+  GtkWidget *row, *check, *entry;
+
+  row = wait_for_row (f, "jam");
+  check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
+  gtk_widget_activate (check);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
+
+  entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
+  gtk_widget_grab_focus (entry);
+  g_assert_false (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_true (cairn_todo_get_done (todo));
+
+  gtk_widget_grab_focus (check);
+  g_assert_true (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_false (cairn_todo_get_done (todo));
+  g_assert_true (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK));
+  g_assert_true (cairn_todo_get_done (todo));
+}
+
 static gboolean
 set_priority (CairnStore  *store,
               const char  *id,
@@ -351,6 +408,7 @@ main (int   argc,
   ADD ("/undo/toast-undo-then-ctrl-z", test_toast_undo_then_ctrl_z);
   ADD ("/undo/list-and-note", test_list_and_note);
   ADD ("/undo/custom-field", test_custom_field);
+  ADD ("/undo/keys", test_keys);
 #undef ADD
 
   return g_test_run ();
