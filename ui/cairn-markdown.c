@@ -401,6 +401,55 @@ cairn_markdown_toggle_check_at (GtkTextBuffer     *buffer,
   return TRUE;
 }
 
+gboolean
+cairn_markdown_toggle_check_on_line (GtkTextBuffer *buffer,
+                                     int            line)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_autoptr(GArray) spans = NULL;
+
+  g_return_val_if_fail (GTK_IS_TEXT_BUFFER (buffer), FALSE);
+
+  if (line < 0 || line >= gtk_text_buffer_get_line_count (buffer))
+    return FALSE;
+  gtk_text_buffer_get_iter_at_line (buffer, &start, line);
+  end = start;
+  if (!gtk_text_iter_ends_line (&end))
+    gtk_text_iter_forward_to_line_end (&end);
+  text = gtk_text_buffer_get_slice (buffer, &start, &end, TRUE);
+  spans = cairn_markdown_scan_line (text);
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const CairnMarkdownSpan *span = &g_array_index (spans, CairnMarkdownSpan, i);
+
+      if (span->style == CAIRN_MARKDOWN_CHECK_BOX)
+        {
+          GtkTextIter box = start;
+
+          gtk_text_iter_forward_chars (&box, span->start);
+          return cairn_markdown_toggle_check_at (buffer, &box);
+        }
+    }
+  return FALSE;
+}
+
+/* Ctrl+Return: the checklist item the cursor is on, from the keyboard. */
+static gboolean
+on_toggle_key (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  GtkTextView *view = GTK_TEXT_VIEW (widget);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter cursor;
+
+  if (!gtk_text_view_get_editable (view))
+    return FALSE;
+  gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+  return cairn_markdown_toggle_check_on_line (buffer, gtk_text_iter_get_line (&cursor));
+}
+
 char *
 cairn_markdown_link_at (GtkTextBuffer     *buffer,
                         const GtkTextIter *iter)
@@ -502,6 +551,16 @@ cairn_markdown_attach (GtkTextView *view)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "released", G_CALLBACK (on_click_released), view);
   gtk_widget_add_controller (GTK_WIDGET (view), GTK_EVENT_CONTROLLER (click));
+  {
+    GtkEventController *keys = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
+                                                                                    GDK_CONTROL_MASK),
+                                                            gtk_callback_action_new (on_toggle_key,
+                                                                                     NULL, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (view), keys);
+  }
   motion = gtk_event_controller_motion_new ();
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), view);
   gtk_widget_add_controller (GTK_WIDGET (view), motion);

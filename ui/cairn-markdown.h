@@ -5,7 +5,8 @@
  * Markdown is shown by GtkTextTags over it, put on again for the lines an
  * edit touched, local or remote. Headings (#, ##, ###), **bold**,
  * *italic* and _italic_, list items (- , * , 1. ), checklist items (- [ ]
- * and - [x]: a click on the box toggles it, a text edit like typing) and
+ * and - [x]: a click on the box, or Ctrl+Return on its line, toggles it,
+ * a text edit like typing) and
  * links (http:// and https://, bare or as [text](url): a click opens it). */
 #pragma once
 
@@ -53,6 +54,10 @@ void        cairn_markdown_retag_lines (GtkTextBuffer *buffer,
  * buffer; FALSE when @iter is on no box. */
 gboolean    cairn_markdown_toggle_check_at (GtkTextBuffer     *buffer,
                                             const GtkTextIter *iter);
+/* The checklist box on line @line toggled (what Ctrl+Return in the
+ * editor does on the cursor's line); FALSE when the line has none. */
+gboolean    cairn_markdown_toggle_check_on_line (GtkTextBuffer *buffer,
+                                                 int            line);
 /* The URL of the link at @iter, or NULL. */
 char       *cairn_markdown_link_at     (GtkTextBuffer     *buffer,
                                         const GtkTextIter *iter);

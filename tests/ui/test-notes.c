@@ -565,6 +565,12 @@ test_checklist_toggle (Fixture       *f,
   wait = (BodyWait) { cairn_pool_lookup_note (f->pool, id), "- [x] milk\n- [ ] bread\n" };
   g_assert_true (cairn_test_wait_until (note_body_is, &wait));
 
+  /* From the keyboard (Ctrl+Return): the item the cursor is on. */
+  g_assert_true (cairn_markdown_toggle_check_on_line (buffer, 1));
+  g_assert_false (cairn_markdown_toggle_check_on_line (buffer, 2));
+  wait.want = "- [x] milk\n- [x] bread\n";
+  g_assert_true (cairn_test_wait_until (note_body_is, &wait));
+
   /* And a link is found where it is written. */
   gtk_text_buffer_get_end_iter (buffer, &iter);
   gtk_text_buffer_insert (buffer, &iter, "see [GNOME](https://gnome.org) or https://example.com.", -1);
