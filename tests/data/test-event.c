@@ -149,6 +149,11 @@ test_bad_args (void)
   assert_invalid ("todo.notes_edited", "{\"todo_id\": \"" TODO_ID "\", \"ops\": \"wQAA\"}", "holds no text operation");
   assert_invalid ("todo.notes_edited", "{\"todo_id\": \"nope\", \"ops\": \"wQAA\"}", "“todo_id”");
   assert_invalid ("todo.notes_edited", "{\"ops\": \"wQAA\"}", "“todo_id”");
+  /* pinned notes (issue 14): the note's id and nothing else */
+  assert_invalid ("note.pinned", "{}", "“note_id” is missing");
+  assert_invalid ("note.pinned", "{\"note_id\": \"nope\"}", "“note_id” is not an object id");
+  assert_invalid ("note.unpinned", "{\"note_id\": \"" TODO_ID "\", \"pinned\": true}",
+                  "unexpected field “pinned”");
 }
 
 static void
