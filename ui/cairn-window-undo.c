@@ -345,6 +345,81 @@ _cairn_undo_move_todo (GtkWidget   *widget,
 }
 
 gboolean
+_cairn_undo_move_todo_under (GtkWidget   *widget,
+                             CairnPool   *pool,
+                             const char  *todo_id,
+                             const char  *list_id,
+                             const char  *parent_id,
+                             const char  *before_id,
+                             const char  *after_id,
+                             GError     **error)
+{
+  g_autoptr(GtkWidget) window = window_ref (widget);
+  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
+  g_autoptr(GVariant) was = todo != NULL ? g_variant_ref_sink (_cairn_undo_todo_place (pool, todo))
+                                         : NULL;
+
+  if (!cairn_store_move_todo_under (cairn_pool_get_store (pool), todo_id, list_id, parent_id,
+                                    before_id, after_id, error))
+    return FALSE;
+  todo = cairn_pool_lookup_todo (pool, todo_id);
+  if (was != NULL && todo != NULL)
+    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
+                             _cairn_undo_todo_place (pool, todo));
+  return TRUE;
+}
+
+/* The place of a list now, as CAIRN_UNDO_LIST_PLACE records it. */
+static GVariant *
+list_place (CairnPool  *pool,
+            const char *list_id)
+{
+  GListModel *lists = cairn_pool_get_lists (pool);
+  guint n = g_list_model_get_n_items (lists);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CairnList) list = g_list_model_get_item (lists, i);
+      g_autoptr(CairnList) next = NULL;
+      g_autoptr(CairnList) prev = NULL;
+
+      if (!g_str_equal (cairn_list_get_id (list), list_id))
+        continue;
+      if (i + 1 < n)
+        next = g_list_model_get_item (lists, i + 1);
+      else if (i > 0)
+        prev = g_list_model_get_item (lists, i - 1);
+      return g_variant_new ("(@ms@ms)",
+                            maybe_string (next != NULL ? cairn_list_get_id (next) : NULL),
+                            maybe_string (prev != NULL ? cairn_list_get_id (prev) : NULL));
+    }
+  return NULL;
+}
+
+gboolean
+_cairn_undo_move_list (GtkWidget   *widget,
+                       CairnPool   *pool,
+                       const char  *list_id,
+                       const char  *before_id,
+                       const char  *after_id,
+                       GError     **error)
+{
+  g_autoptr(GtkWidget) window = window_ref (widget);
+  GVariant *was = list_place (pool, list_id);
+  g_autoptr(GVariant) was_ref = was != NULL ? g_variant_ref_sink (was) : NULL;
+  GVariant *now;
+
+  if (!cairn_store_move_list (cairn_pool_get_store (pool), list_id, before_id, after_id, error))
+    return FALSE;
+  now = list_place (pool, list_id);
+  if (was_ref != NULL && now != NULL)
+    _cairn_window_push_undo (window, CAIRN_UNDO_LIST_PLACE, list_id, g_variant_ref (was_ref), now);
+  else if (now != NULL)
+    g_variant_unref (g_variant_ref_sink (now));
+  return TRUE;
+}
+
+gboolean
 _cairn_undo_rename_list (GtkWidget   *widget,
                          CairnPool   *pool,
                          const char  *list_id,
@@ -399,6 +474,7 @@ kind_of (const Entry *entry)
       return entry->kind;
     case CAIRN_UNDO_LIST_TITLE:
     case CAIRN_UNDO_LIST_DELETED:
+    case CAIRN_UNDO_LIST_PLACE:
       return CAIRN_OBJECT_LIST;
     case CAIRN_UNDO_NOTE_TITLE:
     case CAIRN_UNDO_NOTE_DELETED:
@@ -517,6 +593,19 @@ apply (CairnPool    *pool,
     case CAIRN_UNDO_LIST_TITLE:
       ok = cairn_store_rename_list (store, id, g_variant_get_string (value, NULL), &error);
       break;
+    case CAIRN_UNDO_LIST_PLACE:
+      {
+        g_autofree char *before_id = NULL, *after_id = NULL;
+
+        g_variant_get (value, "(msms)", &before_id, &after_id);
+        ok = cairn_store_move_list (store, id, before_id, after_id, &error);
+        if (!ok && (before_id != NULL || after_id != NULL))
+          {
+            g_clear_error (&error);
+            ok = cairn_store_move_list (store, id, NULL, NULL, &error);
+          }
+      }
+      break;
     case CAIRN_UNDO_LIST_DELETED:
       ok = g_variant_get_boolean (value) ? cairn_store_delete_list (store, id, &error)
                                          : cairn_store_restore_list (store, id, &error);
@@ -584,6 +673,8 @@ describe (const Entry *entry,
       return g_strdup (_("Due date changed"));
     case CAIRN_UNDO_TODO_PLACE:
       return g_strdup (_("Task moved"));
+    case CAIRN_UNDO_LIST_PLACE:
+      return g_strdup (_("List moved"));
     case CAIRN_UNDO_CUSTOM:
       return g_strdup (entry->kind == CAIRN_OBJECT_LIST ? _("List changed") :
                        entry->kind == CAIRN_OBJECT_NOTE ? _("Note changed") :

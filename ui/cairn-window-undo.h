@@ -28,6 +28,9 @@ typedef enum
   CAIRN_UNDO_TODO_PLACE,
   CAIRN_UNDO_LIST_TITLE,    /* "s" */
   CAIRN_UNDO_LIST_DELETED,  /* "b" */
+  /* "(msms)": the list it was right before, or right after (both
+   * nothing: the end). A neighbour that is gone puts it at the end. */
+  CAIRN_UNDO_LIST_PLACE,
   CAIRN_UNDO_NOTE_TITLE,    /* "s" */
   CAIRN_UNDO_NOTE_DELETED,  /* "b" */
   CAIRN_UNDO_NOTE_PINNED,   /* "b" */
@@ -85,8 +88,15 @@ gboolean _cairn_undo_set_todo_due  (GtkWidget *widget, CairnPool *pool, const ch
 gboolean _cairn_undo_move_todo     (GtkWidget *widget, CairnPool *pool, const char *todo_id,
                                     const char *list_id, const char *before_id,
                                     const char *after_id, GError **error);
+gboolean _cairn_undo_move_todo_under (GtkWidget *widget, CairnPool *pool, const char *todo_id,
+                                      const char *list_id, const char *parent_id,
+                                      const char *before_id, const char *after_id,
+                                      GError **error);
 gboolean _cairn_undo_rename_list   (GtkWidget *widget, CairnPool *pool, const char *list_id,
                                     const char *title, GError **error);
+gboolean _cairn_undo_move_list     (GtkWidget *widget, CairnPool *pool, const char *list_id,
+                                    const char *before_id, const char *after_id,
+                                    GError **error);
 gboolean _cairn_undo_rename_note   (GtkWidget *widget, CairnPool *pool, const char *note_id,
                                     const char *title, GError **error);
 /* After a deletion offered with an Undo toast (restore_action

@@ -281,6 +281,24 @@ test_list_and_note (Fixture       *f,
   CairnNotesView *view;
   GtkWidget *title;
 
+  /* A list moved (as the reorder engineer's drag will) goes back. */
+  {
+    g_autofree char *third = cairn_store_create_list (f->store, "Garden", &error);
+    GListModel *lists = cairn_pool_get_lists (f->pool);
+    g_autoptr(CairnList) last = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (_cairn_undo_move_list (GTK_WIDGET (f->window), f->pool, third,
+                                          f->list_id, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (cairn_pool_lookup_list (f->pool, third)),
+                                cairn_list_get_position (cairn_pool_lookup_list (f->pool, f->list_id))),
+                     <, 0);
+    g_assert_true (undo (f));
+    last = g_list_model_get_item (lists, g_list_model_get_n_items (lists) - 1);
+    g_assert_cmpstr (cairn_list_get_id (last), ==, third);
+  }
+
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", f->other_id);
   g_assert_null (cairn_pool_lookup_list (f->pool, f->other_id));
   g_assert_true (undo (f));
