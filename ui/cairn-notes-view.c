@@ -148,6 +148,9 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
   GtkTextIter start, end;
 
   self->applying_remote = TRUE;
+  /* Not in the editor's undo: Ctrl+Z undoes the person's own typing, and
+   * would otherwise take another device's words out, as a new edit. */
+  gtk_text_buffer_begin_irreversible_action (buffer);
   if (deleted > 0)
     {
       gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
@@ -159,6 +162,7 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
       gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
       gtk_text_buffer_insert (buffer, &start, inserted, -1);
     }
+  gtk_text_buffer_end_irreversible_action (buffer);
   self->applying_remote = FALSE;
 }
 
@@ -206,8 +210,11 @@ open_note_buffer (CairnNotesView *self)
   self->note_buffer = cairn_note_buffer_new (cairn_pool_get_store (self->pool),
                                              cairn_note_get_id (self->note), &error);
   self->applying_remote = TRUE;
+  /* Opening a note is not an edit to undo (Ctrl+Z would empty the note). */
+  gtk_text_buffer_begin_irreversible_action (buffer);
   gtk_text_buffer_set_text (buffer, self->note_buffer != NULL
                                     ? cairn_note_buffer_get_text (self->note_buffer) : "", -1);
+  gtk_text_buffer_end_irreversible_action (buffer);
   self->applying_remote = FALSE;
   if (self->note_buffer == NULL)
     {

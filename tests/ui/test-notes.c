@@ -483,6 +483,8 @@ test_markdown_tags (Fixture       *f,
   view = notes_view (f);
   cairn_notes_view_select_note (view, id);
   buffer = gtk_text_view_get_buffer (cairn_notes_view_get_body_view (view));
+  /* Opening the note is nothing the editor's Ctrl+Z could take back. */
+  g_assert_false (gtk_text_buffer_get_can_undo (buffer));
 
   gtk_text_buffer_insert_at_cursor (buffer, "# Title\nsome **bold** and _it_\n- [ ] milk\n", -1);
   g_assert_true (has_tag_at (buffer, "md-heading1", 0, 2, 7));
@@ -516,6 +518,8 @@ test_markdown_tags (Fixture       *f,
   rebase (f->store, theirs, NULL);
   wait.want = "# Title\n##  some ** bold** and _it_\n- [ ] milk\n";
   g_assert_true (cairn_test_wait_until (note_body_is, &wait));
+  /* Nor is another device's insertion. */
+  g_assert_false (gtk_text_buffer_get_can_undo (buffer));
   g_assert_true (has_tag_at (buffer, "md-heading2", 1, 3, 10));
   g_assert_true (has_tag_at (buffer, "md-marker", 1, 0, 3));
   /* Only the line the insertion touched was tagged again. */
