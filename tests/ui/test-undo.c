@@ -14,6 +14,7 @@
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
+#include "cairn-window-private.h"
 #include "cairn-window-undo.h"
 #include "store-test-util.h"
 
@@ -297,6 +298,21 @@ test_list_and_note (Fixture       *f,
     g_assert_true (undo (f));
     last = g_list_model_get_item (lists, g_list_model_get_n_items (lists) - 1);
     g_assert_cmpstr (cairn_list_get_id (last), ==, third);
+  }
+
+  /* Alt+Down in the sidebar (its move), undone. */
+  {
+    CairnList *groceries = cairn_pool_lookup_list (f->pool, f->list_id);
+    CairnList *hardware = cairn_pool_lookup_list (f->pool, f->other_id);
+
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), <, 0);
+    g_assert_true (_cairn_window_sidebar_move_list (f->window, f->list_id, 1));
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), >, 0);
+    g_assert_true (undo (f));
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), <, 0);
   }
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", f->other_id);
