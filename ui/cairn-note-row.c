@@ -26,6 +26,7 @@ struct _CairnNoteRow
   GtkWidget *edited;
   guint      tick_id;
   GtkWidget *box;
+  GtkWidget *popover;  /* the context menu, made when first asked for */
   guint      preview_stale : 1;  /* the body changed before the row was laid out */
   guint      preview_read : 1;
   guint      allocated : 1;
@@ -225,12 +226,73 @@ cairn_note_row_size_allocate (GtkWidget *widget,
   if (self->preview_stale)
     sync_preview (self);
   gtk_widget_allocate (self->box, width, height, baseline, NULL);
+  if (self->popover != NULL)
+    gtk_popover_present (GTK_POPOVER (self->popover));
+}
+
+/* The context menu: Pin to Top or Unpin, and Delete, for this row's
+ * note (the notes view's actions, by note id). */
+static void
+popup_menu (CairnNoteRow *self,
+            double        x,
+            double        y)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) pin = NULL;
+  g_autoptr(GMenuItem) delete = NULL;
+  const char *id;
+
+  if (self->note == NULL)
+    return;
+  id = cairn_note_get_id (self->note);
+  pin = g_menu_item_new (cairn_note_get_pinned (self->note) ? _("Un_pin") : _("_Pin to Top"), NULL);
+  g_menu_item_set_action_and_target (pin, cairn_note_get_pinned (self->note) ? "notes.unpin-note"
+                                                                              : "notes.pin-note",
+                                     "s", id);
+  g_menu_append_item (menu, pin);
+  delete = g_menu_item_new (_("_Delete Note"), NULL);
+  g_menu_item_set_action_and_target (delete, "win.delete-note", "s", id);
+  g_menu_append_item (menu, delete);
+
+  if (self->popover == NULL)
+    {
+      self->popover = gtk_popover_menu_new_from_model (NULL);
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->popover), FALSE);
+      gtk_widget_set_halign (self->popover, GTK_ALIGN_START);
+      gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->popover), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->popover));
+}
+
+static void
+on_right_click (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                CairnNoteRow    *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_menu (self, x, y);
+}
+
+static void
+on_long_press (GtkGestureLongPress *gesture,
+               double               x,
+               double               y,
+               CairnNoteRow        *self)
+{
+  popup_menu (self, x, y);
 }
 
 static void
 cairn_note_row_dispose (GObject *object)
 {
   CairnNoteRow *self = CAIRN_NOTE_ROW (object);
+
+  g_clear_pointer (&self->popover, gtk_widget_unparent);
 
   cairn_note_row_set_note (self, NULL);
   g_clear_handle_id (&self->tick_id, g_source_remove);
@@ -271,6 +333,7 @@ cairn_note_row_init (CairnNoteRow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *bottom;
 
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
@@ -294,13 +357,31 @@ cairn_note_row_init (CairnNoteRow *self)
   gtk_widget_add_css_class (self->edited, "numeric");
   gtk_box_append (GTK_BOX (top), self->title);
   gtk_box_append (GTK_BOX (top), self->pin);
-  gtk_box_append (GTK_BOX (top), self->edited);
 
+  /* The title gets the first line to itself; when and what, the second. */
   self->preview = dim_label ("dim-label");
+  gtk_widget_set_hexpand (self->preview, TRUE);
+  bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (bottom), self->edited);
+  gtk_box_append (GTK_BOX (bottom), self->preview);
   gtk_box_append (GTK_BOX (box), top);
-  gtk_box_append (GTK_BOX (box), self->preview);
+  gtk_box_append (GTK_BOX (box), bottom);
   self->box = box;
   gtk_widget_set_parent (box, GTK_WIDGET (self));
+
+  /* The context menu opens on a right click, or a long press on a touch
+   * screen (as the sidebar's lists do). */
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+    GtkGesture *long_press = gtk_gesture_long_press_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (on_right_click), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+    gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+    g_signal_connect (long_press, "pressed", G_CALLBACK (on_long_press), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (long_press));
+  }
 }
 
 GtkWidget *
@@ -351,4 +432,18 @@ cairn_note_row_get_preview_read (CairnNoteRow *self)
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_ROW (self), FALSE);
   return self->preview_read;
+}
+
+void
+cairn_note_row_popup_menu (CairnNoteRow *self)
+{
+  g_return_if_fail (CAIRN_IS_NOTE_ROW (self));
+  popup_menu (self, 0, 0);
+}
+
+GtkPopover *
+cairn_note_row_get_popover (CairnNoteRow *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE_ROW (self), NULL);
+  return self->popover != NULL ? GTK_POPOVER (self->popover) : NULL;
 }

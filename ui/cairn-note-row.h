@@ -21,6 +21,10 @@ CairnNote  *cairn_note_row_get_note  (CairnNoteRow *self);
 /* Whether the row has read its note's body for the preview (it does once
  * shown): for tests and benchmarks. */
 gboolean    cairn_note_row_get_preview_read (CairnNoteRow *self);
+/* The row's context menu (a right click, a long press): Pin to Top or
+ * Unpin, Delete Note. For tests: open it, and the popover (NULL before). */
+void        cairn_note_row_popup_menu (CairnNoteRow *self);
+GtkPopover *cairn_note_row_get_popover (CairnNoteRow *self);
 
 /* What the row shows under the title: the first line of the body that
  * has text, without its Markdown markers (heading #, list and checklist

@@ -426,6 +426,29 @@ set_note_pinned (CairnNotesView *self,
   _cairn_window_push_undo_pin (GTK_WIDGET (self), cairn_note_get_id (self->note), !pinned);
 }
 
+/* notes.pin-note and notes.unpin-note, a note id: a row's context menu. */
+static void
+notes_pin_note (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+  const char *id = g_variant_get_string (parameter, NULL);
+  gboolean pin = g_str_equal (action_name, "notes.pin-note");
+  CairnNote *note = cairn_pool_lookup_note (self->pool, id);
+
+  if (note == NULL || cairn_note_get_pinned (note) == pin)
+    return;
+  if (!cairn_store_set_note_pinned (cairn_pool_get_store (self->pool), id, pin, &error))
+    {
+      cairn_window_report_error (widget, pin ? _("Could not pin the note")
+                                             : _("Could not unpin the note"), error);
+      return;
+    }
+  _cairn_window_push_undo_pin (widget, id, !pin);
+}
+
 static void
 cairn_notes_view_get_property (GObject    *object,
                                guint       prop_id,
@@ -534,6 +557,8 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "notes.delete", NULL, notes_delete);
   gtk_widget_class_install_property_action (widget_class, "notes.pinned", "note-pinned");
+  gtk_widget_class_install_action (widget_class, "notes.pin-note", "s", notes_pin_note);
+  gtk_widget_class_install_action (widget_class, "notes.unpin-note", "s", notes_pin_note);
 }
 
 static void

@@ -120,6 +120,26 @@ collect_rows (GtkWidget *widget,
     }
 }
 
+/* The mapped note row titled @title. */
+static GtkWidget *
+find_note_row (GtkWidget  *widget,
+               const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (CAIRN_IS_NOTE_ROW (c) && gtk_widget_get_mapped (c) &&
+          cairn_note_row_get_note (CAIRN_NOTE_ROW (c)) != NULL &&
+          g_str_equal (cairn_note_get_title (cairn_note_row_get_note (CAIRN_NOTE_ROW (c))), title))
+        return c;
+      if ((found = find_note_row (c, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   Fixture    *f;
@@ -400,6 +420,31 @@ test_pin_from_menu (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "notes.pinned", NULL));
   assert_rows (f, "B\nA");
   g_assert_true (cairn_notes_view_get_note (view) == note_a);
+
+  /* A row's context menu pins the row's note (not the open one). */
+  {
+    GtkWidget *row = find_note_row (GTK_WIDGET (f->window), "B");
+    GtkPopover *popover;
+    GMenuModel *menu;
+    g_autofree char *label = NULL;
+    g_autofree char *action = NULL;
+    g_autoptr(GVariant) target = NULL;
+
+    g_assert_nonnull (row);
+    cairn_note_row_popup_menu (CAIRN_NOTE_ROW (row));
+    popover = cairn_note_row_get_popover (CAIRN_NOTE_ROW (row));
+    g_assert_nonnull (popover);
+    menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+    g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+    g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+    g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+    target = g_menu_model_get_item_attribute_value (menu, 0, G_MENU_ATTRIBUTE_TARGET, NULL);
+    g_assert_cmpstr (label, ==, "_Pin to Top");
+    g_assert_true (gtk_widget_activate_action_variant (row, action, target));
+    gtk_popover_popdown (popover);
+    assert_rows (f, "📌B\nA");
+    g_assert_true (cairn_notes_view_get_note (view) == note_a);
+  }
 }
 
 /* ---- Markdown ----------------------------------------------------------- */
