@@ -339,7 +339,7 @@ _cairn_undo_move_todo (GtkWidget   *widget,
     return FALSE;
   todo = cairn_pool_lookup_todo (pool, todo_id);
   if (was != NULL && todo != NULL)
-    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
+    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, was,
                              _cairn_undo_todo_place (pool, todo));
   return TRUE;
 }
@@ -364,7 +364,7 @@ _cairn_undo_move_todo_under (GtkWidget   *widget,
     return FALSE;
   todo = cairn_pool_lookup_todo (pool, todo_id);
   if (was != NULL && todo != NULL)
-    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, g_variant_ref (was),
+    _cairn_window_push_undo (window, CAIRN_UNDO_TODO_PLACE, todo_id, was,
                              _cairn_undo_todo_place (pool, todo));
   return TRUE;
 }
@@ -413,7 +413,7 @@ _cairn_undo_move_list (GtkWidget   *widget,
     return FALSE;
   now = list_place (pool, list_id);
   if (was_ref != NULL && now != NULL)
-    _cairn_window_push_undo (window, CAIRN_UNDO_LIST_PLACE, list_id, g_variant_ref (was_ref), now);
+    _cairn_window_push_undo (window, CAIRN_UNDO_LIST_PLACE, list_id, was_ref, now);
   else if (now != NULL)
     g_variant_unref (g_variant_ref_sink (now));
   return TRUE;

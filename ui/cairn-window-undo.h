@@ -45,8 +45,10 @@ typedef gboolean (*CairnUndoApply) (CairnStore  *store,
                                     GError     **error);
 
 /* Records a change just made (after the store took it) in the history of
- * the window @widget is in (nothing when it is in none). Takes floating
- * references of @before and @after. Forgets what could be redone. */
+ * the window @widget is in (nothing when it is in none). @before and
+ * @after are kept with g_variant_ref_sink() (a floating one is taken, the
+ * caller keeps its own reference to another). Forgets what could be
+ * redone. */
 void     _cairn_window_push_undo         (GtkWidget      *widget,
                                           CairnUndoField  field,
                                           const char     *id,
