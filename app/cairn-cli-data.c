@@ -188,6 +188,10 @@ note_to_json (JsonBuilder *builder,
   add_string_or_null (builder, "id", cairn_note_get_id (note));
   add_string_or_null (builder, "title", cairn_note_get_title (note));
   add_string_or_null (builder, "body", cairn_note_get_body (note));
+  json_builder_set_member_name (builder, "pinned");
+  json_builder_add_boolean_value (builder, cairn_note_get_pinned (note));
+  json_builder_set_member_name (builder, "edited_at");
+  json_builder_add_int_value (builder, cairn_note_get_edited_at (note));
   json_builder_set_member_name (builder, "deleted");
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_end_object (builder);
@@ -267,7 +271,8 @@ print_rows (CairnCli   *cli,
 
           g_object_get (row, "id", &id, "title", &title, NULL);
           g_print ("%s  %s%s\n", id, title,
-                   CAIRN_IS_LIST (row) && g_str_equal (id, CAIRN_INBOX_ID) ? "  (inbox)" : "");
+                   CAIRN_IS_LIST (row) && g_str_equal (id, CAIRN_INBOX_ID) ? "  (inbox)" :
+                   CAIRN_IS_NOTE (row) && cairn_note_get_pinned (CAIRN_NOTE (row)) ? "  (pinned)" : "");
         }
     }
   return cairn_cli_end_list (cli, builder);
@@ -412,6 +417,21 @@ static const IdCommand     todo_rm      = { KIND_TODO, WANT_LIVE, cairn_store_de
 static const IdCommand     todo_restore = { KIND_TODO, WANT_DELETED, cairn_store_restore_todo };
 static const IdCommand     note_rm      = { KIND_NOTE, WANT_LIVE, cairn_store_delete_note };
 static const IdCommand     note_restore = { KIND_NOTE, WANT_DELETED, cairn_store_restore_note };
+
+static gboolean
+pin_note (CairnStore *store, const char *id, GError **error)
+{
+  return cairn_store_set_note_pinned (store, id, TRUE, error);
+}
+
+static gboolean
+unpin_note (CairnStore *store, const char *id, GError **error)
+{
+  return cairn_store_set_note_pinned (store, id, FALSE, error);
+}
+
+static const IdCommand     note_pin     = { KIND_NOTE, WANT_LIVE, pin_note };
+static const IdCommand     note_unpin   = { KIND_NOTE, WANT_LIVE, unpin_note };
 
 /* ---- todos ---- */
 
@@ -837,10 +857,12 @@ const CairnCliCommand cairn_cli_data_commands[] = {
   { "rm",           "ID",               "Delete a todo (it can be restored)", cmd_id_action, &todo_rm },
   { "restore",      "ID",               "Bring a deleted todo back", cmd_id_action, &todo_restore },
   { "note-add",     "TITLE",            "Create a note; prints its id", cmd_create, &note_add },
-  { "notes",        "",                 "Show the notes, newest first", cmd_rows, &notes },
+  { "notes",        "",                 "Show the notes: pinned first, then the last edited first", cmd_rows, &notes },
   { "note-rename",  "ID TITLE",         "Rename a note", cmd_rename, &note_rename },
   { "note-rm",      "ID",               "Delete a note (it can be restored)", cmd_id_action, &note_rm },
   { "note-restore", "ID",               "Bring a deleted note back", cmd_id_action, &note_restore },
+  { "note-pin",     "ID",               "Pin a note to the top of the notes", cmd_id_action, &note_pin },
+  { "note-unpin",   "ID",               "Unpin a note", cmd_id_action, &note_unpin },
   { "log",          "",                 "Show the confirmed, then the pending events", cmd_log },
   { "state",        "",                 "Print the whole state as canonical JSON", cmd_state },
   { "rebuild",      "",                 "Re-derive the state from the event log", cmd_rebuild },

@@ -52,6 +52,9 @@ static const CairnEventSpec catalogue[] = {
   { "note.deleted",   1, { { "note_id", CAIRN_FIELD_ID } } },
   { "note.restored",  1, { { "note_id", CAIRN_FIELD_ID } } },
   { "note.edited",    1, { { "note_id", CAIRN_FIELD_ID }, { "ops", CAIRN_FIELD_TEXT_OPS } } },
+  /* Pinned notes (issue 14) */
+  { "note.pinned",    1, { { "note_id", CAIRN_FIELD_ID } } },
+  { "note.unpinned",  1, { { "note_id", CAIRN_FIELD_ID } } },
 
   /* Priorities and tags (issue 13) */
   { "todo.priority_set", 1, { { "todo_id", CAIRN_FIELD_ID }, { "priority", CAIRN_FIELD_PRIORITY } } },

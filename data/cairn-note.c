@@ -22,12 +22,15 @@ struct _CairnNote
   char    *title;
   char    *body;      /* NULL: not read since the version last changed */
   GBytes  *version;   /* the note's text version (NULL: never edited) */
+  gint64   row_edited_at;   /* notes.edited_at: created, renamed */
+  gint64   text_edited_at;  /* note_versions.edited_at: note.edited */
+  gboolean pinned;
   CairnPool *pool;    /* not a reference: the pool detaches its notes */
 };
 
 G_DEFINE_FINAL_TYPE (CairnNote, cairn_note, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_ID, PROP_TITLE, PROP_BODY, N_PROPS };
+enum { PROP_0, PROP_ID, PROP_TITLE, PROP_BODY, PROP_PINNED, PROP_EDITED_AT, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 static void
@@ -62,6 +65,12 @@ cairn_note_get_property (GObject    *object,
     case PROP_BODY:
       g_value_set_string (value, cairn_note_get_body (self));
       break;
+    case PROP_PINNED:
+      g_value_set_boolean (value, self->pinned);
+      break;
+    case PROP_EDITED_AT:
+      g_value_set_int64 (value, cairn_note_get_edited_at (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -79,6 +88,9 @@ cairn_note_class_init (CairnNoteClass *klass)
   properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
   properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, flags);
   properties[PROP_BODY] = g_param_spec_string ("body", NULL, NULL, "", flags);
+  properties[PROP_PINNED] = g_param_spec_boolean ("pinned", NULL, NULL, FALSE, flags);
+  properties[PROP_EDITED_AT] = g_param_spec_int64 ("edited-at", NULL, NULL,
+                                                   0, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -181,4 +193,61 @@ _cairn_note_set_version (CairnNote     *self,
   g_clear_pointer (&self->body, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
   return TRUE;
+}
+
+gboolean
+cairn_note_get_pinned (CairnNote *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE (self), FALSE);
+  return self->pinned;
+}
+
+gint64
+cairn_note_get_edited_at (CairnNote *self)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE (self), 0);
+  return MAX (self->row_edited_at, self->text_edited_at);
+}
+
+gboolean
+_cairn_note_set_pinned (CairnNote *self,
+                        gboolean   pinned)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE (self), FALSE);
+
+  pinned = !!pinned;
+  if (self->pinned == pinned)
+    return FALSE;
+  self->pinned = pinned;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PINNED]);
+  return TRUE;
+}
+
+/* row: from notes.edited_at, else from note_versions.edited_at. */
+gboolean
+_cairn_note_set_edited_at (CairnNote *self,
+                           gboolean   row,
+                           gint64     edited_at)
+{
+  gint64 before;
+
+  g_return_val_if_fail (CAIRN_IS_NOTE (self), FALSE);
+
+  before = cairn_note_get_edited_at (self);
+  if (row)
+    self->row_edited_at = edited_at;
+  else
+    self->text_edited_at = edited_at;
+  if (cairn_note_get_edited_at (self) == before)
+    return FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITED_AT]);
+  return TRUE;
+}
+
+gint64
+_cairn_note_edited_at_with_text (CairnNote *self,
+                                 gint64     text_edited_at)
+{
+  g_return_val_if_fail (CAIRN_IS_NOTE (self), 0);
+  return MAX (self->row_edited_at, text_edited_at);
 }

@@ -275,7 +275,7 @@ apply_simple_changes (CairnPool      *self,
           g_autoptr(GObject) probe = create (NULL, id);
 
           update (probe, stmt, 0);
-          if (compare (obj, probe) != 0)
+          if (compare (obj, probe) != 0 && !_cairn_row_model_keeps_place (model, obj, probe))
             {
               _cairn_row_model_remove (model, obj);
               g_ptr_array_add (reinsert, g_object_ref (obj));
@@ -302,19 +302,21 @@ apply_note_changes (CairnPool     *self,
                     GError       **error)
 {
   g_autoptr(GHashTable) rows = NULL;
+  g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer key;
 
   if (changes->note_rows == NULL)
     return apply_simple_changes (self, changes->notes, &self->notes, self->note_model,
                                  self->select_note, 2, _cairn_pool_create_note, _cairn_pool_update_note,
-                                 NULL, frozen, error);
+                                 _cairn_pool_compare_note, frozen, error);
 
   rows = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_iter_init (&iter, changes->notes);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       CairnNote *note;
+      gint64 edited_at;
       int rc;
 
       if (g_hash_table_contains (changes->note_rows, key))
@@ -336,16 +338,32 @@ apply_note_changes (CairnPool     *self,
         }
       g_object_freeze_notify (G_OBJECT (note));
       g_ptr_array_add (frozen, g_object_ref (note));
+      /* A later edit moves the note up: out of the model before its key
+       * changes, back in after. */
+      edited_at = rc == SQLITE_DONE ? 0 : sqlite3_column_int64 (self->select_note_version, 1);
+      if (_cairn_note_edited_at_with_text (note, edited_at) != cairn_note_get_edited_at (note))
+        {
+          g_autoptr(CairnNote) probe = _cairn_note_new (NULL, cairn_note_get_id (note));
+
+          _cairn_note_set_pinned (probe, cairn_note_get_pinned (note));
+          _cairn_note_set_edited_at (probe, TRUE, _cairn_note_edited_at_with_text (note, edited_at));
+          if (!_cairn_row_model_keeps_place (self->note_model, note, probe) &&
+              _cairn_row_model_remove (self->note_model, note))
+            g_ptr_array_add (moved, g_object_ref (note));
+        }
       if (rc == SQLITE_DONE)
         _cairn_note_set_version (note, NULL, 0);
       else
         _cairn_pool_set_note_version (note, self->select_note_version, 0);
+      _cairn_note_set_edited_at (note, FALSE, edited_at);
       sqlite3_reset (self->select_note_version);
     }
 
+  for (guint i = 0; i < moved->len; i++)
+    _cairn_row_model_insert (self->note_model, g_ptr_array_index (moved, i));
   return apply_simple_changes (self, rows, &self->notes, self->note_model,
                                self->select_note, 2, _cairn_pool_create_note, _cairn_pool_update_note,
-                               NULL, frozen, error);
+                               _cairn_pool_compare_note, frozen, error);
 }
 
 static gboolean

@@ -55,6 +55,11 @@ CairnNote *_cairn_note_new           (CairnPool *pool, const char *id);
 void       _cairn_note_detach        (CairnNote *self);
 gboolean   _cairn_note_set_title     (CairnNote *self, const char *title);
 gboolean   _cairn_note_set_version   (CairnNote *self, gconstpointer version, gsize size);
+gboolean   _cairn_note_set_pinned    (CairnNote *self, gboolean pinned);
+/* row: notes.edited_at, else note_versions.edited_at (the larger counts) */
+gboolean   _cairn_note_set_edited_at (CairnNote *self, gboolean row, gint64 edited_at);
+/* What "edited-at" would be with this text edited_at. */
+gint64     _cairn_note_edited_at_with_text (CairnNote *self, gint64 text_edited_at);
 char      *_cairn_pool_dup_note_body (CairnPool *self, const char *id, GError **error);
 
 /* For the todo models (cairn-todo-model.c): a model leaving its pool, and
@@ -154,6 +159,8 @@ int        _cairn_pool_compare_tag   (gconstpointer a, gconstpointer b);
 void       _cairn_pool_update_list   (gpointer list, sqlite3_stmt *stmt, int first);
 void       _cairn_pool_update_todo   (gpointer todo, sqlite3_stmt *stmt, int first);
 void       _cairn_pool_update_note   (gpointer note, sqlite3_stmt *stmt, int first);
+/* The notes model's order: pinned, last edited, id (all descending). */
+int        _cairn_pool_compare_note  (gconstpointer a, gconstpointer b);
 /* A note's text version from column @col (NULL: never edited). */
 void       _cairn_pool_set_note_version (CairnNote *note, sqlite3_stmt *stmt, int col);
 

@@ -61,11 +61,15 @@
 /* A note's body is read only when asked for (cairn_note_get_body()); what
  * the pool follows is the note's text version, a few dozen bytes. The text
  * goes through cairn_note_body(), as notes.body is written lazily. */
-#define SELECT_NOTES "SELECT n.id, n.title, v.version FROM notes n " \
+/* Columns from the title on: title, version, deleted, pinned, the row's
+ * edited_at, the text's edited_at (_cairn_pool_update_note()). */
+#define SELECT_NOTES "SELECT n.id, n.title, v.version, 0, n.pinned, n.edited_at, " \
+                     "coalesce (v.edited_at, 0) FROM notes n " \
                      "LEFT JOIN note_versions v ON v.id = n.id WHERE n.deleted = 0"
-#define SELECT_NOTE  "SELECT n.title, v.version, n.deleted FROM notes n " \
+#define SELECT_NOTE  "SELECT n.title, v.version, n.deleted, n.pinned, n.edited_at, " \
+                     "coalesce (v.edited_at, 0) FROM notes n " \
                      "LEFT JOIN note_versions v ON v.id = n.id WHERE n.id = ?1"
-#define SELECT_NOTE_VERSION "SELECT version FROM note_versions WHERE id = ?1"
+#define SELECT_NOTE_VERSION "SELECT version, edited_at FROM note_versions WHERE id = ?1"
 #define SELECT_NOTE_BODY "SELECT cairn_note_body (id, body) FROM notes WHERE id = ?1"
 
 
@@ -92,12 +96,20 @@ _cairn_pool_compare_tag (gconstpointer a,
   return c != 0 ? c : g_strcmp0 (cairn_tag_get_id (ta), cairn_tag_get_id (tb));
 }
 
-static int
-compare_note (gconstpointer a,
-              gconstpointer b)
+/* Pinned notes first, then the last edited first, then the newest
+ * (larger UUIDv7) first: a total order. */
+int
+_cairn_pool_compare_note (gconstpointer a,
+                          gconstpointer b)
 {
-  /* Newest first: larger UUIDv7 first. */
-  return g_strcmp0 (cairn_note_get_id ((CairnNote *)b), cairn_note_get_id ((CairnNote *)a));
+  CairnNote *na = (CairnNote *)a, *nb = (CairnNote *)b;
+  gint64 ea = cairn_note_get_edited_at (na), eb = cairn_note_get_edited_at (nb);
+
+  if (cairn_note_get_pinned (na) != cairn_note_get_pinned (nb))
+    return cairn_note_get_pinned (na) ? -1 : 1;
+  if (ea != eb)
+    return ea > eb ? -1 : 1;
+  return g_strcmp0 (cairn_note_get_id (nb), cairn_note_get_id (na));
 }
 
 static const char *list_id_of (gpointer obj) { return cairn_list_get_id (obj); }
@@ -206,6 +218,9 @@ _cairn_pool_update_note (gpointer      note,
 {
   _cairn_note_set_title (note, _cairn_pool_column_text (stmt, first));
   _cairn_pool_set_note_version (note, stmt, first + 1);
+  _cairn_note_set_pinned (note, sqlite3_column_int (stmt, first + 3));
+  _cairn_note_set_edited_at (note, TRUE, sqlite3_column_int64 (stmt, first + 4));
+  _cairn_note_set_edited_at (note, FALSE, sqlite3_column_int64 (stmt, first + 5));
 }
 
 /* ---- todo models ---- */
@@ -808,7 +823,7 @@ cairn_pool_init (CairnPool *self)
                                            (GDestroyNotify)g_ptr_array_unref);
   self->list_model = _cairn_row_model_new (CAIRN_TYPE_LIST, _cairn_pool_compare_list);
   self->tag_model = _cairn_row_model_new (CAIRN_TYPE_TAG, _cairn_pool_compare_tag);
-  self->note_model = _cairn_row_model_new (CAIRN_TYPE_NOTE, compare_note);
+  self->note_model = _cairn_row_model_new (CAIRN_TYPE_NOTE, _cairn_pool_compare_note);
 }
 
 /**

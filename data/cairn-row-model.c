@@ -189,3 +189,18 @@ _cairn_row_model_sort (GPtrArray    *items,
   g_ptr_array_sort (items, compare_indirect);
   sort_compare = NULL;
 }
+
+gboolean
+_cairn_row_model_keeps_place (CairnRowModel *self,
+                              gpointer       obj,
+                              gpointer       probe)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  guint i = lower_bound (self, obj);
+
+  if (i >= priv->items->len || g_ptr_array_index (priv->items, i) != obj)
+    return FALSE;
+  return (i == 0 || priv->compare (g_ptr_array_index (priv->items, i - 1), probe) < 0) &&
+         (i + 1 == priv->items->len ||
+          priv->compare (probe, g_ptr_array_index (priv->items, i + 1)) < 0);
+}

@@ -35,6 +35,11 @@ gboolean       _cairn_row_model_remove       (CairnRowModel *self,
 /* Inserts obj at its current key, unless it is there already. */
 void           _cairn_row_model_insert       (CairnRowModel *self,
                                               gpointer       obj);
+/* Whether obj, in the model, would stay at its index with probe's key
+ * (then its key may change without a removal and an insertion). */
+gboolean       _cairn_row_model_keeps_place  (CairnRowModel *self,
+                                              gpointer       obj,
+                                              gpointer       probe);
 /* Replaces all items with `items` (sorted here); emits one items-changed
  * covering the whole model unless nothing differs. Takes `items`. */
 void           _cairn_row_model_replace_all  (CairnRowModel *self,

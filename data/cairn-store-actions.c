@@ -731,6 +731,45 @@ cairn_store_restore_note (CairnStore  *self,
   return set_deleted (self, &note_kind, "note.restored", "note_id", note_id, FALSE, error);
 }
 
+/* Pinning a pinned note or unpinning one that is not changes nothing and
+ * stores no event; a deleted note is refused. */
+gboolean
+cairn_store_set_note_pinned (CairnStore  *self,
+                             const char  *note_id,
+                             gboolean     pinned,
+                             GError     **error)
+{
+  g_autoptr(JsonObject) args = NULL;
+  sqlite3_stmt *stmt;
+  gboolean is_pinned;
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  if (!check_object (self, &note_kind, note_id, TRUE, NULL, NULL, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "SELECT pinned FROM notes WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _cairn_store_set_error (self, error, "Cannot read a note");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  is_pinned = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  if (is_pinned == !!pinned)
+    return TRUE;
+  args = args_new ("note_id", note_id);
+  return commit_args (self, pinned ? "note.pinned" : "note.unpinned", args, error);
+}
+
 /* Priorities, tags and the Inbox */
 
 gboolean

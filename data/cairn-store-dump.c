@@ -69,8 +69,8 @@ static const struct
                                   "done, due, due_time, priority, reminder, reminder_dismissed, "
                                   "repeat, deleted, cairn_todo_notes (id) AS notes FROM todos WHERE id = ?1" },
   /* notes.body is written lazily: cairn_note_body() is always current */
-  [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, deleted "
-                                  "FROM notes WHERE id = ?1" },
+  [CAIRN_OBJECT_NOTE] = { "note", "SELECT id, title, cairn_note_body (id, body) AS body, pinned, "
+                                  "deleted FROM notes WHERE id = ?1" },
   [CAIRN_OBJECT_TAG]  = { "tag", "SELECT id, name, color, deleted FROM tags WHERE id = ?1" },
 };
 
@@ -158,7 +158,8 @@ cairn_store_read_object (CairnStore      *self,
     {
       const char *name = sqlite3_column_name (stmt, col);
       gboolean flag = strcmp (name, "done") == 0 || strcmp (name, "deleted") == 0 ||
-                      strcmp (name, "inbox") == 0 || strcmp (name, "reminder_dismissed") == 0;
+                      strcmp (name, "inbox") == 0 || strcmp (name, "reminder_dismissed") == 0 ||
+                      strcmp (name, "pinned") == 0;
 
       json_builder_set_member_name (builder, name);
       if (flag)
@@ -205,7 +206,9 @@ cairn_store_dump_state (CairnStore  *self,
   if (!dump_table (self, builder, "lists",
                    "SELECT deleted, id, position, title FROM lists ORDER BY id", error) ||
       !dump_table (self, builder, "notes",
-                   "SELECT cairn_note_body (id, body) AS body, created_at, deleted, id, "
+                   "SELECT cairn_note_body (id, body) AS body, created_at, deleted, "
+                   "max (edited_at, coalesce ((SELECT edited_at FROM note_versions v "
+                   "WHERE v.id = notes.id), 0)) AS edited_at, id, pinned, "
                    "title FROM notes ORDER BY id", error) ||
       !dump_table (self, builder, "tags",
                    "SELECT color, deleted, id, name FROM tags ORDER BY id", error) ||

@@ -88,12 +88,21 @@ static const CairnReducer reducers[] = {
   /* todo.moved, todo.deleted and todo.restored carry a subtree: several
    * statements, in cairn-store-subtasks.c. */
 
+  /* edited_at: the latest timestamp of the note's creates and renames
+   * (max: the same whatever order the events came in); with
+   * note_versions.edited_at, the note's "last edited" (docs/events.md). */
   { "note.created", "notes", "note_id",
-    "INSERT INTO notes (id, title, created_at) VALUES (:note_id, :title, :created_at) "
+    "INSERT INTO notes (id, title, created_at, edited_at) "
+    "VALUES (:note_id, :title, :created_at, :created_at) "
     "ON CONFLICT (id) DO NOTHING" },
   { "note.renamed", "notes", "note_id",
-    "UPDATE notes SET title = :title "
+    "UPDATE notes SET title = :title, edited_at = max (edited_at, :created_at) "
     "WHERE id = :note_id AND NOT deleted AND title IS NOT :title" },
+  /* Pinned notes stay at the top of the list; the last in the log wins. */
+  { "note.pinned", "notes", "note_id",
+    "UPDATE notes SET pinned = 1 WHERE id = :note_id AND NOT deleted AND NOT pinned" },
+  { "note.unpinned", "notes", "note_id",
+    "UPDATE notes SET pinned = 0 WHERE id = :note_id AND NOT deleted AND pinned" },
   { "note.deleted", "notes", "note_id",
     "UPDATE notes SET deleted = 1 WHERE id = :note_id AND NOT deleted" },
   { "note.restored", "notes", "note_id",
@@ -215,6 +224,8 @@ static const struct
   { "note.deleted",     "notes", "note_id" },
   { "note.restored",    "notes", "note_id" },
   { "note.edited",      "notes", "note_id" },
+  { "note.pinned",      "notes", "note_id" },
+  { "note.unpinned",    "notes", "note_id" },
   { "todo.notes_edited", "todos", "todo_id" },
   { "todo.priority_set", "todos", "todo_id" },
   { "tag.renamed",      "tags",  "tag_id" },

@@ -230,6 +230,19 @@ static const char * const migrations[] = {
   CAIRN_SEARCH_TRIGGERS_SQL
   "CREATE INDEX todos_by_due ON todos (due) "
   "  WHERE due IS NOT NULL AND done = 0 AND deleted = 0;",
+  /* 10 -> 11: pinned notes (note.pinned, note.unpinned) and when a note
+   * was last edited, for the notes list (issue 14): notes.edited_at is
+   * the latest created_at of the note's created and renamed events,
+   * note_versions.edited_at that of its note.edited events (each table
+   * in the changesets of the events that write it); the note's time is
+   * the larger. A file with notes is rebuilt once, so that the times
+   * come from its log (and pending changesets get the new column count). */
+  "ALTER TABLE notes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE notes ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE note_versions ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE notes SET edited_at = created_at;"
+  "UPDATE meta SET rebuild = 1 WHERE EXISTS (SELECT 1 FROM notes) "
+  "  OR EXISTS (SELECT 1 FROM pending);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -53,9 +53,11 @@ static const TextKind note_kind = {
   "ON CONFLICT (note_id) DO UPDATE SET crdt = excluded.crdt",
   "DELETE FROM note_body_ops WHERE note_id = ?",
   "INSERT INTO note_body_ops (note_id, ops) VALUES (?, ?)",
-  "INSERT INTO note_versions (id, version) VALUES (?1, ?2) "
-  "ON CONFLICT (id) DO UPDATE SET version = excluded.version "
-  "WHERE version IS NOT excluded.version",
+  /* ?3: the event's created_at; the latest is the text's last edit. */
+  "INSERT INTO note_versions (id, version, edited_at) VALUES (?1, ?2, ?3) "
+  "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+  "edited_at = max (edited_at, excluded.edited_at) "
+  "WHERE version IS NOT excluded.version OR edited_at < excluded.edited_at",
   "SELECT (SELECT version FROM note_versions WHERE id = ?1), "
   "(SELECT version FROM note_body_versions WHERE note_id = ?1)",
   "SELECT v.id, v.version FROM note_versions v "
@@ -487,7 +489,9 @@ apply_edit (CairnStore       *self,
     return FALSE;
   if (sqlite3_bind_text (stmt, 1, note_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
       sqlite3_bind_blob64 (stmt, 2, g_bytes_get_data (version, NULL), g_bytes_get_size (version),
-                           SQLITE_STATIC) != SQLITE_OK)
+                           SQLITE_STATIC) != SQLITE_OK ||
+      (sqlite3_bind_parameter_count (stmt) >= 3 &&
+       sqlite3_bind_int64 (stmt, 3, event->created_at) != SQLITE_OK))
     {
       _cairn_store_set_error (self, error, "Cannot bind");
       return FALSE;

@@ -225,6 +225,10 @@ gboolean    cairn_store_delete_note       (CairnStore *self, const char *note_id
                                            GError **error);
 gboolean    cairn_store_restore_note      (CairnStore *self, const char *note_id,
                                            GError **error);
+/* A pinned note stays at the top of the notes list (note.pinned,
+ * note.unpinned; no event when it already is as asked). */
+gboolean    cairn_store_set_note_pinned   (CairnStore *self, const char *note_id,
+                                           gboolean pinned, GError **error);
 
 /* Note bodies are a text CRDT (data/text/cairn-text.h). Load the body of a
  * live note as this device's replica, edit it, and commit the operations it

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-notes-view.c: notes list and editor bound to the pool. */
+/* cairn-notes-view.c: notes list and editor bound to the pool; pinning. */
 #define G_LOG_DOMAIN "cairn-notes-view"
 
 #include "config.h"
@@ -7,9 +7,12 @@
 #include <glib/gi18n.h>
 
 #include "cairn-ui.h"
+#include "cairn-markdown.h"
 #include "cairn-note-buffer.h"
+#include "cairn-note-row.h"
 #include "cairn-notes-view.h"
 #include "cairn-window.h"
+#include "cairn-window-undo.h"
 
 struct _CairnNotesView
 {
@@ -21,11 +24,13 @@ struct _CairnNotesView
   GtkSingleSelection *selection;
   CairnNote          *note;
   gulong              note_notify_id;
+  gulong              note_pinned_id;
   CairnNoteBuffer    *note_buffer;
   /* Buffers of notes left while their typing could not be saved (a full
    * disk): kept, so that they go on trying, until they could. */
   GPtrArray          *unsaved;
   guint               applying_remote : 1;
+  guint               unselecting : 1;
   GtkEventControllerFocus *title_focus;
 
   GtkStack           *list_stack;
@@ -42,31 +47,19 @@ struct _CairnNotesView
 
 G_DEFINE_FINAL_TYPE (CairnNotesView, cairn_notes_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_FILTER, N_PROPS };
+/* "filter": the find bar's (cairn-find-bar.h), the notes listed are
+ * those it keeps. "note-pinned": whether the open note is pinned; what
+ * the stateful action notes.pinned (the note menu's "Pin to Top") shows
+ * and sets. */
+enum { PROP_0, PROP_FILTER, PROP_NOTE_PINNED, N_PROPS };
 static GParamSpec *properties [N_PROPS];
-
-static gboolean
-title_or_untitled (GBinding     *binding,
-                   const GValue *from,
-                   GValue       *to,
-                   gpointer      user_data)
-{
-  const char *title = g_value_get_string (from);
-
-  g_value_set_string (to, title != NULL && title[0] != '\0' ? title : _("Untitled Note"));
-  return TRUE;
-}
 
 static void
 setup_note_row (GtkSignalListItemFactory *factory,
                 GtkListItem              *item,
                 gpointer                  user_data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_list_item_set_child (item, label);
+  gtk_list_item_set_child (item, cairn_note_row_new ());
 }
 
 static void
@@ -74,13 +67,8 @@ bind_note_row (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                gpointer                  user_data)
 {
-  GtkWidget *label = gtk_list_item_get_child (item);
-  GBinding *binding;
-
-  binding = g_object_bind_property_full (gtk_list_item_get_item (item), "title",
-                                         label, "label", G_BINDING_SYNC_CREATE,
-                                         title_or_untitled, NULL, NULL, NULL);
-  g_object_set_data (G_OBJECT (label), "cairn-binding", binding);
+  cairn_note_row_set_note (CAIRN_NOTE_ROW (gtk_list_item_get_child (item)),
+                           gtk_list_item_get_item (item));
 }
 
 static void
@@ -88,11 +76,7 @@ unbind_note_row (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
                  gpointer                  user_data)
 {
-  GtkWidget *label = gtk_list_item_get_child (item);
-  GBinding *binding = g_object_steal_data (G_OBJECT (label), "cairn-binding");
-
-  if (binding != NULL)
-    g_binding_unbind (binding);
+  cairn_note_row_set_note (CAIRN_NOTE_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
 /* The editor takes typing only while the note buffer can store it; else
@@ -169,6 +153,9 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
   GtkTextIter start, end;
 
   self->applying_remote = TRUE;
+  /* Not in the editor's undo: Ctrl+Z undoes the person's own typing, and
+   * would otherwise take another device's words out, as a new edit. */
+  gtk_text_buffer_begin_irreversible_action (buffer);
   if (deleted > 0)
     {
       gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
@@ -180,6 +167,7 @@ on_remote_changed (CairnNoteBuffer *note_buffer,
       gtk_text_buffer_get_iter_at_offset (buffer, &start, position);
       gtk_text_buffer_insert (buffer, &start, inserted, -1);
     }
+  gtk_text_buffer_end_irreversible_action (buffer);
   self->applying_remote = FALSE;
 }
 
@@ -227,8 +215,11 @@ open_note_buffer (CairnNotesView *self)
   self->note_buffer = cairn_note_buffer_new (cairn_pool_get_store (self->pool),
                                              cairn_note_get_id (self->note), &error);
   self->applying_remote = TRUE;
+  /* Opening a note is not an edit to undo (Ctrl+Z would empty the note). */
+  gtk_text_buffer_begin_irreversible_action (buffer);
   gtk_text_buffer_set_text (buffer, self->note_buffer != NULL
                                     ? cairn_note_buffer_get_text (self->note_buffer) : "", -1);
+  gtk_text_buffer_end_irreversible_action (buffer);
   self->applying_remote = FALSE;
   if (self->note_buffer == NULL)
     {
@@ -276,11 +267,15 @@ sync_editor (CairnNotesView *self)
       adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
       gtk_stack_set_visible_child_name (self->editor_stack, "none");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.delete", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.pinned", FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTE_PINNED]);
       return;
     }
 
   gtk_stack_set_visible_child_name (self->editor_stack, "editor");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.delete", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "notes.pinned", TRUE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTE_PINNED]);
   /* Never overwrite a title the user is typing. */
   if (!gtk_event_controller_focus_contains_focus (self->title_focus) &&
       g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)),
@@ -299,6 +294,7 @@ set_note (CairnNotesView *self,
   if (self->note != NULL)
     {
       g_clear_signal_handler (&self->note_notify_id, self->note);
+      g_clear_signal_handler (&self->note_pinned_id, self->note);
       g_clear_object (&self->note);
     }
   if (note != NULL)
@@ -306,22 +302,34 @@ set_note (CairnNotesView *self,
       self->note = g_object_ref (note);
       self->note_notify_id = g_signal_connect_swapped (note, "notify::title",
                                                        G_CALLBACK (sync_editor), self);
+      self->note_pinned_id = g_signal_connect_swapped (note, "notify::pinned",
+                                                       G_CALLBACK (sync_editor), self);
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (note));
       open_note_buffer (self);
     }
   sync_editor (self);
 }
 
+/* A note that moves in the list (an edit, a rename or a pin takes it up)
+ * leaves the model for a moment, and the selection with it: the note
+ * stays open while it is live, and is selected again where it lands
+ * (on_notes_changed). */
 static void
 on_selected_item_changed (CairnNotesView *self)
 {
-  set_note (self, gtk_single_selection_get_selected_item (self->selection));
+  CairnNote *selected = gtk_single_selection_get_selected_item (self->selection);
+
+  if (selected == NULL && self->note != NULL && !self->unselecting &&
+      cairn_pool_lookup_note (self->pool, cairn_note_get_id (self->note)) == self->note)
+    return;
+  set_note (self, selected);
 }
 
 static void
 on_notes_changed (CairnNotesView *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->shown)) == 0;
+  GListModel *notes = G_LIST_MODEL (self->shown);
+  gboolean empty = g_list_model_get_n_items (notes) == 0;
   gboolean filtered = self->filter != NULL &&
                       gtk_filter_get_strictness (self->filter) != GTK_FILTER_MATCH_ALL;
 
@@ -330,6 +338,21 @@ on_notes_changed (CairnNotesView *self)
     adw_status_page_set_title (self->empty_status, _("No Matching Notes"));
   else
     adw_status_page_set_title (self->empty_status, _("No Notes"));
+
+  if (self->note != NULL && gtk_single_selection_get_selected_item (self->selection) != self->note)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (notes); i++)
+        {
+          g_autoptr(CairnNote) note = g_list_model_get_item (notes, i);
+
+          if (note == self->note)
+            {
+              gtk_single_selection_set_selected (self->selection, i);
+              break;
+            }
+        }
+    }
+
   gtk_stack_set_visible_child_name (self->list_stack, empty ? "empty" : "list");
 }
 
@@ -353,7 +376,7 @@ commit_title (CairnNotesView *self)
       return TRUE;
     }
 
-  if (!cairn_store_rename_note (cairn_pool_get_store (self->pool),
+  if (!_cairn_undo_rename_note (GTK_WIDGET (self), self->pool,
                                 cairn_note_get_id (self->note), title, &error))
     {
       cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the note"), error);
@@ -392,6 +415,93 @@ notes_delete (GtkWidget  *widget,
   if (self->note != NULL)
     gtk_widget_activate_action (widget, "win.delete-note", "s",
                                 cairn_note_get_id (self->note));
+}
+
+/* Pinning goes through the store; the note's "pinned" then comes back
+ * through the pool and notifies "note-pinned" (sync_editor). */
+static void
+set_note_pinned (CairnNotesView *self,
+                 gboolean        pinned)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->note == NULL || cairn_note_get_pinned (self->note) == pinned)
+    return;
+  if (!cairn_store_set_note_pinned (cairn_pool_get_store (self->pool),
+                                    cairn_note_get_id (self->note), pinned, &error))
+    {
+      cairn_window_report_error (GTK_WIDGET (self),
+                                 pinned ? _("Could not pin the note") : _("Could not unpin the note"),
+                                 error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTE_PINNED]);
+      return;
+    }
+  _cairn_window_push_undo_pin (GTK_WIDGET (self), cairn_note_get_id (self->note), !pinned);
+}
+
+/* notes.pin-note and notes.unpin-note, a note id: a row's context menu. */
+static void
+notes_pin_note (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+  const char *id = g_variant_get_string (parameter, NULL);
+  gboolean pin = g_str_equal (action_name, "notes.pin-note");
+  CairnNote *note = cairn_pool_lookup_note (self->pool, id);
+
+  if (note == NULL || cairn_note_get_pinned (note) == pin)
+    return;
+  if (!cairn_store_set_note_pinned (cairn_pool_get_store (self->pool), id, pin, &error))
+    {
+      cairn_window_report_error (widget, pin ? _("Could not pin the note")
+                                             : _("Could not unpin the note"), error);
+      return;
+    }
+  _cairn_window_push_undo_pin (widget, id, !pin);
+}
+
+static void
+cairn_notes_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      g_value_set_object (value, self->filter);
+      break;
+    case PROP_NOTE_PINNED:
+      g_value_set_boolean (value, self->note != NULL && cairn_note_get_pinned (self->note));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_notes_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      cairn_notes_view_set_filter (self, g_value_get_object (value));
+      break;
+    case PROP_NOTE_PINNED:
+      set_note_pinned (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -436,42 +546,6 @@ cairn_notes_view_map (GtkWidget *widget)
 }
 
 static void
-cairn_notes_view_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_FILTER:
-      g_value_set_object (value, self->filter);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cairn_notes_view_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  CairnNotesView *self = CAIRN_NOTES_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_FILTER:
-      cairn_notes_view_set_filter (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 cairn_notes_view_class_init (CairnNotesViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -481,13 +555,16 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
   object_class->get_property = cairn_notes_view_get_property;
   object_class->set_property = cairn_notes_view_set_property;
 
-  /* The find bar's (cairn-find-bar.h): the notes listed are those it keeps. */
   properties[PROP_FILTER] =
     g_param_spec_object ("filter", NULL, NULL, GTK_TYPE_FILTER,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                          G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = cairn_notes_view_map;
+
+  properties[PROP_NOTE_PINNED] =
+    g_param_spec_boolean ("note-pinned", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -506,6 +583,9 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_title_activate);
 
   gtk_widget_class_install_action (widget_class, "notes.delete", NULL, notes_delete);
+  gtk_widget_class_install_property_action (widget_class, "notes.pinned", "note-pinned");
+  gtk_widget_class_install_action (widget_class, "notes.pin-note", "s", notes_pin_note);
+  gtk_widget_class_install_action (widget_class, "notes.unpin-note", "s", notes_pin_note);
 }
 
 static void
@@ -517,6 +597,7 @@ cairn_notes_view_init (CairnNotesView *self)
   cairn_ui_limit_title_entry (self->title_entry);
   self->unsaved = g_ptr_array_new_with_free_func (g_object_unref);
 
+  cairn_markdown_attach (self->body_view);
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "insert-text",
                     G_CALLBACK (on_body_insert_text), self);
   g_signal_connect (gtk_text_view_get_buffer (self->body_view), "delete-range",
@@ -581,7 +662,10 @@ cairn_notes_view_select_note (CairnNotesView *self,
           return;
         }
     }
+  self->unselecting = TRUE;
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->unselecting = FALSE;
+  set_note (self, NULL);
 }
 
 CairnNote *

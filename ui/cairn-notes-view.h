@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-notes-view.h: the workspace's notes: a list (newest first) beside
- * an editor for the selected one: the title, and the body through a
+/* cairn-notes-view.h: the workspace's notes: a list (pinned first, then
+ * the last edited; CairnNoteRow) beside an editor for the selected one:
+ * the title, the note menu (Pin to Top, Delete), and the body through a
  * CairnNoteBuffer (typing becomes note.edited events; changes from other
- * devices are applied in place, keeping the cursor and selection). */
+ * devices are applied in place, keeping the cursor and selection), with
+ * light Markdown shown as tags (cairn-markdown.h). */
 #pragma once
 
 #include <adwaita.h>

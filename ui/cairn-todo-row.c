@@ -18,6 +18,7 @@
 #include "cairn-task-badges.h"
 #include "cairn-ui.h"
 #include "cairn-todo-row.h"
+#include "cairn-window-undo.h"
 #include "cairn-window.h"
 
 struct _CairnTodoRow
@@ -191,7 +192,7 @@ on_done_toggled (GtkCheckButton *check,
       active == cairn_todo_get_done (self->todo))
     return;
 
-  if (!cairn_store_set_todo_done (cairn_pool_get_store (self->pool),
+  if (!_cairn_undo_set_todo_done (GTK_WIDGET (self), self->pool,
                                   cairn_todo_get_id (self->todo), active, &error))
     {
       cairn_window_report_error (GTK_WIDGET (self), _("Could not change the task"), error);
@@ -212,7 +213,7 @@ commit_title (CairnTodoRow *self)
 
   title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)));
   if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
-      !cairn_store_rename_todo (cairn_pool_get_store (self->pool),
+      !_cairn_undo_rename_todo (GTK_WIDGET (self), self->pool,
                                 cairn_todo_get_id (self->todo), title, &error))
     {
       cairn_window_report_error (GTK_WIDGET (self), _("Could not rename the task"), error);
@@ -252,7 +253,7 @@ set_due (CairnTodoRow *self,
   if (self->todo == NULL || g_strcmp0 (due, cairn_todo_get_due (self->todo)) == 0)
     return;
 
-  if (!cairn_store_set_todo_due (cairn_pool_get_store (self->pool),
+  if (!_cairn_undo_set_todo_due (GTK_WIDGET (self), self->pool,
                                  cairn_todo_get_id (self->todo), due, &error))
     cairn_window_report_error (GTK_WIDGET (self), _("Could not set the due date"), error);
 }
@@ -437,7 +438,7 @@ task_move_to (GtkWidget  *widget,
   if (self->todo == NULL || g_str_equal (list_id, cairn_todo_get_list_id (self->todo)))
     return;
 
-  if (!cairn_store_move_todo (cairn_pool_get_store (self->pool),
+  if (!_cairn_undo_move_todo (widget, self->pool,
                               cairn_todo_get_id (self->todo), list_id,
                               NULL, NULL, &error))
     cairn_window_report_error (widget, _("Could not move the task"), error);

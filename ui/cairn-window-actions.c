@@ -9,6 +9,7 @@
 #include "cairn-ui.h"
 #include "cairn-account-dialog.h"
 #include "cairn-window-private.h"
+#include "cairn-window-undo.h"
 
 static void
 win_go_back (GtkWidget  *widget,
@@ -64,7 +65,7 @@ on_list_dialog_response (AdwMessageDialog *dialog,
           cairn_todo_view_focus_entry (d->window->todo_view);
         }
     }
-  else if (!cairn_store_rename_list (store, d->list_id, title, &error))
+  else if (!_cairn_undo_rename_list (GTK_WIDGET (d->window), d->window->pool, d->list_id, title, &error))
     cairn_window_report_error (GTK_WIDGET (d->window), _("Could not rename the list"), error);
 }
 
@@ -181,7 +182,10 @@ delete_with_undo (CairnWindow     *self,
   if (!delete_func (cairn_pool_get_store (self->pool), id_copy, &error))
     cairn_window_report_error (GTK_WIDGET (self), failure, error);
   else
-    _cairn_window_add_undo_toast (self, title_copy, restore_action, id_copy);
+    {
+      _cairn_window_add_undo_toast (self, title_copy, restore_action, id_copy);
+      _cairn_window_push_undo_restorable (GTK_WIDGET (self), restore_action, id_copy);
+    }
 }
 
 /* win.delete-current-list, and win.delete-list with a list id. */

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-window-private.h"
+#include "cairn-window-undo.h"
 
 static void     add_drop_target      (CairnWindow *self,
                                       GtkWidget   *row,
@@ -408,7 +409,7 @@ _cairn_window_sidebar_drop (CairnWindow   *self,
       /* Already there: nothing to do (dropping a task back where it came from). */
       if (g_str_equal (cairn_todo_get_list_id (todo), list_id))
         return FALSE;
-      if (!cairn_store_move_todo (cairn_pool_get_store (self->pool), cairn_todo_get_id (todo),
+      if (!_cairn_undo_move_todo (GTK_WIDGET (self), self->pool, cairn_todo_get_id (todo),
                                   list_id, NULL, NULL, &error))
         {
           cairn_window_report_error (GTK_WIDGET (self), _("Could not move the task"), error);
@@ -425,7 +426,7 @@ _cairn_window_sidebar_drop (CairnWindow   *self,
 
       if (g_str_equal (cairn_list_get_id (list), list_id))
         return FALSE;
-      if (!cairn_store_move_list (cairn_pool_get_store (self->pool), cairn_list_get_id (list),
+      if (!_cairn_undo_move_list (GTK_WIDGET (self), self->pool, cairn_list_get_id (list),
                                   above ? list_id : NULL, above ? NULL : list_id, &error))
         {
           cairn_window_report_error (GTK_WIDGET (self), _("Could not move the list"), error);
@@ -460,7 +461,7 @@ _cairn_window_sidebar_move_list (CairnWindow *self,
   if (at >= n || (delta < 0 && at == 0) || (delta > 0 && at + 1 >= n))
     return FALSE;
   other = g_list_model_get_item (lists, delta < 0 ? at - 1 : at + 1);
-  if (!cairn_store_move_list (cairn_pool_get_store (self->pool), list_id,
+  if (!_cairn_undo_move_list (GTK_WIDGET (self), self->pool, list_id,
                               delta < 0 ? cairn_list_get_id (other) : NULL,
                               delta < 0 ? NULL : cairn_list_get_id (other), &error))
     {

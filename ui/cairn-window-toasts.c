@@ -187,6 +187,7 @@ _cairn_window_add_undo_toast (CairnWindow *self,
   adw_toast_set_action_name (toast, restore_action);
   adw_toast_set_action_target_value (toast, g_variant_new_string (id));
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 10);  /* time to reach Undo with the keyboard */
   g_object_set_data_full (G_OBJECT (toast), "cairn-store-path",
                           g_strdup (cairn_store_get_path (cairn_pool_get_store (self->pool))),
                           g_free);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-window-private.h"
+#include "cairn-window-undo.h"
 
 G_DEFINE_FINAL_TYPE (CairnWindow, cairn_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -214,6 +215,7 @@ cairn_window_bind_pool (CairnWindow *self,
   unbind_pool (self);
   g_set_object (&self->pool, pool);
   _cairn_window_drop_undo_toasts (self);
+  _cairn_window_undo_clear (GTK_WIDGET (self));
 
   if (self->pool != NULL)
     {
@@ -535,6 +537,7 @@ cairn_window_class_init (CairnWindowClass *klass)
 
   _cairn_window_class_install_actions (widget_class);
   _cairn_window_search_class_init (widget_class);
+  _cairn_window_class_install_undo (widget_class);
 }
 
 static void

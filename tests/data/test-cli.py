@@ -327,7 +327,21 @@ class CliTest(unittest.TestCase):
         self.assertEqual([n["title"] for n in self.cli.json("notes")], ["First"])
         self.assert_fails(1, f"note {n2} is deleted", "note-rename", n2, "x")
         self.cli.ok("note-restore", n2)
-        self.assertEqual([n["title"] for n in self.cli.json("notes")], ["second", "First"])
+        # The last edited first: the rename made "First" the newest.
+        self.assertEqual([n["title"] for n in self.cli.json("notes")], ["First", "second"])
+        # Pinned first, and said so; pinning twice changes nothing.
+        self.assertTrue(self.cli.json("note-pin", n2)["pinned"])
+        self.cli.ok("note-pin", n2)
+        notes = self.cli.json("notes")
+        self.assertEqual([(n["title"], n["pinned"]) for n in notes],
+                         [("second", True), ("First", False)])
+        self.assertEqual(self.cli.ok("notes"), f"{n2}  second  (pinned)\n{n1}  First\n")
+        self.assertEqual(sum(e["name"] == "note.pinned" for e in self.cli.json("log")["pending"]), 1)
+        self.assertEqual([n["pinned"] for n in self.cli.json("state")["notes"] if n["id"] == n2], [1])
+        self.assertFalse(self.cli.json("note-unpin", n2)["pinned"])
+        self.assertEqual([n["title"] for n in self.cli.json("notes")], ["First", "second"])
+        self.cli.ok("note-rm", n2)
+        self.assert_fails(1, f"note {n2} is deleted", "note-pin", n2)
 
     # ---- log, state, rebuild ----
 

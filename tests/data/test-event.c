@@ -79,8 +79,10 @@ test_valid_events (void)
 
   /* The catalogue is exactly the events the issue asks for, and those of
    * issue 13's priorities and tags, due times, reminders and repeats, and
-   * notes on a task. */
-  g_assert_cmpuint (g_hash_table_size (names), ==, 32);
+   * notes on a task, and issue 14's pinned notes. */
+  g_assert_cmpuint (g_hash_table_size (names), ==, 34);
+  g_assert_true (g_hash_table_contains (names, "note.pinned"));
+  g_assert_true (g_hash_table_contains (names, "note.unpinned"));
   g_assert_true (g_hash_table_contains (names, "todo.reminder_dismissed"));
   g_assert_true (g_hash_table_contains (names, "todo.repeat_cleared"));
   g_assert_true (g_hash_table_contains (names, "todo.notes_edited"));
@@ -147,6 +149,11 @@ test_bad_args (void)
   assert_invalid ("todo.notes_edited", "{\"todo_id\": \"" TODO_ID "\", \"ops\": \"wQAA\"}", "holds no text operation");
   assert_invalid ("todo.notes_edited", "{\"todo_id\": \"nope\", \"ops\": \"wQAA\"}", "“todo_id”");
   assert_invalid ("todo.notes_edited", "{\"ops\": \"wQAA\"}", "“todo_id”");
+  /* pinned notes (issue 14): the note's id and nothing else */
+  assert_invalid ("note.pinned", "{}", "“note_id” is missing");
+  assert_invalid ("note.pinned", "{\"note_id\": \"nope\"}", "“note_id” is not an object id");
+  assert_invalid ("note.unpinned", "{\"note_id\": \"" TODO_ID "\", \"pinned\": true}",
+                  "unexpected field “pinned”");
 }
 
 static void

@@ -262,6 +262,41 @@ test_note_reducers (Fixture       *f,
   /* created_at comes from the event, not the clock at replay time */
   g_assert_cmpint (test_query_int (f->ts->store, "SELECT created_at FROM notes"), ==,
                    test_query_int (f->ts->store, "SELECT created_at FROM pending ORDER BY client_seq LIMIT 1"));
+  /* edited_at: the latest of the create's and the renames' own times */
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT edited_at FROM notes"), ==,
+                   test_query_int (f->ts->store, "SELECT created_at FROM pending "
+                                                 "WHERE name = 'note.renamed' ORDER BY client_seq LIMIT 1"));
+
+  /* Pinning (issue 14): each sets the flag; again, on a deleted or a
+   * missing note: no-op. Neither counts as an edit. */
+  commit_expect (f, "note.pinned", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.pinned", "{\"note_id\":\"" N1 "\"}", NULL);
+  commit_expect (f, "note.pinned", "{\"note_id\":\"" MISSING "\"}", NULL);
+  assert_column (f, "SELECT pinned FROM notes", "1");
+  commit_expect (f, "note.unpinned", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.unpinned", "{\"note_id\":\"" N1 "\"}", NULL);
+  commit_expect (f, "note.unpinned", "{\"note_id\":\"" MISSING "\"}", NULL);
+  commit_expect (f, "note.deleted", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.pinned", "{\"note_id\":\"" N1 "\"}", NULL);
+  assert_column (f, "SELECT pinned FROM notes", "0");
+  g_assert_cmpint (test_query_int (f->ts->store, "SELECT edited_at FROM notes"), ==,
+                   test_query_int (f->ts->store, "SELECT created_at FROM pending "
+                                                 "WHERE name = 'note.renamed' ORDER BY client_seq LIMIT 1"));
+
+  /* A rebuild from the events gives the same flag and time. */
+  commit_expect (f, "note.restored", "{\"note_id\":\"" N1 "\"}", N1);
+  commit_expect (f, "note.pinned", "{\"note_id\":\"" N1 "\"}", N1);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = test_dump (f->ts->store);
+    g_autofree char *after = NULL;
+
+    g_assert_nonnull (strstr (before, "\"pinned\" : 1"));
+    g_assert_true (cairn_store_rebuild (f->ts->store, &error));
+    g_assert_no_error (error);
+    after = test_dump (f->ts->store);
+    g_assert_cmpstr (before, ==, after);
+  }
 }
 
 /* A refused event writes nothing: no state, no pending row, no client_seq

@@ -670,6 +670,8 @@ static const struct
   { "note.renamed",     "notes", "note_id", "title" },
   { "note.deleted",     "notes", "note_id", "deleted" },
   { "note.restored",    "notes", "note_id", "deleted" },
+  { "note.pinned",      "notes", "note_id", "pinned" },
+  { "note.unpinned",    "notes", "note_id", "pinned" },
   { "todo.priority_set", "todos", "todo_id", "priority" },
   { "tag.created",      "tags",  "tag_id",  "name color deleted" },
   { "tag.renamed",      "tags",  "tag_id",  "name" },
@@ -1133,6 +1135,8 @@ client_edit (Sim       *sim,
         {
           if (note == NULL || chance (sim, 0.4))
             ret = cairn_store_create_note (c->store, title, &error);
+          else if (chance (sim, 0.25))
+            cairn_store_set_note_pinned (c->store, note, chance (sim, 0.5), &error);
           else
             cairn_store_rename_note (c->store, note, title, &error);
         }

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-undo.c: the window's Undo and Redo (win.undo, win.redo; Ctrl+Z,
+ * Ctrl+Shift+Z) through the real widgets over a real store: a task's
+ * completion, rename, move to another list and deletion undone and redone
+ * in turn, as new events; an undo whose task was deleted on another
+ * device says so and changes nothing; the toast's own Undo and Ctrl+Z do
+ * not undo one deletion twice; and a list and a note. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-notes-view.h"
+#include "cairn-todo-row.h"
+#include "cairn-ui.h"
+#include "cairn-ui-test.h"
+#include "cairn-window.h"
+#include "cairn-window-private.h"
+#include "cairn-window-undo.h"
+#include "store-test-util.h"
+
+typedef struct
+{
+  char        *dir;
+  CairnStore  *store;
+  CairnPool   *pool;
+  GSettings   *settings;
+  CairnWindow *window;
+  char        *list_id;
+  char        *other_id;
+} Fixture;
+
+static gboolean
+is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cairn-undo-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->store = test_store_open_at (f->dir, "local.db");
+  f->pool = cairn_pool_new (f->store);
+  f->settings = cairn_test_settings_new ();
+  f->list_id = cairn_store_create_list (f->store, "Groceries", &error);
+  g_assert_no_error (error);
+  f->other_id = cairn_store_create_list (f->store, "Hardware", &error);
+  g_assert_no_error (error);
+  f->window = cairn_window_new (NULL, f->settings, f->pool);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (cairn_test_wait_until (is_mapped, f->window));
+  cairn_window_select_page (f->window, f->list_id);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  cairn_test_spin (10);
+  g_clear_object (&f->pool);
+  g_clear_object (&f->store);
+  g_clear_object (&f->settings);
+  cairn_test_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->list_id);
+  g_free (f->other_id);
+}
+
+static GtkWidget *
+wait_for_row (Fixture    *f,
+              const char *title)
+{
+  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
+
+  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
+    g_error ("no task row shows “%s”", title);
+  return q.found;
+}
+
+static char *
+add_task (Fixture    *f,
+          const char *title)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = cairn_store_create_todo (f->store, f->list_id, title, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static gboolean
+undo (Fixture *f)
+{
+  return gtk_widget_activate_action (GTK_WIDGET (f->window), "win.undo", NULL);
+}
+
+static gboolean
+redo (Fixture *f)
+{
+  return gtk_widget_activate_action (GTK_WIDGET (f->window), "win.redo", NULL);
+}
+
+static gboolean
+action_enabled (Fixture    *f,
+                const char *name)
+{
+  /* A disabled action is not activated: count the history instead. */
+  return g_str_equal (name, "undo") ? _cairn_window_undo_get_n_undo (GTK_WIDGET (f->window)) > 0
+                                    : _cairn_window_undo_get_n_redo (GTK_WIDGET (f->window)) > 0;
+}
+
+/* The titles of the list's tasks, in order. */
+static char *
+titles_of (Fixture    *f,
+           const char *list_id)
+{
+  g_autoptr(GListModel) todos = cairn_pool_get_todos (f->pool, list_id);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (todos); i++)
+    {
+      g_autoptr(CairnTodo) todo = g_list_model_get_item (todos, i);
+
+      g_string_append_printf (out, "%s%s", i ? " " : "", cairn_todo_get_title (todo));
+    }
+  return g_string_free (out, FALSE);
+}
+
+#define assert_titles(f, list, want) G_STMT_START { \
+    g_autofree char *got_ = titles_of (f, list); \
+    g_assert_cmpstr (got_, ==, want); } G_STMT_END
+
+/* Complete, rename, move, delete a task through the widgets; undo each
+ * back, newest first; redo them all again. */
+static void
+test_task_changes (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = add_task (f, "a");
+  g_autofree char *milk = add_task (f, "milk");
+  g_autofree char *c = add_task (f, "c");
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, milk);
+  GtkWidget *row, *check, *entry;
+  guint pending;
+
+  /* Nothing to undo yet: nothing happens. */
+  g_assert_false (action_enabled (f, "undo"));
+  pending = cairn_store_get_pending_count (f->store);
+  undo (f);
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+
+  row = wait_for_row (f, "milk");
+  check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
+  gtk_widget_activate (check);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
+
+  entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "oat milk");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "oat milk");
+
+  g_assert_true (gtk_widget_activate_action (row, "task.move-to", "s", f->other_id));
+  assert_titles (f, f->list_id, "a c");
+  assert_titles (f, f->other_id, "oat milk");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-task", "s", milk);
+  g_assert_null (cairn_pool_lookup_todo (f->pool, milk));
+  g_assert_cmpuint (_cairn_window_undo_get_n_undo (GTK_WIDGET (f->window)), ==, 4);
+
+  /* Each undo is one new event, newest change first, and says what it
+   * did in a toast that offers Redo. */
+  pending = cairn_store_get_pending_count (f->store);
+  g_assert_true (undo (f));
+  g_assert_nonnull (cairn_pool_lookup_todo (f->pool, milk));
+  {
+    CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task restored", CAIRN_TEST_LABEL_IS };
+    CairnTestButtonQuery button = { GTK_WIDGET (f->window), "_Redo", NULL };
+
+    g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+    g_assert_true (cairn_test_wait_until (cairn_test_button_shown, &button));
+  }
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending + 1);
+  g_assert_true (undo (f));
+  /* Back between a and c, where it was. */
+  assert_titles (f, f->list_id, "a oat milk c");
+  g_assert_true (undo (f));
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "milk");
+  g_assert_true (undo (f));
+  g_assert_false (cairn_todo_get_done (todo));
+  g_assert_false (action_enabled (f, "undo"));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending + 4);
+
+  /* Redo, oldest first. */
+  g_assert_true (redo (f));
+  g_assert_true (cairn_todo_get_done (todo));
+  g_assert_true (redo (f));
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "oat milk");
+  g_assert_true (redo (f));
+  assert_titles (f, f->other_id, "oat milk");
+  g_assert_true (redo (f));
+  g_assert_null (cairn_pool_lookup_todo (f->pool, milk));
+  g_assert_false (action_enabled (f, "redo"));
+
+  /* A new change after an undo forgets what could be redone. */
+  g_assert_true (undo (f));
+  g_assert_true (action_enabled (f, "redo"));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-task", "s", a);
+  g_assert_false (action_enabled (f, "redo"));
+}
+
+/* The task was deleted on another device before the undo: a toast says
+ * so in words, and nothing changes. */
+static void
+test_undo_after_remote_delete (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_task (f, "bread");
+  CairnTestLabelQuery toast = { NULL, "The task was deleted on another device",
+                                CAIRN_TEST_LABEL_CONTAINS };
+  GtkWidget *row, *entry;
+  guint pending;
+
+  row = wait_for_row (f, "bread");
+  entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "rye bread");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, id)), ==, "rye bread");
+
+  /* Elsewhere (another device, cairn-cli): the task is deleted. */
+  g_assert_true (cairn_store_delete_todo (f->store, id, &error));
+  g_assert_no_error (error);
+  pending = cairn_store_get_pending_count (f->store);
+
+  toast.root = GTK_WIDGET (f->window);
+  g_assert_true (undo (f));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+  g_assert_null (cairn_pool_lookup_todo (f->pool, id));
+  /* It cannot be redone either. */
+  g_assert_false (action_enabled (f, "redo"));
+}
+
+/* The deletion toast's own Undo restores; Ctrl+Z then does not count that
+ * deletion again but undoes the change before it. */
+static void
+test_toast_undo_then_ctrl_z (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *id = add_task (f, "eggs");
+  GtkWidget *row, *check;
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
+
+  row = wait_for_row (f, "eggs");
+  check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
+  gtk_widget_activate (check);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-task", "s", id);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.restore-task", "s", id);
+  todo = cairn_pool_lookup_todo (f->pool, id);
+  g_assert_nonnull (todo);
+
+  g_assert_true (undo (f));
+  g_assert_nonnull (cairn_pool_lookup_todo (f->pool, id));
+  g_assert_false (cairn_todo_get_done (todo));
+}
+
+/* Lists and notes: a list's rename and deletion, a note's rename. */
+static void
+test_list_and_note (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note_id = cairn_store_create_note (f->store, "Ideas", &error);
+  CairnNotesView *view;
+  GtkWidget *title;
+
+  /* A list moved (as the reorder engineer's drag will) goes back. */
+  {
+    g_autofree char *third = cairn_store_create_list (f->store, "Garden", &error);
+    GListModel *lists = cairn_pool_get_lists (f->pool);
+    g_autoptr(CairnList) last = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (_cairn_undo_move_list (GTK_WIDGET (f->window), f->pool, third,
+                                          f->list_id, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (cairn_pool_lookup_list (f->pool, third)),
+                                cairn_list_get_position (cairn_pool_lookup_list (f->pool, f->list_id))),
+                     <, 0);
+    g_assert_true (undo (f));
+    last = g_list_model_get_item (lists, g_list_model_get_n_items (lists) - 1);
+    g_assert_cmpstr (cairn_list_get_id (last), ==, third);
+  }
+
+  /* Alt+Down in the sidebar (its move), undone. */
+  {
+    CairnList *groceries = cairn_pool_lookup_list (f->pool, f->list_id);
+    CairnList *hardware = cairn_pool_lookup_list (f->pool, f->other_id);
+
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), <, 0);
+    g_assert_true (_cairn_window_sidebar_move_list (f->window, f->list_id, 1));
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), >, 0);
+    g_assert_true (undo (f));
+    g_assert_cmpint (g_strcmp0 (cairn_list_get_position (groceries),
+                                cairn_list_get_position (hardware)), <, 0);
+  }
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", f->other_id);
+  g_assert_null (cairn_pool_lookup_list (f->pool, f->other_id));
+  g_assert_true (undo (f));
+  g_assert_nonnull (cairn_pool_lookup_list (f->pool, f->other_id));
+
+  cairn_window_select_page (f->window, "notes");
+  view = CAIRN_NOTES_VIEW (cairn_test_find_widget (GTK_WIDGET (f->window),
+                                                   CAIRN_TYPE_NOTES_VIEW, NULL));
+  cairn_notes_view_select_note (view, note_id);
+  title = cairn_test_find_widget (GTK_WIDGET (view), GTK_TYPE_ENTRY, "title_entry");
+  gtk_editable_set_text (GTK_EDITABLE (title), "Better ideas");
+  g_signal_emit_by_name (title, "activate");
+  g_assert_cmpstr (cairn_note_get_title (cairn_pool_lookup_note (f->pool, note_id)), ==,
+                   "Better ideas");
+  g_assert_true (undo (f));
+  g_assert_cmpstr (cairn_note_get_title (cairn_pool_lookup_note (f->pool, note_id)), ==, "Ideas");
+  g_assert_true (redo (f));
+  g_assert_cmpstr (cairn_note_get_title (cairn_pool_lookup_note (f->pool, note_id)), ==,
+                   "Better ideas");
+}
+
+/* Runs the window's shortcut for @keyval with @mods as a key press would,
+ * with the focus where it is. */
+static gboolean
+press_shortcut (Fixture         *f,
+                guint            keyval,
+                GdkModifierType  mods)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->window));
+  g_autoptr(GtkShortcutTrigger) want = gtk_keyval_trigger_new (keyval, mods);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), want))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                 GTK_WIDGET (f->window),
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  g_error ("no shortcut for that key");
+  return FALSE;
+}
+
+/* Ctrl+Z and Ctrl+Shift+Z undo and redo, except in a text field, whose
+ * Ctrl+Z is for its typing. */
+static void
+test_keys (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *id = add_task (f, "jam");
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
+  GtkWidget *row, *check, *entry;
+
+  row = wait_for_row (f, "jam");
+  check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
+  gtk_widget_activate (check);
+  g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
+
+  entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
+  gtk_widget_grab_focus (entry);
+  g_assert_false (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_true (cairn_todo_get_done (todo));
+
+  gtk_widget_grab_focus (check);
+  g_assert_true (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_false (cairn_todo_get_done (todo));
+  g_assert_true (press_shortcut (f, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK));
+  g_assert_true (cairn_todo_get_done (todo));
+}
+
+static gboolean
+set_priority (CairnStore  *store,
+              const char  *id,
+              GVariant    *value,
+              GError     **error)
+{
+  return cairn_store_set_todo_priority (store, id, g_variant_get_string (value, NULL), error);
+}
+
+/* A field the history does not know (what the details pane edits): its
+ * setter goes with the entry; a deleted task's is not called. */
+static void
+test_custom_field (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_task (f, "tea");
+  CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
+  CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task changed", CAIRN_TEST_LABEL_IS };
+  guint pending;
+
+  g_assert_true (cairn_store_set_todo_priority (f->store, id, "high", &error));
+  _cairn_window_push_undo_custom (GTK_WIDGET (f->window), CAIRN_OBJECT_TODO, id, set_priority,
+                                  g_variant_new_string ("none"), g_variant_new_string ("high"));
+  g_assert_true (undo (f));
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "none");
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+  g_assert_true (redo (f));
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "high");
+
+  g_assert_true (cairn_store_delete_todo (f->store, id, &error));
+  pending = cairn_store_get_pending_count (f->store);
+  g_assert_true (undo (f));
+  g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  cairn_test_init_ui (&argc, &argv);
+
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/undo/task-changes", test_task_changes);
+  ADD ("/undo/after-remote-delete", test_undo_after_remote_delete);
+  ADD ("/undo/toast-undo-then-ctrl-z", test_toast_undo_then_ctrl_z);
+  ADD ("/undo/list-and-note", test_list_and_note);
+  ADD ("/undo/custom-field", test_custom_field);
+  ADD ("/undo/keys", test_keys);
+#undef ADD
+
+  return g_test_run ();
+}
