@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cairn-sync-engine-private.h"
+#include "cairn-workspace.h"
 
 /* ---- login / logout ----------------------------------------------------- */
 
@@ -113,6 +114,9 @@ login_workspaces_done (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Whoever signs in (the app or cairn-cli), the app names the
+   * workspaces from now on. */
+  cairn_workspace_remember_names_in (self->profile, workspaces);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -279,6 +279,12 @@ has_conflict (gpointer data)
   return g_list_model_get_n_items (cairn_sync_status_get_conflicts (data)) > 0;
 }
 
+static gboolean
+widget_is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
 /* Opens the sync popover and clicks Sync Now, as the user does. */
 static void
 click_sync_now (CairnWindow *window)
@@ -290,8 +296,8 @@ click_sync_now (CairnWindow *window)
   g_assert_nonnull (menu_button);
   g_assert_nonnull (sync_now);
   gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
-  cairn_test_spin (20);
-  g_assert_true (gtk_widget_get_mapped (sync_now));
+  /* Under load the popover takes more than a few frames to map. */
+  g_assert_true (cairn_test_wait_until (widget_is_mapped, sync_now));
   g_assert_true (gtk_widget_is_sensitive (sync_now));
   g_signal_emit_by_name (sync_now, "clicked");
   gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));

@@ -615,6 +615,101 @@ test_undo_toast_across_switch (void)
   cairn_test_remove_dir (dir);
 }
 
+typedef struct
+{
+  CairnWindow *window;
+  const char  *name;
+} SubtitleQuery;
+
+static gboolean
+subtitle_is (gpointer data)
+{
+  SubtitleQuery *q = data;
+  Fixture f = { 0 };
+
+  f.window = q->window;
+  return g_strcmp0 (sidebar_subtitle (&f), q->name) == 0;
+}
+
+/* Opens the profile in dir as the app does, in a new window. */
+static CairnWindow *
+open_app (const char      *dir,
+          GSettings       *settings,
+          CairnWorkspace **out_workspace)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+  CairnWindow *window;
+
+  g_assert_no_error (error);
+  *out_workspace = cairn_workspace_new (profile);
+  g_assert_true (cairn_workspace_open (*out_workspace, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  window = cairn_window_new_for_workspace (NULL, settings, *out_workspace);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* Signed in outside the app (cairn-cli login signs in through the same
+ * engine call): the app names the synced workspace at once, not "Local
+ * Workspace" until the account dialog is opened. A profile signed in
+ * before names were kept at sign-in gets the name from the server. */
+static void
+test_name_after_cli_login (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-cli-login-XXXXXX", &error);
+  g_autofree char *current = NULL;
+  CairnTestServer *server = cairn_test_server_new ();
+  CairnWorkspace *workspace = NULL;
+  CairnWindow *window;
+
+  g_assert_no_error (error);
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", ANN_PASSWORD);
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+    g_autoptr(CairnSyncEngine) engine = NULL;
+
+    g_assert_no_error (error);
+    engine = cairn_sync_engine_new (profile);
+    cairn_test_engine_login (engine, server->base, "ann", ANN_PASSWORD, "cli");
+  }
+
+  window = open_app (dir, settings, &workspace);
+  g_assert_cmpstr (cairn_workspace_get_name (workspace), ==, "ann");
+  {
+    SubtitleQuery q = { window, "ann" };
+    g_assert_true (subtitle_is (&q));
+  }
+  current = g_strdup (cairn_workspace_get_id (workspace));
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&workspace);
+
+  /* Forget the name, as a profile signed in by an older build has none. */
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_profile_set_setting (profile, "workspace-names", current, NULL, &error));
+    g_assert_no_error (error);
+  }
+  window = open_app (dir, settings, &workspace);
+  {
+    SubtitleQuery q = { window, "ann" };
+    g_assert_true (cairn_test_wait_until (subtitle_is, &q));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&workspace);
+
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  cairn_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -623,6 +718,7 @@ main (int   argc,
 
   g_test_add_func ("/workspaces/switch", test_switch_workspace);
   g_test_add_func ("/workspaces/undo-toast", test_undo_toast_across_switch);
+  g_test_add_func ("/workspaces/name-after-cli-login", test_name_after_cli_login);
 
   return g_test_run ();
 }
