@@ -219,6 +219,9 @@ invite_done (GObject      *source,
       set_busy (self, FALSE);
       text = error_text (self, error, who);
       show_message (self, text, TRUE);
+      /* Insensitive while busy, the row lost the focus: give it back to
+       * correct the name. */
+      gtk_widget_grab_focus (GTK_WIDGET (self->invite_row));
       return;
     }
   set_busy (self, FALSE);
@@ -226,6 +229,7 @@ invite_done (GObject      *source,
   text = g_strdup_printf (_("%s can now use this workspace"), who);
   show_message (self, text, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->invite_row), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->invite_row));
   g_signal_emit (self, signals[MEMBERS_CHANGED], 0);
   refresh_members (self);
 }
