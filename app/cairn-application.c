@@ -10,6 +10,7 @@
 #include "cairn-pool.h"
 #include "cairn-profile.h"
 #include "cairn-preferences-window.h"
+#include "cairn-reminders.h"
 #include "cairn-ui.h"
 #include "cairn-window.h"
 #include "cairn-workspace.h"
@@ -20,6 +21,10 @@ struct _CairnApplication
 
   GSettings      *settings;
   CairnWorkspace *workspace;
+
+  /* Reminders (cairn-reminders.h); `cairn --background` starts with no window. */
+  CairnReminders *reminders;
+  gboolean        background;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -99,6 +104,13 @@ cairn_application_activate (GApplication *app)
 {
   CairnApplication *self = CAIRN_APPLICATION (app);
   GtkWindow *window = cairn_application_get_main_window (self);
+
+  /* `cairn --background`: its first activation opens no window. */
+  if (self->background)
+    {
+      self->background = FALSE;
+      return;
+    }
 
   if (window == NULL)
     window = cairn_application_new_window (self);
@@ -227,6 +239,42 @@ cairn_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.new-task", new_task_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.new-note", new_note_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.new-list", new_list_accels);
+
+  /* Reminders: notifications, their actions, running in the background. */
+  self->reminders = cairn_reminders_new (app, self->workspace, self->settings);
+}
+
+/* `cairn --background`: start (at login) with no window, for the
+ * reminders; an instance already running is left as it is. */
+static int
+cairn_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  CairnApplication *self = CAIRN_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+  if (!g_application_register (app, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (app))
+    return 0;
+  self->background = TRUE;
+  return -1;
+}
+
+/* The reminders let go of their hold before the application goes. */
+static void
+cairn_application_shutdown (GApplication *app)
+{
+  CairnApplication *self = CAIRN_APPLICATION (app);
+
+  g_clear_object (&self->reminders);
+
+  G_APPLICATION_CLASS (cairn_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -234,6 +282,7 @@ cairn_application_finalize (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
+  g_clear_object (&self->reminders);
   g_clear_object (&self->workspace);
   g_clear_object (&self->settings);
 
@@ -249,11 +298,16 @@ cairn_application_class_init (CairnApplicationClass *klass)
   object_class->finalize = cairn_application_finalize;
   app_class->activate = cairn_application_activate;
   app_class->startup = cairn_application_startup;
+  app_class->handle_local_options = cairn_application_handle_local_options;
+  app_class->shutdown = cairn_application_shutdown;
 }
 
 static void
 cairn_application_init (CairnApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "background", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Start without a window, to ring reminders"), NULL);
 }
 
 CairnApplication *

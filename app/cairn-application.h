@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-application.h: the single-instance application org.cairn.Cairn:
- * app-wide actions (quit, preferences, about), accelerators, color scheme. */
+ * app-wide actions (quit, preferences, about; the reminders' in
+ * cairn-reminders.h), accelerators, color scheme, `--background`. */
 #pragma once
 
 #include <adwaita.h>

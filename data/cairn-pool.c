@@ -899,9 +899,12 @@ cairn_pool_lookup_todo (CairnPool  *self,
 
 /* The date views' todos (cairn-pool-views.c), read in one statement: the
  * open todos of live lists due after @after (NULL: any) until @until. */
+/* "+list_id": without it SQLite reads the todos of every live list through
+ * todos_by_list (300 ms at 100,000 todos) instead of the few due ones
+ * through the partial index todos_by_due (7 ms). */
 #define SELECT_DATED_TODOS "SELECT id, " TODO_COLUMNS " FROM todos " \
   "WHERE deleted = 0 AND done = 0 AND due IS NOT NULL AND due > coalesce (?1, '') " \
-  "AND due <= ?2 AND list_id IN (SELECT id FROM lists WHERE deleted = 0)"
+  "AND due <= ?2 AND +list_id IN (SELECT id FROM lists WHERE deleted = 0)"
 
 GPtrArray *
 _cairn_pool_obtain_dated_todos (CairnPool  *self,

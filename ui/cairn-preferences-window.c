@@ -13,6 +13,7 @@ struct _CairnPreferencesWindow
   GSettings            *settings;
 
   GtkSwitch            *show_completed_switch;
+  GtkSwitch            *run_in_background_switch;
 };
 
 G_DEFINE_FINAL_TYPE (CairnPreferencesWindow, cairn_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -40,6 +41,9 @@ cairn_preferences_window_constructed (GObject *object)
 
   g_settings_bind (self->settings, "show-completed",
                    self->show_completed_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background",
+                   self->run_in_background_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
 }
 
@@ -111,6 +115,8 @@ cairn_preferences_window_class_init (CairnPreferencesWindowClass *klass)
                                                "/org/cairn/Cairn/cairn-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow,
                                         show_completed_switch);
+  gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow,
+                                        run_in_background_switch);
 }
 
 static void

@@ -38,6 +38,10 @@ struct _CairnTodoRow
   GtkWidget      *clear_due_button;   /* shown only when a due date is set */
   GtkCalendar    *calendar;
   GtkMenuButton  *menu_button;
+  GtkLabel       *list_label;    /* the task's list, in smart views only */
+  CairnList      *list;          /* followed for its title (list_label) */
+  gulong          list_notify_id;
+  guint           show_list : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodoRow, cairn_todo_row, GTK_TYPE_WIDGET)
@@ -79,6 +83,33 @@ cairn_format_due (const char *due,
     /* Translators: a due date in this year, as strftime() format */
     return g_date_time_format (date, C_("due date", "%b %-d"));
   return g_date_time_format (date, "%x");
+}
+
+static void
+sync_list_label (CairnTodoRow *self)
+{
+  if (self->list_label == NULL)
+    return;
+  gtk_label_set_label (self->list_label, self->list == NULL ? "" :
+                       g_str_equal (cairn_list_get_id (self->list), CAIRN_INBOX_ID) ?
+                       _("Inbox") : cairn_list_get_title (self->list));
+}
+
+/* Smart views: the row names the task's list and follows its renames. */
+static void
+follow_list (CairnTodoRow *self,
+             CairnList    *list)
+{
+  if (self->list != list)
+    {
+      if (self->list != NULL)
+        g_clear_signal_handler (&self->list_notify_id, self->list);
+      g_set_object (&self->list, list);
+      if (list != NULL)
+        self->list_notify_id = g_signal_connect_swapped (list, "notify::title",
+                                                         G_CALLBACK (sync_list_label), self);
+    }
+  sync_list_label (self);
 }
 
 static void
@@ -127,6 +158,9 @@ cairn_todo_row_sync (CairnTodoRow *self)
       else
         gtk_widget_remove_css_class (GTK_WIDGET (self->due_button), "overdue");
     }
+
+  if (self->list_label != NULL)
+    follow_list (self, cairn_pool_lookup_list (self->pool, cairn_todo_get_list_id (self->todo)));
 
   done_label = g_strdup_printf (_("“%s” done"), title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->done_check),
@@ -413,7 +447,8 @@ on_menu_shown (CairnTodoRow *self)
 
       if (g_str_equal (cairn_list_get_id (list), cairn_todo_get_list_id (self->todo)))
         continue;
-      item = g_menu_item_new (cairn_list_get_title (list), NULL);
+      item = g_menu_item_new (g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID) ?
+                              _("Inbox") : cairn_list_get_title (list), NULL);
       g_menu_item_set_action_and_target (item, "task.move-to", "s",
                                          cairn_list_get_id (list));
       g_menu_append_item (self->move_menu, item);
@@ -449,7 +484,25 @@ cairn_todo_row_build (CairnTodoRow *self)
   g_signal_connect_swapped (self->title_focus, "leave", G_CALLBACK (on_title_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->title_entry),
                              GTK_EVENT_CONTROLLER (self->title_focus));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
+  if (self->show_list)
+    {
+      GtkWidget *title_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+      gtk_widget_set_hexpand (title_box, TRUE);
+      gtk_widget_set_valign (title_box, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (self->title_entry));
+      self->list_label = GTK_LABEL (gtk_label_new (NULL));
+      gtk_widget_set_name (GTK_WIDGET (self->list_label), "list_label");
+      gtk_label_set_xalign (self->list_label, 0);
+      gtk_label_set_ellipsize (self->list_label, PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "caption");
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->list_label), "list-name");
+      gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (self->list_label));
+      gtk_box_append (GTK_BOX (box), title_box);
+    }
+  else
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_entry));
 
   self->due_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_widget_set_name (GTK_WIDGET (self->due_button), "due_button");
@@ -483,9 +536,10 @@ cairn_todo_row_build (CairnTodoRow *self)
     }
 }
 
-/* What the last row made measured, per orientation: what a shell says. */
-static int made_minimum[2] = { -1, -1 };
-static int made_natural[2] = { -1, -1 };
+/* What the last row made measured, per orientation and per kind (with
+ * its list named under the title or not): what a shell says. */
+static int made_minimum[2][2] = { { -1, -1 }, { -1, -1 } };
+static int made_natural[2][2] = { { -1, -1 }, { -1, -1 } };
 
 static void
 cairn_todo_row_measure (GtkWidget      *widget,
@@ -498,20 +552,20 @@ cairn_todo_row_measure (GtkWidget      *widget,
 {
   CairnTodoRow *self = CAIRN_TODO_ROW (widget);
 
-  if (self->content == NULL && made_minimum[orientation] < 0)
+  if (self->content == NULL && made_minimum[self->show_list][orientation] < 0)
     cairn_todo_row_build (self);
 
   if (self->content == NULL)
     {
-      *minimum = made_minimum[orientation];
-      *natural = made_natural[orientation];
+      *minimum = made_minimum[self->show_list][orientation];
+      *natural = made_natural[self->show_list][orientation];
       return;
     }
 
   gtk_widget_measure (self->content, orientation, for_size,
                       minimum, natural, minimum_baseline, natural_baseline);
-  made_minimum[orientation] = *minimum;
-  made_natural[orientation] = *natural;
+  made_minimum[self->show_list][orientation] = *minimum;
+  made_natural[self->show_list][orientation] = *natural;
 }
 
 /* The list view allocates only the rows on screen: those are made here,
@@ -544,6 +598,9 @@ cairn_todo_row_dispose (GObject *object)
   CairnTodoRow *self = CAIRN_TODO_ROW (object);
 
   cairn_todo_row_set_todo (self, NULL);
+  if (self->list != NULL)
+    g_clear_signal_handler (&self->list_notify_id, self->list);
+  g_clear_object (&self->list);
   g_clear_pointer (&self->content, gtk_widget_unparent);
   g_clear_object (&self->move_menu);
   self->done_check = NULL;
@@ -554,6 +611,7 @@ cairn_todo_row_dispose (GObject *object)
   self->due_popover = NULL;
   self->calendar = NULL;
   self->clear_due_button = NULL;
+  self->list_label = NULL;
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cairn_todo_row_parent_class)->dispose (object);
@@ -637,4 +695,14 @@ cairn_todo_row_set_todo (CairnTodoRow *self,
           cairn_todo_row_sync (self);
         }
     }
+}
+
+void
+cairn_todo_row_set_show_list (CairnTodoRow *self,
+                              gboolean      show_list)
+{
+  g_return_if_fail (CAIRN_IS_TODO_ROW (self));
+  g_return_if_fail (self->content == NULL);
+
+  self->show_list = !!show_list;
 }

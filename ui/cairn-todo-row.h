@@ -17,6 +17,11 @@ GtkWidget *cairn_todo_row_new      (CairnPool    *pool);
 CairnTodo *cairn_todo_row_get_todo (CairnTodoRow *self);
 void       cairn_todo_row_set_todo (CairnTodoRow *self,
                                     CairnTodo    *todo);
+/* Smart views (Today, Upcoming, a tag) gather tasks from every list: the
+ * row then names the task's list under its title. Call before the row is
+ * shown; default FALSE. */
+void       cairn_todo_row_set_show_list (CairnTodoRow *self,
+                                         gboolean      show_list);
 /* "Today", "Tomorrow", … or a date, for "YYYY-MM-DD"; NULL for bad input. */
 char      *cairn_format_due        (const char   *due,
                                     GDateTime    *now);

@@ -257,6 +257,19 @@ win_new_task (GtkWidget  *widget,
   if (self->pool == NULL)
     return;
 
+  /* Today has its own entry (a task due today, in the Inbox). */
+  if (g_str_equal (self->selected, "today") && self->today_view != NULL)
+    {
+      adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+      cairn_smart_view_focus_entry (self->today_view);
+      return;
+    }
+
+  /* Elsewhere but in a list, the task goes to the Inbox. */
+  if (cairn_pool_lookup_list (self->pool, self->selected) == NULL &&
+      cairn_pool_lookup_list (self->pool, CAIRN_INBOX_ID) != NULL)
+    _cairn_window_select (self, CAIRN_INBOX_ID);
+
   if (cairn_pool_lookup_list (self->pool, self->selected) == NULL)
     {
       g_autoptr(CairnList) first = NULL;
@@ -425,9 +438,39 @@ win_keep_mine (GtkWidget  *widget,
 /* Every action of the window. Which are enabled follows the window's
  * state: a pool (the new-* actions), a list shown (the *-current-list
  * ones), a sync engine (sync-now, accounts); see cairn-window.c. */
+/* ---- The sidebar's views: Ctrl+1 Inbox, Ctrl+2 Today, Ctrl+3 Upcoming ---- */
+
+static void
+win_show_view (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  const char *view = g_variant_get_string (parameter, NULL);
+
+  if (g_str_equal (view, "inbox"))
+    view = CAIRN_INBOX_ID;
+  else if (!g_str_equal (view, "today") && !g_str_equal (view, "upcoming"))
+    return;
+  _cairn_window_show_page (CAIRN_WINDOW (widget), view);
+}
+
+static void
+install_view_actions (GtkWidgetClass *widget_class)
+{
+  const struct { guint key; const char *view; } keys[] = {
+    { GDK_KEY_1, "inbox" }, { GDK_KEY_2, "today" }, { GDK_KEY_3, "upcoming" },
+  };
+
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", win_show_view);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_widget_class_add_binding_action (widget_class, keys[i].key, GDK_CONTROL_MASK,
+                                         "win.show-view", "s", keys[i].view);
+}
+
 void
 _cairn_window_class_install_actions (GtkWidgetClass *widget_class)
 {
+  install_view_actions (widget_class);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, win_go_back);
   gtk_widget_class_install_property_action (widget_class, "win.show-completed",
                                             "show-completed");

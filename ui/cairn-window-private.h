@@ -7,10 +7,13 @@
  * cairn-window-actions.c  every win.* action, installed in one place
  * cairn-window-sidebar.c  the sidebar: list rows, their menus, selection
  * cairn-window-toasts.c   error, Undo and conflict toasts
+ * cairn-window-views.c    the smart views' pages (Today, Upcoming, a tag),
+ *                         Today's count and the midnight timer
  */
 #pragma once
 
 #include "cairn-notes-view.h"
+#include "cairn-smart-view.h"
 #include "cairn-sync-indicator.h"
 #include "cairn-todo-view.h"
 #include "cairn-window.h"
@@ -51,6 +54,28 @@ struct _CairnWindow
   AdwStatusPage        *none_page;
   CairnTodoView        *todo_view;
   CairnNotesView       *notes_view;
+
+  /* The sidebar's views and tags, the smart views' pages (cairn-window-views.c). */
+  GtkListBox           *smart_listbox;
+  GtkListBoxRow        *inbox_row;
+  GtkListBoxRow        *today_row;
+  GtkListBoxRow        *upcoming_row;
+  GtkLabel             *today_count;
+  GtkWidget            *tags_heading;
+  GtkListBox           *tags_listbox;
+  GtkWidget            *lists_heading;
+  GListModel           *sidebar_lists;     /* the pool's lists but the Inbox */
+  GtkEventController   *lists_keys;        /* Alt+Up / Alt+Down */
+  CairnSmartView       *today_view;
+  CairnSmartView       *upcoming_view;
+  CairnSmartView       *tag_view;
+  GListModel           *today_todos;
+  GListModel           *upcoming_todos;    /* made when Upcoming is first shown */
+  char                 *tag_id;            /* the tag whose todos tag_view shows */
+  guint                 date_check_id;     /* every 60 s: has the date changed? */
+  guint                 midnight_id;       /* at the next local midnight */
+  guint                 today_tick_id;     /* the first frame: then ... */
+  guint                 today_idle_id;     /* ... Today's count is read */
 };
 
 /* cairn-window.c */
@@ -59,6 +84,10 @@ struct _CairnWindow
  * remembers it in the settings and keeps the sidebar selection in step. A
  * list id that names no live list shows the placeholder. */
 void           _cairn_window_select                 (CairnWindow *self,
+                                                     const char  *selected);
+/* Whether page `selected` is a list's: not "", not the name of a page of
+ * the content stack ("notes", "today", "upcoming" …), not "tag:…". */
+gboolean       _cairn_window_is_list_page           (CairnWindow *self,
                                                      const char  *selected);
 /* Shows `selected` and, on a folded window, the content instead of the
  * sidebar. */
@@ -80,9 +109,46 @@ void           _cairn_window_sidebar_init           (CairnWindow *self);
  * changes with the old one still set, and after with the new one. */
 void           _cairn_window_sidebar_unbind         (CairnWindow *self);
 void           _cairn_window_sidebar_bind           (CairnWindow *self);
-/* The sidebar row of list_id, or NULL. */
+/* The sidebar row of list_id (the Inbox's too), or NULL. */
 GtkListBoxRow *_cairn_window_sidebar_find_row       (CairnWindow *self,
                                                      const char  *list_id);
+/* The sidebar row of a page ("notes", "today", "tag:ID", a list id), or NULL. */
+GtkListBoxRow *_cairn_window_sidebar_find_page_row  (CairnWindow *self,
+                                                     const char  *page);
+/* Selects row (NULL: none) and unselects the rows of the other list boxes. */
+void           _cairn_window_sidebar_select_row     (CairnWindow   *self,
+                                                     GtkListBoxRow *row);
+/* What dropping value (a CairnTodo or a CairnList) at height y on a sidebar
+ * row does: a todo moves to the end of the row's list, a list moves before
+ * (upper half) or after the row's list. FALSE when nothing was done. The
+ * rows' GtkDropTargets call it; tests may too. */
+gboolean       _cairn_window_sidebar_drop           (CairnWindow   *self,
+                                                     GtkListBoxRow *row,
+                                                     const GValue  *value,
+                                                     double         y);
+/* Alt+Up (-1) / Alt+Down (+1) on a list's row: the list moves one place
+ * and keeps the focus. FALSE when it cannot move. */
+gboolean       _cairn_window_sidebar_move_list      (CairnWindow *self,
+                                                     const char  *list_id,
+                                                     int          delta);
+
+/* cairn-window-views.c */
+
+/* Makes the pages of self->pool's smart views / lets them go. */
+void           _cairn_window_views_bind             (CairnWindow *self);
+void           _cairn_window_views_unbind           (CairnWindow *self);
+/* Shows page `selected` if it is a smart view's ("today", "upcoming",
+ * "tag:ID" of a live tag); FALSE otherwise. */
+gboolean       _cairn_window_views_show             (CairnWindow *self,
+                                                     const char  *selected);
+/* What the timers run, at `now`: the 60 s check (the day of `now` becomes
+ * the pool's today), and the wait to the next midnight in `now`'s zone. */
+void           _cairn_window_check_date             (CairnWindow *self,
+                                                     GDateTime   *now);
+guint          _cairn_window_ms_to_midnight         (GDateTime   *now);
+/* The midnight timer (at init) and its end (dispose). */
+void           _cairn_window_views_init             (CairnWindow *self);
+void           _cairn_window_views_dispose          (CairnWindow *self);
 
 /* cairn-window-toasts.c */
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-window-sidebar.c: the window's sidebar: Notes, the lists, their menus. */
+/* cairn-window-sidebar.c: the window's sidebar: Inbox, Today, Upcoming, the
+ * tags, the lists (their menus, reordering, task drops), Notes. */
 #define G_LOG_DOMAIN "cairn-window"
 
 #include "config.h"
@@ -8,72 +9,146 @@
 
 #include "cairn-window-private.h"
 
-GtkListBoxRow *
-_cairn_window_sidebar_find_row (CairnWindow *self,
-                                const char  *list_id)
+static void     add_drop_target      (CairnWindow *self,
+                                      GtkWidget   *row,
+                                      gboolean     lists_too);
+static gboolean on_lists_key_pressed (GtkEventControllerKey *keys,
+                                      guint                  keyval,
+                                      guint                  keycode,
+                                      GdkModifierType        state,
+                                      CairnWindow           *self);
+
+/* The sidebar is four list boxes, top to bottom. */
+#define N_SIDEBAR_BOXES 4
+
+static void
+sidebar_boxes (CairnWindow *self,
+               GtkListBox  *boxes[N_SIDEBAR_BOXES])
+{
+  boxes[0] = self->smart_listbox;
+  boxes[1] = self->tags_listbox;
+  boxes[2] = self->lists_listbox;
+  boxes[3] = self->notes_listbox;
+}
+
+/* The page a sidebar row shows: a list id, "notes", "today", "tag:ID" … */
+static const char *
+row_page (GtkListBoxRow *row)
+{
+  const char *page = g_object_get_data (G_OBJECT (row), "cairn-page");
+
+  return page != NULL ? page : g_object_get_data (G_OBJECT (row), "cairn-list-id");
+}
+
+static GtkListBoxRow *
+find_row_in (GtkListBox *box,
+             const char *key,
+             const char *value)
 {
   for (int i = 0;; i++)
     {
-      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->lists_listbox, i);
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (box, i);
 
       if (row == NULL)
         return NULL;
-      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "cairn-list-id"), list_id) == 0)
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), key), value) == 0)
         return row;
     }
 }
 
-static void
-on_notes_row_activated (GtkListBox    *box,
-                        GtkListBoxRow *row,
-                        CairnWindow   *self)
+GtkListBoxRow *
+_cairn_window_sidebar_find_row (CairnWindow *self,
+                                const char  *list_id)
 {
-  _cairn_window_show_page (self, "notes");
+  if (g_strcmp0 (list_id, CAIRN_INBOX_ID) == 0)
+    return self->inbox_row;
+  return find_row_in (self->lists_listbox, "cairn-list-id", list_id);
+}
+
+GtkListBoxRow *
+_cairn_window_sidebar_find_page_row (CairnWindow *self,
+                                     const char  *page)
+{
+  if (page == NULL || page[0] == '\0')
+    return NULL;
+  if (g_str_equal (page, "notes"))
+    return self->notes_row;
+  if (g_str_equal (page, "today"))
+    return self->today_row;
+  if (g_str_equal (page, "upcoming"))
+    return self->upcoming_row;
+  if (g_str_has_prefix (page, "tag:"))
+    return find_row_in (self->tags_listbox, "cairn-page", page);
+  return _cairn_window_sidebar_find_row (self, page);
+}
+
+void
+_cairn_window_sidebar_select_row (CairnWindow   *self,
+                                  GtkListBoxRow *row)
+{
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
+
+  sidebar_boxes (self, boxes);
+  for (guint i = 0; i < N_SIDEBAR_BOXES; i++)
+    if (row == NULL || gtk_widget_get_parent (GTK_WIDGET (row)) != GTK_WIDGET (boxes[i]))
+      gtk_list_box_unselect_all (boxes[i]);
+  if (row != NULL)
+    gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (row))), row);
 }
 
 static void
-on_list_row_activated (GtkListBox    *box,
-                       GtkListBoxRow *row,
-                       CairnWindow   *self)
+on_row_activated (GtkListBox    *box,
+                  GtkListBoxRow *row,
+                  CairnWindow   *self)
 {
-  _cairn_window_show_page (self, g_object_get_data (G_OBJECT (row), "cairn-list-id"));
+  _cairn_window_show_page (self, row_page (row));
 }
 
 static void
-on_list_row_selected (GtkListBox    *box,
-                      GtkListBoxRow *row,
-                      CairnWindow   *self)
+on_row_selected (GtkListBox    *box,
+                 GtkListBoxRow *row,
+                 CairnWindow   *self)
 {
   /* Keyboard navigation selects without activating. */
   if (row != NULL && !self->selecting)
-    _cairn_window_select (self, g_object_get_data (G_OBJECT (row), "cairn-list-id"));
+    _cairn_window_select (self, row_page (row));
 }
 
-/* The Notes row and the lists are two list boxes: the arrow keys go from
- * one to the other as if they were one (Down past Notes to the first
- * list, Up past the first list to Notes). */
+/* The sidebar's list boxes are one column for the arrow keys: past the
+ * last row of one the focus goes to the first of the next that has rows
+ * (the tags' box is empty without tags), and back up likewise. */
 static gboolean
-on_notes_keynav_failed (GtkWidget        *box,
-                        GtkDirectionType  direction,
-                        CairnWindow      *self)
+on_keynav_failed (GtkWidget        *box,
+                  GtkDirectionType  direction,
+                  CairnWindow      *self)
 {
-  GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->lists_listbox, 0);
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
+  guint n = N_SIDEBAR_BOXES, at = 0;
 
-  if (direction != GTK_DIR_DOWN || first == NULL)
+  sidebar_boxes (self, boxes);
+  if (direction != GTK_DIR_DOWN && direction != GTK_DIR_UP)
     return FALSE;
-  gtk_widget_grab_focus (GTK_WIDGET (first));
-  return TRUE;
-}
+  while (at < n && GTK_WIDGET (boxes[at]) != box)
+    at++;
+  for (int i = (int) at + (direction == GTK_DIR_DOWN ? 1 : -1);
+       i >= 0 && i < (int) n; i += direction == GTK_DIR_DOWN ? 1 : -1)
+    {
+      GtkListBoxRow *row = NULL;
 
-static gboolean
-on_lists_keynav_failed (GtkWidget        *box,
-                        GtkDirectionType  direction,
-                        CairnWindow      *self)
-{
-  if (direction != GTK_DIR_UP)
-    return FALSE;
-  gtk_widget_grab_focus (GTK_WIDGET (self->notes_row));
-  return TRUE;
+      if (!gtk_widget_get_visible (GTK_WIDGET (boxes[i])))
+        continue;
+      if (direction == GTK_DIR_DOWN)
+        row = gtk_list_box_get_row_at_index (boxes[i], 0);
+      else
+        for (int j = 0; gtk_list_box_get_row_at_index (boxes[i], j) != NULL; j++)
+          row = gtk_list_box_get_row_at_index (boxes[i], j);
+      if (row != NULL)
+        {
+          gtk_widget_grab_focus (GTK_WIDGET (row));
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 /* The sidebar keeps one width whatever the workspace is called: the
@@ -104,19 +179,26 @@ fix_title_width (GtkWidget *widget,
 void
 _cairn_window_sidebar_init (CairnWindow *self)
 {
+  GtkListBox *boxes[N_SIDEBAR_BOXES];
   guint n_labels = 0;
 
+  sidebar_boxes (self, boxes);
   fix_title_width (GTK_WIDGET (self->sidebar_title), &n_labels);
-  g_signal_connect (self->notes_listbox, "keynav-failed",
-                    G_CALLBACK (on_notes_keynav_failed), self);
-  g_signal_connect (self->lists_listbox, "keynav-failed",
-                    G_CALLBACK (on_lists_keynav_failed), self);
-  g_signal_connect (self->notes_listbox, "row-activated",
-                    G_CALLBACK (on_notes_row_activated), self);
-  g_signal_connect (self->lists_listbox, "row-activated",
-                    G_CALLBACK (on_list_row_activated), self);
-  g_signal_connect (self->lists_listbox, "row-selected",
-                    G_CALLBACK (on_list_row_selected), self);
+  for (guint i = 0; i < N_SIDEBAR_BOXES; i++)
+    {
+      g_signal_connect (boxes[i], "keynav-failed", G_CALLBACK (on_keynav_failed), self);
+      g_signal_connect (boxes[i], "row-activated", G_CALLBACK (on_row_activated), self);
+      g_signal_connect (boxes[i], "row-selected", G_CALLBACK (on_row_selected), self);
+    }
+  g_object_set_data (G_OBJECT (self->notes_row), "cairn-page", (gpointer) "notes");
+  g_object_set_data (G_OBJECT (self->inbox_row), "cairn-page", (gpointer) CAIRN_INBOX_ID);
+  g_object_set_data (G_OBJECT (self->today_row), "cairn-page", (gpointer) "today");
+  g_object_set_data (G_OBJECT (self->upcoming_row), "cairn-page", (gpointer) "upcoming");
+  add_drop_target (self, GTK_WIDGET (self->inbox_row), FALSE);
+  self->lists_keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (self->lists_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (self->lists_keys, "key-pressed", G_CALLBACK (on_lists_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->lists_listbox), self->lists_keys);
 }
 
 /* ---- A list's row --------------------------------------------------------- */
@@ -192,6 +274,233 @@ list_row_add_gestures (GtkWidget *row)
   g_signal_connect (row, "destroy", G_CALLBACK (on_list_row_destroy), NULL);
 }
 
+/* ---- Drag and drop, Alt+Up / Alt+Down --------------------------------- */
+
+/* A list's row drags its CairnList (to reorder the lists). */
+static GdkContentProvider *
+on_list_drag_prepare (GtkDragSource *source,
+                      double         x,
+                      double         y,
+                      CairnList     *list)
+{
+  return gdk_content_provider_new_typed (CAIRN_TYPE_LIST, list);
+}
+
+static void
+on_list_drag_begin (GtkDragSource *source,
+                    GdkDrag       *drag,
+                    GtkWidget     *row)
+{
+  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (row);
+
+  gtk_drag_source_set_icon (source, icon, 12, 12);
+}
+
+static void
+add_drag_source (GtkWidget *row,
+                 CairnList *list)
+{
+  GtkDragSource *source = gtk_drag_source_new ();
+
+  gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+  g_signal_connect_data (source, "prepare", G_CALLBACK (on_list_drag_prepare),
+                         g_object_ref (list), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (on_list_drag_begin), row);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (source));
+}
+
+static void
+clear_drop_indicator (GtkWidget *row)
+{
+  gtk_widget_remove_css_class (row, "drop-above");
+  gtk_widget_remove_css_class (row, "drop-below");
+}
+
+/* While a list is dragged over a list's row, a line above or below it
+ * shows where it will go; a task dragged over a row highlights the row
+ * (GTK's :drop(active)). */
+static GdkDragAction
+on_drop_motion (GtkDropTarget *target,
+                double         x,
+                double         y,
+                CairnWindow   *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  const GValue *value = gtk_drop_target_get_value (target);
+  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
+  GdkDragAction actions = drop != NULL ? gdk_drop_get_actions (drop) : GDK_ACTION_MOVE;
+
+  clear_drop_indicator (row);
+  if (value != NULL && G_VALUE_HOLDS (value, CAIRN_TYPE_LIST))
+    gtk_widget_add_css_class (row, y < gtk_widget_get_height (row) / 2.0 ? "drop-above"
+                                                                          : "drop-below");
+  return actions & GDK_ACTION_MOVE ? GDK_ACTION_MOVE : actions & GDK_ACTION_COPY;
+}
+
+static void
+on_drop_leave (GtkDropTarget *target,
+               CairnWindow   *self)
+{
+  clear_drop_indicator (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         CairnWindow   *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+
+  clear_drop_indicator (row);
+  return _cairn_window_sidebar_drop (self, GTK_LIST_BOX_ROW (row), value, y);
+}
+
+/* Tasks can be dropped on the Inbox and the lists; lists (reordering) on
+ * the lists only. The target is the row's "cairn-drop-target". */
+static void
+add_drop_target (CairnWindow *self,
+                 GtkWidget   *row,
+                 gboolean     lists_too)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_MOVE | GDK_ACTION_COPY);
+  GType types[] = { CAIRN_TYPE_TODO, CAIRN_TYPE_LIST };
+
+  gtk_drop_target_set_gtypes (target, types, lists_too ? 2 : 1);
+  gtk_drop_target_set_preload (target, TRUE);
+  g_signal_connect (target, "motion", G_CALLBACK (on_drop_motion), self);
+  g_signal_connect (target, "leave", G_CALLBACK (on_drop_leave), self);
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (target));
+  g_object_set_data (G_OBJECT (row), "cairn-drop-target", target);
+}
+
+static const char *
+row_list_id (CairnWindow   *self,
+             GtkListBoxRow *row)
+{
+  if (row == self->inbox_row)
+    return CAIRN_INBOX_ID;
+  return g_object_get_data (G_OBJECT (row), "cairn-list-id");
+}
+
+gboolean
+_cairn_window_sidebar_drop (CairnWindow   *self,
+                            GtkListBoxRow *row,
+                            const GValue  *value,
+                            double         y)
+{
+  g_autoptr(GError) error = NULL;
+  const char *list_id;
+
+  g_return_val_if_fail (CAIRN_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (GTK_IS_LIST_BOX_ROW (row), FALSE);
+
+  list_id = row_list_id (self, row);
+  if (self->pool == NULL || list_id == NULL || value == NULL)
+    return FALSE;
+
+  if (G_VALUE_HOLDS (value, CAIRN_TYPE_TODO) && g_value_get_object (value) != NULL)
+    {
+      CairnTodo *todo = g_value_get_object (value);
+
+      /* Already there: nothing to do (dropping a task back where it came from). */
+      if (g_str_equal (cairn_todo_get_list_id (todo), list_id))
+        return FALSE;
+      if (!cairn_store_move_todo (cairn_pool_get_store (self->pool), cairn_todo_get_id (todo),
+                                  list_id, NULL, NULL, &error))
+        {
+          cairn_window_report_error (GTK_WIDGET (self), _("Could not move the task"), error);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (G_VALUE_HOLDS (value, CAIRN_TYPE_LIST) && g_value_get_object (value) != NULL &&
+      row != self->inbox_row)
+    {
+      CairnList *list = g_value_get_object (value);
+      gboolean above = y < gtk_widget_get_height (GTK_WIDGET (row)) / 2.0;
+
+      if (g_str_equal (cairn_list_get_id (list), list_id))
+        return FALSE;
+      if (!cairn_store_move_list (cairn_pool_get_store (self->pool), cairn_list_get_id (list),
+                                  above ? list_id : NULL, above ? NULL : list_id, &error))
+        {
+          cairn_window_report_error (GTK_WIDGET (self), _("Could not move the list"), error);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+_cairn_window_sidebar_move_list (CairnWindow *self,
+                                 const char  *list_id,
+                                 int          delta)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnList) other = NULL;
+  GListModel *lists = self->sidebar_lists;
+  GtkListBoxRow *row;
+  guint n, at;
+
+  if (lists == NULL || list_id == NULL)
+    return FALSE;
+  n = g_list_model_get_n_items (lists);
+  for (at = 0; at < n; at++)
+    {
+      g_autoptr(CairnList) list = g_list_model_get_item (lists, at);
+
+      if (g_str_equal (cairn_list_get_id (list), list_id))
+        break;
+    }
+  if (at >= n || (delta < 0 && at == 0) || (delta > 0 && at + 1 >= n))
+    return FALSE;
+  other = g_list_model_get_item (lists, delta < 0 ? at - 1 : at + 1);
+  if (!cairn_store_move_list (cairn_pool_get_store (self->pool), list_id,
+                              delta < 0 ? cairn_list_get_id (other) : NULL,
+                              delta < 0 ? NULL : cairn_list_get_id (other), &error))
+    {
+      cairn_window_report_error (GTK_WIDGET (self), _("Could not move the list"), error);
+      return FALSE;
+    }
+  /* The row was made again in its new place: it keeps the focus. */
+  row = _cairn_window_sidebar_find_row (self, list_id);
+  if (row != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (row));
+  return TRUE;
+}
+
+static gboolean
+on_lists_key_pressed (GtkEventControllerKey *keys,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      CairnWindow           *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *row;
+  int delta;
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != GDK_ALT_MASK)
+    return FALSE;
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    delta = -1;
+  else if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    delta = 1;
+  else
+    return FALSE;
+  row = focus != NULL ? gtk_widget_get_ancestor (focus, GTK_TYPE_LIST_BOX_ROW) : NULL;
+  if (row == NULL || gtk_widget_get_parent (row) != GTK_WIDGET (self->lists_listbox))
+    return FALSE;
+  _cairn_window_sidebar_move_list (self, g_object_get_data (G_OBJECT (row), "cairn-list-id"),
+                                   delta);
+  return TRUE;
+}
+
 static GtkWidget *
 create_list_row (gpointer item,
                  gpointer user_data)
@@ -218,6 +527,8 @@ create_list_row (gpointer item,
   g_object_set_data_full (G_OBJECT (row), "cairn-list-id",
                           g_strdup (cairn_list_get_id (list)), g_free);
   list_row_add_gestures (row);
+  add_drag_source (row, list);
+  add_drop_target (user_data, row, TRUE);
   return row;
 }
 
@@ -226,13 +537,24 @@ create_list_row (gpointer item,
 /* After lists come or go: the selected list may be gone (deleted here or
  * elsewhere), and a new row must show as selected. */
 static void
+update_lists_heading (CairnWindow *self)
+{
+  gboolean any = self->sidebar_lists != NULL && g_list_model_get_n_items (self->sidebar_lists) > 0;
+
+  gtk_widget_set_visible (self->lists_heading, any);
+  gtk_widget_set_visible (GTK_WIDGET (self->lists_listbox), any);
+}
+
+static void
 on_lists_changed (GListModel  *lists,
                   guint        position,
                   guint        removed,
                   guint        added,
                   CairnWindow *self)
 {
-  if (self->selected[0] != '\0' && !g_str_equal (self->selected, "notes"))
+  /* No list but the Inbox: no "Lists" heading over nothing. */
+  update_lists_heading (self);
+  if (_cairn_window_is_list_page (self, self->selected))
     {
       if (cairn_pool_lookup_list (self->pool, self->selected) == NULL)
         {
@@ -247,24 +569,118 @@ on_lists_changed (GListModel  *lists,
     }
 }
 
+/* ---- The tags ------------------------------------------------------------- */
+
+static void
+sync_tag_color (CairnTag  *tag,
+                GParamSpec *pspec,
+                GtkWidget  *dot)
+{
+  for (const char * const *c = cairn_tag_colors; *c != NULL; c++)
+    {
+      g_autofree char *name = g_strconcat ("tag-", *c, NULL);
+
+      if (g_str_equal (*c, cairn_tag_get_color (tag)))
+        gtk_widget_add_css_class (dot, name);
+      else
+        gtk_widget_remove_css_class (dot, name);
+    }
+}
+
+static GtkWidget *
+create_tag_row (gpointer item,
+                gpointer user_data)
+{
+  CairnTag *tag = item;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (dot, "tag-dot");
+  gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
+  gtk_widget_set_halign (dot, GTK_ALIGN_CENTER);
+  gtk_widget_set_size_request (dot, 10, 10);
+  /* The dot sits where the other rows have their 16 px icon. */
+  gtk_widget_set_margin_start (dot, 3);
+  gtk_widget_set_margin_end (dot, 3);
+  sync_tag_color (tag, NULL, dot);
+  g_signal_connect_object (tag, "notify::color", G_CALLBACK (sync_tag_color), dot, 0);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  g_object_bind_property (tag, "name", label, "label", G_BINDING_SYNC_CREATE);
+  gtk_box_append (GTK_BOX (box), dot);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL,
+                                  -1);
+  g_object_set_data_full (G_OBJECT (row), "cairn-page",
+                          g_strconcat ("tag:", cairn_tag_get_id (tag), NULL), g_free);
+  return row;
+}
+
+/* No tags, no "Tags" heading. A shown tag page whose tag went shows the
+ * placeholder (as a deleted list's does). */
+static void
+on_tags_changed (GListModel  *tags,
+                 guint        position,
+                 guint        removed,
+                 guint        added,
+                 CairnWindow *self)
+{
+  gboolean any = g_list_model_get_n_items (tags) > 0;
+
+  gtk_widget_set_visible (self->tags_heading, any);
+  gtk_widget_set_visible (GTK_WIDGET (self->tags_listbox), any);
+  if (removed > 0 && g_str_has_prefix (self->selected, "tag:"))
+    _cairn_window_select (self, self->selected);
+}
+
+static gboolean
+is_not_inbox (gpointer item,
+              gpointer user_data)
+{
+  return !g_str_equal (cairn_list_get_id (item), CAIRN_INBOX_ID);
+}
+
 void
 _cairn_window_sidebar_unbind (CairnWindow *self)
 {
   if (self->pool != NULL)
-    g_signal_handlers_disconnect_by_func (cairn_pool_get_lists (self->pool),
-                                          on_lists_changed, self);
+    {
+      g_signal_handlers_disconnect_by_func (cairn_pool_get_lists (self->pool),
+                                            on_lists_changed, self);
+      g_signal_handlers_disconnect_by_func (cairn_pool_get_tags (self->pool),
+                                            on_tags_changed, self);
+    }
   gtk_list_box_bind_model (self->lists_listbox, NULL, NULL, NULL, NULL);
+  gtk_list_box_bind_model (self->tags_listbox, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->sidebar_lists);
 }
 
 void
 _cairn_window_sidebar_bind (CairnWindow *self)
 {
   GListModel *lists;
+  GListModel *tags;
 
   if (self->pool == NULL)
     return;
   lists = cairn_pool_get_lists (self->pool);
-  gtk_list_box_bind_model (self->lists_listbox, lists, create_list_row, self, NULL);
+  /* The Inbox has its own row at the top. */
+  self->sidebar_lists =
+    G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (lists),
+                                             GTK_FILTER (gtk_custom_filter_new (is_not_inbox,
+                                                                                NULL, NULL))));
+  gtk_list_box_bind_model (self->lists_listbox, self->sidebar_lists, create_list_row, self, NULL);
   g_signal_connect_object (lists, "items-changed",
                            G_CALLBACK (on_lists_changed), self, G_CONNECT_AFTER);
+  update_lists_heading (self);
+  tags = cairn_pool_get_tags (self->pool);
+  gtk_list_box_bind_model (self->tags_listbox, tags, create_tag_row, self, NULL);
+  g_signal_connect_object (tags, "items-changed",
+                           G_CALLBACK (on_tags_changed), self, G_CONNECT_AFTER);
+  on_tags_changed (tags, 0, 0, 0, self);
 }

@@ -33,11 +33,21 @@ cairn_window_set_show_completed (CairnWindow *self,
 
 /* ---- The page shown ------------------------------------------------------ */
 
+gboolean
+_cairn_window_is_list_page (CairnWindow *self,
+                            const char  *selected)
+{
+  /* A page of its own ("notes", "today", "upcoming", "search" …) has a
+   * name in the content stack, where a list's id is never one. */
+  return selected != NULL && selected[0] != '\0' &&
+         gtk_stack_get_child_by_name (self->content_stack, selected) == NULL &&
+         !g_str_has_prefix (selected, "tag:");
+}
+
 static void
 show_notes_page (CairnWindow *self)
 {
-  gtk_list_box_unselect_all (self->lists_listbox);
-  gtk_list_box_select_row (self->notes_listbox, self->notes_row);
+  _cairn_window_sidebar_select_row (self, self->notes_row);
   gtk_stack_set_visible_child_name (self->content_stack,
                                     self->notes_view != NULL ? "notes" : "none");
   adw_window_title_set_title (self->content_title, _("Notes"));
@@ -50,26 +60,32 @@ show_list_page (CairnWindow *self,
 {
   GtkListBoxRow *row = _cairn_window_sidebar_find_row (self, cairn_list_get_id (list));
 
-  gtk_list_box_unselect_all (self->notes_listbox);
-  if (row != NULL)
-    gtk_list_box_select_row (self->lists_listbox, row);
+  gboolean inbox = g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID);
+
+  _cairn_window_sidebar_select_row (self, row);
   cairn_todo_view_set_list_id (self->todo_view, cairn_list_get_id (list));
   gtk_stack_set_visible_child_name (self->content_stack, "todos");
-  self->title_binding = g_object_bind_property (list, "title",
-                                                self->content_title, "title",
-                                                G_BINDING_SYNC_CREATE);
-  /* The binding goes with the list object (a pool drops a deleted list's
-   * object, and a whole pool's when another workspace is opened). */
-  g_object_add_weak_pointer (G_OBJECT (self->title_binding),
-                             (gpointer *) &self->title_binding);
-  gtk_widget_set_visible (self->list_menu_button, TRUE);
+  if (inbox)
+    /* The Inbox is the app's: its name is translated, not the stored one. */
+    adw_window_title_set_title (self->content_title, _("Inbox"));
+  else
+    {
+      self->title_binding = g_object_bind_property (list, "title",
+                                                    self->content_title, "title",
+                                                    G_BINDING_SYNC_CREATE);
+      /* The binding goes with the list object (a pool drops a deleted list's
+       * object, and a whole pool's when another workspace is opened). */
+      g_object_add_weak_pointer (G_OBJECT (self->title_binding),
+                                 (gpointer *) &self->title_binding);
+    }
+  /* The Inbox can be neither renamed nor deleted. */
+  gtk_widget_set_visible (self->list_menu_button, !inbox);
 }
 
 static void
 show_placeholder_page (CairnWindow *self)
 {
-  gtk_list_box_unselect_all (self->notes_listbox);
-  gtk_list_box_unselect_all (self->lists_listbox);
+  _cairn_window_sidebar_select_row (self, NULL);
   if (self->todo_view != NULL)
     cairn_todo_view_set_list_id (self->todo_view, NULL);
   gtk_stack_set_visible_child_name (self->content_stack, "none");
@@ -98,18 +114,22 @@ _cairn_window_select (CairnWindow *self,
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   self->selecting = TRUE;
 
-  if (self->pool != NULL && selected[0] != '\0' && !g_str_equal (selected, "notes"))
+  if (self->pool != NULL && _cairn_window_is_list_page (self, selected))
     list = cairn_pool_lookup_list (self->pool, selected);
 
   if (g_str_equal (selected, "notes"))
     show_notes_page (self);
   else if (list != NULL)
     show_list_page (self, list);
+  else if (_cairn_window_views_show (self, selected))
+    gtk_widget_set_visible (self->list_menu_button, FALSE);
   else
     show_placeholder_page (self);
 
   self->selecting = FALSE;
 
+  if (list != NULL && g_str_equal (cairn_list_get_id (list), CAIRN_INBOX_ID))
+    list = NULL;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-current-list", list != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-current-list", list != NULL);
 }
@@ -131,6 +151,7 @@ unbind_pool (CairnWindow *self)
 {
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   _cairn_window_sidebar_unbind (self);
+  _cairn_window_views_unbind (self);
   if (self->todo_view != NULL)
     gtk_stack_remove (self->content_stack, GTK_WIDGET (self->todo_view));
   if (self->notes_view != NULL)
@@ -163,6 +184,19 @@ show_unavailable (CairnWindow *self)
   gtk_widget_set_visible (adw_status_page_get_child (self->none_page), FALSE);
 }
 
+/* Every workspace has an Inbox (the first list in the sidebar, where
+ * Today adds its tasks): made when the window first shows a workspace
+ * without one. */
+static void
+ensure_inbox (CairnWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (cairn_pool_lookup_list (self->pool, CAIRN_INBOX_ID) == NULL &&
+      !cairn_store_ensure_inbox (cairn_pool_get_store (self->pool), &error))
+    g_warning ("Cannot make the Inbox: %s", error->message);
+}
+
 /* Builds the content over pool (NULL: the workspace could not be opened),
  * first letting go of the pool shown so far. */
 static void
@@ -177,7 +211,9 @@ cairn_window_bind_pool (CairnWindow *self,
 
   if (self->pool != NULL)
     {
+      ensure_inbox (self);
       add_views (self);
+      _cairn_window_views_bind (self);
       _cairn_window_sidebar_bind (self);
     }
   else
@@ -207,7 +243,7 @@ on_workspace_pool_changed (CairnWindow *self)
 
   cairn_window_bind_pool (self, cairn_workspace_get_pool (self->workspace));
   _cairn_window_reset_conflict_toasts (self);
-  if (self->pool != NULL && !g_str_equal (selected, "notes") &&
+  if (self->pool != NULL && _cairn_window_is_list_page (self, selected) &&
       cairn_pool_lookup_list (self->pool, selected) == NULL)
     {
       g_autoptr(CairnList) first = g_list_model_get_item (cairn_pool_get_lists (self->pool), 0);
@@ -323,6 +359,13 @@ cairn_window_constructed (GObject *object)
   add_sync (self);
 
   last = g_settings_get_string (self->settings, "last-selected");
+  /* The first start opens the Inbox. */
+  if (last[0] == '\0' && self->pool != NULL &&
+      cairn_pool_lookup_list (self->pool, CAIRN_INBOX_ID) != NULL)
+    {
+      g_free (last);
+      last = g_strdup (CAIRN_INBOX_ID);
+    }
   _cairn_window_select (self, last);
 }
 
@@ -332,6 +375,7 @@ cairn_window_dispose (GObject *object)
   CairnWindow *self = CAIRN_WINDOW (object);
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
+  _cairn_window_views_dispose (self);
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), CAIRN_TYPE_WINDOW);
 
@@ -472,6 +516,14 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, list_menu_button);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, none_page);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, smart_listbox);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, inbox_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, today_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, upcoming_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, today_count);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_heading);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_listbox);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, lists_heading);
 
   _cairn_window_class_install_actions (widget_class);
 }
@@ -488,6 +540,7 @@ cairn_window_init (CairnWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _cairn_window_sidebar_init (self);
   _cairn_window_toasts_init (self);
+  _cairn_window_views_init (self);
 }
 
 CairnWindow *

@@ -55,4 +55,10 @@ const char  *cairn_window_get_selected      (CairnWindow    *self);
 void         cairn_window_select_page       (CairnWindow    *self,
                                              const char     *selected);
 
+/* The day changed ("YYYY-MM-DD"): Today and Upcoming move on to it. The
+ * window calls it at local midnight and when a 60 s check sees a new
+ * date (after a resume); tests call it with a fake date. */
+void            cairn_window_set_today          (CairnWindow    *self,
+                                                 const char     *date);
+
 G_END_DECLS

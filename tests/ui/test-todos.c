@@ -68,6 +68,9 @@ fixture_set_up (Fixture       *f,
   f->store = open_store (f, "local.db");
   f->pool = cairn_pool_new (f->store);
   f->settings = cairn_test_settings_new ();
+  /* The window makes the Inbox when there is none: first, as on a new
+   * workspace. */
+  g_assert_true (cairn_store_ensure_inbox (f->store, &error));
   f->list_id = cairn_store_create_list (f->store, "Groceries", &error);
   g_assert_no_error (error);
 
@@ -475,8 +478,8 @@ test_create_rename_delete_list (Fixture       *f,
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "apply"));
   respond (dialog, "apply");
 
-  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
-  list = g_list_model_get_item (lists, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 3);
+  list = g_list_model_get_item (lists, 2);
   id = g_strdup (cairn_list_get_id (list));
   g_assert_cmpstr (cairn_list_get_title (list), ==, "Work");
   /* The new list is open, ready for its first task. */
@@ -496,10 +499,10 @@ test_create_rename_delete_list (Fixture       *f,
   g_assert_cmpstr (cairn_list_get_title (list), ==, "Office");
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-current-list", NULL);
-  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
   g_assert_cmpstr (cairn_window_get_selected (f->window), !=, "");
   press_undo (f);
-  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 3);
   g_assert_nonnull (cairn_pool_lookup_list (f->pool, id));
 }
 
@@ -533,11 +536,11 @@ test_sidebar_list_menu (Fixture       *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.delete-list", "s", other);
   g_assert_null (cairn_pool_lookup_list (f->pool, other));
-  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
   /* The open list stays open. */
   g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
   press_undo (f);
-  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (lists), ==, 3);
 }
 
 /* The events pending in `from`, numbered as the server would. */
@@ -995,28 +998,49 @@ has_focus (gpointer widget)
   return gtk_widget_has_focus (widget);
 }
 
-/* Down from the Notes row reaches the first list, Up from the first list
- * the Notes row: the sidebar is one column for the arrow keys. */
+/* The arrow keys go through every row of the sidebar as one column:
+ * Inbox, Today, Upcoming, the tags, the lists, Notes, and back up. */
 static void
 test_sidebar_arrow_keys (Fixture       *f,
                          gconstpointer  data)
 {
-  GtkWidget *notes_box = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_BOX,
-                                                 "notes_listbox");
+  const char *boxes[] = { "smart_listbox", "tags_listbox", "lists_listbox", "notes_listbox" };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tag = cairn_store_create_tag (f->store, "home", NULL, &error);
   GtkWidget *lists_box = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_BOX,
                                                  "lists_listbox");
-  GtkWidget *notes_row = cairn_test_find_widget (notes_box, GTK_TYPE_LIST_BOX_ROW, NULL);
-  GtkListBoxRow *first;
 
+  g_assert_no_error (error);
   g_assert_true (cairn_test_wait_until (has_first_row, lists_box));
-  first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (lists_box), 0);
-  gtk_widget_grab_focus (notes_row);
-  g_assert_true (cairn_test_wait_until (has_focus, notes_row));
-  /* What the Down key binding of a list box emits. */
-  g_signal_emit_by_name (notes_box, "move-cursor", GTK_MOVEMENT_DISPLAY_LINES, 1, FALSE, FALSE);
-  g_assert_true (cairn_test_wait_until (has_focus, first));
-  g_signal_emit_by_name (lists_box, "move-cursor", GTK_MOVEMENT_DISPLAY_LINES, -1, FALSE, FALSE);
-  g_assert_true (cairn_test_wait_until (has_focus, notes_row));
+  for (guint i = 0; i < G_N_ELEMENTS (boxes); i++)
+    {
+      GtkWidget *box = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_BOX,
+                                               boxes[i]);
+      GtkListBoxRow *row;
+
+      g_assert_nonnull (box);
+      for (int j = 0; (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (box), j)) != NULL; j++)
+        g_ptr_array_add (rows, row);
+    }
+  /* Inbox, Today, Upcoming, the tag, Groceries, Notes. */
+  g_assert_cmpuint (rows->len, ==, 6);
+
+  gtk_widget_grab_focus (rows->pdata[0]);
+  g_assert_true (cairn_test_wait_until (has_focus, rows->pdata[0]));
+  for (guint i = 1; i < rows->len; i++)
+    {
+      /* What the Down key binding of a list box emits. */
+      g_signal_emit_by_name (gtk_widget_get_parent (rows->pdata[i - 1]), "move-cursor",
+                             GTK_MOVEMENT_DISPLAY_LINES, 1, FALSE, FALSE);
+      g_assert_true (cairn_test_wait_until (has_focus, rows->pdata[i]));
+    }
+  for (guint i = rows->len - 1; i > 0; i--)
+    {
+      g_signal_emit_by_name (gtk_widget_get_parent (rows->pdata[i]), "move-cursor",
+                             GTK_MOVEMENT_DISPLAY_LINES, -1, FALSE, FALSE);
+      g_assert_true (cairn_test_wait_until (has_focus, rows->pdata[i - 1]));
+    }
 }
 
 /* The sidebar keeps its width when the workspace's name (its header's
