@@ -370,6 +370,9 @@ workspaces_done (GObject      *source,
 
       if (ws->personal && g_strcmp0 (ws->owner, username) == 0)
         subtitle = g_strdup (_("Personal"));
+      else if (g_strcmp0 (ws->owner, username) == 0)
+        /* One the user made (New Shared Workspace). */
+        subtitle = g_strdup (_("Shared, yours"));
       else
         subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
       row = workspace_row_new (self, ws->id, ws->name, subtitle, FALSE, current);

@@ -902,7 +902,7 @@ test_shared_workspace (void)
   /* The account dialog lists it, with its members button. */
   {
     Fixture f = { 0 };
-    RowQuery q = { &f, "Shared by ann", TRUE };
+    RowQuery q = { &f, "Shared, yours", TRUE };
 
     f.dialog = account;
     g_assert_true (cairn_test_wait_until (row_listed, &q));
