@@ -182,6 +182,61 @@ test_stream_that_misses_events (void)
   cairn_test_rm_rf (dir);
 }
 
+static gboolean
+push_in_flight (gpointer data)
+{
+  CairnTestDevice *d = data;
+  return cairn_sync_status_get_state (cairn_sync_engine_get_status (d->engine))
+         == CAIRN_SYNC_STATE_SYNCING;
+}
+
+static gboolean
+reconnected_and_sent (gpointer data)
+{
+  CairnTestDevice *d = data;
+
+  return _cairn_sync_engine_get_connect_count (d->engine) == 2 &&
+         cairn_store_get_pending_count (d->store) == 0 && is_up_to_date (d);
+}
+
+/* A push whose answer never comes (the stream stopped delivering): after
+ * 90 s without it the stream is reopened and the change goes out again. */
+static void
+test_unanswered_push (void)
+{
+  CairnTestServer *server = cairn_test_server_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-liveness-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  CairnTestDevice a = { 0 };
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", PASSWORD);
+  cairn_test_device_open (&a, dir, "a", server);
+  cairn_sync_engine_start (a.engine);
+  g_assert_true (cairn_test_loop_until (is_up_to_date, &a, 10));
+  g_assert_true (cairn_test_loop_until (probe_settled, &a, 10));
+  _cairn_sync_engine_mute_stream (a.engine);
+
+  g_free (cairn_store_create_list (a.store, "Unanswered", &error));
+  g_assert_no_error (error);
+  g_assert_true (cairn_test_loop_until (push_in_flight, &a, 10));
+  cairn_test_loop_until (is_up_to_date, &a, 1);   /* no answer comes */
+  g_assert_cmpuint (cairn_store_get_pending_count (a.store), ==, 1);
+
+  /* 91 s later the check gives up on the stream at once, before any
+   * pull (which would also show that the stream missed our own event). */
+  _cairn_sync_engine_advance_clock (a.engine, 91 * G_USEC_PER_SEC);
+  _cairn_sync_engine_probe_now (a.engine);
+  g_assert_cmpint (cairn_sync_status_get_state (cairn_sync_engine_get_status (a.engine)), ==,
+                   CAIRN_SYNC_STATE_OFFLINE);
+  g_assert_true (cairn_test_loop_until (reconnected_and_sent, &a, 20));
+
+  cairn_test_device_close (&a);
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  cairn_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -190,5 +245,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sync/liveness/idle-five-minutes", test_idle_five_minutes);
   g_test_add_func ("/sync/liveness/stream-that-misses-events", test_stream_that_misses_events);
+  g_test_add_func ("/sync/liveness/unanswered-push", test_unanswered_push);
   return g_test_run ();
 }
