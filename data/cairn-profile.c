@@ -12,6 +12,8 @@
 
 #define PROFILE_GROUP "profile"
 #define CURRENT_KEY   "current-workspace"
+/* workspace id = id whose file holds its database (see adopt_file). */
+#define FILES_GROUP   "workspace-files"
 
 struct _CairnProfile
 {
@@ -211,15 +213,40 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(char * const *)a, *(char * const *)b);
 }
 
+/* The id whose file holds workspace_id's database: its own, unless a
+ * sign-in adopted another file for it. */
+static char *
+dup_file_id (CairnProfile *self,
+             const char   *workspace_id)
+{
+  g_autofree char *file_id = g_key_file_get_string (self->ini, FILES_GROUP, workspace_id, NULL);
+
+  if (file_id != NULL && g_uuid_string_is_valid (file_id))
+    return g_steal_pointer (&file_id);
+  return g_strdup (workspace_id);
+}
+
 GStrv
 cairn_profile_list_workspaces (CairnProfile *self)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) adopted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) keys = NULL;
   g_autofree char *ws_dir = NULL;
   g_autoptr(GDir) dir = NULL;
   const char *name;
 
   g_return_val_if_fail (CAIRN_IS_PROFILE (self), NULL);
+
+  /* A file adopted by another workspace is listed under that one's id. */
+  keys = g_key_file_get_keys (self->ini, FILES_GROUP, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *file_id = dup_file_id (self, keys[i]);
+
+      if (g_uuid_string_is_valid (keys[i]) && !g_str_equal (file_id, keys[i]))
+        g_hash_table_insert (adopted, g_steal_pointer (&file_id), g_strdup (keys[i]));
+    }
 
   ws_dir = g_build_filename (self->dir, "workspaces", NULL);
   dir = g_dir_open (ws_dir, 0, NULL);
@@ -230,7 +257,9 @@ cairn_profile_list_workspaces (CairnProfile *self)
       if (!g_str_has_suffix (name, ".db"))
         continue;
       id = g_strndup (name, strlen (name) - 3);
-      if (g_uuid_string_is_valid (id))
+      if (g_hash_table_contains (adopted, id))
+        g_ptr_array_add (ids, g_strdup (g_hash_table_lookup (adopted, id)));
+      else if (g_uuid_string_is_valid (id))
         g_ptr_array_add (ids, g_steal_pointer (&id));
     }
   g_ptr_array_sort (ids, compare_strings);
@@ -244,13 +273,44 @@ cairn_profile_dup_workspace_path (CairnProfile  *self,
                                   GError       **error)
 {
   g_autofree char *file = NULL;
+  g_autofree char *file_id = NULL;
 
   g_return_val_if_fail (CAIRN_IS_PROFILE (self), NULL);
 
   if (!check_workspace_id (workspace_id, error))
     return NULL;
-  file = g_strconcat (workspace_id, ".db", NULL);
+  file_id = dup_file_id (self, workspace_id);
+  file = g_strconcat (file_id, ".db", NULL);
   return g_build_filename (self->dir, "workspaces", file, NULL);
+}
+
+gboolean
+cairn_profile_adopt_workspace_file (CairnProfile  *self,
+                                    const char    *workspace_id,
+                                    const char    *from_id,
+                                    GError       **error)
+{
+  g_autofree char *file_id = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_PROFILE (self), FALSE);
+
+  if (!check_workspace_id (workspace_id, error) || !check_workspace_id (from_id, error))
+    return FALSE;
+  file_id = dup_file_id (self, from_id);
+  g_key_file_remove_key (self->ini, FILES_GROUP, from_id, NULL);
+  if (g_str_equal (file_id, workspace_id))
+    g_key_file_remove_key (self->ini, FILES_GROUP, workspace_id, NULL);
+  else
+    g_key_file_set_string (self->ini, FILES_GROUP, workspace_id, file_id);
+  if (!save_ini (self, error))
+    {
+      /* Keep memory and disk in agreement. */
+      g_key_file_remove_key (self->ini, FILES_GROUP, workspace_id, NULL);
+      if (!g_str_equal (file_id, from_id))
+        g_key_file_set_string (self->ini, FILES_GROUP, from_id, file_id);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 CairnStore *

@@ -3,7 +3,8 @@
  *
  * A profile is a directory: `--profile DIR`, else $CAIRN_PROFILE, else
  * $XDG_DATA_HOME/cairn (g_get_user_data_dir()). It holds one SQLite file per
- * workspace, `DIR/workspaces/<workspace-id>.db`, and `DIR/profile.ini`
+ * workspace, `DIR/workspaces/<workspace-id>.db` (a workspace signed in to
+ * may have adopted the local one's file instead), and `DIR/profile.ini`
  * (GKeyFile, always replaced atomically) with the current workspace in
  * [profile] current-workspace and any other settings modules keep there.
  * With no account there is exactly one workspace, the local one, created on
@@ -46,10 +47,19 @@ gboolean      cairn_profile_set_current_workspace (CairnProfile *self,
                                                    GError      **error);
 /* Ids of the workspace databases present in the profile, sorted. */
 GStrv         cairn_profile_list_workspaces      (CairnProfile  *self);
-/* DIR/workspaces/<workspace_id>.db; NULL with error for an id that is not
+/* DIR/workspaces/<workspace_id>.db (or the file it adopted); NULL with error for an id that is not
  * a UUID (ids become file names, so nothing else is accepted). */
 char         *cairn_profile_dup_workspace_path   (CairnProfile  *self,
                                                   const char    *workspace_id,
+                                                  GError       **error);
+/* From now on, workspace_id's database is the file that holds from_id's
+ * (its local one, adopted at sign-in): nothing is renamed, so a store open
+ * on that file, in this process or another, keeps working on it, and
+ * opening workspace_id opens the same file. Kept in profile.ini
+ * ([workspace-files]); from_id is no longer listed. */
+gboolean      cairn_profile_adopt_workspace_file (CairnProfile  *self,
+                                                  const char    *workspace_id,
+                                                  const char    *from_id,
                                                   GError       **error);
 /* Opens (creating) the store of workspace_id, or of the current workspace
  * when workspace_id is NULL. */

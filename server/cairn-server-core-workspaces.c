@@ -283,7 +283,9 @@ cairn_server_core_member_remove (CairnServerCore  *self,
 
   if (!_cairn_core_begin (self, error))
     return FALSE;
-  if (!check_owner (self, auth, workspace_id, error) ||
+  /* The owner removes members; a member may remove themself (leave). */
+  if ((g_strcmp0 (auth->username, username) != 0 &&
+       !check_owner (self, auth, workspace_id, error)) ||
       !(uid = _cairn_core_user_id (self, username, error)))
     goto fail;
   if (!(role = member_role (self, uid, workspace_id, NULL)))

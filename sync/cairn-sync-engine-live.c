@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cairn-sync-engine-private.h"
+#include "cairn-sync-engine-test.h"
 
 static void live_connect (CairnSyncEngine *self);
 
@@ -44,6 +45,7 @@ live_drop (CairnSyncEngine *self)
       g_clear_object (&self->ws);
     }
   g_clear_pointer (&self->ws_push_id, g_free);
+  self->ws_missed_at = 0;
   if (self->core != NULL)
     cairn_sync_core_reset_connection (self->core);
 }
@@ -70,6 +72,9 @@ live_pull_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnPullReply) reply = NULL;
 
+  gboolean probe;
+  gint64 head_before;
+
   reply = _cairn_sync_engine_pull_finish (self, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -77,14 +82,28 @@ live_pull_done (GObject      *source,
       return;
     }
   self->pulling = FALSE;
+  probe = self->probe_pull;
+  self->probe_pull = FALSE;
   if (reply == NULL)
     live_lost (self, error);
   else if (self->core == NULL)
     ;
-  else if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
-    live_lost (self, error);
   else
-    _cairn_sync_engine_kick (self);
+    {
+      head_before = cairn_store_get_head (self->store);
+      if (!cairn_sync_core_receive (self->core, reply->events, reply->head, reply->history_id, &error))
+        {
+          live_lost (self, error);
+          g_object_unref (self);
+          return;
+        }
+      /* The check brought events the stream had not: unless the stream
+       * says something before the next check, it is dead (probe_cb). */
+      if (probe && self->ws != NULL && self->ws_missed_at == 0 &&
+          cairn_store_get_head (self->store) > head_before)
+        self->ws_missed_at = _cairn_sync_engine_monotonic (self);
+      _cairn_sync_engine_kick (self);
+    }
   g_object_unref (self);
 }
 
@@ -116,6 +135,7 @@ _cairn_sync_engine_kick (CairnSyncEngine *self)
           msg = cairn_protocol_encode_push_request (batch, self->ws_push_id);
           text = cairn_protocol_to_string (msg, NULL);
           soup_websocket_connection_send_text (self->ws, text);
+          self->ws_push_sent = _cairn_sync_engine_monotonic (self);
           _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_SYNCING, NULL);
         }
     }
@@ -123,7 +143,10 @@ _cairn_sync_engine_kick (CairnSyncEngine *self)
   if (!self->pulling && cairn_sync_core_wants_pull (self->core))
     {
       self->pulling = TRUE;
-      _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_SYNCING, NULL);
+      /* The periodic check is not shown: an idle app's indicator stays
+       * still. What it finds is shown as it is applied. */
+      if (!self->probe_pull)
+        _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_SYNCING, NULL);
       /* Each page comes back through the main loop: a long catch-up never
        * blocks the UI. */
       _cairn_sync_engine_pull_async (self, cairn_sync_core_pull_after (self->core), self->cancellable,
@@ -148,7 +171,8 @@ live_message (SoupWebsocketConnection *ws,
   const char *data = g_bytes_get_data (message, &len);
   gboolean ok = TRUE;
 
-  self->ws_last_message = g_get_monotonic_time ();
+  self->ws_last_message = _cairn_sync_engine_monotonic (self);
+  self->ws_missed_at = 0;
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
   msg = cairn_protocol_decode_live_message_text (data, len, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES * 2,
@@ -286,7 +310,9 @@ live_connected (GObject      *source,
     }
 
   self->ws = ws;
-  self->ws_last_message = g_get_monotonic_time ();
+  self->connect_count++;
+  self->ws_last_message = _cairn_sync_engine_monotonic (self);
+  self->ws_missed_at = 0;
   soup_websocket_connection_set_keepalive_interval (ws, PROBE_SECONDS);
   g_signal_connect (ws, "message", G_CALLBACK (live_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (live_closed), self);
@@ -327,31 +353,91 @@ live_connect (CairnSyncEngine *self)
                                 live_connected, g_object_ref (self));
 }
 
-/* Half-open connections: the server pings every 30 s, but libsoup 3.2
- * does not tell us about pings. So every PROBE_SECONDS we also pull over
- * HTTP; if the server has events the live stream did not bring while the
- * stream stayed silent, the stream is dead: reconnect. The pull doubles as
- * a gap filler. */
+/* Liveness of the live stream. An idle workspace's stream is silent:
+ * the server pings every 30 s, but libsoup 3.2 answers pings without
+ * telling us, so silence proves nothing, and dropping a silent stream made
+ * an idle app reconnect every two minutes. The stream counts as gone only
+ * when
+ * - libsoup closes it ("closed": a read or a write failed; our own
+ *   keepalive pings, every PROBE_SECONDS, make a write fail on a dead
+ *   connection, and the server closes on a missed pong);
+ * - a push of ours stays unanswered for 3 * PROBE_SECONDS;
+ * - the HTTP check below brought events the stream had not, and the
+ *   stream still said nothing by the next check (one period, so an event
+ *   that the pull and the stream bring at about the same time does not
+ *   count).
+ * The check: every PROBE_SECONDS the server's history is checked again
+ * and anything missing pulled over HTTP, quietly (the state stays as it
+ * is unless something is found). It doubles as a gap filler and notices
+ * a restored server. */
 static gboolean
 probe_cb (gpointer user_data)
 {
   CairnSyncEngine *self = user_data;
+  gint64 now;
 
-  if (self->ws != NULL && self->core != NULL && !self->pulling)
+  if (self->ws == NULL || self->core == NULL)
+    return G_SOURCE_CONTINUE;
+  now = _cairn_sync_engine_monotonic (self);
+  if (self->ws_push_id != NULL && now - self->ws_push_sent > 3 * PROBE_SECONDS * G_USEC_PER_SEC)
     {
-      gint64 silent = g_get_monotonic_time () - self->ws_last_message;
-
-      if (silent > 3 * PROBE_SECONDS * G_USEC_PER_SEC)
-        {
-          g_debug ("Live stream silent for %" G_GINT64_FORMAT " s; reconnecting",
-                   silent / G_USEC_PER_SEC);
-          live_lost (self, NULL);
-          return G_SOURCE_CONTINUE;
-        }
+      g_debug ("No answer to a push for %" G_GINT64_FORMAT " s; reconnecting",
+               (now - self->ws_push_sent) / G_USEC_PER_SEC);
+      live_lost (self, NULL);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->ws_missed_at != 0 && now - self->ws_missed_at >= PROBE_SECONDS * G_USEC_PER_SEC / 2)
+    {
+      g_debug ("The live stream missed events the server has; reconnecting");
+      live_lost (self, NULL);
+      return G_SOURCE_CONTINUE;
+    }
+  if (!self->pulling)
+    {
       cairn_sync_core_reset_connection (self->core);
+      self->probe_pull = TRUE;
       _cairn_sync_engine_kick (self);
+      if (!self->pulling)
+        self->probe_pull = FALSE;
     }
   return G_SOURCE_CONTINUE;
+}
+
+void
+_cairn_sync_engine_advance_clock (CairnSyncEngine *self,
+                                  gint64           usec)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_ENGINE (self));
+  self->clock_offset += usec;
+}
+
+void
+_cairn_sync_engine_probe_now (CairnSyncEngine *self)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_ENGINE (self));
+  probe_cb (self);
+}
+
+gboolean
+_cairn_sync_engine_probe_pending (CairnSyncEngine *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), FALSE);
+  return self->probe_pull;
+}
+
+guint
+_cairn_sync_engine_get_connect_count (CairnSyncEngine *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), 0);
+  return self->connect_count;
+}
+
+void
+_cairn_sync_engine_mute_stream (CairnSyncEngine *self)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_ENGINE (self));
+  if (self->ws != NULL)
+    g_signal_handlers_disconnect_by_func (self->ws, live_message, self);
 }
 
 void
@@ -382,7 +468,9 @@ cairn_sync_engine_stop (CairnSyncEngine *self)
   _cairn_sync_status_set_next_retry (self->status, 0);
   g_clear_handle_id (&self->probe_id, g_source_remove);
   self->pulling = FALSE;
+  self->probe_pull = FALSE;
   live_drop (self);
+  _cairn_sync_engine_save_last_sync (self);
   if (cairn_sync_status_get_state (self->status) != CAIRN_SYNC_STATE_NEEDS_SIGN_IN)
     _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_OFFLINE, NULL);
 }

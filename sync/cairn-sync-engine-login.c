@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cairn-sync-engine-private.h"
+#include "cairn-workspace.h"
 
 /* ---- login / logout ----------------------------------------------------- */
 
@@ -28,8 +29,9 @@ login_data_free (LoginData *d)
 }
 
 /* The current workspace was never synced (no server has it): its
- * database becomes the personal workspace, keeping what was written
- * before signing in. */
+ * database becomes the personal workspace's (in place, see
+ * cairn_profile_adopt_workspace_file()), keeping what was written before
+ * signing in. */
 static gboolean
 adopt_local_workspace (CairnSyncEngine  *self,
                        GPtrArray        *workspaces,
@@ -73,22 +75,13 @@ adopt_local_workspace (CairnSyncEngine  *self,
       /* Only a database that never synced can join another history. */
       if (cairn_store_get_head (probe) == 0 && cairn_store_get_history_id (probe) == NULL)
         {
-          const char *suffixes[] = { "", "-wal", "-shm" };
-
+          /* The file is not renamed: the app (or another process) may
+           * hold it open, and a store renamed under it loses its watch on
+           * the file and its -wal and -shm. The personal workspace adopts
+           * the file instead. */
           g_clear_object (&probe);
-          for (i = 0; i < G_N_ELEMENTS (suffixes); i++)
-            {
-              g_autofree char *a = g_strconcat (from, suffixes[i], NULL);
-              g_autofree char *b = g_strconcat (to, suffixes[i], NULL);
-
-              if (g_file_test (a, G_FILE_TEST_EXISTS) && g_rename (a, b) != 0)
-                {
-                  int saved = errno;
-                  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                               "Cannot move %s to %s: %s", a, b, g_strerror (saved));
-                  return FALSE;
-                }
-            }
+          if (!cairn_profile_adopt_workspace_file (self->profile, personal->id, current, error))
+            return FALSE;
         }
     }
   return cairn_profile_set_current_workspace (self->profile, personal->id, error);
@@ -113,6 +106,9 @@ login_workspaces_done (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Whoever signs in (the app or cairn-cli), the app names the
+   * workspaces from now on. */
+  cairn_workspace_remember_names_in (self->profile, workspaces);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -51,6 +51,16 @@ struct _CairnSyncEngine
   guint64                  push_counter;
   gboolean                 pulling;
   gint64                   ws_last_message;
+  /* Liveness (probe_cb in -live.c): when the push in flight went out;
+   * when a probe's pull found events the stream had not brought (0:
+   * none since the stream's last message); whether the pull under way is
+   * a probe's (it does not show "syncing"). */
+  gint64                   ws_push_sent;
+  gint64                   ws_missed_at;
+  gboolean                 probe_pull;
+  guint                    connect_count;
+  /* Tests: simulated time added to every clock the engine reads (µs). */
+  gint64                   clock_offset;
   guint                    reconnect_id;
   guint                    probe_id;
   CairnBackoff             backoff;
@@ -59,6 +69,7 @@ struct _CairnSyncEngine
   GTask                   *round;
 
   gint64                   last_sync_saved;
+  gint64                   last_sync_saved_head;
   /* What the server refused for good since this engine started: shown
    * (state REFUSED) where the state would be UP_TO_DATE. */
   char                    *refused_message;
@@ -70,6 +81,9 @@ void         _cairn_sync_engine_http_call_async (CairnSyncEngine *self, const ch
 JsonNode *   _cairn_sync_engine_http_call_finish (CairnSyncEngine *self, GAsyncResult *result, gint64 *out_expected, GError **error);
 gboolean     _cairn_sync_engine_is_auth_error (const GError *error);
 void         _cairn_sync_engine_kick (CairnSyncEngine *self);
+gint64       _cairn_sync_engine_monotonic (CairnSyncEngine *self);
+gint64       _cairn_sync_engine_now_ms (CairnSyncEngine *self);
+void         _cairn_sync_engine_save_last_sync (CairnSyncEngine *self);
 void         _cairn_sync_engine_load_account (CairnSyncEngine *self);
 void         _cairn_sync_engine_note_refused (CairnSyncEngine *self);
 void         _cairn_sync_engine_pull_async (CairnSyncEngine *self, gint64 after, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);

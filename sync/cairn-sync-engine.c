@@ -12,10 +12,33 @@ G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static gint64
-now_ms (void)
+gint64
+_cairn_sync_engine_now_ms (CairnSyncEngine *self)
 {
-  return g_get_real_time () / 1000;
+  return (g_get_real_time () + self->clock_offset) / 1000;
+}
+
+gint64
+_cairn_sync_engine_monotonic (CairnSyncEngine *self)
+{
+  return g_get_monotonic_time () + self->clock_offset;
+}
+
+/* Writes last-sync to profile.ini if it moved since the last write. */
+void
+_cairn_sync_engine_save_last_sync (CairnSyncEngine *self)
+{
+  gint64 last = cairn_sync_status_get_last_sync (self->status);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->profile == NULL || self->server_url == NULL || last <= self->last_sync_saved)
+    return;
+  text = g_strdup_printf ("%" G_GINT64_FORMAT, last);
+  if (!cairn_profile_set_setting (self->profile, "sync", "last-sync", text, &error))
+    g_warning ("%s", error->message);
+  self->last_sync_saved = last;
+  self->last_sync_saved_head = self->store != NULL ? cairn_store_get_head (self->store) : 0;
 }
 
 void
@@ -57,20 +80,17 @@ _cairn_sync_engine_set_state (CairnSyncEngine *self,
     _cairn_sync_status_set_state (self->status, state, message);
   if (state == CAIRN_SYNC_STATE_UP_TO_DATE)
     {
-      gint64 now = now_ms ();
+      gint64 now = _cairn_sync_engine_now_ms (self);
+      gint64 head = self->store != NULL ? cairn_store_get_head (self->store) : 0;
 
       _cairn_sync_status_set_last_sync (self->status, now);
-      /* Kept in the profile for the next start, at most once a minute so
-       * that a busy session does not rewrite profile.ini on every edit. */
-      if (self->profile != NULL && now - self->last_sync_saved >= 60 * 1000)
-        {
-          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
-          g_autoptr(GError) error = NULL;
-
-          if (!cairn_profile_set_setting (self->profile, "sync", "last-sync", text, &error))
-            g_warning ("%s", error->message);
-          self->last_sync_saved = now;
-        }
+      /* Kept in the profile for the next start, but written only when
+       * something was synced since the last write (the head moved), at
+       * most once a minute: an idle session checks the server every 30 s
+       * and must not rewrite profile.ini (with an fsync) each time. The
+       * latest time is written once more when the engine stops. */
+      if (head != self->last_sync_saved_head && now - self->last_sync_saved >= 60 * 1000)
+        _cairn_sync_engine_save_last_sync (self);
     }
   _cairn_sync_engine_update_counts (self);
 }
@@ -145,7 +165,8 @@ _cairn_sync_engine_load_account (CairnSyncEngine *self)
   self->device = cairn_profile_dup_setting (self->profile, "sync", "device");
   {
     g_autofree char *last = cairn_profile_dup_setting (self->profile, "sync", "last-sync");
-    _cairn_sync_status_set_last_sync (self->status, last ? g_ascii_strtoll (last, NULL, 10) : 0);
+    self->last_sync_saved = last ? g_ascii_strtoll (last, NULL, 10) : 0;
+    _cairn_sync_status_set_last_sync (self->status, self->last_sync_saved);
   }
   if (self->server_url != NULL && self->username != NULL)
     {
@@ -388,6 +409,8 @@ cairn_sync_engine_dispose (GObject *object)
   CairnSyncEngine *self = (CairnSyncEngine *)object;
 
   cairn_sync_engine_stop (self);
+  if (self->status != NULL)
+    _cairn_sync_engine_save_last_sync (self);   /* a sync round (cairn-cli) */
   cairn_sync_engine_set_store (self, NULL, NULL);
   g_clear_object (&self->session);
   g_clear_object (&self->profile);

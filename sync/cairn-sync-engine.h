@@ -111,6 +111,39 @@ gboolean         cairn_sync_engine_share_finish   (CairnSyncEngine     *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 
+/* A new shared workspace named name, owned by the signed-in user (the
+ * name is checked first, as the server does). Result: CairnWorkspaceInfo. */
+void             cairn_sync_engine_create_workspace_async  (CairnSyncEngine     *self,
+                                                            const char          *name,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+CairnWorkspaceInfo *cairn_sync_engine_create_workspace_finish (CairnSyncEngine  *self,
+                                                            GAsyncResult     *result,
+                                                            GError          **error);
+/* The members of workspace_id (CairnMemberInfo, the owner first). */
+void             cairn_sync_engine_list_members_async      (CairnSyncEngine     *self,
+                                                            const char          *workspace_id,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+GPtrArray       *cairn_sync_engine_list_members_finish     (CairnSyncEngine     *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+/* Removes username from workspace_id: the owner removes a member, a
+ * member removes themself (leaves). The owner cannot leave. */
+void             cairn_sync_engine_remove_member_async     (CairnSyncEngine     *self,
+                                                            const char          *workspace_id,
+                                                            const char          *username,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean         cairn_sync_engine_remove_member_finish    (CairnSyncEngine     *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+/* The signed-in user's name, or NULL. */
+const char      *cairn_sync_engine_get_username            (CairnSyncEngine     *self);
+
 /* Conflicts ("conflicts" of the status): restore our value as a new event,
  * or just forget the report. Both remove it from the model. */
 gboolean         cairn_sync_engine_keep_mine      (CairnSyncEngine  *self,

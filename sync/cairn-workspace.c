@@ -52,6 +52,22 @@ ensure_engine (CairnWorkspace *self)
   return self->engine;
 }
 
+static void
+names_listed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CairnWorkspace) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) workspaces = NULL;
+
+  workspaces = cairn_sync_engine_list_workspaces_finish (CAIRN_SYNC_ENGINE (source), result, &error);
+  if (workspaces == NULL)
+    g_debug ("Cannot list the workspaces for their names: %s", error->message);
+  else if (self->profile != NULL)
+    cairn_workspace_remember_names (self, workspaces);
+}
+
 gboolean
 cairn_workspace_open (CairnWorkspace  *self,
                       const char      *workspace_id,
@@ -115,7 +131,13 @@ cairn_workspace_open (CairnWorkspace  *self,
   update_name (self);
 
   if (!self->local_only && cairn_sync_engine_is_signed_in (engine))
-    cairn_sync_engine_start (engine);
+    {
+      cairn_sync_engine_start (engine);
+      /* Signed in elsewhere (cairn-cli login before this fix, another
+       * device's share): the name is asked for once, in the background. */
+      if (self->name == NULL)
+        cairn_sync_engine_list_workspaces_async (engine, NULL, names_listed, g_object_ref (self));
+    }
   return TRUE;
 }
 
@@ -286,22 +308,32 @@ cairn_workspace_get_name (CairnWorkspace *self)
 }
 
 void
+cairn_workspace_remember_names_in (CairnProfile *profile,
+                                   GPtrArray    *workspaces)
+{
+  g_return_if_fail (CAIRN_IS_PROFILE (profile));
+  g_return_if_fail (workspaces != NULL);
+
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      const CairnWorkspaceInfo *info = g_ptr_array_index (workspaces, i);
+      g_autofree char *known = cairn_profile_dup_setting (profile, NAMES_GROUP, info->id);
+      g_autoptr(GError) error = NULL;
+
+      if (g_strcmp0 (known, info->name) != 0 &&
+          !cairn_profile_set_setting (profile, NAMES_GROUP, info->id, info->name, &error))
+        g_warning ("Cannot remember the name of workspace %s: %s", info->id, error->message);
+    }
+}
+
+void
 cairn_workspace_remember_names (CairnWorkspace *self,
                                 GPtrArray      *workspaces)
 {
   g_return_if_fail (CAIRN_IS_WORKSPACE (self));
   g_return_if_fail (workspaces != NULL);
 
-  for (guint i = 0; i < workspaces->len; i++)
-    {
-      const CairnWorkspaceInfo *info = g_ptr_array_index (workspaces, i);
-      g_autofree char *known = cairn_profile_dup_setting (self->profile, NAMES_GROUP, info->id);
-      g_autoptr(GError) error = NULL;
-
-      if (g_strcmp0 (known, info->name) != 0 &&
-          !cairn_profile_set_setting (self->profile, NAMES_GROUP, info->id, info->name, &error))
-        g_warning ("Cannot remember the name of workspace %s: %s", info->id, error->message);
-    }
+  cairn_workspace_remember_names_in (self->profile, workspaces);
   update_name (self);
 }
 

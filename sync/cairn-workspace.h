@@ -65,4 +65,9 @@ char            *cairn_workspace_dup_name_of    (CairnWorkspace *self,
 void             cairn_workspace_remember_names (CairnWorkspace *self,
                                                  GPtrArray      *workspaces);
 
+/* The same for a profile with no CairnWorkspace (signing in, cairn-cli):
+ * after `cairn-cli login` the app names the synced workspace at once. */
+void             cairn_workspace_remember_names_in (CairnProfile *profile,
+                                                    GPtrArray    *workspaces);
+
 G_END_DECLS

@@ -502,6 +502,11 @@ answer_done (GTask *task)
       g_object_unref (task);
       return;
     }
+  /* The client's 30 s timeout is for connecting and the handshake. Left
+   * on the socket, it failed any read that waited 30 s: an idle stream
+   * (the server pings every 30 s) was closed and reopened every minute or
+   * two. A dead connection is noticed by the engine (docs/sync.md). */
+  g_socket_set_timeout (g_socket_connection_get_socket (c->conn), 0);
   stream = cairn_ws_limit_stream_new (G_IO_STREAM (c->conn), c->max_message);
   ws = soup_websocket_connection_new (stream, c->uri, SOUP_WEBSOCKET_CONNECTION_CLIENT, NULL, NULL, NULL);
   soup_websocket_connection_set_max_incoming_payload_size (ws, c->max_message);

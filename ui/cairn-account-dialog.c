@@ -8,6 +8,7 @@
 
 #include "cairn-account-dialog.h"
 #include "cairn-protocol.h"
+#include "cairn-workspace-dialog.h"
 
 struct _CairnAccountDialog
 {
@@ -36,6 +37,12 @@ struct _CairnAccountDialog
   AdwPreferencesGroup *device_group;   /* signed out: the profile's databases */
   GPtrArray       *device_rows;
   GtkLabel        *device_label;
+  /* Shared workspaces (cairn-workspace-dialog.c): the last list, the
+   * personal workspace's id, the row that creates one. */
+  GPtrArray       *listed;
+  char            *personal_id;
+  AdwEntryRow     *create_row;
+  GtkLabel        *create_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnAccountDialog, cairn_account_dialog, ADW_TYPE_WINDOW)
@@ -78,11 +85,14 @@ set_busy (CairnAccountDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
   if (self->share_row != NULL)
     gtk_widget_set_sensitive (GTK_WIDGET (self->share_row), !busy);
+  if (self->create_row != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->create_row), !busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }
 
 static void sync_page (CairnAccountDialog *self);
+static void emit_workspace_opened (CairnAccountDialog *self);
 
 static void
 show_workspace_error (CairnAccountDialog *self,
@@ -121,6 +131,12 @@ on_open_workspace (GtkButton          *button,
   show_workspace_error (self, NULL);
   g_signal_emit (self, signals[WORKSPACE_OPENED], 0);
   sync_page (self);
+}
+
+static void
+emit_workspace_opened (CairnAccountDialog *self)
+{
+  g_signal_emit (self, signals[WORKSPACE_OPENED], 0);
 }
 
 static GtkWidget *
@@ -195,6 +211,121 @@ fill_device_workspaces (CairnAccountDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->device_group), self->device_rows->len > 1);
 }
 
+/* ---- Shared workspaces: members, invite, leave, create -------------------- */
+
+static void
+open_workspace_dialog (CairnAccountDialog       *self,
+                       const CairnWorkspaceInfo *info)
+{
+  CairnWorkspaceDialog *dialog;
+
+  dialog = cairn_workspace_dialog_new (GTK_WINDOW (self), self->workspace, info, self->personal_id);
+  /* Leaving may have opened another workspace; the list changes. */
+  g_signal_connect_object (dialog, "left", G_CALLBACK (sync_page), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "left", G_CALLBACK (emit_workspace_opened), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_members (GtkButton          *button,
+            CairnAccountDialog *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "cairn-workspace-id");
+
+  for (guint i = 0; self->listed != NULL && i < self->listed->len; i++)
+    {
+      CairnWorkspaceInfo *info = self->listed->pdata[i];
+
+      if (g_strcmp0 (info->id, id) == 0)
+        {
+          open_workspace_dialog (self, info);
+          return;
+        }
+    }
+}
+
+static void
+add_members_button (CairnAccountDialog       *self,
+                    GtkWidget                *row,
+                    const CairnWorkspaceInfo *info)
+{
+  GtkWidget *button;
+  g_autofree char *label = NULL;
+
+  if (self->workspace == NULL)
+    return;
+  button = gtk_button_new_from_icon_name ("system-users-symbolic");
+  /* Translators: %s is a workspace's name */
+  label = g_strdup_printf (_("Members of “%s”"), info->name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  g_object_set_data_full (G_OBJECT (button), "cairn-workspace-id", g_strdup (info->id), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_members), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+}
+
+static void
+create_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CairnAccountDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnWorkspaceInfo) info = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  g_autofree char *text = NULL;
+
+  info = cairn_sync_engine_create_workspace_finish (CAIRN_SYNC_ENGINE (source), result, &error);
+  if (info == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_busy (self, FALSE);
+      text = cairn_account_error_text (error);
+      gtk_label_set_label (self->create_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->create_label), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->create_label), TRUE);
+      return;
+    }
+  set_busy (self, FALSE);
+  /* Translators: %s is the new workspace's name */
+  text = g_strdup_printf (_("“%s” is ready: invite people to it"), info->name);
+  gtk_label_set_label (self->create_label, text);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->create_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->create_label), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->create_row), "");
+  one = g_ptr_array_new ();
+  g_ptr_array_add (one, info);
+  if (self->workspace != NULL)
+    cairn_workspace_remember_names (self->workspace, one);
+  sync_page (self);
+  if (self->workspace != NULL)
+    open_workspace_dialog (self, info);
+}
+
+static void
+on_create (CairnAccountDialog *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->create_row))));
+
+  if (self->busy)
+    return;
+  if (name[0] == '\0' || !cairn_protocol_is_label (name, CAIRN_PROTOCOL_MAX_WORKSPACE_NAME_BYTES))
+    {
+      gtk_label_set_label (self->create_label,
+                           _("A workspace needs a name of one line, at most 200 bytes"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->create_label), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->create_label), TRUE);
+      return;
+    }
+  set_busy (self, TRUE);
+  cairn_sync_engine_create_workspace_async (self->engine, name, self->cancellable, create_done,
+                                            g_object_ref (self));
+}
+
 static void
 workspaces_done (GObject      *source,
                  GAsyncResult *result,
@@ -221,6 +352,8 @@ workspaces_done (GObject      *source,
   adw_preferences_group_set_description (self->workspaces_group, NULL);
   if (self->workspace != NULL)
     cairn_workspace_remember_names (self->workspace, workspaces);
+  g_clear_pointer (&self->listed, g_ptr_array_unref);
+  self->listed = g_ptr_array_ref (workspaces);
 
   clear_rows (self->workspaces_group, self->workspace_rows);
   clear_rows (self->local_group, self->local_rows);
@@ -237,9 +370,18 @@ workspaces_done (GObject      *source,
 
       if (ws->personal && g_strcmp0 (ws->owner, username) == 0)
         subtitle = g_strdup (_("Personal"));
+      else if (g_strcmp0 (ws->owner, username) == 0)
+        /* One the user made (New Shared Workspace). */
+        subtitle = g_strdup (_("Shared, yours"));
       else
         subtitle = g_strdup_printf (_("Shared by %s"), ws->owner);
       row = workspace_row_new (self, ws->id, ws->name, subtitle, FALSE, current);
+      if (ws->personal && g_strcmp0 (ws->owner, username) == 0)
+        {
+          g_free (self->personal_id);
+          self->personal_id = g_strdup (ws->id);
+        }
+      add_members_button (self, row, ws);
       adw_preferences_group_add (self->workspaces_group, row);
       g_ptr_array_add (self->workspace_rows, row);
     }
@@ -460,6 +602,8 @@ cairn_account_dialog_dispose (GObject *object)
   g_clear_pointer (&self->workspace_rows, g_ptr_array_unref);
   g_clear_pointer (&self->local_rows, g_ptr_array_unref);
   g_clear_pointer (&self->device_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->listed, g_ptr_array_unref);
+  g_clear_pointer (&self->personal_id, g_free);
 
   G_OBJECT_CLASS (cairn_account_dialog_parent_class)->dispose (object);
 }
@@ -603,6 +747,22 @@ signed_in_page_init (CairnAccountDialog *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->workspace_label));
   gtk_box_append (GTK_BOX (box), share_group);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->share_label));
+
+  /* A new shared workspace (its members: the button on its row). */
+  {
+    GtkWidget *create_group = adw_preferences_group_new ();
+
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (create_group),
+                                     _("New Shared Workspace"));
+    self->create_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->create_row), _("Name"));
+    adw_entry_row_set_show_apply_button (self->create_row, TRUE);
+    g_signal_connect_swapped (self->create_row, "apply", G_CALLBACK (on_create), self);
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (create_group), GTK_WIDGET (self->create_row));
+    self->create_label = message_label_new (FALSE);
+    gtk_box_append (GTK_BOX (box), create_group);
+    gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->create_label));
+  }
   adw_status_page_set_child (self->signed_in_page, box);
 }
 

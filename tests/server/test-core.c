@@ -461,6 +461,22 @@ test_workspaces_members (Fixture       *f,
   g_assert_cmpstr (((CairnWorkspaceInfo *) g_ptr_array_index (list, 1))->owner, ==, "bob");
   g_assert_true (cairn_server_core_member_add (f->core, bob, shared->id, "carol", &error));
   g_assert_no_error (error);
+
+  /* A member leaves by removing themself, but not another member; the
+   * owner cannot leave. */
+  g_assert_false (cairn_server_core_member_remove (f->core, carol, shared->id, "bob", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_false (cairn_server_core_member_remove (f->core, bob, shared->id, "bob", &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_clear_pointer (&carol, cairn_auth_free);
+  carol = login (f, "carol", "phone");
+  g_assert_true (cairn_server_core_member_remove (f->core, carol, shared->id, "carol", &error));
+  g_assert_no_error (error);
+  g_assert_false (cairn_server_core_check_member (f->core, carol, shared->id, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
 }
 
 static void

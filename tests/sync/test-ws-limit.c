@@ -273,6 +273,99 @@ test_refused_upgrade (void)
   g_assert_cmpuint (status, ==, 429);
 }
 
+/* Answers the handshake, then says nothing for 33 s (longer than the
+ * connect timeout of 30 s), then closes. */
+typedef struct
+{
+  GSocket *listener;
+} QuietServer;
+
+static gpointer
+quiet_server_run (gpointer data)
+{
+  QuietServer *qs = data;
+  g_autoptr(GSocket) conn = g_socket_accept (qs->listener, NULL, NULL);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *accept = NULL;
+  g_autofree char *answer = NULL;
+  const char *key;
+  char c;
+
+  g_assert_nonnull (conn);
+  g_socket_set_timeout (conn, 10);
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") && g_socket_receive (conn, &c, 1, NULL, NULL) == 1)
+    g_string_append_c (head, c);
+  key = strstr (head->str, "Sec-WebSocket-Key: ");
+  g_assert_nonnull (key);
+  {
+    g_autofree char *k = g_strndup (key + 19, strcspn (key + 19, "\r"));
+    g_autofree char *concat = g_strconcat (k, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", NULL);
+    g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+    guint8 digest[20];
+    gsize len = sizeof digest;
+
+    g_checksum_update (sha1, (const guchar *) concat, -1);
+    g_checksum_get_digest (sha1, digest, &len);
+    accept = g_base64_encode (digest, len);
+  }
+  answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+  send_all (conn, answer, strlen (answer));
+  g_usleep (33 * G_USEC_PER_SEC);
+  return NULL;
+}
+
+static gboolean
+quiet_time_up (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* An open stream on which nothing comes for longer than the connect
+ * timeout stays open: the app's live stream of an idle workspace was
+ * closed after 30 s without a frame (the server's pings, every 30 s,
+ * raced with it) and reopened, the sync icon going offline and back. */
+static void
+test_quiet_stream_stays_open (void)
+{
+  QuietServer qs = { 0 };
+  Client cl = { 0 };
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  gboolean up = FALSE;
+  GThread *thread;
+
+  qs.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (qs.listener, any, TRUE, &error));
+  g_assert_true (g_socket_listen (qs.listener, &error));
+  bound = g_socket_get_local_address (qs.listener, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1/live?after=0",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  thread = g_thread_new ("quiet-server", quiet_server_run, &qs);
+
+  cairn_ws_limit_connect_async (url, "Bearer x", LIMIT, NULL, connected, &cl);
+  while (!cl.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (cl.error);
+  g_assert_nonnull (cl.ws);
+  g_signal_connect (cl.ws, "closed", G_CALLBACK (on_closed), &cl);
+  g_timeout_add_seconds (32, quiet_time_up, &up);
+  while (!up && !cl.closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (cl.closed);
+  g_assert_cmpint (soup_websocket_connection_get_state (cl.ws), ==, SOUP_WEBSOCKET_STATE_OPEN);
+
+  g_thread_join (thread);
+  g_object_unref (cl.ws);
+  g_object_unref (qs.listener);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -280,5 +373,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/ws-limit/fragments-from-server", test_fragments_from_server);
   g_test_add_func ("/sync/ws-limit/refused-upgrade", test_refused_upgrade);
+  g_test_add_func ("/sync/ws-limit/quiet-stream-stays-open", test_quiet_stream_stays_open);
   return g_test_run ();
 }

@@ -20,6 +20,7 @@
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
 #include "cairn-workspace.h"
+#include "cairn-workspace-dialog.h"
 #include "cairn-test-util.h"
 
 #define ANN_PASSWORD "correct horse battery"
@@ -615,6 +616,382 @@ test_undo_toast_across_switch (void)
   cairn_test_remove_dir (dir);
 }
 
+typedef struct
+{
+  CairnWindow *window;
+  const char  *name;
+} SubtitleQuery;
+
+static gboolean
+subtitle_is (gpointer data)
+{
+  SubtitleQuery *q = data;
+  Fixture f = { 0 };
+
+  f.window = q->window;
+  return g_strcmp0 (sidebar_subtitle (&f), q->name) == 0;
+}
+
+/* Opens the profile in dir as the app does, in a new window. */
+static CairnWindow *
+open_app (const char      *dir,
+          GSettings       *settings,
+          CairnWorkspace **out_workspace)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+  CairnWindow *window;
+
+  g_assert_no_error (error);
+  *out_workspace = cairn_workspace_new (profile);
+  g_assert_true (cairn_workspace_open (*out_workspace, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  window = cairn_window_new_for_workspace (NULL, settings, *out_workspace);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* Signed in outside the app (cairn-cli login signs in through the same
+ * engine call): the app names the synced workspace at once, not "Local
+ * Workspace" until the account dialog is opened. A profile signed in
+ * before names were kept at sign-in gets the name from the server. */
+static void
+test_name_after_cli_login (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-cli-login-XXXXXX", &error);
+  g_autofree char *current = NULL;
+  CairnTestServer *server = cairn_test_server_new ();
+  CairnWorkspace *workspace = NULL;
+  CairnWindow *window;
+
+  g_assert_no_error (error);
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", ANN_PASSWORD);
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+    g_autoptr(CairnSyncEngine) engine = NULL;
+
+    g_assert_no_error (error);
+    engine = cairn_sync_engine_new (profile);
+    cairn_test_engine_login (engine, server->base, "ann", ANN_PASSWORD, "cli");
+  }
+
+  window = open_app (dir, settings, &workspace);
+  g_assert_cmpstr (cairn_workspace_get_name (workspace), ==, "ann");
+  {
+    SubtitleQuery q = { window, "ann" };
+    g_assert_true (subtitle_is (&q));
+  }
+  current = g_strdup (cairn_workspace_get_id (workspace));
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&workspace);
+
+  /* Forget the name, as a profile signed in by an older build has none. */
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_profile_set_setting (profile, "workspace-names", current, NULL, &error));
+    g_assert_no_error (error);
+  }
+  window = open_app (dir, settings, &workspace);
+  {
+    SubtitleQuery q = { window, "ann" };
+    g_assert_true (cairn_test_wait_until (subtitle_is, &q));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&workspace);
+
+  cairn_test_server_stop (server, FALSE);
+  cairn_test_server_free (server);
+  cairn_test_remove_dir (dir);
+}
+
+/* ---- Shared workspaces: create, invite, members, leave ------------------- */
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+workspace_dialog_shown (gpointer data)
+{
+  return find_toplevel (CAIRN_TYPE_WORKSPACE_DIALOG) != NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  const char *subtitle;
+} MemberQuery;
+
+static gboolean
+is_member_row (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  const MemberQuery *q = data;
+
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), q->title) == 0 &&
+         g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), q->subtitle) == 0;
+}
+
+static gboolean
+member_shown (gpointer data)
+{
+  MemberQuery *q = data;
+  return cairn_test_find_first (q->root, is_member_row, q) != NULL;
+}
+
+static gboolean
+member_gone (gpointer data)
+{
+  return !member_shown (data);
+}
+
+/* An icon button, found by its tooltip (also its accessible name). */
+static gboolean
+is_button_with_tooltip (GtkWidget     *widget,
+                        gconstpointer  tooltip)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0;
+}
+
+static GtkWidget *
+find_icon_button (GtkWidget  *root,
+                  const char *tooltip)
+{
+  return cairn_test_find_first (root, is_button_with_tooltip, tooltip);
+}
+
+static gboolean
+workspace_dialog_idle (gpointer data)
+{
+  return !cairn_workspace_dialog_is_busy (data);
+}
+
+/* Types name into the dialog's entry row titled row_title and applies. */
+static void
+apply_entry (GtkWidget  *root,
+             const char *row_title,
+             const char *text)
+{
+  GtkWidget *row = cairn_test_find_widget (root, ADW_TYPE_ENTRY_ROW, row_title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+}
+
+static void
+invite (CairnWorkspaceDialog *dialog,
+        const char           *who)
+{
+  apply_entry (GTK_WIDGET (dialog), "User name to invite", who);
+  g_assert_true (cairn_test_wait_until (workspace_dialog_idle, dialog));
+}
+
+static void
+set_flag (gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Ann creates "Family" from the account dialog, is told what is wrong with
+ * a bad name or an unknown user, invites bob and sees him in it; bob, with
+ * Family open, leaves it: his app opens his personal workspace first, and
+ * the server no longer lists Family for him. Offline, inviting says so. */
+static void
+test_shared_workspace (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = cairn_test_settings_new ();
+  g_autofree char *dir = g_dir_make_tmp ("cairn-ui-shared-ann-XXXXXX", &error);
+  g_autofree char *bob_dir = g_dir_make_tmp ("cairn-ui-shared-bob-XXXXXX", &error);
+  g_autofree char *family = NULL;
+  g_autofree char *bob_personal = NULL;
+  CairnTestServer *server = cairn_test_server_new ();
+  CairnWorkspace *workspace = NULL;
+  CairnWorkspace *bob = NULL;
+  CairnWindow *window;
+  CairnAccountDialog *account;
+  CairnWorkspaceDialog *dialog;
+  gboolean left = FALSE;
+
+  cairn_test_server_start (server, NULL);
+  cairn_test_server_add_user (server, "ann", ANN_PASSWORD);
+  cairn_test_server_add_user (server, "bob", BOB_PASSWORD);
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (dir, &error);
+
+    g_assert_no_error (error);
+    workspace = cairn_workspace_new (profile);
+    cairn_test_engine_login (cairn_workspace_get_engine (workspace), server->base, "ann",
+                             ANN_PASSWORD, "desktop");
+    g_assert_true (cairn_workspace_open (workspace, NULL, FALSE, &error));
+    g_assert_no_error (error);
+  }
+  window = cairn_window_new_for_workspace (NULL, settings, workspace);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.accounts", NULL);
+  account = find_dialog ();
+  g_assert_nonnull (account);
+  {
+    Fixture f = { 0 };
+    RowQuery q = { &f, "Personal — open now", FALSE };
+
+    f.dialog = account;
+    g_assert_true (cairn_test_wait_until (row_listed, &q));
+  }
+
+  /* A name of nothing but spaces is refused before anything is sent. */
+  apply_entry (GTK_WIDGET (account), "Name", "   ");
+  g_assert_nonnull (cairn_test_find_label (GTK_WIDGET (account), "A workspace needs a name",
+                                           CAIRN_TEST_LABEL_STARTS_WITH));
+  g_assert_null (find_toplevel (CAIRN_TYPE_WORKSPACE_DIALOG));
+
+  /* Created: its members dialog opens, ann in it as its owner. */
+  apply_entry (GTK_WIDGET (account), "Name", "Family");
+  g_assert_true (cairn_test_wait_until (workspace_dialog_shown, NULL));
+  dialog = CAIRN_WORKSPACE_DIALOG (find_toplevel (CAIRN_TYPE_WORKSPACE_DIALOG));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Family");
+  {
+    MemberQuery q = { GTK_WIDGET (dialog), "ann", "Owner (you)" };
+    g_assert_true (cairn_test_wait_until (member_shown, &q));
+  }
+  /* The owner cannot leave; nothing offers it. */
+  g_assert_null (cairn_test_find_mapped_button (GTK_WIDGET (dialog), "_Leave Workspace"));
+
+  /* Bad input and the server's refusals, in the user's words. */
+  invite (dialog, "Bad Name");
+  g_assert_true (g_str_has_prefix (cairn_workspace_dialog_get_message (dialog),
+                                   "“Bad Name” is not a user name"));
+  invite (dialog, "nobody");
+  g_assert_cmpstr (cairn_workspace_dialog_get_message (dialog), ==,
+                   "There is no user named “nobody” on this server");
+  invite (dialog, "bob");
+  g_assert_cmpstr (cairn_workspace_dialog_get_message (dialog), ==, "bob can now use this workspace");
+  {
+    MemberQuery q = { GTK_WIDGET (dialog), "bob", "Member" };
+    g_assert_true (cairn_test_wait_until (member_shown, &q));
+    g_assert_nonnull (find_icon_button (GTK_WIDGET (dialog), "Remove bob"));
+  }
+  invite (dialog, "bob");
+  g_assert_cmpstr (cairn_workspace_dialog_get_message (dialog), ==, "bob is a member already");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* The account dialog lists it, with its members button. */
+  {
+    Fixture f = { 0 };
+    RowQuery q = { &f, "Shared, yours", TRUE };
+
+    f.dialog = account;
+    g_assert_true (cairn_test_wait_until (row_listed, &q));
+    g_assert_nonnull (find_icon_button (GTK_WIDGET (account), "Members of “Family”"));
+  }
+
+  /* Bob has Family open and leaves it. */
+  {
+    g_autoptr(CairnProfile) profile = cairn_profile_open (bob_dir, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) listed = NULL;
+    CairnSyncEngine *engine;
+
+    g_assert_no_error (error);
+    bob = cairn_workspace_new (profile);
+    engine = cairn_workspace_get_engine (bob);
+    cairn_test_engine_login (engine, server->base, "bob", BOB_PASSWORD, "bob-laptop");
+    g_assert_true (cairn_workspace_open (bob, NULL, FALSE, &error));
+    g_assert_no_error (error);
+    bob_personal = g_strdup (cairn_workspace_get_id (bob));
+    cairn_sync_engine_list_workspaces_async (engine, NULL, cairn_test_got_result, &result);
+    listed = cairn_sync_engine_list_workspaces_finish (engine, cairn_test_wait_result (&result),
+                                                       &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (listed->len, ==, 2);
+    family = g_strdup (((CairnWorkspaceInfo *) listed->pdata[1])->id);
+    g_assert_true (cairn_workspace_open (bob, family, FALSE, &error));
+    g_assert_no_error (error);
+    dialog = cairn_workspace_dialog_new (NULL, bob, listed->pdata[1], bob_personal);
+  }
+  g_signal_connect_swapped (dialog, "left", G_CALLBACK (set_flag), &left);
+  gtk_window_present (GTK_WINDOW (dialog));
+  {
+    MemberQuery q = { GTK_WIDGET (dialog), "bob", "Member (you)" };
+    g_assert_true (cairn_test_wait_until (member_shown, &q));
+  }
+  g_assert_false (gtk_widget_get_mapped (cairn_test_find_widget (GTK_WIDGET (dialog),
+                                                                 ADW_TYPE_ENTRY_ROW,
+                                                                 "User name to invite")));
+  g_signal_emit_by_name (cairn_test_find_mapped_button (GTK_WIDGET (dialog), "_Leave Workspace"),
+                         "clicked");
+  {
+    GtkWindow *confirm = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+    g_assert_nonnull (confirm);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "leave");
+  }
+  g_assert_true (cairn_test_wait_until (flag_set, &left));
+  g_assert_cmpstr (cairn_workspace_get_id (bob), ==, bob_personal);
+  {
+    CairnSyncEngine *engine = cairn_workspace_get_engine (bob);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) listed = NULL;
+
+    cairn_sync_engine_list_workspaces_async (engine, NULL, cairn_test_got_result, &result);
+    listed = cairn_sync_engine_list_workspaces_finish (engine, cairn_test_wait_result (&result),
+                                                       &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (listed->len, ==, 1);
+    g_assert_true (cairn_sync_engine_is_signed_in (engine));
+  }
+
+  /* Ann's members dialog no longer lists bob; offline, inviting says so. */
+  g_signal_emit_by_name (find_icon_button (GTK_WIDGET (account), "Members of “Family”"), "clicked");
+  g_assert_true (cairn_test_wait_until (workspace_dialog_shown, NULL));
+  dialog = CAIRN_WORKSPACE_DIALOG (find_toplevel (CAIRN_TYPE_WORKSPACE_DIALOG));
+  {
+    MemberQuery ann = { GTK_WIDGET (dialog), "ann", "Owner (you)" };
+    MemberQuery gone = { GTK_WIDGET (dialog), "bob", "Member" };
+
+    g_assert_true (cairn_test_wait_until (member_shown, &ann));
+    g_assert_true (member_gone (&gone));
+  }
+  cairn_test_server_stop (server, FALSE);
+  invite (dialog, "bob");
+  g_assert_true (g_str_has_prefix (cairn_workspace_dialog_get_message (dialog),
+                                   "Cannot reach the server"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (account));
+  gtk_window_destroy (GTK_WINDOW (window));
+  cairn_test_spin (20);
+  g_clear_object (&bob);
+  g_clear_object (&workspace);
+  cairn_test_server_free (server);
+  cairn_test_remove_dir (dir);
+  cairn_test_remove_dir (bob_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -623,6 +1000,8 @@ main (int   argc,
 
   g_test_add_func ("/workspaces/switch", test_switch_workspace);
   g_test_add_func ("/workspaces/undo-toast", test_undo_toast_across_switch);
+  g_test_add_func ("/workspaces/name-after-cli-login", test_name_after_cli_login);
+  g_test_add_func ("/workspaces/shared-workspace", test_shared_workspace);
 
   return g_test_run ();
 }
