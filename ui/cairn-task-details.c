@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-event.h"
+#include "cairn-window-undo.h"
 #include "cairn-task-details.h"
 #include "cairn-todo-row.h"
 #include "cairn-times.h"
@@ -209,7 +210,7 @@ commit_title (CairnTaskDetails *self)
     return;
   title = cairn_ui_clean_title (gtk_editable_get_text (GTK_EDITABLE (self->title_entry)));
   if (title[0] != '\0' && !g_str_equal (title, cairn_todo_get_title (self->todo)) &&
-      !cairn_store_rename_todo (self->store, todo_id (self), title, &error))
+      !_cairn_undo_rename_todo (GTK_WIDGET (self), self->pool, todo_id (self), title, &error))
     {
       report (self, _("Could not rename the task"), error);
       if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NO_SPACE))
@@ -239,7 +240,7 @@ on_subtask_toggled (GtkCheckButton   *check,
 
   if (self->updating || sub == NULL || active == cairn_todo_get_done (sub))
     return;
-  if (!cairn_store_set_todo_done (self->store, cairn_todo_get_id (sub), active, &error))
+  if (!_cairn_undo_set_todo_done (GTK_WIDGET (self), self->pool, cairn_todo_get_id (sub), active, &error))
     {
       report (self, _("Could not change the subtask"), error);
       rebuild_subtasks (self, -1);
@@ -260,7 +261,7 @@ move_subtask (CairnTaskDetails *self,
     return TRUE;
   sub = self->subtasks->pdata[index];
   other = self->subtasks->pdata[to];
-  if (!cairn_store_move_todo_under (self->store, cairn_todo_get_id (sub), NULL, todo_id (self),
+  if (!_cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, cairn_todo_get_id (sub), NULL, todo_id (self),
                                     delta < 0 ? cairn_todo_get_id (other) : NULL,
                                     delta > 0 ? cairn_todo_get_id (other) : NULL, &error))
     {

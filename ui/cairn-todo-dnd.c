@@ -20,6 +20,7 @@
 
 #include "cairn-todo-row.h"
 #include "cairn-todo-view-private.h"
+#include "cairn-window-undo.h"
 #include "cairn-window.h"
 
 static const char *drop_classes[] = { "drop-before", "drop-into", "drop-after" };
@@ -117,7 +118,6 @@ drop_todo (CairnTodoView     *self,
            CairnDropPosition  position)
 {
   g_autoptr(GError) error = NULL;
-  CairnStore *store = cairn_pool_get_store (self->pool);
   const char *id = cairn_todo_get_id (dragged);
   const char *target_id = cairn_todo_get_id (target);
   gboolean ok;
@@ -128,11 +128,11 @@ drop_todo (CairnTodoView     *self,
   switch (position)
     {
     case CAIRN_DROP_BEFORE:
-      ok = cairn_store_move_todo_under (store, id, NULL, cairn_todo_get_parent_id (target),
+      ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, id, NULL, cairn_todo_get_parent_id (target),
                                         target_id, NULL, &error);
       break;
     case CAIRN_DROP_AFTER:
-      ok = cairn_store_move_todo_under (store, id, NULL, cairn_todo_get_parent_id (target),
+      ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, id, NULL, cairn_todo_get_parent_id (target),
                                         NULL, target_id, &error);
       break;
     case CAIRN_DROP_INTO:
@@ -143,7 +143,7 @@ drop_todo (CairnTodoView     *self,
         /* Open the new parent, so that the task stays in sight. */
         if (row != NULL)
           gtk_tree_list_row_set_expanded (row, TRUE);
-        ok = cairn_store_move_todo_under (store, id, NULL, target_id, NULL, NULL, &error);
+        ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, id, NULL, target_id, NULL, NULL, &error);
       }
       break;
     }
@@ -471,7 +471,6 @@ move_task (CairnTodoView *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnTodo) other = NULL;
   g_autofree char *part = NULL;
-  CairnStore *store;
   CairnTodo *todo;
   gboolean ok = FALSE;
 
@@ -481,7 +480,6 @@ move_task (CairnTodoView *self,
   if (todo == NULL || g_strcmp0 (cairn_todo_get_list_id (todo), self->list_id) != 0)
     return FALSE;
   g_object_ref (todo);
-  store = cairn_pool_get_store (self->pool);
 
   {
     GtkWidget *row = find_todo_row (GTK_WIDGET (self->list_view), todo_id);
@@ -496,7 +494,7 @@ move_task (CairnTodoView *self,
     case MOVE_DOWN:
       other = sibling_at (self, todo, move == MOVE_UP ? -1 : +1);
       if (other != NULL)
-        ok = cairn_store_move_todo_under (store, todo_id, NULL, cairn_todo_get_parent_id (todo),
+        ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, todo_id, NULL, cairn_todo_get_parent_id (todo),
                                           move == MOVE_UP ? cairn_todo_get_id (other) : NULL,
                                           move == MOVE_DOWN ? cairn_todo_get_id (other) : NULL,
                                           &error);
@@ -509,7 +507,7 @@ move_task (CairnTodoView *self,
 
           if (row != NULL)
             gtk_tree_list_row_set_expanded (row, TRUE);
-          ok = cairn_store_move_todo_under (store, todo_id, NULL, cairn_todo_get_id (other),
+          ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, todo_id, NULL, cairn_todo_get_id (other),
                                             NULL, NULL, &error);
         }
       break;
@@ -519,7 +517,7 @@ move_task (CairnTodoView *self,
           CairnTodo *parent = cairn_pool_lookup_todo (self->pool, cairn_todo_get_parent_id (todo));
 
           if (parent != NULL)
-            ok = cairn_store_move_todo_under (store, todo_id, NULL, cairn_todo_get_parent_id (parent),
+            ok = _cairn_undo_move_todo_under (GTK_WIDGET (self), self->pool, todo_id, NULL, cairn_todo_get_parent_id (parent),
                                               NULL, cairn_todo_get_id (parent), &error);
         }
       break;

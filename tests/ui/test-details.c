@@ -591,6 +591,18 @@ test_remote_device (Fixture       *f,
   GtkTextIter iter;
   GtkWidget *p;
 
+  /* The notes start as "Buy:" on both: so that the typing here and the
+   * other device's insertion have different places in the text (two
+   * insertions into an empty text at once are ordered by the devices'
+   * ids, which are random here). */
+  {
+    g_autoptr(CairnText) base = cairn_store_load_todo_notes (f->store, f->todo_id, &error);
+    g_autoptr(CairnTextOps) base_ops = cairn_text_ops_new ();
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_text_insert (base, 0, "Buy:", -1, base_ops, &error));
+    g_assert_true (cairn_store_edit_todo_notes (f->store, f->todo_id, base_ops, &error));
+  }
   /* The server takes what this device made; the other device has it. */
   ours = take_as_server (f->store, 1);
   g_assert_true (cairn_store_rebase (f->store, ours, "h1", &error));
@@ -601,8 +613,9 @@ test_remote_device (Fixture       *f,
   p = GTK_WIDGET (pane (f));
   cairn_note_buffer_set_flush_delay (cairn_task_details_get_notes_buffer (pane (f)), 60000);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (p, "notes_view")));
-  gtk_text_buffer_insert_at_cursor (buffer, "soy milk", -1);
-  gtk_text_buffer_get_iter_at_offset (buffer, &iter, 4);   /* before "milk" */
+  gtk_text_buffer_get_end_iter (buffer, &iter);
+  gtk_text_buffer_insert (buffer, &iter, " soy milk", -1);
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, 9);   /* before "milk" */
   gtk_text_buffer_place_cursor (buffer, &iter);
 
   g_assert_true (cairn_store_rename_todo (remote, f->todo_id, "Buy oat milk", &error));
@@ -624,10 +637,10 @@ test_remote_device (Fixture       *f,
 
     gtk_text_buffer_get_bounds (buffer, &start, &end);
     shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-    g_assert_cmpstr (shown, ==, "No soy milk");
+    g_assert_cmpstr (shown, ==, "No Buy: soy milk");
   }
   gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
-  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 7);     /* still before "milk" */
+  g_assert_cmpint (gtk_text_iter_get_offset (&iter), ==, 12);    /* still before "milk" */
   g_assert_true (cairn_note_buffer_has_unflushed (cairn_task_details_get_notes_buffer (pane (f))));
 }
 

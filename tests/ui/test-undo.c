@@ -177,7 +177,10 @@ test_task_changes (Fixture       *f,
    * did in a toast that offers Redo. */
   pending = cairn_store_get_pending_count (f->store);
   g_assert_true (undo (f));
-  g_assert_nonnull (cairn_pool_lookup_todo (f->pool, milk));
+  /* Restored: the pool's object for it is a new one (the one of the
+   * deleted task went with it). */
+  todo = cairn_pool_lookup_todo (f->pool, milk);
+  g_assert_nonnull (todo);
   {
     CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task restored", CAIRN_TEST_LABEL_IS };
     CairnTestButtonQuery button = { GTK_WIDGET (f->window), "_Redo", NULL };
