@@ -11,6 +11,7 @@
 
 #include "cairn-notes-view.h"
 #include "cairn-todo-row.h"
+#include "cairn-todo-view.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
@@ -432,6 +433,35 @@ test_custom_field (Fixture       *f,
   g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
 }
 
+/* A task moved with Alt+Down (the view's action, as a drop is) and
+ * indented under the one above: each move is one undo, back to where it
+ * was. */
+static void
+test_view_moves (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *a = add_task (f, "a");
+  g_autofree char *b = add_task (f, "b");
+  g_autofree char *c = add_task (f, "c");
+  GtkWidget *view;
+
+  wait_for_row (f, "c");
+  view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_TODO_VIEW, NULL);
+  g_assert_true (gtk_widget_activate_action (view, "view.move-task-down", "s", a));
+  assert_titles (f, f->list_id, "b a c");
+  g_assert_true (gtk_widget_activate_action (view, "view.indent-task", "s", c));
+  g_assert_cmpstr (cairn_todo_get_parent_id (cairn_pool_lookup_todo (f->pool, c)), ==, a);
+
+  g_assert_true (undo (f));
+  g_assert_null (cairn_todo_get_parent_id (cairn_pool_lookup_todo (f->pool, c)));
+  assert_titles (f, f->list_id, "b a c");
+  g_assert_true (undo (f));
+  assert_titles (f, f->list_id, "a b c");
+  g_assert_true (redo (f));
+  assert_titles (f, f->list_id, "b a c");
+  (void) b;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -446,6 +476,7 @@ main (int   argc,
   ADD ("/undo/list-and-note", test_list_and_note);
   ADD ("/undo/custom-field", test_custom_field);
   ADD ("/undo/keys", test_keys);
+  ADD ("/undo/view-moves", test_view_moves);
 #undef ADD
 
   return g_test_run ();
