@@ -78,7 +78,7 @@ KEYS
 open_task="gdbus call --session --dest org.cairn.Cairn --object-path /org/cairn/Cairn \
   --method org.gtk.Actions.Activate open-task \"[<'$report'>]\" {} >/dev/null"
 search="xdotool key ctrl+shift+f; sleep 0.5; xdotool type --delay 80 'milk'"
-open_note="xdotool mousemove 420 150 click 1"
+open_note="xdotool mousemove 420 230 click 1"
 
 shot todos 900 600 "$groceries" follow
 shot today 900 600 today follow
