@@ -65,16 +65,13 @@ take_in_new_todo (CairnPool  *self,
   gboolean created;
 
   /* Of a list not loaded: only when a tag view shows it (column 7: its
-   * tags), a children model its parent's, or a date view wants it;
-   * followed from now on. */
+   * tags) or a children model its parent's; followed from now on. The
+   * date views need no object (apply_todo_changes()). */
   if (!live || (!_cairn_pool_todo_loaded (self, id, _cairn_pool_column_text (self->select_todo, 0)) &&
                  /* column 8: its parent, whose children a model may show */
                  (_cairn_pool_column_text (self->select_todo, 8) == NULL ||
                   !g_hash_table_contains (self->child_models, _cairn_pool_column_text (self->select_todo, 8))) &&
-                !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7)) &&
-                !_cairn_pool_date_views_want (self, _cairn_pool_column_text (self->select_todo, 0),
-                                              _cairn_pool_column_text (self->select_todo, 4),
-                                              sqlite3_column_int (self->select_todo, 3) != 0)))
+                !_cairn_pool_tag_views_want (self, _cairn_pool_column_text (self->select_todo, 7))))
     return;
   todo = _cairn_row_map_obtain (&self->todos, id, _cairn_pool_create_todo, &created);
   p.obj = g_object_ref (todo);
@@ -120,11 +117,6 @@ take_out_todo (CairnPool *self,
         _cairn_row_model_remove (CAIRN_ROW_MODEL (model), todo);
     }
   g_ptr_array_unref (models);
-  _cairn_pool_date_views_take_out (self, todo, live, new_list,
-                                   live ? _cairn_pool_column_text (self->select_todo, 2) : NULL,
-                                   live ? _cairn_pool_column_text (self->select_todo, 4) : NULL,
-                                   live ? _cairn_pool_column_text (self->select_todo, 9) : NULL,
-                                   new_done);
 }
 
 /* Phase 3: insert at the new keys, only where the todo is missing. */
@@ -139,7 +131,6 @@ put_back_todos (CairnPool *self,
 
       if (!p->reinsert)
         continue;
-      _cairn_pool_date_views_put_back (self, p->obj);
       models = _cairn_pool_todo_models_snapshot (self, cairn_todo_get_list_id (p->obj));
       {
         g_autoptr(GPtrArray) children = _cairn_pool_child_models_snapshot (self, cairn_todo_get_parent_id (p->obj));
@@ -180,6 +171,13 @@ apply_todo_changes (CairnPool   *self,
 
       if (!_cairn_pool_fetch_row (self, self->select_todo, id, 5, &live, error))
         return FALSE;
+      /* The date views follow it by id, object or not (flushed below). */
+      _cairn_pool_date_views_change (self, id, live,
+                                     _cairn_pool_column_text (self->select_todo, 0),
+                                     _cairn_pool_column_text (self->select_todo, 4),
+                                     _cairn_pool_column_text (self->select_todo, 9),
+                                     _cairn_pool_column_text (self->select_todo, 2),
+                                     sqlite3_column_int (self->select_todo, 3) != 0);
       if (todo == NULL)
         {
           take_in_new_todo (self, id, live, work, frozen);
@@ -200,6 +198,7 @@ apply_todo_changes (CairnPool   *self,
     }
 
   put_back_todos (self, work);
+  _cairn_pool_date_views_flush (self);
   if (g_hash_table_size (self->tag_views) > 0)
     {
       g_autoptr(GPtrArray) todos = g_ptr_array_new ();

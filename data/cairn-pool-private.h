@@ -99,31 +99,32 @@ struct _CairnPool
   sqlite3_stmt   *select_note;
   sqlite3_stmt   *select_note_version;
   sqlite3_stmt   *select_note_body;  /* prepared when first needed */
-  /* The date views (cairn-pool-views.c): CairnDateView *, NULL until one
-   * is made; the date they count from ("YYYY-MM-DD", NULL: the clock's). */
+  /* The date views (cairn-pool-views.c): CairnDateView * (weak), NULL
+   * until one is made; the date they count from ("YYYY-MM-DD", NULL: the
+   * clock's); the statement their items are read with. */
   GPtrArray      *date_views;
+  sqlite3_stmt   *select_todo_shown;
   char           *today;
   GPtrArray      *searches;  /* CairnSearchModel (weak), NULL until one is made */
 };
 
-/* The date views, Today and Upcoming (cairn-pool-views.c). Whether a todo
- * of a list not loaded is wanted by one (so the pool follows it); phase 1
- * of a todo's change (out of the views where its key changes or it
- * leaves, given its new values); phase 3 (in where it belongs now); and
+/* The date views, Today and Upcoming (cairn-pool-views.c), models of
+ * their own (CairnDateView, sort keys and ids) that need no object of
+ * the todos they hold. For each changed todo, whether it has an object
+ * or not, its new values (live FALSE: deleted or gone), remembered by
+ * the views it was in or now belongs in; flushed (out at the old keys,
+ * in at the new ones, one ::items-changed each) in phase 3; and
  * everything read again (a reset, a list deleted or restored). */
-typedef struct _CairnDateView CairnDateView;
-gboolean   _cairn_pool_date_views_want     (CairnPool *self, const char *list_id,
-                                            const char *due, gboolean done);
-void       _cairn_pool_date_views_take_out (CairnPool *self, CairnTodo *todo, gboolean live,
-                                            const char *list_id, const char *position,
-                                            const char *due, const char *due_time,
+void       _cairn_pool_date_views_change   (CairnPool *self, const char *id, gboolean live,
+                                            const char *list_id, const char *due,
+                                            const char *due_time, const char *position,
                                             gboolean done);
-void       _cairn_pool_date_views_put_back (CairnPool *self, CairnTodo *todo);
+void       _cairn_pool_date_views_flush    (CairnPool *self);
 void       _cairn_pool_reload_date_views   (CairnPool *self);
-/* (cairn-pool.c) The open todos of live lists due in (after, until]
- * (after NULL: no lower bound), as objects followed from now on. */
-GPtrArray *_cairn_pool_obtain_dated_todos  (CairnPool *self, const char *after,
-                                            const char *until);
+/* (cairn-pool.c) The todo @id, made and followed from now on if need be
+ * (as cairn_pool_lookup_todo()), with a statement of its own, so that a
+ * view may ask while the pool is reading a change; NULL when not live. */
+CairnTodo *_cairn_pool_obtain_todo         (CairnPool *self, const char *id);
 
 /* The Search views (cairn-search-model.c, cairn-pool-views.c): made, run
  * again after a change of todos, notes or lists (changes NULL: a reset)

@@ -774,6 +774,7 @@ cairn_pool_finalize (GObject *object)
   g_clear_pointer (&self->select_note, sqlite3_finalize);
   g_clear_pointer (&self->select_note_version, sqlite3_finalize);
   g_clear_pointer (&self->select_note_body, sqlite3_finalize);
+  g_clear_pointer (&self->select_todo_shown, sqlite3_finalize);
   g_clear_object (&self->list_model);
   g_clear_object (&self->tag_model);
   g_clear_object (&self->note_model);
@@ -983,24 +984,24 @@ cairn_pool_lookup_list (CairnPool  *self,
   return g_hash_table_lookup (self->lists.live, id);
 }
 
-CairnTodo *
-cairn_pool_lookup_todo (CairnPool  *self,
-                        const char *id)
+/* The todo @id from @stmt (SELECT_TODO), made and followed from now on
+ * when it has no object yet (of a list not loaded). */
+static CairnTodo *
+obtain_todo (CairnPool    *self,
+             sqlite3_stmt *stmt,
+             const char   *id)
 {
   g_autoptr(GError) error = NULL;
   CairnTodo *todo;
   gboolean live;
 
-  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
-
   todo = g_hash_table_lookup (self->todos.live, id);
-  if (todo != NULL)
+  if (todo != NULL || stmt == NULL)
     return todo;
-  /* Of a list not loaded yet: this one todo, followed from now on. */
-  if (!_cairn_pool_fetch_row (self, self->select_todo, id, 5, &live, &error))
+  if (!_cairn_pool_fetch_row (self, stmt, id, 5, &live, &error))
     {
       g_warning ("%s", error->message);
+      sqlite3_reset (stmt);
       return NULL;
     }
   if (live)
@@ -1008,58 +1009,35 @@ cairn_pool_lookup_todo (CairnPool  *self,
       gboolean created;
 
       todo = _cairn_row_map_obtain (&self->todos, id, _cairn_pool_create_todo, &created);
-      _cairn_pool_update_todo (todo, self->select_todo, 0);
+      _cairn_pool_update_todo (todo, stmt, 0);
     }
-  sqlite3_reset (self->select_todo);
+  sqlite3_reset (stmt);
   return todo;
 }
 
-/* The date views' todos (cairn-pool-views.c), read in one statement: the
- * open todos of live lists due after @after (NULL: any) until @until.
- * "+list_id": else SQLite reads every todo of every live list through
- * todos_by_list instead of the few in range through todos_by_due. The
- * rows are read in id order ("id IN"), so that their tag rows
- * (todo_tags, keyed "TODO-ID/TAG-ID") are visited in key order, page
- * after page, not at random: the tags were most of the cost. */
-#define SELECT_DATED_TODOS "SELECT id, " TODO_COLUMNS " FROM todos WHERE id IN (" \
-  "SELECT id FROM todos " \
-  "WHERE deleted = 0 AND done = 0 AND due IS NOT NULL AND due > coalesce (?1, '') " \
-  "AND due <= ?2 AND +list_id IN (SELECT id FROM lists WHERE deleted = 0))"
-
-GPtrArray *
-_cairn_pool_obtain_dated_todos (CairnPool  *self,
-                                const char *after,
-                                const char *until)
+CairnTodo *
+cairn_pool_lookup_todo (CairnPool  *self,
+                        const char *id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *todos = g_ptr_array_new_with_free_func (g_object_unref);
-  int rc;
+  g_return_val_if_fail (CAIRN_IS_POOL (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
 
-  if (!prepare (self, SELECT_DATED_TODOS, &stmt, &error))
-    {
-      g_warning ("%s", error->message);
-      return todos;
-    }
-  sqlite3_bind_text (stmt, 1, after, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, until, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gboolean created;
-      gpointer obj = _cairn_row_map_obtain (&self->todos, _cairn_pool_column_text (stmt, 0),
-                                            _cairn_pool_create_todo, &created);
+  return obtain_todo (self, self->select_todo, id);
+}
 
-      /* as in ensure_list_loaded(): a live object is up to date */
-      if (created)
-        _cairn_pool_update_todo (obj, stmt, 1);
-      g_ptr_array_add (todos, g_object_ref (obj));
-    }
-  if (rc != SQLITE_DONE)
+/* A date view's item (cairn-pool-views.c), when a row shows it. */
+CairnTodo *
+_cairn_pool_obtain_todo (CairnPool  *self,
+                         const char *id)
+{
+  if (self->select_todo_shown == NULL && !g_hash_table_contains (self->todos.live, id))
     {
-      _cairn_pool_step_failed (self, stmt, &error);
-      g_warning ("%s", error->message);
+      g_autoptr(GError) error = NULL;
+
+      if (!prepare (self, SELECT_TODO, &self->select_todo_shown, &error))
+        g_warning ("%s", error->message);
     }
-  return todos;
+  return obtain_todo (self, self->select_todo_shown, id);
 }
 
 CairnNote *

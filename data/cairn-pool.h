@@ -71,7 +71,10 @@ GPtrArray  *cairn_pool_list_subtasks (CairnPool *self, const char *todo_id);
  * date when the pool first needs it, or the one set here ("YYYY-MM-DD";
  * NULL: read the clock again): the app calls this at midnight and the
  * views move on to the new day (each view emits one ::items-changed over
- * what differs). */
+ * what differs). A view holds sort keys and ids, not objects: an item is
+ * the pool's CairnTodo, made when first asked for (a row showing it) and
+ * followed from then on, so building a view of thousands costs little
+ * and iterating over all of it costs an object each. */
 GListModel *cairn_pool_get_today_todos    (CairnPool *self);
 GListModel *cairn_pool_get_upcoming_todos (CairnPool *self, guint days);
 const char *cairn_pool_get_today          (CairnPool *self);

@@ -2,7 +2,8 @@
 /* test-pool-views.c: the date views (Today, Upcoming): their contents and
  * order, and exactly which ::items-changed they emit after commits, after
  * a rebase that brings another device's change, after a list is deleted,
- * and at midnight. */
+ * and at midnight; and that they make a todo's object only when asked
+ * for one, following the others by id. */
 #include "config.h"
 
 #include "cairn-pool.h"
@@ -184,6 +185,77 @@ test_rebase (void)
   g_assert_no_error (error);
 }
 
+/* A view makes no object for its todos until one is asked for (a row
+ * shows it), and follows the others by id: a todo without an object
+ * moves, leaves and is deleted under an open view with the same
+ * ::items-changed as one with an object, and stays without one. */
+static void
+test_objects_on_demand (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPool) pool = cairn_pool_new (ts->store);
+  g_autoptr(GListModel) today = NULL;
+  g_autoptr(GString) tlog = g_string_new (NULL);
+  g_autoptr(CairnTodo) shown = NULL;
+  g_autofree char *list = cairn_store_create_list (ts->store, "Home", &error);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  guint notified = 0;
+
+  cairn_pool_set_today (pool, "2026-03-10");
+  a = todo_due (ts->store, list, "a", "2026-03-08");
+  b = todo_due (ts->store, list, "b", "2026-03-09");
+  c = todo_due (ts->store, list, "c", "2026-03-10");
+
+  today = cairn_pool_get_today_todos (pool);
+  g_assert_cmpuint (g_list_model_get_n_items (today), ==, 3);
+  g_assert_false (g_hash_table_contains (pool->todos.live, a));
+  g_assert_false (g_hash_table_contains (pool->todos.live, b));
+  g_assert_false (g_hash_table_contains (pool->todos.live, c));
+  g_signal_connect (today, "items-changed", G_CALLBACK (on_items_changed), tlog);
+
+  /* a new due date: out at its old place, in at its new one */
+  g_assert_true (cairn_store_set_todo_due (ts->store, b, "2026-03-07", &error));
+  assert_log (tlog, "(1,1,0)(0,0,1)");
+  /* renamed: the view does not move */
+  g_assert_true (cairn_store_rename_todo (ts->store, c, "c-renamed", &error));
+  assert_log (tlog, "");
+  /* completed: out */
+  g_assert_true (cairn_store_set_todo_done (ts->store, a, TRUE, &error));
+  assert_log (tlog, "(1,1,0)");
+  g_assert_false (g_hash_table_contains (pool->todos.live, a));
+  g_assert_false (g_hash_table_contains (pool->todos.live, b));
+  g_assert_false (g_hash_table_contains (pool->todos.live, c));
+
+  /* the item a row shows is made now, with its latest values, and it is
+   * the pool's object for that id */
+  shown = g_list_model_get_item (today, 0);
+  g_assert_cmpstr (cairn_todo_get_title (shown), ==, "b");
+  g_assert_cmpstr (cairn_todo_get_due (shown), ==, "2026-03-07");
+  g_assert_true (shown == cairn_pool_lookup_todo (pool, b));
+  g_assert_false (g_hash_table_contains (pool->todos.live, c));
+  assert_titles (today, "b,c-renamed");
+
+  /* made, it is followed: a change moves it and notifies it */
+  g_signal_connect (shown, "notify::due", G_CALLBACK (test_count_notify), &notified);
+  g_assert_true (cairn_store_set_todo_due (ts->store, b, "2026-03-01", &error));
+  assert_log (tlog, "(0,1,0)(0,0,1)");
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (cairn_todo_get_due (shown), ==, "2026-03-01");
+
+  /* deleted without ever being shown: out, still no object */
+  g_clear_object (&shown);
+  g_free (c);
+  c = todo_due (ts->store, list, "d", "2026-03-09");
+  assert_log (tlog, "(1,0,1)");
+  g_assert_false (g_hash_table_contains (pool->todos.live, c));
+  g_assert_true (cairn_store_delete_todo (ts->store, c, &error));
+  assert_log (tlog, "(1,1,0)");
+  g_assert_false (g_hash_table_contains (pool->todos.live, c));
+  g_assert_cmpuint (g_list_model_get_n_items (today), ==, 2);
+  g_assert_no_error (error);
+}
+
 static char *
 result_titles (GListModel *model)
 {
@@ -302,6 +374,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/views/today-and-upcoming", test_today_and_upcoming);
   g_test_add_func ("/views/rebase", test_rebase);
+  g_test_add_func ("/views/objects-on-demand", test_objects_on_demand);
   g_test_add_func ("/views/search-model", test_search_model);
   return g_test_run ();
 }
