@@ -54,8 +54,13 @@ typedef struct
   const char *id_arg;
   const char *field;
   const char *value_arg;   /* NULL: the value is fixed_value */
-  const char *fixed_value;
+  const char *fixed_value; /* with value_arg: the value when it is absent
+                            * (NULL: no write then) */
 } FieldSetter;
+
+/* An event may write several fields (todo.moved: list and parent), each
+ * with a row of its own here; at most this many. */
+#define MAX_FIELD_WRITES 2
 
 static const FieldSetter setters[] = {
   { "list.renamed",     "list", "list_id", "title", "title",   NULL },
@@ -65,6 +70,9 @@ static const FieldSetter setters[] = {
   { "todo.due_set",     "todo", "todo_id", "due",   "due",     NULL },
   { "todo.due_cleared", "todo", "todo_id", "due",   NULL,      "" },
   { "todo.moved",       "todo", "todo_id", "list",  "list_id", NULL },
+  /* Absent parent_id: the top level (""). Always written, a reorder
+   * among siblings too (it names the same parent again). */
+  { "todo.moved",       "todo", "todo_id", "parent", "parent_id", "" },
   { "note.renamed",     "note", "note_id", "title", "title",   NULL },
   { "todo.priority_set", "todo", "todo_id", "priority", "priority", NULL },
   { "tag.renamed",      "tag",  "tag_id",  "name",  "name",    NULL },
@@ -84,39 +92,46 @@ typedef struct
   const char *value;
 } FieldWrite;
 
-static gboolean
-event_field_write (const CairnEvent *event,
-                   FieldWrite       *out)
+/* The fields an event writes, into out[MAX_FIELD_WRITES]: how many. */
+static guint
+event_field_writes (const CairnEvent *event,
+                    FieldWrite       *out)
 {
-  guint i;
+  guint i, n = 0;
 
   /* Older versions of todo.moved and todo.created have the same args. */
   if (event->version > _cairn_event_current_version (event->name))
-    return FALSE;
-  for (i = 0; i < G_N_ELEMENTS (setters); i++)
+    return 0;
+  for (i = 0; i < G_N_ELEMENTS (setters) && n < MAX_FIELD_WRITES; i++)
     {
       const FieldSetter *s = &setters[i];
+      FieldWrite *w = &out[n];
 
       if (strcmp (s->name, event->name) != 0)
         continue;
       if (!json_object_has_member (event->args, s->id_arg))
-        return FALSE;
-      out->kind = s->kind;
-      out->field = s->field;
-      out->object_id = json_object_get_string_member_with_default (event->args, s->id_arg, NULL);
-      if (s->value_arg != NULL)
+        return 0;
+      w->kind = s->kind;
+      w->field = s->field;
+      w->object_id = json_object_get_string_member_with_default (event->args, s->id_arg, NULL);
+      if (s->value_arg != NULL &&
+          (!json_object_has_member (event->args, s->value_arg) ||
+           json_object_get_null_member (event->args, s->value_arg)))
         {
-          /* A move within the same list sets no list: no conflict on it. */
-          if (!json_object_has_member (event->args, s->value_arg) ||
-              json_object_get_null_member (event->args, s->value_arg))
-            return FALSE;
-          out->value = json_object_get_string_member_with_default (event->args, s->value_arg, NULL);
+          /* A move within the same list sets no list: no conflict on it;
+           * a move without a parent sets the top level. */
+          if (s->fixed_value == NULL)
+            continue;
+          w->value = s->fixed_value;
         }
+      else if (s->value_arg != NULL)
+        w->value = json_object_get_string_member_with_default (event->args, s->value_arg, NULL);
       else
-        out->value = s->fixed_value;
-      return out->object_id != NULL && out->value != NULL;
+        w->value = s->fixed_value;
+      if (w->object_id != NULL && w->value != NULL)
+        n++;
     }
-  return FALSE;
+  return n;
 }
 
 static gboolean
@@ -154,27 +169,34 @@ _cairn_store_sync_own_confirmed (CairnStore       *self,
                                  const CairnEvent *event,
                                  GError          **error)
 {
-  FieldWrite w;
-  sqlite3_stmt *stmt;
+  FieldWrite writes[MAX_FIELD_WRITES];
+  guint n = event_field_writes (event, writes);
 
-  if (!event_field_write (event, &w))
+  if (n == 0)
     return TRUE;
   if (!ensure_tables (self, error))
     return FALSE;
 
-  stmt = _cairn_store_prepare (self,
-                               "INSERT OR REPLACE INTO sync_origin (kind, object_id, field, "
-                               "value, seq, confirmed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                               error);
-  if (stmt == NULL ||
-      !bind_text (self, stmt, 1, w.kind, error) ||
-      !bind_text (self, stmt, 2, w.object_id, error) ||
-      !bind_text (self, stmt, 3, w.field, error) ||
-      !bind_text (self, stmt, 4, w.value, error) ||
-      !bind_int (self, stmt, 5, event->seq, error) ||
-      !bind_int (self, stmt, 6, g_get_real_time () / 1000, error))
-    return FALSE;
-  return _cairn_store_step_done (self, stmt, error);
+  for (guint i = 0; i < n; i++)
+    {
+      const FieldWrite *w = &writes[i];
+      sqlite3_stmt *stmt;
+
+      stmt = _cairn_store_prepare (self,
+                                   "INSERT OR REPLACE INTO sync_origin (kind, object_id, field, "
+                                   "value, seq, confirmed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                   error);
+      if (stmt == NULL ||
+          !bind_text (self, stmt, 1, w->kind, error) ||
+          !bind_text (self, stmt, 2, w->object_id, error) ||
+          !bind_text (self, stmt, 3, w->field, error) ||
+          !bind_text (self, stmt, 4, w->value, error) ||
+          !bind_int (self, stmt, 5, event->seq, error) ||
+          !bind_int (self, stmt, 6, g_get_real_time () / 1000, error) ||
+          !_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static char *
@@ -224,17 +246,18 @@ _cairn_store_sync_pending_fields (CairnStore  *self,
           const FieldSetter *st = &setters[i];
           FieldWrite w = { st->kind, NULL, st->field, NULL };
 
+          /* several rows may match: todo.moved sets list and parent */
           if (strcmp (st->name, name) != 0)
             continue;
           w.object_id = strcmp (st->kind, "list") == 0 ? list_id
                         : strcmp (st->kind, "todo") == 0 ? todo_id
                         : strcmp (st->kind, "tag") == 0 ? tag_id : note_id;
-          /* A move within the same list sets no list. */
+          /* A move within the same list sets no list (but a parent,
+           * the top level included). */
           if (strcmp (st->field, "list") == 0 && list_id == NULL)
-            break;
+            continue;
           if (w.object_id != NULL)
             g_hash_table_replace (fields, field_key (&w), g_memdup2 (&client_seq, sizeof client_seq));
-          break;
         }
     }
   sqlite3_reset (stmt);
@@ -276,22 +299,18 @@ confirmed_upto (CairnStore *self)
   return first - 1;
 }
 
-gboolean
-_cairn_store_sync_foreign_applied (CairnStore       *self,
-                                   const CairnEvent *event,
-                                   GHashTable       *pending_fields,
-                                   GError          **error)
+static gboolean
+foreign_field_applied (CairnStore       *self,
+                       const CairnEvent *event,
+                       const FieldWrite *wp,
+                       GHashTable       *pending_fields,
+                       GError          **error)
 {
-  FieldWrite w;
+  FieldWrite w = *wp;
   sqlite3_stmt *stmt;
   g_autofree char *ours = NULL;
   gint64 confirmed_at = 0;
   int rc;
-
-  if (!event_field_write (event, &w))
-    return TRUE;
-  if (!ensure_tables (self, error))
-    return FALSE;
 
   stmt = _cairn_store_prepare (self,
                                "SELECT value, confirmed_at FROM sync_origin "
@@ -350,6 +369,25 @@ _cairn_store_sync_foreign_applied (CairnStore       *self,
       !bind_int (self, stmt, 9, g_get_real_time () / 1000, error))
     return FALSE;
   return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_sync_foreign_applied (CairnStore       *self,
+                                   const CairnEvent *event,
+                                   GHashTable       *pending_fields,
+                                   GError          **error)
+{
+  FieldWrite writes[MAX_FIELD_WRITES];
+  guint n = event_field_writes (event, writes);
+
+  if (n == 0)
+    return TRUE;
+  if (!ensure_tables (self, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!foreign_field_applied (self, event, &writes[i], pending_fields, error))
+      return FALSE;
+  return TRUE;
 }
 
 gboolean
@@ -910,6 +948,33 @@ cairn_store_dismiss_conflict (CairnStore  *self,
   return _cairn_store_step_done (self, stmt, error);
 }
 
+/* "Keep mine" of a parent: back under it (ours: its id, "" for the top
+ * level of the todo's list), after its last child. A parent deleted or
+ * gone meanwhile is refused: the todo stays where the other device put it. */
+static gboolean
+keep_parent (CairnStore  *self,
+             const char  *todo_id,
+             const char  *parent_id,
+             GError     **error)
+{
+  if (*parent_id != '\0')
+    {
+      g_autoptr(JsonNode) parent = NULL;
+      gboolean deleted = FALSE;
+
+      parent = cairn_store_read_object (self, CAIRN_OBJECT_TODO, parent_id, &deleted, NULL);
+      if (parent == NULL || deleted)
+        {
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                       "Todo %s cannot go back under %s: that todo is deleted",
+                       todo_id, parent_id);
+          return FALSE;
+        }
+    }
+  return cairn_store_move_todo_under (self, todo_id, NULL, *parent_id ? parent_id : NULL,
+                                      NULL, NULL, error);
+}
+
 gboolean
 cairn_store_keep_mine (CairnStore  *self,
                        gint64       conflict_id,
@@ -942,6 +1007,8 @@ cairn_store_keep_mine (CairnStore  *self,
     ok = cairn_store_set_todo_due (self, id, *ours ? ours : NULL, error);
   else if (strcmp (field, "list") == 0)
     ok = cairn_store_move_todo (self, id, ours, NULL, NULL, error);
+  else if (strcmp (field, "parent") == 0 && strcmp (kind, "todo") == 0)
+    ok = keep_parent (self, id, ours, error);
   else if (strcmp (field, "priority") == 0)
     ok = cairn_store_set_todo_priority (self, id, ours, error);
   else if (strcmp (field, "name") == 0 && strcmp (kind, "tag") == 0)

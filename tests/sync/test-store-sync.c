@@ -1208,6 +1208,165 @@ test_reminder_conflict (Fixture       *f,
   g_assert_nonnull (strstr (db, "\"repeat\" : \"yearly\""));
 }
 
+/* The parent of a todo ("" for the top level), as the store has it. */
+static char *
+parent_of (CairnStore *store,
+           const char *todo_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) row = cairn_store_read_object (store, CAIRN_OBJECT_TODO, todo_id, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (row),
+                                                               "parent_id", ""));
+}
+
+static CairnConflict *
+only_conflict (CairnStore *store,
+               const char *field)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reports = cairn_store_list_conflicts (store, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (reports->len, ==, 1);
+  g_assert_cmpstr (cairn_conflict_get_field (g_ptr_array_index (reports, 0)), ==, field);
+  return g_object_ref (g_ptr_array_index (reports, 0));
+}
+
+/* Two devices move one todo under different parents: the later move in
+ * the server's order wins on both, and the device whose move was
+ * overwritten (the one ordered first) gets a "parent" report; same
+ * parent, or a reorder among the same siblings, reports nothing. */
+static void
+test_parent_conflict (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CairnStore *a = f->a, *b = f->b;
+  CairnSyncCore *ca = f->ca, *cb = f->cb;
+  g_autoptr(CairnConflict) c = NULL;
+  g_autoptr(GPtrArray) kids = NULL;
+  g_autofree char *list = NULL, *other = NULL, *third = NULL;
+  g_autofree char *pa = NULL, *pb = NULL, *x = NULL, *y = NULL;
+  g_autofree char *before = NULL, *after = NULL, *da = NULL, *db = NULL, *p = NULL;
+
+  list = cairn_store_create_list (a, "Home", &error);
+  other = cairn_store_create_list (a, "Work", &error);
+  third = cairn_store_create_list (a, "Garden", &error);
+  pa = cairn_store_create_todo (a, list, "Shopping", NULL, NULL, &error);
+  pb = cairn_store_create_todo (a, list, "Cooking", NULL, NULL, &error);
+  x = cairn_store_create_todo (a, list, "milk", NULL, NULL, &error);
+  y = cairn_store_create_todo (a, list, "eggs", NULL, NULL, &error);
+  g_assert_no_error (error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+
+  /* a's move first, b's last: b's parent wins, a is told. */
+  g_assert_true (cairn_store_move_todo_under (a, x, NULL, pa, NULL, NULL, &error));
+  sync_device (f, ca, "a");
+  g_assert_true (cairn_store_move_todo_under (b, x, NULL, pb, NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  da = cairn_store_dump_state (a, &error);
+  db = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (da, ==, db);
+  p = parent_of (a, x);
+  g_assert_cmpstr (p, ==, pb);
+  g_assert_cmpuint (n_conflicts (b), ==, 0);
+  c = only_conflict (a, "parent");
+  g_assert_cmpstr (cairn_conflict_get_kind (c), ==, "todo");
+  g_assert_cmpstr (cairn_conflict_get_object_id (c), ==, x);
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, pa);
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, pb);
+  g_assert_cmpstr (cairn_conflict_get_their_device (c), ==, "b");
+
+  /* Keep mine: back under a's parent, after its last child, on both. */
+  g_assert_true (cairn_store_move_todo_under (a, y, NULL, pa, NULL, NULL, &error));
+  g_assert_true (cairn_store_keep_mine (a, cairn_conflict_get_id (c), &error));
+  g_assert_no_error (error);
+  g_clear_object (&c);
+  g_assert_cmpuint (n_conflicts (a), ==, 0);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  kids = cairn_store_list_subtasks (b, pa, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kids->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (kids, 0), ==, y);
+  g_assert_cmpstr (g_ptr_array_index (kids, 1), ==, x);
+  /* which overwrote b's move in turn: b is told, as with every field */
+  g_assert_cmpuint (n_conflicts (a), ==, 0);
+  c = only_conflict (b, "parent");
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, pb);
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, pa);
+  g_assert_true (cairn_store_dismiss_conflict (b, cairn_conflict_get_id (c), &error));
+  g_clear_object (&c);
+
+  /* The other order: b's move first, a's (to the top level) last. b is
+   * told, with "" for the top level. */
+  g_assert_true (cairn_store_move_todo_under (b, x, NULL, pb, NULL, NULL, &error));
+  sync_device (f, cb, "b");
+  g_assert_true (cairn_store_move_todo_under (a, x, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  g_assert_cmpuint (n_conflicts (a), ==, 0);
+  g_free (p);
+  p = parent_of (b, x);
+  g_assert_cmpstr (p, ==, "");
+  c = only_conflict (b, "parent");
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, pb);
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, "");
+  g_assert_cmpstr (cairn_conflict_get_their_device (c), ==, "a");
+
+  /* Its parent deleted meanwhile: keep mine is refused, nothing changes. */
+  g_assert_true (cairn_store_delete_todo (a, pb, &error));
+  sync_device (f, ca, "a");
+  sync_device (f, cb, "b");
+  before = cairn_store_dump_state (b, &error);
+  g_assert_false (cairn_store_keep_mine (b, cairn_conflict_get_id (c), &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = cairn_store_dump_state (b, &error);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (n_conflicts (b), ==, 1);
+  g_assert_true (cairn_store_dismiss_conflict (b, cairn_conflict_get_id (c), &error));
+  g_clear_object (&c);
+
+  /* The same parent on both: no report. */
+  g_assert_true (cairn_store_move_todo_under (a, x, NULL, pa, NULL, NULL, &error));
+  sync_device (f, ca, "a");
+  g_assert_true (cairn_store_move_todo_under (b, x, NULL, pa, y, NULL, &error));
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (n_conflicts (a) + n_conflicts (b), ==, 0);
+
+  /* A reorder among the same siblings on both (todo.moved naming the
+   * same parent again): no report. */
+  g_assert_true (cairn_store_move_todo (a, x, NULL, NULL, y, &error));
+  sync_device (f, ca, "a");
+  g_assert_true (cairn_store_move_todo (b, y, NULL, NULL, x, &error));
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (n_conflicts (a) + n_conflicts (b), ==, 0);
+
+  /* Moves to two other lists (top level on both): the list is reported
+   * as before, the parent (top level on both) is not. */
+  g_assert_true (cairn_store_move_todo (a, x, other, NULL, NULL, &error));
+  sync_device (f, ca, "a");
+  g_assert_true (cairn_store_move_todo (b, x, third, NULL, NULL, &error));
+  g_assert_no_error (error);
+  sync_device (f, cb, "b");
+  sync_device (f, ca, "a");
+  g_assert_cmpuint (n_conflicts (b), ==, 0);
+  c = only_conflict (a, "list");
+  g_assert_cmpstr (cairn_conflict_get_ours (c), ==, other);
+  g_assert_cmpstr (cairn_conflict_get_theirs (c), ==, third);
+}
+
 /* Closes a and opens a copy of its file as device c: a copied profile. */
 static void
 copy_a_to_c (Fixture *f)
@@ -1491,6 +1650,8 @@ main (int argc, char *argv[])
               test_repeat_completed_twice, fixture_tear_down);
   g_test_add ("/sync/store/reminder-dismissed-elsewhere", Fixture, NULL, fixture_set_up,
               test_reminder_dismissed_elsewhere, fixture_tear_down);
+  g_test_add ("/sync/store/parent-conflict", Fixture, NULL, fixture_set_up,
+              test_parent_conflict, fixture_tear_down);
   g_test_add ("/sync/store/reminder-conflict", Fixture, NULL, fixture_set_up,
               test_reminder_conflict, fixture_tear_down);
   g_test_add ("/sync/store/fork/copied-store", Fixture, NULL, fixture_set_up,
