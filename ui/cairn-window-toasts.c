@@ -250,6 +250,35 @@ on_conflict_toast_dismissed (AdwToast    *toast,
       g_hash_table_iter_replace (&iter, NULL);
 }
 
+/* A todo's title by id, for the "parent" reports (their values are ids). */
+static const char *
+todo_title (CairnWindow *self,
+            const char  *id)
+{
+  CairnTodo *todo = NULL;
+
+  if (self->pool != NULL && id != NULL && *id != '\0')
+    todo = cairn_pool_lookup_todo (self->pool, id);
+  return todo != NULL ? cairn_todo_get_title (todo) : _("a task");
+}
+
+/* "parent": the todo went under another one (or to the top level). */
+static char *
+parent_conflict_text (CairnWindow   *self,
+                      CairnConflict *conflict,
+                      const char    *device)
+{
+  const char *theirs = cairn_conflict_get_theirs (conflict);
+  g_autofree char *title = g_strdup (todo_title (self, cairn_conflict_get_object_id (conflict)));
+
+  if (*theirs == '\0')
+    /* Translators: "“Buy milk” was moved to the top level on laptop" */
+    return g_strdup_printf (_("“%s” was moved to the top level on %s"), title, device);
+  /* Translators: "“Buy milk” was moved under “Shopping” on laptop" */
+  return g_strdup_printf (_("“%s” was moved under “%s” on %s"),
+                          title, todo_title (self, theirs), device);
+}
+
 /* Say what changed and offer to keep our value. */
 static AdwToast *
 conflict_toast_new (CairnWindow   *self,
@@ -259,13 +288,17 @@ conflict_toast_new (CairnWindow   *self,
   const char *device = cairn_conflict_get_their_device (conflict);
   AdwToast *toast;
 
-  /* Translators: "title of “Buy milk” changed to “Buy oat milk” on laptop" */
-  text = g_strdup_printf (_("The %s of “%s” was changed to “%s” on %s"),
-                          conflict_field_text (conflict),
-                          cairn_conflict_get_ours (conflict),
-                          cairn_conflict_get_theirs (conflict),
-                          device != NULL && device[0] != '\0' ? device
-                                                               : _("another device"));
+  if (device == NULL || device[0] == '\0')
+    device = _("another device");
+  if (g_str_equal (cairn_conflict_get_field (conflict), "parent"))
+    text = parent_conflict_text (self, conflict, device);
+  else
+    /* Translators: "title of “Buy milk” changed to “Buy oat milk” on laptop" */
+    text = g_strdup_printf (_("The %s of “%s” was changed to “%s” on %s"),
+                            conflict_field_text (conflict),
+                            cairn_conflict_get_ours (conflict),
+                            cairn_conflict_get_theirs (conflict),
+                            device);
   toast = adw_toast_new (text);
   toast_guard (toast);
   adw_toast_set_button_label (toast, _("_Keep Mine"));

@@ -255,6 +255,29 @@ test_conflict_toast (void)
   q.text = "The title of “Buy milk” was changed to “Buy oat milk” on laptop";
   g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &q));
 
+  /* Moved under another task: named by the titles, not the ids. */
+  {
+    g_autofree char *list = cairn_store_create_list (store, "Home", &error);
+    g_autofree char *shopping = cairn_store_create_todo (store, list, "Shopping", NULL, NULL, &error);
+    g_autofree char *eggs = cairn_store_create_todo (store, list, "Eggs", NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    /* one report at a time: the overlay shows one toast, and a report
+     * that is gone takes its toast along */
+    g_ptr_array_set_size (conflicts, 0);
+    g_ptr_array_add (conflicts, cairn_conflict_new (2, "todo", eggs, "parent", "", shopping,
+                                                    "laptop", 8, 0));
+    _cairn_sync_status_set_conflicts (cairn_sync_engine_get_status (engine), conflicts);
+    q.text = "“Eggs” was moved under “Shopping” on laptop";
+    g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &q));
+    g_ptr_array_set_size (conflicts, 0);
+    g_ptr_array_add (conflicts, cairn_conflict_new (3, "todo", shopping, "parent", eggs, "",
+                                                    NULL, 9, 0));
+    _cairn_sync_status_set_conflicts (cairn_sync_engine_get_status (engine), conflicts);
+    q.text = "“Shopping” was moved to the top level on another device";
+    g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &q));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   cairn_test_spin (20);
   {
