@@ -609,6 +609,52 @@ test_one_conflict_on_losing_side (Fixture       *f,
   g_assert_nonnull (strstr (sb, "oat milk"));
 }
 
+/* A task moved under two different parents on two devices: the listing
+ * names the field "parent", and conflict-keep moves it back. */
+static void
+test_parent_conflict (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *list = NULL, *p1 = NULL, *p2 = NULL, *x = NULL;
+  g_autofree char *ca = NULL, *cb = NULL, *want = NULL, *kids = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *c;
+  g_autofree char *id = NULL;
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  p1 = cli_ok (f, "a", "add", list, "Shopping", NULL);
+  p2 = cli_ok (f, "a", "add", list, "Cooking", NULL);
+  x = cli_ok (f, "a", "add", list, "eggs", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+
+  g_free (cli_ok (f, "a", "move", x, "--parent", p1, NULL));
+  g_free (cli_ok (f, "b", "move", x, "--parent", p2, NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");   /* b's move comes last and wins */
+  sync_ok (f, "a");
+
+  cb = cli_ok (f, "b", "--json", "conflicts", NULL);
+  g_assert_cmpuint (count_json_array (cb), ==, 0);
+  ca = cli_ok (f, "a", "conflicts", NULL);
+  want = g_strdup_printf ("todo %s parent: yours “%s”, now “%s” from b", x, p1, p2);
+  g_assert_nonnull (strstr (ca, want));
+  g_free (ca);
+  ca = cli_ok (f, "a", "--json", "conflicts", NULL);
+  node = json_of (ca);
+  c = json_array_get_object_element (json_node_get_array (node), 0);
+  g_assert_cmpstr (json_object_get_string_member (c, "field"), ==, "parent");
+
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (c, "id"));
+  g_free (cli_ok (f, "a", "conflict-keep", id, NULL));
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  kids = cli_ok (f, "b", "subtasks", p1, NULL);
+  g_assert_nonnull (strstr (kids, x));
+}
+
 static void
 restart_server_same_port (Fixture *f)
 {
@@ -1471,6 +1517,7 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/subtasks", test_subtasks);
   ADD ("/sync/cli/times", test_times);
   ADD ("/sync/cli/one-conflict-on-losing-side", test_one_conflict_on_losing_side);
+  ADD ("/sync/cli/parent-conflict", test_parent_conflict);
   ADD ("/sync/cli/server-killed-mid-push", test_server_killed_mid_push);
   ADD ("/sync/cli/client-killed-mid-sync", test_client_killed_mid_sync);
   ADD ("/sync/cli/server-restored-from-backup", test_server_restored_from_backup);
