@@ -1445,17 +1445,17 @@ test_subtask_models (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   assert_titles (top, "a b a1");
   assert_titles (of_a1, "a11");
-  rec_take (&f->rec);
+  g_free (rec_take (&f->rec));
 
   /* Completed children hidden and shown again. */
   g_assert_true (cairn_store_set_todo_done (f->store, a11, TRUE, &error));
   g_assert_no_error (error);
-  rec_take (&f->rec);
+  g_free (rec_take (&f->rec));
   cairn_todo_model_set_show_completed (of_a1, FALSE);
   assert_titles (of_a1, "");
   cairn_todo_model_set_show_completed (of_a1, TRUE);
   assert_titles (of_a1, "a11");
-  rec_take (&f->rec);
+  g_free (rec_take (&f->rec));
 
   /* The parent goes to another list: its children model follows it. */
   g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, a, NULL, NULL, &error));
@@ -1470,7 +1470,7 @@ test_subtask_models (Fixture *f, gconstpointer data)
   assert_titles (of_a, "a1");
 
   /* Deleted with its parent, restored with it. */
-  rec_take (&f->rec);
+  g_free (rec_take (&f->rec));
   g_assert_true (cairn_store_delete_todo (f->store, a, &error));
   g_assert_no_error (error);
   assert_titles (of_a, "");
@@ -1481,7 +1481,7 @@ test_subtask_models (Fixture *f, gconstpointer data)
   assert_titles (of_a1, "a11");
 
   /* A rebuild reads them all again and tells nothing new. */
-  rec_take (&f->rec);
+  g_free (rec_take (&f->rec));
   cairn_store_rebuild (f->store, &error);
   g_assert_no_error (error);
   assert_signals (&f->rec, " |");
