@@ -229,26 +229,73 @@ _cairn_undo_set_todo_done (GtkWidget   *widget,
   return TRUE;
 }
 
-gboolean
-_cairn_undo_rename_todo (GtkWidget   *widget,
-                         CairnPool   *pool,
-                         const char  *todo_id,
-                         const char  *title,
-                         GError     **error)
+/* The title of the todo, list or note @id (by @field), a new string;
+ * NULL when the pool has no live one. */
+static char *
+dup_title (CairnPool      *pool,
+           CairnUndoField  field,
+           const char     *id)
+{
+  switch (field)
+    {
+    case CAIRN_UNDO_TODO_TITLE:
+      {
+        CairnTodo *todo = cairn_pool_lookup_todo (pool, id);
+        return todo != NULL ? g_strdup (cairn_todo_get_title (todo)) : NULL;
+      }
+    case CAIRN_UNDO_LIST_TITLE:
+      {
+        CairnList *list = cairn_pool_lookup_list (pool, id);
+        return list != NULL ? g_strdup (cairn_list_get_title (list)) : NULL;
+      }
+    case CAIRN_UNDO_NOTE_TITLE:
+      {
+        CairnNote *note = cairn_pool_lookup_note (pool, id);
+        return note != NULL ? g_strdup (cairn_note_get_title (note)) : NULL;
+      }
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+typedef gboolean (*RenameFunc) (CairnStore  *store,
+                                const char  *id,
+                                const char  *title,
+                                GError     **error);
+
+/* One rename of a todo, list or note through the store, recorded with
+ * the title it replaced (and the one the store kept: it cleans titles). */
+static gboolean
+undo_rename (GtkWidget       *widget,
+             CairnPool       *pool,
+             CairnUndoField   field,
+             RenameFunc       rename,
+             const char      *id,
+             const char      *title,
+             GError         **error)
 {
   /* The widget may go with the change (a row leaving its list): the
    * window it is in is found first. */
   g_autoptr(GtkWidget) window = window_ref (widget);
-  CairnTodo *todo = cairn_pool_lookup_todo (pool, todo_id);
-  g_autofree char *was = g_strdup (todo != NULL ? cairn_todo_get_title (todo) : NULL);
+  g_autofree char *was = dup_title (pool, field, id);
+  g_autofree char *now = NULL;
 
-  if (!cairn_store_rename_todo (cairn_pool_get_store (pool), todo_id, title, error))
+  if (!rename (cairn_pool_get_store (pool), id, title, error))
     return FALSE;
-  todo = cairn_pool_lookup_todo (pool, todo_id);
-  if (was != NULL && todo != NULL)
-    _cairn_window_push_undo_title (window, CAIRN_UNDO_TODO_TITLE, todo_id, was,
-                                   cairn_todo_get_title (todo));
+  now = dup_title (pool, field, id);
+  if (was != NULL && now != NULL)
+    _cairn_window_push_undo_title (window, field, id, was, now);
   return TRUE;
+}
+
+gboolean
+_cairn_undo_rename_todo (GtkWidget   *widget,
+                        CairnPool   *pool,
+                        const char  *todo_id,
+                        const char  *title,
+                        GError     **error)
+{
+  return undo_rename (widget, pool, CAIRN_UNDO_TODO_TITLE, cairn_store_rename_todo, todo_id, title, error);
 }
 
 gboolean
@@ -421,46 +468,22 @@ _cairn_undo_move_list (GtkWidget   *widget,
 
 gboolean
 _cairn_undo_rename_list (GtkWidget   *widget,
-                         CairnPool   *pool,
-                         const char  *list_id,
-                         const char  *title,
-                         GError     **error)
+                        CairnPool   *pool,
+                        const char  *list_id,
+                        const char  *title,
+                        GError     **error)
 {
-  /* The widget may go with the change (a row leaving its list): the
-   * window it is in is found first. */
-  g_autoptr(GtkWidget) window = window_ref (widget);
-  CairnList *list = cairn_pool_lookup_list (pool, list_id);
-  g_autofree char *was = g_strdup (list != NULL ? cairn_list_get_title (list) : NULL);
-
-  if (!cairn_store_rename_list (cairn_pool_get_store (pool), list_id, title, error))
-    return FALSE;
-  list = cairn_pool_lookup_list (pool, list_id);
-  if (was != NULL && list != NULL)
-    _cairn_window_push_undo_title (window, CAIRN_UNDO_LIST_TITLE, list_id, was,
-                                   cairn_list_get_title (list));
-  return TRUE;
+  return undo_rename (widget, pool, CAIRN_UNDO_LIST_TITLE, cairn_store_rename_list, list_id, title, error);
 }
 
 gboolean
 _cairn_undo_rename_note (GtkWidget   *widget,
-                         CairnPool   *pool,
-                         const char  *note_id,
-                         const char  *title,
-                         GError     **error)
+                        CairnPool   *pool,
+                        const char  *note_id,
+                        const char  *title,
+                        GError     **error)
 {
-  /* The widget may go with the change (a row leaving its list): the
-   * window it is in is found first. */
-  g_autoptr(GtkWidget) window = window_ref (widget);
-  CairnNote *note = cairn_pool_lookup_note (pool, note_id);
-  g_autofree char *was = g_strdup (note != NULL ? cairn_note_get_title (note) : NULL);
-
-  if (!cairn_store_rename_note (cairn_pool_get_store (pool), note_id, title, error))
-    return FALSE;
-  note = cairn_pool_lookup_note (pool, note_id);
-  if (was != NULL && note != NULL)
-    _cairn_window_push_undo_title (window, CAIRN_UNDO_NOTE_TITLE, note_id, was,
-                                   cairn_note_get_title (note));
-  return TRUE;
+  return undo_rename (widget, pool, CAIRN_UNDO_NOTE_TITLE, cairn_store_rename_note, note_id, title, error);
 }
 
 /* ---- Applying a value ----------------------------------------------------- */
