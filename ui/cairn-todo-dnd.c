@@ -377,10 +377,9 @@ find_child_named (GtkWidget  *widget,
   return NULL;
 }
 
-/* The mapped CairnTodoRow showing `todo_id` under widget, or NULL. */
-static GtkWidget *
-find_todo_row (GtkWidget  *widget,
-               const char *todo_id)
+GtkWidget *
+_cairn_todo_view_find_row_widget (GtkWidget  *widget,
+                                  const char *todo_id)
 {
   if (CAIRN_IS_TODO_ROW (widget))
     {
@@ -392,7 +391,7 @@ find_todo_row (GtkWidget  *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_todo_row (child, todo_id);
+      GtkWidget *found = _cairn_todo_view_find_row_widget (child, todo_id);
 
       if (found != NULL)
         return found;
@@ -426,7 +425,7 @@ refocus_tick (GtkWidget     *widget,
 {
   CairnTodoView *self = CAIRN_TODO_VIEW (widget);
   Refocus *refocus = user_data;
-  GtkWidget *row = find_todo_row (GTK_WIDGET (self->list_view), refocus->todo_id);
+  GtkWidget *row = _cairn_todo_view_find_row_widget (GTK_WIDGET (self->list_view), refocus->todo_id);
   GtkWidget *part = row != NULL && refocus->part != NULL ? find_child_named (row, refocus->part) : NULL;
 
   if (part == NULL && row != NULL)
@@ -482,7 +481,7 @@ move_task (CairnTodoView *self,
   g_object_ref (todo);
 
   {
-    GtkWidget *row = find_todo_row (GTK_WIDGET (self->list_view), todo_id);
+    GtkWidget *row = _cairn_todo_view_find_row_widget (GTK_WIDGET (self->list_view), todo_id);
 
     if (row != NULL)
       part = g_strdup (focused_part (row));

@@ -67,5 +67,9 @@ gboolean      _cairn_todo_dnd_drop   (CairnTodoView *self,
 GtkTreeListRow *_cairn_todo_view_find_row (CairnTodoView *self,
                                            const char    *todo_id,
                                            guint         *position);
+/* The mapped CairnTodoRow showing @todo_id under @widget, or NULL (the
+ * row widget of a task, once the list view has made it). */
+GtkWidget      *_cairn_todo_view_find_row_widget (GtkWidget  *widget,
+                                                  const char *todo_id);
 
 G_END_DECLS

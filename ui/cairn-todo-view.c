@@ -563,27 +563,6 @@ typedef struct
   guint          frames;
 } Reveal;
 
-static GtkWidget *
-find_row (GtkWidget  *widget,
-          const char *todo_id)
-{
-  if (CAIRN_IS_TODO_ROW (widget))
-    {
-      CairnTodo *todo = cairn_todo_row_get_todo (CAIRN_TODO_ROW (widget));
-
-      return todo != NULL && g_str_equal (cairn_todo_get_id (todo), todo_id) ? widget : NULL;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *row = find_row (child, todo_id);
-
-      if (row != NULL)
-        return row;
-    }
-  return NULL;
-}
-
 static void
 reveal_free (gpointer data)
 {
@@ -599,7 +578,8 @@ reveal_tick (GtkWidget     *widget,
              gpointer       data)
 {
   Reveal *reveal = data;
-  GtkWidget *row = find_row (GTK_WIDGET (reveal->view->list_view), reveal->todo_id);
+  GtkWidget *row = _cairn_todo_view_find_row_widget (GTK_WIDGET (reveal->view->list_view),
+                                                    reveal->todo_id);
 
   if (row != NULL && gtk_widget_get_mapped (row))
     {
