@@ -283,6 +283,27 @@ cairn_test_todo_row_gone (gpointer query)
   return !cairn_test_todo_row_shown (query);
 }
 
+GtkWidget *
+cairn_test_wait_for_todo_row (GtkWidget  *root,
+                              const char *title)
+{
+  CairnTestRowQuery q = { root, title, NULL };
+
+  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
+    g_error ("no task row shows “%s”", title);
+  return q.found;
+}
+
+void
+cairn_test_wait_for_no_todo_row (GtkWidget  *root,
+                                 const char *title)
+{
+  CairnTestRowQuery q = { root, title, NULL };
+
+  if (!cairn_test_wait_until (cairn_test_todo_row_gone, &q))
+    g_error ("a task row still shows “%s”", title);
+}
+
 static GLogWriterOutput
 focus_out_filter (GLogLevelFlags   level,
                   const GLogField *fields,

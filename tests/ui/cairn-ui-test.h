@@ -82,6 +82,14 @@ GtkWidget *cairn_test_find_todo_row   (GtkWidget   *root,
 typedef CairnTestWidgetQuery CairnTestRowQuery;
 gboolean   cairn_test_todo_row_shown   (gpointer     query);
 gboolean   cairn_test_todo_row_gone    (gpointer     query);
+/* The shown task row titled @title under @root, waited for; the test
+ * fails, naming it, when none shows up. */
+GtkWidget *cairn_test_wait_for_todo_row    (GtkWidget   *root,
+                                            const char  *title);
+/* Waits until no shown task row under @root is titled @title; the test
+ * fails, naming it, when one stays. */
+void       cairn_test_wait_for_no_todo_row (GtkWidget   *root,
+                                            const char  *title);
 /* The engine's login and one full sync round, run to completion on the
  * default main context; the test fails on an error. */
 void       cairn_test_engine_login     (CairnSyncEngine *engine,

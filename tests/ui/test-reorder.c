@@ -148,18 +148,6 @@ order_is (gpointer data)
       }                                                                 \
   } G_STMT_END
 
-/* The on-screen task row showing `title`, waiting for it. */
-static GtkWidget *
-wait_for_row (Fixture    *f,
-              const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
-    g_error ("no task row shows “%s”", title);
-  return q.found;
-}
-
 /* The item box (handle, expander, row) around a row. */
 static GtkWidget *
 item_box_of (GtkWidget *row)
@@ -205,7 +193,7 @@ drop_on (Fixture    *f,
          const char *title,
          double      fraction)
 {
-  GtkWidget *box = item_box_of (wait_for_row (f, title));
+  GtkWidget *box = item_box_of (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), title));
   GtkDropTarget *target = controller_of (box, GTK_TYPE_DROP_TARGET);
   g_auto(GValue) value = G_VALUE_INIT;
   gboolean handled = FALSE;
@@ -226,7 +214,7 @@ hover_on (Fixture    *f,
           const char *title,
           double      fraction)
 {
-  GtkWidget *row = wait_for_row (f, title);
+  GtkWidget *row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), title);
   GtkWidget *box = item_box_of (row);
   GdkDragAction action;
   const char *shown = "";
@@ -271,9 +259,9 @@ test_subtasks_indented (Fixture       *f,
   GtkWidget *list_view;
 
   assert_order (f, "A >A1 >A2 B C");
-  a = wait_for_row (f, "A");
-  a1 = wait_for_row (f, "A1");
-  b = wait_for_row (f, "B");
+  a = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A");
+  a1 = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A1");
+  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   list_view = GTK_WIDGET (view_of (f)->list_view);
   g_assert_true (gtk_widget_compute_point (a, list_view, &GRAPHENE_POINT_INIT (0, 0), &pa));
   g_assert_true (gtk_widget_compute_point (a1, list_view, &GRAPHENE_POINT_INIT (0, 0), &pa1));
@@ -293,7 +281,7 @@ test_subtasks_indented (Fixture       *f,
   /* B gets its first subtask: its arrow appears, the subtask under it. */
   g_free (add (f, f->b, "B1"));
   assert_order (f, "A >A1 >A2 B >B1 C");
-  b = wait_for_row (f, "B");
+  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_false (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
   g_assert_true (arrow_shown (b));
 }
@@ -305,10 +293,10 @@ test_expand_collapse (Fixture       *f,
   GtkTreeExpander *expander;
 
   assert_order (f, "A >A1 >A2 B C");
-  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (wait_for_row (f, "A"), GTK_TYPE_TREE_EXPANDER));
+  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A"), GTK_TYPE_TREE_EXPANDER));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (expander), "listitem.collapse", NULL));
   assert_order (f, "A B C");
-  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (wait_for_row (f, "A"), GTK_TYPE_TREE_EXPANDER));
+  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A"), GTK_TYPE_TREE_EXPANDER));
   /* A collapsed task with subtasks keeps its arrow. */
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (expander), "leaf"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (expander), "listitem.expand", NULL));
@@ -316,7 +304,7 @@ test_expand_collapse (Fixture       *f,
 
   /* Collapsing a task without subtasks (a click where its hidden arrow
    * is) leaves it open, so that a subtask added later shows. */
-  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (wait_for_row (f, "C"), GTK_TYPE_TREE_EXPANDER));
+  expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "C"), GTK_TYPE_TREE_EXPANDER));
   gtk_widget_activate_action (GTK_WIDGET (expander), "listitem.collapse", NULL);
   g_assert_true (gtk_tree_list_row_get_expanded (gtk_tree_expander_get_list_row (expander)));
   g_free (add (f, f->c, "C1"));
@@ -396,7 +384,7 @@ test_refused_move_toast (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnTodo) c = g_object_ref (cairn_pool_lookup_todo (f->pool, f->c));
-  GtkWidget *box = item_box_of (wait_for_row (f, "A"));
+  GtkWidget *box = item_box_of (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A"));
   CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Could not move the task: it was deleted on another device",
                                 CAIRN_TEST_LABEL_IS };
   g_auto(GValue) value = G_VALUE_INIT;
@@ -492,23 +480,23 @@ test_alt_arrows (Fixture       *f,
   assert_order (f, "C A >A2 >B A1");
 
   /* The focused task, focus kept on it. */
-  focus.row = wait_for_row (f, "B");
+  focus.row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   entry = cairn_test_find_widget (focus.row, GTK_TYPE_ENTRY, "title_entry");
   gtk_widget_grab_focus (entry);
   g_assert_true (cairn_test_wait_until (focus_in_row, &focus));
   g_assert_true (gtk_widget_activate_action (entry, "view.move-task-up-focused", NULL));
   assert_order (f, "C A >B >A2 A1");
-  focus.row = wait_for_row (f, "B");
+  focus.row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_true (cairn_test_wait_until (focus_in_row, &focus));
   g_assert_true (gtk_widget_activate_action (entry = gtk_root_get_focus (GTK_ROOT (f->window)),
                                              "view.outdent-task-focused", NULL));
   assert_order (f, "C A >A2 B A1");
-  focus.row = wait_for_row (f, "B");
+  focus.row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_true (cairn_test_wait_until (focus_in_row, &focus));
   g_assert_true (gtk_widget_activate_action (gtk_root_get_focus (GTK_ROOT (f->window)),
                                              "view.indent-task-focused", NULL));
   assert_order (f, "C A >A2 >B A1");
-  focus.row = wait_for_row (f, "B");
+  focus.row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_true (cairn_test_wait_until (focus_in_row, &focus));
   /* Moving did not select the title (typing would replace it). */
   {
@@ -525,7 +513,7 @@ test_alt_arrows (Fixture       *f,
   g_assert_false (gtk_shortcut_action_activate (shortcut_for (view, GDK_KEY_Up), 0, GTK_WIDGET (view), NULL));
   assert_order (f, "C A >A2 >B A1");
   /* Back in a task, the same shortcut action moves it. */
-  entry = cairn_test_find_widget (wait_for_row (f, "B"), GTK_TYPE_ENTRY, "title_entry");
+  entry = cairn_test_find_widget (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B"), GTK_TYPE_ENTRY, "title_entry");
   gtk_widget_grab_focus (entry);
   g_assert_true (gtk_shortcut_action_activate (shortcut_for (view, GDK_KEY_Left), 0, GTK_WIDGET (view), NULL));
   assert_order (f, "C A >A2 B A1");
@@ -604,7 +592,7 @@ test_remote_reorder (Fixture       *f,
   cairn_store_rebase (f->store, theirs, NULL, &error);
   g_assert_no_error (error);
   assert_order (f, "C A >A1 >B >A2");
-  wait_for_row (f, "B");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
 }
 
 /* The drag starts on the handle, outside the title entry (so a press in
@@ -615,7 +603,7 @@ static void
 test_drag_source (Fixture       *f,
                   gconstpointer  data)
 {
-  GtkWidget *row = wait_for_row (f, "B");
+  GtkWidget *row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   GtkWidget *box = item_box_of (row);
   GtkWidget *entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
   GtkWidget *handle = NULL;
@@ -647,7 +635,7 @@ test_drag_source (Fixture       *f,
   /* Its drop lands, and the title shows no selection. */
   g_assert_true (drop_on (f, f->b, "A", 0.1));
   assert_order (f, "B A >A1 >A2 C");
-  row = wait_for_row (f, "B");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
   g_assert_false (gtk_editable_get_selection_bounds (GTK_EDITABLE (entry), &start, &end));
 }
@@ -695,7 +683,7 @@ test_task_menu (Fixture       *f,
   assert_order (f, "A >A1 >A2 B C");
   for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
     {
-      GtkWidget *button = cairn_test_find_widget (wait_for_row (f, steps[i].row), GTK_TYPE_MENU_BUTTON, "menu_button");
+      GtkWidget *button = cairn_test_find_widget (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), steps[i].row), GTK_TYPE_MENU_BUTTON, "menu_button");
       MenuItemQuery q = { NULL, steps[i].item, NULL };
 
       g_assert_nonnull (button);
@@ -742,7 +730,7 @@ test_autoscroll (Fixture       *f,
 
       g_free (add (f, NULL, title));
     }
-  wait_for_row (f, "A");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A");
   view = view_of (f);
   scroller = gtk_widget_get_ancestor (GTK_WIDGET (view->list_view), GTK_TYPE_SCROLLED_WINDOW);
   q.adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));

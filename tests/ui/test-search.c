@@ -127,26 +127,6 @@ search_page (Fixture *f)
   return CAIRN_SEARCH_PAGE (page);
 }
 
-static void
-wait_for_row (Fixture    *f,
-              const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
-    g_error ("no task row shows “%s”", title);
-}
-
-static void
-wait_for_no_row (Fixture    *f,
-                 const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_gone, &q))
-    g_error ("a task row still shows “%s”", title);
-}
-
 /* A mapped label under root whose label (its text or markup) matches. */
 static GtkWidget *
 wait_for_label (GtkWidget           *root,
@@ -253,7 +233,7 @@ test_find_bar_filters_list (Fixture       *f,
   GtkEditable *entry = cairn_find_bar_get_entry (bar);
 
   g_assert_true (has_shortcut (GTK_WIDGET (f->window), GDK_KEY_f, GDK_CONTROL_MASK, "win.find"));
-  wait_for_row (f, "Buy milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
   g_assert_false (cairn_find_bar_is_open (bar));
 
   /* Ctrl+F: the bar, the focus in it. */
@@ -263,24 +243,24 @@ test_find_bar_filters_list (Fixture       *f,
 
   /* A word's start, without its accent. */
   gtk_editable_set_text (entry, "cafe");
-  wait_for_no_row (f, "Buy milk");
-  wait_for_row (f, "Café au lait");
-  wait_for_no_row (f, "Bread & <b>butter</b>");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Café au lait");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Bread & <b>butter</b>");
 
   /* A second word narrows; case does not matter. */
   gtk_editable_set_text (entry, "BUT bre");
-  wait_for_row (f, "Bread & <b>butter</b>");
-  wait_for_no_row (f, "Café au lait");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Bread & <b>butter</b>");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Café au lait");
 
   /* Inside a word is not a word's start. */
   gtk_editable_set_text (entry, "ilk");
   wait_for_label (GTK_WIDGET (f->window), "No Matching Tasks", CAIRN_TEST_LABEL_IS);
-  wait_for_no_row (f, "Buy milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy milk");
 
   /* The filter stays with the bar when another list opens. */
   cairn_window_select_page (f->window, f->work_id);
   gtk_editable_set_text (entry, "quart");
-  wait_for_row (f, "Quarterly planning");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Quarterly planning");
   cairn_window_select_page (f->window, f->list_id);
   wait_for_label (GTK_WIDGET (f->window), "No Matching Tasks", CAIRN_TEST_LABEL_IS);
 
@@ -289,9 +269,9 @@ test_find_bar_filters_list (Fixture       *f,
   g_signal_emit_by_name (entry, "stop-search");
   g_assert_true (cairn_test_wait_until (find_bar_closed, bar));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "");
-  wait_for_row (f, "Buy milk");
-  wait_for_row (f, "Café au lait");
-  wait_for_row (f, "Bread & <b>butter</b>");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Café au lait");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Bread & <b>butter</b>");
   wait_for_no_label (GTK_WIDGET (f->window), "No Matching Tasks");
 }
 
@@ -340,15 +320,15 @@ test_find_bar_closes_for_new (Fixture       *f,
   CairnFindBar *bar = find_bar (f);
   GtkWidget *entry = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_ENTRY, "new_entry");
 
-  wait_for_row (f, "Buy milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.find", NULL);
   gtk_editable_set_text (cairn_find_bar_get_entry (bar), "cafe");
-  wait_for_no_row (f, "Buy milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy milk");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Buy eggs");
   g_signal_emit_by_name (entry, "activate");
   g_assert_true (cairn_test_wait_until (find_bar_closed, bar));
-  wait_for_row (f, "Buy eggs");
-  wait_for_row (f, "Buy milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy eggs");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
 
   cairn_window_select_page (f->window, "notes");
   wait_for_label (notes_list (f), "Meeting", CAIRN_TEST_LABEL_IS);

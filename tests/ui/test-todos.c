@@ -106,27 +106,6 @@ fixture_tear_down (Fixture       *f,
 
 /* ---- Finding things on screen ------------------------------------------- */
 
-/* The on-screen row whose title reads `title`, waiting for it to appear. */
-static GtkWidget *
-wait_for_row (Fixture    *f,
-              const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
-    g_error ("no task row shows “%s”", title);
-  return q.found;
-}
-
-static void
-wait_for_no_row (Fixture    *f,
-                 const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  g_assert_true (cairn_test_wait_until (cairn_test_todo_row_gone, &q));
-}
-
 static GtkWidget *
 new_task_entry (Fixture *f)
 {
@@ -188,7 +167,7 @@ test_add_complete_rename_delete_undo (Fixture       *f,
   id = g_strdup (cairn_todo_get_id (todo));
   g_assert_cmpstr (cairn_todo_get_title (todo), ==, "Buy milk");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (new_task_entry (f))), ==, "");
-  row = wait_for_row (f, "Buy milk");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
 
   /* A blank title adds nothing. */
   pending = cairn_store_get_pending_count (f->store);
@@ -204,9 +183,9 @@ test_add_complete_rename_delete_undo (Fixture       *f,
   /* Hiding completed tasks hides it and shows the placeholder. */
   g_object_set (f->window, "show-completed", FALSE, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 1);  /* our own model is unfiltered */
-  wait_for_no_row (f, "Buy milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy milk");
   g_object_set (f->window, "show-completed", TRUE, NULL);
-  row = wait_for_row (f, "Buy milk");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy milk");
 
   /* Inline rename: type, then Enter. */
   label = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
@@ -226,11 +205,11 @@ test_add_complete_rename_delete_undo (Fixture       *f,
   /* Delete from the row's menu, then Undo in the toast. */
   gtk_widget_activate_action (row, "task.delete", NULL);
   g_assert_null (cairn_pool_lookup_todo (f->pool, id));
-  wait_for_no_row (f, "Buy oat milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
   press_undo (f);
   g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) g_list_model_get_n_items, todos));
   g_assert_nonnull (cairn_pool_lookup_todo (f->pool, id));
-  wait_for_row (f, "Buy oat milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
 }
 
 static void
@@ -243,7 +222,7 @@ test_due_date_from_calendar (Fixture       *f,
 
   type_task (f, "File taxes");
   todo = only_todo (f);
-  row = wait_for_row (f, "File taxes");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "File taxes");
   g_assert_null (cairn_todo_get_due (todo));
 
   gtk_widget_activate_action (row, "task.pick-due", NULL);
@@ -287,7 +266,7 @@ test_long_or_pasted_title_is_cleaned (Fixture       *f,
 
   type_task (f, "  Buy\toat\nmilk\r\n");
   g_assert_cmpuint (g_list_model_get_n_items (todos), ==, 2);
-  wait_for_row (f, "Buy oat milk");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
 }
 
 /* What the title entries hand to the store. */
@@ -396,7 +375,7 @@ test_long_list_makes_rows_on_screen (Fixture       *f,
 
       g_assert_no_error (error);
     }
-  wait_for_row (f, "Task 1");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Task 1");
   cairn_test_spin (50);
 
   list_view = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW, "list_view");
@@ -412,7 +391,7 @@ test_long_list_makes_rows_on_screen (Fixture       *f,
   scrolled = gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW);
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-  last = wait_for_row (f, "Task 300");
+  last = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Task 300");
   cairn_test_spin (50);
 
   /* The last row is wholly inside the view: the empty rows measured as
@@ -638,7 +617,7 @@ test_remote_change_in_open_list (Fixture       *f,
   rebase_both (f, remote, first, "h1");
 
   cairn_window_select_page (f->window, list);
-  wait_for_row (f, "Paint the fence");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Paint the fence");
 
   /* We are typing a new task, cursor in the middle, when the other device
    * renames the task and adds another. */
@@ -657,9 +636,9 @@ test_remote_change_in_open_list (Fixture       *f,
   cairn_store_rebase (f->store, second, NULL, &error);
   g_assert_no_error (error);
 
-  wait_for_row (f, "Paint the fence white");
-  wait_for_row (f, "Buy paint");
-  wait_for_no_row (f, "Paint the fence");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Paint the fence white");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy paint");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Paint the fence");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Buy brushes");
   g_assert_cmpint (gtk_editable_get_position (GTK_EDITABLE (entry)), ==, 4);
   /* The window's focus widget is still in the entry. Not

@@ -72,17 +72,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->other_id);
 }
 
-static GtkWidget *
-wait_for_row (Fixture    *f,
-              const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
-    g_error ("no task row shows “%s”", title);
-  return q.found;
-}
-
 static char *
 add_task (Fixture    *f,
           const char *title)
@@ -155,7 +144,7 @@ test_task_changes (Fixture       *f,
   undo (f);
   g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
 
-  row = wait_for_row (f, "milk");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "milk");
   check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
   gtk_widget_activate (check);
   g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
@@ -231,7 +220,7 @@ test_undo_after_remote_delete (Fixture       *f,
   GtkWidget *row, *entry;
   guint pending;
 
-  row = wait_for_row (f, "bread");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "bread");
   entry = cairn_test_find_widget (row, GTK_TYPE_ENTRY, "title_entry");
   gtk_widget_grab_focus (entry);
   gtk_editable_set_text (GTK_EDITABLE (entry), "rye bread");
@@ -262,7 +251,7 @@ test_toast_undo_then_ctrl_z (Fixture       *f,
   GtkWidget *row, *check;
   CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
 
-  row = wait_for_row (f, "eggs");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "eggs");
   check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
   gtk_widget_activate (check);
   g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
@@ -380,7 +369,7 @@ test_keys (Fixture       *f,
   CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
   GtkWidget *row, *check, *entry;
 
-  row = wait_for_row (f, "jam");
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "jam");
   check = cairn_test_find_widget (row, GTK_TYPE_CHECK_BUTTON, "done_check");
   gtk_widget_activate (check);
   g_assert_true (cairn_test_wait_until ((gboolean (*)(gpointer)) cairn_todo_get_done, todo));
@@ -445,7 +434,7 @@ test_view_moves (Fixture       *f,
   g_autofree char *c = add_task (f, "c");
   GtkWidget *view;
 
-  wait_for_row (f, "c");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "c");
   view = cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_TODO_VIEW, NULL);
   g_assert_true (gtk_widget_activate_action (view, "view.move-task-down", "s", a));
   assert_titles (f, f->list_id, "b a c");

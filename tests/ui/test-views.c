@@ -128,26 +128,6 @@ visible_page (Fixture *f)
 }
 
 static void
-wait_for_row (Fixture    *f,
-              const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_shown, &q))
-    g_error ("no task row shows “%s”", title);
-}
-
-static void
-wait_for_no_row (Fixture    *f,
-                 const char *title)
-{
-  CairnTestRowQuery q = { GTK_WIDGET (f->window), title, NULL };
-
-  if (!cairn_test_wait_until (cairn_test_todo_row_gone, &q))
-    g_error ("a task row still shows “%s”", title);
-}
-
-static void
 wait_for_label (Fixture    *f,
                 const char *text)
 {
@@ -305,10 +285,10 @@ test_today (Fixture       *f,
   g_assert_true (cairn_test_wait_until (count_is_two, f));
   cairn_window_select_page (f->window, "today");
   g_assert_cmpstr (visible_page (f), ==, "today");
-  wait_for_row (f, "Send the report");
-  wait_for_row (f, "Call the plumber");
-  wait_for_no_row (f, "Water the plants");
-  wait_for_no_row (f, "Someday");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Send the report");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Call the plumber");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Water the plants");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Someday");
   view = CAIRN_SMART_VIEW (page (f, "today"));
   order = titles (cairn_smart_view_get_model (view));
   g_assert_cmpstr (order, ==, "Send the report, Call the plumber");
@@ -322,10 +302,10 @@ test_today (Fixture       *f,
 
   /* Live: a commit brings a task in, another takes one out. */
   g_assert_true (cairn_store_set_todo_due (f->store, later, TODAY, &error));
-  wait_for_row (f, "Water the plants");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Water the plants");
   g_assert_cmpstr (count_text (f), ==, "3");
   g_assert_true (cairn_store_set_todo_done (f->store, late, TRUE, &error));
-  wait_for_no_row (f, "Send the report");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Send the report");
   g_assert_cmpstr (count_text (f), ==, "2");
 
   /* The entry adds a task due today to the Inbox; blank input adds nothing. */
@@ -336,7 +316,7 @@ test_today (Fixture       *f,
   g_assert_cmpstr (count_text (f), ==, "2");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Buy stamps");
   g_signal_emit_by_name (entry, "activate");
-  wait_for_row (f, "Buy stamps");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy stamps");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
   g_assert_cmpstr (count_text (f), ==, "3");
   {
@@ -367,10 +347,10 @@ test_upcoming (Fixture       *f,
 
   cairn_window_select_page (f->window, "upcoming");
   g_assert_cmpstr (visible_page (f), ==, "upcoming");
-  wait_for_row (f, "Prepare slides");
-  wait_for_row (f, "Buy oat milk");
-  wait_for_no_row (f, "Call the plumber");
-  wait_for_no_row (f, "Renew passport");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Prepare slides");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Call the plumber");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Renew passport");
   order = titles (cairn_smart_view_get_model (CAIRN_SMART_VIEW (page (f, "upcoming"))));
   g_assert_cmpstr (order, ==, "Buy oat milk, Water the plants, Prepare slides");
   /* One header per day. */
@@ -379,10 +359,10 @@ test_upcoming (Fixture       *f,
 
   /* Live: a new day gets its header, a day without tasks loses it. */
   e = add_todo (f, f->work, "Team lunch", "2026-03-13");
-  wait_for_row (f, "Team lunch");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Team lunch");
   wait_for_label (f, "Friday 13 March");
   g_assert_true (cairn_store_delete_todo (f->store, a, &error));
-  wait_for_no_row (f, "Prepare slides");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Prepare slides");
   wait_for_no_label (f, "Thursday 12 March");
   g_assert_no_error (error);
 }
@@ -433,14 +413,14 @@ test_tag_page (Fixture       *f,
   gtk_widget_activate (GTK_WIDGET (row));
   g_assert_cmpstr (cairn_window_get_selected (f->window), ==, page_name);
   g_assert_cmpstr (visible_page (f), ==, "tag");
-  wait_for_row (f, "Buy oat milk");
-  wait_for_no_row (f, "Buy bread");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy bread");
 
   /* Live both ways. */
   g_assert_true (cairn_store_set_todo_tagged (f->store, bread, tag, TRUE, &error));
-  wait_for_row (f, "Buy bread");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Buy bread");
   g_assert_true (cairn_store_set_todo_tagged (f->store, milk, tag, FALSE, &error));
-  wait_for_no_row (f, "Buy oat milk");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Buy oat milk");
 
   /* A deleted tag takes its row and page along. */
   g_assert_true (cairn_store_delete_tag (f->store, tag, &error));
@@ -490,16 +470,16 @@ test_midnight (Fixture       *f,
   wait_for_label (f, "Tomorrow");
   wait_for_label (f, "Thursday 12 March");
   cairn_window_select_page (f->window, "today");
-  wait_for_no_row (f, "Water the plants");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Water the plants");
   g_assert_cmpstr (count_text (f), ==, "");
 
   /* What the window's midnight timer does, on a fake date. */
   cairn_window_set_today (f->window, TOMORROW);
   g_assert_cmpstr (cairn_pool_get_today (f->pool), ==, TOMORROW);
-  wait_for_row (f, "Water the plants");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Water the plants");
   g_assert_cmpstr (count_text (f), ==, "1");
   cairn_window_select_page (f->window, "upcoming");
-  wait_for_no_row (f, "Water the plants");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Water the plants");
   /* Thursday is tomorrow now. */
   wait_for_label (f, "Tomorrow");
   wait_for_no_label (f, "Thursday 12 March");
@@ -524,13 +504,13 @@ test_midnight_timer (Fixture       *f,
   g_assert_cmpuint (_cairn_window_ms_to_midnight (dst_night), ==, 22 * 60 * 60 * 1000);
 
   cairn_window_select_page (f->window, "today");
-  wait_for_no_row (f, "Water the plants");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Water the plants");
   _cairn_window_check_date (f->window, same_day);
   g_assert_cmpstr (cairn_pool_get_today (f->pool), ==, TODAY);
   /* After a resume the 60 s check sees the new day. */
   _cairn_window_check_date (f->window, next_day);
   g_assert_cmpstr (cairn_pool_get_today (f->pool), ==, TOMORROW);
-  wait_for_row (f, "Water the plants");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Water the plants");
 }
 
 /* ---- Reordering lists, dropping tasks --------------------------------------- */
@@ -778,7 +758,7 @@ test_narrow (Fixture       *f,
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == find (f, GTK_TYPE_BOX, "content_box"));
   back = find (f, GTK_TYPE_BUTTON, "back_button");
   g_assert_true (gtk_widget_get_visible (back));
-  wait_for_row (f, "Call the plumber");
+  cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Call the plumber");
   gtk_widget_activate (back);
   g_assert_true (cairn_test_wait_until (shows_sidebar, leaflet));
 }
