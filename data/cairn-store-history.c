@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cairn-event-private.h"
 #include "cairn-store-history.h"
 #include "cairn-store-history-private.h"
 
@@ -20,7 +21,6 @@ cairn_history_change_free (CairnHistoryChange *self)
 {
   if (self == NULL)
     return;
-  g_free (self->field);
   g_free (self->old_value);
   g_free (self->new_value);
   g_free (self->inserted);
@@ -33,10 +33,6 @@ cairn_history_entry_free (CairnHistoryEntry *self)
 {
   if (self == NULL)
     return;
-  g_free (self->client_id);
-  g_free (self->user);
-  g_free (self->device);
-  g_free (self->event);
   g_clear_pointer (&self->changes, g_ptr_array_unref);
   g_free (self);
 }
@@ -71,6 +67,7 @@ _cairn_store_history_ensure_index (CairnStore  *self,
   if (!_cairn_store_begin (self, error))
     return FALSE;
   if (!_cairn_store_exec (self, "DROP TRIGGER IF EXISTS log_objects_add;"
+                                "DROP TRIGGER IF EXISTS log_objects_skip;"
                                 "DROP TRIGGER IF EXISTS log_objects_remove;"
                                 CAIRN_HISTORY_INDEX_SQL, error) ||
       !_cairn_store_end (self, error))
@@ -109,7 +106,8 @@ obj_state_init (ObjState   *st,
                 const char *text_client)
 {
   st->store = store;
-  st->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Field names are string literals: keys are not copied. */
+  st->fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   st->tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   st->text = NULL;
   st->text_client = g_strdup (text_client);
@@ -125,6 +123,23 @@ get_field (ObjState   *st,
 
 /* Sets @field, recording the change in @changes (nullable) when the value
  * differs. */
+static char *current_title (CairnStore *self, const char *kind, const char *object_id);
+
+/* What a person reads for a value: a list or parent todo by its title. */
+static char *
+shown_value (ObjState   *st,
+             const char *field,
+             const char *value)
+{
+  char *title = NULL;
+
+  if (value != NULL && g_str_equal (field, "list"))
+    title = current_title (st->store, "list", value);
+  else if (value != NULL && g_str_equal (field, "parent"))
+    title = current_title (st->store, "todo", value);
+  return title != NULL ? title : g_strdup (value);
+}
+
 static void
 set_field (ObjState   *st,
            GPtrArray  *changes,
@@ -139,22 +154,65 @@ set_field (ObjState   *st,
     {
       CairnHistoryChange *c = g_new0 (CairnHistoryChange, 1);
 
-      c->field = g_strdup (field);
-      c->old_value = g_strdup (old);
-      c->new_value = g_strdup (value);
+      c->field = field;
+      c->old_value = shown_value (st, field, old);
+      c->new_value = shown_value (st, field, value);
       g_ptr_array_add (changes, c);
     }
-  g_hash_table_insert (st->fields, g_strdup (field), g_strdup (value));
+  g_hash_table_insert (st->fields, (char *) field, g_strdup (value));
+}
+
+/* An event's args: read without json-glib when flat (nearly always: the
+ * store and the server write compact flat objects), else parsed. */
+typedef struct
+{
+  const CairnFlatArgs *flat;
+  JsonObject          *obj;
+} Args;
+
+static gboolean
+arg_has (const Args *a,
+         const char *name)
+{
+  return a->flat != NULL ? _cairn_flat_args_lookup (a->flat, name) != NULL
+                         : json_object_has_member (a->obj, name);
+}
+
+/* A string member, NULL when absent or not a string. */
+static const char *
+arg_string (const Args *a,
+            const char *name)
+{
+  if (a->flat != NULL)
+    {
+      const CairnFlatMember *m = _cairn_flat_args_lookup (a->flat, name);
+
+      return m != NULL && m->node_type == JSON_NODE_VALUE && m->value_type == G_TYPE_STRING ? m->string : NULL;
+    }
+  return json_object_get_string_member_with_default (a->obj, name, NULL);
 }
 
 /* A member as text: strings as they are, other values as JSON; NULL when
  * absent or null. */
 static char *
-member_text (JsonObject *args,
-             const char *name)
+arg_text (const Args *a,
+          const char *name)
 {
-  JsonNode *node = json_object_get_member (args, name);
+  JsonNode *node;
 
+  if (a->flat != NULL)
+    {
+      const CairnFlatMember *m = _cairn_flat_args_lookup (a->flat, name);
+
+      if (m == NULL || m->node_type == JSON_NODE_NULL)
+        return NULL;
+      if (m->value_type == G_TYPE_STRING)
+        return g_strdup (m->string);
+      if (m->value_type == G_TYPE_BOOLEAN)
+        return g_strdup (m->number ? "true" : "false");
+      return g_strdup_printf ("%" G_GINT64_FORMAT, m->number);
+    }
+  node = json_object_get_member (a->obj, name);
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
@@ -166,10 +224,10 @@ static void
 set_member (ObjState   *st,
             GPtrArray  *changes,
             const char *field,
-            JsonObject *args,
+            const Args *args,
             const char *member)
 {
-  g_autofree char *value = member_text (args, member);
+  g_autofree char *value = arg_text (args, member);
 
   set_field (st, changes, field, value);
 }
@@ -261,9 +319,9 @@ static void
 apply_text (ObjState   *st,
             GPtrArray  *changes,
             const char *field,
-            JsonObject *args)
+            const Args *args)
 {
-  const char *b64 = json_object_get_string_member_with_default (args, "ops", NULL);
+  const char *b64 = arg_string (args, "ops");
   g_autofree guchar *raw = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(CairnTextOps) ops = NULL;
@@ -293,7 +351,7 @@ apply_text (ObjState   *st,
       return;
     }
   after = cairn_text_get_text (st->text, NULL);
-  g_hash_table_insert (st->fields, g_strdup (field), g_strdup (after));
+  g_hash_table_insert (st->fields, (char *) field, g_strdup (after));
   if (changes == NULL || g_str_equal (before, after))
     return;
   common_ends (before, after, &prefix, &suffix);
@@ -302,7 +360,7 @@ apply_text (ObjState   *st,
   {
     CairnHistoryChange *c = g_new0 (CairnHistoryChange, 1);
 
-    c->field = g_strdup (field);
+    c->field = field;
     c->inserted = la > 0 ? shorten (after + prefix, la) : NULL;
     c->deleted = lb > 0 ? shorten (before + prefix, lb) : NULL;
     g_ptr_array_add (changes, c);
@@ -318,12 +376,12 @@ yes_no (gboolean b)
 /* Reduces one event of the object into @st; @changes (nullable) gets
  * what it changed. */
 static void
-reduce (ObjState         *st,
-        const CairnEvent *ev,
-        GPtrArray        *changes)
+reduce (ObjState   *st,
+        const char *name,
+        const Args *a,
+        GPtrArray  *changes)
 {
-  const char *n = ev->name;
-  JsonObject *a = ev->args;
+  const char *n = name;
 
   if (g_str_has_prefix (n, "todo."))
     {
@@ -342,7 +400,7 @@ reduce (ObjState         *st,
         set_member (st, changes, "title", a, "title");
       else if (g_str_equal (n, "completed"))
         {
-          if (json_object_has_member (a, "occurrence"))
+          if (arg_has (a, "occurrence"))
             set_member (st, changes, "completed occurrence", a, "occurrence");
           else
             set_field (st, changes, "done", "yes");
@@ -361,7 +419,7 @@ reduce (ObjState         *st,
         }
       else if (g_str_equal (n, "moved"))
         {
-          if (json_object_has_member (a, "list_id") && !json_object_has_member (a, "parent_id"))
+          if (arg_has (a, "list_id") && !arg_has (a, "parent_id"))
             set_member (st, changes, "list", a, "list_id");
           set_member (st, changes, "parent", a, "parent_id");
           set_member (st, changes, "position", a, "position");
@@ -374,13 +432,13 @@ reduce (ObjState         *st,
         set_member (st, changes, "priority", a, "priority");
       else if (g_str_equal (n, "tagged") || g_str_equal (n, "untagged"))
         {
-          const char *tag = json_object_get_string_member_with_default (a, "tag_id", NULL);
+          const char *tag = arg_string (a, "tag_id");
           g_autofree char *shown = NULL;
 
           if (tag == NULL)
             return;
           if (!g_hash_table_contains (st->fields, "tags"))
-            g_hash_table_insert (st->fields, g_strdup ("tags"), tags_text (st));
+            g_hash_table_insert (st->fields, (char *) "tags", tags_text (st));
           if (n[0] == 't')
             g_hash_table_add (st->tags, g_strdup (tag));
           else
@@ -463,8 +521,20 @@ reduce (ObjState         *st,
 /* Calls @visit on every event about @object_id: confirmed ones in seq
  * order, then pending ones. Columns: name, version, args, client_id,
  * client_seq, created_at, seq, device, user_name, skipped. */
-typedef gboolean (*VisitFunc) (CairnEvent *ev,
-                               gboolean    skipped,
+typedef struct
+{
+  const char *name;
+  Args        args;
+  const char *client_id;
+  gint64      client_seq;
+  gint64      created_at;
+  gint64      seq;
+  const char *device;
+  const char *user;
+  gboolean    skipped;
+} Row;
+
+typedef gboolean (*VisitFunc) (const Row  *row,
                                gpointer    data,
                                GError    **error);
 
@@ -476,26 +546,32 @@ walk_rows (CairnStore   *self,
            guint        *n_visited,
            GError      **error)
 {
+  g_auto(CairnFlatArgs) flat;
   int rc;
 
+  _cairn_flat_args_init (&flat);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autoptr(CairnEvent) ev = NULL;
-      g_autoptr(GError) local = NULL;
+      const char *args_json = (const char *) sqlite3_column_text (stmt, 2);
+      g_autoptr(JsonObject) parsed = NULL;
+      Row row = { 0 };
 
-      ev = cairn_event_new_from_args_json ((const char *) sqlite3_column_text (stmt, 0),
-                                           (guint) sqlite3_column_int64 (stmt, 1),
-                                           (const char *) sqlite3_column_text (stmt, 2), &local);
-      if (ev == NULL)
+      row.name = (const char *) sqlite3_column_text (stmt, 0);
+      if (row.name == NULL || args_json == NULL)
+        continue;
+      if (_cairn_flat_args_scan (&flat, args_json, sqlite3_column_bytes (stmt, 2)))
+        row.args.flat = &flat;
+      else if ((row.args.obj = parsed = _cairn_store_parse_args (self, args_json, NULL)) == NULL)
         continue;   /* args the log keeps but nobody can read */
-      ev->client_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      ev->client_seq = sqlite3_column_int64 (stmt, 4);
-      ev->created_at = sqlite3_column_int64 (stmt, 5);
-      ev->seq = sqlite3_column_int64 (stmt, 6);
-      ev->device = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-      ev->user = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      row.client_id = (const char *) sqlite3_column_text (stmt, 3);
+      row.client_seq = sqlite3_column_int64 (stmt, 4);
+      row.created_at = sqlite3_column_int64 (stmt, 5);
+      row.seq = sqlite3_column_int64 (stmt, 6);
+      row.device = (const char *) sqlite3_column_text (stmt, 7);
+      row.user = (const char *) sqlite3_column_text (stmt, 8);
+      row.skipped = sqlite3_column_int (stmt, 9) != 0;
       (*n_visited)++;
-      if (!visit (ev, sqlite3_column_int (stmt, 9) != 0, data, error))
+      if (!visit (&row, data, error))
         {
           sqlite3_reset (stmt);
           return FALSE;
@@ -524,9 +600,9 @@ walk_object (CairnStore  *self,
   if (!_cairn_store_history_ensure_index (self, error))
     return FALSE;
   stmt = _cairn_store_prepare (self,
-                               "SELECT l.name, l.version, l.args, l.client_id, l.client_seq, l.created_at, "
-                               "l.seq, l.device, l.user_name, l.skipped FROM log_objects o "
-                               "JOIN log l ON l.seq = o.seq WHERE o.object_id = ?1 ORDER BY o.seq",
+                               "SELECT name, 0, coalesce (args, (SELECT args FROM log WHERE log.seq = o.seq)), "
+                               "client_id, client_seq, created_at, seq, device, user_name, skipped "
+                               "FROM log_objects o WHERE object_id = ?1 ORDER BY seq",
                                error);
   if (stmt == NULL)
     return FALSE;
@@ -553,25 +629,24 @@ typedef struct
 } HistoryWalk;
 
 static gboolean
-history_visit (CairnEvent *ev,
-               gboolean    skipped,
+history_visit (const Row  *row,
                gpointer    data,
                GError    **error)
 {
   HistoryWalk *w = data;
   CairnHistoryEntry *e = g_new0 (CairnHistoryEntry, 1);
 
-  e->seq = ev->seq;
-  e->client_seq = ev->client_seq;
-  e->created_at = ev->created_at;
-  e->client_id = g_strdup (ev->client_id);
-  e->user = g_strdup (ev->user);
-  e->device = g_strdup (ev->device);
-  e->own = g_strcmp0 (ev->client_id, w->state.store->client_id) == 0;
-  e->event = g_strdup (ev->name);
-  e->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_history_change_free);
-  if (!skipped)
-    reduce (&w->state, ev, e->changes);
+  e->seq = row->seq;
+  e->client_seq = row->client_seq;
+  e->created_at = row->created_at;
+  e->client_id = g_intern_string (row->client_id);
+  e->user = g_intern_string (row->user);
+  e->device = g_intern_string (row->device);
+  e->own = g_strcmp0 (row->client_id, w->state.store->client_id) == 0;
+  e->event = g_intern_string (row->name);
+  e->changes = g_ptr_array_new_full (1, (GDestroyNotify) cairn_history_change_free);
+  if (!row->skipped)
+    reduce (&w->state, row->name, &row->args, e->changes);
   g_ptr_array_add (w->entries, e);
   return TRUE;
 }
@@ -793,18 +868,17 @@ copy_set (GHashTable *src,
 }
 
 static gboolean
-revert_visit (CairnEvent *ev,
-              gboolean    skipped,
+revert_visit (const Row  *row,
               gpointer    data,
               GError    **error)
 {
   RevertWalk *w = data;
 
   if (w->kind == NULL)
-    w->kind = g_strndup (ev->name, strcspn (ev->name, "."));
-  if (!skipped)
-    reduce (&w->state, ev, NULL);
-  if (ev->seq > 0 && ev->seq == w->target)
+    w->kind = g_strndup (row->name, strcspn (row->name, "."));
+  if (!row->skipped)
+    reduce (&w->state, row->name, &row->args, NULL);
+  if (row->seq > 0 && row->seq == w->target)
     {
       w->found = TRUE;
       w->old_fields = copy_set (w->state.fields, TRUE);

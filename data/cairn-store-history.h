@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * when nothing), shortened to 60 characters for display. */
 typedef struct
 {
-  char *field;
+  const char *field;   /* static: "title", "done", "body" … */
   char *old_value;
   char *new_value;
   char *inserted;
@@ -25,6 +25,8 @@ typedef struct
 } CairnHistoryChange;
 
 /* One event of an object's history. seq 0: pending (not confirmed yet).
+ * Its strings are interned (g_intern_string(): a few names repeated on
+ * every entry), never freed.
  * user and device: NULL when unknown (this device's pending events, and
  * events from a server older than issue 15 for user). changes is empty
  * for an event that changed nothing (a rename to the same title, an event
@@ -34,11 +36,11 @@ typedef struct
   gint64     seq;
   gint64     client_seq;
   gint64     created_at;   /* unix ms, as the maker's clock said */
-  char      *client_id;
-  char      *user;
-  char      *device;
+  const char *client_id;
+  const char *user;
+  const char *device;
   gboolean   own;          /* made by this store's client */
-  char      *event;        /* "todo.renamed" */
+  const char *event;       /* "todo.renamed" */
   GPtrArray *changes;      /* CairnHistoryChange* */
 } CairnHistoryEntry;
 
