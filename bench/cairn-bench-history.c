@@ -142,7 +142,7 @@ main (int    argc,
   g_autoptr(GArray) activity_cpu = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 n_events = argc > 1 ? g_ascii_strtoll (argv[1], NULL, 10) : 1000000;
   char target[] = "01890a5d-ac96-774b-bcce-ffffffffffff";
-  gint64 t0;
+  gint64 t0, c0;
   guint n_history = 0, n_activity = 0;
 
   g_assert_no_error (error);
@@ -157,9 +157,11 @@ main (int    argc,
   if (g_getenv ("BENCH_NO_INDEX") != NULL)
     g_assert_true (_cairn_store_exec (store, "DROP TRIGGER log_objects_add", &error));
   t0 = g_get_monotonic_time ();
+  c0 = cpu_now ();
   fill_log (store, n_events, target);
-  printf ("{\"bench\":\"history\",\"what\":\"write log\",\"events\":%" G_GINT64_FORMAT ",\"ms\":%.0f}\n",
-          n_events, (g_get_monotonic_time () - t0) / 1000.0);
+  printf ("{\"bench\":\"history\",\"what\":\"write log\",\"index\":%s,\"events\":%" G_GINT64_FORMAT
+          ",\"ms\":%.0f,\"cpu_ms\":%.0f}\n", g_getenv ("BENCH_NO_INDEX") != NULL ? "false" : "true",
+          n_events, (g_get_monotonic_time () - t0) / 1000.0, (cpu_now () - c0) / 1000.0);
 
   for (guint i = 0; g_getenv ("BENCH_NO_INDEX") == NULL && i < N_RUNS; i++)
     {
