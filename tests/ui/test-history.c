@@ -7,8 +7,10 @@
 
 #include <string.h>
 
+#include "cairn-activity-page.h"
 #include "cairn-history-section.h"
 #include "cairn-notes-view.h"
+#include "cairn-store-history.h"
 #include "cairn-task-details.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
@@ -303,6 +305,70 @@ test_note_history (Fixture       *f,
   g_assert_true (cairn_test_wait_until (body_is_first_version, f));
 }
 
+static gboolean
+is_activity_count (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)),
+                                             "activity_count") == 0;
+}
+
+static GtkLabel *
+activity_count (Fixture *f)
+{
+  GtkWidget *label = cairn_test_find_first (GTK_WIDGET (f->window), is_activity_count, NULL);
+
+  g_assert_nonnull (label);
+  return GTK_LABEL (label);
+}
+
+static gboolean
+count_shows_one (gpointer data)
+{
+  GtkLabel *label = activity_count (data);
+
+  return gtk_widget_get_visible (GTK_WIDGET (label)) && g_strcmp0 (gtk_label_get_label (label), "1") == 0;
+}
+
+static gboolean
+count_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (GTK_WIDGET (activity_count (data)));
+}
+
+/* The Activity page: nothing is news on a first start; another device's
+ * change after it shows as a count on the sidebar's row, the page lists
+ * that task first (with who), and leaving the page marks it seen. */
+static void
+test_activity_page (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"%s\",\"title\":\"Buy oat milk\"}", f->todo_id);
+  g_autoptr(GError) error = NULL;
+  CairnActivityPage *page;
+  GPtrArray *rows;
+
+  confirm_pending (f);
+  cairn_test_spin (100);
+  /* the window opened before these: its first mark was 0 events */
+  g_assert_true (cairn_store_set_activity_mark (f->store, f->seq, &error));
+  bob_does (f, 1, "todo.renamed", args);
+  g_assert_true (cairn_test_wait_until (count_shows_one, f));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-view", "s", "activity"));
+  page = CAIRN_ACTIVITY_PAGE (cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_ACTIVITY_PAGE, NULL));
+  g_assert_true (cairn_test_wait_until (is_mapped, page));
+  rows = cairn_activity_page_get_rows (page);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (adw_preferences_row_get_title (rows->pdata[0]), ==, "Buy oat milk");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (rows->pdata[0]), "1 change by bob · "));
+
+  /* leaving it: seen */
+  cairn_window_select_page (f->window, f->list_id);
+  g_assert_true (cairn_test_wait_until (count_hidden, f));
+  g_assert_cmpint (cairn_store_get_activity_mark (f->store, &error), ==, f->seq);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -311,5 +377,6 @@ main (int    argc,
 
   g_test_add ("/ui/history/task", Fixture, NULL, fixture_set_up, test_task_history, fixture_tear_down);
   g_test_add ("/ui/history/note", Fixture, NULL, fixture_set_up, test_note_history, fixture_tear_down);
+  g_test_add ("/ui/history/activity", Fixture, NULL, fixture_set_up, test_activity_page, fixture_tear_down);
   return g_test_run ();
 }
