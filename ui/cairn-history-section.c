@@ -248,13 +248,36 @@ reload_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+set_has (GHashTable *set,
+         const char *id)
+{
+  return set != NULL && g_hash_table_contains (set, id);
+}
+
+static gboolean
+set_empty (GHashTable *set)
+{
+  return set == NULL || g_hash_table_size (set) == 0;
+}
+
+/* Read again after a change of this object, a reset, or a change of no
+ * row at all (our events confirmed by a sync: now with seq, user and
+ * device); not for typing in another note or task. */
 static void
 on_store_changed (CairnStore          *store,
                   CairnChanges        *changes,
                   CairnHistorySection *self)
 {
-  if (self->reload_id == 0 && adw_expander_row_get_expanded (self->expander))
-    self->reload_id = g_idle_add (reload_idle, self);
+  const char *id = self->object_id;
+
+  if (self->reload_id != 0 || id == NULL || !adw_expander_row_get_expanded (self->expander))
+    return;
+  if (changes->reset || set_has (changes->todos, id) || set_has (changes->notes, id) ||
+      set_has (changes->lists, id) || set_has (changes->tags, id) ||
+      (set_empty (changes->todos) && set_empty (changes->notes) && set_empty (changes->lists) &&
+       set_empty (changes->tags)))
+    self->reload_id = g_idle_add_full (G_PRIORITY_LOW, reload_idle, self, NULL);
 }
 
 static void

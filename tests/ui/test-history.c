@@ -207,6 +207,14 @@ pane_shows_todo (gpointer data)
   return g_strcmp0 (cairn_task_details_get_todo_id (pane), f->todo_id) == 0;
 }
 
+static gboolean
+top_row_confirmed (gpointer data)
+{
+  GPtrArray *rows = cairn_history_section_get_rows (data);
+
+  return rows->len > 0 && g_str_has_prefix (adw_action_row_get_subtitle (rows->pdata[0]), "ann on laptop · ");
+}
+
 /* The task's history: read only once opened (Ctrl+Shift+H), newest
  * first, with user and device; restoring the first version (after a
  * confirmation; Cancel changes nothing) puts the old title back. */
@@ -256,6 +264,10 @@ test_task_history (Fixture       *f,
   g_assert_true (g_str_has_prefix (row_subtitle (section, 0), "This device · not synced yet"));
   title = todo_title (f);
   g_assert_cmpstr (title, ==, "Buy milk");
+
+  /* Once the server confirms it, the open history says who and where. */
+  confirm_pending (f);
+  g_assert_true (cairn_test_wait_until (top_row_confirmed, section));
 }
 
 static gboolean
