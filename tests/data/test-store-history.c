@@ -344,6 +344,55 @@ test_revert_note (void)
   g_assert_cmpstr (body, ==, "");
 }
 
+/* A todo's notes come back as they were too (todo.notes_edited ops), and
+ * a list's title and position. */
+static void
+test_revert_todo_notes_and_list (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = cairn_store_create_list (ts->store, "Home", &error);
+  g_autofree char *id = NULL;
+  g_autofree char *notes = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *title = NULL;
+  guint n = 0;
+  gint64 seq = 0;
+
+  g_assert_no_error (error);
+  id = cairn_store_create_todo (ts->store, list, "Paint", NULL, NULL, &error);
+  {
+    g_autoptr(CairnText) replica = cairn_store_load_todo_notes (ts->store, id, &error);
+    g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+    g_assert_true (cairn_text_insert (replica, 0, "white, two coats", -1, ops, &error));
+    g_assert_true (cairn_store_edit_todo_notes (ts->store, id, ops, &error));
+  }
+  confirm_pending (ts->store, &seq);     /* list 1, todo 2, notes 3 */
+  {
+    g_autoptr(CairnText) replica = cairn_store_load_todo_notes (ts->store, id, &error);
+    g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+    g_assert_true (cairn_text_delete (replica, 0, 5, ops, &error));
+    g_assert_true (cairn_text_insert (replica, 0, "blue", -1, ops, &error));
+    g_assert_true (cairn_store_edit_todo_notes (ts->store, id, ops, &error));
+  }
+  g_assert_true (cairn_store_rename_list (ts->store, list, "House", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_store_revert_object (ts->store, id, 3, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  notes = cairn_store_dup_todo_notes (ts->store, id, &error);
+  g_assert_cmpstr (notes, ==, "white, two coats");
+
+  g_assert_true (cairn_store_revert_object (ts->store, list, 1, &n, &error));
+  g_assert_cmpuint (n, ==, 1);
+  sql = g_strdup_printf ("SELECT title FROM lists WHERE id = '%s'", list);
+  title = test_query_text (ts->store, sql);
+  g_assert_cmpstr (title, ==, "Home");
+}
+
 /* What changed since a point, by object, other devices' changes first. */
 static void
 test_activity (void)
@@ -401,6 +450,7 @@ main (int    argc,
   g_test_add_func ("/store/history/index", test_index);
   g_test_add_func ("/store/history/revert-todo", test_revert_todo);
   g_test_add_func ("/store/history/revert-note", test_revert_note);
+  g_test_add_func ("/store/history/revert-todo-notes-and-list", test_revert_todo_notes_and_list);
   g_test_add_func ("/store/history/activity", test_activity);
   return g_test_run ();
 }
