@@ -71,6 +71,7 @@ struct _CairnStore
   GHashTable  *forked_firsts;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
+  guint        text_reads;      /* test hook: CRDTs decoded from the file (issue 17) */
   /* Commits of this connection, and how many of them the last
    * cairn_store_sync_to_disk() made durable. */
   guint64      n_commits;
@@ -375,6 +376,9 @@ sqlite3      *_cairn_store_get_db          (CairnStore   *self);
 
 /* Test hooks */
 guint         _cairn_store_get_rollback_count (CairnStore *self);
+/* How many times a note's (or a todo's notes') CRDT was decoded from the
+ * file into the store's cache: a remote edit must not cost one (issue 17). */
+guint         _cairn_store_get_text_reads (CairnStore *self);
 /* The state as it would be with every pending event rolled back (the
  * store itself is left unchanged). */
 char         *_cairn_store_dump_state_without_pending (CairnStore  *self,

@@ -249,6 +249,7 @@ read_text (CairnStore      *self,
     }
   sqlite3_reset (stmt);
 
+  self->text_reads++;
   entry = g_new0 (TextCacheEntry, 1);
   entry->kind = kind;
   entry->id = g_strdup (note_id);
@@ -1228,4 +1229,10 @@ cairn_store_edit_todo_notes (CairnStore    *self,
       return event != NULL;
     }
   return _cairn_store_commit_several (self, "todo.notes_edited", 1, args, error);
+}
+
+guint
+_cairn_store_get_text_reads (CairnStore *self)
+{
+  return self->text_reads;
 }

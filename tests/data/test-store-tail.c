@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store-tail.c: issue 17's speed work must not change what a rebase
+ * gives. A remote note edit merges into the store's decoded CRDT without
+ * decoding the note again (its cost must not grow with the note's
+ * history), and the text stays what the file holds, with pending edits
+ * rolled back and replayed around the remote ones. */
+#include "config.h"
+
+#include <string.h>
+
+#include "store-test-util.h"
+
+#define FOREIGN "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define OTHER   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define NOTE    "01890a5d-ac96-774b-bcce-b30209900021"
+
+static CairnEvent *
+foreign_edit (CairnText  *replica,
+              const char *text,
+              gint64      seq)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *b64 = NULL;
+  g_autofree char *args = NULL;
+
+  g_assert_true (cairn_text_insert (replica, cairn_text_get_length (replica), text, -1, ops,
+                                    &error));
+  g_assert_no_error (error);
+  bytes = cairn_text_ops_encode (ops);
+  b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  args = g_strdup_printf ("{\"note_id\":\"" NOTE "\",\"ops\":\"%s\"}", b64);
+  return test_event_new (FOREIGN, seq, seq, "note.edited", args);
+}
+
+static void
+rebase_one (CairnStore *store,
+            CairnEvent *event)
+{
+  g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+
+  g_ptr_array_add (one, event);
+  test_rebase_ok (store, one, NULL);
+}
+
+/* 300 remote keystrokes, one rebase each, with a local edit pending every
+ * 25th (so that some rebases roll it back and replay it): no rebase
+ * decodes the note, and the text equals what a store opened afterwards
+ * on the file reads. */
+static void
+test_remote_edits_keep_decoded_note (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) replica = cairn_text_new (FOREIGN, &error);
+  g_autoptr(CairnStore) other = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *theirs = NULL;
+  gint64 seq = 1;
+  guint n_local = 0;
+
+  g_assert_no_error (error);
+  rebase_one (ts->store, test_event_new (FOREIGN, 1, 1, "note.created",
+                                         "{\"note_id\":\"" NOTE "\",\"title\":\"N\"}"));
+  /* The first edit decodes the (empty) note once. */
+  rebase_one (ts->store, foreign_edit (replica, "a", ++seq));
+
+  for (guint i = 0; i < 300; i++)
+    {
+      guint reads;
+
+      if (i % 25 == 0)
+        {
+          test_type_into_note (ts->store, NOTE, 0, "L");
+          n_local++;
+        }
+      reads = _cairn_store_get_text_reads (ts->store);
+      rebase_one (ts->store, foreign_edit (replica, i % 7 == 6 ? " " : "b", ++seq));
+      g_assert_cmpuint (_cairn_store_get_text_reads (ts->store), ==, reads);
+    }
+  g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, n_local);
+  g_assert_cmpint (cairn_store_get_head (ts->store), ==, seq);
+
+  ours = test_read_note_body (ts->store, NOTE);
+  g_assert_cmpuint (strlen (ours), ==, 301 + n_local);
+  other = test_store_open_extra (ts, "workspace.db");
+  theirs = test_read_note_body (other, NOTE);
+  g_assert_cmpstr (ours, ==, theirs);
+}
+
+/* A rebase that fails half-way (here: a trigger refuses its second log
+ * row) changes nothing, the decoded notes included, though its first
+ * event had merged into them: the next edit gives the file's text. */
+static void
+test_failed_rebase_forgets_decoded_note (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) a = cairn_text_new (FOREIGN, &error);
+  g_autoptr(CairnText) b = cairn_text_new (OTHER, &error);
+  g_autoptr(CairnTextOps) so_far = NULL;
+  g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(CairnStore) other = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *theirs = NULL;
+  CairnEvent *edit;
+
+  g_assert_no_error (error);
+  rebase_one (ts->store, test_event_new (FOREIGN, 1, 1, "note.created",
+                                         "{\"note_id\":\"" NOTE "\",\"title\":\"N\"}"));
+  rebase_one (ts->store, foreign_edit (a, "abc", 2));
+  so_far = cairn_text_ops_since (a, NULL);
+  g_assert_true (cairn_text_apply (b, so_far, 0, &error));
+
+  /* B's edit merges into the store's decoded note, then the batch fails. */
+  edit = foreign_edit (b, "XYZ", 3);
+  g_free (edit->client_id);
+  edit->client_id = g_strdup (OTHER);
+  edit->client_seq = 1;
+  g_ptr_array_add (bad, edit);
+  g_ptr_array_add (bad, test_event_new (FOREIGN, 4, 4, "note.renamed",
+                                        "{\"note_id\":\"" NOTE "\",\"title\":\"M\"}"));
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store),
+                                 "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.log "
+                                 "WHEN new.seq = 4 BEGIN SELECT RAISE (ABORT, 'refused'); END",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_false (cairn_store_rebase (ts->store, bad, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (ts->store), "DROP TRIGGER temp.refuse",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (cairn_store_get_head (ts->store), ==, 2);
+
+  /* The server's seq 3 is A's edit instead. */
+  rebase_one (ts->store, foreign_edit (a, "def", 3));
+  ours = test_read_note_body (ts->store, NOTE);
+  g_assert_cmpstr (ours, ==, "abcdef");
+  other = test_store_open_extra (ts, "workspace.db");
+  theirs = test_read_note_body (other, NOTE);
+  g_assert_cmpstr (theirs, ==, ours);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/store-tail/remote-edits-keep-decoded-note",
+                   test_remote_edits_keep_decoded_note);
+  g_test_add_func ("/store-tail/failed-rebase-forgets-decoded-note",
+                   test_failed_rebase_forgets_decoded_note);
+  return g_test_run ();
+}
