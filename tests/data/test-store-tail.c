@@ -8,10 +8,12 @@
 
 #include <string.h>
 
+#include "cairn-search.h"
 #include "store-test-util.h"
 
 #define FOREIGN "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define OTHER   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LIST    "01890a5d-ac96-774b-bcce-b30209900001"
 #define NOTE    "01890a5d-ac96-774b-bcce-b30209900021"
 
 static CairnEvent *
@@ -141,6 +143,117 @@ test_failed_rebase_forgets_decoded_note (void)
   g_assert_cmpstr (theirs, ==, ours);
 }
 
+static void
+on_changed (CairnStore    *store,
+            CairnChanges  *changes,
+            CairnChanges **last)
+{
+  g_clear_pointer (last, _cairn_changes_free);
+  *last = _cairn_changes_new ();
+  _cairn_changes_add_kinds (*last, changes, CAIRN_ROW_KIND_ALL);
+}
+
+/* With a rename of a list pending, the rebase's session records lists
+ * only: the list rolled back and replayed to the same title is no change,
+ * and the todos the batch created are reported by the reducers. */
+static void
+test_pending_kinds_exact (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GError) error = NULL;
+  CairnChanges *last = NULL;
+
+  rebase_one (ts->store, test_event_new (FOREIGN, 1, 1, "list.created",
+                                         "{\"list_id\":\"" LIST "\",\"title\":\"Home\","
+                                         "\"position\":\"V\"}"));
+  g_assert_true (cairn_store_rename_list (ts->store, LIST, "Mine", &error));
+  g_assert_cmpint (_cairn_store_pending_kinds (ts->store, &error), ==, CAIRN_ROW_KIND_LISTS);
+  g_signal_connect (ts->store, "changed", G_CALLBACK (on_changed), &last);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"list_id\":\"" LIST "\",\"position\":\"V%u\","
+                                               "\"title\":\"T%u\",\"todo_id\":"
+                                               "\"01890a5d-ac96-774b-bcce-b3020990010%u\"}",
+                                               i + 1, i, i);
+
+      g_ptr_array_add (batch, test_event_new (FOREIGN, 2 + i, 2 + i, "todo.created", args));
+    }
+  test_rebase_ok (ts->store, batch, NULL);
+  g_assert_nonnull (last);
+  g_assert_cmpuint (g_hash_table_size (last->lists), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (last->todos), ==, 3);
+  g_assert_true (g_hash_table_contains (last->todos, "01890a5d-ac96-774b-bcce-b30209900102"));
+  g_assert_cmpuint (_cairn_store_get_rollback_count (ts->store), ==, 1);
+  g_clear_pointer (&last, _cairn_changes_free);
+}
+
+static char *
+trigger_sql (CairnStore *store)
+{
+  return test_query_text (store, "SELECT group_concat (name || ':' || sql, ';') FROM "
+                          "(SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name)");
+}
+
+static guint
+n_hits (CairnStore *store,
+        const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = cairn_store_search (store, text, 0, &error);
+
+  g_assert_no_error (error);
+  return hits->len;
+}
+
+/* A large batch leaves the search index stale instead of marking every
+ * row: the triggers are back after it, unchanged, the next search finds
+ * what the batch made, and a small batch after it is indexed as before. */
+static void
+test_large_batch_search (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *before = trigger_sql (ts->store);
+  g_autofree char *after = NULL;
+  g_autofree char *one = NULL;
+
+  g_assert_nonnull (strstr (before, "search_todos_ins"));
+  /* Searched once: the index is current, so only the size resets it. */
+  g_assert_cmpuint (n_hits (ts->store, "apples"), ==, 0);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT stale FROM search_meta"), ==, 0);
+
+  g_ptr_array_add (batch, test_event_new (FOREIGN, 1, 1, "list.created",
+                                          "{\"list_id\":\"" LIST "\",\"title\":\"Home\","
+                                          "\"position\":\"V\"}"));
+  for (guint i = 0; i < 1200; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"list_id\":\"" LIST "\",\"position\":\"W%04uV\","
+                                               "\"title\":\"%s %u\",\"todo_id\":"
+                                               "\"01890a5d-ac96-774b-bcce-b3020991%04u\"}",
+                                               i + 1, i % 2 ? "apples" : "pears", i, i);
+
+      g_ptr_array_add (batch, test_event_new (FOREIGN, 2 + i, 2 + i, "todo.created", args));
+    }
+  test_rebase_ok (ts->store, batch, NULL);
+  after = trigger_sql (ts->store);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT stale FROM search_meta"), ==, 1);
+  g_assert_cmpuint (n_hits (ts->store, "apples"), ==, 600);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT stale FROM search_meta"), ==, 0);
+
+  /* A small batch: the triggers mark the renamed todo. */
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, test_event_new (FOREIGN, 1202, 1202, "todo.renamed",
+                                          "{\"title\":\"quinces\",\"todo_id\":"
+                                          "\"01890a5d-ac96-774b-bcce-b30209910001\"}"));
+  test_rebase_ok (ts->store, batch, NULL);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT stale FROM search_meta"), ==, 0);
+  g_assert_cmpuint (n_hits (ts->store, "quinces"), ==, 1);
+  g_assert_cmpuint (n_hits (ts->store, "apples"), ==, 599);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -150,5 +263,7 @@ main (int   argc,
                    test_remote_edits_keep_decoded_note);
   g_test_add_func ("/store-tail/failed-rebase-forgets-decoded-note",
                    test_failed_rebase_forgets_decoded_note);
+  g_test_add_func ("/store-tail/pending-kinds-exact", test_pending_kinds_exact);
+  g_test_add_func ("/store-tail/large-batch-search", test_large_batch_search);
   return g_test_run ();
 }
