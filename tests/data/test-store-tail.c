@@ -254,6 +254,65 @@ test_large_batch_search (void)
   g_assert_cmpuint (n_hits (ts->store, "apples"), ==, 599);
 }
 
+/* An event made from args text keeps the text for the log only when it
+ * is byte for byte the canonical form; either way the log holds that. */
+static void
+test_args_text_kept_when_canonical (void)
+{
+  static const struct { const char *args; gboolean kept; } cases[] = {
+    { "{\"list_id\":\"" LIST "\",\"position\":\"V\",\"title\":\"Home\"}", TRUE },
+    /* members out of order */
+    { "{\"position\":\"V\",\"list_id\":\"" LIST "\",\"title\":\"Home\"}", FALSE },
+    /* an escape the canonical form does not write */
+    { "{\"list_id\":\"" LIST "\",\"position\":\"V\",\"title\":\"H\\u006fme\"}", FALSE },
+    /* an escaped quote: canonical in fact, but not kept (any backslash
+     * makes the text go the usual way) */
+    { "{\"list_id\":\"" LIST "\",\"position\":\"V\",\"title\":\"say \\\"hi\\\"\"}", FALSE },
+    /* not a string */
+    { "{\"list_id\":\"" LIST "\",\"position\":\"V\",\"title\":7}", FALSE },
+    /* a prefix sorts first */
+    { "{\"a\":\"1\",\"ab\":\"2\"}", TRUE },
+    { "{\"ab\":\"1\",\"a\":\"2\"}", FALSE },
+    { "{}", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnEvent) event = cairn_event_new_from_args_json ("list.created", 1,
+                                                                    cases[i].args, &error);
+      g_autofree char *canonical = NULL;
+
+      g_assert_no_error (error);
+      canonical = cairn_event_dup_args_json (event);
+      if (cases[i].kept)
+        {
+          g_assert_cmpstr (event->args_text, ==, cases[i].args);
+          g_assert_cmpstr (canonical, ==, cases[i].args);
+        }
+      else
+        g_assert_null (event->args_text);   /* the log gets `canonical` */
+    }
+
+  /* Through a rebase: the log holds the canonical text either way. */
+  {
+    g_autoptr(TestStore) ts = test_store_new ();
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+    g_autoptr(GError) error = NULL;
+    CairnEvent *event = cairn_event_new_from_args_json ("list.created", 1, cases[1].args, &error);
+    g_autofree char *logged = NULL;
+
+    g_assert_no_error (error);
+    event->client_id = g_strdup (FOREIGN);
+    event->client_seq = 1;
+    event->seq = 1;
+    g_ptr_array_add (batch, event);
+    test_rebase_ok (ts->store, batch, NULL);
+    logged = test_query_text (ts->store, "SELECT args FROM log WHERE seq = 1");
+    g_assert_cmpstr (logged, ==, cases[0].args);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -265,5 +324,6 @@ main (int   argc,
                    test_failed_rebase_forgets_decoded_note);
   g_test_add_func ("/store-tail/pending-kinds-exact", test_pending_kinds_exact);
   g_test_add_func ("/store-tail/large-batch-search", test_large_batch_search);
+  g_test_add_func ("/store-tail/args-text-kept-when-canonical", test_args_text_kept_when_canonical);
   return g_test_run ();
 }
