@@ -227,7 +227,9 @@ _cairn_store_insert_log (CairnStore       *self,
   /* The chain is computed here from the row before, never taken from the
    * wire: the log's chain says what this device holds. No row before a
    * seq > 1 gives NULL (unknown). */
-  stmt = _cairn_store_prepare (self,
+  /* By address: hashing this text for the statement cache was 3 % of a
+   * catch-up. */
+  stmt = _cairn_store_prepare_static (self,
                                "INSERT INTO log (seq, client_id, client_seq, name, version, "
                                "args, created_at, device, chain, skipped) VALUES (:seq, :client_id, "
                                ":client_seq, :name, :version, :args, :created_at, :device, "
