@@ -242,6 +242,7 @@ cairn_event_unref (CairnEvent *self)
   g_free (self->client_id);
   g_free (self->device);
   g_free (self->user);
+  g_free (self->args_text);
   g_free (self);
 }
 
@@ -926,6 +927,61 @@ get_string_member (JsonObject   *obj,
   return TRUE;
 }
 
+/* Whether @text (already read by the flat scanner: one object, no
+ * whitespace, no repeated member) is byte for byte what
+ * flat_strings_json() writes for it: plain string values, no escape,
+ * members in strcmp order. */
+static gboolean
+is_canonical_flat (const char *text)
+{
+  const char *p = text, *prev = NULL;
+  gsize prev_len = 0;
+
+  if (*p++ != '{')
+    return FALSE;
+  if (*p == '}')
+    return p[1] == '\0';
+  for (;;)
+    {
+      const char *key, *end;
+      gsize len;
+      int cmp;
+
+      if (*p++ != '"')
+        return FALSE;
+      key = p;
+      while (*p != '"')
+        {
+          if (*p == '\0' || (guchar) *p < 0x20 || *p == '\\' || *p == 0x7f)
+            return FALSE;
+          p++;
+        }
+      len = p - key;
+      if (prev != NULL)
+        {
+          cmp = strncmp (prev, key, MIN (prev_len, len));
+          if (cmp > 0 || (cmp == 0 && prev_len >= len))
+            return FALSE;
+        }
+      prev = key;
+      prev_len = len;
+      if (*++p != ':' || *++p != '"')
+        return FALSE;
+      end = ++p;
+      while (*end != '"')
+        {
+          if (*end == '\0' || (guchar) *end < 0x20 || *end == '\\' || *end == 0x7f)
+            return FALSE;
+          end++;
+        }
+      p = end + 1;
+      if (*p == '}')
+        return p[1] == '\0';
+      if (*p++ != ',')
+        return FALSE;
+    }
+}
+
 CairnEvent *
 cairn_event_new_from_args_json (const char  *name,
                                 guint        version,
@@ -942,7 +998,13 @@ cairn_event_new_from_args_json (const char  *name,
   g_return_val_if_fail (args_json != NULL, NULL);
 
   if ((args = _cairn_event_args_scan (args_json, -1)) != NULL)
-    return cairn_event_new (name, version, args);
+    {
+      CairnEvent *event = cairn_event_new (name, version, args);
+
+      if (is_canonical_flat (args_json))
+        event->args_text = g_strdup (args_json);
+      return event;
+    }
 
   /* json-glib recurses without limit, cuts strings at an escaped NUL, and
    * writes fractions and large numbers back as text that is not JSON. */

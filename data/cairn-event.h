@@ -48,6 +48,11 @@ struct _CairnEvent
 
   /*< private >*/
   gatomicrefcount ref_count;
+  /* The args as cairn_event_dup_args_json() writes them, when the text
+   * the event was made from was exactly that (issue 17: the log keeps it
+   * instead of writing it again); NULL otherwise. Set by
+   * cairn_event_new_from_args_json() only, for an event nobody changes. */
+  char           *args_text;
 };
 
 #define CAIRN_TYPE_EVENT (cairn_event_get_type ())
