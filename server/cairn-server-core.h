@@ -74,6 +74,21 @@ CairnServerCore *cairn_server_core_open  (const char                   *data_dir
                                           const CairnServerCoreOptions *options,
                                           GError                      **error);
 void             cairn_server_core_close (CairnServerCore *self);
+
+/* ---- PostgreSQL (cairn-server-core-pg.c) ------------------------------ */
+
+/* Whether location is a PostgreSQL connection URI (postgresql:// or
+ * postgres://) rather than a data folder. */
+gboolean         cairn_server_core_is_database_uri (const char *location);
+/* Opens the store in a PostgreSQL database (a libpq connection URI),
+ * creating or checking its schema; the same API and guarantees as a data
+ * folder, and several cores (processes) may share one database. A newer
+ * schema is refused; an unreachable database is STORAGE_FULL. */
+CairnServerCore *cairn_server_core_open_database   (const char                   *uri,
+                                                    const CairnServerCoreOptions *options,
+                                                    GError                      **error);
+/* "sqlite" or "postgresql". */
+const char      *cairn_server_core_backend_name    (CairnServerCore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnServerCore, cairn_server_core_close)
 
 gint64           cairn_server_core_now   (CairnServerCore *self);

@@ -1,0 +1,1345 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-server-core-pg.c: the core's storage in PostgreSQL (libpq), for
+ * several cairn-server instances sharing one database
+ * (cairn-server-core-backend.h; docs/server.md, "PostgreSQL").
+ *
+ * One connection per core, statements prepared once per connection. The
+ * guarantees of docs/protocol.md hold across instances because the
+ * database gives them, not the process: a push locks its workspace's row
+ * (SELECT … FOR UPDATE) for the whole transaction and takes its seqs from
+ * that row's head, so pushes into one workspace are serialised and commit
+ * in seq order with no gap; (workspace_id, client_id, client_seq) is
+ * unique, and the clients row (locked behind the workspace row) gives a
+ * retry the seq its first push got. */
+#define G_LOG_DOMAIN "cairn-server-core"
+#include "config.h"
+
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "cairn-chain.h"
+#include "cairn-server-core-private.h"
+
+#define PG_SCHEMA_VERSION 1
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+typedef struct
+{
+  PGconn     *conn;
+  char       *uri;
+  GHashTable *prepared;   /* SQL literal (by address) -> statement name */
+  guint       n_prepared;
+  /* The workspace the open group pushes into: a group holds one
+   * workspace's row lock only, so two instances' groups cannot deadlock. */
+  char       *group_ws;
+} Pg;
+
+static Pg *
+pg_of (CairnServerCore *self)
+{
+  return self->backend_data;
+}
+
+/* ---- connection and queries ------------------------------------------- */
+
+/* What a client may retry: the database is unreachable, shutting down,
+ * out of resources or failing (SQLSTATE classes 08, 53, 57, 58); no
+ * SQLSTATE at all means the connection broke. */
+static int
+error_code_for (const char *sqlstate)
+{
+  if (sqlstate == NULL ||
+      g_str_has_prefix (sqlstate, "08") || g_str_has_prefix (sqlstate, "53") ||
+      g_str_has_prefix (sqlstate, "57") || g_str_has_prefix (sqlstate, "58"))
+    return CAIRN_PROTOCOL_ERROR_STORAGE_FULL;
+  return CAIRN_PROTOCOL_ERROR_INTERNAL;
+}
+
+/* The connection's settings: a push is durable before it is answered,
+ * whatever the database's default. */
+static gboolean
+set_session (PGconn *conn)
+{
+  g_autoptr(PGresult) res = PQexec (conn, "SET synchronous_commit = on; SET client_min_messages = warning");
+
+  return PQresultStatus (res) == PGRES_COMMAND_OK;
+}
+
+/* Reconnects a broken connection (between transactions only). */
+static gboolean
+pg_ensure (CairnServerCore  *self,
+           GError          **error)
+{
+  Pg *pg = pg_of (self);
+
+  if (PQstatus (pg->conn) == CONNECTION_OK)
+    return TRUE;
+  PQreset (pg->conn);
+  g_hash_table_remove_all (pg->prepared);
+  if (PQstatus (pg->conn) != CONNECTION_OK || !set_session (pg->conn))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                   "Cannot reach the PostgreSQL database: %s", PQerrorMessage (pg->conn));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs sql (a string literal: prepared once per connection, keyed by its
+ * address) with parameters from types: 't' text, 'i' gint64. Returns the
+ * result of a command or query, NULL with the error (naming what) else. */
+static PGresult *
+pg_query (CairnServerCore  *self,
+          GError          **error,
+          const char       *what,
+          const char       *sql,
+          const char       *types,
+          ...)
+{
+  Pg *pg = pg_of (self);
+  const char *values[16];
+  char numbers[16][24];
+  int n = strlen (types);
+  const char *name;
+  PGresult *res;
+  ExecStatusType status;
+  va_list ap;
+
+  g_assert (n <= 16);
+  va_start (ap, types);
+  for (int i = 0; i < n; i++)
+    {
+      if (types[i] == 't')
+        values[i] = va_arg (ap, const char *);
+      else
+        {
+          g_snprintf (numbers[i], sizeof numbers[i], "%" G_GINT64_FORMAT, va_arg (ap, gint64));
+          values[i] = numbers[i];
+        }
+    }
+  va_end (ap);
+
+  if (PQtransactionStatus (pg->conn) == PQTRANS_IDLE && !pg_ensure (self, error))
+    return NULL;
+  name = g_hash_table_lookup (pg->prepared, sql);
+  if (name == NULL)
+    {
+      g_autofree char *new_name = g_strdup_printf ("cairn_%u", ++pg->n_prepared);
+      g_autoptr(PGresult) prep = PQprepare (pg->conn, new_name, sql, n, NULL);
+
+      if (PQresultStatus (prep) != PGRES_COMMAND_OK)
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR,
+                       error_code_for (PQresultErrorField (prep, PG_DIAG_SQLSTATE)),
+                       "%s in PostgreSQL: %s", what, PQerrorMessage (pg->conn));
+          return NULL;
+        }
+      name = new_name;
+      g_hash_table_insert (pg->prepared, (char *) sql, g_steal_pointer (&new_name));
+    }
+  res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
+  status = PQresultStatus (res);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR,
+                   error_code_for (PQresultErrorField (res, PG_DIAG_SQLSTATE)),
+                   "%s in PostgreSQL: %s", what,
+                   res ? PQresultErrorMessage (res) : PQerrorMessage (pg->conn));
+      PQclear (res);
+      return NULL;
+    }
+  return res;
+}
+
+/* Runs SQL without parameters (not prepared). */
+static gboolean
+pg_exec (CairnServerCore  *self,
+         const char       *sql,
+         GError          **error)
+{
+  Pg *pg = pg_of (self);
+  g_autoptr(PGresult) res = NULL;
+  ExecStatusType status;
+
+  if (PQtransactionStatus (pg->conn) == PQTRANS_IDLE && !pg_ensure (self, error))
+    return FALSE;
+  res = PQexec (pg->conn, sql);
+  status = PQresultStatus (res);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR,
+                   error_code_for (PQresultErrorField (res, PG_DIAG_SQLSTATE)),
+                   "SQL failed in PostgreSQL (%.60s…): %s", sql,
+                   res ? PQresultErrorMessage (res) : PQerrorMessage (pg->conn));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pg_begin (CairnServerCore  *self,
+          GError          **error)
+{
+  /* Every other transaction waits until an open group is committed. */
+  _cairn_core_settle (self);
+  return pg_exec (self, "BEGIN", error);
+}
+
+static gboolean
+pg_commit (CairnServerCore  *self,
+           GError          **error)
+{
+  if (!pg_exec (self, "COMMIT", error))
+    {
+      pg_exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+pg_rollback (CairnServerCore *self)
+{
+  Pg *pg = pg_of (self);
+
+  if (PQtransactionStatus (pg->conn) != PQTRANS_IDLE &&
+      PQstatus (pg->conn) == CONNECTION_OK)
+    pg_exec (self, "ROLLBACK", NULL);
+}
+
+static gint64
+col_int (PGresult *res,
+         int       row,
+         int       col)
+{
+  return g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+}
+
+static const char *
+col_text (PGresult *res,
+          int       row,
+          int       col)
+{
+  return PQgetvalue (res, row, col);
+}
+
+/* ---- schema ------------------------------------------------------------- */
+
+/* The SQLite schema's tables (cairn-server-core-schema.c), with byte-order
+ * ("C") collation on the names the server sorts, so that lists come out
+ * in the same order as from SQLite. */
+static const char schema_sql[] =
+  "CREATE TABLE cairn_schema (version INTEGER NOT NULL);"
+  "CREATE TABLE users ("
+  "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+  "  username TEXT COLLATE \"C\" NOT NULL UNIQUE,"
+  "  pwhash TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL);"
+  "CREATE TABLE sessions ("
+  "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+  "  user_id BIGINT NOT NULL REFERENCES users (id),"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  device TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  last_used_at BIGINT NOT NULL);"
+  "CREATE INDEX sessions_user ON sessions (user_id);"
+  "CREATE TABLE workspaces ("
+  "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+  "  name TEXT COLLATE \"C\" NOT NULL,"
+  "  personal INTEGER NOT NULL,"
+  "  history_id TEXT NOT NULL,"
+  "  head BIGINT NOT NULL DEFAULT 0,"
+  "  created_at BIGINT NOT NULL);"
+  "CREATE TABLE members ("
+  "  workspace_id TEXT NOT NULL REFERENCES workspaces (id),"
+  "  user_id BIGINT NOT NULL REFERENCES users (id),"
+  "  role TEXT NOT NULL CHECK (role IN ('owner', 'member')),"
+  "  added_at BIGINT NOT NULL,"
+  "  PRIMARY KEY (workspace_id, user_id));"
+  "CREATE INDEX members_user ON members (user_id);"
+  "CREATE TABLE events ("
+  "  workspace_id TEXT NOT NULL,"
+  "  seq BIGINT NOT NULL,"
+  "  client_id TEXT NOT NULL,"
+  "  client_seq BIGINT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  version BIGINT NOT NULL,"
+  "  args TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  device TEXT,"
+  "  chain TEXT,"
+  "  PRIMARY KEY (workspace_id, seq),"
+  "  UNIQUE (workspace_id, client_id, client_seq));"
+  "CREATE TABLE clients ("
+  "  workspace_id TEXT NOT NULL,"
+  "  client_id TEXT NOT NULL,"
+  "  last_seq BIGINT NOT NULL,"
+  "  PRIMARY KEY (workspace_id, client_id));"
+  "INSERT INTO cairn_schema (version) VALUES (1);";
+
+/* Creates the schema in an empty database, or checks its version; under
+ * an advisory lock so that instances starting together do it once. */
+static gboolean
+prepare_schema (CairnServerCore  *self,
+                GError          **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  gint64 version = 0;
+
+  if (!pg_exec (self, "BEGIN", error))
+    return FALSE;
+  if (!pg_exec (self, "SELECT pg_advisory_xact_lock(7370596178)", error) ||
+      !(res = pg_query (self, error, "Cannot read the schema version",
+                        "SELECT to_regclass('cairn_schema') IS NOT NULL", "")))
+    goto fail;
+  if (g_str_equal (col_text (res, 0, 0), "t"))
+    {
+      g_clear_pointer (&res, PQclear);
+      if (!(res = pg_query (self, error, "Cannot read the schema version",
+                            "SELECT max(version) FROM cairn_schema", "")))
+        goto fail;
+      version = col_int (res, 0, 0);
+    }
+  if (version > PG_SCHEMA_VERSION)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The PostgreSQL database %s has schema version %" G_GINT64_FORMAT
+                   ", newer than this server (%d); run a newer cairn-server",
+                   PQdb (pg_of (self)->conn), version, PG_SCHEMA_VERSION);
+      goto fail;
+    }
+  /* Future steps: if (version == 1 && !step_1_to_2 (self, error)) … */
+  if ((version == 0 && !pg_exec (self, schema_sql, error)) ||
+      !pg_commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+/* ---- users ---------------------------------------------------------------- */
+
+static char *
+insert_workspace (CairnServerCore  *self,
+                  gint64            owner_id,
+                  const char       *name,
+                  gboolean          personal,
+                  GError          **error)
+{
+  g_autofree char *id = _cairn_core_random_uuid (self);
+  g_autofree char *history_id = _cairn_core_random_hex (self, 16);
+  gint64 now = cairn_server_core_now (self);
+  g_autoptr(PGresult) a = NULL;
+  g_autoptr(PGresult) b = NULL;
+
+  if (!(a = pg_query (self, error, "Cannot create a workspace",
+                      "INSERT INTO workspaces (id, name, personal, history_id, created_at) "
+                      "VALUES ($1, $2, $3, $4, $5)", "ttiti", id, name, (gint64) personal, history_id, now)) ||
+      !(b = pg_query (self, error, "Cannot create a workspace",
+                      "INSERT INTO members (workspace_id, user_id, role, added_at) "
+                      "VALUES ($1, $2, 'owner', $3)", "tii", id, owner_id, now)))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static gboolean
+pg_user_add (CairnServerCore  *self,
+             const char       *username,
+             const char       *hash,
+             char            **out_workspace_id,
+             GError          **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  g_autofree char *ws = NULL;
+
+  if (!pg_begin (self, error))
+    return FALSE;
+  if (!(res = pg_query (self, error, "Cannot add a user",
+                        "INSERT INTO users (username, pwhash, created_at) VALUES ($1, $2, $3) "
+                        "ON CONFLICT (username) DO NOTHING RETURNING id",
+                        "tti", username, hash, cairn_server_core_now (self))))
+    goto fail;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS,
+                   "A user named \"%s\" exists already", username);
+      goto fail;
+    }
+  if (!(ws = insert_workspace (self, col_int (res, 0, 0), username, TRUE, error)) ||
+      !pg_commit (self, error))
+    goto fail;
+  if (out_workspace_id != NULL)
+    *out_workspace_id = g_steal_pointer (&ws);
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+static gint64
+pg_user_id (CairnServerCore  *self,
+            const char       *username,
+            GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a user",
+                                      "SELECT id FROM users WHERE username = $1", "t", username);
+
+  if (res == NULL)
+    return 0;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No user named \"%s\"", username);
+      return 0;
+    }
+  return col_int (res, 0, 0);
+}
+
+static gboolean
+pg_user_passwd (CairnServerCore  *self,
+                const char       *username,
+                const char       *hash,
+                GError          **error)
+{
+  g_autoptr(PGresult) a = NULL;
+  g_autoptr(PGresult) b = NULL;
+  gint64 uid;
+
+  if (!pg_begin (self, error))
+    return FALSE;
+  if (!(uid = pg_user_id (self, username, error)) ||
+      !(a = pg_query (self, error, "Cannot change a password",
+                      "UPDATE users SET pwhash = $1 WHERE id = $2", "ti", hash, uid)) ||
+      !(b = pg_query (self, error, "Cannot change a password",
+                      "DELETE FROM sessions WHERE user_id = $1", "i", uid)) ||
+      !pg_commit (self, error))
+    {
+      pg_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+delete_workspace (CairnServerCore  *self,
+                  const char       *ws,
+                  GError          **error)
+{
+  static const char * const sql[] = {
+    "DELETE FROM events WHERE workspace_id = $1",
+    "DELETE FROM clients WHERE workspace_id = $1",
+    "DELETE FROM members WHERE workspace_id = $1",
+    "DELETE FROM workspaces WHERE id = $1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      g_autoptr(PGresult) res = pg_query (self, error, "Cannot delete a workspace", sql[i], "t", ws);
+
+      if (res == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pg_user_remove (CairnServerCore  *self,
+                const char       *username,
+                GError          **error)
+{
+  g_autoptr(PGresult) owned = NULL;
+  gint64 uid;
+
+  if (!pg_begin (self, error))
+    return FALSE;
+  if (!(uid = pg_user_id (self, username, error)) ||
+      !(owned = pg_query (self, error, "Cannot remove a user",
+                          "SELECT workspace_id FROM members WHERE user_id = $1 AND role = 'owner' "
+                          "ORDER BY workspace_id", "i", uid)))
+    goto fail;
+  for (int i = 0; i < PQntuples (owned); i++)
+    {
+      const char *ws = col_text (owned, i, 0);
+      g_autoptr(PGresult) heir = NULL;
+      g_autoptr(PGresult) a = NULL;
+      g_autoptr(PGresult) b = NULL;
+
+      if (!(heir = pg_query (self, error, "Cannot remove a user",
+                             "SELECT user_id FROM members WHERE workspace_id = $1 AND user_id != $2 "
+                             "ORDER BY added_at, user_id LIMIT 1", "ti", ws, uid)))
+        goto fail;
+      if (PQntuples (heir) == 0)
+        {
+          if (!delete_workspace (self, ws, error))
+            goto fail;
+        }
+      else if (!(a = pg_query (self, error, "Cannot remove a user",
+                               "UPDATE members SET role = 'owner' WHERE workspace_id = $1 AND user_id = $2",
+                               "ti", ws, col_int (heir, 0, 0))) ||
+               !(b = pg_query (self, error, "Cannot remove a user",
+                               "UPDATE workspaces SET personal = 0 WHERE id = $1", "t", ws)))
+        goto fail;
+    }
+  {
+    g_autoptr(PGresult) a = NULL;
+    g_autoptr(PGresult) b = NULL;
+    g_autoptr(PGresult) c = NULL;
+
+    if (!(a = pg_query (self, error, "Cannot remove a user", "DELETE FROM members WHERE user_id = $1", "i", uid)) ||
+        !(b = pg_query (self, error, "Cannot remove a user", "DELETE FROM sessions WHERE user_id = $1", "i", uid)) ||
+        !(c = pg_query (self, error, "Cannot remove a user", "DELETE FROM users WHERE id = $1", "i", uid)) ||
+        !pg_commit (self, error))
+      goto fail;
+  }
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+static GPtrArray *
+pg_user_list (CairnServerCore  *self,
+              GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot list the users",
+                                      "SELECT username FROM users ORDER BY username", "");
+  GPtrArray *out;
+
+  if (res == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    g_ptr_array_add (out, g_strdup (col_text (res, i, 0)));
+  return out;
+}
+
+static char *
+pg_user_pwhash (CairnServerCore  *self,
+                const char       *username,
+                GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a user",
+                                      "SELECT pwhash FROM users WHERE username = $1", "t", username);
+
+  if (res == NULL || PQntuples (res) == 0)
+    return NULL;
+  return g_strdup (col_text (res, 0, 0));
+}
+
+/* ---- sessions --------------------------------------------------------------- */
+
+static gboolean
+pg_session_insert (CairnServerCore  *self,
+                   const char       *session_id,
+                   gint64            user_id,
+                   const char       *token_hash,
+                   const char       *device,
+                   gint64            now,
+                   GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot create a session",
+                                      "INSERT INTO sessions (id, user_id, token_hash, device, created_at, last_used_at) "
+                                      "VALUES ($1, $2, $3, $4, $5, $6)",
+                                      "tittii", session_id, user_id, token_hash, device, now, now);
+
+  return res != NULL;
+}
+
+static CairnAuth *
+pg_session_find (CairnServerCore  *self,
+                 const char       *token_hash,
+                 gint64           *out_last_used,
+                 GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a session",
+                                      "SELECT s.id, s.user_id, u.username, s.device, s.last_used_at "
+                                      "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                                      "t", token_hash);
+  CairnAuth *auth;
+
+  if (res == NULL || PQntuples (res) == 0)
+    return NULL;
+  auth = g_new0 (CairnAuth, 1);
+  auth->session_id = g_strdup (col_text (res, 0, 0));
+  auth->user_id = col_int (res, 0, 1);
+  auth->username = g_strdup (col_text (res, 0, 2));
+  auth->device = g_strdup (col_text (res, 0, 3));
+  *out_last_used = col_int (res, 0, 4);
+  return auth;
+}
+
+static gboolean
+pg_session_touch (CairnServerCore  *self,
+                  const char       *session_id,
+                  gint64            now,
+                  gint64            not_before,
+                  GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot record the use of a session",
+                                      "UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at >= $3",
+                                      "iti", now, session_id, not_before);
+
+  return res != NULL;
+}
+
+static gint64
+pg_session_allowed (CairnServerCore  *self,
+                    const char       *session_id,
+                    const char       *workspace_id,
+                    GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot check a session",
+                                      "SELECT s.last_used_at FROM sessions s JOIN members m ON m.user_id = s.user_id "
+                                      "WHERE s.id = $1 AND m.workspace_id = $2", "tt", session_id, workspace_id);
+
+  if (res == NULL || PQntuples (res) == 0)
+    return -1;
+  return col_int (res, 0, 0);
+}
+
+static GPtrArray *
+pg_sessions (CairnServerCore  *self,
+             const CairnAuth  *auth,
+             GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot list sessions",
+                                      "SELECT id, device, created_at, last_used_at FROM sessions "
+                                      "WHERE user_id = $1 ORDER BY created_at DESC, id", "i", auth->user_id);
+  GPtrArray *out;
+
+  if (res == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_session_info_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      CairnSessionInfo *s = g_new0 (CairnSessionInfo, 1);
+
+      s->id = g_strdup (col_text (res, i, 0));
+      s->device = g_strdup (col_text (res, i, 1));
+      s->created_at = col_int (res, i, 2);
+      s->last_used_at = col_int (res, i, 3);
+      s->current = g_str_equal (s->id, auth->session_id);
+      g_ptr_array_add (out, s);
+    }
+  return out;
+}
+
+static gboolean
+pg_session_revoke (CairnServerCore  *self,
+                   const CairnAuth  *auth,
+                   const char       *session_id,
+                   GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot revoke a session",
+                                      "DELETE FROM sessions WHERE id = $1 AND user_id = $2",
+                                      "ti", session_id, auth->user_id);
+
+  if (res == NULL)
+    return FALSE;
+  if (g_str_equal (PQcmdTuples (res), "0"))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No session %s", session_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- workspaces and members ------------------------------------------- */
+
+#define WORKSPACE_SELECT \
+  "SELECT w.id, w.name, o.username, w.personal FROM workspaces w " \
+  "JOIN members mo ON mo.workspace_id = w.id AND mo.role = 'owner' " \
+  "JOIN users o ON o.id = mo.user_id "
+
+static GPtrArray *
+read_workspaces (PGresult *res)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_workspace_info_free);
+
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      CairnWorkspaceInfo *ws = g_new0 (CairnWorkspaceInfo, 1);
+
+      ws->id = g_strdup (col_text (res, i, 0));
+      ws->name = g_strdup (col_text (res, i, 1));
+      ws->owner = g_strdup (col_text (res, i, 2));
+      ws->personal = col_int (res, i, 3) != 0;
+      g_ptr_array_add (out, ws);
+    }
+  return out;
+}
+
+static GPtrArray *
+pg_workspaces (CairnServerCore  *self,
+               const CairnAuth  *auth,
+               GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
+                                      WORKSPACE_SELECT
+                                      "JOIN members m ON m.workspace_id = w.id AND m.user_id = $1 "
+                                      "ORDER BY (w.personal <> 0 AND mo.user_id = m.user_id) DESC, w.name, w.id",
+                                      "i", auth->user_id);
+
+  return res ? read_workspaces (res) : NULL;
+}
+
+static GPtrArray *
+pg_admin_workspaces (CairnServerCore  *self,
+                     GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
+                                      WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", "");
+
+  return res ? read_workspaces (res) : NULL;
+}
+
+static char *
+pg_workspace_create (CairnServerCore  *self,
+                     const CairnAuth  *auth,
+                     const char       *name,
+                     GError          **error)
+{
+  g_autofree char *id = NULL;
+
+  if (!pg_begin (self, error))
+    return NULL;
+  if (!(id = insert_workspace (self, auth->user_id, name, FALSE, error)) ||
+      !pg_commit (self, error))
+    {
+      pg_rollback (self);
+      return NULL;
+    }
+  return g_steal_pointer (&id);
+}
+
+static char *
+pg_member_role (CairnServerCore  *self,
+                gint64            user_id,
+                const char       *workspace_id,
+                GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a membership",
+                                      "SELECT role FROM members WHERE workspace_id = $1 AND user_id = $2",
+                                      "ti", workspace_id, user_id);
+
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  return g_strdup (col_text (res, 0, 0));
+}
+
+static GPtrArray *
+pg_members (CairnServerCore  *self,
+            const char       *workspace_id,
+            GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot list members",
+                                      "SELECT u.username, m.role FROM members m JOIN users u ON u.id = m.user_id "
+                                      "WHERE m.workspace_id = $1 ORDER BY m.role = 'owner' DESC, u.username",
+                                      "t", workspace_id);
+  GPtrArray *out;
+
+  if (res == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_member_info_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      CairnMemberInfo *m = g_new0 (CairnMemberInfo, 1);
+
+      m->username = g_strdup (col_text (res, i, 0));
+      m->role = g_strdup (col_text (res, i, 1));
+      g_ptr_array_add (out, m);
+    }
+  return out;
+}
+
+static gboolean
+check_owner (CairnServerCore  *self,
+             const CairnAuth  *auth,
+             const char       *workspace_id,
+             GError          **error)
+{
+  g_autofree char *role = pg_member_role (self, auth->user_id, workspace_id, error);
+
+  if (role == NULL)
+    return FALSE;
+  if (!g_str_equal (role, "owner"))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN,
+                   "Only the owner of workspace %s can change its members", workspace_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pg_member_add (CairnServerCore  *self,
+               const CairnAuth  *auth,
+               const char       *workspace_id,
+               const char       *username,
+               GError          **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  gint64 uid;
+
+  if (!pg_begin (self, error))
+    return FALSE;
+  if (!check_owner (self, auth, workspace_id, error) ||
+      !(uid = pg_user_id (self, username, error)) ||
+      !(res = pg_query (self, error, "Cannot add a member",
+                        "INSERT INTO members (workspace_id, user_id, role, added_at) "
+                        "VALUES ($1, $2, 'member', $3) ON CONFLICT DO NOTHING",
+                        "tii", workspace_id, uid, cairn_server_core_now (self))))
+    goto fail;
+  if (g_str_equal (PQcmdTuples (res), "0"))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS,
+                   "%s is a member of workspace %s already", username, workspace_id);
+      goto fail;
+    }
+  if (!pg_commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+static gboolean
+pg_member_remove (CairnServerCore  *self,
+                  const CairnAuth  *auth,
+                  const char       *workspace_id,
+                  const char       *username,
+                  GError          **error)
+{
+  g_autofree char *role = NULL;
+  g_autoptr(PGresult) res = NULL;
+  gint64 uid;
+
+  if (!pg_begin (self, error))
+    return FALSE;
+  /* The owner removes members; a member may remove themself (leave). */
+  if ((g_strcmp0 (auth->username, username) != 0 &&
+       !check_owner (self, auth, workspace_id, error)) ||
+      !(uid = pg_user_id (self, username, error)))
+    goto fail;
+  if (!(role = pg_member_role (self, uid, workspace_id, NULL)))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "%s is not a member of workspace %s", username, workspace_id);
+      goto fail;
+    }
+  if (g_str_equal (role, "owner"))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_FORBIDDEN,
+                   "The owner cannot be removed from workspace %s", workspace_id);
+      goto fail;
+    }
+  if (!(res = pg_query (self, error, "Cannot remove a member",
+                        "DELETE FROM members WHERE workspace_id = $1 AND user_id = $2",
+                        "ti", workspace_id, uid)) ||
+      !pg_commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+static CairnAuth *
+pg_admin_owner_auth (CairnServerCore  *self,
+                     const char       *workspace_id,
+                     GError          **error)
+{
+  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a workspace",
+                                      "SELECT u.id, u.username FROM members m JOIN users u ON u.id = m.user_id "
+                                      "WHERE m.workspace_id = $1 AND m.role = 'owner'", "t", workspace_id);
+  CairnAuth *auth;
+
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  auth = g_new0 (CairnAuth, 1);
+  auth->user_id = col_int (res, 0, 0);
+  auth->username = g_strdup (col_text (res, 0, 1));
+  return auth;
+}
+
+/* ---- the event log ---------------------------------------------------- */
+
+/* Head and history id; with lock, the workspace's row stays locked until
+ * the transaction ends: this is what orders pushes into one workspace. */
+static gboolean
+workspace_head (CairnServerCore  *self,
+                const char       *workspace_id,
+                gboolean          lock,
+                gint64           *out_head,
+                char            **out_history_id,
+                GError          **error)
+{
+  g_autoptr(PGresult) res = lock
+    ? pg_query (self, error, "Cannot read a workspace's head",
+                "SELECT head, history_id FROM workspaces WHERE id = $1 FOR UPDATE", "t", workspace_id)
+    : pg_query (self, error, "Cannot read a workspace's head",
+                "SELECT head, history_id FROM workspaces WHERE id = $1", "t", workspace_id);
+
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return FALSE;
+    }
+  *out_head = col_int (res, 0, 0);
+  if (out_history_id != NULL)
+    *out_history_id = g_strdup (col_text (res, 0, 1));
+  return TRUE;
+}
+
+static gboolean
+pg_head (CairnServerCore  *self,
+         const CairnAuth  *auth,
+         const char       *workspace_id,
+         gint64           *out_head,
+         char            **out_history_id,
+         GError          **error)
+{
+  return cairn_server_core_check_member (self, auth, workspace_id, error) &&
+         workspace_head (self, workspace_id, FALSE, out_head, out_history_id, error);
+}
+
+/* The push itself, in a transaction the caller opened and ends; the same
+ * steps as push_locked() in cairn-server-core-log.c. */
+static CairnPushReply *
+push_locked (CairnServerCore  *self,
+             const CairnAuth  *auth,
+             const char       *workspace_id,
+             GPtrArray        *events,
+             GPtrArray       **out_appended,
+             char            **out_gap_client_id,
+             gint64           *out_expected,
+             GError          **error)
+{
+  g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
+  g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *chain = NULL;
+  gboolean chain_read = FALSE;
+  gint64 head;
+
+  reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
+  if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
+      !workspace_head (self, workspace_id, TRUE, &head, &reply->history_id, error))
+    return NULL;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      CairnWireEvent *ev = g_ptr_array_index (events, i);
+      gint64 *last = g_hash_table_lookup (clients, ev->client_id);
+      CairnPushResult *r;
+
+      if (last == NULL)
+        {
+          g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a client's state",
+                                              "SELECT last_seq FROM clients WHERE workspace_id = $1 AND client_id = $2",
+                                              "tt", workspace_id, ev->client_id);
+          if (res == NULL)
+            return NULL;
+          last = g_new0 (gint64, 1);
+          if (PQntuples (res) > 0)
+            *last = col_int (res, 0, 0);
+          g_hash_table_insert (clients, ev->client_id, last);
+        }
+      r = g_new0 (CairnPushResult, 1);
+      r->client_id = g_strdup (ev->client_id);
+      r->client_seq = ev->client_seq;
+      g_ptr_array_add (reply->results, r);
+
+      if (ev->client_seq <= *last)
+        {
+          /* A re-send: answer with the seq it got the first time. */
+          g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a stored event",
+                                              "SELECT seq FROM events WHERE workspace_id = $1 AND client_id = $2 "
+                                              "AND client_seq = $3", "tti", workspace_id, ev->client_id, ev->client_seq);
+          if (res == NULL)
+            return NULL;
+          if (PQntuples (res) == 0)
+            {
+              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
+                           ev->client_id, ev->client_seq, workspace_id);
+              return NULL;
+            }
+          r->seq = col_int (res, 0, 0);
+        }
+      else if (ev->client_seq == *last + 1)
+        {
+          CairnWireEvent *stored;
+          g_autoptr(PGresult) res = NULL;
+
+          if (!chain_read)
+            {
+              if (head == 0)
+                chain = g_strdup (CAIRN_CHAIN_ZERO);
+              else
+                {
+                  g_autoptr(PGresult) c = pg_query (self, error, "Cannot read the log's chain",
+                                                    "SELECT chain FROM events WHERE workspace_id = $1 AND seq = $2",
+                                                    "ti", workspace_id, head);
+                  if (c == NULL)
+                    return NULL;
+                  if (PQntuples (c) > 0 && !PQgetisnull (c, 0, 0) && cairn_chain_is_valid (col_text (c, 0, 0)))
+                    chain = g_strdup (col_text (c, 0, 0));
+                }
+              chain_read = TRUE;
+            }
+          r->seq = ++head;
+          *last = ev->client_seq;
+          stored = cairn_wire_event_copy (ev);
+          stored->seq = r->seq;
+          g_clear_pointer (&stored->device, g_free);
+          stored->device = g_strdup (auth->device);
+          g_clear_pointer (&stored->chain, g_free);
+          if (chain != NULL)
+            {
+              stored->chain = cairn_chain_next (chain, stored->client_id, stored->client_seq);
+              g_free (chain);
+              chain = g_strdup (stored->chain);
+            }
+          g_ptr_array_add (appended, stored);
+          if (!(res = pg_query (self, error, "Cannot store an event",
+                                "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
+                                "version, args, created_at, device, chain) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                "titititit" "t", workspace_id, stored->seq, stored->client_id,
+                                stored->client_seq, stored->name, stored->version, stored->args_json,
+                                stored->created_at, stored->device, stored->chain)))
+            return NULL;
+        }
+      else
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP,
+                       "Client %s sent client_seq %" G_GINT64_FORMAT " but the server expects %" G_GINT64_FORMAT
+                       "; re-send from there", ev->client_id, ev->client_seq, *last + 1);
+          if (out_gap_client_id != NULL)
+            *out_gap_client_id = g_strdup (ev->client_id);
+          if (out_expected != NULL)
+            *out_expected = *last + 1;
+          return NULL;
+        }
+    }
+
+  if (appended->len > 0)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      g_autoptr(PGresult) res = NULL;
+
+      g_hash_table_iter_init (&iter, clients);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          g_autoptr(PGresult) c = pg_query (self, error, "Cannot store a client's state",
+                                            "INSERT INTO clients (workspace_id, client_id, last_seq) VALUES ($1, $2, $3) "
+                                            "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq",
+                                            "tti", workspace_id, (const char *) key, *(gint64 *) value);
+          if (c == NULL)
+            return NULL;
+        }
+      if (!(res = pg_query (self, error, "Cannot store a workspace's head",
+                            "UPDATE workspaces SET head = $1 WHERE id = $2", "it", head, workspace_id)))
+        return NULL;
+    }
+  reply->head = head;
+  *out_appended = g_steal_pointer (&appended);
+  return g_steal_pointer (&reply);
+}
+
+/* Ends the open group when its transaction is gone (the connection broke
+ * or PostgreSQL aborted it): its pushes are lost and answered so. */
+static void
+drop_group (CairnServerCore *self,
+            const char      *why)
+{
+  Pg *pg = pg_of (self);
+  g_autoptr(GError) group_error = NULL;
+
+  self->in_group = FALSE;
+  g_clear_pointer (&pg->group_ws, g_free);
+  pg_rollback (self);
+  g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+               "The open group's transaction was lost: %s", why);
+  if (self->group_done != NULL)
+    self->group_done (group_error, self->group_done_data);
+}
+
+static CairnPushReply *
+pg_push (CairnServerCore  *self,
+         const CairnAuth  *auth,
+         const char       *workspace_id,
+         GPtrArray        *events,
+         gboolean          grouped,
+         GPtrArray       **out_appended,
+         char            **out_gap_client_id,
+         gint64           *out_expected,
+         GError          **error)
+{
+  Pg *pg = pg_of (self);
+  g_autoptr(CairnPushReply) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!grouped)
+    {
+      if (!pg_begin (self, error))
+        return NULL;
+      if (!(reply = push_locked (self, auth, workspace_id, events, out_appended,
+                                 out_gap_client_id, out_expected, error)) ||
+          !pg_commit (self, error))
+        {
+          g_clear_pointer (out_appended, g_ptr_array_unref);
+          pg_rollback (self);
+          return NULL;
+        }
+      return g_steal_pointer (&reply);
+    }
+
+  if (self->in_group && PQtransactionStatus (pg->conn) != PQTRANS_INTRANS)
+    drop_group (self, PQerrorMessage (pg->conn));
+  /* One workspace per group (see group_ws). */
+  if (self->in_group && g_strcmp0 (pg->group_ws, workspace_id) != 0)
+    _cairn_core_settle (self);
+  if (!self->in_group)
+    {
+      if (!pg_begin (self, error))
+        return NULL;
+      self->in_group = TRUE;
+      g_free (pg->group_ws);
+      pg->group_ws = g_strdup (workspace_id);
+    }
+  if (!pg_exec (self, "SAVEPOINT cairn_push", error))
+    {
+      drop_group (self, "cannot set a savepoint");
+      return NULL;
+    }
+  reply = push_locked (self, auth, workspace_id, events, out_appended,
+                       out_gap_client_id, out_expected, &local_error);
+  if (reply == NULL)
+    {
+      g_clear_pointer (out_appended, g_ptr_array_unref);
+      if (!pg_exec (self, "ROLLBACK TO SAVEPOINT cairn_push", NULL))
+        {
+          /* Cannot undo this push alone: give up the whole group. */
+          drop_group (self, local_error->message);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  if (!pg_exec (self, "RELEASE SAVEPOINT cairn_push", error))
+    {
+      g_clear_pointer (out_appended, g_ptr_array_unref);
+      g_clear_pointer (&reply, cairn_push_reply_free);
+      drop_group (self, "cannot release a savepoint");
+      return NULL;
+    }
+  if (reply == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return g_steal_pointer (&reply);
+}
+
+static gboolean
+pg_commit_group (CairnServerCore  *self,
+                 GError          **error)
+{
+  Pg *pg = pg_of (self);
+
+  g_clear_pointer (&pg->group_ws, g_free);
+  if (PQtransactionStatus (pg->conn) != PQTRANS_INTRANS)
+    {
+      pg_rollback (self);
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                   "The open group's transaction was lost: %s", PQerrorMessage (pg->conn));
+      return FALSE;
+    }
+  return pg_commit (self, error);
+}
+
+static CairnPullReply *
+pg_pull (CairnServerCore  *self,
+         const CairnAuth  *auth,
+         const char       *workspace_id,
+         gint64            after,
+         guint             limit,
+         GError          **error)
+{
+  g_autoptr(CairnPullReply) reply = g_new0 (CairnPullReply, 1);
+  g_autoptr(PGresult) res = NULL;
+  gsize bytes = 0;
+  int n;
+
+  /* One snapshot for head and page, so the page never passes head. */
+  if (!pg_exec (self, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
+    return NULL;
+  if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
+      !workspace_head (self, workspace_id, FALSE, &reply->head, &reply->history_id, error) ||
+      !(res = pg_query (self, error, "Cannot read the log",
+                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
+                        "chain FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                        "tii", workspace_id, after, (gint64) limit + 1)) ||
+      !pg_commit (self, error))
+    {
+      pg_rollback (self);
+      return NULL;
+    }
+  reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  n = PQntuples (res);
+  for (int i = 0; i < n; i++)
+    {
+      CairnWireEvent *ev;
+      gsize size;
+
+      if (reply->events->len == limit)
+        {
+          reply->more = TRUE;
+          break;
+        }
+      ev = cairn_wire_event_new (col_text (res, i, 3), col_int (res, i, 4), col_text (res, i, 5),
+                                 col_text (res, i, 1), col_int (res, i, 2), col_int (res, i, 6));
+      ev->seq = col_int (res, i, 0);
+      if (!PQgetisnull (res, i, 7))
+        ev->device = g_strdup (col_text (res, i, 7));
+      if (!PQgetisnull (res, i, 8))
+        ev->chain = g_strdup (col_text (res, i, 8));
+      /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
+      size = cairn_wire_event_size_bound (ev);
+      if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
+        {
+          cairn_wire_event_free (ev);
+          reply->more = TRUE;
+          break;
+        }
+      bytes += size;
+      g_ptr_array_add (reply->events, ev);
+    }
+  return g_steal_pointer (&reply);
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+static void
+pg_close (CairnServerCore *self)
+{
+  Pg *pg = pg_of (self);
+
+  if (pg == NULL)
+    return;
+  if (pg->conn != NULL)
+    PQfinish (pg->conn);
+  g_clear_pointer (&pg->prepared, g_hash_table_unref);
+  g_free (pg->group_ws);
+  g_free (pg->uri);
+  g_free (pg);
+  self->backend_data = NULL;
+}
+
+static const CairnCoreBackend pg_backend = {
+  .name = "postgresql",
+  .close = pg_close,
+  .user_add = pg_user_add,
+  .user_passwd = pg_user_passwd,
+  .user_remove = pg_user_remove,
+  .user_list = pg_user_list,
+  .user_id = pg_user_id,
+  .user_pwhash = pg_user_pwhash,
+  .session_insert = pg_session_insert,
+  .session_find = pg_session_find,
+  .session_touch = pg_session_touch,
+  .session_allowed = pg_session_allowed,
+  .sessions = pg_sessions,
+  .session_revoke = pg_session_revoke,
+  .workspaces = pg_workspaces,
+  .workspace_create = pg_workspace_create,
+  .member_role = pg_member_role,
+  .members = pg_members,
+  .member_add = pg_member_add,
+  .member_remove = pg_member_remove,
+  .admin_workspaces = pg_admin_workspaces,
+  .admin_owner_auth = pg_admin_owner_auth,
+  .push = pg_push,
+  .commit_group = pg_commit_group,
+  .pull = pg_pull,
+  .head = pg_head,
+};
+
+gboolean
+cairn_server_core_is_database_uri (const char *location)
+{
+  return location != NULL &&
+         (g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://"));
+}
+
+CairnServerCore *
+cairn_server_core_open_database (const char                   *uri,
+                                 const CairnServerCoreOptions *options,
+                                 GError                      **error)
+{
+  g_autoptr(CairnServerCore) self = NULL;
+  Pg *pg;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (!cairn_server_core_is_database_uri (uri))
+    {
+      g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST,
+                           "The database must be a PostgreSQL connection URI "
+                           "(postgresql://USER@HOST/DATABASE)");
+      return NULL;
+    }
+  if (!(self = _cairn_core_new (options, error)))
+    return NULL;
+  pg = g_new0 (Pg, 1);
+  pg->uri = g_strdup (uri);
+  pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->backend = &pg_backend;
+  self->backend_data = pg;
+  self->path = g_strdup ("the PostgreSQL database");
+  pg->conn = PQconnectdb (uri);
+  if (PQstatus (pg->conn) != CONNECTION_OK)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                   "Cannot connect to PostgreSQL: %s", PQerrorMessage (pg->conn));
+      return NULL;
+    }
+  if (!set_session (pg->conn))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                   "Cannot set up the PostgreSQL session: %s", PQerrorMessage (pg->conn));
+      return NULL;
+    }
+  if (!prepare_schema (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+cairn_server_core_backend_name (CairnServerCore *self)
+{
+  return self->backend != NULL ? self->backend->name : "sqlite";
+}
