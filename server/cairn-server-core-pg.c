@@ -1123,9 +1123,14 @@ pg_push (CairnServerCore  *self,
 
   if (self->in_group && PQtransactionStatus (pg->conn) != PQTRANS_INTRANS)
     drop_group (self, PQerrorMessage (pg->conn));
-  /* One workspace per group (see group_ws). */
+  /* One workspace per group (see group_ws): a push into another one
+   * commits the group first, unless it is refused anyway. */
   if (self->in_group && g_strcmp0 (pg->group_ws, workspace_id) != 0)
-    _cairn_core_settle (self);
+    {
+      if (!cairn_server_core_check_member (self, auth, workspace_id, error))
+        return NULL;
+      _cairn_core_settle (self);
+    }
   if (!self->in_group)
     {
       if (!pg_begin (self, error))

@@ -167,6 +167,11 @@ void _cairn_server_setup (Server *self, CairnServerCore *core, GTlsCertificate *
 void _cairn_server_teardown (Server *self, guint settle_rounds);
 int _cairn_server_cmd_serve (int argc, char **argv);
 CairnServerCoreOptions _cairn_server_core_options_from_env (void);
+/* Opens the core from --data DIR or --database URI (else the
+ * CAIRN_SERVER_DATABASE environment variable): exactly one of them. NULL
+ * after printing why, prefixed with "cairn-server what: ". */
+CairnServerCore *_cairn_server_open_core (const char *what, const char *data_dir, const char *database,
+                                          const CairnServerCoreOptions *opts);
 void _cairn_server_fan_out (Server *self, const char *workspace_id, GPtrArray *appended, gint64 head);
 void _cairn_server_handle_early (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data);
 void _cairn_server_handle_live (Server *self, SoupServerMessage *msg, CairnAuth *auth, const char *ws, GHashTable *query);

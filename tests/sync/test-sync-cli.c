@@ -773,7 +773,7 @@ test_server_restored_from_backup (Fixture       *f,
   /* The backup: a copy of the data folder while the server is stopped. */
   cairn_test_server_stop (f->server, FALSE);
   backup = g_build_filename (f->dir, "backup", NULL);
-  copy_dir (f->server->data_dir, backup);
+  cairn_test_server_save_store (f->server, backup);
   restart_server_same_port (f);
 
   g_free (cli_ok (f, "a", "add", list, "after backup by a", NULL));
@@ -784,8 +784,7 @@ test_server_restored_from_backup (Fixture       *f,
 
   /* Disaster: the server comes back from the backup. */
   cairn_test_server_stop (f->server, FALSE);
-  cairn_test_rm_rf (f->server->data_dir);
-  copy_dir (backup, f->server->data_dir);
+  cairn_test_server_load_store (f->server, backup);
   restart_server_same_port (f);
 
   /* New work on b before it notices; then everyone syncs. */
@@ -811,7 +810,7 @@ take_backup (Fixture    *f,
   char *backup = g_build_filename (f->dir, name, NULL);
 
   cairn_test_server_stop (f->server, FALSE);
-  copy_dir (f->server->data_dir, backup);
+  cairn_test_server_save_store (f->server, backup);
   restart_server_same_port (f);
   return backup;
 }
@@ -822,8 +821,7 @@ restore_backup (Fixture    *f,
                 const char *backup)
 {
   cairn_test_server_stop (f->server, FALSE);
-  cairn_test_rm_rf (f->server->data_dir);
-  copy_dir (backup, f->server->data_dir);
+  cairn_test_server_load_store (f->server, backup);
   restart_server_same_port (f);
 }
 
@@ -1159,7 +1157,7 @@ test_sign_in_revoked (Fixture       *f,
   l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
   proc = g_subprocess_launcher_spawn (l, &error, f->server->binary, "user", "passwd", "ann",
-                                      "--data", f->server->data_dir, NULL);
+                                      f->server->store_option, f->server->store, NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, "new-password-2\n", NULL, NULL, NULL, &error));
   g_assert_true (g_subprocess_get_successful (proc));
