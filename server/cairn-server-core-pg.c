@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib-unix.h>
 #include <libpq-fe.h>
 
 #include "cairn-chain.h"
@@ -33,7 +34,17 @@ typedef struct
   /* The workspace the open group pushes into: a group holds one
    * workspace's row lock only, so two instances' groups cannot deadlock. */
   char       *group_ws;
+  /* cairn_server_core_watch_commits(): the LISTEN connection, its fd
+   * source, the reconnect and catch-up timers. */
+  PGconn             *listen_conn;
+  guint               listen_source;
+  guint               reconnect_source;
+  guint               catch_up_source;
+  CairnCoreCommitFunc commit_func;
+  gpointer            commit_data;
 } Pg;
+
+static const CairnCoreBackend pg_backend;
 
 static Pg *
 pg_of (CairnServerCore *self)
@@ -66,7 +77,8 @@ set_session (PGconn *conn)
   return PQresultStatus (res) == PGRES_COMMAND_OK;
 }
 
-/* Reconnects a broken connection (between transactions only). */
+/* Reconnects a broken connection. A transaction it held is gone with it:
+ * an open group notices (pg_push(), pg_commit_group()) and reports it lost. */
 static gboolean
 pg_ensure (CairnServerCore  *self,
            GError          **error)
@@ -84,6 +96,20 @@ pg_ensure (CairnServerCore  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* After a statement failed outside a transaction: when the connection
+ * turns out broken (PostgreSQL restarted since it was last used), opens a
+ * new one so that the statement can run once more. Nothing was lost: no
+ * transaction was open. */
+static gboolean
+reconnected (CairnServerCore *self)
+{
+  Pg *pg = pg_of (self);
+
+  if (PQstatus (pg->conn) == CONNECTION_OK)
+    return FALSE;
+  return pg_ensure (self, NULL);
 }
 
 /* Runs sql (a string literal: prepared once per connection, keyed by its
@@ -104,6 +130,7 @@ pg_query (CairnServerCore  *self,
   const char *name;
   PGresult *res;
   ExecStatusType status;
+  gboolean was_idle;
   va_list ap;
 
   g_assert (n <= 16);
@@ -120,8 +147,10 @@ pg_query (CairnServerCore  *self,
     }
   va_end (ap);
 
-  if (PQtransactionStatus (pg->conn) == PQTRANS_IDLE && !pg_ensure (self, error))
+  if (!pg_ensure (self, error))
     return NULL;
+  was_idle = PQtransactionStatus (pg->conn) == PQTRANS_IDLE;
+retry:
   name = g_hash_table_lookup (pg->prepared, sql);
   if (name == NULL)
     {
@@ -130,6 +159,11 @@ pg_query (CairnServerCore  *self,
 
       if (PQresultStatus (prep) != PGRES_COMMAND_OK)
         {
+          if (was_idle && reconnected (self))
+            {
+              was_idle = FALSE;
+              goto retry;
+            }
           g_set_error (error, CAIRN_PROTOCOL_ERROR,
                        error_code_for (PQresultErrorField (prep, PG_DIAG_SQLSTATE)),
                        "%s in PostgreSQL: %s", what, PQerrorMessage (pg->conn));
@@ -140,6 +174,13 @@ pg_query (CairnServerCore  *self,
     }
   res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
   status = PQresultStatus (res);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+      was_idle && reconnected (self))
+    {
+      PQclear (res);
+      was_idle = FALSE;
+      goto retry;
+    }
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR,
@@ -161,11 +202,20 @@ pg_exec (CairnServerCore  *self,
   Pg *pg = pg_of (self);
   g_autoptr(PGresult) res = NULL;
   ExecStatusType status;
+  gboolean was_idle;
 
-  if (PQtransactionStatus (pg->conn) == PQTRANS_IDLE && !pg_ensure (self, error))
+  if (!pg_ensure (self, error))
     return FALSE;
+  was_idle = PQtransactionStatus (pg->conn) == PQTRANS_IDLE;
   res = PQexec (pg->conn, sql);
   status = PQresultStatus (res);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+      was_idle && reconnected (self))
+    {
+      g_clear_pointer (&res, PQclear);
+      res = PQexec (pg->conn, sql);
+      status = PQresultStatus (res);
+    }
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR,
@@ -1067,6 +1117,12 @@ push_locked (CairnServerCore  *self,
       if (!(res = pg_query (self, error, "Cannot store a workspace's head",
                             "UPDATE workspaces SET head = $1 WHERE id = $2", "it", head, workspace_id)))
         return NULL;
+      g_clear_pointer (&res, PQclear);
+      /* Wakes the other instances' live connections; delivered at commit
+       * (and dropped with a rolled-back push). */
+      if (!(res = pg_query (self, error, "Cannot notify the other instances",
+                            "SELECT pg_notify('cairn_commits', $1 || ' ' || $2)", "ti", workspace_id, head)))
+        return NULL;
     }
   reply->head = head;
   *out_appended = g_steal_pointer (&appended);
@@ -1248,6 +1304,130 @@ pg_pull (CairnServerCore  *self,
 
 /* ---- open / close --------------------------------------------------------- */
 
+/* ---- watching other instances' commits ------------------------------- */
+
+static void listen_lost (CairnServerCore *self);
+
+static gboolean
+on_listen_readable (int           fd,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CairnServerCore *self = user_data;
+  Pg *pg = pg_of (self);
+  PGnotify *n;
+
+  if (!PQconsumeInput (pg->listen_conn) || PQstatus (pg->listen_conn) != CONNECTION_OK)
+    {
+      pg->listen_source = 0;
+      listen_lost (self);
+      return G_SOURCE_REMOVE;
+    }
+  while ((n = PQnotifies (pg->listen_conn)) != NULL)
+    {
+      const char *space = strrchr (n->extra, ' ');
+
+      if (space != NULL)
+        {
+          g_autofree char *ws = g_strndup (n->extra, space - n->extra);
+
+          pg->commit_func (ws, g_ascii_strtoll (space + 1, NULL, 10), pg->commit_data);
+        }
+      PQfreemem (n);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Opens the LISTEN connection; FALSE with the error when it cannot. */
+static gboolean
+listen_open (CairnServerCore  *self,
+             GError          **error)
+{
+  Pg *pg = pg_of (self);
+  g_autoptr(PGresult) res = NULL;
+
+  g_clear_pointer (&pg->listen_conn, PQfinish);
+  pg->listen_conn = PQconnectdb (pg->uri);
+  if (PQstatus (pg->listen_conn) == CONNECTION_OK)
+    res = PQexec (pg->listen_conn, "LISTEN cairn_commits");
+  if (PQstatus (pg->listen_conn) != CONNECTION_OK || PQresultStatus (res) != PGRES_COMMAND_OK ||
+      PQsetnonblocking (pg->listen_conn, 1) != 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
+                   "Cannot listen for other instances' commits: %s", PQerrorMessage (pg->listen_conn));
+      g_clear_pointer (&pg->listen_conn, PQfinish);
+      return FALSE;
+    }
+  pg->listen_source = g_unix_fd_add (PQsocket (pg->listen_conn), G_IO_IN | G_IO_ERR | G_IO_HUP,
+                                     on_listen_readable, self);
+  return TRUE;
+}
+
+static gboolean
+on_listen_reconnect (gpointer user_data)
+{
+  CairnServerCore *self = user_data;
+  Pg *pg = pg_of (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!listen_open (self, &error))
+    return G_SOURCE_CONTINUE;
+  g_message ("Listening for other instances' commits again");
+  pg->reconnect_source = 0;
+  /* What was committed while nobody listened. */
+  pg->commit_func (NULL, 0, pg->commit_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The LISTEN connection broke (PostgreSQL restarted, say): retried every
+ * second; meanwhile the periodic catch-up keeps live sockets fed. */
+static void
+listen_lost (CairnServerCore *self)
+{
+  Pg *pg = pg_of (self);
+
+  g_warning ("Lost the connection that listens for other instances' commits: %s",
+             PQerrorMessage (pg->listen_conn));
+  g_clear_pointer (&pg->listen_conn, PQfinish);
+  if (pg->reconnect_source == 0)
+    pg->reconnect_source = g_timeout_add_seconds (1, on_listen_reconnect, self);
+}
+
+static gboolean
+on_catch_up (gpointer user_data)
+{
+  CairnServerCore *self = user_data;
+  Pg *pg = pg_of (self);
+
+  pg->commit_func (NULL, 0, pg->commit_data);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+cairn_server_core_watch_commits (CairnServerCore     *self,
+                                 CairnCoreCommitFunc  func,
+                                 gpointer             user_data,
+                                 guint                catch_up_ms,
+                                 GError             **error)
+{
+  Pg *pg;
+
+  if (self->backend != &pg_backend)
+    return TRUE;
+  pg = pg_of (self);
+  g_return_val_if_fail (pg->commit_func == NULL, FALSE);
+  pg->commit_func = func;
+  pg->commit_data = user_data;
+  /* For tests only: no notifications, so that the periodic catch-up is
+   * all that feeds live sockets with other instances' events. */
+  if (g_strcmp0 (g_getenv ("CAIRN_SERVER_TEST_NO_LISTEN"), "1") != 0 &&
+      !listen_open (self, error))
+    return FALSE;
+  if (catch_up_ms > 0)
+    pg->catch_up_source = g_timeout_add (catch_up_ms, on_catch_up, self);
+  return TRUE;
+}
+
 static void
 pg_close (CairnServerCore *self)
 {
@@ -1255,6 +1435,10 @@ pg_close (CairnServerCore *self)
 
   if (pg == NULL)
     return;
+  g_clear_handle_id (&pg->listen_source, g_source_remove);
+  g_clear_handle_id (&pg->reconnect_source, g_source_remove);
+  g_clear_handle_id (&pg->catch_up_source, g_source_remove);
+  g_clear_pointer (&pg->listen_conn, PQfinish);
   if (pg->conn != NULL)
     PQfinish (pg->conn);
   g_clear_pointer (&pg->prepared, g_hash_table_unref);

@@ -89,6 +89,24 @@ CairnServerCore *cairn_server_core_open_database   (const char                  
                                                     GError                      **error);
 /* "sqlite" or "postgresql". */
 const char      *cairn_server_core_backend_name    (CairnServerCore *self);
+
+/* Called on the main loop when another process (or this one) committed
+ * events into workspace_id up to head; workspace_id NULL means "anything
+ * may have changed" (the periodic catch-up, or the watch connection came
+ * back after it was lost). Only a wake-up: the events are read from the
+ * store, so a lost call costs latency, never an event. */
+typedef void (*CairnCoreCommitFunc) (const char *workspace_id,
+                                     gint64      head,
+                                     gpointer    user_data);
+/* Watches the commits of every process sharing the store (PostgreSQL:
+ * LISTEN on a connection of its own, on the thread-default main context,
+ * reconnected when lost, and a call with NULL every catch_up_ms). A data
+ * folder has one process: no watch, TRUE. */
+gboolean         cairn_server_core_watch_commits   (CairnServerCore     *self,
+                                                    CairnCoreCommitFunc  func,
+                                                    gpointer             user_data,
+                                                    guint                catch_up_ms,
+                                                    GError             **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnServerCore, cairn_server_core_close)
 
 gint64           cairn_server_core_now   (CairnServerCore *self);

@@ -404,6 +404,18 @@ _cairn_server_cmd_serve (int    argc,
     }
 
   _cairn_server_setup (self, self->core, cert);
+  /* Other instances on the same PostgreSQL database: their commits wake
+   * this one's live connections. */
+  if (!cairn_server_core_watch_commits (self->core, _cairn_server_on_commit, self,
+                                        g_getenv ("CAIRN_SERVER_TEST_CATCH_UP_MS")
+                                          ? (guint) g_ascii_strtoull (g_getenv ("CAIRN_SERVER_TEST_CATCH_UP_MS"), NULL, 10)
+                                          : CATCH_UP_MS, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      _cairn_server_teardown (self, 0);
+      cairn_server_core_close (self->core);
+      return 1;
+    }
   self->max_live_per_user = o.max_live;
   self->max_conns_per_address = o.max_conns;
   self->request_timeout_s = o.request_timeout;
