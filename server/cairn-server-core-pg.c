@@ -1302,8 +1302,6 @@ pg_pull (CairnServerCore  *self,
   return g_steal_pointer (&reply);
 }
 
-/* ---- open / close --------------------------------------------------------- */
-
 /* ---- watching other instances' commits ------------------------------- */
 
 static void listen_lost (CairnServerCore *self);
@@ -1428,6 +1426,8 @@ cairn_server_core_watch_commits (CairnServerCore     *self,
   return TRUE;
 }
 
+/* ---- open / close --------------------------------------------------------- */
+
 static void
 pg_close (CairnServerCore *self)
 {
@@ -1531,4 +1531,176 @@ const char *
 cairn_server_core_backend_name (CairnServerCore *self)
 {
   return self->backend != NULL ? self->backend->name : "sqlite";
+}
+
+/* ---- migrate: a data folder into an empty database ------------------------ */
+
+/* Appends text as a field of COPY's text format. */
+static void
+copy_field (GString    *line,
+            const char *text)
+{
+  if (text == NULL)
+    {
+      g_string_append (line, "\\N");
+      return;
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    switch (*p)
+      {
+      case '\\': g_string_append (line, "\\\\"); break;
+      case '\t': g_string_append (line, "\\t"); break;
+      case '\n': g_string_append (line, "\\n"); break;
+      case '\r': g_string_append (line, "\\r"); break;
+      default: g_string_append_c (line, *p);
+      }
+}
+
+/* Copies every row of an SQLite query into a PostgreSQL table with COPY
+ * (in the open transaction); *out_rows says how many. */
+static gboolean
+copy_table (CairnServerCore  *from,
+            CairnServerCore  *to,
+            const char       *select_sql,
+            const char       *copy_sql,
+            guint64          *out_rows,
+            GError          **error)
+{
+  PGconn *conn = pg_of (to)->conn;
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(GString) buf = g_string_sized_new (1 << 20);
+  g_autoptr(PGresult) res = NULL;
+  int rc, cols;
+
+  *out_rows = 0;
+  if (sqlite3_prepare_v2 (from->db, select_sql, -1, &st, NULL) != SQLITE_OK)
+    return _cairn_core_db_error (from, error, "Cannot read the data folder");
+  res = PQexec (conn, copy_sql);
+  if (PQresultStatus (res) != PGRES_COPY_IN)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "Cannot copy into PostgreSQL (%s): %s", copy_sql, PQerrorMessage (conn));
+      return FALSE;
+    }
+  g_clear_pointer (&res, PQclear);
+  cols = sqlite3_column_count (st);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      for (int c = 0; c < cols; c++)
+        {
+          if (c > 0)
+            g_string_append_c (buf, '\t');
+          copy_field (buf, (const char *) sqlite3_column_text (st, c));
+        }
+      g_string_append_c (buf, '\n');
+      (*out_rows)++;
+      if (buf->len > (1 << 20) - 4096 || (*out_rows % 10000) == 0)
+        {
+          if (PQputCopyData (conn, buf->str, buf->len) != 1)
+            break;
+          g_string_truncate (buf, 0);
+        }
+    }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      PQputCopyEnd (conn, "the data folder could not be read");
+      while ((res = PQgetResult (conn)) != NULL)
+        PQclear (res);
+      return _cairn_core_db_error (from, error, "Cannot read the data folder");
+    }
+  if ((buf->len > 0 && PQputCopyData (conn, buf->str, buf->len) != 1) ||
+      PQputCopyEnd (conn, NULL) != 1)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "Cannot copy into PostgreSQL: %s", PQerrorMessage (conn));
+      return FALSE;
+    }
+  res = PQgetResult (conn);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "Cannot copy into PostgreSQL (%s): %s", copy_sql, PQresultErrorMessage (res));
+      while ((res = PQgetResult (conn)) != NULL)
+        PQclear (res);
+      return FALSE;
+    }
+  while ((res = PQgetResult (conn)) != NULL)
+    PQclear (res);
+  return TRUE;
+}
+
+gboolean
+cairn_server_core_migrate_to_database (const char  *data_dir,
+                                       const char  *uri,
+                                       GString     *report,
+                                       GError     **error)
+{
+  static const struct { const char *name, *select_sql, *copy_sql; } tables[] = {
+    { "users", "SELECT id, username, pwhash, created_at FROM users ORDER BY id",
+      "COPY users (id, username, pwhash, created_at) FROM STDIN" },
+    { "sessions", "SELECT id, user_id, token_hash, device, created_at, last_used_at FROM sessions",
+      "COPY sessions (id, user_id, token_hash, device, created_at, last_used_at) FROM STDIN" },
+    { "workspaces", "SELECT id, name, personal, history_id, head, created_at FROM workspaces",
+      "COPY workspaces (id, name, personal, history_id, head, created_at) FROM STDIN" },
+    { "members", "SELECT workspace_id, user_id, role, added_at FROM members",
+      "COPY members (workspace_id, user_id, role, added_at) FROM STDIN" },
+    { "events", "SELECT workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain "
+                "FROM events ORDER BY workspace_id, seq",
+      "COPY events (workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain) FROM STDIN" },
+    { "clients", "SELECT workspace_id, client_id, last_seq FROM clients",
+      "COPY clients (workspace_id, client_id, last_seq) FROM STDIN" },
+  };
+  g_autoptr(CairnServerCore) from = NULL;
+  g_autoptr(CairnServerCore) to = NULL;
+  g_autoptr(PGresult) count = NULL;
+  g_autoptr(PGresult) seq = NULL;
+
+  /* Opening runs the data folder's own migrations and repairs first. */
+  if (!(from = cairn_server_core_open (data_dir, NULL, error)) ||
+      !(to = cairn_server_core_open_database (uri, NULL, error)))
+    return FALSE;
+  if (!pg_exec (to, "BEGIN", error) ||
+      /* No instance may write while the copy runs. */
+      !pg_exec (to, "LOCK TABLE users, sessions, workspaces, members, events, clients IN EXCLUSIVE MODE", error) ||
+      !(count = pg_query (to, error, "Cannot check that the database is empty",
+                          "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM workspaces) + "
+                          "(SELECT count(*) FROM events) + (SELECT count(*) FROM sessions)", "")))
+    goto fail;
+  if (col_int (count, 0, 0) != 0)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS,
+                   "The PostgreSQL database %s is not empty (it has users, workspaces or events); "
+                   "migrate only into a new, empty database", PQdb (pg_of (to)->conn));
+      goto fail;
+    }
+  if (sqlite3_exec (from->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _cairn_core_db_error (from, error, "Cannot read the data folder");
+      goto fail;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      guint64 rows;
+
+      if (!copy_table (from, to, tables[i].select_sql, tables[i].copy_sql, &rows, error))
+        {
+          sqlite3_exec (from->db, "ROLLBACK", NULL, NULL, NULL);
+          goto fail;
+        }
+      if (report != NULL)
+        g_string_append_printf (report, "%s%" G_GUINT64_FORMAT " %s", i > 0 ? ", " : "", rows, tables[i].name);
+    }
+  sqlite3_exec (from->db, "ROLLBACK", NULL, NULL, NULL);
+  /* New users go on after the copied ids. */
+  if (!(seq = pg_query (to, error, "Cannot set the next user id",
+                        "SELECT setval(pg_get_serial_sequence('users', 'id'), "
+                        "(SELECT COALESCE(max(id), 0) + 1 FROM users), false)", "")) ||
+      !pg_commit (to, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  if (to != NULL)
+    pg_rollback (to);
+  return FALSE;
 }

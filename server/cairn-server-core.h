@@ -87,6 +87,16 @@ gboolean         cairn_server_core_is_database_uri (const char *location);
 CairnServerCore *cairn_server_core_open_database   (const char                   *uri,
                                                     const CairnServerCoreOptions *options,
                                                     GError                      **error);
+/* Copies a whole data folder's store (users with their password hashes,
+ * sessions, workspaces with their history ids and heads, members, logs,
+ * clients) into the PostgreSQL database at uri, in one transaction;
+ * ALREADY_EXISTS, changing nothing, when that database is not empty.
+ * Appends what was copied ("3 users, …") to report when non-NULL. The
+ * folder is only read; no server may run on either meanwhile. */
+gboolean         cairn_server_core_migrate_to_database (const char  *data_dir,
+                                                        const char  *uri,
+                                                        GString     *report,
+                                                        GError     **error);
 /* "sqlite" or "postgresql". */
 const char      *cairn_server_core_backend_name    (CairnServerCore *self);
 

@@ -252,6 +252,50 @@ fail:
   return 1;
 }
 
+/* `migrate --data DIR --database URI`: a data folder's whole store into
+ * an empty PostgreSQL database (docs/server.md, "Moving to PostgreSQL"). */
+static int
+cmd_migrate (int    argc,
+             char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *database = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the SQLite database to copy (required)", "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database, "Empty PostgreSQL database to copy into (or CAIRN_SERVER_DATABASE)", "URI" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- copy a data folder into an empty PostgreSQL database");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) report = g_string_new (NULL);
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("cairn-server migrate: %s\n", error->message);
+      return 2;
+    }
+  if (database == NULL && g_getenv ("CAIRN_SERVER_DATABASE") != NULL)
+    database = g_strdup (g_getenv ("CAIRN_SERVER_DATABASE"));
+  if (data_dir == NULL || database == NULL || argc != 1)
+    {
+      g_printerr ("Usage: cairn-server migrate --data DIR --database URI\n");
+      return 2;
+    }
+  if (!g_file_test (data_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_printerr ("cairn-server migrate: %s is not a folder\n", data_dir);
+      return 1;
+    }
+  if (!cairn_server_core_migrate_to_database (data_dir, database, report, &error))
+    {
+      g_printerr ("cairn-server migrate: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Copied %s\n", report->str);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -269,6 +313,8 @@ main (int    argc,
     return cmd_workspace (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "member"))
     return cmd_member (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "migrate"))
+    return cmd_migrate (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
     {
       g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
@@ -280,6 +326,7 @@ main (int    argc,
               "       cairn-server workspace list --data DIR|--database URI\n"
               "       cairn-server member list WORKSPACE --data DIR|--database URI\n"
               "       cairn-server member add|remove WORKSPACE USER --data DIR|--database URI\n"
+              "       cairn-server migrate --data DIR --database URI\n"
               "       cairn-server --version\n");
   return 2;
 }
