@@ -31,9 +31,10 @@ world_random (guint8  *buf,
 }
 
 CairnServerCore *
-core_test_open (const char     *dir,
-                CoreTestWorld  *world,
-                GError        **error)
+core_test_open_at (const char     *dir,
+                   const char     *uri,
+                   CoreTestWorld  *world,
+                   GError        **error)
 {
   CairnServerCoreOptions opts = {
     .clock = world_clock,
@@ -43,9 +44,18 @@ core_test_open (const char     *dir,
     .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN,
   };
 
-  if (cairn_test_backend_is_postgresql ())
-    return cairn_server_core_open_database (core_test_database (dir), &opts, error);
+  if (uri != NULL)
+    return cairn_server_core_open_database (uri, &opts, error);
   return cairn_server_core_open (dir, &opts, error);
+}
+
+CairnServerCore *
+core_test_open (const char     *dir,
+                CoreTestWorld  *world,
+                GError        **error)
+{
+  return core_test_open_at (dir, cairn_test_backend_is_postgresql () ? core_test_database (dir) : NULL,
+                            world, error);
 }
 
 /* dir -> the URI of the database that stands for it. */

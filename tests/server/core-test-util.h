@@ -23,6 +23,13 @@ CairnServerCore *core_test_open (const char     *dir,
                                  CoreTestWorld  *world,
                                  GError        **error);
 
+/* The same, on the data folder dir when uri is NULL, else on the
+ * PostgreSQL database at uri, whatever the run's backend. */
+CairnServerCore *core_test_open_at (const char     *dir,
+                                    const char     *uri,
+                                    CoreTestWorld  *world,
+                                    GError        **error);
+
 /* Under CAIRN_TEST_BACKEND=postgresql (pg-test-util.h) the core is opened
  * in a database that stands for dir: a fresh one the first time, the same
  * one after, until forgotten (dir removed). */

@@ -992,6 +992,118 @@ test_group_commit (Fixture       *f,
   g_free (rec.db_path);
 }
 
+/* `cairn-server migrate` at the core: 3 users, a shared workspace and
+ * 100,000 events in a data folder, copied into an empty PostgreSQL
+ * database, give the same answers there: every page of every log (seqs,
+ * chains, devices), heads, history ids, and tokens that still work; the
+ * next push goes on from the head, and a re-send gets its first seq. */
+static void
+test_migrate (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = cairn_test_pg_new_database ();
+  g_autofree char *alice_ws = NULL, *bob_ws = NULL;
+  g_autoptr(CairnWorkspaceInfo) team = NULL;
+  g_autoptr(CairnAuth) alice = NULL;
+  g_autoptr(CairnAuth) bob = NULL;
+  g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(CairnServerCore) sq = NULL;
+  const char *spaces[3];
+  gint64 n = 0;
+
+  /* This test's own data folder, whatever the run's backend. */
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  f->core = core_test_open_at (f->dir, NULL, &f->world, &error);
+  g_assert_no_error (error);
+  alice_ws = add_user (f, "alice");
+  bob_ws = add_user (f, "bob");
+  g_free (add_user (f, "cy"));
+  alice = login (f, "alice", "laptop");
+  bob = login (f, "bob", "phone");
+  team = cairn_server_core_workspace_create (f->core, alice, "Team", &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_member_add (f->core, alice, team->id, "bob", &error));
+  g_assert_true (cairn_server_core_member_add (f->core, alice, team->id, "cy", &error));
+  g_assert_no_error (error);
+  for (gint64 b = 0; b < 196; b++)
+    {
+      g_autoptr(GPtrArray) events = batch (b % 2 ? CLIENT_B : CLIENT_A, (b / 2) * 500 + 1, (b / 2) * 500 + 500);
+      g_autoptr(CairnPushReply) r = push_ok (f, b % 2 ? bob : alice, team->id, events, 500);
+    }
+  {
+    g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 2000);
+    g_autoptr(GPtrArray) b = batch (CLIENT_B, 1, 2000);
+
+    for (guint i = 0; i < 4; i++)
+      {
+        g_autoptr(GPtrArray) pa = g_ptr_array_new ();
+        g_autoptr(GPtrArray) pb = g_ptr_array_new ();
+        g_autoptr(CairnPushReply) ra = NULL;
+        g_autoptr(CairnPushReply) rb = NULL;
+
+        for (guint k = 0; k < 500; k++)
+          {
+            g_ptr_array_add (pa, g_ptr_array_index (a, i * 500 + k));
+            g_ptr_array_add (pb, g_ptr_array_index (b, i * 500 + k));
+          }
+        ra = push_ok (f, alice, alice_ws, pa, 500);
+        rb = push_ok (f, bob, bob_ws, pb, 500);
+      }
+  }
+  g_clear_pointer (&f->core, cairn_server_core_close);
+
+  g_assert_true (cairn_server_core_migrate_to_database (f->dir, uri, report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (report->str, ==, "3 users, 2 sessions, 4 workspaces, 6 members, 102000 events, 4 clients");
+  /* Not into a database that holds something. */
+  g_assert_false (cairn_server_core_migrate_to_database (f->dir, uri, NULL, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+
+  sq = core_test_open_at (f->dir, NULL, &f->world, &error);
+  g_assert_no_error (error);
+  f->core = core_test_open_at (NULL, uri, &f->world, &error);
+  g_assert_no_error (error);
+  spaces[0] = team->id;
+  spaces[1] = alice_ws;
+  spaces[2] = bob_ws;
+  for (guint s = 0; s < 3; s++)
+    {
+      CairnAuth *who = s == 2 ? bob : alice;
+      gint64 after = 0;
+
+      for (;;)
+        {
+          g_autoptr(CairnPullReply) p1 = cairn_server_core_pull (sq, who, spaces[s], after, 1000, &error);
+          g_autoptr(CairnPullReply) p2 = cairn_server_core_pull (f->core, who, spaces[s], after, 1000, &error);
+          g_autofree char *t1 = NULL, *t2 = NULL;
+
+          g_assert_no_error (error);
+          t1 = cairn_protocol_pull_reply_to_text (p1, NULL);
+          t2 = cairn_protocol_pull_reply_to_text (p2, NULL);
+          g_assert_cmpstr (t1, ==, t2);
+          n += p2->events->len;
+          if (!p2->more)
+            break;
+          after = ((CairnWireEvent *) g_ptr_array_index (p2->events, p2->events->len - 1))->seq;
+        }
+    }
+  g_assert_cmpint (n, ==, 102000);
+  {
+    g_autoptr(GPtrArray) again = batch (CLIENT_A, 49000, 49001);
+    g_autoptr(CairnPushReply) r = push_ok (f, alice, team->id, again, 1);
+    g_autoptr(GPtrArray) users = cairn_server_core_user_list (f->core, &error);
+    g_autofree char *dave_ws = NULL;
+
+    g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r->results, 0))->seq, ==, 97500);
+    g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (r->results, 1))->seq, ==, 98001);
+    g_assert_cmpuint (users->len, ==, 3);
+    /* New users get ids after the copied ones. */
+    dave_ws = add_user (f, "dave");
+  }
+}
+
 /* A store written by a newer server is refused with a message that says
  * so, and left as it is. */
 static void
@@ -1063,6 +1175,8 @@ main (int    argc,
       ADD ("repair-stored-args", test_repair_stored_args);
       ADD ("chain-migration", test_chain_migration);
     }
+  else
+    ADD ("migrate-to-postgresql", test_migrate);
 #undef ADD
 
   return g_test_run ();
