@@ -977,8 +977,44 @@ pg_head (CairnServerCore  *self,
          workspace_head (self, workspace_id, FALSE, out_head, out_history_id, error);
 }
 
+/* Appends text to a PostgreSQL array literal being built in arr ("{"
+ * already there): quoted, NULL for NULL. */
+static void
+array_add_text (GString    *arr,
+                const char *text)
+{
+  if (arr->len > 1)
+    g_string_append_c (arr, ',');
+  if (text == NULL)
+    {
+      g_string_append (arr, "NULL");
+      return;
+    }
+  g_string_append_c (arr, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (arr, '\\');
+      g_string_append_c (arr, *p);
+    }
+  g_string_append_c (arr, '"');
+}
+
+static void
+array_add_int (GString *arr,
+               gint64   value)
+{
+  if (arr->len > 1)
+    g_string_append_c (arr, ',');
+  g_string_append_printf (arr, "%" G_GINT64_FORMAT, value);
+}
+
 /* The push itself, in a transaction the caller opened and ends; the same
- * steps as push_locked() in cairn-server-core-log.c. */
+ * steps as push_locked() in cairn-server-core-log.c, in four round trips
+ * to the database whatever the batch's size: the workspace row locked
+ * (with the membership check and the chain at head), the clients' last
+ * client_seqs, every new event in one INSERT, and the clients, the head
+ * and the notification in one statement. */
 static CairnPushReply *
 push_locked (CairnServerCore  *self,
              const CairnAuth  *auth,
@@ -992,14 +1028,55 @@ push_locked (CairnServerCore  *self,
   g_autoptr(CairnPushReply) reply = g_new0 (CairnPushReply, 1);
   g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(PGresult) ws = NULL;
+  g_autoptr(PGresult) known = NULL;
+  g_autoptr(GString) ids = g_string_new ("{");
   g_autofree char *chain = NULL;
-  gboolean chain_read = FALSE;
   gint64 head;
 
   reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
-  if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
-      !workspace_head (self, workspace_id, TRUE, &head, &reply->history_id, error))
+  /* The row lock orders pushes into this workspace (docs/server.md). */
+  if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
+                       "SELECT w.head, w.history_id, m.role, "
+                       "(SELECT e.chain FROM events e WHERE e.workspace_id = w.id AND e.seq = w.head) "
+                       "FROM workspaces w LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = $2 "
+                       "WHERE w.id = $1 FOR UPDATE OF w", "ti", workspace_id, auth->user_id)))
     return NULL;
+  if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
+      return NULL;
+    }
+  head = col_int (ws, 0, 0);
+  reply->history_id = g_strdup (col_text (ws, 0, 1));
+  if (head == 0)
+    chain = g_strdup (CAIRN_CHAIN_ZERO);
+  else if (!PQgetisnull (ws, 0, 3) && cairn_chain_is_valid (col_text (ws, 0, 3)))
+    chain = g_strdup (col_text (ws, 0, 3));
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      CairnWireEvent *ev = g_ptr_array_index (events, i);
+
+      if (!g_hash_table_contains (clients, ev->client_id))
+        {
+          g_hash_table_insert (clients, ev->client_id, g_new0 (gint64, 1));
+          array_add_text (ids, ev->client_id);
+        }
+    }
+  g_string_append_c (ids, '}');
+  if (!(known = pg_query (self, error, "Cannot read the clients' state",
+                          "SELECT client_id, last_seq FROM clients WHERE workspace_id = $1 "
+                          "AND client_id = ANY ($2::text[])", "tt", workspace_id, ids->str)))
+    return NULL;
+  for (int i = 0; i < PQntuples (known); i++)
+    {
+      gint64 *last = g_hash_table_lookup (clients, col_text (known, i, 0));
+
+      if (last != NULL)
+        *last = col_int (known, i, 1);
+    }
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -1007,18 +1084,6 @@ push_locked (CairnServerCore  *self,
       gint64 *last = g_hash_table_lookup (clients, ev->client_id);
       CairnPushResult *r;
 
-      if (last == NULL)
-        {
-          g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a client's state",
-                                              "SELECT last_seq FROM clients WHERE workspace_id = $1 AND client_id = $2",
-                                              "tt", workspace_id, ev->client_id);
-          if (res == NULL)
-            return NULL;
-          last = g_new0 (gint64, 1);
-          if (PQntuples (res) > 0)
-            *last = col_int (res, 0, 0);
-          g_hash_table_insert (clients, ev->client_id, last);
-        }
       r = g_new0 (CairnPushResult, 1);
       r->client_id = g_strdup (ev->client_id);
       r->client_seq = ev->client_seq;
@@ -1043,28 +1108,10 @@ push_locked (CairnServerCore  *self,
         }
       else if (ev->client_seq == *last + 1)
         {
-          CairnWireEvent *stored;
-          g_autoptr(PGresult) res = NULL;
+          CairnWireEvent *stored = cairn_wire_event_copy (ev);
 
-          if (!chain_read)
-            {
-              if (head == 0)
-                chain = g_strdup (CAIRN_CHAIN_ZERO);
-              else
-                {
-                  g_autoptr(PGresult) c = pg_query (self, error, "Cannot read the log's chain",
-                                                    "SELECT chain FROM events WHERE workspace_id = $1 AND seq = $2",
-                                                    "ti", workspace_id, head);
-                  if (c == NULL)
-                    return NULL;
-                  if (PQntuples (c) > 0 && !PQgetisnull (c, 0, 0) && cairn_chain_is_valid (col_text (c, 0, 0)))
-                    chain = g_strdup (col_text (c, 0, 0));
-                }
-              chain_read = TRUE;
-            }
           r->seq = ++head;
           *last = ev->client_seq;
-          stored = cairn_wire_event_copy (ev);
           stored->seq = r->seq;
           g_clear_pointer (&stored->device, g_free);
           stored->device = g_strdup (auth->device);
@@ -1076,14 +1123,6 @@ push_locked (CairnServerCore  *self,
               chain = g_strdup (stored->chain);
             }
           g_ptr_array_add (appended, stored);
-          if (!(res = pg_query (self, error, "Cannot store an event",
-                                "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
-                                "version, args, created_at, device, chain) "
-                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                                "titititit" "t", workspace_id, stored->seq, stored->client_id,
-                                stored->client_seq, stored->name, stored->version, stored->args_json,
-                                stored->created_at, stored->device, stored->chain)))
-            return NULL;
         }
       else
         {
@@ -1100,28 +1139,61 @@ push_locked (CairnServerCore  *self,
 
   if (appended->len > 0)
     {
+      enum { SEQ, CLIENT, CLIENT_SEQ, NAME, VERSION, ARGS, CREATED, DEVICE, CHAIN, N_COLS };
+      GString *col[N_COLS];
+      g_autoptr(GString) cl_ids = g_string_new ("{");
+      g_autoptr(GString) cl_last = g_string_new ("{");
+      g_autoptr(PGresult) ins = NULL;
+      g_autoptr(PGresult) save = NULL;
       GHashTableIter iter;
       gpointer key, value;
-      g_autoptr(PGresult) res = NULL;
 
+      for (guint c = 0; c < N_COLS; c++)
+        col[c] = g_string_new ("{");
+      for (guint i = 0; i < appended->len; i++)
+        {
+          CairnWireEvent *e = g_ptr_array_index (appended, i);
+
+          array_add_int (col[SEQ], e->seq);
+          array_add_text (col[CLIENT], e->client_id);
+          array_add_int (col[CLIENT_SEQ], e->client_seq);
+          array_add_text (col[NAME], e->name);
+          array_add_int (col[VERSION], e->version);
+          array_add_text (col[ARGS], e->args_json);
+          array_add_int (col[CREATED], e->created_at);
+          array_add_text (col[DEVICE], e->device);
+          array_add_text (col[CHAIN], e->chain);
+        }
+      for (guint c = 0; c < N_COLS; c++)
+        g_string_append_c (col[c], '}');
       g_hash_table_iter_init (&iter, clients);
       while (g_hash_table_iter_next (&iter, &key, &value))
         {
-          g_autoptr(PGresult) c = pg_query (self, error, "Cannot store a client's state",
-                                            "INSERT INTO clients (workspace_id, client_id, last_seq) VALUES ($1, $2, $3) "
-                                            "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq",
-                                            "tti", workspace_id, (const char *) key, *(gint64 *) value);
-          if (c == NULL)
-            return NULL;
+          array_add_text (cl_ids, key);
+          array_add_int (cl_last, *(gint64 *) value);
         }
-      if (!(res = pg_query (self, error, "Cannot store a workspace's head",
-                            "UPDATE workspaces SET head = $1 WHERE id = $2", "it", head, workspace_id)))
+      g_string_append_c (cl_ids, '}');
+      g_string_append_c (cl_last, '}');
+      ins = pg_query (self, error, "Cannot store the events",
+                      "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, version, args, "
+                      "created_at, device, chain) SELECT $1, s.* FROM unnest ($2::bigint[], $3::text[], "
+                      "$4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], "
+                      "$10::text[]) AS s", "tttttttttt", workspace_id, col[SEQ]->str, col[CLIENT]->str,
+                      col[CLIENT_SEQ]->str, col[NAME]->str, col[VERSION]->str, col[ARGS]->str,
+                      col[CREATED]->str, col[DEVICE]->str, col[CHAIN]->str);
+      for (guint c = 0; c < N_COLS; c++)
+        g_string_free (col[c], TRUE);
+      if (ins == NULL)
         return NULL;
-      g_clear_pointer (&res, PQclear);
-      /* Wakes the other instances' live connections; delivered at commit
-       * (and dropped with a rolled-back push). */
-      if (!(res = pg_query (self, error, "Cannot notify the other instances",
-                            "SELECT pg_notify('cairn_commits', $1 || ' ' || $2)", "ti", workspace_id, head)))
+      /* The clients, the head, and a wake-up for the other instances
+       * (delivered at commit, dropped with a rolled-back push). */
+      if (!(save = pg_query (self, error, "Cannot store the workspace's head",
+                             "WITH c AS (INSERT INTO clients (workspace_id, client_id, last_seq) "
+                             "SELECT $1, s.* FROM unnest ($2::text[], $3::bigint[]) AS s "
+                             "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq), "
+                             "h AS (UPDATE workspaces SET head = $4 WHERE id = $1) "
+                             "SELECT pg_notify ('cairn_commits', $1 || ' ' || $4)",
+                             "ttti", workspace_id, cl_ids->str, cl_last->str, head)))
         return NULL;
     }
   reply->head = head;

@@ -12,8 +12,8 @@
 # fails or the script is interrupted. As root (CI) the cluster runs as the
 # postgres user (runuser). PostgreSQL that cannot start is a FAILURE (exit
 # 1), not a skip: build-aux/install-deps.sh --tests installs it.
-# fsync is off: the tests check the server's logic, not the disk's (the
-# benchmarks run their own cluster with fsync on).
+# fsync is off: the tests check the server's logic, not the disk's.
+# CAIRN_PG_FSYNC=on (the benchmarks) keeps PostgreSQL's defaults instead.
 set -u
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -43,8 +43,12 @@ if ! $as_pg "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UT
   cat "$dir/initdb.log" >&2
   exit 1
 fi
+durability="-c fsync=off -c full_page_writes=off"
+if [ "${CAIRN_PG_FSYNC:-off}" = "on" ]; then
+  durability=""
+fi
 if ! $as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-       -o "-k $dir -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
+       -o "-k $dir -c listen_addresses= $durability -c max_connections=200" \
        start >/dev/null 2>&1; then
   echo "with-postgres.sh: PostgreSQL did not start:" >&2
   cat "$dir/postgres.log" >&2
