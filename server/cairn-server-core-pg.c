@@ -1327,20 +1327,30 @@ pg_pull (CairnServerCore  *self,
   gsize bytes = 0;
   int n;
 
-  /* One snapshot for head and page, so the page never passes head. */
-  if (!pg_exec (self, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
+  g_autoptr(PGresult) ws = NULL;
+
+  /* Two round trips: the head (with the membership check), then the page
+   * up to that head. Events up to a head are committed with it, so the
+   * page is the log as it was at that head, whatever commits meanwhile. */
+  if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
+                       "SELECT w.head, w.history_id, m.role FROM workspaces w "
+                       "LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = $2 WHERE w.id = $1",
+                       "ti", workspace_id, auth->user_id)))
     return NULL;
-  if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
-      !workspace_head (self, workspace_id, FALSE, &reply->head, &reply->history_id, error) ||
-      !(res = pg_query (self, error, "Cannot read the log",
-                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                        "tii", workspace_id, after, (gint64) limit + 1)) ||
-      !pg_commit (self, error))
+  if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
     {
-      pg_rollback (self);
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
+                   "No workspace %s", workspace_id);
       return NULL;
     }
+  reply->head = col_int (ws, 0, 0);
+  reply->history_id = g_strdup (col_text (ws, 0, 1));
+  if (!(res = pg_query (self, error, "Cannot read the log",
+                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
+                        "chain FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
+                        "ORDER BY seq LIMIT $3",
+                        "tiii", workspace_id, after, (gint64) limit + 1, reply->head)))
+    return NULL;
   reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   n = PQntuples (res);
   for (int i = 0; i < n; i++)
