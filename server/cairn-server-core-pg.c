@@ -1010,11 +1010,12 @@ array_add_int (GString *arr,
 }
 
 /* The push itself, in a transaction the caller opened and ends; the same
- * steps as push_locked() in cairn-server-core-log.c, in four round trips
- * to the database whatever the batch's size: the workspace row locked
- * (with the membership check and the chain at head), the clients' last
- * client_seqs, every new event in one INSERT, and the clients, the head
- * and the notification in one statement. */
+ * steps as push_locked() in cairn-server-core-log.c, in two round trips
+ * to the database whatever the batch's size: the workspace row locked,
+ * with the membership check, the chain at head and the clients' last
+ * client_seqs; then every new event, the clients, the head and the
+ * notification in one statement. A refused push (gap, not a member) has
+ * written nothing: it fails before the second statement. */
 static CairnPushReply *
 push_locked (CairnServerCore  *self,
              const CairnAuth  *auth,
@@ -1029,18 +1030,30 @@ push_locked (CairnServerCore  *self,
   g_autoptr(GPtrArray) appended = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(PGresult) ws = NULL;
-  g_autoptr(PGresult) known = NULL;
   g_autoptr(GString) ids = g_string_new ("{");
   g_autofree char *chain = NULL;
   gint64 head;
 
   reply->results = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_push_result_free);
+  for (guint i = 0; i < events->len; i++)
+    {
+      CairnWireEvent *ev = g_ptr_array_index (events, i);
+
+      if (!g_hash_table_contains (clients, ev->client_id))
+        {
+          g_hash_table_insert (clients, ev->client_id, g_new0 (gint64, 1));
+          array_add_text (ids, ev->client_id);
+        }
+    }
+  g_string_append_c (ids, '}');
   /* The row lock orders pushes into this workspace (docs/server.md). */
   if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
                        "SELECT w.head, w.history_id, m.role, "
-                       "(SELECT e.chain FROM events e WHERE e.workspace_id = w.id AND e.seq = w.head) "
+                       "(SELECT e.chain FROM events e WHERE e.workspace_id = w.id AND e.seq = w.head), "
+                       "(SELECT string_agg (c.client_id || ' ' || c.last_seq, ',') FROM clients c "
+                       " WHERE c.workspace_id = w.id AND c.client_id = ANY ($3::text[])) "
                        "FROM workspaces w LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = $2 "
-                       "WHERE w.id = $1 FOR UPDATE OF w", "ti", workspace_id, auth->user_id)))
+                       "WHERE w.id = $1 FOR UPDATE OF w", "tit", workspace_id, auth->user_id, ids->str)))
     return NULL;
   if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
     {
@@ -1055,27 +1068,22 @@ push_locked (CairnServerCore  *self,
   else if (!PQgetisnull (ws, 0, 3) && cairn_chain_is_valid (col_text (ws, 0, 3)))
     chain = g_strdup (col_text (ws, 0, 3));
 
-  for (guint i = 0; i < events->len; i++)
+  if (!PQgetisnull (ws, 0, 4))
     {
-      CairnWireEvent *ev = g_ptr_array_index (events, i);
+      /* "client_id last_seq,…" (client ids are hex). */
+      g_auto(GStrv) pairs = g_strsplit (col_text (ws, 0, 4), ",", -1);
 
-      if (!g_hash_table_contains (clients, ev->client_id))
+      for (guint i = 0; pairs[i] != NULL; i++)
         {
-          g_hash_table_insert (clients, ev->client_id, g_new0 (gint64, 1));
-          array_add_text (ids, ev->client_id);
-        }
-    }
-  g_string_append_c (ids, '}');
-  if (!(known = pg_query (self, error, "Cannot read the clients' state",
-                          "SELECT client_id, last_seq FROM clients WHERE workspace_id = $1 "
-                          "AND client_id = ANY ($2::text[])", "tt", workspace_id, ids->str)))
-    return NULL;
-  for (int i = 0; i < PQntuples (known); i++)
-    {
-      gint64 *last = g_hash_table_lookup (clients, col_text (known, i, 0));
+          char *space = strchr (pairs[i], ' ');
+          gint64 *last;
 
-      if (last != NULL)
-        *last = col_int (known, i, 1);
+          if (space == NULL)
+            continue;
+          *space = '\0';
+          if ((last = g_hash_table_lookup (clients, pairs[i])) != NULL)
+            *last = g_ascii_strtoll (space + 1, NULL, 10);
+        }
     }
 
   for (guint i = 0; i < events->len; i++)
@@ -1143,7 +1151,6 @@ push_locked (CairnServerCore  *self,
       GString *col[N_COLS];
       g_autoptr(GString) cl_ids = g_string_new ("{");
       g_autoptr(GString) cl_last = g_string_new ("{");
-      g_autoptr(PGresult) ins = NULL;
       g_autoptr(PGresult) save = NULL;
       GHashTableIter iter;
       gpointer key, value;
@@ -1174,26 +1181,24 @@ push_locked (CairnServerCore  *self,
         }
       g_string_append_c (cl_ids, '}');
       g_string_append_c (cl_last, '}');
-      ins = pg_query (self, error, "Cannot store the events",
-                      "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, version, args, "
-                      "created_at, device, chain) SELECT $1, s.* FROM unnest ($2::bigint[], $3::text[], "
-                      "$4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], "
-                      "$10::text[]) AS s", "tttttttttt", workspace_id, col[SEQ]->str, col[CLIENT]->str,
-                      col[CLIENT_SEQ]->str, col[NAME]->str, col[VERSION]->str, col[ARGS]->str,
-                      col[CREATED]->str, col[DEVICE]->str, col[CHAIN]->str);
+      /* The events, the clients, the head, and a wake-up for the other
+       * instances (delivered at commit, dropped with a rolled-back push). */
+      save = pg_query (self, error, "Cannot store the events",
+                       "WITH e AS (INSERT INTO events (workspace_id, seq, client_id, client_seq, name, version, "
+                       "args, created_at, device, chain) SELECT $1, s.* FROM unnest ($2::bigint[], $3::text[], "
+                       "$4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], "
+                       "$10::text[]) AS s), "
+                       "c AS (INSERT INTO clients (workspace_id, client_id, last_seq) "
+                       "SELECT $1, s.* FROM unnest ($11::text[], $12::bigint[]) AS s "
+                       "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq), "
+                       "h AS (UPDATE workspaces SET head = $13 WHERE id = $1) "
+                       "SELECT pg_notify ('cairn_commits', $1 || ' ' || $13)",
+                       "tttttttttttti", workspace_id, col[SEQ]->str, col[CLIENT]->str,
+                       col[CLIENT_SEQ]->str, col[NAME]->str, col[VERSION]->str, col[ARGS]->str,
+                       col[CREATED]->str, col[DEVICE]->str, col[CHAIN]->str, cl_ids->str, cl_last->str, head);
       for (guint c = 0; c < N_COLS; c++)
         g_string_free (col[c], TRUE);
-      if (ins == NULL)
-        return NULL;
-      /* The clients, the head, and a wake-up for the other instances
-       * (delivered at commit, dropped with a rolled-back push). */
-      if (!(save = pg_query (self, error, "Cannot store the workspace's head",
-                             "WITH c AS (INSERT INTO clients (workspace_id, client_id, last_seq) "
-                             "SELECT $1, s.* FROM unnest ($2::text[], $3::bigint[]) AS s "
-                             "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq), "
-                             "h AS (UPDATE workspaces SET head = $4 WHERE id = $1) "
-                             "SELECT pg_notify ('cairn_commits', $1 || ' ' || $4)",
-                             "ttti", workspace_id, cl_ids->str, cl_last->str, head)))
+      if (save == NULL)
         return NULL;
     }
   reply->head = head;
@@ -1267,33 +1272,20 @@ pg_push (CairnServerCore  *self,
       g_free (pg->group_ws);
       pg->group_ws = g_strdup (workspace_id);
     }
-  if (!pg_exec (self, "SAVEPOINT cairn_push", error))
-    {
-      drop_group (self, "cannot set a savepoint");
-      return NULL;
-    }
+  /* No savepoint: a push refused for what it asks (a gap, not a member)
+   * fails before it writes anything, so it leaves the group as it was. A
+   * statement that failed (the database's error) aborted the transaction:
+   * the whole group is lost and reported so, and its clients push again. */
   reply = push_locked (self, auth, workspace_id, events, out_appended,
                        out_gap_client_id, out_expected, &local_error);
   if (reply == NULL)
     {
       g_clear_pointer (out_appended, g_ptr_array_unref);
-      if (!pg_exec (self, "ROLLBACK TO SAVEPOINT cairn_push", NULL))
-        {
-          /* Cannot undo this push alone: give up the whole group. */
-          drop_group (self, local_error->message);
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-    }
-  if (!pg_exec (self, "RELEASE SAVEPOINT cairn_push", error))
-    {
-      g_clear_pointer (out_appended, g_ptr_array_unref);
-      g_clear_pointer (&reply, cairn_push_reply_free);
-      drop_group (self, "cannot release a savepoint");
+      if (PQtransactionStatus (pg->conn) != PQTRANS_INTRANS)
+        drop_group (self, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (reply == NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
   return g_steal_pointer (&reply);
 }
 
