@@ -123,7 +123,8 @@ assert_log (Fixture *f,
           break;
         }
     }
-  g_assert_cmpint (after, ==, expected);
+  if (expected >= 0)
+    g_assert_cmpint (after, ==, expected);
   return after;
 }
 
@@ -301,6 +302,102 @@ test_retry_after_kill (Fixture       *f,
   assert_log (f, 1, 8);
 }
 
+typedef struct
+{
+  Fixture *f;
+  char     client[33];
+  GArray  *acked;      /* gint64 seq of client_seq i + 1, as answered */
+} KilledWriter;
+
+/* POSTs body and returns the answer's JSON for 200, NULL for anything
+ * else, a broken connection included (the server was killed). */
+static JsonNode *
+try_post (CairnTestServer *srv,
+          SoupSession     *session,
+          const char      *path,
+          const char      *token,
+          const char      *body)
+{
+  g_autofree char *url = g_strconcat (srv->base, path, NULL);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  answer = soup_session_send_and_read (session, msg, NULL, NULL);
+  if (answer == NULL || soup_message_get_status (msg) != 200)
+    return NULL;
+  return cairn_protocol_parse (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), G_MAXSIZE, NULL);
+}
+
+/* Pushes batches of 5 to instance 0 until it stops answering. */
+static gpointer
+killed_writer_thread (gpointer user_data)
+{
+  KilledWriter *w = user_data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 10, NULL);
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", w->f->ws);
+
+  for (gint64 from = 1;; from += 5)
+    {
+      g_autofree char *body = cairn_test_push_body (w->client, from, from + 4);
+      g_autoptr(JsonNode) answer = NULL;
+      g_autoptr(CairnPushReply) reply = NULL;
+
+      if (!(answer = try_post (w->f->srv[0], session, path, w->f->token, body)))
+        return NULL;
+      reply = cairn_protocol_decode_push_reply (answer, FALSE, NULL);
+      g_assert_nonnull (reply);
+      for (guint i = 0; i < reply->results->len; i++)
+        g_array_append_val (w->acked, ((CairnPushResult *) g_ptr_array_index (reply->results, i))->seq);
+    }
+}
+
+/* An instance killed with SIGKILL while writers push batches to it: every
+ * push it acknowledged is in the log the other instance serves, with the
+ * seqs it was answered with, and the writers go on there. */
+static void
+test_killed_mid_batch (Fixture       *f,
+                       gconstpointer  data)
+{
+  KilledWriter w[4];
+  GThread *threads[4];
+  gint64 total = 0;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      w[i].f = f;
+      w[i].acked = g_array_new (FALSE, FALSE, sizeof (gint64));
+      for (guint k = 0; k < 32; k++)
+        w[i].client[k] = "0123456789abcdef"[(i + 7) % 16];
+      w[i].client[32] = '\0';
+      threads[i] = g_thread_new ("writer", killed_writer_thread, &w[i]);
+    }
+  g_usleep (700 * 1000);
+  cairn_test_server_stop (f->srv[0], TRUE);
+  for (guint i = 0; i < 4; i++)
+    g_thread_join (threads[i]);
+  for (guint i = 0; i < 4; i++)
+    {
+      /* Everything again, to the other instance: the acknowledged part
+       * gets its seqs back, the rest is stored now. */
+      gint64 n = w[i].acked->len + 10;
+      g_autoptr(CairnPushReply) again = push_on (f, 1, w[i].client, 1, n);
+
+      g_assert_cmpuint (w[i].acked->len, >, 0);
+      for (guint k = 0; k < w[i].acked->len; k++)
+        g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (again->results, k))->seq, ==,
+                         g_array_index (w[i].acked, gint64, k));
+      total += n;
+      g_array_unref (w[i].acked);
+    }
+  /* Pushes that were committed but never answered are there too, once:
+   * the log holds at least every event now answered, gap-free. */
+  g_assert_cmpint (assert_log (f, 1, -1), >=, total);
+}
+
 /* A push, retried until it is answered 200: 503 (and connection errors)
  * while the database is away are what a client retries on. */
 static CairnPushReply *
@@ -383,6 +480,7 @@ main (int    argc,
   ADD ("concurrent-two", 2, test_concurrent);
   ADD ("concurrent-three", 3, test_concurrent);
   ADD ("retry-after-kill", 2, test_retry_after_kill);
+  ADD ("killed-mid-batch", 2, test_killed_mid_batch);
   ADD ("postgres-restart", 2, test_postgres_restart);
 #undef ADD
 
