@@ -1104,6 +1104,213 @@ test_migrate (Fixture       *f,
   }
 }
 
+/* ---- two cores on one PostgreSQL database, randomised ------------------ */
+
+#define RANDOM_SEEDS 50
+#define RANDOM_STEPS 60
+#define RANDOM_CLIENTS 4
+
+typedef struct
+{
+  char    id[33];
+  gint64  sent;        /* highest client_seq pushed (answered or not) */
+  GArray *acked;       /* seq of client_seq i + 1 once its push is committed */
+} RandomClient;
+
+typedef struct
+{
+  gboolean failed;
+} RandomGroup;
+
+static void
+on_random_group (const GError *error,
+                 gpointer      user_data)
+{
+  if (error != NULL)
+    ((RandomGroup *) user_data)->failed = TRUE;
+}
+
+/* Records a push's answer: a re-sent event must get the seq it was first
+ * answered with; a new one becomes acknowledged. */
+static void
+random_record (RandomClient   *c,
+               CairnPushReply *reply)
+{
+  for (guint i = 0; i < reply->results->len; i++)
+    {
+      CairnPushResult *r = g_ptr_array_index (reply->results, i);
+
+      if (r->client_seq <= (gint64) c->acked->len)
+        g_assert_cmpint (g_array_index (c->acked, gint64, r->client_seq - 1), ==, r->seq);
+      else
+        {
+          g_assert_cmpint (r->client_seq, ==, c->acked->len + 1);
+          g_array_append_val (c->acked, r->seq);
+        }
+    }
+}
+
+/* Commits core's open group and records its answers, kept in pending
+ * as (RandomClient*, CairnPushReply*) pairs. */
+static void
+random_flush (CairnServerCore *core,
+              RandomGroup     *group,
+              GPtrArray       *pending)
+{
+  g_assert_true (cairn_server_core_commit_group (core, NULL));
+  g_assert_false (group->failed);
+  for (guint i = 0; i < pending->len; i += 2)
+    {
+      random_record (g_ptr_array_index (pending, i), g_ptr_array_index (pending, i + 1));
+      cairn_push_reply_free (g_ptr_array_index (pending, i + 1));
+    }
+  g_ptr_array_set_size (pending, 0);
+}
+
+/* Two server cores (two instances, in one process) on one database, for
+ * RANDOM_SEEDS seeds: random clients push batches through either core,
+ * alone or grouped, re-send what they sent before, and sometimes skip a
+ * client_seq. Whatever the interleaving, both cores serve one identical
+ * log: seqs 1..head without a gap, each event once, each client's events
+ * in order, and every re-send answered with the first seq. (The
+ * simulation's properties, against real PostgreSQL; a core's open group
+ * is committed before the other core pushes, as two processes would wait
+ * for each other's row lock.) */
+static void
+test_two_cores_random (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CoreTestWorld world_b = { G_GINT64_CONSTANT (1764000000000), 0x2545f4914f6cdd1dull };
+  g_autoptr(CairnServerCore) b = core_test_open_at (NULL, core_test_database (f->dir), &world_b, &error);
+  g_autoptr(CairnAuth) auth_a = NULL;
+  g_autoptr(CairnAuth) auth_b = NULL;
+  g_autoptr(CairnSessionReply) session = NULL;
+  RandomGroup group_a = { FALSE }, group_b = { FALSE };
+  gint64 retry;
+
+  g_assert_no_error (error);
+  g_free (add_user (f, "alice"));
+  session = cairn_server_core_login (f->core, "alice", "correct horse", "laptop", NULL, &retry, &error);
+  g_assert_no_error (error);
+  auth_a = cairn_server_core_authenticate (f->core, session->token, &error);
+  auth_b = cairn_server_core_authenticate (b, session->token, &error);
+  g_assert_no_error (error);
+  cairn_server_core_set_group_func (f->core, on_random_group, &group_a);
+  cairn_server_core_set_group_func (b, on_random_group, &group_b);
+
+  for (guint seed = 1; seed <= RANDOM_SEEDS; seed++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      g_autoptr(CairnWorkspaceInfo) ws = cairn_server_core_workspace_create (f->core, auth_a, "Random", &error);
+      RandomClient clients[RANDOM_CLIENTS];
+      /* Grouped answers wait for their group's commit. */
+      g_autoptr(GPtrArray) pending_a = g_ptr_array_new ();
+      g_autoptr(GPtrArray) pending_b = g_ptr_array_new ();
+      GPtrArray *pending[2] = { pending_a, pending_b };
+      gint64 expected_head = 0;
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < RANDOM_CLIENTS; i++)
+        {
+          for (guint k = 0; k < 32; k++)
+            clients[i].id[k] = "0123456789abcdef"[(seed * 7 + i * 3 + k) % 16];
+          clients[i].id[32] = '\0';
+          clients[i].sent = 0;
+          clients[i].acked = g_array_new (FALSE, FALSE, sizeof (gint64));
+        }
+      for (guint step = 0; step < RANDOM_STEPS; step++)
+        {
+          guint which = g_rand_int_range (rand, 0, 2);
+          CairnServerCore *core = which == 0 ? f->core : b;
+          CairnServerCore *other = which == 0 ? b : f->core;
+          RandomGroup *own_group = which == 0 ? &group_a : &group_b;
+          RandomGroup *other_group = which == 0 ? &group_b : &group_a;
+          CairnAuth *auth = which == 0 ? auth_a : auth_b;
+          RandomClient *c = &clients[g_rand_int_range (rand, 0, RANDOM_CLIENTS)];
+          gint64 from, to;
+          gboolean grouped = g_rand_boolean (rand);
+          gboolean gap = g_rand_int_range (rand, 0, 10) == 0;
+          g_autoptr(GPtrArray) events = NULL;
+          g_autoptr(GPtrArray) appended = NULL;
+          g_autoptr(CairnPushReply) reply = NULL;
+          g_autoptr(GError) push_error = NULL;
+
+          /* The other core's open group first (it holds the row lock). */
+          random_flush (other, other_group, pending[1 - which]);
+          /* Now and then the last few again (a lost answer), plus new ones;
+           * or a batch that skips a client_seq. */
+          from = c->sent + 1 - g_rand_int_range (rand, 0, 4);
+          from = MAX (1, from);
+          to = c->sent + g_rand_int_range (rand, 1, 6);
+          if (gap)
+            from = to = c->sent + 2;
+          events = batch (c->id, from, to);
+          /* A push alone commits the core's open group first. */
+          if (!grouped)
+            random_flush (core, own_group, pending[which]);
+          if (grouped)
+            reply = cairn_server_core_push_grouped (core, auth, ws->id, events, &appended, NULL, NULL, &push_error);
+          else
+            reply = cairn_server_core_push (core, auth, ws->id, events, &appended, NULL, NULL, &push_error);
+          if (gap)
+            {
+              g_assert_null (reply);
+              g_assert_error (push_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_CLIENT_SEQ_GAP);
+              continue;
+            }
+          g_assert_no_error (push_error);
+          g_assert_nonnull (reply);
+          expected_head += appended->len;
+          g_assert_cmpint (reply->head, ==, expected_head);
+          c->sent = MAX (c->sent, to);
+          if (grouped)
+            {
+              g_ptr_array_add (pending[which], c);
+              g_ptr_array_add (pending[which], g_steal_pointer (&reply));
+              if (g_rand_int_range (rand, 0, 3) == 0)
+                random_flush (core, own_group, pending[which]);
+            }
+          else
+            random_record (c, reply);
+        }
+      random_flush (f->core, &group_a, pending_a);
+      random_flush (b, &group_b, pending_b);
+
+      /* One log, the same from both cores, matching every answer. */
+      {
+        g_autoptr(CairnPullReply) pa = cairn_server_core_pull (f->core, auth_a, ws->id, 0, 1000, &error);
+        g_autoptr(CairnPullReply) pb = cairn_server_core_pull (b, auth_b, ws->id, 0, 1000, &error);
+        g_autofree char *ta = NULL, *tb = NULL;
+        g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+
+        g_assert_no_error (error);
+        ta = cairn_protocol_pull_reply_to_text (pa, NULL);
+        tb = cairn_protocol_pull_reply_to_text (pb, NULL);
+        g_assert_cmpstr (ta, ==, tb);
+        g_assert_false (pa->more);
+        g_assert_cmpint (pa->head, ==, expected_head);
+        g_assert_cmpuint (pa->events->len, ==, expected_head);
+        for (guint i = 0; i < pa->events->len; i++)
+          {
+            CairnWireEvent *e = g_ptr_array_index (pa->events, i);
+            gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, e->client_id));
+
+            g_assert_cmpint (e->seq, ==, i + 1);
+            g_assert_cmpint (e->client_seq, ==, prev + 1);
+            g_hash_table_insert (last, e->client_id, GSIZE_TO_POINTER (e->client_seq));
+            for (guint k = 0; k < RANDOM_CLIENTS; k++)
+              if (g_str_equal (clients[k].id, e->client_id))
+                g_assert_cmpint (g_array_index (clients[k].acked, gint64, e->client_seq - 1), ==, e->seq);
+          }
+      }
+      for (guint i = 0; i < RANDOM_CLIENTS; i++)
+        g_array_unref (clients[i].acked);
+    }
+  cairn_server_core_set_group_func (b, NULL, NULL);
+  cairn_server_core_set_group_func (f->core, NULL, NULL);
+}
+
 /* A store written by a newer server is refused with a message that says
  * so, and left as it is. */
 static void
@@ -1176,7 +1383,10 @@ main (int    argc,
       ADD ("chain-migration", test_chain_migration);
     }
   else
-    ADD ("migrate-to-postgresql", test_migrate);
+    {
+      ADD ("migrate-to-postgresql", test_migrate);
+      ADD ("two-cores-random", test_two_cores_random);
+    }
 #undef ADD
 
   return g_test_run ();
