@@ -241,6 +241,7 @@ cairn_event_unref (CairnEvent *self)
   json_object_unref (self->args);
   g_free (self->client_id);
   g_free (self->device);
+  g_free (self->user);
   g_free (self);
 }
 
@@ -254,6 +255,7 @@ _cairn_event_copy (const CairnEvent *src)
   self->created_at = src->created_at;
   self->seq = src->seq;
   self->device = g_strdup (src->device);
+  self->user = g_strdup (src->user);
   return self;
 }
 
@@ -851,6 +853,8 @@ cairn_event_to_json (const CairnEvent *self)
     json_object_set_int_member (obj, "seq", self->seq);
   if (self->device != NULL)
     json_object_set_string_member (obj, "device", self->device);
+  if (self->user != NULL)
+    json_object_set_string_member (obj, "user", self->user);
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, obj);
@@ -973,7 +977,7 @@ cairn_event_new_from_json (JsonNode  *node,
 {
   JsonObject *obj;
   JsonNode *args;
-  const char *name = NULL, *client_id = NULL, *device = NULL;
+  const char *name = NULL, *client_id = NULL, *device = NULL, *user = NULL;
   gint64 version = 0, client_seq = 0, created_at = 0, seq = 0;
   CairnEvent *self;
 
@@ -993,7 +997,8 @@ cairn_event_new_from_json (JsonNode  *node,
       !get_int_member (obj, "client_seq", TRUE, 0, &client_seq, error) ||
       !get_int_member (obj, "created_at", TRUE, 0, &created_at, error) ||
       !get_int_member (obj, "seq", TRUE, 0, &seq, error) ||
-      !get_string_member (obj, "device", TRUE, &device, error))
+      !get_string_member (obj, "device", TRUE, &device, error) ||
+      !get_string_member (obj, "user", TRUE, &user, error))
     return NULL;
 
   if (*name == '\0' || strlen (name) > 100 || !g_utf8_validate (name, -1, NULL))
@@ -1020,6 +1025,12 @@ cairn_event_new_from_json (JsonNode  *node,
                    "Event: “device” is not valid UTF-8");
       return NULL;
     }
+  if (user != NULL && !g_utf8_validate (user, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “user” is not valid UTF-8");
+      return NULL;
+    }
 
   args = json_object_get_member (obj, "args");
   if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
@@ -1035,6 +1046,7 @@ cairn_event_new_from_json (JsonNode  *node,
   self->created_at = created_at;
   self->seq = seq;
   self->device = g_strdup (device);
+  self->user = g_strdup (user);
   return self;
 }
 

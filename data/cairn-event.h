@@ -44,6 +44,7 @@ struct _CairnEvent
   gint64      created_at;  /* unix milliseconds, for display only */
   gint64      seq;         /* server order, 0 while pending */
   char       *device;      /* device name the server saw it from, or NULL */
+  char       *user;        /* user who pushed it (server events since issue 15), or NULL */
 
   /*< private >*/
   gatomicrefcount ref_count;
@@ -73,7 +74,7 @@ gboolean    cairn_event_check_limits  (const CairnEvent *self,
                                        GError          **error);
 
 /* Wire/JSON form: {"name","version","args","client_id","client_seq",
- * "created_at"[, "seq"][, "device"]}. Parsing checks shape and types only;
+ * "created_at"[, "seq"][, "device"][, "user"]}. Parsing checks shape and types only;
  * call cairn_event_validate() for the args. */
 JsonNode   *cairn_event_to_json       (const CairnEvent *self);
 CairnEvent *cairn_event_new_from_json (JsonNode        *node,

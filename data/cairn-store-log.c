@@ -193,6 +193,8 @@ _cairn_store_bind_event (CairnStore       *self,
         rc = sqlite3_bind_int64 (stmt, i, event->created_at);
       else if (g_strcmp0 (param, ":device") == 0)
         rc = sqlite3_bind_text (stmt, i, event->device, -1, SQLITE_STATIC);
+      else if (g_strcmp0 (param, ":user") == 0)
+        rc = sqlite3_bind_text (stmt, i, event->user, -1, SQLITE_STATIC);
     }
 
   if (rc != SQLITE_OK)
@@ -216,8 +218,8 @@ _cairn_store_insert_log (CairnStore       *self,
    * seq > 1 gives NULL (unknown). */
   stmt = _cairn_store_prepare (self,
                                "INSERT INTO log (seq, client_id, client_seq, name, version, "
-                               "args, created_at, device, chain, skipped) VALUES (:seq, :client_id, "
-                               ":client_seq, :name, :version, :args, :created_at, :device, "
+                               "args, created_at, device, user_name, chain, skipped) VALUES (:seq, :client_id, "
+                               ":client_seq, :name, :version, :args, :created_at, :device, :user, "
                                "cairn_chain (CASE :seq WHEN 1 THEN '" CAIRN_CHAIN_ZERO "' "
                                "ELSE (SELECT chain FROM log WHERE seq = :seq - 1) END, "
                                ":client_id, :client_seq), ?)",

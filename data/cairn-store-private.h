@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 12
+#define CAIRN_STORE_SCHEMA_VERSION 13
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -237,6 +237,13 @@ gboolean      _cairn_store_commit_several      (CairnStore       *self,
                                                 const char       *name,
                                                 guint             version,
                                                 GPtrArray        *args,
+                                                GError          **error);
+
+/* Commits @batch (CairnEvent*, made with cairn_event_new(): name, version
+ * and args only) as local events in one transaction, in order, with one
+ * ::changed: all or none, each checked first (issue 15: a revert). */
+gboolean      _cairn_store_commit_batch        (CairnStore       *self,
+                                                GPtrArray        *batch,
                                                 GError          **error);
 
 /* The args of the note.edited events that carry @ops, each within the

@@ -319,6 +319,7 @@ static const char schema_sql[] =
   "  created_at BIGINT NOT NULL,"
   "  device TEXT,"
   "  chain TEXT,"
+  "  username TEXT,"
   "  PRIMARY KEY (workspace_id, seq),"
   "  UNIQUE (workspace_id, client_id, client_seq));"
   "CREATE TABLE clients ("
@@ -1123,6 +1124,8 @@ push_locked (CairnServerCore  *self,
           stored->seq = r->seq;
           g_clear_pointer (&stored->device, g_free);
           stored->device = g_strdup (auth->device);
+          g_clear_pointer (&stored->user, g_free);
+          stored->user = g_strdup (auth->username);
           g_clear_pointer (&stored->chain, g_free);
           if (chain != NULL)
             {
@@ -1147,7 +1150,7 @@ push_locked (CairnServerCore  *self,
 
   if (appended->len > 0)
     {
-      enum { SEQ, CLIENT, CLIENT_SEQ, NAME, VERSION, ARGS, CREATED, DEVICE, CHAIN, N_COLS };
+      enum { SEQ, CLIENT, CLIENT_SEQ, NAME, VERSION, ARGS, CREATED, DEVICE, CHAIN, USER, N_COLS };
       GString *col[N_COLS];
       g_autoptr(GString) cl_ids = g_string_new ("{");
       g_autoptr(GString) cl_last = g_string_new ("{");
@@ -1170,6 +1173,7 @@ push_locked (CairnServerCore  *self,
           array_add_int (col[CREATED], e->created_at);
           array_add_text (col[DEVICE], e->device);
           array_add_text (col[CHAIN], e->chain);
+          array_add_text (col[USER], e->user);
         }
       for (guint c = 0; c < N_COLS; c++)
         g_string_append_c (col[c], '}');
@@ -1185,17 +1189,18 @@ push_locked (CairnServerCore  *self,
        * instances (delivered at commit, dropped with a rolled-back push). */
       save = pg_query (self, error, "Cannot store the events",
                        "WITH e AS (INSERT INTO events (workspace_id, seq, client_id, client_seq, name, version, "
-                       "args, created_at, device, chain) SELECT $1, s.* FROM unnest ($2::bigint[], $3::text[], "
-                       "$4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], "
-                       "$10::text[]) AS s), "
+                       "args, created_at, device, chain, username) SELECT $1, s.* FROM unnest ($2::bigint[], "
+                       "$3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], "
+                       "$10::text[], $14::text[]) AS s), "
                        "c AS (INSERT INTO clients (workspace_id, client_id, last_seq) "
                        "SELECT $1, s.* FROM unnest ($11::text[], $12::bigint[]) AS s "
                        "ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_seq = excluded.last_seq), "
                        "h AS (UPDATE workspaces SET head = $13 WHERE id = $1) "
                        "SELECT pg_notify ('cairn_commits', $1 || ' ' || $13)",
-                       "tttttttttttti", workspace_id, col[SEQ]->str, col[CLIENT]->str,
+                       "ttttttttttttit", workspace_id, col[SEQ]->str, col[CLIENT]->str,
                        col[CLIENT_SEQ]->str, col[NAME]->str, col[VERSION]->str, col[ARGS]->str,
-                       col[CREATED]->str, col[DEVICE]->str, col[CHAIN]->str, cl_ids->str, cl_last->str, head);
+                       col[CREATED]->str, col[DEVICE]->str, col[CHAIN]->str, cl_ids->str, cl_last->str, head,
+                       col[USER]->str);
       for (guint c = 0; c < N_COLS; c++)
         g_string_free (col[c], TRUE);
       if (save == NULL)
@@ -1339,7 +1344,7 @@ pg_pull (CairnServerCore  *self,
   reply->history_id = g_strdup (col_text (ws, 0, 1));
   if (!(res = pg_query (self, error, "Cannot read the log",
                         "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
+                        "chain, username FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
                         "ORDER BY seq LIMIT $3",
                         "tiii", workspace_id, after, (gint64) limit + 1, reply->head)))
     return NULL;
@@ -1362,6 +1367,8 @@ pg_pull (CairnServerCore  *self,
         ev->device = g_strdup (col_text (res, i, 7));
       if (!PQgetisnull (res, i, 8))
         ev->chain = g_strdup (col_text (res, i, 8));
+      if (!PQgetisnull (res, i, 9))
+        ev->user = g_strdup (col_text (res, i, 9));
       /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
       size = cairn_wire_event_size_bound (ev);
       if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
@@ -1718,9 +1725,10 @@ cairn_server_core_migrate_to_database (const char  *data_dir,
       "COPY workspaces (id, name, personal, history_id, head, created_at) FROM STDIN" },
     { "members", "SELECT workspace_id, user_id, role, added_at FROM members",
       "COPY members (workspace_id, user_id, role, added_at) FROM STDIN" },
-    { "events", "SELECT workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain "
-                "FROM events ORDER BY workspace_id, seq",
-      "COPY events (workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain) FROM STDIN" },
+    { "events", "SELECT workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain, "
+                "username FROM events ORDER BY workspace_id, seq",
+      "COPY events (workspace_id, seq, client_id, client_seq, name, version, args, created_at, device, chain, "
+      "username) FROM STDIN" },
     { "clients", "SELECT workspace_id, client_id, last_seq FROM clients",
       "COPY clients (workspace_id, client_id, last_seq) FROM STDIN" },
   };

@@ -384,12 +384,18 @@ test_killed_mid_batch (Fixture       *f,
       /* Everything again, to the other instance: the acknowledged part
        * gets its seqs back, the rest is stored now. */
       gint64 n = w[i].acked->len + 10;
-      g_autoptr(CairnPushReply) again = push_on (f, 1, w[i].client, 1, n);
 
       g_assert_cmpuint (w[i].acked->len, >, 0);
-      for (guint k = 0; k < w[i].acked->len; k++)
-        g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (again->results, k))->seq, ==,
-                         g_array_index (w[i].acked, gint64, k));
+      /* At most 500 events a push. */
+      for (gint64 from = 1; from <= n; from += 500)
+        {
+          g_autoptr(CairnPushReply) again = push_on (f, 1, w[i].client, from, MIN (n, from + 499));
+
+          for (guint k = 0; k < again->results->len; k++)
+            if (from + k <= (gint64) w[i].acked->len)
+              g_assert_cmpint (((CairnPushResult *) g_ptr_array_index (again->results, k))->seq, ==,
+                               g_array_index (w[i].acked, gint64, from + k - 1));
+        }
       total += n;
       g_array_unref (w[i].acked);
     }
