@@ -9,12 +9,13 @@ build_pkgs=(
   gcc libc6-dev pkg-config meson ninja-build gettext git
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
   libjson-glib-dev libsqlite3-dev libsodium-dev libsecret-1-dev
-  glib-networking
+  glib-networking libpq-dev
 )
 test_pkgs=(
   xvfb xauth dbus-daemon dbus-x11 desktop-file-utils appstream
   flatpak-builder python3 python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
   clang libclang-rt-14-dev openssl gnome-keyring nginx
+  postgresql
 )
 
 want=("${build_pkgs[@]}")

@@ -45,6 +45,8 @@ cairn_server_core_head (CairnServerCore  *self,
                         GError          **error)
 {
   _cairn_core_settle (self);
+  if (self->backend != NULL)
+    return self->backend->head (self, auth, workspace_id, out_head, out_history_id, error);
   return cairn_server_core_check_member (self, auth, workspace_id, error) &&
          workspace_head (self, workspace_id, out_head, out_history_id, error);
 }
@@ -308,6 +310,12 @@ cairn_server_core_push (CairnServerCore  *self,
   g_return_val_if_fail (events != NULL && events->len > 0, NULL);
 
   push_outputs_init (out_appended, out_gap_client_id, out_expected);
+  if (self->backend != NULL)
+    {
+      _cairn_core_settle (self);
+      return self->backend->push (self, auth, workspace_id, events, FALSE, out_appended,
+                                  out_gap_client_id, out_expected, error);
+    }
   if (!_cairn_core_begin (self, error))
     return NULL;
   if (!(reply = push_locked (self, auth, workspace_id, events, out_appended,
@@ -354,6 +362,9 @@ cairn_server_core_push_grouped (CairnServerCore  *self,
   g_return_val_if_fail (self->group_done != NULL, NULL);
 
   push_outputs_init (out_appended, out_gap_client_id, out_expected);
+  if (self->backend != NULL)
+    return self->backend->push (self, auth, workspace_id, events, TRUE, out_appended,
+                                out_gap_client_id, out_expected, error);
   if (self->in_group && sqlite3_get_autocommit (self->db))
     {
       /* SQLite rolled the group's transaction back by itself (an I/O
@@ -429,7 +440,9 @@ cairn_server_core_commit_group (CairnServerCore  *self,
   if (!self->in_group)
     return TRUE;
   self->in_group = FALSE;
-  if (sqlite3_get_autocommit (self->db))
+  if (self->backend != NULL)
+    ok = self->backend->commit_group (self, &local_error);
+  else if (sqlite3_get_autocommit (self->db))
     {
       /* Rolled back by SQLite itself (an I/O error or a full disk):
        * nothing of the group is stored. */
@@ -476,6 +489,8 @@ cairn_server_core_pull (CairnServerCore  *self,
   g_return_val_if_fail (limit > 0, NULL);
 
   _cairn_core_settle (self);
+  if (self->backend != NULL)
+    return self->backend->pull (self, auth, workspace_id, after, limit, error);
 
   if (!cairn_server_core_check_member (self, auth, workspace_id, error) ||
       !workspace_head (self, workspace_id, &reply->head, &reply->history_id, error))

@@ -11,6 +11,7 @@
 
 #include "cairn-sqlite.h"
 #include "cairn-server-core.h"
+#include "cairn-server-core-backend.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,9 @@ struct _CairnServerCore
   gboolean                in_group;
   CairnCoreGroupFunc      group_done;
   gpointer                group_done_data;
+  /* Another storage than the SQLite file (NULL: db above); its state. */
+  const CairnCoreBackend *backend;
+  gpointer                backend_data;
 };
 
 /* ---- SQLite (cairn-server-core.c) ------------------------------------ */
@@ -79,6 +83,11 @@ void          _cairn_core_rollback  (CairnServerCore *self);
 /* A text column, "" for NULL. */
 const char   *_cairn_core_col_text  (sqlite3_stmt    *st,
                                      int              col);
+
+/* A core with options (NULL: defaults) and no storage yet; FALSE with
+ * the error when libsodium cannot start. */
+CairnServerCore *_cairn_core_new (const CairnServerCoreOptions  *options,
+                                  GError                       **error);
 
 /* ---- randomness (cairn-server-core.c) -------------------------------- */
 

@@ -136,9 +136,22 @@ cairn_server_core_login_begin (CairnServerCore  *self,
   if (addr_key != NULL)
     counter_fail (self, self->login_addr, addr_key, now);
 
-  if (!(st = _cairn_core_stmt (self, "SELECT pwhash FROM users WHERE username = ?", error)) ||
-      !_cairn_core_bind (self, st, error, "t", username) ||
-      !_cairn_core_step_row (self, st, &row, error))
+  if (self->backend != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if ((hash = self->backend->user_pwhash (self, username, &local_error)) != NULL)
+        return hash;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      row = FALSE;
+    }
+  else if (!(st = _cairn_core_stmt (self, "SELECT pwhash FROM users WHERE username = ?", error)) ||
+           !_cairn_core_bind (self, st, error, "t", username) ||
+           !_cairn_core_step_row (self, st, &row, error))
     return NULL;
   if (row)
     {
@@ -202,7 +215,12 @@ cairn_server_core_login_finish (CairnServerCore    *self,
   token = _cairn_core_random_hex (self, 32);
   token_hash = hash_token (token);
   session_id = _cairn_core_random_uuid (self);
-  if (!(st = _cairn_core_stmt (self, "INSERT INTO sessions (id, user_id, token_hash, device, created_at, last_used_at) "
+  if (self->backend != NULL)
+    {
+      if (!self->backend->session_insert (self, session_id, uid, token_hash, device, now, error))
+        return FALSE;
+    }
+  else if (!(st = _cairn_core_stmt (self, "INSERT INTO sessions (id, user_id, token_hash, device, created_at, last_used_at) "
                                      "VALUES (?, ?, ?, ?, ?, ?)", error)) ||
       !_cairn_core_bind (self, st, error, "tittii", session_id, uid, token_hash, device, now, now) ||
       !_cairn_core_step_done (self, st, error))
@@ -275,6 +293,21 @@ cairn_server_core_authenticate (CairnServerCore  *self,
       return NULL;
     }
   token_hash = hash_token (token);
+  if (self->backend != NULL)
+    {
+      g_autoptr(GError) find_error = NULL;
+
+      if (!(auth = self->backend->session_find (self, token_hash, &last_used, &find_error)))
+        {
+          if (find_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&find_error));
+          else
+            g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
+                                 "Unknown or revoked token; log in again");
+          return NULL;
+        }
+      goto found;
+    }
   if (!(st = _cairn_core_stmt (self, "SELECT s.id, s.user_id, u.username, s.device, s.last_used_at "
                                      "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", error)) ||
       !_cairn_core_bind (self, st, error, "t", token_hash) ||
@@ -294,6 +327,7 @@ cairn_server_core_authenticate (CairnServerCore  *self,
   last_used = sqlite3_column_int64 (st, 4);
   sqlite3_reset (st);
 
+found:
   if (now - last_used > self->options.session_idle_ms)
     {
       g_set_error_literal (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
@@ -306,7 +340,9 @@ cairn_server_core_authenticate (CairnServerCore  *self,
 
       /* Bookkeeping only: when it cannot be written (a full disk) the
        * request goes on, so that reads keep being served. */
-      if (!(st = _cairn_core_stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", &touch_error)) ||
+      if (self->backend != NULL
+          ? !self->backend->session_touch (self, auth->session_id, now, G_MININT64, &touch_error)
+          : !(st = _cairn_core_stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ?", &touch_error)) ||
           !_cairn_core_bind (self, st, &touch_error, "it", now, auth->session_id) ||
           !_cairn_core_step_done (self, st, &touch_error))
         {
@@ -331,6 +367,14 @@ cairn_server_core_still_allowed (CairnServerCore *self,
   gboolean row = FALSE;
   gint64 last_used;
 
+  if (self->backend != NULL)
+    {
+      last_used = self->backend->session_allowed (self, auth->session_id, workspace_id, &error);
+      if (error != NULL)
+        g_warning ("Cannot check a live connection's rights: %s", error->message);
+      return last_used >= 0 &&
+             cairn_server_core_now (self) - last_used <= self->options.session_idle_ms;
+    }
   if (!(st = _cairn_core_stmt (self, "SELECT s.last_used_at FROM sessions s JOIN members m ON m.user_id = s.user_id "
                                      "WHERE s.id = ? AND m.workspace_id = ?", &error)) ||
       !_cairn_core_bind (self, st, &error, "tt", auth->session_id, workspace_id) ||
@@ -362,6 +406,9 @@ cairn_server_core_touch_session (CairnServerCore  *self,
   sqlite3_stmt *st;
 
   /* An expired session stays expired: use cannot bring it back. */
+  if (self->backend != NULL)
+    return self->backend->session_touch (self, auth->session_id, now,
+                                         now - self->options.session_idle_ms, error);
   if (!(st = _cairn_core_stmt (self, "UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at >= ?", error)) ||
       !_cairn_core_bind (self, st, error, "iti", now, auth->session_id, now - self->options.session_idle_ms) ||
       !_cairn_core_step_done (self, st, error))
@@ -378,6 +425,8 @@ cairn_server_core_sessions (CairnServerCore  *self,
   sqlite3_stmt *st;
   gboolean row;
 
+  if (self->backend != NULL)
+    return self->backend->sessions (self, auth, error);
   if (!(st = _cairn_core_stmt (self, "SELECT id, device, created_at, last_used_at FROM sessions "
                                      "WHERE user_id = ? ORDER BY created_at DESC, id", error)) ||
       !_cairn_core_bind (self, st, error, "i", auth->user_id))
@@ -411,6 +460,8 @@ cairn_server_core_revoke_session (CairnServerCore *self,
 
   _cairn_core_settle (self);
 
+  if (self->backend != NULL)
+    return self->backend->session_revoke (self, auth, session_id, error);
   if (!(st = _cairn_core_stmt (self, "DELETE FROM sessions WHERE id = ? AND user_id = ?", error)) ||
       !_cairn_core_bind (self, st, error, "ti", session_id, auth->user_id) ||
       !_cairn_core_step_done (self, st, error))

@@ -75,6 +75,8 @@ _cairn_core_user_id (CairnServerCore *self,
   gboolean row;
   gint64 id;
 
+  if (self->backend != NULL)
+    return self->backend->user_id (self, username, error);
   if (!(st = _cairn_core_stmt (self, "SELECT id FROM users WHERE username = ?", error)) ||
       !_cairn_core_bind (self, st, error, "t", username) ||
       !_cairn_core_step_row (self, st, &row, error))
@@ -112,6 +114,8 @@ cairn_server_core_user_add (CairnServerCore  *self,
     }
   if (!(hash = hash_new_password (self, password, error)))
     return FALSE;
+  if (self->backend != NULL)
+    return self->backend->user_add (self, username, hash, out_workspace_id, error);
 
   if (!_cairn_core_begin (self, error))
     return FALSE;
@@ -157,6 +161,8 @@ cairn_server_core_user_passwd (CairnServerCore  *self,
 
   if (!(hash = hash_new_password (self, password, error)))
     return FALSE;
+  if (self->backend != NULL)
+    return self->backend->user_passwd (self, username, hash, error);
   if (!_cairn_core_begin (self, error))
     return FALSE;
   if (!(uid = _cairn_core_user_id (self, username, error)) ||
@@ -184,6 +190,8 @@ cairn_server_core_user_remove (CairnServerCore  *self,
   gboolean row;
   gint64 uid;
 
+  if (self->backend != NULL)
+    return self->backend->user_remove (self, username, error);
   if (!_cairn_core_begin (self, error))
     return FALSE;
   if (!(uid = _cairn_core_user_id (self, username, error)))
@@ -245,6 +253,8 @@ cairn_server_core_user_list (CairnServerCore  *self,
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *st;
 
+  if (self->backend != NULL)
+    return self->backend->user_list (self, error);
   if (!(st = _cairn_core_stmt (self, "SELECT username FROM users ORDER BY username", error)) ||
       !read_texts (self, st, out, error))
     return NULL;

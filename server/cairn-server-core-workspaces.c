@@ -100,6 +100,8 @@ cairn_server_core_workspaces (CairnServerCore  *self,
 {
   sqlite3_stmt *st;
 
+  if (self->backend != NULL)
+    return self->backend->workspaces (self, auth, error);
   if (!(st = _cairn_core_stmt (self, WORKSPACE_SELECT
                                      "JOIN members m ON m.workspace_id = w.id AND m.user_id = ? "
                                      "ORDER BY (w.personal AND mo.user_id = m.user_id) DESC, w.name, w.id", error)) ||
@@ -123,10 +125,15 @@ cairn_server_core_workspace_create (CairnServerCore *self,
                            "A workspace name must be 1 to 200 bytes of text without control characters");
       return NULL;
     }
-  if (!_cairn_core_begin (self, error))
+  if (self->backend != NULL)
+    {
+      if (!(id = self->backend->workspace_create (self, auth, name, error)))
+        return NULL;
+    }
+  else if (!_cairn_core_begin (self, error))
     return NULL;
-  if (!(id = _cairn_core_insert_workspace (self, auth->user_id, name, FALSE, error)) ||
-      !_cairn_core_commit (self, error))
+  else if (!(id = _cairn_core_insert_workspace (self, auth->user_id, name, FALSE, error)) ||
+           !_cairn_core_commit (self, error))
     {
       _cairn_core_rollback (self);
       return NULL;
@@ -151,6 +158,8 @@ member_role (CairnServerCore *self,
   gboolean row;
   char *role;
 
+  if (self->backend != NULL)
+    return self->backend->member_role (self, uid, workspace_id, error);
   if (!(st = _cairn_core_stmt (self, "SELECT role FROM members WHERE workspace_id = ? AND user_id = ?", error)) ||
       !_cairn_core_bind (self, st, error, "ti", workspace_id, uid) ||
       !_cairn_core_step_row (self, st, &row, error))
@@ -189,6 +198,8 @@ cairn_server_core_members (CairnServerCore  *self,
 
   if (!cairn_server_core_check_member (self, auth, workspace_id, error))
     return NULL;
+  if (self->backend != NULL)
+    return self->backend->members (self, workspace_id, error);
   if (!(st = _cairn_core_stmt (self, "SELECT u.username, m.role FROM members m JOIN users u ON u.id = m.user_id "
                                      "WHERE m.workspace_id = ? ORDER BY m.role = 'owner' DESC, u.username", error)) ||
       !_cairn_core_bind (self, st, error, "t", workspace_id))
@@ -240,6 +251,8 @@ cairn_server_core_member_add (CairnServerCore  *self,
   sqlite3_stmt *st;
   gint64 uid;
 
+  if (self->backend != NULL)
+    return self->backend->member_add (self, auth, workspace_id, username, error);
   if (!_cairn_core_begin (self, error))
     return FALSE;
   if (!check_owner (self, auth, workspace_id, error) ||
@@ -281,6 +294,8 @@ cairn_server_core_member_remove (CairnServerCore  *self,
   sqlite3_stmt *st;
   gint64 uid;
 
+  if (self->backend != NULL)
+    return self->backend->member_remove (self, auth, workspace_id, username, error);
   if (!_cairn_core_begin (self, error))
     return FALSE;
   /* The owner removes members; a member may remove themself (leave). */
@@ -318,6 +333,8 @@ cairn_server_core_admin_workspaces (CairnServerCore  *self,
 {
   sqlite3_stmt *st;
 
+  if (self->backend != NULL)
+    return self->backend->admin_workspaces (self, error);
   if (!(st = _cairn_core_stmt (self, WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", error)))
     return NULL;
   return read_workspaces (self, st, error);
@@ -332,6 +349,8 @@ cairn_server_core_admin_owner_auth (CairnServerCore  *self,
   gboolean row;
   CairnAuth *auth;
 
+  if (self->backend != NULL)
+    return self->backend->admin_owner_auth (self, workspace_id, error);
   if (!(st = _cairn_core_stmt (self, "SELECT u.id, u.username FROM members m JOIN users u ON u.id = m.user_id "
                                      "WHERE m.workspace_id = ? AND m.role = 'owner'", error)) ||
       !_cairn_core_bind (self, st, error, "t", workspace_id) ||

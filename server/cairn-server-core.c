@@ -259,13 +259,10 @@ make_private (const char  *path,
 }
 
 CairnServerCore *
-cairn_server_core_open (const char                   *data_dir,
-                        const CairnServerCoreOptions *options,
-                        GError                      **error)
+_cairn_core_new (const CairnServerCoreOptions  *options,
+                 GError                       **error)
 {
   g_autoptr(CairnServerCore) self = g_new0 (CairnServerCore, 1);
-
-  g_return_val_if_fail (data_dir != NULL, NULL);
 
   if (sodium_init () < 0)
     {
@@ -293,7 +290,20 @@ cairn_server_core_open (const char                   *data_dir,
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   self->login_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->login_addr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return g_steal_pointer (&self);
+}
 
+CairnServerCore *
+cairn_server_core_open (const char                   *data_dir,
+                        const CairnServerCoreOptions *options,
+                        GError                      **error)
+{
+  g_autoptr(CairnServerCore) self = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  if (!(self = _cairn_core_new (options, error)))
+    return NULL;
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     {
       int errsv = errno;
@@ -335,6 +345,8 @@ cairn_server_core_close (CairnServerCore *self)
     return;
   _cairn_core_settle (self);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
+  if (self->backend != NULL)
+    self->backend->close (self);
   if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
     g_warning ("Cannot close %s: %s", self->path, sqlite3_errmsg (self->db));
   g_clear_pointer (&self->login_user, g_hash_table_unref);

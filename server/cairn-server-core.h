@@ -74,6 +74,49 @@ CairnServerCore *cairn_server_core_open  (const char                   *data_dir
                                           const CairnServerCoreOptions *options,
                                           GError                      **error);
 void             cairn_server_core_close (CairnServerCore *self);
+
+/* ---- PostgreSQL (cairn-server-core-pg.c) ------------------------------ */
+
+/* Whether location is a PostgreSQL connection URI (postgresql:// or
+ * postgres://) rather than a data folder. */
+gboolean         cairn_server_core_is_database_uri (const char *location);
+/* Opens the store in a PostgreSQL database (a libpq connection URI),
+ * creating or checking its schema; the same API and guarantees as a data
+ * folder, and several cores (processes) may share one database. A newer
+ * schema is refused; an unreachable database is STORAGE_FULL. */
+CairnServerCore *cairn_server_core_open_database   (const char                   *uri,
+                                                    const CairnServerCoreOptions *options,
+                                                    GError                      **error);
+/* Copies a whole data folder's store (users with their password hashes,
+ * sessions, workspaces with their history ids and heads, members, logs,
+ * clients) into the PostgreSQL database at uri, in one transaction;
+ * ALREADY_EXISTS, changing nothing, when that database is not empty.
+ * Appends what was copied ("3 users, …") to report when non-NULL. The
+ * folder is only read; no server may run on either meanwhile. */
+gboolean         cairn_server_core_migrate_to_database (const char  *data_dir,
+                                                        const char  *uri,
+                                                        GString     *report,
+                                                        GError     **error);
+/* "sqlite" or "postgresql". */
+const char      *cairn_server_core_backend_name    (CairnServerCore *self);
+
+/* Called on the main loop when another process (or this one) committed
+ * events into workspace_id up to head; workspace_id NULL means "anything
+ * may have changed" (the periodic catch-up, or the watch connection came
+ * back after it was lost). Only a wake-up: the events are read from the
+ * store, so a lost call costs latency, never an event. */
+typedef void (*CairnCoreCommitFunc) (const char *workspace_id,
+                                     gint64      head,
+                                     gpointer    user_data);
+/* Watches the commits of every process sharing the store (PostgreSQL:
+ * LISTEN on a connection of its own, on the thread-default main context,
+ * reconnected when lost, and a call with NULL every catch_up_ms). A data
+ * folder has one process: no watch, TRUE. */
+gboolean         cairn_server_core_watch_commits   (CairnServerCore     *self,
+                                                    CairnCoreCommitFunc  func,
+                                                    gpointer             user_data,
+                                                    guint                catch_up_ms,
+                                                    GError             **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnServerCore, cairn_server_core_close)
 
 gint64           cairn_server_core_now   (CairnServerCore *self);

@@ -105,6 +105,73 @@ encode_event_pages (GPtrArray *events,
 static gboolean live_socket_full (LiveConn *lc);
 static gboolean on_backlog_retry (gpointer user_data);
 
+/* ---- several instances on one database ----------------------------------- */
+
+/* Puts lc back on being fed from the database after what it was sent (as
+ * a connection with a full socket is): soon, from the main loop. */
+static void
+catch_up (LiveConn *lc)
+{
+  if (lc->catching_up)
+    return;   /* its backlog reads up to the head anyway */
+  lc->catching_up = TRUE;
+  lc->backlog_after = lc->sent_seq;
+  if (lc->backlog_source == 0)
+    lc->backlog_source = g_timeout_add (0, on_backlog_retry, lc);
+}
+
+/* Another instance (or this one) committed workspace_id up to head
+ * (cairn_server_core_watch_commits()): every connection of it that was
+ * sent less reads the rest from the database. With workspace_id NULL
+ * (the periodic catch-up), every workspace's head is read first. */
+void
+_cairn_server_on_commit (const char *workspace_id,
+                         gint64      head,
+                         gpointer    user_data)
+{
+  Server *self = user_data;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (self->live == NULL)
+    return;   /* torn down */
+  if (workspace_id != NULL)
+    {
+      GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
+
+      for (guint i = 0; conns != NULL && i < conns->len; i++)
+        {
+          LiveConn *lc = g_ptr_array_index (conns, i);
+
+          if (lc->conn != NULL && lc->sent_seq < head &&
+              soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+            catch_up (lc);
+        }
+      return;
+    }
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *conns = value;
+      g_autoptr(GError) error = NULL;
+      gint64 ws_head = 0;
+
+      /* Any member's view of the head will do. */
+      if (conns->len == 0 ||
+          !cairn_server_core_head (self->core, ((LiveConn *) g_ptr_array_index (conns, 0))->auth,
+                                   key, &ws_head, NULL, &error))
+        continue;
+      for (guint i = 0; i < conns->len; i++)
+        {
+          LiveConn *lc = g_ptr_array_index (conns, i);
+
+          if (lc->conn != NULL && lc->sent_seq < ws_head &&
+              soup_websocket_connection_get_state (lc->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+            catch_up (lc);
+        }
+    }
+}
+
 /* Sends newly committed events to every live connection of the workspace. */
 void
 _cairn_server_fan_out (Server     *self,
@@ -146,6 +213,14 @@ _cairn_server_fan_out (Server     *self,
       if (verdict == 2)
         {
           g_ptr_array_add (refused, g_object_ref (lc->conn));
+          continue;
+        }
+      /* Not the next events for it: another instance committed some in
+       * between (PostgreSQL), or it was sent these already. */
+      if (((CairnWireEvent *) g_ptr_array_index (appended, 0))->seq != lc->sent_seq + 1)
+        {
+          if (((CairnWireEvent *) g_ptr_array_index (appended, appended->len - 1))->seq > lc->sent_seq)
+            catch_up (lc);
           continue;
         }
       if (live_socket_full (lc))
@@ -514,6 +589,14 @@ send_backlog (LiveConn *lc)
     }
   if (error == NULL)
     return;   /* closed meanwhile */
+  if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL))
+    {
+      /* The database is away for a moment (PostgreSQL restarting): the
+       * client keeps its socket and gets the rest once it is back. */
+      g_debug ("Live backlog of %s waits for the database: %s", lc->workspace_id, error->message);
+      lc->backlog_source = g_timeout_add (LIVE_STORAGE_RETRY_MS, on_backlog_retry, lc);
+      return;
+    }
   if (g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
     {
       /* Removed from the workspace (or it was deleted) meanwhile. */

@@ -167,7 +167,20 @@ void _cairn_server_setup (Server *self, CairnServerCore *core, GTlsCertificate *
 void _cairn_server_teardown (Server *self, guint settle_rounds);
 int _cairn_server_cmd_serve (int argc, char **argv);
 CairnServerCoreOptions _cairn_server_core_options_from_env (void);
+/* Opens the core from --data DIR or --database URI (else the
+ * CAIRN_SERVER_DATABASE environment variable): exactly one of them. NULL
+ * after printing why, prefixed with "cairn-server what: ". */
+CairnServerCore *_cairn_server_open_core (const char *what, const char *data_dir, const char *database,
+                                          const CairnServerCoreOptions *opts);
 void _cairn_server_fan_out (Server *self, const char *workspace_id, GPtrArray *appended, gint64 head);
+/* A CairnCoreCommitFunc (user_data: the Server): live connections behind
+ * the committed head read the rest from the database. */
+void _cairn_server_on_commit (const char *workspace_id, gint64 head, gpointer user_data);
+/* How often (ms) live connections are checked against the heads in the
+ * database, in case a notification of another instance's commit was lost. */
+#define CATCH_UP_MS 2000
+/* How often a live backlog the database could not serve is tried again. */
+#define LIVE_STORAGE_RETRY_MS 500
 void _cairn_server_handle_early (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data);
 void _cairn_server_handle_live (Server *self, SoupServerMessage *msg, CairnAuth *auth, const char *ws, GHashTable *query);
 void _cairn_server_handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data);

@@ -118,6 +118,33 @@ lock_data_dir (const char *data_dir)
   return fd;
 }
 
+CairnServerCore *
+_cairn_server_open_core (const char                   *what,
+                         const char                   *data_dir,
+                         const char                   *database,
+                         const CairnServerCoreOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  CairnServerCore *core;
+
+  if (database == NULL)
+    database = g_getenv ("CAIRN_SERVER_DATABASE");
+  if (database != NULL && *database == '\0')
+    database = NULL;
+  if ((data_dir == NULL) == (database == NULL))
+    {
+      g_printerr ("cairn-server %s: %s\n", what,
+                  data_dir == NULL ? "--data DIR or --database URI is required"
+                                   : "give either --data DIR or --database URI (or CAIRN_SERVER_DATABASE), not both");
+      return NULL;
+    }
+  core = data_dir != NULL ? cairn_server_core_open (data_dir, opts, &error)
+                          : cairn_server_core_open_database (database, opts, &error);
+  if (core == NULL)
+    g_printerr ("cairn-server %s: %s\n", what, error->message);
+  return core;
+}
+
 CairnServerCoreOptions
 _cairn_server_core_options_from_env (void)
 {
@@ -216,6 +243,7 @@ _cairn_server_teardown (Server *self,
 typedef struct
 {
   char     *data_dir;
+  char     *database;
   char     *listen;
   char     *tls_cert;
   char     *tls_key;
@@ -230,6 +258,7 @@ static void
 serve_options_clear (ServeOptions *o)
 {
   g_free (o->data_dir);
+  g_free (o->database);
   g_free (o->listen);
   g_free (o->tls_cert);
   g_free (o->tls_key);
@@ -244,9 +273,7 @@ serve_options_valid (const ServeOptions *o)
 {
   const char *problem = NULL;
 
-  if (o->data_dir == NULL)
-    problem = "--data DIR is required";
-  else if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+  if ((o->tls_cert == NULL) != (o->tls_key == NULL))
     problem = "--tls-cert and --tls-key go together";
   else if (o->max_live < 1)
     problem = "--max-live-per-user must be at least 1";
@@ -271,7 +298,8 @@ parse_serve_options (ServeOptions  *o,
                      char         **argv)
 {
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Folder for the database (required)", "DIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Folder for an SQLite database (this or --database)", "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &o->database, "PostgreSQL connection URI, postgresql://… (or CAIRN_SERVER_DATABASE)", "URI" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &o->listen, "Address and port (default " DEFAULT_LISTEN "; port 0 picks one)", "ADDR:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert, "PEM certificate (chain) for HTTPS", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_key, "PEM private key for HTTPS", "FILE" },
@@ -350,7 +378,7 @@ _cairn_server_cmd_serve (int    argc,
   Server server = { 0 };
   Server *self = &server;
   const char *listen;
-  int lock_fd;
+  int lock_fd = -1;
 
   if (!parse_serve_options (&o, argc, argv))
     return 2;
@@ -366,18 +394,28 @@ _cairn_server_cmd_serve (int    argc,
                   o.tls_cert, o.tls_key, error->message);
       return 1;
     }
-  if (!(self->core = cairn_server_core_open (o.data_dir, &opts, &error)))
-    {
-      g_printerr ("cairn-server serve: %s\n", error->message);
-      return 1;
-    }
-  if ((lock_fd = lock_data_dir (o.data_dir)) < 0)
+  if (!(self->core = _cairn_server_open_core ("serve", o.data_dir, o.database, &opts)))
+    return 1;
+  /* Only the SQLite folder is served by one process at a time. */
+  if (o.data_dir != NULL && (lock_fd = lock_data_dir (o.data_dir)) < 0)
     {
       cairn_server_core_close (self->core);
       return 1;
     }
 
   _cairn_server_setup (self, self->core, cert);
+  /* Other instances on the same PostgreSQL database: their commits wake
+   * this one's live connections. */
+  if (!cairn_server_core_watch_commits (self->core, _cairn_server_on_commit, self,
+                                        g_getenv ("CAIRN_SERVER_TEST_CATCH_UP_MS")
+                                          ? (guint) g_ascii_strtoull (g_getenv ("CAIRN_SERVER_TEST_CATCH_UP_MS"), NULL, 10)
+                                          : CATCH_UP_MS, &error))
+    {
+      g_printerr ("cairn-server serve: %s\n", error->message);
+      _cairn_server_teardown (self, 0);
+      cairn_server_core_close (self->core);
+      return 1;
+    }
   self->max_live_per_user = o.max_live;
   self->max_conns_per_address = o.max_conns;
   self->request_timeout_s = o.request_timeout;
@@ -387,7 +425,8 @@ _cairn_server_cmd_serve (int    argc,
     {
       g_printerr ("cairn-server serve: cannot listen on %s: %s\n", listen, error->message);
       cairn_server_core_close (self->core);
-      close (lock_fd);
+      if (lock_fd >= 0)
+        close (lock_fd);
       return 1;
     }
   print_uris (self->soup);
@@ -395,7 +434,8 @@ _cairn_server_cmd_serve (int    argc,
 
   _cairn_server_teardown (self, 50);
   cairn_server_core_close (self->core);
-  close (lock_fd);
+  if (lock_fd >= 0)
+    close (lock_fd);
   g_message ("Stopped");
   return 0;
 }

@@ -57,8 +57,10 @@ cmd_user (int    argc,
           char **argv)
 {
   g_autofree char *data_dir = NULL;
+  g_autofree char *database = NULL;
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the database (required)", "DIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of an SQLite database (this or --database)", "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database, "PostgreSQL connection URI (or CAIRN_SERVER_DATABASE)", "URI" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("add|passwd|remove NAME | list - manage users");
@@ -76,10 +78,10 @@ cmd_user (int    argc,
       g_printerr ("cairn-server user: %s\n", error->message);
       return 2;
     }
-  if (data_dir == NULL || argc < 2)
+  if (argc < 2)
     {
-      g_printerr ("Usage: cairn-server user add|passwd|remove NAME --data DIR\n"
-                  "       cairn-server user list --data DIR\n");
+      g_printerr ("Usage: cairn-server user add|passwd|remove NAME --data DIR|--database URI\n"
+                  "       cairn-server user list --data DIR|--database URI\n");
       return 2;
     }
   sub = argv[1];
@@ -89,11 +91,8 @@ cmd_user (int    argc,
       g_printerr ("cairn-server user %s: wrong number of arguments\n", sub);
       return 2;
     }
-  if (!(core = cairn_server_core_open (data_dir, &opts, &error)))
-    {
-      g_printerr ("cairn-server user: %s\n", error->message);
-      return 1;
-    }
+  if (!(core = _cairn_server_open_core ("user", data_dir, database, &opts)))
+    return 1;
 
   if (g_str_equal (sub, "list"))
     {
@@ -156,14 +155,15 @@ open_for_admin (const char  *what,
                 const char  *usage)
 {
   g_autofree char *data_dir = NULL;
+  g_autofree char *database = NULL;
   const GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the database (required)", "DIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of an SQLite database (this or --database)", "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database, "PostgreSQL connection URI (or CAIRN_SERVER_DATABASE)", "URI" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new (usage);
   g_autoptr(GError) error = NULL;
   CairnServerCoreOptions opts = _cairn_server_core_options_from_env ();
-  CairnServerCore *core;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, argc, argv, &error))
@@ -171,14 +171,7 @@ open_for_admin (const char  *what,
       g_printerr ("cairn-server %s: %s\n", what, error->message);
       return NULL;
     }
-  if (data_dir == NULL)
-    {
-      g_printerr ("cairn-server %s: --data DIR is required\n", what);
-      return NULL;
-    }
-  if (!(core = cairn_server_core_open (data_dir, &opts, &error)))
-    g_printerr ("cairn-server %s: %s\n", what, error->message);
-  return core;
+  return _cairn_server_open_core (what, data_dir, database, &opts);
 }
 
 static int
@@ -193,7 +186,7 @@ cmd_workspace (int    argc,
     return 2;
   if (argc != 2 || !g_str_equal (argv[1], "list"))
     {
-      g_printerr ("Usage: cairn-server workspace list --data DIR\n");
+      g_printerr ("Usage: cairn-server workspace list --data DIR|--database URI\n");
       return 2;
     }
   if (!(list = cairn_server_core_admin_workspaces (core, &error)))
@@ -225,8 +218,8 @@ cmd_member (int    argc,
       !((g_str_equal (argv[1], "list") && argc == 3) ||
         ((g_str_equal (argv[1], "add") || g_str_equal (argv[1], "remove")) && argc == 4)))
     {
-      g_printerr ("Usage: cairn-server member list WORKSPACE --data DIR\n"
-                  "       cairn-server member add|remove WORKSPACE USER --data DIR\n");
+      g_printerr ("Usage: cairn-server member list WORKSPACE --data DIR|--database URI\n"
+                  "       cairn-server member add|remove WORKSPACE USER --data DIR|--database URI\n");
       return 2;
     }
   sub = argv[1];
@@ -259,6 +252,50 @@ fail:
   return 1;
 }
 
+/* `migrate --data DIR --database URI`: a data folder's whole store into
+ * an empty PostgreSQL database (docs/server.md, "Moving to PostgreSQL"). */
+static int
+cmd_migrate (int    argc,
+             char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *database = NULL;
+  const GOptionEntry entries[] = {
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Folder of the SQLite database to copy (required)", "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database, "Empty PostgreSQL database to copy into (or CAIRN_SERVER_DATABASE)", "URI" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- copy a data folder into an empty PostgreSQL database");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) report = g_string_new (NULL);
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("cairn-server migrate: %s\n", error->message);
+      return 2;
+    }
+  if (database == NULL && g_getenv ("CAIRN_SERVER_DATABASE") != NULL)
+    database = g_strdup (g_getenv ("CAIRN_SERVER_DATABASE"));
+  if (data_dir == NULL || database == NULL || argc != 1)
+    {
+      g_printerr ("Usage: cairn-server migrate --data DIR --database URI\n");
+      return 2;
+    }
+  if (!g_file_test (data_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_printerr ("cairn-server migrate: %s is not a folder\n", data_dir);
+      return 1;
+    }
+  if (!cairn_server_core_migrate_to_database (data_dir, database, report, &error))
+    {
+      g_printerr ("cairn-server migrate: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Copied %s\n", report->str);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,17 +313,20 @@ main (int    argc,
     return cmd_workspace (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "member"))
     return cmd_member (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "migrate"))
+    return cmd_migrate (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
     {
       g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
       return 0;
     }
-  g_printerr ("Usage: cairn-server serve --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-              "       cairn-server user add|passwd|remove NAME --data DIR\n"
-              "       cairn-server user list --data DIR\n"
-              "       cairn-server workspace list --data DIR\n"
-              "       cairn-server member list WORKSPACE --data DIR\n"
-              "       cairn-server member add|remove WORKSPACE USER --data DIR\n"
+  g_printerr ("Usage: cairn-server serve --data DIR|--database URI [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+              "       cairn-server user add|passwd|remove NAME --data DIR|--database URI\n"
+              "       cairn-server user list --data DIR|--database URI\n"
+              "       cairn-server workspace list --data DIR|--database URI\n"
+              "       cairn-server member list WORKSPACE --data DIR|--database URI\n"
+              "       cairn-server member add|remove WORKSPACE USER --data DIR|--database URI\n"
+              "       cairn-server migrate --data DIR --database URI\n"
               "       cairn-server --version\n");
   return 2;
 }

@@ -11,6 +11,7 @@
 
 #include "cairn-test-server.h"
 #include "cairn-test-util.h"
+#include "pg-test-util.h"
 
 static char *
 server_binary (void)
@@ -33,6 +34,16 @@ cairn_test_server_new (void)
   g_assert_no_error (error);
   g_debug ("server folder: %s", self->dir);
   self->data_dir = g_build_filename (self->dir, "data", NULL);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      self->store_option = "--database";
+      self->store = cairn_test_pg_new_database ();
+    }
+  else
+    {
+      self->store_option = "--data";
+      self->store = g_strdup (self->data_dir);
+    }
   self->log_path = g_build_filename (self->dir, "server.log", NULL);
   self->session = soup_session_new_with_options ("timeout", 30, NULL);
   return self;
@@ -75,6 +86,81 @@ launcher (CairnTestServer    *self,
   return l;
 }
 
+static void
+copy_dir (const char *from,
+          const char *to)
+{
+  g_autoptr(GDir) dir = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      if (g_file_test (src, G_FILE_TEST_IS_DIR))
+        {
+          copy_dir (src, dst);
+          continue;
+        }
+      g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, contents, len, NULL));
+    }
+}
+
+/* Runs a PostgreSQL client program (pg_dump, pg_restore) and checks it
+ * succeeded. */
+static void
+run_pg_tool (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_subprocess_wait_check (p, NULL, &error);
+  g_assert_no_error (error);
+}
+
+void
+cairn_test_server_save_store (CairnTestServer *self,
+                              const char      *path)
+{
+  g_assert_null (self->proc);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      const char *argv[] = { "pg_dump", "--format=custom", "--file", path, "--dbname", self->store, NULL };
+
+      run_pg_tool (argv);
+    }
+  else
+    copy_dir (self->data_dir, path);
+}
+
+void
+cairn_test_server_load_store (CairnTestServer *self,
+                              const char      *path)
+{
+  g_assert_null (self->proc);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      g_autofree char *empty = cairn_test_pg_new_database ();
+      const char *argv[] = { "pg_restore", "--exit-on-error", "--dbname", empty, path, NULL };
+
+      run_pg_tool (argv);
+      g_free (self->store);
+      self->store = g_steal_pointer (&empty);
+    }
+  else
+    {
+      cairn_test_rm_rf (self->data_dir);
+      copy_dir (path, self->data_dir);
+    }
+}
+
 void
 cairn_test_server_add_user (CairnTestServer *self,
                             const char      *name,
@@ -87,7 +173,7 @@ cairn_test_server_add_user (CairnTestServer *self,
   g_autofree char *input = g_strdup_printf ("%s\n", password);
 
   p = g_subprocess_launcher_spawn (l, &error, self->binary, "user", "add", name,
-                                   "--data", self->data_dir, NULL);
+                                   self->store_option, self->store, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (p, input, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -120,8 +206,8 @@ cairn_test_server_start_full (CairnTestServer    *self,
   g_subprocess_launcher_set_stderr_file_path (l, self->log_path);
   g_ptr_array_add (argv, self->binary);
   g_ptr_array_add (argv, (char *) "serve");
-  g_ptr_array_add (argv, (char *) "--data");
-  g_ptr_array_add (argv, self->data_dir);
+  g_ptr_array_add (argv, (char *) self->store_option);
+  g_ptr_array_add (argv, self->store);
   g_ptr_array_add (argv, (char *) "--listen");
   g_ptr_array_add (argv, (char *) "127.0.0.1:0");
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
@@ -187,6 +273,7 @@ cairn_test_server_free (CairnTestServer *self)
   g_free (self->binary);
   g_free (self->dir);
   g_free (self->data_dir);
+  g_free (self->store);
   g_free (self->log_path);
   g_free (self->base);
   g_free (self);

@@ -20,6 +20,11 @@ typedef struct
   char        *binary;     /* path to cairn-server */
   char        *dir;        /* temporary folder: data/ and server.log */
   char        *data_dir;
+  /* Where the server keeps its store, as its command line says it:
+   * store_option "--data" and store data_dir, or (CAIRN_TEST_BACKEND=
+   * postgresql, pg-test-util.h) "--database" and a fresh database's URI. */
+  const char  *store_option;
+  char        *store;
   char        *log_path;
   GSubprocess *proc;
   char        *base;       /* http://127.0.0.1:PORT */
@@ -42,6 +47,14 @@ int              cairn_test_server_stop     (CairnTestServer    *self,
 /* Waits for the process to exit by itself; returns the exit status. */
 int              cairn_test_server_wait     (CairnTestServer    *self);
 void             cairn_test_server_free     (CairnTestServer    *self);
+/* A backup of a stopped server's store into path, as docs/server.md says
+ * to take one: a copy of the data folder, or (PostgreSQL) pg_dump. */
+void             cairn_test_server_save_store (CairnTestServer *self,
+                                               const char      *path);
+/* The store of a stopped server replaced by a backup save_store() took
+ * (PostgreSQL: the database dropped, created and pg_restore'd). */
+void             cairn_test_server_load_store (CairnTestServer *self,
+                                               const char      *path);
 /* `cairn-server user add NAME` with the password on stdin. */
 void             cairn_test_server_add_user (CairnTestServer    *self,
                                              const char         *name,

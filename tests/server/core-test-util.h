@@ -23,4 +23,20 @@ CairnServerCore *core_test_open (const char     *dir,
                                  CoreTestWorld  *world,
                                  GError        **error);
 
+/* The same, on the data folder dir when uri is NULL, else on the
+ * PostgreSQL database at uri, whatever the run's backend. */
+CairnServerCore *core_test_open_at (const char     *dir,
+                                    const char     *uri,
+                                    CoreTestWorld  *world,
+                                    GError        **error);
+
+/* Under CAIRN_TEST_BACKEND=postgresql (pg-test-util.h) the core is opened
+ * in a database that stands for dir: a fresh one the first time, the same
+ * one after, until forgotten (dir removed). */
+const char      *core_test_database        (const char     *dir);
+void             core_test_forget_database (const char     *dir);
+/* to stands for a copy of from's database (a backup, or its restore). */
+void             core_test_copy_database   (const char     *from,
+                                            const char     *to);
+
 G_END_DECLS

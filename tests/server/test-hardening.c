@@ -93,7 +93,7 @@ assert_option_refused (const char        *option,
       g_autoptr(GError) error = NULL;
       g_autoptr(GSubprocess) proc =
         g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                          srv->binary, "serve", "--data", srv->data_dir, "--listen", "127.0.0.1:0",
+                          srv->binary, "serve", srv->store_option, srv->store, "--listen", "127.0.0.1:0",
                           option, bad[i], NULL);
       g_autofree char *err = NULL;
 
@@ -218,8 +218,8 @@ admin (CairnTestServer    *srv,
   g_ptr_array_add (argv, srv->binary);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, "--data");
-  g_ptr_array_add (argv, srv->data_dir);
+  g_ptr_array_add (argv, (char *) srv->store_option);
+  g_ptr_array_add (argv, srv->store);
   g_ptr_array_add (argv, NULL);
   proc = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
   g_assert_no_error (error);

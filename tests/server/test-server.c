@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cairn-test-server.h"
+#include "pg-test-util.h"
 
 #define ALICE_PW CAIRN_TEST_ALICE_PW
 #define CLIENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -656,9 +657,9 @@ run_user_cmd (Fixture    *f,
 
   g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
   if (name != NULL)
-    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, name, "--data", f->srv->data_dir, NULL);
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, name, f->srv->store_option, f->srv->store, NULL);
   else
-    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, "--data", f->srv->data_dir, NULL);
+    p = g_subprocess_launcher_spawn (l, &error, f->srv->binary, "user", sub, f->srv->store_option, f->srv->store, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (p, input, NULL, &out, NULL, &error);
   g_assert_no_error (error);
@@ -690,8 +691,8 @@ run_user_cmd_argv (Fixture    *f,
     g_ptr_array_add (argv, (char *) a);
   if (b != NULL)
     g_ptr_array_add (argv, (char *) b);
-  g_ptr_array_add (argv, (char *) "--data");
-  g_ptr_array_add (argv, f->srv->data_dir);
+  g_ptr_array_add (argv, (char *) f->srv->store_option);
+  g_ptr_array_add (argv, f->srv->store);
   g_ptr_array_add (argv, NULL);
   p = g_subprocess_launcher_spawnv (l, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -794,7 +795,7 @@ test_one_server_per_folder (Fixture       *f,
   g_autofree char *err = NULL;
 
   second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                             f->srv->binary, "serve", "--data", f->srv->data_dir,
+                             f->srv->binary, "serve", f->srv->store_option, f->srv->store,
                              "--listen", "127.0.0.1:0", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
@@ -937,7 +938,10 @@ main (int    argc,
   ADD ("log-lines", test_log_lines);
   ADD ("admin-cli", test_admin_cli);
   ADD ("admin-member-cli", test_admin_member_cli);
-  ADD ("one-server-per-folder", test_one_server_per_folder);
+  /* A data folder has one server; a PostgreSQL database has any number
+   * (test-instances). */
+  if (!cairn_test_backend_is_postgresql ())
+    ADD ("one-server-per-folder", test_one_server_per_folder);
 #undef ADD
   g_test_add_func ("/server/http/tls", test_tls);
 

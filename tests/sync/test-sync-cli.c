@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "cairn-test-server.h"
+#include "pg-test-util.h"
 #include "cairn-test-util.h"
 
 #define PASSWORD "ann-password-1"
@@ -773,7 +774,7 @@ test_server_restored_from_backup (Fixture       *f,
   /* The backup: a copy of the data folder while the server is stopped. */
   cairn_test_server_stop (f->server, FALSE);
   backup = g_build_filename (f->dir, "backup", NULL);
-  copy_dir (f->server->data_dir, backup);
+  cairn_test_server_save_store (f->server, backup);
   restart_server_same_port (f);
 
   g_free (cli_ok (f, "a", "add", list, "after backup by a", NULL));
@@ -784,8 +785,7 @@ test_server_restored_from_backup (Fixture       *f,
 
   /* Disaster: the server comes back from the backup. */
   cairn_test_server_stop (f->server, FALSE);
-  cairn_test_rm_rf (f->server->data_dir);
-  copy_dir (backup, f->server->data_dir);
+  cairn_test_server_load_store (f->server, backup);
   restart_server_same_port (f);
 
   /* New work on b before it notices; then everyone syncs. */
@@ -811,7 +811,7 @@ take_backup (Fixture    *f,
   char *backup = g_build_filename (f->dir, name, NULL);
 
   cairn_test_server_stop (f->server, FALSE);
-  copy_dir (f->server->data_dir, backup);
+  cairn_test_server_save_store (f->server, backup);
   restart_server_same_port (f);
   return backup;
 }
@@ -822,9 +822,117 @@ restore_backup (Fixture    *f,
                 const char *backup)
 {
   cairn_test_server_stop (f->server, FALSE);
-  cairn_test_rm_rf (f->server->data_dir);
-  copy_dir (backup, f->server->data_dir);
+  cairn_test_server_load_store (f->server, backup);
   restart_server_same_port (f);
+}
+
+/* The history id and head of ann's personal workspace, as the server
+ * answers a pull. */
+static char *
+history_and_head (Fixture *f)
+{
+  g_autofree char *token = cairn_test_login (f->server, "ann", PASSWORD, "checker");
+  g_autofree char *ws = cairn_test_personal_ws (f->server, token);
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events?after=0&limit=1", ws);
+  guint status = 0;
+  g_autoptr(JsonNode) node = cairn_test_http (f->server, NULL, "GET", path, token, NULL, 0, &status);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPullReply) page = NULL;
+
+  g_assert_cmpuint (status, ==, 200);
+  page = cairn_protocol_decode_pull_reply (node, &error);
+  g_assert_no_error (error);
+  return g_strdup_printf ("%s@%" G_GINT64_FORMAT, page->history_id, page->head);
+}
+
+/* `cairn-server migrate`: a server on a data folder moved to PostgreSQL.
+ * Its devices go on without signing in again, without pushing anything
+ * again, and end in the same state; a database that is not empty is
+ * refused. (Run under with-postgres.sh only.) */
+static void
+test_migrate_to_postgresql (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *list = NULL, *sa = NULL, *out = NULL, *err = NULL, *history = NULL;
+  g_autofree char *database = cairn_test_pg_new_database ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+  guint before;
+
+  /* The fixture's server runs on PostgreSQL: start this one on a folder. */
+  cairn_test_server_stop (f->server, FALSE);
+  f->server->store_option = "--data";
+  g_free (f->server->store);
+  f->server->store = g_strdup (f->server->data_dir);
+  cairn_test_server_add_user (f->server, "ann", PASSWORD);
+  cairn_test_server_add_user (f->server, "bob", "bob-password-1");
+  cairn_test_server_add_user (f->server, "cy", "cy-password-1");
+  restart_server_same_port (f);
+
+  login (f, "a", "ann", PASSWORD);
+  login (f, "b", "ann", PASSWORD);
+  login (f, "c", "bob", "bob-password-1");
+  list = cli_ok (f, "a", "list-add", "Home", NULL);
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("before %u", i);
+      g_free (cli_ok (f, i % 2 ? "a" : "b", "add", list, title, NULL));
+    }
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "c");
+  before = check_server_log (f);
+  history = history_and_head (f);
+
+  cairn_test_server_stop (f->server, FALSE);
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                        f->server->binary, "migrate", "--data", f->server->data_dir,
+                        "--database", database, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error));
+  g_assert_true (g_subprocess_get_successful (p));
+  g_assert_nonnull (strstr (out, "3 users"));
+  g_clear_object (&p);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Once more into the same database: refused, nothing changed. */
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                        f->server->binary, "migrate", "--data", f->server->data_dir,
+                        "--database", database, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error));
+  g_assert_false (g_subprocess_get_successful (p));
+  g_assert_nonnull (strstr (err, "not empty"));
+  g_clear_object (&p);
+
+  f->server->store_option = "--database";
+  g_free (f->server->store);
+  f->server->store = g_steal_pointer (&database);
+  restart_server_same_port (f);
+
+  /* The same log and history, and the devices' tokens still work. */
+  g_assert_cmpuint (check_server_log (f), ==, before);
+  {
+    g_autofree char *after = history_and_head (f);
+
+    g_assert_cmpstr (after, ==, history);
+  }
+  sync_ok (f, "a");
+  sync_ok (f, "b");
+  /* Nothing was pushed again (a device that thought the server restored
+   * would push its events once more: idempotent, but not silent). */
+  g_assert_cmpuint (check_server_log (f), ==, before);
+  g_free (cli_ok (f, "b", "add", list, "after the move", NULL));
+  sync_ok (f, "b");
+  sync_ok (f, "a");
+  sync_ok (f, "c");
+  sa = same_state (f, "a", "b");
+  g_assert_nonnull (strstr (sa, "after the move"));
+  g_assert_cmpuint (check_server_log (f), ==, before + 1);
 }
 
 static gboolean
@@ -1159,7 +1267,7 @@ test_sign_in_revoked (Fixture       *f,
   l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_setenv (l, "CAIRN_SERVER_ARGON2_FAST", "1", TRUE);
   proc = g_subprocess_launcher_spawn (l, &error, f->server->binary, "user", "passwd", "ann",
-                                      "--data", f->server->data_dir, NULL);
+                                      f->server->store_option, f->server->store, NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, "new-password-2\n", NULL, NULL, NULL, &error));
   g_assert_true (g_subprocess_get_successful (proc));
@@ -1532,6 +1640,8 @@ main (int argc, char *argv[])
   ADD ("/sync/cli/fork/copied-profile-copy-first", test_copied_profile_copy_first);
   ADD ("/sync/cli/fork/power-cut-after-push", test_power_cut_after_push);
   ADD ("/sync/cli/workspaces-and-sharing", test_workspaces_and_sharing);
+  if (cairn_test_backend_is_postgresql ())
+    ADD ("/sync/cli/migrate-to-postgresql", test_migrate_to_postgresql);
 #undef ADD
 
   status = g_test_run ();
