@@ -35,6 +35,10 @@ struct _CairnServerCore
   gboolean                in_group;
   CairnCoreGroupFunc      group_done;
   gpointer                group_done_data;
+  /* State reports (cairn-server-core-states.c): workspace id -> GQueue of
+   * the latest reports, in memory only. */
+  GHashTable             *state_reports;
+  guint                   state_mismatches;
 };
 
 /* ---- SQLite (cairn-server-core.c) ------------------------------------ */

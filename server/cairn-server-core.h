@@ -308,4 +308,29 @@ gboolean   cairn_server_core_head          (CairnServerCore  *self,
                                             char            **out_history_id,
                                             GError          **error);
 
+
+/* ---- state reports (cairn-server-core-states.c) ----------------------- */
+
+/* The reports kept per workspace (the newest; older ones are dropped). */
+#define CAIRN_SERVER_CORE_MAX_STATE_REPORTS 64
+
+/* Records a device's (auth's session's) hash of its confirmed state at
+ * report->seq and compares it with the latest reports of the workspace's
+ * other devices at that seq in the same format. Reports past head, or
+ * whose chain is not the server's at that seq (a log the server no longer
+ * has), are ignored with a log line (verdict UNKNOWN, devices 0). A
+ * difference is logged with both devices. DIVERGED when more devices
+ * agree on another hash than on this one (with that hash), AGREES when
+ * more agree on this one and there is another device, else UNKNOWN. Kept
+ * in memory only (docs/server.md, "State reports"). NOT_FOUND for a
+ * workspace auth's user is not a member of. */
+CairnStateVerdict *cairn_server_core_report_state (CairnServerCore        *self,
+                                                   const CairnAuth        *auth,
+                                                   const char             *workspace_id,
+                                                   const CairnStateReport *report,
+                                                   GError                **error);
+/* How many differences between devices' reports were seen since the core
+ * was opened (tests, the simulation). */
+guint              cairn_server_core_get_state_mismatches (CairnServerCore *self);
+
 G_END_DECLS
