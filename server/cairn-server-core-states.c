@@ -162,8 +162,8 @@ cairn_server_core_report_state (CairnServerCore        *self,
       if (!g_str_equal (other->hash, report->hash))
         {
           self->state_mismatches++;
-          g_warning ("%s: devices disagree on the state at seq %" G_GINT64_FORMAT
-                     ": \"%s\" (session %s) has %.16s…, \"%s\" (session %s) has %.16s…",
+          g_message ("%s: devices disagree on the state at seq %" G_GINT64_FORMAT
+                     ": \"%s\" (session %s) has %.16s..., \"%s\" (session %s) has %.16s...",
                      workspace_id, report->seq, auth->device, auth->session_id, report->hash,
                      other->device, other->session_id, other->hash);
         }
@@ -186,7 +186,7 @@ cairn_server_core_report_state (CairnServerCore        *self,
     {
       verdict->verdict = CAIRN_STATE_VERDICT_DIVERGED;
       verdict->hash = g_strdup (best_other);
-      g_warning ("%s: device \"%s\" (session %s) diverged at seq %" G_GINT64_FORMAT
+      g_message ("%s: device \"%s\" (session %s) diverged at seq %" G_GINT64_FORMAT
                  " (%u devices against %u): told to rebuild", workspace_id, auth->device,
                  auth->session_id, report->seq, best_other_count, mine);
     }
