@@ -48,6 +48,13 @@ cairn_state_check_free (CairnStateCheck *self)
   g_free (self);
 }
 
+CairnStore *
+cairn_state_check_get_store (CairnStateCheck *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->store;
+}
+
 void
 cairn_state_check_set_interval (CairnStateCheck *self,
                                 gint64           events)

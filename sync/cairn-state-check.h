@@ -33,6 +33,7 @@ typedef struct _CairnStateCheck CairnStateCheck;
 CairnStateCheck  *cairn_state_check_new          (CairnStore      *store);
 void              cairn_state_check_free         (CairnStateCheck *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnStateCheck, cairn_state_check_free)
+CairnStore       *cairn_state_check_get_store    (CairnStateCheck *self);
 void              cairn_state_check_set_interval (CairnStateCheck *self,
                                                   gint64           events);
 
