@@ -81,6 +81,10 @@ cairn_state_check_next_report (CairnStateCheck  *self,
     return NULL;
   if (!quiet && !self->report_now && head < self->last_seq + self->interval)
     return NULL;
+  /* Only with an empty outbox: the state is then the confirmed state as
+   * it is, with nothing to roll back. */
+  if (cairn_store_get_pending_count (self->store) > 0)
+    return NULL;
   if (!cairn_store_confirmed_state_hash (self->store, &hash, error) ||
       !cairn_store_get_log_chain (self->store, hash.seq, &chain, error))
     return NULL;
