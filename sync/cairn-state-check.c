@@ -23,6 +23,7 @@ struct _CairnStateCheck
   gint64      interval;
   gint64      last_seq;      /* the seq of the last report sent, 0 for none */
   gboolean    report_now;    /* a repair wants a new report */
+  guint       retries;       /* reports left at last_seq while the verdict is unknown */
   Stage       stage;
   guint       repairs;
 };
@@ -77,9 +78,14 @@ cairn_state_check_next_report (CairnStateCheck  *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   head = cairn_store_get_head (self->store);
-  if (self->stage == STAGE_GAVE_UP || head <= 0 || head == self->last_seq)
+  if (self->stage == STAGE_GAVE_UP || head <= 0)
     return NULL;
-  if (!quiet && !self->report_now && head < self->last_seq + self->interval)
+  /* At the same head again only while the verdict was unknown: the
+   * devices that report after us may make a majority. */
+  if (head == self->last_seq && self->retries == 0)
+    return NULL;
+  if (head != self->last_seq && !quiet && !self->report_now &&
+      head < self->last_seq + self->interval)
     return NULL;
   /* Only with an empty outbox: the state is then the confirmed state as
    * it is, with nothing to roll back. */
@@ -94,6 +100,10 @@ cairn_state_check_next_report (CairnStateCheck  *self,
   report->chain = chain;
   report->format = g_strdup (hash.format);
   report->hash = g_strdup (hash.hash);
+  if (hash.seq == self->last_seq)
+    self->retries--;
+  else
+    self->retries = CAIRN_STATE_CHECK_RETRIES;
   self->last_seq = hash.seq;
   self->report_now = FALSE;
   return g_steal_pointer (&report);
@@ -118,6 +128,8 @@ cairn_state_check_handle_verdict (CairnStateCheck         *self,
    * says nothing about the state now. */
   if (verdict->seq != self->last_seq)
     return CAIRN_STATE_CHECK_NOTHING;
+  if (verdict->verdict != CAIRN_STATE_VERDICT_UNKNOWN)
+    self->retries = 0;
   if (verdict->verdict == CAIRN_STATE_VERDICT_AGREES)
     {
       self->stage = STAGE_NONE;
@@ -165,6 +177,14 @@ redownload:
   self->report_now = TRUE;
   self->last_seq = 0;
   return CAIRN_STATE_CHECK_REDOWNLOAD;
+}
+
+gboolean
+cairn_state_check_wants_retry (CairnStateCheck *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->retries > 0 && self->stage != STAGE_GAVE_UP &&
+         cairn_store_get_head (self->store) == self->last_seq;
 }
 
 guint

@@ -19,6 +19,10 @@ G_BEGIN_DECLS
 /* Confirmed events between two reports, unless the caller says the device
  * has been quiet long enough (docs/sync.md). */
 #define CAIRN_STATE_CHECK_DEFAULT_INTERVAL 1000
+/* After an "unknown" verdict (nobody to compare with yet, or a tie), the
+ * same head is reported again this many times, a quiet wait apart, so
+ * that a device that reported first also hears the majority. */
+#define CAIRN_STATE_CHECK_RETRIES 2
 
 typedef enum
 {
@@ -38,13 +42,17 @@ void              cairn_state_check_set_interval (CairnStateCheck *self,
                                                   gint64           events);
 
 /* The report to send now, or NULL (error unset) when none is due: due
- * when the store's head is past 0 and differs from the last reported one,
- * and either interval events arrived since the last report, or quiet is
- * TRUE (the caller's device has been up to date for a while), or a repair
- * asks for a new report. Costs a full hash of the state. */
+ * when the outbox is empty, the store's head is past 0 and differs from
+ * the last reported one, and either interval events arrived since the
+ * last report, or quiet is TRUE (the caller's device has been up to date
+ * for a while), or a repair asks for a new report; or, at the same head,
+ * while cairn_state_check_wants_retry(). Costs a full hash of the state. */
 CairnStateReport *cairn_state_check_next_report  (CairnStateCheck *self,
                                                   gboolean         quiet,
                                                   GError         **error);
+/* TRUE when the last verdict was unknown and the same head may be
+ * reported again (cairn_state_check_next_report() gives it). */
+gboolean          cairn_state_check_wants_retry  (CairnStateCheck *self);
 /* The report could not be sent (network): it is due again. */
 void              cairn_state_check_report_failed (CairnStateCheck *self);
 

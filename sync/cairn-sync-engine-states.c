@@ -19,14 +19,26 @@
  * CAIRN_STATE_CHECK_DEFAULT_INTERVAL events. */
 #define STATE_MIN_REPORT_SECONDS   (10 * 60)
 
+/* Tests shorten the waits (tests/sync/test-sync-state.c); nothing else
+ * should. */
 static guint
 quiet_ms (void)
 {
-  /* Tests shorten the wait; nothing else should. */
   const char *env = g_getenv ("CAIRN_SYNC_STATE_QUIET_MS");
 
   return env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : STATE_QUIET_SECONDS * 1000;
 }
+
+static gint64
+min_report_us (void)
+{
+  const char *env = g_getenv ("CAIRN_SYNC_STATE_MIN_REPORT_MS");
+
+  return env != NULL ? (gint64) g_ascii_strtoull (env, NULL, 10) * 1000
+                     : (gint64) STATE_MIN_REPORT_SECONDS * G_USEC_PER_SEC;
+}
+
+static gboolean quiet_elapsed (gpointer user_data);
 
 void
 _cairn_sync_engine_state_clear (CairnSyncEngine *self)
@@ -90,8 +102,15 @@ report_done (GObject      *source,
       if (action == CAIRN_STATE_CHECK_REBUILT)
         report_async (self, TRUE);
       break;
-    case CAIRN_STATE_CHECK_GAVE_UP:
     case CAIRN_STATE_CHECK_NOTHING:
+      /* Unknown: report the same head again after another quiet wait. */
+      if (cairn_state_check_wants_retry (self->state_check))
+        {
+          g_clear_handle_id (&self->state_timer_id, g_source_remove);
+          self->state_timer_id = g_timeout_add (quiet_ms (), quiet_elapsed, self);
+        }
+      break;
+    case CAIRN_STATE_CHECK_GAVE_UP:
     default:
       break;
     }
@@ -132,8 +151,7 @@ quiet_elapsed (gpointer user_data)
 
   self->state_timer_id = 0;
   due_by_time = self->state_last_report == 0 ||
-                _cairn_sync_engine_monotonic (self) - self->state_last_report
-                  >= (gint64) STATE_MIN_REPORT_SECONDS * G_USEC_PER_SEC;
+                _cairn_sync_engine_monotonic (self) - self->state_last_report >= min_report_us ();
   if (self->core != NULL && cairn_sync_core_is_up_to_date (self->core))
     report_async (self, due_by_time);
   return G_SOURCE_REMOVE;

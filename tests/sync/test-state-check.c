@@ -264,8 +264,12 @@ test_corrupt_row (Fixture       *f,
   g_clear_pointer (&dump_b, g_free);
   dump_b = dump (f, 1);
   g_assert_cmpstr (dump_b, ==, dump_a);
-  g_assert_cmpstr (dump (f, 0), ==, dump_a);
-  g_assert_cmpstr (dump (f, 2), ==, dump_c);
+  {
+    g_autofree char *now_a = dump (f, 0), *now_c = dump (f, 2);
+
+    g_assert_cmpstr (now_a, ==, dump_a);
+    g_assert_cmpstr (now_c, ==, dump_c);
+  }
   g_assert_cmpuint (cairn_state_check_get_repairs (f->dev[0].check), ==, 0);
   g_assert_cmpuint (cairn_state_check_get_repairs (f->dev[2].check), ==, 0);
 
@@ -274,6 +278,39 @@ test_corrupt_row (Fixture       *f,
   g_assert_nonnull (again);
   g_assert_cmpint (again->seq, ==, vb->seq);
   g_assert_cmpint (again->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+}
+
+/* The damaged device reports first (nobody to compare with), then the two
+ * others: its report again at the same head, after the unknown verdict,
+ * hears the majority. */
+static void
+test_first_reporter_learns (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *todo_id = set_up_agreeing (f);
+  g_autofree char *sql = g_strdup_printf ("UPDATE todos SET title = 'Damaged' WHERE id = '%s'", todo_id);
+  g_autoptr(CairnStateVerdict) first = NULL, va = NULL, vc = NULL, again = NULL;
+  CairnStateCheckAction action;
+
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (f->dev[1].store), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  another_change (f);
+  first = report (f, 1, &action);
+  g_assert_cmpint (first->verdict, ==, CAIRN_STATE_VERDICT_UNKNOWN);
+  g_assert_true (cairn_state_check_wants_retry (f->dev[1].check));
+  va = report (f, 0, &action);
+  g_assert_cmpint (va->verdict, ==, CAIRN_STATE_VERDICT_UNKNOWN);  /* a tie */
+  vc = report (f, 2, &action);
+  g_assert_cmpint (vc->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+  again = report (f, 1, &action);
+  g_assert_nonnull (again);
+  g_assert_cmpint (again->seq, ==, first->seq);
+  g_assert_cmpint (again->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+  g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_REBUILT);
+  {
+    g_autofree char *repaired = dump (f, 1);
+
+    g_assert_null (strstr (repaired, "Damaged"));
+  }
 }
 
 /* The damage is in the device's log: a rebuild gives the same wrong state,
@@ -510,6 +547,7 @@ main (int   argc,
   ADD ("/state-check/hash", test_hash);
   ADD ("/state-check/corrupt-row", test_corrupt_row);
   ADD ("/state-check/corrupt-log", test_corrupt_log);
+  ADD ("/state-check/first-reporter-learns", test_first_reporter_learns);
   ADD ("/state-check/tie", test_tie);
   ADD ("/state-check/ignored-reports", test_ignored_reports);
   g_test_add_func ("/state-check/codecs", test_codecs);
