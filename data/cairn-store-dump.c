@@ -202,8 +202,13 @@ const CairnStateTable _cairn_store_state_tables[] = {
              "title FROM notes ORDER BY id" },
   { "tags", "SELECT color, deleted, id, name FROM tags ORDER BY id" },
   { "todo_tags", "SELECT id, tag_id, tagged, todo_id FROM todo_tags ORDER BY id" },
+  /* A todo whose notes were never written has none: only the others go
+   * through cairn_todo_notes() (the same text, a third of the time at
+   * 100,000 todos). */
   { "todos", "SELECT deleted, done, due, due_anchor, due_time, gone_with, id, list_id, "
-             "cairn_todo_notes (id) AS notes, parent_id, position, priority, reminder, "
+             "CASE WHEN EXISTS (SELECT 1 FROM todo_note_versions v WHERE v.id = todos.id "
+             "AND v.version IS NOT NULL) THEN cairn_todo_notes (id) ELSE '' END AS notes, "
+             "parent_id, position, priority, reminder, "
              "reminder_dismissed, repeat, title FROM todos ORDER BY id" },
   { "todo_occurrences", "SELECT completed_at, id, occurrence, todo_id FROM todo_occurrences "
                         "ORDER BY id" },

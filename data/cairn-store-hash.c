@@ -13,16 +13,17 @@
  * then for each row 'R' and each column in order 'N' (NULL), 'I' and
  * 8 bytes big-endian (integer), or 'S', 8 bytes big-endian length and the
  * text. Unambiguous, and equal states give equal bytes exactly when they
- * give equal dumps. */
+ * give equal dumps. Each row is gathered in one buffer and hashed with
+ * one update. */
 static void
-feed_u64 (GChecksum *sum,
-          guint64    value)
+add_u64 (GByteArray *row,
+         guint64     value)
 {
   guint8 bytes[8];
 
   for (int i = 7; i >= 0; i--, value >>= 8)
     bytes[i] = value & 0xff;
-  g_checksum_update (sum, bytes, sizeof bytes);
+  g_byte_array_append (row, bytes, sizeof bytes);
 }
 
 static gboolean
@@ -32,6 +33,7 @@ hash_table (CairnStore            *self,
             GError               **error)
 {
   sqlite3_stmt *stmt = _cairn_store_prepare (self, table->sql, error);
+  g_autoptr(GByteArray) row = g_byte_array_sized_new (512);
   int rc;
 
   if (stmt == NULL)
@@ -42,28 +44,30 @@ hash_table (CairnStore            *self,
     {
       int n = sqlite3_column_count (stmt);
 
-      g_checksum_update (sum, (const guchar *) "R", 1);
+      g_byte_array_set_size (row, 0);
+      g_byte_array_append (row, (const guint8 *) "R", 1);
       for (int i = 0; i < n; i++)
         switch (sqlite3_column_type (stmt, i))
           {
           case SQLITE_NULL:
-            g_checksum_update (sum, (const guchar *) "N", 1);
+            g_byte_array_append (row, (const guint8 *) "N", 1);
             break;
           case SQLITE_INTEGER:
-            g_checksum_update (sum, (const guchar *) "I", 1);
-            feed_u64 (sum, (guint64) sqlite3_column_int64 (stmt, i));
+            g_byte_array_append (row, (const guint8 *) "I", 1);
+            add_u64 (row, (guint64) sqlite3_column_int64 (stmt, i));
             break;
           default:
             {
-              const guchar *text = sqlite3_column_text (stmt, i);
+              const guint8 *text = sqlite3_column_text (stmt, i);
               int len = sqlite3_column_bytes (stmt, i);
 
-              g_checksum_update (sum, (const guchar *) "S", 1);
-              feed_u64 (sum, (guint64) len);
-              g_checksum_update (sum, text, len);
+              g_byte_array_append (row, (const guint8 *) "S", 1);
+              add_u64 (row, (guint64) len);
+              g_byte_array_append (row, text, len);
             }
             break;
           }
+      g_checksum_update (sum, row->data, row->len);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)

@@ -14,6 +14,7 @@
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "cairn-test-util.h"
+#include "cairn-text.h"
 #include "core-test-util.h"
 
 #define N_DEVICES 3
@@ -475,6 +476,42 @@ test_hash (Fixture       *f,
   g_assert_cmpstr (h3.hash, !=, h2.hash);
 }
 
+/* A todo's notes are part of the hash: typed on one device, synced, the
+ * same hash on the other; a change of one character of the notes (on the
+ * device that has them in its outbox, then confirmed) changes it. */
+static void
+test_hash_todo_notes (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *todo = NULL;
+  g_autoptr(CairnText) notes = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  CairnStateHash before, h0, h2;
+
+  f->list_id = cairn_store_create_list (f->dev[0].store, "Groceries", &error);
+  todo = cairn_store_create_todo (f->dev[0].store, f->list_id, "Milk", NULL, NULL, &error);
+  g_assert_no_error (error);
+  sync_all (f);
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[0].store, &before, &error));
+
+  notes = cairn_store_load_todo_notes (f->dev[0].store, todo, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_text_insert (notes, 0, "oat", 3, ops, &error));
+  g_assert_true (cairn_store_edit_todo_notes (f->dev[0].store, todo, ops, &error));
+  g_assert_no_error (error);
+  sync_all (f);
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[0].store, &h0, &error));
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[2].store, &h2, &error));
+  g_assert_cmpstr (h0.hash, ==, h2.hash);
+  g_assert_cmpstr (h0.hash, !=, before.hash);
+  {
+    g_autofree char *d = dump (f, 2);
+
+    g_assert_nonnull (strstr (d, "\"notes\" : \"oat\""));
+  }
+}
+
 /* The codecs: a report missing its hash or with a malformed one is
  * refused (the server then logs and ignores it); a verdict from a newer
  * server with fields or a verdict this build does not know is read as
@@ -545,6 +582,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/state-check/hash", test_hash);
+  ADD ("/state-check/hash-todo-notes", test_hash_todo_notes);
   ADD ("/state-check/corrupt-row", test_corrupt_row);
   ADD ("/state-check/corrupt-log", test_corrupt_log);
   ADD ("/state-check/first-reporter-learns", test_first_reporter_learns);
