@@ -8,6 +8,9 @@
 #include "cairn-chain.h"
 #include "cairn-server-core-private.h"
 
+/* The session id under which the server's own hash is kept. */
+#define OWN_SESSION "server"
+
 typedef struct
 {
   char   *session_id;
@@ -67,7 +70,8 @@ read_log_at (CairnServerCore  *self,
  * CAIRN_SERVER_CORE_MAX_STATE_REPORTS per workspace. */
 static GQueue *
 remember_report (CairnServerCore        *self,
-                 const CairnAuth        *auth,
+                 const char             *session_id,
+                 const char             *device,
                  const char             *workspace_id,
                  const CairnStateReport *report)
 {
@@ -87,7 +91,7 @@ remember_report (CairnServerCore        *self,
     {
       StoredReport *old = l->data;
 
-      if (old->seq == report->seq && g_str_equal (old->session_id, auth->session_id))
+      if (old->seq == report->seq && g_str_equal (old->session_id, session_id))
         {
           stored_report_free (old);
           g_queue_delete_link (queue, l);
@@ -95,8 +99,8 @@ remember_report (CairnServerCore        *self,
         }
     }
   stored = g_new0 (StoredReport, 1);
-  stored->session_id = g_strdup (auth->session_id);
-  stored->device = g_strdup (auth->device);
+  stored->session_id = g_strdup (session_id);
+  stored->device = g_strdup (device);
   stored->seq = report->seq;
   stored->format = g_strdup (report->format);
   stored->hash = g_strdup (report->hash);
@@ -117,6 +121,7 @@ cairn_server_core_report_state (CairnServerCore        *self,
   g_autoptr(GHashTable) counts = NULL;
   g_autofree char *chain = NULL;
   const char *best_other = NULL;
+  StoredReport *own = NULL;
   guint mine = 0, best_other_count = 0;
   gboolean exists;
   GHashTableIter iter;
@@ -148,7 +153,7 @@ cairn_server_core_report_state (CairnServerCore        *self,
       return g_steal_pointer (&verdict);
     }
 
-  queue = remember_report (self, auth, workspace_id, report);
+  queue = remember_report (self, auth->session_id, auth->device, workspace_id, report);
   counts = g_hash_table_new (g_str_hash, g_str_equal);
   for (GList *l = queue->head; l != NULL; l = l->next)
     {
@@ -156,6 +161,11 @@ cairn_server_core_report_state (CairnServerCore        *self,
 
       if (other->seq != report->seq || !g_str_equal (other->format, report->format))
         continue;
+      if (g_str_equal (other->session_id, OWN_SESSION))
+        {
+          own = other;
+          continue;
+        }
       g_hash_table_insert (counts, other->hash,
                            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, other->hash)) + 1));
       verdict->devices++;
@@ -167,6 +177,23 @@ cairn_server_core_report_state (CairnServerCore        *self,
                      workspace_id, report->seq, auth->device, auth->session_id, report->hash,
                      other->device, other->session_id, other->hash);
         }
+    }
+
+  /* The server's own hash, when it has one here, is the reference. */
+  if (own != NULL)
+    {
+      if (g_str_equal (own->hash, report->hash))
+        verdict->verdict = CAIRN_STATE_VERDICT_AGREES;
+      else
+        {
+          self->state_mismatches++;
+          verdict->verdict = CAIRN_STATE_VERDICT_DIVERGED;
+          verdict->hash = g_strdup (own->hash);
+          g_message ("%s: device \"%s\" (session %s) differs from the server's own state at seq %"
+                     G_GINT64_FORMAT ": told to rebuild", workspace_id, auth->device,
+                     auth->session_id, report->seq);
+        }
+      return g_steal_pointer (&verdict);
     }
 
   g_hash_table_iter_init (&iter, counts);
@@ -193,6 +220,21 @@ cairn_server_core_report_state (CairnServerCore        *self,
   else if (mine > best_other_count && verdict->devices > 1)
     verdict->verdict = CAIRN_STATE_VERDICT_AGREES;
   return g_steal_pointer (&verdict);
+}
+
+void
+cairn_server_core_set_own_state (CairnServerCore *self,
+                                 const char      *workspace_id,
+                                 gint64           seq,
+                                 const char      *format,
+                                 const char      *hash)
+{
+  CairnStateReport report = { seq, NULL, (char *) format, (char *) hash };
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (workspace_id != NULL && format != NULL && hash != NULL);
+
+  remember_report (self, OWN_SESSION, "the server", workspace_id, &report);
 }
 
 guint

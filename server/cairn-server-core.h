@@ -329,6 +329,17 @@ CairnStateVerdict *cairn_server_core_report_state (CairnServerCore        *self,
                                                    const char             *workspace_id,
                                                    const CairnStateReport *report,
                                                    GError                **error);
+/* The server's own hash of a workspace's state at seq (server-made
+ * snapshots compute it with data/'s reducers and
+ * cairn_store_confirmed_state_hash()). Kept with the reports; while it is
+ * kept, a device's report at that seq and format is judged against it
+ * alone: AGREES when equal, else DIVERGED (with this hash), whatever the
+ * other devices said. format and hash as in CairnStateReport. */
+void               cairn_server_core_set_own_state (CairnServerCore *self,
+                                                    const char      *workspace_id,
+                                                    gint64           seq,
+                                                    const char      *format,
+                                                    const char      *hash);
 /* How many differences between devices' reports were seen since the core
  * was opened (tests, the simulation). */
 guint              cairn_server_core_get_state_mismatches (CairnServerCore *self);

@@ -350,6 +350,35 @@ test_corrupt_log (Fixture       *f,
   g_assert_false (cairn_state_check_gave_up (f->dev[1].check));
 }
 
+/* With the server's own hash at a seq (what snapshots will give), one
+ * device is judged against it alone: a damaged device reporting first is
+ * told at once, with nobody else to compare with. */
+static void
+test_own_state (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *todo_id = set_up_agreeing (f);
+  g_autofree char *sql = g_strdup_printf ("UPDATE todos SET title = 'Damaged' WHERE id = '%s'", todo_id);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStateVerdict) vb = NULL, va = NULL;
+  CairnStateCheckAction action;
+  CairnStateHash truth;
+
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (f->dev[1].store), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  another_change (f);
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[2].store, &truth, &error));
+  g_assert_no_error (error);
+  cairn_server_core_set_own_state (f->server, f->workspace, truth.seq, truth.format, truth.hash);
+
+  vb = report (f, 1, &action);
+  g_assert_cmpint (vb->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+  g_assert_cmpstr (vb->hash, ==, truth.hash);
+  g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_REBUILT);
+  va = report (f, 0, &action);
+  g_assert_cmpint (va->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+  g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_NOTHING);
+}
+
 /* Two devices against each other: no majority, nobody is told to rebuild,
  * the difference is still logged. */
 static void
@@ -586,6 +615,7 @@ main (int   argc,
   ADD ("/state-check/corrupt-row", test_corrupt_row);
   ADD ("/state-check/corrupt-log", test_corrupt_log);
   ADD ("/state-check/first-reporter-learns", test_first_reporter_learns);
+  ADD ("/state-check/own-state", test_own_state);
   ADD ("/state-check/tie", test_tie);
   ADD ("/state-check/ignored-reports", test_ignored_reports);
   g_test_add_func ("/state-check/codecs", test_codecs);
