@@ -150,9 +150,11 @@ cairn_state_check_handle_verdict (CairnStateCheck         *self,
       self->stage = STAGE_REBUILT;
       self->report_now = TRUE;
       self->last_seq = 0;
-      /* Still at that seq: the rebuild's hash says at once whether it
-       * repaired the state; else the next report tells. */
+      /* Still at that seq (and nothing typed meanwhile): the rebuild's
+       * hash says at once whether it repaired the state; else the next
+       * report tells. */
       if (cairn_store_get_head (self->store) == verdict->seq &&
+          cairn_store_get_pending_count (self->store) == 0 &&
           cairn_store_confirmed_state_hash (self->store, &hash, NULL) &&
           g_strcmp0 (hash.hash, verdict->hash) != 0)
         goto redownload;

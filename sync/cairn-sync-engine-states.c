@@ -152,7 +152,10 @@ quiet_elapsed (gpointer user_data)
   self->state_timer_id = 0;
   due_by_time = self->state_last_report == 0 ||
                 _cairn_sync_engine_monotonic (self) - self->state_last_report >= min_report_us ();
-  if (self->core != NULL && cairn_sync_core_is_up_to_date (self->core))
+  /* Continuous mode only: a sync round (cairn-cli) reports at the
+   * interval, from _cairn_sync_engine_state_idle(), and a stopped engine
+   * sends nothing. */
+  if (self->running && self->core != NULL && cairn_sync_core_is_up_to_date (self->core))
     report_async (self, due_by_time);
   return G_SOURCE_REMOVE;
 }
