@@ -130,5 +130,7 @@ void     cairn_cli_append_times  (GString *line, const char *reminder, gboolean 
  * into builder with --json, else as a line of `todos` (cairn-cli-data.c). */
 extern const CairnCliCommand cairn_cli_views_commands[];
 void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
+/* The hash of the confirmed state (cairn-cli-hash.c). */
+extern const CairnCliCommand cairn_cli_hash_commands[];
 
 G_END_DECLS
