@@ -539,6 +539,27 @@ test_hash_todo_notes (Fixture       *f,
 
     g_assert_nonnull (strstr (d, "\"notes\" : \"oat\""));
   }
+
+  /* More typing, not pushed yet: the confirmed state has not changed. */
+  {
+    g_autoptr(CairnText) again = cairn_store_load_todo_notes (f->dev[0].store, todo, &error);
+    g_autoptr(CairnTextOps) more = cairn_text_ops_new ();
+    CairnStateHash pending;
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_text_insert (again, 3, " milk", 5, more, &error));
+    g_assert_true (cairn_store_edit_todo_notes (f->dev[0].store, todo, more, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (cairn_store_get_pending_count (f->dev[0].store), >, 0);
+    g_assert_true (cairn_store_confirmed_state_hash (f->dev[0].store, &pending, &error));
+    g_assert_no_error (error);
+    if (g_strcmp0 (pending.hash, h0.hash) != 0)
+      {
+        g_autofree char *d = _cairn_store_dump_state_without_pending (f->dev[0].store, NULL);
+        g_test_message ("%s", d);
+      }
+    g_assert_cmpstr (pending.hash, ==, h0.hash);
+  }
 }
 
 /* The codecs: a report missing its hash or with a malformed one is
