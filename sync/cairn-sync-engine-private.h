@@ -80,6 +80,7 @@ struct _CairnSyncEngine
   struct _CairnStateCheck *state_check;
   guint                    state_timer_id;
   gboolean                 state_in_flight;
+  guint                    state_generation;   /* bumped when the check is dropped */
   gint64                   state_last_report;
 };
 

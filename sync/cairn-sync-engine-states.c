@@ -46,7 +46,24 @@ _cairn_sync_engine_state_clear (CairnSyncEngine *self)
   g_clear_handle_id (&self->state_timer_id, g_source_remove);
   g_clear_pointer (&self->state_check, cairn_state_check_free);
   self->state_in_flight = FALSE;
+  self->state_generation++;
 }
+
+/* A report in flight: its answer counts only for the check that sent it. */
+typedef struct
+{
+  CairnSyncEngine *engine;
+  guint            generation;
+} ReportCall;
+
+static void
+report_call_free (ReportCall *call)
+{
+  g_object_unref (call->engine);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReportCall, report_call_free)
 
 static void report_async (CairnSyncEngine *self,
                           gboolean         quiet);
@@ -56,14 +73,15 @@ report_done (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(CairnSyncEngine) self = user_data;
+  g_autoptr(ReportCall) call = user_data;
+  CairnSyncEngine *self = call->engine;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(CairnStateVerdict) verdict = NULL;
   CairnStateCheckAction action;
 
   node = _cairn_sync_engine_http_call_finish (self, result, NULL, &error);
-  if (!self->state_in_flight)
+  if (call->generation != self->state_generation || !self->state_in_flight)
     return;  /* the store changed meanwhile */
   self->state_in_flight = FALSE;
   if (self->state_check == NULL)
@@ -124,6 +142,7 @@ report_async (CairnSyncEngine *self,
   g_autoptr(CairnStateReport) report = NULL;
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *path = NULL;
+  ReportCall *call;
 
   if (self->state_check == NULL || self->state_in_flight || self->workspace_id == NULL ||
       self->token == NULL)
@@ -139,8 +158,11 @@ report_async (CairnSyncEngine *self,
   self->state_last_report = _cairn_sync_engine_monotonic (self);
   body = cairn_protocol_encode_state_report (report);
   path = g_strdup_printf ("/v1/workspaces/%s/state", self->workspace_id);
+  call = g_new0 (ReportCall, 1);
+  call->engine = g_object_ref (self);
+  call->generation = self->state_generation;
   _cairn_sync_engine_http_call_async (self, "POST", path, body, "checking this device's copy",
-                                      self->cancellable, report_done, g_object_ref (self));
+                                      self->cancellable, report_done, call);
 }
 
 static gboolean
