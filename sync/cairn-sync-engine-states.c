@@ -174,9 +174,7 @@ quiet_elapsed (gpointer user_data)
   self->state_timer_id = 0;
   due_by_time = self->state_last_report == 0 ||
                 _cairn_sync_engine_monotonic (self) - self->state_last_report >= min_report_us ();
-  /* Continuous mode only: a sync round (cairn-cli) reports at the
-   * interval, from _cairn_sync_engine_state_idle(), and a stopped engine
-   * sends nothing. */
+  /* A stopped engine sends nothing. */
   if (self->running && self->core != NULL && cairn_sync_core_is_up_to_date (self->core))
     report_async (self, due_by_time);
   return G_SOURCE_REMOVE;
@@ -185,7 +183,9 @@ quiet_elapsed (gpointer user_data)
 void
 _cairn_sync_engine_state_idle (CairnSyncEngine *self)
 {
-  if (self->store == NULL || self->core == NULL)
+  /* Continuous mode only (the app): a sync round (cairn-cli sync) would
+   * pay a full hash and end before the answer. */
+  if (!self->running || self->store == NULL || self->core == NULL)
     return;
   if (self->state_check != NULL && cairn_state_check_get_store (self->state_check) != self->store)
     _cairn_sync_engine_state_clear (self);
