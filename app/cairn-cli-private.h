@@ -132,5 +132,7 @@ extern const CairnCliCommand cairn_cli_views_commands[];
 /* History, activity and restoring a version (cairn-cli-history.c). */
 extern const CairnCliCommand cairn_cli_history_commands[];
 void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
+/* The hash of the confirmed state (cairn-cli-hash.c). */
+extern const CairnCliCommand cairn_cli_hash_commands[];
 
 G_END_DECLS

@@ -27,6 +27,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_subtask_commands,
   cairn_cli_times_commands,
   cairn_cli_history_commands,
+  cairn_cli_hash_commands,
   help_commands,
 };
 

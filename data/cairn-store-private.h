@@ -473,3 +473,17 @@ gboolean         _cairn_store_batch_begin           (CairnStore          *self,
 gboolean         _cairn_store_batch_end             (CairnStore          *self,
                                                      GPtrArray           *triggers,
                                                      GError             **error);
+/* ---- the canonical state (cairn-store-dump.c, cairn-store-hash.c) ---- */
+
+/* One table of the canonical state: its name in the dump and the SELECT
+ * that reads its rows (sorted by id, columns in a fixed order). */
+typedef struct
+{
+  const char *name;
+  const char *sql;
+} CairnStateTable;
+
+/* The state tables, in dump order, ended by { NULL, NULL }. */
+extern const CairnStateTable _cairn_store_state_tables[];
+/* Parked events: part of the state when there are any. */
+extern const CairnStateTable _cairn_store_state_waiting;

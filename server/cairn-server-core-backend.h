@@ -90,6 +90,11 @@ typedef struct
   gboolean    (*head)             (CairnServerCore *self, const CairnAuth *auth,
                                    const char *workspace_id, gint64 *out_head,
                                    char **out_history_id, GError **error);
+  /* ---- state reports (cairn-server-core-states.c) ---- whether the
+   * workspace's log has an event at seq, and its chain (NULL when not
+   * stored or not valid). */
+  gboolean    (*chain_at)         (CairnServerCore *self, const char *workspace_id, gint64 seq,
+                                   gboolean *out_exists, char **out_chain, GError **error);
 } CairnCoreBackend;
 
 G_END_DECLS

@@ -978,6 +978,31 @@ pg_head (CairnServerCore  *self,
          workspace_head (self, workspace_id, FALSE, out_head, out_history_id, error);
 }
 
+/* As read_log_at() in cairn-server-core-states.c. */
+static gboolean
+pg_chain_at (CairnServerCore  *self,
+             const char       *workspace_id,
+             gint64            seq,
+             gboolean         *out_exists,
+             char            **out_chain,
+             GError          **error)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  *out_exists = FALSE;
+  *out_chain = NULL;
+  if (!(res = pg_query (self, error, "Cannot read the log",
+                        "SELECT chain FROM events WHERE workspace_id = $1 AND seq = $2",
+                        "ti", workspace_id, seq)))
+    return FALSE;
+  if (PQntuples (res) == 0)
+    return TRUE;
+  *out_exists = TRUE;
+  if (!PQgetisnull (res, 0, 0) && cairn_chain_is_valid (col_text (res, 0, 0)))
+    *out_chain = g_strdup (col_text (res, 0, 0));
+  return TRUE;
+}
+
 /* Appends text to a PostgreSQL array literal being built in arr ("{"
  * already there): quoted, NULL for NULL. */
 static void
@@ -1556,6 +1581,7 @@ static const CairnCoreBackend pg_backend = {
   .commit_group = pg_commit_group,
   .pull = pg_pull,
   .head = pg_head,
+  .chain_at = pg_chain_at,
 };
 
 gboolean

@@ -39,6 +39,10 @@ struct _CairnServerCore
   /* Another storage than the SQLite file (NULL: db above); its state. */
   const CairnCoreBackend *backend;
   gpointer                backend_data;
+  /* State reports (cairn-server-core-states.c): workspace id -> GQueue of
+   * the latest reports, in memory only. */
+  GHashTable             *state_reports;
+  guint                   state_mismatches;
 };
 
 /* ---- SQLite (cairn-server-core.c) ------------------------------------ */

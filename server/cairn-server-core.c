@@ -344,6 +344,7 @@ cairn_server_core_close (CairnServerCore *self)
   if (self == NULL)
     return;
   _cairn_core_settle (self);
+  g_clear_pointer (&self->state_reports, g_hash_table_unref);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   if (self->backend != NULL)
     self->backend->close (self);

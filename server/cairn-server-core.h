@@ -351,4 +351,40 @@ gboolean   cairn_server_core_head          (CairnServerCore  *self,
                                             char            **out_history_id,
                                             GError          **error);
 
+
+/* ---- state reports (cairn-server-core-states.c) ----------------------- */
+
+/* The reports kept per workspace (the newest; older ones are dropped). */
+#define CAIRN_SERVER_CORE_MAX_STATE_REPORTS 64
+
+/* Records a device's (auth's session's) hash of its confirmed state at
+ * report->seq and compares it with the latest reports of the workspace's
+ * other devices at that seq in the same format. Reports past head, or
+ * whose chain is not the server's at that seq (a log the server no longer
+ * has), are ignored with a log line (verdict UNKNOWN, devices 0). A
+ * difference is logged with both devices. DIVERGED when more devices
+ * agree on another hash than on this one (with that hash), AGREES when
+ * more agree on this one and there is another device, else UNKNOWN. Kept
+ * in memory only (docs/server.md, "State reports"). NOT_FOUND for a
+ * workspace auth's user is not a member of. */
+CairnStateVerdict *cairn_server_core_report_state (CairnServerCore        *self,
+                                                   const CairnAuth        *auth,
+                                                   const char             *workspace_id,
+                                                   const CairnStateReport *report,
+                                                   GError                **error);
+/* The server's own hash of a workspace's state at seq (server-made
+ * snapshots compute it with data/'s reducers and
+ * cairn_store_confirmed_state_hash()). Kept with the reports; while it is
+ * kept, a device's report at that seq and format is judged against it
+ * alone: AGREES when equal, else DIVERGED (with this hash), whatever the
+ * other devices said. format and hash as in CairnStateReport. */
+void               cairn_server_core_set_own_state (CairnServerCore *self,
+                                                    const char      *workspace_id,
+                                                    gint64           seq,
+                                                    const char      *format,
+                                                    const char      *hash);
+/* How many differences between devices' reports were seen since the core
+ * was opened (tests, the simulation). */
+guint              cairn_server_core_get_state_mismatches (CairnServerCore *self);
+
 G_END_DECLS

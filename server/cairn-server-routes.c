@@ -352,6 +352,35 @@ handle_pull (Server            *self,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
 }
 
+/* POST /v1/workspaces/{ws}/state: a device's state hash at a seq
+ * (cairn-server-core-states.c). A report that does not decode (a hash
+ * missing or malformed) is refused and logged; it is never compared. */
+static void
+handle_state_report (Server            *self,
+                     SoupServerMessage *msg,
+                     CairnAuth         *auth,
+                     const char        *ws)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(CairnStateReport) report = NULL;
+  g_autoptr(CairnStateVerdict) verdict = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!cairn_server_core_check_member (self->core, auth, ws, &error) ||
+      !(root = _cairn_server_read_body (msg, &error)))
+    return _cairn_server_answer_gerror (msg, error);
+  if (!(report = cairn_protocol_decode_state_report (root, &error)))
+    {
+      g_message ("%s: state report of device \"%s\" ignored: %s", ws, auth->device, error->message);
+      return _cairn_server_answer_gerror (msg, error);
+    }
+  if (!(verdict = cairn_server_core_report_state (self->core, auth, ws, report, &error)))
+    return _cairn_server_answer_gerror (msg, error);
+  node = cairn_protocol_encode_state_verdict (verdict);
+  _cairn_server_answer_json (msg, 200, node);
+}
+
 static void
 handle_workspace (Server            *self,
                   SoupServerMessage *msg,
@@ -378,6 +407,12 @@ handle_workspace (Server            *self,
     }
   if (n == 4 && g_str_equal (parts[3], "live"))
     return _cairn_server_handle_live (self, msg, auth, ws, query);
+  if (n == 4 && g_str_equal (parts[3], "state"))
+    {
+      if (g_str_equal (method, "POST"))
+        return handle_state_report (self, msg, auth, ws);
+      return _cairn_server_answer_method_not_allowed (msg, "POST");
+    }
   if (n == 4 && g_str_equal (parts[3], "members"))
     {
       if (g_str_equal (method, "GET"))

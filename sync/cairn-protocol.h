@@ -423,4 +423,52 @@ CairnLiveMessage *cairn_protocol_decode_live_message_text (const char  *data,
                                                            gsize        max_bytes,
                                                            GError     **error);
 
+
+/* ---- state reports (cairn-protocol-state.c) --------------------------- */
+
+/* POST /v1/workspaces/{ws}/state: a device's hash of its confirmed state
+ * at seq (docs/protocol.md, "State reports"). */
+#define CAIRN_PROTOCOL_STATE_HASH_LENGTH    64   /* lowercase hex (SHA-256) */
+#define CAIRN_PROTOCOL_STATE_FORMAT_LENGTH  8    /* lowercase hex */
+
+typedef struct
+{
+  gint64  seq;      /* >= 1 */
+  char   *chain;    /* the client's chain at seq (32 lowercase hex), or NULL */
+  char   *format;   /* the canonical form the hash is of */
+  char   *hash;
+} CairnStateReport;
+
+void              cairn_state_report_free (CairnStateReport *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnStateReport, cairn_state_report_free)
+JsonNode         *cairn_protocol_encode_state_report (const CairnStateReport *report);
+/* Strict, like every request: seq, format and hash required, chain
+ * optional, nothing else; each checked for its form. */
+CairnStateReport *cairn_protocol_decode_state_report (JsonNode  *node,
+                                                      GError   **error);
+
+typedef enum
+{
+  CAIRN_STATE_VERDICT_UNKNOWN,   /* no other device to compare with, or no majority */
+  CAIRN_STATE_VERDICT_AGREES,    /* the majority of devices at seq has this hash */
+  CAIRN_STATE_VERDICT_DIVERGED,  /* the majority has another hash: rebuild */
+} CairnStateVerdictKind;
+
+typedef struct
+{
+  gint64                 seq;
+  CairnStateVerdictKind  verdict;
+  gint64                 devices;  /* devices whose reports at seq were compared, this one included */
+  char                  *hash;     /* the majority's hash (DIVERGED only), else NULL */
+} CairnStateVerdict;
+
+void               cairn_state_verdict_free (CairnStateVerdict *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnStateVerdict, cairn_state_verdict_free)
+JsonNode          *cairn_protocol_encode_state_verdict (const CairnStateVerdict *verdict);
+/* Answers: unknown fields are ignored and an unknown verdict string is
+ * UNKNOWN (a newer server may add some); a field of the wrong type or
+ * form is an error. */
+CairnStateVerdict *cairn_protocol_decode_state_verdict (JsonNode  *node,
+                                                        GError   **error);
+
 G_END_DECLS

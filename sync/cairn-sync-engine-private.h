@@ -73,6 +73,15 @@ struct _CairnSyncEngine
   /* What the server refused for good since this engine started: shown
    * (state REFUSED) where the state would be UP_TO_DATE. */
   char                    *refused_message;
+
+  /* State hashes (cairn-sync-engine-states.c): the check of the current
+   * store, the quiet timer, the report in flight, when the last went out
+   * (monotonic µs, 0: none yet). */
+  struct _CairnStateCheck *state_check;
+  guint                    state_timer_id;
+  gboolean                 state_in_flight;
+  guint                    state_generation;   /* bumped when the check is dropped */
+  gint64                   state_last_report;
 };
 
 gboolean     _cairn_sync_engine_check_ready (CairnSyncEngine *self, GError **error);
@@ -91,5 +100,9 @@ CairnPullReply * _cairn_sync_engine_pull_finish (CairnSyncEngine *self, GAsyncRe
 void         _cairn_sync_engine_set_failure_state (CairnSyncEngine *self, const GError *error);
 void         _cairn_sync_engine_set_state (CairnSyncEngine *self, CairnSyncState state, const char *message);
 void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);
+
+/* cairn-sync-engine-states.c */
+void         _cairn_sync_engine_state_idle (CairnSyncEngine *self);
+void         _cairn_sync_engine_state_clear (CairnSyncEngine *self);
 
 G_END_DECLS

@@ -91,6 +91,8 @@ _cairn_sync_engine_set_state (CairnSyncEngine *self,
        * latest time is written once more when the engine stops. */
       if (head != self->last_sync_saved_head && now - self->last_sync_saved >= 60 * 1000)
         _cairn_sync_engine_save_last_sync (self);
+      /* Now and then, prove this copy agrees with the others'. */
+      _cairn_sync_engine_state_idle (self);
     }
   _cairn_sync_engine_update_counts (self);
 }
@@ -505,6 +507,7 @@ cairn_sync_engine_set_store (CairnSyncEngine *self,
   if (self->store != NULL)
     g_clear_signal_handler (&self->changed_id, self->store);
   g_clear_pointer (&self->core, cairn_sync_core_free);
+  _cairn_sync_engine_state_clear (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->workspace_id, g_free);
 

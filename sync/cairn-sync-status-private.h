@@ -27,5 +27,9 @@ void _cairn_sync_status_set_account       (CairnSyncStatus *self,
 /* Replaces the conflicts model's content (elements: CairnConflict). */
 void _cairn_sync_status_set_conflicts     (CairnSyncStatus *self,
                                            GPtrArray       *conflicts);
+/* A state hash disagreed with the other devices' and the store was
+ * repaired (docs/sync.md, "State hashes"). */
+void _cairn_sync_status_set_state_repaired_at (CairnSyncStatus *self,
+                                               gint64           unix_ms);
 
 G_END_DECLS

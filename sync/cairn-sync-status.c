@@ -16,6 +16,7 @@ struct _CairnSyncStatus
   guint           pending_count;
   guint           refused_count;
   gint64          identity_changed_at;
+  gint64          state_repaired_at;
   gint64          last_sync;
   gint64          next_retry;
   char           *server_url;
@@ -46,6 +47,7 @@ enum {
   PROP_USERNAME,
   PROP_WORKSPACE_ID,
   PROP_CONFLICTS,
+  PROP_STATE_REPAIRED_AT,
   PROP_REFUSED_COUNT,
   PROP_IDENTITY_CHANGED_AT,
   N_PROPS
@@ -104,6 +106,7 @@ cairn_sync_status_get_property (GObject    *object,
     case PROP_CONFLICTS: g_value_set_object (value, self->conflicts); break;
     case PROP_REFUSED_COUNT: g_value_set_uint (value, self->refused_count); break;
     case PROP_IDENTITY_CHANGED_AT: g_value_set_int64 (value, self->identity_changed_at); break;
+    case PROP_STATE_REPAIRED_AT: g_value_set_int64 (value, self->state_repaired_at); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -136,6 +139,9 @@ cairn_sync_status_class_init (CairnSyncStatusClass *klass)
   properties[PROP_WORKSPACE_ID] = g_param_spec_string ("workspace-id", NULL, NULL, NULL, flags);
   properties[PROP_CONFLICTS] =
     g_param_spec_object ("conflicts", NULL, NULL, G_TYPE_LIST_MODEL, flags);
+
+  properties[PROP_STATE_REPAIRED_AT] =
+    g_param_spec_int64 ("state-repaired-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -291,6 +297,26 @@ _cairn_sync_status_set_identity_changed_at (CairnSyncStatus *self,
     {
       self->identity_changed_at = unix_ms;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDENTITY_CHANGED_AT]);
+    }
+}
+
+gint64
+cairn_sync_status_get_state_repaired_at (CairnSyncStatus *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_STATUS (self), 0);
+  return self->state_repaired_at;
+}
+
+void
+_cairn_sync_status_set_state_repaired_at (CairnSyncStatus *self,
+                                          gint64           unix_ms)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_STATUS (self));
+
+  if (self->state_repaired_at != unix_ms)
+    {
+      self->state_repaired_at = unix_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_REPAIRED_AT]);
     }
 }
 

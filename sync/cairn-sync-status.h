@@ -58,6 +58,11 @@ const char      *cairn_sync_status_get_workspace_id  (CairnSyncStatus *self);
 /* transfer none */
 GListModel      *cairn_sync_status_get_conflicts     (CairnSyncStatus *self);
 
+/* "state-repaired-at": unix milliseconds of the last time this device's
+ * confirmed state disagreed with the other devices' and was rebuilt from
+ * the log or downloaded again (docs/sync.md, "State hashes"), 0 for never
+ * in this session. */
+gint64           cairn_sync_status_get_state_repaired_at (CairnSyncStatus *self);
 /* The status as one JSON object (what `cairn-cli status --json` prints). */
 char            *cairn_sync_status_to_json           (CairnSyncStatus *self);
 

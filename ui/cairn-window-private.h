@@ -191,6 +191,8 @@ void           _cairn_window_add_undo_toast         (CairnWindow *self,
 void           _cairn_window_drop_undo_toasts       (CairnWindow *self);
 /* Follows the engine's conflict reports with one toast each. */
 void           _cairn_window_watch_conflicts        (CairnWindow *self);
+/* A toast when the engine repaired this device's copy (cairn-window-repairs.c). */
+void           _cairn_window_watch_state_repairs    (CairnWindow *self);
 /* Report ids are per workspace: after opening another one, start over. */
 void           _cairn_window_reset_conflict_toasts  (CairnWindow *self);
 /* The toast of report id is going by itself (its Keep Mine was clicked):

@@ -305,6 +305,7 @@ add_sync (CairnWindow *self)
                                        cairn_sync_engine_get_status (self->engine));
       adw_header_bar_pack_end (self->sidebar_header, GTK_WIDGET (self->sync_indicator));
       _cairn_window_watch_conflicts (self);
+      _cairn_window_watch_state_repairs (self);
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.accounts", self->engine != NULL);

@@ -466,7 +466,7 @@ class CliTest(unittest.TestCase):
                      ("conflicts",), ("refused",), ("inbox",), ("priority", todo, "low"),
                      ("tag", todo, "Work"), ("tags",), ("tag-color", "work", "red"),
                      ("tag-rename", "Work", "Job"), ("untag", todo, "job"),
-                     ("tag-rm", "Job")):
+                     ("tag-rm", "Job"), ("state-hash",)):
             with self.subTest(args=args):
                 one_line(*args)
         self.assertEqual(one_line("state"), json.loads(self.cli.ok("state")))

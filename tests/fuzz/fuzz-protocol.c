@@ -213,6 +213,36 @@ check_others (JsonNode *root)
   DROP (cairn_protocol_decode_members (root, NULL), g_ptr_array_unref);
   DROP (cairn_protocol_decode_member_request (root, NULL), g_free);
   DROP (cairn_protocol_decode_push_reply (root, TRUE, NULL), cairn_push_reply_free);
+  /* State reports and verdicts: what decodes encodes and decodes to the same. */
+  {
+    g_autoptr(CairnStateReport) rep = cairn_protocol_decode_state_report (root, NULL);
+    g_autoptr(CairnStateVerdict) verdict = cairn_protocol_decode_state_verdict (root, NULL);
+
+    if (rep != NULL)
+      {
+        g_autoptr(JsonNode) node = cairn_protocol_encode_state_report (rep);
+        g_autoptr(JsonNode) back = reparse (node);
+        g_autoptr(CairnStateReport) again = cairn_protocol_decode_state_report (back, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (again->seq, ==, rep->seq);
+        g_assert_cmpstr (again->chain, ==, rep->chain);
+        g_assert_cmpstr (again->format, ==, rep->format);
+        g_assert_cmpstr (again->hash, ==, rep->hash);
+      }
+    if (verdict != NULL)
+      {
+        g_autoptr(JsonNode) node = cairn_protocol_encode_state_verdict (verdict);
+        g_autoptr(JsonNode) back = reparse (node);
+        g_autoptr(CairnStateVerdict) again = cairn_protocol_decode_state_verdict (back, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (again->seq, ==, verdict->seq);
+        g_assert_cmpint (again->verdict, ==, verdict->verdict);
+        g_assert_cmpint (again->devices, ==, verdict->devices);
+        g_assert_cmpstr (again->hash, ==, verdict->hash);
+      }
+  }
   {
     g_autoptr(CairnErrorReply) reply = cairn_protocol_decode_error (root, NULL);
 

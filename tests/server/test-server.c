@@ -917,6 +917,40 @@ test_log_lines (Fixture       *f,
   g_assert_cmpuint (requests, ==, 6);
 }
 
+/* POST /v1/workspaces/{ws}/state: two devices agree; a report with a
+ * malformed or missing hash is refused (and only logged), never compared;
+ * other methods, other people's workspaces. */
+static void
+test_state_report (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/state", f->alice_ws);
+  g_autofree char *phone = cairn_test_login (f->srv, "alice", CAIRN_TEST_ALICE_PW, "alice-phone");
+  g_autoptr(CairnPushReply) pushed = push (f, f->alice, f->alice_ws, "0123456789abcdef0123456789abcdef", 1, 3);
+  const char *good = "{\"seq\":3,\"format\":\"0123abcd\",\"hash\":"
+                     "\"abababababababababababababababababababababababababababababababab\"}";
+  g_autoptr(JsonNode) first = call (f, "POST", path, f->alice, good, 200);
+  g_autoptr(JsonNode) second = call (f, "POST", path, phone, good, 200);
+  g_autoptr(CairnStateVerdict) v1 = cairn_protocol_decode_state_verdict (first, NULL);
+  g_autoptr(CairnStateVerdict) v2 = cairn_protocol_decode_state_verdict (second, NULL);
+  g_autoptr(JsonNode) answer = NULL;
+
+  g_assert_cmpint (v1->verdict, ==, CAIRN_STATE_VERDICT_UNKNOWN);
+  g_assert_cmpint (v2->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+  g_assert_cmpint (v2->devices, ==, 2);
+
+  answer = call (f, "POST", path, phone, "{\"seq\":3,\"format\":\"0123abcd\"}", 400);
+  expect_error (answer, "invalid_request");
+  g_clear_pointer (&answer, json_node_unref);
+  answer = call (f, "POST", path, phone, "{\"seq\":3,\"format\":\"0123abcd\",\"hash\":\"zz\"}", 400);
+  expect_error (answer, "invalid_request");
+  g_clear_pointer (&answer, json_node_unref);
+  answer = call (f, "GET", path, f->alice, NULL, 405);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = call (f, "POST", path, f->bob, good, 404);
+  expect_error (answer, "not_found");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -942,6 +976,7 @@ main (int    argc,
    * (test-instances). */
   if (!cairn_test_backend_is_postgresql ())
     ADD ("one-server-per-folder", test_one_server_per_folder);
+  ADD ("state-report", test_state_report);
 #undef ADD
   g_test_add_func ("/server/http/tls", test_tls);
 

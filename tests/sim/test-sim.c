@@ -33,6 +33,7 @@
 #include "cairn-store-private.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
+#include "cairn-state-check.h"
 #include "cairn-text.h"
 #include "sim-subtasks.h"
 #include "sim-times.h"
@@ -106,6 +107,8 @@ typedef struct
   /* Lost for good after a server restore: never connects, edits or
    * re-pushes again (its disk died). */
   gboolean       gone;
+  /* State hashes: reports to the server (docs/sync.md, "State hashes"). */
+  CairnStateCheck *check;
 } SimClient;
 
 typedef struct
@@ -136,6 +139,9 @@ typedef struct
   guint            n_server_crashes, n_restores, n_ops;
   guint            n_gone, n_edits_over_held, n_held_at_end;
   guint            n_todo_note_edits;
+  /* State hash reports the server compared with another device's at the
+   * same seq (all must agree). */
+  guint            n_state_compared;
   /* Draws whether a restore also loses a device for good. Separate from
    * rand so that the rest of a seed's run does not shift. */
   GRand           *gone_rand;
@@ -489,6 +495,9 @@ client_open (Sim       *sim,
   g_assert_true (cairn_store_ensure_inbox (c->store, &error));
   g_assert_no_error (error);
   c->core = cairn_sync_core_new (c->store);
+  g_clear_pointer (&c->check, cairn_state_check_free);
+  c->check = cairn_state_check_new (c->store);
+  cairn_state_check_set_interval (c->check, 1);
   if (c->inbox == NULL)
     c->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   g_ptr_array_set_size (c->inbox, 0);
@@ -502,6 +511,7 @@ client_crash (Sim       *sim,
               SimClient *c)
 {
   g_clear_pointer (&c->core, cairn_sync_core_free);
+  g_clear_pointer (&c->check, cairn_state_check_free);
   g_clear_object (&c->store);
   client_open (sim, c);
   sim->n_client_crashes++;
@@ -509,6 +519,38 @@ client_crash (Sim       *sim,
 
 static void client_flush_inbox (Sim       *sim,
                                 SimClient *c);
+
+/* Every time a client's head moves it reports the hash of its confirmed
+ * state to the server, which compares it with the other devices' reports
+ * at that seq: they must never differ. Straight to the server core, not
+ * through the fake network, and drawing nothing from sim->rand, so that
+ * the seeds' runs stay as they were. */
+static void
+client_report_state (Sim       *sim,
+                     SimClient *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStateReport) report = NULL;
+  g_autoptr(CairnStateVerdict) verdict = NULL;
+  g_autoptr(CairnAuth) auth = NULL;
+
+  if (sim->server == NULL)
+    return;
+  report = cairn_state_check_next_report (c->check, FALSE, &error);
+  g_assert_no_error (error);
+  if (report == NULL)
+    return;
+  auth = cairn_server_core_authenticate (sim->server, c->token, &error);
+  g_assert_no_error (error);
+  verdict = cairn_server_core_report_state (sim->server, auth, sim->workspace, report, &error);
+  g_assert_no_error (error);
+  if (verdict->devices > 1)
+    sim->n_state_compared++;
+  if (verdict->verdict == CAIRN_STATE_VERDICT_DIVERGED ||
+      cairn_server_core_get_state_mismatches (sim->server) > 0)
+    g_error ("seed %u: client %u: its state hash at seq %" G_GINT64_FORMAT
+             " differs from another device's", sim->seed, c->idx, report->seq);
+}
 
 static void
 client_handle (Sim *sim,
@@ -538,6 +580,8 @@ client_handle (Sim *sim,
         c->pull_req = 0;
       cairn_sync_core_receive (c->core, m->pull_reply->events, m->pull_reply->head,
                                m->pull_reply->history_id, &error);
+      if (error == NULL)
+        client_report_state (sim, c);
       break;
     case MSG_LIVE:
       for (guint i = 0; i < m->events->len; i++)
@@ -576,6 +620,7 @@ client_flush_inbox (Sim       *sim,
   if (!cairn_sync_core_receive (c->core, events, c->inbox_head, NULL, &error))
     g_error ("seed %u: client %u: %s", sim->seed, c->idx, error->message);
   c->inbox_head = 0;
+  client_report_state (sim, c);
 }
 
 static char *
@@ -1988,17 +2033,18 @@ run_seed (guint32  seed,
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %u subtasks, %u completed occurrences, "
-                "%u edits of todos' notes, %" G_GINT64_FORMAT " ticks\n",
+                "%u edits of todos' notes, %u state hashes compared, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
-                sim.n_todo_note_edits, sim.now);
+                sim.n_todo_note_edits, sim.n_state_compared, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)
     {
       SimClient *c = &sim.clients[i];
       g_clear_pointer (&c->core, cairn_sync_core_free);
+      g_clear_pointer (&c->check, cairn_state_check_free);
       g_clear_object (&c->store);
       g_free (c->path);
       g_free (c->token);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-hash.c: the canonical hash of the confirmed state. */
+#define G_LOG_DOMAIN "cairn-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cairn-store-hash.h"
+#include "cairn-store-private.h"
+
+/* The bytes hashed: for each table of the canonical dump, 'T' name NUL,
+ * then for each row 'R' and each column in order 'N' (NULL), 'I' and
+ * 8 bytes big-endian (integer), or 'S', 8 bytes big-endian length and the
+ * text. Unambiguous, and equal states give equal bytes exactly when they
+ * give equal dumps. Each row is gathered in one buffer and hashed with
+ * one update. */
+static void
+add_u64 (GByteArray *row,
+         guint64     value)
+{
+  guint8 bytes[8];
+
+  for (int i = 7; i >= 0; i--, value >>= 8)
+    bytes[i] = value & 0xff;
+  g_byte_array_append (row, bytes, sizeof bytes);
+}
+
+static gboolean
+hash_table (CairnStore            *self,
+            GChecksum             *sum,
+            const CairnStateTable *table,
+            GError               **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, table->sql, error);
+  g_autoptr(GByteArray) row = g_byte_array_sized_new (512);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  g_checksum_update (sum, (const guchar *) "T", 1);
+  g_checksum_update (sum, (const guchar *) table->name, strlen (table->name) + 1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int n = sqlite3_column_count (stmt);
+
+      g_byte_array_set_size (row, 0);
+      g_byte_array_append (row, (const guint8 *) "R", 1);
+      for (int i = 0; i < n; i++)
+        switch (sqlite3_column_type (stmt, i))
+          {
+          case SQLITE_NULL:
+            g_byte_array_append (row, (const guint8 *) "N", 1);
+            break;
+          case SQLITE_INTEGER:
+            g_byte_array_append (row, (const guint8 *) "I", 1);
+            add_u64 (row, (guint64) sqlite3_column_int64 (stmt, i));
+            break;
+          default:
+            {
+              const guint8 *text = sqlite3_column_text (stmt, i);
+              int len = sqlite3_column_bytes (stmt, i);
+
+              g_byte_array_append (row, (const guint8 *) "S", 1);
+              add_u64 (row, (guint64) len);
+              g_byte_array_append (row, text, len);
+            }
+            break;
+          }
+      g_checksum_update (sum, row->data, row->len);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the state");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+has_parked (CairnStore *self)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM parked", NULL);
+  gboolean any;
+
+  if (stmt == NULL)
+    return FALSE;
+  any = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return any;
+}
+
+const char *
+cairn_state_hash_format (void)
+{
+  static char format[CAIRN_STATE_FORMAT_LENGTH + 1];
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+      for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
+        {
+          g_checksum_update (sum, (const guchar *) _cairn_store_state_tables[i].name, -1);
+          g_checksum_update (sum, (const guchar *) _cairn_store_state_tables[i].sql, -1);
+        }
+      g_checksum_update (sum, (const guchar *) _cairn_store_state_waiting.sql, -1);
+      memcpy (format, g_checksum_get_string (sum), CAIRN_STATE_FORMAT_LENGTH);
+      format[CAIRN_STATE_FORMAT_LENGTH] = '\0';
+      g_once_init_leave (&done, 1);
+    }
+  return format;
+}
+
+static gboolean
+hash_state (CairnStore     *self,
+            CairnStateHash *out,
+            GError        **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (sum, (const guchar *) cairn_state_hash_format (), -1);
+  for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
+    if (!hash_table (self, sum, &_cairn_store_state_tables[i], error))
+      return FALSE;
+  if (has_parked (self) && !hash_table (self, sum, &_cairn_store_state_waiting, error))
+    return FALSE;
+  memcpy (out->hash, g_checksum_get_string (sum), CAIRN_STATE_HASH_LENGTH);
+  out->hash[CAIRN_STATE_HASH_LENGTH] = '\0';
+  return TRUE;
+}
+
+gboolean
+cairn_store_confirmed_state_hash (CairnStore     *self,
+                                  CairnStateHash *out,
+                                  GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  out->seq = cairn_store_get_head (self);
+  g_strlcpy (out->format, cairn_state_hash_format (), sizeof out->format);
+  if (cairn_store_get_pending_count (self) == 0)
+    return hash_state (self, out, error);
+
+  /* Pending events are applied to the state tables: roll them back inside
+   * a transaction that is then abandoned. */
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  ok = _cairn_store_rollback_pending (self, error) && hash_state (self, out, error);
+  _cairn_store_rollback (self);
+  return ok;
+}
+
+static gboolean
+is_lower_hex (const char *str,
+              gsize       length)
+{
+  if (str == NULL || strlen (str) != length)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isdigit (str[i]) && !(str[i] >= 'a' && str[i] <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+cairn_state_hash_is_valid (const char *str)
+{
+  return is_lower_hex (str, CAIRN_STATE_HASH_LENGTH);
+}
+
+gboolean
+cairn_state_format_is_valid (const char *str)
+{
+  return is_lower_hex (str, CAIRN_STATE_FORMAT_LENGTH);
+}
