@@ -378,7 +378,9 @@ skip_code_points (const guint8 *p,
         {
           guint64 w;
           memcpy (&w, q, 8);
-          starts += 8 - __builtin_popcountll (w & ~(w << 1) & 0x8080808080808080ull);
+          guint64 cont = (w & ~(w << 1) & 0x8080808080808080ull) >> 7;
+          /* The sum of the eight 0/1 bytes, in the top byte. */
+          starts += 8 - (guint32) ((cont * 0x0101010101010101ull) >> 56);
         }
       for (; q < e; q++)
         starts += (*q & 0xC0) != 0x80;
