@@ -317,17 +317,25 @@ ascii8 (const guint8 *p)
          ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) == 0;
 }
 
+/* Where a run of multi-byte characters lies in the text: [start, end). */
+typedef struct
+{
+  guint32 start;
+  guint32 end;
+} Runs;
+
 /* Valid UTF-8 without NUL, as g_utf8_validate_len() says, eight ASCII bytes
- * at a time; *ascii: all of it is ASCII. */
+ * at a time. @runs gets the runs of multi-byte characters, unless there
+ * are more than one for every 64 bytes: then it is freed and set to NULL. */
 static gboolean
 validate_utf8 (const guint8  *p,
                gsize          n,
                gsize         *bad,
-               gboolean      *ascii)
+               GArray       **runs)
 {
   const guint8 *start = p, *end = p + n;
+  guint cap = n / 64 + 16;
 
-  *ascii = TRUE;
   while (p < end)
     {
       const guint8 *q;
@@ -341,7 +349,6 @@ validate_utf8 (const guint8  *p,
         break;
       /* A NUL, or a run of multi-byte characters up to the next ASCII
        * byte (which always starts a character). */
-      *ascii = FALSE;
       for (q = p + 1; q < end && *q >= 0x80; q++)
         ;
       if (!g_utf8_validate_len ((const char *) p, q - p, &stop))
@@ -349,6 +356,10 @@ validate_utf8 (const guint8  *p,
           *bad = (gsize) ((const guint8 *) stop - start);
           return FALSE;
         }
+      if (*runs != NULL && (*runs)->len >= cap)
+        g_clear_pointer (runs, g_array_unref);
+      if (*runs != NULL)
+        g_array_append_val (*runs, ((Runs) { (guint32) (p - start), (guint32) (q - start) }));
       p = q;
     }
   return TRUE;
@@ -409,17 +420,19 @@ place_spans (StateDecoder *d,
   CtSpan *spans = d->spans;
   const guint8 *text = d->self->content, *end = text + d->self->content_len;
   gsize bad = 0;
-  gboolean ascii;
+  g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (Runs));
   guint32 off = 0, unknown_off = 0;
+  guint k = 0;
 
-  if (!validate_utf8 (text, d->self->content_len, &bad, &ascii))
+  if (!validate_utf8 (text, d->self->content_len, &bad, &runs))
     return rd_fail (d->r, "the content is not valid UTF-8 (at its byte %" G_GSIZE_FORMAT ")", bad);
-  if (ascii && d->self->content_len != stored_points)
+  if (runs != NULL && runs->len == 0 && d->self->content_len != stored_points)
     return rd_fail (d->r, "the content holds %" G_GSIZE_FORMAT " code points, the spans %" G_GUINT64_FORMAT,
                     d->self->content_len, stored_points);
   for (guint32 i = 0; i < d->nspans; i++)
     {
       CtSpan *s = &spans[i];
+      const guint8 *q;
 
       if (span_text_unknown (s))
         {
@@ -428,23 +441,21 @@ place_spans (StateDecoder *d,
           unknown_off += s->len;
           continue;
         }
-      if (ascii)
-        {
-          s->off = off;
-          s->bytes = s->len;
-          off += s->len;
-        }
+      /* ASCII up to the next run of multi-byte characters: a byte a code
+       * point. Otherwise count. */
+      while (runs != NULL && k < runs->len && g_array_index (runs, Runs, k).end <= off)
+        k++;
+      if (runs != NULL && (k == runs->len || g_array_index (runs, Runs, k).start >= (guint64) off + s->len))
+        q = (gsize) (end - (text + off)) >= s->len ? text + off + s->len : NULL;
       else
-        {
-          const guint8 *q = skip_code_points (text + off, end, s->len);
-          if (q == NULL)
-            return rd_fail (d->r, "the content holds fewer code points than the spans");
-          s->off = off;
-          s->bytes = (guint32) (q - (text + off));
-          off += s->bytes;
-        }
+        q = skip_code_points (text + off, end, s->len);
+      if (q == NULL)
+        return rd_fail (d->r, "the content holds fewer code points than the spans");
+      s->off = off;
+      s->bytes = (guint32) (q - (text + off));
+      off += s->bytes;
     }
-  if (!ascii && text + off != end)
+  if (text + off != end)
     return rd_fail (d->r, "the content holds more code points than the spans");
   return TRUE;
 }
