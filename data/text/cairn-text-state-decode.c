@@ -20,10 +20,10 @@ typedef struct
   guint32 seq;
   guint32 len;
   guint32 span;      /* index in document order, COVER_DELETED when deleted */
-  CtLeaf *leaf;
 } Cover;
 
 #define COVER_DELETED 0x80000000u
+#define LEAF_FILL     (CT_LEAF_CAP * 3 / 4)   /* spans a decoded leaf holds */
 #define COVER_SPAN(cv) ((cv)->span & ~COVER_DELETED)
 
 /* LSD radix sort by (client, seq), 11 bits a pass, skipping digits that
@@ -88,6 +88,7 @@ typedef struct
   guint32    prev_client;  /* the client of the span read last */
   guint64    total_len;    /* code points of the spans read so far */
   GArray    *cover;        /* Cover, one per span, once in leaves */
+  CtLeaf   **leaves;       /* span i is in leaves[i / LEAF_FILL] */
   gint64     prev_tseq;    /* the target of the deletion read last */
   guint      version;      /* 1: tag 0xC2, 2: tag 0xC4 */
   guint      flags;        /* STATE_FLAG_* (version 2) */
@@ -100,6 +101,7 @@ state_decoder_clear (StateDecoder *d)
   g_clear_pointer (&d->explicit, g_free);
   g_clear_pointer (&d->last_end, g_free);
   g_clear_pointer (&d->cover, g_array_unref);
+  g_clear_pointer (&d->leaves, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StateDecoder, state_decoder_clear)
@@ -545,9 +547,9 @@ read_content (StateDecoder *d)
 static void
 build_leaves (StateDecoder *d)
 {
-  guint per = CT_LEAF_CAP * 3 / 4;
+  guint per = LEAF_FILL;
   guint32 n_leaves = MAX ((d->nspans + per - 1) / per, 1);
-  g_autofree CtLeaf **leaves = g_new (CtLeaf *, n_leaves);
+  CtLeaf **leaves = d->leaves = g_new (CtLeaf *, n_leaves);
   Cover *cv;
 
   d->cover = g_array_sized_new (FALSE, FALSE, sizeof (Cover), d->nspans);
@@ -565,7 +567,7 @@ build_leaves (StateDecoder *d)
       for (guint32 i = i0; i < i1; i++)
         {
           const CtSpan *s = &d->spans[i];
-          cv[i] = (Cover) { s->client, s->seq, s->len, i | (s->deleted ? COVER_DELETED : 0), l };
+          cv[i] = (Cover) { s->client, s->seq, s->len, i | (s->deleted ? COVER_DELETED : 0) };
           l->h.tot += s->len;
           if (!s->deleted)
             l->h.vis += s->len;
@@ -605,7 +607,7 @@ index_spans (StateDecoder *d)
 
           ch->n = b - a;
           for (guint e = a; e < b; e++)
-            ch->e[e - a] = (CtIdxEnt) { cv[e].seq, cv[e].leaf };
+            ch->e[e - a] = (CtIdxEnt) { cv[e].seq, d->leaves[COVER_SPAN (&cv[e]) / LEAF_FILL] };
           c->chunks[k] = ch;
         }
       i = j;
@@ -956,7 +958,7 @@ check_history (StateDecoder *d)
       for (guint i = 0; i < dels->len; i++)
         {
           const CtDel *del = &g_array_index (dels, CtDel, i);
-          g_array_index (dead, Cover, at + i) = (Cover) { del->tclient, del->tseq, del->len, 0, NULL };
+          g_array_index (dead, Cover, at + i) = (Cover) { del->tclient, del->tseq, del->len, 0 };
         }
     }
   sort_cover ((Cover *) dead->data, dead->len);
