@@ -13,13 +13,17 @@
  * merge. At the end
  * every replica merges everything and must equal endContent.
  *
- * Output: {"trace","patches","ms","peak_rss_kb","encoded_bytes","decode_ms","ok"}
+ * Output: {"trace","patches","ms","peak_rss_kb","encoded_bytes","decode_ms",
+ *          "compact_bytes","compact_decode_ms","v1_bytes","ok"}
  * ms: the fastest of CAIRN_BENCH_RUNS (default 5) replays into fresh
  * replicas; peak_rss_kb: growth of the peak resident set during the
  * replay (the trace is parsed and the JSON freed before); encoded_bytes:
  * cairn_text_encode_state() of the final document (full history);
- * decode_ms: the fastest cairn_text_decode_state() of it. Exit status 1 when a text does
- * not match endContent.
+ * decode_ms: the fastest cairn_text_decode_state() of it; compact_bytes,
+ * compact_decode_ms: the same for cairn_text_encode_state_compact() (no
+ * deleted text); v1_bytes: the state in the format before (tag 0xC2).
+ * CAIRN_BENCH_STATE_OUT=PATH writes the full state there. Exit status 1
+ * when a text does not match endContent.
  */
 #include "config.h"
 
@@ -30,6 +34,7 @@
 #include <string.h>
 
 #include "cairn-text.h"
+#include "cairn-text-codec-private.h"
 
 typedef struct
 {
@@ -105,6 +110,50 @@ merge_bytes (CairnText  *doc,
   g_autoptr(CairnTextOps) ops = cairn_text_ops_decode (wire, error);
 
   return ops != NULL && cairn_text_apply (doc, ops, 0, error);
+}
+
+/* The fastest of @runs decodes of @state; *ok FALSE when one fails or
+ * gives another text than @end_content. */
+static double
+time_decode (GBytes     *state,
+             guint       runs,
+             const char *end_content,
+             guint       n_agents,
+             gboolean   *ok)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hex = client_hex (n_agents);
+  g_autofree char *text = NULL;
+  CairnText *back = NULL;
+  double best = -1;
+
+  for (guint run = 0; run < runs; run++)
+    {
+      double t0, m;
+
+      g_clear_pointer (&back, cairn_text_free);
+      t0 = now_ms ();
+      back = cairn_text_decode_state (state, hex, &error);
+      m = now_ms () - t0;
+      if (back == NULL)
+        break;
+      if (best < 0 || m < best)
+        best = m;
+    }
+  if (back == NULL)
+    {
+      g_printerr ("Decoding the encoded state failed: %s\n", error->message);
+      *ok = FALSE;
+      return -1;
+    }
+  text = cairn_text_get_text (back, NULL);
+  if (strcmp (text, end_content) != 0)
+    {
+      g_printerr ("The decoded state differs from endContent\n");
+      *ok = FALSE;
+    }
+  cairn_text_free (back);
+  return best;
 }
 
 typedef struct
@@ -239,9 +288,11 @@ main (int    argc,
   g_autofree char *end_content = NULL;
   g_autofree char *trace_name = NULL;
   g_autoptr(GBytes) encoded = NULL;
+  g_autoptr(GBytes) compact = NULL;
+  g_autoptr(GBytes) v1 = NULL;
   gboolean concurrent, ok = TRUE;
   guint n_agents = 1;
-  double t0, ms, decode_ms = -1;
+  double ms, decode_ms, compact_decode_ms;
   long rss_before, peak = -1;
   guint runs;
   Trace trace;
@@ -353,42 +404,24 @@ main (int    argc,
     }
 
   encoded = cairn_text_encode_state (replicas[0]);
-  {
-    g_autoptr(CairnText) back = NULL;
-    g_autofree char *hex = client_hex (n_agents);
-    g_autofree char *text = NULL;
-
-    for (guint run = 0; run < runs; run++)
-      {
-        double m;
-        g_clear_pointer (&back, cairn_text_free);
-        t0 = now_ms ();
-        back = cairn_text_decode_state (encoded, hex, &error);
-        m = now_ms () - t0;
-        if (back == NULL)
-          break;
-        if (decode_ms < 0 || m < decode_ms)
-          decode_ms = m;
-      }
-    if (back == NULL)
-      {
-        g_printerr ("Decoding the encoded state failed: %s\n", error->message);
-        ok = FALSE;
-      }
-    else
-      {
-        text = cairn_text_get_text (back, NULL);
-        if (strcmp (text, end_content) != 0)
-          {
-            g_printerr ("The decoded state differs from endContent\n");
-            ok = FALSE;
-          }
-      }
-  }
+  if (g_getenv ("CAIRN_BENCH_STATE_OUT") != NULL &&
+      !g_file_set_contents (g_getenv ("CAIRN_BENCH_STATE_OUT"), g_bytes_get_data (encoded, NULL),
+                            g_bytes_get_size (encoded), &error))
+    {
+      g_printerr ("Cannot write the state: %s\n", error->message);
+      return 2;
+    }
+  compact = cairn_text_encode_state_compact (replicas[0]);
+  v1 = _cairn_text_encode_state_v1 (replicas[0]);
+  decode_ms = time_decode (encoded, runs, end_content, n_agents, &ok);
+  compact_decode_ms = time_decode (compact, runs, end_content, n_agents, &ok);
 
   printf ("{\"trace\": \"%s\", \"patches\": %u, \"ms\": %.2f, \"peak_rss_kb\": %ld, "
-          "\"encoded_bytes\": %" G_GSIZE_FORMAT ", \"decode_ms\": %.2f, \"ok\": %s}\n",
+          "\"encoded_bytes\": %" G_GSIZE_FORMAT ", \"decode_ms\": %.2f, "
+          "\"compact_bytes\": %" G_GSIZE_FORMAT ", \"compact_decode_ms\": %.2f, "
+          "\"v1_bytes\": %" G_GSIZE_FORMAT ", \"ok\": %s}\n",
           trace_name, patches->len, ms, peak, g_bytes_get_size (encoded), decode_ms,
+          g_bytes_get_size (compact), compact_decode_ms, g_bytes_get_size (v1),
           ok ? "true" : "false");
 
   for (guint a = 0; a < n_agents; a++)

@@ -36,10 +36,15 @@ rows = [json.loads(a) for a in sys.argv[1:]]
 ours = rows[0]
 names = ["cairn", "yjs", "loro"]
 print(f"\n{ours['trace']} ({ours['patches']} patches)")
-print(f"{'':8} {'replay ms':>10} {'x cairn':>8} {'encoded B':>10} {'decode ms':>10} {'ok':>5}")
+print(f"{'':14} {'replay ms':>10} {'x cairn':>8} {'encoded B':>10} {'decode ms':>10} {'ok':>5}")
 for name, r in zip(names, rows):
     ratio = r["ms"] / ours["ms"] if ours["ms"] else float("nan")
-    print(f"{name:8} {r['ms']:>10.2f} {ratio:>8.1f} {r['encoded_bytes']:>10} {r['decode_ms']:>10.2f} {str(r['ok']).lower():>5}")
+    print(f"{name:14} {r['ms']:>10.2f} {ratio:>8.1f} {r['encoded_bytes']:>10} {r['decode_ms']:>10.2f} {str(r['ok']).lower():>5}")
+    if name == "cairn":
+        # The same document without the text of deleted characters
+        # (cairn_text_encode_state_compact), and in the format before.
+        print(f"{'cairn compact':14} {'':>10} {'':>8} {r['compact_bytes']:>10} {r['compact_decode_ms']:>10.2f}")
+        print(f"{'cairn v1':14} {'':>10} {'':>8} {r['v1_bytes']:>10}")
 PY
 done
 exit $status

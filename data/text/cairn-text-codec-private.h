@@ -14,6 +14,16 @@ G_BEGIN_DECLS
 #define TAG_OPS     0xC1
 #define TAG_STATE   0xC2
 #define TAG_VERSION 0xC3
+#define TAG_STATE2  0xC4   /* whole state, full or compact (TAG_STATE: the format before) */
+
+/* A TAG_STATE2 state's flags. */
+#define STATE_FLAG_COMPACT 1u   /* no text of deleted characters */
+
+/* The text of a TAG_STATE2 state is one zstd frame from this size on (when
+ * that saves an eighth), at this level, and never shrunk more than this. */
+#define STATE_COMPRESS_MIN 1024
+#define STATE_ZSTD_LEVEL   3
+#define STATE_MAX_RATIO    1024
 
 typedef struct
 {
@@ -30,6 +40,8 @@ gboolean      _cairn_text_reader_start (Reader *r, GBytes *bytes, const char *wh
 void          _cairn_text_read_fail  (Reader *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 gboolean      _cairn_text_check_clients_distinct (Reader *r, const guint8 *ids, guint32 n);
 gboolean      _cairn_text_read_ops   (Reader *r, CairnTextOps *ops);
+/* The format before TAG_STATE2, for the tests that check it still decodes. */
+GBytes       *_cairn_text_encode_state_v1 (CairnText *self);
 
 /* Fails the read (the first failure's message is kept) and is FALSE, in a
  * way the compiler sees: what a failed read leaves unset is never used. */

@@ -170,11 +170,7 @@ cairn_text_get_text_at (CairnText               *self,
               }
             if (r != NULL && r->client == s->client && r->start < b)
               stop = r->start;
-            {
-              guint32 ba = ct_span_byte_offset (self, s, a - s->seq);
-              guint32 bb = ct_span_byte_offset (self, s, stop - s->seq);
-              g_string_append_len (out, (const char *) self->content + s->off + ba, bb - ba);
-            }
+            ct_span_text (self, s, a - s->seq, stop - a, out);
             a = stop;
           }
       }
@@ -203,9 +199,9 @@ emit_range (CairnText    *self,
           CtSpan *s = &l->s[slot];
           guint32 k = a - s->seq;
           guint32 take = MIN (s->seq + s->len, b) - a;
-          guint32 ba = ct_span_byte_offset (self, s, k);
-          guint32 bb = ct_span_byte_offset (self, s, k + take);
+          g_autoptr(GString) text = g_string_new (NULL);
 
+          ct_span_text (self, s, k, take, text);
           op.kind = CT_OP_INSERT;
           op.len = take;
           if (k == 0)
@@ -213,8 +209,8 @@ emit_range (CairnText    *self,
           else
             op.ol = (CtId) { c, a - 1 };
           op.or_ = s->or_;
-          op.bytes = bb - ba;
-          _cairn_text_record_op (self, out, &op, (const char *) self->content + s->off + ba);
+          op.bytes = (guint32) text->len;
+          _cairn_text_record_op (self, out, &op, text->str);
           a += take;
         }
       else

@@ -26,12 +26,21 @@ typedef struct
   guint32 seq;
 } CtId;
 
+/* Values of CtSpan.deleted. A span decoded from a compact state
+ * (cairn_text_encode_state_compact()) is a tombstone whose text was not
+ * stored: CT_DELETED | CT_UNKNOWN_TEXT. It has no bytes in the arena: its
+ * off and bytes count code points in a space of their own (bytes == len,
+ * so ct_span_byte_offset() never reads it), and it merges only with spans
+ * of the same kind. Readers of deleted text use ct_span_text(). */
+#define CT_DELETED      1u
+#define CT_UNKNOWN_TEXT 2u
+
 typedef struct
 {
   guint32 client;
   guint32 seq;
   guint32 len;        /* code points */
-  guint32 deleted;    /* boolean */
+  guint32 deleted;    /* 0, or CT_DELETED, with CT_UNKNOWN_TEXT when its text is unknown */
   CtId    ol;         /* left origin of the first character */
   CtId    or_;        /* right origin of every character */
   guint32 off;        /* content: byte offset in the document's arena */
@@ -118,6 +127,8 @@ struct _CairnText
    * cache_leaf starts. Valid while no leaf before it changes. */
   CtLeaf    *cache_leaf;
   guint32    cache_start;
+  /* Some tombstones' text is unknown (decoded from a compact state). */
+  gboolean   history_partial;
 };
 
 typedef enum
@@ -187,6 +198,28 @@ ct_span_byte_offset (CairnText    *self,
     return k;
   p = (const char *) self->content + s->off;
   return (guint32) (g_utf8_offset_to_pointer (p, k) - p);
+}
+
+/* Appends the text of code points k..k+n-1 of span s: U+FFFD for each when
+ * its text is unknown (a tombstone of a compact state). */
+static inline void
+ct_span_text (CairnText    *self,
+              const CtSpan *s,
+              guint32       k,
+              guint32       n,
+              GString      *out)
+{
+  guint32 ba, bb;
+
+  if (s->deleted & CT_UNKNOWN_TEXT)
+    {
+      for (guint32 i = 0; i < n; i++)
+        g_string_append_len (out, "\xef\xbf\xbd", 3);
+      return;
+    }
+  ba = ct_span_byte_offset (self, s, k);
+  bb = ct_span_byte_offset (self, s, k + n);
+  g_string_append_len (out, (const char *) self->content + s->off + ba, bb - ba);
 }
 
 /* ---- Shared between the files -------------------------------------------- */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cairn-text-state-encode.c: a whole document, history included, as bytes
- * (format in docs/text-crdt.md; read back by cairn-text-state-decode.c). */
+/* cairn-text-state-encode.c: a whole document as bytes, with the text of
+ * its deleted characters (full) or without (compact); format in
+ * docs/text-crdt.md, read back by cairn-text-state-decode.c. The format
+ * before (tag 0xC2) is written only for the tests that check it still
+ * decodes. */
 #define G_LOG_DOMAIN "cairn-text"
 
 #include "config.h"
 
 #include <string.h>
+#include <zstd.h>
 
 #include "cairn-text-codec-private.h"
 
@@ -59,32 +63,44 @@ containing_before (GArray  *starts,
   return i - sr->index;
 }
 
+/* With @any_deleted, a tombstone whose text is unknown and one whose
+ * text is known are one kind (a compact state stores neither's text). */
 static inline gboolean
 state_mergeable (const CtSpan *a,
-                 const CtSpan *b)
+                 const CtSpan *b,
+                 gboolean      any_deleted)
 {
   return a->client == b->client && a->seq + a->len == b->seq &&
          b->ol.client == a->client && b->ol.seq == a->seq + a->len - 1 &&
-         ct_id_eq (a->or_, b->or_) && a->deleted == b->deleted;
+         ct_id_eq (a->or_, b->or_) &&
+         (any_deleted ? !a->deleted == !b->deleted : a->deleted == b->deleted);
 }
 
 /* Document-order spans, merged across leaves where a run was cut; their
- * content in the same order. */
+ * text in the same order: @mode STATE_FULL every known text (v1: unknown
+ * text as U+FFFD), STATE_COMPACT the visible text only. */
+enum { STATE_V1, STATE_FULL, STATE_COMPACT };
+
 static void
 collect_spans (CairnText  *self,
                GArray     *spans,
-               GByteArray *content)
+               GString    *content,
+               guint       mode)
 {
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     for (guint i = 0; i < l->h.n; i++)
       {
         const CtSpan *s = &l->s[i];
         if (spans->len > 0 &&
-            state_mergeable (&g_array_index (spans, CtSpan, spans->len - 1), s))
+            state_mergeable (&g_array_index (spans, CtSpan, spans->len - 1), s,
+                             mode == STATE_COMPACT))
           g_array_index (spans, CtSpan, spans->len - 1).len += s->len;
         else
           g_array_append_val (spans, *s);
-        g_byte_array_append (content, self->content + s->off, s->bytes);
+        if ((mode == STATE_COMPACT && s->deleted) ||
+            (mode == STATE_FULL && (s->deleted & CT_UNKNOWN_TEXT)))
+          continue;
+        ct_span_text (self, s, 0, s->len, content);
       }
 }
 
@@ -307,31 +323,124 @@ write_held_ops (GByteArray *b,
   g_byte_array_append (b, d, n);
 }
 
+/* The text, raw or as one zstd frame (with its checksum) when that is
+ * worth it: a kind (0 raw, 1 zstd), the raw size, then the bytes, or the
+ * stored size and the frame. The frame is not used when it would shrink the text more than
+ * STATE_MAX_RATIO times: a decoder refuses such a claim as a memory bomb. */
+static void
+write_content (GByteArray    *b,
+               const GString *content)
+{
+  if (content->len >= STATE_COMPRESS_MIN)
+    {
+      gsize bound = ZSTD_compressBound (content->len);
+      g_autofree guint8 *frame = g_malloc (bound);
+      ZSTD_CCtx *cctx = ZSTD_createCCtx ();
+      gsize n;
+
+      /* With the frame's checksum: damaged text is refused, not shown. */
+      ZSTD_CCtx_setParameter (cctx, ZSTD_c_compressionLevel, STATE_ZSTD_LEVEL);
+      ZSTD_CCtx_setParameter (cctx, ZSTD_c_checksumFlag, 1);
+      n = ZSTD_compress2 (cctx, frame, bound, content->str, content->len);
+      ZSTD_freeCCtx (cctx);
+
+      if (!ZSTD_isError (n) && n < content->len - content->len / 8 &&
+          content->len / n < STATE_MAX_RATIO)
+        {
+          wr_varint (b, 1);
+          wr_varint (b, content->len);
+          wr_varint (b, n);
+          g_byte_array_append (b, frame, n);
+          return;
+        }
+    }
+  wr_varint (b, 0);
+  wr_varint (b, content->len);
+  g_byte_array_append (b, (const guint8 *) content->str, content->len);
+}
+
+/* The tombstones whose text is unknown, as gaps between their span
+ * indices (full states only; none but in a document from a compact state). */
+static void
+write_unknown (GByteArray *b,
+               GArray     *spans)
+{
+  guint n = 0, prev = 0;
+
+  for (guint i = 0; i < spans->len; i++)
+    n += (g_array_index (spans, CtSpan, i).deleted & CT_UNKNOWN_TEXT) != 0;
+  wr_varint (b, n);
+  for (guint i = 0; i < spans->len; i++)
+    if (g_array_index (spans, CtSpan, i).deleted & CT_UNKNOWN_TEXT)
+      {
+        wr_varint (b, i - prev);
+        prev = i;
+      }
+}
+
 /* The parts in the order decode_state() reads them. */
-GBytes *
-cairn_text_encode_state (CairnText *self)
+static GBytes *
+encode_state (CairnText *self,
+              guint      mode)
 {
   g_autoptr(GArray) spans = NULL;
   g_autoptr(GArray) starts = NULL;
-  g_autoptr(GByteArray) content = NULL;
+  g_autoptr(GString) content = NULL;
   GByteArray *b;
-  guint8 tag = TAG_STATE;
-
-  g_return_val_if_fail (self != NULL, NULL);
+  guint8 tag = mode == STATE_V1 ? TAG_STATE : TAG_STATE2;
 
   spans = g_array_new (FALSE, FALSE, sizeof (CtSpan));
-  content = g_byte_array_new ();
-  collect_spans (self, spans, content);
+  content = g_string_new (NULL);
+  collect_spans (self, spans, content, mode);
   starts = sorted_starts (spans);
 
   b = g_byte_array_sized_new (content->len + 8 * spans->len + 64);
   g_byte_array_append (b, &tag, 1);
+  if (mode != STATE_V1)
+    wr_varint (b, mode == STATE_COMPACT ? STATE_FLAG_COMPACT : 0);
   write_clients (b, self);
   write_spans (b, spans, starts, self->clients->len);
-  wr_varint (b, content->len);
-  g_byte_array_append (b, content->data, content->len);
+  if (mode == STATE_FULL)
+    write_unknown (b, spans);
+  if (mode == STATE_V1)
+    {
+      wr_varint (b, content->len);
+      g_byte_array_append (b, (const guint8 *) content->str, content->len);
+    }
+  else
+    write_content (b, content);
   write_deletions (b, self);
   write_order (b, self);
   write_held_ops (b, self);
   return g_byte_array_free_to_bytes (b);
+}
+
+GBytes *
+cairn_text_encode_state (CairnText *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return encode_state (self, STATE_FULL);
+}
+
+GBytes *
+cairn_text_encode_state_compact (CairnText *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return encode_state (self, STATE_COMPACT);
+}
+
+GBytes *
+_cairn_text_encode_state_v1 (CairnText *self)
+{
+  return encode_state (self, STATE_V1);
+}
+
+gboolean
+cairn_text_has_deleted_text (CairnText *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return !self->history_partial;
 }

@@ -112,13 +112,28 @@ char         *cairn_text_get_text_at     (CairnText           *self,
 CairnTextOps *cairn_text_ops_since       (CairnText           *self,
                                           const CairnTextVersion *since);
 
-/* Whole state with full history (and held operations), compact binary. */
+/* Whole state with full history (and held operations), compact binary:
+ * every deleted character's text is kept, for the text at any version,
+ * ops_since() and undo. This is what a note's stored state holds. */
 GBytes       *cairn_text_encode_state    (CairnText           *self);
-/* Validates everything it reads. @client_id is the replica that will edit
- * the decoded document. */
+/* The same state without the text of deleted characters (their ids,
+ * places and deletions stay, so later remote operations that name them
+ * merge exactly as with the full state): for snapshots, where the history
+ * is not needed. The document it decodes to reads that text as U+FFFD
+ * (cairn_text_has_deleted_text()). */
+GBytes       *cairn_text_encode_state_compact (CairnText      *self);
+/* Decodes either form, and the older format (tag 0xC2) that states stored
+ * before the compact format were written in. Validates everything it
+ * reads. @client_id is the replica that will edit the decoded document. */
 CairnText    *cairn_text_decode_state    (GBytes              *state,
                                           const char          *client_id,
                                           GError             **error);
+/* FALSE when the text of some deleted characters is unknown: the document
+ * comes from a compact state (or from a full state of one). That text then
+ * reads as U+FFFD in cairn_text_get_text_at() and cairn_text_ops_since();
+ * whoever needs it back (undo re-inserting a deleted run, the history)
+ * must get it elsewhere (the event log). */
+gboolean      cairn_text_has_deleted_text (CairnText         *self);
 
 /* ---- Operation batches -------------------------------------------------- */
 

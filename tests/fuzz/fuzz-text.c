@@ -5,8 +5,10 @@
  *
  * Input: one byte that picks what the rest is (mode % 4): 0 an op batch,
  * 1 a state, 2 a version, 3 a state and a batch to merge into it (two
- * bytes of the state's length first). Whatever decodes must encode to
- * bytes that decode to the same thing and encode the same again, and a
+ * bytes of the state's length first). A state is either format: 0xC4
+ * (full or compact, its text raw or zstd) or the format before, 0xC2.
+ * Whatever decodes must encode to bytes that decode to the same thing and
+ * encode the same again, in the full and in the compact form, and a
  * batch that decodes must merge into a document (or be refused with an
  * error, the document unchanged) leaving valid UTF-8 whose state round
  * trips too.
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "cairn-text.h"
+#include "cairn-text-codec-private.h"   /* _cairn_text_encode_state_v1 */
 #include "fuzz-common.h"
 
 #define ME    "0123456789abcdef0123456789abcdef"
@@ -151,6 +154,33 @@ check_ops (GBytes *bytes)
   return g_steal_pointer (&ops);
 }
 
+/* The compact state of text decodes to the same text and version, with
+ * no deleted text, and encodes the same again. */
+static void
+check_compact_round_trip (CairnText *text)
+{
+  g_autoptr(GBytes) compact = cairn_text_encode_state_compact (text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) back = cairn_text_decode_state (compact, ME, &error);
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(CairnTextVersion) v1 = NULL;
+  g_autoptr(CairnTextVersion) v2 = NULL;
+  g_autofree char *s = NULL;
+  g_autofree char *t = NULL;
+
+  if (back == NULL)
+    g_error ("a compact state does not decode: %s", error->message);
+  s = checked_text (text);
+  t = checked_text (back);
+  g_assert_cmpstr (s, ==, t);
+  v1 = cairn_text_get_version (text);
+  v2 = cairn_text_get_version (back);
+  g_assert_cmpint (cairn_text_version_compare (v1, v2), ==, CAIRN_TEXT_VERSION_EQUAL);
+  g_assert_cmpuint (cairn_text_get_n_pending (back), ==, cairn_text_get_n_pending (text));
+  again = cairn_text_encode_state_compact (back);
+  assert_same_bytes (compact, again);
+}
+
 static CairnText *
 check_decode_state (GBytes *bytes)
 {
@@ -159,6 +189,7 @@ check_decode_state (GBytes *bytes)
   if (text == NULL)
     return NULL;
   check_state_round_trip (text, ME);
+  check_compact_round_trip (text);
   {
     /* Every applied operation, sent to a new replica, applies there (when
      * nothing is held, which ops_since leaves out), and gives the same
@@ -360,5 +391,28 @@ write_seeds (const char *dir)
     g_bytes_unref (state);
     state = cairn_text_encode_state (a);
     write_seed (dir, 1, state, NULL);
+  }
+  /* Each form of a state: full, compact (with held ops), the format
+   * before (0xC2), and a text long enough to be one zstd frame. */
+  {
+    g_autoptr(GBytes) compact = cairn_text_encode_state_compact (a);
+    g_autoptr(GBytes) v1 = _cairn_text_encode_state_v1 (a);
+    g_autoptr(CairnText) c = cairn_text_new (OTHER, NULL);
+    g_autoptr(GBytes) full = NULL;
+    g_autoptr(GBytes) short_compact = NULL;
+
+    write_seed (dir, 1, compact, NULL);
+    write_seed (dir, 1, v1, NULL);
+    for (guint i = 0; i < 120; i++)
+      {
+        g_assert_true (cairn_text_insert (c, (i * 7) % (cairn_text_get_length (c) + 1), words[i % G_N_ELEMENTS (words)],
+                                          -1, NULL, NULL));
+        if (i % 5 == 4)
+          g_assert_true (cairn_text_delete (c, i, 6, NULL, NULL));
+      }
+    full = cairn_text_encode_state (c);
+    short_compact = cairn_text_encode_state_compact (c);
+    write_seed (dir, 1, full, NULL);
+    write_seed (dir, 1, short_compact, NULL);
   }
 }

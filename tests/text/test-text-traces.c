@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cairn-text.h"
+#include "cairn-text-codec-private.h"   /* _cairn_text_encode_state_v1 */
 
 static JsonObject *
 load_trace (const char  *name,
@@ -77,18 +78,140 @@ apply_patches (CairnText    *doc,
     }
 }
 
+/* Every operation of @doc, encoded: equal for two documents when they hold
+ * the same operations with the same text, deleted text included. */
+static GBytes *
+all_ops (CairnText *doc)
+{
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_since (doc, NULL);
+
+  return cairn_text_ops_encode (ops);
+}
+
+/* The three forms of doc's state decode to its text:
+ * - full: the same operations, deleted text included, and the same bytes
+ *   when encoded again;
+ * - the format before (0xC2), as states stored until now hold it: the
+ *   same document, so it encodes to the same full state;
+ * - compact: smaller, the same text and version, deleted text unknown. */
 static void
 check_round_trip (CairnText  *doc,
                   const char *expected)
 {
+  const char *me = "ffffffffffffffffffffffffffffffff";
   g_autoptr(GBytes) state = cairn_text_encode_state (doc);
+  g_autoptr(GBytes) v1 = _cairn_text_encode_state_v1 (doc);
+  g_autoptr(GBytes) compact = cairn_text_encode_state_compact (doc);
+  g_autoptr(GBytes) ops = all_ops (doc);
+  g_autoptr(CairnTextVersion) version = cairn_text_get_version (doc);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnText) back = cairn_text_decode_state (state, "ffffffffffffffffffffffffffffffff", &error);
-  g_autofree char *text = NULL;
 
-  g_assert_no_error (error);
-  text = cairn_text_get_text (back, NULL);
-  g_assert_true (strcmp (text, expected) == 0);
+  g_assert_cmpuint (g_bytes_get_size (compact), <, g_bytes_get_size (state));
+  g_assert_cmpuint (g_bytes_get_size (state), <, g_bytes_get_size (v1));
+  for (guint form = 0; form < 3; form++)
+    {
+      GBytes *bytes = form == 0 ? state : form == 1 ? v1 : compact;
+      g_autoptr(CairnText) back = cairn_text_decode_state (bytes, me, &error);
+      g_autoptr(CairnTextVersion) bv = NULL;
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = cairn_text_get_text (back, NULL);
+      g_assert_true (strcmp (text, expected) == 0);
+      bv = cairn_text_get_version (back);
+      g_assert_cmpint (cairn_text_version_compare (version, bv), ==, CAIRN_TEXT_VERSION_EQUAL);
+      g_assert_true (cairn_text_has_deleted_text (back) == (form != 2));
+      if (form < 2)
+        {
+          g_autoptr(GBytes) back_ops = all_ops (back);
+          g_assert_true (g_bytes_equal (back_ops, ops));
+          /* A new replica joins the client table: compare as the same
+           * replica (client 1 made every trace's first replica). */
+          {
+            g_autoptr(CairnText) same = cairn_text_decode_state (bytes, "00000000000000000000000000000001", &error);
+            g_autoptr(GBytes) same_state = NULL;
+            g_assert_no_error (error);
+            same_state = cairn_text_encode_state (same);
+            g_assert_true (g_bytes_equal (same_state, state));
+          }
+        }
+    }
+}
+
+/* A replica bootstrapped from a compact state of the first half of a
+ * trace merges the second half's operations, which name tombstones of
+ * the first half as origins, and ends with the same text; the text at any
+ * version from the snapshot on is the same as on the full replica. */
+static void
+test_compact_then_merge (gconstpointer data)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root = load_trace (data, &parser);
+  g_autoptr(CairnText) doc = NULL;
+  g_autoptr(CairnText) boot = NULL;
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) at_snapshot = NULL;
+  g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_text_version_free);
+  g_autoptr(GError) error = NULL;
+  JsonArray *txns;
+  guint n, half;
+
+  if (root == NULL)
+    return;
+  doc = cairn_text_new ("00000000000000000000000000000001", NULL);
+  txns = json_object_get_array_member (root, "txns");
+  n = json_array_get_length (txns);
+  half = n / 2;
+  for (guint i = 0; i < half; i++)
+    apply_patches (doc, json_object_get_array_member (json_array_get_object_element (txns, i), "patches"), ops);
+  cairn_text_ops_clear (ops);
+  at_snapshot = cairn_text_get_version (doc);
+  {
+    g_autoptr(GBytes) compact = cairn_text_encode_state_compact (doc);
+    boot = cairn_text_decode_state (compact, "00000000000000000000000000000002", &error);
+    g_assert_no_error (error);
+  }
+  g_assert_false (cairn_text_has_deleted_text (boot));
+  for (guint i = half; i < n; i++)
+    {
+      apply_patches (doc, json_object_get_array_member (json_array_get_object_element (txns, i), "patches"), ops);
+      if (cairn_text_ops_get_n_ops (ops) > 512 || i + 1 == n)
+        {
+          g_autoptr(GBytes) wire = cairn_text_ops_encode (ops);
+          g_autoptr(CairnTextOps) got = cairn_text_ops_decode (wire, &error);
+          g_assert_no_error (error);
+          g_assert_true (cairn_text_apply (boot, got, CAIRN_TEXT_APPLY_STRICT, &error));
+          g_assert_no_error (error);
+          cairn_text_ops_clear (ops);
+          if (versions->len < 8 && i % 7 == 0)
+            g_ptr_array_add (versions, cairn_text_get_version (doc));
+        }
+    }
+  {
+    g_autofree char *a = cairn_text_get_text (doc, NULL);
+    g_autofree char *b = cairn_text_get_text (boot, NULL);
+    g_assert_true (strcmp (a, b) == 0);
+    g_assert_true (strcmp (a, json_object_get_string_member (root, "endContent")) == 0);
+  }
+  g_ptr_array_add (versions, g_steal_pointer (&at_snapshot));
+  for (guint i = 0; i < versions->len; i++)
+    {
+      g_autofree char *a = cairn_text_get_text_at (doc, versions->pdata[i], &error);
+      g_autofree char *b = cairn_text_get_text_at (boot, versions->pdata[i], &error);
+      g_assert_no_error (error);
+      g_assert_true (strcmp (a, b) == 0);
+    }
+  /* Its full state keeps saying that some deleted text is unknown. */
+  {
+    g_autoptr(GBytes) full = cairn_text_encode_state (boot);
+    g_autoptr(CairnText) again = cairn_text_decode_state (full, "00000000000000000000000000000003", &error);
+    g_autofree char *a = cairn_text_get_text (boot, NULL);
+    g_autofree char *b = NULL;
+    g_assert_no_error (error);
+    b = cairn_text_get_text (again, NULL);
+    g_assert_true (strcmp (a, b) == 0);
+    g_assert_false (cairn_text_has_deleted_text (again));
+  }
 }
 
 static void
@@ -229,5 +352,9 @@ main (int    argc,
   g_test_add_data_func ("/text/traces/automerge-paper", "automerge-paper.json.gz", test_sequential);
   g_test_add_data_func ("/text/traces/sveltecomponent", "sveltecomponent.json.gz", test_sequential);
   g_test_add_data_func ("/text/traces/friendsforever", "friendsforever.json.gz", test_concurrent);
+  g_test_add_data_func ("/text/traces/compact-then-merge/automerge-paper", "automerge-paper.json.gz",
+                        test_compact_then_merge);
+  g_test_add_data_func ("/text/traces/compact-then-merge/sveltecomponent", "sveltecomponent.json.gz",
+                        test_compact_then_merge);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cairn-text.h"
+#include "cairn-text-codec-private.h"   /* _cairn_text_encode_state_v1 */
 
 static char *
 client (guint n)
@@ -1006,11 +1007,11 @@ check_refused_or_valid (GBytes *bytes)
     }
 }
 
+/* Every cut of @state is refused; flipped bytes are refused or give a
+ * usable document; junk after the end is refused. */
 static void
-test_corrupt_state_refused (void)
+check_corrupt_state (GBytes *state)
 {
-  g_autoptr(CairnText) a = random_doc (11);
-  g_autoptr(GBytes) state = cairn_text_encode_state (a);
   g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
   gsize n;
   const guint8 *d = g_bytes_get_data (state, &n);
@@ -1058,6 +1059,15 @@ test_corrupt_state_refused (void)
     g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
     g_clear_error (&error);
   }
+}
+
+static void
+test_corrupt_state_refused (void)
+{
+  g_autoptr(CairnText) a = random_doc (11);
+  g_autoptr(GBytes) state = cairn_text_encode_state (a);
+
+  check_corrupt_state (state);
 }
 
 static void
@@ -1364,6 +1374,219 @@ test_rekey_fork (void)
     }
 }
 
+/* ---- State forms: full, compact, the format before (0xC2) --------------- */
+
+/* The document of the 0xC2 fixture below, made again the same way. */
+static CairnText *
+fixture_doc (void)
+{
+  CairnText *a = cairn_text_new ("0000000000000000000000000000000a", NULL);
+  g_autoptr(CairnText) b = cairn_text_new ("0000000000000000000000000000000b", NULL);
+  g_autoptr(CairnTextOps) oa = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) ob = cairn_text_ops_new ();
+
+  g_assert_true (cairn_text_insert (a, 0, "Grüße aus Köln", -1, oa, NULL));
+  deliver (b, oa);
+  cairn_text_ops_clear (oa);
+  g_assert_true (cairn_text_insert (a, 5, ", liebe Leute", -1, oa, NULL));
+  g_assert_true (cairn_text_insert (b, 5, " 🌍", -1, ob, NULL));
+  g_assert_true (cairn_text_delete (b, 0, 3, ob, NULL));
+  deliver (a, ob);
+  deliver (b, oa);
+  cairn_text_ops_clear (oa);
+  g_assert_true (cairn_text_delete (a, 8, 4, oa, NULL));
+  g_assert_true (cairn_text_insert (a, 8, "x", -1, oa, NULL));
+  g_assert_true (cairn_text_delete (a, 8, 1, oa, NULL));
+  return a;
+}
+
+/* fixture_doc()'s state as the encoder before tag 0xC4 wrote it (made
+ * with that code, commit f677300): what users' databases hold. */
+static const guint8 state_c2_fixture[] = {
+  0xc2, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x05,
+  0x08, 0x65, 0x00, 0x00, 0x40, 0x00, 0x00, 0xc0, 0x01, 0x12, 0x06, 0x31,
+  0x16, 0x8d, 0x01, 0x02, 0x04, 0x60, 0x00, 0x03, 0x5a, 0x01, 0x00, 0x04,
+  0xae, 0x02, 0x00, 0x06, 0x00, 0x24, 0x47, 0x72, 0xc3, 0xbc, 0xc3, 0x9f,
+  0x65, 0x2c, 0x20, 0x6c, 0x69, 0x65, 0x62, 0x78, 0x65, 0x20, 0x4c, 0x65,
+  0x75, 0x74, 0x65, 0x20, 0xf0, 0x9f, 0x8c, 0x8d, 0x20, 0x61, 0x75, 0x73,
+  0x20, 0x4b, 0xc3, 0xb6, 0x6c, 0x6e, 0x02, 0x20, 0x03, 0x08, 0x00, 0x01,
+  0x1a, 0x00, 0x3d, 0x03, 0x00, 0x1b, 0x01, 0x05, 0x00, 0x06, 0x00,
+};
+
+static GBytes *
+ops_of (CairnText *t)
+{
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_since (t, NULL);
+
+  return cairn_text_ops_encode (ops);
+}
+
+/* A state stored in the format before decodes to the same document: same
+ * text, version and operations (deleted text included), and it encodes to
+ * the state the same document has today. */
+static void
+test_state_old_format (void)
+{
+  g_autoptr(CairnText) made = fixture_doc ();
+  g_autoptr(GBytes) old = g_bytes_new_static (state_c2_fixture, sizeof state_c2_fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnText) back = cairn_text_decode_state (old, "0000000000000000000000000000000a", &error);
+  g_autoptr(CairnTextVersion) v1 = NULL;
+  g_autoptr(CairnTextVersion) v2 = NULL;
+  g_autoptr(GBytes) o1 = NULL;
+  g_autoptr(GBytes) o2 = NULL;
+  g_autoptr(GBytes) s1 = NULL;
+  g_autoptr(GBytes) s2 = NULL;
+  g_autoptr(GBytes) again_v1 = NULL;
+
+  g_assert_no_error (error);
+  assert_text (back, "ße, liebute 🌍 aus Köln");
+  assert_text (made, "ße, liebute 🌍 aus Köln");
+  v1 = cairn_text_get_version (made);
+  v2 = cairn_text_get_version (back);
+  g_assert_cmpint (cairn_text_version_compare (v1, v2), ==, CAIRN_TEXT_VERSION_EQUAL);
+  o1 = ops_of (made);
+  o2 = ops_of (back);
+  g_assert_true (g_bytes_equal (o1, o2));
+  s1 = cairn_text_encode_state (made);
+  s2 = cairn_text_encode_state (back);
+  g_assert_true (g_bytes_equal (s1, s2));
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (s1, NULL))[0], ==, 0xC4);
+  g_assert_true (cairn_text_has_deleted_text (back));
+  /* The old writer, kept for these tests, still writes exactly that. */
+  again_v1 = _cairn_text_encode_state_v1 (made);
+  g_assert_true (g_bytes_equal (again_v1, old));
+}
+
+/* Enough text to be compressed, two clients, deletions of both. */
+static CairnText *
+long_doc (void)
+{
+  CairnText *a = replica (1);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) oa = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) ob = cairn_text_ops_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  const char *words[] = { "note ", "Notiz ", "café ", "list ", "done ", "🌲 " };
+
+  for (guint i = 0; i < 600; i++)
+    {
+      guint32 len = cairn_text_get_length (a);
+      if (len > 20 && g_rand_int_range (rand, 0, 4) == 0)
+        g_assert_true (cairn_text_delete (a, g_rand_int_range (rand, 0, len - 10), 1 + g_rand_int_range (rand, 0, 8),
+                                          oa, NULL));
+      else
+        g_assert_true (cairn_text_insert (a, g_rand_int_range (rand, 0, len + 1), words[g_rand_int_range (rand, 0, 6)],
+                                          -1, oa, NULL));
+    }
+  deliver (b, oa);
+  g_assert_true (cairn_text_delete (b, 10, 30, ob, NULL));
+  g_assert_true (cairn_text_insert (b, 10, "from b ", -1, ob, NULL));
+  deliver (a, ob);
+  return a;
+}
+
+/* Full, compact and old states of a document with compressed text: cut at
+ * every length they are refused; with bytes flipped they are refused or
+ * usable; a flag a newer version would set is refused. */
+static void
+test_corrupt_state_forms (void)
+{
+  g_autoptr(CairnText) a = long_doc ();
+  g_autoptr(GBytes) full = cairn_text_encode_state (a);
+  g_autoptr(GBytes) compact = cairn_text_encode_state_compact (a);
+  g_autoptr(GBytes) v1 = _cairn_text_encode_state_v1 (a);
+  g_autoptr(GError) error = NULL;
+
+  /* The text is compressed: the full state is smaller than the old one,
+   * which holds it raw. */
+  g_assert_cmpuint (g_bytes_get_size (full), <, g_bytes_get_size (v1));
+  check_corrupt_state (full);
+  check_corrupt_state (compact);
+  check_corrupt_state (v1);
+  {
+    gsize n;
+    const guint8 *data = g_bytes_get_data (full, &n);
+    g_autofree guint8 *copy = g_memdup2 (data, n);
+    g_autoptr(GBytes) newer = NULL;
+    copy[1] = 0x02;
+    newer = g_bytes_new (copy, n);
+    g_assert_null (cairn_text_decode_state (newer, "00000000000000000000000000000001", &error));
+    g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+    g_assert_nonnull (strstr (error->message, "newer"));
+  }
+}
+
+/* A compact state keeps every tombstone but not its text: the text now
+ * and at every later version is exact; before the snapshot, deleted text
+ * reads as U+FFFD; edits and merges around the tombstones work. */
+static void
+test_compact_state (void)
+{
+  g_autoptr(CairnText) a = replica (1);
+  g_autoptr(CairnText) c = replica (3);
+  g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) later = cairn_text_ops_new ();
+  g_autoptr(CairnTextVersion) before = NULL;
+  g_autoptr(CairnTextVersion) snap = NULL;
+  g_autoptr(GBytes) compact = NULL;
+  g_autoptr(GBytes) full = NULL;
+  g_autoptr(CairnText) b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = client (2);
+  g_autofree char *at = NULL;
+
+  g_assert_true (cairn_text_insert (a, 0, "hello wörld", -1, ops, NULL));
+  before = cairn_text_get_version (a);
+  g_assert_true (cairn_text_delete (a, 6, 5, ops, NULL));
+  deliver (c, ops);
+  snap = cairn_text_get_version (a);
+  compact = cairn_text_encode_state_compact (a);
+  full = cairn_text_encode_state (a);
+  g_assert_cmpuint (g_bytes_get_size (compact), <, g_bytes_get_size (full));
+  b = cairn_text_decode_state (compact, id, &error);
+  g_assert_no_error (error);
+  assert_text (b, "hello ");
+  g_assert_false (cairn_text_has_deleted_text (b));
+  g_assert_true (cairn_text_has_deleted_text (a));
+  at = cairn_text_get_text_at (b, before, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (at, ==, "hello \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  g_clear_pointer (&at, g_free);
+  at = cairn_text_get_text_at (b, snap, &error);
+  g_assert_cmpstr (at, ==, "hello ");
+
+  /* Another replica inserts where the tombstones are (its origins name
+   * them); both merge it. */
+  g_assert_true (cairn_text_insert (c, 6, "there", -1, later, NULL));
+  g_assert_true (cairn_text_insert (c, 11, "!", -1, later, NULL));
+  deliver (a, later);
+  deliver (b, later);
+  assert_text (a, "hello there!");
+  assert_text (b, "hello there!");
+  /* And b's own edits reach the others. */
+  cairn_text_ops_clear (later);
+  g_assert_true (cairn_text_delete (b, 0, 1, later, NULL));
+  g_assert_true (cairn_text_insert (b, 0, "H", -1, later, NULL));
+  deliver (a, later);
+  assert_text (a, "Hello there!");
+  /* Its own compact state is the same as a compact state of a would be
+   * as the same replica, and its full state keeps saying some deleted
+   * text is unknown. */
+  {
+    g_autoptr(GBytes) bfull = cairn_text_encode_state (b);
+    g_autoptr(CairnText) b2 = cairn_text_decode_state (bfull, id, &error);
+    g_autoptr(GBytes) bfull2 = NULL;
+    g_assert_no_error (error);
+    assert_text (b2, "Hello there!");
+    g_assert_false (cairn_text_has_deleted_text (b2));
+    bfull2 = cairn_text_encode_state (b2);
+    g_assert_true (g_bytes_equal (bfull, bfull2));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1386,6 +1609,9 @@ main (int    argc,
   g_test_add_func ("/text/state-round-trip", test_state_round_trip);
   g_test_add_func ("/text/split", test_split);
   g_test_add_func ("/text/corrupt-state", test_corrupt_state_refused);
+  g_test_add_func ("/text/state-old-format", test_state_old_format);
+  g_test_add_func ("/text/corrupt-state-forms", test_corrupt_state_forms);
+  g_test_add_func ("/text/compact-state", test_compact_state);
   g_test_add_func ("/text/corrupt-ops", test_corrupt_ops_refused);
   g_test_add_func ("/text/empty-encodings", test_empty_encodings);
   g_test_add_func ("/text/inconsistent-states", test_inconsistent_states);
