@@ -385,6 +385,10 @@ gboolean      _cairn_store_fill_from_base  (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_drop_snapshot_base (CairnStore *self,
                                                GError    **error);
+/* The base's seq, 0 without one. */
+gboolean      _cairn_store_get_base_seq    (CairnStore   *self,
+                                            gint64       *out,
+                                            GError      **error);
 /* Folds every appended text op into its CRDT state (cairn-store-text.c);
  * in the caller's transaction. */
 gboolean      _cairn_store_compact_texts   (CairnStore   *self,

@@ -551,41 +551,111 @@ assemble (const CairnSnapshotInfo *info,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-/* Writes the state tables of the store (in its open transaction) into a
- * new image file and returns its bytes. */
+/* An empty image at this build's schema (rollback journal: SQLite does not
+ * deserialize a database in WAL mode), made once per process by the
+ * migrations and copied for every snapshot: running them costs more than
+ * a small snapshot. */
+static GBytes *
+empty_image (CairnStore  *self,
+             GError     **error)
+{
+  static GMutex lock;
+  static GBytes *image;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lock);
+  g_autofree char *path = NULL;
+  sqlite3 *db;
+  gboolean ok;
+
+  if (image != NULL)
+    return g_bytes_ref (image);
+  path = temp_image_path (self);
+  db = _cairn_store_open_db (path, error);
+  if (db == NULL)
+    {
+      remove_image (path);
+      return NULL;
+    }
+  ok = sqlite3_exec (db, "PRAGMA journal_mode = DELETE; DELETE FROM search_meta", NULL, NULL, NULL) == SQLITE_OK ||
+       sql_fail (error, db, "Cannot make an empty snapshot");
+  sqlite3_close (db);
+  if (ok)
+    image = read_file_bytes (path, error);
+  remove_image (path);
+  return image != NULL ? g_bytes_ref (image) : NULL;
+}
+
+/* A private in-memory connection on a copy of image. */
+static sqlite3 *
+open_memory_image (GBytes  *image,
+                   GError **error)
+{
+  sqlite3 *db = NULL;
+  gsize len = g_bytes_get_size (image);
+  unsigned char *copy;
+
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    {
+      sql_fail (error, db, "Cannot open a snapshot in memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  copy = sqlite3_malloc64 (MAX (len, 1));
+  if (copy == NULL)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED, "Out of memory for a snapshot");
+      sqlite3_close (db);
+      return NULL;
+    }
+  memcpy (copy, g_bytes_get_data (image, NULL), len);
+  if (sqlite3_deserialize (db, "main", copy, len, len,
+                           SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK ||
+      sqlite3_exec (db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      damaged (error, sqlite3_errmsg (db));
+      sqlite3_close (db);
+      return NULL;
+    }
+  return db;
+}
+
+/* Copies the state tables of the store (in its open transaction) into a
+ * copy of the empty image and returns its bytes. The search index's
+ * triggers marked every copied row: those marks are dropped. */
 static GBytes *
 write_image (CairnStore  *self,
              gint64       seq,
              GError     **error)
 {
-  g_autofree char *path = temp_image_path (self);
-  sqlite3 *dst;
-  GBytes *bytes = NULL;
+  g_autoptr(GBytes) empty = empty_image (self, error);
   g_autofree char *meta = NULL;
+  sqlite3_int64 size = 0;
+  unsigned char *data;
+  sqlite3 *dst;
   gboolean ok = TRUE;
 
-  dst = _cairn_store_open_db (path, error);
-  if (dst == NULL)
-    {
-      remove_image (path);
-      return NULL;
-    }
+  if (empty == NULL || (dst = open_memory_image (empty, error)) == NULL)
+    return NULL;
   meta = g_strdup_printf ("UPDATE meta SET head = %" G_GINT64_FORMAT ", history_id = NULL; "
-                          "DELETE FROM search_meta;", seq);
-  if (sqlite3_exec (dst, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF; "
-                    "PRAGMA foreign_keys = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+                          "DELETE FROM search_dirty; COMMIT", seq);
+  if (sqlite3_exec (dst, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
     ok = sql_fail (error, dst, "Cannot write the snapshot");
   for (gsize i = 0; ok && i < G_N_ELEMENTS (snapshot_tables); i++)
     ok = copy_table (self->db, dst, snapshot_tables[i], error);
   if (ok && sqlite3_exec (dst, meta, NULL, NULL, NULL) != SQLITE_OK)
     ok = sql_fail (error, dst, "Cannot write the snapshot");
-  if (ok && sqlite3_exec (dst, "COMMIT; VACUUM", NULL, NULL, NULL) != SQLITE_OK)
-    ok = sql_fail (error, dst, "Cannot write the snapshot");
+  if (!ok)
+    {
+      sqlite3_close (dst);
+      return NULL;
+    }
+  data = sqlite3_serialize (dst, "main", &size, 0);
   sqlite3_close (dst);
-  if (ok)
-    bytes = read_file_bytes (path, error);
-  remove_image (path);
-  return bytes;
+  if (data == NULL)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED, "Cannot serialize the snapshot");
+      return NULL;
+    }
+  return g_bytes_new_with_free_func (data, size, sqlite3_free, data);
 }
 
 static GBytes *
@@ -645,11 +715,13 @@ static gboolean
 ensure_base_table (CairnStore  *self,
                    GError     **error)
 {
-  return _cairn_store_exec (self, base_table_sql, error);
+  return _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE name = ?1",
+                                   "snapshot_base", "the schema", error) > 0 ||
+         _cairn_store_exec (self, base_table_sql, error);
 }
 
 /* Decompresses the blob's image into a file next to the store and opens
- * it, migrated to this build's schema. *out_path: remove it when done. */
+ * it, migrated to this build's schema. *out_path: the file to remove when done (NULL: in memory). */
 static sqlite3 *
 open_image (CairnStore  *self,
             GBytes      *blob,
@@ -688,6 +760,15 @@ open_image (CairnStore  *self,
       return NULL;
     }
 
+  /* This build's schema: read in memory. An older one: through a file,
+   * which the store's migrations bring up to date. */
+  if (info->schema == CAIRN_STORE_SCHEMA_VERSION)
+    {
+      db = open_memory_image (image, error);
+      if (db != NULL)
+        *out_info = g_steal_pointer (&info);
+      return db;
+    }
   path = temp_image_path (self);
   if (!g_file_set_contents (path, g_bytes_get_data (image, NULL), g_bytes_get_size (image), error))
     return NULL;
@@ -720,7 +801,8 @@ fill_from_blob (CairnStore          *self,
   for (gsize i = 0; ok && i < G_N_ELEMENTS (snapshot_tables); i++)
     ok = copy_table (src, self->db, snapshot_tables[i], error);
   sqlite3_close (src);
-  remove_image (path);
+  if (path != NULL)
+    remove_image (path);
   if (ok && out_info != NULL)
     *out_info = g_steal_pointer (&info);
   return ok;
@@ -801,6 +883,32 @@ save_base (CairnStore  *self,
       return FALSE;
     }
   return _cairn_store_step_done (self, stmt, error);
+}
+
+gboolean
+_cairn_store_get_base_seq (CairnStore  *self,
+                           gint64      *out,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out = 0;
+  if (!ensure_base_table (self, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "SELECT seq FROM snapshot_base WHERE id = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the snapshot base");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Drops the base (a server restore took the history it stood on away):
