@@ -10,7 +10,7 @@
 #include "cairn-json-guard.h"
 #include "cairn-server-core-private.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char schema_sql[] =
   "CREATE TABLE users ("
@@ -130,7 +130,9 @@ migrate (CairnServerCore *self,
   if ((version == 0 && !_cairn_core_exec (self, schema_sql, error)) ||
       (version == 1 && (!_cairn_core_exec (self, "ALTER TABLE events ADD COLUMN chain TEXT", error) ||
                         !fill_chains (self, error))) ||
-      !_cairn_core_exec (self, "PRAGMA user_version = 2", error) ||
+      /* 2 -> 3: server-made snapshots (cairn-server-core-snapshots.c) */
+      !_cairn_core_exec (self, _cairn_core_snapshots_sql, error) ||
+      !_cairn_core_exec (self, "PRAGMA user_version = 3", error) ||
       !_cairn_core_commit (self, error))
     {
       _cairn_core_rollback (self);
