@@ -28,7 +28,7 @@
  * blobs are large, and a WITHOUT ROWID table keeps its rows in its key's
  * b-tree. */
 const char _cairn_core_snapshots_sql[] =
-  "CREATE TABLE snapshots ("
+  "CREATE TABLE IF NOT EXISTS snapshots ("
   "  id INTEGER PRIMARY KEY,"
   "  workspace_id TEXT NOT NULL,"
   "  seq INTEGER NOT NULL,"
@@ -219,6 +219,7 @@ catch_up (sqlite3     *db,
 
 static gboolean
 store_snapshot (sqlite3     *db,
+                gint64       now_ms,
                 const char  *workspace_id,
                 gint64       seq,
                 const char  *history_id,
@@ -235,7 +236,7 @@ store_snapshot (sqlite3     *db,
       sqlite3_bind_text (ins, 1, workspace_id, -1, SQLITE_STATIC) != SQLITE_OK ||
       sqlite3_bind_int64 (ins, 2, seq) != SQLITE_OK ||
       sqlite3_bind_text (ins, 3, history_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_int64 (ins, 4, g_get_real_time () / 1000) != SQLITE_OK ||
+      sqlite3_bind_int64 (ins, 4, now_ms) != SQLITE_OK ||
       sqlite3_bind_int64 (ins, 5, g_bytes_get_size (blob)) != SQLITE_OK ||
       sqlite3_bind_blob64 (ins, 6, g_bytes_get_data (blob, NULL), g_bytes_get_size (blob),
                            SQLITE_STATIC) != SQLITE_OK ||
@@ -295,6 +296,7 @@ read_workspace (sqlite3     *db,
 gboolean
 cairn_server_snapshot_make (const char  *db_path,
                             const char  *data_dir,
+                            gint64       now_ms,
                             const char  *workspace_id,
                             gint64      *out_seq,
                             gsize       *out_bytes,
@@ -359,7 +361,7 @@ cairn_server_snapshot_make (const char  *db_path,
     }
   /* The private store keeps no log: the next one starts from this state. */
   if (!cairn_store_adopt_snapshot_base (store, blob, NULL, error) ||
-      !store_snapshot (db, workspace_id, head, history_id, blob, error))
+      !store_snapshot (db, now_ms, workspace_id, head, history_id, blob, error))
     goto out;
   *out_seq = head;
   *out_bytes = g_bytes_get_size (blob);

@@ -327,10 +327,12 @@ const char *cairn_server_core_get_path      (CairnServerCore  *self);
  * (cairn-snapshot.h). Opens its own connection to db_path, so it may run
  * on any thread while a core serves: it reads in one WAL snapshot and
  * writes once. At most one maker per workspace at a time (the caller
- * sees to it). *out_seq, *out_bytes: the snapshot's seq and size (the
- * existing one when nothing was pushed since). */
+ * sees to it). now_ms: when it is made, by the core's clock
+ * (cairn_server_core_now()). *out_seq, *out_bytes: the snapshot's seq and
+ * size (the existing one when nothing was pushed since). */
 gboolean   cairn_server_snapshot_make       (const char       *db_path,
                                              const char       *data_dir,
+                                             gint64            now_ms,
                                              const char       *workspace_id,
                                              gint64           *out_seq,
                                              gsize            *out_bytes,
