@@ -131,4 +131,7 @@ void     cairn_cli_append_times  (GString *line, const char *reminder, gboolean 
 extern const CairnCliCommand cairn_cli_views_commands[];
 void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
 
+/* Snapshots and log compaction (cairn-cli-snapshot.c, issue 17). */
+extern const CairnCliCommand cairn_cli_snapshot_commands[];
+
 G_END_DECLS

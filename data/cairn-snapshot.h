@@ -101,4 +101,13 @@ gboolean           cairn_store_compact_log      (CairnStore        *self,
                                                  CairnCompactStats *out_stats,
                                                  GError           **error);
 
+/* The log-dropping half of compaction, for a snapshot already made of this
+ * store at its head (cairn_store_export_snapshot(), as the server's
+ * snapshot maker has): keeps it as the base and drops the log up to it
+ * as cairn_store_compact_log() does; no VACUUM. */
+gboolean           cairn_store_adopt_snapshot_base (CairnStore        *self,
+                                                    GBytes            *blob,
+                                                    CairnCompactStats *out_stats,
+                                                    GError           **error);
+
 G_END_DECLS

@@ -1010,6 +1010,69 @@ file_pages (CairnStore  *self,
          _cairn_store_get_pragma (self, "page_size", "the page size", page_size, error);
 }
 
+static gboolean
+adopt_in_transaction (CairnStore        *self,
+                      GBytes            *blob,
+                      gint64             seq,
+                      const char        *origin,
+                      CairnCompactStats *stats,
+                      GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!save_base (self, seq, origin, blob, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq <= ?1 AND NOT skipped "
+                               "AND client_id <> ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, seq) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 2, self->client_id, -1, SQLITE_STATIC) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  stats->rows_dropped = sqlite3_changes (self->db);
+  stats->base_seq = seq;
+  return TRUE;
+}
+
+gboolean
+cairn_store_adopt_snapshot_base (CairnStore        *self,
+                                 GBytes            *blob,
+                                 CairnCompactStats *out_stats,
+                                 GError           **error)
+{
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+  CairnCompactStats stats = { 0 };
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  info = cairn_snapshot_parse (blob, error);
+  if (info == NULL || !_cairn_store_begin (self, error))
+    return FALSE;
+  if (info->seq != self->head)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "The snapshot is at seq %" G_GINT64_FORMAT ", the store at %" G_GINT64_FORMAT,
+                   info->seq, self->head);
+      _cairn_store_rollback (self);
+      return FALSE;
+    }
+  if (!adopt_in_transaction (self, blob, info->seq, "compact", &stats, error) ||
+      !_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+  if (out_stats != NULL)
+    *out_stats = stats;
+  return TRUE;
+}
+
 gboolean
 cairn_store_compact_log (CairnStore        *self,
                          CairnCompactStats *out_stats,
@@ -1018,7 +1081,6 @@ cairn_store_compact_log (CairnStore        *self,
   CairnCompactStats stats = { 0 };
   g_autoptr(GBytes) blob = NULL;
   gint64 pages, free_pages, page_size;
-  sqlite3_stmt *stmt;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1027,6 +1089,14 @@ cairn_store_compact_log (CairnStore        *self,
       !file_pages (self, &pages, &free_pages, &page_size, error))
     return FALSE;
   stats.bytes_before = pages * page_size;
+  stats.bytes_after = stats.bytes_before;
+  /* Nothing confirmed yet: nothing to drop, and no base to keep. */
+  if (self->head == 0)
+    {
+      if (out_stats != NULL)
+        *out_stats = stats;
+      return TRUE;
+    }
 
   if (!_cairn_store_begin (self, error))
     return FALSE;
@@ -1036,26 +1106,26 @@ cairn_store_compact_log (CairnStore        *self,
   if (blob == NULL)
     return FALSE;
 
+  /* head cannot have moved: this connection is the only one that rebases
+   * in this process, and another process's rebase would have made the
+   * base a snapshot of an older head (checked again inside). */
   if (!_cairn_store_begin (self, error))
     return FALSE;
-  if (!save_base (self, self->head, "compact", blob, error))
-    goto fail;
-  stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq <= ?1 AND NOT skipped "
-                               "AND client_id <> ?2", error);
-  if (stmt == NULL)
-    goto fail;
-  if (sqlite3_bind_int64 (stmt, 1, self->head) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 2, self->client_id, -1, SQLITE_STATIC) != SQLITE_OK)
-    {
-      _cairn_store_set_error (self, error, "Cannot bind");
+  {
+    g_autoptr(CairnSnapshotInfo) info = cairn_snapshot_parse (blob, error);
+
+    if (info == NULL)
       goto fail;
-    }
-  if (!_cairn_store_step_done (self, stmt, error))
+    if (info->seq != self->head)
+      {
+        g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                     "Another program synced “%s” meanwhile; compact again", self->path);
+        goto fail;
+      }
+  }
+  if (!adopt_in_transaction (self, blob, self->head, "compact", &stats, error) ||
+      !_cairn_store_end (self, error))
     goto fail;
-  stats.rows_dropped = sqlite3_changes (self->db);
-  stats.base_seq = self->head;
-  if (!_cairn_store_end (self, error))
-    return FALSE;
 
   if (!file_pages (self, &pages, &free_pages, &page_size, error))
     return FALSE;
@@ -1073,6 +1143,7 @@ cairn_store_compact_log (CairnStore        *self,
   return TRUE;
 
 fail:
-  _cairn_store_rollback (self);
+  if (self->in_transaction)
+    _cairn_store_rollback (self);
   return FALSE;
 }
