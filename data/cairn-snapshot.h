@@ -41,6 +41,10 @@ typedef struct
    * 17, the "hash" part) where the server makes the snapshot; "" when the
    * maker had none. Readers compare it only when both sides have one. */
   char      *state_hash;
+  /* The event at seq, as the log holds it: a loaded store keeps it as its
+   * log's first row, so that its chain and the server's check of the
+   * event at our head (docs/sync.md) work from there. NULL at seq 0. */
+  CairnEvent *anchor;
   gint64     made_at;       /* ms since the epoch */
   guint64    image_bytes;   /* the uncompressed image */
   guint64    total_bytes;   /* the whole blob */

@@ -65,6 +65,7 @@ cairn_snapshot_info_free (CairnSnapshotInfo *info)
   g_clear_pointer (&info->skipped_seqs, g_array_unref);
   g_clear_pointer (&info->skipped, g_ptr_array_unref);
   g_free (info->state_hash);
+  g_clear_pointer (&info->anchor, cairn_event_unref);
   g_free (info);
 }
 
@@ -206,6 +207,11 @@ header_to_json (const CairnSnapshotInfo *info)
   json_builder_add_int_value (b, info->made_at);
   json_builder_set_member_name (b, "image_bytes");
   json_builder_add_int_value (b, (gint64) info->image_bytes);
+  json_builder_set_member_name (b, "anchor");
+  if (info->anchor != NULL)
+    json_builder_add_value (b, cairn_event_to_json (info->anchor));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "catalogue");
   json_builder_begin_array (b);
   for (guint i = 0; i < info->catalogue->len; i++)
@@ -271,6 +277,21 @@ header_from_json (const char  *json,
   info->state_hash = g_strdup (json_object_get_string_member_with_default (o, "state_hash", ""));
   info->made_at = json_object_get_int_member_with_default (o, "made_at", 0);
   info->image_bytes = (guint64) json_object_get_int_member (o, "image_bytes");
+  {
+    JsonNode *anchor = json_object_get_member (o, "anchor");
+
+    if (anchor != NULL && JSON_NODE_HOLDS_OBJECT (anchor))
+      {
+        g_autoptr(GError) inner = NULL;
+
+        info->anchor = cairn_event_new_from_json (anchor, &inner);
+        if (info->anchor == NULL || info->anchor->seq != info->seq)
+          {
+            damaged (error, "the event at its seq is malformed");
+            return NULL;
+          }
+      }
+  }
   a = json_object_get_array_member (o, "catalogue");
   for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
     g_ptr_array_add (info->catalogue, g_strdup (json_array_get_string_element (a, i)));
@@ -683,6 +704,15 @@ export_in_transaction (CairnStore  *self,
       !_cairn_store_write_bodies (self, error) ||
       !read_skipped (self, info, error))
     return NULL;
+  if (info->seq > 0)
+    {
+      g_autoptr(GPtrArray) rows = cairn_store_list_log (self, info->seq - 1, 1, error);
+
+      if (rows == NULL)
+        return NULL;
+      if (rows->len == 1 && ((CairnEvent *) rows->pdata[0])->seq == info->seq)
+        info->anchor = cairn_event_ref (rows->pdata[0]);
+    }
   image = write_image (self, info->seq, error);
   if (image == NULL)
     return NULL;
@@ -937,6 +967,28 @@ load_fill (CairnStore  *self,
   if (!fill_from_blob (self, data->blob, NULL, error) ||
       !save_base (self, data->info->seq, "server", data->blob, error))
     return FALSE;
+  if (data->info->anchor != NULL)
+    {
+      gboolean skipped = FALSE;
+      sqlite3_stmt *stmt;
+
+      for (guint i = 0; i < data->info->skipped_seqs->len; i++)
+        skipped |= g_array_index (data->info->skipped_seqs, gint64, i) == data->info->seq;
+      if (!_cairn_store_insert_log (self, data->info->anchor, skipped, error))
+        return FALSE;
+      /* its chain is the server's there, not computed from a row before */
+      stmt = _cairn_store_prepare (self, "UPDATE log SET chain = ?1 WHERE seq = ?2", error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_bind_text (stmt, 1, data->info->chain, -1, SQLITE_STATIC) != SQLITE_OK ||
+          sqlite3_bind_int64 (stmt, 2, data->info->seq) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
   self->head = data->info->seq;
   g_free (self->history_id);
   self->history_id = g_strdup (data->info->history_id);
@@ -1022,7 +1074,9 @@ adopt_in_transaction (CairnStore        *self,
 
   if (!save_base (self, seq, origin, blob, error))
     return FALSE;
-  stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq <= ?1 AND NOT skipped "
+  /* The row at seq stays: the log's anchor (its chain, the server's
+   * check of the event at our head); a rebuild replays only after it. */
+  stmt = _cairn_store_prepare (self, "DELETE FROM log WHERE seq < ?1 AND NOT skipped "
                                "AND client_id <> ?2", error);
   if (stmt == NULL)
     return FALSE;

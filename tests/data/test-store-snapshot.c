@@ -467,8 +467,13 @@ test_pending_and_rebuild (void)
       g_ptr_array_add (head, events->pdata[i]);
     test_rebase_ok (replay, head, "h");
   }
-  blob = cairn_store_export_snapshot (replay, NULL, &error);
-  g_assert_no_error (error);
+  {
+    g_autofree char *chain = NULL;
+
+    g_assert_true (cairn_store_get_log_chain (replay, cut, &chain, &error));
+    blob = cairn_store_export_snapshot (replay, chain, &error);
+    g_assert_no_error (error);
+  }
 
   device = fresh_store (ts->dir, "device.db");
   list_id = cairn_store_create_list (device, "Offline list", &error);
@@ -488,7 +493,18 @@ test_pending_and_rebuild (void)
     g_ptr_array_add (rest, events->pdata[i]);
   test_rebase_ok (device, rest, NULL);
   test_rebase_ok (replay, rest, NULL);
-  g_assert_cmpint (test_query_int (device, "SELECT count(*) FROM log"), ==, events->len - cut);
+  /* the log starts at the snapshot's event (its anchor), and its chain
+   * goes on from the snapshot's: the same as the full replay's */
+  g_assert_cmpint (test_query_int (device, "SELECT count(*) FROM log"), ==, events->len - cut + 1);
+  {
+    g_autofree char *mine = NULL;
+    g_autofree char *full = NULL;
+
+    g_assert_true (cairn_store_get_log_chain (device, events->len, &mine, &error));
+    g_assert_true (cairn_store_get_log_chain (replay, events->len, &full, &error));
+    g_assert_nonnull (full);
+    g_assert_cmpstr (mine, ==, full);
+  }
 
   before = dump (device);
   g_assert_true (cairn_store_rebuild (device, &error));
