@@ -327,6 +327,19 @@ _cairn_sync_engine_http_call_async (CairnSyncEngine     *self,
   http_call_start (self, method, path, body, what, FALSE, cancellable, callback, user_data);
 }
 
+/* Any GET whose answer is a page of events (the history of one object),
+ * decoded by _cairn_sync_engine_pull_finish. */
+void
+_cairn_sync_engine_pull_path_async (CairnSyncEngine     *self,
+                                    const char          *path,
+                                    const char          *what,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  http_call_start (self, "GET", path, NULL, what, TRUE, cancellable, callback, user_data);
+}
+
 /* GET snapshot (issue 17): the blob as it came, checked by the store when
  * it loads it. An answer larger than a snapshot may be is refused. */
 void

@@ -125,6 +125,21 @@ test_bootstrap (void)
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
 
+  /* history from before its log: the list's events, fetched on demand */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) history = NULL;
+
+    cairn_sync_engine_fetch_history_async (b.engine, list, info->seq, NULL, cairn_test_got_result, &result);
+    history = cairn_sync_engine_fetch_history_finish (b.engine, cairn_test_wait_result (&result), &error);
+    g_assert_no_error (error);
+    /* list.created, then the todo.created that name it, up to the one
+     * at the snapshot's seq, which b's log has (its first row) */
+    g_assert_cmpuint (history->len, ==, 30);
+    g_assert_cmpstr (((CairnEvent *) history->pdata[0])->name, ==, "list.created");
+    g_assert_cmpint (((CairnEvent *) history->pdata[29])->seq, ==, info->seq - 1);
+  }
+
   /* and it goes on syncing as any device */
   g_free (cairn_store_create_list (b.store, "From B", &error));
   g_assert_no_error (error);
