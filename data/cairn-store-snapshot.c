@@ -741,13 +741,26 @@ cairn_store_export_snapshot (CairnStore  *self,
 
 /* ---- load -------------------------------------------------------------- */
 
+/* 1 when the store has the base's table, 0 when not, -1 on error. It is
+ * made by the first load or compaction only: a rebuild or a reset of a
+ * store that never had a snapshot leaves its schema as it was. */
+static int
+base_table_exists (CairnStore  *self,
+                   GError     **error)
+{
+  return _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE name = ?1",
+                                   "snapshot_base", "the schema", error);
+}
+
 static gboolean
 ensure_base_table (CairnStore  *self,
                    GError     **error)
 {
-  return _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE name = ?1",
-                                   "snapshot_base", "the schema", error) > 0 ||
-         _cairn_store_exec (self, base_table_sql, error);
+  int exists = base_table_exists (self, error);
+
+  if (exists < 0)
+    return FALSE;
+  return exists > 0 || _cairn_store_exec (self, base_table_sql, error);
 }
 
 /* Decompresses the blob's image into a file next to the store and opens
@@ -844,10 +857,16 @@ read_base_blob (CairnStore  *self,
 {
   sqlite3_stmt *stmt;
   GBytes *blob = NULL;
-  int rc;
+  int rc, exists;
 
-  if (!ensure_base_table (self, error))
+  exists = base_table_exists (self, error);
+  if (exists < 0)
     return NULL;
+  if (exists == 0)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND, "No snapshot base");
+      return NULL;
+    }
   stmt = _cairn_store_prepare (self, "SELECT blob FROM snapshot_base WHERE id = 1", error);
   if (stmt == NULL)
     return NULL;
@@ -924,8 +943,9 @@ _cairn_store_get_base_seq (CairnStore  *self,
   int rc;
 
   *out = 0;
-  if (!ensure_base_table (self, error))
-    return FALSE;
+  rc = base_table_exists (self, error);
+  if (rc <= 0)
+    return rc == 0;
   stmt = _cairn_store_prepare (self, "SELECT seq FROM snapshot_base WHERE id = 1", error);
   if (stmt == NULL)
     return FALSE;
@@ -947,8 +967,9 @@ gboolean
 _cairn_store_drop_snapshot_base (CairnStore  *self,
                                  GError     **error)
 {
-  return ensure_base_table (self, error) &&
-         _cairn_store_exec (self, "DELETE FROM snapshot_base", error);
+  int exists = base_table_exists (self, error);
+
+  return exists == 0 || (exists > 0 && _cairn_store_exec (self, "DELETE FROM snapshot_base", error));
 }
 
 typedef struct
