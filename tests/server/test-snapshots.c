@@ -248,6 +248,21 @@ test_snapshots (void)
     g_assert_cmpuint (request (server, "GET", history, bob, NULL, &answer, NULL), ==, 404);
     g_clear_pointer (&answer, g_free);
   }
+  /* refusals: not an id, a seq that is not a number; another method */
+  {
+    g_autofree char *bad_id = g_strdup_printf ("/v1/workspaces/%s/events?object=x%%27&before=17", ws);
+    g_autofree char *bad_seq = g_strdup_printf ("/v1/workspaces/%s/events?object=%s&before=z", ws, todo);
+
+    g_assert_cmpuint (request (server, "GET", bad_id, alice, NULL, &answer, NULL), ==, 400);
+    g_assert_nonnull (strstr (answer, "invalid_parameter"));
+    g_clear_pointer (&answer, g_free);
+    g_assert_cmpuint (request (server, "GET", bad_seq, alice, NULL, &answer, NULL), ==, 400);
+    g_clear_pointer (&answer, g_free);
+    g_assert_cmpuint (request (server, "POST", target, alice, "{}", &answer, NULL), ==, 405);
+    g_clear_pointer (&answer, g_free);
+    g_assert_cmpuint (request (server, "GET", target, NULL, NULL, &answer, NULL), ==, 401);
+    g_clear_pointer (&answer, g_free);
+  }
 
   /* 20 more events: the server makes the next one by itself, on a
    * thread of its own, while pushes go on */
