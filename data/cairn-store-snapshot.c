@@ -628,6 +628,11 @@ open_memory_image (GBytes  *image,
       return NULL;
     }
   memcpy (copy, g_bytes_get_data (image, NULL), len);
+  /* The image comes from the server: it is only ever read row by row into
+   * tables of our own schema, and its schema may not run anything (no
+   * triggers or views of its own choosing, no writes to its internals). */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
   if (sqlite3_deserialize (db, "main", copy, len, len,
                            SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK ||
       sqlite3_exec (db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
