@@ -87,6 +87,11 @@ gboolean           cairn_store_load_snapshot   (CairnStore  *self,
 CairnSnapshotInfo *cairn_store_dup_snapshot_info (CairnStore  *self,
                                                   GError     **error);
 
+/* The seq of the store's base snapshot (0 without one): one small read. */
+gboolean           cairn_store_get_snapshot_seq  (CairnStore  *self,
+                                                  gint64      *out_seq,
+                                                  GError     **error);
+
 typedef struct
 {
   gint64  base_seq;        /* the snapshot the log now starts after */

@@ -966,6 +966,17 @@ _cairn_store_get_base_seq (CairnStore  *self,
   return TRUE;
 }
 
+gboolean
+cairn_store_get_snapshot_seq (CairnStore  *self,
+                              gint64      *out_seq,
+                              GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_seq != NULL, FALSE);
+
+  return _cairn_store_get_base_seq (self, out_seq, error);
+}
+
 /* Drops the base (a server restore took the history it stood on away):
  * in the caller's transaction. */
 gboolean
