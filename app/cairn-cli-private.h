@@ -135,4 +135,7 @@ void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBu
 /* The hash of the confirmed state (cairn-cli-hash.c). */
 extern const CairnCliCommand cairn_cli_hash_commands[];
 
+/* Snapshots and log compaction (cairn-cli-snapshot.c, issue 17). */
+extern const CairnCliCommand cairn_cli_snapshot_commands[];
+
 G_END_DECLS

@@ -28,6 +28,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_times_commands,
   cairn_cli_history_commands,
   cairn_cli_hash_commands,
+  cairn_cli_snapshot_commands,
   help_commands,
 };
 

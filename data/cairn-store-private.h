@@ -374,6 +374,34 @@ gboolean      _cairn_store_replay_pending  (CairnStore   *self,
 gboolean      _cairn_store_rollback_pending (CairnStore  *self,
                                              GError     **error);
 
+/* Rebuild (cairn-store-rebuild.c) with another way to fill the emptied
+ * state tables than the base and the log (a snapshot's load): the
+ * pending events, indexes, bodies and search reset follow, one
+ * transaction, ::changed with reset. */
+typedef gboolean (*CairnStoreRebuildFill) (CairnStore *self,
+                                           gpointer    user_data,
+                                           GError    **error);
+gboolean      _cairn_store_rebuild_with    (CairnStore           *self,
+                                            CairnStoreRebuildFill fill,
+                                            gpointer              user_data,
+                                            GError              **error);
+/* Snapshots (cairn-store-snapshot.c): fills the emptied state tables from
+ * the store's snapshot base (*base_seq its seq; 0 and nothing done
+ * without one); drops the base (in the caller's transaction). */
+gboolean      _cairn_store_fill_from_base  (CairnStore   *self,
+                                            gint64       *base_seq,
+                                            GError      **error);
+gboolean      _cairn_store_drop_snapshot_base (CairnStore *self,
+                                               GError    **error);
+/* The base's seq, 0 without one. */
+gboolean      _cairn_store_get_base_seq    (CairnStore   *self,
+                                            gint64       *out,
+                                            GError      **error);
+/* Folds every appended text op into its CRDT state (cairn-store-text.c);
+ * in the caller's transaction. */
+gboolean      _cairn_store_compact_texts   (CairnStore   *self,
+                                            GError      **error);
+
 /* The connection. In data/: the pool reads the state tables through it
  * (read-only). Outside data/: tests and benchmarks only, which check rows
  * directly, or set up or damage a file on purpose. Nothing else runs SQL

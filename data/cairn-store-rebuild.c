@@ -226,6 +226,7 @@ apply_log_row (CairnStore     *self,
  * what happened (an update taught this build their name or version). */
 static gboolean
 replay_log (CairnStore  *self,
+            gint64       after,
             GArray      *flipped,
             GError     **error)
 {
@@ -233,12 +234,20 @@ replay_log (CairnStore  *self,
   sqlite3_stmt *stmt;
   int rc;
 
+  /* after: the seq of the snapshot the state starts from (0: none); the
+   * rows up to it that compaction kept are not replayed. */
   stmt = _cairn_store_prepare (self,
                                "SELECT name, version, args, client_id, client_seq, "
-                               "created_at, seq, device, skipped FROM log ORDER BY seq",
+                               "created_at, seq, device, skipped FROM log WHERE seq > ?1 "
+                               "ORDER BY seq",
                                error);
   if (stmt == NULL)
     return FALSE;
+  if (sqlite3_bind_int64 (stmt, 1, after) != SQLITE_OK)
+    {
+      _cairn_store_set_error (self, error, "Cannot bind");
+      return FALSE;
+    }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean skipped;
@@ -309,24 +318,37 @@ finish_rebuild (CairnStore  *self,
          _cairn_store_end (self, error);
 }
 
+/* The default fill: the snapshot base, if any, then the log after it. */
+static gboolean
+fill_from_log (CairnStore  *self,
+               gpointer     user_data,
+               GError     **error)
+{
+  GArray *flipped = user_data;
+  gint64 base_seq = 0;
+
+  return _cairn_store_fill_from_base (self, &base_seq, error) &&
+         replay_log (self, base_seq, flipped, error) &&
+         flip_skipped (self, flipped, error);
+}
+
 gboolean
-cairn_store_rebuild (CairnStore  *self,
-                     GError     **error)
+_cairn_store_rebuild_with (CairnStore           *self,
+                           CairnStoreRebuildFill fill,
+                           gpointer              user_data,
+                           GError              **error)
 {
   g_autoptr(CairnChanges) changes = NULL;
-  g_autoptr(GArray) flipped = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) indexes = NULL;
   gboolean old_needs_update = self->needs_update;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
   gint64 temp_store;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!begin_rebuild (self, &temp_store, error))
     return FALSE;
   if (!empty_derived_tables (self, &indexes, error) ||
-      !replay_log (self, flipped, error) ||
-      !flip_skipped (self, flipped, error) ||
+      !fill (self, user_data, error) ||
       !finish_rebuild (self, indexes, error))
     {
       if (self->in_transaction)
@@ -338,8 +360,22 @@ cairn_store_rebuild (CairnStore  *self,
   set_temp_store (self, temp_store, NULL);
 
   _cairn_store_notify_needs_update (self, old_needs_update);
+  if (self->head != old_head)
+    _cairn_store_notify_cursor (self, old_head, old_pending);
   changes = _cairn_changes_new ();
   changes->reset = TRUE;
   _cairn_store_emit_changed (self, changes);
   return TRUE;
+}
+
+gboolean
+cairn_store_rebuild (CairnStore  *self,
+                     GError     **error)
+{
+  g_autoptr(GArray) flipped = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return _cairn_store_rebuild_with (self, fill_from_log, flipped, error);
 }

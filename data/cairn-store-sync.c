@@ -549,14 +549,14 @@ count_rows (CairnStore  *self,
   return n;
 }
 
-/* Applies the kept log (seq <= upto) again to the emptied state tables,
- * page by page. */
+/* Applies the kept log (after < seq <= upto) again to the emptied state
+ * tables (or to the snapshot base, whose seq is after), page by page. */
 static gboolean
 replay_log (CairnStore  *self,
+            gint64       after,
             gint64       upto,
             GError     **error)
 {
-  gint64 after = 0;
 
   while (after < upto)
     {
@@ -757,6 +757,7 @@ cairn_store_replace_server_history_after (CairnStore  *self,
   g_autoptr(GHashTable) server_keys = NULL;
   g_autoptr(GHashTable) old_keys = NULL;
   gboolean any_skipped = FALSE;
+  gint64 base_seq = 0;
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
@@ -803,15 +804,32 @@ cairn_store_replace_server_history_after (CairnStore  *self,
     goto fail;
   /* The decoded bodies still hold the forgotten events' ops. */
   _cairn_store_text_cache_clear (self);
+  if (!_cairn_store_get_base_seq (self, &base_seq, error))
+    goto fail;
   /* Our replayed text ops that were typed on ops the server's log lacks
    * will be held: new edits take a new text client id, so they neither
    * reuse the held ops' counters nor wait for them (docs/text-crdt.md). */
   if (!_cairn_store_renew_text_client (self, error))
     goto fail;
 
+  /* A store that started from a snapshot (cairn-snapshot.h) has no log
+   * before it: the kept part starts from the snapshot when the server
+   * still has it; when the server lost even the snapshot's seq, the base
+   * goes too and the state is what is left of the log, the server's
+   * events and the outbox (the other devices push again what they have). */
+  if (keep_upto >= base_seq)
+    {
+      if (!_cairn_store_fill_from_base (self, &base_seq, error))
+        goto fail;
+    }
+  else if (!_cairn_store_drop_snapshot_base (self, error))
+    goto fail;
+  else
+    base_seq = 0;
+
   /* The state as the kept log left it, the server's events after it,
    * then the outbox on top. */
-  if (!replay_log (self, keep_upto, error) ||
+  if (!replay_log (self, base_seq, keep_upto, error) ||
       !apply_server_events (self, events, old_keys, &any_skipped, error))
     goto fail;
   self->head = events != NULL && events->len > 0

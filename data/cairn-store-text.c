@@ -1238,3 +1238,45 @@ _cairn_store_get_text_reads (CairnStore *self)
 {
   return self->text_reads;
 }
+
+/* Snapshots (cairn-store-snapshot.c): every text with appended ops folded
+ * into one state, so that a snapshot carries states, not op histories. */
+static gboolean
+compact_kind (CairnStore      *self,
+              const TextKind  *kind,
+              const char      *select_ids,
+              GError         **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, select_ids, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read which texts to fold");
+      return FALSE;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      TextCacheEntry *entry = cached_text (self, kind, ids->pdata[i], error);
+
+      if (entry == NULL || !compact_text (self, entry, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_cairn_store_compact_texts (CairnStore  *self,
+                            GError     **error)
+{
+  g_assert (self->in_transaction);
+
+  return compact_kind (self, &note_kind, "SELECT DISTINCT note_id FROM note_body_ops", error) &&
+         compact_kind (self, &todo_kind, "SELECT DISTINCT todo_id FROM todo_note_ops", error);
+}

@@ -138,4 +138,9 @@ gboolean      _cairn_core_delete_workspace (CairnServerCore *self,
  * no other answer can show (or depend on) what is not committed yet. */
 void          _cairn_core_settle (CairnServerCore *self);
 
+/* ---- snapshots (cairn-server-core-snapshots.c) ----------------------- */
+
+/* Schema step 2 -> 3: the snapshots table. */
+extern const char _cairn_core_snapshots_sql[];
+
 G_END_DECLS

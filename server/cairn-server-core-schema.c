@@ -10,7 +10,7 @@
 #include "cairn-json-guard.h"
 #include "cairn-server-core-private.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema_sql[] =
   "CREATE TABLE users ("
@@ -142,7 +142,10 @@ migrate (CairnServerCore *self,
       (version == 1 && (!_cairn_core_exec (self, "ALTER TABLE events ADD COLUMN chain TEXT", error) ||
                         !fill_chains (self, error))) ||
       ((version == 1 || version == 2) && !add_event_users (self, error)) ||
-      !_cairn_core_exec (self, "PRAGMA user_version = 3", error) ||
+      /* 3 -> 4: server-made snapshots (cairn-server-core-snapshots.c); from
+       * any older version, since the table is only created */
+      !_cairn_core_exec (self, _cairn_core_snapshots_sql, error) ||
+      !_cairn_core_exec (self, "PRAGMA user_version = 4", error) ||
       !_cairn_core_commit (self, error))
     {
       _cairn_core_rollback (self);

@@ -386,5 +386,61 @@ void               cairn_server_core_set_own_state (CairnServerCore *self,
 /* How many differences between devices' reports were seen since the core
  * was opened (tests, the simulation). */
 guint              cairn_server_core_get_state_mismatches (CairnServerCore *self);
+/* ---- snapshots (cairn-server-core-snapshots.c, issue 17) --------------- */
+
+/* When the server makes one by itself (cairn-server-routes.c): at least
+ * this many events since the last snapshot of the workspace, and at least
+ * this long since it was made; the last few are kept. */
+#define CAIRN_CORE_SNAPSHOT_EVERY_EVENTS    10000
+#define CAIRN_CORE_SNAPSHOT_MIN_INTERVAL_MS (G_GINT64_CONSTANT (60) * 1000)
+#define CAIRN_CORE_SNAPSHOTS_KEPT           3
+
+/* The database file the core has open (for the snapshot maker's own
+ * connection). */
+const char *cairn_server_core_get_path      (CairnServerCore  *self);
+
+/* Makes a snapshot of the workspace at its head and stores it: the events
+ * since the previous one rebased into a private store in
+ * data_dir/snapshots/ with the clients' reducers, exported
+ * (cairn-snapshot.h). Opens its own connection to db_path, so it may run
+ * on any thread while a core serves: it reads in one WAL snapshot and
+ * writes once. At most one maker per workspace at a time (the caller
+ * sees to it). now_ms: when it is made, by the core's clock
+ * (cairn_server_core_now()). *out_seq, *out_bytes: the snapshot's seq and
+ * size (the existing one when nothing was pushed since). */
+gboolean   cairn_server_snapshot_make       (const char       *db_path,
+                                             const char       *data_dir,
+                                             gint64            now_ms,
+                                             const char       *workspace_id,
+                                             gint64           *out_seq,
+                                             gsize            *out_bytes,
+                                             GError          **error);
+/* Whether a snapshot is due: every_events or more events since the last
+ * one and min_interval_ms since it was made. */
+gboolean   cairn_server_core_snapshot_due   (CairnServerCore  *self,
+                                             const char       *workspace_id,
+                                             gint64            every_events,
+                                             gint64            min_interval_ms,
+                                             gboolean         *out_due,
+                                             GError          **error);
+/* The latest snapshot of a workspace the user is a member of (NOT_FOUND
+ * otherwise, and when there is none yet), with its seq. Snapshots ahead
+ * of the log or of another history id (the data folder was restored from
+ * an older backup) are dropped first, with a warning. */
+GBytes    *cairn_server_core_snapshot_latest (CairnServerCore *self,
+                                              const CairnAuth *auth,
+                                              const char      *workspace_id,
+                                              gint64          *out_seq,
+                                              GError         **error);
+/* History on a device that started from a snapshot: the events before
+ * seq `before` that name object_id in their args, the newest `limit` of
+ * them in ascending order (more: older ones remain). */
+CairnPullReply *cairn_server_core_object_events (CairnServerCore *self,
+                                                 const CairnAuth *auth,
+                                                 const char      *workspace_id,
+                                                 const char      *object_id,
+                                                 gint64           before,
+                                                 guint            limit,
+                                                 GError         **error);
 
 G_END_DECLS

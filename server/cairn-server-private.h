@@ -67,6 +67,8 @@
 #define GROUP_MAX_EVENTS 5000
 
 typedef struct _Server Server;
+/* Snapshot makers (cairn-server-snapshots.c). */
+typedef struct _CairnServerSnapshots CairnServerSnapshots;
 
 /* One live WebSocket. The server holds the only strong reference to conn
  * (libsoup does not keep one) until "closed". */
@@ -118,6 +120,7 @@ struct _Server
   GQueue           checks_waiting; /* GTask* of logins waiting for a turn */
   guint            max_checks_waiting;
   guint            check_delay_ms; /* test only: added to every password check */
+  CairnServerSnapshots *snapshots; /* makers on worker threads (issue 17) */
 };
 
 /* A push stored in the open group, answered once the group commits: an
@@ -198,3 +201,13 @@ gboolean _cairn_server_recheck_live (gpointer user_data);
 void _cairn_server_refuse_and_close (Server *self, SoupServerMessage *msg, CairnProtocolError code, const char *message);
 const char * _cairn_server_remote_address (Server *self, SoupServerMessage *msg);
 void _cairn_server_schedule_group_commit (Server *self);
+
+/* ---- snapshots (cairn-server-snapshots.c) ----------------------------- */
+
+CairnServerSnapshots *_cairn_server_snapshots_new  (CairnServerCore      *core);
+void _cairn_server_snapshots_free   (CairnServerSnapshots *snapshots);
+void _cairn_server_snapshots_pushed (Server *self, const char *workspace_id, guint n_events);
+void _cairn_server_handle_snapshot  (Server *self, SoupServerMessage *msg, CairnAuth *auth,
+                                     const char *ws);
+void _cairn_server_handle_object_events (Server *self, SoupServerMessage *msg, CairnAuth *auth,
+                                         const char *ws, GHashTable *query);

@@ -247,6 +247,14 @@ _cairn_server_on_group_done (const GError *error,
       soup_server_message_unpause (pp->msg);
       self->in_flight--;
     }
+  /* Server-made snapshots: a maker starts when enough events arrived. */
+  for (guint i = 0; error == NULL && i < done->len; i++)
+    {
+      PendingPush *pp = g_ptr_array_index (done, i);
+
+      if (pp->appended != NULL)
+        _cairn_server_snapshots_pushed (self, pp->workspace_id, pp->appended->len);
+    }
   _cairn_server_maybe_finish_shutdown (self);
 }
 
@@ -401,6 +409,8 @@ handle_workspace (Server            *self,
     {
       if (g_str_equal (method, "POST"))
         return handle_push (self, msg, auth, ws);
+      if (g_str_equal (method, "GET") && query != NULL && g_hash_table_contains (query, "object"))
+        return _cairn_server_handle_object_events (self, msg, auth, ws, query);
       if (g_str_equal (method, "GET"))
         return handle_pull (self, msg, auth, ws, query);
       return _cairn_server_answer_method_not_allowed (msg, "GET, POST");
@@ -413,6 +423,8 @@ handle_workspace (Server            *self,
         return handle_state_report (self, msg, auth, ws);
       return _cairn_server_answer_method_not_allowed (msg, "POST");
     }
+  if (n == 4 && g_str_equal (parts[3], "snapshot"))
+    return _cairn_server_handle_snapshot (self, msg, auth, ws);
   if (n == 4 && g_str_equal (parts[3], "members"))
     {
       if (g_str_equal (method, "GET"))

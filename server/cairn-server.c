@@ -296,6 +296,40 @@ cmd_migrate (int    argc,
   return 0;
 }
 
+/* cairn-server snapshot WORKSPACE: makes one now (issue 17), whatever the
+ * thresholds say; a server running on the same folder serves it. */
+static int
+cmd_snapshot (int    argc,
+              char **argv)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  gint64 seq = 0;
+  gsize bytes = 0;
+  gint64 started;
+
+  if (!(core = open_for_admin ("snapshot", &argc, &argv, "WORKSPACE - make a snapshot of a workspace now")))
+    return 2;
+  if (argc != 2 || !cairn_is_object_id (argv[1]))
+    {
+      g_printerr ("Usage: cairn-server snapshot WORKSPACE --data DIR\n");
+      return 2;
+    }
+  data_dir = g_path_get_dirname (cairn_server_core_get_path (core));
+  started = g_get_monotonic_time ();
+  if (!cairn_server_snapshot_make (cairn_server_core_get_path (core), data_dir,
+                                   cairn_server_core_now (core), argv[1],
+                                   &seq, &bytes, &error))
+    {
+      g_printerr ("cairn-server snapshot: %s\n", error->message);
+      return 1;
+    }
+  g_print ("Snapshot of workspace %s at seq %" G_GINT64_FORMAT ": %" G_GSIZE_FORMAT " bytes, %.2f s\n",
+           argv[1], seq, bytes, (g_get_monotonic_time () - started) / 1e6);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -315,6 +349,8 @@ main (int    argc,
     return cmd_member (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "migrate"))
     return cmd_migrate (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "snapshot"))
+    return cmd_snapshot (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version")))
     {
       g_print ("cairn-server %s (protocol %s)\n", PACKAGE_VERSION, CAIRN_PROTOCOL_VERSION);
@@ -327,6 +363,7 @@ main (int    argc,
               "       cairn-server member list WORKSPACE --data DIR|--database URI\n"
               "       cairn-server member add|remove WORKSPACE USER --data DIR|--database URI\n"
               "       cairn-server migrate --data DIR --database URI\n"
+              "       cairn-server snapshot WORKSPACE --data DIR\n"
               "       cairn-server --version\n");
   return 2;
 }

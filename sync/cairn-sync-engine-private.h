@@ -97,6 +97,10 @@ void         _cairn_sync_engine_load_account (CairnSyncEngine *self);
 void         _cairn_sync_engine_note_refused (CairnSyncEngine *self);
 void         _cairn_sync_engine_pull_async (CairnSyncEngine *self, gint64 after, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 CairnPullReply * _cairn_sync_engine_pull_finish (CairnSyncEngine *self, GAsyncResult *result, GError **error);
+void         _cairn_sync_engine_pull_path_async (CairnSyncEngine *self, const char *path, const char *what, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+/* The workspace's latest snapshot (cairn-snapshot.h), as downloaded. */
+void         _cairn_sync_engine_snapshot_async (CairnSyncEngine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+GBytes *     _cairn_sync_engine_snapshot_finish (CairnSyncEngine *self, GAsyncResult *result, GError **error);
 void         _cairn_sync_engine_set_failure_state (CairnSyncEngine *self, const GError *error);
 void         _cairn_sync_engine_set_state (CairnSyncEngine *self, CairnSyncState state, const char *message);
 void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);

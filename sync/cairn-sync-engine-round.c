@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cairn-sync-engine-private.h"
+#include "cairn-snapshot.h"
 
 /* ---- one sync round (HTTP) ---------------------------------------------- */
 
@@ -13,6 +14,9 @@ typedef struct
   guint      steps;
   guint      pulls_in_flight;
   GPtrArray *held;   /* CairnWireEvent*: pages waiting to be rebased together */
+  /* Bootstrap from a snapshot (issue 17): downloads tried this round. */
+  guint      snapshot_tries;
+  gboolean   snapshot_done;
 } RoundData;
 
 static void
@@ -154,6 +158,65 @@ round_pull_done (GObject      *source,
   round_step (g_steal_pointer (&task));
 }
 
+/* A new device (nothing confirmed yet) starts from the server's latest
+ * snapshot instead of its whole log (docs/sync.md, "Bootstrap"). A
+ * download refused as damaged is tried once more; no snapshot, one this
+ * build may not use (FALLBACK), or any other failure: the full log, as
+ * before. */
+#define SNAPSHOT_TRIES 2
+
+static void
+round_snapshot_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = NULL;
+
+  blob = _cairn_sync_engine_snapshot_finish (self, result, &error);
+  if (blob == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->core == NULL || self->store == NULL)
+    {
+      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                               "The workspace changed during the sync");
+      return;
+    }
+  if (blob != NULL && cairn_store_load_snapshot (self->store, blob, &error))
+    {
+      g_message ("Loaded the workspace from the server's snapshot at seq %" G_GINT64_FORMAT,
+                 cairn_store_get_head (self->store));
+      data->snapshot_done = TRUE;
+      _cairn_sync_engine_update_counts (self);
+    }
+  else if (g_error_matches (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_DAMAGED) &&
+           data->snapshot_tries < SNAPSHOT_TRIES)
+    g_message ("The server's snapshot was damaged on the way (%s); asking again", error->message);
+  else
+    {
+      if (error != NULL && !g_error_matches (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND))
+        g_message ("Not starting from a snapshot (%s): reading the whole log", error->message);
+      data->snapshot_done = TRUE;
+    }
+  round_step (g_steal_pointer (&task));
+}
+
+static gboolean
+wants_snapshot (CairnSyncEngine *self,
+                RoundData       *data)
+{
+  return !data->snapshot_done &&
+         cairn_store_get_head (self->store) == 0 &&
+         cairn_sync_core_pull_after (self->core) == 0 &&
+         cairn_sync_core_wants_pull (self->core);
+}
+
 static void
 round_step (GTask *task)
 {
@@ -191,6 +254,11 @@ round_step (GTask *task)
       g_autoptr(JsonNode) body = cairn_protocol_encode_push_request (batch, NULL);
       _cairn_sync_engine_http_call_async (self, "POST", path, body, "pushing changes",
                        g_task_get_cancellable (task), round_push_done, task);
+    }
+  else if (wants_snapshot (self, data))
+    {
+      data->snapshot_tries++;
+      _cairn_sync_engine_snapshot_async (self, g_task_get_cancellable (task), round_snapshot_done, task);
     }
   else if (cairn_sync_core_wants_pull (self->core))
     {

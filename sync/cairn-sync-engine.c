@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-sync-engine-private.h"
+#include "cairn-snapshot.h"
 
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
 
@@ -326,6 +327,52 @@ _cairn_sync_engine_http_call_async (CairnSyncEngine     *self,
                  gpointer             user_data)
 {
   http_call_start (self, method, path, body, what, FALSE, cancellable, callback, user_data);
+}
+
+/* Any GET whose answer is a page of events (the history of one object),
+ * decoded by _cairn_sync_engine_pull_finish. */
+void
+_cairn_sync_engine_pull_path_async (CairnSyncEngine     *self,
+                                    const char          *path,
+                                    const char          *what,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  http_call_start (self, "GET", path, NULL, what, TRUE, cancellable, callback, user_data);
+}
+
+/* GET snapshot (issue 17): the blob as it came, checked by the store when
+ * it loads it. An answer larger than a snapshot may be is refused. */
+void
+_cairn_sync_engine_snapshot_async (CairnSyncEngine     *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/snapshot", self->workspace_id);
+
+  http_call_start (self, "GET", path, NULL, "loading the workspace", TRUE, cancellable,
+                   callback, user_data);
+}
+
+GBytes *
+_cairn_sync_engine_snapshot_finish (CairnSyncEngine  *self,
+                                    GAsyncResult     *result,
+                                    GError          **error)
+{
+  HttpCall *call = g_task_get_task_data (G_TASK (result));
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!(node = _cairn_sync_engine_http_call_finish (self, result, NULL, error)))
+    return NULL;
+  if (call->body == NULL || (gint64) g_bytes_get_size (call->body) > CAIRN_SNAPSHOT_MAX_BYTES)
+    {
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "The server's snapshot is empty or too large");
+      return NULL;
+    }
+  return g_bytes_ref (call->body);
 }
 
 /* GET events?after=…: the answer is decoded from its text by _cairn_sync_engine_pull_finish,

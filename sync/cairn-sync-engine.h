@@ -153,4 +153,19 @@ gboolean         cairn_sync_engine_dismiss        (CairnSyncEngine  *self,
                                                    CairnConflict    *conflict,
                                                    GError          **error);
 
+/* History on a device whose log starts at a snapshot (issue 17): the
+ * events of the workspace before seq `before` (G_MAXINT64: all) that name
+ * object_id, fetched from the server (GET …/events?object=ID&before=SEQ),
+ * at most the newest 1,000, oldest first (element: CairnEvent). A device
+ * knows where its own log starts from cairn_store_dup_snapshot_info(). */
+void             cairn_sync_engine_fetch_history_async  (CairnSyncEngine     *self,
+                                                         const char          *object_id,
+                                                         gint64               before,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+GPtrArray       *cairn_sync_engine_fetch_history_finish (CairnSyncEngine     *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

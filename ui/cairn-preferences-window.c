@@ -14,6 +14,7 @@ struct _CairnPreferencesWindow
 
   GtkSwitch            *show_completed_switch;
   GtkSwitch            *run_in_background_switch;
+  GtkSwitch            *compact_log_switch;
 };
 
 G_DEFINE_FINAL_TYPE (CairnPreferencesWindow, cairn_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -44,6 +45,9 @@ cairn_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background",
                    self->run_in_background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "compact-log",
+                   self->compact_log_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
 }
 
@@ -117,6 +121,8 @@ cairn_preferences_window_class_init (CairnPreferencesWindowClass *klass)
                                         show_completed_switch);
   gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow,
                                         run_in_background_switch);
+  gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow,
+                                        compact_log_switch);
 }
 
 static void

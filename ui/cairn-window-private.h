@@ -35,6 +35,9 @@ struct _CairnWindow
   CairnPool            *pool;
   CairnSyncEngine      *engine;
   CairnWorkspace       *workspace;
+  /* Log compaction when Preferences say so (issue 17), over the
+   * workspace's store; made again when another workspace opens. */
+  struct _CairnCompactor *compactor;
   GHashTable           *conflict_toasts;   /* gint64* report id -> AdwToast* or NULL */
   GPtrArray            *undo_toasts;       /* AdwToast*, not dismissed yet */
   GCancellable         *cancellable;

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-window-private.h"
+#include "cairn-compactor.h"
 #include "cairn-window-undo.h"
 
 G_DEFINE_FINAL_TYPE (CairnWindow, cairn_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -243,6 +244,17 @@ on_workspace_name_changed (CairnWindow *self)
                                  name != NULL ? name : _("Local Workspace"));
 }
 
+/* Compaction follows the open workspace's store, on when the setting is. */
+static void
+follow_compaction (CairnWindow *self)
+{
+  g_clear_object (&self->compactor);
+  if (self->pool == NULL || self->settings == NULL)
+    return;
+  self->compactor = cairn_compactor_new (cairn_pool_get_store (self->pool));
+  g_settings_bind (self->settings, "compact-log", self->compactor, "enabled", G_SETTINGS_BIND_GET);
+}
+
 /* Another workspace was opened: show it in place. Notes stay open; a list
  * of the old workspace does not exist in the new one, so the new one's
  * first list is shown instead (or the placeholder). */
@@ -252,6 +264,7 @@ on_workspace_pool_changed (CairnWindow *self)
   g_autofree char *selected = g_strdup (self->selected);
 
   cairn_window_bind_pool (self, cairn_workspace_get_pool (self->workspace));
+  follow_compaction (self);
   _cairn_window_reset_conflict_toasts (self);
   if (self->pool != NULL && _cairn_window_is_list_page (self, selected) &&
       cairn_pool_lookup_list (self->pool, selected) == NULL)
@@ -276,6 +289,7 @@ follow_workspace (CairnWindow *self)
   g_signal_connect_object (self->workspace, "notify::name",
                            G_CALLBACK (on_workspace_name_changed), self, G_CONNECT_SWAPPED);
   on_workspace_name_changed (self);
+  follow_compaction (self);
 }
 
 /* After a sign-in or sign-out the profile's current workspace may be
@@ -387,6 +401,7 @@ cairn_window_dispose (GObject *object)
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   _cairn_window_views_dispose (self);
+  g_clear_object (&self->compactor);
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), CAIRN_TYPE_WINDOW);
 

@@ -568,6 +568,23 @@ class CliTest(unittest.TestCase):
         self.assert_fails(2, "“--limit” must be a number", "search", "x", "--limit", "z")
         self.assert_fails(2, "usage", "search")
 
+    def test_snapshot_info_and_compact(self):
+        # A device that never synced starts from no snapshot, and has
+        # nothing to compact: nothing changes.
+        self.cli.ok("list-add", "Home")
+        info = self.cli.json("snapshot-info")
+        self.assertIsNone(info["snapshot"])
+        self.assertEqual(info["head"], 0)
+        self.assertGreater(info["database_bytes"], 0)
+        self.assertIn("started from no snapshot", self.cli.ok("snapshot-info"))
+        before = self.cli.ok("state")
+        out = self.cli.json("compact")
+        self.assertEqual(out["base_seq"], 0)
+        self.assertEqual(out["rows_dropped"], 0)
+        self.assertEqual(self.cli.ok("state"), before)
+        self.assertIsNone(self.cli.json("snapshot-info")["snapshot"])
+        self.assert_fails(2, "usage", "compact", "now")
+
     def test_help(self):
         out = self.cli.ok("help")
         for name in ["lists", "list-add", "add", "todos", "move", "note-add", "log",

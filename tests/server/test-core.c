@@ -1422,7 +1422,7 @@ test_newer_schema_refused (Fixture       *f,
       sqlite3 *db = NULL;
 
       g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 3", NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 4", NULL, NULL, NULL), ==, SQLITE_OK);
       sqlite3_close (db);
     }
   f->core = open_core (f);

@@ -118,6 +118,18 @@ test_preferences_bound_to_settings (void)
     g_assert_cmpstr (scheme, ==, "light");
   }
 
+  /* Log compaction (issue 17): off by default, the switch writes it. */
+  {
+    GtkWidget *compact_switch = cairn_test_find_widget (GTK_WIDGET (prefs), GTK_TYPE_SWITCH,
+                                                        "compact_log_switch");
+
+    g_assert_nonnull (compact_switch);
+    g_assert_false (g_settings_get_boolean (settings, "compact-log"));
+    g_assert_false (gtk_switch_get_active (GTK_SWITCH (compact_switch)));
+    gtk_switch_set_active (GTK_SWITCH (compact_switch), TRUE);
+    g_assert_true (g_settings_get_boolean (settings, "compact-log"));
+  }
+
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
