@@ -268,10 +268,12 @@ ensure_list_loaded (CairnPool  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) todos = NULL;
   int rc;
 
   if (g_hash_table_contains (self->loaded_lists, list_id))
     return;
+  todos = g_ptr_array_new_with_free_func (g_object_unref);
   if (!prepare (self, LOAD_TODOS_OF_LIST, &stmt, &error))
     {
       g_warning ("%s", error->message);
@@ -288,6 +290,7 @@ ensure_list_loaded (CairnPool  *self,
        * followed. A new one gets its values. */
       if (created)
         _cairn_pool_update_todo (obj, stmt, 1);
+      g_ptr_array_add (todos, g_object_ref (obj));
     }
   if (rc != SQLITE_DONE)
     {
@@ -296,6 +299,9 @@ ensure_list_loaded (CairnPool  *self,
       return;
     }
   g_hash_table_add (self->loaded_lists, g_strdup (list_id));
+  /* Every todo of the list has its object now: its subtasks counted in
+   * the same pass, rather than one read per row shown. */
+  _cairn_pool_count_list_subtasks (self, todos);
 }
 
 GPtrArray *
@@ -710,6 +716,8 @@ _cairn_pool_load_all (CairnPool  *self,
       for (guint i = 0; i < of_parent->len; i++)
         g_ptr_array_add (models, g_object_ref (g_ptr_array_index (of_parent, i)));
     }
+  /* The counts first: the tree models ask them as they are filled. */
+  _cairn_pool_reload_subtask_counts (self);
   for (guint i = 0; i < models->len; i++)
     {
       reload_todo_model (self, g_ptr_array_index (models, i));

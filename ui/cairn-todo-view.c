@@ -111,13 +111,16 @@ item_state_free (gpointer data)
   g_free (state);
 }
 
-/* A leaf shows no arrow. A collapsed row keeps its arrow (it had
- * subtasks when it was collapsed); an empty one that gets collapsed (a
- * click where a leaf's arrow would be) is opened again at once, so that
- * a later subtask shows up under it. */
+/* A leaf shows no arrow: a task without subtasks (not expandable: the
+ * expander keeps the arrow's place), or one whose subtasks are all
+ * hidden (completed). A collapsed row keeps its arrow (it had subtasks
+ * when it was collapsed); an empty one that gets collapsed (a click where
+ * a leaf's arrow would be) is opened again at once, so that a later
+ * subtask shows up under it. */
 static void
 item_state_update (ItemState *state)
 {
+  gboolean expandable = gtk_tree_list_row_is_expandable (state->row);
   gboolean expanded = gtk_tree_list_row_get_expanded (state->row);
   GListModel *children = expanded ? gtk_tree_list_row_get_children (state->row) : NULL;
   gboolean leaf;
@@ -132,7 +135,7 @@ item_state_update (ItemState *state)
                                                        G_CALLBACK (item_state_update), state);
     }
 
-  leaf = expanded && (children == NULL || g_list_model_get_n_items (children) == 0);
+  leaf = !expandable || (expanded && (children == NULL || g_list_model_get_n_items (children) == 0));
   if (leaf)
     gtk_widget_add_css_class (state->expander, "leaf");
   else
@@ -248,13 +251,21 @@ unbind_row (GtkSignalListItemFactory *factory,
   (void) state;
 }
 
-/* The subtasks of a task, live; hidden completed ones as the view says. */
+/* The subtasks of a task, live; hidden completed ones as the view says.
+ * Only for a task that has some (the pool counts them): a model for each
+ * of a thousand tasks was a third of the start-up. A task that gets its
+ * first subtask, or loses its last, is announced again by the pool's
+ * model, and the tree asks again. */
 static GListModel *
 create_subtasks (gpointer item,
                  gpointer user_data)
 {
   CairnTodoView *self = user_data;
-  GListModel *children = cairn_pool_get_subtasks (self->pool, cairn_todo_get_id (item));
+  GListModel *children;
+
+  if (cairn_todo_get_n_subtasks (item) == 0)
+    return NULL;
+  children = cairn_pool_get_subtasks (self->pool, cairn_todo_get_id (item));
 
   cairn_todo_model_set_show_completed (children, self->show_completed);
   return children;
