@@ -507,6 +507,15 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
   update_placeholder (self);
 }
 
+void
+cairn_todo_view_park (CairnTodoView *self)
+{
+  g_return_if_fail (CAIRN_IS_TODO_VIEW (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->new_entry), "");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->new_entry), "error");
+}
+
 const char *
 cairn_todo_view_get_list_id (CairnTodoView *self)
 {
