@@ -1100,3 +1100,66 @@ cairn_pool_list_subtasks (CairnPool  *self,
     }
   return todos;
 }
+
+/* The siblings of a todo by (position, id), from the index of its list
+ * (top level) or of its parent, one row each way. The one before is the
+ * last position before it and, among equal positions, the lowest id (as
+ * a walk over the list in order keeps the first it meets). */
+#define NEIGHBOUR_SQL(scope, cmp, order) \
+  "SELECT id FROM todos WHERE " scope " AND NOT deleted AND " cmp " ORDER BY " order " LIMIT 1"
+#define TOP_SCOPE "list_id = ?1 AND parent_id IS NULL"
+#define CHILD_SCOPE "parent_id = ?2"
+#define AFTER "(position > ?3 OR (position = ?3 AND id > ?4))"
+#define BEFORE "(position < ?3 OR (position = ?3 AND id < ?4))"
+
+static char *
+read_neighbour (CairnPool  *self,
+                const char *sql,
+                CairnTodo  *todo)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (!prepare (self, sql, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, cairn_todo_get_list_id (todo), -1, SQLITE_STATIC);
+  if (cairn_todo_get_parent_id (todo) != NULL)
+    sqlite3_bind_text (stmt, 2, cairn_todo_get_parent_id (todo), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, cairn_todo_get_position (todo), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, cairn_todo_get_id (todo), -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_pool_step_failed (self, stmt, &error);
+      g_warning ("%s", error->message);
+    }
+  return NULL;
+}
+
+void
+cairn_pool_find_todo_neighbours (CairnPool  *self,
+                                 CairnTodo  *todo,
+                                 char      **before_id,
+                                 char      **after_id)
+{
+  gboolean top;
+
+  g_return_if_fail (CAIRN_IS_POOL (self));
+  g_return_if_fail (CAIRN_IS_TODO (todo));
+
+  top = cairn_todo_get_parent_id (todo) == NULL;
+  if (before_id != NULL)
+    *before_id = read_neighbour (self, top ? NEIGHBOUR_SQL (TOP_SCOPE, BEFORE, "position DESC, id ASC")
+                                           : NEIGHBOUR_SQL (CHILD_SCOPE, BEFORE, "position DESC, id ASC"),
+                                 todo);
+  if (after_id != NULL)
+    *after_id = read_neighbour (self, top ? NEIGHBOUR_SQL (TOP_SCOPE, AFTER, "position, id")
+                                          : NEIGHBOUR_SQL (CHILD_SCOPE, AFTER, "position, id"),
+                                todo);
+}

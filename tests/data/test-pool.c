@@ -1560,6 +1560,49 @@ test_subtask_counts (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cairn_todo_get_n_subtasks (tb), ==, 2);
 }
 
+/* A todo's neighbours among its siblings, completed ones included, read
+ * from the index: top level and subtasks, the ends of a list. */
+static void
+test_todo_neighbours (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *other = new_list (f, "M");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = new_todo (f, list, "b");
+  g_autofree char *c = new_todo (f, list, "c");
+  g_autofree char *elsewhere = new_todo (f, other, "x");
+  g_autofree char *b1 = new_subtask (f, list, b, "b1");
+  g_autofree char *b2 = new_subtask (f, list, b, "b2");
+  struct { const char *id, *before, *after; } want[] = {
+    { a, NULL, b }, { b, a, c }, { c, b, NULL }, { b1, NULL, b2 }, { b2, b1, NULL },
+    { elsewhere, NULL, NULL },
+  };
+
+  g_assert_true (cairn_store_set_todo_done (f->store, a, TRUE, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *before = NULL;
+      g_autofree char *after = NULL;
+
+      cairn_pool_find_todo_neighbours (f->pool, cairn_pool_lookup_todo (f->pool, want[i].id),
+                                       &before, &after);
+      g_assert_cmpstr (before, ==, want[i].before);
+      g_assert_cmpstr (after, ==, want[i].after);
+    }
+  /* Deleted: no longer anyone's neighbour. */
+  g_assert_true (cairn_store_delete_todo (f->store, b, &error));
+  {
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    cairn_pool_find_todo_neighbours (f->pool, cairn_pool_lookup_todo (f->pool, c), &before, &after);
+    g_assert_cmpstr (before, ==, a);
+    g_assert_null (after);
+  }
+}
+
 /* Another device's move under a parent arrives by rebase. */
 static void
 test_subtask_models_rebase (Fixture *f, gconstpointer data)
@@ -1820,6 +1863,7 @@ main (int argc, char **argv)
   ADD ("/pool/subtask-models", test_subtask_models);
   ADD ("/pool/subtask-models-rebase", test_subtask_models_rebase);
   ADD ("/pool/subtask-counts", test_subtask_counts);
+  ADD ("/pool/todo-neighbours", test_todo_neighbours);
   ADD ("/pool/random-tree", test_random_tree);
 #undef ADD
 
