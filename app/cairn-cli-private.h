@@ -129,6 +129,8 @@ void     cairn_cli_append_times  (GString *line, const char *reminder, gboolean 
 /* The views and search (cairn-cli-views.c), and how they show a todo:
  * into builder with --json, else as a line of `todos` (cairn-cli-data.c). */
 extern const CairnCliCommand cairn_cli_views_commands[];
+/* History, activity and restoring a version (cairn-cli-history.c). */
+extern const CairnCliCommand cairn_cli_history_commands[];
 void cairn_cli_add_todo (CairnCli *cli, CairnPool *pool, CairnTodo *todo, JsonBuilder *builder);
 
 G_END_DECLS

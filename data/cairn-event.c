@@ -241,6 +241,8 @@ cairn_event_unref (CairnEvent *self)
   json_object_unref (self->args);
   g_free (self->client_id);
   g_free (self->device);
+  g_free (self->user);
+  g_free (self->args_text);
   g_free (self);
 }
 
@@ -254,6 +256,7 @@ _cairn_event_copy (const CairnEvent *src)
   self->created_at = src->created_at;
   self->seq = src->seq;
   self->device = g_strdup (src->device);
+  self->user = g_strdup (src->user);
   return self;
 }
 
@@ -851,6 +854,8 @@ cairn_event_to_json (const CairnEvent *self)
     json_object_set_int_member (obj, "seq", self->seq);
   if (self->device != NULL)
     json_object_set_string_member (obj, "device", self->device);
+  if (self->user != NULL)
+    json_object_set_string_member (obj, "user", self->user);
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, obj);
@@ -922,6 +927,61 @@ get_string_member (JsonObject   *obj,
   return TRUE;
 }
 
+/* Whether @text (already read by the flat scanner: one object, no
+ * whitespace, no repeated member) is byte for byte what
+ * flat_strings_json() writes for it: plain string values, no escape,
+ * members in strcmp order. */
+static gboolean
+is_canonical_flat (const char *text)
+{
+  const char *p = text, *prev = NULL;
+  gsize prev_len = 0;
+
+  if (*p++ != '{')
+    return FALSE;
+  if (*p == '}')
+    return p[1] == '\0';
+  for (;;)
+    {
+      const char *key, *end;
+      gsize len;
+      int cmp;
+
+      if (*p++ != '"')
+        return FALSE;
+      key = p;
+      while (*p != '"')
+        {
+          if (*p == '\0' || (guchar) *p < 0x20 || *p == '\\' || *p == 0x7f)
+            return FALSE;
+          p++;
+        }
+      len = p - key;
+      if (prev != NULL)
+        {
+          cmp = strncmp (prev, key, MIN (prev_len, len));
+          if (cmp > 0 || (cmp == 0 && prev_len >= len))
+            return FALSE;
+        }
+      prev = key;
+      prev_len = len;
+      if (*++p != ':' || *++p != '"')
+        return FALSE;
+      end = ++p;
+      while (*end != '"')
+        {
+          if (*end == '\0' || (guchar) *end < 0x20 || *end == '\\' || *end == 0x7f)
+            return FALSE;
+          end++;
+        }
+      p = end + 1;
+      if (*p == '}')
+        return p[1] == '\0';
+      if (*p++ != ',')
+        return FALSE;
+    }
+}
+
 CairnEvent *
 cairn_event_new_from_args_json (const char  *name,
                                 guint        version,
@@ -938,7 +998,13 @@ cairn_event_new_from_args_json (const char  *name,
   g_return_val_if_fail (args_json != NULL, NULL);
 
   if ((args = _cairn_event_args_scan (args_json, -1)) != NULL)
-    return cairn_event_new (name, version, args);
+    {
+      CairnEvent *event = cairn_event_new (name, version, args);
+
+      if (is_canonical_flat (args_json))
+        event->args_text = g_strdup (args_json);
+      return event;
+    }
 
   /* json-glib recurses without limit, cuts strings at an escaped NUL, and
    * writes fractions and large numbers back as text that is not JSON. */
@@ -973,7 +1039,7 @@ cairn_event_new_from_json (JsonNode  *node,
 {
   JsonObject *obj;
   JsonNode *args;
-  const char *name = NULL, *client_id = NULL, *device = NULL;
+  const char *name = NULL, *client_id = NULL, *device = NULL, *user = NULL;
   gint64 version = 0, client_seq = 0, created_at = 0, seq = 0;
   CairnEvent *self;
 
@@ -993,7 +1059,8 @@ cairn_event_new_from_json (JsonNode  *node,
       !get_int_member (obj, "client_seq", TRUE, 0, &client_seq, error) ||
       !get_int_member (obj, "created_at", TRUE, 0, &created_at, error) ||
       !get_int_member (obj, "seq", TRUE, 0, &seq, error) ||
-      !get_string_member (obj, "device", TRUE, &device, error))
+      !get_string_member (obj, "device", TRUE, &device, error) ||
+      !get_string_member (obj, "user", TRUE, &user, error))
     return NULL;
 
   if (*name == '\0' || strlen (name) > 100 || !g_utf8_validate (name, -1, NULL))
@@ -1020,6 +1087,12 @@ cairn_event_new_from_json (JsonNode  *node,
                    "Event: “device” is not valid UTF-8");
       return NULL;
     }
+  if (user != NULL && !g_utf8_validate (user, -1, NULL))
+    {
+      g_set_error (error, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID,
+                   "Event: “user” is not valid UTF-8");
+      return NULL;
+    }
 
   args = json_object_get_member (obj, "args");
   if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
@@ -1035,6 +1108,7 @@ cairn_event_new_from_json (JsonNode  *node,
   self->created_at = created_at;
   self->seq = seq;
   self->device = g_strdup (device);
+  self->user = g_strdup (user);
   return self;
 }
 

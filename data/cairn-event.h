@@ -44,9 +44,15 @@ struct _CairnEvent
   gint64      created_at;  /* unix milliseconds, for display only */
   gint64      seq;         /* server order, 0 while pending */
   char       *device;      /* device name the server saw it from, or NULL */
+  char       *user;        /* user who pushed it (server events since issue 15), or NULL */
 
   /*< private >*/
   gatomicrefcount ref_count;
+  /* The args as cairn_event_dup_args_json() writes them, when the text
+   * the event was made from was exactly that (issue 17: the log keeps it
+   * instead of writing it again); NULL otherwise. Set by
+   * cairn_event_new_from_args_json() only, for an event nobody changes. */
+  char           *args_text;
 };
 
 #define CAIRN_TYPE_EVENT (cairn_event_get_type ())
@@ -73,7 +79,7 @@ gboolean    cairn_event_check_limits  (const CairnEvent *self,
                                        GError          **error);
 
 /* Wire/JSON form: {"name","version","args","client_id","client_seq",
- * "created_at"[, "seq"][, "device"]}. Parsing checks shape and types only;
+ * "created_at"[, "seq"][, "device"][, "user"]}. Parsing checks shape and types only;
  * call cairn_event_validate() for the args. */
 JsonNode   *cairn_event_to_json       (const CairnEvent *self);
 CairnEvent *cairn_event_new_from_json (JsonNode        *node,

@@ -224,3 +224,54 @@ _cairn_store_commit_several (CairnStore  *self,
   _cairn_store_emit_changed (self, changes);
   return TRUE;
 }
+
+/* ---- several local events of any kinds in one commit (issue 15) ---- */
+
+gboolean
+_cairn_store_commit_batch (CairnStore  *self,
+                           GPtrArray   *batch,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  if (batch->len == 0)
+    return TRUE;
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < batch->len; i++)
+    {
+      const CairnEvent *wanted = batch->pdata[i];
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, wanted->name, wanted->version, wanted->args, &json, error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      return FALSE;
+    }
+
+  _cairn_store_notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+}

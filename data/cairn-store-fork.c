@@ -234,6 +234,7 @@ rekey_pending_text (CairnStore  *self,
       bytes = cairn_text_ops_encode (moved);
       b64 = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       json_object_set_string_member (event->args, "ops", b64);
+      g_clear_pointer (&event->args_text, g_free);
       if (!rewrite_pending_args (self, event, error))
         return FALSE;
     }

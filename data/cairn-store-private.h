@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 12
+#define CAIRN_STORE_SCHEMA_VERSION 13
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -71,6 +71,7 @@ struct _CairnStore
   GHashTable  *forked_firsts;
 
   guint        rollback_count;  /* test hook: times rebase rolled pending back */
+  guint        text_reads;      /* test hook: CRDTs decoded from the file (issue 17) */
   /* Commits of this connection, and how many of them the last
    * cairn_store_sync_to_disk() made durable. */
   guint64      n_commits;
@@ -239,6 +240,13 @@ gboolean      _cairn_store_commit_several      (CairnStore       *self,
                                                 GPtrArray        *args,
                                                 GError          **error);
 
+/* Commits @batch (CairnEvent*, made with cairn_event_new(): name, version
+ * and args only) as local events in one transaction, in order, with one
+ * ::changed: all or none, each checked first (issue 15: a revert). */
+gboolean      _cairn_store_commit_batch        (CairnStore       *self,
+                                                GPtrArray        *batch,
+                                                GError          **error);
+
 /* The args of the note.edited events that carry @ops, each within the
  * server's args limit (JsonObject*, in order; one when @ops is small). */
 GPtrArray    *_cairn_store_note_edit_args      (const char         *note_id,
@@ -375,6 +383,9 @@ sqlite3      *_cairn_store_get_db          (CairnStore   *self);
 
 /* Test hooks */
 guint         _cairn_store_get_rollback_count (CairnStore *self);
+/* How many times a note's (or a todo's notes') CRDT was decoded from the
+ * file into the store's cache: a remote edit must not cost one (issue 17). */
+guint         _cairn_store_get_text_reads (CairnStore *self);
 /* The state as it would be with every pending event rolled back (the
  * store itself is left unchanged). */
 char         *_cairn_store_dump_state_without_pending (CairnStore  *self,
@@ -426,3 +437,39 @@ gboolean        _cairn_store_add_occurrence_arg  (CairnStore       *self,
                                                   const char       *todo_id,
                                                   JsonObject       *args,
                                                   GError          **error);
+
+/* Issue 17, a rebase with pending events (cairn-store-rebase-batch.c):
+ * its session records only the kinds of rows the outbox touches (by its
+ * events' names and its changesets); the reducers report the others. */
+typedef enum
+{
+  CAIRN_ROW_KIND_LISTS = 1 << 0,   /* lists */
+  CAIRN_ROW_KIND_TODOS = 1 << 1,   /* todos, todo_tags, todo_occurrences, todo_note_versions */
+  CAIRN_ROW_KIND_NOTES = 1 << 2,   /* notes, note_versions */
+  CAIRN_ROW_KIND_TAGS  = 1 << 3,   /* tags */
+  CAIRN_ROW_KIND_ALL   = 0xf,
+  CAIRN_ROW_KIND_ERROR = 0x10,
+} CairnRowKind;
+
+CairnRowKind     _cairn_store_pending_kinds         (CairnStore          *self,
+                                                     GError             **error);
+/* A session on the tables of @kinds and parked (all: as _cairn_store_session_new). */
+sqlite3_session *_cairn_store_session_new_for_kinds (CairnStore          *self,
+                                                     CairnRowKind         kinds,
+                                                     GError             **error);
+/* Adds to @changes the rows of @kinds that @reported holds. */
+void             _cairn_changes_add_kinds           (CairnChanges        *changes,
+                                                     const CairnChanges  *reported,
+                                                     CairnRowKind         kinds);
+/* Inside the transaction of a rebase of @n_events: when the batch is
+ * large (or the search index stale anyway), marks the index stale and
+ * drops its triggers, returning their CREATE statements in *triggers
+ * (NULL: nothing done); _cairn_store_batch_end() makes them again before
+ * the COMMIT, so that the schema is unchanged outside the transaction. */
+gboolean         _cairn_store_batch_begin           (CairnStore          *self,
+                                                     guint                n_events,
+                                                     GPtrArray          **triggers,
+                                                     GError             **error);
+gboolean         _cairn_store_batch_end             (CairnStore          *self,
+                                                     GPtrArray           *triggers,
+                                                     GError             **error);

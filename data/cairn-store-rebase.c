@@ -472,7 +472,7 @@ apply_others (CairnStore    *self,
     if (!apply_incoming (self, events->pdata[i], pending_fields, changes, any_skipped, error))
       return FALSE;
 
-  return !have_pending || _cairn_store_replay_pending (self, NULL, error);
+  return !have_pending || _cairn_store_replay_pending (self, changes, error);
 }
 
 /* 3. Advance head (when events from @first were taken) and the history. */
@@ -501,6 +501,9 @@ cairn_store_rebase (CairnStore  *self,
 {
   g_autoptr(GArray) pending = NULL;
   g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(CairnChanges) reported = NULL;
+  CairnRowKind recorded = 0;
+  g_autoptr(GPtrArray) triggers = NULL;
   g_autoptr(sqlite3_session) session = NULL;
   g_autoptr(GBytes) net = NULL;
   gint64 old_head = self->head;
@@ -539,15 +542,28 @@ cairn_store_rebase (CairnStore  *self,
    * (a row changed and changed back within the batch is reported too);
    * taking a changeset would cost a query per changed row, which was a
    * large part of catching up. */
+  /* With pending events, the session records only the kinds of rows the
+   * outbox touches (issue 17: a new device catching up has its own Inbox
+   * pending, and taking a changeset of every row the catch-up wrote cost
+   * a query per row); rows of other kinds are only written by the
+   * reducers, which report them as when nothing is pending. */
   changes = _cairn_changes_new ();
-  if (pending->len > 0 && (session = _cairn_store_session_new (self, error)) == NULL)
-    goto fail;
+  reported = _cairn_changes_new ();
+  if (pending->len > 0)
+    {
+      recorded = _cairn_store_pending_kinds (self, error);
+      if (recorded == CAIRN_ROW_KIND_ERROR ||
+          (session = _cairn_store_session_new_for_kinds (self, recorded, error)) == NULL)
+        goto fail;
+    }
 
   if (!confirm_own_pending (self, events, first, pending, &n_fast, error))
     goto fail;
   if (first + n_fast < events->len &&
-      !apply_others (self, events, first + n_fast, n_fast < pending->len,
-                     session == NULL ? changes : NULL, &any_skipped, error))
+      (!_cairn_store_batch_begin (self, events->len - first - n_fast, &triggers, error) ||
+       !apply_others (self, events, first + n_fast, n_fast < pending->len,
+                      session == NULL ? changes : reported, &any_skipped, error) ||
+       !_cairn_store_batch_end (self, triggers, error)))
     goto fail;
   if (!advance_cursor (self, events, first, history_id, error))
     goto fail;
@@ -564,6 +580,7 @@ cairn_store_rebase (CairnStore  *self,
           !_cairn_changes_add_changeset (changes, net, error))
         goto fail;
       g_clear_pointer (&session, sqlite3session_delete);
+      _cairn_changes_add_kinds (changes, reported, CAIRN_ROW_KIND_ALL & ~recorded);
     }
 
   if (!_cairn_store_load_meta_after_append (self, any_skipped, error) ||

@@ -10,6 +10,7 @@
 
 #include "cairn-chain.h"
 #include "cairn-store-private.h"
+#include "cairn-store-history-private.h"
 #include "cairn-store-search-private.h"
 
 /* The state tables are WITHOUT ROWID: their key is the object id, and one
@@ -253,6 +254,17 @@ static const char * const migrations[] = {
   "DROP INDEX todos_by_due;"
   "CREATE INDEX todos_by_date ON todos (due, due_time, position, id, list_id, done, deleted) "
   "  WHERE due IS NOT NULL AND done = 0 AND deleted = 0;",
+  /* 12 -> 13 (issue 15, history): the user who pushed each confirmed
+   * event (the server's "user"; NULL before, and from older servers), and
+   * the log's index by object id (cairn-store-history-private.h), filled
+   * from the log here; and activity_mark, the seq up to which this device
+   * has seen the workspace's activity (local, never synced). */
+  "ALTER TABLE log ADD COLUMN user_name TEXT;"
+  "CREATE TABLE activity_mark ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  seq INTEGER NOT NULL"
+  ");"
+  CAIRN_HISTORY_INDEX_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

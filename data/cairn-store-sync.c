@@ -312,7 +312,7 @@ foreign_field_applied (CairnStore       *self,
   gint64 confirmed_at = 0;
   int rc;
 
-  stmt = _cairn_store_prepare (self,
+  stmt = _cairn_store_prepare_static (self,
                                "SELECT value, confirmed_at FROM sync_origin "
                                "WHERE kind = ?1 AND object_id = ?2 AND field = ?3", error);
   if (stmt == NULL ||

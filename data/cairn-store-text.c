@@ -146,8 +146,10 @@ note_edited_before (CairnStore      *self,
  * what the burst costs, not what the note costs. It always equals what
  * the database holds (note_bodies.crdt with the note's note_body_ops
  * applied), inside the open transaction too: the whole cache is dropped
- * whenever the store reloads its cursor, which it does on every rollback,
- * rebuild, rebase, sync and when another process has committed. */
+ * whenever the store reloads its cursor after a rollback, a rebuild, a
+ * reset, a shared client id or another process's commit; a rebase that
+ * commits keeps it (its merges went through the cache, and rollback and
+ * replay touch note_versions only: _cairn_store_load_meta_after_append). */
 typedef struct
 {
   const TextKind *kind;
@@ -249,6 +251,7 @@ read_text (CairnStore      *self,
     }
   sqlite3_reset (stmt);
 
+  self->text_reads++;
   entry = g_new0 (TextCacheEntry, 1);
   entry->kind = kind;
   entry->id = g_strdup (note_id);
@@ -1228,4 +1231,10 @@ cairn_store_edit_todo_notes (CairnStore    *self,
       return event != NULL;
     }
   return _cairn_store_commit_several (self, "todo.notes_edited", 1, args, error);
+}
+
+guint
+_cairn_store_get_text_reads (CairnStore *self)
+{
+  return self->text_reads;
 }

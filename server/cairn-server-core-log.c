@@ -144,7 +144,8 @@ head_chain (CairnServerCore  *self,
   return TRUE;
 }
 
-/* Stores a copy of ev as seq, stamped with auth's device and the chain
+/* Stores a copy of ev as seq, stamped with auth's device and user name
+ * and the chain
  * that follows *chain (updated; NULL stays NULL), and adds the copy to
  * appended. */
 static gboolean
@@ -163,6 +164,8 @@ append_event (CairnServerCore       *self,
   stored->seq = seq;
   g_clear_pointer (&stored->device, g_free);
   stored->device = g_strdup (auth->device);
+  g_clear_pointer (&stored->user, g_free);
+  stored->user = g_strdup (auth->username);
   g_clear_pointer (&stored->chain, g_free);
   if (*chain != NULL)
     {
@@ -172,12 +175,12 @@ append_event (CairnServerCore       *self,
     }
   g_ptr_array_add (appended, stored);
   return (st = _cairn_core_stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
-                                       "version, args, created_at, device, chain) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) &&
+                                       "version, args, created_at, device, chain, username) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) &&
          /* The strings live until step_done() has reset the statement. */
-         _cairn_core_bind (self, st, error, "sisisisiss", workspace_id, stored->seq, stored->client_id,
+         _cairn_core_bind (self, st, error, "sisisisisss", workspace_id, stored->seq, stored->client_id,
                            stored->client_seq, stored->name, stored->version, stored->args_json,
-                           stored->created_at, stored->device, stored->chain) &&
+                           stored->created_at, stored->device, stored->chain, stored->user) &&
          _cairn_core_step_done (self, st, error);
 }
 
@@ -479,7 +482,7 @@ cairn_server_core_pull (CairnServerCore  *self,
     return NULL;
   reply->events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
   if (!(st = _cairn_core_stmt (self, "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                                     "chain FROM events WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?", error)) ||
+                                     "chain, username FROM events WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?", error)) ||
       !_cairn_core_bind (self, st, error, "tii", workspace_id, after, (gint64) limit + 1))
     return NULL;
   for (;;)
@@ -505,6 +508,8 @@ cairn_server_core_pull (CairnServerCore  *self,
         ev->device = g_strdup (_cairn_core_col_text (st, 7));
       if (sqlite3_column_type (st, 8) != SQLITE_NULL)
         ev->chain = g_strdup (_cairn_core_col_text (st, 8));
+      if (sqlite3_column_type (st, 9) != SQLITE_NULL)
+        ev->user = g_strdup (_cairn_core_col_text (st, 9));
       /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
       size = cairn_wire_event_size_bound (ev);
       if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)

@@ -10,7 +10,7 @@
 #include "cairn-json-guard.h"
 #include "cairn-server-core-private.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char schema_sql[] =
   "CREATE TABLE users ("
@@ -51,6 +51,7 @@ static const char schema_sql[] =
   "  created_at INTEGER NOT NULL,"
   "  device TEXT,"
   "  chain TEXT,"
+  "  username TEXT,"
   "  PRIMARY KEY (workspace_id, seq),"
   "  UNIQUE (workspace_id, client_id, client_seq)) WITHOUT ROWID;"
   "CREATE TABLE clients ("
@@ -104,6 +105,16 @@ fill_chains (CairnServerCore  *self,
   return TRUE;
 }
 
+/* Schema 2 -> 3 (issue 15): the name of the user who pushed each event,
+ * sent as "user". Events stored before stay without it (NULL): who pushed
+ * them was never recorded. */
+static gboolean
+add_event_users (CairnServerCore  *self,
+                 GError          **error)
+{
+  return _cairn_core_exec (self, "ALTER TABLE events ADD COLUMN username TEXT", error);
+}
+
 static gboolean
 migrate (CairnServerCore *self,
          GError         **error)
@@ -130,7 +141,8 @@ migrate (CairnServerCore *self,
   if ((version == 0 && !_cairn_core_exec (self, schema_sql, error)) ||
       (version == 1 && (!_cairn_core_exec (self, "ALTER TABLE events ADD COLUMN chain TEXT", error) ||
                         !fill_chains (self, error))) ||
-      !_cairn_core_exec (self, "PRAGMA user_version = 2", error) ||
+      ((version == 1 || version == 2) && !add_event_users (self, error)) ||
+      !_cairn_core_exec (self, "PRAGMA user_version = 3", error) ||
       !_cairn_core_commit (self, error))
     {
       _cairn_core_rollback (self);

@@ -549,6 +549,11 @@ append_event_text (GString              *s,
       g_string_append (s, ",\"chain\":");
       append_json_string (s, ev->chain);
     }
+  if (ev->user != NULL)
+    {
+      g_string_append (s, ",\"user\":");
+      append_json_string (s, ev->user);
+    }
   g_string_append_c (s, '}');
 }
 
@@ -618,13 +623,13 @@ scan_unescaped (Scan *sc)
 }
 
 /* One event from the server: the six client members, seq, an optional
- * device and an optional chain, in any order; the same checks as
+ * device, an optional chain and an optional user, in any order; the same checks as
  * cairn_protocol_decode_event(). */
 static CairnWireEvent *
 scan_server_event (Scan *sc)
 {
   enum { NAME = 1, VERSION = 2, ARGS = 4, CLIENT_ID = 8, CLIENT_SEQ = 16, CREATED_AT = 32,
-         SEQ = 64, DEVICE = 128, CHAIN = 256, REQUIRED = 127 };
+         SEQ = 64, DEVICE = 128, CHAIN = 256, USER = 512, REQUIRED = 127 };
   g_autoptr(CairnWireEvent) ev = g_new0 (CairnWireEvent, 1);
   guint seen = 0;
 
@@ -701,6 +706,13 @@ scan_server_event (Scan *sc)
           bit = CHAIN;
           if ((seen & bit) || !(ev->chain = scan_unescaped (sc)) ||
               !cairn_chain_is_valid (ev->chain))
+            return NULL;
+        }
+      else if (span_is (key, key_len, "user"))
+        {
+          bit = USER;
+          if ((seen & bit) || !(ev->user = scan_unescaped (sc)) ||
+              !cairn_protocol_is_username (ev->user))
             return NULL;
         }
       else

@@ -552,6 +552,7 @@ cairn_wire_event_copy (const CairnWireEvent *self)
   copy->seq = self->seq;
   copy->device = g_strdup (self->device);
   copy->chain = g_strdup (self->chain);
+  copy->user = g_strdup (self->user);
   return copy;
 }
 
@@ -562,7 +563,8 @@ cairn_wire_event_size_bound (const CairnWireEvent *self)
    * and client_id need no escapes; a device name at most doubles; the
    * member names, numbers, the chain and punctuation take under 250 bytes. */
   return strlen (self->args_json) + strlen (self->name) + strlen (self->client_id) +
-         (self->device ? 2 * strlen (self->device) : 0) + 250;
+         (self->device ? 2 * strlen (self->device) : 0) +
+         (self->user ? strlen (self->user) + 10 : 0) + 250;
 }
 
 void
@@ -575,6 +577,7 @@ cairn_wire_event_free (CairnWireEvent *self)
   g_free (self->client_id);
   g_free (self->device);
   g_free (self->chain);
+  g_free (self->user);
   g_free (self);
 }
 
@@ -587,12 +590,12 @@ cairn_protocol_decode_event (JsonNode  *node,
     "name", "version", "args", "client_id", "client_seq", "created_at", NULL
   };
   static const char * const server_fields[] = {
-    "name", "version", "args", "client_id", "client_seq", "created_at", "seq", "device", "chain", NULL
+    "name", "version", "args", "client_id", "client_seq", "created_at", "seq", "device", "chain", "user", NULL
   };
   g_autoptr(CairnWireEvent) ev = g_new0 (CairnWireEvent, 1);
   JsonObject *obj;
   JsonNode *args;
-  const char *name, *client_id, *device, *chain;
+  const char *name, *client_id, *device, *chain, *user;
   gsize args_len = 0;
 
   if (!(obj = _cairn_protocol_want_object (node, "event", error)))
@@ -672,6 +675,15 @@ cairn_protocol_decode_event (JsonNode  *node,
           return NULL;
         }
       ev->chain = g_strdup (chain);
+      /* "user" came with issue 15: older servers send none. */
+      if (!_cairn_protocol_get_string (obj, "user", "event", FALSE, &user, error))
+        return NULL;
+      if (user != NULL && !cairn_protocol_is_username (user))
+        {
+          _cairn_protocol_invalid (error, "event", "user", "must be a user name (1 to 64 of a-z 0-9 . _ -)");
+          return NULL;
+        }
+      ev->user = g_strdup (user);
     }
 
   ev->name = g_strdup (name);
@@ -724,6 +736,11 @@ cairn_protocol_encode_event (const CairnWireEvent *event)
     {
       json_builder_set_member_name (b, "chain");
       json_builder_add_string_value (b, event->chain);
+    }
+  if (event->user != NULL)
+    {
+      json_builder_set_member_name (b, "user");
+      json_builder_add_string_value (b, event->user);
     }
   json_builder_end_object (b);
   return json_builder_get_root (b);

@@ -119,6 +119,7 @@ typedef struct
   gint64  seq;
   char   *device;
   char   *chain;
+  char   *user;     /* name of the user who pushed it (server events; NULL from older servers) */
 } CairnWireEvent;
 
 CairnWireEvent *cairn_wire_event_new   (const char *name,
@@ -137,8 +138,8 @@ gsize           cairn_wire_event_size_bound (const CairnWireEvent *self);
 
 /* Decodes one event object. With from_server FALSE (what a server accepts
  * from a client) "seq", "device" and "chain" are refused as unknown fields;
- * with from_server TRUE "seq" (>= 1) is required, "device" and "chain" (32
- * lowercase hex digits) optional. */
+ * with from_server TRUE "seq" (>= 1) is required, "device", "user" (a
+ * user name) and "chain" (32 lowercase hex digits) optional. */
 CairnWireEvent *cairn_protocol_decode_event (JsonNode   *node,
                                              gboolean    from_server,
                                              GError    **error);

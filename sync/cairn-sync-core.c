@@ -116,6 +116,7 @@ cairn_sync_event_from_wire (const CairnWireEvent  *wire,
   event->created_at = wire->created_at;
   event->seq = wire->seq;
   event->device = g_strdup (wire->device);
+  event->user = g_strdup (wire->user);
   return event;
 }
 

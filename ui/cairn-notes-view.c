@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-history-section.h"
 #include "cairn-ui.h"
 #include "cairn-markdown.h"
 #include "cairn-note-buffer.h"
@@ -32,6 +33,8 @@ struct _CairnNotesView
   guint               applying_remote : 1;
   guint               unselecting : 1;
   GtkEventControllerFocus *title_focus;
+  GtkMenuButton      *history_button;    /* issue 15 */
+  CairnHistorySection *history_section;
 
   GtkStack           *list_stack;
   AdwStatusPage      *empty_status;
@@ -307,7 +310,24 @@ set_note (CairnNotesView *self,
       gtk_editable_set_text (GTK_EDITABLE (self->title_entry), cairn_note_get_title (note));
       open_note_buffer (self);
     }
+  cairn_history_section_set_object (self->history_section,
+                                    self->pool != NULL ? cairn_pool_get_store (self->pool) : NULL,
+                                    note != NULL ? cairn_note_get_id (note) : NULL);
   sync_editor (self);
+}
+
+/* Ctrl+Shift+H: the open note's history. */
+static void
+notes_show_history (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CairnNotesView *self = CAIRN_NOTES_VIEW (widget);
+
+  if (self->note == NULL)
+    return;
+  gtk_menu_button_popup (self->history_button);
+  cairn_history_section_open (self->history_section);
 }
 
 /* A note that moves in the list (an edit, a rename or a pin takes it up)
@@ -567,8 +587,14 @@ cairn_notes_view_class_init (CairnNotesViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  g_type_ensure (CAIRN_TYPE_HISTORY_SECTION);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-notes-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, history_button);
+  gtk_widget_class_bind_template_child (widget_class, CairnNotesView, history_section);
+  gtk_widget_class_install_action (widget_class, "notes.show-history", NULL, notes_show_history);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "notes.show-history", NULL);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, list_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, empty_status);
   gtk_widget_class_bind_template_child (widget_class, CairnNotesView, notes_list);

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-event.h"
+#include "cairn-history-section.h"
 #include "cairn-window-undo.h"
 #include "cairn-task-details.h"
 #include "cairn-todo-row.h"
@@ -34,6 +35,7 @@ struct _CairnTaskDetails
   CairnTodo       *todo;
   gulong           todo_notify_id;
   CairnNoteBuffer *notes_buffer;
+  CairnHistorySection *history_section;   /* issue 15 */
   GPtrArray       *subtasks;          /* CairnTodo, as shown */
   GtkListStore    *tag_names;         /* for the tag entry's completion */
   guint            updating : 1;
@@ -1173,6 +1175,7 @@ cairn_task_details_set_todo_id (CairnTaskDetails *self,
       rebuild_subtasks (self, -1);
       open_notes (self);
     }
+  cairn_history_section_set_object (self->history_section, self->store, todo != NULL ? id : NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TODO_ID]);
   return TRUE;
 }
@@ -1258,6 +1261,18 @@ cairn_task_details_get_property (GObject    *object,
     }
 }
 
+/* Ctrl+Shift+H: the task's history (issue 15). */
+static void
+details_show_history (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CairnTaskDetails *self = CAIRN_TASK_DETAILS (widget);
+
+  if (self->todo != NULL)
+    cairn_history_section_open (self->history_section);
+}
+
 static void
 cairn_task_details_class_init (CairnTaskDetailsClass *klass)
 {
@@ -1274,6 +1289,10 @@ cairn_task_details_class_init (CairnTaskDetailsClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "taskdetails");
+  g_type_ensure (CAIRN_TYPE_HISTORY_SECTION);
+  gtk_widget_class_install_action (widget_class, "details.show-history", NULL, details_show_history);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "details.show-history", NULL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/cairn/Cairn/cairn-task-details.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CairnTaskDetails, name)
@@ -1309,6 +1328,7 @@ cairn_task_details_class_init (CairnTaskDetailsClass *klass)
   BIND (repeat_clear_button);
   BIND (repeat_set_button);
   BIND (notes_view);
+  BIND (history_section);
 #undef BIND
 }
 

@@ -455,7 +455,8 @@ win_show_view (GtkWidget  *widget,
 
   if (g_str_equal (view, "inbox"))
     view = CAIRN_INBOX_ID;
-  else if (!g_str_equal (view, "today") && !g_str_equal (view, "upcoming"))
+  else if (!g_str_equal (view, "today") && !g_str_equal (view, "upcoming") &&
+           !g_str_equal (view, "activity"))
     return;
   _cairn_window_show_page (CAIRN_WINDOW (widget), view);
 }
@@ -465,6 +466,7 @@ install_view_actions (GtkWidgetClass *widget_class)
 {
   const struct { guint key; const char *view; } keys[] = {
     { GDK_KEY_1, "inbox" }, { GDK_KEY_2, "today" }, { GDK_KEY_3, "upcoming" },
+    { GDK_KEY_4, "activity" },   /* issue 15 */
   };
 
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", win_show_view);

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include "cairn-activity-page.h"
 #include "cairn-find-bar.h"
 #include "cairn-notes-view.h"
 #include "cairn-smart-view.h"
@@ -81,6 +82,12 @@ struct _CairnWindow
   guint                 midnight_id;       /* at the next local midnight */
   guint                 today_tick_id;     /* the first frame: then ... */
   guint                 today_idle_id;     /* ... Today's count is read */
+
+  /* The Activity page and its row's count (issue 15, cairn-window-views.c) */
+  GtkListBoxRow        *activity_row;
+  GtkLabel             *activity_count;
+  CairnActivityPage    *activity_page;
+  gulong                activity_leave_id; /* content_stack's visible child */
 
   /* The task details pane (cairn-window-details.c) */
   AdwFlap              *details_flap;

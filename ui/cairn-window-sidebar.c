@@ -78,6 +78,8 @@ _cairn_window_sidebar_find_page_row (CairnWindow *self,
     return self->today_row;
   if (g_str_equal (page, "upcoming"))
     return self->upcoming_row;
+  if (g_str_equal (page, "activity"))
+    return self->activity_row;
   if (g_str_has_prefix (page, "tag:"))
     return find_row_in (self->tags_listbox, "cairn-page", page);
   return _cairn_window_sidebar_find_row (self, page);
@@ -195,6 +197,7 @@ _cairn_window_sidebar_init (CairnWindow *self)
   g_object_set_data (G_OBJECT (self->inbox_row), "cairn-page", (gpointer) CAIRN_INBOX_ID);
   g_object_set_data (G_OBJECT (self->today_row), "cairn-page", (gpointer) "today");
   g_object_set_data (G_OBJECT (self->upcoming_row), "cairn-page", (gpointer) "upcoming");
+  g_object_set_data (G_OBJECT (self->activity_row), "cairn-page", (gpointer) "activity");
   add_drop_target (self, GTK_WIDGET (self->inbox_row), FALSE);
   self->lists_keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (self->lists_keys, GTK_PHASE_CAPTURE);

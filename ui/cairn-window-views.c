@@ -33,6 +33,63 @@ update_today_count (CairnWindow *self)
                                   label != NULL ? label : _("Today"), -1);
 }
 
+/* ---- Activity (issue 15) ---- */
+
+static void
+update_activity_count (CairnWindow *self)
+{
+  guint n = self->activity_page != NULL ? cairn_activity_page_get_unread (self->activity_page) : 0;
+  g_autofree char *text = g_strdup_printf ("%u", n);
+  g_autofree char *label = NULL;
+
+  gtk_label_set_label (self->activity_count, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->activity_count), n > 0);
+  if (n > 0)
+    /* Translators: the Activity row of the sidebar, read by a screen reader */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Activity, %u changed elsewhere",
+                                          "Activity, %u changed elsewhere", n), n);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->activity_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label != NULL ? label : _("Activity"), -1);
+}
+
+/* Leaving the Activity page marks what it showed as seen. */
+static void
+on_visible_page (CairnWindow *self)
+{
+  const char *name = gtk_stack_get_visible_child_name (self->content_stack);
+
+  if (self->activity_page != NULL && g_strcmp0 (name, "activity") != 0 &&
+      g_object_get_data (G_OBJECT (self->activity_page), "cairn-shown") != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->activity_page), "cairn-shown", NULL);
+      cairn_activity_page_mark_seen (self->activity_page);
+    }
+}
+
+static void
+bind_activity (CairnWindow *self)
+{
+  self->activity_page = CAIRN_ACTIVITY_PAGE (cairn_activity_page_new (cairn_pool_get_store (self->pool)));
+  gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->activity_page), "activity");
+  g_signal_connect_object (self->activity_page, "notify::unread",
+                           G_CALLBACK (update_activity_count), self, G_CONNECT_SWAPPED);
+  if (self->activity_leave_id == 0)
+    self->activity_leave_id = g_signal_connect_swapped (self->content_stack, "notify::visible-child",
+                                                        G_CALLBACK (on_visible_page), self);
+}
+
+static void
+unbind_activity (CairnWindow *self)
+{
+  if (self->activity_page != NULL)
+    {
+      gtk_stack_remove (self->content_stack, GTK_WIDGET (self->activity_page));
+      self->activity_page = NULL;
+    }
+  update_activity_count (self);
+}
+
 /* Today's model, for its page and the sidebar's count. */
 static void
 ensure_today (CairnWindow *self)
@@ -99,6 +156,7 @@ _cairn_window_views_bind (CairnWindow *self)
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->upcoming_view), "upcoming");
   self->tag_view = CAIRN_SMART_VIEW (cairn_smart_view_new (self->pool, CAIRN_SMART_VIEW_TAG));
   gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->tag_view), "tag");
+  bind_activity (self);
   /* Today's count is read after the first frame (its page, when shown
    * first, reads it at once): start-up does not wait for it. */
   self->today_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_first_tick,
@@ -126,6 +184,7 @@ _cairn_window_views_unbind (CairnWindow *self)
   g_clear_object (&self->upcoming_todos);
   g_clear_pointer (&self->tag_id, g_free);
   update_today_count (self);
+  unbind_activity (self);
 }
 
 /* The tag of that id in the sidebar's model: while the tags' model tells
@@ -162,6 +221,12 @@ _cairn_window_views_show (CairnWindow *self,
     {
       ensure_upcoming (self);
       adw_window_title_set_title (self->content_title, _("Upcoming"));
+    }
+  else if (g_str_equal (selected, "activity") && self->activity_page != NULL)
+    {
+      cairn_activity_page_refresh (self->activity_page);
+      g_object_set_data (G_OBJECT (self->activity_page), "cairn-shown", GINT_TO_POINTER (1));
+      adw_window_title_set_title (self->content_title, _("Activity"));
     }
   else if (g_str_has_prefix (selected, "tag:"))
     {
@@ -283,6 +348,9 @@ _cairn_window_views_init (CairnWindow *self)
 void
 _cairn_window_views_dispose (CairnWindow *self)
 {
+  if (self->activity_leave_id != 0 && self->content_stack != NULL)
+    g_clear_signal_handler (&self->activity_leave_id, self->content_stack);
+  self->activity_page = NULL;
   g_clear_handle_id (&self->date_check_id, g_source_remove);
   g_clear_handle_id (&self->midnight_id, g_source_remove);
   g_clear_handle_id (&self->today_idle_id, g_source_remove);

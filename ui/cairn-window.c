@@ -531,6 +531,8 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, today_row);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, upcoming_row);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, today_count);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, activity_row);    /* issue 15 */
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, activity_count);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_heading);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, tags_listbox);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, lists_heading);

@@ -29,6 +29,7 @@ assert_same_event (const CairnWireEvent *x,
   g_assert_cmpint (x->seq, ==, y->seq);
   g_assert_cmpstr (x->device, ==, y->device);
   g_assert_cmpstr (x->chain, ==, y->chain);
+  g_assert_cmpstr (x->user, ==, y->user);
 }
 
 static void

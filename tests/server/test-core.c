@@ -792,7 +792,8 @@ test_chain_migration (Fixture       *f,
     sqlite3 *db = NULL;
 
     g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE events DROP COLUMN chain; PRAGMA user_version = 1",
+    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE events DROP COLUMN chain; ALTER TABLE events DROP COLUMN username; "
+                                   "PRAGMA user_version = 1",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
@@ -806,6 +807,81 @@ test_chain_migration (Fixture       *f,
 
     assert_chains (f, auth, ws, 8);
   }
+}
+
+/* ---- the pushing user on events (issue 15) ------------------------------------ */
+
+/* Every stored event carries the name of the user whose session pushed
+ * it, next to the device, in the push's appended events and on pull. */
+static void
+test_event_users (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws_a = add_user (f, "alice");
+  g_autofree char *ws_b = add_user (f, "bob");
+  g_autoptr(CairnAuth) alice = login (f, "alice", "laptop");
+  g_autoptr(CairnAuth) bob = login (f, "bob", "phone");
+  g_autoptr(CairnWorkspaceInfo) shared = cairn_server_core_workspace_create (f->core, alice, "Family", &error);
+  g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 2);
+  g_autoptr(GPtrArray) b = batch (CLIENT_B, 1, 1);
+  g_autoptr(GPtrArray) appended = NULL;
+  g_autoptr(CairnPushReply) r1 = NULL;
+  g_autoptr(CairnPushReply) r2 = NULL;
+  g_autoptr(CairnPullReply) pull = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_member_add (f->core, alice, shared->id, "bob", &error));
+  g_assert_no_error (error);
+  r1 = push_ok (f, alice, shared->id, a, 2);
+  r2 = cairn_server_core_push (f->core, bob, shared->id, b, &appended, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (appended->len, ==, 1);
+  g_assert_cmpstr (((CairnWireEvent *) appended->pdata[0])->user, ==, "bob");
+
+  pull = cairn_server_core_pull (f->core, bob, shared->id, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull->events->len, ==, 3);
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[0])->user, ==, "alice");
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[0])->device, ==, "laptop");
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[1])->user, ==, "alice");
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[2])->user, ==, "bob");
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[2])->device, ==, "phone");
+}
+
+/* Schema 2 stored no user: opening such a file keeps its events (without
+ * a user: nobody knows who pushed them) and stamps the new ones. */
+static void
+test_event_users_migration (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ws = add_user (f, "alice");
+  g_autoptr(CairnAuth) auth = login (f, "alice", "laptop");
+  g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 2);
+  g_autoptr(GPtrArray) more = batch (CLIENT_A, 3, 3);
+  g_autoptr(CairnPushReply) r1 = push_ok (f, auth, ws, a, 2);
+  g_autoptr(CairnPushReply) r2 = NULL;
+  g_autoptr(CairnPullReply) pull = NULL;
+  g_autofree char *db_path = g_build_filename (f->dir, "cairn-server.db", NULL);
+
+  g_clear_pointer (&f->core, cairn_server_core_close);
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE events DROP COLUMN username; PRAGMA user_version = 2",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  f->core = open_core (f);
+  r2 = push_ok (f, auth, ws, more, 1);
+  pull = cairn_server_core_pull (f->core, auth, ws, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pull->events->len, ==, 3);
+  g_assert_null (((CairnWireEvent *) pull->events->pdata[0])->user);
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[0])->device, ==, "laptop");
+  g_assert_cmpstr (((CairnWireEvent *) pull->events->pdata[2])->user, ==, "alice");
 }
 
 /* ---- group commit ------------------------------------------------------------ */
@@ -1002,6 +1078,8 @@ main (int    argc,
   ADD ("repair-stored-args", test_repair_stored_args);
   ADD ("chain", test_chain);
   ADD ("chain-migration", test_chain_migration);
+  ADD ("event-users", test_event_users);
+  ADD ("event-users-migration", test_event_users_migration);
 #undef ADD
 
   return g_test_run ();

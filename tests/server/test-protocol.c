@@ -279,6 +279,29 @@ test_event_round_trip (void)
   as_server = cairn_protocol_decode_event (node, TRUE, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (as_server->chain, ==, ev->chain);
+  g_assert_null (as_server->user);
+
+  /* So does the pushing user (issue 15); a client may not send one, and a
+   * server's must be a user name. */
+  g_clear_pointer (&as_server, cairn_wire_event_free);
+  g_clear_pointer (&node, json_node_unref);
+  ev->user = g_strdup ("alice");
+  node = cairn_protocol_encode_event (ev);
+  as_server = cairn_protocol_decode_event (node, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (as_server->user, ==, "alice");
+  g_assert_cmpstr (as_server->device, ==, "laptop");
+  g_clear_pointer (&as_server, cairn_wire_event_free);
+  g_clear_pointer (&node, json_node_unref);
+  g_free (ev->user);
+  ev->user = g_strdup ("Not A Name");
+  node = cairn_protocol_encode_event (ev);
+  g_assert_null (cairn_protocol_decode_event (node, TRUE, &error));
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INVALID_REQUEST);
+  g_assert_nonnull (strstr (error->message, "user"));
+  g_clear_error (&error);
+  g_clear_pointer (&ev->user, g_free);
+
   ev->seq = 0;
   g_clear_pointer (&ev->device, g_free);
   g_clear_pointer (&node, json_node_unref);
@@ -982,6 +1005,7 @@ test_pull_fast (void)
     PULL (SEV ("{\"t\":\"caf\xc3\xa9 \\u00e9 \\/ \\\" \\\\ \\b\\f\\n\\r\\t \\u0001 \x1f\"}", "1"), "1", "false"),
     " {\"more\":true, \"head\":5, \"history_id\":\"" CID "\", \"events\":[ " SEV ("{}", "5") " ]} ",
     PULL ("{\"seq\":3,\"chain\":\"" CID "\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{},\"version\":1,\"name\":\"note.edited\"}", "3", "false"),
+    PULL ("{\"seq\":3,\"user\":\"bob\",\"device\":\"phone\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{},\"version\":1,\"name\":\"note.edited\"}", "3", "false"),
     PULL ("{\"seq\":3,\"device\":\"Zo\xc3\xab\",\"created_at\":0,\"client_seq\":9,\"client_id\":\"" CID "\",\"args\":{\"b\":1,\"a\":2},\"version\":2147483647,\"name\":\"note.edited\"}", "3", "false"),
   };
   /* Declined (valid or not): the general path decides. */
@@ -1014,6 +1038,9 @@ test_pull_fast (void)
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"ABCDEF0123456789abcdef0123456789\"}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"abc\"}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":7}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"user\":\"Bob\"}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"user\":\"bob\",\"user\":\"bob\"}", "1", "false"),
+    PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"user\":null}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1,\"chain\":\"" CID "\",\"chain\":\"" CID "\"}", "1", "false"),
     PULL ("{\"name\":\"Todo\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":1,\"created_at\":1,\"seq\":1}", "1", "false"),
     PULL ("{\"name\":\"todo.created\",\"version\":1,\"args\":{},\"client_id\":\"" CID "\",\"client_seq\":0,\"created_at\":1,\"seq\":1}", "1", "false"),
@@ -1120,8 +1147,9 @@ test_pull_fast_random (void)
                                   i > 0 ? "," : "", g_rand_int_range (r, 1, 3));
           random_text_value (r, body, 0);
           g_string_append_printf (body, "},\"client_id\":\"" CID "\",\"client_seq\":%u,\"created_at\":%u,"
-                                  "\"seq\":%u%s%s}", i + 1, g_rand_int_range (r, 0, 100000), i + 7,
+                                  "\"seq\":%u%s%s%s}", i + 1, g_rand_int_range (r, 0, 100000), i + 7,
                                   g_rand_boolean (r) ? ",\"device\":\"d\xc3\xa9v\"" : "",
+                                  g_rand_boolean (r) ? ",\"user\":\"a.b_c-1\"" : "",
                                   g_rand_boolean (r) ? ",\"chain\":\"" CID "\"" : "");
         }
       g_string_append_printf (body, "],\"head\":%u,\"history_id\":\"" CID "\",\"more\":%s}",

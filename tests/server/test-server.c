@@ -156,6 +156,7 @@ test_push_pull (Fixture       *f,
   g_assert_cmpint (e->seq, ==, 5);
   g_assert_cmpint (e->client_seq, ==, 5);
   g_assert_cmpstr (e->device, ==, "alice-laptop");
+  g_assert_cmpstr (e->user, ==, "alice");   /* issue 15: the pushing user, on pull */
   g_assert_cmpstr (e->name, ==, "todo.created");
   g_assert_cmpstr (e->args_json, ==, "{\"todo_id\":\"t5\",\"title\":\"Item 5\"}");
   g_assert_cmpstr (rest->history_id, ==, r1->history_id);
@@ -336,6 +337,8 @@ test_sharing (Fixture       *f,
   g_assert_nonnull (m);
   g_assert_cmpint (m->type, ==, CAIRN_LIVE_EVENTS);
   g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (m->events, 0))->device, ==, "bob-phone");
+  /* issue 15: and over the live WebSocket, another user's events say who */
+  g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (m->events, 0))->user, ==, "bob");
   cairn_live_message_free (m);
   cairn_test_listener_free (alice_live);
 
