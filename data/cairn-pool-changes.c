@@ -156,6 +156,8 @@ apply_todo_changes (CairnPool   *self,
                     GError     **error)
 {
   g_autoptr(GArray) work = g_array_new (FALSE, TRUE, sizeof (Pending));
+  /* The parents the changed todos leave or join: their subtask counts. */
+  g_autoptr(GHashTable) parents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GHashTableIter iter;
   gpointer key;
 
@@ -171,6 +173,10 @@ apply_todo_changes (CairnPool   *self,
 
       if (!_cairn_pool_fetch_row (self, self->select_todo, id, 5, &live, error))
         return FALSE;
+      if (todo != NULL && cairn_todo_get_parent_id (todo) != NULL)
+        g_hash_table_add (parents, g_strdup (cairn_todo_get_parent_id (todo)));
+      if (live && _cairn_pool_column_text (self->select_todo, 8) != NULL)
+        g_hash_table_add (parents, g_strdup (_cairn_pool_column_text (self->select_todo, 8)));
       /* The date views follow it by id, object or not (flushed below). */
       _cairn_pool_date_views_change (self, id, live,
                                      _cairn_pool_column_text (self->select_todo, 0),
@@ -198,6 +204,8 @@ apply_todo_changes (CairnPool   *self,
     }
 
   put_back_todos (self, work);
+  if (g_hash_table_size (parents) > 0)
+    _cairn_pool_recount_subtasks (self, parents, frozen);
   _cairn_pool_date_views_flush (self);
   if (g_hash_table_size (self->tag_views) > 0)
     {

@@ -47,6 +47,12 @@ gboolean   _cairn_todo_set_tag_ids   (CairnTodo *self, const char *tag_ids);
 gboolean   _cairn_todo_set_parent_id (CairnTodo *self, const char *parent_id);
 gboolean   _cairn_todo_set_times     (CairnTodo *self, const char *due_time, const char *reminder,
                                       gboolean reminder_dismissed, const char *repeat);
+/* The subtask counts (cairn-pool-subtasks.c): whether they are known;
+ * set them (known from now on; notified when they changed from known
+ * ones); forget them (notified: read again when next asked for). */
+gboolean   _cairn_todo_get_subtasks_known (CairnTodo *self);
+gboolean   _cairn_todo_set_subtask_counts (CairnTodo *self, guint n, guint n_done);
+void       _cairn_todo_forget_subtask_counts (CairnTodo *self);
 
 /* A note reads its body through its pool, when asked for it. The version
  * is the note's text version as note_versions holds it (NULL: never
@@ -188,6 +194,20 @@ GPtrArray *_cairn_pool_child_models_snapshot (CairnPool *self, const char *paren
 gboolean   _cairn_pool_todo_loaded   (CairnPool *self, const char *id, const char *list_id);
 /* Everything from scratch: at start and after a rebuild. */
 gboolean   _cairn_pool_load_all      (CairnPool *self, GError **error);
+
+/* Subtask counts (cairn-pool-subtasks.c). Counts @todo's live children
+ * (each gets its object, followed from then on). */
+void       _cairn_pool_count_subtasks (CairnPool *self, CairnTodo *todo);
+/* Counts every todo of @todos (all the live todos of one list) in one
+ * pass over them. */
+void       _cairn_pool_count_list_subtasks (CairnPool *self, GPtrArray *todos);
+/* After a change: counts again those of @parents (ids) whose counts are
+ * known, freezing their notifications into @frozen; one that gained its
+ * first child or lost its last is announced again in its tree models. */
+void       _cairn_pool_recount_subtasks (CairnPool *self, GHashTable *parents, GPtrArray *frozen);
+/* After a reset: the todos of loaded lists counted again, the others'
+ * counts forgotten. */
+void       _cairn_pool_reload_subtask_counts (CairnPool *self);
 
 /* The handler of the store's ::changed (connected swapped). */
 void       _cairn_pool_store_changed (CairnPool *self, CairnChanges *changes, CairnStore *store);

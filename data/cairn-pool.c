@@ -268,10 +268,12 @@ ensure_list_loaded (CairnPool  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) todos = NULL;
   int rc;
 
   if (g_hash_table_contains (self->loaded_lists, list_id))
     return;
+  todos = g_ptr_array_new_with_free_func (g_object_unref);
   if (!prepare (self, LOAD_TODOS_OF_LIST, &stmt, &error))
     {
       g_warning ("%s", error->message);
@@ -288,6 +290,7 @@ ensure_list_loaded (CairnPool  *self,
        * followed. A new one gets its values. */
       if (created)
         _cairn_pool_update_todo (obj, stmt, 1);
+      g_ptr_array_add (todos, g_object_ref (obj));
     }
   if (rc != SQLITE_DONE)
     {
@@ -296,6 +299,9 @@ ensure_list_loaded (CairnPool  *self,
       return;
     }
   g_hash_table_add (self->loaded_lists, g_strdup (list_id));
+  /* Every todo of the list has its object now: its subtasks counted in
+   * the same pass, rather than one read per row shown. */
+  _cairn_pool_count_list_subtasks (self, todos);
 }
 
 GPtrArray *
@@ -710,6 +716,8 @@ _cairn_pool_load_all (CairnPool  *self,
       for (guint i = 0; i < of_parent->len; i++)
         g_ptr_array_add (models, g_object_ref (g_ptr_array_index (of_parent, i)));
     }
+  /* The counts first: the tree models ask them as they are filled. */
+  _cairn_pool_reload_subtask_counts (self);
   for (guint i = 0; i < models->len; i++)
     {
       reload_todo_model (self, g_ptr_array_index (models, i));
@@ -1091,4 +1099,67 @@ cairn_pool_list_subtasks (CairnPool  *self,
         g_ptr_array_add (todos, g_object_ref (todo));
     }
   return todos;
+}
+
+/* The siblings of a todo by (position, id), from the index of its list
+ * (top level) or of its parent, one row each way. The one before is the
+ * last position before it and, among equal positions, the lowest id (as
+ * a walk over the list in order keeps the first it meets). */
+#define NEIGHBOUR_SQL(scope, cmp, order) \
+  "SELECT id FROM todos WHERE " scope " AND NOT deleted AND " cmp " ORDER BY " order " LIMIT 1"
+#define TOP_SCOPE "list_id = ?1 AND parent_id IS NULL"
+#define CHILD_SCOPE "parent_id = ?2"
+#define AFTER "(position > ?3 OR (position = ?3 AND id > ?4))"
+#define BEFORE "(position < ?3 OR (position = ?3 AND id < ?4))"
+
+static char *
+read_neighbour (CairnPool  *self,
+                const char *sql,
+                CairnTodo  *todo)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (!prepare (self, sql, &stmt, &error))
+    {
+      g_warning ("%s", error->message);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, cairn_todo_get_list_id (todo), -1, SQLITE_STATIC);
+  if (cairn_todo_get_parent_id (todo) != NULL)
+    sqlite3_bind_text (stmt, 2, cairn_todo_get_parent_id (todo), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, cairn_todo_get_position (todo), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, cairn_todo_get_id (todo), -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_pool_step_failed (self, stmt, &error);
+      g_warning ("%s", error->message);
+    }
+  return NULL;
+}
+
+void
+cairn_pool_find_todo_neighbours (CairnPool  *self,
+                                 CairnTodo  *todo,
+                                 char      **before_id,
+                                 char      **after_id)
+{
+  gboolean top;
+
+  g_return_if_fail (CAIRN_IS_POOL (self));
+  g_return_if_fail (CAIRN_IS_TODO (todo));
+
+  top = cairn_todo_get_parent_id (todo) == NULL;
+  if (before_id != NULL)
+    *before_id = read_neighbour (self, top ? NEIGHBOUR_SQL (TOP_SCOPE, BEFORE, "position DESC, id ASC")
+                                           : NEIGHBOUR_SQL (CHILD_SCOPE, BEFORE, "position DESC, id ASC"),
+                                 todo);
+  if (after_id != NULL)
+    *after_id = read_neighbour (self, top ? NEIGHBOUR_SQL (TOP_SCOPE, AFTER, "position, id")
+                                          : NEIGHBOUR_SQL (CHILD_SCOPE, AFTER, "position, id"),
+                                todo);
 }

@@ -62,6 +62,16 @@ CairnNote  *cairn_pool_lookup_note  (CairnPool  *self, const char *id);
  * the store cannot be read. */
 GPtrArray  *cairn_pool_list_subtasks (CairnPool *self, const char *todo_id);
 
+/* The live todos just before and after @todo among its siblings (same
+ * list and parent, completed ones included) by (position, id), as new
+ * ids (NULL: none), read from the store's index (a few rows, however
+ * long the list): what recording a todo's place needs. Of equal
+ * positions before it, the lowest id. */
+void        cairn_pool_find_todo_neighbours (CairnPool  *self,
+                                             CairnTodo  *todo,
+                                             char      **before_id,
+                                             char      **after_id);
+
 /* The date views (cairn-pool-views.c), transfer full, of the open todos
  * of live lists, by (due date, position, id), updated on commit and rebase
  * change by change. "Today": due today or before (overdue first).

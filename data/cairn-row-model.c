@@ -140,6 +140,19 @@ _cairn_row_model_remove (CairnRowModel *self,
   return TRUE;
 }
 
+gboolean
+_cairn_row_model_touch (CairnRowModel *self,
+                        gpointer       obj)
+{
+  CairnRowModelPrivate *priv = cairn_row_model_get_instance_private (self);
+  guint i = lower_bound (self, obj);
+
+  if (i >= priv->items->len || g_ptr_array_index (priv->items, i) != obj)
+    return FALSE;
+  g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
+  return TRUE;
+}
+
 void
 _cairn_row_model_insert (CairnRowModel *self,
                          gpointer       obj)

@@ -35,6 +35,11 @@ gboolean       _cairn_row_model_remove       (CairnRowModel *self,
 /* Inserts obj at its current key, unless it is there already. */
 void           _cairn_row_model_insert       (CairnRowModel *self,
                                               gpointer       obj);
+/* Announces obj again where it is (::items-changed, 1 removed, 1 added),
+ * so that a GtkTreeListModel over the model asks again for its children;
+ * FALSE when it is not there. */
+gboolean       _cairn_row_model_touch        (CairnRowModel *self,
+                                              gpointer       obj);
 /* Whether obj, in the model, would stay at its index with probe's key
  * (then its key may change without a removal and an insertion). */
 gboolean       _cairn_row_model_keeps_place  (CairnRowModel *self,

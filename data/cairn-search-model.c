@@ -235,6 +235,7 @@ refresh_now (CairnSearchModel *self)
   g_autoptr(GPtrArray) hits = NULL;
   guint old_len = self->items->len;
   guint prefix = 0, suffix = 0;
+  g_autoptr(GHashTable) before = NULL;
   GPtrArray *fresh;
 
   if (self->refresh != NULL)
@@ -262,15 +263,31 @@ refresh_now (CairnSearchModel *self)
                     ((CairnSearchHit *) hits->pdata[hits->len - 1 - suffix])->id) == 0)
     suffix++;
 
+  /* The results of the middle part that were there before, by id: the
+   * same objects again, in their new places, so that a list view keeps
+   * their rows as they are (GTK reuses the row of an item removed and
+   * added back in one ::items-changed) instead of binding new ones;
+   * typing a word one more character mostly reorders the same results. */
+  if (old_len - prefix - suffix > 0 && hits->len - prefix - suffix > 0)
+    {
+      before = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = prefix; i < old_len - suffix; i++)
+        g_hash_table_insert (before, (gpointer) cairn_search_result_get_id (self->items->pdata[i]),
+                             self->items->pdata[i]);
+    }
   fresh = g_ptr_array_new_full (hits->len, g_object_unref);
   for (guint i = 0; i < hits->len; i++)
     {
       CairnSearchHit *hit = hits->pdata[i];
+      CairnSearchResult *kept;
 
       if (i < prefix)
         g_ptr_array_add (fresh, g_object_ref (self->items->pdata[i]));
       else if (i >= hits->len - suffix)
         g_ptr_array_add (fresh, g_object_ref (self->items->pdata[old_len - (hits->len - i)]));
+      else if (before != NULL && (kept = g_hash_table_lookup (before, hit->id)) != NULL &&
+               kept->kind == hit->kind)
+        g_ptr_array_add (fresh, g_object_ref (kept));
       else
         g_ptr_array_add (fresh, result_new (hit));
     }
@@ -279,10 +296,9 @@ refresh_now (CairnSearchModel *self)
   if (old_len - prefix - suffix > 0 || hits->len - prefix - suffix > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_len - prefix - suffix,
                                 hits->len - prefix - suffix);
-  /* After the signal, so that handlers see the new list. */
-  for (guint i = 0; i < prefix; i++)
-    result_update (self->items->pdata[i], hits->pdata[i]);
-  for (guint i = hits->len - suffix; i < hits->len; i++)
+  /* After the signal, so that handlers see the new list: every result
+   * kept (a new one is up to date already). */
+  for (guint i = 0; i < hits->len; i++)
     result_update (self->items->pdata[i], hits->pdata[i]);
 }
 

@@ -31,15 +31,19 @@ struct _CairnTodo
   char    *notes;           /* NULL: not read since the version last changed */
   GBytes  *notes_version;   /* NULL: never edited */
   CairnPool *pool;          /* not a reference: the pool detaches its todos */
+  guint    n_subtasks;        /* valid while subtasks_known */
+  guint    n_subtasks_done;
   guint    done : 1;
   guint    reminder_dismissed : 1;
+  guint    subtasks_known : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CairnTodo, cairn_todo, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_ID, PROP_LIST_ID, PROP_TITLE, PROP_POSITION, PROP_DONE, PROP_DUE,
        PROP_PRIORITY, PROP_TAG_IDS, PROP_PARENT_ID,
-       PROP_DUE_TIME, PROP_REMINDER, PROP_REMINDER_DISMISSED, PROP_REPEAT, PROP_NOTES, N_PROPS };
+       PROP_DUE_TIME, PROP_REMINDER, PROP_REMINDER_DISMISSED, PROP_REPEAT, PROP_NOTES,
+       PROP_N_SUBTASKS, PROP_N_SUBTASKS_DONE, N_PROPS };
 static GParamSpec *properties [N_PROPS];
 
 gboolean
@@ -128,6 +132,12 @@ cairn_todo_get_property (GObject    *object,
     case PROP_NOTES:
       g_value_set_string (value, cairn_todo_get_notes (self));
       break;
+    case PROP_N_SUBTASKS:
+      g_value_set_uint (value, cairn_todo_get_n_subtasks (self));
+      break;
+    case PROP_N_SUBTASKS_DONE:
+      g_value_set_uint (value, cairn_todo_get_n_subtasks_done (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -157,6 +167,9 @@ cairn_todo_class_init (CairnTodoClass *klass)
                                                               FALSE, flags);
   properties[PROP_REPEAT] = g_param_spec_string ("repeat", NULL, NULL, NULL, flags);
   properties[PROP_NOTES] = g_param_spec_string ("notes", NULL, NULL, "", flags);
+  properties[PROP_N_SUBTASKS] = g_param_spec_uint ("n-subtasks", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_N_SUBTASKS_DONE] = g_param_spec_uint ("n-subtasks-done", NULL, NULL,
+                                                        0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -233,6 +246,76 @@ _cairn_todo_set_notes_version (CairnTodo     *self,
   g_clear_pointer (&self->notes, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTES]);
   return TRUE;
+}
+
+/* The subtask counts are the pool's (cairn-pool-subtasks.c): counted
+ * with the todo's list when the pool reads it, else when first asked for,
+ * and kept up to date on every change from then on. */
+static void
+ensure_subtask_counts (CairnTodo *self)
+{
+  if (!self->subtasks_known && self->pool != NULL)
+    _cairn_pool_count_subtasks (self->pool, self);
+}
+
+guint
+cairn_todo_get_n_subtasks (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), 0);
+
+  ensure_subtask_counts (self);
+  return self->n_subtasks;
+}
+
+guint
+cairn_todo_get_n_subtasks_done (CairnTodo *self)
+{
+  g_return_val_if_fail (CAIRN_IS_TODO (self), 0);
+
+  ensure_subtask_counts (self);
+  return self->n_subtasks_done;
+}
+
+gboolean
+_cairn_todo_get_subtasks_known (CairnTodo *self)
+{
+  return self->subtasks_known;
+}
+
+gboolean
+_cairn_todo_set_subtask_counts (CairnTodo *self,
+                                guint      n,
+                                guint      n_done)
+{
+  gboolean was_known = self->subtasks_known;
+  guint old_n = self->n_subtasks, old_done = self->n_subtasks_done;
+
+  g_return_val_if_fail (CAIRN_IS_TODO (self), FALSE);
+
+  self->subtasks_known = TRUE;
+  self->n_subtasks = n;
+  self->n_subtasks_done = n_done;
+  /* Nobody has seen counts that were not known yet. */
+  if (!was_known)
+    return FALSE;
+  if (old_n != n)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SUBTASKS]);
+  if (old_done != n_done)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SUBTASKS_DONE]);
+  return old_n != n || old_done != n_done;
+}
+
+void
+_cairn_todo_forget_subtask_counts (CairnTodo *self)
+{
+  g_return_if_fail (CAIRN_IS_TODO (self));
+
+  if (!self->subtasks_known)
+    return;
+  self->subtasks_known = FALSE;
+  /* Read again (from the store) by whoever follows them. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SUBTASKS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SUBTASKS_DONE]);
 }
 
 const char *

@@ -7,6 +7,8 @@
  * "due-time" (HH:MM or NULL), "reminder" (YYYY-MM-DDTHH:MM±HH:MM or NULL),
  * "reminder-dismissed", "repeat" (a repeat rule, cairn-times.h, or NULL),
  * "notes" (the task's notes, read when asked for; notified when they
+ * change), "n-subtasks" and "n-subtasks-done" (its live subtasks, and
+ * how many of them are done; kept by the pool, notified when they
  * change). */
 #pragma once
 
@@ -35,5 +37,11 @@ gboolean    cairn_todo_get_reminder_dismissed (CairnTodo *self);
 const char *cairn_todo_get_repeat    (CairnTodo *self);
 /* The todo's notes ("" when none), as cairn_note_get_body() reads a body. */
 const char *cairn_todo_get_notes    (CairnTodo *self);
+/* Its live subtasks (children, completed ones included) and how many of
+ * them are done: the pool counts them with the todo's list, or the first
+ * time they are asked for, and keeps them up to date on commit, rebase
+ * and rebuild, so that reading them costs nothing. */
+guint       cairn_todo_get_n_subtasks      (CairnTodo *self);
+guint       cairn_todo_get_n_subtasks_done (CairnTodo *self);
 
 G_END_DECLS

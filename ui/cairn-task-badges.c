@@ -19,7 +19,6 @@ struct _CairnTaskBadges
   gulong      store_changed_id;
   CairnTodo  *todo;
   gulong      notify_id;
-  GPtrArray  *subtask_ids;   /* char*, what the progress counted */
 };
 
 G_DEFINE_FINAL_TYPE (CairnTaskBadges, cairn_task_badges, GTK_TYPE_WIDGET)
@@ -59,12 +58,10 @@ badges_sync (CairnTaskBadges *self)
 {
   const char *priority, *repeat, *time;
   const char * const *tag_ids;
-  guint n_tags, shown = 0;
-  g_autoptr(GPtrArray) subs = NULL;
+  guint n_tags, n_subs, shown = 0;
 
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
-  g_ptr_array_set_size (self->subtask_ids, 0);
   if (self->todo == NULL)
     {
       gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
@@ -82,24 +79,20 @@ badges_sync (CairnTaskBadges *self)
     gtk_widget_add_css_class (add_label (self, "priority_badge", "emblem-important-symbolic",
                                          NULL, _("Low priority")), "priority-low");
 
-  subs = cairn_pool_list_subtasks (self->pool, cairn_todo_get_id (self->todo));
-  if (subs != NULL && subs->len > 0)
+  /* Counted by the pool, notified on the todo when they change. */
+  n_subs = cairn_todo_get_n_subtasks (self->todo);
+  if (n_subs > 0)
     {
-      guint done = 0;
+      guint done = cairn_todo_get_n_subtasks_done (self->todo);
       g_autofree char *text = NULL;
       g_autofree char *accessible = NULL;
 
-      for (guint i = 0; i < subs->len; i++)
-        {
-          g_ptr_array_add (self->subtask_ids, g_strdup (cairn_todo_get_id (subs->pdata[i])));
-          done += cairn_todo_get_done (subs->pdata[i]) ? 1 : 0;
-        }
       /* Translators: subtasks done of all: "2/5" */
-      text = g_strdup_printf (C_("subtasks", "%u/%u"), done, subs->len);
+      text = g_strdup_printf (C_("subtasks", "%u/%u"), done, n_subs);
       accessible = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                  "%u of %u subtask done",
-                                                 "%u of %u subtasks done", subs->len),
-                                    done, subs->len);
+                                                 "%u of %u subtasks done", n_subs),
+                                    done, n_subs);
       add_label (self, "subtasks_badge", "checkbox-checked-symbolic", text, accessible);
     }
 
@@ -153,37 +146,18 @@ badges_sync (CairnTaskBadges *self)
   gtk_widget_set_visible (GTK_WIDGET (self), gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL);
 }
 
-/* A subtask added, completed, moved or deleted, or a tag renamed: the
- * todo's own notify does not say so. Runs after the pool's handler. */
+/* A tag renamed or recoloured: the todo's own notify does not say so
+ * (its subtask counts do: the pool keeps them). Runs after the pool's
+ * handler. */
 static void
 on_store_changed (CairnStore      *store,
                   CairnChanges    *changes,
                   CairnTaskBadges *self)
 {
-  GHashTableIter iter;
-  gpointer key;
-
   if (self->todo == NULL)
     return;
-  if (changes->reset || g_hash_table_size (changes->tags) > 0)
-    {
-      badges_sync (self);
-      return;
-    }
-  g_hash_table_iter_init (&iter, changes->todos);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      CairnTodo *todo = cairn_pool_lookup_todo (self->pool, key);
-      guint index;
-
-      if ((todo != NULL &&
-           g_strcmp0 (cairn_todo_get_parent_id (todo), cairn_todo_get_id (self->todo)) == 0) ||
-          g_ptr_array_find_with_equal_func (self->subtask_ids, key, g_str_equal, &index))
-        {
-          badges_sync (self);
-          return;
-        }
-    }
+  if (changes->reset || (changes->tags != NULL && g_hash_table_size (changes->tags) > 0))
+    badges_sync (self);
 }
 
 void
@@ -218,7 +192,6 @@ cairn_task_badges_dispose (GObject *object)
   cairn_task_badges_set_todo (self, NULL);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
-  g_clear_pointer (&self->subtask_ids, g_ptr_array_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->pool);
 
@@ -239,7 +212,6 @@ cairn_task_badges_class_init (CairnTaskBadgesClass *klass)
 static void
 cairn_task_badges_init (CairnTaskBadges *self)
 {
-  self->subtask_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 10);
   gtk_widget_add_css_class (GTK_WIDGET (self), "task-badges");
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);

@@ -16,6 +16,7 @@ struct _CairnTextFilter
 
   char       *text;
   char      **words;   /* folded, without their leading space; NULL: none */
+  char      **needles; /* the same with it */
 };
 
 G_DEFINE_FINAL_TYPE (CairnTextFilter, cairn_text_filter, GTK_TYPE_FILTER)
@@ -101,18 +102,15 @@ folded_text (GObject    *item,
   return cache->folded;
 }
 
-/* Each word starts a word of folded (" word word"). */
+/* Each word starts a word of folded (" word word"): needles are the
+ * words with their leading space, made once per text typed. */
 static gboolean
-words_match (char       **words,
+words_match (char       **needles,
              const char  *folded)
 {
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      g_autofree char *needle = g_strconcat (" ", words[i], NULL);
-
-      if (strstr (folded, needle) == NULL)
-        return FALSE;
-    }
+  for (guint i = 0; needles[i] != NULL; i++)
+    if (strstr (folded, needles[i]) == NULL)
+      return FALSE;
   return TRUE;
 }
 
@@ -126,13 +124,13 @@ cairn_text_filter_match (GtkFilter *filter,
   if (self->words == NULL)
     return TRUE;
   if (CAIRN_IS_TODO (item))
-    return words_match (self->words, folded_text (item, cairn_todo_get_title (item)));
+    return words_match (self->needles, folded_text (item, cairn_todo_get_title (item)));
   if (CAIRN_IS_NOTE (item))
     {
       /* Title and body as one text: "milk recipe" finds a note titled
        * "Milk" whose body says "recipe". */
       both = g_strconcat (cairn_note_get_title (item), "\n", cairn_note_get_body (item), NULL);
-      return words_match (self->words, folded_text (item, both));
+      return words_match (self->needles, folded_text (item, both));
     }
   return FALSE;
 }
@@ -152,6 +150,7 @@ cairn_text_filter_finalize (GObject *object)
 
   g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->words, g_strfreev);
+  g_clear_pointer (&self->needles, g_strfreev);
 
   G_OBJECT_CLASS (cairn_text_filter_parent_class)->finalize (object);
 }
@@ -269,6 +268,15 @@ cairn_text_filter_set_text (CairnTextFilter *self,
   self->text = g_strdup (text);
   g_strfreev (self->words);
   self->words = words;
+  g_clear_pointer (&self->needles, g_strfreev);
+  if (words != NULL)
+    {
+      guint n = g_strv_length (words);
+
+      self->needles = g_new0 (char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        self->needles[i] = g_strconcat (" ", words[i], NULL);
+    }
 
   gtk_filter_changed (GTK_FILTER (self), change);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);

@@ -2,7 +2,7 @@
 /* cairn-window-details.c: the task details pane beside the content.
  *
  * The content stack goes into an AdwFlap whose flap, on the end side, is
- * the CairnTaskDetails. Wide, the pane sits beside the list; when the
+ * the CairnTaskDetails (made when a task is first shown). Wide, the pane sits beside the list; when the
  * content area cannot hold both at their smallest (the list 360 px, the
  * pane 340 px), the flap
  * folds and the pane slides over the list, closed by its close button,
@@ -16,6 +16,25 @@
 
 #include "cairn-window-private.h"
 
+static void on_details_todo_changed (CairnWindow *self);
+static void on_reveal_changed (CairnWindow *self);
+
+/* The pane itself is made the first time a task is shown: most start-ups
+ * show none, and its widgets (an editor, a calendar, a dozen rows) were a
+ * sixth of building the window. */
+static void
+ensure_task_details (CairnWindow *self)
+{
+  if (self->task_details != NULL)
+    return;
+  self->task_details = CAIRN_TASK_DETAILS (cairn_task_details_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->task_details), "task_details");
+  adw_flap_set_flap (self->details_flap, GTK_WIDGET (self->task_details));
+  g_signal_connect_object (self->task_details, "notify::todo-id",
+                           G_CALLBACK (on_details_todo_changed), self, G_CONNECT_SWAPPED);
+  cairn_task_details_set_pool (self->task_details, self->pool);
+}
+
 static void
 on_details_todo_changed (CairnWindow *self)
 {
@@ -27,7 +46,7 @@ on_details_todo_changed (CairnWindow *self)
 static void
 on_reveal_changed (CairnWindow *self)
 {
-  if (!adw_flap_get_reveal_flap (self->details_flap))
+  if (!adw_flap_get_reveal_flap (self->details_flap) && self->task_details != NULL)
     cairn_task_details_set_todo_id (self->task_details, NULL);
 }
 
@@ -38,7 +57,7 @@ on_escape (GtkWidget *widget,
 {
   CairnWindow *self = CAIRN_WINDOW (gtk_widget_get_root (widget));
 
-  if (!adw_flap_get_reveal_flap (self->details_flap))
+  if (!adw_flap_get_reveal_flap (self->details_flap) || self->task_details == NULL)
     return FALSE;
   cairn_task_details_set_todo_id (self->task_details, NULL);
   return TRUE;
@@ -49,7 +68,7 @@ on_escape (GtkWidget *widget,
 static void
 on_page_selected (CairnWindow *self)
 {
-  const char *id = cairn_task_details_get_todo_id (self->task_details);
+  const char *id = self->task_details != NULL ? cairn_task_details_get_todo_id (self->task_details) : NULL;
   CairnTodo *todo = id != NULL && self->pool != NULL ? cairn_pool_lookup_todo (self->pool, id) : NULL;
 
   if (todo == NULL)
@@ -82,11 +101,6 @@ details_init (CairnWindow *self)
   adw_flap_set_content (self->details_flap, stack);
   g_object_unref (stack);
 
-  self->task_details = CAIRN_TASK_DETAILS (cairn_task_details_new ());
-  gtk_widget_set_name (GTK_WIDGET (self->task_details), "task_details");
-  adw_flap_set_flap (self->details_flap, GTK_WIDGET (self->task_details));
-  g_signal_connect_object (self->task_details, "notify::todo-id",
-                           G_CALLBACK (on_details_todo_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->details_flap, "notify::reveal-flap",
                            G_CALLBACK (on_reveal_changed), self, G_CONNECT_SWAPPED);
 
@@ -107,7 +121,8 @@ _cairn_window_details_bind (CairnWindow *self)
 {
   if (self->details_flap == NULL)
     details_init (self);
-  cairn_task_details_set_pool (self->task_details, self->pool);
+  if (self->task_details != NULL)
+    cairn_task_details_set_pool (self->task_details, self->pool);
 }
 
 /* Opens the pane on the task; when the page shown cannot hold it (no
@@ -122,7 +137,7 @@ win_show_task (GtkWidget  *widget,
   CairnTodo *todo;
   const char *list_id;
 
-  if (self->pool == NULL || self->task_details == NULL)
+  if (self->pool == NULL || self->details_flap == NULL)
     return;
   todo = cairn_pool_lookup_todo (self->pool, id);
   if (todo == NULL)
@@ -137,6 +152,7 @@ win_show_task (GtkWidget  *widget,
     _cairn_window_show_page (self, list_id);
   else
     adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+  ensure_task_details (self);
   cairn_task_details_set_todo_id (self->task_details, id);
   adw_flap_set_reveal_flap (self->details_flap, TRUE);
 }

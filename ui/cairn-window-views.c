@@ -255,7 +255,7 @@ _cairn_window_views_show (CairnWindow *self,
   _cairn_window_sidebar_select_row (self, _cairn_window_sidebar_find_page_row (self,
                                                                               self->selected));
   if (self->todo_view != NULL)
-    cairn_todo_view_set_list_id (self->todo_view, NULL);
+    cairn_todo_view_park (self->todo_view);
   gtk_stack_set_visible_child_name (self->content_stack, selected);
   return TRUE;
 }

@@ -355,6 +355,26 @@ test_search_model (void)
   settle (found);
   assert_results (found, "Zebra zebra zebra zebra,Zebra zebra zebra,A zebra");
   assert_log (log, "(2,0,1)");
+  /* reordered (the last becomes the first): the same result objects, in
+   * their new places, so that a list view keeps their rows */
+  {
+    g_autoptr(GObject) was_first = g_list_model_get_item (found, 0);
+    g_autoptr(GObject) was_last = g_list_model_get_item (found, 2);
+    g_autoptr(GObject) now_first = NULL;
+    g_autoptr(GObject) now_second = NULL;
+
+    g_assert_true (cairn_store_rename_todo (ts->store, "01890a5d-ac96-774b-bcce-b30209900077",
+                                            "Zebra zebra zebra zebra zebra", &error));
+    settle (found);
+    assert_results (found, "Zebra zebra zebra zebra zebra,Zebra zebra zebra zebra,Zebra zebra zebra");
+    assert_log (log, "(0,3,3)");
+    now_first = g_list_model_get_item (found, 0);
+    now_second = g_list_model_get_item (found, 1);
+    g_assert_true (now_first == was_last);
+    g_assert_true (now_second == was_first);
+    g_assert_cmpstr (cairn_search_result_get_title (CAIRN_SEARCH_RESULT (now_first)), ==,
+                     "Zebra zebra zebra zebra zebra");
+  }
   /* renamed but still found: the object stays and notifies */
   g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra zebra zebra!", &error));
   settle (found);

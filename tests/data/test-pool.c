@@ -914,6 +914,10 @@ test_random (Fixture *f, gconstpointer data)
   gint64 next_seq = 1;
   guint n_ops = g_test_slow () ? 3000 : 400;
 
+  /* A second pool that never reads a whole list: its todos' subtask
+   * counts are read one todo at a time, then followed. */
+  g_autoptr(CairnPool) by_id = cairn_pool_new (f->store);
+
   g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
   rand = g_rand_new_with_seed (seed);
 
@@ -1420,25 +1424,26 @@ test_subtask_models (Fixture *f, gconstpointer data)
   assert_titles (of_a, "a2 a1");
 
   /* Under another parent, with its subtree: out of one, into the other
-   * (a todo with no child before gets one). */
+   * (a todo with no child before gets one: it is announced again where
+   * it is, so that a tree asks for its children). */
   g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, b, NULL, NULL, &error));
   g_assert_no_error (error);
-  assert_signals (&f->rec, "a(1,1,0) b(0,0,1) |");
+  assert_signals (&f->rec, "a(1,1,0) b(0,0,1) top(1,1,1) |");
   assert_titles (of_a, "a2");
   assert_titles (of_b, "a1");
   assert_titles (of_a1, "a11");
 
-  /* Outdented to the top level after b. */
+  /* Outdented to the top level after b (b loses its last child). */
   g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, NULL, NULL, b, &error));
   g_assert_no_error (error);
-  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) |");
+  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) top(1,1,1) |");
   assert_titles (top, "a b a1");
 
   /* A new subtask, a cycle refused (nothing changes). */
   {
     g_autofree char *b1 = new_subtask (f, list, b, "b1");
 
-    assert_signals (&f->rec, "b(0,0,1) |");
+    assert_signals (&f->rec, "b(0,0,1) top(1,1,1) |");
   }
   g_assert_false (cairn_store_move_todo_under (f->store, a1, NULL, a11, NULL, NULL, &error));
   g_assert_nonnull (error);
@@ -1488,6 +1493,116 @@ test_subtask_models (Fixture *f, gconstpointer data)
   assert_titles (of_a, "a1");
 }
 
+/* Subtask counts: read for a todo of a list not loaded, followed on
+ * each change of a child (notified only when they change), the same
+ * when the list is loaded, and unchanged (no notification) by a rebuild. */
+static void
+test_subtask_counts (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = new_todo (f, list, "b");
+  g_autofree char *a1 = new_subtask (f, list, a, "a1");
+  g_autofree char *a2 = new_subtask (f, list, a, "a2");
+  g_autoptr(GListModel) top = NULL;
+  CairnTodo *ta, *tb;
+
+  /* The list is not loaded: a is read alone, its counts when asked. */
+  ta = cairn_pool_lookup_todo (f->pool, a);
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (ta), ==, 2);
+  g_assert_cmpuint (cairn_todo_get_n_subtasks_done (ta), ==, 0);
+  watch_object (&f->rec, ta, "a");
+
+  g_assert_true (cairn_store_set_todo_done (f->store, a1, TRUE, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | a.n-subtasks-done");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks_done (ta), ==, 1);
+
+  /* A rename of a child changes no count: no notification. */
+  g_assert_true (cairn_store_rename_todo (f->store, a2, "A2", &error));
+  assert_signals (&f->rec, " |");
+
+  /* Moved under b: a counts one fewer; b, asked for, one. */
+  g_assert_true (cairn_store_move_todo_under (f->store, a2, NULL, b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | a.n-subtasks");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (ta), ==, 1);
+  tb = cairn_pool_lookup_todo (f->pool, b);
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (tb), ==, 1);
+  watch_object (&f->rec, tb, "b");
+
+  /* Deleted and restored: out of the count and back. */
+  g_assert_true (cairn_store_delete_todo (f->store, a1, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | a.n-subtasks a.n-subtasks-done");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (ta), ==, 0);
+  g_assert_true (cairn_store_restore_todo (f->store, a1, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " | a.n-subtasks a.n-subtasks-done");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (ta), ==, 1);
+  g_assert_cmpuint (cairn_todo_get_n_subtasks_done (ta), ==, 1);
+
+  /* The list loaded (counted in one pass): the same counts, no
+   * notification; a new subtask of a todo that had none is counted. */
+  top = cairn_pool_get_top_todos (f->pool, list);
+  assert_titles (top, "a b");
+  assert_signals (&f->rec, " |");
+  g_free (new_subtask (f, list, b, "b2"));
+  assert_signals (&f->rec, " | b.n-subtasks");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (tb), ==, 2);
+
+  /* A rebuild (a reset of the pool) changes nothing. */
+  g_assert_true (cairn_store_rebuild (f->store, &error));
+  g_assert_no_error (error);
+  assert_signals (&f->rec, " |");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (ta), ==, 1);
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (tb), ==, 2);
+}
+
+/* A todo's neighbours among its siblings, completed ones included, read
+ * from the index: top level and subtasks, the ends of a list. */
+static void
+test_todo_neighbours (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *list = new_list (f, "L");
+  g_autofree char *other = new_list (f, "M");
+  g_autofree char *a = new_todo (f, list, "a");
+  g_autofree char *b = new_todo (f, list, "b");
+  g_autofree char *c = new_todo (f, list, "c");
+  g_autofree char *elsewhere = new_todo (f, other, "x");
+  g_autofree char *b1 = new_subtask (f, list, b, "b1");
+  g_autofree char *b2 = new_subtask (f, list, b, "b2");
+  struct { const char *id, *before, *after; } want[] = {
+    { a, NULL, b }, { b, a, c }, { c, b, NULL }, { b1, NULL, b2 }, { b2, b1, NULL },
+    { elsewhere, NULL, NULL },
+  };
+
+  g_assert_true (cairn_store_set_todo_done (f->store, a, TRUE, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *before = NULL;
+      g_autofree char *after = NULL;
+
+      cairn_pool_find_todo_neighbours (f->pool, cairn_pool_lookup_todo (f->pool, want[i].id),
+                                       &before, &after);
+      g_assert_cmpstr (before, ==, want[i].before);
+      g_assert_cmpstr (after, ==, want[i].after);
+    }
+  /* Deleted: no longer anyone's neighbour. */
+  g_assert_true (cairn_store_delete_todo (f->store, b, &error));
+  {
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+
+    cairn_pool_find_todo_neighbours (f->pool, cairn_pool_lookup_todo (f->pool, c), &before, &after);
+    g_assert_cmpstr (before, ==, a);
+    g_assert_null (after);
+  }
+}
+
 /* Another device's move under a parent arrives by rebase. */
 static void
 test_subtask_models_rebase (Fixture *f, gconstpointer data)
@@ -1524,9 +1639,11 @@ test_subtask_models_rebase (Fixture *f, gconstpointer data)
   batch2 = take_as_server (remote, 4);
   cairn_store_rebase (f->store, batch2, NULL, &error);
   g_assert_no_error (error);
-  assert_signals (&f->rec, "top(1,1,0) x(0,0,1) |");
+  /* x, with its first child, is announced again in the top level. */
+  assert_signals (&f->rec, "top(1,1,0) x(0,0,1) top(0,1,1) |");
   assert_titles (top, "x");
   assert_titles (of_x, "y");
+  g_assert_cmpuint (cairn_todo_get_n_subtasks (cairn_pool_lookup_todo (f->pool, x)), ==, 1);
 }
 
 /* Random subtask moves, creations, deletions and restores, locally and
@@ -1564,6 +1681,10 @@ test_random_tree (Fixture *f, gconstpointer data)
                                   : (guint32)g_test_rand_int ();
   gint64 next_seq = 1;
   guint n_ops = g_test_slow () ? 2000 : 300;
+
+  /* A second pool that never reads a whole list: its todos' subtask
+   * counts are read one todo at a time, then followed. */
+  g_autoptr(CairnPool) by_id = cairn_pool_new (f->store);
 
   g_test_message ("seed %u (replay with CAIRN_TEST_SEED=%u)", seed, seed);
   rand = g_rand_new_with_seed (seed);
@@ -1693,6 +1814,25 @@ test_random_tree (Fixture *f, gconstpointer data)
 
               check_tree_mirror (m, reference);
             }
+          /* Every todo's subtask counts, as kept since (by each pool),
+           * equal those a fresh pool reads. */
+          for (guint i = 0; i < todos->len; i++)
+            {
+              CairnTodo *want = cairn_pool_lookup_todo (fresh, todos->pdata[i]);
+              CairnTodo *kept = cairn_pool_lookup_todo (f->pool, todos->pdata[i]);
+              CairnTodo *alone = cairn_pool_lookup_todo (by_id, todos->pdata[i]);
+
+              g_assert_true ((want == NULL) == (kept == NULL));
+              g_assert_true ((want == NULL) == (alone == NULL));
+              if (want == NULL)
+                continue;
+              g_assert_cmpuint (cairn_todo_get_n_subtasks (kept), ==, cairn_todo_get_n_subtasks (want));
+              g_assert_cmpuint (cairn_todo_get_n_subtasks_done (kept), ==,
+                                cairn_todo_get_n_subtasks_done (want));
+              g_assert_cmpuint (cairn_todo_get_n_subtasks (alone), ==, cairn_todo_get_n_subtasks (want));
+              g_assert_cmpuint (cairn_todo_get_n_subtasks_done (alone), ==,
+                                cairn_todo_get_n_subtasks_done (want));
+            }
         }
     }
 }
@@ -1722,6 +1862,8 @@ main (int argc, char **argv)
   ADD ("/pool/tag-view", test_tag_view);
   ADD ("/pool/subtask-models", test_subtask_models);
   ADD ("/pool/subtask-models-rebase", test_subtask_models_rebase);
+  ADD ("/pool/subtask-counts", test_subtask_counts);
+  ADD ("/pool/todo-neighbours", test_todo_neighbours);
   ADD ("/pool/random-tree", test_random_tree);
 #undef ADD
 

@@ -257,6 +257,8 @@ test_subtasks_indented (Fixture       *f,
   GtkWidget *a, *a1, *b;
   graphene_point_t pa, pa1, pb;
   GtkWidget *list_view;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *b1 = NULL;
 
   assert_order (f, "A >A1 >A2 B C");
   a = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A");
@@ -279,10 +281,25 @@ test_subtasks_indented (Fixture       *f,
   g_assert_false (arrow_shown (b));
 
   /* B gets its first subtask: its arrow appears, the subtask under it. */
-  g_free (add (f, f->b, "B1"));
+  b1 = add (f, f->b, "B1");
   assert_order (f, "A >A1 >A2 B >B1 C");
   b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_false (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
+  g_assert_true (arrow_shown (b));
+
+  /* And loses it: the arrow goes (B is a leaf again, with no children
+   * model), and a later subtask shows under it again. */
+  g_assert_true (cairn_store_delete_todo (f->store, b1, &error));
+  g_assert_no_error (error);
+  assert_order (f, "A >A1 >A2 B C");
+  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
+  g_assert_true (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
+  g_assert_false (arrow_shown (b));
+  g_assert_false (gtk_tree_list_row_is_expandable (
+    gtk_tree_expander_get_list_row (GTK_TREE_EXPANDER (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER)))));
+  g_free (add (f, f->b, "B2"));
+  assert_order (f, "A >A1 >A2 B >B2 C");
+  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
   g_assert_true (arrow_shown (b));
 }
 
@@ -303,10 +320,11 @@ test_expand_collapse (Fixture       *f,
   assert_order (f, "A >A1 >A2 B C");
 
   /* Collapsing a task without subtasks (a click where its hidden arrow
-   * is) leaves it open, so that a subtask added later shows. */
+   * is) does nothing: it has no children to hide, and a subtask added
+   * later shows under it. */
   expander = GTK_TREE_EXPANDER (gtk_widget_get_ancestor (cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "C"), GTK_TYPE_TREE_EXPANDER));
+  g_assert_false (gtk_tree_list_row_is_expandable (gtk_tree_expander_get_list_row (expander)));
   gtk_widget_activate_action (GTK_WIDGET (expander), "listitem.collapse", NULL);
-  g_assert_true (gtk_tree_list_row_get_expanded (gtk_tree_expander_get_list_row (expander)));
   g_free (add (f, f->c, "C1"));
   assert_order (f, "A >A1 >A2 B C >C1");
 }

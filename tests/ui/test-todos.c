@@ -1002,8 +1002,8 @@ test_sidebar_arrow_keys (Fixture       *f,
       for (int j = 0; (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (box), j)) != NULL; j++)
         g_ptr_array_add (rows, row);
     }
-  /* Inbox, Today, Upcoming, the tag, Groceries, Notes. */
-  g_assert_cmpuint (rows->len, ==, 6);
+  /* Inbox, Today, Upcoming, Activity, the tag, Groceries, Notes. */
+  g_assert_cmpuint (rows->len, ==, 7);
 
   gtk_widget_grab_focus (rows->pdata[0]);
   g_assert_true (cairn_test_wait_until (has_focus, rows->pdata[0]));

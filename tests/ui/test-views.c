@@ -266,6 +266,30 @@ test_inbox (Fixture       *f,
   g_assert_cmpstr (cairn_window_get_selected (f->window), ==, CAIRN_INBOX_ID);
 }
 
+/* Back from Today to the list: its rows are the same widgets (the list
+ * stayed bound while away, nothing made again), and what was typed in
+ * its new-task entry is gone, as when another list is opened. */
+static void
+test_back_from_view (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *id = add_todo (f, f->work, "Stays bound", NULL);
+  GtkWidget *entry, *row, *again;
+
+  cairn_window_select_page (f->window, f->work);
+  row = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Stays bound");
+  entry = cairn_test_find_widget (GTK_WIDGET (f->window->todo_view), GTK_TYPE_ENTRY, "new_entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "half typed");
+
+  cairn_window_select_page (f->window, "today");
+  g_assert_cmpstr (visible_page (f), ==, "today");
+  cairn_test_wait_for_no_todo_row (GTK_WIDGET (f->window), "Stays bound");
+  cairn_window_select_page (f->window, f->work);
+  again = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Stays bound");
+  g_assert_true (again == row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+}
+
 /* ---- Today ------------------------------------------------------------------ */
 
 static void
@@ -774,6 +798,7 @@ main (int   argc,
   g_test_add_func ("/views/format-day", test_format_day);
   ADD ("/views/inbox", test_inbox);
   ADD ("/views/today", test_today);
+  ADD ("/views/back-from-view", test_back_from_view);
   ADD ("/views/upcoming", test_upcoming);
   ADD ("/views/tag", test_tag_page);
   ADD ("/views/empty-states", test_empty_states);
