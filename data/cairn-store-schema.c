@@ -253,6 +253,11 @@ static const char * const migrations[] = {
   "DROP INDEX todos_by_due;"
   "CREATE INDEX todos_by_date ON todos (due, due_time, position, id, list_id, done, deleted) "
   "  WHERE due IS NOT NULL AND done = 0 AND deleted = 0;",
+  /* 12 -> 13: this device's undo stack (cairn-store-undo.c, issue 15):
+   * the actions, newest last, and what each wrote and replaced, field by
+   * field (a note's or a task's typing as the text ops it made). Local
+   * only, never in changesets: rollback, rebase and rebuild leave it be. */
+  CAIRN_STORE_UNDO_TABLES_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

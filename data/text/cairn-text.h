@@ -120,6 +120,19 @@ CairnText    *cairn_text_decode_state    (GBytes              *state,
                                           const char          *client_id,
                                           GError             **error);
 
+/* ---- Undo ------------------------------------------------------------- */
+
+/* Edits this replica so as to take back what @ops did, appending the
+ * operations made to @out: every character @ops inserted that is still
+ * visible is deleted, wherever it is now, and every character @ops deleted
+ * is typed again where its tombstone is. Characters other replicas typed
+ * are never touched. Ops of @ops this document has not seen do nothing
+ * (docs/text-crdt.md, "Undo"). */
+gboolean      cairn_text_invert          (CairnText           *self,
+                                          const CairnTextOps  *ops,
+                                          CairnTextOps        *out,
+                                          GError             **error);
+
 /* ---- Operation batches -------------------------------------------------- */
 
 CairnTextOps *cairn_text_ops_new         (void);
