@@ -26,6 +26,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_views_commands,
   cairn_cli_subtask_commands,
   cairn_cli_times_commands,
+  cairn_cli_undo_commands,
   help_commands,
 };
 

@@ -90,6 +90,9 @@ cairn_undo_item_describe (const CairnUndoItem *item,
   g_autofree char *what = g_strdup_printf ("%s of %s %s", field_word (item->field),
                                            kind_word (item->kind), item->id);
 
+  if (!left && (g_str_equal (item->field, "deleted") || g_str_equal (item->field, "restored")))
+    return g_strdup_printf ("%c%s %s %s", g_ascii_toupper (kind_word (item->kind)[0]),
+                            kind_word (item->kind) + 1, item->id, item->field);
   if (!left)
     return g_strdup_printf ("%s: put back", what);
   switch (item->reason)
@@ -837,13 +840,16 @@ do_unit (Run                *run,
       Field *f = fields->pdata[0];
       gboolean del = sqlite3_value_int64 (want (run, f)) != 0;
 
-      if (!del && g_str_equal (kind, "tag"))
+      if ((!del && g_str_equal (kind, "tag")) ||
+          (del && g_str_equal (kind, "list") && g_str_equal (id, CAIRN_INBOX_ID)))
         {
           add_item (run, TRUE, tbl, id, field, CAIRN_UNDO_LEFT_FINAL, NULL);
           return TRUE;
         }
       add_event (run, intern2 (kind, del ? ".deleted" : ".restored"),
                  1, args_with_id (member, id), !del);
+      add_item (run, FALSE, tbl, id, del ? "deleted" : "restored", 0, NULL);
+      return TRUE;
     }
   else if (g_str_equal (field, "title") || g_str_equal (field, "name") ||
            g_str_equal (field, "color") || g_str_equal (field, "priority"))

@@ -34,8 +34,10 @@ typedef struct
   char            *kind;    /* "todo", "list", "note", "tag" */
   char            *id;
   char            *field;   /* "title", "done", "place", "due", "priority",
-                             * "reminder", "repeat", "deleted", "pinned",
-                             * "name", "color", "tag", "text" */
+                             * "reminder", "repeat", "pinned",
+                             * "name", "color", "tag", "text"; "deleted" or
+                             * "restored" for what undo deleted or restored
+                             * (in changed), "deleted" (in left) */
   CairnUndoReason  reason;  /* in left only */
   char            *device;  /* CHANGED: the device's name as the server
                              * gave it, or NULL when not known */
