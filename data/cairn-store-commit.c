@@ -239,6 +239,7 @@ _cairn_store_commit_batch (CairnStore              *self,
                            GPtrArray               *names,
                            GArray                  *versions,
                            GPtrArray               *args,
+                           GArray                  *refused,
                            CairnStoreInTransaction  extra,
                            gpointer                 extra_data,
                            GError                 **error)
@@ -254,12 +255,22 @@ _cairn_store_commit_batch (CairnStore              *self,
   for (guint i = 0; i < args->len; i++)
     {
       char *json = NULL;
+      g_autoptr(GError) local = NULL;
       CairnEvent *event = new_local_event (self, names->pdata[i],
                                            g_array_index (versions, guint, i),
-                                           args->pdata[i], &json, error);
+                                           args->pdata[i], &json, &local);
 
+      if (event == NULL && refused != NULL && local->domain == CAIRN_EVENT_ERROR)
+        {
+          g_debug ("Undo: left out %s: %s", (const char *) names->pdata[i], local->message);
+          g_array_append_val (refused, i);
+          continue;
+        }
       if (event == NULL)
-        return FALSE;
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       g_ptr_array_add (events, event);
       g_ptr_array_add (texts, json);
     }

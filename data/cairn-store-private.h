@@ -109,19 +109,33 @@ struct _CairnStore
   "  old," \
   "  new," \
   "  PRIMARY KEY (action_id, n)" \
+  ") WITHOUT ROWID;" \
+  "CREATE TABLE undo_text_aliases (" \
+  "  tbl TEXT NOT NULL," \
+  "  row_id TEXT NOT NULL," \
+  "  orig TEXT NOT NULL," \
+  "  copy TEXT NOT NULL," \
+  "  PRIMARY KEY (tbl, row_id, orig)" \
   ") WITHOUT ROWID;"
 gboolean      _cairn_store_undo_record     (CairnStore       *self,
                                             const CairnEvent *event,
                                             GBytes           *changeset,
                                             GError          **error);
 void          _cairn_store_undo_commit_end (CairnStore       *self);
+CairnText    *_cairn_store_load_text_any   (CairnStore       *self,
+                                            gboolean          is_note,
+                                            const char       *id,
+                                            GError          **error);
 typedef gboolean (*CairnStoreInTransaction) (CairnStore *self, gpointer data, GError **error);
 /* names: char*, versions: guint, args: JsonObject*; @extra (nullable)
- * runs inside the same transaction after them. */
+ * runs inside the same transaction after them. @refused (nullable): an
+ * event the checks refuse (CAIRN_EVENT_ERROR) is left out and its index
+ * added there, instead of failing the whole batch. */
 gboolean      _cairn_store_commit_batch    (CairnStore              *self,
                                             GPtrArray               *names,
                                             GArray                  *versions,
                                             GPtrArray               *args,
+                                            GArray                  *refused,
                                             CairnStoreInTransaction  extra,
                                             gpointer                 extra_data,
                                             GError                 **error);

@@ -519,6 +519,24 @@ field_free (gpointer data)
   g_free (f);
 }
 
+/* An event undo or redo makes, and the item that reports it. */
+typedef struct
+{
+  const char    *name;   /* interned */
+  guint          version;
+  JsonObject    *args;
+  CairnUndoItem *item;
+} Ev;
+
+static void
+ev_free (gpointer data)
+{
+  Ev *ev = data;
+
+  json_object_unref (ev->args);
+  g_free (ev);
+}
+
 /* What one undo or redo is making. */
 typedef struct
 {
@@ -526,19 +544,19 @@ typedef struct
   gboolean         redo;
   gint64           action;
   gint64           head;
-  GPtrArray       *names;     /* char* (static) */
-  GArray          *versions;  /* guint */
-  GPtrArray       *args;      /* JsonObject* */
-  GPtrArray       *first;     /* events that must come first (restores): indexes */
+  GPtrArray       *first;     /* Ev*: restorations, which come first */
+  GPtrArray       *events;    /* Ev*: the rest */
+  GPtrArray       *last;      /* Ev*: deletions, which come last */
   CairnUndoResult *result;
   GPtrArray       *texts;     /* TextRedo*: the inverse ops, stored after */
 } Run;
 
 typedef struct
 {
-  char   *tbl;
-  char   *row_id;
-  GBytes *ops;
+  char       *tbl;
+  char       *row_id;
+  GBytes     *ops;
+  GHashTable *aliases;  /* the text's aliases, with the copies just made */
 } TextRedo;
 
 static void
@@ -549,7 +567,37 @@ text_redo_free (gpointer data)
   g_free (t->tbl);
   g_free (t->row_id);
   g_bytes_unref (t->ops);
+  g_hash_table_unref (t->aliases);
   g_free (t);
+}
+
+/* Characters an undo typed again, and the ones they stand for
+ * (cairn_text_invert()), of one text. */
+static GHashTable *
+load_aliases (CairnStore  *self,
+              const char  *tbl,
+              const char  *id,
+              GError     **error)
+{
+  g_autoptr(GHashTable) aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = _cairn_store_prepare_static (self,
+      "SELECT orig, copy FROM undo_text_aliases WHERE tbl = ?1 AND row_id = ?2", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, tbl, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (aliases, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                         g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the undo history");
+      return NULL;
+    }
+  return g_steal_pointer (&aliases);
 }
 
 static sqlite3_value *
@@ -572,6 +620,36 @@ kind_of_table (const char *tbl)
 }
 
 static void
+add_event (Run        *run,
+           const char *name,
+           guint       version,
+           JsonObject *args,
+           guint       when)
+{
+  Ev *ev = g_new0 (Ev, 1);
+
+  ev->name = name;
+  ev->version = version;
+  ev->args = args;
+  g_ptr_array_add (when == 0 ? run->first : when == 2 ? run->last : run->events, ev);
+}
+
+/* The events added since the unit began are this changed item's. */
+static void
+claim_events (Run           *run,
+              CairnUndoItem *item)
+{
+  for (guint l = 0; l < 3; l++)
+    {
+      GPtrArray *events = l == 0 ? run->first : l == 1 ? run->events : run->last;
+
+      for (guint i = 0; i < events->len; i++)
+        if (((Ev *) events->pdata[i])->item == NULL)
+          ((Ev *) events->pdata[i])->item = item;
+    }
+}
+
+static CairnUndoItem *
 add_item (Run             *run,
           gboolean         left,
           const char      *tbl,
@@ -588,27 +666,9 @@ add_item (Run             *run,
   item->reason = reason;
   item->device = g_strdup (device);
   g_ptr_array_add (left ? run->result->left : run->result->changed, item);
-}
-
-static void
-add_event (Run        *run,
-           const char *name,
-           guint       version,
-           JsonObject *args,
-           gboolean    first)
-{
-  if (first)
-    {
-      g_ptr_array_insert (run->names, 0, (gpointer) name);
-      g_array_prepend_val (run->versions, version);
-      g_ptr_array_insert (run->args, 0, args);
-    }
-  else
-    {
-      g_ptr_array_add (run->names, (gpointer) name);
-      g_array_append_val (run->versions, version);
-      g_ptr_array_add (run->args, args);
-    }
+  if (!left)
+    claim_events (run, item);
+  return item;
 }
 
 /* 1 when row @id of @tbl has @value in @col, 0 when it does not (or there
@@ -815,7 +875,11 @@ do_unit (Run                *run,
   if (all_there)
     return TRUE;   /* already as it would become: nothing to do */
 
-  if (!g_str_equal (field, "deleted"))
+  /* Gone now, unless this same undo brings it back (the action deleted
+   * it, with its parent or itself, after changing it). */
+  if (!g_str_equal (field, "deleted") &&
+      !(find_field (all, "deleted") != NULL &&
+        sqlite3_value_int64 (want (run, find_field (all, "deleted"))) == 0))
     {
       int gone = is_gone (self, tbl, id, error);
 
@@ -847,7 +911,7 @@ do_unit (Run                *run,
           return TRUE;
         }
       add_event (run, intern2 (kind, del ? ".deleted" : ".restored"),
-                 1, args_with_id (member, id), !del);
+                 1, args_with_id (member, id), del ? 2 : 0);
       add_item (run, FALSE, tbl, id, del ? "deleted" : "restored", 0, NULL);
       return TRUE;
     }
@@ -868,7 +932,7 @@ do_unit (Run                *run,
           return TRUE;
         }
       json_object_set_string_member (args, col, value);
-      add_event (run, name, 1, args, FALSE);
+      add_event (run, name, 1, args, 1);
     }
   else if (g_str_equal (field, "done") || g_str_equal (field, "pinned"))
     {
@@ -876,9 +940,9 @@ do_unit (Run                *run,
 
       if (g_str_equal (field, "done"))
         add_event (run, on ? "todo.completed" : "todo.reopened", on ? 2 : 1,
-                   args_with_id (member, id), FALSE);
+                   args_with_id (member, id), 1);
       else
-        add_event (run, on ? "note.pinned" : "note.unpinned", 1, args_with_id (member, id), FALSE);
+        add_event (run, on ? "note.pinned" : "note.unpinned", 1, args_with_id (member, id), 1);
     }
   else if (g_str_equal (field, "place") && g_str_equal (kind, "list"))
     {
@@ -886,7 +950,7 @@ do_unit (Run                *run,
       JsonObject *args = args_with_id (member, id);
 
       json_object_set_string_member (args, "position", position);
-      add_event (run, "list.moved", 1, args, FALSE);
+      add_event (run, "list.moved", 1, args, 1);
     }
   else if (g_str_equal (field, "place"))
     {
@@ -910,7 +974,7 @@ do_unit (Run                *run,
         json_object_set_string_member (args, "parent_id", parent_id);
       else if (list_id != NULL)
         json_object_set_string_member (args, "list_id", list_id);
-      add_event (run, "todo.moved", 2, args, FALSE);
+      add_event (run, "todo.moved", 2, args, 1);
     }
   else if (g_str_equal (field, "due"))
     {
@@ -919,13 +983,13 @@ do_unit (Run                *run,
       JsonObject *args = args_with_id (member, id);
 
       if (due == NULL)
-        add_event (run, "todo.due_cleared", 1, args, FALSE);
+        add_event (run, "todo.due_cleared", 1, args, 1);
       else
         {
           json_object_set_string_member (args, "due", due);
           if (time != NULL)
             json_object_set_string_member (args, "time", time);
-          add_event (run, "todo.due_set", 2, args, FALSE);
+          add_event (run, "todo.due_set", 2, args, 1);
         }
     }
   else if (g_str_equal (field, "reminder"))
@@ -935,16 +999,16 @@ do_unit (Run                *run,
       JsonObject *args = args_with_id (member, id);
 
       if (at == NULL)
-        add_event (run, "todo.reminder_cleared", 1, args, FALSE);
+        add_event (run, "todo.reminder_cleared", 1, args, 1);
       else
         {
           json_object_set_string_member (args, "at", at);
-          add_event (run, "todo.reminder_set", 1, args, FALSE);
+          add_event (run, "todo.reminder_set", 1, args, 1);
           if (g_strcmp0 (dismissed, "1") == 0)
             {
               args = args_with_id (member, id);
               json_object_set_string_member (args, "at", at);
-              add_event (run, "todo.reminder_dismissed", 1, args, FALSE);
+              add_event (run, "todo.reminder_dismissed", 1, args, 1);
             }
         }
     }
@@ -954,11 +1018,11 @@ do_unit (Run                *run,
       JsonObject *args = args_with_id (member, id);
 
       if (rule == NULL)
-        add_event (run, "todo.repeat_cleared", 1, args, FALSE);
+        add_event (run, "todo.repeat_cleared", 1, args, 1);
       else
         {
           json_object_set_string_member (args, "rule", rule);
-          add_event (run, "todo.repeat_set", 1, args, FALSE);
+          add_event (run, "todo.repeat_set", 1, args, 1);
         }
     }
   else if (g_str_equal (field, "tag"))
@@ -981,7 +1045,7 @@ do_unit (Run                *run,
         }
       args = args_with_id ("todo_id", parts[0]);
       json_object_set_string_member (args, "tag_id", parts[1]);
-      add_event (run, on ? "todo.tagged" : "todo.untagged", 1, args, FALSE);
+      add_event (run, on ? "todo.tagged" : "todo.untagged", 1, args, 1);
       add_item (run, FALSE, "todos", parts[0], field, 0, NULL);
       return TRUE;
     }
@@ -1008,6 +1072,7 @@ do_text (Run         *run,
   g_autoptr(CairnText) text = NULL;
   g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GHashTable) aliases = NULL;
   TextRedo *redo;
   gboolean any = FALSE;
   int gone;
@@ -1029,17 +1094,34 @@ do_text (Run         *run,
   if (!any)
     return TRUE;
 
-  if ((gone = is_gone (self, tbl, id, error)) < 0)
+  /* Gone, unless this same undo restores it. */
+  if (find_field (all, "deleted") != NULL &&
+      sqlite3_value_int64 (want (run, find_field (all, "deleted"))) == 0)
+    gone = 0;
+  else if ((gone = is_gone (self, tbl, id, error)) < 0)
     return FALSE;
   if (gone)
     {
       add_item (run, TRUE, tbl, id, "text", CAIRN_UNDO_LEFT_DELETED, NULL);
       return TRUE;
     }
-  text = is_note ? cairn_store_load_note_text (self, id, error)
-                 : cairn_store_load_todo_notes (self, id, error);
-  if (text == NULL || !cairn_text_invert (text, ops, out, error))
+  if ((aliases = load_aliases (self, tbl, id, error)) == NULL)
     return FALSE;
+  text = _cairn_store_load_text_any (self, is_note, id, &local);
+  if (text != NULL)
+    cairn_text_invert (text, ops, aliases, out, &local);
+  /* The text cannot be edited now (this device's own ops are held until
+   * others arrive, docs/text-crdt.md): left, said so. */
+  if (g_error_matches (local, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_NOT_READY))
+    {
+      add_item (run, TRUE, tbl, id, "text", CAIRN_UNDO_LEFT_FINAL, NULL);
+      return TRUE;
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (cairn_text_ops_is_empty (out))
     {
       const char * const names[] = { "note.edited", "todo.notes_edited", NULL };
@@ -1051,11 +1133,12 @@ do_text (Run         *run,
   args = is_note ? _cairn_store_note_edit_args (id, out) : _cairn_store_todo_notes_edit_args (id, out);
   for (guint i = 0; i < args->len; i++)
     add_event (run, is_note ? "note.edited" : "todo.notes_edited", 1,
-               json_object_ref (args->pdata[i]), FALSE);
+               json_object_ref (args->pdata[i]), 1);
   redo = g_new0 (TextRedo, 1);
   redo->tbl = g_strdup (tbl);
   redo->row_id = g_strdup (id);
   redo->ops = cairn_text_ops_encode (out);
+  redo->aliases = g_steal_pointer (&aliases);
   g_ptr_array_add (run->texts, redo);
   add_item (run, FALSE, tbl, id, "text", 0, NULL);
   return TRUE;
@@ -1177,6 +1260,26 @@ finish_in_transaction (CairnStore  *self,
                          (int) g_bytes_get_size (t->ops), SQLITE_STATIC);
       if (!_cairn_store_step_done (self, stmt, error))
         return FALSE;
+      {
+        GHashTableIter iter;
+        gpointer orig, copy;
+
+        g_hash_table_iter_init (&iter, t->aliases);
+        while (g_hash_table_iter_next (&iter, &orig, &copy))
+          {
+            stmt = _cairn_store_prepare_static (self,
+                "INSERT OR IGNORE INTO undo_text_aliases (tbl, row_id, orig, copy) "
+                "VALUES (?1, ?2, ?3, ?4)", error);
+            if (stmt == NULL)
+              return FALSE;
+            sqlite3_bind_text (stmt, 1, t->tbl, -1, SQLITE_STATIC);
+            sqlite3_bind_text (stmt, 2, t->row_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text (stmt, 3, orig, -1, SQLITE_STATIC);
+            sqlite3_bind_text (stmt, 4, copy, -1, SQLITE_STATIC);
+            if (!_cairn_store_step_done (self, stmt, error))
+              return FALSE;
+          }
+      }
     }
   return TRUE;
 }
@@ -1187,12 +1290,12 @@ undo_or_redo (CairnStore  *self,
               GError     **error)
 {
   g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (field_free);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  g_autoptr(GArray) versions = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func (ev_free);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (ev_free);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (text_redo_free);
   g_autoptr(CairnUndoResult) result = g_new0 (CairnUndoResult, 1);
-  Run run = { self, redo, 0, 0, names, versions, args, NULL, result, texts };
+  g_autoptr(GPtrArray) last = g_ptr_array_new_with_free_func (ev_free);
+  Run run = { self, redo, 0, 0, first, events, last, result, texts };
   sqlite3_stmt *stmt;
   gboolean ok;
   int rc;
@@ -1299,11 +1402,47 @@ undo_or_redo (CairnStore  *self,
       }
   }
 
-  self->undo_applying = TRUE;
-  ok = _cairn_store_commit_batch (self, names, versions, args, finish_in_transaction, &run, error);
-  self->undo_applying = FALSE;
-  if (!ok)
-    return NULL;
+  /* Restorations first and deletions last (a deleted object takes no
+   * other change), the rest between. An event the store refuses (a move that would put a task
+   * under its own subtask, a tag name another tag took since) is left:
+   * it cannot be put back. */
+  {
+    g_autoptr(GPtrArray) names = g_ptr_array_new ();
+    g_autoptr(GArray) versions = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr(GPtrArray) args = g_ptr_array_new ();
+    g_autoptr(GPtrArray) all = g_ptr_array_new ();
+    g_autoptr(GArray) refused = g_array_new (FALSE, FALSE, sizeof (guint));
+
+    g_ptr_array_extend (all, first, NULL, NULL);
+    g_ptr_array_extend (all, events, NULL, NULL);
+    g_ptr_array_extend (all, last, NULL, NULL);
+    for (guint i = 0; i < all->len; i++)
+      {
+        Ev *ev = all->pdata[i];
+
+        g_ptr_array_add (names, (gpointer) ev->name);
+        g_array_append_val (versions, ev->version);
+        g_ptr_array_add (args, ev->args);
+      }
+    self->undo_applying = TRUE;
+    ok = _cairn_store_commit_batch (self, names, versions, args, refused,
+                                    finish_in_transaction, &run, error);
+    self->undo_applying = FALSE;
+    if (!ok)
+      return NULL;
+    for (guint i = 0; i < refused->len; i++)
+      {
+        CairnUndoItem *item = ((Ev *) all->pdata[g_array_index (refused, guint, i)])->item;
+        guint at;
+
+        if (item != NULL && g_ptr_array_find (result->changed, item, &at))
+          {
+            g_ptr_array_steal_index (result->changed, at);
+            item->reason = CAIRN_UNDO_LEFT_FINAL;
+            g_ptr_array_add (result->left, item);
+          }
+      }
+  }
   return g_steal_pointer (&result);
 }
 

@@ -36,6 +36,8 @@
 #include "cairn-text.h"
 #include "sim-subtasks.h"
 #include "sim-times.h"
+#include "sim-undo.h"
+#include "cairn-store-undo.h"
 #include "sim-search.h"
 #include "cairn-test-util.h"
 
@@ -1072,7 +1074,14 @@ client_edit (Sim       *sim,
   gint64 first_seq = next_client_seq (c);
 
   sim->n_ops++;
-  if (chance (sim, 0.15))
+  if (chance (sim, 0.05))
+    {
+      /* Undo or redo of this device's own last action (issue 15): new
+       * events, checked like every other by the oracles below. */
+      g_autoptr(CairnUndoResult) undone = chance (sim, 0.7) ? cairn_store_undo (c->store, &error)
+                                                            : cairn_store_redo (c->store, &error);
+    }
+  else if (chance (sim, 0.15))
     client_tag_edit (sim, c, &error);
   else if (chance (sim, 0.12))
     client_times_edit (sim, c, &error);
@@ -2117,6 +2126,10 @@ main (int argc, char *argv[])
     g_log_set_handler ("cairn-sync-core", G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
 
   g_test_add_func ("/sim/seeds", test_seeds);
+  /* Undo on one device without concurrent edits gives back the state
+   * byte for byte (sim-undo.c). */
+  if (g_getenv ("CAIRN_SIM_SEED") == NULL)
+    g_test_add_func ("/sim/undo-single-device", sim_undo_test_single_device);
   if (g_getenv ("CAIRN_SIM_SEED") == NULL)
     g_test_add_func ("/sim/regressions", test_regressions);
 
