@@ -377,13 +377,14 @@ _cairn_store_undo_record (CairnStore        *self,
   gconstpointer data;
   int rc;
   gboolean ok = TRUE;
+  /* An event that changed nothing (a title set to what it is) is no
+   * action: the action is made with its first field. */
+  gboolean made = FALSE;
 
   if (self->undo_applying)
     return TRUE;
   if (_cairn_store_is_text_event (event->name))
     return record_text (self, event, error);
-  if (!ensure_action (self, event, NULL, error))
-    return FALSE;
 
   data = changeset != NULL ? g_bytes_get_data (changeset, &size) : NULL;
   if (size == 0)
@@ -425,7 +426,8 @@ _cairn_store_undo_record (CairnStore        *self,
               if ((rc = sqlite3changeset_new (iter, (int) i, &nv)) != SQLITE_OK)
                 break;
               if (nv != NULL && sqlite3_value_int64 (nv) != (has_deleted ? 1 : 0))
-                ok = insert_field (self, table, pk, col, NULL, nv, has_deleted ? 1 : 0, error);
+                ok = (made || (made = ensure_action (self, event, NULL, error))) &&
+                     insert_field (self, table, pk, col, NULL, nv, has_deleted ? 1 : 0, error);
             }
         }
       else if (op == SQLITE_UPDATE)
@@ -438,7 +440,8 @@ _cairn_store_undo_record (CairnStore        *self,
                   (rc = sqlite3changeset_old (iter, (int) i, &ov)) != SQLITE_OK)
                 break;
               if (nv != NULL && ov != NULL)
-                ok = insert_field (self, table, pk, cols->pdata[i], ov, nv, 0, error);
+                ok = (made || (made = ensure_action (self, event, NULL, error))) &&
+                     insert_field (self, table, pk, cols->pdata[i], ov, nv, 0, error);
             }
         }
     }
@@ -872,12 +875,10 @@ do_unit (Run                *run,
         return FALSE;
       all_there = all_there && t;
     }
-  if (all_there)
-    return TRUE;   /* already as it would become: nothing to do */
 
   /* Gone now, unless this same undo brings it back (the action deleted
    * it, with its parent or itself, after changing it). */
-  if (!g_str_equal (field, "deleted") &&
+  if (!g_str_equal (field, "deleted") && !g_str_equal (field, "tag") &&
       !(find_field (all, "deleted") != NULL &&
         sqlite3_value_int64 (want (run, find_field (all, "deleted"))) == 0))
     {
@@ -891,6 +892,10 @@ do_unit (Run                *run,
           return TRUE;
         }
     }
+
+  if (all_there)
+    return TRUE;   /* already as it would become: nothing to do */
+
   if (!all_hold)
     {
       g_autofree char *device = find_changer (run, id, names);
@@ -1226,6 +1231,22 @@ finish_in_transaction (CairnStore  *self,
   Run *run = data;
   sqlite3_stmt *stmt;
 
+  /* An undo or redo that could put nothing back forgets the action: the
+   * next one goes to the action before (after) it. */
+  if (run->result->changed->len == 0)
+    {
+      if ((stmt = _cairn_store_prepare_static (self, "DELETE FROM undo_fields WHERE action_id = ?1",
+                                               error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, run->action);
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+      stmt = _cairn_store_prepare_static (self, "DELETE FROM undo_actions WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, run->action);
+      return _cairn_store_step_done (self, stmt, error);
+    }
   stmt = _cairn_store_prepare_static (self, "UPDATE undo_actions SET undone = ?2 WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
@@ -1462,4 +1483,25 @@ cairn_store_redo (CairnStore  *self,
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   return undo_or_redo (self, TRUE, error);
+}
+
+gboolean
+cairn_store_undo_top_is (CairnStore *self,
+                         const char *object_id)
+{
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  stmt = _cairn_store_prepare_static (self,
+      "SELECT EXISTS (SELECT 1 FROM undo_fields WHERE row_id = ?1 AND action_id = "
+      "(SELECT id FROM undo_actions WHERE undone = 0 ORDER BY id DESC LIMIT 1))", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, object_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    found = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  return found;
 }

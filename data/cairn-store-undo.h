@@ -71,9 +71,15 @@ void             cairn_store_break_typing  (CairnStore *self);
 guint            cairn_store_get_n_undo    (CairnStore *self);
 guint            cairn_store_get_n_redo    (CairnStore *self);
 
+/* Whether the newest action not undone changed @object_id (a deletion's
+ * Undo toast undoes it only then). */
+gboolean         cairn_store_undo_top_is   (CairnStore *self,
+                                            const char *object_id);
+
 /* Undoes the newest action not undone / redoes the oldest undone one, as
  * one commit. NULL with CAIRN_STORE_ERROR_NOT_FOUND when there is nothing
- * to undo / redo. */
+ * to undo / redo. An undo (redo) that puts nothing back (all left) forgets
+ * the action. */
 CairnUndoResult *cairn_store_undo          (CairnStore  *self,
                                             GError     **error);
 CairnUndoResult *cairn_store_redo          (CairnStore  *self,
