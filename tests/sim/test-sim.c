@@ -149,6 +149,11 @@ typedef struct
   GPtrArray       *inserts;        /* TextInsert */
   GHashTable      *char_insert;    /* gunichar -> TextInsert */
   GHashTable      *char_deletes;   /* gunichar -> GPtrArray of "client_id/client_seq" */
+  /* Texts an undo or redo changed (note id, "todo:" + todo id): undo
+   * types copies of deleted characters and deletes typed ones, which the
+   * text intents below do not model; the store's tests (test-store-undo)
+   * and the single-device property check it instead. */
+  GHashTable      *undone_texts;
   gunichar         next_char;
 } Sim;
 
@@ -1080,6 +1085,16 @@ client_edit (Sim       *sim,
        * events, checked like every other by the oracles below. */
       g_autoptr(CairnUndoResult) undone = chance (sim, 0.7) ? cairn_store_undo (c->store, &error)
                                                             : cairn_store_redo (c->store, &error);
+
+      for (guint i = 0; undone != NULL && i < undone->changed->len; i++)
+        {
+          CairnUndoItem *item = undone->changed->pdata[i];
+
+          if (g_str_equal (item->field, "text"))
+            g_hash_table_add (sim->undone_texts,
+                              g_str_equal (item->kind, "todo") ? g_strconcat ("todo:", item->id, NULL)
+                                                               : g_strdup (item->id));
+        }
     }
   else if (chance (sim, 0.15))
     client_tag_edit (sim, c, &error);
@@ -1520,7 +1535,8 @@ check_text_intents (Sim        *sim,
       span[0] = G_MAXINT64;
       span[1] = -1;
       g_hash_table_insert (spans, GUINT_TO_POINTER (ti->id), span);
-      if (!g_hash_table_contains (in_log, ti->event))
+      if (!g_hash_table_contains (in_log, ti->event) ||
+          g_hash_table_contains (sim->undone_texts, ti->note_id))
         continue;
       where = g_hash_table_lookup (bodies, ti->note_id);
       if (where == NULL)
@@ -1928,6 +1944,7 @@ run_seed (guint32  seed,
   sim.inserts = g_ptr_array_new_with_free_func ((GDestroyNotify) text_insert_free);
   sim.char_insert = g_hash_table_new (NULL, NULL);
   sim.char_deletes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  sim.undone_texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sim.next_char = 0x4E00;
 
   server_open (&sim);
@@ -2032,6 +2049,7 @@ run_seed (guint32  seed,
   g_hash_table_unref (sim.field_intents);
   g_hash_table_unref (sim.char_insert);
   g_hash_table_unref (sim.char_deletes);
+  g_hash_table_unref (sim.undone_texts);
   g_ptr_array_unref (sim.inserts);
   return g_steal_pointer (&failure);
 }
