@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cairn-note-buffer.h"
+#include "cairn-store-undo.h"
 
 struct _CairnNoteBuffer
 {
@@ -21,6 +22,10 @@ struct _CairnNoteBuffer
   char         *visible;    /* cached get_text of text, NULL until asked for */
   guint         flush_delay;
   guint         flush_source;
+  /* Where the last local edit ended (code points), for the store's undo:
+   * an edit elsewhere is a cursor jump, which ends the typing action. */
+  gboolean      has_edit_end;
+  gsize         edit_end;
   gulong        changed_handler;
   gboolean      flushing;
   gboolean      save_failing;  /* the last commit of unflushed edits failed */
@@ -233,6 +238,25 @@ cairn_note_buffer_has_unflushed (CairnNoteBuffer *self)
   return !cairn_text_ops_is_empty (self->unflushed);
 }
 
+/* Before a local edit at @pos (deleting @del code points): after a cursor
+ * jump the typing so far is committed as one undo action and the next
+ * starts another (cairn_store_break_typing()). */
+static void
+check_cursor_jump (CairnNoteBuffer *self,
+                   gsize            pos,
+                   gsize            del)
+{
+  if (self->has_edit_end && pos != self->edit_end && pos + del != self->edit_end)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* A failure is tried again by the timeout, as always. */
+      if (!cairn_note_buffer_flush (self, &error))
+        g_debug ("Cannot save before a cursor jump: %s", error->message);
+      cairn_store_break_typing (self->store);
+    }
+}
+
 gboolean
 cairn_note_buffer_insert (CairnNoteBuffer  *self,
                           gsize             pos,
@@ -242,11 +266,14 @@ cairn_note_buffer_insert (CairnNoteBuffer  *self,
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
+  check_cursor_jump (self, pos, 0);
   if (!cairn_text_insert (self->text, pos, utf8, len, self->unflushed, error))
     {
       refresh_editable (self);
       return FALSE;
     }
+  self->has_edit_end = TRUE;
+  self->edit_end = pos + (gsize) g_utf8_strlen (utf8, len);
   refresh_visible (self);
   schedule_flush (self);
   return TRUE;
@@ -260,6 +287,8 @@ cairn_note_buffer_delete (CairnNoteBuffer  *self,
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
+  if (len > 0)
+    check_cursor_jump (self, pos, len);
   if (!cairn_text_delete (self->text, pos, len, self->unflushed, error))
     {
       refresh_editable (self);
@@ -267,6 +296,8 @@ cairn_note_buffer_delete (CairnNoteBuffer  *self,
     }
   if (len > 0)
     {
+      self->has_edit_end = TRUE;
+      self->edit_end = pos;
       refresh_visible (self);
       schedule_flush (self);
     }

@@ -10,6 +10,7 @@
 
 #include "store-test-util.h"
 #include "cairn-store-undo.h"
+#include "cairn-note-buffer.h"
 
 #define HISTORY "h1"
 
@@ -430,6 +431,34 @@ test_typing_groups (void)
   g_assert_cmpstr (body, ==, "");
 }
 
+/* The editor's buffer: a cursor jump ends the typing action. */
+static void
+test_cursor_jump (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Diary", &error);
+  g_autoptr(CairnNoteBuffer) buffer = cairn_note_buffer_new (ts->store, id, &error);
+  g_autofree char *body = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_note_buffer_insert (buffer, 0, "abc", -1, &error));
+  g_assert_true (cairn_note_buffer_insert (buffer, 3, "d", -1, &error));
+  g_assert_true (cairn_note_buffer_delete (buffer, 3, 1, &error));   /* backspace */
+  g_assert_true (cairn_note_buffer_insert (buffer, 3, "e", -1, &error));
+  g_assert_true (cairn_note_buffer_insert (buffer, 0, "X", -1, &error));   /* a jump */
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_store_get_n_undo (ts->store), ==, 3);   /* create, "abce", "X" */
+  cairn_undo_result_free (undo_ok (ts->store, FALSE));
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, "abce");
+  g_clear_pointer (&body, g_free);
+  cairn_undo_result_free (undo_ok (ts->store, FALSE));
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,5 +472,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store-undo/move-deleted-list", test_move_deleted_list);
   g_test_add_func ("/store-undo/typing", test_typing);
   g_test_add_func ("/store-undo/typing-groups", test_typing_groups);
+  g_test_add_func ("/store-undo/cursor-jump", test_cursor_jump);
   return g_test_run ();
 }
