@@ -26,6 +26,7 @@ struct _CairnNoteBuffer
    * an edit elsewhere is a cursor jump, which ends the typing action. */
   gboolean      has_edit_end;
   gsize         edit_end;
+  gboolean      break_at_flush;
   gulong        changed_handler;
   gboolean      flushing;
   gboolean      save_failing;  /* the last commit of unflushed edits failed */
@@ -201,6 +202,9 @@ cairn_note_buffer_flush (CairnNoteBuffer  *self,
   g_clear_handle_id (&self->flush_source, g_source_remove);
   if (cairn_text_ops_is_empty (self->unflushed))
     return TRUE;
+  if (self->break_at_flush)
+    cairn_store_break_typing (self->store);
+  self->break_at_flush = FALSE;
   /* Our own commit changes nothing we do not already show. */
   self->flushing = TRUE;
   if (self->for_todo)
@@ -239,22 +243,21 @@ cairn_note_buffer_has_unflushed (CairnNoteBuffer *self)
 }
 
 /* Before a local edit at @pos (deleting @del code points): after a cursor
- * jump the typing so far is committed as one undo action and the next
- * starts another (cairn_store_break_typing()). */
+ * jump the typing that follows starts a new undo action
+ * (cairn_store_break_typing()). */
 static void
 check_cursor_jump (CairnNoteBuffer *self,
                    gsize            pos,
                    gsize            del)
 {
-  if (self->has_edit_end && pos != self->edit_end && pos + del != self->edit_end)
-    {
-      g_autoptr(GError) error = NULL;
-
-      /* A failure is tried again by the timeout, as always. */
-      if (!cairn_note_buffer_flush (self, &error))
-        g_debug ("Cannot save before a cursor jump: %s", error->message);
-      cairn_store_break_typing (self->store);
-    }
+  if (!self->has_edit_end || pos == self->edit_end || pos + del == self->edit_end)
+    return;
+  /* Nothing is committed while a burst goes on: a jump inside one makes
+   * that burst an action of its own, from its start. */
+  if (cairn_text_ops_is_empty (self->unflushed))
+    cairn_store_break_typing (self->store);
+  else
+    self->break_at_flush = TRUE;
 }
 
 gboolean

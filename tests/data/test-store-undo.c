@@ -431,7 +431,8 @@ test_typing_groups (void)
   g_assert_cmpstr (body, ==, "");
 }
 
-/* The editor's buffer: a cursor jump ends the typing action. */
+/* The editor's buffer: a cursor jump ends the typing action (the next
+ * burst is another action, even within the store's typing pause). */
 static void
 test_cursor_jump (void)
 {
@@ -446,6 +447,7 @@ test_cursor_jump (void)
   g_assert_true (cairn_note_buffer_insert (buffer, 3, "d", -1, &error));
   g_assert_true (cairn_note_buffer_delete (buffer, 3, 1, &error));   /* backspace */
   g_assert_true (cairn_note_buffer_insert (buffer, 3, "e", -1, &error));
+  g_assert_true (cairn_note_buffer_flush (buffer, &error));   /* the burst's pause */
   g_assert_true (cairn_note_buffer_insert (buffer, 0, "X", -1, &error));   /* a jump */
   g_assert_true (cairn_note_buffer_flush (buffer, &error));
   g_assert_no_error (error);
