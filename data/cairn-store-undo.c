@@ -1361,9 +1361,18 @@ undo_or_redo (CairnStore  *self,
   sqlite3_bind_int64 (stmt, 1, run.action);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      Field *f = g_new0 (Field, 1);
+      const char *tbl = (const char *) sqlite3_column_text (stmt, 0);
+      const char *col = (const char *) sqlite3_column_text (stmt, 2);
+      gboolean has_deleted;
+      Field *f;
 
-      f->tbl = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      /* Table and column names go into SQL text: only the state tables
+       * undo knows, and plain column names. */
+      if (tbl == NULL || col == NULL || !known_table (tbl, &has_deleted) ||
+          strspn (col, "abcdefghijklmnopqrstuvwxyz_") != strlen (col))
+        continue;
+      f = g_new0 (Field, 1);
+      f->tbl = g_strdup (tbl);
       f->row_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
       f->col = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       f->old = sqlite3_value_dup (sqlite3_column_value (stmt, 3));
