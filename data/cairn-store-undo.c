@@ -252,6 +252,7 @@ ensure_action (CairnStore        *self,
 {
   sqlite3_stmt *stmt;
   gint64 top = 0;
+  gboolean top_undone = FALSE;
 
   if (self->undo_action != 0)
     {
@@ -275,6 +276,9 @@ ensure_action (CairnStore        *self,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       top = sqlite3_column_int64 (stmt, 0);
+      /* The undone actions are always the newest ones (undo takes the
+       * newest not undone): any, and the newest is. */
+      top_undone = sqlite3_column_int (stmt, 1) != 0;
       if (kind != NULL && !self->undo_break &&
           sqlite3_column_int (stmt, 1) == 0 &&
           g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), kind) == 0 &&
@@ -288,23 +292,35 @@ ensure_action (CairnStore        *self,
     }
   sqlite3_reset (stmt);
 
-  /* A new action: what could be redone goes, and the oldest beyond the
-   * limit. */
+  /* A new action: what could be redone goes, and every 32nd action
+   * the oldest beyond the limit (so the stack holds at least
+   * CAIRN_UNDO_MAX_ACTIONS, and most commits run neither). */
   self->undo_break = FALSE;
   self->undo_action = top + 1;
-  if ((stmt = _cairn_store_prepare_static (self,
-          "DELETE FROM undo_fields WHERE action_id IN "
-          "(SELECT id FROM undo_actions WHERE undone) OR action_id <= ?1", error)) == NULL)
+  if (top_undone &&
+      ((stmt = _cairn_store_prepare_static (self,
+           "DELETE FROM undo_fields WHERE action_id IN "
+           "(SELECT id FROM undo_actions WHERE undone)", error)) == NULL ||
+       !_cairn_store_step_done (self, stmt, error) ||
+       (stmt = _cairn_store_prepare_static (self,
+           "DELETE FROM undo_actions WHERE undone", error)) == NULL ||
+       !_cairn_store_step_done (self, stmt, error)))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, self->undo_action - CAIRN_UNDO_MAX_ACTIONS);
-  if (!_cairn_store_step_done (self, stmt, error))
-    return FALSE;
-  if ((stmt = _cairn_store_prepare_static (self,
-          "DELETE FROM undo_actions WHERE undone OR id <= ?1", error)) == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, self->undo_action - CAIRN_UNDO_MAX_ACTIONS);
-  if (!_cairn_store_step_done (self, stmt, error))
-    return FALSE;
+  if (self->undo_action % 32 == 0)
+    {
+      if ((stmt = _cairn_store_prepare_static (self,
+              "DELETE FROM undo_fields WHERE action_id <= ?1", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, self->undo_action - CAIRN_UNDO_MAX_ACTIONS);
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+      if ((stmt = _cairn_store_prepare_static (self,
+              "DELETE FROM undo_actions WHERE id <= ?1", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, self->undo_action - CAIRN_UNDO_MAX_ACTIONS);
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+    }
   return ensure_action (self, event, kind, error);
 }
 

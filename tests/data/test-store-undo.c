@@ -461,6 +461,31 @@ test_cursor_jump (void)
   g_assert_cmpstr (body, ==, "");
 }
 
+/* The stack keeps at least CAIRN_UNDO_MAX_ACTIONS actions, and forgets
+ * older ones. */
+static void
+test_limit (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = new_todo (ts->store, "t");
+  g_autofree char *t = NULL;
+  guint n = CAIRN_UNDO_MAX_ACTIONS + 40;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("t%u", i);
+      g_assert_true (cairn_store_rename_todo (ts->store, id, title, &error));
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (cairn_store_get_n_undo (ts->store), >=, CAIRN_UNDO_MAX_ACTIONS);
+  g_assert_cmpuint (cairn_store_get_n_undo (ts->store), <, n);
+  for (guint i = 0; i < CAIRN_UNDO_MAX_ACTIONS; i++)
+    cairn_undo_result_free (undo_ok (ts->store, FALSE));
+  t = test_query_text (ts->store, "SELECT title FROM todos");
+  g_assert_cmpstr (t, ==, "t39");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -475,5 +500,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store-undo/typing", test_typing);
   g_test_add_func ("/store-undo/typing-groups", test_typing_groups);
   g_test_add_func ("/store-undo/cursor-jump", test_cursor_jump);
+  g_test_add_func ("/store-undo/limit", test_limit);
   return g_test_run ();
 }
