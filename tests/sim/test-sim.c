@@ -1551,7 +1551,9 @@ check_text_intents (Sim        *sim,
             body = cairn_store_dup_todo_notes (replica, ti->note_id + strlen ("todo:"), &error);
           else
             {
-              g_autoptr(CairnText) text = cairn_store_load_note_text (replica, ti->note_id, &error);
+              /* Deleted notes too (an undo of a note's creation deletes
+               * it; a deleted note keeps merging typing). */
+              g_autoptr(CairnText) text = _cairn_store_load_text_any (replica, TRUE, ti->note_id, &error);
 
               if (text != NULL)
                 body = cairn_text_get_text (text, NULL);
