@@ -114,6 +114,8 @@ extern const CairnCliCommand cairn_cli_tags_commands[];
  * when there is none (cairn-cli-tags.c). */
 char *cairn_cli_ensure_tag (CairnStore *store, const char *name, GError **error);
 extern const CairnCliCommand cairn_cli_subtask_commands[];
+/* Undo and redo (cairn-cli-undo.c). */
+extern const CairnCliCommand cairn_cli_undo_commands[];
 
 /* Due times, reminders and repeats (cairn-cli-times.c). */
 extern const CairnCliCommand cairn_cli_times_commands[];

@@ -29,6 +29,7 @@ static const CairnCliCommand *command_tables[] = {
   cairn_cli_history_commands,
   cairn_cli_hash_commands,
   cairn_cli_snapshot_commands,
+  cairn_cli_undo_commands,
   help_commands,
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cairn-note-buffer.h"
+#include "cairn-store-undo.h"
 
 struct _CairnNoteBuffer
 {
@@ -21,6 +22,11 @@ struct _CairnNoteBuffer
   char         *visible;    /* cached get_text of text, NULL until asked for */
   guint         flush_delay;
   guint         flush_source;
+  /* Where the last local edit ended (code points), for the store's undo:
+   * an edit elsewhere is a cursor jump, which ends the typing action. */
+  gboolean      has_edit_end;
+  gsize         edit_end;
+  gboolean      break_at_flush;
   gulong        changed_handler;
   gboolean      flushing;
   gboolean      save_failing;  /* the last commit of unflushed edits failed */
@@ -196,6 +202,9 @@ cairn_note_buffer_flush (CairnNoteBuffer  *self,
   g_clear_handle_id (&self->flush_source, g_source_remove);
   if (cairn_text_ops_is_empty (self->unflushed))
     return TRUE;
+  if (self->break_at_flush)
+    cairn_store_break_typing (self->store);
+  self->break_at_flush = FALSE;
   /* Our own commit changes nothing we do not already show. */
   self->flushing = TRUE;
   if (self->for_todo)
@@ -233,6 +242,24 @@ cairn_note_buffer_has_unflushed (CairnNoteBuffer *self)
   return !cairn_text_ops_is_empty (self->unflushed);
 }
 
+/* Before a local edit at @pos (deleting @del code points): after a cursor
+ * jump the typing that follows starts a new undo action
+ * (cairn_store_break_typing()). */
+static void
+check_cursor_jump (CairnNoteBuffer *self,
+                   gsize            pos,
+                   gsize            del)
+{
+  if (!self->has_edit_end || pos == self->edit_end || pos + del == self->edit_end)
+    return;
+  /* Nothing is committed while a burst goes on: a jump inside one makes
+   * that burst an action of its own, from its start. */
+  if (cairn_text_ops_is_empty (self->unflushed))
+    cairn_store_break_typing (self->store);
+  else
+    self->break_at_flush = TRUE;
+}
+
 gboolean
 cairn_note_buffer_insert (CairnNoteBuffer  *self,
                           gsize             pos,
@@ -242,11 +269,14 @@ cairn_note_buffer_insert (CairnNoteBuffer  *self,
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
+  check_cursor_jump (self, pos, 0);
   if (!cairn_text_insert (self->text, pos, utf8, len, self->unflushed, error))
     {
       refresh_editable (self);
       return FALSE;
     }
+  self->has_edit_end = TRUE;
+  self->edit_end = pos + (gsize) g_utf8_strlen (utf8, len);
   refresh_visible (self);
   schedule_flush (self);
   return TRUE;
@@ -260,6 +290,8 @@ cairn_note_buffer_delete (CairnNoteBuffer  *self,
 {
   g_return_val_if_fail (CAIRN_IS_NOTE_BUFFER (self), FALSE);
 
+  if (len > 0)
+    check_cursor_jump (self, pos, len);
   if (!cairn_text_delete (self->text, pos, len, self->unflushed, error))
     {
       refresh_editable (self);
@@ -267,6 +299,8 @@ cairn_note_buffer_delete (CairnNoteBuffer  *self,
     }
   if (len > 0)
     {
+      self->has_edit_end = TRUE;
+      self->edit_end = pos;
       refresh_visible (self);
       schedule_flush (self);
     }

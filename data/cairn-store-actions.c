@@ -934,5 +934,13 @@ cairn_store_ensure_inbox (CairnStore  *self,
   args = args_new ("list_id", CAIRN_INBOX_ID);
   json_object_set_string_member (args, "title", CAIRN_INBOX_TITLE);
   json_object_set_string_member (args, "position", position);
-  return commit_args (self, "list.created", args, error);
+  /* Not a person's action: not on the undo stack (cairn-store-undo.c). */
+  {
+    gboolean was = self->undo_applying, ok;
+
+    self->undo_applying = TRUE;
+    ok = commit_args (self, "list.created", args, error);
+    self->undo_applying = was;
+    return ok;
+  }
 }

@@ -131,6 +131,8 @@ commit_in_transaction (CairnStore    *self,
     }
   if (!_cairn_store_step_done (self, stmt, error))
     return FALSE;
+  if (!_cairn_store_undo_record (self, event, changeset, error))
+    return FALSE;
 
   /* meta.next_client_seq is not written here (one page less per change):
    * the outbox and the log already say which numbers are used, and
@@ -169,8 +171,10 @@ cairn_store_commit (CairnStore  *self,
     {
       if (self->in_transaction)
         _cairn_store_rollback (self);
+      _cairn_store_undo_commit_end (self);
       return NULL;
     }
+  _cairn_store_undo_commit_end (self);
 
   _cairn_store_notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
@@ -211,9 +215,77 @@ _cairn_store_commit_several (CairnStore  *self,
     if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
       {
         _cairn_store_rollback (self);
+        _cairn_store_undo_commit_end (self);
         return FALSE;
       }
   if (!_cairn_store_end (self, error))
+    {
+      if (self->in_transaction)
+        _cairn_store_rollback (self);
+      _cairn_store_undo_commit_end (self);
+      return FALSE;
+    }
+  _cairn_store_undo_commit_end (self);
+
+  _cairn_store_notify_cursor (self, old_head, old_pending);
+  _cairn_store_emit_changed (self, changes);
+  return TRUE;
+}
+
+/* Undo and redo (cairn-store-undo.c): events of several names in one
+ * transaction, each checked before anything is written. */
+gboolean
+_cairn_store_commit_batch (CairnStore              *self,
+                           GPtrArray               *names,
+                           GArray                  *versions,
+                           GPtrArray               *args,
+                           GArray                  *refused,
+                           CairnStoreInTransaction  extra,
+                           gpointer                 extra_data,
+                           GError                 **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CairnChanges) changes = NULL;
+  gint64 old_head = self->head;
+  guint old_pending = self->pending_count;
+
+  g_assert (!self->in_transaction);
+
+  for (guint i = 0; i < args->len; i++)
+    {
+      char *json = NULL;
+      g_autoptr(GError) local = NULL;
+      CairnEvent *event = new_local_event (self, names->pdata[i],
+                                           g_array_index (versions, guint, i),
+                                           args->pdata[i], &json, &local);
+
+      if (event == NULL && refused != NULL && local->domain == CAIRN_EVENT_ERROR)
+        {
+          g_debug ("Undo: left out %s: %s", (const char *) names->pdata[i], local->message);
+          g_array_append_val (refused, i);
+          continue;
+        }
+      if (event == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  changes = _cairn_changes_new ();
+
+  if (!_cairn_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < events->len; i++)
+    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
+      {
+        _cairn_store_rollback (self);
+        return FALSE;
+      }
+  if ((extra != NULL && !extra (self, extra_data, error)) ||
+      !_cairn_store_end (self, error))
     {
       if (self->in_transaction)
         _cairn_store_rollback (self);
@@ -228,9 +300,9 @@ _cairn_store_commit_several (CairnStore  *self,
 /* ---- several local events of any kinds in one commit (issue 15) ---- */
 
 gboolean
-_cairn_store_commit_batch (CairnStore  *self,
-                           GPtrArray   *batch,
-                           GError     **error)
+_cairn_store_commit_events (CairnStore  *self,
+                            GPtrArray   *batch,
+                            GError     **error)
 {
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
@@ -262,14 +334,18 @@ _cairn_store_commit_batch (CairnStore  *self,
     if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
       {
         _cairn_store_rollback (self);
+        _cairn_store_undo_commit_end (self);
         return FALSE;
       }
   if (!_cairn_store_end (self, error))
     {
       if (self->in_transaction)
         _cairn_store_rollback (self);
+      _cairn_store_undo_commit_end (self);
       return FALSE;
     }
+  /* One action on the undo stack (a revert is undone as a whole). */
+  _cairn_store_undo_commit_end (self);
 
   _cairn_store_notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);

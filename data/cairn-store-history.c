@@ -1156,7 +1156,7 @@ cairn_store_revert_object (CairnStore  *self,
       goto out;
     }
   if (!revert_events (&w, object_id, batch, error) ||
-      !_cairn_store_commit_batch (self, batch, error))
+      !_cairn_store_commit_events (self, batch, error))
     goto out;
   if (out_n_events != NULL)
     *out_n_events = batch->len;

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 13
+#define CAIRN_STORE_SCHEMA_VERSION 14
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -76,7 +76,70 @@ struct _CairnStore
    * cairn_store_sync_to_disk() made durable. */
   guint64      n_commits;
   guint64      n_commits_synced;
+
+  /* Undo (cairn-store-undo.c): the action commits are recorded into now
+   * (0: each commit makes its own), begin_action's nesting, whether undo
+   * or redo is committing (not recorded), whether the next typing starts
+   * a new action, and each state table's column names. */
+  gint64       undo_action;
+  guint        undo_depth;
+  gboolean     undo_applying;
+  gboolean     undo_break;
+  GHashTable  *undo_columns;
 };
+
+/* Undo (cairn-store-undo.c; issue 15). The tables of schema 14; the
+ * record of one local event, inside its commit's transaction; the end of
+ * a commit (its action is complete unless begin_action groups); and a
+ * commit of several events of any names, as undo and redo make. */
+#define CAIRN_STORE_UNDO_TABLES_SQL \
+  "CREATE TABLE undo_actions (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  undone INTEGER NOT NULL DEFAULT 0," \
+  "  kind TEXT," \
+  "  head INTEGER NOT NULL," \
+  "  created_at INTEGER NOT NULL," \
+  "  last_at INTEGER NOT NULL" \
+  ");" \
+  "CREATE TABLE undo_fields (" \
+  "  action_id INTEGER NOT NULL," \
+  "  n INTEGER NOT NULL," \
+  "  tbl TEXT NOT NULL," \
+  "  row_id TEXT NOT NULL," \
+  "  col TEXT NOT NULL," \
+  "  old," \
+  "  new," \
+  "  PRIMARY KEY (action_id, n)" \
+  ") WITHOUT ROWID;" \
+  "CREATE TABLE undo_text_aliases (" \
+  "  tbl TEXT NOT NULL," \
+  "  row_id TEXT NOT NULL," \
+  "  orig TEXT NOT NULL," \
+  "  copy TEXT NOT NULL," \
+  "  PRIMARY KEY (tbl, row_id, orig)" \
+  ") WITHOUT ROWID;"
+gboolean      _cairn_store_undo_record     (CairnStore       *self,
+                                            const CairnEvent *event,
+                                            GBytes           *changeset,
+                                            GError          **error);
+void          _cairn_store_undo_commit_end (CairnStore       *self);
+CairnText    *_cairn_store_load_text_any   (CairnStore       *self,
+                                            gboolean          is_note,
+                                            const char       *id,
+                                            GError          **error);
+typedef gboolean (*CairnStoreInTransaction) (CairnStore *self, gpointer data, GError **error);
+/* names: char*, versions: guint, args: JsonObject*; @extra (nullable)
+ * runs inside the same transaction after them. @refused (nullable): an
+ * event the checks refuse (CAIRN_EVENT_ERROR) is left out and its index
+ * added there, instead of failing the whole batch. */
+gboolean      _cairn_store_commit_batch    (CairnStore              *self,
+                                            GPtrArray               *names,
+                                            GArray                  *versions,
+                                            GPtrArray               *args,
+                                            GArray                  *refused,
+                                            CairnStoreInTransaction  extra,
+                                            gpointer                 extra_data,
+                                            GError                 **error);
 
 /* Errors */
 void          _cairn_store_set_error       (CairnStore   *self,
@@ -242,8 +305,9 @@ gboolean      _cairn_store_commit_several      (CairnStore       *self,
 
 /* Commits @batch (CairnEvent*, made with cairn_event_new(): name, version
  * and args only) as local events in one transaction, in order, with one
- * ::changed: all or none, each checked first (issue 15: a revert). */
-gboolean      _cairn_store_commit_batch        (CairnStore       *self,
+ * ::changed: all or none, each checked first, and one action on the undo
+ * stack (issue 15: a revert). */
+gboolean      _cairn_store_commit_events       (CairnStore       *self,
                                                 GPtrArray        *batch,
                                                 GError          **error);
 

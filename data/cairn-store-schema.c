@@ -265,6 +265,11 @@ static const char * const migrations[] = {
   "  seq INTEGER NOT NULL"
   ");"
   CAIRN_HISTORY_INDEX_SQL,
+  /* 13 -> 14: this device's undo stack (cairn-store-undo.c, issue 15):
+   * the actions, newest last, and what each wrote and replaced, field by
+   * field (a note's or a task's typing as the text ops it made). Local
+   * only, never in changesets: rollback, rebase and rebuild leave it be. */
+  CAIRN_STORE_UNDO_TABLES_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

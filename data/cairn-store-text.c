@@ -1280,3 +1280,28 @@ _cairn_store_compact_texts (CairnStore  *self,
   return compact_kind (self, &note_kind, "SELECT DISTINCT note_id FROM note_body_ops", error) &&
          compact_kind (self, &todo_kind, "SELECT DISTINCT todo_id FROM todo_note_ops", error);
 }
+
+/* ---- Undo (cairn-store-undo.c) ---- */
+
+/* The text of a note or a todo's notes, deleted or not, as this device's
+ * replica: undo computes its inverse ops before the same commit restores
+ * the object (edits of a deleted object merge, docs/events.md). */
+CairnText *
+_cairn_store_load_text_any (CairnStore  *self,
+                            gboolean     is_note,
+                            const char  *id,
+                            GError     **error)
+{
+  TextCacheEntry *entry;
+  CairnText *text;
+  g_autofree char *replica_id = dup_text_client (self, error);
+
+  if (replica_id == NULL)
+    return NULL;
+  entry = read_text (self, is_note ? &note_kind : &todo_kind, id, replica_id, error);
+  if (entry == NULL)
+    return NULL;
+  text = g_steal_pointer (&entry->text);
+  text_cache_entry_free (entry);
+  return text;
+}

@@ -57,6 +57,7 @@ cairn_store_finalize (GObject *object)
   g_clear_pointer (&self->static_stmts, g_hash_table_unref);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   g_clear_pointer (&self->table_keys, g_hash_table_unref);
+  g_clear_pointer (&self->undo_columns, g_hash_table_unref);
   if (self->wal_monitor != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->wal_monitor, self);

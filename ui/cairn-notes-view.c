@@ -456,7 +456,6 @@ set_note_pinned (CairnNotesView *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTE_PINNED]);
       return;
     }
-  _cairn_window_push_undo_pin (GTK_WIDGET (self), cairn_note_get_id (self->note), !pinned);
 }
 
 /* notes.pin-note and notes.unpin-note, a note id: a row's context menu. */
@@ -479,7 +478,6 @@ notes_pin_note (GtkWidget  *widget,
                                              : _("Could not unpin the note"), error);
       return;
     }
-  _cairn_window_push_undo_pin (widget, id, !pin);
 }
 
 static void

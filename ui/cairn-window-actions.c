@@ -184,7 +184,6 @@ delete_with_undo (CairnWindow     *self,
   else
     {
       _cairn_window_add_undo_toast (self, title_copy, restore_action, id_copy);
-      _cairn_window_push_undo_restorable (GTK_WIDGET (self), restore_action, id_copy);
     }
 }
 
@@ -218,6 +217,14 @@ win_restore (GtkWidget  *widget,
   if (self->pool == NULL)
     return;
 
+  /* The store's undo when the deletion is still the newest action, so
+   * that it is not undone twice (and Redo can delete it again). */
+  if (_cairn_window_undo_deletion (widget, id))
+    {
+      if (g_str_equal (action_name, "win.restore-list") && g_str_equal (self->selected, id))
+        _cairn_window_select (self, id);
+      return;
+    }
   store = cairn_pool_get_store (self->pool);
   if (g_str_equal (action_name, "win.restore-list"))
     {

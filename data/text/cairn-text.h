@@ -135,6 +135,23 @@ CairnText    *cairn_text_decode_state    (GBytes              *state,
  * must get it elsewhere (the event log). */
 gboolean      cairn_text_has_deleted_text (CairnText         *self);
 
+/* ---- Undo ------------------------------------------------------------- */
+
+/* Edits this replica so as to take back what @ops did, appending the
+ * operations made to @out: every character @ops inserted that is still
+ * visible is deleted, wherever it is now, and every character @ops deleted
+ * is typed again where its tombstone is. Characters other replicas typed
+ * are never touched. Ops of @ops this document has not seen do nothing
+ * (docs/text-crdt.md, "Undo"). @aliases (nullable; char* → char*, both
+ * owned by the table, "32 hex digits:counter"): a character typed again
+ * stands for the one it copies; they are followed when @ops names a
+ * character, and every copy made here is added. */
+gboolean      cairn_text_invert          (CairnText           *self,
+                                          const CairnTextOps  *ops,
+                                          GHashTable          *aliases,
+                                          CairnTextOps        *out,
+                                          GError             **error);
+
 /* ---- Operation batches -------------------------------------------------- */
 
 CairnTextOps *cairn_text_ops_new         (void);

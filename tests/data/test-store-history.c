@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cairn-store-history.h"
+#include "cairn-store-undo.h"
 #include "store-test-util.h"
 
 #define BOB_CLIENT "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"
@@ -294,6 +295,31 @@ test_revert_todo (void)
   g_assert_cmpstr (done, ==, "0/0");
   g_assert_null (due);
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM todo_tags WHERE tagged = 1"), ==, 0);
+
+  /* The restore is one action: one undo takes all of it back, one redo
+   * makes it again. */
+  {
+    g_autofree char *reverted = test_dump (ts->store);
+    g_autofree char *undone = NULL;
+    g_autofree char *redone = NULL;
+    g_autofree char *title_back = NULL;
+    g_autoptr(CairnUndoResult) u = cairn_store_undo (ts->store, &error);
+    g_autoptr(CairnUndoResult) r = NULL;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (u);
+    g_assert_cmpuint (u->changed->len, >=, 4);
+    g_assert_cmpuint (u->left->len, ==, 0);
+    title_back = todo_field (ts->store, id, "title");
+    g_assert_cmpstr (title_back, !=, "Draft");
+    undone = todo_field (ts->store, id, "done || '/' || deleted");
+    g_assert_cmpstr (undone, !=, "0/0");
+    r = cairn_store_redo (ts->store, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (r);
+    redone = test_dump (ts->store);
+    g_assert_cmpstr (redone, ==, reverted);
+  }
 
   /* Then after seq 4: the due date comes back; nothing else changes. */
   g_assert_true (cairn_store_revert_object (ts->store, id, 4, &n, &error));

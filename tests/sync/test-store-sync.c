@@ -11,6 +11,7 @@
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
 #include "store-test-util.h"
+#include "cairn-store-undo.h"
 
 typedef struct
 {
@@ -1608,6 +1609,68 @@ test_copied_store_more_changes (Fixture       *f,
   g_assert_cmpuint (strlen (ta), ==, strlen ("XYBase. A C1 C2 C3"));
 }
 
+/* ---- Undo with two devices through the sync core (issue 15) ---- */
+
+/* A's rename undone after B ("laptop") renamed the task too: B's title
+ * stays and the undo names the field and the device; A's typing undone
+ * after B typed in the same sentence: only A's characters go, and both
+ * devices show the same text after sync. */
+static void
+test_undo_two_devices (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *todo = NULL, *note = NULL, *title = NULL, *body_a = NULL, *body_b = NULL;
+  g_autoptr(CairnUndoResult) renamed = NULL;
+  g_autoptr(CairnUndoResult) typed = NULL;
+  CairnUndoItem *item;
+
+  g_assert_true (cairn_store_ensure_inbox (f->a, &error));
+  todo = cairn_store_create_todo (f->a, CAIRN_INBOX_ID, "Milk", NULL, NULL, &error);
+  note = cairn_store_create_note (f->a, "Diary", &error);
+  g_assert_no_error (error);
+  test_type_into_note (f->a, note, 0, "The cat sat.");
+  sync_device (f, f->ca, "desktop");
+  sync_device (f, f->cb, "laptop");
+
+  g_assert_true (cairn_store_rename_todo (f->a, todo, "Oat milk", &error));
+  sync_device (f, f->ca, "desktop");
+  sync_device (f, f->cb, "laptop");
+  g_assert_true (cairn_store_rename_todo (f->b, todo, "Soy milk", &error));
+  g_assert_no_error (error);
+  sync_device (f, f->cb, "laptop");
+  sync_device (f, f->ca, "desktop");
+
+  renamed = cairn_store_undo (f->a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (renamed->changed->len, ==, 0);
+  g_assert_cmpuint (renamed->left->len, ==, 1);
+  item = renamed->left->pdata[0];
+  g_assert_cmpstr (item->field, ==, "title");
+  g_assert_cmpint (item->reason, ==, CAIRN_UNDO_LEFT_CHANGED);
+  g_assert_cmpstr (item->device, ==, "laptop");
+  title = test_query_text (f->a, "SELECT title FROM todos");
+  g_assert_cmpstr (title, ==, "Soy milk");
+
+  /* Typing in the same sentence on both, at the same time. */
+  cairn_store_break_typing (f->a);
+  test_type_into_note (f->a, note, 4, "black ");
+  test_type_into_note (f->b, note, 11, " on the mat");
+  sync_device (f, f->ca, "desktop");
+  sync_device (f, f->cb, "laptop");
+  sync_device (f, f->ca, "desktop");
+  typed = cairn_store_undo (f->a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (typed->changed->len, ==, 1);
+  g_assert_cmpstr (((CairnUndoItem *) typed->changed->pdata[0])->field, ==, "text");
+  sync_device (f, f->ca, "desktop");
+  sync_device (f, f->cb, "laptop");
+  body_a = test_read_note_body (f->a, note);
+  body_b = test_read_note_body (f->b, note);
+  g_assert_cmpstr (body_a, ==, "The cat sat on the mat.");
+  g_assert_cmpstr (body_b, ==, body_a);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1662,5 +1725,7 @@ main (int argc, char *argv[])
               test_copied_store_unsaved_typing, fixture_tear_down);
   g_test_add ("/sync/store/fork/more-changes", Fixture, NULL, fixture_set_up,
               test_copied_store_more_changes, fixture_tear_down);
+  g_test_add ("/sync/store/undo-two-devices", Fixture, NULL, fixture_set_up,
+              test_undo_two_devices, fixture_tear_down);
   return g_test_run ();
 }

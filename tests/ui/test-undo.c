@@ -36,6 +36,18 @@ is_mapped (gpointer data)
   return gtk_widget_get_mapped (GTK_WIDGET (data));
 }
 
+/* The store keeps every commit on its undo stack: what a test sets up
+ * directly is forgotten, so that the history starts with the test's own
+ * gestures. */
+static void
+forget_history (Fixture *f)
+{
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (f->store),
+                                 "DELETE FROM undo_fields; DELETE FROM undo_actions",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  _cairn_window_undo_clear (GTK_WIDGET (f->window));
+}
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -55,6 +67,7 @@ fixture_set_up (Fixture       *f,
   gtk_window_present (GTK_WINDOW (f->window));
   g_assert_true (cairn_test_wait_until (is_mapped, f->window));
   cairn_window_select_page (f->window, f->list_id);
+  forget_history (f);
 }
 
 static void
@@ -80,6 +93,7 @@ add_task (Fixture    *f,
   char *id = cairn_store_create_todo (f->store, f->list_id, title, NULL, NULL, &error);
 
   g_assert_no_error (error);
+  forget_history (f);
   return id;
 }
 
@@ -227,9 +241,18 @@ test_undo_after_remote_delete (Fixture       *f,
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, id)), ==, "rye bread");
 
-  /* Elsewhere (another device, cairn-cli): the task is deleted. */
-  g_assert_true (cairn_store_delete_todo (f->store, id, &error));
-  g_assert_no_error (error);
+  /* On another device: the task is deleted (a deletion on this device,
+   * from cairn-cli too, is this device's own action: undone first). */
+  {
+    g_autofree char *args = g_strdup_printf ("{\"todo_id\":\"%s\"}", id);
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+
+    g_ptr_array_add (events, test_event_new ("0123456789abcdef0123456789abcdef", 1,
+                                             cairn_store_get_head (f->store) + 1,
+                                             "todo.deleted", args));
+    g_assert_true (cairn_store_rebase (f->store, events, NULL, &error));
+    g_assert_no_error (error);
+  }
   pending = cairn_store_get_pending_count (f->store);
 
   toast.root = GTK_WIDGET (f->window);
@@ -386,39 +409,67 @@ test_keys (Fixture       *f,
   g_assert_true (cairn_todo_get_done (todo));
 }
 
-static gboolean
-set_priority (CairnStore  *store,
-              const char  *id,
-              GVariant    *value,
-              GError     **error)
-{
-  return cairn_store_set_todo_priority (store, id, g_variant_get_string (value, NULL), error);
-}
-
-/* A field the history does not know (what the details pane edits): its
- * setter goes with the entry; a deleted task's is not called. */
+/* Any field is on the store's stack (here a priority, as the details
+ * pane sets it): Ctrl+Z puts it back, Redo again. */
 static void
-test_custom_field (Fixture       *f,
-                   gconstpointer  data)
+test_any_field (Fixture       *f,
+                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = add_task (f, "tea");
   CairnTodo *todo = cairn_pool_lookup_todo (f->pool, id);
-  CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Task changed", CAIRN_TEST_LABEL_IS };
-  guint pending;
+  CairnTestLabelQuery toast = { GTK_WIDGET (f->window), "Change undone", CAIRN_TEST_LABEL_IS };
 
   g_assert_true (cairn_store_set_todo_priority (f->store, id, "high", &error));
-  _cairn_window_push_undo_custom (GTK_WIDGET (f->window), CAIRN_OBJECT_TODO, id, set_priority,
-                                  g_variant_new_string ("none"), g_variant_new_string ("high"));
+  g_assert_no_error (error);
   g_assert_true (undo (f));
   g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "none");
   g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
   g_assert_true (redo (f));
   g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "high");
+}
 
-  g_assert_true (cairn_store_delete_todo (f->store, id, &error));
+/* The title was changed on another device after this one renamed the
+ * task: Ctrl+Z leaves it, and a toast says which field and which device. */
+static void
+test_changed_on_other_device (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_task (f, "tea");
+  g_autofree char *args = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  CairnEvent *remote;
+  CairnTestLabelQuery toast = { GTK_WIDGET (f->window),
+                                "The title was changed on laptop since; left as it is",
+                                CAIRN_TEST_LABEL_IS };
+  guint pending;
+
+  g_assert_true (cairn_store_rename_todo (f->store, id, "green tea", &error));
+  g_assert_no_error (error);
+  /* The server takes this rename, then the laptop's, which reaches this
+   * device. */
+  {
+    g_autoptr(GPtrArray) pending_events = cairn_store_list_pending (f->store, 0, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < pending_events->len; i++)
+      g_ptr_array_add (events, test_event_confirmed (pending_events->pdata[i],
+                                                     cairn_store_get_head (f->store) + 1 + i));
+  }
+  args = g_strdup_printf ("{\"todo_id\":\"%s\",\"title\":\"black tea\"}", id);
+  remote = test_event_new ("0123456789abcdef0123456789abcdef", 1,
+                           cairn_store_get_head (f->store) + 1 + events->len, "todo.renamed", args);
+  remote->device = g_strdup ("laptop");
+  g_ptr_array_add (events, remote);
+  g_assert_true (cairn_store_rebase (f->store, events, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, id)), ==, "black tea");
+
   pending = cairn_store_get_pending_count (f->store);
   g_assert_true (undo (f));
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &toast));
+  g_assert_cmpstr (cairn_todo_get_title (cairn_pool_lookup_todo (f->pool, id)), ==, "black tea");
   g_assert_cmpuint (cairn_store_get_pending_count (f->store), ==, pending);
 }
 
@@ -463,7 +514,8 @@ main (int   argc,
   ADD ("/undo/after-remote-delete", test_undo_after_remote_delete);
   ADD ("/undo/toast-undo-then-ctrl-z", test_toast_undo_then_ctrl_z);
   ADD ("/undo/list-and-note", test_list_and_note);
-  ADD ("/undo/custom-field", test_custom_field);
+  ADD ("/undo/any-field", test_any_field);
+  ADD ("/undo/changed-on-other-device", test_changed_on_other_device);
   ADD ("/undo/keys", test_keys);
   ADD ("/undo/view-moves", test_view_moves);
 #undef ADD
