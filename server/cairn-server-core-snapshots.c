@@ -293,6 +293,30 @@ read_workspace (sqlite3     *db,
   return TRUE;
 }
 
+/* The hash in a stored snapshot's header (seq 0, "" when it has none:
+ * made before the server computed them). */
+static gboolean
+previous_hash (GBytes          *blob,
+               CairnStateHash  *out_hash,
+               GError         **error)
+{
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+
+  if (out_hash == NULL)
+    return TRUE;
+  memset (out_hash, 0, sizeof *out_hash);
+  info = cairn_snapshot_parse (blob, error);
+  if (info == NULL)
+    return FALSE;
+  if (info->state_hash[0] != '\0')
+    {
+      out_hash->seq = info->seq;
+      g_strlcpy (out_hash->hash, info->state_hash, sizeof out_hash->hash);
+      g_strlcpy (out_hash->format, info->state_format, sizeof out_hash->format);
+    }
+  return TRUE;
+}
+
 gboolean
 cairn_server_snapshot_make (const char  *db_path,
                             const char  *data_dir,
@@ -300,6 +324,7 @@ cairn_server_snapshot_make (const char  *db_path,
                             const char  *workspace_id,
                             gint64      *out_seq,
                             gsize       *out_bytes,
+                            CairnStateHash *out_hash,
                             GError     **error)
 {
   g_autofree char *history_id = NULL;
@@ -310,6 +335,7 @@ cairn_server_snapshot_make (const char  *db_path,
   g_autoptr(GBytes) previous = NULL;
   sqlite3 *db = NULL;
   gint64 head = 0, previous_seq = 0;
+  CairnStateHash hash;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (cairn_is_object_id (workspace_id), FALSE);
@@ -338,7 +364,7 @@ cairn_server_snapshot_make (const char  *db_path,
       sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
       *out_seq = head;
       *out_bytes = g_bytes_get_size (previous);
-      ok = TRUE;
+      ok = previous_hash (previous, out_hash, error);
       goto out;
     }
   path = work_path (data_dir, workspace_id);
@@ -347,9 +373,12 @@ cairn_server_snapshot_make (const char  *db_path,
     goto out;
   sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 
-  /* The maker's state hash is not computed here: the state-hash code of
-   * issue 17 fills the header's state_hash when it is merged. */
-  blob = cairn_store_export_snapshot (store, chain, error);
+  /* The server's own state hash at head, in the header: devices that load
+   * the snapshot check theirs against it, and the core judges devices'
+   * reports at this seq by it (cairn_server_core_set_own_state()). */
+  if (!cairn_store_confirmed_state_hash (store, &hash, error))
+    goto out;
+  blob = cairn_store_export_snapshot_hashed (store, chain, &hash, error);
   if (blob == NULL)
     goto out;
   if (g_bytes_get_size (blob) > CAIRN_SNAPSHOT_MAX_BYTES)
@@ -365,6 +394,8 @@ cairn_server_snapshot_make (const char  *db_path,
     goto out;
   *out_seq = head;
   *out_bytes = g_bytes_get_size (blob);
+  if (out_hash != NULL)
+    *out_hash = hash;
   ok = TRUE;
 
 out:

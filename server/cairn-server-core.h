@@ -30,6 +30,7 @@
 #include <glib.h>
 
 #include "cairn-protocol.h"
+#include "cairn-store-hash.h"
 
 G_BEGIN_DECLS
 
@@ -407,13 +408,17 @@ const char *cairn_server_core_get_path      (CairnServerCore  *self);
  * writes once. At most one maker per workspace at a time (the caller
  * sees to it). now_ms: when it is made, by the core's clock
  * (cairn_server_core_now()). *out_seq, *out_bytes: the snapshot's seq and
- * size (the existing one when nothing was pushed since). */
+ * size (the existing one when nothing was pushed since). out_hash
+ * (nullable): the server's own state hash at that seq, as written in the
+ * snapshot's header, for cairn_server_core_set_own_state() on the core's
+ * thread (all zero when the existing one has none). */
 gboolean   cairn_server_snapshot_make       (const char       *db_path,
                                              const char       *data_dir,
                                              gint64            now_ms,
                                              const char       *workspace_id,
                                              gint64           *out_seq,
                                              gsize            *out_bytes,
+                                             CairnStateHash   *out_hash,
                                              GError          **error);
 /* Whether a snapshot is due: every_events or more events since the last
  * one and min_interval_ms since it was made. */

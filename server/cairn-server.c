@@ -307,6 +307,7 @@ cmd_snapshot (int    argc,
   g_autofree char *data_dir = NULL;
   gint64 seq = 0;
   gsize bytes = 0;
+  CairnStateHash hash = { 0 };
   gint64 started;
 
   if (!(core = open_for_admin ("snapshot", &argc, &argv, "WORKSPACE - make a snapshot of a workspace now")))
@@ -320,13 +321,15 @@ cmd_snapshot (int    argc,
   started = g_get_monotonic_time ();
   if (!cairn_server_snapshot_make (cairn_server_core_get_path (core), data_dir,
                                    cairn_server_core_now (core), argv[1],
-                                   &seq, &bytes, &error))
+                                   &seq, &bytes, &hash, &error))
     {
       g_printerr ("cairn-server snapshot: %s\n", error->message);
       return 1;
     }
   g_print ("Snapshot of workspace %s at seq %" G_GINT64_FORMAT ": %" G_GSIZE_FORMAT " bytes, %.2f s\n",
            argv[1], seq, bytes, (g_get_monotonic_time () - started) / 1e6);
+  if (hash.hash[0] != '\0')
+    g_print ("State hash %s (format %s)\n", hash.hash, hash.format);
   return 0;
 }
 

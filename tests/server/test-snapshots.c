@@ -12,6 +12,7 @@
 
 #include "cairn-server-in-process.h"
 #include "cairn-snapshot.h"
+#include "cairn-store-hash.h"
 #include "cairn-test-util.h"
 
 static gint64
@@ -196,7 +197,7 @@ test_snapshots (void)
   /* cairn-server snapshot WORKSPACE */
   g_assert_true (cairn_server_snapshot_make (cairn_server_core_get_path (core), dir,
                                              cairn_server_core_now (core), ws,
-                                             &seq, &bytes, &error));
+                                             &seq, &bytes, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (seq, ==, 16);
 
@@ -298,6 +299,46 @@ test_snapshots (void)
     g_assert_no_error (error);
     got = dump (retry);
     g_assert_cmpstr (got, ==, expected);
+  }
+
+  /* The maker hashed the state it made (the header says so) and handed
+   * the hash to the core on the main thread: one device's report at seq
+   * 36 is judged by it alone (without it, one device is never told
+   * anything). */
+  {
+    g_autoptr(CairnAuth) auth = cairn_server_core_authenticate (core, alice, &error);
+    g_autoptr(CairnSnapshotInfo) info = NULL;
+    g_autoptr(CairnStateVerdict) good = NULL, bad = NULL;
+    CairnStateHash hash, *mine = &hash;
+    CairnStateReport rep = { 0 };
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_store_confirmed_state_hash (retry, mine, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->seq, ==, 36);
+    rep.seq = 36;
+    rep.format = mine->format;
+    rep.hash = mine->hash;
+    for (guint tries = 0; tries < 400; tries++)
+      {
+        g_clear_pointer (&good, cairn_state_verdict_free);
+        good = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+        g_assert_no_error (error);
+        if (good->verdict != CAIRN_STATE_VERDICT_UNKNOWN)
+          break;
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (5000);
+      }
+    g_assert_cmpint (good->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+    rep.hash = (char *) "0000000000000000000000000000000000000000000000000000000000000000";
+    bad = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (bad->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+    g_assert_cmpstr (bad->hash, ==, mine->hash);
+    info = cairn_store_dup_snapshot_info (retry, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (info->state_hash, ==, mine->hash);
+    g_assert_cmpstr (info->state_format, ==, mine->format);
   }
 
   /* restored from an older backup: snapshots ahead of the log are not
