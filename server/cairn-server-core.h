@@ -98,6 +98,9 @@ gboolean         cairn_server_core_migrate_to_database (const char  *data_dir,
                                                         const char  *uri,
                                                         GString     *report,
                                                         GError     **error);
+/* The URI a core on PostgreSQL was opened on (for the snapshot maker's
+ * own core, cairn_server_snapshot_make()); NULL on a data folder. */
+const char      *cairn_server_core_get_database_uri (CairnServerCore *self);
 /* "sqlite" or "postgresql". */
 const char      *cairn_server_core_backend_name    (CairnServerCore *self);
 
@@ -403,7 +406,10 @@ const char *cairn_server_core_get_path      (CairnServerCore  *self);
 /* Makes a snapshot of the workspace at its head and stores it: the events
  * since the previous one rebased into a private store in
  * data_dir/snapshots/ with the clients' reducers, exported
- * (cairn-snapshot.h). Opens its own connection to db_path, so it may run
+ * (cairn-snapshot.h). db_path: the SQLite file, or a PostgreSQL URI
+ * (cairn_server_core_get_database_uri(): the log is then read and the
+ * snapshot stored through a core of its own on that URI; two instances
+ * making the same one store it once). Opens its own connection, so it may run
  * on any thread while a core serves: it reads in one WAL snapshot and
  * writes once. At most one maker per workspace at a time (the caller
  * sees to it). now_ms: when it is made, by the core's clock

@@ -7,6 +7,8 @@
 #define G_LOG_DOMAIN "cairn-server"
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cairn-ids.h"
 #include "cairn-snapshot.h"
 #include "cairn-server-private.h"
@@ -24,6 +26,7 @@ struct _CairnServerSnapshots
   CairnServerCore *core;
   GPtrArray  *own_states;     /* OwnState*, under lock */
   guint       own_states_idle; /* the idle that hands them over, under lock */
+  gboolean    own_data_dir;   /* data_dir is a temporary folder of ours */
   gint64      every_events;
   gint64      min_interval_ms;
 };
@@ -74,6 +77,25 @@ hand_over_own_states (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The makers' private stores in a temporary folder: DIR/snapshots/WS.db
+ * and their -wal and -shm files. */
+static void
+remove_temporary_dir (const char *dir)
+{
+  g_autofree char *sub = g_build_filename (dir, "snapshots", NULL);
+  g_autoptr(GDir) d = g_dir_open (sub, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (sub, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
 CairnServerSnapshots *
 _cairn_server_snapshots_new (CairnServerCore *core)
 {
@@ -83,8 +105,21 @@ _cairn_server_snapshots_new (CairnServerCore *core)
   g_cond_init (&self->idle);
   self->busy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->since_check = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->db_path = g_strdup (cairn_server_core_get_path (core));
-  self->data_dir = g_path_get_dirname (self->db_path);
+  if (cairn_server_core_get_database_uri (core) != NULL)
+    {
+      /* PostgreSQL: the maker reads the log through a core of its own on
+       * the same URI; its private stores go to a folder of this process. */
+      self->db_path = g_strdup (cairn_server_core_get_database_uri (core));
+      self->data_dir = g_dir_make_tmp ("cairn-server-snapshots-XXXXXX", NULL);
+      self->own_data_dir = self->data_dir != NULL;
+      if (self->data_dir == NULL)
+        self->data_dir = g_strdup (g_get_tmp_dir ());
+    }
+  else
+    {
+      self->db_path = g_strdup (cairn_server_core_get_path (core));
+      self->data_dir = g_path_get_dirname (self->db_path);
+    }
   self->core = core;
   self->own_states = g_ptr_array_new_with_free_func ((GDestroyNotify) own_state_free);
   /* The thresholds (docs/server.md); the variables are for tests. */
@@ -111,6 +146,8 @@ _cairn_server_snapshots_free (CairnServerSnapshots *self)
       hand_over_own_states (self);
     }
   g_ptr_array_unref (self->own_states);
+  if (self->own_data_dir)
+    remove_temporary_dir (self->data_dir);
   g_hash_table_unref (self->busy);
   g_hash_table_unref (self->since_check);
   g_free (self->db_path);

@@ -3,7 +3,9 @@
  * handlers fed from memory: made with the clients' reducers, served to
  * members only, loaded by a new device into the state the log gives,
  * refused when damaged, made by themselves after enough pushes, dropped
- * when ahead of the log; and the history of one object before a seq. */
+ * when ahead of the log; and the history of one object before a seq.
+ * Runs on the SQLite data folder and, under with-postgres.sh
+ * (server-snapshots-pg), on PostgreSQL (pg-test-util.h). */
 #include "config.h"
 
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "cairn-snapshot.h"
 #include "cairn-store-hash.h"
 #include "cairn-test-util.h"
+#include "pg-test-util.h"
 
 static gint64
 fixed_clock (gpointer user_data)
@@ -149,6 +152,8 @@ test_snapshots (void)
   g_autofree char *list = NULL;
   g_autofree char *note = NULL;
   g_autofree char *todo = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *location = NULL;
   gsize len = 0;
   guint pushed = 0;
   gint64 seq = 0;
@@ -158,8 +163,16 @@ test_snapshots (void)
   /* a maker after every 20 events, at once (the defaults: 10,000 and a minute) */
   g_setenv ("CAIRN_SERVER_SNAPSHOT_EVERY", "20", TRUE);
   g_setenv ("CAIRN_SERVER_SNAPSHOT_INTERVAL_MS", "0", TRUE);
-  core = cairn_server_core_open (dir, &options, &error);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      uri = cairn_test_pg_new_database ();
+      core = cairn_server_core_open_database (uri, &options, &error);
+    }
+  else
+    core = cairn_server_core_open (dir, &options, &error);
   g_assert_no_error (error);
+  /* where the maker reads the log: the SQLite file or the database */
+  location = g_strdup (uri != NULL ? uri : cairn_server_core_get_path (core));
   cairn_server_core_user_add (core, "alice", "secret-password", &ws, &error);
   g_assert_no_error (error);
   cairn_server_core_user_add (core, "bob", "secret-password", NULL, &error);
@@ -195,7 +208,7 @@ test_snapshots (void)
   g_assert_cmpuint (pushed, ==, 16);
 
   /* cairn-server snapshot WORKSPACE */
-  g_assert_true (cairn_server_snapshot_make (cairn_server_core_get_path (core), dir,
+  g_assert_true (cairn_server_snapshot_make (location, dir,
                                              cairn_server_core_now (core), ws,
                                              &seq, &bytes, NULL, &error));
   g_assert_no_error (error);
@@ -343,14 +356,18 @@ test_snapshots (void)
 
   /* restored from an older backup: snapshots ahead of the log are not
    * served (and are dropped) */
-  {
-    g_autofree char *db_path = g_strdup (cairn_server_core_get_path (core));
-    sqlite3 *db = NULL;
+  if (uri != NULL)
+    cairn_test_pg_exec (uri, "UPDATE snapshots SET seq = seq + 1000");
+  else
+    {
+      sqlite3 *db = NULL;
 
-    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-    sqlite3_busy_timeout (db, 5000);
-    g_assert_cmpint (sqlite3_exec (db, "UPDATE snapshots SET seq = seq + 1000", NULL, NULL, NULL), ==, SQLITE_OK);
-    sqlite3_close (db);
+      g_assert_cmpint (sqlite3_open (location, &db), ==, SQLITE_OK);
+      sqlite3_busy_timeout (db, 5000);
+      g_assert_cmpint (sqlite3_exec (db, "UPDATE snapshots SET seq = seq + 1000", NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+    }
+  {
     g_test_expect_message ("cairn-server-core", G_LOG_LEVEL_WARNING, "Dropped 2 snapshots*ahead of its log*");
     g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, NULL), ==, 404);
     g_test_assert_expected_messages ();
