@@ -131,6 +131,28 @@ type_into_note (CairnStore *store,
   g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
 }
 
+typedef struct
+{
+  const char *location;
+  char       *dir;
+  const char *ws;
+  gint64      now;
+  gint64      seq;
+  gboolean    ok;
+  GError     *error;
+} MakerRun;
+
+static gpointer
+maker_run (gpointer data)
+{
+  MakerRun *run = data;
+  gsize bytes = 0;
+
+  run->ok = cairn_server_snapshot_make (run->location, run->dir, run->now, run->ws,
+                                        &run->seq, &bytes, NULL, &run->error);
+  return NULL;
+}
+
 static void
 test_snapshots (void)
 {
@@ -372,6 +394,52 @@ test_snapshots (void)
     g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, NULL), ==, 404);
     g_test_assert_expected_messages ();
     g_clear_pointer (&answer, g_free);
+  }
+
+  /* Two instances make the same snapshot at once (each with its private
+   * store): both succeed, it is stored once, and it loads. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *t = g_strdup_printf ("Twice %u", i);
+      g_autofree char *id = cairn_store_create_todo (device, list, t, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  push_pending (server, alice, ws, device, &pushed);
+  {
+    MakerRun runs[2];
+    GThread *threads[2];
+    g_autoptr(CairnStore) twice = new_store (dir, "twice.db");
+    g_autofree char *expected = dump (device);
+    g_autofree char *got = NULL;
+
+    for (guint i = 0; i < 2; i++)
+      {
+        runs[i] = (MakerRun) { location, g_strdup_printf ("%s/instance-%u", dir, i), ws,
+                               cairn_server_core_now (core), 0, FALSE, NULL };
+        g_mkdir (runs[i].dir, 0700);
+        threads[i] = g_thread_new ("maker", maker_run, &runs[i]);
+      }
+    for (guint i = 0; i < 2; i++)
+      {
+        g_thread_join (threads[i]);
+        g_assert_no_error (runs[i].error);
+        g_assert_true (runs[i].ok);
+        g_assert_cmpint (runs[i].seq, ==, 41);
+        g_free (runs[i].dir);
+      }
+    g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, &len), ==, 200);
+    {
+      g_autoptr(GBytes) third = g_bytes_new_take (g_steal_pointer (&answer), len);
+
+      g_assert_true (cairn_store_load_snapshot (twice, third, &error));
+      g_assert_no_error (error);
+    }
+    g_assert_cmpint (cairn_store_get_head (twice), ==, 41);
+    got = dump (twice);
+    g_assert_cmpstr (got, ==, expected);
+    if (uri != NULL)
+      g_assert_cmpint (cairn_test_pg_count (uri, "SELECT count(*) FROM snapshots WHERE seq = 41"), ==, 1);
   }
 
   g_clear_pointer (&server, cairn_server_in_process_free);
