@@ -10,9 +10,13 @@
  * the core goes on taking pushes: it only reads the log (WAL: readers do
  * not wait for the writer) and takes the write lock once, for the insert.
  *
- * Every statement on the snapshots table is in this file (a PostgreSQL
- * backend ports these functions): the table's SQL, the maker's reads and
- * insert, what is due, the latest one, and the events of one object.
+ * Every SQLite statement on the snapshots table is in this file: the
+ * table's SQL, the maker's reads and insert, what is due, the latest one,
+ * and the events of one object. On PostgreSQL the core functions hand
+ * over to the backend's snapshot members (cairn-server-core-pg.c), and
+ * the maker reads the log and stores the blob through a core of its own
+ * on the same URI (make_on_database()). The maker hashes the state it
+ * made (the server's own state hash, in the header and out_hash).
  */
 #define G_LOG_DOMAIN "cairn-server-core"
 #include "config.h"

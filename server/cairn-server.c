@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "cairn-server"
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cairn-server-private.h"
 
 /* ---- admin commands ----------------------------------------------------------------- */
@@ -304,7 +306,11 @@ cmd_snapshot (int    argc,
 {
   g_autoptr(CairnServerCore) core = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *data_dir = NULL;
+  char *data_dir = NULL;
+  g_autofree char *dirname_dir = NULL;
+  g_autofree char *tmp_dir = NULL;
+  const char *location;
+  gboolean ok;
   gint64 seq = 0;
   gsize bytes = 0;
   CairnStateHash hash = { 0 };
@@ -317,11 +323,41 @@ cmd_snapshot (int    argc,
       g_printerr ("Usage: cairn-server snapshot WORKSPACE --data DIR\n");
       return 2;
     }
-  data_dir = g_path_get_dirname (cairn_server_core_get_path (core));
+  /* On PostgreSQL the maker reads through a core of its own on the URI,
+   * its private store in a temporary folder (made again from the latest
+   * snapshot next time). */
+  location = cairn_server_core_get_database_uri (core);
+  if (location != NULL)
+    data_dir = tmp_dir = g_dir_make_tmp ("cairn-server-snapshot-XXXXXX", &error);
+  else
+    {
+      location = cairn_server_core_get_path (core);
+      data_dir = dirname_dir = g_path_get_dirname (location);
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server snapshot: %s\n", error->message);
+      return 1;
+    }
   started = g_get_monotonic_time ();
-  if (!cairn_server_snapshot_make (cairn_server_core_get_path (core), data_dir,
+  ok = cairn_server_snapshot_make (location, data_dir,
                                    cairn_server_core_now (core), argv[1],
-                                   &seq, &bytes, &hash, &error))
+                                   &seq, &bytes, &hash, &error);
+  if (tmp_dir != NULL)
+    {
+      g_autofree char *sub = g_build_filename (tmp_dir, "snapshots", NULL);
+      g_autofree char *name = g_strconcat (argv[1], ".db", NULL);
+      g_autofree char *work = g_build_filename (sub, name, NULL);
+      g_autofree char *wal = g_strconcat (work, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (work, "-shm", NULL);
+
+      g_unlink (work);
+      g_unlink (wal);
+      g_unlink (shm);
+      g_rmdir (sub);
+      g_rmdir (tmp_dir);
+    }
+  if (!ok)
     {
       g_printerr ("cairn-server snapshot: %s\n", error->message);
       return 1;
