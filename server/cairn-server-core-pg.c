@@ -1562,18 +1562,48 @@ cairn_server_core_watch_commits (CairnServerCore     *self,
 
 /* ---- snapshots (cairn-server-core-snapshots.c has the SQLite twins) ------ */
 
-/* A bytea column (hex output) as bytes. */
-static GBytes *
-col_bytes (PGresult *res,
-           int       row,
-           int       col)
+/* Runs sql (not prepared) with n parameters, text but for those whose
+ * format is 1 (binary: a bytea's bytes, lengths[i] long), every column of
+ * the result in binary: a bytea as its bytes, a text as its characters
+ * (so the queries select numbers ::text). For the snapshots' blobs, which
+ * the hex text form would double. */
+static PGresult *
+pg_query_binary (CairnServerCore    *self,
+                 GError            **error,
+                 const char         *what,
+                 const char         *sql,
+                 int                 n,
+                 const char * const *values,
+                 const int          *lengths,
+                 const int          *formats)
 {
-  size_t len = 0;
-  unsigned char *data = PQunescapeBytea ((const unsigned char *) PQgetvalue (res, row, col), &len);
+  Pg *pg = pg_of (self);
+  PGresult *res;
+  ExecStatusType status;
 
-  if (data == NULL)
+  if (!pg_ensure (self, error))
     return NULL;
-  return g_bytes_new_with_free_func (data, len, (GDestroyNotify) PQfreemem, data);
+  res = PQexecParams (pg->conn, sql, n, NULL, values, lengths, formats, 1);
+  status = PQresultStatus (res);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR,
+                   error_code_for (PQresultErrorField (res, PG_DIAG_SQLSTATE)),
+                   "%s in PostgreSQL: %s", what,
+                   res ? PQresultErrorMessage (res) : PQerrorMessage (pg->conn));
+      PQclear (res);
+      return NULL;
+    }
+  return res;
+}
+
+/* The seq (::text) and blob (bytea) columns of a binary result's row 0. */
+static GBytes *
+read_seq_blob (PGresult *res,
+               gint64   *out_seq)
+{
+  *out_seq = g_ascii_strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+  return g_bytes_new (PQgetvalue (res, 0, 1), PQgetlength (res, 0, 1));
 }
 
 static gboolean
@@ -1617,18 +1647,21 @@ pg_snapshot_latest (CairnServerCore  *self,
                         "tit", workspace_id, head, history_id)))
     return NULL;
   *out_dropped = (guint) g_ascii_strtoull (PQcmdTuples (del), NULL, 10);
-  if (!(res = pg_query (self, error, "Cannot read the snapshots",
-                        "SELECT seq, blob FROM snapshots WHERE workspace_id = $1 "
-                        "ORDER BY seq DESC LIMIT 1", "t", workspace_id)))
-    return NULL;
+  {
+    const char *values[] = { workspace_id };
+
+    if (!(res = pg_query_binary (self, error, "Cannot read the snapshots",
+                                 "SELECT seq::text, blob FROM snapshots WHERE workspace_id = $1 "
+                                 "ORDER BY seq DESC LIMIT 1", 1, values, NULL, NULL)))
+      return NULL;
+  }
   if (PQntuples (res) == 0)
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
                    "This workspace has no snapshot yet");
       return NULL;
     }
-  *out_seq = col_int (res, 0, 0);
-  return col_bytes (res, 0, 1);
+  return read_seq_blob (res, out_seq);
 }
 
 static GBytes *
@@ -1640,17 +1673,18 @@ pg_snapshot_base (CairnServerCore  *self,
                   GError          **error)
 {
   g_autoptr(PGresult) res = NULL;
+  g_autofree char *head_text = g_strdup_printf ("%" G_GINT64_FORMAT, head);
+  const char *values[] = { workspace_id, head_text, history_id };
 
   *out_seq = 0;
-  if (!(res = pg_query (self, error, "Cannot read the snapshots",
-                        "SELECT seq, blob FROM snapshots WHERE workspace_id = $1 AND seq <= $2 "
-                        "AND history_id = $3 ORDER BY seq DESC LIMIT 1",
-                        "tit", workspace_id, head, history_id)))
+  if (!(res = pg_query_binary (self, error, "Cannot read the snapshots",
+                               "SELECT seq::text, blob FROM snapshots WHERE workspace_id = $1 "
+                               "AND seq <= $2::bigint AND history_id = $3 ORDER BY seq DESC LIMIT 1",
+                               3, values, NULL, NULL)))
     return NULL;
   if (PQntuples (res) == 0)
     return NULL;
-  *out_seq = col_int (res, 0, 0);
-  return col_bytes (res, 0, 1);
+  return read_seq_blob (res, out_seq);
 }
 
 static gboolean
@@ -1665,29 +1699,25 @@ pg_snapshot_store (CairnServerCore  *self,
 {
   g_autoptr(PGresult) ins = NULL;
   g_autoptr(PGresult) prune = NULL;
-  g_autofree char *hex = NULL;
-  gsize len = 0;
-  const guint8 *data = g_bytes_get_data (blob, &len);
-  static const char digits[] = "0123456789abcdef";
+  g_autofree char *seq_text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  g_autofree char *made_text = g_strdup_printf ("%" G_GINT64_FORMAT, made_at);
+  g_autofree char *bytes_text = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (blob));
+  const char *values[] = { workspace_id, seq_text, history_id, made_text, bytes_text,
+                           g_bytes_get_data (blob, NULL) };
+  const int lengths[] = { 0, 0, 0, 0, 0, (int) g_bytes_get_size (blob) };
+  const int formats[] = { 0, 0, 0, 0, 0, 1 };
 
-  /* bytea's text input: \x and two hex digits a byte */
-  hex = g_malloc (2 * len + 3);
-  hex[0] = '\\';
-  hex[1] = 'x';
-  for (gsize i = 0; i < len; i++)
-    {
-      hex[2 + 2 * i] = digits[data[i] >> 4];
-      hex[3 + 2 * i] = digits[data[i] & 0xf];
-    }
-  hex[2 + 2 * len] = '\0';
+  g_return_val_if_fail (g_bytes_get_size (blob) <= G_MAXINT, FALSE);
+
   if (!pg_begin (self, error))
     return FALSE;
   /* Another instance may have stored the same one: it is the same state
    * (the same log, the same reducers), and the first stays. */
-  if (!(ins = pg_query (self, error, "Cannot store the snapshot",
-                        "INSERT INTO snapshots (workspace_id, seq, history_id, made_at, bytes, blob) "
-                        "VALUES ($1, $2, $3, $4, $5, $6::bytea) ON CONFLICT (workspace_id, seq) DO NOTHING",
-                        "titiit", workspace_id, seq, history_id, made_at, (gint64) len, hex)) ||
+  if (!(ins = pg_query_binary (self, error, "Cannot store the snapshot",
+                               "INSERT INTO snapshots (workspace_id, seq, history_id, made_at, bytes, blob) "
+                               "VALUES ($1, $2::bigint, $3, $4::bigint, $5::bigint, $6::bytea) "
+                               "ON CONFLICT (workspace_id, seq) DO NOTHING",
+                               6, values, lengths, formats)) ||
       !(prune = pg_query (self, error, "Cannot store the snapshot",
                           "DELETE FROM snapshots WHERE workspace_id = $1 AND seq NOT IN "
                           "(SELECT seq FROM snapshots WHERE workspace_id = $1 ORDER BY seq DESC LIMIT $2)",
