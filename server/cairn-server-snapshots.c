@@ -96,73 +96,6 @@ remove_temporary_dir (const char *dir)
   g_rmdir (dir);
 }
 
-/* Any thread: hash (when it has one) for the core, handed over on the
- * main loop. */
-static void
-queue_own_state (CairnServerSnapshots *self,
-                 const char           *workspace_id,
-                 const CairnStateHash *hash)
-{
-  OwnState *own;
-
-  if (hash->hash[0] == '\0')
-    return;
-  own = g_new0 (OwnState, 1);
-  own->workspace_id = g_strdup (workspace_id);
-  own->hash = *hash;
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->own_states, own);
-  if (self->own_states_idle == 0)
-    self->own_states_idle = g_idle_add (hand_over_own_states, self);
-  g_mutex_unlock (&self->lock);
-}
-
-/* At start, on a thread with a core of its own (the main loop does not
- * wait for the blobs): the server's own hash in each workspace's latest
- * snapshot, so that reports at those seqs are judged by it after a
- * restart too. */
-static gpointer
-startup_thread (gpointer data)
-{
-  CairnServerSnapshots *self = data;
-  CairnServerCoreOptions options = { .pwhash_opslimit = 1, .pwhash_memlimit = 8192 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnServerCore) core = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-
-  core = cairn_server_core_is_database_uri (self->db_path)
-         ? cairn_server_core_open_database (self->db_path, &options, &error)
-         : cairn_server_core_open (self->data_dir, &options, &error);
-  if (core != NULL)
-    list = cairn_server_core_admin_workspaces (core, &error);
-  if (list == NULL)
-    g_message ("Cannot read the latest snapshots' state hashes: %s", error->message);
-  for (guint i = 0; list != NULL && i < list->len; i++)
-    {
-      CairnWorkspaceInfo *info = list->pdata[i];
-      g_autoptr(CairnAuth) owner = cairn_server_core_admin_owner_auth (core, info->id, NULL);
-      g_autoptr(GBytes) blob = NULL;
-      g_autoptr(CairnSnapshotInfo) header = NULL;
-      CairnStateHash hash = { 0 };
-      gint64 seq = 0;
-
-      if (owner == NULL ||
-          !(blob = cairn_server_core_snapshot_latest (core, owner, info->id, &seq, NULL)) ||
-          !(header = cairn_snapshot_parse (blob, NULL)) ||
-          header->state_hash[0] == '\0')
-        continue;
-      hash.seq = header->seq;
-      g_strlcpy (hash.hash, header->state_hash, sizeof hash.hash);
-      g_strlcpy (hash.format, header->state_format, sizeof hash.format);
-      queue_own_state (self, info->id, &hash);
-    }
-  g_mutex_lock (&self->lock);
-  if (--self->running == 0)
-    g_cond_broadcast (&self->idle);
-  g_mutex_unlock (&self->lock);
-  return NULL;
-}
-
 CairnServerSnapshots *
 _cairn_server_snapshots_new (CairnServerCore *core)
 {
@@ -193,8 +126,6 @@ _cairn_server_snapshots_new (CairnServerCore *core)
   self->every_events = MAX (1, env_int ("CAIRN_SERVER_SNAPSHOT_EVERY", CAIRN_CORE_SNAPSHOT_EVERY_EVENTS));
   self->min_interval_ms = MAX (0, env_int ("CAIRN_SERVER_SNAPSHOT_INTERVAL_MS",
                                            CAIRN_CORE_SNAPSHOT_MIN_INTERVAL_MS));
-  self->running = 1;
-  g_thread_unref (g_thread_new ("cairn-snapshot-hashes", startup_thread, self));
   return self;
 }
 
@@ -247,7 +178,18 @@ maker_thread (gpointer data)
   if (cairn_server_snapshot_make (self->db_path, self->data_dir, job->now_ms, job->workspace_id,
                                   &seq, &bytes, &hash, &error))
     {
-      queue_own_state (self, job->workspace_id, &hash);
+      if (hash.hash[0] != '\0')
+        {
+          OwnState *own = g_new0 (OwnState, 1);
+
+          own->workspace_id = g_strdup (job->workspace_id);
+          own->hash = hash;
+          g_mutex_lock (&self->lock);
+          g_ptr_array_add (self->own_states, own);
+          if (self->own_states_idle == 0)
+            self->own_states_idle = g_idle_add (hand_over_own_states, self);
+          g_mutex_unlock (&self->lock);
+        }
       if (!_cairn_server_quiet_log)
         g_message ("Snapshot of workspace %s at seq %" G_GINT64_FORMAT ": %" G_GSIZE_FORMAT
                    " bytes in %.2f s", job->workspace_id, seq, bytes,

@@ -442,35 +442,6 @@ test_snapshots (void)
       g_assert_cmpint (cairn_test_pg_count (uri, "SELECT count(*) FROM snapshots WHERE seq = 41"), ==, 1);
   }
 
-  /* A restarted server reads its latest snapshots' hashes (on a thread):
-   * a lone report at seq 41 that differs is told at once. */
-  g_clear_pointer (&server, cairn_server_in_process_free);
-  g_clear_pointer (&core, cairn_server_core_close);
-  core = uri != NULL ? cairn_server_core_open_database (uri, &options, &error)
-                     : cairn_server_core_open (dir, &options, &error);
-  g_assert_no_error (error);
-  server = cairn_server_in_process_new (core);
-  {
-    g_autoptr(CairnAuth) auth = cairn_server_core_authenticate (core, alice, &error);
-    g_autoptr(CairnStateVerdict) verdict = NULL;
-    CairnStateReport rep = { 41, NULL, (char *) cairn_state_hash_format (),
-                             (char *) "1111111111111111111111111111111111111111111111111111111111111111" };
-
-    g_assert_no_error (error);
-    for (guint tries = 0; tries < 400; tries++)
-      {
-        g_clear_pointer (&verdict, cairn_state_verdict_free);
-        verdict = cairn_server_core_report_state (core, auth, ws, &rep, &error);
-        g_assert_no_error (error);
-        if (verdict->verdict != CAIRN_STATE_VERDICT_UNKNOWN)
-          break;
-        g_main_context_iteration (NULL, FALSE);
-        g_usleep (5000);
-      }
-    g_assert_cmpint (verdict->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
-    g_assert_true (cairn_state_hash_is_valid (verdict->hash));
-  }
-
   g_clear_pointer (&server, cairn_server_in_process_free);
   g_clear_pointer (&core, cairn_server_core_close);
   g_clear_object (&device);
