@@ -110,10 +110,8 @@ _cairn_server_snapshots_new (CairnServerCore *core)
       /* PostgreSQL: the maker reads the log through a core of its own on
        * the same URI; its private stores go to a folder of this process. */
       self->db_path = g_strdup (cairn_server_core_get_database_uri (core));
-      self->data_dir = g_dir_make_tmp ("cairn-server-snapshots-XXXXXX", NULL);
-      self->own_data_dir = self->data_dir != NULL;
-      if (self->data_dir == NULL)
-        self->data_dir = g_strdup (g_get_tmp_dir ());
+      /* made with the first maker (_cairn_server_snapshots_pushed()) */
+      self->data_dir = NULL;
     }
   else
     {
@@ -252,6 +250,18 @@ _cairn_server_snapshots_pushed (Server     *server,
   if (!due)
     return;
 
+  if (self->data_dir == NULL)
+    {
+      /* PostgreSQL: the makers' private stores, in a folder of this
+       * process (removed at exit) */
+      self->data_dir = g_dir_make_tmp ("cairn-server-snapshots-XXXXXX", &error);
+      if (self->data_dir == NULL)
+        {
+          g_warning ("Cannot make a snapshot of workspace %s: %s", workspace_id, error->message);
+          return;
+        }
+      self->own_data_dir = TRUE;
+    }
   job = g_new0 (MakerJob, 1);
   job->owner = self;
   job->workspace_id = g_strdup (workspace_id);
