@@ -109,7 +109,7 @@ make_thread (gpointer data)
   gint64 seq = 0;
   gint64 t0 = g_get_monotonic_time ();
 
-  if (!cairn_server_snapshot_make (job->db_path, job->dir, job->now, job->ws, &seq, &job->bytes, &error))
+  if (!cairn_server_snapshot_make (job->db_path, job->dir, job->now, job->ws, &seq, &job->bytes, NULL, &error))
     g_error ("snapshot: %s", error->message);
   job->seconds = (g_get_monotonic_time () - t0) / 1e6;
   g_atomic_int_set (&job->done, 1);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "cairn-store.h"
+#include "cairn-store-hash.h"
 
 G_BEGIN_DECLS
 
@@ -37,10 +38,12 @@ typedef struct
   GPtrArray *catalogue;     /* "name/version" the reducers that made it knew */
   GArray    *skipped_seqs;  /* gint64: events it applied as unknown (no-ops) */
   GPtrArray *skipped;       /* "name/version" of each of those, same order */
-  /* The maker's state hash at seq: filled by the state-hash code (issue
-   * 17, the "hash" part) where the server makes the snapshot; "" when the
-   * maker had none. Readers compare it only when both sides have one. */
+  /* The maker's state hash at seq (cairn_store_confirmed_state_hash() of
+   * the state it holds) and that hash's format: the server fills both
+   * when it makes the snapshot; both "" when the maker had none. Readers
+   * compare it only when both sides have one in the same format. */
   char      *state_hash;
+  char      *state_format;
   /* The event at seq, as the log holds it: a loaded store keeps it as its
    * log's first row, so that its chain and the server's check of the
    * event at our head (docs/sync.md) work from there. NULL at seq 0. */
@@ -73,6 +76,13 @@ GPtrArray         *cairn_snapshot_dup_catalogue (void);
 GBytes            *cairn_store_export_snapshot (CairnStore  *self,
                                                 const char  *chain,
                                                 GError     **error);
+/* The same, its header carrying hash (the maker's
+ * cairn_store_confirmed_state_hash() of this store at its head; NULL:
+ * none, as cairn_store_export_snapshot()). */
+GBytes            *cairn_store_export_snapshot_hashed (CairnStore           *self,
+                                                       const char           *chain,
+                                                       const CairnStateHash *hash,
+                                                       GError              **error);
 /* A new device: loads the blob as the confirmed state at its seq (head
  * becomes seq, history_id its history id, the log starts after it) and
  * replays the pending events on top; the blob is kept as the base a

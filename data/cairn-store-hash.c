@@ -133,6 +133,17 @@ hash_state (CairnStore     *self,
 }
 
 gboolean
+_cairn_store_hash_state_tables (CairnStore     *self,
+                                CairnStateHash *out,
+                                GError        **error)
+{
+  memset (out, 0, sizeof *out);
+  out->seq = self->head;
+  g_strlcpy (out->format, cairn_state_hash_format (), sizeof out->format);
+  return hash_state (self, out, error);
+}
+
+gboolean
 cairn_store_confirmed_state_hash (CairnStore     *self,
                                   CairnStateHash *out,
                                   GError        **error)

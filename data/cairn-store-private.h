@@ -4,6 +4,7 @@
 
 #include "cairn-store.h"
 #include "cairn-event-private.h"
+#include "cairn-store-hash.h"
 
 G_BEGIN_DECLS
 
@@ -457,6 +458,12 @@ gboolean      _cairn_store_fill_from_base  (CairnStore   *self,
                                             GError      **error);
 gboolean      _cairn_store_drop_snapshot_base (CairnStore *self,
                                                GError    **error);
+/* State hashes (cairn-store-hash.c): the hash of the state tables as
+ * they are now, in the caller's transaction (no pending rolled back): a
+ * snapshot's load checks the state it filled against the header's. */
+gboolean      _cairn_store_hash_state_tables (CairnStore     *self,
+                                              CairnStateHash *out,
+                                              GError        **error);
 /* The base's seq, 0 without one. */
 gboolean      _cairn_store_get_base_seq    (CairnStore   *self,
                                             gint64       *out,

@@ -65,6 +65,7 @@ cairn_snapshot_info_free (CairnSnapshotInfo *info)
   g_clear_pointer (&info->skipped_seqs, g_array_unref);
   g_clear_pointer (&info->skipped, g_ptr_array_unref);
   g_free (info->state_hash);
+  g_free (info->state_format);
   g_clear_pointer (&info->anchor, cairn_event_unref);
   g_free (info);
 }
@@ -203,6 +204,8 @@ header_to_json (const CairnSnapshotInfo *info)
   json_builder_add_int_value (b, info->schema);
   json_builder_set_member_name (b, "state_hash");
   json_builder_add_string_value (b, info->state_hash != NULL ? info->state_hash : "");
+  json_builder_set_member_name (b, "state_format");
+  json_builder_add_string_value (b, info->state_format != NULL ? info->state_format : "");
   json_builder_set_member_name (b, "made_at");
   json_builder_add_int_value (b, info->made_at);
   json_builder_set_member_name (b, "image_bytes");
@@ -275,6 +278,16 @@ header_from_json (const char  *json,
     info->chain = g_strdup (json_node_get_string (chain));
   info->schema = (guint) json_object_get_int_member (o, "schema");
   info->state_hash = g_strdup (json_object_get_string_member_with_default (o, "state_hash", ""));
+  info->state_format = g_strdup (json_object_get_string_member_with_default (o, "state_format", ""));
+  /* Both or neither, each well formed: a half-filled pair is a damaged
+   * header, not a hash a reader could compare. */
+  if ((info->state_hash[0] != '\0' || info->state_format[0] != '\0') &&
+      (!cairn_state_hash_is_valid (info->state_hash) ||
+       !cairn_state_format_is_valid (info->state_format)))
+    {
+      damaged (error, "its state hash is malformed");
+      return NULL;
+    }
   info->made_at = json_object_get_int_member_with_default (o, "made_at", 0);
   info->image_bytes = (guint64) json_object_get_int_member (o, "image_bytes");
   {
@@ -685,9 +698,10 @@ write_image (CairnStore  *self,
 }
 
 static GBytes *
-export_in_transaction (CairnStore  *self,
-                       const char  *chain,
-                       GError     **error)
+export_in_transaction (CairnStore           *self,
+                       const char           *chain,
+                       const CairnStateHash *hash,
+                       GError              **error)
 {
   g_autoptr(CairnSnapshotInfo) info = info_new ();
   g_autoptr(GBytes) image = NULL;
@@ -698,10 +712,10 @@ export_in_transaction (CairnStore  *self,
   info->history_id = g_strdup (self->history_id != NULL ? self->history_id : "");
   info->chain = g_strdup (chain);
   info->schema = CAIRN_STORE_SCHEMA_VERSION;
-  /* The state hash at seq is filled where the server makes the snapshot,
-   * by the state-hash code of issue 17 (cairn_snapshot_info's state_hash):
-   * the store itself has none to give. */
-  info->state_hash = g_strdup ("");
+  /* The maker's state hash at seq, when it computed one (the server does,
+   * cairn-server-core-snapshots.c); "" otherwise. */
+  info->state_hash = g_strdup (hash != NULL ? hash->hash : "");
+  info->state_format = g_strdup (hash != NULL ? hash->format : "");
   info->made_at = g_get_real_time () / 1000;
 
   if (!_cairn_store_rollback_pending (self, error) ||
@@ -730,16 +744,26 @@ cairn_store_export_snapshot (CairnStore  *self,
                              const char  *chain,
                              GError     **error)
 {
+  return cairn_store_export_snapshot_hashed (self, chain, NULL, error);
+}
+
+GBytes *
+cairn_store_export_snapshot_hashed (CairnStore           *self,
+                                    const char           *chain,
+                                    const CairnStateHash *hash,
+                                    GError              **error)
+{
   GBytes *blob;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (hash == NULL || hash->seq == cairn_store_get_head (self), NULL);
 
   /* Nothing of this transaction is kept: the folded texts are the same
    * text, and pending comes back with the rollback. */
   if (!_cairn_store_begin (self, error))
     return NULL;
-  blob = export_in_transaction (self, chain, error);
+  blob = export_in_transaction (self, chain, hash, error);
   _cairn_store_rollback (self);
   return blob;
 }
@@ -1029,7 +1053,30 @@ load_fill (CairnStore  *self,
   self->head = data->info->seq;
   g_free (self->history_id);
   self->history_id = g_strdup (data->info->history_id);
-  return _cairn_store_save_cursor (self, error);
+  if (!_cairn_store_save_cursor (self, error))
+    return FALSE;
+  /* The maker's hash of this state, when it gave one in a format this
+   * build computes: a state that hashes otherwise is not what the log
+   * gives (a maker's bug, a reducer that differs): refused, the device
+   * replays the full log instead. One read of the state (BENCHMARKS.md,
+   * "State hash"). */
+  if (data->info->state_hash[0] != '\0' &&
+      g_strcmp0 (data->info->state_format, cairn_state_hash_format ()) == 0)
+    {
+      CairnStateHash mine;
+
+      if (!_cairn_store_hash_state_tables (self, &mine, error))
+        return FALSE;
+      if (!g_str_equal (mine.hash, data->info->state_hash))
+        {
+          g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_FALLBACK,
+                       "The snapshot at seq %" G_GINT64_FORMAT " does not hash as its maker "
+                       "said (%.16s…, here %.16s…): replaying the full log instead",
+                       data->info->seq, data->info->state_hash, mine.hash);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 gboolean
@@ -1191,7 +1238,7 @@ cairn_store_compact_log (CairnStore        *self,
 
   if (!_cairn_store_begin (self, error))
     return FALSE;
-  blob = export_in_transaction (self, NULL, error);
+  blob = export_in_transaction (self, NULL, NULL, error);
   /* undo the rollback of pending and the folds: the store as it was */
   _cairn_store_rollback (self);
   if (blob == NULL)

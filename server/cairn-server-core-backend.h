@@ -95,6 +95,32 @@ typedef struct
    * stored or not valid). */
   gboolean    (*chain_at)         (CairnServerCore *self, const char *workspace_id, gint64 seq,
                                    gboolean *out_exists, char **out_chain, GError **error);
+
+  /* ---- snapshots (cairn-server-core-snapshots.c says what each does) ----
+   * Whether one is due (as cairn_server_core_snapshot_due()). */
+  gboolean    (*snapshot_due)     (CairnServerCore *self, const char *workspace_id,
+                                   gint64 every_events, gint64 min_interval_ms, gint64 now,
+                                   gboolean *out_due, GError **error);
+  /* Drops the snapshots above head or of another history (the number
+   * dropped in *out_dropped), then the latest one (NULL with NOT_FOUND
+   * when none). */
+  GBytes     *(*snapshot_latest)  (CairnServerCore *self, const char *workspace_id, gint64 head,
+                                   const char *history_id, guint *out_dropped, gint64 *out_seq,
+                                   GError **error);
+  /* The latest at or below head of history_id, dropping nothing (the
+   * maker starts from it); NULL without an error when none. */
+  GBytes     *(*snapshot_base)    (CairnServerCore *self, const char *workspace_id, gint64 head,
+                                   const char *history_id, gint64 *out_seq, GError **error);
+  /* Stores one (a second maker's copy of the same seq is dropped) and
+   * keeps the last `kept` of the workspace. */
+  gboolean    (*snapshot_store)   (CairnServerCore *self, const char *workspace_id, gint64 seq,
+                                   const char *history_id, gint64 made_at, GBytes *blob,
+                                   guint kept, GError **error);
+  /* As cairn_server_core_object_events() (membership already checked,
+   * reply's head and history id filled). */
+  gboolean    (*object_events)    (CairnServerCore *self, const char *workspace_id,
+                                   const char *object_id, gint64 before, guint limit,
+                                   CairnPullReply *reply, GError **error);
 } CairnCoreBackend;
 
 G_END_DECLS

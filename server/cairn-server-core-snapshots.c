@@ -10,9 +10,13 @@
  * the core goes on taking pushes: it only reads the log (WAL: readers do
  * not wait for the writer) and takes the write lock once, for the insert.
  *
- * Every statement on the snapshots table is in this file (a PostgreSQL
- * backend ports these functions): the table's SQL, the maker's reads and
- * insert, what is due, the latest one, and the events of one object.
+ * Every SQLite statement on the snapshots table is in this file: the
+ * table's SQL, the maker's reads and insert, what is due, the latest one,
+ * and the events of one object. On PostgreSQL the core functions hand
+ * over to the backend's snapshot members (cairn-server-core-pg.c), and
+ * the maker reads the log and stores the blob through a core of its own
+ * on the same URI (make_on_database()). The maker hashes the state it
+ * made (the server's own state hash, in the header and out_hash).
  */
 #define G_LOG_DOMAIN "cairn-server-core"
 #include "config.h"
@@ -112,21 +116,21 @@ latest_blob (sqlite3     *db,
   return blob;
 }
 
-/* The private store, at the state of an earlier snapshot or empty: made
- * again when it is of another history or ahead of the log (the data
- * folder was restored from an older backup). */
+/* The private store, at the state of an earlier snapshot (base, at
+ * base_seq; NULL: none) or empty: made again when it is of another
+ * history or ahead of the log (the data folder was restored from an older
+ * backup). */
 static CairnStore *
-open_work_store (sqlite3     *db,
-                 const char  *path,
+open_work_store (const char  *path,
                  const char  *workspace_id,
                  gint64       head,
                  const char  *history_id,
+                 GBytes      *base,
+                 gint64       base_seq,
                  GError     **error)
 {
   g_autoptr(CairnStore) store = NULL;
-  g_autoptr(GBytes) blob = NULL;
   g_autoptr(GError) inner = NULL;
-  gint64 seq = 0;
 
   store = cairn_store_open (path, NULL);
   if (store != NULL &&
@@ -139,15 +143,12 @@ open_work_store (sqlite3     *db,
 
   remove_work (path);
   store = cairn_store_open (path, error);
-  if (store == NULL)
-    return NULL;
-  blob = latest_blob (db, workspace_id, head, history_id, &seq, error);
-  if (blob == NULL)
-    return error != NULL && *error != NULL ? NULL : g_steal_pointer (&store);
+  if (store == NULL || base == NULL)
+    return g_steal_pointer (&store);
   /* Start from it rather than from the first event. */
-  if (!cairn_store_load_snapshot (store, blob, &inner))
+  if (!cairn_store_load_snapshot (store, base, &inner))
     g_warning ("Cannot start workspace %s's snapshot from the one at seq %" G_GINT64_FORMAT
-               " (%s); replaying its whole log", workspace_id, seq, inner->message);
+               " (%s); replaying its whole log", workspace_id, base_seq, inner->message);
   return g_steal_pointer (&store);
 }
 
@@ -215,6 +216,38 @@ catch_up (sqlite3     *db,
         return FALSE;
     }
   return TRUE;
+}
+
+/* The store's state at its head as a snapshot blob, with the server's own
+ * state hash in its header (*out_hash); the store then keeps no log (the
+ * next one starts from this state). */
+static GBytes *
+export_work_store (CairnStore      *store,
+                   const char      *workspace_id,
+                   const char      *chain,
+                   CairnStateHash  *out_hash,
+                   GError         **error)
+{
+  g_autoptr(GBytes) blob = NULL;
+
+  /* Devices that load the snapshot check theirs against it, and the core
+   * judges devices' reports at this seq by it
+   * (cairn_server_core_set_own_state()). */
+  if (!cairn_store_confirmed_state_hash (store, out_hash, error))
+    return NULL;
+  blob = cairn_store_export_snapshot_hashed (store, chain, out_hash, error);
+  if (blob == NULL)
+    return NULL;
+  if (g_bytes_get_size (blob) > CAIRN_SNAPSHOT_MAX_BYTES)
+    {
+      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                   "The snapshot of workspace %s would be %" G_GSIZE_FORMAT " bytes, more than "
+                   "clients load", workspace_id, g_bytes_get_size (blob));
+      return NULL;
+    }
+  if (!cairn_store_adopt_snapshot_base (store, blob, NULL, error))
+    return NULL;
+  return g_steal_pointer (&blob);
 }
 
 static gboolean
@@ -293,6 +326,145 @@ read_workspace (sqlite3     *db,
   return TRUE;
 }
 
+/* ---- the maker on another backend (PostgreSQL) ------------------------ */
+
+/* Rebases the log after the store's head up to head into it, read through
+ * a core of its own (pages of the pull; the log up to head does not
+ * change, so no read transaction is needed). */
+static gboolean
+catch_up_from_core (CairnServerCore  *core,
+                    const CairnAuth  *owner,
+                    CairnStore       *store,
+                    const char       *workspace_id,
+                    gint64            head,
+                    const char       *history_id,
+                    GError          **error)
+{
+  while (cairn_store_get_head (store) < head)
+    {
+      g_autoptr(CairnPullReply) reply = NULL;
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+
+      reply = cairn_server_core_pull (core, owner, workspace_id, cairn_store_get_head (store),
+                                      MAKER_PAGE, error);
+      if (reply == NULL)
+        return FALSE;
+      for (guint i = 0; i < reply->events->len; i++)
+        {
+          CairnWireEvent *ev = reply->events->pdata[i];
+          g_autoptr(GError) inner = NULL;
+          CairnEvent *event;
+
+          if (ev->seq > head)
+            break;
+          event = cairn_event_new_from_args_json (ev->name, (guint) ev->version, ev->args_json, &inner);
+          if (event == NULL)
+            {
+              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                           "Event %" G_GINT64_FORMAT " of workspace %s cannot be read: %s",
+                           ev->seq, workspace_id, inner->message);
+              return FALSE;
+            }
+          event->seq = ev->seq;
+          event->client_id = g_strdup (ev->client_id);
+          event->client_seq = ev->client_seq;
+          event->created_at = ev->created_at;
+          event->device = g_strdup (ev->device);
+          g_ptr_array_add (page, event);
+        }
+      if (page->len == 0)
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                       "The log of workspace %s has a gap after seq %" G_GINT64_FORMAT,
+                       workspace_id, cairn_store_get_head (store));
+          return FALSE;
+        }
+      if (!cairn_store_rebase (store, page, history_id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean previous_hash (GBytes *blob, CairnStateHash *out_hash, GError **error);
+
+/* cairn_server_snapshot_make() on a database: a core of its own on the
+ * same URI (its own connection, on this thread), the log read with pull
+ * as the workspace's owner, the snapshot stored through the backend. */
+static gboolean
+make_on_database (const char      *uri,
+                  const char      *data_dir,
+                  gint64           now_ms,
+                  const char      *workspace_id,
+                  gint64          *out_seq,
+                  gsize           *out_bytes,
+                  CairnStateHash  *out_hash,
+                  GError         **error)
+{
+  g_autoptr(CairnServerCore) core = NULL;
+  g_autoptr(CairnAuth) owner = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(GBytes) previous = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autofree char *history_id = NULL;
+  g_autofree char *chain = NULL;
+  g_autofree char *path = NULL;
+  CairnStateHash hash;
+  gint64 head = 0, previous_seq = 0;
+  gboolean exists = FALSE;
+
+  if (!(core = cairn_server_core_open_database (uri, NULL, error)) ||
+      !(owner = cairn_server_core_admin_owner_auth (core, workspace_id, error)) ||
+      !cairn_server_core_head (core, owner, workspace_id, &head, &history_id, error) ||
+      !core->backend->chain_at (core, workspace_id, head, &exists, &chain, error))
+    return FALSE;
+  previous = core->backend->snapshot_base (core, workspace_id, head, history_id, &previous_seq, error);
+  if (previous == NULL && error != NULL && *error != NULL)
+    return FALSE;
+  if (previous != NULL && previous_seq == head)
+    {
+      *out_seq = head;
+      *out_bytes = g_bytes_get_size (previous);
+      return previous_hash (previous, out_hash, error);
+    }
+  path = work_path (data_dir, workspace_id);
+  store = open_work_store (path, workspace_id, head, history_id, previous, previous_seq, error);
+  if (store == NULL ||
+      !catch_up_from_core (core, owner, store, workspace_id, head, history_id, error) ||
+      !(blob = export_work_store (store, workspace_id, chain, &hash, error)) ||
+      !core->backend->snapshot_store (core, workspace_id, head, history_id, now_ms, blob,
+                                      CAIRN_CORE_SNAPSHOTS_KEPT, error))
+    return FALSE;
+  *out_seq = head;
+  *out_bytes = g_bytes_get_size (blob);
+  if (out_hash != NULL)
+    *out_hash = hash;
+  return TRUE;
+}
+
+/* The hash in a stored snapshot's header (seq 0, "" when it has none:
+ * made before the server computed them). */
+static gboolean
+previous_hash (GBytes          *blob,
+               CairnStateHash  *out_hash,
+               GError         **error)
+{
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+
+  if (out_hash == NULL)
+    return TRUE;
+  memset (out_hash, 0, sizeof *out_hash);
+  info = cairn_snapshot_parse (blob, error);
+  if (info == NULL)
+    return FALSE;
+  if (info->state_hash[0] != '\0')
+    {
+      out_hash->seq = info->seq;
+      g_strlcpy (out_hash->hash, info->state_hash, sizeof out_hash->hash);
+      g_strlcpy (out_hash->format, info->state_format, sizeof out_hash->format);
+    }
+  return TRUE;
+}
+
 gboolean
 cairn_server_snapshot_make (const char  *db_path,
                             const char  *data_dir,
@@ -300,6 +472,7 @@ cairn_server_snapshot_make (const char  *db_path,
                             const char  *workspace_id,
                             gint64      *out_seq,
                             gsize       *out_bytes,
+                            CairnStateHash *out_hash,
                             GError     **error)
 {
   g_autofree char *history_id = NULL;
@@ -310,10 +483,14 @@ cairn_server_snapshot_make (const char  *db_path,
   g_autoptr(GBytes) previous = NULL;
   sqlite3 *db = NULL;
   gint64 head = 0, previous_seq = 0;
+  CairnStateHash hash;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (cairn_is_object_id (workspace_id), FALSE);
 
+  if (cairn_server_core_is_database_uri (db_path))
+    return make_on_database (db_path, data_dir, now_ms, workspace_id, out_seq, out_bytes,
+                             out_hash, error);
   if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
       sqlite3_busy_timeout (db, 10000) != SQLITE_OK)
     {
@@ -338,33 +515,23 @@ cairn_server_snapshot_make (const char  *db_path,
       sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
       *out_seq = head;
       *out_bytes = g_bytes_get_size (previous);
-      ok = TRUE;
+      ok = previous_hash (previous, out_hash, error);
       goto out;
     }
   path = work_path (data_dir, workspace_id);
-  store = open_work_store (db, path, workspace_id, head, history_id, error);
+  store = open_work_store (path, workspace_id, head, history_id, previous, previous_seq, error);
   if (store == NULL || !catch_up (db, store, workspace_id, head, history_id, error))
     goto out;
   sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 
-  /* The maker's state hash is not computed here: the state-hash code of
-   * issue 17 fills the header's state_hash when it is merged. */
-  blob = cairn_store_export_snapshot (store, chain, error);
-  if (blob == NULL)
-    goto out;
-  if (g_bytes_get_size (blob) > CAIRN_SNAPSHOT_MAX_BYTES)
-    {
-      g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
-                   "The snapshot of workspace %s would be %" G_GSIZE_FORMAT " bytes, more than "
-                   "clients load", workspace_id, g_bytes_get_size (blob));
-      goto out;
-    }
-  /* The private store keeps no log: the next one starts from this state. */
-  if (!cairn_store_adopt_snapshot_base (store, blob, NULL, error) ||
+  blob = export_work_store (store, workspace_id, chain, &hash, error);
+  if (blob == NULL ||
       !store_snapshot (db, now_ms, workspace_id, head, history_id, blob, error))
     goto out;
   *out_seq = head;
   *out_bytes = g_bytes_get_size (blob);
+  if (out_hash != NULL)
+    *out_hash = hash;
   ok = TRUE;
 
 out:
@@ -382,19 +549,6 @@ cairn_server_core_get_path (CairnServerCore *self)
   return self->path;
 }
 
-/* Snapshots are kept in a data folder's SQLite file only, so far: on
- * another backend there are none (docs/server.md, "Snapshots"). */
-static gboolean
-snapshots_kept (CairnServerCore  *self,
-                GError          **error)
-{
-  if (self->backend == NULL)
-    return TRUE;
-  g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
-               "This server keeps no snapshots on %s yet", self->backend->name);
-  return FALSE;
-}
-
 gboolean
 cairn_server_core_snapshot_due (CairnServerCore  *self,
                                 const char       *workspace_id,
@@ -408,7 +562,8 @@ cairn_server_core_snapshot_due (CairnServerCore  *self,
 
   *out_due = FALSE;
   if (self->backend != NULL)
-    return TRUE;
+    return self->backend->snapshot_due (self, workspace_id, every_events, min_interval_ms,
+                                        cairn_server_core_now (self), out_due, error);
   _cairn_core_settle (self);
   if (!(st = _cairn_core_stmt (self, "SELECT w.head - coalesce (max (s.seq), 0), "
                                      "coalesce (max (s.made_at), 0) FROM workspaces w "
@@ -437,11 +592,20 @@ cairn_server_core_snapshot_latest (CairnServerCore  *self,
   g_autofree char *history_id = NULL;
   GBytes *blob = NULL;
 
-  if (!snapshots_kept (self, error))
-    return NULL;
   _cairn_core_settle (self);
   if (!cairn_server_core_head (self, auth, workspace_id, &head, &history_id, error))
     return NULL;
+  if (self->backend != NULL)
+    {
+      guint dropped = 0;
+
+      blob = self->backend->snapshot_latest (self, workspace_id, head, history_id, &dropped,
+                                             out_seq, error);
+      if (dropped > 0)
+        g_warning ("Dropped %u snapshots of workspace %s that were ahead of its log (at seq %"
+                   G_GINT64_FORMAT "): restored from an older backup?", dropped, workspace_id, head);
+      return blob;
+    }
   /* A snapshot ahead of the log or of another history: the data folder was
    * restored from a backup older than it (or its log was reset). The log
    * is the truth: such snapshots go, and are made again from the log. */
@@ -493,9 +657,11 @@ cairn_server_core_object_events (CairnServerCore  *self,
                    "object is not an object id");
       return NULL;
     }
-  if (!snapshots_kept (self, error) ||
-      !cairn_server_core_head (self, auth, workspace_id, &reply->head, &reply->history_id, error))
+  if (!cairn_server_core_head (self, auth, workspace_id, &reply->head, &reply->history_id, error))
     return NULL;
+  if (self->backend != NULL)
+    return self->backend->object_events (self, workspace_id, object_id, before, limit, reply, error)
+           ? g_steal_pointer (&reply) : NULL;
   /* An id is quoted in the args of every event that names it (todo_id,
    * list_id, note_id, parent_id …). A scan of the workspace's log before
    * `before`, newest first: history is asked for one object at a time. */

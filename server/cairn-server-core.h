@@ -30,6 +30,7 @@
 #include <glib.h>
 
 #include "cairn-protocol.h"
+#include "cairn-store-hash.h"
 
 G_BEGIN_DECLS
 
@@ -97,6 +98,9 @@ gboolean         cairn_server_core_migrate_to_database (const char  *data_dir,
                                                         const char  *uri,
                                                         GString     *report,
                                                         GError     **error);
+/* The URI a core on PostgreSQL was opened on (for the snapshot maker's
+ * own core, cairn_server_snapshot_make()); NULL on a data folder. */
+const char      *cairn_server_core_get_database_uri (CairnServerCore *self);
 /* "sqlite" or "postgresql". */
 const char      *cairn_server_core_backend_name    (CairnServerCore *self);
 
@@ -402,18 +406,25 @@ const char *cairn_server_core_get_path      (CairnServerCore  *self);
 /* Makes a snapshot of the workspace at its head and stores it: the events
  * since the previous one rebased into a private store in
  * data_dir/snapshots/ with the clients' reducers, exported
- * (cairn-snapshot.h). Opens its own connection to db_path, so it may run
+ * (cairn-snapshot.h). db_path: the SQLite file, or a PostgreSQL URI
+ * (cairn_server_core_get_database_uri(): the log is then read and the
+ * snapshot stored through a core of its own on that URI; two instances
+ * making the same one store it once). Opens its own connection, so it may run
  * on any thread while a core serves: it reads in one WAL snapshot and
  * writes once. At most one maker per workspace at a time (the caller
  * sees to it). now_ms: when it is made, by the core's clock
  * (cairn_server_core_now()). *out_seq, *out_bytes: the snapshot's seq and
- * size (the existing one when nothing was pushed since). */
+ * size (the existing one when nothing was pushed since). out_hash
+ * (nullable): the server's own state hash at that seq, as written in the
+ * snapshot's header, for cairn_server_core_set_own_state() on the core's
+ * thread (all zero when the existing one has none). */
 gboolean   cairn_server_snapshot_make       (const char       *db_path,
                                              const char       *data_dir,
                                              gint64            now_ms,
                                              const char       *workspace_id,
                                              gint64           *out_seq,
                                              gsize            *out_bytes,
+                                             CairnStateHash   *out_hash,
                                              GError          **error);
 /* Whether a snapshot is due: every_events or more events since the last
  * one and min_interval_ms since it was made. */

@@ -196,10 +196,7 @@ _cairn_server_setup (Server           *self,
   self->loop = g_main_loop_new (NULL, FALSE);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _cairn_server_pending_push_free);
   cairn_server_core_set_group_func (self->core, _cairn_server_on_group_done, self);
-  /* Snapshots are made from a data folder's SQLite file; a server on
-   * PostgreSQL does not make them yet (docs/server.md, "Snapshots"). */
-  if (g_str_equal (cairn_server_core_backend_name (core), "sqlite"))
-    self->snapshots = _cairn_server_snapshots_new (core);
+  self->snapshots = _cairn_server_snapshots_new (core);
   self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", cert,
                                 NULL);

@@ -7,6 +7,8 @@
 #define G_LOG_DOMAIN "cairn-server"
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cairn-ids.h"
 #include "cairn-snapshot.h"
 #include "cairn-server-private.h"
@@ -20,6 +22,11 @@ struct _CairnServerSnapshots
   GHashTable *since_check;    /* workspace id -> events pushed since the last check (gint64*) */
   char       *db_path;
   char       *data_dir;
+  /* The makers' state hashes, for the core on the main thread. */
+  CairnServerCore *core;
+  GPtrArray  *own_states;     /* OwnState*, under lock */
+  guint       own_states_idle; /* the idle that hands them over, under lock */
+  gboolean    own_data_dir;   /* data_dir is a temporary folder of ours */
   gint64      every_events;
   gint64      min_interval_ms;
 };
@@ -33,6 +40,62 @@ env_int (const char *name,
   return value != NULL ? g_ascii_strtoll (value, NULL, 10) : fallback;
 }
 
+typedef struct
+{
+  char           *workspace_id;
+  CairnStateHash  hash;
+} OwnState;
+
+static void
+own_state_free (OwnState *own)
+{
+  g_free (own->workspace_id);
+  g_free (own);
+}
+
+/* On the main thread (the core's): the makers' hashes become the core's
+ * own state at their seqs, so that a device's report there is judged by
+ * it (cairn_server_core_set_own_state()). */
+static gboolean
+hand_over_own_states (gpointer data)
+{
+  CairnServerSnapshots *self = data;
+  g_autoptr(GPtrArray) done = NULL;
+
+  g_mutex_lock (&self->lock);
+  done = g_steal_pointer (&self->own_states);
+  self->own_states = g_ptr_array_new_with_free_func ((GDestroyNotify) own_state_free);
+  self->own_states_idle = 0;
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < done->len; i++)
+    {
+      OwnState *own = done->pdata[i];
+
+      cairn_server_core_set_own_state (self->core, own->workspace_id, own->hash.seq,
+                                       own->hash.format, own->hash.hash);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The makers' private stores in a temporary folder: DIR/snapshots/WS.db
+ * and their -wal and -shm files. */
+static void
+remove_temporary_dir (const char *dir)
+{
+  g_autofree char *sub = g_build_filename (dir, "snapshots", NULL);
+  g_autoptr(GDir) d = g_dir_open (sub, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (sub, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
 CairnServerSnapshots *
 _cairn_server_snapshots_new (CairnServerCore *core)
 {
@@ -42,8 +105,21 @@ _cairn_server_snapshots_new (CairnServerCore *core)
   g_cond_init (&self->idle);
   self->busy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->since_check = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->db_path = g_strdup (cairn_server_core_get_path (core));
-  self->data_dir = g_path_get_dirname (self->db_path);
+  if (cairn_server_core_get_database_uri (core) != NULL)
+    {
+      /* PostgreSQL: the maker reads the log through a core of its own on
+       * the same URI; its private stores go to a folder of this process. */
+      self->db_path = g_strdup (cairn_server_core_get_database_uri (core));
+      /* made with the first maker (_cairn_server_snapshots_pushed()) */
+      self->data_dir = NULL;
+    }
+  else
+    {
+      self->db_path = g_strdup (cairn_server_core_get_path (core));
+      self->data_dir = g_path_get_dirname (self->db_path);
+    }
+  self->core = core;
+  self->own_states = g_ptr_array_new_with_free_func ((GDestroyNotify) own_state_free);
   /* The thresholds (docs/server.md); the variables are for tests. */
   self->every_events = MAX (1, env_int ("CAIRN_SERVER_SNAPSHOT_EVERY", CAIRN_CORE_SNAPSHOT_EVERY_EVENTS));
   self->min_interval_ms = MAX (0, env_int ("CAIRN_SERVER_SNAPSHOT_INTERVAL_MS",
@@ -61,6 +137,15 @@ _cairn_server_snapshots_free (CairnServerSnapshots *self)
   while (self->running > 0)
     g_cond_wait (&self->idle, &self->lock);
   g_mutex_unlock (&self->lock);
+  /* The core outlives this: what the makers left is handed over now. */
+  if (self->own_states_idle != 0)
+    {
+      g_source_remove (self->own_states_idle);
+      hand_over_own_states (self);
+    }
+  g_ptr_array_unref (self->own_states);
+  if (self->own_data_dir)
+    remove_temporary_dir (self->data_dir);
   g_hash_table_unref (self->busy);
   g_hash_table_unref (self->since_check);
   g_free (self->db_path);
@@ -85,11 +170,24 @@ maker_thread (gpointer data)
   g_autoptr(GError) error = NULL;
   gint64 seq = 0;
   gsize bytes = 0;
+  CairnStateHash hash = { 0 };
   gint64 started = g_get_monotonic_time ();
 
   if (cairn_server_snapshot_make (self->db_path, self->data_dir, job->now_ms, job->workspace_id,
-                                  &seq, &bytes, &error))
+                                  &seq, &bytes, &hash, &error))
     {
+      if (hash.hash[0] != '\0')
+        {
+          OwnState *own = g_new0 (OwnState, 1);
+
+          own->workspace_id = g_strdup (job->workspace_id);
+          own->hash = hash;
+          g_mutex_lock (&self->lock);
+          g_ptr_array_add (self->own_states, own);
+          if (self->own_states_idle == 0)
+            self->own_states_idle = g_idle_add (hand_over_own_states, self);
+          g_mutex_unlock (&self->lock);
+        }
       if (!_cairn_server_quiet_log)
         g_message ("Snapshot of workspace %s at seq %" G_GINT64_FORMAT ": %" G_GSIZE_FORMAT
                    " bytes in %.2f s", job->workspace_id, seq, bytes,
@@ -152,6 +250,18 @@ _cairn_server_snapshots_pushed (Server     *server,
   if (!due)
     return;
 
+  if (self->data_dir == NULL)
+    {
+      /* PostgreSQL: the makers' private stores, in a folder of this
+       * process (removed at exit) */
+      self->data_dir = g_dir_make_tmp ("cairn-server-snapshots-XXXXXX", &error);
+      if (self->data_dir == NULL)
+        {
+          g_warning ("Cannot make a snapshot of workspace %s: %s", workspace_id, error->message);
+          return;
+        }
+      self->own_data_dir = TRUE;
+    }
   job = g_new0 (MakerJob, 1);
   job->owner = self;
   job->workspace_id = g_strdup (workspace_id);

@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "cairn-server"
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cairn-server-private.h"
 
 /* ---- admin commands ----------------------------------------------------------------- */
@@ -304,9 +306,14 @@ cmd_snapshot (int    argc,
 {
   g_autoptr(CairnServerCore) core = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *data_dir = NULL;
+  char *data_dir = NULL;
+  g_autofree char *dirname_dir = NULL;
+  g_autofree char *tmp_dir = NULL;
+  const char *location;
+  gboolean ok;
   gint64 seq = 0;
   gsize bytes = 0;
+  CairnStateHash hash = { 0 };
   gint64 started;
 
   if (!(core = open_for_admin ("snapshot", &argc, &argv, "WORKSPACE - make a snapshot of a workspace now")))
@@ -316,17 +323,49 @@ cmd_snapshot (int    argc,
       g_printerr ("Usage: cairn-server snapshot WORKSPACE --data DIR\n");
       return 2;
     }
-  data_dir = g_path_get_dirname (cairn_server_core_get_path (core));
+  /* On PostgreSQL the maker reads through a core of its own on the URI,
+   * its private store in a temporary folder (made again from the latest
+   * snapshot next time). */
+  location = cairn_server_core_get_database_uri (core);
+  if (location != NULL)
+    data_dir = tmp_dir = g_dir_make_tmp ("cairn-server-snapshot-XXXXXX", &error);
+  else
+    {
+      location = cairn_server_core_get_path (core);
+      data_dir = dirname_dir = g_path_get_dirname (location);
+    }
+  if (data_dir == NULL)
+    {
+      g_printerr ("cairn-server snapshot: %s\n", error->message);
+      return 1;
+    }
   started = g_get_monotonic_time ();
-  if (!cairn_server_snapshot_make (cairn_server_core_get_path (core), data_dir,
+  ok = cairn_server_snapshot_make (location, data_dir,
                                    cairn_server_core_now (core), argv[1],
-                                   &seq, &bytes, &error))
+                                   &seq, &bytes, &hash, &error);
+  if (tmp_dir != NULL)
+    {
+      g_autofree char *sub = g_build_filename (tmp_dir, "snapshots", NULL);
+      g_autofree char *name = g_strconcat (argv[1], ".db", NULL);
+      g_autofree char *work = g_build_filename (sub, name, NULL);
+      g_autofree char *wal = g_strconcat (work, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (work, "-shm", NULL);
+
+      g_unlink (work);
+      g_unlink (wal);
+      g_unlink (shm);
+      g_rmdir (sub);
+      g_rmdir (tmp_dir);
+    }
+  if (!ok)
     {
       g_printerr ("cairn-server snapshot: %s\n", error->message);
       return 1;
     }
   g_print ("Snapshot of workspace %s at seq %" G_GINT64_FORMAT ": %" G_GSIZE_FORMAT " bytes, %.2f s\n",
            argv[1], seq, bytes, (g_get_monotonic_time () - started) / 1e6);
+  if (hash.hash[0] != '\0')
+    g_print ("State hash %s (format %s)\n", hash.hash, hash.format);
   return 0;
 }
 

@@ -435,6 +435,66 @@ test_fallback (void)
   }
 }
 
+/* The maker's state hash in the header: a snapshot whose state hashes as
+ * its header says loads; one that does not (here: the header's hash is
+ * another's) is refused as FALLBACK (the device replays the full log),
+ * changing nothing; a half-filled or malformed pair is DAMAGED. */
+static void
+test_state_hash (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(CairnStore) replay = NULL;
+  g_autoptr(CairnStore) device = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GBytes) lying = NULL;
+  g_autoptr(GBytes) half = NULL;
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  CairnStateHash hash, other;
+
+  make_scenario (ts->store, 60, 5);
+  events = confirmed_events (ts->store);
+  replay = fresh_store (ts->dir, "replay.db");
+  test_rebase_ok (replay, events, "h");
+  g_assert_true (cairn_store_confirmed_state_hash (replay, &hash, &error));
+  g_assert_no_error (error);
+  blob = cairn_store_export_snapshot_hashed (replay, NULL, &hash, &error);
+  g_assert_no_error (error);
+  info = cairn_snapshot_parse (blob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->state_hash, ==, hash.hash);
+  g_assert_cmpstr (info->state_format, ==, hash.format);
+
+  other = hash;
+  memset (other.hash, 'a', CAIRN_STATE_HASH_LENGTH);
+  lying = with_header (blob, hash.hash, other.hash);
+  half = with_header (blob, hash.format, "");
+
+  device = fresh_store (ts->dir, "device.db");
+  before = dump (device);
+  g_assert_false (cairn_store_load_snapshot (device, lying, &error));
+  g_assert_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_FALLBACK);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_load_snapshot (device, half, &error));
+  g_assert_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_assert_cmpint (cairn_store_get_head (device), ==, 0);
+  after = dump (device);
+  g_assert_cmpstr (after, ==, before);
+
+  g_assert_true (cairn_store_load_snapshot (device, blob, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *a = dump (replay);
+    g_autofree char *b = dump (device);
+
+    g_assert_cmpstr (a, ==, b);
+  }
+}
+
 /* A new device with local changes made before its first sync loads the
  * snapshot under them: the state is the snapshot's plus its pending
  * events, which stay pending. Then the log continues after the snapshot,
@@ -587,6 +647,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/snapshot/every-seq", test_every_seq);
   g_test_add_func ("/snapshot/damaged", test_damaged);
   g_test_add_func ("/snapshot/fallback", test_fallback);
+  g_test_add_func ("/snapshot/state-hash", test_state_hash);
   g_test_add_func ("/snapshot/pending-and-rebuild", test_pending_and_rebuild);
   g_test_add_func ("/snapshot/compact", test_compact);
 

@@ -1414,9 +1414,11 @@ test_newer_schema_refused (Fixture       *f,
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL);
   g_assert_nonnull (strstr (error->message, "newer than this server"));
   g_assert_nonnull (strstr (error->message, "99"));
-  /* Put back, the store opens as before. */
+  /* Put back, the store opens as before. On PostgreSQL, as schema 1 (no
+   * snapshots table): the step 1 -> 2 makes it. */
   if (cairn_test_backend_is_postgresql ())
-    cairn_test_pg_exec (core_test_database (f->dir), "UPDATE cairn_schema SET version = 1");
+    cairn_test_pg_exec (core_test_database (f->dir),
+                        "DROP TABLE snapshots; UPDATE cairn_schema SET version = 1");
   else
     {
       sqlite3 *db = NULL;
@@ -1427,6 +1429,13 @@ test_newer_schema_refused (Fixture       *f,
     }
   f->core = open_core (f);
   g_assert_nonnull (f->core);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      g_assert_cmpint (cairn_test_pg_count (core_test_database (f->dir),
+                                            "SELECT max(version) FROM cairn_schema"), ==, 2);
+      g_assert_cmpint (cairn_test_pg_count (core_test_database (f->dir),
+                                            "SELECT count(*) FROM snapshots"), ==, 0);
+    }
 }
 
 int

@@ -3,7 +3,9 @@
  * handlers fed from memory: made with the clients' reducers, served to
  * members only, loaded by a new device into the state the log gives,
  * refused when damaged, made by themselves after enough pushes, dropped
- * when ahead of the log; and the history of one object before a seq. */
+ * when ahead of the log; and the history of one object before a seq.
+ * Runs on the SQLite data folder and, under with-postgres.sh
+ * (server-snapshots-pg), on PostgreSQL (pg-test-util.h). */
 #include "config.h"
 
 #include <string.h>
@@ -12,7 +14,9 @@
 
 #include "cairn-server-in-process.h"
 #include "cairn-snapshot.h"
+#include "cairn-store-hash.h"
 #include "cairn-test-util.h"
+#include "pg-test-util.h"
 
 static gint64
 fixed_clock (gpointer user_data)
@@ -127,6 +131,28 @@ type_into_note (CairnStore *store,
   g_assert_true (cairn_store_edit_note (store, note_id, ops, &error));
 }
 
+typedef struct
+{
+  const char *location;
+  char       *dir;
+  const char *ws;
+  gint64      now;
+  gint64      seq;
+  gboolean    ok;
+  GError     *error;
+} MakerRun;
+
+static gpointer
+maker_run (gpointer data)
+{
+  MakerRun *run = data;
+  gsize bytes = 0;
+
+  run->ok = cairn_server_snapshot_make (run->location, run->dir, run->now, run->ws,
+                                        &run->seq, &bytes, NULL, &run->error);
+  return NULL;
+}
+
 static void
 test_snapshots (void)
 {
@@ -148,6 +174,8 @@ test_snapshots (void)
   g_autofree char *list = NULL;
   g_autofree char *note = NULL;
   g_autofree char *todo = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *location = NULL;
   gsize len = 0;
   guint pushed = 0;
   gint64 seq = 0;
@@ -157,8 +185,16 @@ test_snapshots (void)
   /* a maker after every 20 events, at once (the defaults: 10,000 and a minute) */
   g_setenv ("CAIRN_SERVER_SNAPSHOT_EVERY", "20", TRUE);
   g_setenv ("CAIRN_SERVER_SNAPSHOT_INTERVAL_MS", "0", TRUE);
-  core = cairn_server_core_open (dir, &options, &error);
+  if (cairn_test_backend_is_postgresql ())
+    {
+      uri = cairn_test_pg_new_database ();
+      core = cairn_server_core_open_database (uri, &options, &error);
+    }
+  else
+    core = cairn_server_core_open (dir, &options, &error);
   g_assert_no_error (error);
+  /* where the maker reads the log: the SQLite file or the database */
+  location = g_strdup (uri != NULL ? uri : cairn_server_core_get_path (core));
   cairn_server_core_user_add (core, "alice", "secret-password", &ws, &error);
   g_assert_no_error (error);
   cairn_server_core_user_add (core, "bob", "secret-password", NULL, &error);
@@ -194,9 +230,9 @@ test_snapshots (void)
   g_assert_cmpuint (pushed, ==, 16);
 
   /* cairn-server snapshot WORKSPACE */
-  g_assert_true (cairn_server_snapshot_make (cairn_server_core_get_path (core), dir,
+  g_assert_true (cairn_server_snapshot_make (location, dir,
                                              cairn_server_core_now (core), ws,
-                                             &seq, &bytes, &error));
+                                             &seq, &bytes, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (seq, ==, 16);
 
@@ -300,20 +336,110 @@ test_snapshots (void)
     g_assert_cmpstr (got, ==, expected);
   }
 
+  /* The maker hashed the state it made (the header says so) and handed
+   * the hash to the core on the main thread: one device's report at seq
+   * 36 is judged by it alone (without it, one device is never told
+   * anything). */
+  {
+    g_autoptr(CairnAuth) auth = cairn_server_core_authenticate (core, alice, &error);
+    g_autoptr(CairnSnapshotInfo) info = NULL;
+    g_autoptr(CairnStateVerdict) good = NULL, bad = NULL;
+    CairnStateHash hash, *mine = &hash;
+    CairnStateReport rep = { 0 };
+
+    g_assert_no_error (error);
+    g_assert_true (cairn_store_confirmed_state_hash (retry, mine, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->seq, ==, 36);
+    rep.seq = 36;
+    rep.format = mine->format;
+    rep.hash = mine->hash;
+    for (guint tries = 0; tries < 400; tries++)
+      {
+        g_clear_pointer (&good, cairn_state_verdict_free);
+        good = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+        g_assert_no_error (error);
+        if (good->verdict != CAIRN_STATE_VERDICT_UNKNOWN)
+          break;
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (5000);
+      }
+    g_assert_cmpint (good->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+    rep.hash = (char *) "0000000000000000000000000000000000000000000000000000000000000000";
+    bad = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (bad->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+    g_assert_cmpstr (bad->hash, ==, mine->hash);
+    info = cairn_store_dup_snapshot_info (retry, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (info->state_hash, ==, mine->hash);
+    g_assert_cmpstr (info->state_format, ==, mine->format);
+  }
+
   /* restored from an older backup: snapshots ahead of the log are not
    * served (and are dropped) */
-  {
-    g_autofree char *db_path = g_strdup (cairn_server_core_get_path (core));
-    sqlite3 *db = NULL;
+  if (uri != NULL)
+    cairn_test_pg_exec (uri, "UPDATE snapshots SET seq = seq + 1000");
+  else
+    {
+      sqlite3 *db = NULL;
 
-    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-    sqlite3_busy_timeout (db, 5000);
-    g_assert_cmpint (sqlite3_exec (db, "UPDATE snapshots SET seq = seq + 1000", NULL, NULL, NULL), ==, SQLITE_OK);
-    sqlite3_close (db);
+      g_assert_cmpint (sqlite3_open (location, &db), ==, SQLITE_OK);
+      sqlite3_busy_timeout (db, 5000);
+      g_assert_cmpint (sqlite3_exec (db, "UPDATE snapshots SET seq = seq + 1000", NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+    }
+  {
     g_test_expect_message ("cairn-server-core", G_LOG_LEVEL_WARNING, "Dropped 2 snapshots*ahead of its log*");
     g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, NULL), ==, 404);
     g_test_assert_expected_messages ();
     g_clear_pointer (&answer, g_free);
+  }
+
+  /* Two instances make the same snapshot at once (each with its private
+   * store): both succeed, it is stored once, and it loads. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *t = g_strdup_printf ("Twice %u", i);
+      g_autofree char *id = cairn_store_create_todo (device, list, t, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  push_pending (server, alice, ws, device, &pushed);
+  {
+    MakerRun runs[2];
+    GThread *threads[2];
+    g_autoptr(CairnStore) twice = new_store (dir, "twice.db");
+    g_autofree char *expected = dump (device);
+    g_autofree char *got = NULL;
+
+    for (guint i = 0; i < 2; i++)
+      {
+        runs[i] = (MakerRun) { location, g_strdup_printf ("%s/instance-%u", dir, i), ws,
+                               cairn_server_core_now (core), 0, FALSE, NULL };
+        g_mkdir (runs[i].dir, 0700);
+        threads[i] = g_thread_new ("maker", maker_run, &runs[i]);
+      }
+    for (guint i = 0; i < 2; i++)
+      {
+        g_thread_join (threads[i]);
+        g_assert_no_error (runs[i].error);
+        g_assert_true (runs[i].ok);
+        g_assert_cmpint (runs[i].seq, ==, 41);
+        g_free (runs[i].dir);
+      }
+    g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, &len), ==, 200);
+    {
+      g_autoptr(GBytes) third = g_bytes_new_take (g_steal_pointer (&answer), len);
+
+      g_assert_true (cairn_store_load_snapshot (twice, third, &error));
+      g_assert_no_error (error);
+    }
+    g_assert_cmpint (cairn_store_get_head (twice), ==, 41);
+    got = dump (twice);
+    g_assert_cmpstr (got, ==, expected);
+    if (uri != NULL)
+      g_assert_cmpint (cairn_test_pg_count (uri, "SELECT count(*) FROM snapshots WHERE seq = 41"), ==, 1);
   }
 
   g_clear_pointer (&server, cairn_server_in_process_free);

@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cairn-snapshot.h"
 #include "cairn-state-check.h"
 #include "cairn-store-hash.h"
 #include "cairn-store-private.h"
@@ -379,6 +380,77 @@ test_own_state (Fixture       *f,
   g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_NOTHING);
 }
 
+/* The server's own hash comes from its snapshot: the maker materialises
+ * the log with data/'s reducers, hashes that state, writes the hash into
+ * the snapshot's header and hands it to the core. Then two devices are
+ * enough, one of them damaged, and only it reporting (one against one
+ * would be a tie): it is told it diverged and repairs; the healthy one is
+ * told it agrees. */
+static void
+test_snapshot_own_state (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *todo_id = set_up_agreeing (f);
+  g_autofree char *sql = g_strdup_printf ("UPDATE todos SET title = 'Damaged' WHERE id = '%s'", todo_id);
+  g_autofree char *data_dir = g_path_get_dirname (cairn_server_core_get_path (f->server));
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStateVerdict) vb = NULL, va = NULL, again = NULL;
+  g_autoptr(CairnAuth) a0 = auth_for (f, 0);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+  CairnStateCheckAction action;
+  CairnStateHash made = { 0 }, healthy, damaged;
+  gint64 seq = 0, served_seq = 0;
+  gsize bytes = 0;
+
+  g_assert_cmpint (sqlite3_exec (_cairn_store_get_db (f->dev[1].store), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  another_change (f);
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[0].store, &healthy, &error));
+  g_assert_true (cairn_store_confirmed_state_hash (f->dev[1].store, &damaged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (healthy.hash, !=, damaged.hash);
+
+  g_assert_true (cairn_server_snapshot_make (cairn_server_core_get_path (f->server), data_dir,
+                                             cairn_server_core_now (f->server), f->workspace,
+                                             &seq, &bytes, &made, &error));
+  g_assert_no_error (error);
+  /* the server's materialised state hashes as a healthy replica's */
+  g_assert_cmpint (seq, ==, healthy.seq);
+  g_assert_cmpint (made.seq, ==, seq);
+  g_assert_cmpstr (made.hash, ==, healthy.hash);
+  g_assert_cmpstr (made.format, ==, healthy.format);
+  /* and the header says so */
+  blob = cairn_server_core_snapshot_latest (f->server, a0, f->workspace, &served_seq, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (served_seq, ==, seq);
+  info = cairn_snapshot_parse (blob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->state_hash, ==, healthy.hash);
+  g_assert_cmpstr (info->state_format, ==, healthy.format);
+  cairn_server_core_set_own_state (f->server, f->workspace, made.seq, made.format, made.hash);
+
+  /* only the damaged device reports */
+  vb = report (f, 1, &action);
+  g_assert_nonnull (vb);
+  g_assert_cmpint (vb->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+  g_assert_cmpint (vb->devices, ==, 1);
+  g_assert_cmpstr (vb->hash, ==, healthy.hash);
+  g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_REBUILT);
+  dump_a = dump (f, 0);
+  dump_b = dump (f, 1);
+  g_assert_cmpstr (dump_b, ==, dump_a);
+  g_assert_null (strstr (dump_b, "Damaged"));
+  again = report (f, 1, &action);
+  g_assert_nonnull (again);
+  g_assert_cmpint (again->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+  /* the healthy one */
+  va = report (f, 0, &action);
+  g_assert_nonnull (va);
+  g_assert_cmpint (va->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
+  g_assert_cmpint (action, ==, CAIRN_STATE_CHECK_NOTHING);
+}
+
 /* Two devices against each other: no majority, nobody is told to rebuild,
  * the difference is still logged. */
 static void
@@ -637,6 +709,7 @@ main (int   argc,
   ADD ("/state-check/corrupt-log", test_corrupt_log);
   ADD ("/state-check/first-reporter-learns", test_first_reporter_learns);
   ADD ("/state-check/own-state", test_own_state);
+  ADD ("/state-check/snapshot-own-state", test_snapshot_own_state);
   ADD ("/state-check/tie", test_tie);
   ADD ("/state-check/ignored-reports", test_ignored_reports);
   g_test_add_func ("/state-check/codecs", test_codecs);
