@@ -9,6 +9,11 @@
  * measures the time from the drop to the end of the next frame painted
  * with the task in its new place (the first row on screen showing it).
  * The main loop idles --gap-ms between drops, as between a person's drags.
+ * That time splits in two: the frame clock's wait for its next slot (it
+ * paints at most once per 16.7 ms at 60 Hz, and a frame had just been
+ * painted) and the drop's own work, its handler plus the frame from its
+ * layout phase to the end of its paint (`work_*`); `frames_to_paint_max`
+ * 1 says every drop was shown by the first frame after it.
  * Also the CPU time of opening the list (cairn_window_select_page(): the
  * models and the tree; the rows are made in the first frame after).
  * Prints one JSON line. Needs a display (xvfb-run).
@@ -124,7 +129,24 @@ static CairnTodo *anchor;     /* the task it was dropped before */
 static gint64 dropped_at;
 static GArray *samples;       /* µs */
 static GArray *cpu_samples;   /* µs of this thread's CPU over the same span */
+static GArray *work_samples;  /* µs of the drop's own work: handler + the frame's */
+static GArray *frames_samples;/* frames painted from the drop to the one showing it */
 static gint64 cpu_at;
+static gint64 handler_done_at;
+static gint64 frame_started_at;  /* the first frame after the drop: its start */
+static guint frames_since_drop;
+
+/* A frame lays out (its first phase after a drop): the first one starts
+ * the drop's frame work; the time before it is the frame clock's wait for
+ * its next slot (a 60 Hz clock paints at most every 16.7 ms, whatever the
+ * app does). */
+static void
+on_frame_layout (GdkFrameClock *clock,
+                 gpointer       data)
+{
+  if (moving != NULL && frame_started_at == 0)
+    frame_started_at = g_get_monotonic_time ();
+}
 
 static void
 on_after_paint (GdkFrameClock *clock,
@@ -134,6 +156,7 @@ on_after_paint (GdkFrameClock *clock,
 
   if (moving == NULL)
     return;
+  frames_since_drop++;
   /* In place: the row just above the anchor's shows it (the list view
    * keeps the anchor where it was, so the row may be above the top). */
   rows = g_ptr_array_new ();
@@ -147,8 +170,14 @@ on_after_paint (GdkFrameClock *clock,
 
       gint64 cpu = cpu_us () - cpu_at;
 
+      gint64 work = (handler_done_at - dropped_at) +
+                    (g_get_monotonic_time () - MAX (frame_started_at, handler_done_at));
+      gint64 frames = frames_since_drop;
+
       g_array_append_val (samples, us);
       g_array_append_val (cpu_samples, cpu);
+      g_array_append_val (work_samples, work);
+      g_array_append_val (frames_samples, frames);
       moving = NULL;
       break;
     }
@@ -320,11 +349,15 @@ main (int   argc,
     g_error ("The list did not show its rows");
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (on_after_paint), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "layout",
+                    G_CALLBACK (on_frame_layout), NULL);
   g_timeout_add (300, set_flag, &started);
   wait_until (flag_set, &started, 5);
 
   samples = g_array_new (FALSE, FALSE, sizeof (gint64));
   cpu_samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  work_samples = g_array_new (FALSE, FALSE, sizeof (gint64));
+  frames_samples = g_array_new (FALSE, FALSE, sizeof (gint64));
   CALLGRIND_DUMP_STATS_AT ("open");
   for (int d = 0; d < drops; d++)
     {
@@ -358,8 +391,11 @@ main (int   argc,
       g_value_set_object (&value, moving);
 
       cpu_at = cpu_us ();
+      frame_started_at = 0;
+      frames_since_drop = 0;
       dropped_at = g_get_monotonic_time ();
       g_signal_emit_by_name (target, "drop", &value, 10.0, 2.0, &handled);
+      handler_done_at = g_get_monotonic_time ();
       if (!handled)
         g_error ("The drop was refused");
       handler_us += g_get_monotonic_time () - dropped_at;
@@ -375,19 +411,26 @@ main (int   argc,
   CALLGRIND_DUMP_STATS_AT ("drops");
   g_array_sort (samples, compare_us);
   g_array_sort (cpu_samples, compare_us);
+  g_array_sort (work_samples, compare_us);
+  g_array_sort (frames_samples, compare_us);
   printf ("{\"bench\": \"ui-drop-to-repaint\", \"todos\": %d, \"rows\": %d, \"drops\": %u, "
           "\"missed\": %u, \"open_list_cpu_ms\": %.1f, \"handler_mean_ms\": %.2f, \"handler_cpu_mean_ms\": %.2f, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, "
-          "\"cpu_p50_ms\": %.2f, \"cpu_p99_ms\": %.2f, \"renderer\": \"%s\"}\n",
+          "\"cpu_p50_ms\": %.2f, \"cpu_p99_ms\": %.2f, \"work_p50_ms\": %.2f, \"work_p99_ms\": %.2f, "
+          "\"frames_to_paint_max\": %" G_GINT64_FORMAT ", \"renderer\": \"%s\"}\n",
           n_todos, n_todos + 2 * ((n_todos + 9) / 10), samples->len, missed, open_cpu / 1000.0, handler_us / 1000.0 / drops,
           handler_cpu_us / 1000.0 / drops,
           percentile_ms (samples, 0.5), percentile_ms (samples, 0.9), percentile_ms (samples, 0.99),
           percentile_ms (samples, 1.0),
           percentile_ms (cpu_samples, 0.5), percentile_ms (cpu_samples, 0.99),
+          percentile_ms (work_samples, 0.5), percentile_ms (work_samples, 0.99),
+          frames_samples->len > 0 ? g_array_index (frames_samples, gint64, frames_samples->len - 1) : 0,
           g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (samples);
   g_array_unref (cpu_samples);
+  g_array_unref (work_samples);
+  g_array_unref (frames_samples);
   g_clear_object (&pool);
   g_clear_object (&store);
   {
