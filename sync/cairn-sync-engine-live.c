@@ -321,6 +321,26 @@ live_connected (GObject      *source,
   g_object_unref (self);
 }
 
+/* The first round of a device with nothing confirmed is over (loaded from
+ * the snapshot and pulled, or not): the live stream goes on from there. */
+static void
+live_bootstrap_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CairnSyncEngine *self = CAIRN_SYNC_ENGINE (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!cairn_sync_engine_sync_finish (self, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* The stream's own connection reports and retries whatever it was. */
+      g_message ("The first sync before the live stream failed: %s", error->message);
+    }
+  live_connect (self);
+}
+
 static void
 live_connect (CairnSyncEngine *self)
 {
@@ -333,6 +353,17 @@ live_connect (CairnSyncEngine *self)
     {
       _cairn_sync_engine_set_state (self, self->server_url ? CAIRN_SYNC_STATE_NEEDS_SIGN_IN : CAIRN_SYNC_STATE_OFFLINE,
                  NULL);
+      return;
+    }
+  /* A new device (nothing confirmed yet): the stream would replay the
+   * whole log from seq 1; a sync round starts from the server's snapshot
+   * instead when there is one (docs/sync.md, "Bootstrap"), then the
+   * stream goes on from its head. Once per engine. */
+  if (!self->live_bootstrap_tried &&
+      cairn_store_get_head (self->store) == 0 && cairn_sync_core_pull_after (self->core) == 0)
+    {
+      self->live_bootstrap_tried = TRUE;
+      cairn_sync_engine_sync_async (self, self->cancellable, live_bootstrap_done, NULL);
       return;
     }
 

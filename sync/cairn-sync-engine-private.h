@@ -58,6 +58,9 @@ struct _CairnSyncEngine
   gint64                   ws_push_sent;
   gint64                   ws_missed_at;
   gboolean                 probe_pull;
+  /* A device with nothing confirmed runs one sync round before its first
+   * live stream, so that it starts from the server's snapshot (issue 17). */
+  gboolean                 live_bootstrap_tried;
   guint                    connect_count;
   /* Tests: simulated time added to every clock the engine reads (µs). */
   gint64                   clock_offset;

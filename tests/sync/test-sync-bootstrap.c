@@ -55,6 +55,17 @@ log_rows (CairnStore *store)
   return log->len;
 }
 
+static gint64 target_head;
+
+/* c has every event up to target_head (its own Inbox comes on top). */
+static gboolean
+c_caught_up (gpointer data)
+{
+  CairnTestDevice *c = data;
+
+  return cairn_store_get_head (c->store) >= target_head;
+}
+
 static void
 test_bootstrap (void)
 {
@@ -151,6 +162,36 @@ test_bootstrap (void)
   dump_b = cairn_store_dump_state (b.store, &error);
   g_assert_cmpstr (dump_a, ==, dump_b);
   g_assert_nonnull (strstr (dump_a, "From B"));
+
+  /* A new device in continuous sync (the app's way): it too starts from
+   * the snapshot, then follows the live stream. */
+  {
+    g_autoptr(CairnSnapshotInfo) info_c = NULL;
+    CairnTestDevice c = { 0 };
+    g_autofree char *dump_c = NULL;
+
+    target_head = cairn_store_get_head (a.store);
+    cairn_test_device_open (&c, dir, "c", server);
+    cairn_sync_engine_start (c.engine);
+    g_assert_true (cairn_test_loop_until (c_caught_up, &c, 20));
+    info_c = cairn_store_dup_snapshot_info (c.store, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (info_c);
+    g_assert_cmpint (info_c->seq, ==, info->seq);
+    /* and an event pushed now arrives over the stream */
+    g_free (cairn_store_create_list (a.store, "After C", &error));
+    g_assert_no_error (error);
+    sync_once (&a);
+    target_head = cairn_store_get_head (a.store);
+    g_assert_true (cairn_test_loop_until (c_caught_up, &c, 20));
+    cairn_sync_engine_stop (c.engine);
+    sync_once (&a);   /* c's Inbox */
+    g_clear_pointer (&dump_a, g_free);
+    dump_a = cairn_store_dump_state (a.store, &error);
+    dump_c = cairn_store_dump_state (c.store, &error);
+    g_assert_cmpstr (dump_a, ==, dump_c);
+    cairn_test_device_close (&c);
+  }
 
   cairn_test_device_close (&a);
   cairn_test_device_close (&b);
