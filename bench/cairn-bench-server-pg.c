@@ -13,7 +13,9 @@
  *
  * Run under its own PostgreSQL with fsync on:
  *   CAIRN_PG_FSYNC=on CAIRN_BUILD_ROOT=build tests/server/with-postgres.sh \
- *     build/bench/cairn-bench-server-pg [--quick]
+ *     build/bench/cairn-bench-server-pg [--quick] [--fan-out]
+ * --fan-out runs part 2 alone, on a near-empty log (no ingest before it):
+ * the live path without the database's work on a large table.
  */
 #include "config.h"
 
