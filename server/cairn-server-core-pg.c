@@ -1630,7 +1630,7 @@ pg_snapshot_due (CairnServerCore  *self,
   *out_due = FALSE;
   if (!(res = pg_query (self, error, "Cannot read the snapshots",
                         "SELECT w.head - coalesce (max (s.seq), 0), coalesce (max (s.made_at), 0) "
-                        "FROM workspaces w LEFT JOIN snapshots s ON s.workspace_id = w.id "
+                        "FROM workspaces w LEFT JOIN snapshots s ON s.workspace_id = $1 "
                         "AND s.history_id = w.history_id WHERE w.id = $1 GROUP BY w.head",
                         "t", workspace_id)))
     return FALSE;
