@@ -1066,7 +1066,8 @@ array_add_int (GString *arr,
  * to the database whatever the batch's size: the workspace row locked,
  * with the membership check, the chain at head and the clients' last
  * client_seqs; then every new event, the clients, the head and the
- * notification in one statement. A refused push (gap, not a member) has
+ * notification in one statement (and one more, for all of them, when
+ * some events are re-sends). A refused push (gap, not a member) has
  * written nothing: it fails before the second statement. */
 static CairnPushReply *
 push_locked (CairnServerCore  *self,
@@ -1083,6 +1084,9 @@ push_locked (CairnServerCore  *self,
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(PGresult) ws = NULL;
   g_autoptr(GString) ids = g_string_new ("{");
+  g_autoptr(GString) resent_ids = g_string_new ("{");
+  g_autoptr(GString) resent_seqs = g_string_new ("{");
+  g_autoptr(GPtrArray) resent = g_ptr_array_new ();   /* CairnPushResult*, owned by reply */
   g_autofree char *chain = NULL;
   gint64 head;
 
@@ -1161,20 +1165,11 @@ push_locked (CairnServerCore  *self,
 
       if (ev->client_seq <= *last)
         {
-          /* A re-send: answer with the seq it got the first time. */
-          g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a stored event",
-                                              "SELECT seq FROM events WHERE workspace_id = $1 AND client_id = $2 "
-                                              "AND client_seq = $3", "tti", workspace_id, ev->client_id, ev->client_seq);
-          if (res == NULL)
-            return NULL;
-          if (PQntuples (res) == 0)
-            {
-              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
-                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
-                           ev->client_id, ev->client_seq, workspace_id);
-              return NULL;
-            }
-          r->seq = col_int (res, 0, 0);
+          /* A re-send: answered with the seq it got the first time, read
+           * below for all of the push's re-sends at once. */
+          array_add_text (resent_ids, ev->client_id);
+          array_add_int (resent_seqs, ev->client_seq);
+          g_ptr_array_add (resent, r);
         }
       else if (ev->client_seq == *last + 1)
         {
@@ -1206,6 +1201,35 @@ push_locked (CairnServerCore  *self,
           if (out_expected != NULL)
             *out_expected = *last + 1;
           return NULL;
+        }
+    }
+
+  if (resent->len > 0)
+    {
+      /* One statement for every re-sent event (a retried batch of 500
+       * was 500 round trips); each a lookup in the unique index. */
+      g_autoptr(PGresult) res = NULL;
+
+      g_string_append_c (resent_ids, '}');
+      g_string_append_c (resent_seqs, '}');
+      if (!(res = pg_query (self, error, "Cannot read a stored event",
+                            "SELECT (SELECT e.seq FROM events e WHERE e.workspace_id = $1 AND e.client_id = s.c "
+                            " AND e.client_seq = s.cs) FROM unnest ($2::text[], $3::bigint[]) "
+                            "WITH ORDINALITY AS s (c, cs, i) ORDER BY s.i",
+                            "ttt", workspace_id, resent_ids->str, resent_seqs->str)))
+        return NULL;
+      for (guint i = 0; i < resent->len; i++)
+        {
+          CairnPushResult *r = g_ptr_array_index (resent, i);
+
+          if ((guint) PQntuples (res) != resent->len || PQgetisnull (res, i, 0))
+            {
+              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
+                           r->client_id, r->client_seq, workspace_id);
+              return NULL;
+            }
+          r->seq = col_int (res, i, 0);
         }
     }
 
