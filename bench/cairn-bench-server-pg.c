@@ -13,7 +13,9 @@
  *
  * Run under its own PostgreSQL with fsync on:
  *   CAIRN_PG_FSYNC=on CAIRN_BUILD_ROOT=build tests/server/with-postgres.sh \
- *     build/bench/cairn-bench-server-pg [--quick]
+ *     build/bench/cairn-bench-server-pg [--quick] [--fan-out]
+ * --fan-out runs part 2 alone, on a near-empty log (no ingest before it):
+ * the live path without the database's work on a large table.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #define WRITERS 10
 
 static gboolean quick = FALSE;
+static gboolean fan_out_only = FALSE;   /* --fan-out: that part alone */
 
 static int
 cmp_double (gconstpointer a,
@@ -353,6 +356,8 @@ main (int    argc,
   for (int i = 1; i < argc; i++)
     if (g_str_equal (argv[i], "--quick"))
       quick = TRUE;
+    else if (g_str_equal (argv[i], "--fan-out"))
+      fan_out_only = TRUE;
   if (!cairn_test_backend_is_postgresql ())
     g_error ("Run under tests/server/with-postgres.sh (CAIRN_PG_FSYNC=on for real figures)");
 
@@ -361,6 +366,8 @@ main (int    argc,
       Setup s = { 0 };
       Writer writers[WRITERS];
 
+      if (fan_out_only && setups[k].n != 2)
+        continue;
       setup_start (&s, setups[k].name, setups[k].pg, setups[k].n);
       for (guint i = 0; i < WRITERS; i++)
         {
@@ -371,11 +378,11 @@ main (int    argc,
             writers[i].client[c] = "0123456789abcdef"[(i + 1 + c) % 16];
           writers[i].client[32] = '\0';
         }
-      for (guint b = 0; b < G_N_ELEMENTS (batches); b++)
+      for (guint b = 0; b < G_N_ELEMENTS (batches) && !fan_out_only; b++)
         ingest (&s, batches[b], writers);
       if (s.n == 2)
         fan_out (&s);
-      if (s.n == 1)
+      if (s.n == 1 && !fan_out_only)
         catch_up (&s);
       setup_stop (&s);
     }

@@ -1066,7 +1066,8 @@ array_add_int (GString *arr,
  * to the database whatever the batch's size: the workspace row locked,
  * with the membership check, the chain at head and the clients' last
  * client_seqs; then every new event, the clients, the head and the
- * notification in one statement. A refused push (gap, not a member) has
+ * notification in one statement (and one more, for all of them, when
+ * some events are re-sends). A refused push (gap, not a member) has
  * written nothing: it fails before the second statement. */
 static CairnPushReply *
 push_locked (CairnServerCore  *self,
@@ -1083,6 +1084,9 @@ push_locked (CairnServerCore  *self,
   g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(PGresult) ws = NULL;
   g_autoptr(GString) ids = g_string_new ("{");
+  g_autoptr(GString) resent_ids = g_string_new ("{");
+  g_autoptr(GString) resent_seqs = g_string_new ("{");
+  g_autoptr(GPtrArray) resent = g_ptr_array_new ();   /* CairnPushResult*, owned by reply */
   g_autofree char *chain = NULL;
   gint64 head;
 
@@ -1098,13 +1102,23 @@ push_locked (CairnServerCore  *self,
         }
     }
   g_string_append_c (ids, '}');
-  /* The row lock orders pushes into this workspace (docs/server.md). */
+  /* The row lock orders pushes into this workspace (docs/server.md).
+   * The other tables are matched with $1, not w.id: workspaces.id is
+   * COLLATE "C" and their workspace_id columns are not, and a comparison
+   * of the two cannot use their indexes (a sequential scan of events
+   * took 4.4 ms at 52,000 events; BENCHMARKS.md). The head's chain is
+   * read as "the last event up to head" so that the primary key's order
+   * is what the planner uses even before events has statistics (after a
+   * bulk load it otherwise took the (client_id, client_seq) index and
+   * filtered the whole workspace: 8 ms); NULL, as before, when the
+   * head's event is not there. */
   if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
                        "SELECT w.head, w.history_id, m.role, "
-                       "(SELECT e.chain FROM events e WHERE e.workspace_id = w.id AND e.seq = w.head), "
+                       "(SELECT CASE WHEN e.seq = w.head THEN e.chain END FROM events e "
+                       " WHERE e.workspace_id = $1 AND e.seq <= w.head ORDER BY e.seq DESC LIMIT 1), "
                        "(SELECT string_agg (c.client_id || ' ' || c.last_seq, ',') FROM clients c "
-                       " WHERE c.workspace_id = w.id AND c.client_id = ANY ($3::text[])) "
-                       "FROM workspaces w LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = $2 "
+                       " WHERE c.workspace_id = $1 AND c.client_id = ANY ($3::text[])) "
+                       "FROM workspaces w LEFT JOIN members m ON m.workspace_id = $1 AND m.user_id = $2 "
                        "WHERE w.id = $1 FOR UPDATE OF w", "tit", workspace_id, auth->user_id, ids->str)))
     return NULL;
   if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
@@ -1151,20 +1165,11 @@ push_locked (CairnServerCore  *self,
 
       if (ev->client_seq <= *last)
         {
-          /* A re-send: answer with the seq it got the first time. */
-          g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a stored event",
-                                              "SELECT seq FROM events WHERE workspace_id = $1 AND client_id = $2 "
-                                              "AND client_seq = $3", "tti", workspace_id, ev->client_id, ev->client_seq);
-          if (res == NULL)
-            return NULL;
-          if (PQntuples (res) == 0)
-            {
-              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
-                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
-                           ev->client_id, ev->client_seq, workspace_id);
-              return NULL;
-            }
-          r->seq = col_int (res, 0, 0);
+          /* A re-send: answered with the seq it got the first time, read
+           * below for all of the push's re-sends at once. */
+          array_add_text (resent_ids, ev->client_id);
+          array_add_int (resent_seqs, ev->client_seq);
+          g_ptr_array_add (resent, r);
         }
       else if (ev->client_seq == *last + 1)
         {
@@ -1196,6 +1201,35 @@ push_locked (CairnServerCore  *self,
           if (out_expected != NULL)
             *out_expected = *last + 1;
           return NULL;
+        }
+    }
+
+  if (resent->len > 0)
+    {
+      /* One statement for every re-sent event (a retried batch of 500
+       * was 500 round trips); each a lookup in the unique index. */
+      g_autoptr(PGresult) res = NULL;
+
+      g_string_append_c (resent_ids, '}');
+      g_string_append_c (resent_seqs, '}');
+      if (!(res = pg_query (self, error, "Cannot read a stored event",
+                            "SELECT (SELECT e.seq FROM events e WHERE e.workspace_id = $1 AND e.client_id = s.c "
+                            " AND e.client_seq = s.cs) FROM unnest ($2::text[], $3::bigint[]) "
+                            "WITH ORDINALITY AS s (c, cs, i) ORDER BY s.i",
+                            "ttt", workspace_id, resent_ids->str, resent_seqs->str)))
+        return NULL;
+      for (guint i = 0; i < resent->len; i++)
+        {
+          CairnPushResult *r = g_ptr_array_index (resent, i);
+
+          if ((guint) PQntuples (res) != resent->len || PQgetisnull (res, i, 0))
+            {
+              g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                           "Event %s/%" G_GINT64_FORMAT " is counted but missing from the log of %s",
+                           r->client_id, r->client_seq, workspace_id);
+              return NULL;
+            }
+          r->seq = col_int (res, i, 0);
         }
     }
 
@@ -1382,7 +1416,7 @@ pg_pull (CairnServerCore  *self,
    * page is the log as it was at that head, whatever commits meanwhile. */
   if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
                        "SELECT w.head, w.history_id, m.role FROM workspaces w "
-                       "LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = $2 WHERE w.id = $1",
+                       "LEFT JOIN members m ON m.workspace_id = $1 AND m.user_id = $2 WHERE w.id = $1",
                        "ti", workspace_id, auth->user_id)))
     return NULL;
   if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
@@ -1620,7 +1654,7 @@ pg_snapshot_due (CairnServerCore  *self,
   *out_due = FALSE;
   if (!(res = pg_query (self, error, "Cannot read the snapshots",
                         "SELECT w.head - coalesce (max (s.seq), 0), coalesce (max (s.made_at), 0) "
-                        "FROM workspaces w LEFT JOIN snapshots s ON s.workspace_id = w.id "
+                        "FROM workspaces w LEFT JOIN snapshots s ON s.workspace_id = $1 "
                         "AND s.history_id = w.history_id WHERE w.id = $1 GROUP BY w.head",
                         "t", workspace_id)))
     return FALSE;

@@ -120,10 +120,72 @@ catch_up (LiveConn *lc)
     lc->backlog_source = g_timeout_add (0, on_backlog_retry, lc);
 }
 
+/* One read from the database for every live connection of workspace_id
+ * that waits for events up to head, sent on by _cairn_server_fan_out() as
+ * this instance's own pushes are (encoded once, the same text to each;
+ * one whose sent_seq is not where the read starts catches up by itself).
+ * FALSE when that read cannot be done (too many events for one page, the
+ * database away, the reader no longer a member): then each connection
+ * reads for itself, as it would after a full socket. */
+/* The first connection of workspace_id that waits for events up to head
+ * (one catching up reads them anyway), and the least seq any was sent. */
+static LiveConn *
+find_waiting (Server     *self,
+              const char *workspace_id,
+              gint64      head,
+              gint64     *out_after)
+{
+  GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
+  LiveConn *reader = NULL;
+
+  *out_after = G_MAXINT64;
+  for (guint i = 0; conns != NULL && i < conns->len; i++)
+    {
+      LiveConn *lc = g_ptr_array_index (conns, i);
+
+      if (lc->conn == NULL || lc->catching_up || lc->sent_seq >= head ||
+          soup_websocket_connection_get_state (lc->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      if (reader == NULL)
+        reader = lc;
+      *out_after = MIN (*out_after, lc->sent_seq);
+    }
+  return reader;
+}
+
+static gboolean
+read_once_for_all (Server     *self,
+                   const char *workspace_id,
+                   gint64      head)
+{
+  g_autoptr(CairnPullReply) page = NULL;
+  g_autoptr(GError) error = NULL;
+  LiveConn *reader;
+  gint64 after;
+
+  /* This instance's own commits wake it too: nobody waits, and its open
+   * group (if any) is left to commit in its time. */
+  if (find_waiting (self, workspace_id, head, &after) == NULL)
+    return TRUE;
+  /* An open group is committed first (the read would do that anyway):
+   * its own fan-out runs now, not inside the read; then look again. */
+  if (cairn_server_core_group_open (self->core))
+    cairn_server_core_commit_group (self->core, NULL);
+  if ((reader = find_waiting (self, workspace_id, head, &after)) == NULL)
+    return TRUE;
+  page = cairn_server_core_pull (self->core, reader->auth, workspace_id, after,
+                                 CAIRN_PROTOCOL_DEFAULT_PULL_LIMIT, &error);
+  if (page == NULL || page->more || page->events->len == 0)
+    return FALSE;
+  _cairn_server_fan_out (self, workspace_id, page->events, page->head);
+  return TRUE;
+}
+
 /* Another instance (or this one) committed workspace_id up to head
- * (cairn_server_core_watch_commits()): every connection of it that was
- * sent less reads the rest from the database. With workspace_id NULL
- * (the periodic catch-up), every workspace's head is read first. */
+ * (cairn_server_core_watch_commits()): the connections of it that were
+ * sent less get the rest from one read (read_once_for_all()), else each
+ * reads it from the database. With workspace_id NULL (the periodic
+ * catch-up), every workspace's head is read first. */
 void
 _cairn_server_on_commit (const char *workspace_id,
                          gint64      head,
@@ -137,8 +199,11 @@ _cairn_server_on_commit (const char *workspace_id,
     return;   /* torn down */
   if (workspace_id != NULL)
     {
-      GPtrArray *conns = g_hash_table_lookup (self->live, workspace_id);
+      GPtrArray *conns;
 
+      if (read_once_for_all (self, workspace_id, head))
+        return;
+      conns = g_hash_table_lookup (self->live, workspace_id);
       for (guint i = 0; conns != NULL && i < conns->len; i++)
         {
           LiveConn *lc = g_ptr_array_index (conns, i);
