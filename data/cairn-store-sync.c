@@ -834,8 +834,13 @@ cairn_store_replace_server_history_after (CairnStore  *self,
     goto fail;
   self->head = events != NULL && events->len > 0
                ? ((CairnEvent *) events->pdata[events->len - 1])->seq : keep_upto;
-  g_free (self->history_id);
-  self->history_id = g_strdup (history_id);
+  {
+    /* history_id may be our own (a repair that downloads the log again). */
+    char *new_id = g_strdup (history_id);
+
+    g_free (self->history_id);
+    self->history_id = new_id;
+  }
   if (!_cairn_store_save_cursor (self, error))
     goto fail;
 

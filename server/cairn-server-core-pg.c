@@ -2012,10 +2012,12 @@ copy_table (CairnServerCore  *from,
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
                    "Cannot copy into PostgreSQL (%s): %s", copy_sql, PQresultErrorMessage (res));
+      PQclear (res);
       while ((res = PQgetResult (conn)) != NULL)
         PQclear (res);
       return FALSE;
     }
+  PQclear (res);
   while ((res = PQgetResult (conn)) != NULL)
     PQclear (res);
   return TRUE;

@@ -541,8 +541,12 @@ test_pending_and_rebuild (void)
   g_assert_true (cairn_store_load_snapshot (device, blob, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (cairn_store_get_pending_count (device), ==, 1);
-  g_assert_nonnull (cairn_store_read_object (device, CAIRN_OBJECT_LIST, list_id, NULL, &error));
-  g_assert_no_error (error);
+  {
+    g_autoptr(JsonNode) list = cairn_store_read_object (device, CAIRN_OBJECT_LIST, list_id, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (list);
+  }
 
   info = cairn_store_dup_snapshot_info (device, &error);
   g_assert_no_error (error);
