@@ -181,33 +181,17 @@ cairn_store_commit (CairnStore  *self,
   return g_steal_pointer (&event);
 }
 
-gboolean
-_cairn_store_commit_several (CairnStore  *self,
-                             const char  *name,
-                             guint        version,
-                             GPtrArray   *args,
-                             GError     **error)
+/* Commits @events (checked, with their args texts) in one transaction,
+ * with one ::changed; ends this commit's undo action either way. */
+static gboolean
+commit_checked (CairnStore  *self,
+                GPtrArray   *events,
+                GPtrArray   *texts,
+                GError     **error)
 {
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
-  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(CairnChanges) changes = NULL;
+  g_autoptr(CairnChanges) changes = _cairn_changes_new ();
   gint64 old_head = self->head;
   guint old_pending = self->pending_count;
-
-  g_assert (!self->in_transaction);
-
-  /* Every one is checked before anything is written. */
-  for (guint i = 0; i < args->len; i++)
-    {
-      char *json = NULL;
-      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
-
-      if (event == NULL)
-        return FALSE;
-      g_ptr_array_add (events, event);
-      g_ptr_array_add (texts, json);
-    }
-  changes = _cairn_changes_new ();
 
   if (!_cairn_store_begin (self, error))
     return FALSE;
@@ -230,6 +214,32 @@ _cairn_store_commit_several (CairnStore  *self,
   _cairn_store_notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
   return TRUE;
+}
+
+gboolean
+_cairn_store_commit_several (CairnStore  *self,
+                             const char  *name,
+                             guint        version,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert (!self->in_transaction);
+
+  /* Every one is checked before anything is written. */
+  for (guint i = 0; i < args->len; i++)
+    {
+      char *json = NULL;
+      CairnEvent *event = new_local_event (self, name, version, args->pdata[i], &json, error);
+
+      if (event == NULL)
+        return FALSE;
+      g_ptr_array_add (events, event);
+      g_ptr_array_add (texts, json);
+    }
+  return commit_checked (self, events, texts, error);
 }
 
 /* Undo and redo (cairn-store-undo.c): events of several names in one
@@ -306,9 +316,6 @@ _cairn_store_commit_events (CairnStore  *self,
 {
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(CairnChanges) changes = NULL;
-  gint64 old_head = self->head;
-  guint old_pending = self->pending_count;
 
   g_assert (!self->in_transaction);
 
@@ -326,28 +333,6 @@ _cairn_store_commit_events (CairnStore  *self,
       g_ptr_array_add (events, event);
       g_ptr_array_add (texts, json);
     }
-  changes = _cairn_changes_new ();
-
-  if (!_cairn_store_begin (self, error))
-    return FALSE;
-  for (guint i = 0; i < events->len; i++)
-    if (!commit_in_transaction (self, events->pdata[i], texts->pdata[i], changes, error))
-      {
-        _cairn_store_rollback (self);
-        _cairn_store_undo_commit_end (self);
-        return FALSE;
-      }
-  if (!_cairn_store_end (self, error))
-    {
-      if (self->in_transaction)
-        _cairn_store_rollback (self);
-      _cairn_store_undo_commit_end (self);
-      return FALSE;
-    }
   /* One action on the undo stack (a revert is undone as a whole). */
-  _cairn_store_undo_commit_end (self);
-
-  _cairn_store_notify_cursor (self, old_head, old_pending);
-  _cairn_store_emit_changed (self, changes);
-  return TRUE;
+  return commit_checked (self, events, texts, error);
 }
