@@ -205,7 +205,6 @@ main (int argc, char *argv[])
 {
   /* Tokens kept in a file: no keyring (and no prompt that
    * waits for ever) under the tests' dbus-run-session. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sync/bootstrap-from-snapshot", test_bootstrap);

@@ -55,8 +55,6 @@ cli_launcher (Fixture *f)
   GSubprocessLauncher *l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* No desktop keyring in tests: the token goes to the profile. */
-  g_subprocess_launcher_setenv (l, "CAIRN_TOKEN_STORE", "file", TRUE);
   return l;
 }
 

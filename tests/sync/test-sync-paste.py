@@ -85,7 +85,7 @@ class Device:
         self.profile = os.path.join(tmp, name)
 
     def run(self, *args, input=None):
-        env = dict(os.environ, CAIRN_TOKEN_STORE="file")
+        env = dict(os.environ)  # CAIRN_TOKEN_STORE=file from test_env
         env.pop("CAIRN_PROFILE", None)
         p = subprocess.run([CLI, "--profile", self.profile, *args], input=input,
                            capture_output=True, text=True, env=env, timeout=120)
