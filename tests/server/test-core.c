@@ -1068,6 +1068,43 @@ test_group_commit (Fixture       *f,
   g_free (rec.db_path);
 }
 
+/* Snapshots written straight into a data folder's file (the maker needs
+ * real events; the log here is made up): two of the team workspace, at
+ * 97,000 and at its head, and one of alice's at its head, all made_at. Their blobs
+ * hold every byte value, as a real (compressed) one may. */
+static void
+add_snapshots_from_outside (const char *db_path,
+                            gint64      made_at,
+                            const char *team,
+                            const char *alice_ws)
+{
+  static const struct { int which; gint64 seq; } rows[] = { { 0, 97000 }, { 0, 98000 }, { 1, 2000 } };
+  sqlite3 *db = NULL;
+  guint8 blob[1024];
+
+  for (guint i = 0; i < sizeof blob; i++)
+    blob[i] = (guint8) (i * 7);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
+    {
+      sqlite3_stmt *st = NULL;
+
+      blob[0] = (guint8) r;
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO snapshots (workspace_id, seq, history_id, made_at, "
+                                               "bytes, blob) SELECT id, ?2, history_id, ?3, ?4, ?5 "
+                                               "FROM workspaces WHERE id = ?1", -1, &st, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (st, 1, rows[r].which == 0 ? team : alice_ws, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (st, 2, rows[r].seq);
+      sqlite3_bind_int64 (st, 3, made_at);
+      sqlite3_bind_int64 (st, 4, sizeof blob);
+      sqlite3_bind_blob (st, 5, blob, sizeof blob, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
+      g_assert_cmpint (sqlite3_changes (db), ==, 1);
+      sqlite3_finalize (st);
+    }
+  sqlite3_close (db);
+}
+
 /* `cairn-server migrate` at the core: 3 users, a shared workspace and
  * 100,000 events in a data folder, copied into an empty PostgreSQL
  * database, give the same answers there: every page of every log (seqs,
@@ -1127,11 +1164,15 @@ test_migrate (Fixture       *f,
         rb = push_ok (f, bob, bob_ws, pb, 500);
       }
   }
+  /* made two hours ago */
+  add_snapshots_from_outside (cairn_server_core_get_path (f->core), f->world.now - 2 * 3600000,
+                              team->id, alice_ws);
   g_clear_pointer (&f->core, cairn_server_core_close);
 
   g_assert_true (cairn_server_core_migrate_to_database (f->dir, uri, report, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (report->str, ==, "3 users, 2 sessions, 4 workspaces, 6 members, 102000 events, 4 clients");
+  g_assert_cmpstr (report->str, ==,
+                   "3 users, 2 sessions, 4 workspaces, 6 members, 102000 events, 4 clients, 3 snapshots");
   /* Not into a database that holds something. */
   g_assert_false (cairn_server_core_migrate_to_database (f->dir, uri, NULL, &error));
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS);
@@ -1166,6 +1207,33 @@ test_migrate (Fixture       *f,
         }
     }
   g_assert_cmpint (n, ==, 102000);
+  /* The snapshots came along, blob for blob (their headers carry the
+   * state hash): served at once, and none is due to be made again. */
+  for (guint s = 0; s < 3; s++)
+    {
+      g_autoptr(GBytes) b1 = NULL, b2 = NULL;
+      gint64 seq1 = -1, seq2 = -2;
+      gboolean due = TRUE;
+
+      b1 = cairn_server_core_snapshot_latest (sq, alice, spaces[s], &seq1, s == 2 ? NULL : &error);
+      b2 = cairn_server_core_snapshot_latest (f->core, alice, spaces[s], &seq2, s == 2 ? NULL : &error);
+      g_assert_no_error (error);
+      if (s == 2)
+        {
+          /* bob's workspace has none (and alice is no member): no answer on either */
+          g_assert_null (b1);
+          g_assert_null (b2);
+          continue;
+        }
+      g_assert_nonnull (b2);
+      g_assert_cmpint (seq2, ==, seq1);
+      g_assert_cmpint (seq2, ==, s == 0 ? 98000 : 2000);
+      g_assert_true (g_bytes_equal (b1, b2));
+      g_assert_true (cairn_server_core_snapshot_due (f->core, spaces[s], 1, G_GINT64_CONSTANT (3600000),
+                                                     &due, &error));
+      g_assert_no_error (error);
+      g_assert_false (due);
+    }
   {
     g_autoptr(GPtrArray) again = batch (CLIENT_A, 49000, 49001);
     g_autoptr(CairnPushReply) r = push_ok (f, alice, team->id, again, 1);
