@@ -584,7 +584,7 @@ pg_user_list (CairnServerCore  *self,
               GError          **error)
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list the users",
-                                      "SELECT username FROM users ORDER BY username", "");
+                                      "SELECT username FROM users ORDER BY username COLLATE \"C\"", "");
   GPtrArray *out;
 
   if (res == NULL)
@@ -729,6 +729,11 @@ pg_session_revoke (CairnServerCore  *self,
 
 /* ---- workspaces and members ------------------------------------------- */
 
+/* Every list (users, workspaces, members) sorts names in byte order, as SQLite's BINARY does: the
+ * columns are COLLATE "C" already, and the ORDER BYs say it too, so that
+ * the order never follows the database's default collation (an "en_US"
+ * database puts "a" before "B"; test-core's listing-byte-order). */
+
 #define WORKSPACE_SELECT \
   "SELECT w.id, w.name, o.username, w.personal FROM workspaces w " \
   "JOIN members mo ON mo.workspace_id = w.id AND mo.role = 'owner' " \
@@ -760,7 +765,8 @@ pg_workspaces (CairnServerCore  *self,
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
                                       WORKSPACE_SELECT
                                       "JOIN members m ON m.workspace_id = w.id AND m.user_id = $1 "
-                                      "ORDER BY (w.personal <> 0 AND mo.user_id = m.user_id) DESC, w.name, w.id",
+                                      "ORDER BY (w.personal <> 0 AND mo.user_id = m.user_id) DESC, "
+                                      "w.name COLLATE \"C\", w.id COLLATE \"C\"",
                                       "i", auth->user_id);
 
   return res ? read_workspaces (res) : NULL;
@@ -771,7 +777,8 @@ pg_admin_workspaces (CairnServerCore  *self,
                      GError          **error)
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
-                                      WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", "");
+                                      WORKSPACE_SELECT "ORDER BY o.username COLLATE \"C\", w.name COLLATE \"C\", "
+                                      "w.id COLLATE \"C\"", "");
 
   return res ? read_workspaces (res) : NULL;
 }
@@ -823,7 +830,7 @@ pg_members (CairnServerCore  *self,
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list members",
                                       "SELECT u.username, m.role FROM members m JOIN users u ON u.id = m.user_id "
-                                      "WHERE m.workspace_id = $1 ORDER BY m.role = 'owner' DESC, u.username",
+                                      "WHERE m.workspace_id = $1 ORDER BY m.role = 'owner' DESC, u.username COLLATE \"C\"",
                                       "t", workspace_id);
   GPtrArray *out;
 

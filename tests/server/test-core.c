@@ -1068,6 +1068,92 @@ test_group_commit (Fixture       *f,
   g_free (rec.db_path);
 }
 
+/* Every list the server gives out is in byte order (SQLite's BINARY),
+ * whatever the database's default collation: on PostgreSQL the core runs
+ * on a database whose default collation is ICU's English one, where
+ * "a" < "ä" < "B" and "a_b" < "a-b" (in byte order "B" < "a" < "ä" and
+ * "a-b" < "a_b"). */
+static void
+test_listing_byte_order (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char *const users[] = { "a-b", "a.b", "a_b", "ab", "a0" };
+  static const char *const names[] = { "a", "B", "\xc3\xa4", "Z", "a b", "a-b" };
+  static const char *const users_sorted[] = { "a-b", "a.b", "a0", "a_b", "ab" };
+  static const char *const mine_sorted[] = { "ab", "B", "Z", "a", "a b", "a-b", "\xc3\xa4" };
+  static const char *const members_sorted[] = { "ab", "a-b", "a.b", "a0", "a_b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnAuth) owner = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autofree char *shared = NULL;
+
+  if (cairn_test_backend_is_postgresql ())
+    {
+      g_autofree char *uri = cairn_test_pg_new_database_icu ("en");
+
+      /* the database really sorts otherwise: the test can fail */
+      g_assert_cmpint (cairn_test_pg_count (uri, "SELECT ('B' < 'a' OR 'a-b' < 'a_b')::int"), ==, 0);
+      g_clear_pointer (&f->core, cairn_server_core_close);
+      f->core = core_test_open_at (NULL, uri, &f->world, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    g_free (add_user (f, users[i]));
+  owner = login (f, "ab", "laptop");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(CairnWorkspaceInfo) ws = cairn_server_core_workspace_create (f->core, owner, names[i], &error);
+
+      g_assert_no_error (error);
+      if (i == 0)
+        shared = g_strdup (ws->id);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    if (!g_str_equal (users[i], "ab"))
+      {
+        g_assert_true (cairn_server_core_member_add (f->core, owner, shared, users[i], &error));
+        g_assert_no_error (error);
+      }
+
+  /* user list */
+  listed = cairn_server_core_user_list (f->core, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (listed->len, ==, 5);
+  for (guint i = 0; i < listed->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (listed, i), ==, users_sorted[i]);
+  /* the owner's workspaces: personal first, then by name */
+  mine = cairn_server_core_workspaces (f->core, owner, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mine->len, ==, 7);
+  for (guint i = 0; i < mine->len; i++)
+    g_assert_cmpstr (((CairnWorkspaceInfo *) g_ptr_array_index (mine, i))->name, ==, mine_sorted[i]);
+  /* every workspace, by owner then name (each user's personal one is named after them) */
+  all = cairn_server_core_admin_workspaces (f->core, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 11);
+  for (guint i = 0; i < all->len; i++)
+    {
+      CairnWorkspaceInfo *ws = g_ptr_array_index (all, i);
+      static const char *const expected[][2] = {
+        { "a-b", "a-b" }, { "a.b", "a.b" }, { "a0", "a0" }, { "a_b", "a_b" },
+        { "ab", "B" }, { "ab", "Z" }, { "ab", "a" }, { "ab", "a b" }, { "ab", "a-b" }, { "ab", "ab" },
+        { "ab", "\xc3\xa4" },
+      };
+
+      g_assert_cmpstr (ws->owner, ==, expected[i][0]);
+      g_assert_cmpstr (ws->name, ==, expected[i][1]);
+    }
+  /* members: the owner first, then by name */
+  members = cairn_server_core_members (f->core, owner, shared, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (members->len, ==, 5);
+  for (guint i = 0; i < members->len; i++)
+    g_assert_cmpstr (((CairnMemberInfo *) g_ptr_array_index (members, i))->username, ==, members_sorted[i]);
+}
+
 /* Snapshots written straight into a data folder's file (the maker needs
  * real events; the log here is made up): two of the team workspace, at
  * 97,000 and at its head, and one of alice's at its head, all made_at. Their blobs
@@ -1514,6 +1600,7 @@ main (int    argc,
 
 #define ADD(name, fn) g_test_add ("/server/core/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("users", test_users);
+  ADD ("listing-byte-order", test_listing_byte_order);
   ADD ("login", test_login);
   ADD ("rate-limit-user", test_rate_limit);
   ADD ("rate-limit-address", test_rate_limit_address);
