@@ -1403,6 +1403,28 @@ pg_commit_group (CairnServerCore  *self,
   return pg_commit (self, error);
 }
 
+/* The columns an event is read from, and the reader of one row of them
+ * (pull and object_events). */
+#define EVENT_COLUMNS "seq, client_id, client_seq, name, version, args, created_at, device, chain, username"
+
+static CairnWireEvent *
+read_event (PGresult *res,
+            int       row)
+{
+  CairnWireEvent *ev = cairn_wire_event_new (col_text (res, row, 3), col_int (res, row, 4),
+                                             col_text (res, row, 5), col_text (res, row, 1),
+                                             col_int (res, row, 2), col_int (res, row, 6));
+
+  ev->seq = col_int (res, row, 0);
+  if (!PQgetisnull (res, row, 7))
+    ev->device = g_strdup (col_text (res, row, 7));
+  if (!PQgetisnull (res, row, 8))
+    ev->chain = g_strdup (col_text (res, row, 8));
+  if (!PQgetisnull (res, row, 9))
+    ev->user = g_strdup (col_text (res, row, 9));
+  return ev;
+}
+
 static CairnPullReply *
 pg_pull (CairnServerCore  *self,
          const CairnAuth  *auth,
@@ -1435,8 +1457,7 @@ pg_pull (CairnServerCore  *self,
   reply->head = col_int (ws, 0, 0);
   reply->history_id = g_strdup (col_text (ws, 0, 1));
   if (!(res = pg_query (self, error, "Cannot read the log",
-                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain, username FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
+                        "SELECT " EVENT_COLUMNS " FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
                         "ORDER BY seq LIMIT $3",
                         "tiii", workspace_id, after, (gint64) limit + 1, reply->head)))
     return NULL;
@@ -1452,15 +1473,7 @@ pg_pull (CairnServerCore  *self,
           reply->more = TRUE;
           break;
         }
-      ev = cairn_wire_event_new (col_text (res, i, 3), col_int (res, i, 4), col_text (res, i, 5),
-                                 col_text (res, i, 1), col_int (res, i, 2), col_int (res, i, 6));
-      ev->seq = col_int (res, i, 0);
-      if (!PQgetisnull (res, i, 7))
-        ev->device = g_strdup (col_text (res, i, 7));
-      if (!PQgetisnull (res, i, 8))
-        ev->chain = g_strdup (col_text (res, i, 8));
-      if (!PQgetisnull (res, i, 9))
-        ev->user = g_strdup (col_text (res, i, 9));
+      ev = read_event (res, i);
       /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
       size = cairn_wire_event_size_bound (ev);
       if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
@@ -1785,8 +1798,7 @@ pg_object_events (CairnServerCore  *self,
   int n;
 
   if (!(res = pg_query (self, error, "Cannot read the log",
-                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain, username FROM events WHERE workspace_id = $1 AND seq < $2 "
+                        "SELECT " EVENT_COLUMNS " FROM events WHERE workspace_id = $1 AND seq < $2 "
                         "AND strpos (args, $3) > 0 ORDER BY seq DESC LIMIT $4",
                         "titi", workspace_id, before, quoted, (gint64) limit + 1)))
     return FALSE;
@@ -1794,23 +1806,12 @@ pg_object_events (CairnServerCore  *self,
   n = PQntuples (res);
   for (int i = 0; i < n; i++)
     {
-      CairnWireEvent *ev;
-
       if (reply->events->len == limit)
         {
           reply->more = TRUE;
           break;
         }
-      ev = cairn_wire_event_new (col_text (res, i, 3), col_int (res, i, 4), col_text (res, i, 5),
-                                 col_text (res, i, 1), col_int (res, i, 2), col_int (res, i, 6));
-      ev->seq = col_int (res, i, 0);
-      if (!PQgetisnull (res, i, 7))
-        ev->device = g_strdup (col_text (res, i, 7));
-      if (!PQgetisnull (res, i, 8))
-        ev->chain = g_strdup (col_text (res, i, 8));
-      if (!PQgetisnull (res, i, 9))
-        ev->user = g_strdup (col_text (res, i, 9));
-      g_ptr_array_insert (reply->events, 0, ev);
+      g_ptr_array_insert (reply->events, 0, read_event (res, i));
     }
   return TRUE;
 }
