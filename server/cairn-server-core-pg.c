@@ -536,7 +536,7 @@ pg_user_remove (CairnServerCore  *self,
   if (!(uid = pg_user_id (self, username, error)) ||
       !(owned = pg_query (self, error, "Cannot remove a user",
                           "SELECT workspace_id FROM members WHERE user_id = $1 AND role = 'owner' "
-                          "ORDER BY workspace_id", "i", uid)))
+                          "ORDER BY workspace_id COLLATE \"C\"", "i", uid)))
     goto fail;
   for (int i = 0; i < PQntuples (owned); i++)
     {
