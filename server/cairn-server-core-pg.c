@@ -729,10 +729,11 @@ pg_session_revoke (CairnServerCore  *self,
 
 /* ---- workspaces and members ------------------------------------------- */
 
-/* Every list (users, workspaces, members) sorts names in byte order, as SQLite's BINARY does: the
- * columns are COLLATE "C" already, and the ORDER BYs say it too, so that
- * the order never follows the database's default collation (an "en_US"
- * database puts "a" before "B"; test-core's listing-byte-order). */
+/* Every list (users, workspaces, members) sorts names in byte order, as
+ * SQLite's BINARY does: the columns are COLLATE "C" already, and the ORDER
+ * BYs say it too, so that the order never follows the database's default
+ * collation (an "en_US" database puts "a" before "B"; test-core's
+ * listing-byte-order). */
 
 #define WORKSPACE_SELECT \
   "SELECT w.id, w.name, o.username, w.personal FROM workspaces w " \
