@@ -595,6 +595,7 @@ cairn_store_rebase (CairnStore  *self,
 fail:
   g_clear_pointer (&session, sqlite3session_delete);
   _cairn_store_fork_clear (self);
+  _cairn_store_tail_end (self);
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;
