@@ -95,6 +95,7 @@ struct _CairnStore
   gboolean     log_index_by_hand;
   gint64       tail_chain_seq;
   char         tail_chain[33];
+  GHashTable  *tail_lists;      /* list ids found to exist, during one */
 };
 
 /* Undo (cairn-store-undo.c; issue 15). The tables of schema 14; the
@@ -589,6 +590,14 @@ gboolean         _cairn_store_tail_begin            (CairnStore          *self,
                                                      GPtrArray           *triggers,
                                                      GError             **error);
 void             _cairn_store_tail_end              (CairnStore          *self);
+/* During a large batch: whether @list_id was found to exist (a lists row
+ * is never deleted inside one); remember one found; forget them all (the
+ * outbox's rollback). FALSE and no-ops outside a batch. */
+gboolean         _cairn_store_tail_knows_list       (CairnStore          *self,
+                                                     const char          *list_id);
+void             _cairn_store_tail_remember_list    (CairnStore          *self,
+                                                     const char          *list_id);
+void             _cairn_store_tail_forget_lists     (CairnStore          *self);
 gboolean         _cairn_store_insert_log_by_hand    (CairnStore          *self,
                                                      const CairnEvent    *event,
                                                      gboolean             skipped,

@@ -126,6 +126,7 @@ _cairn_store_rollback_pending (CairnStore  *self,
     return TRUE;
 
   self->rollback_count++;
+  _cairn_store_tail_forget_lists (self);
 
   /* One combined changeset: one apply instead of one per event. */
   rc = sqlite3changegroup_new (&group);

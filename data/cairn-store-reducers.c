@@ -182,7 +182,7 @@ step_reducer (CairnStore    *self,
               const char    *list_id,
               GError       **error)
 {
-  if (sql == todo_created_top_sql)
+  if (sql == todo_created_top_sql && !_cairn_store_tail_knows_list (self, list_id))
     {
       sqlite3_stmt *find = _cairn_store_prepare_static (self, "SELECT 1 FROM lists WHERE id = ?1",
                                                         error);
@@ -204,6 +204,7 @@ step_reducer (CairnStore    *self,
           _cairn_store_set_error (self, error, "Cannot read");
           return -1;
         }
+      _cairn_store_tail_remember_list (self, list_id);
     }
   if (!_cairn_store_step_done (self, stmt, error))
     return -1;

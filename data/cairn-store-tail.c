@@ -62,13 +62,42 @@ _cairn_store_tail_begin (CairnStore  *self,
     return FALSE;
   g_ptr_array_add (triggers, g_steal_pointer (&sql));
   self->log_index_by_hand = TRUE;
+  self->tail_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tail_chain_seq = 0;
   return TRUE;
+}
+
+/* The lists a large batch found (for its top-level todo.created):
+ * inside a batch no statement deletes a lists row (a list's deletion is
+ * a flag; the rollback of the outbox, which can delete one, runs before
+ * the batch's first reducer and forgets them too). */
+gboolean
+_cairn_store_tail_knows_list (CairnStore *self,
+                              const char *list_id)
+{
+  return self->tail_lists != NULL && list_id != NULL &&
+         g_hash_table_contains (self->tail_lists, list_id);
+}
+
+void
+_cairn_store_tail_remember_list (CairnStore *self,
+                                 const char *list_id)
+{
+  if (self->tail_lists != NULL && list_id != NULL)
+    g_hash_table_add (self->tail_lists, g_strdup (list_id));
+}
+
+void
+_cairn_store_tail_forget_lists (CairnStore *self)
+{
+  if (self->tail_lists != NULL)
+    g_hash_table_remove_all (self->tail_lists);
 }
 
 void
 _cairn_store_tail_end (CairnStore *self)
 {
+  g_clear_pointer (&self->tail_lists, g_hash_table_unref);
   self->log_index_by_hand = FALSE;
   self->tail_chain_seq = 0;
 }
