@@ -242,6 +242,66 @@ test_large_batch_after_unknown_chain (void)
                    N_EVENTS - 99);
 }
 
+/* A large batch that fails half-way (a log row refused) changes nothing:
+ * the trigger is there again, the store writes log rows as usual, and
+ * the same batch afterwards gives the index a one-by-one rebase gives. */
+static void
+test_failed_large_batch (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(CairnStore) small = test_store_open_extra (ts, "small.db");
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index_large = NULL;
+  g_autofree char *index_small = NULL;
+
+  g_assert_true (_cairn_store_exec (ts->store, "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.log "
+                                    "WHEN NEW.seq = 1200 BEGIN SELECT RAISE (ABORT, 'refused'); END",
+                                    &error));
+  g_assert_no_error (error);
+  g_assert_false (cairn_store_rebase (ts->store, events, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (ts->store->log_index_by_hand);
+  g_assert_null (ts->store->tail_lists);
+  g_assert_cmpint (cairn_store_get_head (ts->store), ==, 0);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, 0);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM sqlite_schema WHERE "
+                                              "name = 'log_objects_add'"), ==, 1);
+
+  g_assert_true (_cairn_store_exec (ts->store, "DROP TRIGGER temp.refuse", &error));
+  g_assert_no_error (error);
+  rebase_in_batches (ts->store, events, N_EVENTS);
+  rebase_in_batches (small, events, 1);
+  index_large = dump (ts->store, INDEX_ROWS);
+  index_small = dump (small, INDEX_ROWS);
+  g_assert_cmpstr (index_large, ==, index_small);
+}
+
+/* Without the index (table and triggers dropped; made again when a
+ * history is asked for) a large batch has no trigger to set aside: it
+ * writes the log as usual. */
+static void
+test_large_batch_without_index (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (_cairn_store_exec (ts->store, "DROP TRIGGER log_objects_add;"
+                                    "DROP TRIGGER log_objects_skip;"
+                                    "DROP TRIGGER log_objects_remove;"
+                                    "DROP TABLE log_objects", &error));
+  g_assert_no_error (error);
+  rebase_in_batches (ts->store, events, N_EVENTS);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, N_EVENTS);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM sqlite_schema WHERE "
+                                              "name = 'log_objects_add'"), ==, 0);
+  g_assert_true (_cairn_store_history_ensure_index (ts->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log_objects"), >, N_EVENTS / 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -250,5 +310,7 @@ main (int   argc,
   g_test_add_func ("/store-tail-log/large-batch-index-and-chain", test_large_batch_index_and_chain);
   g_test_add_func ("/store-tail-log/large-batch-after-unknown-chain",
                    test_large_batch_after_unknown_chain);
+  g_test_add_func ("/store-tail-log/failed-large-batch", test_failed_large_batch);
+  g_test_add_func ("/store-tail-log/large-batch-without-index", test_large_batch_without_index);
   return g_test_run ();
 }
