@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-event.h"
+#include "cairn-first-rows.h"
 #include "cairn-smart-view.h"
 #include "cairn-todo-row.h"
 #include "cairn-ui.h"
@@ -392,7 +393,10 @@ cairn_smart_view_set_model (CairnSmartView *self,
     }
   if (todos != NULL)
     {
-      g_autoptr(GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (todos));
+      /* The first screenful until it is painted (cairn-first-rows.h):
+       * the page is made hidden, and shown with the rows it has. */
+      g_autoptr(GtkNoSelection) selection =
+        gtk_no_selection_new (cairn_first_rows_new (g_object_ref (todos), GTK_WIDGET (self->list_view)));
 
       self->todos = g_object_ref (todos);
       self->items_changed_id =
