@@ -404,6 +404,7 @@ type_queries (const char         *bench,
   /* The page's figure by how much was typed: 1, 2, 3 or more characters. */
   GArray *by_length[3];
   GArray *cpu_by_length[3];
+  GArray *store_by_length[3];
   g_autoptr(GString) line = g_string_new (NULL);
   gulong handler = g_signal_connect_after (entry, "search-changed", G_CALLBACK (on_search_changed), NULL);
   guint keys = 0;
@@ -413,6 +414,7 @@ type_queries (const char         *bench,
     {
       by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
       cpu_by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
+      store_by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
     }
 
   for (guint q = 0; q < queries->len; q++)
@@ -468,6 +470,7 @@ type_queries (const char         *bench,
                 g_error ("%s", error->message);
               done = g_get_monotonic_time () - done;
               g_array_append_val (store_us, done);
+              g_array_append_val (store_by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], done);
             }
           if (filtered != NULL)
             shown += g_list_model_get_n_items (G_LIST_MODEL (filtered));
@@ -503,8 +506,13 @@ type_queries (const char         *bench,
 
       if (by_length[i]->len > 0)
         append_figures (line, name, by_length[i]);
+      g_autofree char *store_name = g_strdup_printf ("store_%u%s_chars", i + 1, i == 2 ? "plus" : "");
+
       if (cpu_by_length[i]->len > 0)
         append_figures (line, cpu_name, cpu_by_length[i]);
+      if (store_by_length[i]->len > 0)
+        append_figures (line, store_name, store_by_length[i]);
+      g_array_unref (store_by_length[i]);
       g_array_unref (by_length[i]);
       g_array_unref (cpu_by_length[i]);
     }
