@@ -61,6 +61,19 @@ is_complete (Grow *grow)
   return gtk_slice_list_model_get_size (grow->slice) == G_MAXUINT;
 }
 
+/* Whether widget is on the page its stacks show: a page a GtkStack
+ * leaves stays mapped while it fades out (the window's crossfade), and
+ * must not grow in the frames of the page that replaces it. */
+static gboolean
+is_on_shown_page (GtkWidget *widget)
+{
+  for (GtkWidget *child = widget, *parent = gtk_widget_get_parent (widget); parent != NULL;
+       child = parent, parent = gtk_widget_get_parent (parent))
+    if (GTK_IS_STACK (parent) && gtk_stack_get_visible_child (GTK_STACK (parent)) != child)
+      return FALSE;
+  return TRUE;
+}
+
 /* A frame's update phase, before its layout. The first frame after the
  * widget is mapped paints the rows there are; each one after it adds a
  * step. */
@@ -73,6 +86,12 @@ grow_tick (GtkWidget     *widget,
   GListModel *model = gtk_slice_list_model_get_model (grow->slice);
   guint size = gtk_slice_list_model_get_size (grow->slice);
 
+  if (!is_on_shown_page (widget))
+    {
+      /* Leaving: growing waits for the page to be shown again. */
+      grow->frames = 0;
+      return G_SOURCE_CONTINUE;
+    }
   if (grow->frames++ == 0)
     return G_SOURCE_CONTINUE;
   if (size + CAIRN_FIRST_ROWS < LIST_VIEW_MAX_ROWS &&
