@@ -9,6 +9,7 @@
 #include "cairn-find-bar.h"
 #include "cairn-first-rows.h"
 #include "cairn-smart-view.h"
+#include "cairn-text-filter.h"
 #include "cairn-todo-view.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
@@ -171,14 +172,26 @@ test_reveal_at_once (Fixture       *f,
   cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "Task 150");
 }
 
-/* The find bar, the moment the window is up, searches every task. */
+/* The find bar's filter, set the moment a list opens (before its first
+ * frame), looks at every task: "1" is the start of a word in tasks 100
+ * to 150 only, all past the first screenful. Then the find bar itself. */
 static void
 test_find_at_once (Fixture       *f,
                    gconstpointer  data)
 {
+  g_autoptr(GtkFilter) filter = cairn_text_filter_new ();
   CairnFindBar *bar;
 
+  cairn_window_select_page (f->window, CAIRN_INBOX_ID);
   present (f);
+  cairn_test_spin (100);
+  cairn_window_select_page (f->window, f->list_id);
+  g_assert_cmpuint (n_rows (GTK_WIDGET (todo_view (f))), ==, CAIRN_FIRST_ROWS);
+  cairn_text_filter_set_text (CAIRN_TEXT_FILTER (filter), "1");
+  cairn_todo_view_set_filter (todo_view (f), filter);
+  g_assert_cmpuint (n_rows (GTK_WIDGET (todo_view (f))), ==, 51);
+  cairn_todo_view_set_filter (todo_view (f), NULL);
+
   bar = CAIRN_FIND_BAR (cairn_test_find_widget (GTK_WIDGET (f->window), CAIRN_TYPE_FIND_BAR, NULL));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.find", NULL);
   g_assert_true (cairn_find_bar_is_open (bar));
