@@ -12,23 +12,32 @@
  *  - "ui-search": into the search page's entry. From the keystroke (the
  *    entry's text set, its search delay 0, so that GtkSearchEntry's
  *    debounce, 150 ms by default, is left out) to the results model
- *    updated (model_*), and to the next frame painted (paint_*); then,
- *    apart, the store's query alone for the same text (store_*), and the
- *    painted figure by the length typed (paint_1_chars_*, paint_2_chars_*,
+ *    updated (model_*: the page's results model holds the results of the
+ *    text typed, the first search-changed that brought it), and to the
+ *    first frame painted after that (paint_*); then, apart, the store's
+ *    query alone for the same text (store_*), and the painted figure by
+ *    the length typed (paint_1_chars_*, paint_2_chars_*,
  *    paint_3plus_chars_*). work_*: the keystroke's own work, paint less
  *    the frame clock's wait for its next slot (from the results ready to
- *    the frame's layout phase; at 60 Hz up to 16.7 ms).
+ *    the frame's layout phase; at 60 Hz up to 16.7 ms). cpu_*: the main
+ *    thread's CPU time from the keystroke to the frame painted (steady
+ *    on a loaded machine, where the wall clock is mostly the wait for a
+ *    core). search_changed_per_key: how often the entry emitted
+ *    search-changed per keystroke (the keystroke, and the 30 ms after
+ *    its frame): more than 1 would mean searches the figures leave out.
  *  - "ui-find": into the find bar (Ctrl+F) over the first list (N/10
  *    todos), from the keystroke to the filtered list complete (the filter
  *    model runs in steps between frames) and painted.
  * Needs a display (xvfb-run). Usage:
- *   cairn-bench-ui-search [--todos N] [--queries N] [--workspace PATH]
- * --workspace keeps the filled workspace there and reuses it. */
+ *   cairn-bench-ui-search [--todos N] [--queries N] [--workspace PATH] [--no-find]
+ * --workspace keeps the filled workspace there and reuses it; --no-find
+ * measures the search page alone. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cairn-find-bar.h"
 #include "cairn-search-model.h"
@@ -225,11 +234,32 @@ on_layout (GdkFrameClock *clock, gpointer data)
 }
 
 static gint64 searched_at;
+static guint n_search_changed;
+/* The search page's results (a CairnSearchModel), and the text typed: the
+ * keystroke's results are in once the model searched for that text. */
+static GListModel *page_results;
+static const char *typed_now;
 
 static void
 on_search_changed (void)
 {
+  n_search_changed++;
+  if (searched_at != 0)
+    return;
+  if (page_results != NULL &&
+      g_strcmp0 (cairn_search_model_get_text (CAIRN_SEARCH_MODEL (page_results)), typed_now) != 0)
+    return;
   searched_at = g_get_monotonic_time ();
+}
+
+/* This thread's CPU time, µs. */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 /* Runs the main loop until cond() or 30 s. */
@@ -251,9 +281,9 @@ painted_since (gpointer data)
 }
 
 static gboolean
-searched_since (gpointer data)
+searched (gpointer data)
 {
-  return searched_at >= *(gint64 *) data;
+  return searched_at != 0;
 }
 
 static gboolean
@@ -350,8 +380,9 @@ bench_settings (const char *selected)
 }
 
 /* Types each query a character at a time into entry, 30 ms apart; per
- * key, from the text set to search-changed (model) and to the next frame
- * (paint); filtered: to the filter model done first. */
+ * key, from the character inserted to the results for the text typed
+ * (model) and to the next frame (paint); filtered: to the filter model
+ * done first. */
 static void
 type_queries (const char         *bench,
               CairnStore         *store,
@@ -368,28 +399,45 @@ type_queries (const char         *bench,
   /* The keystroke's own work: to the results, then its frame from layout
    * to the end of paint (paint less the wait for the frame's slot). */
   g_autoptr(GArray) work_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint max_changed = 0, all_changed = 0;
   /* The page's figure by how much was typed: 1, 2, 3 or more characters. */
   GArray *by_length[3];
+  GArray *cpu_by_length[3];
+  GArray *store_by_length[3];
   g_autoptr(GString) line = g_string_new (NULL);
   gulong handler = g_signal_connect_after (entry, "search-changed", G_CALLBACK (on_search_changed), NULL);
   guint keys = 0;
   guint64 shown = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (by_length); i++)
-    by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
+    {
+      by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
+      cpu_by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
+      store_by_length[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
+    }
 
   for (guint q = 0; q < queries->len; q++)
     {
       const char *query = queries->pdata[q];
 
-      for (const char *p = g_utf8_next_char (query); ; p = g_utf8_next_char (p))
+      for (const char *key = query, *p = g_utf8_next_char (query); ; key = p, p = g_utf8_next_char (p))
         {
           g_autofree char *typed = g_strndup (query, p - query);
-          gint64 t0 = g_get_monotonic_time ();
-          gint64 done;
+          int position = (int) g_utf8_strlen (query, key - query);
+          gint64 t0, cpu0, done;
 
-          gtk_editable_set_text (entry, typed);
-          spin_until (searched_since, &t0);
+          typed_now = typed;
+          searched_at = 0;
+          n_search_changed = 0;
+          cpu0 = thread_cpu_us ();
+          t0 = g_get_monotonic_time ();
+          /* One character added at the end, as a key press adds it:
+           * gtk_editable_set_text() deletes the text first, which the
+           * search entry reports at once as a search for "" (the
+           * results emptied, then filled again). */
+          gtk_editable_insert_text (entry, key, p - key, &position);
+          spin_until (searched, NULL);
           if (filtered != NULL)
             spin_until (filter_done, filtered);
           done = g_get_monotonic_time ();
@@ -398,8 +446,11 @@ type_queries (const char         *bench,
           spin_until (painted_since, &done);
           {
             gint64 work = (done - t0) + (painted_at - MAX (layout_at, done));
+            gint64 cpu = thread_cpu_us () - cpu0;
 
             g_array_append_val (work_us, work);
+            g_array_append_val (cpu_us, cpu);
+            g_array_append_val (cpu_by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], cpu);
           }
           done = (filtered != NULL ? done : searched_at) - t0;
           g_array_append_val (model_us, done);
@@ -419,14 +470,18 @@ type_queries (const char         *bench,
                 g_error ("%s", error->message);
               done = g_get_monotonic_time () - done;
               g_array_append_val (store_us, done);
+              g_array_append_val (store_by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], done);
             }
           if (filtered != NULL)
             shown += g_list_model_get_n_items (G_LIST_MODEL (filtered));
           keys++;
           idle_ms (30);
+          max_changed = MAX (max_changed, n_search_changed);
+          all_changed += n_search_changed;
           if (*p == '\0')
             break;
         }
+      typed_now = "";
       gtk_editable_set_text (entry, "");
       idle_ms (50);
     }
@@ -438,15 +493,28 @@ type_queries (const char         *bench,
   append_figures (line, filtered != NULL ? "filtered" : "model", model_us);
   append_figures (line, "paint", paint_us);
   append_figures (line, "work", work_us);
+  append_figures (line, "cpu", cpu_us);
+  g_string_append_printf (line, ",\"search_changed_per_key\":%.2f,\"search_changed_max\":%u",
+                          (double) all_changed / keys, max_changed);
   if (store_us->len > 0)
     append_figures (line, "store", store_us);
   for (guint i = 0; i < G_N_ELEMENTS (by_length); i++)
     {
       g_autofree char *name = g_strdup_printf ("paint_%u%s_chars", i + 1, i == 2 ? "plus" : "");
 
+      g_autofree char *cpu_name = g_strdup_printf ("cpu_%u%s_chars", i + 1, i == 2 ? "plus" : "");
+
       if (by_length[i]->len > 0)
         append_figures (line, name, by_length[i]);
+      g_autofree char *store_name = g_strdup_printf ("store_%u%s_chars", i + 1, i == 2 ? "plus" : "");
+
+      if (cpu_by_length[i]->len > 0)
+        append_figures (line, cpu_name, cpu_by_length[i]);
+      if (store_by_length[i]->len > 0)
+        append_figures (line, store_name, store_by_length[i]);
+      g_array_unref (store_by_length[i]);
       g_array_unref (by_length[i]);
+      g_array_unref (cpu_by_length[i]);
     }
   printf ("%s}\n", line->str);
   fflush (stdout);
@@ -456,6 +524,7 @@ int
 main (int argc, char *argv[])
 {
   int n_todos = 100000, n_queries = 30;
+  gboolean no_find = FALSE;
   g_autofree char *workspace = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -473,6 +542,7 @@ main (int argc, char *argv[])
     { "queries", 0, 0, G_OPTION_ARG_INT, &n_queries, "Two-word queries typed (each key measured)", "N" },
     { "workspace", 0, 0, G_OPTION_ARG_FILENAME, &workspace,
       "Keep the workspace in PATH, and reuse it if it exists", "PATH" },
+    { "no-find", 0, 0, G_OPTION_ARG_NONE, &no_find, "Measure the search page alone", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn search-as-you-type benchmark");
@@ -545,22 +615,26 @@ main (int argc, char *argv[])
   idle_ms (500);
 
   /* The find bar over the first list. */
-  first_todos = cairn_pool_get_todos (pool, cairn_list_get_id (first));
-  todo_view = find_descendant (GTK_WIDGET (window), CAIRN_TYPE_TODO_VIEW);
-  bar = CAIRN_FIND_BAR (find_descendant (GTK_WIDGET (window), CAIRN_TYPE_FIND_BAR));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
-  gtk_search_entry_set_search_delay (GTK_SEARCH_ENTRY (cairn_find_bar_get_entry (bar)), 0);
-  filtered = GTK_FILTER_LIST_MODEL (gtk_no_selection_get_model (GTK_NO_SELECTION (
-    gtk_list_view_get_model (GTK_LIST_VIEW (find_descendant (todo_view, GTK_TYPE_LIST_VIEW))))));
-  type_queries ("ui-find", store, GTK_WIDGET (window), cairn_find_bar_get_entry (bar), todo_view,
-                filtered, queries, g_list_model_get_n_items (first_todos));
-  cairn_find_bar_close (bar);
+  if (!no_find)
+    {
+      first_todos = cairn_pool_get_todos (pool, cairn_list_get_id (first));
+      todo_view = find_descendant (GTK_WIDGET (window), CAIRN_TYPE_TODO_VIEW);
+      bar = CAIRN_FIND_BAR (find_descendant (GTK_WIDGET (window), CAIRN_TYPE_FIND_BAR));
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+      gtk_search_entry_set_search_delay (GTK_SEARCH_ENTRY (cairn_find_bar_get_entry (bar)), 0);
+      filtered = GTK_FILTER_LIST_MODEL (gtk_no_selection_get_model (GTK_NO_SELECTION (
+        gtk_list_view_get_model (GTK_LIST_VIEW (find_descendant (todo_view, GTK_TYPE_LIST_VIEW))))));
+      type_queries ("ui-find", store, GTK_WIDGET (window), cairn_find_bar_get_entry (bar), todo_view,
+                    filtered, queries, g_list_model_get_n_items (first_todos));
+      cairn_find_bar_close (bar);
+    }
 
   /* The search page. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
   page = CAIRN_SEARCH_PAGE (find_descendant (GTK_WIDGET (window), CAIRN_TYPE_SEARCH_PAGE));
   gtk_search_entry_set_search_delay (GTK_SEARCH_ENTRY (cairn_search_page_get_entry (page)), 0);
   idle_ms (300);
+  page_results = cairn_search_page_get_results (page);
   type_queries ("ui-search", store, GTK_WIDGET (window), cairn_search_page_get_entry (page),
                 GTK_WIDGET (page), NULL, queries, (guint) n_todos);
 

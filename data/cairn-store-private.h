@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 14
+#define CAIRN_STORE_SCHEMA_VERSION 15
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another

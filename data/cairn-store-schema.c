@@ -270,6 +270,10 @@ static const char * const migrations[] = {
    * field (a note's or a task's typing as the text ops it made). Local
    * only, never in changesets: rollback, rebase and rebuild leave it be. */
   CAIRN_STORE_UNDO_TABLES_SQL,
+  /* 14 -> 15 (issue 14, perf14b): the search index with the posting
+   * lists of 1-letter prefixes (cairn-store-search-private.h), made again
+   * by the next search. */
+  CAIRN_SEARCH_PREFIX_1_MIGRATION_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CAIRN_STORE_SCHEMA_VERSION);

@@ -18,10 +18,25 @@ G_BEGIN_DECLS
 
 /* search_docs maps an object to its FTS5 rowid (the state tables are
  * WITHOUT ROWID). search_meta.stale: the whole index must be made again
- * (after a migration or a rebuild), which the next search does. */
+ * (after a migration or a rebuild), which the next search does.
+ * prefix = '1 2 3': FTS5 keeps the posting lists of every 1-, 2- and
+ * 3-letter prefix, so that a word being typed ("k*") is one list read,
+ * not the merge of every word it starts (since schema 15; search as you
+ * type, BENCHMARKS.md "perf14b"). */
 #define CAIRN_SEARCH_FTS_SQL \
   "CREATE VIRTUAL TABLE search_fts USING fts5 (title, body," \
-  "  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+  "  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');"
+
+/* Schema 14 -> 15: the index made again with the 1-letter prefixes (an
+ * FTS5 table's options are fixed when it is made): dropped and made
+ * empty here, filled by the next search (stale). Only the search
+ * index's own tables: derived and local. */
+#define CAIRN_SEARCH_PREFIX_1_MIGRATION_SQL \
+  "DROP TABLE search_fts;" \
+  CAIRN_SEARCH_FTS_SQL \
+  "DELETE FROM search_docs;" \
+  "DELETE FROM search_dirty;" \
+  "UPDATE search_meta SET stale = 1;"
 
 #define CAIRN_SEARCH_TABLES_SQL \
   "CREATE TABLE search_docs (" \

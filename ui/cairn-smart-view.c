@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "cairn-event.h"
+#include "cairn-first-rows.h"
 #include "cairn-smart-view.h"
 #include "cairn-todo-row.h"
 #include "cairn-ui.h"
@@ -30,6 +31,7 @@ struct _CairnSmartView
   GListModel         *todos;
   gulong              items_changed_id;
   guint               headers_idle;
+  guint               prepare_idle;
   GHashTable         *bound;        /* GtkListItem* bound to a todo */
 
   GtkEntry           *new_entry;    /* Today only */
@@ -187,6 +189,29 @@ unbind_row (GtkSignalListItemFactory *factory,
   g_hash_table_remove (self->bound, item);
 }
 
+/* A page given its model while hidden (after the window's first frame)
+ * makes the widgets of the rows it will show first, when the main loop
+ * is idle, so that switching to it does not: of a switch, making the
+ * rows on screen was the most (BENCHMARKS.md, "perf14b"). */
+#define PREPARED_ROWS 16
+
+static gboolean
+prepare_rows_idle (gpointer user_data)
+{
+  CairnSmartView *self = user_data;
+  GHashTableIter iter;
+  gpointer item;
+
+  self->prepare_idle = 0;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return G_SOURCE_REMOVE;
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    if (gtk_list_item_get_position (item) < PREPARED_ROWS)
+      cairn_todo_row_prepare (item_row (item));
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- Today's entry --------------------------------------------------------- */
 
 /* A task due today, in the Inbox (made if this workspace has none yet). */
@@ -325,6 +350,7 @@ cairn_smart_view_dispose (GObject *object)
 
   cairn_smart_view_set_model (self, NULL);
   g_clear_handle_id (&self->headers_idle, g_source_remove);
+  g_clear_handle_id (&self->prepare_idle, g_source_remove);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->pool);
@@ -392,12 +418,17 @@ cairn_smart_view_set_model (CairnSmartView *self,
     }
   if (todos != NULL)
     {
-      g_autoptr(GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (todos));
+      /* The first screenful until it is painted (cairn-first-rows.h):
+       * the page is made hidden, and shown with the rows it has. */
+      g_autoptr(GtkNoSelection) selection =
+        gtk_no_selection_new (cairn_first_rows_new (g_object_ref (todos), GTK_WIDGET (self->list_view)));
 
       self->todos = g_object_ref (todos);
       self->items_changed_id =
         g_signal_connect_swapped (todos, "items-changed", G_CALLBACK (on_items_changed), self);
       gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+      if (!gtk_widget_get_mapped (GTK_WIDGET (self)) && self->prepare_idle == 0)
+        self->prepare_idle = g_idle_add_full (G_PRIORITY_LOW, prepare_rows_idle, self, NULL);
     }
   if (self->stack != NULL)
     on_items_changed (self);

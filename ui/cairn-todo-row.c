@@ -561,6 +561,14 @@ cairn_todo_row_build (CairnTodoRow *self)
     }
 }
 
+void
+cairn_todo_row_prepare (CairnTodoRow *self)
+{
+  g_return_if_fail (CAIRN_IS_TODO_ROW (self));
+
+  cairn_todo_row_build (self);
+}
+
 /* What the last row made measured, per orientation and per kind (with
  * its list named under the title or not): what a shell says. */
 static int made_minimum[2][2] = { { -1, -1 }, { -1, -1 } };

@@ -22,6 +22,9 @@ void       cairn_todo_row_set_todo (CairnTodoRow *self,
  * shown; default FALSE. */
 void       cairn_todo_row_set_show_list (CairnTodoRow *self,
                                          gboolean      show_list);
+/* Makes the row's widgets now rather than when it is first laid out on
+ * screen: for the rows a hidden page will show first (perf14b). */
+void       cairn_todo_row_prepare  (CairnTodoRow *self);
 /* "Today", "Tomorrow", … or a date, for "YYYY-MM-DD"; NULL for bad input. */
 char      *cairn_format_due        (const char   *due,
                                     GDateTime    *now);

@@ -15,7 +15,8 @@ struct _CairnTodoView
   char             *list_id;
   GListModel       *top;         /* the list's top-level todos */
   GtkTreeListModel *tree;        /* top with each todo's subtasks under it */
-  GtkFilterListModel *shown;     /* tree's rows through row_filter: the list view's */
+  GListModel       *first_rows;  /* tree's first screenful, then all (cairn-first-rows.h) */
+  GtkFilterListModel *shown;     /* first_rows through row_filter: the list view's */
   GtkFilter        *filter;      /* the find bar's, over CairnTodo; NULL: none */
   GtkFilter        *row_filter;  /* filter applied to a GtkTreeListRow's todo */
   gulong            items_changed_id;
@@ -63,6 +64,9 @@ gboolean      _cairn_todo_dnd_drop   (CairnTodoView *self,
                                       GtkListItem   *item,
                                       CairnTodo     *dragged,
                                       double         y);
+/* Every row of the list in the view's models from now on (they start
+ * with the first screenful: cairn-first-rows.h). */
+void            _cairn_todo_view_show_all_rows (CairnTodoView *self);
 /* The GtkTreeListRow of a todo in the view's tree, or NULL; transfer full. */
 GtkTreeListRow *_cairn_todo_view_find_row (CairnTodoView *self,
                                            const char    *todo_id,

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cairn-first-rows.h"
 #include "cairn-ui.h"
 #include "cairn-todo-row.h"
 #include "cairn-todo-view.h"
@@ -274,6 +275,16 @@ create_subtasks (gpointer item,
   return children;
 }
 
+/* Whatever needs every row (the find bar, looking a task up, a drop,
+ * revealing a task) asks for them all first: the view's models start
+ * with the first screenful (cairn-first-rows.h). */
+void
+_cairn_todo_view_show_all_rows (CairnTodoView *self)
+{
+  if (self->first_rows != NULL)
+    cairn_first_rows_show_all (self->first_rows);
+}
+
 GtkTreeListRow *
 _cairn_todo_view_find_row (CairnTodoView *self,
                            const char    *todo_id,
@@ -284,6 +295,7 @@ _cairn_todo_view_find_row (CairnTodoView *self,
   /* Positions are the list view's: in the rows the find bar shows. */
   if (self->shown == NULL)
     return NULL;
+  _cairn_todo_view_show_all_rows (self);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   for (guint i = 0; i < n; i++)
     {
@@ -325,7 +337,10 @@ apply_filter (CairnTodoView   *self,
   if (self->shown == NULL)
     return;
   if (self->filter != NULL && gtk_filter_get_strictness (self->filter) != GTK_FILTER_MATCH_ALL)
-    want = self->row_filter;
+    {
+      want = self->row_filter;
+      _cairn_todo_view_show_all_rows (self);
+    }
   /* In one go up to INCREMENTAL_ROWS rows (well under a millisecond per
    * thousand): in steps of 512 between frames, 10,000 rows took some
    * 130 ms to the last step painted. A list longer than that is filtered
@@ -472,6 +487,7 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
       g_clear_signal_handler (&self->items_changed_id, self->shown);
       gtk_list_view_set_model (self->list_view, NULL);
       g_clear_object (&self->shown);
+      g_clear_object (&self->first_rows);
       g_clear_object (&self->tree);
       g_clear_object (&self->top);
     }
@@ -490,8 +506,10 @@ cairn_todo_view_set_list_id (CairnTodoView *self,
                                             create_subtasks, self, NULL);
       /* The find bar's filter, over the tree's rows (a subtask that
        * matches shows under its place even when its parent does not). */
-      self->shown = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tree)),
-                                               NULL);
+      /* The first screenful until it is painted, then the rest. */
+      self->first_rows = cairn_first_rows_new (g_object_ref (G_LIST_MODEL (self->tree)),
+                                               GTK_WIDGET (self->list_view));
+      self->shown = gtk_filter_list_model_new (g_object_ref (self->first_rows), NULL);
       self->items_changed_id =
         g_signal_connect_swapped (self->shown, "items-changed",
                                   G_CALLBACK (update_placeholder), self);
@@ -587,6 +605,7 @@ typedef struct
 {
   CairnTodoView *view;
   char          *todo_id;
+  guint          position;
   guint          frames;
 } Reveal;
 
@@ -608,13 +627,23 @@ reveal_tick (GtkWidget     *widget,
   GtkWidget *row = _cairn_todo_view_find_row_widget (GTK_WIDGET (reveal->view->list_view),
                                                     reveal->todo_id);
 
-  if (row != NULL && gtk_widget_get_mapped (row))
+  graphene_rect_t bounds;
+
+  /* On screen: GTK 4.8's list view maps its 200 rows wherever they are. */
+  if (row != NULL && gtk_widget_get_mapped (row) &&
+      gtk_widget_compute_bounds (row, widget, &bounds) &&
+      bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < gtk_widget_get_height (widget))
     {
       /* The row itself takes the focus (it is focusable: Enter on it
        * opens its details); the list item around it follows. */
       gtk_widget_grab_focus (row);
       return G_SOURCE_REMOVE;
     }
+  /* The list view scrolls only to an item whose place it knows: a list
+   * opened just before had not been laid out. Again, now that it has. */
+  if (reveal->view->shown != NULL &&
+      reveal->position < g_list_model_get_n_items (G_LIST_MODEL (reveal->view->shown)))
+    gtk_widget_activate_action (widget, "list.scroll-to-item", "u", reveal->position);
   return ++reveal->frames < 10 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
@@ -630,6 +659,7 @@ cairn_todo_view_reveal_todo (CairnTodoView *self,
 
   if (self->shown == NULL)
     return FALSE;
+  _cairn_todo_view_show_all_rows (self);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   for (guint i = 0; i < n; i++)
     {
@@ -642,6 +672,7 @@ cairn_todo_view_reveal_todo (CairnTodoView *self,
       reveal = g_new0 (Reveal, 1);
       reveal->view = self;
       reveal->todo_id = g_strdup (todo_id);
+      reveal->position = i;
       gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view), reveal_tick, reveal, reveal_free);
       return TRUE;
     }

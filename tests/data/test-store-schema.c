@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-chain.h"
+#include "cairn-search.h"
 #include "cairn-store-sync.h"
 #include "store-test-util.h"
 
@@ -154,6 +155,19 @@ test_migrations (void)
           }
         /* the fixtures' log is aaaa…'s client_seqs 1..4 */
         g_assert_cmpstr (chain, ==, "0b65da4b1ec3305ec679c0fd898fb2ce");
+      }
+
+      /* the search index is made again by the first search, with the
+       * posting lists of 1-letter prefixes (schema 15): a word being
+       * typed finds the fixture's note */
+      {
+        g_autoptr(GPtrArray) hits = cairn_store_search (store, "f", 10, &error);
+        g_autofree char *fts = test_query_text (store, "SELECT sql FROM sqlite_master WHERE name = 'search_fts'");
+
+        g_assert_no_error (error);
+        g_assert_nonnull (strstr (fts, "prefix = '1 2 3'"));
+        g_assert_cmpuint (hits->len, >=, 1);
+        g_assert_cmpstr (((CairnSearchHit *) hits->pdata[0])->title, ==, "Fixture note");
       }
 
       /* the old changesets still roll back, and the log still rebuilds */

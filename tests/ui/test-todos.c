@@ -357,6 +357,17 @@ count_rows (GtkWidget *widget,
     count_rows (child, c);
 }
 
+/* The list view has its 200 rows: the list shows its first screenful
+ * first and grows after the first frame (ui/cairn-first-rows.h). */
+static gboolean
+has_all_rows (gpointer list_view)
+{
+  RowCount c = { 0 };
+
+  count_rows (list_view, &c);
+  return c.rows >= 200;
+}
+
 static void
 test_long_list_makes_rows_on_screen (Fixture       *f,
                                      gconstpointer  data)
@@ -380,6 +391,7 @@ test_long_list_makes_rows_on_screen (Fixture       *f,
 
   list_view = cairn_test_find_widget (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW, "list_view");
   g_assert_nonnull (list_view);
+  g_assert_true (cairn_test_wait_until (has_all_rows, list_view));
   count_rows (list_view, &c);
   g_test_message ("%u rows, %u made, %u on screen", c.rows, c.made, c.on_screen);
   g_assert_cmpuint (c.rows, >=, 200);
