@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "cairn-text-private.h"
 
 G_BEGIN_DECLS
@@ -18,6 +20,12 @@ G_BEGIN_DECLS
 
 /* A TAG_STATE2 state's flags. */
 #define STATE_FLAG_COMPACT 1u   /* no text of deleted characters */
+#define STATE_FLAG_LAZY    2u   /* deletions and order: size, checksum, bytes */
+
+/* Only tests/fuzz/fuzz-text.c sets this: decoding then takes any checksum
+ * of a state's deletions and order, so that the fuzzer reaches the code
+ * that reads them (which a wrong checksum otherwise stops first). */
+extern gboolean _cairn_text_ignore_history_checksum;
 
 /* The text of a TAG_STATE2 state is one zstd frame from this size on (when
  * that saves an eighth), at this level, and never shrunk more than this. */
@@ -70,6 +78,33 @@ wr_zigzag (GByteArray *b,
            gint64      v)
 {
   wr_varint (b, ((guint64) v << 1) ^ (guint64) (v >> 63));
+}
+
+/* The checksum of a state's deletions and order (STATE_FLAG_LAZY): damage
+ * detection, not a defence against forgery. Each step is a bijection of
+ * the running value for a fixed word, so changing any one word always
+ * changes the sum. */
+static inline guint64
+_cairn_text_checksum (const guint8 *p,
+                      gsize         n)
+{
+  guint64 h = 0x9e3779b97f4a7c15ull ^ n;
+  guint64 w = 0;
+
+  for (; n >= 8; p += 8, n -= 8)
+    {
+      memcpy (&w, p, 8);
+      h = (h ^ GUINT64_FROM_LE (w)) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+  w = 0;
+  for (gsize i = 0; i < n; i++)
+    w |= (guint64) p[i] << (8 * i);
+  h = (h ^ w) * 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
 
 /* ---- Reading ------------------------------------------------------------ */

@@ -112,6 +112,22 @@ typedef struct
   guint32 len;
 } CtOrder;
 
+/* The deletion log and the order of a decoded state, left unread
+ * (cairn-text-state-decode.c, docs/text-crdt.md "Decoding lazily"): the
+ * state's bytes, where the two parts lie in them (their checksum matched
+ * at decode), and the operation counts of the state's clients. What is
+ * deleted or applied after decoding goes to the clients' dels and the
+ * order as usual and is joined to what is read, when it is. */
+typedef struct
+{
+  GBytes  *state;
+  gsize    at;
+  gsize    len;
+  guint32  nc;
+  guint32 *next;
+  char    *error;     /* reading them failed: why (they never load then) */
+} CtLazyHistory;
+
 struct _CairnText
 {
   GPtrArray *clients;      /* CtClient*; index = local client number */
@@ -129,6 +145,10 @@ struct _CairnText
   guint32    cache_start;
   /* Some tombstones' text is unknown (decoded from a compact state). */
   gboolean   history_partial;
+  /* Not NULL while a decoded state's deletion log and order are unread:
+   * whatever reads self->order or a client's dels calls
+   * _cairn_text_load_history() first. */
+  CtLazyHistory *lazy_history;
 };
 
 typedef enum
@@ -246,6 +266,10 @@ void      _cairn_text_dellog_push    (CtClient *c, guint32 seq, guint32 len, gui
 CairnText *_cairn_text_new_empty     (void);
 void      _cairn_text_node_free      (CtNode *n);
 void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
+
+/* cairn-text-state-decode.c */
+gboolean  _cairn_text_load_history   (CairnText *self, GError **error);
+void      _cairn_text_lazy_history_free (CtLazyHistory *lazy);
 
 /* cairn-text.c */
 void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);

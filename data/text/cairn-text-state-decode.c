@@ -81,6 +81,7 @@ typedef struct
   Reader    *r;
   CairnText *self;
   guint32    nc;           /* clients */
+  guint32   *next;         /* per client: its operation count in the state */
   guint32    nspans;
   CtSpan    *spans;
   guint8    *explicit;     /* per span: an origin is written as an id */
@@ -100,6 +101,7 @@ state_decoder_clear (StateDecoder *d)
   g_clear_pointer (&d->spans, g_free);
   g_clear_pointer (&d->explicit, g_free);
   g_clear_pointer (&d->last_end, g_free);
+  g_clear_pointer (&d->next, g_free);
   g_clear_pointer (&d->cover, g_array_unref);
   g_clear_pointer (&d->leaves, g_free);
 }
@@ -127,6 +129,9 @@ read_clients (StateDecoder *d)
       if (!rd_u32 (d->r, G_MAXUINT32 - 1, &c->next, "a client's operation count"))
         return FALSE;
     }
+  d->next = g_new (guint32, MAX (d->nc, 1));
+  for (guint32 i = 0; i < d->nc; i++)
+    d->next[i] = ((CtClient *) g_ptr_array_index (d->self->clients, i))->next;
   return _cairn_text_check_clients_distinct (d->r, ids, d->nc);
 }
 
@@ -649,7 +654,6 @@ skip_insertions (StateDecoder *d,
                  guint32      *limit)
 {
   GArray *cover = d->cover;
-  const CtClient *cl = g_ptr_array_index (d->self->clients, c);
 
   while (*ci < cover->len && g_array_index (cover, Cover, *ci).client == c &&
          g_array_index (cover, Cover, *ci).seq <= *cur)
@@ -661,7 +665,7 @@ skip_insertions (StateDecoder *d,
       (*ci)++;
     }
   *limit = *ci < cover->len && g_array_index (cover, Cover, *ci).client == c ?
-           g_array_index (cover, Cover, *ci).seq : cl->next;
+           g_array_index (cover, Cover, *ci).seq : d->next[c];
   return TRUE;
 }
 
@@ -694,7 +698,7 @@ read_deletion (StateDecoder *d,
       if (!rd_zigzag (d->r, &dt, "a deletion's target"))
         return FALSE;
       if (d->prev_tseq + dt < 0 || d->prev_tseq + dt + del->len >
-          ((CtClient *) g_ptr_array_index (d->self->clients, del->tclient))->next ||
+          d->next[del->tclient] ||
           (del->tclient == c && d->prev_tseq + dt + del->len > cur))
         return rd_fail (d->r, "deletion %u of client %u targets characters that do not exist", i, c);
       del->tseq = (guint32) (d->prev_tseq + dt);
@@ -738,9 +742,9 @@ read_deletions (StateDecoder *d)
             return FALSE;
           if (i == n_dels)
             {
-              if (cur != cl->next || limit != cl->next)
+              if (cur != d->next[c] || limit != d->next[c])
                 return rd_fail (d->r, "the operations of client %u do not cover its %u counters",
-                                c, cl->next);
+                                c, d->next[c]);
               break;
             }
           if (!read_deletion (d, c, i, cur, limit, &del))
@@ -772,13 +776,13 @@ read_order (StateDecoder *d)
           !rd_u32 (d->r, G_MAXUINT32 - 1, &o.len, "an order entry's length"))
         return FALSE;
       if (o.len == 0 || (guint64) done[o.client] + o.len >
-          ((CtClient *) g_ptr_array_index (d->self->clients, o.client))->next)
+          d->next[o.client])
         return rd_fail (d->r, "order entry %u is empty or runs past its client's operations", i);
       done[o.client] += o.len;
       g_array_append_val (d->self->order, o);
     }
   for (guint32 c = 0; c < d->nc; c++)
-    if (done[c] != ((CtClient *) g_ptr_array_index (d->self->clients, c))->next)
+    if (done[c] != d->next[c])
       return rd_fail (d->r, "the order misses operations of client %u", c);
   return TRUE;
 }
@@ -1004,10 +1008,57 @@ check_history (StateDecoder *d)
   return TRUE;
 }
 
+gboolean _cairn_text_ignore_history_checksum = FALSE;
+
+/* STATE_FLAG_LAZY: the deletions and the order, behind their size and
+ * checksum, are only checked against the checksum here and kept for
+ * _cairn_text_load_history(). A random change of the state is refused
+ * now, like any other; what the checksum cannot tell (a state made wrong
+ * on purpose, or by a faulty encoder) is refused when they are read. */
+static gboolean
+keep_history_for_later (StateDecoder *d,
+                        GBytes       *state)
+{
+  CtLazyHistory *lazy;
+  const guint8 *sum = NULL, *p = NULL;
+  guint32 n;
+  guint64 want = 0;
+
+  if (!rd_u32 (d->r, rd_left (d->r), &n, "the size of the deletions and order") ||
+      !rd_bytes (d->r, 8, &sum, "the checksum of the deletions and order") ||
+      !rd_bytes (d->r, n, &p, "the deletions and order"))
+    return FALSE;
+  for (guint i = 0; i < 8; i++)
+    want |= (guint64) sum[i] << (8 * i);
+  if (_cairn_text_checksum (p, n) != want && !_cairn_text_ignore_history_checksum)
+    return rd_fail (d->r, "the deletions and order do not match their checksum");
+  lazy = g_new0 (CtLazyHistory, 1);
+  lazy->state = g_bytes_ref (state);
+  lazy->at = (gsize) (p - d->r->start);
+  lazy->len = n;
+  lazy->nc = d->nc;
+  lazy->next = g_steal_pointer (&d->next);
+  d->self->lazy_history = lazy;
+  return TRUE;
+}
+
+void
+_cairn_text_lazy_history_free (CtLazyHistory *lazy)
+{
+  if (lazy == NULL)
+    return;
+  g_bytes_unref (lazy->state);
+  g_free (lazy->next);
+  g_free (lazy->error);
+  g_free (lazy);
+}
+
 /* A state's parts in the order they are written (docs/text-crdt.md), each
- * checked on its own and then against each other. */
+ * checked on its own and then against each other (with STATE_FLAG_LAZY,
+ * the deletions and order later: _cairn_text_load_history()). */
 static CairnText *
 decode_state (Reader        *r,
+              GBytes        *state,
               guint          version,
               const guint8   me[16])
 {
@@ -1018,7 +1069,7 @@ decode_state (Reader        *r,
     {
       if (!rd_u32 (r, G_MAXUINT32, &d.flags, "the state's flags"))
         return NULL;
-      if (d.flags & ~STATE_FLAG_COMPACT)
+      if (d.flags & ~(STATE_FLAG_COMPACT | STATE_FLAG_LAZY))
         {
           rd_fail (r, "flags %#x: a newer version of Cairn wrote this state", d.flags);
           return NULL;
@@ -1031,11 +1082,18 @@ decode_state (Reader        *r,
     return NULL;
   build_leaves (&d);
   if (!index_spans (&d) ||
-      !check_explicit_origins (&d) ||
-      !read_deletions (&d) ||
-      !read_order (&d) ||
-      !check_history (&d) ||
-      !read_held_ops (r, self))
+      !check_explicit_origins (&d))
+    return NULL;
+  if (d.flags & STATE_FLAG_LAZY)
+    {
+      if (!keep_history_for_later (&d, state))
+        return NULL;
+    }
+  else if (!read_deletions (&d) ||
+           !read_order (&d) ||
+           !check_history (&d))
+    return NULL;
+  if (!read_held_ops (r, self))
     return NULL;
   if (r->p != r->end)
     {
@@ -1044,6 +1102,151 @@ decode_state (Reader        *r,
     }
   self->me = _cairn_text_ensure_client (self, me);
   return g_steal_pointer (&self);
+}
+
+/* The spans of the tree as it is now, in document order, into d->spans,
+ * and a Cover of each into d->cover, sorted by id. With @clip, only the
+ * ids that existed when the state was decoded (d->next): what the
+ * deletions read from the state must tile. */
+static void
+cover_tree (StateDecoder *d,
+            gboolean      clip)
+{
+  CairnText *self = d->self;
+  guint32 n = 0;
+
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    n += l->h.n;
+  g_clear_pointer (&d->spans, g_free);
+  g_clear_pointer (&d->cover, g_array_unref);
+  d->spans = g_new (CtSpan, MAX (n, 1));
+  d->nspans = n;
+  d->cover = g_array_sized_new (FALSE, FALSE, sizeof (Cover), n);
+  n = 0;
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    {
+      memcpy (d->spans + n, l->s, l->h.n * sizeof (CtSpan));
+      for (guint i = 0; i < l->h.n; i++, n++)
+        {
+          const CtSpan *s = &l->s[i];
+          guint32 len = s->len;
+
+          if (clip)
+            {
+              guint32 end = s->client < d->nc ? d->next[s->client] : 0;
+              if (s->seq >= end)
+                continue;
+              len = MIN (len, end - s->seq);
+            }
+          g_array_append_val (d->cover, ((Cover) { s->client, s->seq, len,
+                                                   n | (s->deleted ? COVER_DELETED : 0) }));
+        }
+    }
+  sort_cover ((Cover *) d->cover->data, d->cover->len);
+}
+
+/* Reads the deletions and order a decoded state left for later, with the
+ * checks decoding would have made, and joins what was deleted and applied
+ * since (kept meanwhile in the clients' dels and the order) to them; then
+ * checks the whole history against the tree as it is now. On failure the
+ * document keeps what it had (its text, what was applied since decoding),
+ * and every later call fails the same way: the encoders, ops_since() and
+ * get_text_at() never work from a history that did not check out. */
+gboolean
+_cairn_text_load_history (CairnText  *self,
+                          GError    **error)
+{
+  CtLazyHistory *lazy = self->lazy_history;
+  g_autoptr(GError) local = NULL;
+  g_autofree GArray **since = NULL;
+  g_autoptr(GArray) since_order = NULL;
+  guint n_since = self->clients->len;
+  g_auto(StateDecoder) d = { 0 };
+  const guint8 *data;
+  gsize size;
+  Reader r;
+  gboolean ok;
+
+  if (lazy == NULL)
+    return TRUE;
+  if (lazy->error != NULL)
+    {
+      g_set_error_literal (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED, lazy->error);
+      return FALSE;
+    }
+
+  data = g_bytes_get_data (lazy->state, &size);
+  r = (Reader) { data, data + lazy->at, data + lazy->at + lazy->len, "text state", &local, FALSE };
+  d.r = &r;
+  d.self = self;
+  d.nc = lazy->nc;
+  d.next = g_memdup2 (lazy->next, MAX (lazy->nc, 1) * sizeof (guint32));
+  d.last_end = g_new0 (guint32, MAX (lazy->nc, 1));
+  d.version = 2;
+
+  /* What came since decoding aside; the state's own parts read into
+   * fresh arrays. */
+  since = g_new (GArray *, MAX (n_since, 1));
+  for (guint c = 0; c < n_since; c++)
+    {
+      CtClient *cl = ct_client_at (self, c);
+      since[c] = cl->dels;
+      cl->dels = g_array_new (FALSE, FALSE, sizeof (CtDel));
+    }
+  since_order = self->order;
+  self->order = g_array_new (FALSE, FALSE, sizeof (CtOrder));
+
+  cover_tree (&d, TRUE);
+  ok = read_deletions (&d) && read_order (&d);
+  if (ok && r.p != r.end)
+    ok = rd_fail (&r, "%" G_GSIZE_FORMAT " unexpected bytes after the order", rd_left (&r));
+  if (ok)
+    {
+      for (guint c = 0; c < n_since; c++)
+        {
+          GArray *dels = since[c];
+          for (guint i = 0; i < dels->len; i++)
+            {
+              const CtDel *x = &g_array_index (dels, CtDel, i);
+              _cairn_text_dellog_push (ct_client_at (self, c), x->seq, x->len, x->tclient, x->tseq, x->rev);
+            }
+        }
+      for (guint i = 0; i < since_order->len; i++)
+        {
+          const CtOrder *o = &g_array_index (since_order, CtOrder, i);
+          _cairn_text_order_push (self, o->client, o->len);
+        }
+      cover_tree (&d, FALSE);
+      ok = check_history (&d);
+    }
+
+  if (!ok)
+    {
+      for (guint c = 0; c < n_since; c++)
+        {
+          CtClient *cl = ct_client_at (self, c);
+          g_array_unref (cl->dels);
+          cl->dels = since[c];
+        }
+      g_array_unref (self->order);
+      self->order = g_steal_pointer (&since_order);
+      lazy->error = g_strdup (local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint c = 0; c < n_since; c++)
+    g_array_unref (since[c]);
+  g_clear_pointer (&self->lazy_history, _cairn_text_lazy_history_free);
+  return TRUE;
+}
+
+gboolean
+cairn_text_check_history (CairnText  *self,
+                          GError    **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return _cairn_text_load_history (self, error);
 }
 
 CairnText *
@@ -1064,9 +1267,9 @@ cairn_text_decode_state (GBytes      *state,
     {
       if (!_cairn_text_reader_start (&r, state, "text state", TAG_STATE, "text state", error))
         return NULL;
-      return decode_state (&r, 1, me);
+      return decode_state (&r, state, 1, me);
     }
   if (!_cairn_text_reader_start (&r, state, "text state", TAG_STATE2, "text state", error))
     return NULL;
-  return decode_state (&r, 2, me);
+  return decode_state (&r, state, 2, me);
 }

@@ -304,6 +304,27 @@ write_order (GByteArray *b,
     }
 }
 
+/* Deletions and order behind their size and checksum (STATE_FLAG_LAZY),
+ * so that a decoder can check them at once and read them when needed. */
+static void
+write_history (GByteArray *b,
+               CairnText  *self)
+{
+  GByteArray *h = g_byte_array_sized_new (64);
+  guint64 sum;
+  guint8 le[8];
+
+  write_deletions (h, self);
+  write_order (h, self);
+  sum = _cairn_text_checksum (h->data, h->len);
+  for (guint i = 0; i < 8; i++)
+    le[i] = (guint8) (sum >> (8 * i));
+  wr_varint (b, h->len);
+  g_byte_array_append (b, le, 8);
+  g_byte_array_append (b, h->data, h->len);
+  g_byte_array_unref (h);
+}
+
 static void
 write_held_ops (GByteArray *b,
                 CairnText  *self)
@@ -389,6 +410,11 @@ encode_state (CairnText *self,
   GByteArray *b;
   guint8 tag = mode == STATE_V1 ? TAG_STATE : TAG_STATE2;
 
+  /* A decoded state's deletions and order are read now, and a damaged
+   * one is never written on. */
+  if (!_cairn_text_load_history (self, NULL))
+    return NULL;
+
   spans = g_array_new (FALSE, FALSE, sizeof (CtSpan));
   content = g_string_new (NULL);
   collect_spans (self, spans, content, mode);
@@ -397,7 +423,7 @@ encode_state (CairnText *self,
   b = g_byte_array_sized_new (content->len + 8 * spans->len + 64);
   g_byte_array_append (b, &tag, 1);
   if (mode != STATE_V1)
-    wr_varint (b, mode == STATE_COMPACT ? STATE_FLAG_COMPACT : 0);
+    wr_varint (b, (mode == STATE_COMPACT ? STATE_FLAG_COMPACT : 0) | STATE_FLAG_LAZY);
   write_clients (b, self);
   write_spans (b, spans, starts, self->clients->len);
   if (mode == STATE_FULL)
@@ -409,8 +435,13 @@ encode_state (CairnText *self,
     }
   else
     write_content (b, content);
-  write_deletions (b, self);
-  write_order (b, self);
+  if (mode == STATE_V1)
+    {
+      write_deletions (b, self);
+      write_order (b, self);
+    }
+  else
+    write_history (b, self);
   write_held_ops (b, self);
   return g_byte_array_free_to_bytes (b);
 }

@@ -38,6 +38,7 @@ cairn_text_free (CairnText *self)
     _cairn_text_node_free (self->root);
   g_ptr_array_unref (self->clients);
   g_array_unref (self->order);
+  _cairn_text_lazy_history_free (self->lazy_history);
   cairn_text_ops_free (self->pending);
   g_free (self->content);
   g_free (self);
