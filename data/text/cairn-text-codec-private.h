@@ -120,6 +120,12 @@ rd_varint (Reader     *r,
 
   if (r->failed)
     return FALSE;
+  /* Most fields of a state fit in one byte. */
+  if (G_LIKELY (r->p < r->end && *r->p < 0x80 && *r->p <= max))
+    {
+      *out = *r->p++;
+      return TRUE;
+    }
   for (;;)
     {
       guint8 c;

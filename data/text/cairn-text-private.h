@@ -34,6 +34,11 @@ typedef struct
  * of the same kind. Readers of deleted text use ct_span_text(). */
 #define CT_DELETED      1u
 #define CT_UNKNOWN_TEXT 2u
+/* A tombstone of a decoded state whose text is not read yet: off and bytes
+ * count code points as for CT_UNKNOWN_TEXT, in a space of their own, until
+ * _cairn_text_load_history() puts its text in the arena. */
+#define CT_LAZY_TEXT    4u
+#define CT_NO_TEXT      (CT_UNKNOWN_TEXT | CT_LAZY_TEXT)
 
 typedef struct
 {
@@ -121,10 +126,18 @@ typedef struct
 typedef struct
 {
   GBytes  *state;
-  gsize    at;
+  gsize    at;        /* the deletions and order */
   gsize    len;
   guint32  nc;
   guint32 *next;
+  /* The deleted text (CT_LAZY_TEXT spans), when there is some: raw or one
+   * zstd frame whose prefix is the first prefix_len bytes of the arena. */
+  guint32  dead_kind;
+  guint32  dead_raw;
+  gsize    dead_at;
+  gsize    dead_stored;
+  guint32  dead_points;
+  gsize    prefix_len;
   char    *error;     /* reading them failed: why (they never load then) */
 } CtLazyHistory;
 
@@ -231,6 +244,7 @@ ct_span_text (CairnText    *self,
 {
   guint32 ba, bb;
 
+  g_assert (!(s->deleted & CT_LAZY_TEXT));
   if (s->deleted & CT_UNKNOWN_TEXT)
     {
       for (guint32 i = 0; i < n; i++)

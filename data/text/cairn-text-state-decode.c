@@ -91,6 +91,10 @@ typedef struct
   GArray    *cover;        /* Cover, one per span, once in leaves */
   CtLeaf   **leaves;       /* span i is in leaves[i / LEAF_FILL] */
   gint64     prev_tseq;    /* the target of the deletion read last */
+  guint32    dead_points;  /* code points of the CT_LAZY_TEXT spans */
+  guint32    tomb_flag;    /* what read_span() gives a tombstone: CT_UNKNOWN_TEXT
+                            * (compact), CT_LAZY_TEXT (full, STATE_FLAG_LAZY) */
+  guint64    stored_points; /* code points of the spans whose text is in part 6 */
   guint      version;      /* 1: tag 0xC2, 2: tag 0xC4 */
   guint      flags;        /* STATE_FLAG_* (version 2) */
 } StateDecoder;
@@ -143,7 +147,7 @@ read_span_counter (StateDecoder *d,
                    guint         ol_mode)
 {
   CtSpan *s = &d->spans[i];
-  const CtClient *c = g_ptr_array_index (d->self->clients, s->client);
+  guint32 next = d->next[s->client];
   guint32 *last_end = &d->last_end[s->client];
   gint64 delta;
 
@@ -163,8 +167,8 @@ read_span_counter (StateDecoder *d,
   else if (!rd_zigzag (d->r, &delta, "a span's counter"))
     return FALSE;
   if (delta < -(gint64) *last_end ||
-      (guint64) *last_end + delta + s->len > c->next)
-    return rd_fail (d->r, "span %u lies outside its client's %u operations", i, c->next);
+      (guint64) *last_end + delta + s->len > next)
+    return rd_fail (d->r, "span %u lies outside its client's %u operations", i, next);
   s->seq = (guint32) (*last_end + delta);
   *last_end = s->seq + s->len;
   return TRUE;
@@ -267,7 +271,9 @@ read_span (StateDecoder *d,
   if (!rd_varint (d->r, (guint64) G_MAXUINT32 << 5 | 31, &head, "a span header"))
     return FALSE;
   s->len = (guint32) (head >> 5);
-  s->deleted = head & 1;
+  s->deleted = (head & 1) ? CT_DELETED | d->tomb_flag : 0;
+  if (!(s->deleted & CT_NO_TEXT))
+    d->stored_points += s->len;
   ol_mode = (head >> 2) & 3;
   if (s->len == 0)
     return rd_fail (d->r, "span %u has length 0", i);
@@ -414,7 +420,7 @@ skip_code_points (const guint8 *p,
 static inline gboolean
 span_text_unknown (const CtSpan *s)
 {
-  return (s->deleted & CT_UNKNOWN_TEXT) != 0;
+  return (s->deleted & CT_NO_TEXT) != 0;
 }
 
 /* Gives every span its place in the arena, which holds @n bytes of
@@ -428,7 +434,7 @@ place_spans (StateDecoder *d,
   const guint8 *text = d->self->content, *end = text + d->self->content_len;
   gsize bad = 0;
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (Runs));
-  guint32 off = 0, unknown_off = 0;
+  guint32 off = 0, unknown_off = 0, lazy_off = 0;
   guint k = 0;
 
   if (!validate_utf8 (text, d->self->content_len, &bad, &runs))
@@ -441,6 +447,13 @@ place_spans (StateDecoder *d,
       CtSpan *s = &spans[i];
       const guint8 *q;
 
+      if (s->deleted & CT_LAZY_TEXT)
+        {
+          s->off = lazy_off;
+          s->bytes = s->len;
+          lazy_off += s->len;
+          continue;
+        }
       if (span_text_unknown (s))
         {
           s->off = unknown_off;
@@ -464,6 +477,7 @@ place_spans (StateDecoder *d,
     }
   if (text + off != end)
     return rd_fail (d->r, "the content holds more code points than the spans");
+  d->dead_points = lazy_off;
   return TRUE;
 }
 
@@ -474,11 +488,9 @@ read_unknown (StateDecoder *d)
 {
   guint32 n, at = 0;
 
+  /* read_span() marked the tombstones (d->tomb_flag). */
   if (d->flags & STATE_FLAG_COMPACT)
     {
-      for (guint32 i = 0; i < d->nspans; i++)
-        if (d->spans[i].deleted)
-          d->spans[i].deleted |= CT_UNKNOWN_TEXT;
       d->self->history_partial = TRUE;
       return TRUE;
     }
@@ -492,7 +504,9 @@ read_unknown (StateDecoder *d)
       if ((k > 0 && gap == 0) || (guint64) at + gap >= d->nspans || !d->spans[at + gap].deleted)
         return rd_fail (d->r, "tombstone %u without text is not a deleted span", k);
       at += gap;
-      d->spans[at].deleted |= CT_UNKNOWN_TEXT;
+      if (!(d->spans[at].deleted & CT_NO_TEXT))
+        d->stored_points -= d->spans[at].len;
+      d->spans[at].deleted = CT_DELETED | CT_UNKNOWN_TEXT;
       d->self->history_partial = TRUE;
     }
   return TRUE;
@@ -505,13 +519,9 @@ static gboolean
 read_content (StateDecoder *d)
 {
   CairnText *self = d->self;
-  guint64 stored_points = 0;
+  guint64 stored_points = d->stored_points;
   guint32 kind = 0, raw, stored;
   const guint8 *data = NULL;
-
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (!span_text_unknown (&d->spans[i]))
-      stored_points += d->spans[i].len;
   if (d->version >= 2 && !rd_u32 (d->r, 1, &kind, "the content's kind"))
     return FALSE;
   if (kind == 0)
@@ -626,6 +636,28 @@ cover_key (const Cover *cv)
   return ((guint64) cv->client << 32) | cv->seq;
 }
 
+/* Whether @id is an inserted character: in a span of d->cover (sorted
+ * by id). */
+static gboolean
+cover_holds (const StateDecoder *d,
+             CtId                id)
+{
+  const Cover *cv = (const Cover *) d->cover->data;
+  guint64 key = ((guint64) id.client << 32) | id.seq;
+  guint lo = 0, hi = d->cover->len;
+
+  /* The last span that starts at or before the id. */
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (cover_key (&cv[mid]) <= key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo > 0 && cv[lo - 1].client == id.client && id.seq - cv[lo - 1].seq < cv[lo - 1].len;
+}
+
 /* Explicit origins must name insertions (the others do by construction). */
 static gboolean
 check_explicit_origins (StateDecoder *d)
@@ -633,12 +665,10 @@ check_explicit_origins (StateDecoder *d)
   for (guint32 i = 0; i < d->nspans; i++)
     {
       const CtSpan *s = &d->spans[i];
-      CtLeaf *l;
-      guint sl;
       if (!d->explicit[i])
         continue;
-      if ((s->ol.client != CT_NONE && !_cairn_text_lookup (d->self, s->ol, &l, &sl)) ||
-          (s->or_.client != CT_NONE && !_cairn_text_lookup (d->self, s->or_, &l, &sl)))
+      if ((s->ol.client != CT_NONE && !cover_holds (d, s->ol)) ||
+          (s->or_.client != CT_NONE && !cover_holds (d, s->or_)))
         return rd_fail (d->r, "span %u has an origin that is not an inserted character", i);
     }
   return TRUE;
@@ -1031,15 +1061,54 @@ keep_history_for_later (StateDecoder *d,
   for (guint i = 0; i < 8; i++)
     want |= (guint64) sum[i] << (8 * i);
   if (_cairn_text_checksum (p, n) != want && !_cairn_text_ignore_history_checksum)
-    return rd_fail (d->r, "the deletions and order do not match their checksum");
+    return rd_fail (d->r, "the deleted text, deletions and order do not match their checksum");
   lazy = g_new0 (CtLazyHistory, 1);
+  d->self->lazy_history = lazy;
   lazy->state = g_bytes_ref (state);
+  /* The full form starts with the deleted text: only its size is read
+   * (and bounded) now. */
+  if (!(d->flags & STATE_FLAG_COMPACT))
+    {
+      Reader sub = *d->r;
+      const guint8 *data = NULL;
+      guint32 raw, stored;
+
+      sub.p = p;
+      sub.end = p + n;
+      if (!rd_u32 (&sub, 1, &lazy->dead_kind, "the deleted text's kind") ||
+          !rd_u32 (&sub, lazy->dead_kind == 0 ? rd_left (&sub) : G_MAXUINT32, &raw, "the deleted text's size"))
+        goto failed;
+      stored = raw;
+      if (lazy->dead_kind == 1 &&
+          !rd_u32 (&sub, rd_left (&sub), &stored, "the deleted text's compressed size"))
+        goto failed;
+      if (!rd_bytes (&sub, stored, &data, "the deleted text"))
+        goto failed;
+      if (raw > 4 * (guint64) d->dead_points || raw < d->dead_points ||
+          (lazy->dead_kind == 1 && (raw / MAX (stored, 1) >= STATE_MAX_RATIO ||
+                                    ZSTD_getFrameContentSize (data, stored) != raw)))
+        {
+          rd_fail (&sub, "the deleted text claims %u bytes from %u for %u code points",
+                   raw, stored, d->dead_points);
+          goto failed;
+        }
+      lazy->dead_raw = raw;
+      lazy->dead_at = (gsize) (data - d->r->start);
+      lazy->dead_stored = stored;
+      lazy->dead_points = d->dead_points;
+      lazy->prefix_len = d->self->content_len;
+      n -= (guint32) (sub.p - p);
+      p = sub.p;
+    }
   lazy->at = (gsize) (p - d->r->start);
   lazy->len = n;
   lazy->nc = d->nc;
   lazy->next = g_steal_pointer (&d->next);
-  d->self->lazy_history = lazy;
   return TRUE;
+
+failed:
+  d->r->failed = TRUE;
+  return FALSE;
 }
 
 void
@@ -1074,6 +1143,12 @@ decode_state (Reader        *r,
           rd_fail (r, "flags %#x: a newer version of Cairn wrote this state", d.flags);
           return NULL;
         }
+      /* A compact state has no deleted text; a lazy full state has it
+       * after the visible text, behind the checksum. */
+      if (d.flags & STATE_FLAG_COMPACT)
+        d.tomb_flag = CT_UNKNOWN_TEXT;
+      else if (d.flags & STATE_FLAG_LAZY)
+        d.tomb_flag = CT_LAZY_TEXT;
     }
   if (!read_clients (&d) ||
       !read_spans (&d) ||
@@ -1145,6 +1220,74 @@ cover_tree (StateDecoder *d,
   sort_cover ((Cover *) d->cover->data, d->cover->len);
 }
 
+/* The deleted text a decoded state left for later into the arena, after
+ * the same checks as the visible text: it is valid UTF-8 and holds exactly
+ * the code points of the tombstones that wait for it. Those are still in
+ * document order, split or merged only among themselves, so their places
+ * (code points of the deleted text) follow each other. */
+static gboolean
+load_dead_text (CairnText *self,
+                Reader    *r)
+{
+  CtLazyHistory *lazy = self->lazy_history;
+  const guint8 *data = r->start + lazy->dead_at;
+  g_autofree guint8 *buf = NULL;
+  g_autoptr(GArray) runs = NULL;
+  const guint8 *p, *end;
+  gsize bad = 0;
+  guint32 base, at = 0;
+
+  if (lazy->dead_points == 0 && lazy->dead_raw == 0)
+    return TRUE;
+  buf = g_malloc (MAX (lazy->dead_raw, 1));
+  if (lazy->dead_kind == 0)
+    memcpy (buf, data, lazy->dead_raw);
+  else
+    {
+      ZSTD_DCtx *dctx = ZSTD_createDCtx ();
+      gsize got;
+
+      ZSTD_DCtx_refPrefix (dctx, self->content, lazy->prefix_len);
+      got = ZSTD_decompressDCtx (dctx, buf, lazy->dead_raw, data, lazy->dead_stored);
+      ZSTD_freeDCtx (dctx);
+      if (ZSTD_isError (got) || got != lazy->dead_raw)
+        return rd_fail (r, "the deleted text does not decompress (%s)",
+                        ZSTD_isError (got) ? ZSTD_getErrorName (got) : "wrong size");
+    }
+  end = buf + lazy->dead_raw;
+  if (!validate_utf8 (buf, lazy->dead_raw, &bad, &runs))
+    return rd_fail (r, "the deleted text is not valid UTF-8 (at its byte %" G_GSIZE_FORMAT ")", bad);
+  if (skip_code_points (buf, end, lazy->dead_points) != end)
+    return rd_fail (r, "the deleted text does not hold the tombstones' %u code points", lazy->dead_points);
+
+  base = (guint32) self->content_len;
+  if ((guint64) base + lazy->dead_raw >= G_MAXUINT32)
+    return rd_fail (r, "the text is too long");
+  _cairn_text_content_append (self, (const char *) buf, lazy->dead_raw);
+  p = buf;
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    for (guint i = 0; i < l->h.n; i++)
+      {
+        CtSpan *s = &l->s[i];
+        const guint8 *q;
+
+        if (!(s->deleted & CT_LAZY_TEXT))
+          continue;
+        /* Only the decoder and the tree's splits and merges make these. */
+        g_assert (s->off == at);
+        q = skip_code_points (p, end, s->len);
+        g_assert (q != NULL);
+        s->off = base + (guint32) (p - buf);
+        s->bytes = (guint32) (q - p);
+        s->deleted &= ~CT_LAZY_TEXT;
+        at += s->len;
+        p = q;
+      }
+  g_assert (at == lazy->dead_points);
+  lazy->dead_points = lazy->dead_raw = 0;
+  return TRUE;
+}
+
 /* Reads the deletions and order a decoded state left for later, with the
  * checks decoding would have made, and joins what was deleted and applied
  * since (kept meanwhile in the clients' dels and the order) to them; then
@@ -1196,8 +1339,9 @@ _cairn_text_load_history (CairnText  *self,
   since_order = self->order;
   self->order = g_array_new (FALSE, FALSE, sizeof (CtOrder));
 
+  ok = load_dead_text (self, &r);
   cover_tree (&d, TRUE);
-  ok = read_deletions (&d) && read_order (&d);
+  ok = ok && read_deletions (&d) && read_order (&d);
   if (ok && r.p != r.end)
     ok = rd_fail (&r, "%" G_GSIZE_FORMAT " unexpected bytes after the order", rd_left (&r));
   if (ok)
