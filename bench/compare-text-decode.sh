@@ -8,8 +8,9 @@
 #   default: every trace in ../shared/traces beside the source tree, and
 #   those in $CAIRN_TRACES_DIR.
 # Env: BUILD (default: build) the meson build dir holding the benches;
-#      BEFORE: a second build dir (another version's cairn-bench-text-decode)
-#      timed on the same states, for a before/after column;
+#      BEFORE: a second build dir (another version, with cairn-bench-text
+#      and cairn-bench-text-decode built): its own state of each trace
+#      decoded by its own decoder, for a before/after column;
 #      CAIRN_BENCH_RUNS (default 50) decodes per figure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,16 +37,18 @@ if [ $# -eq 0 ]; then
 fi
 
 uptime
-printf '%-22s %10s %10s %10s %10s %10s %10s\n' trace "cairn B" "loro B" "cairn ms" "+text ms" "before ms" "loro ms"
+printf '%-22s %10s %10s %10s %10s %10s %10s %10s\n' trace "cairn B" "before B" "loro B" "cairn ms" "+text ms" "before ms" "loro ms"
 status=0
 for trace in "$@"; do
   name=$(basename "$trace" .json.gz)
   CAIRN_BENCH_RUNS=1 CAIRN_BENCH_STATE_OUT="$states/$name.state" \
     "$build/bench/cairn-bench-text" "$trace" > /dev/null || status=1
   ours=$(CAIRN_BENCH_RUNS=$runs "$build/bench/cairn-bench-text-decode" "$states/$name.state") || status=1
-  before='{"decode_ms": null}'
+  before='{"decode_ms": null, "bytes": null}'
   if [ -n "${BEFORE:-}" ]; then
-    before=$(CAIRN_BENCH_RUNS=$runs "$BEFORE/bench/cairn-bench-text-decode" "$states/$name.state") || status=1
+    CAIRN_BENCH_RUNS=1 CAIRN_BENCH_STATE_OUT="$states/$name.before" \
+      "$BEFORE/bench/cairn-bench-text" "$trace" > /dev/null || status=1
+    before=$(CAIRN_BENCH_RUNS=$runs "$BEFORE/bench/cairn-bench-text-decode" "$states/$name.before") || status=1
   fi
   loro=$(cd "$here/peers" && CAIRN_BENCH_RUNS=1 CAIRN_BENCH_DECODE_RUNS=$runs node replay-text.mjs loro "$trace") || status=1
   python3 - "$name" "$ours" "$before" "$loro" <<'PY'
@@ -53,7 +56,8 @@ import json, sys
 name = sys.argv[1]
 ours, before, loro = (json.loads(a) for a in sys.argv[2:])
 b = before["decode_ms"]
-print(f"{name:22} {ours['bytes']:>10} {loro['encoded_bytes']:>10} {ours['decode_ms']:>10.3f} "
+bb = before["bytes"]
+print(f"{name:22} {ours['bytes']:>10} {('-' if bb is None else bb):>10} {loro['encoded_bytes']:>10} {ours['decode_ms']:>10.3f} "
       f"{ours['text_ms']:>10.3f} {('-' if b is None else f'{b:.3f}'):>10} {loro['decode_ms']:>10.3f}"
       f"{'' if ours['ok'] and loro['ok'] else '  NOT OK'}")
 PY

@@ -162,6 +162,11 @@ struct _CairnText
    * whatever reads self->order or a client's dels calls
    * _cairn_text_load_history() first. */
   CtLazyHistory *lazy_history;
+  /* The arena holds exactly the visible text, in order: a document
+   * decoded from a compact or lazy state that nothing has changed yet
+   * (cleared by _cairn_text_content_append() and
+   * _cairn_text_mark_deleted()). cairn_text_get_text() copies it. */
+  gboolean   arena_is_text;
 };
 
 typedef enum

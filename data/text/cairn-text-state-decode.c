@@ -139,185 +139,202 @@ read_clients (StateDecoder *d)
   return _cairn_text_check_clients_distinct (d->r, ids, d->nc);
 }
 
-/* A span's first counter: right after the end of an earlier span of its
- * run (ol_mode 3), or relative to the end of its client's span before. */
-static gboolean
-read_span_counter (StateDecoder *d,
-                   guint32       i,
-                   guint         ol_mode)
+/* The varint at *pp, as rd_varint() reads it: one byte here, a longer
+ * one (or a failure) through rd_varint(). read_spans() keeps its place in
+ * a local so that the compiler keeps it in a register. */
+static inline gboolean
+next_varint (Reader         *r,
+             const guint8  **pp,
+             const guint8   *end,
+             guint64         max,
+             guint64        *out,
+             const char     *field)
 {
-  CtSpan *s = &d->spans[i];
-  guint32 next = d->next[s->client];
-  guint32 *last_end = &d->last_end[s->client];
-  gint64 delta;
+  const guint8 *p = *pp;
 
-  if (ol_mode == 3)
+  if (G_LIKELY (p < end && *p < 0x80 && *p <= max))
     {
-      /* Continues the run of an earlier span: left origin is the
-       * character before, counter right after that span's end. */
-      guint32 back;
-      const CtSpan *left;
-      if (!rd_u32 (d->r, i, &back, "a span's run link"))
-        return FALSE;
-      left = &d->spans[i - back];
-      if (back == 0 || left->client != s->client)
-        return rd_fail (d->r, "span %u continues a span that is not of its client", i);
-      delta = (gint64) left->seq + left->len - *last_end;
+      *out = *p;
+      *pp = p + 1;
+      return TRUE;
     }
-  else if (!rd_zigzag (d->r, &delta, "a span's counter"))
+  r->p = p;
+  if (!rd_varint (r, max, out, field))
     return FALSE;
-  if (delta < -(gint64) *last_end ||
-      (guint64) *last_end + delta + s->len > next)
-    return rd_fail (d->r, "span %u lies outside its client's %u operations", i, next);
-  s->seq = (guint32) (*last_end + delta);
-  *last_end = s->seq + s->len;
+  *pp = r->p;
   return TRUE;
 }
 
-/* Left origin, by ol_mode: 0 the end of the span before, 1 none, 2 the end
- * of a span a few back or an explicit id, 3 the character before. */
-static gboolean
-read_span_left_origin (StateDecoder *d,
-                       guint32       i,
-                       guint         ol_mode)
-{
-  CtSpan *s = &d->spans[i];
-  const CtSpan *spans = d->spans;
+#define NEXT(max, out, field) \
+  G_STMT_START { \
+    if (!next_varint (r, &p, end, (max), &(out), (field))) \
+      return FALSE; \
+  } G_STMT_END
 
-  if (ol_mode == 3)
-    {
-      s->ol.client = s->client;
-      s->ol.seq = s->seq - 1;
-    }
-  else if (ol_mode == 0)
-    {
-      if (i == 0)
-        return rd_fail (d->r, "the first span's left origin is “the previous span”");
-      s->ol.client = spans[i - 1].client;
-      s->ol.seq = spans[i - 1].seq + spans[i - 1].len - 1;
-    }
-  else if (ol_mode == 1)
-    {
-      s->ol.client = CT_NONE;
-      s->ol.seq = 0;
-    }
-  else
-    {
-      guint32 x;
-      if (!rd_u32 (d->r, i > 0 ? i - 1 : 0, &x, "a left origin's span link"))
-        return FALSE;
-      if (x > 0)
-        {
-          s->ol.client = spans[i - 1 - x].client;
-          s->ol.seq = spans[i - 1 - x].seq + spans[i - 1 - x].len - 1;
-        }
-      else
-        {
-          d->explicit[i] = 1;
-          if (!rd_u32 (d->r, d->nc - 1, &s->ol.client, "a left origin's client") ||
-              !rd_u32 (d->r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Right origin: 0 none, 1 an explicit id, k + 2 the start of the span k + 1
- * places ahead (2 is a flag of the header). A span ahead is not read yet:
- * the origin holds its index, for resolve_right_origins(). */
-static gboolean
-read_span_right_origin (StateDecoder *d,
-                        guint32       i,
-                        guint64       head)
-{
-  CtSpan *s = &d->spans[i];
-  guint64 or_code;
-
-  if (head & 16)
-    or_code = 2;
-  else if (!rd_varint (d->r, (guint64) d->nspans + 1, &or_code, "a right origin"))
-    return FALSE;
-  if (or_code == 0)
-    {
-      s->or_.client = CT_NONE;
-      s->or_.seq = 0;
-    }
-  else if (or_code == 1)
-    {
-      d->explicit[i] = 1;
-      if (!rd_u32 (d->r, d->nc - 1, &s->or_.client, "a right origin's client") ||
-          !rd_u32 (d->r, G_MAXUINT32 - 1, &s->or_.seq, "a right origin"))
-        return FALSE;
-    }
-  else
-    {
-      guint64 j = i + 1 + (or_code - 2);
-      if (j >= d->nspans)
-        return rd_fail (d->r, "span %u's right origin points past the last span", i);
-      s->or_.client = CT_NONE - 1;
-      s->or_.seq = (guint32) j;
-    }
-  return TRUE;
-}
-
-static gboolean
-read_span (StateDecoder *d,
-           guint32       i)
-{
-  CtSpan *s = &d->spans[i];
-  guint64 head;
-  guint ol_mode;
-
-  if (!rd_varint (d->r, (guint64) G_MAXUINT32 << 5 | 31, &head, "a span header"))
-    return FALSE;
-  s->len = (guint32) (head >> 5);
-  s->deleted = (head & 1) ? CT_DELETED | d->tomb_flag : 0;
-  if (!(s->deleted & CT_NO_TEXT))
-    d->stored_points += s->len;
-  ol_mode = (head >> 2) & 3;
-  if (s->len == 0)
-    return rd_fail (d->r, "span %u has length 0", i);
-  if ((head & 2) && !rd_u32 (d->r, d->nc - 1, &d->prev_client, "a span's client"))
-    return FALSE;
-  s->client = d->prev_client;
-  if (!read_span_counter (d, i, ol_mode) ||
-      !read_span_left_origin (d, i, ol_mode) ||
-      !read_span_right_origin (d, i, head))
-    return FALSE;
-  d->total_len += s->len;
-  if (d->total_len >= G_MAXUINT32)
-    return rd_fail (d->r, "the document is too long");
-  return TRUE;
-}
-
-static void
-resolve_right_origins (StateDecoder *d)
-{
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (d->spans[i].or_.client == CT_NONE - 1)
-      {
-        guint32 j = d->spans[i].or_.seq;
-        d->spans[i].or_.client = d->spans[j].client;
-        d->spans[i].or_.seq = d->spans[j].seq;
-      }
-}
-
+/* The spans, in document order. Each is a header `len << 5 | flags`
+ * (bit 0 deleted, bit 1 a client follows, bits 2-3 the left origin's
+ * mode, bit 4 the right origin is the next span's start), the client, the
+ * counter (a link back to the span whose run it continues, mode 3, or a
+ * zig-zag delta from the end of its client's span before), the left
+ * origin (mode 0 the end of the span before, 1 none, 2 a link back or an
+ * explicit id, 3 the character before), the right origin (0 none, 1 an
+ * explicit id, k + 2 the start of the span k + 1 ahead: resolved once
+ * every span is read). One loop over locals: it is most of decoding. */
 static gboolean
 read_spans (StateDecoder *d)
 {
-  if (!rd_u32 (d->r, rd_left (d->r) / 3, &d->nspans, "the span count"))
+  Reader *r = d->r;
+  const guint8 *p, *end;
+  CtSpan *spans;
+  guint8 *explicit;
+  guint32 *last_end;
+  const guint32 *next = d->next;
+  guint32 nc = d->nc, nspans, client = 0, tomb = d->tomb_flag;
+  guint64 stored = 0, total = 0;
+
+  if (!rd_u32 (r, rd_left (r) / 3, &d->nspans, "the span count"))
     return FALSE;
-  if (d->nspans > 0 && d->nc == 0)
-    return rd_fail (d->r, "spans but no clients");
-  d->spans = g_new (CtSpan, MAX (d->nspans, 1));
-  d->explicit = g_new0 (guint8, MAX (d->nspans, 1));
-  d->last_end = g_new0 (guint32, MAX (d->nc, 1));
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (!read_span (d, i))
-      return FALSE;
-  resolve_right_origins (d);
+  nspans = d->nspans;
+  if (nspans > 0 && nc == 0)
+    return rd_fail (r, "spans but no clients");
+  spans = d->spans = g_new (CtSpan, MAX (nspans, 1));
+  explicit = d->explicit = g_new0 (guint8, MAX (nspans, 1));
+  last_end = d->last_end = g_new0 (guint32, MAX (nc, 1));
+  p = r->p;
+  end = r->end;
+  for (guint32 i = 0; i < nspans; i++)
+    {
+      CtSpan *sp = &spans[i];
+      guint64 head, v, or_code;
+      guint32 len, mode, seq;
+      gint64 delta;
+
+      NEXT ((guint64) G_MAXUINT32 << 5 | 31, head, "a span header");
+      len = (guint32) (head >> 5);
+      mode = (head >> 2) & 3;
+      if (len == 0)
+        {
+          r->p = p;
+          return rd_fail (r, "span %u has length 0", i);
+        }
+      if (head & 2)
+        {
+          NEXT (nc - 1, v, "a span's client");
+          client = (guint32) v;
+        }
+      sp->client = client;
+      sp->len = len;
+      sp->deleted = (head & 1) ? CT_DELETED | tomb : 0;
+      if (!(sp->deleted & CT_NO_TEXT))
+        stored += len;
+
+      /* The counter. */
+      if (mode == 3)
+        {
+          const CtSpan *left;
+          NEXT (i, v, "a span's run link");
+          left = &spans[i - v];
+          if (v == 0 || left->client != client)
+            {
+              r->p = p;
+              return rd_fail (r, "span %u continues a span that is not of its client", i);
+            }
+          delta = (gint64) left->seq + left->len - last_end[client];
+        }
+      else
+        {
+          NEXT (G_MAXUINT64, v, "a span's counter");
+          delta = (gint64) (v >> 1) ^ -(gint64) (v & 1);
+        }
+      if (delta < -(gint64) last_end[client] ||
+          (guint64) last_end[client] + delta + len > next[client])
+        {
+          r->p = p;
+          return rd_fail (r, "span %u lies outside its client's %u operations", i, next[client]);
+        }
+      seq = sp->seq = (guint32) (last_end[client] + delta);
+      last_end[client] = seq + len;
+
+      /* The left origin. */
+      if (mode == 3)
+        sp->ol = (CtId) { client, seq - 1 };
+      else if (mode == 0)
+        {
+          if (i == 0)
+            {
+              r->p = p;
+              return rd_fail (r, "the first span's left origin is “the previous span”");
+            }
+          sp->ol = (CtId) { spans[i - 1].client, spans[i - 1].seq + spans[i - 1].len - 1 };
+        }
+      else if (mode == 1)
+        sp->ol = (CtId) { CT_NONE, 0 };
+      else
+        {
+          NEXT (i > 0 ? i - 1 : 0, v, "a left origin's span link");
+          if (v > 0)
+            {
+              const CtSpan *o = &spans[i - 1 - v];
+              sp->ol = (CtId) { o->client, o->seq + o->len - 1 };
+            }
+          else
+            {
+              guint64 oc, os;
+              explicit[i] = 1;
+              NEXT (nc - 1, oc, "a left origin's client");
+              NEXT (G_MAXUINT32 - 1, os, "a left origin");
+              sp->ol = (CtId) { (guint32) oc, (guint32) os };
+            }
+        }
+
+      /* The right origin. */
+      if (head & 16)
+        or_code = 2;
+      else
+        NEXT ((guint64) nspans + 1, or_code, "a right origin");
+      if (or_code == 0)
+        sp->or_ = (CtId) { CT_NONE, 0 };
+      else if (or_code == 1)
+        {
+          guint64 oc, os;
+          explicit[i] = 1;
+          NEXT (nc - 1, oc, "a right origin's client");
+          NEXT (G_MAXUINT32 - 1, os, "a right origin");
+          sp->or_ = (CtId) { (guint32) oc, (guint32) os };
+        }
+      else
+        {
+          guint64 j = i + 1 + (or_code - 2);
+          if (j >= nspans)
+            {
+              r->p = p;
+              return rd_fail (r, "span %u's right origin points past the last span", i);
+            }
+          sp->or_ = (CtId) { CT_NONE - 1, (guint32) j };
+        }
+
+      total += len;
+      if (total >= G_MAXUINT32)
+        {
+          r->p = p;
+          return rd_fail (r, "the document is too long");
+        }
+    }
+  r->p = p;
+  d->prev_client = client;
+  d->stored_points = stored;
+  d->total_len = total;
+
+  for (guint32 i = 0; i < nspans; i++)
+    if (spans[i].or_.client == CT_NONE - 1)
+      {
+        guint32 j = spans[i].or_.seq;
+        spans[i].or_ = (CtId) { spans[j].client, spans[j].seq };
+      }
   return TRUE;
 }
+
+#undef NEXT
 
 /* Whether the 8 bytes at p are ASCII and none is NUL. */
 static inline gboolean
@@ -512,6 +529,28 @@ read_unknown (StateDecoder *d)
   return TRUE;
 }
 
+static void
+free_dctx (gpointer dctx)
+{
+  ZSTD_freeDCtx (dctx);
+}
+
+/* A decompression context per thread, kept: making one costs about as
+ * much as decompressing a short note. */
+static ZSTD_DCtx *
+thread_dctx (void)
+{
+  static GPrivate key = G_PRIVATE_INIT (free_dctx);
+  ZSTD_DCtx *dctx = g_private_get (&key);
+
+  if (dctx == NULL)
+    {
+      dctx = ZSTD_createDCtx ();
+      g_private_set (&key, dctx);
+    }
+  return dctx;
+}
+
 /* The text of every span that stores it, in document order (raw, or in
  * version 2 possibly one zstd frame), into the arena; then every span's
  * place in it. */
@@ -547,7 +586,7 @@ read_content (StateDecoder *d)
       if (ZSTD_getFrameContentSize (data, stored) != raw)
         return rd_fail (d->r, "the compressed content is not one frame of %u bytes", raw);
       self->content = g_malloc (MAX (raw, 1));
-      got = ZSTD_decompress (self->content, raw, data, stored);
+      got = ZSTD_decompressDCtx (thread_dctx (), self->content, raw, data, stored);
       if (ZSTD_isError (got) || got != raw)
         return rd_fail (d->r, "the compressed content does not decompress (%s)",
                         ZSTD_isError (got) ? ZSTD_getErrorName (got) : "wrong size");
@@ -636,40 +675,39 @@ cover_key (const Cover *cv)
   return ((guint64) cv->client << 32) | cv->seq;
 }
 
-/* Whether @id is an inserted character: in a span of d->cover (sorted
- * by id). */
-static gboolean
-cover_holds (const StateDecoder *d,
-             CtId                id)
-{
-  const Cover *cv = (const Cover *) d->cover->data;
-  guint64 key = ((guint64) id.client << 32) | id.seq;
-  guint lo = 0, hi = d->cover->len;
-
-  /* The last span that starts at or before the id. */
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-      if (cover_key (&cv[mid]) <= key)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo > 0 && cv[lo - 1].client == id.client && id.seq - cv[lo - 1].seq < cv[lo - 1].len;
-}
-
-/* Explicit origins must name insertions (the others do by construction). */
+/* Explicit origins must name insertions (the others do by construction):
+ * the origins, sorted by id, walked along d->cover (sorted too) in one
+ * pass, which reads both arrays in order instead of searching the spans
+ * once for each origin. */
 static gboolean
 check_explicit_origins (StateDecoder *d)
 {
+  const Cover *cv = (const Cover *) d->cover->data;
+  guint ncv = d->cover->len, k = 0;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Cover));
+
   for (guint32 i = 0; i < d->nspans; i++)
     {
       const CtSpan *s = &d->spans[i];
       if (!d->explicit[i])
         continue;
-      if ((s->ol.client != CT_NONE && !cover_holds (d, s->ol)) ||
-          (s->or_.client != CT_NONE && !cover_holds (d, s->or_)))
-        return rd_fail (d->r, "span %u has an origin that is not an inserted character", i);
+      if (s->ol.client != CT_NONE)
+        g_array_append_val (ids, ((Cover) { s->ol.client, s->ol.seq, 1, i }));
+      if (s->or_.client != CT_NONE)
+        g_array_append_val (ids, ((Cover) { s->or_.client, s->or_.seq, 1, i }));
+    }
+  sort_cover ((Cover *) ids->data, ids->len);
+  for (guint e = 0; e < ids->len; e++)
+    {
+      const Cover *id = &g_array_index (ids, Cover, e);
+      guint64 key = cover_key (id);
+
+      /* The last span that starts at or before the id. */
+      while (k + 1 < ncv && cover_key (&cv[k + 1]) <= key)
+        k++;
+      if (ncv == 0 || cover_key (&cv[k]) > key || cv[k].client != id->client ||
+          id->seq - cv[k].seq >= cv[k].len)
+        return rd_fail (d->r, "span %u has an origin that is not an inserted character", id->span);
     }
   return TRUE;
 }
@@ -1176,6 +1214,9 @@ decode_state (Reader        *r,
       return NULL;
     }
   self->me = _cairn_text_ensure_client (self, me);
+  /* The visible text alone was stored (and the others' places are their
+   * own): the arena is the text. */
+  self->arena_is_text = (d.flags & (STATE_FLAG_COMPACT | STATE_FLAG_LAZY)) != 0;
   return g_steal_pointer (&self);
 }
 
@@ -1244,12 +1285,13 @@ load_dead_text (CairnText *self,
     memcpy (buf, data, lazy->dead_raw);
   else
     {
-      ZSTD_DCtx *dctx = ZSTD_createDCtx ();
+      ZSTD_DCtx *dctx = thread_dctx ();
       gsize got;
 
+      /* For the next frame only. */
       ZSTD_DCtx_refPrefix (dctx, self->content, lazy->prefix_len);
       got = ZSTD_decompressDCtx (dctx, buf, lazy->dead_raw, data, lazy->dead_stored);
-      ZSTD_freeDCtx (dctx);
+      ZSTD_DCtx_reset (dctx, ZSTD_reset_session_and_parameters);
       if (ZSTD_isError (got) || got != lazy->dead_raw)
         return rd_fail (r, "the deleted text does not decompress (%s)",
                         ZSTD_isError (got) ? ZSTD_getErrorName (got) : "wrong size");

@@ -290,6 +290,8 @@ _cairn_text_mark_deleted (CairnText *self,
 {
   CtSpan *s = &leaf->s[slot];
 
+  self->arena_is_text = FALSE;
+
   /* Backspacing (the tail of a span before its deleted continuation) and
    * deleting forwards (the head of a span after its deleted predecessor)
    * move the boundary between the two spans instead of splitting. */

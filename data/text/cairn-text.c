@@ -58,6 +58,15 @@ cairn_text_get_text (CairnText *self,
   GString *s;
 
   g_return_val_if_fail (self != NULL, NULL);
+  if (self->arena_is_text)
+    {
+      char *copy = g_malloc (self->content_len + 1);
+      memcpy (copy, self->content, self->content_len);
+      copy[self->content_len] = '\0';
+      if (out_bytes != NULL)
+        *out_bytes = self->content_len;
+      return copy;
+    }
   s = g_string_sized_new (self->root->vis + 1);
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     for (guint i = 0; i < l->h.n; i++)
