@@ -126,6 +126,7 @@ typedef struct
 typedef struct
 {
   GBytes  *state;
+  gsize    region_at; /* what the checksum (the 8 bytes before) covers */
   gsize    at;        /* the deletions and order */
   gsize    len;
   guint32  nc;

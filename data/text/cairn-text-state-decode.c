@@ -1103,6 +1103,7 @@ keep_history_for_later (StateDecoder *d,
   lazy = g_new0 (CtLazyHistory, 1);
   d->self->lazy_history = lazy;
   lazy->state = g_bytes_ref (state);
+  lazy->region_at = (gsize) (p - d->r->start);
   /* The full form starts with the deleted text: only its size is read
    * (and bounded) now. */
   if (!(d->flags & STATE_FLAG_COMPACT))
