@@ -798,9 +798,9 @@ read_deletions (StateDecoder *d)
 
       if (!rd_u32 (d->r, rd_left (d->r), &n_dels, "a deletion count"))
         return FALSE;
-      /* Room for them all at once (a deletion takes at least a byte). */
+      /* Room for them all at once (a deletion takes at least a byte);
+       * on failure the caller drops the array. */
       g_array_set_size (cl->dels, n_dels);
-      g_array_set_size (cl->dels, 0);
       for (guint32 i = 0; i <= n_dels; i++)
         {
           CtDel del;
@@ -818,7 +818,7 @@ read_deletions (StateDecoder *d)
           if (!read_deletion (d, c, i, cur, limit, &del))
             return FALSE;
           cur += del.len;
-          g_array_append_val (cl->dels, del);
+          g_array_index (cl->dels, CtDel, i) = del;
         }
     }
   return TRUE;
@@ -1222,15 +1222,13 @@ decode_state (Reader        *r,
 }
 
 /* The spans of the tree as it is now, in document order, into d->spans,
- * and a Cover of each into d->cover, sorted by id. With @clip, only the
- * ids that existed when the state was decoded (d->next): what the
- * deletions read from the state must tile. */
+ * and a Cover of each into d->cover, sorted by id. */
 static void
-cover_tree (StateDecoder *d,
-            gboolean      clip)
+cover_tree (StateDecoder *d)
 {
   CairnText *self = d->self;
   guint32 n = 0;
+  Cover *cv;
 
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     n += l->h.n;
@@ -1239,6 +1237,8 @@ cover_tree (StateDecoder *d,
   d->spans = g_new (CtSpan, MAX (n, 1));
   d->nspans = n;
   d->cover = g_array_sized_new (FALSE, FALSE, sizeof (Cover), n);
+  g_array_set_size (d->cover, n);
+  cv = (Cover *) d->cover->data;
   n = 0;
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     {
@@ -1246,20 +1246,37 @@ cover_tree (StateDecoder *d,
       for (guint i = 0; i < l->h.n; i++, n++)
         {
           const CtSpan *s = &l->s[i];
-          guint32 len = s->len;
-
-          if (clip)
-            {
-              guint32 end = s->client < d->nc ? d->next[s->client] : 0;
-              if (s->seq >= end)
-                continue;
-              len = MIN (len, end - s->seq);
-            }
-          g_array_append_val (d->cover, ((Cover) { s->client, s->seq, len,
-                                                   n | (s->deleted ? COVER_DELETED : 0) }));
+          cv[n] = (Cover) { s->client, s->seq, s->len, n | (s->deleted ? COVER_DELETED : 0) };
         }
     }
-  sort_cover ((Cover *) d->cover->data, d->cover->len);
+  sort_cover (cv, n);
+}
+
+/* d->cover cut to the ids that existed when the state was decoded
+ * (d->next), which the deletions read from the state must tile. Still
+ * sorted: cutting only shortens or drops entries. */
+static GArray *
+clipped_cover (StateDecoder *d)
+{
+  const Cover *cv = (const Cover *) d->cover->data;
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Cover), d->cover->len);
+  Cover *o;
+  guint k = 0;
+
+  g_array_set_size (out, d->cover->len);
+  o = (Cover *) out->data;
+  for (guint i = 0; i < d->cover->len; i++)
+    {
+      guint32 end = cv[i].client < d->nc ? d->next[cv[i].client] : 0;
+
+      if (cv[i].seq >= end)
+        continue;
+      o[k] = cv[i];
+      o[k].len = MIN (cv[i].len, end - cv[i].seq);
+      k++;
+    }
+  g_array_set_size (out, k);
+  return out;
 }
 
 /* The deleted text a decoded state left for later into the arena, after
@@ -1347,6 +1364,7 @@ _cairn_text_load_history (CairnText  *self,
   g_autofree GArray **since = NULL;
   g_autoptr(GArray) since_order = NULL;
   guint n_since = self->clients->len;
+  GArray *full;
   g_auto(StateDecoder) d = { 0 };
   const guint8 *data;
   gsize size;
@@ -1383,8 +1401,12 @@ _cairn_text_load_history (CairnText  *self,
   self->order = g_array_new (FALSE, FALSE, sizeof (CtOrder));
 
   ok = load_dead_text (self, &r);
-  cover_tree (&d, TRUE);
+  cover_tree (&d);
+  full = d.cover;
+  d.cover = clipped_cover (&d);
   ok = ok && read_deletions (&d) && read_order (&d);
+  g_array_unref (d.cover);
+  d.cover = full;
   if (ok && r.p != r.end)
     ok = rd_fail (&r, "%" G_GSIZE_FORMAT " unexpected bytes after the order", rd_left (&r));
   if (ok)
@@ -1403,7 +1425,6 @@ _cairn_text_load_history (CairnText  *self,
           const CtOrder *o = &g_array_index (since_order, CtOrder, i);
           _cairn_text_order_push (self, o->client, o->len);
         }
-      cover_tree (&d, FALSE);
       ok = check_history (&d);
     }
 
