@@ -127,7 +127,10 @@ GBytes       *cairn_text_encode_state    (CairnText           *self);
 GBytes       *cairn_text_encode_state_compact (CairnText      *self);
 /* Decodes either form, and the older format (tag 0xC2) that states stored
  * before the compact format were written in. Validates everything it
- * reads. @client_id is the replica that will edit the decoded document. */
+ * reads. @client_id is the replica that will edit the decoded document.
+ * Keeps a reference to @state until its history is read (see
+ * cairn_text_check_history()): its bytes must stay valid that long (no
+ * g_bytes_new_static() over memory freed before the document). */
 CairnText    *cairn_text_decode_state    (GBytes              *state,
                                           const char          *client_id,
                                           GError             **error);
