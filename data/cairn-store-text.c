@@ -378,9 +378,20 @@ compact_text (CairnStore      *self,
               TextCacheEntry  *entry,
               GError         **error)
 {
-  g_autoptr(GBytes) state = cairn_text_encode_state (entry->text);
+  g_autoptr(GBytes) state = NULL;
+  g_autoptr(GError) inner = NULL;
   const char *note_id = entry->id;
   sqlite3_stmt *stmt;
+
+  /* A decoded state's history is read here at the latest (the text
+   * CRDT checks it by a checksum at decode and reads it on first use): a
+   * damaged one is reported like a damaged state and never written on. */
+  if (!cairn_text_check_history (entry->text, &inner))
+    {
+      set_damaged (self, error, entry->kind, note_id, "history", inner);
+      return FALSE;
+    }
+  state = cairn_text_encode_state (entry->text);
 
   stmt = _cairn_store_prepare (self, entry->kind->save_crdt, error);
   if (stmt == NULL || !bind_note_id (self, stmt, note_id, error))

@@ -5,7 +5,9 @@
 // agent merging its parents' past first) and prints one JSON line.
 //
 // Usage: node replay-text.mjs yjs|loro TRACE.json[.gz]
-// Env: CAIRN_BENCH_RUNS (default 3): the fastest replay is reported.
+// Env: CAIRN_BENCH_RUNS (default 3): the fastest replay is reported;
+//      CAIRN_BENCH_DECODE_RUNS (default: CAIRN_BENCH_RUNS): decodes timed
+//      (bench/compare-text-decode.sh: 1 replay, 50 decodes).
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { basename } from 'node:path';
@@ -23,6 +25,7 @@ if (path.endsWith('.gz')) raw = gunzipSync(raw);
 const trace = JSON.parse(raw.toString('utf8'));
 const concurrent = trace.kind === 'concurrent';
 const runs = Math.max(1, parseInt(process.env.CAIRN_BENCH_RUNS || '3', 10));
+const decodeRuns = Math.max(1, parseInt(process.env.CAIRN_BENCH_DECODE_RUNS || String(runs), 10));
 
 // Positions count code points; JS strings index UTF-16 units. Convert per
 // patch against the current text only when the text is not all BMP.
@@ -119,7 +122,7 @@ for (let i = 0; i < runs; i++) {
 let ok = reps.every((r) => A.text(r) === trace.endContent);
 const encoded = A.encode(reps[0]);
 let decodeMs = Infinity;
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < decodeRuns; i++) {
   const t0 = performance.now();
   const text = A.decode(encoded);
   decodeMs = Math.min(decodeMs, performance.now() - t0);
@@ -129,5 +132,5 @@ const name = basename(path).replace(/\.gz$/, '').replace(/\.json$/, '');
 let patches = 0;
 for (const t of trace.txns) patches += t.patches.length;
 console.log(JSON.stringify({ lib, trace: name, patches, ms: +best.toFixed(2),
-  encoded_bytes: encoded.length, decode_ms: +decodeMs.toFixed(2), ok }));
+  encoded_bytes: encoded.length, decode_ms: +decodeMs.toFixed(3), ok }));
 process.exit(ok ? 0 : 1);

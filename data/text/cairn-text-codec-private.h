@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "cairn-text-private.h"
 
 G_BEGIN_DECLS
@@ -18,6 +20,12 @@ G_BEGIN_DECLS
 
 /* A TAG_STATE2 state's flags. */
 #define STATE_FLAG_COMPACT 1u   /* no text of deleted characters */
+#define STATE_FLAG_LAZY    2u   /* deletions and order: size, checksum, bytes */
+
+/* Only tests/fuzz/fuzz-text.c sets this: decoding then takes any checksum
+ * of a state's deletions and order, so that the fuzzer reaches the code
+ * that reads them (which a wrong checksum otherwise stops first). */
+extern gboolean _cairn_text_ignore_history_checksum;
 
 /* The text of a TAG_STATE2 state is one zstd frame from this size on (when
  * that saves an eighth), at this level, and never shrunk more than this. */
@@ -72,6 +80,50 @@ wr_zigzag (GByteArray *b,
   wr_varint (b, ((guint64) v << 1) ^ (guint64) (v >> 63));
 }
 
+/* The checksum of what a STATE_FLAG_LAZY state keeps for later: damage
+ * detection, not a defence against forgery. Four lanes of 8-byte words
+ * (for speed); each step is a bijection of its lane for a fixed word and
+ * the lanes are combined so that each stays one, so changing any one word
+ * always changes the sum. */
+static inline guint64
+ct_checksum_step (guint64 h,
+                  guint64 w)
+{
+  h = (h ^ w) * 0xff51afd7ed558ccdull;
+  return h ^ (h >> 32);
+}
+
+static inline guint64
+_cairn_text_checksum (const guint8 *p,
+                      gsize         n)
+{
+  guint64 h[4] = { 0x9e3779b97f4a7c15ull ^ n, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull };
+  guint64 w = 0, sum;
+
+  for (; n >= 32; p += 32, n -= 32)
+    for (guint k = 0; k < 4; k++)
+      {
+        memcpy (&w, p + 8 * k, 8);
+        h[k] = ct_checksum_step (h[k], GUINT64_FROM_LE (w));
+      }
+  for (; n >= 8; p += 8, n -= 8)
+    {
+      memcpy (&w, p, 8);
+      h[0] = ct_checksum_step (h[0], GUINT64_FROM_LE (w));
+    }
+  w = 0;
+  for (gsize i = 0; i < n; i++)
+    w |= (guint64) p[i] << (8 * i);
+  h[0] = ct_checksum_step (h[0], w);
+  /* Each lane enters through a bijection of its own, xor-ed with the
+   * others: still a bijection of each lane. */
+  sum = h[0] ^ ct_checksum_step (h[1], 1) ^ ct_checksum_step (h[2], 2) ^ ct_checksum_step (h[3], 3);
+  sum ^= sum >> 33;
+  sum *= 0xc4ceb9fe1a85ec53ull;
+  sum ^= sum >> 33;
+  return sum;
+}
+
 /* ---- Reading ------------------------------------------------------------ */
 
 static inline gboolean
@@ -85,6 +137,12 @@ rd_varint (Reader     *r,
 
   if (r->failed)
     return FALSE;
+  /* Most fields of a state fit in one byte. */
+  if (G_LIKELY (r->p < r->end && *r->p < 0x80 && *r->p <= max))
+    {
+      *out = *r->p++;
+      return TRUE;
+    }
   for (;;)
     {
       guint8 c;

@@ -100,6 +100,8 @@ cairn_text_get_text_at (CairnText               *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (version != NULL, NULL);
 
+  if (!_cairn_text_load_history (self, error))
+    return NULL;
   counts = version_counts (self, version, FALSE, error);
   if (counts == NULL)
     return NULL;
@@ -242,6 +244,8 @@ cairn_text_ops_since (CairnText              *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
+  if (!_cairn_text_load_history (self, NULL))
+    return NULL;
   counts = version_counts (self, since, TRUE, NULL);
   cur = g_new0 (guint32, MAX (self->clients->len, 1));
   out = cairn_text_ops_new ();

@@ -187,6 +187,7 @@ _cairn_text_content_append (CairnText  *self,
                             const char *data,
                             gsize       len)
 {
+  self->arena_is_text = FALSE;
   if (len == 0)
     return;
   if (self->content_len + len > self->content_cap)

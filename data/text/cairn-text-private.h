@@ -34,6 +34,11 @@ typedef struct
  * of the same kind. Readers of deleted text use ct_span_text(). */
 #define CT_DELETED      1u
 #define CT_UNKNOWN_TEXT 2u
+/* A tombstone of a decoded state whose text is not read yet: off and bytes
+ * count code points as for CT_UNKNOWN_TEXT, in a space of their own, until
+ * _cairn_text_load_history() puts its text in the arena. */
+#define CT_LAZY_TEXT    4u
+#define CT_NO_TEXT      (CT_UNKNOWN_TEXT | CT_LAZY_TEXT)
 
 typedef struct
 {
@@ -112,6 +117,31 @@ typedef struct
   guint32 len;
 } CtOrder;
 
+/* The deletion log and the order of a decoded state, left unread
+ * (cairn-text-state-decode.c, docs/text-crdt.md "Decoding lazily"): the
+ * state's bytes, where the two parts lie in them (their checksum matched
+ * at decode), and the operation counts of the state's clients. What is
+ * deleted or applied after decoding goes to the clients' dels and the
+ * order as usual and is joined to what is read, when it is. */
+typedef struct
+{
+  GBytes  *state;
+  gsize    region_at; /* what the checksum (the 8 bytes before) covers */
+  gsize    at;        /* the deletions and order */
+  gsize    len;
+  guint32  nc;
+  guint32 *next;
+  /* The deleted text (CT_LAZY_TEXT spans), when there is some: raw or one
+   * zstd frame whose prefix is the first prefix_len bytes of the arena. */
+  guint32  dead_kind;
+  guint32  dead_raw;
+  gsize    dead_at;
+  gsize    dead_stored;
+  guint32  dead_points;
+  gsize    prefix_len;
+  char    *error;     /* reading them failed: why (they never load then) */
+} CtLazyHistory;
+
 struct _CairnText
 {
   GPtrArray *clients;      /* CtClient*; index = local client number */
@@ -129,6 +159,15 @@ struct _CairnText
   guint32    cache_start;
   /* Some tombstones' text is unknown (decoded from a compact state). */
   gboolean   history_partial;
+  /* Not NULL while a decoded state's deletion log and order are unread:
+   * whatever reads self->order or a client's dels calls
+   * _cairn_text_load_history() first. */
+  CtLazyHistory *lazy_history;
+  /* The arena holds exactly the visible text, in order: a document
+   * decoded from a compact or lazy state that nothing has changed yet
+   * (cleared by _cairn_text_content_append() and
+   * _cairn_text_mark_deleted()). cairn_text_get_text() copies it. */
+  gboolean   arena_is_text;
 };
 
 typedef enum
@@ -211,6 +250,7 @@ ct_span_text (CairnText    *self,
 {
   guint32 ba, bb;
 
+  g_assert (!(s->deleted & CT_LAZY_TEXT));
   if (s->deleted & CT_UNKNOWN_TEXT)
     {
       for (guint32 i = 0; i < n; i++)
@@ -246,6 +286,10 @@ void      _cairn_text_dellog_push    (CtClient *c, guint32 seq, guint32 len, gui
 CairnText *_cairn_text_new_empty     (void);
 void      _cairn_text_node_free      (CtNode *n);
 void      _cairn_text_build_tree     (CairnText *self, CtLeaf **leaves, guint n_leaves);
+
+/* cairn-text-state-decode.c */
+gboolean  _cairn_text_load_history   (CairnText *self, GError **error);
+void      _cairn_text_lazy_history_free (CtLazyHistory *lazy);
 
 /* cairn-text.c */
 void      _cairn_text_record_op      (CairnText *self, CairnTextOps *out, CtOp *op, const char *content);

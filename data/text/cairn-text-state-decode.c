@@ -81,6 +81,7 @@ typedef struct
   Reader    *r;
   CairnText *self;
   guint32    nc;           /* clients */
+  guint32   *next;         /* per client: its operation count in the state */
   guint32    nspans;
   CtSpan    *spans;
   guint8    *explicit;     /* per span: an origin is written as an id */
@@ -90,6 +91,10 @@ typedef struct
   GArray    *cover;        /* Cover, one per span, once in leaves */
   CtLeaf   **leaves;       /* span i is in leaves[i / LEAF_FILL] */
   gint64     prev_tseq;    /* the target of the deletion read last */
+  guint32    dead_points;  /* code points of the CT_LAZY_TEXT spans */
+  guint32    tomb_flag;    /* what read_span() gives a tombstone: CT_UNKNOWN_TEXT
+                            * (compact), CT_LAZY_TEXT (full, STATE_FLAG_LAZY) */
+  guint64    stored_points; /* code points of the spans whose text is in part 6 */
   guint      version;      /* 1: tag 0xC2, 2: tag 0xC4 */
   guint      flags;        /* STATE_FLAG_* (version 2) */
 } StateDecoder;
@@ -100,6 +105,7 @@ state_decoder_clear (StateDecoder *d)
   g_clear_pointer (&d->spans, g_free);
   g_clear_pointer (&d->explicit, g_free);
   g_clear_pointer (&d->last_end, g_free);
+  g_clear_pointer (&d->next, g_free);
   g_clear_pointer (&d->cover, g_array_unref);
   g_clear_pointer (&d->leaves, g_free);
 }
@@ -127,186 +133,208 @@ read_clients (StateDecoder *d)
       if (!rd_u32 (d->r, G_MAXUINT32 - 1, &c->next, "a client's operation count"))
         return FALSE;
     }
+  d->next = g_new (guint32, MAX (d->nc, 1));
+  for (guint32 i = 0; i < d->nc; i++)
+    d->next[i] = ((CtClient *) g_ptr_array_index (d->self->clients, i))->next;
   return _cairn_text_check_clients_distinct (d->r, ids, d->nc);
 }
 
-/* A span's first counter: right after the end of an earlier span of its
- * run (ol_mode 3), or relative to the end of its client's span before. */
-static gboolean
-read_span_counter (StateDecoder *d,
-                   guint32       i,
-                   guint         ol_mode)
+/* The varint at *pp, as rd_varint() reads it: one byte here, a longer
+ * one (or a failure) through rd_varint(). read_spans() keeps its place in
+ * a local so that the compiler keeps it in a register. */
+static inline gboolean
+next_varint (Reader         *r,
+             const guint8  **pp,
+             const guint8   *end,
+             guint64         max,
+             guint64        *out,
+             const char     *field)
 {
-  CtSpan *s = &d->spans[i];
-  const CtClient *c = g_ptr_array_index (d->self->clients, s->client);
-  guint32 *last_end = &d->last_end[s->client];
-  gint64 delta;
+  const guint8 *p = *pp;
 
-  if (ol_mode == 3)
+  if (G_LIKELY (p < end && *p < 0x80 && *p <= max))
     {
-      /* Continues the run of an earlier span: left origin is the
-       * character before, counter right after that span's end. */
-      guint32 back;
-      const CtSpan *left;
-      if (!rd_u32 (d->r, i, &back, "a span's run link"))
-        return FALSE;
-      left = &d->spans[i - back];
-      if (back == 0 || left->client != s->client)
-        return rd_fail (d->r, "span %u continues a span that is not of its client", i);
-      delta = (gint64) left->seq + left->len - *last_end;
+      *out = *p;
+      *pp = p + 1;
+      return TRUE;
     }
-  else if (!rd_zigzag (d->r, &delta, "a span's counter"))
+  r->p = p;
+  if (!rd_varint (r, max, out, field))
     return FALSE;
-  if (delta < -(gint64) *last_end ||
-      (guint64) *last_end + delta + s->len > c->next)
-    return rd_fail (d->r, "span %u lies outside its client's %u operations", i, c->next);
-  s->seq = (guint32) (*last_end + delta);
-  *last_end = s->seq + s->len;
+  *pp = r->p;
   return TRUE;
 }
 
-/* Left origin, by ol_mode: 0 the end of the span before, 1 none, 2 the end
- * of a span a few back or an explicit id, 3 the character before. */
-static gboolean
-read_span_left_origin (StateDecoder *d,
-                       guint32       i,
-                       guint         ol_mode)
-{
-  CtSpan *s = &d->spans[i];
-  const CtSpan *spans = d->spans;
+#define NEXT(max, out, field) \
+  G_STMT_START { \
+    if (!next_varint (r, &p, end, (max), &(out), (field))) \
+      return FALSE; \
+  } G_STMT_END
 
-  if (ol_mode == 3)
-    {
-      s->ol.client = s->client;
-      s->ol.seq = s->seq - 1;
-    }
-  else if (ol_mode == 0)
-    {
-      if (i == 0)
-        return rd_fail (d->r, "the first span's left origin is “the previous span”");
-      s->ol.client = spans[i - 1].client;
-      s->ol.seq = spans[i - 1].seq + spans[i - 1].len - 1;
-    }
-  else if (ol_mode == 1)
-    {
-      s->ol.client = CT_NONE;
-      s->ol.seq = 0;
-    }
-  else
-    {
-      guint32 x;
-      if (!rd_u32 (d->r, i > 0 ? i - 1 : 0, &x, "a left origin's span link"))
-        return FALSE;
-      if (x > 0)
-        {
-          s->ol.client = spans[i - 1 - x].client;
-          s->ol.seq = spans[i - 1 - x].seq + spans[i - 1 - x].len - 1;
-        }
-      else
-        {
-          d->explicit[i] = 1;
-          if (!rd_u32 (d->r, d->nc - 1, &s->ol.client, "a left origin's client") ||
-              !rd_u32 (d->r, G_MAXUINT32 - 1, &s->ol.seq, "a left origin"))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Right origin: 0 none, 1 an explicit id, k + 2 the start of the span k + 1
- * places ahead (2 is a flag of the header). A span ahead is not read yet:
- * the origin holds its index, for resolve_right_origins(). */
-static gboolean
-read_span_right_origin (StateDecoder *d,
-                        guint32       i,
-                        guint64       head)
-{
-  CtSpan *s = &d->spans[i];
-  guint64 or_code;
-
-  if (head & 16)
-    or_code = 2;
-  else if (!rd_varint (d->r, (guint64) d->nspans + 1, &or_code, "a right origin"))
-    return FALSE;
-  if (or_code == 0)
-    {
-      s->or_.client = CT_NONE;
-      s->or_.seq = 0;
-    }
-  else if (or_code == 1)
-    {
-      d->explicit[i] = 1;
-      if (!rd_u32 (d->r, d->nc - 1, &s->or_.client, "a right origin's client") ||
-          !rd_u32 (d->r, G_MAXUINT32 - 1, &s->or_.seq, "a right origin"))
-        return FALSE;
-    }
-  else
-    {
-      guint64 j = i + 1 + (or_code - 2);
-      if (j >= d->nspans)
-        return rd_fail (d->r, "span %u's right origin points past the last span", i);
-      s->or_.client = CT_NONE - 1;
-      s->or_.seq = (guint32) j;
-    }
-  return TRUE;
-}
-
-static gboolean
-read_span (StateDecoder *d,
-           guint32       i)
-{
-  CtSpan *s = &d->spans[i];
-  guint64 head;
-  guint ol_mode;
-
-  if (!rd_varint (d->r, (guint64) G_MAXUINT32 << 5 | 31, &head, "a span header"))
-    return FALSE;
-  s->len = (guint32) (head >> 5);
-  s->deleted = head & 1;
-  ol_mode = (head >> 2) & 3;
-  if (s->len == 0)
-    return rd_fail (d->r, "span %u has length 0", i);
-  if ((head & 2) && !rd_u32 (d->r, d->nc - 1, &d->prev_client, "a span's client"))
-    return FALSE;
-  s->client = d->prev_client;
-  if (!read_span_counter (d, i, ol_mode) ||
-      !read_span_left_origin (d, i, ol_mode) ||
-      !read_span_right_origin (d, i, head))
-    return FALSE;
-  d->total_len += s->len;
-  if (d->total_len >= G_MAXUINT32)
-    return rd_fail (d->r, "the document is too long");
-  return TRUE;
-}
-
-static void
-resolve_right_origins (StateDecoder *d)
-{
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (d->spans[i].or_.client == CT_NONE - 1)
-      {
-        guint32 j = d->spans[i].or_.seq;
-        d->spans[i].or_.client = d->spans[j].client;
-        d->spans[i].or_.seq = d->spans[j].seq;
-      }
-}
-
+/* The spans, in document order. Each is a header `len << 5 | flags`
+ * (bit 0 deleted, bit 1 a client follows, bits 2-3 the left origin's
+ * mode, bit 4 the right origin is the next span's start), the client, the
+ * counter (a link back to the span whose run it continues, mode 3, or a
+ * zig-zag delta from the end of its client's span before), the left
+ * origin (mode 0 the end of the span before, 1 none, 2 a link back or an
+ * explicit id, 3 the character before), the right origin (0 none, 1 an
+ * explicit id, k + 2 the start of the span k + 1 ahead: resolved once
+ * every span is read). One loop over locals: it is most of decoding. */
 static gboolean
 read_spans (StateDecoder *d)
 {
-  if (!rd_u32 (d->r, rd_left (d->r) / 3, &d->nspans, "the span count"))
+  Reader *r = d->r;
+  const guint8 *p, *end;
+  CtSpan *spans;
+  guint8 *explicit;
+  guint32 *last_end;
+  const guint32 *next = d->next;
+  guint32 nc = d->nc, nspans, client = 0, tomb = d->tomb_flag;
+  guint64 stored = 0, total = 0;
+
+  if (!rd_u32 (r, rd_left (r) / 3, &d->nspans, "the span count"))
     return FALSE;
-  if (d->nspans > 0 && d->nc == 0)
-    return rd_fail (d->r, "spans but no clients");
-  d->spans = g_new (CtSpan, MAX (d->nspans, 1));
-  d->explicit = g_new0 (guint8, MAX (d->nspans, 1));
-  d->last_end = g_new0 (guint32, MAX (d->nc, 1));
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (!read_span (d, i))
-      return FALSE;
-  resolve_right_origins (d);
+  nspans = d->nspans;
+  if (nspans > 0 && nc == 0)
+    return rd_fail (r, "spans but no clients");
+  spans = d->spans = g_new (CtSpan, MAX (nspans, 1));
+  explicit = d->explicit = g_new0 (guint8, MAX (nspans, 1));
+  last_end = d->last_end = g_new0 (guint32, MAX (nc, 1));
+  p = r->p;
+  end = r->end;
+  for (guint32 i = 0; i < nspans; i++)
+    {
+      CtSpan *sp = &spans[i];
+      guint64 head, v, or_code;
+      guint32 len, mode, seq;
+      gint64 delta;
+
+      NEXT ((guint64) G_MAXUINT32 << 5 | 31, head, "a span header");
+      len = (guint32) (head >> 5);
+      mode = (head >> 2) & 3;
+      if (len == 0)
+        {
+          r->p = p;
+          return rd_fail (r, "span %u has length 0", i);
+        }
+      if (head & 2)
+        {
+          NEXT (nc - 1, v, "a span's client");
+          client = (guint32) v;
+        }
+      sp->client = client;
+      sp->len = len;
+      sp->deleted = (head & 1) ? CT_DELETED | tomb : 0;
+      if (!(sp->deleted & CT_NO_TEXT))
+        stored += len;
+
+      /* The counter. */
+      if (mode == 3)
+        {
+          const CtSpan *left;
+          NEXT (i, v, "a span's run link");
+          left = &spans[i - v];
+          if (v == 0 || left->client != client)
+            {
+              r->p = p;
+              return rd_fail (r, "span %u continues a span that is not of its client", i);
+            }
+          delta = (gint64) left->seq + left->len - last_end[client];
+        }
+      else
+        {
+          NEXT (G_MAXUINT64, v, "a span's counter");
+          delta = (gint64) (v >> 1) ^ -(gint64) (v & 1);
+        }
+      if (delta < -(gint64) last_end[client] ||
+          (guint64) last_end[client] + delta + len > next[client])
+        {
+          r->p = p;
+          return rd_fail (r, "span %u lies outside its client's %u operations", i, next[client]);
+        }
+      seq = sp->seq = (guint32) (last_end[client] + delta);
+      last_end[client] = seq + len;
+
+      /* The left origin. */
+      if (mode == 3)
+        sp->ol = (CtId) { client, seq - 1 };
+      else if (mode == 0)
+        {
+          if (i == 0)
+            {
+              r->p = p;
+              return rd_fail (r, "the first span's left origin is “the previous span”");
+            }
+          sp->ol = (CtId) { spans[i - 1].client, spans[i - 1].seq + spans[i - 1].len - 1 };
+        }
+      else if (mode == 1)
+        sp->ol = (CtId) { CT_NONE, 0 };
+      else
+        {
+          NEXT (i > 0 ? i - 1 : 0, v, "a left origin's span link");
+          if (v > 0)
+            {
+              const CtSpan *o = &spans[i - 1 - v];
+              sp->ol = (CtId) { o->client, o->seq + o->len - 1 };
+            }
+          else
+            {
+              guint64 oc, os;
+              explicit[i] = 1;
+              NEXT (nc - 1, oc, "a left origin's client");
+              NEXT (G_MAXUINT32 - 1, os, "a left origin");
+              sp->ol = (CtId) { (guint32) oc, (guint32) os };
+            }
+        }
+
+      /* The right origin. */
+      if (head & 16)
+        or_code = 2;
+      else
+        NEXT ((guint64) nspans + 1, or_code, "a right origin");
+      if (or_code == 0)
+        sp->or_ = (CtId) { CT_NONE, 0 };
+      else if (or_code == 1)
+        {
+          guint64 oc, os;
+          explicit[i] = 1;
+          NEXT (nc - 1, oc, "a right origin's client");
+          NEXT (G_MAXUINT32 - 1, os, "a right origin");
+          sp->or_ = (CtId) { (guint32) oc, (guint32) os };
+        }
+      else
+        {
+          guint64 j = i + 1 + (or_code - 2);
+          if (j >= nspans)
+            {
+              r->p = p;
+              return rd_fail (r, "span %u's right origin points past the last span", i);
+            }
+          sp->or_ = (CtId) { CT_NONE - 1, (guint32) j };
+        }
+
+      total += len;
+      if (total >= G_MAXUINT32)
+        {
+          r->p = p;
+          return rd_fail (r, "the document is too long");
+        }
+    }
+  r->p = p;
+  d->prev_client = client;
+  d->stored_points = stored;
+  d->total_len = total;
+
+  for (guint32 i = 0; i < nspans; i++)
+    if (spans[i].or_.client == CT_NONE - 1)
+      {
+        guint32 j = spans[i].or_.seq;
+        spans[i].or_ = (CtId) { spans[j].client, spans[j].seq };
+      }
   return TRUE;
 }
+
+#undef NEXT
 
 /* Whether the 8 bytes at p are ASCII and none is NUL. */
 static inline gboolean
@@ -409,7 +437,7 @@ skip_code_points (const guint8 *p,
 static inline gboolean
 span_text_unknown (const CtSpan *s)
 {
-  return (s->deleted & CT_UNKNOWN_TEXT) != 0;
+  return (s->deleted & CT_NO_TEXT) != 0;
 }
 
 /* Gives every span its place in the arena, which holds @n bytes of
@@ -423,7 +451,7 @@ place_spans (StateDecoder *d,
   const guint8 *text = d->self->content, *end = text + d->self->content_len;
   gsize bad = 0;
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (Runs));
-  guint32 off = 0, unknown_off = 0;
+  guint32 off = 0, unknown_off = 0, lazy_off = 0;
   guint k = 0;
 
   if (!validate_utf8 (text, d->self->content_len, &bad, &runs))
@@ -436,6 +464,13 @@ place_spans (StateDecoder *d,
       CtSpan *s = &spans[i];
       const guint8 *q;
 
+      if (s->deleted & CT_LAZY_TEXT)
+        {
+          s->off = lazy_off;
+          s->bytes = s->len;
+          lazy_off += s->len;
+          continue;
+        }
       if (span_text_unknown (s))
         {
           s->off = unknown_off;
@@ -459,6 +494,7 @@ place_spans (StateDecoder *d,
     }
   if (text + off != end)
     return rd_fail (d->r, "the content holds more code points than the spans");
+  d->dead_points = lazy_off;
   return TRUE;
 }
 
@@ -469,11 +505,9 @@ read_unknown (StateDecoder *d)
 {
   guint32 n, at = 0;
 
+  /* read_span() marked the tombstones (d->tomb_flag). */
   if (d->flags & STATE_FLAG_COMPACT)
     {
-      for (guint32 i = 0; i < d->nspans; i++)
-        if (d->spans[i].deleted)
-          d->spans[i].deleted |= CT_UNKNOWN_TEXT;
       d->self->history_partial = TRUE;
       return TRUE;
     }
@@ -487,10 +521,34 @@ read_unknown (StateDecoder *d)
       if ((k > 0 && gap == 0) || (guint64) at + gap >= d->nspans || !d->spans[at + gap].deleted)
         return rd_fail (d->r, "tombstone %u without text is not a deleted span", k);
       at += gap;
-      d->spans[at].deleted |= CT_UNKNOWN_TEXT;
+      if (!(d->spans[at].deleted & CT_NO_TEXT))
+        d->stored_points -= d->spans[at].len;
+      d->spans[at].deleted = CT_DELETED | CT_UNKNOWN_TEXT;
       d->self->history_partial = TRUE;
     }
   return TRUE;
+}
+
+static void
+free_dctx (gpointer dctx)
+{
+  ZSTD_freeDCtx (dctx);
+}
+
+/* A decompression context per thread, kept: making one costs about as
+ * much as decompressing a short note. */
+static ZSTD_DCtx *
+thread_dctx (void)
+{
+  static GPrivate key = G_PRIVATE_INIT (free_dctx);
+  ZSTD_DCtx *dctx = g_private_get (&key);
+
+  if (dctx == NULL)
+    {
+      dctx = ZSTD_createDCtx ();
+      g_private_set (&key, dctx);
+    }
+  return dctx;
 }
 
 /* The text of every span that stores it, in document order (raw, or in
@@ -500,13 +558,9 @@ static gboolean
 read_content (StateDecoder *d)
 {
   CairnText *self = d->self;
-  guint64 stored_points = 0;
+  guint64 stored_points = d->stored_points;
   guint32 kind = 0, raw, stored;
   const guint8 *data = NULL;
-
-  for (guint32 i = 0; i < d->nspans; i++)
-    if (!span_text_unknown (&d->spans[i]))
-      stored_points += d->spans[i].len;
   if (d->version >= 2 && !rd_u32 (d->r, 1, &kind, "the content's kind"))
     return FALSE;
   if (kind == 0)
@@ -532,7 +586,7 @@ read_content (StateDecoder *d)
       if (ZSTD_getFrameContentSize (data, stored) != raw)
         return rd_fail (d->r, "the compressed content is not one frame of %u bytes", raw);
       self->content = g_malloc (MAX (raw, 1));
-      got = ZSTD_decompress (self->content, raw, data, stored);
+      got = ZSTD_decompressDCtx (thread_dctx (), self->content, raw, data, stored);
       if (ZSTD_isError (got) || got != raw)
         return rd_fail (d->r, "the compressed content does not decompress (%s)",
                         ZSTD_isError (got) ? ZSTD_getErrorName (got) : "wrong size");
@@ -621,20 +675,39 @@ cover_key (const Cover *cv)
   return ((guint64) cv->client << 32) | cv->seq;
 }
 
-/* Explicit origins must name insertions (the others do by construction). */
+/* Explicit origins must name insertions (the others do by construction):
+ * the origins, sorted by id, walked along d->cover (sorted too) in one
+ * pass, which reads both arrays in order instead of searching the spans
+ * once for each origin. */
 static gboolean
 check_explicit_origins (StateDecoder *d)
 {
+  const Cover *cv = (const Cover *) d->cover->data;
+  guint ncv = d->cover->len, k = 0;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Cover));
+
   for (guint32 i = 0; i < d->nspans; i++)
     {
       const CtSpan *s = &d->spans[i];
-      CtLeaf *l;
-      guint sl;
       if (!d->explicit[i])
         continue;
-      if ((s->ol.client != CT_NONE && !_cairn_text_lookup (d->self, s->ol, &l, &sl)) ||
-          (s->or_.client != CT_NONE && !_cairn_text_lookup (d->self, s->or_, &l, &sl)))
-        return rd_fail (d->r, "span %u has an origin that is not an inserted character", i);
+      if (s->ol.client != CT_NONE)
+        g_array_append_val (ids, ((Cover) { s->ol.client, s->ol.seq, 1, i }));
+      if (s->or_.client != CT_NONE)
+        g_array_append_val (ids, ((Cover) { s->or_.client, s->or_.seq, 1, i }));
+    }
+  sort_cover ((Cover *) ids->data, ids->len);
+  for (guint e = 0; e < ids->len; e++)
+    {
+      const Cover *id = &g_array_index (ids, Cover, e);
+      guint64 key = cover_key (id);
+
+      /* The last span that starts at or before the id. */
+      while (k + 1 < ncv && cover_key (&cv[k + 1]) <= key)
+        k++;
+      if (ncv == 0 || cover_key (&cv[k]) > key || cv[k].client != id->client ||
+          id->seq - cv[k].seq >= cv[k].len)
+        return rd_fail (d->r, "span %u has an origin that is not an inserted character", id->span);
     }
   return TRUE;
 }
@@ -649,7 +722,6 @@ skip_insertions (StateDecoder *d,
                  guint32      *limit)
 {
   GArray *cover = d->cover;
-  const CtClient *cl = g_ptr_array_index (d->self->clients, c);
 
   while (*ci < cover->len && g_array_index (cover, Cover, *ci).client == c &&
          g_array_index (cover, Cover, *ci).seq <= *cur)
@@ -661,7 +733,7 @@ skip_insertions (StateDecoder *d,
       (*ci)++;
     }
   *limit = *ci < cover->len && g_array_index (cover, Cover, *ci).client == c ?
-           g_array_index (cover, Cover, *ci).seq : cl->next;
+           g_array_index (cover, Cover, *ci).seq : d->next[c];
   return TRUE;
 }
 
@@ -694,7 +766,7 @@ read_deletion (StateDecoder *d,
       if (!rd_zigzag (d->r, &dt, "a deletion's target"))
         return FALSE;
       if (d->prev_tseq + dt < 0 || d->prev_tseq + dt + del->len >
-          ((CtClient *) g_ptr_array_index (d->self->clients, del->tclient))->next ||
+          d->next[del->tclient] ||
           (del->tclient == c && d->prev_tseq + dt + del->len > cur))
         return rd_fail (d->r, "deletion %u of client %u targets characters that do not exist", i, c);
       del->tseq = (guint32) (d->prev_tseq + dt);
@@ -726,9 +798,9 @@ read_deletions (StateDecoder *d)
 
       if (!rd_u32 (d->r, rd_left (d->r), &n_dels, "a deletion count"))
         return FALSE;
-      /* Room for them all at once (a deletion takes at least a byte). */
+      /* Room for them all at once (a deletion takes at least a byte);
+       * on failure the caller drops the array. */
       g_array_set_size (cl->dels, n_dels);
-      g_array_set_size (cl->dels, 0);
       for (guint32 i = 0; i <= n_dels; i++)
         {
           CtDel del;
@@ -738,15 +810,15 @@ read_deletions (StateDecoder *d)
             return FALSE;
           if (i == n_dels)
             {
-              if (cur != cl->next || limit != cl->next)
+              if (cur != d->next[c] || limit != d->next[c])
                 return rd_fail (d->r, "the operations of client %u do not cover its %u counters",
-                                c, cl->next);
+                                c, d->next[c]);
               break;
             }
           if (!read_deletion (d, c, i, cur, limit, &del))
             return FALSE;
           cur += del.len;
-          g_array_append_val (cl->dels, del);
+          g_array_index (cl->dels, CtDel, i) = del;
         }
     }
   return TRUE;
@@ -772,13 +844,13 @@ read_order (StateDecoder *d)
           !rd_u32 (d->r, G_MAXUINT32 - 1, &o.len, "an order entry's length"))
         return FALSE;
       if (o.len == 0 || (guint64) done[o.client] + o.len >
-          ((CtClient *) g_ptr_array_index (d->self->clients, o.client))->next)
+          d->next[o.client])
         return rd_fail (d->r, "order entry %u is empty or runs past its client's operations", i);
       done[o.client] += o.len;
       g_array_append_val (d->self->order, o);
     }
   for (guint32 c = 0; c < d->nc; c++)
-    if (done[c] != ((CtClient *) g_ptr_array_index (d->self->clients, c))->next)
+    if (done[c] != d->next[c])
       return rd_fail (d->r, "the order misses operations of client %u", c);
   return TRUE;
 }
@@ -1004,10 +1076,97 @@ check_history (StateDecoder *d)
   return TRUE;
 }
 
+gboolean _cairn_text_ignore_history_checksum = FALSE;
+
+/* STATE_FLAG_LAZY: the deletions and the order, behind their size and
+ * checksum, are only checked against the checksum here and kept for
+ * _cairn_text_load_history(). A random change of the state is refused
+ * now, like any other; what the checksum cannot tell (a state made wrong
+ * on purpose, or by a faulty encoder) is refused when they are read. */
+static gboolean
+keep_history_for_later (StateDecoder *d,
+                        GBytes       *state)
+{
+  CtLazyHistory *lazy;
+  const guint8 *sum = NULL, *p = NULL;
+  guint32 n;
+  guint64 want = 0;
+
+  if (!rd_u32 (d->r, rd_left (d->r), &n, "the size of the deletions and order") ||
+      !rd_bytes (d->r, 8, &sum, "the checksum of the deletions and order") ||
+      !rd_bytes (d->r, n, &p, "the deletions and order"))
+    return FALSE;
+  for (guint i = 0; i < 8; i++)
+    want |= (guint64) sum[i] << (8 * i);
+  if (_cairn_text_checksum (p, n) != want && !_cairn_text_ignore_history_checksum)
+    return rd_fail (d->r, "the deleted text, deletions and order do not match their checksum");
+  lazy = g_new0 (CtLazyHistory, 1);
+  d->self->lazy_history = lazy;
+  lazy->state = g_bytes_ref (state);
+  lazy->region_at = (gsize) (p - d->r->start);
+  /* The full form starts with the deleted text: only its size is read
+   * (and bounded) now. */
+  if (!(d->flags & STATE_FLAG_COMPACT))
+    {
+      Reader sub = *d->r;
+      const guint8 *data = NULL;
+      guint32 raw, stored;
+
+      sub.p = p;
+      sub.end = p + n;
+      if (!rd_u32 (&sub, 1, &lazy->dead_kind, "the deleted text's kind") ||
+          !rd_u32 (&sub, lazy->dead_kind == 0 ? rd_left (&sub) : G_MAXUINT32, &raw, "the deleted text's size"))
+        goto failed;
+      stored = raw;
+      if (lazy->dead_kind == 1 &&
+          !rd_u32 (&sub, rd_left (&sub), &stored, "the deleted text's compressed size"))
+        goto failed;
+      if (!rd_bytes (&sub, stored, &data, "the deleted text"))
+        goto failed;
+      if (raw > 4 * (guint64) d->dead_points || raw < d->dead_points ||
+          (lazy->dead_kind == 1 && (raw / MAX (stored, 1) >= STATE_MAX_RATIO ||
+                                    ZSTD_getFrameContentSize (data, stored) != raw)))
+        {
+          rd_fail (&sub, "the deleted text claims %u bytes from %u for %u code points",
+                   raw, stored, d->dead_points);
+          goto failed;
+        }
+      lazy->dead_raw = raw;
+      lazy->dead_at = (gsize) (data - d->r->start);
+      lazy->dead_stored = stored;
+      lazy->dead_points = d->dead_points;
+      lazy->prefix_len = d->self->content_len;
+      n -= (guint32) (sub.p - p);
+      p = sub.p;
+    }
+  lazy->at = (gsize) (p - d->r->start);
+  lazy->len = n;
+  lazy->nc = d->nc;
+  lazy->next = g_steal_pointer (&d->next);
+  return TRUE;
+
+failed:
+  d->r->failed = TRUE;
+  return FALSE;
+}
+
+void
+_cairn_text_lazy_history_free (CtLazyHistory *lazy)
+{
+  if (lazy == NULL)
+    return;
+  g_bytes_unref (lazy->state);
+  g_free (lazy->next);
+  g_free (lazy->error);
+  g_free (lazy);
+}
+
 /* A state's parts in the order they are written (docs/text-crdt.md), each
- * checked on its own and then against each other. */
+ * checked on its own and then against each other (with STATE_FLAG_LAZY,
+ * the deletions and order later: _cairn_text_load_history()). */
 static CairnText *
 decode_state (Reader        *r,
+              GBytes        *state,
               guint          version,
               const guint8   me[16])
 {
@@ -1018,11 +1177,17 @@ decode_state (Reader        *r,
     {
       if (!rd_u32 (r, G_MAXUINT32, &d.flags, "the state's flags"))
         return NULL;
-      if (d.flags & ~STATE_FLAG_COMPACT)
+      if (d.flags & ~(STATE_FLAG_COMPACT | STATE_FLAG_LAZY))
         {
           rd_fail (r, "flags %#x: a newer version of Cairn wrote this state", d.flags);
           return NULL;
         }
+      /* A compact state has no deleted text; a lazy full state has it
+       * after the visible text, behind the checksum. */
+      if (d.flags & STATE_FLAG_COMPACT)
+        d.tomb_flag = CT_UNKNOWN_TEXT;
+      else if (d.flags & STATE_FLAG_LAZY)
+        d.tomb_flag = CT_LAZY_TEXT;
     }
   if (!read_clients (&d) ||
       !read_spans (&d) ||
@@ -1031,11 +1196,18 @@ decode_state (Reader        *r,
     return NULL;
   build_leaves (&d);
   if (!index_spans (&d) ||
-      !check_explicit_origins (&d) ||
-      !read_deletions (&d) ||
-      !read_order (&d) ||
-      !check_history (&d) ||
-      !read_held_ops (r, self))
+      !check_explicit_origins (&d))
+    return NULL;
+  if (d.flags & STATE_FLAG_LAZY)
+    {
+      if (!keep_history_for_later (&d, state))
+        return NULL;
+    }
+  else if (!read_deletions (&d) ||
+           !read_order (&d) ||
+           !check_history (&d))
+    return NULL;
+  if (!read_held_ops (r, self))
     return NULL;
   if (r->p != r->end)
     {
@@ -1043,7 +1215,246 @@ decode_state (Reader        *r,
       return NULL;
     }
   self->me = _cairn_text_ensure_client (self, me);
+  /* The visible text alone was stored (and the others' places are their
+   * own): the arena is the text. */
+  self->arena_is_text = (d.flags & (STATE_FLAG_COMPACT | STATE_FLAG_LAZY)) != 0;
   return g_steal_pointer (&self);
+}
+
+/* The spans of the tree as it is now, in document order, into d->spans,
+ * and a Cover of each into d->cover, sorted by id. */
+static void
+cover_tree (StateDecoder *d)
+{
+  CairnText *self = d->self;
+  guint32 n = 0;
+  Cover *cv;
+
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    n += l->h.n;
+  g_clear_pointer (&d->spans, g_free);
+  g_clear_pointer (&d->cover, g_array_unref);
+  d->spans = g_new (CtSpan, MAX (n, 1));
+  d->nspans = n;
+  d->cover = g_array_sized_new (FALSE, FALSE, sizeof (Cover), n);
+  g_array_set_size (d->cover, n);
+  cv = (Cover *) d->cover->data;
+  n = 0;
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    {
+      memcpy (d->spans + n, l->s, l->h.n * sizeof (CtSpan));
+      for (guint i = 0; i < l->h.n; i++, n++)
+        {
+          const CtSpan *s = &l->s[i];
+          cv[n] = (Cover) { s->client, s->seq, s->len, n | (s->deleted ? COVER_DELETED : 0) };
+        }
+    }
+  sort_cover (cv, n);
+}
+
+/* d->cover cut to the ids that existed when the state was decoded
+ * (d->next), which the deletions read from the state must tile. Still
+ * sorted: cutting only shortens or drops entries. */
+static GArray *
+clipped_cover (StateDecoder *d)
+{
+  const Cover *cv = (const Cover *) d->cover->data;
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Cover), d->cover->len);
+  Cover *o;
+  guint k = 0;
+
+  g_array_set_size (out, d->cover->len);
+  o = (Cover *) out->data;
+  for (guint i = 0; i < d->cover->len; i++)
+    {
+      guint32 end = cv[i].client < d->nc ? d->next[cv[i].client] : 0;
+
+      if (cv[i].seq >= end)
+        continue;
+      o[k] = cv[i];
+      o[k].len = MIN (cv[i].len, end - cv[i].seq);
+      k++;
+    }
+  g_array_set_size (out, k);
+  return out;
+}
+
+/* The deleted text a decoded state left for later into the arena, after
+ * the same checks as the visible text: it is valid UTF-8 and holds exactly
+ * the code points of the tombstones that wait for it. Those are still in
+ * document order, split or merged only among themselves, so their places
+ * (code points of the deleted text) follow each other. */
+static gboolean
+load_dead_text (CairnText *self,
+                Reader    *r)
+{
+  CtLazyHistory *lazy = self->lazy_history;
+  const guint8 *data = r->start + lazy->dead_at;
+  g_autofree guint8 *buf = NULL;
+  g_autoptr(GArray) runs = NULL;
+  const guint8 *p, *end;
+  gsize bad = 0;
+  guint32 base, at = 0;
+
+  if (lazy->dead_points == 0 && lazy->dead_raw == 0)
+    return TRUE;
+  buf = g_malloc (MAX (lazy->dead_raw, 1));
+  if (lazy->dead_kind == 0)
+    memcpy (buf, data, lazy->dead_raw);
+  else
+    {
+      ZSTD_DCtx *dctx = thread_dctx ();
+      gsize got;
+
+      /* For the next frame only. */
+      ZSTD_DCtx_refPrefix (dctx, self->content, lazy->prefix_len);
+      got = ZSTD_decompressDCtx (dctx, buf, lazy->dead_raw, data, lazy->dead_stored);
+      ZSTD_DCtx_reset (dctx, ZSTD_reset_session_and_parameters);
+      if (ZSTD_isError (got) || got != lazy->dead_raw)
+        return rd_fail (r, "the deleted text does not decompress (%s)",
+                        ZSTD_isError (got) ? ZSTD_getErrorName (got) : "wrong size");
+    }
+  end = buf + lazy->dead_raw;
+  if (!validate_utf8 (buf, lazy->dead_raw, &bad, &runs))
+    return rd_fail (r, "the deleted text is not valid UTF-8 (at its byte %" G_GSIZE_FORMAT ")", bad);
+  if (skip_code_points (buf, end, lazy->dead_points) != end)
+    return rd_fail (r, "the deleted text does not hold the tombstones' %u code points", lazy->dead_points);
+
+  base = (guint32) self->content_len;
+  if ((guint64) base + lazy->dead_raw >= G_MAXUINT32)
+    return rd_fail (r, "the text is too long");
+  _cairn_text_content_append (self, (const char *) buf, lazy->dead_raw);
+  p = buf;
+  for (CtLeaf *l = self->first; l != NULL; l = l->next)
+    for (guint i = 0; i < l->h.n; i++)
+      {
+        CtSpan *s = &l->s[i];
+        const guint8 *q;
+
+        if (!(s->deleted & CT_LAZY_TEXT))
+          continue;
+        /* Only the decoder and the tree's splits and merges make these. */
+        g_assert (s->off == at);
+        q = skip_code_points (p, end, s->len);
+        g_assert (q != NULL);
+        s->off = base + (guint32) (p - buf);
+        s->bytes = (guint32) (q - p);
+        s->deleted &= ~CT_LAZY_TEXT;
+        at += s->len;
+        p = q;
+      }
+  g_assert (at == lazy->dead_points);
+  lazy->dead_points = lazy->dead_raw = 0;
+  return TRUE;
+}
+
+/* Reads the deletions and order a decoded state left for later, with the
+ * checks decoding would have made, and joins what was deleted and applied
+ * since (kept meanwhile in the clients' dels and the order) to them; then
+ * checks the whole history against the tree as it is now. On failure the
+ * document keeps what it had (its text, what was applied since decoding),
+ * and every later call fails the same way: the encoders, ops_since() and
+ * get_text_at() never work from a history that did not check out. */
+gboolean
+_cairn_text_load_history (CairnText  *self,
+                          GError    **error)
+{
+  CtLazyHistory *lazy = self->lazy_history;
+  g_autoptr(GError) local = NULL;
+  g_autofree GArray **since = NULL;
+  g_autoptr(GArray) since_order = NULL;
+  guint n_since = self->clients->len;
+  GArray *full;
+  g_auto(StateDecoder) d = { 0 };
+  const guint8 *data;
+  gsize size;
+  Reader r;
+  gboolean ok;
+
+  if (lazy == NULL)
+    return TRUE;
+  if (lazy->error != NULL)
+    {
+      g_set_error_literal (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED, lazy->error);
+      return FALSE;
+    }
+
+  data = g_bytes_get_data (lazy->state, &size);
+  r = (Reader) { data, data + lazy->at, data + lazy->at + lazy->len, "text state", &local, FALSE };
+  d.r = &r;
+  d.self = self;
+  d.nc = lazy->nc;
+  d.next = g_memdup2 (lazy->next, MAX (lazy->nc, 1) * sizeof (guint32));
+  d.last_end = g_new0 (guint32, MAX (lazy->nc, 1));
+  d.version = 2;
+
+  /* What came since decoding aside; the state's own parts read into
+   * fresh arrays. */
+  since = g_new (GArray *, MAX (n_since, 1));
+  for (guint c = 0; c < n_since; c++)
+    {
+      CtClient *cl = ct_client_at (self, c);
+      since[c] = cl->dels;
+      cl->dels = g_array_new (FALSE, FALSE, sizeof (CtDel));
+    }
+  since_order = self->order;
+  self->order = g_array_new (FALSE, FALSE, sizeof (CtOrder));
+
+  ok = load_dead_text (self, &r);
+  cover_tree (&d);
+  full = d.cover;
+  d.cover = clipped_cover (&d);
+  ok = ok && read_deletions (&d) && read_order (&d);
+  g_array_unref (d.cover);
+  d.cover = full;
+  if (ok && r.p != r.end)
+    ok = rd_fail (&r, "%" G_GSIZE_FORMAT " unexpected bytes after the order", rd_left (&r));
+  if (ok)
+    {
+      for (guint c = 0; c < n_since; c++)
+        {
+          GArray *dels = since[c];
+          for (guint i = 0; i < dels->len; i++)
+            {
+              const CtDel *x = &g_array_index (dels, CtDel, i);
+              _cairn_text_dellog_push (ct_client_at (self, c), x->seq, x->len, x->tclient, x->tseq, x->rev);
+            }
+        }
+      for (guint i = 0; i < since_order->len; i++)
+        {
+          const CtOrder *o = &g_array_index (since_order, CtOrder, i);
+          _cairn_text_order_push (self, o->client, o->len);
+        }
+      ok = check_history (&d);
+    }
+
+  if (!ok)
+    {
+      for (guint c = 0; c < n_since; c++)
+        {
+          CtClient *cl = ct_client_at (self, c);
+          g_array_unref (cl->dels);
+          cl->dels = since[c];
+        }
+      g_array_unref (self->order);
+      self->order = g_steal_pointer (&since_order);
+      lazy->error = g_strdup (local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint c = 0; c < n_since; c++)
+    g_array_unref (since[c]);
+  g_clear_pointer (&self->lazy_history, _cairn_text_lazy_history_free);
+  return TRUE;
+}
+
+gboolean
+cairn_text_check_history (CairnText  *self,
+                          GError    **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return _cairn_text_load_history (self, error);
 }
 
 CairnText *
@@ -1064,9 +1475,9 @@ cairn_text_decode_state (GBytes      *state,
     {
       if (!_cairn_text_reader_start (&r, state, "text state", TAG_STATE, "text state", error))
         return NULL;
-      return decode_state (&r, 1, me);
+      return decode_state (&r, state, 1, me);
     }
   if (!_cairn_text_reader_start (&r, state, "text state", TAG_STATE2, "text state", error))
     return NULL;
-  return decode_state (&r, 2, me);
+  return decode_state (&r, state, 2, me);
 }

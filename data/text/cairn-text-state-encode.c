@@ -85,6 +85,7 @@ static void
 collect_spans (CairnText  *self,
                GArray     *spans,
                GString    *content,
+               GString    *dead,
                guint       mode)
 {
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
@@ -100,7 +101,7 @@ collect_spans (CairnText  *self,
         if ((mode == STATE_COMPACT && s->deleted) ||
             (mode == STATE_FULL && (s->deleted & CT_UNKNOWN_TEXT)))
           continue;
-        ct_span_text (self, s, 0, s->len, content);
+        ct_span_text (self, s, 0, s->len, dead != NULL && s->deleted ? dead : content);
       }
 }
 
@@ -304,6 +305,35 @@ write_order (GByteArray *b,
     }
 }
 
+static void write_content (GByteArray *b, const GString *content, const GString *prefix);
+
+/* The deleted text (full form: compressed with the visible text as its
+ * prefix, which finds what was typed twice), the deletions and the order,
+ * behind their size and checksum (STATE_FLAG_LAZY), so that a decoder can
+ * check them at once and read them when needed. */
+static void
+write_history (GByteArray    *b,
+               CairnText     *self,
+               const GString *content,
+               const GString *dead)
+{
+  GByteArray *h = g_byte_array_sized_new (64);
+  guint64 sum;
+  guint8 le[8];
+
+  if (dead != NULL)
+    write_content (h, dead, content);
+  write_deletions (h, self);
+  write_order (h, self);
+  sum = _cairn_text_checksum (h->data, h->len);
+  for (guint i = 0; i < 8; i++)
+    le[i] = (guint8) (sum >> (8 * i));
+  wr_varint (b, h->len);
+  g_byte_array_append (b, le, 8);
+  g_byte_array_append (b, h->data, h->len);
+  g_byte_array_unref (h);
+}
+
 static void
 write_held_ops (GByteArray *b,
                 CairnText  *self)
@@ -329,7 +359,8 @@ write_held_ops (GByteArray *b,
  * STATE_MAX_RATIO times: a decoder refuses such a claim as a memory bomb. */
 static void
 write_content (GByteArray    *b,
-               const GString *content)
+               const GString *content,
+               const GString *prefix)
 {
   if (content->len >= STATE_COMPRESS_MIN)
     {
@@ -341,6 +372,8 @@ write_content (GByteArray    *b,
       /* With the frame's checksum: damaged text is refused, not shown. */
       ZSTD_CCtx_setParameter (cctx, ZSTD_c_compressionLevel, STATE_ZSTD_LEVEL);
       ZSTD_CCtx_setParameter (cctx, ZSTD_c_checksumFlag, 1);
+      if (prefix != NULL && prefix->len > 0)
+        ZSTD_CCtx_refPrefix (cctx, prefix->str, prefix->len);
       n = ZSTD_compress2 (cctx, frame, bound, content->str, content->len);
       ZSTD_freeCCtx (cctx);
 
@@ -386,18 +419,26 @@ encode_state (CairnText *self,
   g_autoptr(GArray) spans = NULL;
   g_autoptr(GArray) starts = NULL;
   g_autoptr(GString) content = NULL;
+  g_autoptr(GString) dead = NULL;
   GByteArray *b;
   guint8 tag = mode == STATE_V1 ? TAG_STATE : TAG_STATE2;
 
+  /* A decoded state's deletions and order are read now, and a damaged
+   * one is never written on. */
+  if (!_cairn_text_load_history (self, NULL))
+    return NULL;
+
   spans = g_array_new (FALSE, FALSE, sizeof (CtSpan));
   content = g_string_new (NULL);
-  collect_spans (self, spans, content, mode);
+  if (mode == STATE_FULL)
+    dead = g_string_new (NULL);
+  collect_spans (self, spans, content, dead, mode);
   starts = sorted_starts (spans);
 
   b = g_byte_array_sized_new (content->len + 8 * spans->len + 64);
   g_byte_array_append (b, &tag, 1);
   if (mode != STATE_V1)
-    wr_varint (b, mode == STATE_COMPACT ? STATE_FLAG_COMPACT : 0);
+    wr_varint (b, (mode == STATE_COMPACT ? STATE_FLAG_COMPACT : 0) | STATE_FLAG_LAZY);
   write_clients (b, self);
   write_spans (b, spans, starts, self->clients->len);
   if (mode == STATE_FULL)
@@ -408,9 +449,14 @@ encode_state (CairnText *self,
       g_byte_array_append (b, (const guint8 *) content->str, content->len);
     }
   else
-    write_content (b, content);
-  write_deletions (b, self);
-  write_order (b, self);
+    write_content (b, content, NULL);
+  if (mode == STATE_V1)
+    {
+      write_deletions (b, self);
+      write_order (b, self);
+    }
+  else
+    write_history (b, self, content, dead);
   write_held_ops (b, self);
   return g_byte_array_free_to_bytes (b);
 }

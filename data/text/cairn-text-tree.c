@@ -219,7 +219,7 @@ spans_mergeable_but_deleted (const CtSpan *a,
   return a->client == b->client && a->seq + a->len == b->seq &&
          b->ol.client == a->client && b->ol.seq == a->seq + a->len - 1 &&
          ct_id_eq (a->or_, b->or_) && a->off + a->bytes == b->off &&
-         (a->deleted & CT_UNKNOWN_TEXT) == (b->deleted & CT_UNKNOWN_TEXT);
+         (a->deleted & CT_NO_TEXT) == (b->deleted & CT_NO_TEXT);
 }
 
 static inline gboolean
@@ -289,6 +289,8 @@ _cairn_text_mark_deleted (CairnText *self,
                           guint32    take)
 {
   CtSpan *s = &leaf->s[slot];
+
+  self->arena_is_text = FALSE;
 
   /* Backspacing (the tail of a span before its deleted continuation) and
    * deleting forwards (the head of a span after its deleted predecessor)

@@ -140,6 +140,9 @@ cairn_text_invert (CairnText          *self,
 
   if (!cairn_text_check_editable (self, error))
     return FALSE;
+  /* Deleted text typed again is read from the arena. */
+  if (!_cairn_text_load_history (self, error))
+    return FALSE;
 
   /* What the batch typed and deleted again (typing, then backspace) is
    * nothing: found by the ids as the batch names them. */

@@ -38,6 +38,7 @@ cairn_text_free (CairnText *self)
     _cairn_text_node_free (self->root);
   g_ptr_array_unref (self->clients);
   g_array_unref (self->order);
+  _cairn_text_lazy_history_free (self->lazy_history);
   cairn_text_ops_free (self->pending);
   g_free (self->content);
   g_free (self);
@@ -57,6 +58,15 @@ cairn_text_get_text (CairnText *self,
   GString *s;
 
   g_return_val_if_fail (self != NULL, NULL);
+  if (self->arena_is_text)
+    {
+      char *copy = g_malloc (self->content_len + 1);
+      memcpy (copy, self->content, self->content_len);
+      copy[self->content_len] = '\0';
+      if (out_bytes != NULL)
+        *out_bytes = self->content_len;
+      return copy;
+    }
   s = g_string_sized_new (self->root->vis + 1);
   for (CtLeaf *l = self->first; l != NULL; l = l->next)
     for (guint i = 0; i < l->h.n; i++)

@@ -108,13 +108,16 @@ char         *cairn_text_get_text_at     (CairnText           *self,
                                           const CairnTextVersion *version,
                                           GError             **error);
 /* Every applied operation not in @since (NULL: all of them), in an order in
- * which they can be applied. */
+ * which they can be applied. NULL when the document was decoded from a
+ * state whose history turns out damaged (cairn_text_check_history()). */
 CairnTextOps *cairn_text_ops_since       (CairnText           *self,
                                           const CairnTextVersion *since);
 
 /* Whole state with full history (and held operations), compact binary:
  * every deleted character's text is kept, for the text at any version,
- * ops_since() and undo. This is what a note's stored state holds. */
+ * ops_since() and undo. This is what a note's stored state holds. This
+ * and the compact form are NULL when the document was decoded from a
+ * state whose history turns out damaged (cairn_text_check_history()). */
 GBytes       *cairn_text_encode_state    (CairnText           *self);
 /* The same state without the text of deleted characters (their ids,
  * places and deletions stay, so later remote operations that name them
@@ -124,9 +127,21 @@ GBytes       *cairn_text_encode_state    (CairnText           *self);
 GBytes       *cairn_text_encode_state_compact (CairnText      *self);
 /* Decodes either form, and the older format (tag 0xC2) that states stored
  * before the compact format were written in. Validates everything it
- * reads. @client_id is the replica that will edit the decoded document. */
+ * reads. @client_id is the replica that will edit the decoded document.
+ * Keeps a reference to @state until its history is read (see
+ * cairn_text_check_history()): its bytes must stay valid that long (no
+ * g_bytes_new_static() over memory freed before the document). */
 CairnText    *cairn_text_decode_state    (GBytes              *state,
                                           const char          *client_id,
+                                          GError             **error);
+/* A state's deletion log and the order its operations were applied in are
+ * checked against a checksum when it is decoded and read only when first
+ * needed: by get_text_at(), ops_since() and the encoders, or by this call.
+ * FALSE, with CAIRN_TEXT_ERROR_MALFORMED, when they do not read or do not
+ * agree with the rest (a state made wrong, not one damaged by chance);
+ * those calls then fail too, while the text, merging and editing go on.
+ * TRUE at once for a document whose history is read. */
+gboolean      cairn_text_check_history   (CairnText           *self,
                                           GError             **error);
 /* FALSE when the text of some deleted characters is unknown: the document
  * comes from a compact state (or from a full state of one). That text then

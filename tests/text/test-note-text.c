@@ -9,6 +9,9 @@
 #include "cairn-note-buffer.h"
 #include "cairn-pool.h"
 #include "cairn-note.h"
+#include "cairn-text-codec-private.h"   /* _cairn_text_checksum, a state's lazy part */
+
+#include <sqlite3.h>
 
 /* Types @text at @pos as the device would: its replica, then one event. */
 static void
@@ -601,6 +604,134 @@ test_oversized_event_refused (void)
   g_assert_cmpstr (after, ==, before);
 }
 
+
+/* A note state whose history decoding leaves for later (docs/text-crdt.md,
+ * "Decoding lazily") and which turns out not to read, behind a right
+ * checksum (a faulty encoder, not a disk): the note still loads, shows
+ * its text and takes edits, which are appended; the commit that would
+ * fold them into the state fails as a damaged note state (CORRUPT, the
+ * note named) and changes nothing: the stored state stays as it was and
+ * the edit is not committed. */
+static void
+test_damaged_history (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Forged", &error);
+  g_autofree char *path = g_build_filename (ts->dir, "workspace.db", NULL);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GBytes) forged = NULL;
+  g_autofree char *body = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean failed = FALSE;
+  guint pending;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 30; i++)
+    g_string_append (expected, "Words typed, and some of them deleted again.\n");
+  type_into (ts->store, id, 0, expected->str);
+  {
+    g_autoptr(CairnText) t = cairn_store_load_note_text (ts->store, id, &error);
+    g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+    g_assert_true (cairn_text_delete (t, 5, 6, ops, &error));
+    g_assert_true (cairn_store_edit_note (ts->store, id, ops, &error));
+    g_string_erase (expected, 5, 6);
+  }
+  /* Typing until the ops are folded into a state. */
+  for (int i = 0; test_query_int (ts->store, "SELECT count(*) FROM note_bodies") == 0; i++)
+    {
+      g_assert_cmpint (i, <, 2000);
+      type_into (ts->store, id, expected->len, "+");
+      g_string_append (expected, "+");
+    }
+
+  /* The state, with one byte of its history changed so that the history
+   * no longer reads, and the checksum made right. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT crdt FROM note_bodies", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  good = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  sqlite3_finalize (stmt);
+  {
+    g_autoptr(CairnText) t = cairn_text_decode_state (good, "0123456789abcdef0123456789abcdef", &error);
+    gsize n, region_at, at;
+    const guint8 *d = g_bytes_get_data (good, &n);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (t->lazy_history);
+    region_at = t->lazy_history->region_at;
+    for (at = t->lazy_history->at; at < t->lazy_history->at + t->lazy_history->len && forged == NULL; at++)
+      {
+        g_autofree guint8 *copy = g_memdup2 (d, n);
+        g_autoptr(GBytes) candidate = NULL;
+        g_autoptr(CairnText) back = NULL;
+        guint64 sum;
+
+        copy[at] ^= 0x40;
+        sum = _cairn_text_checksum (copy + region_at, t->lazy_history->at + t->lazy_history->len - region_at);
+        for (guint i = 0; i < 8; i++)
+          copy[region_at - 8 + i] = (guint8) (sum >> (8 * i));
+        candidate = g_bytes_new (copy, n);
+        back = cairn_text_decode_state (candidate, "0123456789abcdef0123456789abcdef", NULL);
+        if (back != NULL && !cairn_text_check_history (back, NULL))
+          forged = g_bytes_ref (candidate);
+      }
+    g_assert_nonnull (forged);
+  }
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE note_bodies SET crdt = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, g_bytes_get_data (forged, NULL), g_bytes_get_size (forged), SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+
+  /* The store reads the note again (another connection committed): the
+   * text is there and edits are taken, appended. */
+  type_into (ts->store, id, 0, "#");
+  g_string_prepend (expected, "#");
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+
+  /* Until the commit that folds them: refused, nothing written. */
+  for (int i = 0; i < 2000 && !failed; i++)
+    {
+      g_autoptr(CairnText) t = cairn_store_load_note_text (ts->store, id, &error);
+      g_autoptr(CairnTextOps) ops = cairn_text_ops_new ();
+
+      g_assert_no_error (error);
+      g_assert_true (cairn_text_insert (t, 0, "+", -1, ops, &error));
+      pending = cairn_store_get_pending_count (ts->store);
+      if (!cairn_store_edit_note (ts->store, id, ops, &error))
+        {
+          g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_CORRUPT);
+          g_assert_nonnull (strstr (error->message, id));
+          g_assert_nonnull (strstr (error->message, "history"));
+          g_assert_cmpuint (cairn_store_get_pending_count (ts->store), ==, pending);
+          g_clear_error (&error);
+          failed = TRUE;
+        }
+      else
+        g_string_prepend (expected, "+");
+    }
+  g_assert_true (failed);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT crdt FROM note_bodies", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  {
+    g_autoptr(GBytes) now = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+    g_assert_true (g_bytes_equal (now, forged));
+  }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_free (body);
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, expected->str);
+
+  /* The log has every edit: a rebuild makes the note whole again. */
+  g_assert_true (cairn_store_rebuild (ts->store, &error));
+  g_assert_no_error (error);
+  type_into (ts->store, id, 0, "ok ");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -617,5 +748,6 @@ main (int    argc,
   g_test_add_func ("/note-text/buffer-for-todo", test_buffer_for_todo);
   g_test_add_func ("/note-text/large-paste", test_large_paste);
   g_test_add_func ("/note-text/oversized-event-refused", test_oversized_event_refused);
+  g_test_add_func ("/note-text/damaged-history", test_damaged_history);
   return g_test_run ();
 }

@@ -1511,7 +1511,9 @@ test_corrupt_state_forms (void)
     const guint8 *data = g_bytes_get_data (full, &n);
     g_autofree guint8 *copy = g_memdup2 (data, n);
     g_autoptr(GBytes) newer = NULL;
-    copy[1] = 0x02;
+    /* Bit 1 is the lazy history's; bit 2 is no flag yet. */
+    g_assert_cmpuint (copy[1], ==, 0x02);
+    copy[1] = 0x06;
     newer = g_bytes_new (copy, n);
     g_assert_null (cairn_text_decode_state (newer, "00000000000000000000000000000001", &error));
     g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
@@ -1587,6 +1589,189 @@ test_compact_state (void)
   }
 }
 
+
+/* @state with byte @pos xor-ed with @x and, when @fix, the checksum of
+ * the part decoding leaves for later made right again: what a faulty or
+ * hostile encoder could write, which the checksum cannot tell. */
+static GBytes *
+forge_state (GBytes *state,
+             gsize   region_at,
+             gsize   pos,
+             guint8  x,
+             gboolean fix)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (state, &n);
+  guint8 *copy = g_memdup2 (d, n);
+
+  copy[pos] ^= x;
+  if (fix)
+    {
+      guint64 sum = _cairn_text_checksum (copy + region_at, n - region_at - 1);
+      for (guint i = 0; i < 8; i++)
+        copy[region_at - 8 + i] = (guint8) (sum >> (8 * i));
+    }
+  return g_bytes_new_take (copy, n);
+}
+
+/* Decoding checks the deleted text, the deletions and the order by a
+ * checksum and reads them on first use. A random change there is refused
+ * at decode; one with a right checksum decodes to the right text, and
+ * then either reads as a history that checks out or makes everything that
+ * needs the history fail (MALFORMED, or NULL) every time, while the text,
+ * editing and merging go on. */
+static void
+test_lazy_history_damaged (void)
+{
+  g_autoptr(CairnText) a = long_doc ();
+  g_autoptr(GBytes) state = cairn_text_encode_state (a);
+  g_autoptr(CairnText) probe = NULL;
+  g_autoptr(CairnTextVersion) version = cairn_text_get_version (a);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed ());
+  g_autofree char *text = text_of (a);
+  g_autofree char *id = client (9);
+  GError *error = NULL;
+  g_autoptr(CairnTextOps) base = cairn_text_ops_since (a, NULL);
+  gsize region_at, end, n = g_bytes_get_size (state);
+  guint refused = 0, usable = 0, at_decode = 0;
+
+  probe = cairn_text_decode_state (state, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (probe->lazy_history);
+  region_at = probe->lazy_history->region_at;
+  end = probe->lazy_history->at + probe->lazy_history->len;
+  /* The held operations' size (0) is the last byte. */
+  g_assert_cmpuint (end, ==, n - 1);
+  g_assert_cmpuint (probe->lazy_history->dead_raw, >, 0);
+
+  for (gsize pos = region_at; pos < end; pos++)
+    {
+      guint8 x = 1 << g_rand_int_range (rand, 0, 8);
+      g_autoptr(GBytes) damaged = forge_state (state, region_at, pos, x, FALSE);
+      g_autoptr(GBytes) forged = forge_state (state, region_at, pos, x, TRUE);
+      g_autoptr(CairnText) t = NULL;
+      g_autoptr(CairnText) other = replica (3);
+      g_autoptr(CairnTextOps) later = cairn_text_ops_new ();
+      g_autoptr(CairnTextOps) mine = cairn_text_ops_new ();
+      g_autofree char *shown = NULL;
+
+      g_assert_null (cairn_text_decode_state (damaged, id, &error));
+      g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+      g_assert_nonnull (strstr (error->message, "checksum"));
+      g_clear_error (&error);
+
+      /* The sizes of the deleted text are read (and bounded) at decode. */
+      t = cairn_text_decode_state (forged, id, &error);
+      if (t == NULL)
+        {
+          g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+          g_clear_error (&error);
+          at_decode++;
+          continue;
+        }
+      shown = text_of (t);
+      g_assert_cmpstr (shown, ==, text);
+
+      /* Edits and merges before the history is read. */
+      deliver (other, base);
+      g_assert_true (cairn_text_insert (other, 3, "xy", -1, later, NULL));
+      deliver (t, later);
+      g_assert_true (cairn_text_insert (t, 0, "Q", -1, mine, NULL));
+      g_assert_true (cairn_text_delete (t, 5, 2, mine, NULL));
+
+      if (cairn_text_check_history (t, &error))
+        {
+          g_autoptr(CairnTextOps) all = cairn_text_ops_since (t, NULL);
+          g_autoptr(CairnText) again = replica (4);
+          g_autofree char *s1 = NULL;
+          g_autofree char *s2 = NULL;
+          g_autoptr(GBytes) re = cairn_text_encode_state (t);
+
+          g_assert_no_error (error);
+          g_assert_nonnull (re);
+          deliver (again, all);
+          s1 = text_of (again);
+          s2 = text_of (t);
+          g_assert_cmpstr (s1, ==, s2);
+          usable++;
+        }
+      else
+        {
+          g_autoptr(CairnTextOps) inv = cairn_text_ops_new ();
+          g_autofree char *msg = g_strdup (error->message);
+          g_autofree char *s = NULL;
+
+          g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+          g_clear_error (&error);
+          g_assert_null (cairn_text_encode_state (t));
+          g_assert_null (cairn_text_encode_state_compact (t));
+          g_assert_null (cairn_text_ops_since (t, NULL));
+          g_assert_null (cairn_text_get_text_at (t, version, &error));
+          g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+          g_clear_error (&error);
+          g_assert_false (cairn_text_invert (t, mine, NULL, inv, &error));
+          g_assert_error (error, CAIRN_TEXT_ERROR, CAIRN_TEXT_ERROR_MALFORMED);
+          g_clear_error (&error);
+          /* The same answer every time, and the text still edits. */
+          g_assert_false (cairn_text_check_history (t, &error));
+          g_assert_cmpstr (error->message, ==, msg);
+          g_clear_error (&error);
+          g_assert_true (cairn_text_insert (t, 1, "R", -1, NULL, NULL));
+          s = text_of (t);
+          g_assert_true (g_str_has_prefix (s, "QR"));
+          refused++;
+        }
+    }
+  /* Many changes make no history (the test would prove nothing else). */
+  g_assert_cmpuint (refused, >, (end - region_at) / 3);
+  g_test_message ("%u forged states refused at decode, %u on first use, %u usable",
+                  at_decode, refused, usable);
+}
+
+/* What is deleted and applied between decoding and reading the history
+ * is joined to it exactly: the same edits on a replica whose history was
+ * read at once give the same state, byte for byte. */
+static void
+test_lazy_history_joined (void)
+{
+  g_autoptr(CairnText) a = long_doc ();
+  g_autoptr(GBytes) state = cairn_text_encode_state (a);
+  g_autofree char *id = client (1);
+  g_autoptr(CairnText) lazy = cairn_text_decode_state (state, id, NULL);
+  g_autoptr(CairnText) eager = cairn_text_decode_state (state, id, NULL);
+  g_autoptr(CairnText) b = replica (2);
+  g_autoptr(CairnTextOps) from_b = cairn_text_ops_new ();
+  g_autoptr(CairnTextOps) base = cairn_text_ops_since (a, NULL);
+  g_autoptr(GBytes) s1 = NULL;
+  g_autoptr(GBytes) s2 = NULL;
+  g_autoptr(GBytes) o1 = NULL;
+  g_autoptr(GBytes) o2 = NULL;
+
+  g_assert_true (cairn_text_check_history (eager, NULL));
+  g_assert_null (eager->lazy_history);
+  g_assert_nonnull (lazy->lazy_history);
+  deliver (b, base);
+  g_assert_true (cairn_text_delete (b, 4, 3, from_b, NULL));
+  g_assert_true (cairn_text_insert (b, 2, "b!", -1, from_b, NULL));
+  for (guint k = 0; k < 2; k++)
+    {
+      CairnText *t = k == 0 ? lazy : eager;
+      /* Continues the document's own last deletion and typing. */
+      g_assert_true (cairn_text_delete (t, 0, 1, NULL, NULL));
+      g_assert_true (cairn_text_delete (t, 0, 1, NULL, NULL));
+      g_assert_true (cairn_text_insert (t, 5, "typed", -1, NULL, NULL));
+      deliver (t, from_b);
+    }
+  g_assert_nonnull (lazy->lazy_history);
+  s1 = cairn_text_encode_state (lazy);
+  s2 = cairn_text_encode_state (eager);
+  g_assert_null (lazy->lazy_history);
+  g_assert_true (g_bytes_equal (s1, s2));
+  o1 = ops_of (lazy);
+  o2 = ops_of (eager);
+  g_assert_true (g_bytes_equal (o1, o2));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1612,6 +1797,8 @@ main (int    argc,
   g_test_add_func ("/text/state-old-format", test_state_old_format);
   g_test_add_func ("/text/corrupt-state-forms", test_corrupt_state_forms);
   g_test_add_func ("/text/compact-state", test_compact_state);
+  g_test_add_func ("/text/lazy-history-damaged", test_lazy_history_damaged);
+  g_test_add_func ("/text/lazy-history-joined", test_lazy_history_joined);
   g_test_add_func ("/text/corrupt-ops", test_corrupt_ops_refused);
   g_test_add_func ("/text/empty-encodings", test_empty_encodings);
   g_test_add_func ("/text/inconsistent-states", test_inconsistent_states);
