@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cairn-store-hash.h"
+#include "cairn-store-hash-private.h"
 #include "cairn-store-private.h"
 
 /* The bytes hashed: for each table of the canonical dump, 'T' name NUL,
@@ -27,17 +28,28 @@ add_u64 (GByteArray *row,
 }
 
 static gboolean
-hash_table (CairnStore            *self,
+db_fail (sqlite3     *db,
+         GError     **error,
+         const char  *what)
+{
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED, "%s: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* Any connection: the store's own (its cairn_note_body() decodes stale
+ * texts), or a reader's (_cairn_state_hash_register_written()). */
+static gboolean
+hash_table (sqlite3               *db,
             GChecksum             *sum,
             const CairnStateTable *table,
             GError               **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, table->sql, error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GByteArray) row = g_byte_array_sized_new (512);
   int rc;
 
-  if (stmt == NULL)
-    return FALSE;
+  if (sqlite3_prepare_v2 (db, table->sql, -1, &stmt, NULL) != SQLITE_OK)
+    return db_fail (db, error, "Cannot read the state");
   g_checksum_update (sum, (const guchar *) "T", 1);
   g_checksum_update (sum, (const guchar *) table->name, strlen (table->name) + 1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -69,26 +81,31 @@ hash_table (CairnStore            *self,
           }
       g_checksum_update (sum, row->data, row->len);
     }
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the state");
-      return FALSE;
-    }
+    return db_fail (db, error, "Cannot read the state");
   return TRUE;
 }
 
-static gboolean
-has_parked (CairnStore *self)
+/* 1 when there are parked events, 0 when not, -1 on error. */
+static int
+has_parked (sqlite3  *db,
+            GError  **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM parked", NULL);
-  gboolean any;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
 
-  if (stmt == NULL)
-    return FALSE;
-  any = sqlite3_step (stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
-  return any;
+  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM parked LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_fail (db, error, "Cannot read the waiting events");
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      db_fail (db, error, "Cannot read the waiting events");
+      return -1;
+    }
+  return rc == SQLITE_ROW;
 }
 
 const char *
@@ -114,22 +131,34 @@ cairn_state_hash_format (void)
   return format;
 }
 
+/* Hashes the state tables as db reads them (the caller's transaction, if
+ * any); out->hash only. */
+gboolean
+_cairn_state_hash_db (sqlite3         *db,
+                      CairnStateHash  *out,
+                      GError         **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  int parked;
+
+  g_checksum_update (sum, (const guchar *) cairn_state_hash_format (), -1);
+  for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
+    if (!hash_table (db, sum, &_cairn_store_state_tables[i], error))
+      return FALSE;
+  parked = has_parked (db, error);
+  if (parked < 0 || (parked > 0 && !hash_table (db, sum, &_cairn_store_state_waiting, error)))
+    return FALSE;
+  memcpy (out->hash, g_checksum_get_string (sum), CAIRN_STATE_HASH_LENGTH);
+  out->hash[CAIRN_STATE_HASH_LENGTH] = '\0';
+  return TRUE;
+}
+
 static gboolean
 hash_state (CairnStore     *self,
             CairnStateHash *out,
             GError        **error)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  g_checksum_update (sum, (const guchar *) cairn_state_hash_format (), -1);
-  for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
-    if (!hash_table (self, sum, &_cairn_store_state_tables[i], error))
-      return FALSE;
-  if (has_parked (self) && !hash_table (self, sum, &_cairn_store_state_waiting, error))
-    return FALSE;
-  memcpy (out->hash, g_checksum_get_string (sum), CAIRN_STATE_HASH_LENGTH);
-  out->hash[CAIRN_STATE_HASH_LENGTH] = '\0';
-  return TRUE;
+  return _cairn_state_hash_db (self->db, out, error);
 }
 
 gboolean

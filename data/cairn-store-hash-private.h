@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cairn-store-hash-private.h: the state hash on any connection to a
+ * Cairn file (the store's own, a reader thread's, a snapshot's image),
+ * for cairn-store-hash*.c and cairn-store-snapshot.c. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "cairn-store-hash.h"
+
+G_BEGIN_DECLS
+
+/* Hashes the state tables as db reads them (in the caller's read
+ * transaction, if any): sets out->hash only. db needs cairn_note_body()
+ * and cairn_todo_notes(): the store's, or those of
+ * _cairn_written_texts_new(). */
+gboolean _cairn_state_hash_db (sqlite3         *db,
+                               CairnStateHash  *out,
+                               GError         **error);
+
+/* cairn_note_body() and cairn_todo_notes() for a connection that is not
+ * a store's: they give the text written in the file (notes.body,
+ * todo_notes.notes) when it is of the state's version, and fail when it
+ * is not (the writer had not written it yet; then
+ * _cairn_written_texts_found_stale() is TRUE). No CRDT is decoded. Free
+ * it (it finalizes its statements) before closing db. */
+typedef struct _CairnWrittenTexts CairnWrittenTexts;
+
+CairnWrittenTexts *_cairn_written_texts_new         (sqlite3            *db,
+                                                     GError            **error);
+gboolean           _cairn_written_texts_found_stale (CairnWrittenTexts  *texts);
+void               _cairn_written_texts_free        (CairnWrittenTexts  *texts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWrittenTexts, _cairn_written_texts_free)
+
+G_END_DECLS
