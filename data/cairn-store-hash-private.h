@@ -32,4 +32,10 @@ gboolean           _cairn_written_texts_found_stale (CairnWrittenTexts  *texts);
 void               _cairn_written_texts_free        (CairnWrittenTexts  *texts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnWrittenTexts, _cairn_written_texts_free)
 
+/* Tests only: called on the reader's thread once its read snapshot has
+ * begun (the head read), before the hash (cairn-store-hash-reader.c). */
+typedef void (*CairnHashReaderHook) (gpointer user_data);
+void _cairn_store_hash_reader_set_test_hook (CairnHashReaderHook hook,
+                                             gpointer            user_data);
+
 G_END_DECLS

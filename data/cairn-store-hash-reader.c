@@ -185,6 +185,17 @@ busy (GError     **error,
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The state cannot be hashed now: %s", why);
 }
 
+static CairnHashReaderHook test_hook;
+static gpointer            test_hook_data;
+
+void
+_cairn_store_hash_reader_set_test_hook (CairnHashReaderHook hook,
+                                        gpointer            user_data)
+{
+  test_hook = hook;
+  test_hook_data = user_data;
+}
+
 /* In one read transaction: the head, the outbox's size, the hash. */
 static gboolean
 hash_in_snapshot (sqlite3            *db,
@@ -207,6 +218,8 @@ hash_in_snapshot (sqlite3            *db,
       busy (error, "events are waiting to be sent");
       return FALSE;
     }
+  if (test_hook != NULL)
+    test_hook (test_hook_data);
   if (!_cairn_state_hash_db (db, out, error))
     {
       if (_cairn_written_texts_found_stale (texts))
