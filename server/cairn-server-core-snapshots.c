@@ -23,6 +23,12 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "cairn-ids.h"
 #include "cairn-snapshot.h"
@@ -43,6 +49,28 @@ const char _cairn_core_snapshots_sql[] =
   "  UNIQUE (workspace_id, seq));";
 
 /* ---- the maker (any thread) ------------------------------------------- */
+
+void
+cairn_server_snapshot_thread_lower_priority (void)
+{
+#ifdef __linux__
+  /* On Linux both act on one thread when given its id. Not undone: an
+   * unprivileged thread cannot raise its priority again, so only a thread
+   * of its own should call this. */
+  pid_t tid = (pid_t) syscall (SYS_gettid);
+  int nice_now;
+
+  errno = 0;
+  nice_now = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice_now + 10, 19)) != 0)
+    g_debug ("Cannot lower the snapshot maker's CPU priority: %s", g_strerror (errno));
+#ifdef SYS_ioprio_set
+  /* IOPRIO_WHO_PROCESS (1), class best-effort (2) level 7 (the lowest) */
+  if (syscall (SYS_ioprio_set, 1, tid, (2 << 13) | 7) != 0)
+    g_debug ("Cannot lower the snapshot maker's I/O priority: %s", g_strerror (errno));
+#endif
+#endif
+}
 
 static gboolean
 maker_error (sqlite3     *db,
