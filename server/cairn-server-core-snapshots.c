@@ -607,6 +607,62 @@ cairn_server_core_snapshot_due (CairnServerCore  *self,
   return TRUE;
 }
 
+gboolean
+_cairn_core_snapshot_own_state (CairnServerCore  *self,
+                                const char       *workspace_id,
+                                gint64            seq,
+                                const char       *history_id,
+                                CairnStateHash   *out,
+                                gboolean         *out_found,
+                                GError          **error)
+{
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+  g_autoptr(GError) inner = NULL;
+  gint64 snap_seq = 0;
+
+  *out_found = FALSE;
+  memset (out, 0, sizeof *out);
+  if (self->backend != NULL)
+    {
+      blob = self->backend->snapshot_base (self, workspace_id, seq, history_id, &snap_seq, error);
+      if (blob == NULL)
+        return error == NULL || *error == NULL;
+    }
+  else
+    {
+      sqlite3_stmt *st;
+      gboolean row;
+
+      if (!(st = _cairn_core_stmt (self, "SELECT blob FROM snapshots WHERE workspace_id = ? "
+                                         "AND seq <= ? AND history_id = ? ORDER BY seq DESC LIMIT 1",
+                                   error)) ||
+          !_cairn_core_bind (self, st, error, "tit", workspace_id, seq, history_id) ||
+          !_cairn_core_step_row (self, st, &row, error))
+        return FALSE;
+      if (!row)
+        return TRUE;
+      blob = g_bytes_new (sqlite3_column_blob (st, 0), sqlite3_column_bytes (st, 0));
+      sqlite3_reset (st);
+    }
+  /* Our own storage: a damaged one is logged, and the reports go on
+   * being compared between devices. */
+  info = cairn_snapshot_parse (blob, &inner);
+  if (info == NULL)
+    {
+      g_warning ("The stored snapshot of workspace %s below seq %" G_GINT64_FORMAT
+                 " cannot be read: %s", workspace_id, seq, inner->message);
+      return TRUE;
+    }
+  if (info->state_hash[0] == '\0')
+    return TRUE;
+  out->seq = info->seq;
+  g_strlcpy (out->hash, info->state_hash, sizeof out->hash);
+  g_strlcpy (out->format, info->state_format, sizeof out->format);
+  *out_found = TRUE;
+  return TRUE;
+}
+
 GBytes *
 cairn_server_core_snapshot_latest (CairnServerCore  *self,
                                    const CairnAuth  *auth,
