@@ -1058,6 +1058,8 @@ typedef struct
   GThread           *hasher;
   CairnStateHash     image_hash;
   GError            *hash_error;
+  /* CREATE INDEX of the tables the rebuild drops (read before it) */
+  GPtrArray         *indexes;
 } LoadData;
 
 static void
@@ -1066,6 +1068,7 @@ load_data_clear (LoadData *data)
   g_assert (data->hasher == NULL);
   g_clear_pointer (&data->info, cairn_snapshot_info_free);
   g_clear_pointer (&data->image, g_bytes_unref);
+  g_clear_pointer (&data->indexes, g_ptr_array_unref);
   if (data->path != NULL)
     remove_image (data->path);
   g_clear_pointer (&data->path, g_free);
@@ -1168,6 +1171,33 @@ attach_image (CairnStore  *self,
   return check_attached (self, error);
 }
 
+/* The CREATE INDEX statements of the tables the rebuild drops and makes
+ * again (cairn-store-rebuild.c), from the store's own schema. */
+static gboolean
+read_rebuilt_indexes (CairnStore  *self,
+                      LoadData    *data,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self, "SELECT sql FROM main.sqlite_schema WHERE type = 'index' "
+                               "AND sql IS NOT NULL AND tbl_name IN ('lists', 'todos', 'notes') "
+                               "ORDER BY rowid", error);
+  if (stmt == NULL)
+    return FALSE;
+  data->indexes = g_ptr_array_new_with_free_func (g_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (data->indexes, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the schema");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 detach_image (CairnStore *self,
               LoadData   *data)
@@ -1237,16 +1267,57 @@ load_rows (CairnStore  *self,
            LoadData    *data,
            GError     **error)
 {
-  /* One statement per table: SQLite copies the rows inside its own loop,
-   * and the state tables' indexes are made after (the rebuild's). */
-  for (gsize i = 0; i < G_N_ELEMENTS (snapshot_tables); i++)
+  gboolean ok = TRUE;
+
+  /* The indexes the rebuild dropped with the tables, made again before
+   * the fill (the rebuild then finds them there): into an empty table
+   * with the same indexes as the image's, with foreign keys off, SQLite
+   * copies each table's and each index's records as they are, in order
+   * (its "transfer" of INSERT … SELECT *), instead of decoding every row,
+   * checking its keys and sorting each index afterwards. */
+  for (guint i = 0; i < data->indexes->len; i++)
+    {
+      /* still there when the rebuild emptied the tables row by row */
+      int made = _cairn_store_query_finds (self, "SELECT 1 FROM main.sqlite_schema WHERE sql = ?1",
+                                           data->indexes->pdata[i], "the schema", error);
+
+      if (made < 0 || (made == 0 && !_cairn_store_exec (self, data->indexes->pdata[i], error)))
+        return FALSE;
+    }
+  /* A no-op inside a transaction as a PRAGMA, not through db_config;
+   * statements prepared meanwhile are prepared again when next run. */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, NULL);
+  for (gsize i = 0; ok && i < G_N_ELEMENTS (snapshot_tables); i++)
     {
       g_autofree char *sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM " SNAP ".%s",
                                               snapshot_tables[i], snapshot_tables[i]);
 
-      if (!_cairn_store_exec (self, sql, error))
-        return FALSE;
+      ok = _cairn_store_exec (self, sql, error);
     }
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
+  if (!ok)
+    return FALSE;
+  /* What the keys would have refused row by row, checked once: an image
+   * whose rows point at rows it does not have is not the state. */
+  {
+    sqlite3_stmt *check = _cairn_store_prepare (self, "PRAGMA main.foreign_key_check", error);
+    int rc;
+
+    if (check == NULL)
+      return FALSE;
+    rc = sqlite3_step (check);
+    sqlite3_reset (check);
+    if (rc == SQLITE_ROW)
+      {
+        damaged (error, "a row refers to a row it does not have");
+        return FALSE;
+      }
+    if (rc != SQLITE_DONE)
+      {
+        _cairn_store_set_error (self, error, "Cannot check the snapshot's rows");
+        return FALSE;
+      }
+  }
   if (!save_base (self, data->info->seq, "server", data->blob, error))
     return FALSE;
   if (data->info->anchor != NULL)
@@ -1355,7 +1426,8 @@ cairn_store_load_snapshot (CairnStore  *self,
       ok = FALSE;
     }
   if (ok)
-    ok = _cairn_store_rebuild_with (self, load_fill, &data, error);
+    ok = read_rebuilt_indexes (self, &data, error) &&
+         _cairn_store_rebuild_with (self, load_fill, &data, error);
   detach_image (self, &data);
   load_data_clear (&data);
   return ok;
