@@ -93,29 +93,35 @@ cairn_snapshot_dup_catalogue (void)
 
 /* ---- bytes ------------------------------------------------------------ */
 
+/* Runs data through converter into one buffer (of size_hint bytes at
+ * first, so that a known size is written in place without regrowing),
+ * refusing more than limit bytes. */
 static GBytes *
 convert_all (GConverter    *converter,
              const guint8  *data,
              gsize          len,
              guint64        limit,
+             gsize          size_hint,
              GError       **error)
 {
   g_autoptr(GByteArray) out = g_byte_array_new ();
-  gsize in_pos = 0;
-  guint8 buf[65536];
+  gsize in_pos = 0, used = 0;
 
+  g_byte_array_set_size (out, MAX (size_hint, 65536));
   for (;;)
     {
       gsize read = 0, written = 0;
       GConverterResult r;
 
-      r = g_converter_convert (converter, data + in_pos, len - in_pos, buf, sizeof buf,
-                               G_CONVERTER_INPUT_AT_END, &read, &written, error);
+      if (out->len - used < 65536)
+        g_byte_array_set_size (out, out->len * 2);
+      r = g_converter_convert (converter, data + in_pos, len - in_pos, out->data + used,
+                               out->len - used, G_CONVERTER_INPUT_AT_END, &read, &written, error);
       if (r == G_CONVERTER_ERROR)
         return NULL;
       in_pos += read;
-      g_byte_array_append (out, buf, written);
-      if (out->len > limit)
+      used += written;
+      if (used > limit)
         {
           g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_DAMAGED,
                        "The snapshot's image is larger than it says");
@@ -124,6 +130,7 @@ convert_all (GConverter    *converter,
       if (r == G_CONVERTER_FINISHED)
         break;
     }
+  g_byte_array_set_size (out, used);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
@@ -571,7 +578,7 @@ assemble (const CairnSnapshotInfo *info,
   const guint8 *image_data = g_bytes_get_data (image, &image_len);
   guint8 sum[SUM_LEN];
 
-  packed = convert_all (zlib, image_data, image_len, G_MAXUINT64, error);
+  packed = convert_all (zlib, image_data, image_len, G_MAXUINT64, image_len / 4, error);
   if (packed == NULL)
     return NULL;
   g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
@@ -813,7 +820,11 @@ unpack_image (GBytes              *blob,
       g_autoptr(GConverter) zlib = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB));
       g_autoptr(GError) inner = NULL;
 
-      image = convert_all (zlib, payload, payload_len, info->image_bytes, &inner);
+      /* deflate expands at most ~1,032 times: a header cannot make us
+       * reserve more than that */
+      image = convert_all (zlib, payload, payload_len, info->image_bytes,
+                           (gsize) MIN (info->image_bytes, (guint64) payload_len * 1032 + 65536),
+                           &inner);
       if (image == NULL)
         {
           damaged (error, inner->message);
