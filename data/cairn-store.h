@@ -245,6 +245,11 @@ gboolean    cairn_store_edit_note         (CairnStore *self, const char *note_id
  * current (cairn_store_dump_state() and the pool do). This writes every
  * body that is behind now. */
 gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
+/* Copies the WAL into the file and starts it over, on the calling thread
+ * (cairn-store-checkpoint.c). For a store written by one long batch with
+ * no pause (the server's snapshot maker), whose WAL the worker's quiet
+ * checkpoints never start over: it would grow by the whole batch. */
+gboolean    cairn_store_checkpoint        (CairnStore *self, GError **error);
 /* The client id of the replicas load_note_text gives: this store's text
  * client, not its event client id. A reset after a server restore
  * (cairn_store_forget_server_history) gives the store a new one, so that
