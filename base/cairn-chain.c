@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef CAIRN_HAVE_NETTLE
+#include <nettle/sha2.h>
+#endif
 
 #include "cairn-chain.h"
 #include "cairn-ids.h"
@@ -21,10 +24,8 @@ cairn_chain_next (const char *prev,
                   const char *client_id,
                   gint64      client_seq)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   guint8 bytes[CHAIN_BYTES];
   guint8 digest[32];
-  gsize digest_len = sizeof digest;
   guint64 be = GUINT64_TO_BE ((guint64) client_seq);
   char *hex;
 
@@ -33,12 +34,29 @@ cairn_chain_next (const char *prev,
 
   for (guint i = 0; i < CHAIN_BYTES; i++)
     bytes[i] = (guint8) (g_ascii_xdigit_value (prev[2 * i]) * 16 + g_ascii_xdigit_value (prev[2 * i + 1]));
-  g_checksum_update (sum, bytes, sizeof bytes);
   /* The NUL ends client_id, so no two (client_id, client_seq) pairs
    * hash the same bytes. */
-  g_checksum_update (sum, (const guchar *) client_id, strlen (client_id) + 1);
-  g_checksum_update (sum, (const guchar *) &be, sizeof be);
-  g_checksum_get_digest (sum, digest, &digest_len);
+#ifdef CAIRN_HAVE_NETTLE
+  {
+    struct sha256_ctx sum;
+
+    sha256_init (&sum);
+    sha256_update (&sum, sizeof bytes, bytes);
+    sha256_update (&sum, strlen (client_id) + 1, (const guint8 *) client_id);
+    sha256_update (&sum, sizeof be, (const guint8 *) &be);
+    sha256_digest (&sum, sizeof digest, digest);
+  }
+#else
+  {
+    g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+    gsize digest_len = sizeof digest;
+
+    g_checksum_update (sum, bytes, sizeof bytes);
+    g_checksum_update (sum, (const guchar *) client_id, strlen (client_id) + 1);
+    g_checksum_update (sum, (const guchar *) &be, sizeof be);
+    g_checksum_get_digest (sum, digest, &digest_len);
+  }
+#endif
 
   hex = g_malloc (CAIRN_CHAIN_HEX_LEN + 1);
   for (guint i = 0; i < CHAIN_BYTES; i++)

@@ -9,7 +9,7 @@ build_pkgs=(
   gcc libc6-dev pkg-config meson ninja-build gettext git
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
   libjson-glib-dev libsqlite3-dev libsodium-dev libsecret-1-dev
-  libzstd-dev
+  libzstd-dev nettle-dev
   glib-networking libpq-dev
 )
 test_pkgs=(

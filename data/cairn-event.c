@@ -176,12 +176,25 @@ _cairn_event_get_catalogue (gsize *n_specs)
 guint
 _cairn_event_current_version (const char *name)
 {
-  guint best = 0;
+  /* name -> its newest version, made once: the catalogue is constant, and
+   * a rebase asks this for every event (issue 17: the scan of the whole
+   * catalogue was 1.4 % of a catch-up). */
+  static GHashTable *newest;
+  static gsize made = 0;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (catalogue); i++)
-    if (g_strcmp0 (catalogue[i].name, name) == 0)
-      best = MAX (best, catalogue[i].version);
-  return best;
+  if (g_once_init_enter (&made))
+    {
+      newest = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize i = 0; i < G_N_ELEMENTS (catalogue); i++)
+        {
+          guint best = GPOINTER_TO_UINT (g_hash_table_lookup (newest, catalogue[i].name));
+
+          g_hash_table_insert (newest, (gpointer) catalogue[i].name,
+                               GUINT_TO_POINTER (MAX (best, catalogue[i].version)));
+        }
+      g_once_init_leave (&made, 1);
+    }
+  return name != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (newest, name)) : 0;
 }
 
 gboolean

@@ -88,6 +88,15 @@ struct _CairnStore
   gboolean     undo_applying;
   gboolean     undo_break;
   GHashTable  *undo_columns;
+
+  /* A large rebase (issue 17, cairn-store-tail.c): the log_objects_add
+   * trigger is set aside and _cairn_store_insert_log() writes the index
+   * rows itself; the chain of the last log row it wrote (tail_chain_seq
+   * 0: none; tail_chain "" : that row's chain is NULL). */
+  gboolean     log_index_by_hand;
+  gint64       tail_chain_seq;
+  char         tail_chain[33];
+  GHashTable  *tail_lists;      /* list ids found to exist, during one */
 };
 
 /* Undo (cairn-store-undo.c; issue 15). The tables of schema 14; the
@@ -572,6 +581,27 @@ gboolean         _cairn_store_batch_begin           (CairnStore          *self,
                                                      GError             **error);
 gboolean         _cairn_store_batch_end             (CairnStore          *self,
                                                      GPtrArray           *triggers,
+                                                     GError             **error);
+/* The log rows of a large rebase (cairn-store-tail.c): begin (inside the
+ * transaction) drops the log_objects_add trigger, adding its CREATE
+ * statement to @triggers for _cairn_store_batch_end(), after which
+ * _cairn_store_insert_log() writes each row's index row itself; end
+ * (after the trigger is made again, or when the rebase fails) stops. */
+gboolean         _cairn_store_tail_begin            (CairnStore          *self,
+                                                     GPtrArray           *triggers,
+                                                     GError             **error);
+void             _cairn_store_tail_end              (CairnStore          *self);
+/* During a large batch: whether @list_id was found to exist (a lists row
+ * is never deleted inside one); remember one found; forget them all (the
+ * outbox's rollback). FALSE and no-ops outside a batch. */
+gboolean         _cairn_store_tail_knows_list       (CairnStore          *self,
+                                                     const char          *list_id);
+void             _cairn_store_tail_remember_list    (CairnStore          *self,
+                                                     const char          *list_id);
+void             _cairn_store_tail_forget_lists     (CairnStore          *self);
+gboolean         _cairn_store_insert_log_by_hand    (CairnStore          *self,
+                                                     const CairnEvent    *event,
+                                                     gboolean             skipped,
                                                      GError             **error);
 /* ---- the canonical state (cairn-store-dump.c, cairn-store-hash.c) ---- */
 

@@ -170,6 +170,12 @@ _cairn_changes_add_kinds (CairnChanges       *changes,
  * mark rows nobody will look at. */
 #define SEARCH_RESET_MIN_EVENTS 1000
 
+/* A batch of at least this many events writes its history index rows
+ * itself (cairn-store-tail.c): dropping and making the trigger again
+ * changes the schema, which makes SQLite prepare every cached statement
+ * again, a cost a small batch would not win back. */
+#define TAIL_BY_HAND_MIN_EVENTS SEARCH_RESET_MIN_EVENTS
+
 static int
 search_is_stale (CairnStore  *self,
                  GError     **error)
@@ -212,12 +218,21 @@ _cairn_store_batch_begin (CairnStore  *self,
        s = sqlite3_next_stmt (self->db, s))
     if (sqlite3_stmt_busy (s))
       return TRUE;
+
+  sqls = g_ptr_array_new_with_free_func (g_free);
+  /* The history index's insert trigger (issue 17, second round): the
+   * log rows of the batch write their index rows themselves. */
+  if (n_events >= TAIL_BY_HAND_MIN_EVENTS && !_cairn_store_tail_begin (self, sqls, error))
+    return FALSE;
+
   if ((stale = search_is_stale (self, error)) < 0)
     return FALSE;
   if (!stale && (gint64) n_events * 4 < self->head)
-    return TRUE;
+    {
+      *triggers = sqls->len > 0 ? g_steal_pointer (&sqls) : NULL;
+      return TRUE;
+    }
 
-  sqls = g_ptr_array_new_with_free_func (g_free);
   names = g_ptr_array_new_with_free_func (g_free);
   stmt = _cairn_store_prepare (self, "SELECT name, sql FROM sqlite_schema "
                                "WHERE type = 'trigger' AND name LIKE 'search\\_%' ESCAPE '\\' "
@@ -244,7 +259,7 @@ _cairn_store_batch_begin (CairnStore  *self,
       if (!_cairn_store_exec (self, sql, error))
         return FALSE;
     }
-  *triggers = g_steal_pointer (&sqls);
+  *triggers = sqls->len > 0 ? g_steal_pointer (&sqls) : NULL;
   return TRUE;
 }
 
@@ -258,5 +273,6 @@ _cairn_store_batch_end (CairnStore  *self,
   for (guint i = 0; i < triggers->len; i++)
     if (!_cairn_store_exec (self, triggers->pdata[i], error))
       return FALSE;
+  _cairn_store_tail_end (self);
   return TRUE;
 }

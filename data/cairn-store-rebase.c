@@ -126,6 +126,7 @@ _cairn_store_rollback_pending (CairnStore  *self,
     return TRUE;
 
   self->rollback_count++;
+  _cairn_store_tail_forget_lists (self);
 
   /* One combined changeset: one apply instead of one per event. */
   rc = sqlite3changegroup_new (&group);
@@ -595,6 +596,7 @@ cairn_store_rebase (CairnStore  *self,
 fail:
   g_clear_pointer (&session, sqlite3session_delete);
   _cairn_store_fork_clear (self);
+  _cairn_store_tail_end (self);
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;

@@ -162,11 +162,54 @@ static const CairnReducer reducers[] = {
  * copy the SELECT's result into a temporary table first (one b-tree
  * opened, filled and freed per event: some 15 % of a catch-up's
  * instructions, issue 17). */
+/* Its list is looked for first (step_reducer()): a single-row INSERT …
+ * VALUES with no trigger needs no statement journal, where an INSERT …
+ * SELECT makes SQLite copy every page it changes for the statement's
+ * rollback (issue 17, second round). */
 static const char todo_created_top_sql[] =
   "INSERT INTO todos (id, list_id, title, position, parent_id, deleted, gone_with) "
-  "SELECT :todo_id, :list_id, :title, :position, NULL, 0, NULL "
-  "WHERE EXISTS (SELECT 1 FROM lists WHERE id = :list_id) "
+  "VALUES (:todo_id, :list_id, :title, :position, NULL, 0, NULL) "
   "ON CONFLICT (id) DO NOTHING";
+
+/* Steps @stmt, made from @sql, the reducer's statement; 1 when it wrote
+ * a row, 0 when not, -1 on error. The top-level todo.created of a list
+ * that does not exist writes nothing (its INSERT would fail the foreign
+ * key): the list is looked for first. */
+static int
+step_reducer (CairnStore    *self,
+              sqlite3_stmt  *stmt,
+              const char    *sql,
+              const char    *list_id,
+              GError       **error)
+{
+  if (sql == todo_created_top_sql && !_cairn_store_tail_knows_list (self, list_id))
+    {
+      sqlite3_stmt *find = _cairn_store_prepare_static (self, "SELECT 1 FROM lists WHERE id = ?1",
+                                                        error);
+      int rc;
+
+      if (find == NULL)
+        return -1;
+      if (sqlite3_bind_text (find, 1, list_id, -1, SQLITE_STATIC) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return -1;
+        }
+      rc = sqlite3_step (find);
+      sqlite3_reset (find);
+      if (rc == SQLITE_DONE)
+        return 0;
+      if (rc != SQLITE_ROW)
+        {
+          _cairn_store_set_error (self, error, "Cannot read");
+          return -1;
+        }
+      _cairn_store_tail_remember_list (self, list_id);
+    }
+  if (!_cairn_store_step_done (self, stmt, error))
+    return -1;
+  return sqlite3_changes (self->db) > 0;
+}
 
 /* The statement of @reducer for an event whose parent_id is @parent_id. */
 static const char *
@@ -543,7 +586,9 @@ apply (CairnStore       *self,
   g_autofree char *row_id = NULL;
   const CairnReducer *reducer;
   const char *id;
+  const char *sql;
   sqlite3_stmt *stmt;
+  int wrote;
 
   *skipped = FALSE;
   if (changeset != NULL)
@@ -630,15 +675,15 @@ apply (CairnStore       *self,
       (before = _cairn_row_image_read (self, reducer->table, row_id, error)) == NULL)
     return FALSE;
 
-  stmt = _cairn_store_prepare_static (self, reducer_sql (reducer, _cairn_store_json_arg (current->args,
-                                                                                      "parent_id")),
-                                      error);
+  sql = reducer_sql (reducer, _cairn_store_json_arg (current->args, "parent_id"));
+  stmt = _cairn_store_prepare_static (self, sql, error);
   if (stmt == NULL ||
       !bind_args (self, stmt, current, error) ||
-      !_cairn_store_step_done (self, stmt, error))
+      (wrote = step_reducer (self, stmt, sql, _cairn_store_json_arg (current->args, "list_id"),
+                             error)) < 0)
     return FALSE;
 
-  if (sqlite3_changes (self->db) == 0)
+  if (!wrote)
     return changeset != NULL || after_reducer (self, current, id, FALSE, changes, error);
 
   if (changeset != NULL)
@@ -693,7 +738,9 @@ _cairn_store_apply_flat (CairnStore          *self,
   const CairnEventSpec *spec;
   const CairnReducer *reducer;
   const CairnFlatMember *id;
+  const char *sql;
   sqlite3_stmt *stmt;
+  int wrote;
 
   *skipped = FALSE;
   if ((spec = _cairn_event_lookup_spec (name, version)) == NULL)
@@ -729,8 +776,8 @@ _cairn_store_apply_flat (CairnStore          *self,
 
   id = _cairn_flat_args_lookup (args, reducer->id_arg);
   g_assert (id != NULL && id->string != NULL);
-  stmt = _cairn_store_prepare_static (self, reducer_sql (reducer, flat_arg (args, "parent_id")),
-                                      error);
+  sql = reducer_sql (reducer, flat_arg (args, "parent_id"));
+  stmt = _cairn_store_prepare_static (self, sql, error);
   if (stmt == NULL)
     return FALSE;
   for (int i = 1; i <= sqlite3_bind_parameter_count (stmt); i++)
@@ -751,11 +798,11 @@ _cairn_store_apply_flat (CairnStore          *self,
           return FALSE;
         }
     }
-  if (!_cairn_store_step_done (self, stmt, error))
+  if ((wrote = step_reducer (self, stmt, sql, flat_arg (args, "list_id"), error)) < 0)
     return FALSE;
 
   /* As after_reducer(), without building the event unless it waits. */
-  if (sqlite3_changes (self->db) > 0)
+  if (wrote)
     return !g_str_has_suffix (name, ".created") || unpark (self, id->string, NULL, error);
   {
     const char *target;

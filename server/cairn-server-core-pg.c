@@ -536,7 +536,7 @@ pg_user_remove (CairnServerCore  *self,
   if (!(uid = pg_user_id (self, username, error)) ||
       !(owned = pg_query (self, error, "Cannot remove a user",
                           "SELECT workspace_id FROM members WHERE user_id = $1 AND role = 'owner' "
-                          "ORDER BY workspace_id", "i", uid)))
+                          "ORDER BY workspace_id COLLATE \"C\"", "i", uid)))
     goto fail;
   for (int i = 0; i < PQntuples (owned); i++)
     {
@@ -584,7 +584,7 @@ pg_user_list (CairnServerCore  *self,
               GError          **error)
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list the users",
-                                      "SELECT username FROM users ORDER BY username", "");
+                                      "SELECT username FROM users ORDER BY username COLLATE \"C\"", "");
   GPtrArray *out;
 
   if (res == NULL)
@@ -729,6 +729,12 @@ pg_session_revoke (CairnServerCore  *self,
 
 /* ---- workspaces and members ------------------------------------------- */
 
+/* Every list (users, workspaces, members) sorts names in byte order, as
+ * SQLite's BINARY does: the columns are COLLATE "C" already, and the ORDER
+ * BYs say it too, so that the order never follows the database's default
+ * collation (an "en_US" database puts "a" before "B"; test-core's
+ * listing-byte-order). */
+
 #define WORKSPACE_SELECT \
   "SELECT w.id, w.name, o.username, w.personal FROM workspaces w " \
   "JOIN members mo ON mo.workspace_id = w.id AND mo.role = 'owner' " \
@@ -760,7 +766,8 @@ pg_workspaces (CairnServerCore  *self,
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
                                       WORKSPACE_SELECT
                                       "JOIN members m ON m.workspace_id = w.id AND m.user_id = $1 "
-                                      "ORDER BY (w.personal <> 0 AND mo.user_id = m.user_id) DESC, w.name, w.id",
+                                      "ORDER BY (w.personal <> 0 AND mo.user_id = m.user_id) DESC, "
+                                      "w.name COLLATE \"C\", w.id COLLATE \"C\"",
                                       "i", auth->user_id);
 
   return res ? read_workspaces (res) : NULL;
@@ -771,7 +778,8 @@ pg_admin_workspaces (CairnServerCore  *self,
                      GError          **error)
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list workspaces",
-                                      WORKSPACE_SELECT "ORDER BY o.username, w.name, w.id", "");
+                                      WORKSPACE_SELECT "ORDER BY o.username COLLATE \"C\", w.name COLLATE \"C\", "
+                                      "w.id COLLATE \"C\"", "");
 
   return res ? read_workspaces (res) : NULL;
 }
@@ -823,7 +831,7 @@ pg_members (CairnServerCore  *self,
 {
   g_autoptr(PGresult) res = pg_query (self, error, "Cannot list members",
                                       "SELECT u.username, m.role FROM members m JOIN users u ON u.id = m.user_id "
-                                      "WHERE m.workspace_id = $1 ORDER BY m.role = 'owner' DESC, u.username",
+                                      "WHERE m.workspace_id = $1 ORDER BY m.role = 'owner' DESC, u.username COLLATE \"C\"",
                                       "t", workspace_id);
   GPtrArray *out;
 
@@ -1396,6 +1404,28 @@ pg_commit_group (CairnServerCore  *self,
   return pg_commit (self, error);
 }
 
+/* The columns an event is read from, and the reader of one row of them
+ * (pull and object_events). */
+#define EVENT_COLUMNS "seq, client_id, client_seq, name, version, args, created_at, device, chain, username"
+
+static CairnWireEvent *
+read_event (PGresult *res,
+            int       row)
+{
+  CairnWireEvent *ev = cairn_wire_event_new (col_text (res, row, 3), col_int (res, row, 4),
+                                             col_text (res, row, 5), col_text (res, row, 1),
+                                             col_int (res, row, 2), col_int (res, row, 6));
+
+  ev->seq = col_int (res, row, 0);
+  if (!PQgetisnull (res, row, 7))
+    ev->device = g_strdup (col_text (res, row, 7));
+  if (!PQgetisnull (res, row, 8))
+    ev->chain = g_strdup (col_text (res, row, 8));
+  if (!PQgetisnull (res, row, 9))
+    ev->user = g_strdup (col_text (res, row, 9));
+  return ev;
+}
+
 static CairnPullReply *
 pg_pull (CairnServerCore  *self,
          const CairnAuth  *auth,
@@ -1428,8 +1458,7 @@ pg_pull (CairnServerCore  *self,
   reply->head = col_int (ws, 0, 0);
   reply->history_id = g_strdup (col_text (ws, 0, 1));
   if (!(res = pg_query (self, error, "Cannot read the log",
-                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain, username FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
+                        "SELECT " EVENT_COLUMNS " FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $4 "
                         "ORDER BY seq LIMIT $3",
                         "tiii", workspace_id, after, (gint64) limit + 1, reply->head)))
     return NULL;
@@ -1445,15 +1474,7 @@ pg_pull (CairnServerCore  *self,
           reply->more = TRUE;
           break;
         }
-      ev = cairn_wire_event_new (col_text (res, i, 3), col_int (res, i, 4), col_text (res, i, 5),
-                                 col_text (res, i, 1), col_int (res, i, 2), col_int (res, i, 6));
-      ev->seq = col_int (res, i, 0);
-      if (!PQgetisnull (res, i, 7))
-        ev->device = g_strdup (col_text (res, i, 7));
-      if (!PQgetisnull (res, i, 8))
-        ev->chain = g_strdup (col_text (res, i, 8));
-      if (!PQgetisnull (res, i, 9))
-        ev->user = g_strdup (col_text (res, i, 9));
+      ev = read_event (res, i);
       /* Keep the page within MAX_PAGE_BYTES (one event always fits). */
       size = cairn_wire_event_size_bound (ev);
       if (reply->events->len > 0 && bytes + size > CAIRN_PROTOCOL_MAX_PAGE_BYTES - 4096)
@@ -1778,8 +1799,7 @@ pg_object_events (CairnServerCore  *self,
   int n;
 
   if (!(res = pg_query (self, error, "Cannot read the log",
-                        "SELECT seq, client_id, client_seq, name, version, args, created_at, device, "
-                        "chain, username FROM events WHERE workspace_id = $1 AND seq < $2 "
+                        "SELECT " EVENT_COLUMNS " FROM events WHERE workspace_id = $1 AND seq < $2 "
                         "AND strpos (args, $3) > 0 ORDER BY seq DESC LIMIT $4",
                         "titi", workspace_id, before, quoted, (gint64) limit + 1)))
     return FALSE;
@@ -1787,23 +1807,12 @@ pg_object_events (CairnServerCore  *self,
   n = PQntuples (res);
   for (int i = 0; i < n; i++)
     {
-      CairnWireEvent *ev;
-
       if (reply->events->len == limit)
         {
           reply->more = TRUE;
           break;
         }
-      ev = cairn_wire_event_new (col_text (res, i, 3), col_int (res, i, 4), col_text (res, i, 5),
-                                 col_text (res, i, 1), col_int (res, i, 2), col_int (res, i, 6));
-      ev->seq = col_int (res, i, 0);
-      if (!PQgetisnull (res, i, 7))
-        ev->device = g_strdup (col_text (res, i, 7));
-      if (!PQgetisnull (res, i, 8))
-        ev->chain = g_strdup (col_text (res, i, 8));
-      if (!PQgetisnull (res, i, 9))
-        ev->user = g_strdup (col_text (res, i, 9));
-      g_ptr_array_insert (reply->events, 0, ev);
+      g_ptr_array_insert (reply->events, 0, read_event (res, i));
     }
   return TRUE;
 }
@@ -2023,6 +2032,52 @@ copy_table (CairnServerCore  *from,
   return TRUE;
 }
 
+/* Copies the data folder's snapshots (in the open transaction), blob for
+ * blob: their headers carry the state hash (docs/protocol.md,
+ * "Snapshots"), so a migrated server offers bootstrap at once, exactly as
+ * the folder did, instead of waiting for a maker to re-make them from a
+ * log that may be long. One INSERT per row with the blob as a binary
+ * parameter (COPY's text format would escape every byte); the rows are
+ * few (CAIRN_CORE_SNAPSHOTS_KEPT per workspace). Their ids are not kept:
+ * nothing refers to them. */
+static gboolean
+copy_snapshots (CairnServerCore  *from,
+                CairnServerCore  *to,
+                guint64          *out_rows,
+                GError          **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  *out_rows = 0;
+  if (sqlite3_prepare_v2 (from->db, "SELECT workspace_id, seq, history_id, made_at, bytes, blob "
+                                    "FROM snapshots ORDER BY workspace_id, seq", -1, &st, NULL) != SQLITE_OK)
+    return _cairn_core_db_error (from, error, "Cannot read the data folder's snapshots");
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      g_autoptr(PGresult) res = NULL;
+      const char *values[6];
+      int lengths[6] = { 0 };
+      const int formats[6] = { 0, 0, 0, 0, 0, 1 };
+
+      for (int c = 0; c < 5; c++)
+        values[c] = (const char *) sqlite3_column_text (st, c);
+      values[5] = sqlite3_column_blob (st, 5);
+      lengths[5] = sqlite3_column_bytes (st, 5);
+      if (values[5] == NULL)
+        values[5] = "";
+      if (!(res = pg_query_binary (to, error, "Cannot copy a snapshot",
+                                   "INSERT INTO snapshots (workspace_id, seq, history_id, made_at, bytes, blob) "
+                                   "VALUES ($1, $2::bigint, $3, $4::bigint, $5::bigint, $6::bytea)",
+                                   6, values, lengths, formats)))
+        return FALSE;
+      (*out_rows)++;
+    }
+  if (rc != SQLITE_DONE)
+    return _cairn_core_db_error (from, error, "Cannot read the data folder's snapshots");
+  return TRUE;
+}
+
 gboolean
 cairn_server_core_migrate_to_database (const char  *data_dir,
                                        const char  *uri,
@@ -2056,10 +2111,12 @@ cairn_server_core_migrate_to_database (const char  *data_dir,
     return FALSE;
   if (!pg_exec (to, "BEGIN", error) ||
       /* No instance may write while the copy runs. */
-      !pg_exec (to, "LOCK TABLE users, sessions, workspaces, members, events, clients IN EXCLUSIVE MODE", error) ||
+      !pg_exec (to, "LOCK TABLE users, sessions, workspaces, members, events, clients, snapshots "
+                "IN EXCLUSIVE MODE", error) ||
       !(count = pg_query (to, error, "Cannot check that the database is empty",
                           "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM workspaces) + "
-                          "(SELECT count(*) FROM events) + (SELECT count(*) FROM sessions)", "")))
+                          "(SELECT count(*) FROM events) + (SELECT count(*) FROM sessions) + "
+                          "(SELECT count(*) FROM snapshots)", "")))
     goto fail;
   if (col_int (count, 0, 0) != 0)
     {
@@ -2085,6 +2142,17 @@ cairn_server_core_migrate_to_database (const char  *data_dir,
       if (report != NULL)
         g_string_append_printf (report, "%s%" G_GUINT64_FORMAT " %s", i > 0 ? ", " : "", rows, tables[i].name);
     }
+  {
+    guint64 rows;
+
+    if (!copy_snapshots (from, to, &rows, error))
+      {
+        sqlite3_exec (from->db, "ROLLBACK", NULL, NULL, NULL);
+        goto fail;
+      }
+    if (report != NULL)
+      g_string_append_printf (report, ", %" G_GUINT64_FORMAT " snapshots", rows);
+  }
   sqlite3_exec (from->db, "ROLLBACK", NULL, NULL, NULL);
   /* New users go on after the copied ids. */
   if (!(seq = pg_query (to, error, "Cannot set the next user id",

@@ -90,7 +90,7 @@ CairnServerCore *cairn_server_core_open_database   (const char                  
                                                     GError                      **error);
 /* Copies a whole data folder's store (users with their password hashes,
  * sessions, workspaces with their history ids and heads, members, logs,
- * clients) into the PostgreSQL database at uri, in one transaction;
+ * clients, snapshots) into the PostgreSQL database at uri, in one transaction;
  * ALREADY_EXISTS, changing nothing, when that database is not empty.
  * Appends what was copied ("3 users, …") to report when non-NULL. The
  * folder is only read; no server may run on either meanwhile. */

@@ -377,7 +377,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   cairn_fault_vfs_install ();
   g_test_add_func ("/fault/sync/server-disk-full", test_server_disk_full);
   g_test_add_func ("/fault/sync/device-disk-full", test_device_disk_full);

@@ -71,6 +71,19 @@ cairn_test_pg_new_database (void)
 }
 
 char *
+cairn_test_pg_new_database_icu (const char *icu_locale)
+{
+  static guint counter;
+  g_autofree char *admin = uri_for ("postgres");
+  g_autofree char *name = g_strdup_printf ("cairn_test_icu_%d_%u", (int) getpid (), ++counter);
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s TEMPLATE template0 "
+                                          "LOCALE_PROVIDER icu ICU_LOCALE '%s'", name, icu_locale);
+
+  cairn_test_pg_exec (admin, sql);
+  return uri_for (name);
+}
+
+char *
 cairn_test_pg_copy_database (const char *uri)
 {
   return new_database (uri);

@@ -17,6 +17,10 @@ gboolean  cairn_test_backend_is_postgresql (void);
 /* A new, empty database on the test's PostgreSQL, as a connection URI;
  * aborts the test when PostgreSQL is wanted but cannot be reached. */
 char     *cairn_test_pg_new_database       (void);
+/* A new, empty database whose default collation is ICU's for icu_locale
+ * (e.g. "en"), as a database created on a system in that language sorts:
+ * not byte order, unlike the tests' cluster (initdb --locale=C). */
+char     *cairn_test_pg_new_database_icu   (const char *icu_locale);
 /* A new database holding a copy of the one at uri (which nobody may be
  * connected to): a backup, as a restore would bring it back. */
 char     *cairn_test_pg_copy_database      (const char *uri);

@@ -1068,6 +1068,129 @@ test_group_commit (Fixture       *f,
   g_free (rec.db_path);
 }
 
+/* Every list the server gives out is in byte order (SQLite's BINARY),
+ * whatever the database's default collation: on PostgreSQL the core runs
+ * on a database whose default collation is ICU's English one, where
+ * "a" < "ä" < "B" and "a_b" < "a-b" (in byte order "B" < "a" < "ä" and
+ * "a-b" < "a_b"). */
+static void
+test_listing_byte_order (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char *const users[] = { "a-b", "a.b", "a_b", "ab", "a0" };
+  static const char *const names[] = { "a", "B", "\xc3\xa4", "Z", "a b", "a-b" };
+  static const char *const users_sorted[] = { "a-b", "a.b", "a0", "a_b", "ab" };
+  static const char *const mine_sorted[] = { "ab", "B", "Z", "a", "a b", "a-b", "\xc3\xa4" };
+  static const char *const members_sorted[] = { "ab", "a-b", "a.b", "a0", "a_b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnAuth) owner = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autofree char *shared = NULL;
+
+  if (cairn_test_backend_is_postgresql ())
+    {
+      g_autofree char *uri = cairn_test_pg_new_database_icu ("en");
+
+      /* the database really sorts otherwise: the test can fail */
+      g_assert_cmpint (cairn_test_pg_count (uri, "SELECT ('B' < 'a' OR 'a-b' < 'a_b')::int"), ==, 0);
+      g_clear_pointer (&f->core, cairn_server_core_close);
+      f->core = core_test_open_at (NULL, uri, &f->world, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    g_free (add_user (f, users[i]));
+  owner = login (f, "ab", "laptop");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(CairnWorkspaceInfo) ws = cairn_server_core_workspace_create (f->core, owner, names[i], &error);
+
+      g_assert_no_error (error);
+      if (i == 0)
+        shared = g_strdup (ws->id);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    if (!g_str_equal (users[i], "ab"))
+      {
+        g_assert_true (cairn_server_core_member_add (f->core, owner, shared, users[i], &error));
+        g_assert_no_error (error);
+      }
+
+  /* user list */
+  listed = cairn_server_core_user_list (f->core, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (listed->len, ==, 5);
+  for (guint i = 0; i < listed->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (listed, i), ==, users_sorted[i]);
+  /* the owner's workspaces: personal first, then by name */
+  mine = cairn_server_core_workspaces (f->core, owner, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mine->len, ==, 7);
+  for (guint i = 0; i < mine->len; i++)
+    g_assert_cmpstr (((CairnWorkspaceInfo *) g_ptr_array_index (mine, i))->name, ==, mine_sorted[i]);
+  /* every workspace, by owner then name (each user's personal one is named after them) */
+  all = cairn_server_core_admin_workspaces (f->core, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 11);
+  for (guint i = 0; i < all->len; i++)
+    {
+      CairnWorkspaceInfo *ws = g_ptr_array_index (all, i);
+      static const char *const expected[][2] = {
+        { "a-b", "a-b" }, { "a.b", "a.b" }, { "a0", "a0" }, { "a_b", "a_b" },
+        { "ab", "B" }, { "ab", "Z" }, { "ab", "a" }, { "ab", "a b" }, { "ab", "a-b" }, { "ab", "ab" },
+        { "ab", "\xc3\xa4" },
+      };
+
+      g_assert_cmpstr (ws->owner, ==, expected[i][0]);
+      g_assert_cmpstr (ws->name, ==, expected[i][1]);
+    }
+  /* members: the owner first, then by name */
+  members = cairn_server_core_members (f->core, owner, shared, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (members->len, ==, 5);
+  for (guint i = 0; i < members->len; i++)
+    g_assert_cmpstr (((CairnMemberInfo *) g_ptr_array_index (members, i))->username, ==, members_sorted[i]);
+}
+
+/* Snapshots written straight into a data folder's file (the maker needs
+ * real events; the log here is made up): two of the team workspace, at
+ * 97,000 and at its head, and one of alice's at its head, all made_at. Their blobs
+ * hold every byte value, as a real (compressed) one may. */
+static void
+add_snapshots_from_outside (const char *db_path,
+                            gint64      made_at,
+                            const char *team,
+                            const char *alice_ws)
+{
+  static const struct { int which; gint64 seq; } rows[] = { { 0, 97000 }, { 0, 98000 }, { 1, 2000 } };
+  sqlite3 *db = NULL;
+  guint8 blob[1024];
+
+  for (guint i = 0; i < sizeof blob; i++)
+    blob[i] = (guint8) (i * 7);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
+    {
+      sqlite3_stmt *st = NULL;
+
+      blob[0] = (guint8) r;
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO snapshots (workspace_id, seq, history_id, made_at, "
+                                               "bytes, blob) SELECT id, ?2, history_id, ?3, ?4, ?5 "
+                                               "FROM workspaces WHERE id = ?1", -1, &st, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (st, 1, rows[r].which == 0 ? team : alice_ws, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (st, 2, rows[r].seq);
+      sqlite3_bind_int64 (st, 3, made_at);
+      sqlite3_bind_int64 (st, 4, sizeof blob);
+      sqlite3_bind_blob (st, 5, blob, sizeof blob, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
+      g_assert_cmpint (sqlite3_changes (db), ==, 1);
+      sqlite3_finalize (st);
+    }
+  sqlite3_close (db);
+}
+
 /* `cairn-server migrate` at the core: 3 users, a shared workspace and
  * 100,000 events in a data folder, copied into an empty PostgreSQL
  * database, give the same answers there: every page of every log (seqs,
@@ -1127,11 +1250,15 @@ test_migrate (Fixture       *f,
         rb = push_ok (f, bob, bob_ws, pb, 500);
       }
   }
+  /* made two hours ago */
+  add_snapshots_from_outside (cairn_server_core_get_path (f->core), f->world.now - 2 * 3600000,
+                              team->id, alice_ws);
   g_clear_pointer (&f->core, cairn_server_core_close);
 
   g_assert_true (cairn_server_core_migrate_to_database (f->dir, uri, report, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (report->str, ==, "3 users, 2 sessions, 4 workspaces, 6 members, 102000 events, 4 clients");
+  g_assert_cmpstr (report->str, ==,
+                   "3 users, 2 sessions, 4 workspaces, 6 members, 102000 events, 4 clients, 3 snapshots");
   /* Not into a database that holds something. */
   g_assert_false (cairn_server_core_migrate_to_database (f->dir, uri, NULL, &error));
   g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_ALREADY_EXISTS);
@@ -1166,6 +1293,33 @@ test_migrate (Fixture       *f,
         }
     }
   g_assert_cmpint (n, ==, 102000);
+  /* The snapshots came along, blob for blob (their headers carry the
+   * state hash): served at once, and none is due to be made again. */
+  for (guint s = 0; s < 3; s++)
+    {
+      g_autoptr(GBytes) b1 = NULL, b2 = NULL;
+      gint64 seq1 = -1, seq2 = -2;
+      gboolean due = TRUE;
+
+      b1 = cairn_server_core_snapshot_latest (sq, alice, spaces[s], &seq1, s == 2 ? NULL : &error);
+      b2 = cairn_server_core_snapshot_latest (f->core, alice, spaces[s], &seq2, s == 2 ? NULL : &error);
+      g_assert_no_error (error);
+      if (s == 2)
+        {
+          /* bob's workspace has none (and alice is no member): no answer on either */
+          g_assert_null (b1);
+          g_assert_null (b2);
+          continue;
+        }
+      g_assert_nonnull (b2);
+      g_assert_cmpint (seq2, ==, seq1);
+      g_assert_cmpint (seq2, ==, s == 0 ? 98000 : 2000);
+      g_assert_true (g_bytes_equal (b1, b2));
+      g_assert_true (cairn_server_core_snapshot_due (f->core, spaces[s], 1, G_GINT64_CONSTANT (3600000),
+                                                     &due, &error));
+      g_assert_no_error (error);
+      g_assert_false (due);
+    }
   {
     g_autoptr(GPtrArray) again = batch (CLIENT_A, 49000, 49001);
     g_autoptr(CairnPushReply) r = push_ok (f, alice, team->id, again, 1);
@@ -1446,6 +1600,7 @@ main (int    argc,
 
 #define ADD(name, fn) g_test_add ("/server/core/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("users", test_users);
+  ADD ("listing-byte-order", test_listing_byte_order);
   ADD ("login", test_login);
   ADD ("rate-limit-user", test_rate_limit);
   ADD ("rate-limit-address", test_rate_limit_address);

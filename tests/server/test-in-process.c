@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-server-in-process.h"
+#include "pg-test-util.h"
 
 static gint64
 fixed_clock (gpointer user_data)
@@ -40,7 +41,10 @@ test_round_trip (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cairn-in-process-XXXXXX", &error);
   CairnServerCoreOptions options = { .clock = fixed_clock, .pwhash_opslimit = 1, .pwhash_memlimit = 8192 };
-  g_autoptr(CairnServerCore) core = cairn_server_core_open (dir, &options, &error);
+  /* the data folder, or a fresh database under with-postgres.sh */
+  g_autofree char *uri = cairn_test_backend_is_postgresql () ? cairn_test_pg_new_database () : NULL;
+  g_autoptr(CairnServerCore) core = uri != NULL ? cairn_server_core_open_database (uri, &options, &error)
+                                                : cairn_server_core_open (dir, &options, &error);
   g_autoptr(CairnServerInProcess) server = NULL;
   g_autofree char *ws = NULL;
   g_autofree char *answer = NULL;

@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cairn_test_store import ServerStore  # noqa: E402  (a data folder, or PostgreSQL)
+
 PASSWORD = "correct horse battery"
 
 
@@ -78,10 +81,10 @@ def main():
                         "-out", f"{tmp}/cert.pem"], check=True, capture_output=True)
 
         env = dict(os.environ, CAIRN_SERVER_ARGON2_FAST="1")
-        data = f"{tmp}/data"
-        subprocess.run([server_exe, "user", "add", "alice", "--data", data],
+        store = ServerStore(tmp)
+        subprocess.run([server_exe, "user", "add", "alice", *store.args()],
                        input=PASSWORD + "\n", text=True, check=True, env=env, capture_output=True)
-        server = subprocess.Popen([server_exe, "serve", "--data", data, "--listen", "127.0.0.1:0",
+        server = subprocess.Popen([server_exe, "serve", *store.args(), "--listen", "127.0.0.1:0",
                                    "--trust-proxy"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         procs.append(server)

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "protocol-test-util.h"
+#include "core-test-util.h"
+#include "cairn-test-util.h"
 
 #define CID "0123456789abcdef0123456789abcdef"
 
@@ -1174,6 +1176,93 @@ test_pull_fast_random (void)
   g_assert_cmpuint (declined, >, 300);
 }
 
+/* The same texts through the server's store: args as random as above
+ * (escapes, \u0000, lone surrogates, 4-byte UTF-8, quotes), and devices
+ * with quotes, backslashes and non-ASCII, pushed through the core and
+ * pulled back byte for byte, then written as the pull answer and read by
+ * the client. On the run's backend: a data folder, or a database under
+ * with-postgres.sh (protocol-pg), where the text crosses libpq. */
+static void
+test_stored_text (void)
+{
+  static const char *const devices[] = { "laptop", "Zo\xc3\xab's phone", "say \"hi\" \\ \xf0\x9f\x98\x80" };
+  g_autoptr(GRand) r = g_rand_new_with_seed (20261207);
+  g_autofree char *dir = g_dir_make_tmp ("cairn-protocol-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *ws = NULL;
+  CoreTestWorld world = CORE_TEST_WORLD_INIT;
+  CairnServerCore *core;
+  gint64 after = 0;
+  guint got = 0;
+
+  core = core_test_open (dir, &world, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_user_add (core, "ann", "correct horse", &ws, &error));
+  g_assert_no_error (error);
+  for (guint d = 0; d < G_N_ELEMENTS (devices); d++)
+    {
+      g_autoptr(CairnSessionReply) session = NULL;
+      g_autoptr(CairnAuth) auth = NULL;
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      g_autoptr(GPtrArray) appended = NULL;
+      g_autoptr(CairnPushReply) reply = NULL;
+      gint64 retry = 0;
+      char client[33];
+
+      session = cairn_server_core_login (core, "ann", "correct horse", devices[d], "10.0.0.1", &retry, &error);
+      g_assert_no_error (error);
+      auth = cairn_server_core_authenticate (core, session->token, &error);
+      g_assert_no_error (error);
+      g_snprintf (client, sizeof client, "%032x", d + 1);
+      for (guint i = 0; i < 100; i++)
+        {
+          GString *args = g_string_new ("{\"v\":");
+
+          random_text_value (r, args, 0);
+          g_string_append_c (args, '}');
+          g_ptr_array_add (events, cairn_wire_event_new ("todo.created", 1, args->str, client, i + 1, 1764000000000 + i));
+          g_ptr_array_add (sent, g_string_free (args, FALSE));
+        }
+      reply = cairn_server_core_push (core, auth, ws, events, &appended, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (appended->len, ==, 100);
+    }
+
+  for (;;)
+    {
+      g_autoptr(CairnAuth) auth = cairn_server_core_admin_owner_auth (core, ws, &error);
+      g_autoptr(CairnPullReply) pulled = cairn_server_core_pull (core, auth, ws, after, 128, &error);
+      g_autofree char *text = NULL;
+      g_autoptr(CairnPullReply) fast = NULL;
+      gsize len = 0;
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < pulled->events->len; i++, got++)
+        {
+          CairnWireEvent *ev = g_ptr_array_index (pulled->events, i);
+
+          g_assert_cmpint (ev->seq, ==, got + 1);
+          g_assert_cmpstr (ev->args_json, ==, g_ptr_array_index (sent, got));
+          g_assert_cmpstr (ev->device, ==, devices[got / 100]);
+          g_assert_cmpstr (ev->user, ==, "ann");
+        }
+      /* the answer as the server writes it, read by the fast path */
+      text = cairn_protocol_pull_reply_to_text (pulled, &len);
+      fast = cairn_protocol_decode_pull_reply_fast (text, len);
+      if (fast != NULL)
+        for (guint i = 0; i < fast->events->len; i++)
+          g_assert_cmpstr (((CairnWireEvent *) g_ptr_array_index (fast->events, i))->args_json, ==,
+                           ((CairnWireEvent *) g_ptr_array_index (pulled->events, i))->args_json);
+      if (!pulled->more)
+        break;
+      after = ((CairnWireEvent *) g_ptr_array_index (pulled->events, pulled->events->len - 1))->seq;
+    }
+  g_assert_cmpuint (got, ==, 300);
+  cairn_server_core_close (core);
+  cairn_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1196,6 +1285,7 @@ main (int    argc,
   g_test_add_func ("/server/protocol/live-messages", test_live_messages);
   g_test_add_func ("/server/protocol/query-params", test_query_params);
   g_test_add_func ("/server/protocol/session-request", test_session_request);
+  g_test_add_func ("/server/protocol/stored-text", test_stored_text);
 
   return g_test_run ();
 }

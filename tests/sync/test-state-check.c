@@ -392,7 +392,11 @@ test_snapshot_own_state (Fixture       *f,
 {
   g_autofree char *todo_id = set_up_agreeing (f);
   g_autofree char *sql = g_strdup_printf ("UPDATE todos SET title = 'Damaged' WHERE id = '%s'", todo_id);
-  g_autofree char *data_dir = g_path_get_dirname (cairn_server_core_get_path (f->server));
+  g_autofree char *data_dir = g_build_filename (f->dir, "server", NULL);
+  /* the SQLite file, or the database under with-postgres.sh */
+  const char *location = cairn_server_core_get_database_uri (f->server) != NULL
+                         ? cairn_server_core_get_database_uri (f->server)
+                         : cairn_server_core_get_path (f->server);
   g_autofree char *dump_a = NULL, *dump_b = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStateVerdict) vb = NULL, va = NULL, again = NULL;
@@ -411,7 +415,7 @@ test_snapshot_own_state (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (healthy.hash, !=, damaged.hash);
 
-  g_assert_true (cairn_server_snapshot_make (cairn_server_core_get_path (f->server), data_dir,
+  g_assert_true (cairn_server_snapshot_make (location, data_dir,
                                              cairn_server_core_now (f->server), f->workspace,
                                              &seq, &bytes, &made, &error));
   g_assert_no_error (error);

@@ -36,8 +36,9 @@ run_server_command (CairnTestServer    *server,
   g_ptr_array_add (argv, server->binary);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, (gpointer) "--data");
-  g_ptr_array_add (argv, server->data_dir);
+  /* --data DIR, or --database URI under with-postgres.sh */
+  g_ptr_array_add (argv, (gpointer) server->store_option);
+  g_ptr_array_add (argv, server->store);
   g_ptr_array_add (argv, NULL);
   p = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
@@ -205,7 +206,6 @@ main (int argc, char *argv[])
 {
   /* Tokens kept in a file: no keyring (and no prompt that
    * waits for ever) under the tests' dbus-run-session. */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sync/bootstrap-from-snapshot", test_bootstrap);

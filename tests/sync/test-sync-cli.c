@@ -55,8 +55,6 @@ cli_launcher (Fixture *f)
   GSubprocessLauncher *l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* No desktop keyring in tests: the token goes to the profile. */
-  g_subprocess_launcher_setenv (l, "CAIRN_TOKEN_STORE", "file", TRUE);
   return l;
 }
 
@@ -845,16 +843,40 @@ history_and_head (Fixture *f)
   return g_strdup_printf ("%s@%" G_GINT64_FORMAT, page->history_id, page->head);
 }
 
+/* `cairn-server ARGS… --data|--database STORE` of the fixture's server;
+ * its standard output. */
+static char *
+server_admin (Fixture    *f,
+              const char *arg1,
+              const char *arg2)
+{
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, f->server->binary, arg1, arg2,
+                        f->server->store_option, f->server->store, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (p));
+  return out;
+}
+
 /* `cairn-server migrate`: a server on a data folder moved to PostgreSQL.
  * Its devices go on without signing in again, without pushing anything
  * again, and end in the same state; a database that is not empty is
- * refused. (Run under with-postgres.sh only.) */
+ * refused; a new device starts from the snapshot the folder had made.
+ * (Run under with-postgres.sh only.) */
 static void
 test_migrate_to_postgresql (Fixture       *f,
                             gconstpointer  data)
 {
   g_autofree char *list = NULL, *sa = NULL, *out = NULL, *err = NULL, *history = NULL;
+  g_autofree char *workspaces = NULL, *made = NULL, *info = NULL, *seq_json = NULL;
   g_autofree char *database = cairn_test_pg_new_database ();
+  g_auto(GStrv) fields = NULL;
+  const char *at;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) p = NULL;
   guint before;
@@ -888,6 +910,15 @@ test_migrate_to_postgresql (Fixture       *f,
   history = history_and_head (f);
 
   cairn_test_server_stop (f->server, FALSE);
+  /* A snapshot of ann's workspace (hers is listed first: by owner), made
+   * on the folder. */
+  workspaces = server_admin (f, "workspace", "list");
+  fields = g_strsplit (workspaces, "\t", 2);
+  made = server_admin (f, "snapshot", fields[0]);
+  g_assert_nonnull ((at = strstr (made, " at seq ")));
+  seq_json = g_strdup_printf ("\"seq\":%" G_GINT64_FORMAT ",", g_ascii_strtoll (at + strlen (" at seq "), NULL, 10));
+  g_assert_cmpint (g_ascii_strtoll (at + strlen (" at seq "), NULL, 10), >, 20);
+
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                         f->server->binary, "migrate", "--data", f->server->data_dir,
                         "--database", database, NULL);
@@ -933,6 +964,16 @@ test_migrate_to_postgresql (Fixture       *f,
   sa = same_state (f, "a", "b");
   g_assert_nonnull (strstr (sa, "after the move"));
   g_assert_cmpuint (check_server_log (f), ==, before + 1);
+
+  /* A new device starts from the folder's snapshot, which came along:
+   * the migrated server did not have to make one. */
+  login (f, "d", "ann", PASSWORD);
+  sync_ok (f, "d");
+  info = cli_ok (f, "d", "--json", "snapshot-info", NULL);
+  g_test_message ("%s", info);
+  g_assert_nonnull (strstr (info, seq_json));
+  sync_ok (f, "a");
+  g_free (same_state (f, "a", "d"));
 }
 
 static gboolean

@@ -492,7 +492,6 @@ main (int argc, char *argv[])
 
   g_assert_nonnull (g_mkdtemp (base));
   g_setenv ("TMPDIR", base, TRUE);
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/engine/live-stream-and-reconnect", test_live_stream_and_reconnect);
   g_test_add_func ("/sync/engine/http-fallback", test_http_fallback);

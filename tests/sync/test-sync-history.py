@@ -14,6 +14,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from cairn_test_store import ServerStore  # noqa: E402  (a data folder, or PostgreSQL)
+
 SERVER = None
 CLI = None
 PASSWORDS = {"ann": "ann-password-1", "bob": "bob-password-1"}
@@ -22,13 +25,13 @@ PASSWORDS = {"ann": "ann-password-1", "bob": "bob-password-1"}
 class Server:
     def __init__(self, tmp):
         self.env = dict(os.environ, CAIRN_SERVER_ARGON2_FAST="1")
-        self.data = os.path.join(tmp, "server-data")
+        self.store = ServerStore(tmp)
         self.log = open(os.path.join(tmp, "server.log"), "a")
         for user, password in PASSWORDS.items():
-            subprocess.run([SERVER, "user", "add", user, "--data", self.data],
+            subprocess.run([SERVER, "user", "add", user, *self.store.args()],
                            input=password + "\n", text=True, check=True, env=self.env,
                            capture_output=True)
-        self.proc = subprocess.Popen([SERVER, "serve", "--data", self.data, "--listen", "127.0.0.1:0"],
+        self.proc = subprocess.Popen([SERVER, "serve", *self.store.args(), "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
@@ -51,7 +54,7 @@ class Device:
         self.profile = os.path.join(tmp, name)
 
     def run(self, *args, input=None):
-        env = dict(os.environ, CAIRN_TOKEN_STORE="file")
+        env = dict(os.environ)  # CAIRN_TOKEN_STORE=file from test_env
         env.pop("CAIRN_PROFILE", None)
         p = subprocess.run([CLI, "--profile", self.profile, *args], input=input,
                            capture_output=True, text=True, env=env, timeout=120)

@@ -241,7 +241,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
 
   g_test_add_func ("/sync/liveness/idle-five-minutes", test_idle_five_minutes);
   g_test_add_func ("/sync/liveness/stream-that-misses-events", test_stream_that_misses_events);

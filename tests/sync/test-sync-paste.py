@@ -16,6 +16,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from cairn_test_store import ServerStore  # noqa: E402  (a data folder, or PostgreSQL)
+
 SERVER = None
 # Every workspace has its Inbox, first, with this id (docs/events.md).
 INBOX = "00000000-0000-8000-8000-000000000001"
@@ -35,16 +38,16 @@ def varint(v):
 class Server:
     def __init__(self, tmp, extra_env=None):
         self.env = dict(os.environ, CAIRN_SERVER_ARGON2_FAST="1", **(extra_env or {}))
-        self.data = os.path.join(tmp, "server-data")
+        self.store = ServerStore(tmp)
         self.log = open(os.path.join(tmp, "server.log"), "a")
         self.proc = None
-        subprocess.run([SERVER, "user", "add", "ann", "--data", self.data],
+        subprocess.run([SERVER, "user", "add", "ann", *self.store.args()],
                        input=PASSWORD + "\n", text=True, check=True, env=self.env,
                        capture_output=True)
         self.start("127.0.0.1:0")
 
     def start(self, listen):
-        self.proc = subprocess.Popen([SERVER, "serve", "--data", self.data, "--listen", listen],
+        self.proc = subprocess.Popen([SERVER, "serve", *self.store.args(), "--listen", listen],
                                      stdout=subprocess.PIPE, stderr=self.log, text=True,
                                      env=self.env)
         line = self.proc.stdout.readline()
@@ -66,16 +69,15 @@ class Server:
         self.log.close()
 
     def backup(self, path):
-        """A copy of the data folder, taken while the server is stopped."""
+        """A backup of the store, taken while the server is stopped."""
         self.stop_only()
-        shutil.copytree(self.data, path)
+        self.store.backup(path)
         self.start(self.listen)
 
     def restore(self, path):
-        """The data folder put back from a backup, on the same address."""
+        """The store put back from a backup, on the same address."""
         self.stop_only()
-        shutil.rmtree(self.data)
-        shutil.copytree(path, self.data)
+        self.store.restore(path)
         self.start(self.listen)
 
 
@@ -85,7 +87,7 @@ class Device:
         self.profile = os.path.join(tmp, name)
 
     def run(self, *args, input=None):
-        env = dict(os.environ, CAIRN_TOKEN_STORE="file")
+        env = dict(os.environ)  # CAIRN_TOKEN_STORE=file from test_env
         env.pop("CAIRN_PROFILE", None)
         p = subprocess.run([CLI, "--profile", self.profile, *args], input=input,
                            capture_output=True, text=True, env=env, timeout=120)
@@ -304,7 +306,7 @@ class PasteSyncTest(unittest.TestCase):
         """docs/cli.md: --json prints one value on one line, for the
         commands that talk to the server too."""
         server = self.server()
-        subprocess.run([SERVER, "user", "add", "bob", "--data", server.data],
+        subprocess.run([SERVER, "user", "add", "bob", *server.store.args()],
                        input="bob-password-1\n", text=True, check=True, env=server.env,
                        capture_output=True)
         a = Device(self.tmp, "a")

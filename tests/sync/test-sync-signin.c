@@ -152,7 +152,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
 
   g_test_add_func ("/sync/signin/open-store-keeps-its-file", test_open_store_keeps_its_file);
   return g_test_run ();

@@ -112,7 +112,6 @@ main (int   argc,
 {
   /* The engine's waits before a report, shortened (30 s of quiet, 10
    * minutes between reports in the app). */
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);   /* no keyring prompt under dbus-run-session */
   g_setenv ("CAIRN_SYNC_STATE_QUIET_MS", "200", TRUE);
   g_setenv ("CAIRN_SYNC_STATE_MIN_REPORT_MS", "0", TRUE);
   g_test_init (&argc, &argv, NULL);

@@ -318,12 +318,6 @@ main (int argc, char *argv[])
       g_unsetenv ("DISPLAY");
       g_unsetenv ("CAIRN_TOKEN_STORE");
     }
-  else
-    {
-      /* These tests check the file fallback; a desktop keyring must not be
-       * touched by a test run. */
-      g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
-    }
 
   g_test_add_func ("/sync/backoff/grows-with-jitter", test_backoff_grows_with_jitter);
   g_test_add_func ("/sync/backoff/jitter-spreads-clients", test_backoff_jitter_spreads_clients);

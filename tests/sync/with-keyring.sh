@@ -21,6 +21,10 @@ if [ "${CAIRN_KEYRING_SESSION:-}" != "1" ]; then
   CAIRN_KEYRING_SESSION=1 exec dbus-run-session -- sh "$0" "$@"
 fi
 
+# test_env (tests/meson.build) keeps every other test off the keyring with
+# CAIRN_TOKEN_STORE=file; this one is about the keyring.
+unset CAIRN_TOKEN_STORE
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cairn-keyring-XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 export XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config"

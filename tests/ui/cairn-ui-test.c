@@ -336,7 +336,6 @@ void
 cairn_test_init_ui_for_sync (int    *argc,
                              char ***argv)
 {
-  g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   cairn_test_init_ui (argc, argv);
   cairn_test_drop_focus_out_warning ();
 }

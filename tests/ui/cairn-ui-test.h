@@ -12,9 +12,10 @@ G_BEGIN_DECLS
 /* gtk_test_init(), adw_init() and cairn_ui_init(): a UI test's start. */
 void       cairn_test_init_ui          (int         *argc,
                                         char      ***argv);
-/* The same for a test that signs in to a server: with no keyring in the
- * test session the token stays in the profile, and GTK's focus-out
- * warning is dropped (cairn_test_drop_focus_out_warning()). */
+/* The same for a test that signs in to a server: GTK's focus-out warning
+ * is dropped (cairn_test_drop_focus_out_warning()). The token stays in
+ * the profile through CAIRN_TOKEN_STORE=file, which tests/meson.build's
+ * test_env sets for every test. */
 void       cairn_test_init_ui_for_sync (int         *argc,
                                         char      ***argv);
 /* Settings of schema org.cairn.Cairn compiled into the build directory,
