@@ -10,6 +10,23 @@
 
 G_BEGIN_DECLS
 
+/* SHA-256 through Nettle when the build has it (the CPU's SHA
+ * instructions: ~8× GLib's GChecksum, base/cairn-chain.c), else GLib's.
+ * The bytes, and so the hashes, are the same either way. */
+typedef struct _CairnSha256 CairnSha256;
+
+CairnSha256 *_cairn_sha256_new    (void);
+void         _cairn_sha256_update (CairnSha256  *self,
+                                   const void   *data,
+                                   gsize         len);
+/* The digest (32 bytes); self is freed. */
+void         _cairn_sha256_finish (CairnSha256  *self,
+                                   guint8        digest[32]);
+/* One call for data in one piece. */
+void         _cairn_sha256        (const void   *data,
+                                   gsize         len,
+                                   guint8        digest[32]);
+
 /* Hashes the state tables as db reads them (in the caller's read
  * transaction, if any): sets out->hash only. db needs cairn_note_body()
  * and cairn_todo_notes(): the store's, or those of

@@ -10,6 +10,84 @@
 #include "cairn-store-hash-private.h"
 #include "cairn-store-private.h"
 
+#ifdef CAIRN_HAVE_NETTLE
+#include <nettle/sha2.h>
+#endif
+
+struct _CairnSha256
+{
+#ifdef CAIRN_HAVE_NETTLE
+  struct sha256_ctx ctx;
+#else
+  GChecksum *sum;
+#endif
+};
+
+CairnSha256 *
+_cairn_sha256_new (void)
+{
+  CairnSha256 *self = g_new0 (CairnSha256, 1);
+
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_init (&self->ctx);
+#else
+  self->sum = g_checksum_new (G_CHECKSUM_SHA256);
+#endif
+  return self;
+}
+
+void
+_cairn_sha256_update (CairnSha256 *self,
+                      const void  *data,
+                      gsize        len)
+{
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_update (&self->ctx, len, data);
+#else
+  g_checksum_update (self->sum, data, len);
+#endif
+}
+
+void
+_cairn_sha256_finish (CairnSha256 *self,
+                      guint8       digest[32])
+{
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_digest (&self->ctx, 32, digest);
+#else
+  gsize n = 32;
+
+  g_checksum_get_digest (self->sum, digest, &n);
+  g_checksum_free (self->sum);
+#endif
+  g_free (self);
+}
+
+void
+_cairn_sha256 (const void *data,
+               gsize       len,
+               guint8      digest[32])
+{
+  CairnSha256 *sum = _cairn_sha256_new ();
+
+  _cairn_sha256_update (sum, data, len);
+  _cairn_sha256_finish (sum, digest);
+}
+
+static void
+hex (const guint8  digest[32],
+     char          out[65])
+{
+  static const char digits[] = "0123456789abcdef";
+
+  for (int i = 0; i < 32; i++)
+    {
+      out[2 * i] = digits[digest[i] >> 4];
+      out[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  out[64] = '\0';
+}
+
 /* The bytes hashed: for each table of the canonical dump, 'T' name NUL,
  * then for each row 'R' and each column in order 'N' (NULL), 'I' and
  * 8 bytes big-endian (integer), or 'S', 8 bytes big-endian length and the
@@ -40,7 +118,7 @@ db_fail (sqlite3     *db,
  * texts), or a reader's (_cairn_state_hash_register_written()). */
 static gboolean
 hash_table (sqlite3               *db,
-            GChecksum             *sum,
+            CairnSha256           *sum,
             const CairnStateTable *table,
             GError               **error)
 {
@@ -50,8 +128,8 @@ hash_table (sqlite3               *db,
 
   if (sqlite3_prepare_v2 (db, table->sql, -1, &stmt, NULL) != SQLITE_OK)
     return db_fail (db, error, "Cannot read the state");
-  g_checksum_update (sum, (const guchar *) "T", 1);
-  g_checksum_update (sum, (const guchar *) table->name, strlen (table->name) + 1);
+  _cairn_sha256_update (sum, "T", 1);
+  _cairn_sha256_update (sum, table->name, strlen (table->name) + 1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int n = sqlite3_column_count (stmt);
@@ -79,7 +157,7 @@ hash_table (sqlite3               *db,
             }
             break;
           }
-      g_checksum_update (sum, row->data, row->len);
+      _cairn_sha256_update (sum, row->data, row->len);
     }
   if (rc != SQLITE_DONE)
     return db_fail (db, error, "Cannot read the state");
@@ -138,18 +216,24 @@ _cairn_state_hash_db (sqlite3         *db,
                       CairnStateHash  *out,
                       GError         **error)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  CairnSha256 *sum = _cairn_sha256_new ();
+  guint8 digest[32];
+  gboolean ok = TRUE;
   int parked;
 
-  g_checksum_update (sum, (const guchar *) cairn_state_hash_format (), -1);
-  for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
-    if (!hash_table (db, sum, &_cairn_store_state_tables[i], error))
-      return FALSE;
-  parked = has_parked (db, error);
-  if (parked < 0 || (parked > 0 && !hash_table (db, sum, &_cairn_store_state_waiting, error)))
+  _cairn_sha256_update (sum, cairn_state_hash_format (), strlen (cairn_state_hash_format ()));
+  for (guint i = 0; ok && _cairn_store_state_tables[i].name != NULL; i++)
+    ok = hash_table (db, sum, &_cairn_store_state_tables[i], error);
+  if (ok)
+    {
+      parked = has_parked (db, error);
+      ok = parked >= 0 && (parked == 0 || hash_table (db, sum, &_cairn_store_state_waiting, error));
+    }
+  _cairn_sha256_finish (sum, digest);
+  if (!ok)
     return FALSE;
-  memcpy (out->hash, g_checksum_get_string (sum), CAIRN_STATE_HASH_LENGTH);
-  out->hash[CAIRN_STATE_HASH_LENGTH] = '\0';
+  G_STATIC_ASSERT (CAIRN_STATE_HASH_LENGTH == 64);
+  hex (digest, out->hash);
   return TRUE;
 }
 
