@@ -195,3 +195,23 @@ _cairn_checkpointer_wait (CairnCheckpointer *self,
   g_mutex_unlock (&self->mutex);
   return done;
 }
+
+gboolean
+cairn_store_checkpoint (CairnStore  *self,
+                        GError     **error)
+{
+  int rc;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  /* BUSY: a reader or the worker's checkpoint is in the way; the next
+   * call copies what is left. */
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    {
+      _cairn_store_set_error (self, error, "Cannot checkpoint");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -7,7 +7,86 @@
 #include <string.h>
 
 #include "cairn-store-hash.h"
+#include "cairn-store-hash-private.h"
 #include "cairn-store-private.h"
+
+#ifdef CAIRN_HAVE_NETTLE
+#include <nettle/sha2.h>
+#endif
+
+struct _CairnSha256
+{
+#ifdef CAIRN_HAVE_NETTLE
+  struct sha256_ctx ctx;
+#else
+  GChecksum *sum;
+#endif
+};
+
+CairnSha256 *
+_cairn_sha256_new (void)
+{
+  CairnSha256 *self = g_new0 (CairnSha256, 1);
+
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_init (&self->ctx);
+#else
+  self->sum = g_checksum_new (G_CHECKSUM_SHA256);
+#endif
+  return self;
+}
+
+void
+_cairn_sha256_update (CairnSha256 *self,
+                      const void  *data,
+                      gsize        len)
+{
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_update (&self->ctx, len, data);
+#else
+  g_checksum_update (self->sum, data, len);
+#endif
+}
+
+void
+_cairn_sha256_finish (CairnSha256 *self,
+                      guint8       digest[32])
+{
+#ifdef CAIRN_HAVE_NETTLE
+  sha256_digest (&self->ctx, 32, digest);
+#else
+  gsize n = 32;
+
+  g_checksum_get_digest (self->sum, digest, &n);
+  g_checksum_free (self->sum);
+#endif
+  g_free (self);
+}
+
+void
+_cairn_sha256 (const void *data,
+               gsize       len,
+               guint8      digest[32])
+{
+  CairnSha256 *sum = _cairn_sha256_new ();
+
+  _cairn_sha256_update (sum, data, len);
+  _cairn_sha256_finish (sum, digest);
+}
+
+static void
+hex (const guint8  digest[32],
+     char          out[65])
+{
+  static const char digits[] = "0123456789abcdef";
+
+  for (int i = 0; i < 32; i++)
+    {
+      out[2 * i] = digits[digest[i] >> 4];
+      out[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  out[64] = '\0';
+}
 
 /* The bytes hashed: for each table of the canonical dump, 'T' name NUL,
  * then for each row 'R' and each column in order 'N' (NULL), 'I' and
@@ -27,19 +106,30 @@ add_u64 (GByteArray *row,
 }
 
 static gboolean
-hash_table (CairnStore            *self,
-            GChecksum             *sum,
+db_fail (sqlite3     *db,
+         GError     **error,
+         const char  *what)
+{
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED, "%s: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* Any connection: the store's own (its cairn_note_body() decodes stale
+ * texts), or a reader's (_cairn_state_hash_register_written()). */
+static gboolean
+hash_table (sqlite3               *db,
+            CairnSha256           *sum,
             const CairnStateTable *table,
             GError               **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, table->sql, error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GByteArray) row = g_byte_array_sized_new (512);
   int rc;
 
-  if (stmt == NULL)
-    return FALSE;
-  g_checksum_update (sum, (const guchar *) "T", 1);
-  g_checksum_update (sum, (const guchar *) table->name, strlen (table->name) + 1);
+  if (sqlite3_prepare_v2 (db, table->sql, -1, &stmt, NULL) != SQLITE_OK)
+    return db_fail (db, error, "Cannot read the state");
+  _cairn_sha256_update (sum, "T", 1);
+  _cairn_sha256_update (sum, table->name, strlen (table->name) + 1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int n = sqlite3_column_count (stmt);
@@ -67,28 +157,33 @@ hash_table (CairnStore            *self,
             }
             break;
           }
-      g_checksum_update (sum, row->data, row->len);
+      _cairn_sha256_update (sum, row->data, row->len);
     }
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the state");
-      return FALSE;
-    }
+    return db_fail (db, error, "Cannot read the state");
   return TRUE;
 }
 
-static gboolean
-has_parked (CairnStore *self)
+/* 1 when there are parked events, 0 when not, -1 on error. */
+static int
+has_parked (sqlite3  *db,
+            GError  **error)
 {
-  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT 1 FROM parked", NULL);
-  gboolean any;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
 
-  if (stmt == NULL)
-    return FALSE;
-  any = sqlite3_step (stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
-  return any;
+  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM parked LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_fail (db, error, "Cannot read the waiting events");
+      return -1;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      db_fail (db, error, "Cannot read the waiting events");
+      return -1;
+    }
+  return rc == SQLITE_ROW;
 }
 
 const char *
@@ -114,22 +209,40 @@ cairn_state_hash_format (void)
   return format;
 }
 
+/* Hashes the state tables as db reads them (the caller's transaction, if
+ * any); out->hash only. */
+gboolean
+_cairn_state_hash_db (sqlite3         *db,
+                      CairnStateHash  *out,
+                      GError         **error)
+{
+  CairnSha256 *sum = _cairn_sha256_new ();
+  guint8 digest[32];
+  gboolean ok = TRUE;
+  int parked;
+
+  _cairn_sha256_update (sum, cairn_state_hash_format (), strlen (cairn_state_hash_format ()));
+  for (guint i = 0; ok && _cairn_store_state_tables[i].name != NULL; i++)
+    ok = hash_table (db, sum, &_cairn_store_state_tables[i], error);
+  if (ok)
+    {
+      parked = has_parked (db, error);
+      ok = parked >= 0 && (parked == 0 || hash_table (db, sum, &_cairn_store_state_waiting, error));
+    }
+  _cairn_sha256_finish (sum, digest);
+  if (!ok)
+    return FALSE;
+  G_STATIC_ASSERT (CAIRN_STATE_HASH_LENGTH == 64);
+  hex (digest, out->hash);
+  return TRUE;
+}
+
 static gboolean
 hash_state (CairnStore     *self,
             CairnStateHash *out,
             GError        **error)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  g_checksum_update (sum, (const guchar *) cairn_state_hash_format (), -1);
-  for (guint i = 0; _cairn_store_state_tables[i].name != NULL; i++)
-    if (!hash_table (self, sum, &_cairn_store_state_tables[i], error))
-      return FALSE;
-  if (has_parked (self) && !hash_table (self, sum, &_cairn_store_state_waiting, error))
-    return FALSE;
-  memcpy (out->hash, g_checksum_get_string (sum), CAIRN_STATE_HASH_LENGTH);
-  out->hash[CAIRN_STATE_HASH_LENGTH] = '\0';
-  return TRUE;
+  return _cairn_state_hash_db (self->db, out, error);
 }
 
 gboolean

@@ -39,6 +39,23 @@ gboolean    cairn_store_confirmed_state_hash (CairnStore     *self,
                                               CairnStateHash *out,
                                               GError        **error);
 
+/* The same hash off the calling thread (cairn-store-hash-reader.c): a
+ * read-only connection of its own on a worker thread reads one
+ * consistent snapshot of the file while the store goes on writing, and
+ * out->seq is the head of that snapshot, not the store's head when the
+ * call was made or finished. The store must be a file. Fails with
+ * G_IO_ERROR_BUSY, nothing wrong, when the state is not confirmed state
+ * as it is (events waiting to be sent, here or when the thread read) or
+ * a note's text changed before the thread read it: ask again later. */
+void        cairn_store_confirmed_state_hash_async  (CairnStore          *self,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean    cairn_store_confirmed_state_hash_finish (CairnStore          *self,
+                                                     GAsyncResult        *result,
+                                                     CairnStateHash      *out,
+                                                     GError             **error);
+
 /* Whether str is a well-formed hash / format id (lowercase hex of the
  * right length). */
 gboolean    cairn_state_hash_is_valid        (const char *str);

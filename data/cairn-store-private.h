@@ -36,6 +36,7 @@ struct _CairnStore
   JsonParser  *parser;
   gint64       data_version;    /* PRAGMA data_version when meta was last read */
   GHashTable  *text_cache;      /* note id -> decoded CRDT (cairn-store-text.c) */
+  guint        text_cache_max;  /* 0: TEXT_CACHE_MAX (cairn_store_set_text_cache_size()) */
   /* Bumped by anything that may change a notes row (reducers of the notes
    * table, changesets naming it, rollback and every reload of the cursor):
    * check_live_note() remembers the note it found live at one value, so

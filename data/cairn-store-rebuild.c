@@ -307,8 +307,14 @@ finish_rebuild (CairnStore  *self,
   if (!_cairn_store_replay_pending (self, NULL, error))
     return FALSE;
   for (guint i = 0; i < indexes->len; i++)
-    if (!_cairn_store_exec (self, indexes->pdata[i], error))
-      return FALSE;
+    {
+      /* a fill may have made it already (a snapshot's load does) */
+      int made = _cairn_store_query_finds (self, "SELECT 1 FROM main.sqlite_schema WHERE sql = ?1",
+                                           indexes->pdata[i], "the schema", error);
+
+      if (made < 0 || (made == 0 && !_cairn_store_exec (self, indexes->pdata[i], error)))
+        return FALSE;
+    }
   /* Every note was made again with an empty body: write them now rather
    * than leave them all to the lazy write. The search index is made again
    * by the next search (cairn-store-search.c). */

@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-snapshot.h"
+#include "cairn-store-hash-private.h"
 #include "cairn-store-private.h"
 #include "cairn-store-search-private.h"
 
@@ -92,29 +93,35 @@ cairn_snapshot_dup_catalogue (void)
 
 /* ---- bytes ------------------------------------------------------------ */
 
+/* Runs data through converter into one buffer (of size_hint bytes at
+ * first, so that a known size is written in place without regrowing),
+ * refusing more than limit bytes. */
 static GBytes *
 convert_all (GConverter    *converter,
              const guint8  *data,
              gsize          len,
              guint64        limit,
+             gsize          size_hint,
              GError       **error)
 {
   g_autoptr(GByteArray) out = g_byte_array_new ();
-  gsize in_pos = 0;
-  guint8 buf[65536];
+  gsize in_pos = 0, used = 0;
 
+  g_byte_array_set_size (out, MAX (size_hint, 65536));
   for (;;)
     {
       gsize read = 0, written = 0;
       GConverterResult r;
 
-      r = g_converter_convert (converter, data + in_pos, len - in_pos, buf, sizeof buf,
-                               G_CONVERTER_INPUT_AT_END, &read, &written, error);
+      if (out->len - used < 65536)
+        g_byte_array_set_size (out, out->len * 2);
+      r = g_converter_convert (converter, data + in_pos, len - in_pos, out->data + used,
+                               out->len - used, G_CONVERTER_INPUT_AT_END, &read, &written, error);
       if (r == G_CONVERTER_ERROR)
         return NULL;
       in_pos += read;
-      g_byte_array_append (out, buf, written);
-      if (out->len > limit)
+      used += written;
+      if (used > limit)
         {
           g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_DAMAGED,
                        "The snapshot's image is larger than it says");
@@ -123,6 +130,7 @@ convert_all (GConverter    *converter,
       if (r == G_CONVERTER_FINISHED)
         break;
     }
+  g_byte_array_set_size (out, used);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
@@ -167,11 +175,8 @@ sha256 (const guint8 *data,
         gsize         len,
         guint8        out[SUM_LEN])
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize n = SUM_LEN;
-
-  g_checksum_update (sum, data, len);
-  g_checksum_get_digest (sum, out, &n);
+  G_STATIC_ASSERT (SUM_LEN == 32);
+  _cairn_sha256 (data, len, out);
 }
 
 static void
@@ -570,7 +575,7 @@ assemble (const CairnSnapshotInfo *info,
   const guint8 *image_data = g_bytes_get_data (image, &image_len);
   guint8 sum[SUM_LEN];
 
-  packed = convert_all (zlib, image_data, image_len, G_MAXUINT64, error);
+  packed = convert_all (zlib, image_data, image_len, G_MAXUINT64, image_len / 4, error);
   if (packed == NULL)
     return NULL;
   g_byte_array_append (out, (const guint8 *) MAGIC, MAGIC_LEN);
@@ -792,22 +797,17 @@ ensure_base_table (CairnStore  *self,
   return exists > 0 || _cairn_store_exec (self, base_table_sql, error);
 }
 
-/* Decompresses the blob's image into a file next to the store and opens
- * it, migrated to this build's schema. *out_path: the file to remove when done (NULL: in memory). */
-static sqlite3 *
-open_image (CairnStore  *self,
-            GBytes      *blob,
-            char       **out_path,
-            CairnSnapshotInfo **out_info,
-            GError     **error)
+/* The blob's image, decompressed and checked against its header. */
+static GBytes *
+unpack_image (GBytes              *blob,
+              CairnSnapshotInfo  **out_info,
+              GError             **error)
 {
   g_autoptr(CairnSnapshotInfo) info = NULL;
   g_autoptr(GBytes) image = NULL;
-  g_autofree char *path = NULL;
   const guint8 *payload;
   gsize payload_len;
   guint32 flags;
-  sqlite3 *db;
 
   info = parse_blob (blob, &payload, &payload_len, &flags, error);
   if (info == NULL)
@@ -817,7 +817,11 @@ open_image (CairnStore  *self,
       g_autoptr(GConverter) zlib = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB));
       g_autoptr(GError) inner = NULL;
 
-      image = convert_all (zlib, payload, payload_len, info->image_bytes, &inner);
+      /* deflate expands at most ~1,032 times: a header cannot make us
+       * reserve more than that */
+      image = convert_all (zlib, payload, payload_len, info->image_bytes,
+                           (gsize) MIN (info->image_bytes, (guint64) payload_len * 1032 + 65536),
+                           &inner);
       if (image == NULL)
         {
           damaged (error, inner->message);
@@ -831,19 +835,27 @@ open_image (CairnStore  *self,
       damaged (error, "its image has the wrong size");
       return NULL;
     }
+  *out_info = g_steal_pointer (&info);
+  return g_steal_pointer (&image);
+}
 
-  /* This build's schema: read in memory. An older one: through a file,
-   * which the store's migrations bring up to date. */
-  if (info->schema == CAIRN_STORE_SCHEMA_VERSION)
-    {
-      db = open_memory_image (image, error);
-      if (db != NULL)
-        *out_info = g_steal_pointer (&info);
-      return db;
-    }
-  path = temp_image_path (self);
+/* Writes an image of an older schema into a file next to the store and
+ * opens it there, which migrates it to this build's schema (NULL and
+ * the file removed on failure). */
+static sqlite3 *
+open_image_file (CairnStore  *self,
+                 GBytes      *image,
+                 char       **out_path,
+                 GError     **error)
+{
+  g_autofree char *path = temp_image_path (self);
+  sqlite3 *db;
+
   if (!g_file_set_contents (path, g_bytes_get_data (image, NULL), g_bytes_get_size (image), error))
-    return NULL;
+    {
+      remove_image (path);
+      return NULL;
+    }
   db = _cairn_store_open_db (path, error);
   if (db == NULL)
     {
@@ -851,7 +863,33 @@ open_image (CairnStore  *self,
       return NULL;
     }
   *out_path = g_steal_pointer (&path);
-  *out_info = g_steal_pointer (&info);
+  return db;
+}
+
+/* Decompresses the blob's image and opens it on a connection of its own,
+ * migrated to this build's schema. *out_path: the file to remove when
+ * done (NULL: in memory). */
+static sqlite3 *
+open_image (CairnStore  *self,
+            GBytes      *blob,
+            char       **out_path,
+            CairnSnapshotInfo **out_info,
+            GError     **error)
+{
+  g_autoptr(CairnSnapshotInfo) info = NULL;
+  g_autoptr(GBytes) image = unpack_image (blob, &info, error);
+  sqlite3 *db;
+
+  if (image == NULL)
+    return NULL;
+  /* This build's schema: read in memory. An older one: through a file,
+   * which the store's migrations bring up to date. */
+  if (info->schema == CAIRN_STORE_SCHEMA_VERSION)
+    db = open_memory_image (image, error);
+  else
+    db = open_image_file (self, image, out_path, error);
+  if (db != NULL)
+    *out_info = g_steal_pointer (&info);
   return db;
 }
 
@@ -1012,21 +1050,283 @@ _cairn_store_drop_snapshot_base (CairnStore  *self,
   return exists == 0 || (exists > 0 && _cairn_store_exec (self, "DELETE FROM snapshot_base", error));
 }
 
+/* ---- the load: the image attached to the store's connection ---------- */
+
+/* The schema name the image is attached under during a load. */
+#define SNAP "cairn_snap"
+
 typedef struct
 {
   GBytes            *blob;
   CairnSnapshotInfo *info;
+  GBytes            *image;        /* this build's schema: in memory */
+  char              *path;         /* an older one: migrated in this file */
+  gboolean           attached;
+  /* the image's own state hash, made on a thread while the rows copy */
+  GThread           *hasher;
+  CairnStateHash     image_hash;
+  GError            *hash_error;
+  /* CREATE INDEX of the tables the rebuild drops (read before it) */
+  GPtrArray         *indexes;
 } LoadData;
 
+static void
+load_data_clear (LoadData *data)
+{
+  g_assert (data->hasher == NULL);
+  g_clear_pointer (&data->info, cairn_snapshot_info_free);
+  g_clear_pointer (&data->image, g_bytes_unref);
+  g_clear_pointer (&data->indexes, g_ptr_array_unref);
+  if (data->path != NULL)
+    remove_image (data->path);
+  g_clear_pointer (&data->path, g_free);
+  g_clear_error (&data->hash_error);
+}
+
+/* Every table the load reads must be a table of the image with this
+ * build's columns in this build's order: the image comes from the
+ * server, and `INSERT … SELECT *` trusts both. */
 static gboolean
-load_fill (CairnStore  *self,
-           gpointer     user_data,
-           GError     **error)
+check_attached (CairnStore  *self,
+                GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _cairn_store_prepare (self, "SELECT (SELECT type FROM " SNAP ".sqlite_schema WHERE name = ?1), "
+                               "(SELECT group_concat (name, ',') FROM pragma_table_info (?1, 'main')) IS "
+                               "(SELECT group_concat (name, ',') FROM pragma_table_info (?1, '" SNAP "'))",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (snapshot_tables); i++)
+    {
+      gboolean same;
+      int rc;
+
+      if (sqlite3_bind_text (stmt, 1, snapshot_tables[i], -1, SQLITE_STATIC) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      rc = sqlite3_step (stmt);
+      same = rc == SQLITE_ROW && g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "table") == 0 &&
+             sqlite3_column_int (stmt, 1) != 0;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          damaged (error, sqlite3_errmsg (self->db));
+          return FALSE;
+        }
+      if (!same)
+        {
+          damaged (error, "its tables are not those of its schema");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Unpacks the blob and attaches its image to the store's connection as
+ * SNAP (outside a transaction: SQLite attaches only there): this build's
+ * schema straight from memory (read-only), an older one through a file
+ * that the migrations bring up to date. */
+static gboolean
+attach_image (CairnStore  *self,
+              LoadData    *data,
+              GError     **error)
+{
+  data->image = unpack_image (data->blob, &data->info, error);
+  if (data->image == NULL || !cairn_snapshot_check_usable (data->info, error))
+    return FALSE;
+  if (data->info->schema == CAIRN_STORE_SCHEMA_VERSION)
+    {
+      gsize len = 0;
+      unsigned char *bytes = (unsigned char *) g_bytes_get_data (data->image, &len);
+
+      if (!_cairn_store_exec (self, "ATTACH ':memory:' AS " SNAP, error))
+        return FALSE;
+      data->attached = TRUE;
+      /* Not SQLITE_DESERIALIZE_READONLY: the store's BEGIN IMMEDIATE takes
+       * the write lock of every attached database, which a read-only one
+       * refuses. Nothing writes to it (the load only reads SNAP), so the
+       * hasher thread can read the same bytes meanwhile. */
+      if (sqlite3_deserialize (self->db, SNAP, bytes, len, len, 0) != SQLITE_OK)
+        {
+          damaged (error, sqlite3_errmsg (self->db));
+          return FALSE;
+        }
+    }
+  else
+    {
+      sqlite3 *migrated = open_image_file (self, data->image, &data->path, error);
+      sqlite3_stmt *stmt;
+
+      if (migrated == NULL)
+        return FALSE;
+      sqlite3_close (migrated);
+      stmt = _cairn_store_prepare (self, "ATTACH ?1 AS " SNAP, error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_bind_text (stmt, 1, data->path, -1, SQLITE_STATIC) != SQLITE_OK)
+        {
+          _cairn_store_set_error (self, error, "Cannot bind");
+          return FALSE;
+        }
+      if (!_cairn_store_step_done (self, stmt, error))
+        return FALSE;
+      data->attached = TRUE;
+    }
+  return check_attached (self, error);
+}
+
+/* The CREATE INDEX statements of the tables the rebuild drops and makes
+ * again (cairn-store-rebuild.c), from the store's own schema. */
+static gboolean
+read_rebuilt_indexes (CairnStore  *self,
+                      LoadData    *data,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare (self, "SELECT sql FROM main.sqlite_schema WHERE type = 'index' "
+                               "AND sql IS NOT NULL AND tbl_name IN ('lists', 'todos', 'notes') "
+                               "ORDER BY rowid", error);
+  if (stmt == NULL)
+    return FALSE;
+  data->indexes = g_ptr_array_new_with_free_func (g_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (data->indexes, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the schema");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+detach_image (CairnStore *self,
+              LoadData   *data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (data->attached && !_cairn_store_exec (self, "DETACH " SNAP, &error))
+    g_warning ("Cannot close a loaded snapshot: %s", error->message);
+  data->attached = FALSE;
+}
+
+/* The hasher thread: the image's state hash on a read-only connection of
+ * its own. The image's texts are all written (the export writes them), so
+ * no CRDT is decoded; one that is not makes the load hash the loaded
+ * state instead (hash_error G_IO_ERROR_BUSY). */
+static gpointer
+hash_image (gpointer user_data)
 {
   LoadData *data = user_data;
+  g_autoptr(CairnWrittenTexts) texts = NULL;
+  sqlite3 *db = NULL;
+  int rc;
 
-  if (!fill_from_blob (self, data->blob, NULL, error) ||
-      !save_base (self, data->info->seq, "server", data->blob, error))
+  if (data->path != NULL)
+    rc = sqlite3_open_v2 (data->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  else
+    {
+      gsize len = 0;
+      unsigned char *bytes = (unsigned char *) g_bytes_get_data (data->image, &len);
+
+      rc = sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_deserialize (db, "main", bytes, len, len, SQLITE_DESERIALIZE_READONLY);
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (&data->hash_error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,
+                   "Cannot open the snapshot to hash it: %s", db != NULL ? sqlite3_errmsg (db) : "");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  texts = _cairn_written_texts_new (db, &data->hash_error);
+  if (texts != NULL && !_cairn_state_hash_db (db, &data->image_hash, &data->hash_error) &&
+      _cairn_written_texts_found_stale (texts))
+    {
+      g_clear_error (&data->hash_error);
+      g_set_error (&data->hash_error, G_IO_ERROR, G_IO_ERROR_BUSY, "A text of the snapshot is not written");
+    }
+  g_clear_pointer (&texts, _cairn_written_texts_free);
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* Whether the load checks the maker's hash: when it gave one in a format
+ * this build computes. */
+static gboolean
+load_checks_hash (const CairnSnapshotInfo *info)
+{
+  return info->state_hash[0] != '\0' &&
+         g_strcmp0 (info->state_format, cairn_state_hash_format ()) == 0;
+}
+
+/* The rows, the base, the anchor and the cursor: the load's writes. */
+static gboolean
+load_rows (CairnStore  *self,
+           LoadData    *data,
+           GError     **error)
+{
+  gboolean ok = TRUE;
+
+  /* The indexes the rebuild dropped with the tables, made again before
+   * the fill (the rebuild then finds them there): into an empty table
+   * with the same indexes as the image's, with foreign keys off, SQLite
+   * copies each table's and each index's records as they are, in order
+   * (its "transfer" of INSERT … SELECT *), instead of decoding every row,
+   * checking its keys and sorting each index afterwards. */
+  for (guint i = 0; i < data->indexes->len; i++)
+    {
+      /* still there when the rebuild emptied the tables row by row */
+      int made = _cairn_store_query_finds (self, "SELECT 1 FROM main.sqlite_schema WHERE sql = ?1",
+                                           data->indexes->pdata[i], "the schema", error);
+
+      if (made < 0 || (made == 0 && !_cairn_store_exec (self, data->indexes->pdata[i], error)))
+        return FALSE;
+    }
+  /* A no-op inside a transaction as a PRAGMA, not through db_config;
+   * statements prepared meanwhile are prepared again when next run. */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, NULL);
+  for (gsize i = 0; ok && i < G_N_ELEMENTS (snapshot_tables); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO main.%s SELECT * FROM " SNAP ".%s",
+                                              snapshot_tables[i], snapshot_tables[i]);
+
+      ok = _cairn_store_exec (self, sql, error);
+    }
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
+  if (!ok)
+    return FALSE;
+  /* What the keys would have refused row by row, checked once: an image
+   * whose rows point at rows it does not have is not the state. */
+  {
+    sqlite3_stmt *check = _cairn_store_prepare (self, "PRAGMA main.foreign_key_check", error);
+    int rc;
+
+    if (check == NULL)
+      return FALSE;
+    rc = sqlite3_step (check);
+    sqlite3_reset (check);
+    if (rc == SQLITE_ROW)
+      {
+        damaged (error, "a row refers to a row it does not have");
+        return FALSE;
+      }
+    if (rc != SQLITE_DONE)
+      {
+        _cairn_store_set_error (self, error, "Cannot check the snapshot's rows");
+        return FALSE;
+      }
+  }
+  if (!save_base (self, data->info->seq, "server", data->blob, error))
     return FALSE;
   if (data->info->anchor != NULL)
     {
@@ -1053,28 +1353,51 @@ load_fill (CairnStore  *self,
   self->head = data->info->seq;
   g_free (self->history_id);
   self->history_id = g_strdup (data->info->history_id);
-  if (!_cairn_store_save_cursor (self, error))
-    return FALSE;
-  /* The maker's hash of this state, when it gave one in a format this
-   * build computes: a state that hashes otherwise is not what the log
-   * gives (a maker's bug, a reducer that differs): refused, the device
-   * replays the full log instead. One read of the state (BENCHMARKS.md,
-   * "State hash"). */
-  if (data->info->state_hash[0] != '\0' &&
-      g_strcmp0 (data->info->state_format, cairn_state_hash_format ()) == 0)
-    {
-      CairnStateHash mine;
+  return _cairn_store_save_cursor (self, error);
+}
 
+static gboolean
+load_fill (CairnStore  *self,
+           gpointer     user_data,
+           GError     **error)
+{
+  LoadData *data = user_data;
+  CairnStateHash mine;
+  gboolean ok;
+
+  if (load_checks_hash (data->info))
+    data->hasher = g_thread_new ("cairn-snapshot-hash", hash_image, data);
+  ok = load_rows (self, data, error);
+  if (data->hasher != NULL)
+    g_thread_join (g_steal_pointer (&data->hasher));
+  if (!ok || !load_checks_hash (data->info))
+    return ok;
+
+  /* The maker's hash of this state: a state that hashes otherwise is not
+   * what the log gives (a maker's bug, a reducer that differs): refused,
+   * the device replays the full log instead. The image's hash, made while
+   * the rows were copied, is the loaded state's (the rows are the
+   * image's); only an image with a text not written is hashed here, one
+   * read of the loaded state (BENCHMARKS.md, "State hash"). */
+  if (data->hash_error == NULL)
+    mine = data->image_hash;
+  else if (g_error_matches (data->hash_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    {
       if (!_cairn_store_hash_state_tables (self, &mine, error))
         return FALSE;
-      if (!g_str_equal (mine.hash, data->info->state_hash))
-        {
-          g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_FALLBACK,
-                       "The snapshot at seq %" G_GINT64_FORMAT " does not hash as its maker "
-                       "said (%.16s…, here %.16s…): replaying the full log instead",
-                       data->info->seq, data->info->state_hash, mine.hash);
-          return FALSE;
-        }
+    }
+  else
+    {
+      g_propagate_error (error, g_steal_pointer (&data->hash_error));
+      return FALSE;
+    }
+  if (!g_str_equal (mine.hash, data->info->state_hash))
+    {
+      g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_FALLBACK,
+                   "The snapshot at seq %" G_GINT64_FORMAT " does not hash as its maker "
+                   "said (%.16s…, here %.16s…): replaying the full log instead",
+                   data->info->seq, data->info->state_hash, mine.hash);
+      return FALSE;
     }
   return TRUE;
 }
@@ -1084,33 +1407,38 @@ cairn_store_load_snapshot (CairnStore  *self,
                            GBytes      *blob,
                            GError     **error)
 {
-  g_autoptr(CairnSnapshotInfo) info = NULL;
-  LoadData data;
+  LoadData data = { 0 };
+  gboolean ok;
   int has_log;
 
   g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
   g_return_val_if_fail (blob != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
 
-  info = cairn_snapshot_parse (blob, error);
-  if (info == NULL || !cairn_snapshot_check_usable (info, error))
-    return FALSE;
   if (!_cairn_store_check_data_version (self, error))
     return FALSE;
   has_log = _cairn_store_query_finds (self, "SELECT 1 FROM log WHERE ?1 IS NOT NULL LIMIT 1",
                                       "", "the log", error);
   if (has_log < 0)
     return FALSE;
-  if (self->head != 0 || has_log != 0)
+  data.blob = blob;
+  /* The blob's checks first: a damaged or newer snapshot says so, whatever
+   * the store holds. */
+  ok = attach_image (self, &data, error);
+  if (ok && (self->head != 0 || has_log != 0))
     {
       g_set_error (error, CAIRN_SNAPSHOT_ERROR, CAIRN_SNAPSHOT_ERROR_NOT_EMPTY,
                    "“%s” already follows the server's log (head %" G_GINT64_FORMAT "); "
                    "a snapshot is for a new device", self->path, self->head);
-      return FALSE;
+      ok = FALSE;
     }
-  data.blob = blob;
-  data.info = info;
-  return _cairn_store_rebuild_with (self, load_fill, &data, error);
+  if (ok)
+    ok = read_rebuilt_indexes (self, &data, error) &&
+         _cairn_store_rebuild_with (self, load_fill, &data, error);
+  detach_image (self, &data);
+  load_data_clear (&data);
+  return ok;
 }
 
 CairnSnapshotInfo *

@@ -358,7 +358,8 @@ cached_text (CairnStore      *self,
   entry = read_text (self, kind, note_id, self->client_id, error);
   if (entry == NULL)
     return NULL;
-  if (g_hash_table_size (self->text_cache) >= TEXT_CACHE_MAX)
+  if (g_hash_table_size (self->text_cache) >= (self->text_cache_max > 0 ? self->text_cache_max
+                                                                        : TEXT_CACHE_MAX))
     g_hash_table_remove_all (self->text_cache);
   g_hash_table_insert (self->text_cache, cache_key (kind, note_id), entry);
   return entry;
@@ -1315,4 +1316,12 @@ _cairn_store_load_text_any (CairnStore  *self,
   text = g_steal_pointer (&entry->text);
   text_cache_entry_free (entry);
   return text;
+}
+
+void
+cairn_store_set_text_cache_size (CairnStore *self,
+                                 guint       notes)
+{
+  g_return_if_fail (CAIRN_IS_STORE (self));
+  self->text_cache_max = notes;
 }

@@ -245,6 +245,17 @@ gboolean    cairn_store_edit_note         (CairnStore *self, const char *note_id
  * current (cairn_store_dump_state() and the pool do). This writes every
  * body that is behind now. */
 gboolean    cairn_store_save_note_bodies  (CairnStore *self, GError **error);
+/* Copies the WAL into the file and starts it over, on the calling thread
+ * (cairn-store-checkpoint.c). For a store written by one long batch with
+ * no pause (the server's snapshot maker), whose WAL the worker's quiet
+ * checkpoints never start over: it would grow by the whole batch. */
+gboolean    cairn_store_checkpoint        (CairnStore *self, GError **error);
+/* How many decoded note (and task note) texts the store keeps; 0: the
+ * default, 8 (an editor has one open, sync touches a few). A note edited
+ * while not kept is decoded again, state and appended ops: a store that
+ * applies the edits of many notes in turn (the server's snapshot maker)
+ * keeps more. */
+void        cairn_store_set_text_cache_size (CairnStore *self, guint notes);
 /* The client id of the replicas load_note_text gives: this store's text
  * client, not its event client id. A reset after a server restore
  * (cairn_store_forget_server_history) gives the store a new one, so that

@@ -143,4 +143,16 @@ void          _cairn_core_settle (CairnServerCore *self);
 /* Schema step 2 -> 3: the snapshots table. */
 extern const char _cairn_core_snapshots_sql[];
 
+/* The server's own state hash as the header of the latest stored snapshot
+ * at or below seq of history_id says: what a restarted core knows of its
+ * own hashes (cairn-server-core-states.c). *out_found FALSE when there is
+ * none, or it has no hash. */
+gboolean      _cairn_core_snapshot_own_state (CairnServerCore  *self,
+                                              const char       *workspace_id,
+                                              gint64            seq,
+                                              const char       *history_id,
+                                              CairnStateHash   *out,
+                                              gboolean         *out_found,
+                                              GError          **error);
+
 G_END_DECLS

@@ -112,6 +112,41 @@ remember_report (CairnServerCore        *self,
   return queue;
 }
 
+/* A restarted core has no own report in memory; the stored snapshots'
+ * headers carry the hashes the makers computed. When the workspace's
+ * reports hold none of ours, the latest snapshot at or below seq gives
+ * it (one read of a blob, then remembered like a maker's hand-over). */
+static void
+recall_own_state (CairnServerCore *self,
+                  const CairnAuth *auth,
+                  const char      *workspace_id,
+                  gint64           seq)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *history_id = NULL;
+  GQueue *queue = self->state_reports != NULL ? g_hash_table_lookup (self->state_reports, workspace_id)
+                                              : NULL;
+  CairnStateHash own;
+  gboolean found = FALSE;
+  gint64 head = 0;
+
+  for (GList *l = queue != NULL ? queue->head : NULL; l != NULL; l = l->next)
+    if (g_str_equal (((StoredReport *) l->data)->session_id, OWN_SESSION))
+      return;
+  if (!cairn_server_core_head (self, auth, workspace_id, &head, &history_id, &error) ||
+      !_cairn_core_snapshot_own_state (self, workspace_id, seq, history_id, &own, &found, &error))
+    {
+      g_warning ("%s: cannot read the server's own state hash back: %s", workspace_id, error->message);
+      return;
+    }
+  if (found)
+    {
+      CairnStateReport report = { own.seq, NULL, own.format, own.hash };
+
+      remember_report (self, OWN_SESSION, "the server", workspace_id, &report);
+    }
+}
+
 CairnStateVerdict *
 cairn_server_core_report_state (CairnServerCore        *self,
                                 const CairnAuth        *auth,
@@ -155,6 +190,7 @@ cairn_server_core_report_state (CairnServerCore        *self,
       return g_steal_pointer (&verdict);
     }
 
+  recall_own_state (self, auth, workspace_id, report->seq);
   queue = remember_report (self, auth->session_id, auth->device, workspace_id, report);
   counts = g_hash_table_new (g_str_hash, g_str_equal);
   for (GList *l = queue->head; l != NULL; l = l->next)

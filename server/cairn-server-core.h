@@ -426,6 +426,12 @@ gboolean   cairn_server_snapshot_make       (const char       *db_path,
                                              gsize            *out_bytes,
                                              CairnStateHash   *out_hash,
                                              GError          **error);
+/* Lowers the CPU and disk priority of the calling thread for good (nice
+ * +10, lowest best-effort I/O class where the kernel has one): a thread
+ * that only makes snapshots calls it first, so that pushes on the other
+ * threads keep their latency while it runs (BENCHMARKS.md, "Bootstrap at
+ * a million events"). Linux only; elsewhere it does nothing. */
+void       cairn_server_snapshot_thread_lower_priority (void);
 /* Whether a snapshot is due: every_events or more events since the last
  * one and min_interval_ms since it was made. */
 gboolean   cairn_server_core_snapshot_due   (CairnServerCore  *self,

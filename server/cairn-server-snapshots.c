@@ -173,6 +173,7 @@ maker_thread (gpointer data)
   CairnStateHash hash = { 0 };
   gint64 started = g_get_monotonic_time ();
 
+  cairn_server_snapshot_thread_lower_priority ();
   if (cairn_server_snapshot_make (self->db_path, self->data_dir, job->now_ms, job->workspace_id,
                                   &seq, &bytes, &hash, &error))
     {

@@ -65,48 +65,125 @@ cairn_state_check_set_interval (CairnStateCheck *self,
   self->interval = events;
 }
 
+/* Whether a report is due now (cairn-state-check.h). */
+static gboolean
+report_due (CairnStateCheck *self,
+            gboolean         quiet)
+{
+  gint64 head = cairn_store_get_head (self->store);
+
+  if (self->stage == STAGE_GAVE_UP || head <= 0)
+    return FALSE;
+  /* At the same head again only while the verdict was unknown: the
+   * devices that report after us may make a majority. */
+  if (head == self->last_seq && self->retries == 0)
+    return FALSE;
+  if (head != self->last_seq && !quiet && !self->report_now &&
+      head < self->last_seq + self->interval)
+    return FALSE;
+  /* Only with an empty outbox: the state is then the confirmed state as
+   * it is, with nothing to roll back. */
+  return cairn_store_get_pending_count (self->store) == 0;
+}
+
+/* The report of hash, now sent. */
+static CairnStateReport *
+report_of (CairnStateCheck       *self,
+           const CairnStateHash  *hash,
+           GError               **error)
+{
+  g_autoptr(CairnStateReport) report = NULL;
+  char *chain = NULL;
+
+  if (!cairn_store_get_log_chain (self->store, hash->seq, &chain, error))
+    return NULL;
+  report = g_new0 (CairnStateReport, 1);
+  report->seq = hash->seq;
+  report->chain = chain;
+  report->format = g_strdup (hash->format);
+  report->hash = g_strdup (hash->hash);
+  if (hash->seq == self->last_seq)
+    self->retries--;
+  else
+    self->retries = CAIRN_STATE_CHECK_RETRIES;
+  self->last_seq = hash->seq;
+  self->report_now = FALSE;
+  return g_steal_pointer (&report);
+}
+
 CairnStateReport *
 cairn_state_check_next_report (CairnStateCheck  *self,
                                gboolean          quiet,
                                GError          **error)
 {
-  g_autoptr(CairnStateReport) report = NULL;
   CairnStateHash hash;
-  gint64 head;
-  char *chain = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  head = cairn_store_get_head (self->store);
-  if (self->stage == STAGE_GAVE_UP || head <= 0)
+  if (!report_due (self, quiet) ||
+      !cairn_store_confirmed_state_hash (self->store, &hash, error))
     return NULL;
-  /* At the same head again only while the verdict was unknown: the
-   * devices that report after us may make a majority. */
-  if (head == self->last_seq && self->retries == 0)
-    return NULL;
-  if (head != self->last_seq && !quiet && !self->report_now &&
-      head < self->last_seq + self->interval)
-    return NULL;
-  /* Only with an empty outbox: the state is then the confirmed state as
-   * it is, with nothing to roll back. */
-  if (cairn_store_get_pending_count (self->store) > 0)
-    return NULL;
-  if (!cairn_store_confirmed_state_hash (self->store, &hash, error) ||
-      !cairn_store_get_log_chain (self->store, hash.seq, &chain, error))
-    return NULL;
+  return report_of (self, &hash, error);
+}
 
-  report = g_new0 (CairnStateReport, 1);
-  report->seq = hash.seq;
-  report->chain = chain;
-  report->format = g_strdup (hash.format);
-  report->hash = g_strdup (hash.hash);
-  if (hash.seq == self->last_seq)
-    self->retries--;
+static void
+hashed (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree CairnStateHash *hash = g_new0 (CairnStateHash, 1);
+
+  if (cairn_store_confirmed_state_hash_finish (CAIRN_STORE (source), result, hash, &error))
+    g_task_return_pointer (task, g_steal_pointer (&hash), g_free);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    g_task_return_pointer (task, NULL, NULL);  /* not now: a later call */
   else
-    self->retries = CAIRN_STATE_CHECK_RETRIES;
-  self->last_seq = hash.seq;
-  self->report_now = FALSE;
-  return g_steal_pointer (&report);
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+void
+cairn_state_check_next_report_async (CairnStateCheck     *self,
+                                     gboolean             quiet,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_state_check_next_report_async);
+  if (!report_due (self, quiet))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  /* The task does not hold self: the caller may free the check before
+   * the hash comes back, and then does not call _finish(). */
+  cairn_store_confirmed_state_hash_async (self->store, cancellable, hashed, g_steal_pointer (&task));
+}
+
+CairnStateReport *
+cairn_state_check_next_report_finish (CairnStateCheck  *self,
+                                      GAsyncResult     *result,
+                                      GError          **error)
+{
+  g_autofree CairnStateHash *hash = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cairn_state_check_next_report_async, NULL);
+
+  hash = g_task_propagate_pointer (G_TASK (result), error);
+  if (hash == NULL)
+    return NULL;
+  /* A repair since the hash was asked for: it is of the state before. */
+  if (self->stage == STAGE_GAVE_UP)
+    return NULL;
+  return report_of (self, hash, error);
 }
 
 void

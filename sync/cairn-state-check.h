@@ -50,6 +50,21 @@ void              cairn_state_check_set_interval (CairnStateCheck *self,
 CairnStateReport *cairn_state_check_next_report  (CairnStateCheck *self,
                                                   gboolean         quiet,
                                                   GError         **error);
+/* The same off the main thread: the hash is made on a worker thread of
+ * the store (cairn_store_confirmed_state_hash_async()), and the report is
+ * of the seq the worker read, which may be past the store's head when
+ * the call was made. _finish() gives NULL (error unset) when none is due
+ * or the store could not be hashed just then (events waiting to be sent
+ * by the time the worker read): ask again later. The caller may free the
+ * check before the callback runs; it then must not call _finish(). */
+void              cairn_state_check_next_report_async  (CairnStateCheck     *self,
+                                                        gboolean             quiet,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+CairnStateReport *cairn_state_check_next_report_finish (CairnStateCheck     *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 /* TRUE when the last verdict was unknown and the same head may be
  * reported again (cairn_state_check_next_report() gives it). */
 gboolean          cairn_state_check_wants_retry  (CairnStateCheck *self);

@@ -134,35 +134,57 @@ report_done (GObject      *source,
     }
 }
 
+/* The hash came back from the store's worker thread: the report, if
+ * any, goes to the server. */
 static void
-report_async (CairnSyncEngine *self,
-              gboolean         quiet)
+report_hashed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
+  g_autoptr(ReportCall) call = user_data;
+  CairnSyncEngine *self = call->engine;
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStateReport) report = NULL;
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *path = NULL;
+
+  /* the store (and its check) changed meanwhile, or the engine stopped */
+  if (call->generation != self->state_generation || !self->state_in_flight ||
+      self->state_check == NULL)
+    return;
+  report = cairn_state_check_next_report_finish (self->state_check, result, &error);
+  if (report == NULL || self->workspace_id == NULL || self->token == NULL)
+    {
+      self->state_in_flight = FALSE;
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot hash this device's copy of the workspace: %s", error->message);
+      return;
+    }
+  self->state_last_report = _cairn_sync_engine_monotonic (self);
+  body = cairn_protocol_encode_state_report (report);
+  path = g_strdup_printf ("/v1/workspaces/%s/state", self->workspace_id);
+  _cairn_sync_engine_http_call_async (self, "POST", path, body, "checking this device's copy",
+                                      self->cancellable, report_done, g_steal_pointer (&call));
+}
+
+/* The hash is made on the store's worker thread (it reads the whole
+ * state: BENCHMARKS.md), the report sent when it comes back; one at a
+ * time (state_in_flight covers both). */
+static void
+report_async (CairnSyncEngine *self,
+              gboolean         quiet)
+{
   ReportCall *call;
 
   if (self->state_check == NULL || self->state_in_flight || self->workspace_id == NULL ||
       self->token == NULL)
     return;
-  report = cairn_state_check_next_report (self->state_check, quiet, &error);
-  if (report == NULL)
-    {
-      if (error != NULL)
-        g_warning ("Cannot hash this device's copy of the workspace: %s", error->message);
-      return;
-    }
   self->state_in_flight = TRUE;
-  self->state_last_report = _cairn_sync_engine_monotonic (self);
-  body = cairn_protocol_encode_state_report (report);
-  path = g_strdup_printf ("/v1/workspaces/%s/state", self->workspace_id);
   call = g_new0 (ReportCall, 1);
   call->engine = g_object_ref (self);
   call->generation = self->state_generation;
-  _cairn_sync_engine_http_call_async (self, "POST", path, body, "checking this device's copy",
-                                      self->cancellable, report_done, call);
+  cairn_state_check_next_report_async (self->state_check, quiet, self->cancellable,
+                                       report_hashed, call);
 }
 
 static gboolean

@@ -374,6 +374,31 @@ test_snapshots (void)
     g_assert_no_error (error);
     g_assert_cmpstr (info->state_hash, ==, mine->hash);
     g_assert_cmpstr (info->state_format, ==, mine->format);
+
+    /* A restarted server has no report in memory: the stored snapshot's
+     * header gives its own hash back, and one device is judged by it
+     * again (else its verdict would be "unknown"). */
+    g_clear_pointer (&server, cairn_server_in_process_free);
+    g_clear_pointer (&core, cairn_server_core_close);
+    if (uri != NULL)
+      core = cairn_server_core_open_database (uri, &options, &error);
+    else
+      core = cairn_server_core_open (dir, &options, &error);
+    g_assert_no_error (error);
+    server = cairn_server_in_process_new (core);
+    g_clear_pointer (&auth, cairn_auth_free);
+    auth = cairn_server_core_authenticate (core, alice, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&bad, cairn_state_verdict_free);
+    bad = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (bad->verdict, ==, CAIRN_STATE_VERDICT_DIVERGED);
+    g_assert_cmpstr (bad->hash, ==, mine->hash);
+    rep.hash = mine->hash;
+    g_clear_pointer (&good, cairn_state_verdict_free);
+    good = cairn_server_core_report_state (core, auth, ws, &rep, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (good->verdict, ==, CAIRN_STATE_VERDICT_AGREES);
   }
 
   /* restored from an older backup: snapshots ahead of the log are not
