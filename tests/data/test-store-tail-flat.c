@@ -373,6 +373,83 @@ test_flat_event_args (void)
   g_assert_cmpuint (json_object_get_size (flat->args), ==, 3);
 }
 
+/* Which texts are made without a JsonObject: exactly those whose args
+ * cairn_event_new_from_args_json() keeps as their canonical text, with
+ * the same members. */
+static void
+test_flat_event_texts (void)
+{
+  static const char * const texts[] = {
+    "{}",
+    "{\"a\":\"1\"}",
+    "{\"a\":\"1\",\"b\":\"2\"}",
+    "{\"b\":\"1\",\"a\":\"2\"}",                 /* order */
+    "{\"a\":\"1\",\"a\":\"2\"}",                 /* repeated */
+    "{\"a\":\"1\",\"ab\":\"2\"}",
+    "{\"ab\":\"1\",\"a\":\"2\"}",
+    "{\"\":\"1\"}",                            /* empty name */
+    "{\"a\":\"x\\\"y\"}",                       /* escape */
+    "{\"a\":\"\\u00e9\"}",
+    "{\"a\":\"caf\xc3\xa9\",\"b\":\"\xe2\x82\xac\"}",  /* UTF-8 */
+    "{\"a\":\"\xc3\"}",                         /* cut short */
+    "{\"a\":\"\xff\"}",
+    "{\"\xc3\xa9\":\"1\"}",
+    "{\"a\":\"\x01\"}",
+    "{\"a\":\"\x7f\"}",
+    "{\"a\":1}",
+    "{\"a\":null}",
+    "{\"a\":true,\"b\":\"x\"}",
+    "{\"a\":\"1\"} ",
+    "{\"a\":\"1\"}}",
+    "{\"a\":\"1\",}",
+    "{\"a\" :\"1\"}",
+    "{\"a\":\"1\"",
+    "{\"a\":\"1",
+    "{\"a\":{\"b\":\"1\"}}",
+    "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\"}",
+    "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\"}",
+    "[]",
+    "",
+  };
+  guint n_flat = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GError) wire_error = NULL;
+      g_autoptr(GError) whole_error = NULL;
+      g_autoptr(CairnEvent) wire = _cairn_event_new_wire ("x.y", 1, texts[i], &wire_error);
+      g_autoptr(CairnEvent) whole = cairn_event_new_from_args_json ("x.y", 1, texts[i], &whole_error);
+      g_autoptr(JsonNode) a = NULL;
+      g_autoptr(JsonNode) b = NULL;
+      g_autofree char *a_text = NULL;
+      g_autofree char *b_text = NULL;
+
+      g_test_message ("%s", texts[i]);
+      g_assert_true ((wire == NULL) == (whole == NULL));
+      if (wire == NULL)
+        {
+          g_assert_nonnull (wire_error);
+          g_assert_cmpstr (wire_error->message, ==, whole_error->message);
+          continue;
+        }
+      g_assert_true ((_cairn_event_get_flat (wire) != NULL) == (whole->args_text != NULL));
+      if (_cairn_event_get_flat (wire) == NULL)
+        continue;
+      n_flat++;
+      g_assert_cmpuint (_cairn_event_get_flat (wire)->n_members, ==,
+                        json_object_get_size (whole->args));
+      a = json_node_init_object (json_node_alloc (), _cairn_event_ensure_args (wire));
+      b = json_node_init_object (json_node_alloc (), whole->args);
+      a_text = json_to_string (a, FALSE);
+      b_text = json_to_string (b, FALSE);
+      g_assert_cmpstr (a_text, ==, b_text);
+      g_assert_cmpstr (wire->args_text, ==, whole->args_text);
+    }
+  /* What was checked: some were made without a JsonObject, some not. */
+  g_assert_cmpuint (n_flat, >=, 6);
+  g_assert_cmpuint (n_flat, <, G_N_ELEMENTS (texts) - 10);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,5 +457,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store-tail-flat/catch-up-same", test_flat_catch_up_same);
   g_test_add_func ("/store-tail-flat/event-args", test_flat_event_args);
+  g_test_add_func ("/store-tail-flat/event-texts", test_flat_event_texts);
   return g_test_run ();
 }
