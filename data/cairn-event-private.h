@@ -47,6 +47,12 @@ CairnEvent           *_cairn_event_copy            (const CairnEvent *src);
 /* TRUE when spec (a row of the catalogue) is the newest version of its name. */
 gboolean              _cairn_event_spec_is_newest  (const CairnEventSpec *spec);
 
+/* The newest spec of spec's name when cairn_event_upcast() takes an
+ * event of spec to it with its args unchanged (every step an identity:
+ * todo.created and todo.moved v1, …), else NULL. spec itself when it is
+ * the newest. */
+const CairnEventSpec *_cairn_event_spec_upcast_as_is (const CairnEventSpec *spec);
+
 /* Returns the event at the newest version of its name (a new reference to
  * self when it already is). The only place where old versions are turned
  * into new ones: reducers only ever see the newest version. */
@@ -103,5 +109,24 @@ gboolean               _cairn_event_validate_flat (const char          *name,
                                                    guint                version,
                                                    const CairnFlatArgs *args,
                                                    GError             **error);
+
+/* Events of a catch-up (issue 17, third round). An event with these args
+ * that does not build its JsonObject: when args_json is flat and
+ * canonical (what cairn_event_new_from_args_json() keeps as args_text),
+ * event->args is NULL and event->flat holds the scanned members; any
+ * other text gives what cairn_event_new_from_args_json() gives. Only for
+ * events handed to cairn_store_rebase() and dropped after it: the store
+ * reads the members (_cairn_event_get_flat()) and builds args where it
+ * needs them (_cairn_event_ensure_args()). */
+CairnEvent            *_cairn_event_new_wire      (const char          *name,
+                                                   guint                version,
+                                                   const char          *args_json,
+                                                   GError             **error);
+/* The scanned members of such an event while it has no args, else NULL. */
+const CairnFlatArgs   *_cairn_event_get_flat      (const CairnEvent    *event);
+/* Builds event->args from the scanned members when it has none (the
+ * event stays the same event: the object is the one its text gives);
+ * returns event->args. */
+JsonObject            *_cairn_event_ensure_args   (const CairnEvent    *event);
 
 G_END_DECLS

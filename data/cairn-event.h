@@ -53,6 +53,12 @@ struct _CairnEvent
    * instead of writing it again); NULL otherwise. Set by
    * cairn_event_new_from_args_json() only, for an event nobody changes. */
   char           *args_text;
+  /* Issue 17, third round: an event a catch-up takes from the wire is
+   * made without its JsonObject (args NULL) and keeps the scanned members
+   * here (a CairnFlatArgs, cairn-event-private.h); the store reads them,
+   * and _cairn_event_ensure_args() builds args for any other reader.
+   * NULL for every other event. */
+  gpointer        flat;
 };
 
 #define CAIRN_TYPE_EVENT (cairn_event_get_type ())

@@ -524,6 +524,17 @@ cairn_store_rebase (CairnStore  *self,
 
   if (!check_batch (self, events, &first, error))
     goto fail;
+  /* Events of a catch-up come without their JsonObject (issue 17, third
+   * round): the other replicas' events are applied from their scanned
+   * members (apply_incoming()); ours, which the outbox and the conflict
+   * bookkeeping compare, get theirs. */
+  for (guint i = first; i < events->len; i++)
+    {
+      const CairnEvent *event = events->pdata[i];
+
+      if (_cairn_event_get_flat (event) != NULL && g_strcmp0 (event->client_id, self->client_id) == 0)
+        _cairn_event_ensure_args (event);
+    }
 
   if (first == events->len &&
       (history_id == NULL || g_strcmp0 (history_id, self->history_id) == 0))

@@ -569,6 +569,31 @@ after_reducer (CairnStore        *self,
   return park_event_if_orphan (self, event, error);
 }
 
+/* A one-row reducer wrote the row of object @id: tell @changes (when
+ * not NULL) which object changed. */
+static void
+report_row (CairnStore         *self,
+            const CairnReducer *reducer,
+            const char         *id,
+            CairnChanges       *changes)
+{
+  if (g_str_equal (reducer->table, "notes"))
+    self->note_rows_serial++;
+  if (changes != NULL)
+    {
+      /* todo_tags: the todo's tags changed (id is its todo_id) */
+      GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :
+                        g_str_equal (reducer->table, "todos") ? changes->todos :
+                        g_str_equal (reducer->table, "todo_tags") ? changes->todos :
+                        g_str_equal (reducer->table, "tags") ? changes->tags :
+                        changes->notes;
+
+      g_hash_table_add (set, g_strdup (id));
+      if (set == changes->notes)
+        g_hash_table_add (changes->note_rows, g_strdup (id));
+    }
+}
+
 /* changeset NULL: do not record; else *changeset receives the changeset
  * of what the reducer wrote (the event must have a one-row reducer). */
 static gboolean
@@ -593,6 +618,7 @@ apply (CairnStore       *self,
   *skipped = FALSE;
   if (changeset != NULL)
     *changeset = g_bytes_new (NULL, 0);
+  _cairn_event_ensure_args (event);
   if (_cairn_event_lookup_spec (event->name, event->version) == NULL)
     {
       *skipped = TRUE;
@@ -694,48 +720,31 @@ apply (CairnStore       *self,
       *changeset = _cairn_changeset_encode (self, reducer->table, before, after);
     }
 
-  if (g_str_equal (reducer->table, "notes"))
-    self->note_rows_serial++;
-  if (changes != NULL)
-    {
-      /* todo_tags: the todo's tags changed (id is its todo_id) */
-      GHashTable *set = g_str_equal (reducer->table, "lists") ? changes->lists :
-                        g_str_equal (reducer->table, "todos") ? changes->todos :
-                        g_str_equal (reducer->table, "todo_tags") ? changes->todos :
-                        g_str_equal (reducer->table, "tags") ? changes->tags :
-                        changes->notes;
-
-      g_hash_table_add (set, g_strdup (id));
-      if (set == changes->notes)
-        g_hash_table_add (changes->note_rows, g_strdup (id));
-    }
+  report_row (self, reducer, id, changes);
   return changeset != NULL || after_reducer (self, current, id, TRUE, changes, error);
 }
 
-gboolean
-_cairn_store_apply_event (CairnStore       *self,
-                          const CairnEvent *event,
-                          CairnChanges     *changes,
-                          gboolean         *skipped,
-                          GError          **error)
-{
-  return apply (self, event, changes, skipped, NULL, error);
-}
-
-gboolean
-_cairn_store_apply_flat (CairnStore          *self,
-                         const char          *name,
-                         guint                version,
-                         const CairnFlatArgs *args,
-                         gint64               created_at,
-                         gint64               seq,
-                         const char          *client_id,
-                         gint64               client_seq,
-                         gboolean            *skipped,
-                         GError             **error)
+/* _cairn_store_apply_flat() for rebuild (@event NULL, @changes NULL)
+ * and for an event of a catch-up that has no JsonObject (@event, whose
+ * members @args are: the events it does not take are applied by apply()
+ * once the event has its args, and the rows it writes are reported to
+ * @changes as apply() reports them). */
+static gboolean
+apply_flat (CairnStore          *self,
+            const CairnEvent    *event,
+            const char          *name,
+            guint                version,
+            const CairnFlatArgs *args,
+            gint64               created_at,
+            gint64               seq,
+            const char          *client_id,
+            gint64               client_seq,
+            CairnChanges        *changes,
+            gboolean            *skipped,
+            GError             **error)
 {
   g_autoptr(GError) invalid = NULL;
-  const CairnEventSpec *spec;
+  const CairnEventSpec *spec, *newest;
   const CairnReducer *reducer;
   const CairnFlatMember *id;
   const char *sql;
@@ -749,21 +758,34 @@ _cairn_store_apply_flat (CairnStore          *self,
       return TRUE;
     }
 
-  /* To be upcast, or not a one-row reducer of the table above (note.edited,
-   * which apply() sends to the text CRDT before it looks at the table):
-   * as usual. */
+  /* An older version that upcasting takes to the newest with the same
+   * args (todo.created v1, …) is applied as that version, as apply() does
+   * after cairn_event_upcast(). */
+  if (!_cairn_event_spec_is_newest (spec) && (newest = _cairn_event_spec_upcast_as_is (spec)) != NULL)
+    {
+      spec = newest;
+      version = newest->version;
+    }
+
+  /* To be upcast otherwise, or not a one-row reducer of the table above
+   * (note.edited, which apply() sends to the text CRDT before it looks at
+   * the table): as usual. */
   reducer = lookup_reducer (name);
   if (reducer == NULL || _cairn_store_is_text_event (name) ||
       !_cairn_event_spec_is_newest (spec))
     {
-      g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
-      g_autoptr(CairnEvent) event = cairn_event_new (name, version, object);
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(CairnEvent) made = NULL;
 
-      event->created_at = created_at;
-      event->seq = seq;
-      event->client_id = g_strdup (client_id);
-      event->client_seq = client_seq;
-      return apply (self, event, NULL, skipped, NULL, error);
+      if (event != NULL)
+        return apply (self, event, changes, skipped, NULL, error);
+      object = _cairn_flat_args_to_object (args);
+      made = cairn_event_new (name, version, object);
+      made->created_at = created_at;
+      made->seq = seq;
+      made->client_id = g_strdup (client_id);
+      made->client_seq = client_seq;
+      return apply (self, made, NULL, skipped, NULL, error);
     }
 
   /* The same steps as apply() for an event of the newest version */
@@ -803,7 +825,11 @@ _cairn_store_apply_flat (CairnStore          *self,
 
   /* As after_reducer(), without building the event unless it waits. */
   if (wrote)
-    return !g_str_has_suffix (name, ".created") || unpark (self, id->string, NULL, error);
+    {
+      if (event != NULL)
+        report_row (self, reducer, id->string, changes);
+      return !g_str_has_suffix (name, ".created") || unpark (self, id->string, changes, error);
+    }
   {
     const char *target;
 
@@ -812,14 +838,47 @@ _cairn_store_apply_flat (CairnStore          *self,
     if (target != NULL)
       {
         g_autoptr(JsonObject) object = _cairn_flat_args_to_object (args);
-        g_autoptr(CairnEvent) event = cairn_event_new (name, version, object);
-        g_autofree char *args_json = cairn_event_dup_args_json (event);
+        g_autoptr(CairnEvent) made = cairn_event_new (name, version, object);
+        g_autofree char *args_json = cairn_event_dup_args_json (made);
 
         return park (self, target, seq, client_id, client_seq, name, version, args_json,
                      created_at, error);
       }
   }
   return TRUE;
+}
+
+gboolean
+_cairn_store_apply_event (CairnStore       *self,
+                          const CairnEvent *event,
+                          CairnChanges     *changes,
+                          gboolean         *skipped,
+                          GError          **error)
+{
+  const CairnFlatArgs *flat = _cairn_event_get_flat (event);
+
+  /* An event of a catch-up, made without its JsonObject (issue 17). */
+  if (flat != NULL)
+    return apply_flat (self, event, event->name, event->version, flat, event->created_at,
+                       event->seq, event->client_id, event->client_seq, changes, skipped,
+                       error);
+  return apply (self, event, changes, skipped, NULL, error);
+}
+
+gboolean
+_cairn_store_apply_flat (CairnStore          *self,
+                         const char          *name,
+                         guint                version,
+                         const CairnFlatArgs *args,
+                         gint64               created_at,
+                         gint64               seq,
+                         const char          *client_id,
+                         gint64               client_seq,
+                         gboolean            *skipped,
+                         GError             **error)
+{
+  return apply_flat (self, NULL, name, version, args, created_at, seq, client_id, client_seq,
+                     NULL, skipped, error);
 }
 
 gboolean
@@ -834,6 +893,7 @@ _cairn_store_apply_event_recorded (CairnStore       *self,
 
   int waiting = 0;
 
+  _cairn_event_ensure_args (event);
   /* A create that parked events wait for writes their rows too, and an
    * event whose object does not exist here parks itself (the same as it
    * will once it is in the log): the session records all of it. */

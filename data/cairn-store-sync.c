@@ -92,6 +92,35 @@ typedef struct
   const char *value;
 } FieldWrite;
 
+/* What json-glib says of member @name of @event's args, read from the
+ * scanned members when the event has no JsonObject (issue 17): whether
+ * there is one, whether it is null, and its string (NULL when it is
+ * not a string, as json_object_get_string_member_with_default() gives). */
+static gboolean
+arg_lookup (const CairnEvent  *event,
+            const char        *name,
+            gboolean          *is_null,
+            const char       **string)
+{
+  const CairnFlatArgs *flat = _cairn_event_get_flat (event);
+
+  if (flat != NULL)
+    {
+      const CairnFlatMember *m = _cairn_flat_args_lookup (flat, name);
+
+      if (m == NULL)
+        return FALSE;
+      *is_null = m->node_type == JSON_NODE_NULL;
+      *string = m->node_type == JSON_NODE_VALUE ? m->string : NULL;
+      return TRUE;
+    }
+  if (!json_object_has_member (event->args, name))
+    return FALSE;
+  *is_null = json_object_get_null_member (event->args, name);
+  *string = json_object_get_string_member_with_default (event->args, name, NULL);
+  return TRUE;
+}
+
 /* The fields an event writes, into out[MAX_FIELD_WRITES]: how many. */
 static guint
 event_field_writes (const CairnEvent *event,
@@ -106,17 +135,18 @@ event_field_writes (const CairnEvent *event,
     {
       const FieldSetter *s = &setters[i];
       FieldWrite *w = &out[n];
+      gboolean is_null = FALSE, has_value = FALSE;
+      const char *value = NULL;
 
       if (strcmp (s->name, event->name) != 0)
         continue;
-      if (!json_object_has_member (event->args, s->id_arg))
+      if (!arg_lookup (event, s->id_arg, &is_null, &w->object_id))
         return 0;
       w->kind = s->kind;
       w->field = s->field;
-      w->object_id = json_object_get_string_member_with_default (event->args, s->id_arg, NULL);
-      if (s->value_arg != NULL &&
-          (!json_object_has_member (event->args, s->value_arg) ||
-           json_object_get_null_member (event->args, s->value_arg)))
+      if (s->value_arg != NULL)
+        has_value = arg_lookup (event, s->value_arg, &is_null, &value);
+      if (s->value_arg != NULL && (!has_value || is_null))
         {
           /* A move within the same list sets no list: no conflict on it;
            * a move without a parent sets the top level. */
@@ -125,7 +155,7 @@ event_field_writes (const CairnEvent *event,
           w->value = s->fixed_value;
         }
       else if (s->value_arg != NULL)
-        w->value = json_object_get_string_member_with_default (event->args, s->value_arg, NULL);
+        w->value = value;
       else
         w->value = s->fixed_value;
       if (w->object_id != NULL && w->value != NULL)

@@ -118,6 +118,7 @@ object_of (const CairnEvent  *event,
   char key[64];
   gsize len;
   JsonNode *node;
+  const CairnFlatArgs *flat;
 
   *out_id = NULL;
   if (dot == NULL || dot == event->name || (len = (gsize) (dot - event->name)) + 4 > sizeof key)
@@ -128,6 +129,18 @@ object_of (const CairnEvent  *event,
   memcpy (key, event->name, len);
   memcpy (key + len, "_id", 4);
 
+  /* An event of a catch-up without its JsonObject: its scanned members. */
+  if ((flat = _cairn_event_get_flat (event)) != NULL)
+    {
+      const CairnFlatMember *m = _cairn_flat_args_lookup (flat, key);
+
+      if (m == NULL || m->node_type == JSON_NODE_NULL)
+        return TRUE;
+      if (m->value_type != G_TYPE_STRING)
+        return FALSE;
+      *out_id = m->string;
+      return TRUE;
+    }
   node = json_object_get_member (event->args, key);
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;

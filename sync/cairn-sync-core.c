@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cairn-event-private.h"
 #include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-core.h"
@@ -104,6 +105,34 @@ cairn_sync_event_from_wire (const CairnWireEvent  *wire,
    * are flat (about 15 times faster: most of a catch-up's decoding). */
   event = cairn_event_new_from_args_json (wire->name, (guint) wire->version, wire->args_json,
                                           &local_error);
+  if (event == NULL)
+    {
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "Server event %" G_GINT64_FORMAT " (%s): %s",
+                   wire->seq, wire->name, local_error->message);
+      return NULL;
+    }
+  event->client_id = g_strdup (wire->client_id);
+  event->client_seq = wire->client_seq;
+  event->created_at = wire->created_at;
+  event->seq = wire->seq;
+  event->device = g_strdup (wire->device);
+  event->user = g_strdup (wire->user);
+  return event;
+}
+
+/* As cairn_sync_event_from_wire(), for a batch handed to
+ * cairn_store_rebase() and dropped after it: flat args are not made into
+ * a JsonObject (issue 17, third round; _cairn_event_new_wire()). */
+static CairnEvent *
+batch_event_from_wire (const CairnWireEvent  *wire,
+                       GError               **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  CairnEvent *event;
+
+  event = _cairn_event_new_wire (wire->name, (guint) wire->version, wire->args_json,
+                                 &local_error);
   if (event == NULL)
     {
       g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
@@ -880,7 +909,7 @@ collect_batch (CairnSyncCore  *self,
             }
         }
 
-      ev = cairn_sync_event_from_wire (w, error);
+      ev = batch_event_from_wire (w, error);
       if (ev == NULL)
         return FALSE;
       g_ptr_array_add (batch, ev);
