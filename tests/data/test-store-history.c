@@ -370,6 +370,57 @@ test_revert_note (void)
   g_assert_cmpstr (body, ==, "");
 }
 
+/* A version that is still pending: its history entry has seq 0 and the
+ * client_seq that names it. A bad client_seq (not pending, or pending
+ * but about another object) changes nothing. */
+static void
+test_revert_pending (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Plan", &error);
+  g_autofree char *other = cairn_store_create_note (ts->store, "Other", &error);
+  g_autoptr(GPtrArray) history = NULL;
+  g_autofree char *before = NULL, *after = NULL, *body = NULL, *title = NULL, *sql = NULL;
+  const CairnHistoryEntry *typed;
+  guint n = 0;
+  gint64 seq = 0;
+
+  confirm_pending (ts->store, &seq);        /* created 1, 2 */
+  test_type_into_note (ts->store, id, 0, "Monday");
+  g_assert_true (cairn_store_rename_note (ts->store, id, "Week", &error));
+  test_type_into_note (ts->store, id, 6, ": call Eve");
+  g_assert_true (cairn_store_set_note_pinned (ts->store, id, TRUE, &error));
+  history = history_of (ts->store, id);
+  g_assert_cmpuint (history->len, ==, 5);
+  typed = history->pdata[1];
+  g_assert_cmpint (typed->seq, ==, 0);
+  g_assert_cmpstr (typed->event, ==, "note.edited");
+
+  before = test_dump (ts->store);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, id, 999, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, other, typed->client_seq, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, id, 0, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = test_dump (ts->store);
+  g_assert_cmpstr (before, ==, after);
+
+  /* As it was right after the first typing: "Monday", titled Plan, not pinned. */
+  g_assert_true (cairn_store_revert_object_to_pending (ts->store, id, typed->client_seq, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 3);      /* renamed, unpinned, edited */
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, "Monday");
+  sql = g_strdup_printf ("SELECT title || '/' || pinned FROM notes WHERE id = '%s'", id);
+  title = test_query_text (ts->store, sql);
+  g_assert_cmpstr (title, ==, "Plan/0");
+}
+
 /* A todo's notes come back as they were too (todo.notes_edited ops), and
  * a list's title and position. */
 static void
@@ -478,5 +529,6 @@ main (int    argc,
   g_test_add_func ("/store/history/revert-note", test_revert_note);
   g_test_add_func ("/store/history/revert-todo-notes-and-list", test_revert_todo_notes_and_list);
   g_test_add_func ("/store/history/activity", test_activity);
+  g_test_add_func ("/store/history/revert-pending", test_revert_pending);
   return g_test_run ();
 }
