@@ -383,6 +383,18 @@ reduce (ObjState   *st,
 {
   const char *n = name;
 
+  /* A creation of an object that exists is a no-op (every device makes
+   * the Inbox; two devices make a tag of one name): the first one in the
+   * order stands. */
+  if (st->exists && g_str_has_suffix (n, ".created"))
+    return;
+  /* Every other change of a deleted object is a no-op too, but for its
+   * text, which still merges (docs/events.md). What the object's own
+   * events cannot show: a todo deleted with an ancestor. */
+  if (g_strcmp0 (get_field (st, "deleted"), "yes") == 0 &&
+      !g_str_has_suffix (n, ".deleted") && !g_str_has_suffix (n, ".restored") &&
+      !g_str_has_suffix (n, "edited"))
+    return;
   if (g_str_has_prefix (n, "todo."))
     {
       n += 5;

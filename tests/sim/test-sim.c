@@ -40,6 +40,8 @@
 #include "sim-undo.h"
 #include "cairn-store-undo.h"
 #include "sim-search.h"
+#include "sim-revert.h"
+#include "cairn-store-history.h"
 #include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
@@ -155,11 +157,19 @@ typedef struct
   GPtrArray       *inserts;        /* TextInsert */
   GHashTable      *char_insert;    /* gunichar -> TextInsert */
   GHashTable      *char_deletes;   /* gunichar -> GPtrArray of "client_id/client_seq" */
-  /* Texts an undo or redo changed (note id, "todo:" + todo id): undo
-   * types copies of deleted characters and deletes typed ones, which the
-   * text intents below do not model; the store's tests (test-store-undo)
-   * and the single-device property check it instead. */
-  GHashTable      *undone_texts;
+  /* Characters an undo, a redo or a revert typed again: gunichar ->
+   * GPtrArray of "client_id/client_seq" (their text events). Such an
+   * event types a copy of a character deleted before (undo of a
+   * deletion, redo of typing, a version's text); the characters it
+   * deletes are recorded in char_deletes like typed deletions. See
+   * check_text_intents for what a copy is excused from. */
+  GHashTable      *revived;
+  /* Events of reverts ("client_id/client_seq"): check_revert_intents. */
+  GHashTable      *revert_events;
+  guint            n_reverts, n_revert_refused;
+  /* The first failure seen during the run (an oracle checked at the
+   * time of an action), reported with the end state's. */
+  char            *failure;
   gunichar         next_char;
 } Sim;
 
@@ -929,6 +939,215 @@ record_delete (Sim        *sim,
     }
 }
 
+/* The text of @key (text_key()) on @c, deleted objects too; NULL when
+ * there is no such note or todo. */
+static char *
+dup_text (SimClient  *c,
+          const char *key)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_has_prefix (key, "todo:"))
+    {
+      if (!row_exists (_cairn_store_get_db (c->store), "todos", key + strlen ("todo:")))
+        return NULL;
+      return cairn_store_dup_todo_notes (c->store, key + strlen ("todo:"), &error);
+    }
+  else
+    {
+      g_autoptr(CairnText) text = NULL;
+
+      if (!row_exists (_cairn_store_get_db (c->store), "notes", key))
+        return NULL;
+      text = _cairn_store_load_text_any (c->store, TRUE, key, &error);
+      g_assert_no_error (error);
+      return cairn_text_get_text (text, NULL);
+    }
+}
+
+static GHashTable *
+count_chars (const char *text)
+{
+  GHashTable *counts = g_hash_table_new (NULL, NULL);
+
+  for (const char *p = text; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gpointer ch = GUINT_TO_POINTER (g_utf8_get_char (p));
+
+      g_hash_table_insert (counts, ch, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, ch)) + 1));
+    }
+  return counts;
+}
+
+/* The differing middles of @a and @b (common prefix and suffix cut, in
+ * code points), as text. */
+static void
+middles (const char  *a,
+         const char  *b,
+         char       **mid_a,
+         char       **mid_b)
+{
+  g_autofree gunichar *ua = g_utf8_to_ucs4_fast (a, -1, NULL);
+  g_autofree gunichar *ub = g_utf8_to_ucs4_fast (b, -1, NULL);
+  glong la = g_utf8_strlen (a, -1), lb = g_utf8_strlen (b, -1), p = 0, q = 0;
+
+  while (p < la && p < lb && ua[p] == ub[p])
+    p++;
+  while (q < la - p && q < lb - p && ua[la - 1 - q] == ub[lb - 1 - q])
+    q++;
+  *mid_a = g_ucs4_to_utf8 (ua + p, la - p - q, NULL, NULL, NULL);
+  *mid_b = g_ucs4_to_utf8 (ub + p, lb - p - q, NULL, NULL, NULL);
+}
+
+/* An undo, redo or revert on @c (its events from client_seq @first_seq
+ * on) turned the text @key from @before into @after. It makes no
+ * characters of its own: what it took away is recorded as deleted by its
+ * first text event, and what it typed again (copies) as revived by it.
+ * An undo or redo inverts CRDT ops: it deletes exactly the characters an
+ * action typed and types copies of those it deleted; characters are
+ * unique in a run, so counting them says which. A revert (@whole_middle)
+ * turns one text into another however it likes (today: it deletes the
+ * differing middle and types the old one, which may delete a character
+ * and type it again in one go): the whole differing middle counts as
+ * deleted and typed again, which is exact for that and only excuses more
+ * for a finer diff. */
+static void
+record_text_rewrite (Sim        *sim,
+                     SimClient  *c,
+                     const char *key,
+                     const char *before,
+                     const char *after,
+                     gint64      first_seq,
+                     gboolean    whole_middle)
+{
+  g_autofree char *mid_before = NULL;
+  g_autofree char *mid_after = NULL;
+  g_autoptr(GHashTable) was = NULL;
+  g_autoptr(GHashTable) is = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *event = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GHashTableIter iter;
+  gpointer ch, n;
+
+  if (g_strcmp0 (before, after) == 0)
+    return;
+  if (whole_middle)
+    {
+      middles (before != NULL ? before : "", after != NULL ? after : "", &mid_before, &mid_after);
+      was = count_chars (mid_before);
+      is = g_hash_table_new (NULL, NULL);
+    }
+  else
+    {
+      was = count_chars (before);
+      is = count_chars (after);
+    }
+  /* Its first text event about @key: if that one is in the log, so are
+   * the ones before it. */
+  sql = g_strdup_printf ("SELECT min (client_seq) FROM pending WHERE client_seq >= ?1 AND name = '%s' "
+                         "AND json_extract (args, '$.%s') = ?2",
+                         g_str_has_prefix (key, "todo:") ? "todo.notes_edited" : "note.edited",
+                         g_str_has_prefix (key, "todo:") ? "todo_id" : "note_id");
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, first_seq);
+  sqlite3_bind_text (stmt, 2, g_str_has_prefix (key, "todo:") ? key + strlen ("todo:") : key, -1,
+                     SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    event = event_key (cairn_store_get_client_id (c->store), sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (event == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("client %u: the text %s changed (“%s” → “%s”) without a text event",
+                                              c->idx, key, before, after);
+      if (sim->failure == NULL)
+        sim->failure = g_steal_pointer (&why);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, was);
+  while (g_hash_table_iter_next (&iter, &ch, &n))
+    if (GPOINTER_TO_UINT (g_hash_table_lookup (is, ch)) < GPOINTER_TO_UINT (n))
+      {
+        GPtrArray *events = g_hash_table_lookup (sim->char_deletes, ch);
+
+        if (events == NULL)
+          {
+            events = g_ptr_array_new_with_free_func (g_free);
+            g_hash_table_insert (sim->char_deletes, ch, events);
+          }
+        g_ptr_array_add (events, g_strdup (event));
+      }
+  if (whole_middle)
+    {
+      g_hash_table_unref (was);
+      was = g_hash_table_new (NULL, NULL);
+      g_hash_table_unref (is);
+      is = count_chars (mid_after);
+    }
+  g_hash_table_iter_init (&iter, is);
+  while (g_hash_table_iter_next (&iter, &ch, &n))
+    if (GPOINTER_TO_UINT (g_hash_table_lookup (was, ch)) < GPOINTER_TO_UINT (n))
+      {
+        GPtrArray *events = g_hash_table_lookup (sim->revived, ch);
+
+        if (events == NULL)
+          {
+            events = g_ptr_array_new_with_free_func (g_free);
+            g_hash_table_insert (sim->revived, ch, events);
+          }
+        g_ptr_array_add (events, g_strdup (event));
+      }
+}
+
+/* The texts (text_key()) the next undo (@redo FALSE) or redo would
+ * change, with their text now: key -> text. */
+static GHashTable *
+texts_of_next_undo (SimClient *c,
+                    gboolean   redo)
+{
+  GHashTable *texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store),
+                                       redo ? "SELECT DISTINCT tbl, row_id FROM undo_fields WHERE col = 'text' AND action_id = "
+                                              "(SELECT id FROM undo_actions WHERE undone = 1 ORDER BY id ASC LIMIT 1)"
+                                            : "SELECT DISTINCT tbl, row_id FROM undo_fields WHERE col = 'text' AND action_id = "
+                                              "(SELECT id FROM undo_actions WHERE undone = 0 ORDER BY id DESC LIMIT 1)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      char *key = text_key ((const char *) sqlite3_column_text (stmt, 1),
+                            g_str_equal ((const char *) sqlite3_column_text (stmt, 0), "todos"));
+
+      g_hash_table_insert (texts, key, dup_text (c, key));
+    }
+  sqlite3_finalize (stmt);
+  return texts;
+}
+
+/* After an undo, redo or revert: records how each text of @before (from
+ * texts_of_next_undo() or one key) changed. */
+static void
+record_rewrites (Sim        *sim,
+                 SimClient  *c,
+                 GHashTable *before,
+                 gint64      first_seq,
+                 gboolean    whole_middle)
+{
+  GHashTableIter iter;
+  gpointer key, text;
+
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &key, &text))
+    {
+      g_autofree char *after = dup_text (c, key);
+
+      record_text_rewrite (sim, c, key, text, after, first_seq, whole_middle);
+    }
+}
+
 /* Tag names come from a small set, so that devices meet on the same
  * names (one tag by its derived id) and on names taken. */
 static char *
@@ -1108,6 +1327,78 @@ type_text (Sim        *sim,
     }
 }
 
+/* Restore a version (issue 15), as a person does from an object's
+ * history: a todo, note, list or tag (deleted ones too), one of its
+ * earlier versions, confirmed or still pending. Checked at once (the
+ * intent: the object now equals that version, sim-revert.c), and its
+ * events are recorded like every edit's (field intents; text rewrites
+ * for the text oracle; check_revert_intents at the end). Refused when
+ * the version cannot come back (a deleted tag, a tag name taken since,
+ * a parent that is now in the todo's subtree): nothing changes then. */
+static void
+client_revert (Sim       *sim,
+               SimClient *c,
+               gint64     first_seq,
+               GError   **error)
+{
+  static const struct { const char *kind; const char *sql; } kinds[] = {
+    { "todo", "SELECT id FROM todos ORDER BY position, id" },
+    { "note", "SELECT id FROM notes ORDER BY title, id" },
+    { "list", "SELECT id FROM lists ORDER BY position, id" },
+    { "tag",  "SELECT id FROM tags ORDER BY name, id" },
+  };
+  int r = g_rand_int_range (sim->rand, 0, 100);
+  guint k = r < 45 ? 0 : r < 75 ? 1 : r < 90 ? 2 : 3;
+  g_autofree char *id = random_row (sim, c, kinds[k].sql);
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(SimVersion) version = NULL;
+  g_autoptr(GHashTable) texts = NULL;
+  g_autoptr(GError) refused = NULL;
+  CairnHistoryEntry *entry;
+  char *failure;
+  gboolean ok;
+
+  if (id == NULL)
+    return;
+  history = cairn_store_get_history (c->store, id, error);
+  if (history == NULL || history->len < 2)
+    return;
+  entry = history->pdata[g_rand_int_range (sim->rand, 0, (gint32) history->len - 1)];
+  version = sim_version_new (c->store, kinds[k].kind, id, entry->seq, entry->seq > 0 ? 0 : entry->client_seq);
+  texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (k <= 1)
+    {
+      char *key = text_key (id, k == 0);
+
+      g_hash_table_insert (texts, key, dup_text (c, key));
+    }
+  ok = entry->seq > 0 ? cairn_store_revert_object (c->store, id, entry->seq, NULL, &refused)
+                      : cairn_store_revert_object_to_pending (c->store, id, entry->client_seq, NULL, &refused);
+  sim_log (sim, "client %u: revert %s %s to %s %" G_GINT64_FORMAT ": %s", c->idx, kinds[k].kind, id,
+           entry->seq > 0 ? "seq" : "client_seq", entry->seq > 0 ? entry->seq : entry->client_seq,
+           ok ? "done" : refused->message);
+  if (!ok)
+    {
+      if (!g_error_matches (refused, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND) &&
+          !g_error_matches (refused, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID))
+        g_propagate_error (error, g_steal_pointer (&refused));
+      sim->n_revert_refused++;
+      return;
+    }
+  sim->n_reverts++;
+  for (gint64 seq = first_seq; seq < next_client_seq (c); seq++)
+    g_hash_table_add (sim->revert_events, event_key (cairn_store_get_client_id (c->store), seq));
+  if ((failure = sim_version_check (version, c->store)) != NULL)
+    {
+      if (sim->failure == NULL)
+        sim->failure = g_strdup_printf ("client %u, right after restoring %s %" G_GINT64_FORMAT ": %s", c->idx,
+                                        entry->seq > 0 ? "seq" : "its pending client_seq",
+                                        entry->seq > 0 ? entry->seq : entry->client_seq, failure);
+      g_free (failure);
+    }
+  record_rewrites (sim, c, texts, first_seq, TRUE);
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -1127,20 +1418,18 @@ client_edit (Sim       *sim,
   if (chance (sim, 0.05))
     {
       /* Undo or redo of this device's own last action (issue 15): new
-       * events, checked like every other by the oracles below. */
-      g_autoptr(CairnUndoResult) undone = chance (sim, 0.7) ? cairn_store_undo (c->store, &error)
-                                                            : cairn_store_redo (c->store, &error);
+       * events, checked like every other by the oracles below; what it
+       * did to texts is recorded for the text oracle. */
+      gboolean redo = !chance (sim, 0.7);
+      g_autoptr(GHashTable) texts = texts_of_next_undo (c, redo);
+      g_autoptr(CairnUndoResult) undone = redo ? cairn_store_redo (c->store, &error)
+                                               : cairn_store_undo (c->store, &error);
 
-      for (guint i = 0; undone != NULL && i < undone->changed->len; i++)
-        {
-          CairnUndoItem *item = undone->changed->pdata[i];
-
-          if (g_str_equal (item->field, "text"))
-            g_hash_table_add (sim->undone_texts,
-                              g_str_equal (item->kind, "todo") ? g_strconcat ("todo:", item->id, NULL)
-                                                               : g_strdup (item->id));
-        }
+      if (undone != NULL)
+        record_rewrites (sim, c, texts, first_seq, FALSE);
     }
+  else if (chance (sim, 0.02))
+    client_revert (sim, c, first_seq, &error);
   else if (chance (sim, 0.15))
     client_tag_edit (sim, c, &error);
   else if (chance (sim, 0.12))
@@ -1580,8 +1869,7 @@ check_text_intents (Sim        *sim,
       span[0] = G_MAXINT64;
       span[1] = -1;
       g_hash_table_insert (spans, GUINT_TO_POINTER (ti->id), span);
-      if (!g_hash_table_contains (in_log, ti->event) ||
-          g_hash_table_contains (sim->undone_texts, ti->note_id))
+      if (!g_hash_table_contains (in_log, ti->event))
         continue;
       where = g_hash_table_lookup (bodies, ti->note_id);
       if (where == NULL)
@@ -1613,11 +1901,31 @@ check_text_intents (Sim        *sim,
               gunichar ch = g_utf8_get_char (p);
               TextInsert *from = g_hash_table_lookup (sim->char_insert, GUINT_TO_POINTER (ch));
 
-              if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
-                return g_strdup_printf ("intent: U+%04X is twice in note %s", ch, ti->note_id);
               if (from == NULL || !g_hash_table_contains (in_log, from->event))
                 return g_strdup_printf ("intent: note %s holds U+%04X, which nobody typed",
                                         ti->note_id, ch);
+              /* A copy an undo, redo or revert typed: where it stands and
+               * how many there are is that event's (two devices that
+               * restore the same version both type it). */
+              if (any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
+                continue;
+              if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
+                {
+                  if (g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
+                    {
+                      GPtrArray *dels = g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch));
+                      GPtrArray *revs = g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch));
+
+                      g_printerr ("  body: %s\n  typed by %s\n", body, from->event);
+                      for (guint d = 0; dels != NULL && d < dels->len; d++)
+                        g_printerr ("  deleted by %s%s\n", (char *) dels->pdata[d],
+                                    g_hash_table_contains (in_log, dels->pdata[d]) ? "" : " (not in the log)");
+                      for (guint d = 0; revs != NULL && d < revs->len; d++)
+                        g_printerr ("  typed again by %s%s\n", (char *) revs->pdata[d],
+                                    g_hash_table_contains (in_log, revs->pdata[d]) ? "" : " (not in the log)");
+                    }
+                  return g_strdup_printf ("intent: U+%04X is twice in note %s", ch, ti->note_id);
+                }
               if (any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)), in_log))
                 return g_strdup_printf ("intent: note %s still holds U+%04X, deleted", ti->note_id, ch);
               g_hash_table_insert (where, GUINT_TO_POINTER (ch), GUINT_TO_POINTER (pos + 1));
@@ -1630,6 +1938,8 @@ check_text_intents (Sim        *sim,
           gboolean deleted = any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)),
                                          in_log);
 
+          if (pos < 0 && any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
+            continue;   /* its copies are the reviver's (above) */
           if (pos < 0 && !deleted)
             return g_strdup_printf ("intent: U+%04X typed by device %u into note %s (event %s) is lost",
                                     ch, ti->device, ti->note_id, ti->event);
@@ -1991,7 +2301,8 @@ run_seed (guint32  seed,
   sim.inserts = g_ptr_array_new_with_free_func ((GDestroyNotify) text_insert_free);
   sim.char_insert = g_hash_table_new (NULL, NULL);
   sim.char_deletes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-  sim.undone_texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sim.revived = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  sim.revert_events = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sim.next_char = 0x4E00;
 
   server_open (&sim);
@@ -2052,7 +2363,9 @@ run_seed (guint32  seed,
       sim.now++;
     }
 
-  if (!quiet (&sim))
+  if (sim.failure != NULL)
+    failure = g_strdup (sim.failure);
+  else if (!quiet (&sim))
     failure = g_strdup ("no quiescence after healing (a client never caught up)");
   else
     failure = check_end_state (&sim);
@@ -2061,11 +2374,11 @@ run_seed (guint32  seed,
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %u subtasks, %u completed occurrences, "
-                "%u edits of todos' notes, %u state hashes compared, %" G_GINT64_FORMAT " ticks\n",
+                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused), %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
-                sim.n_todo_note_edits, sim.n_state_compared, sim.now);
+                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)
@@ -2097,7 +2410,9 @@ run_seed (guint32  seed,
   g_hash_table_unref (sim.field_intents);
   g_hash_table_unref (sim.char_insert);
   g_hash_table_unref (sim.char_deletes);
-  g_hash_table_unref (sim.undone_texts);
+  g_hash_table_unref (sim.revived);
+  g_hash_table_unref (sim.revert_events);
+  g_free (sim.failure);
   g_ptr_array_unref (sim.inserts);
   return g_steal_pointer (&failure);
 }
