@@ -166,7 +166,7 @@ typedef struct
   GHashTable      *revived;
   /* Events of reverts ("client_id/client_seq"): check_revert_intents. */
   GHashTable      *revert_events;
-  guint            n_reverts, n_revert_refused;
+  guint            n_reverts, n_revert_refused, n_revert_fields_checked;
   /* The first failure seen during the run (an oracle checked at the
    * time of an action), reported with the end state's. */
   char            *failure;
@@ -1386,8 +1386,15 @@ client_revert (Sim       *sim,
       return;
     }
   sim->n_reverts++;
-  for (gint64 seq = first_seq; seq < next_client_seq (c); seq++)
-    g_hash_table_add (sim->revert_events, event_key (cairn_store_get_client_id (c->store), seq));
+  /* Its values are what it wrote only where the object is live after it
+   * (changes of a deleted object are no-ops). */
+  {
+    g_autofree char *table = g_strdup_printf ("%ss", kinds[k].kind);
+    g_autofree char *dead = row_value (_cairn_store_get_db (c->store), table, id, "deleted");
+
+    for (gint64 seq = first_seq; g_strcmp0 (dead, "0") == 0 && seq < next_client_seq (c); seq++)
+      g_hash_table_add (sim->revert_events, event_key (cairn_store_get_client_id (c->store), seq));
+  }
   if ((failure = sim_version_check (version, c->store)) != NULL)
     {
       if (sim->failure == NULL)
@@ -2049,6 +2056,112 @@ check_tag_intents (GPtrArray  *log,
   return NULL;
 }
 
+/* Reverts, after convergence. A revert's events are ordinary events, so
+ * in the server's order the last writer of a field wins: a later change
+ * of the same field, by any device and whether or not it saw the revert,
+ * legitimately replaces the revert's value, and an object that is
+ * deleted at the revert's place in that order takes none of its changes
+ * (a revert that brings an object back restores it first, its own
+ * event). An earlier concurrent change loses to the revert. So: for
+ * every field a revert wrote on an object it left live (the field
+ * intent: the value right after its commit), when the revert's event is
+ * in the log, the object is live just before it there, and no later
+ * event in the log sets that field of that object, the end state holds
+ * the revert's value. Covered elsewhere: todos' place and deletion (the
+ * subtask model), done and due of repeating todos (the times model), tags
+ * and priorities (check_tag_intents: the last in the log, reverts' too),
+ * text (check_text_intents). */
+static char *
+check_revert_intents (Sim        *sim,
+                      GPtrArray  *log,
+                      sqlite3    *db,
+                      SimTree    *tree,
+                      SimTimes   *times)
+{
+  g_autoptr(GHashTable) last_setter = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func (g_free);   /* "table/id/column event" */
+
+  /* Which event last sets each field; each revert event's fields whose
+   * object is live just before it. */
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (log, i);
+      g_autoptr(JsonNode) node = json_from_string (w->args_json, NULL);
+      JsonObject *args = node != NULL ? json_node_get_object (node) : NULL;
+      g_autofree char *event = event_key (w->client_id, w->client_seq);
+      gboolean revert = g_hash_table_contains (sim->revert_events, event);
+
+      for (guint e = 0; args != NULL && e < G_N_ELEMENTS (event_fields); e++)
+        {
+          const char *id;
+          g_autofree char *obj = NULL;
+          g_auto(GStrv) columns = NULL;
+          gboolean live;
+
+          if (!g_str_equal (event_fields[e].name, w->name))
+            continue;
+          id = json_object_get_string_member_with_default (args, event_fields[e].id_arg, NULL);
+          if (id == NULL)
+            continue;
+          obj = g_strdup_printf ("%s/%s", event_fields[e].table, id);
+          live = !g_hash_table_contains (deleted, obj);
+          columns = g_strsplit (event_fields[e].columns, " ", -1);
+          for (guint j = 0; columns[j] != NULL; j++)
+            {
+              g_autofree char *field = g_strdup_printf ("%s/%s", obj, columns[j]);
+
+              g_hash_table_insert (last_setter, g_strdup (field), GUINT_TO_POINTER (i + 1));
+              if (revert && (live || g_str_has_suffix (w->name, ".restored")))
+                g_ptr_array_add (checks, g_strdup_printf ("%s %s %u", field, event, i + 1));
+            }
+          if (g_str_equal (w->name, "todo.moved") && json_object_has_member (args, "list_id"))
+            g_hash_table_insert (last_setter, g_strdup_printf ("%s/list_id", obj), GUINT_TO_POINTER (i + 1));
+          if (g_str_has_suffix (w->name, ".deleted"))
+            g_hash_table_add (deleted, g_strdup (obj));
+          else if (g_str_has_suffix (w->name, ".restored"))
+            g_hash_table_remove (deleted, obj);
+        }
+    }
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (checks->pdata[i], " ", 3);
+      g_auto(GStrv) field = g_strsplit (parts[0], "/", 3);
+      GPtrArray *intents = g_hash_table_lookup (sim->field_intents, parts[0]);
+      FieldIntent *mine = NULL;
+      g_autofree char *actual = NULL;
+
+      if (g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
+        g_printerr ("  revert check %s: last setter %u\n", (char *) checks->pdata[i],
+                    GPOINTER_TO_UINT (g_hash_table_lookup (last_setter, parts[0])));
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (last_setter, parts[0])) != (guint) g_ascii_strtoull (parts[2], NULL, 10))
+        continue;   /* a later change wins */
+      if (g_str_equal (field[0], "todos"))
+        {
+          if (g_str_equal (field[2], "list_id") || g_str_equal (field[2], "position") ||
+              g_str_equal (field[2], "deleted") || g_str_equal (field[2], "parent_id") ||
+              sim_tree_ever_deleted (tree, field[1]))
+            continue;
+          if ((g_str_equal (field[2], "done") || g_str_equal (field[2], "due")) &&
+              sim_times_repeated (times, field[1]))
+            continue;
+        }
+      for (guint j = 0; intents != NULL && j < intents->len; j++)
+        if (g_str_equal (((FieldIntent *) intents->pdata[j])->event, parts[1]))
+          mine = intents->pdata[j];
+      g_assert_nonnull (mine);
+      actual = row_value (db, field[0], field[1], field[2]);
+      sim->n_revert_fields_checked++;
+      if (g_strcmp0 (actual, mine->value) != 0)
+        return g_strdup_printf ("revert intent: %s is “%s”, but the revert by device %u (event %s) "
+                                "made it “%s” and nothing changed it after that in the log",
+                                parts[0], actual ? actual : "NULL", mine->device, parts[1],
+                                mine->value ? mine->value : "NULL");
+    }
+  return NULL;
+}
+
 static char *
 check_intents (Sim        *sim,
                GPtrArray  *log,
@@ -2081,6 +2194,8 @@ check_intents (Sim        *sim,
     failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica), tree, times);
   if (failure == NULL)
     failure = check_tag_intents (log, tree, _cairn_store_get_db (replica));
+  if (failure == NULL)
+    failure = check_revert_intents (sim, log, _cairn_store_get_db (replica), tree, times);
   if (failure == NULL)
     failure = check_text_intents (sim, in_log, replica);
   return failure;
@@ -2374,11 +2489,11 @@ run_seed (guint32  seed,
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %u subtasks, %u completed occurrences, "
-                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused), %" G_GINT64_FORMAT " ticks\n",
+                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused, %u of their fields checked at the end), %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
-                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.now);
+                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.n_revert_fields_checked, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)
