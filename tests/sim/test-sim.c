@@ -15,7 +15,11 @@
  * never deleted exists, a field only one device changed holds that
  * device's last value, every character typed and not deleted is in its
  * note (or its todo's notes) once, each insert's characters in order, and two inserts interleave
- * only where one was typed inside the other.
+ * only where one was typed inside the other. Devices also undo, redo and
+ * restore versions (issue 15): a restore is checked at once against its
+ * version (sim-revert.c) and at the end by check_revert_intents; what
+ * these rewrite in texts is recorded for the text oracle
+ * (record_text_rewrite).
  *
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
