@@ -171,6 +171,7 @@ typedef struct
   /* Events of reverts ("client_id/client_seq"): check_revert_intents. */
   GHashTable      *revert_events;
   guint            n_reverts, n_revert_refused, n_revert_fields_checked;
+  guint            n_copies_checked;   /* characters typed again that must be there */
   /* The first failure seen during the run (an oracle checked at the
    * time of an action), reported with the end state's. */
   char            *failure;
@@ -1774,6 +1775,19 @@ any_in_log (GPtrArray  *events,
   return FALSE;
 }
 
+/* The place in the log (from 1) of the last of @events that is in it; 0
+ * when none is. */
+static guint
+last_in_log (GPtrArray  *events,
+             GHashTable *in_log)
+{
+  guint last = 0;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    last = MAX (last, GPOINTER_TO_UINT (g_hash_table_lookup (in_log, events->pdata[i])));
+  return last;
+}
+
 /* Fields: every object a device changed (or made) through an event that
  * is in the log exists; unless someone deleted it at some point (a change
  * to a deleted object is a no-op by design), a field that only one device
@@ -1857,6 +1871,10 @@ check_field_intents (Sim        *sim,
   return NULL;
 }
 
+/* In a body's map of characters to places: a character an undo, redo or
+ * restore typed again is there (somewhere, maybe more than once). */
+#define COPY_HERE G_MAXUINT
+
 /* Text: every character typed (event in the log) and not deleted (no
  * delete of it in the log) is in its note exactly once; nothing else is;
  * each insert's characters are in order; two inserts interleave only when
@@ -1919,7 +1937,10 @@ check_text_intents (Sim        *sim,
                * how many there are is that event's (two devices that
                * restore the same version both type it). */
               if (any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
-                continue;
+                {
+                  g_hash_table_insert (where, GUINT_TO_POINTER (ch), GUINT_TO_POINTER (COPY_HERE));
+                  continue;
+                }
               if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
                 {
                   if (g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
@@ -1945,12 +1966,28 @@ check_text_intents (Sim        *sim,
       for (guint j = 0; j < ti->chars->len; j++)
         {
           gunichar ch = g_array_index (ti->chars, gunichar, j);
-          gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where, GUINT_TO_POINTER (ch))) - 1;
+          guint at = GPOINTER_TO_UINT (g_hash_table_lookup (where, GUINT_TO_POINTER (ch)));
+          gint64 pos = at == COPY_HERE ? -1 : (gint64) at - 1;
           gboolean deleted = any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)),
                                          in_log);
 
-          if (pos < 0 && any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
-            continue;   /* its copies are the reviver's (above) */
+          /* A character typed again: the copy of its last retyping in the
+           * log survives unless a deletion of it comes later in the log
+           * (whoever deletes a copy has seen it, so comes after it). */
+          if (any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
+            {
+              guint typed_again = last_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log);
+
+              if (typed_again > last_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)), in_log))
+                {
+                  sim->n_copies_checked++;
+                  if (at != COPY_HERE)
+                    return g_strdup_printf ("intent: U+%04X, typed again into %s by an undo, redo or restore "
+                                            "(seq %u of the log) and not deleted after, is lost",
+                                            ch, ti->note_id, typed_again);
+                }
+              continue;
+            }
           if (pos < 0 && !deleted)
             return g_strdup_printf ("intent: U+%04X typed by device %u into note %s (event %s) is lost",
                                     ch, ti->device, ti->note_id, ti->event);
@@ -1984,10 +2021,11 @@ check_text_intents (Sim        *sim,
             continue;
           for (guint k = 0; k < y->chars->len; k++)
             {
-              gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where,
-                             GUINT_TO_POINTER (g_array_index (y->chars, gunichar, k)))) - 1;
+              guint at = GPOINTER_TO_UINT (g_hash_table_lookup (where,
+                             GUINT_TO_POINTER (g_array_index (y->chars, gunichar, k))));
+              gint64 pos = (gint64) at - 1;
 
-              if (pos > sx[0] && pos < sx[1])
+              if (at != COPY_HERE && pos > sx[0] && pos < sx[1])
                 return g_strdup_printf ("intent: device %u's typing (event %s) is interleaved with "
                                         "device %u's (event %s) in note %s", y->device, y->event,
                                         x->device, x->event, x->note_id);
@@ -2185,7 +2223,8 @@ check_intents (Sim        *sim,
 
       g_assert_no_error (error);
       g_ptr_array_add (events, event);
-      g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
+      /* the value: the event's place in the log, from 1 */
+      g_hash_table_insert (in_log, event_key (w->client_id, w->client_seq), GUINT_TO_POINTER (i + 1));
     }
   tree = sim_tree_new (events);
   times = sim_times_new (events);
@@ -2493,11 +2532,13 @@ run_seed (guint32  seed,
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %u subtasks, %u completed occurrences, "
-                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused, %u of their fields checked at the end), %" G_GINT64_FORMAT " ticks\n",
+                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused, %u of their fields checked at the end), "
+                "%u characters typed again checked, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
-                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.n_revert_fields_checked, sim.now);
+                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.n_revert_fields_checked,
+                sim.n_copies_checked, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)
