@@ -3,8 +3,10 @@
  *
  * A version of an object is what its history says: the object's own
  * events in the device's order (confirmed by seq, then pending by
- * client_seq) up to the chosen one, without those the reducers skipped.
- * This file reduces them again with its own model of docs/events.md,
+ * client_seq) up to the chosen one, without those the reducers refused
+ * (skipped). This file reduces them again with its own model of
+ * docs/events.md (a second creation and a change of a deleted object are
+ * no-ops, text still merges),
  * straight to the row's columns (titles, done, due date and time,
  * priority, reminder, repeat, place, pinned, name, colour, deleted), the
  * todo's live tags and the text (note body, todo notes: the events' ops
