@@ -383,6 +383,18 @@ reduce (ObjState   *st,
 {
   const char *n = name;
 
+  /* A creation of an object that exists is a no-op (every device makes
+   * the Inbox; two devices make a tag of one name): the first one in the
+   * order stands. */
+  if (st->exists && g_str_has_suffix (n, ".created"))
+    return;
+  /* Every other change of a deleted object is a no-op too, but for its
+   * text, which still merges (docs/events.md). What the object's own
+   * events cannot show: a todo deleted with an ancestor. */
+  if (g_strcmp0 (get_field (st, "deleted"), "yes") == 0 &&
+      !g_str_has_suffix (n, ".deleted") && !g_str_has_suffix (n, ".restored") &&
+      !g_str_has_suffix (n, "edited"))
+    return;
   if (g_str_has_prefix (n, "todo."))
     {
       n += 5;
@@ -846,7 +858,8 @@ typedef struct
 {
   ObjState    state;
   gint64      target;
-  gboolean    found;       /* the target event is a confirmed event of the object */
+  gint64      target_pending;  /* > 0: a pending event's client_seq instead */
+  gboolean    found;       /* the target event is an event of the object */
   GHashTable *old_fields;  /* a copy of state.fields right after the target */
   GHashTable *old_tags;
   char       *old_text;    /* NULL: no text yet */
@@ -878,7 +891,8 @@ revert_visit (const Row  *row,
     w->kind = g_strndup (row->name, strcspn (row->name, "."));
   if (!row->skipped)
     reduce (&w->state, row->name, &row->args, NULL);
-  if (row->seq > 0 && row->seq == w->target)
+  if ((row->seq > 0 && row->seq == w->target) ||
+      (w->target_pending > 0 && row->seq == 0 && row->client_seq == w->target_pending))
     {
       w->found = TRUE;
       w->old_fields = copy_set (w->state.fields, TRUE);
@@ -1116,21 +1130,19 @@ revert_events (RevertWalk  *w,
   return TRUE;
 }
 
-gboolean
-cairn_store_revert_object (CairnStore  *self,
-                           const char  *object_id,
-                           gint64       seq,
-                           guint       *out_n_events,
-                           GError     **error)
+static gboolean
+revert_to (CairnStore  *self,
+           const char  *object_id,
+           gint64       seq,
+           gint64       client_seq,
+           guint       *out_n_events,
+           GError     **error)
 {
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
   g_autofree char *text_client = NULL;
   RevertWalk w = { 0 };
   guint n = 0;
   gboolean ok = FALSE;
-
-  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
-  g_return_val_if_fail (object_id != NULL, FALSE);
 
   if (out_n_events != NULL)
     *out_n_events = 0;
@@ -1140,12 +1152,20 @@ cairn_store_revert_object (CairnStore  *self,
     return FALSE;
   obj_state_init (&w.state, self, text_client);
   w.target = seq;
+  w.target_pending = client_seq;
   if (!walk_object (self, object_id, revert_visit, &w, &n, error))
     goto out;
   if (n == 0)
     {
       g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                    "No todo, list, note or tag with id %s", object_id);
+      goto out;
+    }
+  if (!w.found && client_seq > 0)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "%" G_GINT64_FORMAT " is not the client seq of a change of %s "
+                   "waiting to be sent (see its history)", client_seq, object_id);
       goto out;
     }
   if (!w.found)
@@ -1169,4 +1189,37 @@ out:
   g_free (w.old_text);
   g_free (w.kind);
   return ok;
+}
+
+gboolean
+cairn_store_revert_object (CairnStore  *self,
+                           const char  *object_id,
+                           gint64       seq,
+                           guint       *out_n_events,
+                           GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (object_id != NULL, FALSE);
+
+  return revert_to (self, object_id, seq, 0, out_n_events, error);
+}
+
+gboolean
+cairn_store_revert_object_to_pending (CairnStore  *self,
+                                      const char  *object_id,
+                                      gint64       client_seq,
+                                      guint       *out_n_events,
+                                      GError     **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+  g_return_val_if_fail (object_id != NULL, FALSE);
+
+  if (client_seq <= 0)
+    {
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
+                   "%" G_GINT64_FORMAT " is not the client seq of a change of %s "
+                   "waiting to be sent (see its history)", client_seq, object_id);
+      return FALSE;
+    }
+  return revert_to (self, object_id, 0, client_seq, out_n_events, error);
 }

@@ -104,4 +104,15 @@ gboolean   cairn_store_revert_object   (CairnStore  *self,
                                         guint       *out_n_events,
                                         GError     **error);
 
+/* The same for a version that is still pending: the object as it was
+ * right after this device's pending event @client_seq (its history's
+ * entry with seq 0 and that client_seq; confirmed events come first, as
+ * the history lists them). NOT_FOUND when @client_seq is not a pending
+ * change of @object_id (it may have been confirmed since: use its seq). */
+gboolean   cairn_store_revert_object_to_pending (CairnStore  *self,
+                                                 const char  *object_id,
+                                                 gint64       client_seq,
+                                                 guint       *out_n_events,
+                                                 GError     **error);
+
 G_END_DECLS

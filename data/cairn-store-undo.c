@@ -865,6 +865,40 @@ args_with_id (const char *member,
   return args;
 }
 
+/* The units one event puts a value back with, and (when there is one)
+ * another clears it with: field -> events and args. A unit without a
+ * clearing event whose value would be none is left, final. */
+typedef struct
+{
+  const char *field;
+  const char *set;          /* NULL: KIND.renamed */
+  guint       set_version;
+  const char *cleared;      /* NULL: none */
+  const char *col;          /* the value's column and its member in the args */
+  const char *member;
+  const char *col2;         /* an optional second value (NULL: none) */
+  const char *member2;
+} ValueUnit;
+
+static const ValueUnit value_units[] = {
+  { "title",    NULL,                1, NULL,                    "title",    "title" },
+  { "name",     "tag.renamed",       1, NULL,                    "name",     "name" },
+  { "color",    "tag.recolored",     1, NULL,                    "color",    "color" },
+  { "priority", "todo.priority_set", 1, NULL,                    "priority", "priority" },
+  { "due",      "todo.due_set",      2, "todo.due_cleared",      "due",      "due", "due_time", "time" },
+  { "reminder", "todo.reminder_set", 1, "todo.reminder_cleared", "reminder", "at" },
+  { "repeat",   "todo.repeat_set",   1, "todo.repeat_cleared",   "repeat",   "rule" },
+};
+
+static const ValueUnit *
+find_value_unit (const char *field)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (value_units); i++)
+    if (g_str_equal (value_units[i].field, field))
+      return &value_units[i];
+  return NULL;
+}
+
 /* One unit: @cols of row @id of @tbl, reported as @field. Checks that
  * every recorded one still holds what the action wrote (redo: replaced),
  * and adds its events; else says why it is left. */
@@ -884,6 +918,7 @@ do_unit (Run                *run,
   const char *kind = kind_of_table (tbl);
   const char *member = g_str_equal (kind, "list") ? "list_id" : g_str_equal (kind, "note") ? "note_id" :
                        g_str_equal (kind, "tag") ? "tag_id" : "todo_id";
+  const ValueUnit *unit;
 
   for (guint i = 0; cols[i] != NULL; i++)
     {
@@ -953,24 +988,44 @@ do_unit (Run                *run,
       add_item (run, FALSE, tbl, id, del ? "deleted" : "restored", 0, NULL);
       return TRUE;
     }
-  else if (g_str_equal (field, "title") || g_str_equal (field, "name") ||
-           g_str_equal (field, "color") || g_str_equal (field, "priority"))
+  else if ((unit = find_value_unit (field)) != NULL)
     {
-      const char *col = ((Field *) fields->pdata[0])->col;
-      g_autofree char *value = target_text (run, fields, tbl, id, col);
-      JsonObject *args = args_with_id (member, id);
-      const char *name = g_str_equal (field, "title") ? intern2 (kind, ".renamed") :
-                         g_str_equal (field, "name") ? "tag.renamed" :
-                         g_str_equal (field, "color") ? "tag.recolored" : "todo.priority_set";
+      g_autofree char *value = target_text (run, fields, tbl, id, unit->col);
+      JsonObject *args;
 
-      if (value == NULL)
+      if (value == NULL && unit->cleared == NULL)
         {
-          json_object_unref (args);
           add_item (run, TRUE, tbl, id, field, CAIRN_UNDO_LEFT_FINAL, NULL);
           return TRUE;
         }
-      json_object_set_string_member (args, col, value);
-      add_event (run, name, 1, args, 1);
+      args = args_with_id (member, id);
+      if (value == NULL)
+        add_event (run, unit->cleared, 1, args, 1);
+      else
+        {
+          json_object_set_string_member (args, unit->member, value);
+          if (unit->col2 != NULL)
+            {
+              g_autofree char *value2 = target_text (run, fields, tbl, id, unit->col2);
+
+              if (value2 != NULL)
+                json_object_set_string_member (args, unit->member2, value2);
+            }
+          add_event (run, unit->set != NULL ? unit->set : intern2 (kind, ".renamed"),
+                     unit->set_version, args, 1);
+          /* A reminder that was dismissed is put back dismissed. */
+          if (g_str_equal (field, "reminder"))
+            {
+              g_autofree char *dismissed = target_text (run, fields, tbl, id, "reminder_dismissed");
+
+              if (g_strcmp0 (dismissed, "1") == 0)
+                {
+                  args = args_with_id (member, id);
+                  json_object_set_string_member (args, "at", value);
+                  add_event (run, "todo.reminder_dismissed", 1, args, 1);
+                }
+            }
+        }
     }
   else if (g_str_equal (field, "done") || g_str_equal (field, "pinned"))
     {
@@ -1013,55 +1068,6 @@ do_unit (Run                *run,
       else if (list_id != NULL)
         json_object_set_string_member (args, "list_id", list_id);
       add_event (run, "todo.moved", 2, args, 1);
-    }
-  else if (g_str_equal (field, "due"))
-    {
-      g_autofree char *due = target_text (run, fields, tbl, id, "due");
-      g_autofree char *time = target_text (run, fields, tbl, id, "due_time");
-      JsonObject *args = args_with_id (member, id);
-
-      if (due == NULL)
-        add_event (run, "todo.due_cleared", 1, args, 1);
-      else
-        {
-          json_object_set_string_member (args, "due", due);
-          if (time != NULL)
-            json_object_set_string_member (args, "time", time);
-          add_event (run, "todo.due_set", 2, args, 1);
-        }
-    }
-  else if (g_str_equal (field, "reminder"))
-    {
-      g_autofree char *at = target_text (run, fields, tbl, id, "reminder");
-      g_autofree char *dismissed = target_text (run, fields, tbl, id, "reminder_dismissed");
-      JsonObject *args = args_with_id (member, id);
-
-      if (at == NULL)
-        add_event (run, "todo.reminder_cleared", 1, args, 1);
-      else
-        {
-          json_object_set_string_member (args, "at", at);
-          add_event (run, "todo.reminder_set", 1, args, 1);
-          if (g_strcmp0 (dismissed, "1") == 0)
-            {
-              args = args_with_id (member, id);
-              json_object_set_string_member (args, "at", at);
-              add_event (run, "todo.reminder_dismissed", 1, args, 1);
-            }
-        }
-    }
-  else if (g_str_equal (field, "repeat"))
-    {
-      g_autofree char *rule = target_text (run, fields, tbl, id, "repeat");
-      JsonObject *args = args_with_id (member, id);
-
-      if (rule == NULL)
-        add_event (run, "todo.repeat_cleared", 1, args, 1);
-      else
-        {
-          json_object_set_string_member (args, "rule", rule);
-          add_event (run, "todo.repeat_set", 1, args, 1);
-        }
     }
   else if (g_str_equal (field, "tag"))
     {

@@ -174,6 +174,66 @@ describe_changed (const CairnUndoItem *item,
   return g_strdup (redo ? _("Change redone") : _("Change undone"));
 }
 
+/* The field inside a sentence ("Put back: title, priority"). */
+static const char *
+field_word (const CairnUndoItem *item)
+{
+  static const struct { const char *field; const char *word; } words[] = {
+    { "title", N_("title") }, { "done", N_("done") }, { "place", N_("place") },
+    { "due", N_("due date") }, { "priority", N_("priority") }, { "reminder", N_("reminder") },
+    { "repeat", N_("repeat") }, { "pinned", N_("pinned") }, { "name", N_("name") },
+    { "color", N_("colour") }, { "tag", N_("tags") }, { "text", N_("text") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (g_str_equal (item->field, words[i].field))
+      return _(words[i].word);
+  return NULL;
+}
+
+/* What a whole undo put back: one change in its own words; several (an
+ * undone restore of a version, a grouped action) name every field, once
+ * each, after the deletion or restoration they came with. */
+static char *
+describe_all_changed (GPtrArray *changed,
+                      gboolean   redo)
+{
+  g_autoptr(GString) fields = g_string_new (NULL);
+  g_autoptr(GPtrArray) seen = g_ptr_array_new ();
+  const CairnUndoItem *status = NULL;
+  g_autofree char *first = NULL;
+
+  if (changed->len == 1)
+    return describe_changed (changed->pdata[0], redo);
+  for (guint i = 0; i < changed->len; i++)
+    {
+      const CairnUndoItem *item = changed->pdata[i];
+      const char *word = field_word (item);
+
+      if (g_str_equal (item->field, "restored") || g_str_equal (item->field, "deleted"))
+        {
+          if (status == NULL)
+            status = item;
+          continue;
+        }
+      if (word == NULL || g_ptr_array_find (seen, word, NULL))
+        continue;
+      g_ptr_array_add (seen, (gpointer) word);
+      if (fields->len > 0)
+        /* Translators: between the fields of "Put back: title, priority" */
+        g_string_append (fields, _(", "));
+      g_string_append (fields, word);
+    }
+  if (fields->len == 0)
+    return describe_changed (status != NULL ? status : changed->pdata[0], redo);
+  if (status == NULL)
+    /* Translators: the fields an undo (redo) set back, "Put back: title, due date" */
+    return g_strdup_printf (redo ? _("Redone: %s") : _("Put back: %s"), fields->str);
+  first = describe_changed (status, redo);
+  /* Translators: "Task restored; put back: title, priority" */
+  return g_strdup_printf (redo ? _("%s; redone: %s") : _("%s; put back: %s"), first, fields->str);
+}
+
 static void
 show_toast (CairnWindow *self,
             const char  *text,
@@ -231,7 +291,7 @@ run_undo (CairnWindow *self,
     }
   else if (result->changed->len > 0)
     {
-      g_autofree char *text = describe_changed (result->changed->pdata[0], redo);
+      g_autofree char *text = describe_all_changed (result->changed, redo);
 
       show_toast (self, text, redo ? _("_Undo") : _("_Redo"), redo ? "win.undo" : "win.redo");
     }

@@ -370,6 +370,107 @@ test_revert_note (void)
   g_assert_cmpstr (body, ==, "");
 }
 
+/* A version that is still pending: its history entry has seq 0 and the
+ * client_seq that names it. A bad client_seq (not pending, or pending
+ * but about another object) changes nothing. */
+static void
+test_revert_pending (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_note (ts->store, "Plan", &error);
+  g_autofree char *other = cairn_store_create_note (ts->store, "Other", &error);
+  g_autoptr(GPtrArray) history = NULL;
+  g_autofree char *before = NULL, *after = NULL, *body = NULL, *title = NULL, *sql = NULL;
+  const CairnHistoryEntry *typed;
+  guint n = 0;
+  gint64 seq = 0;
+
+  confirm_pending (ts->store, &seq);        /* created 1, 2 */
+  test_type_into_note (ts->store, id, 0, "Monday");
+  g_assert_true (cairn_store_rename_note (ts->store, id, "Week", &error));
+  test_type_into_note (ts->store, id, 6, ": call Eve");
+  g_assert_true (cairn_store_set_note_pinned (ts->store, id, TRUE, &error));
+  history = history_of (ts->store, id);
+  g_assert_cmpuint (history->len, ==, 5);
+  typed = history->pdata[1];
+  g_assert_cmpint (typed->seq, ==, 0);
+  g_assert_cmpstr (typed->event, ==, "note.edited");
+
+  before = test_dump (ts->store);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, id, 999, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, other, typed->client_seq, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cairn_store_revert_object_to_pending (ts->store, id, 0, &n, &error));
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = test_dump (ts->store);
+  g_assert_cmpstr (before, ==, after);
+
+  /* As it was right after the first typing: "Monday", titled Plan, not pinned. */
+  g_assert_true (cairn_store_revert_object_to_pending (ts->store, id, typed->client_seq, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 3);      /* renamed, unpinned, edited */
+  body = test_read_note_body (ts->store, id);
+  g_assert_cmpstr (body, ==, "Monday");
+  sql = g_strdup_printf ("SELECT title || '/' || pinned FROM notes WHERE id = '%s'", id);
+  title = test_query_text (ts->store, sql);
+  g_assert_cmpstr (title, ==, "Plan/0");
+}
+
+/* Events the reducers take as no-ops show no change and do not count
+ * towards a version: a second creation of an object (every device makes
+ * the Inbox) and a change of a deleted object (a rename). */
+static void
+test_history_noops (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = new_todo (ts->store, "Draft");
+  g_autofree char *args = NULL;
+  g_autofree char *position = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(GPtrArray) inbox = NULL;
+  g_autoptr(GPtrArray) todo = NULL;
+  gint64 seq = 0;
+  guint n = 0;
+
+  confirm_pending (ts->store, &seq);     /* inbox 1, todo 2 */
+  bob_does (ts->store, &seq, 1, "list.created",
+            "{\"list_id\":\"" CAIRN_INBOX_ID "\",\"title\":\"Inbox\",\"position\":\"VVzzz1\"}");   /* 3 */
+  g_assert_true (cairn_store_delete_todo (ts->store, id, &error));
+  confirm_pending (ts->store, &seq);     /* deleted 4 */
+  args = g_strdup_printf ("{\"todo_id\":\"%s\",\"title\":\"Other\"}", id);
+  bob_does (ts->store, &seq, 2, "todo.renamed", args);   /* 5 */
+
+  inbox = history_of (ts->store, CAIRN_INBOX_ID);
+  g_assert_cmpuint (inbox->len, ==, 2);
+  g_assert_cmpuint (((CairnHistoryEntry *) inbox->pdata[1])->changes->len, ==, 0);
+  todo = history_of (ts->store, id);
+  g_assert_cmpuint (todo->len, ==, 3);
+  g_assert_cmpstr (((CairnHistoryEntry *) todo->pdata[2])->event, ==, "todo.renamed");
+  g_assert_cmpuint (((CairnHistoryEntry *) todo->pdata[2])->changes->len, ==, 0);
+
+  /* The Inbox as it was after bob's creation: where it was made first
+   * (nothing to write); the todo after bob's rename: deleted, "Draft". */
+  position = test_query_text (ts->store, "SELECT position FROM lists WHERE id = '" CAIRN_INBOX_ID "'");
+  g_assert_true (cairn_store_revert_object (ts->store, CAIRN_INBOX_ID, 3, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_true (cairn_store_restore_todo (ts->store, id, &error));
+  g_assert_true (cairn_store_revert_object (ts->store, id, 5, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);   /* deleted again; no rename */
+  title = todo_field (ts->store, id, "title || '/' || deleted");
+  g_assert_cmpstr (title, ==, "Draft/1");
+  g_clear_pointer (&title, g_free);
+  title = test_query_text (ts->store, "SELECT position FROM lists WHERE id = '" CAIRN_INBOX_ID "'");
+  g_assert_cmpstr (title, ==, position);
+}
+
 /* A todo's notes come back as they were too (todo.notes_edited ops), and
  * a list's title and position. */
 static void
@@ -478,5 +579,7 @@ main (int    argc,
   g_test_add_func ("/store/history/revert-note", test_revert_note);
   g_test_add_func ("/store/history/revert-todo-notes-and-list", test_revert_todo_notes_and_list);
   g_test_add_func ("/store/history/activity", test_activity);
+  g_test_add_func ("/store/history/revert-pending", test_revert_pending);
+  g_test_add_func ("/store/history/noops", test_history_noops);
   return g_test_run ();
 }

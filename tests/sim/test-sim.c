@@ -15,7 +15,11 @@
  * never deleted exists, a field only one device changed holds that
  * device's last value, every character typed and not deleted is in its
  * note (or its todo's notes) once, each insert's characters in order, and two inserts interleave
- * only where one was typed inside the other.
+ * only where one was typed inside the other. Devices also undo, redo and
+ * restore versions (issue 15): a restore is checked at once against its
+ * version (sim-revert.c) and at the end by check_revert_intents; what
+ * these rewrite in texts is recorded for the text oracle
+ * (record_text_rewrite).
  *
  * Environment: CAIRN_SIM_SEED=N replays one seed (verbose with
  * CAIRN_SIM_VERBOSE=1); CAIRN_SIM_FIRST_SEED / CAIRN_SIM_SEEDS pick a range;
@@ -40,6 +44,8 @@
 #include "sim-undo.h"
 #include "cairn-store-undo.h"
 #include "sim-search.h"
+#include "sim-revert.h"
+#include "cairn-store-history.h"
 #include "cairn-test-util.h"
 
 /* Seeds that once failed; they run in every shard-0 process for good. */
@@ -155,11 +161,20 @@ typedef struct
   GPtrArray       *inserts;        /* TextInsert */
   GHashTable      *char_insert;    /* gunichar -> TextInsert */
   GHashTable      *char_deletes;   /* gunichar -> GPtrArray of "client_id/client_seq" */
-  /* Texts an undo or redo changed (note id, "todo:" + todo id): undo
-   * types copies of deleted characters and deletes typed ones, which the
-   * text intents below do not model; the store's tests (test-store-undo)
-   * and the single-device property check it instead. */
-  GHashTable      *undone_texts;
+  /* Characters an undo, a redo or a revert typed again: gunichar ->
+   * GPtrArray of "client_id/client_seq" (their text events). Such an
+   * event types a copy of a character deleted before (undo of a
+   * deletion, redo of typing, a version's text); the characters it
+   * deletes are recorded in char_deletes like typed deletions. See
+   * check_text_intents for what a copy is excused from. */
+  GHashTable      *revived;
+  /* Events of reverts ("client_id/client_seq"): check_revert_intents. */
+  GHashTable      *revert_events;
+  guint            n_reverts, n_revert_refused, n_revert_fields_checked;
+  guint            n_copies_checked;   /* characters typed again that must be there */
+  /* The first failure seen during the run (an oracle checked at the
+   * time of an action), reported with the end state's. */
+  char            *failure;
   gunichar         next_char;
 } Sim;
 
@@ -929,6 +944,215 @@ record_delete (Sim        *sim,
     }
 }
 
+/* The text of @key (text_key()) on @c, deleted objects too; NULL when
+ * there is no such note or todo. */
+static char *
+dup_text (SimClient  *c,
+          const char *key)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_has_prefix (key, "todo:"))
+    {
+      if (!row_exists (_cairn_store_get_db (c->store), "todos", key + strlen ("todo:")))
+        return NULL;
+      return cairn_store_dup_todo_notes (c->store, key + strlen ("todo:"), &error);
+    }
+  else
+    {
+      g_autoptr(CairnText) text = NULL;
+
+      if (!row_exists (_cairn_store_get_db (c->store), "notes", key))
+        return NULL;
+      text = _cairn_store_load_text_any (c->store, TRUE, key, &error);
+      g_assert_no_error (error);
+      return cairn_text_get_text (text, NULL);
+    }
+}
+
+static GHashTable *
+count_chars (const char *text)
+{
+  GHashTable *counts = g_hash_table_new (NULL, NULL);
+
+  for (const char *p = text; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gpointer ch = GUINT_TO_POINTER (g_utf8_get_char (p));
+
+      g_hash_table_insert (counts, ch, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, ch)) + 1));
+    }
+  return counts;
+}
+
+/* The differing middles of @a and @b (common prefix and suffix cut, in
+ * code points), as text. */
+static void
+middles (const char  *a,
+         const char  *b,
+         char       **mid_a,
+         char       **mid_b)
+{
+  g_autofree gunichar *ua = g_utf8_to_ucs4_fast (a, -1, NULL);
+  g_autofree gunichar *ub = g_utf8_to_ucs4_fast (b, -1, NULL);
+  glong la = g_utf8_strlen (a, -1), lb = g_utf8_strlen (b, -1), p = 0, q = 0;
+
+  while (p < la && p < lb && ua[p] == ub[p])
+    p++;
+  while (q < la - p && q < lb - p && ua[la - 1 - q] == ub[lb - 1 - q])
+    q++;
+  *mid_a = g_ucs4_to_utf8 (ua + p, la - p - q, NULL, NULL, NULL);
+  *mid_b = g_ucs4_to_utf8 (ub + p, lb - p - q, NULL, NULL, NULL);
+}
+
+/* An undo, redo or revert on @c (its events from client_seq @first_seq
+ * on) turned the text @key from @before into @after. It makes no
+ * characters of its own: what it took away is recorded as deleted by its
+ * first text event, and what it typed again (copies) as revived by it.
+ * An undo or redo inverts CRDT ops: it deletes exactly the characters an
+ * action typed and types copies of those it deleted; characters are
+ * unique in a run, so counting them says which. A revert (@whole_middle)
+ * turns one text into another however it likes (today: it deletes the
+ * differing middle and types the old one, which may delete a character
+ * and type it again in one go): the whole differing middle counts as
+ * deleted and typed again, which is exact for that and only excuses more
+ * for a finer diff. */
+static void
+record_text_rewrite (Sim        *sim,
+                     SimClient  *c,
+                     const char *key,
+                     const char *before,
+                     const char *after,
+                     gint64      first_seq,
+                     gboolean    whole_middle)
+{
+  g_autofree char *mid_before = NULL;
+  g_autofree char *mid_after = NULL;
+  g_autoptr(GHashTable) was = NULL;
+  g_autoptr(GHashTable) is = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *event = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GHashTableIter iter;
+  gpointer ch, n;
+
+  if (g_strcmp0 (before, after) == 0)
+    return;
+  if (whole_middle)
+    {
+      middles (before != NULL ? before : "", after != NULL ? after : "", &mid_before, &mid_after);
+      was = count_chars (mid_before);
+      is = g_hash_table_new (NULL, NULL);
+    }
+  else
+    {
+      was = count_chars (before);
+      is = count_chars (after);
+    }
+  /* Its first text event about @key: if that one is in the log, so are
+   * the ones before it. */
+  sql = g_strdup_printf ("SELECT min (client_seq) FROM pending WHERE client_seq >= ?1 AND name = '%s' "
+                         "AND json_extract (args, '$.%s') = ?2",
+                         g_str_has_prefix (key, "todo:") ? "todo.notes_edited" : "note.edited",
+                         g_str_has_prefix (key, "todo:") ? "todo_id" : "note_id");
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, first_seq);
+  sqlite3_bind_text (stmt, 2, g_str_has_prefix (key, "todo:") ? key + strlen ("todo:") : key, -1,
+                     SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    event = event_key (cairn_store_get_client_id (c->store), sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (event == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("client %u: the text %s changed (“%s” → “%s”) without a text event",
+                                              c->idx, key, before, after);
+      if (sim->failure == NULL)
+        sim->failure = g_steal_pointer (&why);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, was);
+  while (g_hash_table_iter_next (&iter, &ch, &n))
+    if (GPOINTER_TO_UINT (g_hash_table_lookup (is, ch)) < GPOINTER_TO_UINT (n))
+      {
+        GPtrArray *events = g_hash_table_lookup (sim->char_deletes, ch);
+
+        if (events == NULL)
+          {
+            events = g_ptr_array_new_with_free_func (g_free);
+            g_hash_table_insert (sim->char_deletes, ch, events);
+          }
+        g_ptr_array_add (events, g_strdup (event));
+      }
+  if (whole_middle)
+    {
+      g_hash_table_unref (was);
+      was = g_hash_table_new (NULL, NULL);
+      g_hash_table_unref (is);
+      is = count_chars (mid_after);
+    }
+  g_hash_table_iter_init (&iter, is);
+  while (g_hash_table_iter_next (&iter, &ch, &n))
+    if (GPOINTER_TO_UINT (g_hash_table_lookup (was, ch)) < GPOINTER_TO_UINT (n))
+      {
+        GPtrArray *events = g_hash_table_lookup (sim->revived, ch);
+
+        if (events == NULL)
+          {
+            events = g_ptr_array_new_with_free_func (g_free);
+            g_hash_table_insert (sim->revived, ch, events);
+          }
+        g_ptr_array_add (events, g_strdup (event));
+      }
+}
+
+/* The texts (text_key()) the next undo (@redo FALSE) or redo would
+ * change, with their text now: key -> text. */
+static GHashTable *
+texts_of_next_undo (SimClient *c,
+                    gboolean   redo)
+{
+  GHashTable *texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (c->store),
+                                       redo ? "SELECT DISTINCT tbl, row_id FROM undo_fields WHERE col = 'text' AND action_id = "
+                                              "(SELECT id FROM undo_actions WHERE undone = 1 ORDER BY id ASC LIMIT 1)"
+                                            : "SELECT DISTINCT tbl, row_id FROM undo_fields WHERE col = 'text' AND action_id = "
+                                              "(SELECT id FROM undo_actions WHERE undone = 0 ORDER BY id DESC LIMIT 1)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      char *key = text_key ((const char *) sqlite3_column_text (stmt, 1),
+                            g_str_equal ((const char *) sqlite3_column_text (stmt, 0), "todos"));
+
+      g_hash_table_insert (texts, key, dup_text (c, key));
+    }
+  sqlite3_finalize (stmt);
+  return texts;
+}
+
+/* After an undo, redo or revert: records how each text of @before (from
+ * texts_of_next_undo() or one key) changed. */
+static void
+record_rewrites (Sim        *sim,
+                 SimClient  *c,
+                 GHashTable *before,
+                 gint64      first_seq,
+                 gboolean    whole_middle)
+{
+  GHashTableIter iter;
+  gpointer key, text;
+
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &key, &text))
+    {
+      g_autofree char *after = dup_text (c, key);
+
+      record_text_rewrite (sim, c, key, text, after, first_seq, whole_middle);
+    }
+}
+
 /* Tag names come from a small set, so that devices meet on the same
  * names (one tag by its derived id) and on names taken. */
 static char *
@@ -1108,6 +1332,85 @@ type_text (Sim        *sim,
     }
 }
 
+/* Restore a version (issue 15), as a person does from an object's
+ * history: a todo, note, list or tag (deleted ones too), one of its
+ * earlier versions, confirmed or still pending. Checked at once (the
+ * intent: the object now equals that version, sim-revert.c), and its
+ * events are recorded like every edit's (field intents; text rewrites
+ * for the text oracle; check_revert_intents at the end). Refused when
+ * the version cannot come back (a deleted tag, a tag name taken since,
+ * a parent that is now in the todo's subtree): nothing changes then. */
+static void
+client_revert (Sim       *sim,
+               SimClient *c,
+               gint64     first_seq,
+               GError   **error)
+{
+  static const struct { const char *kind; const char *sql; } kinds[] = {
+    { "todo", "SELECT id FROM todos ORDER BY position, id" },
+    { "note", "SELECT id FROM notes ORDER BY title, id" },
+    { "list", "SELECT id FROM lists ORDER BY position, id" },
+    { "tag",  "SELECT id FROM tags ORDER BY name, id" },
+  };
+  int r = g_rand_int_range (sim->rand, 0, 100);
+  guint k = r < 45 ? 0 : r < 75 ? 1 : r < 90 ? 2 : 3;
+  g_autofree char *id = random_row (sim, c, kinds[k].sql);
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(SimVersion) version = NULL;
+  g_autoptr(GHashTable) texts = NULL;
+  g_autoptr(GError) refused = NULL;
+  CairnHistoryEntry *entry;
+  char *failure;
+  gboolean ok;
+
+  if (id == NULL)
+    return;
+  history = cairn_store_get_history (c->store, id, error);
+  if (history == NULL || history->len < 2)
+    return;
+  entry = history->pdata[g_rand_int_range (sim->rand, 0, (gint32) history->len - 1)];
+  version = sim_version_new (c->store, kinds[k].kind, id, entry->seq, entry->seq > 0 ? 0 : entry->client_seq);
+  texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (k <= 1)
+    {
+      char *key = text_key (id, k == 0);
+
+      g_hash_table_insert (texts, key, dup_text (c, key));
+    }
+  ok = entry->seq > 0 ? cairn_store_revert_object (c->store, id, entry->seq, NULL, &refused)
+                      : cairn_store_revert_object_to_pending (c->store, id, entry->client_seq, NULL, &refused);
+  sim_log (sim, "client %u: revert %s %s to %s %" G_GINT64_FORMAT ": %s", c->idx, kinds[k].kind, id,
+           entry->seq > 0 ? "seq" : "client_seq", entry->seq > 0 ? entry->seq : entry->client_seq,
+           ok ? "done" : refused->message);
+  if (!ok)
+    {
+      if (!g_error_matches (refused, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND) &&
+          !g_error_matches (refused, CAIRN_EVENT_ERROR, CAIRN_EVENT_ERROR_INVALID))
+        g_propagate_error (error, g_steal_pointer (&refused));
+      sim->n_revert_refused++;
+      return;
+    }
+  sim->n_reverts++;
+  /* Its values are what it wrote only where the object is live after it
+   * (changes of a deleted object are no-ops). */
+  {
+    g_autofree char *table = g_strdup_printf ("%ss", kinds[k].kind);
+    g_autofree char *dead = row_value (_cairn_store_get_db (c->store), table, id, "deleted");
+
+    for (gint64 seq = first_seq; g_strcmp0 (dead, "0") == 0 && seq < next_client_seq (c); seq++)
+      g_hash_table_add (sim->revert_events, event_key (cairn_store_get_client_id (c->store), seq));
+  }
+  if ((failure = sim_version_check (version, c->store)) != NULL)
+    {
+      if (sim->failure == NULL)
+        sim->failure = g_strdup_printf ("client %u, right after restoring %s %" G_GINT64_FORMAT ": %s", c->idx,
+                                        entry->seq > 0 ? "seq" : "its pending client_seq",
+                                        entry->seq > 0 ? entry->seq : entry->client_seq, failure);
+      g_free (failure);
+    }
+  record_rewrites (sim, c, texts, first_seq, TRUE);
+}
+
 /* One random user edit. Edits that no longer apply (an object another
  * device deleted) may be refused by the store; that is fine. */
 static void
@@ -1127,20 +1430,18 @@ client_edit (Sim       *sim,
   if (chance (sim, 0.05))
     {
       /* Undo or redo of this device's own last action (issue 15): new
-       * events, checked like every other by the oracles below. */
-      g_autoptr(CairnUndoResult) undone = chance (sim, 0.7) ? cairn_store_undo (c->store, &error)
-                                                            : cairn_store_redo (c->store, &error);
+       * events, checked like every other by the oracles below; what it
+       * did to texts is recorded for the text oracle. */
+      gboolean redo = !chance (sim, 0.7);
+      g_autoptr(GHashTable) texts = texts_of_next_undo (c, redo);
+      g_autoptr(CairnUndoResult) undone = redo ? cairn_store_redo (c->store, &error)
+                                               : cairn_store_undo (c->store, &error);
 
-      for (guint i = 0; undone != NULL && i < undone->changed->len; i++)
-        {
-          CairnUndoItem *item = undone->changed->pdata[i];
-
-          if (g_str_equal (item->field, "text"))
-            g_hash_table_add (sim->undone_texts,
-                              g_str_equal (item->kind, "todo") ? g_strconcat ("todo:", item->id, NULL)
-                                                               : g_strdup (item->id));
-        }
+      if (undone != NULL)
+        record_rewrites (sim, c, texts, first_seq, FALSE);
     }
+  else if (chance (sim, 0.02))
+    client_revert (sim, c, first_seq, &error);
   else if (chance (sim, 0.15))
     client_tag_edit (sim, c, &error);
   else if (chance (sim, 0.12))
@@ -1474,6 +1775,19 @@ any_in_log (GPtrArray  *events,
   return FALSE;
 }
 
+/* The place in the log (from 1) of the last of @events that is in it; 0
+ * when none is. */
+static guint
+last_in_log (GPtrArray  *events,
+             GHashTable *in_log)
+{
+  guint last = 0;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    last = MAX (last, GPOINTER_TO_UINT (g_hash_table_lookup (in_log, events->pdata[i])));
+  return last;
+}
+
 /* Fields: every object a device changed (or made) through an event that
  * is in the log exists; unless someone deleted it at some point (a change
  * to a deleted object is a no-op by design), a field that only one device
@@ -1557,6 +1871,10 @@ check_field_intents (Sim        *sim,
   return NULL;
 }
 
+/* In a body's map of characters to places: a character an undo, redo or
+ * restore typed again is there (somewhere, maybe more than once). */
+#define COPY_HERE G_MAXUINT
+
 /* Text: every character typed (event in the log) and not deleted (no
  * delete of it in the log) is in its note exactly once; nothing else is;
  * each insert's characters are in order; two inserts interleave only when
@@ -1580,8 +1898,7 @@ check_text_intents (Sim        *sim,
       span[0] = G_MAXINT64;
       span[1] = -1;
       g_hash_table_insert (spans, GUINT_TO_POINTER (ti->id), span);
-      if (!g_hash_table_contains (in_log, ti->event) ||
-          g_hash_table_contains (sim->undone_texts, ti->note_id))
+      if (!g_hash_table_contains (in_log, ti->event))
         continue;
       where = g_hash_table_lookup (bodies, ti->note_id);
       if (where == NULL)
@@ -1613,11 +1930,34 @@ check_text_intents (Sim        *sim,
               gunichar ch = g_utf8_get_char (p);
               TextInsert *from = g_hash_table_lookup (sim->char_insert, GUINT_TO_POINTER (ch));
 
-              if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
-                return g_strdup_printf ("intent: U+%04X is twice in note %s", ch, ti->note_id);
               if (from == NULL || !g_hash_table_contains (in_log, from->event))
                 return g_strdup_printf ("intent: note %s holds U+%04X, which nobody typed",
                                         ti->note_id, ch);
+              /* A copy an undo, redo or revert typed: where it stands and
+               * how many there are is that event's (two devices that
+               * restore the same version both type it). */
+              if (any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
+                {
+                  g_hash_table_insert (where, GUINT_TO_POINTER (ch), GUINT_TO_POINTER (COPY_HERE));
+                  continue;
+                }
+              if (g_hash_table_contains (where, GUINT_TO_POINTER (ch)))
+                {
+                  if (g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
+                    {
+                      GPtrArray *dels = g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch));
+                      GPtrArray *revs = g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch));
+
+                      g_printerr ("  body: %s\n  typed by %s\n", body, from->event);
+                      for (guint d = 0; dels != NULL && d < dels->len; d++)
+                        g_printerr ("  deleted by %s%s\n", (char *) dels->pdata[d],
+                                    g_hash_table_contains (in_log, dels->pdata[d]) ? "" : " (not in the log)");
+                      for (guint d = 0; revs != NULL && d < revs->len; d++)
+                        g_printerr ("  typed again by %s%s\n", (char *) revs->pdata[d],
+                                    g_hash_table_contains (in_log, revs->pdata[d]) ? "" : " (not in the log)");
+                    }
+                  return g_strdup_printf ("intent: U+%04X is twice in note %s", ch, ti->note_id);
+                }
               if (any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)), in_log))
                 return g_strdup_printf ("intent: note %s still holds U+%04X, deleted", ti->note_id, ch);
               g_hash_table_insert (where, GUINT_TO_POINTER (ch), GUINT_TO_POINTER (pos + 1));
@@ -1626,10 +1966,28 @@ check_text_intents (Sim        *sim,
       for (guint j = 0; j < ti->chars->len; j++)
         {
           gunichar ch = g_array_index (ti->chars, gunichar, j);
-          gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where, GUINT_TO_POINTER (ch))) - 1;
+          guint at = GPOINTER_TO_UINT (g_hash_table_lookup (where, GUINT_TO_POINTER (ch)));
+          gint64 pos = at == COPY_HERE ? -1 : (gint64) at - 1;
           gboolean deleted = any_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)),
                                          in_log);
 
+          /* A character typed again: the copy of its last retyping in the
+           * log survives unless a deletion of it comes later in the log
+           * (whoever deletes a copy has seen it, so comes after it). */
+          if (any_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log))
+            {
+              guint typed_again = last_in_log (g_hash_table_lookup (sim->revived, GUINT_TO_POINTER (ch)), in_log);
+
+              if (typed_again > last_in_log (g_hash_table_lookup (sim->char_deletes, GUINT_TO_POINTER (ch)), in_log))
+                {
+                  sim->n_copies_checked++;
+                  if (at != COPY_HERE)
+                    return g_strdup_printf ("intent: U+%04X, typed again into %s by an undo, redo or restore "
+                                            "(seq %u of the log) and not deleted after, is lost",
+                                            ch, ti->note_id, typed_again);
+                }
+              continue;
+            }
           if (pos < 0 && !deleted)
             return g_strdup_printf ("intent: U+%04X typed by device %u into note %s (event %s) is lost",
                                     ch, ti->device, ti->note_id, ti->event);
@@ -1663,10 +2021,11 @@ check_text_intents (Sim        *sim,
             continue;
           for (guint k = 0; k < y->chars->len; k++)
             {
-              gint64 pos = (gint64) GPOINTER_TO_UINT (g_hash_table_lookup (where,
-                             GUINT_TO_POINTER (g_array_index (y->chars, gunichar, k)))) - 1;
+              guint at = GPOINTER_TO_UINT (g_hash_table_lookup (where,
+                             GUINT_TO_POINTER (g_array_index (y->chars, gunichar, k))));
+              gint64 pos = (gint64) at - 1;
 
-              if (pos > sx[0] && pos < sx[1])
+              if (at != COPY_HERE && pos > sx[0] && pos < sx[1])
                 return g_strdup_printf ("intent: device %u's typing (event %s) is interleaved with "
                                         "device %u's (event %s) in note %s", y->device, y->event,
                                         x->device, x->event, x->note_id);
@@ -1739,6 +2098,112 @@ check_tag_intents (GPtrArray  *log,
   return NULL;
 }
 
+/* Reverts, after convergence. A revert's events are ordinary events, so
+ * in the server's order the last writer of a field wins: a later change
+ * of the same field, by any device and whether or not it saw the revert,
+ * legitimately replaces the revert's value, and an object that is
+ * deleted at the revert's place in that order takes none of its changes
+ * (a revert that brings an object back restores it first, its own
+ * event). An earlier concurrent change loses to the revert. So: for
+ * every field a revert wrote on an object it left live (the field
+ * intent: the value right after its commit), when the revert's event is
+ * in the log, the object is live just before it there, and no later
+ * event in the log sets that field of that object, the end state holds
+ * the revert's value. Covered elsewhere: todos' place and deletion (the
+ * subtask model), done and due of repeating todos (the times model), tags
+ * and priorities (check_tag_intents: the last in the log, reverts' too),
+ * text (check_text_intents). */
+static char *
+check_revert_intents (Sim        *sim,
+                      GPtrArray  *log,
+                      sqlite3    *db,
+                      SimTree    *tree,
+                      SimTimes   *times)
+{
+  g_autoptr(GHashTable) last_setter = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func (g_free);   /* "table/id/column event" */
+
+  /* Which event last sets each field; each revert event's fields whose
+   * object is live just before it. */
+  for (guint i = 0; i < log->len; i++)
+    {
+      CairnWireEvent *w = g_ptr_array_index (log, i);
+      g_autoptr(JsonNode) node = json_from_string (w->args_json, NULL);
+      JsonObject *args = node != NULL ? json_node_get_object (node) : NULL;
+      g_autofree char *event = event_key (w->client_id, w->client_seq);
+      gboolean revert = g_hash_table_contains (sim->revert_events, event);
+
+      for (guint e = 0; args != NULL && e < G_N_ELEMENTS (event_fields); e++)
+        {
+          const char *id;
+          g_autofree char *obj = NULL;
+          g_auto(GStrv) columns = NULL;
+          gboolean live;
+
+          if (!g_str_equal (event_fields[e].name, w->name))
+            continue;
+          id = json_object_get_string_member_with_default (args, event_fields[e].id_arg, NULL);
+          if (id == NULL)
+            continue;
+          obj = g_strdup_printf ("%s/%s", event_fields[e].table, id);
+          live = !g_hash_table_contains (deleted, obj);
+          columns = g_strsplit (event_fields[e].columns, " ", -1);
+          for (guint j = 0; columns[j] != NULL; j++)
+            {
+              g_autofree char *field = g_strdup_printf ("%s/%s", obj, columns[j]);
+
+              g_hash_table_insert (last_setter, g_strdup (field), GUINT_TO_POINTER (i + 1));
+              if (revert && (live || g_str_has_suffix (w->name, ".restored")))
+                g_ptr_array_add (checks, g_strdup_printf ("%s %s %u", field, event, i + 1));
+            }
+          if (g_str_equal (w->name, "todo.moved") && json_object_has_member (args, "list_id"))
+            g_hash_table_insert (last_setter, g_strdup_printf ("%s/list_id", obj), GUINT_TO_POINTER (i + 1));
+          if (g_str_has_suffix (w->name, ".deleted"))
+            g_hash_table_add (deleted, g_strdup (obj));
+          else if (g_str_has_suffix (w->name, ".restored"))
+            g_hash_table_remove (deleted, obj);
+        }
+    }
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (checks->pdata[i], " ", 3);
+      g_auto(GStrv) field = g_strsplit (parts[0], "/", 3);
+      GPtrArray *intents = g_hash_table_lookup (sim->field_intents, parts[0]);
+      FieldIntent *mine = NULL;
+      g_autofree char *actual = NULL;
+
+      if (g_getenv ("CAIRN_SIM_EXPLAIN") != NULL)
+        g_printerr ("  revert check %s: last setter %u\n", (char *) checks->pdata[i],
+                    GPOINTER_TO_UINT (g_hash_table_lookup (last_setter, parts[0])));
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (last_setter, parts[0])) != (guint) g_ascii_strtoull (parts[2], NULL, 10))
+        continue;   /* a later change wins */
+      if (g_str_equal (field[0], "todos"))
+        {
+          if (g_str_equal (field[2], "list_id") || g_str_equal (field[2], "position") ||
+              g_str_equal (field[2], "deleted") || g_str_equal (field[2], "parent_id") ||
+              sim_tree_ever_deleted (tree, field[1]))
+            continue;
+          if ((g_str_equal (field[2], "done") || g_str_equal (field[2], "due")) &&
+              sim_times_repeated (times, field[1]))
+            continue;
+        }
+      for (guint j = 0; intents != NULL && j < intents->len; j++)
+        if (g_str_equal (((FieldIntent *) intents->pdata[j])->event, parts[1]))
+          mine = intents->pdata[j];
+      g_assert_nonnull (mine);
+      actual = row_value (db, field[0], field[1], field[2]);
+      sim->n_revert_fields_checked++;
+      if (g_strcmp0 (actual, mine->value) != 0)
+        return g_strdup_printf ("revert intent: %s is “%s”, but the revert by device %u (event %s) "
+                                "made it “%s” and nothing changed it after that in the log",
+                                parts[0], actual ? actual : "NULL", mine->device, parts[1],
+                                mine->value ? mine->value : "NULL");
+    }
+  return NULL;
+}
+
 static char *
 check_intents (Sim        *sim,
                GPtrArray  *log,
@@ -1758,7 +2223,8 @@ check_intents (Sim        *sim,
 
       g_assert_no_error (error);
       g_ptr_array_add (events, event);
-      g_hash_table_add (in_log, event_key (w->client_id, w->client_seq));
+      /* the value: the event's place in the log, from 1 */
+      g_hash_table_insert (in_log, event_key (w->client_id, w->client_seq), GUINT_TO_POINTER (i + 1));
     }
   tree = sim_tree_new (events);
   times = sim_times_new (events);
@@ -1771,6 +2237,8 @@ check_intents (Sim        *sim,
     failure = check_field_intents (sim, in_log, _cairn_store_get_db (replica), tree, times);
   if (failure == NULL)
     failure = check_tag_intents (log, tree, _cairn_store_get_db (replica));
+  if (failure == NULL)
+    failure = check_revert_intents (sim, log, _cairn_store_get_db (replica), tree, times);
   if (failure == NULL)
     failure = check_text_intents (sim, in_log, replica);
   return failure;
@@ -1991,7 +2459,8 @@ run_seed (guint32  seed,
   sim.inserts = g_ptr_array_new_with_free_func ((GDestroyNotify) text_insert_free);
   sim.char_insert = g_hash_table_new (NULL, NULL);
   sim.char_deletes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-  sim.undone_texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sim.revived = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  sim.revert_events = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sim.next_char = 0x4E00;
 
   server_open (&sim);
@@ -2052,7 +2521,9 @@ run_seed (guint32  seed,
       sim.now++;
     }
 
-  if (!quiet (&sim))
+  if (sim.failure != NULL)
+    failure = g_strdup (sim.failure);
+  else if (!quiet (&sim))
     failure = g_strdup ("no quiescence after healing (a client never caught up)");
   else
     failure = check_end_state (&sim);
@@ -2061,11 +2532,13 @@ run_seed (guint32  seed,
     g_printerr ("seed %u: %u ops, %u drops, %u dups, %u partitions, %u client crashes, "
                 "%u server crashes, %u restores, %u hot backups, %u devices lost, %u edits over held text ops, "
                 "%u text ops held at the end, %u subtasks, %u completed occurrences, "
-                "%u edits of todos' notes, %u state hashes compared, %" G_GINT64_FORMAT " ticks\n",
+                "%u edits of todos' notes, %u state hashes compared, %u reverts (%u refused, %u of their fields checked at the end), "
+                "%u characters typed again checked, %" G_GINT64_FORMAT " ticks\n",
                 seed, sim.n_ops, sim.n_drops, sim.n_dups, sim.n_partitions,
                 sim.n_client_crashes, sim.n_server_crashes, sim.n_restores, sim.n_hot_backups, sim.n_gone,
                 sim.n_edits_over_held, sim.n_held_at_end, sim.n_subtasks, sim.n_occurrences,
-                sim.n_todo_note_edits, sim.n_state_compared, sim.now);
+                sim.n_todo_note_edits, sim.n_state_compared, sim.n_reverts, sim.n_revert_refused, sim.n_revert_fields_checked,
+                sim.n_copies_checked, sim.now);
 
   /* Tear down. */
   for (guint i = 0; i < n_clients; i++)
@@ -2097,7 +2570,9 @@ run_seed (guint32  seed,
   g_hash_table_unref (sim.field_intents);
   g_hash_table_unref (sim.char_insert);
   g_hash_table_unref (sim.char_deletes);
-  g_hash_table_unref (sim.undone_texts);
+  g_hash_table_unref (sim.revived);
+  g_hash_table_unref (sim.revert_events);
+  g_free (sim.failure);
   g_ptr_array_unref (sim.inserts);
   return g_steal_pointer (&failure);
 }

@@ -18,6 +18,7 @@
 #include "cairn-window-private.h"
 #include "cairn-window-undo.h"
 #include "store-test-util.h"
+#include "cairn-store-history.h"
 
 typedef struct
 {
@@ -502,6 +503,41 @@ test_view_moves (Fixture       *f,
   (void) b;
 }
 
+/* An action of several fields (here a restored version: title and
+ * priority back as the task was made) is undone as one, and the toast
+ * names every field it put back, then every field a redo wrote again. */
+static void
+test_several_fields (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = cairn_store_create_todo (f->store, f->list_id, "tea", NULL, NULL, &error);
+  CairnTodo *todo = NULL;
+  CairnTestLabelQuery undone = { GTK_WIDGET (f->window), "Put back: title, priority", CAIRN_TEST_LABEL_IS };
+  CairnTestLabelQuery redone = { GTK_WIDGET (f->window), "Redone: title, priority", CAIRN_TEST_LABEL_IS };
+  gint64 made;
+
+  g_assert_no_error (error);
+  made = test_query_int (f->store, "SELECT max (client_seq) FROM pending");
+  g_assert_true (cairn_store_rename_todo (f->store, id, "green tea", &error));
+  g_assert_true (cairn_store_set_todo_priority (f->store, id, "high", &error));
+  g_assert_no_error (error);
+  forget_history (f);
+  todo = cairn_pool_lookup_todo (f->pool, id);
+  g_assert_true (cairn_store_revert_object_to_pending (f->store, id, made, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "tea");
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "none");
+
+  g_assert_true (undo (f));
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "green tea");
+  g_assert_cmpstr (cairn_todo_get_priority (todo), ==, "high");
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &undone));
+  g_assert_true (redo (f));
+  g_assert_cmpstr (cairn_todo_get_title (todo), ==, "tea");
+  g_assert_true (cairn_test_wait_until (cairn_test_label_shown, &redone));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -518,6 +554,7 @@ main (int   argc,
   ADD ("/undo/changed-on-other-device", test_changed_on_other_device);
   ADD ("/undo/keys", test_keys);
   ADD ("/undo/view-moves", test_view_moves);
+  ADD ("/undo/several-fields", test_several_fields);
 #undef ADD
 
   return g_test_run ();
