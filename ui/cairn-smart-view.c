@@ -192,8 +192,11 @@ unbind_row (GtkSignalListItemFactory *factory,
 /* A page given its model while hidden (after the window's first frame)
  * makes the widgets of the rows it will show first, when the main loop
  * is idle, so that switching to it does not: of a switch, making the
- * rows on screen was the most (BENCHMARKS.md, "perf14b"). */
-#define PREPARED_ROWS 16
+ * rows on screen was the most (BENCHMARKS.md, "perf14b"). Eight, not
+ * the ~14 on screen: sixteen put start-up's RSS over its 130 MB budget
+ * (130.2–130.5 MB against 128.0–128.5 with eight, the switches 14/24
+ * against 22/30 ms; BENCHMARKS.md, "merged main, session 8"). */
+#define PREPARED_ROWS 8
 
 static gboolean
 prepare_rows_idle (gpointer user_data)
