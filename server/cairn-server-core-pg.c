@@ -1120,15 +1120,34 @@ push_locked (CairnServerCore  *self,
    * bulk load it otherwise took the (client_id, client_seq) index and
    * filtered the whole workspace: 8 ms); NULL, as before, when the
    * head's event is not there. */
-  if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
-                       "SELECT w.head, w.history_id, m.role, "
-                       "(SELECT CASE WHEN e.seq = w.head THEN e.chain END FROM events e "
-                       " WHERE e.workspace_id = $1 AND e.seq <= w.head ORDER BY e.seq DESC LIMIT 1), "
-                       "(SELECT string_agg (c.client_id || ' ' || c.last_seq, ',') FROM clients c "
-                       " WHERE c.workspace_id = $1 AND c.client_id = ANY ($3::text[])) "
-                       "FROM workspaces w LEFT JOIN members m ON m.workspace_id = $1 AND m.user_id = $2 "
-                       "WHERE w.id = $1 FOR UPDATE OF w", "tit", workspace_id, auth->user_id, ids->str)))
-    return NULL;
+  /* The last column is the head in the statement's snapshot: when the
+   * statement waited for the lock, the row it locked is the newer one
+   * another push committed meanwhile, but the chain, the clients and the
+   * membership were read in the older snapshot (READ COMMITTED), which
+   * stored a NULL chain (or failed on the unique index) when pushes met
+   * across instances. Then it is read again, now under the lock. */
+  for (guint attempt = 0;; attempt++)
+    {
+      g_clear_pointer (&ws, PQclear);
+      if (!(ws = pg_query (self, error, "Cannot read a workspace's head",
+                           "SELECT w.head, w.history_id, m.role, "
+                           "(SELECT CASE WHEN e.seq = w.head THEN e.chain END FROM events e "
+                           " WHERE e.workspace_id = $1 AND e.seq <= w.head ORDER BY e.seq DESC LIMIT 1), "
+                           "(SELECT string_agg (c.client_id || ' ' || c.last_seq, ',') FROM clients c "
+                           " WHERE c.workspace_id = $1 AND c.client_id = ANY ($3::text[])), "
+                           "(SELECT s.head FROM workspaces s WHERE s.id = $1) "
+                           "FROM workspaces w LEFT JOIN members m ON m.workspace_id = $1 AND m.user_id = $2 "
+                           "WHERE w.id = $1 FOR UPDATE OF w", "tit", workspace_id, auth->user_id, ids->str)))
+        return NULL;
+      if (PQntuples (ws) == 0 || col_int (ws, 0, 0) == col_int (ws, 0, 5))
+        break;
+      if (attempt == 2)
+        {
+          g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_INTERNAL,
+                       "The head of %s moved while it was locked", workspace_id);
+          return NULL;
+        }
+    }
   if (PQntuples (ws) == 0 || PQgetisnull (ws, 0, 2))
     {
       g_set_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND,
