@@ -1402,7 +1402,8 @@ random_flush (CairnServerCore *core,
  * alone or grouped, re-send what they sent before, and sometimes skip a
  * client_seq. Whatever the interleaving, both cores serve one identical
  * log: seqs 1..head without a gap, each event once, each client's events
- * in order, and every re-send answered with the first seq. (The
+ * in order, every event's chain following its predecessor's, and every
+ * re-send answered with the first seq. (The
  * simulation's properties, against real PostgreSQL; a core's open group
  * is committed before the other core pushes, as two processes would wait
  * for each other's row lock.) */
@@ -1513,6 +1514,7 @@ test_two_cores_random (Fixture       *f,
         g_autoptr(CairnPullReply) pb = cairn_server_core_pull (b, auth_b, ws->id, 0, 1000, &error);
         g_autofree char *ta = NULL, *tb = NULL;
         g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+        g_autofree char *chain = g_strdup (CAIRN_CHAIN_ZERO);
 
         g_assert_no_error (error);
         ta = cairn_protocol_pull_reply_to_text (pa, NULL);
@@ -1525,9 +1527,16 @@ test_two_cores_random (Fixture       *f,
           {
             CairnWireEvent *e = g_ptr_array_index (pa->events, i);
             gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, e->client_id));
+            char *next;
 
             g_assert_cmpint (e->seq, ==, i + 1);
             g_assert_cmpint (e->client_seq, ==, prev + 1);
+            /* each core stored its events on a guess of the head and
+             * chain the other core may have moved: the chain holds */
+            next = cairn_chain_next (chain, e->client_id, e->client_seq);
+            g_assert_cmpstr (e->chain, ==, next);
+            g_free (chain);
+            chain = next;
             g_hash_table_insert (last, e->client_id, GSIZE_TO_POINTER (e->client_seq));
             for (guint k = 0; k < RANDOM_CLIENTS; k++)
               if (g_str_equal (clients[k].id, e->client_id))
