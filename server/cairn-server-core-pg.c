@@ -34,6 +34,9 @@ typedef struct
   /* The workspace the open group pushes into: a group holds one
    * workspace's row lock only, so two instances' groups cannot deadlock. */
   char       *group_ws;
+  /* The memberships in group_ws that the open group's transaction read
+   * (user id -> role); see pg_member_role(). */
+  GHashTable *group_roles;
   /* What this instance last saw of each workspace it pushed into
    * (workspace id -> PushGuess): a push tries these guesses in one
    * statement that checks them under the row lock (push_guessed()). */
@@ -845,10 +848,20 @@ pg_member_role (CairnServerCore  *self,
                 const char       *workspace_id,
                 GError          **error)
 {
-  g_autoptr(PGresult) res = pg_query (self, error, "Cannot read a membership",
-                                      "SELECT role FROM members WHERE workspace_id = $1 AND user_id = $2",
-                                      "ti", workspace_id, user_id);
+  Pg *pg = pg_of (self);
+  gboolean in_group_ws = self->in_group && g_strcmp0 (pg->group_ws, workspace_id) == 0;
+  g_autoptr(PGresult) res = NULL;
+  const char *known;
 
+  /* Each push into the open group's workspace checks its membership
+   * first (the route, before it reads the body): a membership the group's
+   * transaction already read is not read again. The push's own statement
+   * checks it once more before it writes anything. */
+  if (in_group_ws && (known = g_hash_table_lookup (pg->group_roles, &user_id)) != NULL)
+    return g_strdup (known);
+  res = pg_query (self, error, "Cannot read a membership",
+                  "SELECT role FROM members WHERE workspace_id = $1 AND user_id = $2",
+                  "ti", workspace_id, user_id);
   if (res == NULL)
     return NULL;
   if (PQntuples (res) == 0)
@@ -857,6 +870,9 @@ pg_member_role (CairnServerCore  *self,
                    "No workspace %s", workspace_id);
       return NULL;
     }
+  if (in_group_ws && PQtransactionStatus (pg->conn) == PQTRANS_INTRANS)
+    g_hash_table_insert (pg->group_roles, g_memdup2 (&user_id, sizeof user_id),
+                         g_strdup (col_text (res, 0, 0)));
   return g_strdup (col_text (res, 0, 0));
 }
 
@@ -1601,6 +1617,7 @@ drop_group (CairnServerCore *self,
 
   self->in_group = FALSE;
   g_clear_pointer (&pg->group_ws, g_free);
+  g_hash_table_remove_all (pg->group_roles);
   pg_rollback (self);
   g_set_error (&group_error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_STORAGE_FULL,
                "The open group's transaction was lost: %s", why);
@@ -1655,6 +1672,7 @@ pg_push (CairnServerCore  *self,
       self->in_group = TRUE;
       g_free (pg->group_ws);
       pg->group_ws = g_strdup (workspace_id);
+      g_hash_table_remove_all (pg->group_roles);
     }
   /* No savepoint: a push refused for what it asks (a gap, not a member)
    * fails before it writes anything, so it leaves the group as it was. A
@@ -1680,6 +1698,7 @@ pg_commit_group (CairnServerCore  *self,
   Pg *pg = pg_of (self);
 
   g_clear_pointer (&pg->group_ws, g_free);
+  g_hash_table_remove_all (pg->group_roles);
   if (PQtransactionStatus (pg->conn) != PQTRANS_INTRANS)
     {
       pg_rollback (self);
@@ -2124,6 +2143,7 @@ pg_close (CairnServerCore *self)
     PQfinish (pg->conn);
   g_clear_pointer (&pg->prepared, g_hash_table_unref);
   g_clear_pointer (&pg->guesses, g_hash_table_unref);
+  g_clear_pointer (&pg->group_roles, g_hash_table_unref);
   g_free (pg->group_ws);
   g_free (pg->uri);
   g_free (pg);
@@ -2195,6 +2215,7 @@ cairn_server_core_open_database (const char                   *uri,
   pg->uri = g_strdup (uri);
   pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   pg->guesses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, push_guess_free);
+  pg->group_roles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->backend = &pg_backend;
   self->backend_data = pg;
   self->path = g_strdup ("the PostgreSQL database");
