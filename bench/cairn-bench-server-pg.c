@@ -13,9 +13,10 @@
  *
  * Run under its own PostgreSQL with fsync on:
  *   CAIRN_PG_FSYNC=on CAIRN_BUILD_ROOT=build tests/server/with-postgres.sh \
- *     build/bench/cairn-bench-server-pg [--quick] [--fan-out]
+ *     build/bench/cairn-bench-server-pg [--quick] [--fan-out] [--batch N]
  * --fan-out runs part 2 alone, on a near-empty log (no ingest before it):
- * the live path without the database's work on a large table.
+ * the live path without the database's work on a large table. --batch N
+ * runs part 1 at batch N (1, 10 or 100) alone, on every setup.
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 
 static gboolean quick = FALSE;
 static gboolean fan_out_only = FALSE;   /* --fan-out: that part alone */
+static guint only_batch = 0;            /* --batch N: ingest at N alone */
 
 static int
 cmp_double (gconstpointer a,
@@ -358,6 +360,8 @@ main (int    argc,
       quick = TRUE;
     else if (g_str_equal (argv[i], "--fan-out"))
       fan_out_only = TRUE;
+    else if (g_str_equal (argv[i], "--batch") && i + 1 < argc)
+      only_batch = atoi (argv[++i]);
   if (!cairn_test_backend_is_postgresql ())
     g_error ("Run under tests/server/with-postgres.sh (CAIRN_PG_FSYNC=on for real figures)");
 
@@ -379,10 +383,11 @@ main (int    argc,
           writers[i].client[32] = '\0';
         }
       for (guint b = 0; b < G_N_ELEMENTS (batches) && !fan_out_only; b++)
-        ingest (&s, batches[b], writers);
-      if (s.n == 2)
+        if (only_batch == 0 || batches[b] == only_batch)
+          ingest (&s, batches[b], writers);
+      if (s.n == 2 && only_batch == 0)
         fan_out (&s);
-      if (s.n == 1 && !fan_out_only)
+      if (s.n == 1 && !fan_out_only && only_batch == 0)
         catch_up (&s);
       setup_stop (&s);
     }

@@ -1402,7 +1402,8 @@ random_flush (CairnServerCore *core,
  * alone or grouped, re-send what they sent before, and sometimes skip a
  * client_seq. Whatever the interleaving, both cores serve one identical
  * log: seqs 1..head without a gap, each event once, each client's events
- * in order, and every re-send answered with the first seq. (The
+ * in order, every event's chain following its predecessor's, and every
+ * re-send answered with the first seq. (The
  * simulation's properties, against real PostgreSQL; a core's open group
  * is committed before the other core pushes, as two processes would wait
  * for each other's row lock.) */
@@ -1513,6 +1514,7 @@ test_two_cores_random (Fixture       *f,
         g_autoptr(CairnPullReply) pb = cairn_server_core_pull (b, auth_b, ws->id, 0, 1000, &error);
         g_autofree char *ta = NULL, *tb = NULL;
         g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+        g_autofree char *chain = g_strdup (CAIRN_CHAIN_ZERO);
 
         g_assert_no_error (error);
         ta = cairn_protocol_pull_reply_to_text (pa, NULL);
@@ -1525,9 +1527,16 @@ test_two_cores_random (Fixture       *f,
           {
             CairnWireEvent *e = g_ptr_array_index (pa->events, i);
             gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, e->client_id));
+            char *next;
 
             g_assert_cmpint (e->seq, ==, i + 1);
             g_assert_cmpint (e->client_seq, ==, prev + 1);
+            /* each core stored its events on a guess of the head and
+             * chain the other core may have moved: the chain holds */
+            next = cairn_chain_next (chain, e->client_id, e->client_seq);
+            g_assert_cmpstr (e->chain, ==, next);
+            g_free (chain);
+            chain = next;
             g_hash_table_insert (last, e->client_id, GSIZE_TO_POINTER (e->client_seq));
             for (guint k = 0; k < RANDOM_CLIENTS; k++)
               if (g_str_equal (clients[k].id, e->client_id))
@@ -1539,6 +1548,54 @@ test_two_cores_random (Fixture       *f,
     }
   cairn_server_core_set_group_func (b, NULL, NULL);
   cairn_server_core_set_group_func (f->core, NULL, NULL);
+}
+
+/* PostgreSQL: a member removed (by another instance) while this core's
+ * group is open, after the group already checked their membership, is
+ * refused at their next push into it, which writes nothing; the pushes
+ * before stay. */
+static void
+test_group_member_removed (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alice_ws = add_user (f, "alice");
+  g_autofree char *bob_ws = add_user (f, "bob");
+  g_autoptr(CairnAuth) alice = login (f, "alice", "laptop");
+  g_autoptr(CairnAuth) bob = login (f, "bob", "phone");
+  g_autoptr(CairnWorkspaceInfo) shared = cairn_server_core_workspace_create (f->core, alice, "Shared", &error);
+  g_autoptr(GPtrArray) a = batch (CLIENT_A, 1, 2);
+  g_autoptr(GPtrArray) b1 = batch (CLIENT_B, 1, 1);
+  g_autoptr(GPtrArray) b2 = batch (CLIENT_B, 2, 2);
+  g_autoptr(GPtrArray) app1 = NULL, app2 = NULL, app3 = NULL;
+  g_autoptr(CairnPushReply) r1 = NULL, r2 = NULL, r3 = NULL;
+  g_autoptr(CairnPullReply) page = NULL;
+  RandomGroup group = { FALSE };
+
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_member_add (f->core, alice, shared->id, "bob", &error));
+  cairn_server_core_set_group_func (f->core, on_random_group, &group);
+  r1 = push_grouped (f, alice, shared->id, a, &app1, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_server_core_check_member (f->core, bob, shared->id, &error));
+  r2 = push_grouped (f, bob, shared->id, b1, &app2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r2->head, ==, 3);
+  cairn_test_pg_exec (core_test_database (f->dir),
+                      "DELETE FROM members WHERE user_id = (SELECT id FROM users WHERE username = 'bob')");
+  r3 = push_grouped (f, bob, shared->id, b2, &app3, &error);
+  g_assert_null (r3);
+  g_assert_null (app3);
+  g_assert_error (error, CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (cairn_server_core_commit_group (f->core, &error));
+  g_assert_no_error (error);
+  g_assert_false (group.failed);
+  cairn_server_core_set_group_func (f->core, NULL, NULL);
+  page = cairn_server_core_pull (f->core, alice, shared->id, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (page->head, ==, 3);
+  g_assert_cmpuint (page->events->len, ==, 3);
 }
 
 /* A store written by a newer server is refused with a message that says
@@ -1629,6 +1686,7 @@ main (int    argc,
     {
       ADD ("migrate-to-postgresql", test_migrate);
       ADD ("two-cores-random", test_two_cores_random);
+      ADD ("group-member-removed", test_group_member_removed);
     }
 #undef ADD
 

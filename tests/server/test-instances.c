@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cairn-chain.h"
 #include "cairn-test-server.h"
 #include "pg-test-util.h"
 
@@ -87,13 +88,16 @@ push_on (Fixture    *f,
 }
 
 /* The whole log as one instance serves it: seqs 1..head without a gap,
- * each client's events once and in client_seq order. Returns head. */
+ * each client's events once and in client_seq order, every event's chain
+ * the one that follows its predecessor's (whichever instance stored it,
+ * on a guess of the head or not). Returns head. */
 static gint64
 assert_log (Fixture *f,
             guint    instance,
             gint64   expected)
 {
   g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *chain = g_strdup (CAIRN_CHAIN_ZERO);
   gint64 after = 0;
 
   for (;;)
@@ -113,9 +117,14 @@ assert_log (Fixture *f,
         {
           CairnWireEvent *e = g_ptr_array_index (page->events, i);
           gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, e->client_id));
+          char *next;
 
           g_assert_cmpint (e->seq, ==, ++after);
           g_assert_cmpint (e->client_seq, ==, prev + 1);
+          next = cairn_chain_next (chain, e->client_id, e->client_seq);
+          g_assert_cmpstr (e->chain, ==, next);
+          g_free (chain);
+          chain = next;
           g_hash_table_insert (last, (char *) g_intern_string (e->client_id), GSIZE_TO_POINTER (e->client_seq));
         }
       if (!page->more)
