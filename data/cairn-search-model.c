@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "cairn-pool-private.h"
+#include "cairn-search.h"
 #include "cairn-search-model.h"
 
 struct _CairnSearchResult
@@ -147,8 +148,10 @@ struct _CairnSearchModel
   char       *text;
   guint       limit;
   GPtrArray  *items;    /* CairnSearchResult, best first */
-  /* The hits (GPtrArray of CairnSearchHit) by text searched since the
-   * last change; emptied by every change, and when it holds too many. */
+  /* The hits (GPtrArray of CairnSearchHit) by the query searched since
+   * the last change (cairn_search_build_match(): "milk" and "milk " are
+   * one query, the second word not begun); emptied by every change, and
+   * when it holds too many. */
   GHashTable *searched;
   GMainContext *context;  /* where the deferred refresh runs */
   GSource    *refresh;    /* pending deferred refresh, or NULL */
@@ -246,6 +249,7 @@ refresh_now (CairnSearchModel *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) hits = NULL;
+  g_autofree char *query = NULL;
   guint old_len = self->items->len;
   guint prefix = 0, suffix = 0;
   g_autoptr(GHashTable) before = NULL;
@@ -258,7 +262,9 @@ refresh_now (CairnSearchModel *self)
     }
   if (self->refreshing)
     return;
-  hits = g_hash_table_lookup (self->searched, self->text);
+  /* No words (or not UTF-8): no query to keep, the store says why. */
+  query = cairn_search_build_match (self->text);
+  hits = query != NULL ? g_hash_table_lookup (self->searched, query) : NULL;
   if (hits != NULL)
     g_ptr_array_ref (hits);
   else
@@ -274,7 +280,8 @@ refresh_now (CairnSearchModel *self)
       /* A few hundred texts at most: a person types them one at a time. */
       if (g_hash_table_size (self->searched) >= SEARCHED_KEPT)
         g_hash_table_remove_all (self->searched);
-      g_hash_table_insert (self->searched, g_strdup (self->text), g_ptr_array_ref (hits));
+      if (query != NULL)
+        g_hash_table_insert (self->searched, g_steal_pointer (&query), g_ptr_array_ref (hits));
     }
 
   while (prefix < old_len && prefix < hits->len &&
