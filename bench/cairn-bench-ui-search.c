@@ -31,7 +31,9 @@
  * Needs a display (xvfb-run). Usage:
  *   cairn-bench-ui-search [--todos N] [--queries N] [--workspace PATH] [--no-find]
  * --workspace keeps the filled workspace there and reuses it; --no-find
- * measures the search page alone. */
+ * measures the search page alone; --slowest N prints the N keystrokes of
+ * the search page with the most CPU time (the text typed, its cpu and its
+ * store figures), one JSON line each, after the figures. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -214,6 +216,29 @@ append_figures (GString *line, const char *name, GArray *us)
                           name, g_array_index (us, gint64, us->len - 1) / 1000.0);
 }
 
+/* --slowest: the keystrokes kept apart, the slowest by CPU time. */
+static int n_slowest;
+
+typedef struct
+{
+  char   *typed;
+  gint64  cpu_us;
+  gint64  store_us;
+} Keystroke;
+
+static void
+keystroke_clear (gpointer data)
+{
+  g_free (((Keystroke *) data)->typed);
+}
+
+static int
+compare_keystroke_cpu (gconstpointer a, gconstpointer b)
+{
+  gint64 x = ((const Keystroke *) a)->cpu_us, y = ((const Keystroke *) b)->cpu_us;
+  return x > y ? -1 : x < y;
+}
+
 static gint64 painted_at;
 static gint64 layout_at;   /* the first frame's layout after the results, or 0 */
 
@@ -379,11 +404,20 @@ bench_settings (const char *selected)
   return settings;
 }
 
+/* The store's query alone (not inlined: valgrind --tool=callgrind
+ * --toggle-collect=type_queries --toggle-collect=store_query_alone counts
+ * the keystrokes' work without it, BENCHMARKS.md). */
+static G_GNUC_NO_INLINE GPtrArray *
+store_query_alone (CairnStore *store, const char *typed, GError **error)
+{
+  return cairn_store_search (store, typed, RESULTS_LIMIT, error);
+}
+
 /* Types each query a character at a time into entry, 30 ms apart; per
  * key, from the character inserted to the results for the text typed
  * (model) and to the next frame (paint); filtered: to the filter model
  * done first. */
-static void
+static G_GNUC_NO_INLINE void
 type_queries (const char         *bench,
               CairnStore         *store,
               GtkWidget          *window,
@@ -409,6 +443,9 @@ type_queries (const char         *bench,
   gulong handler = g_signal_connect_after (entry, "search-changed", G_CALLBACK (on_search_changed), NULL);
   guint keys = 0;
   guint64 shown = 0;
+  g_autoptr(GArray) keystrokes = g_array_new (FALSE, FALSE, sizeof (Keystroke));
+
+  g_array_set_clear_func (keystrokes, keystroke_clear);
 
   for (guint i = 0; i < G_N_ELEMENTS (by_length); i++)
     {
@@ -465,12 +502,14 @@ type_queries (const char         *bench,
               g_autoptr(GError) error = NULL;
 
               done = g_get_monotonic_time ();
-              hits = cairn_store_search (store, typed, RESULTS_LIMIT, &error);
+              hits = store_query_alone (store, typed, &error);
               if (hits == NULL)
                 g_error ("%s", error->message);
               done = g_get_monotonic_time () - done;
               g_array_append_val (store_us, done);
               g_array_append_val (store_by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], done);
+              g_array_append_vals (keystrokes, &(Keystroke) { g_strdup (typed), cpu_us->len > 0 ?
+                                   g_array_index (cpu_us, gint64, cpu_us->len - 1) : 0, done }, 1);
             }
           if (filtered != NULL)
             shown += g_list_model_get_n_items (G_LIST_MODEL (filtered));
@@ -517,6 +556,15 @@ type_queries (const char         *bench,
       g_array_unref (cpu_by_length[i]);
     }
   printf ("%s}\n", line->str);
+  g_array_sort (keystrokes, compare_keystroke_cpu);
+  for (guint i = 0; i < MIN ((guint) MAX (n_slowest, 0), keystrokes->len); i++)
+    {
+      Keystroke *k = &g_array_index (keystrokes, Keystroke, i);
+      g_autofree char *escaped = g_strescape (k->typed, NULL);
+
+      printf ("{\"bench\":\"%s-slowest\",\"typed\":\"%s\",\"cpu_ms\":%.3f,\"store_ms\":%.3f}\n",
+              bench, escaped, k->cpu_us / 1000.0, k->store_us / 1000.0);
+    }
   fflush (stdout);
 }
 
@@ -543,6 +591,7 @@ main (int argc, char *argv[])
     { "workspace", 0, 0, G_OPTION_ARG_FILENAME, &workspace,
       "Keep the workspace in PATH, and reuse it if it exists", "PATH" },
     { "no-find", 0, 0, G_OPTION_ARG_NONE, &no_find, "Measure the search page alone", NULL },
+    { "slowest", 0, 0, G_OPTION_ARG_INT, &n_slowest, "Print the N slowest keystrokes of the search page", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn search-as-you-type benchmark");

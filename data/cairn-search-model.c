@@ -5,12 +5,17 @@
  * changes came before (a rebase or a burst of commits), and emits one
  * ::items-changed over what differs between the old and new results
  * (their common beginning and end stay, as objects), so typing elsewhere
- * in the workspace does not reload the view. New text searches at once. */
+ * in the workspace does not reload the view. New text searches at once,
+ * or not at all when it was searched since the last change: the hits of
+ * the texts searched are kept until the next change (typing back over a
+ * word, or the same first letter again, is the same search, and a
+ * one-letter search ranks a fifth of the workspace). */
 #define G_LOG_DOMAIN "cairn-pool"
 
 #include "config.h"
 
 #include "cairn-pool-private.h"
+#include "cairn-search.h"
 #include "cairn-search-model.h"
 
 struct _CairnSearchResult
@@ -133,6 +138,9 @@ cairn_search_result_get_snippet (CairnSearchResult *self)
 
 /* ---- the model ---- */
 
+/* Texts whose hits are kept (each a few KiB: @limit hits with snippets). */
+#define SEARCHED_KEPT 256
+
 struct _CairnSearchModel
 {
   GObject     parent_instance;
@@ -140,6 +148,11 @@ struct _CairnSearchModel
   char       *text;
   guint       limit;
   GPtrArray  *items;    /* CairnSearchResult, best first */
+  /* The hits (GPtrArray of CairnSearchHit) by the query searched since
+   * the last change (cairn_search_build_match(): "milk" and "milk " are
+   * one query, the second word not begun); emptied by every change, and
+   * when it holds too many. */
+  GHashTable *searched;
   GMainContext *context;  /* where the deferred refresh runs */
   GSource    *refresh;    /* pending deferred refresh, or NULL */
   guint       refreshing : 1;
@@ -204,6 +217,7 @@ cairn_search_model_finalize (GObject *object)
 
   g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->searched, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (cairn_search_model_parent_class)->finalize (object);
 }
@@ -222,6 +236,8 @@ cairn_search_model_init (CairnSearchModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->text = g_strdup ("");
+  self->searched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -233,6 +249,7 @@ refresh_now (CairnSearchModel *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) hits = NULL;
+  g_autofree char *query = NULL;
   guint old_len = self->items->len;
   guint prefix = 0, suffix = 0;
   g_autoptr(GHashTable) before = NULL;
@@ -245,13 +262,26 @@ refresh_now (CairnSearchModel *self)
     }
   if (self->refreshing)
     return;
-  self->refreshing = TRUE;
-  hits = cairn_store_search (cairn_pool_get_store (self->pool), self->text, self->limit, &error);
-  self->refreshing = FALSE;
-  if (hits == NULL)
+  /* No words (or not UTF-8): no query to keep, the store says why. */
+  query = cairn_search_build_match (self->text);
+  hits = query != NULL ? g_hash_table_lookup (self->searched, query) : NULL;
+  if (hits != NULL)
+    g_ptr_array_ref (hits);
+  else
     {
-      g_warning ("Cannot search: %s", error != NULL ? error->message : "the store is busy");
-      return;
+      self->refreshing = TRUE;
+      hits = cairn_store_search (cairn_pool_get_store (self->pool), self->text, self->limit, &error);
+      self->refreshing = FALSE;
+      if (hits == NULL)
+        {
+          g_warning ("Cannot search: %s", error != NULL ? error->message : "the store is busy");
+          return;
+        }
+      /* A few hundred texts at most: a person types them one at a time. */
+      if (g_hash_table_size (self->searched) >= SEARCHED_KEPT)
+        g_hash_table_remove_all (self->searched);
+      if (query != NULL)
+        g_hash_table_insert (self->searched, g_steal_pointer (&query), g_ptr_array_ref (hits));
     }
 
   while (prefix < old_len && prefix < hits->len &&
@@ -318,6 +348,8 @@ refresh_idle (gpointer data)
 void
 _cairn_search_model_queue_refresh (CairnSearchModel *self)
 {
+  /* What was found before the change may not be what is found now. */
+  g_hash_table_remove_all (self->searched);
   if (self->refresh != NULL)
     return;
   self->refresh = g_idle_source_new ();

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cairn-search.h"
 #include "cairn-store-search-private.h"
 
@@ -355,6 +357,86 @@ cairn_store_update_search_index (CairnStore  *self,
   return _cairn_store_end (self, error);
 }
 
+/* Ranges for the second pass, at most this many: each runs the query
+ * again (the words looked up, each prefix of more than 3 bytes expanded
+ * to every word it starts), for fewer matches read between the hits. */
+#define SNIPPET_RANGES 4
+
+static int
+compare_doc (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Cuts the hits' rowids (sorted) into ranges, from ranges[2i] to
+ * ranges[2i + 1] (a hit's rowid at both ends; the gaps between ranges
+ * are not read); returns how many. One range from the lowest to the highest hit,
+ * unless every word of @match is at most 3 bytes (FTS5's prefix indexes:
+ * a range costs a look-up, no expansion), then cut at the widest gaps. */
+static guint
+snippet_ranges (const char *match,
+                GArray     *sorted,
+                gint64     *ranges)
+{
+  guint n = sorted->len, n_cuts = 0;
+  guint at[SNIPPET_RANGES];   /* the index in sorted where a range starts */
+  const char *p = match;
+
+  ranges[0] = g_array_index (sorted, gint64, 0);
+  ranges[1] = g_array_index (sorted, gint64, n - 1);
+  /* match is "word"* "word"*…: the bytes between the quotes. */
+  while ((p = strchr (p, '"')) != NULL)
+    {
+      const char *end = strchr (p + 1, '"');
+
+      if (end == NULL || end - (p + 1) > 3)
+        return 1;
+      p = end + 1;
+    }
+  at[n_cuts++] = 0;
+  while (n_cuts < SNIPPET_RANGES)
+    {
+      guint best = 0;
+      gint64 widest = 1;
+
+      /* The widest gap not cut yet. */
+      for (guint i = 1; i < n; i++)
+        {
+          gint64 gap = g_array_index (sorted, gint64, i) - g_array_index (sorted, gint64, i - 1);
+          gboolean cut = FALSE;
+
+          for (guint c = 0; c < n_cuts; c++)
+            cut = cut || at[c] == i;
+          if (!cut && gap > widest)
+            {
+              widest = gap;
+              best = i;
+            }
+        }
+      if (best == 0)
+        break;
+      at[n_cuts++] = best;
+    }
+  /* In rowid order. */
+  for (guint i = 1; i < n_cuts; i++)
+    for (guint j = i; j > 0 && at[j - 1] > at[j]; j--)
+      {
+        guint t = at[j];
+
+        at[j] = at[j - 1];
+        at[j - 1] = t;
+      }
+  for (guint c = 0; c < n_cuts; c++)
+    {
+      ranges[2 * c] = g_array_index (sorted, gint64, at[c]);
+      ranges[2 * c + 1] = g_array_index (sorted, gint64, c + 1 < n_cuts ? at[c + 1] - 1 : n - 1);
+    }
+  return n_cuts;
+}
+
 GPtrArray *
 cairn_store_search (CairnStore  *self,
                     const char  *text,
@@ -432,9 +514,9 @@ cairn_store_search (CairnStore  *self,
   {
     g_autoptr(GString) json = g_string_new ("[");
     g_autoptr(GHashTable) by_doc = g_hash_table_new (g_int64_hash, g_int64_equal);
-    guint found = 0;
-
-    gint64 lowest = G_MAXINT64, highest = G_MININT64;
+    g_autoptr(GArray) sorted = g_array_sized_new (FALSE, FALSE, sizeof (gint64), hits->len);
+    gint64 ranges[2 * SNIPPET_RANGES];
+    guint n_ranges, found = 0;
 
     for (guint i = 0; i < hits->len; i++)
       {
@@ -442,10 +524,11 @@ cairn_store_search (CairnStore  *self,
 
         g_string_append_printf (json, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", doc);
         g_hash_table_insert (by_doc, &g_array_index (docs, gint64, i), hits->pdata[i]);
-        lowest = MIN (lowest, doc);
-        highest = MAX (highest, doc);
+        g_array_append_val (sorted, doc);
       }
     g_string_append_c (json, ']');
+    g_array_sort (sorted, compare_doc);
+    n_ranges = snippet_ranges (match, sorted, ranges);
     stmt = _cairn_store_prepare_static (self,
                                         "SELECT rowid, title,"
                                         " cairn_snippet (search_fts, char (2), char (3), '…', 12)"
@@ -456,22 +539,27 @@ cairn_store_search (CairnStore  *self,
     if (stmt == NULL || !bind_text (self, stmt, 1, match, error) ||
         !bind_text (self, stmt, 2, json->str, error))
       return NULL;
-    /* A range FTS5 seeks to: ties are cut by rowid, so the hits of a
-     * common word are the highest rowids, a small part of its matches. */
-    sqlite3_bind_int64 (stmt, 3, lowest);
-    sqlite3_bind_int64 (stmt, 4, highest);
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    /* Ranges FTS5 seeks to: ties are cut by rowid, so the hits of a
+     * common word are the highest rowids, a small part of its matches,
+     * and the best ones elsewhere (snippet_ranges()). */
+    rc = SQLITE_DONE;
+    for (guint r = 0; r < n_ranges && rc == SQLITE_DONE; r++)
       {
-        gint64 doc = sqlite3_column_int64 (stmt, 0);
-        CairnSearchHit *hit = g_hash_table_lookup (by_doc, &doc);
+        sqlite3_bind_int64 (stmt, 3, ranges[2 * r]);
+        sqlite3_bind_int64 (stmt, 4, ranges[2 * r + 1]);
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+          {
+            gint64 doc = sqlite3_column_int64 (stmt, 0);
+            CairnSearchHit *hit = g_hash_table_lookup (by_doc, &doc);
 
-        if (hit == NULL || hit->title != NULL)
-          continue;
-        hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-        hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-        found++;
+            if (hit == NULL || hit->title != NULL)
+              continue;
+            hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+            hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+            found++;
+          }
+        sqlite3_reset (stmt);
       }
-    sqlite3_reset (stmt);
     if (rc != SQLITE_DONE || found != hits->len)
       {
         if (rc == SQLITE_DONE)

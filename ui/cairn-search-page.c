@@ -10,6 +10,7 @@
 
 #include "cairn-search-model.h"
 #include "cairn-search-page.h"
+#include "cairn-search-slots.h"
 
 /* Results kept: the best ones, a screenful; a person refines the search
  * rather than scroll through hundreds, and the store makes a snippet for
@@ -26,6 +27,10 @@ struct _CairnSearchPage
    * search model again after each change (and brings the index up to
    * date first), which a hidden page must not cost typing elsewhere. */
   GListModel         *results;
+  /* What the list view shows: the results as slots that stay while the
+   * results change, so that a keystroke rebinds no row and makes none
+   * (cairn-search-slots.h). */
+  CairnSearchSlots   *slots;
   GtkSingleSelection *selection;
 
   GtkSearchEntry     *entry;
@@ -113,6 +118,9 @@ on_search_changed (GtkSearchEntry  *entry,
   if (self->results != NULL)
     cairn_search_model_set_text (CAIRN_SEARCH_MODEL (self->results),
                                  gtk_editable_get_text (GTK_EDITABLE (entry)));
+  /* New text, the best result first again (the slots keep a position). */
+  if (self->selection != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_single_selection_set_selected (self->selection, 0);
   update_stack (self);
 }
 
@@ -186,7 +194,8 @@ typedef struct
   GtkLabel          *snippet;
   GtkLabel          *list;
   CairnSearchPage   *page;
-  CairnSearchResult *result;
+  CairnSearchSlot   *slot;    /* bound */
+  CairnSearchResult *result;  /* the slot's, followed for its changes */
   CairnList         *task_list; /* a task's, followed for its name */
 } ResultRow;
 
@@ -211,6 +220,7 @@ result_row_free (gpointer data)
 {
   ResultRow *row = data;
 
+  g_clear_object (&row->slot);
   g_clear_object (&row->result);
   g_clear_object (&row->task_list);
   g_free (row);
@@ -267,15 +277,31 @@ sync_result (GtkWidget *box)
   ResultRow *row = g_object_get_data (G_OBJECT (box), "cairn-result-row");
   CairnSearchPage *self = row->page;
   CairnSearchResult *result = row->result;
-  gboolean is_todo = cairn_search_result_get_kind (result) == CAIRN_OBJECT_TODO;
-  const char *title = cairn_search_result_get_title (result);
-  const char *snippet = cairn_search_result_get_snippet (result);
-  g_autofree char *plain = strip_marks (snippet);
-  g_autofree char *markup = cairn_search_markup (snippet);
+  gboolean is_todo;
+  const char *title, *snippet;
+  g_autofree char *plain = NULL;
+  g_autofree char *markup = NULL;
   g_autofree char *accessible = NULL;
   const char *list_title = NULL;
   const char *icon = "document-edit-symbolic";
   CairnList *list = NULL;
+
+  if (result == NULL)
+    {
+      /* An emptied slot (no results: the page shows no list) keeps its
+       * widgets for the next search, but nothing of the last one. */
+      result_row_set_list (row, box, NULL, NULL);
+      gtk_label_set_text (row->title, "");
+      gtk_label_set_text (row->snippet, "");
+      gtk_label_set_text (row->list, "");
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL);
+      return;
+    }
+  is_todo = cairn_search_result_get_kind (result) == CAIRN_OBJECT_TODO;
+  title = cairn_search_result_get_title (result);
+  snippet = cairn_search_result_get_snippet (result);
+  plain = strip_marks (snippet);
+  markup = cairn_search_markup (snippet);
 
   if (title == NULL || title[0] == '\0')
     title = is_todo ? _("Untitled Task") : _("Untitled Note");
@@ -318,6 +344,24 @@ sync_result (GtkWidget *box)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 
+/* Follows the result the row's slot holds now, and shows it. */
+static void
+on_slot_item (GtkWidget *box)
+{
+  ResultRow *row = g_object_get_data (G_OBJECT (box), "cairn-result-row");
+  GObject *item = row->slot != NULL ? cairn_search_slot_get_item (row->slot) : NULL;
+
+  if (row->result != NULL)
+    g_signal_handlers_disconnect_by_data (row->result, box);
+  g_set_object (&row->result, (CairnSearchResult *) item);
+  if (row->result != NULL)
+    {
+      g_signal_connect_swapped (row->result, "notify::title", G_CALLBACK (sync_result), box);
+      g_signal_connect_swapped (row->result, "notify::snippet", G_CALLBACK (sync_result), box);
+    }
+  sync_result (box);
+}
+
 static void
 bind_result (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
@@ -326,10 +370,9 @@ bind_result (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_list_item_get_child (item);
   ResultRow *row = g_object_get_data (G_OBJECT (box), "cairn-result-row");
 
-  row->result = g_object_ref (gtk_list_item_get_item (item));
-  g_signal_connect_swapped (row->result, "notify::title", G_CALLBACK (sync_result), box);
-  g_signal_connect_swapped (row->result, "notify::snippet", G_CALLBACK (sync_result), box);
-  sync_result (box);
+  row->slot = g_object_ref (gtk_list_item_get_item (item));
+  g_signal_connect_swapped (row->slot, "notify::item", G_CALLBACK (on_slot_item), box);
+  on_slot_item (box);
 }
 
 static void
@@ -340,6 +383,9 @@ unbind_result (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_list_item_get_child (item);
   ResultRow *row = g_object_get_data (G_OBJECT (box), "cairn-result-row");
 
+  if (row->slot != NULL)
+    g_signal_handlers_disconnect_by_data (row->slot, box);
+  g_clear_object (&row->slot);
   if (row->result != NULL)
     g_signal_handlers_disconnect_by_data (row->result, box);
   g_clear_object (&row->result);
@@ -356,7 +402,7 @@ attach_results (CairnSearchPage *self)
   self->results = cairn_pool_search (self->pool, gtk_editable_get_text (GTK_EDITABLE (self->entry)),
                                      RESULTS_LIMIT);
   g_signal_connect_swapped (self->results, "items-changed", G_CALLBACK (update_stack), self);
-  gtk_single_selection_set_model (self->selection, self->results);
+  cairn_search_slots_set_source (self->slots, self->results);
   update_stack (self);
 }
 
@@ -366,8 +412,8 @@ detach_results (CairnSearchPage *self)
   if (self->results == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->results, self);
-  if (self->selection != NULL)
-    gtk_single_selection_set_model (self->selection, NULL);
+  if (self->slots != NULL)
+    cairn_search_slots_set_source (self->slots, NULL);
   g_clear_object (&self->results);
 }
 
@@ -398,6 +444,7 @@ cairn_search_page_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->selection);
+  g_clear_object (&self->slots);
   g_clear_object (&self->results);
   g_clear_object (&self->pool);
 
@@ -476,7 +523,8 @@ cairn_search_page_new (CairnPool *pool)
   self->pool = g_object_ref (pool);
   /* The first result is selected: Enter in the entry opens it. The
    * results come when the page is shown (map). */
-  self->selection = gtk_single_selection_new (NULL);
+  self->slots = cairn_search_slots_new ();
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slots)));
   gtk_single_selection_set_autoselect (self->selection, TRUE);
   gtk_list_view_set_model (self->results_view, GTK_SELECTION_MODEL (self->selection));
   update_stack (self);

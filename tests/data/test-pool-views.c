@@ -385,6 +385,16 @@ test_search_model (void)
   cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "crossing");
   g_assert_false (_cairn_search_model_is_pending (CAIRN_SEARCH_MODEL (found)));
   assert_results (found, "");
+  /* back to a text searched before a change: searched again, not the
+   * hits kept from before the change */
+  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "zebra");
+  assert_results (found, "Zebra zebra zebra zebra zebra,Zebra zebra zebra zebra,Zebra zebra zebra?");
+  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "crossing");
+  g_assert_true (cairn_store_rename_todo (ts->store, b, "Zebra crossing", &error));
+  settle (found);
+  assert_results (found, "Zebra crossing");
+  cairn_search_model_set_text (CAIRN_SEARCH_MODEL (found), "zebra");
+  assert_results (found, "Zebra zebra zebra zebra zebra,Zebra zebra zebra zebra,Zebra crossing");
   g_assert_no_error (error);
 }
 

@@ -500,11 +500,54 @@ test_migration (void)
   cairn_test_rm_rf (dir);
 }
 
+/* The titles and snippets of hits spread over the index are read in a
+ * few rowid ranges for short words (the gaps between them skipped), in
+ * one for longer ones: the same hits, titles and snippets either way,
+ * none lost. */
+static void
+test_snippet_ranges (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autofree char *list = make_list (ts->store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) short_word = NULL;
+  g_autoptr(GPtrArray) long_word = NULL;
+
+  /* 300 matches; the best (the word twice) every 37th, the others tied:
+   * the 20 kept are spread over the rowids with wide gaps. */
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *title = g_strdup_printf (i % 37 == 0 ? "Kiwi kiwi %u" : "Kiwi %u", i);
+
+      g_free (make_todo (ts->store, list, title));
+    }
+  short_word = cairn_store_search (ts->store, "kiw", 20, &error);
+  g_assert_no_error (error);
+  long_word = cairn_store_search (ts->store, "kiwi", 20, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (short_word->len, ==, 20);
+  g_assert_cmpuint (long_word->len, ==, 20);
+  for (guint i = 0; i < 20; i++)
+    {
+      CairnSearchHit *a = short_word->pdata[i], *b = long_word->pdata[i];
+
+      g_assert_cmpstr (a->id, ==, b->id);
+      g_assert_cmpstr (a->title, ==, b->title);
+      g_assert_cmpstr (a->snippet, ==, b->snippet);
+      g_assert_nonnull (strstr (a->snippet, CAIRN_SEARCH_MARK_START "Kiwi" CAIRN_SEARCH_MARK_END));
+    }
+  /* the best first: the 9 with the word twice (0, 37, …, 296) */
+  for (guint i = 0; i < 9; i++)
+    g_assert_true (g_str_has_prefix (((CairnSearchHit *) short_word->pdata[i])->title, "Kiwi kiwi "));
+  g_assert_false (g_str_has_prefix (((CairnSearchHit *) short_word->pdata[9])->title, "Kiwi kiwi "));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/search/words", test_words);
+  g_test_add_func ("/search/snippet-ranges", test_snippet_ranges);
   g_test_add_func ("/search/syntax-is-text", test_syntax_is_text);
   g_test_add_func ("/search/bad-utf8", test_bad_utf8);
   g_test_add_func ("/search/ranking-and-snippets", test_ranking_and_snippets);

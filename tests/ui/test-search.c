@@ -591,6 +591,58 @@ test_search_arrows_into_results (Fixture       *f,
     g_assert_cmpstr (cairn_window_get_selected (f->window), ==, f->list_id);
 }
 
+/* The row (the widget with the "search-result" class) holding widget. */
+static GtkWidget *
+result_row_of (GtkWidget *widget)
+{
+  while (widget != NULL && !gtk_widget_has_css_class (widget, "search-result"))
+    widget = gtk_widget_get_parent (widget);
+  g_assert_nonnull (widget);
+  return widget;
+}
+
+/* Typing changes what the rows show, not which rows there are: the
+ * results of the next text are shown in the row widgets of the last
+ * (GTK 4.8 makes a new row for every new item of a model; making them
+ * was most of a keystroke's work), and no row shows a result that is
+ * gone, even while no list is shown. */
+static void
+test_search_rows_kept (Fixture       *f,
+                       gconstpointer  data)
+{
+  CairnSearchPage *page = search_for (f, "milk");
+  GtkWidget *first, *second, *row;
+
+  /* "Buy milk" and the note whose body has "milk" */
+  first = result_row_of (wait_for_label (GTK_WIDGET (page), "Buy <b>milk</b>", CAIRN_TEST_LABEL_IS));
+  second = result_row_of (wait_for_label (GTK_WIDGET (page), "Recipes", CAIRN_TEST_LABEL_IS));
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+
+  /* Another result: in one of the rows there were. */
+  gtk_editable_set_text (cairn_search_page_get_entry (page), "cafe");
+  row = result_row_of (wait_for_label (GTK_WIDGET (page), "<b>Café</b> au lait", CAIRN_TEST_LABEL_IS));
+  g_assert_nonnull (first);
+  g_assert_true (row == first || row == second);
+  wait_for_no_label (GTK_WIDGET (page), "Buy <b>milk</b>");
+
+  /* Nothing typed: the start; the rows kept show nothing of before. */
+  gtk_editable_set_text (cairn_search_page_get_entry (page), "");
+  wait_for_label (GTK_WIDGET (page), "Search Tasks and Notes", CAIRN_TEST_LABEL_IS);
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (page), "<b>Café</b> au lait", CAIRN_TEST_LABEL_IS));
+  g_assert_null (cairn_test_find_label (GTK_WIDGET (page), "Groceries", CAIRN_TEST_LABEL_IS));
+
+  /* Typed again: the same rows. */
+  gtk_editable_set_text (cairn_search_page_get_entry (page), "whis");
+  row = result_row_of (wait_for_label (GTK_WIDGET (page), "Recipes", CAIRN_TEST_LABEL_IS));
+  g_assert_true (row == first);
+  wait_for_label (GTK_WIDGET (page), "<b>Whisk</b> them", CAIRN_TEST_LABEL_CONTAINS);
+  if (first != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+  if (second != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -611,6 +663,7 @@ main (int   argc,
   ADD ("/search/page/enter-opens-note", test_search_enter_opens_note);
   ADD ("/search/page/enter-opens-task", test_search_enter_opens_task);
   ADD ("/search/page/arrows-into-results", test_search_arrows_into_results);
+  ADD ("/search/page/rows-kept", test_search_rows_kept);
 #undef ADD
 
   return g_test_run ();
