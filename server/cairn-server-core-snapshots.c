@@ -33,6 +33,7 @@
 #include "cairn-ids.h"
 #include "cairn-snapshot.h"
 #include "cairn-server-core-private.h"
+#include "cairn-store-private.h"
 
 /* Schema step 2 -> 3 (cairn-server-core-schema.c). A rowid table: the
  * blobs are large, and a WITHOUT ROWID table keeps its rows in its key's
@@ -97,15 +98,61 @@ work_path (const char *data_dir,
   return g_build_filename (dir, name, NULL);
 }
 
+/* The marker a work store has while it is known whole on disk (below). */
+static char *
+sealed_path (const char *path)
+{
+  return g_strconcat (path, ".sealed", NULL);
+}
+
 static void
 remove_work (const char *path)
 {
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *sealed = sealed_path (path);
 
+  g_unlink (sealed);
   g_unlink (path);
   g_unlink (wal);
   g_unlink (shm);
+}
+
+/* A work store is written without fsync (`synchronous = OFF`): each of
+ * the maker's page checkpoints synced the file, and those syncs queued
+ * behind them the fsync of every push committed meanwhile (push p99
+ * 1.0 ms without a maker, 12 ms while one ran, at 1,000,000 events;
+ * 0.6 ms with the maker's syncs gone: BENCHMARKS.md, "merged main,
+ * session 8"). SQLite without syncs survives the process dying, not the
+ * machine: so the store is trusted on the next make only when it was
+ * sealed after the last one (synced whole, then this marker written
+ * durably), and the marker is removed before it is written again. A
+ * store without it is thrown away and made again from the latest
+ * snapshot (or the log). */
+static void
+unseal_work_store (CairnStore *store,
+                   const char *path)
+{
+  g_autofree char *sealed = sealed_path (path);
+
+  g_unlink (sealed);
+  sqlite3_exec (_cairn_store_get_db (store), "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+}
+
+static void
+seal_work_store (CairnStore *store,
+                 const char *path)
+{
+  g_autofree char *sealed = sealed_path (path);
+  g_autoptr(GError) error = NULL;
+
+  /* A TRUNCATE checkpoint at FULL syncs the WAL, then the database file:
+   * the pages the unsynced checkpoints wrote before are in it too. */
+  if (sqlite3_exec (_cairn_store_get_db (store), "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK ||
+      !cairn_store_checkpoint (store, &error) ||
+      !g_file_set_contents_full (sealed, "", 0, G_FILE_SET_CONTENTS_DURABLE, 0600, &error))
+    g_warning ("Cannot seal the snapshot work store %s (%s): the next snapshot starts again",
+               path, error != NULL ? error->message : sqlite3_errmsg (_cairn_store_get_db (store)));
 }
 
 /* The latest stored snapshot of the workspace at or below head, of its
@@ -159,19 +206,27 @@ open_work_store (const char  *path,
 {
   g_autoptr(CairnStore) store = NULL;
   g_autoptr(GError) inner = NULL;
+  g_autofree char *sealed = sealed_path (path);
 
-  store = cairn_store_open (path, NULL);
+  if (g_file_test (sealed, G_FILE_TEST_EXISTS))
+    store = cairn_store_open (path, NULL);
   if (store != NULL &&
       (cairn_store_get_head (store) > head ||
        (cairn_store_get_history_id (store) != NULL &&
         g_strcmp0 (cairn_store_get_history_id (store), history_id) != 0)))
     g_clear_object (&store);
   if (store != NULL)
-    return g_steal_pointer (&store);
+    {
+      unseal_work_store (store, path);
+      return g_steal_pointer (&store);
+    }
 
   remove_work (path);
   store = cairn_store_open (path, error);
-  if (store == NULL || base == NULL)
+  if (store == NULL)
+    return NULL;
+  unseal_work_store (store, path);
+  if (base == NULL)
     return g_steal_pointer (&store);
   /* Start from it rather than from the first event. */
   if (!cairn_store_load_snapshot (store, base, &inner))
@@ -497,6 +552,7 @@ make_on_database (const char      *uri,
       !core->backend->snapshot_store (core, workspace_id, head, history_id, now_ms, blob,
                                       CAIRN_CORE_SNAPSHOTS_KEPT, error))
     return FALSE;
+  seal_work_store (store, path);
   *out_seq = head;
   *out_bytes = g_bytes_get_size (blob);
   if (out_hash != NULL)
@@ -598,6 +654,7 @@ cairn_server_snapshot_make (const char  *db_path,
   if (blob == NULL ||
       !store_snapshot (db, now_ms, workspace_id, head, history_id, blob, error))
     goto out;
+  seal_work_store (store, path);
   *out_seq = head;
   *out_bytes = g_bytes_get_size (blob);
   if (out_hash != NULL)

@@ -467,6 +467,57 @@ test_snapshots (void)
       g_assert_cmpint (cairn_test_pg_count (uri, "SELECT count(*) FROM snapshots WHERE seq = 41"), ==, 1);
   }
 
+  /* The maker's work store is written without syncs and sealed after
+   * each make. A store found unsealed (the machine went down during a
+   * make) is not trusted: the next make starts again from the latest
+   * snapshot. Here instance 0's store is altered behind the maker's back
+   * and its seal removed; the next snapshot still equals the device. */
+  {
+    g_autofree char *work_dir = g_strdup_printf ("%s/instance-0", dir);
+    g_autofree char *work_name = g_strconcat (ws, ".db", NULL);
+    g_autofree char *work = g_build_filename (work_dir, "snapshots", work_name, NULL);
+    g_autofree char *sealed = g_strconcat (work, ".sealed", NULL);
+    g_autoptr(CairnStore) again = new_store (dir, "again.db");
+    g_autofree char *expected = NULL;
+    g_autofree char *got = NULL;
+    sqlite3 *db = NULL;
+    MakerRun run;
+
+    g_assert_true (g_file_test (sealed, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (sqlite3_open (work, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE todos SET title = 'Tampered' WHERE title = 'Twice 0'",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_changes (db), ==, 1);
+    sqlite3_close (db);
+    g_assert_cmpint (g_unlink (sealed), ==, 0);
+
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autofree char *t = g_strdup_printf ("Unsealed %u", i);
+        g_autofree char *id = cairn_store_create_todo (device, list, t, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+      }
+    push_pending (server, alice, ws, device, &pushed);
+    expected = dump (device);
+    run = (MakerRun) { location, work_dir, ws, cairn_server_core_now (core), 0, FALSE, NULL };
+    maker_run (&run);
+    g_assert_no_error (run.error);
+    g_assert_true (run.ok);
+    g_assert_cmpint (run.seq, ==, 46);
+    g_assert_true (g_file_test (sealed, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (request (server, "GET", target, alice, NULL, &answer, &len), ==, 200);
+    {
+      g_autoptr(GBytes) latest = g_bytes_new_take (g_steal_pointer (&answer), len);
+
+      g_assert_true (cairn_store_load_snapshot (again, latest, &error));
+      g_assert_no_error (error);
+    }
+    g_assert_cmpint (cairn_store_get_head (again), ==, 46);
+    got = dump (again);
+    g_assert_cmpstr (got, ==, expected);
+  }
+
   g_clear_pointer (&server, cairn_server_in_process_free);
   g_clear_pointer (&core, cairn_server_core_close);
   g_clear_object (&device);
