@@ -1172,6 +1172,32 @@ remember_push (Pg         *pg,
     }
 }
 
+/* The event as the log stores it: at seq, stamped with the pushing
+ * device and user, and chained after *chain (advanced to its chain; left
+ * NULL, with the event's, when the workspace's chain is unknown). */
+static CairnWireEvent *
+stored_event (const CairnWireEvent  *ev,
+              const CairnAuth       *auth,
+              gint64                 seq,
+              char                 **chain)
+{
+  CairnWireEvent *stored = cairn_wire_event_copy (ev);
+
+  stored->seq = seq;
+  g_clear_pointer (&stored->device, g_free);
+  stored->device = g_strdup (auth->device);
+  g_clear_pointer (&stored->user, g_free);
+  stored->user = g_strdup (auth->username);
+  g_clear_pointer (&stored->chain, g_free);
+  if (*chain != NULL)
+    {
+      stored->chain = cairn_chain_next (*chain, stored->client_id, stored->client_seq);
+      g_free (*chain);
+      *chain = g_strdup (stored->chain);
+    }
+  return stored;
+}
+
 /* The push in one statement, on this instance's guesses (PushGuess): the
  * statement locks the workspace's row and writes only if, under that
  * lock, the head, the head's chain, the membership and every client's
@@ -1247,25 +1273,14 @@ push_guessed (CairnServerCore  *self,
   for (guint i = 0; i < events->len; i++)
     {
       CairnWireEvent *ev = g_ptr_array_index (events, i);
-      CairnWireEvent *stored = cairn_wire_event_copy (ev);
+      CairnWireEvent *stored;
       CairnPushResult *r = g_new0 (CairnPushResult, 1);
 
       r->client_id = g_strdup (ev->client_id);
       r->client_seq = ev->client_seq;
       r->seq = ++head;
       g_ptr_array_add (reply->results, r);
-      stored->seq = r->seq;
-      g_clear_pointer (&stored->device, g_free);
-      stored->device = g_strdup (auth->device);
-      g_clear_pointer (&stored->user, g_free);
-      stored->user = g_strdup (auth->username);
-      g_clear_pointer (&stored->chain, g_free);
-      if (chain != NULL)
-        {
-          stored->chain = cairn_chain_next (chain, stored->client_id, stored->client_seq);
-          g_free (chain);
-          chain = g_strdup (stored->chain);
-        }
+      stored = stored_event (ev, auth, r->seq, &chain);
       g_ptr_array_add (appended, stored);
       array_add_int (col[SEQ], stored->seq);
       array_add_text (col[CLIENT], stored->client_id);
@@ -1453,23 +1468,9 @@ push_read_first (CairnServerCore  *self,
         }
       else if (ev->client_seq == *last + 1)
         {
-          CairnWireEvent *stored = cairn_wire_event_copy (ev);
-
           r->seq = ++head;
           *last = ev->client_seq;
-          stored->seq = r->seq;
-          g_clear_pointer (&stored->device, g_free);
-          stored->device = g_strdup (auth->device);
-          g_clear_pointer (&stored->user, g_free);
-          stored->user = g_strdup (auth->username);
-          g_clear_pointer (&stored->chain, g_free);
-          if (chain != NULL)
-            {
-              stored->chain = cairn_chain_next (chain, stored->client_id, stored->client_seq);
-              g_free (chain);
-              chain = g_strdup (stored->chain);
-            }
-          g_ptr_array_add (appended, stored);
+          g_ptr_array_add (appended, stored_event (ev, auth, r->seq, &chain));
         }
       else
         {
