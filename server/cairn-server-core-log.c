@@ -145,6 +145,33 @@ head_chain (CairnServerCore  *self,
     }
   return TRUE;
 }
+/* The event as the log stores it (both backends): at seq, stamped with
+ * the pushing device and user, and chained after *chain (advanced to its
+ * chain; left NULL, with the event's, when the workspace's chain is
+ * unknown). */
+CairnWireEvent *
+_cairn_core_stored_event (const CairnWireEvent  *ev,
+                          const CairnAuth       *auth,
+                          gint64                 seq,
+                          char                 **chain)
+{
+  CairnWireEvent *stored = cairn_wire_event_copy (ev);
+
+  stored->seq = seq;
+  g_clear_pointer (&stored->device, g_free);
+  stored->device = g_strdup (auth->device);
+  g_clear_pointer (&stored->user, g_free);
+  stored->user = g_strdup (auth->username);
+  g_clear_pointer (&stored->chain, g_free);
+  if (*chain != NULL)
+    {
+      stored->chain = cairn_chain_next (*chain, stored->client_id, stored->client_seq);
+      g_free (*chain);
+      *chain = g_strdup (stored->chain);
+    }
+  return stored;
+}
+
 
 /* Stores a copy of ev as seq, stamped with auth's device and user name
  * and the chain
@@ -160,21 +187,9 @@ append_event (CairnServerCore       *self,
               GPtrArray             *appended,
               GError               **error)
 {
-  CairnWireEvent *stored = cairn_wire_event_copy (ev);
+  CairnWireEvent *stored = _cairn_core_stored_event (ev, auth, seq, chain);
   sqlite3_stmt *st;
 
-  stored->seq = seq;
-  g_clear_pointer (&stored->device, g_free);
-  stored->device = g_strdup (auth->device);
-  g_clear_pointer (&stored->user, g_free);
-  stored->user = g_strdup (auth->username);
-  g_clear_pointer (&stored->chain, g_free);
-  if (*chain != NULL)
-    {
-      stored->chain = cairn_chain_next (*chain, stored->client_id, stored->client_seq);
-      g_free (*chain);
-      *chain = g_strdup (stored->chain);
-    }
   g_ptr_array_add (appended, stored);
   return (st = _cairn_core_stmt (self, "INSERT INTO events (workspace_id, seq, client_id, client_seq, name, "
                                        "version, args, created_at, device, chain, username) "

@@ -1172,32 +1172,6 @@ remember_push (Pg         *pg,
     }
 }
 
-/* The event as the log stores it: at seq, stamped with the pushing
- * device and user, and chained after *chain (advanced to its chain; left
- * NULL, with the event's, when the workspace's chain is unknown). */
-static CairnWireEvent *
-stored_event (const CairnWireEvent  *ev,
-              const CairnAuth       *auth,
-              gint64                 seq,
-              char                 **chain)
-{
-  CairnWireEvent *stored = cairn_wire_event_copy (ev);
-
-  stored->seq = seq;
-  g_clear_pointer (&stored->device, g_free);
-  stored->device = g_strdup (auth->device);
-  g_clear_pointer (&stored->user, g_free);
-  stored->user = g_strdup (auth->username);
-  g_clear_pointer (&stored->chain, g_free);
-  if (*chain != NULL)
-    {
-      stored->chain = cairn_chain_next (*chain, stored->client_id, stored->client_seq);
-      g_free (*chain);
-      *chain = g_strdup (stored->chain);
-    }
-  return stored;
-}
-
 /* The push in one statement, on this instance's guesses (PushGuess): the
  * statement locks the workspace's row and writes only if, under that
  * lock, the head, the head's chain, the membership and every client's
@@ -1280,7 +1254,7 @@ push_guessed (CairnServerCore  *self,
       r->client_seq = ev->client_seq;
       r->seq = ++head;
       g_ptr_array_add (reply->results, r);
-      stored = stored_event (ev, auth, r->seq, &chain);
+      stored = _cairn_core_stored_event (ev, auth, r->seq, &chain);
       g_ptr_array_add (appended, stored);
       array_add_int (col[SEQ], stored->seq);
       array_add_text (col[CLIENT], stored->client_id);
@@ -1470,7 +1444,7 @@ push_read_first (CairnServerCore  *self,
         {
           r->seq = ++head;
           *last = ev->client_seq;
-          g_ptr_array_add (appended, stored_event (ev, auth, r->seq, &chain));
+          g_ptr_array_add (appended, _cairn_core_stored_event (ev, auth, r->seq, &chain));
         }
       else
         {

@@ -155,4 +155,10 @@ gboolean      _cairn_core_snapshot_own_state (CairnServerCore  *self,
                                               gboolean         *out_found,
                                               GError          **error);
 
+/* A pushed event as the log stores it (cairn-server-core-log.c). */
+CairnWireEvent *_cairn_core_stored_event (const CairnWireEvent  *ev,
+                                          const CairnAuth       *auth,
+                                          gint64                 seq,
+                                          char                 **chain);
+
 G_END_DECLS
