@@ -170,6 +170,22 @@ seed_events (CairnTestServer *server,
     }
 }
 
+/* With CAIRN_BENCH_PERF_CTL=FIFO, writes "enable" or "disable" to that
+ * FIFO, to profile the catch-up alone:
+ *   mkfifo /tmp/ctl; CAIRN_BENCH_PERF_CTL=/tmp/ctl perf record -D -1 \
+ *     --control fifo:/tmp/ctl -g … cairn-bench-sync */
+static void
+perf_control (const char *command)
+{
+  const char *path = g_getenv ("CAIRN_BENCH_PERF_CTL");
+  FILE *f;
+
+  if (path == NULL || (f = fopen (path, "w")) == NULL)
+    return;
+  fprintf (f, "%s\n", command);
+  fclose (f);
+}
+
 /* CPU seconds (user + system) this process has used. */
 static double
 self_cpu_seconds (void)
@@ -224,9 +240,11 @@ bench_catch_up (CairnTestServer *server,
   cairn_test_device_open (&d, dir, "catch-up", server);
   client_cpu = self_cpu_seconds ();
   server_cpu = server_cpu_seconds (server);
+  perf_control ("enable");
   start = g_get_monotonic_time ();
   device_sync (&d);
   elapsed = g_get_monotonic_time () - start;
+  perf_control ("disable");
   client_cpu = self_cpu_seconds () - client_cpu;
   server_cpu = server_cpu >= 0 ? server_cpu_seconds (server) - server_cpu : -1;
   /* + the new device's own Inbox, made as it opened (a no-op on every
