@@ -344,6 +344,9 @@ cairn_profile_open_store (CairnProfile  *self,
    * first without one (the same id everywhere: docs/events.md). */
   if (store != NULL && !cairn_store_ensure_inbox (store, error))
     g_clear_object (&store);
+  /* Opened on the main thread of the app or cairn-cli. */
+  if (store != NULL)
+    cairn_store_set_idle_work (store, TRUE);
   return store;
 }
 

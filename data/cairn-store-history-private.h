@@ -68,4 +68,20 @@ G_BEGIN_DECLS
 gboolean _cairn_store_history_ensure_index (CairnStore  *self,
                                             GError     **error);
 
+/* The index's gap (meta.history_gap_from..history_gap_to): the log rows
+ * of large batches, written without their index rows
+ * (cairn-store-tail.c). _cairn_store_history_fill() indexes up to
+ * @max_events of them from the start of the gap, in the caller's
+ * transaction or its own, and says in *out_done whether the gap is
+ * closed; a history fills the whole gap before it reads.
+ * _cairn_store_history_schedule_fill() fills it a step at a time when
+ * the thread-default main context is idle, unless the store's idle work
+ * is off (cairn_store_set_idle_work()). */
+gboolean _cairn_store_history_fill          (CairnStore  *self,
+                                            gint64       max_events,
+                                            gboolean    *out_done,
+                                            GError     **error);
+void     _cairn_store_history_schedule_fill (CairnStore  *self);
+void     _cairn_store_history_cancel_fill   (CairnStore  *self);
+
 G_END_DECLS

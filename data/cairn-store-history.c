@@ -69,7 +69,9 @@ _cairn_store_history_ensure_index (CairnStore  *self,
   if (!_cairn_store_exec (self, "DROP TRIGGER IF EXISTS log_objects_add;"
                                 "DROP TRIGGER IF EXISTS log_objects_skip;"
                                 "DROP TRIGGER IF EXISTS log_objects_remove;"
-                                CAIRN_HISTORY_INDEX_SQL, error) ||
+                                CAIRN_HISTORY_INDEX_SQL
+                                "UPDATE meta SET history_gap_from = NULL, history_gap_to = NULL;",
+                                error) ||
       !_cairn_store_end (self, error))
     {
       if (self->in_transaction)
@@ -77,6 +79,165 @@ _cairn_store_history_ensure_index (CairnStore  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* ---- the index's gap ------------------------------------------------------ */
+
+/* A step of the fill when the main loop is idle: about 6 ms here (the
+ * object id read by json_extract(), as the trigger reads it). */
+#define FILL_STEP_EVENTS 2000
+/* The first step waits this long after the last large batch, so that a
+ * catch-up in progress is not slowed by it. */
+#define FILL_DELAY_MS 1000
+
+gboolean
+_cairn_store_history_fill (CairnStore  *self,
+                           gint64       max_events,
+                           gboolean    *out_done,
+                           GError     **error)
+{
+  gboolean own = !self->in_transaction;
+  gint64 from = 0, to = 0, last = 0;
+  sqlite3_stmt *stmt;
+  int rc, found;
+
+  g_return_val_if_fail (max_events > 0, FALSE);
+
+  *out_done = FALSE;
+  if (own && !_cairn_store_begin (self, error))
+    return FALSE;
+  stmt = _cairn_store_prepare (self, "SELECT coalesce (history_gap_from, 0), "
+                               "coalesce (history_gap_to, 0) FROM meta", error);
+  if (stmt == NULL)
+    goto fail;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      from = sqlite3_column_int64 (stmt, 0);
+      to = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the history index's state");
+      goto fail;
+    }
+  if (from > 0 && to >= from)
+    {
+      /* No index (dropped): made whole, from the log, when a history is
+       * asked for; the gap is part of that. */
+      found = _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                                        "AND name = ?1", "log_objects", "the history index", error);
+      if (found < 0)
+        goto fail;
+      last = to - from < max_events ? to : from + max_events - 1;
+      if (found == 0)
+        last = to;
+      /* Rows the triggers indexed inside the range meanwhile are written
+       * again, the same. */
+      stmt = found == 0 ? NULL :
+             _cairn_store_prepare (self, "INSERT OR REPLACE INTO log_objects SELECT "
+                                   CAIRN_HISTORY_INDEX_COLUMNS ("log") " FROM log "
+                                   "WHERE seq BETWEEN ?1 AND ?2 AND "
+                                   CAIRN_HISTORY_OBJECT_OF ("log") " IS NOT NULL", error);
+      if (found == 1 &&
+          (stmt == NULL ||
+           sqlite3_bind_int64 (stmt, 1, from) != SQLITE_OK ||
+           sqlite3_bind_int64 (stmt, 2, last) != SQLITE_OK ||
+           !_cairn_store_step_done (self, stmt, error)))
+        goto fail;
+    }
+  if (from > 0 || to > 0)
+    {
+      stmt = _cairn_store_prepare (self, "UPDATE meta SET "
+                                   "history_gap_from = CASE WHEN ?1 < history_gap_to THEN ?1 + 1 END, "
+                                   "history_gap_to = CASE WHEN ?1 < history_gap_to THEN history_gap_to END",
+                                   error);
+      if (stmt == NULL ||
+          sqlite3_bind_int64 (stmt, 1, last >= from ? last : G_MAXINT64 - 1) != SQLITE_OK ||
+          !_cairn_store_step_done (self, stmt, error))
+        goto fail;
+    }
+  if (own && !_cairn_store_end (self, error))
+    goto fail;
+  *out_done = from == 0 || last >= to;
+  return TRUE;
+
+fail:
+  if (own && self->in_transaction)
+    _cairn_store_rollback (self);
+  return FALSE;
+}
+
+static gboolean fill_step_cb (gpointer user_data);
+
+static void
+attach_fill_source (CairnStore   *self,
+                    GSource      *source,
+                    GMainContext *context)
+{
+  self->history_source = source;
+  g_source_set_priority (source, G_PRIORITY_LOW);
+  g_source_set_callback (source, fill_step_cb, self, NULL);
+  g_source_set_static_name (source, "[cairn] fill the history index");
+  g_source_attach (source, context);
+}
+
+static gboolean
+fill_step_cb (gpointer user_data)
+{
+  CairnStore *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  /* From a ::changed handler inside a transaction: the next idle. */
+  if (self->in_transaction)
+    return G_SOURCE_CONTINUE;
+  if (!_cairn_store_history_fill (self, FILL_STEP_EVENTS, &done, &error))
+    {
+      /* Left for the next history, which fills the gap itself. */
+      g_warning ("Cannot fill the history index: %s", error->message);
+      done = TRUE;
+    }
+  if (done)
+    {
+      g_clear_pointer (&self->history_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (self->history_idle)
+    return G_SOURCE_CONTINUE;
+  /* After the first step, the next ones as soon as the loop is idle. */
+  {
+    GMainContext *context = g_source_get_context (self->history_source);
+
+    g_clear_pointer (&self->history_source, g_source_unref);
+    self->history_idle = TRUE;
+    attach_fill_source (self, g_idle_source_new (), context);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+_cairn_store_history_schedule_fill (CairnStore *self)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  self->history_gap_new = FALSE;
+  if (!self->idle_work)
+    return;
+  _cairn_store_history_cancel_fill (self);
+  self->history_idle = FALSE;
+  attach_fill_source (self, g_timeout_source_new (FILL_DELAY_MS), context);
+}
+
+void
+_cairn_store_history_cancel_fill (CairnStore *self)
+{
+  if (self->history_source != NULL)
+    {
+      g_source_destroy (self->history_source);
+      g_clear_pointer (&self->history_source, g_source_unref);
+    }
 }
 
 /* ---- an object's fields, reduced as its events go by ---------------------- */
@@ -611,6 +772,12 @@ walk_object (CairnStore  *self,
   *n_visited = 0;
   if (!_cairn_store_history_ensure_index (self, error))
     return FALSE;
+  {
+    gboolean done;
+
+    if (!_cairn_store_history_fill (self, G_MAXINT64, &done, error))
+      return FALSE;
+  }
   stmt = _cairn_store_prepare (self,
                                "SELECT name, 0, coalesce (args, (SELECT args FROM log WHERE log.seq = o.seq)), "
                                "client_id, client_seq, created_at, seq, device, user_name, skipped "

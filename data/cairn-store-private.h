@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define CAIRN_STORE_SCHEMA_VERSION 15
+#define CAIRN_STORE_SCHEMA_VERSION 16
 /* PRAGMA application_id of a Cairn workspace file ("Crn1"). */
 #define CAIRN_STORE_APPLICATION_ID 0x43726e31
 /* How long every connection to a workspace file waits for another
@@ -90,13 +90,23 @@ struct _CairnStore
   GHashTable  *undo_columns;
 
   /* A large rebase (issue 17, cairn-store-tail.c): the log_objects_add
-   * trigger is set aside and _cairn_store_insert_log() writes the index
-   * rows itself; the chain of the last log row it wrote (tail_chain_seq
-   * 0: none; tail_chain "" : that row's chain is NULL). */
+   * trigger is set aside and _cairn_store_insert_log() writes the log
+   * rows without their index rows, noting the seqs it left out
+   * (tail_gap_from..tail_gap_to, 0: none) for meta's gap; the chain of
+   * the last log row it wrote (tail_chain_seq 0: none; tail_chain "" :
+   * that row's chain is NULL). */
   gboolean     log_index_by_hand;
   gint64       tail_chain_seq;
   char         tail_chain[33];
   GHashTable  *tail_lists;      /* list ids found to exist, during one */
+  gint64       tail_gap_from;
+  gint64       tail_gap_to;
+  gboolean     history_gap_new;  /* a batch of this transaction made one */
+  /* The history index's gap filled a step at a time when the main loop
+   * is idle (cairn-store-history.c). */
+  GSource     *history_source;
+  gboolean     history_idle;     /* it is the idle steps' source */
+  gboolean     idle_work;        /* cairn_store_set_idle_work () */
 };
 
 /* Undo (cairn-store-undo.c; issue 15). The tables of schema 14; the
@@ -591,6 +601,10 @@ gboolean         _cairn_store_tail_begin            (CairnStore          *self,
                                                      GPtrArray           *triggers,
                                                      GError             **error);
 void             _cairn_store_tail_end              (CairnStore          *self);
+/* Before the trigger is made again: adds the seqs the batch's log rows
+ * left out of log_objects to meta's gap (cairn-store-history.c). */
+gboolean         _cairn_store_tail_record_gap       (CairnStore          *self,
+                                                     GError             **error);
 /* During a large batch: whether @list_id was found to exist (a lists row
  * is never deleted inside one); remember one found; forget them all (the
  * outbox's rollback). FALSE and no-ops outside a batch. */

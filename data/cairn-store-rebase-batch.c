@@ -270,6 +270,8 @@ _cairn_store_batch_end (CairnStore  *self,
 {
   if (triggers == NULL)
     return TRUE;
+  if (!_cairn_store_tail_record_gap (self, error))
+    return FALSE;
   for (guint i = 0; i < triggers->len; i++)
     if (!_cairn_store_exec (self, triggers->pdata[i], error))
       return FALSE;

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cairn-store-history-private.h"
 #include "cairn-store-private.h"
 #include "cairn-store-sync-private.h"
 
@@ -599,6 +600,8 @@ cairn_store_rebase (CairnStore  *self,
       !_cairn_store_end (self, error))
     goto fail;
 
+  if (self->history_gap_new)
+    _cairn_store_history_schedule_fill (self);
   _cairn_store_notify_needs_update (self, old_needs_update);
   _cairn_store_notify_cursor (self, old_head, old_pending);
   _cairn_store_emit_changed (self, changes);
@@ -608,6 +611,7 @@ fail:
   g_clear_pointer (&session, sqlite3session_delete);
   _cairn_store_fork_clear (self);
   _cairn_store_tail_end (self);
+  self->history_gap_new = FALSE;
   if (self->in_transaction)
     _cairn_store_rollback (self);
   return FALSE;

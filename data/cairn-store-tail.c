@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cairn-store-tail.c: the log rows of a large rebase (issue 17, the
- * catch-up's second round): the history index written beside each row
- * instead of by its trigger, and the chain computed from the row before
+ * catch-up's second and fourth rounds): written without their history
+ * index rows (the seqs left out are the index's gap, filled later by
+ * cairn-store-history.c), and the chain computed from the row before
  * kept in memory. docs/store.md, "What keeps a catch-up cheap". */
 #define G_LOG_DOMAIN "cairn-store"
 
@@ -10,7 +11,6 @@
 #include <string.h>
 
 #include "cairn-chain.h"
-#include "cairn-store-history-private.h"
 #include "cairn-store-private.h"
 
 /* The trigger that keeps log_objects for every other writer of the log. */
@@ -64,6 +64,7 @@ _cairn_store_tail_begin (CairnStore  *self,
   self->log_index_by_hand = TRUE;
   self->tail_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tail_chain_seq = 0;
+  self->tail_gap_from = self->tail_gap_to = 0;
   return TRUE;
 }
 
@@ -100,54 +101,7 @@ _cairn_store_tail_end (CairnStore *self)
   g_clear_pointer (&self->tail_lists, g_hash_table_unref);
   self->log_index_by_hand = FALSE;
   self->tail_chain_seq = 0;
-}
-
-/* The object @event is about, as CAIRN_HISTORY_OBJECT_OF() finds it in
- * the args text the log row holds: the member named after the first word
- * of its name. Returns FALSE when C cannot say for certain what SQLite's
- * json_extract() gives (a name whose first word is not a plain
- * identifier, a member that is not a string or null): then SQL decides.
- * *out_id is NULL when there is no such object (no row). The args text is
- * always made from event->args (the canonical text, or the args written
- * again), which has no duplicate members, so the member is the same. */
-static gboolean
-object_of (const CairnEvent  *event,
-           const char       **out_id)
-{
-  const char *dot = strchr (event->name, '.');
-  char key[64];
-  gsize len;
-  JsonNode *node;
-  const CairnFlatArgs *flat;
-
-  *out_id = NULL;
-  if (dot == NULL || dot == event->name || (len = (gsize) (dot - event->name)) + 4 > sizeof key)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (event->name[i]) && event->name[i] != '_')
-      return FALSE;
-  memcpy (key, event->name, len);
-  memcpy (key + len, "_id", 4);
-
-  /* An event of a catch-up without its JsonObject: its scanned members. */
-  if ((flat = _cairn_event_get_flat (event)) != NULL)
-    {
-      const CairnFlatMember *m = _cairn_flat_args_lookup (flat, key);
-
-      if (m == NULL || m->node_type == JSON_NODE_NULL)
-        return TRUE;
-      if (m->value_type != G_TYPE_STRING)
-        return FALSE;
-      *out_id = m->string;
-      return TRUE;
-    }
-  node = json_object_get_member (event->args, key);
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return FALSE;
-  *out_id = json_node_get_string (node);
-  return TRUE;
+  self->tail_gap_from = self->tail_gap_to = 0;
 }
 
 /* The chain of the log row before @seq: from memory when this batch wrote
@@ -197,55 +151,6 @@ previous_chain (CairnStore  *self,
       return FALSE;
     }
   return TRUE;
-}
-
-/* The index row of the log row @event just became, as the trigger would
- * write it: from C when the object is known, else the trigger's own
- * expression on the row. */
-static gboolean
-insert_index_row (CairnStore       *self,
-                  const CairnEvent *event,
-                  const char       *args,
-                  gboolean          skipped,
-                  GError          **error)
-{
-  const char *object_id;
-  sqlite3_stmt *stmt;
-
-  if (!object_of (event, &object_id))
-    {
-      stmt = _cairn_store_prepare_static (self,
-                                          "INSERT OR REPLACE INTO log_objects SELECT "
-                                          CAIRN_HISTORY_INDEX_COLUMNS ("log") " FROM log "
-                                          "WHERE seq = ?1 AND " CAIRN_HISTORY_OBJECT_OF ("log")
-                                          " IS NOT NULL", error);
-      return stmt != NULL &&
-             bind_ok (self, sqlite3_bind_int64 (stmt, 1, event->seq), error) &&
-             _cairn_store_step_done (self, stmt, error);
-    }
-  if (object_id == NULL)
-    return TRUE;
-
-  /* The args' length in characters, as length() counts them in the
-   * trigger: SQLite decides. */
-  stmt = _cairn_store_prepare_static (self,
-                                      "INSERT OR REPLACE INTO log_objects (object_id, seq, name, "
-                                      "client_id, client_seq, created_at, device, user_name, "
-                                      "skipped, args) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                      "CASE WHEN length (?10) <= " CAIRN_HISTORY_SHORT_ARGS
-                                      " THEN ?10 END)", error);
-  return stmt != NULL &&
-         bind_ok (self, sqlite3_bind_text (stmt, 1, object_id, -1, SQLITE_STATIC), error) &&
-         bind_ok (self, sqlite3_bind_int64 (stmt, 2, event->seq), error) &&
-         bind_ok (self, sqlite3_bind_text (stmt, 3, event->name, -1, SQLITE_STATIC), error) &&
-         bind_ok (self, sqlite3_bind_text (stmt, 4, event->client_id, -1, SQLITE_STATIC), error) &&
-         bind_ok (self, sqlite3_bind_int64 (stmt, 5, event->client_seq), error) &&
-         bind_ok (self, sqlite3_bind_int64 (stmt, 6, event->created_at), error) &&
-         bind_ok (self, sqlite3_bind_text (stmt, 7, event->device, -1, SQLITE_STATIC), error) &&
-         bind_ok (self, sqlite3_bind_text (stmt, 8, event->user, -1, SQLITE_STATIC), error) &&
-         bind_ok (self, sqlite3_bind_int (stmt, 9, skipped), error) &&
-         bind_ok (self, sqlite3_bind_text (stmt, 10, args, -1, SQLITE_STATIC), error) &&
-         _cairn_store_step_done (self, stmt, error);
 }
 
 gboolean
@@ -298,5 +203,32 @@ _cairn_store_insert_log_by_hand (CairnStore       *self,
   else
     self->tail_chain[0] = '\0';
 
-  return insert_index_row (self, event, args, skipped, error);
+  /* Its index row is left to the gap's fill (cairn-store-history.c). */
+  if (self->tail_gap_from == 0 || event->seq < self->tail_gap_from)
+    self->tail_gap_from = event->seq;
+  if (event->seq > self->tail_gap_to)
+    self->tail_gap_to = event->seq;
+  return TRUE;
+}
+
+gboolean
+_cairn_store_tail_record_gap (CairnStore  *self,
+                              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!self->log_index_by_hand || self->tail_gap_from == 0)
+    return TRUE;
+  stmt = _cairn_store_prepare_static (self,
+                                      "UPDATE meta SET "
+                                      "history_gap_from = min (coalesce (history_gap_from, ?1), ?1), "
+                                      "history_gap_to = max (coalesce (history_gap_to, ?2), ?2)",
+                                      error);
+  if (stmt == NULL ||
+      !bind_ok (self, sqlite3_bind_int64 (stmt, 1, self->tail_gap_from), error) ||
+      !bind_ok (self, sqlite3_bind_int64 (stmt, 2, self->tail_gap_to), error) ||
+      !_cairn_store_step_done (self, stmt, error))
+    return FALSE;
+  self->history_gap_new = TRUE;
+  return TRUE;
 }

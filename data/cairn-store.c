@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cairn-store-private.h"
+#include "cairn-store-history-private.h"
 #include "cairn-store-search-private.h"
 
 G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
@@ -37,6 +38,7 @@ cairn_store_dispose (GObject *object)
       g_source_destroy (self->body_source);
       g_clear_pointer (&self->body_source, g_source_unref);
     }
+  _cairn_store_history_cancel_fill (self);
 
   G_OBJECT_CLASS (cairn_store_parent_class)->dispose (object);
 }
@@ -651,6 +653,30 @@ cairn_store_open (const char  *path,
     }
 
   return g_steal_pointer (&self);
+}
+
+void
+cairn_store_set_idle_work (CairnStore *self,
+                           gboolean    allowed)
+{
+  g_autoptr(GError) error = NULL;
+  int gap;
+
+  g_return_if_fail (CAIRN_IS_STORE (self));
+
+  self->idle_work = allowed;
+  if (!allowed)
+    {
+      _cairn_store_history_cancel_fill (self);
+      return;
+    }
+  /* What a large batch left to fill before the last close. */
+  gap = _cairn_store_query_finds (self, "SELECT 1 FROM meta WHERE coalesce (history_gap_from, ?1) IS NOT NULL",
+                                  NULL, "Cannot read the history index’s state", &error);
+  if (gap < 0)
+    g_warning ("%s", error->message);
+  else if (gap == 1 && self->history_source == NULL)
+    _cairn_store_history_schedule_fill (self);
 }
 
 const char *

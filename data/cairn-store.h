@@ -256,6 +256,14 @@ gboolean    cairn_store_checkpoint        (CairnStore *self, GError **error);
  * applies the edits of many notes in turn (the server's snapshot maker)
  * keeps more. */
 void        cairn_store_set_text_cache_size (CairnStore *self, guint notes);
+/* Whether the store may do its deferred upkeep from idle callbacks of
+ * the thread-default main context (today: indexing the log rows of a
+ * large catch-up for histories; docs/store.md, "What keeps a catch-up
+ * cheap"). Off by default: a store used from a worker thread must never
+ * be called from a main loop's. The profile turns it on for the
+ * workspaces it opens (the app's and cairn-cli's, on their main thread).
+ * Turned on, it starts on what an earlier run left undone. */
+void        cairn_store_set_idle_work     (CairnStore *self, gboolean allowed);
 /* The client id of the replicas load_note_text gives: this store's text
  * client, not its event client id. A reset after a server restore
  * (cairn_store_forget_server_history) gives the store a new one, so that

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-store-tail-log.c: a large rebase writes its log rows' history
- * index and chain itself (issue 17, cairn-store-tail.c); they must be
- * exactly what the log_objects_add trigger and cairn_chain() write for a
- * small batch, and what the index is when made again from the log. */
+/* test-store-tail-log.c: a large rebase writes its log rows' chain
+ * itself and leaves their history index rows to a later fill (issue 17,
+ * cairn-store-tail.c, cairn-store-history.c); the chain must be exactly
+ * what cairn_chain() writes for a small batch, and the index, once
+ * filled, what the log_objects_add trigger writes and what the index is
+ * when made again from the log. */
 #include "config.h"
 
 #include <string.h>
 
+#include "cairn-store-history.h"
 #include "cairn-store-history-private.h"
 #include "store-test-util.h"
 
@@ -153,6 +156,31 @@ dump (CairnStore *store,
 }
 
 #define INDEX_ROWS "SELECT * FROM log_objects ORDER BY object_id, seq"
+
+static gint64
+gap_from (CairnStore *store)
+{
+  return test_query_int (store, "SELECT coalesce (history_gap_from, -1) FROM meta");
+}
+
+static gint64
+gap_to (CairnStore *store)
+{
+  return test_query_int (store, "SELECT coalesce (history_gap_to, -1) FROM meta");
+}
+
+static void
+fill_all (CairnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  g_assert_true (_cairn_store_history_fill (store, G_MAXINT64, &done, &error));
+  g_assert_no_error (error);
+  g_assert_true (done);
+  g_assert_cmpint (gap_from (store), ==, -1);
+  g_assert_cmpint (gap_to (store), ==, -1);
+}
 #define LOG_ROWS "SELECT seq, client_id, client_seq, name, args, device, user_name, chain, " \
                  "skipped FROM log ORDER BY seq"
 
@@ -175,6 +203,22 @@ test_large_batch_index_and_chain (void)
   rebase_in_batches (ts->store, events, N_EVENTS);
   rebase_in_batches (small, events, 1);
   g_assert_false (ts->store->log_index_by_hand);
+
+  /* The batch's rows are the gap, not yet in the index; the small
+   * batches' are, and leave none. */
+  g_assert_cmpint (gap_from (ts->store), ==, 1);
+  g_assert_cmpint (gap_to (ts->store), ==, N_EVENTS);
+  g_assert_cmpint (gap_from (small), ==, -1);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log_objects"), ==, 0);
+  /* An update of a row in the gap (an event this build learns, or no
+   * longer knows) is what the fill reads: the trigger has no row to
+   * change yet. */
+  g_assert_true (_cairn_store_exec (ts->store, "UPDATE log SET skipped = 1 - skipped WHERE seq = 700",
+                                    &error));
+  g_assert_true (_cairn_store_exec (small, "UPDATE log SET skipped = 1 - skipped WHERE seq = 700",
+                                    &error));
+  g_assert_no_error (error);
+  fill_all (ts->store);
 
   index_large = dump (ts->store, INDEX_ROWS);
   index_small = dump (small, INDEX_ROWS);
@@ -271,8 +315,11 @@ test_failed_large_batch (void)
 
   g_assert_true (_cairn_store_exec (ts->store, "DROP TRIGGER temp.refuse", &error));
   g_assert_no_error (error);
+  /* and no gap */
+  g_assert_cmpint (gap_from (ts->store), ==, -1);
   rebase_in_batches (ts->store, events, N_EVENTS);
   rebase_in_batches (small, events, 1);
+  fill_all (ts->store);
   index_large = dump (ts->store, INDEX_ROWS);
   index_small = dump (small, INDEX_ROWS);
   g_assert_cmpstr (index_large, ==, index_small);
@@ -297,9 +344,138 @@ test_large_batch_without_index (void)
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log"), ==, N_EVENTS);
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM sqlite_schema WHERE "
                                               "name = 'log_objects_add'"), ==, 0);
+  g_assert_cmpint (gap_from (ts->store), ==, -1);
   g_assert_true (_cairn_store_history_ensure_index (ts->store, &error));
   g_assert_no_error (error);
   g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log_objects"), >, N_EVENTS / 2);
+}
+
+/* The gap filled a few rows at a time, with small batches (indexed by
+ * the trigger) and a second large batch landing in between: the same
+ * index as the one-by-one store, and each step moves the gap's start. */
+static void
+test_gap_filled_in_steps (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(CairnStore) small = test_store_open_extra (ts, "small.db");
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) middle = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GPtrArray) last = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index_steps = NULL;
+  g_autofree char *index_small = NULL;
+  gboolean done = FALSE;
+  guint steps = 0;
+
+  /* 1..1200 large (no index rows), 1201..1300 one by one (trigger),
+   * then 1301..1500 as a batch of 200 (the trigger again: below the
+   * large-batch size). */
+  for (guint i = 0; i < events->len; i++)
+    g_ptr_array_add (i < 1200 ? first : i < 1300 ? middle : last, cairn_event_ref (events->pdata[i]));
+  test_rebase_ok (ts->store, first, NULL);
+  g_assert_cmpint (gap_from (ts->store), ==, 1);
+  g_assert_cmpint (gap_to (ts->store), ==, 1200);
+  /* a step, then more events, then steps to the end */
+  g_assert_true (_cairn_store_history_fill (ts->store, 500, &done, &error));
+  g_assert_no_error (error);
+  g_assert_false (done);
+  g_assert_cmpint (gap_from (ts->store), ==, 501);
+  g_assert_cmpint (gap_to (ts->store), ==, 1200);
+  rebase_in_batches (ts->store, middle, 1);
+  test_rebase_ok (ts->store, last, NULL);
+  g_assert_cmpint (gap_from (ts->store), ==, 501);
+  g_assert_cmpint (gap_to (ts->store), ==, 1200);
+  do
+    {
+      g_assert_true (_cairn_store_history_fill (ts->store, 300, &done, &error));
+      g_assert_no_error (error);
+      steps++;
+    }
+  while (!done);
+  g_assert_cmpuint (steps, ==, 3);
+  g_assert_cmpint (gap_from (ts->store), ==, -1);
+
+  rebase_in_batches (small, events, 1);
+  index_steps = dump (ts->store, INDEX_ROWS);
+  index_small = dump (small, INDEX_ROWS);
+  g_assert_cmpstr (index_steps, ==, index_small);
+
+  /* Nothing left: a fill does nothing and says so. */
+  g_assert_true (_cairn_store_history_fill (ts->store, 10, &done, &error));
+  g_assert_no_error (error);
+  g_assert_true (done);
+}
+
+/* A history asked for right after a large batch fills the gap first:
+ * the object's changes are all there. */
+static void
+test_history_fills_gap (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(CairnStore) small = test_store_open_extra (ts, "small.db");
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(GPtrArray) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = object_id (1022);
+
+  rebase_in_batches (ts->store, events, N_EVENTS);
+  rebase_in_batches (small, events, 1);
+  g_assert_cmpint (gap_to (ts->store), ==, N_EVENTS);
+  history = cairn_store_get_history (ts->store, id, &error);
+  g_assert_no_error (error);
+  expected = cairn_store_get_history (small, id, &error);
+  g_assert_no_error (error);
+  /* created, then renamed */
+  g_assert_cmpuint (expected->len, >=, 2);
+  g_assert_cmpuint (history->len, ==, expected->len);
+  for (guint i = 0; i < history->len; i++)
+    g_assert_cmpint (((CairnHistoryEntry *) history->pdata[i])->seq, ==,
+                     ((CairnHistoryEntry *) expected->pdata[i])->seq);
+  g_assert_cmpint (gap_from (ts->store), ==, -1);
+}
+
+static void
+wait_for_gap_closed (CairnStore *store)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (gap_from (store) != -1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* With its idle work on, the store fills the gap by itself while the
+ * main loop is idle, a step at a time; with it off (the default, and a
+ * store used from a worker thread), it leaves it to the next history. */
+static void
+test_gap_filled_when_idle (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(CairnStore) quiet = test_store_open_extra (ts, "quiet.db");
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autoptr(GError) error = NULL;
+
+  rebase_in_batches (quiet, events, N_EVENTS);
+  cairn_store_set_idle_work (ts->store, TRUE);
+  rebase_in_batches (ts->store, events, N_EVENTS);
+  g_assert_nonnull (ts->store->history_source);
+  g_assert_null (quiet->history_source);
+  g_assert_cmpint (gap_to (ts->store), ==, N_EVENTS);
+  wait_for_gap_closed (ts->store);
+  g_assert_null (ts->store->history_source);
+  g_assert_cmpint (gap_to (quiet), ==, N_EVENTS);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log_objects"), ==,
+                   test_query_int (ts->store, "SELECT count(*) FROM log WHERE "
+                                   CAIRN_HISTORY_OBJECT_OF ("log") " IS NOT NULL"));
+  /* turned on later, it starts on what is left */
+  cairn_store_set_idle_work (quiet, TRUE);
+  g_assert_nonnull (quiet->history_source);
+  wait_for_gap_closed (quiet);
 }
 
 int
@@ -312,5 +488,8 @@ main (int   argc,
                    test_large_batch_after_unknown_chain);
   g_test_add_func ("/store-tail-log/failed-large-batch", test_failed_large_batch);
   g_test_add_func ("/store-tail-log/large-batch-without-index", test_large_batch_without_index);
+  g_test_add_func ("/store-tail-log/gap-filled-in-steps", test_gap_filled_in_steps);
+  g_test_add_func ("/store-tail-log/history-fills-gap", test_history_fills_gap);
+  g_test_add_func ("/store-tail-log/gap-filled-when-idle", test_gap_filled_when_idle);
   return g_test_run ();
 }
