@@ -1193,6 +1193,20 @@ _cairn_event_new_wire (const char  *name,
   self->version = version;
   self->flat = flat;
   self->args_text = g_strdup (args_json);
+
+  /* Checked as the store would check it (apply_flat(): an older version
+   * that upcasting keeps as it is, as its newest), here rather than on
+   * the store's thread. Invalid or unknown: left for the store to say. */
+  {
+    const CairnEventSpec *spec = _cairn_event_lookup_spec (name, version), *newest;
+    guint as = version;
+
+    if (spec != NULL && !_cairn_event_spec_is_newest (spec) &&
+        (newest = _cairn_event_spec_upcast_as_is (spec)) != NULL)
+      as = newest->version;
+    if (spec != NULL && _cairn_event_validate_flat (name, as, flat, NULL))
+      self->flat_valid_as = as;
+  }
   return self;
 }
 

@@ -59,6 +59,10 @@ struct _CairnEvent
    * and _cairn_event_ensure_args() builds args for any other reader.
    * NULL for every other event. */
   gpointer        flat;
+  /* Fourth round: the version those members were found valid as where
+   * the event was made (a catch-up makes it off the store's thread), so
+   * that the store does not check them again; 0: not checked. */
+  guint           flat_valid_as;
 };
 
 #define CAIRN_TYPE_EVENT (cairn_event_get_type ())
