@@ -245,8 +245,9 @@ round_pipeline_ready (CairnSyncPipeline *pipeline,
           return;
         }
       _cairn_sync_engine_update_counts (self);
+      /* One rebase per call: the main loop runs before the next. */
       if (!last && pipeline_continues (self, data))
-        continue;
+        return;
       stop_pipeline (data);
       round_step (g_steal_pointer (&task));
       return;

@@ -91,6 +91,23 @@ free_garbage_locked (CairnSyncPipeline *self)
 
 /* ---- the caller's thread ------------------------------------------------- */
 
+static gboolean ready_idle (gpointer user_data);
+
+/* Has ready called in the caller's context (with the lock held). */
+static void
+schedule_ready_locked (CairnSyncPipeline *self)
+{
+  GSource *source = g_idle_source_new ();
+
+  self->idle_pending = TRUE;
+  g_atomic_ref_count_inc (&self->refs);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ready_idle, self, (GDestroyNotify) pipeline_unref);
+  g_source_set_static_name (source, "[cairn] catch-up page ready");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 static gboolean
 ready_idle (gpointer user_data)
 {
@@ -102,6 +119,13 @@ ready_idle (gpointer user_data)
   /* stop() is called in this thread: once it has been, never again. */
   if (self->ready != NULL)
     self->ready (self, self->user_data);
+  /* The caller may take one rebase's worth at a time, to let the main
+   * loop run in between: come back for the rest. */
+  g_mutex_lock (&self->lock);
+  if (self->ready != NULL && !self->stopped && !self->idle_pending &&
+      !g_queue_is_empty (&self->pages))
+    schedule_ready_locked (self);
+  g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -253,12 +277,7 @@ pipeline_thread (gpointer data)
       g_mutex_lock (&self->lock);
       g_queue_push_tail (&self->pages, page);
       if (!self->idle_pending && !self->stopped)
-        {
-          self->idle_pending = TRUE;
-          g_atomic_ref_count_inc (&self->refs);
-          g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, ready_idle, self,
-                                      (GDestroyNotify) pipeline_unref);
-        }
+        schedule_ready_locked (self);
       g_mutex_unlock (&self->lock);
     }
 
