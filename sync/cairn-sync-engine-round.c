@@ -206,7 +206,10 @@ round_pipeline_ready (CairnSyncPipeline *pipeline,
       gboolean last;
 
       if (g_task_get_completed (task))
-        return;
+        {
+          stop_pipeline (data);
+          return;
+        }
       if (page->error != NULL)
         {
           stop_pipeline (data);
