@@ -6,6 +6,8 @@
  * pipeline (CAIRN_SYNC_PIPELINE=0) gives; a damaged later page fails the
  * round with the same error after the same transactions, and a cancelled
  * round stops the pipeline's thread; either way the next round completes.
+ * And the core alone: events made ahead on another thread decide as
+ * receive() does (overlap, gap, an event that does not build).
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-test-server.h"
+#include "cairn-sync-core.h"
 #include "cairn-sync-engine.h"
 #include "cairn-sync-error.h"
 #include "cairn-test-util.h"
@@ -455,12 +458,127 @@ test_cancelled (Fixture       *f,
   cairn_test_device_close (&d);
 }
 
+/* ---- the core: events made ahead, in another thread ---------------------- */
+
+static gpointer
+prepare_thread (gpointer data)
+{
+  return cairn_sync_prepared_new (data);
+}
+
+/* cairn_sync_core_receive_prepared() with the events made on another
+ * thread decides as cairn_sync_core_receive(): the same pages (one that
+ * overlaps, one after a gap, one with an event whose args do not build)
+ * give the same results, errors, heads and state on two stores. */
+static void
+test_prepared_same_as_receive (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cairn-prepared-XXXXXX", NULL);
+  g_autofree char *path_a = g_build_filename (dir, "a.db", NULL);
+  g_autofree char *path_b = g_build_filename (dir, "b.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnStore) a = cairn_store_open (path_a, &error);
+  g_autoptr(CairnStore) b = cairn_store_open (path_b, &error);
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+  g_autofree char *client_id = cairn_new_client_id ();
+  g_autofree char *list = cairn_new_object_id ();
+  g_autofree char *dump_a = NULL, *dump_b = NULL;
+  const char *history = "0123456789abcdef0123456789abcdef";
+  /* first..last seq of each page */
+  const gint64 pages[][2] = { { 1, 10 }, { 5, 15 }, { 17, 20 }, { 16, 30 }, { 16, 24 } };
+  CairnSyncCore *core_a, *core_b;
+
+  g_assert_no_error (error);
+  core_a = cairn_sync_core_new (a);
+  core_b = cairn_sync_core_new (b);
+  for (gint64 seq = 1; seq <= 30; seq++)
+    {
+      g_autofree char *todo = cairn_new_object_id ();
+      g_autofree char *args = NULL;
+      CairnWireEvent *w;
+
+      if (seq == 1)
+        args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"P1\",\"title\":\"List\"}", list);
+      else if (seq == 25)
+        args = g_strdup ("[\"not an object\"]");
+      else
+        args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"P%" G_GINT64_FORMAT "1\","
+                                "\"title\":\"Item %" G_GINT64_FORMAT "\",\"todo_id\":\"%s\"}",
+                                list, seq, seq, todo);
+      w = cairn_wire_event_new (seq == 1 ? "list.created" : "todo.created", 1, args, client_id,
+                                seq, 1764000000000 + seq);
+      w->seq = seq;
+      g_ptr_array_add (log, w);
+    }
+
+  for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+    {
+      g_autoptr(GPtrArray) page_a = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      g_autoptr(GPtrArray) page_b = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      g_autoptr(CairnSyncPrepared) prepared = NULL;
+      g_autoptr(GError) error_a = NULL;
+      g_autoptr(GError) error_b = NULL;
+      gboolean ok_a, ok_b;
+
+      for (gint64 seq = pages[p][0]; seq <= pages[p][1]; seq++)
+        {
+          g_ptr_array_add (page_a, cairn_wire_event_copy (log->pdata[seq - 1]));
+          g_ptr_array_add (page_b, cairn_wire_event_copy (log->pdata[seq - 1]));
+        }
+      prepared = g_thread_join (g_thread_new ("prepare", prepare_thread, page_b));
+      g_assert_cmpuint (cairn_sync_prepared_get_length (prepared), ==, page_b->len);
+
+      ok_a = cairn_sync_core_receive (core_a, page_a, 30, history, &error_a);
+      ok_b = cairn_sync_core_receive_prepared (core_b, page_b, prepared, 30, history, &error_b);
+      g_assert_cmpint (ok_a, ==, ok_b);
+      if (error_a != NULL)
+        {
+          g_assert_nonnull (error_b);
+          g_assert_cmpuint (error_a->domain, ==, error_b->domain);
+          g_assert_cmpint (error_a->code, ==, error_b->code);
+          g_assert_cmpstr (error_a->message, ==, error_b->message);
+        }
+      else
+        g_assert_no_error (error_b);
+      g_assert_cmpint (cairn_store_get_head (a), ==, cairn_store_get_head (b));
+      g_assert_cmpint (cairn_sync_core_wants_pull (core_a), ==, cairn_sync_core_wants_pull (core_b));
+      g_assert_cmpint (cairn_sync_core_pull_after (core_a), ==, cairn_sync_core_pull_after (core_b));
+      /* What each page does, as the core decides it */
+      switch (p)
+        {
+        case 0: g_assert_true (ok_a); g_assert_cmpint (cairn_store_get_head (a), ==, 10); break;
+        case 1: g_assert_true (ok_a); g_assert_cmpint (cairn_store_get_head (a), ==, 15); break;
+        case 2: g_assert_true (ok_a); g_assert_cmpint (cairn_store_get_head (a), ==, 15); break;
+        case 3:
+          g_assert_false (ok_a);
+          g_assert_error (error_a, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL);
+          g_assert_nonnull (strstr (error_a->message, "Server event 25 (todo.created)"));
+          g_assert_cmpint (cairn_store_get_head (a), ==, 15);
+          break;
+        default: g_assert_true (ok_a); g_assert_cmpint (cairn_store_get_head (a), ==, 24); break;
+        }
+    }
+
+  dump_a = cairn_store_dump_state (a, &error);
+  g_assert_no_error (error);
+  dump_b = cairn_store_dump_state (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dump_a, ==, dump_b);
+  g_assert_nonnull (strstr (dump_a, "Item 24"));
+  cairn_sync_core_free (core_a);
+  cairn_sync_core_free (core_b);
+  g_clear_object (&a);
+  g_clear_object (&b);
+  cairn_test_rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
   kept_servers = g_ptr_array_new ();
+  g_test_add_func ("/sync-pipeline/prepared-same-as-receive", test_prepared_same_as_receive);
   g_test_add ("/sync-pipeline/catch-up", Fixture, NULL,
               fixture_set_up, test_catch_up, fixture_tear_down);
   g_test_add ("/sync-pipeline/damaged-page", Fixture, GINT_TO_POINTER (TRUE),
