@@ -22,8 +22,10 @@ G_BEGIN_DECLS
 #define PUSH_BATCH        500
 #define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
 #define CATCH_UP_BATCH    (PULL_PAGE * 4)
-/* Pages a catch-up's pipeline may fetch ahead of the rebases. */
-#define PIPELINE_AHEAD    8
+/* Pages a catch-up's pipeline may have ready ahead of the rebases: one
+ * transaction's worth, ready when the one before ends (each page ahead
+ * costs about 1.5 MB at its peak). */
+#define PIPELINE_AHEAD    (CATCH_UP_BATCH / PULL_PAGE)
 #define PROBE_SECONDS     30
 #define MAX_ROUND_STEPS   100000
 
