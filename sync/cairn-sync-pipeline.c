@@ -257,11 +257,12 @@ pipeline_thread (gpointer data)
       CairnSyncPage *page;
 
       g_mutex_lock (&self->lock);
+      /* Between pages too: on a slow network the queue is never full. */
+      free_garbage_locked (self);
       while (!self->stopped && g_queue_get_length (&self->pages) >= self->max_ahead)
         {
+          g_cond_wait (&self->cond, &self->lock);
           free_garbage_locked (self);
-          if (!self->stopped && g_queue_get_length (&self->pages) >= self->max_ahead)
-            g_cond_wait (&self->cond, &self->lock);
         }
       more = !self->stopped;
       g_mutex_unlock (&self->lock);
