@@ -1016,6 +1016,9 @@ cairn_sync_core_receive_prepared (CairnSyncCore      *self,
   gboolean result = FALSE;
   gint64 first_pending;
 
+  g_return_val_if_fail (prepared == NULL ||
+                        prepared->slots->len == (events != NULL ? events->len : 0), FALSE);
+
   self->events_received += events != NULL ? events->len : 0;
   if (self->probing)
     return receive_probe (self, events, server_head, history_id, error);
@@ -1033,8 +1036,6 @@ cairn_sync_core_receive_prepared (CairnSyncCore      *self,
     return result;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
-  g_return_val_if_fail (prepared == NULL ||
-                        prepared->slots->len == (events != NULL ? events->len : 0), FALSE);
   if (!collect_batch (self, events, prepared, server_head, history_id, batch, &result, error))
     return result;
 
