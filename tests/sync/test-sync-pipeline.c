@@ -277,13 +277,28 @@ typedef struct
   guint         threads_seen; /* the pipeline's thread was there at a rebase */
   gint64        cancel_at;    /* cancel once the head reaches this (0: never) */
   GCancellable *cancellable;
+  guint         ticks;        /* turns of the main loop (tick()) */
+  guint         ticks_then;   /* … at the last ::changed */
+  guint         back_to_back; /* ::changed with no turn of the loop since the last */
 } Watch;
+
+/* Another source at the priority of the pages' (an input event, say):
+ * it runs at every turn of the main loop. */
+static gboolean
+tick (gpointer data)
+{
+  ((Watch *) data)->ticks++;
+  return G_SOURCE_CONTINUE;
+}
 
 static void
 on_changed (CairnStore *store,
             gpointer    changes,
             Watch      *w)
 {
+  if (w->rebases > 0 && w->ticks == w->ticks_then)
+    w->back_to_back++;
+  w->ticks_then = w->ticks;
   w->rebases++;
   if (count_pipeline_threads () > 0)
     w->threads_seen++;
@@ -376,13 +391,20 @@ test_catch_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
   Watch w = { 0 };
   gulong id;
+  guint tick_id;
 
   cairn_test_device_open (&d, f->dir, "new", &f->via);
   id = g_signal_connect (d.store, "changed", G_CALLBACK (on_changed), &w);
+  tick_id = g_idle_add_full (G_PRIORITY_DEFAULT, tick, &w, NULL);
   error = sync_round (&d, NULL);
   g_assert_no_error (error);
+  g_source_remove (tick_id);
   g_signal_handler_disconnect (d.store, id);
   g_assert_cmpint (cairn_store_get_head (d.store), >=, f->top);
+  /* Two transactions at least (eight pages), and the main loop (the UI)
+   * ran between any two of them. */
+  g_assert_cmpuint (w.rebases, >=, 2);
+  g_assert_cmpuint (w.back_to_back, ==, 0);
   /* The pages after the first came through the pipeline's thread, and it
    * is gone once the round is over. */
   g_assert_cmpuint (w.threads_seen, >, 0);
