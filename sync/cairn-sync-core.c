@@ -140,6 +140,77 @@ batch_event_from_wire (const CairnWireEvent  *wire,
   return event_from_wire (wire, _cairn_event_new_wire, error);
 }
 
+/* ---- store events made ahead (any thread) ------------------------------ */
+
+typedef struct
+{
+  CairnEvent *event;
+  GError     *error;
+} PreparedSlot;
+
+struct _CairnSyncPrepared
+{
+  GArray *slots;   /* PreparedSlot */
+};
+
+static void
+prepared_slot_clear (PreparedSlot *slot)
+{
+  g_clear_pointer (&slot->event, cairn_event_unref);
+  g_clear_error (&slot->error);
+}
+
+CairnSyncPrepared *
+cairn_sync_prepared_new (const GPtrArray *events)
+{
+  CairnSyncPrepared *self = g_new0 (CairnSyncPrepared, 1);
+  guint n = events != NULL ? events->len : 0;
+
+  self->slots = g_array_sized_new (FALSE, TRUE, sizeof (PreparedSlot), n);
+  g_array_set_clear_func (self->slots, (GDestroyNotify) prepared_slot_clear);
+  for (guint i = 0; i < n; i++)
+    {
+      PreparedSlot slot = { NULL, NULL };
+
+      slot.event = batch_event_from_wire (g_ptr_array_index (events, i), &slot.error);
+      g_array_append_val (self->slots, slot);
+    }
+  return self;
+}
+
+void
+cairn_sync_prepared_extend (CairnSyncPrepared *self,
+                            CairnSyncPrepared *other)
+{
+  g_array_append_vals (self->slots, other->slots->data, other->slots->len);
+  /* The slots moved: other must not clear them. */
+  g_array_set_clear_func (other->slots, NULL);
+  g_array_set_size (other->slots, 0);
+  g_array_set_clear_func (other->slots, (GDestroyNotify) prepared_slot_clear);
+}
+
+void
+cairn_sync_prepared_add_unmade (CairnSyncPrepared *self,
+                                guint              n)
+{
+  g_array_set_size (self->slots, self->slots->len + n);   /* zeroed */
+}
+
+guint
+cairn_sync_prepared_get_length (const CairnSyncPrepared *self)
+{
+  return self->slots->len;
+}
+
+void
+cairn_sync_prepared_free (CairnSyncPrepared *self)
+{
+  if (self == NULL)
+    return;
+  g_array_unref (self->slots);
+  g_free (self);
+}
+
 CairnSyncCore *
 cairn_sync_core_new (CairnStore *store)
 {
@@ -853,13 +924,14 @@ check_connection (CairnSyncCore  *self,
  * cairn_sync_core_receive() returns (a change of ours the server sent
  * again after confirming it starts a probe). */
 static gboolean
-collect_batch (CairnSyncCore  *self,
-               GPtrArray      *events,
-               gint64          server_head,
-               const char     *history_id,
-               GPtrArray      *batch,
-               gboolean       *result,
-               GError        **error)
+collect_batch (CairnSyncCore      *self,
+               GPtrArray          *events,
+               CairnSyncPrepared  *prepared,
+               gint64              server_head,
+               const char         *history_id,
+               GPtrArray          *batch,
+               gboolean           *result,
+               GError            **error)
 {
   const char *client_id = cairn_store_get_client_id (self->store);
   gint64 expect = cairn_store_get_head (self->store) + 1;
@@ -872,7 +944,7 @@ collect_batch (CairnSyncCore  *self,
   for (guint i = 0; events != NULL && i < events->len; i++)
     {
       const CairnWireEvent *w = g_ptr_array_index (events, i);
-      CairnEvent *ev;
+      CairnEvent *ev = NULL;
 
       if (w->seq < expect)
         continue;           /* already applied (re-delivery, overlap) */
@@ -900,8 +972,20 @@ collect_batch (CairnSyncCore  *self,
             }
         }
 
-      ev = batch_event_from_wire (w, error);
-      if (ev == NULL)
+      /* Made ahead: taken, or its error reported as it would be; a slot
+       * left unmade (and no prepared at all): made now. */
+      if (prepared != NULL)
+        {
+          PreparedSlot *slot = &g_array_index (prepared->slots, PreparedSlot, i);
+
+          if (slot->error != NULL)
+            {
+              g_propagate_error (error, g_error_copy (slot->error));
+              return FALSE;
+            }
+          ev = g_steal_pointer (&slot->event);
+        }
+      if (ev == NULL && (ev = batch_event_from_wire (w, error)) == NULL)
         return FALSE;
       g_ptr_array_add (batch, ev);
       expect++;
@@ -916,10 +1000,24 @@ cairn_sync_core_receive (CairnSyncCore  *self,
                          const char     *history_id,
                          GError        **error)
 {
+  return cairn_sync_core_receive_prepared (self, events, NULL, server_head, history_id, error);
+}
+
+gboolean
+cairn_sync_core_receive_prepared (CairnSyncCore      *self,
+                                  GPtrArray          *events,
+                                  CairnSyncPrepared  *prepared,
+                                  gint64              server_head,
+                                  const char         *history_id,
+                                  GError            **error)
+{
   const char *our_history = cairn_store_get_history_id (self->store);
   g_autoptr(GPtrArray) batch = NULL;
   gboolean result = FALSE;
   gint64 first_pending;
+
+  g_return_val_if_fail (prepared == NULL ||
+                        prepared->slots->len == (events != NULL ? events->len : 0), FALSE);
 
   self->events_received += events != NULL ? events->len : 0;
   if (self->probing)
@@ -938,7 +1036,7 @@ cairn_sync_core_receive (CairnSyncCore  *self,
     return result;
 
   batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
-  if (!collect_batch (self, events, server_head, history_id, batch, &result, error))
+  if (!collect_batch (self, events, prepared, server_head, history_id, batch, &result, error))
     return result;
 
   if (batch->len > 0)

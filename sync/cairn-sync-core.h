@@ -77,6 +77,36 @@ gboolean       cairn_sync_core_receive         (CairnSyncCore *self,
                                                 const char    *history_id,
                                                 GError       **error);
 
+/* Issue 17, fourth round: the store events of server events made ahead,
+ * in any thread (nothing here reads the store or the core), so that a
+ * catch-up's main thread only rebases (docs/sync.md, "The catch-up's
+ * pipeline"). One slot per wire event, in their order: the event, or the
+ * error cairn_sync_core_receive() would report for it. */
+typedef struct _CairnSyncPrepared CairnSyncPrepared;
+
+CairnSyncPrepared *cairn_sync_prepared_new    (const GPtrArray   *events);
+/* Moves other's slots to the end of self (other is then empty). */
+void               cairn_sync_prepared_extend (CairnSyncPrepared *self,
+                                               CairnSyncPrepared *other);
+/* Adds n slots whose events are made when applied, as receive() makes
+ * them (events that came without being made ahead). */
+void               cairn_sync_prepared_add_unmade (CairnSyncPrepared *self,
+                                                   guint              n);
+guint              cairn_sync_prepared_get_length (const CairnSyncPrepared *self);
+void               cairn_sync_prepared_free   (CairnSyncPrepared *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnSyncPrepared, cairn_sync_prepared_free)
+
+/* cairn_sync_core_receive() with the store events made ahead: prepared
+ * (NULL: none) has a slot for each of events. The events it applies are
+ * taken out of prepared; what is left there was never touched by this
+ * thread and may be freed in any. The same result as receive(). */
+gboolean       cairn_sync_core_receive_prepared (CairnSyncCore     *self,
+                                                 GPtrArray         *events,
+                                                 CairnSyncPrepared *prepared,
+                                                 gint64             server_head,
+                                                 const char        *history_id,
+                                                 GError           **error);
+
 /* Pull from here (seq > after). One below head while the server's history
  * is unverified, so that the answer starts with the event at our head. */
 gint64         cairn_sync_core_pull_after      (CairnSyncCore *self);

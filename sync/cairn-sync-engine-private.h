@@ -22,6 +22,10 @@ G_BEGIN_DECLS
 #define PUSH_BATCH        500
 #define PULL_PAGE         CAIRN_PROTOCOL_MAX_PULL_LIMIT
 #define CATCH_UP_BATCH    (PULL_PAGE * 4)
+/* Pages a catch-up's pipeline may have ready ahead of the rebases: one
+ * transaction's worth, ready when the one before ends (each page ahead
+ * costs about 1.5 MB at its peak). */
+#define PIPELINE_AHEAD    (CATCH_UP_BATCH / PULL_PAGE)
 #define PROBE_SECONDS     30
 #define MAX_ROUND_STEPS   100000
 
@@ -107,6 +111,11 @@ GBytes *     _cairn_sync_engine_snapshot_finish (CairnSyncEngine *self, GAsyncRe
 void         _cairn_sync_engine_set_failure_state (CairnSyncEngine *self, const GError *error);
 void         _cairn_sync_engine_set_state (CairnSyncEngine *self, CairnSyncState state, const char *message);
 void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);
+
+/* Issue 17, fourth round (the catch-up's pipeline, cairn-sync-pipeline.c):
+ * what a request that got no answer, or a pull's answer, says; any thread. */
+GError *     _cairn_sync_engine_send_error (GError *send_error, const char *what);
+CairnPullReply * _cairn_sync_engine_pull_answer (guint status, GBytes *bytes, const char *what, GError **error);
 
 /* cairn-sync-engine-states.c */
 void         _cairn_sync_engine_state_idle (CairnSyncEngine *self);

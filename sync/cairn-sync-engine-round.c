@@ -6,6 +6,7 @@
 
 #include "cairn-sync-engine-private.h"
 #include "cairn-snapshot.h"
+#include "cairn-sync-pipeline.h"
 
 /* ---- one sync round (HTTP) ---------------------------------------------- */
 
@@ -14,6 +15,13 @@ typedef struct
   guint      steps;
   guint      pulls_in_flight;
   GPtrArray *held;   /* CairnWireEvent*: pages waiting to be rebased together */
+  CairnSyncPrepared *held_prepared;   /* their store events, made ahead or not */
+  /* Issue 17, fourth round: the pages after the first of a long pull come
+   * through a pipeline (cairn-sync-pipeline.c) that fetches, decodes and
+   * makes their store events on a thread of its own; pipeline_after is
+   * the seq it goes on from. */
+  CairnSyncPipeline *pipeline;
+  gint64     pipeline_after;
   /* Bootstrap from a snapshot (issue 17): downloads tried this round. */
   guint      snapshot_tries;
   gboolean   snapshot_done;
@@ -22,7 +30,9 @@ typedef struct
 static void
 round_data_free (RoundData *data)
 {
+  g_clear_pointer (&data->pipeline, cairn_sync_pipeline_free);
   g_clear_pointer (&data->held, g_ptr_array_unref);
+  g_clear_pointer (&data->held_prepared, cairn_sync_prepared_free);
   g_free (data);
 }
 
@@ -104,6 +114,146 @@ round_pull (GTask  *task,
   _cairn_sync_engine_pull_async (self, after, g_task_get_cancellable (task), round_pull_done, g_object_ref (task));
 }
 
+/* Adds a page's events (taken from reply) to those held for the next
+ * rebase, with their store events when made ahead (prepared, emptied). */
+static void
+hold_page (RoundData         *data,
+           CairnPullReply    *reply,
+           CairnSyncPrepared *prepared)
+{
+  guint n = reply->events->len;
+
+  if (data->held == NULL)
+    {
+      data->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
+      data->held_prepared = cairn_sync_prepared_new (NULL);
+    }
+  g_ptr_array_extend_and_steal (data->held, g_steal_pointer (&reply->events));
+  reply->events = g_ptr_array_new ();
+  if (prepared != NULL)
+    cairn_sync_prepared_extend (data->held_prepared, prepared);
+  else
+    cairn_sync_prepared_add_unmade (data->held_prepared, n);
+}
+
+/* Rebases what is held, in one transaction; what is left of it is freed
+ * on the pipeline's thread when there is one. */
+static gboolean
+apply_held (CairnSyncEngine  *self,
+            RoundData        *data,
+            gint64            head,
+            const char       *history_id,
+            GError          **error)
+{
+  gboolean ok;
+
+  ok = cairn_sync_core_receive_prepared (self->core, data->held, data->held_prepared,
+                                         head, history_id, error);
+  if (data->pipeline != NULL)
+    {
+      cairn_sync_pipeline_dispose_wire (data->pipeline, g_steal_pointer (&data->held));
+      cairn_sync_pipeline_dispose_prepared (data->pipeline, g_steal_pointer (&data->held_prepared));
+    }
+  else
+    {
+      g_clear_pointer (&data->held, g_ptr_array_unref);
+      g_clear_pointer (&data->held_prepared, cairn_sync_prepared_free);
+    }
+  return ok;
+}
+
+/* After a rebase: does the core want the very pages the pipeline goes on
+ * with? Not after a gap, a probe, a restore: then the pipeline stops and
+ * the round asks the core where to pull from, as without it. */
+static gboolean
+pipeline_continues (CairnSyncEngine *self,
+                    RoundData       *data)
+{
+  return data->pipeline != NULL &&
+         cairn_sync_core_wants_pull (self->core) &&
+         cairn_sync_core_pull_after (self->core) == data->pipeline_after;
+}
+
+static void
+stop_pipeline (RoundData *data)
+{
+  /* Drops the pipeline's reference to the task: the caller holds one. */
+  cairn_sync_pipeline_stop (data->pipeline);
+}
+
+static gboolean
+pipeline_wanted (void)
+{
+  /* CAIRN_SYNC_PIPELINE=0: every page on the main thread, as before
+   * (benchmarks and tests compare both in one build). Read at each long
+   * pull, never while a pipeline's thread runs. */
+  return g_strcmp0 (g_getenv ("CAIRN_SYNC_PIPELINE"), "0") != 0;
+}
+
+static void
+round_pipeline_ready (CairnSyncPipeline *pipeline,
+                      gpointer           user_data)
+{
+  g_autoptr(GTask) task = g_object_ref (user_data);
+  CairnSyncEngine *self = g_task_get_source_object (task);
+  RoundData *data = g_task_get_task_data (task);
+  CairnSyncPage *next;
+
+  while ((next = cairn_sync_pipeline_pop (pipeline)) != NULL)
+    {
+      g_autoptr(CairnSyncPage) page = next;
+      g_autoptr(GError) error = NULL;
+      gboolean last;
+
+      if (g_task_get_completed (task))
+        {
+          stop_pipeline (data);
+          return;
+        }
+      if (page->error != NULL)
+        {
+          stop_pipeline (data);
+          round_fail (task, g_steal_pointer (&page->error));
+          return;
+        }
+      if (self->core == NULL)
+        {
+          stop_pipeline (data);
+          g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                                   "The workspace changed during the sync");
+          return;
+        }
+      /* As a pull in flight would end, once the round is cancelled. */
+      if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+        {
+          stop_pipeline (data);
+          round_fail (task, g_steal_pointer (&error));
+          return;
+        }
+
+      last = !page->reply->more || page->reply->events->len == 0;
+      if (!last)
+        data->pipeline_after = ((CairnWireEvent *) g_ptr_array_index (page->reply->events,
+                                                                      page->reply->events->len - 1))->seq;
+      hold_page (data, page->reply, page->prepared);
+      if (!last && data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
+        continue;
+      if (!apply_held (self, data, page->reply->head, page->reply->history_id, &error))
+        {
+          stop_pipeline (data);
+          round_fail (task, g_steal_pointer (&error));
+          return;
+        }
+      _cairn_sync_engine_update_counts (self);
+      /* One rebase per call: the main loop runs before the next. */
+      if (!last && pipeline_continues (self, data))
+        return;
+      stop_pipeline (data);
+      round_step (g_steal_pointer (&task));
+      return;
+    }
+}
+
 static void
 round_pull_done (GObject      *source,
                  GAsyncResult *result,
@@ -132,29 +282,48 @@ round_pull_done (GObject      *source,
     }
 
   /* A long catch-up: ask for the next page now, so that the server
-   * prepares it while this one is rebased. If this page turns out not to
-   * apply, the core ignores the next one and asks again. */
+   * prepares it while this one is rebased; with the pipeline, every next
+   * page until the last. If this page turns out not to apply, the core
+   * ignores the next one (the pipeline stops) and asks again. */
   if (reply->more && reply->events->len > 0 && data->pulls_in_flight == 0)
-    round_pull (task, ((CairnWireEvent *) g_ptr_array_index (reply->events,
-                                                             reply->events->len - 1))->seq);
+    {
+      gint64 last = ((CairnWireEvent *) g_ptr_array_index (reply->events,
+                                                           reply->events->len - 1))->seq;
+
+      if (pipeline_wanted ())
+        {
+          g_autofree char *path = _cairn_sync_engine_events_path (self);
+          g_autofree char *url = g_strconcat (self->server_url, path, NULL);
+
+          g_clear_pointer (&data->pipeline, cairn_sync_pipeline_free);
+          data->pipeline_after = last;
+          data->pipeline = cairn_sync_pipeline_start (url, self->token, last, PULL_PAGE,
+                                                      PIPELINE_AHEAD, g_task_get_cancellable (task),
+                                                      round_pipeline_ready, g_object_ref (task),
+                                                      g_object_unref);
+        }
+      else
+        round_pull (task, last);
+    }
 
   /* Several pages make one rebase (one transaction) of up to
    * CATCH_UP_BATCH events: each transaction has a fixed cost. */
-  if (data->held == NULL)
-    data->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-  g_ptr_array_extend_and_steal (data->held, g_steal_pointer (&reply->events));
-  reply->events = g_ptr_array_new ();
-  if (data->pulls_in_flight > 0 && data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
+  hold_page (data, reply, NULL);
+  if ((data->pulls_in_flight > 0 || data->pipeline != NULL) &&
+      data->held->len + PULL_PAGE <= CATCH_UP_BATCH)
     return;
-  if (!cairn_sync_core_receive (self->core, data->held, reply->head, reply->history_id, &error))
+  if (!apply_held (self, data, reply->head, reply->history_id, &error))
     {
+      stop_pipeline (data);
       round_fail (task, g_steal_pointer (&error));
       return;
     }
-  g_ptr_array_set_size (data->held, 0);
   _cairn_sync_engine_update_counts (self);
   if (data->pulls_in_flight > 0)
     return;   /* the next page's answer carries on */
+  if (pipeline_continues (self, data))
+    return;   /* the pipeline's pages carry on */
+  stop_pipeline (data);
   round_step (g_steal_pointer (&task));
 }
 

@@ -204,6 +204,76 @@ http_call_free (HttpCall *call)
   g_free (call);
 }
 
+/* The error for a request that got no answer (any thread). */
+GError *
+_cairn_sync_engine_send_error (GError     *send_error,
+                               const char *what)
+{
+  if (g_error_matches (send_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return send_error;
+  {
+    GError *error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
+                                 "Cannot reach the server for %s: %s", what, send_error->message);
+    g_error_free (send_error);
+    return error;
+  }
+}
+
+/* What an answer (status, bytes) to a request for what says: its JSON
+ * (a JSON_NODE_NULL node for none), or the error it reports. With raw, a
+ * successful answer's body goes to *out_body instead, not parsed. Reads
+ * nothing of the engine: any thread (the catch-up's pipeline). */
+static JsonNode *
+http_answer (guint         status,
+             GBytes       *bytes,
+             const char   *what,
+             gboolean      raw,
+             GBytes      **out_body,
+             gint64       *out_expected,
+             GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CairnErrorReply) reply = NULL;
+  gsize len = 0;
+  const char *data;
+
+  data = g_bytes_get_data (bytes, &len);
+  if (raw && status < 300 && status != SOUP_STATUS_NO_CONTENT)
+    {
+      /* Decoded by the caller (a pull answer, see _cairn_sync_engine_pull_finish). */
+      *out_body = g_bytes_ref (bytes);
+      return json_node_new (JSON_NODE_NULL);
+    }
+  if (status == SOUP_STATUS_NO_CONTENT || (len == 0 && status < 300))
+    return json_node_new (JSON_NODE_NULL);
+
+  node = cairn_protocol_parse (data, len, CAIRN_PROTOCOL_MAX_BODY_BYTES * 64, &local_error);
+  if (node == NULL)
+    {
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                   "The server's answer to %s (HTTP %u) is not readable: %s",
+                   what, status, local_error->message);
+      return NULL;
+    }
+
+  if (status >= 400)
+    {
+      reply = cairn_protocol_decode_error (node, &local_error);
+      if (reply == NULL)
+        {
+          g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
+                       "%s failed with HTTP %u", what, status);
+          return NULL;
+        }
+      *out_expected = reply->expected;
+      g_propagate_error (error, cairn_error_reply_to_gerror (reply));
+      return NULL;
+    }
+
+  return g_steal_pointer (&node);
+}
+
 static void
 http_done (GObject      *source,
            GAsyncResult *result,
@@ -213,62 +283,20 @@ http_done (GObject      *source,
   HttpCall *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(CairnErrorReply) reply = NULL;
-  guint status;
-  gsize len = 0;
-  const char *data;
+  JsonNode *node;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
-                                 "Cannot reach the server for %s: %s", call->what, error->message);
+      g_task_return_error (task, _cairn_sync_engine_send_error (g_steal_pointer (&error), call->what));
       return;
     }
-
-  status = soup_message_get_status (call->msg);
-  data = g_bytes_get_data (bytes, &len);
-  if (call->raw && status < 300 && status != SOUP_STATUS_NO_CONTENT)
-    {
-      /* Decoded by the caller (a pull answer, see _cairn_sync_engine_pull_finish). */
-      call->body = g_steal_pointer (&bytes);
-      g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
-      return;
-    }
-  if (status == SOUP_STATUS_NO_CONTENT || (len == 0 && status < 300))
-    {
-      g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
-      return;
-    }
-
-  node = cairn_protocol_parse (data, len, CAIRN_PROTOCOL_MAX_BODY_BYTES * 64, &error);
+  node = http_answer (soup_message_get_status (call->msg), bytes, call->what, call->raw,
+                      &call->body, &call->expected, &error);
   if (node == NULL)
-    {
-      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
-                               "The server's answer to %s (HTTP %u) is not readable: %s",
-                               call->what, status, error->message);
-      return;
-    }
-
-  if (status >= 400)
-    {
-      reply = cairn_protocol_decode_error (node, &error);
-      if (reply == NULL)
-        {
-          g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
-                                   "%s failed with HTTP %u", call->what, status);
-          return;
-        }
-      call->expected = reply->expected;
-      g_task_return_error (task, cairn_error_reply_to_gerror (reply));
-      return;
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&node), (GDestroyNotify) json_node_unref);
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
 }
 
 static void
@@ -404,29 +432,27 @@ _cairn_sync_engine_http_call_finish (CairnSyncEngine  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-CairnPullReply *
-_cairn_sync_engine_pull_finish (CairnSyncEngine  *self,
-             GAsyncResult     *result,
-             GError          **error)
+/* A pull answer's body (NULL: none came) decoded, with the errors a
+ * caller sees (any thread). */
+static CairnPullReply *
+decode_pull_body (guint        status,
+                  GBytes      *body,
+                  const char  *what,
+                  GError     **error)
 {
-  HttpCall *call = g_task_get_task_data (G_TASK (result));
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
   CairnPullReply *reply;
   const char *data;
   gsize len = 0;
 
-  if (!(node = _cairn_sync_engine_http_call_finish (self, result, NULL, error)))
-    return NULL;
-  if (call->body == NULL)
+  if (body == NULL)
     {
       /* 204 No Content: not a pull answer. */
       g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
-                   "The server's answer to %s (HTTP %u) is empty", call->what,
-                   soup_message_get_status (call->msg));
+                   "The server's answer to %s (HTTP %u) is empty", what, status);
       return NULL;
     }
-  data = g_bytes_get_data (call->body, &len);
+  data = g_bytes_get_data (body, &len);
   reply = cairn_protocol_decode_pull_reply_text (data, len, CAIRN_PROTOCOL_MAX_BODY_BYTES * 64,
                                                  &local_error);
   if (reply == NULL)
@@ -436,12 +462,43 @@ _cairn_sync_engine_pull_finish (CairnSyncEngine  *self,
            local_error->code == CAIRN_PROTOCOL_ERROR_INVALID_UTF8 ||
            local_error->code == CAIRN_PROTOCOL_ERROR_BODY_TOO_LARGE))
         g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_PROTOCOL,
-                     "The server's answer to %s (HTTP %u) is not readable: %s", call->what,
-                     soup_message_get_status (call->msg), local_error->message);
+                     "The server's answer to %s (HTTP %u) is not readable: %s", what,
+                     status, local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
     }
   return reply;
+}
+
+CairnPullReply *
+_cairn_sync_engine_pull_finish (CairnSyncEngine  *self,
+             GAsyncResult     *result,
+             GError          **error)
+{
+  HttpCall *call = g_task_get_task_data (G_TASK (result));
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!(node = _cairn_sync_engine_http_call_finish (self, result, NULL, error)))
+    return NULL;
+  return decode_pull_body (soup_message_get_status (call->msg), call->body, call->what, error);
+}
+
+/* A pull's answer (status and bytes as they came) as
+ * _cairn_sync_engine_pull_finish() reads it: the same page or the same
+ * error. Any thread (the catch-up's pipeline, cairn-sync-pipeline.c). */
+CairnPullReply *
+_cairn_sync_engine_pull_answer (guint         status,
+                                GBytes       *bytes,
+                                const char   *what,
+                                GError      **error)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 expected = 0;
+
+  if (!(node = http_answer (status, bytes, what, TRUE, &body, &expected, error)))
+    return NULL;
+  return decode_pull_body (status, body, what, error);
 }
 
 char *
