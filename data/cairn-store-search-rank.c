@@ -33,6 +33,47 @@
  * required, the idf only weighed which word is in the title, not whether
  * a row matches. Ties are broken by the caller. */
 
+/* The positions left in @iter's column and where the next column starts:
+ * FTS5's position list (detail=full), what xPhraseNext() walks, is a run
+ * of varints, each a position (offset + 2, so never 1), or 1 then a
+ * column's number: a varint ends at a byte below 0x80, so a column's
+ * positions are counted without decoding them. Returns the column after
+ * (-1 at the end); *n_positions gets how many positions were skipped. */
+static int
+count_column_positions (Fts5PhraseIter *iter,
+                        int            *n_positions)
+{
+  const unsigned char *a = iter->a, *b = iter->b;
+  int n = 0, column = -1;
+
+  while (a < b)
+    {
+      if (*a == 0x01)
+        {
+          unsigned int value = 0;
+
+          /* The column's number, a varint, then its first position. */
+          a++;
+          while (a < b && (*a & 0x80))
+            value = (value << 7) | (*a++ & 0x7f);
+          if (a < b)
+            value = (value << 7) | *a++;
+          column = (int) value;
+          while (a < b && (*a & 0x80))
+            a++;
+          a++;
+          break;
+        }
+      while (a < b && (*a & 0x80))
+        a++;
+      a++;
+      n++;
+    }
+  iter->a = MIN (a, b);
+  *n_positions = n;
+  return column;
+}
+
 static void
 rank_func (const Fts5ExtensionApi  *api,
            Fts5Context             *fts,
@@ -44,11 +85,13 @@ rank_func (const Fts5ExtensionApi  *api,
   double score = 0.0;
 
   /* Each phrase's positions in this row, column by column (in order),
-   * read from its position list: no array of every instance. */
+   * counted in its position list: no array of every instance, and no
+   * call per position (a 10 KB note holds hundreds of a one-letter
+   * prefix's words). */
   for (int p = 0; p < n_phrases; p++)
     {
       Fts5PhraseIter iter;
-      int column = -1, offset = 0, tf = 0, last = -1;
+      int column = -1, offset = 0;
       int rc;
 
       if ((rc = api->xPhraseFirst (fts, p, &iter, &column, &offset)) != SQLITE_OK)
@@ -56,20 +99,20 @@ rank_func (const Fts5ExtensionApi  *api,
           sqlite3_result_error_code (ctx, rc);
           return;
         }
-      for (;;)
+      while (column >= 0)
         {
-          if (column != last)
-            {
-              if (last >= 0)
-                score += (last < argc ? sqlite3_value_double (argv[last]) : 1.0) *
-                         tf * (K1 + 1.0) / (tf + K1);
-              last = column;
-              tf = 0;
-            }
-          if (column < 0)
+          int more = 0, tf;
+          int next = count_column_positions (&iter, &more);
+
+          /* The first position (read by xPhraseFirst() or with the
+           * column's number) and the rest. */
+          tf = 1 + more;
+          score += (column < argc ? sqlite3_value_double (argv[column]) : 1.0) *
+                   tf * (K1 + 1.0) / (tf + K1);
+          if (next < 0)
             break;
-          tf++;
-          api->xPhraseNext (fts, &iter, &column, &offset);
+          /* The new column's first position was skipped with its number. */
+          column = next;
         }
     }
   sqlite3_result_double (ctx, -score);
