@@ -108,6 +108,28 @@ gboolean _cairn_store_search_reset      (CairnStore   *self,
 gboolean _cairn_store_search_register   (CairnStore   *self,
                                          GError      **error);
 
+/* What cairn_top (search_fts, top, weight, …) fills
+ * (cairn-store-search-rank.c): the best @limit rows (0: all) of a
+ * one-phrase query, best first, as cairn_rank() with the same weights
+ * ranks them and ties cut by the higher rowid. @top is bound with
+ * sqlite3_bind_pointer (…, CAIRN_SEARCH_TOP_POINTER, NULL). */
+#define CAIRN_SEARCH_TOP_POINTER "cairn-search-top"
+#define CAIRN_SEARCH_TOP_MAX_WEIGHTS 8
+
+typedef struct
+{
+  double rank;
+  gint64 doc;
+} CairnSearchTopEntry;
+
+typedef struct
+{
+  guint   limit;
+  GArray *kept;        /* CairnSearchTopEntry */
+  double  weights[CAIRN_SEARCH_TOP_MAX_WEIGHTS];  /* cairn_top()'s, set by it */
+  int     n_weights;
+} CairnSearchTop;
+
 /* Where task notes plug in: (re)indexes the todo @todo_id with its
  * @title and the text of its notes (@notes_text, NULL for none), or drops
  * it when @title is NULL (deleted or gone). Inside a transaction. */

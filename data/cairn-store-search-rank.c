@@ -74,20 +74,21 @@ count_column_positions (Fts5PhraseIter *iter,
   return column;
 }
 
-static void
-rank_func (const Fts5ExtensionApi  *api,
-           Fts5Context             *fts,
-           sqlite3_context         *ctx,
-           int                      argc,
-           sqlite3_value          **argv)
+/* The row's score (negated: lower is better) with @weights per column
+ * (1 for a column past them). Each phrase's positions in this row,
+ * column by column (in order), counted in its position list: no array
+ * of every instance, and no call per position (a 10 KB note holds
+ * hundreds of a one-letter prefix's words). */
+static int
+row_rank (const Fts5ExtensionApi *api,
+          Fts5Context            *fts,
+          const double           *weights,
+          int                     n_weights,
+          double                 *rank)
 {
   int n_phrases = api->xPhraseCount (fts);
   double score = 0.0;
 
-  /* Each phrase's positions in this row, column by column (in order),
-   * counted in its position list: no array of every instance, and no
-   * call per position (a 10 KB note holds hundreds of a one-letter
-   * prefix's words). */
   for (int p = 0; p < n_phrases; p++)
     {
       Fts5PhraseIter iter;
@@ -95,10 +96,7 @@ rank_func (const Fts5ExtensionApi  *api,
       int rc;
 
       if ((rc = api->xPhraseFirst (fts, p, &iter, &column, &offset)) != SQLITE_OK)
-        {
-          sqlite3_result_error_code (ctx, rc);
-          return;
-        }
+        return rc;
       while (column >= 0)
         {
           int more = 0, tf;
@@ -107,15 +105,129 @@ rank_func (const Fts5ExtensionApi  *api,
           /* The first position (read by xPhraseFirst() or with the
            * column's number) and the rest. */
           tf = 1 + more;
-          score += (column < argc ? sqlite3_value_double (argv[column]) : 1.0) *
-                   tf * (K1 + 1.0) / (tf + K1);
-          if (next < 0)
-            break;
+          score += (column < n_weights ? weights[column] : 1.0) * tf * (K1 + 1.0) / (tf + K1);
           /* The new column's first position was skipped with its number. */
           column = next;
         }
     }
-  sqlite3_result_double (ctx, -score);
+  *rank = -score;
+  return SQLITE_OK;
+}
+
+/* Up to this many weights (columns): the index has two. */
+#define MAX_WEIGHTS CAIRN_SEARCH_TOP_MAX_WEIGHTS
+
+static int
+read_weights (sqlite3_value **argv,
+              int             argc,
+              double         *weights)
+{
+  int n = MIN (argc, MAX_WEIGHTS);
+
+  for (int i = 0; i < n; i++)
+    weights[i] = sqlite3_value_double (argv[i]);
+  return n;
+}
+
+static void
+rank_func (const Fts5ExtensionApi  *api,
+           Fts5Context             *fts,
+           sqlite3_context         *ctx,
+           int                      argc,
+           sqlite3_value          **argv)
+{
+  double weights[MAX_WEIGHTS];
+  int n_weights = read_weights (argv, argc, weights);
+  double rank = 0.0;
+  int rc;
+
+  if ((rc = row_rank (api, fts, weights, n_weights, &rank)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  sqlite3_result_double (ctx, rank);
+}
+
+/* ---- cairn_top (search_fts, top, weight, …) ----
+ *
+ * The best rows of a one-phrase query, ranked as cairn_rank() ranks them
+ * and cut as "ORDER BY rank, rowid DESC LIMIT n" cuts them, into @top (a
+ * CairnSearchTop bound with sqlite3_bind_pointer()), in one call: the
+ * rows are walked in C (xQueryPhrase()), not one SQL function call and
+ * one sorter step each. Called for the query's first row ("LIMIT 1"). */
+
+/* Whether a goes before b: the better rank, then the higher rowid. */
+static inline gboolean
+top_before (const CairnSearchTopEntry *a,
+            const CairnSearchTopEntry *b)
+{
+  return a->rank < b->rank || (a->rank == b->rank && a->doc > b->doc);
+}
+
+static int
+compare_top (gconstpointer a,
+             gconstpointer b)
+{
+  return top_before (a, b) ? -1 : top_before (b, a) ? 1 : 0;
+}
+
+static int
+top_row (const Fts5ExtensionApi *api,
+         Fts5Context            *fts,
+         void                   *user_data)
+{
+  CairnSearchTop *top = user_data;
+  CairnSearchTopEntry entry = { 0 };
+  GArray *kept = top->kept;
+  guint at;
+  int rc;
+
+  entry.doc = api->xRowid (fts);
+  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
+    return rc;
+  if (top->limit == 0)
+    {
+      g_array_append_val (kept, entry);
+      return SQLITE_OK;
+    }
+  /* Most rows rank below the last one kept. */
+  if (kept->len == top->limit &&
+      !top_before (&entry, &g_array_index (kept, CairnSearchTopEntry, kept->len - 1)))
+    return SQLITE_OK;
+  for (at = kept->len; at > 0 && top_before (&entry, &g_array_index (kept, CairnSearchTopEntry, at - 1)); at--)
+    ;
+  if (kept->len == top->limit)
+    g_array_set_size (kept, kept->len - 1);
+  g_array_insert_val (kept, at, entry);
+  return SQLITE_OK;
+}
+
+static void
+top_func (const Fts5ExtensionApi  *api,
+          Fts5Context             *fts,
+          sqlite3_context         *ctx,
+          int                      argc,
+          sqlite3_value          **argv)
+{
+  CairnSearchTop *top = argc > 0 ? sqlite3_value_pointer (argv[0], CAIRN_SEARCH_TOP_POINTER) : NULL;
+  int rc;
+
+  if (top == NULL || api->xPhraseCount (fts) != 1)
+    {
+      sqlite3_result_error (ctx, "cairn_top() takes a CairnSearchTop, for one phrase", -1);
+      return;
+    }
+  top->n_weights = read_weights (argv + 1, argc - 1, top->weights);
+  g_array_set_size (top->kept, 0);
+  if ((rc = api->xQueryPhrase (fts, 0, top, top_row)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (top->limit == 0)
+    g_array_sort (top->kept, compare_top);
+  sqlite3_result_int (ctx, (int) top->kept->len);
 }
 
 /* ---- cairn_snippet (search_fts, start, end, ellipsis, n_tokens) ----
@@ -341,7 +453,8 @@ _cairn_store_search_register (CairnStore  *self,
   sqlite3_finalize (stmt);
   if (api == NULL || api->iVersion < 2 ||
       api->xCreateFunction (api, "cairn_rank", NULL, rank_func, NULL) != SQLITE_OK ||
-      api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK)
+      api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK ||
+      api->xCreateFunction (api, "cairn_top", NULL, top_func, NULL) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot register the search functions");
       return FALSE;
