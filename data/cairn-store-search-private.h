@@ -108,27 +108,43 @@ gboolean _cairn_store_search_reset      (CairnStore   *self,
 gboolean _cairn_store_search_register   (CairnStore   *self,
                                          GError      **error);
 
-/* What cairn_top (search_fts, top, weight, …) fills
- * (cairn-store-search-rank.c): the best @limit rows (0: all) of a
- * one-phrase query, best first, as cairn_rank() with the same weights
- * ranks them and ties cut by the higher rowid. @top is bound with
- * sqlite3_bind_pointer (…, CAIRN_SEARCH_TOP_POINTER, NULL). */
+/* What cairn_top (search_fts, top, weight, …) and cairn_top_row (…)
+ * fill (cairn-store-search-rank.c): the best @limit rows (0: all) of the
+ * query, best first, as cairn_rank() with the same weights ranks them
+ * and ties cut by the higher rowid. cairn_top(): one call, for a query of
+ * one phrase; ranks only. cairn_top_row(): called for every row, in
+ * descending rowid order; the rows kept with their title and snippet
+ * (the snippet_* fields: cairn_snippet()'s arguments). @top is bound with
+ * sqlite3_bind_pointer (…, CAIRN_SEARCH_TOP_POINTER, NULL); @kept made
+ * by _cairn_search_top_init(), sorted by _cairn_search_top_finish()
+ * after the statement. */
 #define CAIRN_SEARCH_TOP_POINTER "cairn-search-top"
 #define CAIRN_SEARCH_TOP_MAX_WEIGHTS 8
 
 typedef struct
 {
-  double rank;
-  gint64 doc;
+  double  rank;
+  gint64  doc;
+  char   *title;    /* cairn_top_row() only */
+  char   *snippet;
 } CairnSearchTopEntry;
 
 typedef struct
 {
-  guint   limit;
-  GArray *kept;        /* CairnSearchTopEntry */
-  double  weights[CAIRN_SEARCH_TOP_MAX_WEIGHTS];  /* cairn_top()'s, set by it */
-  int     n_weights;
+  guint       limit;
+  GArray     *kept;        /* CairnSearchTopEntry */
+  const char *snippet_start;
+  const char *snippet_end;
+  const char *snippet_ellipsis;
+  int         snippet_tokens;
+  double      weights[CAIRN_SEARCH_TOP_MAX_WEIGHTS];  /* set from the arguments */
+  int         n_weights;
 } CairnSearchTop;
+
+void     _cairn_search_top_init          (CairnSearchTop *top,
+                                          guint           limit);
+void     _cairn_search_top_finish        (CairnSearchTop *top);
+void     _cairn_search_top_clear         (CairnSearchTop *top);
 
 /* Where task notes plug in: (re)indexes the todo @todo_id with its
  * @title and the text of its notes (@notes_text, NULL for none), or drops

@@ -149,87 +149,6 @@ rank_func (const Fts5ExtensionApi  *api,
   sqlite3_result_double (ctx, rank);
 }
 
-/* ---- cairn_top (search_fts, top, weight, …) ----
- *
- * The best rows of a one-phrase query, ranked as cairn_rank() ranks them
- * and cut as "ORDER BY rank, rowid DESC LIMIT n" cuts them, into @top (a
- * CairnSearchTop bound with sqlite3_bind_pointer()), in one call: the
- * rows are walked in C (xQueryPhrase()), not one SQL function call and
- * one sorter step each. Called for the query's first row ("LIMIT 1"). */
-
-/* Whether a goes before b: the better rank, then the higher rowid. */
-static inline gboolean
-top_before (const CairnSearchTopEntry *a,
-            const CairnSearchTopEntry *b)
-{
-  return a->rank < b->rank || (a->rank == b->rank && a->doc > b->doc);
-}
-
-static int
-compare_top (gconstpointer a,
-             gconstpointer b)
-{
-  return top_before (a, b) ? -1 : top_before (b, a) ? 1 : 0;
-}
-
-static int
-top_row (const Fts5ExtensionApi *api,
-         Fts5Context            *fts,
-         void                   *user_data)
-{
-  CairnSearchTop *top = user_data;
-  CairnSearchTopEntry entry = { 0 };
-  GArray *kept = top->kept;
-  guint at;
-  int rc;
-
-  entry.doc = api->xRowid (fts);
-  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
-    return rc;
-  if (top->limit == 0)
-    {
-      g_array_append_val (kept, entry);
-      return SQLITE_OK;
-    }
-  /* Most rows rank below the last one kept. */
-  if (kept->len == top->limit &&
-      !top_before (&entry, &g_array_index (kept, CairnSearchTopEntry, kept->len - 1)))
-    return SQLITE_OK;
-  for (at = kept->len; at > 0 && top_before (&entry, &g_array_index (kept, CairnSearchTopEntry, at - 1)); at--)
-    ;
-  if (kept->len == top->limit)
-    g_array_set_size (kept, kept->len - 1);
-  g_array_insert_val (kept, at, entry);
-  return SQLITE_OK;
-}
-
-static void
-top_func (const Fts5ExtensionApi  *api,
-          Fts5Context             *fts,
-          sqlite3_context         *ctx,
-          int                      argc,
-          sqlite3_value          **argv)
-{
-  CairnSearchTop *top = argc > 0 ? sqlite3_value_pointer (argv[0], CAIRN_SEARCH_TOP_POINTER) : NULL;
-  int rc;
-
-  if (top == NULL || api->xPhraseCount (fts) != 1)
-    {
-      sqlite3_result_error (ctx, "cairn_top() takes a CairnSearchTop, for one phrase", -1);
-      return;
-    }
-  top->n_weights = read_weights (argv + 1, argc - 1, top->weights);
-  g_array_set_size (top->kept, 0);
-  if ((rc = api->xQueryPhrase (fts, 0, top, top_row)) != SQLITE_OK)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
-  if (top->limit == 0)
-    g_array_sort (top->kept, compare_top);
-  sqlite3_result_int (ctx, (int) top->kept->len);
-}
-
 /* ---- cairn_snippet (search_fts, start, end, ellipsis, n_tokens) ----
  *
  * A few words of the column with the most distinct matched words (the
@@ -295,12 +214,16 @@ snippet_token (void       *user_data,
   return SQLITE_OK;
 }
 
-static void
-snippet_func (const Fts5ExtensionApi  *api,
-              Fts5Context             *fts,
-              sqlite3_context         *ctx,
-              int                      argc,
-              sqlite3_value          **argv)
+/* The snippet of the row, a new string in *snippet; an SQLite error
+ * code when FTS5 fails. */
+static int
+row_snippet (const Fts5ExtensionApi  *api,
+             Fts5Context             *fts,
+             const char              *start,
+             const char              *end,
+             const char              *ellipsis,
+             int                      n_tokens,
+             char                   **snippet)
 {
   int n_phrases = api->xPhraseCount (fts);
   int n_columns = api->xColumnCount (fts);
@@ -310,26 +233,15 @@ snippet_func (const Fts5ExtensionApi  *api,
   g_autoptr(GString) out = g_string_new (NULL);
   SnippetCtx sc = { 0 };
   int n_inst = 0, column = 0, best_distinct = 0, first = 0;
-  int n_tokens, n_text = 0, rc;
+  int n_text = 0, rc;
 
-  if (argc != 4)
-    {
-      sqlite3_result_error (ctx, "cairn_snippet() takes start, end, ellipsis and tokens", -1);
-      return;
-    }
-  n_tokens = CLAMP (sqlite3_value_int (argv[3]), 1, 64);
+  n_tokens = CLAMP (n_tokens, 1, 64);
   if ((rc = api->xInstCount (fts, &n_inst)) != SQLITE_OK)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
+    return rc;
   inst = g_new (int, 3 * MAX (n_inst, 1));
   for (int i = 0; i < n_inst; i++)
     if ((rc = api->xInst (fts, i, &inst[3 * i], &inst[3 * i + 1], &inst[3 * i + 2])) != SQLITE_OK)
-      {
-        sqlite3_result_error_code (ctx, rc);
-        return;
-      }
+      return rc;
 
   /* The column with the most distinct phrases. */
   for (int c = 0; c < n_columns; c++)
@@ -402,40 +314,256 @@ snippet_func (const Fts5ExtensionApi  *api,
       }
 
   if ((rc = api->xColumnText (fts, column, &sc.text, &n_text)) != SQLITE_OK)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
+    return rc;
   if (sc.text == NULL)
     {
-      sqlite3_result_text (ctx, "", 0, SQLITE_STATIC);
-      return;
+      *snippet = g_strdup ("");
+      return SQLITE_OK;
     }
   sc.first = first;
   sc.last = first + n_tokens;
-  sc.start = (const char *) sqlite3_value_text (argv[0]);
-  sc.end = (const char *) sqlite3_value_text (argv[1]);
-  sc.ellipsis = (const char *) sqlite3_value_text (argv[2]);
-  if (sc.start == NULL || sc.end == NULL || sc.ellipsis == NULL)
-    {
-      sqlite3_result_error (ctx, "cairn_snippet(): start, end and ellipsis are text", -1);
-      return;
-    }
+  sc.start = start;
+  sc.end = end;
+  sc.ellipsis = ellipsis;
   sc.marked = marked;
   sc.out = out;
   rc = api->xTokenize (fts, sc.text, n_text, &sc, snippet_token);
   if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
+    return rc;
   if (sc.token <= sc.first)
     g_string_append_len (out, sc.text, n_text);   /* fewer tokens than the window's start */
   else if (sc.more)
     g_string_append (out, sc.ellipsis);
   else
     g_string_append_len (out, sc.text + sc.done_at, n_text - sc.done_at);
-  sqlite3_result_text (ctx, g_string_free (g_steal_pointer (&out), FALSE), -1, g_free);
+  *snippet = g_string_free (g_steal_pointer (&out), FALSE);
+  return SQLITE_OK;
+}
+
+static void
+snippet_func (const Fts5ExtensionApi  *api,
+              Fts5Context             *fts,
+              sqlite3_context         *ctx,
+              int                      argc,
+              sqlite3_value          **argv)
+{
+  const char *start, *end, *ellipsis;
+  char *snippet = NULL;
+  int rc;
+
+  if (argc != 4)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet() takes start, end, ellipsis and tokens", -1);
+      return;
+    }
+  start = (const char *) sqlite3_value_text (argv[0]);
+  end = (const char *) sqlite3_value_text (argv[1]);
+  ellipsis = (const char *) sqlite3_value_text (argv[2]);
+  if (start == NULL || end == NULL || ellipsis == NULL)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet(): start, end and ellipsis are text", -1);
+      return;
+    }
+  if ((rc = row_snippet (api, fts, start, end, ellipsis, sqlite3_value_int (argv[3]), &snippet)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  sqlite3_result_text (ctx, snippet, -1, g_free);
+}
+
+/* ---- cairn_top (search_fts, top, weight, …) and
+ *      cairn_top_row (search_fts, top, weight, …) ----
+ *
+ * The best rows of a query, ranked as cairn_rank() ranks them and cut as
+ * "ORDER BY rank, rowid DESC LIMIT n" cuts them, into @top (a
+ * CairnSearchTop bound with sqlite3_bind_pointer()), with no sorter:
+ * - cairn_top(), one call for a one-phrase query (for its first row,
+ *   "LIMIT 1"): the rows walked in C (xQueryPhrase()), not one SQL
+ *   function call each; ranks only, in rowid order (FTS5's), so the
+ *   titles and snippets are read after, by the caller.
+ * - cairn_top_row(), one call per row, rows in descending rowid order:
+ *   a row that makes the cut gets its title and snippet there and then
+ *   (ties are cut by the higher rowid, so in that order a tie never
+ *   enters a full top: few rows do), and no second pass is needed. */
+
+static void
+top_entry_clear (gpointer data)
+{
+  CairnSearchTopEntry *entry = data;
+
+  g_clear_pointer (&entry->title, g_free);
+  g_clear_pointer (&entry->snippet, g_free);
+}
+
+void
+_cairn_search_top_init (CairnSearchTop *top,
+                        guint           limit)
+{
+  memset (top, 0, sizeof *top);
+  top->limit = limit;
+  top->kept = g_array_new (FALSE, FALSE, sizeof (CairnSearchTopEntry));
+  g_array_set_clear_func (top->kept, top_entry_clear);
+}
+
+void
+_cairn_search_top_clear (CairnSearchTop *top)
+{
+  g_clear_pointer (&top->kept, g_array_unref);
+}
+
+/* Whether a goes before b: the better rank, then the higher rowid. */
+static inline gboolean
+top_before (const CairnSearchTopEntry *a,
+            const CairnSearchTopEntry *b)
+{
+  return a->rank < b->rank || (a->rank == b->rank && a->doc > b->doc);
+}
+
+static int
+compare_top (gconstpointer a,
+             gconstpointer b)
+{
+  return top_before (a, b) ? -1 : top_before (b, a) ? 1 : 0;
+}
+
+/* Whether @entry makes the cut so far. */
+static gboolean
+top_wants (CairnSearchTop            *top,
+           const CairnSearchTopEntry *entry)
+{
+  GArray *kept = top->kept;
+
+  /* Most rows rank below the last one kept. */
+  return top->limit == 0 || kept->len < top->limit ||
+         top_before (entry, &g_array_index (kept, CairnSearchTopEntry, kept->len - 1));
+}
+
+/* Keeps @entry (top_wants()), the last one dropped when over the limit. */
+static void
+top_keep (CairnSearchTop      *top,
+          CairnSearchTopEntry *entry)
+{
+  GArray *kept = top->kept;
+  guint at;
+
+  if (top->limit == 0)
+    {
+      /* Sorted once, at the end (_cairn_search_top_finish()). */
+      g_array_append_vals (kept, entry, 1);
+      return;
+    }
+  for (at = kept->len; at > 0 && top_before (entry, &g_array_index (kept, CairnSearchTopEntry, at - 1)); at--)
+    ;
+  if (kept->len == top->limit)
+    g_array_set_size (kept, kept->len - 1);
+  g_array_insert_vals (kept, at, entry, 1);
+}
+
+void
+_cairn_search_top_finish (CairnSearchTop *top)
+{
+  if (top->limit == 0)
+    g_array_sort (top->kept, compare_top);
+}
+
+static int
+top_row (const Fts5ExtensionApi *api,
+         Fts5Context            *fts,
+         void                   *user_data)
+{
+  CairnSearchTop *top = user_data;
+  CairnSearchTopEntry entry = { 0 };
+  int rc;
+
+  entry.doc = api->xRowid (fts);
+  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
+    return rc;
+  if (top_wants (top, &entry))
+    top_keep (top, &entry);
+  return SQLITE_OK;
+}
+
+static CairnSearchTop *
+top_arguments (const Fts5ExtensionApi  *api,
+               Fts5Context             *fts,
+               sqlite3_context         *ctx,
+               int                      argc,
+               sqlite3_value          **argv)
+{
+  CairnSearchTop *top = argc > 0 ? sqlite3_value_pointer (argv[0], CAIRN_SEARCH_TOP_POINTER) : NULL;
+
+  if (top == NULL)
+    {
+      sqlite3_result_error (ctx, "cairn_top() and cairn_top_row() take a CairnSearchTop", -1);
+      return NULL;
+    }
+  top->n_weights = read_weights (argv + 1, argc - 1, top->weights);
+  return top;
+}
+
+static void
+top_func (const Fts5ExtensionApi  *api,
+          Fts5Context             *fts,
+          sqlite3_context         *ctx,
+          int                      argc,
+          sqlite3_value          **argv)
+{
+  CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
+  int rc;
+
+  if (top == NULL)
+    return;
+  if (api->xPhraseCount (fts) != 1)
+    {
+      sqlite3_result_error (ctx, "cairn_top() ranks a query of one phrase", -1);
+      return;
+    }
+  g_array_set_size (top->kept, 0);
+  if ((rc = api->xQueryPhrase (fts, 0, top, top_row)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  sqlite3_result_int (ctx, (int) top->kept->len);
+}
+
+static void
+top_row_func (const Fts5ExtensionApi  *api,
+              Fts5Context             *fts,
+              sqlite3_context         *ctx,
+              int                      argc,
+              sqlite3_value          **argv)
+{
+  CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
+  CairnSearchTopEntry entry = { 0 };
+  const char *title = NULL;
+  int n_title = 0;
+  int rc;
+
+  if (top == NULL)
+    return;
+  entry.doc = api->xRowid (fts);
+  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (!top_wants (top, &entry))
+    return;
+  if ((rc = api->xColumnText (fts, 0, &title, &n_title)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if ((rc = row_snippet (api, fts, top->snippet_start, top->snippet_end, top->snippet_ellipsis,
+                         top->snippet_tokens, &entry.snippet)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  entry.title = title != NULL ? g_strndup (title, n_title) : NULL;
+  top_keep (top, &entry);
 }
 
 gboolean
@@ -454,7 +582,8 @@ _cairn_store_search_register (CairnStore  *self,
   if (api == NULL || api->iVersion < 2 ||
       api->xCreateFunction (api, "cairn_rank", NULL, rank_func, NULL) != SQLITE_OK ||
       api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK ||
-      api->xCreateFunction (api, "cairn_top", NULL, top_func, NULL) != SQLITE_OK)
+      api->xCreateFunction (api, "cairn_top", NULL, top_func, NULL) != SQLITE_OK ||
+      api->xCreateFunction (api, "cairn_top_row", NULL, top_row_func, NULL) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot register the search functions");
       return FALSE;

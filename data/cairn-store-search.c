@@ -440,6 +440,9 @@ snippet_ranges (const char *match,
 /* The ranking's weights: a title counts four times a body (cairn_rank():
  * a title match always outranks a body-only one). */
 #define RANK_WEIGHTS "4.0, 1.0"
+/* A snippet's words and where it is cut (cairn_snippet()). */
+#define SNIPPET_ELLIPSIS "…"
+#define SNIPPET_TOKENS 12
 
 static void
 add_hit (GArray     *docs,
@@ -456,58 +459,38 @@ add_hit (GArray     *docs,
   g_ptr_array_add (hits, hit);
 }
 
-/* The first pass of a one-word query (most of what is typed: the first
- * letter is one, and the word being typed): the best @limit rows ranked
- * by cairn_top() in one call, the same ones in the same order as the
- * ranking query of several words gives (tests/data/test-store-search.c,
- * "/search/top-one-word"), at about a third of its cost (the rows walked
- * in C rather than a SQL function call and a sorter step each). */
+/* The hits of the rows @top kept, in its order, with their object (as
+ * the join of a ranking query: a row without its object is not a hit),
+ * and their titles and snippets when @top has them. */
 static gboolean
-rank_one_phrase (CairnStore  *self,
-                 const char  *match,
-                 guint        limit,
-                 GArray      *docs,
-                 GPtrArray   *hits,
-                 GError     **error)
+add_top_hits (CairnStore      *self,
+              CairnSearchTop  *top,
+              GArray          *docs,
+              GPtrArray       *hits,
+              GError         **error)
 {
-  g_autoptr(GArray) kept = g_array_new (FALSE, FALSE, sizeof (CairnSearchTopEntry));
-  CairnSearchTop top = { .limit = limit, .kept = kept };
   sqlite3_stmt *stmt;
   int rc;
-
-  stmt = _cairn_store_prepare_static (self,
-                                      "SELECT cairn_top (search_fts, ?2, " RANK_WEIGHTS ")"
-                                      " FROM search_fts WHERE search_fts MATCH ?1 LIMIT 1",
-                                      error);
-  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
-    return FALSE;
-  sqlite3_bind_pointer (stmt, 2, &top, CAIRN_SEARCH_TOP_POINTER, NULL);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot search");
-      sqlite3_reset (stmt);
-      sqlite3_bind_null (stmt, 2);
-      return FALSE;
-    }
-  sqlite3_reset (stmt);
-  /* Not left pointing at this frame. */
-  sqlite3_bind_null (stmt, 2);
 
   stmt = _cairn_store_prepare_static (self, "SELECT kind, obj_id FROM search_docs WHERE doc = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  for (guint i = 0; i < kept->len; i++)
+  for (guint i = 0; i < top->kept->len; i++)
     {
-      gint64 doc = g_array_index (kept, CairnSearchTopEntry, i).doc;
+      CairnSearchTopEntry *entry = &g_array_index (top->kept, CairnSearchTopEntry, i);
 
-      sqlite3_bind_int64 (stmt, 1, doc);
+      sqlite3_bind_int64 (stmt, 1, entry->doc);
       rc = sqlite3_step (stmt);
-      /* As the join of the ranking query: a row without its object is
-       * not a hit. */
       if (rc == SQLITE_ROW)
-        add_hit (docs, hits, doc, (const char *) sqlite3_column_text (stmt, 0),
-                 (const char *) sqlite3_column_text (stmt, 1));
+        {
+          CairnSearchHit *hit;
+
+          add_hit (docs, hits, entry->doc, (const char *) sqlite3_column_text (stmt, 0),
+                   (const char *) sqlite3_column_text (stmt, 1));
+          hit = hits->pdata[hits->len - 1];
+          hit->title = g_steal_pointer (&entry->title);
+          hit->snippet = g_steal_pointer (&entry->snippet);
+        }
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         {
@@ -516,6 +499,99 @@ rank_one_phrase (CairnStore  *self,
         }
     }
   return TRUE;
+}
+
+/* Runs @stmt (a statement calling cairn_top() or cairn_top_row() with
+ * @top bound as ?2) to its end, and clears the binding. */
+static gboolean
+run_top (CairnStore      *self,
+         sqlite3_stmt    *stmt,
+         CairnSearchTop  *top,
+         GError         **error)
+{
+  int rc;
+
+  sqlite3_bind_pointer (stmt, 2, top, CAIRN_SEARCH_TOP_POINTER, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc != SQLITE_DONE)
+    _cairn_store_set_error (self, error, "Cannot search");
+  sqlite3_reset (stmt);
+  /* Not left pointing at the caller's frame. */
+  sqlite3_bind_null (stmt, 2);
+  _cairn_search_top_finish (top);
+  return rc == SQLITE_DONE;
+}
+
+/* The first pass of a one-word query (most of what is typed: the first
+ * letter is one, and the word being typed): the best @limit rows ranked
+ * by cairn_top() in one call, the same ones in the same order as the
+ * ranking query gives (tests/data/test-store-search.c,
+ * "/search/top-one-word"), at about a third of its cost (the rows walked
+ * in C rather than a SQL function call and a sorter step each). Their
+ * titles and snippets are read after, as the ranking query's. */
+static gboolean
+rank_one_phrase (CairnStore  *self,
+                 const char  *match,
+                 guint        limit,
+                 GArray      *docs,
+                 GPtrArray   *hits,
+                 GError     **error)
+{
+  CairnSearchTop top;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT cairn_top (search_fts, ?2, " RANK_WEIGHTS ")"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 LIMIT 1",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return FALSE;
+  _cairn_search_top_init (&top, limit);
+  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
+  _cairn_search_top_clear (&top);
+  return ok;
+}
+
+/* A query of several words: ranked, cut, and the titles and snippets of
+ * the rows kept made in one pass (cairn_top_row(), rows in descending
+ * rowid order): the second pass over the matches would expand each
+ * prefix of more than 3 bytes to every word it starts once more (1–3 ms
+ * with a common word). The price: snippets of rows that make the cut on
+ * the way and are dropped again (in the bench's workspace ~100 per
+ * query, most of them 10 KB notes at ~10 µs each), so a query of several
+ * words that matches few rows costs ~0.3 ms more than before (p50 0.59
+ * -> 0.9 ms), one that matches thousands 2–3 ms less (BENCHMARKS.md,
+ * "search2"). Leaving a long text's snippet to the second pass was
+ * measured too: the second pass is then needed whenever a note stays,
+ * and the slowest queries were slow again (p99 5.5 ms, not 4.6). */
+static gboolean
+rank_phrases (CairnStore  *self,
+              const char  *match,
+              guint        limit,
+              GArray      *docs,
+              GPtrArray   *hits,
+              GError     **error)
+{
+  CairnSearchTop top;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT cairn_top_row (search_fts, ?2, " RANK_WEIGHTS ")"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rowid DESC",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return FALSE;
+  _cairn_search_top_init (&top, limit);
+  top.snippet_start = CAIRN_SEARCH_MARK_START;
+  top.snippet_end = CAIRN_SEARCH_MARK_END;
+  top.snippet_ellipsis = SNIPPET_ELLIPSIS;
+  top.snippet_tokens = SNIPPET_TOKENS;
+  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
+  _cairn_search_top_clear (&top);
+  return ok;
 }
 
 GPtrArray *
@@ -547,53 +623,26 @@ cairn_store_search (CairnStore  *self,
     return g_steal_pointer (&hits);
 
   /* A title counts four times a body (cairn_rank(): a title match always
-   * outranks a body-only one). The ranking reads the FTS table alone (the
-   * per-row cost is what limits a search matching thousands); the titles
-   * and snippets are made for the hits kept only: in the ranking query
-   * SQLite would make a snippet for every match before sorting. Ties,
-   * common since cairn_rank() has no length normalization, go to the
-   * latest indexed (the highest FTS rowid: the object created or whose
-   * text changed last), at the cut and in the list. The rowid is local:
-   * tied results may come in another order, and other ones make the cut
-   * at @limit, on another replica. */
-  if (strchr (match, ' ') == NULL)
-    {
-      if (!rank_one_phrase (self, match, limit, docs, hits, error))
-        return NULL;
-    }
-  else
-    {
-      stmt = _cairn_store_prepare_static (self,
-                                          "SELECT top.doc, d.kind, d.obj_id FROM ("
-                                          "  SELECT rowid AS doc, cairn_rank (search_fts, " RANK_WEIGHTS ") AS r"
-                                          "  FROM search_fts WHERE search_fts MATCH ?1"
-                                          "  ORDER BY r, rowid DESC LIMIT ?2) AS top"
-                                          " JOIN search_docs d ON d.doc = top.doc"
-                                          " ORDER BY top.r, top.doc DESC",
-                                          error);
-      if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
-        return NULL;
-      sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        add_hit (docs, hits, sqlite3_column_int64 (stmt, 0),
-                 (const char *) sqlite3_column_text (stmt, 1),
-                 (const char *) sqlite3_column_text (stmt, 2));
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          _cairn_store_set_error (self, error, "Cannot search");
-          return NULL;
-        }
-    }
-
+   * outranks a body-only one). Ties, common since cairn_rank() has no
+   * length normalization, go to the latest indexed (the highest FTS
+   * rowid: the object created or whose text changed last), at the cut
+   * and in the list. The rowid is local: tied results may come in another
+   * order, and other ones make the cut at @limit, on another replica.
+   * Several words: ranked and cut with their titles and snippets in one
+   * pass (rank_phrases()). One word: ranked in C (rank_one_phrase()),
+   * then the titles and snippets of the hits kept only (in the ranking
+   * SQLite would make a snippet for every match before sorting). */
+  if (strchr (match, ' ') == NULL ? !rank_one_phrase (self, match, limit, docs, hits, error)
+                                   : !rank_phrases (self, match, limit, docs, hits, error))
+    return NULL;
   if (hits->len == 0)
     return g_steal_pointer (&hits);
 
-  /* The titles and snippets of the hits kept, in one pass over the
-   * matches between the lowest and highest: "rowid = ?" per hit would
-   * evaluate the whole query (expand every prefix) once per hit. "+rowid
-   * IN": not a constraint FTS5 sees, which would run the query once per
-   * value too. */
+  /* The titles and snippets of the hits kept that have none yet (one
+   * word: all), in one pass over the matches between the lowest and
+   * highest: "rowid = ?" per hit would evaluate the whole query (expand
+   * every prefix) once per hit. "+rowid IN": not a constraint FTS5 sees,
+   * which would run the query once per value too. */
   {
     g_autoptr(GString) json = g_string_new ("[");
     g_autoptr(GHashTable) by_doc = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -605,16 +654,20 @@ cairn_store_search (CairnStore  *self,
       {
         gint64 doc = g_array_index (docs, gint64, i);
 
-        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", doc);
+        if (((CairnSearchHit *) hits->pdata[i])->snippet != NULL)
+          continue;
+        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, sorted->len > 0 ? "," : "", doc);
         g_hash_table_insert (by_doc, &g_array_index (docs, gint64, i), hits->pdata[i]);
         g_array_append_val (sorted, doc);
       }
     g_string_append_c (json, ']');
+    if (sorted->len == 0)
+      return g_steal_pointer (&hits);
     g_array_sort (sorted, compare_doc);
     n_ranges = snippet_ranges (match, sorted, ranges);
     stmt = _cairn_store_prepare_static (self,
                                         "SELECT rowid, title,"
-                                        " cairn_snippet (search_fts, char (2), char (3), '…', 12)"
+                                        " cairn_snippet (search_fts, char (2), char (3), '" SNIPPET_ELLIPSIS "', " G_STRINGIFY (SNIPPET_TOKENS) ")"
                                         " FROM search_fts WHERE search_fts MATCH ?1"
                                         " AND rowid BETWEEN ?3 AND ?4"
                                         " AND +rowid IN (SELECT value FROM json_each (?2))",
@@ -635,15 +688,16 @@ cairn_store_search (CairnStore  *self,
             gint64 doc = sqlite3_column_int64 (stmt, 0);
             CairnSearchHit *hit = g_hash_table_lookup (by_doc, &doc);
 
-            if (hit == NULL || hit->title != NULL)
+            if (hit == NULL || hit->snippet != NULL)
               continue;
+            g_free (hit->title);
             hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
             hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
             found++;
           }
         sqlite3_reset (stmt);
       }
-    if (rc != SQLITE_DONE || found != hits->len)
+    if (rc != SQLITE_DONE || found != sorted->len)
       {
         if (rc == SQLITE_DONE)
           g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,

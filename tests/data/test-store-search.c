@@ -554,11 +554,12 @@ ids_of (GPtrArray *hits,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* A one-word query is ranked in one call (cairn_top()): its best N are
- * the first N of the whole ranking as SQL sorts it (rank, then the
- * higher rowid), with ties at the cut, and the same hits, titles and
- * snippets as the query of several words gives; a word repeated far
- * apart in a long body (positions of several bytes) counts each time. */
+/* A one-word query is ranked in one call (cairn_top()), one of several
+ * words row by row with its snippets (cairn_top_row()): the best N of
+ * either are the first N of the whole ranking as SQL sorts it (rank,
+ * then the higher rowid), with ties at the cut, and the two give the
+ * same hits, titles and snippets; a word repeated far apart in a long
+ * body (positions of several bytes) counts each time. */
 static void
 test_top_one_word (void)
 {
@@ -628,17 +629,20 @@ test_top_one_word (void)
   for (guint k = 0; k < G_N_ELEMENTS (body_only); k++)
     g_assert_cmpstr (((CairnSearchHit *) all->pdata[all->len - 1 - k])->id, ==, body_only[k]);
 
+  /* Cut at each limit, one word (cairn_top()) and two (cairn_top_row()). */
   for (guint l = 0; l < G_N_ELEMENTS (limits); l++)
-    {
-      g_autoptr(GPtrArray) top = cairn_store_search (ts->store, "kiw", limits[l], &error);
-      g_autofree char *top_ids = NULL;
-      g_autofree char *first_ids = NULL;
+    for (guint w = 0; w < 2; w++)
+      {
+        g_autoptr(GPtrArray) top = cairn_store_search (ts->store, w == 0 ? "kiw" : "kiw kiw",
+                                                       limits[l], &error);
+        g_autofree char *top_ids = NULL;
+        g_autofree char *first_ids = NULL;
 
-      g_assert_no_error (error);
-      top_ids = ids_of (top, top->len);
-      first_ids = ids_of (all, limits[l] > 0 ? limits[l] : all->len);
-      g_assert_cmpstr (top_ids, ==, first_ids);
-    }
+        g_assert_no_error (error);
+        top_ids = ids_of (top, top->len);
+        first_ids = ids_of (all, limits[l] > 0 ? limits[l] : all->len);
+        g_assert_cmpstr (top_ids, ==, first_ids);
+      }
 
   /* The query of two words (the same word twice: the same order) takes
    * the ranking query: the same hits, titles and snippets. */
