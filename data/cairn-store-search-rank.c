@@ -385,7 +385,9 @@ snippet_func (const Fts5ExtensionApi  *api,
  * - cairn_top_row(), one call per row, rows in descending rowid order:
  *   a row that makes the cut gets its title and snippet there and then
  *   (ties are cut by the higher rowid, so in that order a tie never
- *   enters a full top: few rows do), and no second pass is needed. */
+ *   enters a full top: few rows do), and no second pass is needed,
+ *   unless a row of long text (a note) stays: its snippet is left to the
+ *   caller's second pass. */
 
 static void
 top_entry_clear (gpointer data)
@@ -538,7 +540,7 @@ top_row_func (const Fts5ExtensionApi  *api,
   CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
   CairnSearchTopEntry entry = { 0 };
   const char *title = NULL;
-  int n_title = 0;
+  int n_title = 0, n_all = 0;
   int rc;
 
   if (top == NULL)
@@ -551,9 +553,28 @@ top_row_func (const Fts5ExtensionApi  *api,
     }
   if (!top_wants (top, &entry))
     return;
-  if ((rc = api->xColumnText (fts, 0, &title, &n_title)) != SQLITE_OK)
+  /* The row's text is read once for all its columns (a B-tree look-up).
+   * A long one is left to the caller (CAIRN_SEARCH_TOP_INLINE_TEXT). */
+  for (int c = 0, n_columns = api->xColumnCount (fts); c < n_columns; c++)
     {
-      sqlite3_result_error_code (ctx, rc);
+      const char *text = NULL;
+      int n_text = 0;
+
+      if ((rc = api->xColumnText (fts, c, &text, &n_text)) != SQLITE_OK)
+        {
+          sqlite3_result_error_code (ctx, rc);
+          return;
+        }
+      if (c == 0)
+        {
+          title = text;
+          n_title = n_text;
+        }
+      n_all += n_text;
+    }
+  if (n_all > CAIRN_SEARCH_TOP_INLINE_TEXT)
+    {
+      top_keep (top, &entry);
       return;
     }
   if ((rc = row_snippet (api, fts, top->snippet_start, top->snippet_end, top->snippet_ellipsis,

@@ -556,16 +556,16 @@ rank_one_phrase (CairnStore  *self,
 
 /* A query of several words: ranked, cut, and the titles and snippets of
  * the rows kept made in one pass (cairn_top_row(), rows in descending
- * rowid order): the second pass over the matches would expand each
- * prefix of more than 3 bytes to every word it starts once more (1–3 ms
- * with a common word). The price: snippets of rows that make the cut on
- * the way and are dropped again (in the bench's workspace ~100 per
- * query, most of them 10 KB notes at ~10 µs each), so a query of several
- * words that matches few rows costs ~0.3 ms more than before (p50 0.59
- * -> 0.9 ms), one that matches thousands 2–3 ms less (BENCHMARKS.md,
- * "search2"). Leaving a long text's snippet to the second pass was
- * measured too: the second pass is then needed whenever a note stays,
- * and the slowest queries were slow again (p99 5.5 ms, not 4.6). */
+ * rowid order): the second pass over the matches expands each prefix of
+ * more than 3 bytes to every word it starts once more (1–3 ms with a
+ * common word). Not for a row of long text (CAIRN_SEARCH_TOP_INLINE_TEXT:
+ * a 10 KB note): of the ~100 rows that make the cut on the way in the
+ * bench's workspace most are notes dropped again, ~10 µs each; a note
+ * that stays gets its snippet in the second pass. Making every snippet
+ * on the way was measured too: the slowest queries of several words were
+ * faster (p99 4.6 ms, not 5.5), but the common ones, a second word begun,
+ * 0.5 ms slower (1.2 -> 1.7 ms), and those are the slowest keystrokes
+ * once the rows are drawn (BENCHMARKS.md, "search2"). */
 static gboolean
 rank_phrases (CairnStore  *self,
               const char  *match,
@@ -628,10 +628,11 @@ cairn_store_search (CairnStore  *self,
    * rowid: the object created or whose text changed last), at the cut
    * and in the list. The rowid is local: tied results may come in another
    * order, and other ones make the cut at @limit, on another replica.
-   * Several words: ranked and cut with their titles and snippets in one
-   * pass (rank_phrases()). One word: ranked in C (rank_one_phrase()),
-   * then the titles and snippets of the hits kept only (in the ranking
-   * SQLite would make a snippet for every match before sorting). */
+   * Several words: ranked and cut with the titles and snippets of short
+   * text in one pass (rank_phrases()). One word: ranked in C
+   * (rank_one_phrase()). Then the titles and snippets still missing, of
+   * the hits kept only (in the ranking SQLite would make a snippet for
+   * every match before sorting). */
   if (strchr (match, ' ') == NULL ? !rank_one_phrase (self, match, limit, docs, hits, error)
                                    : !rank_phrases (self, match, limit, docs, hits, error))
     return NULL;
@@ -639,10 +640,11 @@ cairn_store_search (CairnStore  *self,
     return g_steal_pointer (&hits);
 
   /* The titles and snippets of the hits kept that have none yet (one
-   * word: all), in one pass over the matches between the lowest and
-   * highest: "rowid = ?" per hit would evaluate the whole query (expand
-   * every prefix) once per hit. "+rowid IN": not a constraint FTS5 sees,
-   * which would run the query once per value too. */
+   * word: all; several: those of long text, rank_phrases()), in one pass
+   * over the matches between the lowest and highest: "rowid = ?" per hit
+   * would evaluate the whole query (expand every prefix) once per hit.
+   * "+rowid IN": not a constraint FTS5 sees, which would run the query
+   * once per value too. */
   {
     g_autoptr(GString) json = g_string_new ("[");
     g_autoptr(GHashTable) by_doc = g_hash_table_new (g_int64_hash, g_int64_equal);
