@@ -119,10 +119,11 @@ gboolean _cairn_store_search_register   (CairnStore   *self,
  * by _cairn_search_top_init(), sorted by _cairn_search_top_finish()
  * after the statement. */
 #define CAIRN_SEARCH_TOP_POINTER "cairn-search-top"
-/* cairn_top_row() leaves the title and snippet of a row with more text
- * than this to the caller (NULL): a long note's snippet costs ~10 µs (it
- * tokenizes the text up to the words shown), and of the rows that make
- * the cut on the way most are dropped again. */
+/* cairn_top_row() leaves the title and snippet of a row to the caller
+ * (NULL) when the snippet would come from a column of more text than
+ * this (a note's body): it costs ~10 µs (the text is tokenized up to the
+ * words shown), and of the rows that make the cut on the way most are
+ * dropped again. */
 #define CAIRN_SEARCH_TOP_INLINE_TEXT 1024
 #define CAIRN_SEARCH_TOP_MAX_WEIGHTS 8
 
@@ -130,7 +131,7 @@ typedef struct
 {
   double  rank;
   gint64  doc;
-  char   *title;    /* cairn_top_row() only, and not for a long text */
+  char   *title;    /* cairn_top_row() only, and not from a long text */
   char   *snippet;
 } CairnSearchTopEntry;
 

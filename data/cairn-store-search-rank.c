@@ -214,6 +214,57 @@ snippet_token (void       *user_data,
   return SQLITE_OK;
 }
 
+/* The column a snippet shows: the one with the most distinct phrases
+ * (the first on a tie; 0 when none), from the columns each phrase's
+ * position list goes through (skipped over, not decoded). */
+static int
+snippet_column (const Fts5ExtensionApi *api,
+                Fts5Context            *fts,
+                int                    *column,
+                int                    *n_distinct)
+{
+  int n_phrases = api->xPhraseCount (fts);
+  int n_columns = api->xColumnCount (fts);
+  g_autofree int *distinct = g_new0 (int, MAX (n_columns, 1));
+  int rc;
+
+  *column = 0;
+  *n_distinct = 0;
+  for (int p = 0; p < n_phrases; p++)
+    {
+      Fts5PhraseIter iter;
+      int c = -1, offset = 0, more = 0;
+
+      if ((rc = api->xPhraseFirst (fts, p, &iter, &c, &offset)) != SQLITE_OK)
+        return rc;
+      while (c >= 0)
+        {
+          if (c < n_columns)
+            distinct[c]++;
+          c = count_column_positions (&iter, &more);
+        }
+    }
+  for (int c = 0; c < n_columns; c++)
+    if (distinct[c] > *n_distinct)
+      {
+        *n_distinct = distinct[c];
+        *column = c;
+      }
+  return SQLITE_OK;
+}
+
+/* (phrase, column, offset) triples by offset, then phrase. */
+static int
+compare_instances (gconstpointer a,
+                   gconstpointer b)
+{
+  const int *x = a, *y = b;
+
+  if (x[2] != y[2])
+    return x[2] < y[2] ? -1 : 1;
+  return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
 /* The snippet of the row, a new string in *snippet; an SQLite error
  * code when FTS5 fails. */
 static int
@@ -226,7 +277,6 @@ row_snippet (const Fts5ExtensionApi  *api,
              char                   **snippet)
 {
   int n_phrases = api->xPhraseCount (fts);
-  int n_columns = api->xColumnCount (fts);
   g_autofree int *inst = NULL;   /* (phrase, column, offset) triples */
   g_autofree guint8 *seen = g_new0 (guint8, MAX (n_phrases, 1));
   g_autofree guint8 *marked = NULL;
@@ -236,31 +286,32 @@ row_snippet (const Fts5ExtensionApi  *api,
   int n_text = 0, rc;
 
   n_tokens = CLAMP (n_tokens, 1, 64);
-  if ((rc = api->xInstCount (fts, &n_inst)) != SQLITE_OK)
+  if ((rc = snippet_column (api, fts, &column, &best_distinct)) != SQLITE_OK)
     return rc;
-  inst = g_new (int, 3 * MAX (n_inst, 1));
-  for (int i = 0; i < n_inst; i++)
-    if ((rc = api->xInst (fts, i, &inst[3 * i], &inst[3 * i + 1], &inst[3 * i + 2])) != SQLITE_OK)
-      return rc;
 
-  /* The column with the most distinct phrases. */
-  for (int c = 0; c < n_columns; c++)
-    {
-      int distinct = 0;
+  /* That column's matches as (phrase, column, offset) triples, in the
+   * order of the text, as xInst() gives them (not xInstCount(): it
+   * decodes every match of every column, hundreds in a 10 KB note, to
+   * show one column's; two phrases at one offset start the same window,
+   * so their order does not matter). */
+  {
+    g_autoptr(GArray) found = g_array_new (FALSE, FALSE, 3 * sizeof (int));
 
-      memset (seen, 0, MAX (n_phrases, 1));
-      for (int i = 0; i < n_inst; i++)
-        if (inst[3 * i + 1] == c && !seen[inst[3 * i]])
-          {
-            seen[inst[3 * i]] = 1;
-            distinct++;
-          }
-      if (distinct > best_distinct)
-        {
-          best_distinct = distinct;
-          column = c;
-        }
-    }
+    for (int p = 0; p < n_phrases && best_distinct > 0; p++)
+      {
+        Fts5PhraseIter iter;
+        int c = -1, offset = 0;
+
+        if ((rc = api->xPhraseFirst (fts, p, &iter, &c, &offset)) != SQLITE_OK)
+          return rc;
+        for (; c >= 0 && c <= column; api->xPhraseNext (fts, &iter, &c, &offset))
+          if (c == column)
+            g_array_append_vals (found, (int[]) { p, c, offset }, 1);
+      }
+    g_array_sort (found, compare_instances);
+    n_inst = (int) found->len;
+    inst = (int *) (void *) g_array_free (g_steal_pointer (&found), FALSE);
+  }
 
   /* The window starting at a match that holds the most distinct phrases:
    * each match of the column is a candidate start (a bounded number: a
@@ -539,8 +590,8 @@ top_row_func (const Fts5ExtensionApi  *api,
 {
   CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
   CairnSearchTopEntry entry = { 0 };
-  const char *title = NULL;
-  int n_title = 0, n_all = 0;
+  const char *title = NULL, *text = NULL;
+  int n_title = 0, n_text = 0, column = 0, n_distinct = 0;
   int rc;
 
   if (top == NULL)
@@ -553,26 +604,17 @@ top_row_func (const Fts5ExtensionApi  *api,
     }
   if (!top_wants (top, &entry))
     return;
-  /* The row's text is read once for all its columns (a B-tree look-up).
-   * A long one is left to the caller (CAIRN_SEARCH_TOP_INLINE_TEXT). */
-  for (int c = 0, n_columns = api->xColumnCount (fts); c < n_columns; c++)
+  /* A snippet from a long text (a note's body, when it has more of the
+   * words than the title) is left to the caller: it tokenizes the text
+   * up to the words shown (CAIRN_SEARCH_TOP_INLINE_TEXT). */
+  if ((rc = snippet_column (api, fts, &column, &n_distinct)) != SQLITE_OK ||
+      (rc = api->xColumnText (fts, column, &text, &n_text)) != SQLITE_OK ||
+      (rc = api->xColumnText (fts, 0, &title, &n_title)) != SQLITE_OK)
     {
-      const char *text = NULL;
-      int n_text = 0;
-
-      if ((rc = api->xColumnText (fts, c, &text, &n_text)) != SQLITE_OK)
-        {
-          sqlite3_result_error_code (ctx, rc);
-          return;
-        }
-      if (c == 0)
-        {
-          title = text;
-          n_title = n_text;
-        }
-      n_all += n_text;
+      sqlite3_result_error_code (ctx, rc);
+      return;
     }
-  if (n_all > CAIRN_SEARCH_TOP_INLINE_TEXT)
+  if (n_text > CAIRN_SEARCH_TOP_INLINE_TEXT)
     {
       top_keep (top, &entry);
       return;

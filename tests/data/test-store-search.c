@@ -597,8 +597,20 @@ test_top_one_word (void)
         }
       body_only[k] = make_note (ts->store, title, body->str);
     }
-  /* Title and body. */
+  /* Title and body; and a long body (its snippet from the title, which
+   * has as many of the words). */
   g_free (make_note (ts->store, "Kiwi notes", "a kiwi and a kiwi"));
+  {
+    g_autoptr(GString) body = g_string_new (NULL);
+
+    for (guint m = 0; m < 4; m++)
+      {
+        for (guint f = 0; f < 150; f++)
+          g_string_append (body, "lorem ipsum ");
+        g_string_append (body, "kiwis ");
+      }
+    g_free (make_note (ts->store, "Kiwi diary", body->str));
+  }
   with_notes = make_todo (ts->store, list, "Kiwi jam");
   g_assert_true (_cairn_store_begin (ts->store, &error));
   g_assert_true (_cairn_store_search_index_todo (ts->store, with_notes, "Kiwi jam", "kiwi, sugar", &error));
@@ -616,15 +628,19 @@ test_top_one_word (void)
                                " JOIN search_docs d ON d.doc = top.doc ORDER BY top.r, top.doc DESC)");
   all = cairn_store_search (ts->store, "kiw", 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (all->len, ==, 90 + G_N_ELEMENTS (body_only) + 2);
+  g_assert_cmpuint (all->len, ==, 90 + G_N_ELEMENTS (body_only) + 3);
   all_ids = ids_of (all, all->len);
   g_assert_cmpstr (all_ids, ==, reference);
-  /* The best: three times in the title (3 todos), twice (7), once with
-   * the word twice in the body, then once in the body. */
+  /* The best: three times in the title (3 todos), once with four times
+   * in the body, twice in the title (7), once with twice in the body,
+   * once with once in the body. */
   g_assert_true (g_str_has_prefix (((CairnSearchHit *) all->pdata[0])->title, "Kiwifruit kiwi kiwi "));
-  g_assert_true (g_str_has_prefix (((CairnSearchHit *) all->pdata[3])->title, "Kiwi kiwi "));
-  g_assert_cmpstr (((CairnSearchHit *) all->pdata[10])->title, ==, "Kiwi notes");
-  g_assert_cmpstr (((CairnSearchHit *) all->pdata[11])->id, ==, with_notes);
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[3])->title, ==, "Kiwi diary");
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[3])->snippet, ==,
+                   CAIRN_SEARCH_MARK_START "Kiwi" CAIRN_SEARCH_MARK_END " diary");
+  g_assert_true (g_str_has_prefix (((CairnSearchHit *) all->pdata[4])->title, "Kiwi kiwi "));
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[11])->title, ==, "Kiwi notes");
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[12])->id, ==, with_notes);
   /* The last: the body-only notes, the most repeats first. */
   for (guint k = 0; k < G_N_ELEMENTS (body_only); k++)
     g_assert_cmpstr (((CairnSearchHit *) all->pdata[all->len - 1 - k])->id, ==, body_only[k]);
