@@ -558,14 +558,16 @@ rank_one_phrase (CairnStore  *self,
  * the rows kept made in one pass (cairn_top_row(), rows in descending
  * rowid order): the second pass over the matches expands each prefix of
  * more than 3 bytes to every word it starts once more (1–3 ms with a
- * common word). Not for a row of long text (CAIRN_SEARCH_TOP_INLINE_TEXT:
- * a 10 KB note): of the ~100 rows that make the cut on the way in the
- * bench's workspace most are notes dropped again, ~10 µs each; a note
- * that stays gets its snippet in the second pass. Making every snippet
- * on the way was measured too: the slowest queries of several words were
- * faster (p99 4.6 ms, not 5.5), but the common ones, a second word begun,
- * 0.5 ms slower (1.2 -> 1.7 ms), and those are the slowest keystrokes
- * once the rows are drawn (BENCHMARKS.md, "search2"). */
+ * common word). Not for a snippet from long text (a note's body with
+ * more of the words than its title, CAIRN_SEARCH_TOP_INLINE_TEXT): of the
+ * ~100 rows that make the cut on the way in the bench's workspace most
+ * are notes dropped again, ~10 µs each; such a note that stays gets its
+ * snippet in the second pass. Measured over the bench's 488 queries of
+ * several words (BENCHMARKS.md, "search2"): every snippet made on the way
+ * cost a second word just begun 0.5 ms more (1.2 -> 1.7 ms); every note
+ * left to the second pass made the slowest queries slow again (a note
+ * whose title has the words is among the best, so the pass ran: p99 5.6
+ * ms, not 4.7). */
 static gboolean
 rank_phrases (CairnStore  *self,
               const char  *match,
