@@ -371,6 +371,26 @@ compare_doc (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* Whether every word of @match ("word"* "word"*…) is at most 3 bytes:
+ * served by FTS5's prefix indexes, so that running the query costs a
+ * look-up per word, no expansion to every word it starts. */
+static gboolean
+short_words_only (const char *match)
+{
+  const char *p = match;
+
+  /* The bytes between the quotes. */
+  while ((p = strchr (p, '"')) != NULL)
+    {
+      const char *end = strchr (p + 1, '"');
+
+      if (end == NULL || end - (p + 1) > 3)
+        return FALSE;
+      p = end + 1;
+    }
+  return TRUE;
+}
+
 /* Cuts the hits' rowids (sorted) into ranges, from ranges[2i] to
  * ranges[2i + 1] (a hit's rowid at both ends; the gaps between ranges
  * are not read); returns how many. One range from the lowest to the highest hit,
@@ -383,19 +403,11 @@ snippet_ranges (const char *match,
 {
   guint n = sorted->len, n_cuts = 0;
   guint at[SNIPPET_RANGES];   /* the index in sorted where a range starts */
-  const char *p = match;
 
   ranges[0] = g_array_index (sorted, gint64, 0);
   ranges[1] = g_array_index (sorted, gint64, n - 1);
-  /* match is "word"* "word"*…: the bytes between the quotes. */
-  while ((p = strchr (p, '"')) != NULL)
-    {
-      const char *end = strchr (p + 1, '"');
-
-      if (end == NULL || end - (p + 1) > 3)
-        return 1;
-      p = end + 1;
-    }
+  if (!short_words_only (match))
+    return 1;
   at[n_cuts++] = 0;
   while (n_cuts < SNIPPET_RANGES)
     {
@@ -523,13 +535,18 @@ run_top (CairnStore      *self,
   return rc == SQLITE_DONE;
 }
 
-/* The first pass of a one-word query (most of what is typed: the first
- * letter is one, and the word being typed): the best @limit rows ranked
- * by cairn_top() in one call, the same ones in the same order as the
- * ranking query gives (tests/data/test-store-search.c,
- * "/search/top-one-word"), at about a third of its cost (the rows walked
- * in C rather than a SQL function call and a sorter step each). Their
- * titles and snippets are read after, as the ranking query's. */
+/* The first pass of a query of one word of at most 3 bytes (the first
+ * letters typed: a one-letter word matches a third of the workspace):
+ * the best @limit rows ranked by cairn_top() in one call, the same ones
+ * in the same order as the ranking query gives (tests/data/
+ * test-store-search.c, "/search/top-one-word"), at a third of its cost
+ * (the rows walked in C rather than a SQL function call and a sorter step
+ * each). Their titles and snippets are read after, in the second pass.
+ * Not for a longer word: the query runs three times here (for its first
+ * row, in cairn_top(), in the second pass), and a prefix of more than 3
+ * bytes is expanded to every word it starts each time; rank_phrases()
+ * runs it once ("belq" 4.0 -> 3.0 ms; over the bench's one-word queries
+ * the slowest 4.3 -> 3.3 ms). */
 static gboolean
 rank_one_phrase (CairnStore  *self,
                  const char  *match,
@@ -630,13 +647,14 @@ cairn_store_search (CairnStore  *self,
    * rowid: the object created or whose text changed last), at the cut
    * and in the list. The rowid is local: tied results may come in another
    * order, and other ones make the cut at @limit, on another replica.
-   * Several words: ranked and cut with the titles and snippets of short
-   * text in one pass (rank_phrases()). One word: ranked in C
-   * (rank_one_phrase()). Then the titles and snippets still missing, of
-   * the hits kept only (in the ranking SQLite would make a snippet for
-   * every match before sorting). */
-  if (strchr (match, ' ') == NULL ? !rank_one_phrase (self, match, limit, docs, hits, error)
-                                   : !rank_phrases (self, match, limit, docs, hits, error))
+   * One word of at most 3 bytes (the first letters typed): ranked in C
+   * (rank_one_phrase()). Otherwise: ranked and cut with the titles and
+   * snippets of short text in one pass (rank_phrases()). Then the titles
+   * and snippets still missing, of the hits kept only (in the ranking
+   * SQLite would make a snippet for every match before sorting). */
+  if (strchr (match, ' ') == NULL && short_words_only (match)
+      ? !rank_one_phrase (self, match, limit, docs, hits, error)
+      : !rank_phrases (self, match, limit, docs, hits, error))
     return NULL;
   if (hits->len == 0)
     return g_steal_pointer (&hits);
