@@ -571,11 +571,11 @@ rank_one_phrase (CairnStore  *self,
   return ok;
 }
 
-/* A query of several words: ranked, cut, and the titles and snippets of
- * the rows kept made in one pass (cairn_top_row(), rows in descending
- * rowid order): the second pass over the matches expands each prefix of
- * more than 3 bytes to every word it starts once more (1–3 ms with a
- * common word). Not for a snippet from long text (a note's body with
+/* A query of several words, or of one of more than 3 bytes: ranked, cut,
+ * and the titles and snippets of the rows kept made in one pass
+ * (cairn_top_row(), rows in descending rowid order): the second pass
+ * over the matches expands each prefix of more than 3 bytes to every
+ * word it starts once more (1–3 ms with a common word). Not for a snippet from long text (a note's body with
  * more of the words than its title, CAIRN_SEARCH_TOP_INLINE_TEXT): of the
  * ~100 rows that make the cut on the way in the bench's workspace most
  * are notes dropped again, ~10 µs each; such a note that stays gets its
