@@ -19,7 +19,9 @@
  *    the length typed (paint_1_chars_*, paint_2_chars_*,
  *    paint_3plus_chars_*). work_*: the keystroke's own work, paint less
  *    the frame clock's wait for its next slot (from the results ready to
- *    the frame's layout phase; at 60 Hz up to 16.7 ms). cpu_*: the main
+ *    the frame's start, ::before-paint; at 60 Hz up to 16.7 ms; until
+ *    branch search2 to its layout phase, which a frame that lays nothing
+ *    out has not: the wait was counted then). cpu_*: the main
  *    thread's CPU time from the keystroke to the frame painted (steady
  *    on a loaded machine, where the wall clock is mostly the wait for a
  *    core). search_changed_per_key: how often the entry emitted
@@ -32,8 +34,9 @@
  *   cairn-bench-ui-search [--todos N] [--queries N] [--workspace PATH] [--no-find]
  * --workspace keeps the filled workspace there and reuses it; --no-find
  * measures the search page alone; --slowest N prints the N keystrokes of
- * the search page with the most CPU time (the text typed, its cpu and its
- * store figures), one JSON line each, after the figures. */
+ * the search page with the most CPU time (the text typed, its cpu, store,
+ * work and model figures), one JSON line each, after the figures, then
+ * the N with the most work ("ui-search-slowest-work"). */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -224,6 +227,8 @@ typedef struct
   char   *typed;
   gint64  cpu_us;
   gint64  store_us;
+  gint64  work_us;
+  gint64  model_us;
 } Keystroke;
 
 static void
@@ -239,8 +244,20 @@ compare_keystroke_cpu (gconstpointer a, gconstpointer b)
   return x > y ? -1 : x < y;
 }
 
+static int
+compare_keystroke_work (gconstpointer a, gconstpointer b)
+{
+  gint64 x = ((const Keystroke *) a)->work_us, y = ((const Keystroke *) b)->work_us;
+  return x > y ? -1 : x < y;
+}
+
 static gint64 painted_at;
 static gint64 layout_at;   /* the first frame's layout after the results, or 0 */
+/* The first frame's start (::before-paint) after the results, or 0: a
+ * frame that lays nothing out (the same results, the entry redrawn) has
+ * no layout phase, and from the results to its paint is then mostly the
+ * wait for the frame's slot. */
+static gint64 frame_at;
 
 static void
 on_after_paint (GdkFrameClock *clock, gpointer data)
@@ -251,6 +268,13 @@ on_after_paint (GdkFrameClock *clock, gpointer data)
 /* The frame that will paint the results starts its work here; the time
  * before is the frame clock's wait for its next slot (at most one per
  * 16.7 ms at 60 Hz). */
+static void
+on_before_paint (GdkFrameClock *clock, gpointer data)
+{
+  if (frame_at == 0)
+    frame_at = g_get_monotonic_time ();
+}
+
 static void
 on_layout (GdkFrameClock *clock, gpointer data)
 {
@@ -479,10 +503,13 @@ type_queries (const char         *bench,
             spin_until (filter_done, filtered);
           done = g_get_monotonic_time ();
           layout_at = 0;
+          frame_at = 0;
           gtk_widget_queue_draw (redraw);
           spin_until (painted_since, &done);
           {
-            gint64 work = (done - t0) + (painted_at - MAX (layout_at, done));
+            /* From the frame's start, whether or not it lays out (the
+             * layout phase alone left the wait in for a frame without one). */
+            gint64 work = (done - t0) + (painted_at - MAX (frame_at > 0 ? frame_at : layout_at, done));
             gint64 cpu = thread_cpu_us () - cpu0;
 
             g_array_append_val (work_us, work);
@@ -509,7 +536,9 @@ type_queries (const char         *bench,
               g_array_append_val (store_us, done);
               g_array_append_val (store_by_length[MIN (g_utf8_strlen (typed, -1), 3) - 1], done);
               g_array_append_vals (keystrokes, &(Keystroke) { g_strdup (typed), cpu_us->len > 0 ?
-                                   g_array_index (cpu_us, gint64, cpu_us->len - 1) : 0, done }, 1);
+                                   g_array_index (cpu_us, gint64, cpu_us->len - 1) : 0, done,
+                                   g_array_index (work_us, gint64, work_us->len - 1),
+                                   g_array_index (model_us, gint64, model_us->len - 1) }, 1);
             }
           if (filtered != NULL)
             shown += g_list_model_get_n_items (G_LIST_MODEL (filtered));
@@ -556,14 +585,34 @@ type_queries (const char         *bench,
       g_array_unref (cpu_by_length[i]);
     }
   printf ("%s}\n", line->str);
+  /* Then the N with the most wall-clock work (work_*), if not listed. */
+  if (n_slowest > 0)
+    {
+      g_autoptr(GArray) by_work = g_array_copy (keystrokes);
+
+      g_array_set_clear_func (by_work, NULL);
+      g_array_sort (by_work, compare_keystroke_work);
+      for (guint i = 0; i < MIN ((guint) n_slowest, by_work->len); i++)
+        {
+          Keystroke *k = &g_array_index (by_work, Keystroke, i);
+          g_autofree char *escaped = g_strescape (k->typed, NULL);
+
+          printf ("{\"bench\":\"%s-slowest-work\",\"typed\":\"%s\",\"work_ms\":%.3f,\"model_ms\":%.3f,"
+                  "\"cpu_ms\":%.3f,\"store_ms\":%.3f}\n",
+                  bench, escaped, k->work_us / 1000.0, k->model_us / 1000.0, k->cpu_us / 1000.0,
+                  k->store_us / 1000.0);
+        }
+    }
   g_array_sort (keystrokes, compare_keystroke_cpu);
   for (guint i = 0; i < MIN ((guint) MAX (n_slowest, 0), keystrokes->len); i++)
     {
       Keystroke *k = &g_array_index (keystrokes, Keystroke, i);
       g_autofree char *escaped = g_strescape (k->typed, NULL);
 
-      printf ("{\"bench\":\"%s-slowest\",\"typed\":\"%s\",\"cpu_ms\":%.3f,\"store_ms\":%.3f}\n",
-              bench, escaped, k->cpu_us / 1000.0, k->store_us / 1000.0);
+      printf ("{\"bench\":\"%s-slowest\",\"typed\":\"%s\",\"cpu_ms\":%.3f,\"store_ms\":%.3f,"
+              "\"work_ms\":%.3f,\"model_ms\":%.3f}\n",
+              bench, escaped, k->cpu_us / 1000.0, k->store_us / 1000.0, k->work_us / 1000.0,
+              k->model_us / 1000.0);
     }
   fflush (stdout);
 }
@@ -661,6 +710,8 @@ main (int argc, char *argv[])
                     G_CALLBACK (on_after_paint), NULL);
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "layout",
                     G_CALLBACK (on_layout), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint",
+                    G_CALLBACK (on_before_paint), NULL);
   idle_ms (500);
 
   /* The find bar over the first list. */

@@ -108,6 +108,50 @@ gboolean _cairn_store_search_reset      (CairnStore   *self,
 gboolean _cairn_store_search_register   (CairnStore   *self,
                                          GError      **error);
 
+/* What cairn_top (search_fts, top, weight, …) and cairn_top_row (…)
+ * fill (cairn-store-search-rank.c): the best @limit rows (0: all) of the
+ * query, best first, as cairn_rank() with the same weights ranks them
+ * and ties cut by the higher rowid. cairn_top(): one call, for a query of
+ * one phrase; ranks only. cairn_top_row(): called for every row, in
+ * descending rowid order; the rows kept with their title and snippet
+ * (the snippet_* fields: cairn_snippet()'s arguments). @top is bound with
+ * sqlite3_bind_pointer (…, CAIRN_SEARCH_TOP_POINTER, NULL); @kept made
+ * by _cairn_search_top_init(), sorted by _cairn_search_top_finish()
+ * after the statement. */
+#define CAIRN_SEARCH_TOP_POINTER "cairn-search-top"
+/* cairn_top_row() leaves the title and snippet of a row to the caller
+ * (NULL) when the snippet would come from a column of more text than
+ * this (a note's body): it costs ~10 µs (the text is tokenized up to the
+ * words shown), and of the rows that make the cut on the way most are
+ * dropped again. */
+#define CAIRN_SEARCH_TOP_INLINE_TEXT 1024
+#define CAIRN_SEARCH_TOP_MAX_WEIGHTS 8
+
+typedef struct
+{
+  double  rank;
+  gint64  doc;
+  char   *title;    /* cairn_top_row() only, and not from a long text */
+  char   *snippet;
+} CairnSearchTopEntry;
+
+typedef struct
+{
+  guint       limit;
+  GArray     *kept;        /* CairnSearchTopEntry */
+  const char *snippet_start;
+  const char *snippet_end;
+  const char *snippet_ellipsis;
+  int         snippet_tokens;
+  double      weights[CAIRN_SEARCH_TOP_MAX_WEIGHTS];  /* set from the arguments */
+  int         n_weights;
+} CairnSearchTop;
+
+void     _cairn_search_top_init          (CairnSearchTop *top,
+                                          guint           limit);
+void     _cairn_search_top_finish        (CairnSearchTop *top);
+void     _cairn_search_top_clear         (CairnSearchTop *top);
+
 /* Where task notes plug in: (re)indexes the todo @todo_id with its
  * @title and the text of its notes (@notes_text, NULL for none), or drops
  * it when @title is NULL (deleted or gone). Inside a transaction. */

@@ -33,6 +33,102 @@
  * required, the idf only weighed which word is in the title, not whether
  * a row matches. Ties are broken by the caller. */
 
+/* The positions left in @iter's column and where the next column starts:
+ * FTS5's position list (detail=full), what xPhraseNext() walks, is a run
+ * of varints, each a position (offset + 2, so never 1), or 1 then a
+ * column's number: a varint ends at a byte below 0x80, so a column's
+ * positions are counted without decoding them. Returns the column after
+ * (-1 at the end); *n_positions gets how many positions were skipped. */
+static int
+count_column_positions (Fts5PhraseIter *iter,
+                        int            *n_positions)
+{
+  const unsigned char *a = iter->a, *b = iter->b;
+  int n = 0, column = -1;
+
+  while (a < b)
+    {
+      if (*a == 0x01)
+        {
+          unsigned int value = 0;
+
+          /* The column's number, a varint, then its first position. */
+          a++;
+          while (a < b && (*a & 0x80))
+            value = (value << 7) | (*a++ & 0x7f);
+          if (a < b)
+            value = (value << 7) | *a++;
+          column = (int) value;
+          while (a < b && (*a & 0x80))
+            a++;
+          a++;
+          break;
+        }
+      while (a < b && (*a & 0x80))
+        a++;
+      a++;
+      n++;
+    }
+  iter->a = MIN (a, b);
+  *n_positions = n;
+  return column;
+}
+
+/* The row's score (negated: lower is better) with @weights per column
+ * (1 for a column past them). Each phrase's positions in this row,
+ * column by column (in order), counted in its position list: no array
+ * of every instance, and no call per position (a 10 KB note holds
+ * hundreds of a one-letter prefix's words). */
+static int
+row_rank (const Fts5ExtensionApi *api,
+          Fts5Context            *fts,
+          const double           *weights,
+          int                     n_weights,
+          double                 *rank)
+{
+  int n_phrases = api->xPhraseCount (fts);
+  double score = 0.0;
+
+  for (int p = 0; p < n_phrases; p++)
+    {
+      Fts5PhraseIter iter;
+      int column = -1, offset = 0;
+      int rc;
+
+      if ((rc = api->xPhraseFirst (fts, p, &iter, &column, &offset)) != SQLITE_OK)
+        return rc;
+      while (column >= 0)
+        {
+          int more = 0, tf;
+          int next = count_column_positions (&iter, &more);
+
+          /* The first position (read by xPhraseFirst() or with the
+           * column's number) and the rest. */
+          tf = 1 + more;
+          score += (column < n_weights ? weights[column] : 1.0) * tf * (K1 + 1.0) / (tf + K1);
+          /* The new column's first position was skipped with its number. */
+          column = next;
+        }
+    }
+  *rank = -score;
+  return SQLITE_OK;
+}
+
+/* Up to this many weights (columns): the index has two. */
+#define MAX_WEIGHTS CAIRN_SEARCH_TOP_MAX_WEIGHTS
+
+static int
+read_weights (sqlite3_value **argv,
+              int             argc,
+              double         *weights)
+{
+  int n = MIN (argc, MAX_WEIGHTS);
+
+  for (int i = 0; i < n; i++)
+    weights[i] = sqlite3_value_double (argv[i]);
+  return n;
+}
+
 static void
 rank_func (const Fts5ExtensionApi  *api,
            Fts5Context             *fts,
@@ -40,39 +136,17 @@ rank_func (const Fts5ExtensionApi  *api,
            int                      argc,
            sqlite3_value          **argv)
 {
-  int n_phrases = api->xPhraseCount (fts);
-  double score = 0.0;
+  double weights[MAX_WEIGHTS];
+  int n_weights = read_weights (argv, argc, weights);
+  double rank = 0.0;
+  int rc;
 
-  /* Each phrase's positions in this row, column by column (in order),
-   * read from its position list: no array of every instance. */
-  for (int p = 0; p < n_phrases; p++)
+  if ((rc = row_rank (api, fts, weights, n_weights, &rank)) != SQLITE_OK)
     {
-      Fts5PhraseIter iter;
-      int column = -1, offset = 0, tf = 0, last = -1;
-      int rc;
-
-      if ((rc = api->xPhraseFirst (fts, p, &iter, &column, &offset)) != SQLITE_OK)
-        {
-          sqlite3_result_error_code (ctx, rc);
-          return;
-        }
-      for (;;)
-        {
-          if (column != last)
-            {
-              if (last >= 0)
-                score += (last < argc ? sqlite3_value_double (argv[last]) : 1.0) *
-                         tf * (K1 + 1.0) / (tf + K1);
-              last = column;
-              tf = 0;
-            }
-          if (column < 0)
-            break;
-          tf++;
-          api->xPhraseNext (fts, &iter, &column, &offset);
-        }
+      sqlite3_result_error_code (ctx, rc);
+      return;
     }
-  sqlite3_result_double (ctx, -score);
+  sqlite3_result_double (ctx, rank);
 }
 
 /* ---- cairn_snippet (search_fts, start, end, ellipsis, n_tokens) ----
@@ -140,60 +214,104 @@ snippet_token (void       *user_data,
   return SQLITE_OK;
 }
 
-static void
-snippet_func (const Fts5ExtensionApi  *api,
-              Fts5Context             *fts,
-              sqlite3_context         *ctx,
-              int                      argc,
-              sqlite3_value          **argv)
+/* The column a snippet shows: the one with the most distinct phrases
+ * (the first on a tie; 0 when none), from the columns each phrase's
+ * position list goes through (skipped over, not decoded). */
+static int
+snippet_column (const Fts5ExtensionApi *api,
+                Fts5Context            *fts,
+                int                    *column,
+                int                    *n_distinct)
 {
   int n_phrases = api->xPhraseCount (fts);
   int n_columns = api->xColumnCount (fts);
+  g_autofree int *distinct = g_new0 (int, MAX (n_columns, 1));
+  int rc;
+
+  *column = 0;
+  *n_distinct = 0;
+  for (int p = 0; p < n_phrases; p++)
+    {
+      Fts5PhraseIter iter;
+      int c = -1, offset = 0, more = 0;
+
+      if ((rc = api->xPhraseFirst (fts, p, &iter, &c, &offset)) != SQLITE_OK)
+        return rc;
+      while (c >= 0)
+        {
+          if (c < n_columns)
+            distinct[c]++;
+          c = count_column_positions (&iter, &more);
+        }
+    }
+  for (int c = 0; c < n_columns; c++)
+    if (distinct[c] > *n_distinct)
+      {
+        *n_distinct = distinct[c];
+        *column = c;
+      }
+  return SQLITE_OK;
+}
+
+/* (phrase, column, offset) triples by offset, then phrase. */
+static int
+compare_instances (gconstpointer a,
+                   gconstpointer b)
+{
+  const int *x = a, *y = b;
+
+  if (x[2] != y[2])
+    return x[2] < y[2] ? -1 : 1;
+  return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The snippet of the row, a new string in *snippet; an SQLite error
+ * code when FTS5 fails. */
+static int
+row_snippet (const Fts5ExtensionApi  *api,
+             Fts5Context             *fts,
+             const char              *start,
+             const char              *end,
+             const char              *ellipsis,
+             int                      n_tokens,
+             char                   **snippet)
+{
+  int n_phrases = api->xPhraseCount (fts);
   g_autofree int *inst = NULL;   /* (phrase, column, offset) triples */
   g_autofree guint8 *seen = g_new0 (guint8, MAX (n_phrases, 1));
   g_autofree guint8 *marked = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   SnippetCtx sc = { 0 };
   int n_inst = 0, column = 0, best_distinct = 0, first = 0;
-  int n_tokens, n_text = 0, rc;
+  int n_text = 0, rc;
 
-  if (argc != 4)
-    {
-      sqlite3_result_error (ctx, "cairn_snippet() takes start, end, ellipsis and tokens", -1);
-      return;
-    }
-  n_tokens = CLAMP (sqlite3_value_int (argv[3]), 1, 64);
-  if ((rc = api->xInstCount (fts, &n_inst)) != SQLITE_OK)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
-  inst = g_new (int, 3 * MAX (n_inst, 1));
-  for (int i = 0; i < n_inst; i++)
-    if ((rc = api->xInst (fts, i, &inst[3 * i], &inst[3 * i + 1], &inst[3 * i + 2])) != SQLITE_OK)
+  n_tokens = CLAMP (n_tokens, 1, 64);
+  if ((rc = snippet_column (api, fts, &column, &best_distinct)) != SQLITE_OK)
+    return rc;
+
+  /* That column's matches as (phrase, column, offset) triples, in the
+   * order of the text, as xInst() gives them (not xInstCount(): it
+   * decodes every match of every column, hundreds in a 10 KB note, to
+   * show one column's; two phrases at one offset start the same window,
+   * so their order does not matter). */
+  {
+    g_autoptr(GArray) found = g_array_new (FALSE, FALSE, 3 * sizeof (int));
+
+    for (int p = 0; p < n_phrases && best_distinct > 0; p++)
       {
-        sqlite3_result_error_code (ctx, rc);
-        return;
+        Fts5PhraseIter iter;
+        int c = -1, offset = 0;
+
+        if ((rc = api->xPhraseFirst (fts, p, &iter, &c, &offset)) != SQLITE_OK)
+          return rc;
+        for (; c >= 0 && c <= column; api->xPhraseNext (fts, &iter, &c, &offset))
+          if (c == column)
+            g_array_append_vals (found, (int[]) { p, c, offset }, 1);
       }
-
-  /* The column with the most distinct phrases. */
-  for (int c = 0; c < n_columns; c++)
-    {
-      int distinct = 0;
-
-      memset (seen, 0, MAX (n_phrases, 1));
-      for (int i = 0; i < n_inst; i++)
-        if (inst[3 * i + 1] == c && !seen[inst[3 * i]])
-          {
-            seen[inst[3 * i]] = 1;
-            distinct++;
-          }
-      if (distinct > best_distinct)
-        {
-          best_distinct = distinct;
-          column = c;
-        }
-    }
+    g_array_sort (found, compare_instances);
+    n_inst = (int) found->len;
+    inst = (int *) (void *) g_array_free (g_steal_pointer (&found), FALSE);
+  }
 
   /* The window starting at a match that holds the most distinct phrases:
    * each match of the column is a candidate start (a bounded number: a
@@ -247,40 +365,268 @@ snippet_func (const Fts5ExtensionApi  *api,
       }
 
   if ((rc = api->xColumnText (fts, column, &sc.text, &n_text)) != SQLITE_OK)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
+    return rc;
   if (sc.text == NULL)
     {
-      sqlite3_result_text (ctx, "", 0, SQLITE_STATIC);
-      return;
+      *snippet = g_strdup ("");
+      return SQLITE_OK;
     }
   sc.first = first;
   sc.last = first + n_tokens;
-  sc.start = (const char *) sqlite3_value_text (argv[0]);
-  sc.end = (const char *) sqlite3_value_text (argv[1]);
-  sc.ellipsis = (const char *) sqlite3_value_text (argv[2]);
-  if (sc.start == NULL || sc.end == NULL || sc.ellipsis == NULL)
-    {
-      sqlite3_result_error (ctx, "cairn_snippet(): start, end and ellipsis are text", -1);
-      return;
-    }
+  sc.start = start;
+  sc.end = end;
+  sc.ellipsis = ellipsis;
   sc.marked = marked;
   sc.out = out;
   rc = api->xTokenize (fts, sc.text, n_text, &sc, snippet_token);
   if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    {
-      sqlite3_result_error_code (ctx, rc);
-      return;
-    }
+    return rc;
   if (sc.token <= sc.first)
     g_string_append_len (out, sc.text, n_text);   /* fewer tokens than the window's start */
   else if (sc.more)
     g_string_append (out, sc.ellipsis);
   else
     g_string_append_len (out, sc.text + sc.done_at, n_text - sc.done_at);
-  sqlite3_result_text (ctx, g_string_free (g_steal_pointer (&out), FALSE), -1, g_free);
+  *snippet = g_string_free (g_steal_pointer (&out), FALSE);
+  return SQLITE_OK;
+}
+
+static void
+snippet_func (const Fts5ExtensionApi  *api,
+              Fts5Context             *fts,
+              sqlite3_context         *ctx,
+              int                      argc,
+              sqlite3_value          **argv)
+{
+  const char *start, *end, *ellipsis;
+  char *snippet = NULL;
+  int rc;
+
+  if (argc != 4)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet() takes start, end, ellipsis and tokens", -1);
+      return;
+    }
+  start = (const char *) sqlite3_value_text (argv[0]);
+  end = (const char *) sqlite3_value_text (argv[1]);
+  ellipsis = (const char *) sqlite3_value_text (argv[2]);
+  if (start == NULL || end == NULL || ellipsis == NULL)
+    {
+      sqlite3_result_error (ctx, "cairn_snippet(): start, end and ellipsis are text", -1);
+      return;
+    }
+  if ((rc = row_snippet (api, fts, start, end, ellipsis, sqlite3_value_int (argv[3]), &snippet)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  sqlite3_result_text (ctx, snippet, -1, g_free);
+}
+
+/* ---- cairn_top (search_fts, top, weight, …) and
+ *      cairn_top_row (search_fts, top, weight, …) ----
+ *
+ * The best rows of a query, ranked as cairn_rank() ranks them and cut as
+ * "ORDER BY rank, rowid DESC LIMIT n" cuts them, into @top (a
+ * CairnSearchTop bound with sqlite3_bind_pointer()), with no sorter:
+ * - cairn_top(), one call for a one-phrase query (for its first row,
+ *   "LIMIT 1"): the rows walked in C (xQueryPhrase()), not one SQL
+ *   function call each; ranks only, in rowid order (FTS5's), so the
+ *   titles and snippets are read after, by the caller.
+ * - cairn_top_row(), one call per row, rows in descending rowid order:
+ *   a row that makes the cut gets its title and snippet there and then
+ *   (ties are cut by the higher rowid, so in that order a tie never
+ *   enters a full top: few rows do), and no second pass is needed,
+ *   unless a row of long text (a note) stays: its snippet is left to the
+ *   caller's second pass. */
+
+static void
+top_entry_clear (gpointer data)
+{
+  CairnSearchTopEntry *entry = data;
+
+  g_clear_pointer (&entry->title, g_free);
+  g_clear_pointer (&entry->snippet, g_free);
+}
+
+void
+_cairn_search_top_init (CairnSearchTop *top,
+                        guint           limit)
+{
+  memset (top, 0, sizeof *top);
+  top->limit = limit;
+  top->kept = g_array_new (FALSE, FALSE, sizeof (CairnSearchTopEntry));
+  g_array_set_clear_func (top->kept, top_entry_clear);
+}
+
+void
+_cairn_search_top_clear (CairnSearchTop *top)
+{
+  g_clear_pointer (&top->kept, g_array_unref);
+}
+
+/* Whether a goes before b: the better rank, then the higher rowid. */
+static inline gboolean
+top_before (const CairnSearchTopEntry *a,
+            const CairnSearchTopEntry *b)
+{
+  return a->rank < b->rank || (a->rank == b->rank && a->doc > b->doc);
+}
+
+static int
+compare_top (gconstpointer a,
+             gconstpointer b)
+{
+  return top_before (a, b) ? -1 : top_before (b, a) ? 1 : 0;
+}
+
+/* Whether @entry makes the cut so far. */
+static gboolean
+top_wants (CairnSearchTop            *top,
+           const CairnSearchTopEntry *entry)
+{
+  GArray *kept = top->kept;
+
+  /* Most rows rank below the last one kept. */
+  return top->limit == 0 || kept->len < top->limit ||
+         top_before (entry, &g_array_index (kept, CairnSearchTopEntry, kept->len - 1));
+}
+
+/* Keeps @entry (top_wants()), the last one dropped when over the limit. */
+static void
+top_keep (CairnSearchTop      *top,
+          CairnSearchTopEntry *entry)
+{
+  GArray *kept = top->kept;
+  guint at;
+
+  if (top->limit == 0)
+    {
+      /* Sorted once, at the end (_cairn_search_top_finish()). */
+      g_array_append_vals (kept, entry, 1);
+      return;
+    }
+  for (at = kept->len; at > 0 && top_before (entry, &g_array_index (kept, CairnSearchTopEntry, at - 1)); at--)
+    ;
+  if (kept->len == top->limit)
+    g_array_set_size (kept, kept->len - 1);
+  g_array_insert_vals (kept, at, entry, 1);
+}
+
+void
+_cairn_search_top_finish (CairnSearchTop *top)
+{
+  if (top->limit == 0)
+    g_array_sort (top->kept, compare_top);
+}
+
+static int
+top_row (const Fts5ExtensionApi *api,
+         Fts5Context            *fts,
+         void                   *user_data)
+{
+  CairnSearchTop *top = user_data;
+  CairnSearchTopEntry entry = { 0 };
+  int rc;
+
+  entry.doc = api->xRowid (fts);
+  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
+    return rc;
+  if (top_wants (top, &entry))
+    top_keep (top, &entry);
+  return SQLITE_OK;
+}
+
+static CairnSearchTop *
+top_arguments (const Fts5ExtensionApi  *api,
+               Fts5Context             *fts,
+               sqlite3_context         *ctx,
+               int                      argc,
+               sqlite3_value          **argv)
+{
+  CairnSearchTop *top = argc > 0 ? sqlite3_value_pointer (argv[0], CAIRN_SEARCH_TOP_POINTER) : NULL;
+
+  if (top == NULL)
+    {
+      sqlite3_result_error (ctx, "cairn_top() and cairn_top_row() take a CairnSearchTop", -1);
+      return NULL;
+    }
+  top->n_weights = read_weights (argv + 1, argc - 1, top->weights);
+  return top;
+}
+
+static void
+top_func (const Fts5ExtensionApi  *api,
+          Fts5Context             *fts,
+          sqlite3_context         *ctx,
+          int                      argc,
+          sqlite3_value          **argv)
+{
+  CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
+  int rc;
+
+  if (top == NULL)
+    return;
+  if (api->xPhraseCount (fts) != 1)
+    {
+      sqlite3_result_error (ctx, "cairn_top() ranks a query of one phrase", -1);
+      return;
+    }
+  g_array_set_size (top->kept, 0);
+  if ((rc = api->xQueryPhrase (fts, 0, top, top_row)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  sqlite3_result_int (ctx, (int) top->kept->len);
+}
+
+static void
+top_row_func (const Fts5ExtensionApi  *api,
+              Fts5Context             *fts,
+              sqlite3_context         *ctx,
+              int                      argc,
+              sqlite3_value          **argv)
+{
+  CairnSearchTop *top = top_arguments (api, fts, ctx, argc, argv);
+  CairnSearchTopEntry entry = { 0 };
+  const char *title = NULL, *text = NULL;
+  int n_title = 0, n_text = 0, column = 0, n_distinct = 0;
+  int rc;
+
+  if (top == NULL)
+    return;
+  entry.doc = api->xRowid (fts);
+  if ((rc = row_rank (api, fts, top->weights, top->n_weights, &entry.rank)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (!top_wants (top, &entry))
+    return;
+  /* A snippet from a long text (a note's body, when it has more of the
+   * words than the title) is left to the caller: it tokenizes the text
+   * up to the words shown (CAIRN_SEARCH_TOP_INLINE_TEXT). */
+  if ((rc = snippet_column (api, fts, &column, &n_distinct)) != SQLITE_OK ||
+      (rc = api->xColumnText (fts, column, &text, &n_text)) != SQLITE_OK ||
+      (rc = api->xColumnText (fts, 0, &title, &n_title)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  if (n_text > CAIRN_SEARCH_TOP_INLINE_TEXT)
+    {
+      top_keep (top, &entry);
+      return;
+    }
+  if ((rc = row_snippet (api, fts, top->snippet_start, top->snippet_end, top->snippet_ellipsis,
+                         top->snippet_tokens, &entry.snippet)) != SQLITE_OK)
+    {
+      sqlite3_result_error_code (ctx, rc);
+      return;
+    }
+  entry.title = title != NULL ? g_strndup (title, n_title) : NULL;
+  top_keep (top, &entry);
 }
 
 gboolean
@@ -298,7 +644,9 @@ _cairn_store_search_register (CairnStore  *self,
   sqlite3_finalize (stmt);
   if (api == NULL || api->iVersion < 2 ||
       api->xCreateFunction (api, "cairn_rank", NULL, rank_func, NULL) != SQLITE_OK ||
-      api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK)
+      api->xCreateFunction (api, "cairn_snippet", NULL, snippet_func, NULL) != SQLITE_OK ||
+      api->xCreateFunction (api, "cairn_top", NULL, top_func, NULL) != SQLITE_OK ||
+      api->xCreateFunction (api, "cairn_top_row", NULL, top_row_func, NULL) != SQLITE_OK)
     {
       _cairn_store_set_error (self, error, "Cannot register the search functions");
       return FALSE;

@@ -371,6 +371,26 @@ compare_doc (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* Whether every word of @match ("word"* "word"*…) is at most 3 bytes:
+ * served by FTS5's prefix indexes, so that running the query costs a
+ * look-up per word, no expansion to every word it starts. */
+static gboolean
+short_words_only (const char *match)
+{
+  const char *p = match;
+
+  /* The bytes between the quotes. */
+  while ((p = strchr (p, '"')) != NULL)
+    {
+      const char *end = strchr (p + 1, '"');
+
+      if (end == NULL || end - (p + 1) > 3)
+        return FALSE;
+      p = end + 1;
+    }
+  return TRUE;
+}
+
 /* Cuts the hits' rowids (sorted) into ranges, from ranges[2i] to
  * ranges[2i + 1] (a hit's rowid at both ends; the gaps between ranges
  * are not read); returns how many. One range from the lowest to the highest hit,
@@ -383,19 +403,11 @@ snippet_ranges (const char *match,
 {
   guint n = sorted->len, n_cuts = 0;
   guint at[SNIPPET_RANGES];   /* the index in sorted where a range starts */
-  const char *p = match;
 
   ranges[0] = g_array_index (sorted, gint64, 0);
   ranges[1] = g_array_index (sorted, gint64, n - 1);
-  /* match is "word"* "word"*…: the bytes between the quotes. */
-  while ((p = strchr (p, '"')) != NULL)
-    {
-      const char *end = strchr (p + 1, '"');
-
-      if (end == NULL || end - (p + 1) > 3)
-        return 1;
-      p = end + 1;
-    }
+  if (!short_words_only (match))
+    return 1;
   at[n_cuts++] = 0;
   while (n_cuts < SNIPPET_RANGES)
     {
@@ -437,6 +449,170 @@ snippet_ranges (const char *match,
   return n_cuts;
 }
 
+/* The ranking's weights: a title counts four times a body (cairn_rank():
+ * a title match always outranks a body-only one). */
+#define RANK_WEIGHTS "4.0, 1.0"
+/* A snippet's words and where it is cut (cairn_snippet()). */
+#define SNIPPET_ELLIPSIS "…"
+#define SNIPPET_TOKENS 12
+
+static void
+add_hit (GArray     *docs,
+         GPtrArray  *hits,
+         gint64      doc,
+         const char *kind,
+         const char *obj_id)
+{
+  CairnSearchHit *hit = g_new0 (CairnSearchHit, 1);
+
+  g_array_append_val (docs, doc);
+  hit->kind = g_strcmp0 (kind, "note") == 0 ? CAIRN_OBJECT_NOTE : CAIRN_OBJECT_TODO;
+  hit->id = g_strdup (obj_id);
+  g_ptr_array_add (hits, hit);
+}
+
+/* The hits of the rows @top kept, in its order, with their object (as
+ * the join of a ranking query: a row without its object is not a hit),
+ * and their titles and snippets when @top has them. */
+static gboolean
+add_top_hits (CairnStore      *self,
+              CairnSearchTop  *top,
+              GArray          *docs,
+              GPtrArray       *hits,
+              GError         **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _cairn_store_prepare_static (self, "SELECT kind, obj_id FROM search_docs WHERE doc = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < top->kept->len; i++)
+    {
+      CairnSearchTopEntry *entry = &g_array_index (top->kept, CairnSearchTopEntry, i);
+
+      sqlite3_bind_int64 (stmt, 1, entry->doc);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          CairnSearchHit *hit;
+
+          add_hit (docs, hits, entry->doc, (const char *) sqlite3_column_text (stmt, 0),
+                   (const char *) sqlite3_column_text (stmt, 1));
+          hit = hits->pdata[hits->len - 1];
+          hit->title = g_steal_pointer (&entry->title);
+          hit->snippet = g_steal_pointer (&entry->snippet);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _cairn_store_set_error (self, error, "Cannot search");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Runs @stmt (a statement calling cairn_top() or cairn_top_row() with
+ * @top bound as ?2) to its end, and clears the binding. */
+static gboolean
+run_top (CairnStore      *self,
+         sqlite3_stmt    *stmt,
+         CairnSearchTop  *top,
+         GError         **error)
+{
+  int rc;
+
+  sqlite3_bind_pointer (stmt, 2, top, CAIRN_SEARCH_TOP_POINTER, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc != SQLITE_DONE)
+    _cairn_store_set_error (self, error, "Cannot search");
+  sqlite3_reset (stmt);
+  /* Not left pointing at the caller's frame. */
+  sqlite3_bind_null (stmt, 2);
+  _cairn_search_top_finish (top);
+  return rc == SQLITE_DONE;
+}
+
+/* The first pass of a query of one word of at most 3 bytes (the first
+ * letters typed: a one-letter word matches a third of the workspace):
+ * the best @limit rows ranked by cairn_top() in one call, the same ones
+ * in the same order as the ranking query gives (tests/data/
+ * test-store-search.c, "/search/top-one-word"), at a third of its cost
+ * (the rows walked in C rather than a SQL function call and a sorter step
+ * each). Their titles and snippets are read after, in the second pass.
+ * Not for a longer word: the query runs three times here (for its first
+ * row, in cairn_top(), in the second pass), and a prefix of more than 3
+ * bytes is expanded to every word it starts each time; rank_phrases()
+ * runs it once ("belq" 4.0 -> 3.0 ms; over the bench's one-word queries
+ * the slowest 4.3 -> 3.3 ms). */
+static gboolean
+rank_one_phrase (CairnStore  *self,
+                 const char  *match,
+                 guint        limit,
+                 GArray      *docs,
+                 GPtrArray   *hits,
+                 GError     **error)
+{
+  CairnSearchTop top;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT cairn_top (search_fts, ?2, " RANK_WEIGHTS ")"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 LIMIT 1",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return FALSE;
+  _cairn_search_top_init (&top, limit);
+  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
+  _cairn_search_top_clear (&top);
+  return ok;
+}
+
+/* A query of several words, or of one of more than 3 bytes: ranked, cut,
+ * and the titles and snippets of the rows kept made in one pass
+ * (cairn_top_row(), rows in descending rowid order): the second pass
+ * over the matches expands each prefix of more than 3 bytes to every
+ * word it starts once more (1–3 ms with a common word). Not for a snippet from long text (a note's body with
+ * more of the words than its title, CAIRN_SEARCH_TOP_INLINE_TEXT): of the
+ * ~100 rows that make the cut on the way in the bench's workspace most
+ * are notes dropped again, ~10 µs each; such a note that stays gets its
+ * snippet in the second pass. Measured over the bench's 488 queries of
+ * several words (BENCHMARKS.md, "search2"): every snippet made on the way
+ * cost a second word just begun 0.5 ms more (1.2 -> 1.7 ms); every note
+ * left to the second pass made the slowest queries slow again (a note
+ * whose title has the words is among the best, so the pass ran: p99 5.6
+ * ms, not 4.7). */
+static gboolean
+rank_phrases (CairnStore  *self,
+              const char  *match,
+              guint        limit,
+              GArray      *docs,
+              GPtrArray   *hits,
+              GError     **error)
+{
+  CairnSearchTop top;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = _cairn_store_prepare_static (self,
+                                      "SELECT cairn_top_row (search_fts, ?2, " RANK_WEIGHTS ")"
+                                      " FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rowid DESC",
+                                      error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return FALSE;
+  _cairn_search_top_init (&top, limit);
+  top.snippet_start = CAIRN_SEARCH_MARK_START;
+  top.snippet_end = CAIRN_SEARCH_MARK_END;
+  top.snippet_ellipsis = SNIPPET_ELLIPSIS;
+  top.snippet_tokens = SNIPPET_TOKENS;
+  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
+  _cairn_search_top_clear (&top);
+  return ok;
+}
+
 GPtrArray *
 cairn_store_search (CairnStore  *self,
                     const char  *text,
@@ -466,51 +642,29 @@ cairn_store_search (CairnStore  *self,
     return g_steal_pointer (&hits);
 
   /* A title counts four times a body (cairn_rank(): a title match always
-   * outranks a body-only one). The ranking reads the FTS table alone (the
-   * per-row cost is what limits a search matching thousands); the titles
-   * and snippets are made for the hits kept only: in the ranking query
-   * SQLite would make a snippet for every match before sorting. Ties,
-   * common since cairn_rank() has no length normalization, go to the
-   * latest indexed (the highest FTS rowid: the object created or whose
-   * text changed last), at the cut and in the list. The rowid is local:
-   * tied results may come in another order, and other ones make the cut
-   * at @limit, on another replica. */
-  stmt = _cairn_store_prepare_static (self,
-                                      "SELECT top.doc, d.kind, d.obj_id FROM ("
-                                      "  SELECT rowid AS doc, cairn_rank (search_fts, 4.0, 1.0) AS r"
-                                      "  FROM search_fts WHERE search_fts MATCH ?1"
-                                      "  ORDER BY r, rowid DESC LIMIT ?2) AS top"
-                                      " JOIN search_docs d ON d.doc = top.doc"
-                                      " ORDER BY top.r, top.doc DESC",
-                                      error);
-  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+   * outranks a body-only one). Ties, common since cairn_rank() has no
+   * length normalization, go to the latest indexed (the highest FTS
+   * rowid: the object created or whose text changed last), at the cut
+   * and in the list. The rowid is local: tied results may come in another
+   * order, and other ones make the cut at @limit, on another replica.
+   * One word of at most 3 bytes (the first letters typed): ranked in C
+   * (rank_one_phrase()). Otherwise: ranked and cut with the titles and
+   * snippets of short text in one pass (rank_phrases()). Then the titles
+   * and snippets still missing, of the hits kept only (in the ranking
+   * SQLite would make a snippet for every match before sorting). */
+  if (strchr (match, ' ') == NULL && short_words_only (match)
+      ? !rank_one_phrase (self, match, limit, docs, hits, error)
+      : !rank_phrases (self, match, limit, docs, hits, error))
     return NULL;
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      CairnSearchHit *hit = g_new0 (CairnSearchHit, 1);
-
-      g_array_append_vals (docs, &(gint64) { sqlite3_column_int64 (stmt, 0) }, 1);
-      hit->kind = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "note") == 0
-                  ? CAIRN_OBJECT_NOTE : CAIRN_OBJECT_TODO;
-      hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      g_ptr_array_add (hits, hit);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot search");
-      return NULL;
-    }
-
   if (hits->len == 0)
     return g_steal_pointer (&hits);
 
-  /* The titles and snippets of the hits kept, in one pass over the
-   * matches between the lowest and highest: "rowid = ?" per hit would
-   * evaluate the whole query (expand every prefix) once per hit. "+rowid
-   * IN": not a constraint FTS5 sees, which would run the query once per
-   * value too. */
+  /* The titles and snippets of the hits kept that have none yet (one
+   * word: all; several: those of long text, rank_phrases()), in one pass
+   * over the matches between the lowest and highest: "rowid = ?" per hit
+   * would evaluate the whole query (expand every prefix) once per hit.
+   * "+rowid IN": not a constraint FTS5 sees, which would run the query
+   * once per value too. */
   {
     g_autoptr(GString) json = g_string_new ("[");
     g_autoptr(GHashTable) by_doc = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -522,16 +676,20 @@ cairn_store_search (CairnStore  *self,
       {
         gint64 doc = g_array_index (docs, gint64, i);
 
-        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", doc);
+        if (((CairnSearchHit *) hits->pdata[i])->snippet != NULL)
+          continue;
+        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, sorted->len > 0 ? "," : "", doc);
         g_hash_table_insert (by_doc, &g_array_index (docs, gint64, i), hits->pdata[i]);
         g_array_append_val (sorted, doc);
       }
     g_string_append_c (json, ']');
+    if (sorted->len == 0)
+      return g_steal_pointer (&hits);
     g_array_sort (sorted, compare_doc);
     n_ranges = snippet_ranges (match, sorted, ranges);
     stmt = _cairn_store_prepare_static (self,
                                         "SELECT rowid, title,"
-                                        " cairn_snippet (search_fts, char (2), char (3), '…', 12)"
+                                        " cairn_snippet (search_fts, char (2), char (3), '" SNIPPET_ELLIPSIS "', " G_STRINGIFY (SNIPPET_TOKENS) ")"
                                         " FROM search_fts WHERE search_fts MATCH ?1"
                                         " AND rowid BETWEEN ?3 AND ?4"
                                         " AND +rowid IN (SELECT value FROM json_each (?2))",
@@ -552,15 +710,16 @@ cairn_store_search (CairnStore  *self,
             gint64 doc = sqlite3_column_int64 (stmt, 0);
             CairnSearchHit *hit = g_hash_table_lookup (by_doc, &doc);
 
-            if (hit == NULL || hit->title != NULL)
+            if (hit == NULL || hit->snippet != NULL)
               continue;
+            g_free (hit->title);
             hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
             hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
             found++;
           }
         sqlite3_reset (stmt);
       }
-    if (rc != SQLITE_DONE || found != hits->len)
+    if (rc != SQLITE_DONE || found != sorted->len)
       {
         if (rc == SQLITE_DONE)
           g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_FAILED,

@@ -542,6 +542,144 @@ test_snippet_ranges (void)
   g_assert_false (g_str_has_prefix (((CairnSearchHit *) short_word->pdata[9])->title, "Kiwi kiwi "));
 }
 
+/* The hits' ids, best first, joined by spaces. */
+static char *
+ids_of (GPtrArray *hits,
+        guint      n)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < MIN (n, hits->len); i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? " " : "", ((CairnSearchHit *) hits->pdata[i])->id);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* A query of one short word is ranked in one call (cairn_top()), others
+ * row by row with their snippets (cairn_top_row()): the best N of
+ * either are the first N of the whole ranking as SQL sorts it (rank,
+ * then the higher rowid), with ties at the cut, and the two give the
+ * same hits, titles and snippets; a word repeated far apart in a long
+ * body (positions of several bytes) counts each time. */
+static void
+test_top_one_word (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autofree char *list = make_list (ts->store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) twice = NULL;
+  g_autofree char *reference = NULL;
+  g_autofree char *all_ids = NULL;
+  g_autofree char *with_notes = NULL;
+  char *body_only[5];
+  guint limits[] = { 1, 5, 20, 37, 0 };
+
+  /* Ties: most titles have the word once; every 13th twice, a few
+   * three times. */
+  for (guint i = 0; i < 90; i++)
+    {
+      g_autofree char *title = g_strdup_printf (i % 29 == 3 ? "Kiwifruit kiwi kiwi %u" :
+                                                i % 13 == 0 ? "Kiwi kiwi %u" : "Kiwi %u", i);
+
+      g_free (make_todo (ts->store, list, title));
+    }
+  /* Body only: note k has the word k + 1 times, 150 words apart. */
+  for (guint k = 0; k < G_N_ELEMENTS (body_only); k++)
+    {
+      g_autoptr(GString) body = g_string_new (NULL);
+      g_autofree char *title = g_strdup_printf ("Note %u", k);
+
+      for (guint m = 0; m <= k; m++)
+        {
+          for (guint f = 0; f < 150; f++)
+            g_string_append (body, "lorem ipsum ");
+          g_string_append (body, "kiwis ");
+        }
+      body_only[k] = make_note (ts->store, title, body->str);
+    }
+  /* Title and body; and a long body (its snippet from the title, which
+   * has as many of the words). */
+  g_free (make_note (ts->store, "Kiwi notes", "a kiwi and a kiwi"));
+  {
+    g_autoptr(GString) body = g_string_new (NULL);
+
+    for (guint m = 0; m < 4; m++)
+      {
+        for (guint f = 0; f < 150; f++)
+          g_string_append (body, "lorem ipsum ");
+        g_string_append (body, "kiwis ");
+      }
+    g_free (make_note (ts->store, "Kiwi diary", body->str));
+  }
+  with_notes = make_todo (ts->store, list, "Kiwi jam");
+  g_assert_true (_cairn_store_begin (ts->store, &error));
+  g_assert_true (_cairn_store_search_index_todo (ts->store, with_notes, "Kiwi jam", "kiwi, sugar", &error));
+  g_assert_true (_cairn_store_end (ts->store, &error));
+  g_assert_no_error (error);
+
+  /* Before the SQL below reads the index. */
+  g_assert_true (cairn_store_update_search_index (ts->store, &error));
+  g_assert_no_error (error);
+  reference = test_query_text (ts->store,
+                               "SELECT group_concat (obj_id, ' ') FROM ("
+                               " SELECT d.obj_id FROM ("
+                               "  SELECT rowid AS doc, cairn_rank (search_fts, 4.0, 1.0) AS r"
+                               "  FROM search_fts WHERE search_fts MATCH '\"kiw\"*') AS top"
+                               " JOIN search_docs d ON d.doc = top.doc ORDER BY top.r, top.doc DESC)");
+  all = cairn_store_search (ts->store, "kiw", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 90 + G_N_ELEMENTS (body_only) + 3);
+  all_ids = ids_of (all, all->len);
+  g_assert_cmpstr (all_ids, ==, reference);
+  /* The best: three times in the title (3 todos), once with four times
+   * in the body, twice in the title (7), once with twice in the body,
+   * once with once in the body. */
+  g_assert_true (g_str_has_prefix (((CairnSearchHit *) all->pdata[0])->title, "Kiwifruit kiwi kiwi "));
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[3])->title, ==, "Kiwi diary");
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[3])->snippet, ==,
+                   CAIRN_SEARCH_MARK_START "Kiwi" CAIRN_SEARCH_MARK_END " diary");
+  g_assert_true (g_str_has_prefix (((CairnSearchHit *) all->pdata[4])->title, "Kiwi kiwi "));
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[11])->title, ==, "Kiwi notes");
+  g_assert_cmpstr (((CairnSearchHit *) all->pdata[12])->id, ==, with_notes);
+  /* The last: the body-only notes, the most repeats first. */
+  for (guint k = 0; k < G_N_ELEMENTS (body_only); k++)
+    g_assert_cmpstr (((CairnSearchHit *) all->pdata[all->len - 1 - k])->id, ==, body_only[k]);
+
+  /* Cut at each limit: one short word (cairn_top()), two and one longer
+   * (cairn_top_row(); every word here that starts with "kiw" starts with
+   * "kiwi"). */
+  for (guint l = 0; l < G_N_ELEMENTS (limits); l++)
+    for (guint w = 0; w < 3; w++)
+      {
+        const char *text = (const char *[]) { "kiw", "kiw kiw", "kiwi" }[w];
+        g_autoptr(GPtrArray) top = cairn_store_search (ts->store, text, limits[l], &error);
+        g_autofree char *top_ids = NULL;
+        g_autofree char *first_ids = NULL;
+
+        g_assert_no_error (error);
+        top_ids = ids_of (top, top->len);
+        first_ids = ids_of (all, limits[l] > 0 ? limits[l] : all->len);
+        g_assert_cmpstr (top_ids, ==, first_ids);
+      }
+
+  /* The query of two words (the same word twice: the same order) takes
+   * the ranking query: the same hits, titles and snippets. */
+  twice = cairn_store_search (ts->store, "kiw kiw", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (twice->len, ==, all->len);
+  for (guint i = 0; i < all->len; i++)
+    {
+      CairnSearchHit *a = all->pdata[i], *b = twice->pdata[i];
+
+      g_assert_cmpstr (a->id, ==, b->id);
+      g_assert_cmpint (a->kind, ==, b->kind);
+      g_assert_cmpstr (a->title, ==, b->title);
+      g_assert_cmpstr (a->snippet, ==, b->snippet);
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (body_only); k++)
+    g_free (body_only[k]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -558,5 +696,6 @@ main (int argc, char **argv)
   g_test_add_func ("/search/task-notes-edits", test_task_notes_edits);
   g_test_add_func ("/search/rebase", test_rebase);
   g_test_add_func ("/search/migration", test_migration);
+  g_test_add_func ("/search/top-one-word", test_top_one_word);
   return g_test_run ();
 }
