@@ -632,6 +632,7 @@ main (int argc, char *argv[])
   g_autoptr(GRand) rand = g_rand_new_with_seed (13);
   g_autoptr(GPtrArray) queries = NULL;
   g_autoptr(CairnList) first = NULL;
+  guint n_first = 0;
   g_autoptr(GListModel) first_todos = NULL;
   g_auto(GStrv) words = NULL;
   GOptionEntry entries[] = {
@@ -699,7 +700,19 @@ main (int argc, char *argv[])
   adw_init ();
   cairn_ui_init ();
   pool = cairn_pool_new (store);
-  first = g_list_model_get_item (cairn_pool_get_lists (pool), 0);
+  /* The list with the most todos: a workspace made by an earlier run has
+   * its (empty) Inbox first as well. */
+  for (guint i = 0; i < g_list_model_get_n_items (cairn_pool_get_lists (pool)); i++)
+    {
+      g_autoptr(CairnList) list = g_list_model_get_item (cairn_pool_get_lists (pool), i);
+      g_autoptr(GListModel) todos = cairn_pool_get_todos (pool, cairn_list_get_id (list));
+
+      if (first == NULL || g_list_model_get_n_items (todos) > n_first)
+        {
+          g_set_object (&first, list);
+          n_first = g_list_model_get_n_items (todos);
+        }
+    }
   settings = bench_settings (cairn_list_get_id (first));
   window = cairn_window_new (NULL, settings, pool);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
