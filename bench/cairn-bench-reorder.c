@@ -12,7 +12,9 @@
  * That time splits in two: the frame clock's wait for its next slot (it
  * paints at most once per 16.7 ms at 60 Hz, and a frame had just been
  * painted) and the drop's own work, its handler plus the frame from its
- * layout phase to the end of its paint (`work_*`); `frames_to_paint_max`
+ * start (::before-paint, before its update and layout phases; until
+ * session 9 from its layout phase, which left the update phase out) to
+ * the end of its paint (`work_*`); `frames_to_paint_max`
  * 1 says every drop was shown by the first frame after it.
  * Also the CPU time of opening the list (cairn_window_select_page(): the
  * models and the tree; the rows are made in the first frame after).
@@ -136,13 +138,13 @@ static gint64 handler_done_at;
 static gint64 frame_started_at;  /* the first frame after the drop: its start */
 static guint frames_since_drop;
 
-/* A frame lays out (its first phase after a drop): the first one starts
- * the drop's frame work; the time before it is the frame clock's wait for
- * its next slot (a 60 Hz clock paints at most every 16.7 ms, whatever the
- * app does). */
+/* A frame starts (::before-paint, before its update and layout phases):
+ * the first one after a drop starts the drop's frame work; the time
+ * before it is the frame clock's wait for its next slot (a 60 Hz clock
+ * paints at most every 16.7 ms, whatever the app does). */
 static void
-on_frame_layout (GdkFrameClock *clock,
-                 gpointer       data)
+on_frame_start (GdkFrameClock *clock,
+                gpointer       data)
 {
   if (moving != NULL && frame_started_at == 0)
     frame_started_at = g_get_monotonic_time ();
@@ -349,8 +351,8 @@ main (int   argc,
     g_error ("The list did not show its rows");
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (on_after_paint), NULL);
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "layout",
-                    G_CALLBACK (on_frame_layout), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint",
+                    G_CALLBACK (on_frame_start), NULL);
   g_timeout_add (300, set_flag, &started);
   wait_until (flag_set, &started, 5);
 
