@@ -32,6 +32,7 @@ struct _CairnSyncPipeline
   CairnSyncPipelineReady  ready;
   gpointer                user_data;
   GDestroyNotify          destroy;
+  GThread                *thread;       /* joined by free() */
 
   GMutex                  lock;
   GCond                   cond;
@@ -199,6 +200,11 @@ cairn_sync_pipeline_free (CairnSyncPipeline *self)
   if (self == NULL)
     return;
   cairn_sync_pipeline_stop (self);
+  /* Stopped, the thread only frees what it still holds and ends (a fetch
+   * in progress is cancelled): wait for it, so that nothing of a finished
+   * round is still running, at exit least of all. */
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
   pipeline_unref (self);
 }
 
@@ -318,7 +324,6 @@ cairn_sync_pipeline_start (const char             *url,
                            GDestroyNotify          destroy)
 {
   CairnSyncPipeline *self;
-  GThread *thread;
 
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (limit > 0 && max_ahead > 0, NULL);
@@ -348,7 +353,6 @@ cairn_sync_pipeline_start (const char             *url,
     }
 
   g_atomic_ref_count_inc (&self->refs);   /* the thread's */
-  thread = g_thread_new ("cairn-catch-up", pipeline_thread, self);
-  g_thread_unref (thread);
+  self->thread = g_thread_new ("cairn-catch-up", pipeline_thread, self);
   return self;
 }
