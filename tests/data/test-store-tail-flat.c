@@ -450,6 +450,48 @@ test_flat_event_texts (void)
   g_assert_cmpuint (n_flat, <, G_N_ELEMENTS (texts) - 10);
 }
 
+/* A catch-up's event is checked where it is made from the wire, as the
+ * store would check it (an older version that upcasting keeps as it is,
+ * as its newest), and the store does not check it again: an event found
+ * valid is applied, one found invalid is still skipped by the store. */
+static void
+test_flat_checked_where_made (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_event_unref);
+  g_autofree char *due = NULL;
+  g_autofree char *title = NULL;
+  CairnEvent *list, *todo, *bad_due, *rename;
+
+  list = wire_event (TRUE, FOREIGN, 1, 1, "list.created", 1,
+                     "{\"list_id\":\"" L0 "\",\"position\":\"P\",\"title\":\"L\"}");
+  /* v1: kept as it is by upcasting, checked as the newest version */
+  todo = wire_event (TRUE, FOREIGN, 2, 2, "todo.created", 1,
+                     "{\"list_id\":\"" L0 "\",\"position\":\"P\",\"title\":\"T\",\"todo_id\":\"" T0 "\"}");
+  bad_due = wire_event (TRUE, FOREIGN, 3, 3, "todo.due_set", 1,
+                        "{\"due\":\"2026-13-45\",\"todo_id\":\"" T0 "\"}");
+  rename = wire_event (TRUE, FOREIGN, 4, 4, "todo.renamed", 1,
+                       "{\"title\":\"Renamed\",\"todo_id\":\"" T0 "\"}");
+  g_assert_nonnull (_cairn_event_get_flat (bad_due));
+  g_assert_cmpuint (list->flat_valid_as, ==, 1);
+  g_assert_cmpuint (todo->flat_valid_as, ==, _cairn_event_current_version ("todo.created"));
+  g_assert_cmpuint (todo->flat_valid_as, >, 1);
+  g_assert_cmpuint (bad_due->flat_valid_as, ==, 0);
+  g_assert_cmpuint (rename->flat_valid_as, ==, 1);
+  g_ptr_array_add (events, list);
+  g_ptr_array_add (events, todo);
+  g_ptr_array_add (events, bad_due);
+  g_ptr_array_add (events, rename);
+
+  g_test_expect_message ("cairn-store", G_LOG_LEVEL_WARNING, "Skipping event 3 *");
+  test_rebase_ok (ts->store, events, NULL);
+  g_test_assert_expected_messages ();
+  title = test_query_text (ts->store, "SELECT title FROM todos WHERE id = '" T0 "'");
+  g_assert_cmpstr (title, ==, "Renamed");
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM todos WHERE id = '" T0 "' "
+                                   "AND due IS NULL"), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -458,5 +500,6 @@ main (int   argc,
   g_test_add_func ("/store-tail-flat/catch-up-same", test_flat_catch_up_same);
   g_test_add_func ("/store-tail-flat/event-args", test_flat_event_args);
   g_test_add_func ("/store-tail-flat/event-texts", test_flat_event_texts);
+  g_test_add_func ("/store-tail-flat/checked-where-made", test_flat_checked_where_made);
   return g_test_run ();
 }
