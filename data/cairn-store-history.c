@@ -90,6 +90,35 @@ _cairn_store_history_ensure_index (CairnStore  *self,
  * catch-up in progress is not slowed by it. */
 #define FILL_DELAY_MS 1000
 
+/* The gap, from..to (0, 0: none). */
+static gboolean
+read_gap (CairnStore  *self,
+          gint64      *from,
+          gint64      *to,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = _cairn_store_prepare (self, "SELECT coalesce (history_gap_from, 0), "
+                                             "coalesce (history_gap_to, 0) FROM meta", error);
+  int rc;
+
+  *from = *to = 0;
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *from = sqlite3_column_int64 (stmt, 0);
+      *to = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _cairn_store_set_error (self, error, "Cannot read the history index's state");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 _cairn_store_history_fill (CairnStore  *self,
                            gint64       max_events,
@@ -97,70 +126,58 @@ _cairn_store_history_fill (CairnStore  *self,
                            GError     **error)
 {
   gboolean own = !self->in_transaction;
-  gint64 from = 0, to = 0, last = 0;
+  gint64 from, to, last;
   sqlite3_stmt *stmt;
-  int rc, found;
+  int indexed;
 
   g_return_val_if_fail (max_events > 0, FALSE);
 
+  /* Most of the time there is no gap: said without taking the write
+   * lock (a history asks this every time). */
   *out_done = FALSE;
-  if (own && !_cairn_store_begin (self, error))
+  if (!read_gap (self, &from, &to, error))
     return FALSE;
-  stmt = _cairn_store_prepare (self, "SELECT coalesce (history_gap_from, 0), "
-                               "coalesce (history_gap_to, 0) FROM meta", error);
-  if (stmt == NULL)
+  if (from == 0)
+    {
+      *out_done = TRUE;
+      return TRUE;
+    }
+  if (own && (!_cairn_store_begin (self, error) || !read_gap (self, &from, &to, error)))
     goto fail;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  if (from == 0)
     {
-      from = sqlite3_column_int64 (stmt, 0);
-      to = sqlite3_column_int64 (stmt, 1);
+      *out_done = TRUE;
+      return !own || _cairn_store_end (self, error);
     }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      _cairn_store_set_error (self, error, "Cannot read the history index's state");
-      goto fail;
-    }
-  if (from > 0 && to >= from)
-    {
-      /* No index (dropped): made whole, from the log, when a history is
-       * asked for; the gap is part of that. */
-      found = _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
-                                        "AND name = ?1", "log_objects", "the history index", error);
-      if (found < 0)
-        goto fail;
-      last = to - from < max_events ? to : from + max_events - 1;
-      if (found == 0)
-        last = to;
-      /* Rows the triggers indexed inside the range meanwhile are written
-       * again, the same. */
-      stmt = found == 0 ? NULL :
-             _cairn_store_prepare (self, "INSERT OR REPLACE INTO log_objects SELECT "
-                                   CAIRN_HISTORY_INDEX_COLUMNS ("log") " FROM log "
-                                   "WHERE seq BETWEEN ?1 AND ?2 AND "
-                                   CAIRN_HISTORY_OBJECT_OF ("log") " IS NOT NULL", error);
-      if (found == 1 &&
-          (stmt == NULL ||
-           sqlite3_bind_int64 (stmt, 1, from) != SQLITE_OK ||
-           sqlite3_bind_int64 (stmt, 2, last) != SQLITE_OK ||
-           !_cairn_store_step_done (self, stmt, error)))
-        goto fail;
-    }
-  if (from > 0 || to > 0)
-    {
-      stmt = _cairn_store_prepare (self, "UPDATE meta SET "
-                                   "history_gap_from = CASE WHEN ?1 < history_gap_to THEN ?1 + 1 END, "
-                                   "history_gap_to = CASE WHEN ?1 < history_gap_to THEN history_gap_to END",
-                                   error);
-      if (stmt == NULL ||
-          sqlite3_bind_int64 (stmt, 1, last >= from ? last : G_MAXINT64 - 1) != SQLITE_OK ||
-          !_cairn_store_step_done (self, stmt, error))
-        goto fail;
-    }
+
+  /* Without the index (dropped) the whole gap closes: the index is made
+   * whole, from the log, when a history is asked for. */
+  indexed = _cairn_store_query_finds (self, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                                      "AND name = ?1", "log_objects", "the history index", error);
+  if (indexed < 0)
+    goto fail;
+  last = indexed == 0 || to - from < max_events ? to : from + max_events - 1;
+  /* Rows the triggers indexed inside the range meanwhile are written
+   * again, the same. */
+  if (indexed == 1 &&
+      ((stmt = _cairn_store_prepare (self, "INSERT OR REPLACE INTO log_objects SELECT "
+                                     CAIRN_HISTORY_INDEX_COLUMNS ("log") " FROM log "
+                                     "WHERE seq BETWEEN ?1 AND ?2 AND "
+                                     CAIRN_HISTORY_OBJECT_OF ("log") " IS NOT NULL", error)) == NULL ||
+       sqlite3_bind_int64 (stmt, 1, from) != SQLITE_OK ||
+       sqlite3_bind_int64 (stmt, 2, last) != SQLITE_OK ||
+       !_cairn_store_step_done (self, stmt, error)))
+    goto fail;
+  /* The rest of the gap, or none (?1 = 0). */
+  stmt = _cairn_store_prepare (self, "UPDATE meta SET history_gap_from = nullif (?1, 0), "
+                               "history_gap_to = CASE WHEN ?1 <> 0 THEN history_gap_to END", error);
+  if (stmt == NULL ||
+      sqlite3_bind_int64 (stmt, 1, last < to ? last + 1 : 0) != SQLITE_OK ||
+      !_cairn_store_step_done (self, stmt, error))
+    goto fail;
   if (own && !_cairn_store_end (self, error))
     goto fail;
-  *out_done = from == 0 || last >= to;
+  *out_done = last >= to;
   return TRUE;
 
 fail:

@@ -436,6 +436,34 @@ test_history_fills_gap (void)
   g_assert_cmpint (gap_from (ts->store), ==, -1);
 }
 
+/* A gap over an index that was dropped closes at once: the next history
+ * makes the whole index again from the log. */
+static void
+test_gap_without_index (void)
+{
+  g_autoptr(TestStore) ts = test_store_new ();
+  g_autoptr(GPtrArray) events = make_events ();
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  rebase_in_batches (ts->store, events, N_EVENTS);
+  g_assert_cmpint (gap_to (ts->store), ==, N_EVENTS);
+  g_assert_true (_cairn_store_exec (ts->store, "DROP TRIGGER log_objects_add;"
+                                    "DROP TRIGGER log_objects_skip;"
+                                    "DROP TRIGGER log_objects_remove;"
+                                    "DROP TABLE log_objects", &error));
+  g_assert_no_error (error);
+  g_assert_true (_cairn_store_history_fill (ts->store, 10, &done, &error));
+  g_assert_no_error (error);
+  g_assert_true (done);
+  g_assert_cmpint (gap_from (ts->store), ==, -1);
+  g_assert_true (_cairn_store_history_ensure_index (ts->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_query_int (ts->store, "SELECT count(*) FROM log_objects"), ==,
+                   test_query_int (ts->store, "SELECT count(*) FROM log WHERE "
+                                   CAIRN_HISTORY_OBJECT_OF ("log") " IS NOT NULL"));
+}
+
 static void
 wait_for_gap_closed (CairnStore *store)
 {
@@ -490,6 +518,7 @@ main (int   argc,
   g_test_add_func ("/store-tail-log/large-batch-without-index", test_large_batch_without_index);
   g_test_add_func ("/store-tail-log/gap-filled-in-steps", test_gap_filled_in_steps);
   g_test_add_func ("/store-tail-log/history-fills-gap", test_history_fills_gap);
+  g_test_add_func ("/store-tail-log/gap-without-index", test_gap_without_index);
   g_test_add_func ("/store-tail-log/gap-filled-when-idle", test_gap_filled_when_idle);
   return g_test_run ();
 }
