@@ -535,6 +535,39 @@ run_top (CairnStore      *self,
   return rc == SQLITE_DONE;
 }
 
+/* The matches of @match ranked by @sql's function (cairn_top() or
+ * cairn_top_row(), data/cairn-store-search-rank.c), the best @limit kept,
+ * with their snippets when @snippets (the second pass makes the rest). */
+static gboolean
+rank_top (CairnStore  *self,
+          const char  *sql,
+          gboolean     snippets,
+          const char  *match,
+          guint        limit,
+          GArray      *docs,
+          GPtrArray   *hits,
+          GError     **error)
+{
+  CairnSearchTop top;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = _cairn_store_prepare_static (self, sql, error);
+  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
+    return FALSE;
+  _cairn_search_top_init (&top, limit);
+  if (snippets)
+    {
+      top.snippet_start = CAIRN_SEARCH_MARK_START;
+      top.snippet_end = CAIRN_SEARCH_MARK_END;
+      top.snippet_ellipsis = SNIPPET_ELLIPSIS;
+      top.snippet_tokens = SNIPPET_TOKENS;
+    }
+  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
+  _cairn_search_top_clear (&top);
+  return ok;
+}
+
 /* The first pass of a query of one word of at most 3 bytes (the first
  * letters typed: a one-letter word matches a third of the workspace):
  * the best @limit rows ranked by cairn_top() in one call, the same ones
@@ -555,20 +588,9 @@ rank_one_phrase (CairnStore  *self,
                  GPtrArray   *hits,
                  GError     **error)
 {
-  CairnSearchTop top;
-  sqlite3_stmt *stmt;
-  gboolean ok;
-
-  stmt = _cairn_store_prepare_static (self,
-                                      "SELECT cairn_top (search_fts, ?2, " RANK_WEIGHTS ")"
-                                      " FROM search_fts WHERE search_fts MATCH ?1 LIMIT 1",
-                                      error);
-  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
-    return FALSE;
-  _cairn_search_top_init (&top, limit);
-  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
-  _cairn_search_top_clear (&top);
-  return ok;
+  return rank_top (self, "SELECT cairn_top (search_fts, ?2, " RANK_WEIGHTS ")"
+                   " FROM search_fts WHERE search_fts MATCH ?1 LIMIT 1",
+                   FALSE, match, limit, docs, hits, error);
 }
 
 /* A query of several words, or of one of more than 3 bytes: ranked, cut,
@@ -593,24 +615,9 @@ rank_phrases (CairnStore  *self,
               GPtrArray   *hits,
               GError     **error)
 {
-  CairnSearchTop top;
-  sqlite3_stmt *stmt;
-  gboolean ok;
-
-  stmt = _cairn_store_prepare_static (self,
-                                      "SELECT cairn_top_row (search_fts, ?2, " RANK_WEIGHTS ")"
-                                      " FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rowid DESC",
-                                      error);
-  if (stmt == NULL || !bind_text (self, stmt, 1, match, error))
-    return FALSE;
-  _cairn_search_top_init (&top, limit);
-  top.snippet_start = CAIRN_SEARCH_MARK_START;
-  top.snippet_end = CAIRN_SEARCH_MARK_END;
-  top.snippet_ellipsis = SNIPPET_ELLIPSIS;
-  top.snippet_tokens = SNIPPET_TOKENS;
-  ok = run_top (self, stmt, &top, error) && add_top_hits (self, &top, docs, hits, error);
-  _cairn_search_top_clear (&top);
-  return ok;
+  return rank_top (self, "SELECT cairn_top_row (search_fts, ?2, " RANK_WEIGHTS ")"
+                   " FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rowid DESC",
+                   TRUE, match, limit, docs, hits, error);
 }
 
 GPtrArray *
