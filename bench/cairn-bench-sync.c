@@ -114,63 +114,6 @@ bench_latency (CairnTestServer *server,
   cairn_test_device_close (&b);
 }
 
-/* Seeds the workspace with n events from a writer client, pushed over
- * HTTP in batches of 500: 100 lists, then todos spread over them (valid
- * events with fixed-width position keys). */
-static void
-seed_events (CairnTestServer *server,
-             const char      *token,
-             const char      *ws,
-             guint            n)
-{
-  g_autofree char *client_id = cairn_new_client_id ();
-  g_autofree char *path = g_strdup_printf ("/v1/workspaces/%s/events", ws);
-  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
-  gint64 seq = 1;
-
-  for (guint i = 0; i < 100; i++)
-    g_ptr_array_add (lists, cairn_new_object_id ());
-
-  while (seq <= n)
-    {
-      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_wire_event_free);
-      g_autoptr(JsonNode) body = NULL;
-      g_autoptr(JsonNode) reply = NULL;
-      g_autofree char *text = NULL;
-      guint status = 0;
-
-      for (guint i = 0; i < 500 && seq <= n; i++, seq++)
-        {
-          g_autofree char *args = NULL;
-          /* Keys of one width sort by number; they must not end in 0. */
-          g_autofree char *pos = g_strdup_printf ("P%07" G_GINT64_FORMAT "1", seq);
-          const char *name;
-
-          if (seq <= (gint64) lists->len)
-            {
-              name = "list.created";
-              args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\",\"title\":\"List %"
-                                      G_GINT64_FORMAT "\"}", (char *) lists->pdata[seq - 1], pos, seq);
-            }
-          else
-            {
-              g_autofree char *todo = cairn_new_object_id ();
-              name = "todo.created";
-              args = g_strdup_printf ("{\"list_id\":\"%s\",\"position\":\"%s\","
-                                      "\"title\":\"Item %" G_GINT64_FORMAT "\",\"todo_id\":\"%s\"}",
-                                      (char *) lists->pdata[seq % lists->len], pos, seq, todo);
-            }
-          g_ptr_array_add (events, cairn_wire_event_new (name, 1, args, client_id, seq,
-                                                         1764000000000 + seq));
-        }
-      body = cairn_protocol_encode_push_request (events, NULL);
-      text = cairn_protocol_to_string (body, NULL);
-      reply = cairn_test_http (server, NULL, "POST", path, token, text, -1, &status);
-      if (status != 200)
-        g_error ("seeding failed with HTTP %u", status);
-    }
-}
-
 /* With CAIRN_BENCH_PERF_CTL=FIFO, writes "enable" or "disable" to that
  * FIFO, to profile the catch-up alone:
  *   mkfifo /tmp/ctl; CAIRN_BENCH_PERF_CTL=/tmp/ctl perf record -D -1 \
@@ -248,7 +191,7 @@ bench_catch_up (CairnTestServer *server,
   base_head = cairn_store_get_head (d.store);
   cairn_test_device_close (&d);
 
-  seed_events (server, token, ws, n);
+  cairn_test_seed_todos (server, token, ws, 100, n);
 
   cairn_test_device_open (&d, dir, "catch-up", server);
   client_cpu = self_cpu_seconds ();

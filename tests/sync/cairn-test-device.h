@@ -34,4 +34,14 @@ gboolean  cairn_test_loop_until   (gboolean (*check) (gpointer),
                                    gpointer  data,
                                    guint     seconds);
 
+/* Seeds workspace ws (token: a member's) with n events from a writer
+ * client, pushed over HTTP in batches of 500: n_lists lists, then todos
+ * spread over them (valid events with fixed-width position keys).
+ * Aborts when the server refuses a batch. */
+void      cairn_test_seed_todos   (CairnTestServer *server,
+                                   const char      *token,
+                                   const char      *ws,
+                                   guint            n_lists,
+                                   guint            n);
+
 G_END_DECLS
