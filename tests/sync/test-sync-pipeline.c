@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cairn-test-server.h"
+#include "cairn-store-private.h"
 #include "cairn-sync-core.h"
 #include "cairn-sync-engine.h"
 #include "cairn-sync-error.h"
@@ -339,6 +340,38 @@ assert_same_as_reference (Fixture         *f,
   g_assert_cmpstr (mine, ==, theirs);
 }
 
+static gint64
+query_int (CairnStore *store,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* What the writer did, each thing once (not only the same as another
+ * replica): its 20 lists, and each of its todos, "Item <seq>", once, in
+ * the list the seeding put it in (cairn_test_seed_todos(): the list made
+ * at seq (seq mod 20) + 1, "List <that seq>"). */
+static void
+assert_seeded_intact (CairnTestDevice *d)
+{
+  g_assert_cmpint (query_int (d->store, "SELECT count(*) FROM lists WHERE title LIKE 'List %'"), ==, 20);
+  g_assert_cmpint (query_int (d->store, "SELECT count(*) FROM todos WHERE title LIKE 'Item %' "
+                              "AND NOT deleted"), ==, N_EVENTS - 20);
+  g_assert_cmpint (query_int (d->store, "SELECT count(DISTINCT title) FROM todos "
+                              "WHERE title LIKE 'Item %'"), ==, N_EVENTS - 20);
+  g_assert_cmpint (query_int (d->store,
+                              "SELECT count(*) FROM todos t JOIN lists l ON l.id = t.list_id "
+                              "WHERE t.title LIKE 'Item %' AND CAST (substr (l.title, 6) AS INTEGER) = "
+                              "CAST (substr (t.title, 6) AS INTEGER) % 20 + 1"), ==, N_EVENTS - 20);
+}
+
 /* ---- tests --------------------------------------------------------------- */
 
 static void
@@ -367,6 +400,7 @@ test_catch_up (Fixture       *f,
    * is gone once the round is over. */
   g_assert_cmpuint (w.threads_seen, >, 0);
   g_assert_true (cairn_test_loop_until (no_pipeline_thread, NULL, 10));
+  assert_seeded_intact (&d);
   assert_same_as_reference (f, &d);
   cairn_test_device_close (&d);
 }
