@@ -203,7 +203,8 @@ void       _cairn_pool_count_subtasks (CairnPool *self, CairnTodo *todo);
 void       _cairn_pool_count_list_subtasks (CairnPool *self, GPtrArray *todos);
 /* After a change: counts again those of @parents (ids) whose counts are
  * known, freezing their notifications into @frozen; one that gained its
- * first child or lost its last is announced again in its tree models. */
+ * first child is announced again in its tree models (one that lost its
+ * last is not: cairn-pool-subtasks.c says why). */
 void       _cairn_pool_recount_subtasks (CairnPool *self, GHashTable *parents, GPtrArray *frozen);
 /* After a reset: the todos of loaded lists counted again, the others'
  * counts forgotten. */

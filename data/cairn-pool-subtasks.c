@@ -10,9 +10,16 @@
  * child always knows its old parent as well as its new one: after each
  * change the counted parents it touched are counted again (one indexed
  * read each; a change of top-level todos touches none). A todo that gains
- * its first child or loses its last is announced again in the tree models
- * it is in (the list's top-level todos, its parent's children), so that a
- * GtkTreeListModel gives it a children model, or takes it away. */
+ * its first child is announced again in the tree models it is in (the
+ * list's top-level todos, its parent's children), so that a
+ * GtkTreeListModel, which asked once and was told "no children", gives it
+ * a children model. One that loses its last child is not: its children
+ * model, if a tree holds one, is empty now, and the row shows no arrow
+ * (ui/cairn-todo-view.c follows the count). Announcing it would make the
+ * tree replace its row, and GTK 4.8's list view then makes a new row
+ * widget in the middle of the list, whose new style spreads to every row
+ * after it: all ~200 rows styled again, 4-5 ms of a drop that takes a
+ * task's last subtask out (BENCHMARKS.md). */
 #define G_LOG_DOMAIN "cairn-pool"
 
 #include "config.h"
@@ -129,7 +136,7 @@ _cairn_pool_recount_subtasks (CairnPool  *self,
       g_object_freeze_notify (G_OBJECT (todo));
       g_ptr_array_add (frozen, g_object_ref (todo));
       _cairn_pool_count_subtasks (self, todo);
-      if (had != (cairn_todo_get_n_subtasks (todo) > 0))
+      if (!had && cairn_todo_get_n_subtasks (todo) > 0)
         g_ptr_array_add (touched, todo);
     }
   for (guint i = 0; i < touched->len; i++)

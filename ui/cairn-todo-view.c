@@ -84,14 +84,18 @@ on_new_entry_activate (GtkEntry      *entry,
 
 /* ---- rows: [drag handle] [expander: indentation, arrow [CairnTodoRow]] ---- */
 
-/* What a bound item follows: its row's children model (while expanded),
- * to show the expander's arrow only on tasks that have subtasks. */
+/* What a bound item follows: its row's children model (while expanded)
+ * and its task's subtask count, to show the expander's arrow only on
+ * tasks that have subtasks. (A task that loses its last subtask keeps its
+ * tree row: the pool does not announce it again, cairn-pool-subtasks.c.) */
 typedef struct
 {
   GtkTreeListRow *row;
   GListModel     *children;
+  CairnTodo      *todo;
   gulong          expanded_id;
   gulong          children_id;
+  gulong          subtasks_id;
   GtkWidget      *expander;
 } ItemState;
 
@@ -102,8 +106,11 @@ item_state_unbind (ItemState *state)
     g_clear_signal_handler (&state->children_id, state->children);
   if (state->row != NULL)
     g_clear_signal_handler (&state->expanded_id, state->row);
+  if (state->todo != NULL)
+    g_clear_signal_handler (&state->subtasks_id, state->todo);
   g_clear_object (&state->children);
   g_clear_object (&state->row);
+  g_clear_object (&state->todo);
 }
 
 static void
@@ -116,11 +123,11 @@ item_state_free (gpointer data)
 }
 
 /* A leaf shows no arrow: a task without subtasks (not expandable: the
- * expander keeps the arrow's place), or one whose subtasks are all
- * hidden (completed). A collapsed row keeps its arrow (it had subtasks
- * when it was collapsed); an empty one that gets collapsed (a click where
- * a leaf's arrow would be) is opened again at once, so that a later
- * subtask shows up under it. */
+ * expander keeps the arrow's place), one whose subtasks are all hidden
+ * (completed), or a collapsed one that has lost its last subtask (its
+ * count says so). A collapsed row with subtasks keeps its arrow; an empty
+ * one that gets collapsed (a click where a leaf's arrow would be) is
+ * opened again at once, so that a later subtask shows up under it. */
 static void
 item_state_update (ItemState *state)
 {
@@ -139,7 +146,9 @@ item_state_update (ItemState *state)
                                                        G_CALLBACK (item_state_update), state);
     }
 
-  leaf = !expandable || (expanded && (children == NULL || g_list_model_get_n_items (children) == 0));
+  leaf = !expandable ||
+         (expanded ? children == NULL || g_list_model_get_n_items (children) == 0
+                   : cairn_todo_get_n_subtasks (state->todo) == 0);
   if (leaf)
     gtk_widget_add_css_class (state->expander, "leaf");
   else
@@ -227,14 +236,13 @@ bind_row (GtkSignalListItemFactory *factory,
     return;
   item_state_unbind (state);
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  {
-    g_autoptr(CairnTodo) todo = gtk_tree_list_row_get_item (row);
-
-    cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
-                             todo);
-  }
+  state->todo = gtk_tree_list_row_get_item (row);
+  cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                           state->todo);
   state->row = g_object_ref (row);
   state->expanded_id = g_signal_connect (row, "notify::expanded", G_CALLBACK (on_row_expanded), state);
+  state->subtasks_id = g_signal_connect_swapped (state->todo, "notify::n-subtasks",
+                                                 G_CALLBACK (item_state_update), state);
   item_state_update (state);
 }
 
@@ -258,8 +266,9 @@ unbind_row (GtkSignalListItemFactory *factory,
 /* The subtasks of a task, live; hidden completed ones as the view says.
  * Only for a task that has some (the pool counts them): a model for each
  * of a thousand tasks was a third of the start-up. A task that gets its
- * first subtask, or loses its last, is announced again by the pool's
- * model, and the tree asks again. */
+ * first subtask is announced again by the pool's model, and the tree
+ * asks again; one that loses its last keeps its (now empty) children
+ * model, and its row hides the arrow (item_state_update()). */
 static GListModel *
 create_subtasks (gpointer item,
                  gpointer user_data)

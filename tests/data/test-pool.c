@@ -1433,10 +1433,18 @@ test_subtask_models (Fixture *f, gconstpointer data)
   assert_titles (of_b, "a1");
   assert_titles (of_a1, "a11");
 
-  /* Outdented to the top level after b (b loses its last child). */
+  /* Outdented to the top level after b (b loses its last child: not
+   * announced again, its row stays where it is, only its count says it
+   * has none). */
   g_assert_true (cairn_store_move_todo_under (f->store, a1, NULL, NULL, NULL, b, &error));
   g_assert_no_error (error);
-  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) top(1,1,1) |");
+  assert_signals (&f->rec, "b(0,1,0) top(2,0,1) |");
+  {
+    g_autoptr(CairnTodo) now_b = g_list_model_get_item (top, 1);
+
+    g_assert_cmpstr (cairn_todo_get_title (now_b), ==, "b");
+    g_assert_cmpuint (cairn_todo_get_n_subtasks (now_b), ==, 0);
+  }
   assert_titles (top, "a b a1");
 
   /* A new subtask, a cycle refused (nothing changes). */

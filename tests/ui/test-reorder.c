@@ -246,6 +246,36 @@ arrow_shown (GtkWidget *row)
   return FALSE;
 }
 
+typedef struct
+{
+  Fixture    *f;
+  const char *title;
+  gboolean    shown;
+} ArrowQuery;
+
+static gboolean
+arrow_is (gpointer data)
+{
+  ArrowQuery *q = data;
+  GtkWidget *row = cairn_test_wait_for_todo_row (GTK_WIDGET (q->f->window), q->title);
+  GtkWidget *expander = gtk_widget_get_ancestor (row, GTK_TYPE_TREE_EXPANDER);
+
+  return arrow_shown (row) == q->shown &&
+         gtk_widget_has_css_class (expander, "leaf") == !q->shown;
+}
+
+/* Waits until the row titled `title` shows its arrow (or shows none, and
+ * is a leaf), as the next frames draw it. */
+static gboolean
+wait_for_arrow (Fixture    *f,
+                const char *title,
+                gboolean    shown)
+{
+  ArrowQuery q = { f, title, shown };
+
+  return cairn_test_wait_until (arrow_is, &q);
+}
+
 /* ---- tests ---- */
 
 /* Subtasks are listed under their parent, indented, with an expander
@@ -259,6 +289,7 @@ test_subtasks_indented (Fixture       *f,
   GtkWidget *list_view;
   g_autoptr(GError) error = NULL;
   g_autofree char *b1 = NULL;
+  g_autofree char *b2 = NULL;
 
   assert_order (f, "A >A1 >A2 B C");
   a = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "A");
@@ -287,20 +318,34 @@ test_subtasks_indented (Fixture       *f,
   g_assert_false (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
   g_assert_true (arrow_shown (b));
 
-  /* And loses it: the arrow goes (B is a leaf again, with no children
-   * model), and a later subtask shows under it again. */
+  /* And loses it: the arrow goes (B is a leaf again; it keeps its row and
+   * its empty children model), and a later subtask shows under it again. */
   g_assert_true (cairn_store_delete_todo (f->store, b1, &error));
   g_assert_no_error (error);
   assert_order (f, "A >A1 >A2 B C");
-  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
-  g_assert_true (gtk_widget_has_css_class (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER), "leaf"));
-  g_assert_false (arrow_shown (b));
-  g_assert_false (gtk_tree_list_row_is_expandable (
-    gtk_tree_expander_get_list_row (GTK_TREE_EXPANDER (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER)))));
-  g_free (add (f, f->b, "B2"));
+  g_assert_true (wait_for_arrow (f, "B", FALSE));
+  b2 = add (f, f->b, "B2");
   assert_order (f, "A >A1 >A2 B >B2 C");
+  g_assert_true (wait_for_arrow (f, "B", TRUE));
+
+  /* Collapsed, it keeps its arrow; losing its subtask there takes the
+   * arrow away too (its count says so: a collapsed row has no children
+   * model to say it), and a new one brings it back. */
   b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
-  g_assert_true (arrow_shown (b));
+  g_assert_true (gtk_widget_activate_action (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER),
+                                             "listitem.collapse", NULL));
+  assert_order (f, "A >A1 >A2 B C");
+  g_assert_true (wait_for_arrow (f, "B", TRUE));
+  g_assert_true (cairn_store_delete_todo (f->store, b2, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for_arrow (f, "B", FALSE));
+  g_free (add (f, f->b, "B3"));
+  g_assert_true (wait_for_arrow (f, "B", TRUE));
+  /* Its arrow opens it, showing the new one. */
+  b = cairn_test_wait_for_todo_row (GTK_WIDGET (f->window), "B");
+  g_assert_true (gtk_widget_activate_action (gtk_widget_get_ancestor (b, GTK_TYPE_TREE_EXPANDER),
+                                             "listitem.expand", NULL));
+  assert_order (f, "A >A1 >A2 B >B3 C");
 }
 
 static void
