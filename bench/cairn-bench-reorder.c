@@ -3,7 +3,12 @@
  *
  * Opens the main window on a list of --todos tasks (default 1,000; every
  * tenth has two subtasks), then --drops times takes a task shown some rows
- * down and drops it on the upper third of the first row on screen, through
+ * down and drops it on the upper third of the --target-row'th row on
+ * screen (default 0, the first: the list view keeps that row where it is,
+ * so the task lands just above the top; 3 puts it on screen), after
+ * scrolling down --scroll-rows rows (default 0: at the list's top, where
+ * GTK 4.8's list view makes a new row widget for the task's new place),
+ * through
  * that row's GtkDropTarget ::drop as GTK emits it (the drop handler: the
  * store's todo.moved commit, the pool's models, the tree list model), and
  * measures the time from the drop to the end of the next frame painted
@@ -154,6 +159,24 @@ on_frame_start (GdkFrameClock *clock,
     frame_started_at = g_get_monotonic_time ();
 }
 
+/* Whether the rows just before rows[at] are the moved task and then only
+ * its subtasks. */
+static gboolean
+moved_before (GPtrArray *rows,
+              guint      at)
+{
+  for (guint i = at; i-- > 0;)
+    {
+      CairnTodo *todo = cairn_todo_row_get_todo (g_ptr_array_index (rows, i));
+
+      if (todo == moving)
+        return TRUE;
+      if (g_strcmp0 (cairn_todo_get_parent_id (todo), cairn_todo_get_id (moving)) != 0)
+        return FALSE;
+    }
+  return FALSE;
+}
+
 static void
 on_after_paint (GdkFrameClock *clock,
                 gpointer       data)
@@ -163,14 +186,15 @@ on_after_paint (GdkFrameClock *clock,
   if (moving == NULL)
     return;
   frames_since_drop++;
-  /* In place: the row just above the anchor's shows it (the list view
-   * keeps the anchor where it was, so the row may be above the top). */
+  /* In place: the row just above the anchor's shows it, or its last
+   * subtask (a task moves with its subtasks; the list view keeps the
+   * anchor where it was, so the row may be above the top). */
   rows = g_ptr_array_new ();
   collect_rows (list_view, rows);
   g_ptr_array_sort (rows, compare_y);
   for (guint i = 1; i < rows->len; i++)
     if (cairn_todo_row_get_todo (g_ptr_array_index (rows, i)) == anchor &&
-        cairn_todo_row_get_todo (g_ptr_array_index (rows, i - 1)) == moving)
+        moved_before (rows, i))
     {
       gint64 us = g_get_monotonic_time () - dropped_at;
 
@@ -262,7 +286,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int n_todos = 1000, drops = 200, gap_ms = 50, warmup = 2;
+  int n_todos = 1000, drops = 200, gap_ms = 50, warmup = 2, target_row = 0, scroll_rows = 0;
   g_autoptr(GString) warmup_json = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -276,6 +300,8 @@ main (int   argc,
     { "drops", 0, 0, G_OPTION_ARG_INT, &drops, "Drops to measure", "N" },
     { "gap-ms", 0, 0, G_OPTION_ARG_INT, &gap_ms, "Idle main loop between drops", "MS" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Drops made first, reported apart", "N" },
+    { "target-row", 0, 0, G_OPTION_ARG_INT, &target_row, "Drop before this row on screen (0: the first)", "N" },
+    { "scroll-rows", 0, 0, G_OPTION_ARG_INT, &scroll_rows, "Scroll the list down by about this many rows first", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- Cairn drop-to-repaint benchmark");
@@ -290,9 +316,9 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (n_todos < 20 || drops < 1 || gap_ms < 0 || warmup < 0)
+  if (n_todos < 20 || drops < 1 || gap_ms < 0 || warmup < 0 || target_row < 0 || target_row > 5)
     {
-      g_printerr ("--todos must be at least 20, --drops at least 1, --warmup and --gap-ms not negative\n");
+      g_printerr ("--todos must be at least 20, --drops at least 1, --target-row 0 to 5, --warmup and --gap-ms not negative\n");
       return 2;
     }
 
@@ -359,6 +385,17 @@ main (int   argc,
                     G_CALLBACK (on_after_paint), NULL);
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint",
                     G_CALLBACK (on_frame_start), NULL);
+  if (scroll_rows > 0)
+    {
+      GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
+      g_autoptr(GPtrArray) shown = rows_on_screen ();
+      graphene_rect_t bounds;
+
+      /* Rows are as tall as the first one shown. */
+      if (!gtk_widget_compute_bounds (g_ptr_array_index (shown, 0), list_view, &bounds))
+        g_error ("The first row has no place");
+      gtk_adjustment_set_value (adjustment, scroll_rows * bounds.size.height);
+    }
   g_timeout_add (300, set_flag, &started);
   wait_until (flag_set, &started, 5);
 
@@ -376,9 +413,9 @@ main (int   argc,
       g_auto(GValue) value = G_VALUE_INIT;
       gboolean handled = FALSE;
 
-      if (rows->len < 12)
+      if (rows->len < 12 + (guint) target_row)
         g_error ("Only %u rows on screen", rows->len);
-      first = g_ptr_array_index (rows, 0);
+      first = g_ptr_array_index (rows, target_row);
       for (box = first; box != NULL && !gtk_widget_has_css_class (box, "todo-item");
            box = gtk_widget_get_parent (box))
         ;
@@ -393,7 +430,7 @@ main (int   argc,
       g_assert_nonnull (target);
       /* A top-level task some rows down (a subtask would stay under its
        * parent when dropped before a top-level row, which is fine too). */
-      moving = cairn_todo_row_get_todo (g_ptr_array_index (rows, 5 + d % 6));
+      moving = cairn_todo_row_get_todo (g_ptr_array_index (rows, target_row + 5 + d % 6));
       anchor = cairn_todo_row_get_todo (CAIRN_TODO_ROW (first));
       g_value_init (&value, CAIRN_TYPE_TODO);
       g_value_set_object (&value, moving);
@@ -433,11 +470,11 @@ main (int   argc,
   g_array_sort (cpu_samples, compare_us);
   g_array_sort (work_samples, compare_us);
   g_array_sort (frames_samples, compare_us);
-  printf ("{\"bench\": \"ui-drop-to-repaint\", \"todos\": %d, \"rows\": %d, \"drops\": %u, "
+  printf ("{\"bench\": \"ui-drop-to-repaint\", \"todos\": %d, \"rows\": %d, \"target_row\": %d, \"scroll_rows\": %d, \"drops\": %u, "
           "\"missed\": %u, \"open_list_cpu_ms\": %.1f, \"handler_mean_ms\": %.2f, \"handler_cpu_mean_ms\": %.2f, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, "
           "\"cpu_p50_ms\": %.2f, \"cpu_p99_ms\": %.2f, \"work_p50_ms\": %.2f, \"work_p99_ms\": %.2f, "
           "\"frames_to_paint_max\": %" G_GINT64_FORMAT ", \"warmup_work_ms\": [%s], \"renderer\": \"%s\"}\n",
-          n_todos, n_todos + 2 * ((n_todos + 9) / 10), samples->len, missed, open_cpu / 1000.0, handler_us / 1000.0 / drops,
+          n_todos, n_todos + 2 * ((n_todos + 9) / 10), target_row, scroll_rows, samples->len, missed, open_cpu / 1000.0, handler_us / 1000.0 / drops,
           handler_cpu_us / 1000.0 / drops,
           percentile_ms (samples, 0.5), percentile_ms (samples, 0.9), percentile_ms (samples, 0.99),
           percentile_ms (samples, 1.0),

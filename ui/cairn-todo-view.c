@@ -222,6 +222,27 @@ item_expander (GtkListItem *item)
   return state->expander;
 }
 
+/* A row widget GTK 4.8's list view has just made has its style computed
+ * here, not in the next frame. When a drop takes a task out, the list
+ * view makes a row widget at the end of its rows, and may move that same
+ * widget to the task's new place when it puts it back: unstyled, its
+ * pending style change would spread to every row after it there (GTK
+ * passes a row's change on to its later siblings), and all ~200 rows
+ * would be styled again in the drop's frame (~5 ms, some 1,200 style
+ * nodes; BENCHMARKS.md). Styled at the end, it carries only its new
+ * place. (A widget the list view makes in the middle of its rows, as it
+ * does for a drop on a row on screen, spreads its change all the same:
+ * its parent passes it on before the row's own style is computed.) */
+static void
+style_new_row_now (GtkListItem *item)
+{
+  GtkWidget *list_row = gtk_widget_get_parent (gtk_list_item_get_child (item));
+  GdkRGBA color;
+
+  if (list_row != NULL && gtk_widget_get_root (list_row) != NULL)
+    gtk_style_context_get_color (gtk_widget_get_style_context (list_row), &color);
+}
+
 static void
 bind_row (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
@@ -240,6 +261,7 @@ bind_row (GtkSignalListItemFactory *factory,
   cairn_todo_row_set_todo (CAIRN_TODO_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
                            state->todo);
   state->row = g_object_ref (row);
+  style_new_row_now (item);
   state->expanded_id = g_signal_connect (row, "notify::expanded", G_CALLBACK (on_row_expanded), state);
   state->subtasks_id = g_signal_connect_swapped (state->todo, "notify::n-subtasks",
                                                  G_CALLBACK (item_state_update), state);
