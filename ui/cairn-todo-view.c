@@ -222,25 +222,37 @@ item_expander (GtkListItem *item)
   return state->expander;
 }
 
-/* A row widget GTK 4.8's list view has just made has its style computed
- * here, not in the next frame. When a drop takes a task out, the list
- * view makes a row widget at the end of its rows, and may move that same
- * widget to the task's new place when it puts it back: unstyled, its
- * pending style change would spread to every row after it there (GTK
- * passes a row's change on to its later siblings), and all ~200 rows
- * would be styled again in the drop's frame (~5 ms, some 1,200 style
- * nodes; BENCHMARKS.md). Styled at the end, it carries only its new
- * place. (A widget the list view makes in the middle of its rows, as it
- * does for a drop on a row on screen, spreads its change all the same:
- * its parent passes it on before the row's own style is computed.) */
+/* A row widget bound to a new item has its style computed here, hidden
+ * for that moment, and not in the next frame.
+ *
+ * GTK 4.8 passes each row's pending style change on to every later row
+ * (gtk_css_node_propagate_pending_changes(): a visible child's change is
+ * added to its later siblings'), and a row widget the list view has just
+ * made has every change pending. The list view makes one where a dropped
+ * task lands on screen (it has no spare widget there), and one at the
+ * end of its rows when a drop takes a task out, which it may then move
+ * to where the task lands. Either way, in the drop's frame all ~200 rows
+ * after it were styled again: some 1,400 style nodes, 5-8 ms
+ * (BENCHMARKS.md, *Drag and drop, session 10*).
+ *
+ * Computing the row's style asks its parent to pass its pending changes
+ * on first, so it must not be visible then: a hidden row's change is not
+ * passed on. Shown again, it gives the later rows only the change of a
+ * row appearing before them, which their styles do not depend on. A row
+ * bound again to another item (GTK moves row widgets about) has its
+ * style already: it is only hidden and shown. */
 static void
 style_new_row_now (GtkListItem *item)
 {
   GtkWidget *list_row = gtk_widget_get_parent (gtk_list_item_get_child (item));
   GdkRGBA color;
 
-  if (list_row != NULL && gtk_widget_get_root (list_row) != NULL)
-    gtk_style_context_get_color (gtk_widget_get_style_context (list_row), &color);
+  if (list_row == NULL || gtk_widget_get_root (list_row) == NULL ||
+      !gtk_widget_get_visible (list_row))
+    return;
+  gtk_widget_set_visible (list_row, FALSE);
+  gtk_style_context_get_color (gtk_widget_get_style_context (list_row), &color);
+  gtk_widget_set_visible (list_row, TRUE);
 }
 
 static void
