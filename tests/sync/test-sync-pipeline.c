@@ -119,8 +119,9 @@ proxy_thread (gpointer user_data)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_main_loop_run (proxy->loop);
-  /* libsoup 3.2's SoupServer loses its accepted sockets when it goes
-   * away (LeakSanitizer): the servers are kept until the process ends. */
+  /* libsoup 3.2's SoupServer loses the socket of every connection its
+   * listener accepts, while it runs (docs/sync.md); keeping the servers
+   * until the process ends keeps what they still hold reachable. */
   g_ptr_array_add (kept_servers, g_steal_pointer (&server));
   g_clear_object (&proxy->session);
   g_main_context_pop_thread_default (proxy->context);
