@@ -21,6 +21,7 @@
 #include "cairn-sync-error.h"
 #include "cairn-test-util.h"
 #include "cairn-test-device.h"
+#include "store-test-util.h"
 
 #define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
 /* Seven pages of 1,000 (CAIRN_PROTOCOL_MAX_PULL_LIMIT) and a bit: two of
@@ -341,20 +342,6 @@ assert_same_as_reference (Fixture         *f,
   g_assert_cmpstr (mine, ==, theirs);
 }
 
-static gint64
-query_int (CairnStore *store,
-           const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (_cairn_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 /* What the writer did, each thing once (not only the same as another
  * replica): its 20 lists, and each of its todos, "Item <seq>", once, in
  * the list the seeding put it in (cairn_test_seed_todos(): the list made
@@ -362,12 +349,12 @@ query_int (CairnStore *store,
 static void
 assert_seeded_intact (CairnTestDevice *d)
 {
-  g_assert_cmpint (query_int (d->store, "SELECT count(*) FROM lists WHERE title LIKE 'List %'"), ==, 20);
-  g_assert_cmpint (query_int (d->store, "SELECT count(*) FROM todos WHERE title LIKE 'Item %' "
+  g_assert_cmpint (test_query_int (d->store, "SELECT count(*) FROM lists WHERE title LIKE 'List %'"), ==, 20);
+  g_assert_cmpint (test_query_int (d->store, "SELECT count(*) FROM todos WHERE title LIKE 'Item %' "
                               "AND NOT deleted"), ==, N_EVENTS - 20);
-  g_assert_cmpint (query_int (d->store, "SELECT count(DISTINCT title) FROM todos "
+  g_assert_cmpint (test_query_int (d->store, "SELECT count(DISTINCT title) FROM todos "
                               "WHERE title LIKE 'Item %'"), ==, N_EVENTS - 20);
-  g_assert_cmpint (query_int (d->store,
+  g_assert_cmpint (test_query_int (d->store,
                               "SELECT count(*) FROM todos t JOIN lists l ON l.id = t.list_id "
                               "WHERE t.title LIKE 'Item %' AND CAST (substr (l.title, 6) AS INTEGER) = "
                               "CAST (substr (t.title, 6) AS INTEGER) % 20 + 1"), ==, N_EVENTS - 20);
