@@ -42,7 +42,7 @@ cairn_server_in_process_new (CairnServerCore *core)
   /* The request log (a line on stderr per request) is left out unless
    * CAIRN_SERVER_IN_PROCESS_LOG=1: a fuzzer sends millions. */
   _cairn_server_quiet_log = g_strcmp0 (g_getenv ("CAIRN_SERVER_IN_PROCESS_LOG"), "1") != 0;
-  _cairn_server_setup (self, core, NULL);
+  _cairn_server_setup (self, core);
   g_signal_connect_after (self->soup, "request-finished", G_CALLBACK (on_request_counted), ip);
   g_signal_connect_after (self->soup, "request-aborted", G_CALLBACK (on_request_counted), ip);
   return ip;

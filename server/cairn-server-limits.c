@@ -108,7 +108,7 @@ static gboolean
 count_connection (Server            *self,
                   SoupServerMessage *msg)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = cairn_soup_message_socket (msg);
   AddrSlot *slot;
 
   if (self->trust_proxy || socket == NULL)
@@ -242,7 +242,7 @@ static gboolean
 on_read_deadline (gpointer user_data)
 {
   ReadDeadline *rd = user_data;
-  GSocket *socket = soup_server_message_get_socket (rd->msg);
+  GSocket *socket = cairn_soup_message_socket (rd->msg);
 
   rd->source = 0;
   /* libsoup sees the end of the stream and drops the connection and its
@@ -289,8 +289,8 @@ _cairn_server_on_request_started (SoupServer        *soup,
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "cairn-start", start, g_free);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_request_chunk), self);
-  if (soup_server_message_get_socket (msg) != NULL)
-    g_object_set_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-idle-watch", NULL);
+  if (cairn_soup_message_socket (msg) != NULL)
+    g_object_set_data (G_OBJECT (cairn_soup_message_socket (msg)), "cairn-idle-watch", NULL);
   if (count_connection (self, msg))
     {
       g_object_set_data (G_OBJECT (msg), "cairn-over-limit", GINT_TO_POINTER (1));
@@ -321,7 +321,7 @@ _cairn_server_on_request_done (SoupServer        *soup,
   gint64 *start = g_object_get_data (G_OBJECT (msg), "cairn-start");
   GUri *uri = soup_server_message_get_uri (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = cairn_soup_message_socket (msg);
 
   /* Behind a proxy: the request no longer counts for its address. */
   g_object_set_data (G_OBJECT (msg), "cairn-addr-slot", NULL);
@@ -451,8 +451,8 @@ _cairn_server_refuse_and_close (Server             *self,
   r = g_new0 (Refusal, 1);
   r->cancellable = g_cancellable_new ();
   /* The connection keeps its place under its address while it lingers. */
-  if (soup_server_message_get_socket (msg) != NULL)
-    r->slot = g_object_steal_data (G_OBJECT (soup_server_message_get_socket (msg)), "cairn-addr-slot");
+  if (cairn_soup_message_socket (msg) != NULL)
+    r->slot = g_object_steal_data (G_OBJECT (cairn_soup_message_socket (msg)), "cairn-addr-slot");
   {
     gsize len = strlen (text);
 

@@ -785,8 +785,8 @@ on_live_upgrade (SoupServerMessage *msg,
   g_signal_handlers_disconnect_by_func (msg, on_live_upgrade, user_data);
   if (lc == NULL)
     return;
-  if (soup_server_message_get_socket (msg) != NULL)
-    socket = g_object_ref (soup_server_message_get_socket (msg));
+  if (cairn_soup_message_socket (msg) != NULL)
+    socket = g_object_ref (cairn_soup_message_socket (msg));
   uri = g_uri_ref (soup_server_message_get_uri (msg));
   /* msg may be gone after this. */
   if (!(base = soup_server_message_steal_connection (msg)))

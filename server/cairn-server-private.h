@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
+
+#include "cairn-soup-listen.h"
 #include <sodium.h>
 
 #include "cairn-server-core.h"
@@ -101,6 +103,7 @@ struct _Server
 {
   CairnServerCore *core;
   SoupServer      *soup;
+  GSocketService  *service;       /* accepts soup's connections (cairn-soup-listen.c) */
   GMainLoop       *loop;
   GHashTable      *live;          /* workspace id -> GPtrArray of LiveConn* */
   GHashTable      *live_per_user; /* user id (gint64*) -> count */
@@ -166,7 +169,7 @@ CairnAuth * _cairn_server_authenticate (Server *self, SoupServerMessage *msg);
 char * _cairn_server_bearer_token (SoupServerMessage *msg);
 gboolean _cairn_server_check_test_args_limit (GPtrArray *events, GError **error);
 void _cairn_server_close_live (Server *self, const char *workspace_id, const char *username, const char *session_id, gushort code, const char *reason);
-void _cairn_server_setup (Server *self, CairnServerCore *core, GTlsCertificate *cert);
+void _cairn_server_setup (Server *self, CairnServerCore *core);
 void _cairn_server_teardown (Server *self, guint settle_rounds);
 int _cairn_server_cmd_serve (int argc, char **argv);
 CairnServerCoreOptions _cairn_server_core_options_from_env (void);

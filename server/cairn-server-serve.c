@@ -68,28 +68,6 @@ parse_listen (const char      *listen,
   return TRUE;
 }
 
-/* Like soup_server_listen(), but with the system's largest listen backlog
- * (SOMAXCONN; on Linux capped by net.core.somaxconn) instead of GLib's 10,
- * which drops connections from a burst of a few dozen clients. */
-static gboolean
-listen_on (SoupServer               *soup,
-           GSocketAddress           *addr,
-           SoupServerListenOptions   options,
-           GError                  **error)
-{
-  GSocketFamily family = g_socket_address_get_family (addr);
-  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
-
-  if (socket == NULL)
-    return FALSE;
-  if (family == G_SOCKET_FAMILY_IPV6)
-    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
-  g_socket_set_listen_backlog (socket, SOMAXCONN);
-  return g_socket_bind (socket, addr, TRUE, error) &&
-         g_socket_listen (socket, error) &&
-         soup_server_listen_socket (soup, socket, options, error);
-}
-
 /* Takes DIR/serve.lock for the life of the process: two servers on one
  * folder would keep the log consistent (SQLite) but neither would fan out
  * the other's events. Returns the descriptor, or -1 after printing why. */
@@ -167,14 +145,14 @@ _cairn_server_core_options_from_env (void)
 }
 
 /* What serving needs besides listening: the tables, the main loop, the
- * group commit, libsoup's server with the handlers (HTTPS with cert).
+ * group commit, libsoup's server with the handlers (fed the connections
+ * that cairn_soup_listen() accepts, with TLS when it is given a cert).
  * Limits at their defaults (and the test-only environment variables of
  * docs/server.md); the caller may change them. Also the in-process server
  * of the tests and fuzzers (cairn-server-in-process.c). */
 void
 _cairn_server_setup (Server           *self,
-                     CairnServerCore  *core,
-                     GTlsCertificate  *cert)
+                     CairnServerCore  *core)
 {
   const char *queue = g_getenv ("CAIRN_SERVER_LOGIN_QUEUE");
   const char *delay = g_getenv ("CAIRN_SERVER_CHECK_DELAY_MS");
@@ -197,9 +175,7 @@ _cairn_server_setup (Server           *self,
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) _cairn_server_pending_push_free);
   cairn_server_core_set_group_func (self->core, _cairn_server_on_group_done, self);
   self->snapshots = _cairn_server_snapshots_new (core);
-  self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ",
-                                "tls-certificate", cert,
-                                NULL);
+  self->soup = soup_server_new ("server-header", "cairn-server/" PACKAGE_VERSION " ", NULL);
   /* The live WebSocket upgrade is done by _cairn_server_handle_live() itself (no
    * libsoup WebSocket handler), so that its stream can be wrapped. */
   soup_server_add_early_handler (self->soup, NULL, _cairn_server_handle_early, self, NULL);
@@ -218,6 +194,7 @@ _cairn_server_teardown (Server *self,
                         guint   settle_rounds)
 {
   cairn_server_core_commit_group (self->core, NULL);
+  g_clear_pointer (&self->service, cairn_soup_listen_stop);
   soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->live, g_hash_table_unref);
@@ -327,9 +304,9 @@ parse_serve_options (ServeOptions  *o,
 /* Prints the addresses served, one a line, for whoever started the
  * server (and the tests, which read the port picked for port 0). */
 static void
-print_uris (SoupServer *soup)
+print_uris (Server *self)
 {
-  GSList *uris = soup_server_get_uris (soup);
+  GSList *uris = cairn_soup_listen_get_uris (self->service);
 
   for (GSList *l = uris; l != NULL; l = l->next)
     {
@@ -405,7 +382,7 @@ _cairn_server_cmd_serve (int    argc,
       return 1;
     }
 
-  _cairn_server_setup (self, self->core, cert);
+  _cairn_server_setup (self, self->core);
   /* Other instances on the same PostgreSQL database: their commits wake
    * this one's live connections. */
   if (!cairn_server_core_watch_commits (self->core, _cairn_server_on_commit, self,
@@ -423,7 +400,7 @@ _cairn_server_cmd_serve (int    argc,
   self->request_timeout_s = o.request_timeout;
   self->trust_proxy = o.trust_proxy;
 
-  if (!listen_on (self->soup, addr, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+  if (!(self->service = cairn_soup_listen (self->soup, addr, cert, &error)))
     {
       g_printerr ("cairn-server serve: cannot listen on %s: %s\n", listen, error->message);
       cairn_server_core_close (self->core);
@@ -431,7 +408,7 @@ _cairn_server_cmd_serve (int    argc,
         close (lock_fd);
       return 1;
     }
-  print_uris (self->soup);
+  print_uris (self);
   run_until_stopped (self, o.live_recheck);
 
   _cairn_server_teardown (self, 50);

@@ -855,6 +855,22 @@ raw_request (GSocketConnection *conn,
 
 #define HEALTH "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
 
+/* A connection stays open for the next request (the server accepts its
+ * connections itself, docs/server.md "Connections"): three requests, one
+ * after the other, are answered on the same socket. */
+static void
+test_kept_alive (void)
+{
+  CairnTestServer *srv = cairn_test_server_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  cairn_test_server_start_full (srv, NULL, NULL);
+  conn = cairn_test_server_connect_raw (srv);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (raw_request (conn, HEALTH, NULL), ==, 200);
+  cairn_test_server_free (srv);
+}
+
 /* Without a proxy, one address may hold --max-connections-per-address
  * connections; the next is answered 429 too_many_connections and closed,
  * and closing one frees its place. */
@@ -1062,6 +1078,7 @@ main (int    argc,
   g_test_add_func ("/server/hardening/huge-headers", test_huge_headers);
   g_test_add_func ("/server/hardening/login-queue-bounded", test_login_queue_bounded);
   g_test_add_func ("/server/hardening/live-counts-as-use", test_live_counts_as_use);
+  g_test_add_func ("/server/hardening/kept-alive", test_kept_alive);
   g_test_add_func ("/server/hardening/connections-per-address", test_connections_per_address);
   g_test_add_func ("/server/hardening/connections-per-forwarded-address",
                    test_connections_per_forwarded_address);

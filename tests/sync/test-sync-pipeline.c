@@ -14,6 +14,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cairn-soup-listen.h"
 #include "cairn-test-server.h"
 #include "cairn-store-private.h"
 #include "cairn-sync-core.h"
@@ -96,23 +97,26 @@ proxy_handle (SoupServer        *server,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, len);
 }
 
-static GPtrArray *kept_servers;
-
 static gpointer
 proxy_thread (gpointer user_data)
 {
   Proxy *proxy = user_data;
   g_autoptr(SoupServer) server = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
+  GSocketService *service;
   GSList *uris;
 
   g_main_context_push_thread_default (proxy->context);
   proxy->session = soup_session_new ();
   server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server, NULL, proxy_handle, proxy, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  /* As cairn-server listens: libsoup 3.2's own listener would lose the
+   * socket of every connection (docs/server.md, "Connections"). */
+  service = cairn_soup_listen (server, addr, NULL, &error);
   g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
+  uris = cairn_soup_listen_get_uris (service);
   g_mutex_lock (&proxy->lock);
   proxy->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
   g_cond_signal (&proxy->cond);
@@ -120,10 +124,8 @@ proxy_thread (gpointer user_data)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_main_loop_run (proxy->loop);
-  /* libsoup 3.2's SoupServer loses the socket of every connection its
-   * listener accepts, while it runs (docs/sync.md); keeping the servers
-   * until the process ends keeps what they still hold reachable. */
-  g_ptr_array_add (kept_servers, g_steal_pointer (&server));
+  cairn_soup_listen_stop (service);
+  soup_server_disconnect (server);
   g_clear_object (&proxy->session);
   g_main_context_pop_thread_default (proxy->context);
   return NULL;
@@ -579,7 +581,6 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_setenv ("CAIRN_TOKEN_STORE", "file", TRUE);
-  kept_servers = g_ptr_array_new ();
   g_test_add_func ("/sync-pipeline/prepared-same-as-receive", test_prepared_same_as_receive);
   g_test_add ("/sync-pipeline/catch-up", Fixture, NULL,
               fixture_set_up, test_catch_up, fixture_tear_down);
