@@ -8,7 +8,10 @@
  * the first frame the window paints with a list open (and its rows made),
  * and the resident memory half a second later, split into anonymous,
  * file-backed and shared memory; then, apart from the start-up, the
- * resident memory after scrolling through the open list a page a frame.
+ * resident memory after scrolling through the open list a page a frame,
+ * and what each page took from the scroll to its frame painted (p50, p99,
+ * max) and of the main thread's CPU (mean): each page binds a screenful
+ * of rows to new tasks.
  * Prints one JSON line per measurement.
  * Needs a display (xvfb-run). --workspace PATH keeps the filled workspace
  * there and reuses it next time; --in-process runs one start-up in this
@@ -25,7 +28,10 @@
  * Keys come --key-gap-ms apart (default 20) with the main loop idle in
  * between, as when someone types; 0 sends them back to back.
  */
+#define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include "config.h"
+
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -412,15 +418,46 @@ first_frame_seen (void)
   return first_frame_at != 0;
 }
 
+/* CPU seconds (user + system) the calling thread has used. */
+static double
+thread_cpu_ms (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_THREAD, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static int
+cmp_double (gconstpointer a,
+            gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* What scrolling cost, a page a frame: each page brings a screenful of
+ * rows bound to new tasks. */
+typedef struct
+{
+  guint  pages;
+  double wall_p50_ms, wall_p99_ms, wall_max_ms;   /* scroll to its frame painted */
+  double cpu_mean_ms;                             /* the main thread's, per page */
+} ScrollCost;
+
 /* Scrolls the open list a page at a time to its end, a frame for each
  * page, as someone reading through it would; every row the list view keeps
- * then has been on screen. Returns the pages scrolled. */
-static guint
+ * then has been on screen. */
+static ScrollCost
 scroll_through (GtkWidget *window)
 {
   GtkWidget *list_view = NULL;
   GtkAdjustment *adjustment;
-  guint pages = 0;
+  ScrollCost cost = { 0 };
+  g_autoptr(GArray) walls = g_array_new (FALSE, FALSE, sizeof (double));
+  double cpu = 0;
 
   for (GtkWidget *w = window; w != NULL && list_view == NULL;)
     {
@@ -438,20 +475,34 @@ scroll_through (GtkWidget *window)
       w = next;
     }
   if (list_view == NULL)
-    return 0;
+    return cost;
   adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
   while (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) <
          gtk_adjustment_get_upper (adjustment))
     {
       guint frame = frames_painted;
+      gint64 start = g_get_monotonic_time ();
+      double cpu_start = thread_cpu_ms ();
+      double wall;
 
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
                                             gtk_adjustment_get_page_size (adjustment));
-      pages++;
+      cost.pages++;
       while (frames_painted == frame)
         g_main_context_iteration (NULL, TRUE);
+      wall = (g_get_monotonic_time () - start) / 1000.0;
+      g_array_append_val (walls, wall);
+      cpu += thread_cpu_ms () - cpu_start;
     }
-  return pages;
+  if (walls->len > 0)
+    {
+      g_array_sort (walls, cmp_double);
+      cost.wall_p50_ms = g_array_index (walls, double, walls->len / 2);
+      cost.wall_p99_ms = g_array_index (walls, double, MIN (walls->len - 1, walls->len * 99 / 100));
+      cost.wall_max_ms = g_array_index (walls, double, walls->len - 1);
+      cost.cpu_mean_ms = cpu / walls->len;
+    }
+  return cost;
 }
 
 /* One start-up, in this process: GTK must not be initialised yet. */
@@ -470,7 +521,7 @@ startup_run (const char *path,
   CairnWindow *window;
   gint64 init_start, start, opened, pooled, built;
   double rss_init, rss, rss_anon, rss_file, rss_shmem;
-  guint pages;
+  ScrollCost scrolled;
   double anon[5];   /* after GTK init, store open, pool, window, first frame */
 
   init_start = g_get_monotonic_time ();
@@ -508,7 +559,7 @@ startup_run (const char *path,
   rss_file = status_mb ("RssFile");
   rss_shmem = status_mb ("RssShmem");
   /* And after reading through the list (not part of the start-up). */
-  pages = scroll_through (GTK_WIDGET (window));
+  scrolled = scroll_through (GTK_WIDGET (window));
 
   printf ("{\"bench\":\"ui-startup\",\"run\":%d,\"todos\":%d,\"lists\":%d,\"notes\":%d,"
           "\"renderer\":\"%s\",\"gtk_init_ms\":%.1f,"
@@ -516,7 +567,8 @@ startup_run (const char *path,
           "\"first_frame_ms\":%.1f,\"rows_shown\":%u,\"rows_empty\":%u,"
           "\"rss_init_mb\":%.1f,\"rss_mb\":%.1f,\"anon_mb\":%.1f,\"file_mb\":%.1f,"
           "\"shmem_mb\":%.1f,\"anon_phases_mb\":[%.1f,%.1f,%.1f,%.1f,%.1f],"
-          "\"pages_scrolled\":%u,\"rss_scrolled_mb\":%.1f}\n",
+          "\"pages_scrolled\":%u,\"scroll_frame_ms_p50\":%.1f,\"scroll_frame_ms_p99\":%.1f,"
+          "\"scroll_frame_ms_max\":%.1f,\"scroll_cpu_ms_mean\":%.1f,\"rss_scrolled_mb\":%.1f}\n",
           run, n_todos, n_lists, n_notes,
           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))),
           (start - init_start) / 1000.0,
@@ -524,7 +576,8 @@ startup_run (const char *path,
           (first_frame_at - built) / 1000.0, (first_frame_at - start) / 1000.0,
           rows_at_first_frame, empty_rows_at_first_frame, rss_init, rss, rss_anon,
           rss_file, rss_shmem, anon[0], anon[1], anon[2], anon[3], anon[4],
-          pages, status_mb ("VmRSS"));
+          scrolled.pages, scrolled.wall_p50_ms, scrolled.wall_p99_ms, scrolled.wall_max_ms,
+          scrolled.cpu_mean_ms, status_mb ("VmRSS"));
   fflush (stdout);
   /* Todos go round the lists, so the first one has some when any exist. */
   if (g_strcmp0 (cairn_window_get_selected (window), list_id) != 0 ||
