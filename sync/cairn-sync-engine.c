@@ -8,6 +8,9 @@
 #include "cairn-sync-engine-private.h"
 #include "cairn-snapshot.h"
 
+/* The session's timeout for one read or write, in seconds. */
+#define SESSION_TIMEOUT_S 30
+
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
 
 
@@ -193,11 +196,27 @@ typedef struct
   gint64       expected;   /* client_seq_gap */
   gboolean     raw;        /* a successful answer's body is kept, not parsed */
   GBytes      *body;
+  /* The answer's deadline (see answer_timeout_ms()): the request is sent
+   * with a cancellable of its own, cancelled by the caller's or by the
+   * deadline, which its headers arriving call off. */
+  GCancellable *cancellable;
+  GCancellable *outer;
+  gulong        outer_id;
+  guint         deadline_id;
+  gboolean      timed_out;
 } HttpCall;
 
 static void
 http_call_free (HttpCall *call)
 {
+  if (call->deadline_id != 0)
+    g_source_remove (call->deadline_id);
+  if (call->outer_id != 0)
+    g_cancellable_disconnect (call->outer, call->outer_id);
+  g_clear_object (&call->outer);
+  g_clear_object (&call->cancellable);
+  if (call->msg != NULL)
+    g_signal_handlers_disconnect_by_data (call->msg, call);
   g_clear_object (&call->msg);
   g_clear_pointer (&call->body, g_bytes_unref);
   g_free (call->what);
@@ -274,18 +293,82 @@ http_answer (guint         status,
   return g_steal_pointer (&node);
 }
 
+/* How long a request may wait for the headers of its answer, in ms: 90 s,
+ * three times the session's timeout for one read or write, or
+ * CAIRN_SYNC_TEST_ANSWER_TIMEOUT_MS (tests). Reading the body after them
+ * is bounded by that timeout instead, for each read. */
+static guint
+answer_timeout_ms (void)
+{
+  const char *env = g_getenv ("CAIRN_SYNC_TEST_ANSWER_TIMEOUT_MS");
+
+  return env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : 90 * 1000;
+}
+
+static void
+call_got_headers (SoupMessage *msg,
+                  gpointer     user_data)
+{
+  HttpCall *call = user_data;
+
+  if (call->deadline_id != 0)
+    g_source_remove (call->deadline_id);
+  call->deadline_id = 0;
+}
+
+static gboolean
+call_deadline (gpointer user_data)
+{
+  HttpCall *call = user_data;
+
+  call->deadline_id = 0;
+  call->timed_out = TRUE;
+  g_cancellable_cancel (call->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+call_outer_cancelled (GCancellable *outer,
+                      gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
 static void
 http_done (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  CairnSyncEngine *self = g_task_get_source_object (task);
   HttpCall *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   JsonNode *node;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (call->deadline_id != 0)
+    g_source_remove (call->deadline_id);
+  call->deadline_id = 0;
+  if (bytes == NULL && call->timed_out &&
+      !(call->outer != NULL && g_cancellable_is_cancelled (call->outer)))
+    {
+      /* No answer in time: whatever held the request back (a connection
+       * that never came free, a server that took it and went quiet), the
+       * round fails as for a network error and is tried again. The
+       * session, and any connection of it stuck that way, is left behind:
+       * the next request gets new ones. */
+      if (self->session == SOUP_SESSION (source))
+        {
+          g_clear_object (&self->session);
+          self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S,
+                                                         "idle-timeout", 60, NULL);
+        }
+      g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
+                               "Cannot reach the server for %s: no answer within %u s",
+                               call->what, (answer_timeout_ms () + 999) / 1000);
+      return;
+    }
   if (bytes == NULL)
     {
       g_task_return_error (task, _cairn_sync_engine_send_error (g_steal_pointer (&error), call->what));
@@ -340,8 +423,18 @@ http_call_start (CairnSyncEngine     *self,
       soup_message_set_request_body_from_bytes (call->msg, "application/json", bytes);
     }
 
+  call->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      call->outer = g_object_ref (cancellable);
+      /* Runs at once when it already is cancelled. */
+      call->outer_id = g_cancellable_connect (cancellable, G_CALLBACK (call_outer_cancelled),
+                                              call->cancellable, NULL);
+    }
+  g_signal_connect (call->msg, "got-headers", G_CALLBACK (call_got_headers), call);
+  call->deadline_id = g_timeout_add (answer_timeout_ms (), call_deadline, call);
   soup_session_send_and_read_async (self->session, call->msg, G_PRIORITY_DEFAULT,
-                                    cancellable, http_done, g_object_ref (task));
+                                    call->cancellable, http_done, g_object_ref (task));
 }
 
 void
@@ -554,7 +647,7 @@ static void
 cairn_sync_engine_init (CairnSyncEngine *self)
 {
   self->status = cairn_sync_status_new ();
-  self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S, "idle-timeout", 60, NULL);
   cairn_backoff_init (&self->backoff, 500, 60000, g_random_int ());
 }
 

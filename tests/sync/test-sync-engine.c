@@ -484,6 +484,78 @@ test_hostile_login_answers (void)
     }
 }
 
+/* A listening socket on 127.0.0.1 (port picked) and its URL. */
+static GSocket *
+listen_loopback (char **out_url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                    G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, any, TRUE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  *out_url = g_strdup_printf ("http://127.0.0.1:%u",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  return listener;
+}
+
+/* A request the server takes and never answers (as one held back by a
+ * connection that never comes free) does not hold the engine for ever:
+ * with no answer within the deadline the call fails as a network error
+ * that says so, well before the session's 30 s timeout for a read, and
+ * the engine's next request is sent and answered. */
+static void
+test_answer_deadline (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("deadline-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "profile", NULL);
+  g_autofree char *silent_url = NULL, *answering_url = NULL;
+  g_autoptr(GSocket) silent = listen_loopback (&silent_url);   /* never accepts: the kernel does */
+  g_autoptr(CairnProfile) profile = cairn_profile_open (path, &error);
+  g_autoptr(CairnSyncEngine) engine = NULL;
+  const char *refusal = "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Wrong password\"}}";
+  HostileServer hs = { 0 };
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_setenv ("CAIRN_SYNC_TEST_ANSWER_TIMEOUT_MS", "500", TRUE);
+  engine = cairn_sync_engine_new (profile);
+  cairn_sync_engine_login_async (engine, silent_url, "ann", PASSWORD, "laptop", NULL,
+                                 cairn_test_got_result, &result);
+  g_assert_false (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
+  g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "signing in"));
+  g_assert_nonnull (strstr (error->message, "no answer within 1 s"));
+  g_assert_false (cairn_sync_engine_is_signed_in (engine));
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* The next request, to a server that answers, gets its answer. */
+  hs.listener = listen_loopback (&answering_url);
+  hs.body = refusal;
+  hs.len = strlen (refusal);
+  hs.status = 401;
+  thread = g_thread_new ("answering-server", hostile_server_run, &hs);
+  cairn_sync_engine_login_async (engine, answering_url, "ann", "not-the-password", "laptop", NULL,
+                                 cairn_test_got_result, &result);
+  g_assert_false (cairn_sync_engine_login_finish (engine, cairn_test_wait_result (&result), &error));
+  g_assert_nonnull (error);
+  g_assert_false (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK));
+  g_assert_nonnull (strstr (error->message, "Wrong password"));
+  g_thread_join (thread);
+  g_object_unref (hs.listener);
+  g_unsetenv ("CAIRN_SYNC_TEST_ANSWER_TIMEOUT_MS");
+  cairn_test_rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -498,6 +570,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/engine/long-catch-up", test_long_catch_up);
   g_test_add_func ("/sync/engine/refused-over-websocket", test_refused_over_websocket);
   g_test_add_func ("/sync/engine/hostile-login-answers", test_hostile_login_answers);
+  g_test_add_func ("/sync/engine/answer-deadline", test_answer_deadline);
   status = g_test_run ();
   cairn_test_rm_rf (base);
   return status;
