@@ -198,7 +198,12 @@ reuse_workspace (const char *path,
   if (store == NULL)
     g_error ("Cannot open %s: %s", path, error->message);
   if (sqlite3_prepare_v2 (_cairn_store_get_db (store),
-                          "SELECT (SELECT id FROM lists WHERE deleted = 0 ORDER BY position, id LIMIT 1), "
+                          /* the first list with tasks: the app's first start made an
+                           * Inbox, which sorts before the filled lists */
+                          "SELECT coalesce ((SELECT id FROM lists AS l WHERE deleted = 0 AND EXISTS "
+                          "  (SELECT 1 FROM todos WHERE list_id = l.id AND deleted = 0) "
+                          "  ORDER BY position, id LIMIT 1), "
+                          "  (SELECT id FROM lists WHERE deleted = 0 ORDER BY position, id LIMIT 1)), "
                           "(SELECT count(*) FROM todos WHERE deleted = 0), "
                           "(SELECT count(*) FROM lists WHERE deleted = 0), "
                           "(SELECT count(*) FROM notes WHERE deleted = 0)",
