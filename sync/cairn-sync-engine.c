@@ -8,8 +8,13 @@
 #include "cairn-sync-engine-private.h"
 #include "cairn-snapshot.h"
 
-/* The session's timeout for one read or write, in seconds. */
-#define SESSION_TIMEOUT_S 30
+/* The engine's HTTP session: 30 s for one read or write, idle
+ * connections kept a minute. */
+static SoupSession *
+new_session (void)
+{
+  return soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+}
 
 G_DEFINE_FINAL_TYPE (CairnSyncEngine, cairn_sync_engine, G_TYPE_OBJECT)
 
@@ -207,10 +212,15 @@ typedef struct
 } HttpCall;
 
 static void
+call_clear_deadline (HttpCall *call)
+{
+  g_clear_handle_id (&call->deadline_id, g_source_remove);
+}
+
+static void
 http_call_free (HttpCall *call)
 {
-  if (call->deadline_id != 0)
-    g_source_remove (call->deadline_id);
+  call_clear_deadline (call);
   if (call->outer_id != 0)
     g_cancellable_disconnect (call->outer, call->outer_id);
   g_clear_object (&call->outer);
@@ -309,11 +319,7 @@ static void
 call_got_headers (SoupMessage *msg,
                   gpointer     user_data)
 {
-  HttpCall *call = user_data;
-
-  if (call->deadline_id != 0)
-    g_source_remove (call->deadline_id);
-  call->deadline_id = 0;
+  call_clear_deadline (user_data);
 }
 
 static gboolean
@@ -347,9 +353,7 @@ http_done (GObject      *source,
   JsonNode *node;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (call->deadline_id != 0)
-    g_source_remove (call->deadline_id);
-  call->deadline_id = 0;
+  call_clear_deadline (call);
   if (bytes == NULL && call->timed_out &&
       !(call->outer != NULL && g_cancellable_is_cancelled (call->outer)))
     {
@@ -361,8 +365,7 @@ http_done (GObject      *source,
       if (self->session == SOUP_SESSION (source))
         {
           g_clear_object (&self->session);
-          self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S,
-                                                         "idle-timeout", 60, NULL);
+          self->session = new_session ();
         }
       g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
                                "Cannot reach the server for %s: no answer within %u s",
@@ -647,7 +650,7 @@ static void
 cairn_sync_engine_init (CairnSyncEngine *self)
 {
   self->status = cairn_sync_status_new ();
-  self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S, "idle-timeout", 60, NULL);
+  self->session = new_session ();
   cairn_backoff_init (&self->backoff, 500, 60000, g_random_int ());
 }
 
