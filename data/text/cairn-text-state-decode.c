@@ -765,8 +765,10 @@ read_deletion (StateDecoder *d,
       gint64 dt;
       if (!rd_zigzag (d->r, &dt, "a deletion's target"))
         return FALSE;
-      if (d->prev_tseq + dt < 0 || d->prev_tseq + dt + del->len >
-          d->next[del->tclient] ||
+      /* dt comes off the wire and may be anything: compare before
+       * adding, so the sum cannot overflow. */
+      if (dt < -d->prev_tseq || dt > (gint64) G_MAXUINT32 - d->prev_tseq ||
+          d->prev_tseq + dt + del->len > d->next[del->tclient] ||
           (del->tclient == c && d->prev_tseq + dt + del->len > cur))
         return rd_fail (d->r, "deletion %u of client %u targets characters that do not exist", i, c);
       del->tseq = (guint32) (d->prev_tseq + dt);
