@@ -14,6 +14,8 @@
 #include "cairn-store-hash.h"
 #include "cairn-store-private.h"
 
+#include "bench-util.h"
+
 static CairnEvent *
 remote_event (const char *name,
               gint64      seq,
@@ -64,17 +66,6 @@ remote_batch (gint64      first_seq,
   return batch;
 }
 
-/* Thread CPU time (ms): on a shared machine, wall-clock time includes the
- * time other processes held the CPU; this does not. */
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static double last_cpu_ms;
 
 static double
@@ -83,11 +74,11 @@ time_hash (CairnStore     *store,
 {
   g_autoptr(GError) error = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  double c0 = cpu_ms ();
+  double c0 = bench_thread_cpu_ms ();
 
   if (!cairn_store_confirmed_state_hash (store, out, &error))
     g_error ("%s", error->message);
-  last_cpu_ms = cpu_ms () - c0;
+  last_cpu_ms = bench_thread_cpu_ms () - c0;
   return (g_get_monotonic_time () - t0) / 1000.0;
 }
 
@@ -112,14 +103,14 @@ time_hash_async (CairnStore     *store,
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  double c0 = cpu_ms ();
+  double c0 = bench_thread_cpu_ms ();
 
   cairn_store_confirmed_state_hash_async (store, NULL, got_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (!cairn_store_confirmed_state_hash_finish (store, result, out, &error))
     g_error ("%s", error->message);
-  *caller_cpu_ms = cpu_ms () - c0;
+  *caller_cpu_ms = bench_thread_cpu_ms () - c0;
   return (g_get_monotonic_time () - t0) / 1000.0;
 }
 

@@ -20,36 +20,11 @@
 #include "cairn-store-history.h"
 #include "cairn-store-private.h"
 
+#include "bench-util.h"
+
 #define N_OBJECT_CHANGES 10000
 #define N_OTHERS 10000
 #define N_RUNS 50
-
-static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
-}
-
-/* This thread's CPU time in µs: on a shared, loaded machine the wall
- * clock's tail is mostly waiting for a core. */
-static gint64
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
 
 static double
 percentile (GArray *us,
@@ -57,7 +32,7 @@ percentile (GArray *us,
 {
   guint i;
 
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   i = (guint) (p * (us->len - 1) + 0.5);
   return g_array_index (us, gint64, i) / 1000.0;
 }
@@ -77,10 +52,10 @@ fill_log (CairnStore *store,
   static const char * const devices[] = { "laptop", "phone", "tablet" };
   static const char * const users[] = { "ann", "bob", "ann" };
 
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO log (seq, client_id, client_seq, name, version, args, "
-                                        "created_at, device, user_name, chain, skipped) "
-                                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)", -1, &st, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO log (seq, client_id, client_seq, name, version, args, "
+                                              "created_at, device, user_name, chain, skipped) "
+                                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)", -1, &st, NULL), "prepare");
   for (gint64 seq = 1; seq <= n_events; seq++)
     {
       g_autofree char *args = NULL;
@@ -119,11 +94,11 @@ fill_log (CairnStore *store,
       sqlite3_bind_int64 (st, 7, 1764000000000 + seq * 1000);
       sqlite3_bind_text (st, 8, devices[who], -1, SQLITE_STATIC);
       sqlite3_bind_text (st, 9, users[who], -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (st), "insert");
+      bench_check_sqlite (db, sqlite3_step (st), "insert");
       sqlite3_reset (st);
     }
   sqlite3_finalize (st);
-  check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
+  bench_check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
   if (own_seq != N_OBJECT_CHANGES)
     g_error ("wrote %" G_GINT64_FORMAT " changes of the todo, not %d", own_seq, N_OBJECT_CHANGES);
 }
@@ -157,11 +132,11 @@ main (int    argc,
   if (g_getenv ("BENCH_NO_INDEX") != NULL)
     g_assert_true (_cairn_store_exec (store, "DROP TRIGGER log_objects_add", &error));
   t0 = g_get_monotonic_time ();
-  c0 = cpu_now ();
+  c0 = bench_thread_cpu_us ();
   fill_log (store, n_events, target);
   printf ("{\"bench\":\"history\",\"what\":\"write log\",\"index\":%s,\"events\":%" G_GINT64_FORMAT
           ",\"ms\":%.0f,\"cpu_ms\":%.0f}\n", g_getenv ("BENCH_NO_INDEX") != NULL ? "false" : "true",
-          n_events, (g_get_monotonic_time () - t0) / 1000.0, (cpu_now () - c0) / 1000.0);
+          n_events, (g_get_monotonic_time () - t0) / 1000.0, (bench_thread_cpu_us () - c0) / 1000.0);
 
   for (guint i = 0; g_getenv ("BENCH_NO_INDEX") == NULL && i < N_RUNS; i++)
     {
@@ -170,20 +145,20 @@ main (int    argc,
       gint64 t, c;
 
       t = g_get_monotonic_time ();
-      c = cpu_now ();
+      c = bench_thread_cpu_us ();
       h = cairn_store_get_history (store, target, &error);
       g_assert_no_error (error);
-      c = cpu_now () - c;
+      c = bench_thread_cpu_us () - c;
       t = g_get_monotonic_time () - t;
       g_array_append_val (history_us, t);
       g_array_append_val (history_cpu, c);
       n_history = h->len;
 
       t = g_get_monotonic_time ();
-      c = cpu_now ();
+      c = bench_thread_cpu_us ();
       a = cairn_store_get_activity (store, n_events - 1000, &error);
       g_assert_no_error (error);
-      c = cpu_now () - c;
+      c = bench_thread_cpu_us () - c;
       t = g_get_monotonic_time () - t;
       g_array_append_val (activity_us, t);
       g_array_append_val (activity_cpu, c);

@@ -20,37 +20,9 @@
 #include "cairn-test-device.h"
 #include "cairn-test-util.h"
 
+#include "bench-util.h"
+
 #define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
-
-static double
-self_cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/* CPU seconds the server process has used, from /proc (-1 if unknown). */
-static double
-server_cpu_seconds (CairnTestServer *server)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat",
-                                           g_subprocess_get_identifier (server->proc));
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", 0);
-  if (g_strv_length (fields) < 13)
-    return -1;
-  /* utime and stime are fields 14 and 15 of the line, 12 and 13 here. */
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
-         sysconf (_SC_CLK_TCK);
-}
 
 static gboolean
 is_up_to_date (gpointer data)
@@ -142,8 +114,8 @@ main (int argc, char *argv[])
   watch_id = g_timeout_add_seconds (1, watch_ini, &watch);
   g_signal_connect (cairn_sync_engine_get_status (a.engine), "notify::state",
                     G_CALLBACK (count), &state_changes);
-  cpu0 = self_cpu_seconds ();
-  server0 = server_cpu_seconds (server);
+  cpu0 = bench_process_cpu_seconds ();
+  server0 = bench_pid_cpu_seconds (g_subprocess_get_identifier (server->proc));
   t0 = g_get_monotonic_time ();
   done = FALSE;
   g_timeout_add_seconds (seconds, time_up, &done);
@@ -153,8 +125,8 @@ main (int argc, char *argv[])
   g_print ("{\"bench\":\"sync-idle\",\"seconds\":%.1f,\"client_cpu_s\":%.3f,"
            "\"server_cpu_s\":%.3f,\"reconnects\":%u,\"state_changes\":%u,"
            "\"profile_ini_rewrites\":%u}\n",
-           (g_get_monotonic_time () - t0) / 1e6, self_cpu_seconds () - cpu0,
-           server_cpu_seconds (server) - server0,
+           (g_get_monotonic_time () - t0) / 1e6, bench_process_cpu_seconds () - cpu0,
+           bench_pid_cpu_seconds (g_subprocess_get_identifier (server->proc)) - server0,
            _cairn_sync_engine_get_connect_count (a.engine) - 1, state_changes, watch.rewrites);
 
   g_source_remove (watch_id);

@@ -33,6 +33,8 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "bench-util.h"
+
 #define APP_ID "org.cairn.Cairn"
 
 static double
@@ -45,25 +47,6 @@ rss_mb (void)
     return -1;
   line = strstr (status, "\nVmRSS:");
   return line != NULL ? g_ascii_strtod (line + strlen ("\nVmRSS:"), NULL) / 1024.0 : -1;
-}
-
-static GSettings *
-bench_settings (const char *page)
-{
-  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
-  g_autoptr(GSettingsSchemaSource) source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(GError) error = NULL;
-  GSettings *settings;
-
-  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
-  if (source == NULL)
-    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
-  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
-  settings = g_settings_new_full (schema, backend, NULL);
-  g_settings_set_string (settings, "last-selected", page);
-  return settings;
 }
 
 /* Markdown-ish text of about @chars characters: a heading, paragraphs
@@ -86,19 +69,11 @@ make_body (int chars)
   return g_string_free (text, FALSE);
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
-}
-
 static double
 percentile (GArray *samples,
             double  p)
 {
-  g_array_sort (samples, compare_gint64);
+  g_array_sort (samples, bench_cmp_gint64);
   return g_array_index (samples, gint64, MIN (samples->len - 1, (guint) (p * samples->len)));
 }
 
@@ -161,7 +136,7 @@ bench_page (const char *dir,
     g_error ("save bodies: %s", error->message);
 
   pool = cairn_pool_new (store);
-  settings = bench_settings (list);
+  settings = bench_app_settings (list);
   window = cairn_window_new (NULL, settings, pool);
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 800);
   gtk_window_present (GTK_WINDOW (window));

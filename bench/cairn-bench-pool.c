@@ -19,6 +19,8 @@
 #include "cairn-pool.h"
 #include "cairn-store-private.h"
 
+#include "bench-util.h"
+
 #define N_CHANGES 200
 
 static gint64 handler_start;
@@ -49,23 +51,16 @@ rss_kib (void)
 }
 
 static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
-}
-
-static void
 fill (CairnStore *store, const char *list_id, guint n, GPtrArray *ids)
 {
   sqlite3 *db = _cairn_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
   g_autofree char *pos = NULL;
 
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todos (id, list_id, title, position) VALUES (?1, ?2, ?3, ?4)",
-                  -1, &stmt, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todos (id, list_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+                        -1, &stmt, NULL), "prepare");
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -83,27 +78,20 @@ fill (CairnStore *store, const char *list_id, guint n, GPtrArray *ids)
       sqlite3_bind_text (stmt, 2, list_id, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, title, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 4, pos, -1, SQLITE_TRANSIENT);
-      check_sqlite (db, sqlite3_step (stmt), "insert");
+      bench_check_sqlite (db, sqlite3_step (stmt), "insert");
       sqlite3_reset (stmt);
       g_ptr_array_add (ids, g_steal_pointer (&id));
     }
   sqlite3_finalize (stmt);
-  check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
-}
-
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-  return x < y ? -1 : x > y;
+  bench_check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
 }
 
 static void
 report_change (const char *op, GArray *pool_us, GArray *total_us, guint n_rows,
                guint n_items_changed)
 {
-  g_array_sort (pool_us, compare_gint64);
-  g_array_sort (total_us, compare_gint64);
+  g_array_sort (pool_us, bench_cmp_gint64);
+  g_array_sort (total_us, bench_cmp_gint64);
   printf ("{\"bench\":\"pool_change\",\"op\":\"%s\",\"rows\":%u,\"n\":%u,"
           "\"pool_p50_us\":%" G_GINT64_FORMAT ",\"pool_p99_us\":%" G_GINT64_FORMAT ","
           "\"commit_total_p50_us\":%" G_GINT64_FORMAT ",\"items_changed_signals\":%u}\n",

@@ -22,14 +22,9 @@
 #include "cairn-store-private.h"
 #include "cairn-workspace.h"
 
-#define N_RUNS 200
+#include "bench-util.h"
 
-static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
-}
+#define N_RUNS 200
 
 static gint64 fake_now;
 
@@ -60,10 +55,10 @@ fill (CairnStore *store,
   sqlite3 *db = _cairn_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
 
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todos (id, list_id, title, position, reminder) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &stmt, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todos (id, list_id, title, position, reminder) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &stmt, NULL), "prepare");
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -90,20 +85,11 @@ fill (CairnStore *store,
         sqlite3_bind_text (stmt, 5, moment, -1, SQLITE_TRANSIENT);
       else
         sqlite3_bind_null (stmt, 5);
-      check_sqlite (db, sqlite3_step (stmt), "insert");
+      bench_check_sqlite (db, sqlite3_step (stmt), "insert");
       sqlite3_reset (stmt);
     }
   sqlite3_finalize (stmt);
-  check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
-}
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
+  bench_check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
 }
 
 static void
@@ -111,7 +97,7 @@ report (const char *op,
         guint       todos,
         GArray     *us)
 {
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   printf ("{\"bench\":\"reminders\",\"op\":\"%s\",\"todos\":%u,\"n\":%u,"
           "\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", op, todos, us->len,
           g_array_index (us, gint64, us->len / 2) / 1000.0,

@@ -17,6 +17,8 @@
 #include "cairn-store.h"
 #include "text/cairn-text.h"
 
+#include "bench-util.h"
+
 /* Keystroke events are timed in windows of this many at each end. */
 #define WINDOW 200
 
@@ -70,15 +72,6 @@ rebase_one (CairnStore *receiver,
     g_error ("receiver rebase: %s", error->message);
 }
 
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_GINT64_CONSTANT (1000000) + ts.tv_nsec / 1000;
-}
-
 /* Applies every event one rebase each; prints the mean cost (wall clock
  * and this thread's CPU time: on a loaded machine the wall clock mostly
  * measures the others) of the first and the last WINDOW. */
@@ -93,10 +86,10 @@ replay (const char *bench,
   for (guint i = 0; i < n; i++)
     {
       gint64 t0 = g_get_monotonic_time ();
-      gint64 c0 = thread_cpu_us ();
+      gint64 c0 = bench_thread_cpu_us ();
 
       rebase_one (receiver, events->pdata[i]);
-      c0 = thread_cpu_us () - c0;
+      c0 = bench_thread_cpu_us () - c0;
       t0 = g_get_monotonic_time () - t0;
       if (i < WINDOW)
         {

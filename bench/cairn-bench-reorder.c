@@ -53,34 +53,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
-/* This thread's CPU time: the machine is shared, wall time is not ours. */
-static gint64
-cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static GSettings *
-bench_settings (const char *list_id)
-{
-  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
-  g_autoptr(GSettingsSchemaSource) source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(GError) error = NULL;
-  GSettings *settings;
-
-  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
-  if (source == NULL)
-    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
-  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
-  settings = g_settings_new_full (schema, backend, NULL);
-  g_settings_set_string (settings, "last-selected", list_id);
-  return settings;
-}
+#include "bench-util.h"
 
 /* The mapped task rows under widget, in no particular order. */
 static void
@@ -198,7 +171,7 @@ on_after_paint (GdkFrameClock *clock,
     {
       gint64 us = g_get_monotonic_time () - dropped_at;
 
-      gint64 cpu = cpu_us () - cpu_at;
+      gint64 cpu = bench_thread_cpu_us () - cpu_at;
 
       gint64 work = (handler_done_at - dropped_at) +
                     (g_get_monotonic_time () - MAX (frame_started_at, handler_done_at));
@@ -350,16 +323,16 @@ main (int   argc,
     }
 
   pool = cairn_pool_new (store);
-  settings = bench_settings (list_id);
+  settings = bench_app_settings (list_id);
   window = cairn_window_new (NULL, settings, pool);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 800);
   gtk_window_present (GTK_WINDOW (window));
   /* Opening the list: its top-level model and, every task being open, a
    * children model per task. */
   cairn_window_select_page (window, NULL);
-  open_cpu = cpu_us ();
+  open_cpu = bench_thread_cpu_us ();
   cairn_window_select_page (window, list_id);
-  open_cpu = cpu_us () - open_cpu;
+  open_cpu = bench_thread_cpu_us () - open_cpu;
   {
     GtkWidget *view = GTK_WIDGET (window);
 
@@ -435,7 +408,7 @@ main (int   argc,
       g_value_init (&value, CAIRN_TYPE_TODO);
       g_value_set_object (&value, moving);
 
-      cpu_at = cpu_us ();
+      cpu_at = bench_thread_cpu_us ();
       frame_started_at = 0;
       frames_since_drop = 0;
       dropped_at = g_get_monotonic_time ();
@@ -444,7 +417,7 @@ main (int   argc,
       if (!handled)
         g_error ("The drop was refused");
       handler_us += g_get_monotonic_time () - dropped_at;
-      handler_cpu_us += cpu_us () - cpu_at;
+      handler_cpu_us += bench_thread_cpu_us () - cpu_at;
       if (!wait_until (moving_painted, NULL, 5))
         {
           missed++;

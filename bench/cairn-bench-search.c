@@ -26,6 +26,8 @@
 #include "cairn-store-private.h"
 #include "cairn-text.h"
 
+#include "bench-util.h"
+
 #define N_QUERIES 300
 #define N_CHANGES 300
 #define N_LISTS 10
@@ -37,17 +39,9 @@ static gint64 handler_end;
 
 static gint64 handler_cpu_start;
 static gint64 handler_cpu_end;
-static gint64 cpu_now (void);
 
-static void before_pool (void) { handler_start = g_get_monotonic_time (); handler_cpu_start = cpu_now (); }
-static void after_pool (void) { handler_end = g_get_monotonic_time (); handler_cpu_end = cpu_now (); }
-
-static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
-}
+static void before_pool (void) { handler_start = g_get_monotonic_time (); handler_cpu_start = bench_thread_cpu_us (); }
+static void after_pool (void) { handler_end = g_get_monotonic_time (); handler_cpu_end = bench_thread_cpu_us (); }
 
 static char **
 make_vocabulary (GRand *rand)
@@ -128,9 +122,9 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
   g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
   static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
-                                        -1, &list, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
+                                              -1, &list, NULL), "prepare");
   for (guint l = 0; l < N_LISTS; l++)
     {
       char *id = cairn_new_object_id ();
@@ -139,12 +133,12 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
       sqlite3_bind_text (list, 1, id, -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 2, "List", -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 3, pos, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (list), "insert list");
+      bench_check_sqlite (db, sqlite3_step (list), "insert list");
       sqlite3_reset (list);
       g_ptr_array_add (lists, id);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO tags (id, name, color) VALUES (?1, ?2, 'blue')",
-                                        -1, &tag, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO tags (id, name, color) VALUES (?1, ?2, 'blue')",
+                                              -1, &tag, NULL), "prepare");
   for (guint t = 0; t < 10; t++)
     {
       char *id = cairn_new_object_id ();
@@ -152,16 +146,16 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
 
       sqlite3_bind_text (tag, 1, id, -1, SQLITE_STATIC);
       sqlite3_bind_text (tag, 2, name, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (tag), "insert tag");
+      bench_check_sqlite (db, sqlite3_step (tag), "insert tag");
       sqlite3_reset (tag);
       g_ptr_array_add (tags, id);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todos (id, list_id, title, position, done, due, parent_id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &todo, NULL), "prepare");
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todo_tags (id, todo_id, tag_id) VALUES (?1 || '/' || ?2, ?1, ?2)",
-                  -1, &tagrow, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todos (id, list_id, title, position, done, due, parent_id) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &todo, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todo_tags (id, todo_id, tag_id) VALUES (?1 || '/' || ?2, ?1, ?2)",
+                        -1, &tagrow, NULL), "prepare");
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -189,20 +183,20 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
         sqlite3_bind_text (todo, 7, ids->pdata[i - 50], -1, SQLITE_STATIC);
       else
         sqlite3_bind_null (todo, 7);
-      check_sqlite (db, sqlite3_step (todo), "insert todo");
+      bench_check_sqlite (db, sqlite3_step (todo), "insert todo");
       sqlite3_reset (todo);
       for (guint t = 0; t < n_tags && t < tags->len; t++)
         {
           sqlite3_bind_text (tagrow, 1, id, -1, SQLITE_STATIC);
           sqlite3_bind_text (tagrow, 2, tags->pdata[(i + t) % tags->len], -1, SQLITE_STATIC);
-          check_sqlite (db, sqlite3_step (tagrow), "insert todo tag");
+          bench_check_sqlite (db, sqlite3_step (tagrow), "insert todo tag");
           sqlite3_reset (tagrow);
         }
       g_ptr_array_add (ids, g_steal_pointer (&id));
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO notes (id, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                  -1, &note, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO notes (id, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        -1, &note, NULL), "prepare");
   for (guint i = 0; i < N_NOTES; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -219,7 +213,7 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
       sqlite3_bind_text (note, 2, title, -1, SQLITE_STATIC);
       sqlite3_bind_text (note, 3, body->str, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (note, 4, i);
-      check_sqlite (db, sqlite3_step (note), "insert note");
+      bench_check_sqlite (db, sqlite3_step (note), "insert note");
       sqlite3_reset (note);
     }
   sqlite3_finalize (list);
@@ -228,38 +222,20 @@ fill (CairnStore *store, guint n, GRand *rand, char **words, GPtrArray *ids)
   sqlite3_finalize (tagrow);
   sqlite3_finalize (note);
   /* as a migrated file: the whole index is built by the first search */
-  check_sqlite (db, sqlite3_exec (db, "DELETE FROM search_dirty; UPDATE search_meta SET stale = 1; COMMIT",
-                                  NULL, NULL, NULL), "commit");
-}
-
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
+  bench_check_sqlite (db, sqlite3_exec (db, "DELETE FROM search_dirty; UPDATE search_meta SET stale = 1; COMMIT",
+                                        NULL, NULL, NULL), "commit");
 }
 
 static void
 report (const char *bench, const char *extra, GArray *us)
 {
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   printf ("{\"bench\":\"%s\"%s,\"n\":%u,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
           bench, extra, us->len,
           g_array_index (us, gint64, us->len / 2) / 1000.0,
           g_array_index (us, gint64, (us->len * 99) / 100) / 1000.0,
           g_array_index (us, gint64, us->len - 1) / 1000.0);
   fflush (stdout);
-}
-
-/* This thread's CPU time, µs: on the shared machine the wall-clock tails
- * are mostly other processes' (preemption); the CPU time is the search's. */
-static gint64
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static void
@@ -271,8 +247,8 @@ bench_queries (CairnStore *store, GRand *rand, GPtrArray *ids, guint n_words, gu
   sqlite3_stmt *title = NULL;
   guint64 n_hits = 0;
 
-  check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT title FROM todos WHERE id = ?1", -1, &title, NULL),
-                "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT title FROM todos WHERE id = ?1", -1, &title, NULL),
+                      "prepare");
   for (guint q = 0; q < N_QUERIES; q++)
     {
       g_autoptr(GError) error = NULL;
@@ -291,11 +267,11 @@ bench_queries (CairnStore *store, GRand *rand, GPtrArray *ids, guint n_words, gu
       for (guint w = 0; w < n_words; w++)
         g_string_append_printf (query, "%s%s", w > 0 ? " " : "", words[first + w]);
 
-      c0 = cpu_now ();
+      c0 = bench_thread_cpu_us ();
       t0 = g_get_monotonic_time ();
       hits = cairn_store_search (store, query->str, limit, &error);
       t0 = g_get_monotonic_time () - t0;
-      c0 = cpu_now () - c0;
+      c0 = bench_thread_cpu_us () - c0;
       if (hits == NULL)
         g_error ("%s", error->message);
       n_hits += hits->len;
@@ -390,16 +366,16 @@ bench_views (CairnStore *store, GRand *rand, GPtrArray *ids)
       g_array_append_val (without_cpu_us, t0);
     }
 
-  c0 = cpu_now ();
+  c0 = bench_thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   today = cairn_pool_get_today_todos (pool);
   t_today = g_get_monotonic_time () - t0;
-  c_today = cpu_now () - c0;
-  c0 = cpu_now ();
+  c_today = bench_thread_cpu_us () - c0;
+  c0 = bench_thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   upcoming = cairn_pool_get_upcoming_todos (pool, 14);
   t_upcoming = g_get_monotonic_time () - t0;
-  c_upcoming = cpu_now () - c0;
+  c_upcoming = bench_thread_cpu_us () - c0;
   printf ("{\"bench\":\"views_built\",\"today_ms\":%.3f,\"today_cpu_ms\":%.3f,\"today_items\":%u,"
           "\"upcoming_ms\":%.3f,\"upcoming_cpu_ms\":%.3f,\"upcoming_items\":%u}\n",
           t_today / 1000.0, c_today / 1000.0, g_list_model_get_n_items (today),

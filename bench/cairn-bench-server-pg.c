@@ -27,26 +27,19 @@
 #include "cairn-test-server.h"
 #include "pg-test-util.h"
 
+#include "bench-util.h"
+
 #define WRITERS 10
 
 static gboolean quick = FALSE;
 static gboolean fan_out_only = FALSE;   /* --fan-out: that part alone */
 static guint only_batch = 0;            /* --batch N: ingest at N alone */
 
-static int
-cmp_double (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static double
 percentile (GArray *ms,
             double  p)
 {
-  g_array_sort (ms, cmp_double);
+  g_array_sort (ms, bench_cmp_double);
   return g_array_index (ms, double, MIN (ms->len - 1, (guint) (p * ms->len)));
 }
 

@@ -32,20 +32,13 @@
 
 #include "cairn-test-server.h"
 
+#include "bench-util.h"
+
 #define CLIENTS 4
 #define ROUNDS 3
 
 static gboolean quick = FALSE;
 static guint only_batch = 0;       /* --batch N: that ingest batch size only, no fan-out */
-
-static int
-cmp_double (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
 
 /* CPU time (user + system) of the server process so far, in µs. */
 static double
@@ -62,15 +55,6 @@ server_cpu_us (CairnTestServer *srv)
   fields = g_strsplit (after_comm + 2, " ", 0);
   g_assert_cmpuint (g_strv_length (fields), >, 13);
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) * 1e6 / sysconf (_SC_CLK_TCK);
-}
-
-static double
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
 static void
@@ -114,7 +98,7 @@ raw_sqlite (guint   batch,
   g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                        -1, &st, NULL), ==, SQLITE_OK);
   start = g_get_monotonic_time ();
-  cpu0 = thread_cpu_us ();
+  cpu0 = bench_thread_cpu_us ();
   while (seq < total)
     {
       g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -138,7 +122,7 @@ raw_sqlite (guint   batch,
       g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
     }
   secs = (g_get_monotonic_time () - start) / 1e6;
-  *out_cpu_us_per_event = (thread_cpu_us () - cpu0) / seq;
+  *out_cpu_us_per_event = (bench_thread_cpu_us () - cpu0) / seq;
   sqlite3_finalize (st);
   sqlite3_close (db);
   g_unlink (path);
@@ -411,7 +395,7 @@ fan_out (CairnTestServer *srv,
   for (guint i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  g_array_sort (lat, cmp_double);
+  g_array_sort (lat, bench_cmp_double);
   p50 = g_array_index (lat, double, lat->len / 2);
   p99 = g_array_index (lat, double, MIN (lat->len - 1, (guint) (lat->len * 0.99)));
   json_builder_begin_object (b);
@@ -475,10 +459,10 @@ main (int    argc,
           raws[r] = raw_sqlite (batches[i], total, &raw_cpu[r]);
           serveds[r] = server_ingest (srv, token, ws, batches[i], total, i * ROUNDS + r, &served_cpu[r]);
         }
-      qsort (raw_cpu, ROUNDS, sizeof (double), (GCompareFunc) cmp_double);
-      qsort (served_cpu, ROUNDS, sizeof (double), (GCompareFunc) cmp_double);
-      qsort (raws, ROUNDS, sizeof (double), (GCompareFunc) cmp_double);
-      qsort (serveds, ROUNDS, sizeof (double), (GCompareFunc) cmp_double);
+      qsort (raw_cpu, ROUNDS, sizeof (double), (GCompareFunc) bench_cmp_double);
+      qsort (served_cpu, ROUNDS, sizeof (double), (GCompareFunc) bench_cmp_double);
+      qsort (raws, ROUNDS, sizeof (double), (GCompareFunc) bench_cmp_double);
+      qsort (serveds, ROUNDS, sizeof (double), (GCompareFunc) bench_cmp_double);
       raw = raws[ROUNDS / 2];
       served = serveds[ROUNDS / 2];
 

@@ -11,30 +11,13 @@
 #include "cairn-store.h"
 #include "cairn-store-private.h"
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
-}
-
-/* Thread CPU time: on a shared machine, wall-clock percentiles include the
- * time other processes held the CPU; this does not. */
-static gint64
-cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_GINT64_CONSTANT (1000000) + ts.tv_nsec / 1000;
-}
+#include "bench-util.h"
 
 static void
 report_cpu (const char *bench,
             GArray     *us)
 {
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   g_print ("{\"bench\":\"%s\",\"n\":%u,\"cpu_p50_us\":%" G_GINT64_FORMAT
            ",\"cpu_p99_us\":%" G_GINT64_FORMAT "}\n", bench, us->len,
            g_array_index (us, gint64, us->len / 2),
@@ -49,7 +32,7 @@ report_latencies (const char *bench,
 {
   double per_sec;
 
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   per_sec = us->len / (total_us / 1e6);
   g_print ("{\"bench\":\"%s\",\"n\":%u,\"per_sec\":%.0f,\"p50_us\":%" G_GINT64_FORMAT
            ",\"p99_us\":%" G_GINT64_FORMAT ",\"max_us\":%" G_GINT64_FORMAT "}\n",
@@ -134,7 +117,7 @@ bench_raw (const char *dir,
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = g_strdup_printf ("%08u-row", i);
-      gint64 t0 = g_get_monotonic_time (), c0 = cpu_us (), dt, dc;
+      gint64 t0 = g_get_monotonic_time (), c0 = bench_thread_cpu_us (), dt, dc;
 
       check_rc (db, sqlite3_step (begin), SQLITE_DONE, "begin");
       sqlite3_reset (begin);
@@ -145,7 +128,7 @@ bench_raw (const char *dir,
       check_rc (db, sqlite3_step (commit), SQLITE_DONE, "commit");
       sqlite3_reset (commit);
       dt = g_get_monotonic_time () - t0;
-      dc = cpu_us () - c0;
+      dc = bench_thread_cpu_us () - c0;
       g_array_append_val (us, dt);
       g_array_append_val (cpu, dc);
     }
@@ -192,7 +175,7 @@ bench_mutations (const char *dir,
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
     {
-      gint64 t0 = g_get_monotonic_time (), c0 = cpu_us (), dt, dc;
+      gint64 t0 = g_get_monotonic_time (), c0 = bench_thread_cpu_us (), dt, dc;
       gboolean ok = TRUE;
 
       if (i % 4 == 0 || todos->len == 0)
@@ -211,7 +194,7 @@ bench_mutations (const char *dir,
       if (!ok)
         g_error ("%s", error->message);
       dt = g_get_monotonic_time () - t0;
-      dc = cpu_us () - c0;
+      dc = bench_thread_cpu_us () - c0;
       g_array_append_val (us, dt);
       g_array_append_val (cpu, dc);
     }
@@ -319,12 +302,12 @@ bench_rebase (const char *dir,
     }
 
   incoming = remote_batch (2, n_incoming, list_id, FALSE);
-  c0 = cpu_us ();
+  c0 = bench_thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   if (!cairn_store_rebase (store, incoming, NULL, &error))
     g_error ("%s", error->message);
   dt = g_get_monotonic_time () - t0;
-  dc = cpu_us () - c0;
+  dc = bench_thread_cpu_us () - c0;
   g_print ("{\"bench\":\"store.rebase\",\"pending\":%u,\"incoming\":%u,\"ms\":%.1f,"
            "\"cpu_ms\":%.1f}\n", n_pending, n_incoming, dt / 1000.0, dc / 1000.0);
 }
@@ -380,12 +363,12 @@ bench_rebuild (const char *dir,
       sqlite3_db_status (_cairn_store_get_db (store), page_counters[i].op, &cur, &hi, 1);
     }
   thread_times (&u0, &s0);
-  c0 = cpu_us ();
+  c0 = bench_thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   if (!cairn_store_rebuild (store, &error))
     g_error ("%s", error->message);
   dt = g_get_monotonic_time () - t0;
-  dc = cpu_us () - c0;
+  dc = bench_thread_cpu_us () - c0;
   thread_times (&u1, &s1);
   g_print ("{\"bench\":\"store.rebuild\",\"events\":%u,\"ms\":%.1f,\"cpu_ms\":%.1f,"
            "\"user_ms\":%.0f,\"sys_ms\":%.0f,\"events_per_sec\":%.0f",

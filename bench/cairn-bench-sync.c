@@ -16,6 +16,8 @@
 #include "cairn-test-device.h"
 #include "cairn-test-util.h"
 
+#include "bench-util.h"
+
 /* The devices sign in with cairn_test_device_open(). */
 #define PASSWORD CAIRN_TEST_DEVICE_PASSWORD
 
@@ -130,17 +132,6 @@ perf_control (const char *command)
   fclose (f);
 }
 
-/* CPU seconds (user + system) this process has used. */
-static double
-self_cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 /* CPU seconds (user + system) the calling thread has used: the main
  * thread's share of a catch-up (the pipeline's thread is the rest). */
 static double
@@ -151,27 +142,6 @@ thread_cpu_seconds (void)
   getrusage (RUSAGE_THREAD, &ru);
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/* CPU seconds the server process has used, from /proc (-1 if unknown). */
-static double
-server_cpu_seconds (CairnTestServer *server)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat",
-                                           g_subprocess_get_identifier (server->proc));
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *after_comm;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) ||
-      (after_comm = strrchr (text, ')')) == NULL)
-    return -1;
-  /* After "pid (comm)": state is field 3, utime 14 and stime 15. */
-  fields = g_strsplit (after_comm + 2, " ", 0);
-  if (g_strv_length (fields) < 13)
-    return -1;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
-         sysconf (_SC_CLK_TCK);
 }
 
 static void
@@ -194,17 +164,17 @@ bench_catch_up (CairnTestServer *server,
   cairn_test_seed_todos (server, token, ws, 100, n);
 
   cairn_test_device_open (&d, dir, "catch-up", server);
-  client_cpu = self_cpu_seconds ();
+  client_cpu = bench_process_cpu_seconds ();
   main_cpu = thread_cpu_seconds ();
-  server_cpu = server_cpu_seconds (server);
+  server_cpu = bench_pid_cpu_seconds (g_subprocess_get_identifier (server->proc));
   perf_control ("enable");
   start = g_get_monotonic_time ();
   device_sync (&d);
   elapsed = g_get_monotonic_time () - start;
   perf_control ("disable");
-  client_cpu = self_cpu_seconds () - client_cpu;
+  client_cpu = bench_process_cpu_seconds () - client_cpu;
   main_cpu = thread_cpu_seconds () - main_cpu;
-  server_cpu = server_cpu >= 0 ? server_cpu_seconds (server) - server_cpu : -1;
+  server_cpu = server_cpu >= 0 ? bench_pid_cpu_seconds (g_subprocess_get_identifier (server->proc)) - server_cpu : -1;
   /* + the new device's own Inbox, made as it opened (a no-op on every
    * replica, as the workspace has one, but an event all the same) */
   g_assert_cmpint (cairn_store_get_head (d.store), ==, base_head + n + 1);

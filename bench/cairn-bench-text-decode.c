@@ -25,16 +25,9 @@
 
 #include "cairn-text.h"
 
+#include "bench-util.h"
+
 #define CLIENT "ffffffffffffffffffffffffffffffff"
-
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 static double
 wall_ms (void)
@@ -69,9 +62,9 @@ bench_state (const char *path,
       char *s;
 
       w0 = wall_ms ();
-      c0 = cpu_ms ();
+      c0 = bench_thread_cpu_ms ();
       t = cairn_text_decode_state (state, CLIENT, &error);
-      c = cpu_ms () - c0;
+      c = bench_thread_cpu_ms () - c0;
       w = wall_ms () - w0;
       if (t == NULL)
         {

@@ -31,14 +31,7 @@
 #include "cairn-store.h"
 #include "cairn-text.h"
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
+#include "bench-util.h"
 
 static double
 percentile (GArray *samples,
@@ -46,18 +39,9 @@ percentile (GArray *samples,
 {
   guint i;
 
-  g_array_sort (samples, compare_gint64);
+  g_array_sort (samples, bench_cmp_gint64);
   i = (guint) (p * (samples->len - 1) + 0.5);
   return (double) g_array_index (samples, gint64, i);
-}
-
-static gint64
-cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static char *
@@ -162,12 +146,12 @@ run_once (gboolean todo,
 
       if (!cairn_text_insert (text, chars / 2 + k, "k", 1, ops, &error))
         g_error ("%s", error->message);
-      cpu0 = cpu_us ();
+      cpu0 = bench_thread_cpu_us ();
       t0 = g_get_monotonic_time ();
       if (!edit (store, todo, id, ops, &error))
         g_error ("%s", error->message);
       us = g_get_monotonic_time () - t0;
-      cpu = cpu_us () - cpu0;
+      cpu = bench_thread_cpu_us () - cpu0;
       g_array_append_val (commit_us, us);
       g_array_append_val (commit_cpu, cpu);
     }

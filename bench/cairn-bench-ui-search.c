@@ -55,18 +55,13 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "bench-util.h"
+
 #define N_LISTS 10
 #define N_NOTES 1000
 #define N_WORDS 4000
 /* As the search page asks (ui/cairn-search-page.c). */
 #define RESULTS_LIMIT 20
-
-static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
-}
 
 /* ---- The workspace (as cairn-bench-search fills it) ---------------------- */
 
@@ -137,9 +132,9 @@ fill (CairnStore *store, guint n, GRand *rand, char **words)
   g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func (g_free);
   static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
-                                        -1, &list, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
+                                              -1, &list, NULL), "prepare");
   for (guint l = 0; l < N_LISTS; l++)
     {
       char *id = cairn_new_object_id ();
@@ -149,13 +144,13 @@ fill (CairnStore *store, guint n, GRand *rand, char **words)
       sqlite3_bind_text (list, 1, id, -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 2, title, -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 3, pos, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (list), "insert list");
+      bench_check_sqlite (db, sqlite3_step (list), "insert list");
       sqlite3_reset (list);
       g_ptr_array_add (lists, id);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todos (id, list_id, title, position) VALUES (?1, ?2, ?3, ?4)",
-                  -1, &todo, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todos (id, list_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+                        -1, &todo, NULL), "prepare");
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -167,12 +162,12 @@ fill (CairnStore *store, guint n, GRand *rand, char **words)
       sqlite3_bind_text (todo, 2, lists->pdata[i % N_LISTS], -1, SQLITE_STATIC);
       sqlite3_bind_text (todo, 3, title, -1, SQLITE_STATIC);
       sqlite3_bind_text (todo, 4, pos, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (todo), "insert todo");
+      bench_check_sqlite (db, sqlite3_step (todo), "insert todo");
       sqlite3_reset (todo);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO notes (id, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                  -1, &note, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO notes (id, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        -1, &note, NULL), "prepare");
   for (guint i = 0; i < N_NOTES; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -189,30 +184,21 @@ fill (CairnStore *store, guint n, GRand *rand, char **words)
       sqlite3_bind_text (note, 2, title, -1, SQLITE_STATIC);
       sqlite3_bind_text (note, 3, body->str, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (note, 4, i);
-      check_sqlite (db, sqlite3_step (note), "insert note");
+      bench_check_sqlite (db, sqlite3_step (note), "insert note");
       sqlite3_reset (note);
     }
   sqlite3_finalize (list);
   sqlite3_finalize (todo);
   sqlite3_finalize (note);
   /* as a migrated file: the whole index is made by the first search */
-  check_sqlite (db, sqlite3_exec (db, "DELETE FROM search_dirty; UPDATE search_meta SET stale = 1; COMMIT",
-                                  NULL, NULL, NULL), "commit");
-}
-
-/* ---- Measuring ----------------------------------------------------------- */
-
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
+  bench_check_sqlite (db, sqlite3_exec (db, "DELETE FROM search_dirty; UPDATE search_meta SET stale = 1; COMMIT",
+                                        NULL, NULL, NULL), "commit");
 }
 
 static void
 append_figures (GString *line, const char *name, GArray *us)
 {
-  g_array_sort (us, compare_gint64);
+  g_array_sort (us, bench_cmp_gint64);
   g_string_append_printf (line, ",\"%s_p50_ms\":%.3f,\"%s_p99_ms\":%.3f,\"%s_max_ms\":%.3f",
                           name, g_array_index (us, gint64, us->len / 2) / 1000.0,
                           name, g_array_index (us, gint64, MIN (us->len - 1, (us->len * 99) / 100)) / 1000.0,
@@ -301,16 +287,6 @@ on_search_changed (void)
   searched_at = g_get_monotonic_time ();
 }
 
-/* This thread's CPU time, µs. */
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 /* Runs the main loop until cond() or 30 s. */
 static void
 spin_until (gboolean (*cond) (gpointer), gpointer data)
@@ -384,14 +360,14 @@ make_queries (CairnStore *store, GRand *rand, guint n)
   sqlite3_stmt *count = NULL, *stmt = NULL;
   gint64 n_todos;
 
-  check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT count(*) FROM todos WHERE deleted = 0",
-                                        -1, &count, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT count(*) FROM todos WHERE deleted = 0",
+                                              -1, &count, NULL), "prepare");
   if (sqlite3_step (count) != SQLITE_ROW)
     g_error ("count: %s", sqlite3_errmsg (db));
   n_todos = sqlite3_column_int64 (count, 0);
   sqlite3_finalize (count);
-  check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT title FROM todos WHERE deleted = 0 "
-                                        "ORDER BY id LIMIT 1 OFFSET ?1", -1, &stmt, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "SELECT title FROM todos WHERE deleted = 0 "
+                                              "ORDER BY id LIMIT 1 OFFSET ?1", -1, &stmt, NULL), "prepare");
   while (queries->len < n)
     {
       g_auto(GStrv) words = NULL;
@@ -407,25 +383,6 @@ make_queries (CairnStore *store, GRand *rand, guint n)
     }
   sqlite3_finalize (stmt);
   return queries;
-}
-
-static GSettings *
-bench_settings (const char *selected)
-{
-  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
-  g_autoptr(GSettingsSchemaSource) source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(GError) error = NULL;
-  GSettings *settings;
-
-  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
-  if (source == NULL)
-    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
-  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
-  settings = g_settings_new_full (schema, backend, NULL);
-  g_settings_set_string (settings, "last-selected", selected);
-  return settings;
 }
 
 /* The store's query alone (not inlined: valgrind --tool=callgrind
@@ -491,7 +448,7 @@ type_queries (const char         *bench,
           typed_now = typed;
           searched_at = 0;
           n_search_changed = 0;
-          cpu0 = thread_cpu_us ();
+          cpu0 = bench_thread_cpu_us ();
           t0 = g_get_monotonic_time ();
           /* One character added at the end, as a key press adds it:
            * gtk_editable_set_text() deletes the text first, which the
@@ -510,7 +467,7 @@ type_queries (const char         *bench,
             /* From the frame's start, whether or not it lays out (the
              * layout phase alone left the wait in for a frame without one). */
             gint64 work = (done - t0) + (painted_at - MAX (frame_at > 0 ? frame_at : layout_at, done));
-            gint64 cpu = thread_cpu_us () - cpu0;
+            gint64 cpu = bench_thread_cpu_us () - cpu0;
 
             g_array_append_val (work_us, work);
             g_array_append_val (cpu_us, cpu);
@@ -713,7 +670,7 @@ main (int argc, char *argv[])
           n_first = g_list_model_get_n_items (todos);
         }
     }
-  settings = bench_settings (cairn_list_get_id (first));
+  settings = bench_app_settings (cairn_list_get_id (first));
   window = cairn_window_new (NULL, settings, pool);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
   gtk_window_present (GTK_WINDOW (window));

@@ -51,6 +51,8 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "bench-util.h"
+
 /* The todo rows on screen showing their task (shown), and those on screen
  * still empty (empty): the first frame must show the list, not an empty
  * view or rows that fill in later. */
@@ -101,40 +103,6 @@ on_realize (GtkWidget *widget,
   GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
 
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), widget);
-}
-
-/* Resident memory from /proc/self/status: field is "VmRSS", "RssAnon",
- * "RssFile" or "RssShmem"; MiB, or -1 when it cannot be read. */
-static double
-status_mb (const char *field)
-{
-  g_autofree char *status = NULL;
-  g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, key);
-  return line != NULL ? g_ascii_strtod (line + strlen (key), NULL) / 1024.0 : -1;
-}
-
-static GSettings *
-bench_settings (const char *list_id)
-{
-  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
-  g_autoptr(GSettingsSchemaSource) source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(GError) error = NULL;
-  GSettings *settings;
-
-  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
-  if (source == NULL)
-    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
-  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
-  settings = g_settings_new_full (schema, backend, NULL);
-  g_settings_set_string (settings, "last-selected", list_id);
-  return settings;
 }
 
 static char *
@@ -259,19 +227,11 @@ fill_in_child (const char *path,
   return g_strdup (id);
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
-}
-
 static double
 percentile_us (GArray *samples,
                double  p)
 {
-  g_array_sort (samples, compare_gint64);
+  g_array_sort (samples, bench_cmp_gint64);
   return g_array_index (samples, gint64, MIN (samples->len - 1, (guint) (p * samples->len)));
 }
 
@@ -295,7 +255,7 @@ bench_typing (const char *path,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnStore) store = cairn_store_open (path, &error);
   g_autoptr(CairnPool) pool = NULL;
-  g_autoptr(GSettings) settings = bench_settings ("notes");
+  g_autoptr(GSettings) settings = bench_app_settings ("notes");
   g_autoptr(GArray) key_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) commit_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) full_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -423,26 +383,6 @@ first_frame_seen (void)
   return first_frame_at != 0;
 }
 
-/* CPU seconds (user + system) the calling thread has used. */
-static double
-thread_cpu_ms (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_THREAD, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
-
-static int
-cmp_double (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* What scrolling cost, a page a frame: each page brings a screenful of
  * rows bound to new tasks. */
 typedef struct
@@ -487,7 +427,7 @@ scroll_through (GtkWidget *window)
     {
       guint frame = frames_painted;
       gint64 start = g_get_monotonic_time ();
-      double cpu_start = thread_cpu_ms ();
+      double cpu_start = bench_thread_cpu_ms ();
       double wall;
 
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) +
@@ -497,11 +437,11 @@ scroll_through (GtkWidget *window)
         g_main_context_iteration (NULL, TRUE);
       wall = (g_get_monotonic_time () - start) / 1000.0;
       g_array_append_val (walls, wall);
-      cpu += thread_cpu_ms () - cpu_start;
+      cpu += bench_thread_cpu_ms () - cpu_start;
     }
   if (walls->len > 0)
     {
-      g_array_sort (walls, cmp_double);
+      g_array_sort (walls, bench_cmp_double);
       cost.wall_p50_ms = g_array_index (walls, double, walls->len / 2);
       cost.wall_p99_ms = g_array_index (walls, double, MIN (walls->len - 1, walls->len * 99 / 100));
       cost.wall_max_ms = g_array_index (walls, double, walls->len - 1);
@@ -533,9 +473,9 @@ startup_run (const char *path,
   gtk_init ();
   adw_init ();
   cairn_ui_init ();
-  settings = bench_settings (list_id);
-  rss_init = status_mb ("VmRSS");
-  anon[0] = status_mb ("RssAnon");
+  settings = bench_app_settings (list_id);
+  rss_init = bench_status_mb ("VmRSS");
+  anon[0] = bench_status_mb ("RssAnon");
 
   first_frame_at = 0;
   start = g_get_monotonic_time ();
@@ -543,26 +483,26 @@ startup_run (const char *path,
   if (store == NULL)
     g_error ("Cannot open %s: %s", path, error->message);
   opened = g_get_monotonic_time ();
-  anon[1] = status_mb ("RssAnon");
+  anon[1] = bench_status_mb ("RssAnon");
   pool = cairn_pool_new (store);
   pooled = g_get_monotonic_time ();
-  anon[2] = status_mb ("RssAnon");
+  anon[2] = bench_status_mb ("RssAnon");
   window = cairn_window_new (NULL, settings, pool);
   built = g_get_monotonic_time ();
-  anon[3] = status_mb ("RssAnon");
+  anon[3] = bench_status_mb ("RssAnon");
   g_signal_connect (window, "realize", G_CALLBACK (on_realize), NULL);
   gtk_window_present (GTK_WINDOW (window));
   while (!first_frame_seen ())
     g_main_context_iteration (NULL, TRUE);
-  anon[4] = status_mb ("RssAnon");
+  anon[4] = bench_status_mb ("RssAnon");
 
   /* Let it settle, then see what it holds. */
   for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
     g_main_context_iteration (NULL, FALSE);
-  rss = status_mb ("VmRSS");
-  rss_anon = status_mb ("RssAnon");
-  rss_file = status_mb ("RssFile");
-  rss_shmem = status_mb ("RssShmem");
+  rss = bench_status_mb ("VmRSS");
+  rss_anon = bench_status_mb ("RssAnon");
+  rss_file = bench_status_mb ("RssFile");
+  rss_shmem = bench_status_mb ("RssShmem");
   /* And after reading through the list (not part of the start-up). */
   scrolled = scroll_through (GTK_WIDGET (window));
 
@@ -582,7 +522,7 @@ startup_run (const char *path,
           rows_at_first_frame, empty_rows_at_first_frame, rss_init, rss, rss_anon,
           rss_file, rss_shmem, anon[0], anon[1], anon[2], anon[3], anon[4],
           scrolled.pages, scrolled.wall_p50_ms, scrolled.wall_p99_ms, scrolled.wall_max_ms,
-          scrolled.cpu_mean_ms, status_mb ("VmRSS"));
+          scrolled.cpu_mean_ms, bench_status_mb ("VmRSS"));
   fflush (stdout);
   /* Todos go round the lists, so the first one has some when any exist. */
   if (g_strcmp0 (cairn_window_get_selected (window), list_id) != 0 ||

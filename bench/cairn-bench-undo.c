@@ -23,15 +23,7 @@
 #include "cairn-store-undo.h"
 #include "cairn-text.h"
 
-/* This thread's CPU time: on a shared machine, wall time is not ours. */
-static gint64
-cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
+#include "bench-util.h"
 
 static int
 cmp_i64 (gconstpointer a,
@@ -156,11 +148,11 @@ main (int argc, char **argv)
           t1 = g_get_monotonic_time ();
           g_array_append_val (commits, ((gint64) { t1 - t0 }));
         }
-      c0 = cpu_us ();
+      c0 = bench_thread_cpu_us ();
       t0 = g_get_monotonic_time ();
       result = cairn_store_undo (store, &error);
       t1 = g_get_monotonic_time ();
-      c1 = cpu_us ();
+      c1 = bench_thread_cpu_us ();
       g_array_append_val (typing ? text_cpu : field_cpu, ((gint64) { c1 - c0 }));
       check (result != NULL && result->changed->len == 1, error);
       g_array_append_val (typing ? text_undo : field_undo, ((gint64) { t1 - t0 }));

@@ -38,6 +38,8 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "bench-util.h"
+
 #define N_LISTS 100
 #define N_TAGS 10
 
@@ -56,26 +58,6 @@ on_realize (GtkWidget *widget,
 {
   g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
                     G_CALLBACK (on_after_paint), NULL);
-}
-
-static double
-status_mb (const char *field)
-{
-  g_autofree char *status = NULL;
-  g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, key);
-  return line != NULL ? g_ascii_strtod (line + strlen (key), NULL) / 1024.0 : -1;
-}
-
-static void
-check_sqlite (sqlite3 *db, int rc, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE)
-    g_error ("%s: %s", what, sqlite3_errmsg (db));
 }
 
 static char *
@@ -106,9 +88,9 @@ fill (const char *path,
   if (store == NULL || !cairn_store_ensure_inbox (store, &error))
     g_error ("Cannot create %s: %s", path, error->message);
   db = _cairn_store_get_db (store);
-  check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
-                                        -1, &list, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), "begin");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO lists (id, title, position) VALUES (?1, ?2, ?3)",
+                                              -1, &list, NULL), "prepare");
   for (guint l = 0; l < N_LISTS; l++)
     {
       char *id = cairn_new_object_id ();
@@ -118,12 +100,12 @@ fill (const char *path,
       sqlite3_bind_text (list, 1, id, -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 2, title, -1, SQLITE_STATIC);
       sqlite3_bind_text (list, 3, pos, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (list), "insert list");
+      bench_check_sqlite (db, sqlite3_step (list), "insert list");
       sqlite3_reset (list);
       g_ptr_array_add (lists, id);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO tags (id, name, color) VALUES (?1, ?2, 'blue')",
-                                        -1, &tag, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db, "INSERT INTO tags (id, name, color) VALUES (?1, ?2, 'blue')",
+                                              -1, &tag, NULL), "prepare");
   for (guint t = 0; t < N_TAGS; t++)
     {
       char *id = cairn_new_object_id ();
@@ -131,16 +113,16 @@ fill (const char *path,
 
       sqlite3_bind_text (tag, 1, id, -1, SQLITE_STATIC);
       sqlite3_bind_text (tag, 2, name, -1, SQLITE_STATIC);
-      check_sqlite (db, sqlite3_step (tag), "insert tag");
+      bench_check_sqlite (db, sqlite3_step (tag), "insert tag");
       sqlite3_reset (tag);
       g_ptr_array_add (tags, id);
     }
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todos (id, list_id, title, position, done, due, parent_id) "
-                  "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)", -1, &todo, NULL), "prepare");
-  check_sqlite (db, sqlite3_prepare_v2 (db,
-                  "INSERT INTO todo_tags (id, todo_id, tag_id) VALUES (?1 || '/' || ?2, ?1, ?2)",
-                  -1, &tagrow, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todos (id, list_id, title, position, done, due, parent_id) "
+                        "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)", -1, &todo, NULL), "prepare");
+  bench_check_sqlite (db, sqlite3_prepare_v2 (db,
+                        "INSERT INTO todo_tags (id, todo_id, tag_id) VALUES (?1 || '/' || ?2, ?1, ?2)",
+                        -1, &tagrow, NULL), "prepare");
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = cairn_new_object_id ();
@@ -162,13 +144,13 @@ fill (const char *path,
         sqlite3_bind_text (todo, 6, ids->pdata[i - N_LISTS], -1, SQLITE_STATIC);
       else
         sqlite3_bind_null (todo, 6);
-      check_sqlite (db, sqlite3_step (todo), "insert todo");
+      bench_check_sqlite (db, sqlite3_step (todo), "insert todo");
       sqlite3_reset (todo);
       for (guint t = 0; t < n_tags && t < tags->len; t++)
         {
           sqlite3_bind_text (tagrow, 1, id, -1, SQLITE_STATIC);
           sqlite3_bind_text (tagrow, 2, tags->pdata[(i + t) % tags->len], -1, SQLITE_STATIC);
-          check_sqlite (db, sqlite3_step (tagrow), "insert todo tag");
+          bench_check_sqlite (db, sqlite3_step (tagrow), "insert todo tag");
           sqlite3_reset (tagrow);
         }
       g_ptr_array_add (ids, g_steal_pointer (&id));
@@ -177,38 +159,8 @@ fill (const char *path,
   sqlite3_finalize (tag);
   sqlite3_finalize (todo);
   sqlite3_finalize (tagrow);
-  check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
+  bench_check_sqlite (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), "commit");
   return g_strdup (lists->pdata[0]);
-}
-
-static GSettings *
-bench_settings (const char *list_id)
-{
-  g_autofree char *dir = g_build_filename (CAIRN_BUILD_ROOT, "app", NULL);
-  g_autoptr(GSettingsSchemaSource) source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(GError) error = NULL;
-  GSettings *settings;
-
-  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
-  if (source == NULL)
-    g_error ("Cannot read the settings schema in %s: %s", dir, error->message);
-  schema = g_settings_schema_source_lookup (source, APP_ID, FALSE);
-  settings = g_settings_new_full (schema, backend, NULL);
-  g_settings_set_string (settings, "last-selected", list_id);
-  return settings;
-}
-
-/* This thread's CPU time, ms: on a loaded machine the wall clock is
- * mostly waiting for a core. */
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /* The whole process's CPU time, ms: the main thread's and GTK's worker
@@ -230,14 +182,14 @@ switch_to (CairnWindow *window,
            double      *cpu)
 {
   gint64 start = g_get_monotonic_time ();
-  double cpu_start = thread_cpu_ms ();
+  double cpu_start = bench_thread_cpu_ms ();
   guint frame = frames_painted;
 
   cairn_window_select_page (window, page);
   while (frames_painted == frame)
     g_main_context_iteration (NULL, TRUE);
   if (cpu != NULL)
-    *cpu = thread_cpu_ms () - cpu_start;
+    *cpu = bench_thread_cpu_ms () - cpu_start;
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
@@ -270,11 +222,11 @@ run_once (const char *path,
   gtk_init ();
   adw_init ();
   cairn_ui_init ();
-  settings = bench_settings (list_id);
+  settings = bench_app_settings (list_id);
 
   CALLGRIND_DUMP_STATS_AT ("init");
   start = g_get_monotonic_time ();
-  cpu_start = thread_cpu_ms ();
+  cpu_start = bench_thread_cpu_ms ();
   process_start = process_cpu_ms ();
   store = cairn_store_open (path, &error);
   if (store == NULL)
@@ -291,12 +243,12 @@ run_once (const char *path,
   while (frames_painted == 0)
     g_main_context_iteration (NULL, TRUE);
   first_frame = g_get_monotonic_time ();
-  first_frame_cpu = thread_cpu_ms () - cpu_start;
+  first_frame_cpu = bench_thread_cpu_ms () - cpu_start;
   first_frame_process = process_cpu_ms () - process_start;
   CALLGRIND_DUMP_STATS_AT ("first-frame");
   for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2; g_get_monotonic_time () < end;)
     g_main_context_iteration (NULL, FALSE);
-  rss = status_mb ("VmRSS");
+  rss = bench_status_mb ("VmRSS");
   CALLGRIND_DUMP_STATS_AT ("idle");
 
   today_ms = switch_to (window, "today", &today_cpu);
@@ -317,7 +269,7 @@ run_once (const char *path,
           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))),
           (opened - start) / 1000.0, (pooled - opened) / 1000.0,
           (built - pooled) / 1000.0, (first_frame - start) / 1000.0, rss,
-          today_ms, upcoming_ms, today_again_ms, status_mb ("VmRSS"),
+          today_ms, upcoming_ms, today_again_ms, bench_status_mb ("VmRSS"),
           first_frame_cpu, first_frame_process, today_cpu, upcoming_cpu);
   fflush (stdout);
   gtk_window_destroy (GTK_WINDOW (window));
