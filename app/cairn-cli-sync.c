@@ -12,6 +12,7 @@
 #include "cairn-store-refused.h"
 #include "cairn-store-sync.h"
 #include "cairn-sync-engine.h"
+#include "cairn-tls-pin.h"
 
 /* Runs the main loop until *result is set. */
 static GAsyncResult *
@@ -89,23 +90,43 @@ cmd_login (CairnCli  *cli,
   g_autofree char *workspace = NULL;
   CairnSyncEngine *engine;
   const char *device = NULL;
+  const char *certificate = NULL;
   const char *args[2] = { NULL, NULL };
   const CairnCliOption options[] = {
     { "--device", TRUE, &device },
+    { "--trust-certificate", TRUE, &certificate },
     { NULL }
   };
 
   if (!cairn_cli_parse (cli, argc, argv, options, 2, 2, args))
     return CAIRN_CLI_USAGE;
+  if (certificate != NULL)
+    {
+      g_autofree char *parsed = cairn_tls_fingerprint_parse (certificate);
+
+      if (parsed == NULL)
+        return cairn_cli_failf (cli, "“%s” is not a SHA-256 fingerprint (64 hex digits, "
+                                "with or without colons)", certificate);
+    }
   if ((password = read_password (&error)) == NULL ||
       (engine = open_engine (cli, &error)) == NULL)
     return cairn_cli_fail (cli, error);
 
+  cairn_sync_engine_set_login_certificate (engine, certificate);
   cairn_sync_engine_login_async (engine, args[0], args[1], password, device, NULL,
                                  got_result, &result);
   memset (password, 0, strlen (password));
   if (!cairn_sync_engine_login_finish (engine, wait_for (&result), &error))
-    return cairn_cli_fail (cli, error);
+    {
+      g_autofree char *refused = cairn_sync_engine_dup_refused_certificate (engine);
+      int status = cairn_cli_fail (cli, error);
+
+      /* The way out, once the person has compared the fingerprint. */
+      if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE) && refused != NULL)
+        g_printerr ("cairn-cli: to trust it: cairn-cli login %s %s --trust-certificate %s\n",
+                    args[0], args[1], refused);
+      return status;
+    }
 
   workspace = cairn_profile_dup_current_workspace (cairn_cli_get_profile (cli, NULL), NULL);
   if (cli->json)
@@ -598,7 +619,8 @@ cmd_refused_dismiss (CairnCli  *cli,
 }
 
 const CairnCliCommand cairn_cli_sync_commands[] = {
-  { "login",            "URL USER [--device NAME]", "Sign in (password on standard input)", cmd_login },
+  { "login",            "URL USER [--device NAME] [--trust-certificate SHA256]",
+    "Sign in (password on standard input)", cmd_login },
   { "logout",           "",                  "Sign out; local data stays", cmd_logout },
   { "workspaces",       "",                  "Show the workspaces on the server", cmd_workspaces },
   { "workspace-use",    "WS",                "Switch to another workspace", cmd_workspace_use },

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cairn-server-private.h"
+#include "cairn-tls-pin.h"
 
 /* ---- serve ------------------------------------------------------------------------ */
 
@@ -372,6 +373,18 @@ _cairn_server_cmd_serve (int    argc,
       g_printerr ("cairn-server serve: cannot load the TLS certificate %s / key %s: %s\n",
                   o.tls_cert, o.tls_key, error->message);
       return 1;
+    }
+  if (cert != NULL)
+    {
+      /* For people whose devices do not trust this certificate (a
+       * self-signed one): the app and cairn-cli show the same fingerprint
+       * and ask whether to trust it (docs/sync.md, "A server's
+       * certificate"). */
+      g_autofree char *fingerprint = cairn_tls_fingerprint (cert);
+      g_autofree char *shown = fingerprint != NULL ? cairn_tls_fingerprint_display (fingerprint) : NULL;
+
+      if (shown != NULL)
+        g_printerr ("cairn-server: TLS certificate %s, SHA-256 fingerprint %s\n", o.tls_cert, shown);
     }
   if (!(self->core = _cairn_server_open_core ("serve", o.data_dir, o.database, &opts)))
     return 1;

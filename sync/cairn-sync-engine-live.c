@@ -380,8 +380,8 @@ live_connect (CairnSyncEngine *self)
   /* Opened by cairn-ws-limit rather than the session: libsoup 3.2 limits
    * each frame, not a message sent in many fragments, and does not let
    * the app read a session's WebSocket stream itself. */
-  cairn_ws_limit_connect_async (url, auth, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, self->cancellable,
-                                live_connected, g_object_ref (self));
+  cairn_ws_limit_connect_async (url, auth, CAIRN_PROTOCOL_MAX_WS_MESSAGE_BYTES, self->certificate,
+                                self->cancellable, live_connected, g_object_ref (self));
 }
 
 /* Liveness of the live stream. An idle workspace's stream is silent:

@@ -137,7 +137,8 @@ login_session_done (GObject      *source,
   if (!cairn_token_save (dir, d->server_url, d->username, reply->token, NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "server", d->server_url, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "username", d->username, &error) ||
-      !cairn_profile_set_setting (self->profile, "sync", "device", d->device, &error))
+      !cairn_profile_set_setting (self->profile, "sync", "device", d->device, &error) ||
+      !cairn_profile_set_setting (self->profile, "sync", "certificate", self->certificate, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -191,15 +192,44 @@ cairn_sync_engine_login_async (CairnSyncEngine     *self,
   d->device = g_strdup (device_name && *device_name ? device_name : g_get_host_name ());
   g_task_set_task_data (task, d, (GDestroyNotify) login_data_free);
 
-  /* The request goes to the new server, without any old token. */
+  /* The request goes to the new server, without any old token, trusting
+   * the certificate the person chose for it (if any), not the old
+   * server's. */
   g_free (self->server_url);
   self->server_url = g_strdup (d->server_url);
   g_clear_pointer (&self->token, g_free);
+  g_free (self->certificate);
+  self->certificate = g_steal_pointer (&self->login_certificate);
+  g_clear_pointer (&self->refused_certificate, g_free);
 
   _cairn_sync_engine_set_state (self, CAIRN_SYNC_STATE_CONNECTING, NULL);
   body = cairn_protocol_encode_session_request (username, password, d->device);
   _cairn_sync_engine_http_call_async (self, "POST", "/v1/session", body, "signing in", cancellable,
                    login_session_done, g_steal_pointer (&task));
+}
+
+void
+cairn_sync_engine_set_login_certificate (CairnSyncEngine *self,
+                                         const char      *fingerprint)
+{
+  g_return_if_fail (CAIRN_IS_SYNC_ENGINE (self));
+
+  g_free (self->login_certificate);
+  self->login_certificate = cairn_tls_fingerprint_parse (fingerprint);
+}
+
+char *
+cairn_sync_engine_dup_refused_certificate (CairnSyncEngine *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), NULL);
+  return g_strdup (self->refused_certificate);
+}
+
+const char *
+cairn_sync_engine_get_certificate (CairnSyncEngine *self)
+{
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), NULL);
+  return self->certificate;
 }
 
 gboolean
@@ -242,6 +272,7 @@ logout_done (GObject      *source,
       !cairn_profile_set_setting (self->profile, "sync", "server", NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "username", NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "device", NULL, &error) ||
+      !cairn_profile_set_setting (self->profile, "sync", "certificate", NULL, &error) ||
       !cairn_profile_set_setting (self->profile, "sync", "last-sync", NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

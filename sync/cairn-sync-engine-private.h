@@ -14,6 +14,7 @@
 #include "cairn-sync-core.h"
 #include "cairn-sync-engine.h"
 #include "cairn-ws-limit.h"
+#include "cairn-tls-pin.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-sync-token.h"
 
@@ -41,6 +42,11 @@ struct _CairnSyncEngine
   char                    *username;
   char                    *device;
   char                    *token;
+  /* TLS (cairn-tls-pin.h): the certificate trusted besides the system's,
+   * the one the next sign-in trusts, and the last one refused. */
+  char                    *certificate;
+  char                    *login_certificate;
+  char                    *refused_certificate;
 
   CairnStore              *store;
   char                    *workspace_id;
@@ -114,7 +120,7 @@ void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);
 
 /* Issue 17, fourth round (the catch-up's pipeline, cairn-sync-pipeline.c):
  * what a request that got no answer, or a pull's answer, says; any thread. */
-GError *     _cairn_sync_engine_send_error (GError *send_error, const char *what);
+GError *     _cairn_sync_engine_send_error (GError *send_error, SoupMessage *msg, const char *what);
 CairnPullReply * _cairn_sync_engine_pull_answer (guint status, GBytes *bytes, const char *what, GError **error);
 
 /* cairn-sync-engine-states.c */

@@ -297,8 +297,9 @@ round_pull_done (GObject      *source,
 
           g_clear_pointer (&data->pipeline, cairn_sync_pipeline_free);
           data->pipeline_after = last;
-          data->pipeline = cairn_sync_pipeline_start (url, self->token, last, PULL_PAGE,
-                                                      PIPELINE_AHEAD, g_task_get_cancellable (task),
+          data->pipeline = cairn_sync_pipeline_start (url, self->token, self->certificate, last,
+                                                      PULL_PAGE, PIPELINE_AHEAD,
+                                                      g_task_get_cancellable (task),
                                                       round_pipeline_ready, g_object_ref (task),
                                                       g_object_unref);
         }

@@ -170,10 +170,17 @@ _cairn_sync_engine_load_account (CairnSyncEngine *self)
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->device, g_free);
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->certificate, g_free);
 
   self->server_url = cairn_profile_dup_setting (self->profile, "sync", "server");
   self->username = cairn_profile_dup_setting (self->profile, "sync", "username");
   self->device = cairn_profile_dup_setting (self->profile, "sync", "device");
+  {
+    /* Anything but a fingerprint (a hand-edited profile.ini) trusts
+     * nothing more. */
+    g_autofree char *pinned = cairn_profile_dup_setting (self->profile, "sync", "certificate");
+    self->certificate = cairn_tls_fingerprint_parse (pinned);
+  }
   {
     g_autofree char *last = cairn_profile_dup_setting (self->profile, "sync", "last-sync");
     self->last_sync_saved = last ? g_ascii_strtoll (last, NULL, 10) : 0;
@@ -233,19 +240,37 @@ http_call_free (HttpCall *call)
   g_free (call);
 }
 
-/* The error for a request that got no answer (any thread). */
+/* The error for a request msg that got no answer (any thread). A
+ * certificate refused on the way says which, for the person to compare
+ * it with the server's and trust it (cairn_sync_engine_set_login_certificate()). */
 GError *
-_cairn_sync_engine_send_error (GError     *send_error,
-                               const char *what)
+_cairn_sync_engine_send_error (GError      *send_error,
+                               SoupMessage *msg,
+                               const char  *what)
 {
+  GTlsCertificateFlags errors = 0;
+  g_autofree char *refused = NULL;
+  GError *error;
+
   if (g_error_matches (send_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return send_error;
-  {
-    GError *error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
-                                 "Cannot reach the server for %s: %s", what, send_error->message);
-    g_error_free (send_error);
-    return error;
-  }
+  if (msg != NULL)
+    refused = cairn_tls_dup_refused (G_OBJECT (msg), &errors);
+  if (refused != NULL)
+    {
+      g_autofree char *why = cairn_tls_describe_errors (errors);
+      g_autofree char *shown = cairn_tls_fingerprint_display (refused);
+
+      error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE,
+                           "The server's certificate is not trusted (%s). Its SHA-256 "
+                           "fingerprint is %s: trust it only if your server shows the same",
+                           why, shown);
+    }
+  else
+    error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
+                         "Cannot reach the server for %s: %s", what, send_error->message);
+  g_error_free (send_error);
+  return error;
 }
 
 /* What an answer (status, bytes) to a request for what says: its JSON
@@ -374,7 +399,15 @@ http_done (GObject      *source,
     }
   if (bytes == NULL)
     {
-      g_task_return_error (task, _cairn_sync_engine_send_error (g_steal_pointer (&error), call->what));
+      g_autofree char *refused = cairn_tls_dup_refused (G_OBJECT (call->msg), NULL);
+
+      if (refused != NULL)
+        {
+          g_free (self->refused_certificate);
+          self->refused_certificate = g_steal_pointer (&refused);
+        }
+      g_task_return_error (task, _cairn_sync_engine_send_error (g_steal_pointer (&error), call->msg,
+                                                                call->what));
       return;
     }
   node = http_answer (soup_message_get_status (call->msg), bytes, call->what, call->raw,
@@ -411,6 +444,7 @@ http_call_start (CairnSyncEngine     *self,
                                "“%s” is not a valid server address", self->server_url);
       return;
     }
+  cairn_tls_pin (G_OBJECT (call->msg), self->certificate);
   if (self->token != NULL)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
@@ -630,6 +664,9 @@ cairn_sync_engine_finalize (GObject *object)
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->device, g_free);
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->certificate, g_free);
+  g_clear_pointer (&self->login_certificate, g_free);
+  g_clear_pointer (&self->refused_certificate, g_free);
   g_clear_pointer (&self->workspace_id, g_free);
   cairn_backoff_clear (&self->backoff);
 

@@ -66,6 +66,23 @@ gboolean         cairn_sync_engine_login_finish   (CairnSyncEngine     *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 
+/* A server whose certificate the system does not trust (a self-hosted
+ * one's self-signed certificate) fails with CAIRN_SYNC_ERROR_CERTIFICATE,
+ * whose message gives the certificate's SHA-256 fingerprint;
+ * dup_refused_certificate() returns it (64 hex digits; NULL when no
+ * certificate was refused since the last sign-in). After the person has
+ * compared it with the server's own (`cairn-server fingerprint`),
+ * set_login_certificate() makes the next sign-in trust that one
+ * certificate; a sign-in that succeeds keeps it, with the server, for
+ * every later request and the live stream, until the next sign-in or
+ * sign-out. NULL: trust only what the system trusts. */
+void             cairn_sync_engine_set_login_certificate (CairnSyncEngine *self,
+                                                          const char      *fingerprint);
+char            *cairn_sync_engine_dup_refused_certificate (CairnSyncEngine *self);
+/* The fingerprint of the certificate trusted besides the system's, or
+ * NULL. */
+const char      *cairn_sync_engine_get_certificate (CairnSyncEngine *self);
+
 /* Revokes the token on the server (best effort), forgets it locally, stops.
  * Local data and pending changes are kept. */
 void             cairn_sync_engine_logout_async   (CairnSyncEngine     *self,

@@ -16,6 +16,7 @@ typedef enum
   CAIRN_SYNC_ERROR_NOT_SIGNED_IN,   /* no account or no token in this profile */
   CAIRN_SYNC_ERROR_PROTOCOL,        /* the server answered something we cannot read */
   CAIRN_SYNC_ERROR_TIMED_OUT,
+  CAIRN_SYNC_ERROR_CERTIFICATE,     /* the server's TLS certificate is not trusted */
 } CairnSyncError;
 
 GQuark cairn_sync_error_quark (void);

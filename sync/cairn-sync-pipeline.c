@@ -20,6 +20,7 @@ struct _CairnSyncPipeline
   /* Set at start, then read-only */
   char                   *url;
   char                   *token;
+  char                   *certificate;
   gint64                  after;
   guint                   limit;
   guint                   max_ahead;
@@ -68,6 +69,7 @@ pipeline_unref (CairnSyncPipeline *self)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->url);
   g_free (self->token);
+  g_free (self->certificate);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
@@ -230,6 +232,7 @@ fetch_page (CairnSyncPipeline *self,
                                  "“%s” is not a valid server address", self->url);
       return page;
     }
+  cairn_tls_pin (G_OBJECT (msg), self->certificate);
   if (self->token != NULL)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
@@ -239,7 +242,7 @@ fetch_page (CairnSyncPipeline *self,
   bytes = soup_session_send_and_read (session, msg, self->cancellable, &error);
   if (bytes == NULL)
     {
-      page->error = _cairn_sync_engine_send_error (g_steal_pointer (&error), what);
+      page->error = _cairn_sync_engine_send_error (g_steal_pointer (&error), msg, what);
       return page;
     }
   page->reply = _cairn_sync_engine_pull_answer (soup_message_get_status (msg), bytes, what,
@@ -315,6 +318,7 @@ outer_cancelled (GCancellable *outer,
 CairnSyncPipeline *
 cairn_sync_pipeline_start (const char             *url,
                            const char             *token,
+                           const char             *certificate,
                            gint64                  after,
                            guint                   limit,
                            guint                   max_ahead,
@@ -333,6 +337,7 @@ cairn_sync_pipeline_start (const char             *url,
   g_atomic_ref_count_init (&self->refs);
   self->url = g_strdup (url);
   self->token = g_strdup (token);
+  self->certificate = g_strdup (certificate);
   self->after = after;
   self->limit = limit;
   self->max_ahead = max_ahead;

@@ -33,12 +33,15 @@ typedef void (*CairnSyncPipelineReady) (CairnSyncPipeline *pipeline,
                                         gpointer           user_data);
 
 /* Pulls pages of up to limit events after after from base_url + path
- * ("…/events"), with token (NULL: none), each after the last seq of the
+ * ("…/events"), with token (NULL: none) and trusting the certificate
+ * whose fingerprint is certificate besides the system's (NULL: none;
+ * cairn-tls-pin.h), each after the last seq of the
  * one before, until one has no more, at most max_ahead pages ahead of
  * _pop(). cancellable (may be NULL) stops it as _stop() does, the page
  * being fetched then ending in G_IO_ERROR_CANCELLED. */
 CairnSyncPipeline *cairn_sync_pipeline_start (const char             *url,
                                               const char             *token,
+                                              const char             *certificate,
                                               gint64                  after,
                                               guint                   limit,
                                               guint                   max_ahead,

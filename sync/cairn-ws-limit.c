@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cairn-ws-limit.h"
+#include "cairn-tls-pin.h"
 
 /* ---- the input side: follows frame headers ------------------------------ */
 
@@ -585,10 +586,24 @@ on_client_connected (GObject      *source,
                                    g_task_get_cancellable (task), on_request_written, task);
 }
 
+/* The TLS connection, before its handshake: the pinned certificate is
+ * taken there. */
+static void
+on_client_event (GSocketClient      *client,
+                 GSocketClientEvent  event,
+                 GSocketConnectable *connectable,
+                 GIOStream          *connection,
+                 gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CLIENT_CONNECTION (connection))
+    cairn_tls_pin (G_OBJECT (connection), user_data);
+}
+
 void
 cairn_ws_limit_connect_async (const char          *url,
                               const char          *authorization,
                               guint64              max_message,
+                              const char          *pinned_certificate,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
@@ -655,6 +670,9 @@ cairn_ws_limit_connect_async (const char          *url,
                                 authorization ? "\r\n" : "");
   g_socket_client_set_tls (client, tls);
   g_socket_client_set_timeout (client, 30);
+  if (tls)
+    g_signal_connect_data (client, "event", G_CALLBACK (on_client_event),
+                           g_strdup (pinned_certificate), (GClosureNotify) G_CALLBACK (g_free), 0);
   g_socket_client_connect_to_uri_async (client, url, tls ? 443 : 80, cancellable, on_client_connected, task);
 }
 

@@ -39,10 +39,13 @@ gboolean   cairn_ws_limit_stream_get_tripped  (CairnWsLimitStream *self);
  * libsoup 3.2's session cannot hand over the stream for that. When the
  * server answers with another status than 101, fails with
  * SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET and sets *out_status to it (0 when
- * there was no HTTP answer). */
+ * there was no HTTP answer). Over TLS, a certificate the system refuses
+ * is taken when its SHA-256 fingerprint is pinned_certificate
+ * (cairn-tls-pin.h; NULL: none is). */
 void                     cairn_ws_limit_connect_async  (const char          *url,
                                                         const char          *authorization,
                                                         guint64              max_message,
+                                                        const char          *pinned_certificate,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);

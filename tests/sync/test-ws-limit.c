@@ -193,7 +193,7 @@ test_fragments_from_server (void)
   thread = g_thread_new ("fake-server", fake_server_run, &fs);
 
   cl.messages = g_ptr_array_new_with_free_func (g_free);
-  cairn_ws_limit_connect_async (url, "Bearer x", LIMIT, NULL, connected, &cl);
+  cairn_ws_limit_connect_async (url, "Bearer x", LIMIT, NULL, NULL, connected, &cl);
   while (!cl.done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (cl.error);
@@ -266,7 +266,7 @@ test_refused_upgrade (void)
   url = g_strdup_printf ("http://127.0.0.1:%u/v1/live",
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   thread = g_thread_new ("refusing-server", refusing_server_run, listener);
-  cairn_ws_limit_connect_async (url, "Bearer tok", LIMIT, NULL, status_connected, &status);
+  cairn_ws_limit_connect_async (url, "Bearer tok", LIMIT, NULL, NULL, status_connected, &status);
   while (status == 0)
     g_main_context_iteration (NULL, TRUE);
   g_thread_join (thread);
@@ -349,7 +349,7 @@ test_quiet_stream_stays_open (void)
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   thread = g_thread_new ("quiet-server", quiet_server_run, &qs);
 
-  cairn_ws_limit_connect_async (url, "Bearer x", LIMIT, NULL, connected, &cl);
+  cairn_ws_limit_connect_async (url, "Bearer x", LIMIT, NULL, NULL, connected, &cl);
   while (!cl.done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (cl.error);
