@@ -4,11 +4,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "cairn-account-dialog.h"
 #include "cairn-protocol.h"
 #include "cairn-workspace-dialog.h"
+#include "cairn-tls-pin.h"
 
 struct _CairnAccountDialog
 {
@@ -490,6 +493,59 @@ sync_page (CairnAccountDialog *self)
     }
 }
 
+static void on_sign_in (CairnAccountDialog *self);
+
+static void
+on_trust_response (AdwMessageDialog   *dialog,
+                   const char         *response,
+                   CairnAccountDialog *self)
+{
+  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "fingerprint");
+
+  if (g_strcmp0 (response, "trust") != 0)
+    return;
+  /* The same sign-in again, trusting that one certificate. */
+  cairn_sync_engine_set_login_certificate (self->engine, fingerprint);
+  on_sign_in (self);
+}
+
+/* The server's certificate is not one this computer trusts (a self-hosted
+ * server's self-signed one): the person compares its fingerprint with the
+ * one cairn-server printed and may trust it. */
+static void
+ask_to_trust (CairnAccountDialog *self,
+              const char         *fingerprint)
+{
+  g_autofree char *shown = cairn_tls_fingerprint_display (fingerprint);
+  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+  g_autofree char *server = g_strstrip (g_strdup (address));
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  /* Four lines of 8 bytes, in a fixed-width font: read pair by pair,
+   * never wrapped inside one. */
+  for (gsize i = 23; i < strlen (shown); i += 24)
+    shown[i] = '\n';
+  body = g_markup_printf_escaped (_("This computer does not trust the certificate of %s. If it "
+                                    "is your own server, compare this SHA-256 fingerprint with "
+                                    "the one cairn-server printed when it started, and trust "
+                                    "the certificate only if they are the same:\n\n<tt>%s</tt>"),
+                                  server, shown);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Trust This Server's Certificate?"),
+                                                       NULL));
+  adw_message_dialog_set_body_use_markup (dialog, TRUE);
+  adw_message_dialog_set_body (dialog, body);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                    "trust", _("_Trust Certificate"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "trust", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "fingerprint", g_strdup (fingerprint), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_trust_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 login_done (GObject      *source,
             GAsyncResult *result,
@@ -501,6 +557,7 @@ login_done (GObject      *source,
   if (!cairn_sync_engine_login_finish (CAIRN_SYNC_ENGINE (source), result, &error))
     {
       g_autofree char *text = NULL;
+      g_autofree char *refused = NULL;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -508,6 +565,9 @@ login_done (GObject      *source,
       text = cairn_account_error_text (error);
       show_error (self, text);
       gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+      if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE) &&
+          (refused = cairn_sync_engine_dup_refused_certificate (self->engine)) != NULL)
+        ask_to_trust (self, refused);
       return;
     }
 

@@ -12,6 +12,7 @@
 #include "cairn-sync-indicator.h"
 #include "cairn-sync-status-private.h"
 #include "cairn-test-server.h"
+#include "cairn-tls-pin.h"
 #include "cairn-ui.h"
 #include "cairn-ui-test.h"
 #include "cairn-window.h"
@@ -216,6 +217,122 @@ test_sign_in_dialog (void)
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", s.dir);
     g_assert_cmpint (system (cmd), ==, 0);
   }
+  g_free (s.dir);
+}
+
+/* The open "Trust This Server's Certificate?" dialog, or NULL. */
+static AdwMessageDialog *
+find_trust_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)),
+                     "Trust This Server's Certificate?") == 0)
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+has_trust_dialog (gpointer data)
+{
+  return find_trust_dialog () != NULL;
+}
+
+static gboolean
+is_signed_in (gpointer data)
+{
+  SignIn *s = data;
+  return s->signed_in && !cairn_account_dialog_is_busy (s->dialog);
+}
+
+/* A self-hosted server with a self-signed certificate: signing in asks
+ * whether to trust it, showing its fingerprint; Cancel leaves the person
+ * signed out, Trust Certificate signs in with it. */
+static void
+test_sign_in_trusts_certificate (void)
+{
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *cert = NULL, *key = NULL, *fingerprint = NULL, *shown = NULL;
+  AdwMessageDialog *dialog;
+  SignIn s = { 0 };
+  int status = -1;
+
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed; cannot make a test certificate");
+      return;
+    }
+  s.server = cairn_test_server_new ();
+  cert = g_build_filename (s.server->dir, "cert.pem", NULL);
+  key = g_build_filename (s.server->dir, "key.pem", NULL);
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                           "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+  }
+  certificate = g_tls_certificate_new_from_file (cert, &error);
+  g_assert_no_error (error);
+  fingerprint = cairn_tls_fingerprint (certificate);
+  shown = cairn_tls_fingerprint_display (fingerprint);
+  cairn_test_server_add_user (s.server, "ann", "correct horse battery");
+  {
+    const char * const args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    cairn_test_server_start_full (s.server, NULL, args);
+  }
+
+  s.dir = g_dir_make_tmp ("cairn-ui-tls-XXXXXX", &error);
+  g_assert_no_error (error);
+  s.profile = cairn_profile_open (s.dir, &error);
+  g_assert_no_error (error);
+  s.engine = cairn_sync_engine_new (s.profile);
+  s.dialog = cairn_account_dialog_new (NULL, s.engine);
+  g_signal_connect (s.dialog, "signed-in", G_CALLBACK (on_signed_in), &s);
+  gtk_window_present (GTK_WINDOW (s.dialog));
+
+  /* Asked, with the fingerprint; Cancel: still signed out. */
+  try_sign_in (&s, s.server->base, "ann", "correct horse battery");
+  g_assert_true (g_str_has_prefix (cairn_account_dialog_get_error (s.dialog),
+                                   "The server's certificate is not trusted"));
+  g_assert_true (cairn_test_wait_until (has_trust_dialog, NULL));
+  dialog = find_trust_dialog ();
+  /* In four lines of 8 bytes. */
+  shown[23] = shown[47] = shown[71] = '\n';
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), shown));
+  adw_message_dialog_response (dialog, "cancel");
+  cairn_test_spin (5);
+  g_assert_false (s.signed_in);
+  g_assert_false (cairn_sync_engine_is_signed_in (s.engine));
+
+  /* Asked again; Trust Certificate: signed in, the certificate kept. */
+  try_sign_in (&s, s.server->base, "ann", "correct horse battery");
+  g_assert_true (cairn_test_wait_until (has_trust_dialog, NULL));
+  adw_message_dialog_response (find_trust_dialog (), "trust");
+  g_assert_true (cairn_test_wait_until (is_signed_in, &s));
+  g_assert_null (cairn_account_dialog_get_error (s.dialog));
+  g_assert_true (cairn_sync_engine_is_signed_in (s.engine));
+  g_assert_cmpstr (cairn_sync_engine_get_certificate (s.engine), ==, fingerprint);
+
+  gtk_window_destroy (GTK_WINDOW (s.dialog));
+  cairn_test_spin (20);
+  g_clear_object (&s.engine);
+  g_clear_object (&s.profile);
+  cairn_test_server_stop (s.server, FALSE);
+  cairn_test_server_free (s.server);
+  cairn_test_remove_dir (s.dir);
   g_free (s.dir);
 }
 
@@ -576,6 +693,7 @@ main (int   argc,
 
   g_test_add_func ("/sync/indicator-follows-states", test_indicator_follows_states);
   g_test_add_func ("/sync/sign-in-dialog", test_sign_in_dialog);
+  g_test_add_func ("/sync/sign-in-trusts-certificate", test_sign_in_trusts_certificate);
   g_test_add_func ("/sync/conflict-toast", test_conflict_toast);
   g_test_add_func ("/sync/keep-mine-and-sync-now", test_keep_mine_and_sync_now);
   g_test_add_func ("/sync/sync-now-server-down", test_sync_now_server_down);
