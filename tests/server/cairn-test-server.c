@@ -161,6 +161,37 @@ cairn_test_server_load_store (CairnTestServer *self,
     }
 }
 
+gboolean
+cairn_test_make_certificate (const char  *dir,
+                             const char  *name,
+                             char       **out_cert,
+                             char       **out_key)
+{
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert_name = g_strconcat (name, "-cert.pem", NULL);
+  g_autofree char *key_name = g_strconcat (name, "-key.pem", NULL);
+  int status = -1;
+
+  if (openssl == NULL)
+    return FALSE;
+  *out_cert = g_build_filename (dir, cert_name, NULL);
+  *out_key = g_build_filename (dir, key_name, NULL);
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", *out_key,
+                           "-out", *out_cert, "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  return TRUE;
+}
+
 void
 cairn_test_server_add_user (CairnTestServer *self,
                             const char      *name,

@@ -59,6 +59,13 @@ void             cairn_test_server_load_store (CairnTestServer *self,
 void             cairn_test_server_add_user (CairnTestServer    *self,
                                              const char         *name,
                                              const char         *password);
+/* A new self-signed certificate for 127.0.0.1 and its key, made by openssl
+ * in dir as NAME-cert.pem and NAME-key.pem (for --tls-cert, --tls-key).
+ * FALSE when openssl is not installed (the caller skips). */
+gboolean         cairn_test_make_certificate (const char        *dir,
+                                              const char        *name,
+                                              char             **out_cert,
+                                              char             **out_key);
 
 /* What most HTTP tests start from: a started server (extra_env as for
  * cairn_test_server_start()) with users alice and bob, each signed in
