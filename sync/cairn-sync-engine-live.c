@@ -285,8 +285,18 @@ live_connected (GObject      *source,
   if (ws == NULL)
     {
       g_autoptr(GError) why = NULL;
+      GTlsCertificateFlags cert_errors = 0;
+      g_autofree char *refused = cairn_ws_limit_connect_dup_refused (result, &cert_errors);
 
-      if (status == SOUP_STATUS_UNAUTHORIZED)
+      if (refused != NULL)
+        {
+          /* Not the network: the server's certificate (a new key, another
+           * machine at the address) is not the one trusted. */
+          why = _cairn_sync_engine_certificate_error (refused, cert_errors);
+          g_free (self->refused_certificate);
+          self->refused_certificate = g_steal_pointer (&refused);
+        }
+      else if (status == SOUP_STATUS_UNAUTHORIZED)
         why = g_error_new (CAIRN_PROTOCOL_ERROR, CAIRN_PROTOCOL_ERROR_UNAUTHORIZED,
                            "The server refused this device's sign-in");
       else

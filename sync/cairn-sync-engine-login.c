@@ -225,6 +225,42 @@ cairn_sync_engine_dup_refused_certificate (CairnSyncEngine *self)
   return g_strdup (self->refused_certificate);
 }
 
+gboolean
+cairn_sync_engine_trust_certificate (CairnSyncEngine  *self,
+                                     const char       *fingerprint,
+                                     GError          **error)
+{
+  g_autofree char *parsed = NULL;
+
+  g_return_val_if_fail (CAIRN_IS_SYNC_ENGINE (self), FALSE);
+
+  if (!cairn_sync_engine_is_signed_in (self))
+    {
+      g_set_error_literal (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NOT_SIGNED_IN,
+                           "Not signed in: the certificate is trusted when signing in");
+      return FALSE;
+    }
+  if ((parsed = cairn_tls_fingerprint_parse (fingerprint)) == NULL)
+    {
+      g_set_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED,
+                   "“%s” is not a SHA-256 fingerprint (64 hex digits, with or without colons)",
+                   fingerprint != NULL ? fingerprint : "");
+      return FALSE;
+    }
+  if (!cairn_profile_set_setting (self->profile, "sync", "certificate", parsed, error))
+    return FALSE;
+  g_free (self->certificate);
+  self->certificate = g_steal_pointer (&parsed);
+  g_clear_pointer (&self->refused_certificate, g_free);
+  /* Running: connect again now rather than after the backoff. */
+  if (self->running)
+    {
+      cairn_sync_engine_stop (self);
+      cairn_sync_engine_start (self);
+    }
+  return TRUE;
+}
+
 const char *
 cairn_sync_engine_get_certificate (CairnSyncEngine *self)
 {

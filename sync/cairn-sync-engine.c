@@ -240,9 +240,24 @@ http_call_free (HttpCall *call)
   g_free (call);
 }
 
-/* The error for a request msg that got no answer (any thread). A
- * certificate refused on the way says which, for the person to compare
- * it with the server's and trust it (cairn_sync_engine_set_login_certificate()). */
+/* The error for a certificate the system refused (its fingerprint, what
+ * was wrong with it), for the person to compare with the server's and
+ * trust (docs/sync.md, "A server's certificate"); any thread. */
+GError *
+_cairn_sync_engine_certificate_error (const char           *refused,
+                                      GTlsCertificateFlags  errors)
+{
+  g_autofree char *why = cairn_tls_describe_errors (errors);
+  g_autofree char *shown = cairn_tls_fingerprint_display (refused);
+
+  return g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE,
+                      "The server's certificate is not trusted (%s). Its SHA-256 "
+                      "fingerprint is %s: trust it only if your server shows the same",
+                      why, shown);
+}
+
+/* The error for a request msg that got no answer (any thread): a
+ * certificate refused on the way, or the network. */
 GError *
 _cairn_sync_engine_send_error (GError      *send_error,
                                SoupMessage *msg,
@@ -257,15 +272,7 @@ _cairn_sync_engine_send_error (GError      *send_error,
   if (msg != NULL)
     refused = cairn_tls_dup_refused (G_OBJECT (msg), &errors);
   if (refused != NULL)
-    {
-      g_autofree char *why = cairn_tls_describe_errors (errors);
-      g_autofree char *shown = cairn_tls_fingerprint_display (refused);
-
-      error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE,
-                           "The server's certificate is not trusted (%s). Its SHA-256 "
-                           "fingerprint is %s: trust it only if your server shows the same",
-                           why, shown);
-    }
+    error = _cairn_sync_engine_certificate_error (refused, errors);
   else
     error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
                          "Cannot reach the server for %s: %s", what, send_error->message);

@@ -75,10 +75,17 @@ gboolean         cairn_sync_engine_login_finish   (CairnSyncEngine     *self,
  * set_login_certificate() makes the next sign-in trust that one
  * certificate; a sign-in that succeeds keeps it, with the server, for
  * every later request and the live stream, until the next sign-in or
- * sign-out. NULL: trust only what the system trusts. */
+ * sign-out. NULL: trust only what the system trusts. The live stream
+ * refused the same way sets the error state with that message. */
 void             cairn_sync_engine_set_login_certificate (CairnSyncEngine *self,
                                                           const char      *fingerprint);
 char            *cairn_sync_engine_dup_refused_certificate (CairnSyncEngine *self);
+/* Signed in already (the server's certificate changed: a new key):
+ * trusts the certificate with this fingerprint from now on, in place of
+ * the one trusted before, and connects again at once when running. */
+gboolean         cairn_sync_engine_trust_certificate (CairnSyncEngine  *self,
+                                                      const char       *fingerprint,
+                                                      GError          **error);
 /* The fingerprint of the certificate trusted besides the system's, or
  * NULL. */
 const char      *cairn_sync_engine_get_certificate (CairnSyncEngine *self);

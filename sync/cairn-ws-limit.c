@@ -418,6 +418,8 @@ typedef struct
   GString           *head;         /* the answer's headers as read so far */
   char               byte;
   guint              status;
+  char              *pinned;       /* cairn-tls-pin.h; NULL: none */
+  GIOStream         *tls;          /* the TLS connection, once there is one */
 } Connect;
 
 static void
@@ -429,6 +431,8 @@ connect_free (Connect *c)
   g_clear_object (&c->conn);
   if (c->head != NULL)
     g_string_free (c->head, TRUE);
+  g_free (c->pinned);
+  g_clear_object (&c->tls);
   g_free (c);
 }
 
@@ -587,7 +591,7 @@ on_client_connected (GObject      *source,
 }
 
 /* The TLS connection, before its handshake: the pinned certificate is
- * taken there. */
+ * taken there, and a refused one is remembered on it. */
 static void
 on_client_event (GSocketClient      *client,
                  GSocketClientEvent  event,
@@ -595,8 +599,13 @@ on_client_event (GSocketClient      *client,
                  GIOStream          *connection,
                  gpointer            user_data)
 {
+  Connect *c = user_data;
+
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CLIENT_CONNECTION (connection))
-    cairn_tls_pin (G_OBJECT (connection), user_data);
+    {
+      cairn_tls_pin (G_OBJECT (connection), c->pinned);
+      g_set_object (&c->tls, connection);
+    }
 }
 
 void
@@ -670,10 +679,23 @@ cairn_ws_limit_connect_async (const char          *url,
                                 authorization ? "\r\n" : "");
   g_socket_client_set_tls (client, tls);
   g_socket_client_set_timeout (client, 30);
+  c->pinned = g_strdup (pinned_certificate);
+  /* The client goes away with the connection attempt, before the task
+   * and its Connect. */
   if (tls)
-    g_signal_connect_data (client, "event", G_CALLBACK (on_client_event),
-                           g_strdup (pinned_certificate), (GClosureNotify) G_CALLBACK (g_free), 0);
+    g_signal_connect (client, "event", G_CALLBACK (on_client_event), c);
   g_socket_client_connect_to_uri_async (client, url, tls ? 443 : 80, cancellable, on_client_connected, task);
+}
+
+char *
+cairn_ws_limit_connect_dup_refused (GAsyncResult         *result,
+                                    GTlsCertificateFlags *out_errors)
+{
+  Connect *c = g_task_get_task_data (G_TASK (result));
+
+  if (out_errors != NULL)
+    *out_errors = 0;
+  return c->tls != NULL ? cairn_tls_dup_refused (G_OBJECT (c->tls), out_errors) : NULL;
 }
 
 SoupWebsocketConnection *

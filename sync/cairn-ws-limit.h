@@ -52,5 +52,9 @@ void                     cairn_ws_limit_connect_async  (const char          *url
 SoupWebsocketConnection *cairn_ws_limit_connect_finish (GAsyncResult        *result,
                                                         guint               *out_status,
                                                         GError             **error);
+/* After a failed connect: the fingerprint of the server certificate it
+ * refused (and what was wrong with it), or NULL. */
+char                    *cairn_ws_limit_connect_dup_refused (GAsyncResult         *result,
+                                                             GTlsCertificateFlags *out_errors);
 
 G_END_DECLS

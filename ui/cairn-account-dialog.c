@@ -329,6 +329,9 @@ on_create (CairnAccountDialog *self)
                                             g_object_ref (self));
 }
 
+static void ask_to_trust (CairnAccountDialog *self,
+                          const char         *fingerprint);
+
 static void
 workspaces_done (GObject      *source,
                  GAsyncResult *result,
@@ -350,6 +353,14 @@ workspaces_done (GObject      *source,
         return;
       text = cairn_account_error_text (error);
       adw_preferences_group_set_description (self->workspaces_group, text);
+      /* Signed in, and the server's certificate changed (a new key). */
+      if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE))
+        {
+          g_autofree char *refused = cairn_sync_engine_dup_refused_certificate (self->engine);
+
+          if (refused != NULL)
+            ask_to_trust (self, refused);
+        }
       return;
     }
   adw_preferences_group_set_description (self->workspaces_group, NULL);
@@ -502,11 +513,25 @@ on_trust_response (AdwMessageDialog   *dialog,
 {
   const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "fingerprint");
 
+  g_autoptr(GError) error = NULL;
+
   if (g_strcmp0 (response, "trust") != 0)
     return;
-  /* The same sign-in again, trusting that one certificate. */
-  cairn_sync_engine_set_login_certificate (self->engine, fingerprint);
-  on_sign_in (self);
+  if (!cairn_sync_engine_is_signed_in (self->engine))
+    {
+      /* The same sign-in again, trusting that one certificate. */
+      cairn_sync_engine_set_login_certificate (self->engine, fingerprint);
+      on_sign_in (self);
+      return;
+    }
+  /* Signed in: the new certificate replaces the old one, and the page
+   * lists the workspaces again through it. */
+  if (!cairn_sync_engine_trust_certificate (self->engine, fingerprint, &error))
+    {
+      adw_preferences_group_set_description (self->workspaces_group, error->message);
+      return;
+    }
+  sync_page (self);
 }
 
 /* The server's certificate is not one this computer trusts (a self-hosted
@@ -517,7 +542,11 @@ ask_to_trust (CairnAccountDialog *self,
               const char         *fingerprint)
 {
   g_autofree char *shown = cairn_tls_fingerprint_display (fingerprint);
-  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+  CairnSyncStatus *status = cairn_sync_engine_get_status (self->engine);
+  const char *address = cairn_sync_engine_is_signed_in (self->engine) &&
+                        cairn_sync_status_get_server_url (status) != NULL
+                        ? cairn_sync_status_get_server_url (status)
+                        : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
   g_autofree char *server = g_strstrip (g_strdup (address));
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;

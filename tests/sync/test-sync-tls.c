@@ -129,6 +129,24 @@ is_up_to_date (gpointer data)
 }
 
 static gboolean
+is_certificate_error (gpointer data)
+{
+  Device *d = data;
+  CairnSyncStatus *status = cairn_sync_engine_get_status (d->engine);
+
+  return cairn_sync_status_get_state (status) == CAIRN_SYNC_STATE_ERROR &&
+         cairn_sync_status_get_message (status) != NULL &&
+         strstr (cairn_sync_status_get_message (status), "certificate is not trusted") != NULL;
+}
+
+static gboolean
+nothing_pending (gpointer data)
+{
+  Device *d = data;
+  return cairn_store_get_pending_count (d->store) == 0 && is_up_to_date (d);
+}
+
+static gboolean
 has_live_list (gpointer data)
 {
   Device *d = data;
@@ -318,6 +336,42 @@ test_trusted_certificate (void)
   pinned = cairn_profile_dup_setting (a->profile, "sync", "certificate");
   g_assert_null (pinned);
   g_assert_null (cairn_sync_engine_get_certificate (a->engine));
+  g_assert_false (cairn_sync_engine_trust_certificate (a->engine, fingerprint, &error));
+  g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NOT_SIGNED_IN);
+  g_clear_error (&error);
+
+  /* The server gets a new key, at the same address: the running device
+   * says so with the new fingerprint (an error, not "offline"), and
+   * trusting the new one brings it back at once. */
+  {
+    g_autofree char *listen = g_strdup_printf ("127.0.0.1:%s", strrchr (server->base, ':') + 1);
+    const char * const args[] = { "--listen", listen, "--tls-cert", other_cert, "--tls-key", other_key,
+                                  NULL };
+    g_autofree char *shown = cairn_tls_fingerprint_display (other);
+
+    cairn_test_server_stop (server, FALSE);
+    cairn_test_server_start_full (server, NULL, args);
+    g_clear_pointer (&refused, g_free);
+    cairn_sync_engine_start (b->engine);
+    g_assert_true (cairn_test_loop_until (is_certificate_error, b, 30));
+    refused = cairn_sync_engine_dup_refused_certificate (b->engine);
+    g_assert_cmpstr (refused, ==, other);
+    g_assert_nonnull (strstr (cairn_sync_status_get_message (cairn_sync_engine_get_status (b->engine)),
+                              shown));
+    g_assert_false (cairn_sync_engine_trust_certificate (b->engine, "66:0D", &error));
+    g_assert_error (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_FAILED);
+    g_clear_error (&error);
+    g_assert_true (cairn_sync_engine_trust_certificate (b->engine, shown, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&pinned, g_free);
+    pinned = cairn_profile_dup_setting (b->profile, "sync", "certificate");
+    g_assert_cmpstr (pinned, ==, other);
+    g_assert_true (cairn_test_loop_until (is_up_to_date, b, 30));
+    g_free (cairn_store_create_list (b->store, "After the new key", &error));
+    g_assert_no_error (error);
+    g_assert_true (cairn_test_loop_until (nothing_pending, b, 30));
+    cairn_sync_engine_stop (b->engine);
+  }
 
   device_free (a);
   device_free (b);

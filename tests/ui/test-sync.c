@@ -311,6 +311,39 @@ test_sign_in_trusts_certificate (void)
   g_assert_null (cairn_account_dialog_get_error (s.dialog));
   g_assert_true (cairn_sync_engine_is_signed_in (s.engine));
   g_assert_cmpstr (cairn_sync_engine_get_certificate (s.engine), ==, fingerprint);
+  g_assert_true (cairn_test_wait_until (has_workspace_row, s.dialog));
+
+  /* The server gets a new key at the same address: the dialog, opened
+   * again, asks about the new certificate, and trusting it lists the
+   * workspaces through it. */
+  gtk_window_destroy (GTK_WINDOW (s.dialog));
+  cairn_test_spin (20);
+  {
+    g_autofree char *listen = g_strdup_printf ("127.0.0.1:%s", strrchr (s.server->base, ':') + 1);
+    g_autofree char *new_cert = NULL, *new_key = NULL, *new_fingerprint = NULL;
+    g_autoptr(GTlsCertificate) renewed = NULL;
+
+    g_assert_true (cairn_test_make_certificate (s.server->dir, "renewed", &new_cert, &new_key));
+    renewed = g_tls_certificate_new_from_file (new_cert, &error);
+    g_assert_no_error (error);
+    new_fingerprint = cairn_tls_fingerprint (renewed);
+    cairn_test_server_stop (s.server, FALSE);
+    {
+      const char * const args[] = { "--listen", listen, "--tls-cert", new_cert, "--tls-key", new_key,
+                                    NULL };
+      cairn_test_server_start_full (s.server, NULL, args);
+    }
+    s.dialog = cairn_account_dialog_new (NULL, s.engine);
+    gtk_window_present (GTK_WINDOW (s.dialog));
+    g_assert_true (cairn_test_wait_until (has_trust_dialog, NULL));
+    g_clear_pointer (&shown, g_free);
+    shown = cairn_tls_fingerprint_display (new_fingerprint);
+    shown[23] = shown[47] = shown[71] = '\n';
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (find_trust_dialog ()), shown));
+    adw_message_dialog_response (find_trust_dialog (), "trust");
+    g_assert_true (cairn_test_wait_until (has_workspace_row, s.dialog));
+    g_assert_cmpstr (cairn_sync_engine_get_certificate (s.engine), ==, new_fingerprint);
+  }
 
   gtk_window_destroy (GTK_WINDOW (s.dialog));
   cairn_test_spin (20);
