@@ -151,6 +151,41 @@ cmd_login (CairnCli  *cli,
   return CAIRN_CLI_OK;
 }
 
+/* The signed-in account's server has a new certificate: trust it. */
+static int
+cmd_trust_certificate (CairnCli  *cli,
+                       int        argc,
+                       char     **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown = NULL;
+  CairnSyncEngine *engine;
+  const char *args[1] = { NULL };
+  const CairnCliOption options[] = { { NULL } };
+
+  if (!cairn_cli_parse (cli, argc, argv, options, 1, 1, args))
+    return CAIRN_CLI_USAGE;
+  if ((engine = open_engine (cli, &error)) == NULL ||
+      !cairn_sync_engine_trust_certificate (engine, args[0], &error))
+    return cairn_cli_fail (cli, error);
+  shown = cairn_tls_fingerprint_display (cairn_sync_engine_get_certificate (engine));
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "certificate");
+      json_builder_add_string_value (b, cairn_sync_engine_get_certificate (engine));
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      cairn_cli_print_json (cli, root);
+    }
+  else
+    g_print ("Trusting the server's certificate with SHA-256 fingerprint %s\n", shown);
+  return CAIRN_CLI_OK;
+}
+
 static int
 cmd_logout (CairnCli  *cli,
             int        argc,
@@ -339,10 +374,18 @@ cmd_sync (CairnCli  *cli,
   cairn_sync_engine_sync_async (engine, cancellable, got_result, &result);
   if (!cairn_sync_engine_sync_finish (engine, wait_for (&result), &error))
     {
+      g_autofree char *refused = cairn_sync_engine_dup_refused_certificate (engine);
+      int status;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return cairn_cli_failf (cli, "Sync did not finish within %" G_GUINT64_FORMAT " seconds",
                                 seconds);
-      return cairn_cli_fail (cli, error);
+      status = cairn_cli_fail (cli, error);
+      /* The server's certificate changed (a new key): the way out, once
+       * the person has compared the fingerprint. */
+      if (g_error_matches (error, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_CERTIFICATE) && refused != NULL)
+        g_printerr ("cairn-cli: to trust it: cairn-cli trust-certificate %s\n", refused);
+      return status;
     }
   g_source_remove (timeout_id);
 
@@ -621,6 +664,8 @@ cmd_refused_dismiss (CairnCli  *cli,
 const CairnCliCommand cairn_cli_sync_commands[] = {
   { "login",            "URL USER [--device NAME] [--trust-certificate SHA256]",
     "Sign in (password on standard input)", cmd_login },
+  { "trust-certificate", "SHA256",
+    "Trust the server's new certificate (signed in)", cmd_trust_certificate },
   { "logout",           "",                  "Sign out; local data stays", cmd_logout },
   { "workspaces",       "",                  "Show the workspaces on the server", cmd_workspaces },
   { "workspace-use",    "WS",                "Switch to another workspace", cmd_workspace_use },

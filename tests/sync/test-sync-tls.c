@@ -371,6 +371,32 @@ test_trusted_certificate (void)
     g_assert_no_error (error);
     g_assert_true (cairn_test_loop_until (nothing_pending, b, 30));
     cairn_sync_engine_stop (b->engine);
+
+    /* cairn-cli, signed in with the old one: sync refused with the new
+     * fingerprint and the command that trusts it, which then works. */
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      g_autofree char *hint = g_strdup_printf ("cairn-cli trust-certificate %s\n", other);
+      const char *sync[] = { "sync", NULL };
+      const char *typo[] = { "trust-certificate", "not-a-fingerprint", NULL };
+      const char *trust[] = { "trust-certificate", other, NULL };
+
+      g_assert_cmpint (cli (dir, "cli", sync, &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, shown));
+      g_assert_true (g_str_has_suffix (err, hint));
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (cli (dir, "cli", typo, &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, "is not a SHA-256 fingerprint"));
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (cli (dir, "cli", trust, &out, &err), ==, 0);
+      g_assert_nonnull (strstr (out, shown));
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (cli (dir, "cli", sync, &out, &err), ==, 0);
+      g_assert_nonnull (strstr (out, "Up to date"));
+    }
   }
 
   device_free (a);
