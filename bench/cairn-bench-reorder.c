@@ -246,15 +246,6 @@ percentile_ms (GArray *values,
   return v[MIN (i, values->len - 1)] / 1000.0;
 }
 
-static int
-compare_us (gconstpointer a,
-            gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -439,10 +430,10 @@ main (int   argc,
     }
 
   CALLGRIND_DUMP_STATS_AT ("drops");
-  g_array_sort (samples, compare_us);
-  g_array_sort (cpu_samples, compare_us);
-  g_array_sort (work_samples, compare_us);
-  g_array_sort (frames_samples, compare_us);
+  g_array_sort (samples, bench_cmp_gint64);
+  g_array_sort (cpu_samples, bench_cmp_gint64);
+  g_array_sort (work_samples, bench_cmp_gint64);
+  g_array_sort (frames_samples, bench_cmp_gint64);
   printf ("{\"bench\": \"ui-drop-to-repaint\", \"todos\": %d, \"rows\": %d, \"target_row\": %d, \"scroll_rows\": %d, \"drops\": %u, "
           "\"missed\": %u, \"open_list_cpu_ms\": %.1f, \"handler_mean_ms\": %.2f, \"handler_cpu_mean_ms\": %.2f, \"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, "
           "\"cpu_p50_ms\": %.2f, \"cpu_p99_ms\": %.2f, \"work_p50_ms\": %.2f, \"work_p99_ms\": %.2f, "

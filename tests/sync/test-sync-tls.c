@@ -182,6 +182,26 @@ cli (const char  *dir,
   return g_subprocess_get_exit_status (proc);
 }
 
+/* cli() that must exit with status and print what to stdout (when not
+ * NULL) and what_err to stderr (when not NULL); returns stderr. */
+static char *
+cli_expect (const char  *dir,
+            const char **args,
+            int          status,
+            const char  *what,
+            const char  *what_err)
+{
+  g_autofree char *out = NULL;
+  char *err = NULL;
+
+  g_assert_cmpint (cli (dir, "cli", args, &out, &err), ==, status);
+  if (what != NULL)
+    g_assert_nonnull (strstr (out, what));
+  if (what_err != NULL)
+    g_assert_nonnull (strstr (err, what_err));
+  return err;
+}
+
 static void
 assert_certificate_error (const GError *error,
                           const char   *fingerprint)
@@ -299,7 +319,7 @@ test_trusted_certificate (void)
    * it; a fingerprint that is none is refused before anything; the
    * command it printed signs in. */
   {
-    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *err = NULL;
     g_autofree char *shown = cairn_tls_fingerprint_display (fingerprint);
     g_autofree char *hint = g_strdup_printf ("--trust-certificate %s\n", fingerprint);
     const char *plain[] = { "login", server->base, "ann", NULL };
@@ -307,21 +327,11 @@ test_trusted_certificate (void)
     const char *trusted[] = { "login", server->base, "ann", "--trust-certificate", fingerprint, NULL };
     const char *sync[] = { "sync", NULL };
 
-    g_assert_cmpint (cli (dir, "cli", plain, &out, &err), ==, 1);
-    g_assert_nonnull (strstr (err, shown));
+    err = cli_expect (dir, plain, 1, NULL, shown);
     g_assert_true (g_str_has_suffix (err, hint));
-    g_clear_pointer (&out, g_free);
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (cli (dir, "cli", typo, &out, &err), ==, 1);
-    g_assert_nonnull (strstr (err, "is not a SHA-256 fingerprint"));
-    g_clear_pointer (&out, g_free);
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (cli (dir, "cli", trusted, &out, &err), ==, 0);
-    g_assert_nonnull (strstr (out, "Signed in as ann"));
-    g_clear_pointer (&out, g_free);
-    g_clear_pointer (&err, g_free);
-    g_assert_cmpint (cli (dir, "cli", sync, &out, &err), ==, 0);
-    g_assert_nonnull (strstr (out, "Up to date"));
+    g_free (cli_expect (dir, typo, 1, NULL, "is not a SHA-256 fingerprint"));
+    g_free (cli_expect (dir, trusted, 0, "Signed in as ann", NULL));
+    g_free (cli_expect (dir, sync, 0, "Up to date", NULL));
   }
 
   /* Signing out forgets it. */
@@ -375,27 +385,17 @@ test_trusted_certificate (void)
     /* cairn-cli, signed in with the old one: sync refused with the new
      * fingerprint and the command that trusts it, which then works. */
     {
-      g_autofree char *out = NULL, *err = NULL;
+      g_autofree char *err = NULL;
       g_autofree char *hint = g_strdup_printf ("cairn-cli trust-certificate %s\n", other);
       const char *sync[] = { "sync", NULL };
       const char *typo[] = { "trust-certificate", "not-a-fingerprint", NULL };
       const char *trust[] = { "trust-certificate", other, NULL };
 
-      g_assert_cmpint (cli (dir, "cli", sync, &out, &err), ==, 1);
-      g_assert_nonnull (strstr (err, shown));
+      err = cli_expect (dir, sync, 1, NULL, shown);
       g_assert_true (g_str_has_suffix (err, hint));
-      g_clear_pointer (&out, g_free);
-      g_clear_pointer (&err, g_free);
-      g_assert_cmpint (cli (dir, "cli", typo, &out, &err), ==, 1);
-      g_assert_nonnull (strstr (err, "is not a SHA-256 fingerprint"));
-      g_clear_pointer (&out, g_free);
-      g_clear_pointer (&err, g_free);
-      g_assert_cmpint (cli (dir, "cli", trust, &out, &err), ==, 0);
-      g_assert_nonnull (strstr (out, shown));
-      g_clear_pointer (&out, g_free);
-      g_clear_pointer (&err, g_free);
-      g_assert_cmpint (cli (dir, "cli", sync, &out, &err), ==, 0);
-      g_assert_nonnull (strstr (out, "Up to date"));
+      g_free (cli_expect (dir, typo, 1, NULL, "is not a SHA-256 fingerprint"));
+      g_free (cli_expect (dir, trust, 0, shown, NULL));
+      g_free (cli_expect (dir, sync, 0, "Up to date", NULL));
     }
   }
 
