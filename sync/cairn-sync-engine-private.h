@@ -120,7 +120,9 @@ void         _cairn_sync_engine_update_counts (CairnSyncEngine *self);
 
 /* Issue 17, fourth round (the catch-up's pipeline, cairn-sync-pipeline.c):
  * what a request that got no answer, or a pull's answer, says; any thread. */
-GError *     _cairn_sync_engine_send_error (GError *send_error, SoupMessage *msg, const char *what);
+GError *     _cairn_sync_engine_send_error (GError *send_error, SoupMessage *msg, const char *what,
+                                           char **out_refused);
+SoupSession *_cairn_sync_engine_new_session (void);
 GError *     _cairn_sync_engine_certificate_error (const char *refused, GTlsCertificateFlags errors);
 CairnPullReply * _cairn_sync_engine_pull_answer (guint status, GBytes *bytes, const char *what, GError **error);
 

@@ -8,10 +8,10 @@
 #include "cairn-sync-engine-private.h"
 #include "cairn-snapshot.h"
 
-/* The engine's HTTP session: 30 s for one read or write, idle
- * connections kept a minute. */
-static SoupSession *
-new_session (void)
+/* The engine's HTTP sessions (its own, and each catch-up pipeline's): 30 s
+ * for one read or write, idle connections kept a minute. */
+SoupSession *
+_cairn_sync_engine_new_session (void)
 {
   return soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
 }
@@ -257,11 +257,13 @@ _cairn_sync_engine_certificate_error (const char           *refused,
 }
 
 /* The error for a request msg that got no answer (any thread): a
- * certificate refused on the way, or the network. */
+ * certificate refused on the way (its fingerprint to *out_refused, when
+ * given), or the network. */
 GError *
 _cairn_sync_engine_send_error (GError      *send_error,
                                SoupMessage *msg,
-                               const char  *what)
+                               const char  *what,
+                               char       **out_refused)
 {
   GTlsCertificateFlags errors = 0;
   g_autofree char *refused = NULL;
@@ -277,6 +279,11 @@ _cairn_sync_engine_send_error (GError      *send_error,
     error = g_error_new (CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
                          "Cannot reach the server for %s: %s", what, send_error->message);
   g_error_free (send_error);
+  if (out_refused != NULL && refused != NULL)
+    {
+      g_free (*out_refused);
+      *out_refused = g_steal_pointer (&refused);
+    }
   return error;
 }
 
@@ -397,7 +404,7 @@ http_done (GObject      *source,
       if (self->session == SOUP_SESSION (source))
         {
           g_clear_object (&self->session);
-          self->session = new_session ();
+          self->session = _cairn_sync_engine_new_session ();
         }
       g_task_return_new_error (task, CAIRN_SYNC_ERROR, CAIRN_SYNC_ERROR_NETWORK,
                                "Cannot reach the server for %s: no answer within %u s",
@@ -406,15 +413,9 @@ http_done (GObject      *source,
     }
   if (bytes == NULL)
     {
-      g_autofree char *refused = cairn_tls_dup_refused (G_OBJECT (call->msg), NULL);
-
-      if (refused != NULL)
-        {
-          g_free (self->refused_certificate);
-          self->refused_certificate = g_steal_pointer (&refused);
-        }
       g_task_return_error (task, _cairn_sync_engine_send_error (g_steal_pointer (&error), call->msg,
-                                                                call->what));
+                                                                call->what,
+                                                                &self->refused_certificate));
       return;
     }
   node = http_answer (soup_message_get_status (call->msg), bytes, call->what, call->raw,
@@ -694,7 +695,7 @@ static void
 cairn_sync_engine_init (CairnSyncEngine *self)
 {
   self->status = cairn_sync_status_new ();
-  self->session = new_session ();
+  self->session = _cairn_sync_engine_new_session ();
   cairn_backoff_init (&self->backoff, 500, 60000, g_random_int ());
 }
 

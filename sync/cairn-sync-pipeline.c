@@ -242,7 +242,7 @@ fetch_page (CairnSyncPipeline *self,
   bytes = soup_session_send_and_read (session, msg, self->cancellable, &error);
   if (bytes == NULL)
     {
-      page->error = _cairn_sync_engine_send_error (g_steal_pointer (&error), msg, what);
+      page->error = _cairn_sync_engine_send_error (g_steal_pointer (&error), msg, what, NULL);
       return page;
     }
   page->reply = _cairn_sync_engine_pull_answer (soup_message_get_status (msg), bytes, what,
@@ -260,7 +260,7 @@ pipeline_thread (gpointer data)
   gint64 after = self->after;
   gboolean more = TRUE;
 
-  session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  session = _cairn_sync_engine_new_session ();
   while (more)
     {
       CairnSyncPage *page;

@@ -390,12 +390,15 @@ test_trusted_certificate (void)
       const char *sync[] = { "sync", NULL };
       const char *typo[] = { "trust-certificate", "not-a-fingerprint", NULL };
       const char *trust[] = { "trust-certificate", other, NULL };
+      const char *lists[] = { "lists", NULL };
 
       err = cli_expect (dir, sync, 1, NULL, shown);
       g_assert_true (g_str_has_suffix (err, hint));
       g_free (cli_expect (dir, typo, 1, NULL, "is not a SHA-256 fingerprint"));
       g_free (cli_expect (dir, trust, 0, shown, NULL));
       g_free (cli_expect (dir, sync, 0, "Up to date", NULL));
+      /* What b wrote after trusting the new key reached this device. */
+      g_free (cli_expect (dir, lists, 0, "After the new key", NULL));
     }
   }
 

@@ -114,6 +114,38 @@ try_sign_in (SignIn     *s,
   g_assert_true (cairn_test_wait_until (not_busy, s->dialog));
 }
 
+/* A new profile, its engine and the account dialog on it, shown (the
+ * server is started). */
+static void
+sign_in_open (SignIn *s)
+{
+  g_autoptr(GError) error = NULL;
+
+  s->dir = g_dir_make_tmp ("cairn-ui-sync-XXXXXX", &error);
+  g_assert_no_error (error);
+  s->profile = cairn_profile_open (s->dir, &error);
+  g_assert_no_error (error);
+  s->engine = cairn_sync_engine_new (s->profile);
+  s->dialog = cairn_account_dialog_new (NULL, s->engine);
+  g_signal_connect (s->dialog, "signed-in", G_CALLBACK (on_signed_in), s);
+  gtk_window_present (GTK_WINDOW (s->dialog));
+}
+
+/* The dialog closed, everything freed, the server stopped. */
+static void
+sign_in_close (SignIn *s)
+{
+  gtk_window_destroy (GTK_WINDOW (s->dialog));
+  cairn_test_spin (20);
+  g_clear_object (&s->engine);
+  g_clear_object (&s->store);
+  g_clear_object (&s->profile);
+  cairn_test_server_stop (s->server, FALSE);
+  cairn_test_server_free (s->server);
+  cairn_test_remove_dir (s->dir);
+  g_free (s->dir);
+}
+
 static gboolean
 has_workspace_row (gpointer data)
 {
@@ -156,14 +188,7 @@ test_sign_in_dialog (void)
   cairn_test_server_start (s.server, NULL);
   cairn_test_server_add_user (s.server, "ann", "correct horse battery");
 
-  s.dir = g_dir_make_tmp ("cairn-ui-sync-XXXXXX", &error);
-  g_assert_no_error (error);
-  s.profile = cairn_profile_open (s.dir, &error);
-  g_assert_no_error (error);
-  s.engine = cairn_sync_engine_new (s.profile);
-  s.dialog = cairn_account_dialog_new (NULL, s.engine);
-  g_signal_connect (s.dialog, "signed-in", G_CALLBACK (on_signed_in), &s);
-  gtk_window_present (GTK_WINDOW (s.dialog));
+  sign_in_open (&s);
 
   /* Missing fields are caught before any network work. */
   try_sign_in (&s, s.server->base, "ann", "");
@@ -206,18 +231,7 @@ test_sign_in_dialog (void)
   share_with (&s, "bob");
   g_assert_cmpstr (share_result (&s), ==, "Shared with bob");
 
-  gtk_window_destroy (GTK_WINDOW (s.dialog));
-  cairn_test_spin (20);
-  g_clear_object (&s.engine);
-  g_clear_object (&s.store);
-  g_clear_object (&s.profile);
-  cairn_test_server_stop (s.server, FALSE);
-  cairn_test_server_free (s.server);
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", s.dir);
-    g_assert_cmpint (system (cmd), ==, 0);
-  }
-  g_free (s.dir);
+  sign_in_close (&s);
 }
 
 /* The open "Trust This Server's Certificate?" dialog, or NULL. */
@@ -280,14 +294,7 @@ test_sign_in_trusts_certificate (void)
     cairn_test_server_start_full (s.server, NULL, args);
   }
 
-  s.dir = g_dir_make_tmp ("cairn-ui-tls-XXXXXX", &error);
-  g_assert_no_error (error);
-  s.profile = cairn_profile_open (s.dir, &error);
-  g_assert_no_error (error);
-  s.engine = cairn_sync_engine_new (s.profile);
-  s.dialog = cairn_account_dialog_new (NULL, s.engine);
-  g_signal_connect (s.dialog, "signed-in", G_CALLBACK (on_signed_in), &s);
-  gtk_window_present (GTK_WINDOW (s.dialog));
+  sign_in_open (&s);
 
   /* Asked, with the fingerprint; Cancel: still signed out. */
   try_sign_in (&s, s.server->base, "ann", "correct horse battery");
@@ -345,14 +352,7 @@ test_sign_in_trusts_certificate (void)
     g_assert_cmpstr (cairn_sync_engine_get_certificate (s.engine), ==, new_fingerprint);
   }
 
-  gtk_window_destroy (GTK_WINDOW (s.dialog));
-  cairn_test_spin (20);
-  g_clear_object (&s.engine);
-  g_clear_object (&s.profile);
-  cairn_test_server_stop (s.server, FALSE);
-  cairn_test_server_free (s.server);
-  cairn_test_remove_dir (s.dir);
-  g_free (s.dir);
+  sign_in_close (&s);
 }
 
 static void
